@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, newDataDir, startHost, type RunningHost } from './harness';
+
+let browser: Browser;
+let host: RunningHost | undefined;
+const dataDir = newDataDir();
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await host?.stop();
+  await browser?.close();
+});
+
+async function open(h: RunningHost): Promise<Page> {
+  const page = await browser.newPage();
+  const cspErrors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') cspErrors.push(m.text());
+  });
+  await page.goto(h.launchUrl);
+  (page as Page & { cspErrors?: string[] }).cspErrors = cspErrors;
+  return page;
+}
+
+describe('audit log through the UI (web host)', () => {
+  it('first run, notes, verify, tamper, verify again', async () => {
+    host = await startHost(dataDir);
+    let page = await open(host);
+
+    // First run: a short setup screen, never an empty view.
+    await page.getByRole('heading', { name: 'Welcome to Maestro' }).waitFor();
+    await page.getByLabel('Your name').fill('Ada Field');
+    await page.getByLabel('Tenant (organisation id)').fill('acme-field');
+    await page.getByRole('button', { name: 'Create profile' }).click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    // The token is removed from the address bar once read.
+    expect(page.url()).not.toContain('token=');
+
+    const notes = ['Arrived at site 7', 'Valve B inspected', 'Left site 7'];
+    for (const [i, note] of notes.entries()) {
+      await page.getByLabel('Note', { exact: true }).fill(note);
+      await page.getByRole('button', { name: 'Add note' }).click();
+      await page.locator(`[data-seq="${i + 2}"]`).waitFor();
+    }
+    await expect.poll(() => page.getByTestId('audit-total').textContent()).toBe('4 entries');
+
+    // Entry detail.
+    await page.locator('[data-seq="3"]').click();
+    await expect.poll(() => page.getByLabel('Entry detail').textContent()).toContain('Valve B inspected');
+
+    // Filter by action.
+    await page.getByLabel('Filter by action').selectOption('profile.created');
+    await expect.poll(() => page.getByTestId('audit-total').textContent()).toBe('1 entries');
+    await page.getByLabel('Filter by action').selectOption('');
+
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await expect.poll(() => page.getByTestId('verify-result').textContent()).toMatch(/Chain valid: 4 entries checked/);
+    await page.close();
+    await host.stop();
+
+    // Tamper with the file behind the app's back, as someone with the sqlite3 CLI would.
+    execFileSync('sqlite3', [
+      join(dataDir, 'maestro.db'),
+      `DROP TRIGGER audit_log_no_update; UPDATE audit_log SET payload = '{"note":"Valve B replaced"}' WHERE seq = 3;`,
+    ]);
+
+    host = await startHost(dataDir);
+    page = await open(host);
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await expect.poll(() => page.getByTestId('verify-result').textContent()).toMatch(/Chain broken at entry #3 \(payload_altered\)/);
+    await expect.poll(() => page.locator('[data-seq="3"]').getAttribute('class')).toContain('broken');
+    expect(await page.locator('.audit-row.broken').count()).toBe(1);
+
+    // Health view shows the broken chain too.
+    await page.getByRole('button', { name: 'Health' }).click();
+    await expect.poll(() => page.locator('[data-check="audit.chain"]').textContent()).toMatch(/broken at entry 3/);
+    await expect.poll(() => page.locator('[data-check="db.store"]').textContent()).toMatch(/healthy/);
+    expect((page as Page & { cspErrors?: string[] }).cspErrors?.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
+    await page.close();
+  });
+
+  it('without the token the UI says how to get in and the API refuses', async () => {
+    host ??= await startHost(dataDir);
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(host.url);
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toMatch(/access token/);
+    await ctx.close();
+  });
+});

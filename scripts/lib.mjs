@@ -1,0 +1,47 @@
+// Helpers shared by the npm scripts (plain Node, no dependencies).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+  return r.status ?? 1;
+}
+
+export function build() {
+  const status = run(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build']);
+  if (status !== 0) {
+    console.error('maestro: build failed');
+    process.exit(status);
+  }
+}
+
+/** Path of the Electron binary if it is present or can be fetched now, else null (never throws). */
+export function electronBinary() {
+  const require = createRequire(join(root, 'package.json'));
+  let pkgDir;
+  try {
+    pkgDir = dirname(require.resolve('electron/package.json'));
+  } catch {
+    return null;
+  }
+  const pathFile = join(pkgDir, 'path.txt');
+  const present = () => existsSync(pathFile) && existsSync(join(pkgDir, 'dist', readFileSync(pathFile, 'utf8')));
+  if (present()) return join(pkgDir, 'dist', readFileSync(pathFile, 'utf8'));
+  // electron 45+ fetches its binary lazily; try once, quietly, with a time limit.
+  spawnSync(process.execPath, [join(pkgDir, 'install.js')], { stdio: 'ignore', timeout: 120_000 });
+  return present() ? join(pkgDir, 'dist', readFileSync(pathFile, 'utf8')) : null;
+}
+
+/** Start the web host (tsx runs the TypeScript services directly). Resolves with the child. */
+export function startWebHost(args = [], opts = {}) {
+  return spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main/webhost/cli.ts'), ...args], {
+    cwd: root,
+    stdio: 'inherit',
+    ...opts,
+  });
+}

@@ -1,0 +1,46 @@
+// npm test: typecheck, lint, unit/integration (vitest), build, e2e (playwright-core + Chromium).
+// Ends with one summary line "tests: N passed, N failed, N skipped" and lists every skip with its reason.
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { root, run } from './lib.mjs';
+
+const out = join(root, 'test-results');
+mkdirSync(out, { recursive: true });
+const npx = (args) => run(process.execPath, [join(root, 'node_modules', args[0], args[1]), ...args.slice(2)]);
+const steps = [];
+const step = (name, fn) => {
+  const t = Date.now();
+  console.log(`\n=== ${name}`);
+  const code = fn();
+  steps.push({ name, ok: code === 0, s: ((Date.now() - t) / 1000).toFixed(1) });
+  return code === 0;
+};
+
+step('typecheck', () => run('npm', ['run', '--silent', 'typecheck']));
+step('lint', () => run('npm', ['run', '--silent', 'lint']));
+step('unit + integration', () => npx(['vitest', 'vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile=${join(out, 'unit.json')}`]));
+const built = step('build', () => npx(['electron-vite', 'bin/electron-vite.js', 'build']));
+if (built) {
+  step('e2e', () => npx(['vitest', 'vitest.mjs', 'run', '-c', 'vitest.e2e.config.ts', '--reporter=default', '--reporter=json', `--outputFile=${join(out, 'e2e.json')}`]));
+}
+
+let passed = 0, failed = 0, skipped = 0;
+const skips = [];
+for (const f of ['unit.json', 'e2e.json']) {
+  const p = join(out, f);
+  if (!existsSync(p)) continue;
+  const r = JSON.parse(readFileSync(p, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  skipped += r.numPendingTests + r.numTodoTests;
+  for (const file of r.testResults) for (const a of file.assertionResults) {
+    if (a.status === 'skipped' || a.status === 'pending' || a.status === 'todo') skips.push(`${a.fullName}: ${a.meta?.skipReason ?? 'no reason given'}`);
+  }
+}
+console.log('\n=== summary');
+for (const s of steps) console.log(`${s.ok ? 'ok  ' : 'FAIL'} ${s.name} (${s.s}s)`);
+for (const s of skips) console.log(`skipped: ${s}`);
+const stepFailures = steps.filter((s) => !s.ok).length;
+if (stepFailures) console.log(`${stepFailures} step(s) failed`);
+console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(stepFailures || failed ? 1 : 0);

@@ -1,0 +1,245 @@
+import { hash as oneShotHash } from 'node:crypto';
+import type { Db } from '../db/connection';
+import { canonicalJson } from '../../shared/canonical';
+import { auditEntryCanonical, GENESIS_PREV_HASH } from '../../shared/audit-hash';
+import type { AuditEntry, AuditHead, AuditVerifyResult } from '../../shared/api/types';
+
+export const sha256Hex = (s: string): string => oneShotHash('sha256', s, 'hex');
+
+interface Row {
+  seq: number;
+  ts: string;
+  actor: string;
+  action: string;
+  subject: string;
+  payload: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface NewAuditEntry {
+  actor: string;
+  action: string;
+  subject?: string;
+  payload: unknown;
+}
+
+export interface ListFilter {
+  limit: number;
+  beforeSeq?: number;
+  action?: string;
+  actor?: string;
+  fromTs?: string;
+  toTs?: string;
+}
+
+function rowToEntry(r: Row): AuditEntry {
+  return {
+    seq: r.seq,
+    ts: r.ts,
+    actor: r.actor,
+    action: r.action,
+    subject: r.subject,
+    payload: JSON.parse(r.payload) as unknown,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+/** The hash-chained, append-only audit table. All SQL is prepared once; nothing is string-built. */
+export class AuditStore {
+  private readonly insert;
+  private readonly headStmt;
+  private readonly getStmt;
+  private readonly countStmt;
+  private readonly listStmt;
+  private readonly iterStmt;
+  private readonly lastVerStmt;
+  private readonly insertVerStmt;
+
+  constructor(private readonly db: Db) {
+    this.insert = db.prepare(
+      'INSERT INTO audit_log (seq, ts, actor, action, subject, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.headStmt = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+    this.getStmt = db.prepare('SELECT * FROM audit_log WHERE seq = ?');
+    const filter = `(:action IS NULL OR action = :action)
+        AND (:actor IS NULL OR actor = :actor)
+        AND (:fromTs IS NULL OR ts >= :fromTs)
+        AND (:toTs IS NULL OR ts <= :toTs)`;
+    this.countStmt = db.prepare(`SELECT count(*) AS n FROM audit_log WHERE ${filter}`);
+    this.listStmt = db.prepare(
+      `SELECT * FROM audit_log WHERE (:beforeSeq IS NULL OR seq < :beforeSeq) AND ${filter} ORDER BY seq DESC LIMIT :limit`,
+    );
+    this.iterStmt = db.prepare('SELECT seq, ts, actor, action, subject, payload, prev_hash, hash FROM audit_log ORDER BY seq ASC');
+    this.lastVerStmt = db.prepare('SELECT * FROM audit_verifications ORDER BY id DESC LIMIT 1');
+    this.insertVerStmt = db.prepare(
+      `INSERT INTO audit_verifications (verified_at, valid, checked, head_seq, head_hash, bad_seq, bad_reason, duration_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+  }
+
+  head(): AuditHead | null {
+    const r = this.headStmt.get() as { seq: number; hash: string } | undefined;
+    return r ? { seq: r.seq, hash: r.hash } : null;
+  }
+
+  /**
+   * Append entries in the caller's transaction (or its own). Canonicalisation errors (NaN,
+   * lone surrogates…) throw before anything is written.
+   */
+  appendMany(entries: NewAuditEntry[], ts: string): AuditEntry[] {
+    const prepared = entries.map((e) => ({
+      actor: e.actor,
+      action: e.action,
+      subject: e.subject ?? '',
+      payloadCanonical: canonicalJson(e.payload),
+    }));
+    // Fields are hashed with a fast path that assumes well-formed strings: check them here.
+    for (const p of prepared) canonicalJson([p.actor, p.action, p.subject, ts]);
+    return this.db.transaction(() => {
+      const h = this.head();
+      let seq = h ? h.seq : 0;
+      let prev = h ? h.hash : GENESIS_PREV_HASH;
+      const out: AuditEntry[] = [];
+      for (const p of prepared) {
+        seq += 1;
+        const body = { seq, ts, actor: p.actor, action: p.action, subject: p.subject, prevHash: prev };
+        const hash = sha256Hex(auditEntryCanonical(body, p.payloadCanonical));
+        this.insert.run(seq, ts, p.actor, p.action, p.subject, p.payloadCanonical, prev, hash);
+        out.push({ ...body, payload: JSON.parse(p.payloadCanonical) as unknown, hash });
+        prev = hash;
+      }
+      return out;
+    })();
+  }
+
+  get(seq: number): AuditEntry | null {
+    const r = this.getStmt.get(seq) as Row | undefined;
+    return r ? rowToEntry(r) : null;
+  }
+
+  list(f: ListFilter): { entries: AuditEntry[]; total: number; nextBeforeSeq: number | null } {
+    const params = {
+      beforeSeq: f.beforeSeq ?? null,
+      action: f.action ?? null,
+      actor: f.actor ?? null,
+      fromTs: f.fromTs ?? null,
+      toTs: f.toTs ?? null,
+    };
+    const rows = this.listStmt.all({ ...params, limit: f.limit }) as Row[];
+    const { beforeSeq: _ignored, ...countParams } = params;
+    const { n } = this.countStmt.get(countParams) as { n: number };
+    const last = rows[rows.length - 1];
+    return {
+      entries: rows.map(rowToEntry),
+      total: n,
+      nextBeforeSeq: rows.length === f.limit && last ? last.seq : null,
+    };
+  }
+
+  facets(): { actions: string[]; actors: string[] } {
+    const pluck = (sql: string) => (this.db.prepare(sql).pluck().all() as string[]);
+    return {
+      actions: pluck('SELECT DISTINCT action FROM audit_log ORDER BY action'),
+      actors: pluck('SELECT DISTINCT actor FROM audit_log ORDER BY actor'),
+    };
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) FROM audit_log').pluck().get() as number) ?? 0;
+  }
+
+  /**
+   * Recompute the chain from genesis. Reports the first entry that is wrong and why. `knownHead`
+   * (from the last verification, a server checkpoint, or the caller) detects a truncated tail.
+   */
+  verify(knownHead: AuditHead | null, nowIso: string, onProgress?: (checked: number) => void): AuditVerifyResult {
+    const started = performance.now();
+    let expectedSeq = 1;
+    let prev = GENESIS_PREV_HASH;
+    let checked = 0;
+    let knownHeadSeen = knownHead === null || knownHead.seq === 0;
+    let firstBad: AuditVerifyResult['firstBad'] = null;
+    let head: AuditHead | null = null;
+    for (const raw of this.iterStmt.iterate() as IterableIterator<Row>) {
+      const r = raw;
+      if (typeof r.seq !== 'number' || typeof r.payload !== 'string' || typeof r.hash !== 'string') {
+        firstBad = { seq: Number(r.seq), reason: 'malformed_row', message: 'row has columns of the wrong type' };
+        break;
+      }
+      if (r.seq !== expectedSeq) {
+        firstBad = {
+          seq: expectedSeq,
+          reason: 'seq_gap',
+          message: `expected seq ${expectedSeq}, found ${r.seq}: entries ${expectedSeq}…${r.seq - 1} are missing`,
+        };
+        break;
+      }
+      if (r.prev_hash !== prev) {
+        firstBad = { seq: r.seq, reason: 'link_broken', message: `prevHash does not match the hash of entry ${r.seq - 1}` };
+        break;
+      }
+      const body = { seq: r.seq, ts: r.ts, actor: r.actor, action: r.action, subject: r.subject, prevHash: r.prev_hash };
+      if (sha256Hex(auditEntryCanonical(body, r.payload)) !== r.hash) {
+        firstBad = { seq: r.seq, reason: 'payload_altered', message: 'stored content no longer matches its hash' };
+        break;
+      }
+      if (knownHead && r.seq === knownHead.seq) {
+        if (r.hash !== knownHead.hash) {
+          firstBad = { seq: r.seq, reason: 'link_broken', message: 'entry differs from the known head: history was rewritten' };
+          break;
+        }
+        knownHeadSeen = true;
+      }
+      prev = r.hash;
+      head = { seq: r.seq, hash: r.hash };
+      checked += 1;
+      expectedSeq += 1;
+      if (onProgress && (checked & 0xffff) === 0) onProgress(checked);
+    }
+    if (!firstBad && !knownHeadSeen && knownHead) {
+      firstBad = {
+        seq: (head?.seq ?? 0) + 1,
+        reason: 'truncated_tail',
+        message: `log ends at seq ${head?.seq ?? 0} but entry ${knownHead.seq} was known to exist`,
+      };
+    }
+    return {
+      valid: firstBad === null,
+      checked,
+      head,
+      firstBad,
+      verifiedAt: nowIso,
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+    };
+  }
+
+  recordVerification(r: AuditVerifyResult): void {
+    this.insertVerStmt.run(
+      r.verifiedAt,
+      r.valid ? 1 : 0,
+      r.checked,
+      r.head?.seq ?? null,
+      r.head?.hash ?? null,
+      r.firstBad?.seq ?? null,
+      r.firstBad?.reason ?? null,
+      r.durationMs,
+    );
+  }
+
+  /** Latest verification, and the highest head ever verified valid (the local known head). */
+  lastVerification(): { verifiedAt: string; valid: boolean; checked: number; badSeq: number | null; badReason: string | null } | null {
+    const r = this.lastVerStmt.get() as
+      | { verified_at: string; valid: number; checked: number; bad_seq: number | null; bad_reason: string | null }
+      | undefined;
+    return r ? { verifiedAt: r.verified_at, valid: r.valid === 1, checked: r.checked, badSeq: r.bad_seq, badReason: r.bad_reason } : null;
+  }
+
+  bestVerifiedHead(): AuditHead | null {
+    const r = this.db
+      .prepare('SELECT head_seq AS seq, head_hash AS hash FROM audit_verifications WHERE valid = 1 AND head_seq IS NOT NULL ORDER BY head_seq DESC LIMIT 1')
+      .get() as AuditHead | undefined;
+    return r ?? null;
+  }
+}

@@ -1,0 +1,13 @@
+export type DbErrorCode = 'DB_FROM_FUTURE' | 'DB_CORRUPT' | 'DB_OPEN_FAILED' | 'DB_MIGRATION_FAILED';
+
+/** Raised when the store cannot be used as-is. The file is never reset or overwritten. */
+export class DatabaseError extends Error {
+  constructor(
+    readonly code: DbErrorCode,
+    message: string,
+    readonly path: string,
+  ) {
+    super(message);
+    this.name = 'DatabaseError';
+  }
+}

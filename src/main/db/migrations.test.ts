@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { openDatabase, schemaVersion } from './connection';
+import { DatabaseError } from './errors';
+import { LATEST_SCHEMA_VERSION, migrations } from './migrations/index';
+import { tempDir } from '../test-utils';
+
+describe('migrations', () => {
+  it('are numbered 1..N without gaps', () => {
+    expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
+  });
+
+  it('001 creates an append-only audit_log', () => {
+    const db = openDatabase(':memory:', { targetVersion: 1 });
+    expect(schemaVersion(db)).toBe(1);
+    db.prepare("INSERT INTO audit_log (seq, ts, actor, action, payload, prev_hash, hash) VALUES (1, 't', 'a', 'x', '{}', 'p', 'h')").run();
+    expect(() => db.prepare("UPDATE audit_log SET payload = '[]'").run()).toThrow(/append-only/);
+    expect(() => db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
+  });
+
+  it('002 adds the profile table and keeps audit rows written at version 1', () => {
+    const dir = tempDir();
+    const path = join(dir, 'm.db');
+    const db1 = openDatabase(path, { targetVersion: 1 });
+    db1.prepare("INSERT INTO audit_log (seq, ts, actor, action, payload, prev_hash, hash) VALUES (1, 't', 'a', 'x', '{}', 'p', 'h')").run();
+    db1.close();
+    const db2 = openDatabase(path, { targetVersion: 2 });
+    expect(schemaVersion(db2)).toBe(2);
+    expect(db2.prepare('SELECT count(*) FROM audit_log').pluck().get()).toBe(1);
+    db2.prepare("INSERT INTO profile VALUES (1, 'p', 'n', 't', 'field', 'd', 'c')").run();
+    expect(() => db2.prepare("INSERT INTO profile VALUES (2, 'p', 'n', 't', 'field', 'd', 'c')").run()).toThrow();
+    expect(() => db2.prepare("UPDATE profile SET role = 'root'").run()).toThrow();
+    db2.close();
+  });
+
+  it('opens with WAL, foreign keys and busy timeout', () => {
+    const db = openDatabase(join(tempDir(), 'x.db'));
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
+    db.close();
+  });
+
+  it('refuses a database from a newer app and leaves it byte-for-byte unchanged', () => {
+    const path = join(tempDir(), 'future.db');
+    const raw = new Database(path);
+    raw.pragma('user_version = 999');
+    raw.exec('CREATE TABLE t (x)');
+    raw.close();
+    const before = readFileSync(path);
+    expect(() => openDatabase(path)).toThrow(expect.objectContaining({ code: 'DB_FROM_FUTURE' }));
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it('refuses a corrupt file and leaves it unchanged', () => {
+    const path = join(tempDir(), 'corrupt.db');
+    writeFileSync(path, Buffer.from('this is not a database at all, just text '.repeat(200)));
+    const before = readFileSync(path);
+    let err: unknown;
+    try {
+      openDatabase(path);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DatabaseError);
+    expect((err as DatabaseError).code).toBe('DB_CORRUPT');
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it('refuses a file with a valid header but damaged pages, unchanged', () => {
+    const path = join(tempDir(), 'damaged.db');
+    const raw = new Database(path);
+    raw.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1);');
+    raw.close();
+    const buf = readFileSync(path);
+    buf.fill(0xff, 100, 4096); // wreck the schema page after the header
+    writeFileSync(path, buf);
+    expect(() => openDatabase(path)).toThrow(expect.objectContaining({ code: 'DB_CORRUPT' }));
+    expect(readFileSync(path).equals(buf)).toBe(true);
+  });
+
+  it('a failing migration applies nothing', () => {
+    const path = join(tempDir(), 'fail.db');
+    const db = openDatabase(path, { targetVersion: 1 });
+    db.exec('CREATE TABLE profile (x)'); // collides with migration 2
+    db.close();
+    expect(() => openDatabase(path)).toThrow(expect.objectContaining({ code: 'DB_MIGRATION_FAILED' }));
+    const check = new Database(path);
+    expect(check.pragma('user_version', { simple: true })).toBe(1);
+    check.close();
+  });
+});

@@ -1,0 +1,16 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/**
+ * Where the device database lives: `--data-dir`, else MAESTRO_DATA_DIR, else (Electron) userData,
+ * else the platform's per-user app-data folder (the same place Electron's userData points to).
+ */
+export function resolveDataDir(explicit?: string, electronUserData?: string): string {
+  if (explicit) return resolve(explicit);
+  if (process.env.MAESTRO_DATA_DIR) return resolve(process.env.MAESTRO_DATA_DIR);
+  if (electronUserData) return electronUserData;
+  const home = homedir();
+  if (process.platform === 'darwin') return join(home, 'Library', 'Application Support', 'Maestro');
+  if (process.platform === 'win32') return join(process.env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'Maestro');
+  return join(process.env.XDG_CONFIG_HOME ?? join(home, '.config'), 'Maestro');
+}

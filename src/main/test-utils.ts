@@ -1,0 +1,32 @@
+// Test helpers: a fresh data directory and service graph per test, and a fixed clock.
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServices, DB_FILE, type Services } from './services';
+import type { Clock } from './util/clock';
+
+export function tempDir(prefix = 'maestro-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function fixedClock(start = Date.parse('2026-11-01T08:00:00.000Z'), stepMs = 1000): Clock {
+  let t = start;
+  return { now: () => new Date((t += stepMs)) };
+}
+
+export function makeServices(opts: { dataDir?: string; clock?: Clock } = {}): Services {
+  const dataDir = opts.dataDir ?? tempDir();
+  return createServices({ dataDir, host: 'web', clock: opts.clock ?? fixedClock() });
+}
+
+/** SHA-256 of the database file and its WAL: "byte-for-byte unchanged" checks. */
+export function dbFingerprint(dataDir: string): string {
+  const h = createHash('sha256');
+  for (const f of [DB_FILE, `${DB_FILE}-wal`]) {
+    const p = join(dataDir, f);
+    h.update(f);
+    if (existsSync(p)) h.update(readFileSync(p));
+  }
+  return h.digest('hex');
+}

@@ -1,0 +1,30 @@
+import { isIP } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+
+export function isLoopbackAddress(host: string): boolean {
+  if (host === 'localhost') return true;
+  const h = host.replace(/^\[|\]$/g, '');
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) === 6) return h === '::1';
+  return false;
+}
+
+export function tokensEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Content-Security-Policy for the renderer, the same in Electron and on the web host. */
+export const RENDERER_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');

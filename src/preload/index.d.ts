@@ -1,0 +1,8 @@
+import type { MaestroBridge } from './bridge';
+
+declare global {
+  interface Window {
+    maestro?: MaestroBridge;
+  }
+}
+export {};

@@ -1,0 +1,30 @@
+import { useEffect } from 'react';
+import { useApp } from './store/app-store';
+import { FirstRun } from './views/first-run/FirstRun';
+import { AuditView } from './views/audit/AuditView';
+import { HealthView } from './views/health/HealthView';
+import { Nav } from './components/Nav';
+
+export function App() {
+  const { status, error, profile, view, load } = useApp();
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  if (status === 'loading') return <div className="center muted">Starting Maestro…</div>;
+  if (status === 'error')
+    return (
+      <div className="center" role="alert">
+        <h2>Maestro could not start</h2>
+        <p>{error}</p>
+        <button onClick={() => void load()}>Try again</button>
+      </div>
+    );
+  if (!profile) return <FirstRun />;
+  return (
+    <div className="shell">
+      <Nav />
+      <main className="content">{view === 'audit' ? <AuditView /> : <HealthView />}</main>
+    </div>
+  );
+}

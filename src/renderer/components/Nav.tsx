@@ -1,0 +1,30 @@
+import { useApp, type View } from '../store/app-store';
+import { hostKind } from '../api/client';
+
+const items: { id: View; label: string }[] = [
+  { id: 'audit', label: 'Audit' },
+  { id: 'health', label: 'Health' },
+];
+
+export function Nav() {
+  const { view, go, profile, info } = useApp();
+  return (
+    <nav className="nav" aria-label="Main">
+      <div className="brand">Maestro</div>
+      {items.map((i) => (
+        <button key={i.id} className={view === i.id ? 'nav-item active' : 'nav-item'} aria-current={view === i.id ? 'page' : undefined} onClick={() => go(i.id)}>
+          {i.label}
+        </button>
+      ))}
+      <div className="nav-foot">
+        <div>{profile?.name}</div>
+        <div className="muted small">
+          {profile?.tenant} · {profile?.role}
+        </div>
+        <div className="muted small">
+          v{info?.version} · {hostKind === 'web' ? 'web host' : 'desktop'}
+        </div>
+      </div>
+    </nav>
+  );
+}

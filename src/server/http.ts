@@ -1,0 +1,50 @@
+// Shared HTTP plumbing for the app and its routers: the Hono env type and the one place that
+// turns an ApiError into the `{ ok:false, error }` envelope used by every transport.
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ApiError, type ApiResult, type ErrorCode } from '../shared/errors';
+
+export type AppEnv = {
+  Variables: {
+    // Set by errorResponse so the access log can report the code without reading the body.
+    errorCode: ErrorCode | undefined;
+  };
+};
+
+// A Record keyed by ErrorCode makes adding a code in src/shared a compile error here until mapped.
+export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
+  VALIDATION_ERROR: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  INTERNAL: 500,
+};
+
+export function errorResponse(c: Context<AppEnv>, err: ApiError): Response {
+  c.set('errorCode', err.code);
+  const body: ApiResult<never> = { ok: false, error: err.toJSON() };
+  return c.json(body, STATUS_BY_CODE[err.code]);
+}
+
+/** Best-effort mapping for HTTP errors raised by Hono itself (e.g. malformed JSON → 400). */
+export function codeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 400:
+    case 422:
+      return 'VALIDATION_ERROR';
+    case 401:
+      return 'UNAUTHORIZED';
+    case 403:
+      return 'FORBIDDEN';
+    case 404:
+      return 'NOT_FOUND';
+    case 409:
+      return 'CONFLICT';
+    case 413:
+      return 'PAYLOAD_TOO_LARGE';
+    default:
+      return 'INTERNAL';
+  }
+}

@@ -1,0 +1,59 @@
+// Process-level smoke test: spawns the real entry via tsx on an OS-chosen port.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'maestro-srv-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function start(args: string[] = []) {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    env: { ...process.env, MAESTRO_SERVER_DB: join(dir, 'nested', 'srv.db'), MAESTRO_SERVER_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, out: () => stdout, err: () => stderr };
+}
+
+async function waitFor<T>(fn: () => T | undefined, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('main.ts', () => {
+  it('prints the listening line, serves /healthz, and exits 0 on SIGTERM', async () => {
+    const p = start();
+    const url = await waitFor(() => /^Maestro sync server listening on (http:\/\/127\.0\.0\.1:\d+)\n$/.exec(p.out())?.[1]);
+    const res = await fetch(`${url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', db: { status: 'ok' } });
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    expect(p.err()).toContain('"msg":"request"');
+  }, 20_000);
+
+  it('rejects subcommands with exit 2', async () => {
+    const p = start(['enroll-token']);
+    expect(await p.exited).toBe(2);
+    expect(p.err()).toContain('maestro-server: unknown command enroll-token (enrollment arrives with the sync issue)');
+  }, 20_000);
+});

@@ -1,0 +1,38 @@
+/** Stable error codes carried over every transport (IPC, web host, sync server). */
+export const ERROR_CODES = ['VALIDATION_ERROR', 'NOT_FOUND', 'FORBIDDEN', 'CONFLICT', 'INTERNAL', 'UNAUTHORIZED', 'PAYLOAD_TOO_LARGE'] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ApiErrorBody {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+  toJSON(): ApiErrorBody {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isApiErrorBody(v: unknown): v is ApiErrorBody {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as ApiErrorBody).code === 'string' &&
+    (ERROR_CODES as readonly string[]).includes((v as ApiErrorBody).code) &&
+    typeof (v as ApiErrorBody).message === 'string'
+  );
+}
+
+/** Result envelope used by both transports so the renderer sees one shape. */
+export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiErrorBody };
