@@ -46,6 +46,11 @@ function check(value: unknown, path: string, seen: Set<object>): void {
   }
 }
 
+/** Throws unless `s` is a well-formed UTF-16 string (no lone surrogates), the JCS requirement. */
+export function assertWellFormed(s: string, path = ''): void {
+  if (LONE_SURROGATE.test(s)) throw new CanonicalJsonError('lone surrogate in string', path);
+}
+
 /** RFC 8785 canonical JSON text of a JSON value; throws CanonicalJsonError for non-JSON input. */
 export function canonicalJson(value: unknown): string {
   check(value, '', new Set());

@@ -1,6 +1,6 @@
 import { hash as oneShotHash } from 'node:crypto';
 import type { Db } from '../db/connection';
-import { canonicalJson } from '../../shared/canonical';
+import { assertWellFormed, canonicalJson } from '../../shared/canonical';
 import { auditEntryCanonical, GENESIS_PREV_HASH } from '../../shared/audit-hash';
 import type { AuditEntry, AuditHead, AuditVerifyResult } from '../../shared/api/types';
 
@@ -89,14 +89,15 @@ export class AuditStore {
    * lone surrogates…) throw before anything is written.
    */
   appendMany(entries: NewAuditEntry[], ts: string): AuditEntry[] {
-    const prepared = entries.map((e) => ({
-      actor: e.actor,
-      action: e.action,
-      subject: e.subject ?? '',
-      payloadCanonical: canonicalJson(e.payload),
-    }));
     // Fields are hashed with a fast path that assumes well-formed strings: check them here.
-    for (const p of prepared) canonicalJson([p.actor, p.action, p.subject, ts]);
+    assertWellFormed(ts, 'ts');
+    const prepared = entries.map((e) => {
+      const subject = e.subject ?? '';
+      assertWellFormed(e.actor, 'actor');
+      assertWellFormed(e.action, 'action');
+      assertWellFormed(subject, 'subject');
+      return { actor: e.actor, action: e.action, subject, payload: e.payload, payloadCanonical: canonicalJson(e.payload) };
+    });
     return this.db.transaction(() => {
       const h = this.head();
       let seq = h ? h.seq : 0;
@@ -107,7 +108,7 @@ export class AuditStore {
         const body = { seq, ts, actor: p.actor, action: p.action, subject: p.subject, prevHash: prev };
         const hash = sha256Hex(auditEntryCanonical(body, p.payloadCanonical));
         this.insert.run(seq, ts, p.actor, p.action, p.subject, p.payloadCanonical, prev, hash);
-        out.push({ ...body, payload: JSON.parse(p.payloadCanonical) as unknown, hash });
+        out.push({ ...body, payload: p.payload, hash });
         prev = hash;
       }
       return out;

@@ -13,7 +13,7 @@ export const m001AuditLog: Migration = {
         subject   TEXT    NOT NULL DEFAULT '',
         payload   TEXT    NOT NULL,
         prev_hash TEXT    NOT NULL,
-        hash      TEXT    NOT NULL UNIQUE
+        hash      TEXT    NOT NULL
       ) STRICT;
       CREATE INDEX audit_log_action ON audit_log(action, seq);
       CREATE INDEX audit_log_actor  ON audit_log(actor, seq);

@@ -1,0 +1,18 @@
+// One JSON line per figure: {"name","value","unit","ref","refName","target"}.
+export interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  ref: number | null;
+  refName: string | null;
+  target?: string;
+}
+
+export function emit(f: Figure): void {
+  const round = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
+  process.stdout.write(JSON.stringify({ ...f, value: round(f.value), ref: round(f.ref) }) + '\n');
+}
+
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+}

@@ -1,0 +1,14 @@
+// npm run bench [prefix]: one JSON line per figure, each with its reference measured in the same run.
+import * as audit from './audit.bench';
+import * as api from './api.bench';
+
+const suites: { prefix: string; run: () => void | Promise<void> }[] = [
+  { prefix: 'audit.', run: audit.run },
+  { prefix: 'api.', run: api.run },
+];
+
+const filter = process.argv[2] ?? '';
+for (const s of suites) {
+  if (filter && !s.prefix.startsWith(filter) && !filter.startsWith(s.prefix)) continue;
+  await s.run();
+}
