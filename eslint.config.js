@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'http', 'net', 'url', 'util', 'stream', 'worker_threads'];
 
 export default tseslint.config(
-  { ignores: ['out/**', 'node_modules/**', 'dist/**', '.data/**', 'demo-data/**'] },
+  { ignores: ['out/**', 'node_modules/**', 'dist/**', '.data/**', 'demo-data/**', '.tmp/**', 'test-results/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

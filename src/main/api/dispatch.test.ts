@@ -22,27 +22,27 @@ describe('API table', () => {
 });
 
 describe('dispatcher', () => {
-  it('runs the first-run flow and appends notes as the local profile', () => {
+  it('runs the first-run flow and appends notes as the local profile', async () => {
     const { d } = setup();
-    expect(d('profile.get', {})).toEqual({ ok: true, data: { profile: null } });
-    expect(d('audit.append', { note: 'before setup' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-    const p = d('profile.setup', { name: 'Ada', tenant: 'acme' });
+    expect(await d('profile.get', {})).toEqual({ ok: true, data: { profile: null } });
+    expect(await d('audit.append', { note: 'before setup' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const p = await d('profile.setup', { name: 'Ada', tenant: 'acme' });
     expect(p).toMatchObject({ ok: true, data: { profile: { name: 'Ada', tenant: 'acme', role: 'field' } } });
-    expect(d('profile.setup', { name: 'Eve', tenant: 'acme' })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
-    const r = d('audit.append', { note: 'site visited', subject: 'site-7' });
+    expect(await d('profile.setup', { name: 'Eve', tenant: 'acme' })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    const r = await d('audit.append', { note: 'site visited', subject: 'site-7' });
     expect(r.ok).toBe(true);
     const entry = (r as { data: { entry: { actor: string; action: string; payload: unknown } } }).data.entry;
     const id = (p as { data: { profile: { id: string } } }).data.profile.id;
     expect(entry).toMatchObject({ actor: `user:${id}`, action: 'note.added', payload: { note: 'site visited' } });
   });
 
-  it('refuses a caller-supplied actor or action', () => {
+  it('refuses a caller-supplied actor or action', async () => {
     const { d } = setup();
-    d('profile.setup', { name: 'Ada', tenant: 'acme' });
-    const r = d('audit.append', { note: 'x', actor: 'user:admin' });
+    await d('profile.setup', { name: 'Ada', tenant: 'acme' });
+    const r = await d('audit.append', { note: 'x', actor: 'user:admin' });
     expect(r).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR' } });
     expect(JSON.stringify(r)).toContain('additionalProperties');
-    expect(d('audit.append', { note: 'x', action: 'policy.approved' })).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR' } });
+    expect(await d('audit.append', { note: 'x', action: 'policy.approved' })).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR' } });
   });
 
   it.each([
@@ -57,19 +57,19 @@ describe('dispatcher', () => {
     ['lone surrogate note', 'audit.append', { note: 'bad \ud800' }, 'VALIDATION_ERROR'],
     ['missing record', 'audit.get', { seq: 999 }, 'NOT_FOUND'],
     ['bad tenant', 'profile.setup', { name: 'A', tenant: 'Has Spaces' }, 'VALIDATION_ERROR'],
-  ])('%s gets its structured error and changes nothing', (_n, ch, input, code) => {
+  ])('%s gets its structured error and changes nothing', async (_n, ch, input, code) => {
     const { s, d, dataDir } = setup();
-    if (ch !== 'profile.setup') d('profile.setup', { name: 'Ada', tenant: 'acme' });
+    if (ch !== 'profile.setup') await d('profile.setup', { name: 'Ada', tenant: 'acme' });
     const count = s.audit.store.count();
     const before = dbFingerprint(dataDir);
-    const r = d(ch, input);
+    const r = await d(ch, input);
     expect(r).toMatchObject({ ok: false, error: { code } });
     if (!r.ok) expect(typeof r.error.message).toBe('string');
     expect(s.audit.store.count()).toBe(count);
     expect(dbFingerprint(dataDir)).toBe(before);
   });
 
-  it('turns unexpected failures into INTERNAL without a stack', () => {
+  it('turns unexpected failures into INTERNAL without a stack', async () => {
     const s = makeServices();
     const d = createDispatcher(s, {
       ...handlers,
@@ -77,13 +77,13 @@ describe('dispatcher', () => {
         throw new Error('secret path /home/x at line 3');
       },
     });
-    const r = d('system.info', {});
+    const r = await d('system.info', {});
     expect(r).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'Internal error' } });
   });
 
-  it('refuses a handler response that is off-schema', () => {
+  it('refuses a handler response that is off-schema', async () => {
     const s = makeServices();
     const d = createDispatcher(s, { ...handlers, 'system.info': () => ({ version: 1 }) as never });
-    expect(d('system.info', {})).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+    expect(await d('system.info', {})).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
   });
 });

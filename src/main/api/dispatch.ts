@@ -6,7 +6,7 @@ import { assertValid, compileSchema, describeErrors } from '../../shared/validat
 import type { Services } from '../services';
 import { handlers as defaultHandlers, type Handlers } from './handlers';
 
-export type Dispatch = (channel: string, input: unknown) => ApiResult<unknown>;
+export type Dispatch = (channel: string, input: unknown) => Promise<ApiResult<unknown>>;
 
 const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
@@ -17,7 +17,7 @@ const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o,
  * cannot leak an off-schema shape to the renderer.
  */
 export function createDispatcher(services: Services, handlers: Handlers = defaultHandlers): Dispatch {
-  return (channel, input) => {
+  return async (channel, input) => {
     if (typeof channel !== 'string' || !hasOwn(channelSchemas, channel)) {
       return { ok: false, error: { code: 'NOT_FOUND', message: `Unknown channel ${String(channel).slice(0, 80)}` } };
     }
@@ -25,7 +25,7 @@ export function createDispatcher(services: Services, handlers: Handlers = defaul
     const schemas = channelSchemas[name];
     try {
       const req = assertValid<never>(schemas.req, input ?? {}, `${name} request`);
-      const res = (handlers[name] as (s: Services, i: unknown) => unknown)(services, req);
+      const res = await (handlers[name] as (s: Services, i: unknown) => unknown)(services, req);
       const resValid = compileSchema(schemas.res);
       if (!resValid(res)) {
         services.logger.error('response failed its schema', { code: 'INTERNAL', channel: name, details: describeErrors(resValid.errors) });

@@ -2,7 +2,7 @@ import type { ChannelName, Req, Res } from '../../shared/api/types';
 import { ApiError } from '../../shared/errors';
 import type { Services } from '../services';
 
-export type Handler<K extends ChannelName> = (s: Services, input: Req<K>) => Res<K>;
+export type Handler<K extends ChannelName> = (s: Services, input: Req<K>) => Res<K> | Promise<Res<K>>;
 export type Handlers = { [K in ChannelName]: Handler<K> };
 
 /** One plain function per channel; inputs arrive already validated against the channel's schema. */
@@ -28,5 +28,5 @@ export const handlers: Handlers = {
     return { entry };
   },
   'audit.facets': (s) => s.audit.facets(),
-  'audit.verify': (s, input) => s.audit.verify(input.knownHead),
+  'audit.verify': (s, input) => s.audit.verifyWithProgress(input.knownHead),
 };

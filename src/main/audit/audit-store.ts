@@ -1,4 +1,5 @@
 import { hash as oneShotHash } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/connection';
 import { assertWellFormed, canonicalJson } from '../../shared/canonical';
 import { auditEntryCanonical, GENESIS_PREV_HASH } from '../../shared/audit-hash';
@@ -53,7 +54,7 @@ export class AuditStore {
   private readonly getStmt;
   private readonly countStmt;
   private readonly listStmt;
-  private readonly iterStmt;
+  private readonly chunkStmt: Statement;
   private readonly lastVerStmt;
   private readonly insertVerStmt;
 
@@ -71,7 +72,9 @@ export class AuditStore {
     this.listStmt = db.prepare(
       `SELECT * FROM audit_log WHERE (:beforeSeq IS NULL OR seq < :beforeSeq) AND ${filter} ORDER BY seq DESC LIMIT :limit`,
     );
-    this.iterStmt = db.prepare('SELECT seq, ts, actor, action, subject, payload, prev_hash, hash FROM audit_log ORDER BY seq ASC');
+    this.chunkStmt = db.prepare(
+      'SELECT seq, ts, actor, action, subject, payload, prev_hash, hash FROM audit_log WHERE seq > ? AND seq <= ? ORDER BY seq ASC LIMIT ?',
+    );
     this.lastVerStmt = db.prepare('SELECT * FROM audit_verifications ORDER BY id DESC LIMIT 1');
     this.insertVerStmt = db.prepare(
       `INSERT INTO audit_verifications (verified_at, valid, checked, head_seq, head_hash, bad_seq, bad_reason, duration_ms)
@@ -155,65 +158,19 @@ export class AuditStore {
    * Recompute the chain from genesis. Reports the first entry that is wrong and why. `knownHead`
    * (from the last verification, a server checkpoint, or the caller) detects a truncated tail.
    */
-  verify(knownHead: AuditHead | null, nowIso: string, onProgress?: (checked: number) => void): AuditVerifyResult {
-    const started = performance.now();
-    let expectedSeq = 1;
-    let prev = GENESIS_PREV_HASH;
-    let checked = 0;
-    let knownHeadSeen = knownHead === null || knownHead.seq === 0;
-    let firstBad: AuditVerifyResult['firstBad'] = null;
-    let head: AuditHead | null = null;
-    for (const raw of this.iterStmt.iterate() as IterableIterator<Row>) {
-      const r = raw;
-      if (typeof r.seq !== 'number' || typeof r.payload !== 'string' || typeof r.hash !== 'string') {
-        firstBad = { seq: Number(r.seq), reason: 'malformed_row', message: 'row has columns of the wrong type' };
-        break;
-      }
-      if (r.seq !== expectedSeq) {
-        firstBad = {
-          seq: expectedSeq,
-          reason: 'seq_gap',
-          message: `expected seq ${expectedSeq}, found ${r.seq}: entries ${expectedSeq}…${r.seq - 1} are missing`,
-        };
-        break;
-      }
-      if (r.prev_hash !== prev) {
-        firstBad = { seq: r.seq, reason: 'link_broken', message: `prevHash does not match the hash of entry ${r.seq - 1}` };
-        break;
-      }
-      const body = { seq: r.seq, ts: r.ts, actor: r.actor, action: r.action, subject: r.subject, prevHash: r.prev_hash };
-      if (sha256Hex(auditEntryCanonical(body, r.payload)) !== r.hash) {
-        firstBad = { seq: r.seq, reason: 'payload_altered', message: 'stored content no longer matches its hash' };
-        break;
-      }
-      if (knownHead && r.seq === knownHead.seq) {
-        if (r.hash !== knownHead.hash) {
-          firstBad = { seq: r.seq, reason: 'link_broken', message: 'entry differs from the known head: history was rewritten' };
-          break;
-        }
-        knownHeadSeen = true;
-      }
-      prev = r.hash;
-      head = { seq: r.seq, hash: r.hash };
-      checked += 1;
-      expectedSeq += 1;
-      if (onProgress && (checked & 0xffff) === 0) onProgress(checked);
-    }
-    if (!firstBad && !knownHeadSeen && knownHead) {
-      firstBad = {
-        seq: (head?.seq ?? 0) + 1,
-        reason: 'truncated_tail',
-        message: `log ends at seq ${head?.seq ?? 0} but entry ${knownHead.seq} was known to exist`,
-      };
-    }
-    return {
-      valid: firstBad === null,
-      checked,
-      head,
-      firstBad,
-      verifiedAt: nowIso,
-      durationMs: Math.round((performance.now() - started) * 100) / 100,
-    };
+  verify(knownHead: AuditHead | null, nowIso: string): AuditVerifyResult {
+    const v = this.verifier(knownHead);
+    while (!v.step(Number.MAX_SAFE_INTEGER));
+    return v.result(nowIso);
+  }
+
+  /**
+   * A verifier that reads the chain in chunks (`step(n)` checks up to n rows, true when done), so a
+   * caller can yield between chunks and report progress while appends continue. Rows appended after
+   * it starts are outside this run.
+   */
+  verifier(knownHead: AuditHead | null): ChainVerifier {
+    return new ChainVerifier(this.chunkStmt, this.head()?.seq ?? 0, knownHead);
   }
 
   recordVerification(r: AuditVerifyResult): void {
@@ -242,5 +199,103 @@ export class AuditStore {
       .prepare('SELECT head_seq AS seq, head_hash AS hash FROM audit_verifications WHERE valid = 1 AND head_seq IS NOT NULL ORDER BY head_seq DESC LIMIT 1')
       .get() as AuditHead | undefined;
     return r ?? null;
+  }
+}
+
+export class ChainVerifier {
+  private expectedSeq = 1;
+  private prev = GENESIS_PREV_HASH;
+  private checkedRows = 0;
+  private knownHeadSeen: boolean;
+  private firstBad: AuditVerifyResult['firstBad'] = null;
+  private headSeen: AuditHead | null = null;
+  private done = false;
+  private readonly started = performance.now();
+
+  constructor(
+    private readonly chunkStmt: Statement,
+    /** Last seq when the run started: the run's scope. */
+    readonly total: number,
+    private readonly knownHead: AuditHead | null,
+  ) {
+    this.knownHeadSeen = knownHead === null || knownHead.seq === 0;
+  }
+
+  get checked(): number {
+    return this.checkedRows;
+  }
+
+  step(maxRows: number): boolean {
+    if (this.done) return true;
+    // The scope is extended to the known head, so rows missing below it show as a truncated tail.
+    const upTo = Math.max(this.total, this.knownHead?.seq ?? 0);
+    const rows = this.chunkStmt.all(this.expectedSeq - 1, upTo, Math.min(maxRows, 100_000)) as Row[];
+    for (const r of rows) {
+      if (!this.check(r)) {
+        this.done = true;
+        return true;
+      }
+    }
+    if (rows.length === 0 || this.expectedSeq > upTo) this.finish();
+    return this.done;
+  }
+
+  private check(r: Row): boolean {
+    if (typeof r.seq !== 'number' || typeof r.payload !== 'string' || typeof r.hash !== 'string' || typeof r.prev_hash !== 'string') {
+      this.firstBad = { seq: Number(r.seq), reason: 'malformed_row', message: 'row has columns of the wrong type' };
+      return false;
+    }
+    if (r.seq !== this.expectedSeq) {
+      this.firstBad = {
+        seq: this.expectedSeq,
+        reason: 'seq_gap',
+        message: `expected seq ${this.expectedSeq}, found ${r.seq}: entries ${this.expectedSeq}…${r.seq - 1} are missing`,
+      };
+      return false;
+    }
+    if (r.prev_hash !== this.prev) {
+      this.firstBad = { seq: r.seq, reason: 'link_broken', message: `prevHash does not match the hash of entry ${r.seq - 1}` };
+      return false;
+    }
+    const body = { seq: r.seq, ts: r.ts, actor: r.actor, action: r.action, subject: r.subject, prevHash: r.prev_hash };
+    if (sha256Hex(auditEntryCanonical(body, r.payload)) !== r.hash) {
+      this.firstBad = { seq: r.seq, reason: 'payload_altered', message: 'stored content no longer matches its hash' };
+      return false;
+    }
+    if (this.knownHead && r.seq === this.knownHead.seq) {
+      if (r.hash !== this.knownHead.hash) {
+        this.firstBad = { seq: r.seq, reason: 'link_broken', message: 'entry differs from the known head: history was rewritten' };
+        return false;
+      }
+      this.knownHeadSeen = true;
+    }
+    this.prev = r.hash;
+    this.headSeen = { seq: r.seq, hash: r.hash };
+    this.checkedRows += 1;
+    this.expectedSeq += 1;
+    return true;
+  }
+
+  private finish(): void {
+    this.done = true;
+    if (!this.firstBad && !this.knownHeadSeen && this.knownHead) {
+      const last = this.headSeen?.seq ?? 0;
+      this.firstBad = {
+        seq: last + 1,
+        reason: 'truncated_tail',
+        message: `log ends at seq ${last} but entry ${this.knownHead.seq} was known to exist`,
+      };
+    }
+  }
+
+  result(nowIso: string): AuditVerifyResult {
+    return {
+      valid: this.firstBad === null,
+      checked: this.checkedRows,
+      head: this.headSeen,
+      firstBad: this.firstBad,
+      verifiedAt: nowIso,
+      durationMs: Math.round((performance.now() - this.started) * 100) / 100,
+    };
   }
 }

@@ -16,6 +16,8 @@ export interface AuditService {
   facets(): { actions: string[]; actors: string[] };
   head(): AuditHead | null;
   verify(knownHead?: AuditHead): AuditVerifyResult;
+  /** Same result; reads in chunks, yields to the event loop and emits `audit.verify.progress`. */
+  verifyWithProgress(knownHead?: AuditHead, chunkRows?: number): Promise<AuditVerifyResult>;
   store: AuditStore;
 }
 
@@ -51,6 +53,12 @@ export function createAuditService(deps: { db: Db; clock: Clock; events: EventBu
     return { service: 'audit', status: 'ok', summary: `Chain verified (${last.checked} entries) at ${last.verifiedAt}.`, figures };
   });
 
+  const finish = (result: AuditVerifyResult) => {
+    store.recordVerification(result);
+    deps.events.emit('audit.verified', result);
+    return result;
+  };
+
   return {
     store,
     append: (e) => appendMany([e])[0]!,
@@ -60,10 +68,16 @@ export function createAuditService(deps: { db: Db; clock: Clock; events: EventBu
     facets: () => store.facets(),
     head: () => store.head(),
     verify(knownHead) {
-      const result = store.verify(knownHead ?? store.bestVerifiedHead(), nowIso());
-      store.recordVerification(result);
-      deps.events.emit('audit.verified', result);
-      return result;
+      return finish(store.verify(knownHead ?? store.bestVerifiedHead(), nowIso()));
+    },
+    async verifyWithProgress(knownHead, chunkRows = 20_000) {
+      const v = store.verifier(knownHead ?? store.bestVerifiedHead());
+      while (!v.step(chunkRows)) {
+        deps.events.emit('audit.verify.progress', { checked: v.checked, total: v.total });
+        await new Promise((r) => setImmediate(r));
+      }
+      deps.events.emit('audit.verify.progress', { checked: v.checked, total: v.total });
+      return finish(v.result(nowIso()));
     },
   };
 }

@@ -118,7 +118,7 @@ export function createWebHostApp(opts: { dispatch: Dispatch; services: Services;
       } catch (e) {
         return fail(c, 'VALIDATION_ERROR', 'Malformed JSON body', [{ path: '/', keyword: 'json', message: (e as Error).message }]);
       }
-      const result = opts.dispatch(channel, input);
+      const result = await opts.dispatch(channel, input);
       c.header('cache-control', 'no-store');
       return result.ok ? c.json(result, 200) : c.json(result, STATUS[result.error.code]);
     },

@@ -22,6 +22,8 @@ interface AuditState {
   selected: AuditEntry | null;
   verify: AuditVerifyResult | null;
   verifying: boolean;
+  progress: { checked: number; total: number } | null;
+  setProgress(p: { checked: number; total: number }): void;
   refresh(): Promise<void>;
   loadMore(): Promise<void>;
   setFilters(f: Partial<AuditFilters>): void;
@@ -54,6 +56,8 @@ export const useAudit = create<AuditState>((set, get) => ({
   selected: null,
   verify: null,
   verifying: false,
+  progress: null,
+  setProgress: (progress) => set({ progress }),
   async refresh() {
     set({ loading: true });
     try {
@@ -88,7 +92,7 @@ export const useAudit = create<AuditState>((set, get) => ({
     await get().refresh();
   },
   async runVerify() {
-    set({ verifying: true });
+    set({ verifying: true, progress: null });
     try {
       set({ verify: await call('audit.verify', {}), error: null });
     } catch (e) {

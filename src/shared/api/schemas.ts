@@ -227,6 +227,12 @@ export const eventSchemas: Record<EventName, Schema> = {
     properties: { seq: { type: 'integer' }, hash: sha256Hex, action: { type: 'string' } },
   },
   'audit.verified': verifyResult,
+  'audit.verify.progress': {
+    type: 'object',
+    additionalProperties: false,
+    required: ['checked', 'total'],
+    properties: { checked: { type: 'integer', minimum: 0 }, total: { type: 'integer', minimum: 0 } },
+  },
 };
 
 export const channelNames = Object.keys(channelSchemas) as ChannelName[];

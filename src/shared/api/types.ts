@@ -93,5 +93,6 @@ export type Res<K extends ChannelName> = Channels[K]['res'];
 export interface Events {
   'audit.appended': { seq: number; hash: string; action: string };
   'audit.verified': AuditVerifyResult;
+  'audit.verify.progress': { checked: number; total: number };
 }
 export type EventName = keyof Events;

@@ -1,12 +1,20 @@
+import { useEffect } from 'react';
 import { useAudit } from '../../store/audit-store';
+import { onEvent } from '../../api/client';
 
 export function VerifyPanel() {
-  const { verify, verifying, runVerify } = useAudit();
+  const { verify, verifying, runVerify, progress, setProgress } = useAudit();
+  useEffect(() => onEvent('audit.verify.progress', setProgress), [setProgress]);
   return (
     <div className="verify-panel">
       <button onClick={() => void runVerify()} disabled={verifying}>
         {verifying ? 'Verifying…' : 'Verify chain'}
       </button>
+      {verifying && progress && (
+        <span className="muted" aria-live="polite">
+          <progress max={progress.total || 1} value={progress.checked} /> {progress.checked.toLocaleString()} / {progress.total.toLocaleString()} entries
+        </span>
+      )}
       {verify && (
         <div role="status" data-testid="verify-result" className={verify.valid ? 'ok' : 'error'}>
           {verify.valid ? (
