@@ -18,17 +18,31 @@ export const GENESIS_PREV_HASH = '0'.repeat(64);
 
 /** Canonical bytes of an entry (seq an integer), given the payload's canonical JSON text (as stored). */
 export function auditEntryCanonical(e: Omit<AuditEntryBody, 'payload'>, payloadCanonical: string): string {
-  // RFC 8785 orders keys by UTF-16 code units: action, actor, payload, prevHash, seq, subject, ts.
-  // Splicing the stored canonical payload keeps verification at one string build per row; a test
-  // proves it equals canonicalJson(entry) for arbitrary entries.
+  return auditEntryCanonicalOf(e.seq, e.ts, e.actor, e.action, e.subject, e.prevHash, payloadCanonical);
+}
+
+/**
+ * Positional form for the verification hot loop (no object per row). RFC 8785 orders keys by UTF-16
+ * code units: action, actor, payload, prevHash, seq, subject, ts. Splicing the stored canonical
+ * payload avoids re-serialising it; a test proves the result equals canonicalJson(entry).
+ */
+export function auditEntryCanonicalOf(
+  seq: number,
+  ts: string,
+  actor: string,
+  action: string,
+  subject: string,
+  prevHash: string,
+  payloadCanonical: string,
+): string {
   return (
-    '{"action":' + str(e.action) +
-    ',"actor":' + str(e.actor) +
+    '{"action":' + str(action) +
+    ',"actor":' + str(actor) +
     ',"payload":' + payloadCanonical +
-    ',"prevHash":' + str(e.prevHash) +
-    ',"seq":' + String(e.seq) +
-    ',"subject":' + str(e.subject) +
-    ',"ts":' + str(e.ts) +
+    ',"prevHash":' + str(prevHash) +
+    ',"seq":' + String(seq) +
+    ',"subject":' + str(subject) +
+    ',"ts":' + str(ts) +
     '}'
   );
 }

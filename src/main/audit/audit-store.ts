@@ -2,7 +2,7 @@ import { hash as oneShotHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/connection';
 import { assertWellFormed, canonicalJson } from '../../shared/canonical';
-import { auditEntryCanonical, GENESIS_PREV_HASH } from '../../shared/audit-hash';
+import { auditEntryCanonical, auditEntryCanonicalOf, GENESIS_PREV_HASH } from '../../shared/audit-hash';
 import type { AuditEntry, AuditHead, AuditVerifyResult } from '../../shared/api/types';
 
 export const sha256Hex = (s: string): string => oneShotHash('sha256', s, 'hex');
@@ -72,9 +72,10 @@ export class AuditStore {
     this.listStmt = db.prepare(
       `SELECT * FROM audit_log WHERE (:beforeSeq IS NULL OR seq < :beforeSeq) AND ${filter} ORDER BY seq DESC LIMIT :limit`,
     );
-    this.chunkStmt = db.prepare(
-      'SELECT seq, ts, actor, action, subject, payload, prev_hash, hash FROM audit_log WHERE seq > ? AND seq <= ? ORDER BY seq ASC LIMIT ?',
-    );
+    // Raw (array) rows: verification reads every row, and arrays are much cheaper than objects.
+    this.chunkStmt = db
+      .prepare('SELECT seq, ts, actor, action, subject, payload, prev_hash, hash FROM audit_log WHERE seq > ? AND seq <= ? ORDER BY seq ASC LIMIT ?')
+      .raw(true);
     this.lastVerStmt = db.prepare('SELECT * FROM audit_verifications ORDER BY id DESC LIMIT 1');
     this.insertVerStmt = db.prepare(
       `INSERT INTO audit_verifications (verified_at, valid, checked, head_seq, head_hash, bad_seq, bad_reason, duration_ms)
@@ -202,6 +203,8 @@ export class AuditStore {
   }
 }
 
+type RawRow = [number, string, string, string, string, string, string, string];
+
 export class ChainVerifier {
   private expectedSeq = 1;
   private prev = GENESIS_PREV_HASH;
@@ -229,7 +232,7 @@ export class ChainVerifier {
     if (this.done) return true;
     // The scope is extended to the known head, so rows missing below it show as a truncated tail.
     const upTo = Math.max(this.total, this.knownHead?.seq ?? 0);
-    const rows = this.chunkStmt.all(this.expectedSeq - 1, upTo, Math.min(maxRows, 100_000)) as Row[];
+    const rows = this.chunkStmt.all(this.expectedSeq - 1, upTo, Math.min(maxRows, 100_000)) as RawRow[];
     for (const r of rows) {
       if (!this.check(r)) {
         this.done = true;
@@ -240,37 +243,37 @@ export class ChainVerifier {
     return this.done;
   }
 
-  private check(r: Row): boolean {
-    if (typeof r.seq !== 'number' || typeof r.payload !== 'string' || typeof r.hash !== 'string' || typeof r.prev_hash !== 'string') {
-      this.firstBad = { seq: Number(r.seq), reason: 'malformed_row', message: 'row has columns of the wrong type' };
+  private check(raw: RawRow): boolean {
+    const [seq, ts, actor, action, subject, payload, prevHash, hash] = raw;
+    if (typeof seq !== 'number' || typeof payload !== 'string' || typeof hash !== 'string' || typeof prevHash !== 'string') {
+      this.firstBad = { seq: Number(seq), reason: 'malformed_row', message: 'row has columns of the wrong type' };
       return false;
     }
-    if (r.seq !== this.expectedSeq) {
+    if (seq !== this.expectedSeq) {
       this.firstBad = {
         seq: this.expectedSeq,
         reason: 'seq_gap',
-        message: `expected seq ${this.expectedSeq}, found ${r.seq}: entries ${this.expectedSeq}…${r.seq - 1} are missing`,
+        message: `expected seq ${this.expectedSeq}, found ${seq}: entries ${this.expectedSeq}…${seq - 1} are missing`,
       };
       return false;
     }
-    if (r.prev_hash !== this.prev) {
-      this.firstBad = { seq: r.seq, reason: 'link_broken', message: `prevHash does not match the hash of entry ${r.seq - 1}` };
+    if (prevHash !== this.prev) {
+      this.firstBad = { seq, reason: 'link_broken', message: `prevHash does not match the hash of entry ${seq - 1}` };
       return false;
     }
-    const body = { seq: r.seq, ts: r.ts, actor: r.actor, action: r.action, subject: r.subject, prevHash: r.prev_hash };
-    if (sha256Hex(auditEntryCanonical(body, r.payload)) !== r.hash) {
-      this.firstBad = { seq: r.seq, reason: 'payload_altered', message: 'stored content no longer matches its hash' };
+    if (sha256Hex(auditEntryCanonicalOf(seq, ts, actor, action, subject, prevHash, payload)) !== hash) {
+      this.firstBad = { seq, reason: 'payload_altered', message: 'stored content no longer matches its hash' };
       return false;
     }
-    if (this.knownHead && r.seq === this.knownHead.seq) {
-      if (r.hash !== this.knownHead.hash) {
-        this.firstBad = { seq: r.seq, reason: 'link_broken', message: 'entry differs from the known head: history was rewritten' };
+    if (this.knownHead && seq === this.knownHead.seq) {
+      if (hash !== this.knownHead.hash) {
+        this.firstBad = { seq, reason: 'link_broken', message: 'entry differs from the known head: history was rewritten' };
         return false;
       }
       this.knownHeadSeen = true;
     }
-    this.prev = r.hash;
-    this.headSeen = { seq: r.seq, hash: r.hash };
+    this.prev = hash;
+    this.headSeen = { seq, hash };
     this.checkedRows += 1;
     this.expectedSeq += 1;
     return true;
