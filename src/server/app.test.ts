@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compileSchema, describeErrors } from '../shared/validation';
 import { createApp, type ServerDeps } from './app';
 import { createJsonLogger } from './logger';
-import { errorResponseSchema, healthResponseSchema } from './schemas';
+import { errorResponseSchema, healthResponseSchema } from '../shared/server-api';
 import { openSqliteStorage } from './storage/sqlite';
 import type { ServerStorage } from './storage/types';
 

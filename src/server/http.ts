@@ -2,7 +2,7 @@
 // turns an ApiError into the `{ ok:false, error }` envelope used by every transport.
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ApiError, type ApiResult, type ErrorCode } from '../shared/errors';
+import { ApiError, HTTP_STATUS_BY_CODE, type ApiResult, type ErrorCode } from '../shared/errors';
 
 export type AppEnv = {
   Variables: {
@@ -11,16 +11,7 @@ export type AppEnv = {
   };
 };
 
-// A Record keyed by ErrorCode makes adding a code in src/shared a compile error here until mapped.
-export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
-  VALIDATION_ERROR: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  INTERNAL: 500,
-};
+export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = HTTP_STATUS_BY_CODE;
 
 export function errorResponse(c: Context<AppEnv>, err: ApiError): Response {
   c.set('errorCode', err.code);

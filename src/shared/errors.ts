@@ -2,6 +2,17 @@
 export const ERROR_CODES = ['VALIDATION_ERROR', 'NOT_FOUND', 'FORBIDDEN', 'CONFLICT', 'INTERNAL', 'UNAUTHORIZED', 'PAYLOAD_TOO_LARGE'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/** HTTP status for each code, used by the web host and the sync server alike. */
+export const HTTP_STATUS_BY_CODE = {
+  VALIDATION_ERROR: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  INTERNAL: 500,
+} as const satisfies Record<ErrorCode, number>;
+
 export interface ApiErrorBody {
   code: ErrorCode;
   message: string;

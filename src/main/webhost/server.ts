@@ -5,22 +5,14 @@ import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { serve, type ServerType } from '@hono/node-server';
-import type { ErrorCode, ApiErrorBody } from '../../shared/errors';
+import { HTTP_STATUS_BY_CODE, type ErrorCode, type ApiErrorBody } from '../../shared/errors';
 import type { Services } from '../services';
 import { createDispatcher, type Dispatch } from '../api/dispatch';
 import { isLoopbackAddress, tokensEqual, RENDERER_CSP } from './security';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-const STATUS: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 413 | 500> = {
-  VALIDATION_ERROR: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  INTERNAL: 500,
-};
+const STATUS = HTTP_STATUS_BY_CODE;
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -3,7 +3,7 @@
 import { Hono } from 'hono';
 import type { ServerDeps } from '../app';
 import type { AppEnv } from '../http';
-import type { HealthResponse } from '../schemas';
+import type { HealthResponse } from '../../shared/server-api';
 import type { StorageHealth } from '../storage/types';
 
 export type HealthDeps = Pick<ServerDeps, 'storage' | 'version' | 'clock' | 'startedAt'>;

@@ -1,5 +1,7 @@
 // TypeScript types of every channel's request and response. The JSON Schemas in ./schemas.ts are
-// their runtime twins; api.test.ts checks both agree on sample values.
+// their runtime twins; the dispatcher validates every request and response against them.
+import type { AuditEntryBody } from '../audit-hash';
+
 export type Role = 'field' | 'reviewer' | 'admin';
 
 export interface Profile {
@@ -11,14 +13,8 @@ export interface Profile {
   createdAt: string;
 }
 
-export interface AuditEntry {
-  seq: number;
-  ts: string;
-  actor: string;
-  action: string;
-  subject: string;
-  payload: unknown;
-  prevHash: string;
+/** A stored entry: the hashed body plus its hash. */
+export interface AuditEntry extends AuditEntryBody {
   hash: string;
 }
 

@@ -1,6 +1,6 @@
-// Wire schemas for the sync server, as plain JSON-schema objects so they can be compiled by
-// ../shared/validation (ajv 2020) and shared with tests/clients without a schema DSL.
-import { ERROR_CODES } from '../shared/errors';
+// Wire schemas of the sync server's HTTP API, shared by the server, the device's sync client [#3]
+// and tests. Plain JSON-schema objects compiled by ./validation (ajv 2020).
+import { ERROR_CODES } from './errors';
 
 export type HealthStatus = 'ok' | 'error';
 
