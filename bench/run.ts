@@ -1,10 +1,12 @@
 // npm run bench [prefix]: one JSON line per figure, each with its reference measured in the same run.
 import * as audit from './audit.bench';
 import * as api from './api.bench';
+import * as receipt from './receipt.bench';
 
 const suites: { prefix: string; run: () => void | Promise<void> }[] = [
   { prefix: 'audit.', run: audit.run },
   { prefix: 'api.', run: api.run },
+  { prefix: 'receipt.', run: receipt.run },
 ];
 
 const filter = process.argv[2] ?? '';

@@ -37,6 +37,7 @@ describe('audit log through the UI (web host)', () => {
     await page.getByLabel('Your name').fill('Ada Field');
     await page.getByLabel('Tenant (organisation id)').fill('acme-field');
     await page.getByRole('button', { name: 'Create profile' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Audit' }).click();
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
     // The token is removed from the address bar once read.
     expect(page.url()).not.toContain('token=');
@@ -71,6 +72,7 @@ describe('audit log through the UI (web host)', () => {
 
     host = await startHost(dataDir);
     page = await open(host);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Audit' }).click();
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
     await page.getByRole('button', { name: 'Verify chain' }).click();
     await expect.poll(() => page.getByTestId('verify-result').textContent()).toMatch(/Chain broken at entry #3 \(payload_altered\)/);

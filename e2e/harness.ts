@@ -19,10 +19,10 @@ export interface RunningHost {
   stop(): Promise<void>;
 }
 
-export function startHost(dataDir: string): Promise<RunningHost> {
+export function startHost(dataDir: string, env: Record<string, string> = {}): Promise<RunningHost> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main/webhost/cli.ts', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, MAESTRO_DATA_DIR: dataDir },
+    env: { ...process.env, ...env, MAESTRO_DATA_DIR: dataDir },
   });
   let err = '';
   proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));

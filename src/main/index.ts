@@ -30,6 +30,7 @@ void app.whenReady().then(() => {
   registerIpc(createDispatcher(services), devServerUrl);
   const preload = join(here, '../preload/index.cjs');
   createMainWindow(services, preload, devServerUrl);
+  services.sync.start();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0 && services) createMainWindow(services, preload, devServerUrl);
   });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { openDatabase, schemaVersion, type Db } from './db/connection';
+import { registerSyncHealth } from './sync/health';
 import { registerDbHealth } from './db/health';
 import { createAuditService, type AuditService } from './audit/index';
 import { createProfileService, type ProfileService } from './profile/index';
@@ -8,6 +9,18 @@ import { createEventBus, type EventBus } from './events';
 import { systemClock, type Clock } from './util/clock';
 import { silentLogger, type Logger } from './util/logger';
 import { APP_VERSION } from './version';
+import { ContractRegistry } from './contracts/contract-loader';
+import { openSecretStore, type SecretStore } from './keys/index';
+import { DataKeys } from './keys/data-keys';
+import { Outbox } from './outbox/index';
+import { createCaptureService, type CaptureService } from './capture/index';
+import { SyncEngine } from './sync/engine';
+import { VerifyPool } from './sync/verify-pool';
+import type { FetchFn } from './sync/signed-fetch';
+import { fileURLToPath } from 'node:url';
+
+/** Bundled resources: two levels up from both src/main (tsx) and out/main (electron-vite). */
+export const DEFAULT_RESOURCES_DIR = fileURLToPath(new URL('../../resources', import.meta.url));
 
 export interface ServiceDeps {
   dataDir: string;
@@ -16,6 +29,11 @@ export interface ServiceDeps {
   logger?: Logger;
   /** Override the database path (tests use ':memory:'). */
   dbPath?: string;
+  resourcesDir?: string;
+  /** Where secrets live; default: OS keychain if it answers, else the passphrase vault. */
+  secrets?: SecretStore | Promise<SecretStore>;
+  fetch?: FetchFn;
+  random?: () => number;
 }
 
 export interface Services {
@@ -26,6 +44,12 @@ export interface Services {
   health: HealthRegistry;
   audit: AuditService;
   profile: ProfileService;
+  contracts: ContractRegistry;
+  secrets: () => Promise<SecretStore>;
+  dataKeys: DataKeys;
+  outbox: Outbox;
+  capture: CaptureService;
+  sync: SyncEngine;
   info: { version: string; host: 'electron' | 'web'; dataDir: string; platform: string; schemaVersion: number };
   close(): void;
 }
@@ -42,6 +66,15 @@ export function createServices(deps: ServiceDeps): Services {
   registerDbHealth(db, health);
   const audit = createAuditService({ db, clock, events, health });
   const profile = createProfileService({ db, clock, audit });
+  const contracts = ContractRegistry.fromDir(join(deps.resourcesDir ?? DEFAULT_RESOURCES_DIR, 'contracts'));
+  let secretsP: Promise<SecretStore> | undefined = deps.secrets ? Promise.resolve(deps.secrets) : undefined;
+  const secrets = () => (secretsP ??= openSecretStore(deps.dataDir));
+  const dataKeys = new DataKeys(db, secrets, clock);
+  const outbox = new Outbox(db, clock, audit, deps.random);
+  const capture = createCaptureService({ db, clock, dataDir: deps.dataDir, audit, profile, contracts, outbox });
+  const verifyPool = new VerifyPool(deps.resourcesDir ?? DEFAULT_RESOURCES_DIR);
+  const sync = new SyncEngine({ db, clock, logger, events, audit, profile, outbox, attachments: capture.attachments, dataKeys, secrets, verifyPool, fetch: deps.fetch });
+  registerSyncHealth(health, outbox, sync);
   return {
     db,
     clock,
@@ -50,8 +83,16 @@ export function createServices(deps: ServiceDeps): Services {
     health,
     audit,
     profile,
+    contracts,
+    secrets,
+    dataKeys,
+    outbox,
+    capture,
+    sync,
     info: { version: APP_VERSION, host: deps.host, dataDir: deps.dataDir, platform: process.platform, schemaVersion: schemaVersion(db) },
     close() {
+      sync.stop();
+      void verifyPool.close();
       db.close();
     },
   };

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServices, DB_FILE, type Services } from './services';
 import type { Clock } from './util/clock';
+import { VaultStore, type SecretStore } from './keys/index';
+import type { FetchFn } from './sync/signed-fetch';
 
 export function tempDir(prefix = 'maestro-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -15,9 +17,18 @@ export function fixedClock(start = Date.parse('2026-11-01T08:00:00.000Z'), stepM
   return { now: () => new Date((t += stepMs)) };
 }
 
-export function makeServices(opts: { dataDir?: string; clock?: Clock } = {}): Services {
+export const TEST_PASSPHRASE = 'correct horse battery staple';
+
+/** An unlocked passphrase vault: tests never touch the developer's real keychain. */
+export async function unlockedVault(dataDir: string): Promise<VaultStore> {
+  const v = new VaultStore(dataDir);
+  await v.unlock(TEST_PASSPHRASE);
+  return v;
+}
+
+export function makeServices(opts: { dataDir?: string; clock?: Clock; secrets?: SecretStore | Promise<SecretStore>; fetch?: FetchFn } = {}): Services {
   const dataDir = opts.dataDir ?? tempDir();
-  return createServices({ dataDir, host: 'web', clock: opts.clock ?? fixedClock() });
+  return createServices({ dataDir, host: 'web', clock: opts.clock ?? fixedClock(), secrets: opts.secrets ?? unlockedVault(dataDir), fetch: opts.fetch });
 }
 
 /** SHA-256 of the database file and its WAL: "byte-for-byte unchanged" checks. */

@@ -1,9 +1,19 @@
-import { useEffect } from 'react';
+import { useEffect, type ReactElement } from 'react';
 import { useApp } from './store/app-store';
 import { FirstRun } from './views/first-run/FirstRun';
 import { AuditView } from './views/audit/AuditView';
 import { HealthView } from './views/health/HealthView';
+import { CaptureView } from './views/capture/CaptureView';
+import { OutboxView } from './views/outbox/OutboxView';
+import type { View } from './store/app-store';
 import { Nav } from './components/Nav';
+
+const VIEWS: Record<View, () => ReactElement> = {
+  capture: () => <CaptureView />,
+  outbox: () => <OutboxView />,
+  audit: () => <AuditView />,
+  health: () => <HealthView />,
+};
 
 export function App() {
   const { status, error, profile, view, load } = useApp();
@@ -24,7 +34,7 @@ export function App() {
   return (
     <div className="shell">
       <Nav />
-      <main className="content">{view === 'audit' ? <AuditView /> : <HealthView />}</main>
+      <main className="content">{VIEWS[view]()}</main>
     </div>
   );
 }

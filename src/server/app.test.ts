@@ -6,8 +6,12 @@ import { compileSchema, describeErrors } from '../shared/validation';
 import { createApp, type ServerDeps } from './app';
 import { createJsonLogger } from './logger';
 import { errorResponseSchema, healthResponseSchema } from '../shared/server-api';
+import { registryFromRows } from './contracts';
+import { generateServerKey } from './crypto/server-key';
 import { openSqliteStorage } from './storage/sqlite';
 import type { ServerStorage } from './storage/types';
+
+const serverKey = generateServerKey();
 
 const T0 = Date.parse('2025-01-01T00:00:00Z');
 
@@ -23,6 +27,8 @@ function makeApp(overrides: Partial<ServerDeps> = {}) {
     clock: { now: () => new Date(nowMs) },
     logger: createJsonLogger('test', (line) => lines.push(line)),
     startedAt: T0,
+    serverKey,
+    contracts: registryFromRows([]),
     ...overrides,
   });
 }
@@ -40,13 +46,13 @@ beforeEach(() => {
   nowMs = T0 + 42_500;
 });
 
-afterEach(() => {
-  storage.close();
+afterEach(async () => {
+  await storage.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('GET /healthz', () => {
-  it('returns a schema-valid ok report with version and uptime', async () => {
+  it('returns a schema-valid ok report with version, uptime, backend, queue figures and key id', async () => {
     const res = await makeApp().request('/healthz');
     expect(res.status).toBe(200);
     const body: unknown = await res.json();
@@ -55,33 +61,42 @@ describe('GET /healthz', () => {
       status: 'ok',
       version: '9.8.7-test',
       uptimeSeconds: 42,
-      db: { status: 'ok', detail: 'ok' },
+      db: { status: 'ok', detail: 'ok', backend: 'sqlite' },
+      sync: { itemsStored: 0, lastServerSeq: 0, devices: 0, flaggedDevices: 0, revokedDevices: 0 },
+      serverKeyId: serverKey.keyId,
     });
     expect((body as { db: { sizeBytes: number } }).db.sizeBytes).toBeGreaterThan(0);
   });
 
   it('reports 503 when the storage is unhealthy, still schema-valid', async () => {
     const broken: ServerStorage = {
-      health: () => ({ ok: false, detail: '*** in database main *** Page 3 is never used', sizeBytes: 4096 }),
-      close: () => {},
+      ...storage,
+      health: () => Promise.resolve({ ok: false, detail: '*** in database main *** Page 3 is never used', sizeBytes: 4096 }),
     };
     const res = await makeApp({ storage: broken }).request('/healthz');
     expect(res.status).toBe(503);
     const body: unknown = await res.json();
     expectMatches(healthResponseSchema, body);
     expect(body).toMatchObject({ status: 'error', db: { status: 'error' } });
+    expect(body).not.toHaveProperty('sync');
   });
 
   it('reports 503 (not 500) when the storage probe throws', async () => {
     const throwing: ServerStorage = {
-      health: () => {
-        throw new Error('disk gone');
-      },
-      close: () => {},
+      ...storage,
+      health: () => Promise.reject(new Error('disk gone')),
     };
     const res = await makeApp({ storage: throwing }).request('/healthz');
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ status: 'error', db: { status: 'error', detail: 'disk gone' } });
+  });
+
+  it('reports 503 when the queue figures cannot be read', async () => {
+    const res = await makeApp({ storage: { ...storage, stats: () => Promise.reject(new Error('locked')) } }).request('/healthz');
+    expect(res.status).toBe(503);
+    const body: unknown = await res.json();
+    expectMatches(healthResponseSchema, body);
+    expect(body).toMatchObject({ status: 'error', db: { status: 'error', detail: 'stats query failed' } });
   });
 
   it('never reports negative uptime when the clock goes backwards', async () => {

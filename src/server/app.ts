@@ -1,12 +1,21 @@
 // Builds the Hono app from injected dependencies so tests drive it with app.request() and
 // no listening socket; main.ts is the only place that binds a port or reads the environment.
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { ApiError } from '../shared/errors';
+import { MAX_BATCH_BYTES } from '../shared/sync/schemas';
+import { deviceAuth } from './auth/device-auth';
+import { DEFAULT_RATE_LIMIT, TokenBucketLimiter, type RateLimitOptions } from './auth/rate-limit';
+import type { ContractRegistry } from './contracts';
+import type { ServerKey } from './crypto/server-key';
 import { codeForStatus, errorResponse, type AppEnv } from './http';
 import type { Logger } from './logger';
+import { createAdminRouter } from './routes/admin';
+import { createContractsRouter } from './routes/contracts';
+import { createEnrollRouter } from './routes/enroll';
 import { createHealthRouter } from './routes/health';
+import { createSyncRouter } from './routes/sync';
 import type { ServerStorage } from './storage/types';
 
 export interface ServerDeps {
@@ -16,14 +25,21 @@ export interface ServerDeps {
   logger: Logger;
   /** Epoch milliseconds on the same clock as `clock.now()`. */
   startedAt: number;
+  serverKey: ServerKey;
+  contracts: ContractRegistry;
+  /** Body limit for every route but the sync batch. */
   maxBodyBytes?: number;
+  /** Body limit for POST /v1/sync/batch. */
+  maxSyncBodyBytes?: number;
+  rateLimit?: RateLimitOptions;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const SYNC_BATCH_PATH = '/v1/sync/batch';
+export const ENROLL_PATH = '/v1/enroll';
 
 export function createApp(deps: ServerDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const maxBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   // Outermost so it also times and records requests rejected by later middleware.
   app.use('*', async (c, next) => {
@@ -44,17 +60,25 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
     else deps.logger.info('request', fields);
   });
 
-  // Global, so oversized bodies are refused before routing — even for routes that don't exist.
-  app.use(
-    '*',
+  // Global, so oversized bodies are refused before routing and before authentication (a 413 stores
+  // nothing, not even a nonce). Sync batches get their own, larger limit.
+  const limit = (maxSize: number): MiddlewareHandler<AppEnv> =>
     bodyLimit({
-      maxSize: maxBytes,
-      onError: (c) =>
-        errorResponse(c, new ApiError('PAYLOAD_TOO_LARGE', `Request body exceeds ${maxBytes} bytes`)),
-    }),
-  );
+      maxSize,
+      onError: (c) => errorResponse(c, new ApiError('PAYLOAD_TOO_LARGE', `Request body exceeds ${maxSize} bytes`)),
+    });
+  const defaultLimit = limit(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+  const syncLimit = limit(deps.maxSyncBodyBytes ?? MAX_BATCH_BYTES);
+  app.use('*', (c, next) => (c.req.path === SYNC_BATCH_PATH ? syncLimit(c, next) : defaultLimit(c, next)));
 
   app.route('/', createHealthRouter(deps));
+
+  const limiter = new TokenBucketLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT, () => deps.clock.now().getTime());
+  app.use('/v1/*', deviceAuth({ storage: deps.storage, clock: deps.clock, limiter, exempt: [ENROLL_PATH] }));
+  app.route(ENROLL_PATH, createEnrollRouter(deps));
+  app.route('/v1/sync', createSyncRouter(deps));
+  app.route('/v1/contracts', createContractsRouter(deps));
+  app.route('/v1/admin', createAdminRouter(deps));
 
   app.notFound((c) => errorResponse(c, new ApiError('NOT_FOUND', 'Route not found')));
 

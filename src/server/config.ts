@@ -1,15 +1,24 @@
 // Environment parsing kept apart from main.ts so it can be unit-tested without side effects.
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './auth/rate-limit';
 
 export interface ServerConfig {
   dbPath: string;
   host: string;
   port: number;
+  /** PostgreSQL connection string; when set it replaces SQLite (dbPath then only locates the key). */
+  databaseUrl?: string;
+  /** PEM PKCS#8 Ed25519 key; default: server-ed25519.pem next to dbPath, created on first start. */
+  keyFile?: string;
+  contractsDir: string;
+  rateLimit: RateLimitOptions;
 }
 
 export const DEFAULT_DB_PATH = './.data/server/maestro-server.db';
 export const DEFAULT_HOST = '127.0.0.1'; // loopback by default: exposing the server is opt-in
 export const DEFAULT_PORT = 8787;
+export const DEFAULT_CONTRACTS_DIR = fileURLToPath(new URL('../../resources/contracts', import.meta.url));
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -24,12 +33,35 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   if (!/^\d+$/.test(rawPort ?? '0') || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ConfigError(`MAESTRO_SERVER_PORT must be an integer 0-65535, got "${rawPort ?? ''}"`);
   }
-  return { dbPath, host, port };
+  const databaseUrl = nonEmpty(env.DATABASE_URL);
+  const keyFile = nonEmpty(env.MAESTRO_SERVER_KEY_FILE);
+  const contractsDir = resolve(cwd, nonEmpty(env.MAESTRO_SERVER_CONTRACTS_DIR) ?? DEFAULT_CONTRACTS_DIR);
+  const rateLimit = {
+    perSecond: positive(env, 'MAESTRO_SERVER_RATE_PER_SEC', DEFAULT_RATE_LIMIT.perSecond),
+    burst: positive(env, 'MAESTRO_SERVER_RATE_BURST', DEFAULT_RATE_LIMIT.burst),
+  };
+  return {
+    dbPath,
+    host,
+    port,
+    ...(databaseUrl ? { databaseUrl } : {}),
+    ...(keyFile ? { keyFile: resolve(cwd, keyFile) } : {}),
+    contractsDir,
+    rateLimit,
+  };
 }
 
 /** Host as it appears in a URL (IPv6 literals need brackets). */
 export function formatOrigin(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !(n > 0)) throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
+  return n;
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

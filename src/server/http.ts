@@ -3,11 +3,26 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError, HTTP_STATUS_BY_CODE, type ApiResult, type ErrorCode } from '../shared/errors';
+import type { DeviceRecord } from './storage/types';
+
+/** What device authentication established about a request (kept as evidence for equivocations). */
+export interface SignedRequestInfo {
+  path: string;
+  timestamp: string;
+  nonce: string;
+  signature: string;
+  bodySha256: string;
+}
 
 export type AppEnv = {
   Variables: {
     // Set by errorResponse so the access log can report the code without reading the body.
     errorCode: ErrorCode | undefined;
+    // Set by the device authentication middleware on every authenticated /v1 request.
+    device: DeviceRecord;
+    /** The exact body bytes the signature covers; routes parse these, never a re-read body. */
+    rawBody: Uint8Array;
+    signedRequest: SignedRequestInfo;
   };
 };
 
@@ -35,7 +50,18 @@ export function codeForStatus(status: number): ErrorCode {
       return 'CONFLICT';
     case 413:
       return 'PAYLOAD_TOO_LARGE';
+    case 429:
+      return 'RATE_LIMITED';
     default:
       return 'INTERNAL';
+  }
+}
+
+/** Parses the authenticated raw body as JSON; malformed JSON is a 400 like any invalid input. */
+export function parseJsonBody(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new ApiError('VALIDATION_ERROR', 'Request body is not valid JSON', { reason: 'malformed_json' });
   }
 }

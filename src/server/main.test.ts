@@ -1,6 +1,6 @@
 // Process-level smoke test: spawns the real entry via tsx on an OS-chosen port.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,7 @@ afterEach(() => {
 
 function start(args: string[] = []) {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    env: { ...process.env, MAESTRO_SERVER_DB: join(dir, 'nested', 'srv.db'), MAESTRO_SERVER_PORT: '0' },
+    env: { ...process.env, DATABASE_URL: '', MAESTRO_SERVER_DB: join(dir, 'nested', 'srv.db'), MAESTRO_SERVER_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -45,15 +45,21 @@ describe('main.ts', () => {
     const url = await waitFor(() => /^Maestro sync server listening on (http:\/\/127\.0\.0\.1:\d+)\n$/.exec(p.out())?.[1]);
     const res = await fetch(`${url}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'ok', db: { status: 'ok' } });
+    expect(await res.json()).toMatchObject({ status: 'ok', db: { status: 'ok', backend: 'sqlite' } });
+    // The signing key was generated next to the database, private to the owner.
+    expect(statSync(join(dir, 'nested', 'server-ed25519.pem')).mode & 0o777).toBe(0o600);
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
     expect(p.err()).toContain('"msg":"request"');
   }, 20_000);
 
-  it('rejects subcommands with exit 2', async () => {
-    const p = start(['enroll-token']);
+  it('rejects unknown subcommands and bad arguments with exit 2 and the usage', async () => {
+    const p = start(['frobnicate']);
     expect(await p.exited).toBe(2);
-    expect(p.err()).toContain('maestro-server: unknown command enroll-token (enrollment arrives with the sync issue)');
+    expect(p.err()).toContain('maestro-server: unknown command frobnicate');
+    expect(p.err()).toContain('usage: maestro-server');
+    const q = start(['enroll-token', '--tenant', 'acme', '--user', 'u', '--role', 'field', '--bogus']);
+    expect(await q.exited).toBe(2);
+    expect(q.err()).toContain("Unknown option '--bogus'");
   }, 20_000);
 });

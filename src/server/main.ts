@@ -1,12 +1,16 @@
 // Process entry for `npm run server`: reads env, opens storage, binds the port, and owns
-// signal handling. Everything testable lives in app.ts / config.ts / storage.
-import { mkdirSync, readFileSync } from 'node:fs';
+// signal handling; with a subcommand it runs an operator command instead (see cli.ts).
+// Everything testable lives in app.ts / cli.ts / config.ts / storage.
+import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
+import { parseCommand, runCommand, USAGE, UsageError } from './cli';
 import { ConfigError, formatOrigin, loadConfig, type ServerConfig } from './config';
-import { createJsonLogger } from './logger';
-import { openSqliteStorage } from './storage/sqlite';
+import { ContractsDirError, seedContracts } from './contracts';
+import { loadOrCreateServerKey, ServerKeyError } from './crypto/server-key';
+import { createJsonLogger, type Logger } from './logger';
+import { openStorage } from './storage/open';
 import { StorageOpenError, type ServerStorage } from './storage/types';
 
 const SHUTDOWN_GRACE_MS = 5000;
@@ -18,41 +22,68 @@ function readVersion(): string {
   return version;
 }
 
-// Expected startup failures get a one-line message, not a stack trace.
-function loadConfigOrExit(): ServerConfig {
-  try {
-    return loadConfig(process.env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`maestro-server: ${err.message}\n`);
-    return process.exit(2);
-  }
-}
-
-function openStorageOrExit(dbPath: string): ServerStorage {
-  try {
-    return openSqliteStorage(dbPath);
-  } catch (err) {
-    if (!(err instanceof StorageOpenError)) throw err;
-    process.stderr.write(`maestro-server: ${err.message} [${err.code}]\n`);
-    return process.exit(1);
-  }
-}
-
-function main(argv: readonly string[]): void {
-  const command = argv[2];
-  if (command !== undefined) {
-    process.stderr.write(`maestro-server: unknown command ${command} (enrollment arrives with the sync issue)\n`);
+// Expected startup failures get a one-line message (exit 1, or 2 for bad usage), not a stack trace.
+function fail(err: unknown): never {
+  if (err instanceof UsageError) {
+    process.stderr.write(`maestro-server: ${err.message}\n${USAGE}\n`);
     process.exit(2);
   }
+  if (err instanceof ConfigError) {
+    process.stderr.write(`maestro-server: ${err.message}\n`);
+    process.exit(2);
+  }
+  if (err instanceof StorageOpenError) {
+    process.stderr.write(`maestro-server: ${err.message} [${err.code}]\n`);
+    process.exit(1);
+  }
+  if (err instanceof ServerKeyError || err instanceof ContractsDirError) {
+    process.stderr.write(`maestro-server: ${err.message}\n`);
+    process.exit(1);
+  }
+  throw err;
+}
 
+async function openConfigured(config: ServerConfig, logger: Logger): Promise<ServerStorage> {
+  return openStorage(config, (err) => logger.error('database pool error', { message: err.message }));
+}
+
+async function command(args: readonly string[]): Promise<void> {
+  const cmd = parseCommand(args);
+  const logger = createJsonLogger('sync-server-cli');
+  const storage = await openConfigured(loadConfig(process.env), logger);
+  try {
+    const { out, code } = await runCommand(cmd, storage, new Date());
+    process.stdout.write(out.map((l) => `${l}\n`).join(''));
+    process.exitCode = code;
+  } finally {
+    await storage.close();
+  }
+}
+
+async function serveForever(): Promise<void> {
   const logger = createJsonLogger('sync-server');
-  const config = loadConfigOrExit();
-  mkdirSync(dirname(config.dbPath), { recursive: true });
-  const storage = openStorageOrExit(config.dbPath);
-
+  const config = loadConfig(process.env);
   const clock = { now: () => new Date() };
-  const app = createApp({ storage, version: readVersion(), clock, logger, startedAt: clock.now().getTime() });
+  const storage = await openConfigured(config, logger);
+  const { key: serverKey, path: keyPath, created, looseMode } = loadOrCreateServerKey({
+    ...(config.keyFile ? { keyFile: config.keyFile } : {}),
+    dbDir: dirname(config.dbPath),
+  });
+  logger.info('server key', { keyId: serverKey.keyId, path: keyPath, created });
+  if (looseMode) logger.warn('server key file is readable by group or others; chmod 600 it', { path: keyPath });
+  const contracts = await seedContracts(storage, config.contractsDir, clock.now());
+  logger.info('contracts', { dir: config.contractsDir, current: contracts.map(), backend: storage.backend });
+
+  const app = createApp({
+    storage,
+    version: readVersion(),
+    clock,
+    logger,
+    startedAt: clock.now().getTime(),
+    serverKey,
+    contracts,
+    rateLimit: config.rateLimit,
+  });
 
   const { host } = config;
   const server = serve({ fetch: app.fetch, hostname: host, port: config.port }, (info) => {
@@ -60,10 +91,13 @@ function main(argv: readonly string[]): void {
     process.stdout.write(`Maestro sync server listening on ${formatOrigin(host, info.port)}\n`);
   });
 
+  const closeAndExit = (code: number): void => {
+    void Promise.allSettled([storage.close(), serverKey.close()]).finally(() => process.exit(code));
+  };
+
   server.on('error', (err: NodeJS.ErrnoException) => {
     logger.error('server error', { code: err.code, message: err.message });
-    storage.close();
-    process.exit(1);
+    closeAndExit(1);
   });
 
   let stopping = false;
@@ -72,19 +106,15 @@ function main(argv: readonly string[]): void {
     stopping = true;
     logger.info('shutting down', { signal });
     // Keep-alive sockets would hold close() open indefinitely; bound the wait.
-    const force = setTimeout(() => {
-      storage.close();
-      process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
+    const force = setTimeout(() => closeAndExit(1), SHUTDOWN_GRACE_MS);
     force.unref();
-    server.close(() => {
-      storage.close();
-      process.exit(0);
-    });
+    server.close(() => closeAndExit(0));
     if ('closeIdleConnections' in server) server.closeIdleConnections();
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
 }
 
-main(process.argv);
+const args = process.argv.slice(2);
+const run = args.length === 0 ? serveForever() : args[0] === '--help' || args[0] === 'help' ? Promise.resolve(void process.stdout.write(`${USAGE}\n`)) : command(args);
+run.catch(fail);

@@ -1,6 +1,7 @@
 import type { ChannelName, Req, Res } from '../../shared/api/types';
 import { ApiError } from '../../shared/errors';
 import type { Services } from '../services';
+import { MAX_ATTACHMENT_BYTES } from '../capture/index';
 
 export type Handler<K extends ChannelName> = (s: Services, input: Req<K>) => Res<K> | Promise<Res<K>>;
 export type Handlers = { [K in ChannelName]: Handler<K> };
@@ -29,4 +30,54 @@ export const handlers: Handlers = {
   },
   'audit.facets': (s) => s.audit.facets(),
   'audit.verify': (s, input) => s.audit.verifyWithProgress(input.knownHead),
+  'contracts.list': (s) => ({ contracts: s.contracts.list() }),
+  'drafts.save': (s, input) => ({ draft: s.capture.saveDraft(input) }),
+  'drafts.list': (s) => ({ drafts: s.capture.listDrafts() }),
+  'drafts.get': (s, input) => ({ draft: s.capture.getDraft(input.id) }),
+  'drafts.delete': (s, input) => {
+    s.capture.deleteDraft(input.id);
+    return { deleted: true };
+  },
+  'attachments.put': (s, input) => {
+    const bytes = Buffer.from(input.dataBase64, 'base64');
+    if (bytes.length > MAX_ATTACHMENT_BYTES) throw new ApiError('VALIDATION_ERROR', `Attachments are limited to ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MiB`);
+    if (bytes.length === 0) throw new ApiError('VALIDATION_ERROR', 'Empty attachment');
+    return s.capture.attachments.put(bytes, input.name, input.mime, s.clock.now().toISOString());
+  },
+  'attachments.get': (s, input) => {
+    if (!s.capture.attachments.has(input.hash)) throw new ApiError('NOT_FOUND', `No attachment ${input.hash}`);
+    const a = s.capture.attachments.read(input.hash);
+    return { name: a.name, mime: a.mime, size: a.bytes.length, dataBase64: a.bytes.toString('base64') };
+  },
+  'capture.submit': (s, input) => s.capture.submit(input),
+  'records.list': (s, input) => ({ records: s.capture.listRecords(input.limit ?? 100) }),
+  'outbox.list': (s, input) => ({ items: s.outbox.list({ ...input, limit: input.limit ?? 200 }), counts: s.outbox.counts() }),
+  'outbox.retry': (s, input) => ({ item: s.outbox.retry(input.id, s.profile.actor()) }),
+  'outbox.discard': (s, input) => ({ item: s.outbox.discard(input.id, s.profile.actor(), input.reason) }),
+  'sync.status': (s) => s.sync.status(),
+  'sync.now': async (s) => {
+    await s.sync.syncNow({ force: true });
+    return s.sync.status();
+  },
+  'sync.enroll': async (s, input) => {
+    await s.sync.enroll(input.serverUrl, input.token);
+    void s.sync.syncNow();
+    return s.sync.status();
+  },
+  'sync.rotateKey': async (s) => {
+    const tenant = s.profile.require().tenant;
+    const { version } = await s.dataKeys.rotate(tenant);
+    s.audit.append({ actor: s.profile.actor(), action: 'keys.rotated', subject: tenant, payload: { version } });
+    return { tenant, version };
+  },
+  'keys.unlock': async (s, input) => {
+    const store = await s.secrets();
+    if (store.kind !== 'vault') throw new ApiError('CONFLICT', 'This device uses the OS keychain; there is no vault to unlock');
+    try {
+      await store.unlock(input.passphrase);
+    } catch (e) {
+      throw new ApiError('FORBIDDEN', (e as Error).message);
+    }
+    return s.sync.status();
+  },
 };

@@ -53,6 +53,16 @@ export function createAuditService(deps: { db: Db; clock: Clock; events: EventBu
     return { service: 'audit', status: 'ok', summary: `Chain verified (${last.checked} entries) at ${last.verifiedAt}.`, figures };
   });
 
+  // The highest head known to have existed: a previous valid verification, or a server checkpoint
+  // (which someone with write access to this file cannot take back).
+  const anchorStmt = deps.db.prepare('SELECT seq, head AS hash FROM audit_anchors ORDER BY seq DESC LIMIT 1');
+  const knownHeadOf = (): AuditHead | null => {
+    const local = store.bestVerifiedHead();
+    const anchored = anchorStmt.get() as AuditHead | undefined;
+    if (!anchored) return local;
+    return !local || anchored.seq >= local.seq ? anchored : local;
+  };
+
   const finish = (result: AuditVerifyResult) => {
     store.recordVerification(result);
     deps.events.emit('audit.verified', result);
@@ -68,10 +78,10 @@ export function createAuditService(deps: { db: Db; clock: Clock; events: EventBu
     facets: () => store.facets(),
     head: () => store.head(),
     verify(knownHead) {
-      return finish(store.verify(knownHead ?? store.bestVerifiedHead(), nowIso()));
+      return finish(store.verify(knownHead ?? knownHeadOf(), nowIso()));
     },
     async verifyWithProgress(knownHead, chunkRows = 20_000) {
-      const v = store.verifier(knownHead ?? store.bestVerifiedHead());
+      const v = store.verifier(knownHead ?? knownHeadOf());
       while (!v.step(chunkRows)) {
         deps.events.emit('audit.verify.progress', { checked: v.checked, total: v.total });
         await new Promise((r) => setImmediate(r));

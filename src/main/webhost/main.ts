@@ -53,6 +53,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       port: args.port ?? (process.env.MAESTRO_WEB_PORT ? Number(process.env.MAESTRO_WEB_PORT) : 0),
       token: process.env.MAESTRO_WEB_TOKEN || undefined,
     });
+    // Probe the sync server and send what is due, in the background, for as long as the host runs.
+    services.sync.start();
     process.stdout.write(`Maestro web host ready: ${host.launchUrl}\n`);
     process.stdout.write(`Data directory: ${dataDir}\n`);
     const stop = () => {

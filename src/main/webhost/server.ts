@@ -10,7 +10,8 @@ import type { Services } from '../services';
 import { createDispatcher, type Dispatch } from '../api/dispatch';
 import { isLoopbackAddress, tokensEqual, RENDERER_CSP } from './security';
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+// Room for a 10 MiB attachment as base64 in attachments.put; every other request is far smaller.
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 const STATUS = HTTP_STATUS_BY_CODE;
 

@@ -2,6 +2,8 @@ import { useApp, type View } from '../store/app-store';
 import { hostKind } from '../api/client';
 
 const items: { id: View; label: string }[] = [
+  { id: 'capture', label: 'Capture' },
+  { id: 'outbox', label: 'Outbox' },
   { id: 'audit', label: 'Audit' },
   { id: 'health', label: 'Health' },
 ];

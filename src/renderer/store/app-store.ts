@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import type { Profile, SystemInfo } from '../../shared/api/types';
 import { call } from '../api/client';
 
-export type View = 'audit' | 'health';
+export type View = 'capture' | 'outbox' | 'audit' | 'health';
 
 interface AppState {
   status: 'loading' | 'ready' | 'error';
@@ -20,7 +20,7 @@ export const useApp = create<AppState>((set) => ({
   error: null,
   profile: null,
   info: null,
-  view: 'audit',
+  view: 'capture',
   async load() {
     try {
       const [{ profile }, info] = await Promise.all([call('profile.get', {}), call('system.info', {})]);

@@ -1,35 +1,47 @@
-// Liveness + storage probe. Deliberately not wrapped in the { ok, data } envelope: load
-// balancers and uptime checkers read status codes and a flat body.
+// Liveness + storage probe + sync queue figures. Deliberately not wrapped in the { ok, data }
+// envelope: load balancers and uptime checkers read status codes and a flat body.
 import { Hono } from 'hono';
 import type { ServerDeps } from '../app';
 import type { AppEnv } from '../http';
 import type { HealthResponse } from '../../shared/server-api';
-import type { StorageHealth } from '../storage/types';
+import type { StorageHealth, SyncStats } from '../storage/types';
 
-export type HealthDeps = Pick<ServerDeps, 'storage' | 'version' | 'clock' | 'startedAt'>;
+export type HealthDeps = Pick<ServerDeps, 'storage' | 'version' | 'clock' | 'startedAt' | 'serverKey'>;
 
 export function createHealthRouter(deps: HealthDeps): Hono<AppEnv> {
   const router = new Hono<AppEnv>();
-  router.get('/healthz', (c) => {
-    const db = probe(deps);
+  router.get('/healthz', async (c) => {
+    const db = await probe(deps);
+    const sync = db.ok ? await stats(deps) : null;
+    const ok = db.ok && sync !== null;
     // Clamp: a wall clock stepped backwards must not produce a negative uptime.
     const uptimeSeconds = Math.max(0, Math.floor((deps.clock.now().getTime() - deps.startedAt) / 1000));
     const body: HealthResponse = {
-      status: db.ok ? 'ok' : 'error',
+      status: ok ? 'ok' : 'error',
       version: deps.version,
       uptimeSeconds,
-      db: { status: db.ok ? 'ok' : 'error', detail: db.detail, sizeBytes: db.sizeBytes },
+      db: { status: ok ? 'ok' : 'error', detail: sync === null && db.ok ? 'stats query failed' : db.detail, sizeBytes: db.sizeBytes, backend: deps.storage.backend },
+      ...(sync ? { sync } : {}),
+      serverKeyId: deps.serverKey.keyId,
     };
-    return c.json(body, db.ok ? 200 : 503);
+    return c.json(body, ok ? 200 : 503);
   });
   return router;
 }
 
 // A storage that throws should still yield a 503 health report, not a 500.
-function probe(deps: HealthDeps): StorageHealth {
+async function probe(deps: HealthDeps): Promise<StorageHealth> {
   try {
-    return deps.storage.health();
+    return await deps.storage.health();
   } catch (err) {
     return { ok: false, detail: err instanceof Error ? err.message : String(err), sizeBytes: 0 };
+  }
+}
+
+async function stats(deps: HealthDeps): Promise<SyncStats | null> {
+  try {
+    return await deps.storage.stats();
+  } catch {
+    return null;
   }
 }

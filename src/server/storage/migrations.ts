@@ -1,5 +1,6 @@
-// Numbered schema migrations. Append only: never edit a shipped migration, add a new one.
-// migrations[i] upgrades the schema from version i to version i + 1.
+// Numbered SQLite schema migrations. Append only: never edit a shipped migration, add a new one.
+// migrations[i] upgrades the schema from version i to version i + 1. postgres-migrations.ts holds
+// the same numbered steps for PostgreSQL; keep the two in step.
 import type BetterSqlite3 from 'better-sqlite3';
 
 export interface MigrationContext {
@@ -13,6 +14,110 @@ export const MIGRATIONS: readonly Migration[] = [
   (db, ctx) => {
     db.exec('CREATE TABLE server_meta (key TEXT PRIMARY KEY, value TEXT) STRICT');
     db.prepare('INSERT INTO server_meta (key, value) VALUES (?, ?)').run('created_at', ctx.now.toISOString());
+  },
+  // 2: devices, enrollment, signed-request nonces, sync items with receipts, audit anchoring,
+  // the server's own audit trail and the contract registry. Times are ISO-8601 UTC text
+  // (toISOString), which sorts and compares correctly as text.
+  (db) => {
+    db.exec(`
+      CREATE TABLE enrollment_tokens (
+        token_hash TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('field', 'reviewer', 'admin')),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        used_by TEXT
+      ) STRICT;
+
+      CREATE TABLE devices (
+        id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        roles TEXT NOT NULL,
+        name TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        enrolled_at TEXT NOT NULL,
+        revoked_at TEXT,
+        flagged_at TEXT,
+        last_sync_at TEXT,
+        app_version TEXT,
+        last_anchor_seq INTEGER NOT NULL DEFAULT 0,
+        last_anchor_hash TEXT NOT NULL DEFAULT '0000000000000000000000000000000000000000000000000000000000000000'
+      ) STRICT;
+      CREATE INDEX devices_tenant ON devices (tenant);
+
+      CREATE TABLE nonces (
+        device TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        PRIMARY KEY (device, nonce)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX nonces_seen_at ON nonces (seen_at);
+
+      CREATE TABLE sync_items (
+        server_seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant TEXT NOT NULL,
+        device TEXT NOT NULL REFERENCES devices (id),
+        idempotency_key TEXT NOT NULL,
+        contract TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        key_version INTEGER NOT NULL,
+        ciphertext BLOB NOT NULL,
+        iv TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        receipt_json TEXT NOT NULL,
+        receipt_sig TEXT NOT NULL,
+        UNIQUE (tenant, idempotency_key)
+      ) STRICT;
+
+      CREATE TABLE device_audit_hashes (
+        device TEXT NOT NULL REFERENCES devices (id),
+        seq INTEGER NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (device, seq)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE equivocations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        device TEXT NOT NULL REFERENCES devices (id),
+        seq INTEGER NOT NULL,
+        stored_hash TEXT NOT NULL,
+        claimed_hash TEXT NOT NULL,
+        detected_at TEXT NOT NULL,
+        evidence TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE server_audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        payload TEXT NOT NULL
+      ) STRICT;
+      -- The server's audit trail is append-only, like the device's.
+      CREATE TRIGGER server_audit_no_update BEFORE UPDATE ON server_audit
+        BEGIN SELECT RAISE(ABORT, 'server_audit is append-only'); END;
+      CREATE TRIGGER server_audit_no_delete BEFORE DELETE ON server_audit
+        BEGIN SELECT RAISE(ABORT, 'server_audit is append-only'); END;
+
+      CREATE TABLE contract_versions (
+        name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        major INTEGER NOT NULL,
+        minor INTEGER NOT NULL,
+        patch INTEGER NOT NULL,
+        breaking INTEGER NOT NULL CHECK (breaking IN (0, 1)),
+        registered_at TEXT NOT NULL,
+        PRIMARY KEY (name, version)
+      ) STRICT;
+    `);
   },
 ];
 

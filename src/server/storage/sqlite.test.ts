@@ -25,7 +25,7 @@ function inspect<T>(fn: (db: Database.Database) => T): T {
 function expectRefused(code: string): void {
   let caught: unknown;
   try {
-    openSqliteStorage(dbPath).close();
+    void openSqliteStorage(dbPath).close();
   } catch (err) {
     caught = err;
   }
@@ -43,28 +43,32 @@ afterEach(() => {
 });
 
 describe('openSqliteStorage', () => {
-  it('migrates a new db to user_version 1 with server_meta.created_at', () => {
+  it('migrates a new db to user_version 2 with server_meta.created_at and the sync tables', async () => {
     const now = new Date('2025-02-03T04:05:06.000Z');
     const s = openSqliteStorage(dbPath, { now: () => now });
-    expect(s.health()).toMatchObject({ ok: true, detail: 'ok' });
-    s.close();
+    expect(await s.health()).toMatchObject({ ok: true, detail: 'ok' });
+    await s.close();
 
-    expect(SCHEMA_VERSION).toBe(1);
+    expect(SCHEMA_VERSION).toBe(2);
     inspect((db) => {
-      expect(db.pragma('user_version', { simple: true })).toBe(1);
+      expect(db.pragma('user_version', { simple: true })).toBe(2);
+      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+      for (const t of ['enrollment_tokens', 'devices', 'nonces', 'sync_items', 'device_audit_hashes', 'equivocations', 'server_audit', 'contract_versions']) {
+        expect(tables).toContain(t);
+      }
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const row = db.prepare('SELECT value FROM server_meta WHERE key = ?').get('created_at');
       expect(row).toEqual({ value: now.toISOString() });
     });
   });
 
-  it('reopening is idempotent (no re-run, created_at kept)', () => {
-    openSqliteStorage(dbPath, { now: () => new Date('2025-01-01T00:00:00Z') }).close();
+  it('reopening is idempotent (no re-run, created_at kept)', async () => {
+    await openSqliteStorage(dbPath, { now: () => new Date('2025-01-01T00:00:00Z') }).close();
     const s = openSqliteStorage(dbPath, { now: () => new Date('2030-01-01T00:00:00Z') });
-    s.close();
-    s.close(); // close is safe to repeat
+    await s.close();
+    await s.close(); // close is safe to repeat
     inspect((db) => {
-      expect(db.pragma('user_version', { simple: true })).toBe(1);
+      expect(db.pragma('user_version', { simple: true })).toBe(2);
       expect(db.prepare('SELECT key, value FROM server_meta').all()).toEqual([
         { key: 'created_at', value: '2025-01-01T00:00:00.000Z' },
       ]);
@@ -91,10 +95,65 @@ describe('openSqliteStorage', () => {
     expect(sha256(dbPath)).toBe(before);
   });
 
-  it('treats an existing empty file as a new database', () => {
+  it('treats an existing empty file as a new database', async () => {
     writeFileSync(dbPath, '');
     const s = openSqliteStorage(dbPath);
-    expect(s.health().ok).toBe(true);
-    s.close();
+    expect((await s.health()).ok).toBe(true);
+    await s.close();
+  });
+
+  it('upgrades a version-1 database in place, keeping server_meta', async () => {
+    const db = new Database(dbPath);
+    db.exec("CREATE TABLE server_meta (key TEXT PRIMARY KEY, value TEXT) STRICT; INSERT INTO server_meta VALUES ('created_at', 'then')");
+    db.pragma('user_version = 1');
+    db.close();
+    const s = openSqliteStorage(dbPath);
+    expect((await s.stats()).devices).toBe(0);
+    await s.close();
+    inspect((d) => {
+      expect(d.pragma('user_version', { simple: true })).toBe(2);
+      expect(d.prepare('SELECT value FROM server_meta').get()).toEqual({ value: 'then' });
+    });
+  });
+
+  it('a row left unsigned (signing failed after the insert) is re-signed on its next duplicate', async () => {
+    const s = openSqliteStorage(dbPath);
+    const db = new Database(dbPath);
+    db.prepare("INSERT INTO devices (id, tenant, user_id, roles, name, public_key, enrolled_at) VALUES ('d', 't', 'u', '[]', 'n', 'k', 'x')").run();
+    db.close();
+    const item = {
+      idempotencyKey: 'a'.repeat(64), contract: 'x.y.z@1.0.0', kind: 'record' as const, createdAt: 'c', keyVersion: 1,
+      ciphertext: Buffer.from('ct'), iv: 'i', tag: 't', contentHash: 'h'.repeat(64),
+    };
+    const base = {
+      tenant: 't', device: 'd', appVersion: '1', receivedAt: '2025-01-01T00:00:00.000Z', items: [item],
+      receiptFor: (_: unknown, seq: number) => ({ json: `{"seq":${seq}}`, signingBytes: `bytes-${seq}` }),
+      signingBytesOf: (json: string) => `bytes-${(JSON.parse(json) as { seq: number }).seq}`,
+    };
+    await expect(s.ingestBatch({ ...base, sign: () => Promise.reject(new Error('worker died')) })).rejects.toThrow('worker died');
+    inspect((d) => expect(d.prepare('SELECT receipt_json, receipt_sig FROM sync_items').all()).toEqual([{ receipt_json: '{"seq":1}', receipt_sig: '' }]));
+
+    const signed: string[] = [];
+    const sign = (ms: readonly string[]) => Promise.resolve(ms.map((m) => (signed.push(m), `sig(${m})`)));
+    expect(await s.ingestBatch({ ...base, sign })).toEqual([{ status: 'duplicate', receipt: { json: '{"seq":1}', signature: 'sig(bytes-1)' } }]);
+    expect(signed).toEqual(['bytes-1']);
+    inspect((d) => expect(d.prepare('SELECT receipt_sig FROM sync_items').get()).toEqual({ receipt_sig: 'sig(bytes-1)' }));
+    await s.close();
+  });
+
+  it('keeps server_audit append-only', async () => {
+    const s = openSqliteStorage(dbPath);
+    await s.createEnrollmentToken(
+      { tokenHash: 'h', tenant: 't', user: 'u', role: 'field', createdAt: '2025-01-01T00:00:00.000Z', expiresAt: '2025-01-02T00:00:00.000Z' },
+      { ts: '2025-01-01T00:00:00.000Z', actor: 'cli', action: 'enrollment_token.created', subject: 'token:h', payload: {} },
+    );
+    await s.close();
+    const db = new Database(dbPath);
+    try {
+      expect(() => db.prepare("UPDATE server_audit SET actor = 'x'").run()).toThrow(/append-only/);
+      expect(() => db.prepare('DELETE FROM server_audit').run()).toThrow(/append-only/);
+    } finally {
+      db.close();
+    }
   });
 });

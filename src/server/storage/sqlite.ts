@@ -1,10 +1,25 @@
 // better-sqlite3 implementation of ServerStorage. Opening is ordered so that a file we must
 // refuse (not SQLite, or written by a newer server) is never modified: only reads happen
 // before the checks; WAL mode and migrations (which write) come after.
+// Statements are prepared once per connection; writes that belong together share one
+// transaction. better-sqlite3 is synchronous, so a transaction never interleaves with another
+// request even though the interface is async.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { classifyExisting, itemAudit, parseRoles, planContractRows } from './common';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
-import { StorageOpenError, type ServerStorage, type StorageHealth } from './types';
+import {
+  StorageOpenError,
+  type AuditInput,
+  type ContractVersionRow,
+  type DeviceRecord,
+  type IngestOutcome,
+  type IngestRequest,
+  type IssuedReceipt,
+  type NewItem,
+  type ServerStorage,
+  type StorageHealth,
+} from './types';
 
 export interface SqliteStorageOptions {
   /** Injected for deterministic created_at in tests. */
@@ -14,6 +29,34 @@ export interface SqliteStorageOptions {
 
 const SQLITE_MAGIC = 'SQLite format 3\u0000';
 
+/** receipt_sig of a row whose signature is still being computed (or was lost to a crash). */
+const UNSIGNED = '';
+const pendingKey = (tenant: string, key: string): string => `${tenant}\u0000${key}`;
+
+interface StoredRow {
+  server_seq: number;
+  idempotency_key: string;
+  content_hash: string;
+  receipt_json: string;
+  receipt_sig: string;
+}
+
+interface DeviceRow {
+  id: string;
+  tenant: string;
+  user_id: string;
+  roles: string;
+  name: string;
+  public_key: string;
+  enrolled_at: string;
+  revoked_at: string | null;
+  flagged_at: string | null;
+  last_sync_at: string | null;
+  app_version: string | null;
+  last_anchor_seq: number;
+  last_anchor_hash: string;
+}
+
 export function openSqliteStorage(path: string, opts: SqliteStorageOptions = {}): ServerStorage {
   assertSqliteHeader(path);
   const db = new Database(path);
@@ -21,6 +64,7 @@ export function openSqliteStorage(path: string, opts: SqliteStorageOptions = {})
     // Concurrent readers/writers wait instead of failing with SQLITE_BUSY straight away.
     db.pragma(`busy_timeout = ${safeInt(opts.busyTimeoutMs ?? 5000)}`);
     assertNotFromFuture(db, path);
+    // synchronous stays FULL (the default): a signed receipt promises the item is durable.
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     migrate(db, opts.now ?? (() => new Date()));
@@ -28,11 +72,284 @@ export function openSqliteStorage(path: string, opts: SqliteStorageOptions = {})
     db.close();
     throw err;
   }
+  return createSqliteRepository(db);
+}
+
+function createSqliteRepository(db: Database.Database): ServerStorage {
+  const q = {
+    insertAudit: db.prepare('INSERT INTO server_audit (ts, actor, action, subject, payload) VALUES (?, ?, ?, ?, ?)'),
+    contracts: db.prepare('SELECT name, version, major, minor, patch, breaking, registered_at FROM contract_versions'),
+    insertContract: db.prepare(
+      'INSERT INTO contract_versions (name, version, major, minor, patch, breaking, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    insertToken: db.prepare(
+      'INSERT INTO enrollment_tokens (token_hash, tenant, user_id, role, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    useToken: db.prepare(
+      'UPDATE enrollment_tokens SET used_at = ?, used_by = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING tenant, user_id, role',
+    ),
+    insertDevice: db.prepare(
+      'INSERT INTO devices (id, tenant, user_id, roles, name, public_key, enrolled_at, app_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    device: db.prepare('SELECT * FROM devices WHERE id = ?'),
+    revoke: db.prepare('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    insertNonce: db.prepare('INSERT INTO nonces (device, nonce, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
+    purgeNonces: db.prepare('DELETE FROM nonces WHERE seen_at < ?'),
+    existingItem: db.prepare(
+      'SELECT server_seq, idempotency_key, content_hash, receipt_json, receipt_sig FROM sync_items WHERE tenant = ? AND idempotency_key = ?',
+    ),
+    setSig: db.prepare('UPDATE sync_items SET receipt_sig = ? WHERE server_seq = ?'),
+    repairSig: db.prepare("UPDATE sync_items SET receipt_sig = ? WHERE server_seq = ? AND receipt_sig = ''"),
+    nextSeq: db.prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'sync_items'), 0) AS seq"),
+    insertItem: db.prepare(
+      `INSERT INTO sync_items (server_seq, tenant, device, idempotency_key, contract, kind, created_at, key_version,
+         ciphertext, iv, tag, content_hash, received_at, receipt_json, receipt_sig)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    touchDevice: db.prepare('UPDATE devices SET last_sync_at = ?, app_version = ? WHERE id = ?'),
+    lastSeq: db.prepare('SELECT COALESCE(MAX(server_seq), 0) AS seq FROM sync_items'),
+    hashes: db.prepare('SELECT seq, prev_hash, hash FROM device_audit_hashes WHERE device = ? AND seq BETWEEN ? AND ? ORDER BY seq'),
+    casAnchor: db.prepare(
+      'UPDATE devices SET last_anchor_seq = ?, last_anchor_hash = ? WHERE id = ? AND last_anchor_seq = ? AND last_anchor_hash = ?',
+    ),
+    insertHash: db.prepare('INSERT INTO device_audit_hashes (device, seq, prev_hash, hash) VALUES (?, ?, ?, ?)'),
+    flag: db.prepare('UPDATE devices SET flagged_at = COALESCE(flagged_at, ?) WHERE id = ?'),
+    insertEquivocation: db.prepare(
+      'INSERT INTO equivocations (device, seq, stored_hash, claimed_hash, detected_at, evidence) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    stats: db.prepare(`SELECT
+        (SELECT COUNT(*) FROM sync_items) AS items,
+        (SELECT COALESCE(MAX(server_seq), 0) FROM sync_items) AS last_seq,
+        (SELECT COUNT(*) FROM devices) AS devices,
+        (SELECT COUNT(*) FROM devices WHERE flagged_at IS NOT NULL) AS flagged,
+        (SELECT COUNT(*) FROM devices WHERE revoked_at IS NOT NULL) AS revoked`),
+  };
+
+  // Signatures being computed for rows already written (see ingestBatch), by tenant + key.
+  const pendingSigs = new Map<string, Promise<string>>();
+  const fromStored = async (req: IngestRequest, row: StoredRow, contentHash: string): Promise<IngestOutcome> => {
+    if (row.content_hash !== contentHash || row.receipt_sig !== UNSIGNED) {
+      return classifyExisting({ contentHash: row.content_hash, receipt: { json: row.receipt_json, signature: row.receipt_sig } }, contentHash);
+    }
+    const pending = pendingSigs.get(pendingKey(req.tenant, row.idempotency_key));
+    const signature = pending ? await pending : (await req.sign([req.signingBytesOf(row.receipt_json)]))[0]!;
+    if (!pending) q.repairSig.run(signature, row.server_seq);
+    return { status: 'duplicate', receipt: { json: row.receipt_json, signature } };
+  };
+
+  const audit = (a: AuditInput): void => {
+    q.insertAudit.run(a.ts, a.actor, a.action, a.subject, JSON.stringify(a.payload));
+  };
+  const getDevice = (id: string): DeviceRecord | null => {
+    const row = q.device.get(id) as DeviceRow | undefined;
+    return row ? toDevice(row) : null;
+  };
+  const allContracts = (): ContractVersionRow[] =>
+    (q.contracts.all() as Array<Record<string, unknown>>).map((r) => ({
+      name: String(r.name),
+      version: String(r.version),
+      major: Number(r.major),
+      minor: Number(r.minor),
+      patch: Number(r.patch),
+      breaking: r.breaking === 1,
+      registeredAt: String(r.registered_at),
+    }));
+
   return {
-    health: () => health(db),
+    backend: 'sqlite',
+    health: () => Promise.resolve(health(db)),
+    stats: () => {
+      const r = q.stats.get() as Record<string, number>;
+      return Promise.resolve({
+        itemsStored: r.items ?? 0,
+        lastServerSeq: r.last_seq ?? 0,
+        devices: r.devices ?? 0,
+        flaggedDevices: r.flagged ?? 0,
+        revokedDevices: r.revoked ?? 0,
+      });
+    },
     close: () => {
       if (db.open) db.close();
+      return Promise.resolve();
     },
+
+    registerContracts: (refs, at) =>
+      Promise.resolve(
+        db
+          .transaction(() => {
+            for (const r of planContractRows(allContracts(), refs, at)) {
+              q.insertContract.run(r.name, r.version, r.major, r.minor, r.patch, r.breaking ? 1 : 0, r.registeredAt);
+            }
+            return allContracts();
+          })
+          .immediate(),
+      ),
+
+    createEnrollmentToken: (t, a) => {
+      db.transaction(() => {
+        q.insertToken.run(t.tokenHash, t.tenant, t.user, t.role, t.createdAt, t.expiresAt);
+        audit(a);
+      }).immediate();
+      return Promise.resolve();
+    },
+
+    enrollDevice: (tokenHash, now, d) =>
+      Promise.resolve(
+        db
+          .transaction(() => {
+            const tok = q.useToken.get(now, d.id, tokenHash, now) as { tenant: string; user_id: string; role: string } | undefined;
+            if (!tok) return { ok: false as const };
+            const roles = parseRoles([tok.role]);
+            q.insertDevice.run(d.id, tok.tenant, tok.user_id, JSON.stringify(roles), d.name, d.publicKey, d.enrolledAt, d.appVersion);
+            audit({
+              ts: now,
+              actor: d.id,
+              action: 'device.enrolled',
+              subject: d.id,
+              payload: { tenant: tok.tenant, user: tok.user_id, roles, name: d.name, appVersion: d.appVersion },
+            });
+            const device = getDevice(d.id);
+            if (!device) throw new Error('enrolled device vanished');
+            return { ok: true as const, device };
+          })
+          .immediate(),
+      ),
+
+    getDevice: (id) => Promise.resolve(getDevice(id)),
+
+    revokeDevice: (id, tenant, a) =>
+      Promise.resolve(
+        db
+          .transaction(() => {
+            const dev = getDevice(id);
+            if (!dev || (tenant !== null && dev.tenant !== tenant)) return null;
+            if (dev.revokedAt !== null) return dev.revokedAt;
+            q.revoke.run(a.ts, id);
+            audit(a);
+            return a.ts;
+          })
+          .immediate(),
+      ),
+
+    rememberNonce: (device, nonce, seenAt) => Promise.resolve(q.insertNonce.run(device, nonce, seenAt).changes === 1),
+    purgeNonces: (before) => Promise.resolve(q.purgeNonces.run(before).changes),
+
+    ingestBatch: async (req) => {
+      // Phase 1, one synchronous IMMEDIATE transaction: classify every item, give new ones their
+      // server_seq and receipt, start signing (worker threads), and write the rows while the
+      // signatures are computed. Phase 2 stores the signatures. Until then a row's receipt_sig is
+      // '' and never leaves the server: a concurrent duplicate waits for the pending signature, and
+      // a row a crash left unsigned is re-signed on its next duplicate (Ed25519 is deterministic,
+      // so the signature is the one phase 2 would have stored).
+      const fresh: { seq: number; key: string; item: NewItem; receipt: IssuedReceipt }[] = [];
+      const slots: ((sigs: readonly string[]) => Promise<IngestOutcome>)[] = [];
+      let signing: Promise<string[]> = Promise.resolve([]);
+      db.transaction(() => {
+        // The write lock is held, so the next AUTOINCREMENT value is ours to use.
+        let seq = (q.nextSeq.get() as { seq: number }).seq;
+        const inBatch = new Map<string, { contentHash: string; index: number }>();
+        for (const it of req.items) {
+          const earlier = inBatch.get(it.idempotencyKey);
+          if (earlier) {
+            slots.push((sigs) =>
+              Promise.resolve(
+                classifyExisting({ contentHash: earlier.contentHash, receipt: { json: fresh[earlier.index]!.receipt.json, signature: sigs[earlier.index]! } }, it.contentHash),
+              ),
+            );
+            continue;
+          }
+          const row = q.existingItem.get(req.tenant, it.idempotencyKey) as StoredRow | undefined;
+          if (row) {
+            slots.push(() => fromStored(req, row, it.contentHash));
+            continue;
+          }
+          seq += 1;
+          const index = fresh.length;
+          inBatch.set(it.idempotencyKey, { contentHash: it.contentHash, index });
+          fresh.push({ seq, key: pendingKey(req.tenant, it.idempotencyKey), item: it, receipt: req.receiptFor(it, seq) });
+          slots.push((sigs) => Promise.resolve({ status: 'accepted', receipt: { json: fresh[index]!.receipt.json, signature: sigs[index]! } }));
+        }
+        signing = req.sign(fresh.map((f) => f.receipt.signingBytes));
+        signing.catch(() => {}); // observed below; this only keeps a rollback from leaving it unhandled
+        for (const f of fresh) {
+          const it = f.item;
+          q.insertItem.run(
+            f.seq, req.tenant, req.device, it.idempotencyKey, it.contract, it.kind, it.createdAt, it.keyVersion,
+            it.ciphertext, it.iv, it.tag, it.contentHash, req.receivedAt, f.receipt.json, UNSIGNED,
+          );
+          audit(itemAudit(req.receivedAt, req.device, it, f.seq));
+        }
+        q.touchDevice.run(req.receivedAt, req.appVersion, req.device);
+        fresh.forEach((f, k) => {
+          const sig = signing.then((s) => s[k]!);
+          sig.catch(() => {}); // a waiting duplicate sees the rejection; nobody waiting is fine too
+          pendingSigs.set(f.key, sig);
+        });
+      }).immediate();
+
+      try {
+        const sigs = await signing;
+        if (fresh.length > 0) {
+          db.transaction(() => {
+            fresh.forEach((f, k) => q.setSig.run(sigs[k]!, f.seq));
+          }).immediate();
+        }
+        return await Promise.all(slots.map((slot) => slot(sigs)));
+      } finally {
+        for (const f of fresh) pendingSigs.delete(f.key);
+      }
+    },
+
+    lastServerSeq: () => Promise.resolve((q.lastSeq.get() as { seq: number }).seq),
+
+    auditHashes: (device, from, to) =>
+      Promise.resolve(
+        (q.hashes.all(device, from, to) as Array<{ seq: number; prev_hash: string; hash: string }>).map((r) => ({
+          seq: r.seq,
+          prevHash: r.prev_hash,
+          hash: r.hash,
+        })),
+      ),
+
+    advanceAnchor: (a) =>
+      Promise.resolve(
+        db
+          .transaction(() => {
+            const moved = q.casAnchor.run(a.head.seq, a.head.hash, a.device, a.expected.seq, a.expected.hash).changes;
+            if (moved !== 1) return false;
+            for (const e of a.entries) q.insertHash.run(a.device, e.seq, e.prevHash, e.hash);
+            audit(a.audit);
+            return true;
+          })
+          .immediate(),
+      ),
+
+    recordEquivocation: (e) => {
+      db.transaction(() => {
+        q.flag.run(e.detectedAt, e.device);
+        q.insertEquivocation.run(e.device, e.seq, e.storedHash, e.claimedHash, e.detectedAt, JSON.stringify(e.evidence));
+        audit(e.audit);
+      }).immediate();
+      return Promise.resolve();
+    },
+  };
+}
+
+function toDevice(r: DeviceRow): DeviceRecord {
+  return {
+    id: r.id,
+    tenant: r.tenant,
+    user: r.user_id,
+    roles: parseRoles(r.roles),
+    name: r.name,
+    publicKey: r.public_key,
+    enrolledAt: r.enrolled_at,
+    revokedAt: r.revoked_at,
+    flaggedAt: r.flagged_at,
+    lastSyncAt: r.last_sync_at,
+    appVersion: r.app_version,
+    lastAnchorSeq: r.last_anchor_seq,
+    lastAnchorHash: r.last_anchor_hash,
   };
 }
 

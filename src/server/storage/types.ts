@@ -1,21 +1,193 @@
-// Repository interface the HTTP layer depends on. Later issues extend it (sync items, receipts,
-// devices) so routes never touch SQL and tests can swap in fakes.
+// Repository interface the HTTP layer depends on. Routes never touch SQL; the SQLite and
+// PostgreSQL implementations behind it are interchangeable (one integration suite runs on both).
+// Every method is async so a networked database fits; SQLite simply resolves immediately.
+
+export type Role = 'field' | 'reviewer' | 'admin';
+export const ROLES: readonly Role[] = ['field', 'reviewer', 'admin'];
+export type StorageBackend = 'sqlite' | 'postgres';
 
 export interface StorageHealth {
   ok: boolean;
-  /** Raw integrity-check output ("ok", or the problems SQLite reported). */
+  /** Raw integrity-check output ("ok", or the problems the database reported). */
   detail: string;
   sizeBytes: number;
 }
 
-export interface ServerStorage {
-  health(): StorageHealth;
-  close(): void;
+export interface SyncStats {
+  itemsStored: number;
+  lastServerSeq: number;
+  devices: number;
+  flaggedDevices: number;
+  revokedDevices: number;
 }
 
-export type StorageErrorCode = 'DB_FROM_FUTURE' | 'DB_NOT_SQLITE';
+/** One row for server_audit. The time is passed in so the route's clock is the only clock. */
+export interface AuditInput {
+  ts: string;
+  actor: string;
+  action: string;
+  subject: string;
+  payload: Record<string, unknown>;
+}
 
-/** Raised when opening would be unsafe; the file is left untouched. */
+export interface EnrollmentTokenInput {
+  /** SHA-256 hex of the token; the token itself is never stored. */
+  tokenHash: string;
+  tenant: string;
+  user: string;
+  role: Role;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface DeviceRecord {
+  id: string;
+  tenant: string;
+  user: string;
+  roles: Role[];
+  name: string;
+  /** base64 of the raw 32-byte Ed25519 public key */
+  publicKey: string;
+  enrolledAt: string;
+  revokedAt: string | null;
+  flaggedAt: string | null;
+  lastSyncAt: string | null;
+  appVersion: string | null;
+  /** 0 and 64 zeros until the device anchors its audit log for the first time. */
+  lastAnchorSeq: number;
+  lastAnchorHash: string;
+}
+
+export interface NewDevice {
+  id: string;
+  name: string;
+  publicKey: string;
+  appVersion: string;
+  enrolledAt: string;
+}
+
+export type EnrollResult =
+  | { ok: true; device: DeviceRecord }
+  /** Unknown, already used or expired: deliberately not distinguished to the caller. */
+  | { ok: false };
+
+export interface ContractRef {
+  name: string;
+  version: string;
+  major: number;
+  minor: number;
+  patch: number;
+}
+
+export interface ContractVersionRow extends ContractRef {
+  /** True when this version raised the major over every earlier registered version. */
+  breaking: boolean;
+  registeredAt: string;
+}
+
+/** An item that passed validation, ready to store. */
+export interface NewItem {
+  idempotencyKey: string;
+  contract: string;
+  kind: 'record' | 'attachment';
+  createdAt: string;
+  keyVersion: number;
+  ciphertext: Buffer;
+  iv: string;
+  tag: string;
+  contentHash: string;
+}
+
+export interface StoredReceipt {
+  /** JSON text of the ReceiptBody exactly as first issued; duplicates return these bytes. */
+  json: string;
+  signature: string;
+}
+
+/** A receipt built for a new item, before it is signed. */
+export interface IssuedReceipt {
+  json: string;
+  /** The exact bytes the server signs (receiptSigningBytes of the body). */
+  signingBytes: string;
+}
+
+export interface IngestRequest {
+  tenant: string;
+  device: string;
+  appVersion: string;
+  receivedAt: string;
+  items: NewItem[];
+  /** Builds the receipt of a new item once its server_seq is known (inside the transaction). */
+  receiptFor(item: NewItem, serverSeq: number): IssuedReceipt;
+  /** Signing bytes of a stored receipt body, to re-sign a row a crash left unsigned. */
+  signingBytesOf(receiptJson: string): string;
+  /** Ed25519 signatures in order; may run on worker threads while the rows are written. */
+  sign(messages: readonly string[]): Promise<string[]>;
+}
+
+export type IngestOutcome =
+  | { status: 'accepted' | 'duplicate'; receipt: StoredReceipt }
+  | { status: 'conflict'; storedContentHash: string };
+
+export interface AuditHashRow {
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AnchorAdvance {
+  device: string;
+  /** The anchored head the decision was based on; the write is refused if it moved meanwhile. */
+  expected: { seq: number; hash: string };
+  entries: AuditHashRow[];
+  head: { seq: number; hash: string };
+  audit: AuditInput;
+}
+
+export interface EquivocationInput {
+  device: string;
+  seq: number;
+  storedHash: string;
+  claimedHash: string;
+  detectedAt: string;
+  evidence: Record<string, unknown>;
+  audit: AuditInput;
+}
+
+export interface ServerStorage {
+  readonly backend: StorageBackend;
+  health(): Promise<StorageHealth>;
+  stats(): Promise<SyncStats>;
+  close(): Promise<void>;
+
+  /** Inserts versions not yet known (computing `breaking`); returns every registered version. */
+  registerContracts(refs: readonly ContractRef[], at: string): Promise<ContractVersionRow[]>;
+
+  createEnrollmentToken(token: EnrollmentTokenInput, audit: AuditInput): Promise<void>;
+  /** Atomically: mark the token used (if unused and unexpired at `now`), insert the device, audit. */
+  enrollDevice(tokenHash: string, now: string, device: NewDevice): Promise<EnrollResult>;
+  getDevice(id: string): Promise<DeviceRecord | null>;
+  /** Revokes a device of `tenant`; returns its revokedAt (the first one if already revoked), null if not found. */
+  revokeDevice(id: string, tenant: string | null, audit: AuditInput): Promise<string | null>;
+
+  /** Records a request nonce; false when the device already used it (a replay). */
+  rememberNonce(device: string, nonce: string, seenAt: string): Promise<boolean>;
+  purgeNonces(seenBefore: string): Promise<number>;
+
+  /** One transaction: every new item + its audit row, duplicates and conflicts classified, device last-sync updated. */
+  ingestBatch(req: IngestRequest): Promise<IngestOutcome[]>;
+  lastServerSeq(): Promise<number>;
+
+  auditHashes(device: string, fromSeq: number, toSeq: number): Promise<AuditHashRow[]>;
+  /** Compare-and-set of the device's anchored head plus the new hashes; false if the head moved. */
+  advanceAnchor(a: AnchorAdvance): Promise<boolean>;
+  /** Flags the device, stores the evidence and an audit row, in one transaction. */
+  recordEquivocation(e: EquivocationInput): Promise<void>;
+}
+
+export type StorageErrorCode = 'DB_FROM_FUTURE' | 'DB_NOT_SQLITE' | 'DB_UNREACHABLE';
+
+/** Raised when opening would be unsafe or impossible; an SQLite file is left untouched. */
 export class StorageOpenError extends Error {
   constructor(
     readonly code: StorageErrorCode,
@@ -25,3 +197,5 @@ export class StorageOpenError extends Error {
     this.name = 'StorageOpenError';
   }
 }
+
+export const GENESIS_HASH = '0'.repeat(64);

@@ -102,6 +102,69 @@ const healthReport: Schema = {
   },
 };
 
+const str = { type: 'string' };
+const nullable = (x: Schema): Schema => ({ anyOf: [{ type: 'null' }, x] });
+const obj = (properties: Record<string, Schema>, required = Object.keys(properties)): Schema => ({
+  type: 'object',
+  additionalProperties: false,
+  required,
+  properties,
+});
+const ulid: Schema = { type: 'string', pattern: '^[0-9A-HJKMNP-TV-Z]{26}$' };
+const contractRef: Schema = { type: 'string', pattern: '^[a-z][a-z0-9]*(\\.[a-z][a-z0-9-]*){2}@\\d+\\.\\d+\\.\\d+$', maxLength: 120 };
+const outboxState: Schema = { enum: ['queued', 'acked', 'dead', 'blocked', 'discarded'] };
+const role: Schema = { enum: ['field', 'reviewer', 'admin'] };
+
+const contractDoc: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['contract', 'title', 'kind', 'permission', 'pii', 'riskHints', 'schema'],
+  properties: {
+    contract: str,
+    title: str,
+    description: str,
+    kind: { enum: ['capture', 'draft', 'submit'] },
+    permission: str,
+    pii: { type: 'array', items: str },
+    riskHints: { type: 'object' },
+    schema: { type: 'object' },
+  },
+};
+const draft: Schema = obj({ id: str, contract: str, data: {}, createdAt: str, updatedAt: str });
+const outboxItem: Schema = obj({
+  id: str,
+  idempotencyKey: str,
+  kind: { enum: ['record', 'attachment'] },
+  contract: str,
+  recordId: nullable(str),
+  attachmentHash: nullable(str),
+  createdAt: str,
+  state: outboxState,
+  attempts: { type: 'integer' },
+  nextAttemptAt: str,
+  lastError: nullable(str),
+  contentHash: nullable(str),
+  serverSeq: nullable({ type: 'integer' }),
+  receiptVerified: { type: 'boolean' },
+  receiptId: nullable(str),
+  ackedAt: nullable(str),
+  requiredVersion: nullable(str),
+  summary: str,
+});
+const counts: Schema = obj({ queued: { type: 'integer' }, acked: { type: 'integer' }, dead: { type: 'integer' }, blocked: { type: 'integer' }, discarded: { type: 'integer' } });
+const syncStatus: Schema = obj({
+  phase: { enum: ['not_enrolled', 'locked', 'idle', 'offline', 'syncing', 'error'] },
+  enrolled: nullable(obj({ serverUrl: str, deviceId: str, tenant: str, user: str, roles: { type: 'array', items: role }, serverKeyId: str, enrolledAt: str })),
+  reachable: { type: ['boolean', 'null'] },
+  lastSyncAt: nullable(str),
+  lastError: nullable(str),
+  counts,
+  progress: nullable(obj({ itemsTotal: { type: 'integer' }, itemsDone: { type: 'integer' }, bytesTotal: { type: 'integer' }, bytesDone: { type: 'integer' } })),
+  keyStore: obj({ kind: { enum: ['keychain', 'vault'] }, locked: { type: 'boolean' }, note: str }),
+  alerts: { type: 'array', items: obj({ id: { type: 'integer' }, at: str, code: str, message: str, subject: str }) },
+  anchor: nullable(obj({ seq: { type: 'integer' }, head: str, time: str })),
+});
+
 export interface ChannelSchemas {
   req: Schema;
   res: Schema;
@@ -217,6 +280,59 @@ export const channelSchemas: Record<ChannelName, ChannelSchemas> = {
     },
     res: verifyResult,
   },
+  'contracts.list': { summary: 'Action contracts this device can capture.', req: empty, res: obj({ contracts: { type: 'array', items: contractDoc } }) },
+  'drafts.save': {
+    summary: 'Create or update a draft (autosave); data need not be complete or valid yet.',
+    req: obj({ id: ulid, contract: contractRef, data: { type: 'object' } }, ['contract', 'data']),
+    res: obj({ draft }),
+  },
+  'drafts.list': { summary: 'Drafts, most recently edited first.', req: empty, res: obj({ drafts: { type: 'array', items: draft } }) },
+  'drafts.get': { summary: 'One draft.', req: obj({ id: ulid }), res: obj({ draft }) },
+  'drafts.delete': { summary: 'Delete a draft.', req: obj({ id: ulid }), res: obj({ deleted: { const: true } }) },
+  'attachments.put': {
+    summary: 'Store a file content-addressed; returns its sha256 reference for a capture form.',
+    req: obj({ name: { type: 'string', minLength: 1, maxLength: 200 }, mime: { type: 'string', pattern: '^[a-z]+/[a-z0-9.+-]+$', maxLength: 100 }, dataBase64: { type: 'string', maxLength: 14 * 1024 * 1024, pattern: '^[A-Za-z0-9+/]*={0,2}$' } }),
+    res: obj({ hash: str, ref: str, size: { type: 'integer' } }),
+  },
+  'attachments.get': {
+    summary: 'A stored attachment by its sha256, for previews.',
+    req: obj({ hash: { type: 'string', pattern: '^[0-9a-f]{64}$' } }),
+    res: obj({ name: str, mime: str, size: { type: 'integer' }, dataBase64: str }),
+  },
+  'capture.submit': {
+    summary: 'Validate against the contract; record, audit entry and outbox item in one transaction.',
+    req: obj({ contract: contractRef, data: { type: 'object' }, draftId: ulid }, ['contract', 'data']),
+    res: obj({ recordId: str, outboxId: str }),
+  },
+  'records.list': {
+    summary: 'Captured records, newest first, with their outbox state.',
+    req: obj({ limit: { type: 'integer', minimum: 1, maximum: 500 } }, []),
+    res: obj({ records: { type: 'array', items: obj({ id: str, contract: str, createdAt: str, state: nullable(str) }) } }),
+  },
+  'outbox.list': {
+    summary: 'Outbox items (newest first) and counts per state.',
+    req: obj({ state: outboxState, limit: { type: 'integer', minimum: 1, maximum: 500 }, beforeId: ulid }, []),
+    res: obj({ items: { type: 'array', items: outboxItem }, counts }),
+  },
+  'outbox.retry': { summary: 'Put a dead-lettered or blocked item back in the queue.', req: obj({ id: ulid }), res: obj({ item: outboxItem }) },
+  'outbox.discard': {
+    summary: 'Discard a dead-lettered or blocked item (confirmed, audited).',
+    req: obj({ id: ulid, reason: { type: 'string', minLength: 3, maxLength: 500 }, confirm: { const: true } }),
+    res: obj({ item: outboxItem }),
+  },
+  'sync.status': { summary: 'Enrollment, reachability, queue counts, progress, key store, alerts.', req: empty, res: syncStatus },
+  'sync.now': { summary: 'Send everything queued now; resolves when the run ends.', req: empty, res: syncStatus },
+  'sync.enroll': {
+    summary: 'Enroll this device with a one-time token from an admin.',
+    req: obj({ serverUrl: { type: 'string', pattern: '^https?://', maxLength: 300 }, token: { type: 'string', minLength: 16, maxLength: 200 } }),
+    res: syncStatus,
+  },
+  'sync.rotateKey': { summary: 'New data-key version for new items; old versions are kept to decrypt.', req: empty, res: obj({ tenant: str, version: { type: 'integer' } }) },
+  'keys.unlock': {
+    summary: 'Unlock (or create) the passphrase vault where no OS keychain exists.',
+    req: obj({ passphrase: { type: 'string', minLength: 8, maxLength: 1024 } }),
+    res: syncStatus,
+  },
 };
 
 export const eventSchemas: Record<EventName, Schema> = {
@@ -227,6 +343,7 @@ export const eventSchemas: Record<EventName, Schema> = {
     properties: { seq: { type: 'integer' }, hash: sha256Hex, action: { type: 'string' } },
   },
   'audit.verified': verifyResult,
+  'sync.status': syncStatus,
   'audit.verify.progress': {
     type: 'object',
     additionalProperties: false,

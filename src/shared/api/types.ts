@@ -58,6 +58,66 @@ export interface SystemInfo {
   schemaVersion: number;
 }
 
+export interface ContractDoc {
+  contract: string;
+  title: string;
+  description?: string;
+  kind: 'capture' | 'draft' | 'submit';
+  permission: string;
+  pii: string[];
+  riskHints: Record<string, unknown>;
+  schema: Record<string, unknown>;
+}
+
+export interface Draft {
+  id: string;
+  contract: string;
+  data: unknown;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type OutboxState = 'queued' | 'acked' | 'dead' | 'blocked' | 'discarded';
+
+export interface OutboxItem {
+  id: string;
+  idempotencyKey: string;
+  kind: 'record' | 'attachment';
+  contract: string;
+  recordId: string | null;
+  attachmentHash: string | null;
+  createdAt: string;
+  state: OutboxState;
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+  contentHash: string | null;
+  serverSeq: number | null;
+  receiptVerified: boolean;
+  receiptId: string | null;
+  ackedAt: string | null;
+  requiredVersion: string | null;
+  summary: string;
+}
+
+export type SyncPhase = 'not_enrolled' | 'locked' | 'idle' | 'offline' | 'syncing' | 'error';
+
+export interface SyncStatus {
+  phase: SyncPhase;
+  enrolled: null | { serverUrl: string; deviceId: string; tenant: string; user: string; roles: Role[]; serverKeyId: string; enrolledAt: string };
+  reachable: boolean | null;
+  lastSyncAt: string | null;
+  lastError: string | null;
+  counts: Record<OutboxState, number>;
+  progress: null | { itemsTotal: number; itemsDone: number; bytesTotal: number; bytesDone: number };
+  keyStore: { kind: 'keychain' | 'vault'; locked: boolean; note: string };
+  alerts: { id: number; at: string; code: string; message: string; subject: string }[];
+  anchor: null | { seq: number; head: string; time: string };
+}
+
+/** Largest attachment a device stores and syncs (the main process refuses more). */
+export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+
 export type Empty = Record<string, never>;
 
 export interface Channels {
@@ -80,6 +140,23 @@ export interface Channels {
   'audit.get': { req: { seq: number }; res: { entry: AuditEntry } };
   'audit.facets': { req: Empty; res: { actions: string[]; actors: string[] } };
   'audit.verify': { req: { knownHead?: AuditHead }; res: AuditVerifyResult };
+  'contracts.list': { req: Empty; res: { contracts: ContractDoc[] } };
+  'drafts.save': { req: { id?: string; contract: string; data: Record<string, unknown> }; res: { draft: Draft } };
+  'drafts.list': { req: Empty; res: { drafts: Draft[] } };
+  'drafts.get': { req: { id: string }; res: { draft: Draft } };
+  'drafts.delete': { req: { id: string }; res: { deleted: true } };
+  'attachments.put': { req: { name: string; mime: string; dataBase64: string }; res: { hash: string; ref: string; size: number } };
+  'attachments.get': { req: { hash: string }; res: { name: string; mime: string; size: number; dataBase64: string } };
+  'capture.submit': { req: { contract: string; data: Record<string, unknown>; draftId?: string }; res: { recordId: string; outboxId: string } };
+  'records.list': { req: { limit?: number }; res: { records: { id: string; contract: string; createdAt: string; state: string | null }[] } };
+  'outbox.list': { req: { state?: OutboxState; limit?: number; beforeId?: string }; res: { items: OutboxItem[]; counts: Record<OutboxState, number> } };
+  'outbox.retry': { req: { id: string }; res: { item: OutboxItem } };
+  'outbox.discard': { req: { id: string; reason: string; confirm: true }; res: { item: OutboxItem } };
+  'sync.status': { req: Empty; res: SyncStatus };
+  'sync.now': { req: Empty; res: SyncStatus };
+  'sync.enroll': { req: { serverUrl: string; token: string }; res: SyncStatus };
+  'sync.rotateKey': { req: Empty; res: { tenant: string; version: number } };
+  'keys.unlock': { req: { passphrase: string }; res: SyncStatus };
 }
 
 export type ChannelName = keyof Channels;
@@ -90,5 +167,6 @@ export interface Events {
   'audit.appended': { seq: number; hash: string; action: string };
   'audit.verified': AuditVerifyResult;
   'audit.verify.progress': { checked: number; total: number };
+  'sync.status': SyncStatus;
 }
 export type EventName = keyof Events;

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { m001AuditLog } from './001-audit-log';
 import { m002Profile } from './002-profile';
+import { m003CaptureOutbox } from './003-capture-outbox';
 
 export interface Migration {
   version: number;
@@ -9,5 +10,5 @@ export interface Migration {
 }
 
 /** Ordered, append-only. Never edit a shipped migration: add the next number. */
-export const migrations: Migration[] = [m001AuditLog, m002Profile];
+export const migrations: Migration[] = [m001AuditLog, m002Profile, m003CaptureOutbox];
 export const LATEST_SCHEMA_VERSION = migrations.length;

@@ -1,0 +1,142 @@
+// Sync server ingest: signed batches of 100 items (~1 KiB ciphertext each) POSTed over loopback
+// HTTP, one batch in flight (like one busy device), to the real server: `src/server/main.ts` in its
+// own process (@hono/node-server on 127.0.0.1, port 0, SQLite in a temp dir), enrolled through its
+// own `enroll-token` CLI. A separate process keeps the client's work (building and signing
+// requests, parsing receipts) off the server's event loop, as in production.
+// Reference in the same run: the same bodies, same client, to a bare node:http server that only
+// reads the body and answers 200, i.e. the cost of moving the bytes with no server work at all.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeItem, newDeviceKeys, signedHeaders } from '../src/server/testing/device-client';
+import type { EnrollResponse, SyncBatchResponse } from '../src/shared/sync/protocol';
+import { emit, percentile } from './figure';
+
+const MAIN = fileURLToPath(new URL('../src/server/main.ts', import.meta.url));
+
+const ITEMS_PER_BATCH = 100;
+const WARMUP_BATCHES = 30;
+const BATCHES = 300;
+
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+function post(url: string, headers: Record<string, string>, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (res.statusCode === 200) resolve(text);
+        else reject(new Error(`status ${res.statusCode}: ${text.slice(0, 200)}`));
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function batchBodies(deviceId: string, n: number): string[] {
+  return Array.from({ length: n }, () =>
+    JSON.stringify({ device: deviceId, appVersion: 'bench', items: Array.from({ length: ITEMS_PER_BATCH }, () => makeItem({ bytes: randomBytes(1024) })) }),
+  );
+}
+
+/** Sends each body once, in order; returns per-batch milliseconds and the total seconds. */
+async function timeBatches(bodies: string[], send: (body: string) => Promise<void>): Promise<{ ms: number[]; seconds: number }> {
+  const ms: number[] = [];
+  const t0 = performance.now();
+  for (const body of bodies) {
+    const t = performance.now();
+    await send(body);
+    ms.push(performance.now() - t);
+  }
+  return { ms: ms.sort((a, b) => a - b), seconds: (performance.now() - t0) / 1000 };
+}
+
+function runMain(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; stdout: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  return { child, stdout: () => out, exited: new Promise((r) => child.on('exit', r)) };
+}
+
+async function waitFor<T>(fn: () => T | undefined, ms = 30_000): Promise<T> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
+    const v = fn();
+    if (v !== undefined) return v;
+  }
+  throw new Error('timed out');
+}
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'maestro-bench-sync-'));
+  const env = {
+    ...process.env,
+    DATABASE_URL: '',
+    MAESTRO_SERVER_DB: join(dir, 'server.db'),
+    MAESTRO_SERVER_PORT: '0',
+    // The limiter stays in the path, set above what the benchmark sends: the figure is ingest, not throttling.
+    MAESTRO_SERVER_RATE_PER_SEC: '100000',
+    MAESTRO_SERVER_RATE_BURST: '100000',
+  };
+  const cli = runMain(['enroll-token', '--tenant', 'bench', '--user', 'bench', '--role', 'field'], env);
+  if ((await cli.exited) !== 0) throw new Error('enroll-token failed');
+  const token = /^token: (\S+)$/m.exec(cli.stdout())?.[1];
+  if (!token) throw new Error('enroll-token printed no token');
+  const server = runMain([], env);
+  const base = await waitFor(() => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(server.stdout())?.[1]);
+
+  const keys = newDeviceKeys();
+  const enroll = JSON.parse(
+    await post(`${base}/v1/enroll`, { 'content-type': 'application/json' }, JSON.stringify({ token, publicKey: keys.publicKey, deviceName: 'bench', appVersion: 'bench' })),
+  ) as EnrollResponse;
+  const device = { id: enroll.deviceId, privateKey: keys.privateKey };
+
+  const bodies = batchBodies(device.id, WARMUP_BATCHES + BATCHES);
+  const sendSigned = async (body: string): Promise<void> => {
+    const headers = { 'content-type': 'application/json', ...signedHeaders(device, 'POST', '/v1/sync/batch', body, new Date()) };
+    const res = JSON.parse(await post(`${base}/v1/sync/batch`, headers, body)) as SyncBatchResponse;
+    if (res.results.some((r) => r.status !== 'accepted')) throw new Error('bench batch not fully accepted');
+  };
+  await timeBatches(bodies.slice(0, WARMUP_BATCHES), sendSigned); // JIT, connection and page cache warm-up
+  const srv = await timeBatches(bodies.slice(WARMUP_BATCHES), sendSigned);
+  const health = await new Promise<string>((resolve, reject) =>
+    request(`${base}/healthz`, { agent }, (res) => {
+      let t = '';
+      res.on('data', (d: Buffer) => (t += d.toString()));
+      res.on('end', () => resolve(t));
+    })
+      .on('error', reject)
+      .end(),
+  );
+  const stored = (JSON.parse(health) as { sync?: { itemsStored: number } }).sync?.itemsStored;
+  if (stored !== (WARMUP_BATCHES + BATCHES) * ITEMS_PER_BATCH) throw new Error(`expected every item stored, found ${stored}`);
+  server.child.kill('SIGTERM');
+  await server.exited;
+  rmSync(dir, { recursive: true, force: true });
+
+  const bare = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
+  const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/v1/sync/batch`;
+  const sendBare = async (body: string): Promise<void> => {
+    await post(bareUrl, { 'content-type': 'application/json', ...signedHeaders(device, 'POST', '/v1/sync/batch', body, new Date()) }, body);
+  };
+  await timeBatches(bodies.slice(0, WARMUP_BATCHES), sendBare);
+  const ref = await timeBatches(bodies.slice(WARMUP_BATCHES), sendBare);
+  agent.destroy();
+  bare.closeAllConnections();
+  bare.close();
+
+  const items = BATCHES * ITEMS_PER_BATCH;
+  const refName = 'same signed batches, same client, to a bare node:http server that only reads the body (in-process)';
+  emit({ name: 'sync.server.ingest', value: items / srv.seconds, unit: 'items/s', ref: items / ref.seconds, refName, target: '>= 5000' });
+  emit({ name: 'sync.server.batch.p99', value: percentile(srv.ms, 99), unit: 'ms', ref: percentile(ref.ms, 99), refName, target: '< 50' });
+}

@@ -1,0 +1,76 @@
+// The field user's core loop against a real sync-server process on loopback: enroll, capture while
+// the server is down (queued), bring the server back, "Sync now", receipts shown as verified.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, newDataDir, startHost, type RunningHost } from './harness';
+import { enrollToken, freePort, startServer, type ServerProc } from '../test/integration/server-process';
+
+let browser: Browser;
+let host: RunningHost | undefined;
+let server: ServerProc | undefined;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  host = await startHost(newDataDir(), { MAESTRO_KEYSTORE: 'vault', MAESTRO_VAULT_PASSPHRASE: 'testpass123' });
+});
+afterAll(async () => {
+  await host?.stop();
+  await server?.stop();
+  await browser?.close();
+});
+
+describe('offline capture, then sync with verified receipts (web host + server process)', () => {
+  it('queues while the server is down and shows verified receipts once it is back', async () => {
+    const serverDir = newDataDir();
+    const port = await freePort();
+    server = await startServer(serverDir, port);
+    const token = enrollToken(serverDir, port, 'acme-field', 'ada@acme');
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(host!.launchUrl);
+    await page.getByLabel('Your name').fill('Ada Field');
+    await page.getByLabel('Tenant (organisation id)').fill('acme-field');
+    await page.getByRole('button', { name: 'Create profile' }).click();
+    const nav = page.getByRole('navigation', { name: 'Main' });
+
+    // Enroll from the Outbox view.
+    await nav.getByRole('button', { name: 'Outbox' }).click();
+    await page.getByLabel('Server URL').fill(server.url);
+    await page.getByLabel('One-time token').fill(token);
+    await page.getByRole('button', { name: 'Enroll' }).click();
+    await expect.poll(() => page.getByRole('article', { name: 'Enrollment' }).textContent(), { timeout: 15000 }).toContain('ada@acme');
+
+    // The server goes away; the field user keeps capturing.
+    await server.stop();
+    await nav.getByRole('button', { name: 'Capture' }).click();
+    await page.getByLabel('Contract').selectOption('lab.record.specimen@2.0.1');
+    await page.getByLabel('Specimen ID').fill('SP-2026-00417');
+    await page.getByLabel('Collection date').fill('2026-11-20');
+    await page.getByLabel('Taxon').fill('Daphnia magna');
+    await page.getByLabel('Latitude').fill('60.1');
+    await page.getByLabel('Longitude').fill('24.9');
+    await page.getByRole('group', { name: 'Collector' }).getByLabel('Name', { exact: true }).fill('Ada Field');
+    await page.getByLabel('Preservation').selectOption('ethanol-70');
+    await page.getByRole('button', { name: 'Submit' }).click();
+    const result = page.getByTestId('capture-result');
+    await result.waitFor();
+    const outboxId = (await result.getAttribute('data-outbox-id'))!;
+
+    await nav.getByRole('button', { name: 'Outbox' }).click();
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await expect.poll(() => page.getByTestId('sync-reachable').textContent(), { timeout: 15000 }).toBe('offline');
+    expect(await page.locator(`[data-id="${outboxId}"]`).getAttribute('data-state')).toBe('queued');
+    expect(await page.getByTestId(`receipt-${outboxId}`).textContent()).toBe('pending');
+
+    // The server is back: everything lands once, with a receipt the device verified.
+    server = await startServer(serverDir, port);
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await expect.poll(() => page.locator(`[data-id="${outboxId}"]`).getAttribute('data-state'), { timeout: 20000 }).toBe('acked');
+    await expect.poll(() => page.getByTestId(`receipt-${outboxId}`).textContent()).toMatch(/verified/);
+    expect(await page.getByTestId('sync-reachable').textContent()).toBe('reachable');
+    expect(await page.getByTestId('outbox-counts').locator('[data-count-state="acked"]').getAttribute('data-count')).toBe('1');
+    await expect.poll(() => page.getByRole('article', { name: 'Audit anchor' }).textContent()).toMatch(/#\d+/);
+    await page.screenshot({ path: 'test-results/sync-e2e.png' });
+    await page.close();
+  });
+});

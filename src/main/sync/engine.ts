@@ -1,0 +1,402 @@
+import { hash, type KeyObject } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Db } from '../db/connection';
+import type { Clock } from '../util/clock';
+import type { Logger } from '../util/logger';
+import type { EventBus } from '../events';
+import type { AuditService } from '../audit/index';
+import type { ProfileService } from '../profile/index';
+import type { Outbox, OutboxRow } from '../outbox/index';
+import type { AttachmentStore } from '../capture/attachment-store';
+import type { DataKeys } from '../keys/data-keys';
+import type { SecretStore } from '../keys/secret-store';
+import type { Role, SyncPhase, SyncStatus } from '../../shared/api/types';
+import { ApiError } from '../../shared/errors';
+import { canonicalJson } from '../../shared/canonical';
+import { compileSchema, describeErrors } from '../../shared/validation';
+import { aadBytes, receiptSigningBytes, type AuditAnchorWire, type EnrollResponse, type SignedReceipt, type SyncBatchResponse, type SyncItemWire } from '../../shared/sync/protocol';
+import { enrollResponseSchema, syncBatchResponseSchema } from '../../shared/sync/schemas';
+import { encryptGcm } from '../keys/data-keys';
+import { newDeviceKeyPair, privateKeyFromPem, publicKeyFromRaw } from './ed25519';
+import { BAD_RECEIPT_SIGNATURE, checkCheckpoint, receiptMismatch } from './receipt-verify';
+import type { VerifyPool } from './verify-pool';
+import { NetworkError, sendJson, type FetchFn } from './signed-fetch';
+import { noteSynced, readSyncConfig, writeSyncConfig, type SyncConfig } from './sync-config';
+import { APP_VERSION } from '../version';
+
+export const BATCH_MAX_ITEMS = 100;
+export const BATCH_MAX_BYTES = 1024 * 1024;
+const ANCHOR_MAX_ENTRIES = 20_000;
+const DEVICE_KEY = 'device-signing-key';
+const ROLE_RANK: Role[] = ['field', 'reviewer', 'admin'];
+
+export interface SyncDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  events: EventBus;
+  audit: AuditService;
+  profile: ProfileService;
+  outbox: Outbox;
+  attachments: AttachmentStore;
+  dataKeys: DataKeys;
+  secrets: () => Promise<SecretStore>;
+  verifyPool: VerifyPool;
+  fetch?: FetchFn;
+}
+
+export interface RunSummary {
+  batches: number;
+  acked: number;
+  failed: number;
+  blocked: number;
+  phase: SyncPhase;
+}
+
+/**
+ * The device half of exactly-once sync. Items stay `queued` until a receipt signed by the pinned
+ * server key is verified, so a crash or a lost response only means the same bytes are sent again
+ * under the same idempotency key, and the server answers with the original receipt.
+ */
+export class SyncEngine {
+  private running: Promise<RunSummary> | null = null;
+  private phase: SyncPhase = 'idle';
+  private reachable: boolean | null = null;
+  private lastError: string | null = null;
+  private progress: SyncStatus['progress'] = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly fetchFn: FetchFn;
+  private readonly batchResponseValid = compileSchema(syncBatchResponseSchema);
+
+  constructor(private readonly d: SyncDeps) {
+    this.fetchFn = d.fetch ?? fetch;
+  }
+
+  config(): SyncConfig | null {
+    return readSyncConfig(this.d.db);
+  }
+
+  private now(): string {
+    return this.d.clock.now().toISOString();
+  }
+
+  async status(): Promise<SyncStatus> {
+    const cfg = this.config();
+    const store = await this.d.secrets();
+    const anchor = this.d.db.prepare('SELECT seq, head, time FROM audit_anchors ORDER BY seq DESC LIMIT 1').get() as SyncStatus['anchor'] | undefined;
+    const alerts = this.d.db.prepare('SELECT id, at, code, message, subject FROM alerts WHERE resolved = 0 ORDER BY id DESC LIMIT 20').all() as SyncStatus['alerts'];
+    let phase = this.phase;
+    if (!cfg) phase = 'not_enrolled';
+    else if (store.isLocked()) phase = 'locked';
+    return {
+      phase,
+      enrolled: cfg && { serverUrl: cfg.serverUrl, deviceId: cfg.deviceId, tenant: cfg.tenant, user: cfg.user, roles: cfg.roles, serverKeyId: cfg.serverKeyId, enrolledAt: cfg.enrolledAt },
+      reachable: this.reachable,
+      lastSyncAt: cfg?.lastSyncAt ?? null,
+      lastError: this.lastError,
+      counts: this.d.outbox.counts(),
+      progress: this.progress,
+      keyStore: { kind: store.kind, locked: store.isLocked(), note: store.describe() },
+      alerts,
+      anchor: anchor ?? null,
+    };
+  }
+
+  private async publish(): Promise<void> {
+    this.d.events.emit('sync.status', await this.status());
+  }
+
+  alert(code: string, message: string, subject = ''): void {
+    this.d.db.prepare('INSERT INTO alerts (at, code, message, subject) VALUES (?, ?, ?, ?)').run(this.now(), code, message, subject);
+    this.d.logger.warn('sync alert', { code, subject });
+  }
+
+  // ---- enrollment -------------------------------------------------------------------------
+
+  async enroll(serverUrl: string, token: string): Promise<SyncConfig> {
+    const profile = this.d.profile.require();
+    if (this.config()) throw new ApiError('CONFLICT', 'This device is already enrolled');
+    const store = await this.d.secrets();
+    if (store.isLocked()) throw new ApiError('FORBIDDEN', 'Unlock the passphrase vault before enrolling');
+    let url: URL;
+    try {
+      url = new URL(serverUrl);
+    } catch {
+      throw new ApiError('VALIDATION_ERROR', 'Server URL is not a URL');
+    }
+    const kp = newDeviceKeyPair();
+    let reply;
+    try {
+      reply = await sendJson(this.fetchFn, url.toString(), 'POST', '/v1/enroll', { token, publicKey: kp.publicRaw, deviceName: `${profile.name} on ${hostname()}`.slice(0, 120), appVersion: APP_VERSION });
+    } catch (e) {
+      throw new ApiError('NOT_FOUND', (e as Error).message);
+    }
+    if (reply.status !== 200) {
+      const err = (reply.body as { error?: { message?: string } } | null)?.error;
+      throw new ApiError(reply.status === 401 ? 'FORBIDDEN' : 'CONFLICT', `Enrollment refused: ${err?.message ?? `HTTP ${reply.status}`}`);
+    }
+    const valid = compileSchema(enrollResponseSchema);
+    if (!valid(reply.body)) throw new ApiError('INTERNAL', 'Server sent a malformed enrollment reply', describeErrors(valid.errors));
+    const r = reply.body as EnrollResponse;
+    if (r.tenant !== profile.tenant) {
+      throw new ApiError('CONFLICT', `The token is for tenant "${r.tenant}" but this device's profile is tenant "${profile.tenant}"`);
+    }
+    await store.set(`${DEVICE_KEY}:${r.deviceId}`, kp.privatePem);
+    const top = [...r.roles].sort((a, b) => ROLE_RANK.indexOf(b) - ROLE_RANK.indexOf(a))[0] ?? 'field';
+    this.d.db.transaction(() => {
+      writeSyncConfig(this.d.db, {
+        serverUrl: url.toString(),
+        deviceId: r.deviceId,
+        tenant: r.tenant,
+        user: r.user,
+        roles: r.roles,
+        serverKeyId: r.serverKeyId,
+        serverPublicKey: r.serverPublicKey,
+        enrolledAt: this.now(),
+        contracts: r.contracts,
+      });
+      this.d.db.prepare('UPDATE profile SET role = ? WHERE singleton = 1').run(top);
+      this.d.audit.append({ actor: `user:${profile.id}`, action: 'device.enrolled', subject: r.deviceId, payload: { server: url.origin, user: r.user, roles: r.roles, serverKeyId: r.serverKeyId } });
+    })();
+    void this.publish();
+    return this.config()!;
+  }
+
+  // ---- sealing ------------------------------------------------------------------------------
+
+  private async plaintextOf(row: OutboxRow): Promise<Buffer> {
+    if (row.kind === 'record') {
+      const rec = this.d.db.prepare('SELECT id, contract, data, created_at FROM records WHERE id = ?').get(row.record_id) as
+        | { id: string; contract: string; data: string; created_at: string }
+        | undefined;
+      if (!rec) throw new Error(`record ${row.record_id} missing`);
+      return Buffer.from(`{"contract":${JSON.stringify(rec.contract)},"createdAt":${JSON.stringify(rec.created_at)},"data":${rec.data},"kind":"record","recordId":${JSON.stringify(rec.id)}}`);
+    }
+    const a = this.d.attachments.read(row.attachment_hash!);
+    return Buffer.from(canonicalJson({ kind: 'attachment', hash: row.attachment_hash, mime: a.mime, name: a.name, data: a.bytes.toString('base64') }));
+  }
+
+  /** Encrypt once, persist, and reuse on every retry (same bytes → same contentHash). */
+  private async sealed(row: OutboxRow): Promise<OutboxRow> {
+    if (row.ciphertext) return row;
+    const { version, key } = await this.d.dataKeys.current(row.tenant);
+    const s = encryptGcm(key, await this.plaintextOf(row), aadBytes(row.idempotency_key, row.contract, row.tenant));
+    this.d.outbox.saveSealed(row.id, { keyVersion: version, ciphertext: s.ciphertext, iv: s.iv.toString('base64'), tag: s.tag.toString('base64'), contentHash: hash('sha256', s.ciphertext, 'hex') });
+    return this.d.outbox.row(row.id);
+  }
+
+  private wire(row: OutboxRow): SyncItemWire {
+    return {
+      idempotencyKey: row.idempotency_key,
+      contract: row.contract,
+      kind: row.kind,
+      createdAt: row.created_at,
+      keyVersion: row.key_version!,
+      ciphertext: row.ciphertext!.toString('base64'),
+      iv: row.iv!,
+      tag: row.tag!,
+      contentHash: row.content_hash!,
+    };
+  }
+
+  private anchor(): AuditAnchorWire | undefined {
+    const last = this.d.db.prepare('SELECT seq, head FROM audit_anchors ORDER BY seq DESC LIMIT 1').get() as { seq: number; head: string } | undefined;
+    const entries = this.d.db
+      .prepare('SELECT seq, prev_hash AS prevHash, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?')
+      .all(last?.seq ?? 0, ANCHOR_MAX_ENTRIES) as AuditAnchorWire['entries'];
+    const tail = entries[entries.length - 1];
+    if (!tail) return undefined;
+    return { entries, head: { seq: tail.seq, hash: tail.hash } };
+  }
+
+  // ---- the run ------------------------------------------------------------------------------
+
+  /** Send everything due; resolves when the queue is drained, the server is unreachable, or an error stops the run. */
+  syncNow(opts: { force?: boolean } = {}): Promise<RunSummary> {
+    if (opts.force) this.d.outbox.makeAllDue();
+    this.running ??= this.run().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async run(): Promise<RunSummary> {
+    const summary: RunSummary = { batches: 0, acked: 0, failed: 0, blocked: 0, phase: 'idle' };
+    const cfg = this.config();
+    if (!cfg) return { ...summary, phase: 'not_enrolled' };
+    const store = await this.d.secrets();
+    if (store.isLocked()) return { ...summary, phase: 'locked' };
+    const pem = await store.get(`${DEVICE_KEY}:${cfg.deviceId}`);
+    if (!pem) {
+      this.alert('DEVICE_KEY_MISSING', `The device signing key is missing from the ${store.kind}; re-enroll this device`);
+      this.phase = 'error';
+      return { ...summary, phase: 'error' };
+    }
+    const signer = { deviceId: cfg.deviceId, key: privateKeyFromPem(pem), now: () => this.d.clock.now() };
+    const serverKey = publicKeyFromRaw(cfg.serverPublicKey);
+    this.phase = 'syncing';
+    this.lastError = null;
+    this.progress = { itemsTotal: this.d.outbox.dueCount(), itemsDone: 0, bytesTotal: 0, bytesDone: 0 };
+    await this.publish();
+    try {
+      // Items answered in this run but still queued (a refused receipt) wait for the next run.
+      const tried = new Set<string>();
+      for (let guard = 0; guard < 10_000; guard++) {
+        const due = this.d.outbox.due(BATCH_MAX_ITEMS + tried.size).filter((r) => !tried.has(r.id)).slice(0, BATCH_MAX_ITEMS);
+        const anchor = this.anchor();
+        if (due.length === 0 && !anchor) break;
+        const batch: OutboxRow[] = [];
+        let bytes = 0;
+        for (const r of due) {
+          const s = await this.sealed(r);
+          const size = Math.ceil((s.ciphertext!.length * 4) / 3);
+          if (batch.length > 0 && bytes + size > BATCH_MAX_BYTES) break;
+          batch.push(s);
+          bytes += size;
+        }
+        for (const r of batch) tried.add(r.id);
+        this.progress.bytesTotal += bytes;
+        const done = await this.sendBatch(cfg, signer, serverKey, batch, anchor, summary);
+        this.progress.itemsDone += batch.length;
+        this.progress.bytesDone += bytes;
+        summary.batches += 1;
+        await this.publish();
+        if (!done) break;
+        if (due.length === 0) break; // anchor-only exchange
+      }
+      if (this.phase === 'syncing') this.phase = 'idle';
+    } catch (e) {
+      this.phase = 'error';
+      this.lastError = (e as Error).message;
+      this.d.logger.error('sync run failed', { code: 'SYNC_FAILED', err: this.lastError });
+    } finally {
+      this.progress = null;
+      await this.publish();
+    }
+    return { ...summary, phase: this.phase };
+  }
+
+  /** Returns false when the run should stop (offline, refused, rate limited). */
+  private async sendBatch(
+    cfg: SyncConfig,
+    signer: { deviceId: string; key: KeyObject; now: () => Date },
+    serverKey: KeyObject,
+    batch: OutboxRow[],
+    anchor: AuditAnchorWire | undefined,
+    summary: RunSummary,
+  ): Promise<boolean> {
+    const body = { device: cfg.deviceId, appVersion: APP_VERSION, items: batch.map((r) => this.wire(r)), ...(anchor ? { anchor } : {}) };
+    let reply;
+    try {
+      reply = await sendJson(this.fetchFn, cfg.serverUrl, 'POST', '/v1/sync/batch', body, signer);
+      this.reachable = true;
+    } catch (e) {
+      if (!(e instanceof NetworkError)) throw e;
+      // Offline is the normal state in the field: no attempt is burned, the items simply wait.
+      this.reachable = false;
+      this.phase = 'offline';
+      this.lastError = e.message;
+      for (const r of batch) this.d.outbox.noteError(r.id, 'server unreachable');
+      return false;
+    }
+    if (reply.status === 429) {
+      this.lastError = 'The server asked us to slow down; retrying later';
+      return false;
+    }
+    if (reply.status === 401 || reply.status === 403) {
+      const msg = (reply.body as { error?: { message?: string } } | null)?.error?.message ?? `HTTP ${reply.status}`;
+      this.phase = 'error';
+      this.lastError = `Server refused this device: ${msg}`;
+      this.alert('SYNC_REFUSED', this.lastError);
+      return false;
+    }
+    if (reply.status !== 200 || !this.batchResponseValid(reply.body)) {
+      const reason = reply.status === 200 ? 'malformed server reply' : `server answered HTTP ${reply.status}`;
+      for (const r of batch) if (this.d.outbox.markFailed(r.id, reason) === 'dead') summary.failed += 1;
+      this.lastError = reason;
+      return reply.status < 500 && reply.status !== 200 ? false : true;
+    }
+    const res = reply.body as SyncBatchResponse;
+    const byKey = new Map(res.results.map((x) => [x.idempotencyKey, x]));
+    // Never trust a bad receipt: the item stays queued and a person is told.
+    const refuse = (r: OutboxRow, reason: string) => {
+      this.d.outbox.noteError(r.id, reason);
+      this.alert('RECEIPT_INVALID', reason, r.id);
+      this.d.audit.append({ actor: 'service:sync', action: 'sync.receipt_refused', subject: r.id, payload: { reason } });
+    };
+    const toVerify: { row: OutboxRow; receipt: SignedReceipt }[] = [];
+    for (const r of batch) {
+      const result = byKey.get(r.idempotency_key);
+      if (!result) {
+        this.d.outbox.markFailed(r.id, 'no result for this item in the server reply');
+        continue;
+      }
+      if ((result.status === 'accepted' || result.status === 'duplicate') && result.receipt) {
+        const mismatch = receiptMismatch(result.receipt, { tenant: r.tenant, device: cfg.deviceId, idempotencyKey: r.idempotency_key, contentHash: r.content_hash!, serverKeyId: cfg.serverKeyId });
+        if (mismatch) refuse(r, mismatch);
+        else toVerify.push({ row: r, receipt: result.receipt });
+        continue;
+      }
+      const err = result.error;
+      if (err?.code === 'CONTRACT_BREAKING') {
+        const required = typeof err.details?.requiredVersion === 'string' ? err.details.requiredVersion : null;
+        this.d.outbox.markBlocked(r.id, required, `The server now requires ${required ?? 'a newer contract'}; this item was captured under ${r.contract}. Update the app, then retry or re-capture it.`);
+        summary.blocked += 1;
+      } else {
+        // Conflicts and validation failures will not heal by retrying.
+        this.d.outbox.markFailed(r.id, `${err?.code ?? 'REJECTED'}: ${err?.message ?? 'rejected'}`, true);
+        summary.failed += 1;
+      }
+    }
+    const sigOk = await this.d.verifyPool.verifyAll(serverKey, toVerify.map((v) => [receiptSigningBytes(v.receipt.receipt), v.receipt.signature]));
+    this.d.db.transaction(() => {
+      toVerify.forEach((v, i) => {
+        if (sigOk[i]) {
+          this.d.outbox.markAcked(v.row.id, v.receipt);
+          summary.acked += 1;
+        } else refuse(v.row, BAD_RECEIPT_SIGNATURE);
+      });
+    })();
+    if (res.checkpoint) {
+      if (checkCheckpoint(res.checkpoint, serverKey, { device: cfg.deviceId, serverKeyId: cfg.serverKeyId })) {
+        const c = res.checkpoint.checkpoint;
+        this.d.db
+          .prepare('INSERT INTO audit_anchors (seq, head, server_seq, time, checkpoint) VALUES (?, ?, ?, ?, ?) ON CONFLICT(seq) DO NOTHING')
+          .run(c.seq, c.head, c.serverSeq, c.time, JSON.stringify(res.checkpoint));
+      } else {
+        this.alert('CHECKPOINT_INVALID', 'The server sent an audit checkpoint that does not verify');
+      }
+    }
+    if (res.anchorError) this.alert(res.anchorError.code, res.anchorError.message);
+    noteSynced(this.d.db, this.now(), res.serverTime, res.contracts);
+    return true;
+  }
+
+  // ---- background -----------------------------------------------------------------------------
+
+  /** Probe the server's /healthz; sync when it answers and items are due. */
+  async tick(): Promise<void> {
+    const cfg = this.config();
+    if (!cfg) return;
+    try {
+      const r = await sendJson(this.fetchFn, cfg.serverUrl, 'GET', '/healthz', undefined, undefined, 5_000);
+      this.reachable = r.status === 200 || r.status === 503;
+    } catch {
+      this.reachable = false;
+    }
+    if (this.reachable && this.d.outbox.due(1).length > 0) await this.syncNow();
+    else await this.publish();
+  }
+
+  start(intervalMs = 15_000): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick().catch(() => {}), intervalMs);
+    this.timer.unref();
+    void this.tick().catch(() => {});
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}

@@ -1,0 +1,66 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { KeyObject } from 'node:crypto';
+import { verifyB64 } from './ed25519';
+
+/** Below this many signatures the hop to a worker costs more than it saves. */
+const PARALLEL_THRESHOLD = 48;
+
+/**
+ * Ed25519 verification spread over worker threads (one per core, at most 4). Verification is the
+ * slow half of Ed25519 (~9k/s per core here), so receipts of a large sync are checked in parallel.
+ */
+export class VerifyPool {
+  private workers: Worker[] = [];
+  private seq = 0;
+  private readonly pending = new Map<number, (out: Uint8Array) => void>();
+
+  constructor(
+    private readonly resourcesDir: string,
+    private readonly size = Math.max(1, Math.min(4, availableParallelism())),
+  ) {}
+
+  private ensure(): Worker[] {
+    if (this.workers.length === 0) {
+      for (let i = 0; i < this.size; i++) {
+        const w = new Worker(join(this.resourcesDir, 'workers', 'ed25519-verify.mjs'));
+        w.on('message', (m: { id: number; out: Uint8Array }) => {
+          this.pending.get(m.id)?.(m.out);
+          this.pending.delete(m.id);
+          // Idle workers must not keep the process alive; busy ones must (the caller awaits them).
+          if (this.pending.size === 0) for (const x of this.workers) x.unref();
+        });
+        w.unref();
+        this.workers.push(w);
+      }
+    }
+    return this.workers;
+  }
+
+  /** Signature check for each (bytes, signature) pair under one public key. */
+  async verifyAll(key: KeyObject, items: [bytes: string, sigB64: string][]): Promise<boolean[]> {
+    if (items.length < PARALLEL_THRESHOLD || this.size === 1) return items.map(([b, s]) => verifyB64(b, s, key));
+    const der = (key.export({ format: 'der', type: 'spki' }) as Buffer).toString('base64');
+    const workers = this.ensure();
+    const per = Math.ceil(items.length / workers.length);
+    const parts = await Promise.all(
+      workers.map((w, i) => {
+        const slice = items.slice(i * per, (i + 1) * per);
+        if (slice.length === 0) return Promise.resolve(new Uint8Array(0));
+        const id = ++this.seq;
+        return new Promise<Uint8Array>((resolve) => {
+          this.pending.set(id, resolve);
+          w.ref();
+          w.postMessage({ id, publicKeyDer: der, items: slice });
+        });
+      }),
+    );
+    return parts.flatMap((p) => [...p].map((x) => x === 1));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.workers = [];
+  }
+}

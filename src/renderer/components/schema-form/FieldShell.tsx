@@ -1,0 +1,52 @@
+import type { ReactNode } from 'react';
+import { errorsAt, type FieldError } from './field-errors';
+import { useFormContext } from './form-context';
+
+export function RequiredMark({ required }: { required: boolean }) {
+  return required ? (
+    <span className="req" aria-hidden="true" title="Required">
+      *
+    </span>
+  ) : null;
+}
+
+export function FieldMessages({ id, errors }: { id: string; errors: FieldError[] }) {
+  if (errors.length === 0) return null;
+  return (
+    <ul id={id} className="field-errors">
+      {errors.map((e, i) => (
+        <li key={i} className="error">
+          {e.message}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Errors at a pointer plus the aria attributes that tie them (and a hint) to the control. */
+export function useFieldA11y(id: string, path: string, hint?: string, extra: FieldError[] = []) {
+  const errors = [...errorsAt(useFormContext().errors, path), ...extra];
+  const describedBy = [hint ? `${id}-hint` : '', errors.length ? `${id}-err` : ''].filter(Boolean).join(' ') || undefined;
+  return { errors, aria: { 'aria-invalid': errors.length > 0 || undefined, 'aria-describedby': describedBy } };
+}
+
+/** Label, control, hint and messages for one scalar field. */
+export function FieldShell(p: { id: string; path: string; label: string; required: boolean; hint?: string; errors: FieldError[]; wide?: boolean; children: ReactNode }) {
+  const cls = ['field', p.wide ? 'field-wide' : '', p.errors.length ? 'has-error' : ''].filter(Boolean).join(' ');
+  return (
+    <div className={cls} data-path={p.path}>
+      {/* The marker sits outside the label so the label text (and accessible name) is exactly the title. */}
+      <div className="field-head">
+        <label htmlFor={p.id}>{p.label}</label>
+        <RequiredMark required={p.required} />
+      </div>
+      {p.children}
+      {p.hint && (
+        <div id={`${p.id}-hint`} className="hint">
+          {p.hint}
+        </div>
+      )}
+      <FieldMessages id={`${p.id}-err`} errors={p.errors} />
+    </div>
+  );
+}

@@ -1,0 +1,40 @@
+import type { ReactNode } from 'react';
+import { isPlainObject } from './json-schema';
+import { childPointer, fieldId } from './json-pointer';
+import { errorsAt } from './field-errors';
+import { FieldMessages, RequiredMark } from './FieldShell';
+import { useFormContext, type FieldProps } from './form-context';
+import { SchemaField } from './SchemaField';
+
+/**
+ * A nested object: a fieldset whose legend is the title. Without `keepEmpty` an object whose fields
+ * are all cleared is omitted (so an optional group nobody touched adds no required errors).
+ */
+export function ObjectField({ schema, value, onChange, path, label, required, keepEmpty, asRoot, actions }: FieldProps & { keepEmpty?: boolean; asRoot?: boolean; actions?: ReactNode }) {
+  const { errors } = useFormContext();
+  const obj = isPlainObject(value) ? value : {};
+  const set = (k: string, v: unknown) => {
+    const next = { ...obj };
+    if (v === undefined) delete next[k];
+    else next[k] = v;
+    onChange(Object.keys(next).length === 0 && !keepEmpty ? undefined : next);
+  };
+  const body = Object.entries(schema.properties ?? {}).map(([k, s]) => (
+    <SchemaField key={k} schema={s} value={obj[k]} onChange={(v) => set(k, v)} path={childPointer(path, k)} label={s.title ?? k} required={schema.required?.includes(k) ?? false} />
+  ));
+  if (asRoot) return <div className="group-body">{body}</div>;
+  const id = fieldId(path);
+  const own = errorsAt(errors, path);
+  return (
+    <fieldset id={id} className={own.length ? 'group has-error' : 'group'} data-path={path} aria-describedby={own.length ? `${id}-err` : undefined}>
+      <legend>
+        {label}
+        <RequiredMark required={required} />
+      </legend>
+      {actions && <div className="group-actions">{actions}</div>}
+      {schema.description && <p className="hint">{schema.description}</p>}
+      <FieldMessages id={`${id}-err`} errors={own} />
+      <div className="group-body">{body}</div>
+    </fieldset>
+  );
+}

@@ -1,0 +1,109 @@
+import { useState, type ChangeEvent } from 'react';
+import { fieldId } from './json-pointer';
+import { errorsAt } from './field-errors';
+import { FieldMessages, RequiredMark } from './FieldShell';
+import { useFormContext, type FieldProps } from './form-context';
+
+/** The preview of a stored photo: a data: URL from this session (the CSP allows data:, not blob:). */
+function Thumb({ photoRef, alt, onRemove, removeLabel }: { photoRef: string; alt: string; onRemove(): void; removeLabel: string }) {
+  const src = useFormContext().thumbnail(photoRef);
+  return (
+    <figure className="thumb">
+      {src ? <img src={src} alt={alt} /> : <div className="thumb-missing muted small">Preview not available</div>}
+      <figcaption className="mono small" title={photoRef}>
+        {photoRef.slice(7, 19)}…
+      </figcaption>
+      <button type="button" className="secondary small-btn" aria-label={removeLabel} onClick={onRemove}>
+        Remove
+      </button>
+    </figure>
+  );
+}
+
+function usePhotoUpload(onRefs: (refs: string[]) => void) {
+  const { uploadPhoto } = useFormContext();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function pick(e: ChangeEvent<HTMLInputElement>) {
+    const files = [...(e.target.files ?? [])];
+    e.target.value = '';
+    if (files.length === 0) return;
+    setBusy(true);
+    setError(null);
+    const refs: string[] = [];
+    try {
+      for (const f of files) refs.push(await uploadPhoto(f));
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+      if (refs.length) onRefs(refs);
+    }
+  }
+  return { busy, error, pick };
+}
+
+/** An array of photo references: thumbnails, Remove, and a file input that stores new ones. */
+export function PhotoListField({ schema, value, onChange, path, label, required }: FieldProps) {
+  const { errors } = useFormContext();
+  const list = (Array.isArray(value) ? value : []).filter((x): x is string => typeof x === 'string');
+  const id = fieldId(path);
+  const own = errorsAt(errors, path);
+  const itemErrors = errors.filter((e) => e.path.startsWith(`${path}/`));
+  const room = schema.maxItems === undefined ? Infinity : schema.maxItems - list.length;
+  const { busy, error, pick } = usePhotoUpload((refs) => onChange([...list, ...refs].slice(0, schema.maxItems)));
+  const remove = (i: number) => {
+    const next = list.filter((_, j) => j !== i);
+    onChange(next.length ? next : undefined);
+  };
+  return (
+    <fieldset id={id} className={own.length || itemErrors.length ? 'group has-error' : 'group'} data-path={path}>
+      <legend>
+        {label}
+        <RequiredMark required={required} />
+      </legend>
+      <FieldMessages id={`${id}-err`} errors={[...own, ...itemErrors]} />
+      <div className="thumbs">
+        {list.map((r, i) => (
+          <Thumb key={`${r}-${i}`} photoRef={r} alt={`${label} ${i + 1}`} removeLabel={`Remove ${label} ${i + 1}`} onRemove={() => remove(i)} />
+        ))}
+      </div>
+      <label className="file-pick">
+        {busy ? 'Storing…' : `Add to ${label}`}
+        <input type="file" accept={schema.items?.contentMediaType ?? 'image/*'} multiple disabled={busy || room <= 0} onChange={(e) => void pick(e)} />
+      </label>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </fieldset>
+  );
+}
+
+/** A single photo reference. */
+export function PhotoField({ schema, value, onChange, path, label, required }: FieldProps) {
+  const { errors } = useFormContext();
+  const id = fieldId(path);
+  const own = errorsAt(errors, path);
+  const { busy, error, pick } = usePhotoUpload((refs) => onChange(refs[refs.length - 1]));
+  return (
+    <div className={own.length ? 'field field-wide has-error' : 'field field-wide'} data-path={path}>
+      <div className="field-head">
+        <span className="field-label">{label}</span>
+        <RequiredMark required={required} />
+      </div>
+      {typeof value === 'string' && <Thumb photoRef={value} alt={label} removeLabel={`Remove ${label}`} onRemove={() => onChange(undefined)} />}
+      <label className="file-pick">
+        {busy ? 'Storing…' : typeof value === 'string' ? `Replace ${label}` : `Choose ${label}`}
+        <input id={id} type="file" accept={schema.contentMediaType ?? 'image/*'} disabled={busy} onChange={(e) => void pick(e)} />
+      </label>
+      <FieldMessages id={`${id}-err`} errors={own} />
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

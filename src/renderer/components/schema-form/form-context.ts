@@ -1,0 +1,33 @@
+import { createContext, useContext } from 'react';
+import type { FieldError } from './field-errors';
+import type { JsonSchema } from './json-schema';
+
+/** What every generated field needs besides its own value: visible errors, touch, photos. */
+export interface SchemaFormContext {
+  /** The errors to show now (the caller decides which client errors are visible). */
+  errors: FieldError[];
+  /** A field lost focus: its client-side checks may be shown from now on. */
+  touch(path: string): void;
+  /** Store an image as an attachment; resolves to its `sha256:` reference. */
+  uploadPhoto(file: File): Promise<string>;
+  /** A data: URL preview for a reference uploaded in this session, if known. */
+  thumbnail(ref: string): string | undefined;
+}
+
+export const FormContext = createContext<SchemaFormContext>({
+  errors: [],
+  touch: () => {},
+  uploadPhoto: () => Promise.reject(new Error('no upload handler')),
+  thumbnail: () => undefined,
+});
+
+export const useFormContext = (): SchemaFormContext => useContext(FormContext);
+
+export interface FieldProps {
+  schema: JsonSchema;
+  value: unknown;
+  onChange(v: unknown): void;
+  path: string;
+  label: string;
+  required: boolean;
+}

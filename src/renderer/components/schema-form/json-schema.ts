@@ -1,0 +1,118 @@
+// The subset of JSON Schema 2020-12 the generated capture forms understand, and helpers to read it.
+import { parsePointer } from './json-pointer';
+
+export interface JsonSchema {
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  additionalProperties?: boolean | JsonSchema;
+  items?: JsonSchema;
+  enum?: unknown[];
+  const?: unknown;
+  default?: unknown;
+  format?: string;
+  pattern?: string;
+  contentMediaType?: string;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  multipleOf?: number;
+  minItems?: number;
+  maxItems?: number;
+}
+
+export type FieldKind = 'object' | 'array' | 'photo' | 'photos' | 'enum' | 'boolean' | 'number' | 'integer' | 'date' | 'textarea' | 'text' | 'unsupported';
+
+/** Longer limits than this get a textarea. */
+export const TEXTAREA_OVER = 200;
+
+export function primaryType(s: JsonSchema): string | undefined {
+  if (Array.isArray(s.type)) return s.type.find((t) => t !== 'null');
+  return s.type;
+}
+
+/** A string holding an attachment reference (`sha256:<hex>`) to an image. */
+export function isPhoto(s: JsonSchema | undefined): boolean {
+  return !!s && primaryType(s) === 'string' && !!s.pattern?.startsWith('^sha256:') && !!s.contentMediaType?.startsWith('image/');
+}
+
+export function fieldKind(s: JsonSchema): FieldKind {
+  const t = primaryType(s);
+  if (Array.isArray(s.enum)) return 'enum';
+  if (t === 'object') return 'object';
+  if (t === 'array') return isPhoto(s.items) ? 'photos' : s.items ? 'array' : 'unsupported';
+  if (t === 'boolean') return 'boolean';
+  if (t === 'integer') return 'integer';
+  if (t === 'number') return 'number';
+  if (t === 'string') {
+    if (isPhoto(s)) return 'photo';
+    if (s.format === 'date') return 'date';
+    if ((s.maxLength ?? 0) > TEXTAREA_OVER) return 'textarea';
+    return 'text';
+  }
+  return 'unsupported';
+}
+
+/** What a fresh form (or a new array item) starts with: defaults, `false` for required booleans. */
+export function initialValue(s: JsonSchema, required = false): unknown {
+  if (s.default !== undefined) return structuredClone(s.default);
+  const t = primaryType(s);
+  if (t === 'boolean' && required) return false;
+  if (t === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, p] of Object.entries(s.properties ?? {})) {
+      const v = initialValue(p, s.required?.includes(k) ?? false);
+      if (v !== undefined && !(isPlainObject(v) && Object.keys(v).length === 0)) out[k] = v;
+    }
+    return out;
+  }
+  return undefined;
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The schema that governs the value at a pointer, or undefined when the pointer leaves the schema. */
+export function schemaAt(root: JsonSchema, pointer: string): JsonSchema | undefined {
+  let cur: JsonSchema | undefined = root;
+  for (const t of parsePointer(pointer)) {
+    if (!cur) return undefined;
+    const type = primaryType(cur);
+    if (type === 'array') cur = cur.items;
+    else if (type === 'object') cur = cur.properties?.[t];
+    else return undefined;
+  }
+  return cur;
+}
+
+/** A person's name for the field at a pointer: "Location › Latitude", "Findings 2 › Severity". */
+export function labelAt(root: JsonSchema, pointer: string): string {
+  const parts: string[] = [];
+  let cur: JsonSchema | undefined = root;
+  for (const t of parsePointer(pointer)) {
+    if (!cur) {
+      parts.push(t);
+      continue;
+    }
+    if (primaryType(cur) === 'array' && /^\d+$/.test(t)) {
+      const last = parts.pop() ?? 'Item';
+      parts.push(`${last} ${Number(t) + 1}`);
+      cur = cur.items;
+    } else {
+      cur = cur.properties?.[t];
+      parts.push(cur?.title ?? t);
+    }
+  }
+  return parts.length ? parts.join(' › ') : 'Form';
+}
+
+/** "1.2.0" from "field.inspect.site@1.2.0". */
+export function contractVersion(ref: string): string {
+  return ref.slice(ref.lastIndexOf('@') + 1);
+}

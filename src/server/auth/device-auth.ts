@@ -1,0 +1,101 @@
+// Authenticates every /v1 request except enrollment: the device signs method, path (with query),
+// timestamp, nonce and the SHA-256 of the exact body bytes with its enrolled Ed25519 key.
+//
+// Check order matters: everything that can refuse a request runs before the only write (the
+// nonce), so a refused request stores nothing. Cheap header checks come first, then the device
+// lookup, then signature verification, then the per-device rate limit (after the signature, so
+// nobody can drain a device's bucket by forging its id), and last the nonce insert, whose
+// uniqueness constraint makes the replay check atomic.
+import type { KeyObject } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { ApiError } from '../../shared/errors';
+import type { AuthRefusalReason } from '../../shared/server-api';
+import { CLOCK_SKEW_MS, H_DEVICE, H_NONCE, H_SIGNATURE, H_TIMESTAMP, requestSigningBytes } from '../../shared/sync/protocol';
+import { publicKeyFromRaw, sha256Hex, verifyBase64 } from '../crypto/ed25519';
+import type { AppEnv } from '../http';
+import type { ServerStorage } from '../storage/types';
+import type { TokenBucketLimiter } from './rate-limit';
+
+export interface DeviceAuthDeps {
+  storage: ServerStorage;
+  clock: { now(): Date };
+  limiter: TokenBucketLimiter;
+  /** Paths under the mount that need no device signature (enrollment). */
+  exempt: readonly string[];
+}
+
+// A timestamp is only accepted within ±CLOCK_SKEW_MS of the server clock, so a nonce cannot be
+// replayed more than 2 × CLOCK_SKEW_MS after it was first seen; older nonces can go.
+export const NONCE_RETENTION_MS = 2 * CLOCK_SKEW_MS;
+const PURGE_EVERY_MS = 60_000;
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+const KEY_CACHE_MAX = 10_000;
+
+export function refuse(reason: AuthRefusalReason, message: string): ApiError {
+  return new ApiError('UNAUTHORIZED', message, { reason });
+}
+
+export function deviceAuth(deps: DeviceAuthDeps): MiddlewareHandler<AppEnv> {
+  // Parsing a public key costs more than verifying with it; keep the KeyObjects.
+  const keys = new Map<string, KeyObject>();
+  const keyFor = (b64: string): KeyObject => {
+    let k = keys.get(b64);
+    if (!k) {
+      if (keys.size >= KEY_CACHE_MAX) keys.clear();
+      k = publicKeyFromRaw(Buffer.from(b64, 'base64'));
+      keys.set(b64, k);
+    }
+    return k;
+  };
+  let lastPurge = 0;
+
+  return async (c, next) => {
+    if (deps.exempt.includes(c.req.path)) return next();
+
+    const deviceId = c.req.header(H_DEVICE);
+    const timestamp = c.req.header(H_TIMESTAMP);
+    const nonce = c.req.header(H_NONCE);
+    const signature = c.req.header(H_SIGNATURE);
+    if (!deviceId || !timestamp || !nonce || !signature) {
+      throw refuse('missing_signature', `Signed request headers required: ${H_DEVICE}, ${H_TIMESTAMP}, ${H_NONCE}, ${H_SIGNATURE}`);
+    }
+    if (nonce.length < 16 || nonce.length > 128 || deviceId.length > 64) {
+      throw refuse('missing_signature', `${H_NONCE} must be 16-128 characters and ${H_DEVICE} at most 64`);
+    }
+
+    const now = deps.clock.now();
+    const sent = ISO_TIMESTAMP.test(timestamp) ? Date.parse(timestamp) : NaN;
+    if (!Number.isFinite(sent) || Math.abs(now.getTime() - sent) > CLOCK_SKEW_MS) {
+      throw refuse('expired_timestamp', `${H_TIMESTAMP} must be an ISO time within ${CLOCK_SKEW_MS / 60000} minutes of the server clock`);
+    }
+
+    const device = await deps.storage.getDevice(deviceId);
+    if (!device) throw refuse('unknown_device', 'Unknown device');
+    if (device.revokedAt !== null) throw refuse('revoked_device', 'Device has been revoked');
+
+    const url = new URL(c.req.url);
+    const path = url.pathname + url.search;
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    const bodySha256 = sha256Hex(body);
+    const message = requestSigningBytes({ method: c.req.method, path, timestamp, nonce, bodySha256 });
+    if (!verifyBase64(keyFor(device.publicKey), message, signature)) throw refuse('bad_signature', 'Request signature does not verify');
+
+    const allowed = deps.limiter.take(device.id);
+    if (!allowed.ok) {
+      c.header('Retry-After', String(Math.ceil(allowed.retryAfterMs / 1000)));
+      throw new ApiError('RATE_LIMITED', 'Too many requests from this device', { retryAfterMs: allowed.retryAfterMs });
+    }
+
+    if (!(await deps.storage.rememberNonce(device.id, nonce, now.toISOString()))) throw refuse('replayed', 'Nonce already used');
+
+    if (now.getTime() - lastPurge > PURGE_EVERY_MS) {
+      lastPurge = now.getTime();
+      await deps.storage.purgeNonces(new Date(now.getTime() - NONCE_RETENTION_MS).toISOString());
+    }
+
+    c.set('device', device);
+    c.set('rawBody', body);
+    c.set('signedRequest', { path, timestamp, nonce, signature, bodySha256 });
+    await next();
+  };
+}

@@ -1,0 +1,54 @@
+// The contract registry: which data contracts (and which version of each) the server accepts.
+// Seeded at startup from the contracts directory into contract_versions; the current version of
+// a name is the highest registered one. Items must match its MAJOR; minor/patch may differ.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseContractRef } from '../shared/sync/protocol';
+import { compareContractVersions } from './storage/common';
+import type { ContractRef, ContractVersionRow, ServerStorage } from './storage/types';
+
+export class ContractsDirError extends Error {
+  override name = 'ContractsDirError';
+}
+
+export interface ContractRegistry {
+  current(name: string): ContractRef | undefined;
+  /** name → current version ("1.2.0"), as sent to devices. */
+  map(): Record<string, string>;
+}
+
+/** Every `*.json` in `dir` must carry a valid `contract` field (`name@MAJOR.MINOR.PATCH`). */
+export function readContractRefs(dir: string): ContractRef[] {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  } catch (err) {
+    throw new ContractsDirError(`Cannot read contracts dir ${dir}: ${(err as Error).message}`);
+  }
+  return files.map((f) => {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+    } catch (err) {
+      throw new ContractsDirError(`${f}: not JSON (${(err as Error).message})`);
+    }
+    const ref = typeof doc === 'object' && doc !== null ? (doc as { contract?: unknown }).contract : undefined;
+    const parsed = typeof ref === 'string' ? parseContractRef(ref) : null;
+    if (!parsed) throw new ContractsDirError(`${f}: missing or invalid "contract" field`);
+    return { ...parsed, version: `${parsed.major}.${parsed.minor}.${parsed.patch}` };
+  });
+}
+
+export function registryFromRows(rows: readonly ContractVersionRow[]): ContractRegistry {
+  const current = new Map<string, ContractRef>();
+  for (const r of rows) {
+    const cur = current.get(r.name);
+    if (!cur || compareContractVersions(r, cur) > 0) current.set(r.name, { name: r.name, version: r.version, major: r.major, minor: r.minor, patch: r.patch });
+  }
+  const asMap = Object.fromEntries([...current.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((c) => [c.name, c.version]));
+  return { current: (name) => current.get(name), map: () => ({ ...asMap }) };
+}
+
+export async function seedContracts(storage: ServerStorage, dir: string, at: Date): Promise<ContractRegistry> {
+  return registryFromRows(await storage.registerContracts(readContractRefs(dir), at.toISOString()));
+}

@@ -1,0 +1,165 @@
+// POST /v1/sync/batch: exactly-once ingestion of encrypted items with signed receipts, plus
+// optional audit anchoring. Results are returned in request order, one per item.
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { ApiError } from '../../shared/errors';
+import {
+  checkpointSigningBytes,
+  receiptSigningBytes,
+  type AuditAnchorWire,
+  type CheckpointBody,
+  type ItemResult,
+  type ReceiptBody,
+  type SyncBatchRequest,
+  type SyncBatchResponse,
+} from '../../shared/sync/protocol';
+import { syncBatchRequestSchema } from '../../shared/sync/schemas';
+import { assertValid } from '../../shared/validation';
+import type { ServerDeps } from '../app';
+import { parseJsonBody, type AppEnv, type SignedRequestInfo } from '../http';
+import type { DeviceRecord, IngestOutcome, IssuedReceipt, NewItem } from '../storage/types';
+import { judgeAnchor, overlapRange } from '../sync/anchor';
+import { checkItem, findPlaintextField } from '../sync/items';
+
+export type SyncDeps = Pick<ServerDeps, 'storage' | 'clock' | 'serverKey' | 'contracts'>;
+
+export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
+  const router = new Hono<AppEnv>();
+
+  router.post('/batch', async (c) => {
+    const device = c.get('device');
+    const raw = parseJsonBody(c.get('rawBody'));
+
+    // Before anything else: one plaintext-capable field anywhere refuses the whole batch.
+    const items: unknown = typeof raw === 'object' && raw !== null ? (raw as { items?: unknown }).items : undefined;
+    const plaintext = findPlaintextField(items);
+    if (plaintext) {
+      throw new ApiError('VALIDATION_ERROR', `Item ${plaintext.index} has field "${plaintext.field}": sync items carry ciphertext only`, {
+        reason: 'plaintext_field',
+        index: plaintext.index,
+        field: plaintext.field,
+      });
+    }
+    const batch = assertValid<SyncBatchRequest>(syncBatchRequestSchema, raw, 'Sync batch');
+    if (batch.device !== device.id) {
+      throw new ApiError('FORBIDDEN', 'Batch device does not match the signing device', { reason: 'device_mismatch' });
+    }
+
+    const now = deps.clock.now();
+    const receivedAt = now.toISOString();
+    const results: (ItemResult | null)[] = [];
+    const accepted: { index: number; item: NewItem }[] = [];
+    (batch.items as unknown[]).forEach((rawItem, index) => {
+      const check = checkItem(rawItem, deps.contracts);
+      results.push(check.ok ? null : check.result);
+      if (check.ok) accepted.push({ index, item: check.item });
+    });
+
+    const outcomes = await deps.storage.ingestBatch({
+      tenant: device.tenant,
+      device: device.id,
+      appVersion: batch.appVersion,
+      receivedAt,
+      items: accepted.map((a) => a.item),
+      receiptFor: (item, serverSeq) => receiptFor(deps, device, item, serverSeq, receivedAt),
+      signingBytesOf: (json) => receiptSigningBytes(JSON.parse(json) as ReceiptBody),
+      sign: (messages) => deps.serverKey.signMany(messages),
+    });
+    accepted.forEach((a, i) => {
+      results[a.index] = toResult(a.item.idempotencyKey, outcomes[i]);
+    });
+
+    const res: SyncBatchResponse = {
+      results: results.map((r) => r ?? internalGap()),
+      contracts: deps.contracts.map(),
+      serverTime: receivedAt,
+    };
+    // After the items, so the checkpoint's serverSeq covers what this batch stored.
+    if (batch.anchor) Object.assign(res, await anchor(deps, device, batch.anchor, c.get('signedRequest'), now));
+    return c.json(res);
+  });
+
+  return router;
+}
+
+function receiptFor(deps: SyncDeps, device: DeviceRecord, item: NewItem, serverSeq: number, receivedAt: string): IssuedReceipt {
+  const body: ReceiptBody = {
+    // randomUUID draws from a pre-filled entropy cache: much cheaper per call than randomBytes.
+    receiptId: `rcp_${randomUUID()}`,
+    tenant: device.tenant,
+    device: device.id,
+    idempotencyKey: item.idempotencyKey,
+    contentHash: item.contentHash,
+    serverSeq,
+    receivedAt,
+    serverKeyId: deps.serverKey.keyId,
+  };
+  return { json: JSON.stringify(body), signingBytes: receiptSigningBytes(body) };
+}
+
+function toResult(idempotencyKey: string, o: IngestOutcome | undefined): ItemResult {
+  if (!o) return internalGap();
+  if (o.status === 'conflict') {
+    return {
+      idempotencyKey,
+      status: 'rejected',
+      error: { code: 'IDEMPOTENCY_CONFLICT', message: 'This idempotency key was already stored with different content; nothing was stored' },
+    };
+  }
+  // Parsed from the stored text, so a duplicate carries the original receipt field for field.
+  return { idempotencyKey, status: o.status, receipt: { receipt: JSON.parse(o.receipt.json) as ReceiptBody, signature: o.receipt.signature } };
+}
+
+function internalGap(): never {
+  throw new Error('storage returned fewer outcomes than items');
+}
+
+async function anchor(
+  deps: SyncDeps,
+  device: DeviceRecord,
+  a: AuditAnchorWire,
+  req: SignedRequestInfo,
+  now: Date,
+): Promise<Pick<SyncBatchResponse, 'checkpoint' | 'anchorError'>> {
+  const anchored = { seq: device.lastAnchorSeq, hash: device.lastAnchorHash };
+  const range = overlapRange(a, anchored.seq);
+  const stored = new Map((range ? await deps.storage.auditHashes(device.id, range.from, range.to) : []).map((r) => [r.seq, r]));
+  const decision = judgeAnchor(a, anchored, stored);
+  const at = now.toISOString();
+
+  if (decision.kind === 'equivocation') {
+    await deps.storage.recordEquivocation({
+      device: device.id,
+      seq: decision.seq,
+      storedHash: decision.storedHash,
+      claimedHash: decision.claimedHash,
+      detectedAt: at,
+      // The signed request metadata proves the device itself made the conflicting claim.
+      evidence: { stored: decision.stored, claimed: a.entries.find((e) => e.seq === decision.seq) ?? a.head, head: a.head, anchoredHead: anchored, request: req },
+      audit: { ts: at, actor: 'server', action: 'device.equivocation', subject: device.id, payload: { seq: decision.seq, storedHash: decision.storedHash, claimedHash: decision.claimedHash } },
+    });
+    return { anchorError: { code: 'ANCHOR_EQUIVOCATION', message: `Seq ${decision.seq} was anchored with a different hash; the device has been flagged` } };
+  }
+  if (decision.kind === 'broken') return { anchorError: { code: 'ANCHOR_BROKEN', message: decision.message } };
+
+  if (decision.newEntries.length > 0) {
+    const moved = await deps.storage.advanceAnchor({
+      device: device.id,
+      expected: anchored,
+      entries: decision.newEntries,
+      head: decision.head,
+      audit: { ts: at, actor: device.id, action: 'device.anchor.advanced', subject: device.id, payload: { fromSeq: anchored.seq, toSeq: decision.head.seq, head: decision.head.hash } },
+    });
+    // Another request from the same device anchored in between; the device retries from the new head.
+    if (!moved) return { anchorError: { code: 'ANCHOR_BROKEN', message: 'The anchored head moved during this request; retry' } };
+  }
+  const checkpoint: CheckpointBody = {
+    device: device.id,
+    seq: decision.head.seq,
+    head: decision.head.hash,
+    serverSeq: await deps.storage.lastServerSeq(),
+    time: at,
+    serverKeyId: deps.serverKey.keyId,
+  };
+  return { checkpoint: { checkpoint, signature: deps.serverKey.sign(checkpointSigningBytes(checkpoint)) } };
+}

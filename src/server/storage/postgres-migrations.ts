@@ -1,0 +1,111 @@
+// Numbered PostgreSQL schema migrations, the counterpart of migrations.ts (SQLite): step N here
+// creates what step N there creates. Append only. Applied by postgres.ts inside one transaction
+// under an advisory lock, and recorded in schema_migrations.
+// Times are timestamptz; ciphertext is bytea; receipt_json stays text because duplicates must
+// return the original receipt byte for byte (jsonb would re-order and re-space it).
+
+export const PG_MIGRATIONS: readonly string[] = [
+  // 1: bookkeeping.
+  `CREATE TABLE server_meta (key TEXT PRIMARY KEY, value TEXT);
+   INSERT INTO server_meta (key, value) VALUES ('created_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'));`,
+  // 2: devices, enrollment, nonces, sync items, anchoring, server audit, contracts.
+  `CREATE TABLE enrollment_tokens (
+     token_hash TEXT PRIMARY KEY,
+     tenant TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     role TEXT NOT NULL CHECK (role IN ('field', 'reviewer', 'admin')),
+     created_at TIMESTAMPTZ NOT NULL,
+     expires_at TIMESTAMPTZ NOT NULL,
+     used_at TIMESTAMPTZ,
+     used_by TEXT
+   );
+
+   CREATE TABLE devices (
+     id TEXT PRIMARY KEY,
+     tenant TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     roles TEXT[] NOT NULL,
+     name TEXT NOT NULL,
+     public_key TEXT NOT NULL,
+     enrolled_at TIMESTAMPTZ NOT NULL,
+     revoked_at TIMESTAMPTZ,
+     flagged_at TIMESTAMPTZ,
+     last_sync_at TIMESTAMPTZ,
+     app_version TEXT,
+     last_anchor_seq BIGINT NOT NULL DEFAULT 0,
+     last_anchor_hash TEXT NOT NULL DEFAULT '0000000000000000000000000000000000000000000000000000000000000000'
+   );
+   CREATE INDEX devices_tenant ON devices (tenant);
+
+   CREATE TABLE nonces (
+     device TEXT NOT NULL,
+     nonce TEXT NOT NULL,
+     seen_at TIMESTAMPTZ NOT NULL,
+     PRIMARY KEY (device, nonce)
+   );
+   CREATE INDEX nonces_seen_at ON nonces (seen_at);
+
+   CREATE TABLE sync_items (
+     server_seq BIGSERIAL PRIMARY KEY,
+     tenant TEXT NOT NULL,
+     device TEXT NOT NULL REFERENCES devices (id),
+     idempotency_key TEXT NOT NULL,
+     contract TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     key_version INTEGER NOT NULL,
+     ciphertext BYTEA NOT NULL,
+     iv TEXT NOT NULL,
+     tag TEXT NOT NULL,
+     content_hash TEXT NOT NULL,
+     received_at TIMESTAMPTZ NOT NULL,
+     receipt_json TEXT NOT NULL,
+     receipt_sig TEXT NOT NULL,
+     UNIQUE (tenant, idempotency_key)
+   );
+
+   CREATE TABLE device_audit_hashes (
+     device TEXT NOT NULL REFERENCES devices (id),
+     seq BIGINT NOT NULL,
+     prev_hash TEXT NOT NULL,
+     hash TEXT NOT NULL,
+     PRIMARY KEY (device, seq)
+   );
+
+   CREATE TABLE equivocations (
+     id BIGSERIAL PRIMARY KEY,
+     device TEXT NOT NULL REFERENCES devices (id),
+     seq BIGINT NOT NULL,
+     stored_hash TEXT NOT NULL,
+     claimed_hash TEXT NOT NULL,
+     detected_at TIMESTAMPTZ NOT NULL,
+     evidence JSONB NOT NULL
+   );
+
+   CREATE TABLE server_audit (
+     seq BIGSERIAL PRIMARY KEY,
+     ts TIMESTAMPTZ NOT NULL,
+     actor TEXT NOT NULL,
+     action TEXT NOT NULL,
+     subject TEXT NOT NULL,
+     payload JSONB NOT NULL
+   );
+   -- Append-only, like the device's audit log.
+   CREATE FUNCTION server_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS
+     $$ BEGIN RAISE EXCEPTION 'server_audit is append-only'; END $$;
+   CREATE TRIGGER server_audit_no_change BEFORE UPDATE OR DELETE ON server_audit
+     FOR EACH ROW EXECUTE FUNCTION server_audit_append_only();
+
+   CREATE TABLE contract_versions (
+     name TEXT NOT NULL,
+     version TEXT NOT NULL,
+     major INTEGER NOT NULL,
+     minor INTEGER NOT NULL,
+     patch INTEGER NOT NULL,
+     breaking BOOLEAN NOT NULL,
+     registered_at TIMESTAMPTZ NOT NULL,
+     PRIMARY KEY (name, version)
+   );`,
+];
+
+export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

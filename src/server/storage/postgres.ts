@@ -1,0 +1,375 @@
+// PostgreSQL implementation of ServerStorage (chosen when DATABASE_URL is set). Same contract as
+// sqlite.ts; the shared decisions live in common.ts. Writes that belong together run on one pooled
+// client between BEGIN and COMMIT. All SQL is parameterised.
+import pg from 'pg';
+import { classifyExisting, itemAudit, parseRoles, planContractRows } from './common';
+import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './postgres-migrations';
+import {
+  StorageOpenError,
+  type AuditInput,
+  type ContractVersionRow,
+  type DeviceRecord,
+  type IngestOutcome,
+  type IssuedReceipt,
+  type NewItem,
+  type ServerStorage,
+  type StorageHealth,
+} from './types';
+
+export interface PostgresStorageOptions {
+  connectionString: string;
+  /** Schema to use instead of the role's default search_path (tests use a fresh one each). */
+  schema?: string;
+  poolSize?: number;
+  /** Errors on idle pooled connections (e.g. the server restarted); without a handler they crash the process. */
+  onPoolError?: (err: Error) => void;
+}
+
+// Any 64-bit constant works; it only has to be the same for every server sharing the database.
+const MIGRATION_LOCK_KEY = 7_405_331_021;
+const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
+
+// Per-pool parsers (not the process-global pg.types): int8 → number (our seqs and counts stay far
+// below 2^53) and timestamptz → the same ISO text the SQLite backend stores.
+const baseTimestamptz = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ) as (v: string) => Date;
+export const PG_TYPE_PARSERS = {
+  getTypeParser: ((oid: number, format?: string) => {
+    if (oid === pg.types.builtins.INT8) return (v: string) => Number(v);
+    if (oid === pg.types.builtins.TIMESTAMPTZ) return (v: string) => baseTimestamptz(v).toISOString();
+    return pg.types.getTypeParser(oid, format as 'text');
+  }) as typeof pg.types.getTypeParser,
+};
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+export async function openPostgresStorage(opts: PostgresStorageOptions): Promise<ServerStorage> {
+  if (opts.schema !== undefined && !IDENT.test(opts.schema)) throw new Error(`Invalid schema name ${opts.schema}`);
+  const pool = new pg.Pool({
+    connectionString: opts.connectionString,
+    max: opts.poolSize ?? 10,
+    types: PG_TYPE_PARSERS,
+    // search_path set at connection start, so every pooled connection sees the same schema.
+    ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+  });
+  pool.on('error', (err) => opts.onPoolError?.(err));
+  try {
+    await migrate(pool);
+  } catch (err) {
+    await pool.end();
+    if (err instanceof StorageOpenError) throw err;
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new StorageOpenError('DB_UNREACHABLE', `Cannot open PostgreSQL storage: ${msg}`);
+  }
+  return createPostgresRepository(pool);
+}
+
+async function migrate(pool: pg.Pool): Promise<void> {
+  await withTx(pool, async (c) => {
+    // Two servers starting at once: the second waits here, then sees the migrations applied.
+    await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+    const found = Number((await c.query<{ v: number }>('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations')).rows[0]?.v ?? 0);
+    if (found > PG_SCHEMA_VERSION) {
+      throw new StorageOpenError(
+        'DB_FROM_FUTURE',
+        `Refusing to use this PostgreSQL schema: version ${found} is newer than this server supports (${PG_SCHEMA_VERSION}). Upgrade the server.`,
+      );
+    }
+    for (let v = found + 1; v <= PG_SCHEMA_VERSION; v++) {
+      await c.query(PG_MIGRATIONS[v - 1]!);
+      await c.query('INSERT INTO schema_migrations (version) VALUES ($1)', [v]);
+    }
+  });
+}
+
+async function withTx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  let broken = false;
+  try {
+    await c.query('BEGIN');
+    const out = await fn(c);
+    await c.query('COMMIT');
+    return out;
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => {
+      broken = true; // a connection that cannot roll back must not go back into the pool
+    });
+    throw err;
+  } finally {
+    c.release(broken);
+  }
+}
+
+interface StoredRow {
+  content_hash: string;
+  receipt_json: string;
+  receipt_sig: string;
+}
+
+interface DeviceRow {
+  id: string;
+  tenant: string;
+  user_id: string;
+  roles: string[];
+  name: string;
+  public_key: string;
+  enrolled_at: string;
+  revoked_at: string | null;
+  flagged_at: string | null;
+  last_sync_at: string | null;
+  app_version: string | null;
+  last_anchor_seq: number;
+  last_anchor_hash: string;
+}
+
+function createPostgresRepository(pool: pg.Pool): ServerStorage {
+  const audit = async (c: Queryable, a: AuditInput): Promise<void> => {
+    await c.query('INSERT INTO server_audit (ts, actor, action, subject, payload) VALUES ($1, $2, $3, $4, $5)', [
+      a.ts, a.actor, a.action, a.subject, JSON.stringify(a.payload),
+    ]);
+  };
+  const getDevice = async (c: Queryable, id: string, forUpdate = false): Promise<DeviceRecord | null> => {
+    const r = await c.query<DeviceRow>(`SELECT * FROM devices WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+    const row = r.rows[0];
+    return row ? toDevice(row) : null;
+  };
+  const allContracts = async (c: Queryable): Promise<ContractVersionRow[]> => {
+    const r = await c.query<{ name: string; version: string; major: number; minor: number; patch: number; breaking: boolean; registered_at: string }>(
+      'SELECT name, version, major, minor, patch, breaking, registered_at FROM contract_versions',
+    );
+    return r.rows.map((x) => ({ name: x.name, version: x.version, major: x.major, minor: x.minor, patch: x.patch, breaking: x.breaking, registeredAt: x.registered_at }));
+  };
+  let closed = false;
+
+  return {
+    backend: 'postgres',
+
+    async health(): Promise<StorageHealth> {
+      try {
+        const r = await pool.query<{ size: number; version: number }>(
+          'SELECT pg_database_size(current_database()) AS size, (SELECT MAX(version) FROM schema_migrations) AS version',
+        );
+        const row = r.rows[0];
+        const version = Number(row?.version ?? 0);
+        const ok = version === PG_SCHEMA_VERSION;
+        return { ok, detail: ok ? 'ok' : `schema version ${version}, expected ${PG_SCHEMA_VERSION}`, sizeBytes: Number(row?.size ?? 0) };
+      } catch (err) {
+        return { ok: false, detail: err instanceof Error ? err.message : String(err), sizeBytes: 0 };
+      }
+    },
+
+    async stats() {
+      const r = await pool.query<{ items: number; last_seq: number; devices: number; flagged: number; revoked: number }>(`SELECT
+          (SELECT COUNT(*) FROM sync_items) AS items,
+          (SELECT COALESCE(MAX(server_seq), 0) FROM sync_items) AS last_seq,
+          (SELECT COUNT(*) FROM devices) AS devices,
+          (SELECT COUNT(*) FROM devices WHERE flagged_at IS NOT NULL) AS flagged,
+          (SELECT COUNT(*) FROM devices WHERE revoked_at IS NOT NULL) AS revoked`);
+      const x = r.rows[0];
+      return {
+        itemsStored: x?.items ?? 0,
+        lastServerSeq: x?.last_seq ?? 0,
+        devices: x?.devices ?? 0,
+        flaggedDevices: x?.flagged ?? 0,
+        revokedDevices: x?.revoked ?? 0,
+      };
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+
+    registerContracts: (refs, at) =>
+      withTx(pool, async (c) => {
+        // Serialise concurrent startups so `breaking` is computed against a stable view.
+        await c.query('LOCK TABLE contract_versions IN SHARE ROW EXCLUSIVE MODE');
+        for (const r of planContractRows(await allContracts(c), refs, at)) {
+          await c.query(
+            'INSERT INTO contract_versions (name, version, major, minor, patch, breaking, registered_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+            [r.name, r.version, r.major, r.minor, r.patch, r.breaking, r.registeredAt],
+          );
+        }
+        return allContracts(c);
+      }),
+
+    createEnrollmentToken: (t, a) =>
+      withTx(pool, async (c) => {
+        await c.query(
+          'INSERT INTO enrollment_tokens (token_hash, tenant, user_id, role, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)',
+          [t.tokenHash, t.tenant, t.user, t.role, t.createdAt, t.expiresAt],
+        );
+        await audit(c, a);
+      }),
+
+    enrollDevice: (tokenHash, now, d) =>
+      withTx(pool, async (c) => {
+        // The conditional UPDATE is the single-use check: of two racing enrollments only one matches.
+        const tok = await c.query<{ tenant: string; user_id: string; role: string }>(
+          'UPDATE enrollment_tokens SET used_at = $1, used_by = $2 WHERE token_hash = $3 AND used_at IS NULL AND expires_at > $1 RETURNING tenant, user_id, role',
+          [now, d.id, tokenHash],
+        );
+        const t = tok.rows[0];
+        if (!t) return { ok: false as const };
+        const roles = parseRoles([t.role]);
+        await c.query(
+          'INSERT INTO devices (id, tenant, user_id, roles, name, public_key, enrolled_at, app_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+          [d.id, t.tenant, t.user_id, roles, d.name, d.publicKey, d.enrolledAt, d.appVersion],
+        );
+        await audit(c, {
+          ts: now,
+          actor: d.id,
+          action: 'device.enrolled',
+          subject: d.id,
+          payload: { tenant: t.tenant, user: t.user_id, roles, name: d.name, appVersion: d.appVersion },
+        });
+        const device = await getDevice(c, d.id);
+        if (!device) throw new Error('enrolled device vanished');
+        return { ok: true as const, device };
+      }),
+
+    getDevice: (id) => getDevice(pool, id),
+
+    revokeDevice: (id, tenant, a) =>
+      withTx(pool, async (c) => {
+        const dev = await getDevice(c, id, true);
+        if (!dev || (tenant !== null && dev.tenant !== tenant)) return null;
+        if (dev.revokedAt !== null) return dev.revokedAt;
+        await c.query('UPDATE devices SET revoked_at = $1 WHERE id = $2', [a.ts, id]);
+        await audit(c, a);
+        return a.ts;
+      }),
+
+    async rememberNonce(device, nonce, seenAt) {
+      const r = await pool.query('INSERT INTO nonces (device, nonce, seen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [device, nonce, seenAt]);
+      return r.rowCount === 1;
+    },
+
+    async purgeNonces(before) {
+      return (await pool.query('DELETE FROM nonces WHERE seen_at < $1', [before])).rowCount ?? 0;
+    },
+
+    ingestBatch: (req) =>
+      withTx(pool, async (c) => {
+        // Rows are written signed here (no unsigned phase as in SQLite): classify and number the
+        // items, sign every new receipt at once (worker threads), then insert.
+        const select = (key: string) =>
+          c.query<StoredRow>('SELECT content_hash, receipt_json, receipt_sig FROM sync_items WHERE tenant = $1 AND idempotency_key = $2', [req.tenant, key]);
+        const plan: ({ kind: 'stored'; row: StoredRow } | { kind: 'earlier'; index: number } | { kind: 'new'; index: number })[] = [];
+        const fresh: { seq: number; item: NewItem; receipt: IssuedReceipt }[] = [];
+        const inBatch = new Map<string, number>();
+        for (const it of req.items) {
+          const earlier = inBatch.get(it.idempotencyKey);
+          if (earlier !== undefined) {
+            plan.push({ kind: 'earlier', index: earlier });
+            continue;
+          }
+          const row = (await select(it.idempotencyKey)).rows[0];
+          if (row) {
+            plan.push({ kind: 'stored', row });
+            continue;
+          }
+          const seq = Number((await c.query<{ seq: number }>("SELECT nextval(pg_get_serial_sequence('sync_items', 'server_seq')) AS seq")).rows[0]?.seq);
+          inBatch.set(it.idempotencyKey, fresh.length);
+          plan.push({ kind: 'new', index: fresh.length });
+          fresh.push({ seq, item: it, receipt: req.receiptFor(it, seq) });
+        }
+        const sigs = await req.sign(fresh.map((f) => f.receipt.signingBytes));
+        // A concurrent batch may have stored the same key meanwhile: ON CONFLICT skips the insert
+        // (its seq stays unused) and the stored row decides.
+        const won: (StoredRow | null)[] = [];
+        for (const [k, f] of fresh.entries()) {
+          const it = f.item;
+          const ins = await c.query(
+            `INSERT INTO sync_items (server_seq, tenant, device, idempotency_key, contract, kind, created_at, key_version,
+               ciphertext, iv, tag, content_hash, received_at, receipt_json, receipt_sig)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+             ON CONFLICT (tenant, idempotency_key) DO NOTHING`,
+            [f.seq, req.tenant, req.device, it.idempotencyKey, it.contract, it.kind, it.createdAt, it.keyVersion,
+              it.ciphertext, it.iv, it.tag, it.contentHash, req.receivedAt, f.receipt.json, sigs[k]!],
+          );
+          if (ins.rowCount === 1) {
+            await audit(c, itemAudit(req.receivedAt, req.device, it, f.seq));
+            won.push(null);
+          } else {
+            const row = (await select(it.idempotencyKey)).rows[0];
+            if (!row) throw new Error('sync item conflict without a stored row');
+            won.push(row);
+          }
+        }
+        await c.query('UPDATE devices SET last_sync_at = $1, app_version = $2 WHERE id = $3', [req.receivedAt, req.appVersion, req.device]);
+
+        // What is stored under the key of fresh[index] now: our row, or the one that won the race.
+        const storedFor = (index: number) => {
+          const lost = won[index];
+          if (lost) return { contentHash: lost.content_hash, receipt: { json: lost.receipt_json, signature: lost.receipt_sig } };
+          return { contentHash: fresh[index]!.item.contentHash, receipt: { json: fresh[index]!.receipt.json, signature: sigs[index]! } };
+        };
+        return plan.map((p, i): IngestOutcome => {
+          const hash = req.items[i]!.contentHash;
+          if (p.kind === 'stored') return classifyExisting({ contentHash: p.row.content_hash, receipt: { json: p.row.receipt_json, signature: p.row.receipt_sig } }, hash);
+          if (p.kind === 'new' && !won[p.index]) return { status: 'accepted', receipt: storedFor(p.index).receipt };
+          return classifyExisting(storedFor(p.index), hash);
+        });
+      }),
+
+    async lastServerSeq() {
+      return Number((await pool.query<{ seq: number }>('SELECT COALESCE(MAX(server_seq), 0) AS seq FROM sync_items')).rows[0]?.seq ?? 0);
+    },
+
+    async auditHashes(device, from, to) {
+      const r = await pool.query<{ seq: number; prev_hash: string; hash: string }>(
+        'SELECT seq, prev_hash, hash FROM device_audit_hashes WHERE device = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq',
+        [device, from, to],
+      );
+      return r.rows.map((x) => ({ seq: x.seq, prevHash: x.prev_hash, hash: x.hash }));
+    },
+
+    advanceAnchor: (a) =>
+      withTx(pool, async (c) => {
+        const moved = await c.query(
+          'UPDATE devices SET last_anchor_seq = $1, last_anchor_hash = $2 WHERE id = $3 AND last_anchor_seq = $4 AND last_anchor_hash = $5',
+          [a.head.seq, a.head.hash, a.device, a.expected.seq, a.expected.hash],
+        );
+        if (moved.rowCount !== 1) return false;
+        if (a.entries.length > 0) {
+          // One statement for the whole range: an anchor can carry up to 100k entries.
+          await c.query(
+            'INSERT INTO device_audit_hashes (device, seq, prev_hash, hash) SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[])',
+            [a.device, a.entries.map((e) => e.seq), a.entries.map((e) => e.prevHash), a.entries.map((e) => e.hash)],
+          );
+        }
+        await audit(c, a.audit);
+        return true;
+      }),
+
+    recordEquivocation: (e) =>
+      withTx(pool, async (c) => {
+        await c.query('UPDATE devices SET flagged_at = COALESCE(flagged_at, $1) WHERE id = $2', [e.detectedAt, e.device]);
+        await c.query(
+          'INSERT INTO equivocations (device, seq, stored_hash, claimed_hash, detected_at, evidence) VALUES ($1, $2, $3, $4, $5, $6)',
+          [e.device, e.seq, e.storedHash, e.claimedHash, e.detectedAt, JSON.stringify(e.evidence)],
+        );
+        await audit(c, e.audit);
+      }),
+  };
+}
+
+function toDevice(r: DeviceRow): DeviceRecord {
+  return {
+    id: r.id,
+    tenant: r.tenant,
+    user: r.user_id,
+    roles: parseRoles(r.roles),
+    name: r.name,
+    publicKey: r.public_key,
+    enrolledAt: r.enrolled_at,
+    revokedAt: r.revoked_at,
+    flaggedAt: r.flagged_at,
+    lastSyncAt: r.last_sync_at,
+    appVersion: r.app_version,
+    lastAnchorSeq: Number(r.last_anchor_seq),
+    lastAnchorHash: r.last_anchor_hash,
+  };
+}

@@ -1,0 +1,113 @@
+// An app on a test database with a controllable clock, plus the device-side steps tests repeat:
+// enroll (through the real endpoint), sign and send requests, snapshot every table.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Hono } from 'hono';
+import type { AuditAnchorWire, EnrollResponse, SyncItemWire } from '../../shared/sync/protocol';
+import type { RateLimitOptions } from '../auth/rate-limit';
+import { createApp, type ServerDeps } from '../app';
+import { seedContracts } from '../contracts';
+import { generateServerKey, type ServerKey } from '../crypto/server-key';
+import { createEnrollmentToken } from '../enrollment-tokens';
+import type { AppEnv } from '../http';
+import { createJsonLogger } from '../logger';
+import type { Role } from '../storage/types';
+import type { TestDb } from './backends';
+import { newDeviceKeys, signedHeaders, type DeviceKeys, type SignOptions } from './device-client';
+
+export const T0 = Date.parse('2025-03-01T12:00:00.000Z');
+export const TABLES = ['enrollment_tokens', 'devices', 'nonces', 'sync_items', 'device_audit_hashes', 'equivocations', 'server_audit', 'contract_versions'] as const;
+
+// lab.record.specimen has a 1.x and a 2.x, so the registry sees a breaking version.
+export const CONTRACT_FILES = ['field.inspect.site@1.2.0', 'lab.record.specimen@1.0.0', 'lab.record.specimen@2.0.1'];
+
+export interface Device extends DeviceKeys {
+  id: string;
+  tenant: string;
+  enroll: EnrollResponse;
+}
+
+export interface Harness {
+  db: TestDb;
+  app: Hono<AppEnv>;
+  serverKey: ServerKey;
+  now(): Date;
+  advance(ms: number): void;
+  enroll(opts?: { role?: Role; tenant?: string; user?: string }): Promise<Device>;
+  signed(dev: { id: string; privateKey: DeviceKeys['privateKey'] }, method: string, path: string, body?: string, opts?: SignOptions): Promise<Response>;
+  batch(dev: Device, items: unknown[], extra?: { anchor?: AuditAnchorWire; appVersion?: string; device?: string }): Promise<Response>;
+  /** Row counts of every table plus the full devices rows: equal snapshots mean nothing was written. */
+  snapshot(): Promise<Record<string, unknown>>;
+  count(table: (typeof TABLES)[number]): Promise<number>;
+}
+
+export interface HarnessOptions {
+  rateLimit?: RateLimitOptions;
+  maxSyncBodyBytes?: number;
+}
+
+export async function createHarness(db: TestDb, opts: HarnessOptions = {}): Promise<Harness> {
+  let nowMs = T0;
+  const clock = { now: () => new Date(nowMs) };
+  const contractsDir = join(db.dir, 'contracts');
+  mkdirSync(contractsDir, { recursive: true });
+  for (const c of CONTRACT_FILES) writeFileSync(join(contractsDir, `${c}.json`), JSON.stringify({ contract: c, title: c }));
+  const contracts = await seedContracts(db.storage, contractsDir, clock.now());
+  const serverKey = generateServerKey();
+  const deps: ServerDeps = {
+    storage: db.storage,
+    version: '0.0.0-test',
+    clock,
+    logger: createJsonLogger('test', () => {}),
+    startedAt: T0,
+    serverKey,
+    contracts,
+    rateLimit: opts.rateLimit ?? { perSecond: 1000, burst: 1000 },
+    ...(opts.maxSyncBodyBytes ? { maxSyncBodyBytes: opts.maxSyncBodyBytes } : {}),
+  };
+  const app = createApp(deps);
+
+  const count = async (table: string): Promise<number> => Number((await db.query(`SELECT COUNT(*) AS n FROM ${table}`))[0]?.n);
+  const h: Harness = {
+    db,
+    app,
+    serverKey,
+    now: clock.now,
+    advance: (ms) => {
+      nowMs += ms;
+    },
+    async enroll({ role = 'field', tenant = 'acme', user = 'ana' } = {}) {
+      const { token } = await createEnrollmentToken(db.storage, clock.now(), { tenant, user, role }, 'test');
+      const keys = newDeviceKeys();
+      const res = await app.request('/v1/enroll', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token, publicKey: keys.publicKey, deviceName: 'Test laptop', appVersion: '1.0.0' }),
+      });
+      if (res.status !== 200) throw new Error(`enroll failed: ${res.status} ${await res.text()}`);
+      const enroll = (await res.json()) as EnrollResponse;
+      return { ...keys, id: enroll.deviceId, tenant, enroll };
+    },
+    signed: async (dev, method, path, body = '', o = {}) =>
+      app.request(path, {
+        method,
+        headers: { 'content-type': 'application/json', ...signedHeaders(dev, method, path, body, clock.now(), o) },
+        ...(method === 'GET' ? {} : { body }),
+      }),
+    batch: (dev, items, extra = {}) => {
+      const body: Record<string, unknown> = { device: extra.device ?? dev.id, appVersion: extra.appVersion ?? '1.0.0', items };
+      if (extra.anchor) body.anchor = extra.anchor;
+      return h.signed(dev, 'POST', '/v1/sync/batch', JSON.stringify(body));
+    },
+    async snapshot() {
+      const out: Record<string, unknown> = {};
+      for (const t of TABLES) out[t] = await count(t);
+      out.deviceRows = JSON.stringify(await db.query('SELECT * FROM devices ORDER BY id'));
+      return out;
+    },
+    count,
+  };
+  return h;
+}
+
+export type { SyncItemWire };

@@ -1,0 +1,662 @@
+// The sync server's integration suite, written once and run per storage backend (SQLite always,
+// PostgreSQL when MAESTRO_TEST_DATABASE_URL is set). Everything goes through app.request(): the
+// real middleware, routes and storage, no port. "Stores nothing" is checked on the rows.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, type TestContext } from 'vitest';
+import { CLOCK_SKEW_MS, H_NONCE, checkpointSigningBytes, receiptSigningBytes, type ItemResult, type SignedReceipt, type SyncBatchResponse } from '../../shared/sync/protocol';
+import { MAX_BATCH_BYTES, enrollResponseSchema, syncBatchResponseSchema } from '../../shared/sync/schemas';
+import { contractsResponseSchema, errorResponseSchema, healthResponseSchema } from '../../shared/server-api';
+import { compileSchema, describeErrors } from '../../shared/validation';
+import { publicKeyFromRaw, sha256Hex, verifyBase64 } from '../crypto/ed25519';
+import { createEnrollmentToken } from '../enrollment-tokens';
+import { GENESIS_HASH } from '../storage/types';
+import type { TestBackend } from './backends';
+import { auditChain, makeItem, newDeviceKeys, randomKey, signedHeaders } from './device-client';
+import { createHarness, T0, type Device, type Harness, type HarnessOptions } from './harness';
+
+// Declared once for the server tests: scripts/test-all.mjs prints meta.skipReason for each skip.
+declare module 'vitest' {
+  interface TaskMeta {
+    skipReason?: string;
+  }
+}
+
+const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+
+function expectSchema(schema: Record<string, unknown>, value: unknown): void {
+  const validate = compileSchema(schema);
+  expect(validate(value), JSON.stringify(describeErrors(validate.errors))).toBe(true);
+}
+
+async function errorOf(res: Response): Promise<{ code: string; message: string; details?: Record<string, unknown> }> {
+  const body: unknown = await res.json();
+  expectSchema(errorResponseSchema, body);
+  return (body as { error: { code: string; message: string; details?: Record<string, unknown> } }).error;
+}
+
+async function batchBody(res: Response): Promise<SyncBatchResponse> {
+  expect(res.status).toBe(200);
+  const body: unknown = await res.json();
+  expectSchema(syncBatchResponseSchema, body);
+  return body as SyncBatchResponse;
+}
+
+function verifyReceipt(dev: Device, r: SignedReceipt): boolean {
+  return verifyBase64(publicKeyFromRaw(Buffer.from(dev.enroll.serverPublicKey, 'base64')), receiptSigningBytes(r.receipt), r.signature);
+}
+
+export function defineSyncServerSuite(backend: TestBackend): void {
+  /** A test that runs on a fresh database, or is skipped (with its reason recorded) without one. */
+  function test(name: string, fn: (h: Harness) => Promise<void>, opts: HarnessOptions = {}): void {
+    it(name, async (ctx: TestContext) => {
+      const reason = backend.skipReason();
+      if (reason) {
+        ctx.task.meta.skipReason = reason;
+        return ctx.skip(reason);
+      }
+      const db = await backend.open();
+      let h: Harness | undefined;
+      try {
+        h = await createHarness(db, opts);
+        await fn(h);
+      } finally {
+        await h?.serverKey.close();
+        await db.dispose();
+      }
+    });
+  }
+
+  describe(`sync server on ${backend.label}`, () => {
+    describe('enrollment', () => {
+      test('a one-time token enrolls a device, registers its key and returns the server key and contracts', async (h) => {
+        const { token, expiresAt } = await createEnrollmentToken(h.db.storage, h.now(), { tenant: 'acme', user: 'ana', role: 'reviewer', ttlHours: 2 }, 'test');
+        expect(expiresAt).toBe(new Date(T0 + 2 * 3_600_000).toISOString());
+        const keys = newDeviceKeys();
+        const res = await h.app.request('/v1/enroll', {
+          method: 'POST',
+          body: JSON.stringify({ token, publicKey: keys.publicKey, deviceName: 'Field tablet', appVersion: '1.4.0' }),
+        });
+        expect(res.status).toBe(200);
+        const body: unknown = await res.json();
+        expectSchema(enrollResponseSchema, body);
+        expect(body).toMatchObject({
+          tenant: 'acme',
+          user: 'ana',
+          roles: ['reviewer'],
+          serverKeyId: h.serverKey.keyId,
+          serverPublicKey: h.serverKey.publicKey,
+          contracts: { 'field.inspect.site': '1.2.0', 'lab.record.specimen': '2.0.1' },
+        });
+        const deviceId = (body as { deviceId: string }).deviceId;
+        expect(deviceId).toMatch(/^dev_[A-Za-z0-9_-]{16}$/);
+        expect(h.serverKey.keyId).toBe(sha256Hex(Buffer.from(h.serverKey.publicKey, 'base64')).slice(0, 16));
+
+        const [dev] = await h.db.query('SELECT id, tenant, user_id, public_key, name, app_version, revoked_at FROM devices');
+        expect(dev).toMatchObject({ id: deviceId, tenant: 'acme', user_id: 'ana', public_key: keys.publicKey, name: 'Field tablet', app_version: '1.4.0', revoked_at: null });
+        // Only the hash of the token is stored, and it is now used.
+        const tokens = await h.db.query('SELECT token_hash, used_by FROM enrollment_tokens');
+        expect(tokens).toEqual([{ token_hash: sha256Hex(token), used_by: deviceId }]);
+        const audit = await h.db.query('SELECT action, actor, subject FROM server_audit ORDER BY seq');
+        expect(audit.map((a) => a.action)).toEqual(['enrollment_token.created', 'device.enrolled']);
+        expect(JSON.stringify(audit)).not.toContain(token);
+      });
+
+      test('a reused, expired or unknown token is refused with reason enrollment_token and stores nothing', async (h) => {
+        const { token } = await createEnrollmentToken(h.db.storage, h.now(), { tenant: 'acme', user: 'ana', role: 'field', ttlHours: 1 }, 'test');
+        const enroll = (t: string) =>
+          h.app.request('/v1/enroll', { method: 'POST', body: JSON.stringify({ token: t, publicKey: newDeviceKeys().publicKey, deviceName: 'x', appVersion: '1' }) });
+        expect((await enroll(token)).status).toBe(200);
+
+        const before = await h.snapshot();
+        const reused = await enroll(token);
+        expect(reused.status).toBe(401);
+        expect(await errorOf(reused)).toMatchObject({ code: 'UNAUTHORIZED', details: { reason: 'enrollment_token' } });
+        expect(await errorOf(await enroll(`mst_${randomKey()}`))).toMatchObject({ details: { reason: 'enrollment_token' } });
+        expect(await h.snapshot()).toEqual(before);
+
+        const { token: shortLived } = await createEnrollmentToken(h.db.storage, h.now(), { tenant: 'acme', user: 'bo', role: 'field', ttlHours: 1 }, 'test');
+        const beforeExpired = await h.snapshot();
+        h.advance(3_600_000 + 1);
+        const expired = await enroll(shortLived);
+        expect(expired.status).toBe(401);
+        expect(await errorOf(expired)).toMatchObject({ details: { reason: 'enrollment_token' } });
+        expect(await h.snapshot()).toEqual(beforeExpired);
+      });
+
+      test('two concurrent enrollments with one token: exactly one device is enrolled', async (h) => {
+        const { token } = await createEnrollmentToken(h.db.storage, h.now(), { tenant: 'acme', user: 'ana', role: 'field' }, 'test');
+        const enroll = () =>
+          h.app.request('/v1/enroll', { method: 'POST', body: JSON.stringify({ token, publicKey: newDeviceKeys().publicKey, deviceName: 'x', appVersion: '1' }) });
+        const statuses = (await Promise.all([enroll(), enroll(), enroll()])).map((r) => r.status).sort();
+        expect(statuses).toEqual([200, 401, 401]);
+        expect(await h.count('devices')).toBe(1);
+      });
+
+      test('an invalid enrollment body is a 400 and stores nothing', async (h) => {
+        const { token } = await createEnrollmentToken(h.db.storage, h.now(), { tenant: 'acme', user: 'ana', role: 'field' }, 'test');
+        const before = await h.snapshot();
+        const res = await h.app.request('/v1/enroll', { method: 'POST', body: JSON.stringify({ token, publicKey: 'short', deviceName: 'x', appVersion: '1' }) });
+        expect(res.status).toBe(400);
+        expect((await errorOf(res)).code).toBe('VALIDATION_ERROR');
+        expect(await h.snapshot()).toEqual(before);
+      });
+    });
+
+    describe('signed requests', () => {
+      test('a correctly signed request is served (GET /v1/contracts, with a query string)', async (h) => {
+        const dev = await h.enroll();
+        const res = await h.signed(dev, 'GET', '/v1/contracts?fields=all');
+        expect(res.status).toBe(200);
+        const body: unknown = await res.json();
+        expectSchema(contractsResponseSchema, body);
+        expect(body).toEqual({ contracts: { 'field.inspect.site': '1.2.0', 'lab.record.specimen': '2.0.1' } });
+        expect(await h.count('nonces')).toBe(1);
+      });
+
+      const refusals: [string, string, (h: Harness, dev: Device, body: string) => Promise<Response>][] = [
+        ['no signature headers', 'missing_signature', (h, _d, body) => Promise.resolve(h.app.request('/v1/sync/batch', { method: 'POST', body }))],
+        [
+          'a nonce shorter than 16 characters',
+          'missing_signature',
+          (h, dev, body) => h.signed(dev, 'POST', '/v1/sync/batch', body, { nonce: 'short' }),
+        ],
+        [
+          'an unknown device',
+          'unknown_device',
+          (h, _d, body) => h.signed({ id: 'dev_nobody', privateKey: newDeviceKeys().privateKey }, 'POST', '/v1/sync/batch', body),
+        ],
+        [
+          'a body changed after signing',
+          'bad_signature',
+          async (h, dev, body) => {
+            const headers = signedHeaders(dev, 'POST', '/v1/sync/batch', body, h.now());
+            return h.app.request('/v1/sync/batch', { method: 'POST', headers, body: body.replace('1.0.0', '6.6.6') });
+          },
+        ],
+        [
+          'a signature by another key',
+          'bad_signature',
+          (h, dev, body) => h.signed({ id: dev.id, privateKey: newDeviceKeys().privateKey }, 'POST', '/v1/sync/batch', body),
+        ],
+        [
+          'a signature for another path',
+          'bad_signature',
+          async (h, dev, body) => {
+            const headers = signedHeaders(dev, 'POST', '/v1/sync/batch?x=1', body, h.now());
+            return h.app.request('/v1/sync/batch', { method: 'POST', headers, body });
+          },
+        ],
+        [
+          'a timestamp older than the allowed skew',
+          'expired_timestamp',
+          (h, dev, body) => h.signed(dev, 'POST', '/v1/sync/batch', body, { timestamp: new Date(T0 - CLOCK_SKEW_MS - 1000).toISOString() }),
+        ],
+        [
+          'a timestamp further ahead than the allowed skew',
+          'expired_timestamp',
+          (h, dev, body) => h.signed(dev, 'POST', '/v1/sync/batch', body, { timestamp: new Date(T0 + CLOCK_SKEW_MS + 1000).toISOString() }),
+        ],
+        ['a timestamp that is not ISO', 'expired_timestamp', (h, dev, body) => h.signed(dev, 'POST', '/v1/sync/batch', body, { timestamp: String(T0) })],
+      ];
+      for (const [what, reason, send] of refusals) {
+        test(`${what} → 401 ${reason}, nothing stored`, async (h) => {
+          const dev = await h.enroll();
+          const body = JSON.stringify({ device: dev.id, appVersion: '1.0.0', items: [makeItem()] });
+          const before = await h.snapshot();
+          const res = await send(h, dev, body);
+          expect(res.status).toBe(401);
+          expect(await errorOf(res)).toMatchObject({ code: 'UNAUTHORIZED', details: { reason } });
+          expect(await h.snapshot()).toEqual(before);
+        });
+      }
+
+      test('a timestamp just inside the skew window is accepted', async (h) => {
+        const dev = await h.enroll();
+        const res = await h.signed(dev, 'GET', '/v1/contracts', '', { timestamp: new Date(T0 - CLOCK_SKEW_MS + 1000).toISOString() });
+        expect(res.status).toBe(200);
+      });
+
+      test('a replayed request (same nonce) → 401 replayed, the batch is not stored twice', async (h) => {
+        const dev = await h.enroll();
+        const body = JSON.stringify({ device: dev.id, appVersion: '1.0.0', items: [makeItem()] });
+        const headers = signedHeaders(dev, 'POST', '/v1/sync/batch', body, h.now());
+        expect((await h.app.request('/v1/sync/batch', { method: 'POST', headers, body })).status).toBe(200);
+        const before = await h.snapshot();
+        h.advance(60_000); // still inside the skew window
+        const replay = await h.app.request('/v1/sync/batch', { method: 'POST', headers, body });
+        expect(replay.status).toBe(401);
+        expect(await errorOf(replay)).toMatchObject({ details: { reason: 'replayed' } });
+        expect(await h.snapshot()).toEqual(before);
+        // The same nonce is refused even with a fresh signature over a new timestamp.
+        const again = await h.signed(dev, 'POST', '/v1/sync/batch', body, { nonce: headers[H_NONCE] });
+        expect(await errorOf(again)).toMatchObject({ details: { reason: 'replayed' } });
+      });
+
+      test('a revoked device → 401 revoked_device, nothing stored', async (h) => {
+        const admin = await h.enroll({ role: 'admin' });
+        const dev = await h.enroll();
+        const rev = await h.signed(admin, 'POST', `/v1/admin/devices/${dev.id}/revoke`);
+        expect(rev.status).toBe(200);
+        const before = await h.snapshot();
+        const res = await h.batch(dev, [makeItem()]);
+        expect(res.status).toBe(401);
+        expect(await errorOf(res)).toMatchObject({ details: { reason: 'revoked_device' } });
+        expect(await h.snapshot()).toEqual(before);
+      });
+
+      test(
+        'over the per-device rate limit → 429 RATE_LIMITED with Retry-After, nothing stored; refills with time',
+        async (h) => {
+          const dev = await h.enroll();
+          const other = await h.enroll();
+          for (let i = 0; i < 3; i++) expect((await h.signed(dev, 'GET', '/v1/contracts')).status).toBe(200);
+          const before = await h.snapshot();
+          const limited = await h.signed(dev, 'GET', '/v1/contracts');
+          expect(limited.status).toBe(429);
+          expect(limited.headers.get('retry-after')).toBe('1');
+          expect(await errorOf(limited)).toMatchObject({ code: 'RATE_LIMITED' });
+          expect(await h.snapshot()).toEqual(before);
+          // Buckets are per device.
+          expect((await h.signed(other, 'GET', '/v1/contracts')).status).toBe(200);
+          h.advance(1000);
+          expect((await h.signed(dev, 'GET', '/v1/contracts')).status).toBe(200);
+        },
+        { rateLimit: { perSecond: 1, burst: 3 } },
+      );
+
+      test('the server public key verifies receipts, and a tampered receipt fails verification', async (h) => {
+        const dev = await h.enroll();
+        const res = await batchBody(await h.batch(dev, [makeItem()]));
+        const signed = res.results[0]!.receipt!;
+        expect(verifyReceipt(dev, signed)).toBe(true);
+        expect(verifyReceipt(dev, { ...signed, receipt: { ...signed.receipt, serverSeq: signed.receipt.serverSeq + 1 } })).toBe(false);
+        expect(verifyReceipt(dev, { ...signed, receipt: { ...signed.receipt, contentHash: randomKey() } })).toBe(false);
+        const sig = Buffer.from(signed.signature, 'base64');
+        sig[0] = sig[0]! ^ 1;
+        expect(verifyReceipt(dev, { ...signed, signature: sig.toString('base64') })).toBe(false);
+      });
+    });
+
+    describe('POST /v1/sync/batch', () => {
+      test('accepts items: ciphertext and metadata stored, signed receipt, audit row, device last sync updated', async (h) => {
+        const dev = await h.enroll();
+        const bytes = randomBytes(1024);
+        const item = makeItem({ bytes, kind: 'attachment', keyVersion: 3 });
+        const res = await batchBody(await h.batch(dev, [item], { appVersion: '1.5.0' }));
+        expect(res.serverTime).toBe(new Date(T0).toISOString());
+        expect(res.contracts).toEqual({ 'field.inspect.site': '1.2.0', 'lab.record.specimen': '2.0.1' });
+        const r = res.results[0]!;
+        expect(r).toMatchObject({ idempotencyKey: item.idempotencyKey, status: 'accepted' });
+        expect(r.receipt!.receipt).toMatchObject({
+          tenant: 'acme',
+          device: dev.id,
+          idempotencyKey: item.idempotencyKey,
+          contentHash: item.contentHash,
+          serverSeq: 1,
+          receivedAt: new Date(T0).toISOString(),
+          serverKeyId: h.serverKey.keyId,
+        });
+        expect(verifyReceipt(dev, r.receipt!)).toBe(true);
+
+        const [row] = await h.db.query('SELECT * FROM sync_items');
+        expect(row).toMatchObject({ server_seq: 1, tenant: 'acme', device: dev.id, idempotency_key: item.idempotencyKey, contract: item.contract, kind: 'attachment', key_version: 3, iv: item.iv, tag: item.tag, content_hash: item.contentHash });
+        expect(Buffer.compare(row!.ciphertext as Buffer, bytes)).toBe(0);
+        expect(JSON.parse(row!.receipt_json as string)).toEqual(r.receipt!.receipt);
+        const audit = await h.db.query("SELECT actor, subject FROM server_audit WHERE action = 'sync.item.stored'");
+        expect(audit).toEqual([{ actor: dev.id, subject: item.idempotencyKey }]);
+        const [d] = await h.db.query('SELECT app_version, last_sync_at FROM devices WHERE id = $1', [dev.id]);
+        expect(d!.app_version).toBe('1.5.0');
+        expect(d!.last_sync_at).not.toBeNull();
+      });
+
+      test('a full batch (signed on worker threads): every receipt verifies and server seqs are consecutive', async (h) => {
+        const dev = await h.enroll();
+        const items = Array.from({ length: 120 }, () => makeItem());
+        const res = await batchBody(await h.batch(dev, [...items, items[7]!]));
+        expect(res.results.filter((r) => r.status === 'accepted')).toHaveLength(120);
+        expect(res.results[120]).toMatchObject({ status: 'duplicate', receipt: res.results[7]!.receipt });
+        res.results.forEach((r, i) => {
+          expect(verifyReceipt(dev, r.receipt!)).toBe(true);
+          if (i < 120) expect(r.receipt!.receipt).toMatchObject({ idempotencyKey: items[i]!.idempotencyKey, serverSeq: i + 1 });
+        });
+        // Stored signatures are the ones returned (none left unsigned).
+        const rows = await h.db.query('SELECT server_seq, receipt_sig FROM sync_items ORDER BY server_seq');
+        expect(rows.map((r) => r.receipt_sig)).toEqual(res.results.slice(0, 120).map((r) => r.receipt!.signature));
+      });
+
+      test('a plaintext field on any item refuses the whole batch (400 plaintext_field), storing no item', async (h) => {
+        const dev = await h.enroll();
+        for (const field of ['payload', 'data', 'plaintext']) {
+          const before = await h.snapshot();
+          const res = await h.batch(dev, [makeItem(), { ...makeItem(), [field]: { siteId: 'PS-7' } }]);
+          expect(res.status).toBe(400);
+          expect(await errorOf(res)).toMatchObject({ code: 'VALIDATION_ERROR', details: { reason: 'plaintext_field', index: 1, field } });
+          // Authenticated, so its nonce is consumed (a replay is refused); nothing else is written.
+          const after = await h.snapshot();
+          expect(after).toEqual({ ...before, nonces: (before.nonces as number) + 1 });
+        }
+        expect(await h.count('sync_items')).toBe(0);
+      });
+
+      test('an oversized batch → 413 before authentication, nothing stored (not even the nonce)', async (h) => {
+        const dev = await h.enroll();
+        // Four items at the per-item maximum (2 MiB of base64 each) overflow the 8 MiB batch limit.
+        const big = () => makeItem({ bytes: randomBytes(1.5 * 1024 * 1024) });
+        const items = [big(), big(), big(), big()];
+        const body = JSON.stringify({ device: dev.id, appVersion: '1.0.0', items });
+        expect(body.length).toBeGreaterThan(MAX_BATCH_BYTES);
+        const before = await h.snapshot();
+        const headers = signedHeaders(dev, 'POST', '/v1/sync/batch', body, h.now());
+        const res = await h.app.request('/v1/sync/batch', { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, body });
+        expect(res.status).toBe(413);
+        expect((await errorOf(res)).code).toBe('PAYLOAD_TOO_LARGE');
+        // Streamed without a length, too.
+        const streamed = await h.app.request('/v1/sync/batch', { method: 'POST', headers: signedHeaders(dev, 'POST', '/v1/sync/batch', body, h.now()), body });
+        expect(streamed.status).toBe(413);
+        expect(await h.snapshot()).toEqual(before);
+        // Three of them fit.
+        expect((await batchBody(await h.batch(dev, items.slice(0, 3)))).results.map((r) => r.status)).toEqual(['accepted', 'accepted', 'accepted']);
+      });
+
+      test('a malformed item is rejected on its own (VALIDATION_ERROR) while the good item is accepted', async (h) => {
+        const dev = await h.enroll();
+        const good = makeItem();
+        const { iv: _iv, ...missingIv } = makeItem();
+        const wrongHash = makeItem({ contentHash: randomKey() });
+        const res = await batchBody(await h.batch(dev, [missingIv, good, wrongHash, 'not an object']));
+        expect(res.results.map((r) => [r.status, r.error?.code])).toEqual([
+          ['rejected', 'VALIDATION_ERROR'],
+          ['accepted', undefined],
+          ['rejected', 'VALIDATION_ERROR'],
+          ['rejected', 'VALIDATION_ERROR'],
+        ]);
+        expect(res.results[0]!.idempotencyKey).toBe(missingIv.idempotencyKey);
+        expect(res.results[2]!.error!.details).toMatchObject({ reason: 'content_hash' });
+        expect(await h.db.query('SELECT idempotency_key FROM sync_items')).toEqual([{ idempotency_key: good.idempotencyKey }]);
+        expect(await h.count('server_audit')).toBe(2 + 1); // token + enrollment + one stored item
+      });
+
+      test('a batch for another device → 403 FORBIDDEN, no item stored', async (h) => {
+        const dev = await h.enroll();
+        const before = await h.snapshot();
+        const res = await h.batch(dev, [makeItem()], { device: 'dev_someoneelse' });
+        expect(res.status).toBe(403);
+        expect(await errorOf(res)).toMatchObject({ code: 'FORBIDDEN', details: { reason: 'device_mismatch' } });
+        expect(await h.snapshot()).toEqual({ ...before, nonces: (before.nonces as number) + 1 });
+      });
+
+      test('idempotency: accepted, then duplicate with the original receipt byte for byte, then conflict storing nothing', async (h) => {
+        const dev = await h.enroll();
+        const item = makeItem();
+        const first = await batchBody(await h.batch(dev, [item]));
+        expect(first.results[0]!.status).toBe('accepted');
+
+        h.advance(30_000);
+        const againText = await (await h.batch(dev, [item])).text();
+        const again = JSON.parse(againText) as SyncBatchResponse;
+        expect(again.results[0]!.status).toBe('duplicate');
+        expect(JSON.stringify(again.results[0]!.receipt)).toBe(JSON.stringify(first.results[0]!.receipt));
+        expect(againText).toContain(JSON.stringify(first.results[0]!.receipt));
+
+        const before = await h.snapshot();
+        const conflicting = makeItem({ idempotencyKey: item.idempotencyKey });
+        const conflict = await batchBody(await h.batch(dev, [conflicting]));
+        expect(conflict.results[0]).toMatchObject({ idempotencyKey: item.idempotencyKey, status: 'rejected', error: { code: 'IDEMPOTENCY_CONFLICT' } });
+        expect(conflict.results[0]!.receipt).toBeUndefined();
+        const after = await h.snapshot();
+        expect({ ...after, nonces: 0, deviceRows: '' }).toEqual({ ...before, nonces: 0, deviceRows: '' });
+        const [row] = await h.db.query('SELECT content_hash FROM sync_items');
+        expect(row!.content_hash).toBe(item.contentHash);
+      });
+
+      test('concurrent batches carrying the same item: stored once, every response carries the same receipt', async (h) => {
+        const dev = await h.enroll();
+        const item = makeItem();
+        const responses = await Promise.all([1, 2, 3, 4].map(() => h.batch(dev, [makeItem(), item])));
+        const results = await Promise.all(responses.map(batchBody));
+        const forItem = results.map((r) => r.results[1]!);
+        expect(forItem.filter((r) => r.status === 'accepted')).toHaveLength(1);
+        expect(forItem.filter((r) => r.status === 'duplicate')).toHaveLength(3);
+        for (const r of forItem) expect(r.receipt).toEqual(forItem[0]!.receipt);
+        expect(await h.count('sync_items')).toBe(5);
+        const seqs = (await h.db.query('SELECT server_seq FROM sync_items ORDER BY server_seq')).map((r) => Number(r.server_seq));
+        expect(new Set(seqs).size).toBe(5);
+      });
+
+      test('the same key twice in one batch: the second is a duplicate; another tenant has its own key space', async (h) => {
+        const dev = await h.enroll();
+        const item = makeItem();
+        const res = await batchBody(await h.batch(dev, [item, item]));
+        expect(res.results.map((r) => r.status)).toEqual(['accepted', 'duplicate']);
+        expect(res.results[1]!.receipt).toEqual(res.results[0]!.receipt);
+        const other = await h.enroll({ tenant: 'globex' });
+        expect((await batchBody(await h.batch(other, [item]))).results[0]!.status).toBe('accepted');
+        expect(await h.count('sync_items')).toBe(2);
+      });
+
+      test('contracts: unknown → CONTRACT_UNKNOWN, other major → CONTRACT_BREAKING with requiredVersion, minor/patch differences accepted', async (h) => {
+        const dev = await h.enroll();
+        const items = [
+          makeItem({ contract: 'field.inspect.site@2.0.0' }),
+          makeItem({ contract: 'lab.record.specimen@1.0.0' }),
+          makeItem({ contract: 'field.inspect.site@1.0.0' }),
+          makeItem({ contract: 'field.inspect.site@1.9.3' }),
+          makeItem({ contract: 'lab.record.specimen@2.0.0' }),
+          makeItem({ contract: 'no.such.contract@1.0.0' }),
+        ];
+        const res = await batchBody(await h.batch(dev, items));
+        const summary = res.results.map((r: ItemResult) => [r.status, r.error?.code, r.error?.details?.requiredVersion]);
+        expect(summary).toEqual([
+          ['rejected', 'CONTRACT_BREAKING', 'field.inspect.site@1.2.0'],
+          ['rejected', 'CONTRACT_BREAKING', 'lab.record.specimen@2.0.1'],
+          ['accepted', undefined, undefined],
+          ['accepted', undefined, undefined],
+          ['accepted', undefined, undefined],
+          ['rejected', 'CONTRACT_UNKNOWN', undefined],
+        ]);
+        expect(await h.count('sync_items')).toBe(3);
+        const reg = await h.db.query("SELECT version, breaking FROM contract_versions WHERE name = 'lab.record.specimen' ORDER BY version");
+        expect(reg.map((r) => [r.version, Boolean(r.breaking)])).toEqual([['1.0.0', false], ['2.0.1', true]]);
+      });
+    });
+
+    describe('audit anchoring', () => {
+      test('consecutive anchors get signed checkpoints; a retried overlap and an empty anchor are accepted', async (h) => {
+        const dev = await h.enroll();
+        const serverKey = publicKeyFromRaw(Buffer.from(dev.enroll.serverPublicKey, 'base64'));
+        const a1 = auditChain(3, { seq: 0, hash: GENESIS_HASH });
+        const r1 = await batchBody(await h.batch(dev, [makeItem(), makeItem()], { anchor: a1 }));
+        expect(r1.anchorError).toBeUndefined();
+        const cp = r1.checkpoint!;
+        expect(cp.checkpoint).toEqual({ device: dev.id, seq: 3, head: a1.head.hash, serverSeq: 2, time: new Date(T0).toISOString(), serverKeyId: h.serverKey.keyId });
+        expect(verifyBase64(serverKey, checkpointSigningBytes(cp.checkpoint), cp.signature)).toBe(true);
+        expect(verifyBase64(serverKey, checkpointSigningBytes({ ...cp.checkpoint, seq: 2 }), cp.signature)).toBe(false);
+
+        const a2 = auditChain(2, a1.head);
+        const r2 = await batchBody(await h.batch(dev, [], { anchor: a2 }));
+        expect(r2.checkpoint!.checkpoint).toMatchObject({ seq: 5, head: a2.head.hash });
+
+        // The device lost the last response and resends from entry 4 plus one new entry.
+        const a3 = auditChain(1, a2.head);
+        const overlap = { entries: [...a2.entries, ...a3.entries], head: a3.head };
+        const r3 = await batchBody(await h.batch(dev, [], { anchor: overlap }));
+        expect(r3.checkpoint!.checkpoint).toMatchObject({ seq: 6, head: a3.head.hash });
+
+        const r4 = await batchBody(await h.batch(dev, [], { anchor: { entries: [], head: a3.head } }));
+        expect(r4.checkpoint!.checkpoint).toMatchObject({ seq: 6, head: a3.head.hash });
+
+        const rows = await h.db.query('SELECT seq, prev_hash, hash FROM device_audit_hashes WHERE device = $1 ORDER BY seq', [dev.id]);
+        expect(rows.map((r) => Number(r.seq))).toEqual([1, 2, 3, 4, 5, 6]);
+        expect(rows[3]).toMatchObject({ prev_hash: a1.head.hash, hash: a2.entries[0]!.hash });
+        const [d] = await h.db.query('SELECT last_anchor_seq, last_anchor_hash, flagged_at FROM devices WHERE id = $1', [dev.id]);
+        expect(d).toMatchObject({ last_anchor_hash: a3.head.hash, flagged_at: null });
+        expect(Number(d!.last_anchor_seq)).toBe(6);
+      });
+
+      test('a different hash for an anchored seq is equivocation: device flagged, evidence stored, no checkpoint, items still processed', async (h) => {
+        const dev = await h.enroll();
+        const a1 = auditChain(3, { seq: 0, hash: GENESIS_HASH });
+        await batchBody(await h.batch(dev, [], { anchor: a1 }));
+
+        // A rewritten history from seq 2 on.
+        const forked = auditChain(2, { seq: 1, hash: a1.entries[0]!.hash });
+        const item = makeItem();
+        const res = await batchBody(await h.batch(dev, [item], { anchor: forked }));
+        expect(res.anchorError).toMatchObject({ code: 'ANCHOR_EQUIVOCATION' });
+        expect(res.checkpoint).toBeUndefined();
+        expect(res.results[0]!.status).toBe('accepted');
+
+        const [d] = await h.db.query('SELECT flagged_at, last_anchor_seq, last_anchor_hash FROM devices WHERE id = $1', [dev.id]);
+        expect(d!.flagged_at).toBe(new Date(T0).toISOString());
+        expect(Number(d!.last_anchor_seq)).toBe(3);
+        expect(d!.last_anchor_hash).toBe(a1.head.hash);
+        const [eq] = await h.db.query('SELECT device, seq, stored_hash, claimed_hash, evidence FROM equivocations');
+        expect(eq).toMatchObject({ device: dev.id, stored_hash: a1.entries[1]!.hash, claimed_hash: forked.entries[0]!.hash });
+        expect(Number(eq!.seq)).toBe(2);
+        const evidence = (typeof eq!.evidence === 'string' ? JSON.parse(eq!.evidence) : eq!.evidence) as Record<string, unknown>;
+        expect(evidence).toMatchObject({
+          stored: { seq: 2, hash: a1.entries[1]!.hash },
+          claimed: forked.entries[0],
+          request: { path: '/v1/sync/batch' },
+        });
+        expect(await h.count('device_audit_hashes')).toBe(3);
+        expect((await h.db.query("SELECT subject FROM server_audit WHERE action = 'device.equivocation'"))).toEqual([{ subject: dev.id }]);
+
+        const health = (await (await h.app.request('/healthz')).json()) as { sync: { flaggedDevices: number } };
+        expect(health.sync.flaggedDevices).toBe(1);
+      });
+
+      test('broken linkage → ANCHOR_BROKEN, nothing anchored', async (h) => {
+        const dev = await h.enroll();
+        const a1 = auditChain(2, { seq: 0, hash: GENESIS_HASH });
+        await batchBody(await h.batch(dev, [], { anchor: a1 }));
+        const next = auditChain(3, a1.head);
+        const cases = [
+          { name: 'gap', anchor: { entries: next.entries.slice(1), head: next.head } },
+          { name: 'wrong prevHash', anchor: { entries: [{ ...next.entries[0]!, prevHash: randomKey() }, ...next.entries.slice(1)], head: next.head } },
+          { name: 'broken inner link', anchor: { entries: [next.entries[0]!, { ...next.entries[1]!, prevHash: randomKey() }, next.entries[2]!], head: next.head } },
+          { name: 'head not the last entry', anchor: { entries: next.entries, head: { seq: 5, hash: randomKey() } } },
+          { name: 'empty entries, head ahead', anchor: { entries: [], head: next.head } },
+          { name: 'empty entries, head behind', anchor: { entries: [], head: { seq: 1, hash: a1.entries[0]!.hash } } },
+        ];
+        const before = await h.snapshot();
+        for (const c of cases) {
+          const res = await batchBody(await h.batch(dev, [], { anchor: c.anchor }));
+          expect(res.anchorError?.code, c.name).toBe('ANCHOR_BROKEN');
+          expect(res.checkpoint, c.name).toBeUndefined();
+        }
+        expect(await h.count('device_audit_hashes')).toBe(2);
+        expect(await h.count('equivocations')).toBe(before.equivocations);
+        const [d] = await h.db.query('SELECT last_anchor_hash, flagged_at FROM devices WHERE id = $1', [dev.id]);
+        expect(d).toEqual({ last_anchor_hash: a1.head.hash, flagged_at: null });
+      });
+    });
+
+    describe('admin API', () => {
+      test('needs the admin role: a field device gets 403 and nothing is created', async (h) => {
+        const field = await h.enroll();
+        const victim = await h.enroll();
+        const before = await h.snapshot();
+        const tok = await h.signed(field, 'POST', '/v1/admin/enrollment-tokens', JSON.stringify({ tenant: 'acme', user: 'x', role: 'admin' }));
+        expect(tok.status).toBe(403);
+        expect(await errorOf(tok)).toMatchObject({ code: 'FORBIDDEN', details: { reason: 'role' } });
+        const rev = await h.signed(field, 'POST', `/v1/admin/devices/${victim.id}/revoke`);
+        expect(rev.status).toBe(403);
+        const after = await h.snapshot();
+        expect({ ...after, nonces: 0 }).toEqual({ ...before, nonces: 0 });
+      });
+
+      test('an admin creates a usable token for its tenant, but not for another tenant', async (h) => {
+        const admin = await h.enroll({ role: 'admin' });
+        const res = await h.signed(admin, 'POST', '/v1/admin/enrollment-tokens', JSON.stringify({ tenant: 'acme', user: 'carla', role: 'reviewer', ttlHours: 48 }));
+        expect(res.status).toBe(200);
+        const { token, expiresAt } = (await res.json()) as { token: string; expiresAt: string };
+        expect(expiresAt).toBe(new Date(T0 + 48 * 3_600_000).toISOString());
+        const enroll = await h.app.request('/v1/enroll', { method: 'POST', body: JSON.stringify({ token, publicKey: newDeviceKeys().publicKey, deviceName: 'c', appVersion: '1' }) });
+        expect(await enroll.json()).toMatchObject({ tenant: 'acme', user: 'carla', roles: ['reviewer'] });
+        const [a] = await h.db.query("SELECT actor FROM server_audit WHERE action = 'enrollment_token.created' ORDER BY seq DESC LIMIT 1");
+        expect(a!.actor).toBe(admin.id);
+
+        const foreign = await h.signed(admin, 'POST', '/v1/admin/enrollment-tokens', JSON.stringify({ tenant: 'globex', user: 'x', role: 'admin' }));
+        expect(foreign.status).toBe(403);
+        expect(await errorOf(foreign)).toMatchObject({ details: { reason: 'tenant' } });
+        const invalid = await h.signed(admin, 'POST', '/v1/admin/enrollment-tokens', JSON.stringify({ tenant: 'acme', user: 'x', role: 'root' }));
+        expect(invalid.status).toBe(400);
+      });
+
+      test('an admin revokes a device of its tenant (idempotent); unknown or foreign devices are 404', async (h) => {
+        const admin = await h.enroll({ role: 'admin' });
+        const dev = await h.enroll();
+        const foreign = await h.enroll({ tenant: 'globex' });
+        const res = await h.signed(admin, 'POST', `/v1/admin/devices/${dev.id}/revoke`);
+        expect(res.status).toBe(200);
+        expect(await res.json()).toEqual({ revokedAt: new Date(T0).toISOString() });
+        h.advance(5000);
+        expect(await (await h.signed(admin, 'POST', `/v1/admin/devices/${dev.id}/revoke`)).json()).toEqual({ revokedAt: new Date(T0).toISOString() });
+        expect((await h.signed(admin, 'POST', '/v1/admin/devices/dev_missing/revoke')).status).toBe(404);
+        expect((await h.signed(admin, 'POST', `/v1/admin/devices/${foreign.id}/revoke`)).status).toBe(404);
+        const revokes = await h.db.query("SELECT actor, subject FROM server_audit WHERE action = 'device.revoked'");
+        expect(revokes).toEqual([{ actor: admin.id, subject: dev.id }]);
+      });
+    });
+
+    describe('health', () => {
+      test('/healthz reports backend, queue depth, devices and flagged/revoked counts', async (h) => {
+        const admin = await h.enroll({ role: 'admin' });
+        const dev = await h.enroll();
+        await batchBody(await h.batch(dev, [makeItem(), makeItem(), makeItem()]));
+        await h.signed(admin, 'POST', `/v1/admin/devices/${dev.id}/revoke`);
+        const res = await h.app.request('/healthz');
+        expect(res.status).toBe(200);
+        const body: unknown = await res.json();
+        expectSchema(healthResponseSchema, body);
+        expect(body).toMatchObject({
+          status: 'ok',
+          db: { status: 'ok', backend: backend.label === 'SQLite' ? 'sqlite' : 'postgres' },
+          sync: { itemsStored: 3, lastServerSeq: 3, devices: 2, flaggedDevices: 0, revokedDevices: 1 },
+          serverKeyId: h.serverKey.keyId,
+        });
+      });
+    });
+
+    describe('CLI', () => {
+      test('enroll-token prints a token (and expiry) that enrolls a device; revoke-device revokes it', async (h) => {
+        const run = (args: string[]) => runMain(args, h.db.cliEnv());
+        const out = await run(['enroll-token', '--tenant', 'acme', '--user', 'dora', '--role', 'admin', '--ttl-hours', '3']);
+        expect(out.code, out.stderr).toBe(0);
+        const token = /^token: (mst_[A-Za-z0-9_-]+)$/m.exec(out.stdout)?.[1];
+        const expiresAt = /^expiresAt: (\S+)$/m.exec(out.stdout)?.[1];
+        expect(token).toBeDefined();
+        expect(Date.parse(expiresAt!) - Date.now()).toBeGreaterThan(2.9 * 3_600_000);
+        const enroll = await h.app.request('/v1/enroll', { method: 'POST', body: JSON.stringify({ token, publicKey: newDeviceKeys().publicKey, deviceName: 'd', appVersion: '1' }) });
+        expect(enroll.status).toBe(200);
+        const { deviceId } = (await enroll.json()) as { deviceId: string };
+        const [a] = await h.db.query("SELECT actor FROM server_audit WHERE action = 'enrollment_token.created'");
+        expect(a!.actor).toBe('cli');
+
+        const rev = await run(['revoke-device', '--device', deviceId]);
+        expect(rev.code, rev.stderr).toBe(0);
+        expect(rev.stdout).toMatch(/^revokedAt: \S+$/m);
+        const [d] = await h.db.query('SELECT revoked_at FROM devices WHERE id = $1', [deviceId]);
+        expect(d!.revoked_at).not.toBeNull();
+        expect((await run(['revoke-device', '--device', 'dev_missing'])).code).toBe(1);
+        const bad = await run(['enroll-token', '--tenant', 'acme', '--role', 'boss']);
+        expect(bad.code).toBe(2);
+        expect(bad.stderr).toContain('--user is required');
+      });
+    });
+  });
+}
+
+function runMain(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const base = { ...process.env };
+  delete base.DATABASE_URL;
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+}

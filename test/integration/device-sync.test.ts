@@ -1,0 +1,188 @@
+// Device ↔ real sync-server process over loopback: enrollment, exactly-once delivery with verified
+// receipts, offline queueing, refused receipts, breaking contracts, key rotation and anchoring.
+import { afterAll, describe, expect, it } from 'vitest';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { createServices, DEFAULT_RESOURCES_DIR, type Services } from '../../src/main/services';
+import { tempDir, unlockedVault } from '../../src/main/test-utils';
+import { decryptGcm } from '../../src/main/keys/data-keys';
+import { aadBytes } from '../../src/shared/sync/protocol';
+import { auditEntryCanonical, GENESIS_PREV_HASH } from '../../src/shared/audit-hash';
+import { sha256Hex } from '../../src/main/audit/index';
+import { enrollToken, freePort, startServer, type ServerProc } from './server-process';
+
+const SITE = 'field.inspect.site@1.2.0';
+const site = (n: number) => ({ siteId: `PS-${n}`, inspectedAt: '2026-11-20', location: { lat: 52, lon: 4 }, condition: 'good', inspector: { name: 'Ada' } });
+
+const servers: ServerProc[] = [];
+const devices: Services[] = [];
+afterAll(async () => {
+  devices.forEach((d) => d.close());
+  await Promise.all(servers.map((s) => s.stop()));
+});
+
+async function device(fetchFn?: typeof fetch) {
+  const dataDir = tempDir('maestro-dev-');
+  const s = createServices({ dataDir, host: 'web', secrets: await unlockedVault(dataDir), fetch: fetchFn });
+  s.profile.setup({ name: 'Ada', tenant: 'acme' });
+  devices.push(s);
+  return s;
+}
+
+async function server(opts: { contractsDir?: string } = {}) {
+  const dir = tempDir('maestro-srv-');
+  const port = await freePort();
+  const srv = await startServer(dir, port, opts.contractsDir ? { MAESTRO_SERVER_CONTRACTS_DIR: opts.contractsDir } : {});
+  servers.push(srv);
+  return { srv, dir, port, token: () => enrollToken(dir, port, 'acme', 'ada@acme') };
+}
+
+const serverRows = (dbPath: string) => {
+  const db = new Database(dbPath, { readonly: true });
+  const rows = db.prepare('SELECT idempotency_key, content_hash FROM sync_items').all() as { idempotency_key: string; content_hash: string }[];
+  db.close();
+  return rows;
+};
+
+describe('device sync against the real server', () => {
+  it('enrolls, sends everything once, and verifies every receipt and the audit checkpoint', async () => {
+    const { srv, token } = await server();
+    const s = await device();
+    const photo = s.capture.attachments.put(Buffer.from('jpeg'), 'p.jpg', 'image/jpeg', new Date().toISOString());
+    s.capture.submit({ contract: SITE, data: { ...site(1), photos: [photo.ref] } });
+    s.capture.submit({ contract: SITE, data: site(2) });
+    expect((await s.sync.syncNow()).phase).toBe('not_enrolled');
+    await s.sync.enroll(srv.url, token());
+    expect(s.profile.get()?.role).toBe('field');
+    const r = await s.sync.syncNow();
+    expect(r).toMatchObject({ acked: 3, failed: 0 });
+    const items = s.outbox.list({ limit: 10 });
+    expect(items.every((i) => i.state === 'acked' && i.receiptVerified && i.serverSeq)).toBe(true);
+    const rows = serverRows(srv.dbPath);
+    expect(rows).toHaveLength(3);
+    expect(new Set(rows.map((x) => x.idempotency_key))).toEqual(new Set(items.map((i) => i.idempotencyKey)));
+    // The server holds ciphertext only; the device can decrypt its own item with the tenant key.
+    const row = s.outbox.row(items.find((i) => i.kind === 'record')!.id);
+    const plain = decryptGcm(await s.dataKeys.get('acme', row.key_version!), { ciphertext: row.ciphertext!, iv: Buffer.from(row.iv!, 'base64'), tag: Buffer.from(row.tag!, 'base64') }, aadBytes(row.idempotency_key, row.contract, 'acme'));
+    expect(JSON.parse(plain.toString())).toMatchObject({ kind: 'record', contract: SITE });
+    expect(readFileSync(srv.dbPath).includes(Buffer.from('"siteId"'))).toBe(false);
+    // Anchored: the device holds a signed checkpoint of its audit head.
+    const st = await s.sync.status();
+    expect(st.anchor?.seq).toBeGreaterThan(0);
+    // Re-running sends nothing new.
+    expect((await s.sync.syncNow({ force: true })).acked).toBe(0);
+    expect(serverRows(srv.dbPath)).toHaveLength(3);
+  });
+
+  it('captures while the server is down; nothing burns attempts; everything lands when it is back', async () => {
+    const { srv, dir, port, token } = await server();
+    const s = await device();
+    await s.sync.enroll(srv.url, token());
+    await srv.stop();
+    for (let i = 0; i < 5; i++) s.capture.submit({ contract: SITE, data: site(i) });
+    const off = await s.sync.syncNow();
+    expect(off.phase).toBe('offline');
+    expect((await s.sync.status()).reachable).toBe(false);
+    expect(s.outbox.list({ limit: 10 }).every((i) => i.state === 'queued' && i.attempts === 0)).toBe(true);
+    servers.push(await startServer(dir, port));
+    expect(await s.sync.syncNow()).toMatchObject({ acked: 5, phase: 'idle' });
+    expect(serverRows(join(dir, 'server.db'))).toHaveLength(5);
+  });
+
+  it('refuses a tampered receipt (item stays queued, alert raised), then accepts the original on retry', async () => {
+    const { srv, token } = await server();
+    let tamper = true;
+    const tampering: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (!tamper || !String(input).includes('/v1/sync/batch')) return res;
+      const body = (await res.json()) as { results: { receipt?: { receipt: { serverSeq: number } } }[] };
+      for (const r of body.results) if (r.receipt) r.receipt.receipt.serverSeq += 1000;
+      return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
+    };
+    const s = await device(tampering);
+    await s.sync.enroll(srv.url, token());
+    const { outboxId } = s.capture.submit({ contract: SITE, data: site(9) });
+    expect((await s.sync.syncNow()).acked).toBe(0);
+    expect(s.outbox.row(outboxId)).toMatchObject({ state: 'queued', receipt_verified: 0 });
+    expect((await s.sync.status()).alerts.map((a) => a.code)).toContain('RECEIPT_INVALID');
+    tamper = false;
+    expect((await s.sync.syncNow({ force: true })).acked).toBe(1);
+    expect(s.outbox.row(outboxId)).toMatchObject({ state: 'acked', receipt_verified: 1 });
+    expect(serverRows(srv.dbPath)).toHaveLength(1);
+  });
+
+  it('keeps items whose contract major is behind the server (blocked, never dropped) and says what to do', async () => {
+    const contractsDir = tempDir('maestro-contracts-');
+    cpSync(join(DEFAULT_RESOURCES_DIR, 'contracts'), contractsDir, { recursive: true });
+    const doc = JSON.parse(readFileSync(join(contractsDir, `${SITE}.json`), 'utf8')) as { contract: string };
+    doc.contract = 'field.inspect.site@2.0.0';
+    writeFileSync(join(contractsDir, 'field.inspect.site@2.0.0.json'), JSON.stringify(doc));
+    const { srv, token } = await server({ contractsDir });
+    const s = await device();
+    await s.sync.enroll(srv.url, token());
+    const { outboxId } = s.capture.submit({ contract: SITE, data: site(3) });
+    s.capture.submit({ contract: 'lab.record.specimen@2.0.1', data: { specimenId: 'SP-2026-0001', collectedAt: '2026-11-02', taxon: 'Daphnia', site: { lat: 1, lon: 2 }, collector: { name: 'A' }, preservation: 'frozen' } });
+    const r = await s.sync.syncNow();
+    expect(r).toMatchObject({ acked: 1, blocked: 1 });
+    const row = s.outbox.row(outboxId);
+    expect(row).toMatchObject({ state: 'blocked', required_version: 'field.inspect.site@2.0.0' });
+    expect(row.last_error).toMatch(/requires field\.inspect\.site@2\.0\.0/);
+    expect(s.db.prepare('SELECT count(*) FROM records').pluck().get()).toBe(2);
+  });
+
+  it('rotates the data key for new items and keeps old items decryptable', async () => {
+    const { srv, token } = await server();
+    const s = await device();
+    await s.sync.enroll(srv.url, token());
+    const a = s.capture.submit({ contract: SITE, data: site(1) });
+    await s.sync.syncNow();
+    await s.dataKeys.rotate('acme');
+    const b = s.capture.submit({ contract: SITE, data: site(2) });
+    await s.sync.syncNow();
+    expect(s.outbox.row(a.outboxId).key_version).toBe(1);
+    expect(s.outbox.row(b.outboxId).key_version).toBe(2);
+    for (const id of [a.outboxId, b.outboxId]) {
+      const row = s.outbox.row(id);
+      const key = await s.dataKeys.get('acme', row.key_version!);
+      expect(() => decryptGcm(key, { ciphertext: row.ciphertext!, iv: Buffer.from(row.iv!, 'base64'), tag: Buffer.from(row.tag!, 'base64') }, aadBytes(row.idempotency_key, row.contract, 'acme'))).not.toThrow();
+    }
+  });
+
+  it('a history rewritten before the anchored head shows in the device verify report and is flagged by the server', async () => {
+    const { srv, token } = await server();
+    const s = await device();
+    await s.sync.enroll(srv.url, token());
+    s.capture.submit({ contract: SITE, data: site(1) });
+    await s.sync.syncNow();
+    const anchored = (await s.sync.status()).anchor!;
+    // Rewrite the whole chain consistently from entry 1, as an attacker with the file would.
+    const dataDir = s.info.dataDir;
+    s.close();
+    const raw = new Database(join(dataDir, 'maestro.db'));
+    raw.exec('DROP TRIGGER audit_log_no_update');
+    const rows = raw.prepare('SELECT * FROM audit_log ORDER BY seq').all() as { seq: number; ts: string; actor: string; action: string; subject: string; payload: string }[];
+    let prev = GENESIS_PREV_HASH;
+    for (const r of rows) {
+      const payload = r.seq === 1 ? '{"forged":true}' : r.payload;
+      const h = sha256Hex(auditEntryCanonical({ seq: r.seq, ts: r.ts, actor: r.actor, action: r.action, subject: r.subject, prevHash: prev }, payload));
+      raw.prepare('UPDATE audit_log SET payload = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(payload, prev, h, r.seq);
+      prev = h;
+    }
+    raw.prepare('DELETE FROM audit_verifications').run();
+    raw.close();
+    const s2 = createServices({ dataDir, host: 'web', secrets: await unlockedVault(dataDir) });
+    devices.push(s2);
+    const report = s2.audit.verify();
+    expect(report.valid).toBe(false);
+    expect(report.firstBad).toMatchObject({ seq: anchored.seq, reason: 'link_broken' });
+    // The next sync re-sends the rewritten hashes; the server keeps the evidence and refuses a checkpoint.
+    s2.db.prepare('DELETE FROM audit_anchors').run();
+    s2.capture.submit({ contract: SITE, data: site(2) });
+    await s2.sync.syncNow();
+    expect((await s2.sync.status()).alerts.map((a) => a.code)).toContain('ANCHOR_EQUIVOCATION');
+    const sdb = new Database(srv.dbPath, { readonly: true });
+    expect(sdb.prepare('SELECT count(*) FROM equivocations').pluck().get()).toBeGreaterThan(0);
+    sdb.close();
+  });
+});
