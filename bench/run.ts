@@ -2,11 +2,15 @@
 import * as audit from './audit.bench';
 import * as api from './api.bench';
 import * as receipt from './receipt.bench';
+import * as syncE2e from './sync-e2e.bench';
+import * as syncServer from './sync-server.bench';
 
 const suites: { prefix: string; run: () => void | Promise<void> }[] = [
   { prefix: 'audit.', run: audit.run },
   { prefix: 'api.', run: api.run },
   { prefix: 'receipt.', run: receipt.run },
+  { prefix: 'sync.server.', run: syncServer.run },
+  { prefix: 'sync.e2e', run: syncE2e.run },
 ];
 
 const filter = process.argv[2] ?? '';

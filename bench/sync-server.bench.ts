@@ -5,6 +5,7 @@
 // requests, parsing receipts) off the server's event loop, as in production.
 // Reference in the same run: the same bodies, same client, to a bare node:http server that only
 // reads the body and answers 200, i.e. the cost of moving the bytes with no server work at all.
+// BENCH_PROF_DIR=/some/dir writes a CPU profile of the server process there.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -59,7 +60,7 @@ async function timeBatches(bodies: string[], send: (body: string) => Promise<voi
 }
 
 function runMain(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; stdout: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR}`] : []), '--import', 'tsx', MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   return { child, stdout: () => out, exited: new Promise((r) => child.on('exit', r)) };

@@ -1,14 +1,20 @@
 import { execFileSync } from 'node:child_process';
 import { expect, it } from 'vitest';
-import { makeServices, tempDir } from '../src/main/test-utils';
+import { createServices } from '../src/main/services';
+import { VaultStore } from '../src/main/keys/index';
+import { tempDir } from '../src/main/test-utils';
 
-it('demo seed writes a profile and a valid audit trail, and is idempotent', () => {
+it('demo seed writes a profile, records, a draft and a valid audit trail, and is idempotent', async () => {
   const dir = tempDir('maestro-demo-');
   for (let i = 0; i < 2; i++) execFileSync(process.execPath, ['--import', 'tsx', 'scripts/demo-seed.ts', dir], { stdio: 'pipe' });
-  const s = makeServices({ dataDir: dir });
+  const vault = new VaultStore(dir);
+  await vault.unlock('maestro-demo-vault');
+  const s = createServices({ dataDir: dir, host: 'web', secrets: vault });
   expect(s.profile.get()).toMatchObject({ name: 'Dana Demo', tenant: 'demo-field', role: 'field' });
-  expect(s.audit.store.count()).toBe(8);
-  expect(s.audit.verify()).toMatchObject({ valid: true, checked: 8 });
-  expect(s.audit.facets().actions).toEqual(expect.arrayContaining(['note.added', 'run.started', 'decision.recorded']));
+  expect(s.capture.listRecords(10)).toHaveLength(4);
+  expect(s.capture.listDrafts()).toHaveLength(1);
+  expect(s.outbox.counts().queued).toBe(5); // four records and one photo, waiting for enrollment
+  expect(s.audit.verify()).toMatchObject({ valid: true });
+  expect(s.audit.facets().actions).toEqual(expect.arrayContaining(['note.added', 'run.started', 'decision.recorded', 'record.captured']));
   s.close();
 });

@@ -1,9 +1,43 @@
-// Sample data for `npm run demo`: a field profile and an audit trail of a day's inspection.
+// Sample data for `npm run demo`: a field profile, an audit trail of a day's inspection, captured
+// records (one with a photo), and — given a server URL and token — enrollment and a first sync, with
+// a few items left queued so the Outbox has something to show.
 import { createServices } from '../src/main/services';
+import { VaultStore } from '../src/main/keys/index';
 
-const dataDir = process.argv[2];
-if (!dataDir) throw new Error('usage: demo-seed <dataDir>');
-const s = createServices({ dataDir, host: 'web' });
+export const DEMO_PASSPHRASE = 'maestro-demo-vault';
+
+const [dataDir, serverUrl, token] = process.argv.slice(2);
+if (!dataDir) throw new Error('usage: demo-seed <dataDir> [serverUrl token]');
+const vault = new VaultStore(dataDir);
+await vault.unlock(DEMO_PASSPHRASE);
+const s = createServices({ dataDir, host: 'web', secrets: vault });
+
+const site = (id: string, condition: string, extra: Record<string, unknown> = {}) => ({
+  siteId: id,
+  inspectedAt: '2026-11-20',
+  location: { lat: 60.1699, lon: 24.9384, accuracyM: 4 },
+  condition,
+  accessible: true,
+  inspector: { name: 'Dana Demo', phone: '+358 40 000 0000' },
+  readings: [
+    { meter: 'Flow', value: 41.7, unit: 'm3/h' },
+    { meter: 'Pressure', value: 3.2, unit: 'bar' },
+  ],
+  visitMinutes: 48,
+  ...extra,
+});
+const specimen = (n: number, taxon: string) => ({
+  specimenId: `SP-2026-0041${n}`,
+  collectedAt: '2026-11-20',
+  taxon,
+  count: 12 * n,
+  site: { lat: 60.2, lon: 24.95, elevationM: 12, habitat: 'freshwater' },
+  collector: { name: 'Dana Demo' },
+  preservation: 'ethanol-70',
+  hazard: 'none',
+  tags: ['demo', 'lake-survey'],
+});
+
 if (!s.profile.get()) {
   const p = s.profile.setup({ name: 'Dana Demo', tenant: 'demo-field' });
   const me = `user:${p.id}`;
@@ -17,7 +51,23 @@ if (!s.profile.get()) {
     [me, 'note.added', 'site-7', { note: 'Left site 7, gate locked.' }],
   ];
   for (const [actor, action, subject, payload] of steps) s.audit.append({ actor, action, subject, payload });
+
+  // A tiny PNG as the photo of valve B.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAJElEQVR4nGP4z8DwHw0zMDDAhRgYGBgYkPiYCjB04ODjUAAA3JQR7+oa1BYAAAAASUVORK5CYII=', 'base64');
+  const photo = s.capture.attachments.put(png, 'valve-b.png', 'image/png', new Date().toISOString());
+  s.capture.submit({ contract: 'field.inspect.site@1.2.0', data: site('PS-7', 'fair', { photos: [photo.ref], findings: [{ description: 'Light corrosion on the flange of valve B', severity: 'minor', followUpBy: '2026-12-15' }] }) });
+  s.capture.submit({ contract: 'lab.record.specimen@2.0.1', data: specimen(7, 'Daphnia magna') });
+  s.capture.saveDraft({ contract: 'field.inspect.site@1.2.0', data: { siteId: 'PS-9', condition: 'good' } });
+
+  if (serverUrl && token) {
+    await s.sync.enroll(serverUrl, token);
+    const r = await s.sync.syncNow();
+    process.stdout.write(`demo: enrolled and synced ${r.acked} item(s) with verified receipts\n`);
+  }
+  // Captured after the sync: these wait in the outbox until the next sync.
+  s.capture.submit({ contract: 'field.inspect.site@1.2.0', data: site('PS-8', 'good') });
+  s.capture.submit({ contract: 'lab.record.specimen@2.0.1', data: specimen(8, 'Asellus aquaticus') });
   s.audit.verify();
 }
-process.stdout.write(`demo data ready in ${dataDir} (${s.audit.store.count()} audit entries)\n`);
+process.stdout.write(`demo data ready in ${dataDir} (${s.audit.store.count()} audit entries, ${s.outbox.counts().queued} queued)\n`);
 s.close();

@@ -1,22 +1,36 @@
-// npm run demo: a fresh demo data directory with sample data, the sync server, and the app (web host).
-import { spawn } from 'node:child_process';
+// npm run demo: a fresh demo data directory with sample data, the sync server (with the demo device
+// enrolled and partly synced), and the app on the web host.
+import { execFileSync, spawn } from 'node:child_process';
 import { rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, root, run, startWebHost } from './lib.mjs';
 
+const DEMO_PASSPHRASE = 'maestro-demo-vault'; // also in scripts/demo-seed.ts
 const demoDir = join(root, 'demo-data');
 rmSync(demoDir, { recursive: true, force: true });
 mkdirSync(demoDir, { recursive: true });
 build();
-if (run(process.execPath, ['--import', 'tsx', join(root, 'scripts/demo-seed.ts'), join(demoDir, 'app')]) !== 0) process.exit(1);
 
-const server = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/server/main.ts')], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, MAESTRO_SERVER_DB: join(demoDir, 'server', 'maestro-server.db') },
+const port = process.env.MAESTRO_SERVER_PORT ?? '8787';
+const serverEnv = { ...process.env, MAESTRO_SERVER_DB: join(demoDir, 'server', 'maestro-server.db'), MAESTRO_SERVER_PORT: port };
+const server = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/server/main.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: serverEnv });
+await new Promise((resolve, reject) => {
+  let out = '';
+  server.stdout.on('data', (c) => {
+    process.stdout.write(c);
+    out += c;
+    if (/listening on/.test(out)) resolve();
+  });
+  server.once('exit', (code) => reject(new Error(`sync server exited (${code}); is port ${port} free? Set MAESTRO_SERVER_PORT.`)));
 });
-const app = startWebHost(['--data-dir', join(demoDir, 'app')]);
-console.log('Demo: open the "Maestro web host ready" link below. Ctrl-C stops both.');
+const tokenOut = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'src/server/main.ts'), 'enroll-token', '--tenant', 'demo-field', '--user', 'dana@demo', '--role', 'field'], { cwd: root, env: serverEnv, encoding: 'utf8' });
+const token = /token: (\S+)/.exec(tokenOut)?.[1];
+const appDir = join(demoDir, 'app');
+if (run(process.execPath, ['--import', 'tsx', join(root, 'scripts/demo-seed.ts'), appDir, `http://127.0.0.1:${port}/`, token ?? '']) !== 0) process.exit(1);
+
+const app = startWebHost(['--data-dir', appDir], { env: { ...process.env, MAESTRO_KEYSTORE: 'vault', MAESTRO_VAULT_PASSPHRASE: DEMO_PASSPHRASE } });
+console.log(`Demo: open the "Maestro web host ready" link below. Sync server: http://127.0.0.1:${port}/healthz. Ctrl-C stops both.`);
+console.log(`The demo keeps keys in a passphrase vault ("${DEMO_PASSPHRASE}"), unlocked for you.`);
 const children = [server, app];
 const stop = (sig) => children.forEach((c) => c.exitCode === null && c.kill(sig));
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => stop(sig));

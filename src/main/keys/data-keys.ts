@@ -31,6 +31,10 @@ const secretName = (tenant: string, version: number) => `data-key:${tenant}:v${v
  * the secret store. Rotation adds a version used for new items; old versions stay to decrypt.
  */
 export class DataKeys {
+  // Keys are read from the secret store once per process: a vault read is a file parse and an
+  // AES open, a keychain read a D-Bus round trip, and sealing asks for the key once per item.
+  private readonly cache = new Map<string, Buffer>();
+
   constructor(
     private readonly db: Db,
     private readonly store: () => Promise<SecretStore>,
@@ -54,9 +58,15 @@ export class DataKeys {
   }
 
   async get(tenant: string, version: number): Promise<Buffer> {
-    const s = await (await this.store()).get(secretName(tenant, version));
-    if (!s) throw new Error(`data key ${tenant} v${version} is missing from the ${(await this.store()).kind}`);
-    return Buffer.from(s, 'base64');
+    const name = secretName(tenant, version);
+    const cached = this.cache.get(name);
+    if (cached) return cached;
+    const store = await this.store();
+    const s = await store.get(name);
+    if (!s) throw new Error(`data key ${tenant} v${version} is missing from the ${store.kind}`);
+    const key = Buffer.from(s, 'base64');
+    this.cache.set(name, key);
+    return key;
   }
 
   async rotate(tenant: string): Promise<{ version: number; key: Buffer }> {
@@ -66,6 +76,7 @@ export class DataKeys {
     // Secret first: a crash between the two leaves an unused secret, never a listed version without its key.
     await store.set(secretName(tenant, version), key.toString('base64'));
     this.db.prepare('INSERT INTO data_keys (tenant, version, created_at) VALUES (?, ?, ?)').run(tenant, version, this.clock.now().toISOString());
+    this.cache.set(secretName(tenant, version), key);
     return { version, key };
   }
 }

@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/connection';
 import type { Clock } from '../util/clock';
 import type { AuditService } from '../audit/index';
@@ -64,12 +65,24 @@ function toItem(r: OutboxRow): OutboxItem {
 }
 
 export class Outbox {
+  private readonly stmts = new Map<string, Statement>();
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly audit: AuditService,
     private readonly random: () => number = Math.random,
   ) {}
+
+  /** Prepared once per SQL text: the sync loop runs these statements per item. */
+  private q(sql: string): Statement {
+    let st = this.stmts.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.stmts.set(sql, st);
+    }
+    return st;
+  }
 
   private now(): string {
     return this.clock.now().toISOString();
@@ -78,8 +91,7 @@ export class Outbox {
   /** Call inside the capture transaction. */
   enqueueRecord(recordId: string, contract: string, profile: Profile, ts: string): string {
     const id = newUlid();
-    this.db
-      .prepare(
+    this.q(
         `INSERT INTO outbox (id, idempotency_key, record_id, kind, contract, tenant, created_at, state, next_attempt_at)
          VALUES (?, ?, ?, 'record', ?, ?, ?, 'queued', ?)`,
       )
@@ -89,11 +101,10 @@ export class Outbox {
 
   /** An attachment is sent once, whichever record first references it. */
   enqueueAttachment(hashHex: string, contract: string, profile: Profile, ts: string): void {
-    const exists = this.db.prepare("SELECT 1 FROM outbox WHERE attachment_hash = ? AND state != 'discarded'").pluck().get(hashHex);
+    const exists = this.q("SELECT 1 FROM outbox WHERE attachment_hash = ? AND state != 'discarded'").pluck().get(hashHex);
     if (exists) return;
     const id = newUlid();
-    this.db
-      .prepare(
+    this.q(
         `INSERT INTO outbox (id, idempotency_key, attachment_hash, kind, contract, tenant, created_at, state, next_attempt_at)
          VALUES (?, ?, ?, 'attachment', ?, ?, ?, 'queued', ?)`,
       )
@@ -101,14 +112,13 @@ export class Outbox {
   }
 
   row(id: string): OutboxRow {
-    const r = this.db.prepare('SELECT * FROM outbox WHERE id = ?').get(id) as OutboxRow | undefined;
+    const r = this.q('SELECT * FROM outbox WHERE id = ?').get(id) as OutboxRow | undefined;
     if (!r) throw new ApiError('NOT_FOUND', `No outbox item ${id}`);
     return r;
   }
 
   list(f: { state?: OutboxState; limit: number; beforeId?: string }): OutboxItem[] {
-    const rows = this.db
-      .prepare(
+    const rows = this.q(
         `SELECT * FROM outbox WHERE (:state IS NULL OR state = :state) AND (:before IS NULL OR id < :before)
          ORDER BY id DESC LIMIT :limit`,
       )
@@ -118,36 +128,37 @@ export class Outbox {
 
   counts(): Record<OutboxState, number> {
     const out = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<OutboxState, number>;
-    for (const r of this.db.prepare('SELECT state, count(*) AS n FROM outbox GROUP BY state').all() as { state: OutboxState; n: number }[]) out[r.state] = r.n;
+    for (const r of this.q('SELECT state, count(*) AS n FROM outbox GROUP BY state').all() as { state: OutboxState; n: number }[]) out[r.state] = r.n;
     return out;
   }
 
   /** Queued items due now, oldest first, capped by count and (sealed) bytes. */
   due(maxItems: number): OutboxRow[] {
-    return this.db
-      .prepare("SELECT * FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY id LIMIT ?")
+    return this.q("SELECT * FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY id LIMIT ?")
       .all(this.now(), maxItems) as OutboxRow[];
   }
 
+  stateOf(id: string): OutboxState | undefined {
+    return this.q('SELECT state FROM outbox WHERE id = ?').pluck().get(id) as OutboxState | undefined;
+  }
+
   dueCount(): number {
-    return this.db.prepare("SELECT count(*) FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?").pluck().get(this.now()) as number;
+    return this.q("SELECT count(*) FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?").pluck().get(this.now()) as number;
   }
 
   /** Persist the ciphertext once: every retry then sends identical bytes under the same key. */
   saveSealed(id: string, s: { keyVersion: number; ciphertext: Buffer; iv: string; tag: string; contentHash: string }): void {
-    this.db
-      .prepare('UPDATE outbox SET key_version = ?, ciphertext = ?, iv = ?, tag = ?, content_hash = ? WHERE id = ? AND ciphertext IS NULL')
+    this.q('UPDATE outbox SET key_version = ?, ciphertext = ?, iv = ?, tag = ?, content_hash = ? WHERE id = ? AND ciphertext IS NULL')
       .run(s.keyVersion, s.ciphertext, s.iv, s.tag, s.contentHash, id);
   }
 
   markAcked(id: string, receipt: SignedReceipt): void {
-    this.db
-      .prepare("UPDATE outbox SET state = 'acked', receipt = ?, receipt_verified = 1, server_seq = ?, acked_at = ?, last_error = NULL WHERE id = ?")
+    this.q("UPDATE outbox SET state = 'acked', receipt = ?, receipt_verified = 1, server_seq = ?, acked_at = ?, last_error = NULL WHERE id = ?")
       .run(JSON.stringify(receipt), receipt.receipt.serverSeq, this.now(), id);
   }
 
   markBlocked(id: string, requiredVersion: string | null, message: string): void {
-    this.db.prepare("UPDATE outbox SET state = 'blocked', required_version = ?, last_error = ? WHERE id = ?").run(requiredVersion, message, id);
+    this.q("UPDATE outbox SET state = 'blocked', required_version = ?, last_error = ? WHERE id = ?").run(requiredVersion, message, id);
   }
 
   /** A failed attempt: back off with full jitter; past the attempt limit the item is dead-lettered. */
@@ -156,26 +167,26 @@ export class Outbox {
     const attempts = r.attempts + 1;
     if (permanent || attempts >= BACKOFF.maxAttempts) {
       this.db.transaction(() => {
-        this.db.prepare("UPDATE outbox SET state = 'dead', attempts = ?, last_error = ? WHERE id = ?").run(attempts, reason, id);
+        this.q("UPDATE outbox SET state = 'dead', attempts = ?, last_error = ? WHERE id = ?").run(attempts, reason, id);
         this.audit.append({ actor: 'service:sync', action: 'outbox.dead_lettered', subject: id, payload: { reason, attempts } });
       })();
       return 'dead';
     }
     const next = new Date(this.clock.now().getTime() + backoffDelayMs(attempts, this.random)).toISOString();
-    this.db.prepare('UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?').run(attempts, next, reason, id);
+    this.q('UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?').run(attempts, next, reason, id);
     return 'queued';
   }
 
   /** Transient failure that should not burn an attempt (e.g. server unreachable): retry soon. */
   noteError(id: string, reason: string): void {
-    this.db.prepare('UPDATE outbox SET last_error = ? WHERE id = ?').run(reason, id);
+    this.q('UPDATE outbox SET last_error = ? WHERE id = ?').run(reason, id);
   }
 
   retry(id: string, actor: string): OutboxItem {
     const r = this.row(id);
     if (r.state !== 'dead' && r.state !== 'blocked') throw new ApiError('CONFLICT', `Item is ${r.state}; only dead or blocked items can be retried`);
     this.db.transaction(() => {
-      this.db.prepare("UPDATE outbox SET state = 'queued', attempts = 0, next_attempt_at = ?, last_error = NULL WHERE id = ?").run(this.now(), id);
+      this.q("UPDATE outbox SET state = 'queued', attempts = 0, next_attempt_at = ?, last_error = NULL WHERE id = ?").run(this.now(), id);
       this.audit.append({ actor, action: 'outbox.retried', subject: id, payload: { from: r.state } });
     })();
     return toItem(this.row(id));
@@ -185,7 +196,7 @@ export class Outbox {
     const r = this.row(id);
     if (r.state !== 'dead' && r.state !== 'blocked') throw new ApiError('CONFLICT', `Item is ${r.state}; only dead or blocked items can be discarded`);
     this.db.transaction(() => {
-      this.db.prepare("UPDATE outbox SET state = 'discarded' WHERE id = ?").run(id);
+      this.q("UPDATE outbox SET state = 'discarded' WHERE id = ?").run(id);
       this.audit.append({ actor, action: 'outbox.discarded', subject: id, payload: { reason, from: r.state, idempotencyKey: r.idempotency_key } });
     })();
     return toItem(this.row(id));
@@ -193,6 +204,6 @@ export class Outbox {
 
   /** Pull every queued item forward (the user pressed "Sync now"). */
   makeAllDue(): void {
-    this.db.prepare("UPDATE outbox SET next_attempt_at = ? WHERE state = 'queued'").run(this.now());
+    this.q("UPDATE outbox SET next_attempt_at = ? WHERE state = 'queued'").run(this.now());
   }
 }

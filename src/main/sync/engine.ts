@@ -177,12 +177,18 @@ export class SyncEngine {
   }
 
   /** Encrypt once, persist, and reuse on every retry (same bytes → same contentHash). */
-  private async sealed(row: OutboxRow): Promise<OutboxRow> {
-    if (row.ciphertext) return row;
-    const { version, key } = await this.d.dataKeys.current(row.tenant);
-    const s = encryptGcm(key, await this.plaintextOf(row), aadBytes(row.idempotency_key, row.contract, row.tenant));
-    this.d.outbox.saveSealed(row.id, { keyVersion: version, ciphertext: s.ciphertext, iv: s.iv.toString('base64'), tag: s.tag.toString('base64'), contentHash: hash('sha256', s.ciphertext, 'hex') });
-    return this.d.outbox.row(row.id);
+  private async sealAll(rows: OutboxRow[]): Promise<OutboxRow[]> {
+    const fresh: { row: OutboxRow; sealed: Parameters<Outbox['saveSealed']>[1] }[] = [];
+    for (const row of rows) {
+      if (row.ciphertext) continue;
+      const { version, key } = await this.d.dataKeys.current(row.tenant);
+      const s = encryptGcm(key, await this.plaintextOf(row), aadBytes(row.idempotency_key, row.contract, row.tenant));
+      fresh.push({ row, sealed: { keyVersion: version, ciphertext: s.ciphertext, iv: s.iv.toString('base64'), tag: s.tag.toString('base64'), contentHash: hash('sha256', s.ciphertext, 'hex') } });
+    }
+    if (fresh.length === 0) return rows;
+    this.d.db.transaction(() => fresh.forEach((f) => this.d.outbox.saveSealed(f.row.id, f.sealed)))();
+    // Re-read: saveSealed never overwrites an existing ciphertext, so the stored bytes are the truth.
+    return rows.map((r) => (r.ciphertext ? r : this.d.outbox.row(r.id)));
   }
 
   private wire(row: OutboxRow): SyncItemWire {
@@ -239,7 +245,8 @@ export class SyncEngine {
     this.progress = { itemsTotal: this.d.outbox.dueCount(), itemsDone: 0, bytesTotal: 0, bytesDone: 0 };
     await this.publish();
     try {
-      // Items answered in this run but still queued (a refused receipt) wait for the next run.
+      // Items answered in this run but still queued (a refused receipt) wait for the next run;
+      // the set holds only those, so it stays small.
       const tried = new Set<string>();
       for (let guard = 0; guard < 10_000; guard++) {
         const due = this.d.outbox.due(BATCH_MAX_ITEMS + tried.size).filter((r) => !tried.has(r.id)).slice(0, BATCH_MAX_ITEMS);
@@ -247,8 +254,7 @@ export class SyncEngine {
         if (due.length === 0 && !anchor) break;
         const batch: OutboxRow[] = [];
         let bytes = 0;
-        for (const r of due) {
-          const s = await this.sealed(r);
+        for (const s of await this.sealAll(due)) {
           const size = Math.ceil((s.ciphertext!.length * 4) / 3);
           if (batch.length > 0 && bytes + size > BATCH_MAX_BYTES) break;
           batch.push(s);
@@ -257,6 +263,7 @@ export class SyncEngine {
         for (const r of batch) tried.add(r.id);
         this.progress.bytesTotal += bytes;
         const done = await this.sendBatch(cfg, signer, serverKey, batch, anchor, summary);
+        for (const r of batch) if (this.d.outbox.stateOf(r.id) !== 'queued') tried.delete(r.id);
         this.progress.itemsDone += batch.length;
         this.progress.bytesDone += bytes;
         summary.batches += 1;

@@ -24,7 +24,8 @@ export class VerifyPool {
   private ensure(): Worker[] {
     if (this.workers.length === 0) {
       for (let i = 0; i < this.size; i++) {
-        const w = new Worker(join(this.resourcesDir, 'workers', 'ed25519-verify.mjs'));
+        // Plain JS worker: no loader hooks (tsx) needed, so start-up stays in the milliseconds.
+        const w = new Worker(join(this.resourcesDir, 'workers', 'ed25519-verify.mjs'), { execArgv: [] });
         w.on('message', (m: { id: number; out: Uint8Array }) => {
           this.pending.get(m.id)?.(m.out);
           this.pending.delete(m.id);

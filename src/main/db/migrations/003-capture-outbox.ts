@@ -50,7 +50,7 @@ export const m003CaptureOutbox: Migration = {
         acked_at         TEXT,
         required_version TEXT
       ) STRICT;
-      CREATE INDEX outbox_state ON outbox(state, next_attempt_at);
+      CREATE INDEX outbox_state ON outbox(state, id);
       CREATE TABLE sync_config (
         singleton         INTEGER PRIMARY KEY CHECK (singleton = 1),
         server_url        TEXT NOT NULL,
