@@ -1,5 +1,5 @@
 // Logic both storage backends share, kept out of SQL so the two cannot drift apart.
-import type { AuditInput, ContractRef, ContractVersionRow, IngestOutcome, NewItem, Role, StoredReceipt } from './types';
+import type { AuditInput, ContractRef, ContractVersionRow, DeviceRecord, IngestOutcome, NewItem, Role, StoredReceipt } from './types';
 
 export function compareContractVersions(a: ContractRef, b: ContractRef): number {
   return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
@@ -46,5 +46,41 @@ export function itemAudit(ts: string, device: string, it: NewItem, serverSeq: nu
     action: 'sync.item.stored',
     subject: it.idempotencyKey,
     payload: { serverSeq, contract: it.contract, kind: it.kind, contentHash: it.contentHash, bytes: it.ciphertext.length },
+  };
+}
+
+/** A `devices` row as both backends return it (roles: JSON text in SQLite, text[] in PostgreSQL). */
+export interface DeviceRow {
+  id: string;
+  tenant: string;
+  user_id: string;
+  roles: unknown;
+  name: string;
+  public_key: string;
+  enrolled_at: string;
+  revoked_at: string | null;
+  flagged_at: string | null;
+  last_sync_at: string | null;
+  app_version: string | null;
+  last_anchor_seq: number | string;
+  last_anchor_hash: string;
+}
+
+export function toDevice(r: DeviceRow): DeviceRecord {
+  return {
+    id: r.id,
+    tenant: r.tenant,
+    user: r.user_id,
+    roles: parseRoles(r.roles),
+    name: r.name,
+    publicKey: r.public_key,
+    enrolledAt: r.enrolled_at,
+    revokedAt: r.revoked_at,
+    flaggedAt: r.flagged_at,
+    lastSyncAt: r.last_sync_at,
+    appVersion: r.app_version,
+    // PostgreSQL returns bigint as text.
+    lastAnchorSeq: Number(r.last_anchor_seq),
+    lastAnchorHash: r.last_anchor_hash,
   };
 }

@@ -2,7 +2,7 @@
 // sqlite.ts; the shared decisions live in common.ts. Writes that belong together run on one pooled
 // client between BEGIN and COMMIT. All SQL is parameterised.
 import pg from 'pg';
-import { classifyExisting, itemAudit, parseRoles, planContractRows } from './common';
+import { classifyExisting, itemAudit, parseRoles, planContractRows, toDevice, type DeviceRow } from './common';
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './postgres-migrations';
 import {
   StorageOpenError,
@@ -106,21 +106,6 @@ interface StoredRow {
   receipt_sig: string;
 }
 
-interface DeviceRow {
-  id: string;
-  tenant: string;
-  user_id: string;
-  roles: string[];
-  name: string;
-  public_key: string;
-  enrolled_at: string;
-  revoked_at: string | null;
-  flagged_at: string | null;
-  last_sync_at: string | null;
-  app_version: string | null;
-  last_anchor_seq: number;
-  last_anchor_hash: string;
-}
 
 function createPostgresRepository(pool: pg.Pool): ServerStorage {
   const audit = async (c: Queryable, a: AuditInput): Promise<void> => {
@@ -356,20 +341,3 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
   };
 }
 
-function toDevice(r: DeviceRow): DeviceRecord {
-  return {
-    id: r.id,
-    tenant: r.tenant,
-    user: r.user_id,
-    roles: parseRoles(r.roles),
-    name: r.name,
-    publicKey: r.public_key,
-    enrolledAt: r.enrolled_at,
-    revokedAt: r.revoked_at,
-    flaggedAt: r.flagged_at,
-    lastSyncAt: r.last_sync_at,
-    appVersion: r.app_version,
-    lastAnchorSeq: Number(r.last_anchor_seq),
-    lastAnchorHash: r.last_anchor_hash,
-  };
-}

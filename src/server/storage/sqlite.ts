@@ -6,7 +6,7 @@
 // request even though the interface is async.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { classifyExisting, itemAudit, parseRoles, planContractRows } from './common';
+import { classifyExisting, itemAudit, parseRoles, planContractRows, toDevice, type DeviceRow } from './common';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 import {
   StorageOpenError,
@@ -41,21 +41,6 @@ interface StoredRow {
   receipt_sig: string;
 }
 
-interface DeviceRow {
-  id: string;
-  tenant: string;
-  user_id: string;
-  roles: string;
-  name: string;
-  public_key: string;
-  enrolled_at: string;
-  revoked_at: string | null;
-  flagged_at: string | null;
-  last_sync_at: string | null;
-  app_version: string | null;
-  last_anchor_seq: number;
-  last_anchor_hash: string;
-}
 
 export function openSqliteStorage(path: string, opts: SqliteStorageOptions = {}): ServerStorage {
   assertSqliteHeader(path);
@@ -335,23 +320,6 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
   };
 }
 
-function toDevice(r: DeviceRow): DeviceRecord {
-  return {
-    id: r.id,
-    tenant: r.tenant,
-    user: r.user_id,
-    roles: parseRoles(r.roles),
-    name: r.name,
-    publicKey: r.public_key,
-    enrolledAt: r.enrolled_at,
-    revokedAt: r.revoked_at,
-    flaggedAt: r.flagged_at,
-    lastSyncAt: r.last_sync_at,
-    appVersion: r.app_version,
-    lastAnchorSeq: r.last_anchor_seq,
-    lastAnchorHash: r.last_anchor_hash,
-  };
-}
 
 // SQLite treats an empty file as a new database, so only non-empty files need the magic header.
 function assertSqliteHeader(path: string): void {
