@@ -5,7 +5,7 @@ export interface Figure {
   unit: string;
   ref: number | null;
   refName: string | null;
-  target?: string;
+  target?: string | null;
 }
 
 export function emit(f: Figure): void {
