@@ -6,7 +6,9 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve('src/main/index.ts') } },
+      // keytar is a native optional dependency: load it from node_modules (rebuilt for Electron by the
+      // packager), never bundled.
+      rollupOptions: { input: { index: resolve('src/main/index.ts') }, external: ['keytar'] },
     },
   },
   preload: {
