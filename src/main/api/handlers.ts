@@ -61,7 +61,8 @@ export const handlers: Handlers = {
   },
   'sync.enroll': async (s, input) => {
     await s.sync.enroll(input.serverUrl, input.token);
-    void s.sync.syncNow();
+    // The first sync starts at once; its progress and outcome reach the UI as sync.status events.
+    void s.sync.syncNow().catch((e: unknown) => s.logger.error('first sync failed', { code: 'SYNC_FAILED', err: (e as Error).message }));
     return s.sync.status();
   },
   'sync.rotateKey': async (s) => {

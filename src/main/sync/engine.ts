@@ -158,7 +158,7 @@ export class SyncEngine {
       this.d.db.prepare('UPDATE profile SET role = ? WHERE singleton = 1').run(top);
       this.d.audit.append({ actor: `user:${profile.id}`, action: 'device.enrolled', subject: r.deviceId, payload: { server: url.origin, user: r.user, roles: r.roles, serverKeyId: r.serverKeyId } });
     })();
-    void this.publish();
+    void this.publish().catch(() => {});
     return this.config()!;
   }
 

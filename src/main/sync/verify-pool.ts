@@ -14,7 +14,7 @@ const PARALLEL_THRESHOLD = 48;
 export class VerifyPool {
   private workers: Worker[] = [];
   private seq = 0;
-  private readonly pending = new Map<number, (out: Uint8Array) => void>();
+  private readonly pending = new Map<number, { resolve: (out: Uint8Array) => void; reject: (e: Error) => void }>();
 
   constructor(
     private readonly resourcesDir: string,
@@ -27,11 +27,14 @@ export class VerifyPool {
         // Plain JS worker: no loader hooks (tsx) needed, so start-up stays in the milliseconds.
         const w = new Worker(join(this.resourcesDir, 'workers', 'ed25519-verify.mjs'), { execArgv: [] });
         w.on('message', (m: { id: number; out: Uint8Array }) => {
-          this.pending.get(m.id)?.(m.out);
+          this.pending.get(m.id)?.resolve(m.out);
           this.pending.delete(m.id);
           // Idle workers must not keep the process alive; busy ones must (the caller awaits them).
           if (this.pending.size === 0) for (const x of this.workers) x.unref();
         });
+        // A dead worker must not leave a sync waiting forever: fail what it held and start afresh.
+        w.on('error', (e) => this.fail(e));
+        w.on('exit', (code) => code !== 0 && this.fail(new Error(`verify worker exited with code ${code}`)));
         w.unref();
         this.workers.push(w);
       }
@@ -60,8 +63,8 @@ export class VerifyPool {
           // A signature of the wrong length can never verify: zeros make sure it does not.
           if (raw.length === 64) raw.copy(sigs, k * 64);
         });
-        return new Promise<Uint8Array>((resolve) => {
-          this.pending.set(id, resolve);
+        return new Promise<Uint8Array>((resolve, reject) => {
+          this.pending.set(id, { resolve, reject });
           w.ref();
           w.postMessage({ id, publicKeyDer: der, msgs, ends, sigs }, [ends.buffer]);
         });
@@ -70,8 +73,17 @@ export class VerifyPool {
     return parts.flatMap((p) => [...p].map((x) => x === 1));
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+  private fail(e: Error): void {
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+    const old = this.workers;
     this.workers = [];
+    for (const w of old) void w.terminate();
+  }
+
+  async close(): Promise<void> {
+    const old = this.workers;
+    this.workers = [];
+    await Promise.all(old.map((w) => w.terminate()));
   }
 }
