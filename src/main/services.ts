@@ -16,6 +16,9 @@ import { Outbox } from './outbox/index';
 import { createCaptureService, type CaptureService } from './capture/index';
 import { SyncEngine } from './sync/engine';
 import { VerifyPool } from './sync/verify-pool';
+import { ContractUpdates } from './contracts/contract-updates';
+import { TrustedClock } from './util/trusted-clock';
+import { Governance } from './governance/index';
 import type { FetchFn } from './sync/signed-fetch';
 import { fileURLToPath } from 'node:url';
 
@@ -45,6 +48,8 @@ export interface Services {
   audit: AuditService;
   profile: ProfileService;
   contracts: ContractRegistry;
+  trustedClock: TrustedClock;
+  governance: Governance;
   secrets: () => Promise<SecretStore>;
   dataKeys: DataKeys;
   outbox: Outbox;
@@ -72,9 +77,15 @@ export function createServices(deps: ServiceDeps): Services {
   const dataKeys = new DataKeys(db, secrets, clock);
   const outbox = new Outbox(db, clock, audit, deps.random);
   const capture = createCaptureService({ db, clock, dataDir: deps.dataDir, audit, profile, contracts, outbox });
+  const contractUpdates = new ContractUpdates(db, contracts, audit, clock);
+  for (const ref of contractUpdates.loadInstalled()) logger.warn('installed contract failed to load', { code: 'CONTRACT_LOAD_FAILED', ref });
+  const trustedClock = new TrustedClock(db, clock);
   const verifyPool = new VerifyPool(deps.resourcesDir ?? DEFAULT_RESOURCES_DIR);
-  const sync = new SyncEngine({ db, clock, logger, events, audit, profile, outbox, attachments: capture.attachments, dataKeys, secrets, verifyPool, fetch: deps.fetch });
+  const sync = new SyncEngine({ db, clock, logger, events, audit, profile, outbox, attachments: capture.attachments, dataKeys, secrets, verifyPool, contracts, contractUpdates, trustedClock, fetch: deps.fetch });
   registerSyncHealth(health, outbox, sync);
+  const governance = new Governance({ db, contracts, outbox, profile, trustedClock, sync });
+  governance.registerHealth(health);
+  capture.setGuard((action) => governance.assertAllowed(action));
   return {
     db,
     clock,
@@ -84,6 +95,8 @@ export function createServices(deps: ServiceDeps): Services {
     audit,
     profile,
     contracts,
+    trustedClock,
+    governance,
     secrets,
     dataKeys,
     outbox,

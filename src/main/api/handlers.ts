@@ -30,7 +30,7 @@ export const handlers: Handlers = {
   },
   'audit.facets': (s) => s.audit.facets(),
   'audit.verify': (s, input) => s.audit.verifyWithProgress(input.knownHead),
-  'contracts.list': (s) => ({ contracts: s.contracts.list() }),
+  'contracts.list': (s) => ({ contracts: s.contracts.latest() }),
   'drafts.save': (s, input) => ({ draft: s.capture.saveDraft(input) }),
   'drafts.list': (s) => ({ drafts: s.capture.listDrafts() }),
   'drafts.get': (s, input) => ({ draft: s.capture.getDraft(input.id) }),
@@ -71,6 +71,7 @@ export const handlers: Handlers = {
     s.audit.append({ actor: s.profile.actor(), action: 'keys.rotated', subject: tenant, payload: { version } });
     return { tenant, version };
   },
+  'governance.status': (s) => s.governance.status(),
   'keys.unlock': async (s, input) => {
     const store = await s.secrets();
     if (store.kind !== 'vault') throw new ApiError('CONFLICT', 'This device uses the OS keychain; there is no vault to unlock');

@@ -31,6 +31,8 @@ export interface CaptureService {
   /** Validate, then record + audit entry + outbox items in one transaction. */
   submit(input: { contract: string; data: unknown; draftId?: string }): { recordId: string; outboxId: string };
   listRecords(limit: number): { id: string; contract: string; createdAt: string; state: string | null }[];
+  /** Governance hook: refuses a submit-kind contract on a stale device (set by services). */
+  setGuard(guard: (action: 'capture' | 'draft' | 'submit') => void): void;
 }
 
 export function createCaptureService(deps: {
@@ -45,6 +47,7 @@ export function createCaptureService(deps: {
   const { db } = deps;
   const attachments = new AttachmentStore(db, deps.dataDir);
   const now = () => deps.clock.now().toISOString();
+  let guard: (action: 'capture' | 'draft' | 'submit') => void = () => {};
 
   const getDraft = (id: string): Draft => {
     const r = db.prepare('SELECT * FROM drafts WHERE id = ?').get(id) as DraftRow | undefined;
@@ -72,8 +75,13 @@ export function createCaptureService(deps: {
     deleteDraft(id) {
       if (db.prepare('DELETE FROM drafts WHERE id = ?').run(id).changes === 0) throw new ApiError('NOT_FOUND', `No draft ${id}`);
     },
+    setGuard(g) {
+      guard = g;
+    },
     submit(input) {
       const profile = deps.profile.require();
+      // The contract's kind is the governed action: capture is always allowed, a submit needs a fresh sync.
+      guard(deps.contracts.get(input.contract).doc.kind);
       deps.contracts.validate(input.contract, input.data);
       const refs = [...attachmentRefs(input.data)];
       const missing = refs.filter((h) => !attachments.has(h));

@@ -5,6 +5,10 @@ import { parseContractRef } from '../../shared/sync/protocol';
 import { ApiError } from '../../shared/errors';
 import type { ContractDoc } from '../../shared/api/types';
 
+export function compareVersions(a: [number, number, number], b: [number, number, number]): number {
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+}
+
 /** The shape of a contract document on disk (resources/contracts/NAME@VERSION.json). */
 export const contractDocSchema = {
   type: 'object',
@@ -65,6 +69,27 @@ export class ContractRegistry {
 
   list(): ContractDoc[] {
     return [...this.byRef.values()].map((c) => c.doc);
+  }
+
+  /** The highest version of each contract: what new captures use. Older versions stay loaded to validate old items. */
+  latest(): ContractDoc[] {
+    const best = new Map<string, { doc: ContractDoc; v: [number, number, number] }>();
+    for (const { doc } of this.byRef.values()) {
+      const r = parseContractRef(doc.contract)!;
+      const v: [number, number, number] = [r.major, r.minor, r.patch];
+      const cur = best.get(r.name);
+      if (!cur || compareVersions(v, cur.v) > 0) best.set(r.name, { doc, v });
+    }
+    return [...best.values()].map((b) => b.doc).sort((a, b) => a.contract.localeCompare(b.contract));
+  }
+
+  /** name → highest version held, e.g. { 'field.inspect.site': '1.2.0' }. */
+  versions(): Record<string, string> {
+    return Object.fromEntries(this.latest().map((d) => d.contract.split('@') as [string, string]));
+  }
+
+  has(ref: string): boolean {
+    return this.byRef.has(ref);
   }
 
   get(ref: string): LoadedContract {

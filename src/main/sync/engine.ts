@@ -20,6 +20,9 @@ import { encryptGcm } from '../keys/data-keys';
 import { newDeviceKeyPair, privateKeyFromPem, publicKeyFromRaw } from './ed25519';
 import { BAD_RECEIPT_SIGNATURE, checkCheckpoint, receiptMismatch } from './receipt-verify';
 import type { VerifyPool } from './verify-pool';
+import type { ContractRegistry } from '../contracts/contract-loader';
+import type { ContractUpdates } from '../contracts/contract-updates';
+import type { TrustedClock } from '../util/trusted-clock';
 import { NetworkError, sendJson, type FetchFn } from './signed-fetch';
 import { noteSynced, readSyncConfig, writeSyncConfig, type SyncConfig } from './sync-config';
 import { APP_VERSION } from '../version';
@@ -42,6 +45,9 @@ export interface SyncDeps {
   dataKeys: DataKeys;
   secrets: () => Promise<SecretStore>;
   verifyPool: VerifyPool;
+  contracts: ContractRegistry;
+  contractUpdates: ContractUpdates;
+  trustedClock: TrustedClock;
   fetch?: FetchFn;
 }
 
@@ -272,6 +278,7 @@ export class SyncEngine {
         if (due.length === 0) break; // anchor-only exchange
       }
       if (this.phase === 'syncing') this.phase = 'idle';
+      if (summary.batches > 0 && this.phase === 'idle') await this.updateContracts(signer);
     } catch (e) {
       this.phase = 'error';
       this.lastError = (e as Error).message;
@@ -292,7 +299,14 @@ export class SyncEngine {
     anchor: AuditAnchorWire | undefined,
     summary: RunSummary,
   ): Promise<boolean> {
-    const body = { device: cfg.deviceId, appVersion: APP_VERSION, items: batch.map((r) => this.wire(r)), ...(anchor ? { anchor } : {}) };
+    const counts = this.d.outbox.counts();
+    const body = {
+      device: cfg.deviceId,
+      appVersion: APP_VERSION,
+      items: batch.map((r) => this.wire(r)),
+      ...(anchor ? { anchor } : {}),
+      deviceState: { pendingCount: counts.queued, deadLetterCount: counts.dead, contractVersions: this.d.contracts.versions() },
+    };
     let reply;
     try {
       reply = await sendJson(this.fetchFn, cfg.serverUrl, 'POST', '/v1/sync/batch', body, signer);
@@ -376,7 +390,36 @@ export class SyncEngine {
     }
     if (res.anchorError) this.alert(res.anchorError.code, res.anchorError.message);
     noteSynced(this.d.db, this.now(), res.serverTime, res.contracts);
+    this.d.trustedClock.observe(new Date(res.serverTime));
     return true;
+  }
+
+  // ---- micro-contract updates --------------------------------------------------------------------
+
+  /** Install newer minor/patch versions the server announced; flag newer majors. Failures only alert. */
+  private async updateContracts(signer: { deviceId: string; key: KeyObject; now: () => Date }): Promise<void> {
+    const cfg = this.config();
+    if (!cfg) return;
+    const plan = this.d.contractUpdates.plan(cfg.contracts);
+    for (const ref of plan.install) {
+      try {
+        const reply = await sendJson(this.fetchFn, cfg.serverUrl, 'GET', `/v1/contracts/${encodeURIComponent(ref)}`, undefined, signer);
+        if (reply.status !== 200) throw new Error(`HTTP ${reply.status}`);
+        this.d.contractUpdates.install(ref, (reply.body as { document?: unknown } | null)?.document);
+      } catch (e) {
+        this.alert('CONTRACT_UPDATE_FAILED', `Could not install ${ref}: ${(e as Error).message}`, ref);
+      }
+    }
+    for (const b of plan.breaking) {
+      const open = this.d.db.prepare("SELECT 1 FROM alerts WHERE code = 'CONTRACT_BREAKING_UPDATE' AND subject = ? AND resolved = 0").pluck().get(`${b.name}@${b.server}`);
+      if (!open) {
+        this.alert(
+          'CONTRACT_BREAKING_UPDATE',
+          `The server now uses ${b.name}@${b.server}, a breaking change from ${b.local} on this device. Update the app to capture with it; items captured under ${b.local} stay on this device, marked blocked, until you retry them after the update or discard them.`,
+          `${b.name}@${b.server}`,
+        );
+      }
+    }
   }
 
   // ---- background -----------------------------------------------------------------------------

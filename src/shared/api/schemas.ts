@@ -328,6 +328,23 @@ export const channelSchemas: Record<ChannelName, ChannelSchemas> = {
     res: syncStatus,
   },
   'sync.rotateKey': { summary: 'New data-key version for new items; old versions are kept to decrypt.', req: empty, res: obj({ tenant: str, version: { type: 'integer' } }) },
+  'governance.status': {
+    summary: "This device's risk level with reasons, allowed actions and whether a submit is possible now.",
+    req: empty,
+    res: obj({
+      risk: obj({
+        level: { enum: ['low', 'medium', 'high', 'critical'] },
+        reasons: { type: 'array', items: str },
+        allowedActions: { type: 'array', items: { enum: ['read', 'capture', 'draft', 'submit', 'sync'] } },
+      }),
+      now: str,
+      clockRolledBack: { type: 'boolean' },
+      lastSyncAt: nullable(str),
+      submitFreshnessHours: { type: 'integer' },
+      freshForSubmit: { type: 'boolean' },
+      pendingCount: { type: 'integer' },
+    }),
+  },
   'keys.unlock': {
     summary: 'Unlock (or create) the passphrase vault where no OS keychain exists.',
     req: obj({ passphrase: { type: 'string', minLength: 8, maxLength: 1024 } }),

@@ -115,6 +115,17 @@ export interface SyncStatus {
   anchor: null | { seq: number; head: string; time: string };
 }
 
+export interface GovernanceStatus {
+  risk: { level: 'low' | 'medium' | 'high' | 'critical'; reasons: string[]; allowedActions: ('read' | 'capture' | 'draft' | 'submit' | 'sync')[] };
+  /** The trusted time: never earlier than a time already seen (clock rollback does not help). */
+  now: string;
+  clockRolledBack: boolean;
+  lastSyncAt: string | null;
+  submitFreshnessHours: number;
+  freshForSubmit: boolean;
+  pendingCount: number;
+}
+
 /** Largest attachment a device stores and syncs (the main process refuses more). */
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 
@@ -157,6 +168,7 @@ export interface Channels {
   'sync.enroll': { req: { serverUrl: string; token: string }; res: SyncStatus };
   'sync.rotateKey': { req: Empty; res: { tenant: string; version: number } };
   'keys.unlock': { req: { passphrase: string }; res: SyncStatus };
+  'governance.status': { req: Empty; res: GovernanceStatus };
 }
 
 export type ChannelName = keyof Channels;

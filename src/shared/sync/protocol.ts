@@ -47,11 +47,20 @@ export interface AuditAnchorWire {
   head: { seq: number; hash: string };
 }
 
+/** What the device reports of itself on every sync: the server's registry and risk board use it. */
+export interface DeviceStateWire {
+  pendingCount: number;
+  deadLetterCount: number;
+  /** contract name → version in use on the device */
+  contractVersions: Record<string, string>;
+}
+
 export interface SyncBatchRequest {
   device: string;
   appVersion: string;
   items: SyncItemWire[];
   anchor?: AuditAnchorWire;
+  deviceState?: DeviceStateWire;
 }
 
 export interface ReceiptBody {

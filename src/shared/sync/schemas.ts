@@ -34,6 +34,21 @@ export const syncBatchRequestSchema = {
     device: { type: 'string', minLength: 1, maxLength: 64 },
     appVersion: { type: 'string', maxLength: 40 },
     items: { type: 'array', maxItems: MAX_BATCH_ITEMS },
+    deviceState: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['pendingCount', 'deadLetterCount', 'contractVersions'],
+      properties: {
+        pendingCount: { type: 'integer', minimum: 0 },
+        deadLetterCount: { type: 'integer', minimum: 0 },
+        contractVersions: {
+          type: 'object',
+          maxProperties: 200,
+          propertyNames: { pattern: '^[a-z][a-z0-9]*(\\.[a-z][a-z0-9-]*){2}$' },
+          additionalProperties: { type: 'string', pattern: '^\\d+\\.\\d+\\.\\d+$' },
+        },
+      },
+    },
     anchor: {
       type: 'object',
       additionalProperties: false,

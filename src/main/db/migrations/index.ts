@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { m001AuditLog } from './001-audit-log';
 import { m002Profile } from './002-profile';
 import { m003CaptureOutbox } from './003-capture-outbox';
+import { m004Governance } from './004-governance';
 
 export interface Migration {
   version: number;
@@ -10,5 +11,5 @@ export interface Migration {
 }
 
 /** Ordered, append-only. Never edit a shipped migration: add the next number. */
-export const migrations: Migration[] = [m001AuditLog, m002Profile, m003CaptureOutbox];
+export const migrations: Migration[] = [m001AuditLog, m002Profile, m003CaptureOutbox, m004Governance];
 export const LATEST_SCHEMA_VERSION = migrations.length;

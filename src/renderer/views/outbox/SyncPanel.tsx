@@ -3,6 +3,7 @@ import type { SyncPhase, SyncStatus } from '../../../shared/api/types';
 import { useOutbox } from '../../store/outbox-store';
 import { dateTime } from '../../lib/format';
 import { EnrollForm } from './EnrollForm';
+import { RiskCard } from './RiskCard';
 import { UnlockForm } from './UnlockForm';
 import { SyncProgress } from './SyncProgress';
 
@@ -180,6 +181,7 @@ export function SyncPanel() {
         <EnrollmentCard st={status} />
         <KeysCard st={status} />
         <AnchorCard st={status} />
+        <RiskCard st={status} />
       </div>
       <Alerts st={status} />
     </div>

@@ -1,0 +1,89 @@
+import type { Db } from '../db/connection';
+import type { ContractRegistry } from '../contracts/contract-loader';
+import type { Outbox } from '../outbox/index';
+import type { ProfileService } from '../profile/index';
+import type { TrustedClock } from '../util/trusted-clock';
+import type { SyncEngine } from '../sync/engine';
+import type { HealthRegistry } from '../health/index';
+import type { GovernanceStatus } from '../../shared/api/types';
+import { ApiError } from '../../shared/errors';
+import { evaluateRisk, formatDays, DAY_MS, type RiskAction } from '../../shared/risk/index';
+import { APP_VERSION } from '../version';
+
+/** Offline capture, online submit: a submission needs a successful sync this recent (policy, default 24 h). */
+export const SUBMIT_FRESHNESS_HOURS = 24;
+
+/**
+ * The device judges its own risk from local state, with the same calculator the server and the UI
+ * use, and refuses what the level does not allow. Time comes from the TrustedClock, so rolling the
+ * laptop's clock back cannot make a stale device look fresh.
+ */
+export class Governance {
+  constructor(
+    private readonly d: { db: Db; contracts: ContractRegistry; outbox: Outbox; profile: ProfileService; trustedClock: TrustedClock; sync: SyncEngine },
+  ) {}
+
+  status(): GovernanceStatus {
+    const cfg = this.d.sync.config();
+    const counts = this.d.outbox.counts();
+    const now = this.d.trustedClock.now();
+    const profile = this.d.profile.get();
+    const risk = evaluateRisk({
+      now: now.toISOString(),
+      lastSyncAt: cfg?.lastSyncAt ?? null,
+      // A device that has never synced is judged from when it was enrolled (or set up).
+      enrolledAt: cfg?.enrolledAt ?? profile?.createdAt ?? null,
+      contractVersions: this.d.contracts.versions(),
+      latestContracts: cfg?.contracts ?? {},
+      pendingCount: counts.queued,
+      deadLetterCount: counts.dead,
+      appVersion: APP_VERSION,
+    });
+    const lastSync = cfg?.lastSyncAt ? new Date(cfg.lastSyncAt) : null;
+    const sinceSyncMs = lastSync ? now.getTime() - lastSync.getTime() : null;
+    return {
+      risk,
+      now: now.toISOString(),
+      clockRolledBack: this.d.trustedClock.rolledBack(),
+      lastSyncAt: cfg?.lastSyncAt ?? null,
+      submitFreshnessHours: SUBMIT_FRESHNESS_HOURS,
+      freshForSubmit: sinceSyncMs !== null && sinceSyncMs <= SUBMIT_FRESHNESS_HOURS * 3_600_000,
+      pendingCount: counts.queued,
+    };
+  }
+
+  /** Refuse an action the device's state does not allow, saying why and what to do. */
+  assertAllowed(action: RiskAction): void {
+    if (action === 'capture' || action === 'read' || action === 'sync') return; // always: offline capture must never stop
+    const st = this.status();
+    if (!st.risk.allowedActions.includes(action)) {
+      throw new ApiError('FORBIDDEN', `This device's risk is ${st.risk.level}: ${action} is not allowed. ${st.risk.reasons.join(' ')} Sync to bring it back.`, {
+        reason: 'risk',
+        level: st.risk.level,
+        reasons: st.risk.reasons,
+        allowedActions: st.risk.allowedActions,
+      });
+    }
+    if (action === 'submit' && !st.freshForSubmit) {
+      const last = st.lastSyncAt ? `last sync ${formatDays((Date.parse(st.now) - Date.parse(st.lastSyncAt)) / DAY_MS)} ago` : 'never synced';
+      throw new ApiError('FORBIDDEN', `Sync to submit: ${st.pendingCount} item(s) pending, ${last}. A submission needs a sync within the last ${SUBMIT_FRESHNESS_HOURS} hours.`, {
+        reason: 'stale_sync',
+        lastSyncAt: st.lastSyncAt,
+        pendingCount: st.pendingCount,
+      });
+    }
+  }
+
+  registerHealth(health: HealthRegistry): void {
+    health.register('governance.risk', () => {
+      const st = this.status();
+      const status = st.risk.level === 'low' ? 'ok' : st.risk.level === 'medium' ? 'warn' : 'error';
+      return {
+        service: 'governance',
+        status,
+        summary: st.risk.reasons.length ? `Risk ${st.risk.level}: ${st.risk.reasons.join(' ')}` : 'Risk low: this device is in sync and up to date.',
+        figures: { level: st.risk.level, allowed: st.risk.allowedActions.join(', '), freshForSubmit: st.freshForSubmit, clockRolledBack: st.clockRolledBack },
+      };
+    });
+  }
+}
