@@ -1,5 +1,6 @@
 // npm run bench [prefix]: one JSON line per figure, each with its reference measured in the same run.
 import * as audit from './audit.bench';
+import * as adminDevices from './admin-devices.bench';
 import * as api from './api.bench';
 import * as receipt from './receipt.bench';
 import * as syncE2e from './sync-e2e.bench';
@@ -11,6 +12,7 @@ const suites: { prefix: string; run: () => void | Promise<void> }[] = [
   { prefix: 'receipt.', run: receipt.run },
   { prefix: 'sync.server.', run: syncServer.run },
   { prefix: 'sync.e2e', run: syncE2e.run },
+  { prefix: 'admin.devices', run: adminDevices.run },
 ];
 
 const filter = process.argv[2] ?? '';

@@ -15,10 +15,17 @@ export interface ContractRegistry {
   current(name: string): ContractRef | undefined;
   /** name → current version ("1.2.0"), as sent to devices. */
   map(): Record<string, string>;
+  /** The contract document of `name@version` read from the contracts dir at startup, if present. */
+  document(ref: string): unknown;
 }
 
 /** Every `*.json` in `dir` must carry a valid `contract` field (`name@MAJOR.MINOR.PATCH`). */
 export function readContractRefs(dir: string): ContractRef[] {
+  return readContractDocs(dir).map((d) => d.ref);
+}
+
+/** Every contract file of `dir` with its parsed document. */
+export function readContractDocs(dir: string): { ref: ContractRef; doc: unknown }[] {
   let files: string[];
   try {
     files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
@@ -35,20 +42,22 @@ export function readContractRefs(dir: string): ContractRef[] {
     const ref = typeof doc === 'object' && doc !== null ? (doc as { contract?: unknown }).contract : undefined;
     const parsed = typeof ref === 'string' ? parseContractRef(ref) : null;
     if (!parsed) throw new ContractsDirError(`${f}: missing or invalid "contract" field`);
-    return { ...parsed, version: `${parsed.major}.${parsed.minor}.${parsed.patch}` };
+    return { ref: { ...parsed, version: `${parsed.major}.${parsed.minor}.${parsed.patch}` }, doc };
   });
 }
 
-export function registryFromRows(rows: readonly ContractVersionRow[]): ContractRegistry {
+export function registryFromRows(rows: readonly ContractVersionRow[], docs: ReadonlyMap<string, unknown> = new Map()): ContractRegistry {
   const current = new Map<string, ContractRef>();
   for (const r of rows) {
     const cur = current.get(r.name);
     if (!cur || compareContractVersions(r, cur) > 0) current.set(r.name, { name: r.name, version: r.version, major: r.major, minor: r.minor, patch: r.patch });
   }
   const asMap = Object.fromEntries([...current.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((c) => [c.name, c.version]));
-  return { current: (name) => current.get(name), map: () => ({ ...asMap }) };
+  return { current: (name) => current.get(name), map: () => ({ ...asMap }), document: (ref) => docs.get(ref) };
 }
 
 export async function seedContracts(storage: ServerStorage, dir: string, at: Date): Promise<ContractRegistry> {
-  return registryFromRows(await storage.registerContracts(readContractRefs(dir), at.toISOString()));
+  const files = readContractDocs(dir);
+  const docs = new Map(files.map((f) => [`${f.ref.name}@${f.ref.version}`, f.doc]));
+  return registryFromRows(await storage.registerContracts(files.map((f) => f.ref), at.toISOString()), docs);
 }

@@ -1,6 +1,7 @@
 // Wire schemas of the sync server's HTTP API, shared by the server, the device's sync client [#3]
 // and tests. Plain JSON-schema objects compiled by ./validation (ajv 2020).
 import { ERROR_CODES } from './errors';
+import { RISK_LEVELS, riskPolicySchema, riskResultSchema, type RiskLevel, type RiskPolicy, type RiskResult } from './risk';
 
 export type HealthStatus = 'ok' | 'error';
 
@@ -116,5 +117,218 @@ export const errorResponseSchema = {
         details: {},
       },
     },
+  },
+} as const;
+
+// ---- Offline governance: admin device registry, risk, controls --------------------------------
+
+export const ADMIN_DEVICE_SORTS = ['lastSyncAt', 'level', 'pending', 'daysOffline'] as const;
+export type AdminDeviceSort = (typeof ADMIN_DEVICE_SORTS)[number];
+export const DAYS_SINCE_SYNC_BUCKETS = ['0-1', '1-7', '7-14', '14-30', '30+'] as const;
+export type DaysSinceSyncBucket = (typeof DAYS_SINCE_SYNC_BUCKETS)[number];
+
+/** `details.reason` of the 403 a blocked device gets for a sync batch. */
+export const DEVICE_BLOCKED_REASON = 'device_blocked';
+
+export interface AdminDeviceView {
+  id: string;
+  user: string;
+  name: string;
+  tenant: string;
+  enrolledAt: string;
+  lastSyncAt: string | null;
+  /** Days since the last sync (since enrollment if never synced), one decimal, rounded down. */
+  daysOffline: number;
+  appVersion: string | null;
+  contractVersions: Record<string, string>;
+  pendingCount: number;
+  deadLetterCount: number;
+  /** Seq of the device's last anchored audit head (its last signed checkpoint). */
+  lastCheckpointSeq: number;
+  blocked: boolean;
+  blockedAt: string | null;
+  blockedReason: string | null;
+  updateRequired: boolean;
+  revoked: boolean;
+  flagged: boolean;
+  risk: RiskResult;
+}
+
+export interface AdminDeviceListResponse {
+  devices: AdminDeviceView[];
+  /** Devices matching the filters (all pages). */
+  total: number;
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface DeviceSnapshotView {
+  day: string;
+  level: RiskLevel;
+  pendingCount: number;
+  deadLetterCount: number;
+  lastSyncAt: string | null;
+}
+
+export interface AdminDeviceDetailResponse {
+  device: AdminDeviceView;
+  /** Newest first, at most 90. */
+  snapshots: DeviceSnapshotView[];
+}
+
+export interface RiskSummaryResponse {
+  /** Devices not revoked, per risk level. */
+  levels: Record<RiskLevel, number>;
+  /** Devices not revoked, by days since their last sync (enrollment if never): a < days ≤ b. */
+  daysSinceSync: Record<DaysSinceSyncBucket, number>;
+  revoked: number;
+  generatedAt: string;
+}
+
+/** Body of every admin device action (block, unblock, require-update, clear-update, revoke). */
+export interface AdminActionRequest {
+  reason: string;
+}
+
+export interface AdminDeviceActionResponse {
+  device: AdminDeviceView;
+}
+
+export interface RiskPolicyPutRequest {
+  policy: RiskPolicy;
+  reason: string;
+}
+
+export interface RiskPolicyResponse {
+  policy: RiskPolicy;
+  /** False while the tenant uses DEFAULT_RISK_POLICY. */
+  custom: boolean;
+}
+
+/**
+ * Optional `deviceStatus` a sync batch response MAY carry (not sent yet: syncBatchResponseSchema
+ * has additionalProperties: false). What the device should show or enforce.
+ */
+export interface DeviceStatusWire {
+  blocked: boolean;
+  updateRequired: boolean;
+  risk: RiskResult;
+}
+
+const reasonSchema = { type: 'string', minLength: 3, maxLength: 500, pattern: '\\S' } as const;
+
+export const adminActionRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['reason'],
+  properties: { reason: reasonSchema },
+} as const;
+
+export const riskPolicyPutRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['policy', 'reason'],
+  properties: { policy: riskPolicySchema, reason: reasonSchema },
+} as const;
+
+export const riskPolicyResponseSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['policy', 'custom'],
+  properties: { policy: riskPolicySchema, custom: { type: 'boolean' } },
+} as const;
+
+export const deviceStatusSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['blocked', 'updateRequired', 'risk'],
+  properties: { blocked: { type: 'boolean' }, updateRequired: { type: 'boolean' }, risk: riskResultSchema },
+} as const;
+
+const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;
+
+export const adminDeviceViewSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'id', 'user', 'name', 'tenant', 'enrolledAt', 'lastSyncAt', 'daysOffline', 'appVersion', 'contractVersions', 'pendingCount',
+    'deadLetterCount', 'lastCheckpointSeq', 'blocked', 'blockedAt', 'blockedReason', 'updateRequired', 'revoked', 'flagged', 'risk',
+  ],
+  properties: {
+    id: { type: 'string' },
+    user: { type: 'string' },
+    name: { type: 'string' },
+    tenant: { type: 'string' },
+    enrolledAt: { type: 'string', format: 'date-time' },
+    lastSyncAt: nullableTime,
+    daysOffline: { type: 'number', minimum: 0 },
+    appVersion: { type: ['string', 'null'] },
+    contractVersions: { type: 'object', additionalProperties: { type: 'string' } },
+    pendingCount: { type: 'integer', minimum: 0 },
+    deadLetterCount: { type: 'integer', minimum: 0 },
+    lastCheckpointSeq: { type: 'integer', minimum: 0 },
+    blocked: { type: 'boolean' },
+    blockedAt: nullableTime,
+    blockedReason: { type: ['string', 'null'] },
+    updateRequired: { type: 'boolean' },
+    revoked: { type: 'boolean' },
+    flagged: { type: 'boolean' },
+    risk: riskResultSchema,
+  },
+} as const;
+
+export const adminDeviceListResponseSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['devices', 'total', 'nextCursor'],
+  properties: {
+    devices: { type: 'array', items: adminDeviceViewSchema },
+    total: { type: 'integer', minimum: 0 },
+    nextCursor: { type: ['string', 'null'] },
+  },
+} as const;
+
+export const adminDeviceDetailResponseSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['device', 'snapshots'],
+  properties: {
+    device: adminDeviceViewSchema,
+    snapshots: {
+      type: 'array',
+      maxItems: 90,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['day', 'level', 'pendingCount', 'deadLetterCount', 'lastSyncAt'],
+        properties: {
+          day: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
+          level: { enum: [...RISK_LEVELS] },
+          pendingCount: { type: 'integer', minimum: 0 },
+          deadLetterCount: { type: 'integer', minimum: 0 },
+          lastSyncAt: nullableTime,
+        },
+      },
+    },
+  },
+} as const;
+
+const countsOf = (keys: readonly string[]) =>
+  ({
+    type: 'object',
+    additionalProperties: false,
+    required: [...keys],
+    properties: Object.fromEntries(keys.map((k) => [k, { type: 'integer', minimum: 0 }])),
+  }) as const;
+
+export const riskSummaryResponseSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['levels', 'daysSinceSync', 'revoked', 'generatedAt'],
+  properties: {
+    levels: countsOf(RISK_LEVELS),
+    daysSinceSync: countsOf(DAYS_SINCE_SYNC_BUCKETS),
+    revoked: { type: 'integer', minimum: 0 },
+    generatedAt: { type: 'string', format: 'date-time' },
   },
 } as const;

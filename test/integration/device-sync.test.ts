@@ -131,6 +131,36 @@ describe('device sync against the real server', () => {
     expect(s.db.prepare('SELECT count(*) FROM records').pluck().get()).toBe(2);
   });
 
+  it('installs a newer minor contract version from the server without an app update, and flags a newer major', async () => {
+    const contractsDir = tempDir('maestro-contracts-');
+    cpSync(join(DEFAULT_RESOURCES_DIR, 'contracts'), contractsDir, { recursive: true });
+    const site13 = JSON.parse(readFileSync(join(contractsDir, `${SITE}.json`), 'utf8')) as { contract: string; schema: { properties: Record<string, unknown> } };
+    site13.contract = 'field.inspect.site@1.3.0';
+    site13.schema.properties.weather = { type: 'string', title: 'Weather', enum: ['dry', 'rain', 'snow'] };
+    writeFileSync(join(contractsDir, 'field.inspect.site@1.3.0.json'), JSON.stringify(site13));
+    const spec3 = JSON.parse(readFileSync(join(contractsDir, 'lab.record.specimen@2.0.1.json'), 'utf8')) as { contract: string };
+    spec3.contract = 'lab.record.specimen@3.0.0';
+    writeFileSync(join(contractsDir, 'lab.record.specimen@3.0.0.json'), JSON.stringify(spec3));
+    const { srv, token } = await server({ contractsDir });
+    const s = await device();
+    await s.sync.enroll(srv.url, token());
+    s.capture.submit({ contract: SITE, data: site(1) });
+    await s.sync.syncNow();
+    expect(s.contracts.latest().map((c) => c.contract)).toContain('field.inspect.site@1.3.0');
+    expect((await s.sync.status()).alerts.map((a) => a.code)).toContain('CONTRACT_BREAKING_UPDATE');
+    expect(s.contracts.versions()['lab.record.specimen']).toBe('2.0.1');
+    // New captures use the new minor, and the server accepts them.
+    s.capture.submit({ contract: 'field.inspect.site@1.3.0', data: { ...site(2), weather: 'rain' } });
+    expect((await s.sync.syncNow()).acked).toBe(1);
+    // Installed for good: a restart loads it from the database.
+    const dataDir = s.info.dataDir;
+    s.close();
+    const again = createServices({ dataDir, host: 'web', secrets: await unlockedVault(dataDir) });
+    devices.push(again);
+    expect(again.contracts.has('field.inspect.site@1.3.0')).toBe(true);
+    expect(again.audit.list({ limit: 50, action: 'contract.updated' }).entries[0]?.subject).toBe('field.inspect.site@1.3.0');
+  });
+
   it('rotates the data key for new items and keeps old items decryptable', async () => {
     const { srv, token } = await server();
     const s = await device();

@@ -1,25 +1,117 @@
 // Admin API for devices enrolled with the 'admin' role. An admin acts within its own tenant only:
-// it cannot mint tokens for, or revoke devices of, another tenant (the CLI, run by the operator
-// on the server host, can).
-import { Hono, type MiddlewareHandler } from 'hono';
+// it cannot mint tokens for, see, or act on devices of another tenant (the CLI, run by the operator
+// on the server host, can revoke any device). Another tenant's device reads as 404, so ids of other
+// tenants don't leak. Every action on a device needs a reason (3-500 characters) and writes a
+// server_audit row naming the admin device and user and carrying the reason.
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { ApiError } from '../../shared/errors';
-import type { EnrollmentTokenResponse, RevokeDeviceResponse } from '../../shared/server-api';
+import { RISK_LEVELS, policyProblems, type RiskLevel, type RiskPolicy } from '../../shared/risk';
+import {
+  ADMIN_DEVICE_SORTS,
+  adminActionRequestSchema,
+  riskPolicyPutRequestSchema,
+  type AdminActionRequest,
+  type AdminDeviceActionResponse,
+  type AdminDeviceDetailResponse,
+  type AdminDeviceListResponse,
+  type AdminDeviceSort,
+  type EnrollmentTokenResponse,
+  type RevokeDeviceResponse,
+  type RiskPolicyPutRequest,
+  type RiskPolicyResponse,
+  type RiskSummaryResponse,
+} from '../../shared/server-api';
 import { enrollmentTokenRequestSchema } from '../../shared/sync/schemas';
 import { assertValid } from '../../shared/validation';
 import type { ServerDeps } from '../app';
 import { createEnrollmentToken, type TokenRequest } from '../enrollment-tokens';
 import { parseJsonBody, type AppEnv } from '../http';
+import { adminView, deviceRisk, policyCacheFor, snapshotOf } from '../risk';
+import { sortKeyOf } from '../storage/common';
+import type { AuditInput, DeviceControl, DeviceListQuery, DeviceRecord } from '../storage/types';
 
-export type AdminDeps = Pick<ServerDeps, 'storage' | 'clock'>;
+export type AdminDeps = Pick<ServerDeps, 'storage' | 'clock' | 'contracts'>;
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+export const SNAPSHOT_DAYS = 90;
 
 const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!c.get('device').roles.includes('admin')) throw new ApiError('FORBIDDEN', 'Admin role required', { reason: 'role' });
   await next();
 };
 
+const CONTROLS: Record<DeviceControl, string> = {
+  block: 'device.blocked',
+  unblock: 'device.unblocked',
+  'require-update': 'device.update_required',
+  'clear-update': 'device.update_cleared',
+};
+
+function badQuery(message: string, param: string): ApiError {
+  return new ApiError('VALIDATION_ERROR', message, { reason: 'query', param });
+}
+
+function oneOf<T extends string>(c: Context<AppEnv>, name: string, allowed: readonly T[]): T | undefined {
+  const v = c.req.query(name);
+  if (v === undefined || v === '') return undefined;
+  if (!(allowed as readonly string[]).includes(v)) throw badQuery(`${name} must be one of ${allowed.join(', ')}`, name);
+  return v as T;
+}
+
+interface Cursor {
+  s: AdminDeviceSort;
+  d: 'asc' | 'desc';
+  k: (string | number)[];
+  id: string;
+}
+
+function encodeCursor(cur: Cursor): string {
+  return Buffer.from(JSON.stringify(cur), 'utf8').toString('base64url');
+}
+
+function decodeCursor(raw: string, sort: AdminDeviceSort, dir: 'asc' | 'desc'): { key: (string | number)[]; id: string } {
+  let cur: Partial<Cursor> | undefined;
+  try {
+    cur = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Cursor>;
+  } catch {
+    cur = undefined;
+  }
+  // Same shapes as sortKeyOf: [rank, seen] for level, [pending] for pending, [seen] otherwise.
+  const isTime = (v: unknown): boolean => typeof v === 'string' && Number.isFinite(Date.parse(v));
+  const k: unknown = cur?.k;
+  const okKey =
+    Array.isArray(k) &&
+    (sort === 'level'
+      ? k.length === 2 && Number.isSafeInteger(k[0]) && isTime(k[1])
+      : sort === 'pending'
+        ? k.length === 1 && Number.isSafeInteger(k[0])
+        : k.length === 1 && isTime(k[0]));
+  if (!cur || !okKey || typeof cur.id !== 'string' || cur.s !== sort || cur.d !== dir) {
+    throw badQuery('cursor is not valid for this query (pass it back with the same sort and dir)', 'cursor');
+  }
+  return { key: cur.k!, id: cur.id };
+}
+
 export function createAdminRouter(deps: AdminDeps): Hono<AppEnv> {
   const router = new Hono<AppEnv>();
+  const policies = policyCacheFor(deps.storage);
   router.use('*', requireAdmin);
+
+  /** The body's reason, validated (3-500 characters). */
+  const reasonOf = (c: Context<AppEnv>): string =>
+    assertValid<AdminActionRequest>(adminActionRequestSchema, parseJsonBody(c.get('rawBody')), 'Admin action').reason;
+
+  const auditOf = (c: Context<AppEnv>, ts: string, action: string, subject: string, payload: Record<string, unknown>): AuditInput => {
+    const admin = c.get('device');
+    return { ts, actor: admin.id, action, subject, payload: { by: admin.id, user: admin.user, ...payload } };
+  };
+
+  const viewOf = async (device: DeviceRecord, now: Date) => {
+    const { policy } = await policies.get(device.tenant);
+    const risk = deviceRisk(device, deps.contracts, policy, now);
+    return { view: adminView(device, risk, now), snapshot: snapshotOf(device, risk, now) };
+  };
 
   router.post('/enrollment-tokens', async (c) => {
     const admin = c.get('device');
@@ -29,14 +121,119 @@ export function createAdminRouter(deps: AdminDeps): Hono<AppEnv> {
     return c.json(res);
   });
 
+  router.get('/devices', async (c) => {
+    const admin = c.get('device');
+    const now = deps.clock.now();
+    const level = oneOf<RiskLevel>(c, 'level', RISK_LEVELS);
+    const sort = oneOf(c, 'sort', ADMIN_DEVICE_SORTS) ?? 'lastSyncAt';
+    const dir = oneOf(c, 'dir', ['asc', 'desc'] as const) ?? 'asc';
+    const q = c.req.query('q') ?? '';
+    if (q.length > 100) throw badQuery('q must be at most 100 characters', 'q');
+    const limitRaw = c.req.query('limit');
+    const limit = limitRaw === undefined || limitRaw === '' ? DEFAULT_PAGE_SIZE : Number(limitRaw);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw badQuery(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}`, 'limit');
+    const cursorRaw = c.req.query('cursor');
+    const after = cursorRaw ? decodeCursor(cursorRaw, sort, dir) : undefined;
+
+    const { policy } = await policies.get(admin.tenant);
+    const query: DeviceListQuery = {
+      tenant: admin.tenant,
+      now: now.toISOString(),
+      policy,
+      sort,
+      dir,
+      // One extra row tells whether there is a next page.
+      limit: limit + 1,
+      ...(level ? { level } : {}),
+      ...(q ? { q } : {}),
+      ...(after ? { after } : {}),
+    };
+    const page = await deps.storage.listDevices(query);
+    const rows = page.rows.slice(0, limit);
+    const last = rows[rows.length - 1];
+    const viewed = rows.map((r) => {
+      const risk = deviceRisk(r, deps.contracts, policy, now);
+      return { view: adminView(r, risk, now), snapshot: snapshotOf(r, risk, now) };
+    });
+    // Today's snapshot for the devices an admin looked at: at most one page of small upserts.
+    await deps.storage.upsertSnapshots(viewed.map((v) => v.snapshot));
+    const res: AdminDeviceListResponse = {
+      devices: viewed.map((v) => v.view),
+      total: page.total,
+      nextCursor: page.rows.length > limit && last ? encodeCursor({ s: sort, d: dir, k: sortKeyOf(last, sort), id: last.id }) : null,
+    };
+    return c.json(res);
+  });
+
+  router.get('/devices/:id', async (c) => {
+    const admin = c.get('device');
+    const device = await deps.storage.getDevice(c.req.param('id'));
+    if (!device || device.tenant !== admin.tenant) throw new ApiError('NOT_FOUND', 'Device not found');
+    const now = deps.clock.now();
+    const { view, snapshot } = await viewOf(device, now);
+    await deps.storage.upsertSnapshots([snapshot]);
+    const snapshots = await deps.storage.deviceSnapshots(device.id, SNAPSHOT_DAYS);
+    const res: AdminDeviceDetailResponse = {
+      device: view,
+      snapshots: snapshots.map((s) => ({ day: s.day, level: s.level, pendingCount: s.pendingCount, deadLetterCount: s.deadLetterCount, lastSyncAt: s.lastSyncAt })),
+    };
+    return c.json(res);
+  });
+
+  router.get('/risk-summary', async (c) => {
+    const admin = c.get('device');
+    const now = deps.clock.now();
+    const { policy } = await policies.get(admin.tenant);
+    const counts = await deps.storage.riskSummary({ tenant: admin.tenant, now: now.toISOString(), policy });
+    const res: RiskSummaryResponse = { ...counts, generatedAt: now.toISOString() };
+    return c.json(res);
+  });
+
+  for (const control of Object.keys(CONTROLS) as DeviceControl[]) {
+    router.post(`/devices/:id/${control}`, async (c) => {
+      const admin = c.get('device');
+      const id = c.req.param('id');
+      const reason = reasonOf(c);
+      const now = deps.clock.now();
+      const { policy } = await policies.get(admin.tenant);
+      const device = await deps.storage.controlDevice(id, admin.tenant, control, reason, auditOf(c, now.toISOString(), CONTROLS[control], id, { reason }), {
+        now: now.toISOString(),
+        policy,
+      });
+      if (!device) throw new ApiError('NOT_FOUND', 'Device not found');
+      const { view, snapshot } = await viewOf(device, now);
+      await deps.storage.upsertSnapshots([snapshot]);
+      const res: AdminDeviceActionResponse = { device: view };
+      return c.json(res);
+    });
+  }
+
   router.post('/devices/:id/revoke', async (c) => {
     const admin = c.get('device');
     const id = c.req.param('id');
+    const reason = reasonOf(c);
     const ts = deps.clock.now().toISOString();
-    const revokedAt = await deps.storage.revokeDevice(id, admin.tenant, { ts, actor: admin.id, action: 'device.revoked', subject: id, payload: { by: admin.id } });
-    // Another tenant's device is reported as missing, not forbidden: ids of other tenants don't leak.
+    const revokedAt = await deps.storage.revokeDevice(id, admin.tenant, auditOf(c, ts, 'device.revoked', id, { reason }));
     if (revokedAt === null) throw new ApiError('NOT_FOUND', 'Device not found');
     const res: RevokeDeviceResponse = { revokedAt };
+    return c.json(res);
+  });
+
+  router.get('/risk-policy', async (c) => {
+    const res: RiskPolicyResponse = await policies.get(c.get('device').tenant).then(({ policy, custom }) => ({ policy, custom }));
+    return c.json(res);
+  });
+
+  router.put('/risk-policy', async (c) => {
+    const admin = c.get('device');
+    const req = assertValid<RiskPolicyPutRequest>(riskPolicyPutRequestSchema, parseJsonBody(c.get('rawBody')), 'Risk policy');
+    const problems = policyProblems(req.policy);
+    if (problems.length > 0) throw new ApiError('VALIDATION_ERROR', `Risk policy: ${problems.join('; ')}`, { reason: 'policy_order', problems });
+    const policy: RiskPolicy = req.policy;
+    const ts = deps.clock.now().toISOString();
+    await deps.storage.putRiskPolicy(admin.tenant, policy, auditOf(c, ts, 'risk_policy.updated', admin.tenant, { reason: req.reason, policy }), ts);
+    policies.invalidate(admin.tenant);
+    const res: RiskPolicyResponse = { policy, custom: true };
     return c.json(res);
   });
 

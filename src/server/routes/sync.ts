@@ -16,8 +16,11 @@ import {
 import { syncBatchRequestSchema } from '../../shared/sync/schemas';
 import { assertValid } from '../../shared/validation';
 import type { ServerDeps } from '../app';
+import { DEVICE_BLOCKED_REASON } from '../../shared/server-api';
 import { parseJsonBody, type AppEnv, type SignedRequestInfo } from '../http';
-import type { DeviceRecord, IngestOutcome, IssuedReceipt, NewItem } from '../storage/types';
+import { levelRank } from '../../shared/risk';
+import { deviceRisk, policyCacheFor, snapshotOf, versionLevelOf } from '../risk';
+import type { DeviceRecord, DeviceRegistryUpdate, IngestOutcome, IssuedReceipt, NewItem } from '../storage/types';
 import { judgeAnchor, overlapRange } from '../sync/anchor';
 import { checkItem, findPlaintextField } from '../sync/items';
 
@@ -44,9 +47,18 @@ export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
     if (batch.device !== device.id) {
       throw new ApiError('FORBIDDEN', 'Batch device does not match the signing device', { reason: 'device_mismatch' });
     }
+    // Checked after authentication (so the nonce is spent) and before anything is stored. The
+    // device keeps its data: nothing is deleted, and it can send it once an admin unblocks it.
+    if (device.blockedAt !== null) {
+      throw new ApiError('FORBIDDEN', 'This device has been blocked by an administrator; its data stays on the device and will sync once it is unblocked', {
+        reason: DEVICE_BLOCKED_REASON,
+        blockedAt: device.blockedAt,
+      });
+    }
 
     const now = deps.clock.now();
     const receivedAt = now.toISOString();
+    const registry = await registryUpdate(deps, device, batch, receivedAt, now);
     const results: (ItemResult | null)[] = [];
     const accepted: { index: number; item: NewItem }[] = [];
     (batch.items as unknown[]).forEach((rawItem, index) => {
@@ -60,6 +72,7 @@ export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
       device: device.id,
       appVersion: batch.appVersion,
       receivedAt,
+      registry,
       items: accepted.map((a) => a.item),
       receiptFor: (item, serverSeq) => receiptFor(deps, device, item, serverSeq, receivedAt),
       signingBytesOf: (json) => receiptSigningBytes(JSON.parse(json) as ReceiptBody),
@@ -80,6 +93,26 @@ export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
   });
 
   return router;
+}
+
+/** The device row as this batch leaves it, its version risk and today's snapshot (one row, upserted). */
+async function registryUpdate(deps: SyncDeps, device: DeviceRecord, batch: SyncBatchRequest, receivedAt: string, now: Date): Promise<DeviceRegistryUpdate> {
+  const { policy } = await policyCacheFor(deps.storage).get(device.tenant);
+  const st = batch.deviceState;
+  const after: DeviceRecord = {
+    ...device,
+    lastSyncAt: receivedAt,
+    appVersion: batch.appVersion,
+    ...(st ? { pendingCount: st.pendingCount, deadLetterCount: st.deadLetterCount, contractVersions: st.contractVersions } : {}),
+  };
+  const risk = deviceRisk(after, deps.contracts, policy, now);
+  return {
+    state: st ? { pendingCount: st.pendingCount, deadLetterCount: st.deadLetterCount, contractVersions: st.contractVersions } : null,
+    versionLevel: versionLevelOf(after, deps.contracts, policy),
+    // Without the flags: storage re-applies blocked / update-required from the row itself.
+    baseLevel: levelRank(deviceRisk({ ...after, blockedAt: null, updateRequiredAt: null }, deps.contracts, policy, now).level),
+    snapshot: snapshotOf(after, risk, now),
+  };
 }
 
 function receiptFor(deps: SyncDeps, device: DeviceRecord, item: NewItem, serverSeq: number, receivedAt: string): IssuedReceipt {

@@ -119,6 +119,46 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `);
   },
+  // 3: offline governance. What each device last reported (pending, dead letters, contracts in
+  // use), admin controls (block, require update), the version part of its risk and its full risk
+  // level (both precomputed, see common.ts), daily risk snapshots for trends and per-tenant risk
+  // policies. Indexes serve the admin device list: filter by level, sort by last seen (sync or
+  // enrollment), pending count or level within a tenant.
+  (db) => {
+    db.exec(`
+      ALTER TABLE devices ADD COLUMN pending_count INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE devices ADD COLUMN dead_letter_count INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE devices ADD COLUMN contract_versions TEXT NOT NULL DEFAULT '{}';
+      ALTER TABLE devices ADD COLUMN blocked_at TEXT;
+      ALTER TABLE devices ADD COLUMN blocked_reason TEXT;
+      ALTER TABLE devices ADD COLUMN update_required_at TEXT;
+      ALTER TABLE devices ADD COLUMN version_level INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE devices ADD COLUMN risk_level INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX devices_tenant_seen ON devices (tenant, COALESCE(last_sync_at, enrolled_at), id);
+      CREATE INDEX devices_tenant_pending ON devices (tenant, pending_count, id);
+      CREATE INDEX devices_tenant_level_seen ON devices (tenant, risk_level, COALESCE(last_sync_at, enrolled_at), id);
+      CREATE INDEX devices_tenant_level_pending ON devices (tenant, risk_level, pending_count, id);
+
+      CREATE TABLE device_snapshots (
+        day TEXT NOT NULL,
+        device TEXT NOT NULL REFERENCES devices (id),
+        tenant TEXT NOT NULL,
+        level TEXT NOT NULL CHECK (level IN ('low', 'medium', 'high', 'critical')),
+        pending_count INTEGER NOT NULL,
+        dead_letter_count INTEGER NOT NULL,
+        last_sync_at TEXT,
+        PRIMARY KEY (day, device)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX device_snapshots_device ON device_snapshots (device, day);
+
+      CREATE TABLE tenant_risk_policies (
+        tenant TEXT PRIMARY KEY,
+        policy TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL
+      ) STRICT;
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -106,6 +106,38 @@ export const PG_MIGRATIONS: readonly string[] = [
      registered_at TIMESTAMPTZ NOT NULL,
      PRIMARY KEY (name, version)
    );`,
+  // 3: offline governance (see migrations.ts step 3).
+  `ALTER TABLE devices ADD COLUMN pending_count INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE devices ADD COLUMN dead_letter_count INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE devices ADD COLUMN contract_versions JSONB NOT NULL DEFAULT '{}';
+   ALTER TABLE devices ADD COLUMN blocked_at TIMESTAMPTZ;
+   ALTER TABLE devices ADD COLUMN blocked_reason TEXT;
+   ALTER TABLE devices ADD COLUMN update_required_at TIMESTAMPTZ;
+   ALTER TABLE devices ADD COLUMN version_level INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE devices ADD COLUMN risk_level INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX devices_tenant_seen ON devices (tenant, (COALESCE(last_sync_at, enrolled_at)), id);
+   CREATE INDEX devices_tenant_pending ON devices (tenant, pending_count, id);
+   CREATE INDEX devices_tenant_level_seen ON devices (tenant, risk_level, (COALESCE(last_sync_at, enrolled_at)), id);
+   CREATE INDEX devices_tenant_level_pending ON devices (tenant, risk_level, pending_count, id);
+
+   CREATE TABLE device_snapshots (
+     day TEXT NOT NULL,
+     device TEXT NOT NULL REFERENCES devices (id),
+     tenant TEXT NOT NULL,
+     level TEXT NOT NULL CHECK (level IN ('low', 'medium', 'high', 'critical')),
+     pending_count INTEGER NOT NULL,
+     dead_letter_count INTEGER NOT NULL,
+     last_sync_at TIMESTAMPTZ,
+     PRIMARY KEY (day, device)
+   );
+   CREATE INDEX device_snapshots_device ON device_snapshots (device, day);
+
+   CREATE TABLE tenant_risk_policies (
+     tenant TEXT PRIMARY KEY,
+     policy JSONB NOT NULL,
+     updated_at TIMESTAMPTZ NOT NULL,
+     updated_by TEXT NOT NULL
+   );`,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

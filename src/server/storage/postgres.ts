@@ -2,7 +2,20 @@
 // sqlite.ts; the shared decisions live in common.ts. Writes that belong together run on one pooled
 // client between BEGIN and COMMIT. All SQL is parameterised.
 import pg from 'pg';
-import { classifyExisting, itemAudit, parseRoles, planContractRows, toDevice, type DeviceRow } from './common';
+import type { RiskPolicy } from '../../shared/risk';
+import {
+  classifyExisting,
+  deviceListSql,
+  itemAudit,
+  parseRoles,
+  planContractRows,
+  recomputeRiskSql,
+  refreshRiskSql,
+  riskSummarySql,
+  toDevice,
+  toSummary,
+  type DeviceRow,
+} from './common';
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './postgres-migrations';
 import {
   StorageOpenError,
@@ -11,6 +24,7 @@ import {
   type DeviceRecord,
   type IngestOutcome,
   type IssuedReceipt,
+  type SnapshotInput,
   type NewItem,
   type ServerStorage,
   type StorageHealth,
@@ -41,6 +55,12 @@ export const PG_TYPE_PARSERS = {
 };
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
+
+const UPSERT_SNAPSHOT = `INSERT INTO device_snapshots (day, device, tenant, level, pending_count, dead_letter_count, last_sync_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7)
+  ON CONFLICT (day, device) DO UPDATE SET level = excluded.level, pending_count = excluded.pending_count,
+    dead_letter_count = excluded.dead_letter_count, last_sync_at = excluded.last_sync_at`;
+const snapshotArgs = (r: SnapshotInput): unknown[] => [r.day, r.device, r.tenant, r.level, r.pendingCount, r.deadLetterCount, r.lastSyncAt];
 
 export async function openPostgresStorage(opts: PostgresStorageOptions): Promise<ServerStorage> {
   if (opts.schema !== undefined && !IDENT.test(opts.schema)) throw new Error(`Invalid schema name ${opts.schema}`);
@@ -284,6 +304,17 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
           }
         }
         await c.query('UPDATE devices SET last_sync_at = $1, app_version = $2 WHERE id = $3', [req.receivedAt, req.appVersion, req.device]);
+        if (req.registry) {
+          const st = req.registry.state;
+          await c.query(
+            `UPDATE devices SET pending_count = COALESCE($2, pending_count), dead_letter_count = COALESCE($3, dead_letter_count),
+               contract_versions = COALESCE($4::jsonb, contract_versions), version_level = $5,
+               risk_level = GREATEST($6::integer, CASE WHEN blocked_at IS NOT NULL THEN 3 ELSE 0 END, CASE WHEN update_required_at IS NOT NULL THEN 2 ELSE 0 END)
+             WHERE id = $1`,
+            [req.device, st?.pendingCount ?? null, st?.deadLetterCount ?? null, st ? JSON.stringify(st.contractVersions) : null, req.registry.versionLevel, req.registry.baseLevel],
+          );
+          await c.query(UPSERT_SNAPSHOT, snapshotArgs(req.registry.snapshot));
+        }
 
         // What is stored under the key of fresh[index] now: our row, or the one that won the race.
         const storedFor = (index: number) => {
@@ -302,6 +333,70 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
     async lastServerSeq() {
       return Number((await pool.query<{ seq: number }>('SELECT COALESCE(MAX(server_seq), 0) AS seq FROM sync_items')).rows[0]?.seq ?? 0);
     },
+
+    async listDevices(query) {
+      const refresh = refreshRiskSql('postgres', query);
+      await pool.query(refresh.sql, refresh.params.values);
+      const { page, count } = deviceListSql('postgres', query);
+      const [rows, total] = await Promise.all([
+        pool.query<DeviceRow>(page.sql, page.params.values),
+        pool.query<{ n: number }>(count.sql, count.params.values),
+      ]);
+      return { rows: rows.rows.map(toDevice), total: Number(total.rows[0]?.n ?? 0) };
+    },
+
+    async riskSummary(query) {
+      const refresh = refreshRiskSql('postgres', query);
+      await pool.query(refresh.sql, refresh.params.values);
+      const { sql, params } = riskSummarySql('postgres', query);
+      return toSummary((await pool.query<{ kind: string; k: number; n: number }>(sql, params.values)).rows);
+    },
+
+    async deviceSnapshots(device, limit) {
+      const r = await pool.query<{ day: string; device: string; tenant: string; level: SnapshotInput['level']; pending_count: number; dead_letter_count: number; last_sync_at: string | null }>(
+        'SELECT day, device, tenant, level, pending_count, dead_letter_count, last_sync_at FROM device_snapshots WHERE device = $1 ORDER BY day DESC LIMIT $2',
+        [device, limit],
+      );
+      return r.rows.map((x) => ({ day: x.day, device: x.device, tenant: x.tenant, level: x.level, pendingCount: x.pending_count, deadLetterCount: x.dead_letter_count, lastSyncAt: x.last_sync_at }));
+    },
+
+    upsertSnapshots: async (rows) => {
+      if (rows.length === 0) return;
+      await withTx(pool, async (c) => {
+        for (const r of rows) await c.query(UPSERT_SNAPSHOT, snapshotArgs(r));
+      });
+    },
+
+    controlDevice: (id, tenant, control, reason, a, risk) =>
+      withTx(pool, async (c) => {
+        const dev = await getDevice(c, id, true);
+        if (!dev || dev.tenant !== tenant) return null;
+        if (control === 'block') await c.query('UPDATE devices SET blocked_at = COALESCE(blocked_at, $1), blocked_reason = $2 WHERE id = $3', [a.ts, reason, id]);
+        else if (control === 'unblock') await c.query('UPDATE devices SET blocked_at = NULL, blocked_reason = NULL WHERE id = $1', [id]);
+        else if (control === 'require-update') await c.query('UPDATE devices SET update_required_at = COALESCE(update_required_at, $1) WHERE id = $2', [a.ts, id]);
+        else await c.query('UPDATE devices SET update_required_at = NULL WHERE id = $1', [id]);
+        const recompute = recomputeRiskSql('postgres', { id }, risk.now, risk.policy);
+        await c.query(recompute.sql, recompute.params.values);
+        await audit(c, a);
+        return getDevice(c, id);
+      }),
+
+    async getRiskPolicy(tenant) {
+      const r = await pool.query<{ policy: RiskPolicy }>('SELECT policy FROM tenant_risk_policies WHERE tenant = $1', [tenant]);
+      return r.rows[0]?.policy ?? null;
+    },
+
+    putRiskPolicy: (tenant, policy, a, now) =>
+      withTx(pool, async (c) => {
+        const recompute = recomputeRiskSql('postgres', { tenant }, now, policy);
+        await c.query(recompute.sql, recompute.params.values);
+        await c.query(
+          `INSERT INTO tenant_risk_policies (tenant, policy, updated_at, updated_by) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (tenant) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+          [tenant, JSON.stringify(policy), a.ts, a.actor],
+        );
+        await audit(c, a);
+      }),
 
     async auditHashes(device, from, to) {
       const r = await pool.query<{ seq: number; prev_hash: string; hash: string }>(

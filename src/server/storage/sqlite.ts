@@ -6,14 +6,29 @@
 // request even though the interface is async.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { classifyExisting, itemAudit, parseRoles, planContractRows, toDevice, type DeviceRow } from './common';
+import type { RiskPolicy } from '../../shared/risk';
+import {
+  classifyExisting,
+  deviceListSql,
+  itemAudit,
+  parseRoles,
+  planContractRows,
+  recomputeRiskSql,
+  refreshRiskSql,
+  riskSummarySql,
+  toDevice,
+  toSummary,
+  type DeviceRow,
+} from './common';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 import {
   StorageOpenError,
   type AuditInput,
   type ContractVersionRow,
+  type DeviceControl,
   type DeviceRecord,
   type IngestOutcome,
+  type SnapshotInput,
   type IngestRequest,
   type IssuedReceipt,
   type NewItem,
@@ -92,6 +107,30 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     touchDevice: db.prepare('UPDATE devices SET last_sync_at = ?, app_version = ? WHERE id = ?'),
+    registerState: db.prepare(
+      `UPDATE devices SET pending_count = COALESCE(@pending, pending_count), dead_letter_count = COALESCE(@dead, dead_letter_count),
+         contract_versions = COALESCE(@contracts, contract_versions), version_level = @versionLevel,
+         risk_level = MAX(@baseLevel, CASE WHEN blocked_at IS NOT NULL THEN 3 ELSE 0 END, CASE WHEN update_required_at IS NOT NULL THEN 2 ELSE 0 END)
+       WHERE id = @id`,
+    ),
+    upsertSnapshot: db.prepare(
+      `INSERT INTO device_snapshots (day, device, tenant, level, pending_count, dead_letter_count, last_sync_at)
+       VALUES (@day, @device, @tenant, @level, @pendingCount, @deadLetterCount, @lastSyncAt)
+       ON CONFLICT (day, device) DO UPDATE SET level = excluded.level, pending_count = excluded.pending_count,
+         dead_letter_count = excluded.dead_letter_count, last_sync_at = excluded.last_sync_at`,
+    ),
+    snapshots: db.prepare(
+      'SELECT day, device, tenant, level, pending_count, dead_letter_count, last_sync_at FROM device_snapshots WHERE device = ? ORDER BY day DESC LIMIT ?',
+    ),
+    block: db.prepare('UPDATE devices SET blocked_at = COALESCE(blocked_at, ?), blocked_reason = ? WHERE id = ?'),
+    unblock: db.prepare('UPDATE devices SET blocked_at = NULL, blocked_reason = NULL WHERE id = ?'),
+    requireUpdate: db.prepare('UPDATE devices SET update_required_at = COALESCE(update_required_at, ?) WHERE id = ?'),
+    clearUpdate: db.prepare('UPDATE devices SET update_required_at = NULL WHERE id = ?'),
+    policy: db.prepare('SELECT policy FROM tenant_risk_policies WHERE tenant = ?'),
+    putPolicy: db.prepare(
+      `INSERT INTO tenant_risk_policies (tenant, policy, updated_at, updated_by) VALUES (?, ?, ?, ?)
+       ON CONFLICT (tenant) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+    ),
     lastSeq: db.prepare('SELECT COALESCE(MAX(server_seq), 0) AS seq FROM sync_items'),
     hashes: db.prepare('SELECT seq, prev_hash, hash FROM device_audit_hashes WHERE device = ? AND seq BETWEEN ? AND ? ORDER BY seq'),
     casAnchor: db.prepare(
@@ -128,6 +167,9 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
   const getDevice = (id: string): DeviceRecord | null => {
     const row = q.device.get(id) as DeviceRow | undefined;
     return row ? toDevice(row) : null;
+  };
+  const run = (st: { sql: string; params: { named(): Record<string, unknown> } }): void => {
+    db.prepare(st.sql).run(st.params.named());
   };
   const allContracts = (): ContractVersionRow[] =>
     (q.contracts.all() as Array<Record<string, unknown>>).map((r) => ({
@@ -265,6 +307,18 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
           audit(itemAudit(req.receivedAt, req.device, it, f.seq));
         }
         q.touchDevice.run(req.receivedAt, req.appVersion, req.device);
+        if (req.registry) {
+          const st = req.registry.state;
+          q.registerState.run({
+            id: req.device,
+            pending: st?.pendingCount ?? null,
+            dead: st?.deadLetterCount ?? null,
+            contracts: st ? JSON.stringify(st.contractVersions) : null,
+            versionLevel: req.registry.versionLevel,
+            baseLevel: req.registry.baseLevel,
+          });
+          q.upsertSnapshot.run(req.registry.snapshot);
+        }
         fresh.forEach((f, k) => {
           const sig = signing.then((s) => s[k]!);
           sig.catch(() => {}); // a waiting duplicate sees the rejection; nobody waiting is fine too
@@ -286,6 +340,73 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
     },
 
     lastServerSeq: () => Promise.resolve((q.lastSeq.get() as { seq: number }).seq),
+
+    listDevices: (query) => {
+      // Prepared per call: the statement's shape depends on the filters (better-sqlite3 caches little,
+      // but preparing costs microseconds next to the query).
+      run(refreshRiskSql('sqlite', query));
+      const { page, count } = deviceListSql('sqlite', query);
+      const rows = db.prepare(page.sql).all(page.params.named()) as DeviceRow[];
+      const total = (db.prepare(count.sql).get(count.params.named()) as { n: number }).n;
+      return Promise.resolve({ rows: rows.map(toDevice), total });
+    },
+
+    riskSummary: (query) => {
+      run(refreshRiskSql('sqlite', query));
+      const { sql, params } = riskSummarySql('sqlite', query);
+      return Promise.resolve(toSummary(db.prepare(sql).all(params.named()) as Array<{ kind: string; k: number; n: number }>));
+    },
+
+    deviceSnapshots: (device, limit) =>
+      Promise.resolve(
+        (q.snapshots.all(device, limit) as Array<Record<string, unknown>>).map(
+          (r): SnapshotInput => ({
+            day: String(r.day),
+            device: String(r.device),
+            tenant: String(r.tenant),
+            level: r.level as SnapshotInput['level'],
+            pendingCount: Number(r.pending_count),
+            deadLetterCount: Number(r.dead_letter_count),
+            lastSyncAt: (r.last_sync_at as string | null) ?? null,
+          }),
+        ),
+      ),
+
+    upsertSnapshots: (rows) => {
+      if (rows.length > 0) db.transaction(() => rows.forEach((r) => q.upsertSnapshot.run(r))).immediate();
+      return Promise.resolve();
+    },
+
+    controlDevice: (id, tenant, control: DeviceControl, reason, a, risk) =>
+      Promise.resolve(
+        db
+          .transaction(() => {
+            const dev = getDevice(id);
+            if (!dev || dev.tenant !== tenant) return null;
+            if (control === 'block') q.block.run(a.ts, reason, id);
+            else if (control === 'unblock') q.unblock.run(id);
+            else if (control === 'require-update') q.requireUpdate.run(a.ts, id);
+            else q.clearUpdate.run(id);
+            run(recomputeRiskSql('sqlite', { id }, risk.now, risk.policy));
+            audit(a);
+            return getDevice(id);
+          })
+          .immediate(),
+      ),
+
+    getRiskPolicy: (tenant) => {
+      const row = q.policy.get(tenant) as { policy: string } | undefined;
+      return Promise.resolve(row ? (JSON.parse(row.policy) as RiskPolicy) : null);
+    },
+
+    putRiskPolicy: (tenant, policy, a, now) => {
+      db.transaction(() => {
+        q.putPolicy.run(tenant, JSON.stringify(policy), a.ts, a.actor);
+        run(recomputeRiskSql('sqlite', { tenant }, now, policy));
+        audit(a);
+      }).immediate();
+      return Promise.resolve();
+    },
 
     auditHashes: (device, from, to) =>
       Promise.resolve(

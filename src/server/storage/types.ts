@@ -1,6 +1,7 @@
 // Repository interface the HTTP layer depends on. Routes never touch SQL; the SQLite and
 // PostgreSQL implementations behind it are interchangeable (one integration suite runs on both).
 // Every method is async so a networked database fits; SQLite simply resolves immediately.
+import type { RiskLevel, RiskPolicy } from '../../shared/risk';
 
 export type Role = 'field' | 'reviewer' | 'admin';
 export const ROLES: readonly Role[] = ['field', 'reviewer', 'admin'];
@@ -56,6 +57,17 @@ export interface DeviceRecord {
   /** 0 and 64 zeros until the device anchors its audit log for the first time. */
   lastAnchorSeq: number;
   lastAnchorHash: string;
+  /** As last reported by the device (deviceState); 0 / {} until it reports. */
+  pendingCount: number;
+  deadLetterCount: number;
+  contractVersions: Record<string, string>;
+  blockedAt: string | null;
+  blockedReason: string | null;
+  updateRequiredAt: string | null;
+  /** Rank (0 low … 3 critical) of the version rules (contracts, app), computed at the device's last sync. */
+  versionLevel: number;
+  /** Stored risk rank (0 low … 3 critical); see storage/common.ts for when it is written. */
+  riskLevel: number;
 }
 
 export interface NewDevice {
@@ -117,6 +129,8 @@ export interface IngestRequest {
   appVersion: string;
   receivedAt: string;
   items: NewItem[];
+  /** Registry fields recorded on the device row in the same transaction. */
+  registry?: DeviceRegistryUpdate;
   /** Builds the receipt of a new item once its server_seq is known (inside the transaction). */
   receiptFor(item: NewItem, serverSeq: number): IssuedReceipt;
   /** Signing bytes of a stored receipt body, to re-sign a row a crash left unsigned. */
@@ -124,6 +138,66 @@ export interface IngestRequest {
   /** Ed25519 signatures in order; may run on worker threads while the rows are written. */
   sign(messages: readonly string[]): Promise<string[]>;
 }
+
+/** What an accepted batch records about its device besides lastSyncAt and appVersion. */
+export interface DeviceRegistryUpdate {
+  /** From the batch's deviceState; null keeps the stored values. */
+  state: { pendingCount: number; deadLetterCount: number; contractVersions: Record<string, string> } | null;
+  versionLevel: number;
+  /** Risk rank from the batch's evaluation, ignoring the blocked / update-required flags (re-applied in SQL). */
+  baseLevel: number;
+  snapshot: SnapshotInput;
+}
+
+/** One row of device_snapshots: a device's risk on a UTC day (upserted, last write of the day wins). */
+export interface SnapshotInput {
+  day: string;
+  device: string;
+  tenant: string;
+  level: RiskLevel;
+  pendingCount: number;
+  deadLetterCount: number;
+  lastSyncAt: string | null;
+}
+
+export type DeviceSort = 'lastSyncAt' | 'level' | 'pending' | 'daysOffline';
+
+export interface DeviceListQuery {
+  tenant: string;
+  /** ISO time the offline rules are evaluated at. */
+  now: string;
+  policy: RiskPolicy;
+  level?: RiskLevel;
+  /** Case-insensitive substring of the device id, user or name. */
+  q?: string;
+  sort: DeviceSort;
+  dir: 'asc' | 'desc';
+  limit: number;
+  /** Keyset position: the sort key values and id of the last row of the previous page. */
+  after?: { key: (string | number)[]; id: string };
+}
+
+export interface DeviceListPage {
+  rows: DeviceRecord[];
+  total: number;
+}
+
+export const HISTOGRAM_BUCKETS = ['0-1', '1-7', '7-14', '14-30', '30+'] as const;
+export type HistogramBucket = (typeof HISTOGRAM_BUCKETS)[number];
+
+export interface RiskSummaryCounts {
+  levels: Record<RiskLevel, number>;
+  daysSinceSync: Record<HistogramBucket, number>;
+  revoked: number;
+}
+
+/** What the stored risk rank is evaluated against. */
+export interface RiskContext {
+  now: string;
+  policy: RiskPolicy;
+}
+
+export type DeviceControl = 'block' | 'unblock' | 'require-update' | 'clear-update';
 
 export type IngestOutcome =
   | { status: 'accepted' | 'duplicate'; receipt: StoredReceipt }
@@ -176,6 +250,19 @@ export interface ServerStorage {
 
   /** One transaction: every new item + its audit row, duplicates and conflicts classified, device last-sync updated. */
   ingestBatch(req: IngestRequest): Promise<IngestOutcome[]>;
+
+  /** A page of the tenant's devices, filtered, sorted and paged in SQL, plus the filtered total (stored ranks refreshed first). */
+  listDevices(q: DeviceListQuery): Promise<DeviceListPage>;
+  /** Counts per risk level and a days-since-sync histogram of the tenant's devices that are not revoked. */
+  riskSummary(q: { tenant: string; now: string; policy: RiskPolicy }): Promise<RiskSummaryCounts>;
+  /** Newest first. */
+  deviceSnapshots(device: string, limit: number): Promise<SnapshotInput[]>;
+  upsertSnapshots(rows: readonly SnapshotInput[]): Promise<void>;
+  /** Applies an admin control to a device of `tenant` and writes its audit row; null if not found there. */
+  controlDevice(id: string, tenant: string, control: DeviceControl, reason: string, audit: AuditInput, risk: RiskContext): Promise<DeviceRecord | null>;
+  getRiskPolicy(tenant: string): Promise<RiskPolicy | null>;
+  /** Stores the policy and recomputes the stored risk rank of every device of the tenant. */
+  putRiskPolicy(tenant: string, policy: RiskPolicy, audit: AuditInput, now: string): Promise<void>;
   lastServerSeq(): Promise<number>;
 
   auditHashes(device: string, fromSeq: number, toSeq: number): Promise<AuditHashRow[]>;

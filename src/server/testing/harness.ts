@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
-import type { AuditAnchorWire, EnrollResponse, SyncItemWire } from '../../shared/sync/protocol';
+import type { AuditAnchorWire, DeviceStateWire, EnrollResponse, SyncItemWire } from '../../shared/sync/protocol';
 import type { RateLimitOptions } from '../auth/rate-limit';
 import { createApp, type ServerDeps } from '../app';
 import { seedContracts } from '../contracts';
@@ -33,9 +33,9 @@ export interface Harness {
   serverKey: ServerKey;
   now(): Date;
   advance(ms: number): void;
-  enroll(opts?: { role?: Role; tenant?: string; user?: string }): Promise<Device>;
+  enroll(opts?: { role?: Role; tenant?: string; user?: string; name?: string }): Promise<Device>;
   signed(dev: { id: string; privateKey: DeviceKeys['privateKey'] }, method: string, path: string, body?: string, opts?: SignOptions): Promise<Response>;
-  batch(dev: Device, items: unknown[], extra?: { anchor?: AuditAnchorWire; appVersion?: string; device?: string }): Promise<Response>;
+  batch(dev: Device, items: unknown[], extra?: { anchor?: AuditAnchorWire; appVersion?: string; device?: string; deviceState?: DeviceStateWire }): Promise<Response>;
   /** Row counts of every table plus the full devices rows: equal snapshots mean nothing was written. */
   snapshot(): Promise<Record<string, unknown>>;
   count(table: (typeof TABLES)[number]): Promise<number>;
@@ -76,13 +76,13 @@ export async function createHarness(db: TestDb, opts: HarnessOptions = {}): Prom
     advance: (ms) => {
       nowMs += ms;
     },
-    async enroll({ role = 'field', tenant = 'acme', user = 'ana' } = {}) {
+    async enroll({ role = 'field', tenant = 'acme', user = 'ana', name = 'Test laptop' } = {}) {
       const { token } = await createEnrollmentToken(db.storage, clock.now(), { tenant, user, role }, 'test');
       const keys = newDeviceKeys();
       const res = await app.request('/v1/enroll', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ token, publicKey: keys.publicKey, deviceName: 'Test laptop', appVersion: '1.0.0' }),
+        body: JSON.stringify({ token, publicKey: keys.publicKey, deviceName: name, appVersion: '1.0.0' }),
       });
       if (res.status !== 200) throw new Error(`enroll failed: ${res.status} ${await res.text()}`);
       const enroll = (await res.json()) as EnrollResponse;
@@ -97,6 +97,7 @@ export async function createHarness(db: TestDb, opts: HarnessOptions = {}): Prom
     batch: (dev, items, extra = {}) => {
       const body: Record<string, unknown> = { device: extra.device ?? dev.id, appVersion: extra.appVersion ?? '1.0.0', items };
       if (extra.anchor) body.anchor = extra.anchor;
+      if (extra.deviceState) body.deviceState = extra.deviceState;
       return h.signed(dev, 'POST', '/v1/sync/batch', JSON.stringify(body));
     },
     async snapshot() {

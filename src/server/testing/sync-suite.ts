@@ -7,7 +7,20 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { CLOCK_SKEW_MS, H_NONCE, checkpointSigningBytes, receiptSigningBytes, type ItemResult, type SignedReceipt, type SyncBatchResponse } from '../../shared/sync/protocol';
 import { MAX_BATCH_BYTES, enrollResponseSchema, syncBatchResponseSchema } from '../../shared/sync/schemas';
-import { contractsResponseSchema, errorResponseSchema, healthResponseSchema } from '../../shared/server-api';
+import {
+  adminDeviceDetailResponseSchema,
+  adminDeviceListResponseSchema,
+  contractsResponseSchema,
+  errorResponseSchema,
+  healthResponseSchema,
+  riskPolicyResponseSchema,
+  riskSummaryResponseSchema,
+  type AdminDeviceDetailResponse,
+  type AdminDeviceListResponse,
+  type AdminDeviceView,
+  type RiskSummaryResponse,
+} from '../../shared/server-api';
+import { DAY_MS, DEFAULT_RISK_POLICY } from '../../shared/risk';
 import { compileSchema, describeErrors } from '../../shared/validation';
 import { publicKeyFromRaw, sha256Hex, verifyBase64 } from '../crypto/ed25519';
 import { createEnrollmentToken } from '../enrollment-tokens';
@@ -22,6 +35,17 @@ declare module 'vitest' {
     skipReason?: string;
   }
 }
+
+const REASON = JSON.stringify({ reason: 'Lost on site visit' });
+
+async function okJson<T>(res: Response, schema: Record<string, unknown>): Promise<T> {
+  const body: unknown = await res.json();
+  expect(res.status, JSON.stringify(body)).toBe(200);
+  expectSchema(schema, body);
+  return body as T;
+}
+
+const parsePayload = (p: unknown): Record<string, unknown> => (typeof p === 'string' ? JSON.parse(p) : p) as Record<string, unknown>;
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 
@@ -155,6 +179,15 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         expect(await h.count('nonces')).toBe(1);
       });
 
+      test('GET /v1/contracts/:ref returns that version\'s document; unknown or malformed refs are 404', async (h) => {
+        const dev = await h.enroll();
+        const res = await h.signed(dev, 'GET', `/v1/contracts/${encodeURIComponent('field.inspect.site@1.2.0')}`);
+        expect(res.status).toBe(200);
+        expect(await res.json()).toEqual({ contract: 'field.inspect.site@1.2.0', document: { contract: 'field.inspect.site@1.2.0', title: 'field.inspect.site@1.2.0' } });
+        expect((await h.signed(dev, 'GET', '/v1/contracts/field.inspect.site@9.9.9')).status).toBe(404);
+        expect((await h.signed(dev, 'GET', '/v1/contracts/nonsense')).status).toBe(404);
+      });
+
       const refusals: [string, string, (h: Harness, dev: Device, body: string) => Promise<Response>][] = [
         ['no signature headers', 'missing_signature', (h, _d, body) => Promise.resolve(h.app.request('/v1/sync/batch', { method: 'POST', body }))],
         [
@@ -237,7 +270,7 @@ export function defineSyncServerSuite(backend: TestBackend): void {
       test('a revoked device → 401 revoked_device, nothing stored', async (h) => {
         const admin = await h.enroll({ role: 'admin' });
         const dev = await h.enroll();
-        const rev = await h.signed(admin, 'POST', `/v1/admin/devices/${dev.id}/revoke`);
+        const rev = await h.signed(admin, 'POST', `/v1/admin/devices/${dev.id}/revoke`, REASON);
         expect(rev.status).toBe(200);
         const before = await h.snapshot();
         const res = await h.batch(dev, [makeItem()]);
@@ -590,15 +623,290 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         const admin = await h.enroll({ role: 'admin' });
         const dev = await h.enroll();
         const foreign = await h.enroll({ tenant: 'globex' });
-        const res = await h.signed(admin, 'POST', `/v1/admin/devices/${dev.id}/revoke`);
+        const res = await h.signed(admin, 'POST', `/v1/admin/devices/${dev.id}/revoke`, REASON);
         expect(res.status).toBe(200);
         expect(await res.json()).toEqual({ revokedAt: new Date(T0).toISOString() });
         h.advance(5000);
-        expect(await (await h.signed(admin, 'POST', `/v1/admin/devices/${dev.id}/revoke`)).json()).toEqual({ revokedAt: new Date(T0).toISOString() });
-        expect((await h.signed(admin, 'POST', '/v1/admin/devices/dev_missing/revoke')).status).toBe(404);
-        expect((await h.signed(admin, 'POST', `/v1/admin/devices/${foreign.id}/revoke`)).status).toBe(404);
-        const revokes = await h.db.query("SELECT actor, subject FROM server_audit WHERE action = 'device.revoked'");
-        expect(revokes).toEqual([{ actor: admin.id, subject: dev.id }]);
+        expect(await (await h.signed(admin, 'POST', `/v1/admin/devices/${dev.id}/revoke`, REASON)).json()).toEqual({ revokedAt: new Date(T0).toISOString() });
+        expect((await h.signed(admin, 'POST', '/v1/admin/devices/dev_missing/revoke', REASON)).status).toBe(404);
+        expect((await h.signed(admin, 'POST', `/v1/admin/devices/${foreign.id}/revoke`, REASON)).status).toBe(404);
+        const revokes = await h.db.query("SELECT actor, subject, payload FROM server_audit WHERE action = 'device.revoked'");
+        expect(revokes.map((r) => ({ ...r, payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload }))).toEqual([
+          { actor: admin.id, subject: dev.id, payload: { by: admin.id, user: 'ana', reason: 'Lost on site visit' } },
+        ]);
+        // The reason is required.
+        const noReason = await h.signed(admin, 'POST', `/v1/admin/devices/${dev.id}/revoke`);
+        expect(noReason.status).toBe(400);
+        expect(await (await h.signed(admin, 'POST', `/v1/admin/devices/${dev.id}/revoke`, JSON.stringify({ reason: 'x' }))).status).toBe(400);
+      });
+    });
+
+
+    describe('offline governance', () => {
+      const list = async (h: Harness, admin: Device, query = ''): Promise<AdminDeviceListResponse> =>
+        okJson<AdminDeviceListResponse>(await h.signed(admin, 'GET', `/v1/admin/devices${query}`), adminDeviceListResponseSchema);
+      const act = (h: Harness, admin: Device, id: string, action: string, reason = 'Field audit finding 42') =>
+        h.signed(admin, 'POST', `/v1/admin/devices/${id}/${action}`, JSON.stringify({ reason }));
+      const viewOf = (page: AdminDeviceListResponse, id: string): AdminDeviceView | undefined => page.devices.find((d) => d.id === id);
+
+      test('an accepted batch records deviceState, version risk and a daily snapshot; a batch without it keeps the values', async (h) => {
+        const dev = await h.enroll();
+        const state = { pendingCount: 60, deadLetterCount: 2, contractVersions: { 'field.inspect.site': '1.0.0', 'lab.record.specimen': '2.0.1' } };
+        await batchBody(await h.batch(dev, [makeItem()], { deviceState: state, appVersion: '1.3.0' }));
+        const [d] = await h.db.query('SELECT pending_count, dead_letter_count, contract_versions, version_level, last_sync_at, app_version FROM devices WHERE id = $1', [dev.id]);
+        expect(d).toMatchObject({ pending_count: 60, dead_letter_count: 2, version_level: 1, last_sync_at: new Date(T0).toISOString(), app_version: '1.3.0' });
+        expect(parsePayload(d!.contract_versions)).toEqual(state.contractVersions);
+        const snaps = await h.db.query('SELECT day, device, tenant, level, pending_count, dead_letter_count, last_sync_at FROM device_snapshots');
+        expect(snaps).toEqual([{ day: '2025-03-01', device: dev.id, tenant: 'acme', level: 'medium', pending_count: 60, dead_letter_count: 2, last_sync_at: new Date(T0).toISOString() }]);
+
+        // A major version behind is critical.
+        h.advance(1000);
+        await batchBody(await h.batch(dev, [], { deviceState: { ...state, contractVersions: { 'lab.record.specimen': '1.0.0' } } }));
+        expect((await h.db.query('SELECT version_level FROM devices WHERE id = $1', [dev.id]))[0]).toEqual({ version_level: 3 });
+        expect((await h.db.query('SELECT level FROM device_snapshots'))).toEqual([{ level: 'critical' }]);
+
+        // No deviceState: last reported values stay; lastSyncAt moves; same day → same snapshot row.
+        h.advance(1000);
+        await batchBody(await h.batch(dev, []));
+        const [after] = await h.db.query('SELECT pending_count, dead_letter_count, last_sync_at FROM devices WHERE id = $1', [dev.id]);
+        expect(after).toEqual({ pending_count: 60, dead_letter_count: 2, last_sync_at: new Date(T0 + 2000).toISOString() });
+        expect(await h.db.query('SELECT COUNT(*) AS n FROM device_snapshots')).toEqual([{ n: 1 }]);
+        // Next day: a second row.
+        h.advance(DAY_MS);
+        await batchBody(await h.batch(dev, [], { deviceState: { pendingCount: 0, deadLetterCount: 0, contractVersions: {} } }));
+        const rows = await h.db.query('SELECT day, level FROM device_snapshots ORDER BY day');
+        expect(rows).toEqual([{ day: '2025-03-01', level: 'critical' }, { day: '2025-03-02', level: 'low' }]);
+
+        const admin = await h.enroll({ role: 'admin' });
+        const detail = await okJson<AdminDeviceDetailResponse>(await h.signed(admin, 'GET', `/v1/admin/devices/${dev.id}`), adminDeviceDetailResponseSchema);
+        expect(detail.device).toMatchObject({ id: dev.id, pendingCount: 0, deadLetterCount: 0, risk: { level: 'low' } });
+        expect(detail.snapshots.map((x) => [x.day, x.level])).toEqual([['2025-03-02', 'low'], ['2025-03-01', 'critical']]);
+      });
+
+      test('list: filter by level and q, sort by pending / lastSyncAt / daysOffline / level, keyset paging with cursor', async (h) => {
+        const admin = await h.enroll({ role: 'admin', user: 'boss', name: 'Admin desk' });
+        const devs: Device[] = [];
+        for (let i = 0; i < 6; i++) devs.push(await h.enroll({ user: `user${i}`, name: i === 3 ? 'Tablet Ünïque_3' : `Laptop ${i}` }));
+        await h.enroll({ tenant: 'globex', user: 'other' });
+        // Device i syncs with pending 10·i (i = 5 → 101 → high), then time passes in between.
+        for (const [i, d] of devs.entries()) {
+          await batchBody(await h.batch(d, [], { deviceState: { pendingCount: i === 5 ? 101 : 10 * i, deadLetterCount: 0, contractVersions: {} } }));
+          h.advance(DAY_MS);
+        }
+        // Now T0 + 6 days: devs[0] synced 6 days ago, devs[5] 1 day ago; the admin never synced (enrolled at T0).
+        h.advance(1.5 * DAY_MS); // 7.5 days after devs[0] → medium
+        const all = await list(h, admin, '?limit=500');
+        expect(all.total).toBe(7);
+        expect(all.devices.every((d) => d.tenant === 'acme')).toBe(true);
+        expect(viewOf(all, devs[0]!.id)!.risk).toMatchObject({ level: 'medium', reasons: ['Last sync 7.5 days ago (more than 7)'] });
+        expect(viewOf(all, devs[0]!.id)!.daysOffline).toBe(7.5);
+        expect(viewOf(all, devs[5]!.id)!.risk.level).toBe('high');
+        expect(viewOf(all, admin.id)!.risk.level).toBe('medium'); // never synced, enrolled 7.5 days ago
+
+        // Default sort: lastSyncAt asc (never-synced devices by enrollment time).
+        expect(all.devices.map((d) => d.id)).toEqual([admin.id, ...devs.map((d) => d.id)].sort((a, b) => {
+          const seen = (id: string) => viewOf(all, id)!.lastSyncAt ?? viewOf(all, id)!.enrolledAt;
+          return seen(a) < seen(b) ? -1 : seen(a) > seen(b) ? 1 : a < b ? -1 : 1;
+        }));
+
+        const high = await list(h, admin, '?level=high');
+        expect(high).toMatchObject({ total: 1, nextCursor: null });
+        expect(high.devices.map((d) => d.id)).toEqual([devs[5]!.id]);
+        const medium = await list(h, admin, '?level=medium&sort=pending&dir=desc');
+        expect(medium.devices.map((d) => d.id)).toEqual([devs[0]!.id, admin.id].sort((a, b) => (a < b ? 1 : -1)));
+        const byQ = await list(h, admin, `?q=${encodeURIComponent('ünïque_')}`);
+        expect(byQ.devices.map((d) => d.id)).toEqual(backend.label === 'SQLite' ? [] : [devs[3]!.id]); // SQLite LIKE folds ASCII only
+        expect((await list(h, admin, '?q=USER4')).devices.map((d) => d.id)).toEqual([devs[4]!.id]);
+        expect((await list(h, admin, '?q=laptop&level=low')).total).toBe(3); // Laptop 1, 2, 4 (0 medium, 5 high)
+        expect((await list(h, admin, '?q=100%25')).total).toBe(0); // % is literal
+
+        // Paging by pending desc, 2 per page: every device once, in order.
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        let pages = 0;
+        do {
+          const page: AdminDeviceListResponse = await list(h, admin, `?sort=pending&dir=desc&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+          expect(page.total).toBe(7);
+          seen.push(...page.devices.map((d) => d.id));
+          cursor = page.nextCursor;
+          pages++;
+        } while (cursor);
+        expect(pages).toBe(4);
+        expect(seen.slice(0, 5)).toEqual([devs[5]!.id, devs[4]!.id, devs[3]!.id, devs[2]!.id, devs[1]!.id]);
+        expect(new Set(seen).size).toBe(7);
+
+        // daysOffline desc == lastSyncAt asc; level desc puts high first; paging on level and time sorts too.
+        const off = await list(h, admin, '?sort=daysOffline&dir=desc&limit=500');
+        expect(off.devices.map((d) => d.id)).toEqual(all.devices.map((d) => d.id));
+        for (const sort of ['level', 'lastSyncAt', 'daysOffline']) {
+          for (const dir of ['asc', 'desc']) {
+            const full = (await list(h, admin, `?sort=${sort}&dir=${dir}&limit=500`)).devices.map((d) => d.id);
+            const paged: string[] = [];
+            let cur: string | null = null;
+            do {
+              const page: AdminDeviceListResponse = await list(h, admin, `?sort=${sort}&dir=${dir}&limit=3${cur ? `&cursor=${cur}` : ''}`);
+              paged.push(...page.devices.map((d) => d.id));
+              cur = page.nextCursor;
+            } while (cur);
+            expect(paged, `${sort} ${dir}`).toEqual(full);
+          }
+        }
+        const levels = (await list(h, admin, '?sort=level&dir=desc')).devices.map((d) => d.risk.level);
+        expect(levels.slice(0, 3)).toEqual(['high', 'medium', 'medium']);
+
+        // Bad query values are 400s; a cursor only works with its own sort.
+        for (const bad of ['?level=severe', '?sort=name', '?dir=up', '?limit=0', '?limit=501', '?cursor=nonsense', `?sort=level&cursor=${cursor ?? 'x'}`]) {
+          const res = await h.signed(admin, 'GET', `/v1/admin/devices${bad}`);
+          expect(res.status, bad).toBe(400);
+        }
+        const firstPage = await list(h, admin, '?sort=pending&limit=1');
+        expect((await h.signed(admin, 'GET', `/v1/admin/devices?sort=level&limit=1&cursor=${firstPage.nextCursor}`)).status).toBe(400);
+        // Listing writes today's snapshot of each listed device.
+        expect(Number((await h.db.query("SELECT COUNT(*) AS n FROM device_snapshots WHERE day = '2025-03-09'"))[0]!.n)).toBe(7);
+      });
+
+      test('roles and tenants: field devices get 403; an admin sees and acts on its own tenant only', async (h) => {
+        const admin = await h.enroll({ role: 'admin' });
+        const field = await h.enroll();
+        const foreign = await h.enroll({ tenant: 'globex' });
+        const before = await h.snapshot();
+        for (const [method, path, body] of [
+          ['GET', '/v1/admin/devices', ''],
+          ['GET', `/v1/admin/devices/${admin.id}`, ''],
+          ['GET', '/v1/admin/risk-summary', ''],
+          ['GET', '/v1/admin/risk-policy', ''],
+          ['PUT', '/v1/admin/risk-policy', JSON.stringify({ policy: DEFAULT_RISK_POLICY, reason: 'try' })],
+          ['POST', `/v1/admin/devices/${admin.id}/block`, JSON.stringify({ reason: 'nope nope' })],
+        ] as const) {
+          const res = await h.signed(field, method, path, body);
+          expect(res.status, path).toBe(403);
+          expect(await errorOf(res)).toMatchObject({ code: 'FORBIDDEN', details: { reason: 'role' } });
+        }
+        expect({ ...(await h.snapshot()), nonces: 0 }).toEqual({ ...before, nonces: 0 });
+        expect((await list(h, admin)).devices.map((d) => d.id).sort()).toEqual([admin.id, field.id].sort());
+        expect((await h.signed(admin, 'GET', `/v1/admin/devices/${foreign.id}`)).status).toBe(404);
+        for (const action of ['block', 'unblock', 'require-update', 'clear-update', 'revoke']) {
+          expect((await act(h, admin, foreign.id, action)).status, action).toBe(404);
+          expect((await act(h, admin, 'dev_missing', action)).status, action).toBe(404);
+        }
+        const [f] = await h.db.query('SELECT blocked_at, update_required_at, revoked_at FROM devices WHERE id = $1', [foreign.id]);
+        expect(f).toEqual({ blocked_at: null, update_required_at: null, revoked_at: null });
+      });
+
+      test('block → sync refused 403 device_blocked (data kept on both sides); unblock → accepted again', async (h) => {
+        const admin = await h.enroll({ role: 'admin' });
+        const dev = await h.enroll();
+        await batchBody(await h.batch(dev, [makeItem()]));
+        const blocked = await act(h, admin, dev.id, 'block', 'Device reported stolen');
+        const view = (await okJson<{ device: AdminDeviceView }>(blocked, { type: 'object' })).device;
+        expect(view).toMatchObject({ blocked: true, blockedAt: new Date(T0).toISOString(), blockedReason: 'Device reported stolen', risk: { level: 'critical', allowedActions: ['read', 'capture', 'sync'] } });
+        expect(view.risk.reasons).toContain('Blocked by an administrator');
+
+        const before = await h.snapshot();
+        const item = makeItem();
+        const res = await h.batch(dev, [item]);
+        expect(res.status).toBe(403);
+        const err = await errorOf(res);
+        expect(err).toMatchObject({ code: 'FORBIDDEN', details: { reason: 'device_blocked' } });
+        expect(err.message).toMatch(/stays on the device/);
+        expect(await h.snapshot()).toEqual({ ...before, nonces: (before.nonces as number) + 1 });
+        expect(await h.count('sync_items')).toBe(1); // nothing deleted
+
+        // Other signed requests still work (e.g. reading contracts), so the app can show why.
+        expect((await h.signed(dev, 'GET', '/v1/contracts')).status).toBe(200);
+        expect((await act(h, admin, dev.id, 'unblock', 'Found in the van')).status).toBe(200);
+        expect((await batchBody(await h.batch(dev, [item]))).results[0]!.status).toBe('accepted');
+        const [d] = await h.db.query('SELECT blocked_at, blocked_reason FROM devices WHERE id = $1', [dev.id]);
+        expect(d).toEqual({ blocked_at: null, blocked_reason: null });
+      });
+
+      test('require-update raises the risk to high until cleared; every action is audited with who and why', async (h) => {
+        const admin = await h.enroll({ role: 'admin', user: 'boss' });
+        const dev = await h.enroll();
+        const req = await okJson<{ device: AdminDeviceView }>(await act(h, admin, dev.id, 'require-update', 'Security fix 1.4.2'), { type: 'object' });
+        expect(req.device).toMatchObject({ updateRequired: true, risk: { level: 'high', allowedActions: ['read', 'capture', 'draft', 'sync'] } });
+        expect(req.device.risk.reasons).toEqual(['An administrator requires an app update']);
+        expect(viewOf(await list(h, admin, '?level=high'), dev.id)).toBeDefined();
+        const cleared = await okJson<{ device: AdminDeviceView }>(await act(h, admin, dev.id, 'clear-update', 'Updated on site'), { type: 'object' });
+        expect(cleared.device).toMatchObject({ updateRequired: false, risk: { level: 'low', reasons: [] } });
+        await act(h, admin, dev.id, 'block', 'Suspicious use');
+        await act(h, admin, dev.id, 'unblock', 'Cleared by security');
+        await act(h, admin, dev.id, 'revoke', 'Decommissioned');
+
+        // Missing, short or long reasons are refused and change nothing.
+        const snap = await h.snapshot();
+        for (const body of ['', '{}', JSON.stringify({ reason: 'no' }), JSON.stringify({ reason: 'x'.repeat(501) }), JSON.stringify({ reason: '   ' }), JSON.stringify({ reason: 'fine', extra: 1 })]) {
+          expect((await h.signed(admin, 'POST', `/v1/admin/devices/${dev.id}/block`, body)).status, body).toBe(400);
+        }
+        expect({ ...(await h.snapshot()), nonces: 0 }).toEqual({ ...snap, nonces: 0 });
+
+        const rows = await h.db.query("SELECT actor, action, subject, payload FROM server_audit WHERE subject = $1 AND action <> 'device.enrolled' ORDER BY seq", [dev.id]);
+        expect(rows.map((r) => [r.actor, r.action, r.subject, parsePayload(r.payload)])).toEqual([
+          [admin.id, 'device.update_required', dev.id, { by: admin.id, user: 'boss', reason: 'Security fix 1.4.2' }],
+          [admin.id, 'device.update_cleared', dev.id, { by: admin.id, user: 'boss', reason: 'Updated on site' }],
+          [admin.id, 'device.blocked', dev.id, { by: admin.id, user: 'boss', reason: 'Suspicious use' }],
+          [admin.id, 'device.unblocked', dev.id, { by: admin.id, user: 'boss', reason: 'Cleared by security' }],
+          [admin.id, 'device.revoked', dev.id, { by: admin.id, user: 'boss', reason: 'Decommissioned' }],
+        ]);
+      });
+
+      test('a tenant risk policy changes levels for that tenant only; invalid policies are refused; the change is audited', async (h) => {
+        const admin = await h.enroll({ role: 'admin' });
+        const dev = await h.enroll();
+        const otherAdmin = await h.enroll({ role: 'admin', tenant: 'globex' });
+        const other = await h.enroll({ tenant: 'globex' });
+        await batchBody(await h.batch(dev, [], { deviceState: { pendingCount: 30, deadLetterCount: 0, contractVersions: {} }, appVersion: '1.0.0' }));
+        await batchBody(await h.batch(other, [], { deviceState: { pendingCount: 30, deadLetterCount: 0, contractVersions: {} } }));
+        expect(viewOf(await list(h, admin), dev.id)!.risk.level).toBe('low');
+        expect(await okJson(await h.signed(admin, 'GET', '/v1/admin/risk-policy'), riskPolicyResponseSchema)).toEqual({ policy: DEFAULT_RISK_POLICY, custom: false });
+
+        const policy = { offlineDays: { medium: 1, high: 2, critical: 3 }, pending: { medium: 20, high: 25 }, deadLetters: { medium: 0, high: 10 }, latestAppVersion: '1.2.0' };
+        const put = await h.signed(admin, 'PUT', '/v1/admin/risk-policy', JSON.stringify({ policy, reason: 'Stricter for the audit season' }));
+        expect(await okJson(put, riskPolicyResponseSchema)).toEqual({ policy, custom: true });
+        expect(await okJson(await h.signed(admin, 'GET', '/v1/admin/risk-policy'), riskPolicyResponseSchema)).toEqual({ policy, custom: true });
+        const v = viewOf(await list(h, admin, '?level=high'), dev.id)!;
+        expect(v.risk.reasons).toEqual(['30 items waiting to sync (more than 25)', 'App version 1.0.0 is behind the latest 1.2.0']);
+        // Level filters in SQL agree, also for the offline tiers the policy moved.
+        h.advance(2 * DAY_MS + 1000);
+        expect((await list(h, admin, '?level=high')).devices.map((d) => d.id).sort()).toEqual([admin.id, dev.id].sort());
+        h.advance(DAY_MS);
+        expect((await list(h, admin, '?level=critical')).devices.map((d) => d.id).sort()).toEqual([admin.id, dev.id].sort());
+        // The other tenant keeps the defaults.
+        expect(viewOf(await list(h, otherAdmin), other.id)!.risk.level).toBe('low');
+
+        for (const bad of [
+          { policy: { ...policy, offlineDays: { medium: 10, high: 5, critical: 30 } }, reason: 'out of order' },
+          { policy: { ...policy, pending: { medium: -1, high: 5 } }, reason: 'negative' },
+          { policy: { offlineDays: policy.offlineDays }, reason: 'incomplete' },
+          { policy },
+        ]) {
+          expect((await h.signed(admin, 'PUT', '/v1/admin/risk-policy', JSON.stringify(bad))).status).toBe(400);
+        }
+        const audit = await h.db.query("SELECT actor, subject, payload FROM server_audit WHERE action = 'risk_policy.updated'");
+        expect(audit.map((a) => [a.actor, a.subject, parsePayload(a.payload)])).toEqual([[admin.id, 'acme', { by: admin.id, user: 'ana', reason: 'Stricter for the audit season', policy }]]);
+      });
+
+      test('risk summary: counts per level and a days-since-sync histogram of the tenant, revoked counted apart', async (h) => {
+        const admin = await h.enroll({ role: 'admin' });
+        const devs: Device[] = [];
+        for (let i = 0; i < 6; i++) devs.push(await h.enroll());
+        await h.enroll({ tenant: 'globex' });
+        // Sync at T0 + offset so that at T0 + 40 days the days since sync are 40, 20, 10, 3, 0.5, and one never synced (40).
+        const syncAt = [0, 20, 30, 37, 39.5];
+        for (const [i, at] of syncAt.entries()) {
+          h.advance(at * DAY_MS - (h.now().getTime() - T0));
+          await batchBody(await h.batch(devs[i]!, [], { deviceState: { pendingCount: i === 4 ? 200 : 0, deadLetterCount: 0, contractVersions: {} } }));
+        }
+        h.advance(40 * DAY_MS - (h.now().getTime() - T0));
+        await act(h, admin, devs[5]!.id, 'revoke', 'Never used');
+        const sum = await okJson<RiskSummaryResponse>(await h.signed(admin, 'GET', '/v1/admin/risk-summary'), riskSummaryResponseSchema);
+        expect(sum).toEqual({
+          // critical: devs[0] (40 d), admin (never synced, 40 d); high: devs[1] (20 d), devs[4] (pending 200); medium: devs[2] (10 d); low: devs[3] (3 d)
+          levels: { low: 1, medium: 1, high: 2, critical: 2 },
+          daysSinceSync: { '0-1': 1, '1-7': 1, '7-14': 1, '14-30': 1, '30+': 2 },
+          revoked: 1,
+          generatedAt: h.now().toISOString(),
+        });
       });
     });
 
@@ -607,7 +915,7 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         const admin = await h.enroll({ role: 'admin' });
         const dev = await h.enroll();
         await batchBody(await h.batch(dev, [makeItem(), makeItem(), makeItem()]));
-        await h.signed(admin, 'POST', `/v1/admin/devices/${dev.id}/revoke`);
+        await h.signed(admin, 'POST', `/v1/admin/devices/${dev.id}/revoke`, REASON);
         const res = await h.app.request('/healthz');
         expect(res.status).toBe(200);
         const body: unknown = await res.json();
