@@ -39,6 +39,8 @@ describe('offline capture, then sync with verified receipts (web host + server p
     await page.getByLabel('One-time token').fill(token);
     await page.getByRole('button', { name: 'Enroll' }).click();
     await expect.poll(() => page.getByRole('article', { name: 'Enrollment' }).textContent(), { timeout: 15000 }).toContain('ada@acme');
+    // A field credential never sees the admin board.
+    expect(await nav.getByRole('button', { name: 'Devices (admin)' }).count()).toBe(0);
 
     // The server goes away; the field user keeps capturing.
     await server.stop();

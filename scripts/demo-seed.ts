@@ -4,7 +4,7 @@
 import { createServices } from '../src/main/services';
 import { VaultStore } from '../src/main/keys/index';
 
-export const DEMO_PASSPHRASE = 'maestro-demo-vault';
+import { DEMO_PASSPHRASE } from './demo-constants';
 
 const [dataDir, serverUrl, token] = process.argv.slice(2);
 if (!dataDir) throw new Error('usage: demo-seed <dataDir> [serverUrl token]');

@@ -5,7 +5,7 @@ import { rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, root, run, startWebHost } from './lib.mjs';
 
-const DEMO_PASSPHRASE = 'maestro-demo-vault'; // also in scripts/demo-seed.ts
+const DEMO_PASSPHRASE = 'maestro-demo-vault'; // also in scripts/demo-constants.ts
 const demoDir = join(root, 'demo-data');
 rmSync(demoDir, { recursive: true, force: true });
 mkdirSync(demoDir, { recursive: true });
@@ -28,10 +28,30 @@ const token = /token: (\S+)/.exec(tokenOut)?.[1];
 const appDir = join(demoDir, 'app');
 if (run(process.execPath, ['--import', 'tsx', join(root, 'scripts/demo-seed.ts'), appDir, `http://127.0.0.1:${port}/`, token ?? '']) !== 0) process.exit(1);
 
-const app = startWebHost(['--data-dir', appDir], { env: { ...process.env, MAESTRO_KEYSTORE: 'vault', MAESTRO_VAULT_PASSPHRASE: DEMO_PASSPHRASE } });
-console.log(`Demo: open the "Maestro web host ready" link below. Sync server: http://127.0.0.1:${port}/healthz. Ctrl-C stops both.`);
+// The admin's laptop: enrolled with an admin token, over a synthetic fleet seeded into the server.
+const adminOut = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'src/server/main.ts'), 'enroll-token', '--tenant', 'demo-field', '--user', 'erin@demo', '--role', 'admin'], { cwd: root, env: serverEnv, encoding: 'utf8' });
+const adminToken = /token: (\S+)/.exec(adminOut)?.[1];
+const adminDir = join(demoDir, 'admin');
+if (run(process.execPath, ['--import', 'tsx', join(root, 'scripts/demo-admin-seed.ts'), serverEnv.MAESTRO_SERVER_DB, adminDir, `http://127.0.0.1:${port}/`, adminToken ?? '']) !== 0) process.exit(1);
+
+const vaultEnv = { ...process.env, MAESTRO_KEYSTORE: 'vault', MAESTRO_VAULT_PASSPHRASE: DEMO_PASSPHRASE };
+/** A web host whose output lines carry a label, so the two "ready" links are told apart. */
+const labelled = (label, dir) => {
+  const child = startWebHost(['--data-dir', dir], { env: vaultEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+  let buf = '';
+  child.stdout.on('data', (c) => {
+    buf += c;
+    const lines = buf.split('\n');
+    buf = lines.pop();
+    for (const l of lines) console.log(`[${label}] ${l}`);
+  });
+  return child;
+};
+const app = labelled('field user Dana', appDir);
+const adminApp = labelled('admin Erin: open "Devices (admin)"', adminDir);
+console.log(`Demo: open the two "Maestro web host ready" links: Dana (field user) and Erin (admin board over 5,000 demo devices). Sync server: http://127.0.0.1:${port}/healthz. Ctrl-C stops all.`);
 console.log(`The demo keeps keys in a passphrase vault ("${DEMO_PASSPHRASE}"), unlocked for you.`);
-const children = [server, app];
+const children = [server, app, adminApp];
 const stop = (sig) => children.forEach((c) => c.exitCode === null && c.kill(sig));
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => stop(sig));
 for (const c of children) c.on('exit', (code) => { stop('SIGTERM'); process.exitCode = code ?? 0; });

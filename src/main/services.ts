@@ -20,6 +20,7 @@ import { ContractUpdates } from './contracts/contract-updates';
 import { TrustedClock } from './util/trusted-clock';
 import { Governance } from './governance/index';
 import type { FetchFn } from './sync/signed-fetch';
+import { AdminClient } from './admin/index';
 import { fileURLToPath } from 'node:url';
 
 /** Bundled resources: two levels up from both src/main (tsx) and out/main (electron-vite). */
@@ -55,6 +56,7 @@ export interface Services {
   outbox: Outbox;
   capture: CaptureService;
   sync: SyncEngine;
+  admin: AdminClient;
   info: { version: string; host: 'electron' | 'web'; dataDir: string; platform: string; schemaVersion: number };
   close(): void;
 }
@@ -86,6 +88,7 @@ export function createServices(deps: ServiceDeps): Services {
   const governance = new Governance({ db, contracts, outbox, profile, trustedClock, sync });
   governance.registerHealth(health);
   capture.setGuard((action) => governance.assertAllowed(action));
+  const admin = new AdminClient({ db, clock, audit, secrets, fetch: deps.fetch });
   return {
     db,
     clock,
@@ -102,6 +105,7 @@ export function createServices(deps: ServiceDeps): Services {
     outbox,
     capture,
     sync,
+    admin,
     info: { version: APP_VERSION, host: deps.host, dataDir: deps.dataDir, platform: process.platform, schemaVersion: schemaVersion(db) },
     close() {
       sync.stop();

@@ -5,6 +5,8 @@ import { AuditView } from './views/audit/AuditView';
 import { HealthView } from './views/health/HealthView';
 import { CaptureView } from './views/capture/CaptureView';
 import { OutboxView } from './views/outbox/OutboxView';
+import { AdminView } from './views/admin/AdminView';
+import { onEvent } from './api/client';
 import type { View } from './store/app-store';
 import { Nav } from './components/Nav';
 
@@ -13,13 +15,16 @@ const VIEWS: Record<View, () => ReactElement> = {
   outbox: () => <OutboxView />,
   audit: () => <AuditView />,
   health: () => <HealthView />,
+  admin: () => <AdminView />,
 };
 
 export function App() {
-  const { status, error, profile, view, load } = useApp();
+  const { status, error, profile, view, load, setRoles } = useApp();
   useEffect(() => {
     void load();
   }, [load]);
+  // Enrolling (or re-enrolling) changes the roles, and with them whether the admin board shows.
+  useEffect(() => onEvent('sync.status', (s) => setRoles(s.enrolled?.roles ?? [])), [setRoles]);
 
   if (status === 'loading') return <div className="center muted">Starting Maestro…</div>;
   if (status === 'error')

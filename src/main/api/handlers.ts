@@ -72,6 +72,12 @@ export const handlers: Handlers = {
     return { tenant, version };
   },
   'governance.status': (s) => s.governance.status(),
+  'admin.devices.list': (s, input) => s.admin.listDevices(input),
+  'admin.devices.get': (s, input) => s.admin.device(input.id),
+  'admin.devices.act': (s, input) => s.admin.act(input.id, input.action, input.reason, s.profile.actor()),
+  'admin.summary': (s) => s.admin.summary(),
+  'admin.policy.get': (s) => s.admin.riskPolicy(),
+  'admin.policy.set': (s, input) => s.admin.setRiskPolicy(input.policy, input.reason, s.profile.actor()),
   'keys.unlock': async (s, input) => {
     const store = await s.secrets();
     if (store.kind !== 'vault') throw new ApiError('CONFLICT', 'This device uses the OS keychain; there is no vault to unlock');

@@ -30,7 +30,8 @@ import { APP_VERSION } from '../version';
 export const BATCH_MAX_ITEMS = 100;
 export const BATCH_MAX_BYTES = 1024 * 1024;
 const ANCHOR_MAX_ENTRIES = 20_000;
-const DEVICE_KEY = 'device-signing-key';
+/** Name of the device's Ed25519 signing key in the secret store (suffixed with the device id). */
+export const DEVICE_KEY = 'device-signing-key';
 const ROLE_RANK: Role[] = ['field', 'reviewer', 'admin'];
 
 export interface SyncDeps {

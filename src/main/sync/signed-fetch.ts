@@ -18,7 +18,7 @@ export interface HttpReply {
 export async function sendJson(
   fetchFn: FetchFn,
   baseUrl: string,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   path: string,
   body: unknown,
   signer?: { deviceId: string; key: KeyObject; now: () => Date },

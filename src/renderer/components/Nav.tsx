@@ -9,11 +9,12 @@ const items: { id: View; label: string }[] = [
 ];
 
 export function Nav() {
-  const { view, go, profile, info } = useApp();
+  const { view, go, profile, info, roles } = useApp();
+  const shown = roles.includes('admin') ? [...items, { id: 'admin' as const, label: 'Devices (admin)' }] : items;
   return (
     <nav className="nav" aria-label="Main">
       <div className="brand">Maestro</div>
-      {items.map((i) => (
+      {shown.map((i) => (
         <button key={i.id} className={view === i.id ? 'nav-item active' : 'nav-item'} aria-current={view === i.id ? 'page' : undefined} onClick={() => go(i.id)}>
           {i.label}
         </button>
@@ -21,7 +22,7 @@ export function Nav() {
       <div className="nav-foot">
         <div>{profile?.name}</div>
         <div className="muted small">
-          {profile?.tenant} · {profile?.role}
+          {profile?.tenant} · {roles.length ? roles.join(', ') : profile?.role}
         </div>
         <div className="muted small">
           v{info?.version} · {hostKind === 'web' ? 'web host' : 'desktop'}

@@ -1,8 +1,8 @@
 import { create } from 'zustand';
-import type { Profile, SystemInfo } from '../../shared/api/types';
+import type { Profile, Role, SystemInfo } from '../../shared/api/types';
 import { call } from '../api/client';
 
-export type View = 'capture' | 'outbox' | 'audit' | 'health';
+export type View = 'capture' | 'outbox' | 'audit' | 'health' | 'admin';
 
 interface AppState {
   status: 'loading' | 'ready' | 'error';
@@ -10,6 +10,9 @@ interface AppState {
   profile: Profile | null;
   info: SystemInfo | null;
   view: View;
+  /** Roles of this device's enrollment (none until enrolled); 'admin' shows the devices board. */
+  roles: Role[];
+  setRoles(roles: Role[]): void;
   load(): Promise<void>;
   setup(name: string, tenant: string): Promise<void>;
   go(v: View): void;
@@ -21,10 +24,12 @@ export const useApp = create<AppState>((set) => ({
   profile: null,
   info: null,
   view: 'capture',
+  roles: [],
+  setRoles: (roles) => set((s) => ({ roles, view: s.view === 'admin' && !roles.includes('admin') ? 'capture' : s.view })),
   async load() {
     try {
-      const [{ profile }, info] = await Promise.all([call('profile.get', {}), call('system.info', {})]);
-      set({ profile, info, status: 'ready', error: null });
+      const [{ profile }, info, sync] = await Promise.all([call('profile.get', {}), call('system.info', {}), call('sync.status', {}).catch(() => null)]);
+      set({ profile, info, status: 'ready', error: null, roles: sync?.enrolled?.roles ?? [] });
     } catch (e) {
       set({ status: 'error', error: (e as Error).message });
     }

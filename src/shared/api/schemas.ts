@@ -1,6 +1,15 @@
 // JSON Schema (draft 2020-12) for every channel's request and response and every push event.
 // Plain data: the main process and the server compile them with ajv; the renderer never needs to.
-import type { ChannelName, EventName } from './types';
+import { ADMIN_DEVICE_ACTIONS, type ChannelName, type EventName } from './types';
+import { RISK_LEVELS, riskPolicySchema } from '../risk';
+import {
+  ADMIN_DEVICE_SORTS,
+  adminDeviceDetailResponseSchema,
+  adminDeviceListResponseSchema,
+  adminDeviceViewSchema,
+  riskPolicyResponseSchema,
+  riskSummaryResponseSchema,
+} from '../server-api';
 
 type Schema = Record<string, unknown>;
 
@@ -103,6 +112,8 @@ const healthReport: Schema = {
 };
 
 const str = { type: 'string' };
+/** Why an admin acts: 3-500 characters, not only blanks (the server's own rule). */
+const adminReason: Schema = { type: 'string', minLength: 3, maxLength: 500, pattern: '\\S' };
 const nullable = (x: Schema): Schema => ({ anyOf: [{ type: 'null' }, x] });
 const obj = (properties: Record<string, Schema>, required = Object.keys(properties)): Schema => ({
   type: 'object',
@@ -349,6 +360,42 @@ export const channelSchemas: Record<ChannelName, ChannelSchemas> = {
     summary: 'Unlock (or create) the passphrase vault where no OS keychain exists.',
     req: obj({ passphrase: { type: 'string', minLength: 8, maxLength: 1024 } }),
     res: syncStatus,
+  },
+  'admin.devices.list': {
+    summary: "A page of the tenant's devices with their risk (admin credential; signed request to the sync server).",
+    req: obj(
+      {
+        level: { enum: [...RISK_LEVELS] },
+        sort: { enum: [...ADMIN_DEVICE_SORTS] },
+        dir: { enum: ['asc', 'desc'] },
+        q: { type: 'string', maxLength: 100 },
+        limit: { type: 'integer', minimum: 1, maximum: 500 },
+        cursor: { type: 'string', minLength: 1, maxLength: 2000 },
+      },
+      [],
+    ),
+    res: adminDeviceListResponseSchema,
+  },
+  'admin.devices.get': {
+    summary: 'One device with its risk, reasons and up to 90 daily snapshots (sync history).',
+    req: obj({ id: shortText(200) }),
+    res: adminDeviceDetailResponseSchema,
+  },
+  'admin.devices.act': {
+    summary: 'Block, unblock, require or clear an update, or revoke a device; needs a reason and confirm: true. Audited on the server and on this device.',
+    req: obj({ id: shortText(200), action: { enum: [...ADMIN_DEVICE_ACTIONS] }, reason: adminReason, confirm: { const: true } }),
+    res: obj({ device: adminDeviceViewSchema }),
+  },
+  'admin.summary': {
+    summary: "Devices per risk level and by days since last sync, for the board's charts.",
+    req: empty,
+    res: riskSummaryResponseSchema,
+  },
+  'admin.policy.get': { summary: "The tenant's stale thresholds (risk policy).", req: empty, res: riskPolicyResponseSchema },
+  'admin.policy.set': {
+    summary: "Set the tenant's stale thresholds; needs a reason and confirm: true. Audited.",
+    req: obj({ policy: riskPolicySchema, reason: adminReason, confirm: { const: true } }),
+    res: riskPolicyResponseSchema,
   },
 };
 

@@ -1,6 +1,8 @@
 // TypeScript types of every channel's request and response. The JSON Schemas in ./schemas.ts are
 // their runtime twins; the dispatcher validates every request and response against them.
 import type { AuditEntryBody } from '../audit-hash';
+import type { RiskLevel, RiskPolicy } from '../risk';
+import type { AdminDeviceDetailResponse, AdminDeviceListResponse, AdminDeviceSort, AdminDeviceView, RiskPolicyResponse, RiskSummaryResponse } from '../server-api';
 
 export type Role = 'field' | 'reviewer' | 'admin';
 
@@ -126,6 +128,20 @@ export interface GovernanceStatus {
   pendingCount: number;
 }
 
+/** What an admin can do to a device from the board (each needs a reason; the server audits it). */
+export const ADMIN_DEVICE_ACTIONS = ['block', 'unblock', 'require-update', 'clear-update', 'revoke'] as const;
+export type AdminDeviceAction = (typeof ADMIN_DEVICE_ACTIONS)[number];
+
+/** Query of the admin devices table; mirrors GET /v1/admin/devices. */
+export interface AdminDeviceListRequest {
+  level?: RiskLevel;
+  sort?: AdminDeviceSort;
+  dir?: 'asc' | 'desc';
+  q?: string;
+  limit?: number;
+  cursor?: string;
+}
+
 /** Largest attachment a device stores and syncs (the main process refuses more). */
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 
@@ -169,6 +185,12 @@ export interface Channels {
   'sync.rotateKey': { req: Empty; res: { tenant: string; version: number } };
   'keys.unlock': { req: { passphrase: string }; res: SyncStatus };
   'governance.status': { req: Empty; res: GovernanceStatus };
+  'admin.devices.list': { req: AdminDeviceListRequest; res: AdminDeviceListResponse };
+  'admin.devices.get': { req: { id: string }; res: AdminDeviceDetailResponse };
+  'admin.devices.act': { req: { id: string; action: AdminDeviceAction; reason: string; confirm: true }; res: { device: AdminDeviceView } };
+  'admin.summary': { req: Empty; res: RiskSummaryResponse };
+  'admin.policy.get': { req: Empty; res: RiskPolicyResponse };
+  'admin.policy.set': { req: { policy: RiskPolicy; reason: string; confirm: true }; res: RiskPolicyResponse };
 }
 
 export type ChannelName = keyof Channels;
