@@ -68,7 +68,8 @@ function seed(dbPath: string, now: number): void {
       );
     }
   }).immediate();
-  db.exec('ANALYZE');
+  // No ANALYZE here: the storage keeps its own statistics (PRAGMA optimize before admin reads), so
+  // the figure is what a production server shows after a bulk of devices arrived.
   db.close();
 }
 
@@ -150,17 +151,18 @@ export async function run(): Promise<void> {
     inspector.close();
     routeMs.sort((a, b) => a - b);
     // Per-query p99 on stderr (stdout carries only the figures).
-    for (const [q, ms] of perQuery) process.stderr.write(`admin.devices ${q}: p99 ${percentile(ms.sort((a, b) => a - b), 99).toFixed(1)} ms\n`);
+    for (const [q, ms] of perQuery) process.stderr.write(`devices.report ${q}: p99 ${percentile(ms.sort((a, b) => a - b), 99).toFixed(1)} ms\n`);
     selectMs.sort((a, b) => a - b);
+    // The issue's target: a filtered, sorted page over 100,000 devices (SQLite) in < 200 ms (p99).
     emit({
-      name: 'admin.devices.page.p99',
+      name: 'devices.report.100k',
       value: percentile(routeMs, 99),
-      unit: 'ms',
+      unit: 'ms (p99)',
       ref: percentile(selectMs, 99),
       refName: `bare page SELECT, ${DEVICES} devices`,
-      target: '< 100',
+      target: '< 200',
     });
-    emit({ name: 'admin.devices.page.p50', value: percentile(routeMs, 50), unit: 'ms', ref: percentile(selectMs, 50), refName: `bare page SELECT, ${DEVICES} devices`, target: null });
+    emit({ name: 'devices.report.100k.p50', value: percentile(routeMs, 50), unit: 'ms', ref: percentile(selectMs, 50), refName: `bare page SELECT, ${DEVICES} devices`, target: null });
     await serverKey.close();
     await storage.close();
   } finally {

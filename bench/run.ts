@@ -3,6 +3,7 @@ import * as audit from './audit.bench';
 import * as adminDevices from './admin-devices.bench';
 import * as api from './api.bench';
 import * as receipt from './receipt.bench';
+import * as risk from './risk.bench';
 import * as syncE2e from './sync-e2e.bench';
 import * as syncServer from './sync-server.bench';
 
@@ -12,7 +13,8 @@ const suites: { prefix: string; run: () => void | Promise<void> }[] = [
   { prefix: 'receipt.', run: receipt.run },
   { prefix: 'sync.server.', run: syncServer.run },
   { prefix: 'sync.e2e', run: syncE2e.run },
-  { prefix: 'admin.devices', run: adminDevices.run },
+  { prefix: 'devices.report', run: adminDevices.run },
+  { prefix: 'risk.', run: risk.run },
 ];
 
 const filter = process.argv[2] ?? '';

@@ -1,10 +1,13 @@
 // The contract registry: which data contracts (and which version of each) the server accepts.
 // Seeded at startup from the contracts directory into contract_versions; the current version of
 // a name is the highest registered one. Items must match its MAJOR; minor/patch may differ.
+// Seeding also brings the devices' stored version levels in line with the registry (see below).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { canonicalJson } from '../shared/canonical';
 import { parseContractRef } from '../shared/sync/protocol';
-import { compareContractVersions } from './storage/common';
+import { versionLevelOf } from './risk';
+import { changedContractNames, compareContractVersions, VERSION_LEVELS_META_KEY } from './storage/common';
 import type { ContractRef, ContractVersionRow, ServerStorage } from './storage/types';
 
 export class ContractsDirError extends Error {
@@ -56,8 +59,37 @@ export function registryFromRows(rows: readonly ContractVersionRow[], docs: Read
   return { current: (name) => current.get(name), map: () => ({ ...asMap }), document: (ref) => docs.get(ref) };
 }
 
-export async function seedContracts(storage: ServerStorage, dir: string, at: Date): Promise<ContractRegistry> {
+export async function seedContracts(storage: ServerStorage, dir: string, at: Date, opts: { batchSize?: number } = {}): Promise<ContractRegistry> {
   const files = readContractDocs(dir);
   const docs = new Map(files.map((f) => [`${f.ref.name}@${f.ref.version}`, f.doc]));
-  return registryFromRows(await storage.registerContracts(files.map((f) => f.ref), at.toISOString()), docs);
+  const registry = registryFromRows(await storage.registerContracts(files.map((f) => f.ref), at.toISOString()), docs);
+  await reconcileVersionLevels(storage, registry, at, opts.batchSize);
+  return registry;
+}
+
+/**
+ * devices.version_level is computed at each sync against the registry of that moment. When the
+ * current versions differ from the registry the stored levels reflect (a newer major makes devices
+ * on the old one critical at once), the devices that use a changed contract are recomputed, in
+ * batched transactions, so the board's level filters are right before those devices sync again.
+ * The reflected registry is recorded afterwards: a crash in between only means recomputing again.
+ */
+export async function reconcileVersionLevels(storage: ServerStorage, registry: ContractRegistry, at: Date, batchSize?: number): Promise<{ examined: number; changed: number }> {
+  const current = registry.map();
+  const marker = canonicalJson(current);
+  const storedText = await storage.getMeta(VERSION_LEVELS_META_KEY);
+  if (storedText === marker) return { examined: 0, changed: 0 };
+  const stored = storedText === null ? null : (JSON.parse(storedText) as Record<string, string>);
+  const names = changedContractNames(stored, current);
+  const out =
+    names.length === 0
+      ? { examined: 0, changed: 0 }
+      : await storage.recomputeVersionLevels({
+          scope: { contracts: names },
+          levelOf: (device, policy) => versionLevelOf(device, registry, policy),
+          now: at.toISOString(),
+          ...(batchSize ? { batchSize } : {}),
+        });
+  await storage.setMeta(VERSION_LEVELS_META_KEY, marker);
+  return out;
 }

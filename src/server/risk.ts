@@ -1,6 +1,6 @@
 // Server side of device risk: the tenant's policy (cached briefly), the risk of a stored device,
 // the admin view of a device and its daily snapshot. The rules themselves live in src/shared/risk.
-import { DAY_MS, DEFAULT_RISK_POLICY, evaluateRisk, levelRank, versionRisk, type RiskPolicy, type RiskResult } from '../shared/risk';
+import { DAY_MS, DEFAULT_RISK_POLICY, evaluateRisk, levelRank, versionLevel, type RiskPolicy, type RiskResult } from '../shared/risk';
 import type { AdminDeviceView } from '../shared/server-api';
 import type { ContractRegistry } from './contracts';
 import type { DeviceRecord, ServerStorage, SnapshotInput } from './storage/types';
@@ -46,7 +46,7 @@ export function policyCacheFor(storage: ServerStorage): PolicyCache {
 /** The precomputed version part of a device's risk (stored as devices.version_level at each sync). */
 export function versionLevelOf(device: Pick<DeviceRecord, 'contractVersions' | 'appVersion'>, contracts: ContractRegistry, policy: RiskPolicy): number {
   return levelRank(
-    versionRisk({ contractVersions: device.contractVersions, latestContracts: contracts.map(), appVersion: device.appVersion, latestAppVersion: policy.latestAppVersion ?? null }).level,
+    versionLevel({ contractVersions: device.contractVersions, latestContracts: contracts.map(), appVersion: device.appVersion, latestAppVersion: policy.latestAppVersion ?? null }),
   );
 }
 
@@ -71,7 +71,9 @@ export function deviceRisk(device: DeviceRecord, contracts: ContractRegistry, po
 
 export function daysOffline(device: Pick<DeviceRecord, 'lastSyncAt' | 'enrolledAt'>, now: Date): number {
   const since = Date.parse(device.lastSyncAt ?? device.enrolledAt);
-  return Math.max(0, Math.floor(((now.getTime() - since) / DAY_MS) * 10) / 10);
+  // Tenths rounded up, as the risk reasons print them ("Last sync 57.1 days ago"), so the table and
+  // the reasons never disagree; exactly N days stays N.
+  return Math.max(0, Math.ceil(((now.getTime() - since) / DAY_MS) * 10) / 10);
 }
 
 export function adminView(device: DeviceRecord, risk: RiskResult, now: Date): AdminDeviceView {

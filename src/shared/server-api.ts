@@ -2,6 +2,8 @@
 // and tests. Plain JSON-schema objects compiled by ./validation (ajv 2020).
 import { ERROR_CODES } from './errors';
 import { RISK_LEVELS, riskPolicySchema, riskResultSchema, type RiskLevel, type RiskPolicy, type RiskResult } from './risk';
+import type { DeviceStatusWire } from './sync/protocol';
+import { deviceStatusSchema } from './sync/schemas';
 
 export type HealthStatus = 'ok' | 'error';
 
@@ -128,7 +130,7 @@ export const DAYS_SINCE_SYNC_BUCKETS = ['0-1', '1-7', '7-14', '14-30', '30+'] as
 export type DaysSinceSyncBucket = (typeof DAYS_SINCE_SYNC_BUCKETS)[number];
 
 /** `details.reason` of the 403 a blocked device gets for a sync batch. */
-export const DEVICE_BLOCKED_REASON = 'device_blocked';
+export const DEVICE_BLOCKED_REASON = 'device_blocked' as const;
 
 export interface AdminDeviceView {
   id: string;
@@ -137,7 +139,7 @@ export interface AdminDeviceView {
   tenant: string;
   enrolledAt: string;
   lastSyncAt: string | null;
-  /** Days since the last sync (since enrollment if never synced), one decimal, rounded down. */
+  /** Days since the last sync (since enrollment if never synced), in tenths rounded up (as the risk reasons print them). */
   daysOffline: number;
   appVersion: string | null;
   contractVersions: Record<string, string>;
@@ -205,14 +207,18 @@ export interface RiskPolicyResponse {
   custom: boolean;
 }
 
-/**
- * Optional `deviceStatus` a sync batch response MAY carry (not sent yet: syncBatchResponseSchema
- * has additionalProperties: false). What the device should show or enforce.
- */
-export interface DeviceStatusWire {
-  blocked: boolean;
-  updateRequired: boolean;
-  risk: RiskResult;
+// The device's governance status is part of the sync protocol (every sync reply carries it); it is
+// defined there and re-exported here for the admin side.
+export type { DeviceStatusWire } from './sync/protocol';
+export { deviceStatusSchema } from './sync/schemas';
+
+/** `details` of the 403 FORBIDDEN a blocked device gets for a sync batch. */
+export interface DeviceBlockedDetails {
+  reason: typeof DEVICE_BLOCKED_REASON;
+  blockedAt: string;
+  /** The admin's reason, shown to the device's user. */
+  blockedReason: string | null;
+  deviceStatus: DeviceStatusWire;
 }
 
 const reasonSchema = { type: 'string', minLength: 3, maxLength: 500, pattern: '\\S' } as const;
@@ -238,11 +244,16 @@ export const riskPolicyResponseSchema = {
   properties: { policy: riskPolicySchema, custom: { type: 'boolean' } },
 } as const;
 
-export const deviceStatusSchema = {
+export const deviceBlockedDetailsSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['blocked', 'updateRequired', 'risk'],
-  properties: { blocked: { type: 'boolean' }, updateRequired: { type: 'boolean' }, risk: riskResultSchema },
+  required: ['reason', 'blockedAt', 'blockedReason', 'deviceStatus'],
+  properties: {
+    reason: { const: DEVICE_BLOCKED_REASON },
+    blockedAt: { type: 'string', format: 'date-time' },
+    blockedReason: { type: ['string', 'null'], maxLength: 500 },
+    deviceStatus: deviceStatusSchema,
+  },
 } as const;
 
 const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;

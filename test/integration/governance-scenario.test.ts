@@ -140,11 +140,18 @@ describe('offline capture, online submit, and the stale-device board (design-not
     expect(after.find((i) => i.state === 'queued')?.attempts).toBe(before.find((i) => i.state === 'queued')?.attempts);
     expect(bo.capture.listRecords(10)).toHaveLength(2);
     expect(serverItems(srv.dbPath, boId)).toBe(1);
+    // Bo's device learned why: its risk card says blocked, with the admin's reason and what to do.
+    const boGov = bo.governance.status();
+    expect(boGov.server).toMatchObject({ blocked: true, blockedReason: 'Lost contact for 8 weeks' });
+    expect(boGov.risk.level).toBe('critical');
+    expect(boGov.risk.reasons.join(' ')).toMatch(/blocked by an administrator.*Lost contact for 8 weeks/);
+    expect((await bo.sync.status()).alerts.map((a) => a.code)).toContain('DEVICE_BLOCKED');
 
     // Unblocked, the waiting item goes through on the next sync.
     expect(await board('admin.devices.act', { id: boId, action: 'unblock', reason: 'Device found, user back on site', confirm: true })).toMatchObject({ ok: true, data: { device: { blocked: false } } });
     expect((await bo.sync.syncNow()).acked).toBe(1);
     expect(serverItems(srv.dbPath, boId)).toBe(2);
+    expect(bo.governance.status().server).toMatchObject({ blocked: false });
   });
 
   it('refuses the admin board to a field credential and says why', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeServices, tempDir } from '../test-utils';
 import { writeSyncConfig, noteSynced } from '../sync/sync-config';
+import { writeServerStatus } from '../sync/server-status';
 import type { Clock } from '../util/clock';
 import { createDispatcher } from '../api/dispatch';
 
@@ -70,5 +71,29 @@ describe('device governance: offline capture, online submit', () => {
     expect(st.now).toBe('2026-11-20T08:00:00.000Z');
     expect(st.risk.level).toBe('high');
     expect(() => s.capture.submit({ contract: REPORT, data: report })).toThrow(/risk is high|Sync to submit/);
+  });
+
+  it("the server's flags count locally, offline too: blocked refuses submit with when, why and what to do", async () => {
+    const { s, w, d } = device();
+    noteSynced(s.db, w.clock.now().toISOString(), w.clock.now().toISOString(), {});
+    expect(s.governance.status()).toMatchObject({ server: null, risk: { level: 'low' } });
+    const at = w.clock.now().toISOString();
+    writeServerStatus(s.db, { blocked: true, blockedAt: '2026-10-30T15:00:00.000Z', blockedReason: 'Lost contact for 8 weeks.', updateRequired: false, risk: { level: 'critical', reasons: ['Blocked by an administrator'] }, at });
+    const st = s.governance.status();
+    expect(st.risk).toMatchObject({ level: 'critical', allowedActions: ['read', 'capture', 'sync'] });
+    expect(st.risk.reasons).toEqual(['This device was blocked by an administrator on 2026-10-30: Lost contact for 8 weeks. Contact your admin; your data stays on this device.']);
+    expect(st.server).toMatchObject({ blocked: true, blockedReason: 'Lost contact for 8 weeks.', at });
+    const refused = await d('capture.submit', { contract: REPORT, data: report });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', details: { reason: 'device_blocked', blockedAt: '2026-10-30T15:00:00.000Z' } } });
+    expect(() => s.capture.submit({ contract: 'field.inspect.site@1.2.0', data: site })).not.toThrow();
+    // Without a date or reason (a refusal that did not carry them) the sentence still says what to do.
+    writeServerStatus(s.db, { blocked: true, blockedAt: null, blockedReason: null, updateRequired: true, risk: { level: 'critical', reasons: [] }, at });
+    expect(s.governance.status().risk.reasons).toEqual([
+      'This device was blocked by an administrator. Contact your admin; your data stays on this device.',
+      'An administrator requires an app update: install the latest version of Maestro, then sync.',
+    ]);
+    writeServerStatus(s.db, { blocked: false, blockedAt: null, blockedReason: null, updateRequired: false, risk: { level: 'low', reasons: [] }, at });
+    expect(s.governance.status().risk).toMatchObject({ level: 'low', reasons: [] });
+    expect(await d('capture.submit', { contract: REPORT, data: report })).toMatchObject({ ok: true });
   });
 });

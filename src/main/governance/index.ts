@@ -7,7 +7,8 @@ import type { SyncEngine } from '../sync/engine';
 import type { HealthRegistry } from '../health/index';
 import type { GovernanceStatus } from '../../shared/api/types';
 import { ApiError } from '../../shared/errors';
-import { evaluateRisk, formatDays, DAY_MS, type RiskAction } from '../../shared/risk/index';
+import { evaluateRisk, formatDays, DAY_MS, REASON_BLOCKED, REASON_UPDATE_REQUIRED, type RiskAction } from '../../shared/risk/index';
+import { blockedMessage, UPDATE_REQUIRED_MESSAGE } from '../sync/server-status';
 import { APP_VERSION } from '../version';
 
 /** Offline capture, online submit: a submission needs a successful sync this recent (policy, default 24 h). */
@@ -28,6 +29,9 @@ export class Governance {
     const counts = this.d.outbox.counts();
     const now = this.d.trustedClock.now();
     const profile = this.d.profile.get();
+    // The server's last word (blocked, update required) counts locally too, offline included: the
+    // device refuses what the board would refuse until a later sync reply lifts it.
+    const server = this.d.sync.serverStatus();
     const risk = evaluateRisk({
       now: now.toISOString(),
       lastSyncAt: cfg?.lastSyncAt ?? null,
@@ -38,7 +42,13 @@ export class Governance {
       pendingCount: counts.queued,
       deadLetterCount: counts.dead,
       appVersion: APP_VERSION,
+      blocked: server?.blocked ?? false,
+      updateRequired: server?.updateRequired ?? false,
     });
+    // The calculator's generic sentences for the admin flags become what this user should do.
+    if (server) {
+      risk.reasons = risk.reasons.map((r) => (r === REASON_BLOCKED ? blockedMessage(server) : r === REASON_UPDATE_REQUIRED ? UPDATE_REQUIRED_MESSAGE : r));
+    }
     const lastSync = cfg?.lastSyncAt ? new Date(cfg.lastSyncAt) : null;
     const sinceSyncMs = lastSync ? now.getTime() - lastSync.getTime() : null;
     return {
@@ -49,6 +59,7 @@ export class Governance {
       submitFreshnessHours: SUBMIT_FRESHNESS_HOURS,
       freshForSubmit: sinceSyncMs !== null && sinceSyncMs <= SUBMIT_FRESHNESS_HOURS * 3_600_000,
       pendingCount: counts.queued,
+      server,
     };
   }
 
@@ -56,8 +67,21 @@ export class Governance {
   assertAllowed(action: RiskAction): void {
     if (action === 'capture' || action === 'read' || action === 'sync') return; // always: offline capture must never stop
     const st = this.status();
+    if (st.server?.blocked && !st.risk.allowedActions.includes(action)) {
+      // Syncing will not help here (the server refuses it); say who can.
+      throw new ApiError('FORBIDDEN', `${blockedMessage(st.server)} Until it is unblocked you can capture, but not ${action}.`, {
+        reason: 'device_blocked',
+        blockedAt: st.server.blockedAt,
+        blockedReason: st.server.blockedReason,
+        level: st.risk.level,
+        reasons: st.risk.reasons,
+        allowedActions: st.risk.allowedActions,
+      });
+    }
     if (!st.risk.allowedActions.includes(action)) {
-      throw new ApiError('FORBIDDEN', `This device's risk is ${st.risk.level}: ${action} is not allowed. ${st.risk.reasons.join(' ')} Sync to bring it back.`, {
+      // An update requirement is lifted by updating (its reason says so), not by syncing alone.
+      const todo = st.server?.updateRequired ? '' : ' Sync to bring it back.';
+      throw new ApiError('FORBIDDEN', `This device's risk is ${st.risk.level}: ${action} is not allowed. ${st.risk.reasons.join(' ')}${todo}`, {
         reason: 'risk',
         level: st.risk.level,
         reasons: st.risk.reasons,

@@ -14,8 +14,18 @@ import type { Role, SyncPhase, SyncStatus } from '../../shared/api/types';
 import { ApiError } from '../../shared/errors';
 import { canonicalJson } from '../../shared/canonical';
 import { compileSchema, describeErrors } from '../../shared/validation';
-import { aadBytes, receiptSigningBytes, type AuditAnchorWire, type EnrollResponse, type SignedReceipt, type SyncBatchResponse, type SyncItemWire } from '../../shared/sync/protocol';
+import {
+  aadBytes,
+  receiptSigningBytes,
+  type AuditAnchorWire,
+  type DeviceStatusWire,
+  type EnrollResponse,
+  type SignedReceipt,
+  type SyncBatchResponse,
+  type SyncItemWire,
+} from '../../shared/sync/protocol';
 import { enrollResponseSchema, syncBatchResponseSchema } from '../../shared/sync/schemas';
+import { DEVICE_BLOCKED_REASON, deviceBlockedDetailsSchema, type DeviceBlockedDetails } from '../../shared/server-api';
 import { encryptGcm } from '../keys/data-keys';
 import { newDeviceKeyPair, privateKeyFromPem, publicKeyFromRaw } from './ed25519';
 import { BAD_RECEIPT_SIGNATURE, checkCheckpoint, receiptMismatch } from './receipt-verify';
@@ -25,6 +35,7 @@ import type { ContractUpdates } from '../contracts/contract-updates';
 import type { TrustedClock } from '../util/trusted-clock';
 import { NetworkError, sendJson, type FetchFn } from './signed-fetch';
 import { noteSynced, readSyncConfig, writeSyncConfig, type SyncConfig } from './sync-config';
+import { blockedMessage, readServerStatus, UPDATE_REQUIRED_MESSAGE, writeServerStatus, type ServerDeviceStatus } from './server-status';
 import { APP_VERSION } from '../version';
 
 export const BATCH_MAX_ITEMS = 100;
@@ -33,6 +44,18 @@ const ANCHOR_MAX_ENTRIES = 20_000;
 /** Name of the device's Ed25519 signing key in the secret store (suffixed with the device id). */
 export const DEVICE_KEY = 'device-signing-key';
 const ROLE_RANK: Role[] = ['field', 'reviewer', 'admin'];
+/** How often the background tick asks a server that blocked this device whether it still does. */
+export const BLOCKED_PROBE_MS = 5 * 60_000;
+
+/**
+ * The reply schema as the device checks it: the server always sends deviceStatus, but a server
+ * older than this app does not, and refusing its replies as malformed would burn every item's
+ * attempts until they dead-letter. Without it the device keeps its last known server status.
+ */
+const DEVICE_BATCH_RESPONSE_SCHEMA = {
+  ...syncBatchResponseSchema,
+  required: syncBatchResponseSchema.required.filter((k) => k !== 'deviceStatus'),
+};
 
 export interface SyncDeps {
   db: Db;
@@ -73,7 +96,8 @@ export class SyncEngine {
   private progress: SyncStatus['progress'] = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly fetchFn: FetchFn;
-  private readonly batchResponseValid = compileSchema(syncBatchResponseSchema);
+  private readonly batchResponseValid = compileSchema(DEVICE_BATCH_RESPONSE_SCHEMA);
+  private readonly blockedDetailsValid = compileSchema(deviceBlockedDetailsSchema);
 
   constructor(private readonly d: SyncDeps) {
     this.fetchFn = d.fetch ?? fetch;
@@ -258,7 +282,10 @@ export class SyncEngine {
       for (let guard = 0; guard < 10_000; guard++) {
         const due = this.d.outbox.due(BATCH_MAX_ITEMS + tried.size).filter((r) => !tried.has(r.id)).slice(0, BATCH_MAX_ITEMS);
         const anchor = this.anchor();
-        if (due.length === 0 && !anchor) break;
+        // With nothing to send, the first round still sends an empty batch: a run always refreshes
+        // the last sync time (submit needs one within 24 h) and the server's word on this device
+        // (an unblock, a cleared update requirement).
+        if (due.length === 0 && !anchor && guard > 0) break;
         const batch: OutboxRow[] = [];
         let bytes = 0;
         for (const s of await this.sealAll(due)) {
@@ -276,7 +303,7 @@ export class SyncEngine {
         summary.batches += 1;
         await this.publish();
         if (!done) break;
-        if (due.length === 0) break; // anchor-only exchange
+        if (due.length === 0) break; // anchor-only or empty exchange
       }
       if (this.phase === 'syncing') this.phase = 'idle';
       if (summary.batches > 0 && this.phase === 'idle') await this.updateContracts(signer);
@@ -325,8 +352,27 @@ export class SyncEngine {
       this.lastError = 'The server asked us to slow down; retrying later';
       return false;
     }
+    const refusal = (reply.body as { error?: { message?: string; details?: { reason?: unknown } } } | null)?.error;
+    if (reply.status === 403 && refusal?.details?.reason === DEVICE_BLOCKED_REASON) {
+      // Blocked by an administrator: nothing was stored and nothing is lost. Every item stays
+      // queued with its attempts untouched (this is not a failure of the item) until an unblock.
+      const details = this.blockedDetailsValid(refusal.details) ? (refusal.details as DeviceBlockedDetails) : null;
+      const prev = readServerStatus(this.d.db);
+      const status = {
+        blocked: true,
+        blockedAt: details?.blockedAt ?? null,
+        blockedReason: details?.blockedReason ?? null,
+        updateRequired: details?.deviceStatus.updateRequired ?? prev?.updateRequired ?? false,
+        risk: details ? { level: details.deviceStatus.risk.level, reasons: details.deviceStatus.risk.reasons } : { level: 'critical' as const, reasons: ['Blocked by an administrator'] },
+      };
+      this.applyServerStatus(status, cfg.deviceId);
+      this.phase = 'error';
+      this.lastError = blockedMessage(status);
+      for (const r of batch) this.d.outbox.noteError(r.id, this.lastError);
+      return false;
+    }
     if (reply.status === 401 || reply.status === 403) {
-      const msg = (reply.body as { error?: { message?: string } } | null)?.error?.message ?? `HTTP ${reply.status}`;
+      const msg = refusal?.message ?? `HTTP ${reply.status}`;
       this.phase = 'error';
       this.lastError = `Server refused this device: ${msg}`;
       this.alert('SYNC_REFUSED', this.lastError);
@@ -390,9 +436,57 @@ export class SyncEngine {
       }
     }
     if (res.anchorError) this.alert(res.anchorError.code, res.anchorError.message);
+    if (res.deviceStatus) this.applyReplyStatus(res.deviceStatus, cfg.deviceId);
     noteSynced(this.d.db, this.now(), res.serverTime, res.contracts);
     this.d.trustedClock.observe(new Date(res.serverTime));
     return true;
+  }
+
+  // ---- the server's word on this device ------------------------------------------------------------
+
+  /** The server's last known status of this device (null until a reply or refusal said anything). */
+  serverStatus(): ServerDeviceStatus | null {
+    return readServerStatus(this.d.db);
+  }
+
+  /** A sync reply's deviceStatus. An accepted batch means the device is not blocked (any more). */
+  private applyReplyStatus(st: DeviceStatusWire, deviceId: string): void {
+    const prev = readServerStatus(this.d.db);
+    this.applyServerStatus(
+      {
+        blocked: st.blocked,
+        blockedAt: st.blocked ? (prev?.blockedAt ?? null) : null,
+        blockedReason: st.blocked ? (prev?.blockedReason ?? null) : null,
+        updateRequired: st.updateRequired,
+        risk: { level: st.risk.level, reasons: st.risk.reasons },
+      },
+      deviceId,
+    );
+  }
+
+  /**
+   * Stores the status; raises an alert (and an audit entry) once when the device becomes blocked or
+   * update-required, and resolves it when a later reply says that is over.
+   */
+  private applyServerStatus(next: Omit<ServerDeviceStatus, 'at'>, deviceId: string): void {
+    const prev = readServerStatus(this.d.db);
+    const change = (was: boolean | undefined, is: boolean, code: string, message: string, on: string, off: string, payload: Record<string, unknown>): void => {
+      if (is && !was) {
+        this.alert(code, message, deviceId);
+        this.d.audit.append({ actor: 'service:sync', action: on, subject: deviceId, payload });
+      } else if (!is && was) {
+        this.d.db.prepare('UPDATE alerts SET resolved = 1 WHERE code = ? AND resolved = 0').run(code);
+        this.d.audit.append({ actor: 'service:sync', action: off, subject: deviceId, payload: {} });
+      }
+    };
+    this.d.db.transaction(() => {
+      writeServerStatus(this.d.db, { ...next, at: this.now() });
+      change(prev?.blocked, next.blocked, 'DEVICE_BLOCKED', blockedMessage(next), 'device.blocked_by_server', 'device.unblocked_by_server', {
+        blockedAt: next.blockedAt,
+        reason: next.blockedReason,
+      });
+      change(prev?.updateRequired, next.updateRequired, 'UPDATE_REQUIRED', UPDATE_REQUIRED_MESSAGE, 'device.update_required_by_server', 'device.update_cleared_by_server', {});
+    })();
   }
 
   // ---- micro-contract updates --------------------------------------------------------------------
@@ -435,7 +529,11 @@ export class SyncEngine {
     } catch {
       this.reachable = false;
     }
-    if (this.reachable && this.d.outbox.due(1).length > 0) await this.syncNow();
+    // A blocked device is asked again every BLOCKED_PROBE_MS, items due or not, so an unblock is
+    // noticed without hammering a server that refuses it ("Sync now" always tries).
+    const st = readServerStatus(this.d.db);
+    const due = st?.blocked ? this.d.clock.now().getTime() - Date.parse(st.at) >= BLOCKED_PROBE_MS : this.d.outbox.due(1).length > 0;
+    if (this.reachable && due) await this.syncNow();
     else await this.publish();
   }
 

@@ -5,7 +5,7 @@
 // server_audit row naming the admin device and user and carrying the reason.
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { ApiError } from '../../shared/errors';
-import { RISK_LEVELS, policyProblems, type RiskLevel, type RiskPolicy } from '../../shared/risk';
+import { DEFAULT_RISK_POLICY, RISK_LEVELS, policyProblems, type RiskLevel, type RiskPolicy } from '../../shared/risk';
 import {
   ADMIN_DEVICE_SORTS,
   adminActionRequestSchema,
@@ -26,7 +26,7 @@ import { assertValid } from '../../shared/validation';
 import type { ServerDeps } from '../app';
 import { createEnrollmentToken, type TokenRequest } from '../enrollment-tokens';
 import { parseJsonBody, type AppEnv } from '../http';
-import { adminView, deviceRisk, policyCacheFor, snapshotOf } from '../risk';
+import { adminView, deviceRisk, policyCacheFor, snapshotOf, versionLevelOf } from '../risk';
 import { sortKeyOf } from '../storage/common';
 import type { AuditInput, DeviceControl, DeviceListQuery, DeviceRecord } from '../storage/types';
 
@@ -231,8 +231,14 @@ export function createAdminRouter(deps: AdminDeps): Hono<AppEnv> {
     if (problems.length > 0) throw new ApiError('VALIDATION_ERROR', `Risk policy: ${problems.join('; ')}`, { reason: 'policy_order', problems });
     const policy: RiskPolicy = req.policy;
     const ts = deps.clock.now().toISOString();
+    const previous = (await deps.storage.getRiskPolicy(admin.tenant)) ?? DEFAULT_RISK_POLICY;
     await deps.storage.putRiskPolicy(admin.tenant, policy, auditOf(c, ts, 'risk_policy.updated', admin.tenant, { reason: req.reason, policy }), ts);
     policies.invalidate(admin.tenant);
+    // latestAppVersion is part of the precomputed version level: recompute the tenant's devices
+    // now rather than at each one's next sync (putRiskPolicy re-ranked them with the old levels).
+    if ((previous.latestAppVersion ?? null) !== (policy.latestAppVersion ?? null)) {
+      await deps.storage.recomputeVersionLevels({ scope: { tenant: admin.tenant }, levelOf: (d, p) => versionLevelOf(d, deps.contracts, p), now: ts });
+    }
     const res: RiskPolicyResponse = { policy, custom: true };
     return c.json(res);
   });

@@ -8,6 +8,7 @@ import {
   receiptSigningBytes,
   type AuditAnchorWire,
   type CheckpointBody,
+  type DeviceStatusWire,
   type ItemResult,
   type ReceiptBody,
   type SyncBatchRequest,
@@ -16,9 +17,9 @@ import {
 import { syncBatchRequestSchema } from '../../shared/sync/schemas';
 import { assertValid } from '../../shared/validation';
 import type { ServerDeps } from '../app';
-import { DEVICE_BLOCKED_REASON } from '../../shared/server-api';
+import { DEVICE_BLOCKED_REASON, type DeviceBlockedDetails } from '../../shared/server-api';
 import { parseJsonBody, type AppEnv, type SignedRequestInfo } from '../http';
-import { levelRank } from '../../shared/risk';
+import { levelRank, type RiskResult } from '../../shared/risk';
 import { deviceRisk, policyCacheFor, snapshotOf, versionLevelOf } from '../risk';
 import type { DeviceRecord, DeviceRegistryUpdate, IngestOutcome, IssuedReceipt, NewItem } from '../storage/types';
 import { judgeAnchor, overlapRange } from '../sync/anchor';
@@ -47,18 +48,23 @@ export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
     if (batch.device !== device.id) {
       throw new ApiError('FORBIDDEN', 'Batch device does not match the signing device', { reason: 'device_mismatch' });
     }
+    const now = deps.clock.now();
     // Checked after authentication (so the nonce is spent) and before anything is stored. The
-    // device keeps its data: nothing is deleted, and it can send it once an admin unblocks it.
+    // device keeps its data: nothing is deleted, and it can send it once an admin unblocks it. The
+    // details tell it when, why and how the server rates it, so it can show that to its user.
     if (device.blockedAt !== null) {
-      throw new ApiError('FORBIDDEN', 'This device has been blocked by an administrator; its data stays on the device and will sync once it is unblocked', {
+      const { policy } = await policyCacheFor(deps.storage).get(device.tenant);
+      const details: DeviceBlockedDetails = {
         reason: DEVICE_BLOCKED_REASON,
         blockedAt: device.blockedAt,
-      });
+        blockedReason: device.blockedReason,
+        deviceStatus: statusOf(device, deviceRisk(device, deps.contracts, policy, now)),
+      };
+      throw new ApiError('FORBIDDEN', 'This device has been blocked by an administrator; its data stays on the device and will sync once it is unblocked', details);
     }
 
-    const now = deps.clock.now();
     const receivedAt = now.toISOString();
-    const registry = await registryUpdate(deps, device, batch, receivedAt, now);
+    const { registry, status } = await registryUpdate(deps, device, batch, receivedAt, now);
     const results: (ItemResult | null)[] = [];
     const accepted: { index: number; item: NewItem }[] = [];
     (batch.items as unknown[]).forEach((rawItem, index) => {
@@ -86,6 +92,7 @@ export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
       results: results.map((r) => r ?? internalGap()),
       contracts: deps.contracts.map(),
       serverTime: receivedAt,
+      deviceStatus: status,
     };
     // After the items, so the checkpoint's serverSeq covers what this batch stored.
     if (batch.anchor) Object.assign(res, await anchor(deps, device, batch.anchor, c.get('signedRequest'), now));
@@ -95,8 +102,21 @@ export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
   return router;
 }
 
-/** The device row as this batch leaves it, its version risk and today's snapshot (one row, upserted). */
-async function registryUpdate(deps: SyncDeps, device: DeviceRecord, batch: SyncBatchRequest, receivedAt: string, now: Date): Promise<DeviceRegistryUpdate> {
+function statusOf(device: DeviceRecord, risk: RiskResult): DeviceStatusWire {
+  return { blocked: device.blockedAt !== null, updateRequired: device.updateRequiredAt !== null, risk };
+}
+
+/**
+ * The device row as this batch leaves it, its version risk and today's snapshot (one row, upserted),
+ * and the status the reply carries: the risk of that same row, so it is what the admin board shows.
+ */
+async function registryUpdate(
+  deps: SyncDeps,
+  device: DeviceRecord,
+  batch: SyncBatchRequest,
+  receivedAt: string,
+  now: Date,
+): Promise<{ registry: DeviceRegistryUpdate; status: DeviceStatusWire }> {
   const { policy } = await policyCacheFor(deps.storage).get(device.tenant);
   const st = batch.deviceState;
   const after: DeviceRecord = {
@@ -106,13 +126,14 @@ async function registryUpdate(deps: SyncDeps, device: DeviceRecord, batch: SyncB
     ...(st ? { pendingCount: st.pendingCount, deadLetterCount: st.deadLetterCount, contractVersions: st.contractVersions } : {}),
   };
   const risk = deviceRisk(after, deps.contracts, policy, now);
-  return {
+  const registry: DeviceRegistryUpdate = {
     state: st ? { pendingCount: st.pendingCount, deadLetterCount: st.deadLetterCount, contractVersions: st.contractVersions } : null,
     versionLevel: versionLevelOf(after, deps.contracts, policy),
     // Without the flags: storage re-applies blocked / update-required from the row itself.
     baseLevel: levelRank(deviceRisk({ ...after, blockedAt: null, updateRequiredAt: null }, deps.contracts, policy, now).level),
     snapshot: snapshotOf(after, risk, now),
   };
+  return { registry, status: statusOf(after, risk) };
 }
 
 function receiptFor(deps: SyncDeps, device: DeviceRecord, item: NewItem, serverSeq: number, receivedAt: string): IssuedReceipt {

@@ -13,6 +13,7 @@ import {
   type RiskSummaryCounts,
   type Role,
   type StoredReceipt,
+  type VersionLevelRecompute,
 } from './types';
 
 export function compareContractVersions(a: ContractRef, b: ContractRef): number {
@@ -200,16 +201,82 @@ export function refreshRiskSql(d: SqlDialect, q: { tenant: string; now: string; 
   return { sql: `UPDATE devices SET risk_level = ${rank} WHERE tenant = ${tenant} AND (${stale.join(' OR ')})`, params: p };
 }
 
-/** Recomputes the stored rank of every row matching `where` (a tenant after a policy change, or one device). */
-export function recomputeRiskSql(d: SqlDialect, by: { tenant: string } | { id: string }, now: string, policy: RiskPolicy): { sql: string; params: SqlParams } {
+/** Recomputes the stored rank of every row matching `by`: a tenant after a policy change, one device, or some devices of a tenant. */
+export function recomputeRiskSql(
+  d: SqlDialect,
+  by: { tenant: string; ids?: readonly string[] } | { id: string },
+  now: string,
+  policy: RiskPolicy,
+): { sql: string; params: SqlParams } {
   const p = new SqlParams(d);
   const rank = riskRankSql(d, p, now, policy);
-  const where = 'tenant' in by ? `tenant = ${p.add(by.tenant)}` : `id = ${p.add(by.id)}`;
-  return { sql: `UPDATE devices SET risk_level = ${rank} WHERE ${where} AND risk_level <> ${rank}`, params: p };
+  const where = 'id' in by ? [`id = ${p.add(by.id)}`] : [`tenant = ${p.add(by.tenant)}`];
+  if ('ids' in by && by.ids) where.push(idInSql(d, p, by.ids));
+  return { sql: `UPDATE devices SET risk_level = ${rank} WHERE ${where.join(' AND ')} AND risk_level <> ${rank}`, params: p };
 }
 
-function likePattern(q: string): string {
-  return `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+/** `id` is one of `ids`, bound as one value (a JSON array in SQLite, a text[] in PostgreSQL). */
+function idInSql(d: SqlDialect, p: SqlParams, ids: readonly string[]): string {
+  return d === 'postgres' ? `id = ANY(${p.add([...ids], '::text[]')})` : `id IN (SELECT value FROM json_each(${p.add(JSON.stringify(ids))}))`;
+}
+
+// ---- Version levels after a registry change ----------------------------------------------------
+
+/** server_meta key: the registry (canonical JSON, name → current version) the stored version levels reflect. */
+export const VERSION_LEVELS_META_KEY = 'version_levels.contracts';
+
+/**
+ * Contract names whose current version differs between the registry the stored levels reflect and
+ * the current one (added names included). Unknown (null): every current name.
+ */
+export function changedContractNames(stored: Record<string, string> | null, current: Record<string, string>): string[] {
+  if (stored === null) return Object.keys(current).sort();
+  const names = new Set([...Object.keys(stored), ...Object.keys(current)]);
+  return [...names].filter((n) => stored[n] !== current[n]).sort();
+}
+
+/** One batch of devices in scope after `afterId`, in id order (locked for the transaction in PostgreSQL). */
+export function versionLevelBatchSql(d: SqlDialect, scope: VersionLevelRecompute['scope'], afterId: string, limit: number): { sql: string; params: SqlParams } {
+  const p = new SqlParams(d);
+  const where = [`id > ${p.add(afterId)}`];
+  if ('tenant' in scope) where.push(`tenant = ${p.add(scope.tenant)}`);
+  else if (d === 'postgres') where.push(`contract_versions ?| ${p.add([...scope.contracts], '::text[]')}`);
+  else where.push(`EXISTS (SELECT 1 FROM json_each(devices.contract_versions) AS cv WHERE cv.key IN (SELECT value FROM json_each(${p.add(JSON.stringify(scope.contracts))})))`);
+  const lock = d === 'postgres' ? ' FOR UPDATE' : '';
+  return {
+    sql: `SELECT id, tenant, contract_versions, app_version, version_level FROM devices WHERE ${where.join(' AND ')} ORDER BY id LIMIT ${p.add(limit, intCast(d))}${lock}`,
+    params: p,
+  };
+}
+
+export interface VersionLevelRow {
+  id: string;
+  tenant: string;
+  contract_versions: unknown;
+  app_version: string | null;
+  version_level: number | string;
+}
+
+/** The rows of a batch whose level changes, grouped by tenant (risk ranks are recomputed per tenant policy). */
+export function planVersionLevels(
+  rows: readonly VersionLevelRow[],
+  policyOf: (tenant: string) => RiskPolicy,
+  levelOf: VersionLevelRecompute['levelOf'],
+): Map<string, { id: string; level: number }[]> {
+  const byTenant = new Map<string, { id: string; level: number }[]>();
+  for (const r of rows) {
+    const level = levelOf({ id: r.id, tenant: r.tenant, contractVersions: parseContractVersions(r.contract_versions), appVersion: r.app_version }, policyOf(r.tenant));
+    if (level === Number(r.version_level)) continue;
+    const list = byTenant.get(r.tenant) ?? [];
+    list.push({ id: r.id, level });
+    byTenant.set(r.tenant, list);
+  }
+  return byTenant;
+}
+
+/** LIKE pattern for "starts with q": q's own %, _ and \ are literal. */
+function prefixPattern(q: string): string {
+  return `${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 }
 
 /** Sort key columns of each sort, before the final `id` tiebreak. */
@@ -227,9 +294,11 @@ export function deviceListSql(d: SqlDialect, q: DeviceListQuery): { page: { sql:
     const where = [`tenant = ${p.add(q.tenant)}`];
     if (q.level !== undefined) where.push(`risk_level = ${p.add(RISK_LEVELS.indexOf(q.level), intCast(d))}`);
     if (q.q) {
-      const like = d === 'postgres' ? 'ILIKE' : 'LIKE';
-      const pat = p.add(likePattern(q.q));
-      where.push(`(id ${like} ${pat} ESCAPE '\\' OR user_id ${like} ${pat} ESCAPE '\\' OR name ${like} ${pat} ESCAPE '\\')`);
+      // Case-insensitive prefix of id, user or name: three index range scans (migration 4), OR-ed.
+      // SQLite's LIKE folds ASCII case (the NOCASE indexes match it); PostgreSQL compares lower().
+      const pat = p.add(prefixPattern(q.q));
+      const col = (c: string): string => (d === 'postgres' ? `lower(${c}) LIKE lower(${pat}) ESCAPE '\\'` : `${c} LIKE ${pat} ESCAPE '\\'`);
+      where.push(`(${col('id')} OR ${col('user_id')} OR ${col('name')})`);
     }
     if (!forPage) return { sql: `SELECT COUNT(*) AS n FROM devices WHERE ${where.join(' AND ')}`, params: p };
 

@@ -138,6 +138,11 @@ export const PG_MIGRATIONS: readonly string[] = [
      updated_at TIMESTAMPTZ NOT NULL,
      updated_by TEXT NOT NULL
    );`,
+  // 4: prefix search of the admin device list (see migrations.ts step 4): lower() LIKE 'x%' over
+  // text_pattern_ops, whatever the database's collation.
+  `CREATE INDEX devices_tenant_id_ci ON devices (tenant, lower(id) text_pattern_ops);
+   CREATE INDEX devices_tenant_user_ci ON devices (tenant, lower(user_id) text_pattern_ops);
+   CREATE INDEX devices_tenant_name_ci ON devices (tenant, lower(name) text_pattern_ops);`,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

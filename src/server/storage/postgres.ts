@@ -2,19 +2,22 @@
 // sqlite.ts; the shared decisions live in common.ts. Writes that belong together run on one pooled
 // client between BEGIN and COMMIT. All SQL is parameterised.
 import pg from 'pg';
-import type { RiskPolicy } from '../../shared/risk';
+import { DEFAULT_RISK_POLICY, type RiskPolicy } from '../../shared/risk';
 import {
   classifyExisting,
   deviceListSql,
   itemAudit,
   parseRoles,
   planContractRows,
+  planVersionLevels,
   recomputeRiskSql,
   refreshRiskSql,
   riskSummarySql,
   toDevice,
   toSummary,
+  versionLevelBatchSql,
   type DeviceRow,
+  type VersionLevelRow,
 } from './common';
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './postgres-migrations';
 import {
@@ -28,6 +31,7 @@ import {
   type NewItem,
   type ServerStorage,
   type StorageHealth,
+  VERSION_LEVEL_BATCH,
 } from './types';
 
 export interface PostgresStorageOptions {
@@ -397,6 +401,49 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
         );
         await audit(c, a);
       }),
+
+    async recomputeVersionLevels(r) {
+      const limit = r.batchSize ?? VERSION_LEVEL_BATCH;
+      let after = '';
+      let examined = 0;
+      let changed = 0;
+      for (;;) {
+        // One transaction per batch; FOR UPDATE holds the rows so a concurrent sync waits for us
+        // (or we for it) and the level written is computed from the row as it is.
+        const n = await withTx(pool, async (c) => {
+          const batch = versionLevelBatchSql('postgres', r.scope, after, limit);
+          const rows = (await c.query<VersionLevelRow>(batch.sql, batch.params.values)).rows;
+          const tenants = [...new Set(rows.map((x) => x.tenant))];
+          const stored = tenants.length
+            ? (await c.query<{ tenant: string; policy: RiskPolicy }>('SELECT tenant, policy FROM tenant_risk_policies WHERE tenant = ANY($1::text[])', [tenants])).rows
+            : [];
+          const policies = new Map(stored.map((x) => [x.tenant, x.policy]));
+          const policyOf = (tenant: string): RiskPolicy => policies.get(tenant) ?? DEFAULT_RISK_POLICY;
+          for (const [tenant, list] of planVersionLevels(rows, policyOf, r.levelOf)) {
+            await c.query('UPDATE devices AS d SET version_level = x.level FROM unnest($1::text[], $2::integer[]) AS x(id, level) WHERE d.id = x.id', [
+              list.map((x) => x.id),
+              list.map((x) => x.level),
+            ]);
+            const recompute = recomputeRiskSql('postgres', { tenant, ids: list.map((x) => x.id) }, r.now, policyOf(tenant));
+            await c.query(recompute.sql, recompute.params.values);
+            changed += list.length;
+          }
+          after = rows[rows.length - 1]?.id ?? after;
+          return rows.length;
+        });
+        examined += n;
+        if (n < limit) break;
+      }
+      return { examined, changed };
+    },
+
+    async getMeta(key) {
+      return (await pool.query<{ value: string | null }>('SELECT value FROM server_meta WHERE key = $1', [key])).rows[0]?.value ?? null;
+    },
+
+    async setMeta(key, value) {
+      await pool.query('INSERT INTO server_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+    },
 
     async auditHashes(device, from, to) {
       const r = await pool.query<{ seq: number; prev_hash: string; hash: string }>(

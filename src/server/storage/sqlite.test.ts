@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_RISK_POLICY } from '../../shared/risk';
+import { deviceListSql } from './common';
 import { SCHEMA_VERSION } from './migrations';
 import { openSqliteStorage } from './sqlite';
 import { StorageOpenError } from './types';
@@ -43,20 +45,22 @@ afterEach(() => {
 });
 
 describe('openSqliteStorage', () => {
-  it('migrates a new db to user_version 3 with server_meta.created_at and the sync tables', async () => {
+  it('migrates a new db to user_version 4 with server_meta.created_at, the sync tables and the search indexes', async () => {
     const now = new Date('2025-02-03T04:05:06.000Z');
     const s = openSqliteStorage(dbPath, { now: () => now });
     expect(await s.health()).toMatchObject({ ok: true, detail: 'ok' });
     await s.close();
 
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
     inspect((db) => {
-      expect(db.pragma('user_version', { simple: true })).toBe(3);
+      expect(db.pragma('user_version', { simple: true })).toBe(4);
       const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
       for (const t of ['enrollment_tokens', 'devices', 'nonces', 'sync_items', 'device_audit_hashes', 'equivocations', 'server_audit', 'contract_versions', 'device_snapshots', 'tenant_risk_policies']) {
         expect(tables).toContain(t);
       }
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'devices'").all() as { name: string }[]).map((r) => r.name);
+      expect(indexes).toEqual(expect.arrayContaining(['devices_tenant_id_ci', 'devices_tenant_user_ci', 'devices_tenant_name_ci']));
       const row = db.prepare('SELECT value FROM server_meta WHERE key = ?').get('created_at');
       expect(row).toEqual({ value: now.toISOString() });
     });
@@ -68,7 +72,7 @@ describe('openSqliteStorage', () => {
     await s.close();
     await s.close(); // close is safe to repeat
     inspect((db) => {
-      expect(db.pragma('user_version', { simple: true })).toBe(3);
+      expect(db.pragma('user_version', { simple: true })).toBe(4);
       expect(db.prepare('SELECT key, value FROM server_meta').all()).toEqual([
         { key: 'created_at', value: '2025-01-01T00:00:00.000Z' },
       ]);
@@ -111,7 +115,7 @@ describe('openSqliteStorage', () => {
     expect((await s.stats()).devices).toBe(0);
     await s.close();
     inspect((d) => {
-      expect(d.pragma('user_version', { simple: true })).toBe(3);
+      expect(d.pragma('user_version', { simple: true })).toBe(4);
       expect(d.prepare('SELECT value FROM server_meta').get()).toEqual({ value: 'then' });
     });
   });
@@ -155,5 +159,29 @@ describe('openSqliteStorage', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe('device search (q)', () => {
+  // The count visits every match, so it must not visit anything else. (The page may instead walk
+  // the sort's index and stop once the page is full: the planner's choice, either is bounded.)
+  // SQLite picks the search indexes only with statistics, which the storage keeps itself.
+  it('counts matches with index range scans within the tenant once the storage has statistics (kept by admin reads)', async () => {
+    const s = openSqliteStorage(dbPath);
+    const raw = new Database(dbPath);
+    const insert = raw.prepare(`INSERT INTO devices (id, tenant, user_id, roles, name, public_key, enrolled_at) VALUES (?, ?, ?, '["field"]', ?, 'pk', '2025-01-01T00:00:00.000Z')`);
+    raw.transaction(() => {
+      for (let i = 0; i < 5000; i++) insert.run(`dev_${String(i).padStart(8, '0')}`, i % 10 === 0 ? 'globex' : 'acme', `user-${i % 500}`, `Device ${i}`);
+    })();
+    raw.close();
+    const query = { tenant: 'acme', now: '2025-03-01T00:00:00.000Z', policy: DEFAULT_RISK_POLICY, q: 'User-12', sort: 'pending' as const, dir: 'desc' as const, limit: 51 };
+    expect((await s.listDevices(query)).total).toBe(100); // user-12, user-121 … user-129: 10 devices each (user-120 is globex)
+    await s.close();
+    const { count } = deviceListSql('sqlite', query);
+    inspect((db) => {
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${count.sql}`).all(count.params.named()) as { detail: string }[]).map((r) => r.detail).join('\n');
+      for (const ix of ['devices_tenant_id_ci', 'devices_tenant_user_ci', 'devices_tenant_name_ci']) expect(plan, count.sql).toContain(`USING INDEX ${ix} (tenant=? AND`);
+      expect(plan).not.toMatch(/SCAN devices/);
+    });
   });
 });

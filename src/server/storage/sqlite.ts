@@ -6,19 +6,23 @@
 // request even though the interface is async.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { RiskPolicy } from '../../shared/risk';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { DEFAULT_RISK_POLICY, type RiskPolicy } from '../../shared/risk';
 import {
   classifyExisting,
   deviceListSql,
   itemAudit,
   parseRoles,
   planContractRows,
+  planVersionLevels,
   recomputeRiskSql,
   refreshRiskSql,
   riskSummarySql,
   toDevice,
   toSummary,
+  versionLevelBatchSql,
   type DeviceRow,
+  type VersionLevelRow,
 } from './common';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 import {
@@ -34,6 +38,7 @@ import {
   type NewItem,
   type ServerStorage,
   type StorageHealth,
+  VERSION_LEVEL_BATCH,
 } from './types';
 
 export interface SqliteStorageOptions {
@@ -43,6 +48,16 @@ export interface SqliteStorageOptions {
 }
 
 const SQLITE_MAGIC = 'SQLite format 3\u0000';
+
+/**
+ * SQLite plans by table statistics only once ANALYZE has run; without them the admin list, its
+ * search and the risk refresh fall back to reading a whole tenant (several times slower at 100k
+ * devices). PRAGMA optimize runs a bounded ANALYZE (sampled, milliseconds) on the tables whose
+ * size changed enough since their last one: at open, and before an admin read at most this often.
+ */
+const OPTIMIZE_INTERVAL_MS = 3_600_000;
+/** 0x10000: every table, not only those this connection queried; 0x2: ANALYZE where it helps. */
+const OPTIMIZE = 'optimize=0x10002';
 
 /** receipt_sig of a row whose signature is still being computed (or was lost to a crash). */
 const UNSIGNED = '';
@@ -68,6 +83,7 @@ export function openSqliteStorage(path: string, opts: SqliteStorageOptions = {})
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     migrate(db, opts.now ?? (() => new Date()));
+    db.pragma(OPTIMIZE);
   } catch (err) {
     db.close();
     throw err;
@@ -132,6 +148,9 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
        ON CONFLICT (tenant) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
     ),
     lastSeq: db.prepare('SELECT COALESCE(MAX(server_seq), 0) AS seq FROM sync_items'),
+    setVersionLevel: db.prepare('UPDATE devices SET version_level = ? WHERE id = ?'),
+    getMeta: db.prepare('SELECT value FROM server_meta WHERE key = ?').pluck(),
+    setMeta: db.prepare('INSERT INTO server_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     hashes: db.prepare('SELECT seq, prev_hash, hash FROM device_audit_hashes WHERE device = ? AND seq BETWEEN ? AND ? ORDER BY seq'),
     casAnchor: db.prepare(
       'UPDATE devices SET last_anchor_seq = ?, last_anchor_hash = ? WHERE id = ? AND last_anchor_seq = ? AND last_anchor_hash = ?',
@@ -170,6 +189,14 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
   };
   const run = (st: { sql: string; params: { named(): Record<string, unknown> } }): void => {
     db.prepare(st.sql).run(st.params.named());
+  };
+  // The first admin read after open checks too: devices may have arrived since (or been bulk loaded).
+  let optimizedAt = -Infinity;
+  const keepStatistics = (): void => {
+    const t = performance.now();
+    if (t - optimizedAt < OPTIMIZE_INTERVAL_MS) return;
+    optimizedAt = t;
+    db.pragma(OPTIMIZE);
   };
   const allContracts = (): ContractVersionRow[] =>
     (q.contracts.all() as Array<Record<string, unknown>>).map((r) => ({
@@ -344,6 +371,7 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
     listDevices: (query) => {
       // Prepared per call: the statement's shape depends on the filters (better-sqlite3 caches little,
       // but preparing costs microseconds next to the query).
+      keepStatistics();
       run(refreshRiskSql('sqlite', query));
       const { page, count } = deviceListSql('sqlite', query);
       const rows = db.prepare(page.sql).all(page.params.named()) as DeviceRow[];
@@ -352,6 +380,7 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
     },
 
     riskSummary: (query) => {
+      keepStatistics();
       run(refreshRiskSql('sqlite', query));
       const { sql, params } = riskSummarySql('sqlite', query);
       return Promise.resolve(toSummary(db.prepare(sql).all(params.named()) as Array<{ kind: string; k: number; n: number }>));
@@ -405,6 +434,50 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
         run(recomputeRiskSql('sqlite', { tenant }, now, policy));
         audit(a);
       }).immediate();
+      return Promise.resolve();
+    },
+
+    recomputeVersionLevels: async (r) => {
+      const limit = r.batchSize ?? VERSION_LEVEL_BATCH;
+      let after = '';
+      let examined = 0;
+      let changed = 0;
+      for (;;) {
+        // Each batch is one IMMEDIATE transaction (read, compute, write: no sync in between); other
+        // requests get the database between batches.
+        const n = db
+          .transaction(() => {
+            const batch = versionLevelBatchSql('sqlite', r.scope, after, limit);
+            const rows = db.prepare(batch.sql).all(batch.params.named()) as VersionLevelRow[];
+            const policies = new Map<string, RiskPolicy>();
+            const policyOf = (tenant: string): RiskPolicy => {
+              let p = policies.get(tenant);
+              if (!p) {
+                const row = q.policy.get(tenant) as { policy: string } | undefined;
+                p = row ? (JSON.parse(row.policy) as RiskPolicy) : DEFAULT_RISK_POLICY;
+                policies.set(tenant, p);
+              }
+              return p;
+            };
+            for (const [tenant, list] of planVersionLevels(rows, policyOf, r.levelOf)) {
+              for (const x of list) q.setVersionLevel.run(x.level, x.id);
+              run(recomputeRiskSql('sqlite', { tenant, ids: list.map((x) => x.id) }, r.now, policyOf(tenant)));
+              changed += list.length;
+            }
+            after = rows[rows.length - 1]?.id ?? after;
+            return rows.length;
+          })
+          .immediate();
+        examined += n;
+        if (n < limit) break;
+        await nextTurn();
+      }
+      return { examined, changed };
+    },
+
+    getMeta: (key) => Promise.resolve((q.getMeta.get(key) as string | undefined) ?? null),
+    setMeta: (key, value) => {
+      q.setMeta.run(key, value);
       return Promise.resolve();
     },
 

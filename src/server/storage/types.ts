@@ -168,7 +168,10 @@ export interface DeviceListQuery {
   now: string;
   policy: RiskPolicy;
   level?: RiskLevel;
-  /** Case-insensitive substring of the device id, user or name. */
+  /**
+   * Case-insensitive prefix of the device id, user or name ("user-12" finds user-12 and user-120,
+   * not boss-user-12); %, _ and \ are literal. Case folding: ASCII in SQLite, lower() in PostgreSQL.
+   */
   q?: string;
   sort: DeviceSort;
   dir: 'asc' | 'desc';
@@ -198,6 +201,32 @@ export interface RiskContext {
 }
 
 export type DeviceControl = 'block' | 'unblock' | 'require-update' | 'clear-update';
+
+/** What a device's version level depends on. */
+export interface VersionLevelInput {
+  id: string;
+  tenant: string;
+  contractVersions: Record<string, string>;
+  appVersion: string | null;
+}
+
+/**
+ * Recomputing devices.version_level (and with it risk_level) without waiting for each device's next
+ * sync: after the contract registry changed (server start with new contracts) or a tenant's
+ * latestAppVersion did.
+ */
+export interface VersionLevelRecompute {
+  /** Devices that use any of these contract names (every tenant), or every device of one tenant. */
+  scope: { contracts: readonly string[] } | { tenant: string };
+  /** A device's version level (0 … 3) under its tenant's policy: the shared calculator, run by the caller. */
+  levelOf(device: VersionLevelInput, policy: RiskPolicy): number;
+  /** Time the recomputed risk ranks are evaluated at. */
+  now: string;
+  /** Devices read and written per transaction (default VERSION_LEVEL_BATCH). */
+  batchSize?: number;
+}
+
+export const VERSION_LEVEL_BATCH = 1000;
 
 export type IngestOutcome =
   | { status: 'accepted' | 'duplicate'; receipt: StoredReceipt }
@@ -263,6 +292,15 @@ export interface ServerStorage {
   getRiskPolicy(tenant: string): Promise<RiskPolicy | null>;
   /** Stores the policy and recomputes the stored risk rank of every device of the tenant. */
   putRiskPolicy(tenant: string, policy: RiskPolicy, audit: AuditInput, now: string): Promise<void>;
+  /**
+   * Recomputes version_level of the devices in scope and, where it changed, their risk_level, in
+   * batches (keyset on id), each batch read and written in one transaction so a concurrent sync is
+   * never overwritten with a level computed from values it replaced. Returns rows examined / changed.
+   */
+  recomputeVersionLevels(r: VersionLevelRecompute): Promise<{ examined: number; changed: number }>;
+  /** server_meta: small facts about this database (e.g. which registry the stored version levels reflect). */
+  getMeta(key: string): Promise<string | null>;
+  setMeta(key: string, value: string): Promise<void>;
   lastServerSeq(): Promise<number>;
 
   auditHashes(device: string, fromSeq: number, toSeq: number): Promise<AuditHashRow[]>;

@@ -6,7 +6,7 @@ import type { Hono } from 'hono';
 import type { AuditAnchorWire, DeviceStateWire, EnrollResponse, SyncItemWire } from '../../shared/sync/protocol';
 import type { RateLimitOptions } from '../auth/rate-limit';
 import { createApp, type ServerDeps } from '../app';
-import { seedContracts } from '../contracts';
+import { seedContracts, type ContractRegistry } from '../contracts';
 import { generateServerKey, type ServerKey } from '../crypto/server-key';
 import { createEnrollmentToken } from '../enrollment-tokens';
 import type { AppEnv } from '../http';
@@ -16,7 +16,17 @@ import type { TestDb } from './backends';
 import { newDeviceKeys, signedHeaders, type DeviceKeys, type SignOptions } from './device-client';
 
 export const T0 = Date.parse('2025-03-01T12:00:00.000Z');
-export const TABLES = ['enrollment_tokens', 'devices', 'nonces', 'sync_items', 'device_audit_hashes', 'equivocations', 'server_audit', 'contract_versions'] as const;
+export const TABLES = [
+  'enrollment_tokens', 'devices', 'nonces', 'sync_items', 'device_audit_hashes', 'equivocations', 'server_audit', 'contract_versions',
+  'device_snapshots', 'tenant_risk_policies', 'server_meta',
+] as const;
+/** Tables small enough in tests to compare row by row (an UPDATE changes no count). */
+const ROW_TABLES: Partial<Record<(typeof TABLES)[number], string>> = {
+  devices: 'SELECT * FROM devices ORDER BY id',
+  device_snapshots: 'SELECT * FROM device_snapshots ORDER BY day, device',
+  tenant_risk_policies: 'SELECT * FROM tenant_risk_policies ORDER BY tenant',
+  server_meta: 'SELECT * FROM server_meta ORDER BY key',
+};
 
 // lab.record.specimen has a 1.x and a 2.x, so the registry sees a breaking version.
 export const CONTRACT_FILES = ['field.inspect.site@1.2.0', 'lab.record.specimen@1.0.0', 'lab.record.specimen@2.0.1'];
@@ -29,21 +39,30 @@ export interface Device extends DeviceKeys {
 
 export interface Harness {
   db: TestDb;
-  app: Hono<AppEnv>;
+  /** The app now serving (a new one after reseedContracts). */
+  readonly app: Hono<AppEnv>;
+  contracts: ContractRegistry;
   serverKey: ServerKey;
   now(): Date;
   advance(ms: number): void;
   enroll(opts?: { role?: Role; tenant?: string; user?: string; name?: string }): Promise<Device>;
   signed(dev: { id: string; privateKey: DeviceKeys['privateKey'] }, method: string, path: string, body?: string, opts?: SignOptions): Promise<Response>;
   batch(dev: Device, items: unknown[], extra?: { anchor?: AuditAnchorWire; appVersion?: string; device?: string; deviceState?: DeviceStateWire }): Promise<Response>;
-  /** Row counts of every table plus the full devices rows: equal snapshots mean nothing was written. */
+  /** Row counts of every table plus the full rows of the small ones: equal snapshots mean nothing was written. */
   snapshot(): Promise<Record<string, unknown>>;
+  /**
+   * A server restart with more contract files in its contracts dir: seeds them as main.ts does at
+   * startup (registry + stored risk levels), then serves with the new registry on the same database.
+   */
+  reseedContracts(extra: readonly string[]): Promise<ContractRegistry>;
   count(table: (typeof TABLES)[number]): Promise<number>;
 }
 
 export interface HarnessOptions {
   rateLimit?: RateLimitOptions;
   maxSyncBodyBytes?: number;
+  /** Contract refs in the contracts dir (default CONTRACT_FILES). */
+  contractFiles?: readonly string[];
 }
 
 export async function createHarness(db: TestDb, opts: HarnessOptions = {}): Promise<Harness> {
@@ -51,10 +70,13 @@ export async function createHarness(db: TestDb, opts: HarnessOptions = {}): Prom
   const clock = { now: () => new Date(nowMs) };
   const contractsDir = join(db.dir, 'contracts');
   mkdirSync(contractsDir, { recursive: true });
-  for (const c of CONTRACT_FILES) writeFileSync(join(contractsDir, `${c}.json`), JSON.stringify({ contract: c, title: c }));
+  const writeContracts = (refs: readonly string[]): void => {
+    for (const c of refs) writeFileSync(join(contractsDir, `${c}.json`), JSON.stringify({ contract: c, title: c }));
+  };
+  writeContracts(opts.contractFiles ?? CONTRACT_FILES);
   const contracts = await seedContracts(db.storage, contractsDir, clock.now());
   const serverKey = generateServerKey();
-  const deps: ServerDeps = {
+  let deps: ServerDeps = {
     storage: db.storage,
     version: '0.0.0-test',
     clock,
@@ -65,12 +87,15 @@ export async function createHarness(db: TestDb, opts: HarnessOptions = {}): Prom
     rateLimit: opts.rateLimit ?? { perSecond: 1000, burst: 1000 },
     ...(opts.maxSyncBodyBytes ? { maxSyncBodyBytes: opts.maxSyncBodyBytes } : {}),
   };
-  const app = createApp(deps);
+  let app = createApp(deps);
 
   const count = async (table: string): Promise<number> => Number((await db.query(`SELECT COUNT(*) AS n FROM ${table}`))[0]?.n);
   const h: Harness = {
     db,
-    app,
+    get app() {
+      return app;
+    },
+    contracts,
     serverKey,
     now: clock.now,
     advance: (ms) => {
@@ -88,6 +113,14 @@ export async function createHarness(db: TestDb, opts: HarnessOptions = {}): Prom
       const enroll = (await res.json()) as EnrollResponse;
       return { ...keys, id: enroll.deviceId, tenant, enroll };
     },
+    async reseedContracts(extra) {
+      writeContracts(extra);
+      const registry = await seedContracts(db.storage, contractsDir, clock.now());
+      deps = { ...deps, contracts: registry };
+      app = createApp(deps);
+      h.contracts = registry;
+      return registry;
+    },
     signed: async (dev, method, path, body = '', o = {}) =>
       app.request(path, {
         method,
@@ -103,7 +136,7 @@ export async function createHarness(db: TestDb, opts: HarnessOptions = {}): Prom
     async snapshot() {
       const out: Record<string, unknown> = {};
       for (const t of TABLES) out[t] = await count(t);
-      out.deviceRows = JSON.stringify(await db.query('SELECT * FROM devices ORDER BY id'));
+      for (const [t, sql] of Object.entries(ROW_TABLES)) out[t === 'devices' ? 'deviceRows' : `${t}Rows`] = JSON.stringify(await db.query(sql));
       return out;
     },
     count,

@@ -11,6 +11,7 @@ import {
   adminDeviceDetailResponseSchema,
   adminDeviceListResponseSchema,
   contractsResponseSchema,
+  deviceBlockedDetailsSchema,
   errorResponseSchema,
   healthResponseSchema,
   riskPolicyResponseSchema,
@@ -23,8 +24,10 @@ import {
 import { DAY_MS, DEFAULT_RISK_POLICY } from '../../shared/risk';
 import { compileSchema, describeErrors } from '../../shared/validation';
 import { publicKeyFromRaw, sha256Hex, verifyBase64 } from '../crypto/ed25519';
+import { registryFromRows } from '../contracts';
 import { createEnrollmentToken } from '../enrollment-tokens';
-import { GENESIS_HASH } from '../storage/types';
+import { createAdminRouter } from '../routes/admin';
+import { GENESIS_HASH, type ServerStorage } from '../storage/types';
 import type { TestBackend } from './backends';
 import { auditChain, makeItem, newDeviceKeys, randomKey, signedHeaders } from './device-client';
 import { createHarness, T0, type Device, type Harness, type HarnessOptions } from './harness';
@@ -37,6 +40,21 @@ declare module 'vitest' {
 }
 
 const REASON = JSON.stringify({ reason: 'Lost on site visit' });
+
+/**
+ * Every route of createAdminRouter (paths relative to /v1/admin) with a body it would accept from
+ * an admin. A test checks this table against the router's own route list, so a new admin route
+ * without a row here fails the suite.
+ */
+const ADMIN_ROUTES: readonly { method: string; path: string; body: string }[] = [
+  { method: 'POST', path: '/enrollment-tokens', body: JSON.stringify({ tenant: 'acme', user: 'newcomer', role: 'admin' }) },
+  { method: 'GET', path: '/devices', body: '' },
+  { method: 'GET', path: '/devices/:id', body: '' },
+  { method: 'GET', path: '/risk-summary', body: '' },
+  ...['block', 'unblock', 'require-update', 'clear-update', 'revoke'].map((action) => ({ method: 'POST', path: `/devices/:id/${action}`, body: JSON.stringify({ reason: 'Field audit finding 42' }) })),
+  { method: 'GET', path: '/risk-policy', body: '' },
+  { method: 'PUT', path: '/risk-policy', body: JSON.stringify({ policy: { ...DEFAULT_RISK_POLICY, pending: { medium: 5, high: 10 } }, reason: 'Tighter queue limits' }) },
+];
 
 async function okJson<T>(res: Response, schema: Record<string, unknown>): Promise<T> {
   const body: unknown = await res.json();
@@ -439,7 +457,9 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         expect(conflict.results[0]).toMatchObject({ idempotencyKey: item.idempotencyKey, status: 'rejected', error: { code: 'IDEMPOTENCY_CONFLICT' } });
         expect(conflict.results[0]!.receipt).toBeUndefined();
         const after = await h.snapshot();
-        expect({ ...after, nonces: 0, deviceRows: '' }).toEqual({ ...before, nonces: 0, deviceRows: '' });
+        // Only the device's registry row and today's snapshot of it move (last sync time).
+        const moved = { nonces: 0, deviceRows: '', device_snapshotsRows: '' };
+        expect({ ...after, ...moved }).toEqual({ ...before, ...moved });
         const [row] = await h.db.query('SELECT content_hash FROM sync_items');
         expect(row!.content_hash).toBe(item.contentHash);
       });
@@ -588,17 +608,40 @@ export function defineSyncServerSuite(backend: TestBackend): void {
     });
 
     describe('admin API', () => {
-      test('needs the admin role: a field device gets 403 and nothing is created', async (h) => {
-        const field = await h.enroll();
+      it('the role table below names every route the admin router registers', () => {
+        const router = createAdminRouter({ storage: {} as ServerStorage, clock: { now: () => new Date(T0) }, contracts: registryFromRows([]) });
+        const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
+        expect(ADMIN_ROUTES.map(key).sort()).toEqual(router.routes.filter((r) => r.method !== 'ALL').map(key).sort());
+        // The one catch-all is the role check itself.
+        expect(router.routes.filter((r) => r.method === 'ALL').map((r) => r.path)).toEqual(['/*']);
+      });
+
+      test('needs the admin role: a field or reviewer device gets 403 FORBIDDEN (role) on every admin route, and nothing changes', async (h) => {
+        const admin = await h.enroll({ role: 'admin' });
         const victim = await h.enroll();
+        // State each route would change if it ran: a custom policy, a blocked + update-required device,
+        // snapshots of yesterday, stored ranks an admin read would refresh (8 days offline → medium).
+        await batchBody(await h.batch(victim, [makeItem()], { deviceState: { pendingCount: 3, deadLetterCount: 0, contractVersions: {} } }));
+        expect((await h.signed(admin, 'PUT', '/v1/admin/risk-policy', JSON.stringify({ policy: DEFAULT_RISK_POLICY, reason: 'Start from defaults' }))).status).toBe(200);
+        for (const action of ['block', 'require-update']) expect((await h.signed(admin, 'POST', `/v1/admin/devices/${victim.id}/${action}`, REASON)).status).toBe(200);
+        h.advance(8 * DAY_MS);
+        const outsiders = [await h.enroll(), await h.enroll({ role: 'reviewer' })];
         const before = await h.snapshot();
-        const tok = await h.signed(field, 'POST', '/v1/admin/enrollment-tokens', JSON.stringify({ tenant: 'acme', user: 'x', role: 'admin' }));
-        expect(tok.status).toBe(403);
-        expect(await errorOf(tok)).toMatchObject({ code: 'FORBIDDEN', details: { reason: 'role' } });
-        const rev = await h.signed(field, 'POST', `/v1/admin/devices/${victim.id}/revoke`);
-        expect(rev.status).toBe(403);
-        const after = await h.snapshot();
-        expect({ ...after, nonces: 0 }).toEqual({ ...before, nonces: 0 });
+        for (const who of outsiders) {
+          for (const r of ADMIN_ROUTES) {
+            const res = await h.signed(who, r.method, `/v1/admin${r.path.replace(':id', victim.id)}`, r.body);
+            const what = `${who.enroll.roles.join()} ${r.method} ${r.path}`;
+            expect(res.status, what).toBe(403);
+            expect(await errorOf(res), what).toMatchObject({ code: 'FORBIDDEN', details: { reason: 'role' } });
+          }
+        }
+        // Only nonces moved (each signed request spends one; expired ones are purged meanwhile).
+        expect({ ...(await h.snapshot()), nonces: 0 }).toEqual({ ...before, nonces: 0 });
+        // The same requests from the admin do change things (so the table's bodies are real requests).
+        for (const r of ADMIN_ROUTES) {
+          const res = await h.signed(admin, r.method, `/v1/admin${r.path.replace(':id', victim.id)}`, r.body);
+          expect(res.status, `admin ${r.method} ${r.path}`).toBe(200);
+        }
       });
 
       test('an admin creates a usable token for its tenant, but not for another tenant', async (h) => {
@@ -714,11 +757,18 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         expect(high.devices.map((d) => d.id)).toEqual([devs[5]!.id]);
         const medium = await list(h, admin, '?level=medium&sort=pending&dir=desc');
         expect(medium.devices.map((d) => d.id)).toEqual([devs[0]!.id, admin.id].sort((a, b) => (a < b ? 1 : -1)));
-        const byQ = await list(h, admin, `?q=${encodeURIComponent('ünïque_')}`);
-        expect(byQ.devices.map((d) => d.id)).toEqual(backend.label === 'SQLite' ? [] : [devs[3]!.id]); // SQLite LIKE folds ASCII only
+        // q: case-insensitive prefix of the id, user or name; %, _ and \ literal.
+        const byQ = await list(h, admin, `?q=${encodeURIComponent('TABLET ünïque_')}`);
+        expect(byQ.devices.map((d) => d.id)).toEqual(backend.label === 'SQLite' ? [] : [devs[3]!.id]); // SQLite folds ASCII case only
+        expect((await list(h, admin, `?q=${encodeURIComponent('tablet Ünïque_')}`)).devices.map((d) => d.id)).toEqual([devs[3]!.id]);
         expect((await list(h, admin, '?q=USER4')).devices.map((d) => d.id)).toEqual([devs[4]!.id]);
+        expect((await list(h, admin, '?q=user')).total).toBe(6);
         expect((await list(h, admin, '?q=laptop&level=low')).total).toBe(3); // Laptop 1, 2, 4 (0 medium, 5 high)
+        expect((await list(h, admin, '?q=aptop')).total).toBe(0); // a prefix, not a substring
+        expect((await list(h, admin, `?q=${devs[2]!.id.slice(0, 12).toUpperCase()}`)).devices.map((d) => d.id)).toContain(devs[2]!.id);
+        expect((await list(h, admin, '?q=DEV_')).total).toBe(7);
         expect((await list(h, admin, '?q=100%25')).total).toBe(0); // % is literal
+        expect((await list(h, admin, '?q=user_')).total).toBe(0); // so is _
 
         // Paging by pending desc, 2 per page: every device once, in order.
         const seen: string[] = [];
@@ -765,24 +815,52 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         expect(Number((await h.db.query("SELECT COUNT(*) AS n FROM device_snapshots WHERE day = '2025-03-09'"))[0]!.n)).toBe(7);
       });
 
-      test('roles and tenants: field devices get 403; an admin sees and acts on its own tenant only', async (h) => {
+      test('every sync reply carries deviceStatus: the risk after the batch with the tenant policy, as the admin view shows it', async (h) => {
+        const admin = await h.enroll({ role: 'admin' });
+        const dev = await h.enroll();
+        const detail = async () => okJson<AdminDeviceDetailResponse>(await h.signed(admin, 'GET', `/v1/admin/devices/${dev.id}`), adminDeviceDetailResponseSchema);
+
+        const low = await batchBody(await h.batch(dev, [makeItem()]));
+        expect(low.deviceStatus).toEqual({ blocked: false, updateRequired: false, risk: { level: 'low', reasons: [], allowedActions: ['read', 'capture', 'draft', 'submit', 'sync'] } });
+        expect(low.deviceStatus.risk).toEqual((await detail()).device.risk);
+
+        // What the batch reports counts at once: 60 pending is medium (default policy), one major behind is critical.
+        const medium = await batchBody(await h.batch(dev, [], { deviceState: { pendingCount: 60, deadLetterCount: 0, contractVersions: {} } }));
+        expect(medium.deviceStatus.risk).toMatchObject({ level: 'medium', reasons: ['60 items waiting to sync (more than 50)'] });
+        expect(medium.deviceStatus.risk).toEqual((await detail()).device.risk);
+        expect((await list(h, admin, '?level=medium')).devices.map((d) => d.id)).toContain(dev.id);
+        const critical = await batchBody(await h.batch(dev, [], { deviceState: { pendingCount: 0, deadLetterCount: 0, contractVersions: { 'lab.record.specimen': '1.0.0' } } }));
+        expect(critical.deviceStatus.risk.level).toBe('critical');
+        expect(critical.deviceStatus.risk).toEqual((await detail()).device.risk);
+
+        // The tenant's own policy, and the admin flags.
+        const policy = { ...DEFAULT_RISK_POLICY, pending: { medium: 5, high: 10 } };
+        expect((await h.signed(admin, 'PUT', '/v1/admin/risk-policy', JSON.stringify({ policy, reason: 'Tighter queue limits' }))).status).toBe(200);
+        expect((await act(h, admin, dev.id, 'require-update', 'Security fix 1.4.2')).status).toBe(200);
+        const high = await batchBody(await h.batch(dev, [], { deviceState: { pendingCount: 11, deadLetterCount: 0, contractVersions: {} } }));
+        expect(high.deviceStatus).toMatchObject({ blocked: false, updateRequired: true, risk: { level: 'high', reasons: ['11 items waiting to sync (more than 10)', 'An administrator requires an app update'] } });
+        expect(high.deviceStatus.risk).toEqual((await detail()).device.risk);
+        expect((await list(h, admin, '?level=high')).devices.map((d) => d.id)).toContain(dev.id);
+
+        // Blocked: the 403 says when, why and how the server rates the device.
+        expect((await act(h, admin, dev.id, 'block', 'Device reported stolen')).status).toBe(200);
+        const refused = await h.batch(dev, []);
+        expect(refused.status).toBe(403);
+        const err = await errorOf(refused);
+        expectSchema(deviceBlockedDetailsSchema, err.details);
+        expect(err.details).toEqual({
+          reason: 'device_blocked',
+          blockedAt: h.now().toISOString(),
+          blockedReason: 'Device reported stolen',
+          deviceStatus: { blocked: true, updateRequired: true, risk: (await detail()).device.risk },
+        });
+        expect((err.details as { deviceStatus: { risk: { level: string } } }).deviceStatus.risk.level).toBe('critical');
+      });
+
+      test('tenants: an admin sees and acts on its own tenant only (403 for field devices: see "needs the admin role")', async (h) => {
         const admin = await h.enroll({ role: 'admin' });
         const field = await h.enroll();
         const foreign = await h.enroll({ tenant: 'globex' });
-        const before = await h.snapshot();
-        for (const [method, path, body] of [
-          ['GET', '/v1/admin/devices', ''],
-          ['GET', `/v1/admin/devices/${admin.id}`, ''],
-          ['GET', '/v1/admin/risk-summary', ''],
-          ['GET', '/v1/admin/risk-policy', ''],
-          ['PUT', '/v1/admin/risk-policy', JSON.stringify({ policy: DEFAULT_RISK_POLICY, reason: 'try' })],
-          ['POST', `/v1/admin/devices/${admin.id}/block`, JSON.stringify({ reason: 'nope nope' })],
-        ] as const) {
-          const res = await h.signed(field, method, path, body);
-          expect(res.status, path).toBe(403);
-          expect(await errorOf(res)).toMatchObject({ code: 'FORBIDDEN', details: { reason: 'role' } });
-        }
-        expect({ ...(await h.snapshot()), nonces: 0 }).toEqual({ ...before, nonces: 0 });
         expect((await list(h, admin)).devices.map((d) => d.id).sort()).toEqual([admin.id, field.id].sort());
         expect((await h.signed(admin, 'GET', `/v1/admin/devices/${foreign.id}`)).status).toBe(404);
         for (const action of ['block', 'unblock', 'require-update', 'clear-update', 'revoke']) {
@@ -884,6 +962,72 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         }
         const audit = await h.db.query("SELECT actor, subject, payload FROM server_audit WHERE action = 'risk_policy.updated'");
         expect(audit.map((a) => [a.actor, a.subject, parsePayload(a.payload)])).toEqual([[admin.id, 'acme', { by: admin.id, user: 'ana', reason: 'Stricter for the audit season', policy }]]);
+      });
+
+      test('a newer contract seeded at a server restart re-ranks the stored levels of the devices using it, without them syncing again', async (h) => {
+        const admin = await h.enroll({ role: 'admin' });
+        const otherAdmin = await h.enroll({ role: 'admin', tenant: 'globex' });
+        const site = { 'field.inspect.site': '1.2.0', 'lab.record.specimen': '2.0.1' };
+        const onSite: Device[] = [];
+        for (let i = 0; i < 5; i++) onSite.push(await h.enroll({ user: `user${i}` }));
+        const foreign = await h.enroll({ tenant: 'globex' });
+        const labOnly = await h.enroll({ user: 'lab' });
+        for (const d of [...onSite, foreign]) await batchBody(await h.batch(d, [], { deviceState: { pendingCount: 0, deadLetterCount: 0, contractVersions: site } }));
+        await batchBody(await h.batch(labOnly, [], { deviceState: { pendingCount: 0, deadLetterCount: 0, contractVersions: { 'lab.record.specimen': '2.0.1' } } }));
+        const ids = (page: AdminDeviceListResponse) => page.devices.map((d) => d.id).sort();
+        const levels = async (tenant = 'acme'): Promise<Record<string, [number, number]>> =>
+          Object.fromEntries((await h.db.query('SELECT id, version_level, risk_level FROM devices WHERE tenant = $1', [tenant])).map((r) => [String(r.id), [Number(r.version_level), Number(r.risk_level)]]));
+        expect((await list(h, admin, '?level=low')).total).toBe(7); // the admins never synced but were enrolled just now
+        const marker = await h.db.query("SELECT value FROM server_meta WHERE key = 'version_levels.contracts'");
+        expect(marker).toEqual([{ value: JSON.stringify(h.contracts.map()) }]);
+
+        // A newer minor: medium for the devices on 1.2.0, in both tenants; the others keep theirs.
+        h.advance(60_000);
+        await h.reseedContracts(['field.inspect.site@1.3.0']);
+        const medium = await list(h, admin, '?level=medium');
+        expect(ids(medium)).toEqual(onSite.map((d) => d.id).sort());
+        expect(medium.devices[0]!.risk.reasons).toEqual(['Contract field.inspect.site 1.2.0 is 1 minor version behind the latest 1.3.0']);
+        expect(ids(await list(h, otherAdmin, '?level=medium'))).toEqual([foreign.id]);
+        expect((await levels())[labOnly.id]).toEqual([0, 0]);
+
+        // A newer major: critical, with the row's other rules intact (a blocked device stays blocked, 3 either way).
+        const before = await levels();
+        await h.reseedContracts(['field.inspect.site@2.0.0']);
+        const critical = await list(h, admin, '?level=critical');
+        expect(ids(critical)).toEqual(onSite.map((d) => d.id).sort());
+        expect(critical.devices.every((d) => d.risk.level === 'critical')).toBe(true);
+        const after = await levels();
+        for (const d of onSite) expect([before[d.id], after[d.id]]).toEqual([[1, 1], [3, 3]]);
+        expect(after[labOnly.id]).toEqual([0, 0]);
+        expect(ids(await list(h, otherAdmin, '?level=critical'))).toEqual([foreign.id]);
+        expect(await h.db.query("SELECT value FROM server_meta WHERE key = 'version_levels.contracts'")).toEqual([{ value: JSON.stringify(h.contracts.map()) }]);
+
+        // The same registry again: nothing to do. The storage pass itself works in batches (keyset on id).
+        const snap = await h.snapshot();
+        await h.reseedContracts([]);
+        expect(await h.snapshot()).toEqual(snap);
+        const pass = await h.db.storage.recomputeVersionLevels({ scope: { contracts: ['field.inspect.site'] }, levelOf: () => 0, now: h.now().toISOString(), batchSize: 2 });
+        expect(pass).toEqual({ examined: 6, changed: 6 });
+        expect(Object.values(await levels()).map((l) => l[0])).toEqual([0, 0, 0, 0, 0, 0, 0]);
+      });
+
+      test("a tenant's latestAppVersion re-ranks its devices' version levels at once", async (h) => {
+        const admin = await h.enroll({ role: 'admin' });
+        const dev = await h.enroll();
+        const other = await h.enroll({ tenant: 'globex' });
+        for (const d of [dev, other]) await batchBody(await h.batch(d, [], { appVersion: '1.0.0', deviceState: { pendingCount: 0, deadLetterCount: 0, contractVersions: {} } }));
+        const put = (policy: Record<string, unknown>) => h.signed(admin, 'PUT', '/v1/admin/risk-policy', JSON.stringify({ policy, reason: 'App 1.2.0 is out' }));
+        expect((await put({ ...DEFAULT_RISK_POLICY, latestAppVersion: '1.2.0' })).status).toBe(200);
+        // The admin's own device too: it enrolled with app 1.0.0 and never synced.
+        const medium = await list(h, admin, '?level=medium');
+        expect(medium.devices.map((d) => d.id).sort()).toEqual([admin.id, dev.id].sort());
+        expect(medium.devices.map((d) => d.risk.reasons)).toEqual([['App version 1.0.0 is behind the latest 1.2.0'], ['App version 1.0.0 is behind the latest 1.2.0']]);
+        expect(await h.db.query('SELECT id, version_level, risk_level FROM devices WHERE id IN ($1, $2) ORDER BY tenant', [dev.id, other.id])).toEqual([
+          { id: dev.id, version_level: 1, risk_level: 1 },
+          { id: other.id, version_level: 0, risk_level: 0 },
+        ]);
+        expect((await put({ ...DEFAULT_RISK_POLICY })).status).toBe(200);
+        expect((await list(h, admin, '?level=medium')).total).toBe(0);
       });
 
       test('risk summary: counts per level and a days-since-sync histogram of the tenant, revoked counted apart', async (h) => {

@@ -354,6 +354,16 @@ export const channelSchemas: Record<ChannelName, ChannelSchemas> = {
       submitFreshnessHours: { type: 'integer' },
       freshForSubmit: { type: 'boolean' },
       pendingCount: { type: 'integer' },
+      server: nullable(
+        obj({
+          blocked: { type: 'boolean' },
+          blockedAt: nullable(str),
+          blockedReason: nullable(str),
+          updateRequired: { type: 'boolean' },
+          risk: obj({ level: { enum: ['low', 'medium', 'high', 'critical'] }, reasons: { type: 'array', items: str } }),
+          at: str,
+        }),
+      ),
     }),
   },
   'keys.unlock': {

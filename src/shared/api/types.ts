@@ -126,6 +126,17 @@ export interface GovernanceStatus {
   submitFreshnessHours: number;
   freshForSubmit: boolean;
   pendingCount: number;
+  /** What the sync server last said about this device (null until it said anything). Its flags are part of `risk`. */
+  server: null | {
+    blocked: boolean;
+    blockedAt: string | null;
+    blockedReason: string | null;
+    updateRequired: boolean;
+    /** The server's own evaluation (tenant policy), as of `at`. */
+    risk: { level: 'low' | 'medium' | 'high' | 'critical'; reasons: string[] };
+    /** When this device received it. */
+    at: string;
+  };
 }
 
 /** What an admin can do to a device from the board (each needs a reason; the server audits it). */

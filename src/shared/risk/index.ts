@@ -56,9 +56,16 @@ export interface RiskResult {
 
 export const DAY_MS = 86_400_000;
 
+/** The reasons the admin flags give; a device replaces them with its own instructions (governance). */
+export const REASON_BLOCKED = 'Blocked by an administrator';
+export const REASON_UPDATE_REQUIRED = 'An administrator requires an app update';
+
+const RANK: Readonly<Record<RiskLevel, number>> = { low: 0, medium: 1, high: 2, critical: 3 };
+
 /** Numeric rank of a level (low 0 … critical 3): what the server stores and sorts by. */
 export function levelRank(level: RiskLevel): number {
-  return RISK_LEVELS.indexOf(level);
+  const r: unknown = RANK[level];
+  return typeof r === 'number' ? r : -1; // -1 for anything else, like indexOf would say
 }
 
 export function levelFromRank(rank: number): RiskLevel {
@@ -66,34 +73,30 @@ export function levelFromRank(rank: number): RiskLevel {
 }
 
 export function maxLevel(...levels: RiskLevel[]): RiskLevel {
-  return levelFromRank(Math.max(0, ...levels.map(levelRank)));
+  let r = 0;
+  for (const l of levels) if (RANK[l] > r) r = RANK[l];
+  return RISK_LEVELS[r]!;
 }
+
+// Per rank; evaluateRisk hands out copies, so a caller that edits its result edits only its own.
+const ACTIONS_BY_RANK: readonly (readonly RiskAction[])[] = [RISK_ACTIONS, RISK_ACTIONS, ['read', 'capture', 'draft', 'sync'], ['read', 'capture', 'sync']];
 
 /** What a device may do at a level. Sync always stays allowed, so a device can always recover. */
 export function allowedActionsFor(level: RiskLevel): RiskAction[] {
-  switch (level) {
-    case 'critical':
-      return ['read', 'capture', 'sync'];
-    case 'high':
-      return ['read', 'capture', 'draft', 'sync'];
-    default:
-      return [...RISK_ACTIONS];
-  }
+  return ACTIONS_BY_RANK[RANK[level]]!.slice();
 }
 
 /** Offline level for a number of days (strictly greater than each threshold). */
 export function offlineLevel(days: number, policy: RiskPolicy = DEFAULT_RISK_POLICY): RiskLevel {
-  const t = policy.offlineDays;
-  if (days > t.critical) return 'critical';
-  if (days > t.high) return 'high';
-  if (days > t.medium) return 'medium';
-  return 'low';
+  return RISK_LEVELS[offlineRank(days, policy.offlineDays)]!;
 }
 
-function countLevel(n: number, t: { medium: number; high: number }): RiskLevel {
-  if (n > t.high) return 'high';
-  if (n > t.medium) return 'medium';
-  return 'low';
+function offlineRank(days: number, t: RiskPolicy['offlineDays']): number {
+  return days > t.critical ? 3 : days > t.high ? 2 : days > t.medium ? 1 : 0;
+}
+
+function countRank(n: number, t: { medium: number; high: number }): number {
+  return n > t.high ? 2 : n > t.medium ? 1 : 0;
 }
 
 /** "1.2.3" → [1, 2, 3]; anything else → null (such versions are not compared). */
@@ -102,8 +105,82 @@ export function parseVersion(v: string | null | undefined): [number, number, num
   return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
 }
 
-function compareVersions(a: [number, number, number], b: [number, number, number]): number {
+// A fleet uses a handful of version strings; parsing each once keeps the regex off the hot path.
+// Bounded: cleared when full, never a leak.
+const VERSION_CACHE_MAX = 4096;
+const versionCache = new Map<string, readonly [number, number, number] | null>();
+function versionOf(v: string | null | undefined): readonly [number, number, number] | null {
+  if (!v) return null;
+  let p = versionCache.get(v);
+  if (p === undefined) {
+    p = parseVersion(v);
+    if (versionCache.size >= VERSION_CACHE_MAX) versionCache.clear();
+    versionCache.set(v, p);
+  }
+  return p;
+}
+
+function compareVersions(a: readonly [number, number, number], b: readonly [number, number, number]): number {
   return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+}
+
+/** Digits s[from..to) as a number, or -1 if any is not a digit. */
+function digits(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * Epoch ms of an ISO time, exactly as Date.parse reads it. The times this runs on are
+ * toISOString() output ("2025-06-30T12:00:00.000Z"), read here digit by digit without a Date,
+ * faster than Date.parse; any other shape or an out-of-range field goes to Date.parse itself.
+ */
+export function parseIsoMs(s: string): number {
+  // "YYYY-MM-DDTHH:MM:SS.sssZ": - at 4 and 7, T at 10, : at 13 and 16, . at 19, Z at 23.
+  if (
+    s.length === 24 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && s.charCodeAt(10) === 84 &&
+    s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58 && s.charCodeAt(19) === 46 && s.charCodeAt(23) === 90
+  ) {
+    const y = digits(s, 0, 4);
+    const mo = digits(s, 5, 7);
+    const d = digits(s, 8, 10);
+    const h = digits(s, 11, 13);
+    const mi = digits(s, 14, 16);
+    const sec = digits(s, 17, 19);
+    const ms = digits(s, 20, 23);
+    // -1 (not a digit) fails these too. Day 29-31 of a shorter month rolls over into the next
+    // one, as in Date.parse.
+    if (y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 59 && ms >= 0) {
+      return daysFromCivil(y, mo, d) * DAY_MS + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms;
+    }
+  }
+  return Date.parse(s);
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil): integer arithmetic, no Date. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+// `now` is the same string for every device of an admin page or a governance check: parse it once.
+let lastNow = '';
+let lastNowMs = NaN;
+function nowMs(now: string): number {
+  if (now !== lastNow) {
+    lastNowMs = parseIsoMs(now);
+    lastNow = now;
+  }
+  return lastNowMs;
 }
 
 function plural(n: number, one: string, many: string): string {
@@ -113,59 +190,92 @@ function plural(n: number, one: string, many: string): string {
 /** Whole days, else rounded UP to a tenth, so a value past an integer threshold never prints as equal to it ("7.1 days"). */
 export function formatDays(days: number): string {
   if (Number.isInteger(days)) return plural(days, 'day', 'days');
-  const tenth = Math.ceil(days * 10) / 10;
-  return Number.isInteger(tenth) ? plural(tenth, 'day', 'days') : `${tenth.toFixed(1)} days`;
+  if (!(days >= 0 && days < 1e15)) return `${(Math.ceil(days * 10) / 10).toFixed(1)} days`; // not from evaluateRisk: the plain way
+  // In integer tenths: what toFixed(1) of the rounded-up tenth prints, without toFixed.
+  const tenths = Math.ceil(days * 10);
+  const whole = Math.floor(tenths / 10);
+  const frac = tenths - whole * 10;
+  return frac === 0 ? plural(whole, 'day', 'days') : `${whole}.${frac} days`;
+}
+
+type VersionInput = Pick<RiskInput, 'contractVersions' | 'latestContracts' | 'appVersion' | 'latestAppVersion'>;
+
+/** Rank of the version rules; their reasons are pushed to `reasons` when given (built only then). */
+function versionRank(input: VersionInput, reasons: string[] | null): number {
+  let rank = 0;
+  const used = input.contractVersions;
+  const latest = input.latestContracts;
+  if (used && latest) {
+    const names = Object.keys(used);
+    // Reasons come in name order; fleets report few contracts, usually already in order.
+    for (let i = 1; i < names.length; i++) {
+      if (names[i - 1]! > names[i]!) {
+        names.sort();
+        break;
+      }
+    }
+    for (const name of names) {
+      const uv = used[name];
+      const wv = latest[name];
+      if (uv === wv) continue; // the usual case: on the latest version, nothing to parse
+      const u = versionOf(uv);
+      const w = versionOf(wv);
+      if (!u || !w) continue;
+      if (u[0] < w[0]) {
+        rank = 3;
+        reasons?.push(`Contract ${name} ${u[0]}.${u[1]}.${u[2]} is ${plural(w[0] - u[0], 'major version', 'major versions')} behind the latest ${w[0]}.${w[1]}.${w[2]}`);
+      } else if (u[0] === w[0] && u[1] < w[1]) {
+        if (rank < 1) rank = 1;
+        reasons?.push(`Contract ${name} ${u[0]}.${u[1]}.${u[2]} is ${plural(w[1] - u[1], 'minor version', 'minor versions')} behind the latest ${w[0]}.${w[1]}.${w[2]}`);
+      }
+    }
+  }
+  const app = input.appVersion === input.latestAppVersion ? null : versionOf(input.appVersion);
+  const appLatest = app ? versionOf(input.latestAppVersion) : null;
+  if (app && appLatest && compareVersions(app, appLatest) < 0) {
+    if (rank < 1) rank = 1;
+    reasons?.push(`App version ${input.appVersion} is behind the latest ${input.latestAppVersion}`);
+  }
+  return rank;
 }
 
 /** The parts of the risk that depend only on versions (contracts and app), with their reasons. */
-export function versionRisk(input: Pick<RiskInput, 'contractVersions' | 'latestContracts' | 'appVersion' | 'latestAppVersion'>): { level: RiskLevel; reasons: string[] } {
-  let level: RiskLevel = 'low';
+export function versionRisk(input: VersionInput): { level: RiskLevel; reasons: string[] } {
   const reasons: string[] = [];
-  const latest = input.latestContracts ?? {};
-  for (const name of Object.keys(input.contractVersions ?? {}).sort()) {
-    const used = parseVersion(input.contractVersions?.[name]);
-    const want = parseVersion(latest[name]);
-    if (!used || !want) continue;
-    if (used[0] < want[0]) {
-      level = maxLevel(level, 'critical');
-      const behind = want[0] - used[0];
-      reasons.push(`Contract ${name} ${used.join('.')} is ${plural(behind, 'major version', 'major versions')} behind the latest ${want.join('.')}`);
-    } else if (used[0] === want[0] && used[1] < want[1]) {
-      level = maxLevel(level, 'medium');
-      const behind = want[1] - used[1];
-      reasons.push(`Contract ${name} ${used.join('.')} is ${plural(behind, 'minor version', 'minor versions')} behind the latest ${want.join('.')}`);
-    }
-  }
-  const app = parseVersion(input.appVersion);
-  const appLatest = parseVersion(input.latestAppVersion);
-  if (app && appLatest && compareVersions(app, appLatest) < 0) {
-    level = maxLevel(level, 'medium');
-    reasons.push(`App version ${input.appVersion} is behind the latest ${input.latestAppVersion}`);
-  }
-  return { level, reasons };
+  return { level: RISK_LEVELS[versionRank(input, reasons)]!, reasons };
 }
 
+/** The level of the version rules alone, without building their reasons (what the server stores per device). */
+export function versionLevel(input: VersionInput): RiskLevel {
+  return RISK_LEVELS[versionRank(input, null)]!;
+}
+
+/**
+ * The device's level, reasons and allowed actions. Runs once per device the server lists and on
+ * every device-side check, so it is kept cheap: ranks as numbers, times read without Date.parse,
+ * versions parsed once per string, and a reason sentence is built only for a rule that fires.
+ */
 export function evaluateRisk(input: RiskInput, policy: RiskPolicy = DEFAULT_RISK_POLICY): RiskResult {
   const reasons: string[] = [];
-  let level: RiskLevel = 'low';
-  const raise = (l: RiskLevel, reason: string): void => {
-    level = maxLevel(level, l);
-    reasons.push(reason);
-  };
+  let rank = 0;
 
-  if (input.blocked) raise('critical', 'Blocked by an administrator');
+  if (input.blocked) {
+    rank = 3;
+    reasons.push(REASON_BLOCKED);
+  }
 
-  const now = Date.parse(input.now);
   const since = input.lastSyncAt ?? input.enrolledAt ?? null;
   if (since === null) {
-    raise('critical', 'Never synced');
+    rank = 3;
+    reasons.push('Never synced');
   } else {
-    const days = Math.max(0, (now - Date.parse(since)) / DAY_MS);
-    const l = offlineLevel(days, policy);
-    if (l !== 'low') {
-      const limit = l === 'critical' ? policy.offlineDays.critical : l === 'high' ? policy.offlineDays.high : policy.offlineDays.medium;
-      raise(
-        l,
+    const days = Math.max(0, (nowMs(input.now) - parseIsoMs(since)) / DAY_MS);
+    const t = policy.offlineDays;
+    const r = offlineRank(days, t);
+    if (r > 0) {
+      if (r > rank) rank = r;
+      const limit = r === 3 ? t.critical : r === 2 ? t.high : t.medium;
+      reasons.push(
         input.lastSyncAt
           ? `Last sync ${formatDays(days)} ago (more than ${limit})`
           : `Never synced since enrollment ${formatDays(days)} ago (more than ${limit})`,
@@ -174,20 +284,28 @@ export function evaluateRisk(input: RiskInput, policy: RiskPolicy = DEFAULT_RISK
   }
 
   const pending = input.pendingCount ?? 0;
-  const pl = countLevel(pending, policy.pending);
-  if (pl !== 'low') raise(pl, `${plural(pending, 'item', 'items')} waiting to sync (more than ${pl === 'high' ? policy.pending.high : policy.pending.medium})`);
+  const pr = countRank(pending, policy.pending);
+  if (pr > 0) {
+    if (pr > rank) rank = pr;
+    reasons.push(`${plural(pending, 'item', 'items')} waiting to sync (more than ${pr === 2 ? policy.pending.high : policy.pending.medium})`);
+  }
 
   const dead = input.deadLetterCount ?? 0;
-  const dl = countLevel(dead, policy.deadLetters);
-  if (dl !== 'low') raise(dl, `${plural(dead, 'dead letter', 'dead letters')} (more than ${dl === 'high' ? policy.deadLetters.high : policy.deadLetters.medium})`);
+  const dr = countRank(dead, policy.deadLetters);
+  if (dr > 0) {
+    if (dr > rank) rank = dr;
+    reasons.push(`${plural(dead, 'dead letter', 'dead letters')} (more than ${dr === 2 ? policy.deadLetters.high : policy.deadLetters.medium})`);
+  }
 
-  const v = versionRisk(input);
-  for (const r of v.reasons) reasons.push(r);
-  level = maxLevel(level, v.level);
+  const vr = versionRank(input, reasons);
+  if (vr > rank) rank = vr;
 
-  if (input.updateRequired) raise('high', 'An administrator requires an app update');
+  if (input.updateRequired) {
+    if (rank < 2) rank = 2;
+    reasons.push(REASON_UPDATE_REQUIRED);
+  }
 
-  return { level, reasons, allowedActions: allowedActionsFor(level) };
+  return { level: RISK_LEVELS[rank]!, reasons, allowedActions: ACTIONS_BY_RANK[rank]!.slice() };
 }
 
 /** Problems with a policy's numbers beyond its schema: each tier must not be below the one before. */

@@ -1,5 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { DAY_MS, DEFAULT_RISK_POLICY, allowedActionsFor, evaluateRisk, policyProblems, type RiskInput, type RiskLevel, type RiskPolicy } from './index';
+import {
+  DAY_MS,
+  DEFAULT_RISK_POLICY,
+  RISK_LEVELS,
+  allowedActionsFor,
+  evaluateRisk,
+  formatDays,
+  parseIsoMs,
+  parseVersion,
+  policyProblems,
+  versionLevel,
+  versionRisk,
+  type RiskInput,
+  type RiskLevel,
+  type RiskPolicy,
+  type RiskResult,
+} from './index';
 
 const NOW = '2025-06-30T12:00:00.000Z';
 const ago = (ms: number): string => new Date(Date.parse(NOW) - ms).toISOString();
@@ -92,3 +108,116 @@ describe('evaluateRisk', () => {
     expect(policyProblems({ ...DEFAULT_RISK_POLICY, offlineDays: { medium: 10, high: 5, critical: 30 }, pending: { medium: 9, high: 1 } })).toHaveLength(2);
   });
 });
+
+// The rules stated plainly (the calculator as first written, before it was tuned for speed: Date.parse,
+// level names, every version parsed, toFixed). The tuned evaluateRisk must agree with it exactly.
+function plainEvaluate(input: RiskInput, policy: RiskPolicy = DEFAULT_RISK_POLICY): RiskResult {
+  let level = 0;
+  const reasons: string[] = [];
+  const raise = (l: number, reason: string) => {
+    level = Math.max(level, l);
+    reasons.push(reason);
+  };
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  const days = (d: number) => {
+    if (Number.isInteger(d)) return plural(d, 'day', 'days');
+    const tenth = Math.ceil(d * 10) / 10;
+    return Number.isInteger(tenth) ? plural(tenth, 'day', 'days') : `${tenth.toFixed(1)} days`;
+  };
+  const tier = (n: number, t: { medium: number; high: number }) => (n > t.high ? 2 : n > t.medium ? 1 : 0);
+  if (input.blocked) raise(3, 'Blocked by an administrator');
+  const since = input.lastSyncAt ?? input.enrolledAt ?? null;
+  if (since === null) raise(3, 'Never synced');
+  else {
+    const d = Math.max(0, (Date.parse(input.now) - Date.parse(since)) / DAY_MS);
+    const t = policy.offlineDays;
+    const l = d > t.critical ? 3 : d > t.high ? 2 : d > t.medium ? 1 : 0;
+    const limit = [0, t.medium, t.high, t.critical][l];
+    if (l > 0) raise(l, input.lastSyncAt ? `Last sync ${days(d)} ago (more than ${limit})` : `Never synced since enrollment ${days(d)} ago (more than ${limit})`);
+  }
+  const p = input.pendingCount ?? 0;
+  const pl = tier(p, policy.pending);
+  if (pl > 0) raise(pl, `${plural(p, 'item', 'items')} waiting to sync (more than ${pl === 2 ? policy.pending.high : policy.pending.medium})`);
+  const dd = input.deadLetterCount ?? 0;
+  const dl = tier(dd, policy.deadLetters);
+  if (dl > 0) raise(dl, `${plural(dd, 'dead letter', 'dead letters')} (more than ${dl === 2 ? policy.deadLetters.high : policy.deadLetters.medium})`);
+  const latest = input.latestContracts ?? {};
+  for (const name of Object.keys(input.contractVersions ?? {}).sort()) {
+    const u = parseVersion(input.contractVersions?.[name]);
+    const w = parseVersion(latest[name]);
+    if (!u || !w) continue;
+    if (u[0] < w[0]) raise(3, `Contract ${name} ${u.join('.')} is ${plural(w[0] - u[0], 'major version', 'major versions')} behind the latest ${w.join('.')}`);
+    else if (u[0] === w[0] && u[1] < w[1]) raise(1, `Contract ${name} ${u.join('.')} is ${plural(w[1] - u[1], 'minor version', 'minor versions')} behind the latest ${w.join('.')}`);
+  }
+  const a = parseVersion(input.appVersion);
+  const al = parseVersion(input.latestAppVersion);
+  if (a && al && (a[0] - al[0] || a[1] - al[1] || a[2] - al[2]) < 0) raise(1, `App version ${input.appVersion} is behind the latest ${input.latestAppVersion}`);
+  if (input.updateRequired) raise(2, 'An administrator requires an app update');
+  const levelName = RISK_LEVELS[level]!;
+  return { level: levelName, reasons, allowedActions: allowedActionsFor(levelName) };
+}
+
+describe('the tuned calculator agrees with the plain rules', () => {
+  let x = 7;
+  const rnd = () => {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    return x / 0x7fffffff;
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const NOW_MS = Date.parse(NOW);
+  // Offsets at, just past and around every default and custom threshold, and arbitrary ones.
+  const offsets = [0, 1, 999, 7 * DAY_MS, 7 * DAY_MS + 1, 14 * DAY_MS, 14 * DAY_MS + 1000, 30 * DAY_MS, 30 * DAY_MS + 1, 1.5 * DAY_MS, 2 * DAY_MS + 1, 365 * DAY_MS, -DAY_MS];
+  const time = () => new Date(NOW_MS - (rnd() < 0.5 ? pick(offsets) : Math.floor(rnd() * 60 * DAY_MS))).toISOString();
+  const versions = ['1.2.0', '1.3.0', '2.0.1', '0.9.0', 'v1.3.0', '1.3.0-beta.1', '10.0.0', 'dev', '', '1.3'];
+  const names = ['field.inspect.site', 'lab.record.specimen', 'a.b.c', 'field.submit.report'];
+  const policies: RiskPolicy[] = [DEFAULT_RISK_POLICY, { offlineDays: { medium: 1, high: 1.5, critical: 2.25 }, pending: { medium: 0, high: 3 }, deadLetters: { medium: 2, high: 2 } }];
+  const contracts = () => Object.fromEntries(names.filter(() => rnd() < 0.5).sort(() => rnd() - 0.5).map((n) => [n, pick(versions)]));
+
+  it('on 20,000 varied inputs: same level, reasons (in order) and allowed actions', () => {
+    for (let i = 0; i < 20_000; i++) {
+      const input: RiskInput = {
+        now: rnd() < 0.9 ? NOW : time(),
+        lastSyncAt: rnd() < 0.1 ? null : time(),
+        ...(rnd() < 0.5 ? { enrolledAt: rnd() < 0.2 ? null : time() } : {}),
+        ...(rnd() < 0.8 ? { contractVersions: contracts() } : {}),
+        ...(rnd() < 0.8 ? { latestContracts: contracts() } : {}),
+        ...(rnd() < 0.7 ? { pendingCount: pick([0, 3, 4, 50, 51, 100, 101, Math.floor(rnd() * 300)]) } : {}),
+        ...(rnd() < 0.7 ? { deadLetterCount: pick([0, 1, 2, 3, 10, 11]) } : {}),
+        ...(rnd() < 0.7 ? { appVersion: rnd() < 0.1 ? null : pick(versions) } : {}),
+        ...(rnd() < 0.7 ? { latestAppVersion: rnd() < 0.1 ? null : pick(versions) } : {}),
+        ...(rnd() < 0.1 ? { blocked: true } : {}),
+        ...(rnd() < 0.1 ? { updateRequired: true } : {}),
+      };
+      const policy = pick(policies);
+      expect(evaluateRisk(input, policy), JSON.stringify(input)).toEqual(plainEvaluate(input, policy));
+      expect(versionLevel(input)).toBe(versionRisk(input).level);
+    }
+  });
+
+  it('parseIsoMs reads exactly what Date.parse reads, fast path or not', () => {
+    const odd = [
+      '2025-02-30T00:00:00.000Z', '2024-02-29T23:59:59.999Z', '2025-04-31T12:00:00.000Z', '2025-01-01T24:00:00.000Z', '2025-01-01T23:60:00.000Z',
+      '2025-13-01T00:00:00.000Z', '2025-00-01T00:00:00.000Z', '2025-01-00T00:00:00.000Z', '2025-01-32T00:00:00.000Z', '0000-01-01T00:00:00.000Z',
+      '0099-12-31T23:59:59.999Z', '1600-02-29T00:00:00.000Z', '1900-02-29T00:00:00.000Z', '1969-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z',
+      '2025-06-30T12:00:00Z', '2025-06-30T12:00:00.000+02:00', '2025-06-30', '+2025-06-30T12:00:00.000Z', '2025-06-3aT12:00:00.000Z', '2025-06-30T1:00:00.0000Z',
+      '2025-06-30 12:00:00.000Z', '', 'yesterday', '2025-06-30T12:0-:00.000Z', '2025-06-30T12:00:00.00-Z',
+    ];
+    for (const s of odd) expect(parseIsoMs(s), s).toEqual(Date.parse(s));
+    for (let i = 0; i < 20_000; i++) {
+      const s = new Date(Math.floor((rnd() - 0.3) * 4e12)).toISOString();
+      expect(parseIsoMs(s), s).toBe(Date.parse(s));
+    }
+  });
+
+  it('formatDays: tenths rounded up, never printed equal to a threshold it exceeds', () => {
+    for (const [d, want] of [[7, '7 days'], [1, '1 day'], [7.01, '7.1 days'], [7.1, '7.1 days'], [6.95, '7 days'], [0.04, '0.1 days'], [29.99, '30 days'], [0, '0 days']] as const) {
+      expect(formatDays(d)).toBe(want);
+    }
+    for (let i = 0; i < 5000; i++) {
+      const d = rnd() * 400;
+      const tenth = Math.ceil(d * 10) / 10;
+      expect(formatDays(d)).toBe(Number.isInteger(d) ? `${d} days` : Number.isInteger(tenth) ? `${tenth} ${tenth === 1 ? 'day' : 'days'}` : `${tenth.toFixed(1)} days`);
+    }
+  });
+});
+

@@ -1,6 +1,7 @@
 // The device ↔ sync-server wire protocol: formats and the exact bytes that are hashed or signed.
 // Pure: callers bring node:crypto (Ed25519, SHA-256). Every signed object is RFC 8785 canonical JSON.
 import { canonicalJson } from '../canonical';
+import type { RiskResult } from '../risk';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -104,12 +105,24 @@ export interface ItemResult {
   error?: { code: ItemErrorCode; message: string; details?: { requiredVersion?: string; [k: string]: unknown } };
 }
 
+/**
+ * The server's governance verdict on the device: in every sync reply (after the batch is applied,
+ * with the tenant's policy) and in the details of the 403 a blocked device gets. The device stores
+ * it and feeds the flags into its own risk, so its risk card and submit checks agree with the board.
+ */
+export interface DeviceStatusWire {
+  blocked: boolean;
+  updateRequired: boolean;
+  risk: RiskResult;
+}
+
 export interface SyncBatchResponse {
   results: ItemResult[];
   checkpoint?: SignedCheckpoint;
   anchorError?: { code: 'ANCHOR_EQUIVOCATION' | 'ANCHOR_BROKEN'; message: string };
   contracts: Record<string, string>;
   serverTime: string;
+  deviceStatus: DeviceStatusWire;
 }
 
 export interface EnrollRequest {

@@ -1,6 +1,8 @@
 // JSON Schemas of the sync wire format (draft 2020-12). The server validates every request with
 // these; the device validates every response. Batch items carry ciphertext only: any field that
 // could hold a plaintext payload is refused by `additionalProperties: false`.
+import { riskResultSchema } from '../risk';
+
 const b64 = (maxLength: number) => ({ type: 'string', pattern: '^[A-Za-z0-9+/]*={0,2}$', maxLength });
 const hex64 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
 const iso = { type: 'string', format: 'date-time', maxLength: 40 };
@@ -145,10 +147,19 @@ export const signedCheckpointSchema = {
   },
 } as const;
 
+/** DeviceStatusWire: what the server makes of the device (sync replies, device_blocked 403 details). */
+export const deviceStatusSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['blocked', 'updateRequired', 'risk'],
+  properties: { blocked: { type: 'boolean' }, updateRequired: { type: 'boolean' }, risk: riskResultSchema },
+} as const;
+
+/** What the server sends: deviceStatus is always there (devices accept its absence, see engine.ts). */
 export const syncBatchResponseSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['results', 'contracts', 'serverTime'],
+  required: ['results', 'contracts', 'serverTime', 'deviceStatus'],
   properties: {
     results: {
       type: 'array',
@@ -178,6 +189,7 @@ export const syncBatchResponseSchema = {
     },
     contracts: { type: 'object', additionalProperties: { type: 'string' } },
     serverTime: { type: 'string' },
+    deviceStatus: deviceStatusSchema,
   },
 } as const;
 

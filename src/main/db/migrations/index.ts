@@ -3,6 +3,7 @@ import { m001AuditLog } from './001-audit-log';
 import { m002Profile } from './002-profile';
 import { m003CaptureOutbox } from './003-capture-outbox';
 import { m004Governance } from './004-governance';
+import { m005ServerDeviceStatus } from './005-server-device-status';
 
 export interface Migration {
   version: number;
@@ -11,5 +12,5 @@ export interface Migration {
 }
 
 /** Ordered, append-only. Never edit a shipped migration: add the next number. */
-export const migrations: Migration[] = [m001AuditLog, m002Profile, m003CaptureOutbox, m004Governance];
+export const migrations: Migration[] = [m001AuditLog, m002Profile, m003CaptureOutbox, m004Governance, m005ServerDeviceStatus];
 export const LATEST_SCHEMA_VERSION = migrations.length;

@@ -77,8 +77,8 @@ export function AdminView() {
           </select>
         </label>
         <label>
-          Search user or device
-          <input type="search" aria-label="Search devices" value={q} maxLength={100} onChange={(e) => setQ(e.target.value)} placeholder="user or device name" />
+          Search (prefix)
+          <input type="search" aria-label="Search devices" value={q} maxLength={100} onChange={(e) => setQ(e.target.value)} placeholder="starts with: user, device name or id" />
         </label>
       </div>
       <div className={detail ? 'admin-body with-detail' : 'admin-body'}>
