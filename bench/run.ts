@@ -2,6 +2,9 @@
 import * as audit from './audit.bench';
 import * as adminDevices from './admin-devices.bench';
 import * as api from './api.bench';
+import * as cards from './cards.bench';
+import * as injection from './injection.bench';
+import * as policy from './policy.bench';
 import * as receipt from './receipt.bench';
 import * as risk from './risk.bench';
 import * as syncE2e from './sync-e2e.bench';
@@ -15,6 +18,9 @@ const suites: { prefix: string; run: () => void | Promise<void> }[] = [
   { prefix: 'sync.e2e', run: syncE2e.run },
   { prefix: 'devices.report', run: adminDevices.run },
   { prefix: 'risk.', run: risk.run },
+  { prefix: 'policy.', run: policy.run },
+  { prefix: 'injection.', run: injection.run },
+  { prefix: 'cards.', run: cards.run },
 ];
 
 const filter = process.argv[2] ?? '';

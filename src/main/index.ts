@@ -2,7 +2,7 @@
 import { app, BrowserWindow, dialog } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServices, type Services } from './services';
+import { createServices, startBackground, type Services } from './services';
 import { createDispatcher } from './api/dispatch';
 import { resolveDataDir } from './paths';
 import { createJsonLogger } from './util/logger';
@@ -30,7 +30,7 @@ void app.whenReady().then(() => {
   registerIpc(createDispatcher(services), devServerUrl);
   const preload = join(here, '../preload/index.cjs');
   createMainWindow(services, preload, devServerUrl);
-  services.sync.start();
+  startBackground(services);
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0 && services) createMainWindow(services, preload, devServerUrl);
   });

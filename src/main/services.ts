@@ -21,6 +21,8 @@ import { TrustedClock } from './util/trusted-clock';
 import { Governance } from './governance/index';
 import type { FetchFn } from './sync/signed-fetch';
 import { AdminClient } from './admin/index';
+import { PolicyEngine } from './policy/index';
+import { createRunService, type RunService } from './runs/index';
 import { fileURLToPath } from 'node:url';
 
 /** Bundled resources: two levels up from both src/main (tsx) and out/main (electron-vite). */
@@ -38,6 +40,12 @@ export interface ServiceDeps {
   secrets?: SecretStore | Promise<SecretStore>;
   fetch?: FetchFn;
   random?: () => number;
+  /**
+   * Where this device processes data, the residency of its tenant's data and the sync server's
+   * region, for the policy's residency rules. Default: MAESTRO_REGION (else 'device': data stays on
+   * this device), MAESTRO_RESIDENCY (else 'eu'), MAESTRO_SERVER_REGION (else 'eu-north-1').
+   */
+  locality?: { region?: string; residency?: string; serverRegion?: string };
 }
 
 export interface Services {
@@ -57,11 +65,25 @@ export interface Services {
   capture: CaptureService;
   sync: SyncEngine;
   admin: AdminClient;
+  policy: PolicyEngine;
+  runs: RunService;
+  /** When the policy, invariants and workflows were last (re)loaded. */
+  policyLoadedAt: string;
   info: { version: string; host: 'electron' | 'web'; dataDir: string; platform: string; schemaVersion: number };
   close(): void;
 }
 
 export const DB_FILE = 'maestro.db';
+
+/**
+ * Background work of a running app (the Electron entry and the web host call this; tests and
+ * scripts drive services themselves): periodic sync, and runs that a crash or a quit interrupted
+ * continue where they stopped (finished steps never repeat).
+ */
+export function startBackground(s: Services): void {
+  s.sync.start();
+  void s.runs.resumeAll().catch((e: unknown) => s.logger.error('resuming runs failed', { code: 'RUN_RESUME_FAILED', err: (e as Error).message }));
+}
 
 /** Wire every main-process service. Plain Node: the Electron entry and the web host both call this. */
 export function createServices(deps: ServiceDeps): Services {
@@ -89,6 +111,21 @@ export function createServices(deps: ServiceDeps): Services {
   governance.registerHealth(health);
   capture.setGuard((action) => governance.assertAllowed(action));
   const admin = new AdminClient({ db, clock, audit, secrets, fetch: deps.fetch });
+  const resourcesDir = deps.resourcesDir ?? DEFAULT_RESOURCES_DIR;
+  const policy = PolicyEngine.fromDir(join(resourcesDir, 'policy'));
+  for (const e of policy.lastErrors()) {
+    logger.warn('policy file refused', { code: 'POLICY_LOAD_FAILED', file: e.file, line: e.line, reason: e.reason });
+    sync.alert('POLICY_LOAD_FAILED', `${e.file}:${e.line}: ${e.reason}`, e.file);
+  }
+  const locality = deps.locality ?? {
+    region: process.env.MAESTRO_REGION ?? 'device',
+    residency: process.env.MAESTRO_RESIDENCY ?? 'eu',
+    serverRegion: process.env.MAESTRO_SERVER_REGION ?? 'eu-north-1',
+  };
+  const runs = createRunService({ db, clock, audit, profile, contracts, capture, outbox, governance, guard: policy, resourcesDir, logger, locality });
+  runs.subscribe((e) => {
+    if (e.type === 'run.changed') events.emit('runs.changed', { runId: e.runId, status: e.status });
+  });
   return {
     db,
     clock,
@@ -106,6 +143,9 @@ export function createServices(deps: ServiceDeps): Services {
     capture,
     sync,
     admin,
+    policy,
+    runs,
+    policyLoadedAt: clock.now().toISOString(),
     info: { version: APP_VERSION, host: deps.host, dataDir: deps.dataDir, platform: process.platform, schemaVersion: schemaVersion(db) },
     close() {
       sync.stop();

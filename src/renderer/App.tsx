@@ -6,12 +6,16 @@ import { HealthView } from './views/health/HealthView';
 import { CaptureView } from './views/capture/CaptureView';
 import { OutboxView } from './views/outbox/OutboxView';
 import { AdminView } from './views/admin/AdminView';
+import { RunsView } from './views/runs/RunsView';
+import { CardsView } from './views/cards/CardsView';
 import { onEvent } from './api/client';
 import type { View } from './store/app-store';
 import { Nav } from './components/Nav';
 
 const VIEWS: Record<View, () => ReactElement> = {
   capture: () => <CaptureView />,
+  runs: () => <RunsView />,
+  cards: () => <CardsView />,
   outbox: () => <OutboxView />,
   audit: () => <AuditView />,
   health: () => <HealthView />,

@@ -2,6 +2,19 @@ import type { ChannelName, Req, Res } from '../../shared/api/types';
 import { ApiError } from '../../shared/errors';
 import type { Services } from '../services';
 import { MAX_ATTACHMENT_BYTES } from '../capture/index';
+import { toRunSummaryView, toRunView } from '../runs/index';
+import type { PolicyStatus } from '../../shared/workflow/views';
+
+/** The active policy, invariant and workflow sets, and every file refused at the last load. */
+function policyStatus(s: Services): PolicyStatus {
+  return {
+    version: s.policy.version(),
+    invariants: s.policy.invariantCount(),
+    workflows: s.runs.workflows().length,
+    problems: [...s.policy.lastErrors(), ...s.runs.loadErrors()].map((e) => ({ file: e.file, line: e.line ?? null, reason: e.reason })),
+    loadedAt: s.policyLoadedAt,
+  };
+}
 
 export type Handler<K extends ChannelName> = (s: Services, input: Req<K>) => Res<K> | Promise<Res<K>>;
 export type Handlers = { [K in ChannelName]: Handler<K> };
@@ -78,6 +91,35 @@ export const handlers: Handlers = {
   'admin.summary': (s) => s.admin.summary(),
   'admin.policy.get': (s) => s.admin.riskPolicy(),
   'admin.policy.set': (s, input) => s.admin.setRiskPolicy(input.policy, input.reason, s.profile.actor()),
+  'workflows.list': (s) => ({ workflows: s.runs.workflows(), problems: s.runs.loadErrors().map((e) => ({ file: e.file, line: e.line ?? null, reason: e.reason })) }),
+  'runs.start': async (s, input) => ({ run: toRunView(await s.runs.start({ workflow: input.workflow, input: input.input })) }),
+  'runs.list': (s, input) => {
+    const page = s.runs.list({ ...input, limit: input.limit ?? 100 });
+    return { runs: page.items.map(toRunSummaryView), nextBeforeId: page.nextBeforeId };
+  },
+  'runs.get': (s, input) => ({ run: toRunView(s.runs.get(input.id)), cards: s.runs.cards.forRun(input.id) }),
+  'runs.decide': async (s, input) => {
+    const p = s.profile.require();
+    const run = await s.runs.decide(input.runId, {
+      decision: input.decision === 'approve' ? 'approved' : 'rejected',
+      comment: input.comment,
+      actor: { id: p.id, role: p.role, tenant: p.tenant },
+    });
+    return { run: toRunView(run) };
+  },
+  'cards.list': (s, input) => s.runs.cards.list(input),
+  'cards.get': (s, input) => ({ card: s.runs.cards.get(input.id) }),
+  'cards.stats': (s, input) => s.runs.cards.stats(input.days ?? 30),
+  'policy.status': (s) => policyStatus(s),
+  'policy.reload': (s) => {
+    const r = s.policy.reload();
+    const w = s.runs.reloadWorkflows();
+    s.policyLoadedAt = s.clock.now().toISOString();
+    // A refused file leaves the previous set active; the user sees why in the alerts and here.
+    for (const e of [...r.errors, ...w.errors]) s.sync.alert('POLICY_LOAD_FAILED', `${e.file}${e.line ? `:${e.line}` : ''}: ${e.reason}`, e.file);
+    s.audit.append({ actor: s.profile.actor(), action: 'policy.reloaded', subject: s.policy.version() ?? '', payload: { ok: r.ok && w.errors.length === 0, invariants: s.policy.invariantCount(), workflows: w.workflows.length } });
+    return policyStatus(s);
+  },
   'keys.unlock': async (s, input) => {
     const store = await s.secrets();
     if (store.kind !== 'vault') throw new ApiError('CONFLICT', 'This device uses the OS keychain; there is no vault to unlock');

@@ -1,7 +1,7 @@
 // `npm run start:web`: the main-process services in plain Node, the renderer over a loopback,
 // token-protected HTTP bridge.
 import { resolve } from 'node:path';
-import { createServices } from '../services';
+import { createServices, startBackground } from '../services';
 import { createJsonLogger } from '../util/logger';
 import { resolveDataDir } from '../paths';
 import { startWebHost, BindRefusedError } from './server';
@@ -54,7 +54,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       token: process.env.MAESTRO_WEB_TOKEN || undefined,
     });
     // Probe the sync server and send what is due, in the background, for as long as the host runs.
-    services.sync.start();
+    startBackground(services);
     process.stdout.write(`Maestro web host ready: ${host.launchUrl}\n`);
     process.stdout.write(`Data directory: ${dataDir}\n`);
     const stop = () => {

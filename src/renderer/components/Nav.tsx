@@ -3,6 +3,8 @@ import { hostKind } from '../api/client';
 
 const items: { id: View; label: string }[] = [
   { id: 'capture', label: 'Capture' },
+  { id: 'runs', label: 'Runs' },
+  { id: 'cards', label: 'Decision cards' },
   { id: 'outbox', label: 'Outbox' },
   { id: 'audit', label: 'Audit' },
   { id: 'health', label: 'Health' },

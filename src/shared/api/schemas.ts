@@ -2,6 +2,18 @@
 // Plain data: the main process and the server compile them with ajv; the renderer never needs to.
 import { ADMIN_DEVICE_ACTIONS, type ChannelName, type EventName } from './types';
 import { RISK_LEVELS, riskPolicySchema } from '../risk';
+import { RUN_STATUSES } from '../workflow/types';
+import {
+  cardListQuerySchema,
+  cardListResponseSchema,
+  cardStatsSchema,
+  decisionCardSchema,
+  loadProblemSchema,
+  policyStatusSchema,
+  runSummarySchema,
+  runViewSchema,
+  workflowInfoSchema,
+} from '../workflow/schemas';
 import {
   ADMIN_DEVICE_SORTS,
   adminDeviceDetailResponseSchema,
@@ -407,6 +419,36 @@ export const channelSchemas: Record<ChannelName, ChannelSchemas> = {
     req: obj({ policy: riskPolicySchema, reason: adminReason, confirm: { const: true } }),
     res: riskPolicyResponseSchema,
   },
+  'workflows.list': {
+    summary: 'Workflow manifests that loaded (allowlisted executors only), and the files refused with file, line and reason.',
+    req: empty,
+    res: obj({ workflows: { type: 'array', items: workflowInfoSchema }, problems: { type: 'array', items: loadProblemSchema } }),
+  },
+  'runs.start': {
+    summary: "Start a run of a workflow; the input must pass the workflow's input contract or no run starts.",
+    req: obj({ workflow: shortText(200), input: { type: 'object' } }),
+    res: obj({ run: runViewSchema }),
+  },
+  'runs.list': {
+    summary: 'Runs, newest first, with status and progress.',
+    req: obj({ status: { enum: [...RUN_STATUSES] }, limit: { type: 'integer', minimum: 1, maximum: 500 }, beforeId: shortText(100) }, []),
+    res: obj({ runs: { type: 'array', items: runSummarySchema }, nextBeforeId: nullable(str) }),
+  },
+  'runs.get': { summary: 'One run with its step timeline and its decision cards.', req: obj({ id: shortText(100) }), res: obj({ run: runViewSchema, cards: { type: 'array', items: decisionCardSchema } }) },
+  'runs.decide': {
+    summary: 'Approve or reject a run waiting for approval (reviewer or admin role); needs a comment and confirm: true. Audited; appended to the card.',
+    req: obj({ runId: shortText(100), decision: { enum: ['approve', 'reject'] }, comment: adminReason, confirm: { const: true } }),
+    res: obj({ run: runViewSchema }),
+  },
+  'cards.list': { summary: 'Decision cards: filter by text, lane, status, failed invariant, run, date range; sort by time, cost or uncertainty; keyset pages.', req: cardListQuerySchema, res: cardListResponseSchema },
+  'cards.get': { summary: 'One decision card with its approvals.', req: obj({ id: shortText(100) }), res: obj({ card: decisionCardSchema }) },
+  'cards.stats': {
+    summary: 'Cards per lane per day and the most often failed invariants (the reviewer charts).',
+    req: obj({ days: { type: 'integer', minimum: 1, maximum: 366 } }, []),
+    res: cardStatsSchema,
+  },
+  'policy.status': { summary: 'The active policy version, invariant and workflow counts, and files refused at the last load.', req: empty, res: policyStatusSchema },
+  'policy.reload': { summary: 'Reload policy, invariants and workflows from disk; a file that fails leaves the previous set active and raises an alert.', req: empty, res: policyStatusSchema },
 };
 
 export const eventSchemas: Record<EventName, Schema> = {
@@ -418,6 +460,12 @@ export const eventSchemas: Record<EventName, Schema> = {
   },
   'audit.verified': verifyResult,
   'sync.status': syncStatus,
+  'runs.changed': {
+    type: 'object',
+    additionalProperties: false,
+    required: ['runId', 'status'],
+    properties: { runId: { type: 'string' }, status: { enum: [...RUN_STATUSES] } },
+  },
   'audit.verify.progress': {
     type: 'object',
     additionalProperties: false,

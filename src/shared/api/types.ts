@@ -2,6 +2,8 @@
 // their runtime twins; the dispatcher validates every request and response against them.
 import type { AuditEntryBody } from '../audit-hash';
 import type { RiskLevel, RiskPolicy } from '../risk';
+import type { DecisionCard, RunStatus } from '../workflow/types';
+import type { CardListQuery, CardListResponse, CardStats, LoadProblem, PolicyStatus, RunSummary, RunView, WorkflowInfo } from '../workflow/views';
 import type { AdminDeviceDetailResponse, AdminDeviceListResponse, AdminDeviceSort, AdminDeviceView, RiskPolicyResponse, RiskSummaryResponse } from '../server-api';
 
 export type Role = 'field' | 'reviewer' | 'admin';
@@ -202,6 +204,16 @@ export interface Channels {
   'admin.summary': { req: Empty; res: RiskSummaryResponse };
   'admin.policy.get': { req: Empty; res: RiskPolicyResponse };
   'admin.policy.set': { req: { policy: RiskPolicy; reason: string; confirm: true }; res: RiskPolicyResponse };
+  'workflows.list': { req: Empty; res: { workflows: WorkflowInfo[]; problems: LoadProblem[] } };
+  'runs.start': { req: { workflow: string; input: Record<string, unknown> }; res: { run: RunView } };
+  'runs.list': { req: { status?: RunStatus; limit?: number; beforeId?: string }; res: { runs: RunSummary[]; nextBeforeId: string | null } };
+  'runs.get': { req: { id: string }; res: { run: RunView; cards: DecisionCard[] } };
+  'runs.decide': { req: { runId: string; decision: 'approve' | 'reject'; comment: string; confirm: true }; res: { run: RunView } };
+  'cards.list': { req: CardListQuery; res: CardListResponse };
+  'cards.get': { req: { id: string }; res: { card: DecisionCard } };
+  'cards.stats': { req: { days?: number }; res: CardStats };
+  'policy.status': { req: Empty; res: PolicyStatus };
+  'policy.reload': { req: Empty; res: PolicyStatus };
 }
 
 export type ChannelName = keyof Channels;
@@ -213,5 +225,7 @@ export interface Events {
   'audit.verified': AuditVerifyResult;
   'audit.verify.progress': { checked: number; total: number };
   'sync.status': SyncStatus;
+  /** A run changed state or finished a step (the runs and cards views refresh). */
+  'runs.changed': { runId: string; status: RunStatus };
 }
 export type EventName = keyof Events;

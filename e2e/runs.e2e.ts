@@ -1,0 +1,101 @@
+// A governed run in the browser: a reviewer's device (web host enrolled with a real sync-server
+// process) starts the sample inspection-report workflow with an "unsafe" conclusion, the run waits at
+// its first RED step (the policy's approval invariant), the reviewer approves with a comment, the run finishes, and the
+// decision cards show the lane, the invariants and the approval.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, newDataDir, startHost, type RunningHost } from './harness';
+import { enrollToken, freePort, startServer, type ServerProc } from '../test/integration/server-process';
+
+let browser: Browser;
+let host: RunningHost | undefined;
+let server: ServerProc | undefined;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  host = await startHost(newDataDir(), { MAESTRO_KEYSTORE: 'vault', MAESTRO_VAULT_PASSPHRASE: 'testpass123' });
+});
+afterAll(async () => {
+  await host?.stop();
+  await server?.stop();
+  await browser?.close();
+});
+
+describe('governed run with a RED step (web host + server process)', () => {
+  it('waits for approval, is approved by a reviewer, finishes, and leaves cards with reasons', async () => {
+    const serverDir = newDataDir();
+    const port = await freePort();
+    server = await startServer(serverDir, port);
+    const token = enrollToken(serverDir, port, 'acme', 'rita@acme', 'reviewer');
+
+    const page = await browser.newPage({ viewport: { width: 1500, height: 1100 } });
+    const cspViolations: string[] = [];
+    page.on('console', (m) => /Content Security Policy/i.test(m.text()) && cspViolations.push(m.text()));
+    await page.goto(host!.launchUrl);
+    await page.getByLabel('Your name').fill('Rita Reviewer');
+    await page.getByLabel('Tenant (organisation id)').fill('acme');
+    await page.getByRole('button', { name: 'Create profile' }).click();
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('button', { name: 'Outbox' }).click();
+    await page.getByLabel('Server URL').fill(server.url);
+    await page.getByLabel('One-time token').fill(token);
+    await page.getByRole('button', { name: 'Enroll' }).click();
+    await expect.poll(() => page.getByRole('article', { name: 'Enrollment' }).textContent(), { timeout: 15000 }).toContain('rita@acme');
+    await expect.poll(() => page.getByTestId('submit-freshness').textContent(), { timeout: 15000 }).toMatch(/Submissions allowed/);
+
+    // Start the sample workflow with input that its risk hints classify RED.
+    await nav.getByRole('button', { name: 'Runs' }).click();
+    await page.getByLabel('Workflow').selectOption('site-inspection-report@1.0.0');
+    await page.getByLabel('Report ID').fill('RPT-2026-042');
+    await page.getByRole('button', { name: 'Add to Sites covered' }).click();
+    await page.getByRole('textbox', { name: 'Site ID' }).fill('PS-7');
+    await page.getByRole('group', { name: 'Period' }).getByLabel('From').fill('2026-11-01');
+    await page.getByRole('group', { name: 'Period' }).getByLabel('To').fill('2026-11-20');
+    await page.getByLabel('Conclusion').selectOption('unsafe');
+    await page.getByLabel('Summary').fill('Pump station 7: cracked pressure vessel; site closed until repaired.');
+    await page.getByRole('group', { name: 'Submitted by' }).getByLabel('Name', { exact: true }).fill('Rita Reviewer');
+    await page.getByRole('button', { name: 'Start run' }).click();
+
+    const detail = page.getByTestId('run-detail');
+    await expect.poll(() => detail.getAttribute('data-status'), { timeout: 20000 }).toBe('awaiting_approval');
+    const runId = (await detail.getAttribute('data-id'))!;
+    // The steps before it ran; one step waits; submit has not run.
+    const stepStatus = (id: string) => detail.locator(`[data-step="${id}"]`).getAttribute('data-status');
+    expect(await detail.locator('[data-step]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).toContain('awaiting_approval');
+    expect(await stepStatus('submit')).toBe('pending');
+    expect(await page.locator(`.run-row[data-id="${runId}"]`).getAttribute('data-status')).toBe('awaiting_approval');
+
+    // Approve: a comment is required.
+    await detail.getByRole('button', { name: 'Approve' }).click();
+    const dialog = page.getByTestId('decision-dialog');
+    expect(await dialog.getByRole('button', { name: 'Approve' }).isDisabled()).toBe(true);
+    await dialog.getByLabel('Comment (why)').fill('Checked the photos with the site lead; closure is right.');
+    await dialog.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => detail.getAttribute('data-status'), { timeout: 20000 }).toBe('succeeded');
+    expect(await stepStatus('submit')).toBe('succeeded');
+
+    // The cards: the RED gate's card carries the approval and its reasons.
+    await detail.getByRole('button', { name: 'Open its cards' }).click();
+    await page.getByTestId('card-list').waitFor();
+    await page.getByLabel('Filter by lane').selectOption('RED');
+    await expect.poll(() => page.locator('.card-row').count()).toBeGreaterThan(0);
+    const approved = page.locator('.card-row[data-status="approved"]');
+    await approved.first().click();
+    const card = page.getByTestId('card-detail');
+    await expect.poll(() => card.getByTestId('card-approval').textContent()).toMatch(/approved by .* closure is right/);
+    expect(await card.textContent()).toMatch(/unsafe/i);
+    expect(await card.getByTestId('card-invariants').locator('li').count()).toBeGreaterThan(0);
+
+    // Keyboard: moving down selects the next card.
+    await page.getByLabel('Filter by lane').selectOption('');
+    await expect.poll(() => page.locator('.card-row').count()).toBeGreaterThan(2);
+    await page.getByTestId('cards-view').focus();
+    const first = await page.locator('.card-row[aria-selected="true"]').getAttribute('data-id');
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.locator('.card-row[aria-selected="true"]').getAttribute('data-id')).not.toBe(first);
+    expect(await page.getByTestId('lane-chart').locator('svg').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: 'test-results/runs-cards.png' });
+    expect(cspViolations).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,211 @@
+// CEL through @bufbuild/cel: compile once (parse + plan), evaluate many times, never eval.
+// Also the small helpers around it: JS values → CEL values (integers become int, other numbers
+// double, objects maps), the identifier paths an expression reads, path look-up and message
+// templates (a template is filled by path look-up only; it never evaluates anything).
+import { celEnv, celList, celMap, isCelError, parse, plan } from '@bufbuild/cel';
+// The RE2 engine @bufbuild/cel itself uses for matches() (linear time: no ReDoS from a policy
+// author's pattern). The default compiles the pattern on every call; this cache compiles it once.
+import { RE2JS } from '@bufbuild/re2';
+
+const regexCache = new Map<string, { test(text: string): boolean }>();
+const re2 = {
+  compile(pattern: string): { test(text: string): boolean } {
+    let m = regexCache.get(pattern);
+    if (!m) {
+      m = RE2JS.compile(pattern);
+      if (regexCache.size >= 500) regexCache.clear();
+      regexCache.set(pattern, m);
+    }
+    return m;
+  },
+};
+
+const env = celEnv({ re2 });
+
+/** The parsed AST node type (taken from parse() so @bufbuild/cel-spec need not be imported directly). */
+type Expr = ReturnType<typeof parse>['expr'];
+
+export type CelActivation = Record<string, unknown>;
+
+export interface CompiledExpr {
+  source: string;
+  /** Dotted identifier paths the expression reads (comprehension variables excluded). */
+  paths: string[];
+  /** The same paths, split at the dots. */
+  segments: string[][];
+  eval: (activation: CelActivation) => unknown;
+}
+
+export type CompileOutcome = { ok: true; expr: CompiledExpr } | { ok: false; reason: string; line: number; column: number };
+
+/** Parse and plan. Parse errors come back with the 1-based line/column inside the expression. */
+export function compileCel(source: string): CompileOutcome {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(source);
+  } catch (e) {
+    const err = e as { message?: string; location?: { start?: { line?: number; column?: number } } };
+    const raw = String(err.message ?? e).replace(/^<input>:\d+:\d+:\s*/, '');
+    return { ok: false, reason: `CEL parse error: ${raw}`, line: err.location?.start?.line ?? 1, column: err.location?.start?.column ?? 1 };
+  }
+  let fn: (a: CelActivation) => unknown;
+  try {
+    const planned = plan(env, parsed) as unknown as (a: CelActivation) => unknown;
+    fn = planned;
+  } catch (e) {
+    return { ok: false, reason: `CEL plan error: ${(e as Error).message}`, line: 1, column: 1 };
+  }
+  const paths = new Set<string>();
+  collectPaths(parsed.expr, new Set(), paths);
+  const sorted = [...paths].sort();
+  return { ok: true, expr: { source, paths: sorted, segments: sorted.map((p) => p.split('.')), eval: fn } };
+}
+
+export type EvalOutcome = { ok: true; value: unknown } | { ok: false; error: string };
+
+/** Run a compiled expression; CEL errors and exceptions both come back as `{ok: false}`. */
+export function runCel(expr: CompiledExpr, activation: CelActivation): EvalOutcome {
+  try {
+    const v = expr.eval(activation);
+    if (isCelError(v)) return { ok: false, error: v.message };
+    return { ok: true, value: v };
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+function selectChain(e: Expr): string[] | null {
+  const parts: string[] = [];
+  let cur: Expr | undefined = e;
+  while (cur) {
+    const k: Expr['exprKind'] = cur.exprKind;
+    if (k.case === 'selectExpr') {
+      parts.unshift(k.value.field);
+      cur = k.value.operand;
+    } else if (k.case === 'identExpr') {
+      parts.unshift(k.value.name);
+      return parts;
+    } else {
+      return null;
+    }
+  }
+  return null;
+}
+
+/** CEL's type names are identifiers too; they are not variables. */
+const TYPE_IDENTS = new Set(['int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'null_type', 'type', 'dyn']);
+
+function collectPaths(e: Expr | undefined, bound: ReadonlySet<string>, out: Set<string>): void {
+  if (!e) return;
+  const k = e.exprKind;
+  switch (k.case) {
+    case 'identExpr':
+      if (!bound.has(k.value.name) && !TYPE_IDENTS.has(k.value.name)) out.add(k.value.name);
+      return;
+    case 'selectExpr': {
+      const chain = selectChain(e);
+      if (chain) {
+        if (!bound.has(chain[0]!)) out.add(chain.join('.'));
+      } else {
+        collectPaths(k.value.operand, bound, out);
+      }
+      return;
+    }
+    case 'callExpr':
+      collectPaths(k.value.target, bound, out);
+      for (const a of k.value.args) collectPaths(a, bound, out);
+      return;
+    case 'listExpr':
+      for (const x of k.value.elements) collectPaths(x, bound, out);
+      return;
+    case 'structExpr':
+      for (const en of k.value.entries) {
+        if (en.keyKind.case === 'mapKey') collectPaths(en.keyKind.value, bound, out);
+        collectPaths(en.value, bound, out);
+      }
+      return;
+    case 'comprehensionExpr': {
+      const c = k.value;
+      collectPaths(c.iterRange, bound, out);
+      const inner = new Set(bound);
+      for (const v of [c.iterVar, c.iterVar2, c.accuVar]) if (v) inner.add(v);
+      collectPaths(c.accuInit, inner, out);
+      collectPaths(c.loopCondition, inner, out);
+      collectPaths(c.loopStep, inner, out);
+      collectPaths(c.result, inner, out);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+/**
+ * JS value → CEL input: safe integers become int (bigint), other finite numbers double, plain
+ * objects Maps (undefined members dropped, so `has()` sees them as absent), arrays lists.
+ * Non-finite numbers become null (fail closed: comparisons with null are false or errors).
+ */
+export function toCel(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  switch (typeof v) {
+    case 'number':
+      if (!Number.isFinite(v)) return null;
+      return Number.isSafeInteger(v) ? BigInt(v) : v;
+    case 'string':
+    case 'boolean':
+    case 'bigint':
+      return v;
+    case 'object': {
+      // Pre-wrapped as CEL lists/maps, so the evaluator does not re-wrap them on every access.
+      if (Array.isArray(v)) return celList(v.map(toCel) as never);
+      if (v instanceof Date) return v.toISOString();
+      const m = new Map<string, unknown>();
+      for (const [key, val] of Object.entries(v as Record<string, unknown>)) if (val !== undefined) m.set(key, toCel(val));
+      return celMap(m as never);
+    }
+    default:
+      return null;
+  }
+}
+
+/** Top-level activation: the variables themselves stay a plain record; their values are converted. */
+export function toCelActivation(native: Record<string, unknown>): CelActivation {
+  const out: CelActivation = {};
+  for (const [k, v] of Object.entries(native)) if (v !== undefined) out[k] = toCel(v);
+  return out;
+}
+
+/** Dotted path look-up in a plain JS value; undefined when any step is missing. */
+export function lookupPath(root: unknown, path: string | readonly string[]): unknown {
+  let cur: unknown = root;
+  for (const part of typeof path === 'string' ? path.split('.') : path) {
+    if (cur === null || cur === undefined || typeof cur !== 'object') return undefined;
+    cur = cur instanceof Map ? cur.get(part) : (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+export const TEMPLATE_RE = /\{\{\s*([^{}]*?)\s*\}\}/g;
+const TEMPLATE_PATH_RE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*$/;
+
+/** The `{{…}}` placeholders of a template that are not a plain dotted path (refused at load). */
+export function badTemplatePaths(template: string): string[] {
+  const bad: string[] = [];
+  for (const m of template.matchAll(TEMPLATE_RE)) if (!TEMPLATE_PATH_RE.test(m[1]!)) bad.push(m[0]);
+  if (template.replace(TEMPLATE_RE, '').includes('{{')) bad.push('unclosed {{');
+  return bad;
+}
+
+export function formatValue(v: unknown): string {
+  if (v === undefined) return '(missing)';
+  if (v === null) return 'null';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? Number(x) : x));
+  return s.length > 200 ? s.slice(0, 197) + '...' : s;
+}
+
+/** Fill `{{path}}` placeholders by looking the path up in `values` (no evaluation). */
+export function fillTemplate(template: string, values: unknown): string {
+  return template.replace(TEMPLATE_RE, (_m, p: string) => formatValue(lookupPath(values, p)));
+}

@@ -1,0 +1,19 @@
+// The allowlist: the only executors a manifest can name. No code, no shell, no plug-ins.
+import type { ExecutorName } from '../../../shared/workflow/types';
+import type { Executor } from './types';
+import { captureForm } from './capture-form';
+import { aiSummarize, aiTranslateVerify, FALLBACK_MODEL } from './ai';
+import { classifyRisk, reviewGate } from './risk';
+import { submit } from './submit';
+
+export type { Executor, ExecutorDeps, StepContext, StepResult, Estimate, AiFacts, Compensation, CompensationContext, PriorStep } from './types';
+export { FALLBACK_MODEL };
+
+export const EXECUTOR_REGISTRY: Readonly<Record<ExecutorName, Executor>> = Object.freeze({
+  'capture-form': captureForm,
+  'ai-summarize': aiSummarize,
+  'ai-translate-verify': aiTranslateVerify,
+  'classify-risk': classifyRisk,
+  'review-gate': reviewGate,
+  submit,
+});

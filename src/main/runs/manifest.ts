@@ -1,0 +1,198 @@
+// Workflow manifests (resources/workflows/*.yaml | *.yml | *.json): parsed with line numbers,
+// validated against the manifest schema, then checked against the executor allowlist (name and
+// major), each executor's `with` schema and compensations, unique step ids, and the contract
+// registry. A bad file is refused with file, line and reason; the others still load.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hash } from 'node:crypto';
+import { LineCounter, isNode, parseAllDocuments, type Document } from 'yaml';
+import type { ErrorObject } from 'ajv';
+import { compileSchema } from '../../shared/validation';
+import { canonicalJson } from '../../shared/canonical';
+import { workflowManifestSchema } from '../../shared/workflow/manifest-schema';
+import { EXECUTORS, type ExecutorName, type ManifestLoadError, type WorkflowManifest } from '../../shared/workflow/types';
+import type { WorkflowInfo } from '../../shared/workflow/views';
+import type { ContractRegistry } from '../contracts/contract-loader';
+import { EXECUTOR_REGISTRY, type Executor } from './executors/index';
+
+export interface LoadedManifest {
+  manifest: WorkflowManifest;
+  /** SHA-256 (hex) of the manifest's RFC 8785 canonical JSON. */
+  digest: string;
+  file: string;
+}
+
+export const manifestDigest = (m: WorkflowManifest): string => hash('sha256', canonicalJson(m), 'hex');
+
+/** `ai-summarize@1` → { name: 'ai-summarize', major: 1 }; null when malformed. */
+export function parseUses(uses: string): { name: string; major: number } | null {
+  const m = /^([a-z][a-z0-9-]*)@(\d+)$/.exec(uses);
+  return m ? { name: m[1]!, major: Number(m[2]) } : null;
+}
+
+export function executorName(uses: string): ExecutorName {
+  return parseUses(uses)!.name as ExecutorName;
+}
+
+function pointerToPath(pointer: string): (string | number)[] {
+  if (!pointer || pointer === '/') return [];
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function describe(errors: ErrorObject[], prefix = ''): { pointer: string; reason: string } {
+  const pick = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length)[0]!;
+  let pointer = pick.instancePath;
+  let what = pick.message ?? 'invalid';
+  if (pick.keyword === 'additionalProperties') {
+    const prop = String(pick.params.additionalProperty);
+    pointer = `${pointer}/${prop}`;
+    what = `unknown field '${prop}'`;
+  } else if (pick.keyword === 'required') {
+    what = `missing field '${String(pick.params.missingProperty)}'`;
+  } else if (pick.keyword === 'enum') {
+    what = `must be one of ${(pick.params.allowedValues as unknown[]).map(String).join(', ')}`;
+  }
+  return { pointer, reason: `${prefix}${pick.instancePath || '/'} ${what}` };
+}
+
+interface Source {
+  value: unknown;
+  lineOf(path: readonly (string | number)[]): number;
+  errors: { line: number; reason: string }[];
+}
+
+function parseSource(text: string, file: string): Source {
+  const lc = new LineCounter();
+  const json = file.endsWith('.json');
+  // JSON files go through the YAML parser with the JSON schema too: same line numbers, JSON's rules.
+  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, ...(json ? { schema: 'json' as const } : {}) }) as Document.Parsed[] | { empty: true };
+  const list: Document.Parsed[] = Array.isArray(docs) ? docs : [];
+  const errors: { line: number; reason: string }[] = [];
+  for (const d of list) for (const e of d.errors) errors.push({ line: lc.linePos(e.pos[0]).line, reason: `${json ? 'not JSON' : 'YAML syntax error'}: ${e.message.split('\n')[0]}` });
+  if (json && !errors.length) {
+    try {
+      JSON.parse(text);
+    } catch (e) {
+      const pos = /position (\d+)/.exec((e as Error).message);
+      errors.push({ line: pos ? lc.linePos(Number(pos[1])).line : 0, reason: `not JSON: ${(e as Error).message}` });
+    }
+  }
+  const withContent = list.filter((d) => d.contents !== null);
+  if (!errors.length && withContent.length !== 1) errors.push({ line: 0, reason: `a manifest file holds exactly one document (found ${withContent.length})` });
+  const doc = withContent[0];
+  const value = errors.length || !doc ? undefined : (doc.toJS({ maxAliasCount: 50 }) as unknown);
+  const lineOf = (path: readonly (string | number)[]): number => {
+    if (!doc) return 0;
+    for (let n = path.length; n >= 0; n--) {
+      const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+      if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
+    }
+    return 0;
+  };
+  return { value, lineOf, errors };
+}
+
+/** Parse and check one manifest file's text. `file` is how errors name it. */
+export function parseManifest(
+  text: string,
+  file: string,
+  contracts: ContractRegistry,
+  executors: Readonly<Record<ExecutorName, Executor>> = EXECUTOR_REGISTRY,
+): { loaded: LoadedManifest | null; errors: ManifestLoadError[] } {
+  const src = parseSource(text, file);
+  const errors: ManifestLoadError[] = src.errors.map((e) => ({ file, line: e.line, reason: e.reason }));
+  if (errors.length) return { loaded: null, errors };
+  const validate = compileSchema(workflowManifestSchema as unknown as Record<string, unknown>);
+  if (!validate(src.value)) {
+    const d = describe(validate.errors ?? [], 'schema: ');
+    return { loaded: null, errors: [{ file, line: src.lineOf(pointerToPath(d.pointer)), reason: d.reason }] };
+  }
+  const m = src.value as WorkflowManifest;
+  const err = (path: (string | number)[], reason: string) => errors.push({ file, line: src.lineOf(path), reason });
+  if (!contracts.has(m.input.contract)) err(['input', 'contract'], `input contract ${m.input.contract} is not in the contract registry`);
+  const seen = new Map<string, number>();
+  m.steps.forEach((step, i) => {
+    const first = seen.get(step.id);
+    if (first !== undefined) err(['steps', i, 'id'], `duplicate step id '${step.id}' (first at step ${first + 1})`);
+    else seen.set(step.id, i);
+    const uses = parseUses(step.uses)!;
+    if (!(EXECUTORS as readonly string[]).includes(uses.name)) {
+      err(['steps', i, 'uses'], `unknown executor '${uses.name}' in step '${step.id}' (allowed: ${EXECUTORS.join(', ')})`);
+      return;
+    }
+    const ex = executors[uses.name as ExecutorName];
+    if (!ex.majors.includes(uses.major)) {
+      err(['steps', i, 'uses'], `executor ${uses.name}@${uses.major} is not supported in step '${step.id}' (supported: ${ex.majors.map((v) => `@${v}`).join(', ')})`);
+      return;
+    }
+    if (step.compensate !== undefined && !(step.compensate in ex.compensations)) {
+      const offered = Object.keys(ex.compensations);
+      err(['steps', i, 'compensate'], `executor ${uses.name} has no compensation '${step.compensate}' (offers: ${offered.length ? offered.join(', ') : 'none'})`);
+    }
+    const params = step.with ?? {};
+    const v = compileSchema(ex.withSchema);
+    if (!v(params)) {
+      const d = describe(v.errors ?? [], `step '${step.id}' with: `);
+      err(['steps', i, 'with', ...pointerToPath(d.pointer)], d.reason);
+      return;
+    }
+    const extra = ex.check?.(params, m, contracts);
+    if (extra) err(['steps', i, 'with'], `step '${step.id}': ${extra}`);
+  });
+  if (errors.length) return { loaded: null, errors };
+  return { loaded: { manifest: m, digest: manifestDigest(m), file }, errors: [] };
+}
+
+/** Every manifest in `dir` (sorted by file name). Refused files are listed in `errors`; the rest load. */
+export function loadManifestDir(
+  dir: string,
+  contracts: ContractRegistry,
+  executors: Readonly<Record<ExecutorName, Executor>> = EXECUTOR_REGISTRY,
+): { manifests: LoadedManifest[]; errors: ManifestLoadError[] } {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+  } catch (e) {
+    return { manifests: [], errors: [{ file: dir, line: 0, reason: `cannot read the workflow directory: ${(e as Error).message}` }] };
+  }
+  const manifests: LoadedManifest[] = [];
+  const errors: ManifestLoadError[] = [];
+  const byRef = new Map<string, LoadedManifest>();
+  for (const name of names) {
+    let text: string;
+    try {
+      text = readFileSync(join(dir, name), 'utf8');
+    } catch (e) {
+      errors.push({ file: name, line: 0, reason: `cannot read: ${(e as Error).message}` });
+      continue;
+    }
+    const r = parseManifest(text, name, contracts, executors);
+    errors.push(...r.errors);
+    if (!r.loaded) continue;
+    const dup = byRef.get(r.loaded.manifest.workflow);
+    if (dup) {
+      errors.push({ file: name, line: 1, reason: `workflow ${r.loaded.manifest.workflow} is already defined in ${dup.file}` });
+      continue;
+    }
+    byRef.set(r.loaded.manifest.workflow, r.loaded);
+    manifests.push(r.loaded);
+  }
+  return { manifests, errors };
+}
+
+export function summaryOf(l: LoadedManifest): WorkflowInfo {
+  const m = l.manifest;
+  return {
+    workflow: m.workflow,
+    title: m.title,
+    description: m.description ?? null,
+    inputContract: m.input.contract,
+    budgets: { ...m.budgets },
+    steps: m.steps.map((s) => ({ id: s.id, uses: s.uses, title: s.title ?? null, compensate: s.compensate ?? null })),
+    digest: l.digest,
+  };
+}

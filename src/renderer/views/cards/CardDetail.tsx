@@ -1,0 +1,116 @@
+import type { DecisionCard } from '../../../shared/workflow/types';
+import { useApp } from '../../store/app-store';
+import { canReview, useRuns } from '../../store/runs-store';
+import { dateTime } from '../../lib/format';
+import { LaneBadge } from './LaneBadge';
+
+const cents = (n: number) => `${(n / 100).toFixed(2)}`;
+
+/** One card with its constraints and reasons inline: policy, invariants (values when failed), lane, approval, evidence. */
+export function CardDetail({ card }: { card: DecisionCard }) {
+  const roles = useApp((s) => s.roles);
+  const askDecision = useRuns((s) => s.askDecision);
+  const failed = card.invariants.filter((i) => !i.pass);
+  return (
+    <article className="card card-detail stack" aria-label="Decision card" data-testid="card-detail" data-id={card.id} data-status={card.status}>
+      <header className="card-head">
+        <strong>{card.subject}</strong>
+        <LaneBadge lane={card.lane} />
+        <span className={`badge ${card.status === 'denied' || card.status === 'rejected' ? 'badge-error' : card.status === 'awaiting_approval' ? 'badge-warn' : 'badge-ok'}`}>{card.status.replace('_', ' ')}</span>
+      </header>
+      <p className="small muted">
+        Run <span className="mono">{card.runId}</span> · {card.stepId ? `step ${card.stepId}` : card.kind} · {dateTime(card.createdAt)}
+      </p>
+      <p className="small">{card.rationale}</p>
+      {card.nextSafeStep && (
+        <p className="small next-step" data-testid="next-safe-step">
+          <strong>Smallest safe next step:</strong> {card.nextSafeStep}
+        </p>
+      )}
+      <section aria-label="Policy">
+        <strong className="small">Policy {card.policy.policyVersion ? `v${card.policy.policyVersion}` : '(none loaded)'}: {card.policy.decision}</strong>
+        <ul className="small">
+          {card.policy.reasons.map((r) => (
+            <li key={r}>{r}</li>
+          ))}
+        </ul>
+      </section>
+      <section aria-label="Lane">
+        <strong className="small">Lane {card.lane}</strong>
+        <ul className="small">
+          {card.laneReasons.map((r) => (
+            <li key={r}>{r}</li>
+          ))}
+        </ul>
+      </section>
+      <section aria-label="Invariants">
+        <strong className="small">
+          Invariants: {card.invariants.length - failed.length} passed, {failed.length} failed
+        </strong>
+        <ul className="small invariants" data-testid="card-invariants">
+          {card.invariants.map((i) => (
+            <li key={i.id} className={i.pass ? 'ok' : 'error'} data-invariant={i.id} data-pass={i.pass}>
+              <span className="mono">{i.id}</span> {i.pass ? '✓' : '✗'} {!i.pass && (i.message ?? i.error)}
+              {!i.pass && Object.keys(i.values).length > 0 && (
+                <span className="muted mono"> {Object.entries(i.values).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}</span>
+              )}
+            </li>
+          ))}
+        </ul>
+      </section>
+      {card.options.length > 0 && (
+        <table className="history small" aria-label="Options">
+          <thead>
+            <tr>
+              <th>Option</th>
+              <th>Quality</th>
+              <th>Cost</th>
+              <th>Latency</th>
+              <th>Uncertainty</th>
+            </tr>
+          </thead>
+          <tbody>
+            {card.options.map((o) => (
+              <tr key={o.id} className={o.id === card.chosen ? 'chosen' : ''}>
+                <td>
+                  {o.label}
+                  {o.id === card.chosen ? ' (chosen)' : ''}
+                </td>
+                <td>{o.predictedQuality.toFixed(2)}</td>
+                <td>{cents(o.predictedCostCents)}</td>
+                <td>{Math.round(o.latencyMs)} ms</td>
+                <td>{o.uncertainty.toFixed(2)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <section aria-label="Approval" className="small" data-testid="card-approval">
+        <strong>Approval:</strong> {card.approval.state.replace('_', ' ')}
+        {card.approval.by && (
+          <>
+            {' '}
+            by {card.approval.by} at {dateTime(card.approval.at)}: “{card.approval.comment}”
+          </>
+        )}
+      </section>
+      <p className="small muted">
+        Evidence: model {card.evidence.modelId ?? '—'}; memory {card.evidence.memoryIds.length}; bundles {card.evidence.bundleDigests.length} · audit{' '}
+        <span className="mono">{card.auditHash.slice(0, 12)}…</span>
+      </p>
+      {card.status === 'awaiting_approval' &&
+        (canReview(roles) ? (
+          <div className="row-actions">
+            <button type="button" onClick={() => askDecision({ runId: card.runId, decision: 'approve' })}>
+              Approve (a)
+            </button>
+            <button type="button" className="danger" onClick={() => askDecision({ runId: card.runId, decision: 'reject' })}>
+              Reject (r)
+            </button>
+          </div>
+        ) : (
+          <p className="small muted">Waiting for a reviewer. This device is enrolled as {roles.join(', ') || 'field (not enrolled)'}.</p>
+        ))}
+    </article>
+  );
+}
