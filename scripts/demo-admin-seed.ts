@@ -5,6 +5,7 @@ import { createServices } from '../src/main/services';
 import { VaultStore } from '../src/main/keys/index';
 import { seedFleet, syntheticFleet } from './fleet-seed';
 import { DEMO_PASSPHRASE } from './demo-constants';
+import { seedRuns } from './demo-runs';
 
 const [serverDb, dataDir, serverUrl, token, tenant = 'demo-field'] = process.argv.slice(2);
 if (!serverDb || !dataDir || !serverUrl || !token) throw new Error('usage: demo-admin-seed <serverDb> <adminDataDir> <serverUrl> <adminToken> [tenant]');
@@ -20,6 +21,7 @@ const s = createServices({ dataDir, host: 'web', secrets: vault });
 if (!s.profile.get()) s.profile.setup({ name: 'Erin Admin', tenant });
 await s.sync.enroll(serverUrl, token);
 await s.sync.syncNow();
+process.stdout.write(`demo: admin runs ${(await seedRuns(s, 'Erin Admin')).join(', ')}\n`);
 const summary = await s.admin.summary();
 process.stdout.write(`demo: admin enrolled; fleet of ${Object.values(summary.levels).reduce((a, b) => a + b, 0)} devices (${summary.levels.critical} critical)\n`);
 s.close();

@@ -5,6 +5,7 @@ import { createServices } from '../src/main/services';
 import { VaultStore } from '../src/main/keys/index';
 
 import { DEMO_PASSPHRASE } from './demo-constants';
+import { seedRuns } from './demo-runs';
 
 const [dataDir, serverUrl, token] = process.argv.slice(2);
 if (!dataDir) throw new Error('usage: demo-seed <dataDir> [serverUrl token]');
@@ -68,6 +69,7 @@ if (!s.profile.get()) {
   s.capture.submit({ contract: 'field.inspect.site@1.2.0', data: site('PS-8', 'good') });
   s.capture.submit({ contract: 'lab.record.specimen@2.0.1', data: specimen(8, 'Asellus aquaticus') });
   s.audit.verify();
+  if (serverUrl && token) process.stdout.write(`demo: runs ${(await seedRuns(s, 'Dana Demo')).join(', ')}\n`);
 }
 process.stdout.write(`demo data ready in ${dataDir} (${s.audit.store.count()} audit entries, ${s.outbox.counts().queued} queued)\n`);
 s.close();
