@@ -123,6 +123,19 @@ export function createServices(deps: ServiceDeps): Services {
     serverRegion: process.env.MAESTRO_SERVER_REGION ?? 'eu-north-1',
   };
   const runs = createRunService({ db, clock, audit, profile, contracts, capture, outbox, governance, guard: policy, resourcesDir, logger, locality });
+  health.register('policy.loaded', () => {
+    const problems = [...policy.lastErrors(), ...runs.loadErrors()];
+    const version = policy.version();
+    return {
+      service: 'policy',
+      status: version === null ? 'error' : problems.length ? 'warn' : 'ok',
+      summary:
+        version === null
+          ? 'No policy loaded: every guarded action is refused (fail closed).'
+          : `Policy ${version}: ${policy.invariantCount()} invariants, ${runs.workflows().length} workflows${problems.length ? `; ${problems.length} file(s) refused, previous set in force: ${problems.map((p) => `${p.file}${p.line ? `:${p.line}` : ''} ${p.reason}`).join('; ')}` : ''}.`,
+      figures: { version, invariants: policy.invariantCount(), workflows: runs.workflows().length, refused: problems.length },
+    };
+  });
   runs.subscribe((e) => {
     if (e.type === 'run.changed') events.emit('runs.changed', { runId: e.runId, status: e.status });
   });

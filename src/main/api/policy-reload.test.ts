@@ -28,6 +28,7 @@ describe('policy.reload', () => {
     expect(after.data.problems[0]).toMatchObject({ file: expect.stringMatching(/zz-bad\.yaml$/), line: 5 });
     expect((await s.sync.status()).alerts.map((a) => a.code)).toContain('POLICY_LOAD_FAILED');
     expect(s.policy.invariantIds()).not.toContain('INV.BAD');
+    expect(s.health.run(s.clock.now().toISOString()).checks.find((c) => c.id === 'policy.loaded')).toMatchObject({ status: 'warn', summary: expect.stringMatching(/zz-bad\.yaml:5/) });
 
     rmSync(bad);
     const fixed = (await d('policy.reload', {})) as { ok: true; data: Res<'policy.reload'> };
