@@ -23,7 +23,7 @@ import { compileSchema } from '../../shared/validation';
 import { EXECUTORS, type InvariantResult } from '../../shared/workflow/types';
 import { GUARD_EVENTS, ROLES, type PolicyLoadError } from '../../shared/policy/types';
 import { badTemplatePaths, compileCel, fillTemplate, lookupPath, runCel, type CelActivation, type CompiledExpr } from './cel';
-import { parseYaml, pointerToPath } from './yaml-source';
+import { parseYaml, pointerToPath } from '../util/yaml-source';
 
 const oneOrMany = (item: Record<string, unknown>) => ({ anyOf: [item, { type: 'array', minItems: 1, items: item }] });
 

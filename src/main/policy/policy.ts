@@ -23,7 +23,7 @@ import { ROLES } from '../../shared/policy/types';
 import type { Lane, PolicyVerdict } from '../../shared/workflow/types';
 import { compileSchema } from '../../shared/validation';
 import { badTemplatePaths, compileCel, fillTemplate, lookupPath, runCel, type CelActivation, type CompiledExpr } from './cel';
-import { parseYaml, pointerToPath } from './yaml-source';
+import { parseYaml, pointerToPath } from '../util/yaml-source';
 
 const scalar = { type: ['number', 'string', 'boolean'] };
 const conditionSchema = {

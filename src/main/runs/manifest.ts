@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hash } from 'node:crypto';
-import { LineCounter, isNode, parseAllDocuments, type Document } from 'yaml';
+import { parseYaml, pointerToPath } from '../util/yaml-source';
 import type { ErrorObject } from 'ajv';
 import { compileSchema } from '../../shared/validation';
 import { canonicalJson } from '../../shared/canonical';
@@ -34,15 +34,6 @@ export function executorName(uses: string): ExecutorName {
   return parseUses(uses)!.name as ExecutorName;
 }
 
-function pointerToPath(pointer: string): (string | number)[] {
-  if (!pointer || pointer === '/') return [];
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
-
 function describe(errors: ErrorObject[], prefix = ''): { pointer: string; reason: string } {
   const pick = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length)[0]!;
   let pointer = pick.instancePath;
@@ -66,34 +57,10 @@ interface Source {
 }
 
 function parseSource(text: string, file: string): Source {
-  const lc = new LineCounter();
-  const json = file.endsWith('.json');
-  // JSON files go through the YAML parser with the JSON schema too: same line numbers, JSON's rules.
-  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, ...(json ? { schema: 'json' as const } : {}) }) as Document.Parsed[] | { empty: true };
-  const list: Document.Parsed[] = Array.isArray(docs) ? docs : [];
-  const errors: { line: number; reason: string }[] = [];
-  for (const d of list) for (const e of d.errors) errors.push({ line: lc.linePos(e.pos[0]).line, reason: `${json ? 'not JSON' : 'YAML syntax error'}: ${e.message.split('\n')[0]}` });
-  if (json && !errors.length) {
-    try {
-      JSON.parse(text);
-    } catch (e) {
-      const pos = /position (\d+)/.exec((e as Error).message);
-      errors.push({ line: pos ? lc.linePos(Number(pos[1])).line : 0, reason: `not JSON: ${(e as Error).message}` });
-    }
-  }
-  const withContent = list.filter((d) => d.contents !== null);
-  if (!errors.length && withContent.length !== 1) errors.push({ line: 0, reason: `a manifest file holds exactly one document (found ${withContent.length})` });
-  const doc = withContent[0];
-  const value = errors.length || !doc ? undefined : (doc.toJS({ maxAliasCount: 50 }) as unknown);
-  const lineOf = (path: readonly (string | number)[]): number => {
-    if (!doc) return 0;
-    for (let n = path.length; n >= 0; n--) {
-      const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-      if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
-    }
-    return 0;
-  };
-  return { value, lineOf, errors };
+  const src = parseYaml(text, { json: file.endsWith('.json') });
+  const errors = [...src.errors];
+  if (!errors.length && src.values.length !== 1) errors.push({ line: 0, reason: `a manifest file holds exactly one document (found ${src.values.length})` });
+  return { value: errors.length ? undefined : src.values[0], lineOf: (path) => src.lineOf(0, path), errors };
 }
 
 /** Parse and check one manifest file's text. `file` is how errors name it. */

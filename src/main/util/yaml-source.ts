@@ -11,16 +11,31 @@ export interface YamlSource {
   lineOf(doc: number, path: readonly (string | number)[]): number;
 }
 
-export function parseYaml(text: string): YamlSource {
+/**
+ * Parse every document of `text`. With `json: true` the text must also be JSON (the YAML parser
+ * still runs, with its JSON schema, so errors get the same line numbers).
+ */
+export function parseYaml(text: string, opts: { json?: boolean } = {}): YamlSource {
   const lc = new LineCounter();
-  const docs: Document.Parsed[] = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true }) as Document.Parsed[];
+  const parsed = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, ...(opts.json ? { schema: 'json' as const } : {}) }) as Document.Parsed[] | { empty: true };
+  const docs: Document.Parsed[] = Array.isArray(parsed) ? parsed : [];
   const errors: { line: number; reason: string }[] = [];
+  const kind = opts.json ? 'not JSON' : 'YAML syntax error';
   for (const d of docs) {
-    for (const e of d.errors) errors.push({ line: lc.linePos(e.pos[0]).line, reason: `YAML syntax error: ${e.message.split('\n')[0]}` });
+    for (const e of d.errors) errors.push({ line: lc.linePos(e.pos[0]).line, reason: `${kind}: ${e.message.split('\n')[0]}` });
   }
-  const values = errors.length ? [] : docs.filter((d) => d.contents !== null).map((d) => d.toJS({ maxAliasCount: 50 }) as unknown);
+  if (opts.json && !errors.length) {
+    try {
+      JSON.parse(text);
+    } catch (e) {
+      const pos = /position (\d+)/.exec((e as Error).message);
+      errors.push({ line: pos ? lc.linePos(Number(pos[1])).line : 0, reason: `not JSON: ${(e as Error).message}` });
+    }
+  }
+  const withContent = docs.filter((d) => d.contents !== null);
+  const values = errors.length ? [] : withContent.map((d) => d.toJS({ maxAliasCount: 50 }) as unknown);
   const lineOf = (docIndex: number, path: readonly (string | number)[]): number => {
-    const d = docs.filter((x) => x.contents !== null)[docIndex];
+    const d = withContent[docIndex];
     if (!d) return 0;
     for (let n = path.length; n >= 0; n--) {
       const node = n === 0 ? d.contents : d.getIn(path.slice(0, n), true);
