@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, newDataDir, startHost, type RunningHost } from './harness';
+import { createProfile, enrollInUi, launchBrowser, newDataDir, startHost, type RunningHost } from './harness';
 import { enrollToken, freePort, startServer, type ServerProc } from '../test/integration/server-process';
 import { seedFleet, syntheticFleet, type FleetDevice } from '../scripts/fleet-seed';
 import { DAY_MS, evaluateRisk, RISK_LEVELS, type RiskLevel } from '../src/shared/risk';
@@ -57,16 +57,10 @@ describe('admin board (web host + server process)', () => {
     const cspViolations: string[] = [];
     page.on('console', (m) => /Content Security Policy/i.test(m.text()) && cspViolations.push(m.text()));
     await page.goto(host!.launchUrl);
-    await page.getByLabel('Your name').fill('Erin Admin');
-    await page.getByLabel('Tenant (organisation id)').fill('acme');
-    await page.getByRole('button', { name: 'Create profile' }).click();
-    const nav = page.getByRole('navigation', { name: 'Main' });
+    const nav = await createProfile(page, 'Erin Admin', 'acme');
     expect(await nav.getByRole('button', { name: 'Devices (admin)' }).count()).toBe(0);
 
-    await nav.getByRole('button', { name: 'Outbox' }).click();
-    await page.getByLabel('Server URL').fill(server.url);
-    await page.getByLabel('One-time token').fill(token);
-    await page.getByRole('button', { name: 'Enroll' }).click();
+    await enrollInUi(page, nav, server.url, token, 'erin@acme');
     await nav.getByRole('button', { name: 'Devices (admin)' }).click({ timeout: 15000 });
 
     // Charts: counts for the whole tenant (the fleet plus the admin's own device, which is low).

@@ -4,7 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM = process.env.MAESTRO_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -57,4 +58,21 @@ export function launchBrowser(): Promise<Browser> {
     headless: true,
     args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
   });
+}
+
+/** First run: create the local profile. Returns the main navigation. */
+export async function createProfile(page: Page, name: string, tenant: string): Promise<Locator> {
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Tenant (organisation id)').fill(tenant);
+  await page.getByRole('button', { name: 'Create profile' }).click();
+  return page.getByRole('navigation', { name: 'Main' });
+}
+
+/** Outbox → Enrollment with a one-time token; resolves once the enrollment card names `user`. */
+export async function enrollInUi(page: Page, nav: Locator, serverUrl: string, token: string, user: string): Promise<void> {
+  await nav.getByRole('button', { name: 'Outbox' }).click();
+  await page.getByLabel('Server URL').fill(serverUrl);
+  await page.getByLabel('One-time token').fill(token);
+  await page.getByRole('button', { name: 'Enroll' }).click();
+  await expect.poll(() => page.getByRole('article', { name: 'Enrollment' }).textContent(), { timeout: 15000 }).toContain(user);
 }

@@ -4,7 +4,7 @@
 // decision cards show the lane, the invariants and the approval.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, newDataDir, startHost, type RunningHost } from './harness';
+import { createProfile, enrollInUi, launchBrowser, newDataDir, startHost, type RunningHost } from './harness';
 import { enrollToken, freePort, startServer, type ServerProc } from '../test/integration/server-process';
 
 let browser: Browser;
@@ -32,15 +32,8 @@ describe('governed run with a RED step (web host + server process)', () => {
     const cspViolations: string[] = [];
     page.on('console', (m) => /Content Security Policy/i.test(m.text()) && cspViolations.push(m.text()));
     await page.goto(host!.launchUrl);
-    await page.getByLabel('Your name').fill('Rita Reviewer');
-    await page.getByLabel('Tenant (organisation id)').fill('acme');
-    await page.getByRole('button', { name: 'Create profile' }).click();
-    const nav = page.getByRole('navigation', { name: 'Main' });
-    await nav.getByRole('button', { name: 'Outbox' }).click();
-    await page.getByLabel('Server URL').fill(server.url);
-    await page.getByLabel('One-time token').fill(token);
-    await page.getByRole('button', { name: 'Enroll' }).click();
-    await expect.poll(() => page.getByRole('article', { name: 'Enrollment' }).textContent(), { timeout: 15000 }).toContain('rita@acme');
+    const nav = await createProfile(page, 'Rita Reviewer', 'acme');
+    await enrollInUi(page, nav, server.url, token, 'rita@acme');
     await expect.poll(() => page.getByTestId('submit-freshness').textContent(), { timeout: 15000 }).toMatch(/Submissions allowed/);
 
     // Start the sample workflow with input that its risk hints classify RED.

@@ -2,7 +2,7 @@
 // the server is down (queued), bring the server back, "Sync now", receipts shown as verified.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, newDataDir, startHost, type RunningHost } from './harness';
+import { createProfile, enrollInUi, launchBrowser, newDataDir, startHost, type RunningHost } from './harness';
 import { enrollToken, freePort, startServer, type ServerProc } from '../test/integration/server-process';
 
 let browser: Browser;
@@ -28,17 +28,10 @@ describe('offline capture, then sync with verified receipts (web host + server p
 
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(host!.launchUrl);
-    await page.getByLabel('Your name').fill('Ada Field');
-    await page.getByLabel('Tenant (organisation id)').fill('acme-field');
-    await page.getByRole('button', { name: 'Create profile' }).click();
-    const nav = page.getByRole('navigation', { name: 'Main' });
+    const nav = await createProfile(page, 'Ada Field', 'acme-field');
 
     // Enroll from the Outbox view.
-    await nav.getByRole('button', { name: 'Outbox' }).click();
-    await page.getByLabel('Server URL').fill(server.url);
-    await page.getByLabel('One-time token').fill(token);
-    await page.getByRole('button', { name: 'Enroll' }).click();
-    await expect.poll(() => page.getByRole('article', { name: 'Enrollment' }).textContent(), { timeout: 15000 }).toContain('ada@acme');
+    await enrollInUi(page, nav, server.url, token, 'ada@acme');
     // A field credential never sees the admin board.
     expect(await nav.getByRole('button', { name: 'Devices (admin)' }).count()).toBe(0);
 
