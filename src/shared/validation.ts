@@ -42,6 +42,30 @@ export function describeErrors(errors: ErrorObject[] | null | undefined): Valida
   }));
 }
 
+/**
+ * The most specific of ajv's errors (deepest instance path; the first of equals), for one-line
+ * "file:line: reason" messages: `pointer` locates the offending node (an unknown field's own key
+ * included), `path` is ajv's instance path, `what` a short phrase. Errors matching `skip` (wrappers
+ * such as anyOf) are ignored unless nothing else is left.
+ */
+export function mostSpecificError(errors: readonly ErrorObject[], skip: (e: ErrorObject) => boolean = () => false): { pointer: string; path: string; what: string } {
+  const useful = errors.filter((e) => !skip(e));
+  const pick = [...(useful.length ? useful : errors)].sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
+  if (!pick) return { pointer: '', path: '', what: 'invalid' };
+  let pointer = pick.instancePath;
+  let what = pick.message ?? 'invalid';
+  if (pick.keyword === 'additionalProperties') {
+    const prop = String(pick.params.additionalProperty);
+    pointer = `${pointer}/${prop}`;
+    what = `unknown field '${prop}'`;
+  } else if (pick.keyword === 'required') {
+    what = `missing field '${String(pick.params.missingProperty)}'`;
+  } else if (pick.keyword === 'enum') {
+    what = `must be one of ${(pick.params.allowedValues as unknown[]).map(String).join(', ')}`;
+  }
+  return { pointer, path: pick.instancePath, what };
+}
+
 /** Validate or throw a VALIDATION_ERROR carrying ajv's details. */
 export function assertValid<T>(schema: Record<string, unknown>, value: unknown, what: string): T {
   const fn = compileSchema(schema);

@@ -19,7 +19,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ErrorObject } from 'ajv';
-import { compileSchema } from '../../shared/validation';
+import { compileSchema, mostSpecificError } from '../../shared/validation';
 import { EXECUTORS, type InvariantResult } from '../../shared/workflow/types';
 import { GUARD_EVENTS, ROLES, type PolicyLoadError } from '../../shared/policy/types';
 import { badTemplatePaths, compileCel, fillTemplate, lookupPath, runCel, type CelActivation, type CompiledExpr } from './cel';
@@ -108,21 +108,9 @@ export interface Selector {
 const list = (v: string | string[] | undefined): string[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
 
 function describeSchemaError(errors: ErrorObject[], prefix: string): { pointer: string; reason: string } {
-  // The most specific error: skip the anyOf wrapper and the "must be array" alternative.
-  const useful = errors.filter((e) => e.keyword !== 'anyOf' && !(e.keyword === 'type' && e.params.type === 'array'));
-  const pick = [...(useful.length ? useful : errors)].sort((a, b) => b.instancePath.length - a.instancePath.length)[0]!;
-  let pointer = pick.instancePath;
-  let what = pick.message ?? 'invalid';
-  if (pick.keyword === 'additionalProperties') {
-    const prop = String(pick.params.additionalProperty);
-    pointer = `${pointer}/${prop}`;
-    what = `unknown field '${prop}'`;
-  } else if (pick.keyword === 'enum') {
-    what = `must be one of ${(pick.params.allowedValues as unknown[]).join(', ')}`;
-  } else if (pick.keyword === 'required') {
-    what = `missing field '${String(pick.params.missingProperty)}'`;
-  }
-  return { pointer, reason: `schema: ${prefix + pick.instancePath || '/'} ${what}` };
+  // Skip the anyOf wrapper and the "must be array" alternative of single-or-list fields.
+  const e = mostSpecificError(errors, (x) => x.keyword === 'anyOf' || (x.keyword === 'type' && x.params.type === 'array'));
+  return { pointer: e.pointer, reason: `schema: ${prefix + e.path || '/'} ${e.what}` };
 }
 
 /** Parse and compile one file's text. `file` is how errors name it. */

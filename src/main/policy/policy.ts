@@ -21,7 +21,7 @@
 import type { PolicyLoadError } from '../../shared/policy/types';
 import { ROLES } from '../../shared/policy/types';
 import type { Lane, PolicyVerdict } from '../../shared/workflow/types';
-import { compileSchema } from '../../shared/validation';
+import { compileSchema, mostSpecificError } from '../../shared/validation';
 import { badTemplatePaths, compileCel, fillTemplate, lookupPath, runCel, type CelActivation, type CompiledExpr } from './cel';
 import { parseYaml, pointerToPath } from '../util/yaml-source';
 
@@ -130,19 +130,8 @@ export function parsePolicy(text: string, file: string): { doc: PolicyDocument |
   const raw = src.values[0];
   const validate = compileSchema(policySchema as unknown as Record<string, unknown>);
   if (!validate(raw)) {
-    const errs = (validate.errors ?? []).filter((e) => e.keyword !== 'anyOf');
-    const e = [...(errs.length ? errs : validate.errors ?? [])].sort((a, b) => b.instancePath.length - a.instancePath.length)[0]!;
-    let pointer = e.instancePath;
-    let what = e.message ?? 'invalid';
-    if (e.keyword === 'additionalProperties') {
-      pointer += `/${String(e.params.additionalProperty)}`;
-      what = `unknown field '${String(e.params.additionalProperty)}'`;
-    } else if (e.keyword === 'required') {
-      what = `missing field '${String(e.params.missingProperty)}'`;
-    } else if (e.keyword === 'enum') {
-      what = `must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`;
-    }
-    return { doc: null, errors: [{ file, line: src.lineOf(0, pointerToPath(pointer)), reason: `schema: ${e.instancePath || '/'} ${what}` }] };
+    const e = mostSpecificError(validate.errors ?? [], (x) => x.keyword === 'anyOf');
+    return { doc: null, errors: [{ file, line: src.lineOf(0, pointerToPath(e.pointer)), reason: `schema: ${e.path || '/'} ${e.what}` }] };
   }
   const p = raw as RawPolicy;
   const compileCondition = (name: string, c: RawCondition, path: (string | number)[]): Condition | null => {

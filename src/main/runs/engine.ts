@@ -17,14 +17,7 @@
 import { hash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Db } from '../db/connection';
-import type { Clock } from '../util/clock';
 import type { Logger } from '../util/logger';
-import type { AuditService } from '../audit/index';
-import type { ProfileService } from '../profile/index';
-import type { ContractRegistry } from '../contracts/contract-loader';
-import type { CaptureService } from '../capture/index';
-import type { Outbox } from '../outbox/index';
-import type { Governance } from '../governance/index';
 import { ApiError } from '../../shared/errors';
 import { canonicalJson } from '../../shared/canonical';
 import { parseContractRef } from '../../shared/sync/protocol';
@@ -64,16 +57,8 @@ export type RunEvent =
   | { type: 'run.changed'; runId: string; status: RunStatus }
   | { type: 'step.boundary'; runId: string; stepId: string | null; index: number; phase: BoundaryPhase };
 
-export interface RunServiceDeps {
-  db: Db;
-  clock: Clock;
-  audit: AuditService;
-  profile: ProfileService;
-  contracts: ContractRegistry;
-  capture: CaptureService;
-  outbox: Outbox;
-  /** When given: submit asks it first (a refusal is the step's failure) and guards see the last sync. */
-  governance?: Pick<Governance, 'assertAllowed' | 'status'>;
+/** What the engine needs: everything its executors may touch, plus the guard and configuration. */
+export interface RunServiceDeps extends ExecutorDeps {
   guard: Guard;
   /** Bundled resources; manifests are read from `<resourcesDir>/workflows`. */
   resourcesDir: string;

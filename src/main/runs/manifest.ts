@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { hash } from 'node:crypto';
 import { parseYaml, pointerToPath } from '../util/yaml-source';
 import type { ErrorObject } from 'ajv';
-import { compileSchema } from '../../shared/validation';
+import { compileSchema, mostSpecificError } from '../../shared/validation';
 import { canonicalJson } from '../../shared/canonical';
 import { workflowManifestSchema } from '../../shared/workflow/manifest-schema';
 import { EXECUTORS, type ExecutorName, type ManifestLoadError, type WorkflowManifest } from '../../shared/workflow/types';
@@ -35,19 +35,8 @@ export function executorName(uses: string): ExecutorName {
 }
 
 function describe(errors: ErrorObject[], prefix = ''): { pointer: string; reason: string } {
-  const pick = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length)[0]!;
-  let pointer = pick.instancePath;
-  let what = pick.message ?? 'invalid';
-  if (pick.keyword === 'additionalProperties') {
-    const prop = String(pick.params.additionalProperty);
-    pointer = `${pointer}/${prop}`;
-    what = `unknown field '${prop}'`;
-  } else if (pick.keyword === 'required') {
-    what = `missing field '${String(pick.params.missingProperty)}'`;
-  } else if (pick.keyword === 'enum') {
-    what = `must be one of ${(pick.params.allowedValues as unknown[]).map(String).join(', ')}`;
-  }
-  return { pointer, reason: `${prefix}${pick.instancePath || '/'} ${what}` };
+  const e = mostSpecificError(errors);
+  return { pointer: e.pointer, reason: `${prefix}${e.path || '/'} ${e.what}` };
 }
 
 interface Source {

@@ -18,6 +18,7 @@ export interface ExecutorDeps {
   contracts: ContractRegistry;
   capture: CaptureService;
   outbox: Outbox;
+  /** When given: submit asks it first (a refusal is the step's failure) and guards see the last sync. */
   governance?: Pick<Governance, 'assertAllowed' | 'status'>;
 }
 
