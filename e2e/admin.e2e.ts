@@ -2,28 +2,15 @@
 // the web host enrolled with an admin token, charts that match the fleet, server-side filtering and
 // search, a virtualized table, a device last seen 57 days ago shown critical, and a confirmed block
 // that the server records with its reason.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import type { Browser } from 'playwright-core';
-import { createProfile, enrollInUi, launchBrowser, newDataDir, startHost, type RunningHost } from './harness';
-import { enrollToken, freePort, startServer, type ServerProc } from '../test/integration/server-process';
+import { createProfile, enrollInUi, hostSuite, newDataDir } from './harness';
+import { enrollToken, freePort } from '../test/integration/server-process';
 import { seedFleet, syntheticFleet, type FleetDevice } from '../scripts/fleet-seed';
 import { DAY_MS, evaluateRisk, RISK_LEVELS, type RiskLevel } from '../src/shared/risk';
 
 const FLEET = 2_000;
-let browser: Browser;
-let host: RunningHost | undefined;
-let server: ServerProc | undefined;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  host = await startHost(newDataDir(), { MAESTRO_KEYSTORE: 'vault', MAESTRO_VAULT_PASSPHRASE: 'testpass123' });
-});
-afterAll(async () => {
-  await host?.stop();
-  await server?.stop();
-  await browser?.close();
-});
+const suite = hostSuite();
 
 /** Levels the shared calculator gives the seeded devices (what the board must show). */
 function expectedLevels(fleet: readonly FleetDevice[], now: number): Record<RiskLevel, number> {
@@ -45,7 +32,7 @@ describe('admin board (web host + server process)', () => {
   it('shows the fleet, finds the 57-day device as critical, and blocks it with a confirmed reason', async () => {
     const serverDir = newDataDir();
     const port = await freePort();
-    server = await startServer(serverDir, port);
+    const server = await suite.startServer(serverDir, port);
     const token = enrollToken(serverDir, port, 'acme', 'erin@acme', 'admin');
     const now = Date.now();
     const bo: FleetDevice = { id: 'dev_bo_laptop', name: "Bo's laptop", user: 'bo@acme', offlineDays: 57, enrolledDaysAgo: 120, pending: 12, dead: 0 };
@@ -53,10 +40,10 @@ describe('admin board (web host + server process)', () => {
     seedFleet(server.dbPath, 'acme', fleet, new Date(now));
     const expected = expectedLevels(fleet, now);
 
-    const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+    const page = await suite.browser.newPage({ viewport: { width: 1500, height: 1000 } });
     const cspViolations: string[] = [];
     page.on('console', (m) => /Content Security Policy/i.test(m.text()) && cspViolations.push(m.text()));
-    await page.goto(host!.launchUrl);
+    await page.goto(suite.host.launchUrl);
     const nav = await createProfile(page, 'Erin Admin', 'acme');
     expect(await nav.getByRole('button', { name: 'Devices (admin)' }).count()).toBe(0);
 
@@ -100,7 +87,7 @@ describe('admin board (web host + server process)', () => {
     expect(await dialog.getByRole('button', { name: 'Block device' }).isDisabled()).toBe(true);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     const blockedAt = () => {
-      const db = new Database(server!.dbPath, { readonly: true });
+      const db = new Database(server.dbPath, { readonly: true });
       const row = db.prepare('SELECT blocked_at, blocked_reason FROM devices WHERE id = ?').get('dev_bo_laptop') as { blocked_at: string | null; blocked_reason: string | null };
       db.close();
       return row;

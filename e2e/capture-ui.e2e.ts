@@ -1,34 +1,23 @@
 // Capture through the generated form, offline: field errors (client and server), draft autosave,
 // resume after a reload, submit, and the item waiting in the outbox of a device not yet enrolled.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, newDataDir, startHost, type RunningHost } from './harness';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { hostSuite } from './harness';
 
-let browser: Browser;
-let host: RunningHost | undefined;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  // The vault keeps the run independent of any OS keychain on the test machine.
-  host = await startHost(newDataDir(), { MAESTRO_KEYSTORE: 'vault', MAESTRO_VAULT_PASSPHRASE: 'testpass123' });
-});
-afterAll(async () => {
-  await host?.stop();
-  await browser?.close();
-});
+const suite = hostSuite();
 
 const fieldErrors = (page: Page, path: string) => page.locator(`[data-path="${path}"] .field-errors`).first();
 
 describe('capture UI (web host)', () => {
   it('fills a generated form, shows field errors, autosaves, resumes after reload, submits to the outbox', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await suite.browser.newPage({ viewport: { width: 1400, height: 900 } });
     const consoleErrors: string[] = [];
     const pageErrors: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(m.text());
     });
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(host!.launchUrl);
+    await page.goto(suite.host.launchUrl);
 
     // First run, then Capture is where a field user lands.
     await page.getByRole('heading', { name: 'Welcome to Maestro' }).waitFor();

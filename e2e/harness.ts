@@ -5,7 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { startServer as startServerProc, type ServerProc } from '../test/integration/server-process';
 
 export const CHROMIUM = process.env.MAESTRO_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -75,4 +76,48 @@ export async function enrollInUi(page: Page, nav: Locator, serverUrl: string, to
   await page.getByLabel('One-time token').fill(token);
   await page.getByRole('button', { name: 'Enroll' }).click();
   await expect.poll(() => page.getByRole('article', { name: 'Enrollment' }).textContent(), { timeout: 15000 }).toContain(user);
+}
+
+/** The vault keeps e2e runs independent of any OS keychain on the test machine. */
+export const VAULT_ENV = { MAESTRO_KEYSTORE: 'vault', MAESTRO_VAULT_PASSPHRASE: 'testpass123' };
+
+export interface HostSuite {
+  /** Chromium, launched before the suite. */
+  readonly browser: Browser;
+  /** The web host (vault keystore, fresh data dir), started before the suite. */
+  readonly host: RunningHost;
+  /** A sync-server process on `dir` and `port`; every one started here is stopped after the suite. */
+  startServer(dir: string, port: number): Promise<ServerProc>;
+}
+
+/** Registers the suite's beforeAll / afterAll: browser, web host, and the servers it starts. */
+export function hostSuite(): HostSuite {
+  let browser: Browser | undefined;
+  let host: RunningHost | undefined;
+  const servers: ServerProc[] = [];
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    host = await startHost(newDataDir(), VAULT_ENV);
+  });
+  afterAll(async () => {
+    await host?.stop();
+    // stop() is a no-op for a process that already exited.
+    await Promise.all(servers.map((sv) => sv.stop()));
+    await browser?.close();
+  });
+  return {
+    get browser() {
+      if (!browser) throw new Error('hostSuite: browser used before beforeAll');
+      return browser;
+    },
+    get host() {
+      if (!host) throw new Error('hostSuite: host used before beforeAll');
+      return host;
+    },
+    async startServer(dir, port) {
+      const sv = await startServerProc(dir, port);
+      servers.push(sv);
+      return sv;
+    },
+  };
 }

@@ -2,36 +2,23 @@
 // process) starts the sample inspection-report workflow with an "unsafe" conclusion, the run waits at
 // its first RED step (the policy's approval invariant), the reviewer approves with a comment, the run finishes, and the
 // decision cards show the lane, the invariants and the approval.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { createProfile, enrollInUi, launchBrowser, newDataDir, startHost, type RunningHost } from './harness';
-import { enrollToken, freePort, startServer, type ServerProc } from '../test/integration/server-process';
+import { describe, expect, it } from 'vitest';
+import { createProfile, enrollInUi, hostSuite, newDataDir } from './harness';
+import { enrollToken, freePort } from '../test/integration/server-process';
 
-let browser: Browser;
-let host: RunningHost | undefined;
-let server: ServerProc | undefined;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  host = await startHost(newDataDir(), { MAESTRO_KEYSTORE: 'vault', MAESTRO_VAULT_PASSPHRASE: 'testpass123' });
-});
-afterAll(async () => {
-  await host?.stop();
-  await server?.stop();
-  await browser?.close();
-});
+const suite = hostSuite();
 
 describe('governed run with a RED step (web host + server process)', () => {
   it('waits for approval, is approved by a reviewer, finishes, and leaves cards with reasons', async () => {
     const serverDir = newDataDir();
     const port = await freePort();
-    server = await startServer(serverDir, port);
+    const server = await suite.startServer(serverDir, port);
     const token = enrollToken(serverDir, port, 'acme', 'rita@acme', 'reviewer');
 
-    const page = await browser.newPage({ viewport: { width: 1500, height: 1100 } });
+    const page = await suite.browser.newPage({ viewport: { width: 1500, height: 1100 } });
     const cspViolations: string[] = [];
     page.on('console', (m) => /Content Security Policy/i.test(m.text()) && cspViolations.push(m.text()));
-    await page.goto(host!.launchUrl);
+    await page.goto(suite.host.launchUrl);
     const nav = await createProfile(page, 'Rita Reviewer', 'acme');
     await enrollInUi(page, nav, server.url, token, 'rita@acme');
     await expect.poll(() => page.getByTestId('submit-freshness').textContent(), { timeout: 15000 }).toMatch(/Submissions allowed/);

@@ -1,33 +1,20 @@
 // The field user's core loop against a real sync-server process on loopback: enroll, capture while
 // the server is down (queued), bring the server back, "Sync now", receipts shown as verified.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { createProfile, enrollInUi, launchBrowser, newDataDir, startHost, type RunningHost } from './harness';
-import { enrollToken, freePort, startServer, type ServerProc } from '../test/integration/server-process';
+import { describe, expect, it } from 'vitest';
+import { createProfile, enrollInUi, hostSuite, newDataDir } from './harness';
+import { enrollToken, freePort } from '../test/integration/server-process';
 
-let browser: Browser;
-let host: RunningHost | undefined;
-let server: ServerProc | undefined;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  host = await startHost(newDataDir(), { MAESTRO_KEYSTORE: 'vault', MAESTRO_VAULT_PASSPHRASE: 'testpass123' });
-});
-afterAll(async () => {
-  await host?.stop();
-  await server?.stop();
-  await browser?.close();
-});
+const suite = hostSuite();
 
 describe('offline capture, then sync with verified receipts (web host + server process)', () => {
   it('queues while the server is down and shows verified receipts once it is back', async () => {
     const serverDir = newDataDir();
     const port = await freePort();
-    server = await startServer(serverDir, port);
+    let server = await suite.startServer(serverDir, port);
     const token = enrollToken(serverDir, port, 'acme-field', 'ada@acme');
 
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(host!.launchUrl);
+    const page = await suite.browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(suite.host.launchUrl);
     const nav = await createProfile(page, 'Ada Field', 'acme-field');
 
     // Enroll from the Outbox view.
@@ -58,7 +45,7 @@ describe('offline capture, then sync with verified receipts (web host + server p
     expect(await page.getByTestId(`receipt-${outboxId}`).textContent()).toBe('pending');
 
     // The server is back: everything lands once, with a receipt the device verified.
-    server = await startServer(serverDir, port);
+    server = await suite.startServer(serverDir, port);
     await page.getByRole('button', { name: 'Sync now' }).click();
     await expect.poll(() => page.locator(`[data-id="${outboxId}"]`).getAttribute('data-state'), { timeout: 20000 }).toBe('acked');
     await expect.poll(() => page.getByTestId(`receipt-${outboxId}`).textContent()).toMatch(/verified/);
