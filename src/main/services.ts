@@ -126,14 +126,15 @@ export function createServices(deps: ServiceDeps): Services {
   health.register('policy.loaded', () => {
     const problems = [...policy.lastErrors(), ...runs.loadErrors()];
     const version = policy.version();
+    const workflows = runs.workflows().length;
     return {
       service: 'policy',
       status: version === null ? 'error' : problems.length ? 'warn' : 'ok',
       summary:
         version === null
           ? 'No policy loaded: every guarded action is refused (fail closed).'
-          : `Policy ${version}: ${policy.invariantCount()} invariants, ${runs.workflows().length} workflows${problems.length ? `; ${problems.length} file(s) refused, previous set in force: ${problems.map((p) => `${p.file}${p.line ? `:${p.line}` : ''} ${p.reason}`).join('; ')}` : ''}.`,
-      figures: { version, invariants: policy.invariantCount(), workflows: runs.workflows().length, refused: problems.length },
+          : `Policy ${version}: ${policy.invariantCount()} invariants, ${workflows} workflows${problems.length ? `; ${problems.length} file(s) refused, previous set in force: ${problems.map((p) => `${p.file}${p.line ? `:${p.line}` : ''} ${p.reason}`).join('; ')}` : ''}.`,
+      figures: { version, invariants: policy.invariantCount(), workflows, refused: problems.length },
     };
   });
   runs.subscribe((e) => {

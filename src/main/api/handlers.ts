@@ -3,7 +3,10 @@ import { ApiError } from '../../shared/errors';
 import type { Services } from '../services';
 import { MAX_ATTACHMENT_BYTES } from '../capture/index';
 import { toRunSummaryView, toRunView } from '../runs/index';
-import type { PolicyStatus } from '../../shared/workflow/views';
+import type { LoadProblem, PolicyStatus } from '../../shared/workflow/views';
+
+const problemsOf = (errors: readonly { file: string; line?: number | null; reason: string }[]): LoadProblem[] =>
+  errors.map((e) => ({ file: e.file, line: e.line ?? null, reason: e.reason }));
 
 /** The active policy, invariant and workflow sets, and every file refused at the last load. */
 function policyStatus(s: Services): PolicyStatus {
@@ -11,7 +14,7 @@ function policyStatus(s: Services): PolicyStatus {
     version: s.policy.version(),
     invariants: s.policy.invariantCount(),
     workflows: s.runs.workflows().length,
-    problems: [...s.policy.lastErrors(), ...s.runs.loadErrors()].map((e) => ({ file: e.file, line: e.line ?? null, reason: e.reason })),
+    problems: problemsOf([...s.policy.lastErrors(), ...s.runs.loadErrors()]),
     loadedAt: s.policyLoadedAt,
   };
 }
@@ -91,7 +94,7 @@ export const handlers: Handlers = {
   'admin.summary': (s) => s.admin.summary(),
   'admin.policy.get': (s) => s.admin.riskPolicy(),
   'admin.policy.set': (s, input) => s.admin.setRiskPolicy(input.policy, input.reason, s.profile.actor()),
-  'workflows.list': (s) => ({ workflows: s.runs.workflows(), problems: s.runs.loadErrors().map((e) => ({ file: e.file, line: e.line ?? null, reason: e.reason })) }),
+  'workflows.list': (s) => ({ workflows: s.runs.workflows(), problems: problemsOf(s.runs.loadErrors()) }),
   'runs.start': async (s, input) => ({ run: toRunView(await s.runs.start({ workflow: input.workflow, input: input.input })) }),
   'runs.list': (s, input) => {
     const page = s.runs.list({ ...input, limit: input.limit ?? 100 });

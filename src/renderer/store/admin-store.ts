@@ -53,8 +53,9 @@ export const useAdmin = create<AdminStore>((set, get) => {
   let generation = 0;
 
   async function loadPage(reset: boolean): Promise<void> {
-    const { query, nextCursor, rows } = get();
-    if (!reset && (!nextCursor || rows.length >= MAX_ROWS)) return;
+    const { query, nextCursor, rows, loading } = get();
+    // One next-page request at a time (scroll effects can ask again before the reply lands).
+    if (!reset && (loading || !nextCursor || rows.length >= MAX_ROWS)) return;
     const gen = reset ? ++generation : generation;
     set({ loading: true, ...(reset ? { error: null } : {}) });
     try {

@@ -33,8 +33,9 @@ const clean = (f: CardFilters): CardFilters => Object.fromEntries(Object.entries
 export const useCards = create<CardsStore>((set, get) => {
   let generation = 0;
   async function page(reset: boolean): Promise<void> {
-    const { filters, nextCursor, cards } = get();
-    if (!reset && (!nextCursor || cards.length >= MAX_ROWS)) return;
+    const { filters, nextCursor, cards, loading } = get();
+    // A next page is asked for by the list's scroll and by keyboard moves: one request at a time.
+    if (!reset && (loading || !nextCursor || cards.length >= MAX_ROWS)) return;
     const gen = reset ? ++generation : generation;
     set({ loading: true, ...(reset ? { error: null } : {}) });
     try {
