@@ -16,6 +16,8 @@ export function newDataDir(): string {
 
 export interface RunningHost {
   url: string;
+  /** The host's data directory (its database and installed bundles). */
+  dataDir: string;
   launchUrl: string;
   proc: ChildProcess;
   stop(): Promise<void>;
@@ -38,6 +40,7 @@ export function startHost(dataDir: string, env: Record<string, string> = {}): Pr
         clearTimeout(timer);
         resolve({
           url: m[1]!,
+          dataDir,
           launchUrl: `${m[1]!}#token=${m[2]!}`,
           proc,
           stop: () =>

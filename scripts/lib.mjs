@@ -12,7 +12,17 @@ export function run(cmd, args, opts = {}) {
   return r.status ?? 1;
 }
 
+/** Seal the built-in resources (policy, workflows, contracts) into signed bundles; a no-op when current. */
+export function seal() {
+  const status = run(process.execPath, ['--import', 'tsx', join(root, 'scripts/seal-resources.ts')]);
+  if (status !== 0) {
+    console.error('maestro: sealing the built-in bundles failed');
+    process.exit(status);
+  }
+}
+
 export function build() {
+  seal();
   const status = run(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build']);
   if (status !== 0) {
     console.error('maestro: build failed');

@@ -8,12 +8,16 @@ import { resolveDataDir } from './paths';
 import { createJsonLogger } from './util/logger';
 import { DatabaseError } from './db/errors';
 import { createMainWindow, hardenSessions, registerAppScheme, registerIpc, serveRenderer } from './electron/adapter';
+import { createElectronUpdater, type ElectronUpdater } from './electron/updater';
+import { deviceCredential } from './bundles/server-source';
+import { readSyncConfig } from './sync/sync-config';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;
 registerAppScheme();
 
 let services: Services | undefined;
+let updater: ElectronUpdater | undefined;
 
 void app.whenReady().then(() => {
   const logger = createJsonLogger('main');
@@ -25,6 +29,22 @@ void app.whenReady().then(() => {
     app.exit(2);
     return;
   }
+  // App updates: electron-updater downloads; only an installer listed in the active, verified
+  // app-update bundle is ever installed (src/main/updates, src/main/electron/updater.ts).
+  const s = services;
+  const u = createElectronUpdater(s.updates, {
+    serverUrl: () => readSyncConfig(s.db)?.serverUrl ?? null,
+    signer: () => deviceCredential({ db: s.db, clock: s.clock, secrets: s.secrets }).then((c) => c.signer, () => null),
+    logger,
+  });
+  updater = u;
+  s.updateInstaller = {
+    async install() {
+      const st = await u.download();
+      if (st.state === 'ready') await u.install();
+      return s.updates.status();
+    },
+  };
   hardenSessions(devServerUrl);
   serveRenderer(join(here, '../renderer'));
   registerIpc(createDispatcher(services), devServerUrl);
@@ -39,4 +59,7 @@ void app.whenReady().then(() => {
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
-app.on('will-quit', () => services?.close());
+app.on('will-quit', () => {
+  void updater?.stop();
+  services?.close();
+});

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, schemaVersion, type Db } from './db/connection';
 import { registerSyncHealth } from './sync/health';
@@ -24,6 +25,12 @@ import { AdminClient } from './admin/index';
 import { PolicyEngine } from './policy/index';
 import { createRunService, type RunService } from './runs/index';
 import { fileURLToPath } from 'node:url';
+import { BundleStore, loadPinnedRoot } from './bundles/store';
+import type { ActiveBundle } from './bundles/api';
+import type { ResourceTree } from './bundles/tree';
+import { createCardStore } from './cards/index';
+import type { Envelope, RootMeta, UpdateStatus } from '../shared/bundles/types';
+import { createUpdateService, type UpdateService } from './updates/index';
 
 /** Bundled resources: two levels up from both src/main (tsx) and out/main (electron-vite). */
 export const DEFAULT_RESOURCES_DIR = fileURLToPath(new URL('../../resources', import.meta.url));
@@ -46,6 +53,10 @@ export interface ServiceDeps {
    * this device), MAESTRO_RESIDENCY (else 'eu'), MAESTRO_SERVER_REGION (else 'eu-north-1').
    */
   locality?: { region?: string; residency?: string; serverRegion?: string };
+  /** The pinned trust root; default <resourcesDir>/trust/root.json. */
+  trustRootPath?: string;
+  /** How often installed bundles are fully re-hashed (default 24 h). */
+  reverifyEveryHours?: number;
 }
 
 export interface Services {
@@ -67,6 +78,12 @@ export interface Services {
   admin: AdminClient;
   policy: PolicyEngine;
   runs: RunService;
+  /** Sealed bundles: the only source of policies, invariants, workflows, contracts, models and updates. */
+  bundles: BundleStore;
+  updates: UpdateService;
+  /** Downloads and installs a verified update (set by the Electron entry; absent in the web host). */
+  updateInstaller?: { install(): Promise<UpdateStatus> };
+  fetch?: FetchFn;
   /** When the policy, invariants and workflows were last (re)loaded. */
   policyLoadedAt: string;
   info: { version: string; host: 'electron' | 'web'; dataDir: string; platform: string; schemaVersion: number };
@@ -82,7 +99,27 @@ export const DB_FILE = 'maestro.db';
  */
 export function startBackground(s: Services): void {
   s.sync.start();
+  s.bundles.startSchedule();
   void s.runs.resumeAll().catch((e: unknown) => s.logger.error('resuming runs failed', { code: 'RUN_RESUME_FAILED', err: (e as Error).message }));
+}
+
+/**
+ * Contract majors the app ships (file names of its built-in contracts bundle, name@x.y.z.json):
+ * a newer major from the server waits for an app update. Empty when the app ships none.
+ */
+function shippedContractMajors(builtinBundleDir: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  let files: string[] = [];
+  try {
+    files = readdirSync(join(builtinBundleDir, 'targets'));
+  } catch {
+    return out;
+  }
+  for (const f of files) {
+    const m = /^([a-z][a-z0-9.-]*)@(\d+)\.\d+\.\d+\.json$/.exec(f);
+    if (m) out[m[1]!] = Math.max(out[m[1]!] ?? 0, Number(m[2]));
+  }
+  return out;
 }
 
 /** Wire every main-process service. Plain Node: the Electron entry and the web host both call this. */
@@ -95,34 +132,67 @@ export function createServices(deps: ServiceDeps): Services {
   registerDbHealth(db, health);
   const audit = createAuditService({ db, clock, events, health });
   const profile = createProfileService({ db, clock, audit });
-  const contracts = ContractRegistry.fromDir(join(deps.resourcesDir ?? DEFAULT_RESOURCES_DIR, 'contracts'));
+  const resourcesDir = deps.resourcesDir ?? DEFAULT_RESOURCES_DIR;
+  // Alerts raised before the sync engine exists (built-in bundle refusals) wait for it.
+  const early: [string, string, string][] = [];
+  let alertSink: ((code: string, message: string, subject: string) => void) | null = null;
+  const alert = (code: string, message: string, subject: string) => (alertSink ? alertSink(code, message, subject) : early.push([code, message, subject]));
+  const trustedClock = new TrustedClock(db, clock);
+  let pinnedRoot: Envelope<RootMeta> | null = null;
+  try {
+    pinnedRoot = loadPinnedRoot(deps.trustRootPath ?? join(resourcesDir, 'trust', 'root.json'));
+  } catch (e) {
+    logger.error('pinned trust root unusable: no bundle can verify', { code: 'BUNDLE_ROOT_INVALID', err: (e as Error).message });
+    alert('BUNDLE_ROOT_INVALID', `The pinned trust root is unusable (${(e as Error).message}); no bundle can verify`, 'trust');
+  }
+  const cards = createCardStore({ db, clock, audit });
+  const bundles = new BundleStore({ db, dataDir: deps.dataDir, clock: trustedClock, audit, logger, pinnedRoot, events, cards, alert, reverifyEveryHours: deps.reverifyEveryHours });
+  const builtins = bundles.installBuiltins(join(resourcesDir, 'bundles'));
+  if (builtins.installed.length) logger.info('built-in bundles installed', { bundles: builtins.installed });
+  const startup = bundles.startupCheck();
+  if (startup.mismatches) logger.warn('bundle startup check quarantined versions', { code: 'BUNDLE_TAMPERED', mismatches: startup.mismatches });
+  const treeOf = (name: string) => (): ResourceTree | null => {
+    const b: ActiveBundle | null = bundles.active(name);
+    return b && { label: `${name}@${b.info.version}`, files: b.files, read: b.read };
+  };
+  const contracts = new ContractRegistry();
+  contracts.setSupportedMajors(shippedContractMajors(join(resourcesDir, 'bundles', 'maestro.contracts')));
+  const contractsTree = treeOf('maestro.contracts')();
+  if (contractsTree) contracts.loadTree(contractsTree);
   let secretsP: Promise<SecretStore> | undefined = deps.secrets ? Promise.resolve(deps.secrets) : undefined;
   const secrets = () => (secretsP ??= openSecretStore(deps.dataDir));
   const dataKeys = new DataKeys(db, secrets, clock);
   const outbox = new Outbox(db, clock, audit, deps.random);
   const capture = createCaptureService({ db, clock, dataDir: deps.dataDir, audit, profile, contracts, outbox });
-  const contractUpdates = new ContractUpdates(db, contracts, audit, clock);
-  for (const ref of contractUpdates.loadInstalled()) logger.warn('installed contract failed to load', { code: 'CONTRACT_LOAD_FAILED', ref });
-  const trustedClock = new TrustedClock(db, clock);
+  const contractUpdates = new ContractUpdates(contracts, audit, bundles);
   const verifyPool = new VerifyPool(deps.resourcesDir ?? DEFAULT_RESOURCES_DIR);
   const sync = new SyncEngine({ db, clock, logger, events, audit, profile, outbox, attachments: capture.attachments, dataKeys, secrets, verifyPool, contracts, contractUpdates, trustedClock, fetch: deps.fetch });
   registerSyncHealth(health, outbox, sync);
+  alertSink = (code, message, subject) => sync.alert(code, message, subject);
+  for (const a of early.splice(0)) alertSink(...a);
   const governance = new Governance({ db, contracts, outbox, profile, trustedClock, sync });
   governance.registerHealth(health);
   capture.setGuard((action) => governance.assertAllowed(action));
   const admin = new AdminClient({ db, clock, audit, secrets, fetch: deps.fetch });
-  const resourcesDir = deps.resourcesDir ?? DEFAULT_RESOURCES_DIR;
-  const policy = PolicyEngine.fromDir(join(resourcesDir, 'policy'));
-  for (const e of policy.lastErrors()) {
-    logger.warn('policy file refused', { code: 'POLICY_LOAD_FAILED', file: e.file, line: e.line, reason: e.reason });
-    sync.alert('POLICY_LOAD_FAILED', `${e.file}:${e.line}: ${e.reason}`, e.file);
-  }
+  const policy = PolicyEngine.fromTree(treeOf('maestro.policy'));
+  const reportPolicyErrors = () => {
+    for (const e of policy.lastErrors()) {
+      logger.warn('policy file refused', { code: 'POLICY_LOAD_FAILED', file: e.file, line: e.line, reason: e.reason });
+      sync.alert('POLICY_LOAD_FAILED', `${e.file}:${e.line}: ${e.reason}`, e.file);
+    }
+  };
+  reportPolicyErrors();
+  const reloadPolicy = () => {
+    policy.reload();
+    reportPolicyErrors();
+    out.policyLoadedAt = clock.now().toISOString();
+  };
   const locality = deps.locality ?? {
     region: process.env.MAESTRO_REGION ?? 'device',
     residency: process.env.MAESTRO_RESIDENCY ?? 'eu',
     serverRegion: process.env.MAESTRO_SERVER_REGION ?? 'eu-north-1',
   };
-  const runs = createRunService({ db, clock, audit, profile, contracts, capture, outbox, governance, guard: policy, resourcesDir, logger, locality });
+  const runs = createRunService({ db, clock, audit, profile, contracts, capture, outbox, governance, guard: policy, resourcesDir, workflows: treeOf('maestro.workflows'), logger, locality });
   health.register('policy.loaded', () => {
     const problems = [...policy.lastErrors(), ...runs.loadErrors()];
     const version = policy.version();
@@ -137,10 +207,26 @@ export function createServices(deps: ServiceDeps): Services {
       figures: { version, invariants: policy.invariantCount(), workflows, refused: problems.length },
     };
   });
+  // A newly installed, activated or quarantined bundle replaces what its consumers loaded.
+  bundles.subscribe((c) => {
+    if (c.change === 'verified') return;
+    if (c.name === 'maestro.policy') reloadPolicy();
+    if (c.name === 'maestro.workflows') runs.reloadWorkflows();
+    if (c.name === 'maestro.contracts') {
+      const t = treeOf('maestro.contracts')();
+      if (t) {
+        try {
+          contracts.loadTree(t);
+        } catch (e) {
+          alert('CONTRACT_LOAD_FAILED', `contracts bundle: ${(e as Error).message}`, c.name);
+        }
+      }
+    }
+  });
   runs.subscribe((e) => {
     if (e.type === 'run.changed') events.emit('runs.changed', { runId: e.runId, status: e.status });
   });
-  return {
+  const out: Services = {
     db,
     clock,
     logger,
@@ -159,12 +245,17 @@ export function createServices(deps: ServiceDeps): Services {
     admin,
     policy,
     runs,
+    bundles,
+    updates: createUpdateService({ bundles, appVersion: APP_VERSION, host: deps.host }),
+    fetch: deps.fetch,
     policyLoadedAt: clock.now().toISOString(),
     info: { version: APP_VERSION, host: deps.host, dataDir: deps.dataDir, platform: process.platform, schemaVersion: schemaVersion(db) },
     close() {
       sync.stop();
+      bundles.stop();
       void verifyPool.close();
       db.close();
     },
   };
+  return out;
 }

@@ -8,9 +8,11 @@ import { OutboxView } from './views/outbox/OutboxView';
 import { AdminView } from './views/admin/AdminView';
 import { RunsView } from './views/runs/RunsView';
 import { CardsView } from './views/cards/CardsView';
+import { SealedView } from './views/sealed/SealedView';
 import { onEvent } from './api/client';
 import type { View } from './store/app-store';
 import { Nav } from './components/Nav';
+import { UpdateBanner } from './components/UpdateBanner';
 
 const VIEWS: Record<View, () => ReactElement> = {
   capture: () => <CaptureView />,
@@ -19,6 +21,7 @@ const VIEWS: Record<View, () => ReactElement> = {
   outbox: () => <OutboxView />,
   audit: () => <AuditView />,
   health: () => <HealthView />,
+  sealed: () => <SealedView />,
   admin: () => <AdminView />,
 };
 
@@ -43,7 +46,10 @@ export function App() {
   return (
     <div className="shell">
       <Nav />
-      <main className="content">{VIEWS[view]()}</main>
+      <main className="content">
+        <UpdateBanner />
+        {VIEWS[view]()}
+      </main>
     </div>
   );
 }

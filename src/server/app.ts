@@ -12,6 +12,7 @@ import type { ServerKey } from './crypto/server-key';
 import { codeForStatus, errorResponse, type AppEnv } from './http';
 import type { Logger } from './logger';
 import { createAdminRouter } from './routes/admin';
+import { BUNDLES_PATH, createBundlesRouter } from './routes/bundles';
 import { createContractsRouter } from './routes/contracts';
 import { createEnrollRouter } from './routes/enroll';
 import { createHealthRouter } from './routes/health';
@@ -32,6 +33,8 @@ export interface ServerDeps {
   /** Body limit for POST /v1/sync/batch. */
   maxSyncBodyBytes?: number;
   rateLimit?: RateLimitOptions;
+  /** Directory of sealed bundles served read-only under /v1/bundles; absent: none are served. */
+  bundlesDir?: string;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -79,6 +82,7 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
   app.route('/v1/sync', createSyncRouter(deps));
   app.route('/v1/contracts', createContractsRouter(deps));
   app.route('/v1/admin', createAdminRouter(deps));
+  app.route(BUNDLES_PATH, createBundlesRouter(deps));
 
   app.notFound((c) => errorResponse(c, new ApiError('NOT_FOUND', 'Route not found')));
 

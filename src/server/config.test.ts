@@ -8,6 +8,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       port: DEFAULT_PORT,
       contractsDir: DEFAULT_CONTRACTS_DIR,
+      bundlesDir: '/srv/app/.data/server/bundles',
       rateLimit: { perSecond: 50, burst: 100 },
     });
     expect(DEFAULT_CONTRACTS_DIR).toMatch(/resources\/contracts$/);
@@ -22,6 +23,7 @@ describe('loadConfig', () => {
         DATABASE_URL: 'postgres://u@h/db',
         MAESTRO_SERVER_KEY_FILE: 'keys/k.pem',
         MAESTRO_SERVER_CONTRACTS_DIR: 'c',
+        MAESTRO_SERVER_BUNDLES_DIR: 'b',
         MAESTRO_SERVER_RATE_PER_SEC: '5',
         MAESTRO_SERVER_RATE_BURST: '7',
       },
@@ -34,6 +36,7 @@ describe('loadConfig', () => {
       databaseUrl: 'postgres://u@h/db',
       keyFile: '/srv/app/keys/k.pem',
       contractsDir: '/srv/app/c',
+      bundlesDir: '/srv/app/b',
       rateLimit: { perSecond: 5, burst: 7 },
     });
   });

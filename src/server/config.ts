@@ -1,5 +1,5 @@
 // Environment parsing kept apart from main.ts so it can be unit-tested without side effects.
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './auth/rate-limit';
 
@@ -12,6 +12,8 @@ export interface ServerConfig {
   /** PEM PKCS#8 Ed25519 key; default: server-ed25519.pem next to dbPath, created on first start. */
   keyFile?: string;
   contractsDir: string;
+  /** Sealed bundles served under /v1/bundles (MAESTRO_SERVER_BUNDLES_DIR; default: bundles/ next to dbPath). */
+  bundlesDir: string;
   rateLimit: RateLimitOptions;
 }
 
@@ -36,6 +38,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   const databaseUrl = nonEmpty(env.DATABASE_URL);
   const keyFile = nonEmpty(env.MAESTRO_SERVER_KEY_FILE);
   const contractsDir = resolve(cwd, nonEmpty(env.MAESTRO_SERVER_CONTRACTS_DIR) ?? DEFAULT_CONTRACTS_DIR);
+  const bundlesDir = resolve(cwd, nonEmpty(env.MAESTRO_SERVER_BUNDLES_DIR) ?? join(dirname(dbPath), 'bundles'));
   const rateLimit = {
     perSecond: positive(env, 'MAESTRO_SERVER_RATE_PER_SEC', DEFAULT_RATE_LIMIT.perSecond),
     burst: positive(env, 'MAESTRO_SERVER_RATE_BURST', DEFAULT_RATE_LIMIT.burst),
@@ -47,6 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(keyFile ? { keyFile: resolve(cwd, keyFile) } : {}),
     contractsDir,
+    bundlesDir,
     rateLimit,
   };
 }

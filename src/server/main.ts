@@ -73,6 +73,7 @@ async function serveForever(): Promise<void> {
   if (looseMode) logger.warn('server key file is readable by group or others; chmod 600 it', { path: keyPath });
   const contracts = await seedContracts(storage, config.contractsDir, clock.now());
   logger.info('contracts', { dir: config.contractsDir, current: contracts.map(), backend: storage.backend });
+  logger.info('bundles', { dir: config.bundlesDir });
 
   const app = createApp({
     storage,
@@ -83,6 +84,7 @@ async function serveForever(): Promise<void> {
     serverKey,
     contracts,
     rateLimit: config.rateLimit,
+    bundlesDir: config.bundlesDir,
   });
 
   const { host } = config;

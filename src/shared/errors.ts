@@ -1,5 +1,5 @@
 /** Stable error codes carried over every transport (IPC, web host, sync server). */
-export const ERROR_CODES = ['VALIDATION_ERROR', 'NOT_FOUND', 'FORBIDDEN', 'CONFLICT', 'INTERNAL', 'UNAUTHORIZED', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'UNAVAILABLE'] as const;
+export const ERROR_CODES = ['VALIDATION_ERROR', 'NOT_FOUND', 'FORBIDDEN', 'CONFLICT', 'INTERNAL', 'UNAUTHORIZED', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'UNAVAILABLE', 'BUNDLE_REFUSED'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** HTTP status for each code, used by the web host and the sync server alike. */
@@ -13,6 +13,8 @@ export const HTTP_STATUS_BY_CODE = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
+  /** A sealed bundle failed verification; `details.refusal` names the attack (shared/bundles). */
+  BUNDLE_REFUSED: 422,
 } as const satisfies Record<ErrorCode, number>;
 
 export interface ApiErrorBody {

@@ -1,5 +1,6 @@
 // Device ↔ real sync-server process over loopback: enrollment, exactly-once delivery with verified
 // receipts, offline queueing, refused receipts, breaking contracts, key rotation and anchoring.
+import { sealServerBundles } from '../../src/main/bundles/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,7 +34,9 @@ async function device(fetchFn?: typeof fetch) {
 async function server(opts: { contractsDir?: string } = {}) {
   const dir = tempDir('maestro-srv-');
   const port = await freePort();
-  const srv = await startServer(dir, port, opts.contractsDir ? { MAESTRO_SERVER_CONTRACTS_DIR: opts.contractsDir } : {});
+  // The server's contracts also travel to devices as a signed bundle (micro-contract updates).
+  const env = opts.contractsDir ? { MAESTRO_SERVER_CONTRACTS_DIR: opts.contractsDir, MAESTRO_SERVER_BUNDLES_DIR: await sealServerBundles({ outDir: join(dir, 'bundles'), contractsDir: opts.contractsDir }) } : {};
+  const srv = await startServer(dir, port, env);
   servers.push(srv);
   return { srv, dir, port, token: () => enrollToken(dir, port, 'acme', 'ada@acme') };
 }
@@ -152,7 +155,7 @@ describe('device sync against the real server', () => {
     // New captures use the new minor, and the server accepts them.
     s.capture.submit({ contract: 'field.inspect.site@1.3.0', data: { ...site(2), weather: 'rain' } });
     expect((await s.sync.syncNow()).acked).toBe(1);
-    // Installed for good: a restart loads it from the database.
+    // Installed for good: a restart loads it from the active, verified contracts bundle.
     const dataDir = s.info.dataDir;
     s.close();
     const again = createServices({ dataDir, host: 'web', secrets: await unlockedVault(dataDir) });

@@ -2,6 +2,7 @@
 // real main-process services on three devices (a field user, a long-lost device, an admin laptop)
 // and the real sync server app (SQLite storage, signed requests, receipts) in this process, wired
 // through fetch. Nothing is mocked but the clock and the transport.
+import { sealServerBundles } from '../../src/main/bundles/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,7 +47,8 @@ async function startServer(): Promise<{ storage: ServerStorage; fetch: typeof fe
   const storage = openSqliteStorage(dbPath);
   const serverKey = generateServerKey();
   const contracts = await seedContracts(storage, contractsDir, clock.now());
-  const app = createApp({ storage, version: 'test', clock, logger: createJsonLogger('test', () => {}), startedAt: t, serverKey, contracts });
+  const bundlesDir = await sealServerBundles({ outDir: join(dir, 'bundles'), contractsDir });
+  const app = createApp({ storage, version: 'test', clock, logger: createJsonLogger('test', () => {}), startedAt: t, serverKey, contracts, bundlesDir });
   closers.push(() => storage.close(), () => serverKey.close());
   const fetchFn = ((input: string | URL | Request, init?: RequestInit) => app.fetch(new Request(input, init))) as typeof fetch;
   return { storage, fetch: fetchFn, dbPath };

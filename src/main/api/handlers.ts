@@ -4,6 +4,19 @@ import type { Services } from '../services';
 import { MAX_ATTACHMENT_BYTES } from '../capture/index';
 import { toRunSummaryView, toRunView } from '../runs/index';
 import type { LoadProblem, PolicyStatus } from '../../shared/workflow/views';
+import { BundleError } from '../bundles/errors';
+import { dirReader } from '../bundles/verify';
+import { serverBundles, serverReader } from '../bundles/server-source';
+
+/** Bundle refusals travel as BUNDLE_REFUSED with the attack code in details.refusal. */
+async function bundleCall<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof BundleError) throw e.toApiError();
+    throw e;
+  }
+}
 
 const problemsOf = (errors: readonly { file: string; line?: number | null; reason: string }[]): LoadProblem[] =>
   errors.map((e) => ({ file: e.file, line: e.line ?? null, reason: e.reason }));
@@ -113,6 +126,25 @@ export const handlers: Handlers = {
   'cards.list': (s, input) => s.runs.cards.list(input),
   'cards.get': (s, input) => ({ card: s.runs.cards.get(input.id) }),
   'cards.stats': (s, input) => s.runs.cards.stats(input.days ?? 30),
+  'bundles.report': (s) => s.bundles.report(),
+  'bundles.install': (s, input) =>
+    bundleCall(async () => {
+      const src = input.source;
+      const reader = src.kind === 'path' ? dirReader(src.path) : await serverReader({ db: s.db, clock: s.clock, secrets: s.secrets, fetch: s.fetch }, src.name);
+      return s.bundles.install(reader, { actor: s.profile.actor(), opId: input.opId });
+    }),
+  'bundles.available': async (s) => {
+    const installed = s.bundles.installedVersions();
+    const list = await serverBundles({ db: s.db, clock: s.clock, secrets: s.secrets, fetch: s.fetch });
+    return { bundles: list.map((b) => ({ name: b.name, version: b.version, installed: installed[b.name] ?? null })) };
+  },
+  'bundles.verify': (s, input) => bundleCall(async () => ({ results: await s.bundles.verifyInstalled(input.id) })),
+  'bundles.activate': (s, input) => bundleCall(() => s.bundles.activate(input.id, input.reason, s.profile.actor())),
+  'updates.status': (s) => s.updates.status(),
+  'updates.install': (s) => {
+    if (!s.updateInstaller) throw new ApiError('UNAVAILABLE', 'This host cannot install updates; install the new version with the desktop app', { reason: 'web_host' });
+    return s.updateInstaller.install();
+  },
   'policy.status': (s) => policyStatus(s),
   'policy.reload': (s) => {
     const r = s.policy.reload();

@@ -9,7 +9,7 @@ import { GENESIS_PREV_HASH, auditEntryCanonical } from '../../shared/audit-hash'
 
 function seeded(n: number) {
   const dataDir = tempDir();
-  const s = makeServices({ dataDir });
+  const s = makeServices({ dataDir, bare: true });
   s.audit.appendMany(Array.from({ length: n }, (_, i) => ({ actor: i % 2 ? 'user:a' : 'service:b', action: i % 3 ? 'note.added' : 'run.started', subject: `s${i}`, payload: { i, text: `entry ${i}` } })));
   return { s, dataDir };
 }
@@ -70,7 +70,7 @@ describe('audit log', () => {
     const { s, dataDir } = seeded(10);
     s.close();
     tamper(dataDir, `UPDATE audit_log SET payload = '{"i":6,"text":"forged"}' WHERE seq = 7`);
-    const s2 = makeServices({ dataDir });
+    const s2 = makeServices({ dataDir, bare: true });
     expect(s2.audit.verify().firstBad).toMatchObject({ seq: 7, reason: 'payload_altered' });
   });
 
@@ -81,19 +81,19 @@ describe('audit log', () => {
     const forgedPayload = canonicalJson({ i: 3, text: 'forged' });
     const forgedHash = sha256Hex(auditEntryCanonical({ ...e4, action: 'forged' }, forgedPayload));
     tamper(dataDir, `UPDATE audit_log SET action = 'forged', payload = '${forgedPayload}', hash = '${forgedHash}' WHERE seq = 4`);
-    expect(makeServices({ dataDir }).audit.verify().firstBad).toMatchObject({ seq: 5, reason: 'link_broken' });
+    expect(makeServices({ dataDir, bare: true }).audit.verify().firstBad).toMatchObject({ seq: 5, reason: 'link_broken' });
   });
 
   it('a deleted middle entry is a seq gap; a broken prevHash is a broken link', () => {
     const a = seeded(10);
     a.s.close();
     tamper(a.dataDir, 'DELETE FROM audit_log WHERE seq = 5');
-    expect(makeServices({ dataDir: a.dataDir }).audit.verify().firstBad).toMatchObject({ seq: 5, reason: 'seq_gap' });
+    expect(makeServices({ dataDir: a.dataDir, bare: true }).audit.verify().firstBad).toMatchObject({ seq: 5, reason: 'seq_gap' });
 
     const b = seeded(10);
     b.s.close();
     tamper(b.dataDir, `UPDATE audit_log SET prev_hash = '${'0'.repeat(64)}' WHERE seq = 8`);
-    expect(makeServices({ dataDir: b.dataDir }).audit.verify().firstBad).toMatchObject({ seq: 8, reason: 'link_broken' });
+    expect(makeServices({ dataDir: b.dataDir, bare: true }).audit.verify().firstBad).toMatchObject({ seq: 8, reason: 'link_broken' });
   });
 
   it('a truncated tail is caught against the known head', () => {
@@ -102,7 +102,7 @@ describe('audit log', () => {
     expect(head.seq).toBe(10);
     s.close();
     tamper(dataDir, 'DELETE FROM audit_log WHERE seq > 7');
-    const s2 = makeServices({ dataDir });
+    const s2 = makeServices({ dataDir, bare: true });
     expect(s2.audit.verify().firstBad).toMatchObject({ seq: 8, reason: 'truncated_tail' });
     // A head given by the caller (e.g. a server checkpoint) works the same way.
     expect(s2.audit.store.verify({ seq: 9, hash: head.hash }, 'now').firstBad).toMatchObject({ reason: 'truncated_tail' });
@@ -141,7 +141,7 @@ describe('chunked verification', () => {
     const { s, dataDir } = seeded(500);
     s.close();
     tamper(dataDir, `UPDATE audit_log SET subject = 'x' WHERE seq = 333`);
-    const s2 = makeServices({ dataDir });
+    const s2 = makeServices({ dataDir, bare: true });
     expect((await s2.audit.verifyWithProgress(undefined, 50)).firstBad).toMatchObject({ seq: 333, reason: 'payload_altered' });
     expect(s2.audit.verify().firstBad).toMatchObject({ seq: 333, reason: 'payload_altered' });
   });

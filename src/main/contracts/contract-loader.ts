@@ -1,9 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { compileSchema, describeErrors, assertValid } from '../../shared/validation';
 import { parseContractRef } from '../../shared/sync/protocol';
 import { ApiError } from '../../shared/errors';
 import type { ContractDoc } from '../../shared/api/types';
+import { dirTree, readText, type ResourceTree } from '../bundles/tree';
 
 export function compareVersions(a: [number, number, number], b: [number, number, number]): number {
   return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
@@ -32,38 +31,68 @@ export interface LoadedContract {
 }
 
 /**
- * The one door through which contracts are read. Compiled once with ajv and cached. The sealed-bundle
- * issue puts signature checks in front of `load` (#6); today the files come from the app's resources.
+ * The one door through which contracts are read. Compiled once with ajv and cached. Documents come
+ * from a ResourceTree (the verified contract bundle, or resources/contracts via fromDir) or load().
  */
 export class ContractRegistry {
   private readonly byRef = new Map<string, LoadedContract>();
 
+  /** Every top-level `*.json` of `dir`; throws on the first bad document. */
   static fromDir(dir: string): ContractRegistry {
+    return ContractRegistry.fromTree(dirTree(dir));
+  }
+
+  /** Every top-level `*.json` of `tree` (e.g. the active contract bundle); throws on the first bad document. */
+  static fromTree(tree: ResourceTree): ContractRegistry {
     const reg = new ContractRegistry();
-    for (const f of readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) {
-      const path = join(dir, f);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(readFileSync(path, 'utf8'));
-      } catch (e) {
-        throw new Error(`contract ${path}: not JSON (${(e as Error).message})`);
-      }
-      reg.load(parsed, path);
-    }
+    reg.loadTree(tree);
     return reg;
   }
 
-  load(raw: unknown, source = 'input'): LoadedContract {
-    const doc = assertValid<ContractDoc>(contractDocSchema, raw, `contract ${source}`);
-    if (!parseContractRef(doc.contract)) throw new Error(`contract ${source}: bad reference ${doc.contract}`);
-    let validate;
-    try {
-      validate = compileSchema(doc.schema);
-    } catch (e) {
-      throw new Error(`contract ${source}: schema does not compile (${(e as Error).message})`);
+  /**
+   * Add every top-level `*.json` of `tree` (a later reference replaces an earlier one). All or
+   * nothing: every document is parsed and compiled first, and the first bad one throws with nothing
+   * added.
+   */
+  loadTree(tree: ResourceTree): LoadedContract[] {
+    const compiled: LoadedContract[] = [];
+    for (const f of tree.files().filter((x) => !x.includes('/') && x.endsWith('.json'))) {
+      if (!this.supports(f.slice(0, -'.json'.length))) continue;
+      const path = `${tree.label}/${f}`;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(readText(tree, f));
+      } catch (e) {
+        throw new Error(`contract ${path}: not JSON (${(e as Error).message})`);
+      }
+      compiled.push(compileContract(parsed, path));
     }
-    const loaded = { doc, validate };
-    this.byRef.set(doc.contract, loaded);
+    for (const c of compiled) this.byRef.set(c.doc.contract, c);
+    return compiled;
+  }
+
+  /**
+   * The contract majors this app's code handles (from the contracts it ships). A contracts bundle
+   * may carry a newer major or a contract the app does not know: those wait for an app update
+   * (the sync engine flags them) and are not loaded. Without this, everything loads.
+   */
+  setSupportedMajors(majors: Record<string, number>): void {
+    this.majors = Object.keys(majors).length ? majors : null;
+  }
+
+  private majors: Record<string, number> | null = null;
+
+  private supports(fileRef: string): boolean {
+    if (!this.majors) return true;
+    const r = parseContractRef(fileRef);
+    if (!r) return true; // not named name@x.y.z: the document is checked (and refused) on its own terms
+    const max = this.majors[r.name];
+    return max !== undefined && r.major <= max;
+  }
+
+  load(raw: unknown, source = 'input'): LoadedContract {
+    const loaded = compileContract(raw, source);
+    this.byRef.set(loaded.doc.contract, loaded);
     return loaded;
   }
 
@@ -105,4 +134,16 @@ export class ContractRegistry {
       throw new ApiError('VALIDATION_ERROR', `Data does not satisfy ${ref}`, describeErrors(c.validate.errors));
     }
   }
+}
+
+function compileContract(raw: unknown, source: string): LoadedContract {
+  const doc = assertValid<ContractDoc>(contractDocSchema, raw, `contract ${source}`);
+  if (!parseContractRef(doc.contract)) throw new Error(`contract ${source}: bad reference ${doc.contract}`);
+  let validate;
+  try {
+    validate = compileSchema(doc.schema);
+  } catch (e) {
+    throw new Error(`contract ${source}: schema does not compile (${(e as Error).message})`);
+  }
+  return { doc, validate };
 }

@@ -1,7 +1,6 @@
-import type { Db } from '../db/connection';
-import type { Clock } from '../util/clock';
 import type { AuditService } from '../audit/index';
-import type { ContractDoc } from '../../shared/api/types';
+import type { BundleService } from '../bundles/api';
+import type { BundleReader } from '../bundles/source';
 import { parseContractRef } from '../../shared/sync/protocol';
 import { compareVersions, type ContractRegistry } from './contract-loader';
 
@@ -9,31 +8,18 @@ export type UpdatePlan = { install: string[]; breaking: { name: string; local: s
 
 /**
  * Micro-contract updates. After a sync the device compares the server's current versions with its
- * own: a newer minor/patch of a major it has is fetched and installed without reinstalling the app;
- * a newer major is only flagged (items captured under the old major stay on the device, marked).
- * Installed documents live in SQLite and are loaded at start; the sealed-bundle issue (#6) will put
- * a signature check in front of `install`.
+ * own: a newer minor/patch of a major it has arrives without reinstalling the app, as a new version
+ * of the signed `maestro.contracts` bundle fetched from the server and verified against the trusted
+ * root like any other bundle (the registry loads it when the bundle becomes active); a newer major
+ * is only flagged (items captured under the old major stay on the device, marked). Contract
+ * documents are never taken from the server unsigned.
  */
 export class ContractUpdates {
   constructor(
-    private readonly db: Db,
     private readonly registry: ContractRegistry,
     private readonly audit: AuditService,
-    private readonly clock: Clock,
+    private readonly bundles: Pick<BundleService, 'install'>,
   ) {}
-
-  /** Load documents installed from the server in earlier sessions. A bad one is skipped, not fatal. */
-  loadInstalled(): string[] {
-    const failed: string[] = [];
-    for (const r of this.db.prepare('SELECT ref, doc FROM contract_docs ORDER BY ref').all() as { ref: string; doc: string }[]) {
-      try {
-        this.registry.load(JSON.parse(r.doc) as unknown, `installed ${r.ref}`);
-      } catch {
-        failed.push(r.ref);
-      }
-    }
-    return failed;
-  }
 
   plan(server: Record<string, string>): UpdatePlan {
     const local = this.registry.versions();
@@ -51,17 +37,17 @@ export class ContractUpdates {
     return plan;
   }
 
-  /** Validate and install one document (it must be the version asked for). */
-  install(ref: string, doc: unknown): ContractDoc {
-    const loaded = this.registry.load(doc, `server ${ref}`);
-    if (loaded.doc.contract !== ref) throw new Error(`server sent ${loaded.doc.contract} when asked for ${ref}`);
-    const name = ref.split('@')[0]!;
-    this.db.transaction(() => {
-      this.db
-        .prepare("INSERT INTO contract_docs (ref, name, doc, source, installed_at) VALUES (?, ?, ?, 'server', ?) ON CONFLICT(ref) DO NOTHING")
-        .run(ref, name, JSON.stringify(loaded.doc), this.clock.now().toISOString());
-      this.audit.append({ actor: 'service:contracts', action: 'contract.updated', subject: ref, payload: { source: 'server' } });
-    })();
-    return loaded.doc;
+  /**
+   * Install the server's contracts bundle and check it holds every wanted reference. Throws a
+   * BundleError when the bundle does not verify, an Error when it verifies but lacks a reference.
+   */
+  async installFromServer(reader: BundleReader, wanted: string[]): Promise<string[]> {
+    const before = new Set(wanted.filter((r) => this.registry.has(r)));
+    const r = await this.bundles.install(reader, { actor: 'service:contracts' });
+    const missing = wanted.filter((ref) => !this.registry.has(ref));
+    if (missing.length) throw new Error(`the server's contracts bundle ${r.bundle.version} (targets v${r.bundle.targetsVersion}) does not contain ${missing.join(', ')}`);
+    const added = wanted.filter((ref) => !before.has(ref));
+    for (const ref of added) this.audit.append({ actor: 'service:contracts', action: 'contract.updated', subject: ref, payload: { source: 'server', bundle: r.bundle.name, bundleVersion: r.bundle.version, targetsVersion: r.bundle.targetsVersion } });
+    return added;
   }
 }

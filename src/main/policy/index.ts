@@ -2,22 +2,22 @@
 // now, with this data?"). It combines the policy document (who may do what), the invariants (what
 // must hold), the risk lane and the prompt-injection scan into one GuardResult. Fails closed.
 //
-// Layout of the policy directory (resources/policy):
+// Layout of the policy tree (the verified policy bundle in production, resources/policy in tests):
 //   policy.yaml           the policy document (policy.ts)
 //   invariants/*.yaml     the invariants (invariants.ts)
 // Loading is all or nothing: reload() swaps in the new document and invariant set only when every
 // file loads; otherwise the previous ones stay in force and the errors come back (file, line, reason).
-import { readFileSync } from 'node:fs';
+// No tree at all (no verified policy bundle) is refused the same way as a missing policy.yaml.
 import { isCelMap } from '@bufbuild/cel';
-import { join } from 'node:path';
 import type { GuardContext, GuardResult, InjectionReport, PolicyLoadError, PolicyReloadResult } from '../../shared/policy/types';
 import type { InvariantResult, Lane } from '../../shared/workflow/types';
 import { ACTIVATION_VARIABLES, buildActivation, setLane, type Activation } from './activation';
 import { fillTemplate } from './cel';
 import { detectInjection } from './injection';
-import { DEFAULT_TIMEOUT_MS, evaluateInvariant, loadInvariantDir, type Invariant, type InvariantSet } from './invariants';
+import { DEFAULT_TIMEOUT_MS, evaluateInvariant, loadInvariantTree, type Invariant, type InvariantSet } from './invariants';
 import { classifyLane, findEchoedPii, findPlaintextPii } from './lanes';
 import { evaluatePolicy, parsePolicy, type PolicyDocument } from './policy';
+import { dirTree, readText, subTree, type ResourceTree } from '../bundles/tree';
 
 export { detectInjection, scoreText, isInjection, INJECTION_THRESHOLD } from './injection';
 export { classifyLane, findEchoedPii, findPlaintextPii, DEFAULT_LANE_THRESHOLDS } from './lanes';
@@ -60,7 +60,8 @@ export class PolicyEngine {
   private readonly monotonic: () => number;
 
   private constructor(
-    readonly dir: string,
+    /** Called on every reload: the current policy tree, or null when there is none (fail closed). */
+    private readonly provider: () => ResourceTree | null,
     opts: PolicyEngineOptions,
   ) {
     this.now = opts.now ?? Date.now;
@@ -69,29 +70,67 @@ export class PolicyEngine {
 
   /** Load `dir/policy.yaml` and `dir/invariants/*.yaml`. Never throws: errors are in lastErrors(); nothing loaded → every guard denies. */
   static fromDir(dir: string, opts: PolicyEngineOptions = {}): PolicyEngine {
-    const e = new PolicyEngine(dir, opts);
+    const tree = dirTree(dir);
+    return PolicyEngine.fromTree(() => tree, opts);
+  }
+
+  /**
+   * Load `policy.yaml` and `invariants/*.yaml` from the tree `provider` returns (e.g. the active,
+   * verified policy bundle); every reload() asks it again, so a newly activated bundle is picked up.
+   * null = no verified policy bundle: nothing is in force, every guard denies and version() is null.
+   * A tree whose files fail to load leaves the previous set in force. Never throws.
+   */
+  static fromTree(provider: () => ResourceTree | null, opts: PolicyEngineOptions = {}): PolicyEngine {
+    const e = new PolicyEngine(provider, opts);
     e.reload();
     return e;
   }
 
-  /** Re-read the directory. On any error the previous document and invariants stay in force. */
+  /** Re-read the policy tree. On any error the previous document and invariants stay in force. */
   reload(): PolicyReloadResult {
     const errors: PolicyLoadError[] = [];
+    let tree: ResourceTree | null;
+    try {
+      tree = this.provider();
+    } catch (e) {
+      tree = null;
+      errors.push({ file: 'policy.yaml', line: 0, reason: `cannot open the policy bundle: ${(e as Error).message}` });
+    }
+    if (!tree) {
+      if (!errors.length) errors.push({ file: 'policy.yaml', line: 0, reason: 'no verified policy bundle is active' });
+      this.errors = errors;
+      // No verified policy any more (e.g. the active bundle was quarantined with no good version to
+      // fall back to): drop the loaded set, so every guard denies (fail closed).
+      this.loaded = null;
+      return { ok: false, errors };
+    }
     let doc: PolicyDocument | null = null;
     try {
-      const r = parsePolicy(readFileSync(join(this.dir, 'policy.yaml'), 'utf8'), 'policy.yaml');
+      const r = parsePolicy(readText(tree, 'policy.yaml'), 'policy.yaml');
       doc = r.doc;
       errors.push(...r.errors);
     } catch (e) {
       errors.push({ file: 'policy.yaml', line: 0, reason: `cannot read: ${(e as Error).message}` });
     }
-    const inv = loadInvariantDir(join(this.dir, 'invariants'), 'invariants');
+    const inv = this.loadInvariants(tree);
     errors.push(...inv.errors);
     if (doc && inv.set) errors.push(...crossCheck(doc, inv.set));
     this.errors = errors;
     if (errors.length || !doc || !inv.set) return { ok: false, errors };
     this.loaded = { doc, set: inv.set };
     return { ok: true, errors: [] };
+  }
+
+  /** `invariants/*.yaml`; a tree with no `invariants/` at all is refused (fail closed). */
+  private loadInvariants(tree: ResourceTree): ReturnType<typeof loadInvariantTree> {
+    let present: boolean;
+    try {
+      present = tree.files().some((f) => f.startsWith('invariants/'));
+    } catch (e) {
+      return { set: null, errors: [{ file: 'invariants', line: 0, reason: `cannot read invariant directory: ${(e as Error).message}` }] };
+    }
+    if (!present) return { set: null, errors: [{ file: 'invariants', line: 0, reason: `cannot read invariant directory: no invariants/ in ${tree.label}` }] };
+    return loadInvariantTree(subTree(tree, 'invariants'), 'invariants');
   }
 
   /** Errors of the last reload (empty when it succeeded). */

@@ -1,5 +1,6 @@
-// The invariant DSL: YAML files (resources/policy/invariants/*.yaml), each a list of invariants, a
-// single invariant, or several YAML documents of either. Every expression is CEL, compiled at load;
+// The invariant DSL: YAML files (invariants/*.yaml of the policy tree: the verified policy bundle,
+// or resources/policy), each a list of invariants, a single invariant, or several YAML documents of
+// either. Every expression is CEL, compiled at load;
 // a file with a YAML error, a schema violation, a CEL parse error, a bad template or a duplicate id
 // is refused with file, line and reason, and the loader returns no set (the caller keeps the old one).
 //
@@ -16,14 +17,13 @@
 // action (policy action; a trailing * matches a prefix), role, contractKind. A field the context lacks
 // does not match. Evaluation fails closed: an error or a non-bool result fails the invariant with
 // `error`; when the time budget is spent the remaining invariants fail with error 'timeout'.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { compileSchema, mostSpecificError } from '../../shared/validation';
 import { EXECUTORS, type InvariantResult } from '../../shared/workflow/types';
 import { GUARD_EVENTS, ROLES, type PolicyLoadError } from '../../shared/policy/types';
 import { badTemplatePaths, compileCel, fillTemplate, lookupPath, runCel, type CelActivation, type CompiledExpr } from './cel';
 import { parseYaml, pointerToPath } from '../util/yaml-source';
+import { dirTree, readText, type ResourceTree } from '../bundles/tree';
 
 const oneOrMany = (item: Record<string, unknown>) => ({ anyOf: [item, { type: 'array', minItems: 1, items: item }] });
 
@@ -191,20 +191,28 @@ export function parseInvariantFile(text: string, file: string): { invariants: In
  * `label` prefixes file names in errors (e.g. `invariants`).
  */
 export function loadInvariantDir(dir: string, label = ''): { set: InvariantSet | null; errors: PolicyLoadError[] } {
+  return loadInvariantTree(dirTree(dir), label);
+}
+
+/**
+ * Load every top-level `*.yaml` / `*.yml` of `tree` (sorted by name; files in subfolders are not
+ * invariants). All or nothing: any error → `set: null`. `label` prefixes file names in errors.
+ */
+export function loadInvariantTree(tree: ResourceTree, label = ''): { set: InvariantSet | null; errors: PolicyLoadError[] } {
   const errors: PolicyLoadError[] = [];
   const all: Invariant[] = [];
   let names: string[];
   try {
-    names = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+    names = tree.files().filter((f) => !f.includes('/') && /\.ya?ml$/.test(f));
   } catch (e) {
-    return { set: null, errors: [{ file: label || dir, line: 0, reason: `cannot read invariant directory: ${(e as Error).message}` }] };
+    return { set: null, errors: [{ file: label || tree.label, line: 0, reason: `cannot read invariant directory: ${(e as Error).message}` }] };
   }
   const seen = new Map<string, Invariant>();
   for (const name of names) {
     const file = label ? `${label}/${name}` : name;
     let text: string;
     try {
-      text = readFileSync(join(dir, name), 'utf8');
+      text = readText(tree, name);
     } catch (e) {
       errors.push({ file, line: 0, reason: `cannot read: ${(e as Error).message}` });
       continue;

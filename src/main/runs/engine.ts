@@ -46,7 +46,8 @@ import {
 import type { WorkflowInfo } from '../../shared/workflow/views';
 import { createCardStore, toJsonValue, type CardStore, type NewCard } from '../cards/index';
 import { EXECUTOR_REGISTRY, type AiFacts, type Estimate, type Executor, type ExecutorDeps, type PriorStep, type StepContext, type StepResult } from './executors/index';
-import { executorName, loadManifestDir, summaryOf, type LoadedManifest } from './manifest';
+import { executorName, loadManifestDir, loadManifestTree, summaryOf, type LoadedManifest } from './manifest';
+import type { ResourceTree } from '../bundles/tree';
 import { failClosed, isApprovalInvariantDefault, isGuardResult, judge, reasonsOf, type Guard } from './guard';
 
 export const SERVICE_ACTOR = 'service:runs';
@@ -60,8 +61,14 @@ export type RunEvent =
 /** What the engine needs: everything its executors may touch, plus the guard and configuration. */
 export interface RunServiceDeps extends ExecutorDeps {
   guard: Guard;
-  /** Bundled resources; manifests are read from `<resourcesDir>/workflows`. */
+  /** Bundled resources; without `workflows`, manifests are read from `<resourcesDir>/workflows`. */
   resourcesDir: string;
+  /**
+   * The workflow tree (the active, verified workflow bundle), asked again on every reloadWorkflows();
+   * manifests are its top-level *.yaml / *.yml / *.json. null = no workflow bundle: no workflows,
+   * one load error. Absent → `<resourcesDir>/workflows`.
+   */
+  workflows?: () => ResourceTree | null;
   logger: Logger;
   /** Tests only: replace an allowlisted executor's implementation (the allowlist cannot grow). */
   executors?: Partial<Record<ExecutorName, Executor>>;
@@ -107,7 +114,7 @@ export interface RunService {
   workflows(): WorkflowInfo[];
   /** Manifest files refused at the last load (file, line, reason). */
   loadErrors(): ManifestLoadError[];
-  /** Re-read resources/workflows (running runs keep the manifest they started with). */
+  /** Re-read the workflow tree or resources/workflows (running runs keep the manifest they started with). */
   reloadWorkflows(): { workflows: WorkflowInfo[]; errors: ManifestLoadError[] };
   /**
    * Validate the input against the workflow's input contract (VALIDATION_ERROR, nothing written),
@@ -261,11 +268,22 @@ class RunEngine implements RunService {
   // ---------------------------------------------------------------- manifests
 
   reloadWorkflows() {
-    const r = loadManifestDir(join(this.d.resourcesDir, 'workflows'), this.d.contracts, this.executors);
+    const r = this.d.workflows ? this.loadFromProvider(this.d.workflows) : loadManifestDir(join(this.d.resourcesDir, 'workflows'), this.d.contracts, this.executors);
     this.byRef = new Map(r.manifests.map((m) => [m.manifest.workflow, m]));
     this.errors = r.errors;
     for (const e of r.errors) this.d.logger.warn('workflow manifest refused', { code: 'WORKFLOW_LOAD_FAILED', file: e.file, line: e.line, reason: e.reason });
     return { workflows: this.workflows(), errors: this.loadErrors() };
+  }
+
+  private loadFromProvider(provider: () => ResourceTree | null): { manifests: LoadedManifest[]; errors: ManifestLoadError[] } {
+    let tree: ResourceTree | null;
+    try {
+      tree = provider();
+    } catch (e) {
+      return { manifests: [], errors: [{ file: 'workflows', line: 0, reason: `cannot open the workflow bundle: ${(e as Error).message}` }] };
+    }
+    if (!tree) return { manifests: [], errors: [{ file: 'workflows', line: 0, reason: 'no verified workflow bundle is active' }] };
+    return loadManifestTree(tree, this.d.contracts, this.executors);
   }
 
   workflows(): WorkflowInfo[] {

@@ -1,9 +1,7 @@
-// Workflow manifests (resources/workflows/*.yaml | *.yml | *.json): parsed with line numbers,
+// Workflow manifests (*.yaml | *.yml | *.json at the top of the workflow bundle, or resources/workflows): parsed with line numbers,
 // validated against the manifest schema, then checked against the executor allowlist (name and
 // major), each executor's `with` schema and compensations, unique step ids, and the contract
 // registry. A bad file is refused with file, line and reason; the others still load.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { hash } from 'node:crypto';
 import { parseYaml, pointerToPath } from '../util/yaml-source';
 import type { ErrorObject } from 'ajv';
@@ -14,6 +12,7 @@ import { EXECUTORS, type ExecutorName, type ManifestLoadError, type WorkflowMani
 import type { WorkflowInfo } from '../../shared/workflow/views';
 import type { ContractRegistry } from '../contracts/contract-loader';
 import { EXECUTOR_REGISTRY, type Executor } from './executors/index';
+import { dirTree, readText, type ResourceTree } from '../bundles/tree';
 
 export interface LoadedManifest {
   manifest: WorkflowManifest;
@@ -109,11 +108,20 @@ export function loadManifestDir(
   contracts: ContractRegistry,
   executors: Readonly<Record<ExecutorName, Executor>> = EXECUTOR_REGISTRY,
 ): { manifests: LoadedManifest[]; errors: ManifestLoadError[] } {
+  return loadManifestTree(dirTree(dir), contracts, executors);
+}
+
+/** Every top-level `*.yaml` / `*.yml` / `*.json` of `tree`, by name; errors name the file as listed ('report.yaml'). */
+export function loadManifestTree(
+  tree: ResourceTree,
+  contracts: ContractRegistry,
+  executors: Readonly<Record<ExecutorName, Executor>> = EXECUTOR_REGISTRY,
+): { manifests: LoadedManifest[]; errors: ManifestLoadError[] } {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+    names = tree.files().filter((f) => !f.includes('/') && /\.(ya?ml|json)$/.test(f));
   } catch (e) {
-    return { manifests: [], errors: [{ file: dir, line: 0, reason: `cannot read the workflow directory: ${(e as Error).message}` }] };
+    return { manifests: [], errors: [{ file: tree.label, line: 0, reason: `cannot read the workflow directory: ${(e as Error).message}` }] };
   }
   const manifests: LoadedManifest[] = [];
   const errors: ManifestLoadError[] = [];
@@ -121,7 +129,7 @@ export function loadManifestDir(
   for (const name of names) {
     let text: string;
     try {
-      text = readFileSync(join(dir, name), 'utf8');
+      text = readText(tree, name);
     } catch (e) {
       errors.push({ file: name, line: 0, reason: `cannot read: ${(e as Error).message}` });
       continue;

@@ -32,6 +32,8 @@ import { BAD_RECEIPT_SIGNATURE, checkCheckpoint, receiptMismatch } from './recei
 import type { VerifyPool } from './verify-pool';
 import type { ContractRegistry } from '../contracts/contract-loader';
 import type { ContractUpdates } from '../contracts/contract-updates';
+import { httpReader } from '../bundles/http-source';
+import { BundleError } from '../bundles/errors';
 import type { TrustedClock } from '../util/trusted-clock';
 import { NetworkError, sendJson, type FetchFn } from './signed-fetch';
 import { noteSynced, readSyncConfig, writeSyncConfig, type SyncConfig } from './sync-config';
@@ -496,13 +498,12 @@ export class SyncEngine {
     const cfg = this.config();
     if (!cfg) return;
     const plan = this.d.contractUpdates.plan(cfg.contracts);
-    for (const ref of plan.install) {
+    if (plan.install.length) {
       try {
-        const reply = await sendJson(this.fetchFn, cfg.serverUrl, 'GET', `/v1/contracts/${encodeURIComponent(ref)}`, undefined, signer);
-        if (reply.status !== 200) throw new Error(`HTTP ${reply.status}`);
-        this.d.contractUpdates.install(ref, (reply.body as { document?: unknown } | null)?.document);
+        await this.d.contractUpdates.installFromServer(httpReader(cfg.serverUrl, 'maestro.contracts', this.fetchFn, { signer }), plan.install);
       } catch (e) {
-        this.alert('CONTRACT_UPDATE_FAILED', `Could not install ${ref}: ${(e as Error).message}`, ref);
+        const code = e instanceof BundleError ? ` (${e.code})` : '';
+        this.alert('CONTRACT_UPDATE_FAILED', `Could not install ${plan.install.join(', ')}${code}: ${(e as Error).message}`, plan.install.join(','));
       }
     }
     for (const b of plan.breaking) {

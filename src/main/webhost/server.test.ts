@@ -20,7 +20,7 @@ async function boot() {
   const rendererDir = join(dataDir, 'renderer');
   mkdirSync(rendererDir);
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Maestro</title>');
-  services = makeServices({ dataDir });
+  services = makeServices({ dataDir, bare: true });
   host = await startWebHost({ services, rendererDir });
   return { dataDir, host };
 }
@@ -91,7 +91,7 @@ describe('web host', () => {
   });
 
   it('refuses a non-loopback bind unless allowed explicitly', async () => {
-    services = makeServices();
+    services = makeServices({ bare: true });
     await expect(startWebHost({ services, rendererDir: tempDir(), host: '0.0.0.0' })).rejects.toBeInstanceOf(BindRefusedError);
     expect(isLoopbackAddress('127.0.0.1')).toBe(true);
     expect(isLoopbackAddress('::1')).toBe(true);

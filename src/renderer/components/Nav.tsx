@@ -8,6 +8,7 @@ const items: { id: View; label: string }[] = [
   { id: 'outbox', label: 'Outbox' },
   { id: 'audit', label: 'Audit' },
   { id: 'health', label: 'Health' },
+  { id: 'sealed', label: 'Sealed state' },
 ];
 
 export function Nav() {

@@ -16,7 +16,34 @@ export function dateTime(iso: string | null | undefined): string {
 export function bytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/** A span of seconds, coarse: "45 s", "3 min 5 s", "2 h 10 min". */
+export function seconds(s: number): string {
+  const n = Math.max(0, Math.round(s));
+  if (n < 60) return `${n} s`;
+  if (n < 3600) return `${Math.floor(n / 60)} min ${n % 60} s`;
+  return `${Math.floor(n / 3600)} h ${Math.floor((n % 3600) / 60)} min`;
+}
+
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 86400],
+  ['month', 30 * 86400],
+  ['day', 86400],
+  ['hour', 3600],
+  ['minute', 60],
+  ['second', 1],
+];
+
+/** "in 3 days", "2 hours ago": `iso` relative to `now` (ms since the epoch). */
+export function relativeTime(iso: string, now: number = Date.now()): string {
+  const diff = (Date.parse(iso) - now) / 1000;
+  if (!Number.isFinite(diff)) return '—';
+  const rtf = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+  for (const [unit, size] of UNITS) if (Math.abs(diff) >= size || unit === 'second') return rtf.format(Math.trunc(diff / size), unit);
+  return '—';
 }
 
 export function errorMessage(e: unknown): string {

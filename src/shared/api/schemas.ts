@@ -23,6 +23,8 @@ import {
   riskSummaryResponseSchema,
 } from '../server-api';
 
+import { bundleProgressSchema, installResultSchema, sealedStateReportSchema, updateStatusSchema, verifyResultSchema, BUNDLE_NAME_PATTERN } from '../bundles/schemas';
+
 type Schema = Record<string, unknown>;
 
 const empty: Schema = { type: 'object', additionalProperties: false, properties: {} };
@@ -448,7 +450,38 @@ export const channelSchemas: Record<ChannelName, ChannelSchemas> = {
     res: cardStatsSchema,
   },
   'policy.status': { summary: 'The active policy version, invariant and workflow counts, and files refused at the last load.', req: empty, res: policyStatusSchema },
-  'policy.reload': { summary: 'Reload policy, invariants and workflows from disk; a file that fails leaves the previous set active and raises an alert.', req: empty, res: policyStatusSchema },
+  'policy.reload': { summary: 'Reload policy, invariants and workflows from the active verified bundles; a file that fails leaves the previous set active and raises an alert.', req: empty, res: policyStatusSchema },
+  'bundles.report': { summary: 'Sealed-state report: the trusted root and every installed bundle version with expiry, signers, last full verification and state.', req: empty, res: sealedStateReportSchema },
+  'bundles.install': {
+    summary: 'Verify a bundle (directory or sync server) against the trusted root and install it atomically; progress arrives as bundles.progress events.',
+    req: obj({
+      source: {
+        oneOf: [
+          obj({ kind: { const: 'path' }, path: { type: 'string', minLength: 1, maxLength: 4096 } }),
+          obj({ kind: { const: 'server' }, name: { type: 'string', pattern: BUNDLE_NAME_PATTERN, maxLength: 80 } }),
+        ],
+      },
+      opId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,80}$' },
+    }, ['source']),
+    res: installResultSchema,
+  },
+  'bundles.available': {
+    summary: 'Bundles the enrolled sync server offers, with the version installed here.',
+    req: empty,
+    res: obj({ bundles: { type: 'array', items: obj({ name: { type: 'string' }, version: { anyOf: [{ type: 'null' }, { type: 'string' }] }, installed: { anyOf: [{ type: 'null' }, { type: 'string' }] } }) } }),
+  },
+  'bundles.verify': {
+    summary: 'Re-hash every file of one installed bundle version (or all) against its signed metadata; a mismatch quarantines it.',
+    req: obj({ id: { type: 'integer', minimum: 1 } }, []),
+    res: obj({ results: { type: 'array', items: verifyResultSchema } }),
+  },
+  'bundles.activate': {
+    summary: 'Make an earlier installed, verified version active again (rollback), with a reason.',
+    req: obj({ id: { type: 'integer', minimum: 1 }, reason: adminReason, confirm: { const: true } }),
+    res: installResultSchema,
+  },
+  'updates.status': { summary: 'Whether a verified app-update bundle offers a newer version.', req: empty, res: updateStatusSchema },
+  'updates.install': { summary: 'Download and install the verified update (Electron only; the web host only shows that it exists).', req: obj({ confirm: { const: true } }), res: updateStatusSchema },
 };
 
 export const eventSchemas: Record<EventName, Schema> = {
@@ -466,6 +499,8 @@ export const eventSchemas: Record<EventName, Schema> = {
     required: ['runId', 'status'],
     properties: { runId: { type: 'string' }, status: { enum: [...RUN_STATUSES] } },
   },
+  'bundles.progress': bundleProgressSchema,
+  'bundles.changed': obj({ name: { type: 'string' }, change: { enum: ['installed', 'activated', 'quarantined', 'verified'] } }),
   'audit.verify.progress': {
     type: 'object',
     additionalProperties: false,

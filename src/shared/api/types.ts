@@ -4,6 +4,7 @@ import type { AuditEntryBody } from '../audit-hash';
 import type { RiskLevel, RiskPolicy } from '../risk';
 import type { DecisionCard, RunStatus } from '../workflow/types';
 import type { CardListQuery, CardListResponse, CardStats, LoadProblem, PolicyStatus, RunSummary, RunView, WorkflowInfo } from '../workflow/views';
+import type { BundleProgress, InstallResult, SealedStateReport, UpdateStatus, VerifyResult } from '../bundles/types';
 import type { AdminDeviceDetailResponse, AdminDeviceListResponse, AdminDeviceSort, AdminDeviceView, RiskPolicyResponse, RiskSummaryResponse } from '../server-api';
 
 export type Role = 'field' | 'reviewer' | 'admin';
@@ -214,6 +215,22 @@ export interface Channels {
   'cards.stats': { req: { days?: number }; res: CardStats };
   'policy.status': { req: Empty; res: PolicyStatus };
   'policy.reload': { req: Empty; res: PolicyStatus };
+  'bundles.report': { req: Empty; res: SealedStateReport };
+  'bundles.install': { req: { source: BundleSource; opId?: string }; res: InstallResult };
+  'bundles.available': { req: Empty; res: { bundles: AvailableBundle[] } };
+  'bundles.verify': { req: { id?: number }; res: { results: VerifyResult[] } };
+  'bundles.activate': { req: { id: number; reason: string; confirm: true }; res: InstallResult };
+  'updates.status': { req: Empty; res: UpdateStatus };
+  'updates.install': { req: { confirm: true }; res: UpdateStatus };
+}
+
+/** Where a bundle comes from: a directory (a USB stick, a share) or the enrolled sync server. */
+export type BundleSource = { kind: 'path'; path: string } | { kind: 'server'; name: string };
+/** A bundle the sync server offers (unsigned listing: what is fetched is verified in full). */
+export interface AvailableBundle {
+  name: string;
+  version: string | null;
+  installed: string | null;
 }
 
 export type ChannelName = keyof Channels;
@@ -227,5 +244,9 @@ export interface Events {
   'sync.status': SyncStatus;
   /** A run changed state or finished a step (the runs and cards views refresh). */
   'runs.changed': { runId: string; status: RunStatus };
+  /** Verification and install progress (bytes and ETA). */
+  'bundles.progress': BundleProgress;
+  /** A bundle was installed, activated, quarantined or re-verified. */
+  'bundles.changed': { name: string; change: 'installed' | 'activated' | 'quarantined' | 'verified' };
 }
 export type EventName = keyof Events;

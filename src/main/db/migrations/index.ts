@@ -5,6 +5,7 @@ import { m003CaptureOutbox } from './003-capture-outbox';
 import { m004Governance } from './004-governance';
 import { m005ServerDeviceStatus } from './005-server-device-status';
 import { m006RunsCards } from './006-runs-cards';
+import { m007Bundles } from './007-bundles';
 
 export interface Migration {
   version: number;
@@ -13,5 +14,5 @@ export interface Migration {
 }
 
 /** Ordered, append-only. Never edit a shipped migration: add the next number. */
-export const migrations: Migration[] = [m001AuditLog, m002Profile, m003CaptureOutbox, m004Governance, m005ServerDeviceStatus, m006RunsCards];
+export const migrations: Migration[] = [m001AuditLog, m002Profile, m003CaptureOutbox, m004Governance, m005ServerDeviceStatus, m006RunsCards, m007Bundles];
 export const LATEST_SCHEMA_VERSION = migrations.length;

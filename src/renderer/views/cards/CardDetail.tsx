@@ -3,6 +3,7 @@ import { useApp } from '../../store/app-store';
 import { canReview, useRuns } from '../../store/runs-store';
 import { dateTime } from '../../lib/format';
 import { LaneBadge } from './LaneBadge';
+import { noRunLabel } from './card-origin';
 
 const cents = (n: number) => `${(n / 100).toFixed(2)}`;
 
@@ -18,8 +19,15 @@ export function CardDetail({ card }: { card: DecisionCard }) {
         <LaneBadge lane={card.lane} />
         <span className={`badge ${card.status === 'denied' || card.status === 'rejected' ? 'badge-error' : card.status === 'awaiting_approval' ? 'badge-warn' : 'badge-ok'}`}>{card.status.replace('_', ' ')}</span>
       </header>
-      <p className="small muted">
-        Run <span className="mono">{card.runId}</span> · {card.stepId ? `step ${card.stepId}` : card.kind} · {dateTime(card.createdAt)}
+      <p className="small muted" data-testid="card-origin">
+        {card.runId ? (
+          <>
+            Run <span className="mono">{card.runId}</span>
+          </>
+        ) : (
+          noRunLabel(card.kind)
+        )}{' '}
+        · {card.stepId ? `step ${card.stepId}` : card.kind} · {dateTime(card.createdAt)}
       </p>
       <p className="small">{card.rationale}</p>
       {card.nextSafeStep && (
@@ -99,6 +107,7 @@ export function CardDetail({ card }: { card: DecisionCard }) {
         <span className="mono">{card.auditHash.slice(0, 12)}…</span>
       </p>
       {card.status === 'awaiting_approval' &&
+        card.runId &&
         (canReview(roles) ? (
           <div className="row-actions">
             <button type="button" onClick={() => askDecision({ runId: card.runId, decision: 'approve' })}>

@@ -3,6 +3,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCards } from '../../store/cards-store';
 import { dateTime } from '../../lib/format';
 import { LaneBadge } from './LaneBadge';
+import { noRunLabel } from './card-origin';
 
 const ROW = 56;
 
@@ -44,7 +45,7 @@ export function CardList() {
                 <strong>{c.subject}</strong>
                 <br />
                 <span className="muted small">
-                  {c.stepId ?? 'run'} · {c.status.replace('_', ' ')}
+                  {c.stepId ?? (c.runId ? 'run' : noRunLabel(c.kind))} · {c.status.replace('_', ' ')}
                   {failed ? ` · ${failed} invariant${failed > 1 ? 's' : ''} failed` : ''}
                 </span>
               </span>

@@ -41,7 +41,7 @@ export function CardsView() {
     else if (e.key === 'ArrowUp' || e.key === 'k') move(-1);
     else if (e.key === 'PageDown') move(10);
     else if (e.key === 'PageUp') move(-10);
-    else if (card && card.status === 'awaiting_approval' && canReview(roles) && (e.key === 'a' || e.key === 'r')) {
+    else if (card && card.runId && card.status === 'awaiting_approval' && canReview(roles) && (e.key === 'a' || e.key === 'r')) {
       askDecision({ runId: card.runId, decision: e.key === 'a' ? 'approve' : 'reject' });
     } else return;
     e.preventDefault();

@@ -1,0 +1,10 @@
+// Before any test: seal the app's built-in resources (policy, workflows, contracts) with the
+// development keys, as `npm start` does. A no-op when the sealed copies are current.
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { sealResources } from '../src/main/bundles/seal';
+
+export default async function setup(): Promise<void> {
+  const resourcesDir = fileURLToPath(new URL('../resources', import.meta.url));
+  await sealResources({ resourcesDir, outDir: join(resourcesDir, 'bundles') });
+}
