@@ -1,5 +1,6 @@
 // npm run bench [prefix]: one JSON line per figure, each with its reference measured in the same run.
 import * as audit from './audit.bench';
+import * as bundle from './bundle.bench';
 import * as adminDevices from './admin-devices.bench';
 import * as api from './api.bench';
 import * as cards from './cards.bench';
@@ -21,6 +22,7 @@ const suites: { prefix: string; run: () => void | Promise<void> }[] = [
   { prefix: 'policy.', run: policy.run },
   { prefix: 'injection.', run: injection.run },
   { prefix: 'cards.', run: cards.run },
+  { prefix: 'bundle.', run: bundle.run },
 ];
 
 const filter = process.argv[2] ?? '';

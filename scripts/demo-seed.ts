@@ -6,6 +6,7 @@ import { VaultStore } from '../src/main/keys/index';
 
 import { DEMO_PASSPHRASE } from './demo-constants';
 import { seedRuns } from './demo-runs';
+import { serverReader } from '../src/main/bundles/server-source';
 
 const [dataDir, serverUrl, token] = process.argv.slice(2);
 if (!dataDir) throw new Error('usage: demo-seed <dataDir> [serverUrl token]');
@@ -70,6 +71,11 @@ if (!s.profile.get()) {
   s.capture.submit({ contract: 'lab.record.specimen@2.0.1', data: specimen(8, 'Asellus aquaticus') });
   s.audit.verify();
   if (serverUrl && token) process.stdout.write(`demo: runs ${(await seedRuns(s, 'Dana Demo')).join(', ')}\n`);
+  if (serverUrl && token) {
+    // The verified app-update bundle from the server: the app now shows that 0.2.0 exists.
+    const r = await s.bundles.install(await serverReader({ db: s.db, clock: s.clock, secrets: s.secrets }, 'app-update'), { actor: 'service:demo' });
+    process.stdout.write(`demo: installed ${r.bundle.name} ${r.bundle.version} from the server (update status: ${s.updates.status().state})\n`);
+  }
 }
 process.stdout.write(`demo data ready in ${dataDir} (${s.audit.store.count()} audit entries, ${s.outbox.counts().queued} queued)\n`);
 s.close();

@@ -12,7 +12,9 @@ mkdirSync(demoDir, { recursive: true });
 build();
 
 const port = process.env.MAESTRO_SERVER_PORT ?? '8787';
-const serverEnv = { ...process.env, MAESTRO_SERVER_DB: join(demoDir, 'server', 'maestro-server.db'), MAESTRO_SERVER_PORT: port };
+const serverEnv = { ...process.env, MAESTRO_SERVER_DB: join(demoDir, 'server', 'maestro-server.db'), MAESTRO_SERVER_PORT: port, MAESTRO_SERVER_BUNDLES_DIR: join(demoDir, 'server', 'bundles') };
+// Signed sample bundles: an app update and a model on the server, a model (and a tampered copy) on a "USB stick".
+if (run(process.execPath, ['--import', 'tsx', join(root, 'scripts/demo-bundles.ts'), demoDir]) !== 0) process.exit(1);
 const server = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/server/main.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: serverEnv });
 await new Promise((resolve, reject) => {
   let out = '';

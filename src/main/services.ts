@@ -26,6 +26,7 @@ import { PolicyEngine } from './policy/index';
 import { createRunService, type RunService } from './runs/index';
 import { fileURLToPath } from 'node:url';
 import { BundleStore, loadPinnedRoot } from './bundles/store';
+import { registerBundleHealth } from './bundles/health';
 import type { ActiveBundle } from './bundles/api';
 import type { ResourceTree } from './bundles/tree';
 import { createCardStore } from './cards/index';
@@ -57,6 +58,8 @@ export interface ServiceDeps {
   trustRootPath?: string;
   /** How often installed bundles are fully re-hashed (default 24 h). */
   reverifyEveryHours?: number;
+  /** Folder of model (and other) bundles installed at start: MAESTRO_MODELS_DIR, else <resources>/../models. */
+  modelsDir?: string;
 }
 
 export interface Services {
@@ -80,6 +83,8 @@ export interface Services {
   runs: RunService;
   /** Sealed bundles: the only source of policies, invariants, workflows, contracts, models and updates. */
   bundles: BundleStore;
+  /** Bundles dropped here (real models) are verified and installed in the background at start. */
+  modelsDir: string;
   updates: UpdateService;
   /** Downloads and installs a verified update (set by the Electron entry; absent in the web host). */
   updateInstaller?: { install(): Promise<UpdateStatus> };
@@ -100,6 +105,10 @@ export const DB_FILE = 'maestro.db';
 export function startBackground(s: Services): void {
   s.sync.start();
   s.bundles.startSchedule();
+  void s.bundles.installFromDir(s.modelsDir).then(
+    (r) => r.installed.length && s.logger.info('bundles installed from the models folder', { bundles: r.installed }),
+    (e: unknown) => s.logger.error('installing from the models folder failed', { code: 'BUNDLE_SCAN_FAILED', err: (e as Error).message }),
+  );
   void s.runs.resumeAll().catch((e: unknown) => s.logger.error('resuming runs failed', { code: 'RUN_RESUME_FAILED', err: (e as Error).message }));
 }
 
@@ -149,6 +158,7 @@ export function createServices(deps: ServiceDeps): Services {
   const bundles = new BundleStore({ db, dataDir: deps.dataDir, clock: trustedClock, audit, logger, pinnedRoot, events, cards, alert, reverifyEveryHours: deps.reverifyEveryHours });
   const builtins = bundles.installBuiltins(join(resourcesDir, 'bundles'));
   if (builtins.installed.length) logger.info('built-in bundles installed', { bundles: builtins.installed });
+  registerBundleHealth(health, bundles);
   const startup = bundles.startupCheck();
   if (startup.mismatches) logger.warn('bundle startup check quarantined versions', { code: 'BUNDLE_TAMPERED', mismatches: startup.mismatches });
   const treeOf = (name: string) => (): ResourceTree | null => {
@@ -246,6 +256,7 @@ export function createServices(deps: ServiceDeps): Services {
     policy,
     runs,
     bundles,
+    modelsDir: deps.modelsDir ?? process.env.MAESTRO_MODELS_DIR ?? join(resourcesDir, '..', 'models'),
     updates: createUpdateService({ bundles, appVersion: APP_VERSION, host: deps.host }),
     fetch: deps.fetch,
     policyLoadedAt: clock.now().toISOString(),

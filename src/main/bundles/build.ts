@@ -1,7 +1,7 @@
 // Making bundles: the repository side of the format (the `npm run bundle` CLI, the built-in
 // resource bundles, tests and the bench all use these). Signing happens here; verifying in verify.ts.
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { canonicalJson } from '../../shared/canonical';
 import { SPEC_VERSION, type BundleInfo, type Envelope, type RoleName, type RootMeta, type SnapshotMeta, type TargetFile, type TargetsMeta, type TimestampMeta } from '../../shared/bundles/types';
@@ -26,8 +26,23 @@ export function newRoot(opts: { version?: number; expires: string; keys: Record<
   return { _type: 'root', spec_version: SPEC_VERSION, version: opts.version ?? 1, expires: opts.expires, consistent_snapshot: false, keys, roles };
 }
 
+const HASH_CHUNK = 4 * 1024 * 1024;
+
+/** SHA-256 of a file, read in 4 MiB chunks (a model's weights never sit in memory whole). */
 export function sha256File(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(HASH_CHUNK);
+  const fd = openSync(path, 'r');
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      hash.update(buf.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 /** Every regular file under `dir`, as sorted relative POSIX paths. */

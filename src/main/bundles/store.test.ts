@@ -2,11 +2,17 @@
 // a decision card, an audit entry and an alert, fallback to the last good version, rollback by
 // activation, states in the sealed-state report, pruning.
 import { describe, expect, it } from 'vitest';
-import { statSync, utimesSync, writeFileSync } from 'node:fs';
+import { statSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../test-utils';
 import { dirReader } from './verify';
 import { makeRepo, makeStore } from './testing';
+
+/** Restore a file's mtime to the millisecond (what an attacker covering their tracks would do). */
+function putBackMtime(p: string, st: Stats): void {
+  utimesSync(p, st.atimeMs / 1000, (Math.floor(st.mtimeMs) + 0.5) / 1000);
+  expect(Math.floor(statSync(p).mtimeMs)).toBe(Math.floor(st.mtimeMs));
+}
 
 async function twoVersions(clock?: { now: () => Date }) {
   const work = tempDir('maestro-store-');
@@ -51,7 +57,7 @@ describe('bundle store', () => {
     const p = join(a.dir, 'targets', 'system.txt');
     const st = statSync(p);
     writeFileSync(p, 'prompt v3');
-    utimesSync(p, st.atime, st.mtime);
+    putBackMtime(p, st);
     expect(() => a.read('system.txt')).toThrow(expect.objectContaining({ code: 'BUNDLE_TAMPERED' }) as Error);
     expect(fx.store.active('maestro.prompts')!.id).toBe(ids[0]);
   });
@@ -62,7 +68,7 @@ describe('bundle store', () => {
     const p = join(a.dir, 'targets', 'big.bin');
     const st = statSync(p);
     writeFileSync(p, Buffer.alloc(1024 * 1024, 9));
-    utimesSync(p, st.atime, st.mtime);
+    putBackMtime(p, st);
     expect(fx.store.startupCheck().mismatches).toBe(0);
     const results = await fx.store.verifyInstalled();
     expect(results.map((r) => [r.bundle.id, r.ok])).toEqual([

@@ -32,7 +32,7 @@ import type {
 import { BUNDLE_REFUSALS, ROLES } from '../../shared/bundles/types';
 import { BundleError, refuse } from './errors';
 import { verifyRoleSignatures } from './keys';
-import { sha256, verifyBundle, verifyDirSync, type TrustInput, type VerifiedBundle, type VersionedRole } from './verify';
+import { dirReader, sha256, verifyBundle, verifyDirSync, type TrustInput, type VerifiedBundle, type VersionedRole } from './verify';
 import type { ActiveBundle, BundleChange, BundleService } from './api';
 import type { BundleReader } from './source';
 
@@ -265,6 +265,36 @@ export class BundleStore implements BundleService {
         const code = e instanceof BundleError ? e.code : 'INTERNAL';
         out.refused.push({ name, code, message: (e as Error).message });
         this.d.alert?.(code, `Built-in bundle ${name} refused: ${(e as Error).message}`, name);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Install every bundle in `dir` (one per subdirectory: a models/ folder, a USB stick) whose signed
+   * timestamp is not installed yet, streaming (large models are fine). Refusals are returned and
+   * alerted, not thrown.
+   */
+  async installFromDir(dir: string, actor = ACTOR): Promise<{ installed: string[]; refused: { name: string; code: string; message: string }[] }> {
+    const out = { installed: [] as string[], refused: [] as { name: string; code: string; message: string }[] };
+    if (!existsSync(dir)) return out;
+    for (const name of readdirSync(dir).sort()) {
+      const bdir = join(dir, name);
+      let ts: Buffer;
+      try {
+        if (!lstatSync(bdir).isDirectory()) continue;
+        ts = readFileSync(join(bdir, 'metadata', 'timestamp.json'));
+      } catch {
+        continue;
+      }
+      if (this.d.db.prepare('SELECT id FROM bundle_installs WHERE timestamp_sha256 = ?').get(sha256(ts))) continue;
+      try {
+        await this.install(dirReader(bdir), { actor });
+        out.installed.push(name);
+      } catch (e) {
+        const code = e instanceof BundleError ? e.code : 'INTERNAL';
+        out.refused.push({ name, code, message: (e as Error).message });
+        this.d.alert?.(code, `Bundle ${name} in ${dir} refused: ${(e as Error).message}`, name);
       }
     }
     return out;
