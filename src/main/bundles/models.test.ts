@@ -7,7 +7,7 @@ import { makeRepo, makeStore } from './testing';
 import { verifiedModels } from './models';
 import type { ModelInfo } from '../../shared/bundles/types';
 
-const model = (v: string): ModelInfo => ({ role: 'text', format: 'gguf', file: 'model.gguf', family: 'tiny-llama', quantization: 'F32', contextLength: 256, embeddingDimension: null, licence: 'Apache-2.0' });
+const model = (): ModelInfo => ({ role: 'text', format: 'gguf', file: 'model.gguf', family: 'tiny-llama', quantization: 'F32', contextLength: 256, embeddingDimension: null, licence: 'Apache-2.0' });
 
 describe('model bundles', () => {
   it('weights are handed out only from a verified bundle; a changed file falls back to the previous version', async () => {
@@ -16,7 +16,7 @@ describe('model bundles', () => {
     const fx = makeStore({ dataDir: join(work, 'data'), root: repo.root });
     for (const n of [1, 2]) {
       const out = join(work, `m${n}`);
-      repo.build(out, { name: 'model.tiny-text', kind: 'model', version: `0.${n}.0`, model: model(`0.${n}.0`) }, { 'model.gguf': Buffer.alloc(4096, n), 'tokenizer.json': '{}' }, { versions: { targets: n, snapshot: n, timestamp: n } });
+      repo.build(out, { name: 'model.tiny-text', kind: 'model', version: `0.${n}.0`, model: model() }, { 'model.gguf': Buffer.alloc(4096, n), 'tokenizer.json': '{}' }, { versions: { targets: n, snapshot: n, timestamp: n } });
       await fx.store.install(dirReader(out));
     }
     const [m] = verifiedModels(fx.store, 'text');
@@ -37,7 +37,7 @@ describe('model bundles', () => {
     const repo = makeRepo();
     const fx = makeStore({ dataDir: join(work, 'data'), root: repo.root });
     const out = join(work, 'bad');
-    repo.build(out, { name: 'model.bad', kind: 'model', model: { ...model('1'), file: 'missing.gguf' } }, { 'model.gguf': 'x' });
+    repo.build(out, { name: 'model.bad', kind: 'model', model: { ...model(), file: 'missing.gguf' } }, { 'model.gguf': 'x' });
     await expect(fx.store.install(dirReader(out))).rejects.toMatchObject({ code: 'BUNDLE_KIND_MISMATCH' });
   });
 
@@ -45,8 +45,8 @@ describe('model bundles', () => {
     const work = tempDir('maestro-models-');
     const repo = makeRepo();
     const fx = makeStore({ dataDir: join(work, 'data'), root: repo.root });
-    repo.build(join(work, 'models', 'a'), { name: 'model.a', kind: 'model', model: model('1') }, { 'model.gguf': 'a' });
-    repo.build(join(work, 'models', 'b'), { name: 'model.b', kind: 'model', model: model('1') }, { 'model.gguf': 'b' });
+    repo.build(join(work, 'models', 'a'), { name: 'model.a', kind: 'model', model: model() }, { 'model.gguf': 'a' });
+    repo.build(join(work, 'models', 'b'), { name: 'model.b', kind: 'model', model: model() }, { 'model.gguf': 'b' });
     writeFileSync(join(work, 'models', 'README.md'), 'not a bundle');
     expect(await fx.store.installFromDir(join(work, 'models'))).toEqual({ installed: ['a', 'b'], refused: [] });
     expect(await fx.store.installFromDir(join(work, 'models'))).toEqual({ installed: [], refused: [] });
