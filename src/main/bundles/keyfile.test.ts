@@ -2,8 +2,9 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../test-utils';
-import { generateSigningKey, signBytes } from './keys';
-import { KEY_FILE_FORMAT, KeyFileError, loadSigningKey, readKeychainKeyFile, readKeyFile, readPublicKeyFile, writeKeychainKeyFile, writeKeyFile, type Keychain } from './keyfile';
+import { sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import { generateSigningKey, keyObjectOf, signBytes } from './keys';
+import { KEY_FILE_FORMAT, KeyFileError, loadSigningKey, openKeychain, readKeychainKeyFile, readKeyFile, readPublicKeyFile, writeKeychainKeyFile, writeKeyFile, type Keychain } from './keyfile';
 
 const same = (a: { keyid: string; privateKey: { export(o: { type: 'pkcs8'; format: 'der' }): Buffer } }, b: typeof a) => {
   expect(a.keyid).toBe(b.keyid);
@@ -97,5 +98,26 @@ describe('bundle key files', () => {
     await rejectsWith(readKeyFile(path, 'x'), 'KEYFILE_INVALID', /keychain/);
     keychain.entries.clear();
     await rejectsWith(readKeychainKeyFile(path, { keychain }), 'KEYFILE_KEYCHAIN');
+  });
+});
+
+describe('bundle signing keys in the OS keychain (keytar against a real Secret Service)', () => {
+  it('keeps the private key in the keyring; the key file holds only the public part', async (ctx) => {
+    if (!process.env.DBUS_SESSION_BUS_ADDRESS) {
+      ctx.task.meta.skipReason = 'no D-Bus session with an unlocked keyring (npm test runs this under dbus-run-session + gnome-keyring-daemon)';
+      return ctx.skip(ctx.task.meta.skipReason);
+    }
+    const keychain = await openKeychain();
+    expect(keychain, 'keytar could not reach the Secret Service').not.toBeNull();
+    const key = generateSigningKey();
+    const path = join(tempDir(), 'targets.key');
+    await writeKeychainKeyFile(path, key, { keychain });
+    expect(readFileSync(path, 'utf8')).not.toMatch(/ciphertext/);
+    const back = await loadSigningKey(path, { keychain, passphrase: () => 'unused' });
+    expect(back.keyid).toBe(key.keyid);
+    const msg = Buffer.from('sign me');
+    expect(cryptoVerify(null, msg, keyObjectOf(key.publicKey), cryptoSign(null, msg, back.privateKey))).toBe(true);
+    await keychain!.deletePassword('Maestro bundle signing keys', key.keyid);
+    await expect(readKeychainKeyFile(path, { keychain })).rejects.toMatchObject({ code: 'KEYFILE_KEYCHAIN' });
   });
 });
