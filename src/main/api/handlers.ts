@@ -138,7 +138,7 @@ export const handlers: Handlers = {
     const list = await serverBundles({ db: s.db, clock: s.clock, secrets: s.secrets, fetch: s.fetch });
     return { bundles: list.map((b) => ({ name: b.name, version: b.version, installed: installed[b.name] ?? null })) };
   },
-  'bundles.verify': (s, input) => bundleCall(async () => ({ results: await s.bundles.verifyInstalled(input.id) })),
+  'bundles.verify': (s, input) => bundleCall(async () => ({ results: await s.bundles.verifyInstalled(input.id, { opId: input.opId }) })),
   'bundles.activate': (s, input) => bundleCall(() => s.bundles.activate(input.id, input.reason, s.profile.actor())),
   'updates.status': (s) => s.updates.status(),
   'updates.install': (s) => {

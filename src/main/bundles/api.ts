@@ -33,7 +33,7 @@ export interface BundleService {
   /** Verify against the trusted root and install atomically; emits bundles.progress. */
   install(reader: BundleReader, opts?: { opId?: string; actor?: string }): Promise<InstallResult>;
   /** Full re-hash of one installed version, or of all; mismatches quarantine and fall back. */
-  verifyInstalled(id?: number): Promise<VerifyResult[]>;
+  verifyInstalled(id?: number, opts?: { opId?: string }): Promise<VerifyResult[]>;
   /** Make an earlier installed version active again (it is re-hashed first). */
   activate(id: number, reason: string, actor: string): Promise<InstallResult>;
   /** The fast check (size, mtime, inode) of every active bundle; mismatches quarantine. */

@@ -79,6 +79,19 @@ describe('bundle store', () => {
     expect(fx.store.active('maestro.prompts')!.id).toBe(ids[0]);
   });
 
+  it('a full re-hash reports progress in bytes under the caller\'s opId, ending at the total', async () => {
+    const { fx } = await twoVersions();
+    const seen: { opId: string; phase: string; bytesDone: number; bytesTotal: number }[] = [];
+    fx.events.subscribe((name, p) => {
+      if (name === 'bundles.progress') seen.push(p as (typeof seen)[number]);
+    });
+    await fx.store.verifyInstalled(undefined, { opId: 'ui-verify-1' });
+    expect(seen.every((p) => p.opId === 'ui-verify-1')).toBe(true);
+    const total = fx.store.report().bundles.reduce((n, b) => n + b.bytes, 0);
+    expect(seen.at(-1)).toMatchObject({ phase: 'done', bytesDone: total, bytesTotal: total });
+    expect(seen[0]).toMatchObject({ phase: 'files', bytesDone: 0 });
+  });
+
   it('no good version left: nothing is active (consumers fail closed)', async () => {
     const { fx } = await twoVersions();
     for (const id of fx.store.report().bundles.map((b) => b.id)) fx.store.quarantine(id, 'test', null);

@@ -509,7 +509,7 @@ export class BundleStore implements BundleService {
   }
 
   /** Re-hash every file (and the stored metadata) of one version against what was verified at install. */
-  private async rehash(row: InstallRow): Promise<{ refusal: { code: BundleRefusal; message: string; path: string | null } | null; files: number; bytes: number }> {
+  private async rehash(row: InstallRow, progress: (file: string, n: number) => void = () => undefined): Promise<{ refusal: { code: BundleRefusal; message: string; path: string | null } | null; files: number; bytes: number }> {
     const dir = join(this.root, row.dir);
     let files = 0;
     let bytes = 0;
@@ -534,6 +534,7 @@ export class BundleStore implements BundleService {
           for await (const c of fh.createReadStream({ highWaterMark: 1024 * 1024, autoClose: false })) {
             h.update(c as Buffer);
             n += (c as Buffer).length;
+            progress(f.path, (c as Buffer).length);
           }
         } finally {
           await fh.close();
@@ -548,13 +549,31 @@ export class BundleStore implements BundleService {
     return { refusal: null, files, bytes };
   }
 
-  async verifyInstalled(id?: number): Promise<VerifyResult[]> {
+  async verifyInstalled(id?: number, opts: { opId?: string } = {}): Promise<VerifyResult[]> {
     const rows = (id === undefined ? this.d.db.prepare('SELECT * FROM bundle_installs WHERE quarantined_at IS NULL ORDER BY name, id').all() : [this.row(id)].filter(Boolean)) as InstallRow[];
     if (id !== undefined && rows.length === 0) throw new BundleError('BUNDLE_MISSING_FILE', `No installed bundle version ${id}`);
     const out: VerifyResult[] = [];
+    // Progress over every byte to re-hash (bytes, ETA), like an install.
+    const opId = opts.opId ?? newId('vop');
+    const total = rows.reduce((n, r) => n + (r.quarantined_at ? 0 : r.bytes), 0);
+    const started = performance.now();
+    let done = 0;
+    let last = 0;
+    const emit = (phase: BundleProgress['phase'], file: string | null, force = false) => {
+      const t = performance.now();
+      if (!force && t - last < 100) return;
+      last = t;
+      const elapsed = (t - started) / 1000;
+      const eta = done > 0 && elapsed > 0.05 ? Math.round((((total - done) * elapsed) / done) * 10) / 10 : null;
+      this.d.events?.emit('bundles.progress', { opId, phase, file, bytesDone: done, bytesTotal: total, etaSeconds: phase === 'done' ? 0 : eta });
+    };
+    emit('files', null, true);
     for (const row of rows) {
       const t0 = performance.now();
-      const r = row.quarantined_at ? { refusal: { code: 'BUNDLE_TAMPERED' as const, message: row.quarantine_reason ?? 'quarantined', path: row.quarantine_path }, files: 0, bytes: 0 } : await this.rehash(row);
+      const r = row.quarantined_at ? { refusal: { code: 'BUNDLE_TAMPERED' as const, message: row.quarantine_reason ?? 'quarantined', path: row.quarantine_path }, files: 0, bytes: 0 } : await this.rehash(row, (file, n) => {
+            done += n;
+            emit('files', `${row.name}/${file}`);
+          });
       if (r.refusal && !row.quarantined_at) this.quarantine(row.id, r.refusal.message, r.refusal.path);
       else if (!r.refusal) {
         this.d.db.prepare('UPDATE bundle_installs SET verified_at = ? WHERE id = ?').run(this.d.clock.now().toISOString(), row.id);
@@ -562,6 +581,7 @@ export class BundleStore implements BundleService {
       }
       out.push({ ok: !r.refusal, checkedFiles: r.files, bytes: r.bytes, durationMs: performance.now() - t0, refusal: r.refusal, bundle: this.view(this.row(row.id)!) });
     }
+    emit('done', null, true);
     return out;
   }
 

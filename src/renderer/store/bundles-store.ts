@@ -128,9 +128,10 @@ export const useBundles = create<BundlesStore>((set, get) => {
         const v = get().report?.bundles.find((b) => b.id === id);
         return v ? `${v.name} ${v.version}` : `version #${id}`;
       })();
-      set({ op: { kind: 'verify', label, opId: null, progress: null, startedAt: Date.now() }, verifyFailure: null, notice: null, ...(all ? { verifyAll: null } : {}) });
+      const opId = `ui-${crypto.randomUUID()}`;
+      set({ op: { kind: 'verify', label, opId, progress: null, startedAt: Date.now() }, verifyFailure: null, notice: null, ...(all ? { verifyAll: null } : {}) });
       try {
-        const { results } = await call('bundles.verify', all ? {} : { id });
+        const { results } = await call('bundles.verify', all ? { opId } : { id, opId });
         set((s) => {
           const verifyResults = { ...s.verifyResults };
           for (const r of results) verifyResults[r.bundle.id] = r;
@@ -175,7 +176,7 @@ export const useBundles = create<BundlesStore>((set, get) => {
     onProgress(p) {
       const op = get().op;
       if (!op) return;
-      // An install names its opId; a verification follows the first one seen while it runs.
+      // Each operation names its opId: events of any other operation are not ours.
       if (op.opId !== null && op.opId !== p.opId) return;
       set({ op: { ...op, opId: p.opId, progress: p } });
     },

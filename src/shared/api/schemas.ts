@@ -472,7 +472,7 @@ export const channelSchemas: Record<ChannelName, ChannelSchemas> = {
   },
   'bundles.verify': {
     summary: 'Re-hash every file of one installed bundle version (or all) against its signed metadata; a mismatch quarantines it.',
-    req: obj({ id: { type: 'integer', minimum: 1 } }, []),
+    req: obj({ id: { type: 'integer', minimum: 1 }, opId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,80}$' } }, []),
     res: obj({ results: { type: 'array', items: verifyResultSchema } }),
   },
   'bundles.activate': {

@@ -218,7 +218,7 @@ export interface Channels {
   'bundles.report': { req: Empty; res: SealedStateReport };
   'bundles.install': { req: { source: BundleSource; opId?: string }; res: InstallResult };
   'bundles.available': { req: Empty; res: { bundles: AvailableBundle[] } };
-  'bundles.verify': { req: { id?: number }; res: { results: VerifyResult[] } };
+  'bundles.verify': { req: { id?: number; opId?: string }; res: { results: VerifyResult[] } };
   'bundles.activate': { req: { id: number; reason: string; confirm: true }; res: InstallResult };
   'updates.status': { req: Empty; res: UpdateStatus };
   'updates.install': { req: { confirm: true }; res: UpdateStatus };
