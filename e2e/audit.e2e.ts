@@ -42,16 +42,22 @@ describe('audit log through the UI (web host)', () => {
     // The token is removed from the address bar once read.
     expect(page.url()).not.toContain('token=');
 
+    // Before the first note: the built-in bundles' installs and the profile.
+    await expect.poll(() => page.getByTestId('audit-total').textContent()).toMatch(/^\d+ entries$/);
+    const base = Number.parseInt((await page.getByTestId('audit-total').textContent())!, 10);
+    expect(base).toBeGreaterThanOrEqual(1);
     const notes = ['Arrived at site 7', 'Valve B inspected', 'Left site 7'];
     for (const [i, note] of notes.entries()) {
       await page.getByLabel('Note', { exact: true }).fill(note);
       await page.getByRole('button', { name: 'Add note' }).click();
-      await page.locator(`[data-seq="${i + 2}"]`).waitFor();
+      await page.locator(`[data-seq="${base + i + 1}"]`).waitFor();
     }
-    await expect.poll(() => page.getByTestId('audit-total').textContent()).toBe('4 entries');
+    const total = base + notes.length;
+    const valveSeq = base + 2;
+    await expect.poll(() => page.getByTestId('audit-total').textContent()).toBe(`${total} entries`);
 
     // Entry detail.
-    await page.locator('[data-seq="3"]').click();
+    await page.locator(`[data-seq="${valveSeq}"]`).click();
     await expect.poll(() => page.getByLabel('Entry detail').textContent()).toContain('Valve B inspected');
 
     // Filter by action.
@@ -60,14 +66,14 @@ describe('audit log through the UI (web host)', () => {
     await page.getByLabel('Filter by action').selectOption('');
 
     await page.getByRole('button', { name: 'Verify chain' }).click();
-    await expect.poll(() => page.getByTestId('verify-result').textContent()).toMatch(/Chain valid: 4 entries checked/);
+    await expect.poll(() => page.getByTestId('verify-result').textContent()).toMatch(new RegExp(`Chain valid: ${total} entries checked`));
     await page.close();
     await host.stop();
 
     // Tamper with the file behind the app's back, as someone with the sqlite3 CLI would.
     execFileSync('sqlite3', [
       join(dataDir, 'maestro.db'),
-      `DROP TRIGGER audit_log_no_update; UPDATE audit_log SET payload = '{"note":"Valve B replaced"}' WHERE seq = 3;`,
+      `DROP TRIGGER audit_log_no_update; UPDATE audit_log SET payload = '{"note":"Valve B replaced"}' WHERE seq = ${valveSeq};`,
     ]);
 
     host = await startHost(dataDir);
@@ -75,13 +81,13 @@ describe('audit log through the UI (web host)', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Audit' }).click();
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
     await page.getByRole('button', { name: 'Verify chain' }).click();
-    await expect.poll(() => page.getByTestId('verify-result').textContent()).toMatch(/Chain broken at entry #3 \(payload_altered\)/);
-    await expect.poll(() => page.locator('[data-seq="3"]').getAttribute('class')).toContain('broken');
+    await expect.poll(() => page.getByTestId('verify-result').textContent()).toMatch(new RegExp(`Chain broken at entry #${valveSeq} \\(payload_altered\\)`));
+    await expect.poll(() => page.locator(`[data-seq="${valveSeq}"]`).getAttribute('class')).toContain('broken');
     expect(await page.locator('.audit-row.broken').count()).toBe(1);
 
     // Health view shows the broken chain too.
     await page.getByRole('button', { name: 'Health' }).click();
-    await expect.poll(() => page.locator('[data-check="audit.chain"]').textContent()).toMatch(/broken at entry 3/);
+    await expect.poll(() => page.locator('[data-check="audit.chain"]').textContent()).toMatch(new RegExp(`broken at entry ${valveSeq}`));
     await expect.poll(() => page.locator('[data-check="db.store"]').textContent()).toMatch(/healthy/);
     expect((page as Page & { cspErrors?: string[] }).cspErrors?.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
     await page.close();

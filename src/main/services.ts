@@ -30,7 +30,7 @@ import { registerBundleHealth } from './bundles/health';
 import type { ActiveBundle } from './bundles/api';
 import type { ResourceTree } from './bundles/tree';
 import { createCardStore } from './cards/index';
-import type { Envelope, RootMeta, UpdateStatus } from '../shared/bundles/types';
+import type { BundleKind, Envelope, RootMeta, UpdateStatus } from '../shared/bundles/types';
 import { createUpdateService, type UpdateService } from './updates/index';
 
 /** Bundled resources: two levels up from both src/main (tsx) and out/main (electron-vite). */
@@ -161,9 +161,12 @@ export function createServices(deps: ServiceDeps): Services {
   registerBundleHealth(health, bundles);
   const startup = bundles.startupCheck();
   if (startup.mismatches) logger.warn('bundle startup check quarantined versions', { code: 'BUNDLE_TAMPERED', mismatches: startup.mismatches });
+  // A consumer reads only the active verified bundle of its name and kind.
+  const KINDS: Record<string, BundleKind> = { 'maestro.policy': 'policy', 'maestro.workflows': 'workflows', 'maestro.contracts': 'contracts' };
   const treeOf = (name: string) => (): ResourceTree | null => {
     const b: ActiveBundle | null = bundles.active(name);
-    return b && { label: `${name}@${b.info.version}`, files: b.files, read: b.read };
+    if (!b || b.info.kind !== KINDS[name]) return null;
+    return { label: `${name}@${b.info.version}`, files: b.files, read: b.read };
   };
   const contracts = new ContractRegistry();
   contracts.setSupportedMajors(shippedContractMajors(join(resourcesDir, 'bundles', 'maestro.contracts')));
