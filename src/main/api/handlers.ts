@@ -32,6 +32,10 @@ function policyStatus(s: Services): PolicyStatus {
   };
 }
 
+const notYet = (): never => {
+  throw new ApiError('UNAVAILABLE', 'not wired yet');
+};
+
 export type Handler<K extends ChannelName> = (s: Services, input: Req<K>) => Res<K> | Promise<Res<K>>;
 export type Handlers = { [K in ChannelName]: Handler<K> };
 
@@ -145,6 +149,16 @@ export const handlers: Handlers = {
     if (!s.updateInstaller) throw new ApiError('UNAVAILABLE', 'This host cannot install updates; install the new version with the desktop app', { reason: 'web_host' });
     return s.updateInstaller.install();
   },
+  // WIRING IN PROGRESS (issue 7): replaced when the memory and inference services land.
+  'memory.search': () => notYet(),
+  'memory.get': () => notYet(),
+  'memory.add': () => notYet(),
+  'memory.pin': () => notYet(),
+  'memory.delete': () => notYet(),
+  'memory.stats': () => notYet(),
+  'models.status': () => notYet(),
+  'models.reload': () => notYet(),
+  'inference.abort': () => notYet(),
   'policy.status': (s) => policyStatus(s),
   'policy.reload': (s) => {
     const r = s.policy.reload();

@@ -25,6 +25,8 @@ import {
 
 import { bundleProgressSchema, installResultSchema, sealedStateReportSchema, updateStatusSchema, verifyResultSchema, BUNDLE_NAME_PATTERN } from '../bundles/schemas';
 
+import { memoryAddSchema, memoryItemSchema, memorySearchQuerySchema, memorySearchResultSchema, memoryStatsSchema, modelStatusSchema } from '../memory/schemas';
+
 type Schema = Record<string, unknown>;
 
 const empty: Schema = { type: 'object', additionalProperties: false, properties: {} };
@@ -481,6 +483,15 @@ export const channelSchemas: Record<ChannelName, ChannelSchemas> = {
     res: installResultSchema,
   },
   'updates.status': { summary: 'Whether a verified app-update bundle offers a newer version.', req: empty, res: updateStatusSchema },
+  'memory.search': { summary: 'Hybrid search over tiered memory (vector KNN + full text, fused by reciprocal rank; tier weights, recency, filters).', req: memorySearchQuerySchema, res: memorySearchResultSchema },
+  'memory.get': { summary: 'One memory item.', req: obj({ id: shortText(100) }), res: obj({ item: memoryItemSchema }) },
+  'memory.add': { summary: 'Add a memory item (audited); working memory is written by runs only.', req: memoryAddSchema, res: obj({ item: memoryItemSchema }) },
+  'memory.pin': { summary: 'Pin an item to core memory (always in context; never evicted).', req: obj({ id: shortText(100) }), res: obj({ item: memoryItemSchema }) },
+  'memory.delete': { summary: 'Delete a memory item, with a reason (audited).', req: obj({ id: shortText(100), reason: adminReason, confirm: { const: true } }), res: obj({ deleted: { const: true } }) },
+  'memory.stats': { summary: 'Items, quota and bytes per tier; the embedding in use.', req: empty, res: memoryStatsSchema },
+  'models.status': { summary: 'Text and embedding model slots: arm, backend, device, VRAM, offloaded layers, tokens/s, fallback reason, load progress.', req: empty, res: modelStatusSchema },
+  'models.reload': { summary: 'Reload models from the active verified model bundles.', req: empty, res: modelStatusSchema },
+  'inference.abort': { summary: 'Abort running generations (all, or one run’s).', req: obj({ runId: shortText(100) }, []), res: obj({ aborted: { type: 'integer', minimum: 0 } }) },
   'updates.install': { summary: 'Download and install the verified update (Electron only; the web host only shows that it exists).', req: obj({ confirm: { const: true } }), res: updateStatusSchema },
 };
 
@@ -500,6 +511,8 @@ export const eventSchemas: Record<EventName, Schema> = {
     properties: { runId: { type: 'string' }, status: { enum: [...RUN_STATUSES] } },
   },
   'bundles.progress': bundleProgressSchema,
+  'models.status': modelStatusSchema,
+  'memory.changed': obj({ id: { type: 'string' }, change: { enum: ['added', 'deleted', 'pinned', 'compacted', 'evicted'] } }),
   'bundles.changed': obj({ name: { type: 'string' }, change: { enum: ['installed', 'activated', 'quarantined', 'verified'] } }),
   'audit.verify.progress': {
     type: 'object',

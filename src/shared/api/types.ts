@@ -4,6 +4,7 @@ import type { AuditEntryBody } from '../audit-hash';
 import type { RiskLevel, RiskPolicy } from '../risk';
 import type { DecisionCard, RunStatus } from '../workflow/types';
 import type { CardListQuery, CardListResponse, CardStats, LoadProblem, PolicyStatus, RunSummary, RunView, WorkflowInfo } from '../workflow/views';
+import type { MemoryItem, MemorySearchQuery, MemorySearchResult, MemoryStats, MemoryTier, ModelStatus } from '../memory/types';
 import type { BundleProgress, InstallResult, SealedStateReport, UpdateStatus, VerifyResult } from '../bundles/types';
 import type { AdminDeviceDetailResponse, AdminDeviceListResponse, AdminDeviceSort, AdminDeviceView, RiskPolicyResponse, RiskSummaryResponse } from '../server-api';
 
@@ -222,6 +223,16 @@ export interface Channels {
   'bundles.activate': { req: { id: number; reason: string; confirm: true }; res: InstallResult };
   'updates.status': { req: Empty; res: UpdateStatus };
   'updates.install': { req: { confirm: true }; res: UpdateStatus };
+  'memory.search': { req: MemorySearchQuery; res: MemorySearchResult };
+  'memory.get': { req: { id: string }; res: { item: MemoryItem } };
+  'memory.add': { req: { tier: Exclude<MemoryTier, 'working'>; text: string; locale: string; sourceRefs?: string[] }; res: { item: MemoryItem } };
+  'memory.pin': { req: { id: string }; res: { item: MemoryItem } };
+  'memory.delete': { req: { id: string; reason: string; confirm: true }; res: { deleted: true } };
+  'memory.stats': { req: Empty; res: MemoryStats };
+  'models.status': { req: Empty; res: ModelStatus };
+  'models.reload': { req: Empty; res: ModelStatus };
+  /** Abort running generations (all, or one run's). */
+  'inference.abort': { req: { runId?: string }; res: { aborted: number } };
 }
 
 /** Where a bundle comes from: a directory (a USB stick, a share) or the enrolled sync server. */
@@ -248,5 +259,8 @@ export interface Events {
   'bundles.progress': BundleProgress;
   /** A bundle was installed, activated, quarantined or re-verified. */
   'bundles.changed': { name: string; change: 'installed' | 'activated' | 'quarantined' | 'verified' };
+  /** Model load progress and status changes. */
+  'models.status': ModelStatus;
+  'memory.changed': { id: string; change: 'added' | 'deleted' | 'pinned' | 'compacted' | 'evicted' };
 }
 export type EventName = keyof Events;
