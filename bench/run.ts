@@ -4,7 +4,10 @@ import * as bundle from './bundle.bench';
 import * as adminDevices from './admin-devices.bench';
 import * as api from './api.bench';
 import * as cards from './cards.bench';
+import * as embedding from './embedding.bench';
+import * as inference from './inference.bench';
 import * as injection from './injection.bench';
+import * as memory from './memory.bench';
 import * as policy from './policy.bench';
 import * as receipt from './receipt.bench';
 import * as risk from './risk.bench';
@@ -21,8 +24,11 @@ const suites: { prefix: string; run: () => void | Promise<void> }[] = [
   { prefix: 'risk.', run: risk.run },
   { prefix: 'policy.', run: policy.run },
   { prefix: 'injection.', run: injection.run },
+  { prefix: 'inference.', run: inference.run },
   { prefix: 'cards.', run: cards.run },
   { prefix: 'bundle.', run: bundle.run },
+  { prefix: 'memory.', run: memory.run },
+  { prefix: 'embedding.', run: embedding.run },
 ];
 
 const filter = process.argv[2] ?? '';

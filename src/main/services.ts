@@ -32,6 +32,9 @@ import type { ResourceTree } from './bundles/tree';
 import { createCardStore } from './cards/index';
 import type { BundleKind, Envelope, RootMeta, UpdateStatus } from '../shared/bundles/types';
 import { createUpdateService, type UpdateService } from './updates/index';
+import { createInferenceService, type InferenceService } from './inference/index';
+import { createMemoryService, type MemoryService } from './memory/index';
+import { extractiveSummary } from './inference/fallbacks';
 
 /** Bundled resources: two levels up from both src/main (tsx) and out/main (electron-vite). */
 export const DEFAULT_RESOURCES_DIR = fileURLToPath(new URL('../../resources', import.meta.url));
@@ -85,6 +88,10 @@ export interface Services {
   bundles: BundleStore;
   /** Bundles dropped here (real models) are verified and installed in the background at start. */
   modelsDir: string;
+  /** Local models (verified model bundles) and the fallbacks. */
+  inference: InferenceService;
+  /** Tiered memory with hybrid retrieval. */
+  memory: MemoryService;
   updates: UpdateService;
   /** Downloads and installs a verified update (set by the Electron entry; absent in the web host). */
   updateInstaller?: { install(): Promise<UpdateStatus> };
@@ -105,10 +112,26 @@ export const DB_FILE = 'maestro.db';
 export function startBackground(s: Services): void {
   s.sync.start();
   s.bundles.startSchedule();
-  void s.bundles.installFromDir(s.modelsDir).then(
-    (r) => r.installed.length && s.logger.info('bundles installed from the models folder', { bundles: r.installed }),
-    (e: unknown) => s.logger.error('installing from the models folder failed', { code: 'BUNDLE_SCAN_FAILED', err: (e as Error).message }),
-  );
+  void s.bundles
+    .installFromDir(s.modelsDir)
+    .then(
+      (r) => r.installed.length && s.logger.info('bundles installed from the models folder', { bundles: r.installed }),
+      (e: unknown) => s.logger.error('installing from the models folder failed', { code: 'BUNDLE_SCAN_FAILED', err: (e as Error).message }),
+    )
+    // Models load after the folder scan (a new model there is used at once), off the start path.
+    .then(() => s.inference.reload())
+    // Items embedded by an earlier model (or none) get this one's vectors.
+    .then(() => s.memory.reembed())
+    .catch((e: unknown) => s.logger.error('loading models failed', { code: 'MODEL_LOAD_FAILED', err: (e as Error).message }));
+  // Working memory has a TTL: expire hourly.
+  const expire = setInterval(() => {
+    try {
+      s.memory.expire();
+    } catch (e) {
+      s.logger.error('memory expiry failed', { code: 'MEMORY_EXPIRE_FAILED', err: (e as Error).message });
+    }
+  }, 3_600_000);
+  expire.unref();
   void s.runs.resumeAll().catch((e: unknown) => s.logger.error('resuming runs failed', { code: 'RUN_RESUME_FAILED', err: (e as Error).message }));
 }
 
@@ -220,6 +243,53 @@ export function createServices(deps: ServiceDeps): Services {
       figures: { version, invariants: policy.invariantCount(), workflows, refused: problems.length },
     };
   });
+  let memoryRef: MemoryService | null = null;
+  const inference = createInferenceService({
+    bundles,
+    logger,
+    events,
+    // Vectors of one embedding are not comparable with another's: re-embed in the background.
+    onEmbedderChanged: () =>
+      void memoryRef?.reembed().catch((e: unknown) => logger.error('re-embedding memory failed', { code: 'MEMORY_REEMBED_FAILED', err: (e as Error).message })),
+    gpu: process.env.MAESTRO_GPU === 'off' ? false : 'auto',
+    // A GPU that failed is a decision: the model runs on the CPU, slower; the card says why.
+    onGpuFallback: (model, reason) =>
+      cards.record(
+        {
+          kind: 'model.fallback',
+          runId: '',
+          stepId: null,
+          subject: `Run ${model} on the CPU`,
+          options: [
+            { id: 'cpu', label: 'Load on the CPU (slower)', predictedQuality: 1, predictedCostCents: 0, latencyMs: 0, uncertainty: 0 },
+            { id: 'gpu', label: 'Load on the GPU', predictedQuality: 0, predictedCostCents: 0, latencyMs: 0, uncertainty: 1 },
+          ],
+          chosen: 'cpu',
+          rationale: `The GPU could not be used: ${reason}`,
+          invariants: [],
+          policy: { decision: 'allow', reasons: ['model runs on the CPU instead of the GPU'], policyVersion: policy.version() },
+          lane: 'YELLOW',
+          laneReasons: ['GPU unavailable'],
+          evidence: { memoryIds: [], bundleDigests: [], modelId: model },
+          nextSafeStep: 'Check the GPU driver (Health → models), then reload models',
+          status: 'allowed',
+        },
+        'service:inference',
+      ),
+  });
+  const memory = createMemoryService({ db, clock, audit, events, logger, embedder: () => inference.embedder(), summarize: (texts) => extractiveSummary(texts, { maxSentences: 5, maxChars: 1200 }).summary });
+  memoryRef = memory;
+  health.register('inference.models', () => {
+    const st = inference.status();
+    const slot = (x: typeof st.text) => `${x.arm === 'model' ? x.id : `fallback ${x.id}`} (${x.state}${x.backend ? `, ${x.backend}` : ''}${x.device ? ` ${x.device}` : ''}${x.offloadedLayers !== null ? `, ${x.offloadedLayers} layers on GPU` : ''})`;
+    const bad = st.text.state === 'error' || st.embedding.state === 'error';
+    return {
+      service: 'inference',
+      status: bad ? 'warn' : 'ok',
+      summary: `Text: ${slot(st.text)}; embeddings: ${slot(st.embedding)}.${st.text.fallbackReason ? ` ${st.text.fallbackReason}.` : ''}`,
+      figures: { textArm: st.text.arm, textBackend: st.text.backend, device: st.text.device, vramBytes: st.text.vramBytes, offloadedLayers: st.text.offloadedLayers, tokensPerSecond: st.text.tokensPerSecond, embeddingArm: st.embedding.arm },
+    };
+  });
   // A newly installed, activated or quarantined bundle replaces what its consumers loaded.
   bundles.subscribe((c) => {
     if (c.change === 'verified') return;
@@ -259,6 +329,8 @@ export function createServices(deps: ServiceDeps): Services {
     policy,
     runs,
     bundles,
+    inference,
+    memory,
     modelsDir: deps.modelsDir ?? process.env.MAESTRO_MODELS_DIR ?? join(resourcesDir, '..', 'models'),
     updates: createUpdateService({ bundles, appVersion: APP_VERSION, host: deps.host }),
     fetch: deps.fetch,
@@ -267,6 +339,7 @@ export function createServices(deps: ServiceDeps): Services {
     close() {
       sync.stop();
       bundles.stop();
+      void inference.close();
       void verifyPool.close();
       db.close();
     },

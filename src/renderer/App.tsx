@@ -9,6 +9,7 @@ import { AdminView } from './views/admin/AdminView';
 import { RunsView } from './views/runs/RunsView';
 import { CardsView } from './views/cards/CardsView';
 import { SealedView } from './views/sealed/SealedView';
+import { MemoryView } from './views/memory/MemoryView';
 import { onEvent } from './api/client';
 import type { View } from './store/app-store';
 import { Nav } from './components/Nav';
@@ -18,6 +19,7 @@ const VIEWS: Record<View, () => ReactElement> = {
   capture: () => <CaptureView />,
   runs: () => <RunsView />,
   cards: () => <CardsView />,
+  memory: () => <MemoryView />,
   outbox: () => <OutboxView />,
   audit: () => <AuditView />,
   health: () => <HealthView />,

@@ -32,10 +32,6 @@ function policyStatus(s: Services): PolicyStatus {
   };
 }
 
-const notYet = (): never => {
-  throw new ApiError('UNAVAILABLE', 'not wired yet');
-};
-
 export type Handler<K extends ChannelName> = (s: Services, input: Req<K>) => Res<K> | Promise<Res<K>>;
 export type Handlers = { [K in ChannelName]: Handler<K> };
 
@@ -149,16 +145,15 @@ export const handlers: Handlers = {
     if (!s.updateInstaller) throw new ApiError('UNAVAILABLE', 'This host cannot install updates; install the new version with the desktop app', { reason: 'web_host' });
     return s.updateInstaller.install();
   },
-  // WIRING IN PROGRESS (issue 7): replaced when the memory and inference services land.
-  'memory.search': () => notYet(),
-  'memory.get': () => notYet(),
-  'memory.add': () => notYet(),
-  'memory.pin': () => notYet(),
-  'memory.delete': () => notYet(),
-  'memory.stats': () => notYet(),
-  'models.status': () => notYet(),
-  'models.reload': () => notYet(),
-  'inference.abort': () => notYet(),
+  'memory.search': (s, input) => s.memory.search(input),
+  'memory.get': (s, input) => ({ item: s.memory.get(input.id) }),
+  'memory.add': async (s, input) => ({ item: await s.memory.add({ tier: input.tier, text: input.text, locale: input.locale, sourceRefs: input.sourceRefs ?? [], actor: s.profile.actor() }) }),
+  'memory.pin': (s, input) => ({ item: s.memory.pin(input.id, s.profile.actor()) }),
+  'memory.delete': (s, input) => s.memory.delete(input.id, input.reason, s.profile.actor()),
+  'memory.stats': (s) => s.memory.stats(),
+  'models.status': (s) => s.inference.status(),
+  'models.reload': (s) => s.inference.reload(),
+  'inference.abort': (s, input) => ({ aborted: s.inference.abort(input.runId) }),
   'policy.status': (s) => policyStatus(s),
   'policy.reload': (s) => {
     const r = s.policy.reload();

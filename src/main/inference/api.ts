@@ -53,6 +53,12 @@ export interface InferenceService {
   /** Always available: the model's embedder, or the hashed n-gram fallback. */
   embedder(): Embedder;
   status(): ModelStatus;
+  /**
+   * An abort signal for generations of one run (AI steps pass it to generate); `abort` fires the
+   * signals of one run, or of all runs, and returns how many were running.
+   */
+  signalFor(runId: string): { signal: AbortSignal; done(): void };
+  abort(runId?: string): number;
   /** (Re)load from the active verified model bundles; progress via the status and events. */
   reload(): Promise<ModelStatus>;
   close(): Promise<void>;

@@ -50,7 +50,7 @@ describe('run engine: site inspection report', () => {
     ]);
     const [capture, summary, classify, gate, submit] = run.steps;
     expect(capture!.output).toMatchObject({ stored: 'draft', contract: 'field.submit.report@1.0.0', draftId: expect.any(String) });
-    expect(summary!.output).toMatchObject({ model: 'rule-based-fallback@1', sentences: 3 });
+    expect(summary!.output).toMatchObject({ model: 'extractive@1', arm: 'fallback', sentences: 3, citations: [] });
     expect(String(summary!.output!.summary)).toMatch(/corrosion/);
     expect(summary!.tokens).toBeGreaterThan(0);
     expect(classify!.output).toMatchObject({ lane: 'YELLOW' });
@@ -76,10 +76,11 @@ describe('run engine: site inspection report', () => {
     ]);
     for (const c of cards) expectCardRecorded(s, c);
     const aiCard = cards[2]!;
-    expect(aiCard.options.map((o) => o.id)).toEqual(['rule-based-fallback', 'skip', 'local-model']);
-    expect(aiCard).toMatchObject({ chosen: 'rule-based-fallback', evidence: { modelId: 'rule-based-fallback@1', bundleDigests: [`sha256:${run.manifestDigest}`] } });
+    expect(aiCard.options.map((o) => o.id)).toEqual(['local-model', 'fallback', 'skip']);
+    expect(aiCard).toMatchObject({ chosen: 'fallback', evidence: { memoryIds: [], modelId: 'extractive@1', bundleDigests: [`sha256:${run.manifestDigest}`] } });
+    expect(aiCard.rationale).toMatch(/local inference is not configured/);
     expect(aiCard.invariants.map((i) => i.id)).toEqual(['INV.ENGINE.BUDGET_TOKENS', 'INV.ENGINE.BUDGET_COST', 'INV.ENGINE.WALL_TIME']);
-    expect(cards[3]).toMatchObject({ chosen: 'lane:YELLOW', lane: 'YELLOW' });
+    expect(cards[3]).toMatchObject({ chosen: 'fallback', lane: 'YELLOW', evidence: { modelId: 'rule-risk@1' } });
     expect(run.steps.map((x) => x.cardIds.length)).toEqual([1, 1, 1, 1, 1]);
     expect(run.cardIds).toEqual([cards[0]!.id]);
     // What the guard was told before the summary step.
@@ -92,7 +93,7 @@ describe('run engine: site inspection report', () => {
       contract: { contract: 'field.submit.report@1.0.0', kind: 'submit', riskHints: { redWhen: "conclusion == 'unsafe'" } },
       data: { reportId: 'RPT-2026-017' },
       approval: { state: 'not_required' },
-      ai: { modelId: 'rule-based-fallback@1', inputs: [{ source: 'capture', text: expect.stringMatching(/^All sites/) }] },
+      ai: { modelId: 'extractive@1', inputs: [{ source: 'capture', text: expect.stringMatching(/^All sites/) }] },
       sync: { lastSyncAt: expect.any(String) },
     });
     expect(seen.filter((c) => c.event === 'step.after')).toHaveLength(5);
@@ -113,7 +114,7 @@ describe('run engine: site inspection report', () => {
     expect(compileSchema(runSummarySchema)(toRunSummaryView(page.items[0]!))).toBe(true);
     expect(view.steps.map((x) => x.summary)).toEqual([
       expect.stringMatching(/^Kept as draft /),
-      expect.stringMatching(/^Summary \(rule-based-fallback@1\): /),
+      expect.stringMatching(/^Summary \(extractive@1\): /),
       expect.stringMatching(/^Lane YELLOW/),
       'Lane YELLOW: no approval needed',
       expect.stringMatching(/^Submitted record /),

@@ -261,7 +261,7 @@ class RunEngine implements RunService {
     this.cards = createCardStore({ db: d.db, clock: d.clock, audit: d.audit });
     this.executors = Object.freeze({ ...EXECUTOR_REGISTRY, ...(d.executors ?? {}) });
     this.isApproval = d.isApprovalInvariant ?? isApprovalInvariantDefault;
-    this.exDeps = { db: d.db, clock: d.clock, audit: d.audit, profile: d.profile, contracts: d.contracts, capture: d.capture, outbox: d.outbox, governance: d.governance };
+    this.exDeps = { db: d.db, clock: d.clock, audit: d.audit, profile: d.profile, contracts: d.contracts, capture: d.capture, outbox: d.outbox, governance: d.governance, inference: d.inference, memory: d.memory };
     this.reloadWorkflows();
   }
 
@@ -473,7 +473,7 @@ class RunEngine implements RunService {
     step: WorkflowStep,
     g: GuardResult,
     engine: InvariantResult[],
-    c: { options: DecisionOption[]; chosen: string | null; rationale: string; status: NewCard['status']; modelId: string | null; nextSafeStep: string | null; after?: GuardResult | null },
+    c: { options: DecisionOption[]; chosen: string | null; rationale: string; status: NewCard['status']; modelId: string | null; nextSafeStep: string | null; after?: GuardResult | null; memoryIds?: string[] },
   ): NewCard {
     const ex = executorName(step.uses);
     const after = c.after ?? null;
@@ -490,7 +490,7 @@ class RunEngine implements RunService {
       policy: after && after.policy.decision === 'deny' ? after.policy : g.policy,
       lane,
       laneReasons: [...new Set([...g.laneReasons, ...(after?.laneReasons ?? [])])],
-      evidence: { memoryIds: [], bundleDigests: [`sha256:${row.manifest_digest}`], modelId: c.modelId },
+      evidence: { memoryIds: [...new Set(c.memoryIds ?? [])], bundleDigests: [`sha256:${row.manifest_digest}`], modelId: c.modelId },
       nextSafeStep: c.nextSafeStep,
       status: c.status,
     };
@@ -668,6 +668,7 @@ class RunEngine implements RunService {
     this.boundary(row.id, step.id, index, 'step.before');
     const doneRows = this.stepRows(row.id);
     const prior = this.prior(doneRows);
+    const leftAt = this.now().getTime();
     const ctx: StepContext = {
       runId: row.id,
       workflow: row.workflow,
@@ -682,6 +683,8 @@ class RunEngine implements RunService {
       prior,
       guard: null,
       approval: this.approvalOf(row),
+      // What the run has left: the AI steps size their model calls by it.
+      budgetLeft: { tokens: row.budget_tokens - row.used_tokens, costCents: row.budget_cost_cents - row.spent_cents, wallMs: row.budget_wall_ms - this.elapsed(row, leftAt) },
       deps: this.exDeps,
     };
     let est: Estimate;
@@ -690,7 +693,7 @@ class RunEngine implements RunService {
     try {
       est = ex.estimate(ctx);
       options = ex.options(ctx, est);
-      ai = ex.ai?.(ctx) ?? null;
+      ai = (await ex.ai?.(ctx)) ?? null;
     } catch (e) {
       // The executor could not even prepare (e.g. its contract is gone): the step fails, the saga runs.
       const notAsked: GuardResult = { ...failClosed('not asked: the executor could not prepare'), policy: { decision: 'deny', reasons: ['not asked: the executor could not prepare'], policyVersion: null } };
@@ -728,7 +731,7 @@ class RunEngine implements RunService {
         row,
         step,
         index,
-        this.stepCard(row, step, g, engine, { options, chosen: result.chosen, rationale: result.rationale, status: 'awaiting_approval', modelId: result.modelId ?? ai?.modelId ?? null, nextSafeStep: result.wait.nextSafeStep }),
+        this.stepCard(row, step, g, engine, { options, chosen: result.chosen, rationale: result.rationale, status: 'awaiting_approval', modelId: result.modelId ?? ai?.modelId ?? null, nextSafeStep: result.wait.nextSafeStep, memoryIds: result.memoryIds }),
         [result.wait.reason],
       );
       return true;
@@ -736,7 +739,7 @@ class RunEngine implements RunService {
     // step.after: the output is known; the guard may still refuse to accept it.
     const afterAt = this.now().getTime();
     const after = await this.callGuard(
-      this.guardContext('step.after', row, afterAt, { step, est, ai: ai ? { ...ai, uncertainty: result.uncertainty ?? ai.uncertainty } : null, output: result.output, actualCostCents: result.usage.costCents }),
+      this.guardContext('step.after', row, afterAt, { step, est, ai: ai ? { ...ai, modelId: result.modelId ?? ai.modelId, uncertainty: result.uncertainty ?? ai.uncertainty } : null, output: result.output, actualCostCents: result.usage.costCents }),
     );
     const afterVerdict = judge(after, [], approved, this.isApproval);
     if (afterVerdict !== 'allow') {
@@ -749,6 +752,7 @@ class RunEngine implements RunService {
         modelId: result.modelId ?? ai?.modelId ?? null,
         nextSafeStep: after.nextSafeStep,
         after,
+        memoryIds: result.memoryIds,
       });
       if (afterVerdict === 'wait') {
         this.enterWait(row, step, index, card, reasons);
@@ -757,7 +761,7 @@ class RunEngine implements RunService {
       this.fail(row, { code: 'BLOCKED', message: `The guard refused the output of ${step.id}`, stepId: step.id, reasons, nextSafeStep: after.nextSafeStep, cardId: null }, card, 'run.step.blocked');
       return false;
     }
-    const card = this.stepCard(row, step, g, engine, { options, chosen: result.chosen, rationale: result.rationale, status: 'allowed', modelId: result.modelId ?? ai?.modelId ?? null, nextSafeStep: null, after });
+    const card = this.stepCard(row, step, g, engine, { options, chosen: result.chosen, rationale: result.rationale, status: 'allowed', modelId: result.modelId ?? ai?.modelId ?? null, nextSafeStep: null, after, memoryIds: result.memoryIds });
     this.boundary(row.id, step.id, index, 'step.commit.before');
     try {
       this.commitStep(row, step, index, doneRows, result, card, startedAt);

@@ -1,14 +1,15 @@
 // The run engine against the real policy engine (src/main/policy) and the shipped policy
 // (resources/policy): what the engine puts into each GuardContext is what the invariants read.
-// The shipped policy does not (yet) list the rule-based fallback among its allowed models, so this
-// test runs on a copy that does; without it every AI step is blocked by INV.AI.MODEL_ALLOWED.
+// The shipped policy does not (yet) list every fallback id of the AI steps (extractive@1, rule-risk@1,
+// rule-based-fallback@1) among its allowed models, so this test runs on a copy that does; without
+// them every AI step is blocked by INV.AI.MODEL_ALLOWED.
 import { describe, expect, it } from 'vitest';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PolicyEngine } from '../policy/index';
 import { DEFAULT_RESOURCES_DIR } from '../services';
 import { makeServices, tempDir } from '../test-utils';
-import { FALLBACK_MODEL } from './executors/index';
+import { AI_FALLBACK_IDS } from './executors/index';
 import { prepareDevice, report, REPORT_WF, reviewer, runServiceFor, SPECIMEN_WF, specimen, wallClock } from './test-helpers';
 
 function policyDir(): string {
@@ -16,7 +17,8 @@ function policyDir(): string {
   cpSync(join(DEFAULT_RESOURCES_DIR, 'policy'), dir, { recursive: true });
   const file = join(dir, 'policy.yaml');
   const text = readFileSync(file, 'utf8');
-  if (!text.includes(FALLBACK_MODEL)) writeFileSync(file, text.replace(/allowedModels: \[/, `allowedModels: [${FALLBACK_MODEL}, `));
+  const missing = AI_FALLBACK_IDS.filter((id) => !text.includes(id));
+  if (missing.length) writeFileSync(file, text.replace(/allowedModels: \[/, `allowedModels: [${missing.join(', ')}, `));
   return dir;
 }
 

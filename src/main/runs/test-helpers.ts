@@ -62,7 +62,14 @@ export function prepareDevice(s: Services, opts: { fresh?: boolean } = {}): void
 
 export function runServiceFor(
   s: Services,
-  o: { guard?: Guard; resourcesDir?: string; executors?: Partial<Record<ExecutorName, Executor>>; locality?: RunServiceDeps['locality'] } = {},
+  o: {
+    guard?: Guard;
+    resourcesDir?: string;
+    executors?: Partial<Record<ExecutorName, Executor>>;
+    locality?: RunServiceDeps['locality'];
+    inference?: RunServiceDeps['inference'];
+    memory?: RunServiceDeps['memory'];
+  } = {},
 ): RunService {
   return createRunService({
     db: s.db,
@@ -78,6 +85,8 @@ export function runServiceFor(
     logger: silentLogger,
     executors: o.executors,
     locality: o.locality,
+    inference: o.inference,
+    memory: o.memory,
   });
 }
 

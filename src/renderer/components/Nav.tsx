@@ -5,6 +5,7 @@ const items: { id: View; label: string }[] = [
   { id: 'capture', label: 'Capture' },
   { id: 'runs', label: 'Runs' },
   { id: 'cards', label: 'Decision cards' },
+  { id: 'memory', label: 'Memory' },
   { id: 'outbox', label: 'Outbox' },
   { id: 'audit', label: 'Audit' },
   { id: 'health', label: 'Health' },

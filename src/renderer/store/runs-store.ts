@@ -26,6 +26,9 @@ interface RunsStore {
   startErrors: FieldError[];
   starting: boolean;
   deciding: { runId: string; decision: 'approve' | 'reject' } | null;
+  /** The run whose generation is being aborted, and what the last abort said. */
+  aborting: string | null;
+  abortNote: { runId: string; ok: boolean; text: string } | null;
 
   load(): Promise<void>;
   refreshRuns(): Promise<void>;
@@ -36,6 +39,8 @@ interface RunsStore {
   start(): Promise<RunView | null>;
   askDecision(d: RunsStore['deciding']): void;
   decide(comment: string): Promise<void>;
+  /** Stops the run's running model generation (inference.abort); the run records what happened. */
+  abortGeneration(runId: string): Promise<void>;
 }
 
 /** Whether a role may approve or reject (the main process checks again). */
@@ -60,6 +65,8 @@ export const useRuns = create<RunsStore>((set, get) => ({
   startErrors: [],
   starting: false,
   deciding: null,
+  aborting: null,
+  abortNote: null,
 
   async load() {
     try {
@@ -120,5 +127,18 @@ export const useRuns = create<RunsStore>((set, get) => ({
     set({ deciding: null });
     await get().refreshRuns();
     await get().open(run.id);
+  },
+  async abortGeneration(runId) {
+    if (get().aborting) return;
+    set({ aborting: runId, abortNote: null });
+    try {
+      const { aborted } = await call('inference.abort', { runId });
+      set({ abortNote: { runId, ok: true, text: aborted ? `Aborted ${aborted} generation${aborted === 1 ? '' : 's'}.` : 'No generation was running for this run.' } });
+    } catch (e) {
+      set({ abortNote: { runId, ok: false, text: `Could not abort: ${errorMessage(e)}` } });
+    } finally {
+      set({ aborting: null });
+    }
+    await get().refreshRuns();
   },
 }));

@@ -6,6 +6,7 @@ import { m004Governance } from './004-governance';
 import { m005ServerDeviceStatus } from './005-server-device-status';
 import { m006RunsCards } from './006-runs-cards';
 import { m007Bundles } from './007-bundles';
+import { m008Memory } from './008-memory';
 
 export interface Migration {
   version: number;
@@ -14,5 +15,5 @@ export interface Migration {
 }
 
 /** Ordered, append-only. Never edit a shipped migration: add the next number. */
-export const migrations: Migration[] = [m001AuditLog, m002Profile, m003CaptureOutbox, m004Governance, m005ServerDeviceStatus, m006RunsCards, m007Bundles];
+export const migrations: Migration[] = [m001AuditLog, m002Profile, m003CaptureOutbox, m004Governance, m005ServerDeviceStatus, m006RunsCards, m007Bundles, m008Memory];
 export const LATEST_SCHEMA_VERSION = migrations.length;

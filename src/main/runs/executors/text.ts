@@ -63,7 +63,11 @@ export function words(text: string): string[] {
   return (text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length > 1);
 }
 
-/** Extractive summary: the highest-scoring sentences (frequency of content words), in original order. */
+/**
+ * Extractive summary: the highest-scoring sentences (frequency of content words), in original order.
+ * ai-summarize now uses inference/fallbacks.ts (extractive@1); this one stays only as the reference
+ * that inference/fallbacks.test.ts compares against.
+ */
 export function extractiveSummary(texts: readonly string[], maxSentences: number, maxChars: number): { summary: string; picked: number; total: number } {
   const all = texts.flatMap(sentences);
   if (!all.length) return { summary: '', picked: 0, total: 0 };

@@ -8,6 +8,9 @@ import type { Outbox } from '../../outbox/index';
 import type { Governance } from '../../governance/index';
 import type { Approval, DecisionOption, ExecutorName, Lane, WorkflowManifest, WorkflowStep } from '../../../shared/workflow/types';
 import type { AiInput, GuardResult } from '../../../shared/policy/types';
+import type { InferenceService } from '../../inference/api';
+import type { MemoryService } from '../../memory/index';
+import type { BudgetLeft } from '../../inference/router';
 
 /** What executors may touch. Everything local; nothing reaches the network from a step. */
 export interface ExecutorDeps {
@@ -20,6 +23,13 @@ export interface ExecutorDeps {
   outbox: Outbox;
   /** When given: submit asks it first (a refusal is the step's failure) and guards see the last sync. */
   governance?: Pick<Governance, 'assertAllowed' | 'status'>;
+  /**
+   * Local models: the AI steps' model arm (text model, embedder, abort signals). Absent → the AI
+   * steps run their fallbacks (extractive@1, rule-risk@1, the pass-through translation).
+   */
+  inference?: InferenceService;
+  /** Tiered memory: ai-summarize grounds its prompt in it and cites what it retrieved. Absent → no grounding. */
+  memory?: MemoryService;
 }
 
 export interface PriorStep {
@@ -46,6 +56,11 @@ export interface StepContext {
   /** The step.before guard result (set before execute; null while estimating). */
   guard: GuardResult | null;
   approval: Approval;
+  /**
+   * What the run has left before this step (budget − used tokens, cents, active wall time). The AI
+   * steps size their model calls by it. Absent (tests that build contexts by hand) → unbounded.
+   */
+  budgetLeft?: BudgetLeft;
   deps: ExecutorDeps;
 }
 
@@ -72,6 +87,8 @@ export interface StepResult {
   rationale: string;
   modelId?: string | null;
   uncertainty?: number | null;
+  /** Memory items the step read or cites (ai-summarize): the card's evidence.memoryIds. */
+  memoryIds?: string[];
   /** classify-risk: the lane it settled on (the run's lane from then on). */
   lane?: Lane;
   /** review-gate: wait for a reviewer instead of finishing. */
@@ -109,7 +126,11 @@ export interface Executor {
   estimate(ctx: StepContext): Estimate;
   /** The alternatives shown on the decision card, with predictions. */
   options(ctx: StepContext, est: Estimate): DecisionOption[];
-  /** For model steps (and the risk steps that judge their output): what the guard scans and classifies. */
-  ai?(ctx: StepContext): AiFacts | null;
+  /**
+   * For model steps (and the risk steps that judge their output): what the guard scans and
+   * classifies: every text the model will read (capture text, memory snippets). May be async (a
+   * memory look-up); it only reads.
+   */
+  ai?(ctx: StepContext): AiFacts | null | Promise<AiFacts | null>;
   execute(ctx: StepContext): StepResult | Promise<StepResult>;
 }

@@ -14,6 +14,9 @@ export function RunDetail({ run, cards }: { run: RunView; cards: DecisionCard[] 
   const roles = useApp((s) => s.roles);
   const go = useApp((s) => s.go);
   const askDecision = useRuns((s) => s.askDecision);
+  const abortGeneration = useRuns((s) => s.abortGeneration);
+  const aborting = useRuns((s) => s.aborting);
+  const abortNote = useRuns((s) => s.abortNote);
   const setCardFilters = useCards((s) => s.setFilters);
   const byId = new Map(cards.map((c) => [c.id, c]));
   return (
@@ -84,6 +87,11 @@ export function RunDetail({ run, cards }: { run: RunView; cards: DecisionCard[] 
         ))}
       </ol>
       <div className="row-actions">
+        {run.status === 'running' && (
+          <button type="button" className="danger" onClick={() => void abortGeneration(run.id)} disabled={aborting === run.id} aria-busy={aborting === run.id}>
+            Abort generation
+          </button>
+        )}
         {run.status === 'awaiting_approval' &&
           (canReview(roles) ? (
             <>
@@ -108,6 +116,11 @@ export function RunDetail({ run, cards }: { run: RunView; cards: DecisionCard[] 
           Open its cards
         </button>
       </div>
+      {abortNote?.runId === run.id && (
+        <p className={`small ${abortNote.ok ? 'ok' : 'error'}`} role="status" data-testid="abort-result" data-ok={abortNote.ok}>
+          {abortNote.text}
+        </p>
+      )}
     </article>
   );
 }
