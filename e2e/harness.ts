@@ -93,14 +93,19 @@ export interface HostSuite {
   startServer(dir: string, port: number): Promise<ServerProc>;
 }
 
+export interface HostSuiteOptions {
+  /** Extra environment for the web host, computed in beforeAll just before it starts (e.g. a folder written first). */
+  env?: () => Record<string, string> | Promise<Record<string, string>>;
+}
+
 /** Registers the suite's beforeAll / afterAll: browser, web host, and the servers it starts. */
-export function hostSuite(): HostSuite {
+export function hostSuite(opts: HostSuiteOptions = {}): HostSuite {
   let browser: Browser | undefined;
   let host: RunningHost | undefined;
   const servers: ServerProc[] = [];
   beforeAll(async () => {
     browser = await launchBrowser();
-    host = await startHost(newDataDir(), VAULT_ENV);
+    host = await startHost(newDataDir(), { ...VAULT_ENV, ...(await opts.env?.()) });
   });
   afterAll(async () => {
     await host?.stop();

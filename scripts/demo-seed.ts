@@ -69,6 +69,16 @@ if (!s.profile.get()) {
   // Captured after the sync: these wait in the outbox until the next sync.
   s.capture.submit({ contract: 'field.inspect.site@1.2.0', data: site('PS-8', 'good') });
   s.capture.submit({ contract: 'lab.record.specimen@2.0.1', data: specimen(8, 'Asellus aquaticus') });
+  // Tiered memory: a pinned fact, how-to knowledge, and facts (episodic items come from the captures).
+  const memory: [('core' | 'semantic' | 'procedural'), string, string][] = [
+    ['core', 'en', 'Dana Demo inspects pumping stations 1–12 for demo-field; station 7 has a locked gate (key 14).'],
+    ['procedural', 'en', 'To inspect a valve: check the flange for corrosion, the stem for play and the seal for leaks; photograph any finding.'],
+    ['procedural', 'en', 'A reading outside its range needs a second reading ten minutes later before it is reported.'],
+    ['semantic', 'en', 'Flow at pumping station 7 is normally between 35 and 45 m3/h; pressure between 2.8 and 3.6 bar.'],
+    ['semantic', 'sv', 'Daphnia magna förekommer i sjöns grunda vikar från maj till oktober.'],
+    ['semantic', 'fr', 'La corrosion légère des brides est surveillée tous les trois mois.'],
+  ];
+  for (const [tier, locale, text] of memory) await s.memory.add({ tier, locale, text, sourceRefs: ['demo'], actor: me });
   s.audit.verify();
   if (serverUrl && token) process.stdout.write(`demo: runs ${(await seedRuns(s, 'Dana Demo')).join(', ')}\n`);
   if (serverUrl && token) {
@@ -77,5 +87,6 @@ if (!s.profile.get()) {
     process.stdout.write(`demo: installed ${r.bundle.name} ${r.bundle.version} from the server (update status: ${s.updates.status().state})\n`);
   }
 }
+await s.memoryIngest.idle();
 process.stdout.write(`demo data ready in ${dataDir} (${s.audit.store.count()} audit entries, ${s.outbox.counts().queued} queued)\n`);
 s.close();

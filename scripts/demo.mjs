@@ -15,6 +15,9 @@ const port = process.env.MAESTRO_SERVER_PORT ?? '8787';
 const serverEnv = { ...process.env, MAESTRO_SERVER_DB: join(demoDir, 'server', 'maestro-server.db'), MAESTRO_SERVER_PORT: port, MAESTRO_SERVER_BUNDLES_DIR: join(demoDir, 'server', 'bundles') };
 // Signed sample bundles: an app update and a model on the server, a model (and a tampered copy) on a "USB stick".
 if (run(process.execPath, ['--import', 'tsx', join(root, 'scripts/demo-bundles.ts'), demoDir]) !== 0) process.exit(1);
+// Tiny real models (random weights: output is gibberish by design) as signed bundles in Dana's models folder.
+const modelsDir = join(demoDir, 'models');
+if (run(process.execPath, ['--import', 'tsx', join(root, 'scripts/models-tiny.ts'), modelsDir]) !== 0) process.exit(1);
 const server = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/server/main.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: serverEnv });
 await new Promise((resolve, reject) => {
   let out = '';
@@ -38,8 +41,8 @@ if (run(process.execPath, ['--import', 'tsx', join(root, 'scripts/demo-admin-see
 
 const vaultEnv = { ...process.env, MAESTRO_KEYSTORE: 'vault', MAESTRO_VAULT_PASSPHRASE: DEMO_PASSPHRASE };
 /** A web host whose output lines carry a label, so the two "ready" links are told apart. */
-const labelled = (label, dir) => {
-  const child = startWebHost(['--data-dir', dir], { env: vaultEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+const labelled = (label, dir, env = {}) => {
+  const child = startWebHost(['--data-dir', dir], { env: { ...vaultEnv, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let buf = '';
   child.stdout.on('data', (c) => {
     buf += c;
@@ -49,7 +52,7 @@ const labelled = (label, dir) => {
   });
   return child;
 };
-const app = labelled('field user Dana', appDir);
+const app = labelled('field user Dana', appDir, { MAESTRO_MODELS_DIR: modelsDir });
 const adminApp = labelled('admin Erin: open "Devices (admin)"', adminDir);
 console.log(`Demo: open the two "Maestro web host ready" links: Dana (field user) and Erin (admin board over 5,000 demo devices). Sync server: http://127.0.0.1:${port}/healthz. Ctrl-C stops all.`);
 console.log(`The demo keeps keys in a passphrase vault ("${DEMO_PASSPHRASE}"), unlocked for you.`);

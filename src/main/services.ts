@@ -35,6 +35,8 @@ import { createUpdateService, type UpdateService } from './updates/index';
 import { createInferenceService, type InferenceService } from './inference/index';
 import { createMemoryService, type MemoryService } from './memory/index';
 import { extractiveSummary } from './inference/fallbacks';
+import { startEpisodicIngest } from './memory/ingest';
+import { toRunView } from './runs/index';
 
 /** Bundled resources: two levels up from both src/main (tsx) and out/main (electron-vite). */
 export const DEFAULT_RESOURCES_DIR = fileURLToPath(new URL('../../resources', import.meta.url));
@@ -92,6 +94,8 @@ export interface Services {
   inference: InferenceService;
   /** Tiered memory with hybrid retrieval. */
   memory: MemoryService;
+  /** Episodic items being added after captures and runs; scripts wait for them before closing. */
+  memoryIngest: { idle(): Promise<void> };
   updates: UpdateService;
   /** Downloads and installs a verified update (set by the Electron entry; absent in the web host). */
   updateInstaller?: { install(): Promise<UpdateStatus> };
@@ -228,7 +232,6 @@ export function createServices(deps: ServiceDeps): Services {
     residency: process.env.MAESTRO_RESIDENCY ?? 'eu',
     serverRegion: process.env.MAESTRO_SERVER_REGION ?? 'eu-north-1',
   };
-  const runs = createRunService({ db, clock, audit, profile, contracts, capture, outbox, governance, guard: policy, resourcesDir, workflows: treeOf('maestro.workflows'), logger, locality });
   health.register('policy.loaded', () => {
     const problems = [...policy.lastErrors(), ...runs.loadErrors()];
     const version = policy.version();
@@ -279,6 +282,7 @@ export function createServices(deps: ServiceDeps): Services {
   });
   const memory = createMemoryService({ db, clock, audit, events, logger, embedder: () => inference.embedder(), summarize: (texts) => extractiveSummary(texts, { maxSentences: 5, maxChars: 1200 }).summary });
   memoryRef = memory;
+  const runs = createRunService({ db, clock, audit, profile, contracts, capture, outbox, governance, guard: policy, resourcesDir, workflows: treeOf('maestro.workflows'), logger, locality, inference, memory });
   health.register('inference.models', () => {
     const st = inference.status();
     const slot = (x: typeof st.text) => `${x.arm === 'model' ? x.id : `fallback ${x.id}`} (${x.state}${x.backend ? `, ${x.backend}` : ''}${x.device ? ` ${x.device}` : ''}${x.offloadedLayers !== null ? `, ${x.offloadedLayers} layers on GPU` : ''})`;
@@ -306,6 +310,7 @@ export function createServices(deps: ServiceDeps): Services {
       }
     }
   });
+  const memoryIngest = startEpisodicIngest({ db, events, contracts, memory, logger, runView: (id) => toRunView(runs.get(id)), locale: process.env.MAESTRO_LOCALE ?? 'und' });
   runs.subscribe((e) => {
     if (e.type === 'run.changed') events.emit('runs.changed', { runId: e.runId, status: e.status });
   });
@@ -331,6 +336,7 @@ export function createServices(deps: ServiceDeps): Services {
     bundles,
     inference,
     memory,
+    memoryIngest,
     modelsDir: deps.modelsDir ?? process.env.MAESTRO_MODELS_DIR ?? join(resourcesDir, '..', 'models'),
     updates: createUpdateService({ bundles, appVersion: APP_VERSION, host: deps.host }),
     fetch: deps.fetch,
@@ -339,6 +345,7 @@ export function createServices(deps: ServiceDeps): Services {
     close() {
       sync.stop();
       bundles.stop();
+      memoryIngest.stop();
       void inference.close();
       void verifyPool.close();
       db.close();

@@ -133,7 +133,11 @@ export function createInferenceService(d: InferenceDeps): InferenceService {
     },
     text: () => text,
     embedder: () => embed,
-    status: () => status,
+    // tokens/s is measured by the model on each generation: read it live.
+    status: () => {
+      const live = (text as (TextModel & { status?: () => ModelSlotStatus }) | null)?.status?.();
+      return live ? { ...status, text: { ...status.text, tokensPerSecond: live.tokensPerSecond } } : status;
+    },
     reload() {
       // One load at a time; a reload asked for while loading waits for it, then loads again.
       const run = async (): Promise<ModelStatus> => {

@@ -13,14 +13,14 @@ describe('shipped policy and invariants', () => {
   it('load cleanly: at least 20 invariants and a version', () => {
     expect(engine.lastErrors()).toEqual([]);
     expect(engine.invariantCount()).toBeGreaterThanOrEqual(20);
-    expect(engine.version()).toBe('2026.11.1');
+    expect(engine.version()).toBe('2026.12.1');
   });
 
   it('every sample context is allowed as built', () => {
     for (const f of [submitContext, summarizeContext, summaryAfterContext, translateContext, translateAfterContext, runStartContext, approvalContext, captureContext, recordSubmitContext]) {
       const r = engine.guard(f());
       expect({ name: f.name, allowed: r.allowed, failed: failed(r), reasons: r.policy.reasons }).toMatchObject({ name: f.name, allowed: true, failed: [] });
-      expect(r.policy.policyVersion).toBe('2026.11.1');
+      expect(r.policy.policyVersion).toBe('2026.12.1');
       expect(r.nextSafeStep).toBeNull();
     }
   });
@@ -41,7 +41,7 @@ describe('policy decisions (fail closed)', () => {
     const c = approvalContext();
     c.actor = { ...c.actor, role: 'field' };
     const r = engine.guard(c);
-    expect(r.policy).toEqual({ decision: 'deny', reasons: ['no rule allows approval.decide for role field'], policyVersion: '2026.11.1' });
+    expect(r.policy).toEqual({ decision: 'deny', reasons: ['no rule allows approval.decide for role field'], policyVersion: '2026.12.1' });
     expect(r.allowed).toBe(false);
     expect(r.nextSafeStep).toBe('Ask someone with the reviewer or admin role to do this (approval.decide)');
   });
@@ -91,7 +91,7 @@ describe('policy decisions (fail closed)', () => {
   });
 
   it('policy file errors carry file, line and reason', () => {
-    const text = `version: 2026.11.1\nparams: {}\nlanes: { amountYellowCents: 1, amountRedCents: 2, uncertaintyYellow: 0.5, uncertaintyRed: 0.8, piiLane: YELLOW }\nregions: {}\nconditions:\n  tenant:\n    expr: subject.tenant ==\n    message: m\nrules:\n  - id: r\n    roles: [field]\n    actions: [x]\n    conditions: [tenant, nope]\n`;
+    const text = `version: 2026.12.1\nparams: {}\nlanes: { amountYellowCents: 1, amountRedCents: 2, uncertaintyYellow: 0.5, uncertaintyRed: 0.8, piiLane: YELLOW }\nregions: {}\nconditions:\n  tenant:\n    expr: subject.tenant ==\n    message: m\nrules:\n  - id: r\n    roles: [field]\n    actions: [x]\n    conditions: [tenant, nope]\n`;
     const r = parsePolicy(text, 'policy.yaml');
     expect(r.doc).toBeNull();
     expect(r.errors).toEqual([

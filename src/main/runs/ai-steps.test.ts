@@ -360,7 +360,8 @@ describe('AI steps with local models under the shipped policy', () => {
     const dir = join(tempDir(), 'policy');
     cpSync(join(DEFAULT_RESOURCES_DIR, 'policy'), dir, { recursive: true });
     const file = join(dir, 'policy.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/allowedModels: \[/, `allowedModels: [${AI_FALLBACK_IDS.join(', ')}, `));
+    // The shipped policy lists the tiny test model; a policy that does not list it.
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/allowedModels: \[/, `allowedModels: [${AI_FALLBACK_IDS.join(', ')}, `).replace('model.tiny-text@1.0.0, ', ''));
     const runs = runServiceFor(s, { guard: PolicyEngine.fromDir(dir), locality, inference, memory });
     const run = await runs.start({ workflow: REPORT_WF, input: report() });
     expect(run.error).toMatchObject({ code: 'BLOCKED', stepId: 'ai-summarize' });
