@@ -116,7 +116,7 @@ export interface DecisionCard {
 // mapped from these by src/main/runs/views.ts (toRunView, toRunSummaryView).
 
 /** What decided: the run's start, a step (its step.before guard plus the executor's own choice), an approval. */
-export const CARD_KINDS = ['run.start', 'step', 'approval.decide', 'bundle.quarantine', 'model.fallback'] as const;
+export const CARD_KINDS = ['run.start', 'step', 'approval.decide', 'bundle.quarantine', 'model.fallback', 'release.gate'] as const;
 export type CardKind = (typeof CARD_KINDS)[number];
 
 /** A manifest file refused at load (the others still load). line: 1-based, 0 = the file as a whole. */

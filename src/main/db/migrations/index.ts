@@ -7,6 +7,8 @@ import { m005ServerDeviceStatus } from './005-server-device-status';
 import { m006RunsCards } from './006-runs-cards';
 import { m007Bundles } from './007-bundles';
 import { m008Memory } from './008-memory';
+import { m009AuditMerkle } from './009-audit-merkle';
+import { m010Artifacts } from './010-artifacts';
 
 export interface Migration {
   version: number;
@@ -15,5 +17,5 @@ export interface Migration {
 }
 
 /** Ordered, append-only. Never edit a shipped migration: add the next number. */
-export const migrations: Migration[] = [m001AuditLog, m002Profile, m003CaptureOutbox, m004Governance, m005ServerDeviceStatus, m006RunsCards, m007Bundles, m008Memory];
+export const migrations: Migration[] = [m001AuditLog, m002Profile, m003CaptureOutbox, m004Governance, m005ServerDeviceStatus, m006RunsCards, m007Bundles, m008Memory, m009AuditMerkle, m010Artifacts];
 export const LATEST_SCHEMA_VERSION = migrations.length;
