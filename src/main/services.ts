@@ -37,6 +37,7 @@ import { createMemoryService, type MemoryService } from './memory/index';
 import { extractiveSummary } from './inference/fallbacks';
 import { startEpisodicIngest } from './memory/ingest';
 import { toRunView } from './runs/index';
+import { createEvidenceService, type EvidenceService } from './evidence/index';
 
 /** Bundled resources: two levels up from both src/main (tsx) and out/main (electron-vite). */
 export const DEFAULT_RESOURCES_DIR = fileURLToPath(new URL('../../resources', import.meta.url));
@@ -86,6 +87,8 @@ export interface Services {
   admin: AdminClient;
   policy: PolicyEngine;
   runs: RunService;
+  /** Run artifacts and the release gate. */
+  evidence: EvidenceService;
   /** Sealed bundles: the only source of policies, invariants, workflows, contracts, models and updates. */
   bundles: BundleStore;
   /** Bundles dropped here (real models) are verified and installed in the background at start. */
@@ -283,6 +286,7 @@ export function createServices(deps: ServiceDeps): Services {
   const memory = createMemoryService({ db, clock, audit, events, logger, embedder: () => inference.embedder(), summarize: (texts) => extractiveSummary(texts, { maxSentences: 5, maxChars: 1200 }).summary });
   memoryRef = memory;
   const runs = createRunService({ db, clock, audit, profile, contracts, capture, outbox, governance, guard: policy, resourcesDir, workflows: treeOf('maestro.workflows'), logger, locality, inference, memory });
+  const evidence = createEvidenceService({ db, clock, audit, cards, runs, attachments: capture.attachments, policy });
   health.register('inference.models', () => {
     const st = inference.status();
     const slot = (x: typeof st.text) => `${x.arm === 'model' ? x.id : `fallback ${x.id}`} (${x.state}${x.backend ? `, ${x.backend}` : ''}${x.device ? ` ${x.device}` : ''}${x.offloadedLayers !== null ? `, ${x.offloadedLayers} layers on GPU` : ''})`;
@@ -333,6 +337,7 @@ export function createServices(deps: ServiceDeps): Services {
     admin,
     policy,
     runs,
+    evidence,
     bundles,
     inference,
     memory,

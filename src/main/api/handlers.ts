@@ -154,6 +154,13 @@ export const handlers: Handlers = {
   'models.status': (s) => s.inference.status(),
   'models.reload': (s) => s.inference.reload(),
   'inference.abort': (s, input) => ({ aborted: s.inference.abort(input.runId) }),
+  'artifacts.add': (s, input) => {
+    const { runId, ...rest } = input;
+    return { artifact: s.evidence.addArtifact(runId, rest, s.profile.actor()) };
+  },
+  'artifacts.list': (s, input) => ({ artifacts: s.evidence.listArtifacts(input.runId) }),
+  'release.gate': (s, input) => s.evidence.releaseGate(input.runId, s.profile.actor()),
+  'release.report': (s, input) => s.evidence.complianceReport(input.runId),
   'policy.status': (s) => policyStatus(s),
   'policy.reload': (s) => {
     const r = s.policy.reload();

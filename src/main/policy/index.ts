@@ -155,6 +155,11 @@ export class PolicyEngine {
     return this.loaded?.doc.version ?? null;
   }
 
+  /** The loaded document's params (what invariants read as `params.*`), or null when none is loaded. */
+  params(): Record<string, unknown> | null {
+    return this.loaded ? { ...this.loaded.doc.params } : null;
+  }
+
   /** Decide. Never throws: anything unexpected denies with its reason. */
   guard(ctx: GuardContext, opts: { timeoutMs?: number } = {}): GuardResult {
     const loaded = this.loaded; // one snapshot for the whole decision, even if reload() swaps meanwhile

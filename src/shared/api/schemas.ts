@@ -25,6 +25,7 @@ import {
 
 import { bundleProgressSchema, installResultSchema, sealedStateReportSchema, updateStatusSchema, verifyResultSchema, BUNDLE_NAME_PATTERN } from '../bundles/schemas';
 
+import { addArtifactRequestSchema, artifactViewSchema, complianceReportSchema, releaseGateResultSchema, runIdRequestSchema } from '../evidence/schemas';
 import { memoryAddSchema, memoryItemSchema, memorySearchQuerySchema, memorySearchResultSchema, memoryStatsSchema, modelStatusSchema } from '../memory/schemas';
 
 type Schema = Record<string, unknown>;
@@ -492,6 +493,14 @@ export const channelSchemas: Record<ChannelName, ChannelSchemas> = {
   'models.status': { summary: 'Text and embedding model slots: arm, backend, device, VRAM, offloaded layers, tokens/s, fallback reason, load progress.', req: empty, res: modelStatusSchema },
   'models.reload': { summary: 'Reload models from the active verified model bundles.', req: empty, res: modelStatusSchema },
   'inference.abort': { summary: 'Abort running generations (all, or one run’s).', req: obj({ runId: shortText(100) }, []), res: obj({ aborted: { type: 'integer', minimum: 0 } }) },
+  'artifacts.add': {
+    summary: "Add an artifact to a run: a file (base64, at most 10 MiB, stored content-addressed) or a URI; flags are derived from the run's artifacts unless given by hand (recorded as manual). Audited.",
+    req: addArtifactRequestSchema,
+    res: obj({ artifact: artifactViewSchema }),
+  },
+  'artifacts.list': { summary: "A run's artifacts with their flags (value, derived or manual, why).", req: runIdRequestSchema, res: obj({ artifacts: { type: 'array', items: artifactViewSchema } }) },
+  'release.gate': { summary: 'Evaluate the release gate of a run (policy params.releaseGate, else: run succeeded and one artifact with all three flags); writes a release.gate decision card. Audited.', req: runIdRequestSchema, res: releaseGateResultSchema },
+  'release.report': { summary: 'Compliance report of a run: artifacts with flags and sources, what the gate misses, the last evaluation.', req: runIdRequestSchema, res: complianceReportSchema },
   'updates.install': { summary: 'Download and install the verified update (Electron only; the web host only shows that it exists).', req: obj({ confirm: { const: true } }), res: updateStatusSchema },
 };
 

@@ -6,6 +6,7 @@ import type { DecisionCard, RunStatus } from '../workflow/types';
 import type { CardListQuery, CardListResponse, CardStats, LoadProblem, PolicyStatus, RunSummary, RunView, WorkflowInfo } from '../workflow/views';
 import type { MemoryItem, MemorySearchQuery, MemorySearchResult, MemoryStats, MemoryTier, ModelStatus } from '../memory/types';
 import type { BundleProgress, InstallResult, SealedStateReport, UpdateStatus, VerifyResult } from '../bundles/types';
+import type { AddArtifactInput, ArtifactView, ComplianceReport, ReleaseGateResult } from '../evidence/types';
 import type { AdminDeviceDetailResponse, AdminDeviceListResponse, AdminDeviceSort, AdminDeviceView, RiskPolicyResponse, RiskSummaryResponse } from '../server-api';
 
 export type Role = 'field' | 'reviewer' | 'admin';
@@ -233,6 +234,11 @@ export interface Channels {
   'models.reload': { req: Empty; res: ModelStatus };
   /** Abort running generations (all, or one run's). */
   'inference.abort': { req: { runId?: string }; res: { aborted: number } };
+  /** Run artifacts and the release gate (src/main/evidence). */
+  'artifacts.add': { req: AddArtifactInput; res: { artifact: ArtifactView } };
+  'artifacts.list': { req: { runId: string }; res: { artifacts: ArtifactView[] } };
+  'release.gate': { req: { runId: string }; res: ReleaseGateResult };
+  'release.report': { req: { runId: string }; res: ComplianceReport };
 }
 
 /** Where a bundle comes from: a directory (a USB stick, a share) or the enrolled sync server. */

@@ -6,6 +6,7 @@ import { useCards } from '../../store/cards-store';
 import { dateTime } from '../../lib/format';
 import { LaneBadge } from '../cards/LaneBadge';
 import { RunStatusBadge } from './RunStatusBadge';
+import { ArtifactsPanel } from './ArtifactsPanel';
 
 const pct = (used: number, budget: number) => (budget > 0 ? Math.min(100, Math.round((used / budget) * 100)) : 0);
 
@@ -121,6 +122,7 @@ export function RunDetail({ run, cards }: { run: RunView; cards: DecisionCard[] 
           {abortNote.text}
         </p>
       )}
+      <ArtifactsPanel runId={run.id} runStatus={run.status} />
     </article>
   );
 }
