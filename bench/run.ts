@@ -8,6 +8,7 @@ import * as embedding from './embedding.bench';
 import * as inference from './inference.bench';
 import * as injection from './injection.bench';
 import * as memory from './memory.bench';
+import * as merkle from './merkle.bench';
 import * as policy from './policy.bench';
 import * as receipt from './receipt.bench';
 import * as risk from './risk.bench';
@@ -28,6 +29,7 @@ const suites: { prefix: string; run: () => void | Promise<void> }[] = [
   { prefix: 'cards.', run: cards.run },
   { prefix: 'bundle.', run: bundle.run },
   { prefix: 'memory.', run: memory.run },
+  { prefix: 'merkle.', run: merkle.run },
   { prefix: 'embedding.', run: embedding.run },
 ];
 
