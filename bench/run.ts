@@ -9,6 +9,7 @@ import * as inference from './inference.bench';
 import * as injection from './injection.bench';
 import * as memory from './memory.bench';
 import * as merkle from './merkle.bench';
+import * as pack from './pack.bench';
 import * as policy from './policy.bench';
 import * as receipt from './receipt.bench';
 import * as risk from './risk.bench';
@@ -30,6 +31,7 @@ const suites: { prefix: string; run: () => void | Promise<void> }[] = [
   { prefix: 'bundle.', run: bundle.run },
   { prefix: 'memory.', run: memory.run },
   { prefix: 'merkle.', run: merkle.run },
+  { prefix: 'pack.', run: pack.run },
   { prefix: 'embedding.', run: embedding.run },
 ];
 

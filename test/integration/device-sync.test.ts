@@ -12,6 +12,9 @@ import { aadBytes } from '../../src/shared/sync/protocol';
 import { auditEntryCanonical, GENESIS_PREV_HASH } from '../../src/shared/audit-hash';
 import { sha256Hex } from '../../src/main/audit/index';
 import { enrollToken, freePort, startServer, type ServerProc } from './server-process';
+import { AuditMerkle, auditLeafHash } from '../../src/main/audit/merkle';
+import { fromHex, verifyInclusion } from '../../src/shared/merkle';
+import type { SignedCheckpoint } from '../../src/shared/sync/protocol';
 
 const SITE = 'field.inspect.site@1.2.0';
 const site = (n: number) => ({ siteId: `PS-${n}`, inspectedAt: '2026-11-20', location: { lat: 52, lon: 4 }, condition: 'good', inspector: { name: 'Ada' } });
@@ -73,9 +76,28 @@ describe('device sync against the real server', () => {
     // Anchored: the device holds a signed checkpoint of its audit head.
     const st = await s.sync.status();
     expect(st.anchor?.seq).toBeGreaterThan(0);
+    // The checkpoint countersigns the device's Merkle tree head at that size; an entry's inclusion
+    // proof verifies against it.
+    const cp = JSON.parse(s.db.prepare('SELECT checkpoint FROM audit_anchors ORDER BY seq DESC LIMIT 1').pluck().get() as string) as SignedCheckpoint;
+    const merkle = new AuditMerkle(s.db);
+    expect(cp.checkpoint).toMatchObject({ treeSize: cp.checkpoint.seq, treeRoot: merkle.root(cp.checkpoint.seq) });
+    const inc = merkle.inclusion(2, cp.checkpoint.treeSize);
+    expect(verifyInclusion(merkle.hasher, auditLeafHash(merkle.hasher, inc.entryHash), inc.index, inc.size, inc.proof.map(fromHex), fromHex(cp.checkpoint.treeRoot!))).toBe(true);
     // Re-running sends nothing new.
     expect((await s.sync.syncNow({ force: true })).acked).toBe(0);
     expect(serverRows(srv.dbPath)).toHaveLength(3);
+  });
+
+  it('a device whose Merkle tree head does not match its entry hashes gets no checkpoint', async () => {
+    const { srv, token } = await server();
+    const s = await device();
+    await s.sync.enroll(srv.url, token());
+    // The tree root this device would send is forged (its hash chain is intact).
+    (s.sync as unknown as { merkle: { root: () => string } }).merkle.root = () => 'ab'.repeat(32);
+    s.capture.submit({ contract: SITE, data: site(1) });
+    await s.sync.syncNow();
+    expect(s.db.prepare('SELECT count(*) FROM audit_anchors').pluck().get()).toBe(0);
+    expect((await s.sync.status()).alerts.map((a) => a.code)).toContain('ANCHOR_TREE_MISMATCH');
   });
 
   it('captures while the server is down; nothing burns attempts; everything lands when it is back', async () => {

@@ -7,6 +7,10 @@ import type { LoadProblem, PolicyStatus } from '../../shared/workflow/views';
 import { BundleError } from '../bundles/errors';
 import { dirReader } from '../bundles/verify';
 import { serverBundles, serverReader } from '../bundles/server-source';
+import { exportPack } from '../evidence/pack/export';
+import { formatReport, verifyPack } from '../evidence/pack/verify';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** Bundle refusals travel as BUNDLE_REFUSED with the attack code in details.refusal. */
 async function bundleCall<T>(f: () => Promise<T>): Promise<T> {
@@ -153,6 +157,24 @@ export const handlers: Handlers = {
   'memory.stats': (s) => s.memory.stats(),
   'models.status': (s) => s.inference.status(),
   'models.reload': (s) => s.inference.reload(),
+  'evidence.exportPack': async (s, input) => {
+    const dir = join(s.info.dataDir, 'exports');
+    mkdirSync(dir, { recursive: true });
+    const opId = input.opId ?? `pack-${Date.now()}`;
+    const out = join(dir, `pack-${input.runId}-${s.clock.now().toISOString().replace(/[:.]/g, '-')}.tgz`);
+    const r = await exportPack(s, input.runId, {
+      out,
+      includePii: input.includePii ?? false,
+      onProgress: (p) => s.events.emit('evidence.pack.progress', { opId, ...p }),
+    });
+    s.events.emit('evidence.pack.progress', { opId, phase: 'done', done: r.files, total: r.files });
+    s.audit.append({ actor: s.profile.actor(), action: 'evidence.pack.exported', subject: input.runId, payload: { manifestSha256: r.manifestSha256, files: r.files, piiIncluded: r.piiIncluded } });
+    return { path: r.out, files: r.files, bytes: r.bytes, manifestSha256: r.manifestSha256, piiIncluded: r.piiIncluded, countersigned: r.countersigned };
+  },
+  'evidence.verifyPack': async (_s, input) => {
+    const r = await verifyPack(input.path);
+    return { ...r, failures: r.failures.map((f) => ({ file: f.file, code: f.code, message: f.message })), text: formatReport(r) };
+  },
   'inference.abort': (s, input) => ({ aborted: s.inference.abort(input.runId) }),
   'artifacts.add': (s, input) => {
     const { runId, ...rest } = input;

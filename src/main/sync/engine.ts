@@ -39,6 +39,7 @@ import { NetworkError, sendJson, type FetchFn } from './signed-fetch';
 import { noteSynced, readSyncConfig, writeSyncConfig, type SyncConfig } from './sync-config';
 import { blockedMessage, readServerStatus, UPDATE_REQUIRED_MESSAGE, writeServerStatus, type ServerDeviceStatus } from './server-status';
 import { APP_VERSION } from '../version';
+import { AuditMerkle } from '../audit/merkle';
 
 export const BATCH_MAX_ITEMS = 100;
 export const BATCH_MAX_BYTES = 1024 * 1024;
@@ -101,8 +102,11 @@ export class SyncEngine {
   private readonly batchResponseValid = compileSchema(DEVICE_BATCH_RESPONSE_SCHEMA);
   private readonly blockedDetailsValid = compileSchema(deviceBlockedDetailsSchema);
 
+  private readonly merkle: AuditMerkle;
+
   constructor(private readonly d: SyncDeps) {
     this.fetchFn = d.fetch ?? fetch;
+    this.merkle = new AuditMerkle(d.db);
   }
 
   config(): SyncConfig | null {
@@ -245,7 +249,8 @@ export class SyncEngine {
       .all(last?.seq ?? 0, ANCHOR_MAX_ENTRIES) as AuditAnchorWire['entries'];
     const tail = entries[entries.length - 1];
     if (!tail) return undefined;
-    return { entries, head: { seq: tail.seq, hash: tail.hash } };
+    // The Merkle tree head at the new head, for the server to countersign (inclusion proofs later).
+    return { entries, head: { seq: tail.seq, hash: tail.hash }, tree: { size: tail.seq, root: this.merkle.root(tail.seq) } };
   }
 
   // ---- the run ------------------------------------------------------------------------------
@@ -428,7 +433,10 @@ export class SyncEngine {
       });
     })();
     if (res.checkpoint) {
-      if (checkCheckpoint(res.checkpoint, serverKey, { device: cfg.deviceId, serverKeyId: cfg.serverKeyId })) {
+      const c0 = res.checkpoint.checkpoint;
+      // A countersigned tree head must be this device's own tree at that size.
+      const treeOk = c0.treeSize === undefined || (c0.treeSize === c0.seq && c0.treeRoot === this.merkle.root(c0.seq));
+      if (treeOk && checkCheckpoint(res.checkpoint, serverKey, { device: cfg.deviceId, serverKeyId: cfg.serverKeyId })) {
         const c = res.checkpoint.checkpoint;
         this.d.db
           .prepare('INSERT INTO audit_anchors (seq, head, server_seq, time, checkpoint) VALUES (?, ?, ?, ?, ?) ON CONFLICT(seq) DO NOTHING')

@@ -23,6 +23,10 @@ import { levelRank, type RiskResult } from '../../shared/risk';
 import { deviceRisk, policyCacheFor, snapshotOf, versionLevelOf } from '../risk';
 import type { DeviceRecord, DeviceRegistryUpdate, IngestOutcome, IssuedReceipt, NewItem } from '../storage/types';
 import { judgeAnchor, overlapRange } from '../sync/anchor';
+import { hash as oneShotHash } from 'node:crypto';
+import { MerkleHasher, rootOf, toHex } from '../../shared/merkle';
+
+const merkleHasher = () => new MerkleHasher((b) => oneShotHash('sha256', b, 'buffer'));
 import { checkItem, findPlaintextField } from '../sync/items';
 
 export type SyncDeps = Pick<ServerDeps, 'storage' | 'clock' | 'serverKey' | 'contracts'>;
@@ -195,6 +199,28 @@ async function anchor(
     return { anchorError: { code: 'ANCHOR_EQUIVOCATION', message: `Seq ${decision.seq} was anchored with a different hash; the device has been flagged` } };
   }
   if (decision.kind === 'broken') return { anchorError: { code: 'ANCHOR_BROKEN', message: decision.message } };
+  // The device's Merkle tree head must be the one its entry hashes give (the server holds them all
+  // once this batch's entries are stored): recomputed here before the anchor moves.
+  let tree: { size: number; root: string } | null = null;
+  if (a.tree) {
+    if (a.tree.size !== decision.head.seq) return { anchorError: { code: 'ANCHOR_TREE_MISMATCH', message: `Tree size ${a.tree.size} does not match the anchored head ${decision.head.seq}` } };
+    const known = new Map(stored);
+    for (const e of decision.newEntries) known.set(e.seq, e);
+    const missing = decision.head.seq - known.size;
+    const rows = missing > 0 ? await deps.storage.auditHashes(device.id, 1, decision.head.seq) : [...known.values()];
+    const bySeq = new Map(rows.map((r) => [r.seq, r.hash]));
+    for (const e of decision.newEntries) bySeq.set(e.seq, e.hash);
+    const h = merkleHasher();
+    const leaves: Uint8Array[] = [];
+    for (let seq = 1; seq <= decision.head.seq; seq++) {
+      const hash = bySeq.get(seq);
+      if (!hash) return { anchorError: { code: 'ANCHOR_TREE_MISMATCH', message: `The server holds no hash for entry ${seq}; the tree cannot be countersigned` } };
+      leaves.push(h.leaf(Buffer.from(hash, 'hex')));
+    }
+    const root = toHex(rootOf(h, leaves));
+    if (root !== a.tree.root) return { anchorError: { code: 'ANCHOR_TREE_MISMATCH', message: `The Merkle root for ${a.tree.size} entries does not match the entry hashes the server holds` } };
+    tree = { size: a.tree.size, root };
+  }
 
   if (decision.newEntries.length > 0) {
     const moved = await deps.storage.advanceAnchor({
@@ -214,6 +240,7 @@ async function anchor(
     serverSeq: await deps.storage.lastServerSeq(),
     time: at,
     serverKeyId: deps.serverKey.keyId,
+    ...(tree ? { treeSize: tree.size, treeRoot: tree.root } : {}),
   };
   return { checkpoint: { checkpoint, signature: deps.serverKey.sign(checkpointSigningBytes(checkpoint)) } };
 }

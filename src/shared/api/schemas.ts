@@ -492,6 +492,26 @@ export const channelSchemas: Record<ChannelName, ChannelSchemas> = {
   'memory.stats': { summary: 'Items, quota and bytes per tier; the embedding in use.', req: empty, res: memoryStatsSchema },
   'models.status': { summary: 'Text and embedding model slots: arm, backend, device, VRAM, offloaded layers, tokens/s, fallback reason, load progress.', req: empty, res: modelStatusSchema },
   'models.reload': { summary: 'Reload models from the active verified model bundles.', req: empty, res: modelStatusSchema },
+  'evidence.exportPack': {
+    summary: 'Write the run’s disclosure pack (.tar.gz: signed manifest, receipts, cards, logs, proofs) to the exports folder; PII hashed unless a reviewer/admin asks to include it.',
+    req: obj({ runId: shortText(100), includePii: { type: 'boolean' }, opId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,80}$' } }, ['runId']),
+    res: obj({ path: { type: 'string' }, files: { type: 'integer' }, bytes: { type: 'integer' }, manifestSha256: sha256Hex, piiIncluded: { type: 'boolean' }, countersigned: { type: 'boolean' } }),
+  },
+  'evidence.verifyPack': {
+    summary: 'Verify a disclosure pack offline (hashes, device signature, receipts, proofs, countersigned root).',
+    req: obj({ path: { type: 'string', minLength: 1, maxLength: 4096 } }),
+    res: obj({
+      ok: { type: 'boolean' },
+      runId: { anyOf: [{ type: 'null' }, { type: 'string' }] },
+      deviceId: { anyOf: [{ type: 'null' }, { type: 'string' }] },
+      files: { type: 'integer' },
+      receipts: { type: 'integer' },
+      proofs: { type: 'integer' },
+      countersigned: { type: 'boolean' },
+      failures: { type: 'array', items: obj({ file: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } }) },
+      text: { type: 'string' },
+    }),
+  },
   'inference.abort': { summary: 'Abort running generations (all, or one run’s).', req: obj({ runId: shortText(100) }, []), res: obj({ aborted: { type: 'integer', minimum: 0 } }) },
   'artifacts.add': {
     summary: "Add an artifact to a run: a file (base64, at most 10 MiB, stored content-addressed) or a URI; flags are derived from the run's artifacts unless given by hand (recorded as manual). Audited.",
@@ -521,6 +541,7 @@ export const eventSchemas: Record<EventName, Schema> = {
   },
   'bundles.progress': bundleProgressSchema,
   'models.status': modelStatusSchema,
+  'evidence.pack.progress': obj({ opId: { type: 'string' }, phase: { enum: ['collect', 'proofs', 'write', 'done'] }, done: { type: 'integer', minimum: 0 }, total: { type: 'integer', minimum: 0 } }),
   'memory.changed': obj({ id: { type: 'string' }, change: { enum: ['added', 'deleted', 'pinned', 'compacted', 'evicted'] } }),
   'bundles.changed': obj({ name: { type: 'string' }, change: { enum: ['installed', 'activated', 'quarantined', 'verified'] } }),
   'audit.verify.progress': {

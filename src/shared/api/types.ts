@@ -232,6 +232,8 @@ export interface Channels {
   'memory.stats': { req: Empty; res: MemoryStats };
   'models.status': { req: Empty; res: ModelStatus };
   'models.reload': { req: Empty; res: ModelStatus };
+  'evidence.exportPack': { req: { runId: string; includePii?: boolean; opId?: string }; res: PackExport };
+  'evidence.verifyPack': { req: { path: string }; res: PackVerifyReport };
   /** Abort running generations (all, or one run's). */
   'inference.abort': { req: { runId?: string }; res: { aborted: number } };
   /** Run artifacts and the release gate (src/main/evidence). */
@@ -239,6 +241,28 @@ export interface Channels {
   'artifacts.list': { req: { runId: string }; res: { artifacts: ArtifactView[] } };
   'release.gate': { req: { runId: string }; res: ReleaseGateResult };
   'release.report': { req: { runId: string }; res: ComplianceReport };
+}
+
+/** A disclosure pack written to the device's exports folder. */
+export interface PackExport {
+  path: string;
+  files: number;
+  bytes: number;
+  manifestSha256: string;
+  piiIncluded: boolean;
+  countersigned: boolean;
+}
+/** The offline verifier's report (scripts/verify-pack.mjs prints the same). */
+export interface PackVerifyReport {
+  ok: boolean;
+  runId: string | null;
+  deviceId: string | null;
+  files: number;
+  receipts: number;
+  proofs: number;
+  countersigned: boolean;
+  failures: { file: string; code: string; message: string }[];
+  text: string;
 }
 
 /** Where a bundle comes from: a directory (a USB stick, a share) or the enrolled sync server. */
@@ -265,6 +289,8 @@ export interface Events {
   'bundles.progress': BundleProgress;
   /** A bundle was installed, activated, quarantined or re-verified. */
   'bundles.changed': { name: string; change: 'installed' | 'activated' | 'quarantined' | 'verified' };
+  /** Disclosure pack export progress. */
+  'evidence.pack.progress': { opId: string; phase: 'collect' | 'proofs' | 'write' | 'done'; done: number; total: number };
   /** Model load progress and status changes. */
   'models.status': ModelStatus;
   'memory.changed': { id: string; change: 'added' | 'deleted' | 'pinned' | 'compacted' | 'evicted' };

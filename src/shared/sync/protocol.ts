@@ -46,6 +46,11 @@ export interface AuditAnchorWire {
   /** Entries since the device's last anchored head, in order; `prevHash` links to that head. */
   entries: { seq: number; prevHash: string; hash: string }[];
   head: { seq: number; hash: string };
+  /**
+   * The device's RFC 9162 Merkle tree head over its audit entry hashes at `head.seq` (leaf = the
+   * entry hash): the server recomputes it from the hashes it holds and countersigns it.
+   */
+  tree?: { size: number; root: string };
 }
 
 /** What the device reports of itself on every sync: the server's registry and risk board use it. */
@@ -88,6 +93,9 @@ export interface CheckpointBody {
   serverSeq: number;
   time: string;
   serverKeyId: string;
+  /** Countersigned Merkle tree head (size = seq) over the device's audit entry hashes; absent in older checkpoints. */
+  treeSize?: number;
+  treeRoot?: string;
 }
 export interface SignedCheckpoint {
   checkpoint: CheckpointBody;
@@ -119,7 +127,7 @@ export interface DeviceStatusWire {
 export interface SyncBatchResponse {
   results: ItemResult[];
   checkpoint?: SignedCheckpoint;
-  anchorError?: { code: 'ANCHOR_EQUIVOCATION' | 'ANCHOR_BROKEN'; message: string };
+  anchorError?: { code: 'ANCHOR_EQUIVOCATION' | 'ANCHOR_BROKEN' | 'ANCHOR_TREE_MISMATCH'; message: string };
   contracts: Record<string, string>;
   serverTime: string;
   deviceStatus: DeviceStatusWire;

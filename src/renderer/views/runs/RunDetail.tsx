@@ -7,6 +7,7 @@ import { dateTime } from '../../lib/format';
 import { LaneBadge } from '../cards/LaneBadge';
 import { RunStatusBadge } from './RunStatusBadge';
 import { ArtifactsPanel } from './ArtifactsPanel';
+import { PackPanel } from './PackPanel';
 
 const pct = (used: number, budget: number) => (budget > 0 ? Math.min(100, Math.round((used / budget) * 100)) : 0);
 
@@ -123,6 +124,7 @@ export function RunDetail({ run, cards }: { run: RunView; cards: DecisionCard[] 
         </p>
       )}
       <ArtifactsPanel runId={run.id} runStatus={run.status} />
+      <PackPanel runId={run.id} canIncludePii={canReview(roles)} />
     </article>
   );
 }

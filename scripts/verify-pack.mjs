@@ -1,0 +1,177 @@
+#!/usr/bin/env node
+// Standalone verifier of a Maestro disclosure pack: node verify-pack.mjs pack.tgz
+// Needs only Node (>= 20) and the `tar` package; no Maestro database or code. Checks: every file's
+// SHA-256 and size against manifest.json, the manifest's Ed25519 signature (device key it names), no
+// missing or extra files, each receipt's server signature and that it speaks of its item, that each
+// log entry's hash is its content's, each RFC 9162 inclusion proof against the root, and that the
+// root is the server-countersigned tree head when the pack says so. Exit 0 = OK, 1 = failed.
+// Mirrors src/main/evidence/pack/verify.ts (the app's own copy); keep both in step.
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Parser } from 'tar';
+
+const sha256 = (b) => createHash('sha256').update(b).digest();
+const hex = (b) => Buffer.from(b).toString('hex');
+/** RFC 8785 for the JSON packs hold (strings, safe integers, booleans, null, arrays, objects). */
+const canon = (v) =>
+  v === null || typeof v !== 'object'
+    ? JSON.stringify(v)
+    : Array.isArray(v)
+      ? `[${v.map(canon).join(',')}]`
+      : `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canon(v[k])}`).join(',')}}`;
+const pub = (raw) => createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(raw, 'base64')]), format: 'der', type: 'spki' });
+const sigOk = (text, sig, raw) => {
+  try {
+    return verify(null, Buffer.from(text, 'utf8'), pub(raw), Buffer.from(String(sig).trim(), 'base64'));
+  } catch {
+    return false;
+  }
+};
+const parse = (b) => {
+  try {
+    return b ? JSON.parse(b.toString('utf8')) : null;
+  } catch {
+    return null;
+  }
+};
+const node = (l, r) => sha256(Buffer.concat([Buffer.from([1]), l, r]));
+/** RFC 9162 §2.1.3.2. */
+function inclusionOk(entryHashHex, index, size, path, rootHex) {
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size || !Array.isArray(path)) return false;
+  if (!path.every((p) => /^[0-9a-f]{64}$/.test(p)) || !/^[0-9a-f]{64}$/.test(entryHashHex)) return false;
+  let fn = index;
+  let sn = size - 1;
+  let r = sha256(Buffer.concat([Buffer.from([0]), Buffer.from(entryHashHex, 'hex')]));
+  for (const p of path.map((x) => Buffer.from(x, 'hex'))) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      r = node(p, r);
+      while (fn % 2 === 0 && fn !== 0) [fn, sn] = [Math.floor(fn / 2), Math.floor(sn / 2)];
+    } else r = node(r, p);
+    [fn, sn] = [Math.floor(fn / 2), Math.floor(sn / 2)];
+  }
+  return sn === 0 && hex(r) === rootHex;
+}
+
+export async function readPack(buf) {
+  const files = new Map();
+  const bad = [];
+  await new Promise((resolve, reject) => {
+    const p = new Parser({
+      strict: true,
+      onReadEntry: (e) => {
+        const path = e.path.replace(/^\.\//, '');
+        if (e.type !== 'File' || files.has(path)) return bad.push(path), e.resume();
+        const chunks = [];
+        e.on('data', (c) => chunks.push(c));
+        e.on('end', () => files.set(path, Buffer.concat(chunks)));
+      },
+    });
+    p.on('end', resolve);
+    p.on('error', reject);
+    p.end(buf);
+  });
+  return { files, bad };
+}
+
+export function verifyFiles(files, bad = []) {
+  const failures = bad.map((f) => ({ file: f, code: 'EXTRA_FILE', message: 'duplicate entry or not a plain file' }));
+  const fail = (file, code, message) => failures.push({ file, code, message });
+  const m = parse(files.get('manifest.json'));
+  const out = { runId: m?.runId ?? null, deviceId: m?.deviceId ?? null, files: files.size, receipts: 0, proofs: 0, countersigned: false, failures };
+  if (!m || m.format !== 'maestro.pack.v1' || !Array.isArray(m.files)) {
+    fail('manifest.json', 'MANIFEST_INVALID', files.has('manifest.json') ? 'not a pack manifest' : 'manifest.json is missing');
+    return out;
+  }
+  // Exactly `<canonical base64>\n`: base64 decoders ignore stray padding and unused bits.
+  const sigText = (files.get('manifest.sig') ?? Buffer.alloc(0)).toString('utf8');
+  const msig = sigText.slice(0, -1);
+  if (!sigText.endsWith('\n') || Buffer.from(msig, 'base64').toString('base64') !== msig || !sigOk(canon({ type: 'maestro.pack.manifest.v1', manifest: m }), msig, m.devicePublicKey))
+    fail('manifest.sig', 'MANIFEST_SIGNATURE', 'the manifest signature does not verify with the device key it names');
+  if (canon(m) + '\n' !== files.get('manifest.json').toString('utf8')) fail('manifest.json', 'MANIFEST_INVALID', 'manifest.json is not in canonical form');
+  const listed = new Map(m.files.map((f) => [f.path, f]));
+  for (const [path, f] of listed) {
+    const b = files.get(path);
+    if (!b) fail(path, 'MISSING_FILE', 'listed in the manifest but missing');
+    else if (b.length !== f.size) fail(path, 'SIZE_MISMATCH', `${b.length} bytes, the manifest says ${f.size}`);
+    else if (hex(sha256(b)) !== f.sha256) fail(path, 'HASH_MISMATCH', 'SHA-256 differs from the manifest');
+  }
+  for (const path of files.keys()) if (path !== 'manifest.json' && path !== 'manifest.sig' && !listed.has(path)) fail(path, 'EXTRA_FILE', 'not in the manifest');
+
+  const rf = parse(files.get('receipt.json'));
+  const sigs = parse(files.get('receipt.sig')) ?? {};
+  for (const [i, r] of (Array.isArray(rf?.receipts) ? rf.receipts : []).entries()) {
+    out.receipts += 1;
+    if (!r || typeof r.receipt !== 'object' || r.receipt === null) {
+      fail('receipt.json', 'RECEIPT_MISMATCH', `receipt #${i} is malformed`);
+      continue;
+    }
+    const id = r.receipt?.receiptId ?? `#${i}`;
+    if (r.receipt?.idempotencyKey !== r.idempotencyKey || (r.contentHash !== null && r.receipt?.contentHash !== r.contentHash) || r.receipt?.serverKeyId !== rf.serverKeyId)
+      fail('receipt.json', 'RECEIPT_MISMATCH', `receipt ${id} does not speak of outbox item ${r.outboxId}`);
+    if (!rf.serverPublicKey || !sigOk(canon({ type: 'maestro.receipt.v1', ...r.receipt }), sigs[id] ?? '', rf.serverPublicKey))
+      fail('receipt.sig', 'RECEIPT_SIGNATURE', `receipt ${id}: server signature does not verify`);
+  }
+
+  const pf = parse(files.get('audit/proofs.json'));
+  const known = new Map();
+  const entriesOf = (file) => {
+    if (known.has(file)) return known.get(file);
+    const set = new Set();
+    const b = files.get(file);
+    if (b && file.startsWith('logs/')) {
+      for (const line of b.toString('utf8').split('\n')) {
+        const e = line ? parse(Buffer.from(line)) : null;
+        if (!e) continue;
+        const body = { action: e.action, actor: e.actor, payload: e.payload, prevHash: e.prevHash, seq: e.seq, subject: e.subject, ts: e.ts };
+        if (hex(sha256(canon(body))) === e.hash) set.add(`${e.seq}:${e.hash}`);
+      }
+    } else if (b && file.startsWith('cards/')) {
+      const c = parse(b);
+      if (c?.auditHash) set.add(`*:${c.auditHash}`);
+    }
+    known.set(file, set);
+    return set;
+  };
+  for (const [i, p] of (Array.isArray(pf?.proofs) ? pf.proofs : []).entries()) {
+    out.proofs += 1;
+    if (!p || typeof p.file !== 'string' || typeof p.entryHash !== 'string' || !Array.isArray(p.path)) {
+      fail('audit/proofs.json', 'PROOF_INVALID', `audit/proofs.json#${i}: malformed proof`);
+      continue;
+    }
+    const where = `audit/proofs.json#${i} (${p.file} seq ${p.seq})`;
+    const set = entriesOf(p.file);
+    if (!set.has(`${p.seq}:${p.entryHash}`) && !set.has(`*:${p.entryHash}`)) fail(p.file, 'ENTRY_HASH', `${where}: entry is not the hash of an entry in ${p.file}`);
+    if (!inclusionOk(p.entryHash, p.seq - 1, pf.treeSize, p.path, pf.root)) fail('audit/proofs.json', 'PROOF_INVALID', `${where}: inclusion proof does not lead to the root`);
+  }
+  if (pf?.countersigned) {
+    const c = pf.checkpoint;
+    if (!c || typeof c.checkpoint !== 'object' || !pf.serverPublicKey || !sigOk(canon({ type: 'maestro.checkpoint.v1', ...c.checkpoint }), c.signature, pf.serverPublicKey))
+      fail('audit/proofs.json', 'CHECKPOINT_SIGNATURE', 'the countersigned checkpoint does not verify with the server key');
+    else if (c.checkpoint.treeSize !== pf.treeSize || c.checkpoint.treeRoot !== pf.root) fail('audit/proofs.json', 'CHECKPOINT_MISMATCH', 'the proofs root is not the countersigned tree head');
+    else out.countersigned = true;
+  }
+  return out;
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop())) {
+  const file = process.argv[2];
+  if (!file) {
+    process.stderr.write('usage: node verify-pack.mjs pack.tgz\n');
+    process.exit(2);
+  }
+  let r;
+  try {
+    const { files, bad } = await readPack(readFileSync(file));
+    r = verifyFiles(files, bad);
+  } catch (e) {
+    r = { runId: null, deviceId: null, files: 0, receipts: 0, proofs: 0, countersigned: false, failures: [{ file, code: 'UNREADABLE', message: `not a readable .tar.gz: ${e.message}` }] };
+  }
+  const lines = [
+    `Run ${r.runId ?? '?'} from device ${r.deviceId ?? '?'}: ${r.files} files, ${r.receipts} receipts, ${r.proofs} proofs, ${r.countersigned ? 'root countersigned by the server' : 'root not countersigned'}`,
+    ...r.failures.map((f) => `FAIL ${f.code} ${f.file}: ${f.message}`),
+    r.failures.length ? `FAILED: ${r.failures.length} problem(s)` : 'OK: the pack verifies',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  process.exit(r.failures.length ? 1 : 0);
+}
