@@ -7,6 +7,7 @@ import { VaultStore } from '../src/main/keys/index';
 import { DEMO_PASSPHRASE } from './demo-constants';
 import { seedRuns } from './demo-runs';
 import { serverReader } from '../src/main/bundles/server-source';
+import { seedEvidence } from './demo-evidence';
 
 const [dataDir, serverUrl, token] = process.argv.slice(2);
 if (!dataDir) throw new Error('usage: demo-seed <dataDir> [serverUrl token]');
@@ -66,9 +67,6 @@ if (!s.profile.get()) {
     const r = await s.sync.syncNow();
     process.stdout.write(`demo: enrolled and synced ${r.acked} item(s) with verified receipts\n`);
   }
-  // Captured after the sync: these wait in the outbox until the next sync.
-  s.capture.submit({ contract: 'field.inspect.site@1.2.0', data: site('PS-8', 'good') });
-  s.capture.submit({ contract: 'lab.record.specimen@2.0.1', data: specimen(8, 'Asellus aquaticus') });
   // Tiered memory: a pinned fact, how-to knowledge, and facts (episodic items come from the captures).
   const memory: [('core' | 'semantic' | 'procedural'), string, string][] = [
     ['core', 'en', 'Dana Demo inspects pumping stations 1–12 for demo-field; station 7 has a locked gate (key 14).'],
@@ -80,7 +78,18 @@ if (!s.profile.get()) {
   ];
   for (const [tier, locale, text] of memory) await s.memory.add({ tier, locale, text, sourceRefs: ['demo'], actor: me });
   s.audit.verify();
-  if (serverUrl && token) process.stdout.write(`demo: runs ${(await seedRuns(s, 'Dana Demo')).join(', ')}\n`);
+  if (serverUrl && token) {
+    const runs = await seedRuns(s, 'Dana Demo');
+    process.stdout.write(`demo: runs ${runs.join(', ')}\n`);
+    // Sync so the checkpoint countersigns the tree head the pack's proofs use.
+    await s.sync.syncNow();
+    const done = runs.map((r) => r.split(' ')).find(([, st]) => st === 'succeeded')?.[0];
+    if (done) process.stdout.write(`demo: ${await seedEvidence(s, done, me)}\n`);
+  }
+  // Captured after the sync: these wait in the outbox until the next sync.
+  s.capture.submit({ contract: 'field.inspect.site@1.2.0', data: site('PS-8', 'good') });
+  s.capture.submit({ contract: 'lab.record.specimen@2.0.1', data: specimen(8, 'Asellus aquaticus') });
+
   if (serverUrl && token) {
     // The verified app-update bundle from the server: the app now shows that 0.2.0 exists.
     const r = await s.bundles.install(await serverReader({ db: s.db, clock: s.clock, secrets: s.secrets }, 'app-update'), { actor: 'service:demo' });
