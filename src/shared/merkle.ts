@@ -372,3 +372,24 @@ export class MemoryTree implements PerfectNodes {
     return consistencyProof(this.h, this, m, n);
   }
 }
+
+/**
+ * The frontier of a tree of `size` leaves: its perfect-subtree roots, largest first (one per 1 bit of
+ * size). Appending a leaf merges the equal-sized subtrees at the end, so a tree head can be kept up
+ * to date in O(log n) space and time per leaf.
+ */
+export function appendToFrontier(h: MerkleHasher, frontier: readonly Uint8Array[], size: number, leafHash: Uint8Array): Uint8Array[] {
+  const out = [...frontier];
+  let node = leafHash;
+  for (let n = size; n % 2 === 1; n = Math.floor(n / 2)) node = h.node(out.pop()!, node);
+  out.push(node);
+  return out;
+}
+
+/** The RFC 9162 root of the tree a frontier describes (the empty root for no leaves). */
+export function frontierRoot(h: MerkleHasher, frontier: readonly Uint8Array[]): Uint8Array {
+  if (frontier.length === 0) return h.emptyRoot();
+  let r = frontier[frontier.length - 1]!;
+  for (let i = frontier.length - 2; i >= 0; i--) r = h.node(frontier[i]!, r);
+  return r;
+}

@@ -24,9 +24,22 @@ import { deviceRisk, policyCacheFor, snapshotOf, versionLevelOf } from '../risk'
 import type { DeviceRecord, DeviceRegistryUpdate, IngestOutcome, IssuedReceipt, NewItem } from '../storage/types';
 import { judgeAnchor, overlapRange } from '../sync/anchor';
 import { hash as oneShotHash } from 'node:crypto';
-import { MerkleHasher, rootOf, toHex } from '../../shared/merkle';
+import { appendToFrontier, frontierRoot, fromHex, MerkleHasher, toHex } from '../../shared/merkle';
 
 const merkleHasher = () => new MerkleHasher((b) => oneShotHash('sha256', b, 'buffer'));
+
+/** A frontier of a tree of n leaves has one subtree per 1 bit of n. */
+function popcount(n: number): number {
+  let c = 0;
+  for (let x = n; x > 0; x = Math.floor(x / 2)) c += x % 2;
+  return c;
+}
+
+/** Append one audit entry hash (as an RFC 9162 leaf) to a hex frontier of `size` leaves. */
+const appendLeaf = (h: MerkleHasher, f: string[], size: number, entryHash: string): string[] =>
+  appendToFrontier(h, f.map(fromHex), size, h.leaf(fromHex(entryHash))).map(toHex);
+
+const frontierRootHex = (h: MerkleHasher, f: string[]): string => toHex(frontierRoot(h, f.map(fromHex)));
 import { checkItem, findPlaintextField } from '../sync/items';
 
 export type SyncDeps = Pick<ServerDeps, 'storage' | 'clock' | 'serverKey' | 'contracts'>;
@@ -199,35 +212,33 @@ async function anchor(
     return { anchorError: { code: 'ANCHOR_EQUIVOCATION', message: `Seq ${decision.seq} was anchored with a different hash; the device has been flagged` } };
   }
   if (decision.kind === 'broken') return { anchorError: { code: 'ANCHOR_BROKEN', message: decision.message } };
-  // The device's Merkle tree head must be the one its entry hashes give (the server holds them all
-  // once this batch's entries are stored): recomputed here before the anchor moves.
+  // The device's Merkle tree head must be the one its entry hashes give: the stored frontier at the
+  // anchored head plus this batch's new entries (O(log n)); a device anchored before frontiers were
+  // stored has its frontier rebuilt once from every anchored hash.
   let tree: { size: number; root: string } | null = null;
+  let frontier = device.anchorFrontier;
+  const h = merkleHasher();
+  if (frontier.length !== popcount(anchored.seq)) {
+    const rows = anchored.seq > 0 ? await deps.storage.auditHashes(device.id, 1, anchored.seq) : [];
+    if (rows.length !== anchored.seq) return { anchorError: { code: 'ANCHOR_TREE_MISMATCH', message: 'The server does not hold every anchored hash; the tree cannot be countersigned' } };
+    frontier = [];
+    for (const r of rows) frontier = appendLeaf(h, frontier, anchored.seq, r.hash);
+  }
+  let size = anchored.seq;
+  for (const e of decision.newEntries) frontier = appendLeaf(h, frontier, size++, e.hash);
   if (a.tree) {
-    if (a.tree.size !== decision.head.seq) return { anchorError: { code: 'ANCHOR_TREE_MISMATCH', message: `Tree size ${a.tree.size} does not match the anchored head ${decision.head.seq}` } };
-    const known = new Map(stored);
-    for (const e of decision.newEntries) known.set(e.seq, e);
-    const missing = decision.head.seq - known.size;
-    const rows = missing > 0 ? await deps.storage.auditHashes(device.id, 1, decision.head.seq) : [...known.values()];
-    const bySeq = new Map(rows.map((r) => [r.seq, r.hash]));
-    for (const e of decision.newEntries) bySeq.set(e.seq, e.hash);
-    const h = merkleHasher();
-    const leaves: Uint8Array[] = [];
-    for (let seq = 1; seq <= decision.head.seq; seq++) {
-      const hash = bySeq.get(seq);
-      if (!hash) return { anchorError: { code: 'ANCHOR_TREE_MISMATCH', message: `The server holds no hash for entry ${seq}; the tree cannot be countersigned` } };
-      leaves.push(h.leaf(Buffer.from(hash, 'hex')));
-    }
-    const root = toHex(rootOf(h, leaves));
-    if (root !== a.tree.root) return { anchorError: { code: 'ANCHOR_TREE_MISMATCH', message: `The Merkle root for ${a.tree.size} entries does not match the entry hashes the server holds` } };
+    const root = frontierRootHex(h, frontier);
+    if (a.tree.size !== decision.head.seq || root !== a.tree.root)
+      return { anchorError: { code: 'ANCHOR_TREE_MISMATCH', message: `The Merkle tree head for ${a.tree.size} entries does not match the entry hashes the server holds (head ${decision.head.seq})` } };
     tree = { size: a.tree.size, root };
   }
-
   if (decision.newEntries.length > 0) {
     const moved = await deps.storage.advanceAnchor({
       device: device.id,
       expected: anchored,
       entries: decision.newEntries,
       head: decision.head,
+      frontier,
       audit: { ts: at, actor: device.id, action: 'device.anchor.advanced', subject: device.id, payload: { fromSeq: anchored.seq, toSeq: decision.head.seq, head: decision.head.hash } },
     });
     // Another request from the same device anchored in between; the device retries from the new head.

@@ -79,6 +79,8 @@ export interface DeviceRow {
   app_version: string | null;
   last_anchor_seq: number | string;
   last_anchor_hash: string;
+  /** JSON text in SQLite, jsonb in PostgreSQL; absent in rows selected without it. */
+  anchor_frontier?: unknown;
   pending_count: number | string;
   dead_letter_count: number | string;
   /** JSON text in SQLite, jsonb (already parsed) in PostgreSQL. */
@@ -88,6 +90,11 @@ export interface DeviceRow {
   update_required_at: string | null;
   version_level: number | string;
   risk_level: number | string;
+}
+
+function parseFrontier(v: unknown): string[] {
+  const arr: unknown = typeof v === 'string' ? JSON.parse(v) : v;
+  return Array.isArray(arr) && arr.every((x) => typeof x === 'string' && /^[0-9a-f]{64}$/.test(x)) ? (arr as string[]) : [];
 }
 
 function parseContractVersions(v: unknown): Record<string, string> {
@@ -112,6 +119,7 @@ export function toDevice(r: DeviceRow): DeviceRecord {
     // PostgreSQL returns bigint as text.
     lastAnchorSeq: Number(r.last_anchor_seq),
     lastAnchorHash: r.last_anchor_hash,
+    anchorFrontier: parseFrontier(r.anchor_frontier),
     pendingCount: Number(r.pending_count ?? 0),
     deadLetterCount: Number(r.dead_letter_count ?? 0),
     contractVersions: parseContractVersions(r.contract_versions),

@@ -169,6 +169,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX devices_tenant_name_ci ON devices (tenant, name COLLATE NOCASE);
     `);
   },
+  // 5: the device's Merkle tree frontier at its anchored head (RFC 9162 perfect-subtree roots, largest
+  // first, hex JSON): countersigning a tree head costs O(log n) per anchor instead of re-reading
+  // every anchored hash. '[]' with a non-zero head (devices anchored before this) is rebuilt once.
+  (db) => {
+    db.exec(`ALTER TABLE devices ADD COLUMN anchor_frontier TEXT NOT NULL DEFAULT '[]'`);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -143,6 +143,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   `CREATE INDEX devices_tenant_id_ci ON devices (tenant, lower(id) text_pattern_ops);
    CREATE INDEX devices_tenant_user_ci ON devices (tenant, lower(user_id) text_pattern_ops);
    CREATE INDEX devices_tenant_name_ci ON devices (tenant, lower(name) text_pattern_ops);`,
+  // 5: the device's Merkle tree frontier at its anchored head (see migrations.ts step 5).
+  `ALTER TABLE devices ADD COLUMN anchor_frontier JSONB NOT NULL DEFAULT '[]'::jsonb;`,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

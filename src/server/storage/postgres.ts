@@ -456,8 +456,8 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
     advanceAnchor: (a) =>
       withTx(pool, async (c) => {
         const moved = await c.query(
-          'UPDATE devices SET last_anchor_seq = $1, last_anchor_hash = $2 WHERE id = $3 AND last_anchor_seq = $4 AND last_anchor_hash = $5',
-          [a.head.seq, a.head.hash, a.device, a.expected.seq, a.expected.hash],
+          'UPDATE devices SET last_anchor_seq = $1, last_anchor_hash = $2, anchor_frontier = $6::jsonb WHERE id = $3 AND last_anchor_seq = $4 AND last_anchor_hash = $5',
+          [a.head.seq, a.head.hash, a.device, a.expected.seq, a.expected.hash, JSON.stringify(a.frontier)],
         );
         if (moved.rowCount !== 1) return false;
         if (a.entries.length > 0) {

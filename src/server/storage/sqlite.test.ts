@@ -45,15 +45,15 @@ afterEach(() => {
 });
 
 describe('openSqliteStorage', () => {
-  it('migrates a new db to user_version 4 with server_meta.created_at, the sync tables and the search indexes', async () => {
+  it('migrates a new db to user_version 5 with server_meta.created_at, the sync tables, the search indexes and the anchor frontier', async () => {
     const now = new Date('2025-02-03T04:05:06.000Z');
     const s = openSqliteStorage(dbPath, { now: () => now });
     expect(await s.health()).toMatchObject({ ok: true, detail: 'ok' });
     await s.close();
 
-    expect(SCHEMA_VERSION).toBe(4);
+    expect(SCHEMA_VERSION).toBe(5);
     inspect((db) => {
-      expect(db.pragma('user_version', { simple: true })).toBe(4);
+      expect(db.pragma('user_version', { simple: true })).toBe(5);
       const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
       for (const t of ['enrollment_tokens', 'devices', 'nonces', 'sync_items', 'device_audit_hashes', 'equivocations', 'server_audit', 'contract_versions', 'device_snapshots', 'tenant_risk_policies']) {
         expect(tables).toContain(t);
@@ -72,7 +72,7 @@ describe('openSqliteStorage', () => {
     await s.close();
     await s.close(); // close is safe to repeat
     inspect((db) => {
-      expect(db.pragma('user_version', { simple: true })).toBe(4);
+      expect(db.pragma('user_version', { simple: true })).toBe(5);
       expect(db.prepare('SELECT key, value FROM server_meta').all()).toEqual([
         { key: 'created_at', value: '2025-01-01T00:00:00.000Z' },
       ]);
@@ -115,7 +115,7 @@ describe('openSqliteStorage', () => {
     expect((await s.stats()).devices).toBe(0);
     await s.close();
     inspect((d) => {
-      expect(d.pragma('user_version', { simple: true })).toBe(4);
+      expect(d.pragma('user_version', { simple: true })).toBe(5);
       expect(d.prepare('SELECT value FROM server_meta').get()).toEqual({ value: 'then' });
     });
   });

@@ -153,7 +153,7 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
     setMeta: db.prepare('INSERT INTO server_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     hashes: db.prepare('SELECT seq, prev_hash, hash FROM device_audit_hashes WHERE device = ? AND seq BETWEEN ? AND ? ORDER BY seq'),
     casAnchor: db.prepare(
-      'UPDATE devices SET last_anchor_seq = ?, last_anchor_hash = ? WHERE id = ? AND last_anchor_seq = ? AND last_anchor_hash = ?',
+      'UPDATE devices SET last_anchor_seq = ?, last_anchor_hash = ?, anchor_frontier = ? WHERE id = ? AND last_anchor_seq = ? AND last_anchor_hash = ?',
     ),
     insertHash: db.prepare('INSERT INTO device_audit_hashes (device, seq, prev_hash, hash) VALUES (?, ?, ?, ?)'),
     flag: db.prepare('UPDATE devices SET flagged_at = COALESCE(flagged_at, ?) WHERE id = ?'),
@@ -494,7 +494,7 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
       Promise.resolve(
         db
           .transaction(() => {
-            const moved = q.casAnchor.run(a.head.seq, a.head.hash, a.device, a.expected.seq, a.expected.hash).changes;
+            const moved = q.casAnchor.run(a.head.seq, a.head.hash, JSON.stringify(a.frontier), a.device, a.expected.seq, a.expected.hash).changes;
             if (moved !== 1) return false;
             for (const e of a.entries) q.insertHash.run(a.device, e.seq, e.prevHash, e.hash);
             audit(a.audit);

@@ -57,6 +57,8 @@ export interface DeviceRecord {
   /** 0 and 64 zeros until the device anchors its audit log for the first time. */
   lastAnchorSeq: number;
   lastAnchorHash: string;
+  /** Merkle tree frontier (perfect-subtree roots, largest first) at the anchored head; [] when not yet built. */
+  anchorFrontier: string[];
   /** As last reported by the device (deviceState); 0 / {} until it reports. */
   pendingCount: number;
   deadLetterCount: number;
@@ -244,6 +246,8 @@ export interface AnchorAdvance {
   expected: { seq: number; hash: string };
   entries: AuditHashRow[];
   head: { seq: number; hash: string };
+  /** The tree frontier at `head` (stored with it). */
+  frontier: string[];
   audit: AuditInput;
 }
 
