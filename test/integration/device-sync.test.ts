@@ -88,6 +88,23 @@ describe('device sync against the real server', () => {
     expect(serverRows(srv.dbPath)).toHaveLength(3);
   });
 
+  it('a device anchored before the server kept tree frontiers still gets countersigned tree heads (rebuilt once)', async () => {
+    const { srv, token } = await server();
+    const s = await device();
+    await s.sync.enroll(srv.url, token());
+    s.capture.submit({ contract: SITE, data: site(1) });
+    await s.sync.syncNow();
+    // As a server from before migration 5 left it: a head but no frontier.
+    const db = new Database(srv.dbPath);
+    db.prepare("UPDATE devices SET anchor_frontier = '[]'").run();
+    db.close();
+    s.capture.submit({ contract: SITE, data: site(2) });
+    await s.sync.syncNow();
+    const cp = JSON.parse(s.db.prepare('SELECT checkpoint FROM audit_anchors ORDER BY seq DESC LIMIT 1').pluck().get() as string) as SignedCheckpoint;
+    expect(cp.checkpoint).toMatchObject({ treeSize: cp.checkpoint.seq, treeRoot: new AuditMerkle(s.db).root(cp.checkpoint.seq) });
+    expect((await s.sync.status()).alerts.map((a) => a.code)).not.toContain('ANCHOR_TREE_MISMATCH');
+  });
+
   it('a device whose Merkle tree head does not match its entry hashes gets no checkpoint', async () => {
     const { srv, token } = await server();
     const s = await device();
