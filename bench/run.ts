@@ -15,8 +15,9 @@ import * as receipt from './receipt.bench';
 import * as risk from './risk.bench';
 import * as syncE2e from './sync-e2e.bench';
 import * as syncServer from './sync-server.bench';
+import * as team from './team.bench';
 
-const suites: { prefix: string; run: () => void | Promise<void> }[] = [
+const suites: { prefix: string; also?: string[]; run: () => void | Promise<void> }[] = [
   { prefix: 'audit.', run: audit.run },
   { prefix: 'api.', run: api.run },
   { prefix: 'receipt.', run: receipt.run },
@@ -33,10 +34,13 @@ const suites: { prefix: string; run: () => void | Promise<void> }[] = [
   { prefix: 'merkle.', run: merkle.run },
   { prefix: 'pack.', run: pack.run },
   { prefix: 'embedding.', run: embedding.run },
+  // One run measures both (they share the three enrolled devices).
+  { prefix: 'sync.pull', also: ['approval.'], run: team.run },
 ];
 
 const filter = process.argv[2] ?? '';
 for (const s of suites) {
-  if (filter && !s.prefix.startsWith(filter) && !filter.startsWith(s.prefix)) continue;
+  const prefixes = [s.prefix, ...(s.also ?? [])];
+  if (filter && !prefixes.some((p) => p.startsWith(filter) || filter.startsWith(p))) continue;
   await s.run();
 }

@@ -30,6 +30,8 @@ import { registerBundleHealth } from './bundles/health';
 import type { ActiveBundle } from './bundles/api';
 import type { ResourceTree } from './bundles/tree';
 import { createCardStore } from './cards/index';
+import { TeamService, TenantKeys } from './team/index';
+import type { DecisionCard } from '../shared/workflow/types';
 import type { BundleKind, Envelope, RootMeta, UpdateStatus } from '../shared/bundles/types';
 import { createUpdateService, type UpdateService } from './updates/index';
 import { createInferenceService, type InferenceService } from './inference/index';
@@ -81,6 +83,8 @@ export interface Services {
   governance: Governance;
   secrets: () => Promise<SecretStore>;
   dataKeys: DataKeys;
+  tenantKeys: TenantKeys;
+  team: TeamService;
   outbox: Outbox;
   capture: CaptureService;
   sync: SyncEngine;
@@ -184,7 +188,10 @@ export function createServices(deps: ServiceDeps): Services {
     logger.error('pinned trust root unusable: no bundle can verify', { code: 'BUNDLE_ROOT_INVALID', err: (e as Error).message });
     alert('BUNDLE_ROOT_INVALID', `The pinned trust root is unusable (${(e as Error).message}); no bundle can verify`, 'trust');
   }
-  const cards = createCardStore({ db, clock, audit });
+  // Cards are shared with reviewers once the device is enrolled (team sync, built further down).
+  let teamRef: TeamService | null = null;
+  const shareCard = (card: DecisionCard) => teamRef?.shareCard(card);
+  const cards = createCardStore({ db, clock, audit, onChange: shareCard });
   const bundles = new BundleStore({ db, dataDir: deps.dataDir, clock: trustedClock, audit, logger, pinnedRoot, events, cards, alert, reverifyEveryHours: deps.reverifyEveryHours });
   const builtins = bundles.installBuiltins(join(resourcesDir, 'bundles'));
   if (builtins.installed.length) logger.info('built-in bundles installed', { bundles: builtins.installed });
@@ -209,7 +216,10 @@ export function createServices(deps: ServiceDeps): Services {
   const capture = createCaptureService({ db, clock, dataDir: deps.dataDir, audit, profile, contracts, outbox });
   const contractUpdates = new ContractUpdates(contracts, audit, bundles);
   const verifyPool = new VerifyPool(deps.resourcesDir ?? DEFAULT_RESOURCES_DIR);
-  const sync = new SyncEngine({ db, clock, logger, events, audit, profile, outbox, attachments: capture.attachments, dataKeys, secrets, verifyPool, contracts, contractUpdates, trustedClock, fetch: deps.fetch });
+  const tenantKeys = new TenantKeys(db, secrets, clock);
+  const team = new TeamService({ db, clock, logger, events, audit, profile, outbox, attachments: capture.attachments, secrets, tenantKeys, verifyPool, alert: (c, m, sub) => void alert(c, m, sub ?? ''), fetch: deps.fetch });
+  teamRef = team;
+  const sync = new SyncEngine({ db, clock, logger, events, audit, profile, outbox, attachments: capture.attachments, tenantKeys, dataKeys, team, secrets, verifyPool, contracts, contractUpdates, trustedClock, fetch: deps.fetch });
   registerSyncHealth(health, outbox, sync);
   alertSink = (code, message, subject) => sync.alert(code, message, subject);
   for (const a of early.splice(0)) alertSink(...a);
@@ -285,7 +295,8 @@ export function createServices(deps: ServiceDeps): Services {
   });
   const memory = createMemoryService({ db, clock, audit, events, logger, embedder: () => inference.embedder(), summarize: (texts) => extractiveSummary(texts, { maxSentences: 5, maxChars: 1200 }).summary });
   memoryRef = memory;
-  const runs = createRunService({ db, clock, audit, profile, contracts, capture, outbox, governance, guard: policy, resourcesDir, workflows: treeOf('maestro.workflows'), logger, locality, inference, memory });
+  const runs = createRunService({ db, clock, audit, profile, contracts, capture, outbox, governance, guard: policy, resourcesDir, workflows: treeOf('maestro.workflows'), logger, locality, inference, memory, onCardChange: shareCard });
+  team.attachRuns(runs);
   const evidence = createEvidenceService({ db, clock, audit, cards, runs, attachments: capture.attachments, policy });
   health.register('inference.models', () => {
     const st = inference.status();
@@ -331,6 +342,8 @@ export function createServices(deps: ServiceDeps): Services {
     governance,
     secrets,
     dataKeys,
+    tenantKeys,
+    team,
     outbox,
     capture,
     sync,
@@ -349,6 +362,7 @@ export function createServices(deps: ServiceDeps): Services {
     info: { version: APP_VERSION, host: deps.host, dataDir: deps.dataDir, platform: process.platform, schemaVersion: schemaVersion(db) },
     close() {
       sync.stop();
+      void team.stopLive();
       bundles.stop();
       memoryIngest.stop();
       void inference.close();

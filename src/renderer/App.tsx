@@ -10,6 +10,8 @@ import { RunsView } from './views/runs/RunsView';
 import { CardsView } from './views/cards/CardsView';
 import { SealedView } from './views/sealed/SealedView';
 import { MemoryView } from './views/memory/MemoryView';
+import { TeamView } from './views/team/TeamView';
+import { useTeam } from './store/team-store';
 import { onEvent } from './api/client';
 import type { View } from './store/app-store';
 import { Nav } from './components/Nav';
@@ -21,6 +23,7 @@ const VIEWS: Record<View, () => ReactElement> = {
   cards: () => <CardsView />,
   memory: () => <MemoryView />,
   outbox: () => <OutboxView />,
+  team: () => <TeamView />,
   audit: () => <AuditView />,
   health: () => <HealthView />,
   sealed: () => <SealedView />,
@@ -34,6 +37,18 @@ export function App() {
   }, [load]);
   // Enrolling (or re-enrolling) changes the roles, and with them whether the admin board shows.
   useEffect(() => onEvent('sync.status', (s) => setRoles(s.enrolled?.roles ?? [])), [setRoles]);
+  // Team sync state (certificate roles, freshness, a stopped pull) follows pulls and enrollment.
+  useEffect(() => {
+    const offChanged = onEvent('team.changed', () => void useTeam.getState().refreshStatus());
+    const offSync = onEvent('sync.status', (s) => {
+      const t = useTeam.getState();
+      if (t.status && !!s.enrolled !== t.status.enrolled) void t.refreshStatus();
+    });
+    return () => {
+      offChanged();
+      offSync();
+    };
+  }, []);
 
   if (status === 'loading') return <div className="center muted">Starting Maestro…</div>;
   if (status === 'error')

@@ -17,6 +17,7 @@ import { createContractsRouter } from './routes/contracts';
 import { createEnrollRouter } from './routes/enroll';
 import { createHealthRouter } from './routes/health';
 import { createSyncRouter } from './routes/sync';
+import { createTeamRouter } from './routes/team';
 import type { ServerStorage } from './storage/types';
 
 export interface ServerDeps {
@@ -40,6 +41,8 @@ export interface ServerDeps {
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const SYNC_BATCH_PATH = '/v1/sync/batch';
 export const ENROLL_PATH = '/v1/enroll';
+/** Up to 1000 wrapped keys (teamKeysPostSchema), each carrying its wrapper's certificate: more than the default limit. */
+export const TEAM_KEYS_PATH = '/v1/team/keys';
 
 export function createApp(deps: ServerDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -64,7 +67,7 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
   });
 
   // Global, so oversized bodies are refused before routing and before authentication (a 413 stores
-  // nothing, not even a nonce). Sync batches get their own, larger limit.
+  // nothing, not even a nonce). Sync batches and tenant-key posts get their own, larger limit.
   const limit = (maxSize: number): MiddlewareHandler<AppEnv> =>
     bodyLimit({
       maxSize,
@@ -72,7 +75,7 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
     });
   const defaultLimit = limit(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
   const syncLimit = limit(deps.maxSyncBodyBytes ?? MAX_BATCH_BYTES);
-  app.use('*', (c, next) => (c.req.path === SYNC_BATCH_PATH ? syncLimit(c, next) : defaultLimit(c, next)));
+  app.use('*', (c, next) => (c.req.path === SYNC_BATCH_PATH || c.req.path === TEAM_KEYS_PATH ? syncLimit(c, next) : defaultLimit(c, next)));
 
   app.route('/', createHealthRouter(deps));
 
@@ -80,6 +83,7 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
   app.use('/v1/*', deviceAuth({ storage: deps.storage, clock: deps.clock, limiter, exempt: [ENROLL_PATH] }));
   app.route(ENROLL_PATH, createEnrollRouter(deps));
   app.route('/v1/sync', createSyncRouter(deps));
+  app.route('/v1/team', createTeamRouter(deps));
   app.route('/v1/contracts', createContractsRouter(deps));
   app.route('/v1/admin', createAdminRouter(deps));
   app.route(BUNDLES_PATH, createBundlesRouter(deps));

@@ -1,37 +1,52 @@
 // Operator commands run on the server host against the same storage as `serve`:
 //   enroll-token --tenant T --user U --role field|reviewer|admin [--ttl-hours N]
-//   revoke-device --device D
-// Argument parsing and the commands are here (testable); main.ts only dispatches.
+//   revoke-device --device D [--reason R]
+//   set-roles DEVICE ROLE[,ROLE…] --reason R
+// Argument parsing and the commands are here (testable); main.ts only dispatches. Revocations and
+// role changes issue a new certificate version, signed with the server key (the one `serve` uses).
 import { parseArgs } from 'node:util';
 import { enrollmentTokenRequestSchema } from '../shared/sync/schemas';
+import { rolesChangeSchema } from '../shared/team/schemas';
 import { compileSchema, describeErrors } from '../shared/validation';
+import { certifier } from './certificates';
+import type { ServerKey } from './crypto/server-key';
 import { createEnrollmentToken, type TokenRequest } from './enrollment-tokens';
-import type { ServerStorage } from './storage/types';
+import { normalizeRoles } from './storage/team';
+import type { Role, ServerStorage } from './storage/types';
 
 export const USAGE = `usage: maestro-server                      serve (MAESTRO_SERVER_HOST/PORT, default 127.0.0.1:8787)
        maestro-server enroll-token --tenant T --user U --role field|reviewer|admin [--ttl-hours N]
-       maestro-server revoke-device --device D`;
+       maestro-server revoke-device --device D [--reason R]
+       maestro-server set-roles DEVICE ROLE[,ROLE...] --reason R`;
 
 /** Bad arguments: exit 2 with the message and the usage. */
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export type CliCommand = { name: 'enroll-token'; request: TokenRequest } | { name: 'revoke-device'; device: string };
+export type CliCommand =
+  | { name: 'enroll-token'; request: TokenRequest }
+  | { name: 'revoke-device'; device: string; reason: string | null }
+  | { name: 'set-roles'; device: string; roles: Role[]; reason: string };
 
 export function parseCommand(args: readonly string[]): CliCommand {
   const [name, ...rest] = args;
   let values: Record<string, string | undefined>;
+  let positionals: string[];
   try {
-    values = parseArgs({
+    const parsed = parseArgs({
       args: rest,
       strict: true,
-      allowPositionals: false,
+      allowPositionals: name === 'set-roles',
       options:
         name === 'enroll-token'
           ? { tenant: { type: 'string' }, user: { type: 'string' }, role: { type: 'string' }, 'ttl-hours': { type: 'string' } }
-          : { device: { type: 'string' } },
-    }).values as Record<string, string | undefined>;
+          : name === 'set-roles'
+            ? { reason: { type: 'string' } }
+            : { device: { type: 'string' }, reason: { type: 'string' } },
+    });
+    values = parsed.values as Record<string, string | undefined>;
+    positionals = parsed.positionals;
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -53,19 +68,51 @@ export function parseCommand(args: readonly string[]): CliCommand {
   }
   if (name === 'revoke-device') {
     if (!values.device) throw new UsageError('--device is required');
-    return { name, device: values.device };
+    if (values.reason !== undefined && (values.reason.length < 1 || values.reason.length > 500)) throw new UsageError('--reason: must be 1-500 characters');
+    return { name, device: values.device, reason: values.reason ?? null };
+  }
+  if (name === 'set-roles') {
+    const [device, list, ...extra] = positionals;
+    if (!device || !list || extra.length > 0) throw new UsageError('set-roles takes a device id and a comma-separated list of roles');
+    const request = { roles: list.split(','), reason: values.reason, confirm: true };
+    if (request.reason === undefined) throw new UsageError('--reason is required');
+    const validate = compileSchema(rolesChangeSchema);
+    if (!validate(request)) {
+      const problems = describeErrors(validate.errors).map((e) => `${e.path.startsWith('/roles') ? 'roles' : '--reason'}: ${e.message}`);
+      throw new UsageError(problems.join('; '));
+    }
+    return { name, device, roles: normalizeRoles(request.roles as Role[]), reason: request.reason };
   }
   throw new UsageError(`unknown command ${name ?? ''}`);
 }
 
-/** Runs a command; returns the lines to print on stdout and the exit code. */
-export async function runCommand(cmd: CliCommand, storage: ServerStorage, now: Date): Promise<{ out: string[]; code: number }> {
+/**
+ * Runs a command; returns the lines to print on stdout and the exit code. `serverKey` is asked for
+ * only by the commands that issue certificates.
+ */
+export async function runCommand(cmd: CliCommand, storage: ServerStorage, now: Date, serverKey: () => ServerKey): Promise<{ out: string[]; code: number }> {
   if (cmd.name === 'enroll-token') {
     const { token, expiresAt } = await createEnrollmentToken(storage, now, cmd.request, 'cli');
     return { out: [`token: ${token}`, `expiresAt: ${expiresAt}`], code: 0 };
   }
   const ts = now.toISOString();
-  const revokedAt = await storage.revokeDevice(cmd.device, null, { ts, actor: 'cli', action: 'device.revoked', subject: cmd.device, payload: { by: 'cli' } });
+  if (cmd.name === 'set-roles') {
+    const out = await storage.setDeviceRoles({
+      id: cmd.device,
+      tenant: null,
+      roles: cmd.roles,
+      reason: cmd.reason,
+      audit: { ts, actor: 'cli', action: 'device.roles_changed', subject: cmd.device, payload: { by: 'cli', reason: cmd.reason, roles: cmd.roles } },
+      certify: certifier(serverKey()),
+    });
+    if (!out.ok) return { out: [out.reason === 'revoked' ? `device revoked: ${cmd.device}` : `device not found: ${cmd.device}`], code: 1 };
+    return { out: [`roles: ${out.certificate.cert.roles.join(',')}`, `certVersion: ${out.certificate.cert.certVersion}`], code: 0 };
+  }
+  const payload = { by: 'cli', ...(cmd.reason !== null ? { reason: cmd.reason } : {}) };
+  const revokedAt = await storage.revokeDevice(cmd.device, null, { ts, actor: 'cli', action: 'device.revoked', subject: cmd.device, payload }, {
+    certify: certifier(serverKey()),
+    reason: cmd.reason,
+  });
   if (revokedAt === null) return { out: [`device not found: ${cmd.device}`], code: 1 };
   return { out: [`revokedAt: ${revokedAt}`], code: 0 };
 }

@@ -8,7 +8,7 @@ import { createApp } from './app';
 import { parseCommand, runCommand, USAGE, UsageError } from './cli';
 import { ConfigError, formatOrigin, loadConfig, type ServerConfig } from './config';
 import { ContractsDirError, seedContracts } from './contracts';
-import { loadOrCreateServerKey, ServerKeyError } from './crypto/server-key';
+import { loadOrCreateServerKey, ServerKeyError, type ServerKey } from './crypto/server-key';
 import { createJsonLogger, type Logger } from './logger';
 import { openStorage } from './storage/open';
 import { StorageOpenError, type ServerStorage } from './storage/types';
@@ -50,13 +50,18 @@ async function openConfigured(config: ServerConfig, logger: Logger): Promise<Ser
 async function command(args: readonly string[]): Promise<void> {
   const cmd = parseCommand(args);
   const logger = createJsonLogger('sync-server-cli');
-  const storage = await openConfigured(loadConfig(process.env), logger);
+  const config = loadConfig(process.env);
+  const storage = await openConfigured(config, logger);
+  const loaded: { key?: ServerKey } = {};
+  // The key `serve` signs with (created next to the database if the server never ran).
+  const serverKey = (): ServerKey =>
+    (loaded.key ??= loadOrCreateServerKey({ ...(config.keyFile ? { keyFile: config.keyFile } : {}), dbDir: dirname(config.dbPath) }).key);
   try {
-    const { out, code } = await runCommand(cmd, storage, new Date());
+    const { out, code } = await runCommand(cmd, storage, new Date(), serverKey);
     process.stdout.write(out.map((l) => `${l}\n`).join(''));
     process.exitCode = code;
   } finally {
-    await storage.close();
+    await Promise.allSettled([storage.close(), loaded.key?.close()]);
   }
 }
 

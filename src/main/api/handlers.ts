@@ -98,9 +98,27 @@ export const handlers: Handlers = {
     void s.sync.syncNow().catch((e: unknown) => s.logger.error('first sync failed', { code: 'SYNC_FAILED', err: (e as Error).message }));
     return s.sync.status();
   },
+  'team.status': (s) => s.team.status(),
+  'team.pull': async (s) => {
+    await s.team.prepare();
+    await s.team.processInbox();
+    return s.team.status();
+  },
+  'team.skip': (s, input) => s.team.skip(input.seq, input.reason),
+  'team.cards': (s, input) => s.team.cards(input),
+  'team.runs': (s, input) => s.team.runsPage(input),
+  'team.run': (s, input) => s.team.run(input.device, input.runId),
+  'team.decide': async (s, input) => {
+    const res = await s.team.decideRemote({ device: input.device, runId: input.runId, cardId: input.cardId, decision: input.decision === 'approve' ? 'approved' : 'rejected', comment: input.comment });
+    // Send it now when the server answers; offline it waits in the outbox like any item.
+    void s.sync.syncNow().catch(() => {});
+    return res;
+  },
+  'team.refusals': (s, input) => ({ items: s.team.refusals(input.limit ?? 100) }),
+  'team.peers': (s) => ({ items: s.team.peers() }),
   'sync.rotateKey': async (s) => {
-    const tenant = s.profile.require().tenant;
-    const { version } = await s.dataKeys.rotate(tenant);
+    // Team sync: an admin device makes a new tenant key version and wraps it for the active devices.
+    const { tenant, version } = await s.team.rotate();
     s.audit.append({ actor: s.profile.actor(), action: 'keys.rotated', subject: tenant, payload: { version } });
     return { tenant, version };
   },
@@ -120,10 +138,14 @@ export const handlers: Handlers = {
   'runs.get': (s, input) => ({ run: toRunView(s.runs.get(input.id)), cards: s.runs.cards.forRun(input.id) }),
   'runs.decide': async (s, input) => {
     const p = s.profile.require();
+    const decision = input.decision === 'approve' ? 'approved' : 'rejected';
+    // Enrolled: the same signed record a remote reviewer makes, applied here and sent to the server.
+    const signed = p.role === 'reviewer' || p.role === 'admin' ? await s.team.localDecision(input.runId, decision, input.comment) : null;
     const run = await s.runs.decide(input.runId, {
-      decision: input.decision === 'approve' ? 'approved' : 'rejected',
+      decision,
       comment: input.comment,
       actor: { id: p.id, role: p.role, tenant: p.tenant },
+      ...(signed ? { via: signed.via, within: signed.within } : {}),
     });
     return { run: toRunView(run) };
   },

@@ -53,7 +53,11 @@ export interface CardStore {
   /** Bulk insert of complete cards (import, benchmarks): one transaction, no audit entries. */
   insertMany(cards: DecisionCard[]): void;
   /** Append an approval to a card (audited). The card's approval/status become this approval. */
-  appendApproval(cardId: string, a: { state: 'approved' | 'rejected'; by: string; at: string; comment: string | null }, actor: string): DecisionCard;
+  appendApproval(
+    cardId: string,
+    a: { state: 'approved' | 'rejected'; by: string; at: string; comment: string | null; via?: Approval['via'] },
+    actor: string,
+  ): DecisionCard;
   /** One card; its approval/status are its latest approval. NOT_FOUND otherwise. */
   get(id: string): DecisionCard;
   /** Every approval appended to a card, oldest first. */
@@ -69,7 +73,13 @@ export interface CardStore {
   count(): number;
 }
 
-export function createCardStore(deps: { db: Db; clock: Clock; audit: AuditService }): CardStore {
+export function createCardStore(deps: {
+  db: Db;
+  clock: Clock;
+  audit: AuditService;
+  /** Called inside the writing transaction when a card is recorded or gains an approval (team sync shares it). */
+  onChange?: (card: DecisionCard) => void;
+}): CardStore {
   const { db } = deps;
   const insertCard = db.prepare(
     `INSERT INTO decision_cards (id, kind, run_id, step_id, created_at, lane, status, cost_cents, uncertainty, body, audit_hash)
@@ -77,11 +87,21 @@ export function createCardStore(deps: { db: Db; clock: Clock; audit: AuditServic
   );
   const insertFts = db.prepare('INSERT INTO cards_fts (rowid, subject, rationale, reasons) VALUES (?, ?, ?, ?)');
   const insertFailed = db.prepare('INSERT OR IGNORE INTO card_failed_invariants (invariant_id, card_seq) VALUES (?, ?)');
-  const insertApproval = db.prepare('INSERT INTO card_approvals (card_seq, state, by, at, comment, audit_hash) VALUES (?, ?, ?, ?, ?, ?)');
+  const insertApproval = db.prepare(
+    'INSERT INTO card_approvals (card_seq, state, by, at, comment, audit_hash, device, cert_version, approval_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
   const lastCreated = db.prepare('SELECT created_at FROM decision_cards ORDER BY created_at DESC LIMIT 1').pluck();
   const byId = db.prepare('SELECT seq, body, status, audit_hash, cost_cents, uncertainty, created_at FROM decision_cards WHERE id = ?');
-  const approvalsOf = db.prepare('SELECT state, by, at, comment FROM card_approvals WHERE card_seq = ? ORDER BY id');
-  const latestApproval = db.prepare('SELECT state, by, at, comment FROM card_approvals WHERE card_seq = ? ORDER BY id DESC LIMIT 1');
+  const approvalsOf = db.prepare('SELECT state, by, at, comment, device, cert_version, approval_id FROM card_approvals WHERE card_seq = ? ORDER BY id');
+  const latestApproval = db.prepare('SELECT state, by, at, comment, device, cert_version, approval_id FROM card_approvals WHERE card_seq = ? ORDER BY id DESC LIMIT 1');
+  type ApprovalRow = { state: Approval['state']; by: string; at: string; comment: string | null; device: string | null; cert_version: number | null; approval_id: string | null };
+  const approvalOf = (r: ApprovalRow): Approval => ({
+    state: r.state,
+    by: r.by,
+    at: r.at,
+    comment: r.comment,
+    ...(r.device && r.cert_version && r.approval_id ? { via: { device: r.device, certVersion: r.cert_version, approvalId: r.approval_id } } : {}),
+  });
   const forRunStmt = db.prepare('SELECT seq, body, status, audit_hash, cost_cents, uncertainty, created_at FROM decision_cards WHERE run_id = ? ORDER BY seq');
   const countStmt = db.prepare('SELECT count(*) FROM decision_cards').pluck();
   const seqAtOrAfter = db.prepare('SELECT seq FROM decision_cards WHERE created_at >= ? ORDER BY created_at, seq LIMIT 1').pluck();
@@ -163,8 +183,9 @@ export function createCardStore(deps: { db: Db; clock: Clock; audit: AuditServic
     const body = JSON.parse(r.body) as Omit<DecisionCard, 'auditHash'>;
     const card: DecisionCard = { ...body, auditHash: r.audit_hash };
     if (r.status === 'awaiting_approval') {
-      const a = latestApproval.get(r.seq) as Approval | undefined;
-      if (a) {
+      const row = latestApproval.get(r.seq) as ApprovalRow | undefined;
+      if (row) {
+        const a = approvalOf(row);
         card.approval = a;
         card.status = a.state as CardStatus;
       }
@@ -214,6 +235,7 @@ export function createCardStore(deps: { db: Db; clock: Clock; audit: AuditServic
         });
         const card: DecisionCard = { ...card0, auditHash: entry.hash };
         write(card);
+        deps.onChange?.(card);
         return card;
       })();
     },
@@ -233,16 +255,19 @@ export function createCardStore(deps: { db: Db; clock: Clock; audit: AuditServic
     appendApproval(cardId, a, actor) {
       return db.transaction(() => {
         const r = getRow(cardId);
-        const entry = deps.audit.append({ actor, action: 'card.approval', subject: cardId, payload: { state: a.state, by: a.by, at: a.at, comment: a.comment } });
-        insertApproval.run(r.seq, a.state, a.by, a.at, a.comment, entry.hash);
-        return get(cardId);
+        const payload = { state: a.state, by: a.by, at: a.at, comment: a.comment, ...(a.via ? { via: a.via } : {}) };
+        const entry = deps.audit.append({ actor, action: 'card.approval', subject: cardId, payload });
+        insertApproval.run(r.seq, a.state, a.by, a.at, a.comment, entry.hash, a.via?.device ?? null, a.via?.certVersion ?? null, a.via?.approvalId ?? null);
+        const card = get(cardId);
+        deps.onChange?.(card);
+        return card;
       })();
     },
 
     get,
 
     approvals(id) {
-      return approvalsOf.all(getRow(id).seq) as Approval[];
+      return (approvalsOf.all(getRow(id).seq) as ApprovalRow[]).map(approvalOf);
     },
 
     stats(days = 30) {

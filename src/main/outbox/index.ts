@@ -15,7 +15,7 @@ export interface OutboxRow {
   idempotency_key: string;
   record_id: string | null;
   attachment_hash: string | null;
-  kind: 'record' | 'attachment';
+  kind: 'record' | 'attachment' | 'run' | 'card' | 'approval';
   contract: string;
   tenant: string;
   created_at: string;
@@ -33,12 +33,36 @@ export interface OutboxRow {
   server_seq: number | null;
   acked_at: string | null;
   required_version: string | null;
+  key_scope: 'device' | 'tenant' | null;
+  /** run, card: the run or card id; approval: the approval id */
+  ref_id: string | null;
+  /** approval: the card decided */
+  subject: string | null;
+  /** approval: the device whose run it decides */
+  to_device: string | null;
+  /** approval: the signed approval (JSON), fixed when it was made */
+  payload: string | null;
 }
 
 export const STATES: OutboxState[] = ['queued', 'acked', 'dead', 'blocked', 'discarded'];
 
 /** SHA-256 of canonical {tenant, device, itemId}: the same on every retry, restart and re-encryption. */
 export const idempotencyKey = (tenant: string, device: string, itemId: string): string => hash('sha256', idempotencyKeyInput(tenant, device, itemId), 'hex');
+
+function summaryOf(r: OutboxRow): string {
+  switch (r.kind) {
+    case 'record':
+      return `${r.contract} · record ${r.record_id}`;
+    case 'attachment':
+      return `attachment ${r.attachment_hash?.slice(0, 12)}… for ${r.contract}`;
+    case 'run':
+      return `run ${r.ref_id} (shared with reviewers)`;
+    case 'card':
+      return `decision card ${r.ref_id} (shared with reviewers)`;
+    case 'approval':
+      return `decision on card ${r.subject} for device ${r.to_device}`;
+  }
+}
 
 function toItem(r: OutboxRow): OutboxItem {
   const receipt = r.receipt ? (JSON.parse(r.receipt) as SignedReceipt) : null;
@@ -60,7 +84,7 @@ function toItem(r: OutboxRow): OutboxItem {
     receiptId: receipt?.receipt.receiptId ?? null,
     ackedAt: r.acked_at,
     requiredVersion: r.required_version,
-    summary: r.kind === 'record' ? `${r.contract} · record ${r.record_id}` : `attachment ${r.attachment_hash?.slice(0, 12)}… for ${r.contract}`,
+    summary: summaryOf(r),
   };
 }
 
@@ -111,6 +135,32 @@ export class Outbox {
       .run(id, idempotencyKey(profile.tenant, profile.deviceId, id), hashHex, contract, profile.tenant, ts, ts);
   }
 
+  /**
+   * Team sync: share a run or card snapshot (its plaintext is made when it is sealed, so one queued,
+   * unsealed item per run or card carries the latest state; a new one is queued only once that one
+   * is sealed), or a signed approval (`payload`, fixed now). Call inside the changing transaction.
+   */
+  enqueueShare(
+    kind: 'run' | 'card' | 'approval',
+    refId: string,
+    contract: string,
+    profile: Pick<Profile, 'tenant' | 'deviceId'>,
+    ts: string,
+    extra: { subject?: string; to?: string; payload?: string } = {},
+  ): string | null {
+    if (kind !== 'approval') {
+      const pending = this.q("SELECT id FROM outbox WHERE kind = ? AND ref_id = ? AND state = 'queued' AND ciphertext IS NULL").pluck().get(kind, refId);
+      if (pending) return null;
+    }
+    const id = newUlid();
+    this.q(
+        `INSERT INTO outbox (id, idempotency_key, kind, contract, tenant, created_at, state, next_attempt_at, ref_id, subject, to_device, payload)
+         VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
+      )
+      .run(id, idempotencyKey(profile.tenant, profile.deviceId, id), kind, contract, profile.tenant, ts, ts, refId, extra.subject ?? null, extra.to ?? null, extra.payload ?? null);
+    return id;
+  }
+
   row(id: string): OutboxRow {
     const r = this.q('SELECT * FROM outbox WHERE id = ?').get(id) as OutboxRow | undefined;
     if (!r) throw new ApiError('NOT_FOUND', `No outbox item ${id}`);
@@ -147,9 +197,9 @@ export class Outbox {
   }
 
   /** Persist the ciphertext once: every retry then sends identical bytes under the same key. */
-  saveSealed(id: string, s: { keyVersion: number; ciphertext: Buffer; iv: string; tag: string; contentHash: string }): void {
-    this.q('UPDATE outbox SET key_version = ?, ciphertext = ?, iv = ?, tag = ?, content_hash = ? WHERE id = ? AND ciphertext IS NULL')
-      .run(s.keyVersion, s.ciphertext, s.iv, s.tag, s.contentHash, id);
+  saveSealed(id: string, s: { keyVersion: number; ciphertext: Buffer; iv: string; tag: string; contentHash: string; keyScope?: 'device' | 'tenant' }): void {
+    this.q('UPDATE outbox SET key_version = ?, ciphertext = ?, iv = ?, tag = ?, content_hash = ?, key_scope = ? WHERE id = ? AND ciphertext IS NULL')
+      .run(s.keyVersion, s.ciphertext, s.iv, s.tag, s.contentHash, s.keyScope ?? 'tenant', id);
   }
 
   markAcked(id: string, receipt: SignedReceipt): void {

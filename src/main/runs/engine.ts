@@ -42,6 +42,7 @@ import {
   type StepStatus,
   type WorkflowManifest,
   type WorkflowStep,
+  type DecisionCard,
 } from '../../shared/workflow/types';
 import type { WorkflowInfo } from '../../shared/workflow/views';
 import { createCardStore, toJsonValue, type CardStore, type NewCard } from '../cards/index';
@@ -72,6 +73,8 @@ export interface RunServiceDeps extends ExecutorDeps {
   logger: Logger;
   /** Tests only: replace an allowlisted executor's implementation (the allowlist cannot grow). */
   executors?: Partial<Record<ExecutorName, Executor>>;
+  /** Called inside the writing transaction when a card is recorded or gains an approval (team sync). */
+  onCardChange?: (card: DecisionCard) => void;
   /**
    * Failed invariants that only an approval can satisfy (the run waits for a reviewer instead of
    * failing). Default: INV.APPROVAL / INV.APPROVAL.*, and any invariant that reads approval.state.
@@ -98,6 +101,12 @@ export interface DecideInput {
   decision: 'approved' | 'rejected';
   comment: string;
   actor: GuardActor;
+  /** Team sync: the device and certificate the decision was signed under (recorded on the card). */
+  via?: { device: string; certVersion: number; approvalId: string };
+  /** The card the decision names: CONFLICT unless the run waits on exactly this card. */
+  expectCard?: string;
+  /** Runs inside the decision's transaction (team sync queues the signed approval with it). */
+  within?: () => void;
 }
 
 export interface RunListQuery {
@@ -258,7 +267,7 @@ class RunEngine implements RunService {
 
   constructor(private readonly d: RunServiceDeps) {
     this.db = d.db;
-    this.cards = createCardStore({ db: d.db, clock: d.clock, audit: d.audit });
+    this.cards = createCardStore({ db: d.db, clock: d.clock, audit: d.audit, onChange: d.onCardChange });
     this.executors = Object.freeze({ ...EXECUTOR_REGISTRY, ...(d.executors ?? {}) });
     this.isApproval = d.isApprovalInvariant ?? isApprovalInvariantDefault;
     this.exDeps = { db: d.db, clock: d.clock, audit: d.audit, profile: d.profile, contracts: d.contracts, capture: d.capture, outbox: d.outbox, governance: d.governance, inference: d.inference, memory: d.memory };
@@ -977,13 +986,16 @@ class RunEngine implements RunService {
   // ---------------------------------------------------------------- approvals
 
   async decide(runId: string, dIn: DecideInput): Promise<RunDetail> {
-    const { decision, comment, actor } = dIn;
+    const { decision, comment, actor, via } = dIn;
     if (actor.role !== 'reviewer' && actor.role !== 'admin') {
       throw new ApiError('FORBIDDEN', `Only a reviewer or an admin can approve or reject a run (you are ${actor.role})`, { reason: 'role', role: actor.role });
     }
     if (decision !== 'approved' && decision !== 'rejected') throw new ApiError('VALIDATION_ERROR', 'decision must be approved or rejected');
     const row = this.row(runId);
     if (row.status !== 'awaiting_approval' || !row.awaiting_card) throw new ApiError('CONFLICT', `Run ${runId} is ${row.status}; only a run awaiting approval can be decided`);
+    if (dIn.expectCard !== undefined && dIn.expectCard !== row.awaiting_card) {
+      throw new ApiError('CONFLICT', `Run ${runId} waits on card ${row.awaiting_card}, not ${dIn.expectCard}`, { reason: 'card', awaitingCard: row.awaiting_card });
+    }
     const nowD = this.now();
     const g = await this.callGuard(this.guardContext('approval.decide', row, nowD.getTime(), { actor, decision: { state: decision, comment } }));
     const who = `user:${actor.id}`;
@@ -1017,7 +1029,7 @@ class RunEngine implements RunService {
       this.db.transaction(() => {
         const fresh = this.row(runId);
         if (fresh.status !== 'awaiting_approval' || fresh.awaiting_card !== row.awaiting_card) throw new ApiError('CONFLICT', `Run ${runId} was decided meanwhile`);
-        this.cards.appendApproval(row.awaiting_card!, { state: decision, by: actor.id, at, comment }, who);
+        this.cards.appendApproval(row.awaiting_card!, { state: decision, by: actor.id, at, comment, ...(via ? { via } : {}) }, who);
         const card = this.cards.record(
           {
             ...base,
@@ -1025,7 +1037,7 @@ class RunEngine implements RunService {
             rationale: `${decision === 'approved' ? 'Approved' : 'Rejected'} by ${actor.id} (${actor.role})${comment ? `: ${comment}` : ''}`,
             nextSafeStep: null,
             status: decision,
-            approval: { state: decision, by: actor.id, at, comment },
+            approval: { state: decision, by: actor.id, at, comment, ...(via ? { via } : {}) },
           },
           SERVICE_ACTOR,
         );
@@ -1035,7 +1047,8 @@ class RunEngine implements RunService {
              WHERE id = ? AND status = 'awaiting_approval'`,
           )
           .run(decision, actor.id, at, comment, decision === 'approved' ? 'running' : 'awaiting_approval', decision === 'approved' ? at : null, at, runId);
-        this.audit(who, 'run.approval.decided', runId, { decision, by: actor.id, role: actor.role, comment, card: card.id, awaitingCard: row.awaiting_card });
+        this.audit(who, 'run.approval.decided', runId, { decision, by: actor.id, role: actor.role, comment, card: card.id, awaitingCard: row.awaiting_card, ...(via ? { via } : {}) });
+        dIn.within?.();
         if (decision === 'rejected') {
           const error: RunError = { code: 'REJECTED', message: `Rejected by ${actor.id}${comment ? `: ${comment}` : ''}`, stepId: this.currentStepId(fresh), reasons: comment ? [comment] : [], nextSafeStep: null, cardId: card.id };
           this.beginFailure(runId, error, ['awaiting_approval']);

@@ -8,7 +8,9 @@ import type { AuditService } from '../audit/index';
 import type { ProfileService } from '../profile/index';
 import type { Outbox, OutboxRow } from '../outbox/index';
 import type { AttachmentStore } from '../capture/attachment-store';
+import type { TenantKeys } from '../team/tenant-keys';
 import type { DataKeys } from '../keys/data-keys';
+import { ENCRYPTION_KEY, type TeamService } from '../team/index';
 import type { SecretStore } from '../keys/secret-store';
 import type { Role, SyncPhase, SyncStatus } from '../../shared/api/types';
 import { ApiError } from '../../shared/errors';
@@ -42,6 +44,7 @@ import { APP_VERSION } from '../version';
 import { AuditMerkle } from '../audit/merkle';
 
 export const BATCH_MAX_ITEMS = 100;
+export const WAITING_FOR_KEY = 'Waiting for the tenant key: an admin device sends it to this device on its next sync';
 export const BATCH_MAX_BYTES = 1024 * 1024;
 const ANCHOR_MAX_ENTRIES = 20_000;
 /** Name of the device's Ed25519 signing key in the secret store (suffixed with the device id). */
@@ -69,7 +72,10 @@ export interface SyncDeps {
   profile: ProfileService;
   outbox: Outbox;
   attachments: AttachmentStore;
+  tenantKeys: TenantKeys;
+  /** Keys only this device holds: used until the tenant has a tenant key (no admin device yet). */
   dataKeys: DataKeys;
+  team: TeamService;
   secrets: () => Promise<SecretStore>;
   verifyPool: VerifyPool;
   contracts: ContractRegistry;
@@ -162,9 +168,16 @@ export class SyncEngine {
       throw new ApiError('VALIDATION_ERROR', 'Server URL is not a URL');
     }
     const kp = newDeviceKeyPair();
+    const ek = this.d.team.newEncryptionKey();
     let reply;
     try {
-      reply = await sendJson(this.fetchFn, url.toString(), 'POST', '/v1/enroll', { token, publicKey: kp.publicRaw, deviceName: `${profile.name} on ${hostname()}`.slice(0, 120), appVersion: APP_VERSION });
+      reply = await sendJson(this.fetchFn, url.toString(), 'POST', '/v1/enroll', {
+        token,
+        publicKey: kp.publicRaw,
+        encryptionKey: ek.publicRaw,
+        deviceName: `${profile.name} on ${hostname()}`.slice(0, 120),
+        appVersion: APP_VERSION,
+      });
     } catch (e) {
       throw new ApiError('NOT_FOUND', (e as Error).message);
     }
@@ -178,7 +191,10 @@ export class SyncEngine {
     if (r.tenant !== profile.tenant) {
       throw new ApiError('CONFLICT', `The token is for tenant "${r.tenant}" but this device's profile is tenant "${profile.tenant}"`);
     }
+    const certificate = this.d.team.acceptEnrollmentCertificate(r.certificate, r.serverPublicKey, r.tenant, r.deviceId);
     await store.set(`${DEVICE_KEY}:${r.deviceId}`, kp.privatePem);
+    await store.set(`${ENCRYPTION_KEY}:${r.deviceId}`, ek.privatePem);
+    await store.set(`${ENCRYPTION_KEY}-public:${r.deviceId}`, ek.publicRaw);
     const top = [...r.roles].sort((a, b) => ROLE_RANK.indexOf(b) - ROLE_RANK.indexOf(a))[0] ?? 'field';
     this.d.db.transaction(() => {
       writeSyncConfig(this.d.db, {
@@ -193,7 +209,13 @@ export class SyncEngine {
         contracts: r.contracts,
       });
       this.d.db.prepare('UPDATE profile SET role = ? WHERE singleton = 1').run(top);
-      this.d.audit.append({ actor: `user:${profile.id}`, action: 'device.enrolled', subject: r.deviceId, payload: { server: url.origin, user: r.user, roles: r.roles, serverKeyId: r.serverKeyId } });
+      this.d.team.storeCert(certificate);
+      this.d.audit.append({
+        actor: `user:${profile.id}`,
+        action: 'device.enrolled',
+        subject: r.deviceId,
+        payload: { server: url.origin, user: r.user, roles: r.roles, serverKeyId: r.serverKeyId, certVersion: certificate.cert.certVersion },
+      });
     })();
     void this.publish().catch(() => {});
     return this.config()!;
@@ -202,6 +224,7 @@ export class SyncEngine {
   // ---- sealing ------------------------------------------------------------------------------
 
   private async plaintextOf(row: OutboxRow): Promise<Buffer> {
+    if (row.kind === 'run' || row.kind === 'card' || row.kind === 'approval') return this.d.team.plaintextOf(row);
     if (row.kind === 'record') {
       const rec = this.d.db.prepare('SELECT id, contract, data, created_at FROM records WHERE id = ?').get(row.record_id) as
         | { id: string; contract: string; data: string; created_at: string }
@@ -213,19 +236,45 @@ export class SyncEngine {
     return Buffer.from(canonicalJson({ kind: 'attachment', hash: row.attachment_hash, mime: a.mime, name: a.name, data: a.bytes.toString('base64') }));
   }
 
-  /** Encrypt once, persist, and reuse on every retry (same bytes → same contentHash). */
+  /**
+   * Encrypt once under the current tenant key, persist, and reuse on every retry (same bytes → same
+   * contentHash). Rows that cannot be sealed yet (no tenant key has reached this device) are left out:
+   * they stay queued, unsealed, with their attempts untouched.
+   */
   private async sealAll(rows: OutboxRow[]): Promise<OutboxRow[]> {
     const fresh: { row: OutboxRow; sealed: Parameters<Outbox['saveSealed']>[1] }[] = [];
+    const waiting = new Set<string>();
     for (const row of rows) {
       if (row.ciphertext) continue;
-      const { version, key } = await this.d.dataKeys.current(row.tenant);
-      const s = encryptGcm(key, await this.plaintextOf(row), aadBytes(row.idempotency_key, row.contract, row.tenant));
-      fresh.push({ row, sealed: { keyVersion: version, ciphertext: s.ciphertext, iv: s.iv.toString('base64'), tag: s.tag.toString('base64'), contentHash: hash('sha256', s.ciphertext, 'hex') } });
+      const tenantKey = await this.d.tenantKeys.current(row.tenant);
+      // No tenant key anywhere yet (no admin device has created one): this device's own key, as
+      // before team sync. Such items are stored and receipted but never shared. Team items (runs,
+      // cards, approvals) exist to be shared: they wait for the tenant key.
+      const shared = row.kind === 'run' || row.kind === 'card' || row.kind === 'approval';
+      const current = tenantKey ?? (this.d.team.tenantKeyOnServer() === false && !shared ? await this.d.dataKeys.current(row.tenant) : null);
+      if (!current) {
+        waiting.add(row.id);
+        this.d.outbox.noteError(row.id, WAITING_FOR_KEY);
+        continue;
+      }
+      const s = encryptGcm(current.key, await this.plaintextOf(row), aadBytes(row.idempotency_key, row.contract, row.tenant));
+      fresh.push({
+        row,
+        sealed: {
+          keyVersion: current.version,
+          ciphertext: s.ciphertext,
+          iv: s.iv.toString('base64'),
+          tag: s.tag.toString('base64'),
+          contentHash: hash('sha256', s.ciphertext, 'hex'),
+          keyScope: tenantKey ? 'tenant' : 'device',
+        },
+      });
     }
-    if (fresh.length === 0) return rows;
+    const ready = rows.filter((r) => !waiting.has(r.id));
+    if (fresh.length === 0) return ready;
     this.d.db.transaction(() => fresh.forEach((f) => this.d.outbox.saveSealed(f.row.id, f.sealed)))();
     // Re-read: saveSealed never overwrites an existing ciphertext, so the stored bytes are the truth.
-    return rows.map((r) => (r.ciphertext ? r : this.d.outbox.row(r.id)));
+    return ready.map((r) => (r.ciphertext ? r : this.d.outbox.row(r.id)));
   }
 
   private wire(row: OutboxRow): SyncItemWire {
@@ -239,6 +288,9 @@ export class SyncEngine {
       iv: row.iv!,
       tag: row.tag!,
       contentHash: row.content_hash!,
+      ...(row.key_scope === 'tenant' ? { keyScope: 'tenant' as const } : {}),
+      ...(row.subject ? { subject: row.subject } : {}),
+      ...(row.to_device ? { to: row.to_device } : {}),
     };
   }
 
@@ -278,6 +330,13 @@ export class SyncEngine {
     }
     const signer = { deviceId: cfg.deviceId, key: privateKeyFromPem(pem), now: () => this.d.clock.now() };
     const serverKey = publicKeyFromRaw(cfg.serverPublicKey);
+    // Team sync first: certificate and encryption key, tenant keys (an admin creates or wraps them),
+    // and a pull, so a device that just received its wrapped key seals and sends in this same run.
+    try {
+      await this.d.team.prepare();
+    } catch (e) {
+      if (!(e instanceof NetworkError)) this.d.logger.warn('team sync preparation failed', { code: 'TEAM_PREPARE_FAILED', err: (e as Error).message });
+    }
     this.phase = 'syncing';
     this.lastError = null;
     this.progress = { itemsTotal: this.d.outbox.dueCount(), itemsDone: 0, bytesTotal: 0, bytesDone: 0 };
@@ -295,7 +354,9 @@ export class SyncEngine {
         if (due.length === 0 && !anchor && guard > 0) break;
         const batch: OutboxRow[] = [];
         let bytes = 0;
-        for (const s of await this.sealAll(due)) {
+        const sealed = await this.sealAll(due);
+        for (const r of due) if (!r.ciphertext && !sealed.some((x) => x.id === r.id)) tried.add(r.id);
+        for (const s of sealed) {
           const size = Math.ceil((s.ciphertext!.length * 4) / 3);
           if (batch.length > 0 && bytes + size > BATCH_MAX_BYTES) break;
           batch.push(s);
@@ -314,6 +375,13 @@ export class SyncEngine {
       }
       if (this.phase === 'syncing') this.phase = 'idle';
       if (summary.batches > 0 && this.phase === 'idle') await this.updateContracts(signer);
+      if (this.phase === 'idle') {
+        try {
+          await this.d.team.afterSync();
+        } catch (e) {
+          if (!(e instanceof NetworkError)) this.d.logger.warn('team key maintenance failed', { code: 'TEAM_KEYS_FAILED', err: (e as Error).message });
+        }
+      }
     } catch (e) {
       this.phase = 'error';
       this.lastError = (e as Error).message;
@@ -407,6 +475,7 @@ export class SyncEngine {
         continue;
       }
       if ((result.status === 'accepted' || result.status === 'duplicate') && result.receipt) {
+        if (r.kind === 'approval') this.d.team.noteApprovalResult(r, true);
         const mismatch = receiptMismatch(result.receipt, { tenant: r.tenant, device: cfg.deviceId, idempotencyKey: r.idempotency_key, contentHash: r.content_hash!, serverKeyId: cfg.serverKeyId });
         if (mismatch) refuse(r, mismatch);
         else toVerify.push({ row: r, receipt: result.receipt });
@@ -420,6 +489,7 @@ export class SyncEngine {
       } else {
         // Conflicts and validation failures will not heal by retrying.
         this.d.outbox.markFailed(r.id, `${err?.code ?? 'REJECTED'}: ${err?.message ?? 'rejected'}`, true);
+        if (r.kind === 'approval') this.d.team.noteApprovalResult(r, false, err ? { code: err.code, message: err.message, details: err.details } : undefined);
         summary.failed += 1;
       }
     }

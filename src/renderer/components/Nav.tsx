@@ -14,7 +14,9 @@ const items: { id: View; label: string }[] = [
 
 export function Nav() {
   const { view, go, profile, info, roles } = useApp();
-  const shown = roles.includes('admin') ? [...items, { id: 'admin' as const, label: 'Devices (admin)' }] : items;
+  // Team sync shows once the device is enrolled (right after Outbox); the devices board for admins.
+  const withTeam = roles.length > 0 ? items.flatMap((i) => (i.id === 'outbox' ? [i, { id: 'team' as const, label: 'Team' }] : [i])) : items;
+  const shown = roles.includes('admin') ? [...withTeam, { id: 'admin' as const, label: 'Devices (admin)' }] : withTeam;
   return (
     <nav className="nav" aria-label="Main">
       <div className="brand">Maestro</div>

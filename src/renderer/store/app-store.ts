@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import type { Profile, Role, SystemInfo } from '../../shared/api/types';
 import { call } from '../api/client';
 
-export type View = 'capture' | 'runs' | 'cards' | 'memory' | 'outbox' | 'audit' | 'health' | 'sealed' | 'admin';
+export type View = 'capture' | 'runs' | 'cards' | 'memory' | 'outbox' | 'team' | 'audit' | 'health' | 'sealed' | 'admin';
 
 interface AppState {
   status: 'loading' | 'ready' | 'error';
@@ -10,7 +10,7 @@ interface AppState {
   profile: Profile | null;
   info: SystemInfo | null;
   view: View;
-  /** Roles of this device's enrollment (none until enrolled); 'admin' shows the devices board. */
+  /** Roles of this device's enrollment (none until enrolled); 'admin' shows the devices board, any role the Team view. */
   roles: Role[];
   setRoles(roles: Role[]): void;
   load(): Promise<void>;
@@ -25,7 +25,8 @@ export const useApp = create<AppState>((set) => ({
   info: null,
   view: 'capture',
   roles: [],
-  setRoles: (roles) => set((s) => ({ roles, view: s.view === 'admin' && !roles.includes('admin') ? 'capture' : s.view })),
+  setRoles: (roles) =>
+    set((s) => ({ roles, view: (s.view === 'admin' && !roles.includes('admin')) || (s.view === 'team' && roles.length === 0) ? 'capture' : s.view })),
   async load() {
     try {
       const [{ profile }, info, sync] = await Promise.all([call('profile.get', {}), call('system.info', {}), call('sync.status', {}).catch(() => null)]);

@@ -1,8 +1,9 @@
 // Admin API for devices enrolled with the 'admin' role. An admin acts within its own tenant only:
 // it cannot mint tokens for, see, or act on devices of another tenant (the CLI, run by the operator
 // on the server host, can revoke any device). Another tenant's device reads as 404, so ids of other
-// tenants don't leak. Every action on a device needs a reason (3-500 characters) and writes a
-// server_audit row naming the admin device and user and carrying the reason.
+// tenants don't leak. Every action on a device needs a reason (3-500 characters; a roles change:
+// rolesChangeSchema) and writes a server_audit row naming the admin device and user and carrying the
+// reason. Revocations and role changes issue a new certificate version (team sync).
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { ApiError } from '../../shared/errors';
 import { DEFAULT_RISK_POLICY, RISK_LEVELS, policyProblems, type RiskLevel, type RiskPolicy } from '../../shared/risk';
@@ -22,15 +23,25 @@ import {
   type RiskSummaryResponse,
 } from '../../shared/server-api';
 import { enrollmentTokenRequestSchema } from '../../shared/sync/schemas';
+import type { CertificateResponse } from '../../shared/team/protocol';
+import { rolesChangeSchema } from '../../shared/team/schemas';
 import { assertValid } from '../../shared/validation';
 import type { ServerDeps } from '../app';
+import { certifier } from '../certificates';
 import { createEnrollmentToken, type TokenRequest } from '../enrollment-tokens';
 import { parseJsonBody, type AppEnv } from '../http';
 import { adminView, deviceRisk, policyCacheFor, snapshotOf, versionLevelOf } from '../risk';
 import { sortKeyOf } from '../storage/common';
-import type { AuditInput, DeviceControl, DeviceListQuery, DeviceRecord } from '../storage/types';
+import { normalizeRoles } from '../storage/team';
+import type { AuditInput, DeviceControl, DeviceListQuery, DeviceRecord, Role } from '../storage/types';
 
-export type AdminDeps = Pick<ServerDeps, 'storage' | 'clock' | 'contracts'>;
+export type AdminDeps = Pick<ServerDeps, 'storage' | 'clock' | 'contracts' | 'serverKey'>;
+
+interface RolesChangeRequest {
+  roles: Role[];
+  reason: string;
+  confirm: true;
+}
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
@@ -213,9 +224,30 @@ export function createAdminRouter(deps: AdminDeps): Hono<AppEnv> {
     const id = c.req.param('id');
     const reason = reasonOf(c);
     const ts = deps.clock.now().toISOString();
-    const revokedAt = await deps.storage.revokeDevice(id, admin.tenant, auditOf(c, ts, 'device.revoked', id, { reason }));
+    const revokedAt = await deps.storage.revokeDevice(id, admin.tenant, auditOf(c, ts, 'device.revoked', id, { reason }), { certify: certifier(deps.serverKey), reason });
     if (revokedAt === null) throw new ApiError('NOT_FOUND', 'Device not found');
     const res: RevokeDeviceResponse = { revokedAt };
+    return c.json(res);
+  });
+
+  // A new certificate version with the new roles; the same roles again change nothing (the current certificate).
+  router.post('/devices/:id/roles', async (c) => {
+    const admin = c.get('device');
+    const id = c.req.param('id');
+    const req = assertValid<RolesChangeRequest>(rolesChangeSchema, parseJsonBody(c.get('rawBody')), 'Roles change');
+    const roles = normalizeRoles(req.roles);
+    const ts = deps.clock.now().toISOString();
+    const out = await deps.storage.setDeviceRoles({
+      id,
+      tenant: admin.tenant,
+      roles,
+      reason: req.reason,
+      audit: auditOf(c, ts, 'device.roles_changed', id, { reason: req.reason, roles }),
+      certify: certifier(deps.serverKey),
+    });
+    if (!out.ok && out.reason === 'not_found') throw new ApiError('NOT_FOUND', 'Device not found');
+    if (!out.ok) throw new ApiError('CONFLICT', 'A revoked device keeps its roles', { reason: 'revoked' });
+    const res: CertificateResponse = { certificate: out.certificate };
     return c.json(res);
   });
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../app';
+import { certifier } from '../certificates';
 import { registryFromRows } from '../contracts';
 import { generateServerKey } from '../crypto/server-key';
 import { createEnrollmentToken } from '../enrollment-tokens';
@@ -115,7 +116,7 @@ describe('GET /v1/bundles', () => {
     expect(unsignedFile.status).toBe(401);
 
     expect((await get('/v1/bundles/maestro.policy/metadata/timestamp.json')).status).toBe(200);
-    await storage.revokeDevice(device.id, null, { ts: now().toISOString(), actor: 'test', action: 'device.revoked', subject: device.id, payload: {} });
+    await storage.revokeDevice(device.id, null, { ts: now().toISOString(), actor: 'test', action: 'device.revoked', subject: device.id, payload: {} }, { certify: certifier(serverKey), reason: null });
     const revoked = await get('/v1/bundles/maestro.policy/metadata/timestamp.json');
     expect(await revoked.json()).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED', details: { reason: 'revoked_device' } } });
   });

@@ -1,6 +1,7 @@
 // POST /v1/enroll: the one unauthenticated /v1 route. A one-time token (from an admin or the
-// CLI) binds the device's Ed25519 public key to a tenant, user and role; the response carries the
-// server's public key for the device to pin.
+// CLI) binds the device's Ed25519 public key (and, for team sync, its X25519 key) to a tenant, user
+// and role; the response carries the server's public key for the device to pin and the device's
+// first certificate.
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { ApiError } from '../../shared/errors';
@@ -9,6 +10,7 @@ import { enrollRequestSchema } from '../../shared/sync/schemas';
 import { assertValid } from '../../shared/validation';
 import type { ServerDeps } from '../app';
 import { refuse } from '../auth/device-auth';
+import { certifier, isX25519PublicKey } from '../certificates';
 import { publicKeyFromRaw } from '../crypto/ed25519';
 import { hashEnrollmentToken } from '../enrollment-tokens';
 import type { AppEnv } from '../http';
@@ -31,6 +33,9 @@ export function createEnrollRouter(deps: EnrollDeps): Hono<AppEnv> {
     } catch {
       throw new ApiError('VALIDATION_ERROR', 'publicKey is not an Ed25519 public key', { reason: 'public_key' });
     }
+    if (body.encryptionKey !== undefined && !isX25519PublicKey(body.encryptionKey)) {
+      throw new ApiError('VALIDATION_ERROR', 'encryptionKey is not an X25519 public key', { reason: 'encryption_key' });
+    }
     const now = deps.clock.now().toISOString();
     const result = await deps.storage.enrollDevice(hashEnrollmentToken(body.token), now, {
       id: `dev_${randomBytes(12).toString('base64url')}`,
@@ -38,7 +43,8 @@ export function createEnrollRouter(deps: EnrollDeps): Hono<AppEnv> {
       publicKey: publicKey.toString('base64'),
       appVersion: body.appVersion,
       enrolledAt: now,
-    });
+      encryptionKey: body.encryptionKey ?? null,
+    }, certifier(deps.serverKey));
     // Unknown, used and expired tokens look the same to the caller: no oracle for token guessing.
     if (!result.ok) throw refuse('enrollment_token', 'Enrollment token is invalid, used or expired');
     const d = result.device;
@@ -50,6 +56,7 @@ export function createEnrollRouter(deps: EnrollDeps): Hono<AppEnv> {
       serverKeyId: deps.serverKey.keyId,
       serverPublicKey: deps.serverKey.publicKey,
       contracts: deps.contracts.map(),
+      certificate: result.certificate,
     };
     return c.json(res);
   });

@@ -1,5 +1,6 @@
 // POST /v1/sync/batch: exactly-once ingestion of encrypted items with signed receipts, plus
 // optional audit anchoring. Results are returned in request order, one per item.
+// GET /v1/sync/changes: the team feed (issue 9), paged in seq order, optionally long-polled.
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { ApiError } from '../../shared/errors';
@@ -15,13 +16,23 @@ import {
   type SyncBatchResponse,
 } from '../../shared/sync/protocol';
 import { syncBatchRequestSchema } from '../../shared/sync/schemas';
+import {
+  APPROVAL_CONFLICT,
+  APPROVER_ROLES,
+  CHANGES_MAX_LIMIT,
+  CHANGES_MAX_WAIT_S,
+  type ApprovalConflictDetails,
+  type ChangesResponse,
+  type FeedItemWire,
+} from '../../shared/team/protocol';
 import { assertValid } from '../../shared/validation';
 import type { ServerDeps } from '../app';
 import { DEVICE_BLOCKED_REASON, type DeviceBlockedDetails } from '../../shared/server-api';
 import { parseJsonBody, type AppEnv, type SignedRequestInfo } from '../http';
 import { levelRank, type RiskResult } from '../../shared/risk';
 import { deviceRisk, policyCacheFor, snapshotOf, versionLevelOf } from '../risk';
-import type { DeviceRecord, DeviceRegistryUpdate, IngestOutcome, IssuedReceipt, NewItem } from '../storage/types';
+import type { DeviceRecord, DeviceRegistryUpdate, FeedPage, FeedQuery, FeedRow, IngestOutcome, IssuedReceipt, NewItem, ServerStorage } from '../storage/types';
+import { rankOf } from '../storage/team';
 import { judgeAnchor, overlapRange } from '../sync/anchor';
 import { hash as oneShotHash } from 'node:crypto';
 import { appendToFrontier, frontierRoot, fromHex, MerkleHasher, toHex } from '../../shared/merkle';
@@ -89,10 +100,20 @@ export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
       results.push(check.ok ? null : check.result);
       if (check.ok) accepted.push({ index, item: check.item });
     });
+    // Approvals: signed by a reviewer's or an admin's device, for a device of the same tenant.
+    const targets = await approvalTargets(deps.storage, device, accepted.map((a) => a.item));
+    for (let i = accepted.length - 1; i >= 0; i--) {
+      const refusal = approvalRefusal(device, accepted[i]!.item, targets);
+      if (refusal) {
+        results[accepted[i]!.index] = refusal;
+        accepted.splice(i, 1);
+      }
+    }
 
     const outcomes = await deps.storage.ingestBatch({
       tenant: device.tenant,
       device: device.id,
+      user: device.user,
       appVersion: batch.appVersion,
       receivedAt,
       registry,
@@ -116,7 +137,151 @@ export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
     return c.json(res);
   });
 
+  router.get('/changes', async (c) => {
+    const device = c.get('device');
+    const { since, limit, wait } = changesQuery(c.req.query());
+    const query: FeedQuery = { tenant: device.tenant, device: device.id, rank: rankOf(device.roles), since, limit, maxBytes: CHANGES_MAX_BYTES };
+    const page = wait > 0 ? await longPoll(deps.storage, query, wait * 1000, c.req.raw.signal) : await deps.storage.pullFeed(query);
+    const res: ChangesResponse = {
+      since,
+      until: page.until,
+      hasMore: page.hasMore,
+      items: page.rows.map((r) => feedItemWire(deps, r)),
+      serverTime: deps.clock.now().toISOString(),
+    };
+    return c.json(res);
+  });
+
   return router;
+}
+
+/** Ciphertext bytes per page of GET /v1/sync/changes (always at least one row). */
+export const CHANGES_MAX_BYTES = 4 * 1024 * 1024;
+export const CHANGES_DEFAULT_LIMIT = 500;
+
+const changesQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    since: { type: 'string', pattern: '^(0|[1-9][0-9]{0,14})$' },
+    limit: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' },
+    wait: { type: 'string', pattern: '^(0|[1-9][0-9]?)$' },
+  },
+} as const;
+
+function changesQuery(raw: Record<string, string>): { since: number; limit: number; wait: number } {
+  const q = assertValid<{ since?: string; limit?: string; wait?: string }>(changesQuerySchema, raw, 'Changes query');
+  const since = Number(q.since ?? '0');
+  const limit = Number(q.limit ?? String(CHANGES_DEFAULT_LIMIT));
+  const wait = Number(q.wait ?? '0');
+  if (limit > CHANGES_MAX_LIMIT) throw new ApiError('VALIDATION_ERROR', `limit must be from 1 to ${CHANGES_MAX_LIMIT}`, { reason: 'query', param: 'limit' });
+  if (wait > CHANGES_MAX_WAIT_S) throw new ApiError('VALIDATION_ERROR', `wait must be from 0 to ${CHANGES_MAX_WAIT_S} seconds`, { reason: 'query', param: 'wait' });
+  return { since, limit, wait };
+}
+
+/**
+ * A pull that waits: subscribed to the tenant's feed before the first scan, so a row appended
+ * between a scan and the wait still wakes it; answers as soon as a scan finds rows visible to the
+ * caller, or when the wait ends or the client goes away (possibly empty).
+ */
+async function longPoll(storage: ServerStorage, query: FeedQuery, waitMs: number, signal: AbortSignal): Promise<FeedPage> {
+  const deadline = Date.now() + waitMs;
+  let woken = false;
+  let wake: (() => void) | null = null;
+  const unsubscribe = storage.subscribeFeed(query.tenant, () => {
+    woken = true;
+    wake?.();
+  });
+  try {
+    let page = await storage.pullFeed(query);
+    for (;;) {
+      if (page.rows.length > 0) return page;
+      const left = deadline - Date.now();
+      if (left <= 0 || signal.aborted) return page;
+      if (!woken) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            clearTimeout(timer);
+            signal.removeEventListener('abort', done);
+            wake = null;
+            resolve();
+          };
+          const timer = setTimeout(done, left);
+          wake = done;
+          signal.addEventListener('abort', done, { once: true });
+        });
+      }
+      if (!woken) return page;
+      woken = false;
+      // Rows up to `until` were invisible to the caller: scan on from there (the reply still echoes
+      // the caller's `since`; `until` only grows).
+      page = await storage.pullFeed({ ...query, since: page.until });
+    }
+  } finally {
+    unsubscribe();
+  }
+}
+
+function feedItemWire(deps: SyncDeps, r: FeedRow): FeedItemWire {
+  const out: FeedItemWire = { seq: r.seq, kind: r.kind, at: r.at };
+  if (r.kind === 'item' && r.item) {
+    const it = r.item;
+    const receipt = JSON.parse(it.receipt.json) as ReceiptBody;
+    out.item = {
+      from: it.from,
+      fromUser: it.fromUser,
+      wire: {
+        idempotencyKey: it.idempotencyKey,
+        contract: it.contract,
+        kind: it.kind,
+        createdAt: it.createdAt,
+        keyVersion: it.keyVersion,
+        ...(it.keyScope ? { keyScope: it.keyScope } : {}),
+        ...(it.subject !== null ? { subject: it.subject } : {}),
+        ...(it.to !== null ? { to: it.to } : {}),
+        ciphertext: it.ciphertext.toString('base64'),
+        iv: it.iv,
+        tag: it.tag,
+        contentHash: it.contentHash,
+      },
+      // A row still being signed (SQLite's second phase) gets the signature that phase will store:
+      // Ed25519 is deterministic.
+      receipt: { receipt, signature: it.receipt.signature || deps.serverKey.sign(receiptSigningBytes(receipt)) },
+    };
+  } else if (r.body !== null) {
+    const body: unknown = JSON.parse(r.body);
+    if (r.kind === 'cert') out.cert = body as FeedItemWire['cert'];
+    else if (r.kind === 'key') out.key = body as FeedItemWire['key'];
+    else if (r.kind === 'event') out.event = body as FeedItemWire['event'];
+  }
+  return out;
+}
+
+/** The devices named by the batch's approvals (`to`), as stored. */
+async function approvalTargets(storage: ServerStorage, device: DeviceRecord, items: readonly NewItem[]): Promise<Map<string, DeviceRecord | null>> {
+  const out = new Map<string, DeviceRecord | null>();
+  if (!device.roles.some((r) => APPROVER_ROLES.includes(r))) return out;
+  for (const it of items) {
+    if (it.kind === 'approval' && it.to && !out.has(it.to)) out.set(it.to, await storage.getDevice(it.to));
+  }
+  return out;
+}
+
+function approvalRefusal(device: DeviceRecord, it: NewItem, targets: ReadonlyMap<string, DeviceRecord | null>): ItemResult | null {
+  if (it.kind !== 'approval') return null;
+  const reject = (code: 'FORBIDDEN' | 'VALIDATION_ERROR', message: string, reason: string): ItemResult => ({
+    idempotencyKey: it.idempotencyKey,
+    status: 'rejected',
+    error: { code, message, details: { reason } },
+  });
+  if (!device.roles.some((r) => APPROVER_ROLES.includes(r))) {
+    return reject('FORBIDDEN', 'Only a reviewer or admin device may send an approval; nothing was stored', 'role');
+  }
+  const target = it.to ? targets.get(it.to) : null;
+  if (!target || target.tenant !== device.tenant) {
+    return reject('VALIDATION_ERROR', `Approval target ${it.to ?? ''} is not a device of this tenant; nothing was stored`, 'approval_target');
+  }
+  return null;
 }
 
 function statusOf(device: DeviceRecord, risk: RiskResult): DeviceStatusWire {
@@ -170,6 +335,14 @@ function receiptFor(deps: SyncDeps, device: DeviceRecord, item: NewItem, serverS
 
 function toResult(idempotencyKey: string, o: IngestOutcome | undefined): ItemResult {
   if (!o) return internalGap();
+  if (o.status === 'decided') {
+    const details: ApprovalConflictDetails = { reason: 'card_decided', winner: o.winner };
+    return {
+      idempotencyKey,
+      status: 'rejected',
+      error: { code: APPROVAL_CONFLICT, message: 'Another decision for this card reached the server first; nothing was stored', details: { ...details } },
+    };
+  }
   if (o.status === 'conflict') {
     return {
       idempotencyKey,

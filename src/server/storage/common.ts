@@ -60,7 +60,16 @@ export function itemAudit(ts: string, device: string, it: NewItem, serverSeq: nu
     actor: device,
     action: 'sync.item.stored',
     subject: it.idempotencyKey,
-    payload: { serverSeq, contract: it.contract, kind: it.kind, contentHash: it.contentHash, bytes: it.ciphertext.length },
+    payload: {
+      serverSeq,
+      contract: it.contract,
+      kind: it.kind,
+      contentHash: it.contentHash,
+      bytes: it.ciphertext.length,
+      ...(it.keyScope ? { keyScope: it.keyScope } : {}),
+      ...(it.subject ? { subject: it.subject } : {}),
+      ...(it.to ? { to: it.to } : {}),
+    },
   };
 }
 
@@ -90,6 +99,9 @@ export interface DeviceRow {
   update_required_at: string | null;
   version_level: number | string;
   risk_level: number | string;
+  /** Absent in rows selected without them (and in databases before migration 6). */
+  encryption_key?: string | null;
+  cert_version?: number | string;
 }
 
 function parseFrontier(v: unknown): string[] {
@@ -128,6 +140,8 @@ export function toDevice(r: DeviceRow): DeviceRecord {
     updateRequiredAt: r.update_required_at ?? null,
     versionLevel: Number(r.version_level ?? 0),
     riskLevel: Number(r.risk_level ?? 0),
+    encryptionKey: r.encryption_key ?? null,
+    certVersion: Number(r.cert_version ?? 0),
   };
 }
 

@@ -175,6 +175,73 @@ export const MIGRATIONS: readonly Migration[] = [
   (db) => {
     db.exec(`ALTER TABLE devices ADD COLUMN anchor_frontier TEXT NOT NULL DEFAULT '[]'`);
   },
+  // 6: team sync (issue 9). Device certificates (every version kept; devices.cert_version is the
+  // current one, 0 until the first is issued) and the device's X25519 key; the sync item's key
+  // scope, subject (approvals: the card) and target device; tenant data-key versions and their
+  // copies wrapped per device; the first decision per card; and the team feed devices pull in seq
+  // order (one row per shared item, certificate, wrapped key or device event, with who may see it).
+  (db) => {
+    db.exec(`
+      ALTER TABLE devices ADD COLUMN encryption_key TEXT;
+      ALTER TABLE devices ADD COLUMN cert_version INTEGER NOT NULL DEFAULT 0;
+
+      CREATE TABLE device_certs (
+        device TEXT NOT NULL REFERENCES devices (id),
+        version INTEGER NOT NULL,
+        tenant TEXT NOT NULL,
+        cert_json TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        issued_at TEXT NOT NULL,
+        PRIMARY KEY (device, version)
+      ) STRICT, WITHOUT ROWID;
+
+      ALTER TABLE sync_items ADD COLUMN key_scope TEXT;
+      ALTER TABLE sync_items ADD COLUMN subject TEXT;
+      ALTER TABLE sync_items ADD COLUMN to_device TEXT;
+
+      CREATE TABLE tenant_key_versions (
+        tenant TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, version)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE wrapped_keys (
+        tenant TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        recipient TEXT NOT NULL REFERENCES devices (id),
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, version, recipient)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX wrapped_keys_recipient ON wrapped_keys (tenant, recipient, version);
+
+      CREATE TABLE approval_claims (
+        tenant TEXT NOT NULL,
+        card_id TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL,
+        device TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        server_seq INTEGER NOT NULL,
+        received_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, card_id)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE team_feed (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('item', 'cert', 'key', 'event')),
+        min_role INTEGER NOT NULL,
+        to_device TEXT,
+        from_device TEXT,
+        item_seq INTEGER,
+        body TEXT,
+        created_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX team_feed_tenant_seq ON team_feed (tenant, seq);
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -145,6 +145,66 @@ export const PG_MIGRATIONS: readonly string[] = [
    CREATE INDEX devices_tenant_name_ci ON devices (tenant, lower(name) text_pattern_ops);`,
   // 5: the device's Merkle tree frontier at its anchored head (see migrations.ts step 5).
   `ALTER TABLE devices ADD COLUMN anchor_frontier JSONB NOT NULL DEFAULT '[]'::jsonb;`,
+  // 6: team sync (see migrations.ts step 6). cert_json and the wrapped-key bodies stay text: they
+  // are returned as stored (jsonb would re-order and re-space them).
+  `ALTER TABLE devices ADD COLUMN encryption_key TEXT;
+   ALTER TABLE devices ADD COLUMN cert_version INTEGER NOT NULL DEFAULT 0;
+
+   CREATE TABLE device_certs (
+     device TEXT NOT NULL REFERENCES devices (id),
+     version INTEGER NOT NULL,
+     tenant TEXT NOT NULL,
+     cert_json TEXT NOT NULL,
+     signature TEXT NOT NULL,
+     issued_at TIMESTAMPTZ NOT NULL,
+     PRIMARY KEY (device, version)
+   );
+
+   ALTER TABLE sync_items ADD COLUMN key_scope TEXT;
+   ALTER TABLE sync_items ADD COLUMN subject TEXT;
+   ALTER TABLE sync_items ADD COLUMN to_device TEXT;
+
+   CREATE TABLE tenant_key_versions (
+     tenant TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     created_by TEXT NOT NULL,
+     created_at TIMESTAMPTZ NOT NULL,
+     PRIMARY KEY (tenant, version)
+   );
+
+   CREATE TABLE wrapped_keys (
+     tenant TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     recipient TEXT NOT NULL REFERENCES devices (id),
+     body TEXT NOT NULL,
+     created_at TIMESTAMPTZ NOT NULL,
+     PRIMARY KEY (tenant, version, recipient)
+   );
+   CREATE INDEX wrapped_keys_recipient ON wrapped_keys (tenant, recipient, version);
+
+   CREATE TABLE approval_claims (
+     tenant TEXT NOT NULL,
+     card_id TEXT NOT NULL,
+     idempotency_key TEXT NOT NULL,
+     device TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     server_seq BIGINT NOT NULL,
+     received_at TIMESTAMPTZ NOT NULL,
+     PRIMARY KEY (tenant, card_id)
+   );
+
+   CREATE TABLE team_feed (
+     seq BIGSERIAL PRIMARY KEY,
+     tenant TEXT NOT NULL,
+     kind TEXT NOT NULL CHECK (kind IN ('item', 'cert', 'key', 'event')),
+     min_role INTEGER NOT NULL,
+     to_device TEXT,
+     from_device TEXT,
+     item_seq BIGINT,
+     body TEXT,
+     created_at TIMESTAMPTZ NOT NULL
+   );
+   CREATE INDEX team_feed_tenant_seq ON team_feed (tenant, seq);`,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -45,19 +45,21 @@ afterEach(() => {
 });
 
 describe('openSqliteStorage', () => {
-  it('migrates a new db to user_version 5 with server_meta.created_at, the sync tables, the search indexes and the anchor frontier', async () => {
+  it('migrates a new db to user_version 6 with server_meta.created_at, the sync tables, the search indexes, the anchor frontier and the team sync tables', async () => {
     const now = new Date('2025-02-03T04:05:06.000Z');
     const s = openSqliteStorage(dbPath, { now: () => now });
     expect(await s.health()).toMatchObject({ ok: true, detail: 'ok' });
     await s.close();
 
-    expect(SCHEMA_VERSION).toBe(5);
+    expect(SCHEMA_VERSION).toBe(6);
     inspect((db) => {
-      expect(db.pragma('user_version', { simple: true })).toBe(5);
+      expect(db.pragma('user_version', { simple: true })).toBe(6);
       const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-      for (const t of ['enrollment_tokens', 'devices', 'nonces', 'sync_items', 'device_audit_hashes', 'equivocations', 'server_audit', 'contract_versions', 'device_snapshots', 'tenant_risk_policies']) {
+      for (const t of ['enrollment_tokens', 'devices', 'nonces', 'sync_items', 'device_audit_hashes', 'equivocations', 'server_audit', 'contract_versions', 'device_snapshots', 'tenant_risk_policies', 'device_certs', 'tenant_key_versions', 'wrapped_keys', 'approval_claims', 'team_feed']) {
         expect(tables).toContain(t);
       }
+      const feedIndexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'team_feed'").all() as { name: string }[]).map((r) => r.name);
+      expect(feedIndexes).toContain('team_feed_tenant_seq');
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'devices'").all() as { name: string }[]).map((r) => r.name);
       expect(indexes).toEqual(expect.arrayContaining(['devices_tenant_id_ci', 'devices_tenant_user_ci', 'devices_tenant_name_ci']));
@@ -72,7 +74,7 @@ describe('openSqliteStorage', () => {
     await s.close();
     await s.close(); // close is safe to repeat
     inspect((db) => {
-      expect(db.pragma('user_version', { simple: true })).toBe(5);
+      expect(db.pragma('user_version', { simple: true })).toBe(6);
       expect(db.prepare('SELECT key, value FROM server_meta').all()).toEqual([
         { key: 'created_at', value: '2025-01-01T00:00:00.000Z' },
       ]);
@@ -115,7 +117,7 @@ describe('openSqliteStorage', () => {
     expect((await s.stats()).devices).toBe(0);
     await s.close();
     inspect((d) => {
-      expect(d.pragma('user_version', { simple: true })).toBe(5);
+      expect(d.pragma('user_version', { simple: true })).toBe(6);
       expect(d.prepare('SELECT value FROM server_meta').get()).toEqual({ value: 'then' });
     });
   });

@@ -25,12 +25,16 @@ import {
   type VersionLevelRow,
 } from './common';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
+import { certOf, cutPage, eventFeedRow, FeedListeners, issueCert, itemFeedRow, judgeTeamKeys, keyFeedRow, normalizeRoles, toFeedItem, type FeedInsert, type FeedItemSqlRow } from './team';
 import {
   StorageOpenError,
   type AuditInput,
+  type Certify,
   type ContractVersionRow,
   type DeviceControl,
   type DeviceRecord,
+  type FeedItemRow,
+  type FeedRow,
   type IngestOutcome,
   type SnapshotInput,
   type IngestRequest,
@@ -40,6 +44,7 @@ import {
   type StorageHealth,
   VERSION_LEVEL_BATCH,
 } from './types';
+import type { SignedCertificate } from '../../shared/team/protocol';
 
 export interface SqliteStorageOptions {
   /** Injected for deterministic created_at in tests. */
@@ -105,7 +110,7 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
       'UPDATE enrollment_tokens SET used_at = ?, used_by = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING tenant, user_id, role',
     ),
     insertDevice: db.prepare(
-      'INSERT INTO devices (id, tenant, user_id, roles, name, public_key, enrolled_at, app_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO devices (id, tenant, user_id, roles, name, public_key, enrolled_at, app_version, encryption_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     device: db.prepare('SELECT * FROM devices WHERE id = ?'),
     revoke: db.prepare('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
@@ -119,8 +124,55 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
     nextSeq: db.prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'sync_items'), 0) AS seq"),
     insertItem: db.prepare(
       `INSERT INTO sync_items (server_seq, tenant, device, idempotency_key, contract, kind, created_at, key_version,
-         ciphertext, iv, tag, content_hash, received_at, receipt_json, receipt_sig)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         ciphertext, iv, tag, content_hash, received_at, receipt_json, receipt_sig, key_scope, subject, to_device)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    // ---- team sync
+    insertCert: db.prepare('INSERT INTO device_certs (device, version, tenant, cert_json, signature, issued_at) VALUES (?, ?, ?, ?, ?, ?)'),
+    setCertVersion: db.prepare('UPDATE devices SET cert_version = ? WHERE id = ?'),
+    currentCert: db.prepare(
+      'SELECT c.cert_json, c.signature FROM devices d JOIN device_certs c ON c.device = d.id AND c.version = d.cert_version WHERE d.id = ?',
+    ),
+    setRoles: db.prepare('UPDATE devices SET roles = ? WHERE id = ?'),
+    setEncryptionKey: db.prepare('UPDATE devices SET encryption_key = ? WHERE id = ?'),
+    insertFeed: db.prepare(
+      'INSERT INTO team_feed (tenant, kind, min_role, to_device, from_device, item_seq, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    claim: db.prepare('SELECT idempotency_key, device, user_id, server_seq, received_at FROM approval_claims WHERE tenant = ? AND card_id = ?'),
+    insertClaim: db.prepare(
+      'INSERT INTO approval_claims (tenant, card_id, idempotency_key, device, user_id, server_seq, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    keyVersions: db.prepare('SELECT version, created_by, created_at FROM tenant_key_versions WHERE tenant = ? ORDER BY version'),
+    latestKey: db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM tenant_key_versions WHERE tenant = ?').pluck(),
+    insertKeyVersion: db.prepare('INSERT INTO tenant_key_versions (tenant, version, created_by, created_at) VALUES (?, ?, ?, ?)'),
+    insertWrapped: db.prepare(
+      'INSERT INTO wrapped_keys (tenant, version, recipient, body, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant, version, recipient) DO NOTHING',
+    ),
+    mine: db.prepare('SELECT version FROM wrapped_keys WHERE tenant = ? AND recipient = ? ORDER BY version').pluck(),
+    missingDevices: db.prepare(
+      `SELECT d.id FROM devices d
+       WHERE d.tenant = ? AND d.revoked_at IS NULL AND d.encryption_key IS NOT NULL
+         AND EXISTS (SELECT 1 FROM tenant_key_versions v WHERE v.tenant = d.tenant
+           AND NOT EXISTS (SELECT 1 FROM wrapped_keys w WHERE w.tenant = v.tenant AND w.version = v.version AND w.recipient = d.id))
+       ORDER BY d.id LIMIT ?`,
+    ).pluck(),
+    missingVersions: db.prepare(
+      `SELECT v.version FROM tenant_key_versions v WHERE v.tenant = ?
+         AND NOT EXISTS (SELECT 1 FROM wrapped_keys w WHERE w.tenant = v.tenant AND w.version = v.version AND w.recipient = ?)
+       ORDER BY v.version`,
+    ).pluck(),
+    feedMax: db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM team_feed WHERE tenant = ?').pluck(),
+    feedScan: db.prepare(
+      `SELECT f.seq, f.kind, f.created_at, f.body, f.item_seq, COALESCE(length(s.ciphertext), 0) AS bytes
+       FROM team_feed f LEFT JOIN sync_items s ON s.server_seq = f.item_seq
+       WHERE f.tenant = @tenant AND f.seq > @since AND (f.to_device = @device OR f.min_role <= @rank)
+         AND (f.from_device IS NULL OR f.from_device <> @device)
+       ORDER BY f.seq LIMIT @limit`,
+    ),
+    feedItem: db.prepare(
+      `SELECT s.device, d.user_id, s.idempotency_key, s.contract, s.kind, s.created_at, s.key_version, s.key_scope, s.subject, s.to_device,
+         s.ciphertext, s.iv, s.tag, s.content_hash, s.receipt_json, s.receipt_sig
+       FROM sync_items s JOIN devices d ON d.id = s.device WHERE s.server_seq = ?`,
     ),
     touchDevice: db.prepare('UPDATE devices SET last_sync_at = ?, app_version = ? WHERE id = ?'),
     registerState: db.prepare(
@@ -187,6 +239,37 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
     const row = q.device.get(id) as DeviceRow | undefined;
     return row ? toDevice(row) : null;
   };
+  // ---- team sync helpers (inside a caller's transaction)
+  const feed = new FeedListeners();
+  const appendFeed = (tenant: string, rows: readonly FeedInsert[], at: string): void => {
+    for (const r of rows) q.insertFeed.run(tenant, r.kind, r.minRole, r.toDevice, r.fromDevice, r.itemSeq, r.body, at);
+  };
+  const currentCert = (id: string): SignedCertificate | null => {
+    const row = q.currentCert.get(id) as { cert_json: string; signature: string } | undefined;
+    return row ? certOf(row.cert_json, row.signature) : null;
+  };
+  /** Issues the next certificate version of `id` as its row stands now, with its feed rows. */
+  const newCert = (id: string, at: string, certify: Certify, extra: readonly FeedInsert[] = []): SignedCertificate => {
+    const dev = getDevice(id);
+    if (!dev) throw new Error(`device ${id} vanished`);
+    const c = issueCert(dev, at, certify);
+    q.insertCert.run(dev.id, c.version, dev.tenant, c.certJson, c.signed.signature, at);
+    q.setCertVersion.run(c.version, dev.id);
+    appendFeed(dev.tenant, [c.feed, ...extra], at);
+    return c.signed;
+  };
+  const feedItem = (seq: number): FeedItemRow => {
+    const r = q.feedItem.get(seq) as FeedItemSqlRow | undefined;
+    if (!r) throw new Error(`feed row names a missing sync item ${seq}`);
+    return toFeedItem(r);
+  };
+  const certAudit = (id: string, at: string, cert: SignedCertificate, why: string): AuditInput => ({
+    ts: at,
+    actor: 'server',
+    action: 'device.certificate.issued',
+    subject: id,
+    payload: { certVersion: cert.cert.certVersion, why, roles: cert.cert.roles, status: cert.cert.status },
+  });
   const run = (st: { sql: string; params: { named(): Record<string, unknown> } }): void => {
     db.prepare(st.sql).run(st.params.named());
   };
@@ -247,43 +330,186 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
       return Promise.resolve();
     },
 
-    enrollDevice: (tokenHash, now, d) =>
-      Promise.resolve(
-        db
-          .transaction(() => {
-            const tok = q.useToken.get(now, d.id, tokenHash, now) as { tenant: string; user_id: string; role: string } | undefined;
-            if (!tok) return { ok: false as const };
-            const roles = parseRoles([tok.role]);
-            q.insertDevice.run(d.id, tok.tenant, tok.user_id, JSON.stringify(roles), d.name, d.publicKey, d.enrolledAt, d.appVersion);
-            audit({
-              ts: now,
-              actor: d.id,
-              action: 'device.enrolled',
-              subject: d.id,
-              payload: { tenant: tok.tenant, user: tok.user_id, roles, name: d.name, appVersion: d.appVersion },
-            });
-            const device = getDevice(d.id);
-            if (!device) throw new Error('enrolled device vanished');
-            return { ok: true as const, device };
-          })
-          .immediate(),
-      ),
+    enrollDevice: (tokenHash, now, d, certify) => {
+      const out = db
+        .transaction(() => {
+          const tok = q.useToken.get(now, d.id, tokenHash, now) as { tenant: string; user_id: string; role: string } | undefined;
+          if (!tok) return { ok: false as const };
+          const roles = parseRoles([tok.role]);
+          q.insertDevice.run(d.id, tok.tenant, tok.user_id, JSON.stringify(roles), d.name, d.publicKey, d.enrolledAt, d.appVersion, d.encryptionKey);
+          audit({
+            ts: now,
+            actor: d.id,
+            action: 'device.enrolled',
+            subject: d.id,
+            payload: { tenant: tok.tenant, user: tok.user_id, roles, name: d.name, appVersion: d.appVersion, encryptionKey: d.encryptionKey !== null },
+          });
+          const enrolled = getDevice(d.id);
+          if (!enrolled) throw new Error('enrolled device vanished');
+          const certificate = newCert(d.id, now, certify, [eventFeedRow('enrolled', enrolled, now, null)]);
+          const device = getDevice(d.id)!;
+          return { ok: true as const, device, certificate };
+        })
+        .immediate();
+      if (out.ok) feed.notify(out.device.tenant);
+      return Promise.resolve(out);
+    },
 
     getDevice: (id) => Promise.resolve(getDevice(id)),
 
-    revokeDevice: (id, tenant, a) =>
-      Promise.resolve(
-        db
-          .transaction(() => {
-            const dev = getDevice(id);
-            if (!dev || (tenant !== null && dev.tenant !== tenant)) return null;
-            if (dev.revokedAt !== null) return dev.revokedAt;
-            q.revoke.run(a.ts, id);
-            audit(a);
-            return a.ts;
-          })
-          .immediate(),
-      ),
+    revokeDevice: (id, tenant, a, cert) => {
+      let notify: string | null = null;
+      const out = db
+        .transaction(() => {
+          const dev = getDevice(id);
+          if (!dev || (tenant !== null && dev.tenant !== tenant)) return null;
+          if (dev.revokedAt !== null) return dev.revokedAt;
+          q.revoke.run(a.ts, id);
+          audit(a);
+          newCert(id, a.ts, cert.certify, [eventFeedRow('revoked', dev, a.ts, cert.reason)]);
+          notify = dev.tenant;
+          return a.ts;
+        })
+        .immediate();
+      if (notify !== null) feed.notify(notify);
+      return Promise.resolve(out);
+    },
+
+    setDeviceRoles: (r) => {
+      const out = db
+        .transaction(() => {
+          const dev = getDevice(r.id);
+          if (!dev || (r.tenant !== null && dev.tenant !== r.tenant)) return { ok: false as const, reason: 'not_found' as const };
+          if (dev.revokedAt !== null) return { ok: false as const, reason: 'revoked' as const };
+          const roles = normalizeRoles(r.roles);
+          if (JSON.stringify(roles) === JSON.stringify(normalizeRoles(dev.roles)) && dev.certVersion > 0) {
+            return { ok: true as const, device: dev, certificate: currentCert(dev.id)!, changed: false };
+          }
+          q.setRoles.run(JSON.stringify(roles), dev.id);
+          audit({ ...r.audit, payload: { ...r.audit.payload, previous: dev.roles } });
+          const certificate = newCert(dev.id, r.audit.ts, r.certify, [eventFeedRow('roles', dev, r.audit.ts, r.reason)]);
+          return { ok: true as const, device: getDevice(dev.id)!, certificate, changed: true };
+        })
+        .immediate();
+      if (out.ok && out.changed) feed.notify(out.device.tenant);
+      return Promise.resolve(out);
+    },
+
+    registerEncryptionKey: (r) => {
+      let notify: string | null = null;
+      const out = db
+        .transaction(() => {
+          const dev = getDevice(r.id);
+          if (!dev) return { ok: false as const, reason: 'not_found' as const };
+          if (dev.encryptionKey !== null && dev.encryptionKey !== r.key) return { ok: false as const, reason: 'key_set' as const };
+          if (dev.encryptionKey === r.key && dev.certVersion > 0) return { ok: true as const, certificate: currentCert(dev.id)!, changed: false };
+          q.setEncryptionKey.run(r.key, dev.id);
+          audit(r.audit);
+          const certificate = newCert(dev.id, r.audit.ts, r.certify, [eventFeedRow('encryption-key', dev, r.audit.ts, null)]);
+          notify = dev.tenant;
+          return { ok: true as const, certificate, changed: true };
+        })
+        .immediate();
+      if (notify !== null) feed.notify(notify);
+      return Promise.resolve(out);
+    },
+
+    currentCertificate: (r) => {
+      const current = currentCert(r.id);
+      if (current && !r.needsRenewal(current)) return Promise.resolve(current);
+      let notify: string | null = null;
+      const out = db
+        .transaction(() => {
+          const dev = getDevice(r.id);
+          if (!dev) return null;
+          // Re-read under the write lock: a concurrent request may have issued it already.
+          const now = currentCert(r.id);
+          if (now && !r.needsRenewal(now)) return now;
+          const certificate = newCert(dev.id, r.at, r.certify);
+          audit(certAudit(dev.id, r.at, certificate, now ? 'renewal' : 'first'));
+          notify = dev.tenant;
+          return certificate;
+        })
+        .immediate();
+      if (notify !== null) feed.notify(notify);
+      return Promise.resolve(out);
+    },
+
+    wrappedKeysFor: (tenant, device) =>
+      Promise.resolve(db.prepare('SELECT body FROM wrapped_keys WHERE tenant = ? AND recipient = ? ORDER BY version').pluck().all(tenant, device) as string[]),
+
+    teamKeys: (k) => {
+      const read = db.transaction(() => {
+        const versions = (q.keyVersions.all(k.tenant) as { version: number; created_by: string; created_at: string }[]).map((v) => ({
+          version: v.version,
+          createdBy: v.created_by,
+          createdAt: v.created_at,
+        }));
+        const mine = q.mine.all(k.tenant, k.device) as number[];
+        const missing = k.withMissing
+          ? (q.missingDevices.all(k.tenant, k.cap) as string[]).flatMap((id) => {
+              const certificate = currentCert(id);
+              return certificate ? [{ device: id, versions: q.missingVersions.all(k.tenant, id) as number[], certificate }] : [];
+            })
+          : [];
+        return { versions, mine, missing };
+      });
+      return Promise.resolve(read());
+    },
+
+    storeTeamKeys: (w) => {
+      const out = db
+        .transaction(() => {
+          const caller = getDevice(w.by);
+          const cc = q.currentCert.get(w.by) as { cert_json: string; signature: string } | undefined;
+          const recipients = new Map<string, DeviceRecord>();
+          for (const k of w.wrapped) {
+            if (recipients.has(k.recipient)) continue;
+            const r = getDevice(k.recipient);
+            if (r) recipients.set(k.recipient, r);
+          }
+          const refusal = judgeTeamKeys(w, {
+            caller,
+            callerCert: cc ? { json: cc.cert_json, signature: cc.signature } : null,
+            latest: q.latestKey.get(w.tenant) as number,
+            recipients,
+          });
+          if (refusal) return refusal;
+          if (w.create !== null) q.insertKeyVersion.run(w.tenant, w.create, w.by, w.at);
+          const rows: FeedInsert[] = [];
+          for (const k of w.wrapped) {
+            if (q.insertWrapped.run(w.tenant, k.version, k.recipient, k.json, w.at).changes === 1) rows.push(keyFeedRow(k.recipient, k.json));
+          }
+          appendFeed(w.tenant, rows, w.at);
+          if (w.create !== null || rows.length > 0) audit({ ...w.audit, payload: { ...w.audit.payload, created: w.create, stored: rows.length } });
+          return { ok: true as const, created: w.create !== null, stored: rows.length };
+        })
+        .immediate();
+      if (out.ok && out.stored > 0) feed.notify(w.tenant);
+      return Promise.resolve(out);
+    },
+
+    pullFeed: (f) => {
+      const read = db.transaction(() => {
+        // The tenant's highest seq first: every row up to it is committed (SQLite writes one at a time).
+        const max = q.feedMax.get(f.tenant) as number;
+        const scanned = q.feedScan.all({ tenant: f.tenant, since: f.since, device: f.device, rank: f.rank, limit: f.limit + 1 }) as {
+          seq: number;
+          kind: FeedRow['kind'];
+          created_at: string;
+          body: string | null;
+          item_seq: number | null;
+          bytes: number;
+        }[];
+        const { rows, hasMore } = cutPage(scanned, f.limit, f.maxBytes);
+        const out: FeedRow[] = rows.map((r) => ({ seq: r.seq, kind: r.kind, at: r.created_at, body: r.body, item: r.item_seq === null ? null : feedItem(r.item_seq) }));
+        const last = rows[rows.length - 1]?.seq ?? f.since;
+        return { rows: out, hasMore, until: hasMore ? last : Math.max(f.since, max, last) };
+      });
+      return Promise.resolve(read());
+    },
+
+    subscribeFeed: (tenant, listener) => feed.subscribe(tenant, listener),
 
     rememberNonce: (device, nonce, seenAt) => Promise.resolve(q.insertNonce.run(device, nonce, seenAt).changes === 1),
     purgeNonces: (before) => Promise.resolve(q.purgeNonces.run(before).changes),
@@ -298,10 +524,13 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
       const fresh: { seq: number; key: string; item: NewItem; receipt: IssuedReceipt }[] = [];
       const slots: ((sigs: readonly string[]) => Promise<IngestOutcome>)[] = [];
       let signing: Promise<string[]> = Promise.resolve([]);
+      let fed = false;
       db.transaction(() => {
         // The write lock is held, so the next AUTOINCREMENT value is ours to use.
         let seq = (q.nextSeq.get() as { seq: number }).seq;
         const inBatch = new Map<string, { contentHash: string; index: number }>();
+        // Cards decided in this batch (card id → the winner), on top of approval_claims.
+        const claimed = new Map<string, Extract<IngestOutcome, { status: 'decided' }>['winner'] & { key: string }>();
         for (const it of req.items) {
           const earlier = inBatch.get(it.idempotencyKey);
           if (earlier) {
@@ -317,6 +546,20 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
             slots.push(() => fromStored(req, row, it.contentHash));
             continue;
           }
+          if (it.kind === 'approval' && it.subject) {
+            // The first decision per card wins; a later one (another key) stores nothing.
+            const stored = q.claim.get(req.tenant, it.subject) as
+              | { idempotency_key: string; device: string; user_id: string; server_seq: number; received_at: string }
+              | undefined;
+            const winner = claimed.get(it.subject) ??
+              (stored ? { key: stored.idempotency_key, device: stored.device, user: stored.user_id, serverSeq: stored.server_seq, receivedAt: stored.received_at } : undefined);
+            if (winner && winner.key !== it.idempotencyKey) {
+              const { key: _key, ...w } = winner;
+              slots.push(() => Promise.resolve({ status: 'decided', winner: w }));
+              continue;
+            }
+            claimed.set(it.subject, { key: it.idempotencyKey, device: req.device, user: req.user ?? '', serverSeq: seq + 1, receivedAt: req.receivedAt });
+          }
           seq += 1;
           const index = fresh.length;
           inBatch.set(it.idempotencyKey, { contentHash: it.contentHash, index });
@@ -325,14 +568,25 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
         }
         signing = req.sign(fresh.map((f) => f.receipt.signingBytes));
         signing.catch(() => {}); // observed below; this only keeps a rollback from leaving it unhandled
+        const feedRows: FeedInsert[] = [];
         for (const f of fresh) {
           const it = f.item;
           q.insertItem.run(
             f.seq, req.tenant, req.device, it.idempotencyKey, it.contract, it.kind, it.createdAt, it.keyVersion,
             it.ciphertext, it.iv, it.tag, it.contentHash, req.receivedAt, f.receipt.json, UNSIGNED,
+            it.keyScope ?? null, it.subject ?? null, it.to ?? null,
           );
           audit(itemAudit(req.receivedAt, req.device, it, f.seq));
+          if (it.kind === 'approval' && it.subject) {
+            q.insertClaim.run(req.tenant, it.subject, it.idempotencyKey, req.device, req.user ?? '', f.seq, req.receivedAt);
+          }
+          const fr = itemFeedRow(req.device, it, f.seq);
+          if (fr) feedRows.push(fr);
         }
+        // Feed rows may name an item whose receipt is still being signed: pulls sign it themselves
+        // (Ed25519 is deterministic: the same signature phase 2 stores).
+        appendFeed(req.tenant, feedRows, req.receivedAt);
+        fed = feedRows.length > 0;
         q.touchDevice.run(req.receivedAt, req.appVersion, req.device);
         if (req.registry) {
           const st = req.registry.state;
@@ -352,6 +606,7 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
           pendingSigs.set(f.key, sig);
         });
       }).immediate();
+      if (fed) feed.notify(req.tenant);
 
       try {
         const sigs = await signing;
@@ -418,10 +673,14 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
             else q.clearUpdate.run(id);
             run(recomputeRiskSql('sqlite', { id }, risk.now, risk.policy));
             audit(a);
+            if (control === 'block' || control === 'unblock') appendFeed(dev.tenant, [eventFeedRow(control === 'block' ? 'blocked' : 'unblocked', dev, a.ts, reason)], a.ts);
             return getDevice(id);
           })
           .immediate(),
-      ),
+      ).then((dev) => {
+        if (dev && (control === 'block' || control === 'unblock')) feed.notify(dev.tenant);
+        return dev;
+      }),
 
     getRiskPolicy: (tenant) => {
       const row = q.policy.get(tenant) as { policy: string } | undefined;

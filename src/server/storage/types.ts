@@ -2,6 +2,8 @@
 // PostgreSQL implementations behind it are interchangeable (one integration suite runs on both).
 // Every method is async so a networked database fits; SQLite simply resolves immediately.
 import type { RiskLevel, RiskPolicy } from '../../shared/risk';
+import type { SyncItemWire } from '../../shared/sync/protocol';
+import type { ApprovalConflictDetails, FeedKind, SignedCertificate, TeamKeysStatus } from '../../shared/team/protocol';
 
 export type Role = 'field' | 'reviewer' | 'admin';
 export const ROLES: readonly Role[] = ['field', 'reviewer', 'admin'];
@@ -70,6 +72,10 @@ export interface DeviceRecord {
   versionLevel: number;
   /** Stored risk rank (0 low … 3 critical); see storage/common.ts for when it is written. */
   riskLevel: number;
+  /** base64 of the raw 32-byte X25519 public key tenant keys are wrapped to (team sync); null until registered. */
+  encryptionKey: string | null;
+  /** Version of the device's current certificate; 0 until the first is issued (devices enrolled before team sync). */
+  certVersion: number;
 }
 
 export interface NewDevice {
@@ -78,10 +84,17 @@ export interface NewDevice {
   publicKey: string;
   appVersion: string;
   enrolledAt: string;
+  encryptionKey: string | null;
 }
 
+/**
+ * Builds and signs certificate `version` of `device` as its row stands after the change that
+ * issues it (called inside the storage transaction; must not do I/O).
+ */
+export type Certify = (device: DeviceRecord, version: number, issuedAt: string) => SignedCertificate;
+
 export type EnrollResult =
-  | { ok: true; device: DeviceRecord }
+  | { ok: true; device: DeviceRecord; certificate: SignedCertificate }
   /** Unknown, already used or expired: deliberately not distinguished to the caller. */
   | { ok: false };
 
@@ -103,13 +116,19 @@ export interface ContractVersionRow extends ContractRef {
 export interface NewItem {
   idempotencyKey: string;
   contract: string;
-  kind: 'record' | 'attachment';
+  kind: SyncItemWire['kind'];
   createdAt: string;
   keyVersion: number;
   ciphertext: Buffer;
   iv: string;
   tag: string;
   contentHash: string;
+  /** 'tenant': sealed under a tenant key; a new item gets a team_feed row. null: never pulled. */
+  keyScope?: 'tenant' | null;
+  /** Approval items: the card decided (the first decision per tenant and card wins). */
+  subject?: string | null;
+  /** Approval items: the device whose run it decides (its feed row is addressed there). */
+  to?: string | null;
 }
 
 export interface StoredReceipt {
@@ -128,6 +147,8 @@ export interface IssuedReceipt {
 export interface IngestRequest {
   tenant: string;
   device: string;
+  /** The sending device's user (recorded with an approval that wins its card). */
+  user?: string;
   appVersion: string;
   receivedAt: string;
   items: NewItem[];
@@ -232,7 +253,9 @@ export const VERSION_LEVEL_BATCH = 1000;
 
 export type IngestOutcome =
   | { status: 'accepted' | 'duplicate'; receipt: StoredReceipt }
-  | { status: 'conflict'; storedContentHash: string };
+  | { status: 'conflict'; storedContentHash: string }
+  /** An approval for a card another approval (another idempotency key) already decided: nothing stored. */
+  | { status: 'decided'; winner: ApprovalConflictDetails['winner'] };
 
 export interface AuditHashRow {
   seq: number;
@@ -261,6 +284,127 @@ export interface EquivocationInput {
   audit: AuditInput;
 }
 
+/** Who may see a team_feed row: to_device, or any device whose rank (field 0, reviewer 1, admin 2) reaches min_role. */
+export const FEED_MIN_ROLE = { everyone: 0, reviewers: 1, admins: 2, recipientOnly: 99 } as const;
+
+export interface RolesChange {
+  id: string;
+  /** The device must belong to this tenant; null (CLI): any tenant. */
+  tenant: string | null;
+  /** New roles (sorted, unique). */
+  roles: Role[];
+  reason: string;
+  audit: AuditInput;
+  certify: Certify;
+}
+
+export type RolesChangeResult =
+  | { ok: true; device: DeviceRecord; certificate: SignedCertificate; changed: boolean }
+  | { ok: false; reason: 'not_found' | 'revoked' };
+
+export interface EncryptionKeyRegistration {
+  id: string;
+  /** base64 raw X25519 public key */
+  key: string;
+  audit: AuditInput;
+  certify: Certify;
+}
+
+export type EncryptionKeyResult =
+  | { ok: true; certificate: SignedCertificate; changed: boolean }
+  /** The device already registered another key: keys wrapped to it would be unreadable with the new one. */
+  | { ok: false; reason: 'key_set' | 'not_found' };
+
+export interface CertificateRequest {
+  id: string;
+  at: string;
+  certify: Certify;
+  /** True when the current certificate is close enough to expiry to be renewed (same keys and roles). */
+  needsRenewal(current: SignedCertificate): boolean;
+}
+
+/** One wrapped tenant key of a POST /v1/team/keys, checked by the route (signatures) and stored by storage. */
+export interface WrappedKeyWrite {
+  version: number;
+  recipient: string;
+  recipientKey: string;
+  recipientCertVersion: number;
+  /** The certificate the wrapping device presented: canonical JSON of its cert, and its signature. */
+  wrapperCert: { json: string; signature: string };
+  /** JSON text of the SignedWrappedKey (stored and served as is). */
+  json: string;
+}
+
+export interface TeamKeysWrite {
+  tenant: string;
+  /** The admin device posting. */
+  by: string;
+  at: string;
+  /** A new key version (must be the latest + 1), or null. */
+  create: number | null;
+  wrapped: WrappedKeyWrite[];
+  audit: AuditInput;
+}
+
+export type TeamKeysWriteResult =
+  | { ok: true; created: boolean; stored: number }
+  | { ok: false; code: 'CONFLICT' | 'FORBIDDEN' | 'VALIDATION_ERROR'; message: string; details: Record<string, unknown> };
+
+export interface TeamKeysQuery {
+  tenant: string;
+  device: string;
+  /** Admins: list the devices lacking wrapped copies. */
+  withMissing: boolean;
+  /** At most this many devices in `missing`. */
+  cap: number;
+}
+
+export interface FeedQuery {
+  tenant: string;
+  device: string;
+  /** The caller's rank: the highest of its roles (field 0, reviewer 1, admin 2). */
+  rank: number;
+  since: number;
+  limit: number;
+  /** Stop adding item rows once their ciphertext exceeds this many bytes (one row is always returned). */
+  maxBytes: number;
+}
+
+export interface FeedItemRow {
+  from: string;
+  fromUser: string;
+  idempotencyKey: string;
+  contract: string;
+  kind: SyncItemWire['kind'];
+  createdAt: string;
+  keyVersion: number;
+  keyScope: 'tenant' | null;
+  subject: string | null;
+  to: string | null;
+  ciphertext: Buffer;
+  iv: string;
+  tag: string;
+  contentHash: string;
+  receipt: StoredReceipt;
+}
+
+export interface FeedRow {
+  seq: number;
+  kind: FeedKind;
+  at: string;
+  /** JSON text for cert, key and event rows. */
+  body: string | null;
+  /** Kind item: the stored sync item (its receipt signature may still be '' in SQLite: being signed). */
+  item: FeedItemRow | null;
+}
+
+export interface FeedPage {
+  rows: FeedRow[];
+  hasMore: boolean;
+  /** Seq of the last row returned when hasMore; otherwise the tenant's highest feed seq (never below since). */
+  until: number;
+}
+
 export interface ServerStorage {
   readonly backend: StorageBackend;
   health(): Promise<StorageHealth>;
@@ -271,11 +415,34 @@ export interface ServerStorage {
   registerContracts(refs: readonly ContractRef[], at: string): Promise<ContractVersionRow[]>;
 
   createEnrollmentToken(token: EnrollmentTokenInput, audit: AuditInput): Promise<void>;
-  /** Atomically: mark the token used (if unused and unexpired at `now`), insert the device, audit. */
-  enrollDevice(tokenHash: string, now: string, device: NewDevice): Promise<EnrollResult>;
+  /**
+   * Atomically: mark the token used (if unused and unexpired at `now`), insert the device, issue its
+   * certificate version 1, append the cert and 'enrolled' feed rows, audit.
+   */
+  enrollDevice(tokenHash: string, now: string, device: NewDevice, certify: Certify): Promise<EnrollResult>;
   getDevice(id: string): Promise<DeviceRecord | null>;
-  /** Revokes a device of `tenant`; returns its revokedAt (the first one if already revoked), null if not found. */
-  revokeDevice(id: string, tenant: string | null, audit: AuditInput): Promise<string | null>;
+  /**
+   * Revokes a device of `tenant`; returns its revokedAt (the first one if already revoked), null if
+   * not found. The first revocation issues a 'revoked' certificate and appends its feed rows.
+   */
+  revokeDevice(id: string, tenant: string | null, audit: AuditInput, cert: { certify: Certify; reason: string | null }): Promise<string | null>;
+
+  // ---- team sync (issue 9)
+  /** New roles, a new certificate version, feed rows and audit, in one transaction; unchanged roles change nothing. */
+  setDeviceRoles(r: RolesChange): Promise<RolesChangeResult>;
+  /** Registers the device's X25519 key (new certificate version); the same key again changes nothing. */
+  registerEncryptionKey(r: EncryptionKeyRegistration): Promise<EncryptionKeyResult>;
+  /** The device's current certificate, issuing version 1 (none yet) or a renewal (needsRenewal) first. */
+  currentCertificate(r: CertificateRequest): Promise<SignedCertificate | null>;
+  teamKeys(q: TeamKeysQuery): Promise<Omit<TeamKeysStatus, 'tenant'>>;
+  /** Every wrapped key stored for `device` (the SignedWrappedKey JSON texts), oldest version first. */
+  wrappedKeysFor(tenant: string, device: string): Promise<string[]>;
+  /** Checks (inside the transaction) and stores a key version and wrapped keys; refused: nothing stored. */
+  storeTeamKeys(w: TeamKeysWrite): Promise<TeamKeysWriteResult>;
+  /** A page of the tenant's team feed visible to the device, in seq order. */
+  pullFeed(q: FeedQuery): Promise<FeedPage>;
+  /** Called (in this process) after every commit that appended feed rows of `tenant`; returns the unsubscribe. */
+  subscribeFeed(tenant: string, listener: () => void): () => void;
 
   /** Records a request nonce; false when the device already used it (a replay). */
   rememberNonce(device: string, nonce: string, seenAt: string): Promise<boolean>;
@@ -291,7 +458,10 @@ export interface ServerStorage {
   /** Newest first. */
   deviceSnapshots(device: string, limit: number): Promise<SnapshotInput[]>;
   upsertSnapshots(rows: readonly SnapshotInput[]): Promise<void>;
-  /** Applies an admin control to a device of `tenant` and writes its audit row; null if not found there. */
+  /**
+   * Applies an admin control to a device of `tenant` and writes its audit row (block and unblock also
+   * append a device event for admins to the team feed); null if not found there.
+   */
   controlDevice(id: string, tenant: string, control: DeviceControl, reason: string, audit: AuditInput, risk: RiskContext): Promise<DeviceRecord | null>;
   getRiskPolicy(tenant: string): Promise<RiskPolicy | null>;
   /** Stores the policy and recomputes the stored risk rank of every device of the tenant. */

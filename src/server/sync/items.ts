@@ -1,9 +1,11 @@
 // Item-level checks of a sync batch. The server stores ciphertext it cannot read; these checks
 // make sure nothing else gets in (no plaintext fields), that the stored bytes are the ones the
-// device hashed, and that the item's contract is one the server accepts.
+// device hashed, and that the item's contract is one the server accepts: records and attachments
+// a registered one (same major), team items (run, card, approval) exactly TEAM_CONTRACTS[kind].
 import type { ItemResult, SyncItemWire } from '../../shared/sync/protocol';
 import { parseContractRef } from '../../shared/sync/protocol';
 import { syncItemSchema } from '../../shared/sync/schemas';
+import { TEAM_CONTRACTS, type TeamItemKind } from '../../shared/team/protocol';
 import { compileSchema, describeErrors } from '../../shared/validation';
 import type { ContractRegistry } from '../contracts';
 import { sha256Hex } from '../crypto/ed25519';
@@ -53,14 +55,28 @@ export function checkItem(raw: unknown, contracts: ContractRegistry): ItemCheck 
     return reject('VALIDATION_ERROR', 'contentHash is not the SHA-256 of the ciphertext bytes', { reason: 'content_hash' });
   }
 
-  const ref = parseContractRef(it.contract);
-  const current = ref ? contracts.current(ref.name) : undefined;
-  if (!ref || !current) return reject('CONTRACT_UNKNOWN', `Contract ${ref?.name ?? it.contract} is not registered on this server`);
-  if (ref.major !== current.major) {
-    return reject('CONTRACT_BREAKING', `Contract ${ref.name} is at ${current.version} on this server; major ${ref.major} is incompatible`, {
-      // The full ref (name@version), so a device can show exactly which form version it must install.
-      requiredVersion: `${current.name}@${current.version}`,
-    });
+  if (isTeamKind(it.kind)) {
+    const expected = TEAM_CONTRACTS[it.kind];
+    if (it.contract !== expected) {
+      return reject('VALIDATION_ERROR', `A ${it.kind} item carries contract ${expected}`, { reason: 'team_contract', expected });
+    }
+    if (it.kind === 'approval') {
+      // Without these the server could neither keep the first decision per card nor route it.
+      const missing = (['keyScope', 'subject', 'to'] as const).filter((f) => it[f] === undefined);
+      if (missing.length > 0) {
+        return reject('VALIDATION_ERROR', `An approval item needs ${missing.join(', ')}`, { reason: 'approval_fields', missing });
+      }
+    }
+  } else {
+    const ref = parseContractRef(it.contract);
+    const current = ref ? contracts.current(ref.name) : undefined;
+    if (!ref || !current) return reject('CONTRACT_UNKNOWN', `Contract ${ref?.name ?? it.contract} is not registered on this server`);
+    if (ref.major !== current.major) {
+      return reject('CONTRACT_BREAKING', `Contract ${ref.name} is at ${current.version} on this server; major ${ref.major} is incompatible`, {
+        // The full ref (name@version), so a device can show exactly which form version it must install.
+        requiredVersion: `${current.name}@${current.version}`,
+      });
+    }
   }
 
   return {
@@ -75,6 +91,13 @@ export function checkItem(raw: unknown, contracts: ContractRegistry): ItemCheck 
       iv: it.iv,
       tag: it.tag,
       contentHash: it.contentHash,
+      keyScope: it.keyScope ?? null,
+      subject: it.subject ?? null,
+      to: it.to ?? null,
     },
   };
+}
+
+export function isTeamKind(kind: SyncItemWire['kind']): kind is TeamItemKind {
+  return Object.hasOwn(TEAM_CONTRACTS, kind);
 }

@@ -14,6 +14,8 @@ export interface TestDb {
   storage: ServerStorage;
   /** Raw SQL against the same database; placeholders are $1, $2, … in order, on both backends. */
   query(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+  /** A raw write on another connection (tests that stage states the API cannot reach, e.g. a pre-migration row). */
+  write(sql: string, params?: unknown[]): Promise<void>;
   /** Environment for a `main.ts` subprocess that must open this same database. */
   cliEnv(): Record<string, string>;
   /** A temp dir that lives as long as the database (for key files and the like). */
@@ -41,6 +43,15 @@ export const sqliteBackend: TestBackend = {
       storage,
       dir,
       query: (sql, params = []) => Promise.resolve(inspector.prepare(sql.replace(/\$\d+/g, '?')).all(...params) as Record<string, unknown>[]),
+      write: (sql, params = []) => {
+        const w = new Database(dbPath);
+        try {
+          w.prepare(sql.replace(/\$\d+/g, '?')).run(...params);
+        } finally {
+          w.close();
+        }
+        return Promise.resolve();
+      },
       cliEnv: () => ({ MAESTRO_SERVER_DB: dbPath }),
       dispose: async () => {
         inspector.close();
@@ -80,6 +91,9 @@ export function postgresBackend(url: string | undefined = process.env[PG_URL_ENV
         storage,
         dir,
         query: async (sql, params = []) => (await inspector.query(sql, params)).rows as Record<string, unknown>[],
+        write: async (sql, params = []) => {
+          await inspector.query(sql, params);
+        },
         cliEnv: () => {
           const u = new URL(url);
           u.searchParams.set('options', `-c search_path=${schema}`);

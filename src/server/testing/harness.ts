@@ -1,5 +1,6 @@
 // An app on a test database with a controllable clock, plus the device-side steps tests repeat:
 // enroll (through the real endpoint), sign and send requests, snapshot every table.
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
@@ -7,7 +8,7 @@ import type { AuditAnchorWire, DeviceStateWire, EnrollResponse, SyncItemWire } f
 import type { RateLimitOptions } from '../auth/rate-limit';
 import { createApp, type ServerDeps } from '../app';
 import { seedContracts, type ContractRegistry } from '../contracts';
-import { generateServerKey, type ServerKey } from '../crypto/server-key';
+import { SERVER_KEY_FILENAME, serverKeyFrom, type ServerKey } from '../crypto/server-key';
 import { createEnrollmentToken } from '../enrollment-tokens';
 import type { AppEnv } from '../http';
 import { createJsonLogger } from '../logger';
@@ -19,6 +20,7 @@ export const T0 = Date.parse('2025-03-01T12:00:00.000Z');
 export const TABLES = [
   'enrollment_tokens', 'devices', 'nonces', 'sync_items', 'device_audit_hashes', 'equivocations', 'server_audit', 'contract_versions',
   'device_snapshots', 'tenant_risk_policies', 'server_meta',
+  'device_certs', 'tenant_key_versions', 'wrapped_keys', 'approval_claims', 'team_feed',
 ] as const;
 /** Tables small enough in tests to compare row by row (an UPDATE changes no count). */
 const ROW_TABLES: Partial<Record<(typeof TABLES)[number], string>> = {
@@ -35,6 +37,15 @@ export interface Device extends DeviceKeys {
   id: string;
   tenant: string;
   enroll: EnrollResponse;
+  /** The X25519 pair registered at enrollment (null when enrolled without one). */
+  encryption: { privateKey: KeyObject; publicKey: string } | null;
+}
+
+/** A fresh X25519 pair: the base64 raw public key, as EnrollRequest.encryptionKey carries it. */
+export function newEncryptionKeys(): { privateKey: KeyObject; publicKey: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('x25519');
+  const jwk = publicKey.export({ format: 'jwk' });
+  return { privateKey, publicKey: Buffer.from(jwk.x!, 'base64url').toString('base64') };
 }
 
 export interface Harness {
@@ -45,7 +56,8 @@ export interface Harness {
   serverKey: ServerKey;
   now(): Date;
   advance(ms: number): void;
-  enroll(opts?: { role?: Role; tenant?: string; user?: string; name?: string }): Promise<Device>;
+  /** `encryptionKey: false` enrolls like a device from before team sync (no X25519 key). */
+  enroll(opts?: { role?: Role; tenant?: string; user?: string; name?: string; encryptionKey?: boolean }): Promise<Device>;
   signed(dev: { id: string; privateKey: DeviceKeys['privateKey'] }, method: string, path: string, body?: string, opts?: SignOptions): Promise<Response>;
   batch(dev: Device, items: unknown[], extra?: { anchor?: AuditAnchorWire; appVersion?: string; device?: string; deviceState?: DeviceStateWire }): Promise<Response>;
   /** Row counts of every table plus the full rows of the small ones: equal snapshots mean nothing was written. */
@@ -75,7 +87,11 @@ export async function createHarness(db: TestDb, opts: HarnessOptions = {}): Prom
   };
   writeContracts(opts.contractFiles ?? CONTRACT_FILES);
   const contracts = await seedContracts(db.storage, contractsDir, clock.now());
-  const serverKey = generateServerKey();
+  // Written where the CLI (main.ts) looks for it next to the database, so certificates it issues
+  // verify with the same key as the app's.
+  const { privateKey: serverPrivateKey } = generateKeyPairSync('ed25519');
+  writeFileSync(join(db.dir, SERVER_KEY_FILENAME), serverPrivateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  const serverKey = serverKeyFrom(serverPrivateKey);
   let deps: ServerDeps = {
     storage: db.storage,
     version: '0.0.0-test',
@@ -101,17 +117,18 @@ export async function createHarness(db: TestDb, opts: HarnessOptions = {}): Prom
     advance: (ms) => {
       nowMs += ms;
     },
-    async enroll({ role = 'field', tenant = 'acme', user = 'ana', name = 'Test laptop' } = {}) {
+    async enroll({ role = 'field', tenant = 'acme', user = 'ana', name = 'Test laptop', encryptionKey = true } = {}) {
       const { token } = await createEnrollmentToken(db.storage, clock.now(), { tenant, user, role }, 'test');
       const keys = newDeviceKeys();
+      const encryption = encryptionKey ? newEncryptionKeys() : null;
       const res = await app.request('/v1/enroll', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ token, publicKey: keys.publicKey, deviceName: name, appVersion: '1.0.0' }),
+        body: JSON.stringify({ token, publicKey: keys.publicKey, deviceName: name, appVersion: '1.0.0', ...(encryption ? { encryptionKey: encryption.publicKey } : {}) }),
       });
       if (res.status !== 200) throw new Error(`enroll failed: ${res.status} ${await res.text()}`);
       const enroll = (await res.json()) as EnrollResponse;
-      return { ...keys, id: enroll.deviceId, tenant, enroll };
+      return { ...keys, id: enroll.deviceId, tenant, enroll, encryption };
     },
     async reseedContracts(extra) {
       writeContracts(extra);

@@ -24,6 +24,7 @@ import {
 import { DAY_MS, DEFAULT_RISK_POLICY } from '../../shared/risk';
 import { compileSchema, describeErrors } from '../../shared/validation';
 import { publicKeyFromRaw, sha256Hex, verifyBase64 } from '../crypto/ed25519';
+import { generateServerKey } from '../crypto/server-key';
 import { registryFromRows } from '../contracts';
 import { createEnrollmentToken } from '../enrollment-tokens';
 import { createAdminRouter } from '../routes/admin';
@@ -51,7 +52,9 @@ const ADMIN_ROUTES: readonly { method: string; path: string; body: string }[] = 
   { method: 'GET', path: '/devices', body: '' },
   { method: 'GET', path: '/devices/:id', body: '' },
   { method: 'GET', path: '/risk-summary', body: '' },
-  ...['block', 'unblock', 'require-update', 'clear-update', 'revoke'].map((action) => ({ method: 'POST', path: `/devices/:id/${action}`, body: JSON.stringify({ reason: 'Field audit finding 42' }) })),
+  ...['block', 'unblock', 'require-update', 'clear-update'].map((action) => ({ method: 'POST', path: `/devices/:id/${action}`, body: JSON.stringify({ reason: 'Field audit finding 42' }) })),
+  { method: 'POST', path: '/devices/:id/roles', body: JSON.stringify({ roles: ['reviewer'], reason: 'Promoted to site lead', confirm: true }) },
+  { method: 'POST', path: '/devices/:id/revoke', body: JSON.stringify({ reason: 'Field audit finding 42' }) },
   { method: 'GET', path: '/risk-policy', body: '' },
   { method: 'PUT', path: '/risk-policy', body: JSON.stringify({ policy: { ...DEFAULT_RISK_POLICY, pending: { medium: 5, high: 10 } }, reason: 'Tighter queue limits' }) },
 ];
@@ -609,7 +612,7 @@ export function defineSyncServerSuite(backend: TestBackend): void {
 
     describe('admin API', () => {
       it('the role table below names every route the admin router registers', () => {
-        const router = createAdminRouter({ storage: {} as ServerStorage, clock: { now: () => new Date(T0) }, contracts: registryFromRows([]) });
+        const router = createAdminRouter({ storage: {} as ServerStorage, clock: { now: () => new Date(T0) }, contracts: registryFromRows([]), serverKey: generateServerKey() });
         const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
         expect(ADMIN_ROUTES.map(key).sort()).toEqual(router.routes.filter((r) => r.method !== 'ALL').map(key).sort());
         // The one catch-all is the role check itself.

@@ -26,6 +26,7 @@ import {
 import { bundleProgressSchema, installResultSchema, sealedStateReportSchema, updateStatusSchema, verifyResultSchema, BUNDLE_NAME_PATTERN } from '../bundles/schemas';
 
 import { addArtifactRequestSchema, artifactViewSchema, complianceReportSchema, releaseGateResultSchema, runIdRequestSchema } from '../evidence/schemas';
+import { teamCardPageSchema, teamCardQuerySchema, teamCardViewSchema, teamDecideRequestSchema, teamPeerSchema, teamRefusalSchema, teamRunPageSchema, teamRunQuerySchema, teamRunViewSchema, teamStatusSchema } from '../team/view-schemas';
 import { memoryAddSchema, memoryItemSchema, memorySearchQuerySchema, memorySearchResultSchema, memoryStatsSchema, modelStatusSchema } from '../memory/schemas';
 
 type Schema = Record<string, unknown>;
@@ -162,7 +163,7 @@ const draft: Schema = obj({ id: str, contract: str, data: {}, createdAt: str, up
 const outboxItem: Schema = obj({
   id: str,
   idempotencyKey: str,
-  kind: { enum: ['record', 'attachment'] },
+  kind: { enum: ['record', 'attachment', 'run', 'card', 'approval'] },
   contract: str,
   recordId: nullable(str),
   attachmentHash: nullable(str),
@@ -522,6 +523,23 @@ export const channelSchemas: Record<ChannelName, ChannelSchemas> = {
   'release.gate': { summary: 'Evaluate the release gate of a run (policy params.releaseGate, else: run succeeded and one artifact with all three flags); writes a release.gate decision card. Audited.', req: runIdRequestSchema, res: releaseGateResultSchema },
   'release.report': { summary: 'Compliance report of a run: artifacts with flags and sources, what the gate misses, the last evaluation.', req: runIdRequestSchema, res: complianceReportSchema },
   'updates.install': { summary: 'Download and install the verified update (Electron only; the web host only shows that it exists).', req: obj({ confirm: { const: true } }), res: updateStatusSchema },
+  'team.status': { summary: 'Team sync: certificate, tenant key versions held, pull cursor and freshness, a stopped pull, refusals.', req: empty, res: teamStatusSchema },
+  'team.pull': { summary: 'Pull changes now (an admin device also wraps tenant keys for devices that lack them).', req: empty, res: teamStatusSchema },
+  'team.skip': {
+    summary: 'Skip the item a stopped pull is held at (reason and confirm; audited). Nothing is ever skipped silently.',
+    req: obj({ seq: { type: 'integer', minimum: 1 }, reason: shortText(500), confirm: { const: true } }),
+    res: teamStatusSchema,
+  },
+  'team.cards': { summary: "Decision cards of every device of the tenant (this device's and pulled ones), newest first, with device and user.", req: teamCardQuerySchema, res: teamCardPageSchema },
+  'team.runs': { summary: 'Runs of every device of the tenant, newest first, with device, user and approval state.', req: teamRunQuerySchema, res: teamRunPageSchema },
+  'team.run': { summary: 'One run of the tenant (local or pulled) with its cards.', req: obj({ device: shortText(64), runId: shortText(64) }), res: obj({ run: teamRunViewSchema, cards: { type: 'array', items: teamCardViewSchema } }) },
+  'team.decide': {
+    summary: 'Approve or reject a run waiting on another device: signed by this device under its certificate, encrypted to the tenant key, queued for sync (reviewer or admin).',
+    req: teamDecideRequestSchema,
+    res: obj({ approvalId: { type: 'string' }, state: { const: 'queued' } }),
+  },
+  'team.refusals': { summary: 'Approvals, keys and certificates this device refused, newest first.', req: obj({ limit: { type: 'integer', minimum: 1, maximum: 500 } }, []), res: obj({ items: { type: 'array', items: teamRefusalSchema } }) },
+  'team.peers': { summary: 'Devices of the tenant whose certificates this device knows.', req: empty, res: obj({ items: { type: 'array', items: teamPeerSchema } }) },
 };
 
 export const eventSchemas: Record<EventName, Schema> = {
@@ -543,6 +561,7 @@ export const eventSchemas: Record<EventName, Schema> = {
   'models.status': modelStatusSchema,
   'evidence.pack.progress': obj({ opId: { type: 'string' }, phase: { enum: ['collect', 'proofs', 'write', 'done'] }, done: { type: 'integer', minimum: 0 }, total: { type: 'integer', minimum: 0 } }),
   'memory.changed': obj({ id: { type: 'string' }, change: { enum: ['added', 'deleted', 'pinned', 'compacted', 'evicted'] } }),
+  'team.changed': obj({ cursor: { type: 'integer', minimum: 0 }, applied: { type: 'integer', minimum: 0 }, stopped: { type: 'boolean' } }),
   'bundles.changed': obj({ name: { type: 'string' }, change: { enum: ['installed', 'activated', 'quarantined', 'verified'] } }),
   'audit.verify.progress': {
     type: 'object',

@@ -7,6 +7,7 @@ import type { CardListQuery, CardListResponse, CardStats, LoadProblem, PolicySta
 import type { MemoryItem, MemorySearchQuery, MemorySearchResult, MemoryStats, MemoryTier, ModelStatus } from '../memory/types';
 import type { BundleProgress, InstallResult, SealedStateReport, UpdateStatus, VerifyResult } from '../bundles/types';
 import type { AddArtifactInput, ArtifactView, ComplianceReport, ReleaseGateResult } from '../evidence/types';
+import type { TeamCardQuery, TeamCardView, TeamPage, TeamPeer, TeamRefusal, TeamRunQuery, TeamRunView, TeamStatus } from '../team/views';
 import type { AdminDeviceDetailResponse, AdminDeviceListResponse, AdminDeviceSort, AdminDeviceView, RiskPolicyResponse, RiskSummaryResponse } from '../server-api';
 
 export type Role = 'field' | 'reviewer' | 'admin';
@@ -89,7 +90,7 @@ export type OutboxState = 'queued' | 'acked' | 'dead' | 'blocked' | 'discarded';
 export interface OutboxItem {
   id: string;
   idempotencyKey: string;
-  kind: 'record' | 'attachment';
+  kind: 'record' | 'attachment' | 'run' | 'card' | 'approval';
   contract: string;
   recordId: string | null;
   attachmentHash: string | null;
@@ -241,6 +242,19 @@ export interface Channels {
   'artifacts.list': { req: { runId: string }; res: { artifacts: ArtifactView[] } };
   'release.gate': { req: { runId: string }; res: ReleaseGateResult };
   'release.report': { req: { runId: string }; res: ComplianceReport };
+  /** Team sync (src/main/team, docs/security.md). */
+  'team.status': { req: Empty; res: TeamStatus };
+  /** Pull now (and, on an admin device, wrap tenant keys for devices that lack them). */
+  'team.pull': { req: Empty; res: TeamStatus };
+  /** Skip the item a stopped pull is held at (reason, confirm; audited): never silent. */
+  'team.skip': { req: { seq: number; reason: string; confirm: true }; res: TeamStatus };
+  'team.cards': { req: TeamCardQuery; res: TeamPage<TeamCardView> };
+  'team.runs': { req: TeamRunQuery; res: TeamPage<TeamRunView> };
+  'team.run': { req: { device: string; runId: string }; res: { run: TeamRunView; cards: TeamCardView[] } };
+  /** Approve or reject a run waiting on another device (reviewer / admin): signed, encrypted, queued. */
+  'team.decide': { req: { device: string; runId: string; cardId: string; decision: 'approve' | 'reject'; comment: string; confirm: true }; res: { approvalId: string; state: 'queued' } };
+  'team.refusals': { req: { limit?: number }; res: { items: TeamRefusal[] } };
+  'team.peers': { req: Empty; res: { items: TeamPeer[] } };
 }
 
 /** A disclosure pack written to the device's exports folder. */
@@ -294,5 +308,7 @@ export interface Events {
   /** Model load progress and status changes. */
   'models.status': ModelStatus;
   'memory.changed': { id: string; change: 'added' | 'deleted' | 'pinned' | 'compacted' | 'evicted' };
+  /** A pull applied items or stopped; a decision made here changed state. */
+  'team.changed': { cursor: number; applied: number; stopped: boolean };
 }
 export type EventName = keyof Events;

@@ -2,6 +2,7 @@
 // Pure: callers bring node:crypto (Ed25519, SHA-256). Every signed object is RFC 8785 canonical JSON.
 import { canonicalJson } from '../canonical';
 import type { RiskResult } from '../risk';
+import type { SignedCertificate } from '../team/protocol';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -31,9 +32,20 @@ export interface SyncItemWire {
   idempotencyKey: string;
   /** `domain.verb.noun@MAJOR.MINOR.PATCH` */
   contract: string;
-  kind: 'record' | 'attachment';
+  /** run, card, approval: team sync (src/shared/team); their contract is TEAM_CONTRACTS[kind] */
+  kind: 'record' | 'attachment' | 'run' | 'card' | 'approval';
   createdAt: string;
   keyVersion: number;
+  /**
+   * 'tenant': sealed under a tenant key version the admin distributed (team sync), so other devices
+   * of the tenant can read it and the server serves it on the pull path. Absent: sealed under a key
+   * only this device holds (items sealed before team sync); stored and receipted, never pulled.
+   */
+  keyScope?: 'tenant';
+  /** approval items: the card id decided (the server lets the first decision per card win) */
+  subject?: string;
+  /** approval items: the device whose run it decides (the server routes it there) */
+  to?: string;
   /** base64 of AES-256-GCM: ciphertext, 12-byte iv, 16-byte tag */
   ciphertext: string;
   iv: string;
@@ -104,7 +116,7 @@ export interface SignedCheckpoint {
 export const checkpointSigningBytes = (c: CheckpointBody): string => canonicalJson({ type: 'maestro.checkpoint.v1', ...c });
 
 export type ItemStatus = 'accepted' | 'duplicate' | 'rejected';
-export type ItemErrorCode = 'IDEMPOTENCY_CONFLICT' | 'CONTRACT_BREAKING' | 'CONTRACT_UNKNOWN' | 'VALIDATION_ERROR';
+export type ItemErrorCode = 'IDEMPOTENCY_CONFLICT' | 'CONTRACT_BREAKING' | 'CONTRACT_UNKNOWN' | 'VALIDATION_ERROR' | 'CONFLICT' | 'FORBIDDEN';
 
 export interface ItemResult {
   idempotencyKey: string;
@@ -139,6 +151,8 @@ export interface EnrollRequest {
   publicKey: string;
   deviceName: string;
   appVersion: string;
+  /** base64 raw 32-byte X25519 public key: tenant keys are wrapped to it (team sync) */
+  encryptionKey?: string;
 }
 export interface EnrollResponse {
   deviceId: string;
@@ -149,6 +163,8 @@ export interface EnrollResponse {
   /** base64 raw 32-byte Ed25519 public key of the server, pinned by the device */
   serverPublicKey: string;
   contracts: Record<string, string>;
+  /** the device's first certificate, signed by the server (team sync) */
+  certificate: SignedCertificate;
 }
 
 /** `domain.verb.noun@MAJOR.MINOR.PATCH` */

@@ -18,9 +18,12 @@ export const syncItemSchema = {
   properties: {
     idempotencyKey: hex64,
     contract: { type: 'string', pattern: '^[a-z][a-z0-9]*(\\.[a-z][a-z0-9-]*){2}@\\d+\\.\\d+\\.\\d+$', maxLength: 120 },
-    kind: { enum: ['record', 'attachment'] },
+    kind: { enum: ['record', 'attachment', 'run', 'card', 'approval'] },
     createdAt: iso,
     keyVersion: { type: 'integer', minimum: 1 },
+    keyScope: { const: 'tenant' },
+    subject: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' },
+    to: { type: 'string', minLength: 1, maxLength: 64 },
     ciphertext: b64(MAX_ITEM_CIPHERTEXT_B64),
     iv: { type: 'string', pattern: '^[A-Za-z0-9+/]{16}$' },
     tag: { type: 'string', pattern: '^[A-Za-z0-9+/]{22}==$' },
@@ -92,6 +95,7 @@ export const enrollRequestSchema = {
     publicKey: { type: 'string', pattern: '^[A-Za-z0-9+/]{43}=$' },
     deviceName: { type: 'string', minLength: 1, maxLength: 120 },
     appVersion: { type: 'string', maxLength: 40 },
+    encryptionKey: { type: 'string', pattern: '^[A-Za-z0-9+/]{43}=$' },
   },
 } as const;
 
@@ -204,8 +208,10 @@ export const syncBatchResponseSchema = {
 export const enrollResponseSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['deviceId', 'tenant', 'user', 'roles', 'serverKeyId', 'serverPublicKey', 'contracts'],
+  required: ['deviceId', 'tenant', 'user', 'roles', 'serverKeyId', 'serverPublicKey', 'contracts', 'certificate'],
   properties: {
+    // Checked in full with signedCertificateSchema (src/shared/team/schemas.ts) and the pinned key.
+    certificate: { type: 'object' },
     deviceId: { type: 'string' },
     tenant: { type: 'string' },
     user: { type: 'string' },

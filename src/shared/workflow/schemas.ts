@@ -73,7 +73,16 @@ export const decisionCardSchema = obj({
   policy: obj({ decision: { enum: ['allow', 'deny'] }, reasons: arr(str), policyVersion: nullable(str) }),
   lane,
   laneReasons: arr(str),
-  approval: obj({ state: { enum: ['not_required', 'pending', 'approved', 'rejected'] }, by: nullable(str), at: nullable(str), comment: nullable(str) }),
+  approval: obj(
+    {
+      state: { enum: ['not_required', 'pending', 'approved', 'rejected'] },
+      by: nullable(str),
+      at: nullable(str),
+      comment: nullable(str),
+      via: nullable(obj({ device: str, certVersion: { type: 'integer', minimum: 1 }, approvalId: str })),
+    },
+    ['state', 'by', 'at', 'comment'],
+  ),
   evidence: obj({ memoryIds: arr(str), bundleDigests: arr(str), modelId: nullable(str) }),
   nextSafeStep: nullable(str),
   status: { enum: CARD_STATUSES },

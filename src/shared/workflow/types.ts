@@ -82,9 +82,12 @@ export interface Approval {
   by: string | null;
   at: string | null;
   comment: string | null;
+  /** Team sync: the device and certificate version the decision was signed under, and its approval id. */
+  via?: { device: string; certVersion: number; approvalId: string } | null;
 }
 
-export type CardStatus = 'allowed' | 'denied' | 'awaiting_approval' | 'approved' | 'rejected';
+export const CARD_STATUSES = ['allowed', 'denied', 'awaiting_approval', 'approved', 'rejected'] as const;
+export type CardStatus = (typeof CARD_STATUSES)[number];
 
 export interface DecisionCard {
   id: string;

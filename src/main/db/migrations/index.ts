@@ -9,6 +9,7 @@ import { m007Bundles } from './007-bundles';
 import { m008Memory } from './008-memory';
 import { m009AuditMerkle } from './009-audit-merkle';
 import { m010Artifacts } from './010-artifacts';
+import { m011TeamSync } from './011-team-sync';
 
 export interface Migration {
   version: number;
@@ -17,5 +18,5 @@ export interface Migration {
 }
 
 /** Ordered, append-only. Never edit a shipped migration: add the next number. */
-export const migrations: Migration[] = [m001AuditLog, m002Profile, m003CaptureOutbox, m004Governance, m005ServerDeviceStatus, m006RunsCards, m007Bundles, m008Memory, m009AuditMerkle, m010Artifacts];
+export const migrations: Migration[] = [m001AuditLog, m002Profile, m003CaptureOutbox, m004Governance, m005ServerDeviceStatus, m006RunsCards, m007Bundles, m008Memory, m009AuditMerkle, m010Artifacts, m011TeamSync];
 export const LATEST_SCHEMA_VERSION = migrations.length;

@@ -1,19 +1,45 @@
 import type { DecisionCard } from '../../../shared/workflow/types';
+import type { TeamCardView } from '../../../shared/team/views';
 import { useApp } from '../../store/app-store';
 import { canReview, useRuns } from '../../store/runs-store';
 import { dateTime } from '../../lib/format';
 import { LaneBadge } from './LaneBadge';
 import { noRunLabel } from './card-origin';
+import { viaText } from '../../lib/team';
+import { DecisionChip } from '../team/DecisionChip';
+import { TeamDecisionControls, subjectOfCard } from '../team/TeamDecisionControls';
 
 const cents = (n: number) => `${(n / 100).toFixed(2)}`;
 
-/** One card with its constraints and reasons inline: policy, invariants (values when failed), lane, approval, evidence. */
-export function CardDetail({ card }: { card: DecisionCard }) {
+interface Props {
+  card: DecisionCard;
+  /** Team sync: the device and user that recorded the card, and a decision sent from here. */
+  team?: TeamCardView;
+  /** Approve / Reject and the decision chip (false: the surrounding view shows them). */
+  actions?: boolean;
+}
+
+/**
+ * One card with its constraints and reasons inline: policy, invariants (values when failed), lane,
+ * approval, evidence. A card of another device (team sync) is decided through team.decide; this
+ * device's cards through runs.decide.
+ */
+export function CardDetail({ card, team, actions = true }: Props) {
   const roles = useApp((s) => s.roles);
   const askDecision = useRuns((s) => s.askDecision);
   const failed = card.invariants.filter((i) => !i.pass);
+  const via = viaText(card.approval);
+  const remote = team !== undefined && !team.local;
   return (
-    <article className="card card-detail stack" aria-label="Decision card" data-testid="card-detail" data-id={card.id} data-status={card.status}>
+    <article
+      className="card card-detail stack"
+      aria-label="Decision card"
+      data-testid="card-detail"
+      data-id={card.id}
+      data-status={card.status}
+      data-device={team?.device}
+      data-local={team ? String(team.local) : undefined}
+    >
       <header className="card-head">
         <strong>{card.subject}</strong>
         <LaneBadge lane={card.lane} />
@@ -29,6 +55,13 @@ export function CardDetail({ card }: { card: DecisionCard }) {
         )}{' '}
         · {card.stepId ? `step ${card.stepId}` : card.kind} · {dateTime(card.createdAt)}
       </p>
+      {team && (
+        <p className="small" data-testid="card-device">
+          Device <span className="mono">{team.device}</span>
+          {team.local && <span className="tag">this device</span>} · user {team.user}
+          {!team.local && <span className="muted"> · received {dateTime(team.receivedAt)}</span>}
+        </p>
+      )}
       <p className="small">{card.rationale}</p>
       {card.nextSafeStep && (
         <p className="small next-step" data-testid="next-safe-step">
@@ -101,12 +134,21 @@ export function CardDetail({ card }: { card: DecisionCard }) {
             by {card.approval.by} at {dateTime(card.approval.at)}: “{card.approval.comment}”
           </>
         )}
+        {via && <span data-testid="card-approval-via">, {via}</span>}
       </section>
       <p className="small muted">
         Evidence: model {card.evidence.modelId ?? '—'}; memory {card.evidence.memoryIds.length}; bundles {card.evidence.bundleDigests.length} · audit{' '}
         <span className="mono">{card.auditHash.slice(0, 12)}…</span>
       </p>
-      {card.status === 'awaiting_approval' &&
+      {actions && team?.decision && (
+        <div className="row-actions">
+          <DecisionChip decision={team.decision} />
+        </div>
+      )}
+      {actions && team && !team.local && <TeamDecisionControls s={subjectOfCard(team)} />}
+      {actions &&
+        !remote &&
+        card.status === 'awaiting_approval' &&
         card.runId &&
         (canReview(roles) ? (
           <div className="row-actions">

@@ -1,14 +1,23 @@
-import { useEffect, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useState, type KeyboardEvent } from 'react';
 import { LANES, type CardStatus, type Lane } from '../../../shared/workflow/types';
 import { CARD_SORTS, type CardSort } from '../../../shared/workflow/views';
 import { onEvent } from '../../api/client';
 import { useApp } from '../../store/app-store';
 import { useCards } from '../../store/cards-store';
 import { canReview, useRuns } from '../../store/runs-store';
+import { scopeOf, useTeam } from '../../store/team-store';
+import { useTeamCards } from '../../store/team-cards-store';
+import { canDecideAgain } from '../../lib/team';
 import { CardList } from './CardList';
 import { CardDetail } from './CardDetail';
 import { LaneChart } from './LaneChart';
 import { DecisionDialog } from '../runs/DecisionDialog';
+import { ScopeSwitch } from '../team/ScopeSwitch';
+import { TeamToolbar } from '../team/Freshness';
+import { TeamCardFilters } from '../team/TeamCardFilters';
+import { TeamCardList } from '../team/TeamCardList';
+import { TeamDecisionDialog } from '../team/TeamDecisionDialog';
+import { useApprover, useRefreshOn } from '../team/hooks';
 
 const STATUSES: CardStatus[] = ['allowed', 'denied', 'awaiting_approval', 'approved', 'rejected'];
 const SORT_LABEL: Record<CardSort, string> = { time: 'Time', cost: 'Cost', uncertainty: 'Uncertainty' };
@@ -16,24 +25,48 @@ const SORT_LABEL: Record<CardSort, string> = { time: 'Time', cost: 'Cost', uncer
 /** Local date input (YYYY-MM-DD) → ISO at the start (or end) of that day. */
 const dayIso = (d: string, end = false): string | undefined => (d ? new Date(`${d}T${end ? '23:59:59.999' : '00:00:00.000'}`).toISOString() : undefined);
 
-/** The reviewer's decision cards: filters, chart, virtualized list, detail, approve / reject; keyboard driven. */
+/**
+ * The reviewer's decision cards: filters, chart, virtualized list, detail, approve / reject; keyboard
+ * driven. "All devices" (team sync, the default on an enrolled device) lists every device's cards
+ * with device, user and sync freshness; "This device" its own.
+ */
 export function CardsView() {
-  const { refresh, filters, setFilters, cards, selectedIndex, move, error, stats } = useCards();
+  const scope = useTeam((s) => scopeOf(s, 'cards'));
+  const refreshStatus = useTeam((s) => s.refreshStatus);
+  const refreshPeers = useTeam((s) => s.refreshPeers);
+  const askDecide = useTeam((s) => s.askDecide);
+  const local = useCards();
+  const team = useTeamCards();
   const roles = useApp((s) => s.roles);
+  const approver = useApprover();
   const askDecision = useRuns((s) => s.askDecision);
-  const [text, setText] = useState(filters.text ?? '');
-  const [from, setFrom] = useState('');
-  const [to, setTo] = useState('');
   useEffect(() => {
-    void refresh();
-    return onEvent('runs.changed', () => void refresh());
-  }, [refresh]);
+    void refreshStatus();
+  }, [refreshStatus]);
+
+  const refreshLocal = local.refresh;
+  const refreshTeam = team.refresh;
   useEffect(() => {
-    if ((filters.text ?? '') === text) return;
-    const t = setTimeout(() => void setFilters({ text: text || undefined }), 300);
-    return () => clearTimeout(t);
-  }, [text, filters.text, setFilters]);
-  const card = selectedIndex >= 0 ? cards[selectedIndex] : undefined;
+    if (scope !== 'local') return;
+    void refreshLocal();
+    return onEvent('runs.changed', () => void refreshLocal());
+  }, [scope, refreshLocal]);
+  useEffect(() => {
+    if (scope !== 'all') return;
+    void refreshTeam();
+    void refreshPeers();
+  }, [scope, refreshTeam, refreshPeers]);
+  const onTeamChange = useCallback(() => {
+    if (scopeOf(useTeam.getState(), 'cards') === 'all') void useTeamCards.getState().refresh();
+  }, []);
+  useRefreshOn(onTeamChange);
+  const refresh = useCallback(() => {
+    void (scope === 'all' ? refreshTeam() : refreshLocal());
+  }, [scope, refreshTeam, refreshLocal]);
+
+  const selected = scope === 'all' ? team.items[team.selectedIndex] : undefined;
+  const card = scope === 'all' ? selected?.card : local.selectedIndex >= 0 ? local.cards[local.selectedIndex] : undefined;
+  const move = scope === 'all' ? team.move : local.move;
 
   function keys(e: KeyboardEvent) {
     if ((e.target as HTMLElement).closest('input, select, textarea, dialog')) return;
@@ -41,21 +74,69 @@ export function CardsView() {
     else if (e.key === 'ArrowUp' || e.key === 'k') move(-1);
     else if (e.key === 'PageDown') move(10);
     else if (e.key === 'PageUp') move(-10);
-    else if (card && card.runId && card.status === 'awaiting_approval' && canReview(roles) && (e.key === 'a' || e.key === 'r')) {
-      askDecision({ runId: card.runId, decision: e.key === 'a' ? 'approve' : 'reject' });
+    else if (card && card.runId && card.status === 'awaiting_approval' && (e.key === 'a' || e.key === 'r')) {
+      const decision = e.key === 'a' ? 'approve' : 'reject';
+      if (selected && !selected.local) {
+        if (!approver.can || !canDecideAgain(selected.decision)) return;
+        askDecide({ device: selected.device, user: selected.user, runId: card.runId, cardId: card.id, subject: card.subject, decision });
+      } else if (canReview(roles)) askDecision({ runId: card.runId, decision });
+      else return;
     } else return;
     e.preventDefault();
   }
 
   return (
-    <section aria-label="Decision cards" className="cards-view" onKeyDown={keys} tabIndex={0} data-testid="cards-view">
+    <section aria-label="Decision cards" className="cards-view" onKeyDown={keys} tabIndex={0} data-testid="cards-view" data-scope={scope ?? ''}>
       <header className="view-head">
         <h2>Decision cards</h2>
-        <span className="muted small">↑/↓ or j/k to move{canReview(roles) ? ', a / r to approve or reject' : ''}</span>
-        <button type="button" className="secondary" onClick={() => void refresh()}>
+        <ScopeSwitch view="cards" />
+        <span className="muted small">↑/↓ or j/k to move{canReview(roles) || approver.can ? ', a / r to approve or reject' : ''}</span>
+        <button type="button" className="secondary" onClick={refresh}>
           Refresh
         </button>
       </header>
+      {scope === 'all' && (
+        <>
+          <TeamToolbar noun="Cards" asOf={team.asOf} onPulled={() => void refreshTeam()} />
+          <TeamCardFilters />
+          {team.error && (
+            <p className="error" role="alert">
+              {team.error}
+            </p>
+          )}
+          <div className="cards-body team-cards-body">
+            <TeamCardList />
+            {selected ? <CardDetail card={selected.card} team={selected} /> : <div className="card muted small">Select a card.</div>}
+          </div>
+        </>
+      )}
+      {scope === 'local' && <LocalCards />}
+      {scope === null && <p className="muted">Loading…</p>}
+      <DecisionDialog
+        onDone={() => {
+          void refreshLocal();
+          if (scope === 'all') void refreshTeam();
+        }}
+      />
+      <TeamDecisionDialog onDone={() => void refreshTeam()} />
+    </section>
+  );
+}
+
+/** This device's cards: chart, the full filter set (sort, dates, failed invariant), list, detail. */
+function LocalCards() {
+  const { filters, setFilters, cards, selectedIndex, error, stats } = useCards();
+  const [text, setText] = useState(filters.text ?? '');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  useEffect(() => {
+    if ((filters.text ?? '') === text) return;
+    const t = setTimeout(() => void setFilters({ text: text || undefined }), 300);
+    return () => clearTimeout(t);
+  }, [text, filters.text, setFilters]);
+  const card = selectedIndex >= 0 ? cards[selectedIndex] : undefined;
+  return (
+    <>
       {stats && <LaneChart stats={stats} />}
       <div className="filters" role="search">
         <label>
@@ -132,7 +213,6 @@ export function CardsView() {
         <CardList />
         {card ? <CardDetail card={card} /> : <div className="card muted small">Select a card.</div>}
       </div>
-      <DecisionDialog onDone={() => void refresh()} />
-    </section>
+    </>
   );
 }

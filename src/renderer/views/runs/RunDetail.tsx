@@ -3,6 +3,7 @@ import type { DecisionCard } from '../../../shared/workflow/types';
 import { useApp } from '../../store/app-store';
 import { canReview, useRuns } from '../../store/runs-store';
 import { useCards } from '../../store/cards-store';
+import { useTeam } from '../../store/team-store';
 import { dateTime } from '../../lib/format';
 import { LaneBadge } from '../cards/LaneBadge';
 import { RunStatusBadge } from './RunStatusBadge';
@@ -20,6 +21,7 @@ export function RunDetail({ run, cards }: { run: RunView; cards: DecisionCard[] 
   const aborting = useRuns((s) => s.aborting);
   const abortNote = useRuns((s) => s.abortNote);
   const setCardFilters = useCards((s) => s.setFilters);
+  const setScope = useTeam((s) => s.setScope);
   const byId = new Map(cards.map((c) => [c.id, c]));
   return (
     <article className="card stack run-detail" aria-label="Run detail" data-testid="run-detail" data-id={run.id} data-status={run.status}>
@@ -111,6 +113,8 @@ export function RunDetail({ run, cards }: { run: RunView; cards: DecisionCard[] 
           type="button"
           className="secondary"
           onClick={() => {
+            // This device's run: its cards are this device's (the full local filters and chart).
+            setScope('cards', 'local');
             void setCardFilters({ runId: run.id });
             go('cards');
           }}

@@ -1,0 +1,99 @@
+// Team sync in the browser: a reviewer's web host and two in-process devices (an admin that hands
+// out the tenant key, a field device whose run waits at a RED step) against one real server process.
+// The reviewer sees the field device's run and card under "All devices" and approves it there; the
+// field device pulls, verifies and finishes the run; the reviewer's views show the outcome.
+import { afterAll, describe, expect, it } from 'vitest';
+import { createProfile, enrollInUi, hostSuite, newDataDir } from './harness';
+import { enrollToken, freePort } from '../test/integration/server-process';
+import { createServices, type Services } from '../src/main/services';
+import { unlockedVault } from '../src/main/test-utils';
+
+const suite = hostSuite();
+const devices: Services[] = [];
+afterAll(() => devices.forEach((d) => d.close()));
+
+async function device(name: string, url: string, token: string): Promise<Services> {
+  const dataDir = newDataDir();
+  const s = createServices({ dataDir, host: 'web', secrets: await unlockedVault(dataDir) });
+  s.profile.setup({ name, tenant: 'acme' });
+  devices.push(s);
+  await s.sync.enroll(url, token);
+  await s.sync.syncNow();
+  return s;
+}
+
+const report = {
+  reportId: 'RPT-2026-077',
+  siteIds: ['PS-7'],
+  period: { from: '2026-11-01', to: '2026-11-20' },
+  conclusion: 'unsafe',
+  summary: 'Pump station 7: cracked pressure vessel; site closed until repaired.',
+  submittedBy: { name: 'Ada Field' },
+};
+
+describe('team sync: a reviewer approves a field device run from its own machine', () => {
+  it('shows the remote run and card with device and freshness, approves, and sees it applied', async () => {
+    const serverDir = newDataDir();
+    const port = await freePort();
+    const server = await suite.startServer(serverDir, port);
+    const admin = await device('Dana Admin', server.url, enrollToken(serverDir, port, 'acme', 'dana@acme', 'admin'));
+    const field = await device('Ada Field', server.url, enrollToken(serverDir, port, 'acme', 'ada@acme', 'field'));
+
+    const page = await suite.browser.newPage({ viewport: { width: 1500, height: 1100 } });
+    const cspViolations: string[] = [];
+    page.on('console', (m) => /Content Security Policy/i.test(m.text()) && cspViolations.push(m.text()));
+    await page.goto(suite.host.launchUrl);
+    const nav = await createProfile(page, 'Rita Reviewer', 'acme');
+    await enrollInUi(page, nav, server.url, enrollToken(serverDir, port, 'acme', 'rita@acme', 'reviewer'), 'rita@acme');
+
+    // The admin wraps the tenant key for both; the field device's run waits at its RED step and syncs.
+    await admin.sync.syncNow();
+    await field.sync.syncNow();
+    const run = await field.runs.start({ workflow: 'site-inspection-report@1.0.0', input: report });
+    expect(run.status).toBe('awaiting_approval');
+    await field.sync.syncNow();
+    const fieldId = field.sync.config()!.deviceId;
+
+    // The reviewer: Decision cards → All devices → Pull now; the field device's waiting card is there.
+    await nav.getByRole('button', { name: 'Decision cards' }).click();
+    await page.getByRole('button', { name: 'All devices' }).click();
+    await page.getByRole('button', { name: 'Pull now' }).first().click();
+    const row = page.locator(`[data-testid="team-card-row"][data-device="${fieldId}"][data-status="awaiting_approval"]`);
+    await expect.poll(() => row.count(), { timeout: 20000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('team-freshness').textContent()).toMatch(/as of/i);
+    expect(await row.first().textContent()).toContain(fieldId);
+    await row.first().click();
+    const detail = page.getByTestId('card-detail');
+    await detail.getByRole('button', { name: 'Approve' }).click();
+    const dialog = page.getByTestId('team-decision-dialog');
+    await dialog.getByLabel('Comment').fill('Vessel isolated; proceed.');
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await expect.poll(() => detail.getByTestId('team-decision').getAttribute('data-state'), { timeout: 20000 }).toMatch(/queued|accepted/);
+
+    // The field device pulls the signed approval, verifies it and finishes the run.
+    await expect
+      .poll(
+        async () => {
+          await field.team.pull();
+          return field.runs.get(run.id).status;
+        },
+        { timeout: 20000, interval: 500 },
+      )
+      .not.toBe('awaiting_approval');
+    await field.runs.idle();
+    expect(field.runs.get(run.id).status).toBe('succeeded');
+    expect(field.runs.cards.get(run.cardIds[run.cardIds.length - 1] ?? '').id).toBeTruthy();
+    await field.sync.syncNow();
+
+    // The reviewer's Runs view (All devices) shows the run finished, applied on the field device.
+    await nav.getByRole('button', { name: 'Runs' }).click();
+    await page.getByRole('button', { name: 'All devices' }).click();
+    await page.getByRole('button', { name: 'Pull now' }).first().click();
+    const runRow = page.locator(`[data-testid="team-run-row"][data-id="${run.id}"]`);
+    await expect.poll(() => runRow.getAttribute('data-status'), { timeout: 20000 }).toBe('succeeded');
+    await expect.poll(() => runRow.getByTestId('team-decision').getAttribute('data-state'), { timeout: 20000 }).toBe('applied');
+    await page.screenshot({ path: 'test-results/team-sync.png' });
+    expect(cspViolations).toEqual([]);
+    await page.close();
+  });
+});
