@@ -38,6 +38,8 @@ const adminOut = execFileSync(process.execPath, ['--import', 'tsx', join(root, '
 const adminToken = /token: (\S+)/.exec(adminOut)?.[1];
 const adminDir = join(demoDir, 'admin');
 if (run(process.execPath, ['--import', 'tsx', join(root, 'scripts/demo-admin-seed.ts'), serverEnv.MAESTRO_SERVER_DB, adminDir, `http://127.0.0.1:${port}/`, adminToken ?? '']) !== 0) process.exit(1);
+// Team sync: Erin's laptop creates the tenant key and wraps it for Dana; Dana's RED run waits for Erin.
+if (run(process.execPath, ['--import', 'tsx', join(root, 'scripts/demo-team.ts'), adminDir, appDir]) !== 0) process.exit(1);
 
 const vaultEnv = { ...process.env, MAESTRO_KEYSTORE: 'vault', MAESTRO_VAULT_PASSPHRASE: DEMO_PASSPHRASE };
 /** A web host whose output lines carry a label, so the two "ready" links are told apart. */
@@ -55,6 +57,7 @@ const labelled = (label, dir, env = {}) => {
 const app = labelled('field user Dana', appDir, { MAESTRO_MODELS_DIR: modelsDir });
 const adminApp = labelled('admin Erin: open "Devices (admin)"', adminDir);
 console.log(`Demo: open the two "Maestro web host ready" links: Dana (field user) and Erin (admin board over 5,000 demo devices). Sync server: http://127.0.0.1:${port}/healthz. Ctrl-C stops all.`);
+console.log('Team sync: in Erin\'s app, Decision cards → "All devices" shows Dana\'s report RPT-2026-103 waiting at its RED step; approve it there and watch the run finish in Dana\'s Runs view.');
 console.log(`The demo keeps keys in a passphrase vault ("${DEMO_PASSPHRASE}"), unlocked for you.`);
 const children = [server, app, adminApp];
 const stop = (sig) => children.forEach((c) => c.exitCode === null && c.kill(sig));

@@ -122,6 +122,8 @@ export const DB_FILE = 'maestro.db';
  */
 export function startBackground(s: Services): void {
   s.sync.start();
+  // Team sync: long-poll the server's feed, so approvals and reviewers' views arrive within seconds.
+  s.team.startLive();
   s.bundles.startSchedule();
   void s.bundles
     .installFromDir(s.modelsDir)

@@ -35,6 +35,30 @@ describe('migrations', () => {
     db2.close();
   });
 
+  it('011 rebuilds the outbox for team items and keeps every row (sealed ones marked device-scoped)', () => {
+    const path = join(tempDir(), 'm11.db');
+    const db10 = openDatabase(path, { targetVersion: 10 });
+    db10.prepare("INSERT INTO audit_log (seq, ts, actor, action, payload, prev_hash, hash) VALUES (1, 't', 'a', 'x', '{}', 'p', 'h')").run();
+    db10.prepare("INSERT INTO records (id, contract, data, created_at, audit_seq) VALUES ('r1', 'c@1.0.0', '{}', 't', 1)").run();
+    const ins = db10.prepare(
+      `INSERT INTO outbox (id, idempotency_key, record_id, kind, contract, tenant, created_at, state, next_attempt_at, key_version, ciphertext, iv, tag, content_hash)
+       VALUES (?, ?, 'r1', 'record', 'c@1.0.0', 'acme', 't', ?, 't', ?, ?, ?, ?, ?)`,
+    );
+    ins.run('o1', 'k1', 'acked', 1, Buffer.from('ct'), 'iv', 'tag', 'h');
+    ins.run('o2', 'k2', 'queued', null, null, null, null, null);
+    db10.close();
+    const db = openDatabase(path, { targetVersion: 11 });
+    const rows = db.prepare('SELECT id, state, kind, key_scope, ciphertext FROM outbox ORDER BY id').all();
+    expect(rows).toEqual([
+      { id: 'o1', state: 'acked', kind: 'record', key_scope: 'device', ciphertext: Buffer.from('ct') },
+      { id: 'o2', state: 'queued', kind: 'record', key_scope: null, ciphertext: null },
+    ]);
+    db.prepare("INSERT INTO outbox (id, idempotency_key, kind, contract, tenant, created_at, state, next_attempt_at, ref_id) VALUES ('o3', 'k3', 'run', 'maestro.share.run@1.0.0', 'acme', 't', 'queued', 't', 'run_1')").run();
+    expect(() => db.prepare("INSERT INTO outbox (id, idempotency_key, kind, contract, tenant, created_at, state, next_attempt_at) VALUES ('o4', 'k4', 'bogus', 'x', 'acme', 't', 'queued', 't')").run()).toThrow();
+    expect(db.prepare('SELECT cursor FROM team_state').pluck().get()).toBe(0);
+    db.close();
+  });
+
   it('opens with WAL, foreign keys and busy timeout', () => {
     const db = openDatabase(join(tempDir(), 'x.db'));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');

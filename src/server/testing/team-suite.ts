@@ -19,6 +19,7 @@ import {
   type ChangesResponse,
   type DeviceEventWire,
   type FeedItemWire,
+  type MyWrappedKeys,
   type SignedCertificate,
   type SignedWrappedKey,
   type TeamItemKind,
@@ -26,7 +27,7 @@ import {
   type TeamKeysStatus,
   type WrappedKeyBody,
 } from '../../shared/team/protocol';
-import { certificateResponseSchema, changesResponseSchema, teamKeysPostResponseSchema, teamKeysStatusSchema } from '../../shared/team/schemas';
+import { certificateResponseSchema, changesResponseSchema, myWrappedKeysSchema, teamKeysPostResponseSchema, teamKeysStatusSchema } from '../../shared/team/schemas';
 import { errorResponseSchema } from '../../shared/server-api';
 import { DAY_MS } from '../../shared/risk';
 import { compileSchema, describeErrors } from '../../shared/validation';
@@ -403,6 +404,11 @@ export function defineTeamSyncSuite(backend: TestBackend): void {
           expect(unwrap(dev, keys[0]!)).toEqual(k1);
         }
         for (const dev of [a2, reviewer]) expect((await pullAll(h, dev)).items.filter((i) => i.kind === 'key')).toEqual([]);
+        // GET /v1/team/keys/mine: the same copies, fetched directly (a late device needs them before its pull).
+        const mine = await okJson<MyWrappedKeys>(await h.signed(field, 'GET', '/v1/team/keys/mine'), myWrappedKeysSchema);
+        expect(mine.wrapped.map((w) => [w.body.recipient, w.body.keyVersion])).toEqual([[field.id, 1]]);
+        expect(unwrap(field, mine.wrapped[0]!)).toEqual(k1);
+        expect((await okJson<MyWrappedKeys>(await h.signed(reviewer, 'GET', '/v1/team/keys/mine'), myWrappedKeysSchema)).wrapped).toEqual([]);
 
         // The second admin wraps version 1 for the rest from the missing list, then creates version 2.
         const a2Status = await keysStatus(h, a2);
