@@ -70,20 +70,20 @@ export async function run(): Promise<void> {
       }
     };
     for (let i = 0; i < 6; i++) {
-      const r = await field.runs.start({ workflow: 'site-inspection-report@1.0.0', input: report({ conclusion: 'unsafe', reportId: `RPT-2026-9${i}` }) });
+      const r = await field.runs.start({ workflow: 'site-inspection-report@1.0.0', input: report({ conclusion: 'unsafe', reportId: `RPT-2026-90${i}` }) });
       const card = field.db.prepare('SELECT awaiting_card FROM runs WHERE id = ?').pluck().get(r.id) as string;
       await field.sync.syncNow();
       await reviewer.team.pull();
       const a = performance.now();
-      await reviewer.team.decideRemote({ device: field.sync.config()!.deviceId, runId: r.id, cardId: card, decision: 'approved', comment: 'bench' });
+      await reviewer.team.decideRemote({ device: field.sync.config()!.deviceId, runId: r.id, cardId: card, decision: 'approved', comment: 'Checked with the site lead, proceed' });
       await reviewer.sync.syncNow();
       await waitFor(() => resumed(field, r.id));
       times.push(performance.now() - a);
       await field.runs.idle();
       // ref: decided on the field device itself
-      const r2 = await field.runs.start({ workflow: 'site-inspection-report@1.0.0', input: report({ conclusion: 'unsafe', reportId: `RPT-2026-8${i}` }) });
+      const r2 = await field.runs.start({ workflow: 'site-inspection-report@1.0.0', input: report({ conclusion: 'unsafe', reportId: `RPT-2026-80${i}` }) });
       const b = performance.now();
-      void field.runs.decide(r2.id, { decision: 'approved', comment: 'bench', actor: { id: 'local', role: 'reviewer', tenant: 'acme' } });
+      void field.runs.decide(r2.id, { decision: 'approved', comment: 'Checked with the site lead, proceed', actor: { id: 'local', role: 'reviewer', tenant: 'acme' } });
       await waitFor(() => resumed(field, r2.id));
       local.push(performance.now() - b);
       await field.runs.idle();

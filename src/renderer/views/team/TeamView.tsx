@@ -1,4 +1,6 @@
-import { useCallback, useEffect, type ReactNode } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { call } from '../../api/client';
+import { errorMessage } from '../../lib/format';
 import type { TeamStatus } from '../../../shared/team/views';
 import { useTeam } from '../../store/team-store';
 import { useApp } from '../../store/app-store';
@@ -82,7 +84,38 @@ function KeysCard({ st }: { st: TeamStatus }) {
       {k.admin && (
         <p className="small muted">This is an admin device: it creates the first tenant key and, when it pulls, sends the tenant key to devices that lack it.</p>
       )}
+      {k.admin && <RotateKey />}
     </article>
+  );
+}
+
+/** Admins: a new tenant key version for new items, wrapped for active devices only (after a revocation). */
+function RotateKey() {
+  const [state, setState] = useState<{ busy: boolean; message: string | null; error: string | null }>({ busy: false, message: null, error: null });
+  const refresh = useTeam((t) => t.refreshStatus);
+  const rotate = async () => {
+    setState({ busy: true, message: null, error: null });
+    try {
+      const r = await call('sync.rotateKey', {});
+      setState({ busy: false, message: `Tenant key v${r.version} created and sent to the active devices.`, error: null });
+      void refresh();
+    } catch (e) {
+      setState({ busy: false, message: null, error: errorMessage(e) });
+    }
+  };
+  return (
+    <div className="row" data-testid="team-rotate">
+      <button type="button" className="btn" disabled={state.busy} onClick={() => void rotate()}>
+        Rotate tenant key
+      </button>
+      <span className="small muted">After revoking a device: new items use a key it never receives.</span>
+      {state.message && <span className="small">{state.message}</span>}
+      {state.error && (
+        <span className="small warn-text" role="alert">
+          {state.error}
+        </span>
+      )}
+    </div>
   );
 }
 
