@@ -43,9 +43,13 @@ describe('audit log through the UI (web host)', () => {
     expect(page.url()).not.toContain('token=');
 
     // Before the first note: the built-in bundles' installs and the profile.
-    await expect.poll(() => page.getByTestId('audit-total').textContent()).toMatch(/^\d+ entries$/);
-    const base = Number.parseInt((await page.getByTestId('audit-total').textContent())!, 10);
-    expect(base).toBeGreaterThanOrEqual(1);
+    // (The count reads "0 entries" until the first page has loaded: wait for the real one.)
+    const shownTotal = async () => {
+      const m = /^(\d+) entries$/.exec((await page.getByTestId('audit-total').textContent()) ?? '');
+      return m ? Number(m[1]) : -1;
+    };
+    await expect.poll(shownTotal, { timeout: 15000 }).toBeGreaterThanOrEqual(1);
+    const base = await shownTotal();
     const notes = ['Arrived at site 7', 'Valve B inspected', 'Left site 7'];
     for (const [i, note] of notes.entries()) {
       await page.getByLabel('Note', { exact: true }).fill(note);

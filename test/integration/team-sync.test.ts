@@ -93,6 +93,8 @@ describe('team sync: field, reviewer and admin devices against one server', () =
     expect(rr.run.status).toBe('awaiting_approval');
     expect(reviewer.team.cards({ status: 'awaiting_approval' }).items.map((c) => c.card.id)).toContain(cardId);
     expect(reviewer.team.cards({}).asOf).not.toBeNull();
+    // The capture arrived too, decrypted on the reviewer's device (and only there: see the scan below).
+    expect(reviewer.team.records({}).items.find((r) => JSON.stringify(r.data).includes(CANARY))).toMatchObject({ kind: 'record', contract: SITE, user: 'ada@acme' });
 
     // The reviewer approves on its own machine: signed, encrypted, sent, accepted.
     const { approvalId } = await reviewer.team.decideRemote({ device: rr.device, runId, cardId, decision: 'approved', comment: `Vessel isolated, go ahead ${CANARY}` });
@@ -211,6 +213,29 @@ describe('team sync: field, reviewer and admin devices against one server', () =
     // Refusals are alerts and audit entries, and the pull went on (it is not stopped).
     expect(field.team.status().pull.stopped).toBeNull();
     expect(field.audit.list({ action: 'team.approval_refused', limit: 50 }).entries.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('revocation and rotation: the revoked reviewer cannot pull and never gets the new key version; active devices do and seal under it', async () => {
+    const { t, admin, field, reviewer } = await team();
+    const rId = reviewer.sync.config()!.deviceId;
+    execFileSync(process.execPath, ['--import', 'tsx', 'src/server/main.ts', 'revoke-device', '--device', rId, '--reason', 'laptop lost'], { env: serverEnv(t.dir, t.port), encoding: 'utf8' });
+    const rotated = await admin.team.rotate();
+    expect(rotated.version).toBe(2);
+    await field.team.pull();
+    expect(field.team.status().keys.versions).toEqual([1, 2]);
+    // The field device learnt of the revocation (a new certificate version on the pull).
+    expect(field.team.peers().find((p) => p.device === rId)).toMatchObject({ status: 'revoked', certVersion: 2 });
+    // New items use version 2.
+    field.capture.submit({ contract: SITE, data: { siteId: 'PS-99', inspectedAt: '2026-11-20', location: { lat: 52, lon: 4 }, condition: 'good', inspector: { name: 'Ada' } } });
+    await field.sync.syncNow();
+    expect(field.db.prepare("SELECT key_version FROM outbox WHERE kind = 'record' ORDER BY id DESC LIMIT 1").pluck().get()).toBe(2);
+    // The revoked device: refused by the server, and it holds no version 2.
+    await reviewer.team.pull();
+    expect(reviewer.team.status().keys.versions).toEqual([1]);
+    expect(reviewer.db.prepare('SELECT count(*) FROM team_records').pluck().get()).toBe(0);
+    // An admin device of the tenant sees the device events.
+    await admin.team.pull();
+    expect(admin.db.prepare('SELECT type FROM team_events WHERE device = ?').pluck().all(rId)).toEqual(expect.arrayContaining(['enrolled', 'revoked']));
   });
 
   it('a pull killed mid-way: after restart cursor and applied items agree and nothing is applied twice', async () => {

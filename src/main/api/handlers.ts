@@ -116,6 +116,7 @@ export const handlers: Handlers = {
   },
   'team.refusals': (s, input) => ({ items: s.team.refusals(input.limit ?? 100) }),
   'team.peers': (s) => ({ items: s.team.peers() }),
+  'team.records': (s, input) => s.team.records(input),
   'sync.rotateKey': async (s) => {
     // Team sync: an admin device makes a new tenant key version and wraps it for the active devices.
     const { tenant, version } = await s.team.rotate();

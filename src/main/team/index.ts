@@ -41,7 +41,7 @@ import {
   type TeamRole,
 } from '../../shared/team/protocol';
 import { certificateResponseSchema, changesResponseSchema, myWrappedKeysSchema, signedCertificateSchema, teamKeysPostResponseSchema, teamKeysStatusSchema } from '../../shared/team/schemas';
-import type { TeamCardQuery, TeamCardView, TeamPage, TeamPeer, TeamRefusal, TeamRunQuery, TeamRunView, TeamStatus } from '../../shared/team/views';
+import type { TeamCardQuery, TeamCardView, TeamPage, TeamPeer, TeamRecordView, TeamRefusal, TeamRunQuery, TeamRunView, TeamStatus } from '../../shared/team/views';
 import type { DecisionCard, RunStatus } from '../../shared/workflow/types';
 import type { RunSummary } from '../../shared/workflow/views';
 import { decryptGcm } from '../keys/data-keys';
@@ -200,7 +200,9 @@ export class TeamService {
       keys: {
         versions,
         current: versions.length ? versions[versions.length - 1]! : null,
-        waitingForKey: cfg !== null && (versions.length === 0 || this.keyWait !== null),
+        // No tenant key on the server at all (no admin device yet) is not waiting: items are sealed
+        // under this device's own key meanwhile.
+        waitingForKey: cfg !== null && ((versions.length === 0 && this.tenantKeyOnServer() !== false) || this.keyWait !== null),
         admin: cfg?.roles.includes('admin') ?? false,
       },
       pull: {
@@ -1085,6 +1087,34 @@ export class TeamService {
       received_at: string;
     }[]).map((c) => ({ device, user: c.user, local: false, card: JSON.parse(c.body) as DecisionCard, receivedAt: c.received_at, decision: this.decisionFor(c.card_id) }));
     return { run: this.runView({ ...r, local: 0 }, me), cards };
+  }
+
+  records(q: { device?: string; limit?: number; before?: string }): TeamPage<TeamRecordView> {
+    const limit = q.limit ?? 100;
+    const before = q.before ? Number(Buffer.from(q.before, 'base64url').toString('utf8')) : null;
+    const rows = this.d.db
+      .prepare(
+        `SELECT device, item_id, user, kind, contract, created_at, body, seq, received_at FROM team_records
+         WHERE (:device IS NULL OR device = :device) AND (:before IS NULL OR seq < :before) ORDER BY seq DESC LIMIT :limit`,
+      )
+      .all({ device: q.device ?? null, before, limit: limit + 1 }) as {
+      device: string;
+      item_id: string;
+      user: string;
+      kind: 'record' | 'attachment';
+      contract: string;
+      created_at: string;
+      body: string;
+      seq: number;
+      received_at: string;
+    }[];
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => ({ device: r.device, user: r.user, kind: r.kind, id: r.item_id, contract: r.contract, createdAt: r.created_at, receivedAt: r.received_at, data: JSON.parse(r.body) as unknown })),
+      nextBefore: rows.length > limit && last ? Buffer.from(String(last.seq)).toString('base64url') : null,
+      asOf: this.stateRow().last_pull_at,
+    };
   }
 
   refusals(limit = 100): TeamRefusal[] {

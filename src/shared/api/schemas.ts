@@ -26,7 +26,7 @@ import {
 import { bundleProgressSchema, installResultSchema, sealedStateReportSchema, updateStatusSchema, verifyResultSchema, BUNDLE_NAME_PATTERN } from '../bundles/schemas';
 
 import { addArtifactRequestSchema, artifactViewSchema, complianceReportSchema, releaseGateResultSchema, runIdRequestSchema } from '../evidence/schemas';
-import { teamCardPageSchema, teamCardQuerySchema, teamCardViewSchema, teamDecideRequestSchema, teamPeerSchema, teamRefusalSchema, teamRunPageSchema, teamRunQuerySchema, teamRunViewSchema, teamStatusSchema } from '../team/view-schemas';
+import { teamRecordPageSchema, teamRecordQuerySchema, teamCardPageSchema, teamCardQuerySchema, teamCardViewSchema, teamDecideRequestSchema, teamPeerSchema, teamRefusalSchema, teamRunPageSchema, teamRunQuerySchema, teamRunViewSchema, teamStatusSchema } from '../team/view-schemas';
 import { memoryAddSchema, memoryItemSchema, memorySearchQuerySchema, memorySearchResultSchema, memoryStatsSchema, modelStatusSchema } from '../memory/schemas';
 
 type Schema = Record<string, unknown>;
@@ -540,6 +540,7 @@ export const channelSchemas: Record<ChannelName, ChannelSchemas> = {
   },
   'team.refusals': { summary: 'Approvals, keys and certificates this device refused, newest first.', req: obj({ limit: { type: 'integer', minimum: 1, maximum: 500 } }, []), res: obj({ items: { type: 'array', items: teamRefusalSchema } }) },
   'team.peers': { summary: 'Devices of the tenant whose certificates this device knows.', req: empty, res: obj({ items: { type: 'array', items: teamPeerSchema } }) },
+  'team.records': { summary: 'Captures (records, attachments) other devices of the tenant sent, as pulled; newest first.', req: teamRecordQuerySchema, res: teamRecordPageSchema },
 };
 
 export const eventSchemas: Record<EventName, Schema> = {

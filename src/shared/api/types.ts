@@ -7,7 +7,7 @@ import type { CardListQuery, CardListResponse, CardStats, LoadProblem, PolicySta
 import type { MemoryItem, MemorySearchQuery, MemorySearchResult, MemoryStats, MemoryTier, ModelStatus } from '../memory/types';
 import type { BundleProgress, InstallResult, SealedStateReport, UpdateStatus, VerifyResult } from '../bundles/types';
 import type { AddArtifactInput, ArtifactView, ComplianceReport, ReleaseGateResult } from '../evidence/types';
-import type { TeamCardQuery, TeamCardView, TeamPage, TeamPeer, TeamRefusal, TeamRunQuery, TeamRunView, TeamStatus } from '../team/views';
+import type { TeamCardQuery, TeamCardView, TeamPage, TeamPeer, TeamRecordView, TeamRefusal, TeamRunQuery, TeamRunView, TeamStatus } from '../team/views';
 import type { AdminDeviceDetailResponse, AdminDeviceListResponse, AdminDeviceSort, AdminDeviceView, RiskPolicyResponse, RiskSummaryResponse } from '../server-api';
 
 export type Role = 'field' | 'reviewer' | 'admin';
@@ -255,6 +255,8 @@ export interface Channels {
   'team.decide': { req: { device: string; runId: string; cardId: string; decision: 'approve' | 'reject'; comment: string; confirm: true }; res: { approvalId: string; state: 'queued' } };
   'team.refusals': { req: { limit?: number }; res: { items: TeamRefusal[] } };
   'team.peers': { req: Empty; res: { items: TeamPeer[] } };
+  /** Captures other devices of the tenant sent (reviewers and admins), newest first. */
+  'team.records': { req: { device?: string; limit?: number; before?: string }; res: TeamPage<TeamRecordView> };
 }
 
 /** A disclosure pack written to the device's exports folder. */

@@ -84,3 +84,7 @@ export const teamDecideRequestSchema = obj({
   comment: { type: 'string', minLength: 1, maxLength: 2000 },
   confirm: { const: true },
 });
+
+export const teamRecordViewSchema = obj({ device: str, user: str, kind: { enum: ['record', 'attachment'] }, id: str, contract: str, createdAt: str, receivedAt: str, data: {} });
+export const teamRecordPageSchema = page(teamRecordViewSchema);
+export const teamRecordQuerySchema = obj({ device: text(64), limit: { type: 'integer', minimum: 1, maximum: 500 }, before: text(200) }, []);

@@ -111,3 +111,17 @@ export interface TeamPeer {
   expiresAt: string;
   hasEncryptionKey: boolean;
 }
+
+/** A capture (record or attachment) another device of the tenant sent, as pulled. */
+export interface TeamRecordView {
+  device: string;
+  user: string;
+  kind: 'record' | 'attachment';
+  /** record id, or the attachment's sha256 ref */
+  id: string;
+  contract: string;
+  createdAt: string;
+  receivedAt: string;
+  /** the record's data; for an attachment {hash, name, mime, size} */
+  data: unknown;
+}

@@ -132,6 +132,7 @@ export const m011TeamSync: Migration = {
         received_at TEXT NOT NULL,
         PRIMARY KEY (device, item_id)
       ) STRICT;
+      CREATE INDEX team_records_seq ON team_records(seq);
       CREATE TABLE team_events (
         seq    INTEGER PRIMARY KEY,
         type   TEXT NOT NULL,

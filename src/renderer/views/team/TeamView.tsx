@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { call } from '../../api/client';
 import { errorMessage } from '../../lib/format';
-import type { TeamStatus } from '../../../shared/team/views';
+import type { TeamRecordView, TeamStatus } from '../../../shared/team/views';
 import { useTeam } from '../../store/team-store';
 import { useApp } from '../../store/app-store';
 import { dateTime, relativeTime } from '../../lib/format';
@@ -246,6 +246,40 @@ function Refusals() {
   );
 }
 
+/** Captures other devices sent (reviewers and admins): the newest 100, each expandable to its data. */
+function Captures({ tick }: { tick: number }) {
+  const [page, setPage] = useState<{ items: TeamRecordView[]; error: string | null }>({ items: [], error: null });
+  useEffect(() => {
+    let live = true;
+    call('team.records', { limit: 100 }).then(
+      (r) => live && setPage({ items: r.items, error: null }),
+      (e: unknown) => live && setPage({ items: [], error: errorMessage(e) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [tick]);
+  return (
+    <article className="card" aria-label="Captures from other devices" data-testid="team-captures">
+      <header className="card-head">
+        <strong>Captures from other devices</strong>
+        <span className="badge badge-version">{page.items.length}</span>
+      </header>
+      <p className="small muted">Records and photos field devices of the tenant sent, decrypted on this device after their receipts verified.</p>
+      {page.error && <p className="small error">{page.error}</p>}
+      {page.items.length === 0 && !page.error && <p className="small muted">None pulled yet.</p>}
+      {page.items.map((r) => (
+        <details key={`${r.device}/${r.id}`} className="team-capture" data-testid="team-capture" data-device={r.device}>
+          <summary>
+            <span className="mono">{r.contract}</span> · {r.kind === 'attachment' ? 'attachment' : r.id} · {r.user} on <span className="mono">{r.device}</span> · {dateTime(r.createdAt)}
+          </summary>
+          <pre className="small mono">{JSON.stringify(r.data, null, 2)}</pre>
+        </details>
+      ))}
+    </article>
+  );
+}
+
 function Peers({ self }: { self: string | null }) {
   const { peers, peersError } = useTeam();
   return (
@@ -302,7 +336,9 @@ export function TeamView() {
   const go = useApp((s) => s.go);
   const now = useNow(30_000);
   const showPeers = approver.can;
+  const [tick, setTick] = useState(0);
   const refresh = useCallback(() => {
+    setTick((t) => t + 1);
     void refreshStatus();
     void refreshRefusals();
     if (showPeers) void refreshPeers();
@@ -348,6 +384,7 @@ export function TeamView() {
             <PullCard st={status} now={now} />
           </div>
           <Refusals />
+          {showPeers && <Captures tick={tick} />}
           {showPeers && <Peers self={status.device} />}
         </>
       )}
