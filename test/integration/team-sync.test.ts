@@ -131,6 +131,9 @@ describe('team sync: field, reviewer and admin devices against one server', () =
     const lost = late.db.prepare('SELECT state, message FROM team_decisions WHERE approval_id = ?').get(lateDecision.approvalId) as { state: string; message: string };
     expect(lost.state).toBe('conflict');
     expect(lost.message).toMatch(/rita@acme/);
+    // Settled, not a dead letter (which would raise the device's risk).
+    expect(late.outbox.counts()).toMatchObject({ dead: 0, queued: 0 });
+    expect(late.outbox.list({ state: 'discarded', limit: 5 }).map((i) => i.kind)).toEqual(['approval']);
 
     // Nothing the server stores is readable: no payload, card, comment or key in any of its files.
     const bytes = serverBytes(t);

@@ -232,6 +232,17 @@ export class Outbox {
     this.q('UPDATE outbox SET last_error = ? WHERE id = ?').run(reason, id);
   }
 
+  /**
+   * The server answered for good and nothing is left to send (an approval another reviewer's decision
+   * beat): discarded with the reason, audited, and not counted as a dead letter.
+   */
+  settle(id: string, reason: string): void {
+    this.db.transaction(() => {
+      this.q("UPDATE outbox SET state = 'discarded', last_error = ? WHERE id = ? AND state = 'queued'").run(reason, id);
+      this.audit.append({ actor: 'service:sync', action: 'outbox.settled', subject: id, payload: { reason } });
+    })();
+  }
+
   retry(id: string, actor: string): OutboxItem {
     const r = this.row(id);
     if (r.state !== 'dead' && r.state !== 'blocked') throw new ApiError('CONFLICT', `Item is ${r.state}; only dead or blocked items can be retried`);

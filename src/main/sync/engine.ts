@@ -486,6 +486,10 @@ export class SyncEngine {
         const required = typeof err.details?.requiredVersion === 'string' ? err.details.requiredVersion : null;
         this.d.outbox.markBlocked(r.id, required, `The server now requires ${required ?? 'a newer contract'}; this item was captured under ${r.contract}. Update the app, then retry or re-capture it.`);
         summary.blocked += 1;
+      } else if (r.kind === 'approval' && err?.code === 'CONFLICT') {
+        // Another reviewer's decision on this card came first: settled, not a failure of this device.
+        this.d.outbox.settle(r.id, `${err.code}: ${err.message}`);
+        this.d.team.noteApprovalResult(r, false, { code: err.code, message: err.message, details: err.details });
       } else {
         // Conflicts and validation failures will not heal by retrying.
         this.d.outbox.markFailed(r.id, `${err?.code ?? 'REJECTED'}: ${err?.message ?? 'rejected'}`, true);
