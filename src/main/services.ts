@@ -31,6 +31,8 @@ import type { ActiveBundle } from './bundles/api';
 import type { ResourceTree } from './bundles/tree';
 import { createCardStore } from './cards/index';
 import { TeamService, TenantKeys } from './team/index';
+import { serverReader } from './bundles/server-source';
+import { compareSemver } from './updates/index';
 import type { DecisionCard } from '../shared/workflow/types';
 import type { BundleKind, Envelope, RootMeta, UpdateStatus } from '../shared/bundles/types';
 import { createUpdateService, type UpdateService } from './updates/index';
@@ -219,7 +221,24 @@ export function createServices(deps: ServiceDeps): Services {
   const contractUpdates = new ContractUpdates(contracts, audit, bundles);
   const verifyPool = new VerifyPool(deps.resourcesDir ?? DEFAULT_RESOURCES_DIR);
   const tenantKeys = new TenantKeys(db, secrets, clock);
-  const team = new TeamService({ db, clock, logger, events, audit, profile, outbox, attachments: capture.attachments, secrets, tenantKeys, verifyPool, alert: (c, m, sub) => void alert(c, m, sub ?? ''), fetch: deps.fetch });
+  // Policy and workflow updates announced on the pull: a newer signed bundle is fetched and verified
+  // (contracts keep their own path: the contract map in every sync reply). A version that failed is
+  // not tried again until the server offers another.
+  const triedBundles = new Set<string>();
+  const onBundles = async (listing: { name: string; version: string | null }[]) => {
+    for (const e of listing) {
+      if ((e.name !== 'maestro.policy' && e.name !== 'maestro.workflows') || !e.version || triedBundles.has(`${e.name}@${e.version}`)) continue;
+      const cur = bundles.active(e.name)?.info.version;
+      if (cur && (compareSemver(e.version, cur) ?? 0) <= 0) continue;
+      triedBundles.add(`${e.name}@${e.version}`);
+      try {
+        await bundles.install(await serverReader({ db, clock, secrets, fetch: deps.fetch }, e.name), { actor: 'service:team' });
+      } catch (err) {
+        alert('BUNDLE_UPDATE_FAILED', `The server offers ${e.name} ${e.version}; it was not installed: ${(err as Error).message}`, e.name);
+      }
+    }
+  };
+  const team = new TeamService({ db, clock, logger, events, audit, profile, outbox, attachments: capture.attachments, secrets, tenantKeys, verifyPool, alert: (c, m, sub) => void alert(c, m, sub ?? ''), onBundles, fetch: deps.fetch });
   teamRef = team;
   health.register('team.sync', () => {
     const st = team.status();

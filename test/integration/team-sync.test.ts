@@ -6,7 +6,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { sealServerBundles } from '../../src/main/bundles/testing';
+import { DEFAULT_RESOURCES_DIR } from '../../src/main/services';
 import { join } from 'node:path';
 import type { Services } from '../../src/main/services';
 import { tempDir } from '../../src/main/test-utils';
@@ -239,6 +241,24 @@ describe('team sync: field, reviewer and admin devices against one server', () =
     // An admin device of the tenant sees the device events.
     await admin.team.pull();
     expect(admin.db.prepare('SELECT type FROM team_events WHERE device = ?').pluck().all(rId)).toEqual(expect.arrayContaining(['enrolled', 'revoked']));
+  });
+
+  it('a newer signed policy the server offers reaches a field device on its pull, verified, and is in force', async () => {
+    const policyDir = join(tempDir('maestro-pol-'), 'policy');
+    cpSync(join(DEFAULT_RESOURCES_DIR, 'policy'), policyDir, { recursive: true });
+    const file = join(policyDir, 'policy.yaml');
+    const current = /^version:\s*"?([0-9.]+)"?/m.exec(readFileSync(file, 'utf8'))![1]!;
+    const [y, m, p] = current.split('.').map(Number);
+    const next = `${y}.${m}.${p! + 7}`;
+    writeFileSync(file, readFileSync(file, 'utf8').replace(current, next));
+    const bundlesDir = await sealServerBundles({ outDir: join(tempDir('maestro-srvb-'), 'bundles'), policyDir });
+    const t = await teamServer({ MAESTRO_SERVER_BUNDLES_DIR: bundlesDir });
+    servers.push(t);
+    const field = await enrolled(t, 'Ada Field', 'ada@acme', 'field');
+    devices.push(field);
+    expect(field.policy.version()).toBe(next);
+    expect(field.bundles.active('maestro.policy')?.info.version).toBe(next);
+    expect(field.audit.list({ action: 'bundle.installed', limit: 20 }).entries.some((e) => JSON.stringify(e.payload).includes(next))).toBe(true);
   });
 
   it('a pull killed mid-way: after restart cursor and applied items agree and nothing is applied twice', async () => {

@@ -124,9 +124,10 @@ const RESOURCES = fileURLToPath(new URL('../../../resources', import.meta.url));
  * trusts): the built-in policy and workflows, and `contractsDir` (default: the built-in contracts)
  * as maestro.contracts. Returns outDir.
  */
-export async function sealServerBundles(o: { outDir: string; contractsDir?: string }): Promise<string> {
+export async function sealServerBundles(o: { outDir: string; contractsDir?: string; policyDir?: string }): Promise<string> {
   const res = mkdtempSync(join(tmpdir(), 'maestro-srv-res-'));
-  for (const d of ['policy', 'workflows', 'trust']) cpSync(join(RESOURCES, d), join(res, d), { recursive: true });
+  for (const d of ['workflows', 'trust']) cpSync(join(RESOURCES, d), join(res, d), { recursive: true });
+  cpSync(o.policyDir ?? join(RESOURCES, 'policy'), join(res, 'policy'), { recursive: true });
   cpSync(o.contractsDir ?? join(RESOURCES, 'contracts'), join(res, 'contracts'), { recursive: true });
   await sealResources({ resourcesDir: res, outDir: o.outDir, appVersion: '0.1.0', now: new Date(Date.now() + 2000) });
   return o.outDir;

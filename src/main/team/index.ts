@@ -89,6 +89,8 @@ export interface TeamDeps {
   tenantKeys: TenantKeys;
   verifyPool: VerifyPool;
   alert: (code: string, message: string, subject?: string) => void;
+  /** The server's signed-bundle listing from a pull page: install newer policy / workflow bundles. */
+  onBundles?: (listing: { name: string; version: string | null }[]) => Promise<void>;
   fetch?: FetchFn;
 }
 
@@ -572,6 +574,7 @@ export class TeamService {
     await this.d.tenantKeys.loadAll(cfg.tenant);
     let total = 0;
     let fetchedKeys = false;
+    let listing: ChangesResponse['bundles'];
     for (let page = 0; page < 100_000; page++) {
       const st = this.stateRow();
       if (st.stopped_seq !== null) return { applied: total, stopped: true };
@@ -592,6 +595,7 @@ export class TeamService {
         return { applied: total, stopped: true };
       }
       const res = reply.body as ChangesResponse;
+      listing = res.bundles ?? listing;
       const n = await this.applyPage(cfg, serverKey, res, st.cursor, { encPem, encPub });
       total += n.applied;
       if (n.applied > 0 || n.stopped) this.changed(n.applied);
@@ -606,6 +610,13 @@ export class TeamService {
       }
       if (n.stopped) return { applied: total, stopped: this.keyWait === null };
       if (!res.hasMore) break;
+    }
+    if (listing && this.d.onBundles) {
+      try {
+        await this.d.onBundles(listing);
+      } catch (e) {
+        this.d.logger.warn('bundle updates from the pull failed', { code: 'BUNDLE_UPDATE_FAILED', err: (e as Error).message });
+      }
     }
     return { applied: total, stopped: false };
   }

@@ -105,7 +105,7 @@ async function advisoryVersion(bundlesDir: string, name: string): Promise<string
   }
 }
 
-async function listBundles(bundlesDir: string | undefined): Promise<ServerBundleEntry[]> {
+export async function listBundles(bundlesDir: string | undefined): Promise<ServerBundleEntry[]> {
   if (!bundlesDir) return [];
   let entries;
   try {

@@ -27,6 +27,7 @@ import {
 } from '../../shared/team/protocol';
 import { assertValid } from '../../shared/validation';
 import type { ServerDeps } from '../app';
+import { listBundles, type ServerBundleEntry } from './bundles';
 import { DEVICE_BLOCKED_REASON, type DeviceBlockedDetails } from '../../shared/server-api';
 import { parseJsonBody, type AppEnv, type SignedRequestInfo } from '../http';
 import { levelRank, type RiskResult } from '../../shared/risk';
@@ -53,7 +54,16 @@ const appendLeaf = (h: MerkleHasher, f: string[], size: number, entryHash: strin
 const frontierRootHex = (h: MerkleHasher, f: string[]): string => toHex(frontierRoot(h, f.map(fromHex)));
 import { checkItem, findPlaintextField } from '../sync/items';
 
-export type SyncDeps = Pick<ServerDeps, 'storage' | 'clock' | 'serverKey' | 'contracts'>;
+let listingCache: { dir: string; at: number; list: ServerBundleEntry[] } | null = null;
+/** The bundles directory listing, re-read at most every 10 s (it changes when an operator publishes). */
+async function bundleListing(dir: string): Promise<ServerBundleEntry[]> {
+  if (listingCache && listingCache.dir === dir && Date.now() - listingCache.at < 10_000) return listingCache.list;
+  const list = await listBundles(dir);
+  listingCache = { dir, at: Date.now(), list };
+  return list;
+}
+
+export type SyncDeps = Pick<ServerDeps, 'storage' | 'clock' | 'serverKey' | 'contracts' | 'bundlesDir'>;
 
 export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
   const router = new Hono<AppEnv>();
@@ -148,6 +158,9 @@ export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
       hasMore: page.hasMore,
       items: page.rows.map((r) => feedItemWire(deps, r)),
       serverTime: deps.clock.now().toISOString(),
+      // Policy, workflow and contract updates reach devices on the pull too: the signed bundles the
+      // server offers (advisory versions; the device fetches and verifies what is newer).
+      ...(deps.bundlesDir ? { bundles: await bundleListing(deps.bundlesDir) } : {}),
     };
     return c.json(res);
   });

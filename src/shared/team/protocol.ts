@@ -200,6 +200,11 @@ export interface ChangesResponse {
   hasMore: boolean;
   items: FeedItemWire[];
   serverTime: string;
+  /**
+   * The signed bundles the server offers (name and advisory version): how policy, workflow and
+   * contract updates reach every device on the pull. The device fetches and verifies newer ones.
+   */
+  bundles?: { name: string; version: string | null }[];
 }
 export const CHANGES_PATH = '/v1/sync/changes';
 export const CHANGES_MAX_LIMIT = 1000;

@@ -195,6 +195,16 @@ export const changesResponseSchema = {
     hasMore: { type: 'boolean' },
     items: { type: 'array', maxItems: 1000, items: feedItemSchema },
     serverTime: { type: 'string' },
+    bundles: {
+      type: 'array',
+      maxItems: 200,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'version'],
+        properties: { name: { type: 'string', maxLength: 100 }, version: { type: ['string', 'null'], maxLength: 256 } },
+      },
+    },
   },
 } as const;
 
