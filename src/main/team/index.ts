@@ -268,6 +268,8 @@ export class TeamService {
   }
 
   private serverKeyVersions: number | null = null;
+  /** The last pull could not reach the server (or was refused): the live loop backs off. */
+  private unreachable = false;
   /** The pull waits at this item for a key version not yet wrapped for this device. */
   private keyWait: { seq: number; message: string } | null = null;
 
@@ -583,9 +585,13 @@ export class TeamService {
       try {
         reply = await this.call(cfg, signer, 'GET', path, undefined, (wait + 30) * 1000);
       } catch (e) {
-        if (e instanceof NetworkError) return { applied: total, stopped: false };
+        if (e instanceof NetworkError) {
+          this.unreachable = true;
+          return { applied: total, stopped: false };
+        }
         throw e;
       }
+      this.unreachable = reply.status !== 200;
       if (reply.status !== 200) {
         this.d.logger.warn('pull refused', { code: 'PULL_REFUSED', status: reply.status });
         return { applied: total, stopped: false };
@@ -949,13 +955,15 @@ export class TeamService {
         let ok = false;
         if (cfg) {
           try {
-            await this.pull({ wait: 25 });
-            ok = this.stateRow().stopped_seq === null;
+            const started = Date.now();
+            const r = await this.pull({ wait: 25 });
+            // Offline, refused, stopped, waiting for a key, or an empty answer that did not wait: back off.
+            ok = !this.unreachable && this.stateRow().stopped_seq === null && this.keyWait === null && (r.applied > 0 || Date.now() - started > 500);
           } catch (e) {
             this.d.logger.warn('live pull failed', { code: 'PULL_FAILED', err: (e as Error).message });
           }
         }
-        if (!ok && this.live) await new Promise((r) => setTimeout(r, 10_000).unref());
+        if (!ok && this.live) await new Promise((r) => setTimeout(r, this.unreachable || !cfg ? 10_000 : 2_000).unref());
       }
     })();
   }
