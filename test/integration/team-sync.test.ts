@@ -5,15 +5,16 @@
 // plaintext of any payload, card or key. A pull killed mid-way leaves cursor and items in step.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { sealServerBundles } from '../../src/main/bundles/testing';
 import { DEFAULT_RESOURCES_DIR } from '../../src/main/services';
 import { join } from 'node:path';
 import type { Services } from '../../src/main/services';
-import { tempDir } from '../../src/main/test-utils';
+import { tempDir, unlockedVault } from '../../src/main/test-utils';
+import { createServices } from '../../src/main/services';
 import { signApproval } from '../../src/main/team/approvals';
-import { TEAM_CONTRACTS, type ApprovalStatement, type SignedApproval, type SignedCertificate } from '../../src/shared/team/protocol';
+import { TEAM_CONTRACTS, type ApprovalStatement, type ChangesResponse, type SignedApproval, type SignedCertificate } from '../../src/shared/team/protocol';
 import { report } from '../../src/main/runs/test-helpers';
 import { newUlid } from '../../src/main/util/ulid';
 import { enrolled, handOutKeys, teamServer, type TeamServer } from './team-helpers';
@@ -259,6 +260,63 @@ describe('team sync: field, reviewer and admin devices against one server', () =
     expect(field.policy.version()).toBe(next);
     expect(field.bundles.active('maestro.policy')?.info.version).toBe(next);
     expect(field.audit.list({ action: 'bundle.installed', limit: 20 }).entries.some((e) => JSON.stringify(e.payload).includes(next))).toBe(true);
+  });
+
+  it('a gap, a bad receipt and an undecryptable item each stop the pull with an alert, and it stays stopped until skipped with a reason', async () => {
+    const { t, admin, field } = await team();
+    // A reviewer whose network path can be made to misbehave.
+    let mode: 'ok' | 'gap' | 'receipt' = 'ok';
+    const tamper: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (mode === 'ok' || !String(input).includes('/v1/sync/changes')) return res;
+      const body = (await res.json()) as ChangesResponse;
+      if (mode === 'gap') body.since += 3;
+      if (mode === 'receipt' && body.items[0]?.item) body.items[0].item.receipt.signature = Buffer.alloc(64, 7).toString('base64');
+      return new Response(JSON.stringify(body), { status: res.status, headers: { 'content-type': 'application/json' } });
+    };
+    const dataDir = tempDir('maestro-rev-');
+    const r = createServices({ dataDir, host: 'web', secrets: await unlockedVault(dataDir), fetch: tamper });
+    devices.push(r);
+    r.profile.setup({ name: 'Rita Reviewer', tenant: 'acme' });
+    await r.sync.enroll(t.srv.url, t.token('rita@acme', 'reviewer'));
+    await r.sync.syncNow();
+    await handOutKeys(admin);
+    const capture = (n: number) =>
+      field.capture.submit({ contract: SITE, data: { siteId: `PS-${n}`, inspectedAt: '2026-11-20', location: { lat: 52, lon: 4 }, condition: 'good', inspector: { name: 'Ada' } } });
+    const stoppedWith = async (code: string) => {
+      const st = r.team.status();
+      expect(st.pull.stopped?.code).toBe(code);
+      expect((await r.sync.status()).alerts.map((a) => a.code)).toContain(code);
+      // Pulling again does not move past it.
+      mode = 'ok';
+      const cursor = st.pull.cursor;
+      await r.team.pull();
+      expect(r.team.status().pull).toMatchObject({ cursor, stopped: { code } });
+      r.team.skip(st.pull.stopped!.seq, `checked with the server operator (${code})`);
+      expect(r.audit.list({ action: 'team.item_skipped', limit: 10 }).entries.map((e) => (e.payload as { code: string }).code)).toContain(code);
+      expect(r.team.status().pull.stopped).toBeNull();
+    };
+
+    await r.team.pull();
+    capture(1);
+    await field.sync.syncNow();
+    mode = 'gap';
+    await r.team.pull();
+    await stoppedWith('PULL_GAP');
+
+    capture(2);
+    await field.sync.syncNow();
+    mode = 'receipt';
+    await r.team.pull();
+    await stoppedWith('PULL_RECEIPT_INVALID');
+
+    // A device whose copy of the tenant key is corrupt seals items nobody can open.
+    (field.tenantKeys as unknown as { cache: Map<string, Buffer> }).cache.set('tenant-key:acme:v1', randomBytes(32));
+    capture(3);
+    await field.sync.syncNow();
+    await r.team.pull();
+    await stoppedWith('PULL_DECRYPT_FAILED');
+    expect(r.audit.list({ action: 'team.pull_stopped', limit: 10 }).entries).toHaveLength(3);
   });
 
   it('a pull killed mid-way: after restart cursor and applied items agree and nothing is applied twice', async () => {
