@@ -101,6 +101,7 @@ export const handlers: Handlers = {
   'team.status': (s) => s.team.status(),
   'team.pull': async (s) => {
     await s.team.prepare();
+    // Approvals pulled earlier and not yet applied (the pull above is skipped while the vault is locked).
     await s.team.processInbox();
     return s.team.status();
   },

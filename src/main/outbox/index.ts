@@ -197,9 +197,9 @@ export class Outbox {
   }
 
   /** Persist the ciphertext once: every retry then sends identical bytes under the same key. */
-  saveSealed(id: string, s: { keyVersion: number; ciphertext: Buffer; iv: string; tag: string; contentHash: string; keyScope?: 'device' | 'tenant' }): void {
+  saveSealed(id: string, s: { keyVersion: number; ciphertext: Buffer; iv: string; tag: string; contentHash: string; keyScope: 'device' | 'tenant' }): void {
     this.q('UPDATE outbox SET key_version = ?, ciphertext = ?, iv = ?, tag = ?, content_hash = ?, key_scope = ? WHERE id = ? AND ciphertext IS NULL')
-      .run(s.keyVersion, s.ciphertext, s.iv, s.tag, s.contentHash, s.keyScope ?? 'tenant', id);
+      .run(s.keyVersion, s.ciphertext, s.iv, s.tag, s.contentHash, s.keyScope, id);
   }
 
   markAcked(id: string, receipt: SignedReceipt): void {

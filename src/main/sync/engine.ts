@@ -10,9 +10,11 @@ import type { Outbox, OutboxRow } from '../outbox/index';
 import type { AttachmentStore } from '../capture/attachment-store';
 import type { TenantKeys } from '../team/tenant-keys';
 import type { DataKeys } from '../keys/data-keys';
-import { ENCRYPTION_KEY, type TeamService } from '../team/index';
+import type { TeamService } from '../team/index';
+import { newEncryptionKeyPair } from '../team/crypto';
+import { topRole } from '../../shared/team/protocol';
 import type { SecretStore } from '../keys/secret-store';
-import type { Role, SyncPhase, SyncStatus } from '../../shared/api/types';
+import type { SyncPhase, SyncStatus } from '../../shared/api/types';
 import { ApiError } from '../../shared/errors';
 import { canonicalJson } from '../../shared/canonical';
 import { compileSchema, describeErrors } from '../../shared/validation';
@@ -49,7 +51,8 @@ export const BATCH_MAX_BYTES = 1024 * 1024;
 const ANCHOR_MAX_ENTRIES = 20_000;
 /** Name of the device's Ed25519 signing key in the secret store (suffixed with the device id). */
 export const DEVICE_KEY = 'device-signing-key';
-const ROLE_RANK: Role[] = ['field', 'reviewer', 'admin'];
+/** Name of the device's X25519 private key (team sync); `${ENCRYPTION_KEY}-public` holds its public half. */
+export const ENCRYPTION_KEY = 'device-encryption-key';
 /** How often the background tick asks a server that blocked this device whether it still does. */
 export const BLOCKED_PROBE_MS = 5 * 60_000;
 
@@ -168,7 +171,7 @@ export class SyncEngine {
       throw new ApiError('VALIDATION_ERROR', 'Server URL is not a URL');
     }
     const kp = newDeviceKeyPair();
-    const ek = this.d.team.newEncryptionKey();
+    const ek = newEncryptionKeyPair();
     let reply;
     try {
       reply = await sendJson(this.fetchFn, url.toString(), 'POST', '/v1/enroll', {
@@ -195,7 +198,7 @@ export class SyncEngine {
     await store.set(`${DEVICE_KEY}:${r.deviceId}`, kp.privatePem);
     await store.set(`${ENCRYPTION_KEY}:${r.deviceId}`, ek.privatePem);
     await store.set(`${ENCRYPTION_KEY}-public:${r.deviceId}`, ek.publicRaw);
-    const top = [...r.roles].sort((a, b) => ROLE_RANK.indexOf(b) - ROLE_RANK.indexOf(a))[0] ?? 'field';
+    const top = topRole(r.roles);
     this.d.db.transaction(() => {
       writeSyncConfig(this.d.db, {
         serverUrl: url.toString(),
@@ -241,7 +244,7 @@ export class SyncEngine {
    * contentHash). Rows that cannot be sealed yet (no tenant key has reached this device) are left out:
    * they stay queued, unsealed, with their attempts untouched.
    */
-  private async sealAll(rows: OutboxRow[]): Promise<OutboxRow[]> {
+  private async sealAll(rows: OutboxRow[]): Promise<{ ready: OutboxRow[]; waiting: Set<string> }> {
     const fresh: { row: OutboxRow; sealed: Parameters<Outbox['saveSealed']>[1] }[] = [];
     const waiting = new Set<string>();
     for (const row of rows) {
@@ -271,10 +274,10 @@ export class SyncEngine {
       });
     }
     const ready = rows.filter((r) => !waiting.has(r.id));
-    if (fresh.length === 0) return ready;
+    if (fresh.length === 0) return { ready, waiting };
     this.d.db.transaction(() => fresh.forEach((f) => this.d.outbox.saveSealed(f.row.id, f.sealed)))();
     // Re-read: saveSealed never overwrites an existing ciphertext, so the stored bytes are the truth.
-    return ready.map((r) => (r.ciphertext ? r : this.d.outbox.row(r.id)));
+    return { ready: ready.map((r) => (r.ciphertext ? r : this.d.outbox.row(r.id))), waiting };
   }
 
   private wire(row: OutboxRow): SyncItemWire {
@@ -354,9 +357,10 @@ export class SyncEngine {
         if (due.length === 0 && !anchor && guard > 0) break;
         const batch: OutboxRow[] = [];
         let bytes = 0;
-        const sealed = await this.sealAll(due);
-        for (const r of due) if (!r.ciphertext && !sealed.some((x) => x.id === r.id)) tried.add(r.id);
-        for (const s of sealed) {
+        const { ready, waiting } = await this.sealAll(due);
+        // Rows waiting for the tenant key are not tried again in this run.
+        for (const id of waiting) tried.add(id);
+        for (const s of ready) {
           const size = Math.ceil((s.ciphertext!.length * 4) / 3);
           if (batch.length > 0 && bytes + size > BATCH_MAX_BYTES) break;
           batch.push(s);

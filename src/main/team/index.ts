@@ -25,7 +25,6 @@ import {
   CHANGES_PATH,
   MY_KEYS_PATH,
   TEAM_CONTRACTS,
-  TEAM_ROLE_RANK,
   topRole,
   type ApprovalConflictDetails,
   type ApprovalStatement,
@@ -40,7 +39,7 @@ import {
   type TeamKeysStatus,
   type TeamRole,
 } from '../../shared/team/protocol';
-import { certificateResponseSchema, changesResponseSchema, myWrappedKeysSchema, signedCertificateSchema, teamKeysPostResponseSchema, teamKeysStatusSchema } from '../../shared/team/schemas';
+import { certificateResponseSchema, changesResponseSchema, myWrappedKeysSchema, teamKeysPostResponseSchema, teamKeysStatusSchema } from '../../shared/team/schemas';
 import type { TeamCardQuery, TeamCardView, TeamPage, TeamPeer, TeamRecordView, TeamRefusal, TeamRunQuery, TeamRunView, TeamStatus } from '../../shared/team/views';
 import type { DecisionCard, RunStatus } from '../../shared/workflow/types';
 import type { RunSummary } from '../../shared/workflow/views';
@@ -48,16 +47,15 @@ import { decryptGcm } from '../keys/data-keys';
 import { newUlid } from '../util/ulid';
 import { readSyncConfig, type SyncConfig } from '../sync/sync-config';
 import { NetworkError, sendJson, type FetchFn } from '../sync/signed-fetch';
-import { privateKeyFromPem, publicKeyFromRaw } from '../sync/ed25519';
+import { publicKeyFromRaw } from '../sync/ed25519';
+import { ENCRYPTION_KEY } from '../sync/engine';
+import { deviceCredential } from '../bundles/server-source';
 import { receiptMismatch } from '../sync/receipt-verify';
 import { TenantKeys } from './tenant-keys';
 import { newEncryptionKeyPair, unwrapTenantKey, wrapTenantKey } from './crypto';
 import { verifyCertificate, verifyWrappedKey } from './certs';
 import { signApproval, verifyApproval } from './approvals';
 
-/** Names in the secret store (suffixed with the device id). */
-export const DEVICE_KEY = 'device-signing-key';
-export const ENCRYPTION_KEY = 'device-encryption-key';
 export const PAGE_LIMIT = 500;
 const SERVICE = 'service:team';
 
@@ -94,6 +92,11 @@ export interface TeamDeps {
   fetch?: FetchFn;
 }
 
+/** Keyset cursor of the merged team lists: (time, device, id) of the last row of a page. */
+const encodeKeyset = (r: { created_at: string; device: string; id: string }): string => Buffer.from(JSON.stringify([r.created_at, r.device, r.id])).toString('base64url');
+const decodeKeyset = (before: string | undefined): [string, string, string] | [null, null, null] =>
+  before ? (JSON.parse(Buffer.from(before, 'base64url').toString('utf8')) as [string, string, string]) : [null, null, null];
+
 export class TeamService {
   private runs: RunService | null = null;
   private pulling: Promise<{ applied: number; stopped: boolean }> | null = null;
@@ -101,7 +104,6 @@ export class TeamService {
   private liveLoop: Promise<void> | null = null;
   private readonly fetchFn: FetchFn;
   private readonly changesValid = compileSchema(changesResponseSchema);
-  private readonly certValid = compileSchema(signedCertificateSchema);
 
   constructor(private readonly d: TeamDeps) {
     this.fetchFn = d.fetch ?? ((...a: Parameters<FetchFn>) => fetch(...a));
@@ -125,16 +127,20 @@ export class TeamService {
 
   // ---------------------------------------------------------------- keys of this device
 
-  /** Called by enrollment: a fresh X25519 pair, the private half stored before the request is sent. */
-  newEncryptionKey(): { publicRaw: string; privatePem: string } {
-    return newEncryptionKeyPair();
+  /** This device's request signer; null while the vault is locked or the key is missing (nothing to do yet). */
+  private async signer(): Promise<Signer | null> {
+    try {
+      return (await deviceCredential(this.d)).signer;
+    } catch (e) {
+      if (e instanceof ApiError) return null;
+      throw e;
+    }
   }
 
-  private async signer(cfg: SyncConfig): Promise<Signer | null> {
+  /** This device's X25519 key pair from the secret store (private PEM, public raw base64). */
+  private async encryptionKeys(cfg: SyncConfig): Promise<{ encPem: string | null; encPub: string | null }> {
     const store = await this.d.secrets();
-    if (store.isLocked()) return null;
-    const pem = await store.get(`${DEVICE_KEY}:${cfg.deviceId}`);
-    return pem ? { deviceId: cfg.deviceId, key: privateKeyFromPem(pem), now: () => this.d.clock.now() } : null;
+    return { encPem: await store.get(`${ENCRYPTION_KEY}:${cfg.deviceId}`), encPub: await store.get(`${ENCRYPTION_KEY}-public:${cfg.deviceId}`) };
   }
 
   // ---------------------------------------------------------------- certificates
@@ -248,7 +254,7 @@ export class TeamService {
   async prepare(): Promise<void> {
     const cfg = this.config();
     if (!cfg) return;
-    const signer = await this.signer(cfg);
+    const signer = await this.signer();
     if (!signer) return;
     await this.ensureCertificate(cfg, signer);
     const st = await this.keysStatus(cfg, signer);
@@ -277,8 +283,7 @@ export class TeamService {
   private async fetchMyKeys(cfg: SyncConfig, signer: Signer): Promise<number> {
     const reply = await this.call(cfg, signer, 'GET', MY_KEYS_PATH);
     if (reply.status !== 200 || !compileSchema(myWrappedKeysSchema)(reply.body)) return 0;
-    const store = await this.d.secrets();
-    const enc = { encPem: await store.get(`${ENCRYPTION_KEY}:${cfg.deviceId}`), encPub: await store.get(`${ENCRYPTION_KEY}-public:${cfg.deviceId}`) };
+    const enc = await this.encryptionKeys(cfg);
     const serverKey = publicKeyFromRaw(cfg.serverPublicKey);
     let installed = 0;
     for (const w of (reply.body as MyWrappedKeys).wrapped) {
@@ -301,7 +306,7 @@ export class TeamService {
   async afterSync(): Promise<void> {
     const cfg = this.config();
     if (!cfg || !cfg.roles.includes('admin')) return;
-    const signer = await this.signer(cfg);
+    const signer = await this.signer();
     if (signer) await this.maintainKeys(cfg, signer);
   }
 
@@ -412,7 +417,7 @@ export class TeamService {
     const cfg = this.config();
     if (!cfg) throw new ApiError('CONFLICT', 'Enroll this device first');
     if (!cfg.roles.includes('admin')) throw new ApiError('FORBIDDEN', 'Only an admin device rotates the tenant key', { reason: 'role' });
-    const signer = await this.signer(cfg);
+    const signer = await this.signer();
     const myCert = this.latestSigned(cfg.deviceId);
     if (!signer || !myCert) throw new ApiError('FORBIDDEN', 'This device has no signing key or certificate yet; sync first');
     const reply = await this.call(cfg, signer, 'GET', '/v1/team/keys');
@@ -483,7 +488,7 @@ export class TeamService {
 
   private async sign(cfg: SyncConfig, s: Omit<ApprovalStatement, 'type' | 'approvalId' | 'tenant' | 'by' | 'at'>): Promise<SignedApproval> {
     const { cert, role } = this.approverCheck(cfg);
-    const signer = await this.signer(cfg);
+    const signer = await this.signer();
     if (!signer) throw new ApiError('FORBIDDEN', 'Unlock the key store first', { reason: 'locked' });
     const statement: ApprovalStatement = {
       type: 'maestro.approval.v1',
@@ -567,12 +572,10 @@ export class TeamService {
   private async pullPages(wait: number): Promise<{ applied: number; stopped: boolean }> {
     const cfg = this.config();
     if (!cfg) return { applied: 0, stopped: false };
-    const signer = await this.signer(cfg);
+    const signer = await this.signer();
     if (!signer) return { applied: 0, stopped: false };
     const serverKey = publicKeyFromRaw(cfg.serverPublicKey);
-    const store = await this.d.secrets();
-    const encPem = await store.get(`${ENCRYPTION_KEY}:${cfg.deviceId}`);
-    const encPub = await store.get(`${ENCRYPTION_KEY}-public:${cfg.deviceId}`);
+    const { encPem, encPub } = await this.encryptionKeys(cfg);
     await this.d.tenantKeys.loadAll(cfg.tenant);
     let total = 0;
     let fetchedKeys = false;
@@ -977,10 +980,8 @@ export class TeamService {
   // ---------------------------------------------------------------- what the views read
 
   private decisionFor(cardId: string): TeamCardView['decision'] {
-    const r = this.d.db.prepare('SELECT state, decision, at, message FROM team_decisions WHERE card_id = ? ORDER BY updated_at DESC LIMIT 1').get(cardId) as
-      | { state: TeamCardView['decision'] extends infer D ? (D extends { state: infer S } ? S : never) : never; decision: 'approved' | 'rejected'; at: string; message: string | null }
-      | undefined;
-    return r ? { state: r.state, decision: r.decision, at: r.at, message: r.message } : null;
+    const r = this.d.db.prepare('SELECT state, decision, at, message FROM team_decisions WHERE card_id = ? ORDER BY updated_at DESC LIMIT 1').get(cardId);
+    return (r as NonNullable<TeamCardView['decision']> | undefined) ?? null;
   }
 
   private me(): { device: string; user: string } {
@@ -992,7 +993,7 @@ export class TeamService {
   cards(q: TeamCardQuery): TeamPage<TeamCardView> {
     const limit = q.limit ?? 100;
     const me = this.me();
-    const [bTime, bDevice, bId] = q.before ? (JSON.parse(Buffer.from(q.before, 'base64url').toString('utf8')) as [string, string, string]) : [null, null, null];
+    const [bTime, bDevice, bId] = decodeKeyset(q.before);
     const text = q.q?.trim() ? `%${q.q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
     const params = { status: q.status ?? null, lane: q.lane ?? null, run: q.runId ?? null, device: q.device ?? null, text, bTime, bDevice, bId, limit: limit + 1, me: me.device };
     // Pulled cards and this device's own, merged by (time, device, id) descending: one keyset over both.
@@ -1023,7 +1024,7 @@ export class TeamService {
     const last = page[page.length - 1];
     return {
       items,
-      nextBefore: more && last ? Buffer.from(JSON.stringify([last.created_at, last.device, last.id])).toString('base64url') : null,
+      nextBefore: more && last ? encodeKeyset(last) : null,
       asOf: this.stateRow().last_pull_at,
     };
   }
@@ -1031,7 +1032,7 @@ export class TeamService {
   runsPage(q: TeamRunQuery): TeamPage<TeamRunView> {
     const limit = q.limit ?? 100;
     const me = this.me();
-    const [bTime, bDevice, bId] = q.before ? (JSON.parse(Buffer.from(q.before, 'base64url').toString('utf8')) as [string, string, string]) : [null, null, null];
+    const [bTime, bDevice, bId] = decodeKeyset(q.before);
     const rows = this.d.db
       .prepare(
         `SELECT * FROM (
@@ -1060,7 +1061,7 @@ export class TeamService {
     const last = page[page.length - 1];
     return {
       items,
-      nextBefore: more && last ? Buffer.from(JSON.stringify([last.created_at, last.device, last.id])).toString('base64url') : null,
+      nextBefore: more && last ? encodeKeyset(last) : null,
       asOf: this.stateRow().last_pull_at,
     };
   }
@@ -1162,16 +1163,6 @@ export class TeamService {
       expiresAt: r.expires_at,
       hasEncryptionKey: r.encryption_key !== null,
     }));
-  }
-
-  /** Rank of this device's role (for entitlement checks in the UI and tests). */
-  rank(): number {
-    const cfg = this.config();
-    return cfg ? TEAM_ROLE_RANK[topRole(cfg.roles)] : 0;
-  }
-
-  isEnrolledCertificate(x: unknown): x is SignedCertificate {
-    return this.certValid(x);
   }
 }
 

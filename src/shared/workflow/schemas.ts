@@ -1,6 +1,6 @@
 // JSON Schemas of the workflow, run and decision-card views (plain data, compiled where validation runs).
 import { CARD_SORTS } from './views';
-import { CARD_KINDS, LANES, RUN_STATUSES, STEP_STATUSES } from './types';
+import { CARD_KINDS, CARD_STATUSES, LANES, RUN_STATUSES, STEP_STATUSES } from './types';
 
 type Schema = Record<string, unknown>;
 const str: Schema = { type: 'string' };
@@ -10,7 +10,6 @@ const nullable = (x: Schema): Schema => ({ anyOf: [{ type: 'null' }, x] });
 const obj = (properties: Record<string, Schema>, required = Object.keys(properties)): Schema => ({ type: 'object', additionalProperties: false, required, properties });
 const arr = (items: Schema): Schema => ({ type: 'array', items });
 const lane: Schema = { enum: [...LANES] };
-const CARD_STATUSES = ['allowed', 'denied', 'awaiting_approval', 'approved', 'rejected'];
 
 export const budgetsSchema = obj({ tokens: int, wallTimeMs: int, costCents: int });
 
@@ -85,7 +84,7 @@ export const decisionCardSchema = obj({
   ),
   evidence: obj({ memoryIds: arr(str), bundleDigests: arr(str), modelId: nullable(str) }),
   nextSafeStep: nullable(str),
-  status: { enum: CARD_STATUSES },
+  status: { enum: [...CARD_STATUSES] },
   auditHash: str,
 });
 
@@ -93,7 +92,7 @@ export const cardListQuerySchema = obj(
   {
     text: { type: 'string', maxLength: 200 },
     lane,
-    status: { enum: CARD_STATUSES },
+    status: { enum: [...CARD_STATUSES] },
     failedInvariant: { type: 'string', maxLength: 200 },
     runId: { type: 'string', maxLength: 100 },
     from: { type: 'string', format: 'date-time' },

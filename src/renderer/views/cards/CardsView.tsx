@@ -1,5 +1,4 @@
 import { useCallback, useEffect, useState, type KeyboardEvent } from 'react';
-import { LANES, type CardStatus, type Lane } from '../../../shared/workflow/types';
 import { CARD_SORTS, type CardSort } from '../../../shared/workflow/views';
 import { onEvent } from '../../api/client';
 import { useApp } from '../../store/app-store';
@@ -11,6 +10,7 @@ import { canDecideAgain } from '../../lib/team';
 import { CardList } from './CardList';
 import { CardDetail } from './CardDetail';
 import { LaneChart } from './LaneChart';
+import { LaneStatusFilters } from './LaneStatusFilters';
 import { DecisionDialog } from '../runs/DecisionDialog';
 import { ScopeSwitch } from '../team/ScopeSwitch';
 import { TeamToolbar } from '../team/Freshness';
@@ -19,7 +19,6 @@ import { TeamCardList } from '../team/TeamCardList';
 import { TeamDecisionDialog } from '../team/TeamDecisionDialog';
 import { useApprover, useRefreshOn } from '../team/hooks';
 
-const STATUSES: CardStatus[] = ['allowed', 'denied', 'awaiting_approval', 'approved', 'rejected'];
 const SORT_LABEL: Record<CardSort, string> = { time: 'Time', cost: 'Cost', uncertainty: 'Uncertainty' };
 
 /** Local date input (YYYY-MM-DD) → ISO at the start (or end) of that day. */
@@ -143,26 +142,7 @@ function LocalCards() {
           Search
           <input type="search" aria-label="Search cards" value={text} maxLength={200} onChange={(e) => setText(e.target.value)} placeholder="subject, rationale, reasons" />
         </label>
-        <label>
-          Lane
-          <select aria-label="Filter by lane" value={filters.lane ?? ''} onChange={(e) => void setFilters({ lane: (e.target.value || undefined) as Lane | undefined })}>
-            <option value="">All</option>
-            {LANES.map((l) => (
-              <option key={l}>{l}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Status
-          <select aria-label="Filter by status" value={filters.status ?? ''} onChange={(e) => void setFilters({ status: (e.target.value || undefined) as CardStatus | undefined })}>
-            <option value="">All</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s.replace('_', ' ')}
-              </option>
-            ))}
-          </select>
-        </label>
+        <LaneStatusFilters lane={filters.lane} status={filters.status} onChange={(f) => void setFilters(f)} />
         <label>
           Failed invariant
           <select aria-label="Filter by failed invariant" value={filters.failedInvariant ?? ''} onChange={(e) => void setFilters({ failedInvariant: e.target.value || undefined })}>

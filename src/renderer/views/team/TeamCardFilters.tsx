@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { CARD_STATUSES, LANES, type CardStatus, type Lane } from '../../../shared/workflow/types';
+import { LaneStatusFilters } from '../cards/LaneStatusFilters';
 import { useTeamCards } from '../../store/team-cards-store';
 import { useTeam } from '../../store/team-store';
 
@@ -29,26 +29,7 @@ export function TeamCardFilters() {
         Search
         <input type="search" aria-label="Search cards" value={q} maxLength={200} onChange={(e) => setQ(e.target.value)} placeholder="subject, rationale" />
       </label>
-      <label>
-        Lane
-        <select aria-label="Filter by lane" value={filters.lane ?? ''} onChange={(e) => void setFilters({ lane: (e.target.value || undefined) as Lane | undefined })}>
-          <option value="">All</option>
-          {LANES.map((l) => (
-            <option key={l}>{l}</option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Status
-        <select aria-label="Filter by status" value={filters.status ?? ''} onChange={(e) => void setFilters({ status: (e.target.value || undefined) as CardStatus | undefined })}>
-          <option value="">All</option>
-          {CARD_STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s.replace('_', ' ')}
-            </option>
-          ))}
-        </select>
-      </label>
+      <LaneStatusFilters lane={filters.lane} status={filters.status} onChange={(f) => void setFilters(f)} />
       <label>
         Device
         <input aria-label="Filter by device" value={device} maxLength={64} list="team-card-devices" onChange={(e) => setDevice(e.target.value)} placeholder="device id" />
