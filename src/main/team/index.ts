@@ -94,8 +94,19 @@ export interface TeamDeps {
 
 /** Keyset cursor of the merged team lists: (time, device, id) of the last row of a page. */
 const encodeKeyset = (r: { created_at: string; device: string; id: string }): string => Buffer.from(JSON.stringify([r.created_at, r.device, r.id])).toString('base64url');
-const decodeKeyset = (before: string | undefined): [string, string, string] | [null, null, null] =>
-  before ? (JSON.parse(Buffer.from(before, 'base64url').toString('utf8')) as [string, string, string]) : [null, null, null];
+function decodeKeyset(before: string | undefined): [string, string, string] | [null, null, null] {
+  if (!before) return [null, null, null];
+  let k: unknown;
+  try {
+    k = JSON.parse(Buffer.from(before, 'base64url').toString('utf8'));
+  } catch {
+    k = null;
+  }
+  if (!Array.isArray(k) || k.length !== 3 || !k.every((x) => typeof x === 'string')) {
+    throw new ApiError('VALIDATION_ERROR', '`before` is not a cursor this list returned', { reason: 'cursor' });
+  }
+  return k as [string, string, string];
+}
 
 export class TeamService {
   private runs: RunService | null = null;
