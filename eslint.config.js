@@ -18,7 +18,17 @@ export default tseslint.config(
     // src/shared is pure TypeScript: no Node, no DOM, no Electron, nothing from other layers.
     files: ['src/shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: [...nodeBuiltins, 'electron', '**/main/**', '**/renderer/**', '**/server/**', '**/preload/**'], message: 'src/shared must stay pure (no Node, DOM or other layers).' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [...nodeBuiltins, 'electron', '**/main/**', '**/renderer/**', '**/server/**', '**/preload/**'],
+              message: 'src/shared must stay pure (no Node, DOM or other layers).',
+            },
+          ],
+        },
+      ],
       'no-restricted-globals': ['error', 'window', 'document', 'process', 'Buffer', 'require'],
     },
   },
@@ -26,11 +36,19 @@ export default tseslint.config(
     // The renderer sees only src/shared and the preload's types.
     files: ['src/renderer/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: [...nodeBuiltins, 'electron', 'better-sqlite3', '**/main/**', '**/server/**'], message: 'The renderer may import only src/shared and the preload types.' },
-        { group: ['**/shared/validation'], message: 'ajv generates code, which the renderer CSP forbids.' },
-        { group: ['**/preload/index'], message: 'Use the preload types (bridge.ts / index.d.ts), not its code.' },
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [...nodeBuiltins, 'electron', 'better-sqlite3', '**/main/**', '**/server/**'],
+              message: 'The renderer may import only src/shared and the preload types.',
+            },
+            { group: ['**/shared/validation'], message: 'ajv generates code, which the renderer CSP forbids.' },
+            { group: ['**/preload/index'], message: 'Use the preload types (bridge.ts / index.d.ts), not its code.' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -38,11 +56,24 @@ export default tseslint.config(
     files: ['src/main/**/*.ts', 'src/server/**/*.ts'],
     ignores: ['src/main/index.ts', 'src/main/electron/adapter.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['electron'], message: 'Core code runs without Electron: only src/main/index.ts and the electron adapter import it.' }, { group: ['**/renderer/**'], message: 'No renderer code in Node processes.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['electron'], message: 'Core code runs without Electron: only src/main/index.ts and the electron adapter import it.' },
+            { group: ['**/renderer/**'], message: 'No renderer code in Node processes.' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/server/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['electron', '**/main/**', '**/renderer/**'], message: 'The server shares only src/shared with the app.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['electron', '**/main/**', '**/renderer/**'], message: 'The server shares only src/shared with the app.' }] },
+      ],
+    },
   },
 );

@@ -63,8 +63,18 @@ function seed(dbPath: string, now: number): void {
       const pending = Math.floor(rnd() < 0.9 ? rnd() * 40 : rnd() * 200);
       const dead = rnd() < 0.95 ? 0 : Math.floor(rnd() * 20);
       insert.run(
-        `dev_${i.toString(36).padStart(16, '0')}`, tenant, `user-${i % 5000}`, `Device ${i}`, pk, new Date(enrolled).toISOString(), lastSync,
-        pending, dead, rnd() < 0.002 ? new Date(now).toISOString() : null, rnd() < 0.01 ? new Date(now).toISOString() : null, rnd() < 0.03 ? 1 : 0,
+        `dev_${i.toString(36).padStart(16, '0')}`,
+        tenant,
+        `user-${i % 5000}`,
+        `Device ${i}`,
+        pk,
+        new Date(enrolled).toISOString(),
+        lastSync,
+        pending,
+        dead,
+        rnd() < 0.002 ? new Date(now).toISOString() : null,
+        rnd() < 0.01 ? new Date(now).toISOString() : null,
+        rnd() < 0.03 ? 1 : 0,
       );
     }
   }).immediate();
@@ -85,12 +95,21 @@ export async function run(): Promise<void> {
     const contracts = await seedContracts(storage, contractsDir, clock.now());
     const serverKey = generateServerKey();
     const app = createApp({
-      storage, version: 'bench', clock, logger: createJsonLogger('bench', () => {}), startedAt: Date.now(), serverKey, contracts,
+      storage,
+      version: 'bench',
+      clock,
+      logger: createJsonLogger('bench', () => {}),
+      startedAt: Date.now(),
+      serverKey,
+      contracts,
       rateLimit: { perSecond: 1_000_000, burst: 1_000_000 },
     });
     const { token } = await createEnrollmentToken(storage, clock.now(), { tenant: 'acme', user: 'boss', role: 'admin' }, 'bench');
     const keys = newDeviceKeys();
-    const enrolled = await app.request('/v1/enroll', { method: 'POST', body: JSON.stringify({ token, publicKey: keys.publicKey, deviceName: 'admin', appVersion: '1.0.0' }) });
+    const enrolled = await app.request('/v1/enroll', {
+      method: 'POST',
+      body: JSON.stringify({ token, publicKey: keys.publicKey, deviceName: 'admin', appVersion: '1.0.0' }),
+    });
     const admin = { ...keys, id: ((await enrolled.json()) as EnrollResponse).deviceId };
     seed(dbPath, Date.now());
 
@@ -151,7 +170,13 @@ export async function run(): Promise<void> {
     inspector.close();
     routeMs.sort((a, b) => a - b);
     // Per-query p99 on stderr (stdout carries only the figures).
-    for (const [q, ms] of perQuery) process.stderr.write(`devices.report ${q}: p99 ${percentile(ms.sort((a, b) => a - b), 99).toFixed(1)} ms\n`);
+    for (const [q, ms] of perQuery)
+      process.stderr.write(
+        `devices.report ${q}: p99 ${percentile(
+          ms.sort((a, b) => a - b),
+          99,
+        ).toFixed(1)} ms\n`,
+      );
     selectMs.sort((a, b) => a - b);
     // The issue's target: a filtered, sorted page over 100,000 devices (SQLite) in < 200 ms (p99).
     emit({
@@ -162,7 +187,14 @@ export async function run(): Promise<void> {
       refName: `bare page SELECT, ${DEVICES} devices`,
       target: '< 200',
     });
-    emit({ name: 'devices.report.100k.p50', value: percentile(routeMs, 50), unit: 'ms', ref: percentile(selectMs, 50), refName: `bare page SELECT, ${DEVICES} devices`, target: null });
+    emit({
+      name: 'devices.report.100k.p50',
+      value: percentile(routeMs, 50),
+      unit: 'ms',
+      ref: percentile(selectMs, 50),
+      refName: `bare page SELECT, ${DEVICES} devices`,
+      target: null,
+    });
     await serverKey.close();
     await storage.close();
   } finally {

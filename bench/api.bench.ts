@@ -58,5 +58,12 @@ export async function run(): Promise<void> {
   agent.destroy();
   bare.closeAllConnections();
   bare.close();
-  emit({ name: 'api.roundtrip.p99', value: percentile(app, 99), unit: 'ms', ref: percentile(ref, 99), refName: 'bare node:http JSON echo, same client', target: '< 5' });
+  emit({
+    name: 'api.roundtrip.p99',
+    value: percentile(app, 99),
+    unit: 'ms',
+    ref: percentile(ref, 99),
+    refName: 'bare node:http JSON echo, same client',
+    target: '< 5',
+  });
 }

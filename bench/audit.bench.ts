@@ -37,11 +37,20 @@ export function run(): void {
     const batches = 50;
     const t = performance.now();
     for (let b = 0; b < batches; b++) {
-      s.audit.appendMany(Array.from({ length: 1000 }, (_, i) => ({ actor: 'service:bench', action: 'bench.step', subject: `b${b}`, payload: payload(b * 1000 + i) })));
+      s.audit.appendMany(
+        Array.from({ length: 1000 }, (_, i) => ({ actor: 'service:bench', action: 'bench.step', subject: `b${b}`, payload: payload(b * 1000 + i) })),
+      );
     }
     const rate = (batches * 1000) / ((performance.now() - t) / 1000);
     s.close();
-    emit({ name: 'audit.append.batch', value: rate, unit: 'entries/s', ref: rawInsertRate(batches * 1000, 1000), refName: 'raw better-sqlite3 insert + sha256, 1,000/tx', target: '>= 20000' });
+    emit({
+      name: 'audit.append.batch',
+      value: rate,
+      unit: 'entries/s',
+      ref: rawInsertRate(batches * 1000, 1000),
+      refName: 'raw better-sqlite3 insert + sha256, 1,000/tx',
+      target: '>= 20000',
+    });
   }
   // audit.append.single: each append its own committed transaction.
   {
@@ -51,14 +60,23 @@ export function run(): void {
     for (let i = 0; i < n; i++) s.audit.append({ actor: 'service:bench', action: 'bench.step', subject: 'single', payload: payload(i) });
     const rate = n / ((performance.now() - t) / 1000);
     s.close();
-    emit({ name: 'audit.append.single', value: rate, unit: 'entries/s', ref: rawInsertRate(n, 1), refName: 'raw better-sqlite3 insert + sha256, 1/tx', target: '>= 2000' });
+    emit({
+      name: 'audit.append.single',
+      value: rate,
+      unit: 'entries/s',
+      ref: rawInsertRate(n, 1),
+      refName: 'raw better-sqlite3 insert + sha256, 1/tx',
+      target: '>= 2000',
+    });
   }
   // audit.verify over 200,000 entries; ref = raw SHA-256 over the same canonical bytes.
   {
     const s = createServices({ dataDir: tempDir('maestro-bench-'), host: 'web' });
     const total = 200_000;
     for (let b = 0; b < total / 5000; b++) {
-      s.audit.appendMany(Array.from({ length: 5000 }, (_, i) => ({ actor: 'service:bench', action: 'bench.step', subject: `b${b}`, payload: payload(b * 5000 + i) })));
+      s.audit.appendMany(
+        Array.from({ length: 5000 }, (_, i) => ({ actor: 'service:bench', action: 'bench.step', subject: `b${b}`, payload: payload(b * 5000 + i) })),
+      );
     }
     const store = new AuditStore(s.db);
     const t = performance.now();
@@ -66,9 +84,17 @@ export function run(): void {
     const rate = r.checked / ((performance.now() - t) / 1000);
     if (!r.valid || r.checked !== total) throw new Error('verify bench: chain not valid');
     // Reference: the same canonical entry bytes, hashed with nothing else around them.
-    const bytes = (s.db.prepare('SELECT seq, ts, actor, action, subject, payload, prev_hash FROM audit_log ORDER BY seq').all() as {
-      seq: number; ts: string; actor: string; action: string; subject: string; payload: string; prev_hash: string;
-    }[]).map((x) => auditEntryCanonical({ seq: x.seq, ts: x.ts, actor: x.actor, action: x.action, subject: x.subject, prevHash: x.prev_hash }, x.payload));
+    const bytes = (
+      s.db.prepare('SELECT seq, ts, actor, action, subject, payload, prev_hash FROM audit_log ORDER BY seq').all() as {
+        seq: number;
+        ts: string;
+        actor: string;
+        action: string;
+        subject: string;
+        payload: string;
+        prev_hash: string;
+      }[]
+    ).map((x) => auditEntryCanonical({ seq: x.seq, ts: x.ts, actor: x.actor, action: x.action, subject: x.subject, prevHash: x.prev_hash }, x.payload));
     const t2 = performance.now();
     for (const b of bytes) hash('sha256', b, 'hex');
     const ref = bytes.length / ((performance.now() - t2) / 1000);

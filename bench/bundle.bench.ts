@@ -71,13 +71,26 @@ function buildModel(repo: TestRepo, tmp: string, name: string, write: (contentDi
     kind: 'model',
     version: '1.0.0',
     description: 'bench weights',
-    model: { role: 'text', format: 'gguf', file: 'model.gguf', family: 'bench', quantization: 'Q4_K_M', contextLength: 4096, embeddingDimension: null, licence: 'none' },
+    model: {
+      role: 'text',
+      format: 'gguf',
+      file: 'model.gguf',
+      family: 'bench',
+      quantization: 'Q4_K_M',
+      contextLength: 4096,
+      embeddingDimension: null,
+      licence: 'none',
+    },
   };
   const built = buildBundle({
     contentDir: content,
     out: dir,
     info,
-    keys: { targets: repo.keys.targets.slice(0, repo.thresholds.targets), snapshot: repo.keys.snapshot.slice(0, repo.thresholds.snapshot), timestamp: repo.keys.timestamp.slice(0, repo.thresholds.timestamp) },
+    keys: {
+      targets: repo.keys.targets.slice(0, repo.thresholds.targets),
+      snapshot: repo.keys.snapshot.slice(0, repo.thresholds.snapshot),
+      timestamp: repo.keys.timestamp.slice(0, repo.thresholds.timestamp),
+    },
     roots: repo.roots,
   });
   rmSync(content, { recursive: true, force: true });
@@ -170,10 +183,13 @@ async function startupFigures(repo: TestRepo, tmp: string): Promise<void> {
     }
     const installed = fx.store.report().bundles.filter((b) => b.active && b.state === 'verified');
     const totalBytes = installed.reduce((n, b) => n + b.bytes, 0);
-    if (installed.length !== BUNDLES || totalBytes < 2 * 1024 * MIB) throw new Error(`bundle bench: ${installed.length} active bundles, ${totalBytes} bytes (want ${BUNDLES}, >= 2 GiB)`);
-    const paths = (fx.db.prepare('SELECT i.dir, f.path FROM bundle_active a JOIN bundle_installs i ON i.id = a.install_id JOIN bundle_files f ON f.install_id = i.id').all() as { dir: string; path: string }[]).map((r) =>
-      join(dataDir, 'bundles', r.dir, 'targets', r.path),
-    );
+    if (installed.length !== BUNDLES || totalBytes < 2 * 1024 * MIB)
+      throw new Error(`bundle bench: ${installed.length} active bundles, ${totalBytes} bytes (want ${BUNDLES}, >= 2 GiB)`);
+    const paths = (
+      fx.db
+        .prepare('SELECT i.dir, f.path FROM bundle_active a JOIN bundle_installs i ON i.id = a.install_id JOIN bundle_files f ON f.install_id = i.id')
+        .all() as { dir: string; path: string }[]
+    ).map((r) => join(dataDir, 'bundles', r.dir, 'targets', r.path));
 
     log(`startup check x ${STARTUP_CALLS}`);
     const checkMs: number[] = [];
@@ -202,7 +218,14 @@ async function startupFigures(repo: TestRepo, tmp: string): Promise<void> {
       refName: `one statSync per installed file in a bare loop (${what})`,
       target: '< 50',
     });
-    emit({ name: 'bundle.reverify.startup.p50', value: percentile(checkMs, 50), unit: 'ms', ref: percentile(statMs, 50), refName: `one statSync per installed file in a bare loop (${what})`, target: null });
+    emit({
+      name: 'bundle.reverify.startup.p50',
+      value: percentile(checkMs, 50),
+      unit: 'ms',
+      ref: percentile(statMs, 50),
+      refName: `one statSync per installed file in a bare loop (${what})`,
+      target: null,
+    });
   } finally {
     fx.db.close();
   }

@@ -29,11 +29,28 @@ const STEPS: [string, string][] = [
   ['review-gate', 'review-gate'],
   ['submit', 'submit'],
 ];
-export const BENCH_INVARIANTS = ['INV.BUDGET.CAP', 'INV.APPROVAL.RED', 'INV.PII.EGRESS', 'INV.RESIDENCY', 'INV.ENGINE.BUDGET_TOKENS', 'INV.TRANSLATION.SIMILARITY', 'INV.SYNC.FRESH', 'INV.INJECTION'];
+export const BENCH_INVARIANTS = [
+  'INV.BUDGET.CAP',
+  'INV.APPROVAL.RED',
+  'INV.PII.EGRESS',
+  'INV.RESIDENCY',
+  'INV.ENGINE.BUDGET_TOKENS',
+  'INV.TRANSLATION.SIMILARITY',
+  'INV.SYNC.FRESH',
+  'INV.INJECTION',
+];
 const LANE_REASONS: Record<Lane, string[]> = {
   GREEN: ['Contract lab.record.specimen@2.0.1 defaults to GREEN.', 'No risk signal: no contract hint, amount, plaintext PII, uncertainty or injection.'],
-  YELLOW: ['Contract field.submit.report@1.0.0 defaults to YELLOW.', '1 PII field in plaintext in the outgoing data (/submittedBy/name).', 'Model uncertainty 0.62 is above 0.5.'],
-  RED: ["The contract's red rule holds for this data: conclusion == 'unsafe'.", 'Prompt injection detected in 1 of 3 AI inputs (score 1.40; override, exfiltration).', 'Amount estimatedRepairCents is 2500000 cents, above the RED threshold of 1000000 cents.'],
+  YELLOW: [
+    'Contract field.submit.report@1.0.0 defaults to YELLOW.',
+    '1 PII field in plaintext in the outgoing data (/submittedBy/name).',
+    'Model uncertainty 0.62 is above 0.5.',
+  ],
+  RED: [
+    "The contract's red rule holds for this data: conclusion == 'unsafe'.",
+    'Prompt injection detected in 1 of 3 AI inputs (score 1.40; override, exfiltration).',
+    'Amount estimatedRepairCents is 2500000 cents, above the RED threshold of 1000000 cents.',
+  ],
 };
 const MESSAGES: Record<string, string> = {
   'INV.BUDGET.CAP': 'Budget exceeded: {a} + {b} > {c} cents',
@@ -57,15 +74,31 @@ export function syntheticCards(n: number, startMs: number, seed = 7, offset = 0)
     const [stepId, executor] = pick(STEPS);
     const wf = pick(WORKFLOWS);
     const failed = r() < 0.15 ? [pick(BENCH_INVARIANTS), ...(r() < 0.3 ? [pick(BENCH_INVARIANTS)] : [])] : [];
-    const fill = (m: string) => m.replace('{a}', String(Math.floor(r() * 900) + 10)).replace('{b}', String(Math.floor(r() * 500))).replace('{c}', String(Math.floor(r() * 1000)));
+    const fill = (m: string) =>
+      m
+        .replace('{a}', String(Math.floor(r() * 900) + 10))
+        .replace('{b}', String(Math.floor(r() * 500)))
+        .replace('{c}', String(Math.floor(r() * 1000)));
     const invariants: InvariantResult[] = [
       { id: 'INV.ENGINE.BUDGET_COST', pass: true, message: null, values: { 'run.spentCents': 0, 'step.estimatedCostCents': 0, 'run.budgetCents': 50 } },
-      ...[...new Set(failed)].map((id) => ({ id, pass: false, message: fill(MESSAGES[id]!), values: { 'run.spentCents': Math.floor(r() * 100), 'run.budgetCents': 50 } })),
+      ...[...new Set(failed)].map((id) => ({
+        id,
+        pass: false,
+        message: fill(MESSAGES[id]!),
+        values: { 'run.spentCents': Math.floor(r() * 100), 'run.budgetCents': 50 },
+      })),
     ];
     const status = failed.length ? (failed.includes('INV.APPROVAL.RED') ? 'awaiting_approval' : 'denied') : 'allowed';
     const ai = executor.startsWith('ai-');
     const options = [
-      { id: ai ? 'rule-based-fallback' : 'proceed', label: ai ? 'Rule-based fallback (rule-based-fallback@1)' : 'Proceed', predictedQuality: 0.5 + r() * 0.4, predictedCostCents: Math.floor(r() * 5000), latencyMs: Math.floor(r() * 3000), uncertainty: Math.round(r() * 1000) / 1000 },
+      {
+        id: ai ? 'rule-based-fallback' : 'proceed',
+        label: ai ? 'Rule-based fallback (rule-based-fallback@1)' : 'Proceed',
+        predictedQuality: 0.5 + r() * 0.4,
+        predictedCostCents: Math.floor(r() * 5000),
+        latencyMs: Math.floor(r() * 3000),
+        uncertainty: Math.round(r() * 1000) / 1000,
+      },
       { id: 'skip', label: 'Skip', predictedQuality: 0, predictedCostCents: 0, latencyMs: 0, uncertainty: 0 },
       { id: 'local-model', label: 'Local model (unavailable)', predictedQuality: 0.8, predictedCostCents: 0, latencyMs: 4000, uncertainty: 0.3 },
     ];
@@ -82,7 +115,10 @@ export function syntheticCards(n: number, startMs: number, seed = 7, offset = 0)
       rationale:
         status === 'allowed'
           ? `Allowed by rule run-steps: step.execute:${executor} for role field. ${pick(LANE_REASONS[lane])}`
-          : `Blocked before ${stepId}: ${invariants.filter((v) => !v.pass).map((v) => v.message).join('; ')}`,
+          : `Blocked before ${stepId}: ${invariants
+              .filter((v) => !v.pass)
+              .map((v) => v.message)
+              .join('; ')}`,
       invariants,
       policy: { decision: 'allow', reasons: [`rule run-steps allows step.execute:${executor} for role field`], policyVersion: '2026.11.1' },
       lane,
@@ -119,7 +155,13 @@ export function queryMix(startMs: number, rounds: number): CardQuery[] {
     qs.push({ text: pick(texts), sort: 'time', dir: 'desc', limit: 100 });
     qs.push({ failedInvariant: pick(BENCH_INVARIANTS), sort: 'time', dir: 'desc', limit: 100 });
     const from = startMs + Math.floor(r() * 80) * day;
-    qs.push({ from: new Date(from).toISOString(), to: new Date(from + (1 + Math.floor(r() * 20)) * day).toISOString(), sort: 'uncertainty', dir: 'desc', limit: 100 });
+    qs.push({
+      from: new Date(from).toISOString(),
+      to: new Date(from + (1 + Math.floor(r() * 20)) * day).toISOString(),
+      sort: 'uncertainty',
+      dir: 'desc',
+      limit: 100,
+    });
   }
   return qs;
 }
@@ -151,5 +193,12 @@ export function run(): void {
   }
   refTimes.sort((a, b) => a - b);
   close();
-  emit({ name: 'cards.query.100k', value: percentile(times, 99), unit: 'ms (p99)', ref: percentile(refTimes, 99), refName: 'bare SQL page SELECT (newest 100, no filter, no hydration)', target: '< 50' });
+  emit({
+    name: 'cards.query.100k',
+    value: percentile(times, 99),
+    unit: 'ms (p99)',
+    ref: percentile(refTimes, 99),
+    refName: 'bare SQL page SELECT (newest 100, no filter, no hydration)',
+    target: '< 50',
+  });
 }

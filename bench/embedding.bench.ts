@@ -70,7 +70,14 @@ export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'maestro-bench-embed-'));
   const m = writeTinyEmbeddingModel(dir, { dimension: DIMENSION });
   const info = tinyEmbeddingModelInfo({ dimension: DIMENSION, contextLength: CONTEXT });
-  const model: VerifiedModel = { bundle: 'model.tiny-embed', version: '1.0.0', info, weightsPath: m.modelPath, weightsSha256: '', files: { 'model.onnx': m.modelPath, 'tokenizer.json': m.tokenizerPath } };
+  const model: VerifiedModel = {
+    bundle: 'model.tiny-embed',
+    version: '1.0.0',
+    info,
+    weightsPath: m.modelPath,
+    weightsSha256: '',
+    files: { 'model.onnx': m.modelPath, 'tokenizer.json': m.tokenizerPath },
+  };
   const texts = notes();
   const chars = texts.reduce((a, t) => a + t.length, 0);
 
@@ -118,7 +125,14 @@ export async function run(): Promise<void> {
   idle.enable();
   await new Promise((r) => setTimeout(r, Math.max(50, busyMs)));
   idle.disable();
-  emit({ name: 'embedding.onnx.eventLoopMaxDelay', value: h.max / 1e6, unit: 'ms', ref: idle.max / 1e6, refName: `max event-loop delay idle for as long (${busyMs.toFixed(0)} ms); embedding ${TEXTS} notes`, target: null });
+  emit({
+    name: 'embedding.onnx.eventLoopMaxDelay',
+    value: h.max / 1e6,
+    unit: 'ms',
+    ref: idle.max / 1e6,
+    refName: `max event-loop delay idle for as long (${busyMs.toFixed(0)} ms); embedding ${TEXTS} notes`,
+    target: null,
+  });
   await embedder.close();
   await session.release();
 
@@ -131,7 +145,14 @@ export async function run(): Promise<void> {
     for (const t of texts) for (const w of t.normalize('NFKC').toLowerCase().matchAll(word)) sink += w[0].length;
     return texts.length;
   });
-  emit({ name: 'embedding.hashed.throughput', value: ngram, unit: 'texts/s', ref: scan, refName: 'NFKC + lowercase + word scan alone (no hashing, no vector)', target: '>= 20000' });
+  emit({
+    name: 'embedding.hashed.throughput',
+    value: ngram,
+    unit: 'texts/s',
+    ref: scan,
+    refName: 'NFKC + lowercase + word scan alone (no hashing, no vector)',
+    target: '>= 20000',
+  });
   if (sink < 0) throw new Error('unreachable: keeps the results alive');
   rmSync(dir, { recursive: true, force: true });
 }

@@ -39,7 +39,16 @@ export async function run(): Promise<void> {
     const vm: VerifiedModel = {
       bundle: 'model.bench-tiny',
       version: '1.0.0',
-      info: { role: 'text', format: 'gguf', file: 'model.gguf', family: 'tiny-llama', quantization: 'F32', contextLength: CONTEXT, embeddingDimension: null, licence: 'Apache-2.0' },
+      info: {
+        role: 'text',
+        format: 'gguf',
+        file: 'model.gguf',
+        family: 'tiny-llama',
+        quantization: 'F32',
+        contextLength: CONTEXT,
+        embeddingDimension: null,
+        licence: 'Apache-2.0',
+      },
       weightsPath: path,
       weightsSha256: '',
       files: { 'model.gguf': path },
@@ -61,7 +70,11 @@ export async function run(): Promise<void> {
       const t0 = performance.now();
       await sequence.clearHistory();
       const out: Token[] = [];
-      for await (const token of sequence.evaluate(input, { temperature: 0, repeatPenalty: { punishTokens: () => out.slice(-64).filter((t) => t !== nl), maxPunishTokens: 64, penalty: 1.1 }, yieldEogToken: true })) {
+      for await (const token of sequence.evaluate(input, {
+        temperature: 0,
+        repeatPenalty: { punishTokens: () => out.slice(-64).filter((t) => t !== nl), maxPunishTokens: 64, penalty: 1.1 },
+        yieldEogToken: true,
+      })) {
         if (model.isEogToken(token)) break;
         out.push(token);
         if (out.length >= TOKENS) break;

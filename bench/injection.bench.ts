@@ -51,8 +51,17 @@ function figures(name: string, rows: readonly Row[], targets: boolean): void {
 export function run(): void {
   const rows = loadCorpus();
   figures('', rows, true);
-  for (const lang of [...new Set(rows.map((r) => r.lang))].sort()) figures(`.${lang}`, rows.filter((r) => r.lang === lang), false);
-  figures('.heldout', rows.filter((r) => r.split === 'test'), true);
+  for (const lang of [...new Set(rows.map((r) => r.lang))].sort())
+    figures(
+      `.${lang}`,
+      rows.filter((r) => r.lang === lang),
+      false,
+    );
+  figures(
+    '.heldout',
+    rows.filter((r) => r.split === 'test'),
+    true,
+  );
 
   // Cost per text (µs), all corpus lines, 5 passes after a warm-up pass.
   const time = (f: (t: string) => boolean): number => {
@@ -65,7 +74,10 @@ export function run(): void {
         ts.push((performance.now() - t) * 1000);
       }
     }
-    return percentile(ts.sort((a, b) => a - b), 99);
+    return percentile(
+      ts.sort((a, b) => a - b),
+      99,
+    );
   };
   emit({ name: 'injection.detect.p99', value: time(isInjection), unit: 'µs/text', ref: time(naive), refName: "naive keyword 'ignore'", target: null });
 }

@@ -95,7 +95,14 @@ function openStore(name: string, embedder: () => Embedder, table = new Map<strin
   const db = openDatabase(join(dir, name));
   const events = createEventBus();
   const audit = createAuditService({ db, clock: systemClock, events, health: createHealthRegistry() });
-  const memory = createMemoryService({ db, clock: systemClock, audit, events, embedder, quotas: { core: null, working: null, episodic: null, semantic: null, procedural: null } });
+  const memory = createMemoryService({
+    db,
+    clock: systemClock,
+    audit,
+    events,
+    embedder,
+    quotas: { core: null, working: null, episodic: null, semantic: null, procedural: null },
+  });
   // The 1M database is ~2.6 GB: removed when done.
   return {
     db,
@@ -117,7 +124,7 @@ function fill(s: Store, n: number, next: () => Float32Array, seed: number): numb
   const vocab = vocabulary(30_000, 7);
   const now = Date.now();
   const t = performance.now();
-  for (let done = 0; done < n; ) {
+  for (let done = 0; done < n;) {
     const batch: MemoryImportItem[] = [];
     for (let i = 0; i < 50_000 && done < n; i++, done++) {
       batch.push({
@@ -174,7 +181,10 @@ async function measure(s: Store, next: () => Float32Array, queries: number, reca
     const want = exact.all(Buffer.from(q.v.buffer, q.v.byteOffset, q.v.byteLength)) as number[];
     refTimes.push(performance.now() - t);
     // The vector list search() fuses: listLength(10) candidates, its first 10 compared.
-    const got = index.knn(q.v, listLength(10)).slice(0, 10).map((h) => h.seq);
+    const got = index
+      .knn(q.v, listLength(10))
+      .slice(0, 10)
+      .map((h) => h.seq);
     recall += want.filter((x) => got.includes(x)).length / 10;
   }
   const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
@@ -216,7 +226,14 @@ async function ingest(name: string, e: Embedder, target: string | null): Promise
   }
   const rate = texts.length / ((performance.now() - t) / 1000);
   s.close();
-  emit({ name, value: rate, unit: `items/s (add(), ${e.id} ${e.dimension}-d, audited, one transaction each)`, ref: embedRate, refName: `${e.id} embed() alone, one batch`, target });
+  emit({
+    name,
+    value: rate,
+    unit: `items/s (add(), ${e.id} ${e.dimension}-d, audited, one transaction each)`,
+    ref: embedRate,
+    refName: `${e.id} embed() alone, one batch`,
+    target,
+  });
 }
 
 export async function run(): Promise<void> {
@@ -232,9 +249,29 @@ export async function run(): Promise<void> {
     const f = await measure(s, next, 200, 100);
     s.close();
     emit({ name: 'memory.import.rate', value: rate, unit: 'items/s (importMany, 384-d, FTS + vectors + vec0)', ref: null, refName: null });
-    emit({ name: 'memory.search.100k.p95', value: f.p95, unit: `ms (p95; p50 ${f.p50.toFixed(1)})`, ref: f.refP95, refName: 'exact sqlite-vec float KNN (vec_distance_cosine over all, k=10), p95', target: '< 20' });
-    emit({ name: 'memory.search.100k.filtered.p95', value: f.filteredP95, unit: 'ms (p95; tiers + locale + time filters)', ref: f.refP95, refName: 'exact sqlite-vec float KNN, unfiltered, p95' });
-    emit({ name: 'memory.search.recall10', value: f.recall, unit: 'recall@10 (100k, clustered 384-d)', ref: 1, refName: 'exact sqlite-vec float KNN', target: '≥ 0.95' });
+    emit({
+      name: 'memory.search.100k.p95',
+      value: f.p95,
+      unit: `ms (p95; p50 ${f.p50.toFixed(1)})`,
+      ref: f.refP95,
+      refName: 'exact sqlite-vec float KNN (vec_distance_cosine over all, k=10), p95',
+      target: '< 20',
+    });
+    emit({
+      name: 'memory.search.100k.filtered.p95',
+      value: f.filteredP95,
+      unit: 'ms (p95; tiers + locale + time filters)',
+      ref: f.refP95,
+      refName: 'exact sqlite-vec float KNN, unfiltered, p95',
+    });
+    emit({
+      name: 'memory.search.recall10',
+      value: f.recall,
+      unit: 'recall@10 (100k, clustered 384-d)',
+      ref: 1,
+      refName: 'exact sqlite-vec float KNN',
+      target: '≥ 0.95',
+    });
   }
 
   {
@@ -243,7 +280,13 @@ export async function run(): Promise<void> {
     fill(s, 100_000, next, 4);
     const f = await measure(s, next, 50, 50);
     s.close();
-    emit({ name: 'memory.search.recall10.uniform', value: f.recall, unit: `recall@10 (100k independent uniform 384-d: no neighbourhoods; search p95 ${f.p95.toFixed(1)} ms)`, ref: 1, refName: 'exact sqlite-vec float KNN' });
+    emit({
+      name: 'memory.search.recall10.uniform',
+      value: f.recall,
+      unit: `recall@10 (100k independent uniform 384-d: no neighbourhoods; search p95 ${f.p95.toFixed(1)} ms)`,
+      ref: 1,
+      refName: 'exact sqlite-vec float KNN',
+    });
   }
 
   {
@@ -253,8 +296,28 @@ export async function run(): Promise<void> {
     const f = await measure(s, next, 200, 20);
     s.close();
     emit({ name: 'memory.import.1m.rate', value: rate, unit: 'items/s (importMany, 1M × 384-d)', ref: null, refName: null });
-    emit({ name: 'memory.search.1m.p95', value: f.p95, unit: `ms (p95; p50 ${f.p50.toFixed(1)})`, ref: f.refP95, refName: 'exact sqlite-vec float KNN (vec_distance_cosine over all, k=10), p95', target: '< 150' });
-    emit({ name: 'memory.search.1m.filtered.p95', value: f.filteredP95, unit: 'ms (p95; tiers + locale + time filters)', ref: f.refP95, refName: 'exact sqlite-vec float KNN, unfiltered, p95' });
-    emit({ name: 'memory.search.recall10.1m', value: f.recall, unit: 'recall@10 (1M, clustered 384-d, 20 queries)', ref: 1, refName: 'exact sqlite-vec float KNN', target: '≥ 0.95' });
+    emit({
+      name: 'memory.search.1m.p95',
+      value: f.p95,
+      unit: `ms (p95; p50 ${f.p50.toFixed(1)})`,
+      ref: f.refP95,
+      refName: 'exact sqlite-vec float KNN (vec_distance_cosine over all, k=10), p95',
+      target: '< 150',
+    });
+    emit({
+      name: 'memory.search.1m.filtered.p95',
+      value: f.filteredP95,
+      unit: 'ms (p95; tiers + locale + time filters)',
+      ref: f.refP95,
+      refName: 'exact sqlite-vec float KNN, unfiltered, p95',
+    });
+    emit({
+      name: 'memory.search.recall10.1m',
+      value: f.recall,
+      unit: 'recall@10 (1M, clustered 384-d, 20 queries)',
+      ref: 1,
+      refName: 'exact sqlite-vec float KNN',
+      target: '≥ 0.95',
+    });
   }
 }

@@ -88,7 +88,11 @@ async function inMemory(): Promise<void> {
   if (verify.check < 0 || floor.check < 0) throw new Error('unreachable');
   // The batch verifier (what packs and audits use): the same proofs over worker threads, one per core.
   const pool = new MerkleVerifyPool(RESOURCES);
-  const batch = encodeBatch(TREE, root, cases.map((c) => ({ leafHash: c.leaf, index: c.index, proof: c.proof })));
+  const batch = encodeBatch(
+    TREE,
+    root,
+    cases.map((c) => ({ leafHash: c.leaf, index: c.index, proof: c.proof })),
+  );
   let parallel = 0;
   for (let round = 0; round < 4; round++) {
     const t = performance.now();
@@ -119,7 +123,7 @@ async function inMemory(): Promise<void> {
 function device(entries: number): void {
   const db = openDatabase(join(tempDir('maestro-bench-'), 'merkle.db'));
   const store = new AuditStore(db);
-  for (let done = 0; done < entries; ) {
+  for (let done = 0; done < entries;) {
     const k = Math.min(20_000, entries - done);
     store.appendMany(
       Array.from({ length: k }, (_, i) => ({ actor: 'service:bench', action: 'bench.step', subject: 's', payload: { i: done + i } })),
@@ -153,8 +157,22 @@ function device(entries: number): void {
   const check = merkle.inclusion(seqs[0]!, entries);
   if (check.root !== Buffer.from(tree.root(entries)).toString('hex')) throw new Error('device root differs from the in-memory root');
   db.close();
-  emit({ name: 'merkle.inclusion.device', value: dev.perSecond, unit: 'proofs/s', ref: mem.perSecond, refName: `in-memory tree proof generation, log of ${entries}`, target: null });
-  emit({ name: 'merkle.catchup.device', value: catchUpRate, unit: 'entries/s', ref: null, refName: `fill stored nodes from scratch, log of ${entries}`, target: null });
+  emit({
+    name: 'merkle.inclusion.device',
+    value: dev.perSecond,
+    unit: 'proofs/s',
+    ref: mem.perSecond,
+    refName: `in-memory tree proof generation, log of ${entries}`,
+    target: null,
+  });
+  emit({
+    name: 'merkle.catchup.device',
+    value: catchUpRate,
+    unit: 'entries/s',
+    ref: null,
+    refName: `fill stored nodes from scratch, log of ${entries}`,
+    target: null,
+  });
 }
 
 export async function run(): Promise<void> {

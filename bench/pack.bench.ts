@@ -26,7 +26,12 @@ export async function run(): Promise<void> {
   const d = await packDevice({ countersign: false });
   const { s } = d;
   const runId = d.runIds[0]!;
-  const batch = Array.from({ length: ENTRIES }, (_, i) => ({ actor: 'service:bench', action: 'run.log', subject: runId, payload: { i, line: `synthetic log line ${i}` } }));
+  const batch = Array.from({ length: ENTRIES }, (_, i) => ({
+    actor: 'service:bench',
+    action: 'run.log',
+    subject: runId,
+    payload: { i, line: `synthetic log line ${i}` },
+  }));
   for (let i = 0; i < ENTRIES; i += 1000) s.audit.appendMany(batch.slice(i, i + 1000));
   const template = s.runs.cards.forRun(runId)[0]!;
   const { id: _id, createdAt: _c, auditHash: _a, approval: _p, ...newCard } = template;
@@ -43,7 +48,14 @@ export async function run(): Promise<void> {
   s.db.prepare('SELECT * FROM audit_log WHERE subject = ? ORDER BY seq').all(runId);
   s.runs.cards.forRun(runId);
   const readMs = performance.now() - t;
-  emit({ name: 'pack.export.10k', value: exportMs, unit: `ms (${res.files} files, ${(res.bytes / 1e6).toFixed(1)} MB)`, ref: readMs, refName: 'reading the entries and cards from the database', target: '< 3000' });
+  emit({
+    name: 'pack.export.10k',
+    value: exportMs,
+    unit: `ms (${res.files} files, ${(res.bytes / 1e6).toFixed(1)} MB)`,
+    ref: readMs,
+    refName: 'reading the entries and cards from the database',
+    target: '< 3000',
+  });
 
   const mjs = (await import(pathToFileURL(join(process.cwd(), 'scripts/verify-pack.mjs')).href)) as Standalone;
   t = performance.now();

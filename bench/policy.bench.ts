@@ -33,10 +33,19 @@ function extra(i: number): { yaml: string; check: Check } {
   const shapes: [string, Check][] = [
     [`run.spentCents + step.estimatedCostCents * ${k} <= run.budgetCents`, (c) => c.run!.spentCents + c.step!.estimatedCostCents! * k <= c.run!.budgetCents],
     [`size(data.siteIds) <= ${k + 2}`, (c) => (c.data!.siteIds as unknown[]).length <= k + 2],
-    [`data.reportId.startsWith('RPT-') && size(data.summary) >= ${k}`, (c) => (c.data!.reportId as string).startsWith('RPT-') && (c.data!.summary as string).length >= k],
+    [
+      `data.reportId.startsWith('RPT-') && size(data.summary) >= ${k}`,
+      (c) => (c.data!.reportId as string).startsWith('RPT-') && (c.data!.summary as string).length >= k,
+    ],
     [`data.attachments.all(a, a.startsWith('sha256:')) && ${k} > 0`, (c) => (c.data!.attachments as string[]).every((a) => a.startsWith('sha256:'))],
-    [`!has(data.estimatedRepairCents) || data.estimatedRepairCents <= ${k} * 100000`, (c) => c.data!.estimatedRepairCents === undefined || (c.data!.estimatedRepairCents as number) <= k * 100000],
-    [`actor.tenant == run.tenant && run.elapsedMs < run.wallTimeBudgetMs + ${k}`, (c) => c.actor.tenant === c.run!.tenant && c.run!.elapsedMs < c.run!.wallTimeBudgetMs + k],
+    [
+      `!has(data.estimatedRepairCents) || data.estimatedRepairCents <= ${k} * 100000`,
+      (c) => c.data!.estimatedRepairCents === undefined || (c.data!.estimatedRepairCents as number) <= k * 100000,
+    ],
+    [
+      `actor.tenant == run.tenant && run.elapsedMs < run.wallTimeBudgetMs + ${k}`,
+      (c) => c.actor.tenant === c.run!.tenant && c.run!.elapsedMs < c.run!.wallTimeBudgetMs + k,
+    ],
   ];
   const [expr, check] = shapes[i % shapes.length]!;
   const yaml = `- id: INV.BENCH.X${String(k).padStart(2, '0')}
@@ -55,9 +64,15 @@ const DAY = 86_400_000;
 const SHIPPED: Record<string, Check> = {
   'INV.APPROVAL.RED': (c, f) => f.lane !== 'RED' || c.approval?.state === 'approved',
   'INV.APPROVAL.NOT_REJECTED': (c) => c.approval?.state !== 'rejected',
-  'INV.REPAIR.CAP_WITHOUT_APPROVAL': (c) => c.data!.estimatedRepairCents === undefined || (c.data!.estimatedRepairCents as number) <= 250000 || c.approval?.state === 'approved',
+  'INV.REPAIR.CAP_WITHOUT_APPROVAL': (c) =>
+    c.data!.estimatedRepairCents === undefined || (c.data!.estimatedRepairCents as number) <= 250000 || c.approval?.state === 'approved',
   'INV.RUN.ACTIVE': (c) => c.run!.status === 'running',
-  'INV.BUDGET.INTEGER_CENTS': (c) => Number.isInteger(c.run!.spentCents) && Number.isInteger(c.run!.budgetCents) && Number.isInteger(c.step!.estimatedCostCents) && c.step!.estimatedCostCents! >= 0 && c.run!.spentCents >= 0,
+  'INV.BUDGET.INTEGER_CENTS': (c) =>
+    Number.isInteger(c.run!.spentCents) &&
+    Number.isInteger(c.run!.budgetCents) &&
+    Number.isInteger(c.step!.estimatedCostCents) &&
+    c.step!.estimatedCostCents! >= 0 &&
+    c.run!.spentCents >= 0,
   'INV.BUDGET.CAP': (c) => c.run!.spentCents + c.step!.estimatedCostCents! <= c.run!.budgetCents,
   'INV.BUDGET.STEP_SHARE': (c) => c.step!.estimatedCostCents! * 100 <= c.run!.budgetCents * 60,
   'INV.RUN.WALL_TIME': (c) => c.run!.elapsedMs + c.step!.estimatedMs! <= c.run!.wallTimeBudgetMs,
@@ -76,7 +91,10 @@ const SHIPPED: Record<string, Check> = {
   'INV.SPECIMEN.COLD_CHAIN': (c) => c.data!.preservation !== 'frozen' || (typeof c.data!.temperatureC === 'number' && c.data!.temperatureC <= -18),
   'INV.RECORD.NOT_FUTURE_DATED': (c, f) => {
     const today = new Date(f.nowMs).toISOString().slice(0, 10);
-    return (c.data!.collectedAt === undefined || (c.data!.collectedAt as string) <= today) && (c.data!.inspectedAt === undefined || (c.data!.inspectedAt as string) <= today);
+    return (
+      (c.data!.collectedAt === undefined || (c.data!.collectedAt as string) <= today) &&
+      (c.data!.inspectedAt === undefined || (c.data!.inspectedAt as string) <= today)
+    );
   },
 };
 
@@ -112,7 +130,8 @@ export function run(): void {
   writeFileSync(join(dir, 'invariants', 'zz-bench-generated.yaml'), extras.map((e) => e.yaml).join(''));
   const engine = PolicyEngine.fromDir(dir);
   const first = engine.guard(ctx);
-  if (first.invariants.length !== TARGET_MATCHING || !first.allowed) throw new Error(`bench setup: ${first.invariants.length} matching, allowed ${first.allowed}`);
+  if (first.invariants.length !== TARGET_MATCHING || !first.allowed)
+    throw new Error(`bench setup: ${first.invariants.length} matching, allowed ${first.allowed}`);
 
   let sink = 0;
   const guard = timeMs(() => {
@@ -127,8 +146,22 @@ export function run(): void {
   });
   if (checks.every((c) => c(ctx, facts)) !== true) throw new Error('reference closures disagree with the guard');
   const us = (sorted: number[], p: number) => percentile(sorted, p) * 1000;
-  emit({ name: 'policy.eval.p99', value: us(guard, 99), unit: 'µs', ref: us(closures, 99), refName: `same ${TARGET_MATCHING} checks as JS closures (lane/PII precomputed, no policy rules)`, target: '< 1000 (1 ms)' });
-  emit({ name: 'policy.eval.p50', value: us(guard, 50), unit: 'µs', ref: us(closures, 50), refName: `same ${TARGET_MATCHING} checks as JS closures`, target: null });
+  emit({
+    name: 'policy.eval.p99',
+    value: us(guard, 99),
+    unit: 'µs',
+    ref: us(closures, 99),
+    refName: `same ${TARGET_MATCHING} checks as JS closures (lane/PII precomputed, no policy rules)`,
+    target: '< 1000 (1 ms)',
+  });
+  emit({
+    name: 'policy.eval.p50',
+    value: us(guard, 50),
+    unit: 'µs',
+    ref: us(closures, 50),
+    refName: `same ${TARGET_MATCHING} checks as JS closures`,
+    target: null,
+  });
 
   // AI step: the guard also scans the AI inputs for prompt injection.
   const ai = summarizeContext();
@@ -139,7 +172,14 @@ export function run(): void {
   const scan = timeMs(() => {
     sink += detectInjection(ai.ai!.inputs!).score;
   });
-  emit({ name: 'policy.eval.ai.p99', value: us(aiGuard, 99), unit: 'µs', ref: us(scan, 99), refName: `injection scan alone (${ai.ai!.inputs!.length} inputs); guard evaluates ${aiMatching} invariants`, target: '< 1000 (1 ms)' });
+  emit({
+    name: 'policy.eval.ai.p99',
+    value: us(aiGuard, 99),
+    unit: 'µs',
+    ref: us(scan, 99),
+    refName: `injection scan alone (${ai.ai!.inputs!.length} inputs); guard evaluates ${aiMatching} invariants`,
+    target: '< 1000 (1 ms)',
+  });
   if (sink < 0) throw new Error('unreachable: keeps the results alive');
   rmSync(dir, { recursive: true, force: true });
 }

@@ -22,7 +22,10 @@ export async function run(): Promise<void> {
     return { receipt, signature: sign(null, Buffer.from(receiptSigningBytes(receipt)), privateKey).toString('base64') };
   });
   const pool = new VerifyPool(DEFAULT_RESOURCES_DIR);
-  await pool.verifyAll(publicKey, receipts.slice(0, 200).map((r) => [receiptSigningBytes(r.receipt), r.signature])); // start workers
+  await pool.verifyAll(
+    publicKey,
+    receipts.slice(0, 200).map((r) => [receiptSigningBytes(r.receipt), r.signature]),
+  ); // start workers
 
   // What the sync engine does per receipt: field match, canonical bytes, signature (parallel).
   // Chunks go to the workers as soon as their bytes are ready, so preparing chunk k+1 on the main
@@ -31,7 +34,12 @@ export async function run(): Promise<void> {
   const pending: Promise<boolean[]>[] = [];
   for (let i = 0; i < n; i += 1000) {
     const chunk = receipts.slice(i, i + 1000).filter((r) => receiptMismatch(r, { ...r.receipt }) === null);
-    pending.push(pool.verifyAll(publicKey, chunk.map((r) => [receiptSigningBytes(r.receipt), r.signature])));
+    pending.push(
+      pool.verifyAll(
+        publicKey,
+        chunk.map((r) => [receiptSigningBytes(r.receipt), r.signature]),
+      ),
+    );
     await new Promise((r) => setImmediate(r));
   }
   for (const ok of await Promise.all(pending)) if (ok.includes(false)) throw new Error('bench receipt failed to verify');

@@ -33,7 +33,11 @@ function inputs(): RiskInput[] {
       lastSyncAt: offlineDays < 0 ? null : new Date(now - offlineDays * DAY_MS).toISOString(),
       enrolledAt: new Date(now - (30 + rnd() * 300) * DAY_MS).toISOString(),
       contractVersions:
-        contracts < 0.2 ? {} : contracts < 0.9 ? { 'field.inspect.site': site[i % site.length]!, 'lab.record.specimen': '2.0.1' } : { 'lab.record.specimen': '1.4.0', 'field.submit.report': '1.0.0' },
+        contracts < 0.2
+          ? {}
+          : contracts < 0.9
+            ? { 'field.inspect.site': site[i % site.length]!, 'lab.record.specimen': '2.0.1' }
+            : { 'lab.record.specimen': '1.4.0', 'field.submit.report': '1.0.0' },
       latestContracts,
       pendingCount: Math.floor(rnd() < 0.9 ? rnd() * 40 : rnd() * 200),
       deadLetterCount: rnd() < 0.95 ? 0 : Math.floor(rnd() * 20),
@@ -86,5 +90,12 @@ export function run(): void {
     return level;
   });
   if (calc.check < 0 || ref.check < 0) throw new Error('unreachable: keeps the results alive');
-  emit({ name: 'risk.calc', value: calc.perSecond, unit: 'evals/s', ref: ref.perSecond, refName: `inline threshold comparisons, same ${INPUTS} inputs`, target: '>= 1000000' });
+  emit({
+    name: 'risk.calc',
+    value: calc.perSecond,
+    unit: 'evals/s',
+    ref: ref.perSecond,
+    refName: `inline threshold comparisons, same ${INPUTS} inputs`,
+    target: '>= 1000000',
+  });
 }

@@ -22,7 +22,10 @@ export async function run(): Promise<void> {
     const notes = 'x'.repeat(600);
     s.db.transaction(() => {
       for (let i = 0; i < n; i++) {
-        s.capture.submit({ contract: 'field.inspect.site@1.2.0', data: { siteId: `PS-${i}`, inspectedAt: '2026-11-21', location: { lat: 52, lon: 4 }, condition: 'good', inspector: { name: 'Bench' }, notes } });
+        s.capture.submit({
+          contract: 'field.inspect.site@1.2.0',
+          data: { siteId: `PS-${i}`, inspectedAt: '2026-11-21', location: { lat: 52, lon: 4 }, condition: 'good', inspector: { name: 'Bench' }, notes },
+        });
       }
     })();
     const t = performance.now();
@@ -35,7 +38,14 @@ export async function run(): Promise<void> {
     const again = await s.sync.syncNow({ force: true });
     const refSeconds = (performance.now() - t2) / 1000;
     if (again.acked !== n) throw new Error('sync.e2e.10k ref: resend did not ack everything');
-    emit({ name: 'sync.e2e.10k', value: seconds, unit: 's', ref: refSeconds, refName: 'same 10,000 items re-sent already sealed (server answers duplicate)', target: '< 10' });
+    emit({
+      name: 'sync.e2e.10k',
+      value: seconds,
+      unit: 's',
+      ref: refSeconds,
+      refName: 'same 10,000 items re-sent already sealed (server answers duplicate)',
+      target: '< 10',
+    });
   } finally {
     s.close();
     await srv.stop();

@@ -64,7 +64,11 @@ async function timeBatches(bodies: string[], send: (body: string) => Promise<voi
 }
 
 function runMain(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; stdout: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [...(process.env.BENCH_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR}`] : []), '--import', 'tsx', MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(
+    process.execPath,
+    [...(process.env.BENCH_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR}`] : []), '--import', 'tsx', MAIN, ...args],
+    { env, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   return { child, stdout: () => out, exited: new Promise((r) => child.on('exit', r)) };
@@ -99,7 +103,11 @@ export async function run(): Promise<void> {
   const enrollOne = async (t: string) => {
     const keys = newDeviceKeys();
     const enroll = JSON.parse(
-      await post(`${base}/v1/enroll`, { 'content-type': 'application/json' }, JSON.stringify({ token: t, publicKey: keys.publicKey, deviceName: 'bench', appVersion: 'bench' })),
+      await post(
+        `${base}/v1/enroll`,
+        { 'content-type': 'application/json' },
+        JSON.stringify({ token: t, publicKey: keys.publicKey, deviceName: 'bench', appVersion: 'bench' }),
+      ),
     ) as EnrollResponse;
     return { id: enroll.deviceId, privateKey: keys.privateKey };
   };
@@ -166,7 +174,28 @@ export async function run(): Promise<void> {
 
   const items = BATCHES * ITEMS_PER_BATCH;
   const refName = 'same signed batches, same client, to a bare node:http server that only reads the body (in-process)';
-  emit({ name: 'sync.server.ingest', value: items / ingestSeconds, unit: 'items/s', ref: items / ref.seconds, refName: `${DEVICES} devices at once, one batch in flight each; ref: ${refName}`, target: '>= 5000' });
-  emit({ name: 'sync.server.ingest.single', value: items / srv.seconds, unit: 'items/s', ref: items / ref.seconds, refName: `one device, one batch in flight; ref: ${refName}`, target: null });
-  emit({ name: 'sync.server.batch.p99', value: percentile(srv.ms, 99), unit: 'ms', ref: percentile(ref.ms, 99), refName: `one device; ref: ${refName}`, target: '< 50' });
+  emit({
+    name: 'sync.server.ingest',
+    value: items / ingestSeconds,
+    unit: 'items/s',
+    ref: items / ref.seconds,
+    refName: `${DEVICES} devices at once, one batch in flight each; ref: ${refName}`,
+    target: '>= 5000',
+  });
+  emit({
+    name: 'sync.server.ingest.single',
+    value: items / srv.seconds,
+    unit: 'items/s',
+    ref: items / ref.seconds,
+    refName: `one device, one batch in flight; ref: ${refName}`,
+    target: null,
+  });
+  emit({
+    name: 'sync.server.batch.p99',
+    value: percentile(srv.ms, 99),
+    unit: 'ms',
+    ref: percentile(ref.ms, 99),
+    refName: `one device; ref: ${refName}`,
+    target: '< 50',
+  });
 }

@@ -32,7 +32,11 @@ export async function run(): Promise<void> {
     const n = 10_000;
     const notes = 'x'.repeat(600);
     field.db.transaction(() => {
-      for (let i = 0; i < n; i++) field.capture.submit({ contract: SITE, data: { siteId: `PS-${i}`, inspectedAt: '2026-11-21', location: { lat: 52, lon: 4 }, condition: 'good', inspector: { name: 'Ada' }, notes } });
+      for (let i = 0; i < n; i++)
+        field.capture.submit({
+          contract: SITE,
+          data: { siteId: `PS-${i}`, inspectedAt: '2026-11-21', location: { lat: 52, lon: 4 }, condition: 'good', inspector: { name: 'Ada' }, notes },
+        });
     })();
     const sent = await field.sync.syncNow();
     if (sent.acked < n) throw new Error(`sync.pull.10k: only ${sent.acked} sent`);
@@ -55,7 +59,14 @@ export async function run(): Promise<void> {
       if (!body.hasMore) break;
     }
     const refSeconds = (performance.now() - t1) / 1000;
-    emit({ name: 'sync.pull.10k', value: seconds, unit: 's', ref: refSeconds, refName: 'same pages fetched and parsed only (no decrypt, verify or apply)', target: '< 5' });
+    emit({
+      name: 'sync.pull.10k',
+      value: seconds,
+      unit: 's',
+      ref: refSeconds,
+      refName: 'same pages fetched and parsed only (no decrypt, verify or apply)',
+      target: '< 5',
+    });
 
     // ---- approval.roundtrip
     field.team.startLive();
@@ -75,7 +86,13 @@ export async function run(): Promise<void> {
       await field.sync.syncNow();
       await reviewer.team.pull();
       const a = performance.now();
-      await reviewer.team.decideRemote({ device: field.sync.config()!.deviceId, runId: r.id, cardId: card, decision: 'approved', comment: 'Checked with the site lead, proceed' });
+      await reviewer.team.decideRemote({
+        device: field.sync.config()!.deviceId,
+        runId: r.id,
+        cardId: card,
+        decision: 'approved',
+        comment: 'Checked with the site lead, proceed',
+      });
       await reviewer.sync.syncNow();
       await waitFor(() => resumed(field, r.id));
       times.push(performance.now() - a);
@@ -83,7 +100,11 @@ export async function run(): Promise<void> {
       // ref: decided on the field device itself
       const r2 = await field.runs.start({ workflow: 'site-inspection-report@1.0.0', input: report({ conclusion: 'unsafe', reportId: `RPT-2026-80${i}` }) });
       const b = performance.now();
-      void field.runs.decide(r2.id, { decision: 'approved', comment: 'Checked with the site lead, proceed', actor: { id: 'local', role: 'reviewer', tenant: 'acme' } });
+      void field.runs.decide(r2.id, {
+        decision: 'approved',
+        comment: 'Checked with the site lead, proceed',
+        actor: { id: 'local', role: 'reviewer', tenant: 'acme' },
+      });
       await waitFor(() => resumed(field, r2.id));
       local.push(performance.now() - b);
       await field.runs.idle();
@@ -91,8 +112,22 @@ export async function run(): Promise<void> {
     await field.team.stopLive();
     times.sort((x, y) => x - y);
     local.sort((x, y) => x - y);
-    emit({ name: 'approval.roundtrip.p50', value: percentile(times, 50) / 1000, unit: 's', ref: percentile(local, 50) / 1000, refName: 'same decision made on the field device (no network)', target: '< 2' });
-    emit({ name: 'approval.roundtrip.max', value: times[times.length - 1]! / 1000, unit: 's', ref: local[local.length - 1]! / 1000, refName: 'same decision made on the field device (no network)', target: '< 2' });
+    emit({
+      name: 'approval.roundtrip.p50',
+      value: percentile(times, 50) / 1000,
+      unit: 's',
+      ref: percentile(local, 50) / 1000,
+      refName: 'same decision made on the field device (no network)',
+      target: '< 2',
+    });
+    emit({
+      name: 'approval.roundtrip.max',
+      value: times[times.length - 1]! / 1000,
+      unit: 's',
+      ref: local[local.length - 1]! / 1000,
+      refName: 'same decision made on the field device (no network)',
+      target: '< 2',
+    });
   } finally {
     devices.forEach((d) => d.close());
     await t.srv.stop();

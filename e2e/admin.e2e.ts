@@ -58,7 +58,9 @@ describe('admin board (web host + server process)', () => {
       await expect.poll(() => legend.locator(`[data-level="${l}"]`).getAttribute('data-count')).toBe(String(want));
     }
     expect(await page.getByTestId('risk-chart').locator('svg').count()).toBeGreaterThan(0);
-    expect(await page.getByTestId('days-chart').locator('[data-bucket="30+"]').getAttribute('data-count')).toBe(String(fleet.filter((d) => (d.offlineDays ?? d.enrolledDaysAgo) > 30).length));
+    expect(await page.getByTestId('days-chart').locator('[data-bucket="30+"]').getAttribute('data-count')).toBe(
+      String(fleet.filter((d) => (d.offlineDays ?? d.enrolledDaysAgo) > 30).length),
+    );
 
     // The table holds the whole tenant but renders only the rows on screen; scrolling pages in more.
     await expect.poll(() => page.getByTestId('devices-count').textContent()).toMatch(new RegExp(`of ${(FLEET + 2).toLocaleString('en-US')} loaded`));
@@ -88,7 +90,10 @@ describe('admin board (web host + server process)', () => {
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     const blockedAt = () => {
       const db = new Database(server.dbPath, { readonly: true });
-      const row = db.prepare('SELECT blocked_at, blocked_reason FROM devices WHERE id = ?').get('dev_bo_laptop') as { blocked_at: string | null; blocked_reason: string | null };
+      const row = db.prepare('SELECT blocked_at, blocked_reason FROM devices WHERE id = ?').get('dev_bo_laptop') as {
+        blocked_at: string | null;
+        blocked_reason: string | null;
+      };
       db.close();
       return row;
     };

@@ -20,7 +20,16 @@ import type { Envelope, ModelInfo, RootMeta } from '../src/shared/bundles/types'
 const RESOURCES = fileURLToPath(new URL('../resources', import.meta.url));
 const NAME = 'model.tiny-embed';
 const BUILTINS = ['maestro.contracts', 'maestro.policy', 'maestro.workflows'];
-const MODEL: ModelInfo = { role: 'embedding', format: 'onnx', file: 'model.onnx', family: 'test', quantization: 'fp32', contextLength: 512, embeddingDimension: 8, licence: 'MIT' };
+const MODEL: ModelInfo = {
+  role: 'embedding',
+  format: 'onnx',
+  file: 'model.onnx',
+  family: 'test',
+  quantization: 'fp32',
+  contextLength: 512,
+  embeddingDimension: 8,
+  licence: 'MIT',
+};
 
 const suite = hostSuite();
 let work = '';
@@ -29,7 +38,12 @@ let page: Page;
 const built = new Map<string, { dir: string; targetsVersion: number }>();
 
 /** A model bundle folder signed with the development keys (what resources/trust/root.json trusts). */
-function buildModel(keys: { targets: SigningKey[]; snapshot: SigningKey[]; timestamp: SigningKey[] }, root: Envelope<RootMeta>, version: string, n: number): void {
+function buildModel(
+  keys: { targets: SigningKey[]; snapshot: SigningKey[]; timestamp: SigningKey[] },
+  root: Envelope<RootMeta>,
+  version: string,
+  n: number,
+): void {
   const content = join(work, `${version}.content`);
   mkdirSync(content, { recursive: true });
   // A fake ONNX file: bytes that differ per version, and a small tokenizer next to it.
@@ -89,7 +103,9 @@ describe('sealed bundles (web host)', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'maestro-e2e-bundles-'));
     const root = JSON.parse(readFileSync(join(RESOURCES, 'trust', 'root.json'), 'utf8')) as Envelope<RootMeta>;
-    const [targets, snapshot, timestamp] = await Promise.all((['targets', 'snapshot', 'timestamp'] as const).map((r) => readKeyFile(join(RESOURCES, 'trust', 'dev-keys', `${r}.key`), DEV_KEY_PASSPHRASE)));
+    const [targets, snapshot, timestamp] = await Promise.all(
+      (['targets', 'snapshot', 'timestamp'] as const).map((r) => readKeyFile(join(RESOURCES, 'trust', 'dev-keys', `${r}.key`), DEV_KEY_PASSPHRASE)),
+    );
     const keys = { targets: [targets!], snapshot: [snapshot!], timestamp: [timestamp!] };
     buildModel(keys, root, '1.0.0', 1);
     buildModel(keys, root, '1.1.0', 2);
@@ -113,7 +129,9 @@ describe('sealed bundles (web host)', () => {
     expect(await view().getByTestId('trusted-root').getByTestId('root-version').textContent()).toBe('v1');
     const rows = await table()
       .locator('tr[data-bundle-id]')
-      .evaluateAll((els) => els.map((e) => ({ name: e.getAttribute('data-name'), state: e.getAttribute('data-state'), active: e.getAttribute('data-active') })));
+      .evaluateAll((els) =>
+        els.map((e) => ({ name: e.getAttribute('data-name'), state: e.getAttribute('data-state'), active: e.getAttribute('data-active') })),
+      );
     expect(rows.map((r) => r.name).sort()).toEqual(BUILTINS);
     for (const r of rows) expect(r).toMatchObject({ state: 'verified', active: 'true' });
   });
@@ -181,7 +199,11 @@ describe('sealed bundles (web host)', () => {
     expect(await rowRefusal.getAttribute('data-code')).toBe('BUNDLE_TAMPERED');
     expect(await rowRefusal.textContent()).toContain('model.onnx');
     // A quarantined version cannot be made active; the previous one is active now.
-    expect(await view().getByRole('button', { name: `Make active: ${NAME} 1.2.0` }).count()).toBe(0);
+    expect(
+      await view()
+        .getByRole('button', { name: `Make active: ${NAME} 1.2.0` })
+        .count(),
+    ).toBe(0);
     await expect.poll(() => row(NAME, '1.1.0').getAttribute('data-active')).toBe('true');
     expect(await row(NAME, '1.1.0').getAttribute('data-state')).toBe('verified');
     // Every other version re-hashed cleanly.
@@ -189,7 +211,9 @@ describe('sealed bundles (web host)', () => {
 
     // The decision card: no run, a sealed bundle, denied on the RED lane with BUNDLE.SEALED failed.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Decision cards' }).click();
-    const option = page.getByRole('listbox', { name: 'Decision cards' }).getByRole('option', { name: new RegExp(`Quarantine ${NAME.replace('.', '\\.')} 1\\.2\\.0`) });
+    const option = page
+      .getByRole('listbox', { name: 'Decision cards' })
+      .getByRole('option', { name: new RegExp(`Quarantine ${NAME.replace('.', '\\.')} 1\\.2\\.0`) });
     await option.waitFor({ timeout: 15000 });
     expect(await option.textContent()).toContain('No run — sealed bundle');
     expect(await option.getAttribute('data-lane')).toBe('RED');
@@ -208,7 +232,9 @@ describe('sealed bundles (web host)', () => {
   it('makes an earlier version active again with a reason', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sealed state' }).click();
     await row(NAME, '1.0.0').waitFor({ timeout: 15000 });
-    await view().getByRole('button', { name: `Make active: ${NAME} 1.0.0` }).click();
+    await view()
+      .getByRole('button', { name: `Make active: ${NAME} 1.0.0` })
+      .click();
     const dialog = page.getByTestId('activate-dialog');
     await dialog.getByRole('heading', { name: `Make ${NAME} 1.0.0 active?` }).waitFor();
     expect(await dialog.textContent()).toContain(`The active version now is ${NAME} 1.1.0`);

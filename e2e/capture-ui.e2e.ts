@@ -26,7 +26,16 @@ describe('capture UI (web host)', () => {
     await page.getByRole('button', { name: 'Create profile' }).click();
     await page.getByRole('heading', { name: 'Capture' }).waitFor();
     const nav = page.getByRole('navigation', { name: 'Main' });
-    expect(await nav.getByRole('button').allTextContents()).toEqual(['Capture', 'Runs', 'Decision cards', 'Memory', 'Outbox', 'Audit', 'Health', 'Sealed state']);
+    expect(await nav.getByRole('button').allTextContents()).toEqual([
+      'Capture',
+      'Runs',
+      'Decision cards',
+      'Memory',
+      'Outbox',
+      'Audit',
+      'Health',
+      'Sealed state',
+    ]);
 
     // The contract: title, version, description.
     await page.getByLabel('Contract').selectOption('field.inspect.site@1.2.0');

@@ -64,7 +64,10 @@ describe('run artifacts, release gate and disclosure pack (web host + server pro
       _type: 'https://in-toto.io/Statement/v1',
       subject: [{ name: 'pumpctl-1.0.0.bin', digest: { sha256: sha } }],
       predicateType: 'https://slsa.dev/provenance/v1',
-      predicate: { buildDefinition: { buildType: 'https://example.com/build/v1', externalParameters: {} }, runDetails: { builder: { id: 'https://ci.example.com/builder' } } },
+      predicate: {
+        buildDefinition: { buildType: 'https://example.com/build/v1', externalParameters: {} },
+        runDetails: { builder: { id: 'https://ci.example.com/builder' } },
+      },
     };
     const risk = {
       type: 'risk-assessment',

@@ -132,14 +132,26 @@ describe('tiered memory and local models (web host)', () => {
 
   it('installs the tiny model bundles from the models folder and loads both on the CPU', async () => {
     await expect
-      .poll(async () => [await slot('text').getAttribute('data-arm'), await slot('text').getAttribute('data-state'), await slot('embedding').getAttribute('data-arm'), await slot('embedding').getAttribute('data-state')], {
-        timeout: 30000,
-        interval: 250,
-      })
+      .poll(
+        async () => [
+          await slot('text').getAttribute('data-arm'),
+          await slot('text').getAttribute('data-state'),
+          await slot('embedding').getAttribute('data-arm'),
+          await slot('embedding').getAttribute('data-state'),
+        ],
+        {
+          timeout: 30000,
+          interval: 250,
+        },
+      )
       .toEqual(['model', 'ready', 'model', 'ready']);
     expect(await slot('text').getByTestId('model-arm').textContent()).toMatch(/^Model: model\.tiny-text@\d+\.\d+\.\d+$/);
     expect(await slot('embedding').getByTestId('model-arm').textContent()).toMatch(/^Model: model\.tiny-embed@\d+\.\d+\.\d+$/);
-    const backend = (s: Locator) => s.locator('dt', { hasText: /^Backend$/ }).locator('xpath=following-sibling::dd[1]').textContent();
+    const backend = (s: Locator) =>
+      s
+        .locator('dt', { hasText: /^Backend$/ })
+        .locator('xpath=following-sibling::dd[1]')
+        .textContent();
     expect(await backend(slot('text'))).toBe('CPU');
     expect(await slot('text').getByTestId('model-state').textContent()).toBe('Ready');
     expect(await models().getByRole('progressbar', { name: 'Model load progress' }).count()).toBe(0);
@@ -158,7 +170,9 @@ describe('tiered memory and local models (web host)', () => {
 
   it('searches: hits with tier badges, the first opens with its citation id, tier and locale filters', async () => {
     await searchbox().fill('flange corrosion');
-    await expect.poll(async () => (await listed()).map((h) => h.text), { timeout: 10000 }).toEqual(expect.arrayContaining([ITEMS.semantic.text, ITEMS.procedural.text]));
+    await expect
+      .poll(async () => (await listed()).map((h) => h.text), { timeout: 10000 })
+      .toEqual(expect.arrayContaining([ITEMS.semantic.text, ITEMS.procedural.text]));
     await settled();
     const all = await listed();
     for (const h of all) expect(h.badge).toBe(h.tier);
@@ -194,7 +208,9 @@ describe('tiered memory and local models (web host)', () => {
     await expect.poll(async () => (await listed()).map((h) => [h.tier, h.text]), { timeout: 10000 }).toEqual([['episodic', ITEMS.episodic.text]]);
     await settled();
     await localeFilter().fill('');
-    await expect.poll(async () => (await listed()).map((h) => h.text), { timeout: 10000 }).toEqual(expect.arrayContaining([ITEMS.semantic.text, ITEMS.procedural.text]));
+    await expect
+      .poll(async () => (await listed()).map((h) => h.text), { timeout: 10000 })
+      .toEqual(expect.arrayContaining([ITEMS.semantic.text, ITEMS.procedural.text]));
     await settled();
   });
 
@@ -254,7 +270,9 @@ describe('tiered memory and local models (web host)', () => {
       await addItem(p, ITEMS.semantic);
       await addItem(p, ITEMS.procedural);
       await searchbox(p).fill('flange corrosion');
-      await expect.poll(async () => (await listed(p)).map((h) => h.text), { timeout: 10000 }).toEqual(expect.arrayContaining([ITEMS.semantic.text, ITEMS.procedural.text]));
+      await expect
+        .poll(async () => (await listed(p)).map((h) => h.text), { timeout: 10000 })
+        .toEqual(expect.arrayContaining([ITEMS.semantic.text, ITEMS.procedural.text]));
       await settled(p);
       // Full text ranks the item with both words first (the fused order also weighs tiers: procedural above semantic).
       const semantic = hits(p).filter({ hasText: ITEMS.semantic.text });

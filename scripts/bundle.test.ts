@@ -47,9 +47,33 @@ describe('npm run bundle', () => {
 
     const root = join(dir, 'root.json');
     const init = ok(
-      await run('init-root', '--out', root, '--root-key', k('root1'), '--root-key', k('root2'), '--root-key', k('root3'), '--root-threshold', '2', '--targets-key', k('targets'), '--targets-threshold', '1', '--snapshot-key', k('snapshot'), '--timestamp-key', k('timestamp'), '--json'),
+      await run(
+        'init-root',
+        '--out',
+        root,
+        '--root-key',
+        k('root1'),
+        '--root-key',
+        k('root2'),
+        '--root-key',
+        k('root3'),
+        '--root-threshold',
+        '2',
+        '--targets-key',
+        k('targets'),
+        '--targets-threshold',
+        '1',
+        '--snapshot-key',
+        k('snapshot'),
+        '--timestamp-key',
+        k('timestamp'),
+        '--json',
+      ),
     );
-    expect(init.json).toMatchObject({ version: 1, roles: { root: { threshold: 2, keyids: [ids.root1, ids.root2, ids.root3] }, targets: { keyids: [ids.targets], threshold: 1 } } });
+    expect(init.json).toMatchObject({
+      version: 1,
+      roles: { root: { threshold: 2, keyids: [ids.root1, ids.root2, ids.root3] }, targets: { keyids: [ids.targets], threshold: 1 } },
+    });
     expect(JSON.parse(readFileSync(root, 'utf8'))).toMatchObject({ signatures: [] });
 
     // Threshold signing in two separate steps (two people, two passphrases would do the same).
@@ -69,7 +93,24 @@ describe('npm run bundle', () => {
       mkdirSync(join(content, p, '..'), { recursive: true });
       writeFileSync(join(content, p), text);
     }
-    const added = ok(await run('add', '--bundle', bundle, '--from', content, '--name', 'maestro.policy', '--kind', 'policy', '--version', '1.2.3', '--description', 'test policy', '--json'));
+    const added = ok(
+      await run(
+        'add',
+        '--bundle',
+        bundle,
+        '--from',
+        content,
+        '--name',
+        'maestro.policy',
+        '--kind',
+        'policy',
+        '--version',
+        '1.2.3',
+        '--description',
+        'test policy',
+        '--json',
+      ),
+    );
     expect(added.json).toMatchObject({ targetsVersion: 1, files: 2 });
 
     // Unsigned targets cannot be published.
@@ -100,7 +141,9 @@ describe('npm run bundle', () => {
     expect(bad.err).toMatch(/^REFUSED BUNDLE_HASH_MISMATCH: targets\/invariants\/a\.yaml/m);
     expect(bad.json).toMatchObject({ ok: false, code: 'BUNDLE_HASH_MISMATCH' });
     // …and publish will not sign over it either.
-    expect((await run('publish', '--bundle', bundle, '--root', root, '--snapshot-key', k('snapshot'), '--timestamp-key', k('timestamp'))).err).toMatch(/BUNDLE_HASH_MISMATCH/);
+    expect((await run('publish', '--bundle', bundle, '--root', root, '--snapshot-key', k('snapshot'), '--timestamp-key', k('timestamp'))).err).toMatch(
+      /BUNDLE_HASH_MISMATCH/,
+    );
 
     // New content: targets version + 1; re-publish bumps snapshot and timestamp.
     ok(await run('add', '--bundle', bundle, '--from', content, '--name', 'maestro.policy', '--kind', 'policy', '--version', '1.2.4'));
@@ -111,9 +154,36 @@ describe('npm run bundle', () => {
     // Root rotation: v2 drops root2 and adds root4; needs 2 of v1's root keys and 2 of v2's.
     ok(await run('keygen', '--out', k('root4')));
     const root2 = join(dir, 'root2.json');
-    ok(await run('init-root', '--out', root2, '--from', root, '--root-key', k('root1'), '--root-key', k('root3'), '--root-key', k('root4'), '--root-threshold', '2', '--targets-key', k('targets'), '--targets-threshold', '1', '--snapshot-key', k('snapshot'), '--timestamp-key', k('timestamp')));
+    ok(
+      await run(
+        'init-root',
+        '--out',
+        root2,
+        '--from',
+        root,
+        '--root-key',
+        k('root1'),
+        '--root-key',
+        k('root3'),
+        '--root-key',
+        k('root4'),
+        '--root-threshold',
+        '2',
+        '--targets-key',
+        k('targets'),
+        '--targets-threshold',
+        '1',
+        '--snapshot-key',
+        k('snapshot'),
+        '--timestamp-key',
+        k('timestamp'),
+      ),
+    );
     const r1 = ok(await run('sign', '--meta', root2, '--key', k('root4'), '--trusted-root', root, '--json'));
-    expect(r1.json).toMatchObject({ version: 2, thresholds: { new: { valid: 1, threshold: 2, met: false }, trusted: { root: 1, valid: 0, threshold: 2, met: false } } });
+    expect(r1.json).toMatchObject({
+      version: 2,
+      thresholds: { new: { valid: 1, threshold: 2, met: false }, trusted: { root: 1, valid: 0, threshold: 2, met: false } },
+    });
     const r2 = ok(await run('sign', '--meta', root2, '--key', k('root2'), '--key', k('root1'), '--trusted-root', root));
     expect(r2.out).toMatch(/keys of this root v2: 2 of 2 .*threshold met/);
     expect(r2.out).toMatch(/keys of trusted root v1: 2 of 2 .*threshold met/);
@@ -135,11 +205,51 @@ describe('npm run bundle', () => {
     const kg = ok(await run('keygen', '--out', join(dir, 'k.key'), '--keychain', '--json'));
     expect(kg.json).toMatchObject({ storage: 'keychain' });
     expect(entries.size).toBe(1);
-    ok(await run('init-root', '--out', join(dir, 'root.json'), '--root-key', join(dir, 'k.key'), '--root-threshold', '1', '--targets-key', join(dir, 'k.key'), '--targets-threshold', '1', '--snapshot-key', join(dir, 'k.key'), '--timestamp-key', join(dir, 'k.key')));
+    ok(
+      await run(
+        'init-root',
+        '--out',
+        join(dir, 'root.json'),
+        '--root-key',
+        join(dir, 'k.key'),
+        '--root-threshold',
+        '1',
+        '--targets-key',
+        join(dir, 'k.key'),
+        '--targets-threshold',
+        '1',
+        '--snapshot-key',
+        join(dir, 'k.key'),
+        '--timestamp-key',
+        join(dir, 'k.key'),
+      ),
+    );
     const s = ok(await run('sign', '--meta', join(dir, 'root.json'), '--key', join(dir, 'k.key')));
     expect(s.out).toMatch(/1 of 1 required root signature\(s\) — threshold met/);
 
-    for (const argv of [['frobnicate'], ['keygen'], ['init-root', '--out', join(dir, 'r.json'), '--bogus'], ['verify', '--bundle', dir, '--root', join(dir, 'missing.json')], ['init-root', '--out', join(dir, 'r.json'), '--root-key', join(dir, 'k.key'), '--root-threshold', '2', '--targets-key', join(dir, 'k.key'), '--targets-threshold', '1', '--snapshot-key', join(dir, 'k.key'), '--timestamp-key', join(dir, 'k.key')]]) {
+    for (const argv of [
+      ['frobnicate'],
+      ['keygen'],
+      ['init-root', '--out', join(dir, 'r.json'), '--bogus'],
+      ['verify', '--bundle', dir, '--root', join(dir, 'missing.json')],
+      [
+        'init-root',
+        '--out',
+        join(dir, 'r.json'),
+        '--root-key',
+        join(dir, 'k.key'),
+        '--root-threshold',
+        '2',
+        '--targets-key',
+        join(dir, 'k.key'),
+        '--targets-threshold',
+        '1',
+        '--snapshot-key',
+        join(dir, 'k.key'),
+        '--timestamp-key',
+        join(dir, 'k.key'),
+      ],
+    ]) {
       const r = await run(...argv);
       expect(r.code).toBe(2);
       expect(r.err.split('\n')).toHaveLength(1);

@@ -21,9 +21,34 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { compileSchema } from '../src/shared/validation';
 import { bundleInfoSchema, ROLE_SCHEMAS } from '../src/shared/bundles/schemas';
-import { BUNDLE_KINDS, SPEC_VERSION, type AppUpdateInfo, type BundleInfo, type BundleKind, type BundleProgress, type Envelope, type ModelInfo, type PublicKey, type RoleMeta, type RoleName, type RootMeta, type SnapshotMeta, type TargetsMeta, type TimestampMeta } from '../src/shared/bundles/types';
+import {
+  BUNDLE_KINDS,
+  SPEC_VERSION,
+  type AppUpdateInfo,
+  type BundleInfo,
+  type BundleKind,
+  type BundleProgress,
+  type Envelope,
+  type ModelInfo,
+  type PublicKey,
+  type RoleMeta,
+  type RoleName,
+  type RootMeta,
+  type SnapshotMeta,
+  type TargetsMeta,
+  type TimestampMeta,
+} from '../src/shared/bundles/types';
 import { BundleError } from '../src/main/bundles/errors';
-import { addSignature, generateSigningKey, keyidOf, keyObjectOf, signEnvelope, signedBytes, verifyRoleSignatures, type SigningKey } from '../src/main/bundles/keys';
+import {
+  addSignature,
+  generateSigningKey,
+  keyidOf,
+  keyObjectOf,
+  signEnvelope,
+  signedBytes,
+  verifyRoleSignatures,
+  type SigningKey,
+} from '../src/main/bundles/keys';
 import { DEFAULT_EXPIRY_DAYS, isoIn, metaBytes, sha256File, targetsOf } from '../src/main/bundles/build';
 import { KeyFileError, loadSigningKey, readPublicKeyFile, writeKeychainKeyFile, writeKeyFile, type Keychain } from '../src/main/bundles/keyfile';
 import { checkListing, checkTargetPaths, dirMetaGetter, dirReader, listTargetsSync, sha256, verifyBundle, verifyMetadata } from '../src/main/bundles/verify';
@@ -73,7 +98,14 @@ function intArg(v: string | undefined, name: string, dflt: number, min = 1): num
 }
 
 const short = (keyid: string) => `${keyid.slice(0, 12)}…`;
-const human = (n: number): string => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : n < 1024 ** 3 ? `${(n / 1024 ** 2).toFixed(1)} MiB` : `${(n / 1024 ** 3).toFixed(2)} GiB`);
+const human = (n: number): string =>
+  n < 1024
+    ? `${n} B`
+    : n < 1024 ** 2
+      ? `${(n / 1024).toFixed(1)} KiB`
+      : n < 1024 ** 3
+        ? `${(n / 1024 ** 2).toFixed(1)} MiB`
+        : `${(n / 1024 ** 3).toFixed(2)} GiB`;
 
 function readJson(path: string, what: string): unknown {
   let text: string;
@@ -230,7 +262,8 @@ async function initRoot(argv: string[], c: Ctx): Promise<void> {
       keys[k.keyid] = k.publicKey;
       if (!ids.includes(k.keyid)) ids.push(k.keyid);
     }
-    const threshold = s.dflt === null ? intArg(need(s.threshold, `${role}-threshold`), `${role}-threshold`, 1) : intArg(s.threshold, `${role}-threshold`, s.dflt);
+    const threshold =
+      s.dflt === null ? intArg(need(s.threshold, `${role}-threshold`), `${role}-threshold`, 1) : intArg(s.threshold, `${role}-threshold`, s.dflt);
     if (threshold > ids.length) fail(`--${role}-threshold ${threshold} is more than the ${ids.length} distinct ${role} key(s) given`);
     roles[role] = { keyids: ids, threshold };
   }
@@ -247,8 +280,13 @@ async function initRoot(argv: string[], c: Ctx): Promise<void> {
   writeMeta(out, { signed, signatures: [] });
   const r = signed.roles;
   c.say(`wrote ${out}: root v${signed.version} (unsigned), expires ${signed.expires}`);
-  c.say(`  thresholds: root ${r.root.threshold} of ${r.root.keyids.length}, targets ${r.targets.threshold} of ${r.targets.keyids.length}, snapshot ${r.snapshot.threshold} of ${r.snapshot.keyids.length}, timestamp ${r.timestamp.threshold} of ${r.timestamp.keyids.length}`);
-  if (prev) c.say(`  next: sign with ${r.root.threshold} key(s) of this root AND ${prev.signed.roles.root.threshold} key(s) of root v${prev.signed.version} (sign --trusted-root ${a.from} shows both)`);
+  c.say(
+    `  thresholds: root ${r.root.threshold} of ${r.root.keyids.length}, targets ${r.targets.threshold} of ${r.targets.keyids.length}, snapshot ${r.snapshot.threshold} of ${r.snapshot.keyids.length}, timestamp ${r.timestamp.threshold} of ${r.timestamp.keyids.length}`,
+  );
+  if (prev)
+    c.say(
+      `  next: sign with ${r.root.threshold} key(s) of this root AND ${prev.signed.roles.root.threshold} key(s) of root v${prev.signed.version} (sign --trusted-root ${a.from} shows both)`,
+    );
   else c.say(`  next: sign with ${r.root.threshold} root key(s)`);
   c.result({ file: out, version: signed.version, expires: signed.expires, roles: signed.roles, previous: prev ? prev.signed.version : null });
 }
@@ -285,13 +323,15 @@ async function sign(argv: string[], c: Ctx): Promise<void> {
     status.new = { root: own.version, ...thresholdStatus(env, own, 'root') };
     if (trusted) {
       if (trusted.signed.version === own.version - 1) status.trusted = { root: trusted.signed.version, ...thresholdStatus(env, trusted.signed, 'root') };
-      else if (trusted.signed.version !== own.version) c.io.err(`warning: the trusted root is v${trusted.signed.version}; a rotation to v${own.version} is signed by root v${own.version - 1}`);
+      else if (trusted.signed.version !== own.version)
+        c.io.err(`warning: the trusted root is v${trusted.signed.version}; a rotation to v${own.version} is signed by root v${own.version - 1}`);
     }
   } else if (trusted) {
     status.trusted = { root: trusted.signed.version, ...thresholdStatus(env, trusted.signed, role) };
   }
   c.say(`signed ${file} (${role} v${env.signed.version}) with ${added.map(short).join(', ')}; ${env.signatures.length} signature(s) in all`);
-  const line = (label: string, s: ReturnType<typeof thresholdStatus>) => `  ${label}: ${s.valid} of ${s.threshold} required ${role} signature(s)${s.met ? ' — threshold met' : ' — NOT met'}`;
+  const line = (label: string, s: ReturnType<typeof thresholdStatus>) =>
+    `  ${label}: ${s.valid} of ${s.threshold} required ${role} signature(s)${s.met ? ' — threshold met' : ' — NOT met'}`;
   if (status.new) c.say(line(`keys of this root v${status.new.root}`, status.new));
   if (status.trusted) c.say(line(`keys of trusted root v${status.trusted.root}`, status.trusted));
   if (!trusted && role !== 'root') c.say(`  (give --trusted-root to see how many of the ${role} threshold are met)`);
@@ -325,7 +365,17 @@ function previousVersion(path: string): number {
 }
 
 async function add(argv: string[], c: Ctx): Promise<void> {
-  const a = args(argv, { bundle: str, from: str, name: str, kind: str, version: str, description: str, 'model-json': str, 'app-json': str, 'expires-days': str });
+  const a = args(argv, {
+    bundle: str,
+    from: str,
+    name: str,
+    kind: str,
+    version: str,
+    description: str,
+    'model-json': str,
+    'app-json': str,
+    'expires-days': str,
+  });
   const dir = resolve(need(a.bundle, 'bundle'));
   const from = resolve(need(a.from, 'from'));
   const kind = need(a.kind, 'kind');
@@ -342,7 +392,8 @@ async function add(argv: string[], c: Ctx): Promise<void> {
   }
   const targetsDir = join(dir, 'targets');
   const rel = relative(targetsDir, from);
-  if (rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && !/^[A-Za-z]:/.test(rel))) fail(`--from ${from} is inside the bundle's targets/ it would replace`);
+  if (rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && !/^[A-Za-z]:/.test(rel)))
+    fail(`--from ${from} is inside the bundle's targets/ it would replace`);
   if (!existsSync(from) || !lstatSync(from).isDirectory()) fail(`--from ${from} is not a directory`);
   const files = contentFiles(from);
   if (files.length === 0) fail(`--from ${from} holds no files`);
@@ -381,14 +432,33 @@ async function add(argv: string[], c: Ctx): Promise<void> {
   renameSync(staging, targetsDir);
 
   const env: Envelope<TargetsMeta> = {
-    signed: { _type: 'targets', spec_version: SPEC_VERSION, version, expires: isoIn(c.now, intArg(a['expires-days'], 'expires-days', DEFAULT_EXPIRY_DAYS.targets)), bundle: info.name, targets, custom: { bundle: info } },
+    signed: {
+      _type: 'targets',
+      spec_version: SPEC_VERSION,
+      version,
+      expires: isoIn(c.now, intArg(a['expires-days'], 'expires-days', DEFAULT_EXPIRY_DAYS.targets)),
+      bundle: info.name,
+      targets,
+      custom: { bundle: info },
+    },
     signatures: [],
   };
   writeMeta(tPath, env);
   const bytes = Object.values(targets).reduce((n, t) => n + t.length, 0);
-  c.say(`wrote ${tPath}: ${info.name} ${info.version} (${info.kind}), targets v${version} (unsigned), ${files.length} file(s), ${human(bytes)}, expires ${env.signed.expires}`);
+  c.say(
+    `wrote ${tPath}: ${info.name} ${info.version} (${info.kind}), targets v${version} (unsigned), ${files.length} file(s), ${human(bytes)}, expires ${env.signed.expires}`,
+  );
   c.say(`  next: sign it with the targets threshold of keys, then publish`);
-  c.result({ bundle: dir, name: info.name, kind: info.kind, version: info.version, targetsVersion: version, files: files.length, bytes, expires: env.signed.expires });
+  c.result({
+    bundle: dir,
+    name: info.name,
+    kind: info.kind,
+    version: info.version,
+    targetsVersion: version,
+    files: files.length,
+    bytes,
+    expires: env.signed.expires,
+  });
 }
 
 // ---------- publish ----------
@@ -420,7 +490,8 @@ async function publish(argv: string[], c: Ctx): Promise<void> {
   // The files must be the ones targets.json signs (nothing edited since add).
   checkListing(listTargetsSync(dir), targets.signed.targets);
   for (const [p, t] of Object.entries(targets.signed.targets)) {
-    if (sha256File(join(dir, 'targets', p)) !== t.hashes.sha256) throw new BundleError('BUNDLE_HASH_MISMATCH', `targets/${p} changed after targets.json was made`, { path: p });
+    if (sha256File(join(dir, 'targets', p)) !== t.hashes.sha256)
+      throw new BundleError('BUNDLE_HASH_MISMATCH', `targets/${p} changed after targets.json was made`, { path: p });
   }
   const snapKeys = await Promise.all(need(a['snapshot-key'], 'snapshot-key').map((f) => loadKey(c.io, f)));
   const tsKeys = await Promise.all(need(a['timestamp-key'], 'timestamp-key').map((f) => loadKey(c.io, f)));
@@ -461,8 +532,18 @@ async function publish(argv: string[], c: Ctx): Promise<void> {
   const v = verifyMetadata(dirMetaGetter(dir), { root: chain[0]!, roleVersions: {}, referenceTime: c.now });
   const info = targets.signed.custom.bundle;
   c.say(`published ${dir}: ${info.name} ${info.version} (${info.kind})`);
-  c.say(`  targets v${v.versions.targets}, snapshot v${v.versions.snapshot}, timestamp v${v.versions.timestamp}; root chain v${chain[0]!.signed.version}…v${root.version}; expires ${v.expires}`);
-  c.result({ bundle: dir, name: info.name, kind: info.kind, version: info.version, versions: v.versions, roots: chain.map((r) => r.signed.version), expires: v.expires });
+  c.say(
+    `  targets v${v.versions.targets}, snapshot v${v.versions.snapshot}, timestamp v${v.versions.timestamp}; root chain v${chain[0]!.signed.version}…v${root.version}; expires ${v.expires}`,
+  );
+  c.result({
+    bundle: dir,
+    name: info.name,
+    kind: info.kind,
+    version: info.version,
+    versions: v.versions,
+    roots: chain.map((r) => r.signed.version),
+    expires: v.expires,
+  });
 }
 
 // ---------- verify ----------
@@ -487,14 +568,31 @@ async function verifyCmd(argv: string[], c: Ctx): Promise<void> {
   const root = readRoot(need(a.root, 'root'));
   let v;
   try {
-    v = await verifyBundle(dirReader(dir), { root, roleVersions: {}, referenceTime: c.now }, { sinkDir: null, onProgress: progressPrinter(c.io), opId: 'cli-verify' });
+    v = await verifyBundle(
+      dirReader(dir),
+      { root, roleVersions: {}, referenceTime: c.now },
+      { sinkDir: null, onProgress: progressPrinter(c.io), opId: 'cli-verify' },
+    );
   } finally {
     c.io.progress?.(null);
   }
   c.say(`OK ${v.info.name} ${v.info.version} (${v.info.kind}): ${v.files} file(s), ${human(v.bytesTotal)}, in ${Math.round(v.durationMs)} ms`);
-  c.say(`  targets v${v.versions.targets}, snapshot v${v.versions.snapshot}, timestamp v${v.versions.timestamp}; root v${v.root.signed.version}${v.newRoots.length ? ` (rotated from v${root.signed.version})` : ''}; expires ${v.expires}`);
+  c.say(
+    `  targets v${v.versions.targets}, snapshot v${v.versions.snapshot}, timestamp v${v.versions.timestamp}; root v${v.root.signed.version}${v.newRoots.length ? ` (rotated from v${root.signed.version})` : ''}; expires ${v.expires}`,
+  );
   c.say(`  targets signed by ${v.signers.map((s) => short(s.keyid)).join(', ')}`);
-  c.result({ ok: true, name: v.info.name, kind: v.info.kind, version: v.info.version, files: v.files, bytes: v.bytesTotal, versions: v.versions, root: v.root.signed.version, signers: v.signers, expires: v.expires });
+  c.result({
+    ok: true,
+    name: v.info.name,
+    kind: v.info.kind,
+    version: v.info.version,
+    files: v.files,
+    bytes: v.bytesTotal,
+    versions: v.versions,
+    root: v.root.signed.version,
+    signers: v.signers,
+    expires: v.expires,
+  });
 }
 
 // ---------- main ----------

@@ -23,5 +23,7 @@ await s.sync.enroll(serverUrl, token);
 await s.sync.syncNow();
 process.stdout.write(`demo: admin runs ${(await seedRuns(s, 'Erin Admin')).join(', ')}\n`);
 const summary = await s.admin.summary();
-process.stdout.write(`demo: admin enrolled; fleet of ${Object.values(summary.levels).reduce((a, b) => a + b, 0)} devices (${summary.levels.critical} critical)\n`);
+process.stdout.write(
+  `demo: admin enrolled; fleet of ${Object.values(summary.levels).reduce((a, b) => a + b, 0)} devices (${summary.levels.critical} critical)\n`,
+);
 s.close();

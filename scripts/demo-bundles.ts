@@ -57,9 +57,21 @@ make(
     kind: 'model',
     version: '1.0.0',
     description: 'Demo embedding model (placeholder weights)',
-    model: { role: 'embedding', format: 'onnx', file: 'model.onnx', family: 'demo-minilm', quantization: 'fp32', contextLength: 256, embeddingDimension: 384, licence: 'Apache-2.0' },
+    model: {
+      role: 'embedding',
+      format: 'onnx',
+      file: 'model.onnx',
+      family: 'demo-minilm',
+      quantization: 'fp32',
+      contextLength: 256,
+      embeddingDimension: 384,
+      licence: 'Apache-2.0',
+    },
   },
-  { 'model.onnx': randomBytes(2 * 1024 * 1024), 'tokenizer.json': JSON.stringify({ version: '1.0', model: { type: 'WordPiece', vocab: { '[PAD]': 0, '[UNK]': 1 } } }) },
+  {
+    'model.onnx': randomBytes(2 * 1024 * 1024),
+    'tokenizer.json': JSON.stringify({ version: '1.0', model: { type: 'WordPiece', vocab: { '[PAD]': 0, '[UNK]': 1 } } }),
+  },
 );
 const usb = join(demoDir, 'usb');
 const textModel: BundleInfo = {
@@ -67,7 +79,16 @@ const textModel: BundleInfo = {
   kind: 'model',
   version: '1.0.0',
   description: 'Demo text model (placeholder weights)',
-  model: { role: 'text', format: 'gguf', file: 'model.gguf', family: 'demo-llama', quantization: 'Q4_K_M', contextLength: 4096, embeddingDimension: null, licence: 'Apache-2.0' },
+  model: {
+    role: 'text',
+    format: 'gguf',
+    file: 'model.gguf',
+    family: 'demo-llama',
+    quantization: 'Q4_K_M',
+    contextLength: 4096,
+    embeddingDimension: null,
+    licence: 'Apache-2.0',
+  },
 };
 make(join(usb, 'model.demo-text'), textModel, { 'model.gguf': randomBytes(8 * 1024 * 1024) });
 make(join(usb, 'model.demo-text-tampered'), { ...textModel, version: '1.0.1' }, { 'model.gguf': randomBytes(8 * 1024 * 1024) });

@@ -18,7 +18,13 @@ export async function seedEvidence(s: Services, runId: string, actor: string): P
     {
       name: 'sbom.cdx.json',
       mediaType: 'application/json',
-      dataBase64: json({ bomFormat: 'CycloneDX', specVersion: '1.5', version: 1, metadata: { component: { type: 'file', name: subject.name, hashes: [{ alg: 'SHA-256', content: sha }] } }, components: [] }),
+      dataBase64: json({
+        bomFormat: 'CycloneDX',
+        specVersion: '1.5',
+        version: 1,
+        metadata: { component: { type: 'file', name: subject.name, hashes: [{ alg: 'SHA-256', content: sha }] } },
+        components: [],
+      }),
     },
     actor,
   );
@@ -27,7 +33,12 @@ export async function seedEvidence(s: Services, runId: string, actor: string): P
     {
       name: 'provenance.intoto.json',
       mediaType: 'application/json',
-      dataBase64: json({ _type: 'https://in-toto.io/Statement/v1', subject: [subject], predicateType: 'https://slsa.dev/provenance/v1', predicate: { buildDefinition: { buildType: 'https://maestro.example/report@1' }, runDetails: { builder: { id: 'maestro-demo' } } } }),
+      dataBase64: json({
+        _type: 'https://in-toto.io/Statement/v1',
+        subject: [subject],
+        predicateType: 'https://slsa.dev/provenance/v1',
+        predicate: { buildDefinition: { buildType: 'https://maestro.example/report@1' }, runDetails: { builder: { id: 'maestro-demo' } } },
+      }),
     },
     actor,
   );
@@ -36,7 +47,14 @@ export async function seedEvidence(s: Services, runId: string, actor: string): P
     {
       name: 'risk-assessment.json',
       mediaType: 'application/json',
-      dataBase64: json({ type: 'risk-assessment', riskLevel: 'low', assessedBy: 'Dana Demo', assessedAt: '2026-11-20T15:00:00Z', findings: [], subjects: [subject] }),
+      dataBase64: json({
+        type: 'risk-assessment',
+        riskLevel: 'low',
+        assessedBy: 'Dana Demo',
+        assessedAt: '2026-11-20T15:00:00Z',
+        findings: [],
+        subjects: [subject],
+      }),
     },
     actor,
   );

@@ -16,7 +16,12 @@ export async function seedRuns(s: Services, by: string): Promise<string[]> {
   const out: string[] = [];
   const ok = await s.runs.start({
     workflow: 'site-inspection-report@1.0.0',
-    input: report('RPT-2026-101', 'minor-issues', 'Pump station 7 shows light corrosion on the inlet valve; station 9 is in good condition. Follow-up visit booked.', by),
+    input: report(
+      'RPT-2026-101',
+      'minor-issues',
+      'Pump station 7 shows light corrosion on the inlet valve; station 9 is in good condition. Follow-up visit booked.',
+      by,
+    ),
   });
   out.push(`${ok.id} ${ok.status}`);
   const red = await s.runs.start({

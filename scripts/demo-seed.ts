@@ -56,9 +56,18 @@ if (!s.profile.get()) {
   for (const [actor, action, subject, payload] of steps) s.audit.append({ actor, action, subject, payload });
 
   // A tiny PNG as the photo of valve B.
-  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAJElEQVR4nGP4z8DwHw0zMDDAhRgYGBgYkPiYCjB04ODjUAAA3JQR7+oa1BYAAAAASUVORK5CYII=', 'base64');
+  const png = Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAJElEQVR4nGP4z8DwHw0zMDDAhRgYGBgYkPiYCjB04ODjUAAA3JQR7+oa1BYAAAAASUVORK5CYII=',
+    'base64',
+  );
   const photo = s.capture.attachments.put(png, 'valve-b.png', 'image/png', new Date().toISOString());
-  s.capture.submit({ contract: 'field.inspect.site@1.2.0', data: site('PS-7', 'fair', { photos: [photo.ref], findings: [{ description: 'Light corrosion on the flange of valve B', severity: 'minor', followUpBy: '2026-12-15' }] }) });
+  s.capture.submit({
+    contract: 'field.inspect.site@1.2.0',
+    data: site('PS-7', 'fair', {
+      photos: [photo.ref],
+      findings: [{ description: 'Light corrosion on the flange of valve B', severity: 'minor', followUpBy: '2026-12-15' }],
+    }),
+  });
   s.capture.submit({ contract: 'lab.record.specimen@2.0.1', data: specimen(7, 'Daphnia magna') });
   s.capture.saveDraft({ contract: 'field.inspect.site@1.2.0', data: { siteId: 'PS-9', condition: 'good' } });
 
@@ -68,7 +77,7 @@ if (!s.profile.get()) {
     process.stdout.write(`demo: enrolled and synced ${r.acked} item(s) with verified receipts\n`);
   }
   // Tiered memory: a pinned fact, how-to knowledge, and facts (episodic items come from the captures).
-  const memory: [('core' | 'semantic' | 'procedural'), string, string][] = [
+  const memory: ['core' | 'semantic' | 'procedural', string, string][] = [
     ['core', 'en', 'Dana Demo inspects pumping stations 1–12 for demo-field; station 7 has a locked gate (key 14).'],
     ['procedural', 'en', 'To inspect a valve: check the flange for corrosion, the stem for play and the seal for leaks; photograph any finding.'],
     ['procedural', 'en', 'A reading outside its range needs a second reading ten minutes later before it is reported.'],

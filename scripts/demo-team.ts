@@ -35,7 +35,10 @@ const run = await dana.runs.start({
 });
 await dana.sync.syncNow();
 // Captured after the sync: these wait in the outbox until the next sync.
-dana.capture.submit({ contract: 'field.inspect.site@1.2.0', data: { siteId: 'PS-12', inspectedAt: '2026-11-21', location: { lat: 60.17, lon: 24.94 }, condition: 'good', inspector: { name: 'Dana Demo' } } });
+dana.capture.submit({
+  contract: 'field.inspect.site@1.2.0',
+  data: { siteId: 'PS-12', inspectedAt: '2026-11-21', location: { lat: 60.17, lon: 24.94 }, condition: 'good', inspector: { name: 'Dana Demo' } },
+});
 const danaKeys = dana.team.status().keys;
 dana.close();
 

@@ -58,10 +58,16 @@ export function seedFleet(dbPath: string, tenant: string, devices: readonly Flee
   db.transaction(() => {
     for (const d of devices) {
       insert.run(
-        d.id, tenant, d.user, d.name, pk,
+        d.id,
+        tenant,
+        d.user,
+        d.name,
+        pk,
         new Date(t - d.enrolledDaysAgo * DAY_MS).toISOString(),
         d.offlineDays === null ? null : new Date(t - d.offlineDays * DAY_MS).toISOString(),
-        d.pending, d.dead, JSON.stringify(d.contracts ?? {}),
+        d.pending,
+        d.dead,
+        JSON.stringify(d.contracts ?? {}),
       );
     }
     const { sql, params } = recomputeRiskSql('sqlite', { tenant }, now.toISOString(), DEFAULT_RISK_POLICY);

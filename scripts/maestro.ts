@@ -47,7 +47,9 @@ async function main(argv: string[]): Promise<number> {
         onProgress: (p) => process.stderr.write(`${p.phase} ${p.done}/${p.total}\r`),
       });
       process.stderr.write('\n');
-      process.stdout.write(`${r.out}: ${r.files} files, ${r.bytes} bytes; manifest sha256 ${r.manifestSha256}; PII ${r.piiIncluded ? 'included' : 'redacted'}; ${r.countersigned ? 'countersigned' : 'not countersigned'}\n`);
+      process.stdout.write(
+        `${r.out}: ${r.files} files, ${r.bytes} bytes; manifest sha256 ${r.manifestSha256}; PII ${r.piiIncluded ? 'included' : 'redacted'}; ${r.countersigned ? 'countersigned' : 'not countersigned'}\n`,
+      );
       return 0;
     } finally {
       s.close();

@@ -54,7 +54,16 @@ export const TINY_BUNDLES: readonly TinyBundle[] = [
       kind: 'model',
       version: '1.0.0',
       description: 'Tiny random-weight llama (GGUF) for development and tests: output is gibberish by design',
-      model: { role: 'text', format: 'gguf', file: 'model.gguf', family: 'tiny-llama', quantization: 'F32', contextLength: TINY_CONTEXT, embeddingDimension: null, licence: 'Apache-2.0' },
+      model: {
+        role: 'text',
+        format: 'gguf',
+        file: 'model.gguf',
+        family: 'tiny-llama',
+        quantization: 'F32',
+        contextLength: TINY_CONTEXT,
+        embeddingDimension: null,
+        licence: 'Apache-2.0',
+      },
     },
     write: (dir) => void writeTinyGguf(join(dir, 'model.gguf'), { contextLength: TINY_CONTEXT }),
   },
@@ -99,9 +108,18 @@ export async function writeTinyModelBundles(o: { outDir: string; resourcesDir?: 
   let keys: Promise<{ targets: SigningKey[]; snapshot: SigningKey[]; timestamp: SigningKey[] }> | null = null;
   const loadKeys = () =>
     (keys ??= (async () => {
-      const [targets, snapshot, timestamp] = await Promise.all((['targets', 'snapshot', 'timestamp'] as const).map((r) => loadSigningKey(join(trust, 'dev-keys', `${r}.key`), { passphrase: () => DEV_KEY_PASSPHRASE })));
-      for (const [role, k] of [['targets', targets!], ['snapshot', snapshot!], ['timestamp', timestamp!]] as const) {
-        if (!root.signed.roles[role].keyids.includes(k.keyid) || root.signed.roles[role].threshold > 1) throw new Error(`${join(trust, 'root.json')} does not accept dev-keys/${role}.key alone for ${role}: it is not the development root`);
+      const [targets, snapshot, timestamp] = await Promise.all(
+        (['targets', 'snapshot', 'timestamp'] as const).map((r) =>
+          loadSigningKey(join(trust, 'dev-keys', `${r}.key`), { passphrase: () => DEV_KEY_PASSPHRASE }),
+        ),
+      );
+      for (const [role, k] of [
+        ['targets', targets!],
+        ['snapshot', snapshot!],
+        ['timestamp', timestamp!],
+      ] as const) {
+        if (!root.signed.roles[role].keyids.includes(k.keyid) || root.signed.roles[role].threshold > 1)
+          throw new Error(`${join(trust, 'root.json')} does not accept dev-keys/${role}.key alone for ${role}: it is not the development root`);
       }
       return { targets: [targets!], snapshot: [snapshot!], timestamp: [timestamp!] };
     })());
@@ -119,7 +137,15 @@ export async function writeTinyModelBundles(o: { outDir: string; resourcesDir?: 
       const out = join(o.outDir, b.info.name);
       const reason = o.force ? 'forced' : staleness(out, root, b.info, canonicalJson(targets), now);
       if (!reason) {
-        results.push({ name: b.info.name, dir: out, sealed: false, reason: 'unchanged', version: b.info.version, targetsVersion: targetsVersionOf(out), bytes });
+        results.push({
+          name: b.info.name,
+          dir: out,
+          sealed: false,
+          reason: 'unchanged',
+          version: b.info.version,
+          targetsVersion: targetsVersionOf(out),
+          bytes,
+        });
         continue;
       }
       // Seconds since the epoch, and above what was written there before.
@@ -158,7 +184,11 @@ export async function modelsTinyMain(argv: string[], out: (line: string) => void
   const outDir = resolve(positional[0] ?? join(repoRoot, 'models'));
   const results = await writeTinyModelBundles({ outDir, force: argv.includes('--force') });
   if (argv.includes('--json')) out(JSON.stringify(results));
-  else for (const r of results) out(`${r.sealed ? 'written  ' : 'unchanged'} ${r.name} ${r.version} (targets v${r.targetsVersion}, ${(r.bytes / 1024).toFixed(0)} KiB) in ${r.dir}${r.sealed ? `: ${r.reason}` : ''}`);
+  else
+    for (const r of results)
+      out(
+        `${r.sealed ? 'written  ' : 'unchanged'} ${r.name} ${r.version} (targets v${r.targetsVersion}, ${(r.bytes / 1024).toFixed(0)} KiB) in ${r.dir}${r.sealed ? `: ${r.reason}` : ''}`,
+      );
   return results;
 }
 

@@ -10,7 +10,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export async function sealMain(argv: string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<SealResult[]> {
   const results = await sealResources({ resourcesDir: join(root, 'resources'), outDir: join(root, 'resources', 'bundles') });
   if (argv.includes('--json')) out(JSON.stringify(results));
-  else for (const r of results) out(`${r.sealed ? 'sealed   ' : 'unchanged'} ${r.name} ${r.version} (targets v${r.targetsVersion})${r.sealed ? `: ${r.reason}` : ''}`);
+  else
+    for (const r of results)
+      out(`${r.sealed ? 'sealed   ' : 'unchanged'} ${r.name} ${r.version} (targets v${r.targetsVersion})${r.sealed ? `: ${r.reason}` : ''}`);
   return results;
 }
 

@@ -31,14 +31,26 @@ step('typecheck', () => run('npm', ['run', '--silent', 'typecheck']));
 step('lint', () => run('npm', ['run', '--silent', 'lint']));
 // Under a private D-Bus session with an unlocked gnome-keyring: keytar talks to a real Secret Service.
 step('unit + integration', () =>
-  run('bash', [join(root, 'scripts/with-keyring.sh'), process.execPath, join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile=${join(out, 'unit.json')}`]),
+  run('bash', [
+    join(root, 'scripts/with-keyring.sh'),
+    process.execPath,
+    join(root, 'node_modules/vitest/vitest.mjs'),
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile=${join(out, 'unit.json')}`,
+  ]),
 );
 const built = step('build', () => npx(['electron-vite', 'bin/electron-vite.js', 'build']));
 if (built) {
-  step('e2e', () => npx(['vitest', 'vitest.mjs', 'run', '-c', 'vitest.e2e.config.ts', '--reporter=default', '--reporter=json', `--outputFile=${join(out, 'e2e.json')}`]));
+  step('e2e', () =>
+    npx(['vitest', 'vitest.mjs', 'run', '-c', 'vitest.e2e.config.ts', '--reporter=default', '--reporter=json', `--outputFile=${join(out, 'e2e.json')}`]),
+  );
 }
 
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 const skips = [];
 for (const f of ['unit.json', 'e2e.json']) {
   const p = join(out, f);
@@ -47,9 +59,10 @@ for (const f of ['unit.json', 'e2e.json']) {
   passed += r.numPassedTests;
   failed += r.numFailedTests;
   skipped += r.numPendingTests + r.numTodoTests;
-  for (const file of r.testResults) for (const a of file.assertionResults) {
-    if (a.status === 'skipped' || a.status === 'pending' || a.status === 'todo') skips.push(`${a.fullName}: ${a.meta?.skipReason ?? 'no reason given'}`);
-  }
+  for (const file of r.testResults)
+    for (const a of file.assertionResults) {
+      if (a.status === 'skipped' || a.status === 'pending' || a.status === 'todo') skips.push(`${a.fullName}: ${a.meta?.skipReason ?? 'no reason given'}`);
+    }
 }
 console.log('\n=== summary');
 for (const s of steps) console.log(`${s.ok ? 'ok  ' : 'FAIL'} ${s.name} (${s.s}s)`);

@@ -18,8 +18,12 @@ const canon = (v) =>
     ? JSON.stringify(v)
     : Array.isArray(v)
       ? `[${v.map(canon).join(',')}]`
-      : `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canon(v[k])}`).join(',')}}`;
-const pub = (raw) => createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(raw, 'base64')]), format: 'der', type: 'spki' });
+      : `{${Object.keys(v)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${canon(v[k])}`)
+          .join(',')}}`;
+const pub = (raw) =>
+  createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(raw, 'base64')]), format: 'der', type: 'spki' });
 const sigOk = (text, sig, raw) => {
   try {
     return verify(null, Buffer.from(text, 'utf8'), pub(raw), Buffer.from(String(sig).trim(), 'base64'));
@@ -61,7 +65,7 @@ export async function readPack(buf) {
       strict: true,
       onReadEntry: (e) => {
         const path = e.path.replace(/^\.\//, '');
-        if (e.type !== 'File' || files.has(path)) return bad.push(path), e.resume();
+        if (e.type !== 'File' || files.has(path)) return (bad.push(path), e.resume());
         const chunks = [];
         e.on('data', (c) => chunks.push(c));
         e.on('end', () => files.set(path, Buffer.concat(chunks)));
@@ -86,7 +90,11 @@ export function verifyFiles(files, bad = []) {
   // Exactly `<canonical base64>\n`: base64 decoders ignore stray padding and unused bits.
   const sigText = (files.get('manifest.sig') ?? Buffer.alloc(0)).toString('utf8');
   const msig = sigText.slice(0, -1);
-  if (!sigText.endsWith('\n') || Buffer.from(msig, 'base64').toString('base64') !== msig || !sigOk(canon({ type: 'maestro.pack.manifest.v1', manifest: m }), msig, m.devicePublicKey))
+  if (
+    !sigText.endsWith('\n') ||
+    Buffer.from(msig, 'base64').toString('base64') !== msig ||
+    !sigOk(canon({ type: 'maestro.pack.manifest.v1', manifest: m }), msig, m.devicePublicKey)
+  )
     fail('manifest.sig', 'MANIFEST_SIGNATURE', 'the manifest signature does not verify with the device key it names');
   if (canon(m) + '\n' !== files.get('manifest.json').toString('utf8')) fail('manifest.json', 'MANIFEST_INVALID', 'manifest.json is not in canonical form');
   const listed = new Map(m.files.map((f) => [f.path, f]));
@@ -96,7 +104,8 @@ export function verifyFiles(files, bad = []) {
     else if (b.length !== f.size) fail(path, 'SIZE_MISMATCH', `${b.length} bytes, the manifest says ${f.size}`);
     else if (hex(sha256(b)) !== f.sha256) fail(path, 'HASH_MISMATCH', 'SHA-256 differs from the manifest');
   }
-  for (const path of files.keys()) if (path !== 'manifest.json' && path !== 'manifest.sig' && !listed.has(path)) fail(path, 'EXTRA_FILE', 'not in the manifest');
+  for (const path of files.keys())
+    if (path !== 'manifest.json' && path !== 'manifest.sig' && !listed.has(path)) fail(path, 'EXTRA_FILE', 'not in the manifest');
 
   const rf = parse(files.get('receipt.json'));
   const sigs = parse(files.get('receipt.sig')) ?? {};
@@ -107,7 +116,11 @@ export function verifyFiles(files, bad = []) {
       continue;
     }
     const id = r.receipt?.receiptId ?? `#${i}`;
-    if (r.receipt?.idempotencyKey !== r.idempotencyKey || (r.contentHash !== null && r.receipt?.contentHash !== r.contentHash) || r.receipt?.serverKeyId !== rf.serverKeyId)
+    if (
+      r.receipt?.idempotencyKey !== r.idempotencyKey ||
+      (r.contentHash !== null && r.receipt?.contentHash !== r.contentHash) ||
+      r.receipt?.serverKeyId !== rf.serverKeyId
+    )
       fail('receipt.json', 'RECEIPT_MISMATCH', `receipt ${id} does not speak of outbox item ${r.outboxId}`);
     if (!rf.serverPublicKey || !sigOk(canon({ type: 'maestro.receipt.v1', ...r.receipt }), sigs[id] ?? '', rf.serverPublicKey))
       fail('receipt.sig', 'RECEIPT_SIGNATURE', `receipt ${id}: server signature does not verify`);
@@ -141,14 +154,22 @@ export function verifyFiles(files, bad = []) {
     }
     const where = `audit/proofs.json#${i} (${p.file} seq ${p.seq})`;
     const set = entriesOf(p.file);
-    if (!set.has(`${p.seq}:${p.entryHash}`) && !set.has(`*:${p.entryHash}`)) fail(p.file, 'ENTRY_HASH', `${where}: entry is not the hash of an entry in ${p.file}`);
-    if (!inclusionOk(p.entryHash, p.seq - 1, pf.treeSize, p.path, pf.root)) fail('audit/proofs.json', 'PROOF_INVALID', `${where}: inclusion proof does not lead to the root`);
+    if (!set.has(`${p.seq}:${p.entryHash}`) && !set.has(`*:${p.entryHash}`))
+      fail(p.file, 'ENTRY_HASH', `${where}: entry is not the hash of an entry in ${p.file}`);
+    if (!inclusionOk(p.entryHash, p.seq - 1, pf.treeSize, p.path, pf.root))
+      fail('audit/proofs.json', 'PROOF_INVALID', `${where}: inclusion proof does not lead to the root`);
   }
   if (pf?.countersigned) {
     const c = pf.checkpoint;
-    if (!c || typeof c.checkpoint !== 'object' || !pf.serverPublicKey || !sigOk(canon({ type: 'maestro.checkpoint.v1', ...c.checkpoint }), c.signature, pf.serverPublicKey))
+    if (
+      !c ||
+      typeof c.checkpoint !== 'object' ||
+      !pf.serverPublicKey ||
+      !sigOk(canon({ type: 'maestro.checkpoint.v1', ...c.checkpoint }), c.signature, pf.serverPublicKey)
+    )
       fail('audit/proofs.json', 'CHECKPOINT_SIGNATURE', 'the countersigned checkpoint does not verify with the server key');
-    else if (c.checkpoint.treeSize !== pf.treeSize || c.checkpoint.treeRoot !== pf.root) fail('audit/proofs.json', 'CHECKPOINT_MISMATCH', 'the proofs root is not the countersigned tree head');
+    else if (c.checkpoint.treeSize !== pf.treeSize || c.checkpoint.treeRoot !== pf.root)
+      fail('audit/proofs.json', 'CHECKPOINT_MISMATCH', 'the proofs root is not the countersigned tree head');
     else out.countersigned = true;
   }
   return out;
@@ -165,7 +186,15 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '
     const { files, bad } = await readPack(readFileSync(file));
     r = verifyFiles(files, bad);
   } catch (e) {
-    r = { runId: null, deviceId: null, files: 0, receipts: 0, proofs: 0, countersigned: false, failures: [{ file, code: 'UNREADABLE', message: `not a readable .tar.gz: ${e.message}` }] };
+    r = {
+      runId: null,
+      deviceId: null,
+      files: 0,
+      receipts: 0,
+      proofs: 0,
+      countersigned: false,
+      failures: [{ file, code: 'UNREADABLE', message: `not a readable .tar.gz: ${e.message}` }],
+    };
   }
   const lines = [
     `Run ${r.runId ?? '?'} from device ${r.deviceId ?? '?'}: ${r.files} files, ${r.receipts} receipts, ${r.proofs} proofs, ${r.countersigned ? 'root countersigned by the server' : 'root not countersigned'}`,

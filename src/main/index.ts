@@ -34,7 +34,11 @@ void app.whenReady().then(() => {
   const s = services;
   const u = createElectronUpdater(s.updates, {
     serverUrl: () => readSyncConfig(s.db)?.serverUrl ?? null,
-    signer: () => deviceCredential({ db: s.db, clock: s.clock, secrets: s.secrets }).then((c) => c.signer, () => null),
+    signer: () =>
+      deviceCredential({ db: s.db, clock: s.clock, secrets: s.secrets }).then(
+        (c) => c.signer,
+        () => null,
+      ),
     logger,
   });
   updater = u;

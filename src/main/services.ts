@@ -196,7 +196,18 @@ export function createServices(deps: ServiceDeps): Services {
   let teamRef: TeamService | null = null;
   const shareCard = (card: DecisionCard) => teamRef?.shareCard(card);
   const cards = createCardStore({ db, clock, audit, onChange: shareCard });
-  const bundles = new BundleStore({ db, dataDir: deps.dataDir, clock: trustedClock, audit, logger, pinnedRoot, events, cards, alert, reverifyEveryHours: deps.reverifyEveryHours });
+  const bundles = new BundleStore({
+    db,
+    dataDir: deps.dataDir,
+    clock: trustedClock,
+    audit,
+    logger,
+    pinnedRoot,
+    events,
+    cards,
+    alert,
+    reverifyEveryHours: deps.reverifyEveryHours,
+  });
   const builtins = bundles.installBuiltins(join(resourcesDir, 'bundles'));
   if (builtins.installed.length) logger.info('built-in bundles installed', { bundles: builtins.installed });
   registerBundleHealth(health, bundles);
@@ -238,13 +249,34 @@ export function createServices(deps: ServiceDeps): Services {
       }
     }
   };
-  const team = new TeamService({ db, clock, logger, events, audit, profile, outbox, attachments: capture.attachments, secrets, tenantKeys, verifyPool, alert: (c, m, sub) => void alert(c, m, sub ?? ''), onBundles, fetch: deps.fetch });
+  const team = new TeamService({
+    db,
+    clock,
+    logger,
+    events,
+    audit,
+    profile,
+    outbox,
+    attachments: capture.attachments,
+    secrets,
+    tenantKeys,
+    verifyPool,
+    alert: (c, m, sub) => void alert(c, m, sub ?? ''),
+    onBundles,
+    fetch: deps.fetch,
+  });
   teamRef = team;
   health.register('team.sync', () => {
     const st = team.status();
     const figures = { cursor: st.pull.cursor, applied: st.pull.applied, keyVersions: st.keys.versions.length, refused: st.refused, peers: st.peers };
     if (!st.enrolled) return { service: 'team', status: 'ok', summary: 'Not enrolled: nothing is shared or pulled.', figures };
-    if (st.pull.stopped) return { service: 'team', status: 'error', summary: `The pull stopped at item ${st.pull.stopped.seq} (${st.pull.stopped.code}): ${st.pull.stopped.message}`, figures };
+    if (st.pull.stopped)
+      return {
+        service: 'team',
+        status: 'error',
+        summary: `The pull stopped at item ${st.pull.stopped.seq} (${st.pull.stopped.code}): ${st.pull.stopped.message}`,
+        figures,
+      };
     if (st.certificate?.status === 'revoked') return { service: 'team', status: 'error', summary: 'This device has been revoked.', figures };
     const keys = st.keys.waitingForKey
       ? 'waiting for the tenant key from an admin device'
@@ -258,7 +290,25 @@ export function createServices(deps: ServiceDeps): Services {
       figures,
     };
   });
-  const sync = new SyncEngine({ db, clock, logger, events, audit, profile, outbox, attachments: capture.attachments, tenantKeys, dataKeys, team, secrets, verifyPool, contracts, contractUpdates, trustedClock, fetch: deps.fetch });
+  const sync = new SyncEngine({
+    db,
+    clock,
+    logger,
+    events,
+    audit,
+    profile,
+    outbox,
+    attachments: capture.attachments,
+    tenantKeys,
+    dataKeys,
+    team,
+    secrets,
+    verifyPool,
+    contracts,
+    contractUpdates,
+    trustedClock,
+    fetch: deps.fetch,
+  });
   registerSyncHealth(health, outbox, sync);
   alertSink = (code, message, subject) => sync.alert(code, message, subject);
   for (const a of early.splice(0)) alertSink(...a);
@@ -332,20 +382,54 @@ export function createServices(deps: ServiceDeps): Services {
         'service:inference',
       ),
   });
-  const memory = createMemoryService({ db, clock, audit, events, logger, embedder: () => inference.embedder(), summarize: (texts) => extractiveSummary(texts, { maxSentences: 5, maxChars: 1200 }).summary });
+  const memory = createMemoryService({
+    db,
+    clock,
+    audit,
+    events,
+    logger,
+    embedder: () => inference.embedder(),
+    summarize: (texts) => extractiveSummary(texts, { maxSentences: 5, maxChars: 1200 }).summary,
+  });
   memoryRef = memory;
-  const runs = createRunService({ db, clock, audit, profile, contracts, capture, outbox, governance, guard: policy, resourcesDir, workflows: treeOf('maestro.workflows'), logger, locality, inference, memory, onCardChange: shareCard });
+  const runs = createRunService({
+    db,
+    clock,
+    audit,
+    profile,
+    contracts,
+    capture,
+    outbox,
+    governance,
+    guard: policy,
+    resourcesDir,
+    workflows: treeOf('maestro.workflows'),
+    logger,
+    locality,
+    inference,
+    memory,
+    onCardChange: shareCard,
+  });
   team.attachRuns(runs);
   const evidence = createEvidenceService({ db, clock, audit, cards, runs, attachments: capture.attachments, policy });
   health.register('inference.models', () => {
     const st = inference.status();
-    const slot = (x: typeof st.text) => `${x.arm === 'model' ? x.id : `fallback ${x.id}`} (${x.state}${x.backend ? `, ${x.backend}` : ''}${x.device ? ` ${x.device}` : ''}${x.offloadedLayers !== null ? `, ${x.offloadedLayers} layers on GPU` : ''})`;
+    const slot = (x: typeof st.text) =>
+      `${x.arm === 'model' ? x.id : `fallback ${x.id}`} (${x.state}${x.backend ? `, ${x.backend}` : ''}${x.device ? ` ${x.device}` : ''}${x.offloadedLayers !== null ? `, ${x.offloadedLayers} layers on GPU` : ''})`;
     const bad = st.text.state === 'error' || st.embedding.state === 'error';
     return {
       service: 'inference',
       status: bad ? 'warn' : 'ok',
       summary: `Text: ${slot(st.text)}; embeddings: ${slot(st.embedding)}.${st.text.fallbackReason ? ` ${st.text.fallbackReason}.` : ''}`,
-      figures: { textArm: st.text.arm, textBackend: st.text.backend, device: st.text.device, vramBytes: st.text.vramBytes, offloadedLayers: st.text.offloadedLayers, tokensPerSecond: st.text.tokensPerSecond, embeddingArm: st.embedding.arm },
+      figures: {
+        textArm: st.text.arm,
+        textBackend: st.text.backend,
+        device: st.text.device,
+        vramBytes: st.text.vramBytes,
+        offloadedLayers: st.text.offloadedLayers,
+        tokensPerSecond: st.text.tokensPerSecond,
+        embeddingArm: st.embedding.arm,
+      },
     };
   });
   // A newly installed, activated or quarantined bundle replaces what its consumers loaded.
@@ -364,7 +448,15 @@ export function createServices(deps: ServiceDeps): Services {
       }
     }
   });
-  const memoryIngest = startEpisodicIngest({ db, events, contracts, memory, logger, runView: (id) => toRunView(runs.get(id)), locale: process.env.MAESTRO_LOCALE ?? 'und' });
+  const memoryIngest = startEpisodicIngest({
+    db,
+    events,
+    contracts,
+    memory,
+    logger,
+    runView: (id) => toRunView(runs.get(id)),
+    locale: process.env.MAESTRO_LOCALE ?? 'und',
+  });
   runs.subscribe((e) => {
     if (e.type === 'run.changed') events.emit('runs.changed', { runId: e.runId, status: e.status });
   });

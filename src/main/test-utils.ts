@@ -31,9 +31,18 @@ export async function unlockedVault(dataDir: string): Promise<VaultStore> {
  * directory: no trust root, nothing installed, policy fails closed), for tests of one module that
  * count audit entries from the first.
  */
-export function makeServices(opts: { dataDir?: string; clock?: Clock; secrets?: SecretStore | Promise<SecretStore>; fetch?: FetchFn; bare?: boolean } = {}): Services {
+export function makeServices(
+  opts: { dataDir?: string; clock?: Clock; secrets?: SecretStore | Promise<SecretStore>; fetch?: FetchFn; bare?: boolean } = {},
+): Services {
   const dataDir = opts.dataDir ?? tempDir();
-  return createServices({ dataDir, host: 'web', clock: opts.clock ?? fixedClock(), secrets: opts.secrets ?? unlockedVault(dataDir), fetch: opts.fetch, ...(opts.bare ? { resourcesDir: tempDir('maestro-bare-') } : {}) });
+  return createServices({
+    dataDir,
+    host: 'web',
+    clock: opts.clock ?? fixedClock(),
+    secrets: opts.secrets ?? unlockedVault(dataDir),
+    fetch: opts.fetch,
+    ...(opts.bare ? { resourcesDir: tempDir('maestro-bare-') } : {}),
+  });
 }
 
 /** SHA-256 of the database file and its WAL: "byte-for-byte unchanged" checks. */

@@ -4,9 +4,7 @@ import { contextBridge, ipcRenderer } from 'electron';
 import { channelNames, eventNames } from '../shared/api/schemas';
 import type { MaestroBridge } from './bridge';
 
-const api = Object.fromEntries(
-  channelNames.map((ch) => [ch, (input: unknown) => ipcRenderer.invoke(ch, input ?? {})]),
-) as MaestroBridge['api'];
+const api = Object.fromEntries(channelNames.map((ch) => [ch, (input: unknown) => ipcRenderer.invoke(ch, input ?? {})])) as MaestroBridge['api'];
 
 const bridge: MaestroBridge = {
   api,

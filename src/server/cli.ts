@@ -109,10 +109,15 @@ export async function runCommand(cmd: CliCommand, storage: ServerStorage, now: D
     return { out: [`roles: ${out.certificate.cert.roles.join(',')}`, `certVersion: ${out.certificate.cert.certVersion}`], code: 0 };
   }
   const payload = { by: 'cli', ...(cmd.reason !== null ? { reason: cmd.reason } : {}) };
-  const revokedAt = await storage.revokeDevice(cmd.device, null, { ts, actor: 'cli', action: 'device.revoked', subject: cmd.device, payload }, {
-    certify: certifier(serverKey()),
-    reason: cmd.reason,
-  });
+  const revokedAt = await storage.revokeDevice(
+    cmd.device,
+    null,
+    { ts, actor: 'cli', action: 'device.revoked', subject: cmd.device, payload },
+    {
+      certify: certifier(serverKey()),
+      reason: cmd.reason,
+    },
+  );
   if (revokedAt === null) return { out: [`device not found: ${cmd.device}`], code: 1 };
   return { out: [`revokedAt: ${revokedAt}`], code: 0 };
 }

@@ -31,7 +31,9 @@ export function readContractRefs(dir: string): ContractRef[] {
 export function readContractDocs(dir: string): { ref: ContractRef; doc: unknown }[] {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
   } catch (err) {
     throw new ContractsDirError(`Cannot read contracts dir ${dir}: ${(err as Error).message}`);
   }
@@ -62,7 +64,13 @@ export function registryFromRows(rows: readonly ContractVersionRow[], docs: Read
 export async function seedContracts(storage: ServerStorage, dir: string, at: Date, opts: { batchSize?: number } = {}): Promise<ContractRegistry> {
   const files = readContractDocs(dir);
   const docs = new Map(files.map((f) => [`${f.ref.name}@${f.ref.version}`, f.doc]));
-  const registry = registryFromRows(await storage.registerContracts(files.map((f) => f.ref), at.toISOString()), docs);
+  const registry = registryFromRows(
+    await storage.registerContracts(
+      files.map((f) => f.ref),
+      at.toISOString(),
+    ),
+    docs,
+  );
   await reconcileVersionLevels(storage, registry, at, opts.batchSize);
   return registry;
 }
@@ -74,7 +82,12 @@ export async function seedContracts(storage: ServerStorage, dir: string, at: Dat
  * batched transactions, so the board's level filters are right before those devices sync again.
  * The reflected registry is recorded afterwards: a crash in between only means recomputing again.
  */
-export async function reconcileVersionLevels(storage: ServerStorage, registry: ContractRegistry, at: Date, batchSize?: number): Promise<{ examined: number; changed: number }> {
+export async function reconcileVersionLevels(
+  storage: ServerStorage,
+  registry: ContractRegistry,
+  at: Date,
+  batchSize?: number,
+): Promise<{ examined: number; changed: number }> {
   const current = registry.map();
   const marker = canonicalJson(current);
   const storedText = await storage.getMeta(VERSION_LEVELS_META_KEY);

@@ -70,7 +70,12 @@ async function serveForever(): Promise<void> {
   const config = loadConfig(process.env);
   const clock = { now: () => new Date() };
   const storage = await openConfigured(config, logger);
-  const { key: serverKey, path: keyPath, created, looseMode } = loadOrCreateServerKey({
+  const {
+    key: serverKey,
+    path: keyPath,
+    created,
+    looseMode,
+  } = loadOrCreateServerKey({
     ...(config.keyFile ? { keyFile: config.keyFile } : {}),
     dbDir: dirname(config.dbPath),
   });
@@ -123,5 +128,6 @@ async function serveForever(): Promise<void> {
 }
 
 const args = process.argv.slice(2);
-const run = args.length === 0 ? serveForever() : args[0] === '--help' || args[0] === 'help' ? Promise.resolve(void process.stdout.write(`${USAGE}\n`)) : command(args);
+const run =
+  args.length === 0 ? serveForever() : args[0] === '--help' || args[0] === 'help' ? Promise.resolve(void process.stdout.write(`${USAGE}\n`)) : command(args);
 run.catch(fail);

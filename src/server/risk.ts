@@ -46,7 +46,12 @@ export function policyCacheFor(storage: ServerStorage): PolicyCache {
 /** The precomputed version part of a device's risk (stored as devices.version_level at each sync). */
 export function versionLevelOf(device: Pick<DeviceRecord, 'contractVersions' | 'appVersion'>, contracts: ContractRegistry, policy: RiskPolicy): number {
   return levelRank(
-    versionLevel({ contractVersions: device.contractVersions, latestContracts: contracts.map(), appVersion: device.appVersion, latestAppVersion: policy.latestAppVersion ?? null }),
+    versionLevel({
+      contractVersions: device.contractVersions,
+      latestContracts: contracts.map(),
+      appVersion: device.appVersion,
+      latestAppVersion: policy.latestAppVersion ?? null,
+    }),
   );
 }
 

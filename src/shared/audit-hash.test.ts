@@ -4,7 +4,7 @@ import { canonicalJson } from './canonical';
 
 // Deterministic pseudo-random generator so failures reproduce.
 function rng(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  return () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 }
 const alphabet = ['a', 'Z', ' ', '"', '\\', '\n', 'é', '€', '\u0001', '😀', '\u2028', 'ß'];
 
@@ -22,7 +22,14 @@ describe('auditEntryCanonical', () => {
       return Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, () => [str(), val(d + 1)]));
     };
     for (let i = 0; i < 500; i++) {
-      const e = { seq: 1 + Math.floor(r() * 1e9), ts: new Date(Math.floor(r() * 2e12)).toISOString(), actor: str(), action: str(), subject: str(), prevHash: 'ab'.repeat(32) };
+      const e = {
+        seq: 1 + Math.floor(r() * 1e9),
+        ts: new Date(Math.floor(r() * 2e12)).toISOString(),
+        actor: str(),
+        action: str(),
+        subject: str(),
+        prevHash: 'ab'.repeat(32),
+      };
       const payload = val(0);
       expect(auditEntryCanonical(e, canonicalJson(payload))).toBe(canonicalJson({ ...e, payload }));
     }

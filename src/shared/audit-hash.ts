@@ -36,13 +36,20 @@ export function auditEntryCanonicalOf(
   payloadCanonical: string,
 ): string {
   return (
-    '{"action":' + str(action) +
-    ',"actor":' + str(actor) +
-    ',"payload":' + payloadCanonical +
-    ',"prevHash":' + str(prevHash) +
-    ',"seq":' + String(seq) +
-    ',"subject":' + str(subject) +
-    ',"ts":' + str(ts) +
+    '{"action":' +
+    str(action) +
+    ',"actor":' +
+    str(actor) +
+    ',"payload":' +
+    payloadCanonical +
+    ',"prevHash":' +
+    str(prevHash) +
+    ',"seq":' +
+    String(seq) +
+    ',"subject":' +
+    str(subject) +
+    ',"ts":' +
+    str(ts) +
     '}'
   );
 }

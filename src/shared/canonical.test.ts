@@ -6,12 +6,18 @@ describe('canonicalJson (RFC 8785)', () => {
     expect(canonicalJson({ b: 1, a: [true, null, 'x'], '\u00e9': 0, A: {} })).toBe('{"A":{},"a":[true,null,"x"],"b":1,"é":0}');
   });
   it('serialises numbers the ECMAScript way (RFC 8785 §3.2.2.3 vectors)', () => {
-    expect(canonicalJson([333333333.33333329, 1e30, 4.5, 2e-3, 0.000001, 1e-7, -0, 1e21])).toBe(
-      '[333333333.3333333,1e+30,4.5,0.002,0.000001,1e-7,0,1e+21]',
-    );
+    expect(canonicalJson([333333333.33333329, 1e30, 4.5, 2e-3, 0.000001, 1e-7, -0, 1e21])).toBe('[333333333.3333333,1e+30,4.5,0.002,0.000001,1e-7,0,1e+21]');
   });
   it('matches the RFC 8785 §3.2.3 sorting example', () => {
-    const input = { '\u20ac': 'Euro Sign', '\r': 'Carriage Return', '\ufb33': 'Hebrew Letter Dalet With Dagesh', '1': 'One', '\ud83d\ude00': 'Emoji: Grinning Face', '\u0080': 'Control', '\u00f6': 'Latin Small Letter O With Diaeresis' };
+    const input = {
+      '\u20ac': 'Euro Sign',
+      '\r': 'Carriage Return',
+      '\ufb33': 'Hebrew Letter Dalet With Dagesh',
+      '1': 'One',
+      '\ud83d\ude00': 'Emoji: Grinning Face',
+      '\u0080': 'Control',
+      '\u00f6': 'Latin Small Letter O With Diaeresis',
+    };
     // Object.keys would hoist the integer-like key, so read the order off the text itself.
     const order = ['\r', '1', '\u0080', '\u00f6', '\u20ac', '\ud83d\ude00', '\ufb33'];
     const expected = '{' + order.map((k) => `${JSON.stringify(k)}:${JSON.stringify(input[k as keyof typeof input])}`).join(',') + '}';

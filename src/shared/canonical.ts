@@ -4,7 +4,10 @@ import canonicalizeLib from 'canonicalize';
 
 export class CanonicalJsonError extends Error {
   readonly code = 'CANONICAL_JSON_ERROR';
-  constructor(message: string, readonly path: string) {
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
     super(`${message} at ${path || '$'}`);
   }
 }

@@ -1,5 +1,16 @@
 /** Stable error codes carried over every transport (IPC, web host, sync server). */
-export const ERROR_CODES = ['VALIDATION_ERROR', 'NOT_FOUND', 'FORBIDDEN', 'CONFLICT', 'INTERNAL', 'UNAUTHORIZED', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'UNAVAILABLE', 'BUNDLE_REFUSED'] as const;
+export const ERROR_CODES = [
+  'VALIDATION_ERROR',
+  'NOT_FOUND',
+  'FORBIDDEN',
+  'CONFLICT',
+  'INTERNAL',
+  'UNAUTHORIZED',
+  'PAYLOAD_TOO_LARGE',
+  'RATE_LIMITED',
+  'UNAVAILABLE',
+  'BUNDLE_REFUSED',
+] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** HTTP status for each code, used by the web host and the sync server alike. */
@@ -33,9 +44,7 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
   toJSON(): ApiErrorBody {
-    return this.details === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, details: this.details };
+    return this.details === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, details: this.details };
   }
 }
 

@@ -180,14 +180,7 @@ function wellFormed(proof: readonly Uint8Array[]): boolean {
  * RFC 9162 §2.1.3.2. Returns false (never throws) on any malformed input. `leafHash` is the leaf's
  * tree hash, H(0x00 || entry-hash).
  */
-export function verifyInclusion(
-  h: MerkleHasher,
-  leafHash: Uint8Array,
-  index: number,
-  size: number,
-  proof: readonly Uint8Array[],
-  root: Uint8Array,
-): boolean {
+export function verifyInclusion(h: MerkleHasher, leafHash: Uint8Array, index: number, size: number, proof: readonly Uint8Array[], root: Uint8Array): boolean {
   // 1. index < size (and both sane integers).
   if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false;
   if (leafHash.length !== HASH_BYTES || root.length !== HASH_BYTES || !wellFormed(proof)) return false;
@@ -247,14 +240,7 @@ export function verifyInclusion(
  * empty and the roots are equal; m = 0 (the empty tree is a prefix of every tree) iff the proof is
  * empty; m > n never.
  */
-export function verifyConsistency(
-  h: MerkleHasher,
-  m: number,
-  n: number,
-  rootM: Uint8Array,
-  rootN: Uint8Array,
-  proof: readonly Uint8Array[],
-): boolean {
+export function verifyConsistency(h: MerkleHasher, m: number, n: number, rootM: Uint8Array, rootN: Uint8Array, proof: readonly Uint8Array[]): boolean {
   if (!Number.isSafeInteger(m) || !Number.isSafeInteger(n) || m < 0 || m > n) return false;
   if (rootM.length !== HASH_BYTES || rootN.length !== HASH_BYTES || !wellFormed(proof)) return false;
   if (m === n) return proof.length === 0 && bytesEqual(rootM, rootN);

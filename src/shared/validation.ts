@@ -48,7 +48,10 @@ export function describeErrors(errors: ErrorObject[] | null | undefined): Valida
  * included), `path` is ajv's instance path, `what` a short phrase. Errors matching `skip` (wrappers
  * such as anyOf) are ignored unless nothing else is left.
  */
-export function mostSpecificError(errors: readonly ErrorObject[], skip: (e: ErrorObject) => boolean = () => false): { pointer: string; path: string; what: string } {
+export function mostSpecificError(
+  errors: readonly ErrorObject[],
+  skip: (e: ErrorObject) => boolean = () => false,
+): { pointer: string; path: string; what: string } {
   const useful = errors.filter((e) => !skip(e));
   const pick = [...(useful.length ? useful : errors)].sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
   if (!pick) return { pointer: '', path: '', what: 'invalid' };

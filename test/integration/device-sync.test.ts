@@ -38,7 +38,12 @@ async function server(opts: { contractsDir?: string } = {}) {
   const dir = tempDir('maestro-srv-');
   const port = await freePort();
   // The server's contracts also travel to devices as a signed bundle (micro-contract updates).
-  const env = opts.contractsDir ? { MAESTRO_SERVER_CONTRACTS_DIR: opts.contractsDir, MAESTRO_SERVER_BUNDLES_DIR: await sealServerBundles({ outDir: join(dir, 'bundles'), contractsDir: opts.contractsDir }) } : {};
+  const env = opts.contractsDir
+    ? {
+        MAESTRO_SERVER_CONTRACTS_DIR: opts.contractsDir,
+        MAESTRO_SERVER_BUNDLES_DIR: await sealServerBundles({ outDir: join(dir, 'bundles'), contractsDir: opts.contractsDir }),
+      }
+    : {};
   const srv = await startServer(dir, port, env);
   servers.push(srv);
   return { srv, dir, port, token: () => enrollToken(dir, port, 'acme', 'ada@acme') };
@@ -70,7 +75,11 @@ describe('device sync against the real server', () => {
     expect(new Set(rows.map((x) => x.idempotency_key))).toEqual(new Set(items.map((i) => i.idempotencyKey)));
     // The server holds ciphertext only; the device can decrypt its own item with the tenant key.
     const row = s.outbox.row(items.find((i) => i.kind === 'record')!.id);
-    const plain = decryptGcm(await s.dataKeys.get('acme', row.key_version!), { ciphertext: row.ciphertext!, iv: Buffer.from(row.iv!, 'base64'), tag: Buffer.from(row.tag!, 'base64') }, aadBytes(row.idempotency_key, row.contract, 'acme'));
+    const plain = decryptGcm(
+      await s.dataKeys.get('acme', row.key_version!),
+      { ciphertext: row.ciphertext!, iv: Buffer.from(row.iv!, 'base64'), tag: Buffer.from(row.tag!, 'base64') },
+      aadBytes(row.idempotency_key, row.contract, 'acme'),
+    );
     expect(JSON.parse(plain.toString())).toMatchObject({ kind: 'record', contract: SITE });
     expect(readFileSync(srv.dbPath).includes(Buffer.from('"siteId"'))).toBe(false);
     // Anchored: the device holds a signed checkpoint of its audit head.
@@ -82,7 +91,16 @@ describe('device sync against the real server', () => {
     const merkle = new AuditMerkle(s.db);
     expect(cp.checkpoint).toMatchObject({ treeSize: cp.checkpoint.seq, treeRoot: merkle.root(cp.checkpoint.seq) });
     const inc = merkle.inclusion(2, cp.checkpoint.treeSize);
-    expect(verifyInclusion(merkle.hasher, auditLeafHash(merkle.hasher, inc.entryHash), inc.index, inc.size, inc.proof.map(fromHex), fromHex(cp.checkpoint.treeRoot!))).toBe(true);
+    expect(
+      verifyInclusion(
+        merkle.hasher,
+        auditLeafHash(merkle.hasher, inc.entryHash),
+        inc.index,
+        inc.size,
+        inc.proof.map(fromHex),
+        fromHex(cp.checkpoint.treeRoot!),
+      ),
+    ).toBe(true);
     // Re-running sends nothing new.
     expect((await s.sync.syncNow({ force: true })).acked).toBe(0);
     expect(serverRows(srv.dbPath)).toHaveLength(3);
@@ -164,7 +182,17 @@ describe('device sync against the real server', () => {
     const s = await device();
     await s.sync.enroll(srv.url, token());
     const { outboxId } = s.capture.submit({ contract: SITE, data: site(3) });
-    s.capture.submit({ contract: 'lab.record.specimen@2.0.1', data: { specimenId: 'SP-2026-0001', collectedAt: '2026-11-02', taxon: 'Daphnia', site: { lat: 1, lon: 2 }, collector: { name: 'A' }, preservation: 'frozen' } });
+    s.capture.submit({
+      contract: 'lab.record.specimen@2.0.1',
+      data: {
+        specimenId: 'SP-2026-0001',
+        collectedAt: '2026-11-02',
+        taxon: 'Daphnia',
+        site: { lat: 1, lon: 2 },
+        collector: { name: 'A' },
+        preservation: 'frozen',
+      },
+    });
     const r = await s.sync.syncNow();
     expect(r).toMatchObject({ acked: 1, blocked: 1 });
     const row = s.outbox.row(outboxId);
@@ -176,7 +204,10 @@ describe('device sync against the real server', () => {
   it('installs a newer minor contract version from the server without an app update, and flags a newer major', async () => {
     const contractsDir = tempDir('maestro-contracts-');
     cpSync(join(DEFAULT_RESOURCES_DIR, 'contracts'), contractsDir, { recursive: true });
-    const site13 = JSON.parse(readFileSync(join(contractsDir, `${SITE}.json`), 'utf8')) as { contract: string; schema: { properties: Record<string, unknown> } };
+    const site13 = JSON.parse(readFileSync(join(contractsDir, `${SITE}.json`), 'utf8')) as {
+      contract: string;
+      schema: { properties: Record<string, unknown> };
+    };
     site13.contract = 'field.inspect.site@1.3.0';
     site13.schema.properties.weather = { type: 'string', title: 'Weather', enum: ['dry', 'rain', 'snow'] };
     writeFileSync(join(contractsDir, 'field.inspect.site@1.3.0.json'), JSON.stringify(site13));
@@ -217,7 +248,13 @@ describe('device sync against the real server', () => {
     for (const id of [a.outboxId, b.outboxId]) {
       const row = s.outbox.row(id);
       const key = await s.dataKeys.get('acme', row.key_version!);
-      expect(() => decryptGcm(key, { ciphertext: row.ciphertext!, iv: Buffer.from(row.iv!, 'base64'), tag: Buffer.from(row.tag!, 'base64') }, aadBytes(row.idempotency_key, row.contract, 'acme'))).not.toThrow();
+      expect(() =>
+        decryptGcm(
+          key,
+          { ciphertext: row.ciphertext!, iv: Buffer.from(row.iv!, 'base64'), tag: Buffer.from(row.tag!, 'base64') },
+          aadBytes(row.idempotency_key, row.contract, 'acme'),
+        ),
+      ).not.toThrow();
     }
   });
 
@@ -233,7 +270,14 @@ describe('device sync against the real server', () => {
     s.close();
     const raw = new Database(join(dataDir, 'maestro.db'));
     raw.exec('DROP TRIGGER audit_log_no_update');
-    const rows = raw.prepare('SELECT * FROM audit_log ORDER BY seq').all() as { seq: number; ts: string; actor: string; action: string; subject: string; payload: string }[];
+    const rows = raw.prepare('SELECT * FROM audit_log ORDER BY seq').all() as {
+      seq: number;
+      ts: string;
+      actor: string;
+      action: string;
+      subject: string;
+      payload: string;
+    }[];
     let prev = GENESIS_PREV_HASH;
     for (const r of rows) {
       const payload = r.seq === 1 ? '{"forged":true}' : r.payload;

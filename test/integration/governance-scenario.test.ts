@@ -23,7 +23,14 @@ import type { ServerStorage } from '../../src/server/storage/types';
 const SITE = 'field.inspect.site@1.2.0';
 const REPORT = 'field.submit.report@1.0.0';
 const site = (n: number) => ({ siteId: `PS-${n}`, inspectedAt: '2026-11-20', location: { lat: 52, lon: 4 }, condition: 'good', inspector: { name: 'Ada' } });
-const report = { reportId: 'RPT-2026-017', siteIds: ['PS-1'], period: { from: '2026-11-01', to: '2026-11-20' }, conclusion: 'compliant', summary: 'All sites inspected.', submittedBy: { name: 'Ada' } };
+const report = {
+  reportId: 'RPT-2026-017',
+  siteIds: ['PS-1'],
+  period: { from: '2026-11-01', to: '2026-11-20' },
+  conclusion: 'compliant',
+  summary: 'All sites inspected.',
+  submittedBy: { name: 'Ada' },
+};
 
 let t = Date.parse('2026-09-01T08:00:00.000Z');
 const clock = { now: () => new Date(t) };
@@ -49,7 +56,10 @@ async function startServer(): Promise<{ storage: ServerStorage; fetch: typeof fe
   const contracts = await seedContracts(storage, contractsDir, clock.now());
   const bundlesDir = await sealServerBundles({ outDir: join(dir, 'bundles'), contractsDir });
   const app = createApp({ storage, version: 'test', clock, logger: createJsonLogger('test', () => {}), startedAt: t, serverKey, contracts, bundlesDir });
-  closers.push(() => storage.close(), () => serverKey.close());
+  closers.push(
+    () => storage.close(),
+    () => serverKey.close(),
+  );
   const fetchFn = ((input: string | URL | Request, init?: RequestInit) => app.fetch(new Request(input, init))) as typeof fetch;
   return { storage, fetch: fetchFn, dbPath };
 }
@@ -122,11 +132,23 @@ describe('offline capture, online submit, and the stale-device board (design-not
     expect(summary).toMatchObject({ ok: true, data: { levels: { critical: 1 }, daysSinceSync: { '30+': 1 } } });
 
     // A destructive action needs confirm: true and a reason; without them nothing happens.
-    expect(await board('admin.devices.act', { id: boId, action: 'block', reason: 'Lost contact for 8 weeks' })).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR' } });
-    expect(await board('admin.devices.act', { id: boId, action: 'block', reason: '', confirm: true })).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR' } });
+    expect(await board('admin.devices.act', { id: boId, action: 'block', reason: 'Lost contact for 8 weeks' })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION_ERROR' },
+    });
+    expect(await board('admin.devices.act', { id: boId, action: 'block', reason: '', confirm: true })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION_ERROR' },
+    });
     const blocked = await board('admin.devices.act', { id: boId, action: 'block', reason: 'Lost contact for 8 weeks', confirm: true });
-    expect(blocked).toMatchObject({ ok: true, data: { device: { id: boId, blocked: true, blockedReason: 'Lost contact for 8 weeks', risk: { level: 'critical' } } } });
-    expect(admin.audit.list({ limit: 5, action: 'admin.device.block' }).entries[0]).toMatchObject({ subject: boId, payload: { reason: 'Lost contact for 8 weeks' } });
+    expect(blocked).toMatchObject({
+      ok: true,
+      data: { device: { id: boId, blocked: true, blockedReason: 'Lost contact for 8 weeks', risk: { level: 'critical' } } },
+    });
+    expect(admin.audit.list({ limit: 5, action: 'admin.device.block' }).entries[0]).toMatchObject({
+      subject: boId,
+      payload: { reason: 'Lost contact for 8 weeks' },
+    });
     expect(await board('admin.devices.get', { id: 'dev_missing' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     const detail = await board('admin.devices.get', { id: boId });
     expect(detail).toMatchObject({ ok: true, data: { device: { blocked: true } } });
@@ -150,7 +172,10 @@ describe('offline capture, online submit, and the stale-device board (design-not
     expect((await bo.sync.status()).alerts.map((a) => a.code)).toContain('DEVICE_BLOCKED');
 
     // Unblocked, the waiting item goes through on the next sync.
-    expect(await board('admin.devices.act', { id: boId, action: 'unblock', reason: 'Device found, user back on site', confirm: true })).toMatchObject({ ok: true, data: { device: { blocked: false } } });
+    expect(await board('admin.devices.act', { id: boId, action: 'unblock', reason: 'Device found, user back on site', confirm: true })).toMatchObject({
+      ok: true,
+      data: { device: { blocked: false } },
+    });
     expect((await bo.sync.syncNow()).acked).toBe(1);
     expect(serverItems(srv.dbPath, boId)).toBe(2);
     expect(bo.governance.status().server).toMatchObject({ blocked: false });
@@ -164,24 +189,41 @@ describe('offline capture, online submit, and the stale-device board (design-not
     const unenrolled = createServices({ dataDir: tempDir(), host: 'web', clock, secrets: await unlockedVault(tempDir()) });
     closers.push(() => unenrolled.close());
     unenrolled.profile.setup({ name: 'X', tenant: 'acme' });
-    expect(await createDispatcher(unenrolled)('admin.summary', {})).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { reason: 'not_enrolled' } } });
+    expect(await createDispatcher(unenrolled)('admin.summary', {})).toMatchObject({
+      ok: false,
+      error: { code: 'CONFLICT', details: { reason: 'not_enrolled' } },
+    });
   });
 
   it('an admin whose server is unreachable gets UNAVAILABLE; bad input reaches neither server nor audit', async () => {
     const srv = await startServer();
     let down = false;
-    const flaky = ((input: string | URL | Request, init?: RequestInit) => (down ? Promise.reject(new TypeError('fetch failed')) : srv.fetch(input, init))) as typeof fetch;
+    const flaky = ((input: string | URL | Request, init?: RequestInit) =>
+      down ? Promise.reject(new TypeError('fetch failed')) : srv.fetch(input, init)) as typeof fetch;
     const admin = await device({ ...srv, fetch: flaky }, 'Erin', 'erin@acme', 'admin');
     const d = createDispatcher(admin);
-    expect(await d('admin.policy.get', {})).toMatchObject({ ok: true, data: { custom: false, policy: { offlineDays: { medium: 7, high: 14, critical: 30 } } } });
+    expect(await d('admin.policy.get', {})).toMatchObject({
+      ok: true,
+      data: { custom: false, policy: { offlineDays: { medium: 7, high: 14, critical: 30 } } },
+    });
     const seq = admin.audit.store.count();
-    expect(await d('admin.policy.set', { policy: { offlineDays: { medium: 20, high: 10, critical: 30 }, pending: { medium: 50, high: 100 }, deadLetters: { medium: 0, high: 10 } }, reason: 'Longer field trips', confirm: true })).toMatchObject({
+    expect(
+      await d('admin.policy.set', {
+        policy: { offlineDays: { medium: 20, high: 10, critical: 30 }, pending: { medium: 50, high: 100 }, deadLetters: { medium: 0, high: 10 } },
+        reason: 'Longer field trips',
+        confirm: true,
+      }),
+    ).toMatchObject({
       ok: false,
       error: { code: 'VALIDATION_ERROR' },
     });
     expect(await d('admin.devices.list', { sort: 'nope' })).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR' } });
     expect(admin.audit.store.count()).toBe(seq);
-    const set = await d('admin.policy.set', { policy: { offlineDays: { medium: 10, high: 20, critical: 40 }, pending: { medium: 50, high: 100 }, deadLetters: { medium: 0, high: 10 } }, reason: 'Longer field trips', confirm: true });
+    const set = await d('admin.policy.set', {
+      policy: { offlineDays: { medium: 10, high: 20, critical: 40 }, pending: { medium: 50, high: 100 }, deadLetters: { medium: 0, high: 10 } },
+      reason: 'Longer field trips',
+      confirm: true,
+    });
     expect(set).toMatchObject({ ok: true, data: { custom: true, policy: { offlineDays: { critical: 40 } } } });
     expect(admin.audit.list({ limit: 1, action: 'admin.risk_policy.updated' }).entries).toHaveLength(1);
     down = true;

@@ -36,7 +36,12 @@ function child(dataDir: string, mode: string, env: Record<string, string> = {}, 
 
 async function killedAt(dataDir: string, mode: string, at: string, env: Record<string, string> = {}, runId?: string): Promise<void> {
   const r = await child(dataDir, mode, { ...env, MAESTRO_TEST_RUN_KILL_AT: at }, runId);
-  expect({ at, signal: r.signal, stderr: r.signal ? '' : r.stderr.slice(-2000), stdout: r.signal ? '' : r.stdout.slice(0, 500) }).toEqual({ at, signal: 'SIGKILL', stderr: '', stdout: '' });
+  expect({ at, signal: r.signal, stderr: r.signal ? '' : r.stderr.slice(-2000), stdout: r.signal ? '' : r.stdout.slice(0, 500) }).toEqual({
+    at,
+    signal: 'SIGKILL',
+    stderr: '',
+    stdout: '',
+  });
 }
 
 async function finishes(dataDir: string, mode: string, env: Record<string, string> = {}, runId?: string): Promise<unknown> {
@@ -54,8 +59,12 @@ function inspect(dataDir: string) {
     return {
       runs: q('SELECT id, status, next_step AS nextStep FROM runs'),
       steps: q('SELECT step_id AS id, status FROM run_steps ORDER BY step_index').map((r) => `${String(r.id)}:${String(r.status)}`),
-      succeededAudit: (q("SELECT payload FROM audit_log WHERE action = 'run.step.succeeded' ORDER BY seq") as { payload: string }[]).map((r) => (JSON.parse(r.payload) as { step: string }).step),
-      compensatedAudit: (q("SELECT payload FROM audit_log WHERE action = 'run.step.compensated' ORDER BY seq") as { payload: string }[]).map((r) => (JSON.parse(r.payload) as { step: string }).step),
+      succeededAudit: (q("SELECT payload FROM audit_log WHERE action = 'run.step.succeeded' ORDER BY seq") as { payload: string }[]).map(
+        (r) => (JSON.parse(r.payload) as { step: string }).step,
+      ),
+      compensatedAudit: (q("SELECT payload FROM audit_log WHERE action = 'run.step.compensated' ORDER BY seq") as { payload: string }[]).map(
+        (r) => (JSON.parse(r.payload) as { step: string }).step,
+      ),
       records: n('SELECT count(*) FROM records'),
       outboxRecords: n("SELECT count(*) FROM outbox WHERE kind = 'record'"),
       drafts: n('SELECT count(*) FROM drafts'),
@@ -82,7 +91,11 @@ describe('run crash and resume (child processes, SIGKILL)', () => {
       // Committed steps: all before this one, plus this one once its commit is done. A kill inside
       // the commit transaction leaves no trace of the step.
       const committed = phase === 'step.commit.after' ? k + 1 : Math.max(k, 0);
-      expect({ at, steps: st.steps, audit: st.succeededAudit }).toEqual({ at, steps: STEPS.slice(0, committed).map((s) => `${s}:succeeded`), audit: STEPS.slice(0, committed) });
+      expect({ at, steps: st.steps, audit: st.succeededAudit }).toEqual({
+        at,
+        steps: STEPS.slice(0, committed).map((s) => `${s}:succeeded`),
+        audit: STEPS.slice(0, committed),
+      });
       expect({ at, records: st.records, drafts: st.drafts }).toEqual({ at, records: committed === 5 ? 1 : 0, drafts: committed >= 1 && committed < 5 ? 1 : 0 });
       expect(st.runs).toHaveLength(1);
       expect(st.auditValid).toBe(true);
@@ -114,7 +127,14 @@ describe('run crash and resume (child processes, SIGKILL)', () => {
     expect(inspect(dataDir)).toMatchObject({ steps: STEPS.slice(0, 4).map((x) => `${x}:succeeded`), records: 0, runs: [{ status: 'running' }] });
     const resumed = (await finishes(dataDir, 'resume')) as { status: string }[];
     expect(resumed.map((r) => r.status)).toEqual(['succeeded']);
-    expect(inspect(dataDir)).toMatchObject({ steps: STEPS.map((x) => `${x}:succeeded`), succeededAudit: STEPS, records: 1, outboxRecords: 1, drafts: 0, auditValid: true });
+    expect(inspect(dataDir)).toMatchObject({
+      steps: STEPS.map((x) => `${x}:succeeded`),
+      succeededAudit: STEPS,
+      records: 1,
+      outboxRecords: 1,
+      drafts: 0,
+      auditValid: true,
+    });
   });
 
   it('a rejection whose compensation is killed mid-transaction is undone exactly once on resume', { timeout: 60_000 }, async () => {
@@ -125,6 +145,12 @@ describe('run crash and resume (child processes, SIGKILL)', () => {
     expect(inspect(dataDir)).toMatchObject({ runs: [{ status: 'compensating' }], drafts: 1, compensatedAudit: [] });
     const resumed = (await finishes(dataDir, 'resume')) as { status: string }[];
     expect(resumed.map((r) => r.status)).toEqual(['rolled_back']);
-    expect(inspect(dataDir)).toMatchObject({ steps: ['capture-form:compensated', 'ai-summarize:succeeded', 'classify-risk:succeeded'], compensatedAudit: ['capture-form'], drafts: 0, records: 0, auditValid: true });
+    expect(inspect(dataDir)).toMatchObject({
+      steps: ['capture-form:compensated', 'ai-summarize:succeeded', 'classify-risk:succeeded'],
+      compensatedAudit: ['capture-form'],
+      drafts: 0,
+      records: 0,
+      auditValid: true,
+    });
   });
 });

@@ -27,7 +27,10 @@ export function serverEnv(dir: string, port: number): NodeJS.ProcessEnv {
 }
 
 export function startServer(dir: string, port: number, extraEnv: NodeJS.ProcessEnv = {}): Promise<ServerProc> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], { env: { ...serverEnv(dir, port), ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+    env: { ...serverEnv(dir, port), ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   proc.stderr!.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-4000)));
   return new Promise((resolve, reject) => {

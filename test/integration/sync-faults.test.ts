@@ -138,7 +138,10 @@ describe('exactly-once sync under faults', () => {
     for (let round = 0; round < ROUNDS; round++) {
       const n = 1 + Math.floor(rand() * 25);
       for (let i = 0; i < n; i++) {
-        device.capture.submit({ contract: 'field.inspect.site@1.2.0', data: { siteId: `PS-${captured}`, inspectedAt: '2026-11-21', location: { lat: 1, lon: 2 }, condition: 'good', inspector: { name: 'Fi' } } });
+        device.capture.submit({
+          contract: 'field.inspect.site@1.2.0',
+          data: { siteId: `PS-${captured}`, inspectedAt: '2026-11-21', location: { lat: 1, lon: 2 }, condition: 'good', inspector: { name: 'Fi' } },
+        });
         captured++;
       }
       const action = rand();
@@ -164,13 +167,17 @@ describe('exactly-once sync under faults', () => {
       }
     }
     // Faults off: drain the queue.
-    const drain = await faultProxy(() => serverPort, () => 'none', {});
+    const drain = await faultProxy(
+      () => serverPort,
+      () => 'none',
+      {},
+    );
     device.db.prepare('UPDATE sync_config SET server_url = ?').run(`http://127.0.0.1:${drain.port}/`);
     for (let i = 0; i < 5 && device.outbox.counts().queued > 0; i++) await device.sync.syncNow({ force: true });
     drain.server.close();
 
     const items: { idempotencyKey: string; receiptVerified: boolean; serverSeq: number | null }[] = [];
-    for (let before: string | undefined; ; ) {
+    for (let before: string | undefined; ;) {
       const page = device.outbox.list({ limit: 500, beforeId: before });
       items.push(...page);
       if (page.length < 500) break;

@@ -62,15 +62,27 @@ function certOf(s: Services): SignedCertificate {
 /** Queue a hand-made approval item on `sender` (what a compromised or buggy reviewer could send). */
 function queueForged(sender: Services, sa: SignedApproval, subject = sa.statement.cardId): void {
   const cfg = sender.sync.config()!;
-  sender.outbox.enqueueShare('approval', newUlid(), TEAM_CONTRACTS.approval, { tenant: cfg.tenant, deviceId: sender.profile.require().deviceId }, new Date().toISOString(), {
-    subject,
-    to: sa.statement.runDevice,
-    payload: JSON.stringify(sa),
-  });
+  sender.outbox.enqueueShare(
+    'approval',
+    newUlid(),
+    TEAM_CONTRACTS.approval,
+    { tenant: cfg.tenant, deviceId: sender.profile.require().deviceId },
+    new Date().toISOString(),
+    {
+      subject,
+      to: sa.statement.runDevice,
+      payload: JSON.stringify(sa),
+    },
+  );
 }
 
 function serverBytes(t: TeamServer): Buffer {
-  return Buffer.concat(['server.db', 'server.db-wal', 'server.db-shm'].map((f) => join(t.dir, f)).filter(existsSync).map((p) => readFileSync(p)));
+  return Buffer.concat(
+    ['server.db', 'server.db-wal', 'server.db-shm']
+      .map((f) => join(t.dir, f))
+      .filter(existsSync)
+      .map((p) => readFileSync(p)),
+  );
 }
 
 describe('team sync: field, reviewer and admin devices against one server', () => {
@@ -78,11 +90,14 @@ describe('team sync: field, reviewer and admin devices against one server', () =
     const { t, admin, field, reviewer } = await team();
     // Every device holds tenant key version 1; only the admin created it.
     for (const s of [admin, field, reviewer]) expect(s.team.status().keys.versions).toEqual([1]);
-    expect(admin.db.prepare("SELECT source FROM tenant_keys WHERE version = 1").pluck().get()).toBe('created');
-    expect(field.db.prepare("SELECT source FROM tenant_keys WHERE version = 1").pluck().get()).toBe('unwrapped');
+    expect(admin.db.prepare('SELECT source FROM tenant_keys WHERE version = 1').pluck().get()).toBe('created');
+    expect(field.db.prepare('SELECT source FROM tenant_keys WHERE version = 1').pluck().get()).toBe('unwrapped');
 
     // Offline work on the field device: a capture and a run that stops at its RED step.
-    field.capture.submit({ contract: SITE, data: { siteId: 'PS-7', inspectedAt: '2026-11-20', location: { lat: 52, lon: 4 }, condition: 'poor', inspector: { name: 'Ada' }, notes: CANARY } });
+    field.capture.submit({
+      contract: SITE,
+      data: { siteId: 'PS-7', inspectedAt: '2026-11-20', location: { lat: 52, lon: 4 }, condition: 'poor', inspector: { name: 'Ada' }, notes: CANARY },
+    });
     const { runId, cardId } = await waitingRun(field, { summary: `Cracked vessel. ${CANARY}` });
 
     // Later the field device syncs: the run, its cards and the capture go out, sealed.
@@ -97,10 +112,20 @@ describe('team sync: field, reviewer and admin devices against one server', () =
     expect(reviewer.team.cards({ status: 'awaiting_approval' }).items.map((c) => c.card.id)).toContain(cardId);
     expect(reviewer.team.cards({}).asOf).not.toBeNull();
     // The capture arrived too, decrypted on the reviewer's device (and only there: see the scan below).
-    expect(reviewer.team.records({}).items.find((r) => JSON.stringify(r.data).includes(CANARY))).toMatchObject({ kind: 'record', contract: SITE, user: 'ada@acme' });
+    expect(reviewer.team.records({}).items.find((r) => JSON.stringify(r.data).includes(CANARY))).toMatchObject({
+      kind: 'record',
+      contract: SITE,
+      user: 'ada@acme',
+    });
 
     // The reviewer approves on its own machine: signed, encrypted, sent, accepted.
-    const { approvalId } = await reviewer.team.decideRemote({ device: rr.device, runId, cardId, decision: 'approved', comment: `Vessel isolated, go ahead ${CANARY}` });
+    const { approvalId } = await reviewer.team.decideRemote({
+      device: rr.device,
+      runId,
+      cardId,
+      decision: 'approved',
+      comment: `Vessel isolated, go ahead ${CANARY}`,
+    });
     await reviewer.sync.syncNow();
     expect(reviewer.db.prepare('SELECT state FROM team_decisions WHERE approval_id = ?').pluck().get(approvalId)).toBe('accepted');
 
@@ -109,7 +134,11 @@ describe('team sync: field, reviewer and admin devices against one server', () =
     await field.runs.idle();
     expect(runStatus(field, runId)).toBe('succeeded');
     const approval = field.runs.cards.get(cardId).approval;
-    expect(approval).toMatchObject({ state: 'approved', by: 'rita@acme', via: { device: reviewer.sync.config()!.deviceId, certVersion: certOf(reviewer).cert.certVersion, approvalId } });
+    expect(approval).toMatchObject({
+      state: 'approved',
+      by: 'rita@acme',
+      via: { device: reviewer.sync.config()!.deviceId, certVersion: certOf(reviewer).cert.certVersion, approvalId },
+    });
 
     // Field syncs its new state; reviewer and admin pull: all three agree.
     await field.sync.syncNow();
@@ -131,7 +160,10 @@ describe('team sync: field, reviewer and admin devices against one server', () =
     late.db.prepare("UPDATE team_runs SET status = 'awaiting_approval', awaiting_card = ? WHERE run_id = ?").run(cardId, runId);
     const lateDecision = await late.team.decideRemote({ device: rr.device, runId, cardId, decision: 'rejected', comment: 'no' });
     await late.sync.syncNow();
-    const lost = late.db.prepare('SELECT state, message FROM team_decisions WHERE approval_id = ?').get(lateDecision.approvalId) as { state: string; message: string };
+    const lost = late.db.prepare('SELECT state, message FROM team_decisions WHERE approval_id = ?').get(lateDecision.approvalId) as {
+      state: string;
+      message: string;
+    };
     expect(lost.state).toBe('conflict');
     expect(lost.message).toMatch(/rita@acme/);
     // Settled, not a dead letter (which would raise the device's risk).
@@ -185,7 +217,10 @@ describe('team sync: field, reviewer and admin devices against one server', () =
       createPrivateKey((await goneKey)!),
       goneCert,
     );
-    execFileSync(process.execPath, ['--import', 'tsx', 'src/server/main.ts', 'revoke-device', '--device', goneCert.cert.device, '--reason', 'laptop stolen'], { env: serverEnv(t.dir, t.port), encoding: 'utf8' });
+    execFileSync(process.execPath, ['--import', 'tsx', 'src/server/main.ts', 'revoke-device', '--device', goneCert.cert.device, '--reason', 'laptop stolen'], {
+      env: serverEnv(t.dir, t.port),
+      encoding: 'utf8',
+    });
     queueForged(reviewer, goneSigned);
     // 3. a field device's own certificate (field role); the server also refuses it from the field device itself
     const other = await enrolled(t, 'Fay Field', 'fay@acme', 'field');
@@ -194,11 +229,20 @@ describe('team sync: field, reviewer and admin devices against one server', () =
     await other.sync.syncNow();
     const oCert = certOf(other);
     const oKey = createPrivateKey((await (await other.secrets()).get(`device-signing-key:${oCert.cert.device}`))!);
-    const fieldSigned = signApproval(stmt(runs[2]!, { by: { user: 'fay@acme', device: oCert.cert.device, certVersion: oCert.cert.certVersion, role: 'reviewer' } }), oKey, oCert);
+    const fieldSigned = signApproval(
+      stmt(runs[2]!, { by: { user: 'fay@acme', device: oCert.cert.device, certVersion: oCert.cert.certVersion, role: 'reviewer' } }),
+      oKey,
+      oCert,
+    );
     queueForged(reviewer, fieldSigned);
     queueForged(other, fieldSigned, `${runs[2]!.cardId}-direct`);
     await other.sync.syncNow();
-    expect(other.outbox.list({ state: 'dead', limit: 5 }).map((i) => i.lastError).join(' ')).toMatch(/FORBIDDEN/);
+    expect(
+      other.outbox
+        .list({ state: 'dead', limit: 5 })
+        .map((i) => i.lastError)
+        .join(' '),
+    ).toMatch(/FORBIDDEN/);
     // 4. a genuine signature over another card than the run waits on
     const rKey = createPrivateKey((await (await reviewer.secrets()).get(`device-signing-key:${rCert.cert.device}`))!);
     queueForged(reviewer, signApproval(stmt(runs[3]!, { cardId: runs[4]!.cardId }), rKey, rCert), `${runs[3]!.cardId}`);
@@ -213,7 +257,10 @@ describe('team sync: field, reviewer and admin devices against one server', () =
     await reviewer.sync.syncNow();
     await field.team.pull();
 
-    const codes = field.team.refusals(20).filter((r) => r.kind === 'approval').map((r) => r.code);
+    const codes = field.team
+      .refusals(20)
+      .filter((r) => r.kind === 'approval')
+      .map((r) => r.code);
     expect(codes).toEqual(expect.arrayContaining(['APPROVAL_BAD_SIGNATURE', 'CERT_REVOKED', 'ROLE_NOT_ALLOWED', 'APPROVAL_WRONG_CARD', 'APPROVAL_REPLAY']));
     for (const r of runs.slice(0, 4)) expect(runStatus(field, r.runId)).toBe('awaiting_approval');
     // Refusals are alerts and audit entries, and the pull went on (it is not stopped).
@@ -224,7 +271,10 @@ describe('team sync: field, reviewer and admin devices against one server', () =
   it('revocation and rotation: the revoked reviewer cannot pull and never gets the new key version; active devices do and seal under it', async () => {
     const { t, admin, field, reviewer } = await team();
     const rId = reviewer.sync.config()!.deviceId;
-    execFileSync(process.execPath, ['--import', 'tsx', 'src/server/main.ts', 'revoke-device', '--device', rId, '--reason', 'laptop lost'], { env: serverEnv(t.dir, t.port), encoding: 'utf8' });
+    execFileSync(process.execPath, ['--import', 'tsx', 'src/server/main.ts', 'revoke-device', '--device', rId, '--reason', 'laptop lost'], {
+      env: serverEnv(t.dir, t.port),
+      encoding: 'utf8',
+    });
     const rotated = await admin.team.rotate();
     expect(rotated.version).toBe(2);
     await field.team.pull();
@@ -232,7 +282,10 @@ describe('team sync: field, reviewer and admin devices against one server', () =
     // The field device learnt of the revocation (a new certificate version on the pull).
     expect(field.team.peers().find((p) => p.device === rId)).toMatchObject({ status: 'revoked', certVersion: 2 });
     // New items use version 2.
-    field.capture.submit({ contract: SITE, data: { siteId: 'PS-99', inspectedAt: '2026-11-20', location: { lat: 52, lon: 4 }, condition: 'good', inspector: { name: 'Ada' } } });
+    field.capture.submit({
+      contract: SITE,
+      data: { siteId: 'PS-99', inspectedAt: '2026-11-20', location: { lat: 52, lon: 4 }, condition: 'good', inspector: { name: 'Ada' } },
+    });
     await field.sync.syncNow();
     expect(field.db.prepare("SELECT key_version FROM outbox WHERE kind = 'record' ORDER BY id DESC LIMIT 1").pluck().get()).toBe(2);
     // The revoked device: refused by the server, and it holds no version 2.
@@ -282,7 +335,10 @@ describe('team sync: field, reviewer and admin devices against one server', () =
     await r.sync.syncNow();
     await handOutKeys(admin);
     const capture = (n: number) =>
-      field.capture.submit({ contract: SITE, data: { siteId: `PS-${n}`, inspectedAt: '2026-11-20', location: { lat: 52, lon: 4 }, condition: 'good', inspector: { name: 'Ada' } } });
+      field.capture.submit({
+        contract: SITE,
+        data: { siteId: `PS-${n}`, inspectedAt: '2026-11-20', location: { lat: 52, lon: 4 }, condition: 'good', inspector: { name: 'Ada' } },
+      });
     const stoppedWith = async (code: string) => {
       const st = r.team.status();
       expect(st.pull.stopped?.code).toBe(code);
@@ -331,12 +387,19 @@ describe('team sync: field, reviewer and admin devices against one server', () =
     await reviewer.team.pull();
     reviewer.close();
     const N = 1600;
-    for (let i = 0; i < N; i++) field.capture.submit({ contract: SITE, data: { siteId: `PS-${i}`, inspectedAt: '2026-11-20', location: { lat: 52, lon: 4 }, condition: 'good', inspector: { name: 'Ada' } } });
+    for (let i = 0; i < N; i++)
+      field.capture.submit({
+        contract: SITE,
+        data: { siteId: `PS-${i}`, inspectedAt: '2026-11-20', location: { lat: 52, lon: 4 }, condition: 'good', inspector: { name: 'Ada' } },
+      });
     await field.sync.syncNow();
     expect(field.outbox.counts().acked).toBeGreaterThanOrEqual(N);
 
     // The reviewer pulls in a child process that is killed after its first page commits.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/team-pull-child.ts'], { env: { ...process.env, DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/team-pull-child.ts'], {
+      env: { ...process.env, DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`child did not report a page: ${out}`)), 60_000);

@@ -59,9 +59,16 @@ export class AdminClient {
   /** The enrolled admin credential, or a refusal that says what is missing. */
   private async credential(): Promise<{ cfg: SyncConfig; signer: Parameters<typeof sendJson>[5] }> {
     const cfg = readSyncConfig(this.d.db);
-    if (!cfg) throw new ApiError('CONFLICT', 'This device is not enrolled with a sync server; enroll it with an admin token to use the admin board', { reason: 'not_enrolled' });
+    if (!cfg)
+      throw new ApiError('CONFLICT', 'This device is not enrolled with a sync server; enroll it with an admin token to use the admin board', {
+        reason: 'not_enrolled',
+      });
     if (!cfg.roles.includes('admin')) {
-      throw new ApiError('FORBIDDEN', `This device is enrolled as ${cfg.roles.join(', ') || 'field'}; the admin board needs a device enrolled with an admin token`, { reason: 'role' });
+      throw new ApiError(
+        'FORBIDDEN',
+        `This device is enrolled as ${cfg.roles.join(', ') || 'field'}; the admin board needs a device enrolled with an admin token`,
+        { reason: 'role' },
+      );
     }
     const store = await this.d.secrets();
     if (store.isLocked()) throw new ApiError('CONFLICT', 'Unlock the key vault first (Outbox → Unlock)', { reason: 'locked' });
@@ -76,7 +83,8 @@ export class AdminClient {
     try {
       reply = await sendJson(this.fetchFn, cfg.serverUrl, method, path, body, signer, ADMIN_TIMEOUT_MS);
     } catch (e) {
-      if (e instanceof NetworkError) throw new ApiError('UNAVAILABLE', `The sync server is not reachable (${cfg.serverUrl}); the admin board needs a connection`, { reason: 'network' });
+      if (e instanceof NetworkError)
+        throw new ApiError('UNAVAILABLE', `The sync server is not reachable (${cfg.serverUrl}); the admin board needs a connection`, { reason: 'network' });
       throw e;
     }
     if (reply.status !== 200) {
@@ -86,7 +94,10 @@ export class AdminClient {
       throw new ApiError('UNAVAILABLE', `The sync server answered HTTP ${reply.status}`, { reason: 'http', status: reply.status });
     }
     if (!valid(reply.body)) {
-      throw new ApiError('INTERNAL', 'The sync server sent a reply this app does not understand', { reason: 'bad_reply', problems: describeErrors(valid.errors).slice(0, 5) });
+      throw new ApiError('INTERNAL', 'The sync server sent a reply this app does not understand', {
+        reason: 'bad_reply',
+        problems: describeErrors(valid.errors).slice(0, 5),
+      });
     }
     return reply.body as T;
   }

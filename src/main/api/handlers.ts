@@ -110,7 +110,13 @@ export const handlers: Handlers = {
   'team.runs': (s, input) => s.team.runsPage(input),
   'team.run': (s, input) => s.team.run(input.device, input.runId),
   'team.decide': async (s, input) => {
-    const res = await s.team.decideRemote({ device: input.device, runId: input.runId, cardId: input.cardId, decision: input.decision === 'approve' ? 'approved' : 'rejected', comment: input.comment });
+    const res = await s.team.decideRemote({
+      device: input.device,
+      runId: input.runId,
+      cardId: input.cardId,
+      decision: input.decision === 'approve' ? 'approved' : 'rejected',
+      comment: input.comment,
+    });
     // Send it now when the server answers; offline it waits in the outbox like any item.
     void s.sync.syncNow().catch(() => {});
     return res;
@@ -170,12 +176,15 @@ export const handlers: Handlers = {
   'bundles.activate': (s, input) => bundleCall(() => s.bundles.activate(input.id, input.reason, s.profile.actor())),
   'updates.status': (s) => s.updates.status(),
   'updates.install': (s) => {
-    if (!s.updateInstaller) throw new ApiError('UNAVAILABLE', 'This host cannot install updates; install the new version with the desktop app', { reason: 'web_host' });
+    if (!s.updateInstaller)
+      throw new ApiError('UNAVAILABLE', 'This host cannot install updates; install the new version with the desktop app', { reason: 'web_host' });
     return s.updateInstaller.install();
   },
   'memory.search': (s, input) => s.memory.search(input),
   'memory.get': (s, input) => ({ item: s.memory.get(input.id) }),
-  'memory.add': async (s, input) => ({ item: await s.memory.add({ tier: input.tier, text: input.text, locale: input.locale, sourceRefs: input.sourceRefs ?? [], actor: s.profile.actor() }) }),
+  'memory.add': async (s, input) => ({
+    item: await s.memory.add({ tier: input.tier, text: input.text, locale: input.locale, sourceRefs: input.sourceRefs ?? [], actor: s.profile.actor() }),
+  }),
   'memory.pin': (s, input) => ({ item: s.memory.pin(input.id, s.profile.actor()) }),
   'memory.delete': (s, input) => s.memory.delete(input.id, input.reason, s.profile.actor()),
   'memory.stats': (s) => s.memory.stats(),
@@ -192,7 +201,12 @@ export const handlers: Handlers = {
       onProgress: (p) => s.events.emit('evidence.pack.progress', { opId, ...p }),
     });
     s.events.emit('evidence.pack.progress', { opId, phase: 'done', done: r.files, total: r.files });
-    s.audit.append({ actor: s.profile.actor(), action: 'evidence.pack.exported', subject: input.runId, payload: { manifestSha256: r.manifestSha256, files: r.files, piiIncluded: r.piiIncluded } });
+    s.audit.append({
+      actor: s.profile.actor(),
+      action: 'evidence.pack.exported',
+      subject: input.runId,
+      payload: { manifestSha256: r.manifestSha256, files: r.files, piiIncluded: r.piiIncluded },
+    });
     return { path: r.out, files: r.files, bytes: r.bytes, manifestSha256: r.manifestSha256, piiIncluded: r.piiIncluded, countersigned: r.countersigned };
   },
   'evidence.verifyPack': async (_s, input) => {
@@ -214,7 +228,12 @@ export const handlers: Handlers = {
     s.policyLoadedAt = s.clock.now().toISOString();
     // A refused file leaves the previous set active; the user sees why in the alerts and here.
     for (const e of [...r.errors, ...w.errors]) s.sync.alert('POLICY_LOAD_FAILED', `${e.file}${e.line ? `:${e.line}` : ''}: ${e.reason}`, e.file);
-    s.audit.append({ actor: s.profile.actor(), action: 'policy.reloaded', subject: s.policy.version() ?? '', payload: { ok: r.ok && w.errors.length === 0, invariants: s.policy.invariantCount(), workflows: w.workflows.length } });
+    s.audit.append({
+      actor: s.profile.actor(),
+      action: 'policy.reloaded',
+      subject: s.policy.version() ?? '',
+      payload: { ok: r.ok && w.errors.length === 0, invariants: s.policy.invariantCount(), workflows: w.workflows.length },
+    });
     return policyStatus(s);
   },
   'keys.unlock': async (s, input) => {

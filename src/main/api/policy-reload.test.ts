@@ -24,10 +24,24 @@ describe('policy bundles and policy.reload', () => {
 
     // A release engineer seals a policy with a half-written invariant: it verifies, but does not load.
     const bad = join(resources, 'policy', 'invariants', 'zz-bad.yaml');
-    writeFileSync(bad, ['- id: INV.BAD', '  scope: test', '  when: { event: run.start }', '  assert:', '    - expr: run.spentCents <=', "      message: 'half an expression'", '  next: Finish the expression'].join('\n'));
+    writeFileSync(
+      bad,
+      [
+        '- id: INV.BAD',
+        '  scope: test',
+        '  when: { event: run.start }',
+        '  assert:',
+        '    - expr: run.spentCents <=',
+        "      message: 'half an expression'",
+        '  next: Finish the expression',
+      ].join('\n'),
+    );
     const sealDir = join(tempDir(), 'sealed');
     await sealResources({ resourcesDir: resources, outDir: sealDir });
-    const inst = (await d('bundles.install', { source: { kind: 'path', path: join(sealDir, 'maestro.policy') } })) as { ok: true; data: Res<'bundles.install'> };
+    const inst = (await d('bundles.install', { source: { kind: 'path', path: join(sealDir, 'maestro.policy') } })) as {
+      ok: true;
+      data: Res<'bundles.install'>;
+    };
     expect(inst.ok).toBe(true);
     const after = (await d('policy.reload', {})) as { ok: true; data: Res<'policy.reload'> };
     expect(after.data.version).toBe(before.data.version);
@@ -35,7 +49,10 @@ describe('policy bundles and policy.reload', () => {
     expect(after.data.problems[0]).toMatchObject({ file: expect.stringMatching(/zz-bad\.yaml$/), line: 5 });
     expect((await s.sync.status()).alerts.map((a) => a.code)).toContain('POLICY_LOAD_FAILED');
     expect(s.policy.invariantIds()).not.toContain('INV.BAD');
-    expect(s.health.run(s.clock.now().toISOString()).checks.find((c) => c.id === 'policy.loaded')).toMatchObject({ status: 'warn', summary: expect.stringMatching(/zz-bad\.yaml:5/) });
+    expect(s.health.run(s.clock.now().toISOString()).checks.find((c) => c.id === 'policy.loaded')).toMatchObject({
+      status: 'warn',
+      summary: expect.stringMatching(/zz-bad\.yaml:5/),
+    });
 
     rmSync(bad);
     await sealResources({ resourcesDir: resources, outDir: sealDir, now: new Date(Date.now() + 5000) });

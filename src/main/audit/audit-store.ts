@@ -59,9 +59,7 @@ export class AuditStore {
   private readonly insertVerStmt;
 
   constructor(private readonly db: Db) {
-    this.insert = db.prepare(
-      'INSERT INTO audit_log (seq, ts, actor, action, subject, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    );
+    this.insert = db.prepare('INSERT INTO audit_log (seq, ts, actor, action, subject, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.headStmt = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
     this.getStmt = db.prepare('SELECT * FROM audit_log WHERE seq = ?');
     const filter = `(:action IS NULL OR action = :action)
@@ -69,9 +67,7 @@ export class AuditStore {
         AND (:fromTs IS NULL OR ts >= :fromTs)
         AND (:toTs IS NULL OR ts <= :toTs)`;
     this.countStmt = db.prepare(`SELECT count(*) AS n FROM audit_log WHERE ${filter}`);
-    this.listStmt = db.prepare(
-      `SELECT * FROM audit_log WHERE (:beforeSeq IS NULL OR seq < :beforeSeq) AND ${filter} ORDER BY seq DESC LIMIT :limit`,
-    );
+    this.listStmt = db.prepare(`SELECT * FROM audit_log WHERE (:beforeSeq IS NULL OR seq < :beforeSeq) AND ${filter} ORDER BY seq DESC LIMIT :limit`);
     // Raw (array) rows: verification reads every row, and arrays are much cheaper than objects.
     this.chunkStmt = db
       .prepare('SELECT seq, ts, actor, action, subject, payload, prev_hash, hash FROM audit_log WHERE seq > ? AND seq <= ? ORDER BY seq ASC LIMIT ?')
@@ -144,7 +140,7 @@ export class AuditStore {
   }
 
   facets(): { actions: string[]; actors: string[] } {
-    const pluck = (sql: string) => (this.db.prepare(sql).pluck().all() as string[]);
+    const pluck = (sql: string) => this.db.prepare(sql).pluck().all() as string[];
     return {
       actions: pluck('SELECT DISTINCT action FROM audit_log ORDER BY action'),
       actors: pluck('SELECT DISTINCT actor FROM audit_log ORDER BY actor'),
@@ -189,9 +185,7 @@ export class AuditStore {
 
   /** Latest verification, and the highest head ever verified valid (the local known head). */
   lastVerification(): { verifiedAt: string; valid: boolean; checked: number; badSeq: number | null; badReason: string | null } | null {
-    const r = this.lastVerStmt.get() as
-      | { verified_at: string; valid: number; checked: number; bad_seq: number | null; bad_reason: string | null }
-      | undefined;
+    const r = this.lastVerStmt.get() as { verified_at: string; valid: number; checked: number; bad_seq: number | null; bad_reason: string | null } | undefined;
     return r ? { verifiedAt: r.verified_at, valid: r.valid === 1, checked: r.checked, badSeq: r.bad_seq, badReason: r.bad_reason } : null;
   }
 

@@ -10,7 +10,14 @@ import { GENESIS_PREV_HASH, auditEntryCanonical } from '../../shared/audit-hash'
 function seeded(n: number) {
   const dataDir = tempDir();
   const s = makeServices({ dataDir, bare: true });
-  s.audit.appendMany(Array.from({ length: n }, (_, i) => ({ actor: i % 2 ? 'user:a' : 'service:b', action: i % 3 ? 'note.added' : 'run.started', subject: `s${i}`, payload: { i, text: `entry ${i}` } })));
+  s.audit.appendMany(
+    Array.from({ length: n }, (_, i) => ({
+      actor: i % 2 ? 'user:a' : 'service:b',
+      action: i % 3 ? 'note.added' : 'run.started',
+      subject: `s${i}`,
+      payload: { i, text: `entry ${i}` },
+    })),
+  );
   return { s, dataDir };
 }
 
@@ -37,7 +44,12 @@ describe('audit log', () => {
     const { s } = seeded(1);
     expect(() => s.audit.append({ actor: 'a', action: 'x', payload: { v: NaN } })).toThrow(CanonicalJsonError);
     expect(() => s.audit.append({ actor: 'a', action: 'x\ud800', payload: {} })).toThrow(CanonicalJsonError);
-    expect(() => s.audit.appendMany([{ actor: 'a', action: 'ok', payload: 1 }, { actor: 'a', action: 'x', payload: Infinity }])).toThrow();
+    expect(() =>
+      s.audit.appendMany([
+        { actor: 'a', action: 'ok', payload: 1 },
+        { actor: 'a', action: 'x', payload: Infinity },
+      ]),
+    ).toThrow();
     expect(s.audit.store.count()).toBe(1);
   });
 

@@ -12,7 +12,12 @@ describe('Merkle frontier (what the server keeps per device to countersign tree 
       const leaf = h.leaf(nodeSha256(Buffer.from(`entry ${n}`)));
       leaves.push(leaf);
       f = appendToFrontier(h, f, n, leaf);
-      expect(f.length).toBe((n + 1).toString(2).split('').filter((b) => b === '1').length);
+      expect(f.length).toBe(
+        (n + 1)
+          .toString(2)
+          .split('')
+          .filter((b) => b === '1').length,
+      );
       expect(bytesEqual(frontierRoot(h, f), rootOf(h, leaves))).toBe(true);
     }
     const t = new MemoryTree(h);

@@ -48,7 +48,14 @@ function slice(b: EncodedBatch, from: number, to: number): EncodedBatch {
   const z = b.offsets[to]!;
   const offsets = new Uint32Array(to - from + 1);
   for (let i = from; i <= to; i++) offsets[i - from] = b.offsets[i]! - a;
-  return { size: b.size, root: b.root, leaves: b.leaves.slice(from * 32, to * 32), indices: b.indices.slice(from, to), offsets, nodes: b.nodes.slice(a * 32, z * 32) };
+  return {
+    size: b.size,
+    root: b.root,
+    leaves: b.leaves.slice(from * 32, to * 32),
+    indices: b.indices.slice(from, to),
+    offsets,
+    nodes: b.nodes.slice(a * 32, z * 32),
+  };
 }
 
 const PARALLEL_THRESHOLD = 256;

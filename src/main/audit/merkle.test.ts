@@ -8,7 +8,10 @@ function seeded(n: number) {
   const db = openDatabase(':memory:');
   const store = new AuditStore(db);
   const append = (k: number) =>
-    store.appendMany(Array.from({ length: k }, (_, i) => ({ actor: 'user:a', action: 'note.added', payload: { i } })), '2026-11-01T08:00:00.000Z');
+    store.appendMany(
+      Array.from({ length: k }, (_, i) => ({ actor: 'user:a', action: 'note.added', payload: { i } })),
+      '2026-11-01T08:00:00.000Z',
+    );
   if (n > 0) append(n);
   return { db, store, append, merkle: new AuditMerkle(db) };
 }

@@ -11,15 +11,7 @@
 import { hash as oneShotHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/connection';
-import {
-  consistencyProof,
-  fromHex,
-  inclusionProof,
-  MerkleHasher,
-  rootOf,
-  toHex,
-  type PerfectNodes,
-} from '../../shared/merkle';
+import { consistencyProof, fromHex, inclusionProof, MerkleHasher, rootOf, toHex, type PerfectNodes } from '../../shared/merkle';
 
 export const BLOCK_LEVEL = 4;
 const BLOCK = 2 ** BLOCK_LEVEL;

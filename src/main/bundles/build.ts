@@ -4,7 +4,17 @@ import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { canonicalJson } from '../../shared/canonical';
-import { SPEC_VERSION, type BundleInfo, type Envelope, type RoleName, type RootMeta, type SnapshotMeta, type TargetFile, type TargetsMeta, type TimestampMeta } from '../../shared/bundles/types';
+import {
+  SPEC_VERSION,
+  type BundleInfo,
+  type Envelope,
+  type RoleName,
+  type RootMeta,
+  type SnapshotMeta,
+  type TargetFile,
+  type TargetsMeta,
+  type TimestampMeta,
+} from '../../shared/bundles/types';
 import { signEnvelope, type SigningKey } from './keys';
 
 export const DAY_MS = 86_400_000;
@@ -94,7 +104,15 @@ export function buildBundle(o: BuildOptions): BuiltBundle {
     copyFileSync(join(o.contentDir, f), join(o.out, 'targets', f));
   }
   const targets = signEnvelope<TargetsMeta>(
-    { _type: 'targets', spec_version: SPEC_VERSION, version: o.versions?.targets ?? 1, expires: isoIn(now, exp.targets), bundle: o.info.name, targets: targetsOf(o.contentDir, files), custom: { bundle: o.info } },
+    {
+      _type: 'targets',
+      spec_version: SPEC_VERSION,
+      version: o.versions?.targets ?? 1,
+      expires: isoIn(now, exp.targets),
+      bundle: o.info.name,
+      targets: targetsOf(o.contentDir, files),
+      custom: { bundle: o.info },
+    },
     o.keys.targets,
   );
   const tb = metaBytes(targets);

@@ -32,7 +32,15 @@ export function registerBundleHealth(health: HealthRegistry, bundles: BundleStor
       service: 'bundles',
       status,
       summary: problems.length ? problems.join('; ') : `${active.size} bundles verified and active under root v${r.root.version}.`,
-      figures: { rootVersion: r.root.version, active: active.size, installed: r.bundles.length, quarantined, expired, stale, lastStartupCheckMs: r.lastStartupCheck?.durationMs ?? null },
+      figures: {
+        rootVersion: r.root.version,
+        active: active.size,
+        installed: r.bundles.length,
+        quarantined,
+        expired,
+        stale,
+        lastStartupCheckMs: r.lastStartupCheck?.durationMs ?? null,
+      },
     };
   });
 }

@@ -37,19 +37,21 @@ const requests: string[] = [];
 const BIG = Buffer.alloc(2 * 1024 * 1024 + 123);
 for (let i = 0; i < BIG.length; i++) BIG[i] = (i * 31) & 0xff;
 
-const appFetch = (): FetchFn => ((input: string | URL | Request, init?: RequestInit) => {
-  const url = input instanceof Request ? input.url : String(input);
-  requests.push(new URL(url).pathname);
-  return Promise.resolve(app.request(url, init));
-}) as FetchFn;
+const appFetch = (): FetchFn =>
+  ((input: string | URL | Request, init?: RequestInit) => {
+    const url = input instanceof Request ? input.url : String(input);
+    requests.push(new URL(url).pathname);
+    return Promise.resolve(app.request(url, init));
+  }) as FetchFn;
 
 /** A server that omits Content-Length (or, with `lie`, announces fewer bytes than it sends). */
-const withoutLength = (inner: FetchFn): FetchFn => (async (input: string | URL | Request, init?: RequestInit) => {
-  const res = await inner(input, init);
-  const headers = new Headers(res.headers);
-  headers.delete('content-length');
-  return new Response(res.body, { status: res.status, headers });
-}) as FetchFn;
+const withoutLength = (inner: FetchFn): FetchFn =>
+  (async (input: string | URL | Request, init?: RequestInit) => {
+    const res = await inner(input, init);
+    const headers = new Headers(res.headers);
+    headers.delete('content-length');
+    return new Response(res.body, { status: res.status, headers });
+  }) as FetchFn;
 
 async function drain(stream: AsyncIterable<Buffer>): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -172,7 +174,9 @@ describe('httpReader', () => {
     appendFileSync(small, 'Y');
     expect(await refusal(drain(await quiet.openTarget('prompts/a.md', 8)))).toBe('BUNDLE_TOO_LARGE');
     // The verifier refuses the longer file with its own code.
-    expect(await refusal(verifyBundle(httpReader(BASE, 'maestro.prompts', fetchFn, { signer }), { root: trustRoot, roleVersions: {}, referenceTime: NOW }))).toBe('BUNDLE_TOO_LARGE');
+    expect(
+      await refusal(verifyBundle(httpReader(BASE, 'maestro.prompts', fetchFn, { signer }), { root: trustRoot, roleVersions: {}, referenceTime: NOW })),
+    ).toBe('BUNDLE_TOO_LARGE');
   });
 
   it('caps metadata by Content-Length and by counting', async () => {

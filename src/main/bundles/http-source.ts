@@ -161,7 +161,10 @@ function capped(o: Opened, cap: number, what: string, details: Record<string, un
         for (;;) {
           const r = await reader.read().catch((e: unknown) => {
             if (closed) return { done: true as const, value: undefined };
-            throw new ApiError('UNAVAILABLE', `${what}: the download broke off after ${seen} bytes (${(e as Error).message})`, { reason: 'network', ...details });
+            throw new ApiError('UNAVAILABLE', `${what}: the download broke off after ${seen} bytes (${(e as Error).message})`, {
+              reason: 'network',
+              ...details,
+            });
           });
           if (r.done) break;
           o.touch();
@@ -200,7 +203,8 @@ export function httpReader(baseUrl: string, name: string, fetchFn: FetchFn, opts
     label: `server:${name}`,
 
     async readMeta(file, cap) {
-      if (!META_FILE.test(file) || file.includes('..')) refuse('BUNDLE_PATH_UNSAFE', `Not a metadata file name: ${JSON.stringify(file.slice(0, 80))}`, { path: file });
+      if (!META_FILE.test(file) || file.includes('..'))
+        refuse('BUNDLE_PATH_UNSAFE', `Not a metadata file name: ${JSON.stringify(file.slice(0, 80))}`, { path: file });
       const what = `${name}/metadata/${file}`;
       const o = await get(baseUrl, `${base}/metadata/${encodeURIComponent(file)}`, fetchFn, opts);
       if (o.res.status === 404) {

@@ -4,7 +4,18 @@ import { describe, expect, it } from 'vitest';
 import { tempDir } from '../test-utils';
 import { sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import { generateSigningKey, keyObjectOf, signBytes } from './keys';
-import { KEY_FILE_FORMAT, KeyFileError, loadSigningKey, openKeychain, readKeychainKeyFile, readKeyFile, readPublicKeyFile, writeKeychainKeyFile, writeKeyFile, type Keychain } from './keyfile';
+import {
+  KEY_FILE_FORMAT,
+  KeyFileError,
+  loadSigningKey,
+  openKeychain,
+  readKeychainKeyFile,
+  readKeyFile,
+  readPublicKeyFile,
+  writeKeychainKeyFile,
+  writeKeyFile,
+  type Keychain,
+} from './keyfile';
 
 const same = (a: { keyid: string; privateKey: { export(o: { type: 'pkcs8'; format: 'der' }): Buffer } }, b: typeof a) => {
   expect(a.keyid).toBe(b.keyid);
@@ -39,7 +50,13 @@ describe('bundle key files', () => {
     await writeKeyFile(path, key, 'correct horse');
     if (process.platform !== 'win32') expect(statSync(path).mode & 0o777).toBe(0o600);
     const json = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-    expect(json).toMatchObject({ format: KEY_FILE_FORMAT, keyid: key.keyid, public: key.publicKey, kdf: { name: 'scrypt', N: 32768, r: 8, p: 1 }, cipher: { name: 'aes-256-gcm' } });
+    expect(json).toMatchObject({
+      format: KEY_FILE_FORMAT,
+      keyid: key.keyid,
+      public: key.publicKey,
+      kdf: { name: 'scrypt', N: 32768, r: 8, p: 1 },
+      cipher: { name: 'aes-256-gcm' },
+    });
     expect(readFileSync(path, 'utf8')).not.toContain(key.privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64'));
     expect(readPublicKeyFile(path)).toEqual({ keyid: key.keyid, publicKey: key.publicKey });
     const back = await readKeyFile(path, 'correct horse');

@@ -67,12 +67,15 @@ export interface Keychain {
 
 function scrypt(passphrase: string, salt: Buffer, p: ScryptParams): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    scryptCb(passphrase.normalize('NFC'), salt, 64, { N: p.N, r: p.r, p: p.p, maxmem: 256 * p.N * p.r + 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key))),
+    scryptCb(passphrase.normalize('NFC'), salt, 64, { N: p.N, r: p.r, p: p.p, maxmem: 256 * p.N * p.r + 1024 * 1024 }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    ),
   );
 }
 
 const checkOf = (derived: Buffer): string => createHash('sha256').update(derived.subarray(32)).digest('hex').slice(0, 32);
-const aadOf = (f: Pick<EncryptedKeyFile, 'format' | 'keyid' | 'public' | 'kdf'>): Buffer => Buffer.from(canonicalJson({ format: f.format, keyid: f.keyid, public: f.public, kdf: f.kdf }), 'utf8');
+const aadOf = (f: Pick<EncryptedKeyFile, 'format' | 'keyid' | 'public' | 'kdf'>): Buffer =>
+  Buffer.from(canonicalJson({ format: f.format, keyid: f.keyid, public: f.public, kdf: f.kdf }), 'utf8');
 
 /** Write `data` to `path` with mode 0600 (through a temporary file, so a half-written key never exists). */
 function writePrivate(path: string, data: string): void {
@@ -89,7 +92,12 @@ export async function encryptKey(key: SigningKey, passphrase: string, params: Sc
   if (!passphrase) throw new KeyFileError('KEYFILE_PASSPHRASE', 'an empty passphrase cannot protect a signing key');
   const salt = randomBytes(16);
   const derived = await scrypt(passphrase, salt, params);
-  const header: Omit<EncryptedKeyFile, 'cipher' | 'ciphertext'> = { format: KEY_FILE_FORMAT, keyid: key.keyid, public: key.publicKey, kdf: { name: 'scrypt' as const, salt: salt.toString('base64'), N: params.N, r: params.r, p: params.p, check: checkOf(derived) } };
+  const header: Omit<EncryptedKeyFile, 'cipher' | 'ciphertext'> = {
+    format: KEY_FILE_FORMAT,
+    keyid: key.keyid,
+    public: key.publicKey,
+    kdf: { name: 'scrypt' as const, salt: salt.toString('base64'), N: params.N, r: params.r, p: params.p, check: checkOf(derived) },
+  };
   const iv = randomBytes(12);
   const c = createCipheriv('aes-256-gcm', derived.subarray(0, 32), iv);
   c.setAAD(aadOf(header));
@@ -142,7 +150,15 @@ export function parseKeyFile(text: string, what = 'key file'): KeyFile {
   };
   if (!isObj(v) || v.format !== KEY_FILE_FORMAT) return bad(`not a ${KEY_FILE_FORMAT} key file`);
   const pub = v.public;
-  if (!isObj(pub) || pub.keytype !== 'ed25519' || pub.scheme !== 'ed25519' || !isObj(pub.keyval) || !isStr(pub.keyval.public) || !/^[0-9a-f]{64}$/.test(pub.keyval.public)) return bad('public key missing or not Ed25519');
+  if (
+    !isObj(pub) ||
+    pub.keytype !== 'ed25519' ||
+    pub.scheme !== 'ed25519' ||
+    !isObj(pub.keyval) ||
+    !isStr(pub.keyval.public) ||
+    !/^[0-9a-f]{64}$/.test(pub.keyval.public)
+  )
+    return bad('public key missing or not Ed25519');
   const publicKey: PublicKey = { keytype: 'ed25519', scheme: 'ed25519', keyval: { public: pub.keyval.public } };
   if (v.keyid !== keyidOf(publicKey)) return bad('keyid is not the hash of the public key');
   if (isObj(v.keychain)) {
@@ -150,7 +166,14 @@ export function parseKeyFile(text: string, what = 'key file'): KeyFile {
     return { format: KEY_FILE_FORMAT, keyid: v.keyid, public: publicKey, keychain: { service: v.keychain.service, account: v.keychain.account } };
   }
   const { kdf, cipher, ciphertext } = v;
-  if (!isObj(kdf) || kdf.name !== 'scrypt' || !isStr(kdf.salt) || !isStr(kdf.check) || ![kdf.N, kdf.r, kdf.p].every((n) => Number.isInteger(n) && (n as number) > 0)) return bad('kdf must be scrypt with salt, N, r, p, check');
+  if (
+    !isObj(kdf) ||
+    kdf.name !== 'scrypt' ||
+    !isStr(kdf.salt) ||
+    !isStr(kdf.check) ||
+    ![kdf.N, kdf.r, kdf.p].every((n) => Number.isInteger(n) && (n as number) > 0)
+  )
+    return bad('kdf must be scrypt with salt, N, r, p, check');
   if (!isObj(cipher) || cipher.name !== 'aes-256-gcm' || !isStr(cipher.iv) || !isStr(cipher.tag)) return bad('cipher must be aes-256-gcm with iv and tag');
   if (!isStr(ciphertext)) return bad('ciphertext missing');
   return {
@@ -191,7 +214,8 @@ export async function writeKeyFile(path: string, key: SigningKey, passphrase: st
 /** The signing key of a passphrase key file. Wrong passphrase → KeyFileError KEYFILE_PASSPHRASE. */
 export async function readKeyFile(path: string, passphrase: string): Promise<SigningKey> {
   const f = loadKeyFile(path);
-  if (isKeychainKeyFile(f)) throw new KeyFileError('KEYFILE_INVALID', `${path}: the private key is in the OS keychain, not in this file (use readKeychainKeyFile)`);
+  if (isKeychainKeyFile(f))
+    throw new KeyFileError('KEYFILE_INVALID', `${path}: the private key is in the OS keychain, not in this file (use readKeychainKeyFile)`);
   return decryptKey(f, passphrase, path);
 }
 
@@ -231,7 +255,11 @@ async function requireKeychain(keychain: Keychain | null | undefined): Promise<K
 }
 
 /** Put the private key in the OS keychain (account = keyid) and write a key file that points at it. */
-export async function writeKeychainKeyFile(path: string, key: SigningKey, opts: { keychain?: Keychain | null; service?: string } = {}): Promise<KeychainKeyFile> {
+export async function writeKeychainKeyFile(
+  path: string,
+  key: SigningKey,
+  opts: { keychain?: Keychain | null; service?: string } = {},
+): Promise<KeychainKeyFile> {
   const kc = await requireKeychain(opts.keychain);
   const entry = { service: opts.service ?? KEYCHAIN_SERVICE, account: key.keyid };
   await kc.setPassword(entry.service, entry.account, key.privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64'));
@@ -253,7 +281,10 @@ export async function readKeychainKeyFile(path: string, opts: { keychain?: Keych
  * Either kind of key file. `passphrase` is asked for only when the file is a passphrase one (so a
  * CLI prompts only when it has to).
  */
-export async function loadSigningKey(path: string, opts: { passphrase: (f: EncryptedKeyFile) => string | Promise<string>; keychain?: Keychain | null }): Promise<SigningKey> {
+export async function loadSigningKey(
+  path: string,
+  opts: { passphrase: (f: EncryptedKeyFile) => string | Promise<string>; keychain?: Keychain | null },
+): Promise<SigningKey> {
   const f = loadKeyFile(path);
   if (isKeychainKeyFile(f)) return readKeychainKeyFile(path, { keychain: opts.keychain });
   return decryptKey(f, await opts.passphrase(f), path);

@@ -98,7 +98,12 @@ export function verifyRoleSignatures(env: Envelope<unknown>, root: RootMeta, rol
   const have = `${valid.size} of ${threshold} required`;
   // Some valid signatures, too few: a threshold problem (a rotated root's new keys are unknown to the old root).
   if (valid.size > 0) return refuse('BUNDLE_THRESHOLD', `${what}: ${have} valid ${role} signatures`, { role, valid: valid.size, threshold });
-  if (wrongRole) refuse('BUNDLE_WRONG_ROLE_KEY', `${what}: signed by key ${wrongRole.slice(0, 12)}…, which the root names for a role other than ${role} (${have})`, { role, keyid: wrongRole });
-  if (unknown) refuse('BUNDLE_UNKNOWN_KEY', `${what}: signed by key ${unknown.slice(0, 12)}…, which the trusted root does not name (${have})`, { role, keyid: unknown });
+  if (wrongRole)
+    refuse('BUNDLE_WRONG_ROLE_KEY', `${what}: signed by key ${wrongRole.slice(0, 12)}…, which the root names for a role other than ${role} (${have})`, {
+      role,
+      keyid: wrongRole,
+    });
+  if (unknown)
+    refuse('BUNDLE_UNKNOWN_KEY', `${what}: signed by key ${unknown.slice(0, 12)}…, which the trusted root does not name (${have})`, { role, keyid: unknown });
   return refuse('BUNDLE_THRESHOLD', `${what}: ${have} valid ${role} signatures`, { role, valid: valid.size, threshold });
 }

@@ -7,7 +7,16 @@ import { makeRepo, makeStore } from './testing';
 import { verifiedModels } from './models';
 import type { ModelInfo } from '../../shared/bundles/types';
 
-const model = (): ModelInfo => ({ role: 'text', format: 'gguf', file: 'model.gguf', family: 'tiny-llama', quantization: 'F32', contextLength: 256, embeddingDimension: null, licence: 'Apache-2.0' });
+const model = (): ModelInfo => ({
+  role: 'text',
+  format: 'gguf',
+  file: 'model.gguf',
+  family: 'tiny-llama',
+  quantization: 'F32',
+  contextLength: 256,
+  embeddingDimension: null,
+  licence: 'Apache-2.0',
+});
 
 describe('model bundles', () => {
   it('weights are handed out only from a verified bundle; a changed file falls back to the previous version', async () => {
@@ -16,7 +25,12 @@ describe('model bundles', () => {
     const fx = makeStore({ dataDir: join(work, 'data'), root: repo.root });
     for (const n of [1, 2]) {
       const out = join(work, `m${n}`);
-      repo.build(out, { name: 'model.tiny-text', kind: 'model', version: `0.${n}.0`, model: model() }, { 'model.gguf': Buffer.alloc(4096, n), 'tokenizer.json': '{}' }, { versions: { targets: n, snapshot: n, timestamp: n } });
+      repo.build(
+        out,
+        { name: 'model.tiny-text', kind: 'model', version: `0.${n}.0`, model: model() },
+        { 'model.gguf': Buffer.alloc(4096, n), 'tokenizer.json': '{}' },
+        { versions: { targets: n, snapshot: n, timestamp: n } },
+      );
       await fx.store.install(dirReader(out));
     }
     const [m] = verifiedModels(fx.store, 'text');

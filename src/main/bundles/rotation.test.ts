@@ -25,7 +25,15 @@ describe('root rotation, threshold 2', () => {
     const [compromisedTargets] = repo.keys.targets;
 
     // 1. The attacker holds one root key: a root v2 signed by it alone (old and new threshold unmet).
-    const evilRoot = signEnvelope(newRoot({ version: 2, expires: isoIn(new Date(), 365), keys: { ...repo.keys, targets: [compromisedTargets!] }, thresholds: { root: 1, targets: 1, snapshot: 1, timestamp: 1 } }), [compromised!]);
+    const evilRoot = signEnvelope(
+      newRoot({
+        version: 2,
+        expires: isoIn(new Date(), 365),
+        keys: { ...repo.keys, targets: [compromisedTargets!] },
+        thresholds: { root: 1, targets: 1, snapshot: 1, timestamp: 1 },
+      }),
+      [compromised!],
+    );
     const e1 = join(work, 'e1');
     repo.build(e1, { name: 'test.prompts' }, FILES, { versions: { targets: 2, snapshot: 2, timestamp: 2 } });
     const { writeFileSync } = await import('node:fs');
@@ -43,7 +51,10 @@ describe('root rotation, threshold 2', () => {
     const newRootKeys = [repo.keys.root[1]!, repo.keys.root[2]!, generateSigningKey()];
     const newTargets = [repo.keys.targets[1]!, repo.keys.targets[2]!, generateSigningKey()];
     // Signed by only one old key plus new keys: the old root's threshold is not met.
-    const oneOld = signEnvelope(newRoot({ version: 2, expires: isoIn(new Date(), 365), keys: { ...repo.keys, root: newRootKeys, targets: newTargets }, thresholds: repo.thresholds }), [repo.keys.root[1]!, newRootKeys[2]!]);
+    const oneOld = signEnvelope(
+      newRoot({ version: 2, expires: isoIn(new Date(), 365), keys: { ...repo.keys, root: newRootKeys, targets: newTargets }, thresholds: repo.thresholds }),
+      [repo.keys.root[1]!, newRootKeys[2]!],
+    );
     const r1 = join(work, 'r1');
     repo.build(r1, { name: 'test.prompts' }, FILES, { versions: { targets: 4, snapshot: 4, timestamp: 4 } });
     writeFileSync(join(r1, 'metadata', '2.root.json'), JSON.stringify(oneOld));
@@ -51,7 +62,12 @@ describe('root rotation, threshold 2', () => {
 
     repo.rotate({ root: newRootKeys, targets: newTargets });
     const good = join(work, 'good');
-    repo.build(good, { name: 'test.prompts', version: '2.0.0' }, { 'prompt.txt': 'Summarise, cite sources.' }, { versions: { targets: 5, snapshot: 5, timestamp: 5 } });
+    repo.build(
+      good,
+      { name: 'test.prompts', version: '2.0.0' },
+      { 'prompt.txt': 'Summarise, cite sources.' },
+      { versions: { targets: 5, snapshot: 5, timestamp: 5 } },
+    );
     const res = await fx.store.install(dirReader(good));
     expect(res.rootRotatedTo).toBe(2);
     expect(fx.store.report().root).toMatchObject({ version: 2, thresholds: { root: 2, targets: 2 } });

@@ -99,10 +99,12 @@ function staleness(dir: string, root: Envelope<RootMeta>, info: BundleInfo, want
     const v = verifyDirSync(dir, { root, roleVersions: {}, referenceTime: margin });
     if (canonicalJson(v.info) !== canonicalJson(info)) return { reason: 'bundle info changed', targetsVersion };
     if (canonicalJson(v.targets.signed.targets) !== want) return { reason: 'content changed', targetsVersion };
-    if (v.root.signed.version !== root.signed.version || canonicalJson(v.root) !== canonicalJson(root)) return { reason: 'trusted root changed', targetsVersion };
+    if (v.root.signed.version !== root.signed.version || canonicalJson(v.root) !== canonicalJson(root))
+      return { reason: 'trusted root changed', targetsVersion };
     return null;
   } catch (e) {
-    if (e instanceof BundleError) return { reason: e.code === 'BUNDLE_EXPIRED' ? `expires within ${RESEAL_MARGIN_DAYS} days` : `${e.code}: ${e.message}`, targetsVersion };
+    if (e instanceof BundleError)
+      return { reason: e.code === 'BUNDLE_EXPIRED' ? `expires within ${RESEAL_MARGIN_DAYS} days` : `${e.code}: ${e.message}`, targetsVersion };
     return { reason: `unreadable (${(e as Error).message})`, targetsVersion };
   }
 }
@@ -118,10 +120,18 @@ export async function sealResources(o: SealOptions): Promise<SealResult[]> {
   const loadKeys = () =>
     (keys ??= (async () => {
       const pass = o.passphrase ?? DEV_KEY_PASSPHRASE;
-      const [targets, snapshot, timestamp] = await Promise.all((['targets', 'snapshot', 'timestamp'] as const).map((r) => readKeyFile(join(keysDir, `${r}.key`), pass)));
-      for (const [role, k] of [['targets', targets!], ['snapshot', snapshot!], ['timestamp', timestamp!]] as const) {
+      const [targets, snapshot, timestamp] = await Promise.all(
+        (['targets', 'snapshot', 'timestamp'] as const).map((r) => readKeyFile(join(keysDir, `${r}.key`), pass)),
+      );
+      for (const [role, k] of [
+        ['targets', targets!],
+        ['snapshot', snapshot!],
+        ['timestamp', timestamp!],
+      ] as const) {
         if (!root.signed.roles[role].keyids.includes(k.keyid) || root.signed.roles[role].threshold > 1)
-          throw new Error(`${join(o.resourcesDir, 'trust', 'root.json')} does not accept ${keysDir}/${role}.key alone for ${role}: it is not the development root (a release root's bundles are sealed with its own keys, npm run bundle)`);
+          throw new Error(
+            `${join(o.resourcesDir, 'trust', 'root.json')} does not accept ${keysDir}/${role}.key alone for ${role}: it is not the development root (a release root's bundles are sealed with its own keys, npm run bundle)`,
+          );
       }
       return { targets: [targets!], snapshot: [snapshot!], timestamp: [timestamp!] };
     })());

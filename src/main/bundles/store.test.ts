@@ -21,7 +21,12 @@ async function twoVersions(clock?: { now: () => Date }) {
   const ids: number[] = [];
   for (const n of [1, 2]) {
     const out = join(work, `v${n}`);
-    repo.build(out, { name: 'maestro.prompts', version: `1.${n}.0` }, { 'system.txt': `prompt v${n}`, 'big.bin': Buffer.alloc(1024 * 1024, n) }, { versions: { targets: n, snapshot: n, timestamp: n } });
+    repo.build(
+      out,
+      { name: 'maestro.prompts', version: `1.${n}.0` },
+      { 'system.txt': `prompt v${n}`, 'big.bin': Buffer.alloc(1024 * 1024, n) },
+      { versions: { targets: n, snapshot: n, timestamp: n } },
+    );
     ids.push((await fx.store.install(dirReader(out))).bundle.id);
   }
   return { work, repo, fx, ids: ids as [number, number] };
@@ -79,7 +84,7 @@ describe('bundle store', () => {
     expect(fx.store.active('maestro.prompts')!.id).toBe(ids[0]);
   });
 
-  it('a full re-hash reports progress in bytes under the caller\'s opId, ending at the total', async () => {
+  it("a full re-hash reports progress in bytes under the caller's opId, ending at the total", async () => {
     const { fx } = await twoVersions();
     const seen: { opId: string; phase: string; bytesDone: number; bytesTotal: number }[] = [];
     fx.events.subscribe((name, p) => {
@@ -103,7 +108,10 @@ describe('bundle store', () => {
     const { fx, ids } = await twoVersions();
     const r = await fx.store.activate(ids[0], 'v1.2 prompt regressed', 'prof_admin');
     expect(r).toMatchObject({ activated: true, bundle: { id: ids[0], active: true } });
-    expect(fx.audit.list({ limit: 1, action: 'bundle.activated' }).entries[0]).toMatchObject({ actor: 'prof_admin', payload: { reason: 'v1.2 prompt regressed' } });
+    expect(fx.audit.list({ limit: 1, action: 'bundle.activated' }).entries[0]).toMatchObject({
+      actor: 'prof_admin',
+      payload: { reason: 'v1.2 prompt regressed' },
+    });
     fx.store.quarantine(ids[1], 'test', null);
     await expect(fx.store.activate(ids[1], 'try', 'prof_admin')).rejects.toMatchObject({ code: 'BUNDLE_TAMPERED' });
   });

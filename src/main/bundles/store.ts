@@ -2,7 +2,22 @@
 // version per bundle, the fast check (size, mtime, inode) at start and at load, full re-hash on a
 // schedule and on demand, quarantine with fallback to the last good version, and the sealed-state
 // report. Consumers read only through ActiveBundle.read/pathOf.
-import { closeSync, constants as fsc, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, fstatSync, readSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants as fsc,
+  existsSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  fstatSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -309,7 +324,8 @@ export class BundleStore implements BundleService {
   private commit(v: VerifiedBundle, staging: string, source: string, actor: string, opId: string): InstallResult {
     const started = performance.now();
     const tsSha = sha256(v.bytes.timestamp);
-    const same = this.d.db.prepare('SELECT * FROM bundle_installs WHERE name = ? AND timestamp_sha256 = ? AND quarantined_at IS NULL').get(v.name, tsSha) as InstallRow | undefined;
+    const same = this.d.db.prepare('SELECT * FROM bundle_installs WHERE name = ? AND timestamp_sha256 = ? AND quarantined_at IS NULL').get(v.name, tsSha) as
+      InstallRow | undefined;
     if (same) {
       rmSync(staging, { recursive: true, force: true });
       const activated = this.activeId(v.name) !== same.id;
@@ -337,7 +353,8 @@ export class BundleStore implements BundleService {
       return { path, length: t.length, sha256: t.hashes.sha256, mtime_ms: Math.floor(Number(st.mtimeMs)), ino: st.ino.toString() };
     });
     const id = this.d.db.transaction(() => {
-      for (const r of v.newRoots) this.d.db.prepare('INSERT OR IGNORE INTO bundle_roots (version, body, installed_at) VALUES (?, ?, ?)').run(r.version, r.bytes.toString('utf8'), now);
+      for (const r of v.newRoots)
+        this.d.db.prepare('INSERT OR IGNORE INTO bundle_roots (version, body, installed_at) VALUES (?, ?, ?)').run(r.version, r.bytes.toString('utf8'), now);
       if (prevRoot && v.newRoots.length) {
         // TUF: when a rotation replaces the timestamp or snapshot keys, forget their versions (recovery from a fast-forward attack).
         for (const role of ['timestamp', 'snapshot'] as const) {
@@ -347,7 +364,9 @@ export class BundleStore implements BundleService {
       }
       for (const role of ['targets', 'snapshot', 'timestamp'] as const)
         this.d.db
-          .prepare('INSERT INTO bundle_role_versions (bundle, role, version) VALUES (?, ?, ?) ON CONFLICT(bundle, role) DO UPDATE SET version = MAX(version, excluded.version)')
+          .prepare(
+            'INSERT INTO bundle_role_versions (bundle, role, version) VALUES (?, ?, ?) ON CONFLICT(bundle, role) DO UPDATE SET version = MAX(version, excluded.version)',
+          )
           .run(v.name, role, v.versions[role]);
       const newId_ = Number(
         this.d.db
@@ -355,23 +374,56 @@ export class BundleStore implements BundleService {
             `INSERT INTO bundle_installs (name, kind, version, targets_version, snapshot_version, timestamp_version, targets_sha256, timestamp_sha256, dir, info, signers, expires, files, bytes, source, installed_at, verified_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(v.name, v.info.kind, v.info.version, v.versions.targets, v.versions.snapshot, v.versions.timestamp, sha256(v.bytes.targets), tsSha, rel, JSON.stringify(v.info), JSON.stringify(v.signers), v.expires, v.files, v.bytesTotal, source, now, now).lastInsertRowid,
+          .run(
+            v.name,
+            v.info.kind,
+            v.info.version,
+            v.versions.targets,
+            v.versions.snapshot,
+            v.versions.timestamp,
+            sha256(v.bytes.targets),
+            tsSha,
+            rel,
+            JSON.stringify(v.info),
+            JSON.stringify(v.signers),
+            v.expires,
+            v.files,
+            v.bytesTotal,
+            source,
+            now,
+            now,
+          ).lastInsertRowid,
       );
       const ins = this.d.db.prepare('INSERT INTO bundle_files (install_id, path, length, sha256, mtime_ms, ino) VALUES (?, ?, ?, ?, ?, ?)');
       for (const f of files) ins.run(newId_, f.path, f.length, f.sha256, f.mtime_ms, f.ino);
-      this.d.db.prepare('INSERT INTO bundle_active (name, install_id) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET install_id = excluded.install_id').run(v.name, newId_);
+      this.d.db
+        .prepare('INSERT INTO bundle_active (name, install_id) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET install_id = excluded.install_id')
+        .run(v.name, newId_);
       this.d.audit.append({
         actor,
         action: 'bundle.installed',
         subject: v.name,
-        payload: { version: v.info.version, kind: v.info.kind, targetsVersion: v.versions.targets, targetsSha256: sha256(v.bytes.targets), signers: v.signers.map((s) => s.keyid), source, rootVersion: v.root.signed.version },
+        payload: {
+          version: v.info.version,
+          kind: v.info.kind,
+          targetsVersion: v.versions.targets,
+          targetsSha256: sha256(v.bytes.targets),
+          signers: v.signers.map((s) => s.keyid),
+          source,
+          rootVersion: v.root.signed.version,
+        },
       });
       return newId_;
     })();
     this.prune(v.name);
     this.d.events?.emit('bundles.progress', { opId, phase: 'done', file: null, bytesDone: v.bytesTotal, bytesTotal: v.bytesTotal, etaSeconds: 0 });
     this.notify({ name: v.name, change: 'installed' });
-    return { bundle: this.view(this.row(id)!), activated: true, rootRotatedTo: v.newRoots.length ? v.root.signed.version : null, durationMs: v.durationMs + (performance.now() - started) };
+    return {
+      bundle: this.view(this.row(id)!),
+      activated: true,
+      rootRotatedTo: v.newRoots.length ? v.root.signed.version : null,
+      durationMs: v.durationMs + (performance.now() - started),
+    };
   }
 
   /** Keep the active version and the `keepPrevious` newest others; delete older directories and rows. */
@@ -405,7 +457,9 @@ export class BundleStore implements BundleService {
 
   private setActive(name: string, id: number, actor: string, reason: string): void {
     this.d.db.transaction(() => {
-      this.d.db.prepare('INSERT INTO bundle_active (name, install_id) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET install_id = excluded.install_id').run(name, id);
+      this.d.db
+        .prepare('INSERT INTO bundle_active (name, install_id) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET install_id = excluded.install_id')
+        .run(name, id);
       this.d.audit.append({ actor, action: 'bundle.activated', subject: name, payload: { installId: id, version: this.row(id)?.version ?? null, reason } });
     })();
     this.notify({ name, change: 'activated' });
@@ -420,7 +474,12 @@ export class BundleStore implements BundleService {
   }
 
   activeOfKind(kind: BundleKind): ActiveBundle[] {
-    const ids = this.d.db.prepare('SELECT a.install_id FROM bundle_active a JOIN bundle_installs i ON i.id = a.install_id WHERE i.kind = ? AND i.quarantined_at IS NULL ORDER BY a.name').pluck().all(kind) as number[];
+    const ids = this.d.db
+      .prepare(
+        'SELECT a.install_id FROM bundle_active a JOIN bundle_installs i ON i.id = a.install_id WHERE i.kind = ? AND i.quarantined_at IS NULL ORDER BY a.name',
+      )
+      .pluck()
+      .all(kind) as number[];
     return ids.map((id) => this.handle(this.row(id)!));
   }
 
@@ -486,7 +545,9 @@ export class BundleStore implements BundleService {
     const t0 = performance.now();
     let files = 0;
     let mismatches = 0;
-    const rows = this.d.db.prepare('SELECT i.* FROM bundle_active a JOIN bundle_installs i ON i.id = a.install_id WHERE i.quarantined_at IS NULL').all() as InstallRow[];
+    const rows = this.d.db
+      .prepare('SELECT i.* FROM bundle_active a JOIN bundle_installs i ON i.id = a.install_id WHERE i.quarantined_at IS NULL')
+      .all() as InstallRow[];
     const bad: { id: number; reason: string; path: string }[] = [];
     for (const row of rows) {
       const dir = join(this.root, row.dir);
@@ -503,13 +564,18 @@ export class BundleStore implements BundleService {
     const durationMs = performance.now() - t0;
     for (const b of bad) this.quarantine(b.id, b.reason, b.path);
     this.d.db
-      .prepare('INSERT INTO bundle_checks (id, at, files, duration_ms, mismatches) VALUES (1, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at, files = excluded.files, duration_ms = excluded.duration_ms, mismatches = excluded.mismatches')
+      .prepare(
+        'INSERT INTO bundle_checks (id, at, files, duration_ms, mismatches) VALUES (1, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at, files = excluded.files, duration_ms = excluded.duration_ms, mismatches = excluded.mismatches',
+      )
       .run(this.d.clock.now().toISOString(), files, durationMs, mismatches);
     return { files, durationMs, mismatches };
   }
 
   /** Re-hash every file (and the stored metadata) of one version against what was verified at install. */
-  private async rehash(row: InstallRow, progress: (file: string, n: number) => void = () => undefined): Promise<{ refusal: { code: BundleRefusal; message: string; path: string | null } | null; files: number; bytes: number }> {
+  private async rehash(
+    row: InstallRow,
+    progress: (file: string, n: number) => void = () => undefined,
+  ): Promise<{ refusal: { code: BundleRefusal; message: string; path: string | null } | null; files: number; bytes: number }> {
     const dir = join(this.root, row.dir);
     let files = 0;
     let bytes = 0;
@@ -523,7 +589,8 @@ export class BundleStore implements BundleService {
       } catch {
         got = '';
       }
-      if (got !== want) return { refusal: { code: 'BUNDLE_TAMPERED', message: `metadata/${file} changed after it was verified`, path: `metadata/${file}` }, files, bytes };
+      if (got !== want)
+        return { refusal: { code: 'BUNDLE_TAMPERED', message: `metadata/${file} changed after it was verified`, path: `metadata/${file}` }, files, bytes };
     }
     for (const f of this.fileRows(row.id)) {
       const h = createHash('sha256');
@@ -540,17 +607,30 @@ export class BundleStore implements BundleService {
           await fh.close();
         }
       } catch (e) {
-        return { refusal: { code: 'BUNDLE_TAMPERED', message: `${f.path} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, path: f.path }, files, bytes };
+        return {
+          refusal: {
+            code: 'BUNDLE_TAMPERED',
+            message: `${f.path} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+            path: f.path,
+          },
+          files,
+          bytes,
+        };
       }
       files++;
       bytes += n;
-      if (n !== f.length || h.digest('hex') !== f.sha256) return { refusal: { code: 'BUNDLE_TAMPERED', message: `${f.path} no longer matches its signed SHA-256`, path: f.path }, files, bytes };
+      if (n !== f.length || h.digest('hex') !== f.sha256)
+        return { refusal: { code: 'BUNDLE_TAMPERED', message: `${f.path} no longer matches its signed SHA-256`, path: f.path }, files, bytes };
     }
     return { refusal: null, files, bytes };
   }
 
   async verifyInstalled(id?: number, opts: { opId?: string } = {}): Promise<VerifyResult[]> {
-    const rows = (id === undefined ? this.d.db.prepare('SELECT * FROM bundle_installs WHERE quarantined_at IS NULL ORDER BY name, id').all() : [this.row(id)].filter(Boolean)) as InstallRow[];
+    const rows = (
+      id === undefined
+        ? this.d.db.prepare('SELECT * FROM bundle_installs WHERE quarantined_at IS NULL ORDER BY name, id').all()
+        : [this.row(id)].filter(Boolean)
+    ) as InstallRow[];
     if (id !== undefined && rows.length === 0) throw new BundleError('BUNDLE_MISSING_FILE', `No installed bundle version ${id}`);
     const out: VerifyResult[] = [];
     // Progress over every byte to re-hash (bytes, ETA), like an install.
@@ -570,7 +650,9 @@ export class BundleStore implements BundleService {
     emit('files', null, true);
     for (const row of rows) {
       const t0 = performance.now();
-      const r = row.quarantined_at ? { refusal: { code: 'BUNDLE_TAMPERED' as const, message: row.quarantine_reason ?? 'quarantined', path: row.quarantine_path }, files: 0, bytes: 0 } : await this.rehash(row, (file, n) => {
+      const r = row.quarantined_at
+        ? { refusal: { code: 'BUNDLE_TAMPERED' as const, message: row.quarantine_reason ?? 'quarantined', path: row.quarantine_path }, files: 0, bytes: 0 }
+        : await this.rehash(row, (file, n) => {
             done += n;
             emit('files', `${row.name}/${file}`);
           });
@@ -579,7 +661,14 @@ export class BundleStore implements BundleService {
         this.d.db.prepare('UPDATE bundle_installs SET verified_at = ? WHERE id = ?').run(this.d.clock.now().toISOString(), row.id);
         this.notify({ name: row.name, change: 'verified' });
       }
-      out.push({ ok: !r.refusal, checkedFiles: r.files, bytes: r.bytes, durationMs: performance.now() - t0, refusal: r.refusal, bundle: this.view(this.row(row.id)!) });
+      out.push({
+        ok: !r.refusal,
+        checkedFiles: r.files,
+        bytes: r.bytes,
+        durationMs: performance.now() - t0,
+        refusal: r.refusal,
+        bundle: this.view(this.row(row.id)!),
+      });
     }
     emit('done', null, true);
     return out;
@@ -591,7 +680,10 @@ export class BundleStore implements BundleService {
     if (!row) throw new BundleError('BUNDLE_MISSING_FILE', `No installed bundle version ${id}`);
     if (row.quarantined_at) throw new BundleError('BUNDLE_TAMPERED', `${row.name} ${row.version} is quarantined: ${row.quarantine_reason ?? ''}`);
     const [r] = await this.verifyInstalled(id);
-    if (!r!.ok) throw new BundleError('BUNDLE_TAMPERED', `${row.name} ${row.version} failed its re-hash and is now quarantined: ${r!.refusal?.message ?? ''}`, { path: r!.refusal?.path ?? undefined });
+    if (!r!.ok)
+      throw new BundleError('BUNDLE_TAMPERED', `${row.name} ${row.version} failed its re-hash and is now quarantined: ${r!.refusal?.message ?? ''}`, {
+        path: r!.refusal?.path ?? undefined,
+      });
     const activated = this.activeId(row.name) !== id;
     if (activated) this.setActive(row.name, id, actor, reason);
     return { bundle: this.view(this.row(id)!), activated, rootRotatedTo: null, durationMs: performance.now() - t0 };
@@ -608,7 +700,9 @@ export class BundleStore implements BundleService {
     const wasActive = this.activeId(row.name) === id;
     let fallback: InstallRow | null = null;
     if (wasActive) {
-      const candidates = this.d.db.prepare('SELECT * FROM bundle_installs WHERE name = ? AND id != ? AND quarantined_at IS NULL ORDER BY id DESC').all(row.name, id) as InstallRow[];
+      const candidates = this.d.db
+        .prepare('SELECT * FROM bundle_installs WHERE name = ? AND id != ? AND quarantined_at IS NULL ORDER BY id DESC')
+        .all(row.name, id) as InstallRow[];
       fallback = candidates.find((c) => this.fileRows(c.id).every((f) => this.fastCheckFile(join(this.root, c.dir), f) === null)) ?? null;
     }
     this.d.db.transaction(() => {
@@ -630,23 +724,43 @@ export class BundleStore implements BundleService {
           stepId: null,
           subject: `Quarantine ${row.name} ${row.version}`,
           options: [
-            { id: 'quarantine', label: fallback ? `Quarantine and fall back to ${fallback.version}` : 'Quarantine (no good version left: its consumers fail closed)', predictedQuality: 1, predictedCostCents: 0, latencyMs: 0, uncertainty: 0 },
+            {
+              id: 'quarantine',
+              label: fallback ? `Quarantine and fall back to ${fallback.version}` : 'Quarantine (no good version left: its consumers fail closed)',
+              predictedQuality: 1,
+              predictedCostCents: 0,
+              latencyMs: 0,
+              uncertainty: 0,
+            },
             { id: 'keep', label: 'Keep using the changed files', predictedQuality: 0, predictedCostCents: 0, latencyMs: 0, uncertainty: 1 },
           ],
           chosen: 'quarantine',
           rationale: `${reason}. A file that no longer matches its signed hash is never loaded.`,
-          invariants: [{ id: 'BUNDLE.SEALED', pass: false, message: `${path ?? row.name} does not match the verified record`, values: { bundle: row.name, version: row.version, path } }],
+          invariants: [
+            {
+              id: 'BUNDLE.SEALED',
+              pass: false,
+              message: `${path ?? row.name} does not match the verified record`,
+              values: { bundle: row.name, version: row.version, path },
+            },
+          ],
           policy: { decision: 'deny', reasons: [BUNDLE_REFUSALS.BUNDLE_TAMPERED], policyVersion: null },
           lane: 'RED',
           laneReasons: ['sealed bundle tampered'],
           evidence: { memoryIds: [], bundleDigests: [row.targets_sha256], modelId: null },
-          nextSafeStep: fallback ? `Version ${fallback.version} is active; re-install ${row.name} from a trusted source` : `Re-install ${row.name} from a trusted source (sealed-state view)`,
+          nextSafeStep: fallback
+            ? `Version ${fallback.version} is active; re-install ${row.name} from a trusted source`
+            : `Re-install ${row.name} from a trusted source (sealed-state view)`,
           status: 'denied',
         },
         ACTOR,
       );
     })();
-    this.d.alert?.('BUNDLE_TAMPERED', `${row.name} ${row.version} quarantined: ${reason}${fallback ? `; ${fallback.version} is active` : '; no good version left'}`, row.name);
+    this.d.alert?.(
+      'BUNDLE_TAMPERED',
+      `${row.name} ${row.version} quarantined: ${reason}${fallback ? `; ${fallback.version} is active` : '; no good version left'}`,
+      row.name,
+    );
     this.d.logger.error('bundle quarantined', { code: 'BUNDLE_TAMPERED', bundle: row.name, version: row.version, path, fallback: fallback?.version ?? null });
     this.notify({ name: row.name, change: 'quarantined' });
   }
@@ -660,7 +774,10 @@ export class BundleStore implements BundleService {
       return oldest !== null && this.d.clock.now().getTime() - Date.parse(oldest) >= this.reverifyMs;
     };
     const tick = () => {
-      if (due()) void this.verifyInstalled().catch((e: unknown) => this.d.logger.error('scheduled bundle re-hash failed', { code: 'BUNDLE_REVERIFY_FAILED', err: (e as Error).message }));
+      if (due())
+        void this.verifyInstalled().catch((e: unknown) =>
+          this.d.logger.error('scheduled bundle re-hash failed', { code: 'BUNDLE_REVERIFY_FAILED', err: (e as Error).message }),
+        );
     };
     // Check soon after start (a laptop that was off past its schedule catches up), then hourly.
     this.timer = setInterval(tick, Math.min(this.reverifyMs, 3_600_000));
@@ -690,7 +807,10 @@ export class BundleStore implements BundleService {
   }
 
   installedVersions(): Record<string, string> {
-    const rows = this.d.db.prepare('SELECT i.name, i.version FROM bundle_active a JOIN bundle_installs i ON i.id = a.install_id').all() as { name: string; version: string }[];
+    const rows = this.d.db.prepare('SELECT i.name, i.version FROM bundle_active a JOIN bundle_installs i ON i.id = a.install_id').all() as {
+      name: string;
+      version: string;
+    }[];
     return Object.fromEntries(rows.map((r) => [r.name, r.version]));
   }
 
@@ -731,10 +851,16 @@ export class BundleStore implements BundleService {
   report(): SealedStateReport {
     const root = this.trustedRoot();
     const rows = this.d.db.prepare('SELECT * FROM bundle_installs ORDER BY name, id DESC').all() as InstallRow[];
-    const check = this.d.db.prepare('SELECT at, files, duration_ms AS durationMs, mismatches FROM bundle_checks WHERE id = 1').get() as SealedStateReport['lastStartupCheck'] | undefined;
+    const check = this.d.db.prepare('SELECT at, files, duration_ms AS durationMs, mismatches FROM bundle_checks WHERE id = 1').get() as
+      SealedStateReport['lastStartupCheck'] | undefined;
     return {
       root: root
-        ? { version: root.signed.version, expires: root.signed.expires, thresholds: Object.fromEntries(ROLES.map((r) => [r, root.signed.roles[r].threshold])) as Record<RoleName, number>, keyCount: Object.keys(root.signed.keys).length }
+        ? {
+            version: root.signed.version,
+            expires: root.signed.expires,
+            thresholds: Object.fromEntries(ROLES.map((r) => [r, root.signed.roles[r].threshold])) as Record<RoleName, number>,
+            keyCount: Object.keys(root.signed.keys).length,
+          }
         : { version: 0, expires: '', thresholds: { root: 0, targets: 0, snapshot: 0, timestamp: 0 }, keyCount: 0 },
       bundles: rows.map((r) => this.view(r)),
       referenceTime: this.d.clock.now().toISOString(),

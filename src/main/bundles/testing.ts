@@ -32,7 +32,9 @@ export interface TestRepo {
 export function makeRepo(o: { now?: Date; keysPerRole?: Partial<Record<RoleName, number>>; thresholds?: Partial<Record<RoleName, number>> } = {}): TestRepo {
   const now = o.now ?? new Date();
   const count = { root: 1, targets: 1, snapshot: 1, timestamp: 1, ...o.keysPerRole };
-  const keys = Object.fromEntries((['root', 'targets', 'snapshot', 'timestamp'] as RoleName[]).map((r) => [r, Array.from({ length: count[r] }, generateSigningKey)])) as Record<RoleName, SigningKey[]>;
+  const keys = Object.fromEntries(
+    (['root', 'targets', 'snapshot', 'timestamp'] as RoleName[]).map((r) => [r, Array.from({ length: count[r] }, generateSigningKey)]),
+  ) as Record<RoleName, SigningKey[]>;
   const thresholds = { root: 1, targets: 1, snapshot: 1, timestamp: 1, ...o.thresholds };
   const root1 = signEnvelope(newRoot({ expires: isoIn(now, 365), keys, thresholds }), keys.root);
   const repo: TestRepo = {
@@ -51,7 +53,11 @@ export function makeRepo(o: { now?: Date; keysPerRole?: Partial<Record<RoleName,
         contentDir: content,
         out,
         info: { kind: 'prompts', version: '1.0.0', description: null, ...info } as BundleInfo,
-        keys: { targets: repo.keys.targets.slice(0, repo.thresholds.targets), snapshot: repo.keys.snapshot.slice(0, repo.thresholds.snapshot), timestamp: repo.keys.timestamp.slice(0, repo.thresholds.timestamp) },
+        keys: {
+          targets: repo.keys.targets.slice(0, repo.thresholds.targets),
+          snapshot: repo.keys.snapshot.slice(0, repo.thresholds.snapshot),
+          timestamp: repo.keys.timestamp.slice(0, repo.thresholds.timestamp),
+        },
         roots: repo.roots,
         now,
         ...bo,
@@ -85,14 +91,33 @@ export interface StoreFixture {
   dataDir: string;
 }
 
-export function makeStore(o: { dataDir: string; root: Envelope<RootMeta> | null; clock?: Clock | ((db: Db) => Clock); dbPath?: string; keepPrevious?: number; onBoundary?: (b: 'staged' | 'renamed') => void }): StoreFixture {
+export function makeStore(o: {
+  dataDir: string;
+  root: Envelope<RootMeta> | null;
+  clock?: Clock | ((db: Db) => Clock);
+  dbPath?: string;
+  keepPrevious?: number;
+  onBoundary?: (b: 'staged' | 'renamed') => void;
+}): StoreFixture {
   const db = openDatabase(o.dbPath ?? join(o.dataDir, 'maestro.db'));
   const clock: Clock = typeof o.clock === 'function' ? o.clock(db) : (o.clock ?? { now: () => new Date() });
   const events = createEventBus();
   const audit = createAuditService({ db, clock, events, health: createHealthRegistry() });
   const cards = createCardStore({ db, clock, audit });
   const alerts: { code: string; message: string }[] = [];
-  const store = new BundleStore({ db, dataDir: o.dataDir, clock, audit, events, cards, logger: silentLogger, pinnedRoot: o.root, alert: (code, message) => alerts.push({ code, message }), keepPrevious: o.keepPrevious, onBoundary: o.onBoundary });
+  const store = new BundleStore({
+    db,
+    dataDir: o.dataDir,
+    clock,
+    audit,
+    events,
+    cards,
+    logger: silentLogger,
+    pinnedRoot: o.root,
+    alert: (code, message) => alerts.push({ code, message }),
+    keepPrevious: o.keepPrevious,
+    onBoundary: o.onBoundary,
+  });
   return { store, db, audit, events, cards, alerts, dataDir: o.dataDir };
 }
 
@@ -100,7 +125,12 @@ export function makeStore(o: { dataDir: string; root: Envelope<RootMeta> | null;
  * Rewrite a built bundle's targets metadata (mutate), sign it with `targetsKeys`, and re-sign
  * snapshot and timestamp so only the mutation differs: a signer that is malicious or mistaken.
  */
-export function resign(out: string, repo: TestRepo, mutate: (t: TargetsMeta) => void, targetsKeys: SigningKey[] = repo.keys.targets.slice(0, repo.thresholds.targets)): void {
+export function resign(
+  out: string,
+  repo: TestRepo,
+  mutate: (t: TargetsMeta) => void,
+  targetsKeys: SigningKey[] = repo.keys.targets.slice(0, repo.thresholds.targets),
+): void {
   const t = JSON.parse(readFileSync(join(out, 'metadata', 'targets.json'), 'utf8')) as Envelope<TargetsMeta>;
   mutate(t.signed);
   const targets = signEnvelope(t.signed, targetsKeys);

@@ -152,7 +152,11 @@ describe('loaders read through a tree', () => {
   it('ContractRegistry.fromTree / loadTree: all or nothing', () => {
     const dir = join(DEFAULT_RESOURCES_DIR, 'contracts');
     const reg = ContractRegistry.fromTree(memCopy('bundle:contracts', dir));
-    expect(reg.list().map((c) => c.contract)).toEqual(ContractRegistry.fromDir(dir).list().map((c) => c.contract));
+    expect(reg.list().map((c) => c.contract)).toEqual(
+      ContractRegistry.fromDir(dir)
+        .list()
+        .map((c) => c.contract),
+    );
     const doc = JSON.parse(readText(dirTree(dir), 'field.inspect.site@1.2.0.json')) as { contract: string };
     const next = JSON.stringify({ ...doc, contract: 'field.inspect.site@1.3.0' });
     expect(() => reg.loadTree(memTree('bundle:contracts', { 'a.json': next, 'b.json': '{' }))).toThrow(/contract bundle:contracts\/b\.json: not JSON/);
@@ -165,8 +169,18 @@ describe('loaders read through a tree', () => {
     const s = makeServices({ dataDir: tempDir() });
     let current: ResourceTree | null = null;
     const runs = createRunService({
-      db: s.db, clock: s.clock, audit: s.audit, profile: s.profile, contracts: s.contracts, capture: s.capture, outbox: s.outbox, governance: s.governance,
-      guard: fakeGuard(), resourcesDir: join(tempDir(), 'no-resources'), logger: silentLogger, workflows: () => current,
+      db: s.db,
+      clock: s.clock,
+      audit: s.audit,
+      profile: s.profile,
+      contracts: s.contracts,
+      capture: s.capture,
+      outbox: s.outbox,
+      governance: s.governance,
+      guard: fakeGuard(),
+      resourcesDir: join(tempDir(), 'no-resources'),
+      logger: silentLogger,
+      workflows: () => current,
     });
     expect(runs.workflows()).toEqual([]);
     expect(runs.loadErrors()).toEqual([{ file: 'workflows', line: 0, reason: 'no verified workflow bundle is active' }]);

@@ -64,7 +64,11 @@ export function subTree(tree: ResourceTree, prefix: string): ResourceTree {
   const head = `${p}/`;
   return {
     label: `${tree.label}/${p}`,
-    files: () => tree.files().filter((f) => f.startsWith(head)).map((f) => f.slice(head.length)),
+    files: () =>
+      tree
+        .files()
+        .filter((f) => f.startsWith(head))
+        .map((f) => f.slice(head.length)),
     read: (path) => tree.read(head + checkRelative(path)),
   };
 }

@@ -101,7 +101,8 @@ export function checkTargetPaths(paths: string[]): void {
   for (const p of paths) {
     const parts = p.toLowerCase().split('/');
     for (let i = 1; i < parts.length; i++) {
-      if (lower.has(parts.slice(0, i).join('/'))) refuse('BUNDLE_PATH_UNSAFE', `target path ${JSON.stringify(p)}: a parent is itself a target file`, { role: 'targets', path: p });
+      if (lower.has(parts.slice(0, i).join('/')))
+        refuse('BUNDLE_PATH_UNSAFE', `target path ${JSON.stringify(p)}: a parent is itself a target file`, { role: 'targets', path: p });
     }
   }
 }
@@ -114,7 +115,8 @@ function checkKind(info: BundleInfo, targets: Record<string, TargetFile>): void 
   if (info.kind === 'model') {
     if (!info.model) refuse('BUNDLE_KIND_MISMATCH', `model bundle ${info.name} has no model metadata`);
     need(info.model!.file, 'the weights file');
-    if (info.model!.role === 'embedding' && info.model!.embeddingDimension === null) refuse('BUNDLE_KIND_MISMATCH', `embedding model ${info.name} does not state its dimension`);
+    if (info.model!.role === 'embedding' && info.model!.embeddingDimension === null)
+      refuse('BUNDLE_KIND_MISMATCH', `embedding model ${info.name} does not state its dimension`);
   }
   if (info.kind === 'app-update') {
     if (!info.app) refuse('BUNDLE_KIND_MISMATCH', `app-update bundle ${info.name} has no app metadata`);
@@ -142,19 +144,22 @@ export function verifyMetadata(get: MetaGetter, trust: TrustInput): VerifiedMeta
     if (!bytes) break;
     const env = parseRole<RootMeta>('root', file, bytes);
     verifyRoleSignatures(env, root.signed, 'root', `${file} (by trusted root v${root.signed.version})`);
-    if (env.signed.version !== next) refuse('BUNDLE_ROOT_VERSION', `${file} says version ${env.signed.version}; a new root must be exactly version ${next}`, { role: 'root', path: file });
+    if (env.signed.version !== next)
+      refuse('BUNDLE_ROOT_VERSION', `${file} says version ${env.signed.version}; a new root must be exactly version ${next}`, { role: 'root', path: file });
     verifyRoleSignatures(env, env.signed, 'root', `${file} (by its own keys)`);
     root = env;
     newRoots.push({ version: next, bytes });
   }
   const ref = trust.referenceTime.getTime();
   const notExpired = (role: RoleName, expires: string, file: string) => {
-    if (Date.parse(expires) <= ref) refuse('BUNDLE_EXPIRED', `${file} expired ${expires} (device time ${trust.referenceTime.toISOString()})`, { role, path: file, expires });
+    if (Date.parse(expires) <= ref)
+      refuse('BUNDLE_EXPIRED', `${file} expired ${expires} (device time ${trust.referenceTime.toISOString()})`, { role, path: file, expires });
   };
   let seenVersions: Partial<Record<VersionedRole, number>> = {};
   const notRolledBack = (role: VersionedRole, version: number, file: string) => {
     const seen = seenVersions[role];
-    if (seen !== undefined && version < seen) refuse('BUNDLE_ROLLBACK', `${file} is version ${version}; this device has already trusted version ${seen}`, { role, path: file, version, seen });
+    if (seen !== undefined && version < seen)
+      refuse('BUNDLE_ROLLBACK', `${file} is version ${version}; this device has already trusted version ${seen}`, { role, path: file, version, seen });
   };
   notExpired('root', root.signed.expires, `root v${root.signed.version}`);
 
@@ -165,7 +170,10 @@ export function verifyMetadata(get: MetaGetter, trust: TrustInput): VerifiedMeta
   };
   const pinned = (file: string, bytes: Buffer, info: { length: number; hashes: { sha256: string } }, role: RoleName, by: string) => {
     if (bytes.length !== info.length || sha256(bytes) !== info.hashes.sha256)
-      refuse('BUNDLE_MIX_AND_MATCH', `${file} is not the one ${by} names (length ${bytes.length} vs ${info.length}, or its SHA-256 differs)`, { role, path: file });
+      refuse('BUNDLE_MIX_AND_MATCH', `${file} is not the one ${by} names (length ${bytes.length} vs ${info.length}, or its SHA-256 differs)`, {
+        role,
+        path: file,
+      });
   };
 
   const tsBytes = need('timestamp.json', METADATA_CAPS.timestamp);
@@ -180,7 +188,8 @@ export function verifyMetadata(get: MetaGetter, trust: TrustInput): VerifiedMeta
   pinned('snapshot.json', snapBytes, snapInfo, 'snapshot', 'timestamp.json');
   const snapshot = parseRole<SnapshotMeta>('snapshot', 'snapshot.json', snapBytes);
   verifyRoleSignatures(snapshot, root.signed, 'snapshot', 'snapshot.json');
-  if (snapshot.signed.version !== snapInfo.version) refuse('BUNDLE_MIX_AND_MATCH', `snapshot.json is version ${snapshot.signed.version}; timestamp.json names ${snapInfo.version}`, { role: 'snapshot' });
+  if (snapshot.signed.version !== snapInfo.version)
+    refuse('BUNDLE_MIX_AND_MATCH', `snapshot.json is version ${snapshot.signed.version}; timestamp.json names ${snapInfo.version}`, { role: 'snapshot' });
   notRolledBack('snapshot', snapshot.signed.version, 'snapshot.json');
   notExpired('snapshot', snapshot.signed.expires, 'snapshot.json');
 
@@ -189,7 +198,8 @@ export function verifyMetadata(get: MetaGetter, trust: TrustInput): VerifiedMeta
   pinned('targets.json', tBytes, tInfo, 'targets', 'snapshot.json');
   const targets = parseRole<TargetsMeta>('targets', 'targets.json', tBytes);
   const signers = verifyRoleSignatures(targets, root.signed, 'targets', 'targets.json');
-  if (targets.signed.version !== tInfo.version) refuse('BUNDLE_MIX_AND_MATCH', `targets.json is version ${targets.signed.version}; snapshot.json names ${tInfo.version}`, { role: 'targets' });
+  if (targets.signed.version !== tInfo.version)
+    refuse('BUNDLE_MIX_AND_MATCH', `targets.json is version ${targets.signed.version}; snapshot.json names ${tInfo.version}`, { role: 'targets' });
   notRolledBack('targets', targets.signed.version, 'targets.json');
   notExpired('targets', targets.signed.expires, 'targets.json');
 
@@ -199,7 +209,8 @@ export function verifyMetadata(get: MetaGetter, trust: TrustInput): VerifiedMeta
   const paths = Object.keys(targets.signed.targets);
   checkTargetPaths(paths);
   for (const p of paths) {
-    if (targets.signed.targets[p]!.length > MAX_TARGET_BYTES) refuse('BUNDLE_TOO_LARGE', `target ${p} declares ${targets.signed.targets[p]!.length} bytes, over the ${MAX_TARGET_BYTES}-byte cap`, { path: p });
+    if (targets.signed.targets[p]!.length > MAX_TARGET_BYTES)
+      refuse('BUNDLE_TOO_LARGE', `target ${p} declares ${targets.signed.targets[p]!.length} bytes, over the ${MAX_TARGET_BYTES}-byte cap`, { path: p });
   }
   checkKind(info, targets.signed.targets);
 
@@ -398,7 +409,8 @@ export function dirMetaGetter(dir: string): MetaGetter {
     const st = lstatOrNull(path);
     if (!st) return null;
     if (st.isSymbolicLink()) refuse('BUNDLE_LINK', `metadata/${file} is a symbolic link`, { path: `metadata/${file}` });
-    if (st.size > cap) refuse('BUNDLE_TOO_LARGE', `metadata/${file} is ${st.size} bytes, over its ${cap}-byte cap (endless data)`, { path: `metadata/${file}` });
+    if (st.size > cap)
+      refuse('BUNDLE_TOO_LARGE', `metadata/${file} is ${st.size} bytes, over its ${cap}-byte cap (endless data)`, { path: `metadata/${file}` });
     return readCapped(path, cap, `metadata/${file}`);
   };
 }

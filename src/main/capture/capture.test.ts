@@ -38,7 +38,20 @@ describe('contracts', () => {
   it('refuses a malformed contract document at load', () => {
     const reg = new ContractRegistry();
     expect(() => reg.load({ contract: 'nope', title: 't' }, 'bad.json')).toThrow(/bad.json/);
-    expect(() => reg.load({ contract: 'a.b.c@1.0.0', title: 't', kind: 'capture', permission: 'p', pii: [], riskHints: {}, schema: { type: 'object', properties: { x: { type: 'nonsense' } } } }, 'x.json')).toThrow(/does not compile|schema/);
+    expect(() =>
+      reg.load(
+        {
+          contract: 'a.b.c@1.0.0',
+          title: 't',
+          kind: 'capture',
+          permission: 'p',
+          pii: [],
+          riskHints: {},
+          schema: { type: 'object', properties: { x: { type: 'nonsense' } } },
+        },
+        'x.json',
+      ),
+    ).toThrow(/does not compile|schema/);
   });
 });
 
@@ -75,7 +88,7 @@ describe('capture', () => {
     const before = dbFingerprint(dataDir);
     const r = await d('capture.submit', { contract: SITE, data: validSite({ location: { lat: 123, lon: 4 }, condition: 'great' }) });
     expect(r).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR' } });
-    const paths = ((r as { error: { details: { path: string }[] } }).error.details).map((x) => x.path);
+    const paths = (r as { error: { details: { path: string }[] } }).error.details.map((x) => x.path);
     expect(paths).toEqual(expect.arrayContaining(['/location/lat', '/condition']));
     expect(dbFingerprint(dataDir)).toBe(before);
     expect(s.outbox.counts().queued).toBe(0);
@@ -84,7 +97,10 @@ describe('capture', () => {
   it('attachments are content-addressed and travel as their own outbox item, once', async () => {
     const { s, d, dataDir } = await setup();
     const bytes = Buffer.from('fake-jpeg-bytes');
-    const put = (await d('attachments.put', { name: 'valve.jpg', mime: 'image/jpeg', dataBase64: bytes.toString('base64') })) as { ok: true; data: { hash: string; ref: string } };
+    const put = (await d('attachments.put', { name: 'valve.jpg', mime: 'image/jpeg', dataBase64: bytes.toString('base64') })) as {
+      ok: true;
+      data: { hash: string; ref: string };
+    };
     expect(put.data.hash).toBe(hash('sha256', bytes, 'hex'));
     expect(readFileSync(join(dataDir, 'attachments', put.data.hash)).equals(bytes)).toBe(true);
     await d('capture.submit', { contract: SITE, data: validSite({ photos: [put.data.ref] }) });

@@ -20,7 +20,13 @@ interface DraftRow {
   created_at: string;
   updated_at: string;
 }
-const toDraft = (r: DraftRow): Draft => ({ id: r.id, contract: r.contract, data: JSON.parse(r.data) as unknown, createdAt: r.created_at, updatedAt: r.updated_at });
+const toDraft = (r: DraftRow): Draft => ({
+  id: r.id,
+  contract: r.contract,
+  data: JSON.parse(r.data) as unknown,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
 
 export interface CaptureService {
   attachments: AttachmentStore;
@@ -85,7 +91,12 @@ export function createCaptureService(deps: {
       deps.contracts.validate(input.contract, input.data);
       const refs = [...attachmentRefs(input.data)];
       const missing = refs.filter((h) => !attachments.has(h));
-      if (missing.length) throw new ApiError('VALIDATION_ERROR', 'Attachments referenced but not stored on this device', missing.map((h) => ({ path: '/', keyword: 'attachment', message: `sha256:${h} missing` })));
+      if (missing.length)
+        throw new ApiError(
+          'VALIDATION_ERROR',
+          'Attachments referenced but not stored on this device',
+          missing.map((h) => ({ path: '/', keyword: 'attachment', message: `sha256:${h} missing` })),
+        );
       if (input.draftId) getDraft(input.draftId);
       const data = canonicalJson(input.data);
       return db.transaction(() => {

@@ -50,7 +50,13 @@ function expected(all: DecisionCard[], q: CardListQuery): string[] {
     .filter(({ c }) => (!q.lane || c.lane === q.lane) && (!q.status || c.status === q.status) && (!q.runId || c.runId === q.runId))
     .filter(({ c }) => !q.failedInvariant || c.invariants.some((i) => !i.pass && i.id === q.failedInvariant))
     .filter(({ c }) => (!from || c.createdAt >= from) && (!to || c.createdAt <= to))
-    .filter(({ c }) => words.every((w) => `${c.subject} ${c.rationale} ${c.laneReasons.join(' ')} ${c.nextSafeStep ?? ''} ${c.invariants.map((i) => i.message).join(' ')}`.toLowerCase().includes(w)));
+    .filter(({ c }) =>
+      words.every((w) =>
+        `${c.subject} ${c.rationale} ${c.laneReasons.join(' ')} ${c.nextSafeStep ?? ''} ${c.invariants.map((i) => i.message).join(' ')}`
+          .toLowerCase()
+          .includes(w),
+      ),
+    );
   const key = (r: (typeof rows)[number]) => (q.sort === 'cost' ? r.costCents : q.sort === 'uncertainty' ? r.uncertainty : r.seq);
   const sign = q.dir === 'asc' ? 1 : -1;
   rows.sort((a, b) => sign * (key(a) - key(b) || a.seq - b.seq));
@@ -75,7 +81,12 @@ describe('decision cards', () => {
     const { s, cards } = store();
     const c = cards.record(newCard(), 'service:runs');
     const entry = s.audit.list({ limit: 5 }).entries[0]!;
-    expect(entry).toMatchObject({ action: 'card.recorded', subject: c.id, hash: c.auditHash, payload: { run: 'run_1', step: 'ai-summarize', kind: 'step', lane: 'YELLOW', status: 'allowed', failedInvariants: ['INV.BUDGET.CAP'] } });
+    expect(entry).toMatchObject({
+      action: 'card.recorded',
+      subject: c.id,
+      hash: c.auditHash,
+      payload: { run: 'run_1', step: 'ai-summarize', kind: 'step', lane: 'YELLOW', status: 'allowed', failedInvariants: ['INV.BUDGET.CAP'] },
+    });
     const { auditHash: _h, ...body } = c;
     expect((entry.payload as { bodySha256: string }).bodySha256).toBe(hash('sha256', canonicalJson(body), 'hex'));
     expect(cards.get(c.id)).toEqual(c);
@@ -85,7 +96,10 @@ describe('decision cards', () => {
 
   it('values that do not canonicalise (undefined, bigint) are made plain JSON, not a failed step', () => {
     const { cards } = store();
-    const c = cards.record(newCard({ invariants: [{ id: 'INV.X', pass: true, message: null, values: { a: undefined, b: 10n as unknown as number, c: Number.NaN } }] }), 'service:runs');
+    const c = cards.record(
+      newCard({ invariants: [{ id: 'INV.X', pass: true, message: null, values: { a: undefined, b: 10n as unknown as number, c: Number.NaN } }] }),
+      'service:runs',
+    );
     expect(cards.get(c.id).invariants[0]!.values).toEqual({ b: '10', c: null });
   });
 

@@ -31,7 +31,12 @@ export function sortKeysOf(card: Pick<DecisionCard, 'options' | 'chosen'>): { co
 
 /** Words the full-text index holds for a card besides subject and rationale. */
 export function reasonsText(card: Pick<DecisionCard, 'laneReasons' | 'policy' | 'invariants' | 'nextSafeStep'>): string {
-  return [...card.laneReasons, ...card.policy.reasons, ...card.invariants.filter((i) => !i.pass).map((i) => `${i.id} ${i.message ?? ''} ${i.error ?? ''}`), card.nextSafeStep ?? ''].join('\n');
+  return [
+    ...card.laneReasons,
+    ...card.policy.reasons,
+    ...card.invariants.filter((i) => !i.pass).map((i) => `${i.id} ${i.message ?? ''} ${i.error ?? ''}`),
+    card.nextSafeStep ?? '',
+  ].join('\n');
 }
 
 /** Plain JSON (bigint → string, undefined dropped, non-finite → null) so a card always canonicalises. */
@@ -93,8 +98,18 @@ export function createCardStore(deps: {
   const lastCreated = db.prepare('SELECT created_at FROM decision_cards ORDER BY created_at DESC LIMIT 1').pluck();
   const byId = db.prepare('SELECT seq, body, status, audit_hash, cost_cents, uncertainty, created_at FROM decision_cards WHERE id = ?');
   const approvalsOf = db.prepare('SELECT state, by, at, comment, device, cert_version, approval_id FROM card_approvals WHERE card_seq = ? ORDER BY id');
-  const latestApproval = db.prepare('SELECT state, by, at, comment, device, cert_version, approval_id FROM card_approvals WHERE card_seq = ? ORDER BY id DESC LIMIT 1');
-  type ApprovalRow = { state: Approval['state']; by: string; at: string; comment: string | null; device: string | null; cert_version: number | null; approval_id: string | null };
+  const latestApproval = db.prepare(
+    'SELECT state, by, at, comment, device, cert_version, approval_id FROM card_approvals WHERE card_seq = ? ORDER BY id DESC LIMIT 1',
+  );
+  type ApprovalRow = {
+    state: Approval['state'];
+    by: string;
+    at: string;
+    comment: string | null;
+    device: string | null;
+    cert_version: number | null;
+    approval_id: string | null;
+  };
   const approvalOf = (r: ApprovalRow): Approval => ({
     state: r.state,
     by: r.by,
@@ -114,7 +129,9 @@ export function createCardStore(deps: {
   const countStatus = db.prepare('SELECT count(*) FROM (SELECT 1 FROM decision_cards WHERE status = ? LIMIT ?)').pluck();
   const countApprovals = db.prepare('SELECT count(*) FROM (SELECT 1 FROM card_approvals WHERE state = ? LIMIT ?)').pluck();
   const statsDays = db.prepare('SELECT substr(created_at, 1, 10) AS day, lane, count(*) AS n FROM decision_cards WHERE created_at >= ? GROUP BY day, lane');
-  const statsInv = db.prepare('SELECT invariant_id AS id, count(*) AS count FROM card_failed_invariants WHERE card_seq >= ? GROUP BY invariant_id ORDER BY count DESC, id LIMIT 20');
+  const statsInv = db.prepare(
+    'SELECT invariant_id AS id, count(*) AS count FROM card_failed_invariants WHERE card_seq >= ? GROUP BY invariant_id ORDER BY count DESC, id LIMIT 20',
+  );
   const stmts = new Map<string, Statement>();
   const prepared = (sql: string): Statement => {
     let s = stmts.get(sql);
@@ -134,7 +151,8 @@ export function createCardStore(deps: {
     }
     if (q.runId !== null) candidates.push(['run', countRun.get(q.runId, cap) as number]);
     if (q.status === 'awaiting_approval') candidates.push(['status', countStatus.get(q.status, cap) as number]);
-    if (q.status === 'approved' || q.status === 'rejected') candidates.push(['status', (countStatus.get(q.status, cap) as number) + (countApprovals.get(q.status, cap) as number)]);
+    if (q.status === 'approved' || q.status === 'rejected')
+      candidates.push(['status', (countStatus.get(q.status, cap) as number) + (countApprovals.get(q.status, cap) as number)]);
     // Time-sorted text and invariant filters already walk in seq order; they drive only to beat another.
     if (q.text !== null) candidates.push(['text', countText.get(q.text, cap) as number]);
     if (q.failedInvariant !== null) candidates.push(['invariant', countInv.get(q.failedInvariant, cap) as number]);
@@ -173,7 +191,10 @@ export function createCardStore(deps: {
   const write = (card: DecisionCard): number => {
     const { costCents, uncertainty } = sortKeysOf(card);
     const body = canonicalJson(bodyOf(card));
-    const seq = Number(insertCard.run(card.id, card.kind, card.runId, card.stepId, card.createdAt, card.lane, card.status, costCents, uncertainty, body, card.auditHash).lastInsertRowid);
+    const seq = Number(
+      insertCard.run(card.id, card.kind, card.runId, card.stepId, card.createdAt, card.lane, card.status, costCents, uncertainty, body, card.auditHash)
+        .lastInsertRowid,
+    );
     insertFts.run(seq, card.subject, card.rationale, reasonsText(card));
     for (const inv of card.invariants) if (!inv.pass) insertFailed.run(inv.id, seq);
     return seq;

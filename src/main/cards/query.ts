@@ -53,7 +53,8 @@ export function normalizeQuery(q: CardListQuery): NormalizedQuery {
   const dir = q.dir ?? 'desc';
   if (dir !== 'asc' && dir !== 'desc') throw bad('dir must be asc or desc', '/dir');
   if (q.lane !== undefined && !(LANES as readonly string[]).includes(q.lane)) throw bad(`lane must be one of ${LANES.join(', ')}`, '/lane');
-  if (q.status !== undefined && !(CARD_STATUSES_FOR_QUERY as readonly string[]).includes(q.status)) throw bad(`status must be one of ${CARD_STATUSES_FOR_QUERY.join(', ')}`, '/status');
+  if (q.status !== undefined && !(CARD_STATUSES_FOR_QUERY as readonly string[]).includes(q.status))
+    throw bad(`status must be one of ${CARD_STATUSES_FOR_QUERY.join(', ')}`, '/status');
   if (q.text !== undefined && q.text.length > 500) throw bad('text is longer than 500 characters', '/text');
   return {
     text: q.text ? ftsExpression(q.text) : null,
@@ -84,7 +85,13 @@ export function decodeCursor(s: string, sort: CardSort): Cursor {
   } catch {
     throw bad('cursor is not one this API returned', '/cursor');
   }
-  if (!Array.isArray(v) || v.length !== 3 || v[0] !== sort || !Number.isInteger(v[2]) || (sort === 'time' ? v[1] !== null : typeof v[1] !== 'number' || !Number.isFinite(v[1]))) {
+  if (
+    !Array.isArray(v) ||
+    v.length !== 3 ||
+    v[0] !== sort ||
+    !Number.isInteger(v[2]) ||
+    (sort === 'time' ? v[1] !== null : typeof v[1] !== 'number' || !Number.isFinite(v[1]))
+  ) {
     throw bad('cursor is not one this API returned for this sort', '/cursor');
   }
   return { value: v[1] as number | null, seq: v[2] as number };
@@ -145,7 +152,8 @@ export function buildCardQuery(
   // Walking a cost / uncertainty index, seq is a column of the index: a seq constraint there must stay a
   // test on each entry (unary +), or the planner turns it into a skip-scan over every sort-key value.
   const seqTest = sortCol !== null && driver === 'sort' ? `+${seqRef}` : seqRef;
-  if (q.text !== null && seqRef !== 'f.rowid') where.push(`${driver === 'text' ? 'c.seq' : '+c.seq'} IN (SELECT rowid FROM cards_fts WHERE cards_fts MATCH :fts)`);
+  if (q.text !== null && seqRef !== 'f.rowid')
+    where.push(`${driver === 'text' ? 'c.seq' : '+c.seq'} IN (SELECT rowid FROM cards_fts WHERE cards_fts MATCH :fts)`);
   if (q.failedInvariant !== null && seqRef !== 'fi.card_seq') {
     where.push(
       driver === 'invariant'

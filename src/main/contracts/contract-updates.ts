@@ -45,9 +45,16 @@ export class ContractUpdates {
     const before = new Set(wanted.filter((r) => this.registry.has(r)));
     const r = await this.bundles.install(reader, { actor: 'service:contracts' });
     const missing = wanted.filter((ref) => !this.registry.has(ref));
-    if (missing.length) throw new Error(`the server's contracts bundle ${r.bundle.version} (targets v${r.bundle.targetsVersion}) does not contain ${missing.join(', ')}`);
+    if (missing.length)
+      throw new Error(`the server's contracts bundle ${r.bundle.version} (targets v${r.bundle.targetsVersion}) does not contain ${missing.join(', ')}`);
     const added = wanted.filter((ref) => !before.has(ref));
-    for (const ref of added) this.audit.append({ actor: 'service:contracts', action: 'contract.updated', subject: ref, payload: { source: 'server', bundle: r.bundle.name, bundleVersion: r.bundle.version, targetsVersion: r.bundle.targetsVersion } });
+    for (const ref of added)
+      this.audit.append({
+        actor: 'service:contracts',
+        action: 'contract.updated',
+        subject: ref,
+        payload: { source: 'server', bundle: r.bundle.name, bundleVersion: r.bundle.version, targetsVersion: r.bundle.targetsVersion },
+      });
     return added;
   }
 }

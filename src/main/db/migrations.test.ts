@@ -53,8 +53,16 @@ describe('migrations', () => {
       { id: 'o1', state: 'acked', kind: 'record', key_scope: 'device', ciphertext: Buffer.from('ct') },
       { id: 'o2', state: 'queued', kind: 'record', key_scope: null, ciphertext: null },
     ]);
-    db.prepare("INSERT INTO outbox (id, idempotency_key, kind, contract, tenant, created_at, state, next_attempt_at, ref_id) VALUES ('o3', 'k3', 'run', 'maestro.share.run@1.0.0', 'acme', 't', 'queued', 't', 'run_1')").run();
-    expect(() => db.prepare("INSERT INTO outbox (id, idempotency_key, kind, contract, tenant, created_at, state, next_attempt_at) VALUES ('o4', 'k4', 'bogus', 'x', 'acme', 't', 'queued', 't')").run()).toThrow();
+    db.prepare(
+      "INSERT INTO outbox (id, idempotency_key, kind, contract, tenant, created_at, state, next_attempt_at, ref_id) VALUES ('o3', 'k3', 'run', 'maestro.share.run@1.0.0', 'acme', 't', 'queued', 't', 'run_1')",
+    ).run();
+    expect(() =>
+      db
+        .prepare(
+          "INSERT INTO outbox (id, idempotency_key, kind, contract, tenant, created_at, state, next_attempt_at) VALUES ('o4', 'k4', 'bogus', 'x', 'acme', 't', 'queued', 't')",
+        )
+        .run(),
+    ).toThrow();
     expect(db.prepare('SELECT cursor FROM team_state').pluck().get()).toBe(0);
     db.close();
   });

@@ -9,9 +9,7 @@ import type { Services } from '../services';
 import { APP_ORIGIN, APP_SCHEME, RENDERER_CSP, isAppUrl, isTrustedSender, windowOptions } from './window-options';
 
 export function registerAppScheme(): void {
-  protocol.registerSchemesAsPrivileged([
-    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
-  ]);
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 }
 
 export function serveRenderer(rendererDir: string): void {

@@ -56,7 +56,9 @@ class FakeUpdater extends EventEmitter implements UpdaterLike {
   }
 
   private async get(url: string): Promise<Buffer> {
-    const r = await new Promise<{ cancel?: boolean; requestHeaders?: Record<string, string> }>((res) => (this.hook ? this.hook({ url, method: 'GET', requestHeaders: { 'user-agent': 'fake' } }, res) : res({})));
+    const r = await new Promise<{ cancel?: boolean; requestHeaders?: Record<string, string> }>((res) =>
+      this.hook ? this.hook({ url, method: 'GET', requestHeaders: { 'user-agent': 'fake' } }, res) : res({}),
+    );
     if (r.cancel) throw new Error('net::ERR_BLOCKED_BY_CLIENT');
     const headers = r.requestHeaders ?? { 'user-agent': 'fake' };
     this.requests.push({ url, headers });
@@ -113,7 +115,14 @@ function appBundle(out: string): ActiveBundle {
   mkdirSync(content, { recursive: true });
   writeFileSync(join(content, APP.artifact), INSTALLER);
   writeFileSync(join(content, APP.channelFile), CHANNEL);
-  const built = buildBundle({ contentDir: content, out, info: { name: 'app-update', kind: 'app-update', version: APP.appVersion, description: null, app: APP }, keys, roots: [root], now: NOW });
+  const built = buildBundle({
+    contentDir: content,
+    out,
+    info: { name: 'app-update', kind: 'app-update', version: APP.appVersion, description: null, app: APP },
+    keys,
+    roots: [root],
+    now: NOW,
+  });
   const t = built.targets.signed.targets;
   const installed = join(dir, 'installed');
   mkdirSync(join(installed, 'targets'), { recursive: true });
@@ -161,7 +170,12 @@ describe('electron updater, local feed (MAESTRO_UPDATE_DIR)', () => {
   beforeEach(() => {
     updates = createUpdateService({ bundles: bundles([appBundle(join(dir, 'bundle'))]), appVersion: '2.0.0', host: 'electron' });
     fake = new FakeUpdater((url, headers) => fetch(url, { headers }), join(dir, 'cache'));
-    eu = createElectronUpdater(updates, { serverUrl: () => 'http://unused.test', signer: () => Promise.resolve(null), updateDir: '/media/usb/maestro', updater: fake });
+    eu = createElectronUpdater(updates, {
+      serverUrl: () => 'http://unused.test',
+      signer: () => Promise.resolve(null),
+      updateDir: '/media/usb/maestro',
+      updater: fake,
+    });
   });
   afterEach(() => eu.stop());
 
@@ -169,7 +183,13 @@ describe('electron updater, local feed (MAESTRO_UPDATE_DIR)', () => {
     await expect(eu.install()).rejects.toThrow(/download the update first/);
     const s = await eu.download();
     expect(s).toMatchObject({ state: 'ready', error: null, available: { version: '2.1.0', bundleVersionId: 42 } });
-    expect(fake).toMatchObject({ autoDownload: false, autoInstallOnAppQuit: false, allowDowngrade: false, disableDifferentialDownload: true, disableWebInstaller: true });
+    expect(fake).toMatchObject({
+      autoDownload: false,
+      autoInstallOnAppQuit: false,
+      allowDowngrade: false,
+      disableDifferentialDownload: true,
+      disableWebInstaller: true,
+    });
     expect(fake.feed).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/$/);
     // Nothing else is served from the loopback feed.
     expect((await fetch(new URL('other.txt', fake.feed))).status).toBe(404);
@@ -211,9 +231,19 @@ describe('electron updater, local feed (MAESTRO_UPDATE_DIR)', () => {
   });
 
   it('offers nothing to download without a newer verified bundle, and nothing on the web host', async () => {
-    const none = createElectronUpdater(createUpdateService({ bundles: bundles([]), appVersion: '2.0.0', host: 'electron' }), { serverUrl: () => null, signer: () => Promise.resolve(null), updateDir: null, updater: fake });
+    const none = createElectronUpdater(createUpdateService({ bundles: bundles([]), appVersion: '2.0.0', host: 'electron' }), {
+      serverUrl: () => null,
+      signer: () => Promise.resolve(null),
+      updateDir: null,
+      updater: fake,
+    });
     expect(await failure(none.download())).toBe('api:CONFLICT');
-    const web = createElectronUpdater(createUpdateService({ bundles: bundles([appBundle(join(dir, 'b2'))]), appVersion: '2.0.0', host: 'web' }), { serverUrl: () => null, signer: () => Promise.resolve(null), updateDir: null, updater: fake });
+    const web = createElectronUpdater(createUpdateService({ bundles: bundles([appBundle(join(dir, 'b2'))]), appVersion: '2.0.0', host: 'web' }), {
+      serverUrl: () => null,
+      signer: () => Promise.resolve(null),
+      updateDir: null,
+      updater: fake,
+    });
     expect(await failure(web.download())).toBe('api:FORBIDDEN');
   });
 });
@@ -260,7 +290,10 @@ describe('electron updater, server feed', () => {
     const s = await eu.download();
     expect(s.state).toBe('ready');
     expect(fake.feed).toBe(`${BASE}/v1/bundles/app-update/targets/`);
-    expect(fake.requests.map((r) => new URL(r.url).pathname)).toEqual([`/v1/bundles/app-update/targets/${APP.channelFile}`, `/v1/bundles/app-update/targets/${APP.artifact}`]);
+    expect(fake.requests.map((r) => new URL(r.url).pathname)).toEqual([
+      `/v1/bundles/app-update/targets/${APP.channelFile}`,
+      `/v1/bundles/app-update/targets/${APP.artifact}`,
+    ]);
     for (const r of fake.requests) expect(r.headers).toMatchObject({ 'user-agent': 'fake', 'x-maestro-device': signer.deviceId });
     await eu.install();
     expect(fake.installs).toBe(1);
@@ -268,7 +301,9 @@ describe('electron updater, server feed', () => {
 
   it('leaves requests outside the feed unsigned', async () => {
     await eu.download();
-    const got = await new Promise<{ requestHeaders?: Record<string, string> }>((res) => fake.hook!({ url: 'https://elsewhere.test/x', method: 'GET', requestHeaders: {} }, res));
+    const got = await new Promise<{ requestHeaders?: Record<string, string> }>((res) =>
+      fake.hook!({ url: 'https://elsewhere.test/x', method: 'GET', requestHeaders: {} }, res),
+    );
     expect(got).toEqual({});
   });
 

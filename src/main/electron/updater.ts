@@ -150,7 +150,8 @@ export function createElectronUpdater(updates: UpdateService, opts: ElectronUpda
 
   const verifyDownloaded = async (file: string, version: string): Promise<string> => {
     const offer = updates.offer();
-    if (!offer || version !== offer.app.appVersion) refuse('BUNDLE_MIX_AND_MATCH', `electron-updater downloaded version ${version}; the verified bundle offers ${offer?.app.appVersion ?? 'nothing'}`);
+    if (!offer || version !== offer.app.appVersion)
+      refuse('BUNDLE_MIX_AND_MATCH', `electron-updater downloaded version ${version}; the verified bundle offers ${offer?.app.appVersion ?? 'nothing'}`);
     try {
       await updates.verifyArtifact(file);
     } catch (e) {
@@ -203,7 +204,8 @@ export function createElectronUpdater(updates: UpdateService, opts: ElectronUpda
       return local.url;
     }
     const signer = await opts.signer();
-    if (!signer) throw new ApiError('CONFLICT', 'Unlock the key vault first: downloading an update from the sync server needs the device key', { reason: 'locked' });
+    if (!signer)
+      throw new ApiError('CONFLICT', 'Unlock the key vault first: downloading an update from the sync server needs the device key', { reason: 'locked' });
     const name = offer.bundle.info.name;
     const url = new URL(`${BUNDLES_PATH}/${name}/targets/`, server).href;
     // electron-updater will read this channel file: it must be the one the verified bundle signed.
@@ -212,7 +214,11 @@ export function createElectronUpdater(updates: UpdateService, opts: ElectronUpda
     const parts: Buffer[] = [];
     for await (const c of await reader.openTarget(offer.app.channelFile, Math.min(expected, CHANNEL_FILE_CAP))) parts.push(c);
     if (!updates.channelFileMatches(Buffer.concat(parts))) {
-      refuse('BUNDLE_MIX_AND_MATCH', `The server's ${offer.app.channelFile} is not the one in the verified app-update bundle ${offer.app.appVersion} (install the server's bundle first)`, { path: offer.app.channelFile });
+      refuse(
+        'BUNDLE_MIX_AND_MATCH',
+        `The server's ${offer.app.channelFile} is not the one in the verified app-update bundle ${offer.app.appVersion} (install the server's bundle first)`,
+        { path: offer.app.channelFile },
+      );
     }
     signPrefix = url;
     return url;
@@ -231,10 +237,13 @@ export function createElectronUpdater(updates: UpdateService, opts: ElectronUpda
       const check = await u.checkForUpdates();
       if (!check) throw new ApiError('CONFLICT', 'electron-updater is inactive (the app is not packaged)', { reason: 'inactive' });
       if (check.updateInfo.version !== offer.app.appVersion || check.isUpdateAvailable === false) {
-        refuse('BUNDLE_MIX_AND_MATCH', `The update feed offers ${check.updateInfo.version}; the verified bundle offers ${offer.app.appVersion}`, { path: offer.app.channelFile });
+        refuse('BUNDLE_MIX_AND_MATCH', `The update feed offers ${check.updateInfo.version}; the verified bundle offers ${offer.app.appVersion}`, {
+          path: offer.app.channelFile,
+        });
       }
       const files = await u.downloadUpdate();
-      const file = await ((downloaded as Promise<string> | null) ?? (files[0] ? verifyDownloaded(files[0], offer.app.appVersion) : Promise.reject(new Error('electron-updater reported no downloaded file'))));
+      const file = await ((downloaded as Promise<string> | null) ??
+        (files[0] ? verifyDownloaded(files[0], offer.app.appVersion) : Promise.reject(new Error('electron-updater reported no downloaded file'))));
       const now = updates.offer();
       if (!now || now.bundle.id !== offer.bundle.id) refuse('BUNDLE_MIX_AND_MATCH', 'The active app-update bundle changed during the download');
       verified = { file, bundleId: offer.bundle.id };

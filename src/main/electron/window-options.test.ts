@@ -43,7 +43,10 @@ describe('Electron security baseline', () => {
 
   it('only index.ts and the adapter import electron', async () => {
     const { execSync } = await import('node:child_process');
-    const out = execSync("grep -rlE --exclude='*.test.ts' \"from 'electron'\" src/main src/shared src/server || true", { encoding: 'utf8' }).trim().split('\n').sort();
+    const out = execSync("grep -rlE --exclude='*.test.ts' \"from 'electron'\" src/main src/shared src/server || true", { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .sort();
     expect(out).toEqual(['src/main/electron/adapter.ts', 'src/main/index.ts']);
   });
 });

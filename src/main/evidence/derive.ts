@@ -46,7 +46,9 @@ function spdx(d: Obj): Recognised | null {
   if (typeof d.spdxVersion !== 'string' || !d.spdxVersion.startsWith('SPDX-') || typeof d.SPDXID !== 'string' || !d.SPDXID.startsWith('SPDXRef-')) return null;
   // The packages the document describes (documentDescribes or DESCRIBES relationships), else all.
   const described = new Set<string>(arr(d.documentDescribes).filter((x): x is string => typeof x === 'string'));
-  for (const r of arr(d.relationships)) if (isObj(r) && r.spdxElementId === d.SPDXID && r.relationshipType === 'DESCRIBES' && typeof r.relatedSpdxElement === 'string') described.add(r.relatedSpdxElement);
+  for (const r of arr(d.relationships))
+    if (isObj(r) && r.spdxElementId === d.SPDXID && r.relationshipType === 'DESCRIBES' && typeof r.relatedSpdxElement === 'string')
+      described.add(r.relatedSpdxElement);
   const packages = arr(d.packages).filter(isObj);
   const chosen = described.size ? packages.filter((p) => typeof p.SPDXID === 'string' && described.has(p.SPDXID)) : packages;
   const subjects = uniq(chosen.flatMap((p) => arr(p.checksums).map((c) => (isObj(c) && c.algorithm === 'SHA256' ? digest(c.checksumValue) : null))));

@@ -26,7 +26,11 @@ async function device(opts: { fail?: boolean } = {}) {
 
 const b64 = (x: unknown) => Buffer.from(typeof x === 'string' ? x : JSON.stringify(x)).toString('base64');
 const sha = (x: unknown) => hash('sha256', typeof x === 'string' ? x : JSON.stringify(x), 'hex');
-const count = (s: Services, sql: string, ...p: unknown[]) => s.db.prepare(sql).pluck().get(...p) as number;
+const count = (s: Services, sql: string, ...p: unknown[]) =>
+  s.db
+    .prepare(sql)
+    .pluck()
+    .get(...p) as number;
 const audits = (s: Services, action: string) => s.audit.list({ limit: 10_000, action }).entries;
 
 const BINARY = 'release bundle v1.0.0 bytes';
@@ -69,7 +73,16 @@ describe('flag derivation', () => {
     const dsse = { payloadType: 'application/vnd.in-toto+json', payload: b64(provenance(sha(BINARY))), signatures: [] };
     expect(recognise(Buffer.from(JSON.stringify(dsse)))).toMatchObject({ docType: 'slsa-provenance', subjects: [sha(BINARY)] });
     expect(recognise(Buffer.from(JSON.stringify(risk())))).toMatchObject({ docType: 'risk-assessment', subjects: [] });
-    for (const bad of ['{"bomFormat": "CycloneDX", "specVersion": ', 'not json', '[]', JSON.stringify({ bomFormat: 'CycloneDX' }), JSON.stringify({ ...provenance(sha(BINARY)), predicateType: 'https://example.com/other' }), JSON.stringify({ ...risk(), riskLevel: 'extreme' }), JSON.stringify({ ...risk(), findings: 'none' }), JSON.stringify({ spdxVersion: 'SPDX-2.3' })])
+    for (const bad of [
+      '{"bomFormat": "CycloneDX", "specVersion": ',
+      'not json',
+      '[]',
+      JSON.stringify({ bomFormat: 'CycloneDX' }),
+      JSON.stringify({ ...provenance(sha(BINARY)), predicateType: 'https://example.com/other' }),
+      JSON.stringify({ ...risk(), riskLevel: 'extreme' }),
+      JSON.stringify({ ...risk(), findings: 'none' }),
+      JSON.stringify({ spdxVersion: 'SPDX-2.3' }),
+    ])
       expect(recognise(Buffer.from(bad))).toBeNull();
   });
 
@@ -113,7 +126,11 @@ describe('flag derivation', () => {
     const { s, run, actor } = await device();
     const r = s.evidence.addArtifact(run.id, { name: 'risk.json', dataBase64: b64(risk()) }, actor);
     expect(r.flags.risk_assessment_present).toMatchObject({ value: true, source: 'derived' });
-    const m = s.evidence.addArtifact(run.id, { name: 'bundle', uri: 's3://releases/bundle-v1.0.0.tgz', flags: { sbom_present: true, risk_assessment_present: false } }, actor);
+    const m = s.evidence.addArtifact(
+      run.id,
+      { name: 'bundle', uri: 's3://releases/bundle-v1.0.0.tgz', flags: { sbom_present: true, risk_assessment_present: false } },
+      actor,
+    );
     expect(m).toMatchObject({ kind: 'uri', sha256: null, uri: 's3://releases/bundle-v1.0.0.tgz' });
     expect(m.flags.sbom_present).toMatchObject({ value: true, source: 'manual', reason: expect.stringContaining('by hand') });
     expect(m.flags.risk_assessment_present).toMatchObject({ value: false, source: 'manual' });
@@ -143,15 +160,31 @@ describe('release gate (the design notes cases)', () => {
     expect(run.status).toBe('succeeded');
     const a = s.evidence.addArtifact(run.id, { name: 'bundle', uri: 's3://releases/bundle-v1.0.0.tgz', flags: ALL }, actor);
     const g = s.evidence.releaseGate(run.id, actor);
-    expect(g).toMatchObject({ passed: true, message: 'Release gate passed: 1 compliant artifact(s) found', details: { total: 1, compliant: 1, compliantIds: [a.id], manualCompliantIds: [a.id], missing: [], ruleSource: 'default' } });
+    expect(g).toMatchObject({
+      passed: true,
+      message: 'Release gate passed: 1 compliant artifact(s) found',
+      details: { total: 1, compliant: 1, compliantIds: [a.id], manualCompliantIds: [a.id], missing: [], ruleSource: 'default' },
+    });
     const card = s.runs.cards.get(g.cardId);
-    expect(card).toMatchObject({ kind: 'release.gate', runId: run.id, lane: 'GREEN', chosen: 'pass', status: 'allowed', evidence: { bundleDigests: [], memoryIds: [], modelId: null } });
+    expect(card).toMatchObject({
+      kind: 'release.gate',
+      runId: run.id,
+      lane: 'GREEN',
+      chosen: 'pass',
+      status: 'allowed',
+      evidence: { bundleDigests: [], memoryIds: [], modelId: null },
+    });
     expect(card.options.map((o) => o.id)).toEqual(['pass', 'fail']);
     expect(card.invariants.every((i) => i.pass)).toBe(true);
     expect(card.invariants.map((i) => i.id)).toContain('INV.RELEASE.RUN_SUCCEEDED');
     expect(count(s, 'SELECT count(*) FROM release_gate_evaluations WHERE run_id = ? AND card_id = ?', run.id, g.cardId)).toBe(1);
     expect(audits(s, 'release.gate.evaluated')[0]).toMatchObject({ subject: run.id, payload: { passed: true, card: g.cardId } });
-    expect(s.evidence.complianceReport(run.id)).toMatchObject({ runStatus: 'succeeded', compliantIds: [a.id], missing: [], lastEvaluation: { id: g.id, passed: true } });
+    expect(s.evidence.complianceReport(run.id)).toMatchObject({
+      runStatus: 'succeeded',
+      compliantIds: [a.id],
+      missing: [],
+      lastEvaluation: { id: g.id, passed: true },
+    });
   });
 
   it('passes on derived evidence alone: a binary named by an SBOM, a provenance statement and a risk assessment', async () => {
@@ -162,11 +195,20 @@ describe('release gate (the design notes cases)', () => {
     s.evidence.addArtifact(run.id, { name: 'risk.json', dataBase64: b64(risk(d)) }, actor);
     expect(s.evidence.releaseGate(run.id, actor).passed).toBe(false);
     const bin = s.evidence.addArtifact(run.id, { name: 'bundle.tgz', dataBase64: b64(BINARY) }, actor);
-    expect(Object.values(bin.flags).map((f) => [f.value, f.source])).toEqual([[true, 'derived'], [true, 'derived'], [true, 'derived']]);
+    expect(Object.values(bin.flags).map((f) => [f.value, f.source])).toEqual([
+      [true, 'derived'],
+      [true, 'derived'],
+      [true, 'derived'],
+    ]);
     const g = s.evidence.releaseGate(run.id, actor);
     expect(g).toMatchObject({ passed: true, details: { compliantIds: [bin.id], manualCompliantIds: [] } });
     // One card and one row per evaluation.
-    expect(s.runs.cards.forRun(run.id).filter((c) => c.kind === 'release.gate').map((c) => c.chosen)).toEqual(['fail', 'pass']);
+    expect(
+      s.runs.cards
+        .forRun(run.id)
+        .filter((c) => c.kind === 'release.gate')
+        .map((c) => c.chosen),
+    ).toEqual(['fail', 'pass']);
     expect(count(s, 'SELECT count(*) FROM release_gate_evaluations WHERE run_id = ?', run.id)).toBe(2);
   });
 
@@ -202,16 +244,31 @@ describe('release gate (the design notes cases)', () => {
 describe('release-gate rule from policy params', () => {
   it('reads params.releaseGate or the flat keys, refuses a malformed one (fail closed)', async () => {
     expect(ruleFromParams(null)).toEqual({ rule: DEFAULT_RELEASE_GATE_RULE, fromPolicy: false, error: null });
-    expect(ruleFromParams({ releaseGate: { requiredFlags: ['sbom_present'], minCompliantArtifacts: 2 } }).rule).toEqual({ requireRunSucceeded: true, requiredFlags: ['sbom_present'], minCompliantArtifacts: 2 });
+    expect(ruleFromParams({ releaseGate: { requiredFlags: ['sbom_present'], minCompliantArtifacts: 2 } }).rule).toEqual({
+      requireRunSucceeded: true,
+      requiredFlags: ['sbom_present'],
+      minCompliantArtifacts: 2,
+    });
     expect(ruleFromParams({ releaseGateRequireRunSucceeded: false }).rule).toMatchObject({ requireRunSucceeded: false, minCompliantArtifacts: 1 });
     expect(ruleFromParams({ releaseGate: { requiredFlags: ['nope'] } }).error).toMatch(/requiredFlags/);
 
     const { s, run, actor } = await device({ fail: true });
     let params: Record<string, unknown> = { releaseGate: { requireRunSucceeded: false, requiredFlags: ['sbom_present'] } };
     const policy: GatePolicySource = { params: () => params, version: () => 'p-7' };
-    const ev = createEvidenceService({ db: s.db, clock: s.clock, audit: s.audit, cards: s.runs.cards, runs: s.runs, attachments: s.capture.attachments, policy });
+    const ev = createEvidenceService({
+      db: s.db,
+      clock: s.clock,
+      audit: s.audit,
+      cards: s.runs.cards,
+      runs: s.runs,
+      attachments: s.capture.attachments,
+      policy,
+    });
     ev.addArtifact(run.id, { name: 'bom.json', dataBase64: b64(cyclonedx()) }, actor);
-    expect(ev.releaseGate(run.id, actor)).toMatchObject({ passed: true, details: { ruleSource: 'policy p-7 params.releaseGate', rule: { requiredFlags: ['sbom_present'] } } });
+    expect(ev.releaseGate(run.id, actor)).toMatchObject({
+      passed: true,
+      details: { ruleSource: 'policy p-7 params.releaseGate', rule: { requiredFlags: ['sbom_present'] } },
+    });
     params = { releaseGate: { minCompliantArtifacts: -1 } };
     const g = ev.releaseGate(run.id, actor);
     expect(g.passed).toBe(false);
@@ -245,7 +302,10 @@ describe('API channels', () => {
 
     const add = await api('artifacts.add', { runId: run.id, name: 'bundle', uri: 's3://r/b.tgz', flags: ALL });
     expect(add).toMatchObject({ ok: true, data: { artifact: { kind: 'uri', flags: { sbom_present: { value: true, source: 'manual' } } } } });
-    expect(await api('artifacts.add', { runId: run.id, name: 'bom.json', dataBase64: b64(cyclonedx()) })).toMatchObject({ ok: true, data: { artifact: { docType: 'cyclonedx' } } });
+    expect(await api('artifacts.add', { runId: run.id, name: 'bom.json', dataBase64: b64(cyclonedx()) })).toMatchObject({
+      ok: true,
+      data: { artifact: { docType: 'cyclonedx' } },
+    });
     expect(await api('artifacts.list', { runId: run.id })).toMatchObject({ ok: true, data: { artifacts: [{ name: 'bundle' }, { name: 'bom.json' }] } });
     const gate = await api('release.gate', { runId: run.id });
     expect(gate).toMatchObject({ ok: true, data: { passed: true, details: { total: 2, compliant: 1 } } });

@@ -140,7 +140,16 @@ function toView(r: ArtifactRow): ArtifactView {
 }
 
 function toResult(r: EvalRow): ReleaseGateResult {
-  return { id: r.id, runId: r.run_id, passed: r.passed === 1, message: r.message, details: JSON.parse(r.details) as ReleaseGateResult['details'], cardId: r.card_id, createdAt: r.created_at, actor: r.actor };
+  return {
+    id: r.id,
+    runId: r.run_id,
+    passed: r.passed === 1,
+    message: r.message,
+    details: JSON.parse(r.details) as ReleaseGateResult['details'],
+    cardId: r.card_id,
+    createdAt: r.created_at,
+    actor: r.actor,
+  };
 }
 
 /**
@@ -152,9 +161,17 @@ function toResult(r: EvalRow): ReleaseGateResult {
 export function ruleFromParams(params: Record<string, unknown> | null): { rule: ReleaseGateRule; fromPolicy: boolean; error: string | null } {
   let raw = params?.releaseGate;
   // The policy schema admits only scalars and lists as params today: flat keys say the same.
-  const flat = { requireRunSucceeded: 'releaseGateRequireRunSucceeded', requiredFlags: 'releaseGateRequiredFlags', minCompliantArtifacts: 'releaseGateMinCompliantArtifacts' } as const;
+  const flat = {
+    requireRunSucceeded: 'releaseGateRequireRunSucceeded',
+    requiredFlags: 'releaseGateRequiredFlags',
+    minCompliantArtifacts: 'releaseGateMinCompliantArtifacts',
+  } as const;
   if (raw === undefined && params && Object.values(flat).some((k) => k in params)) {
-    raw = Object.fromEntries(Object.entries(flat).filter(([, k]) => k in params).map(([key, k]) => [key, params[k]]));
+    raw = Object.fromEntries(
+      Object.entries(flat)
+        .filter(([, k]) => k in params)
+        .map(([key, k]) => [key, params[k]]),
+    );
   }
   if (raw === undefined) return { rule: DEFAULT_RELEASE_GATE_RULE, fromPolicy: false, error: null };
   const bad = (why: string) => ({ rule: DEFAULT_RELEASE_GATE_RULE, fromPolicy: true, error: `policy params.releaseGate is invalid: ${why}` });
@@ -202,11 +219,15 @@ export function createEvidenceService(deps: EvidenceServiceDeps): EvidenceServic
        @sbom_present, @sbom_source, @slsa_provenance_present, @slsa_provenance_source, @risk_assessment_present, @risk_assessment_source,
        @flag_reasons, @created_at, @actor)`,
   );
-  const updateDerived = db.prepare('UPDATE run_artifacts SET sbom_present = ?, slsa_provenance_present = ?, risk_assessment_present = ?, flag_reasons = ? WHERE seq = ?');
+  const updateDerived = db.prepare(
+    'UPDATE run_artifacts SET sbom_present = ?, slsa_provenance_present = ?, risk_assessment_present = ?, flag_reasons = ? WHERE seq = ?',
+  );
   const artifactsOf = db.prepare('SELECT * FROM run_artifacts WHERE run_id = ? ORDER BY seq');
   const countOf = db.prepare('SELECT count(*) FROM run_artifacts WHERE run_id = ?').pluck();
   const byId = db.prepare('SELECT * FROM run_artifacts WHERE id = ?');
-  const insertEval = db.prepare('INSERT INTO release_gate_evaluations (id, run_id, passed, message, details, card_id, created_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const insertEval = db.prepare(
+    'INSERT INTO release_gate_evaluations (id, run_id, passed, message, details, card_id, created_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
   const lastEval = db.prepare('SELECT * FROM release_gate_evaluations WHERE run_id = ? ORDER BY seq DESC LIMIT 1');
 
   const runStatus = (runId: string): RunStatus => deps.runs.get(runId).status;
@@ -221,13 +242,19 @@ export function createEvidenceService(deps: EvidenceServiceDeps): EvidenceServic
   /** Recompute the derived flags of every artifact of a run; returns the ids whose flags changed. */
   const rederive = (runId: string): string[] => {
     const rows = artifactsOf.all(runId) as ArtifactRow[];
-    const derived = deriveFlags(rows.map((r) => ({ id: r.id, name: r.name, sha256: r.sha256, docType: r.doc_type, subjects: JSON.parse(r.subjects) as string[] })));
+    const derived = deriveFlags(
+      rows.map((r) => ({ id: r.id, name: r.name, sha256: r.sha256, docType: r.doc_type, subjects: JSON.parse(r.subjects) as string[] })),
+    );
     const changed: string[] = [];
     for (const r of rows) {
       const d = derived.get(r.id)!;
       const row = r as unknown as Record<string, unknown>;
       const reasons = JSON.parse(r.flag_reasons) as Record<string, string>;
-      const vals: Record<ArtifactFlag, number> = { sbom_present: r.sbom_present, slsa_provenance_present: r.slsa_provenance_present, risk_assessment_present: r.risk_assessment_present };
+      const vals: Record<ArtifactFlag, number> = {
+        sbom_present: r.sbom_present,
+        slsa_provenance_present: r.slsa_provenance_present,
+        risk_assessment_present: r.risk_assessment_present,
+      };
       let differs = false;
       for (const f of ARTIFACT_FLAGS) {
         if (row[COL[f].source] === 'manual') continue;
@@ -256,8 +283,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps): EvidenceServic
     if (!runOk) missing.push(`The run is ${status}; it must have succeeded.`);
     if (!enough) {
       if (artifacts.length === 0) missing.push('The run has no artifacts.');
-      for (const f of rule.requiredFlags)
-        if (!artifacts.some((a) => a.flags[f].value)) missing.push(`No artifact has ${f} (${FLAG_WORDS[f]}).`);
+      for (const f of rule.requiredFlags) if (!artifacts.some((a) => a.flags[f].value)) missing.push(`No artifact has ${f} (${FLAG_WORDS[f]}).`);
       missing.push(`${compliant.length} of ${rule.minCompliantArtifacts} required artifact(s) have all of: ${rule.requiredFlags.join(', ') || '(no flags)'}.`);
     }
     const passed = !ruleError && runOk && enough;
@@ -266,7 +292,8 @@ export function createEvidenceService(deps: EvidenceServiceDeps): EvidenceServic
     else if (ruleError) message = `Release gate failed: ${ruleError}`;
     else if (!runOk) message = `Release gate failed: run status is ${status}, not succeeded`;
     else if (artifacts.length === 0) message = 'Release gate failed: no artifacts found';
-    else message = `Release gate failed: ${compliant.length} compliant artifact(s), ${rule.minCompliantArtifacts} required (flags: ${rule.requiredFlags.join(', ')})`;
+    else
+      message = `Release gate failed: ${compliant.length} compliant artifact(s), ${rule.minCompliantArtifacts} required (flags: ${rule.requiredFlags.join(', ')})`;
     const invariants: InvariantResult[] = [];
     if (ruleError) invariants.push({ id: 'INV.RELEASE.RULE_VALID', pass: false, message: ruleError, values: {} });
     invariants.push({
@@ -303,10 +330,12 @@ export function createEvidenceService(deps: EvidenceServiceDeps): EvidenceServic
       if (hasData === hasUri) throw new ApiError('VALIDATION_ERROR', 'Give exactly one of a file (dataBase64) and a URI');
       for (const k of Object.keys(input.flags ?? {}))
         if (!(ARTIFACT_FLAGS as readonly string[]).includes(k)) throw new ApiError('VALIDATION_ERROR', `Unknown flag ${k}`);
-      if ((countOf.get(runId) as number) >= MAX_ARTIFACTS_PER_RUN) throw new ApiError('VALIDATION_ERROR', `A run holds at most ${MAX_ARTIFACTS_PER_RUN} artifacts`);
+      if ((countOf.get(runId) as number) >= MAX_ARTIFACTS_PER_RUN)
+        throw new ApiError('VALIDATION_ERROR', `A run holds at most ${MAX_ARTIFACTS_PER_RUN} artifacts`);
       let bytes: Buffer | null = null;
       if (hasData) {
-        if (!/^[A-Za-z0-9+/]*={0,2}$/.test(input.dataBase64!) || input.dataBase64!.length % 4 !== 0) throw new ApiError('VALIDATION_ERROR', 'dataBase64 is not base64');
+        if (!/^[A-Za-z0-9+/]*={0,2}$/.test(input.dataBase64!) || input.dataBase64!.length % 4 !== 0)
+          throw new ApiError('VALIDATION_ERROR', 'dataBase64 is not base64');
         bytes = Buffer.from(input.dataBase64!, 'base64');
         if (bytes.length === 0) throw new ApiError('VALIDATION_ERROR', 'Empty artifact');
         if (bytes.length > MAX_ARTIFACT_BYTES) throw new ApiError('VALIDATION_ERROR', `Artifacts are limited to ${MAX_ARTIFACT_BYTES / 1024 / 1024} MiB`);
@@ -380,7 +409,10 @@ export function createEvidenceService(deps: EvidenceServiceDeps): EvidenceServic
         const failedRun = e.runStatus === 'failed' || e.runStatus === 'rolled_back';
         const lane: Lane = e.passed ? 'GREEN' : failedRun || error ? 'RED' : 'YELLOW';
         const laneReasons = e.passed
-          ? [`${e.compliantIds.length} compliant artifact(s)`, ...(e.manualCompliantIds.length ? [`${e.manualCompliantIds.length} compliant artifact(s) rely on flags set by hand`] : [])]
+          ? [
+              `${e.compliantIds.length} compliant artifact(s)`,
+              ...(e.manualCompliantIds.length ? [`${e.manualCompliantIds.length} compliant artifact(s) rely on flags set by hand`] : []),
+            ]
           : failedRun
             ? [`The run ended ${e.runStatus}: nothing of it can be released`]
             : error
@@ -402,7 +434,14 @@ export function createEvidenceService(deps: EvidenceServiceDeps): EvidenceServic
           stepId: null,
           subject: `Release gate for run ${runId}`,
           options: [
-            { id: 'pass', label: 'Release: the gate passes', predictedQuality: e.passed ? 1 : 0, predictedCostCents: 0, latencyMs: 0, uncertainty: e.passed ? 0 : 1 },
+            {
+              id: 'pass',
+              label: 'Release: the gate passes',
+              predictedQuality: e.passed ? 1 : 0,
+              predictedCostCents: 0,
+              latencyMs: 0,
+              uncertainty: e.passed ? 0 : 1,
+            },
             { id: 'fail', label: 'Hold: the gate fails', predictedQuality: e.passed ? 0 : 1, predictedCostCents: 0, latencyMs: 0, uncertainty: 0 },
           ],
           chosen: e.passed ? 'pass' : 'fail',
@@ -422,7 +461,17 @@ export function createEvidenceService(deps: EvidenceServiceDeps): EvidenceServic
           actor,
           action: 'release.gate.evaluated',
           subject: runId,
-          payload: { evaluation: id, card: recorded.id, passed: e.passed, total: details.total, compliant: details.compliant, compliantIds: e.compliantIds, runStatus: e.runStatus, rule, ruleSource: source },
+          payload: {
+            evaluation: id,
+            card: recorded.id,
+            passed: e.passed,
+            total: details.total,
+            compliant: details.compliant,
+            compliantIds: e.compliantIds,
+            runStatus: e.runStatus,
+            rule,
+            ruleSource: source,
+          },
         });
         return { id, runId, passed: e.passed, message: e.message, details, cardId: recorded.id, createdAt: now, actor };
       })();
@@ -432,7 +481,16 @@ export function createEvidenceService(deps: EvidenceServiceDeps): EvidenceServic
       const { rule, source, error } = currentRule();
       const e = evaluate(runId, rule, error);
       const last = lastEval.get(runId) as EvalRow | undefined;
-      return { runId, runStatus: e.runStatus, rule, ruleSource: source, artifacts: e.artifacts, compliantIds: e.compliantIds, missing: e.missing, lastEvaluation: last ? toResult(last) : null };
+      return {
+        runId,
+        runStatus: e.runStatus,
+        rule,
+        ruleSource: source,
+        artifacts: e.artifacts,
+        compliantIds: e.compliantIds,
+        missing: e.missing,
+        lastEvaluation: last ? toResult(last) : null,
+      };
     },
 
     rule: currentRule,

@@ -6,7 +6,14 @@ import type { Clock } from '../util/clock';
 import { createDispatcher } from '../api/dispatch';
 
 const REPORT = 'field.submit.report@1.0.0';
-const report = { reportId: 'RPT-2026-017', siteIds: ['PS-7'], period: { from: '2026-11-01', to: '2026-11-20' }, conclusion: 'compliant', summary: 'All sites inspected, nothing urgent.', submittedBy: { name: 'Ada' } };
+const report = {
+  reportId: 'RPT-2026-017',
+  siteIds: ['PS-7'],
+  period: { from: '2026-11-01', to: '2026-11-20' },
+  conclusion: 'compliant',
+  summary: 'All sites inspected, nothing urgent.',
+  submittedBy: { name: 'Ada' },
+};
 const site = { siteId: 'PS-7', inspectedAt: '2026-11-20', location: { lat: 1, lon: 2 }, condition: 'good', inspector: { name: 'Ada' } };
 
 /** A wall clock the test moves (forward or back). */
@@ -20,7 +27,17 @@ function device(start = '2026-11-01T08:00:00.000Z') {
   const w = wall(start);
   const s = makeServices({ dataDir: tempDir(), clock: w.clock });
   s.profile.setup({ name: 'Ada', tenant: 'acme' });
-  writeSyncConfig(s.db, { serverUrl: 'http://127.0.0.1:1/', deviceId: 'dev_x', tenant: 'acme', user: 'ada', roles: ['field'], serverKeyId: 'k', serverPublicKey: 'A'.repeat(43) + '=', enrolledAt: start, contracts: {} });
+  writeSyncConfig(s.db, {
+    serverUrl: 'http://127.0.0.1:1/',
+    deviceId: 'dev_x',
+    tenant: 'acme',
+    user: 'ada',
+    roles: ['field'],
+    serverKeyId: 'k',
+    serverPublicKey: 'A'.repeat(43) + '=',
+    enrolledAt: start,
+    contracts: {},
+  });
   return { s, w, d: createDispatcher(s) };
 }
 
@@ -78,10 +95,19 @@ describe('device governance: offline capture, online submit', () => {
     noteSynced(s.db, w.clock.now().toISOString(), w.clock.now().toISOString(), {});
     expect(s.governance.status()).toMatchObject({ server: null, risk: { level: 'low' } });
     const at = w.clock.now().toISOString();
-    writeServerStatus(s.db, { blocked: true, blockedAt: '2026-10-30T15:00:00.000Z', blockedReason: 'Lost contact for 8 weeks.', updateRequired: false, risk: { level: 'critical', reasons: ['Blocked by an administrator'] }, at });
+    writeServerStatus(s.db, {
+      blocked: true,
+      blockedAt: '2026-10-30T15:00:00.000Z',
+      blockedReason: 'Lost contact for 8 weeks.',
+      updateRequired: false,
+      risk: { level: 'critical', reasons: ['Blocked by an administrator'] },
+      at,
+    });
     const st = s.governance.status();
     expect(st.risk).toMatchObject({ level: 'critical', allowedActions: ['read', 'capture', 'sync'] });
-    expect(st.risk.reasons).toEqual(['This device was blocked by an administrator on 2026-10-30: Lost contact for 8 weeks. Contact your admin; your data stays on this device.']);
+    expect(st.risk.reasons).toEqual([
+      'This device was blocked by an administrator on 2026-10-30: Lost contact for 8 weeks. Contact your admin; your data stays on this device.',
+    ]);
     expect(st.server).toMatchObject({ blocked: true, blockedReason: 'Lost contact for 8 weeks.', at });
     const refused = await d('capture.submit', { contract: REPORT, data: report });
     expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', details: { reason: 'device_blocked', blockedAt: '2026-10-30T15:00:00.000Z' } } });

@@ -90,11 +90,15 @@ export class Governance {
     }
     if (action === 'submit' && !st.freshForSubmit) {
       const last = st.lastSyncAt ? `last sync ${formatDays((Date.parse(st.now) - Date.parse(st.lastSyncAt)) / DAY_MS)} ago` : 'never synced';
-      throw new ApiError('FORBIDDEN', `Sync to submit: ${st.pendingCount} item(s) pending, ${last}. A submission needs a sync within the last ${SUBMIT_FRESHNESS_HOURS} hours.`, {
-        reason: 'stale_sync',
-        lastSyncAt: st.lastSyncAt,
-        pendingCount: st.pendingCount,
-      });
+      throw new ApiError(
+        'FORBIDDEN',
+        `Sync to submit: ${st.pendingCount} item(s) pending, ${last}. A submission needs a sync within the last ${SUBMIT_FRESHNESS_HOURS} hours.`,
+        {
+          reason: 'stale_sync',
+          lastSyncAt: st.lastSyncAt,
+          pendingCount: st.pendingCount,
+        },
+      );
     }
   }
 

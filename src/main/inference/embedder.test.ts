@@ -19,7 +19,12 @@ let fx: StoreFixture;
 let n = 0;
 
 /** Write the tiny model into a temp dir, build it as a signed bundle, install it, return it verified. */
-async function install(name: string, opts: TinyEmbeddingOptions, info: Partial<ModelInfo> = {}, files?: (f: Record<string, Buffer>) => Record<string, Buffer>): Promise<VerifiedModel> {
+async function install(
+  name: string,
+  opts: TinyEmbeddingOptions,
+  info: Partial<ModelInfo> = {},
+  files?: (f: Record<string, Buffer>) => Record<string, Buffer>,
+): Promise<VerifiedModel> {
   const dir = join(work, `src-${++n}`);
   const m = writeTinyEmbeddingModel(dir, opts);
   let content: Record<string, Buffer> = { 'model.onnx': readFileSync(m.modelPath), 'tokenizer.json': readFileSync(m.tokenizerPath) };
@@ -116,7 +121,11 @@ describe('ONNX embedder (tiny model from a verified bundle)', () => {
 
   it('padding does not change a vector: a text alone equals the same text batched with longer ones', async () => {
     const [alone] = await e.embed(['Leak']);
-    const batched = await e.embed(['Leak', 'A much longer description of the leak in the roof of building B', 'Another long note about water damage on floor three']);
+    const batched = await e.embed([
+      'Leak',
+      'A much longer description of the leak in the roof of building B',
+      'Another long note about water damage on floor three',
+    ]);
     expect(maxDiff(alone!, batched[0]!)).toBeLessThan(1e-6);
   });
 
@@ -178,7 +187,16 @@ describe('ONNX embedder (tiny model from a verified bundle)', () => {
     expect(vs).toHaveLength(2000);
     const maxMs = h.max / 1e6;
     console.log(
-      JSON.stringify({ figure: 'embedding.eventLoop', texts: 2000, dimension: 384, wallMs: Math.round(ms), textsPerSecond: Math.round(2000 / (ms / 1000)), tokensPerSecond: embedder.status().tokensPerSecond, eventLoopMaxDelayMs: Math.round(maxMs * 10) / 10, eventLoopP99Ms: Math.round((h.percentile(99) / 1e6) * 10) / 10 }),
+      JSON.stringify({
+        figure: 'embedding.eventLoop',
+        texts: 2000,
+        dimension: 384,
+        wallMs: Math.round(ms),
+        textsPerSecond: Math.round(2000 / (ms / 1000)),
+        tokensPerSecond: embedder.status().tokensPerSecond,
+        eventLoopMaxDelayMs: Math.round(maxMs * 10) / 10,
+        eventLoopP99Ms: Math.round((h.percentile(99) / 1e6) * 10) / 10,
+      }),
     );
     expect(Number.isFinite(maxMs)).toBe(true);
     await embedder.close();

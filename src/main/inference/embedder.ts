@@ -287,7 +287,7 @@ export async function loadOnnxEmbedder(model: VerifiedModel, opts: OnnxEmbedderO
     const order = texts.map((_, i) => i).sort((a, b) => tokens[b]!.length - tokens[a]!.length || a - b);
     const out = new Array<Float32Array>(texts.length);
     let real = 0;
-    for (let at = 0; at < order.length; ) {
+    for (let at = 0; at < order.length;) {
       // Longest first: the first text of the batch sets the padded length.
       const longest = Math.max(1, tokens[order[at]!]!.length);
       const n = Math.max(1, Math.min(maxBatch, Math.floor(maxBatchTokens / longest), order.length - at));
@@ -317,7 +317,15 @@ export async function loadOnnxEmbedder(model: VerifiedModel, opts: OnnxEmbedderO
   }
   status.state = 'ready';
   status.tokensPerSecond = null;
-  log.info('embedder.loaded', { model: id, backend: status.backend, device: status.device, fallbackReason: status.fallbackReason, dimension, output, loadMs: Math.round(performance.now() - t0) });
+  log.info('embedder.loaded', {
+    model: id,
+    backend: status.backend,
+    device: status.device,
+    fallbackReason: status.fallbackReason,
+    dimension,
+    output,
+    loadMs: Math.round(performance.now() - t0),
+  });
 
   const embedder: OnnxEmbedder = {
     id,

@@ -23,10 +23,29 @@ describe('sentence splitting (Latin scripts)', () => {
     ]);
     // An initial opens a sentence or follows a title; after another word a capital letter ends it.
     expect(split('J. Smith came. We checked building B. Then we left.')).toEqual(['J. Smith came.', 'We checked building B.', 'Then we left.']);
-    expect(split('Vi hittade t.ex. fukt i källaren. Det gäller bl.a. Trapphus B. Rapporten är klar.')).toEqual(['Vi hittade t.ex. fukt i källaren.', 'Det gäller bl.a. Trapphus B.', 'Rapporten är klar.']);
-    expect(split('M. Dupont a vu la fuite. Mme. Leroy, p.ex. Lundi, a signé. « Tout va bien. » Fin.')).toEqual(['M. Dupont a vu la fuite.', 'Mme. Leroy, p.ex. Lundi, a signé.', '« Tout va bien. »', 'Fin.']);
-    expect(split('Das ist z.B. Ein Problem. Hr. Müller kommt um ca. 10 Uhr. Nr. 12 ist zu.')).toEqual(['Das ist z.B. Ein Problem.', 'Hr. Müller kommt um ca. 10 Uhr.', 'Nr. 12 ist zu.']);
-    expect(split('¿Hay daños? Sí. La Sra. García llamó. ¡Urgente! Revisar la pared.')).toEqual(['¿Hay daños?', 'Sí.', 'La Sra. García llamó.', '¡Urgente!', 'Revisar la pared.']);
+    expect(split('Vi hittade t.ex. fukt i källaren. Det gäller bl.a. Trapphus B. Rapporten är klar.')).toEqual([
+      'Vi hittade t.ex. fukt i källaren.',
+      'Det gäller bl.a. Trapphus B.',
+      'Rapporten är klar.',
+    ]);
+    expect(split('M. Dupont a vu la fuite. Mme. Leroy, p.ex. Lundi, a signé. « Tout va bien. » Fin.')).toEqual([
+      'M. Dupont a vu la fuite.',
+      'Mme. Leroy, p.ex. Lundi, a signé.',
+      '« Tout va bien. »',
+      'Fin.',
+    ]);
+    expect(split('Das ist z.B. Ein Problem. Hr. Müller kommt um ca. 10 Uhr. Nr. 12 ist zu.')).toEqual([
+      'Das ist z.B. Ein Problem.',
+      'Hr. Müller kommt um ca. 10 Uhr.',
+      'Nr. 12 ist zu.',
+    ]);
+    expect(split('¿Hay daños? Sí. La Sra. García llamó. ¡Urgente! Revisar la pared.')).toEqual([
+      '¿Hay daños?',
+      'Sí.',
+      'La Sra. García llamó.',
+      '¡Urgente!',
+      'Revisar la pared.',
+    ]);
     expect(split('Wait... What? Done etc. Then more.')).toEqual(['Wait...', 'What?', 'Done etc.', 'Then more.']);
   });
 });
@@ -44,7 +63,10 @@ describe('extractive summary (extractive@1)', () => {
     const s = extractiveSummary(report, { maxSentences: 2, maxChars: 400 });
     expect(s.total).toBe(5);
     expect(s.truncated).toBe(false);
-    expect(s.sentences.map((x) => x.text)).toEqual(['Water from the roof leak has damaged the stairwell wall.', 'The roof leak must be repaired before the stairwell wall is painted.']);
+    expect(s.sentences.map((x) => x.text)).toEqual([
+      'Water from the roof leak has damaged the stairwell wall.',
+      'The roof leak must be repaired before the stairwell wall is painted.',
+    ]);
     for (const x of s.sentences) expect(report.slice(x.start, x.end)).toBe(x.text);
     expect(s.summary).toBe(s.sentences.map((x) => x.text).join(' '));
     expect(s.sentences[0]!.score).toBeGreaterThan(0);
@@ -87,7 +109,12 @@ describe('extractive summary (extractive@1)', () => {
 });
 
 describe('rule-based risk class', () => {
-  const contract: GuardContract = { contract: 'site-inspection@1.0.0', kind: 'capture', pii: ['/inspector/name'], riskHints: { amountField: 'estimatedRepairCents', redWhen: "findings[].severity == 'critical'" } };
+  const contract: GuardContract = {
+    contract: 'site-inspection@1.0.0',
+    kind: 'capture',
+    pii: ['/inspector/name'],
+    riskHints: { amountField: 'estimatedRepairCents', redWhen: "findings[].severity == 'critical'" },
+  };
 
   it('low without any risk signal', () => {
     expect(ruleBasedRiskClass({ notes: 'Everything looked fine during the visit.' })).toMatchObject({ level: 'low', lane: 'GREEN' });
@@ -113,6 +140,12 @@ describe('rule-based risk class', () => {
   });
 
   it('fallback slot status', () => {
-    expect(fallbackSlotStatus('hashed-ngram@1', 'no model')).toMatchObject({ arm: 'fallback', id: 'hashed-ngram@1', state: 'ready', backend: 'cpu', fallbackReason: 'no model' });
+    expect(fallbackSlotStatus('hashed-ngram@1', 'no model')).toMatchObject({
+      arm: 'fallback',
+      id: 'hashed-ngram@1',
+      state: 'ready',
+      backend: 'cpu',
+      fallbackReason: 'no model',
+    });
   });
 });

@@ -22,7 +22,18 @@ export const RULE_RISK_ID = 'rule-risk@1';
 
 /** The status of a slot served by a fallback (`extractive@1`, `hashed-ngram@1`). */
 export function fallbackSlotStatus(id: string, fallbackReason: string | null, state: ModelSlotStatus['state'] = 'ready'): ModelSlotStatus {
-  return { arm: 'fallback', id, state, backend: 'cpu', device: null, vramBytes: null, offloadedLayers: null, tokensPerSecond: null, fallbackReason, loadProgress: null };
+  return {
+    arm: 'fallback',
+    id,
+    state,
+    backend: 'cpu',
+    device: null,
+    vramBytes: null,
+    offloadedLayers: null,
+    tokensPerSecond: null,
+    fallbackReason,
+    loadProgress: null,
+  };
 }
 
 // ---------- sentences ----------
@@ -44,15 +55,74 @@ export interface SentenceSpan {
 const ABBREVIATIONS = new Set(
   [
     // en
-    'mr', 'mrs', 'ms', 'dr', 'prof', 'sr', 'jr', 'st', 'vs', 'e.g', 'i.e', 'approx', 'dept', 'inc', 'ltd', 'corp', 'jan', 'feb', 'apr', 'aug', 'sep', 'sept', 'oct', 'nov', 'dec',
+    'mr',
+    'mrs',
+    'ms',
+    'dr',
+    'prof',
+    'sr',
+    'jr',
+    'st',
+    'vs',
+    'e.g',
+    'i.e',
+    'approx',
+    'dept',
+    'inc',
+    'ltd',
+    'corp',
+    'jan',
+    'feb',
+    'apr',
+    'aug',
+    'sep',
+    'sept',
+    'oct',
+    'nov',
+    'dec',
     // sv
-    't.ex', 'bl.a', 's.k', 'fr.o.m', 't.o.m', 'ca', 'kl', 'jfr', 'resp', 'p.g.a', 'enl', 'tel',
+    't.ex',
+    'bl.a',
+    's.k',
+    'fr.o.m',
+    't.o.m',
+    'ca',
+    'kl',
+    'jfr',
+    'resp',
+    'p.g.a',
+    'enl',
+    'tel',
     // fr
-    'mme', 'mlle', 'p.ex', 'env', 'cf', 'bd',
+    'mme',
+    'mlle',
+    'p.ex',
+    'env',
+    'cf',
+    'bd',
     // de
-    'z.b', 'u.a', 'bzw', 'd.h', 'evtl', 'ggf', 'vgl', 'hr', 'fr', 'inkl', 'zzgl', 'str',
+    'z.b',
+    'u.a',
+    'bzw',
+    'd.h',
+    'evtl',
+    'ggf',
+    'vgl',
+    'hr',
+    'fr',
+    'inkl',
+    'zzgl',
+    'str',
     // es
-    'sra', 'srta', 'p.ej', 'aprox', 'ud', 'uds', 'dña', 'dra', 'avda',
+    'sra',
+    'srta',
+    'p.ej',
+    'aprox',
+    'ud',
+    'uds',
+    'dña',
+    'dra',
+    'avda',
   ].map((a) => a.normalize('NFC')),
 );
 /** Abbreviations of "number", "page", "figure": no sentence end when a digit follows ("No. 5", "Nr. 12"). */
@@ -211,6 +281,9 @@ export function ruleBasedRiskClass(fields: Record<string, unknown>, o: RiskClass
   const texts = o.texts ?? textFields(fields).map((t): AiInput => ({ source: 'capture', text: t.text, id: t.path }));
   const injection = texts.length ? detectInjection(texts) : null;
   const plaintextPii = findPlaintextPii(o.contract?.pii, fields);
-  const { lane, reasons } = classifyLane({ contract: o.contract, data: fields, plaintextPii, uncertainty: o.uncertainty, injection }, o.thresholds ?? DEFAULT_LANE_THRESHOLDS);
+  const { lane, reasons } = classifyLane(
+    { contract: o.contract, data: fields, plaintextPii, uncertainty: o.uncertainty, injection },
+    o.thresholds ?? DEFAULT_LANE_THRESHOLDS,
+  );
   return { level: LEVEL[lane], lane, reasons, injection };
 }

@@ -53,7 +53,14 @@ const T_ARRAY = 9;
 // ggml tensor type.
 const GGML_F32 = 0;
 
-type Meta = [string, 'u32', number] | [string, 'f32', number] | [string, 'bool', boolean] | [string, 'str', string] | [string, 'str[]', string[]] | [string, 'f32[]', number[]] | [string, 'i32[]', number[]];
+type Meta =
+  | [string, 'u32', number]
+  | [string, 'f32', number]
+  | [string, 'bool', boolean]
+  | [string, 'str', string]
+  | [string, 'str[]', string[]]
+  | [string, 'f32[]', number[]]
+  | [string, 'i32[]', number[]];
 
 class ByteWriter {
   private chunks: Buffer[] = [];

@@ -31,10 +31,31 @@ describe('inference service', () => {
     const gg = join(work, 'gguf');
     mkdirSync(gg, { recursive: true });
     writeTinyGguf(join(gg, 'model.gguf'));
-    repo.build(join(work, 'text'), { name: 'model.tiny-text', kind: 'model', model: { role: 'text', format: 'gguf', file: 'model.gguf', family: 'tiny-llama', quantization: 'F32', contextLength: 256, embeddingDimension: null, licence: 'MIT' } }, { 'model.gguf': readFileSync(join(gg, 'model.gguf')) });
+    repo.build(
+      join(work, 'text'),
+      {
+        name: 'model.tiny-text',
+        kind: 'model',
+        model: {
+          role: 'text',
+          format: 'gguf',
+          file: 'model.gguf',
+          family: 'tiny-llama',
+          quantization: 'F32',
+          contextLength: 256,
+          embeddingDimension: null,
+          licence: 'MIT',
+        },
+      },
+      { 'model.gguf': readFileSync(join(gg, 'model.gguf')) },
+    );
     const on = join(work, 'onnx');
     writeTinyEmbeddingModel(on, { dimension: 32 });
-    repo.build(join(work, 'embed'), { name: 'model.tiny-embed', kind: 'model', model: tinyEmbeddingModelInfo({ dimension: 32 }) }, { 'model.onnx': readFileSync(join(on, 'model.onnx')), 'tokenizer.json': readFileSync(join(on, 'tokenizer.json')) });
+    repo.build(
+      join(work, 'embed'),
+      { name: 'model.tiny-embed', kind: 'model', model: tinyEmbeddingModelInfo({ dimension: 32 }) },
+      { 'model.onnx': readFileSync(join(on, 'model.onnx')), 'tokenizer.json': readFileSync(join(on, 'tokenizer.json')) },
+    );
     await fx.store.install(dirReader(join(work, 'text')));
     await fx.store.install(dirReader(join(work, 'embed')));
     const st = await svc.reload();

@@ -76,7 +76,8 @@ export function createInferenceService(d: InferenceDeps): InferenceService {
       status = { ...status, text: r.status };
       // A card only when a GPU was there and failed (not for CPU-only machines or gpu: false).
       const reason = r.status.fallbackReason;
-      if (reason && r.status.backend === 'cpu' && reason !== GPU_DISABLED_REASON && reason !== NO_GPU_REASON) d.onGpuFallback?.(`${m.bundle}@${m.version}`, reason);
+      if (reason && r.status.backend === 'cpu' && reason !== GPU_DISABLED_REASON && reason !== NO_GPU_REASON)
+        d.onGpuFallback?.(`${m.bundle}@${m.version}`, reason);
     } catch (e) {
       d.logger.error('text model failed to load', { code: 'MODEL_LOAD_FAILED', model: `${m.bundle}@${m.version}`, err: (e as Error).message });
       status = { ...status, text: { ...idle(FALLBACK_TEXT_ID, `${m.bundle}@${m.version} failed to load: ${(e as Error).message}`), state: 'error' } };

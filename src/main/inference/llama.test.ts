@@ -15,8 +15,18 @@ import type { ModelInfo } from '../../shared/bundles/types';
 import { writeTinyGguf, tinyGgufBytes } from './gguf-writer';
 import { loadTextModel, PromptTooLongError, type GetLlama, type LoadedTextModel } from './llama';
 
-const CHATML = "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
-const info = (): ModelInfo => ({ role: 'text', format: 'gguf', file: 'model.gguf', family: 'tiny-llama', quantization: 'F32', contextLength: 256, embeddingDimension: null, licence: 'Apache-2.0' });
+const CHATML =
+  '{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}';
+const info = (): ModelInfo => ({
+  role: 'text',
+  format: 'gguf',
+  file: 'model.gguf',
+  family: 'tiny-llama',
+  quantization: 'F32',
+  contextLength: 256,
+  embeddingDimension: null,
+  licence: 'Apache-2.0',
+});
 const SCHEMA = { type: 'object', properties: { level: { enum: ['low', 'high'] } }, required: ['level'] };
 const PROMPT = 'the level is';
 
@@ -63,7 +73,17 @@ describe('tiny GGUF writer', () => {
 
 describe('llama text model (node-llama-cpp, tiny GGUF from a verified bundle)', () => {
   it('loads with progress and reports its slot; counts tokens', async () => {
-    expect(cpu.status).toMatchObject({ arm: 'model', id: 'model.tiny-text@1.0.0', state: 'ready', backend: 'cpu', device: null, vramBytes: null, offloadedLayers: 0, fallbackReason: 'GPU disabled by configuration', loadProgress: 1 });
+    expect(cpu.status).toMatchObject({
+      arm: 'model',
+      id: 'model.tiny-text@1.0.0',
+      state: 'ready',
+      backend: 'cpu',
+      device: null,
+      vramBytes: null,
+      offloadedLayers: 0,
+      fallbackReason: 'GPU disabled by configuration',
+      loadProgress: 1,
+    });
     expect(progress.length).toBeGreaterThan(1);
     expect(progress.at(-1)).toBe(1);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
@@ -80,7 +100,16 @@ describe('llama text model (node-llama-cpp, tiny GGUF from a verified bundle)', 
     const r = await cpu.model.generate({ prompt: PROMPT, maxTokens: 24, timeoutMs: 30_000, temperature: 0 });
     h.disable();
     const maxDelayMs = h.max / 1e6;
-    console.log(JSON.stringify({ name: 'inference.eventloop.maxdelay.test', value: Math.round(maxDelayMs * 100) / 100, unit: 'ms', tokens: r.tokens, durationMs: Math.round(r.durationMs * 100) / 100, tokensPerSecond: Math.round(r.tokensPerSecond) }));
+    console.log(
+      JSON.stringify({
+        name: 'inference.eventloop.maxdelay.test',
+        value: Math.round(maxDelayMs * 100) / 100,
+        unit: 'ms',
+        tokens: r.tokens,
+        durationMs: Math.round(r.durationMs * 100) / 100,
+        tokensPerSecond: Math.round(r.tokensPerSecond),
+      }),
+    );
     expect(Number.isFinite(maxDelayMs)).toBe(true);
 
     expect(r).toMatchObject({ tokens: 24, stopReason: 'maxTokens', model: 'model.tiny-text@1.0.0' });
@@ -109,7 +138,11 @@ describe('llama text model (node-llama-cpp, tiny GGUF from a verified bundle)', 
   it('stops on abort (stopReason abort), before or during generation', async () => {
     const pre = new AbortController();
     pre.abort();
-    expect(await cpu.model.generate({ prompt: PROMPT, maxTokens: 50, timeoutMs: 30_000, signal: pre.signal })).toMatchObject({ stopReason: 'abort', tokens: 0, text: '' });
+    expect(await cpu.model.generate({ prompt: PROMPT, maxTokens: 50, timeoutMs: 30_000, signal: pre.signal })).toMatchObject({
+      stopReason: 'abort',
+      tokens: 0,
+      text: '',
+    });
 
     const ac = new AbortController();
     const pending = cpu.model.generate({ prompt: PROMPT, maxTokens: 200, timeoutMs: 30_000, signal: ac.signal });

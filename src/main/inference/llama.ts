@@ -195,13 +195,26 @@ export async function loadTextModel(m: VerifiedModel, opts: LoadTextModelOptions
   };
   opts.onProgress?.(1);
   logger.info('text model loaded', { model: id, backend, device, offloadedLayers: model.gpuLayers, contextSize: context.contextSize });
-  const textModel = new NodeLlamaTextModel(nlc, id, llama, model, context, (tps) => {
-    status = { ...status, tokensPerSecond: tps };
-  }, () => ({ ...status }));
+  const textModel = new NodeLlamaTextModel(
+    nlc,
+    id,
+    llama,
+    model,
+    context,
+    (tps) => {
+      status = { ...status, tokensPerSecond: tps };
+    },
+    () => ({ ...status }),
+  );
   return { model: textModel, status: { ...status } };
 }
 
-async function loadOn(llama: Llama, m: VerifiedModel, opts: LoadTextModelOptions, onLoadProgress: (p: number) => void): Promise<{ llama: Llama; model: LlamaModel; context: LlamaContext }> {
+async function loadOn(
+  llama: Llama,
+  m: VerifiedModel,
+  opts: LoadTextModelOptions,
+  onLoadProgress: (p: number) => void,
+): Promise<{ llama: Llama; model: LlamaModel; context: LlamaContext }> {
   const model = await llama.loadModel({ modelPath: m.weightsPath, gpuLayers: llama.gpu === false ? 0 : 'auto', onLoadProgress });
   try {
     const contextSize = opts.contextSize ?? Math.min(m.info.contextLength || model.trainContextSize, model.trainContextSize, DEFAULT_CONTEXT_CAP);
@@ -337,7 +350,8 @@ class NodeLlamaTextModel implements LlamaTextModel {
     for (const t of triggers) {
       if (typeof t === 'string') out.push(t);
       else if (t instanceof this.nlc.LlamaText) {
-        if (t.values.every((v) => typeof v === 'string' || v instanceof this.nlc.SpecialTokensText)) out.push(t.values.map((v) => (typeof v === 'string' ? v : (v as { value: string }).value)).join(''));
+        if (t.values.every((v) => typeof v === 'string' || v instanceof this.nlc.SpecialTokensText))
+          out.push(t.values.map((v) => (typeof v === 'string' ? v : (v as { value: string }).value)).join(''));
       } else if (t.every((v) => typeof v === 'string')) out.push(t.join(''));
     }
     return out.filter((x) => x.length > 0);
@@ -432,7 +446,16 @@ class NodeLlamaTextModel implements LlamaTextModel {
   }
 
   /** Evaluate the prompt and sample up to maxTokens tokens into state.out; stops at EOG, a stop trigger or the signal. */
-  private async loop(sequence: LlamaContextSequence, input: Token[], req: GenerateRequest, grammar: LlamaGrammar | undefined, triggers: string[], maxTokens: number, signal: AbortSignal, state: LoopState): Promise<void> {
+  private async loop(
+    sequence: LlamaContextSequence,
+    input: Token[],
+    req: GenerateRequest,
+    grammar: LlamaGrammar | undefined,
+    triggers: string[],
+    maxTokens: number,
+    signal: AbortSignal,
+    state: LoopState,
+  ): Promise<void> {
     await sequence.clearHistory();
     if (signal.aborted) return;
     const temperature = req.temperature ?? 0;

@@ -29,7 +29,35 @@ const proto = onnxProto.onnx;
 export const TINY_EMBED_SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
 
 const CHARS = [...'abcdefghijklmnopqrstuvwxyz0123456789', ...'ßæøœðþ', ...'!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~', '¿', '¡', '«', '»', '€', '§'];
-const SUFFIXES = ['s', 'es', 'ed', 'ing', 'er', 'en', 'ar', 'or', 'na', 'et', 'ion', 'tion', 'ment', 'ung', 'lich', 'het', 'ning', 'ly', 'ness', 'able', 'isch', 'keit', 'ado', 'ada', 'ción', 'eur', 'euse'];
+const SUFFIXES = [
+  's',
+  'es',
+  'ed',
+  'ing',
+  'er',
+  'en',
+  'ar',
+  'or',
+  'na',
+  'et',
+  'ion',
+  'tion',
+  'ment',
+  'ung',
+  'lich',
+  'het',
+  'ning',
+  'ly',
+  'ness',
+  'able',
+  'isch',
+  'keit',
+  'ado',
+  'ada',
+  'ción',
+  'eur',
+  'euse',
+];
 // Lowercased and accent-stripped, as the normaliser leaves them.
 const WORDS = (
   'the a an and or of to in on at for with by from is are was were be been it this that not no all ' +
@@ -133,9 +161,20 @@ function tokenizerJson(vocab: readonly string[]): string {
 const T = proto.TensorProto.DataType;
 const A = proto.AttributeProto.AttributeType;
 
-const int64s = (name: string, values: number[]): onnx.ITensorProto => ({ name, dataType: T.INT64, dims: [values.length], rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) });
+const int64s = (name: string, values: number[]): onnx.ITensorProto => ({
+  name,
+  dataType: T.INT64,
+  dims: [values.length],
+  rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer),
+});
 const float = (name: string, v: number): onnx.ITensorProto => ({ name, dataType: T.FLOAT, dims: [], rawData: new Uint8Array(Float32Array.of(v).buffer) });
-const node = (opType: string, input: string[], output: string[], attribute: onnx.IAttributeProto[] = []): onnx.INodeProto => ({ opType, input, output, name: output[0], attribute });
+const node = (opType: string, input: string[], output: string[], attribute: onnx.IAttributeProto[] = []): onnx.INodeProto => ({
+  opType,
+  input,
+  output,
+  name: output[0],
+  attribute,
+});
 const intAttr = (name: string, i: number): onnx.IAttributeProto => ({ name, type: A.INT, i });
 const valueInfo = (name: string, elemType: number, dims: (string | number)[]): onnx.IValueInfoProto => ({
   name,
@@ -190,7 +229,13 @@ export function buildTinyEmbeddingModel(opts: TinyEmbeddingOptions = {}): TinyEm
     opsetImport: [{ domain: '', version: 17 }],
     graph: { name: 'tiny_embed', node: nodes, initializer, input: inputs, output: [output] },
   }).finish();
-  return { model: Buffer.from(model), tokenizer: tokenizerJson(vocab), vocabSize: vocab.length, dimension, output: pooling === 'none' ? 'last_hidden_state' : 'sentence_embedding' };
+  return {
+    model: Buffer.from(model),
+    tokenizer: tokenizerJson(vocab),
+    vocabSize: vocab.length,
+    dimension,
+    output: pooling === 'none' ? 'last_hidden_state' : 'sentence_embedding',
+  };
 }
 
 /** The ModelInfo of a bundle carrying this model (weights `model.onnx`, plus `tokenizer.json`). */

@@ -91,7 +91,9 @@ describe('chooseArm', () => {
   });
 
   it('an over-budget fallback does not stop a model that fits', () => {
-    const d = chooseArm(base({ fallbackTokens: 5_000, tokensEstimate: 900, budgetLeft: { ...roomy, tokens: 1_000 }, qualityFallback: 1, uncertaintyFallback: 0 }));
+    const d = chooseArm(
+      base({ fallbackTokens: 5_000, tokensEstimate: 900, budgetLeft: { ...roomy, tokens: 1_000 }, qualityFallback: 1, uncertaintyFallback: 0 }),
+    );
     expect(d.chosen).toBe('model');
   });
 

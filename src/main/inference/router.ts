@@ -118,11 +118,27 @@ export function chooseArm(r: ArmRequest): ArmDecision {
   const mOut = r.outputTokens ?? Math.ceil(mTokens / 3);
   const mLatency = modelLatencyMs(mTokens, mOut, r.modelTps);
   const mMisses = fit(mTokens, mLatency, 0, left);
-  const model: ArmPrediction = { available: r.modelAvailable, fits: mMisses.length === 0, tokens: mTokens, latencyMs: mLatency, costCents: 0, utility: round3(qM * (1 - uM)), misses: mMisses };
+  const model: ArmPrediction = {
+    available: r.modelAvailable,
+    fits: mMisses.length === 0,
+    tokens: mTokens,
+    latencyMs: mLatency,
+    costCents: 0,
+    utility: round3(qM * (1 - uM)),
+    misses: mMisses,
+  };
   const fTokens = Math.max(0, Math.ceil(r.fallbackTokens ?? 0));
   const fLatency = Math.max(0, Math.ceil(r.fallbackLatencyMs ?? 10));
   const fMisses = fit(fTokens, fLatency, 0, left);
-  const fallback: ArmPrediction = { available: true, fits: fMisses.length === 0, tokens: fTokens, latencyMs: fLatency, costCents: 0, utility: round3(qF * (1 - uF)), misses: fMisses };
+  const fallback: ArmPrediction = {
+    available: true,
+    fits: fMisses.length === 0,
+    tokens: fTokens,
+    latencyMs: fLatency,
+    costCents: 0,
+    utility: round3(qF * (1 - uF)),
+    misses: fMisses,
+  };
 
   const modelName = r.modelId ?? 'the local model';
   const fallbackName = r.fallbackId ?? 'the fallback';
@@ -154,7 +170,14 @@ export function chooseArm(r: ArmRequest): ArmDecision {
       latencyMs: mLatency,
       uncertainty: uM,
     },
-    { id: ARM_OPTION_ID.fallback, label: `Fallback ${fallbackName}${fallback.fits ? '' : ' (over budget)'}`, predictedQuality: qF, predictedCostCents: 0, latencyMs: fLatency, uncertainty: uF },
+    {
+      id: ARM_OPTION_ID.fallback,
+      label: `Fallback ${fallbackName}${fallback.fits ? '' : ' (over budget)'}`,
+      predictedQuality: qF,
+      predictedCostCents: 0,
+      latencyMs: fLatency,
+      uncertainty: uF,
+    },
     { id: ARM_OPTION_ID.skip, label: 'Skip this step (no output)', predictedQuality: 0, predictedCostCents: 0, latencyMs: 0, uncertainty: 1 },
   ];
   return { chosen, options, reason, model, fallback };

@@ -15,7 +15,12 @@ describe('memory.* and models.* channels', () => {
       expect(r.ok, JSON.stringify(r.error)).toBe(true);
       return r.data;
     };
-    const a = (await ok('memory.add', { tier: 'semantic', text: 'Valve B at pumping station 7 has light flange corrosion.', locale: 'en', sourceRefs: ['record:r1'] })) as Res<'memory.add'>;
+    const a = (await ok('memory.add', {
+      tier: 'semantic',
+      text: 'Valve B at pumping station 7 has light flange corrosion.',
+      locale: 'en',
+      sourceRefs: ['record:r1'],
+    })) as Res<'memory.add'>;
     await ok('memory.add', { tier: 'procedural', text: 'To inspect a valve: check the flange, the stem and the seal.', locale: 'en' });
     await ok('memory.add', { tier: 'episodic', text: 'Ventil B vid pumpstation 7 har lätt korrosion.', locale: 'sv' });
     const found = (await ok('memory.search', { text: 'light corrosion at pumping station 7', limit: 5 })) as Res<'memory.search'>;
@@ -31,7 +36,10 @@ describe('memory.* and models.* channels', () => {
     expect(await d('memory.get', { id: a.item.id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     const actions = s.audit.list({ limit: 20 }).entries.map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['memory.added', 'memory.pinned', 'memory.deleted']));
-    expect(s.audit.list({ limit: 1, action: 'memory.deleted' }).entries[0]).toMatchObject({ actor: s.profile.actor(), payload: expect.objectContaining({ reason: 'duplicate of the inspection record' }) });
+    expect(s.audit.list({ limit: 1, action: 'memory.deleted' }).entries[0]).toMatchObject({
+      actor: s.profile.actor(),
+      payload: expect.objectContaining({ reason: 'duplicate of the inspection record' }),
+    });
     const stats = (await ok('memory.stats', {})) as Res<'memory.stats'>;
     expect(stats.tiers.procedural.count).toBe(1);
     expect(stats.tiers.core.count).toBe(0);

@@ -9,7 +9,9 @@ const until = async (f: () => boolean) => {
 
 describe('episodic memory from captures', () => {
   it('text fields only, never the contract’s PII fields', () => {
-    const t = recordText({ siteId: 'PS-7', inspector: { name: 'Dana', phone: '+358' }, readings: [{ meter: 'Flow', value: 41.7 }], photos: ['sha256:abc'] }, ['/inspector']);
+    const t = recordText({ siteId: 'PS-7', inspector: { name: 'Dana', phone: '+358' }, readings: [{ meter: 'Flow', value: 41.7 }], photos: ['sha256:abc'] }, [
+      '/inspector',
+    ]);
     expect(t).toContain('siteId: PS-7');
     expect(t).toContain('readings.meter: Flow');
     expect(t).not.toMatch(/Dana|\+358|sha256/);
@@ -21,7 +23,16 @@ describe('episodic memory from captures', () => {
     const c = s.contracts.get('field.inspect.site@1.2.0').doc;
     const { recordId } = s.capture.submit({
       contract: c.contract,
-      data: { siteId: 'PS-7', inspectedAt: '2026-11-20', location: { lat: 60.1, lon: 24.9, accuracyM: 4 }, condition: 'fair', accessible: true, inspector: { name: 'Dana Demo', phone: '+358 40 000 0000' }, readings: [], visitMinutes: 30 },
+      data: {
+        siteId: 'PS-7',
+        inspectedAt: '2026-11-20',
+        location: { lat: 60.1, lon: 24.9, accuracyM: 4 },
+        condition: 'fair',
+        accessible: true,
+        inspector: { name: 'Dana Demo', phone: '+358 40 000 0000' },
+        readings: [],
+        visitMinutes: 30,
+      },
     }) as { recordId: string };
     await until(() => s.memory.stats().tiers.episodic.count === 1);
     const hit = (await s.memory.search({ text: 'PS-7 condition fair', tiers: ['episodic'] })).hits[0]!;

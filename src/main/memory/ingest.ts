@@ -43,13 +43,21 @@ export function startEpisodicIngest(d: {
 }): { stop(): void; idle(): Promise<void> } {
   const getRecord = d.db.prepare('SELECT contract, data FROM records WHERE id = ?');
   const seq = d.db.prepare('SELECT subject FROM audit_log WHERE seq = ?').pluck();
-  const fail = (what: string) => (e: unknown) => d.logger.warn(`episodic memory: ${what} not added`, { code: 'MEMORY_INGEST_FAILED', err: (e as Error).message });
+  const fail = (what: string) => (e: unknown) =>
+    d.logger.warn(`episodic memory: ${what} not added`, { code: 'MEMORY_INGEST_FAILED', err: (e as Error).message });
   const addRecord = async (recordId: string) => {
     const r = getRecord.get(recordId) as { contract: string; data: string } | undefined;
     if (!r) return;
     const pii = d.contracts.has(r.contract) ? d.contracts.get(r.contract).doc.pii : [];
     const text = recordText(JSON.parse(r.data) as unknown, pii);
-    if (text) await d.memory.add({ tier: 'episodic', text: `Captured ${r.contract}\n${text}`, locale: d.locale, sourceRefs: [`record:${recordId}`], actor: 'service:memory' });
+    if (text)
+      await d.memory.add({
+        tier: 'episodic',
+        text: `Captured ${r.contract}\n${text}`,
+        locale: d.locale,
+        sourceRefs: [`record:${recordId}`],
+        actor: 'service:memory',
+      });
   };
   const addRun = async (runId: string) => {
     const v = d.runView(runId);

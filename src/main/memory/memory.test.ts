@@ -28,7 +28,13 @@ async function rejects(p: Promise<unknown> | (() => unknown), code: string): Pro
 describe('memory: add, get, dedupe, audit', () => {
   it('stores an item with its vector, and the audit entry holds ids and hashes but not the text', async () => {
     const t = testMemory();
-    const item = await t.memory.add({ tier: 'semantic', text: 'Patient Anna Berg is allergic to penicillin.', locale: 'sv-SE', sourceRefs: ['record:r1', 'record:r1'], actor: 'user:u1' });
+    const item = await t.memory.add({
+      tier: 'semantic',
+      text: 'Patient Anna Berg is allergic to penicillin.',
+      locale: 'sv-SE',
+      sourceRefs: ['record:r1', 'record:r1'],
+      actor: 'user:u1',
+    });
     expect(item).toMatchObject({ tier: 'semantic', locale: 'sv-SE', sourceRefs: ['record:r1'], expiresAt: null, embeddingModel: 'test-words@1', runId: null });
     expect(item.contentHash).toBe(contentHash('semantic', 'Patient Anna Berg is allergic to penicillin.', 'sv-SE'));
     expect(t.memory.get(item.id)).toEqual(item);
@@ -74,7 +80,9 @@ describe('memory: add, get, dedupe, audit', () => {
     t.db.exec('DROP TRIGGER fail_vec');
 
     const item = await t.memory.add({ tier: 'semantic', text: 'kept', locale: 'en' });
-    t.db.exec("CREATE TEMP TRIGGER fail_audit BEFORE INSERT ON audit_log WHEN NEW.action IN ('memory.deleted', 'memory.pinned') BEGIN SELECT RAISE(ABORT, 'audit down'); END");
+    t.db.exec(
+      "CREATE TEMP TRIGGER fail_audit BEFORE INSERT ON audit_log WHEN NEW.action IN ('memory.deleted', 'memory.pinned') BEGIN SELECT RAISE(ABORT, 'audit down'); END",
+    );
     expect(() => t.memory.delete(item.id, 'cleanup', 'user:u')).toThrow(/audit down/);
     expect(() => t.memory.pin(item.id)).toThrow(/audit down/);
     expect(t.memory.get(item.id)).toEqual(item);
@@ -107,7 +115,12 @@ describe('memory: pin, delete, TTL', () => {
     expect(t.db.prepare('SELECT count(*) FROM memory_vectors').pluck().get()).toBe(0);
     expect(t.db.prepare("SELECT count(*) FROM memory_fts WHERE memory_fts MATCH 'corrosion'").pluck().get()).toBe(0);
     const del = memoryEntries(t).at(-1)!;
-    expect(del).toMatchObject({ action: 'memory.deleted', actor: 'user:u1', subject: item.id, payload: { reason: 'Wrong bridge', tier: 'episodic', contentHash: item.contentHash } });
+    expect(del).toMatchObject({
+      action: 'memory.deleted',
+      actor: 'user:u1',
+      subject: item.id,
+      payload: { reason: 'Wrong bridge', tier: 'episodic', contentHash: item.contentHash },
+    });
   });
 
   it('expires working items after their TTL (default 24 h), audited; search never returns an expired item', async () => {
@@ -156,7 +169,12 @@ describe('memory: quotas, compaction, eviction', () => {
     const compacted = memoryEntries(t).filter((e) => e.action === 'memory.compacted');
     expect(compacted).toHaveLength(1);
     expect(compacted[0]).toMatchObject({ subject: summary.id, payload: { tier: 'episodic', sourceIds: [r1a.id, r1b.id], runId: 'run-1' } });
-    expect(t.changes.filter((c) => c.change === 'compacted').map((c) => c.id).sort()).toEqual([r1a.id, r1b.id, summary.id].sort());
+    expect(
+      t.changes
+        .filter((c) => c.change === 'compacted')
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual([r1a.id, r1b.id, summary.id].sort());
 
     // Items without a run become one semantic item.
     await t.memory.add({ tier: 'working', text: 'later note', locale: 'en', runId: 'run-3' });
@@ -180,7 +198,11 @@ describe('memory: quotas, compaction, eviction', () => {
       clock.advance(1000);
     }
     expect(t.memory.stats().tiers).toMatchObject({ core: { count: 3, quota: 3 }, semantic: { count: 3, quota: 3 } });
-    expect(t.db.prepare("SELECT text FROM memory_items WHERE tier = 'semantic' ORDER BY seq").pluck().all()).toEqual(['semantic fact 3', 'semantic fact 4', 'semantic fact 5']);
+    expect(t.db.prepare("SELECT text FROM memory_items WHERE tier = 'semantic' ORDER BY seq").pluck().all()).toEqual([
+      'semantic fact 3',
+      'semantic fact 4',
+      'semantic fact 5',
+    ]);
     const evicted = memoryEntries(t).filter((e) => e.action === 'memory.evicted');
     expect(evicted.map((e) => e.subject)).toEqual(sem.slice(0, 3).map((s) => s.id));
     expect(evicted[0]!.payload).toMatchObject({ reason: 'quota', quota: 3, tier: 'semantic' });
@@ -207,7 +229,15 @@ describe('memory: quotas, compaction, eviction', () => {
       { tier: 'episodic', text: 'first scratch second scratch' }, // the default summariser: first sentences
     ]);
     expect(t.memory.coreContext().map((c) => c.id)).toEqual([pinned.id]);
-    expect(memoryEntries(t).map((e) => e.action)).toEqual(['memory.added', 'memory.added', 'memory.added', 'memory.added', 'memory.added', 'memory.compacted', 'memory.evicted']);
+    expect(memoryEntries(t).map((e) => e.action)).toEqual([
+      'memory.added',
+      'memory.added',
+      'memory.added',
+      'memory.added',
+      'memory.added',
+      'memory.compacted',
+      'memory.evicted',
+    ]);
   });
 });
 
@@ -291,7 +321,13 @@ describe('memory: hybrid search', () => {
   it('still ranks when every query word is very common (only the newest window is ranked)', async () => {
     const t = testMemory();
     const items = [];
-    for (let i = 0; i < 30; i++) items.push({ tier: 'semantic' as const, text: `the report number ${i}`, locale: 'en', vector: normalize(Float32Array.from({ length: 64 }, (_, j) => Math.sin(i + j))) });
+    for (let i = 0; i < 30; i++)
+      items.push({
+        tier: 'semantic' as const,
+        text: `the report number ${i}`,
+        locale: 'en',
+        vector: normalize(Float32Array.from({ length: 64 }, (_, j) => Math.sin(i + j))),
+      });
     t.memory.importMany(items, { id: 'test-words@1', dimension: 64 });
     const r = await t.memory.search({ text: 'the report', limit: 5 });
     expect(r.hits).toHaveLength(5);

@@ -47,7 +47,13 @@ export interface Fused {
  * (ms); seqs missing from it (deleted, expired, filtered out) are dropped. Sorted by score, then
  * by the better of the two ranks, then newest first.
  */
-export function fuse(vector: readonly number[], text: readonly number[], info: ReadonlyMap<number, { tier: MemoryTier; createdMs: number }>, nowMs: number, o: FusionOptions = DEFAULT_FUSION): Fused[] {
+export function fuse(
+  vector: readonly number[],
+  text: readonly number[],
+  info: ReadonlyMap<number, { tier: MemoryTier; createdMs: number }>,
+  nowMs: number,
+  o: FusionOptions = DEFAULT_FUSION,
+): Fused[] {
   const acc = new Map<number, Fused>();
   const add = (list: readonly number[], key: 'vectorRank' | 'textRank') => {
     list.forEach((seq, i) => {

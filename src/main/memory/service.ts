@@ -14,7 +14,15 @@ import { newUlid } from '../util/ulid';
 import { ApiError } from '../../shared/errors';
 import { CanonicalJsonError, assertWellFormed } from '../../shared/canonical';
 import { LOCALE_PATTERN } from '../../shared/memory/schemas';
-import { MEMORY_TIERS, type MemoryHit, type MemoryItem, type MemorySearchQuery, type MemorySearchResult, type MemoryStats, type MemoryTier } from '../../shared/memory/types';
+import {
+  MEMORY_TIERS,
+  type MemoryHit,
+  type MemoryItem,
+  type MemorySearchQuery,
+  type MemorySearchResult,
+  type MemoryStats,
+  type MemoryTier,
+} from '../../shared/memory/types';
 import type { Events } from '../../shared/api/types';
 import { DEFAULT_FUSION, ftsMatchExpression, fuse, primaryTag, queryTerms, type FusionOptions } from './ranking';
 import { contentHash, MemoryStore, toItem, type ItemRow, type NewItemRow } from './store';
@@ -192,7 +200,8 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
     if (!r) throw new ApiError('NOT_FOUND', 'no such memory item', { id });
     return r;
   };
-  const coreFull = () => new ApiError('CONFLICT', `core memory is full (${quotas.core} items): unpin or delete one first`, { reason: 'core_full', quota: quotas.core });
+  const coreFull = () =>
+    new ApiError('CONFLICT', `core memory is full (${quotas.core} items): unpin or delete one first`, { reason: 'core_full', quota: quotas.core });
   const coreHasRoom = () => quotas.core === null || store.countTier('core') < quotas.core;
 
   /** Remove an item, its vector and index row, with its audit entry. In the caller's transaction. */
@@ -228,7 +237,11 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
     try {
       return { model: e.id, dim: e.dimension, vec: await embedOne(e, text) };
     } catch (err) {
-      logger.warn('memory: embedding failed; stored without a vector (reembed() fills it in)', { code: 'MEMORY_EMBED_FAILED', model: e.id, error: (err as Error).message });
+      logger.warn('memory: embedding failed; stored without a vector (reembed() fills it in)', {
+        code: 'MEMORY_EMBED_FAILED',
+        model: e.id,
+        error: (err as Error).message,
+      });
       return null;
     }
   };
@@ -291,8 +304,18 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
         let target = store.byHash(hash);
         if (!target) {
           const row: NewItemRow = {
-            id: newUlid(), tier, text, locale, lang: primaryTag(locale), source_refs: JSON.stringify(refs), created_at: createdAt,
-            expires_at: null, content_hash: hash, embedding_model: emb?.model ?? null, run_id: runId, bytes: Buffer.byteLength(text),
+            id: newUlid(),
+            tier,
+            text,
+            locale,
+            lang: primaryTag(locale),
+            source_refs: JSON.stringify(refs),
+            created_at: createdAt,
+            expires_at: null,
+            content_hash: hash,
+            embedding_model: emb?.model ?? null,
+            run_id: runId,
+            bytes: Buffer.byteLength(text),
           };
           target = { ...row, seq: insertRow(row, emb) };
         }
@@ -354,8 +377,17 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
       if (tier === 'core' && !coreHasRoom()) throw coreFull();
       const ttl = tier === 'core' ? null : (input.ttlMs ?? (tier === 'working' ? DEFAULT_WORKING_TTL_MS : null));
       const row: NewItemRow = {
-        id: newUlid(), tier, text, locale, lang: primaryTag(locale), source_refs: JSON.stringify(sourceRefs), created_at: createdAt,
-        expires_at: ttl === null ? null : new Date(now.getTime() + ttl).toISOString(), content_hash: hash, embedding_model: emb?.model ?? null, run_id: runId,
+        id: newUlid(),
+        tier,
+        text,
+        locale,
+        lang: primaryTag(locale),
+        source_refs: JSON.stringify(sourceRefs),
+        created_at: createdAt,
+        expires_at: ttl === null ? null : new Date(now.getTime() + ttl).toISOString(),
+        content_hash: hash,
+        embedding_model: emb?.model ?? null,
+        run_id: runId,
         bytes: Buffer.byteLength(text),
       };
       const seq = insertRow(row, emb);
@@ -454,7 +486,9 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
 
   function stats(): MemoryStats {
     const by = new Map(store.stats().map((s) => [s.tier, s]));
-    const tiers = Object.fromEntries(MEMORY_TIERS.map((t) => [t, { count: by.get(t)?.count ?? 0, quota: quotas[t], bytes: by.get(t)?.bytes ?? 0 }])) as MemoryStats['tiers'];
+    const tiers = Object.fromEntries(
+      MEMORY_TIERS.map((t) => [t, { count: by.get(t)?.count ?? 0, quota: quotas[t], bytes: by.get(t)?.bytes ?? 0 }]),
+    ) as MemoryStats['tiers'];
     return { tiers, embeddingModel: deps.embedder().id };
   }
 
@@ -492,7 +526,8 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
       })();
     }
     const droppedIndexes = db.transaction(() => vectors.dropUnused())();
-    if (reembedded > 0 || droppedIndexes.length > 0) logger.info('memory: re-embedded', { code: 'MEMORY_REEMBEDDED', model: e.id, items: reembedded, droppedIndexes });
+    if (reembedded > 0 || droppedIndexes.length > 0)
+      logger.info('memory: re-embedded', { code: 'MEMORY_REEMBEDDED', model: e.id, items: reembedded, droppedIndexes });
     return { reembedded, embeddingModel: e.id, droppedIndexes };
   }
 
@@ -514,9 +549,18 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
         if (store.byHash(p.hash)) continue;
         const createdAt = p.it.createdAt ?? now;
         const row: NewItemRow = {
-          id: newUlid(), tier: p.tier, text: p.text, locale: p.locale, lang: primaryTag(p.locale), source_refs: JSON.stringify(p.it.sourceRefs ?? []),
-          created_at: createdAt, expires_at: p.tier === 'core' ? null : (p.it.expiresAt ?? null), content_hash: p.hash, embedding_model: model.id,
-          run_id: p.it.runId ?? null, bytes: Buffer.byteLength(p.text),
+          id: newUlid(),
+          tier: p.tier,
+          text: p.text,
+          locale: p.locale,
+          lang: primaryTag(p.locale),
+          source_refs: JSON.stringify(p.it.sourceRefs ?? []),
+          created_at: createdAt,
+          expires_at: p.tier === 'core' ? null : (p.it.expiresAt ?? null),
+          content_hash: p.hash,
+          embedding_model: model.id,
+          run_id: p.it.runId ?? null,
+          bytes: Buffer.byteLength(p.text),
         };
         const buf = vecBuffer(p.it.vector);
         const seq = store.insert(row, buf);
@@ -525,7 +569,13 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
         last = row.id;
         imported++;
       }
-      if (imported > 0) audit.append({ actor, action: 'memory.imported', subject: first ?? '', payload: { count: imported, firstId: first, lastId: last, embeddingModel: model.id } });
+      if (imported > 0)
+        audit.append({
+          actor,
+          action: 'memory.imported',
+          subject: first ?? '',
+          payload: { count: imported, firstId: first, lastId: last, embeddingModel: model.id },
+        });
       return { imported, skipped: prepared.length - imported };
     })();
   }

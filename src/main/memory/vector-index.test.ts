@@ -46,7 +46,10 @@ describe('vector search (sqlite-vec, binary first pass + float re-rank)', () => 
     expect(hits).toHaveLength(10);
     for (const h of hits) {
       const x = s.xs[h.seq - 1]!;
-      expect(h.similarity).toBeCloseTo(x.reduce((acc, v, i) => acc + v * q[i]!, 0), 5);
+      expect(h.similarity).toBeCloseTo(
+        x.reduce((acc, v, i) => acc + v * q[i]!, 0),
+        5,
+      );
     }
     expect([...hits].sort((a, b) => b.similarity - a.similarity)).toEqual(hits);
   });

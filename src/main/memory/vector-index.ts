@@ -119,7 +119,11 @@ class ExactScan {
       AND (:from IS NULL OR m.created_at >= :from)
       AND (:to IS NULL OR m.created_at <= :to)`;
     this.sql = vecLoaded
-      ? db.prepare(`SELECT v.seq, vec_distance_cosine(v.vec, :q) AS d FROM memory_items m JOIN memory_vectors v ON v.seq = m.seq WHERE ${where} ORDER BY d, v.seq DESC LIMIT :k`).raw(true)
+      ? db
+          .prepare(
+            `SELECT v.seq, vec_distance_cosine(v.vec, :q) AS d FROM memory_items m JOIN memory_vectors v ON v.seq = m.seq WHERE ${where} ORDER BY d, v.seq DESC LIMIT :k`,
+          )
+          .raw(true)
       : null;
     this.js = db.prepare(`SELECT v.seq, v.vec FROM memory_items m JOIN memory_vectors v ON v.seq = m.seq WHERE ${where}`).raw(true);
   }
@@ -224,7 +228,10 @@ export class VectorIndex {
         const r = need(hits);
         this.remember(r);
         if (r <= guess) return hits.slice(0, kk);
-        return hits.concat(this.rerank(qb, scan(cap, r, seen))).sort(bySimilarity).slice(0, kk);
+        return hits
+          .concat(this.rerank(qb, scan(cap, r, seen)))
+          .sort(bySimilarity)
+          .slice(0, kk);
       }
     }
     // The two passes: the k nearest by Hamming distance give s_k, then everything within its radius.
@@ -233,7 +240,10 @@ export class VectorIndex {
     if (hits.length < kk) return hits;
     const r = need(hits);
     this.remember(r);
-    return hits.concat(this.rerank(qb, scan(cap, r, seen))).sort(bySimilarity).slice(0, kk);
+    return hits
+      .concat(this.rerank(qb, scan(cap, r, seen)))
+      .sort(bySimilarity)
+      .slice(0, kk);
   }
 
   /** The radii of the last RADII_KEPT queries; their maximum is the next query's first guess. */
@@ -337,7 +347,9 @@ export class VectorIndexes {
       throw new Error(`embedding dimension ${dimension} cannot be bit-quantised (a multiple of 8 up to 8192 is needed)`);
     }
     const name = VectorIndexes.nameOf(model, dimension);
-    this.db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${name} USING vec0(tier integer partition key, embedding bit[${dimension | 0}], lang integer, created integer)`);
+    this.db.exec(
+      `CREATE VIRTUAL TABLE IF NOT EXISTS ${name} USING vec0(tier integer partition key, embedding bit[${dimension | 0}], lang integer, created integer)`,
+    );
     this.insertStmt.run(name, model, dimension, nowIso);
     const idx = this.get(model, dimension)!;
     let after = 0;

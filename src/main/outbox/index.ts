@@ -116,10 +116,9 @@ export class Outbox {
   enqueueRecord(recordId: string, contract: string, profile: Profile, ts: string): string {
     const id = newUlid();
     this.q(
-        `INSERT INTO outbox (id, idempotency_key, record_id, kind, contract, tenant, created_at, state, next_attempt_at)
+      `INSERT INTO outbox (id, idempotency_key, record_id, kind, contract, tenant, created_at, state, next_attempt_at)
          VALUES (?, ?, ?, 'record', ?, ?, ?, 'queued', ?)`,
-      )
-      .run(id, idempotencyKey(profile.tenant, profile.deviceId, id), recordId, contract, profile.tenant, ts, ts);
+    ).run(id, idempotencyKey(profile.tenant, profile.deviceId, id), recordId, contract, profile.tenant, ts, ts);
     return id;
   }
 
@@ -129,10 +128,9 @@ export class Outbox {
     if (exists) return;
     const id = newUlid();
     this.q(
-        `INSERT INTO outbox (id, idempotency_key, attachment_hash, kind, contract, tenant, created_at, state, next_attempt_at)
+      `INSERT INTO outbox (id, idempotency_key, attachment_hash, kind, contract, tenant, created_at, state, next_attempt_at)
          VALUES (?, ?, ?, 'attachment', ?, ?, ?, 'queued', ?)`,
-      )
-      .run(id, idempotencyKey(profile.tenant, profile.deviceId, id), hashHex, contract, profile.tenant, ts, ts);
+    ).run(id, idempotencyKey(profile.tenant, profile.deviceId, id), hashHex, contract, profile.tenant, ts, ts);
   }
 
   /**
@@ -154,10 +152,21 @@ export class Outbox {
     }
     const id = newUlid();
     this.q(
-        `INSERT INTO outbox (id, idempotency_key, kind, contract, tenant, created_at, state, next_attempt_at, ref_id, subject, to_device, payload)
+      `INSERT INTO outbox (id, idempotency_key, kind, contract, tenant, created_at, state, next_attempt_at, ref_id, subject, to_device, payload)
          VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
-      )
-      .run(id, idempotencyKey(profile.tenant, profile.deviceId, id), kind, contract, profile.tenant, ts, ts, refId, extra.subject ?? null, extra.to ?? null, extra.payload ?? null);
+    ).run(
+      id,
+      idempotencyKey(profile.tenant, profile.deviceId, id),
+      kind,
+      contract,
+      profile.tenant,
+      ts,
+      ts,
+      refId,
+      extra.subject ?? null,
+      extra.to ?? null,
+      extra.payload ?? null,
+    );
     return id;
   }
 
@@ -169,10 +178,9 @@ export class Outbox {
 
   list(f: { state?: OutboxState; limit: number; beforeId?: string }): OutboxItem[] {
     const rows = this.q(
-        `SELECT * FROM outbox WHERE (:state IS NULL OR state = :state) AND (:before IS NULL OR id < :before)
+      `SELECT * FROM outbox WHERE (:state IS NULL OR state = :state) AND (:before IS NULL OR id < :before)
          ORDER BY id DESC LIMIT :limit`,
-      )
-      .all({ state: f.state ?? null, before: f.beforeId ?? null, limit: f.limit }) as OutboxRow[];
+    ).all({ state: f.state ?? null, before: f.beforeId ?? null, limit: f.limit }) as OutboxRow[];
     return rows.map(toItem);
   }
 
@@ -184,8 +192,7 @@ export class Outbox {
 
   /** Queued items due now, oldest first, capped by count and (sealed) bytes. */
   due(maxItems: number): OutboxRow[] {
-    return this.q("SELECT * FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY id LIMIT ?")
-      .all(this.now(), maxItems) as OutboxRow[];
+    return this.q("SELECT * FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY id LIMIT ?").all(this.now(), maxItems) as OutboxRow[];
   }
 
   stateOf(id: string): OutboxState | undefined {
@@ -198,13 +205,24 @@ export class Outbox {
 
   /** Persist the ciphertext once: every retry then sends identical bytes under the same key. */
   saveSealed(id: string, s: { keyVersion: number; ciphertext: Buffer; iv: string; tag: string; contentHash: string; keyScope: 'device' | 'tenant' }): void {
-    this.q('UPDATE outbox SET key_version = ?, ciphertext = ?, iv = ?, tag = ?, content_hash = ?, key_scope = ? WHERE id = ? AND ciphertext IS NULL')
-      .run(s.keyVersion, s.ciphertext, s.iv, s.tag, s.contentHash, s.keyScope, id);
+    this.q('UPDATE outbox SET key_version = ?, ciphertext = ?, iv = ?, tag = ?, content_hash = ?, key_scope = ? WHERE id = ? AND ciphertext IS NULL').run(
+      s.keyVersion,
+      s.ciphertext,
+      s.iv,
+      s.tag,
+      s.contentHash,
+      s.keyScope,
+      id,
+    );
   }
 
   markAcked(id: string, receipt: SignedReceipt): void {
-    this.q("UPDATE outbox SET state = 'acked', receipt = ?, receipt_verified = 1, server_seq = ?, acked_at = ?, last_error = NULL WHERE id = ?")
-      .run(JSON.stringify(receipt), receipt.receipt.serverSeq, this.now(), id);
+    this.q("UPDATE outbox SET state = 'acked', receipt = ?, receipt_verified = 1, server_seq = ?, acked_at = ?, last_error = NULL WHERE id = ?").run(
+      JSON.stringify(receipt),
+      receipt.receipt.serverSeq,
+      this.now(),
+      id,
+    );
   }
 
   markBlocked(id: string, requiredVersion: string | null, message: string): void {

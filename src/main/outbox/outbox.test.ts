@@ -24,7 +24,14 @@ describe('outbox', () => {
     s.profile.setup({ name: 'A', tenant: 'acme' });
     const { outboxId: id } = s.capture.submit({
       contract: 'lab.record.specimen@2.0.1',
-      data: { specimenId: 'SP-2026-0001', collectedAt: '2026-11-02', taxon: 'Daphnia magna', site: { lat: 1, lon: 2 }, collector: { name: 'A' }, preservation: 'ethanol-70' },
+      data: {
+        specimenId: 'SP-2026-0001',
+        collectedAt: '2026-11-02',
+        taxon: 'Daphnia magna',
+        site: { lat: 1, lon: 2 },
+        collector: { name: 'A' },
+        preservation: 'ethanol-70',
+      },
     });
     for (let i = 1; i < BACKOFF.maxAttempts; i++) expect(s.outbox.markFailed(id, 'HTTP 500')).toBe('queued');
     expect(s.outbox.markFailed(id, 'HTTP 500')).toBe('dead');

@@ -21,8 +21,28 @@ import { toCel, type CelActivation } from './cel';
 import type { PolicyDocument } from './policy';
 
 export const ACTIVATION_VARIABLES = [
-  'event', 'action', 'actor', 'run', 'step', 'subject', 'contract', 'data', 'approval', 'decision', 'ai', 'sync', 'destination',
-  'payload', 'lane', 'laneReasons', 'injection', 'params', 'regions', 'now', 'nowMs', 'today',
+  'event',
+  'action',
+  'actor',
+  'run',
+  'step',
+  'subject',
+  'contract',
+  'data',
+  'approval',
+  'decision',
+  'ai',
+  'sync',
+  'destination',
+  'payload',
+  'lane',
+  'laneReasons',
+  'injection',
+  'params',
+  'regions',
+  'now',
+  'nowMs',
+  'today',
 ] as const;
 
 const CONTRACT_REF_RE = /^(.+)@(\d+)\.(\d+)\.(\d+)$/;

@@ -141,7 +141,14 @@ export function translateContext(): GuardContext {
     now: NOW,
     actor: { ...actor },
     run: baseRun({ workflow: 'specimen-record@1.0.0' }),
-    step: { id: 'translate', executor: 'ai-translate-verify', with: { sourceLang: 'fi', targetLang: 'en' }, estimatedCostCents: 30, estimatedTokens: 2000, estimatedMs: 10000 },
+    step: {
+      id: 'translate',
+      executor: 'ai-translate-verify',
+      with: { sourceLang: 'fi', targetLang: 'en' },
+      estimatedCostCents: 30,
+      estimatedTokens: 2000,
+      estimatedMs: 10000,
+    },
     contract: { ...SPECIMEN_CONTRACT },
     data: {
       specimenId: 'SP-2026-00417',
@@ -160,11 +167,22 @@ export function translateContext(): GuardContext {
 
 export function translateAfterContext(): GuardContext {
   const c = translateContext();
-  return { ...c, event: 'step.after', step: { ...c.step!, actualCostCents: 25, output: { translation: 'Three beetles from under bark, frozen at -20 °C.', backTranslationSimilarity: 0.93 } } };
+  return {
+    ...c,
+    event: 'step.after',
+    step: { ...c.step!, actualCostCents: 25, output: { translation: 'Three beetles from under bark, frozen at -20 °C.', backTranslationSimilarity: 0.93 } },
+  };
 }
 
 export function runStartContext(): GuardContext {
-  return { event: 'run.start', action: 'run.start', now: NOW, actor: { ...actor }, run: baseRun({ status: 'pending', spentCents: 0, tokensUsed: 0, elapsedMs: 0 }), contract: { ...SUBMIT_CONTRACT } };
+  return {
+    event: 'run.start',
+    action: 'run.start',
+    now: NOW,
+    actor: { ...actor },
+    run: baseRun({ status: 'pending', spentCents: 0, tokensUsed: 0, elapsedMs: 0 }),
+    contract: { ...SUBMIT_CONTRACT },
+  };
 }
 
 export function approvalContext(): GuardContext {
@@ -181,10 +199,28 @@ export function approvalContext(): GuardContext {
 
 export function captureContext(): GuardContext {
   const t = translateContext();
-  return { event: 'record.capture', action: 'contract.capture', now: NOW, actor: { ...actor }, subject: { kind: 'record', tenant: 'acme', ownerId: 'u-field-1', residency: 'eu' }, contract: { ...SPECIMEN_CONTRACT }, data: t.data };
+  return {
+    event: 'record.capture',
+    action: 'contract.capture',
+    now: NOW,
+    actor: { ...actor },
+    subject: { kind: 'record', tenant: 'acme', ownerId: 'u-field-1', residency: 'eu' },
+    contract: { ...SPECIMEN_CONTRACT },
+    data: t.data,
+  };
 }
 
 export function recordSubmitContext(): GuardContext {
   const s = submitContext();
-  return { event: 'record.submit', action: 'contract.submit', now: NOW, actor: { ...actor }, subject: { kind: 'record', tenant: 'acme', ownerId: 'u-field-1', residency: 'eu' }, contract: s.contract, data: s.data, approval: s.approval, sync: s.sync };
+  return {
+    event: 'record.submit',
+    action: 'contract.submit',
+    now: NOW,
+    actor: { ...actor },
+    subject: { kind: 'record', tenant: 'acme', ownerId: 'u-field-1', residency: 'eu' },
+    contract: s.contract,
+    data: s.data,
+    approval: s.approval,
+    sync: s.sync,
+  };
 }

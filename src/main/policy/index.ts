@@ -45,8 +45,10 @@ function crossCheck(doc: PolicyDocument, set: InvariantSet): PolicyLoadError[] {
     for (const a of inv.asserts) {
       for (const p of a.expr.paths) {
         const [root, key] = p.split('.');
-        if (!KNOWN_ROOTS.has(root!)) errors.push({ file: inv.file, line: a.line, reason: `${inv.id}: unknown variable '${root}' (known: ${ACTIVATION_VARIABLES.join(', ')})` });
-        else if (root === 'params' && key !== undefined && !(key in doc.params)) errors.push({ file: inv.file, line: a.line, reason: `${inv.id}: params.${key} is not defined in ${doc.file}` });
+        if (!KNOWN_ROOTS.has(root!))
+          errors.push({ file: inv.file, line: a.line, reason: `${inv.id}: unknown variable '${root}' (known: ${ACTIVATION_VARIABLES.join(', ')})` });
+        else if (root === 'params' && key !== undefined && !(key in doc.params))
+          errors.push({ file: inv.file, line: a.line, reason: `${inv.id}: params.${key} is not defined in ${doc.file}` });
       }
     }
   }
@@ -167,7 +169,12 @@ export class PolicyEngine {
       const prep = this.prepare(ctx, loaded);
       if ('error' in prep) return denied(prep.error, loaded?.doc.version ?? null, 'Fix the request and retry');
       const { act, lane, laneReasons, injection } = prep;
-      const decision = evaluatePolicy(loaded?.doc ?? null, { action: ctx.action, role: ctx.actor?.role, contractKind: ctx.contract?.kind }, act.cel, act.native);
+      const decision = evaluatePolicy(
+        loaded?.doc ?? null,
+        { action: ctx.action, role: ctx.actor?.role, contractKind: ctx.contract?.kind },
+        act.cel,
+        act.native,
+      );
       let invariants: InvariantResult[] = [];
       let list: Invariant[] = [];
       if (loaded) {
@@ -189,7 +196,11 @@ export class PolicyEngine {
       else if (firstFail >= 0) nextSafeStep = nextFor(list[firstFail]!, invariants[firstFail]!, act);
       return { allowed, policy: decision.verdict, invariants, lane, laneReasons, injection, nextSafeStep };
     } catch (e) {
-      return denied(`guard failed: ${e instanceof Error ? e.message : String(e)}`, loaded?.doc.version ?? null, 'Report this to an admin; the action stays blocked');
+      return denied(
+        `guard failed: ${e instanceof Error ? e.message : String(e)}`,
+        loaded?.doc.version ?? null,
+        'Report this to an admin; the action stays blocked',
+      );
     }
   }
 
@@ -206,7 +217,10 @@ export class PolicyEngine {
     return evaluateInvariant(inv, prep.act.cel, prep.act.native);
   }
 
-  private prepare(ctx: GuardContext, loaded: Loaded | null): { error: string } | { act: Activation; lane: Lane; laneReasons: string[]; injection: InjectionReport | null } {
+  private prepare(
+    ctx: GuardContext,
+    loaded: Loaded | null,
+  ): { error: string } | { act: Activation; lane: Lane; laneReasons: string[]; injection: InjectionReport | null } {
     if (!ctx || typeof ctx !== 'object' || !ctx.actor || typeof ctx.event !== 'string' || typeof ctx.action !== 'string') {
       return { error: 'malformed guard context (event, action and actor are required)' };
     }
@@ -217,7 +231,11 @@ export class PolicyEngine {
     const echoedPii = findEchoedPii(ctx.contract?.pii, ctx.data, ctx.step?.output);
     const act = buildActivation(ctx, loaded?.doc ?? null, { nowMs, plaintextPii, echoedPii, injection });
     const celData = isCelMap(act.cel.data) ? act.cel.data : undefined;
-    const { lane, reasons } = classifyLane({ contract: ctx.contract, data: ctx.data, plaintextPii, uncertainty: ctx.ai?.uncertainty, injection }, loaded?.doc.lanes, celData);
+    const { lane, reasons } = classifyLane(
+      { contract: ctx.contract, data: ctx.data, plaintextPii, uncertainty: ctx.ai?.uncertainty, injection },
+      loaded?.doc.lanes,
+      celData,
+    );
     setLane(act, lane, reasons);
     return { act, lane, laneReasons: reasons, injection };
   }

@@ -55,15 +55,22 @@ const TEXTS_INJECTED = [
 ];
 
 const GENERATORS: Record<string, fc.Arbitrary<GuardContext>> = {
-  'INV.RUN.BUDGETS_WITHIN_POLICY': gen(runStartContext, fc.record({ b: fc.integer({ min: -100, max: 800_000 }), t: fc.integer({ min: -10, max: 3_000_000 }), w: fc.integer({ min: -10, max: 100_000_000 }) }), (c, v) => {
-    c.run = { ...c.run!, budgetCents: v.b, tokenBudget: v.t, wallTimeBudgetMs: v.w };
-  }),
+  'INV.RUN.BUDGETS_WITHIN_POLICY': gen(
+    runStartContext,
+    fc.record({ b: fc.integer({ min: -100, max: 800_000 }), t: fc.integer({ min: -10, max: 3_000_000 }), w: fc.integer({ min: -10, max: 100_000_000 }) }),
+    (c, v) => {
+      c.run = { ...c.run!, budgetCents: v.b, tokenBudget: v.t, wallTimeBudgetMs: v.w };
+    },
+  ),
   'INV.RUN.ACTIVE': gen(summarizeContext, fc.constantFrom(...RUN_STATUSES), (c, s) => {
     c.run = { ...c.run!, status: s };
   }),
   'INV.BUDGET.INTEGER_CENTS': gen(
     summarizeContext,
-    fc.record({ spent: fc.oneof(fc.integer({ min: -100, max: 20_000 }), fc.double({ min: 0, max: 20_000, noNaN: true })), est: fc.oneof(fc.integer({ min: -100, max: 5000 }), fc.double({ min: -10, max: 5000, noNaN: true })) }),
+    fc.record({
+      spent: fc.oneof(fc.integer({ min: -100, max: 20_000 }), fc.double({ min: 0, max: 20_000, noNaN: true })),
+      est: fc.oneof(fc.integer({ min: -100, max: 5000 }), fc.double({ min: -10, max: 5000, noNaN: true })),
+    }),
     (c, v) => {
       c.run = { ...c.run!, spentCents: v.spent };
       c.step = { ...c.step!, estimatedCostCents: v.est };
@@ -91,35 +98,57 @@ const GENERATORS: Record<string, fc.Arbitrary<GuardContext>> = {
   }),
   'INV.PII.NO_PLAINTEXT': gen(
     summarizeContext,
-    fc.record({ name: fc.constantFrom('Aino Virtanen', 'redacted:inspector', 'enc:v1:00ff', ''), phone: fc.option(fc.constantFrom('+358 40 123 4567', 'enc:v1:aa', '')) }),
+    fc.record({
+      name: fc.constantFrom('Aino Virtanen', 'redacted:inspector', 'enc:v1:00ff', ''),
+      phone: fc.option(fc.constantFrom('+358 40 123 4567', 'enc:v1:aa', '')),
+    }),
     (c, v) => {
       c.data = { ...c.data, inspector: { name: v.name, ...(v.phone === null ? {} : { phone: v.phone }) } };
     },
   ),
-  'INV.PII.NOT_ECHOED': gen(summaryAfterContext, fc.record({ name: fc.constantFrom('Aino Virtanen', 'Bo Ek'), echo: fc.boolean(), upper: fc.boolean() }), (c, v) => {
-    c.data = { ...c.data, inspector: { name: v.name } };
-    const who = v.upper ? v.name.toUpperCase() : v.name;
-    c.step = { ...c.step!, output: { summary: `PS-7 in fair condition, minor ladder corrosion${v.echo ? `, reported by ${who}` : ''}.` } };
-  }),
-  'INV.DATA.RESIDENCY': gen(summarizeContext, fc.record({ residency: fc.constantFrom('eu', 'fi', 'us', 'apac'), region: fc.constantFrom('device', 'eu-north-1', 'eu-west-1', 'us-east-1', 'ap-south-1') }), (c, v) => {
-    c.run = { ...c.run!, residency: v.residency };
-    c.destination = { kind: v.region === 'device' ? 'device' : 'model', region: v.region };
-  }),
-  'INV.RUN.SAME_TENANT': gen(summarizeContext, fc.record({ run: fc.constantFrom('acme', 'globex'), subject: fc.option(fc.constantFrom('acme', 'globex')), actor: fc.constantFrom('acme', 'globex') }), (c, v) => {
-    c.run = { ...c.run!, tenant: v.run };
-    if (v.subject !== null) c.subject = { kind: 'record', tenant: v.subject };
-    c.actor = { ...c.actor, tenant: v.actor };
-  }),
+  'INV.PII.NOT_ECHOED': gen(
+    summaryAfterContext,
+    fc.record({ name: fc.constantFrom('Aino Virtanen', 'Bo Ek'), echo: fc.boolean(), upper: fc.boolean() }),
+    (c, v) => {
+      c.data = { ...c.data, inspector: { name: v.name } };
+      const who = v.upper ? v.name.toUpperCase() : v.name;
+      c.step = { ...c.step!, output: { summary: `PS-7 in fair condition, minor ladder corrosion${v.echo ? `, reported by ${who}` : ''}.` } };
+    },
+  ),
+  'INV.DATA.RESIDENCY': gen(
+    summarizeContext,
+    fc.record({
+      residency: fc.constantFrom('eu', 'fi', 'us', 'apac'),
+      region: fc.constantFrom('device', 'eu-north-1', 'eu-west-1', 'us-east-1', 'ap-south-1'),
+    }),
+    (c, v) => {
+      c.run = { ...c.run!, residency: v.residency };
+      c.destination = { kind: v.region === 'device' ? 'device' : 'model', region: v.region };
+    },
+  ),
+  'INV.RUN.SAME_TENANT': gen(
+    summarizeContext,
+    fc.record({ run: fc.constantFrom('acme', 'globex'), subject: fc.option(fc.constantFrom('acme', 'globex')), actor: fc.constantFrom('acme', 'globex') }),
+    (c, v) => {
+      c.run = { ...c.run!, tenant: v.run };
+      if (v.subject !== null) c.subject = { kind: 'record', tenant: v.subject };
+      c.actor = { ...c.actor, tenant: v.actor };
+    },
+  ),
   'INV.CONTRACT.MAJOR_CURRENT': gen(submitContext, fc.record({ major: fc.integer({ min: 1, max: 3 }), latest: fc.integer({ min: 1, max: 3 }) }), (c, v) => {
     c.contract = { ...c.contract!, contract: `field.submit.report@${v.major}.0.0`, latestMajor: v.latest };
   }),
   'INV.SYNC.FRESH_FOR_SUBMIT': gen(submitContext, fc.option(fc.integer({ min: 0, max: 96 * 60 })), (c, minutesAgo) => {
     c.sync = { lastSyncAt: minutesAgo === null ? null : new Date(Date.parse(NOW) - minutesAgo * 60_000).toISOString() };
   }),
-  'INV.APPROVAL.RED': gen(submitContext, fc.record({ conclusion: fc.constantFrom('compliant', 'minor-issues', 'major-issues', 'unsafe'), approval: approvalArb }), (c, v) => {
-    c.data = { ...c.data, conclusion: v.conclusion };
-    c.approval = { state: v.approval };
-  }),
+  'INV.APPROVAL.RED': gen(
+    submitContext,
+    fc.record({ conclusion: fc.constantFrom('compliant', 'minor-issues', 'major-issues', 'unsafe'), approval: approvalArb }),
+    (c, v) => {
+      c.data = { ...c.data, conclusion: v.conclusion };
+      c.approval = { state: v.approval };
+    },
+  ),
   'INV.APPROVAL.NOT_REJECTED': gen(submitContext, approvalArb, (c, s) => {
     c.approval = { state: s, by: 'u-rev-1', comment: 'see photos' };
   }),
@@ -147,9 +176,13 @@ const GENERATORS: Record<string, fc.Arbitrary<GuardContext>> = {
   'INV.AI.INJECTION_FREE': gen(summarizeContext, fc.array(fc.constantFrom(...TEXTS_BENIGN, ...TEXTS_INJECTED), { maxLength: 4 }), (c, texts) => {
     c.ai = { ...c.ai!, inputs: texts.map((text) => ({ source: 'memory' as const, text })) };
   }),
-  'INV.AI.MODEL_ALLOWED': gen(summarizeContext, fc.constantFrom('local/llama-3.2-3b-instruct-q4', 'local/qwen2.5-7b-instruct-q4', 'cloud/gpt-x', 'local/unknown'), (c, m) => {
-    c.ai = { ...c.ai!, modelId: m };
-  }),
+  'INV.AI.MODEL_ALLOWED': gen(
+    summarizeContext,
+    fc.constantFrom('local/llama-3.2-3b-instruct-q4', 'local/qwen2.5-7b-instruct-q4', 'cloud/gpt-x', 'local/unknown'),
+    (c, m) => {
+      c.ai = { ...c.ai!, modelId: m };
+    },
+  ),
   'INV.AI.UNCERTAINTY_AUTO': gen(summaryAfterContext, fc.record({ u: fc.double({ min: 0, max: 1, noNaN: true }), approval: approvalArb }), (c, v) => {
     c.ai = { ...c.ai!, uncertainty: v.u };
     c.approval = { state: v.approval };
@@ -157,9 +190,13 @@ const GENERATORS: Record<string, fc.Arbitrary<GuardContext>> = {
   'INV.AI.SUMMARY_LENGTH': gen(summaryAfterContext, fc.oneof(fc.string({ maxLength: 60 }), fc.string({ minLength: 1100, maxLength: 1400 })), (c, summary) => {
     c.step = { ...c.step!, output: { summary } };
   }),
-  'INV.AI.TRANSLATION_LANGS': gen(translateContext, fc.record({ s: fc.constantFrom('fi', 'en', 'de', 'xx'), t: fc.constantFrom('fi', 'en', 'ru', 'tlh') }), (c, v) => {
-    c.step = { ...c.step!, with: { sourceLang: v.s, targetLang: v.t } };
-  }),
+  'INV.AI.TRANSLATION_LANGS': gen(
+    translateContext,
+    fc.record({ s: fc.constantFrom('fi', 'en', 'de', 'xx'), t: fc.constantFrom('fi', 'en', 'ru', 'tlh') }),
+    (c, v) => {
+      c.step = { ...c.step!, with: { sourceLang: v.s, targetLang: v.t } };
+    },
+  ),
   'INV.AI.TRANSLATION_VERIFIED': gen(translateAfterContext, fc.double({ min: 0, max: 1, noNaN: true }), (c, sim) => {
     c.step = { ...c.step!, output: { translation: 'Three beetles.', backTranslationSimilarity: sim } };
   }),
@@ -172,9 +209,13 @@ const GENERATORS: Record<string, fc.Arbitrary<GuardContext>> = {
   'INV.REPORT.PERIOD_LENGTH': gen(recordSubmitContext, fc.integer({ min: 0, max: 800 }), (c, days) => {
     c.data = { ...c.data, period: { from: day(-days), to: day(0) } };
   }),
-  'INV.ATTACHMENTS.HASHED': gen(recordSubmitContext, fc.array(fc.constantFrom(HASH, 'sha256:' + 'AB12'.repeat(16), 'https://example.com/p.jpg', 'sha256:abc'), { maxLength: 3 }), (c, atts) => {
-    c.data = { ...c.data, attachments: atts };
-  }),
+  'INV.ATTACHMENTS.HASHED': gen(
+    recordSubmitContext,
+    fc.array(fc.constantFrom(HASH, 'sha256:' + 'AB12'.repeat(16), 'https://example.com/p.jpg', 'sha256:abc'), { maxLength: 3 }),
+    (c, atts) => {
+      c.data = { ...c.data, attachments: atts };
+    },
+  ),
   'INV.SPECIMEN.COLD_CHAIN': gen(
     captureContext,
     fc.record({ preservation: fc.constantFrom('frozen', 'ethanol-70', 'dried'), temp: fc.option(fc.double({ min: -80, max: 20, noNaN: true })) }),

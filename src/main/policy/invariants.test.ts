@@ -58,7 +58,11 @@ describe('invariant loader: refused files name file, line and reason', () => {
     const text = `${ok('INV.A', 'true')}${ok('INV.B', 'run.spentCents + <= 3')}`;
     const r = parseInvariantFile(text, 'cel.yaml');
     expect(r.errors).toHaveLength(1);
-    expect(r.errors[0]).toMatchObject({ file: 'cel.yaml', line: 12, reason: expect.stringMatching(/^INV\.B: CEL parse error: .+column \d+ of the expression/) });
+    expect(r.errors[0]).toMatchObject({
+      file: 'cel.yaml',
+      line: 12,
+      reason: expect.stringMatching(/^INV\.B: CEL parse error: .+column \d+ of the expression/),
+    });
   });
 
   it('message placeholders must be plain paths (templates never evaluate)', () => {
@@ -71,7 +75,13 @@ describe('invariant loader: refused files name file, line and reason', () => {
     writeFileSync(join(dir, 'invariants', 'zz-dup.yaml'), `# dup\n${ok('INV.BUDGET.CAP', 'true')}`);
     const e = PolicyEngine.fromDir(dir);
     expect(e.invariantCount()).toBe(0);
-    expect(e.lastErrors()).toEqual([{ file: 'invariants/zz-dup.yaml', line: 2, reason: expect.stringMatching(/^duplicate id INV\.BUDGET\.CAP \(first defined at invariants\/budget\.yaml:\d+\)$/) }]);
+    expect(e.lastErrors()).toEqual([
+      {
+        file: 'invariants/zz-dup.yaml',
+        line: 2,
+        reason: expect.stringMatching(/^duplicate id INV\.BUDGET\.CAP \(first defined at invariants\/budget\.yaml:\d+\)$/),
+      },
+    ]);
     writeFileSync(join(dir, 'invariants', 'zz-dup.yaml'), ok('INV.X', 'rn.spentCents > 0') + ok('INV.Y', 'params.nope > 0'));
     const r = e.reload();
     expect(r.ok).toBe(false);
@@ -127,7 +137,9 @@ describe('invariant evaluation fails closed', () => {
 
   it('a failing expression reports its message and the values it read', () => {
     const s = set(ok('INV.A', 'run.spentCents <= run.budgetCents'));
-    expect(s.evaluate(s.invariants, cel, native)).toEqual([{ id: 'INV.A', pass: false, message: 'failed 10', values: { 'run.budgetCents': 5, 'run.spentCents': 10 } }]);
+    expect(s.evaluate(s.invariants, cel, native)).toEqual([
+      { id: 'INV.A', pass: false, message: 'failed 10', values: { 'run.budgetCents': 5, 'run.spentCents': 10 } },
+    ]);
   });
 
   it('an expression that errors fails with the error', () => {
@@ -141,7 +153,11 @@ describe('invariant evaluation fails closed', () => {
   it('a missing value fails and names the path', () => {
     const s = set(ok('INV.A', 'run.spentCents + step.estimatedCostCents <= run.budgetCents'));
     const [r] = s.evaluate(s.invariants, cel, native);
-    expect(r).toMatchObject({ pass: false, error: expect.stringMatching(/^missing value: step\.estimatedCostCents/), values: { 'step.estimatedCostCents': null } });
+    expect(r).toMatchObject({
+      pass: false,
+      error: expect.stringMatching(/^missing value: step\.estimatedCostCents/),
+      values: { 'step.estimatedCostCents': null },
+    });
   });
 
   it('a non-bool result fails', () => {

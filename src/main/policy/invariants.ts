@@ -151,7 +151,11 @@ export function parseInvariantFile(text: string, file: string): { invariants: In
         const bad = badTemplatePaths(a.message);
         if (bad.length) {
           ok = false;
-          errors.push({ file, line: src.lineOf(doc, [...base, 'assert', j, 'message']), reason: `${r.id}: message placeholders must be {{dotted.path}}: ${bad.join(', ')}` });
+          errors.push({
+            file,
+            line: src.lineOf(doc, [...base, 'assert', j, 'message']),
+            reason: `${r.id}: message placeholders must be {{dotted.path}}: ${bad.join(', ')}`,
+          });
           return;
         }
         asserts.push({ expr: c.expr, message: a.message, line: exprLine });

@@ -162,7 +162,9 @@ export function classifyLane(input: LaneInput, t: LaneThresholds = DEFAULT_LANE_
     }
     if (typeof hints.amountField === 'string' && hints.amountField) {
       const f = hints.amountField;
-      const v = f.startsWith('/') ? resolvePointer(input.data, f) : f.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), input.data);
+      const v = f.startsWith('/')
+        ? resolvePointer(input.data, f)
+        : f.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), input.data);
       if (v !== undefined && v !== null) {
         if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
           raise('RED', `Amount ${f} is ${JSON.stringify(v)}, not a non-negative integer number of cents, so RED.`);
@@ -185,7 +187,10 @@ export function classifyLane(input: LaneInput, t: LaneThresholds = DEFAULT_LANE_
     }
     const inj = input.injection;
     if (inj?.detected) {
-      raise('RED', `Prompt injection detected in ${inj.flaggedInputs.length} of ${inj.scanned} AI input${inj.scanned === 1 ? '' : 's'} (score ${inj.score.toFixed(2)}; ${inj.families.join(', ')}).`);
+      raise(
+        'RED',
+        `Prompt injection detected in ${inj.flaggedInputs.length} of ${inj.scanned} AI input${inj.scanned === 1 ? '' : 's'} (score ${inj.score.toFixed(2)}; ${inj.families.join(', ')}).`,
+      );
     }
   } catch (e) {
     raise('RED', `Lane rules failed (${e instanceof Error ? e.message : String(e)}), so RED.`);

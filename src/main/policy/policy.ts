@@ -137,10 +137,17 @@ export function parsePolicy(text: string, file: string): { doc: PolicyDocument |
   const compileCondition = (name: string, c: RawCondition, path: (string | number)[]): Condition | null => {
     const compiled = compileCel(c.expr);
     if (!compiled.ok) {
-      errors.push({ file, line: src.lineOf(0, [...path, 'expr']) + compiled.line - 1, reason: `condition ${name}: ${compiled.reason} (column ${compiled.column} of the expression)` });
+      errors.push({
+        file,
+        line: src.lineOf(0, [...path, 'expr']) + compiled.line - 1,
+        reason: `condition ${name}: ${compiled.reason} (column ${compiled.column} of the expression)`,
+      });
       return null;
     }
-    for (const [k, t] of [['message', c.message], ['next', c.next ?? '']] as const) {
+    for (const [k, t] of [
+      ['message', c.message],
+      ['next', c.next ?? ''],
+    ] as const) {
       const bad = badTemplatePaths(t);
       if (bad.length) {
         errors.push({ file, line: src.lineOf(0, [...path, k]), reason: `condition ${name}: ${k} placeholders must be {{dotted.path}}: ${bad.join(', ')}` });
@@ -199,16 +206,25 @@ export interface PolicyDecision {
 
 /** Decide; never throws (an unexpected error is a deny with its message). */
 export function evaluatePolicy(doc: PolicyDocument | null, input: PolicyInput, cel: CelActivation, native: Record<string, unknown>): PolicyDecision {
-  if (!doc) return { verdict: { decision: 'deny', reasons: ['no policy loaded'], policyVersion: null }, next: 'Reload a valid policy document (resources/policy/policy.yaml)' };
+  if (!doc)
+    return {
+      verdict: { decision: 'deny', reasons: ['no policy loaded'], policyVersion: null },
+      next: 'Reload a valid policy document (resources/policy/policy.yaml)',
+    };
   const deny = (reasons: string[], next: string | null): PolicyDecision => ({ verdict: { decision: 'deny', reasons, policyVersion: doc.version }, next });
   try {
     const { action, role } = input;
-    if (!(ROLES as readonly string[]).includes(role)) return deny([`unknown role ${role}`], 'Sign in with a profile that has the field, reviewer or admin role');
-    const forAction = doc.rules.filter((r) => actionMatches(r.actions, action) && (!r.contractKinds || (input.contractKind !== undefined && r.contractKinds.includes(input.contractKind))));
+    if (!(ROLES as readonly string[]).includes(role))
+      return deny([`unknown role ${role}`], 'Sign in with a profile that has the field, reviewer or admin role');
+    const forAction = doc.rules.filter(
+      (r) => actionMatches(r.actions, action) && (!r.contractKinds || (input.contractKind !== undefined && r.contractKinds.includes(input.contractKind))),
+    );
     const candidates = forAction.filter((r) => r.roles.includes(role));
     if (!candidates.length) {
       const others = [...new Set(forAction.flatMap((r) => r.roles))].filter((r) => r !== role);
-      const next = others.length ? `Ask someone with the ${others.join(' or ')} role to do this (${action})` : `No role may do ${action} under policy ${doc.version}; ask an admin`;
+      const next = others.length
+        ? `Ask someone with the ${others.join(' or ')} role to do this (${action})`
+        : `No role may do ${action} under policy ${doc.version}; ask an admin`;
       return deny([`no rule allows ${action} for role ${role}`], next);
     }
     const reasons: string[] = [];
@@ -230,7 +246,8 @@ export function evaluatePolicy(doc: PolicyDocument | null, input: PolicyInput, c
         next ??= c.next ? fillTemplate(c.next, native) : null;
         break;
       }
-      if (!failed) return { verdict: { decision: 'allow', reasons: [`rule ${rule.id} allows ${action} for role ${role}`], policyVersion: doc.version }, next: null };
+      if (!failed)
+        return { verdict: { decision: 'allow', reasons: [`rule ${rule.id} allows ${action} for role ${role}`], policyVersion: doc.version }, next: null };
     }
     return deny(reasons, next);
   } catch (e) {

@@ -24,9 +24,7 @@ export interface ProfileService {
 
 export function createProfileService(deps: { db: Db; clock: Clock; audit: AuditService }): ProfileService {
   const getStmt = deps.db.prepare('SELECT * FROM profile WHERE singleton = 1');
-  const insertStmt = deps.db.prepare(
-    'INSERT INTO profile (singleton, id, name, tenant, role, device_id, created_at) VALUES (1, ?, ?, ?, ?, ?, ?)',
-  );
+  const insertStmt = deps.db.prepare('INSERT INTO profile (singleton, id, name, tenant, role, device_id, created_at) VALUES (1, ?, ?, ?, ?, ?, ?)');
   const get = (): Profile | null => {
     const r = getStmt.get() as Row | undefined;
     return r ? { id: r.id, name: r.name, tenant: r.tenant, role: r.role, deviceId: r.device_id, createdAt: r.created_at } : null;

@@ -23,8 +23,15 @@ function device(o: { fresh?: boolean } = {}) {
 }
 
 const auditOf = (s: ReturnType<typeof makeServices>): AuditEntry[] => s.audit.list({ limit: 10_000 }).entries.reverse();
-const actions = (s: ReturnType<typeof makeServices>, prefix = 'run.') => auditOf(s).filter((e) => e.action.startsWith(prefix)).map((e) => e.action);
-const count = (s: ReturnType<typeof makeServices>, sql: string, ...p: unknown[]) => s.db.prepare(sql).pluck().get(...p) as number;
+const actions = (s: ReturnType<typeof makeServices>, prefix = 'run.') =>
+  auditOf(s)
+    .filter((e) => e.action.startsWith(prefix))
+    .map((e) => e.action);
+const count = (s: ReturnType<typeof makeServices>, sql: string, ...p: unknown[]) =>
+  s.db
+    .prepare(sql)
+    .pluck()
+    .get(...p) as number;
 
 function expectCardRecorded(s: ReturnType<typeof makeServices>, card: DecisionCard) {
   const entry = auditOf(s).find((e) => e.hash === card.auditHash)!;
@@ -63,7 +70,16 @@ describe('run engine: site inspection report', () => {
     expect(count(s, 'SELECT count(*) FROM records')).toBe(1);
     expect(s.outbox.stateOf(String(submit!.output!.outboxId))).toBe('queued');
     expect(s.capture.listDrafts()).toEqual([]);
-    expect(actions(s)).toEqual(['run.created', 'run.started', 'run.step.succeeded', 'run.step.succeeded', 'run.step.succeeded', 'run.step.succeeded', 'run.step.succeeded', 'run.succeeded']);
+    expect(actions(s)).toEqual([
+      'run.created',
+      'run.started',
+      'run.step.succeeded',
+      'run.step.succeeded',
+      'run.step.succeeded',
+      'run.step.succeeded',
+      'run.step.succeeded',
+      'run.succeeded',
+    ]);
     // Cards: the start and one per step, each bound to the audit entry that recorded it.
     const cards = runs.cards.forRun(run.id);
     expect(cards.map((c) => [c.kind, c.stepId, c.status])).toEqual([
@@ -89,7 +105,13 @@ describe('run engine: site inspection report', () => {
       action: 'step.execute:ai-summarize',
       actor: { role: 'field', tenant: 'acme' },
       run: { id: run.id, workflow: REPORT_WF, tenant: 'acme', budgetCents: 50, spentCents: 0, tokenBudget: 20000, tokensUsed: 0, wallTimeBudgetMs: 600000 },
-      step: { id: 'ai-summarize', executor: 'ai-summarize', estimatedCostCents: 0, estimatedTokens: expect.any(Number), with: { fields: ['summary'], maxSentences: 3 } },
+      step: {
+        id: 'ai-summarize',
+        executor: 'ai-summarize',
+        estimatedCostCents: 0,
+        estimatedTokens: expect.any(Number),
+        with: { fields: ['summary'], maxSentences: 3 },
+      },
       contract: { contract: 'field.submit.report@1.0.0', kind: 'submit', riskHints: { redWhen: "conclusion == 'unsafe'" } },
       data: { reportId: 'RPT-2026-017' },
       approval: { state: 'not_required' },
@@ -148,9 +170,17 @@ describe('run engine: site inspection report', () => {
     expect(runs.cards.approvals(gateCard.id)).toHaveLength(1);
     const approvalCard = runs.cards.forRun(done.id).find((c) => c.kind === 'approval.decide')!;
     expect(approvalCard).toMatchObject({ status: 'approved', chosen: 'approve', stepId: null });
-    expect(runs.cards.list({ status: 'approved' }).cards.map((c) => c.id).sort()).toEqual([gateCard.id, approvalCard.id].sort());
+    expect(
+      runs.cards
+        .list({ status: 'approved' })
+        .cards.map((c) => c.id)
+        .sort(),
+    ).toEqual([gateCard.id, approvalCard.id].sort());
     expect(actions(s)).toEqual(expect.arrayContaining(['run.awaiting_approval', 'run.approval.decided', 'run.succeeded']));
-    expect(auditOf(s).find((e) => e.action === 'run.approval.decided')).toMatchObject({ actor: 'user:prof_reviewer', payload: { decision: 'approved', by: 'prof_reviewer', comment: 'Checked with the site lead.' } });
+    expect(auditOf(s).find((e) => e.action === 'run.approval.decided')).toMatchObject({
+      actor: 'user:prof_reviewer',
+      payload: { decision: 'approved', by: 'prof_reviewer', comment: 'Checked with the site lead.' },
+    });
     expect(s.audit.verify().valid).toBe(true);
   });
 
@@ -186,18 +216,36 @@ describe('run engine: site inspection report', () => {
         const r = fakeGuard().guard(c) as GuardResult;
         if (c.event !== 'step.after' || c.step?.executor !== 'ai-summarize') return r;
         const pass = !stillFails && c.approval?.state === 'approved';
-        return { ...r, allowed: pass, invariants: [{ id: 'INV.AI.UNCERTAINTY_AUTO', pass, message: pass ? null : 'Model uncertainty 0.62 is above 0.5 and nobody approved the result', values: { 'ai.uncertainty': 0.62, 'approval.state': c.approval?.state ?? null } }] };
+        return {
+          ...r,
+          allowed: pass,
+          invariants: [
+            {
+              id: 'INV.AI.UNCERTAINTY_AUTO',
+              pass,
+              message: pass ? null : 'Model uncertainty 0.62 is above 0.5 and nobody approved the result',
+              values: { 'ai.uncertainty': 0.62, 'approval.state': c.approval?.state ?? null },
+            },
+          ],
+        };
       },
     });
     const { s } = device();
     const waiting = await runServiceFor(s, { guard: uncertain(false) }).start({ workflow: REPORT_WF, input: report() });
     expect(waiting).toMatchObject({ status: 'awaiting_approval', currentStep: 'ai-summarize', stepsDone: 1 });
-    const done = await runServiceFor(s, { guard: uncertain(false) }).decide(waiting.id, { decision: 'approved', comment: 'Summary reads fine.', actor: reviewer });
+    const done = await runServiceFor(s, { guard: uncertain(false) }).decide(waiting.id, {
+      decision: 'approved',
+      comment: 'Summary reads fine.',
+      actor: reviewer,
+    });
     expect(done.status).toBe('succeeded');
     const runs = runServiceFor(s, { guard: uncertain(true) });
     const again = await runs.start({ workflow: REPORT_WF, input: report() });
     const blocked = await runs.decide(again.id, { decision: 'approved', comment: 'Summary reads fine.', actor: reviewer });
-    expect(blocked).toMatchObject({ status: 'rolled_back', error: { code: 'BLOCKED', stepId: 'ai-summarize', reasons: [expect.stringMatching(/^INV.AI.UNCERTAINTY_AUTO/)] } });
+    expect(blocked).toMatchObject({
+      status: 'rolled_back',
+      error: { code: 'BLOCKED', stepId: 'ai-summarize', reasons: [expect.stringMatching(/^INV.AI.UNCERTAINTY_AUTO/)] },
+    });
   });
 
   it('only a reviewer or an admin can decide: FORBIDDEN, nothing changes', async () => {
@@ -205,7 +253,9 @@ describe('run engine: site inspection report', () => {
     const runs = runServiceFor(s);
     const waiting = await runs.start({ workflow: REPORT_WF, input: report({ conclusion: 'unsafe' }) });
     const before = s.audit.head();
-    const err = await runs.decide(waiting.id, { decision: 'approved', comment: 'me', actor: { id: 'prof_field', role: 'field', tenant: 'acme' } }).catch((e: unknown) => e);
+    const err = await runs
+      .decide(waiting.id, { decision: 'approved', comment: 'me', actor: { id: 'prof_field', role: 'field', tenant: 'acme' } })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ code: 'FORBIDDEN' });
     expect(s.audit.head()).toEqual(before);
@@ -219,7 +269,10 @@ describe('run engine: site inspection report', () => {
     const { s } = device();
     const runs = runServiceFor(s, { guard: fakeGuard({ denyActions: ['approval.decide'] }) });
     const waiting = await runs.start({ workflow: REPORT_WF, input: report({ conclusion: 'unsafe' }) });
-    await expect(runs.decide(waiting.id, { decision: 'approved', comment: 'ok', actor: reviewer })).rejects.toMatchObject({ code: 'FORBIDDEN', details: { reasons: [expect.stringMatching(/no rule allows approval.decide/)] } });
+    await expect(runs.decide(waiting.id, { decision: 'approved', comment: 'ok', actor: reviewer })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      details: { reasons: [expect.stringMatching(/no rule allows approval.decide/)] },
+    });
     expect(runs.cards.forRun(waiting.id).at(-1)).toMatchObject({ kind: 'approval.decide', status: 'denied' });
     expect(runs.get(waiting.id).status).toBe('awaiting_approval');
   });
@@ -232,7 +285,15 @@ describe('run engine: specimen intake', () => {
     const waiting = await runs.start({ workflow: 'specimen-intake', input: specimen() });
     expect(waiting).toMatchObject({ workflow: SPECIMEN_WF, status: 'awaiting_approval', lane: 'RED', currentStep: 'review-gate' });
     expect(waiting.steps[0]!.output).toMatchObject({ stored: 'record', recordId: expect.any(String), outboxId: expect.any(String) });
-    expect(waiting.steps[1]!.output).toMatchObject({ translated: false, verified: false, sourceLang: 'sv', targetLang: 'en', backTranslationSimilarity: 1, uncertainty: 0.9, model: 'rule-based-fallback@1' });
+    expect(waiting.steps[1]!.output).toMatchObject({
+      translated: false,
+      verified: false,
+      sourceLang: 'sv',
+      targetLang: 'en',
+      backTranslationSimilarity: 1,
+      uncertainty: 0.9,
+      model: 'rule-based-fallback@1',
+    });
     expect(String(waiting.steps[1]!.output!.translation)).toMatch(/weir/);
     expect(waiting.steps[2]!.output).toMatchObject({ lane: 'RED', reasons: ['Model uncertainty 0.9 is above 0.8.'] });
     expect(count(s, 'SELECT count(*) FROM records')).toBe(1);
@@ -281,16 +342,27 @@ steps:
     const runs = runServiceFor(s, { resourcesDir: dir });
     const run = await runs.start({ workflow: 'tight-budget@1.0.0', input: specimen() });
     expect(run.status).toBe('rolled_back');
-    expect(run.error).toMatchObject({ code: 'BUDGET_EXCEEDED', stepId: 'verify', reasons: [expect.stringMatching(/^INV.ENGINE.BUDGET_TOKENS: Token budget exceeded: 0 used \+ \d+ estimated > 5 tokens$/)], nextSafeStep: expect.stringMatching(/Raise the budget/) });
+    expect(run.error).toMatchObject({
+      code: 'BUDGET_EXCEEDED',
+      stepId: 'verify',
+      reasons: [expect.stringMatching(/^INV.ENGINE.BUDGET_TOKENS: Token budget exceeded: 0 used \+ \d+ estimated > 5 tokens$/)],
+      nextSafeStep: expect.stringMatching(/Raise the budget/),
+    });
     expect(run.steps.map((x) => x.status)).toEqual(['compensated', 'compensated', 'failed']);
     const captured = String(run.steps[0]!.output!.outboxId);
     const submitted = String(run.steps[1]!.output!.outboxId);
     expect(s.outbox.stateOf(captured)).toBe('discarded');
     expect(s.outbox.stateOf(submitted)).toBe('discarded');
     // Reverse order: the submit's item is withdrawn before the capture's.
-    const trail = auditOf(s).filter((e) => e.action === 'run.step.compensated' || e.action === 'outbox.discarded').map((e) => `${e.action}:${e.action === 'outbox.discarded' ? e.subject : (e.payload as { step: string }).step}`);
+    const trail = auditOf(s)
+      .filter((e) => e.action === 'run.step.compensated' || e.action === 'outbox.discarded')
+      .map((e) => `${e.action}:${e.action === 'outbox.discarded' ? e.subject : (e.payload as { step: string }).step}`);
     expect(trail).toEqual([`outbox.discarded:${submitted}`, 'run.step.compensated:submit', `outbox.discarded:${captured}`, 'run.step.compensated:capture']);
-    expect(auditOf(s).find((e) => e.action === 'outbox.discarded')!.payload).toMatchObject({ from: 'queued', mayHaveReachedServer: false, reason: expect.stringMatching(/BUDGET_EXCEEDED/) });
+    expect(auditOf(s).find((e) => e.action === 'outbox.discarded')!.payload).toMatchObject({
+      from: 'queued',
+      mayHaveReachedServer: false,
+      reason: expect.stringMatching(/BUDGET_EXCEEDED/),
+    });
     const blocked = runs.cards.get(run.error!.cardId!);
     expect(blocked).toMatchObject({ stepId: 'verify', status: 'denied', chosen: null });
     expect(runs.cards.list({ failedInvariant: 'INV.ENGINE.BUDGET_TOKENS' }).cards.map((c) => c.id)).toEqual([blocked.id]);
@@ -312,8 +384,17 @@ steps:
     const runs = runServiceFor(s, { guard: fakeGuard({ denyActions: ['step.execute:submit'] }) });
     const run = await runs.start({ workflow: REPORT_WF, input: report() });
     expect(run.status).toBe('rolled_back');
-    expect(run.error).toMatchObject({ code: 'BLOCKED', stepId: 'submit', reasons: ['no rule allows step.execute:submit for role field'], nextSafeStep: 'Ask an admin to allow step.execute:submit' });
-    expect(runs.cards.get(run.error!.cardId!)).toMatchObject({ status: 'denied', nextSafeStep: 'Ask an admin to allow step.execute:submit', policy: { decision: 'deny' } });
+    expect(run.error).toMatchObject({
+      code: 'BLOCKED',
+      stepId: 'submit',
+      reasons: ['no rule allows step.execute:submit for role field'],
+      nextSafeStep: 'Ask an admin to allow step.execute:submit',
+    });
+    expect(runs.cards.get(run.error!.cardId!)).toMatchObject({
+      status: 'denied',
+      nextSafeStep: 'Ask an admin to allow step.execute:submit',
+      policy: { decision: 'deny' },
+    });
     expect(s.capture.listDrafts()).toEqual([]);
     expect(count(s, 'SELECT count(*) FROM records')).toBe(0);
     // Blocked at the first step: nothing to undo → failed.
@@ -389,7 +470,7 @@ describe('run engine: exactly once and immutability', () => {
     await expect(b.resumeAll()).resolves.toEqual([]);
   });
 
-  it("a side effect that fails inside the commit leaves no trace: no draft, no step row, no step audit entry", async () => {
+  it('a side effect that fails inside the commit leaves no trace: no draft, no step row, no step audit entry', async () => {
     const { s } = device();
     const broken: Executor = {
       ...EXECUTOR_REGISTRY['capture-form'],
@@ -419,9 +500,15 @@ describe('run engine: exactly once and immutability', () => {
     const r = s.db.prepare("SELECT * FROM run_steps WHERE run_id = ? AND step_id = 'ai-summarize'").get(run.id) as Record<string, unknown>;
     const again = () =>
       s.db
-        .prepare('INSERT INTO run_steps (run_id, step_index, step_id, executor, manifest_digest, input_digest, status, output, tokens, cost_cents, started_at, finished_at, audit_seq) VALUES (?, 9, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO run_steps (run_id, step_index, step_id, executor, manifest_digest, input_digest, status, output, tokens, cost_cents, started_at, finished_at, audit_seq) VALUES (?, 9, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?)',
+        )
         .run('run_other', r.step_id, r.executor, r.manifest_digest, r.input_digest, 'succeeded', '{}', r.started_at, r.finished_at, r.audit_seq);
-    s.db.prepare("INSERT INTO runs SELECT 'run_other', workflow, title, manifest_digest, manifest, input_contract, input, input_digest, status, actor, started_by, tenant, budget_tokens, budget_cost_cents, budget_wall_ms, 0, 0, 0, NULL, 0, NULL, 'not_required', NULL, NULL, NULL, NULL, NULL, created_at, updated_at, NULL FROM runs WHERE id = ?").run(run.id);
+    s.db
+      .prepare(
+        "INSERT INTO runs SELECT 'run_other', workflow, title, manifest_digest, manifest, input_contract, input, input_digest, status, actor, started_by, tenant, budget_tokens, budget_cost_cents, budget_wall_ms, 0, 0, 0, NULL, 0, NULL, 'not_required', NULL, NULL, NULL, NULL, NULL, created_at, updated_at, NULL FROM runs WHERE id = ?",
+      )
+      .run(run.id);
     expect(again).toThrow(/UNIQUE constraint failed: run_steps.manifest_digest, run_steps.step_id, run_steps.input_digest/);
   });
 
@@ -438,6 +525,12 @@ describe('run engine: exactly once and immutability', () => {
     expect(() => s.db.prepare('DELETE FROM card_failed_invariants').run()).toThrow(/append-only/);
     expect(() => s.db.prepare("UPDATE run_steps SET output = '{}'").run()).toThrow(/immutable/);
     expect(() => s.db.prepare('DELETE FROM run_steps').run()).toThrow(/kept/);
-    expect(() => s.db.prepare("INSERT INTO decision_cards (id, kind, run_id, created_at, lane, status, cost_cents, uncertainty, body, audit_hash) VALUES ('c', 'step', 'r', '2000-01-01T00:00:00.000Z', 'GREEN', 'allowed', 0, 0, '{}', 'h')").run()).toThrow(/must not decrease/);
+    expect(() =>
+      s.db
+        .prepare(
+          "INSERT INTO decision_cards (id, kind, run_id, created_at, lane, status, cost_cents, uncertainty, body, audit_hash) VALUES ('c', 'step', 'r', '2000-01-01T00:00:00.000Z', 'GREEN', 'allowed', 0, 0, '{}', 'h')",
+        )
+        .run(),
+    ).toThrow(/must not decrease/);
   });
 });

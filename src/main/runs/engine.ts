@@ -46,7 +46,16 @@ import {
 } from '../../shared/workflow/types';
 import type { WorkflowInfo } from '../../shared/workflow/views';
 import { createCardStore, toJsonValue, type CardStore, type NewCard } from '../cards/index';
-import { EXECUTOR_REGISTRY, type AiFacts, type Estimate, type Executor, type ExecutorDeps, type PriorStep, type StepContext, type StepResult } from './executors/index';
+import {
+  EXECUTOR_REGISTRY,
+  type AiFacts,
+  type Estimate,
+  type Executor,
+  type ExecutorDeps,
+  type PriorStep,
+  type StepContext,
+  type StepResult,
+} from './executors/index';
 import { executorName, loadManifestDir, loadManifestTree, summaryOf, type LoadedManifest } from './manifest';
 import type { ResourceTree } from '../bundles/tree';
 import { failClosed, isApprovalInvariantDefault, isGuardResult, judge, reasonsOf, type Guard } from './guard';
@@ -208,11 +217,15 @@ class StaleRun extends Error {
 const sha256 = (s: string) => hash('sha256', s, 'hex');
 const laneRank = (l: Lane) => LANES.indexOf(l);
 const errMessage = (e: unknown): string => (e instanceof ApiError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e));
-const isUniqueViolation = (e: unknown) => e instanceof Error && (e as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT') === true && /run_steps/.test(e.message);
+const isUniqueViolation = (e: unknown) =>
+  e instanceof Error && (e as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT') === true && /run_steps/.test(e.message);
 
 /** RFC 6901 pointer → set a value where it exists (nothing is created). */
 function replaceAt(data: Record<string, unknown>, pointer: string, value: unknown): void {
-  const keys = pointer.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const keys = pointer
+    .split('/')
+    .slice(1)
+    .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
   let cur: unknown = data;
   for (const k of keys.slice(0, -1)) {
     if (cur === null || typeof cur !== 'object') return;
@@ -229,7 +242,12 @@ function replaceAt(data: Record<string, unknown>, pointer: string, value: unknow
  * server (submit), and what the risk steps judge the run by, is the record sealed under the tenant
  * data key: its PII fields are `sealed:`. capture-form keeps the data on this device: as it is.
  */
-export function dataHeadingOut(exec: ExecutorName | null, input: Record<string, unknown>, pii: readonly string[], aiInputs: readonly { id?: string }[]): Record<string, unknown> {
+export function dataHeadingOut(
+  exec: ExecutorName | null,
+  input: Record<string, unknown>,
+  pii: readonly string[],
+  aiInputs: readonly { id?: string }[],
+): Record<string, unknown> {
   if (exec === null || exec === 'capture-form' || !pii.length) return input;
   const data = structuredClone(input);
   if (exec === 'ai-summarize' || exec === 'ai-translate-verify') {
@@ -270,14 +288,27 @@ class RunEngine implements RunService {
     this.cards = createCardStore({ db: d.db, clock: d.clock, audit: d.audit, onChange: d.onCardChange });
     this.executors = Object.freeze({ ...EXECUTOR_REGISTRY, ...(d.executors ?? {}) });
     this.isApproval = d.isApprovalInvariant ?? isApprovalInvariantDefault;
-    this.exDeps = { db: d.db, clock: d.clock, audit: d.audit, profile: d.profile, contracts: d.contracts, capture: d.capture, outbox: d.outbox, governance: d.governance, inference: d.inference, memory: d.memory };
+    this.exDeps = {
+      db: d.db,
+      clock: d.clock,
+      audit: d.audit,
+      profile: d.profile,
+      contracts: d.contracts,
+      capture: d.capture,
+      outbox: d.outbox,
+      governance: d.governance,
+      inference: d.inference,
+      memory: d.memory,
+    };
     this.reloadWorkflows();
   }
 
   // ---------------------------------------------------------------- manifests
 
   reloadWorkflows() {
-    const r = this.d.workflows ? this.loadFromProvider(this.d.workflows) : loadManifestDir(join(this.d.resourcesDir, 'workflows'), this.d.contracts, this.executors);
+    const r = this.d.workflows
+      ? this.loadFromProvider(this.d.workflows)
+      : loadManifestDir(join(this.d.resourcesDir, 'workflows'), this.d.contracts, this.executors);
     this.byRef = new Map(r.manifests.map((m) => [m.manifest.workflow, m]));
     this.errors = r.errors;
     for (const e of r.errors) this.d.logger.warn('workflow manifest refused', { code: 'WORKFLOW_LOAD_FAILED', file: e.file, line: e.line, reason: e.reason });
@@ -386,7 +417,13 @@ class RunEngine implements RunService {
     const doc = this.d.contracts.get(ref).doc;
     const name = parseContractRef(ref)?.name;
     const latest = name ? this.d.contracts.versions()[name] : undefined;
-    return { contract: doc.contract, kind: doc.kind, pii: [...doc.pii], riskHints: { ...doc.riskHints }, latestMajor: latest ? Number(latest.split('.')[0]) : undefined };
+    return {
+      contract: doc.contract,
+      kind: doc.kind,
+      pii: [...doc.pii],
+      riskHints: { ...doc.riskHints },
+      latestMajor: latest ? Number(latest.split('.')[0]) : undefined,
+    };
   }
 
   private approvalOf(row: RunRow): Approval {
@@ -407,7 +444,15 @@ class RunEngine implements RunService {
     event: string,
     row: RunRow,
     nowMs: number,
-    o: { actor?: GuardActor; step?: WorkflowStep; est?: Estimate; ai?: AiFacts | null; output?: Record<string, unknown>; actualCostCents?: number; decision?: GuardContext['decision'] } = {},
+    o: {
+      actor?: GuardActor;
+      step?: WorkflowStep;
+      est?: Estimate;
+      ai?: AiFacts | null;
+      output?: Record<string, unknown>;
+      actualCostCents?: number;
+      decision?: GuardContext['decision'];
+    } = {},
   ): GuardContext {
     const exec = o.step ? executorName(o.step.uses) : null;
     const params = (o.step?.with ?? {}) as Record<string, unknown>;
@@ -482,7 +527,16 @@ class RunEngine implements RunService {
     step: WorkflowStep,
     g: GuardResult,
     engine: InvariantResult[],
-    c: { options: DecisionOption[]; chosen: string | null; rationale: string; status: NewCard['status']; modelId: string | null; nextSafeStep: string | null; after?: GuardResult | null; memoryIds?: string[] },
+    c: {
+      options: DecisionOption[];
+      chosen: string | null;
+      rationale: string;
+      status: NewCard['status'];
+      modelId: string | null;
+      nextSafeStep: string | null;
+      after?: GuardResult | null;
+      memoryIds?: string[];
+    },
   ): NewCard {
     const ex = executorName(step.uses);
     const after = c.after ?? null;
@@ -559,7 +613,14 @@ class RunEngine implements RunService {
           stepId: null,
           subject: `${row.workflow} · start run ${row.id}`,
           options: [
-            { id: 'start', label: `Start ${m.title}`, predictedQuality: 1, predictedCostCents: m.budgets.costCents, latencyMs: m.budgets.wallTimeMs, uncertainty: 0.2 },
+            {
+              id: 'start',
+              label: `Start ${m.title}`,
+              predictedQuality: 1,
+              predictedCostCents: m.budgets.costCents,
+              latencyMs: m.budgets.wallTimeMs,
+              uncertainty: 0.2,
+            },
             { id: 'refuse', label: 'Do not start', predictedQuality: 0, predictedCostCents: 0, latencyMs: 0, uncertainty: 0 },
           ],
           chosen: verdict === 'block' ? 'refuse' : 'start',
@@ -580,7 +641,16 @@ class RunEngine implements RunService {
         SERVICE_ACTOR,
       );
       const error: RunError | null =
-        verdict === 'block' ? { code: 'BLOCKED', message: 'The guard refused to start the run', stepId: null, reasons: reasonsOf(g, []), nextSafeStep: g.nextSafeStep, cardId: card.id } : null;
+        verdict === 'block'
+          ? {
+              code: 'BLOCKED',
+              message: 'The guard refused to start the run',
+              stepId: null,
+              reasons: reasonsOf(g, []),
+              nextSafeStep: g.nextSafeStep,
+              cardId: card.id,
+            }
+          : null;
       const status: RunStatus = verdict === 'allow' ? 'pending' : verdict === 'wait' ? 'awaiting_approval' : 'failed';
       this.db
         .prepare(
@@ -589,11 +659,37 @@ class RunEngine implements RunService {
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
-          row.id, row.workflow, row.title, row.manifest_digest, row.manifest, row.input_contract, row.input, row.input_digest, status, row.actor, row.started_by, row.tenant,
-          row.budget_tokens, row.budget_cost_cents, row.budget_wall_ms, g.lane, verdict === 'wait' ? 'pending' : 'not_required', verdict === 'wait' ? card.id : null,
-          error ? canonicalJson(error) : null, now, now, verdict === 'block' ? now : null,
+          row.id,
+          row.workflow,
+          row.title,
+          row.manifest_digest,
+          row.manifest,
+          row.input_contract,
+          row.input,
+          row.input_digest,
+          status,
+          row.actor,
+          row.started_by,
+          row.tenant,
+          row.budget_tokens,
+          row.budget_cost_cents,
+          row.budget_wall_ms,
+          g.lane,
+          verdict === 'wait' ? 'pending' : 'not_required',
+          verdict === 'wait' ? card.id : null,
+          error ? canonicalJson(error) : null,
+          now,
+          now,
+          verdict === 'block' ? now : null,
         );
-      this.audit(who, 'run.created', row.id, { workflow: row.workflow, manifestDigest: row.manifest_digest, inputContract: row.input_contract, inputDigest: row.input_digest, status, card: card.id });
+      this.audit(who, 'run.created', row.id, {
+        workflow: row.workflow,
+        manifestDigest: row.manifest_digest,
+        inputContract: row.input_contract,
+        inputDigest: row.input_digest,
+        status,
+        card: card.id,
+      });
       if (verdict === 'wait') this.audit(SERVICE_ACTOR, 'run.awaiting_approval', row.id, { step: null, card: card.id, reasons: reasonsOf(g, []) });
       if (verdict === 'block') this.audit(SERVICE_ACTOR, 'run.failed', row.id, { error });
     })();
@@ -652,7 +748,9 @@ class RunEngine implements RunService {
   private begin(row: RunRow): void {
     const now = this.now().toISOString();
     this.db.transaction(() => {
-      const res = this.db.prepare("UPDATE runs SET status = 'running', segment_started_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'").run(now, now, row.id);
+      const res = this.db
+        .prepare("UPDATE runs SET status = 'running', segment_started_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'")
+        .run(now, now, row.id);
       if (res.changes !== 1) throw new StaleRun(row.id);
       this.audit(SERVICE_ACTOR, 'run.started', row.id, { workflow: row.workflow });
     })();
@@ -693,7 +791,11 @@ class RunEngine implements RunService {
       guard: null,
       approval: this.approvalOf(row),
       // What the run has left: the AI steps size their model calls by it.
-      budgetLeft: { tokens: row.budget_tokens - row.used_tokens, costCents: row.budget_cost_cents - row.spent_cents, wallMs: row.budget_wall_ms - this.elapsed(row, leftAt) },
+      budgetLeft: {
+        tokens: row.budget_tokens - row.used_tokens,
+        costCents: row.budget_cost_cents - row.spent_cents,
+        wallMs: row.budget_wall_ms - this.elapsed(row, leftAt),
+      },
       deps: this.exDeps,
     };
     let est: Estimate;
@@ -705,7 +807,10 @@ class RunEngine implements RunService {
       ai = (await ex.ai?.(ctx)) ?? null;
     } catch (e) {
       // The executor could not even prepare (e.g. its contract is gone): the step fails, the saga runs.
-      const notAsked: GuardResult = { ...failClosed('not asked: the executor could not prepare'), policy: { decision: 'deny', reasons: ['not asked: the executor could not prepare'], policyVersion: null } };
+      const notAsked: GuardResult = {
+        ...failClosed('not asked: the executor could not prepare'),
+        policy: { decision: 'deny', reasons: ['not asked: the executor could not prepare'], policyVersion: null },
+      };
       this.failStep(row, step, notAsked, [], [], null, e);
       return false;
     }
@@ -716,15 +821,47 @@ class RunEngine implements RunService {
     const approved = row.approval_state === 'approved';
     const verdict = judge(g, engine, approved, this.isApproval);
     if (verdict === 'wait') {
-      this.enterWait(row, step, index, this.stepCard(row, step, g, engine, { options, chosen: null, rationale: `Waiting for a reviewer before ${step.id}: ${reasonsOf(g, engine).join('; ')}`, status: 'awaiting_approval', modelId: ai?.modelId ?? null, nextSafeStep: g.nextSafeStep ?? `A reviewer or admin approves or rejects run ${row.id}` }), reasonsOf(g, engine));
+      this.enterWait(
+        row,
+        step,
+        index,
+        this.stepCard(row, step, g, engine, {
+          options,
+          chosen: null,
+          rationale: `Waiting for a reviewer before ${step.id}: ${reasonsOf(g, engine).join('; ')}`,
+          status: 'awaiting_approval',
+          modelId: ai?.modelId ?? null,
+          nextSafeStep: g.nextSafeStep ?? `A reviewer or admin approves or rejects run ${row.id}`,
+        }),
+        reasonsOf(g, engine),
+      );
       return true;
     }
     if (verdict === 'block') {
       const budget = engine.some((i) => !i.pass);
       const reasons = reasonsOf(g, engine);
       const nextSafeStep = g.nextSafeStep ?? (budget ? 'Raise the budget in the workflow manifest, or start the run with a smaller input' : null);
-      const card = this.stepCard(row, step, g, engine, { options, chosen: null, rationale: `Blocked before ${step.id}: ${reasons.join('; ')}`, status: 'denied', modelId: ai?.modelId ?? null, nextSafeStep });
-      this.fail(row, { code: budget ? 'BUDGET_EXCEEDED' : 'BLOCKED', message: budget ? `Budget exceeded before ${step.id}` : `The guard blocked ${step.id}`, stepId: step.id, reasons, nextSafeStep, cardId: null }, card, 'run.step.blocked');
+      const card = this.stepCard(row, step, g, engine, {
+        options,
+        chosen: null,
+        rationale: `Blocked before ${step.id}: ${reasons.join('; ')}`,
+        status: 'denied',
+        modelId: ai?.modelId ?? null,
+        nextSafeStep,
+      });
+      this.fail(
+        row,
+        {
+          code: budget ? 'BUDGET_EXCEEDED' : 'BLOCKED',
+          message: budget ? `Budget exceeded before ${step.id}` : `The guard blocked ${step.id}`,
+          stepId: step.id,
+          reasons,
+          nextSafeStep,
+          cardId: null,
+        },
+        card,
+        'run.step.blocked',
+      );
       return false;
     }
     ctx.guard = g;
@@ -740,7 +877,15 @@ class RunEngine implements RunService {
         row,
         step,
         index,
-        this.stepCard(row, step, g, engine, { options, chosen: result.chosen, rationale: result.rationale, status: 'awaiting_approval', modelId: result.modelId ?? ai?.modelId ?? null, nextSafeStep: result.wait.nextSafeStep, memoryIds: result.memoryIds }),
+        this.stepCard(row, step, g, engine, {
+          options,
+          chosen: result.chosen,
+          rationale: result.rationale,
+          status: 'awaiting_approval',
+          modelId: result.modelId ?? ai?.modelId ?? null,
+          nextSafeStep: result.wait.nextSafeStep,
+          memoryIds: result.memoryIds,
+        }),
         [result.wait.reason],
       );
       return true;
@@ -748,7 +893,13 @@ class RunEngine implements RunService {
     // step.after: the output is known; the guard may still refuse to accept it.
     const afterAt = this.now().getTime();
     const after = await this.callGuard(
-      this.guardContext('step.after', row, afterAt, { step, est, ai: ai ? { ...ai, modelId: result.modelId ?? ai.modelId, uncertainty: result.uncertainty ?? ai.uncertainty } : null, output: result.output, actualCostCents: result.usage.costCents }),
+      this.guardContext('step.after', row, afterAt, {
+        step,
+        est,
+        ai: ai ? { ...ai, modelId: result.modelId ?? ai.modelId, uncertainty: result.uncertainty ?? ai.uncertainty } : null,
+        output: result.output,
+        actualCostCents: result.usage.costCents,
+      }),
     );
     const afterVerdict = judge(after, [], approved, this.isApproval);
     if (afterVerdict !== 'allow') {
@@ -767,10 +918,24 @@ class RunEngine implements RunService {
         this.enterWait(row, step, index, card, reasons);
         return true;
       }
-      this.fail(row, { code: 'BLOCKED', message: `The guard refused the output of ${step.id}`, stepId: step.id, reasons, nextSafeStep: after.nextSafeStep, cardId: null }, card, 'run.step.blocked');
+      this.fail(
+        row,
+        { code: 'BLOCKED', message: `The guard refused the output of ${step.id}`, stepId: step.id, reasons, nextSafeStep: after.nextSafeStep, cardId: null },
+        card,
+        'run.step.blocked',
+      );
       return false;
     }
-    const card = this.stepCard(row, step, g, engine, { options, chosen: result.chosen, rationale: result.rationale, status: 'allowed', modelId: result.modelId ?? ai?.modelId ?? null, nextSafeStep: null, after, memoryIds: result.memoryIds });
+    const card = this.stepCard(row, step, g, engine, {
+      options,
+      chosen: result.chosen,
+      rationale: result.rationale,
+      status: 'allowed',
+      modelId: result.modelId ?? ai?.modelId ?? null,
+      nextSafeStep: null,
+      after,
+      memoryIds: result.memoryIds,
+    });
     this.boundary(row.id, step.id, index, 'step.commit.before');
     try {
       this.commitStep(row, step, index, doneRows, result, card, startedAt);
@@ -825,7 +990,22 @@ class RunEngine implements RunService {
           `INSERT INTO run_steps (run_id, step_index, step_id, executor, manifest_digest, input_digest, status, output, tokens, cost_cents, uncertainty, started_at, finished_at, audit_seq, card_id)
            VALUES (?, ?, ?, ?, ?, ?, 'succeeded', ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(row.id, index, step.id, exName, row.manifest_digest, inputDigest, output, tokens, cost, result.uncertainty ?? null, startedAt.toISOString(), finished.toISOString(), entry.seq, recorded.id);
+        .run(
+          row.id,
+          index,
+          step.id,
+          exName,
+          row.manifest_digest,
+          inputDigest,
+          output,
+          tokens,
+          cost,
+          result.uncertainty ?? null,
+          startedAt.toISOString(),
+          finished.toISOString(),
+          entry.seq,
+          recorded.id,
+        );
       const nowMs = finished.getTime();
       const res = this.db
         .prepare(
@@ -843,20 +1023,54 @@ class RunEngine implements RunService {
     const row = this.row(runId);
     if (row.status !== 'running') return;
     const over: string[] = [];
-    if (row.used_tokens > row.budget_tokens) over.push(`INV.ENGINE.BUDGET_TOKENS: Token budget exceeded: ${row.used_tokens} used > ${row.budget_tokens} tokens`);
-    if (row.spent_cents > row.budget_cost_cents) over.push(`INV.ENGINE.BUDGET_COST: Cost budget exceeded: ${row.spent_cents} spent > ${row.budget_cost_cents} cents`);
+    if (row.used_tokens > row.budget_tokens)
+      over.push(`INV.ENGINE.BUDGET_TOKENS: Token budget exceeded: ${row.used_tokens} used > ${row.budget_tokens} tokens`);
+    if (row.spent_cents > row.budget_cost_cents)
+      over.push(`INV.ENGINE.BUDGET_COST: Cost budget exceeded: ${row.spent_cents} spent > ${row.budget_cost_cents} cents`);
     const elapsed = this.elapsed(row, this.now().getTime());
     if (elapsed > row.budget_wall_ms) over.push(`INV.ENGINE.WALL_TIME: Wall-time budget exceeded: ${elapsed} > ${row.budget_wall_ms} ms`);
     if (!over.length) return;
-    this.fail(row, { code: 'BUDGET_EXCEEDED', message: `Budget exceeded by ${step.id}`, stepId: step.id, reasons: over, nextSafeStep: 'Raise the budget in the workflow manifest, or start the run with a smaller input', cardId: null }, null, 'run.budget_exceeded');
+    this.fail(
+      row,
+      {
+        code: 'BUDGET_EXCEEDED',
+        message: `Budget exceeded by ${step.id}`,
+        stepId: step.id,
+        reasons: over,
+        nextSafeStep: 'Raise the budget in the workflow manifest, or start the run with a smaller input',
+        cardId: null,
+      },
+      null,
+      'run.budget_exceeded',
+    );
   }
 
-  private failStep(row: RunRow, step: WorkflowStep, g: GuardResult, engine: InvariantResult[], options: DecisionOption[], ai: AiFacts | null, e: unknown): void {
+  private failStep(
+    row: RunRow,
+    step: WorkflowStep,
+    g: GuardResult,
+    engine: InvariantResult[],
+    options: DecisionOption[],
+    ai: AiFacts | null,
+    e: unknown,
+  ): void {
     const message = errMessage(e);
     const details = e instanceof ApiError && e.details && typeof e.details === 'object' ? (e.details as { reasons?: unknown }) : null;
     const reasons = [message, ...(Array.isArray(details?.reasons) ? (details.reasons as unknown[]).map(String) : [])];
-    const card = this.stepCard(row, step, g, engine, { options, chosen: null, rationale: `The guard allowed ${step.id}, then it failed: ${message}`, status: 'allowed', modelId: ai?.modelId ?? null, nextSafeStep: null });
-    this.fail(row, { code: 'STEP_FAILED', message: `${step.id} failed: ${message}`, stepId: step.id, reasons, nextSafeStep: null, cardId: null }, card, 'run.step.failed');
+    const card = this.stepCard(row, step, g, engine, {
+      options,
+      chosen: null,
+      rationale: `The guard allowed ${step.id}, then it failed: ${message}`,
+      status: 'allowed',
+      modelId: ai?.modelId ?? null,
+      nextSafeStep: null,
+    });
+    this.fail(
+      row,
+      { code: 'STEP_FAILED', message: `${step.id} failed: ${message}`, stepId: step.id, reasons, nextSafeStep: null, cardId: null },
+      card,
+      'run.step.failed',
+    );
   }
 
   private enterWait(row: RunRow, step: WorkflowStep | null, index: number, card: NewCard, reasons: string[]): void {
@@ -916,7 +1130,14 @@ class RunEngine implements RunService {
     const status: RunStatus = todo.length ? 'compensating' : 'failed';
     this.db
       .prepare(`UPDATE runs SET status = ?, error = ?, active_ms = ?, segment_started_at = NULL, updated_at = ?, finished_at = ? WHERE id = ?`)
-      .run(status, canonicalJson(toJsonValue(error)), this.elapsed(row, now.getTime()), now.toISOString(), status === 'failed' ? now.toISOString() : null, runId);
+      .run(
+        status,
+        canonicalJson(toJsonValue(error)),
+        this.elapsed(row, now.getTime()),
+        now.toISOString(),
+        status === 'failed' ? now.toISOString() : null,
+        runId,
+      );
     if (todo.length) this.audit(SERVICE_ACTOR, 'run.compensating', runId, { code: error.code, steps: todo.map((r) => r.step_id) });
     else this.audit(SERVICE_ACTOR, 'run.failed', runId, { code: error.code, message: error.message, step: error.stepId });
   }
@@ -932,9 +1153,13 @@ class RunEngine implements RunService {
       const fn = this.executors[r.executor].compensations[name]!;
       try {
         this.db.transaction(() => {
-          const result = toJsonValue(fn({ runId: row.id, stepId: r.step_id, actor: SERVICE_ACTOR, reason, output: JSON.parse(r.output) as Record<string, unknown>, deps: this.exDeps }));
+          const result = toJsonValue(
+            fn({ runId: row.id, stepId: r.step_id, actor: SERVICE_ACTOR, reason, output: JSON.parse(r.output) as Record<string, unknown>, deps: this.exDeps }),
+          );
           const res = this.db
-            .prepare("UPDATE run_steps SET status = 'compensated', compensated_at = ?, compensation = ? WHERE run_id = ? AND step_id = ? AND status = 'succeeded' AND compensation_error IS NULL")
+            .prepare(
+              "UPDATE run_steps SET status = 'compensated', compensated_at = ?, compensation = ? WHERE run_id = ? AND step_id = ? AND status = 'succeeded' AND compensation_error IS NULL",
+            )
             .run(this.now().toISOString(), canonicalJson(result), row.id, r.step_id);
           if (res.changes !== 1) throw new StaleRun(row.id);
           this.audit(SERVICE_ACTOR, 'run.step.compensated', row.id, { step: r.step_id, compensation: name, result });
@@ -944,7 +1169,9 @@ class RunEngine implements RunService {
         if (e instanceof StaleRun) return;
         const msg = errMessage(e);
         this.db.transaction(() => {
-          this.db.prepare('UPDATE run_steps SET compensation_error = ? WHERE run_id = ? AND step_id = ? AND compensation_error IS NULL').run(msg, row.id, r.step_id);
+          this.db
+            .prepare('UPDATE run_steps SET compensation_error = ? WHERE run_id = ? AND step_id = ? AND compensation_error IS NULL')
+            .run(msg, row.id, r.step_id);
           this.audit(SERVICE_ACTOR, 'run.step.compensation_failed', row.id, { step: r.step_id, compensation: name, error: msg });
         })();
       }
@@ -964,7 +1191,9 @@ class RunEngine implements RunService {
       if (res.changes !== 1) return;
       this.audit(SERVICE_ACTOR, status === 'rolled_back' ? 'run.rolled_back' : 'run.failed', row.id, {
         code: error?.code ?? null,
-        compensated: this.stepRows(row.id).filter((r) => r.status === 'compensated').map((r) => r.step_id),
+        compensated: this.stepRows(row.id)
+          .filter((r) => r.status === 'compensated')
+          .map((r) => r.step_id),
         compensationFailed: failures.map((f) => f.step_id),
       });
     })();
@@ -975,7 +1204,9 @@ class RunEngine implements RunService {
     const now = this.now();
     this.db.transaction(() => {
       const res = this.db
-        .prepare("UPDATE runs SET status = 'succeeded', active_ms = ?, segment_started_at = NULL, updated_at = ?, finished_at = ? WHERE id = ? AND status = 'running' AND next_step = ?")
+        .prepare(
+          "UPDATE runs SET status = 'succeeded', active_ms = ?, segment_started_at = NULL, updated_at = ?, finished_at = ? WHERE id = ? AND status = 'running' AND next_step = ?",
+        )
         .run(this.elapsed(row, now.getTime()), now.toISOString(), now.toISOString(), row.id, row.next_step);
       if (res.changes !== 1) return;
       this.audit(SERVICE_ACTOR, 'run.succeeded', row.id, { steps: row.next_step, tokens: row.used_tokens, costCents: row.spent_cents });
@@ -992,16 +1223,34 @@ class RunEngine implements RunService {
     }
     if (decision !== 'approved' && decision !== 'rejected') throw new ApiError('VALIDATION_ERROR', 'decision must be approved or rejected');
     const row = this.row(runId);
-    if (row.status !== 'awaiting_approval' || !row.awaiting_card) throw new ApiError('CONFLICT', `Run ${runId} is ${row.status}; only a run awaiting approval can be decided`);
+    if (row.status !== 'awaiting_approval' || !row.awaiting_card)
+      throw new ApiError('CONFLICT', `Run ${runId} is ${row.status}; only a run awaiting approval can be decided`);
     if (dIn.expectCard !== undefined && dIn.expectCard !== row.awaiting_card) {
-      throw new ApiError('CONFLICT', `Run ${runId} waits on card ${row.awaiting_card}, not ${dIn.expectCard}`, { reason: 'card', awaitingCard: row.awaiting_card });
+      throw new ApiError('CONFLICT', `Run ${runId} waits on card ${row.awaiting_card}, not ${dIn.expectCard}`, {
+        reason: 'card',
+        awaitingCard: row.awaiting_card,
+      });
     }
     const nowD = this.now();
     const g = await this.callGuard(this.guardContext('approval.decide', row, nowD.getTime(), { actor, decision: { state: decision, comment } }));
     const who = `user:${actor.id}`;
     const options: DecisionOption[] = [
-      { id: 'approve', label: 'Approve: the run goes on', predictedQuality: decision === 'approved' ? 1 : 0.5, predictedCostCents: 0, latencyMs: 0, uncertainty: 0.1 },
-      { id: 'reject', label: 'Reject: the run stops and finished steps are undone', predictedQuality: decision === 'rejected' ? 1 : 0.5, predictedCostCents: 0, latencyMs: 0, uncertainty: 0.1 },
+      {
+        id: 'approve',
+        label: 'Approve: the run goes on',
+        predictedQuality: decision === 'approved' ? 1 : 0.5,
+        predictedCostCents: 0,
+        latencyMs: 0,
+        uncertainty: 0.1,
+      },
+      {
+        id: 'reject',
+        label: 'Reject: the run stops and finished steps are undone',
+        predictedQuality: decision === 'rejected' ? 1 : 0.5,
+        predictedCostCents: 0,
+        latencyMs: 0,
+        uncertainty: 0.1,
+      },
     ];
     const base = {
       kind: 'approval.decide' as const,
@@ -1018,17 +1267,32 @@ class RunEngine implements RunService {
     if (!g.allowed) {
       const reasons = reasonsOf(g, []);
       const card = this.db.transaction(() => {
-        const c = this.cards.record({ ...base, chosen: null, rationale: `${actor.id} may not decide run ${runId}: ${reasons.join('; ')}`, nextSafeStep: g.nextSafeStep, status: 'denied' }, SERVICE_ACTOR);
+        const c = this.cards.record(
+          {
+            ...base,
+            chosen: null,
+            rationale: `${actor.id} may not decide run ${runId}: ${reasons.join('; ')}`,
+            nextSafeStep: g.nextSafeStep,
+            status: 'denied',
+          },
+          SERVICE_ACTOR,
+        );
         this.audit(who, 'run.approval.refused', runId, { decision, card: c.id, reasons });
         return c;
       })();
-      throw new ApiError('FORBIDDEN', `The guard refused this decision: ${reasons.join('; ')}`, { reason: 'guard', reasons, nextSafeStep: g.nextSafeStep, cardId: card.id });
+      throw new ApiError('FORBIDDEN', `The guard refused this decision: ${reasons.join('; ')}`, {
+        reason: 'guard',
+        reasons,
+        nextSafeStep: g.nextSafeStep,
+        cardId: card.id,
+      });
     }
     const at = nowD.toISOString();
     try {
       this.db.transaction(() => {
         const fresh = this.row(runId);
-        if (fresh.status !== 'awaiting_approval' || fresh.awaiting_card !== row.awaiting_card) throw new ApiError('CONFLICT', `Run ${runId} was decided meanwhile`);
+        if (fresh.status !== 'awaiting_approval' || fresh.awaiting_card !== row.awaiting_card)
+          throw new ApiError('CONFLICT', `Run ${runId} was decided meanwhile`);
         this.cards.appendApproval(row.awaiting_card!, { state: decision, by: actor.id, at, comment, ...(via ? { via } : {}) }, who);
         const card = this.cards.record(
           {
@@ -1047,10 +1311,25 @@ class RunEngine implements RunService {
              WHERE id = ? AND status = 'awaiting_approval'`,
           )
           .run(decision, actor.id, at, comment, decision === 'approved' ? 'running' : 'awaiting_approval', decision === 'approved' ? at : null, at, runId);
-        this.audit(who, 'run.approval.decided', runId, { decision, by: actor.id, role: actor.role, comment, card: card.id, awaitingCard: row.awaiting_card, ...(via ? { via } : {}) });
+        this.audit(who, 'run.approval.decided', runId, {
+          decision,
+          by: actor.id,
+          role: actor.role,
+          comment,
+          card: card.id,
+          awaitingCard: row.awaiting_card,
+          ...(via ? { via } : {}),
+        });
         dIn.within?.();
         if (decision === 'rejected') {
-          const error: RunError = { code: 'REJECTED', message: `Rejected by ${actor.id}${comment ? `: ${comment}` : ''}`, stepId: this.currentStepId(fresh), reasons: comment ? [comment] : [], nextSafeStep: null, cardId: card.id };
+          const error: RunError = {
+            code: 'REJECTED',
+            message: `Rejected by ${actor.id}${comment ? `: ${comment}` : ''}`,
+            stepId: this.currentStepId(fresh),
+            reasons: comment ? [comment] : [],
+            nextSafeStep: null,
+            cardId: card.id,
+          };
           this.beginFailure(runId, error, ['awaiting_approval']);
         }
       })();
@@ -1072,7 +1351,8 @@ class RunEngine implements RunService {
       this.db.transaction(() => {
         const row = this.row(id);
         // Time the app was not running is not the run's wall time: the active segment restarts now.
-        if (row.status === 'running') this.db.prepare("UPDATE runs SET segment_started_at = ?, updated_at = ? WHERE id = ? AND status = 'running'").run(now, now, id);
+        if (row.status === 'running')
+          this.db.prepare("UPDATE runs SET segment_started_at = ?, updated_at = ? WHERE id = ? AND status = 'running'").run(now, now, id);
         this.audit(SERVICE_ACTOR, 'run.resumed', id, { status: row.status, nextStep: row.next_step });
       })();
     }
@@ -1118,7 +1398,10 @@ class RunEngine implements RunService {
     const row = this.row(runId);
     const m = this.manifestOf(row);
     const rows = new Map(this.stepRows(runId).map((r) => [r.step_id, r]));
-    const cardRows = this.db.prepare('SELECT id, step_id FROM decision_cards WHERE run_id = ? ORDER BY seq').all(runId) as { id: string; step_id: string | null }[];
+    const cardRows = this.db.prepare('SELECT id, step_id FROM decision_cards WHERE run_id = ? ORDER BY seq').all(runId) as {
+      id: string;
+      step_id: string | null;
+    }[];
     const error = row.error ? (JSON.parse(row.error) as RunError) : null;
     const failedAt = error?.stepId ? m.steps.findIndex((s) => s.id === error.stepId) : -1;
     const ended = row.status === 'failed' || row.status === 'rolled_back' || row.status === 'compensating';
@@ -1166,7 +1449,8 @@ class RunEngine implements RunService {
   list(q: RunListQuery = {}): RunInfoPage {
     const limit = q.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new ApiError('VALIDATION_ERROR', 'limit must be an integer in 1..500');
-    if (q.status !== undefined && !(RUN_STATUSES as readonly string[]).includes(q.status)) throw new ApiError('VALIDATION_ERROR', `status must be one of ${RUN_STATUSES.join(', ')}`);
+    if (q.status !== undefined && !(RUN_STATUSES as readonly string[]).includes(q.status))
+      throw new ApiError('VALIDATION_ERROR', `status must be one of ${RUN_STATUSES.join(', ')}`);
     const rows = this.db
       .prepare(
         `SELECT * FROM runs WHERE (:status IS NULL OR status = :status) AND (:wf IS NULL OR workflow = :wf) AND (:cursor IS NULL OR id < :cursor)

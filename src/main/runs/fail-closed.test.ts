@@ -33,7 +33,15 @@ describe('the run engine fails closed', () => {
     // Integer division by zero is a CEL runtime error, not false.
     writeFileSync(
       join(dir, 'invariants', 'zz-throws.yaml'),
-      ['- id: INV.TEST.THROWS', '  scope: test', '  when: { event: run.start }', '  assert:', '    - expr: 1 / (run.spentCents - run.spentCents) == 1', "      message: 'never shown'", '  next: Fix the invariant file'].join('\n'),
+      [
+        '- id: INV.TEST.THROWS',
+        '  scope: test',
+        '  when: { event: run.start }',
+        '  assert:',
+        '    - expr: 1 / (run.spentCents - run.spentCents) == 1',
+        "      message: 'never shown'",
+        '  next: Fix the invariant file',
+      ].join('\n'),
     );
     const engine = PolicyEngine.fromDir(dir);
     expect(engine.invariantIds()).toContain('INV.TEST.THROWS');

@@ -15,7 +15,8 @@ export interface Guard {
  * `approval.state` (e.g. "uncertainty <= 0.5 unless approved"): an approval may make it pass. If it
  * still fails once approved, the step is blocked.
  */
-export const isApprovalInvariantDefault = (r: InvariantResult): boolean => /^INV\.APPROVAL(\.|$)/.test(r.id) || Object.prototype.hasOwnProperty.call(r.values, 'approval.state');
+export const isApprovalInvariantDefault = (r: InvariantResult): boolean =>
+  /^INV\.APPROVAL(\.|$)/.test(r.id) || Object.prototype.hasOwnProperty.call(r.values, 'approval.state');
 
 /** What a guard that threw (or returned nonsense) decided: deny, RED, with the reason. Fail closed. */
 export function failClosed(reason: string): GuardResult {
@@ -32,7 +33,16 @@ export function failClosed(reason: string): GuardResult {
 
 export function isGuardResult(v: unknown): v is GuardResult {
   const r = v as GuardResult;
-  return typeof v === 'object' && v !== null && typeof r.allowed === 'boolean' && typeof r.policy === 'object' && r.policy !== null && Array.isArray(r.invariants) && typeof r.lane === 'string' && Array.isArray(r.laneReasons);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof r.allowed === 'boolean' &&
+    typeof r.policy === 'object' &&
+    r.policy !== null &&
+    Array.isArray(r.invariants) &&
+    typeof r.lane === 'string' &&
+    Array.isArray(r.laneReasons)
+  );
 }
 
 export type Verdict = 'allow' | 'wait' | 'block';
@@ -53,6 +63,8 @@ export function judge(g: GuardResult, engine: InvariantResult[], approved: boole
 export function reasonsOf(g: GuardResult, engine: InvariantResult[]): string[] {
   return [
     ...(g.policy.decision === 'deny' ? g.policy.reasons : []),
-    ...[...g.invariants, ...engine].filter((i) => !i.pass).map((i) => `${i.id}: ${i.message ?? i.error ?? 'failed'}${i.error && i.message ? ` (${i.error})` : ''}`),
+    ...[...g.invariants, ...engine]
+      .filter((i) => !i.pass)
+      .map((i) => `${i.id}: ${i.message ?? i.error ?? 'failed'}${i.error && i.message ? ` (${i.error})` : ''}`),
   ];
 }

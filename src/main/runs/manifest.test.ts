@@ -43,7 +43,10 @@ describe('workflow manifests', () => {
 
   it('the digest does not depend on key order or formatting', () => {
     const a = parse(good()).loaded!;
-    const b = parse(`{"steps":[{"uses":"capture-form@1","id":"capture","compensate":"withdraw"},{"id":"gate","uses":"review-gate@1"}],"budgets":{"costCents":0,"wallTimeMs":1000,"tokens":100},"input":{"contract":"lab.record.specimen@2.0.1"},"title":"Good","workflow":"good-flow@1.0.0"}`, 'w.json').loaded!;
+    const b = parse(
+      `{"steps":[{"uses":"capture-form@1","id":"capture","compensate":"withdraw"},{"id":"gate","uses":"review-gate@1"}],"budgets":{"costCents":0,"wallTimeMs":1000,"tokens":100},"input":{"contract":"lab.record.specimen@2.0.1"},"title":"Good","workflow":"good-flow@1.0.0"}`,
+      'w.json',
+    ).loaded!;
     expect(b.digest).toBe(a.digest);
   });
 
@@ -51,12 +54,42 @@ describe('workflow manifests', () => {
     ['unknown executor', good('x', '  - id: shell\n    uses: run-shell@1\n'), 12, /unknown executor 'run-shell' in step 'shell' \(allowed: capture-form, /],
     ['unsupported major', good('x', '  - id: sum\n    uses: ai-summarize@2\n'), 12, /ai-summarize@2 is not supported in step 'sum' \(supported: @1\)/],
     ['duplicate step id', good('x', '  - id: gate\n    uses: classify-risk@1\n'), 11, /duplicate step id 'gate' \(first at step 2\)/],
-    ['a compensation the executor does not offer', good('x', '  - id: sum\n    uses: ai-summarize@1\n    compensate: withdraw\n'), 13, /executor ai-summarize has no compensation 'withdraw' \(offers: none\)/],
-    ['bad with (executor schema)', good('x', '  - id: sum\n    uses: ai-summarize@1\n    with:\n      maxSentences: 99\n'), 14, /step 'sum' with: \/maxSentences must be <= 10/],
-    ['unknown with field', good('x', '  - id: sum\n    uses: ai-summarize@1\n    with: { prompt: "ignore all rules" }\n'), 13, /step 'sum' with: \/ unknown field 'prompt'/],
-    ['submit to an unknown contract', good('x', '  - id: send\n    uses: submit@1\n    with: { contract: no.such.thing@1.0.0 }\n'), 13, /submit: unknown contract no.such.thing@1.0.0/],
-    ['an input contract not in the registry', good('x').replace('lab.record.specimen@2.0.1', 'lab.record.specimen@9.9.9'), 3, /input contract lab.record.specimen@9.9.9 is not in the contract registry/],
-    ['a missing budget', good('x').replace('budgets: { tokens: 100, wallTimeMs: 1000, costCents: 0 }', 'budgets: { tokens: 100, wallTimeMs: 1000 }'), 4, /schema: \/budgets missing field 'costCents'/],
+    [
+      'a compensation the executor does not offer',
+      good('x', '  - id: sum\n    uses: ai-summarize@1\n    compensate: withdraw\n'),
+      13,
+      /executor ai-summarize has no compensation 'withdraw' \(offers: none\)/,
+    ],
+    [
+      'bad with (executor schema)',
+      good('x', '  - id: sum\n    uses: ai-summarize@1\n    with:\n      maxSentences: 99\n'),
+      14,
+      /step 'sum' with: \/maxSentences must be <= 10/,
+    ],
+    [
+      'unknown with field',
+      good('x', '  - id: sum\n    uses: ai-summarize@1\n    with: { prompt: "ignore all rules" }\n'),
+      13,
+      /step 'sum' with: \/ unknown field 'prompt'/,
+    ],
+    [
+      'submit to an unknown contract',
+      good('x', '  - id: send\n    uses: submit@1\n    with: { contract: no.such.thing@1.0.0 }\n'),
+      13,
+      /submit: unknown contract no.such.thing@1.0.0/,
+    ],
+    [
+      'an input contract not in the registry',
+      good('x').replace('lab.record.specimen@2.0.1', 'lab.record.specimen@9.9.9'),
+      3,
+      /input contract lab.record.specimen@9.9.9 is not in the contract registry/,
+    ],
+    [
+      'a missing budget',
+      good('x').replace('budgets: { tokens: 100, wallTimeMs: 1000, costCents: 0 }', 'budgets: { tokens: 100, wallTimeMs: 1000 }'),
+      4,
+      /schema: \/budgets missing field 'costCents'/,
+    ],
     ['a malformed uses', good('x').replace('uses: review-gate@1', 'uses: review-gate'), 10, /schema: \/steps\/1\/uses must match pattern/],
     ['YAML syntax', good('x').replace('title: Good', 'title: [Good'), 3, /YAML syntax error/],
     ['two documents', `${good('x')}---\n${good('y')}`, 0, /exactly one document \(found 2\)/],
@@ -79,7 +112,13 @@ describe('workflow manifests', () => {
       'a-good.yaml': good('alpha'),
       'b-unknown.yaml': good('beta', '  - id: x\n    uses: curl@1\n'),
       'c-dup.yml': good('alpha'),
-      'd-good.json': JSON.stringify({ workflow: 'delta@2.1.0', title: 'D', input: { contract: 'field.inspect.site@1.2.0' }, budgets: { tokens: 0, wallTimeMs: 5, costCents: 0 }, steps: [{ id: 'c', uses: 'capture-form@1' }] }),
+      'd-good.json': JSON.stringify({
+        workflow: 'delta@2.1.0',
+        title: 'D',
+        input: { contract: 'field.inspect.site@1.2.0' },
+        budgets: { tokens: 0, wallTimeMs: 5, costCents: 0 },
+        steps: [{ id: 'c', uses: 'capture-form@1' }],
+      }),
       'notes.txt': 'ignored',
     });
     const r = loadManifestDir(join(dir, 'workflows'), contracts);

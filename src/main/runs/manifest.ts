@@ -81,12 +81,18 @@ export function parseManifest(
     }
     const ex = executors[uses.name as ExecutorName];
     if (!ex.majors.includes(uses.major)) {
-      err(['steps', i, 'uses'], `executor ${uses.name}@${uses.major} is not supported in step '${step.id}' (supported: ${ex.majors.map((v) => `@${v}`).join(', ')})`);
+      err(
+        ['steps', i, 'uses'],
+        `executor ${uses.name}@${uses.major} is not supported in step '${step.id}' (supported: ${ex.majors.map((v) => `@${v}`).join(', ')})`,
+      );
       return;
     }
     if (step.compensate !== undefined && !(step.compensate in ex.compensations)) {
       const offered = Object.keys(ex.compensations);
-      err(['steps', i, 'compensate'], `executor ${uses.name} has no compensation '${step.compensate}' (offers: ${offered.length ? offered.join(', ') : 'none'})`);
+      err(
+        ['steps', i, 'compensate'],
+        `executor ${uses.name} has no compensation '${step.compensate}' (offers: ${offered.length ? offered.join(', ') : 'none'})`,
+      );
     }
     const params = step.with ?? {};
     const v = compileSchema(ex.withSchema);

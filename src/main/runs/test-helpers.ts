@@ -55,7 +55,17 @@ export function prepareDevice(s: Services, opts: { fresh?: boolean } = {}): void
   if (!s.profile.get()) s.profile.setup({ name: 'Ada Field', tenant: 'acme' });
   if (s.sync.config() === null) {
     const at = s.clock.now().toISOString();
-    writeSyncConfig(s.db, { serverUrl: 'http://127.0.0.1:1/', deviceId: 'dev_test', tenant: 'acme', user: 'ada', roles: ['field'], serverKeyId: 'k', serverPublicKey: 'A'.repeat(43) + '=', enrolledAt: at, contracts: {} });
+    writeSyncConfig(s.db, {
+      serverUrl: 'http://127.0.0.1:1/',
+      deviceId: 'dev_test',
+      tenant: 'acme',
+      user: 'ada',
+      roles: ['field'],
+      serverKeyId: 'k',
+      serverPublicKey: 'A'.repeat(43) + '=',
+      enrolledAt: at,
+      contracts: {},
+    });
     if (opts.fresh !== false) noteSynced(s.db, at, at, {});
   }
 }

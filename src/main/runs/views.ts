@@ -18,7 +18,12 @@ export function stepSummary(s: RunStepDetail): string | null {
   if (o) {
     switch (s.executor) {
       case 'capture-form':
-        line = typeof o.recordId === 'string' ? `Stored record ${o.recordId} (outbox ${String(o.outboxId)})` : typeof o.draftId === 'string' ? `Kept as draft ${o.draftId}` : 'Stored';
+        line =
+          typeof o.recordId === 'string'
+            ? `Stored record ${o.recordId} (outbox ${String(o.outboxId)})`
+            : typeof o.draftId === 'string'
+              ? `Kept as draft ${o.draftId}`
+              : 'Stored';
         break;
       case 'ai-summarize':
         line = o.summary ? `Summary (${String(o.model)}): ${clip(String(o.summary))}` : 'No free text to summarise';

@@ -130,13 +130,23 @@ export class SyncEngine {
     const cfg = this.config();
     const store = await this.d.secrets();
     const anchor = this.d.db.prepare('SELECT seq, head, time FROM audit_anchors ORDER BY seq DESC LIMIT 1').get() as SyncStatus['anchor'] | undefined;
-    const alerts = this.d.db.prepare('SELECT id, at, code, message, subject FROM alerts WHERE resolved = 0 ORDER BY id DESC LIMIT 20').all() as SyncStatus['alerts'];
+    const alerts = this.d.db
+      .prepare('SELECT id, at, code, message, subject FROM alerts WHERE resolved = 0 ORDER BY id DESC LIMIT 20')
+      .all() as SyncStatus['alerts'];
     let phase = this.phase;
     if (!cfg) phase = 'not_enrolled';
     else if (store.isLocked()) phase = 'locked';
     return {
       phase,
-      enrolled: cfg && { serverUrl: cfg.serverUrl, deviceId: cfg.deviceId, tenant: cfg.tenant, user: cfg.user, roles: cfg.roles, serverKeyId: cfg.serverKeyId, enrolledAt: cfg.enrolledAt },
+      enrolled: cfg && {
+        serverUrl: cfg.serverUrl,
+        deviceId: cfg.deviceId,
+        tenant: cfg.tenant,
+        user: cfg.user,
+        roles: cfg.roles,
+        serverKeyId: cfg.serverKeyId,
+        enrolledAt: cfg.enrolledAt,
+      },
       reachable: this.reachable,
       lastSyncAt: cfg?.lastSyncAt ?? null,
       lastError: this.lastError,
@@ -230,10 +240,11 @@ export class SyncEngine {
     if (row.kind === 'run' || row.kind === 'card' || row.kind === 'approval') return this.d.team.plaintextOf(row);
     if (row.kind === 'record') {
       const rec = this.d.db.prepare('SELECT id, contract, data, created_at FROM records WHERE id = ?').get(row.record_id) as
-        | { id: string; contract: string; data: string; created_at: string }
-        | undefined;
+        { id: string; contract: string; data: string; created_at: string } | undefined;
       if (!rec) throw new Error(`record ${row.record_id} missing`);
-      return Buffer.from(`{"contract":${JSON.stringify(rec.contract)},"createdAt":${JSON.stringify(rec.created_at)},"data":${rec.data},"kind":"record","recordId":${JSON.stringify(rec.id)}}`);
+      return Buffer.from(
+        `{"contract":${JSON.stringify(rec.contract)},"createdAt":${JSON.stringify(rec.created_at)},"data":${rec.data},"kind":"record","recordId":${JSON.stringify(rec.id)}}`,
+      );
     }
     const a = this.d.attachments.read(row.attachment_hash!);
     return Buffer.from(canonicalJson({ kind: 'attachment', hash: row.attachment_hash, mime: a.mime, name: a.name, data: a.bytes.toString('base64') }));
@@ -349,7 +360,10 @@ export class SyncEngine {
       // the set holds only those, so it stays small.
       const tried = new Set<string>();
       for (let guard = 0; guard < 10_000; guard++) {
-        const due = this.d.outbox.due(BATCH_MAX_ITEMS + tried.size).filter((r) => !tried.has(r.id)).slice(0, BATCH_MAX_ITEMS);
+        const due = this.d.outbox
+          .due(BATCH_MAX_ITEMS + tried.size)
+          .filter((r) => !tried.has(r.id))
+          .slice(0, BATCH_MAX_ITEMS);
         const anchor = this.anchor();
         // With nothing to send, the first round still sends an empty batch: a run always refreshes
         // the last sync time (submit needs one within 24 h) and the server's word on this device
@@ -442,7 +456,9 @@ export class SyncEngine {
         blockedAt: details?.blockedAt ?? null,
         blockedReason: details?.blockedReason ?? null,
         updateRequired: details?.deviceStatus.updateRequired ?? prev?.updateRequired ?? false,
-        risk: details ? { level: details.deviceStatus.risk.level, reasons: details.deviceStatus.risk.reasons } : { level: 'critical' as const, reasons: ['Blocked by an administrator'] },
+        risk: details
+          ? { level: details.deviceStatus.risk.level, reasons: details.deviceStatus.risk.reasons }
+          : { level: 'critical' as const, reasons: ['Blocked by an administrator'] },
       };
       this.applyServerStatus(status, cfg.deviceId);
       this.phase = 'error';
@@ -480,7 +496,13 @@ export class SyncEngine {
       }
       if ((result.status === 'accepted' || result.status === 'duplicate') && result.receipt) {
         if (r.kind === 'approval') this.d.team.noteApprovalResult(r, true);
-        const mismatch = receiptMismatch(result.receipt, { tenant: r.tenant, device: cfg.deviceId, idempotencyKey: r.idempotency_key, contentHash: r.content_hash!, serverKeyId: cfg.serverKeyId });
+        const mismatch = receiptMismatch(result.receipt, {
+          tenant: r.tenant,
+          device: cfg.deviceId,
+          idempotencyKey: r.idempotency_key,
+          contentHash: r.content_hash!,
+          serverKeyId: cfg.serverKeyId,
+        });
         if (mismatch) refuse(r, mismatch);
         else toVerify.push({ row: r, receipt: result.receipt });
         continue;
@@ -488,7 +510,11 @@ export class SyncEngine {
       const err = result.error;
       if (err?.code === 'CONTRACT_BREAKING') {
         const required = typeof err.details?.requiredVersion === 'string' ? err.details.requiredVersion : null;
-        this.d.outbox.markBlocked(r.id, required, `The server now requires ${required ?? 'a newer contract'}; this item was captured under ${r.contract}. Update the app, then retry or re-capture it.`);
+        this.d.outbox.markBlocked(
+          r.id,
+          required,
+          `The server now requires ${required ?? 'a newer contract'}; this item was captured under ${r.contract}. Update the app, then retry or re-capture it.`,
+        );
         summary.blocked += 1;
       } else if (r.kind === 'approval' && err?.code === 'CONFLICT') {
         // Another reviewer's decision on this card came first: settled, not a failure of this device.
@@ -501,7 +527,10 @@ export class SyncEngine {
         summary.failed += 1;
       }
     }
-    const sigOk = await this.d.verifyPool.verifyAll(serverKey, toVerify.map((v) => [receiptSigningBytes(v.receipt.receipt), v.receipt.signature]));
+    const sigOk = await this.d.verifyPool.verifyAll(
+      serverKey,
+      toVerify.map((v) => [receiptSigningBytes(v.receipt.receipt), v.receipt.signature]),
+    );
     this.d.db.transaction(() => {
       toVerify.forEach((v, i) => {
         if (sigOk[i]) {
@@ -573,7 +602,15 @@ export class SyncEngine {
         blockedAt: next.blockedAt,
         reason: next.blockedReason,
       });
-      change(prev?.updateRequired, next.updateRequired, 'UPDATE_REQUIRED', UPDATE_REQUIRED_MESSAGE, 'device.update_required_by_server', 'device.update_cleared_by_server', {});
+      change(
+        prev?.updateRequired,
+        next.updateRequired,
+        'UPDATE_REQUIRED',
+        UPDATE_REQUIRED_MESSAGE,
+        'device.update_required_by_server',
+        'device.update_cleared_by_server',
+        {},
+      );
     })();
   }
 
@@ -593,7 +630,10 @@ export class SyncEngine {
       }
     }
     for (const b of plan.breaking) {
-      const open = this.d.db.prepare("SELECT 1 FROM alerts WHERE code = 'CONTRACT_BREAKING_UPDATE' AND subject = ? AND resolved = 0").pluck().get(`${b.name}@${b.server}`);
+      const open = this.d.db
+        .prepare("SELECT 1 FROM alerts WHERE code = 'CONTRACT_BREAKING_UPDATE' AND subject = ? AND resolved = 0")
+        .pluck()
+        .get(`${b.name}@${b.server}`);
       if (!open) {
         this.alert(
           'CONTRACT_BREAKING_UPDATE',

@@ -29,5 +29,7 @@ export function checkReceipt(r: SignedReceipt, key: KeyObject, exp: ReceiptExpec
 }
 
 export function checkCheckpoint(c: SignedCheckpoint, key: KeyObject, exp: { device: string; serverKeyId: string }): boolean {
-  return c.checkpoint.device === exp.device && c.checkpoint.serverKeyId === exp.serverKeyId && verifyB64(checkpointSigningBytes(c.checkpoint), c.signature, key);
+  return (
+    c.checkpoint.device === exp.device && c.checkpoint.serverKeyId === exp.serverKeyId && verifyB64(checkpointSigningBytes(c.checkpoint), c.signature, key)
+  );
 }

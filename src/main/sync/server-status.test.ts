@@ -16,7 +16,14 @@ import { BLOCKED_PROBE_MS } from './engine';
 const SITE = 'field.inspect.site@1.2.0';
 const REPORT = 'field.submit.report@1.0.0';
 const site = (n: number) => ({ siteId: `PS-${n}`, inspectedAt: '2025-02-20', location: { lat: 52, lon: 4 }, condition: 'good', inspector: { name: 'Ada' } });
-const report = { reportId: 'RPT-2025-001', siteIds: ['PS-1'], period: { from: '2025-02-01', to: '2025-02-20' }, conclusion: 'compliant', summary: 'All sites inspected.', submittedBy: { name: 'Ada' } };
+const report = {
+  reportId: 'RPT-2025-001',
+  siteIds: ['PS-1'],
+  period: { from: '2025-02-01', to: '2025-02-20' },
+  conclusion: 'compliant',
+  summary: 'All sites inspected.',
+  submittedBy: { name: 'Ada' },
+};
 const BLOCKED_TEXT = 'This device was blocked by an administrator on 2025-03-01: Device reported stolen. Contact your admin; your data stays on this device.';
 
 let db: TestDb;
@@ -69,10 +76,21 @@ describe("the server's device status on the device", () => {
     s.capture.submit({ contract: SITE, data: site(1) });
     expect(await s.sync.syncNow()).toMatchObject({ acked: 1, phase: 'idle' });
     const body = lastReply().body as SyncBatchResponse;
-    expect(body.deviceStatus).toEqual({ blocked: false, updateRequired: false, risk: { level: 'low', reasons: [], allowedActions: ['read', 'capture', 'draft', 'submit', 'sync'] } });
+    expect(body.deviceStatus).toEqual({
+      blocked: false,
+      updateRequired: false,
+      risk: { level: 'low', reasons: [], allowedActions: ['read', 'capture', 'draft', 'submit', 'sync'] },
+    });
     const view = (await (await h.signed(admin, 'GET', `/v1/admin/devices/${deviceId()}`)).json()) as { device: { risk: unknown } };
     expect(body.deviceStatus.risk).toEqual(view.device.risk);
-    expect(s.governance.status().server).toEqual({ blocked: false, blockedAt: null, blockedReason: null, updateRequired: false, risk: { level: 'low', reasons: [] }, at: h.now().toISOString() });
+    expect(s.governance.status().server).toEqual({
+      blocked: false,
+      blockedAt: null,
+      blockedReason: null,
+      updateRequired: false,
+      risk: { level: 'low', reasons: [] },
+      at: h.now().toISOString(),
+    });
   });
 
   it('blocked: sync refused, items stay queued with attempts unchanged, governance says why and refuses submit; unblocked: cleared and sent', async () => {
@@ -90,7 +108,10 @@ describe("the server's device status on the device", () => {
     const before = s.outbox.row(outboxId);
     const run = await s.sync.syncNow();
     expect(run).toMatchObject({ acked: 0, failed: 0, phase: 'error' });
-    expect(lastReply()).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN', details: { reason: 'device_blocked', blockedReason: 'Device reported stolen' } } } });
+    expect(lastReply()).toMatchObject({
+      status: 403,
+      body: { error: { code: 'FORBIDDEN', details: { reason: 'device_blocked', blockedReason: 'Device reported stolen' } } },
+    });
     const after = s.outbox.row(outboxId);
     expect(after).toMatchObject({ state: 'queued', attempts: before.attempts, next_attempt_at: before.next_attempt_at, last_error: BLOCKED_TEXT });
     expect(after.ciphertext?.length).toBeGreaterThan(0); // sealed once, kept for the resend
@@ -99,11 +120,18 @@ describe("the server's device status on the device", () => {
     const st = s.governance.status();
     expect(st.risk.level).toBe('critical');
     expect(st.risk.reasons).toContain(BLOCKED_TEXT);
-    expect(st.server).toMatchObject({ blocked: true, blockedAt: new Date(T0).toISOString(), blockedReason: 'Device reported stolen', risk: { level: 'critical' } });
+    expect(st.server).toMatchObject({
+      blocked: true,
+      blockedAt: new Date(T0).toISOString(),
+      blockedReason: 'Device reported stolen',
+      risk: { level: 'critical' },
+    });
     expect((await s.sync.status()).lastError).toBe(BLOCKED_TEXT);
     const refused = await d('capture.submit', { contract: REPORT, data: report });
     expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', details: { reason: 'device_blocked', blockedReason: 'Device reported stolen' } } });
-    expect((refused as { error: { message: string } }).error.message).toMatch(/^This device was blocked by an administrator on 2025-03-01: Device reported stolen\. Contact your admin/);
+    expect((refused as { error: { message: string } }).error.message).toMatch(
+      /^This device was blocked by an administrator on 2025-03-01: Device reported stolen\. Contact your admin/,
+    );
     expect(await d('governance.status', {})).toMatchObject({ ok: true, data: { server: { blocked: true } } });
     expect(s.health.run('now').checks.find((c) => c.id === 'governance.risk')).toMatchObject({ status: 'error' });
 

@@ -1,6 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { certificateSigningBytes, type ApprovalStatement, type DeviceCertificate, type SignedApproval, type SignedCertificate, type TeamRole } from '../../shared/team/protocol';
+import {
+  certificateSigningBytes,
+  type ApprovalStatement,
+  type DeviceCertificate,
+  type SignedApproval,
+  type SignedCertificate,
+  type TeamRole,
+} from '../../shared/team/protocol';
 import { rawPublicKey, signB64 } from '../sync/ed25519';
 import { signApproval, verifyApproval, type ApprovalTarget } from './approvals';
 
@@ -64,7 +71,15 @@ function byRoles(roles: TeamRole[], role: TeamRole): SignedApproval {
 describe('verifyApproval', () => {
   it('accepts an approval signed by a reviewer device for a run waiting on the card', () => {
     const sa = good();
-    const r = verifyApproval(sa, { serverKey: server.publicKey, tenant: TENANT, device: 'dev-field', latestCert: () => reviewerCert, now: NOW, run: () => waiting, seen: () => false });
+    const r = verifyApproval(sa, {
+      serverKey: server.publicKey,
+      tenant: TENANT,
+      device: 'dev-field',
+      latestCert: () => reviewerCert,
+      now: NOW,
+      run: () => waiting,
+      seen: () => false,
+    });
     expect(r).toEqual({ ok: true, statement: sa.statement });
     expect(check(byRoles(['admin'], 'admin'))).toBe('ok');
     expect(check(signApproval(statement({ decision: 'rejected' }), reviewer.privateKey, issue()))).toBe('ok');

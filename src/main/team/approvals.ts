@@ -1,6 +1,13 @@
 // Approvals and rejections signed by a reviewer's device, checked by the field device that owns the run.
 import type { KeyObject } from 'node:crypto';
-import { APPROVER_ROLES, approvalSigningBytes, type ApprovalStatement, type DeviceCertificate, type SignedApproval, type SignedCertificate } from '../../shared/team/protocol';
+import {
+  APPROVER_ROLES,
+  approvalSigningBytes,
+  type ApprovalStatement,
+  type DeviceCertificate,
+  type SignedApproval,
+  type SignedCertificate,
+} from '../../shared/team/protocol';
 import { signedApprovalSchema } from '../../shared/team/schemas';
 import { compileSchema } from '../../shared/validation';
 import { signB64 } from '../sync/ed25519';
@@ -40,12 +47,17 @@ export function verifyApproval(
   if (!certOk.ok) return certOk;
   const cert = certificate.cert;
   if (cert.device !== s.by.device || cert.certVersion !== s.by.certVersion || cert.user !== s.by.user) {
-    return refuse('APPROVAL_CERT_MISMATCH', `approval ${s.approvalId} names ${s.by.user} on ${s.by.device} v${s.by.certVersion} but carries the certificate of ${cert.user} on ${cert.device} v${cert.certVersion}`);
+    return refuse(
+      'APPROVAL_CERT_MISMATCH',
+      `approval ${s.approvalId} names ${s.by.user} on ${s.by.device} v${s.by.certVersion} but carries the certificate of ${cert.user} on ${cert.device} v${cert.certVersion}`,
+    );
   }
   const signer = judgeSigner(cert, ctx.latestCert(s.by.device), { at: s.at, now: ctx.now, roles: APPROVER_ROLES });
   if (!signer.ok) return signer;
-  if (!cert.roles.includes(s.by.role) || !APPROVER_ROLES.includes(s.by.role)) return refuse('ROLE_NOT_ALLOWED', `approval ${s.approvalId} claims role ${s.by.role}, which its certificate does not grant or which may not approve`);
-  if (!signedBy(approvalSigningBytes(s), signature, cert.signingKey)) return refuse('APPROVAL_BAD_SIGNATURE', `approval ${s.approvalId} is not signed by device ${cert.device}`);
+  if (!cert.roles.includes(s.by.role) || !APPROVER_ROLES.includes(s.by.role))
+    return refuse('ROLE_NOT_ALLOWED', `approval ${s.approvalId} claims role ${s.by.role}, which its certificate does not grant or which may not approve`);
+  if (!signedBy(approvalSigningBytes(s), signature, cert.signingKey))
+    return refuse('APPROVAL_BAD_SIGNATURE', `approval ${s.approvalId} is not signed by device ${cert.device}`);
   const run = ctx.run(s.runId);
   if (!run) return refuse('APPROVAL_UNKNOWN_RUN', `approval ${s.approvalId} names unknown run ${s.runId}`);
   if (run.awaitingCard !== s.cardId) return refuse('APPROVAL_WRONG_CARD', `run ${s.runId} does not wait on card ${s.cardId}`);

@@ -1,7 +1,14 @@
 // Checks on what the sync server and other devices hand this device: certificates (signed by the
 // pinned server key), the signer rules every signed statement must pass, and wrapped tenant keys.
 import type { KeyObject } from 'node:crypto';
-import { certificateSigningBytes, wrappedKeySigningBytes, type DeviceCertificate, type SignedCertificate, type SignedWrappedKey, type TeamRole } from '../../shared/team/protocol';
+import {
+  certificateSigningBytes,
+  wrappedKeySigningBytes,
+  type DeviceCertificate,
+  type SignedCertificate,
+  type SignedWrappedKey,
+  type TeamRole,
+} from '../../shared/team/protocol';
 import { signedCertificateSchema, signedWrappedKeySchema } from '../../shared/team/schemas';
 import { compileSchema } from '../../shared/validation';
 import { publicKeyFromRaw, verifyB64 } from '../sync/ed25519';
@@ -30,8 +37,10 @@ export function signedBy(bytes: string, signature: string, rawKey: string): bool
 export function verifyCertificate(sc: unknown, serverKey: KeyObject, expect: { tenant: string }): Check {
   if (!validCertificate(sc)) return refuse('CERT_MALFORMED', 'device certificate does not match its schema');
   const { cert, signature } = sc as SignedCertificate;
-  if (!verifyB64(certificateSigningBytes(cert), signature, serverKey)) return refuse('CERT_BAD_SIGNATURE', `certificate of device ${cert.device} is not signed by the pinned server key`);
-  if (cert.tenant !== expect.tenant) return refuse('CERT_WRONG_TENANT', `certificate of device ${cert.device} is for tenant ${cert.tenant}, not ${expect.tenant}`);
+  if (!verifyB64(certificateSigningBytes(cert), signature, serverKey))
+    return refuse('CERT_BAD_SIGNATURE', `certificate of device ${cert.device} is not signed by the pinned server key`);
+  if (cert.tenant !== expect.tenant)
+    return refuse('CERT_WRONG_TENANT', `certificate of device ${cert.device} is for tenant ${cert.tenant}, not ${expect.tenant}`);
   return OK;
 }
 
@@ -50,8 +59,10 @@ export function judgeSigner(cert: DeviceCertificate, latest: DeviceCertificate |
   const hasRole = (c: DeviceCertificate) => !o.roles || c.roles.some((r) => o.roles?.includes(r));
   if (latest && latest.device === cert.device && latest.certVersion > cert.certVersion) {
     if (latest.status !== 'active') return refuse('CERT_REVOKED', `${who} was revoked by certificate v${latest.certVersion}`);
-    if (latest.signingKey !== cert.signingKey) return refuse('CERT_SUPERSEDED', `${who} was replaced by certificate v${latest.certVersion} with another signing key`);
-    if (!hasRole(latest)) return refuse('CERT_SUPERSEDED', `certificate v${latest.certVersion} of device ${cert.device} no longer grants ${o.roles?.join(' or ')}`);
+    if (latest.signingKey !== cert.signingKey)
+      return refuse('CERT_SUPERSEDED', `${who} was replaced by certificate v${latest.certVersion} with another signing key`);
+    if (!hasRole(latest))
+      return refuse('CERT_SUPERSEDED', `certificate v${latest.certVersion} of device ${cert.device} no longer grants ${o.roles?.join(' or ')}`);
   }
   if (!hasRole(cert)) return refuse('ROLE_NOT_ALLOWED', `${who} holds ${cert.roles.join(', ')}, not ${o.roles?.join(' or ')}`);
   return OK;
@@ -68,9 +79,11 @@ export function verifyWrappedKey(
   }
   const certOk = verifyCertificate(wrapperCert, ctx.serverKey, { tenant: ctx.tenant });
   if (!certOk.ok) return certOk;
-  if (wrapperCert.cert.device !== body.wrappedBy) return refuse('KEY_WRAPPER_MISMATCH', `wrapped by ${body.wrappedBy} but carries the certificate of ${wrapperCert.cert.device}`);
+  if (wrapperCert.cert.device !== body.wrappedBy)
+    return refuse('KEY_WRAPPER_MISMATCH', `wrapped by ${body.wrappedBy} but carries the certificate of ${wrapperCert.cert.device}`);
   const signer = judgeSigner(wrapperCert.cert, ctx.latestCert(body.wrappedBy), { at: body.wrappedAt, now: ctx.now, roles: ['admin'] });
   if (!signer.ok) return signer;
-  if (!signedBy(wrappedKeySigningBytes(body), signature, wrapperCert.cert.signingKey)) return refuse('KEY_BAD_SIGNATURE', `wrapped key ${body.tenant} v${body.keyVersion} is not signed by ${body.wrappedBy}`);
+  if (!signedBy(wrappedKeySigningBytes(body), signature, wrapperCert.cert.signingKey))
+    return refuse('KEY_BAD_SIGNATURE', `wrapped key ${body.tenant} v${body.keyVersion} is not signed by ${body.wrappedBy}`);
   return OK;
 }

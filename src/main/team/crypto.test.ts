@@ -40,7 +40,14 @@ const wrap = (key = tenantKey) =>
     wrapperCert: { cert: adminCert, signature: signB64(certificateSigningBytes(adminCert), server.privateKey) },
   });
 const verify = (w: SignedWrappedKey) =>
-  verifyWrappedKey(w, { serverKey: server.publicKey, tenant: TENANT, device: 'dev-field', encryptionKey: recipient.publicRaw, latestCert: () => null, now: NOW });
+  verifyWrappedKey(w, {
+    serverKey: server.publicKey,
+    tenant: TENANT,
+    device: 'dev-field',
+    encryptionKey: recipient.publicRaw,
+    latestCert: () => null,
+    now: NOW,
+  });
 function unwrapCode(w: SignedWrappedKey, pem = recipient.privatePem): string {
   try {
     unwrapTenantKey(w, pem);

@@ -39,8 +39,24 @@ import {
   type TeamKeysStatus,
   type TeamRole,
 } from '../../shared/team/protocol';
-import { certificateResponseSchema, changesResponseSchema, myWrappedKeysSchema, teamKeysPostResponseSchema, teamKeysStatusSchema } from '../../shared/team/schemas';
-import type { TeamCardQuery, TeamCardView, TeamPage, TeamPeer, TeamRecordView, TeamRefusal, TeamRunQuery, TeamRunView, TeamStatus } from '../../shared/team/views';
+import {
+  certificateResponseSchema,
+  changesResponseSchema,
+  myWrappedKeysSchema,
+  teamKeysPostResponseSchema,
+  teamKeysStatusSchema,
+} from '../../shared/team/schemas';
+import type {
+  TeamCardQuery,
+  TeamCardView,
+  TeamPage,
+  TeamPeer,
+  TeamRecordView,
+  TeamRefusal,
+  TeamRunQuery,
+  TeamRunView,
+  TeamStatus,
+} from '../../shared/team/views';
 import type { DecisionCard, RunStatus } from '../../shared/workflow/types';
 import type { RunSummary } from '../../shared/workflow/views';
 import { decryptGcm } from '../keys/data-keys';
@@ -93,7 +109,8 @@ export interface TeamDeps {
 }
 
 /** Keyset cursor of the merged team lists: (time, device, id) of the last row of a page. */
-const encodeKeyset = (r: { created_at: string; device: string; id: string }): string => Buffer.from(JSON.stringify([r.created_at, r.device, r.id])).toString('base64url');
+const encodeKeyset = (r: { created_at: string; device: string; id: string }): string =>
+  Buffer.from(JSON.stringify([r.created_at, r.device, r.id])).toString('base64url');
 function decodeKeyset(before: string | undefined): [string, string, string] | [null, null, null] {
   if (!before) return [null, null, null];
   let k: unknown;
@@ -178,7 +195,19 @@ export class TeamService {
         `INSERT INTO team_certs (device, version, tenant, user, roles, status, signing_key, encryption_key, expires_at, cert, received_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(device, version) DO NOTHING`,
       )
-      .run(c.device, c.certVersion, c.tenant, c.user, JSON.stringify(c.roles), c.status, c.signingKey, c.encryptionKey, c.expiresAt, JSON.stringify(sc), this.now());
+      .run(
+        c.device,
+        c.certVersion,
+        c.tenant,
+        c.user,
+        JSON.stringify(c.roles),
+        c.status,
+        c.signingKey,
+        c.encryptionKey,
+        c.expiresAt,
+        JSON.stringify(sc),
+        this.now(),
+      );
     const cfg = this.config();
     if (res.changes === 0 || !cfg || c.device !== cfg.deviceId) return;
     const latest = this.latestCert(cfg.deviceId);
@@ -215,7 +244,13 @@ export class TeamService {
     return {
       enrolled: cfg !== null,
       device: cfg?.deviceId ?? null,
-      certificate: mine && { version: mine.certVersion, roles: mine.roles, status: mine.status, expiresAt: mine.expiresAt, hasEncryptionKey: mine.encryptionKey !== null },
+      certificate: mine && {
+        version: mine.certVersion,
+        roles: mine.roles,
+        status: mine.status,
+        expiresAt: mine.expiresAt,
+        hasEncryptionKey: mine.encryptionKey !== null,
+      },
       keys: {
         versions,
         current: versions.length ? versions[versions.length - 1]! : null,
@@ -230,7 +265,8 @@ export class TeamService {
         lastServerTime: st.last_server_time,
         applied: st.applied,
         live: this.live,
-        stopped: st.stopped_seq !== null ? { seq: st.stopped_seq, code: st.stopped_code ?? '', message: st.stopped_message ?? '', at: st.stopped_at ?? '' } : null,
+        stopped:
+          st.stopped_seq !== null ? { seq: st.stopped_seq, code: st.stopped_code ?? '', message: st.stopped_message ?? '', at: st.stopped_at ?? '' } : null,
       },
       refused,
       peers,
@@ -381,7 +417,12 @@ export class TeamService {
     const post = await this.call(cfg, signer, 'POST', '/v1/team/keys', { wrapped });
     if (post.status === 200 && compileSchema(teamKeysPostResponseSchema)(post.body)) {
       out.wrapped = (post.body as TeamKeysPostResponse).stored;
-      this.d.audit.append({ actor: SERVICE, action: 'team.keys_wrapped', subject: cfg.tenant, payload: { devices: [...new Set(wrapped.map((w) => w.body.recipient))], count: wrapped.length } });
+      this.d.audit.append({
+        actor: SERVICE,
+        action: 'team.keys_wrapped',
+        subject: cfg.tenant,
+        payload: { devices: [...new Set(wrapped.map((w) => w.body.recipient))], count: wrapped.length },
+      });
     } else this.d.logger.warn('wrapping tenant keys refused', { code: 'TEAM_KEYS_REFUSED', status: post.status });
     return out;
   }
@@ -401,7 +442,13 @@ export class TeamService {
     });
   }
 
-  private async createVersion(cfg: SyncConfig, signer: Signer, myCert: SignedCertificate, version: number, missing: TeamKeysStatus['missing']): Promise<boolean> {
+  private async createVersion(
+    cfg: SyncConfig,
+    signer: Signer,
+    myCert: SignedCertificate,
+    version: number,
+    missing: TeamKeysStatus['missing'],
+  ): Promise<boolean> {
     const key = await this.d.tenantKeys.generate(cfg.tenant, version);
     const serverKey = publicKeyFromRaw(cfg.serverPublicKey);
     const wrapped: SignedWrappedKey[] = [];
@@ -418,7 +465,12 @@ export class TeamService {
     }
     this.d.db.transaction(() => {
       this.d.tenantKeys.list(cfg.tenant, version, 'created', cfg.deviceId);
-      this.d.audit.append({ actor: SERVICE, action: 'team.key_created', subject: cfg.tenant, payload: { version, wrappedFor: wrapped.map((w) => w.body.recipient) } });
+      this.d.audit.append({
+        actor: SERVICE,
+        action: 'team.key_created',
+        subject: cfg.tenant,
+        payload: { version, wrappedFor: wrapped.map((w) => w.body.recipient) },
+      });
     })();
     return true;
   }
@@ -432,11 +484,13 @@ export class TeamService {
     const myCert = this.latestSigned(cfg.deviceId);
     if (!signer || !myCert) throw new ApiError('FORBIDDEN', 'This device has no signing key or certificate yet; sync first');
     const reply = await this.call(cfg, signer, 'GET', '/v1/team/keys');
-    if (reply.status !== 200 || !compileSchema(teamKeysStatusSchema)(reply.body)) throw new ApiError('NOT_FOUND', `The server did not answer (HTTP ${reply.status})`);
+    if (reply.status !== 200 || !compileSchema(teamKeysStatusSchema)(reply.body))
+      throw new ApiError('NOT_FOUND', `The server did not answer (HTTP ${reply.status})`);
     const st = reply.body as TeamKeysStatus;
     const version = Math.max(0, ...st.versions.map((v) => v.version)) + 1;
     // Every active device the server knows lacks the new version: ask again after creating it.
-    if (!(await this.createVersion(cfg, signer, myCert, version, []))) throw new ApiError('CONFLICT', `Tenant key version ${version} was created by another admin meanwhile`);
+    if (!(await this.createVersion(cfg, signer, myCert, version, [])))
+      throw new ApiError('CONFLICT', `Tenant key version ${version} was created by another admin meanwhile`);
     await this.maintainKeys(cfg, signer);
     return { tenant: cfg.tenant, version };
   }
@@ -470,18 +524,27 @@ export class TeamService {
     }
     const run = this.runs.get(row.ref_id!);
     const awaiting = this.d.db.prepare('SELECT awaiting_card FROM runs WHERE id = ?').pluck().get(run.id) as string | null;
-    return Buffer.from(canonicalJson({ kind: 'run', run: toRunSummaryView(run), awaitingCard: run.status === 'awaiting_approval' ? awaiting : null, user: cfg?.user ?? '' }));
+    return Buffer.from(
+      canonicalJson({ kind: 'run', run: toRunSummaryView(run), awaitingCard: run.status === 'awaiting_approval' ? awaiting : null, user: cfg?.user ?? '' }),
+    );
   }
 
   /** The server's answer to an approval this device sent. */
   noteApprovalResult(row: OutboxRow, accepted: boolean, error?: { code: string; message: string; details?: Record<string, unknown> }): void {
     if (row.kind !== 'approval' || !row.ref_id) return;
     if (accepted) {
-      this.d.db.prepare("UPDATE team_decisions SET state = 'accepted', message = NULL, updated_at = ? WHERE approval_id = ? AND state = 'queued'").run(this.now(), row.ref_id);
+      this.d.db
+        .prepare("UPDATE team_decisions SET state = 'accepted', message = NULL, updated_at = ? WHERE approval_id = ? AND state = 'queued'")
+        .run(this.now(), row.ref_id);
     } else {
       const w = (error?.details as ApprovalConflictDetails | undefined)?.winner;
-      const msg = error?.code === 'CONFLICT' && w ? `Another reviewer decided first: ${w.user} on ${w.device} at ${w.receivedAt}` : `${error?.code ?? 'REFUSED'}: ${error?.message ?? ''}`;
-      this.d.db.prepare('UPDATE team_decisions SET state = ?, message = ?, updated_at = ? WHERE approval_id = ?').run(error?.code === 'CONFLICT' ? 'conflict' : 'refused', msg, this.now(), row.ref_id);
+      const msg =
+        error?.code === 'CONFLICT' && w
+          ? `Another reviewer decided first: ${w.user} on ${w.device} at ${w.receivedAt}`
+          : `${error?.code ?? 'REFUSED'}: ${error?.message ?? ''}`;
+      this.d.db
+        .prepare('UPDATE team_decisions SET state = ?, message = ?, updated_at = ? WHERE approval_id = ?')
+        .run(error?.code === 'CONFLICT' ? 'conflict' : 'refused', msg, this.now(), row.ref_id);
     }
     this.changed(0);
   }
@@ -493,7 +556,8 @@ export class TeamService {
     if (!cert) throw new ApiError('FORBIDDEN', 'This device has no certificate yet; sync first', { reason: 'certificate' });
     if (cert.cert.status !== 'active') throw new ApiError('FORBIDDEN', 'This device has been revoked', { reason: 'revoked' });
     const role = topRole(cert.cert.roles);
-    if (!APPROVER_ROLES.includes(role)) throw new ApiError('FORBIDDEN', `Only a reviewer or an admin can approve or reject a run (this device is ${role})`, { reason: 'role', role });
+    if (!APPROVER_ROLES.includes(role))
+      throw new ApiError('FORBIDDEN', `Only a reviewer or an admin can approve or reject a run (this device is ${role})`, { reason: 'role', role });
     return { cert, role };
   }
 
@@ -515,11 +579,18 @@ export class TeamService {
   /** Queue a signed approval (inside the caller's transaction) and remember it as this device's decision. */
   private queueApproval(cfg: SyncConfig, sa: SignedApproval, state: 'queued' | 'applied'): void {
     const s = sa.statement;
-    const outboxId = this.d.outbox.enqueueShare('approval', s.approvalId, TEAM_CONTRACTS.approval, { tenant: cfg.tenant, deviceId: this.d.profile.require().deviceId }, this.now(), {
-      subject: s.cardId,
-      to: s.runDevice,
-      payload: JSON.stringify(sa),
-    });
+    const outboxId = this.d.outbox.enqueueShare(
+      'approval',
+      s.approvalId,
+      TEAM_CONTRACTS.approval,
+      { tenant: cfg.tenant, deviceId: this.d.profile.require().deviceId },
+      this.now(),
+      {
+        subject: s.cardId,
+        to: s.runDevice,
+        payload: JSON.stringify(sa),
+      },
+    );
     this.d.db
       .prepare(
         `INSERT INTO team_decisions (approval_id, device, run_id, card_id, decision, comment, at, state, message, outbox_id, updated_at)
@@ -535,17 +606,32 @@ export class TeamService {
   }
 
   /** team.decide: a run that waits on another device. */
-  async decideRemote(req: { device: string; runId: string; cardId: string; decision: 'approved' | 'rejected'; comment: string }): Promise<{ approvalId: string; state: 'queued' }> {
+  async decideRemote(req: {
+    device: string;
+    runId: string;
+    cardId: string;
+    decision: 'approved' | 'rejected';
+    comment: string;
+  }): Promise<{ approvalId: string; state: 'queued' }> {
     const cfg = this.config();
     if (!cfg) throw new ApiError('CONFLICT', 'Enroll this device first');
-    if (req.device === cfg.deviceId) throw new ApiError('VALIDATION_ERROR', 'This run is on this device: decide it in the run view (runs.decide)', { reason: 'local' });
-    const run = this.d.db.prepare('SELECT status, awaiting_card FROM team_runs WHERE device = ? AND run_id = ?').get(req.device, req.runId) as { status: RunStatus; awaiting_card: string | null } | undefined;
-    const card = this.d.db.prepare('SELECT status FROM team_cards WHERE device = ? AND card_id = ?').get(req.device, req.cardId) as { status: string } | undefined;
+    if (req.device === cfg.deviceId)
+      throw new ApiError('VALIDATION_ERROR', 'This run is on this device: decide it in the run view (runs.decide)', { reason: 'local' });
+    const run = this.d.db.prepare('SELECT status, awaiting_card FROM team_runs WHERE device = ? AND run_id = ?').get(req.device, req.runId) as
+      { status: RunStatus; awaiting_card: string | null } | undefined;
+    const card = this.d.db.prepare('SELECT status FROM team_cards WHERE device = ? AND card_id = ?').get(req.device, req.cardId) as
+      { status: string } | undefined;
     if (!run && !card) throw new ApiError('NOT_FOUND', `No run ${req.runId} from device ${req.device} has reached this device`);
     if (run && (run.status !== 'awaiting_approval' || (run.awaiting_card && run.awaiting_card !== req.cardId))) {
-      throw new ApiError('CONFLICT', `Run ${req.runId} is ${run.status}${run.awaiting_card ? ` and waits on card ${run.awaiting_card}` : ''} as of the last pull`);
+      throw new ApiError(
+        'CONFLICT',
+        `Run ${req.runId} is ${run.status}${run.awaiting_card ? ` and waits on card ${run.awaiting_card}` : ''} as of the last pull`,
+      );
     }
-    const open = this.d.db.prepare("SELECT approval_id FROM team_decisions WHERE card_id = ? AND state IN ('queued','accepted','applied')").pluck().get(req.cardId);
+    const open = this.d.db
+      .prepare("SELECT approval_id FROM team_decisions WHERE card_id = ? AND state IN ('queued','accepted','applied')")
+      .pluck()
+      .get(req.cardId);
     if (open) throw new ApiError('CONFLICT', `This device already decided card ${req.cardId}`, { approvalId: open });
     const sa = await this.sign(cfg, { runId: req.runId, cardId: req.cardId, runDevice: req.device, decision: req.decision, comment: req.comment });
     this.d.db.transaction(() => this.queueApproval(cfg, sa, 'queued'))();
@@ -557,7 +643,11 @@ export class TeamService {
    * runs.decide on an enrolled device: the same signed record as a remote decision, applied here and
    * sent so the server's first-decision-wins rule sees it. Not enrolled: null (a plain local decision).
    */
-  async localDecision(runId: string, decision: 'approved' | 'rejected', comment: string): Promise<{ via: { device: string; certVersion: number; approvalId: string }; within: () => void } | null> {
+  async localDecision(
+    runId: string,
+    decision: 'approved' | 'rejected',
+    comment: string,
+  ): Promise<{ via: { device: string; certVersion: number; approvalId: string }; within: () => void } | null> {
     const cfg = this.config();
     if (!cfg || !this.latestCert(cfg.deviceId)) return null;
     const awaiting = this.d.db.prepare('SELECT awaiting_card FROM runs WHERE id = ?').pluck().get(runId) as string | null | undefined;
@@ -611,7 +701,11 @@ export class TeamService {
         return { applied: total, stopped: false };
       }
       if (!this.changesValid(reply.body)) {
-        this.stop(st.cursor + 1, 'PULL_MALFORMED', `The server sent a malformed page: ${JSON.stringify(describeErrors(this.changesValid.errors)).slice(0, 300)}`);
+        this.stop(
+          st.cursor + 1,
+          'PULL_MALFORMED',
+          `The server sent a malformed page: ${JSON.stringify(describeErrors(this.changesValid.errors)).slice(0, 300)}`,
+        );
         return { applied: total, stopped: true };
       }
       const res = reply.body as ChangesResponse;
@@ -643,22 +737,33 @@ export class TeamService {
 
   private stop(seq: number, code: string, message: string): void {
     this.d.db.transaction(() => {
-      this.d.db.prepare('UPDATE team_state SET stopped_seq = ?, stopped_code = ?, stopped_message = ?, stopped_at = ? WHERE singleton = 1').run(seq, code, message, this.now());
+      this.d.db
+        .prepare('UPDATE team_state SET stopped_seq = ?, stopped_code = ?, stopped_message = ?, stopped_at = ? WHERE singleton = 1')
+        .run(seq, code, message, this.now());
       this.d.alert(code, `The pull stopped at item ${seq}: ${message}. It stays stopped until the item is skipped with a reason.`, String(seq));
       this.d.audit.append({ actor: SERVICE, action: 'team.pull_stopped', subject: String(seq), payload: { code, message } });
     })();
   }
 
   private refuse(seq: number | null, kind: TeamRefusal['kind'], from: string | null, subject: string | null, code: string, message: string): void {
-    this.d.db.prepare('INSERT INTO team_refusals (at, seq, kind, from_device, subject, code, message) VALUES (?, ?, ?, ?, ?, ?, ?)').run(this.now(), seq, kind, from, subject, code, message);
+    this.d.db
+      .prepare('INSERT INTO team_refusals (at, seq, kind, from_device, subject, code, message) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(this.now(), seq, kind, from, subject, code, message);
     this.d.alert(code, `Refused ${kind}${subject ? ` ${subject}` : ''}${from ? ` from ${from}` : ''}: ${message}`, subject ?? '');
     this.d.audit.append({ actor: SERVICE, action: `team.${kind}_refused`, subject: subject ?? String(seq ?? ''), payload: { seq, from, code, message } });
   }
 
   /** Checks and applies one page; cursor and applied items commit together. */
-  private async applyPage(cfg: SyncConfig, serverKey: KeyObject, res: ChangesResponse, cursor: number, enc: { encPem: string | null; encPub: string | null }): Promise<{ applied: number; stopped: boolean }> {
+  private async applyPage(
+    cfg: SyncConfig,
+    serverKey: KeyObject,
+    res: ChangesResponse,
+    cursor: number,
+    enc: { encPem: string | null; encPub: string | null },
+  ): Promise<{ applied: number; stopped: boolean }> {
     let stop: { seq: number; code: string; message: string } | null = null;
-    if (res.since !== cursor || res.until < res.since) stop = { seq: cursor + 1, code: 'PULL_GAP', message: `The page starts at ${res.since}, not at this device's cursor ${cursor}` };
+    if (res.since !== cursor || res.until < res.since)
+      stop = { seq: cursor + 1, code: 'PULL_GAP', message: `The page starts at ${res.since}, not at this device's cursor ${cursor}` };
     const ops: { seq: number; apply: () => void }[] = [];
     const receipts: { index: number; check: [string, string] }[] = [];
     const pageCerts = new Map<string, DeviceCertificate>();
@@ -688,7 +793,10 @@ export class TeamService {
       ops.push({ seq: it.seq, apply: p.apply });
     }
     if (receipts.length) {
-      const ok = await this.d.verifyPool.verifyAll(serverKey, receipts.map((r) => r.check));
+      const ok = await this.d.verifyPool.verifyAll(
+        serverKey,
+        receipts.map((r) => r.check),
+      );
       const bad = ok.findIndex((x) => !x);
       if (bad >= 0) {
         const at = receipts[bad]!.index;
@@ -735,12 +843,25 @@ export class TeamService {
     }
     if (it.kind === 'event' && it.event) {
       const e = it.event;
-      return { ok: true, apply: () => db.prepare('INSERT OR IGNORE INTO team_events (seq, type, device, user, at, reason) VALUES (?, ?, ?, ?, ?, ?)').run(it.seq, e.type, e.device, e.user, e.at, e.reason) };
+      return {
+        ok: true,
+        apply: () =>
+          db
+            .prepare('INSERT OR IGNORE INTO team_events (seq, type, device, user, at, reason) VALUES (?, ?, ?, ?, ?, ?)')
+            .run(it.seq, e.type, e.device, e.user, e.at, e.reason),
+      };
     }
     if (it.kind === 'key' && it.key) {
       const w = it.key;
       if (!enc.encPem || !enc.encPub) return { ok: false, code: 'KEY_WRONG_RECIPIENT', message: 'This device has no encryption key', refuse: true };
-      const check = verifyWrappedKey(w, { serverKey, tenant: cfg.tenant, device: cfg.deviceId, encryptionKey: enc.encPub, latestCert: latest, now: this.d.clock.now() });
+      const check = verifyWrappedKey(w, {
+        serverKey,
+        tenant: cfg.tenant,
+        device: cfg.deviceId,
+        encryptionKey: enc.encPub,
+        latestCert: latest,
+        now: this.d.clock.now(),
+      });
       if (!check.ok) return { ok: false, code: check.code, message: check.message, refuse: true };
       let key: Buffer;
       try {
@@ -753,20 +874,36 @@ export class TeamService {
         ok: true,
         apply: () => {
           this.d.tenantKeys.list(cfg.tenant, w.body.keyVersion, 'unwrapped', w.body.wrappedBy);
-          this.d.audit.append({ actor: SERVICE, action: 'team.key_received', subject: cfg.tenant, payload: { version: w.body.keyVersion, wrappedBy: w.body.wrappedBy } });
+          this.d.audit.append({
+            actor: SERVICE,
+            action: 'team.key_received',
+            subject: cfg.tenant,
+            payload: { version: w.body.keyVersion, wrappedBy: w.body.wrappedBy },
+          });
         },
       };
     }
     if (it.kind !== 'item' || !it.item) return { ok: false, code: 'PULL_MALFORMED', message: `Feed item ${it.seq} of kind ${it.kind} has no body` };
     const { from, fromUser, wire, receipt } = it.item;
-    const mismatch = receiptMismatch(receipt, { tenant: cfg.tenant, device: from, idempotencyKey: wire.idempotencyKey, contentHash: wire.contentHash, serverKeyId: cfg.serverKeyId });
+    const mismatch = receiptMismatch(receipt, {
+      tenant: cfg.tenant,
+      device: from,
+      idempotencyKey: wire.idempotencyKey,
+      contentHash: wire.contentHash,
+      serverKeyId: cfg.serverKeyId,
+    });
     const ciphertext = Buffer.from(wire.ciphertext, 'base64');
-    if (mismatch || hash('sha256', ciphertext, 'hex') !== wire.contentHash) return { ok: false, code: 'PULL_RECEIPT_INVALID', message: mismatch ?? 'contentHash is not the SHA-256 of the ciphertext' };
+    if (mismatch || hash('sha256', ciphertext, 'hex') !== wire.contentHash)
+      return { ok: false, code: 'PULL_RECEIPT_INVALID', message: mismatch ?? 'contentHash is not the SHA-256 of the ciphertext' };
     const key = this.d.tenantKeys.cached(cfg.tenant, wire.keyVersion);
     if (!key) return { ok: false, code: 'PULL_KEY_MISSING', message: `Tenant key version ${wire.keyVersion} has not reached this device` };
     let body: Record<string, unknown>;
     try {
-      const plain = decryptGcm(key, { ciphertext, iv: Buffer.from(wire.iv, 'base64'), tag: Buffer.from(wire.tag, 'base64') }, aadBytes(wire.idempotencyKey, wire.contract, cfg.tenant));
+      const plain = decryptGcm(
+        key,
+        { ciphertext, iv: Buffer.from(wire.iv, 'base64'), tag: Buffer.from(wire.tag, 'base64') },
+        aadBytes(wire.idempotencyKey, wire.contract, cfg.tenant),
+      );
       body = JSON.parse(plain.toString('utf8')) as Record<string, unknown>;
     } catch (e) {
       return { ok: false, code: 'PULL_DECRYPT_FAILED', message: `Item ${it.seq} from ${from} does not decrypt: ${(e as Error).message}` };
@@ -784,7 +921,9 @@ export class TeamService {
           receipt: rc,
           apply: () =>
             db
-              .prepare('INSERT OR IGNORE INTO team_records (device, item_id, user, kind, contract, created_at, body, seq, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+              .prepare(
+                'INSERT OR IGNORE INTO team_records (device, item_id, user, kind, contract, created_at, body, seq, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+              )
               .run(from, recordId, fromUser, 'record', body.contract as string, body.createdAt as string, JSON.stringify(body.data ?? null), it.seq, now),
         };
       }
@@ -798,7 +937,9 @@ export class TeamService {
           receipt: rc,
           apply: () => {
             this.d.attachments.put(bytes, String(body.name ?? 'attachment'), String(body.mime ?? 'application/octet-stream'), now);
-            db.prepare('INSERT OR IGNORE INTO team_records (device, item_id, user, kind, contract, created_at, body, seq, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+            db.prepare(
+              'INSERT OR IGNORE INTO team_records (device, item_id, user, kind, contract, created_at, body, seq, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            ).run(
               from,
               h,
               fromUser,
@@ -827,7 +968,11 @@ export class TeamService {
                WHERE excluded.updated_at >= team_runs.updated_at`,
             ).run(from, run.id, fromUser, run.status, awaiting, run.updatedAt, run.createdAt, JSON.stringify(run), it.seq, now);
             if (run.status !== 'awaiting_approval') {
-              db.prepare("UPDATE team_decisions SET state = 'applied', updated_at = ? WHERE device = ? AND run_id = ? AND state = 'accepted'").run(now, from, run.id);
+              db.prepare("UPDATE team_decisions SET state = 'applied', updated_at = ? WHERE device = ? AND run_id = ? AND state = 'accepted'").run(
+                now,
+                from,
+                run.id,
+              );
             }
           },
         };
@@ -844,7 +989,11 @@ export class TeamService {
                ON CONFLICT(device, card_id) DO UPDATE SET status = excluded.status, body = excluded.body, seq = excluded.seq, received_at = excluded.received_at`,
             ).run(from, card.id, fromUser, card.runId, card.createdAt, card.lane, card.status, JSON.stringify(card), it.seq, now);
             const via = card.approval.via;
-            if (via) db.prepare("UPDATE team_decisions SET state = 'applied', updated_at = ? WHERE approval_id = ? AND state IN ('queued','accepted')").run(now, via.approvalId);
+            if (via)
+              db.prepare("UPDATE team_decisions SET state = 'applied', updated_at = ? WHERE approval_id = ? AND state IN ('queued','accepted')").run(
+                now,
+                via.approvalId,
+              );
           },
         };
       }
@@ -905,7 +1054,8 @@ export class TeamService {
         latestCert: (d) => this.latestCert(d),
         now: this.d.clock.now(),
         run: (id) => {
-          const r = this.d.db.prepare('SELECT id, status, awaiting_card FROM runs WHERE id = ?').get(id) as { id: string; status: string; awaiting_card: string | null } | undefined;
+          const r = this.d.db.prepare('SELECT id, status, awaiting_card FROM runs WHERE id = ?').get(id) as
+            { id: string; status: string; awaiting_card: string | null } | undefined;
           return r ? { id: r.id, status: r.status, awaitingCard: r.awaiting_card } : null;
         },
         seen: (id) => this.d.db.prepare("SELECT 1 FROM team_inbox WHERE approval_id = ? AND state IN ('applied','refused')").pluck().get(id) !== undefined,
@@ -943,15 +1093,25 @@ export class TeamService {
   /** team.skip: move past the item the pull stopped at (reason, audited). */
   skip(seq: number, reason: string): TeamStatus {
     const st = this.stateRow();
-    if (st.stopped_seq !== seq) throw new ApiError('CONFLICT', st.stopped_seq === null ? 'The pull is not stopped' : `The pull is stopped at ${st.stopped_seq}, not ${seq}`);
+    if (st.stopped_seq !== seq)
+      throw new ApiError('CONFLICT', st.stopped_seq === null ? 'The pull is not stopped' : `The pull is stopped at ${st.stopped_seq}, not ${seq}`);
     const actor = `user:${this.d.profile.require().id}`;
     this.d.db.transaction(() => {
-      this.d.db.prepare('INSERT INTO team_refusals (at, seq, kind, from_device, subject, code, message) VALUES (?, ?, ?, NULL, NULL, ?, ?)').run(this.now(), seq, 'item', st.stopped_code ?? 'SKIPPED', `Skipped by ${actor}: ${reason}`);
       this.d.db
-        .prepare('UPDATE team_state SET cursor = max(cursor, ?), stopped_seq = NULL, stopped_code = NULL, stopped_message = NULL, stopped_at = NULL WHERE singleton = 1')
+        .prepare('INSERT INTO team_refusals (at, seq, kind, from_device, subject, code, message) VALUES (?, ?, ?, NULL, NULL, ?, ?)')
+        .run(this.now(), seq, 'item', st.stopped_code ?? 'SKIPPED', `Skipped by ${actor}: ${reason}`);
+      this.d.db
+        .prepare(
+          'UPDATE team_state SET cursor = max(cursor, ?), stopped_seq = NULL, stopped_code = NULL, stopped_message = NULL, stopped_at = NULL WHERE singleton = 1',
+        )
         .run(seq);
       this.d.db.prepare('UPDATE alerts SET resolved = 1 WHERE subject = ? AND resolved = 0').run(String(seq));
-      this.d.audit.append({ actor, action: 'team.item_skipped', subject: String(seq), payload: { code: st.stopped_code, message: st.stopped_message, reason } });
+      this.d.audit.append({
+        actor,
+        action: 'team.item_skipped',
+        subject: String(seq),
+        payload: { code: st.stopped_code, message: st.stopped_message, reason },
+      });
     })();
     this.changed(0);
     return this.status();
@@ -1006,7 +1166,18 @@ export class TeamService {
     const me = this.me();
     const [bTime, bDevice, bId] = decodeKeyset(q.before);
     const text = q.q?.trim() ? `%${q.q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-    const params = { status: q.status ?? null, lane: q.lane ?? null, run: q.runId ?? null, device: q.device ?? null, text, bTime, bDevice, bId, limit: limit + 1, me: me.device };
+    const params = {
+      status: q.status ?? null,
+      lane: q.lane ?? null,
+      run: q.runId ?? null,
+      device: q.device ?? null,
+      text,
+      bTime,
+      bDevice,
+      bId,
+      limit: limit + 1,
+      me: me.device,
+    };
     // Pulled cards and this device's own, merged by (time, device, id) descending: one keyset over both.
     const rows = this.d.db
       .prepare(
@@ -1030,7 +1201,14 @@ export class TeamService {
     for (const r of page) {
       const card = r.local ? this.runs!.cards.get(r.id) : (JSON.parse(r.body!) as DecisionCard);
       if (r.local && q.status && card.status !== q.status) continue;
-      items.push({ device: r.device, user: r.local ? me.user : r.user, local: r.local === 1, card, receivedAt: r.received_at, decision: this.decisionFor(r.id) });
+      items.push({
+        device: r.device,
+        user: r.local ? me.user : r.user,
+        local: r.local === 1,
+        card,
+        receivedAt: r.received_at,
+        decision: this.decisionFor(r.id),
+      });
     }
     const last = page[page.length - 1];
     return {
@@ -1095,28 +1273,53 @@ export class TeamService {
   }
 
   private lastDecisionForRun(device: string, runId: string): TeamCardView['decision'] {
-    const r = this.d.db.prepare('SELECT card_id FROM team_decisions WHERE device = ? AND run_id = ? ORDER BY updated_at DESC LIMIT 1').pluck().get(device, runId) as string | undefined;
+    const r = this.d.db
+      .prepare('SELECT card_id FROM team_decisions WHERE device = ? AND run_id = ? ORDER BY updated_at DESC LIMIT 1')
+      .pluck()
+      .get(device, runId) as string | undefined;
     return r ? this.decisionFor(r) : null;
   }
 
   run(device: string, runId: string): { run: TeamRunView; cards: TeamCardView[] } {
     const me = this.me();
     if (device === me.device) {
-      const r = this.d.db.prepare('SELECT id, awaiting_card, updated_at FROM runs WHERE id = ?').get(runId) as { id: string; awaiting_card: string | null; updated_at: string } | undefined;
+      const r = this.d.db.prepare('SELECT id, awaiting_card, updated_at FROM runs WHERE id = ?').get(runId) as
+        { id: string; awaiting_card: string | null; updated_at: string } | undefined;
       if (!r) throw new ApiError('NOT_FOUND', `No run ${runId} on this device`);
-      const cards = this.runs!.cards.forRun(runId).map((card) => ({ device, user: me.user, local: true, card, receivedAt: card.createdAt, decision: this.decisionFor(card.id) }));
-      return { run: this.runView({ device, id: r.id, user: me.user, body: null, awaiting_card: r.awaiting_card, received_at: r.updated_at, local: 1 }, me), cards };
+      const cards = this.runs!.cards.forRun(runId).map((card) => ({
+        device,
+        user: me.user,
+        local: true,
+        card,
+        receivedAt: card.createdAt,
+        decision: this.decisionFor(card.id),
+      }));
+      return {
+        run: this.runView({ device, id: r.id, user: me.user, body: null, awaiting_card: r.awaiting_card, received_at: r.updated_at, local: 1 }, me),
+        cards,
+      };
     }
-    const r = this.d.db.prepare('SELECT device, run_id AS id, user, body, awaiting_card, received_at FROM team_runs WHERE device = ? AND run_id = ?').get(device, runId) as
-      | { device: string; id: string; user: string; body: string; awaiting_card: string | null; received_at: string }
-      | undefined;
+    const r = this.d.db
+      .prepare('SELECT device, run_id AS id, user, body, awaiting_card, received_at FROM team_runs WHERE device = ? AND run_id = ?')
+      .get(device, runId) as { device: string; id: string; user: string; body: string; awaiting_card: string | null; received_at: string } | undefined;
     if (!r) throw new ApiError('NOT_FOUND', `No run ${runId} from device ${device} has reached this device`);
-    const cards = (this.d.db.prepare('SELECT card_id, user, body, received_at FROM team_cards WHERE device = ? AND run_id = ? ORDER BY created_at, card_id').all(device, runId) as {
-      card_id: string;
-      user: string;
-      body: string;
-      received_at: string;
-    }[]).map((c) => ({ device, user: c.user, local: false, card: JSON.parse(c.body) as DecisionCard, receivedAt: c.received_at, decision: this.decisionFor(c.card_id) }));
+    const cards = (
+      this.d.db
+        .prepare('SELECT card_id, user, body, received_at FROM team_cards WHERE device = ? AND run_id = ? ORDER BY created_at, card_id')
+        .all(device, runId) as {
+        card_id: string;
+        user: string;
+        body: string;
+        received_at: string;
+      }[]
+    ).map((c) => ({
+      device,
+      user: c.user,
+      local: false,
+      card: JSON.parse(c.body) as DecisionCard,
+      receivedAt: c.received_at,
+      decision: this.decisionFor(c.card_id),
+    }));
     return { run: this.runView({ ...r, local: 0 }, me), cards };
   }
 
@@ -1142,23 +1345,34 @@ export class TeamService {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      items: page.map((r) => ({ device: r.device, user: r.user, kind: r.kind, id: r.item_id, contract: r.contract, createdAt: r.created_at, receivedAt: r.received_at, data: JSON.parse(r.body) as unknown })),
+      items: page.map((r) => ({
+        device: r.device,
+        user: r.user,
+        kind: r.kind,
+        id: r.item_id,
+        contract: r.contract,
+        createdAt: r.created_at,
+        receivedAt: r.received_at,
+        data: JSON.parse(r.body) as unknown,
+      })),
       nextBefore: rows.length > limit && last ? Buffer.from(String(last.seq)).toString('base64url') : null,
       asOf: this.stateRow().last_pull_at,
     };
   }
 
   refusals(limit = 100): TeamRefusal[] {
-    return (this.d.db.prepare('SELECT id, at, seq, kind, from_device, subject, code, message FROM team_refusals ORDER BY id DESC LIMIT ?').all(limit) as {
-      id: number;
-      at: string;
-      seq: number | null;
-      kind: TeamRefusal['kind'];
-      from_device: string | null;
-      subject: string | null;
-      code: string;
-      message: string;
-    }[]).map((r) => ({ id: r.id, at: r.at, seq: r.seq, kind: r.kind, from: r.from_device, subject: r.subject, code: r.code, message: r.message }));
+    return (
+      this.d.db.prepare('SELECT id, at, seq, kind, from_device, subject, code, message FROM team_refusals ORDER BY id DESC LIMIT ?').all(limit) as {
+        id: number;
+        at: string;
+        seq: number | null;
+        kind: TeamRefusal['kind'];
+        from_device: string | null;
+        subject: string | null;
+        code: string;
+        message: string;
+      }[]
+    ).map((r) => ({ id: r.id, at: r.at, seq: r.seq, kind: r.kind, from: r.from_device, subject: r.subject, code: r.code, message: r.message }));
   }
 
   peers(): TeamPeer[] {

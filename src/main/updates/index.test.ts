@@ -127,7 +127,8 @@ describe('UpdateService.status', () => {
   it('offers nothing when the bundle is the same, older, or not a version', () => {
     const f = fakeService();
     f.set([bundle2()]);
-    for (const v of ['2.0.0', '2.0.1', '3.0.0-beta.1']) expect(createUpdateService({ bundles: f.svc, appVersion: v, host: 'electron' }).status().available).toBeNull();
+    for (const v of ['2.0.0', '2.0.1', '3.0.0-beta.1'])
+      expect(createUpdateService({ bundles: f.svc, appVersion: v, host: 'electron' }).status().available).toBeNull();
     f.set([fakeBundle(8, { ...app2, appVersion: 'latest' }, {})]);
     expect(createUpdateService({ bundles: f.svc, appVersion: '1.0.0', host: 'electron' }).status().available).toBeNull();
   });

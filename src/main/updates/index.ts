@@ -152,14 +152,17 @@ export function createUpdateService(d: UpdateServiceDeps): UpdateService {
         for await (const chunk of stream) {
           const c = chunk as Buffer;
           n += c.length;
-          if (n > expectedLength) refuse('BUNDLE_TOO_LARGE', `The downloaded installer is longer than the ${expectedLength} bytes signed for ${target}`, { path: target });
+          if (n > expectedLength)
+            refuse('BUNDLE_TOO_LARGE', `The downloaded installer is longer than the ${expectedLength} bytes signed for ${target}`, { path: target });
           h.update(c);
         }
       } finally {
         stream.destroy();
       }
-      if (n !== expectedLength) refuse('BUNDLE_LENGTH_MISMATCH', `The downloaded installer has ${n} bytes; ${target} is signed with ${expectedLength}`, { path: target });
-      if (h.digest('hex') !== expectedSha) refuse('BUNDLE_HASH_MISMATCH', `The downloaded installer does not match the signed SHA-256 of ${target}`, { path: target });
+      if (n !== expectedLength)
+        refuse('BUNDLE_LENGTH_MISMATCH', `The downloaded installer has ${n} bytes; ${target} is signed with ${expectedLength}`, { path: target });
+      if (h.digest('hex') !== expectedSha)
+        refuse('BUNDLE_HASH_MISMATCH', `The downloaded installer does not match the signed SHA-256 of ${target}`, { path: target });
     },
 
     channelFile() {

@@ -15,7 +15,9 @@ export class TrustedClock implements Clock {
     private readonly wall: Clock,
   ) {
     this.get = db.prepare("SELECT value FROM device_meta WHERE key = 'time_watermark'").pluck();
-    this.set = db.prepare("INSERT INTO device_meta (key, value) VALUES ('time_watermark', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE excluded.value > device_meta.value");
+    this.set = db.prepare(
+      "INSERT INTO device_meta (key, value) VALUES ('time_watermark', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE excluded.value > device_meta.value",
+    );
   }
 
   watermark(): Date | null {

@@ -17,7 +17,8 @@ export interface YamlSource {
  */
 export function parseYaml(text: string, opts: { json?: boolean } = {}): YamlSource {
   const lc = new LineCounter();
-  const parsed = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, ...(opts.json ? { schema: 'json' as const } : {}) }) as Document.Parsed[] | { empty: true };
+  const parsed = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, ...(opts.json ? { schema: 'json' as const } : {}) }) as
+    Document.Parsed[] | { empty: true };
   const docs: Document.Parsed[] = Array.isArray(parsed) ? parsed : [];
   const errors: { line: number; reason: string }[] = [];
   const kind = opts.json ? 'not JSON' : 'YAML syntax error';

@@ -39,7 +39,11 @@ function raw(port: number, opts: { method?: string; path: string; headers?: Reco
 }
 
 const api = (h: WebHost, channel: string, body: unknown, token = h.token) =>
-  fetch(`${h.url}api/${channel}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+  fetch(`${h.url}api/${channel}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
 
 describe('web host', () => {
   it('serves the API with the token and prints a loopback URL', async () => {
@@ -70,14 +74,39 @@ describe('web host', () => {
     const hostHeader = { host: `127.0.0.1:${h.port}` };
     const auth = { authorization: `Bearer ${h.token}`, 'content-type': 'application/json', ...hostHeader };
     const cases: [string, Promise<{ status: number; body: string }>, number, string][] = [
-      ['no token', raw(h.port, { path: '/api/audit.append', headers: { 'content-type': 'application/json', ...hostHeader }, body: '{"note":"x"}' }), 401, 'UNAUTHORIZED'],
-      ['wrong token', raw(h.port, { path: '/api/audit.append', headers: { ...auth, authorization: 'Bearer nope' }, body: '{"note":"x"}' }), 401, 'UNAUTHORIZED'],
+      [
+        'no token',
+        raw(h.port, { path: '/api/audit.append', headers: { 'content-type': 'application/json', ...hostHeader }, body: '{"note":"x"}' }),
+        401,
+        'UNAUTHORIZED',
+      ],
+      [
+        'wrong token',
+        raw(h.port, { path: '/api/audit.append', headers: { ...auth, authorization: 'Bearer nope' }, body: '{"note":"x"}' }),
+        401,
+        'UNAUTHORIZED',
+      ],
       ['malformed JSON', raw(h.port, { path: '/api/audit.append', headers: auth, body: '{"note":' }), 400, 'VALIDATION_ERROR'],
       ['wrong types', raw(h.port, { path: '/api/audit.append', headers: auth, body: '{"note":42}' }), 400, 'VALIDATION_ERROR'],
-      ['oversized body', raw(h.port, { path: '/api/audit.append', headers: auth, body: JSON.stringify({ note: 'x'.repeat(MAX_BODY_BYTES + 10) }) }), 413, 'PAYLOAD_TOO_LARGE'],
+      [
+        'oversized body',
+        raw(h.port, { path: '/api/audit.append', headers: auth, body: JSON.stringify({ note: 'x'.repeat(MAX_BODY_BYTES + 10) }) }),
+        413,
+        'PAYLOAD_TOO_LARGE',
+      ],
       ['unknown channel', raw(h.port, { path: '/api/audit.truncate', headers: auth, body: '{}' }), 404, 'NOT_FOUND'],
-      ['foreign Host header', raw(h.port, { path: '/api/audit.append', headers: { ...auth, host: 'evil.example:80' }, body: '{"note":"x"}' }), 403, 'FORBIDDEN'],
-      ['not JSON content type', raw(h.port, { path: '/api/audit.append', headers: { ...auth, 'content-type': 'text/plain' }, body: '{"note":"x"}' }), 400, 'VALIDATION_ERROR'],
+      [
+        'foreign Host header',
+        raw(h.port, { path: '/api/audit.append', headers: { ...auth, host: 'evil.example:80' }, body: '{"note":"x"}' }),
+        403,
+        'FORBIDDEN',
+      ],
+      [
+        'not JSON content type',
+        raw(h.port, { path: '/api/audit.append', headers: { ...auth, 'content-type': 'text/plain' }, body: '{"note":"x"}' }),
+        400,
+        'VALIDATION_ERROR',
+      ],
     ];
     for (const [name, p, status, code] of cases) {
       const r = await p;

@@ -21,7 +21,12 @@ export function Nav() {
     <nav className="nav" aria-label="Main">
       <div className="brand">Maestro</div>
       {shown.map((i) => (
-        <button key={i.id} className={view === i.id ? 'nav-item active' : 'nav-item'} aria-current={view === i.id ? 'page' : undefined} onClick={() => go(i.id)}>
+        <button
+          key={i.id}
+          className={view === i.id ? 'nav-item active' : 'nav-item'}
+          aria-current={view === i.id ? 'page' : undefined}
+          onClick={() => go(i.id)}
+        >
           {i.label}
         </button>
       ))}

@@ -83,7 +83,10 @@ function ConfirmInstall(p: { open: boolean; version: string; notes: string | nul
       {p.open && (
         <div className="stack">
           <h3 id="update-install-title">Install update {p.version}?</h3>
-          <p className="small">The installer comes from a verified app-update bundle. Maestro downloads and applies it; a restart finishes the update. Unsent items stay in the outbox.</p>
+          <p className="small">
+            The installer comes from a verified app-update bundle. Maestro downloads and applies it; a restart finishes the update. Unsent items stay in the
+            outbox.
+          </p>
           {p.notes && <p className="small muted release-notes">{p.notes}</p>}
           {error && (
             <p className="error small" role="alert">

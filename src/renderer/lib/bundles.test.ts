@@ -29,7 +29,13 @@ const v = (id: number, name: string, over: Partial<BundleVersionView> = {}): Bun
 describe('bundle failures', () => {
   it('reads a refusal from BUNDLE_REFUSED details, with its sentence', () => {
     const f = failureOf(new ApiError('BUNDLE_REFUSED', 'targets/a.json differs', { refusal: 'BUNDLE_HASH_MISMATCH', path: 'targets/a.json' }));
-    expect(f).toEqual({ code: 'BUNDLE_REFUSED', refusal: 'BUNDLE_HASH_MISMATCH', sentence: BUNDLE_REFUSALS.BUNDLE_HASH_MISMATCH, message: 'targets/a.json differs', path: 'targets/a.json' });
+    expect(f).toEqual({
+      code: 'BUNDLE_REFUSED',
+      refusal: 'BUNDLE_HASH_MISMATCH',
+      sentence: BUNDLE_REFUSALS.BUNDLE_HASH_MISMATCH,
+      message: 'targets/a.json differs',
+      path: 'targets/a.json',
+    });
     expect(failureText(f)).toContain('BUNDLE_HASH_MISMATCH: A file’s SHA-256 differs');
   });
   it('keeps other errors as code + message and ignores unknown refusal codes', () => {

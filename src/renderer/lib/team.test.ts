@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { TeamStatus } from '../../shared/team/views';
-import { ago, approverRoles, canDecideAgain, cardKey, cleanQuery, decisionText, decisionTone, freshnessText, keepIndex, mayApprove, shortTime, viaText } from './team';
+import {
+  ago,
+  approverRoles,
+  canDecideAgain,
+  cardKey,
+  cleanQuery,
+  decisionText,
+  decisionTone,
+  freshnessText,
+  keepIndex,
+  mayApprove,
+  shortTime,
+  viaText,
+} from './team';
 
 const at = (h: number, m: number, s = 0, day = 15) => new Date(2026, 2, day, h, m, s).getTime();
 const iso = (t: number) => new Date(t).toISOString();

@@ -125,7 +125,10 @@ export const useAdmin = create<AdminStore>((set, get) => {
       replace(device);
       set({ confirming: null, notice: `${c.device.name} ${PAST[c.action]}.` });
       // Levels and counts moved: refresh the charts and the open history.
-      void call('admin.summary', {}).then((s) => set({ summary: s }), () => undefined);
+      void call('admin.summary', {}).then(
+        (s) => set({ summary: s }),
+        () => undefined,
+      );
       if (get().detail?.device.id === device.id) await get().open(device.id);
     },
     async savePolicy(policy, reason) {

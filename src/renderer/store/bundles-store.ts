@@ -108,7 +108,12 @@ export const useBundles = create<BundlesStore>((set, get) => {
     async install(source) {
       if (get().op) return;
       const opId = `ui-${crypto.randomUUID()}`;
-      set({ op: { kind: 'install', label: sourceLabel(source), opId, progress: null, startedAt: Date.now() }, installResult: null, installFailure: null, notice: null });
+      set({
+        op: { kind: 'install', label: sourceLabel(source), opId, progress: null, startedAt: Date.now() },
+        installResult: null,
+        installFailure: null,
+        notice: null,
+      });
       try {
         set({ installResult: await call('bundles.install', { source, opId }) });
       } catch (e) {
@@ -124,12 +129,19 @@ export const useBundles = create<BundlesStore>((set, get) => {
     async verify(id) {
       if (get().op) return;
       const all = id === undefined;
-      const label = all ? 'all installed versions' : (() => {
-        const v = get().report?.bundles.find((b) => b.id === id);
-        return v ? `${v.name} ${v.version}` : `version #${id}`;
-      })();
+      const label = all
+        ? 'all installed versions'
+        : (() => {
+            const v = get().report?.bundles.find((b) => b.id === id);
+            return v ? `${v.name} ${v.version}` : `version #${id}`;
+          })();
       const opId = `ui-${crypto.randomUUID()}`;
-      set({ op: { kind: 'verify', label, opId, progress: null, startedAt: Date.now() }, verifyFailure: null, notice: null, ...(all ? { verifyAll: null } : {}) });
+      set({
+        op: { kind: 'verify', label, opId, progress: null, startedAt: Date.now() },
+        verifyFailure: null,
+        notice: null,
+        ...(all ? { verifyAll: null } : {}),
+      });
       try {
         const { results } = await call('bundles.verify', all ? { opId } : { id, opId });
         set((s) => {

@@ -41,7 +41,12 @@ export const useCards = create<CardsStore>((set, get) => {
     try {
       const res = await call('cards.list', { ...clean(filters), limit: CARD_PAGE, ...(!reset && nextCursor ? { cursor: nextCursor } : {}) });
       if (gen !== generation) return;
-      set((s) => ({ cards: reset ? res.cards : [...s.cards, ...res.cards], nextCursor: res.nextCursor, loading: false, ...(reset ? { selectedIndex: res.cards.length ? 0 : -1 } : {}) }));
+      set((s) => ({
+        cards: reset ? res.cards : [...s.cards, ...res.cards],
+        nextCursor: res.nextCursor,
+        loading: false,
+        ...(reset ? { selectedIndex: res.cards.length ? 0 : -1 } : {}),
+      }));
     } catch (e) {
       if (gen === generation) set({ loading: false, error: errorMessage(e) });
     }
@@ -55,7 +60,13 @@ export const useCards = create<CardsStore>((set, get) => {
     selectedIndex: -1,
     stats: null,
     async refresh() {
-      await Promise.all([page(true), call('cards.stats', { days: 30 }).then((stats) => set({ stats }), () => undefined)]);
+      await Promise.all([
+        page(true),
+        call('cards.stats', { days: 30 }).then(
+          (stats) => set({ stats }),
+          () => undefined,
+        ),
+      ]);
     },
     async setFilters(f) {
       set((s) => ({ filters: { ...s.filters, ...f } }));

@@ -174,7 +174,12 @@ export const useMemory = create<MemoryStore>((set, get) => {
     async add(input) {
       set({ adding: true, addError: null, notice: null });
       try {
-        const { item } = await call('memory.add', { tier: input.tier, text: input.text, locale: input.locale, ...(input.sourceRefs.length ? { sourceRefs: input.sourceRefs } : {}) });
+        const { item } = await call('memory.add', {
+          tier: input.tier,
+          text: input.text,
+          locale: input.locale,
+          ...(input.sourceRefs.length ? { sourceRefs: input.sourceRefs } : {}),
+        });
         set({ notice: `Added to ${item.tier} memory.` });
         void get().loadStats();
         if (get().filters.text.trim()) void get().search();

@@ -76,7 +76,12 @@ export const useOutbox = create<OutboxStore>((set, get) => {
       try {
         const page = await call('outbox.list', filter ? { state: filter, limit } : { limit });
         if (get().filter !== filter) return; // the filter changed while this was in flight
-        set({ items: page.items, counts: page.counts, nextBeforeId: page.items.length === limit ? (page.items[page.items.length - 1]?.id ?? null) : null, error: null });
+        set({
+          items: page.items,
+          counts: page.counts,
+          nextBeforeId: page.items.length === limit ? (page.items[page.items.length - 1]?.id ?? null) : null,
+          error: null,
+        });
       } catch (e) {
         set({ error: errorMessage(e) });
       } finally {
@@ -90,7 +95,11 @@ export const useOutbox = create<OutboxStore>((set, get) => {
       set({ loading: true });
       try {
         const page = await call('outbox.list', { ...(filter ? { state: filter } : {}), limit: PAGE, beforeId: nextBeforeId });
-        set((s) => ({ items: [...s.items, ...page.items], counts: page.counts, nextBeforeId: page.items.length === PAGE ? (page.items[page.items.length - 1]?.id ?? null) : null }));
+        set((s) => ({
+          items: [...s.items, ...page.items],
+          counts: page.counts,
+          nextBeforeId: page.items.length === PAGE ? (page.items[page.items.length - 1]?.id ?? null) : null,
+        }));
       } catch (e) {
         set({ error: errorMessage(e) });
       } finally {

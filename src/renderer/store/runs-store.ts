@@ -133,7 +133,9 @@ export const useRuns = create<RunsStore>((set, get) => ({
     set({ aborting: runId, abortNote: null });
     try {
       const { aborted } = await call('inference.abort', { runId });
-      set({ abortNote: { runId, ok: true, text: aborted ? `Aborted ${aborted} generation${aborted === 1 ? '' : 's'}.` : 'No generation was running for this run.' } });
+      set({
+        abortNote: { runId, ok: true, text: aborted ? `Aborted ${aborted} generation${aborted === 1 ? '' : 's'}.` : 'No generation was running for this run.' },
+      });
     } catch (e) {
       set({ abortNote: { runId, ok: false, text: `Could not abort: ${errorMessage(e)}` } });
     } finally {

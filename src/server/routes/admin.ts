@@ -186,7 +186,13 @@ export function createAdminRouter(deps: AdminDeps): Hono<AppEnv> {
     const snapshots = await deps.storage.deviceSnapshots(device.id, SNAPSHOT_DAYS);
     const res: AdminDeviceDetailResponse = {
       device: view,
-      snapshots: snapshots.map((s) => ({ day: s.day, level: s.level, pendingCount: s.pendingCount, deadLetterCount: s.deadLetterCount, lastSyncAt: s.lastSyncAt })),
+      snapshots: snapshots.map((s) => ({
+        day: s.day,
+        level: s.level,
+        pendingCount: s.pendingCount,
+        deadLetterCount: s.deadLetterCount,
+        lastSyncAt: s.lastSyncAt,
+      })),
     };
     return c.json(res);
   });
@@ -224,7 +230,10 @@ export function createAdminRouter(deps: AdminDeps): Hono<AppEnv> {
     const id = c.req.param('id');
     const reason = reasonOf(c);
     const ts = deps.clock.now().toISOString();
-    const revokedAt = await deps.storage.revokeDevice(id, admin.tenant, auditOf(c, ts, 'device.revoked', id, { reason }), { certify: certifier(deps.serverKey), reason });
+    const revokedAt = await deps.storage.revokeDevice(id, admin.tenant, auditOf(c, ts, 'device.revoked', id, { reason }), {
+      certify: certifier(deps.serverKey),
+      reason,
+    });
     if (revokedAt === null) throw new ApiError('NOT_FOUND', 'Device not found');
     const res: RevokeDeviceResponse = { revokedAt };
     return c.json(res);

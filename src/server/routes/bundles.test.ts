@@ -116,7 +116,12 @@ describe('GET /v1/bundles', () => {
     expect(unsignedFile.status).toBe(401);
 
     expect((await get('/v1/bundles/maestro.policy/metadata/timestamp.json')).status).toBe(200);
-    await storage.revokeDevice(device.id, null, { ts: now().toISOString(), actor: 'test', action: 'device.revoked', subject: device.id, payload: {} }, { certify: certifier(serverKey), reason: null });
+    await storage.revokeDevice(
+      device.id,
+      null,
+      { ts: now().toISOString(), actor: 'test', action: 'device.revoked', subject: device.id, payload: {} },
+      { certify: certifier(serverKey), reason: null },
+    );
     const revoked = await get('/v1/bundles/maestro.policy/metadata/timestamp.json');
     expect(await revoked.json()).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED', details: { reason: 'revoked_device' } } });
   });

@@ -114,7 +114,10 @@ export async function listBundles(bundlesDir: string | undefined): Promise<Serve
     if (isNoEntry(e)) return [];
     throw e;
   }
-  const names = entries.filter((e) => e.isDirectory() && BUNDLE_NAME.test(e.name)).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory() && BUNDLE_NAME.test(e.name))
+    .map((e) => e.name)
+    .sort();
   return Promise.all(names.map(async (name) => ({ name, version: await advisoryVersion(bundlesDir, name) })));
 }
 
@@ -145,7 +148,10 @@ function bundlePath(rawUrl: string): string[] | null {
   const pathname = new URL(rawUrl).pathname;
   if (!pathname.startsWith(`${BUNDLES_PATH}/`)) return null;
   try {
-    return pathname.slice(BUNDLES_PATH.length + 1).split('/').map((s) => decodeURIComponent(s));
+    return pathname
+      .slice(BUNDLES_PATH.length + 1)
+      .split('/')
+      .map((s) => decodeURIComponent(s));
   } catch {
     return null;
   }

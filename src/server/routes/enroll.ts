@@ -37,14 +37,19 @@ export function createEnrollRouter(deps: EnrollDeps): Hono<AppEnv> {
       throw new ApiError('VALIDATION_ERROR', 'encryptionKey is not an X25519 public key', { reason: 'encryption_key' });
     }
     const now = deps.clock.now().toISOString();
-    const result = await deps.storage.enrollDevice(hashEnrollmentToken(body.token), now, {
-      id: `dev_${randomBytes(12).toString('base64url')}`,
-      name: body.deviceName,
-      publicKey: publicKey.toString('base64'),
-      appVersion: body.appVersion,
-      enrolledAt: now,
-      encryptionKey: body.encryptionKey ?? null,
-    }, certifier(deps.serverKey));
+    const result = await deps.storage.enrollDevice(
+      hashEnrollmentToken(body.token),
+      now,
+      {
+        id: `dev_${randomBytes(12).toString('base64url')}`,
+        name: body.deviceName,
+        publicKey: publicKey.toString('base64'),
+        appVersion: body.appVersion,
+        enrolledAt: now,
+        encryptionKey: body.encryptionKey ?? null,
+      },
+      certifier(deps.serverKey),
+    );
     // Unknown, used and expired tokens look the same to the caller: no oracle for token guessing.
     if (!result.ok) throw refuse('enrollment_token', 'Enrollment token is invalid, used or expired');
     const d = result.device;

@@ -20,7 +20,12 @@ export function createHealthRouter(deps: HealthDeps): Hono<AppEnv> {
       status: ok ? 'ok' : 'error',
       version: deps.version,
       uptimeSeconds,
-      db: { status: ok ? 'ok' : 'error', detail: sync === null && db.ok ? 'stats query failed' : db.detail, sizeBytes: db.sizeBytes, backend: deps.storage.backend },
+      db: {
+        status: ok ? 'ok' : 'error',
+        detail: sync === null && db.ok ? 'stats query failed' : db.detail,
+        sizeBytes: db.sizeBytes,
+        backend: deps.storage.backend,
+      },
       ...(sync ? { sync } : {}),
       serverKeyId: deps.serverKey.keyId,
     };

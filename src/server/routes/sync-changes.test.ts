@@ -35,7 +35,10 @@ const send = (dev: Dev, method: string, path: string, body = ''): Promise<Respon
 async function enroll(role: Role): Promise<Dev> {
   const { token } = await createEnrollmentToken(storage, now(), { tenant: 'acme', user: 'ana', role }, 'test');
   const keys = newDeviceKeys();
-  const res = await app.request('/v1/enroll', { method: 'POST', body: JSON.stringify({ token, publicKey: keys.publicKey, deviceName: 'd', appVersion: '1.0.0' }) });
+  const res = await app.request('/v1/enroll', {
+    method: 'POST',
+    body: JSON.stringify({ token, publicKey: keys.publicKey, deviceName: 'd', appVersion: '1.0.0' }),
+  });
   expect(res.status).toBe(200);
   return { ...keys, id: ((await res.json()) as { deviceId: string }).deviceId };
 }

@@ -98,7 +98,11 @@ export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
         blockedReason: device.blockedReason,
         deviceStatus: statusOf(device, deviceRisk(device, deps.contracts, policy, now)),
       };
-      throw new ApiError('FORBIDDEN', 'This device has been blocked by an administrator; its data stays on the device and will sync once it is unblocked', details);
+      throw new ApiError(
+        'FORBIDDEN',
+        'This device has been blocked by an administrator; its data stays on the device and will sync once it is unblocked',
+        details,
+      );
     }
 
     const receivedAt = now.toISOString();
@@ -111,7 +115,11 @@ export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
       if (check.ok) accepted.push({ index, item: check.item });
     });
     // Approvals: signed by a reviewer's or an admin's device, for a device of the same tenant.
-    const targets = await approvalTargets(deps.storage, device, accepted.map((a) => a.item));
+    const targets = await approvalTargets(
+      deps.storage,
+      device,
+      accepted.map((a) => a.item),
+    );
     for (let i = accepted.length - 1; i >= 0; i--) {
       const refusal = approvalRefusal(device, accepted[i]!.item, targets);
       if (refusal) {
@@ -188,7 +196,8 @@ function changesQuery(raw: Record<string, string>): { since: number; limit: numb
   const limit = Number(q.limit ?? String(CHANGES_DEFAULT_LIMIT));
   const wait = Number(q.wait ?? '0');
   if (limit > CHANGES_MAX_LIMIT) throw new ApiError('VALIDATION_ERROR', `limit must be from 1 to ${CHANGES_MAX_LIMIT}`, { reason: 'query', param: 'limit' });
-  if (wait > CHANGES_MAX_WAIT_S) throw new ApiError('VALIDATION_ERROR', `wait must be from 0 to ${CHANGES_MAX_WAIT_S} seconds`, { reason: 'query', param: 'wait' });
+  if (wait > CHANGES_MAX_WAIT_S)
+    throw new ApiError('VALIDATION_ERROR', `wait must be from 0 to ${CHANGES_MAX_WAIT_S} seconds`, { reason: 'query', param: 'wait' });
   return { since, limit, wait };
 }
 
@@ -392,8 +401,20 @@ async function anchor(
       claimedHash: decision.claimedHash,
       detectedAt: at,
       // The signed request metadata proves the device itself made the conflicting claim.
-      evidence: { stored: decision.stored, claimed: a.entries.find((e) => e.seq === decision.seq) ?? a.head, head: a.head, anchoredHead: anchored, request: req },
-      audit: { ts: at, actor: 'server', action: 'device.equivocation', subject: device.id, payload: { seq: decision.seq, storedHash: decision.storedHash, claimedHash: decision.claimedHash } },
+      evidence: {
+        stored: decision.stored,
+        claimed: a.entries.find((e) => e.seq === decision.seq) ?? a.head,
+        head: a.head,
+        anchoredHead: anchored,
+        request: req,
+      },
+      audit: {
+        ts: at,
+        actor: 'server',
+        action: 'device.equivocation',
+        subject: device.id,
+        payload: { seq: decision.seq, storedHash: decision.storedHash, claimedHash: decision.claimedHash },
+      },
     });
     return { anchorError: { code: 'ANCHOR_EQUIVOCATION', message: `Seq ${decision.seq} was anchored with a different hash; the device has been flagged` } };
   }
@@ -406,7 +427,8 @@ async function anchor(
   const h = merkleHasher();
   if (frontier.length !== popcount(anchored.seq)) {
     const rows = anchored.seq > 0 ? await deps.storage.auditHashes(device.id, 1, anchored.seq) : [];
-    if (rows.length !== anchored.seq) return { anchorError: { code: 'ANCHOR_TREE_MISMATCH', message: 'The server does not hold every anchored hash; the tree cannot be countersigned' } };
+    if (rows.length !== anchored.seq)
+      return { anchorError: { code: 'ANCHOR_TREE_MISMATCH', message: 'The server does not hold every anchored hash; the tree cannot be countersigned' } };
     frontier = [];
     for (const r of rows) frontier = appendLeaf(h, frontier, anchored.seq, r.hash);
   }
@@ -415,7 +437,12 @@ async function anchor(
   if (a.tree) {
     const root = frontierRootHex(h, frontier);
     if (a.tree.size !== decision.head.seq || root !== a.tree.root)
-      return { anchorError: { code: 'ANCHOR_TREE_MISMATCH', message: `The Merkle tree head for ${a.tree.size} entries does not match the entry hashes the server holds (head ${decision.head.seq})` } };
+      return {
+        anchorError: {
+          code: 'ANCHOR_TREE_MISMATCH',
+          message: `The Merkle tree head for ${a.tree.size} entries does not match the entry hashes the server holds (head ${decision.head.seq})`,
+        },
+      };
     tree = { size: a.tree.size, root };
   }
   if (decision.newEntries.length > 0) {
@@ -425,7 +452,13 @@ async function anchor(
       entries: decision.newEntries,
       head: decision.head,
       frontier,
-      audit: { ts: at, actor: device.id, action: 'device.anchor.advanced', subject: device.id, payload: { fromSeq: anchored.seq, toSeq: decision.head.seq, head: decision.head.hash } },
+      audit: {
+        ts: at,
+        actor: device.id,
+        action: 'device.anchor.advanced',
+        subject: device.id,
+        payload: { fromSeq: anchored.seq, toSeq: decision.head.seq, head: decision.head.hash },
+      },
     });
     // Another request from the same device anchored in between; the device retries from the new head.
     if (!moved) return { anchorError: { code: 'ANCHOR_BROKEN', message: 'The anchored head moved during this request; retry' } };

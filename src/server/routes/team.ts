@@ -51,7 +51,8 @@ export function createTeamRouter(deps: TeamDeps): Hono<AppEnv> {
   router.post('/encryption-key', async (c) => {
     const device = c.get('device');
     const body = assertValid<EncryptionKeyPost>(encryptionKeyPostSchema, parseJsonBody(c.get('rawBody')), 'Encryption key');
-    if (!isX25519PublicKey(body.encryptionKey)) throw new ApiError('VALIDATION_ERROR', 'encryptionKey is not an X25519 public key', { reason: 'encryption_key' });
+    if (!isX25519PublicKey(body.encryptionKey))
+      throw new ApiError('VALIDATION_ERROR', 'encryptionKey is not an X25519 public key', { reason: 'encryption_key' });
     const ts = deps.clock.now().toISOString();
     const out = await deps.storage.registerEncryptionKey({
       id: device.id,
@@ -71,7 +72,12 @@ export function createTeamRouter(deps: TeamDeps): Hono<AppEnv> {
 
   router.get('/keys', async (c) => {
     const device = c.get('device');
-    const status = await deps.storage.teamKeys({ tenant: device.tenant, device: device.id, withMissing: device.roles.includes('admin'), cap: MISSING_KEYS_CAP });
+    const status = await deps.storage.teamKeys({
+      tenant: device.tenant,
+      device: device.id,
+      withMissing: device.roles.includes('admin'),
+      cap: MISSING_KEYS_CAP,
+    });
     const res: TeamKeysStatus = { tenant: device.tenant, ...status };
     return c.json(res);
   });
@@ -94,7 +100,7 @@ export function createTeamRouter(deps: TeamDeps): Hono<AppEnv> {
       const refuse = (code: 'FORBIDDEN' | 'VALIDATION_ERROR', reason: string, message: string): ApiError =>
         new ApiError(code, `Wrapped key ${index}: ${message}; nothing was stored`, { reason, index });
       const b = w.body;
-      if (b.tenant !== admin.tenant) throw refuse('FORBIDDEN', 'tenant', 'tenant is not the wrapping device\'s tenant');
+      if (b.tenant !== admin.tenant) throw refuse('FORBIDDEN', 'tenant', "tenant is not the wrapping device's tenant");
       if (b.wrappedBy !== admin.id) throw refuse('FORBIDDEN', 'wrapped_by', 'wrappedBy is not the device posting it');
       if (w.wrapperCert.cert.device !== admin.id || !deps.serverKey.verify(certificateSigningBytes(w.wrapperCert.cert), w.wrapperCert.signature)) {
         throw refuse('FORBIDDEN', 'wrapper_cert', 'wrapperCert is not a certificate of the wrapping device signed by this server');

@@ -42,9 +42,7 @@ export function planContractRows(existing: readonly ContractVersionRow[], refs: 
 
 /** What an already-stored idempotency key means for a new item with `contentHash`. */
 export function classifyExisting(stored: { contentHash: string; receipt: StoredReceipt }, contentHash: string): IngestOutcome {
-  return stored.contentHash === contentHash
-    ? { status: 'duplicate', receipt: stored.receipt }
-    : { status: 'conflict', storedContentHash: stored.contentHash };
+  return stored.contentHash === contentHash ? { status: 'duplicate', receipt: stored.receipt } : { status: 'conflict', storedContentHash: stored.contentHash };
 }
 
 export function parseRoles(v: unknown): Role[] {
@@ -144,7 +142,6 @@ export function toDevice(r: DeviceRow): DeviceRecord {
     certVersion: Number(r.cert_version ?? 0),
   };
 }
-
 
 // ---- Risk in SQL -------------------------------------------------------------------------------
 // Each device row carries its risk rank (devices.risk_level, 0 low … 3 critical), so filters,
@@ -263,7 +260,10 @@ export function versionLevelBatchSql(d: SqlDialect, scope: VersionLevelRecompute
   const where = [`id > ${p.add(afterId)}`];
   if ('tenant' in scope) where.push(`tenant = ${p.add(scope.tenant)}`);
   else if (d === 'postgres') where.push(`contract_versions ?| ${p.add([...scope.contracts], '::text[]')}`);
-  else where.push(`EXISTS (SELECT 1 FROM json_each(devices.contract_versions) AS cv WHERE cv.key IN (SELECT value FROM json_each(${p.add(JSON.stringify(scope.contracts))})))`);
+  else
+    where.push(
+      `EXISTS (SELECT 1 FROM json_each(devices.contract_versions) AS cv WHERE cv.key IN (SELECT value FROM json_each(${p.add(JSON.stringify(scope.contracts))})))`,
+    );
   const lock = d === 'postgres' ? ' FOR UPDATE' : '';
   return {
     sql: `SELECT id, tenant, contract_versions, app_version, version_level FROM devices WHERE ${where.join(' AND ')} ORDER BY id LIMIT ${p.add(limit, intCast(d))}${lock}`,
@@ -287,7 +287,10 @@ export function planVersionLevels(
 ): Map<string, { id: string; level: number }[]> {
   const byTenant = new Map<string, { id: string; level: number }[]>();
   for (const r of rows) {
-    const level = levelOf({ id: r.id, tenant: r.tenant, contractVersions: parseContractVersions(r.contract_versions), appVersion: r.app_version }, policyOf(r.tenant));
+    const level = levelOf(
+      { id: r.id, tenant: r.tenant, contractVersions: parseContractVersions(r.contract_versions), appVersion: r.app_version },
+      policyOf(r.tenant),
+    );
     if (level === Number(r.version_level)) continue;
     const list = byTenant.get(r.tenant) ?? [];
     list.push({ id: r.id, level });

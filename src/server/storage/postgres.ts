@@ -20,7 +20,20 @@ import {
   type VersionLevelRow,
 } from './common';
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './postgres-migrations';
-import { certOf, cutPage, eventFeedRow, FeedListeners, issueCert, itemFeedRow, judgeTeamKeys, keyFeedRow, normalizeRoles, toFeedItem, type FeedInsert, type FeedItemSqlRow } from './team';
+import {
+  certOf,
+  cutPage,
+  eventFeedRow,
+  FeedListeners,
+  issueCert,
+  itemFeedRow,
+  judgeTeamKeys,
+  keyFeedRow,
+  normalizeRoles,
+  toFeedItem,
+  type FeedInsert,
+  type FeedItemSqlRow,
+} from './team';
 import type { SignedCertificate } from '../../shared/team/protocol';
 import {
   StorageOpenError,
@@ -149,11 +162,14 @@ interface ClaimRow {
 }
 const winnerOf = (r: ClaimRow): Winner => ({ device: r.device, user: r.user_id, serverSeq: Number(r.server_seq), receivedAt: r.received_at });
 
-
 function createPostgresRepository(pool: pg.Pool): ServerStorage {
   const audit = async (c: Queryable, a: AuditInput): Promise<void> => {
     await c.query('INSERT INTO server_audit (ts, actor, action, subject, payload) VALUES ($1, $2, $3, $4, $5)', [
-      a.ts, a.actor, a.action, a.subject, JSON.stringify(a.payload),
+      a.ts,
+      a.actor,
+      a.action,
+      a.subject,
+      JSON.stringify(a.payload),
     ]);
   };
   const getDevice = async (c: Queryable, id: string, forUpdate = false): Promise<DeviceRecord | null> => {
@@ -165,7 +181,15 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
     const r = await c.query<{ name: string; version: string; major: number; minor: number; patch: number; breaking: boolean; registered_at: string }>(
       'SELECT name, version, major, minor, patch, breaking, registered_at FROM contract_versions',
     );
-    return r.rows.map((x) => ({ name: x.name, version: x.version, major: x.major, minor: x.minor, patch: x.patch, breaking: x.breaking, registeredAt: x.registered_at }));
+    return r.rows.map((x) => ({
+      name: x.name,
+      version: x.version,
+      major: x.major,
+      minor: x.minor,
+      patch: x.patch,
+      breaking: x.breaking,
+      registeredAt: x.registered_at,
+    }));
   };
   let closed = false;
 
@@ -206,7 +230,12 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
     if (!dev) throw new Error(`device ${id} vanished`);
     const cert = issueCert(dev, at, certify);
     await c.query('INSERT INTO device_certs (device, version, tenant, cert_json, signature, issued_at) VALUES ($1, $2, $3, $4, $5, $6)', [
-      dev.id, cert.version, dev.tenant, cert.certJson, cert.signed.signature, at,
+      dev.id,
+      cert.version,
+      dev.tenant,
+      cert.certJson,
+      cert.signed.signature,
+      at,
     ]);
     await c.query('UPDATE devices SET cert_version = $1 WHERE id = $2', [cert.version, dev.id]);
     await appendFeed(c, dev.tenant, [cert.feed, ...extra], at);
@@ -258,20 +287,29 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
         // Serialise concurrent startups so `breaking` is computed against a stable view.
         await c.query('LOCK TABLE contract_versions IN SHARE ROW EXCLUSIVE MODE');
         for (const r of planContractRows(await allContracts(c), refs, at)) {
-          await c.query(
-            'INSERT INTO contract_versions (name, version, major, minor, patch, breaking, registered_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-            [r.name, r.version, r.major, r.minor, r.patch, r.breaking, r.registeredAt],
-          );
+          await c.query('INSERT INTO contract_versions (name, version, major, minor, patch, breaking, registered_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+            r.name,
+            r.version,
+            r.major,
+            r.minor,
+            r.patch,
+            r.breaking,
+            r.registeredAt,
+          ]);
         }
         return allContracts(c);
       }),
 
     createEnrollmentToken: (t, a) =>
       withTx(pool, async (c) => {
-        await c.query(
-          'INSERT INTO enrollment_tokens (token_hash, tenant, user_id, role, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)',
-          [t.tokenHash, t.tenant, t.user, t.role, t.createdAt, t.expiresAt],
-        );
+        await c.query('INSERT INTO enrollment_tokens (token_hash, tenant, user_id, role, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)', [
+          t.tokenHash,
+          t.tenant,
+          t.user,
+          t.role,
+          t.createdAt,
+          t.expiresAt,
+        ]);
         await audit(c, a);
       }),
 
@@ -375,7 +413,12 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
           actor: 'server',
           action: 'device.certificate.issued',
           subject: dev.id,
-          payload: { certVersion: certificate.cert.certVersion, why: now ? 'renewal' : 'first', roles: certificate.cert.roles, status: certificate.cert.status },
+          payload: {
+            certVersion: certificate.cert.certVersion,
+            why: now ? 'renewal' : 'first',
+            roles: certificate.cert.roles,
+            status: certificate.cert.status,
+          },
         });
         notify = dev.tenant;
         return certificate;
@@ -385,7 +428,9 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
     },
 
     async wrappedKeysFor(tenant, device) {
-      return (await pool.query<{ body: string }>('SELECT body FROM wrapped_keys WHERE tenant = $1 AND recipient = $2 ORDER BY version', [tenant, device])).rows.map((r) => r.body);
+      return (
+        await pool.query<{ body: string }>('SELECT body FROM wrapped_keys WHERE tenant = $1 AND recipient = $2 ORDER BY version', [tenant, device])
+      ).rows.map((r) => r.body);
     },
 
     async teamKeys(k) {
@@ -395,9 +440,9 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
           [k.tenant],
         )
       ).rows.map((v) => ({ version: v.version, createdBy: v.created_by, createdAt: v.created_at }));
-      const mine = (await pool.query<{ version: number }>('SELECT version FROM wrapped_keys WHERE tenant = $1 AND recipient = $2 ORDER BY version', [k.tenant, k.device])).rows.map(
-        (r) => r.version,
-      );
+      const mine = (
+        await pool.query<{ version: number }>('SELECT version FROM wrapped_keys WHERE tenant = $1 AND recipient = $2 ORDER BY version', [k.tenant, k.device])
+      ).rows.map((r) => r.version);
       const missing = k.withMissing
         ? (
             await pool.query<{ id: string; versions: number[]; cert_json: string; signature: string }>(
@@ -421,7 +466,9 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
         // The caller and the recipients, share-locked in id order until commit: none can be revoked,
         // re-keyed or lose a role between the check and the insert (and two admins never deadlock).
         const ids = [...new Set([w.by, ...w.wrapped.map((k) => k.recipient)])].sort();
-        const locked = new Map((await c.query<DeviceRow>('SELECT * FROM devices WHERE id = ANY($1::text[]) ORDER BY id FOR SHARE', [ids])).rows.map((r) => [r.id, toDevice(r)]));
+        const locked = new Map(
+          (await c.query<DeviceRow>('SELECT * FROM devices WHERE id = ANY($1::text[]) ORDER BY id FOR SHARE', [ids])).rows.map((r) => [r.id, toDevice(r)]),
+        );
         const caller = locked.get(w.by) ?? null;
         const cc = (
           await c.query<{ cert_json: string; signature: string }>(
@@ -430,7 +477,9 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
           )
         ).rows[0];
         const recipients = new Map(w.wrapped.flatMap((k) => (locked.has(k.recipient) ? [[k.recipient, locked.get(k.recipient)!] as const] : [])));
-        const latest = Number((await c.query<{ v: number }>('SELECT COALESCE(MAX(version), 0) AS v FROM tenant_key_versions WHERE tenant = $1', [w.tenant])).rows[0]?.v ?? 0);
+        const latest = Number(
+          (await c.query<{ v: number }>('SELECT COALESCE(MAX(version), 0) AS v FROM tenant_key_versions WHERE tenant = $1', [w.tenant])).rows[0]?.v ?? 0,
+        );
         const refusal = judgeTeamKeys(w, { caller, callerCert: cc ? { json: cc.cert_json, signature: cc.signature } : null, latest, recipients });
         if (refusal) return refusal;
         if (w.create !== null) {
@@ -456,7 +505,8 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
           );
           if (ins.rowCount === 1) feedRows.push(keyFeedRow(k.recipient, k.json));
         }
-        if (w.create !== null || feedRows.length > 0) await audit(c, { ...w.audit, payload: { ...w.audit.payload, created: w.create, stored: feedRows.length } });
+        if (w.create !== null || feedRows.length > 0)
+          await audit(c, { ...w.audit, payload: { ...w.audit.payload, created: w.create, stored: feedRows.length } });
         await appendFeed(c, w.tenant, feedRows, w.at);
         return { ok: true as const, created: w.create !== null, stored: feedRows.length };
       });
@@ -467,7 +517,9 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
     async pullFeed(f) {
       // The tenant's highest seq first: feed rows of a tenant commit in seq order (FEED_LOCK_NS), so
       // every row up to it is visible to the scan that follows.
-      const max = Number((await pool.query<{ seq: number }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM team_feed WHERE tenant = $1', [f.tenant])).rows[0]?.seq ?? 0);
+      const max = Number(
+        (await pool.query<{ seq: number }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM team_feed WHERE tenant = $1', [f.tenant])).rows[0]?.seq ?? 0,
+      );
       const scanned = (
         await pool.query<{ seq: number; kind: FeedRow['kind']; created_at: string; body: string | null; item_seq: number | null; bytes: number }>(
           `SELECT f.seq, f.kind, f.created_at, f.body, f.item_seq, COALESCE(octet_length(s.ciphertext), 0) AS bytes
@@ -522,7 +574,10 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
         const select = (key: string) =>
           c.query<StoredRow>('SELECT content_hash, receipt_json, receipt_sig FROM sync_items WHERE tenant = $1 AND idempotency_key = $2', [req.tenant, key]);
         const selectClaim = (card: string) =>
-          c.query<ClaimRow>('SELECT idempotency_key, device, user_id, server_seq, received_at FROM approval_claims WHERE tenant = $1 AND card_id = $2', [req.tenant, card]);
+          c.query<ClaimRow>('SELECT idempotency_key, device, user_id, server_seq, received_at FROM approval_claims WHERE tenant = $1 AND card_id = $2', [
+            req.tenant,
+            card,
+          ]);
         const plan: (
           | { kind: 'stored'; row: StoredRow }
           | { kind: 'earlier'; index: number }
@@ -595,9 +650,26 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
                ciphertext, iv, tag, content_hash, received_at, receipt_json, receipt_sig, key_scope, subject, to_device)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
              ON CONFLICT (tenant, idempotency_key) DO NOTHING`,
-            [f.seq, req.tenant, req.device, it.idempotencyKey, it.contract, it.kind, it.createdAt, it.keyVersion,
-              it.ciphertext, it.iv, it.tag, it.contentHash, req.receivedAt, f.receipt.json, sigs[k]!,
-              it.keyScope ?? null, it.subject ?? null, it.to ?? null],
+            [
+              f.seq,
+              req.tenant,
+              req.device,
+              it.idempotencyKey,
+              it.contract,
+              it.kind,
+              it.createdAt,
+              it.keyVersion,
+              it.ciphertext,
+              it.iv,
+              it.tag,
+              it.contentHash,
+              req.receivedAt,
+              f.receipt.json,
+              sigs[k]!,
+              it.keyScope ?? null,
+              it.subject ?? null,
+              it.to ?? null,
+            ],
           );
           if (ins.rowCount === 1) {
             await audit(c, itemAudit(req.receivedAt, req.device, it, f.seq));
@@ -618,7 +690,14 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
                contract_versions = COALESCE($4::jsonb, contract_versions), version_level = $5,
                risk_level = GREATEST($6::integer, CASE WHEN blocked_at IS NOT NULL THEN 3 ELSE 0 END, CASE WHEN update_required_at IS NOT NULL THEN 2 ELSE 0 END)
              WHERE id = $1`,
-            [req.device, st?.pendingCount ?? null, st?.deadLetterCount ?? null, st ? JSON.stringify(st.contractVersions) : null, req.registry.versionLevel, req.registry.baseLevel],
+            [
+              req.device,
+              st?.pendingCount ?? null,
+              st?.deadLetterCount ?? null,
+              st ? JSON.stringify(st.contractVersions) : null,
+              req.registry.versionLevel,
+              req.registry.baseLevel,
+            ],
           );
           await c.query(UPSERT_SNAPSHOT, snapshotArgs(req.registry.snapshot));
         }
@@ -634,7 +713,8 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
         };
         return plan.map((p, i): IngestOutcome => {
           const hash = req.items[i]!.contentHash;
-          if (p.kind === 'stored') return classifyExisting({ contentHash: p.row.content_hash, receipt: { json: p.row.receipt_json, signature: p.row.receipt_sig } }, hash);
+          if (p.kind === 'stored')
+            return classifyExisting({ contentHash: p.row.content_hash, receipt: { json: p.row.receipt_json, signature: p.row.receipt_sig } }, hash);
           if (p.kind === 'decided') return { status: 'decided', winner: p.winner };
           const decidedAgainst = lostClaim[p.index];
           if (decidedAgainst) return { status: 'decided', winner: decidedAgainst };
@@ -645,7 +725,9 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
             const rec = lost ? (JSON.parse(lost.receipt_json) as { device: string; serverSeq: number; receivedAt: string }) : null;
             return {
               status: 'decided',
-              winner: rec ? { device: rec.device, user: req.user ?? '', serverSeq: rec.serverSeq, receivedAt: rec.receivedAt } : { device: req.device, user: req.user ?? '', serverSeq: f.seq, receivedAt: req.receivedAt },
+              winner: rec
+                ? { device: rec.device, user: req.user ?? '', serverSeq: rec.serverSeq, receivedAt: rec.receivedAt }
+                : { device: req.device, user: req.user ?? '', serverSeq: f.seq, receivedAt: req.receivedAt },
             };
           }
           if (p.kind === 'new' && !won[p.index]) return { status: 'accepted', receipt: storedFor(p.index).receipt };
@@ -664,10 +746,7 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
       const refresh = refreshRiskSql('postgres', query);
       await pool.query(refresh.sql, refresh.params.values);
       const { page, count } = deviceListSql('postgres', query);
-      const [rows, total] = await Promise.all([
-        pool.query<DeviceRow>(page.sql, page.params.values),
-        pool.query<{ n: number }>(count.sql, count.params.values),
-      ]);
+      const [rows, total] = await Promise.all([pool.query<DeviceRow>(page.sql, page.params.values), pool.query<{ n: number }>(count.sql, count.params.values)]);
       return { rows: rows.rows.map(toDevice), total: Number(total.rows[0]?.n ?? 0) };
     },
 
@@ -679,11 +758,27 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
     },
 
     async deviceSnapshots(device, limit) {
-      const r = await pool.query<{ day: string; device: string; tenant: string; level: SnapshotInput['level']; pending_count: number; dead_letter_count: number; last_sync_at: string | null }>(
+      const r = await pool.query<{
+        day: string;
+        device: string;
+        tenant: string;
+        level: SnapshotInput['level'];
+        pending_count: number;
+        dead_letter_count: number;
+        last_sync_at: string | null;
+      }>(
         'SELECT day, device, tenant, level, pending_count, dead_letter_count, last_sync_at FROM device_snapshots WHERE device = $1 ORDER BY day DESC LIMIT $2',
         [device, limit],
       );
-      return r.rows.map((x) => ({ day: x.day, device: x.device, tenant: x.tenant, level: x.level, pendingCount: x.pending_count, deadLetterCount: x.dead_letter_count, lastSyncAt: x.last_sync_at }));
+      return r.rows.map((x) => ({
+        day: x.day,
+        device: x.device,
+        tenant: x.tenant,
+        level: x.level,
+        pendingCount: x.pending_count,
+        deadLetterCount: x.dead_letter_count,
+        lastSyncAt: x.last_sync_at,
+      }));
     },
 
     upsertSnapshots: async (rows) => {
@@ -697,14 +792,17 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
       const out = await withTx(pool, async (c) => {
         const dev = await getDevice(c, id, true);
         if (!dev || dev.tenant !== tenant) return null;
-        if (control === 'block') await c.query('UPDATE devices SET blocked_at = COALESCE(blocked_at, $1), blocked_reason = $2 WHERE id = $3', [a.ts, reason, id]);
+        if (control === 'block')
+          await c.query('UPDATE devices SET blocked_at = COALESCE(blocked_at, $1), blocked_reason = $2 WHERE id = $3', [a.ts, reason, id]);
         else if (control === 'unblock') await c.query('UPDATE devices SET blocked_at = NULL, blocked_reason = NULL WHERE id = $1', [id]);
-        else if (control === 'require-update') await c.query('UPDATE devices SET update_required_at = COALESCE(update_required_at, $1) WHERE id = $2', [a.ts, id]);
+        else if (control === 'require-update')
+          await c.query('UPDATE devices SET update_required_at = COALESCE(update_required_at, $1) WHERE id = $2', [a.ts, id]);
         else await c.query('UPDATE devices SET update_required_at = NULL WHERE id = $1', [id]);
         const recompute = recomputeRiskSql('postgres', { id }, risk.now, risk.policy);
         await c.query(recompute.sql, recompute.params.values);
         await audit(c, a);
-        if (control === 'block' || control === 'unblock') await appendFeed(c, dev.tenant, [eventFeedRow(control === 'block' ? 'blocked' : 'unblocked', dev, a.ts, reason)], a.ts);
+        if (control === 'block' || control === 'unblock')
+          await appendFeed(c, dev.tenant, [eventFeedRow(control === 'block' ? 'blocked' : 'unblocked', dev, a.ts, reason)], a.ts);
         return getDevice(c, id);
       });
       if (out && (control === 'block' || control === 'unblock')) feed.notify(out.tenant);
@@ -741,7 +839,11 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
           const rows = (await c.query<VersionLevelRow>(batch.sql, batch.params.values)).rows;
           const tenants = [...new Set(rows.map((x) => x.tenant))];
           const stored = tenants.length
-            ? (await c.query<{ tenant: string; policy: RiskPolicy }>('SELECT tenant, policy FROM tenant_risk_policies WHERE tenant = ANY($1::text[])', [tenants])).rows
+            ? (
+                await c.query<{ tenant: string; policy: RiskPolicy }>('SELECT tenant, policy FROM tenant_risk_policies WHERE tenant = ANY($1::text[])', [
+                  tenants,
+                ])
+              ).rows
             : [];
           const policies = new Map(stored.map((x) => [x.tenant, x.policy]));
           const policyOf = (tenant: string): RiskPolicy => policies.get(tenant) ?? DEFAULT_RISK_POLICY;
@@ -788,10 +890,12 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
         if (moved.rowCount !== 1) return false;
         if (a.entries.length > 0) {
           // One statement for the whole range: an anchor can carry up to 100k entries.
-          await c.query(
-            'INSERT INTO device_audit_hashes (device, seq, prev_hash, hash) SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[])',
-            [a.device, a.entries.map((e) => e.seq), a.entries.map((e) => e.prevHash), a.entries.map((e) => e.hash)],
-          );
+          await c.query('INSERT INTO device_audit_hashes (device, seq, prev_hash, hash) SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[])', [
+            a.device,
+            a.entries.map((e) => e.seq),
+            a.entries.map((e) => e.prevHash),
+            a.entries.map((e) => e.hash),
+          ]);
         }
         await audit(c, a.audit);
         return true;
@@ -800,12 +904,15 @@ function createPostgresRepository(pool: pg.Pool): ServerStorage {
     recordEquivocation: (e) =>
       withTx(pool, async (c) => {
         await c.query('UPDATE devices SET flagged_at = COALESCE(flagged_at, $1) WHERE id = $2', [e.detectedAt, e.device]);
-        await c.query(
-          'INSERT INTO equivocations (device, seq, stored_hash, claimed_hash, detected_at, evidence) VALUES ($1, $2, $3, $4, $5, $6)',
-          [e.device, e.seq, e.storedHash, e.claimedHash, e.detectedAt, JSON.stringify(e.evidence)],
-        );
+        await c.query('INSERT INTO equivocations (device, seq, stored_hash, claimed_hash, detected_at, evidence) VALUES ($1, $2, $3, $4, $5, $6)', [
+          e.device,
+          e.seq,
+          e.storedHash,
+          e.claimedHash,
+          e.detectedAt,
+          JSON.stringify(e.evidence),
+        ]);
         await audit(c, e.audit);
       }),
   };
 }
-

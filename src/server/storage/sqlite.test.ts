@@ -55,13 +55,33 @@ describe('openSqliteStorage', () => {
     inspect((db) => {
       expect(db.pragma('user_version', { simple: true })).toBe(6);
       const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-      for (const t of ['enrollment_tokens', 'devices', 'nonces', 'sync_items', 'device_audit_hashes', 'equivocations', 'server_audit', 'contract_versions', 'device_snapshots', 'tenant_risk_policies', 'device_certs', 'tenant_key_versions', 'wrapped_keys', 'approval_claims', 'team_feed']) {
+      for (const t of [
+        'enrollment_tokens',
+        'devices',
+        'nonces',
+        'sync_items',
+        'device_audit_hashes',
+        'equivocations',
+        'server_audit',
+        'contract_versions',
+        'device_snapshots',
+        'tenant_risk_policies',
+        'device_certs',
+        'tenant_key_versions',
+        'wrapped_keys',
+        'approval_claims',
+        'team_feed',
+      ]) {
         expect(tables).toContain(t);
       }
-      const feedIndexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'team_feed'").all() as { name: string }[]).map((r) => r.name);
+      const feedIndexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'team_feed'").all() as { name: string }[]).map(
+        (r) => r.name,
+      );
       expect(feedIndexes).toContain('team_feed_tenant_seq');
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'devices'").all() as { name: string }[]).map((r) => r.name);
+      const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'devices'").all() as { name: string }[]).map(
+        (r) => r.name,
+      );
       expect(indexes).toEqual(expect.arrayContaining(['devices_tenant_id_ci', 'devices_tenant_user_ci', 'devices_tenant_name_ci']));
       const row = db.prepare('SELECT value FROM server_meta WHERE key = ?').get('created_at');
       expect(row).toEqual({ value: now.toISOString() });
@@ -75,9 +95,7 @@ describe('openSqliteStorage', () => {
     await s.close(); // close is safe to repeat
     inspect((db) => {
       expect(db.pragma('user_version', { simple: true })).toBe(6);
-      expect(db.prepare('SELECT key, value FROM server_meta').all()).toEqual([
-        { key: 'created_at', value: '2025-01-01T00:00:00.000Z' },
-      ]);
+      expect(db.prepare('SELECT key, value FROM server_meta').all()).toEqual([{ key: 'created_at', value: '2025-01-01T00:00:00.000Z' }]);
     });
   });
 
@@ -128,11 +146,22 @@ describe('openSqliteStorage', () => {
     db.prepare("INSERT INTO devices (id, tenant, user_id, roles, name, public_key, enrolled_at) VALUES ('d', 't', 'u', '[]', 'n', 'k', 'x')").run();
     db.close();
     const item = {
-      idempotencyKey: 'a'.repeat(64), contract: 'x.y.z@1.0.0', kind: 'record' as const, createdAt: 'c', keyVersion: 1,
-      ciphertext: Buffer.from('ct'), iv: 'i', tag: 't', contentHash: 'h'.repeat(64),
+      idempotencyKey: 'a'.repeat(64),
+      contract: 'x.y.z@1.0.0',
+      kind: 'record' as const,
+      createdAt: 'c',
+      keyVersion: 1,
+      ciphertext: Buffer.from('ct'),
+      iv: 'i',
+      tag: 't',
+      contentHash: 'h'.repeat(64),
     };
     const base = {
-      tenant: 't', device: 'd', appVersion: '1', receivedAt: '2025-01-01T00:00:00.000Z', items: [item],
+      tenant: 't',
+      device: 'd',
+      appVersion: '1',
+      receivedAt: '2025-01-01T00:00:00.000Z',
+      items: [item],
       receiptFor: (_: unknown, seq: number) => ({ json: `{"seq":${seq}}`, signingBytes: `bytes-${seq}` }),
       signingBytesOf: (json: string) => `bytes-${(JSON.parse(json) as { seq: number }).seq}`,
     };
@@ -171,18 +200,29 @@ describe('device search (q)', () => {
   it('counts matches with index range scans within the tenant once the storage has statistics (kept by admin reads)', async () => {
     const s = openSqliteStorage(dbPath);
     const raw = new Database(dbPath);
-    const insert = raw.prepare(`INSERT INTO devices (id, tenant, user_id, roles, name, public_key, enrolled_at) VALUES (?, ?, ?, '["field"]', ?, 'pk', '2025-01-01T00:00:00.000Z')`);
+    const insert = raw.prepare(
+      `INSERT INTO devices (id, tenant, user_id, roles, name, public_key, enrolled_at) VALUES (?, ?, ?, '["field"]', ?, 'pk', '2025-01-01T00:00:00.000Z')`,
+    );
     raw.transaction(() => {
       for (let i = 0; i < 5000; i++) insert.run(`dev_${String(i).padStart(8, '0')}`, i % 10 === 0 ? 'globex' : 'acme', `user-${i % 500}`, `Device ${i}`);
     })();
     raw.close();
-    const query = { tenant: 'acme', now: '2025-03-01T00:00:00.000Z', policy: DEFAULT_RISK_POLICY, q: 'User-12', sort: 'pending' as const, dir: 'desc' as const, limit: 51 };
+    const query = {
+      tenant: 'acme',
+      now: '2025-03-01T00:00:00.000Z',
+      policy: DEFAULT_RISK_POLICY,
+      q: 'User-12',
+      sort: 'pending' as const,
+      dir: 'desc' as const,
+      limit: 51,
+    };
     expect((await s.listDevices(query)).total).toBe(100); // user-12, user-121 … user-129: 10 devices each (user-120 is globex)
     await s.close();
     const { count } = deviceListSql('sqlite', query);
     inspect((db) => {
       const plan = (db.prepare(`EXPLAIN QUERY PLAN ${count.sql}`).all(count.params.named()) as { detail: string }[]).map((r) => r.detail).join('\n');
-      for (const ix of ['devices_tenant_id_ci', 'devices_tenant_user_ci', 'devices_tenant_name_ci']) expect(plan, count.sql).toContain(`USING INDEX ${ix} (tenant=? AND`);
+      for (const ix of ['devices_tenant_id_ci', 'devices_tenant_user_ci', 'devices_tenant_name_ci'])
+        expect(plan, count.sql).toContain(`USING INDEX ${ix} (tenant=? AND`);
       expect(plan).not.toMatch(/SCAN devices/);
     });
   });

@@ -25,7 +25,20 @@ import {
   type VersionLevelRow,
 } from './common';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
-import { certOf, cutPage, eventFeedRow, FeedListeners, issueCert, itemFeedRow, judgeTeamKeys, keyFeedRow, normalizeRoles, toFeedItem, type FeedInsert, type FeedItemSqlRow } from './team';
+import {
+  certOf,
+  cutPage,
+  eventFeedRow,
+  FeedListeners,
+  issueCert,
+  itemFeedRow,
+  judgeTeamKeys,
+  keyFeedRow,
+  normalizeRoles,
+  toFeedItem,
+  type FeedInsert,
+  type FeedItemSqlRow,
+} from './team';
 import {
   StorageOpenError,
   type AuditInput,
@@ -76,7 +89,6 @@ interface StoredRow {
   receipt_sig: string;
 }
 
-
 export function openSqliteStorage(path: string, opts: SqliteStorageOptions = {}): ServerStorage {
   assertSqliteHeader(path);
   const db = new Database(path);
@@ -100,12 +112,8 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
   const q = {
     insertAudit: db.prepare('INSERT INTO server_audit (ts, actor, action, subject, payload) VALUES (?, ?, ?, ?, ?)'),
     contracts: db.prepare('SELECT name, version, major, minor, patch, breaking, registered_at FROM contract_versions'),
-    insertContract: db.prepare(
-      'INSERT INTO contract_versions (name, version, major, minor, patch, breaking, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ),
-    insertToken: db.prepare(
-      'INSERT INTO enrollment_tokens (token_hash, tenant, user_id, role, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
+    insertContract: db.prepare('INSERT INTO contract_versions (name, version, major, minor, patch, breaking, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    insertToken: db.prepare('INSERT INTO enrollment_tokens (token_hash, tenant, user_id, role, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)'),
     useToken: db.prepare(
       'UPDATE enrollment_tokens SET used_at = ?, used_by = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING tenant, user_id, role',
     ),
@@ -149,18 +157,22 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
       'INSERT INTO wrapped_keys (tenant, version, recipient, body, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant, version, recipient) DO NOTHING',
     ),
     mine: db.prepare('SELECT version FROM wrapped_keys WHERE tenant = ? AND recipient = ? ORDER BY version').pluck(),
-    missingDevices: db.prepare(
-      `SELECT d.id FROM devices d
+    missingDevices: db
+      .prepare(
+        `SELECT d.id FROM devices d
        WHERE d.tenant = ? AND d.revoked_at IS NULL AND d.encryption_key IS NOT NULL
          AND EXISTS (SELECT 1 FROM tenant_key_versions v WHERE v.tenant = d.tenant
            AND NOT EXISTS (SELECT 1 FROM wrapped_keys w WHERE w.tenant = v.tenant AND w.version = v.version AND w.recipient = d.id))
        ORDER BY d.id LIMIT ?`,
-    ).pluck(),
-    missingVersions: db.prepare(
-      `SELECT v.version FROM tenant_key_versions v WHERE v.tenant = ?
+      )
+      .pluck(),
+    missingVersions: db
+      .prepare(
+        `SELECT v.version FROM tenant_key_versions v WHERE v.tenant = ?
          AND NOT EXISTS (SELECT 1 FROM wrapped_keys w WHERE w.tenant = v.tenant AND w.version = v.version AND w.recipient = ?)
        ORDER BY v.version`,
-    ).pluck(),
+      )
+      .pluck(),
     feedMax: db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM team_feed WHERE tenant = ?').pluck(),
     feedScan: db.prepare(
       `SELECT f.seq, f.kind, f.created_at, f.body, f.item_seq, COALESCE(length(s.ciphertext), 0) AS bytes
@@ -209,9 +221,7 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
     ),
     insertHash: db.prepare('INSERT INTO device_audit_hashes (device, seq, prev_hash, hash) VALUES (?, ?, ?, ?)'),
     flag: db.prepare('UPDATE devices SET flagged_at = COALESCE(flagged_at, ?) WHERE id = ?'),
-    insertEquivocation: db.prepare(
-      'INSERT INTO equivocations (device, seq, stored_hash, claimed_hash, detected_at, evidence) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
+    insertEquivocation: db.prepare('INSERT INTO equivocations (device, seq, stored_hash, claimed_hash, detected_at, evidence) VALUES (?, ?, ?, ?, ?, ?)'),
     stats: db.prepare(`SELECT
         (SELECT COUNT(*) FROM sync_items) AS items,
         (SELECT COALESCE(MAX(server_seq), 0) FROM sync_items) AS last_seq,
@@ -502,7 +512,13 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
           bytes: number;
         }[];
         const { rows, hasMore } = cutPage(scanned, f.limit, f.maxBytes);
-        const out: FeedRow[] = rows.map((r) => ({ seq: r.seq, kind: r.kind, at: r.created_at, body: r.body, item: r.item_seq === null ? null : feedItem(r.item_seq) }));
+        const out: FeedRow[] = rows.map((r) => ({
+          seq: r.seq,
+          kind: r.kind,
+          at: r.created_at,
+          body: r.body,
+          item: r.item_seq === null ? null : feedItem(r.item_seq),
+        }));
         const last = rows[rows.length - 1]?.seq ?? f.since;
         return { rows: out, hasMore, until: hasMore ? last : Math.max(f.since, max, last) };
       });
@@ -536,7 +552,10 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
           if (earlier) {
             slots.push((sigs) =>
               Promise.resolve(
-                classifyExisting({ contentHash: earlier.contentHash, receipt: { json: fresh[earlier.index]!.receipt.json, signature: sigs[earlier.index]! } }, it.contentHash),
+                classifyExisting(
+                  { contentHash: earlier.contentHash, receipt: { json: fresh[earlier.index]!.receipt.json, signature: sigs[earlier.index]! } },
+                  it.contentHash,
+                ),
               ),
             );
             continue;
@@ -549,10 +568,12 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
           if (it.kind === 'approval' && it.subject) {
             // The first decision per card wins; a later one (another key) stores nothing.
             const stored = q.claim.get(req.tenant, it.subject) as
-              | { idempotency_key: string; device: string; user_id: string; server_seq: number; received_at: string }
-              | undefined;
-            const winner = claimed.get(it.subject) ??
-              (stored ? { key: stored.idempotency_key, device: stored.device, user: stored.user_id, serverSeq: stored.server_seq, receivedAt: stored.received_at } : undefined);
+              { idempotency_key: string; device: string; user_id: string; server_seq: number; received_at: string } | undefined;
+            const winner =
+              claimed.get(it.subject) ??
+              (stored
+                ? { key: stored.idempotency_key, device: stored.device, user: stored.user_id, serverSeq: stored.server_seq, receivedAt: stored.received_at }
+                : undefined);
             if (winner && winner.key !== it.idempotencyKey) {
               const { key: _key, ...w } = winner;
               slots.push(() => Promise.resolve({ status: 'decided', winner: w }));
@@ -572,9 +593,24 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
         for (const f of fresh) {
           const it = f.item;
           q.insertItem.run(
-            f.seq, req.tenant, req.device, it.idempotencyKey, it.contract, it.kind, it.createdAt, it.keyVersion,
-            it.ciphertext, it.iv, it.tag, it.contentHash, req.receivedAt, f.receipt.json, UNSIGNED,
-            it.keyScope ?? null, it.subject ?? null, it.to ?? null,
+            f.seq,
+            req.tenant,
+            req.device,
+            it.idempotencyKey,
+            it.contract,
+            it.kind,
+            it.createdAt,
+            it.keyVersion,
+            it.ciphertext,
+            it.iv,
+            it.tag,
+            it.contentHash,
+            req.receivedAt,
+            f.receipt.json,
+            UNSIGNED,
+            it.keyScope ?? null,
+            it.subject ?? null,
+            it.to ?? null,
           );
           audit(itemAudit(req.receivedAt, req.device, it, f.seq));
           if (it.kind === 'approval' && it.subject) {
@@ -643,17 +679,15 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
 
     deviceSnapshots: (device, limit) =>
       Promise.resolve(
-        (q.snapshots.all(device, limit) as Array<Record<string, unknown>>).map(
-          (r): SnapshotInput => ({
-            day: String(r.day),
-            device: String(r.device),
-            tenant: String(r.tenant),
-            level: r.level as SnapshotInput['level'],
-            pendingCount: Number(r.pending_count),
-            deadLetterCount: Number(r.dead_letter_count),
-            lastSyncAt: (r.last_sync_at as string | null) ?? null,
-          }),
-        ),
+        (q.snapshots.all(device, limit) as Array<Record<string, unknown>>).map((r): SnapshotInput => ({
+          day: String(r.day),
+          device: String(r.device),
+          tenant: String(r.tenant),
+          level: r.level as SnapshotInput['level'],
+          pendingCount: Number(r.pending_count),
+          deadLetterCount: Number(r.dead_letter_count),
+          lastSyncAt: (r.last_sync_at as string | null) ?? null,
+        })),
       ),
 
     upsertSnapshots: (rows) => {
@@ -673,7 +707,8 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
             else q.clearUpdate.run(id);
             run(recomputeRiskSql('sqlite', { id }, risk.now, risk.policy));
             audit(a);
-            if (control === 'block' || control === 'unblock') appendFeed(dev.tenant, [eventFeedRow(control === 'block' ? 'blocked' : 'unblocked', dev, a.ts, reason)], a.ts);
+            if (control === 'block' || control === 'unblock')
+              appendFeed(dev.tenant, [eventFeedRow(control === 'block' ? 'blocked' : 'unblocked', dev, a.ts, reason)], a.ts);
             return getDevice(id);
           })
           .immediate(),
@@ -772,7 +807,6 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
     },
   };
 }
-
 
 // SQLite treats an empty file as a new database, so only non-empty files need the magic header.
 function assertSqliteHeader(path: string): void {

@@ -3,7 +3,16 @@
 // and the in-process notifier long-polling pulls wait on. Kept out of SQL so the two cannot drift.
 import { canonicalJson } from '../../shared/canonical';
 import { TEAM_ROLE_RANK, type DeviceEventWire, type FeedKind, type SignedCertificate } from '../../shared/team/protocol';
-import { FEED_MIN_ROLE, type Certify, type DeviceRecord, type FeedItemRow, type NewItem, type Role, type TeamKeysWrite, type TeamKeysWriteResult } from './types';
+import {
+  FEED_MIN_ROLE,
+  type Certify,
+  type DeviceRecord,
+  type FeedItemRow,
+  type NewItem,
+  type Role,
+  type TeamKeysWrite,
+  type TeamKeysWriteResult,
+} from './types';
 
 /** One team_feed row to insert (seq and created_at come from the database and the request time). */
 export interface FeedInsert {

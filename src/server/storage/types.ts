@@ -299,8 +299,7 @@ export interface RolesChange {
 }
 
 export type RolesChangeResult =
-  | { ok: true; device: DeviceRecord; certificate: SignedCertificate; changed: boolean }
-  | { ok: false; reason: 'not_found' | 'revoked' };
+  { ok: true; device: DeviceRecord; certificate: SignedCertificate; changed: boolean } | { ok: false; reason: 'not_found' | 'revoked' };
 
 export interface EncryptionKeyRegistration {
   id: string;

@@ -28,7 +28,9 @@ describe('judgeAnchor', () => {
     const a = auditChain(2, anchored);
     expect(judgeAnchor({ entries: a.entries, head: { seq: 2, hash: 'a'.repeat(64) } }, anchored, new Map()).kind).toBe('broken');
     expect(judgeAnchor({ entries: [a.entries[1]!], head: a.head }, anchored, new Map()).kind).toBe('broken');
-    expect(judgeAnchor({ entries: [a.entries[0]!, { ...a.entries[1]!, seq: 3 }], head: { seq: 3, hash: a.head.hash } }, anchored, new Map()).kind).toBe('broken');
+    expect(judgeAnchor({ entries: [a.entries[0]!, { ...a.entries[1]!, seq: 3 }], head: { seq: 3, hash: a.head.hash } }, anchored, new Map()).kind).toBe(
+      'broken',
+    );
   });
 
   it('overlapRange covers only anchored seqs and copes with 100k entries', () => {

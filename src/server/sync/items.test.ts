@@ -6,9 +6,7 @@ import { registryFromRows } from '../contracts';
 import { makeItem } from '../testing/device-client';
 import { checkItem, findPlaintextField, serverItemSchema } from './items';
 
-const contracts = registryFromRows([
-  { name: 'field.inspect.site', version: '1.2.0', major: 1, minor: 2, patch: 0, breaking: false, registeredAt: 'x' },
-]);
+const contracts = registryFromRows([{ name: 'field.inspect.site', version: '1.2.0', major: 1, minor: 2, patch: 0, breaking: false, registeredAt: 'x' }]);
 
 describe('checkItem', () => {
   it('accepts what syncItemSchema accepts, and refuses every ciphertext the dropped pattern would refuse', () => {

@@ -18,9 +18,22 @@ import { newDeviceKeys, signedHeaders, type DeviceKeys, type SignOptions } from 
 
 export const T0 = Date.parse('2025-03-01T12:00:00.000Z');
 export const TABLES = [
-  'enrollment_tokens', 'devices', 'nonces', 'sync_items', 'device_audit_hashes', 'equivocations', 'server_audit', 'contract_versions',
-  'device_snapshots', 'tenant_risk_policies', 'server_meta',
-  'device_certs', 'tenant_key_versions', 'wrapped_keys', 'approval_claims', 'team_feed',
+  'enrollment_tokens',
+  'devices',
+  'nonces',
+  'sync_items',
+  'device_audit_hashes',
+  'equivocations',
+  'server_audit',
+  'contract_versions',
+  'device_snapshots',
+  'tenant_risk_policies',
+  'server_meta',
+  'device_certs',
+  'tenant_key_versions',
+  'wrapped_keys',
+  'approval_claims',
+  'team_feed',
 ] as const;
 /** Tables small enough in tests to compare row by row (an UPDATE changes no count). */
 const ROW_TABLES: Partial<Record<(typeof TABLES)[number], string>> = {
@@ -59,7 +72,11 @@ export interface Harness {
   /** `encryptionKey: false` enrolls like a device from before team sync (no X25519 key). */
   enroll(opts?: { role?: Role; tenant?: string; user?: string; name?: string; encryptionKey?: boolean }): Promise<Device>;
   signed(dev: { id: string; privateKey: DeviceKeys['privateKey'] }, method: string, path: string, body?: string, opts?: SignOptions): Promise<Response>;
-  batch(dev: Device, items: unknown[], extra?: { anchor?: AuditAnchorWire; appVersion?: string; device?: string; deviceState?: DeviceStateWire }): Promise<Response>;
+  batch(
+    dev: Device,
+    items: unknown[],
+    extra?: { anchor?: AuditAnchorWire; appVersion?: string; device?: string; deviceState?: DeviceStateWire },
+  ): Promise<Response>;
   /** Row counts of every table plus the full rows of the small ones: equal snapshots mean nothing was written. */
   snapshot(): Promise<Record<string, unknown>>;
   /**
@@ -124,7 +141,13 @@ export async function createHarness(db: TestDb, opts: HarnessOptions = {}): Prom
       const res = await app.request('/v1/enroll', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ token, publicKey: keys.publicKey, deviceName: name, appVersion: '1.0.0', ...(encryption ? { encryptionKey: encryption.publicKey } : {}) }),
+        body: JSON.stringify({
+          token,
+          publicKey: keys.publicKey,
+          deviceName: name,
+          appVersion: '1.0.0',
+          ...(encryption ? { encryptionKey: encryption.publicKey } : {}),
+        }),
       });
       if (res.status !== 200) throw new Error(`enroll failed: ${res.status} ${await res.text()}`);
       const enroll = (await res.json()) as EnrollResponse;

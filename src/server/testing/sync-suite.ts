@@ -5,7 +5,15 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, type TestContext } from 'vitest';
-import { CLOCK_SKEW_MS, H_NONCE, checkpointSigningBytes, receiptSigningBytes, type ItemResult, type SignedReceipt, type SyncBatchResponse } from '../../shared/sync/protocol';
+import {
+  CLOCK_SKEW_MS,
+  H_NONCE,
+  checkpointSigningBytes,
+  receiptSigningBytes,
+  type ItemResult,
+  type SignedReceipt,
+  type SyncBatchResponse,
+} from '../../shared/sync/protocol';
 import { MAX_BATCH_BYTES, enrollResponseSchema, syncBatchResponseSchema } from '../../shared/sync/schemas';
 import {
   adminDeviceDetailResponseSchema,
@@ -52,11 +60,19 @@ const ADMIN_ROUTES: readonly { method: string; path: string; body: string }[] = 
   { method: 'GET', path: '/devices', body: '' },
   { method: 'GET', path: '/devices/:id', body: '' },
   { method: 'GET', path: '/risk-summary', body: '' },
-  ...['block', 'unblock', 'require-update', 'clear-update'].map((action) => ({ method: 'POST', path: `/devices/:id/${action}`, body: JSON.stringify({ reason: 'Field audit finding 42' }) })),
+  ...['block', 'unblock', 'require-update', 'clear-update'].map((action) => ({
+    method: 'POST',
+    path: `/devices/:id/${action}`,
+    body: JSON.stringify({ reason: 'Field audit finding 42' }),
+  })),
   { method: 'POST', path: '/devices/:id/roles', body: JSON.stringify({ roles: ['reviewer'], reason: 'Promoted to site lead', confirm: true }) },
   { method: 'POST', path: '/devices/:id/revoke', body: JSON.stringify({ reason: 'Field audit finding 42' }) },
   { method: 'GET', path: '/risk-policy', body: '' },
-  { method: 'PUT', path: '/risk-policy', body: JSON.stringify({ policy: { ...DEFAULT_RISK_POLICY, pending: { medium: 5, high: 10 } }, reason: 'Tighter queue limits' }) },
+  {
+    method: 'PUT',
+    path: '/risk-policy',
+    body: JSON.stringify({ policy: { ...DEFAULT_RISK_POLICY, pending: { medium: 5, high: 10 } }, reason: 'Tighter queue limits' }),
+  },
 ];
 
 async function okJson<T>(res: Response, schema: Record<string, unknown>): Promise<T> {
@@ -139,7 +155,15 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         expect(h.serverKey.keyId).toBe(sha256Hex(Buffer.from(h.serverKey.publicKey, 'base64')).slice(0, 16));
 
         const [dev] = await h.db.query('SELECT id, tenant, user_id, public_key, name, app_version, revoked_at FROM devices');
-        expect(dev).toMatchObject({ id: deviceId, tenant: 'acme', user_id: 'ana', public_key: keys.publicKey, name: 'Field tablet', app_version: '1.4.0', revoked_at: null });
+        expect(dev).toMatchObject({
+          id: deviceId,
+          tenant: 'acme',
+          user_id: 'ana',
+          public_key: keys.publicKey,
+          name: 'Field tablet',
+          app_version: '1.4.0',
+          revoked_at: null,
+        });
         // Only the hash of the token is stored, and it is now used.
         const tokens = await h.db.query('SELECT token_hash, used_by FROM enrollment_tokens');
         expect(tokens).toEqual([{ token_hash: sha256Hex(token), used_by: deviceId }]);
@@ -151,7 +175,10 @@ export function defineSyncServerSuite(backend: TestBackend): void {
       test('a reused, expired or unknown token is refused with reason enrollment_token and stores nothing', async (h) => {
         const { token } = await createEnrollmentToken(h.db.storage, h.now(), { tenant: 'acme', user: 'ana', role: 'field', ttlHours: 1 }, 'test');
         const enroll = (t: string) =>
-          h.app.request('/v1/enroll', { method: 'POST', body: JSON.stringify({ token: t, publicKey: newDeviceKeys().publicKey, deviceName: 'x', appVersion: '1' }) });
+          h.app.request('/v1/enroll', {
+            method: 'POST',
+            body: JSON.stringify({ token: t, publicKey: newDeviceKeys().publicKey, deviceName: 'x', appVersion: '1' }),
+          });
         expect((await enroll(token)).status).toBe(200);
 
         const before = await h.snapshot();
@@ -173,7 +200,10 @@ export function defineSyncServerSuite(backend: TestBackend): void {
       test('two concurrent enrollments with one token: exactly one device is enrolled', async (h) => {
         const { token } = await createEnrollmentToken(h.db.storage, h.now(), { tenant: 'acme', user: 'ana', role: 'field' }, 'test');
         const enroll = () =>
-          h.app.request('/v1/enroll', { method: 'POST', body: JSON.stringify({ token, publicKey: newDeviceKeys().publicKey, deviceName: 'x', appVersion: '1' }) });
+          h.app.request('/v1/enroll', {
+            method: 'POST',
+            body: JSON.stringify({ token, publicKey: newDeviceKeys().publicKey, deviceName: 'x', appVersion: '1' }),
+          });
         const statuses = (await Promise.all([enroll(), enroll(), enroll()])).map((r) => r.status).sort();
         expect(statuses).toEqual([200, 401, 401]);
         expect(await h.count('devices')).toBe(1);
@@ -182,7 +212,10 @@ export function defineSyncServerSuite(backend: TestBackend): void {
       test('an invalid enrollment body is a 400 and stores nothing', async (h) => {
         const { token } = await createEnrollmentToken(h.db.storage, h.now(), { tenant: 'acme', user: 'ana', role: 'field' }, 'test');
         const before = await h.snapshot();
-        const res = await h.app.request('/v1/enroll', { method: 'POST', body: JSON.stringify({ token, publicKey: 'short', deviceName: 'x', appVersion: '1' }) });
+        const res = await h.app.request('/v1/enroll', {
+          method: 'POST',
+          body: JSON.stringify({ token, publicKey: 'short', deviceName: 'x', appVersion: '1' }),
+        });
         expect(res.status).toBe(400);
         expect((await errorOf(res)).code).toBe('VALIDATION_ERROR');
         expect(await h.snapshot()).toEqual(before);
@@ -200,22 +233,21 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         expect(await h.count('nonces')).toBe(1);
       });
 
-      test('GET /v1/contracts/:ref returns that version\'s document; unknown or malformed refs are 404', async (h) => {
+      test("GET /v1/contracts/:ref returns that version's document; unknown or malformed refs are 404", async (h) => {
         const dev = await h.enroll();
         const res = await h.signed(dev, 'GET', `/v1/contracts/${encodeURIComponent('field.inspect.site@1.2.0')}`);
         expect(res.status).toBe(200);
-        expect(await res.json()).toEqual({ contract: 'field.inspect.site@1.2.0', document: { contract: 'field.inspect.site@1.2.0', title: 'field.inspect.site@1.2.0' } });
+        expect(await res.json()).toEqual({
+          contract: 'field.inspect.site@1.2.0',
+          document: { contract: 'field.inspect.site@1.2.0', title: 'field.inspect.site@1.2.0' },
+        });
         expect((await h.signed(dev, 'GET', '/v1/contracts/field.inspect.site@9.9.9')).status).toBe(404);
         expect((await h.signed(dev, 'GET', '/v1/contracts/nonsense')).status).toBe(404);
       });
 
       const refusals: [string, string, (h: Harness, dev: Device, body: string) => Promise<Response>][] = [
         ['no signature headers', 'missing_signature', (h, _d, body) => Promise.resolve(h.app.request('/v1/sync/batch', { method: 'POST', body }))],
-        [
-          'a nonce shorter than 16 characters',
-          'missing_signature',
-          (h, dev, body) => h.signed(dev, 'POST', '/v1/sync/batch', body, { nonce: 'short' }),
-        ],
+        ['a nonce shorter than 16 characters', 'missing_signature', (h, dev, body) => h.signed(dev, 'POST', '/v1/sync/batch', body, { nonce: 'short' })],
         [
           'an unknown device',
           'unknown_device',
@@ -355,7 +387,18 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         expect(verifyReceipt(dev, r.receipt!)).toBe(true);
 
         const [row] = await h.db.query('SELECT * FROM sync_items');
-        expect(row).toMatchObject({ server_seq: 1, tenant: 'acme', device: dev.id, idempotency_key: item.idempotencyKey, contract: item.contract, kind: 'attachment', key_version: 3, iv: item.iv, tag: item.tag, content_hash: item.contentHash });
+        expect(row).toMatchObject({
+          server_seq: 1,
+          tenant: 'acme',
+          device: dev.id,
+          idempotency_key: item.idempotencyKey,
+          contract: item.contract,
+          kind: 'attachment',
+          key_version: 3,
+          iv: item.iv,
+          tag: item.tag,
+          content_hash: item.contentHash,
+        });
         expect(Buffer.compare(row!.ciphertext as Buffer, bytes)).toBe(0);
         expect(JSON.parse(row!.receipt_json as string)).toEqual(r.receipt!.receipt);
         const audit = await h.db.query("SELECT actor, subject FROM server_audit WHERE action = 'sync.item.stored'");
@@ -514,7 +557,10 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         ]);
         expect(await h.count('sync_items')).toBe(3);
         const reg = await h.db.query("SELECT version, breaking FROM contract_versions WHERE name = 'lab.record.specimen' ORDER BY version");
-        expect(reg.map((r) => [r.version, Boolean(r.breaking)])).toEqual([['1.0.0', false], ['2.0.1', true]]);
+        expect(reg.map((r) => [r.version, Boolean(r.breaking)])).toEqual([
+          ['1.0.0', false],
+          ['2.0.1', true],
+        ]);
       });
     });
 
@@ -526,7 +572,14 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         const r1 = await batchBody(await h.batch(dev, [makeItem(), makeItem()], { anchor: a1 }));
         expect(r1.anchorError).toBeUndefined();
         const cp = r1.checkpoint!;
-        expect(cp.checkpoint).toEqual({ device: dev.id, seq: 3, head: a1.head.hash, serverSeq: 2, time: new Date(T0).toISOString(), serverKeyId: h.serverKey.keyId });
+        expect(cp.checkpoint).toEqual({
+          device: dev.id,
+          seq: 3,
+          head: a1.head.hash,
+          serverSeq: 2,
+          time: new Date(T0).toISOString(),
+          serverKeyId: h.serverKey.keyId,
+        });
         expect(verifyBase64(serverKey, checkpointSigningBytes(cp.checkpoint), cp.signature)).toBe(true);
         expect(verifyBase64(serverKey, checkpointSigningBytes({ ...cp.checkpoint, seq: 2 }), cp.signature)).toBe(false);
 
@@ -578,7 +631,7 @@ export function defineSyncServerSuite(backend: TestBackend): void {
           request: { path: '/v1/sync/batch' },
         });
         expect(await h.count('device_audit_hashes')).toBe(3);
-        expect((await h.db.query("SELECT subject FROM server_audit WHERE action = 'device.equivocation'"))).toEqual([{ subject: dev.id }]);
+        expect(await h.db.query("SELECT subject FROM server_audit WHERE action = 'device.equivocation'")).toEqual([{ subject: dev.id }]);
 
         const health = (await (await h.app.request('/healthz')).json()) as { sync: { flaggedDevices: number } };
         expect(health.sync.flaggedDevices).toBe(1);
@@ -592,7 +645,10 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         const cases = [
           { name: 'gap', anchor: { entries: next.entries.slice(1), head: next.head } },
           { name: 'wrong prevHash', anchor: { entries: [{ ...next.entries[0]!, prevHash: randomKey() }, ...next.entries.slice(1)], head: next.head } },
-          { name: 'broken inner link', anchor: { entries: [next.entries[0]!, { ...next.entries[1]!, prevHash: randomKey() }, next.entries[2]!], head: next.head } },
+          {
+            name: 'broken inner link',
+            anchor: { entries: [next.entries[0]!, { ...next.entries[1]!, prevHash: randomKey() }, next.entries[2]!], head: next.head },
+          },
           { name: 'head not the last entry', anchor: { entries: next.entries, head: { seq: 5, hash: randomKey() } } },
           { name: 'empty entries, head ahead', anchor: { entries: [], head: next.head } },
           { name: 'empty entries, head behind', anchor: { entries: [], head: { seq: 1, hash: a1.entries[0]!.hash } } },
@@ -612,9 +668,19 @@ export function defineSyncServerSuite(backend: TestBackend): void {
 
     describe('admin API', () => {
       it('the role table below names every route the admin router registers', () => {
-        const router = createAdminRouter({ storage: {} as ServerStorage, clock: { now: () => new Date(T0) }, contracts: registryFromRows([]), serverKey: generateServerKey() });
+        const router = createAdminRouter({
+          storage: {} as ServerStorage,
+          clock: { now: () => new Date(T0) },
+          contracts: registryFromRows([]),
+          serverKey: generateServerKey(),
+        });
         const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
-        expect(ADMIN_ROUTES.map(key).sort()).toEqual(router.routes.filter((r) => r.method !== 'ALL').map(key).sort());
+        expect(ADMIN_ROUTES.map(key).sort()).toEqual(
+          router.routes
+            .filter((r) => r.method !== 'ALL')
+            .map(key)
+            .sort(),
+        );
         // The one catch-all is the role check itself.
         expect(router.routes.filter((r) => r.method === 'ALL').map((r) => r.path)).toEqual(['/*']);
       });
@@ -625,8 +691,11 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         // State each route would change if it ran: a custom policy, a blocked + update-required device,
         // snapshots of yesterday, stored ranks an admin read would refresh (8 days offline → medium).
         await batchBody(await h.batch(victim, [makeItem()], { deviceState: { pendingCount: 3, deadLetterCount: 0, contractVersions: {} } }));
-        expect((await h.signed(admin, 'PUT', '/v1/admin/risk-policy', JSON.stringify({ policy: DEFAULT_RISK_POLICY, reason: 'Start from defaults' }))).status).toBe(200);
-        for (const action of ['block', 'require-update']) expect((await h.signed(admin, 'POST', `/v1/admin/devices/${victim.id}/${action}`, REASON)).status).toBe(200);
+        expect(
+          (await h.signed(admin, 'PUT', '/v1/admin/risk-policy', JSON.stringify({ policy: DEFAULT_RISK_POLICY, reason: 'Start from defaults' }))).status,
+        ).toBe(200);
+        for (const action of ['block', 'require-update'])
+          expect((await h.signed(admin, 'POST', `/v1/admin/devices/${victim.id}/${action}`, REASON)).status).toBe(200);
         h.advance(8 * DAY_MS);
         const outsiders = [await h.enroll(), await h.enroll({ role: 'reviewer' })];
         const before = await h.snapshot();
@@ -649,11 +718,19 @@ export function defineSyncServerSuite(backend: TestBackend): void {
 
       test('an admin creates a usable token for its tenant, but not for another tenant', async (h) => {
         const admin = await h.enroll({ role: 'admin' });
-        const res = await h.signed(admin, 'POST', '/v1/admin/enrollment-tokens', JSON.stringify({ tenant: 'acme', user: 'carla', role: 'reviewer', ttlHours: 48 }));
+        const res = await h.signed(
+          admin,
+          'POST',
+          '/v1/admin/enrollment-tokens',
+          JSON.stringify({ tenant: 'acme', user: 'carla', role: 'reviewer', ttlHours: 48 }),
+        );
         expect(res.status).toBe(200);
         const { token, expiresAt } = (await res.json()) as { token: string; expiresAt: string };
         expect(expiresAt).toBe(new Date(T0 + 48 * 3_600_000).toISOString());
-        const enroll = await h.app.request('/v1/enroll', { method: 'POST', body: JSON.stringify({ token, publicKey: newDeviceKeys().publicKey, deviceName: 'c', appVersion: '1' }) });
+        const enroll = await h.app.request('/v1/enroll', {
+          method: 'POST',
+          body: JSON.stringify({ token, publicKey: newDeviceKeys().publicKey, deviceName: 'c', appVersion: '1' }),
+        });
         expect(await enroll.json()).toMatchObject({ tenant: 'acme', user: 'carla', roles: ['reviewer'] });
         const [a] = await h.db.query("SELECT actor FROM server_audit WHERE action = 'enrollment_token.created' ORDER BY seq DESC LIMIT 1");
         expect(a!.actor).toBe(admin.id);
@@ -687,7 +764,6 @@ export function defineSyncServerSuite(backend: TestBackend): void {
       });
     });
 
-
     describe('offline governance', () => {
       const list = async (h: Harness, admin: Device, query = ''): Promise<AdminDeviceListResponse> =>
         okJson<AdminDeviceListResponse>(await h.signed(admin, 'GET', `/v1/admin/devices${query}`), adminDeviceListResponseSchema);
@@ -699,17 +775,30 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         const dev = await h.enroll();
         const state = { pendingCount: 60, deadLetterCount: 2, contractVersions: { 'field.inspect.site': '1.0.0', 'lab.record.specimen': '2.0.1' } };
         await batchBody(await h.batch(dev, [makeItem()], { deviceState: state, appVersion: '1.3.0' }));
-        const [d] = await h.db.query('SELECT pending_count, dead_letter_count, contract_versions, version_level, last_sync_at, app_version FROM devices WHERE id = $1', [dev.id]);
+        const [d] = await h.db.query(
+          'SELECT pending_count, dead_letter_count, contract_versions, version_level, last_sync_at, app_version FROM devices WHERE id = $1',
+          [dev.id],
+        );
         expect(d).toMatchObject({ pending_count: 60, dead_letter_count: 2, version_level: 1, last_sync_at: new Date(T0).toISOString(), app_version: '1.3.0' });
         expect(parsePayload(d!.contract_versions)).toEqual(state.contractVersions);
         const snaps = await h.db.query('SELECT day, device, tenant, level, pending_count, dead_letter_count, last_sync_at FROM device_snapshots');
-        expect(snaps).toEqual([{ day: '2025-03-01', device: dev.id, tenant: 'acme', level: 'medium', pending_count: 60, dead_letter_count: 2, last_sync_at: new Date(T0).toISOString() }]);
+        expect(snaps).toEqual([
+          {
+            day: '2025-03-01',
+            device: dev.id,
+            tenant: 'acme',
+            level: 'medium',
+            pending_count: 60,
+            dead_letter_count: 2,
+            last_sync_at: new Date(T0).toISOString(),
+          },
+        ]);
 
         // A major version behind is critical.
         h.advance(1000);
         await batchBody(await h.batch(dev, [], { deviceState: { ...state, contractVersions: { 'lab.record.specimen': '1.0.0' } } }));
         expect((await h.db.query('SELECT version_level FROM devices WHERE id = $1', [dev.id]))[0]).toEqual({ version_level: 3 });
-        expect((await h.db.query('SELECT level FROM device_snapshots'))).toEqual([{ level: 'critical' }]);
+        expect(await h.db.query('SELECT level FROM device_snapshots')).toEqual([{ level: 'critical' }]);
 
         // No deviceState: last reported values stay; lastSyncAt moves; same day → same snapshot row.
         h.advance(1000);
@@ -721,12 +810,18 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         h.advance(DAY_MS);
         await batchBody(await h.batch(dev, [], { deviceState: { pendingCount: 0, deadLetterCount: 0, contractVersions: {} } }));
         const rows = await h.db.query('SELECT day, level FROM device_snapshots ORDER BY day');
-        expect(rows).toEqual([{ day: '2025-03-01', level: 'critical' }, { day: '2025-03-02', level: 'low' }]);
+        expect(rows).toEqual([
+          { day: '2025-03-01', level: 'critical' },
+          { day: '2025-03-02', level: 'low' },
+        ]);
 
         const admin = await h.enroll({ role: 'admin' });
         const detail = await okJson<AdminDeviceDetailResponse>(await h.signed(admin, 'GET', `/v1/admin/devices/${dev.id}`), adminDeviceDetailResponseSchema);
         expect(detail.device).toMatchObject({ id: dev.id, pendingCount: 0, deadLetterCount: 0, risk: { level: 'low' } });
-        expect(detail.snapshots.map((x) => [x.day, x.level])).toEqual([['2025-03-02', 'low'], ['2025-03-01', 'critical']]);
+        expect(detail.snapshots.map((x) => [x.day, x.level])).toEqual([
+          ['2025-03-02', 'low'],
+          ['2025-03-01', 'critical'],
+        ]);
       });
 
       test('list: filter by level and q, sort by pending / lastSyncAt / daysOffline / level, keyset paging with cursor', async (h) => {
@@ -750,10 +845,12 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         expect(viewOf(all, admin.id)!.risk.level).toBe('medium'); // never synced, enrolled 7.5 days ago
 
         // Default sort: lastSyncAt asc (never-synced devices by enrollment time).
-        expect(all.devices.map((d) => d.id)).toEqual([admin.id, ...devs.map((d) => d.id)].sort((a, b) => {
-          const seen = (id: string) => viewOf(all, id)!.lastSyncAt ?? viewOf(all, id)!.enrolledAt;
-          return seen(a) < seen(b) ? -1 : seen(a) > seen(b) ? 1 : a < b ? -1 : 1;
-        }));
+        expect(all.devices.map((d) => d.id)).toEqual(
+          [admin.id, ...devs.map((d) => d.id)].sort((a, b) => {
+            const seen = (id: string) => viewOf(all, id)!.lastSyncAt ?? viewOf(all, id)!.enrolledAt;
+            return seen(a) < seen(b) ? -1 : seen(a) > seen(b) ? 1 : a < b ? -1 : 1;
+          }),
+        );
 
         const high = await list(h, admin, '?level=high');
         expect(high).toMatchObject({ total: 1, nextCursor: null });
@@ -821,10 +918,15 @@ export function defineSyncServerSuite(backend: TestBackend): void {
       test('every sync reply carries deviceStatus: the risk after the batch with the tenant policy, as the admin view shows it', async (h) => {
         const admin = await h.enroll({ role: 'admin' });
         const dev = await h.enroll();
-        const detail = async () => okJson<AdminDeviceDetailResponse>(await h.signed(admin, 'GET', `/v1/admin/devices/${dev.id}`), adminDeviceDetailResponseSchema);
+        const detail = async () =>
+          okJson<AdminDeviceDetailResponse>(await h.signed(admin, 'GET', `/v1/admin/devices/${dev.id}`), adminDeviceDetailResponseSchema);
 
         const low = await batchBody(await h.batch(dev, [makeItem()]));
-        expect(low.deviceStatus).toEqual({ blocked: false, updateRequired: false, risk: { level: 'low', reasons: [], allowedActions: ['read', 'capture', 'draft', 'submit', 'sync'] } });
+        expect(low.deviceStatus).toEqual({
+          blocked: false,
+          updateRequired: false,
+          risk: { level: 'low', reasons: [], allowedActions: ['read', 'capture', 'draft', 'submit', 'sync'] },
+        });
         expect(low.deviceStatus.risk).toEqual((await detail()).device.risk);
 
         // What the batch reports counts at once: 60 pending is medium (default policy), one major behind is critical.
@@ -832,7 +934,9 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         expect(medium.deviceStatus.risk).toMatchObject({ level: 'medium', reasons: ['60 items waiting to sync (more than 50)'] });
         expect(medium.deviceStatus.risk).toEqual((await detail()).device.risk);
         expect((await list(h, admin, '?level=medium')).devices.map((d) => d.id)).toContain(dev.id);
-        const critical = await batchBody(await h.batch(dev, [], { deviceState: { pendingCount: 0, deadLetterCount: 0, contractVersions: { 'lab.record.specimen': '1.0.0' } } }));
+        const critical = await batchBody(
+          await h.batch(dev, [], { deviceState: { pendingCount: 0, deadLetterCount: 0, contractVersions: { 'lab.record.specimen': '1.0.0' } } }),
+        );
         expect(critical.deviceStatus.risk.level).toBe('critical');
         expect(critical.deviceStatus.risk).toEqual((await detail()).device.risk);
 
@@ -841,7 +945,11 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         expect((await h.signed(admin, 'PUT', '/v1/admin/risk-policy', JSON.stringify({ policy, reason: 'Tighter queue limits' }))).status).toBe(200);
         expect((await act(h, admin, dev.id, 'require-update', 'Security fix 1.4.2')).status).toBe(200);
         const high = await batchBody(await h.batch(dev, [], { deviceState: { pendingCount: 11, deadLetterCount: 0, contractVersions: {} } }));
-        expect(high.deviceStatus).toMatchObject({ blocked: false, updateRequired: true, risk: { level: 'high', reasons: ['11 items waiting to sync (more than 10)', 'An administrator requires an app update'] } });
+        expect(high.deviceStatus).toMatchObject({
+          blocked: false,
+          updateRequired: true,
+          risk: { level: 'high', reasons: ['11 items waiting to sync (more than 10)', 'An administrator requires an app update'] },
+        });
         expect(high.deviceStatus.risk).toEqual((await detail()).device.risk);
         expect((await list(h, admin, '?level=high')).devices.map((d) => d.id)).toContain(dev.id);
 
@@ -880,7 +988,12 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         await batchBody(await h.batch(dev, [makeItem()]));
         const blocked = await act(h, admin, dev.id, 'block', 'Device reported stolen');
         const view = (await okJson<{ device: AdminDeviceView }>(blocked, { type: 'object' })).device;
-        expect(view).toMatchObject({ blocked: true, blockedAt: new Date(T0).toISOString(), blockedReason: 'Device reported stolen', risk: { level: 'critical', allowedActions: ['read', 'capture', 'sync'] } });
+        expect(view).toMatchObject({
+          blocked: true,
+          blockedAt: new Date(T0).toISOString(),
+          blockedReason: 'Device reported stolen',
+          risk: { level: 'critical', allowedActions: ['read', 'capture', 'sync'] },
+        });
         expect(view.risk.reasons).toContain('Blocked by an administrator');
 
         const before = await h.snapshot();
@@ -916,12 +1029,22 @@ export function defineSyncServerSuite(backend: TestBackend): void {
 
         // Missing, short or long reasons are refused and change nothing.
         const snap = await h.snapshot();
-        for (const body of ['', '{}', JSON.stringify({ reason: 'no' }), JSON.stringify({ reason: 'x'.repeat(501) }), JSON.stringify({ reason: '   ' }), JSON.stringify({ reason: 'fine', extra: 1 })]) {
+        for (const body of [
+          '',
+          '{}',
+          JSON.stringify({ reason: 'no' }),
+          JSON.stringify({ reason: 'x'.repeat(501) }),
+          JSON.stringify({ reason: '   ' }),
+          JSON.stringify({ reason: 'fine', extra: 1 }),
+        ]) {
           expect((await h.signed(admin, 'POST', `/v1/admin/devices/${dev.id}/block`, body)).status, body).toBe(400);
         }
         expect({ ...(await h.snapshot()), nonces: 0 }).toEqual({ ...snap, nonces: 0 });
 
-        const rows = await h.db.query("SELECT actor, action, subject, payload FROM server_audit WHERE subject = $1 AND action <> 'device.enrolled' ORDER BY seq", [dev.id]);
+        const rows = await h.db.query(
+          "SELECT actor, action, subject, payload FROM server_audit WHERE subject = $1 AND action <> 'device.enrolled' ORDER BY seq",
+          [dev.id],
+        );
         expect(rows.map((r) => [r.actor, r.action, r.subject, parsePayload(r.payload)])).toEqual([
           [admin.id, 'device.update_required', dev.id, { by: admin.id, user: 'boss', reason: 'Security fix 1.4.2' }],
           [admin.id, 'device.update_cleared', dev.id, { by: admin.id, user: 'boss', reason: 'Updated on site' }],
@@ -939,9 +1062,17 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         await batchBody(await h.batch(dev, [], { deviceState: { pendingCount: 30, deadLetterCount: 0, contractVersions: {} }, appVersion: '1.0.0' }));
         await batchBody(await h.batch(other, [], { deviceState: { pendingCount: 30, deadLetterCount: 0, contractVersions: {} } }));
         expect(viewOf(await list(h, admin), dev.id)!.risk.level).toBe('low');
-        expect(await okJson(await h.signed(admin, 'GET', '/v1/admin/risk-policy'), riskPolicyResponseSchema)).toEqual({ policy: DEFAULT_RISK_POLICY, custom: false });
+        expect(await okJson(await h.signed(admin, 'GET', '/v1/admin/risk-policy'), riskPolicyResponseSchema)).toEqual({
+          policy: DEFAULT_RISK_POLICY,
+          custom: false,
+        });
 
-        const policy = { offlineDays: { medium: 1, high: 2, critical: 3 }, pending: { medium: 20, high: 25 }, deadLetters: { medium: 0, high: 10 }, latestAppVersion: '1.2.0' };
+        const policy = {
+          offlineDays: { medium: 1, high: 2, critical: 3 },
+          pending: { medium: 20, high: 25 },
+          deadLetters: { medium: 0, high: 10 },
+          latestAppVersion: '1.2.0',
+        };
         const put = await h.signed(admin, 'PUT', '/v1/admin/risk-policy', JSON.stringify({ policy, reason: 'Stricter for the audit season' }));
         expect(await okJson(put, riskPolicyResponseSchema)).toEqual({ policy, custom: true });
         expect(await okJson(await h.signed(admin, 'GET', '/v1/admin/risk-policy'), riskPolicyResponseSchema)).toEqual({ policy, custom: true });
@@ -964,7 +1095,9 @@ export function defineSyncServerSuite(backend: TestBackend): void {
           expect((await h.signed(admin, 'PUT', '/v1/admin/risk-policy', JSON.stringify(bad))).status).toBe(400);
         }
         const audit = await h.db.query("SELECT actor, subject, payload FROM server_audit WHERE action = 'risk_policy.updated'");
-        expect(audit.map((a) => [a.actor, a.subject, parsePayload(a.payload)])).toEqual([[admin.id, 'acme', { by: admin.id, user: 'ana', reason: 'Stricter for the audit season', policy }]]);
+        expect(audit.map((a) => [a.actor, a.subject, parsePayload(a.payload)])).toEqual([
+          [admin.id, 'acme', { by: admin.id, user: 'ana', reason: 'Stricter for the audit season', policy }],
+        ]);
       });
 
       test('a newer contract seeded at a server restart re-ranks the stored levels of the devices using it, without them syncing again', async (h) => {
@@ -975,11 +1108,19 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         for (let i = 0; i < 5; i++) onSite.push(await h.enroll({ user: `user${i}` }));
         const foreign = await h.enroll({ tenant: 'globex' });
         const labOnly = await h.enroll({ user: 'lab' });
-        for (const d of [...onSite, foreign]) await batchBody(await h.batch(d, [], { deviceState: { pendingCount: 0, deadLetterCount: 0, contractVersions: site } }));
-        await batchBody(await h.batch(labOnly, [], { deviceState: { pendingCount: 0, deadLetterCount: 0, contractVersions: { 'lab.record.specimen': '2.0.1' } } }));
+        for (const d of [...onSite, foreign])
+          await batchBody(await h.batch(d, [], { deviceState: { pendingCount: 0, deadLetterCount: 0, contractVersions: site } }));
+        await batchBody(
+          await h.batch(labOnly, [], { deviceState: { pendingCount: 0, deadLetterCount: 0, contractVersions: { 'lab.record.specimen': '2.0.1' } } }),
+        );
         const ids = (page: AdminDeviceListResponse) => page.devices.map((d) => d.id).sort();
         const levels = async (tenant = 'acme'): Promise<Record<string, [number, number]>> =>
-          Object.fromEntries((await h.db.query('SELECT id, version_level, risk_level FROM devices WHERE tenant = $1', [tenant])).map((r) => [String(r.id), [Number(r.version_level), Number(r.risk_level)]]));
+          Object.fromEntries(
+            (await h.db.query('SELECT id, version_level, risk_level FROM devices WHERE tenant = $1', [tenant])).map((r) => [
+              String(r.id),
+              [Number(r.version_level), Number(r.risk_level)],
+            ]),
+          );
         expect((await list(h, admin, '?level=low')).total).toBe(7); // the admins never synced but were enrolled just now
         const marker = await h.db.query("SELECT value FROM server_meta WHERE key = 'version_levels.contracts'");
         expect(marker).toEqual([{ value: JSON.stringify(h.contracts.map()) }]);
@@ -1000,16 +1141,27 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         expect(ids(critical)).toEqual(onSite.map((d) => d.id).sort());
         expect(critical.devices.every((d) => d.risk.level === 'critical')).toBe(true);
         const after = await levels();
-        for (const d of onSite) expect([before[d.id], after[d.id]]).toEqual([[1, 1], [3, 3]]);
+        for (const d of onSite)
+          expect([before[d.id], after[d.id]]).toEqual([
+            [1, 1],
+            [3, 3],
+          ]);
         expect(after[labOnly.id]).toEqual([0, 0]);
         expect(ids(await list(h, otherAdmin, '?level=critical'))).toEqual([foreign.id]);
-        expect(await h.db.query("SELECT value FROM server_meta WHERE key = 'version_levels.contracts'")).toEqual([{ value: JSON.stringify(h.contracts.map()) }]);
+        expect(await h.db.query("SELECT value FROM server_meta WHERE key = 'version_levels.contracts'")).toEqual([
+          { value: JSON.stringify(h.contracts.map()) },
+        ]);
 
         // The same registry again: nothing to do. The storage pass itself works in batches (keyset on id).
         const snap = await h.snapshot();
         await h.reseedContracts([]);
         expect(await h.snapshot()).toEqual(snap);
-        const pass = await h.db.storage.recomputeVersionLevels({ scope: { contracts: ['field.inspect.site'] }, levelOf: () => 0, now: h.now().toISOString(), batchSize: 2 });
+        const pass = await h.db.storage.recomputeVersionLevels({
+          scope: { contracts: ['field.inspect.site'] },
+          levelOf: () => 0,
+          now: h.now().toISOString(),
+          batchSize: 2,
+        });
         expect(pass).toEqual({ examined: 6, changed: 6 });
         expect(Object.values(await levels()).map((l) => l[0])).toEqual([0, 0, 0, 0, 0, 0, 0]);
       });
@@ -1018,13 +1170,18 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         const admin = await h.enroll({ role: 'admin' });
         const dev = await h.enroll();
         const other = await h.enroll({ tenant: 'globex' });
-        for (const d of [dev, other]) await batchBody(await h.batch(d, [], { appVersion: '1.0.0', deviceState: { pendingCount: 0, deadLetterCount: 0, contractVersions: {} } }));
-        const put = (policy: Record<string, unknown>) => h.signed(admin, 'PUT', '/v1/admin/risk-policy', JSON.stringify({ policy, reason: 'App 1.2.0 is out' }));
+        for (const d of [dev, other])
+          await batchBody(await h.batch(d, [], { appVersion: '1.0.0', deviceState: { pendingCount: 0, deadLetterCount: 0, contractVersions: {} } }));
+        const put = (policy: Record<string, unknown>) =>
+          h.signed(admin, 'PUT', '/v1/admin/risk-policy', JSON.stringify({ policy, reason: 'App 1.2.0 is out' }));
         expect((await put({ ...DEFAULT_RISK_POLICY, latestAppVersion: '1.2.0' })).status).toBe(200);
         // The admin's own device too: it enrolled with app 1.0.0 and never synced.
         const medium = await list(h, admin, '?level=medium');
         expect(medium.devices.map((d) => d.id).sort()).toEqual([admin.id, dev.id].sort());
-        expect(medium.devices.map((d) => d.risk.reasons)).toEqual([['App version 1.0.0 is behind the latest 1.2.0'], ['App version 1.0.0 is behind the latest 1.2.0']]);
+        expect(medium.devices.map((d) => d.risk.reasons)).toEqual([
+          ['App version 1.0.0 is behind the latest 1.2.0'],
+          ['App version 1.0.0 is behind the latest 1.2.0'],
+        ]);
         expect(await h.db.query('SELECT id, version_level, risk_level FROM devices WHERE id IN ($1, $2) ORDER BY tenant', [dev.id, other.id])).toEqual([
           { id: dev.id, version_level: 1, risk_level: 1 },
           { id: other.id, version_level: 0, risk_level: 0 },
@@ -1085,7 +1242,10 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         const expiresAt = /^expiresAt: (\S+)$/m.exec(out.stdout)?.[1];
         expect(token).toBeDefined();
         expect(Date.parse(expiresAt!) - Date.now()).toBeGreaterThan(2.9 * 3_600_000);
-        const enroll = await h.app.request('/v1/enroll', { method: 'POST', body: JSON.stringify({ token, publicKey: newDeviceKeys().publicKey, deviceName: 'd', appVersion: '1' }) });
+        const enroll = await h.app.request('/v1/enroll', {
+          method: 'POST',
+          body: JSON.stringify({ token, publicKey: newDeviceKeys().publicKey, deviceName: 'd', appVersion: '1' }),
+        });
         expect(enroll.status).toBe(200);
         const { deviceId } = (await enroll.json()) as { deviceId: string };
         const [a] = await h.db.query("SELECT actor FROM server_audit WHERE action = 'enrollment_token.created'");

@@ -27,7 +27,13 @@ import {
   type TeamKeysStatus,
   type WrappedKeyBody,
 } from '../../shared/team/protocol';
-import { certificateResponseSchema, changesResponseSchema, myWrappedKeysSchema, teamKeysPostResponseSchema, teamKeysStatusSchema } from '../../shared/team/schemas';
+import {
+  certificateResponseSchema,
+  changesResponseSchema,
+  myWrappedKeysSchema,
+  teamKeysPostResponseSchema,
+  teamKeysStatusSchema,
+} from '../../shared/team/schemas';
 import { errorResponseSchema } from '../../shared/server-api';
 import { DAY_MS } from '../../shared/risk';
 import { compileSchema, describeErrors } from '../../shared/validation';
@@ -70,7 +76,14 @@ const x25519Public = (b64: string): KeyObject =>
   createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(b64, 'base64').toString('base64url') }, format: 'jwk' });
 
 /** Wraps `tenantKey` for the device of `recipient` (its current certificate), signed by `admin`. */
-function wrapFor(admin: Device, adminCert: SignedCertificate, recipient: SignedCertificate, version: number, tenantKey: Buffer, at = new Date(T0).toISOString()): SignedWrappedKey {
+function wrapFor(
+  admin: Device,
+  adminCert: SignedCertificate,
+  recipient: SignedCertificate,
+  version: number,
+  tenantKey: Buffer,
+  at = new Date(T0).toISOString(),
+): SignedWrappedKey {
   const eph = generateKeyPairSync('x25519');
   const recipientKey = recipient.cert.encryptionKey!;
   const ephemeralKey = rawX25519(eph.publicKey).toString('base64');
@@ -173,7 +186,8 @@ export function defineTeamSyncSuite(backend: TestBackend): void {
     (await okJson<CertificateResponse>(await h.signed(dev, 'GET', '/v1/team/certificate'), certificateResponseSchema)).certificate;
   const postKeys = (h: Harness, dev: Device, body: { create?: { version: number }; wrapped: SignedWrappedKey[] }) =>
     h.signed(dev, 'POST', '/v1/team/keys', JSON.stringify(body));
-  const keysStatus = async (h: Harness, dev: Device): Promise<TeamKeysStatus> => okJson<TeamKeysStatus>(await h.signed(dev, 'GET', '/v1/team/keys'), teamKeysStatusSchema);
+  const keysStatus = async (h: Harness, dev: Device): Promise<TeamKeysStatus> =>
+    okJson<TeamKeysStatus>(await h.signed(dev, 'GET', '/v1/team/keys'), teamKeysStatusSchema);
   /** Row counts and device rows: equal means nothing was written (nonces aside: every signed request spends one). */
   const state = async (h: Harness): Promise<Record<string, unknown>> => ({ ...(await h.snapshot()), nonces: 0 });
 
@@ -184,7 +198,10 @@ export function defineTeamSyncSuite(backend: TestBackend): void {
         const keys = newDeviceKeys();
         const enc = newEncryptionKeys();
         const enroll = (encryptionKey: string) =>
-          h.app.request('/v1/enroll', { method: 'POST', body: JSON.stringify({ token, publicKey: keys.publicKey, deviceName: 'Tablet', appVersion: '1.0.0', encryptionKey }) });
+          h.app.request('/v1/enroll', {
+            method: 'POST',
+            body: JSON.stringify({ token, publicKey: keys.publicKey, deviceName: 'Tablet', appVersion: '1.0.0', encryptionKey }),
+          });
 
         // Canonical base64 only: 'B=' leaves stray bits, so these are not the 32 bytes they claim to be.
         const before = await h.snapshot();
@@ -232,7 +249,13 @@ export function defineTeamSyncSuite(backend: TestBackend): void {
         h.advance(1000);
 
         const promoted = await okJson<CertificateResponse>(await setRoles(h, admin, field.id, ['reviewer', 'field']), certificateResponseSchema);
-        expect(promoted.certificate.cert).toMatchObject({ device: field.id, roles: ['field', 'reviewer'], certVersion: 2, status: 'active', encryptionKey: field.encryption!.publicKey });
+        expect(promoted.certificate.cert).toMatchObject({
+          device: field.id,
+          roles: ['field', 'reviewer'],
+          certVersion: 2,
+          status: 'active',
+          encryptionKey: field.encryption!.publicKey,
+        });
         expect(serverVerifies(h, promoted.certificate)).toBe(true);
         const [audit] = await h.db.query("SELECT actor, subject, payload FROM server_audit WHERE action = 'device.roles_changed'");
         expect({ ...audit, payload: typeof audit!.payload === 'string' ? JSON.parse(audit!.payload) : audit!.payload }).toEqual({
@@ -331,7 +354,10 @@ export function defineTeamSyncSuite(backend: TestBackend): void {
         expect(serverVerifies(h, renewed)).toBe(true);
         expect(await currentCert(h, old)).toEqual(renewed);
         const issued = await h.db.query("SELECT payload FROM server_audit WHERE action = 'device.certificate.issued' ORDER BY seq");
-        expect(issued.map((r) => (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as { why: string }).map((p) => p.why)).toEqual(['first', 'renewal']);
+        expect(issued.map((r) => (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as { why: string }).map((p) => p.why)).toEqual([
+          'first',
+          'renewal',
+        ]);
         expect(certsIn((await pullAll(h, old)).items).map((c) => c.cert.certVersion)).toEqual([1, 2]);
       });
 
@@ -358,7 +384,11 @@ export function defineTeamSyncSuite(backend: TestBackend): void {
         expect(await errorOf(other)).toMatchObject({ code: 'CONFLICT', details: { reason: 'encryption_key_set' } });
         expect(await state(h)).toEqual(same);
 
-        expect(eventsIn((await pullAll(h, admin)).items).filter((e) => e.device === old.id).map((e) => e.type)).toEqual(['enrolled', 'encryption-key']);
+        expect(
+          eventsIn((await pullAll(h, admin)).items)
+            .filter((e) => e.device === old.id)
+            .map((e) => e.type),
+        ).toEqual(['enrolled', 'encryption-key']);
       });
     });
 
@@ -373,24 +403,40 @@ export function defineTeamSyncSuite(backend: TestBackend): void {
         const a1Cert = a1.enroll.certificate;
 
         expect(await keysStatus(h, a1)).toEqual({ tenant: 'acme', versions: [], mine: [], missing: [] });
-        const res = await postKeys(h, a1, { create: { version: 1 }, wrapped: [wrapFor(a1, a1Cert, a1Cert, 1, k1), wrapFor(a1, a1Cert, field.enroll.certificate, 1, k1)] });
+        const res = await postKeys(h, a1, {
+          create: { version: 1 },
+          wrapped: [wrapFor(a1, a1Cert, a1Cert, 1, k1), wrapFor(a1, a1Cert, field.enroll.certificate, 1, k1)],
+        });
         expect(await okJson<TeamKeysPostResponse>(res, teamKeysPostResponseSchema)).toEqual({ created: true, stored: 2 });
 
         // Another admin racing for version 1 loses and stores nothing.
         const before = await state(h);
-        const lost = await postKeys(h, a2, { create: { version: 1 }, wrapped: [wrapFor(a2, a2.enroll.certificate, reviewer.enroll.certificate, 1, randomBytes(32))] });
+        const lost = await postKeys(h, a2, {
+          create: { version: 1 },
+          wrapped: [wrapFor(a2, a2.enroll.certificate, reviewer.enroll.certificate, 1, randomBytes(32))],
+        });
         expect(lost.status).toBe(409);
         expect(await errorOf(lost)).toMatchObject({ code: 'CONFLICT', details: { reason: 'key_version', latest: 1 } });
         expect(await state(h)).toEqual(before);
         // A resend of stored copies is not counted (and stores nothing new).
-        expect(await okJson<TeamKeysPostResponse>(await postKeys(h, a1, { wrapped: [wrapFor(a1, a1Cert, field.enroll.certificate, 1, k1)] }), teamKeysPostResponseSchema)).toEqual({ created: false, stored: 0 });
+        expect(
+          await okJson<TeamKeysPostResponse>(
+            await postKeys(h, a1, { wrapped: [wrapFor(a1, a1Cert, field.enroll.certificate, 1, k1)] }),
+            teamKeysPostResponseSchema,
+          ),
+        ).toEqual({ created: false, stored: 0 });
         expect(await h.count('wrapped_keys')).toBe(2);
 
         const status = await keysStatus(h, a1);
         expect(status.versions).toEqual([{ version: 1, createdBy: a1.id, createdAt: new Date(T0).toISOString() }]);
         expect(status.mine).toEqual([1]);
         const byId = (x: unknown[], y: unknown[]) => (String(x[0]) < String(y[0]) ? -1 : 1);
-        expect(status.missing.map((m) => [m.device, m.versions, m.certificate.cert.certVersion]).sort(byId)).toEqual([[a2.id, [1], 1], [reviewer.id, [1], 1]].sort(byId));
+        expect(status.missing.map((m) => [m.device, m.versions, m.certificate.cert.certVersion]).sort(byId)).toEqual(
+          [
+            [a2.id, [1], 1],
+            [reviewer.id, [1], 1],
+          ].sort(byId),
+        );
         for (const m of status.missing) expect(serverVerifies(h, m.certificate)).toBe(true);
         expect(status.missing.map((m) => m.device)).not.toContain(nokey.id);
         // Not an admin: no missing list.
@@ -423,7 +469,10 @@ export function defineTeamSyncSuite(backend: TestBackend): void {
         // A post of many wrapped keys is over the default 1 MiB body limit, not over this route's.
         const many = JSON.stringify({ wrapped: Array.from({ length: 1000 }, () => wrapFor(a1, a1Cert, field.enroll.certificate, 1, k1)) });
         expect(many.length).toBeGreaterThan(1024 * 1024);
-        expect(await okJson<TeamKeysPostResponse>(await h.signed(a1, 'POST', '/v1/team/keys', many), teamKeysPostResponseSchema)).toEqual({ created: false, stored: 0 });
+        expect(await okJson<TeamKeysPostResponse>(await h.signed(a1, 'POST', '/v1/team/keys', many), teamKeysPostResponseSchema)).toEqual({
+          created: false,
+          stored: 0,
+        });
       });
 
       test('refusals store nothing: non-admin, wrong recipient key, revoked recipient, bad signature, stale wrapper certificate, unknown version, foreign recipient', async (h) => {
@@ -438,18 +487,57 @@ export function defineTeamSyncSuite(backend: TestBackend): void {
         expect((await h.signed(admin, 'POST', `/v1/admin/devices/${gone.id}/revoke`, JSON.stringify({ reason: 'Left the team' }))).status).toBe(200);
         const good = wrapFor(admin, cert, field.enroll.certificate, 1, k1);
 
-        const cases: { name: string; who: Device; body: { create?: { version: number }; wrapped: SignedWrappedKey[] }; status: number; code: string; reason: string }[] = [
-          { name: 'reviewer', who: reviewer, body: { wrapped: [wrapFor(reviewer, reviewer.enroll.certificate, field.enroll.certificate, 1, k1)] }, status: 403, code: 'FORBIDDEN', reason: 'role' },
+        const cases: {
+          name: string;
+          who: Device;
+          body: { create?: { version: number }; wrapped: SignedWrappedKey[] };
+          status: number;
+          code: string;
+          reason: string;
+        }[] = [
+          {
+            name: 'reviewer',
+            who: reviewer,
+            body: { wrapped: [wrapFor(reviewer, reviewer.enroll.certificate, field.enroll.certificate, 1, k1)] },
+            status: 403,
+            code: 'FORBIDDEN',
+            reason: 'role',
+          },
           {
             name: 'wrong recipient key',
             who: admin,
-            body: { wrapped: [good, wrapFor(admin, cert, { ...reviewer.enroll.certificate, cert: { ...reviewer.enroll.certificate.cert, encryptionKey: newEncryptionKeys().publicKey } }, 1, k1)] },
+            body: {
+              wrapped: [
+                good,
+                wrapFor(
+                  admin,
+                  cert,
+                  { ...reviewer.enroll.certificate, cert: { ...reviewer.enroll.certificate.cert, encryptionKey: newEncryptionKeys().publicKey } },
+                  1,
+                  k1,
+                ),
+              ],
+            },
             status: 400,
             code: 'VALIDATION_ERROR',
             reason: 'recipient_key',
           },
-          { name: 'revoked recipient', who: admin, body: { wrapped: [good, wrapFor(admin, cert, gone.enroll.certificate, 1, k1)] }, status: 403, code: 'FORBIDDEN', reason: 'recipient_revoked' },
-          { name: 'bad signature', who: admin, body: { wrapped: [good, { ...good, signature: signBase64(admin.privateKey, 'something else') }] }, status: 400, code: 'VALIDATION_ERROR', reason: 'signature' },
+          {
+            name: 'revoked recipient',
+            who: admin,
+            body: { wrapped: [good, wrapFor(admin, cert, gone.enroll.certificate, 1, k1)] },
+            status: 403,
+            code: 'FORBIDDEN',
+            reason: 'recipient_revoked',
+          },
+          {
+            name: 'bad signature',
+            who: admin,
+            body: { wrapped: [good, { ...good, signature: signBase64(admin.privateKey, 'something else') }] },
+            status: 400,
+            code: 'VALIDATION_ERROR',
+            reason: 'signature',
+          },
           {
             name: 'signed by another device',
             who: admin,
@@ -466,8 +554,22 @@ export function defineTeamSyncSuite(backend: TestBackend): void {
             code: 'FORBIDDEN',
             reason: 'wrapper_cert',
           },
-          { name: 'unknown version', who: admin, body: { wrapped: [wrapFor(admin, cert, field.enroll.certificate, 2, k1)] }, status: 400, code: 'VALIDATION_ERROR', reason: 'key_version' },
-          { name: 'create skipping a version', who: admin, body: { create: { version: 3 }, wrapped: [] }, status: 409, code: 'CONFLICT', reason: 'key_version' },
+          {
+            name: 'unknown version',
+            who: admin,
+            body: { wrapped: [wrapFor(admin, cert, field.enroll.certificate, 2, k1)] },
+            status: 400,
+            code: 'VALIDATION_ERROR',
+            reason: 'key_version',
+          },
+          {
+            name: 'create skipping a version',
+            who: admin,
+            body: { create: { version: 3 }, wrapped: [] },
+            status: 409,
+            code: 'CONFLICT',
+            reason: 'key_version',
+          },
           {
             name: 'stale recipient certificate',
             who: admin,
@@ -476,7 +578,14 @@ export function defineTeamSyncSuite(backend: TestBackend): void {
             code: 'VALIDATION_ERROR',
             reason: 'recipient_cert',
           },
-          { name: 'foreign recipient', who: admin, body: { wrapped: [{ ...wrapFor(admin, cert, foreign.enroll.certificate, 1, k1) }] }, status: 403, code: 'FORBIDDEN', reason: 'tenant' },
+          {
+            name: 'foreign recipient',
+            who: admin,
+            body: { wrapped: [{ ...wrapFor(admin, cert, foreign.enroll.certificate, 1, k1) }] },
+            status: 403,
+            code: 'FORBIDDEN',
+            reason: 'tenant',
+          },
           {
             name: 'foreign recipient under our tenant',
             who: admin,
@@ -485,7 +594,14 @@ export function defineTeamSyncSuite(backend: TestBackend): void {
             code: 'VALIDATION_ERROR',
             reason: 'recipient',
           },
-          { name: 'wrappedBy another admin', who: admin, body: { wrapped: [{ ...good, body: { ...good.body, wrappedBy: field.id } }] }, status: 403, code: 'FORBIDDEN', reason: 'wrapped_by' },
+          {
+            name: 'wrappedBy another admin',
+            who: admin,
+            body: { wrapped: [{ ...good, body: { ...good.body, wrappedBy: field.id } }] },
+            status: 403,
+            code: 'FORBIDDEN',
+            reason: 'wrapped_by',
+          },
         ];
         const before = await state(h);
         for (const c of cases) {
@@ -502,7 +618,12 @@ export function defineTeamSyncSuite(backend: TestBackend): void {
         expect(stale.status).toBe(403);
         expect(await errorOf(stale)).toMatchObject({ details: { reason: 'wrapper_cert' } });
         const fresh = await currentCert(h, admin);
-        expect(await okJson<TeamKeysPostResponse>(await postKeys(h, admin, { wrapped: [wrapFor(admin, fresh, field.enroll.certificate, 1, k1)] }), teamKeysPostResponseSchema)).toEqual({
+        expect(
+          await okJson<TeamKeysPostResponse>(
+            await postKeys(h, admin, { wrapped: [wrapFor(admin, fresh, field.enroll.certificate, 1, k1)] }),
+            teamKeysPostResponseSchema,
+          ),
+        ).toEqual({
           created: false,
           stored: 1,
         });
@@ -518,7 +639,10 @@ export function defineTeamSyncSuite(backend: TestBackend): void {
         const foreign = await h.enroll({ role: 'admin', tenant: 'globex' });
         const k1 = randomBytes(32);
         const cert = admin.enroll.certificate;
-        await postKeys(h, admin, { create: { version: 1 }, wrapped: [wrapFor(admin, cert, f1.enroll.certificate, 1, k1), wrapFor(admin, cert, f2.enroll.certificate, 1, k1)] });
+        await postKeys(h, admin, {
+          create: { version: 1 },
+          wrapped: [wrapFor(admin, cert, f1.enroll.certificate, 1, k1), wrapFor(admin, cert, f2.enroll.certificate, 1, k1)],
+        });
 
         const run = teamItem('run');
         const card = teamItem('card');
@@ -555,7 +679,9 @@ export function defineTeamSyncSuite(backend: TestBackend): void {
         expect(row.fromUser).toBe('rui');
         expect(row.wire).toEqual(toF1);
         expect(row.receipt.receipt).toMatchObject({ device: reviewer.id, idempotencyKey: toF1.idempotencyKey, contentHash: toF1.contentHash });
-        expect(verifyBase64(publicKeyFromRaw(Buffer.from(h.serverKey.publicKey, 'base64')), receiptSigningBytes(row.receipt.receipt), row.receipt.signature)).toBe(true);
+        expect(
+          verifyBase64(publicKeyFromRaw(Buffer.from(h.serverKey.publicKey, 'base64')), receiptSigningBytes(row.receipt.receipt), row.receipt.signature),
+        ).toBe(true);
         expect(aSeen.find((i) => i.item?.wire.idempotencyKey === run.idempotencyKey)!.item!.wire).toEqual(run);
         const [stored] = await h.db.query('SELECT key_scope, subject, to_device FROM sync_items WHERE idempotency_key = $1', [toF1.idempotencyKey]);
         expect(stored).toEqual({ key_scope: 'tenant', subject: 'card-1', to_device: f1.id });
@@ -638,7 +764,12 @@ export function defineTeamSyncSuite(backend: TestBackend): void {
           const reviewer = await h.enroll({ role: 'reviewer' });
           const f1 = await h.enroll();
           for (let b = 0; b < 20; b++) {
-            const res = await batchBody(await h.batch(f1, Array.from({ length: 500 }, () => teamItem('run', { bytes: randomBytes(32) }))));
+            const res = await batchBody(
+              await h.batch(
+                f1,
+                Array.from({ length: 500 }, () => teamItem('run', { bytes: randomBytes(32) })),
+              ),
+            );
             expect(res.results.every((r) => r.status === 'accepted')).toBe(true);
           }
           const t = performance.now();
@@ -752,7 +883,10 @@ export function defineTeamSyncSuite(backend: TestBackend): void {
         const before = await state(h);
         const late = approval(f1, 'card-1');
         const second = await batchBody(await h.batch(admin, [late]));
-        const expected: ApprovalConflictDetails = { reason: 'card_decided', winner: { device: r1.id, user: 'rui', serverSeq: receipt.serverSeq, receivedAt: receipt.receivedAt } };
+        const expected: ApprovalConflictDetails = {
+          reason: 'card_decided',
+          winner: { device: r1.id, user: 'rui', serverSeq: receipt.serverSeq, receivedAt: receipt.receivedAt },
+        };
         expect(second.results[0]).toMatchObject({ idempotencyKey: late.idempotencyKey, status: 'rejected', error: { code: 'CONFLICT', details: expected } });
         expect(second.results[0]!.receipt).toBeUndefined();
         const after = await state(h);
@@ -768,7 +902,10 @@ export function defineTeamSyncSuite(backend: TestBackend): void {
         expect(both.results[0]!.status).toBe('accepted');
         expect(both.results[1]).toMatchObject({
           status: 'rejected',
-          error: { code: 'CONFLICT', details: { reason: 'card_decided', winner: { device: admin.id, user: 'boss', serverSeq: both.results[0]!.receipt!.receipt.serverSeq } } },
+          error: {
+            code: 'CONFLICT',
+            details: { reason: 'card_decided', winner: { device: admin.id, user: 'boss', serverSeq: both.results[0]!.receipt!.receipt.serverSeq } },
+          },
         });
         const claims = await h.db.query('SELECT card_id, idempotency_key, device, user_id FROM approval_claims ORDER BY card_id');
         expect(claims).toEqual([
@@ -816,7 +953,11 @@ export function defineTeamSyncSuite(backend: TestBackend): void {
           [3, 'revoked', 'field,reviewer'],
         ]);
         for (const c of certs) expect(serverVerifies(h, c)).toBe(true);
-        expect(eventsIn(seen).filter((e) => e.device === dev.id).map((e) => [e.type, e.reason])).toEqual([
+        expect(
+          eventsIn(seen)
+            .filter((e) => e.device === dev.id)
+            .map((e) => [e.type, e.reason]),
+        ).toEqual([
           ['enrolled', null],
           ['roles', 'Site lead'],
           ['revoked', 'Lost'],

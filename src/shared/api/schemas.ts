@@ -23,10 +23,30 @@ import {
   riskSummaryResponseSchema,
 } from '../server-api';
 
-import { bundleProgressSchema, installResultSchema, sealedStateReportSchema, updateStatusSchema, verifyResultSchema, BUNDLE_NAME_PATTERN } from '../bundles/schemas';
+import {
+  bundleProgressSchema,
+  installResultSchema,
+  sealedStateReportSchema,
+  updateStatusSchema,
+  verifyResultSchema,
+  BUNDLE_NAME_PATTERN,
+} from '../bundles/schemas';
 
 import { addArtifactRequestSchema, artifactViewSchema, complianceReportSchema, releaseGateResultSchema, runIdRequestSchema } from '../evidence/schemas';
-import { teamRecordPageSchema, teamRecordQuerySchema, teamCardPageSchema, teamCardQuerySchema, teamCardViewSchema, teamDecideRequestSchema, teamPeerSchema, teamRefusalSchema, teamRunPageSchema, teamRunQuerySchema, teamRunViewSchema, teamStatusSchema } from '../team/view-schemas';
+import {
+  teamRecordPageSchema,
+  teamRecordQuerySchema,
+  teamCardPageSchema,
+  teamCardQuerySchema,
+  teamCardViewSchema,
+  teamDecideRequestSchema,
+  teamPeerSchema,
+  teamRefusalSchema,
+  teamRunPageSchema,
+  teamRunQuerySchema,
+  teamRunViewSchema,
+  teamStatusSchema,
+} from '../team/view-schemas';
 import { memoryAddSchema, memoryItemSchema, memorySearchQuerySchema, memorySearchResultSchema, memoryStatsSchema, modelStatusSchema } from '../memory/schemas';
 
 type Schema = Record<string, unknown>;
@@ -180,7 +200,13 @@ const outboxItem: Schema = obj({
   requiredVersion: nullable(str),
   summary: str,
 });
-const counts: Schema = obj({ queued: { type: 'integer' }, acked: { type: 'integer' }, dead: { type: 'integer' }, blocked: { type: 'integer' }, discarded: { type: 'integer' } });
+const counts: Schema = obj({
+  queued: { type: 'integer' },
+  acked: { type: 'integer' },
+  dead: { type: 'integer' },
+  blocked: { type: 'integer' },
+  discarded: { type: 'integer' },
+});
 const syncStatus: Schema = obj({
   phase: { enum: ['not_enrolled', 'locked', 'idle', 'offline', 'syncing', 'error'] },
   enrolled: nullable(obj({ serverUrl: str, deviceId: str, tenant: str, user: str, roles: { type: 'array', items: role }, serverKeyId: str, enrolledAt: str })),
@@ -320,7 +346,11 @@ export const channelSchemas: Record<ChannelName, ChannelSchemas> = {
   'drafts.delete': { summary: 'Delete a draft.', req: obj({ id: ulid }), res: obj({ deleted: { const: true } }) },
   'attachments.put': {
     summary: 'Store a file content-addressed; returns its sha256 reference for a capture form.',
-    req: obj({ name: { type: 'string', minLength: 1, maxLength: 200 }, mime: { type: 'string', pattern: '^[a-z]+/[a-z0-9.+-]+$', maxLength: 100 }, dataBase64: { type: 'string', maxLength: 14 * 1024 * 1024, pattern: '^[A-Za-z0-9+/]*={0,2}$' } }),
+    req: obj({
+      name: { type: 'string', minLength: 1, maxLength: 200 },
+      mime: { type: 'string', pattern: '^[a-z]+/[a-z0-9.+-]+$', maxLength: 100 },
+      dataBase64: { type: 'string', maxLength: 14 * 1024 * 1024, pattern: '^[A-Za-z0-9+/]*={0,2}$' },
+    }),
     res: obj({ hash: str, ref: str, size: { type: 'integer' } }),
   },
   'attachments.get': {
@@ -356,7 +386,11 @@ export const channelSchemas: Record<ChannelName, ChannelSchemas> = {
     req: obj({ serverUrl: { type: 'string', pattern: '^https?://', maxLength: 300 }, token: { type: 'string', minLength: 16, maxLength: 200 } }),
     res: syncStatus,
   },
-  'sync.rotateKey': { summary: 'New data-key version for new items; old versions are kept to decrypt.', req: empty, res: obj({ tenant: str, version: { type: 'integer' } }) },
+  'sync.rotateKey': {
+    summary: 'New data-key version for new items; old versions are kept to decrypt.',
+    req: empty,
+    res: obj({ tenant: str, version: { type: 'integer' } }),
+  },
   'governance.status': {
     summary: "This device's risk level with reasons, allowed actions and whether a submit is possible now.",
     req: empty,
@@ -440,39 +474,71 @@ export const channelSchemas: Record<ChannelName, ChannelSchemas> = {
     req: obj({ status: { enum: [...RUN_STATUSES] }, limit: { type: 'integer', minimum: 1, maximum: 500 }, beforeId: shortText(100) }, []),
     res: obj({ runs: { type: 'array', items: runSummarySchema }, nextBeforeId: nullable(str) }),
   },
-  'runs.get': { summary: 'One run with its step timeline and its decision cards.', req: obj({ id: shortText(100) }), res: obj({ run: runViewSchema, cards: { type: 'array', items: decisionCardSchema } }) },
+  'runs.get': {
+    summary: 'One run with its step timeline and its decision cards.',
+    req: obj({ id: shortText(100) }),
+    res: obj({ run: runViewSchema, cards: { type: 'array', items: decisionCardSchema } }),
+  },
   'runs.decide': {
     summary: 'Approve or reject a run waiting for approval (reviewer or admin role); needs a comment and confirm: true. Audited; appended to the card.',
     req: obj({ runId: shortText(100), decision: { enum: ['approve', 'reject'] }, comment: adminReason, confirm: { const: true } }),
     res: obj({ run: runViewSchema }),
   },
-  'cards.list': { summary: 'Decision cards: filter by text, lane, status, failed invariant, run, date range; sort by time, cost or uncertainty; keyset pages.', req: cardListQuerySchema, res: cardListResponseSchema },
+  'cards.list': {
+    summary: 'Decision cards: filter by text, lane, status, failed invariant, run, date range; sort by time, cost or uncertainty; keyset pages.',
+    req: cardListQuerySchema,
+    res: cardListResponseSchema,
+  },
   'cards.get': { summary: 'One decision card with its approvals.', req: obj({ id: shortText(100) }), res: obj({ card: decisionCardSchema }) },
   'cards.stats': {
     summary: 'Cards per lane per day and the most often failed invariants (the reviewer charts).',
     req: obj({ days: { type: 'integer', minimum: 1, maximum: 366 } }, []),
     res: cardStatsSchema,
   },
-  'policy.status': { summary: 'The active policy version, invariant and workflow counts, and files refused at the last load.', req: empty, res: policyStatusSchema },
-  'policy.reload': { summary: 'Reload policy, invariants and workflows from the active verified bundles; a file that fails leaves the previous set active and raises an alert.', req: empty, res: policyStatusSchema },
-  'bundles.report': { summary: 'Sealed-state report: the trusted root and every installed bundle version with expiry, signers, last full verification and state.', req: empty, res: sealedStateReportSchema },
+  'policy.status': {
+    summary: 'The active policy version, invariant and workflow counts, and files refused at the last load.',
+    req: empty,
+    res: policyStatusSchema,
+  },
+  'policy.reload': {
+    summary: 'Reload policy, invariants and workflows from the active verified bundles; a file that fails leaves the previous set active and raises an alert.',
+    req: empty,
+    res: policyStatusSchema,
+  },
+  'bundles.report': {
+    summary: 'Sealed-state report: the trusted root and every installed bundle version with expiry, signers, last full verification and state.',
+    req: empty,
+    res: sealedStateReportSchema,
+  },
   'bundles.install': {
     summary: 'Verify a bundle (directory or sync server) against the trusted root and install it atomically; progress arrives as bundles.progress events.',
-    req: obj({
-      source: {
-        oneOf: [
-          obj({ kind: { const: 'path' }, path: { type: 'string', minLength: 1, maxLength: 4096 } }),
-          obj({ kind: { const: 'server' }, name: { type: 'string', pattern: BUNDLE_NAME_PATTERN, maxLength: 80 } }),
-        ],
+    req: obj(
+      {
+        source: {
+          oneOf: [
+            obj({ kind: { const: 'path' }, path: { type: 'string', minLength: 1, maxLength: 4096 } }),
+            obj({ kind: { const: 'server' }, name: { type: 'string', pattern: BUNDLE_NAME_PATTERN, maxLength: 80 } }),
+          ],
+        },
+        opId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,80}$' },
       },
-      opId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,80}$' },
-    }, ['source']),
+      ['source'],
+    ),
     res: installResultSchema,
   },
   'bundles.available': {
     summary: 'Bundles the enrolled sync server offers, with the version installed here.',
     req: empty,
-    res: obj({ bundles: { type: 'array', items: obj({ name: { type: 'string' }, version: { anyOf: [{ type: 'null' }, { type: 'string' }] }, installed: { anyOf: [{ type: 'null' }, { type: 'string' }] } }) } }),
+    res: obj({
+      bundles: {
+        type: 'array',
+        items: obj({
+          name: { type: 'string' },
+          version: { anyOf: [{ type: 'null' }, { type: 'string' }] },
+          installed: { anyOf: [{ type: 'null' }, { type: 'string' }] },
+        }),
+      },
+    }),
   },
   'bundles.verify': {
     summary: 'Re-hash every file of one installed bundle version (or all) against its signed metadata; a mismatch quarantines it.',
@@ -485,18 +551,42 @@ export const channelSchemas: Record<ChannelName, ChannelSchemas> = {
     res: installResultSchema,
   },
   'updates.status': { summary: 'Whether a verified app-update bundle offers a newer version.', req: empty, res: updateStatusSchema },
-  'memory.search': { summary: 'Hybrid search over tiered memory (vector KNN + full text, fused by reciprocal rank; tier weights, recency, filters).', req: memorySearchQuerySchema, res: memorySearchResultSchema },
+  'memory.search': {
+    summary: 'Hybrid search over tiered memory (vector KNN + full text, fused by reciprocal rank; tier weights, recency, filters).',
+    req: memorySearchQuerySchema,
+    res: memorySearchResultSchema,
+  },
   'memory.get': { summary: 'One memory item.', req: obj({ id: shortText(100) }), res: obj({ item: memoryItemSchema }) },
   'memory.add': { summary: 'Add a memory item (audited); working memory is written by runs only.', req: memoryAddSchema, res: obj({ item: memoryItemSchema }) },
-  'memory.pin': { summary: 'Pin an item to core memory (always in context; never evicted).', req: obj({ id: shortText(100) }), res: obj({ item: memoryItemSchema }) },
-  'memory.delete': { summary: 'Delete a memory item, with a reason (audited).', req: obj({ id: shortText(100), reason: adminReason, confirm: { const: true } }), res: obj({ deleted: { const: true } }) },
+  'memory.pin': {
+    summary: 'Pin an item to core memory (always in context; never evicted).',
+    req: obj({ id: shortText(100) }),
+    res: obj({ item: memoryItemSchema }),
+  },
+  'memory.delete': {
+    summary: 'Delete a memory item, with a reason (audited).',
+    req: obj({ id: shortText(100), reason: adminReason, confirm: { const: true } }),
+    res: obj({ deleted: { const: true } }),
+  },
   'memory.stats': { summary: 'Items, quota and bytes per tier; the embedding in use.', req: empty, res: memoryStatsSchema },
-  'models.status': { summary: 'Text and embedding model slots: arm, backend, device, VRAM, offloaded layers, tokens/s, fallback reason, load progress.', req: empty, res: modelStatusSchema },
+  'models.status': {
+    summary: 'Text and embedding model slots: arm, backend, device, VRAM, offloaded layers, tokens/s, fallback reason, load progress.',
+    req: empty,
+    res: modelStatusSchema,
+  },
   'models.reload': { summary: 'Reload models from the active verified model bundles.', req: empty, res: modelStatusSchema },
   'evidence.exportPack': {
-    summary: 'Write the run’s disclosure pack (.tar.gz: signed manifest, receipts, cards, logs, proofs) to the exports folder; PII hashed unless a reviewer/admin asks to include it.',
+    summary:
+      'Write the run’s disclosure pack (.tar.gz: signed manifest, receipts, cards, logs, proofs) to the exports folder; PII hashed unless a reviewer/admin asks to include it.',
     req: obj({ runId: shortText(100), includePii: { type: 'boolean' }, opId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,80}$' } }, ['runId']),
-    res: obj({ path: { type: 'string' }, files: { type: 'integer' }, bytes: { type: 'integer' }, manifestSha256: sha256Hex, piiIncluded: { type: 'boolean' }, countersigned: { type: 'boolean' } }),
+    res: obj({
+      path: { type: 'string' },
+      files: { type: 'integer' },
+      bytes: { type: 'integer' },
+      manifestSha256: sha256Hex,
+      piiIncluded: { type: 'boolean' },
+      countersigned: { type: 'boolean' },
+    }),
   },
   'evidence.verifyPack': {
     summary: 'Verify a disclosure pack offline (hashes, device signature, receipts, proofs, countersigned root).',
@@ -513,34 +603,85 @@ export const channelSchemas: Record<ChannelName, ChannelSchemas> = {
       text: { type: 'string' },
     }),
   },
-  'inference.abort': { summary: 'Abort running generations (all, or one run’s).', req: obj({ runId: shortText(100) }, []), res: obj({ aborted: { type: 'integer', minimum: 0 } }) },
+  'inference.abort': {
+    summary: 'Abort running generations (all, or one run’s).',
+    req: obj({ runId: shortText(100) }, []),
+    res: obj({ aborted: { type: 'integer', minimum: 0 } }),
+  },
   'artifacts.add': {
-    summary: "Add an artifact to a run: a file (base64, at most 10 MiB, stored content-addressed) or a URI; flags are derived from the run's artifacts unless given by hand (recorded as manual). Audited.",
+    summary:
+      "Add an artifact to a run: a file (base64, at most 10 MiB, stored content-addressed) or a URI; flags are derived from the run's artifacts unless given by hand (recorded as manual). Audited.",
     req: addArtifactRequestSchema,
     res: obj({ artifact: artifactViewSchema }),
   },
-  'artifacts.list': { summary: "A run's artifacts with their flags (value, derived or manual, why).", req: runIdRequestSchema, res: obj({ artifacts: { type: 'array', items: artifactViewSchema } }) },
-  'release.gate': { summary: 'Evaluate the release gate of a run (policy params.releaseGate, else: run succeeded and one artifact with all three flags); writes a release.gate decision card. Audited.', req: runIdRequestSchema, res: releaseGateResultSchema },
-  'release.report': { summary: 'Compliance report of a run: artifacts with flags and sources, what the gate misses, the last evaluation.', req: runIdRequestSchema, res: complianceReportSchema },
-  'updates.install': { summary: 'Download and install the verified update (Electron only; the web host only shows that it exists).', req: obj({ confirm: { const: true } }), res: updateStatusSchema },
-  'team.status': { summary: 'Team sync: certificate, tenant key versions held, pull cursor and freshness, a stopped pull, refusals.', req: empty, res: teamStatusSchema },
+  'artifacts.list': {
+    summary: "A run's artifacts with their flags (value, derived or manual, why).",
+    req: runIdRequestSchema,
+    res: obj({ artifacts: { type: 'array', items: artifactViewSchema } }),
+  },
+  'release.gate': {
+    summary:
+      'Evaluate the release gate of a run (policy params.releaseGate, else: run succeeded and one artifact with all three flags); writes a release.gate decision card. Audited.',
+    req: runIdRequestSchema,
+    res: releaseGateResultSchema,
+  },
+  'release.report': {
+    summary: 'Compliance report of a run: artifacts with flags and sources, what the gate misses, the last evaluation.',
+    req: runIdRequestSchema,
+    res: complianceReportSchema,
+  },
+  'updates.install': {
+    summary: 'Download and install the verified update (Electron only; the web host only shows that it exists).',
+    req: obj({ confirm: { const: true } }),
+    res: updateStatusSchema,
+  },
+  'team.status': {
+    summary: 'Team sync: certificate, tenant key versions held, pull cursor and freshness, a stopped pull, refusals.',
+    req: empty,
+    res: teamStatusSchema,
+  },
   'team.pull': { summary: 'Pull changes now (an admin device also wraps tenant keys for devices that lack them).', req: empty, res: teamStatusSchema },
   'team.skip': {
     summary: 'Skip the item a stopped pull is held at (reason and confirm; audited). Nothing is ever skipped silently.',
     req: obj({ seq: { type: 'integer', minimum: 1 }, reason: shortText(500), confirm: { const: true } }),
     res: teamStatusSchema,
   },
-  'team.cards': { summary: "Decision cards of every device of the tenant (this device's and pulled ones), newest first, with device and user.", req: teamCardQuerySchema, res: teamCardPageSchema },
-  'team.runs': { summary: 'Runs of every device of the tenant, newest first, with device, user and approval state.', req: teamRunQuerySchema, res: teamRunPageSchema },
-  'team.run': { summary: 'One run of the tenant (local or pulled) with its cards.', req: obj({ device: shortText(64), runId: shortText(64) }), res: obj({ run: teamRunViewSchema, cards: { type: 'array', items: teamCardViewSchema } }) },
+  'team.cards': {
+    summary: "Decision cards of every device of the tenant (this device's and pulled ones), newest first, with device and user.",
+    req: teamCardQuerySchema,
+    res: teamCardPageSchema,
+  },
+  'team.runs': {
+    summary: 'Runs of every device of the tenant, newest first, with device, user and approval state.',
+    req: teamRunQuerySchema,
+    res: teamRunPageSchema,
+  },
+  'team.run': {
+    summary: 'One run of the tenant (local or pulled) with its cards.',
+    req: obj({ device: shortText(64), runId: shortText(64) }),
+    res: obj({ run: teamRunViewSchema, cards: { type: 'array', items: teamCardViewSchema } }),
+  },
   'team.decide': {
-    summary: 'Approve or reject a run waiting on another device: signed by this device under its certificate, encrypted to the tenant key, queued for sync (reviewer or admin).',
+    summary:
+      'Approve or reject a run waiting on another device: signed by this device under its certificate, encrypted to the tenant key, queued for sync (reviewer or admin).',
     req: teamDecideRequestSchema,
     res: obj({ approvalId: { type: 'string' }, state: { const: 'queued' } }),
   },
-  'team.refusals': { summary: 'Approvals, keys and certificates this device refused, newest first.', req: obj({ limit: { type: 'integer', minimum: 1, maximum: 500 } }, []), res: obj({ items: { type: 'array', items: teamRefusalSchema } }) },
-  'team.peers': { summary: 'Devices of the tenant whose certificates this device knows.', req: empty, res: obj({ items: { type: 'array', items: teamPeerSchema } }) },
-  'team.records': { summary: 'Captures (records, attachments) other devices of the tenant sent, as pulled; newest first.', req: teamRecordQuerySchema, res: teamRecordPageSchema },
+  'team.refusals': {
+    summary: 'Approvals, keys and certificates this device refused, newest first.',
+    req: obj({ limit: { type: 'integer', minimum: 1, maximum: 500 } }, []),
+    res: obj({ items: { type: 'array', items: teamRefusalSchema } }),
+  },
+  'team.peers': {
+    summary: 'Devices of the tenant whose certificates this device knows.',
+    req: empty,
+    res: obj({ items: { type: 'array', items: teamPeerSchema } }),
+  },
+  'team.records': {
+    summary: 'Captures (records, attachments) other devices of the tenant sent, as pulled; newest first.',
+    req: teamRecordQuerySchema,
+    res: teamRecordPageSchema,
+  },
 };
 
 export const eventSchemas: Record<EventName, Schema> = {
@@ -560,7 +701,12 @@ export const eventSchemas: Record<EventName, Schema> = {
   },
   'bundles.progress': bundleProgressSchema,
   'models.status': modelStatusSchema,
-  'evidence.pack.progress': obj({ opId: { type: 'string' }, phase: { enum: ['collect', 'proofs', 'write', 'done'] }, done: { type: 'integer', minimum: 0 }, total: { type: 'integer', minimum: 0 } }),
+  'evidence.pack.progress': obj({
+    opId: { type: 'string' },
+    phase: { enum: ['collect', 'proofs', 'write', 'done'] },
+    done: { type: 'integer', minimum: 0 },
+    total: { type: 'integer', minimum: 0 },
+  }),
   'memory.changed': obj({ id: { type: 'string' }, change: { enum: ['added', 'deleted', 'pinned', 'compacted', 'evicted'] } }),
   'team.changed': obj({ cursor: { type: 'integer', minimum: 0 }, applied: { type: 'integer', minimum: 0 }, stopped: { type: 'boolean' } }),
   'bundles.changed': obj({ name: { type: 'string' }, change: { enum: ['installed', 'activated', 'quarantined', 'verified'] } }),

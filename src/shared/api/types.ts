@@ -8,7 +8,14 @@ import type { MemoryItem, MemorySearchQuery, MemorySearchResult, MemoryStats, Me
 import type { BundleProgress, InstallResult, SealedStateReport, UpdateStatus, VerifyResult } from '../bundles/types';
 import type { AddArtifactInput, ArtifactView, ComplianceReport, ReleaseGateResult } from '../evidence/types';
 import type { TeamCardQuery, TeamCardView, TeamPage, TeamPeer, TeamRecordView, TeamRefusal, TeamRunQuery, TeamRunView, TeamStatus } from '../team/views';
-import type { AdminDeviceDetailResponse, AdminDeviceListResponse, AdminDeviceSort, AdminDeviceView, RiskPolicyResponse, RiskSummaryResponse } from '../server-api';
+import type {
+  AdminDeviceDetailResponse,
+  AdminDeviceListResponse,
+  AdminDeviceSort,
+  AdminDeviceView,
+  RiskPolicyResponse,
+  RiskSummaryResponse,
+} from '../server-api';
 
 export type Role = 'field' | 'reviewer' | 'admin';
 
@@ -252,7 +259,10 @@ export interface Channels {
   'team.runs': { req: TeamRunQuery; res: TeamPage<TeamRunView> };
   'team.run': { req: { device: string; runId: string }; res: { run: TeamRunView; cards: TeamCardView[] } };
   /** Approve or reject a run waiting on another device (reviewer / admin): signed, encrypted, queued. */
-  'team.decide': { req: { device: string; runId: string; cardId: string; decision: 'approve' | 'reject'; comment: string; confirm: true }; res: { approvalId: string; state: 'queued' } };
+  'team.decide': {
+    req: { device: string; runId: string; cardId: string; decision: 'approve' | 'reject'; comment: string; confirm: true };
+    res: { approvalId: string; state: 'queued' };
+  };
   'team.refusals': { req: { limit?: number }; res: { items: TeamRefusal[] } };
   'team.peers': { req: Empty; res: { items: TeamPeer[] } };
   /** Captures other devices of the tenant sent (reviewers and admins), newest first. */

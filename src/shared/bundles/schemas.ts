@@ -8,7 +8,12 @@ const int: Schema = { type: 'integer' };
 const nonNeg: Schema = { type: 'integer', minimum: 0 };
 const hex64: Schema = { type: 'string', pattern: '^[0-9a-f]{64}$' };
 const nullable = (x: Schema): Schema => ({ anyOf: [{ type: 'null' }, x] });
-const obj = (properties: Record<string, Schema>, required = Object.keys(properties)): Schema => ({ type: 'object', additionalProperties: false, required, properties });
+const obj = (properties: Record<string, Schema>, required = Object.keys(properties)): Schema => ({
+  type: 'object',
+  additionalProperties: false,
+  required,
+  properties,
+});
 const arr = (items: Schema): Schema => ({ type: 'array', items });
 const isoTime: Schema = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$' };
 const version: Schema = { type: 'integer', minimum: 1, maximum: 2 ** 53 - 1 };
@@ -17,7 +22,10 @@ export const BUNDLE_NAME_PATTERN = '^[a-z][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$';
 const bundleName: Schema = { type: 'string', pattern: BUNDLE_NAME_PATTERN, maxLength: 80 };
 
 const publicKey = obj({ keytype: { const: 'ed25519' }, scheme: { const: 'ed25519' }, keyval: obj({ public: hex64 }) });
-const roleKeys = obj({ keyids: { type: 'array', items: hex64, minItems: 1, maxItems: 64, uniqueItems: true }, threshold: { type: 'integer', minimum: 1, maximum: 64 } });
+const roleKeys = obj({
+  keyids: { type: 'array', items: hex64, minItems: 1, maxItems: 64, uniqueItems: true },
+  threshold: { type: 'integer', minimum: 1, maximum: 64 },
+});
 const signature = obj({ keyid: hex64, sig: { type: 'string', pattern: '^[0-9a-f]{128}$' } });
 const metaFileInfo = obj({ version, length: { type: 'integer', minimum: 1 }, hashes: obj({ sha256: hex64 }) });
 const common = { spec_version: { type: 'string', pattern: '^1\\.\\d+\\.\\d+$' }, version, expires: isoTime };
@@ -47,7 +55,12 @@ export const modelInfoSchema = obj({
   embeddingDimension: nullable({ type: 'integer', minimum: 1 }),
   licence: { type: 'string', minLength: 1, maxLength: 200 },
 });
-export const appUpdateInfoSchema = obj({ appVersion: semver, artifact: { type: 'string', minLength: 1 }, channelFile: { type: 'string', minLength: 1 }, releaseNotes: nullable({ type: 'string', maxLength: 20000 }) });
+export const appUpdateInfoSchema = obj({
+  appVersion: semver,
+  artifact: { type: 'string', minLength: 1 },
+  channelFile: { type: 'string', minLength: 1 },
+  releaseNotes: nullable({ type: 'string', maxLength: 20000 }),
+});
 
 export const bundleInfoSchema = obj(
   {
@@ -119,7 +132,12 @@ export const bundleProgressSchema = obj({
   etaSeconds: nullable({ type: 'number' }),
 });
 
-export const installResultSchema = obj({ bundle: bundleVersionViewSchema, activated: { type: 'boolean' }, rootRotatedTo: nullable(int), durationMs: { type: 'number' } });
+export const installResultSchema = obj({
+  bundle: bundleVersionViewSchema,
+  activated: { type: 'boolean' },
+  rootRotatedTo: nullable(int),
+  durationMs: { type: 'number' },
+});
 
 export const verifyResultSchema = obj({
   ok: { type: 'boolean' },

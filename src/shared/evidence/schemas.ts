@@ -3,7 +3,12 @@ import { ARTIFACT_FLAGS } from './types';
 
 type Schema = Record<string, unknown>;
 
-const obj = (properties: Record<string, Schema>, required = Object.keys(properties)): Schema => ({ type: 'object', additionalProperties: false, required, properties });
+const obj = (properties: Record<string, Schema>, required = Object.keys(properties)): Schema => ({
+  type: 'object',
+  additionalProperties: false,
+  required,
+  properties,
+});
 const nullable = (x: Schema): Schema => ({ anyOf: [{ type: 'null' }, x] });
 const str: Schema = { type: 'string' };
 const runId: Schema = { type: 'string', minLength: 1, maxLength: 100 };
@@ -68,14 +73,14 @@ export const complianceReportSchema: Schema = obj({
 
 /** 10 MiB of bytes is at most 14 MiB of base64. */
 export const addArtifactRequestSchema: Schema = obj(
-    {
-      runId,
-      name: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
-      dataBase64: { type: 'string', minLength: 4, maxLength: 14 * 1024 * 1024, pattern: '^[A-Za-z0-9+/]*={0,2}$' },
-      uri: { type: 'string', minLength: 3, maxLength: 2048, pattern: '^[A-Za-z][A-Za-z0-9+.-]*:\\S+$' },
-      mediaType: { type: 'string', pattern: '^[a-z]+/[a-z0-9.+-]+$', maxLength: 100 },
-      flags: flagsOf({ type: 'boolean' }),
-    },
+  {
+    runId,
+    name: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
+    dataBase64: { type: 'string', minLength: 4, maxLength: 14 * 1024 * 1024, pattern: '^[A-Za-z0-9+/]*={0,2}$' },
+    uri: { type: 'string', minLength: 3, maxLength: 2048, pattern: '^[A-Za-z][A-Za-z0-9+.-]*:\\S+$' },
+    mediaType: { type: 'string', pattern: '^[a-z]+/[a-z0-9.+-]+$', maxLength: 100 },
+    flags: flagsOf({ type: 'boolean' }),
+  },
   ['runId', 'name'],
 );
 // Exactly one of dataBase64 and uri: checked by the service (ajv's strict mode refuses a `required`

@@ -6,7 +6,12 @@ const str: Schema = { type: 'string' };
 const int: Schema = { type: 'integer' };
 const num: Schema = { type: 'number' };
 const nullable = (x: Schema): Schema => ({ anyOf: [{ type: 'null' }, x] });
-const obj = (properties: Record<string, Schema>, required = Object.keys(properties)): Schema => ({ type: 'object', additionalProperties: false, required, properties });
+const obj = (properties: Record<string, Schema>, required = Object.keys(properties)): Schema => ({
+  type: 'object',
+  additionalProperties: false,
+  required,
+  properties,
+});
 const arr = (items: Schema): Schema => ({ type: 'array', items });
 const tier: Schema = { enum: [...MEMORY_TIERS] };
 export const LOCALE_PATTERN = '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$';

@@ -124,16 +124,7 @@ export interface GuardContext {
   now?: string;
 }
 
-export type InjectionFamily =
-  | 'override'
-  | 'persona'
-  | 'prompt-leak'
-  | 'exfiltration'
-  | 'delimiter'
-  | 'governance'
-  | 'addressing'
-  | 'encoded'
-  | 'obfuscation';
+export type InjectionFamily = 'override' | 'persona' | 'prompt-leak' | 'exfiltration' | 'delimiter' | 'governance' | 'addressing' | 'encoded' | 'obfuscation';
 
 export interface InjectionSignal {
   family: InjectionFamily;

@@ -143,8 +143,14 @@ function digits(s: string, from: number, to: number): number {
 export function parseIsoMs(s: string): number {
   // "YYYY-MM-DDTHH:MM:SS.sssZ": - at 4 and 7, T at 10, : at 13 and 16, . at 19, Z at 23.
   if (
-    s.length === 24 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && s.charCodeAt(10) === 84 &&
-    s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58 && s.charCodeAt(19) === 46 && s.charCodeAt(23) === 90
+    s.length === 24 &&
+    s.charCodeAt(4) === 45 &&
+    s.charCodeAt(7) === 45 &&
+    s.charCodeAt(10) === 84 &&
+    s.charCodeAt(13) === 58 &&
+    s.charCodeAt(16) === 58 &&
+    s.charCodeAt(19) === 46 &&
+    s.charCodeAt(23) === 90
   ) {
     const y = digits(s, 0, 4);
     const mo = digits(s, 5, 7);
@@ -223,10 +229,14 @@ function versionRank(input: VersionInput, reasons: string[] | null): number {
       if (!u || !w) continue;
       if (u[0] < w[0]) {
         rank = 3;
-        reasons?.push(`Contract ${name} ${u[0]}.${u[1]}.${u[2]} is ${plural(w[0] - u[0], 'major version', 'major versions')} behind the latest ${w[0]}.${w[1]}.${w[2]}`);
+        reasons?.push(
+          `Contract ${name} ${u[0]}.${u[1]}.${u[2]} is ${plural(w[0] - u[0], 'major version', 'major versions')} behind the latest ${w[0]}.${w[1]}.${w[2]}`,
+        );
       } else if (u[0] === w[0] && u[1] < w[1]) {
         if (rank < 1) rank = 1;
-        reasons?.push(`Contract ${name} ${u[0]}.${u[1]}.${u[2]} is ${plural(w[1] - u[1], 'minor version', 'minor versions')} behind the latest ${w[0]}.${w[1]}.${w[2]}`);
+        reasons?.push(
+          `Contract ${name} ${u[0]}.${u[1]}.${u[2]} is ${plural(w[1] - u[1], 'minor version', 'minor versions')} behind the latest ${w[0]}.${w[1]}.${w[2]}`,
+        );
       }
     }
   }
@@ -311,7 +321,8 @@ export function evaluateRisk(input: RiskInput, policy: RiskPolicy = DEFAULT_RISK
 /** Problems with a policy's numbers beyond its schema: each tier must not be below the one before. */
 export function policyProblems(p: RiskPolicy): string[] {
   const out: string[] = [];
-  if (!(p.offlineDays.medium <= p.offlineDays.high && p.offlineDays.high <= p.offlineDays.critical)) out.push('offlineDays must satisfy medium ≤ high ≤ critical');
+  if (!(p.offlineDays.medium <= p.offlineDays.high && p.offlineDays.high <= p.offlineDays.critical))
+    out.push('offlineDays must satisfy medium ≤ high ≤ critical');
   if (!(p.pending.medium <= p.pending.high)) out.push('pending must satisfy medium ≤ high');
   if (!(p.deadLetters.medium <= p.deadLetters.high)) out.push('deadLetters must satisfy medium ≤ high');
   return out;

@@ -32,7 +32,12 @@ describe('evaluateRisk', () => {
     ['offline exactly 30 days', { lastSyncAt: ago(30 * DAY_MS) }, 'high', /30 days ago \(more than 14\)/],
     ['offline 30 days + 1 s', { lastSyncAt: ago(30 * DAY_MS + 1000) }, 'critical', /30\.1 days ago \(more than 30\)/],
     ['never synced, enrolled 3 days ago', { lastSyncAt: null, enrolledAt: ago(3 * DAY_MS) }, 'low', null],
-    ['never synced, enrolled 8 days ago', { lastSyncAt: null, enrolledAt: ago(8 * DAY_MS) }, 'medium', /^Never synced since enrollment 8 days ago \(more than 7\)$/],
+    [
+      'never synced, enrolled 8 days ago',
+      { lastSyncAt: null, enrolledAt: ago(8 * DAY_MS) },
+      'medium',
+      /^Never synced since enrollment 8 days ago \(more than 7\)$/,
+    ],
     ['never synced, no enrollment time', { lastSyncAt: null }, 'critical', /^Never synced$/],
     ['pending 50', { pendingCount: 50 }, 'low', null],
     ['pending 51', { pendingCount: 51 }, 'medium', /^51 items waiting to sync \(more than 50\)$/],
@@ -75,10 +80,25 @@ describe('evaluateRisk', () => {
 
   const combos: [string, Partial<RiskInput>, RiskLevel, number][] = [
     ['medium offline + high pending → high', { lastSyncAt: ago(8 * DAY_MS), pendingCount: 101 }, 'high', 2],
-    ['medium dead letters + minor contract → medium', { deadLetterCount: 2, contractVersions: { 'a.b.c': '1.0.0' }, latestContracts: { 'a.b.c': '1.1.0' } }, 'medium', 2],
+    [
+      'medium dead letters + minor contract → medium',
+      { deadLetterCount: 2, contractVersions: { 'a.b.c': '1.0.0' }, latestContracts: { 'a.b.c': '1.1.0' } },
+      'medium',
+      2,
+    ],
     ['update required + blocked → critical', { updateRequired: true, blocked: true }, 'critical', 2],
-    ['high offline + major contract → critical', { lastSyncAt: ago(20 * DAY_MS), contractVersions: { 'a.b.c': '1.0.0' }, latestContracts: { 'a.b.c': '2.0.0' } }, 'critical', 2],
-    ['everything medium → medium', { lastSyncAt: ago(8 * DAY_MS), pendingCount: 60, deadLetterCount: 1, appVersion: '1.0.0', latestAppVersion: '1.1.0' }, 'medium', 4],
+    [
+      'high offline + major contract → critical',
+      { lastSyncAt: ago(20 * DAY_MS), contractVersions: { 'a.b.c': '1.0.0' }, latestContracts: { 'a.b.c': '2.0.0' } },
+      'critical',
+      2,
+    ],
+    [
+      'everything medium → medium',
+      { lastSyncAt: ago(8 * DAY_MS), pendingCount: 60, deadLetterCount: 1, appVersion: '1.0.0', latestAppVersion: '1.1.0' },
+      'medium',
+      4,
+    ],
   ];
   for (const [name, over, level, n] of combos) {
     it(`combination: ${name}`, () => {
@@ -97,7 +117,10 @@ describe('evaluateRisk', () => {
 
   it('a custom policy moves the boundaries', () => {
     const strict: RiskPolicy = { offlineDays: { medium: 1, high: 2, critical: 3 }, pending: { medium: 5, high: 10 }, deadLetters: { medium: 2, high: 4 } };
-    expect(evaluateRisk({ ...base, lastSyncAt: ago(2 * DAY_MS + 1) }, strict)).toMatchObject({ level: 'high', reasons: [expect.stringContaining('(more than 2)')] });
+    expect(evaluateRisk({ ...base, lastSyncAt: ago(2 * DAY_MS + 1) }, strict)).toMatchObject({
+      level: 'high',
+      reasons: [expect.stringContaining('(more than 2)')],
+    });
     expect(evaluateRisk({ ...base, pendingCount: 6 }, strict).level).toBe('medium');
     expect(evaluateRisk({ ...base, deadLetterCount: 2 }, strict).level).toBe('low');
     expect(evaluateRisk({ ...base, lastSyncAt: ago(8 * DAY_MS) }, DEFAULT_RISK_POLICY).level).toBe('medium');
@@ -133,7 +156,8 @@ function plainEvaluate(input: RiskInput, policy: RiskPolicy = DEFAULT_RISK_POLIC
     const t = policy.offlineDays;
     const l = d > t.critical ? 3 : d > t.high ? 2 : d > t.medium ? 1 : 0;
     const limit = [0, t.medium, t.high, t.critical][l];
-    if (l > 0) raise(l, input.lastSyncAt ? `Last sync ${days(d)} ago (more than ${limit})` : `Never synced since enrollment ${days(d)} ago (more than ${limit})`);
+    if (l > 0)
+      raise(l, input.lastSyncAt ? `Last sync ${days(d)} ago (more than ${limit})` : `Never synced since enrollment ${days(d)} ago (more than ${limit})`);
   }
   const p = input.pendingCount ?? 0;
   const pl = tier(p, policy.pending);
@@ -147,7 +171,8 @@ function plainEvaluate(input: RiskInput, policy: RiskPolicy = DEFAULT_RISK_POLIC
     const w = parseVersion(latest[name]);
     if (!u || !w) continue;
     if (u[0] < w[0]) raise(3, `Contract ${name} ${u.join('.')} is ${plural(w[0] - u[0], 'major version', 'major versions')} behind the latest ${w.join('.')}`);
-    else if (u[0] === w[0] && u[1] < w[1]) raise(1, `Contract ${name} ${u.join('.')} is ${plural(w[1] - u[1], 'minor version', 'minor versions')} behind the latest ${w.join('.')}`);
+    else if (u[0] === w[0] && u[1] < w[1])
+      raise(1, `Contract ${name} ${u.join('.')} is ${plural(w[1] - u[1], 'minor version', 'minor versions')} behind the latest ${w.join('.')}`);
   }
   const a = parseVersion(input.appVersion);
   const al = parseVersion(input.latestAppVersion);
@@ -166,12 +191,35 @@ describe('the tuned calculator agrees with the plain rules', () => {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const NOW_MS = Date.parse(NOW);
   // Offsets at, just past and around every default and custom threshold, and arbitrary ones.
-  const offsets = [0, 1, 999, 7 * DAY_MS, 7 * DAY_MS + 1, 14 * DAY_MS, 14 * DAY_MS + 1000, 30 * DAY_MS, 30 * DAY_MS + 1, 1.5 * DAY_MS, 2 * DAY_MS + 1, 365 * DAY_MS, -DAY_MS];
+  const offsets = [
+    0,
+    1,
+    999,
+    7 * DAY_MS,
+    7 * DAY_MS + 1,
+    14 * DAY_MS,
+    14 * DAY_MS + 1000,
+    30 * DAY_MS,
+    30 * DAY_MS + 1,
+    1.5 * DAY_MS,
+    2 * DAY_MS + 1,
+    365 * DAY_MS,
+    -DAY_MS,
+  ];
   const time = () => new Date(NOW_MS - (rnd() < 0.5 ? pick(offsets) : Math.floor(rnd() * 60 * DAY_MS))).toISOString();
   const versions = ['1.2.0', '1.3.0', '2.0.1', '0.9.0', 'v1.3.0', '1.3.0-beta.1', '10.0.0', 'dev', '', '1.3'];
   const names = ['field.inspect.site', 'lab.record.specimen', 'a.b.c', 'field.submit.report'];
-  const policies: RiskPolicy[] = [DEFAULT_RISK_POLICY, { offlineDays: { medium: 1, high: 1.5, critical: 2.25 }, pending: { medium: 0, high: 3 }, deadLetters: { medium: 2, high: 2 } }];
-  const contracts = () => Object.fromEntries(names.filter(() => rnd() < 0.5).sort(() => rnd() - 0.5).map((n) => [n, pick(versions)]));
+  const policies: RiskPolicy[] = [
+    DEFAULT_RISK_POLICY,
+    { offlineDays: { medium: 1, high: 1.5, critical: 2.25 }, pending: { medium: 0, high: 3 }, deadLetters: { medium: 2, high: 2 } },
+  ];
+  const contracts = () =>
+    Object.fromEntries(
+      names
+        .filter(() => rnd() < 0.5)
+        .sort(() => rnd() - 0.5)
+        .map((n) => [n, pick(versions)]),
+    );
 
   it('on 20,000 varied inputs: same level, reasons (in order) and allowed actions', () => {
     for (let i = 0; i < 20_000; i++) {
@@ -196,11 +244,32 @@ describe('the tuned calculator agrees with the plain rules', () => {
 
   it('parseIsoMs reads exactly what Date.parse reads, fast path or not', () => {
     const odd = [
-      '2025-02-30T00:00:00.000Z', '2024-02-29T23:59:59.999Z', '2025-04-31T12:00:00.000Z', '2025-01-01T24:00:00.000Z', '2025-01-01T23:60:00.000Z',
-      '2025-13-01T00:00:00.000Z', '2025-00-01T00:00:00.000Z', '2025-01-00T00:00:00.000Z', '2025-01-32T00:00:00.000Z', '0000-01-01T00:00:00.000Z',
-      '0099-12-31T23:59:59.999Z', '1600-02-29T00:00:00.000Z', '1900-02-29T00:00:00.000Z', '1969-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z',
-      '2025-06-30T12:00:00Z', '2025-06-30T12:00:00.000+02:00', '2025-06-30', '+2025-06-30T12:00:00.000Z', '2025-06-3aT12:00:00.000Z', '2025-06-30T1:00:00.0000Z',
-      '2025-06-30 12:00:00.000Z', '', 'yesterday', '2025-06-30T12:0-:00.000Z', '2025-06-30T12:00:00.00-Z',
+      '2025-02-30T00:00:00.000Z',
+      '2024-02-29T23:59:59.999Z',
+      '2025-04-31T12:00:00.000Z',
+      '2025-01-01T24:00:00.000Z',
+      '2025-01-01T23:60:00.000Z',
+      '2025-13-01T00:00:00.000Z',
+      '2025-00-01T00:00:00.000Z',
+      '2025-01-00T00:00:00.000Z',
+      '2025-01-32T00:00:00.000Z',
+      '0000-01-01T00:00:00.000Z',
+      '0099-12-31T23:59:59.999Z',
+      '1600-02-29T00:00:00.000Z',
+      '1900-02-29T00:00:00.000Z',
+      '1969-12-31T23:59:59.999Z',
+      '9999-12-31T23:59:59.999Z',
+      '2025-06-30T12:00:00Z',
+      '2025-06-30T12:00:00.000+02:00',
+      '2025-06-30',
+      '+2025-06-30T12:00:00.000Z',
+      '2025-06-3aT12:00:00.000Z',
+      '2025-06-30T1:00:00.0000Z',
+      '2025-06-30 12:00:00.000Z',
+      '',
+      'yesterday',
+      '2025-06-30T12:0-:00.000Z',
+      '2025-06-30T12:00:00.00-Z',
     ];
     for (const s of odd) expect(parseIsoMs(s), s).toEqual(Date.parse(s));
     for (let i = 0; i < 20_000; i++) {
@@ -210,14 +279,24 @@ describe('the tuned calculator agrees with the plain rules', () => {
   });
 
   it('formatDays: tenths rounded up, never printed equal to a threshold it exceeds', () => {
-    for (const [d, want] of [[7, '7 days'], [1, '1 day'], [7.01, '7.1 days'], [7.1, '7.1 days'], [6.95, '7 days'], [0.04, '0.1 days'], [29.99, '30 days'], [0, '0 days']] as const) {
+    for (const [d, want] of [
+      [7, '7 days'],
+      [1, '1 day'],
+      [7.01, '7.1 days'],
+      [7.1, '7.1 days'],
+      [6.95, '7 days'],
+      [0.04, '0.1 days'],
+      [29.99, '30 days'],
+      [0, '0 days'],
+    ] as const) {
       expect(formatDays(d)).toBe(want);
     }
     for (let i = 0; i < 5000; i++) {
       const d = rnd() * 400;
       const tenth = Math.ceil(d * 10) / 10;
-      expect(formatDays(d)).toBe(Number.isInteger(d) ? `${d} days` : Number.isInteger(tenth) ? `${tenth} ${tenth === 1 ? 'day' : 'days'}` : `${tenth.toFixed(1)} days`);
+      expect(formatDays(d)).toBe(
+        Number.isInteger(d) ? `${d} days` : Number.isInteger(tenth) ? `${tenth} ${tenth === 1 ? 'day' : 'days'}` : `${tenth.toFixed(1)} days`,
+      );
     }
   });
 });
-

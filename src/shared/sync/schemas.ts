@@ -111,7 +111,6 @@ export const enrollmentTokenRequestSchema = {
   },
 } as const;
 
-
 const receiptBody = {
   type: 'object',
   additionalProperties: false,

@@ -84,7 +84,14 @@ export interface SignedWrappedKey {
 export const wrappedKeySigningBytes = (b: WrappedKeyBody): string => canonicalJson(b);
 /** HKDF info and GCM additional data: binds the wrapped key to tenant, version, recipient and both public keys. */
 export const wrapInfo = (b: Pick<WrappedKeyBody, 'tenant' | 'keyVersion' | 'recipient' | 'recipientKey' | 'ephemeralKey'>): string =>
-  canonicalJson({ type: 'maestro.wrap-info.v1', tenant: b.tenant, keyVersion: b.keyVersion, recipient: b.recipient, recipientKey: b.recipientKey, ephemeralKey: b.ephemeralKey });
+  canonicalJson({
+    type: 'maestro.wrap-info.v1',
+    tenant: b.tenant,
+    keyVersion: b.keyVersion,
+    recipient: b.recipient,
+    recipientKey: b.recipientKey,
+    ephemeralKey: b.ephemeralKey,
+  });
 
 /** GET /v1/team/keys */
 export interface TeamKeysStatus {

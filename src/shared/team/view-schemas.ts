@@ -3,7 +3,12 @@ import { decisionCardSchema, runSummarySchema } from '../workflow/schemas';
 import { CARD_STATUSES, LANES, RUN_STATUSES } from '../workflow/types';
 
 type Schema = Record<string, unknown>;
-const obj = (properties: Record<string, Schema>, required = Object.keys(properties)): Schema => ({ type: 'object', additionalProperties: false, required, properties });
+const obj = (properties: Record<string, Schema>, required = Object.keys(properties)): Schema => ({
+  type: 'object',
+  additionalProperties: false,
+  required,
+  properties,
+});
 const str: Schema = { type: 'string' };
 const int: Schema = { type: 'integer', minimum: 0 };
 const nullable = (s: Schema): Schema => ({ anyOf: [{ type: 'null' }, s] });
@@ -29,11 +34,24 @@ export const teamStatusSchema = obj({
 });
 
 const decision: Schema = nullable(
-  obj({ state: { enum: ['queued', 'accepted', 'conflict', 'applied', 'refused'] }, decision: { enum: ['approved', 'rejected'] }, at: str, message: nullable(str) }),
+  obj({
+    state: { enum: ['queued', 'accepted', 'conflict', 'applied', 'refused'] },
+    decision: { enum: ['approved', 'rejected'] },
+    at: str,
+    message: nullable(str),
+  }),
 );
 
 export const teamCardViewSchema = obj({ device: str, user: str, local: { type: 'boolean' }, card: decisionCardSchema, receivedAt: str, decision });
-export const teamRunViewSchema = obj({ device: str, user: str, local: { type: 'boolean' }, run: runSummarySchema, awaitingCard: nullable(str), receivedAt: str, decision });
+export const teamRunViewSchema = obj({
+  device: str,
+  user: str,
+  local: { type: 'boolean' },
+  run: runSummarySchema,
+  awaitingCard: nullable(str),
+  receivedAt: str,
+  decision,
+});
 
 const page = (item: Schema): Schema => obj({ items: arr(item), nextBefore: nullable(str), asOf: nullable(str) });
 export const teamCardPageSchema = page(teamCardViewSchema);
@@ -85,6 +103,15 @@ export const teamDecideRequestSchema = obj({
   confirm: { const: true },
 });
 
-export const teamRecordViewSchema = obj({ device: str, user: str, kind: { enum: ['record', 'attachment'] }, id: str, contract: str, createdAt: str, receivedAt: str, data: {} });
+export const teamRecordViewSchema = obj({
+  device: str,
+  user: str,
+  kind: { enum: ['record', 'attachment'] },
+  id: str,
+  contract: str,
+  createdAt: str,
+  receivedAt: str,
+  data: {},
+});
 export const teamRecordPageSchema = page(teamRecordViewSchema);
 export const teamRecordQuerySchema = obj({ device: text(64), limit: { type: 'integer', minimum: 1, maximum: 500 }, before: text(200) }, []);

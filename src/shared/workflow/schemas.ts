@@ -7,7 +7,12 @@ const str: Schema = { type: 'string' };
 const int: Schema = { type: 'integer' };
 const num: Schema = { type: 'number' };
 const nullable = (x: Schema): Schema => ({ anyOf: [{ type: 'null' }, x] });
-const obj = (properties: Record<string, Schema>, required = Object.keys(properties)): Schema => ({ type: 'object', additionalProperties: false, required, properties });
+const obj = (properties: Record<string, Schema>, required = Object.keys(properties)): Schema => ({
+  type: 'object',
+  additionalProperties: false,
+  required,
+  properties,
+});
 const arr = (items: Schema): Schema => ({ type: 'array', items });
 const lane: Schema = { enum: [...LANES] };
 
@@ -68,7 +73,9 @@ export const decisionCardSchema = obj({
   options: arr(obj({ id: str, label: str, predictedQuality: num, predictedCostCents: int, latencyMs: num, uncertainty: num })),
   chosen: nullable(str),
   rationale: str,
-  invariants: arr(obj({ id: str, pass: { type: 'boolean' }, message: nullable(str), values: { type: 'object' }, error: str }, ['id', 'pass', 'message', 'values'])),
+  invariants: arr(
+    obj({ id: str, pass: { type: 'boolean' }, message: nullable(str), values: { type: 'object' }, error: str }, ['id', 'pass', 'message', 'values']),
+  ),
   policy: obj({ decision: { enum: ['allow', 'deny'] }, reasons: arr(str), policyVersion: nullable(str) }),
   lane,
   laneReasons: arr(str),
@@ -113,4 +120,3 @@ export const cardStatsSchema = obj({
 });
 
 export const policyStatusSchema = obj({ version: nullable(str), invariants: int, workflows: int, problems: arr(loadProblemSchema), loadedAt: nullable(str) });
-

@@ -47,7 +47,9 @@ describe('migration 008 (memory)', () => {
     db.prepare('DELETE FROM memory_items WHERE seq = 6').run();
     expect(match.all('"valve"')).toEqual([]);
     expect(db.prepare('SELECT count(*) FROM memory_vectors').pluck().get()).toBe(0);
-    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM memory_items WHERE tier = 'working' ORDER BY created_at, seq LIMIT 5").all() as { detail: string }[];
+    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM memory_items WHERE tier = 'working' ORDER BY created_at, seq LIMIT 5").all() as {
+      detail: string;
+    }[];
     expect(plan.map((p) => p.detail).join()).toMatch(/memory_items_tier_time/);
     db.close();
   });
@@ -55,7 +57,7 @@ describe('migration 008 (memory)', () => {
   it('folds diacritics in full-text search', () => {
     const db = openDatabase(':memory:');
     db.prepare(INSERT).run(item(1, { text: 'Säkerhetsrutin för pumpar', locale: 'sv', lang: 'sv' }));
-    expect(db.prepare("SELECT rowid FROM memory_fts WHERE memory_fts MATCH '\"sakerhetsrutin\"'").pluck().all()).toEqual([1]);
+    expect(db.prepare('SELECT rowid FROM memory_fts WHERE memory_fts MATCH \'"sakerhetsrutin"\'').pluck().all()).toEqual([1]);
     db.close();
   });
 });

@@ -18,5 +18,17 @@ export interface Migration {
 }
 
 /** Ordered, append-only. Never edit a shipped migration: add the next number. */
-export const migrations: Migration[] = [m001AuditLog, m002Profile, m003CaptureOutbox, m004Governance, m005ServerDeviceStatus, m006RunsCards, m007Bundles, m008Memory, m009AuditMerkle, m010Artifacts, m011TeamSync];
+export const migrations: Migration[] = [
+  m001AuditLog,
+  m002Profile,
+  m003CaptureOutbox,
+  m004Governance,
+  m005ServerDeviceStatus,
+  m006RunsCards,
+  m007Bundles,
+  m008Memory,
+  m009AuditMerkle,
+  m010Artifacts,
+  m011TeamSync,
+];
 export const LATEST_SCHEMA_VERSION = migrations.length;

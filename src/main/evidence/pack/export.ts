@@ -51,7 +51,10 @@ const jsonFile = (v: unknown): Buffer => Buffer.from(canonicalJson(v) + '\n', 'u
 function redact(data: unknown, pointers: readonly string[], salt: Buffer): string[] {
   const hit: string[] = [];
   for (const ptr of pointers) {
-    const parts = ptr.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const parts = ptr
+      .split('/')
+      .slice(1)
+      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
     let cur: unknown = data;
     for (let i = 0; i < parts.length - 1 && cur !== null && typeof cur === 'object'; i++) cur = (cur as Record<string, unknown>)[parts[i]!];
     const last = parts[parts.length - 1]!;
@@ -132,7 +135,21 @@ export async function exportPack(s: Services, runId: string, opts: ExportOptions
   const cards = s.runs.cards.forRun(runId);
   progress({ phase: 'collect', done: 0, total: cards.length });
   for (const c of cards) files.set(`cards/${c.id}.json`, jsonFile(c));
-  files.set('policy/decisions.json', jsonFile(cards.map((c) => ({ cardId: c.id, kind: c.kind, stepId: c.stepId, status: c.status, lane: c.lane, laneReasons: c.laneReasons, policy: c.policy, invariants: c.invariants }))));
+  files.set(
+    'policy/decisions.json',
+    jsonFile(
+      cards.map((c) => ({
+        cardId: c.id,
+        kind: c.kind,
+        stepId: c.stepId,
+        status: c.status,
+        lane: c.lane,
+        laneReasons: c.laneReasons,
+        policy: c.policy,
+        invariants: c.invariants,
+      })),
+    ),
+  );
   const bundles = s.bundles
     .report()
     .bundles.filter((b) => b.active)
@@ -143,9 +160,22 @@ export async function exportPack(s: Services, runId: string, opts: ExportOptions
   files.set('policy/bundles.sha256', Buffer.from(bundles.sort().join('\n') + (bundles.length ? '\n' : ''), 'utf8'));
 
   // The run's audit entries.
-  const logRows = s.db.prepare('SELECT seq, ts, actor, action, subject, payload, prev_hash, hash FROM audit_log WHERE subject = ? ORDER BY seq').all(runId) as AuditRow[];
+  const logRows = s.db
+    .prepare('SELECT seq, ts, actor, action, subject, payload, prev_hash, hash FROM audit_log WHERE subject = ? ORDER BY seq')
+    .all(runId) as AuditRow[];
   const logName = `logs/exec_${runId}.ndjson`;
-  files.set(logName, Buffer.from(logRows.map((r) => `{"seq":${r.seq},"ts":${JSON.stringify(r.ts)},"actor":${JSON.stringify(r.actor)},"action":${JSON.stringify(r.action)},"subject":${JSON.stringify(r.subject)},"payload":${r.payload},"prevHash":${JSON.stringify(r.prev_hash)},"hash":${JSON.stringify(r.hash)}}\n`).join(''), 'utf8'));
+  files.set(
+    logName,
+    Buffer.from(
+      logRows
+        .map(
+          (r) =>
+            `{"seq":${r.seq},"ts":${JSON.stringify(r.ts)},"actor":${JSON.stringify(r.actor)},"action":${JSON.stringify(r.action)},"subject":${JSON.stringify(r.subject)},"payload":${r.payload},"prevHash":${JSON.stringify(r.prev_hash)},"hash":${JSON.stringify(r.hash)}}\n`,
+        )
+        .join(''),
+      'utf8',
+    ),
+  );
 
   // Inclusion proofs in the audit Merkle tree (in memory from the entry hashes).
   const h = merkleHasher();
@@ -167,7 +197,13 @@ export async function exportPack(s: Services, runId: string, opts: ExportOptions
   if (cpText) {
     const cp = JSON.parse(cpText) as SignedCheckpoint;
     const { treeSize, treeRoot } = cp.checkpoint;
-    if (typeof treeSize === 'number' && typeof treeRoot === 'string' && treeSize >= maxSeq && treeSize <= tree.size && toHex(tree.root(treeSize)) === treeRoot) {
+    if (
+      typeof treeSize === 'number' &&
+      typeof treeRoot === 'string' &&
+      treeSize >= maxSeq &&
+      treeSize <= tree.size &&
+      toHex(tree.root(treeSize)) === treeRoot
+    ) {
       checkpoint = cp;
       size = treeSize;
     }
@@ -193,7 +229,13 @@ export async function exportPack(s: Services, runId: string, opts: ExportOptions
     devicePublicKey,
     policyVersion: s.policy.version(),
     createdAt: s.clock.now().toISOString(),
-    pii: { included: piiIncluded, requested: opts.includePii === true, role, method: piiIncluded ? null : 'sha256(secret salt || canonical value)', fields: piiFields },
+    pii: {
+      included: piiIncluded,
+      requested: opts.includePii === true,
+      role,
+      method: piiIncluded ? null : 'sha256(secret salt || canonical value)',
+      fields: piiFields,
+    },
     files: [...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, b]) => ({ path, sha256: sha256(b), size: b.length })),
   };
   const manifestBytes = jsonFile(manifest);

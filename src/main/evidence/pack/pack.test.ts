@@ -56,7 +56,17 @@ describe('disclosure pack', () => {
   it('exports a finished run and verifies OK (in process and with the standalone script)', async () => {
     const { out, res, files } = await exported();
     const names = [...files.keys()];
-    expect(names).toEqual(expect.arrayContaining(['manifest.json', 'manifest.sig', 'receipt.json', 'receipt.sig', 'policy/decisions.json', 'policy/bundles.sha256', 'audit/proofs.json']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'manifest.json',
+        'manifest.sig',
+        'receipt.json',
+        'receipt.sig',
+        'policy/decisions.json',
+        'policy/bundles.sha256',
+        'audit/proofs.json',
+      ]),
+    );
     expect(names.some((n) => n.startsWith('cards/'))).toBe(true);
     expect(names.some((n) => n.startsWith('logs/exec_'))).toBe(true);
     expect(res.countersigned).toBe(true);
@@ -85,7 +95,7 @@ describe('disclosure pack', () => {
     expect((await verifyPack(rev.out)).ok).toBe(true);
   });
 
-  it('includes the run\'s SBOM artifact and the sealed bundles in force', async () => {
+  it("includes the run's SBOM artifact and the sealed bundles in force", async () => {
     const d = await packDevice();
     open.push(d);
     const bom = { bomFormat: 'CycloneDX', specVersion: '1.5', version: 1, metadata: { component: { type: 'application', name: 'bundle' } }, components: [] };
@@ -151,11 +161,17 @@ describe('disclosure pack', () => {
     pf2.root = '00'.repeat(32);
     await expectCode(resealed(d, files, { 'audit/proofs.json': json(pf2) }), 'CHECKPOINT_MISMATCH');
     // Swapped receipt: the other run's receipt (validly signed by the server) filed under this run's item.
-    const other = JSON.parse(d.s.db.prepare("SELECT receipt FROM outbox WHERE receipt IS NOT NULL ORDER BY created_at DESC LIMIT 1").pluck().get() as string) as { receipt: ReceiptsFile['receipts'][0]['receipt']; signature: string };
+    const other = JSON.parse(
+      d.s.db.prepare('SELECT receipt FROM outbox WHERE receipt IS NOT NULL ORDER BY created_at DESC LIMIT 1').pluck().get() as string,
+    ) as { receipt: ReceiptsFile['receipts'][0]['receipt']; signature: string };
     const rf = JSON.parse(files.get('receipt.json')!.toString()) as ReceiptsFile;
     expect(rf.receipts[0]!.receipt.receiptId).not.toBe(other.receipt.receiptId);
     rf.receipts[0]!.receipt = other.receipt;
-    await expectCode(resealed(d, files, { 'receipt.json': json(rf), 'receipt.sig': json({ [other.receipt.receiptId]: other.signature }) }), 'RECEIPT_MISMATCH', 'receipt.json');
+    await expectCode(
+      resealed(d, files, { 'receipt.json': json(rf), 'receipt.sig': json({ [other.receipt.receiptId]: other.signature }) }),
+      'RECEIPT_MISMATCH',
+      'receipt.json',
+    );
     // A receipt body changed under its signature.
     const rf2 = JSON.parse(files.get('receipt.json')!.toString()) as ReceiptsFile;
     rf2.receipts[0]!.receipt.serverSeq += 1;

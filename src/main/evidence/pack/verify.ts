@@ -103,12 +103,16 @@ export function verifyPackFiles(files: Map<string, Buffer>, bad: string[] = []):
     // Exactly `<canonical base64>\n`: base64 decoders ignore stray padding and unused bits.
     const text = (files.get('manifest.sig') ?? Buffer.alloc(0)).toString('utf8');
     const sig = text.slice(0, -1);
-    sigOk = text.endsWith('\n') && Buffer.from(sig, 'base64').toString('base64') === sig && verifyB64(manifestSigningBytes(m), sig, publicKeyFromRaw(m.devicePublicKey));
+    sigOk =
+      text.endsWith('\n') &&
+      Buffer.from(sig, 'base64').toString('base64') === sig &&
+      verifyB64(manifestSigningBytes(m), sig, publicKeyFromRaw(m.devicePublicKey));
   } catch {
     sigOk = false;
   }
   if (!sigOk) fail('manifest.sig', 'MANIFEST_SIGNATURE', 'the manifest signature does not verify with the device key it names');
-  if (canonicalJson(m) + '\n' !== files.get('manifest.json')!.toString('utf8')) fail('manifest.json', 'MANIFEST_INVALID', 'manifest.json is not in canonical form');
+  if (canonicalJson(m) + '\n' !== files.get('manifest.json')!.toString('utf8'))
+    fail('manifest.json', 'MANIFEST_INVALID', 'manifest.json is not in canonical form');
 
   const listed = new Map(m.files.map((f) => [f.path, f]));
   for (const [path, f] of listed) {
@@ -139,10 +143,15 @@ export function verifyPackFiles(files: Map<string, Buffer>, bad: string[] = []):
         continue;
       }
       const id = r.receipt?.receiptId ?? `#${i}`;
-      if (r.receipt?.idempotencyKey !== r.idempotencyKey || (r.contentHash !== null && r.receipt?.contentHash !== r.contentHash) || r.receipt?.serverKeyId !== rf.serverKeyId)
+      if (
+        r.receipt?.idempotencyKey !== r.idempotencyKey ||
+        (r.contentHash !== null && r.receipt?.contentHash !== r.contentHash) ||
+        r.receipt?.serverKeyId !== rf.serverKeyId
+      )
         fail('receipt.json', 'RECEIPT_MISMATCH', `receipt ${id} does not speak of outbox item ${r.outboxId}`);
       const sig = sigs[id];
-      if (!key || typeof sig !== 'string' || !verifyB64(canonicalJson({ type: 'maestro.receipt.v1', ...r.receipt }), sig, key)) fail('receipt.sig', 'RECEIPT_SIGNATURE', `receipt ${id}: server signature does not verify`);
+      if (!key || typeof sig !== 'string' || !verifyB64(canonicalJson({ type: 'maestro.receipt.v1', ...r.receipt }), sig, key))
+        fail('receipt.sig', 'RECEIPT_SIGNATURE', `receipt ${id}: server signature does not verify`);
     }
   }
 
@@ -161,9 +170,12 @@ export function verifyPackFiles(files: Map<string, Buffer>, bad: string[] = []):
       if (file.startsWith('logs/') && b) {
         for (const line of b.toString('utf8').split('\n')) {
           if (!line) continue;
-          const e = parse<{ seq: number; ts: string; actor: string; action: string; subject: string; payload: unknown; prevHash: string; hash: string }>(Buffer.from(line));
+          const e = parse<{ seq: number; ts: string; actor: string; action: string; subject: string; payload: unknown; prevHash: string; hash: string }>(
+            Buffer.from(line),
+          );
           try {
-            if (e && sha256(auditEntryCanonicalOf(e.seq, e.ts, e.actor, e.action, e.subject, e.prevHash, canonicalJson(e.payload))) === e.hash) set.add(`${e.seq}:${e.hash}`);
+            if (e && sha256(auditEntryCanonicalOf(e.seq, e.ts, e.actor, e.action, e.subject, e.prevHash, canonicalJson(e.payload))) === e.hash)
+              set.add(`${e.seq}:${e.hash}`);
           } catch {
             // not a well-formed entry: its hash is nobody's
           }
@@ -189,7 +201,8 @@ export function verifyPackFiles(files: Map<string, Buffer>, bad: string[] = []):
       }
       const where = `audit/proofs.json#${i} (${p.file} seq ${p.seq})`;
       const set = hashesOf(p.file);
-      if (!set.has(`${p.seq}:${p.entryHash}`) && !set.has(`*:${p.entryHash}`)) fail(p.file, 'ENTRY_HASH', `${where}: entry ${p.entryHash.slice(0, 12)}… is not the hash of an entry in ${p.file}`);
+      if (!set.has(`${p.seq}:${p.entryHash}`) && !set.has(`*:${p.entryHash}`))
+        fail(p.file, 'ENTRY_HASH', `${where}: entry ${p.entryHash.slice(0, 12)}… is not the hash of an entry in ${p.file}`);
       let ok = false;
       try {
         ok = root !== null && verifyInclusion(h, h.leaf(fromHex(p.entryHash)), p.seq - 1, pf.treeSize, p.path.map(fromHex), root);
@@ -202,12 +215,17 @@ export function verifyPackFiles(files: Map<string, Buffer>, bad: string[] = []):
       const cp = pf.checkpoint as SignedCheckpoint | undefined;
       let cpOk = false;
       try {
-        cpOk = !!cp && typeof cp.checkpoint === 'object' && !!pf.serverPublicKey && verifyB64(checkpointSigningBytes(cp.checkpoint), cp.signature, publicKeyFromRaw(pf.serverPublicKey));
+        cpOk =
+          !!cp &&
+          typeof cp.checkpoint === 'object' &&
+          !!pf.serverPublicKey &&
+          verifyB64(checkpointSigningBytes(cp.checkpoint), cp.signature, publicKeyFromRaw(pf.serverPublicKey));
       } catch {
         cpOk = false;
       }
       if (!cpOk) fail('audit/proofs.json', 'CHECKPOINT_SIGNATURE', 'the countersigned checkpoint does not verify with the server key');
-      else if (cp!.checkpoint?.treeSize !== pf.treeSize || cp!.checkpoint.treeRoot !== pf.root) fail('audit/proofs.json', 'CHECKPOINT_MISMATCH', 'the proofs root is not the countersigned tree head');
+      else if (cp!.checkpoint?.treeSize !== pf.treeSize || cp!.checkpoint.treeRoot !== pf.root)
+        fail('audit/proofs.json', 'CHECKPOINT_MISMATCH', 'the proofs root is not the countersigned tree head');
       else countersigned = true;
     }
   }
@@ -219,7 +237,16 @@ export async function verifyPack(path: string): Promise<PackReport> {
   try {
     r = await readPack(readFileSync(path));
   } catch (e) {
-    return { ok: false, runId: null, deviceId: null, files: 0, receipts: 0, proofs: 0, countersigned: false, failures: [{ file: path, code: 'UNREADABLE', message: `not a readable .tar.gz: ${(e as Error).message}` }] };
+    return {
+      ok: false,
+      runId: null,
+      deviceId: null,
+      files: 0,
+      receipts: 0,
+      proofs: 0,
+      countersigned: false,
+      failures: [{ file: path, code: 'UNREADABLE', message: `not a readable .tar.gz: ${(e as Error).message}` }],
+    };
   }
   return verifyPackFiles(r.files, r.bad);
 }

@@ -219,7 +219,8 @@ async function summarizeWithModel(ctx: StepContext, p: SummaryPlan, model: TextM
   const head = `${p.decision.reason}`;
   if ('error' in r) return summaryFallback(ctx, p, g, `${head} The call to ${model.id} failed (${r.error}), so`);
   const spent = r.promptTokens + r.tokens;
-  if (r.stopReason === 'timeout') return summaryFallback(ctx, p, g, `${head} ${model.id} reached the step's time limit (${limit.totalMs} ms, ${r.tokens} tokens generated), so`, spent);
+  if (r.stopReason === 'timeout')
+    return summaryFallback(ctx, p, g, `${head} ${model.id} reached the step's time limit (${limit.totalMs} ms, ${r.tokens} tokens generated), so`, spent);
   const summary = clipWords(cleanModelText(r.text).replace(/\s+/gu, ' '), p.maxChars);
   if (!summary) return summaryFallback(ctx, p, g, `${head} ${model.id} returned no text, so`, spent);
   const citations = items.map((i) => i.id);
@@ -259,7 +260,12 @@ export const aiSummarize: Executor = {
   withSchema: {
     type: 'object',
     additionalProperties: false,
-    properties: { fields: fieldsSchema, maxSentences: { type: 'integer', minimum: 1, maximum: 10 }, maxChars: { type: 'integer', minimum: 80, maximum: 4000 }, timeoutMs: timeoutSchema },
+    properties: {
+      fields: fieldsSchema,
+      maxSentences: { type: 'integer', minimum: 1, maximum: 10 },
+      maxChars: { type: 'integer', minimum: 80, maximum: 4000 },
+      timeoutMs: timeoutSchema,
+    },
   },
   compensations: {},
   estimate: (ctx) => estimateOf(summaryPlan(ctx).decision, { model: MODEL_UNCERTAINTY, fallback: SUMMARY_UNCERTAINTY }),
@@ -477,7 +483,13 @@ export const aiTranslateVerify: Executor = {
   withSchema: {
     type: 'object',
     additionalProperties: false,
-    properties: { fields: fieldsSchema, sourceLang: langSchema, targetLang: langSchema, minSimilarity: { type: 'number', minimum: 0, maximum: 1 }, timeoutMs: timeoutSchema },
+    properties: {
+      fields: fieldsSchema,
+      sourceLang: langSchema,
+      targetLang: langSchema,
+      minSimilarity: { type: 'number', minimum: 0, maximum: 1 },
+      timeoutMs: timeoutSchema,
+    },
   },
   compensations: {},
   estimate: (ctx) => {

@@ -36,8 +36,22 @@ export const captureForm: Executor = {
     const kind = ctx.deps.contracts.get(ctx.inputContract).doc.kind;
     const store = storeOf(ctx.params, kind);
     return [
-      { id: 'store-record', label: 'Store the record and queue it for sync', predictedQuality: store === 'record' ? 1 : 0.6, predictedCostCents: 0, latencyMs: 20, uncertainty: 0 },
-      { id: 'store-draft', label: 'Keep it as a draft until the submit step', predictedQuality: store === 'draft' ? 1 : 0.6, predictedCostCents: 0, latencyMs: 10, uncertainty: 0 },
+      {
+        id: 'store-record',
+        label: 'Store the record and queue it for sync',
+        predictedQuality: store === 'record' ? 1 : 0.6,
+        predictedCostCents: 0,
+        latencyMs: 20,
+        uncertainty: 0,
+      },
+      {
+        id: 'store-draft',
+        label: 'Keep it as a draft until the submit step',
+        predictedQuality: store === 'draft' ? 1 : 0.6,
+        predictedCostCents: 0,
+        latencyMs: 10,
+        uncertainty: 0,
+      },
       { id: 'hold', label: 'Store nothing (the run stops)', predictedQuality: 0, predictedCostCents: 0, latencyMs: 0, uncertainty: 0 },
     ];
   },

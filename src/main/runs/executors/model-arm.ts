@@ -94,10 +94,16 @@ export class ModelStepAborted extends Error {
  * Model calls of one step under the run's abort signal (InferenceService.signalFor): `generate`
  * passes it to every call; `aborted` says whether it fired (also between calls).
  */
-export async function withRunSignal<T>(ctx: StepContext, fn: (call: (model: TextModel, req: Omit<GenerateRequest, 'signal'>) => Promise<GenerateResult>, aborted: () => boolean) => Promise<T>): Promise<T> {
+export async function withRunSignal<T>(
+  ctx: StepContext,
+  fn: (call: (model: TextModel, req: Omit<GenerateRequest, 'signal'>) => Promise<GenerateResult>, aborted: () => boolean) => Promise<T>,
+): Promise<T> {
   const h = ctx.deps.inference?.signalFor(ctx.runId) ?? { signal: new AbortController().signal, done: () => undefined };
   try {
-    return await fn((model, req) => model.generate({ ...req, signal: h.signal }), () => h.signal.aborted);
+    return await fn(
+      (model, req) => model.generate({ ...req, signal: h.signal }),
+      () => h.signal.aborted,
+    );
   } finally {
     h.done();
   }

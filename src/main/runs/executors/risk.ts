@@ -21,7 +21,19 @@ import { ARM_OPTION_ID, chooseArm, type ArmDecision } from '../../inference/rout
 import type { AiFacts, Executor, StepContext, StepResult } from './types';
 import { textFields, tokensOf } from './text';
 import { FALLBACK_MODEL } from './ai';
-import { budgetOf, contextSizeOf, deadline, loadedModel, memo, MIN_OUTPUT_TOKENS, ModelStepAborted, modelTps, timeoutSchema, unavailableReason, withRunSignal } from './model-arm';
+import {
+  budgetOf,
+  contextSizeOf,
+  deadline,
+  loadedModel,
+  memo,
+  MIN_OUTPUT_TOKENS,
+  ModelStepAborted,
+  modelTps,
+  timeoutSchema,
+  unavailableReason,
+  withRunSignal,
+} from './model-arm';
 
 export { RULE_RISK_ID };
 
@@ -58,7 +70,8 @@ export function priorAi(ctx: StepContext): AiFacts {
 export function currentLane(ctx: StepContext): { lane: Lane; reasons: string[] } {
   for (let i = ctx.prior.length - 1; i >= 0; i--) {
     const p = ctx.prior[i]!;
-    if (p.executor === 'classify-risk' && typeof p.output.lane === 'string') return { lane: p.output.lane as Lane, reasons: (p.output.reasons as string[] | undefined) ?? [] };
+    if (p.executor === 'classify-risk' && typeof p.output.lane === 'string')
+      return { lane: p.output.lane as Lane, reasons: (p.output.reasons as string[] | undefined) ?? [] };
   }
   return { lane: ctx.guard?.lane ?? 'RED', reasons: ctx.guard?.laneReasons ?? ['No lane classification, so RED.'] };
 }
@@ -79,7 +92,10 @@ function sealed(input: Record<string, unknown>, pii: readonly string[]): Record<
   if (!pii.length) return input;
   const data = structuredClone(input);
   for (const p of pii) {
-    const keys = p.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const keys = p
+      .split('/')
+      .slice(1)
+      .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
     let cur: unknown = data;
     for (const k of keys.slice(0, -1)) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined;
     const last = keys[keys.length - 1];
@@ -153,7 +169,15 @@ function riskPlan(ctx: StepContext): RiskPlan {
   });
 }
 
-function riskResult(rule: RulePlan, arm: 'model' | 'fallback', model: string, why: string, extra: Record<string, unknown> = {}, raise?: { level: RiskLevel; reasons: string[] }, tokens = 0): StepResult {
+function riskResult(
+  rule: RulePlan,
+  arm: 'model' | 'fallback',
+  model: string,
+  why: string,
+  extra: Record<string, unknown> = {},
+  raise?: { level: RiskLevel; reasons: string[] },
+  tokens = 0,
+): StepResult {
   let lane = rule.lane;
   let reasons = rule.reasons;
   let note = '';
@@ -186,7 +210,13 @@ async function classifyWithModel(ctx: StepContext, p: RiskPlan, model: TextModel
   const prompt = `Rule-based assessment: ${LEVEL_OF[rule.lane]} (${rule.reasons.join(' ')})\n\nRecord text:\n${p.texts.join('\n') || '(none)'}\n\nRisk JSON:`;
   const promptTokens = (await model.countTokens(`${system}\n\n${prompt}`)) + 2;
   const maxTokens = Math.min(RISK_MAX_TOKENS, contextSizeOf(model) - promptTokens, budgetOf(ctx).tokens - promptTokens);
-  if (maxTokens < MIN_OUTPUT_TOKENS) return riskResult(rule, 'fallback', RULE_RISK_ID, `${head} The prompt (${promptTokens} tokens) leaves no room for ${model.id}'s answer, so the rules decide.`);
+  if (maxTokens < MIN_OUTPUT_TOKENS)
+    return riskResult(
+      rule,
+      'fallback',
+      RULE_RISK_ID,
+      `${head} The prompt (${promptTokens} tokens) leaves no room for ${model.id}'s answer, so the rules decide.`,
+    );
   const limit = deadline(ctx);
   const r = await withRunSignal(ctx, async (generate, aborted) => {
     try {
@@ -200,14 +230,30 @@ async function classifyWithModel(ctx: StepContext, p: RiskPlan, model: TextModel
   });
   if ('error' in r) return riskResult(rule, 'fallback', RULE_RISK_ID, `${head} The call to ${model.id} failed (${r.error}), so the rules decide.`);
   const spent = r.promptTokens + r.tokens;
-  if (r.stopReason === 'timeout') return riskResult(rule, 'fallback', RULE_RISK_ID, `${head} ${model.id} reached the step's time limit (${limit.totalMs} ms), so the rules decide.`, {}, undefined, spent);
+  if (r.stopReason === 'timeout')
+    return riskResult(
+      rule,
+      'fallback',
+      RULE_RISK_ID,
+      `${head} ${model.id} reached the step's time limit (${limit.totalMs} ms), so the rules decide.`,
+      {},
+      undefined,
+      spent,
+    );
   const validate = compileSchema(RISK_SCHEMA as Record<string, unknown>);
   if (r.json === undefined || !validate(r.json)) {
     const what = r.json === undefined ? `no complete JSON (stop ${r.stopReason})` : 'JSON that does not match the schema';
     return riskResult(rule, 'fallback', RULE_RISK_ID, `${head} ${model.id} gave ${what}, so the rules decide.`, {}, undefined, spent);
   }
   const answer = r.json as { level: RiskLevel; reasons: string[] };
-  const modelReasons = answer.reasons.map((x) => x.replace(/[\u0000-\u001F\u007F-\u009F\s]+/gu, ' ').trim().slice(0, 200)).filter(Boolean);
+  const modelReasons = answer.reasons
+    .map((x) =>
+      x
+        .replace(/[\u0000-\u001F\u007F-\u009F\s]+/gu, ' ')
+        .trim()
+        .slice(0, 200),
+    )
+    .filter(Boolean);
   return riskResult(
     rule,
     'model',
@@ -242,7 +288,8 @@ export const classifyRisk: Executor = {
     const rule = ruleLevel(ctx);
     if (p.decision.chosen !== 'model' || !p.model) return riskResult(rule, 'fallback', RULE_RISK_ID, p.decision.reason);
     const model = loadedModel(ctx);
-    if (!model || model.id !== p.model.id) return riskResult(rule, 'fallback', RULE_RISK_ID, `${p.model.id} was unloaded after the step was planned, so the rules decide.`);
+    if (!model || model.id !== p.model.id)
+      return riskResult(rule, 'fallback', RULE_RISK_ID, `${p.model.id} was unloaded after the step was planned, so the rules decide.`);
     return classifyWithModel(ctx, p, model, rule);
   },
 };
@@ -257,8 +304,22 @@ export const reviewGate: Executor = {
   options(ctx) {
     const need = needsApproval(ctx);
     return [
-      { id: 'proceed', label: 'Proceed without a reviewer', predictedQuality: need ? 0.2 : 1, predictedCostCents: 0, latencyMs: 0, uncertainty: need ? 0.8 : 0.1 },
-      { id: 'await-approval', label: 'Wait for a reviewer’s approval', predictedQuality: need ? 1 : 0.8, predictedCostCents: 0, latencyMs: 3_600_000, uncertainty: 0.05 },
+      {
+        id: 'proceed',
+        label: 'Proceed without a reviewer',
+        predictedQuality: need ? 0.2 : 1,
+        predictedCostCents: 0,
+        latencyMs: 0,
+        uncertainty: need ? 0.8 : 0.1,
+      },
+      {
+        id: 'await-approval',
+        label: 'Wait for a reviewer’s approval',
+        predictedQuality: need ? 1 : 0.8,
+        predictedCostCents: 0,
+        latencyMs: 3_600_000,
+        uncertainty: 0.05,
+      },
     ];
   },
   ai: priorAi,
@@ -279,7 +340,9 @@ export const reviewGate: Executor = {
       output: { lane, approvalRequired: need, approvedBy: need ? ctx.approval.by : null },
       usage: { tokens: 0, costCents: 0 },
       chosen: need ? 'await-approval' : 'proceed',
-      rationale: need ? `Lane ${lane}: approved by ${ctx.approval.by ?? 'a reviewer'}${ctx.approval.comment ? ` (“${ctx.approval.comment}”)` : ''}.` : `Lane ${lane} is below the gate (${at}): proceed.`,
+      rationale: need
+        ? `Lane ${lane}: approved by ${ctx.approval.by ?? 'a reviewer'}${ctx.approval.comment ? ` (“${ctx.approval.comment}”)` : ''}.`
+        : `Lane ${lane} is below the gate (${at}): proceed.`,
     };
   },
 };

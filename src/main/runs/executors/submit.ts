@@ -23,7 +23,14 @@ export const submit: Executor = {
   },
   estimate: () => ({ tokens: 0, costCents: 0, latencyMs: 30, uncertainty: 0.05 }),
   options: () => [
-    { id: 'submit-now', label: 'Submit now (record + outbox; sent at the next sync)', predictedQuality: 1, predictedCostCents: 0, latencyMs: 30, uncertainty: 0.05 },
+    {
+      id: 'submit-now',
+      label: 'Submit now (record + outbox; sent at the next sync)',
+      predictedQuality: 1,
+      predictedCostCents: 0,
+      latencyMs: 30,
+      uncertainty: 0.05,
+    },
     { id: 'hold', label: 'Hold (keep the draft, do not submit)', predictedQuality: 0.3, predictedCostCents: 0, latencyMs: 0, uncertainty: 0 },
   ],
   execute(ctx) {

@@ -55,12 +55,15 @@ export function sentences(text: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-const STOP = new Set(
-  'a an and are as at be been but by for from has have in is it its of on or that the this to was were will with no not all any'.split(' '),
-);
+const STOP = new Set('a an and are as at be been but by for from has have in is it its of on or that the this to was were will with no not all any'.split(' '));
 
 export function words(text: string): string[] {
-  return (text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length > 1);
+  return (
+    text
+      .toLowerCase()
+      .normalize('NFKC')
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  ).filter((w) => w.length > 1);
 }
 
 /**
@@ -78,7 +81,10 @@ export function extractiveSummary(texts: readonly string[], maxSentences: number
     const score = ws.length ? ws.reduce((a, w) => a + (freq.get(w) ?? 0), 0) / Math.sqrt(ws.length) : 0;
     return { s, i, score };
   });
-  const top = [...scored].sort((a, b) => b.score - a.score || a.i - b.i).slice(0, maxSentences).sort((a, b) => a.i - b.i);
+  const top = [...scored]
+    .sort((a, b) => b.score - a.score || a.i - b.i)
+    .slice(0, maxSentences)
+    .sort((a, b) => a.i - b.i);
   let summary = '';
   let picked = 0;
   for (const t of top) {

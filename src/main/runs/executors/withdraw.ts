@@ -22,7 +22,12 @@ export function withdrawOutboxItem(deps: ExecutorDeps, id: string, actor: string
     const mayHaveReachedServer = row.ciphertext !== null;
     const res = deps.db.prepare("UPDATE outbox SET state = 'discarded' WHERE id = ? AND state = 'queued'").run(id);
     if (res.changes !== 1) throw new Error(`outbox item ${id} changed state while it was being withdrawn`);
-    deps.audit.append({ actor, action: 'outbox.discarded', subject: id, payload: { reason, from: 'queued', idempotencyKey: row.idempotency_key, mayHaveReachedServer } });
+    deps.audit.append({
+      actor,
+      action: 'outbox.discarded',
+      subject: id,
+      payload: { reason, from: 'queued', idempotencyKey: row.idempotency_key, mayHaveReachedServer },
+    });
     return { outboxId: id, outcome: 'discarded', from: 'queued', mayHaveReachedServer };
   }
   throw new Error(`outbox item ${id} was already accepted by the server (${state}); it cannot be withdrawn from this device`);

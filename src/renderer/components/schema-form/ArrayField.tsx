@@ -59,7 +59,17 @@ export function ArrayField({ schema, value, onChange, path, label, required }: F
             </button>
           );
           return fieldKind(items) === 'object' ? (
-            <ObjectField key={keys[i]} schema={items} value={v} onChange={(x) => setItem(i, x)} path={itemPath} label={itemLabel} required={false} keepEmpty actions={removeBtn} />
+            <ObjectField
+              key={keys[i]}
+              schema={items}
+              value={v}
+              onChange={(x) => setItem(i, x)}
+              path={itemPath}
+              label={itemLabel}
+              required={false}
+              keepEmpty
+              actions={removeBtn}
+            />
           ) : (
             <div key={keys[i]} className="array-item">
               <SchemaField schema={items} value={v === null ? undefined : v} onChange={(x) => setItem(i, x)} path={itemPath} label={itemLabel} required />

@@ -9,7 +9,16 @@ export function BooleanField({ schema, value, onChange, path, label, required }:
   return (
     <div className={errors.length ? 'field field-check has-error' : 'field field-check'} data-path={path}>
       <div className="field-head">
-        <input id={id} name={path} type="checkbox" checked={value === true} aria-required={required || undefined} {...aria} onChange={(e) => onChange(e.target.checked)} onBlur={() => touch(path)} />
+        <input
+          id={id}
+          name={path}
+          type="checkbox"
+          checked={value === true}
+          aria-required={required || undefined}
+          {...aria}
+          onChange={(e) => onChange(e.target.checked)}
+          onBlur={() => touch(path)}
+        />
         <label className="check" htmlFor={id}>
           {label}
         </label>

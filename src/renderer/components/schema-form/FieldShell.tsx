@@ -31,7 +31,16 @@ export function useFieldA11y(id: string, path: string, hint?: string, extra: Fie
 }
 
 /** Label, control, hint and messages for one scalar field. */
-export function FieldShell(p: { id: string; path: string; label: string; required: boolean; hint?: string; errors: FieldError[]; wide?: boolean; children: ReactNode }) {
+export function FieldShell(p: {
+  id: string;
+  path: string;
+  label: string;
+  required: boolean;
+  hint?: string;
+  errors: FieldError[];
+  wide?: boolean;
+  children: ReactNode;
+}) {
   const cls = ['field', p.wide ? 'field-wide' : '', p.errors.length ? 'has-error' : ''].filter(Boolean).join(' ');
   return (
     <div className={cls} data-path={p.path}>

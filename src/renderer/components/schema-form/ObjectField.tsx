@@ -10,7 +10,17 @@ import { SchemaField } from './SchemaField';
  * A nested object: a fieldset whose legend is the title. Without `keepEmpty` an object whose fields
  * are all cleared is omitted (so an optional group nobody touched adds no required errors).
  */
-export function ObjectField({ schema, value, onChange, path, label, required, keepEmpty, asRoot, actions }: FieldProps & { keepEmpty?: boolean; asRoot?: boolean; actions?: ReactNode }) {
+export function ObjectField({
+  schema,
+  value,
+  onChange,
+  path,
+  label,
+  required,
+  keepEmpty,
+  asRoot,
+  actions,
+}: FieldProps & { keepEmpty?: boolean; asRoot?: boolean; actions?: ReactNode }) {
   const { errors } = useFormContext();
   const obj = isPlainObject(value) ? value : {};
   const set = (k: string, v: unknown) => {
@@ -20,7 +30,15 @@ export function ObjectField({ schema, value, onChange, path, label, required, ke
     onChange(Object.keys(next).length === 0 && !keepEmpty ? undefined : next);
   };
   const body = Object.entries(schema.properties ?? {}).map(([k, s]) => (
-    <SchemaField key={k} schema={s} value={obj[k]} onChange={(v) => set(k, v)} path={childPointer(path, k)} label={s.title ?? k} required={schema.required?.includes(k) ?? false} />
+    <SchemaField
+      key={k}
+      schema={s}
+      value={obj[k]}
+      onChange={(v) => set(k, v)}
+      path={childPointer(path, k)}
+      label={s.title ?? k}
+      required={schema.required?.includes(k) ?? false}
+    />
   ));
   if (asRoot) return <div className="group-body">{body}</div>;
   const id = fieldId(path);

@@ -12,7 +12,16 @@ export function SchemaForm(p: { schema: JsonSchema; value: Record<string, unknow
   const ctx = useMemo(() => ({ errors, touch, uploadPhoto, thumbnail }), [errors, touch, uploadPhoto, thumbnail]);
   return (
     <FormContext.Provider value={ctx}>
-      <ObjectField schema={p.schema} value={p.value} onChange={(v) => p.onChange((v as Record<string, unknown> | undefined) ?? {})} path="" label="" required={false} asRoot keepEmpty />
+      <ObjectField
+        schema={p.schema}
+        value={p.value}
+        onChange={(v) => p.onChange((v as Record<string, unknown> | undefined) ?? {})}
+        path=""
+        label=""
+        required={false}
+        asRoot
+        keepEmpty
+      />
     </FormContext.Provider>
   );
 }

@@ -76,7 +76,8 @@ export function clientErrors(schema: JsonSchema, value: unknown, path = '', out:
         return out;
       }
       const n = codePoints(value);
-      if (schema.minLength !== undefined && n < schema.minLength) push(path, 'minLength', schema.minLength === 1 ? 'Required' : `At least ${schema.minLength} characters`);
+      if (schema.minLength !== undefined && n < schema.minLength)
+        push(path, 'minLength', schema.minLength === 1 ? 'Required' : `At least ${schema.minLength} characters`);
       if (schema.maxLength !== undefined && n > schema.maxLength) push(path, 'maxLength', `At most ${schema.maxLength} characters`);
       return out;
     }

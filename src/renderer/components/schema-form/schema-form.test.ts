@@ -19,7 +19,12 @@ const site: JsonSchema = {
     },
     visits: { type: 'integer', minimum: 1 },
     condition: { type: 'string', enum: ['good', 'poor'] },
-    readings: { type: 'array', title: 'Readings', maxItems: 2, items: { type: 'object', required: ['meter'], properties: { meter: { type: 'string', title: 'Meter', minLength: 1 } } } },
+    readings: {
+      type: 'array',
+      title: 'Readings',
+      maxItems: 2,
+      items: { type: 'object', required: ['meter'], properties: { meter: { type: 'string', title: 'Meter', minLength: 1 } } },
+    },
     photos: { type: 'array', items: { type: 'string', pattern: '^sha256:[0-9a-f]{64}$', contentMediaType: 'image/*' } },
     'a/b': { type: 'string' },
   },

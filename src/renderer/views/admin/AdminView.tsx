@@ -50,7 +50,11 @@ export function AdminView() {
       <div className="filters" role="search">
         <label>
           Risk
-          <select aria-label="Filter by risk" value={query.level ?? ''} onChange={(e) => void setQuery({ level: (e.target.value || undefined) as RiskLevel | undefined })}>
+          <select
+            aria-label="Filter by risk"
+            value={query.level ?? ''}
+            onChange={(e) => void setQuery({ level: (e.target.value || undefined) as RiskLevel | undefined })}
+          >
             <option value="">All</option>
             {RISK_LEVELS.map((l) => (
               <option key={l} value={l}>
@@ -78,7 +82,14 @@ export function AdminView() {
         </label>
         <label>
           Search (prefix)
-          <input type="search" aria-label="Search devices" value={q} maxLength={100} onChange={(e) => setQ(e.target.value)} placeholder="starts with: user, device name or id" />
+          <input
+            type="search"
+            aria-label="Search devices"
+            value={q}
+            maxLength={100}
+            onChange={(e) => setQ(e.target.value)}
+            placeholder="starts with: user, device name or id"
+          />
         </label>
       </div>
       <div className={detail ? 'admin-body with-detail' : 'admin-body'}>

@@ -19,7 +19,9 @@ export function DeviceDetail() {
   if (!detail) return null;
   const d = detail.device;
   // Oldest first for the chart; the server sends newest first.
-  const history = [...detail.snapshots].reverse().map((s) => ({ day: s.day.slice(5), pending: s.pendingCount, level: levelRank(s.level), dead: s.deadLetterCount }));
+  const history = [...detail.snapshots]
+    .reverse()
+    .map((s) => ({ day: s.day.slice(5), pending: s.pendingCount, level: levelRank(s.level), dead: s.deadLetterCount }));
   const actions: { action: AdminDeviceAction; label: string; danger?: boolean; show: boolean }[] = [
     { action: 'block', label: 'Block', danger: true, show: !d.blocked && !d.revoked },
     { action: 'unblock', label: 'Unblock', show: d.blocked && !d.revoked },
@@ -90,8 +92,20 @@ export function DeviceDetail() {
             <CartesianGrid stroke="#24324f" vertical={false} />
             <XAxis dataKey="day" stroke="#94a3b8" fontSize={11} />
             <YAxis yAxisId="n" stroke="#94a3b8" fontSize={11} allowDecimals={false} width={40} />
-            <YAxis yAxisId="lvl" orientation="right" domain={[0, 3]} ticks={[0, 1, 2, 3]} tickFormatter={(v: number) => RISK_LEVELS[v] ?? ''} stroke="#94a3b8" fontSize={10} width={56} />
-            <Tooltip contentStyle={{ background: '#111c33', border: '1px solid #24324f' }} formatter={(v, name) => (name === 'level' ? RISK_LEVELS[Number(v)] : v)} />
+            <YAxis
+              yAxisId="lvl"
+              orientation="right"
+              domain={[0, 3]}
+              ticks={[0, 1, 2, 3]}
+              tickFormatter={(v: number) => RISK_LEVELS[v] ?? ''}
+              stroke="#94a3b8"
+              fontSize={10}
+              width={56}
+            />
+            <Tooltip
+              contentStyle={{ background: '#111c33', border: '1px solid #24324f' }}
+              formatter={(v, name) => (name === 'level' ? RISK_LEVELS[Number(v)] : v)}
+            />
             <Line yAxisId="n" dataKey="pending" stroke="#38bdf8" dot={false} isAnimationActive={false} />
             <Line yAxisId="lvl" dataKey="level" stroke="#ef4444" type="stepAfter" dot={false} isAnimationActive={false} />
           </LineChart>

@@ -22,7 +22,10 @@ export function FleetCharts({ summary }: { summary: RiskSummaryResponse }) {
     <div className="fleet-charts">
       <figure className="card chart" data-testid="risk-chart" aria-label="Devices per risk level">
         <figcaption>
-          Risk distribution <span className="muted small">({total.toLocaleString()} devices{summary.revoked ? `, ${summary.revoked} revoked` : ''})</span>
+          Risk distribution{' '}
+          <span className="muted small">
+            ({total.toLocaleString()} devices{summary.revoked ? `, ${summary.revoked} revoked` : ''})
+          </span>
         </figcaption>
         <BarChart width={W} height={H} data={levels} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="#24324f" vertical={false} />

@@ -51,7 +51,14 @@ export function PolicyForm() {
           {FIELDS.map((f) => (
             <label key={f.path.join('.')}>
               {f.label}
-              <input type="number" min={0} step={f.path[0] === 'offlineDays' ? 0.5 : 1} value={get(draft, f.path)} onChange={(e) => set(f.path, Number(e.target.value))} required />
+              <input
+                type="number"
+                min={0}
+                step={f.path[0] === 'offlineDays' ? 0.5 : 1}
+                value={get(draft, f.path)}
+                onChange={(e) => set(f.path, Number(e.target.value))}
+                required
+              />
             </label>
           ))}
           <label>

@@ -7,12 +7,30 @@ export function AuditDetail() {
     <aside className="audit-detail" aria-label="Entry detail">
       <h3>Entry #{e.seq}</h3>
       <dl className="figures">
-        <div><dt>Time</dt><dd>{e.ts}</dd></div>
-        <div><dt>Actor</dt><dd>{e.actor}</dd></div>
-        <div><dt>Action</dt><dd>{e.action}</dd></div>
-        <div><dt>Subject</dt><dd>{e.subject || '—'}</dd></div>
-        <div><dt>Hash</dt><dd className="mono">{e.hash}</dd></div>
-        <div><dt>Previous</dt><dd className="mono">{e.prevHash}</dd></div>
+        <div>
+          <dt>Time</dt>
+          <dd>{e.ts}</dd>
+        </div>
+        <div>
+          <dt>Actor</dt>
+          <dd>{e.actor}</dd>
+        </div>
+        <div>
+          <dt>Action</dt>
+          <dd>{e.action}</dd>
+        </div>
+        <div>
+          <dt>Subject</dt>
+          <dd>{e.subject || '—'}</dd>
+        </div>
+        <div>
+          <dt>Hash</dt>
+          <dd className="mono">{e.hash}</dd>
+        </div>
+        <div>
+          <dt>Previous</dt>
+          <dd className="mono">{e.prevHash}</dd>
+        </div>
       </dl>
       <h4>Payload</h4>
       <pre className="payload">{JSON.stringify(e.payload, null, 2)}</pre>

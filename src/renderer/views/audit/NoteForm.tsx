@@ -25,7 +25,15 @@ export function NoteForm() {
   return (
     <form className="note-form" onSubmit={(e) => void submit(e)} aria-label="Add note">
       <input aria-label="Subject" placeholder="Subject (optional)" value={subject} onChange={(e) => setSubject(e.target.value)} maxLength={200} />
-      <input aria-label="Note" placeholder="Write a note for the audit log" value={note} onChange={(e) => setNote(e.target.value)} maxLength={4000} required readOnly={busy} />
+      <input
+        aria-label="Note"
+        placeholder="Write a note for the audit log"
+        value={note}
+        onChange={(e) => setNote(e.target.value)}
+        maxLength={4000}
+        required
+        readOnly={busy}
+      />
       <button type="submit" disabled={busy}>
         Add note
       </button>

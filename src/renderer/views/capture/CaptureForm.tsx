@@ -36,7 +36,16 @@ export function CaptureForm() {
         </p>
       )}
       <fieldset className="plain" disabled={s.submitting}>
-        <SchemaForm key={s.formKey} schema={schema} value={s.data} onChange={s.edit} errors={errors} touch={s.touch} uploadPhoto={s.uploadPhoto} thumbnail={thumbnail} />
+        <SchemaForm
+          key={s.formKey}
+          schema={schema}
+          value={s.data}
+          onChange={s.edit}
+          errors={errors}
+          touch={s.touch}
+          uploadPhoto={s.uploadPhoto}
+          thumbnail={thumbnail}
+        />
       </fieldset>
       <div className="form-actions">
         <button type="submit" disabled={s.submitting}>

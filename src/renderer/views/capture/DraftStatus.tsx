@@ -22,7 +22,12 @@ export function DraftStatus() {
       text = 'Drafts save automatically as you type';
   }
   return (
-    <span className={draftState === 'error' ? 'draft-status error' : 'draft-status muted'} data-testid="draft-status" data-draft-state={draftState} aria-live="polite">
+    <span
+      className={draftState === 'error' ? 'draft-status error' : 'draft-status muted'}
+      data-testid="draft-status"
+      data-draft-state={draftState}
+      aria-live="polite"
+    >
       {text}
       {draftState === 'error' && (
         <button type="button" className="secondary small-btn" onClick={() => void flushDraft()}>

@@ -14,9 +14,7 @@ export function ErrorSummary({ errors, schema }: { errors: FieldError[]; schema:
   if (errors.length === 0) return null;
   return (
     <div className="error-summary" role="alert" data-testid="error-summary">
-      <strong>
-        {errors.length === 1 ? '1 problem' : `${errors.length} problems`} to fix before this can be saved to the outbox:
-      </strong>
+      <strong>{errors.length === 1 ? '1 problem' : `${errors.length} problems`} to fix before this can be saved to the outbox:</strong>
       <ul>
         {errors.map((e, i) => (
           <li key={i}>

@@ -43,7 +43,11 @@ export function CardDetail({ card, team, actions = true }: Props) {
       <header className="card-head">
         <strong>{card.subject}</strong>
         <LaneBadge lane={card.lane} />
-        <span className={`badge ${card.status === 'denied' || card.status === 'rejected' ? 'badge-error' : card.status === 'awaiting_approval' ? 'badge-warn' : 'badge-ok'}`}>{card.status.replace('_', ' ')}</span>
+        <span
+          className={`badge ${card.status === 'denied' || card.status === 'rejected' ? 'badge-error' : card.status === 'awaiting_approval' ? 'badge-warn' : 'badge-ok'}`}
+        >
+          {card.status.replace('_', ' ')}
+        </span>
       </header>
       <p className="small muted" data-testid="card-origin">
         {card.runId ? (
@@ -69,7 +73,9 @@ export function CardDetail({ card, team, actions = true }: Props) {
         </p>
       )}
       <section aria-label="Policy">
-        <strong className="small">Policy {card.policy.policyVersion ? `v${card.policy.policyVersion}` : '(none loaded)'}: {card.policy.decision}</strong>
+        <strong className="small">
+          Policy {card.policy.policyVersion ? `v${card.policy.policyVersion}` : '(none loaded)'}: {card.policy.decision}
+        </strong>
         <ul className="small">
           {card.policy.reasons.map((r) => (
             <li key={r}>{r}</li>
@@ -93,7 +99,12 @@ export function CardDetail({ card, team, actions = true }: Props) {
             <li key={i.id} className={i.pass ? 'ok' : 'error'} data-invariant={i.id} data-pass={i.pass}>
               <span className="mono">{i.id}</span> {i.pass ? '✓' : '✗'} {!i.pass && (i.message ?? i.error)}
               {!i.pass && Object.keys(i.values).length > 0 && (
-                <span className="muted mono"> {Object.entries(i.values).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}</span>
+                <span className="muted mono">
+                  {' '}
+                  {Object.entries(i.values)
+                    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+                    .join(' ')}
+                </span>
               )}
             </li>
           ))}

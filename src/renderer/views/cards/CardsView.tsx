@@ -140,12 +140,23 @@ function LocalCards() {
       <div className="filters" role="search">
         <label>
           Search
-          <input type="search" aria-label="Search cards" value={text} maxLength={200} onChange={(e) => setText(e.target.value)} placeholder="subject, rationale, reasons" />
+          <input
+            type="search"
+            aria-label="Search cards"
+            value={text}
+            maxLength={200}
+            onChange={(e) => setText(e.target.value)}
+            placeholder="subject, rationale, reasons"
+          />
         </label>
         <LaneStatusFilters lane={filters.lane} status={filters.status} onChange={(f) => void setFilters(f)} />
         <label>
           Failed invariant
-          <select aria-label="Filter by failed invariant" value={filters.failedInvariant ?? ''} onChange={(e) => void setFilters({ failedInvariant: e.target.value || undefined })}>
+          <select
+            aria-label="Filter by failed invariant"
+            value={filters.failedInvariant ?? ''}
+            onChange={(e) => void setFilters({ failedInvariant: e.target.value || undefined })}
+          >
             <option value="">Any</option>
             {(stats?.failedInvariants ?? []).map((f) => (
               <option key={f.id} value={f.id}>
@@ -156,11 +167,21 @@ function LocalCards() {
         </label>
         <label>
           Run
-          <input aria-label="Filter by run" value={filters.runId ?? ''} onChange={(e) => void setFilters({ runId: e.target.value.trim() || undefined })} placeholder="run id" />
+          <input
+            aria-label="Filter by run"
+            value={filters.runId ?? ''}
+            onChange={(e) => void setFilters({ runId: e.target.value.trim() || undefined })}
+            placeholder="run id"
+          />
         </label>
         <label>
           From
-          <input type="date" aria-label="From date" value={from} onChange={(e) => (setFrom(e.target.value), void setFilters({ from: dayIso(e.target.value) }))} />
+          <input
+            type="date"
+            aria-label="From date"
+            value={from}
+            onChange={(e) => (setFrom(e.target.value), void setFilters({ from: dayIso(e.target.value) }))}
+          />
         </label>
         <label>
           To

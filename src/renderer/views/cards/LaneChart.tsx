@@ -19,7 +19,11 @@ export function LaneChart({ stats }: { stats: CardStats }) {
       </BarChart>
       {stats.failedInvariants.length > 0 && (
         <p className="small muted" data-testid="top-failed">
-          Most failed: {stats.failedInvariants.slice(0, 5).map((f) => `${f.id} (${f.count})`).join(', ')}
+          Most failed:{' '}
+          {stats.failedInvariants
+            .slice(0, 5)
+            .map((f) => `${f.id} (${f.count})`)
+            .join(', ')}
         </p>
       )}
     </figure>

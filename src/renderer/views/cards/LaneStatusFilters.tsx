@@ -1,7 +1,15 @@
 import { CARD_STATUSES, LANES, type CardStatus, type Lane } from '../../../shared/workflow/types';
 
 /** The lane and status selects of both card lists (this device's and the team's). */
-export function LaneStatusFilters({ lane, status, onChange }: { lane?: Lane; status?: CardStatus; onChange: (f: { lane?: Lane; status?: CardStatus }) => void }) {
+export function LaneStatusFilters({
+  lane,
+  status,
+  onChange,
+}: {
+  lane?: Lane;
+  status?: CardStatus;
+  onChange: (f: { lane?: Lane; status?: CardStatus }) => void;
+}) {
   return (
     <>
       <label>
@@ -15,7 +23,11 @@ export function LaneStatusFilters({ lane, status, onChange }: { lane?: Lane; sta
       </label>
       <label>
         Status
-        <select aria-label="Filter by status" value={status ?? ''} onChange={(e) => onChange({ status: (e.target.value || undefined) as CardStatus | undefined })}>
+        <select
+          aria-label="Filter by status"
+          value={status ?? ''}
+          onChange={(e) => onChange({ status: (e.target.value || undefined) as CardStatus | undefined })}
+        >
           <option value="">All</option>
           {CARD_STATUSES.map((s) => (
             <option key={s} value={s}>

@@ -26,8 +26,8 @@ export function FirstRun() {
       <form className="card first-run" onSubmit={(e) => void submit(e)} aria-label="First run">
         <h1>Welcome to Maestro</h1>
         <p className="muted">
-          Set up the local profile for this device. Everything stays on this device; you are a <strong>field</strong> user until the device is enrolled
-          with your organisation.
+          Set up the local profile for this device. Everything stays on this device; you are a <strong>field</strong> user until the device is enrolled with
+          your organisation.
         </p>
         <label>
           Your name
@@ -35,7 +35,15 @@ export function FirstRun() {
         </label>
         <label>
           Tenant (organisation id)
-          <input name="tenant" value={tenant} onChange={(e) => setTenant(e.target.value)} required maxLength={64} pattern="[a-zA-Z0-9][a-zA-Z0-9._\-]*" placeholder="acme-field" />
+          <input
+            name="tenant"
+            value={tenant}
+            onChange={(e) => setTenant(e.target.value)}
+            required
+            maxLength={64}
+            pattern="[a-zA-Z0-9][a-zA-Z0-9._\-]*"
+            placeholder="acme-field"
+          />
         </label>
         {error && (
           <p className="error" role="alert">

@@ -14,7 +14,11 @@ export function HealthView() {
         {report && <StatusBadge status={report.status} label={`overall: ${report.status}`} />}
         <button onClick={() => void refresh()}>Refresh</button>
       </header>
-      {error && <p className="error" role="alert">{error}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
       {report && <p className="muted small">Checked {new Date(report.checkedAt).toLocaleString()}</p>}
       <div className="cards">
         {report?.checks.map((c) => (

@@ -52,7 +52,14 @@ export function AddForm() {
       <div className="memory-add-row">
         <label>
           Item locale
-          <input value={locale} onChange={(e) => setLocale(e.target.value)} maxLength={35} required aria-invalid={!localeOk || undefined} aria-describedby="memory-add-locale-hint" />
+          <input
+            value={locale}
+            onChange={(e) => setLocale(e.target.value)}
+            maxLength={35}
+            required
+            aria-invalid={!localeOk || undefined}
+            aria-describedby="memory-add-locale-hint"
+          />
         </label>
         <label className="memory-add-refs">
           Source refs

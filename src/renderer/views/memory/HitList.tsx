@@ -22,7 +22,12 @@ export function HitList() {
           const more = it.sourceRefs.length - REFS_SHOWN;
           return (
             <li key={it.id} data-testid="memory-hit" data-id={it.id} data-tier={it.tier}>
-              <button type="button" className={`memory-hit${current ? ' selected' : ''}`} aria-current={current ? 'true' : undefined} onClick={() => void select(it.id)}>
+              <button
+                type="button"
+                className={`memory-hit${current ? ' selected' : ''}`}
+                aria-current={current ? 'true' : undefined}
+                onClick={() => void select(it.id)}
+              >
                 <span className="hit-head">
                   <TierBadge tier={it.tier} />
                   <span className="hit-score" title="Fused score: reciprocal rank fusion × tier weight × recency">
@@ -34,7 +39,8 @@ export function HitList() {
                 </span>
                 <span className="hit-snippet">{snippet(it.text)}</span>
                 <span className="small muted hit-meta">
-                  {it.locale} · {it.sourceRefs.length ? it.sourceRefs.slice(0, REFS_SHOWN).join(', ') + (more > 0 ? ` +${more}` : '') : 'no source refs'} · {dateTime(it.createdAt)}
+                  {it.locale} · {it.sourceRefs.length ? it.sourceRefs.slice(0, REFS_SHOWN).join(', ') + (more > 0 ? ` +${more}` : '') : 'no source refs'} ·{' '}
+                  {dateTime(it.createdAt)}
                 </span>
               </button>
             </li>

@@ -32,7 +32,11 @@ function CitationId({ id }: { id: string }) {
         Copy citation id
       </button>
       <span className="small" role="status">
-        {copied === 'yes' ? <span className="ok">Copied</span> : copied === 'no' ? <span className="muted">Select it and copy (the clipboard is not available here)</span> : null}
+        {copied === 'yes' ? (
+          <span className="ok">Copied</span>
+        ) : copied === 'no' ? (
+          <span className="muted">Select it and copy (the clipboard is not available here)</span>
+        ) : null}
       </span>
     </span>
   );
@@ -101,7 +105,12 @@ export function ItemDetail({ item }: { item: MemoryItem }) {
         </p>
       )}
       <div className="row-actions">
-        <button type="button" onClick={() => void pin(item.id)} disabled={core || pinning} title={core ? 'Already in core memory' : 'Always in context; never evicted'}>
+        <button
+          type="button"
+          onClick={() => void pin(item.id)}
+          disabled={core || pinning}
+          title={core ? 'Already in core memory' : 'Always in context; never evicted'}
+        >
           Pin to core
         </button>
         <button type="button" className="danger" onClick={() => askDelete(item)}>

@@ -85,7 +85,9 @@ export function ModelPanel() {
           Model status unavailable: {modelsError}
         </p>
       )}
-      {models ? SLOTS.map((s) => <Slot key={s.key} name={s.key} slot={models[s.key]} title={s.title} label={s.label} />) : !modelsError && <p className="small muted">Loading…</p>}
+      {models
+        ? SLOTS.map((s) => <Slot key={s.key} name={s.key} slot={models[s.key]} title={s.title} label={s.label} />)
+        : !modelsError && <p className="small muted">Loading…</p>}
     </section>
   );
 }

@@ -53,7 +53,12 @@ export function SearchBar() {
           <input type="date" aria-label="To date" value={filters.to} onChange={(e) => setFilters({ to: e.target.value })} />
         </label>
       </div>
-      <p className={`small ${problem && problem !== 'empty' ? 'error' : 'muted'}`} aria-live="polite" data-testid="memory-search-status" data-state={problem ?? (searching ? 'searching' : 'done')}>
+      <p
+        className={`small ${problem && problem !== 'empty' ? 'error' : 'muted'}`}
+        aria-live="polite"
+        data-testid="memory-search-status"
+        data-state={problem ?? (searching ? 'searching' : 'done')}
+      >
         {problem
           ? PROBLEM_TEXT[problem]
           : searching

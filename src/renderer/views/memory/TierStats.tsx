@@ -42,7 +42,10 @@ export function TierStats({ stats, error }: { stats: MemoryStats | null; error: 
                     <td>
                       <span className="tier-use">
                         <span className="count-track" aria-hidden="true">
-                          <span className={`count-bar tier-bar-${t}${s.quota && s.count >= s.quota ? ' full' : ''}`} ref={(el) => el?.style.setProperty('width', `${Math.min(1, share) * 100}%`)} />
+                          <span
+                            className={`count-bar tier-bar-${t}${s.quota && s.count >= s.quota ? ' full' : ''}`}
+                            ref={(el) => el?.style.setProperty('width', `${Math.min(1, share) * 100}%`)}
+                          />
                         </span>
                         <span className="muted">{s.quota ? `${Math.round((s.count / s.quota) * 100)}%` : ''}</span>
                       </span>

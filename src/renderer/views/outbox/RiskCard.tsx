@@ -18,7 +18,12 @@ export function RiskCard({ st }: { st: SyncStatus }) {
       })
       .catch((e: unknown) => setError((e as Error).message));
   }, [st]);
-  if (error) return <article className="card" aria-label="Device risk"><p className="error">{error}</p></article>;
+  if (error)
+    return (
+      <article className="card" aria-label="Device risk">
+        <p className="error">{error}</p>
+      </article>
+    );
   if (!gov) return null;
   return (
     <article className="card" aria-label="Device risk" data-testid="device-risk" data-level={gov.risk.level}>
@@ -39,7 +44,9 @@ export function RiskCard({ st }: { st: SyncStatus }) {
       <p className="small" data-testid="submit-freshness">
         {gov.freshForSubmit ? 'Submissions allowed (synced within the last 24 h).' : `Submissions need a sync within the last ${gov.submitFreshnessHours} h.`}
       </p>
-      {gov.clockRolledBack && <p className="small error">The system clock is earlier than a time already seen; Maestro uses {new Date(gov.now).toLocaleString()}.</p>}
+      {gov.clockRolledBack && (
+        <p className="small error">The system clock is earlier than a time already seen; Maestro uses {new Date(gov.now).toLocaleString()}.</p>
+      )}
     </article>
   );
 }

@@ -28,7 +28,15 @@ export function UnlockForm() {
       <p className="small">No OS keychain: enter the vault passphrase (at least {VAULT_MIN} characters; the first time sets it).</p>
       <label>
         Vault passphrase
-        <input type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} minLength={VAULT_MIN} maxLength={1024} required autoComplete="current-password" />
+        <input
+          type="password"
+          value={passphrase}
+          onChange={(e) => setPassphrase(e.target.value)}
+          minLength={VAULT_MIN}
+          maxLength={1024}
+          required
+          autoComplete="current-password"
+        />
       </label>
       {error && (
         <p className="error" role="alert">

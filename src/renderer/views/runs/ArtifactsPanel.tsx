@@ -126,7 +126,12 @@ export function ArtifactsPanel({ runId, runStatus }: { runId: string; runStatus:
             {ARTIFACT_FLAGS.map((f) => (
               <label key={f}>
                 {' '}
-                <input type="checkbox" checked={manual[f] === true} onChange={(e) => setManual((m) => ({ ...m, [f]: e.target.checked ? true : undefined }))} /> {FLAG_LABEL[f]}
+                <input
+                  type="checkbox"
+                  checked={manual[f] === true}
+                  onChange={(e) => setManual((m) => ({ ...m, [f]: e.target.checked ? true : undefined }))}
+                />{' '}
+                {FLAG_LABEL[f]}
               </label>
             ))}
           </div>
@@ -150,9 +155,12 @@ export function ArtifactsPanel({ runId, runStatus }: { runId: string; runStatus:
         <div className={`small ${shownGate.passed ? 'ok' : 'error'}`} role="status" data-testid="gate-result" data-passed={shownGate.passed}>
           <strong>{shownGate.passed ? 'Release gate passed' : 'Release gate failed'}</strong> — {shownGate.message}
           <div>
-            {shownGate.details.compliant} of {shownGate.details.total} artifact(s) compliant ({shownGate.details.ruleSource} rule: {shownGate.details.rule.requireRunSucceeded ? 'run succeeded, ' : ''}
+            {shownGate.details.compliant} of {shownGate.details.total} artifact(s) compliant ({shownGate.details.ruleSource} rule:{' '}
+            {shownGate.details.rule.requireRunSucceeded ? 'run succeeded, ' : ''}
             at least {shownGate.details.rule.minCompliantArtifacts} with {shownGate.details.rule.requiredFlags.join(', ')}).
-            {shownGate.details.manualCompliantIds.length > 0 && <span className="warn"> {shownGate.details.manualCompliantIds.length} compliant artifact(s) rely on flags set by hand.</span>}
+            {shownGate.details.manualCompliantIds.length > 0 && (
+              <span className="warn"> {shownGate.details.manualCompliantIds.length} compliant artifact(s) rely on flags set by hand.</span>
+            )}
           </div>
           {shownGate.details.missing.length > 0 && (
             <ul>

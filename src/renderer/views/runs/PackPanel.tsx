@@ -53,8 +53,8 @@ export function PackPanel({ runId, canIncludePii }: { runId: string; canIncludeP
     <section className="panel" aria-label="Disclosure pack">
       <h3>Disclosure pack</h3>
       <p className="small muted">
-        Everything an auditor needs to check this run offline: signed manifest, server receipts, decision cards, the run’s log, the bundles in force and Merkle inclusion proofs against a server-countersigned
-        checkpoint. Verify anywhere with <code>node scripts/verify-pack.mjs pack.tgz</code>.
+        Everything an auditor needs to check this run offline: signed manifest, server receipts, decision cards, the run’s log, the bundles in force and Merkle
+        inclusion proofs against a server-countersigned checkpoint. Verify anywhere with <code>node scripts/verify-pack.mjs pack.tgz</code>.
       </p>
       <div className="row-actions">
         {canIncludePii && (
@@ -79,7 +79,8 @@ export function PackPanel({ runId, canIncludePii }: { runId: string; canIncludeP
       {result && (
         <div role="status" className="small" data-testid="pack-result">
           Written <code>{result.path}</code>: {result.files} files, {bytes(result.bytes)}, manifest SHA-256 <code>{result.manifestSha256.slice(0, 16)}…</code>,{' '}
-          {result.piiIncluded ? 'PII included' : 'PII replaced by salted hashes'}, {result.countersigned ? 'proofs against a server-countersigned root' : 'root not countersigned yet (sync first)'}.{' '}
+          {result.piiIncluded ? 'PII included' : 'PII replaced by salted hashes'},{' '}
+          {result.countersigned ? 'proofs against a server-countersigned root' : 'root not countersigned yet (sync first)'}.{' '}
           <button type="button" onClick={() => void verify(result.path)} disabled={busy !== null}>
             Verify this pack
           </button>

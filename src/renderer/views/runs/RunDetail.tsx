@@ -76,7 +76,15 @@ export function RunDetail({ run, cards }: { run: RunView; cards: DecisionCard[] 
                         <>
                           <LaneBadge lane={c.lane} /> {c.status.replace('_', ' ')} — {c.rationale}
                           {c.invariants.some((i) => !i.pass) && (
-                            <span className="error"> ({c.invariants.filter((i) => !i.pass).map((i) => i.message ?? i.id).join('; ')})</span>
+                            <span className="error">
+                              {' '}
+                              (
+                              {c.invariants
+                                .filter((i) => !i.pass)
+                                .map((i) => i.message ?? i.id)
+                                .join('; ')}
+                              )
+                            </span>
                           )}
                         </>
                       ) : (

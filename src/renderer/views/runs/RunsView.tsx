@@ -58,7 +58,12 @@ export function RunsView() {
     ) : (
       <div className="card muted small">Loading the run…</div>
     );
-  } else detail = selected ? <RunDetail run={selected.run} cards={selected.cards} /> : <div className="card muted small">Select a run to see its steps and cards.</div>;
+  } else
+    detail = selected ? (
+      <RunDetail run={selected.run} cards={selected.cards} />
+    ) : (
+      <div className="card muted small">Select a run to see its steps and cards.</div>
+    );
 
   return (
     <section aria-label="Runs" className="runs-view" data-scope={scope ?? ''}>
@@ -97,7 +102,13 @@ export function RunsView() {
               <ul className="run-list" aria-label="Run list" data-testid="run-list">
                 {runs.map((r) => (
                   <li key={r.id}>
-                    <button type="button" className={`run-row${selected?.run.id === r.id ? ' selected' : ''}`} data-id={r.id} data-status={r.status} onClick={() => void open(r.id)}>
+                    <button
+                      type="button"
+                      className={`run-row${selected?.run.id === r.id ? ' selected' : ''}`}
+                      data-id={r.id}
+                      data-status={r.status}
+                      onClick={() => void open(r.id)}
+                    >
                       <span>
                         <strong>{r.title}</strong>
                         <br />
@@ -105,7 +116,10 @@ export function RunsView() {
                       </span>
                       <span className="run-progress" aria-label={`${r.progress.done} of ${r.progress.total} steps`}>
                         <span className="count-track">
-                          <span className="count-bar" ref={(el) => el?.style.setProperty('width', `${(r.progress.done / Math.max(1, r.progress.total)) * 100}%`)} />
+                          <span
+                            className="count-bar"
+                            ref={(el) => el?.style.setProperty('width', `${(r.progress.done / Math.max(1, r.progress.total)) * 100}%`)}
+                          />
                         </span>
                         <span className="small muted">
                           {r.progress.done}/{r.progress.total}

@@ -39,8 +39,8 @@ export function StartRun() {
       </label>
       {wf && (
         <p className="small muted">
-          {wf.description} Steps: {wf.steps.map((st) => st.id).join(' → ')}. Budget {(wf.budgets.costCents / 100).toFixed(2)}, {wf.budgets.tokens.toLocaleString()} tokens,{' '}
-          {Math.round(wf.budgets.wallTimeMs / 1000)} s.
+          {wf.description} Steps: {wf.steps.map((st) => st.id).join(' → ')}. Budget {(wf.budgets.costCents / 100).toFixed(2)},{' '}
+          {wf.budgets.tokens.toLocaleString()} tokens, {Math.round(wf.budgets.wallTimeMs / 1000)} s.
         </p>
       )}
       {schema && (

@@ -86,7 +86,8 @@ function ResultRow({ b }: { b: BundleVersionView }) {
         {result &&
           (result.ok ? (
             <span className="ok small" role="status" data-testid="verify-row-result" data-ok="true">
-              ✓ {who} {result.checkedFiles.toLocaleString()} files ({bytes(result.bytes)}) re-hashed in {result.durationMs.toLocaleString()} ms; every file matched.
+              ✓ {who} {result.checkedFiles.toLocaleString()} files ({bytes(result.bytes)}) re-hashed in {result.durationMs.toLocaleString()} ms; every file
+              matched.
             </span>
           ) : result.refusal ? (
             <FailureAlert title={`${who} refused`} failure={failureOfRefusal(result.refusal)} testId="verify-row-refusal" />
@@ -196,7 +197,10 @@ export function BundlesTable({ report, now }: { report: SealedStateReport; now: 
             <tbody key={g.name} data-bundle={g.name}>
               <tr className="group-row">
                 <th scope="rowgroup" colSpan={COLUMNS.length}>
-                  {g.name} <span className="muted small">· {g.versions[0]?.kind} · {g.versions.length} version{g.versions.length === 1 ? '' : 's'}</span>
+                  {g.name}{' '}
+                  <span className="muted small">
+                    · {g.versions[0]?.kind} · {g.versions.length} version{g.versions.length === 1 ? '' : 's'}
+                  </span>
                 </th>
               </tr>
               {g.versions.map((b) => (

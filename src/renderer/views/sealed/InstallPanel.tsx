@@ -18,7 +18,15 @@ function FolderForm() {
     <form className="stack" onSubmit={submit} aria-label="Install from folder">
       <label>
         Bundle folder path
-        <input value={path} onChange={(e) => setPath(e.target.value)} maxLength={4096} placeholder="/media/usb/maestro.policy" aria-describedby="bundle-path-hint" spellCheck={false} autoComplete="off" />
+        <input
+          value={path}
+          onChange={(e) => setPath(e.target.value)}
+          maxLength={4096}
+          placeholder="/media/usb/maestro.policy"
+          aria-describedby="bundle-path-hint"
+          spellCheck={false}
+          autoComplete="off"
+        />
       </label>
       <span id="bundle-path-hint" className="muted small">
         {hostKind === 'web'
@@ -71,7 +79,13 @@ function ServerList() {
                 <td>{a.version ?? '—'}</td>
                 <td>{a.installed ?? <span className="muted">not installed</span>}</td>
                 <td>
-                  <button type="button" className="small-btn" aria-label={`${verb(a)} ${a.name} from server`} onClick={() => void install({ kind: 'server', name: a.name })} disabled={op !== null || a.version === null}>
+                  <button
+                    type="button"
+                    className="small-btn"
+                    aria-label={`${verb(a)} ${a.name} from server`}
+                    onClick={() => void install({ kind: 'server', name: a.name })}
+                    disabled={op !== null || a.version === null}
+                  >
                     {verb(a)}
                   </button>
                 </td>
@@ -95,12 +109,14 @@ export function InstallOutcome() {
           <strong>
             Installed {r.bundle.name} {r.bundle.version}
           </strong>{' '}
-          ({r.bundle.kind}, targets v{r.bundle.targetsVersion}): {r.bundle.files.toLocaleString()} files, {bytes(r.bundle.bytes)}, verified in {r.durationMs.toLocaleString()} ms.{' '}
-          {r.activated ? 'It is now the active version.' : 'The active version did not change.'}
+          ({r.bundle.kind}, targets v{r.bundle.targetsVersion}): {r.bundle.files.toLocaleString()} files, {bytes(r.bundle.bytes)}, verified in{' '}
+          {r.durationMs.toLocaleString()} ms. {r.activated ? 'It is now the active version.' : 'The active version did not change.'}
           {r.rootRotatedTo !== null && <> The trusted root rotated to v{r.rootRotatedTo}.</>}
         </div>
       )}
-      {installFailure && <FailureAlert title={installFailure.refusal ? 'Install refused:' : 'Install failed:'} failure={installFailure} testId="install-refusal" />}
+      {installFailure && (
+        <FailureAlert title={installFailure.refusal ? 'Install refused:' : 'Install failed:'} failure={installFailure} testId="install-refusal" />
+      )}
       <div>
         <button type="button" className="secondary small-btn" onClick={clearInstall}>
           Dismiss

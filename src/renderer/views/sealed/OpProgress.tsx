@@ -20,7 +20,8 @@ export function OpProgress({ op }: { op: BundleOp }) {
   return (
     <div className="bundle-progress" data-testid={install ? 'install-progress' : 'verify-progress'} data-phase={p?.phase ?? 'starting'}>
       <p className="small" aria-live="polite">
-        <strong>{install ? 'Installing' : 'Verifying'}</strong> <span className="mono">{op.label}</span> · {p ? PHASE[p.phase] : install ? 'Starting…' : 'Re-hashing every file against its signed hash…'}
+        <strong>{install ? 'Installing' : 'Verifying'}</strong> <span className="mono">{op.label}</span> ·{' '}
+        {p ? PHASE[p.phase] : install ? 'Starting…' : 'Re-hashing every file against its signed hash…'}
       </p>
       {/* No value while the total is unknown: an indeterminate bar. */}
       <progress aria-label={label} max={known ? p.bytesTotal : undefined} value={known ? Math.min(p.bytesDone, p.bytesTotal) : undefined} />
@@ -35,7 +36,10 @@ export function OpProgress({ op }: { op: BundleOp }) {
       </span>
       {p?.file && (
         <span className="small muted">
-          Current file: <span className="mono" data-testid="progress-file">{p.file}</span>
+          Current file:{' '}
+          <span className="mono" data-testid="progress-file">
+            {p.file}
+          </span>
         </span>
       )}
     </div>

@@ -45,7 +45,9 @@ export function RootCard({ report, now }: { report: SealedStateReport; now: numb
         </Figure>
         <Figure label="Keys">{root.keyCount}</Figure>
         <Figure label="Reference time">
-          <span title="The highest time this device has seen; expiry is judged by it, so turning the clock back does not help.">{dateTime(report.referenceTime)}</span>
+          <span title="The highest time this device has seen; expiry is judged by it, so turning the clock back does not help.">
+            {dateTime(report.referenceTime)}
+          </span>
         </Figure>
         <Figure label="Full re-verify">every {report.reverifyEveryHours} h</Figure>
         <Figure label="Startup check">

@@ -26,7 +26,8 @@ export function UpdateCard() {
           {update.available && (
             <p className="small">
               Version <strong>{update.available.version}</strong> is signed and verified.
-              {!update.canInstall && (hostKind === 'web' ? ' The web host only shows that it exists: install it on the desktop app.' : ' It cannot be installed from here.')}
+              {!update.canInstall &&
+                (hostKind === 'web' ? ' The web host only shows that it exists: install it on the desktop app.' : ' It cannot be installed from here.')}
             </p>
           )}
           {update.available?.releaseNotes && <p className="small muted release-notes">{update.available.releaseNotes}</p>}

@@ -13,7 +13,12 @@ export function Freshness({ noun, asOf }: { noun: string; asOf: string | null })
   const now = useNow(TICK_MS);
   const stale = !asOf || now - Date.parse(asOf) > STALE_MS;
   return (
-    <span className={`small freshness${stale ? ' stale' : ' muted'}`} data-testid="team-freshness" data-as-of={asOf ?? ''} title={asOf ? `Last pull: ${dateTime(asOf)}` : 'This device has not pulled from the team yet.'}>
+    <span
+      className={`small freshness${stale ? ' stale' : ' muted'}`}
+      data-testid="team-freshness"
+      data-as-of={asOf ?? ''}
+      title={asOf ? `Last pull: ${dateTime(asOf)}` : 'This device has not pulled from the team yet.'}
+    >
       {freshnessText(noun, asOf, now)}
     </span>
   );
@@ -54,7 +59,9 @@ export function TeamToolbar({ noun, asOf, onPulled }: { noun: string; asOf: stri
       <PullButton onPulled={onPulled} />
       {pulling && <span className="muted small">Pulling…</span>}
       {pullError && <span className="small error">Pull failed: {pullError}</span>}
-      {status?.keys.waitingForKey && <span className="small warn-text">Waiting for the tenant key: new items wait until an admin device sends this device the tenant key.</span>}
+      {status?.keys.waitingForKey && (
+        <span className="small warn-text">Waiting for the tenant key: new items wait until an admin device sends this device the tenant key.</span>
+      )}
       {stopped && (
         <span className="small warn-text" data-testid="team-stopped-note">
           Pull stopped at item #{stopped.seq} ({stopped.code}).{' '}

@@ -32,7 +32,14 @@ export function TeamCardFilters() {
       <LaneStatusFilters lane={filters.lane} status={filters.status} onChange={(f) => void setFilters(f)} />
       <label>
         Device
-        <input aria-label="Filter by device" value={device} maxLength={64} list="team-card-devices" onChange={(e) => setDevice(e.target.value)} placeholder="device id" />
+        <input
+          aria-label="Filter by device"
+          value={device}
+          maxLength={64}
+          list="team-card-devices"
+          onChange={(e) => setDevice(e.target.value)}
+          placeholder="device id"
+        />
         <datalist id="team-card-devices">
           {devices.map((d) => (
             <option key={d} value={d}>

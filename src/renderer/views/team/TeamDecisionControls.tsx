@@ -33,7 +33,9 @@ export function TeamDecisionControls({ s }: { s: DecisionSubject }) {
     return (
       <p className="small muted" data-testid="team-decision-not-allowed">
         Waiting for a reviewer.{' '}
-        {revoked ? "This device's certificate is revoked: it cannot sign approvals." : `This device's certificate allows ${roles.join(', ') || 'no roles'}; approving needs reviewer or admin.`}
+        {revoked
+          ? "This device's certificate is revoked: it cannot sign approvals."
+          : `This device's certificate allows ${roles.join(', ') || 'no roles'}; approving needs reviewer or admin.`}
       </p>
     );
   const ask = (decision: 'approve' | 'reject') => askDecide({ device: s.device, user: s.user, runId: s.runId, cardId: s.cardId, subject: s.subject, decision });

@@ -32,9 +32,11 @@ export function TeamDecisionDialog({ onDone }: { onDone?: () => void }) {
             Recorded on device <span className="mono">{deciding.device}</span> by {deciding.user} · run <span className="mono">{deciding.runId}</span>
           </p>
           <p className="small">
-            {approve ? 'The run continues on that device once it pulls your approval.' : 'The run stops on that device once it pulls your rejection; its finished steps are compensated.'} This
-            device signs your decision under its certificate and sends it through the sync server. If another reviewer decided first, theirs stands and you will see it here. Your
-            name, the time and your comment are recorded in the audit log.
+            {approve
+              ? 'The run continues on that device once it pulls your approval.'
+              : 'The run stops on that device once it pulls your rejection; its finished steps are compensated.'}{' '}
+            This device signs your decision under its certificate and sends it through the sync server. If another reviewer decided first, theirs stands and you
+            will see it here. Your name, the time and your comment are recorded in the audit log.
           </p>
         </>
       )}

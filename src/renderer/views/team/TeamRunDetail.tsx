@@ -18,7 +18,14 @@ export function TeamRunDetail({ run: view, cards }: { run: TeamRunView; cards: T
       ? { device: view.device, user: view.user, runId: run.id, cardId: view.awaitingCard, subject: run.title, awaiting: true, decision: view.decision }
       : null;
   return (
-    <article className="card stack run-detail" aria-label="Run detail" data-testid="team-run-detail" data-id={run.id} data-device={view.device} data-status={run.status}>
+    <article
+      className="card stack run-detail"
+      aria-label="Run detail"
+      data-testid="team-run-detail"
+      data-id={run.id}
+      data-device={view.device}
+      data-status={run.status}
+    >
       <header className="card-head">
         <strong>{run.title}</strong>
         <RunStatusBadge status={run.status} />

@@ -25,7 +25,11 @@ export function TeamRunList() {
       <div className="filters" role="search" aria-label="Filter team runs">
         <label>
           Status
-          <select aria-label="Filter runs by status" value={filters.status ?? ''} onChange={(e) => void setFilters({ status: (e.target.value || undefined) as RunStatus | undefined })}>
+          <select
+            aria-label="Filter runs by status"
+            value={filters.status ?? ''}
+            onChange={(e) => void setFilters({ status: (e.target.value || undefined) as RunStatus | undefined })}
+          >
             <option value="">All</option>
             {RUN_STATUSES.map((s) => (
               <option key={s} value={s}>

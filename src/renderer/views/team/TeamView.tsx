@@ -44,7 +44,11 @@ function CertificateCard({ st, now }: { st: TeamStatus; now: number }) {
           <Figure label="Version">v{c.version}</Figure>
           <Figure label="Roles">{c.roles.join(', ') || '—'}</Figure>
           <Figure label="Expires">
-            {dateTime(c.expiresAt)} <span className={expired ? 'error' : 'muted'}>({expired ? 'expired ' : ''}{relativeTime(c.expiresAt, now)})</span>
+            {dateTime(c.expiresAt)}{' '}
+            <span className={expired ? 'error' : 'muted'}>
+              ({expired ? 'expired ' : ''}
+              {relativeTime(c.expiresAt, now)})
+            </span>
           </Figure>
           <Figure label="Encryption key">
             {c.hasEncryptionKey ? (
@@ -55,7 +59,11 @@ function CertificateCard({ st, now }: { st: TeamStatus; now: number }) {
           </Figure>
         </dl>
       ) : (
-        <p className="small muted">{st.enrolled ? 'The server has not issued this device a certificate yet; it comes with the next sync.' : 'Enroll this device (under Outbox) to get a certificate.'}</p>
+        <p className="small muted">
+          {st.enrolled
+            ? 'The server has not issued this device a certificate yet; it comes with the next sync.'
+            : 'Enroll this device (under Outbox) to get a certificate.'}
+        </p>
       )}
       {c?.status === 'revoked' && <p className="small error">This device&apos;s certificate is revoked: its approvals are refused by every device.</p>}
     </article>
@@ -77,12 +85,14 @@ function KeysCard({ st }: { st: TeamStatus }) {
       </dl>
       {k.waitingForKey && (
         <p className="small warn-text" data-testid="team-waiting-for-key">
-          Waiting for the tenant key. New items wait until an admin device sends this device the tenant key: they stay queued (sealed only when the key arrives) and nothing is
-          lost.
+          Waiting for the tenant key. New items wait until an admin device sends this device the tenant key: they stay queued (sealed only when the key arrives)
+          and nothing is lost.
         </p>
       )}
       {k.admin && (
-        <p className="small muted">This is an admin device: it creates the first tenant key and, when it pulls, sends the tenant key to devices that lack it.</p>
+        <p className="small muted">
+          This is an admin device: it creates the first tenant key and, when it pulls, sends the tenant key to devices that lack it.
+        </p>
       )}
       {k.admin && <RotateKey />}
     </article>
@@ -166,8 +176,8 @@ function StoppedAlert({ st }: { st: TeamStatus }) {
       </p>
       <p className="refusal-message">{s.message}</p>
       <p className="refusal-message small">
-        Nothing after this item is applied until it is resolved ({dateTime(s.at)}). Items are never skipped silently: if it cannot be fixed (for example a tenant key that will not
-        arrive), skip it with a reason. The skip is recorded in the audit log.
+        Nothing after this item is applied until it is resolved ({dateTime(s.at)}). Items are never skipped silently: if it cannot be fixed (for example a
+        tenant key that will not arrive), skip it with a reason. The skip is recorded in the audit log.
       </p>
       <div className="row-actions">
         <button type="button" className="danger" onClick={() => askSkip(true)}>
@@ -194,8 +204,8 @@ function SkipDialog() {
       onConfirm={skip}
     >
       <p className="small">
-        The pull moves past item #{s?.seq} ({s?.code}); its contents are not applied on this device and are not fetched again. The skip, the item and your reason are recorded in
-        the audit log.
+        The pull moves past item #{s?.seq} ({s?.code}); its contents are not applied on this device and are not fetched again. The skip, the item and your
+        reason are recorded in the audit log.
       </p>
     </ReasonDialog>
   );
@@ -209,7 +219,9 @@ function Refusals() {
         <strong>Refused by this device</strong>
         <span className={refusals.length ? 'badge badge-error' : 'badge badge-ok'}>{refusals.length}</span>
       </header>
-      <p className="small muted">Approvals, keys, certificates and items this device did not accept (a bad signature, a revoked certificate, the wrong run …).</p>
+      <p className="small muted">
+        Approvals, keys, certificates and items this device did not accept (a bad signature, a revoked certificate, the wrong run …).
+      </p>
       {refusalsError && <p className="small error">{refusalsError}</p>}
       {refusals.length > 0 && (
         <div className="team-table-wrap">
@@ -271,7 +283,8 @@ function Captures({ tick }: { tick: number }) {
       {page.items.map((r) => (
         <details key={`${r.device}/${r.id}`} className="team-capture" data-testid="team-capture" data-device={r.device}>
           <summary>
-            <span className="mono">{r.contract}</span> · {r.kind === 'attachment' ? 'attachment' : r.id} · {r.user} on <span className="mono">{r.device}</span> · {dateTime(r.createdAt)}
+            <span className="mono">{r.contract}</span> · {r.kind === 'attachment' ? 'attachment' : r.id} · {r.user} on <span className="mono">{r.device}</span>{' '}
+            · {dateTime(r.createdAt)}
           </summary>
           <pre className="small mono">{JSON.stringify(r.data, null, 2)}</pre>
         </details>
