@@ -54,7 +54,7 @@ export default tseslint.config(
   {
     // Only the Electron entry and its adapter may import electron.
     files: ['src/main/**/*.ts', 'src/server/**/*.ts'],
-    ignores: ['src/main/index.ts', 'src/main/electron/adapter.ts'],
+    ignores: ['src/main/index.ts', 'src/main/app/electron/adapter.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -2,9 +2,9 @@ import { createServer, request, Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServices } from '../src/main/services';
-import { startWebHost } from '../src/main/webhost/server';
-import { tempDir } from '../src/main/test-utils';
+import { createServices } from '../src/main/app/services';
+import { startWebHost } from '../src/main/app/webhost/server';
+import { tempDir } from '../src/main/platform/test-utils';
 import { emit, percentile } from './figure';
 
 // node:http with a keep-alive agent: the client a desktop renderer's fetch most resembles, and

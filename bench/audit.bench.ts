@@ -1,12 +1,12 @@
 import { hash } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createServices } from '../src/main/services';
-import { AuditStore } from '../src/main/audit/index';
+import { createServices } from '../src/main/app/services';
+import { AuditStore } from '../src/main/platform/audit/index';
 import { canonicalJson } from '../src/shared/canonical';
 import { auditEntryCanonical } from '../src/shared/audit-hash';
 import { emit } from './figure';
-import { tempDir } from '../src/main/test-utils';
+import { tempDir } from '../src/main/platform/test-utils';
 
 const payload = (i: number) => ({ note: `inspection step ${i}`, site: 'site-7', values: [i, i * 2, i * 3], ok: i % 2 === 0 });
 

@@ -18,9 +18,9 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildBundle, type BuiltBundle } from '../src/main/bundles/build';
-import { makeRepo, makeStore, type TestRepo } from '../src/main/bundles/testing';
-import { dirReader, verifyBundle, type TrustInput } from '../src/main/bundles/verify';
+import { buildBundle, type BuiltBundle } from '../src/main/features/bundles/build';
+import { makeRepo, makeStore, type TestRepo } from '../src/main/features/bundles/testing';
+import { dirReader, verifyBundle, type TrustInput } from '../src/main/features/bundles/verify';
 import type { BundleInfo } from '../src/shared/bundles/types';
 import { emit, percentile } from './figure';
 

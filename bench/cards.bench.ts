@@ -2,9 +2,9 @@
 // the reviewer's queries (lane + cost sort, full text, failed invariant, date range + uncertainty
 // sort; first pages and next pages). Reference: the bare SQL page SELECT (no filter, newest 100, same
 // columns, no hydration) on the same database.
-import { createServices } from '../src/main/services';
-import { createCardStore, type CardStore } from '../src/main/cards/index';
-import { tempDir } from '../src/main/test-utils';
+import { createServices } from '../src/main/app/services';
+import { createCardStore, type CardStore } from '../src/main/features/cards/index';
+import { tempDir } from '../src/main/platform/test-utils';
 import { emit, percentile } from './figure';
 import type { DecisionCard, InvariantResult, Lane } from '../src/shared/workflow/types';
 import type { CardListQuery as CardQuery } from '../src/shared/workflow/views';

@@ -17,10 +17,10 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { loadOnnxEmbedder } from '../src/main/inference/embedder';
-import { hashedNgramEmbedder } from '../src/main/inference/hashed-ngram';
-import { tinyEmbeddingModelInfo, writeTinyEmbeddingModel } from '../src/main/inference/onnx-writer';
-import type { VerifiedModel } from '../src/main/bundles/models';
+import { loadOnnxEmbedder } from '../src/main/features/inference/embedder';
+import { hashedNgramEmbedder } from '../src/main/features/inference/hashed-ngram';
+import { tinyEmbeddingModelInfo, writeTinyEmbeddingModel } from '../src/main/features/inference/onnx-writer';
+import type { VerifiedModel } from '../src/main/features/bundles/models';
 import { emit } from './figure';
 
 const TEXTS = 2000;

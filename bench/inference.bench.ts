@@ -1,4 +1,4 @@
-// Text generation through Maestro's TextModel (src/main/inference/llama.ts) on a tiny random-weight
+// Text generation through Maestro's TextModel (src/main/features/inference/llama.ts) on a tiny random-weight
 // llama GGUF written here (embedding 256, 4 blocks, 4 heads, feed-forward 512, F32, ~10 MB), CPU
 // backend, greedy (temperature 0), context 512, the same evaluation threads on both sides.
 // Figures:
@@ -17,9 +17,9 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getLlama, type Token } from 'node-llama-cpp';
-import { writeTinyGguf } from '../src/main/inference/gguf-writer';
-import { loadTextModel } from '../src/main/inference/llama';
-import type { VerifiedModel } from '../src/main/bundles/models';
+import { writeTinyGguf } from '../src/main/features/inference/gguf-writer';
+import { loadTextModel } from '../src/main/features/inference/llama';
+import type { VerifiedModel } from '../src/main/features/bundles/models';
 import { emit } from './figure';
 
 const TOKENS = 200;

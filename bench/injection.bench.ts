@@ -4,7 +4,7 @@
 // per language and on the held-out split, each against a naive single-keyword baseline (flag any
 // text containing "ignore") measured on the same lines. Plus the detector's cost per text.
 import { readFileSync } from 'node:fs';
-import { isInjection } from '../src/main/policy/injection';
+import { isInjection } from '../src/main/features/policy/injection';
 import { emit, percentile } from './figure';
 
 interface Row {

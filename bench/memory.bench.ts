@@ -17,20 +17,20 @@
 // transaction per item). Reference: the embedder alone.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase, type Db } from '../src/main/db/connection';
-import { createAuditService } from '../src/main/audit/index';
-import { createEventBus } from '../src/main/events';
-import { createHealthRegistry } from '../src/main/health/index';
-import { systemClock } from '../src/main/util/clock';
-import { createMemoryService, type MemoryImportItem, type MemoryService } from '../src/main/memory/index';
-import { listLength } from '../src/main/memory/service';
-import { rng, unitVectorSource } from '../src/main/memory/testing';
-import { hashedNgramEmbedder } from '../src/main/inference/hashed-ngram';
-import { loadOnnxEmbedder } from '../src/main/inference/embedder';
-import { tinyEmbeddingModelInfo, writeTinyEmbeddingModel } from '../src/main/inference/onnx-writer';
-import type { Embedder } from '../src/main/inference/api';
+import { openDatabase, type Db } from '../src/main/platform/db/connection';
+import { createAuditService } from '../src/main/platform/audit/index';
+import { createEventBus } from '../src/main/platform/events';
+import { createHealthRegistry } from '../src/main/platform/health';
+import { systemClock } from '../src/main/platform/util/clock';
+import { createMemoryService, type MemoryImportItem, type MemoryService } from '../src/main/features/memory/index';
+import { listLength } from '../src/main/features/memory/service';
+import { rng, unitVectorSource } from '../src/main/features/memory/testing';
+import { hashedNgramEmbedder } from '../src/main/features/inference/hashed-ngram';
+import { loadOnnxEmbedder } from '../src/main/features/inference/embedder';
+import { tinyEmbeddingModelInfo, writeTinyEmbeddingModel } from '../src/main/features/inference/onnx-writer';
+import type { Embedder } from '../src/main/features/inference/api';
 import type { MemoryTier } from '../src/shared/memory/types';
-import { tempDir } from '../src/main/test-utils';
+import { tempDir } from '../src/main/platform/test-utils';
 import { emit, percentile } from './figure';
 
 const DIM = 384;

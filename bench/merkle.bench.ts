@@ -8,16 +8,16 @@
 // merkle.catchup.device: entries/s to fill the stored nodes of that log from scratch (the backfill).
 import { hash } from 'node:crypto';
 import { join } from 'node:path';
-import { openDatabase } from '../src/main/db/connection';
-import { AuditStore } from '../src/main/audit/audit-store';
-import { AuditMerkle } from '../src/main/audit/merkle';
+import { openDatabase } from '../src/main/platform/db/connection';
+import { AuditStore } from '../src/main/platform/audit/audit-store';
+import { AuditMerkle } from '../src/main/platform/audit/merkle';
 import { MemoryTree, MerkleHasher, verifyInclusion } from '../src/shared/merkle';
-import { encodeBatch, MerkleVerifyPool } from '../src/main/audit/merkle-pool';
+import { encodeBatch, MerkleVerifyPool } from '../src/main/platform/audit/merkle-pool';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const RESOURCES = fileURLToPath(new URL('../resources', import.meta.url));
-import { tempDir } from '../src/main/test-utils';
+import { tempDir } from '../src/main/platform/test-utils';
 import { emit } from './figure';
 
 const TREE = 1_000_000;

@@ -1,4 +1,4 @@
-// Disclosure packs (src/main/evidence/pack).
+// Disclosure packs (src/main/features/evidence/pack).
 // pack.export.10k: ms to export a run with 10,000 audit (log) entries and 1,000 decision cards
 //   (synthetic, inserted directly), proofs against a countersigned tree head. Reference: reading the
 //   same entries and cards from the database (no proofs, hashing, signing or tar).
@@ -7,11 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { exportPack } from '../src/main/evidence/pack/export';
-import { verifyPack } from '../src/main/evidence/pack/verify';
-import { countersign, packDevice } from '../src/main/evidence/pack/test-helpers';
-import type { NewCard } from '../src/main/cards/index';
-import { tempDir } from '../src/main/test-utils';
+import { exportPack } from '../src/main/features/evidence/pack/export';
+import { verifyPack } from '../src/main/features/evidence/pack/verify';
+import { countersign, packDevice } from '../src/main/features/evidence/pack/test-helpers';
+import type { NewCard } from '../src/main/features/cards/index';
+import { tempDir } from '../src/main/platform/test-utils';
 import { emit } from './figure';
 
 const ENTRIES = 10_000;

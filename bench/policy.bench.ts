@@ -13,10 +13,10 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PolicyEngine } from '../src/main/policy/index';
-import { detectInjection } from '../src/main/policy/injection';
-import { findPlaintextPii } from '../src/main/policy/lanes';
-import { POLICY_DIR, submitContext, summarizeContext } from '../src/main/policy/fixtures';
+import { PolicyEngine } from '../src/main/features/policy/index';
+import { detectInjection } from '../src/main/features/policy/injection';
+import { findPlaintextPii } from '../src/main/features/policy/lanes';
+import { POLICY_DIR, submitContext, summarizeContext } from '../src/main/features/policy/fixtures';
 import type { GuardContext } from '../src/shared/policy/types';
 import { emit, percentile } from './figure';
 

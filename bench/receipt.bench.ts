@@ -1,8 +1,8 @@
 import { generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import { receiptSigningBytes, type SignedReceipt } from '../src/shared/sync/protocol';
-import { receiptMismatch } from '../src/main/sync/receipt-verify';
-import { VerifyPool } from '../src/main/sync/verify-pool';
-import { DEFAULT_RESOURCES_DIR } from '../src/main/services';
+import { receiptMismatch } from '../src/main/features/sync/receipt-verify';
+import { VerifyPool } from '../src/main/features/sync/verify-pool';
+import { DEFAULT_RESOURCES_DIR } from '../src/main/app/services';
 import { emit } from './figure';
 
 export async function run(): Promise<void> {

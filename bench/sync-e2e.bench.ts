@@ -1,5 +1,5 @@
-import { createServices } from '../src/main/services';
-import { tempDir, unlockedVault } from '../src/main/test-utils';
+import { createServices } from '../src/main/app/services';
+import { tempDir, unlockedVault } from '../src/main/platform/test-utils';
 import { enrollToken, freePort, startServer } from '../test/integration/server-process';
 import { emit } from './figure';
 

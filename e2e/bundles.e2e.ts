@@ -11,10 +11,10 @@ import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProfile, hostSuite } from './harness';
-import { buildBundle } from '../src/main/bundles/build';
-import { readKeyFile } from '../src/main/bundles/keyfile';
-import { DEV_KEY_PASSPHRASE } from '../src/main/bundles/seal';
-import type { SigningKey } from '../src/main/bundles/keys';
+import { buildBundle } from '../src/main/features/bundles/build';
+import { readKeyFile } from '../src/main/features/bundles/keyfile';
+import { DEV_KEY_PASSPHRASE } from '../src/main/features/bundles/seal';
+import type { SigningKey } from '../src/main/features/bundles/keys';
 import type { Envelope, ModelInfo, RootMeta } from '../src/shared/bundles/types';
 
 const RESOURCES = fileURLToPath(new URL('../resources', import.meta.url));

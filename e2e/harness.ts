@@ -24,7 +24,7 @@ export interface RunningHost {
 }
 
 export function startHost(dataDir: string, env: Record<string, string> = {}): Promise<RunningHost> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main/webhost/cli.ts', '--data-dir', dataDir], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main/app/webhost/cli.ts', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env, MAESTRO_DATA_DIR: dataDir },
   });

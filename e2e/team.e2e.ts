@@ -5,8 +5,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createProfile, enrollInUi, hostSuite, newDataDir } from './harness';
 import { enrollToken, freePort } from '../test/integration/server-process';
-import { createServices, type Services } from '../src/main/services';
-import { unlockedVault } from '../src/main/test-utils';
+import { createServices, type Services } from '../src/main/app/services';
+import { unlockedVault } from '../src/main/platform/test-utils';
 
 const suite = hostSuite();
 const devices: Services[] = [];

@@ -2,8 +2,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../src/main/test-utils';
-import type { Keychain } from '../src/main/bundles/keyfile';
+import { tempDir } from '../src/main/platform/test-utils';
+import type { Keychain } from '../src/main/features/bundles/keyfile';
 import { main, PASSPHRASE_ENV, type CliIo } from './bundle';
 
 interface Run {

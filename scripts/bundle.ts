@@ -38,7 +38,7 @@ import {
   type TargetsMeta,
   type TimestampMeta,
 } from '../src/shared/bundles/types';
-import { BundleError } from '../src/main/bundles/errors';
+import { BundleError } from '../src/main/features/bundles/errors';
 import {
   addSignature,
   generateSigningKey,
@@ -48,10 +48,19 @@ import {
   signedBytes,
   verifyRoleSignatures,
   type SigningKey,
-} from '../src/main/bundles/keys';
-import { DEFAULT_EXPIRY_DAYS, isoIn, metaBytes, sha256File, targetsOf } from '../src/main/bundles/build';
-import { KeyFileError, loadSigningKey, readPublicKeyFile, writeKeychainKeyFile, writeKeyFile, type Keychain } from '../src/main/bundles/keyfile';
-import { checkListing, checkTargetPaths, dirMetaGetter, dirReader, listTargetsSync, sha256, verifyBundle, verifyMetadata } from '../src/main/bundles/verify';
+} from '../src/main/features/bundles/keys';
+import { DEFAULT_EXPIRY_DAYS, isoIn, metaBytes, sha256File, targetsOf } from '../src/main/features/bundles/build';
+import { KeyFileError, loadSigningKey, readPublicKeyFile, writeKeychainKeyFile, writeKeyFile, type Keychain } from '../src/main/features/bundles/keyfile';
+import {
+  checkListing,
+  checkTargetPaths,
+  dirMetaGetter,
+  dirReader,
+  listTargetsSync,
+  sha256,
+  verifyBundle,
+  verifyMetadata,
+} from '../src/main/features/bundles/verify';
 
 export const PASSPHRASE_ENV = 'MAESTRO_BUNDLE_PASSPHRASE';
 

@@ -1,8 +1,8 @@
 // Sample data for the admin board in `npm run demo`: a fleet of 5,000 synthetic devices in the demo
 // server's tenant (one of them, "Bo's laptop", last seen 57 days ago), and an admin laptop profile
 // enrolled with an admin token, so the board opens with charts, a long table and stale devices.
-import { createServices } from '../src/main/services';
-import { VaultStore } from '../src/main/keys/index';
+import { createServices } from '../src/main/app/services';
+import { VaultStore } from '../src/main/platform/keys/index';
 import { seedFleet, syntheticFleet } from './fleet-seed';
 import { DEMO_PASSPHRASE } from './demo-constants';
 import { seedRuns } from './demo-runs';

@@ -12,9 +12,9 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildBundle } from '../src/main/bundles/build';
-import { DEV_KEY_PASSPHRASE } from '../src/main/bundles/seal';
-import { loadSigningKey } from '../src/main/bundles/keyfile';
+import { buildBundle } from '../src/main/features/bundles/build';
+import { DEV_KEY_PASSPHRASE } from '../src/main/features/bundles/seal';
+import { loadSigningKey } from '../src/main/features/bundles/keyfile';
 import type { BundleInfo, Envelope, RootMeta } from '../src/shared/bundles/types';
 
 const [demoDir] = process.argv.slice(2);

@@ -4,8 +4,8 @@
 // server: the seed calls it only when enrolled).
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Services } from '../src/main/services';
-import { exportPack } from '../src/main/evidence/pack/export';
+import type { Services } from '../src/main/app/services';
+import { exportPack } from '../src/main/features/evidence/pack/export';
 
 export async function seedEvidence(s: Services, runId: string, actor: string): Promise<string> {
   const binary = randomBytes(64 * 1024);

@@ -1,7 +1,7 @@
 // Sample workflow runs for `npm run demo`: a compliant inspection report that runs to the end, and an
 // "unsafe" one that waits for a reviewer at its first RED step, so Runs and Decision cards have cards
 // with reasons to browse (and, on an admin's or reviewer's device, one to approve).
-import type { Services } from '../src/main/services';
+import type { Services } from '../src/main/app/services';
 
 const report = (id: string, conclusion: string, summary: string, by: string) => ({
   reportId: id,

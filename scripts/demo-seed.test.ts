@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { expect, it } from 'vitest';
-import { createServices } from '../src/main/services';
-import { VaultStore } from '../src/main/keys/index';
-import { tempDir } from '../src/main/test-utils';
+import { createServices } from '../src/main/app/services';
+import { VaultStore } from '../src/main/platform/keys/index';
+import { tempDir } from '../src/main/platform/test-utils';
 
 it('demo seed writes a profile, records, a draft and a valid audit trail, and is idempotent', async () => {
   const dir = tempDir('maestro-demo-');

@@ -1,12 +1,12 @@
 // Sample data for `npm run demo`: a field profile, an audit trail of a day's inspection, captured
 // records (one with a photo), and — given a server URL and token — enrollment and a first sync, with
 // a few items left queued so the Outbox has something to show.
-import { createServices } from '../src/main/services';
-import { VaultStore } from '../src/main/keys/index';
+import { createServices } from '../src/main/app/services';
+import { VaultStore } from '../src/main/platform/keys/index';
 
 import { DEMO_PASSPHRASE } from './demo-constants';
 import { seedRuns } from './demo-runs';
-import { serverReader } from '../src/main/bundles/server-source';
+import { serverReader } from '../src/main/features/bundles/server-source';
 import { seedEvidence } from './demo-evidence';
 
 const [dataDir, serverUrl, token] = process.argv.slice(2);

@@ -2,8 +2,8 @@
 // wraps it for Dana's device; Dana's device receives it, sends what waited, and starts an "unsafe"
 // report whose RED step waits for a reviewer: Erin sees it under Decision cards / Runs → "All
 // devices" and can approve it from her laptop; Dana's app (long-polling) resumes the run.
-import { createServices, type Services } from '../src/main/services';
-import { VaultStore } from '../src/main/keys/index';
+import { createServices, type Services } from '../src/main/app/services';
+import { VaultStore } from '../src/main/platform/keys/index';
 import { DEMO_PASSPHRASE } from './demo-constants';
 
 const [adminDir, fieldDir] = process.argv.slice(2);

@@ -49,7 +49,7 @@ export function electronBinary() {
 
 /** Start the web host (tsx runs the TypeScript services directly). Resolves with the child. */
 export function startWebHost(args = [], opts = {}) {
-  return spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main/webhost/cli.ts'), ...args], {
+  return spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main/app/webhost/cli.ts'), ...args], {
     cwd: root,
     stdio: 'inherit',
     ...opts,

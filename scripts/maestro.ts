@@ -4,10 +4,10 @@
 //   verify-pack <pack.tgz>
 //       verifies a pack offline (same checks as scripts/verify-pack.mjs); exit 1 when it fails
 import { resolve } from 'node:path';
-import { createServices } from '../src/main/services';
-import { resolveDataDir } from '../src/main/paths';
-import { exportPack } from '../src/main/evidence/pack/export';
-import { formatReport, verifyPack } from '../src/main/evidence/pack/verify';
+import { createServices } from '../src/main/app/services';
+import { resolveDataDir } from '../src/main/platform/paths';
+import { exportPack } from '../src/main/features/evidence/pack/export';
+import { formatReport, verifyPack } from '../src/main/features/evidence/pack/verify';
 import type { Role } from '../src/shared/api/types';
 
 const USAGE = 'usage: maestro export-pack <runId> [--data-dir D] [--out F] [--include-pii] [--role R] | maestro verify-pack <pack.tgz>';

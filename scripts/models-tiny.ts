@@ -2,9 +2,9 @@
 // <dir> (default models/, which the app installs from at start), sealed with the DEVELOPMENT keys
 // the app trusts (resources/trust/dev-keys, passphrase public: resources/trust/README.md):
 //
-//   model.tiny-text   role text, GGUF (src/main/inference/gguf-writer.ts): a 2-block llama that
+//   model.tiny-text   role text, GGUF (src/main/features/inference/gguf-writer.ts): a 2-block llama that
 //                     node-llama-cpp loads and runs on the CPU; output is gibberish by design.
-//   model.tiny-embed  role embedding, ONNX + tokenizer.json (src/main/inference/onnx-writer.ts):
+//   model.tiny-embed  role embedding, ONNX + tokenizer.json (src/main/features/inference/onnx-writer.ts):
 //                     384 dimensions, the graph pools and normalises; vectors mean nothing.
 //
 // For development, demos and end-to-end tests of the model arms (loading, status, budgets), never
@@ -17,13 +17,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { canonicalJson } from '../src/shared/canonical';
 import type { BundleInfo, Envelope, RootMeta } from '../src/shared/bundles/types';
-import { buildBundle, DAY_MS, targetsOf } from '../src/main/bundles/build';
-import { loadSigningKey } from '../src/main/bundles/keyfile';
-import type { SigningKey } from '../src/main/bundles/keys';
-import { DEV_KEY_PASSPHRASE, RESEAL_MARGIN_DAYS, SEAL_EXPIRY_DAYS } from '../src/main/bundles/seal';
-import { verifyDirSync } from '../src/main/bundles/verify';
-import { writeTinyGguf } from '../src/main/inference/gguf-writer';
-import { tinyEmbeddingModelInfo, writeTinyEmbeddingModel } from '../src/main/inference/onnx-writer';
+import { buildBundle, DAY_MS, targetsOf } from '../src/main/features/bundles/build';
+import { loadSigningKey } from '../src/main/features/bundles/keyfile';
+import type { SigningKey } from '../src/main/features/bundles/keys';
+import { DEV_KEY_PASSPHRASE, RESEAL_MARGIN_DAYS, SEAL_EXPIRY_DAYS } from '../src/main/features/bundles/seal';
+import { verifyDirSync } from '../src/main/features/bundles/verify';
+import { writeTinyGguf } from '../src/main/features/inference/gguf-writer';
+import { tinyEmbeddingModelInfo, writeTinyEmbeddingModel } from '../src/main/features/inference/onnx-writer';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -3,7 +3,7 @@
 // bundles are left as they are, so this is cheap to run before every start and test.
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { sealResources, type SealResult } from '../src/main/bundles/seal';
+import { sealResources, type SealResult } from '../src/main/features/bundles/seal';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -5,7 +5,7 @@
 // missing or extra files, each receipt's server signature and that it speaks of its item, that each
 // log entry's hash is its content's, each RFC 9162 inclusion proof against the root, and that the
 // root is the server-countersigned tree head when the pack says so. Exit 0 = OK, 1 = failed.
-// Mirrors src/main/evidence/pack/verify.ts (the app's own copy); keep both in step.
+// Mirrors src/main/features/evidence/pack/verify.ts (the app's own copy); keep both in step.
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Parser } from 'tar';

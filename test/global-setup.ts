@@ -2,7 +2,7 @@
 // development keys, as `npm start` does. A no-op when the sealed copies are current.
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { sealResources } from '../src/main/bundles/seal';
+import { sealResources } from '../src/main/features/bundles/seal';
 
 export default async function setup(): Promise<void> {
   const resourcesDir = fileURLToPath(new URL('../resources', import.meta.url));

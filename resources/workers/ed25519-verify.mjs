@@ -1,4 +1,4 @@
-// Worker thread: Ed25519 signature checks for the device's receipt verifier (src/main/sync/verify-pool.ts).
+// Worker thread: Ed25519 signature checks for the device's receipt verifier (src/main/features/sync/verify-pool.ts).
 // Plain JavaScript with node:crypto only, so it loads the same way under tsx, Electron and tests.
 // Input arrives pre-encoded (one buffer of messages with offsets, one of 64-byte signatures) so the
 // worker spends its time verifying, not decoding strings.

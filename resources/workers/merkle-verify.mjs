@@ -1,5 +1,5 @@
 // Worker thread: RFC 9162 §2.1.3.2 inclusion-proof verification for batches of proofs against one
-// tree head (src/main/audit/merkle-pool.ts). Plain JavaScript with node:crypto only (loads the same
+// tree head (src/main/platform/audit/merkle-pool.ts). Plain JavaScript with node:crypto only (loads the same
 // way under tsx, Electron and tests); the algorithm mirrors src/shared/merkle.ts verifyInclusion.
 // Input is pre-encoded: leaf hashes (n × 32 bytes), indices, proof node offsets and the nodes.
 import { parentPort } from 'node:worker_threads';

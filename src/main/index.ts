@@ -2,15 +2,15 @@
 import { app, BrowserWindow, dialog } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServices, startBackground, type Services } from './services';
-import { createDispatcher } from './api/dispatch';
-import { resolveDataDir } from './paths';
-import { createJsonLogger } from './util/logger';
-import { DatabaseError } from './db/errors';
-import { createMainWindow, hardenSessions, registerAppScheme, registerIpc, serveRenderer } from './electron/adapter';
-import { createElectronUpdater, type ElectronUpdater } from './electron/updater';
-import { deviceCredential } from './bundles/server-source';
-import { readSyncConfig } from './sync/sync-config';
+import { createServices, startBackground, type Services } from './app/services';
+import { createDispatcher } from './app/dispatch';
+import { resolveDataDir } from './platform/paths';
+import { createJsonLogger } from './platform/util/logger';
+import { DatabaseError } from './platform/db/errors';
+import { createMainWindow, hardenSessions, registerAppScheme, registerIpc, serveRenderer } from './app/electron/adapter';
+import { createElectronUpdater, type ElectronUpdater } from './app/electron/updater';
+import { deviceCredential } from './features/bundles/server-source';
+import { readSyncConfig } from './platform/device/sync-config';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;
@@ -30,7 +30,7 @@ void app.whenReady().then(() => {
     return;
   }
   // App updates: electron-updater downloads; only an installer listed in the active, verified
-  // app-update bundle is ever installed (src/main/updates, src/main/electron/updater.ts).
+  // app-update bundle is ever installed (src/main/features/updates, src/main/app/electron/updater.ts).
   const s = services;
   const u = createElectronUpdater(s.updates, {
     serverUrl: () => readSyncConfig(s.db)?.serverUrl ?? null,

@@ -1,21 +1,21 @@
 import { useEffect, type ReactElement } from 'react';
-import { useApp } from './store/app-store';
-import { FirstRun } from './views/first-run/FirstRun';
-import { AuditView } from './views/audit/AuditView';
-import { HealthView } from './views/health/HealthView';
-import { CaptureView } from './views/capture/CaptureView';
-import { OutboxView } from './views/outbox/OutboxView';
-import { AdminView } from './views/admin/AdminView';
-import { RunsView } from './views/runs/RunsView';
-import { CardsView } from './views/cards/CardsView';
-import { SealedView } from './views/sealed/SealedView';
-import { MemoryView } from './views/memory/MemoryView';
-import { TeamView } from './views/team/TeamView';
-import { useTeam } from './store/team-store';
+import { useApp } from './app-store';
+import { FirstRun } from './features/profile/FirstRun';
+import { AuditView } from './features/audit/AuditView';
+import { HealthView } from './features/health/HealthView';
+import { CaptureView } from './features/capture/CaptureView';
+import { OutboxView } from './features/outbox/OutboxView';
+import { AdminView } from './features/admin/AdminView';
+import { RunsView } from './features/runs/RunsView';
+import { CardsView } from './features/cards/CardsView';
+import { SealedView } from './features/sealed/SealedView';
+import { MemoryView } from './features/memory/MemoryView';
+import { TeamView } from './features/team/TeamView';
+import { useTeam } from './features/team/team-store';
 import { onEvent } from './api/client';
-import type { View } from './store/app-store';
-import { Nav } from './components/Nav';
-import { UpdateBanner } from './components/UpdateBanner';
+import type { View } from './app-store';
+import { Nav } from './ui/Nav';
+import { UpdateBanner } from './ui/UpdateBanner';
 
 const VIEWS: Record<View, () => ReactElement> = {
   capture: () => <CaptureView />,

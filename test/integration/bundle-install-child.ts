@@ -2,8 +2,8 @@
 // itself at a named point: MAESTRO_TEST_BUNDLE_KILL_AT = files (mid-stream) | staged | renamed.
 //   node --import tsx test/integration/bundle-install-child.ts <dataDir> <rootJson> <bundleDir>
 import { readFileSync } from 'node:fs';
-import { makeStore } from '../../src/main/bundles/testing';
-import { dirReader } from '../../src/main/bundles/verify';
+import { makeStore } from '../../src/main/features/bundles/testing';
+import { dirReader } from '../../src/main/features/bundles/verify';
 import type { Envelope, RootMeta } from '../../src/shared/bundles/types';
 
 const [dataDir, rootPath, bundleDir] = process.argv.slice(2);

@@ -5,9 +5,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tempDir } from '../../src/main/test-utils';
-import { dirReader } from '../../src/main/bundles/verify';
-import { makeRepo, makeStore } from '../../src/main/bundles/testing';
+import { tempDir } from '../../src/main/platform/test-utils';
+import { dirReader } from '../../src/main/features/bundles/verify';
+import { makeRepo, makeStore } from '../../src/main/features/bundles/testing';
 
 const CHILD = fileURLToPath(new URL('./bundle-install-child.ts', import.meta.url));
 const BIG = { 'weights-1.bin': Buffer.alloc(48 * 1024 * 1024, 1), 'weights-2.bin': Buffer.alloc(48 * 1024 * 1024, 2), 'README.txt': 'v2' };

@@ -1,18 +1,18 @@
 // Device ↔ real sync-server process over loopback: enrollment, exactly-once delivery with verified
 // receipts, offline queueing, refused receipts, breaking contracts, key rotation and anchoring.
-import { sealServerBundles } from '../../src/main/bundles/testing';
+import { sealServerBundles } from '../../src/main/features/bundles/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createServices, DEFAULT_RESOURCES_DIR, type Services } from '../../src/main/services';
-import { tempDir, unlockedVault } from '../../src/main/test-utils';
-import { decryptGcm } from '../../src/main/keys/data-keys';
+import { createServices, DEFAULT_RESOURCES_DIR, type Services } from '../../src/main/app/services';
+import { tempDir, unlockedVault } from '../../src/main/platform/test-utils';
+import { decryptGcm } from '../../src/main/platform/keys/data-keys';
 import { aadBytes } from '../../src/shared/sync/protocol';
 import { auditEntryCanonical, GENESIS_PREV_HASH } from '../../src/shared/audit-hash';
-import { sha256Hex } from '../../src/main/audit/index';
+import { sha256Hex } from '../../src/main/platform/audit/index';
 import { enrollToken, freePort, startServer, type ServerProc } from './server-process';
-import { AuditMerkle, auditLeafHash } from '../../src/main/audit/merkle';
+import { AuditMerkle, auditLeafHash } from '../../src/main/platform/audit/merkle';
 import { fromHex, verifyInclusion } from '../../src/shared/merkle';
 import type { SignedCheckpoint } from '../../src/shared/sync/protocol';
 

@@ -2,14 +2,14 @@
 // real main-process services on three devices (a field user, a long-lost device, an admin laptop)
 // and the real sync server app (SQLite storage, signed requests, receipts) in this process, wired
 // through fetch. Nothing is mocked but the clock and the transport.
-import { sealServerBundles } from '../../src/main/bundles/testing';
+import { sealServerBundles } from '../../src/main/features/bundles/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createServices, DEFAULT_RESOURCES_DIR, type Services } from '../../src/main/services';
-import { tempDir, unlockedVault } from '../../src/main/test-utils';
-import { createDispatcher } from '../../src/main/api/dispatch';
+import { createServices, DEFAULT_RESOURCES_DIR, type Services } from '../../src/main/app/services';
+import { tempDir, unlockedVault } from '../../src/main/platform/test-utils';
+import { createDispatcher } from '../../src/main/app/dispatch';
 import type { Res } from '../../src/shared/api/types';
 import { DAY_MS } from '../../src/shared/risk';
 import { createApp } from '../../src/server/app';

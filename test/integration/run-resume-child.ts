@@ -3,8 +3,8 @@
 // MAESTRO_TEST_RUN_KILL_AT=<stepId|run>:<phase> makes this process SIGKILL itself at that engine
 // boundary (read here only: the engine just emits boundary events). RUN_WORKFLOW / RUN_INPUT pick
 // the workflow and its input for `start`. Prints the run (JSON) when it gets to the end.
-import { createServices } from '../../src/main/services';
-import { prepareDevice, REPORT_WF, reviewer, runServiceFor } from '../../src/main/runs/test-helpers';
+import { createServices } from '../../src/main/app/services';
+import { prepareDevice, REPORT_WF, reviewer, runServiceFor } from '../../src/main/features/runs/test-helpers';
 
 const [dataDir, mode, runId] = process.argv.slice(2);
 if (!dataDir || !mode) throw new Error('usage: run-resume-child.ts <dataDir> start|resume|approve|reject [runId]');

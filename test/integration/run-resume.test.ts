@@ -5,11 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { openDatabase } from '../../src/main/db/connection';
-import { DB_FILE } from '../../src/main/services';
-import { tempDir } from '../../src/main/test-utils';
-import { AuditStore } from '../../src/main/audit/index';
-import { report, REPORT_WF } from '../../src/main/runs/test-helpers';
+import { openDatabase } from '../../src/main/platform/db/connection';
+import { DB_FILE } from '../../src/main/app/services';
+import { tempDir } from '../../src/main/platform/test-utils';
+import { AuditStore } from '../../src/main/platform/audit/index';
+import { report, REPORT_WF } from '../../src/main/features/runs/test-helpers';
 
 const CHILD = 'test/integration/run-resume-child.ts';
 const STEPS = ['capture-form', 'ai-summarize', 'classify-risk', 'review-gate', 'submit'];

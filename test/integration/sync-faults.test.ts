@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createServer, request, type Server } from 'node:http';
 import Database from 'better-sqlite3';
-import { createServices, type Services } from '../../src/main/services';
-import { tempDir, TEST_PASSPHRASE, unlockedVault } from '../../src/main/test-utils';
+import { createServices, type Services } from '../../src/main/app/services';
+import { tempDir, TEST_PASSPHRASE, unlockedVault } from '../../src/main/platform/test-utils';
 import { enrollToken, freePort, startServer, type ServerProc } from './server-process';
 
 const SEED = Number(process.env.MAESTRO_FAULT_SEED ?? 20261122);
@@ -86,7 +86,7 @@ function faultProxy(target: () => number, pick: () => Fault, counts: Record<stri
 }
 
 function syncChild(dataDir: string, killAfterMs: number | null, midBatch: 'before-server' | 'after-server' | null = null): Promise<'exited' | 'killed'> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/sync/sync-once.ts', dataDir, '--force'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/features/sync/sync-once.ts', dataDir, '--force'], {
     env: { ...process.env, MAESTRO_KEYSTORE: 'vault', MAESTRO_VAULT_PASSPHRASE: TEST_PASSPHRASE },
     stdio: 'ignore',
   });

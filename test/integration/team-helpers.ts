@@ -1,8 +1,8 @@
 // Team sync in integration tests: devices (each a full service graph on its own data dir, vault
 // unlocked) enrolled against one real server process with a role, and the admin device that creates
 // the tenant key and wraps it for the others (docs/security.md).
-import { createServices, type Services } from '../../src/main/services';
-import { tempDir, unlockedVault } from '../../src/main/test-utils';
+import { createServices, type Services } from '../../src/main/app/services';
+import { tempDir, unlockedVault } from '../../src/main/platform/test-utils';
 import { enrollToken, freePort, startServer, type ServerProc } from './server-process';
 
 export interface TeamServer {

@@ -1,8 +1,8 @@
 // Child process for the kill-mid-pull test: opens a reviewer's data dir and pulls, printing
 // "page N" after each page commits; every page request after the first is delayed so the parent's
 // SIGKILL lands while the pull is still going.
-import { createServices } from '../../src/main/services';
-import { unlockedVault } from '../../src/main/test-utils';
+import { createServices } from '../../src/main/app/services';
+import { unlockedVault } from '../../src/main/platform/test-utils';
 
 const dataDir = process.env.DATA_DIR!;
 let pages = 0;

@@ -244,12 +244,12 @@ export interface Channels {
   'evidence.verifyPack': { req: { path: string }; res: PackVerifyReport };
   /** Abort running generations (all, or one run's). */
   'inference.abort': { req: { runId?: string }; res: { aborted: number } };
-  /** Run artifacts and the release gate (src/main/evidence). */
+  /** Run artifacts and the release gate (src/main/features/evidence). */
   'artifacts.add': { req: AddArtifactInput; res: { artifact: ArtifactView } };
   'artifacts.list': { req: { runId: string }; res: { artifacts: ArtifactView[] } };
   'release.gate': { req: { runId: string }; res: ReleaseGateResult };
   'release.report': { req: { runId: string }; res: ComplianceReport };
-  /** Team sync (src/main/team, docs/security.md). */
+  /** Team sync (src/main/features/team, docs/security.md). */
   'team.status': { req: Empty; res: TeamStatus };
   /** Pull now (and, on an admin device, wrap tenant keys for devices that lack them). */
   'team.pull': { req: Empty; res: TeamStatus };

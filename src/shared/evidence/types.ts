@@ -1,4 +1,4 @@
-// Run artifacts and the release gate (src/main/evidence): what the API returns. Plain JSON.
+// Run artifacts and the release gate (src/main/features/evidence): what the API returns. Plain JSON.
 
 /** The three governance flags of an artifact (names as in the design notes' MVP). */
 export const ARTIFACT_FLAGS = ['sbom_present', 'slsa_provenance_present', 'risk_assessment_present'] as const;
@@ -17,7 +17,7 @@ export interface ArtifactFlagView {
 /**
  * What an artifact's content was recognised as (null: nothing known):
  * `cyclonedx` / `spdx` (an SBOM), `slsa-provenance` (an in-toto Statement with a SLSA provenance
- * predicate), `risk-assessment` (the risk document schema in src/main/evidence/README.md).
+ * predicate), `risk-assessment` (the risk document schema in src/main/features/evidence/README.md).
  */
 export type EvidenceDocType = 'cyclonedx' | 'spdx' | 'slsa-provenance' | 'risk-assessment';
 

@@ -115,8 +115,8 @@ export interface DecisionCard {
 }
 
 // ---------------------------------------------------------------------------------------------
-// What the run engine (src/main/runs) returns. Plain JSON. The API table's views (./views.ts) are
-// mapped from these by src/main/runs/views.ts (toRunView, toRunSummaryView).
+// What the run engine (src/main/features/runs) returns. Plain JSON. The API table's views (./views.ts) are
+// mapped from these by src/main/features/runs/views.ts (toRunView, toRunSummaryView).
 
 /** What decided: the run's start, a step (its step.before guard plus the executor's own choice), an approval. */
 export const CARD_KINDS = ['run.start', 'step', 'approval.decide', 'bundle.quarantine', 'model.fallback', 'release.gate'] as const;

@@ -1,0 +1,44 @@
+import { channelSchemas } from '../../shared/api/schemas';
+import type { ChannelName } from '../../shared/api/types';
+import { ApiError, type ApiResult } from '../../shared/errors';
+import { CanonicalJsonError } from '../../shared/canonical';
+import { assertValid, compileSchema, describeErrors } from '../../shared/validation';
+import type { Services } from './services';
+import { handlers as defaultHandlers, type Handlers } from './handlers';
+
+export type Dispatch = (channel: string, input: unknown) => Promise<ApiResult<unknown>>;
+
+const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
+/**
+ * The one entry point both transports call. Unknown channel → NOT_FOUND; bad input →
+ * VALIDATION_ERROR (nothing runs); a handler's own ApiError passes through; anything else is
+ * logged and becomes INTERNAL with no stack. Responses are validated too, so a handler bug
+ * cannot leak an off-schema shape to the renderer.
+ */
+export function createDispatcher(services: Services, handlers: Handlers = defaultHandlers): Dispatch {
+  return async (channel, input) => {
+    if (typeof channel !== 'string' || !hasOwn(channelSchemas, channel)) {
+      return { ok: false, error: { code: 'NOT_FOUND', message: `Unknown channel ${String(channel).slice(0, 80)}` } };
+    }
+    const name = channel as ChannelName;
+    const schemas = channelSchemas[name];
+    try {
+      const req = assertValid<never>(schemas.req, input ?? {}, `${name} request`);
+      const res = await (handlers[name] as (s: Services, i: unknown) => unknown)(services, req);
+      const resValid = compileSchema(schemas.res);
+      if (!resValid(res)) {
+        services.logger.error('response failed its schema', { code: 'INTERNAL', channel: name, details: describeErrors(resValid.errors) });
+        return { ok: false, error: { code: 'INTERNAL', message: 'Internal error' } };
+      }
+      return { ok: true, data: res };
+    } catch (e) {
+      if (e instanceof ApiError) return { ok: false, error: e.toJSON() };
+      if (e instanceof CanonicalJsonError) {
+        return { ok: false, error: { code: 'VALIDATION_ERROR', message: e.message, details: [{ path: e.path, keyword: 'canonical', message: e.message }] } };
+      }
+      services.logger.error('handler failed', { code: 'INTERNAL', channel: name, err: (e as Error).message });
+      return { ok: false, error: { code: 'INTERNAL', message: 'Internal error' } };
+    }
+  };
+}

@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { serve, type ServerType } from '@hono/node-server';
+import { HTTP_STATUS_BY_CODE, type ErrorCode, type ApiErrorBody } from '../../../shared/errors';
+import type { Services } from '../services';
+import { createDispatcher, type Dispatch } from '../dispatch';
+import { isLoopbackAddress, tokensEqual, RENDERER_CSP } from './security';
+
+// Room for a 10 MiB attachment as base64 in attachments.put; every other request is far smaller.
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+const STATUS = HTTP_STATUS_BY_CODE;
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+export interface WebHostOptions {
+  services: Services;
+  /** Folder of the built renderer (out/renderer). */
+  rendererDir: string;
+  host?: string;
+  port?: number;
+  /** Must be true to bind a non-loopback address (the `--host` flag). */
+  allowNonLoopback?: boolean;
+  token?: string;
+}
+
+export interface WebHost {
+  url: string;
+  /** URL with the token in the fragment: what a person opens. */
+  launchUrl: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export class BindRefusedError extends Error {
+  readonly code = 'BIND_REFUSED';
+}
+
+const errorBody = (code: ErrorCode, message: string, details?: unknown): ApiErrorBody =>
+  details === undefined ? { code, message } : { code, message, details };
+
+/** The Hono app of the web host: the same dispatcher Electron's IPC uses, behind a bearer token. */
+export function createWebHostApp(opts: { dispatch: Dispatch; services: Services; token: string; rendererDir: string; allowedHosts: () => Set<string> }): Hono {
+  const app = new Hono();
+  const fail = (c: { json: (b: unknown, s: number) => Response }, code: ErrorCode, message: string, details?: unknown) =>
+    c.json({ ok: false, error: errorBody(code, message, details) }, STATUS[code]);
+
+  // DNS-rebinding guard: only our own loopback host names.
+  app.use('*', async (c, next) => {
+    const host = c.req.header('host') ?? '';
+    if (!opts.allowedHosts().has(host)) return fail(c, 'FORBIDDEN', 'Host not allowed');
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+  });
+
+  app.use('/api/*', async (c, next) => {
+    const auth = c.req.header('authorization') ?? '';
+    const m = /^Bearer (\S+)$/.exec(auth);
+    if (!m || !tokensEqual(m[1]!, opts.token)) return fail(c, 'UNAUTHORIZED', 'Missing or wrong API token');
+    await next();
+  });
+
+  app.get('/api/events', () => {
+    const encoder = new TextEncoder();
+    let unsubscribe = () => {};
+    let ping: ReturnType<typeof setInterval> | undefined;
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode(': connected\n\n'));
+        unsubscribe = opts.services.events.subscribe((name, payload) => {
+          controller.enqueue(encoder.encode(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`));
+        });
+        ping = setInterval(() => controller.enqueue(encoder.encode(': ping\n\n')), 15000);
+      },
+      cancel() {
+        unsubscribe();
+        if (ping) clearInterval(ping);
+      },
+    });
+    return new Response(stream, {
+      headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' },
+    });
+  });
+
+  app.post(
+    '/api/:channel',
+    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => fail(c, 'PAYLOAD_TOO_LARGE', `Request body over ${MAX_BODY_BYTES} bytes`) }),
+    async (c) => {
+      const channel = c.req.param('channel');
+      const type = c.req.header('content-type') ?? '';
+      if (!type.startsWith('application/json')) return fail(c, 'VALIDATION_ERROR', 'Content-Type must be application/json');
+      const text = await c.req.text();
+      let input: unknown;
+      try {
+        input = text.length === 0 ? {} : (JSON.parse(text) as unknown);
+      } catch (e) {
+        return fail(c, 'VALIDATION_ERROR', 'Malformed JSON body', [{ path: '/', keyword: 'json', message: (e as Error).message }]);
+      }
+      const result = await opts.dispatch(channel, input);
+      c.header('cache-control', 'no-store');
+      return result.ok ? c.json(result, 200) : c.json(result, STATUS[result.error.code]);
+    },
+  );
+  app.all('/api/*', (c) => fail(c, 'NOT_FOUND', 'Unknown API route'));
+
+  // The built renderer, with the same CSP Electron applies.
+  app.get('*', async (c) => {
+    const rel = c.req.path === '/' ? 'index.html' : decodeURIComponent(c.req.path.slice(1));
+    const file = normalize(join(opts.rendererDir, rel));
+    if (!file.startsWith(opts.rendererDir + sep)) return fail(c, 'NOT_FOUND', 'Not found');
+    let body: Buffer;
+    let served = file;
+    try {
+      body = await readFile(file);
+    } catch {
+      // Client-side routes fall back to the app shell.
+      served = join(opts.rendererDir, 'index.html');
+      try {
+        body = await readFile(served);
+      } catch {
+        return c.text('Renderer not built: run `npm run build` first.', 503);
+      }
+    }
+    return c.body(new Uint8Array(body), 200, {
+      'content-type': MIME[extname(served)] ?? 'application/octet-stream',
+      'content-security-policy': RENDERER_CSP,
+      'cache-control': 'no-store',
+    });
+  });
+  return app;
+}
+
+export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
+  const host = o.host ?? '127.0.0.1';
+  if (!isLoopbackAddress(host) && !o.allowNonLoopback) {
+    throw new BindRefusedError(`Refusing to bind ${host}: not a loopback address. Pass --host ${host} to expose the app on the network.`);
+  }
+  const token = o.token ?? randomBytes(32).toString('base64url');
+  const dispatch = createDispatcher(o.services);
+  let port = 0;
+  const allowed = new Set<string>();
+  const app = createWebHostApp({ dispatch, services: o.services, token, rendererDir: normalize(o.rendererDir), allowedHosts: () => allowed });
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port: o.port ?? 0 }, () => resolve(s));
+    s.once('error', reject);
+  });
+  port = (server.address() as AddressInfo).port;
+  for (const h of ['127.0.0.1', 'localhost', '[::1]', host]) allowed.add(`${h}:${port}`);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+  return {
+    url,
+    launchUrl: `${url}#token=${token}`,
+    token,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}

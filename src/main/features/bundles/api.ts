@@ -1,0 +1,50 @@
+// The bundle service's surface, for its consumers (policy, workflows, contracts, models, updates,
+// the API handlers). Implementation: store.ts.
+import type { BundleInfo, BundleKind, InstallResult, SealedStateReport, VerifyResult } from '../../../shared/bundles/types';
+import type { BundleReader } from './source';
+
+/** The active, verified version of one bundle, as consumers read it. */
+export interface ActiveBundle {
+  /** bundle_installs.id */
+  id: number;
+  info: BundleInfo;
+  /** Directory holding targets/ and metadata/ of this version. */
+  dir: string;
+  /** Every target path, sorted. */
+  files(): string[];
+  /**
+   * The bytes of one target, re-hashed in memory against the signed SHA-256 before they are
+   * returned: nothing is parsed before it has verified. A mismatch quarantines the version and
+   * throws a BundleError (BUNDLE_TAMPERED).
+   */
+  read(path: string): Buffer;
+  /**
+   * Absolute path of a (large) target after the fast check (size, mtime, inode against the
+   * verified record), for loaders that take a path (model weights). A mismatch quarantines.
+   */
+  pathOf(path: string): string;
+  sha256(path: string): string;
+}
+
+export type BundleChange = { name: string; change: 'installed' | 'activated' | 'quarantined' | 'verified' };
+
+export interface BundleService {
+  report(): SealedStateReport;
+  /** Verify against the trusted root and install atomically; emits bundles.progress. */
+  install(reader: BundleReader, opts?: { opId?: string; actor?: string }): Promise<InstallResult>;
+  /** Full re-hash of one installed version, or of all; mismatches quarantine and fall back. */
+  verifyInstalled(id?: number, opts?: { opId?: string }): Promise<VerifyResult[]>;
+  /** Make an earlier installed version active again (it is re-hashed first). */
+  activate(id: number, reason: string, actor: string): Promise<InstallResult>;
+  /** The fast check (size, mtime, inode) of every active bundle; mismatches quarantine. */
+  startupCheck(): { files: number; durationMs: number; mismatches: number };
+  active(name: string): ActiveBundle | null;
+  activeOfKind(kind: BundleKind): ActiveBundle[];
+  /** Consumers reload when the active version of a bundle changes. */
+  subscribe(listener: (c: BundleChange) => void): () => void;
+  /** The installed version of each bundle name (for the server listing). */
+  installedVersions(): Record<string, string>;
+  /** Background re-hash timer (startBackground) and its stop. */
+  startSchedule(): void;
+  stop(): void;
+}

@@ -1,0 +1,871 @@
+// Installed bundles: atomic install (staging, fsync, rename, then one transaction), the active
+// version per bundle, the fast check (size, mtime, inode) at start and at load, full re-hash on a
+// schedule and on demand, quarantine with fallback to the last good version, and the sealed-state
+// report. Consumers read only through ActiveBundle.read/pathOf.
+import {
+  closeSync,
+  constants as fsc,
+  existsSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  fstatSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Db } from '../../platform/db/connection';
+import type { Clock } from '../../platform/util/clock';
+import type { Logger } from '../../platform/util/logger';
+import type { AuditService } from '../../platform/audit/index';
+import type { EventBus } from '../../platform/events';
+import type { CardStore } from '../cards/index';
+import { newId } from '../../platform/util/ids';
+import { compileSchema } from '../../../shared/validation';
+import { ROLE_SCHEMAS } from '../../../shared/bundles/schemas';
+import type {
+  BundleInfo,
+  BundleKind,
+  BundleProgress,
+  BundleRefusal,
+  BundleState,
+  BundleVersionView,
+  Envelope,
+  InstallResult,
+  RoleName,
+  RootMeta,
+  SealedStateReport,
+  VerifyResult,
+} from '../../../shared/bundles/types';
+import { BUNDLE_REFUSALS, ROLES } from '../../../shared/bundles/types';
+import { BundleError, refuse } from './errors';
+import { verifyRoleSignatures } from './keys';
+import { dirReader, sha256, verifyBundle, verifyDirSync, type TrustInput, type VerifiedBundle, type VersionedRole } from './verify';
+import type { ActiveBundle, BundleChange, BundleService } from './api';
+import type { BundleReader } from './source';
+
+export interface BundleStoreDeps {
+  db: Db;
+  dataDir: string;
+  /** The device's highest-seen time (TrustedClock): expiry is judged against it. */
+  clock: Clock;
+  audit: AuditService;
+  logger: Logger;
+  /** The root pinned in the app (resources/trust/root.json), already parsed. null: nothing verifies. */
+  pinnedRoot: Envelope<RootMeta> | null;
+  events?: EventBus;
+  cards?: CardStore;
+  alert?: (code: string, message: string, subject: string) => void;
+  reverifyEveryHours?: number;
+  /** Installed versions kept per bundle besides the active one (rollback targets). */
+  keepPrevious?: number;
+  /** Install boundaries, for crash tests: after staging is complete, and after the rename. */
+  onBoundary?: (b: 'staged' | 'renamed') => void;
+}
+
+interface InstallRow {
+  id: number;
+  name: string;
+  kind: BundleKind;
+  version: string;
+  targets_version: number;
+  snapshot_version: number;
+  timestamp_version: number;
+  targets_sha256: string;
+  timestamp_sha256: string;
+  dir: string;
+  info: string;
+  signers: string;
+  expires: string;
+  files: number;
+  bytes: number;
+  source: string;
+  installed_at: string;
+  verified_at: string;
+  quarantined_at: string | null;
+  quarantine_reason: string | null;
+  quarantine_path: string | null;
+}
+
+interface FileRow {
+  path: string;
+  length: number;
+  sha256: string;
+  mtime_ms: number;
+  ino: string;
+}
+
+const ACTOR = 'service:bundles';
+
+/** Parse and check the pinned root: schema and its own root-role threshold. */
+export function loadPinnedRoot(path: string): Envelope<RootMeta> {
+  const bytes = readFileSync(path);
+  let v: unknown;
+  try {
+    v = JSON.parse(bytes.toString('utf8'));
+  } catch (e) {
+    return refuse('BUNDLE_METADATA_INVALID', `pinned root ${path}: not JSON (${(e as Error).message})`);
+  }
+  if (!compileSchema(ROLE_SCHEMAS.root as Record<string, unknown>)(v)) refuse('BUNDLE_METADATA_INVALID', `pinned root ${path}: not a root document`);
+  const env = v as Envelope<RootMeta>;
+  verifyRoleSignatures(env, env.signed, 'root', 'pinned root');
+  return env;
+}
+
+function fsyncDir(path: string): void {
+  try {
+    const fd = openSync(path, fsc.O_RDONLY);
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Some platforms (Windows) cannot open a directory; the rename is still atomic there.
+  }
+}
+
+function fsyncTree(dir: string): void {
+  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) fsyncTree(join(dir, e.name));
+  fsyncDir(dir);
+}
+
+function writeDurable(path: string, bytes: Buffer): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const fd = openSync(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644);
+  try {
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Read a file without following a final symlink. */
+function readNoFollow(path: string): Buffer {
+  const fd = openSync(path, fsc.O_RDONLY | fsc.O_NOFOLLOW);
+  try {
+    const st = fstatSync(fd);
+    const buf = Buffer.allocUnsafe(st.size);
+    let n = 0;
+    while (n < st.size) {
+      const r = readSync(fd, buf, n, st.size - n, null);
+      if (r === 0) break;
+      n += r;
+    }
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export class BundleStore implements BundleService {
+  private readonly root: string;
+  private readonly listeners = new Set<(c: BundleChange) => void>();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly reverifyMs: number;
+
+  constructor(private readonly d: BundleStoreDeps) {
+    this.root = join(d.dataDir, 'bundles');
+    this.reverifyMs = (d.reverifyEveryHours ?? 24) * 3_600_000;
+    mkdirSync(this.root, { recursive: true });
+    this.recover();
+  }
+
+  // ---- trust ----
+
+  /** The highest root: rotated-to (stored) or pinned, whichever is newer. */
+  trustedRoot(): Envelope<RootMeta> | null {
+    const row = this.d.db.prepare('SELECT body FROM bundle_roots ORDER BY version DESC LIMIT 1').get() as { body: string } | undefined;
+    const stored = row ? (JSON.parse(row.body) as Envelope<RootMeta>) : null;
+    const pinned = this.d.pinnedRoot;
+    if (stored && (!pinned || stored.signed.version > pinned.signed.version)) return stored;
+    return pinned;
+  }
+
+  private roleVersions(bundle: string): Partial<Record<VersionedRole, number>> {
+    const rows = this.d.db.prepare('SELECT role, version FROM bundle_role_versions WHERE bundle = ?').all(bundle) as { role: VersionedRole; version: number }[];
+    return Object.fromEntries(rows.map((r) => [r.role, r.version]));
+  }
+
+  private trust(): TrustInput {
+    const root = this.trustedRoot();
+    if (!root) return refuse('BUNDLE_UNKNOWN_KEY', 'No trusted root is pinned in this app (resources/trust/root.json): no bundle can verify');
+    return { root, roleVersions: (b) => this.roleVersions(b), referenceTime: this.d.clock.now() };
+  }
+
+  // ---- startup recovery ----
+
+  /** An interrupted install leaves a staging directory, or a renamed directory the database never recorded: remove both. */
+  private recover(): void {
+    rmSync(join(this.root, '.staging'), { recursive: true, force: true });
+    const known = new Set((this.d.db.prepare('SELECT dir FROM bundle_installs').pluck().all() as string[]).map((x) => x));
+    for (const name of readdirSync(this.root)) {
+      if (name.startsWith('.')) continue;
+      const nd = join(this.root, name);
+      if (!lstatSync(nd).isDirectory()) continue;
+      for (const v of readdirSync(nd)) {
+        const rel = `${name}/${v}`;
+        if (!known.has(rel)) {
+          this.d.logger.warn('removing an unrecorded bundle directory (interrupted install)', { code: 'BUNDLE_ORPHAN', dir: rel });
+          rmSync(join(nd, v), { recursive: true, force: true });
+        }
+      }
+    }
+  }
+
+  // ---- install ----
+
+  async install(reader: BundleReader, opts: { opId?: string; actor?: string } = {}): Promise<InstallResult> {
+    const opId = opts.opId ?? newId('bop');
+    const staging = join(this.root, '.staging', newId('stg'));
+    mkdirSync(staging, { recursive: true });
+    const progress = (p: BundleProgress) => this.d.events?.emit('bundles.progress', p);
+    let v: VerifiedBundle;
+    try {
+      v = await verifyBundle(reader, this.trust(), { sinkDir: staging, onProgress: progress, opId });
+    } catch (e) {
+      rmSync(staging, { recursive: true, force: true });
+      this.refused(reader.label, e, opts.actor);
+      throw e;
+    }
+    return this.commit(v, staging, reader.label, opts.actor ?? ACTOR, opId);
+  }
+
+  /** Synchronous install of a small bundle from a directory (built-in bundles at start). */
+  installDirSync(dir: string, opts: { actor?: string } = {}): InstallResult {
+    const opId = newId('bop');
+    const staging = join(this.root, '.staging', newId('stg'));
+    mkdirSync(staging, { recursive: true });
+    let v: VerifiedBundle;
+    try {
+      v = verifyDirSync(dir, this.trust(), staging);
+    } catch (e) {
+      rmSync(staging, { recursive: true, force: true });
+      this.refused(dir, e, opts.actor);
+      throw e;
+    }
+    return this.commit(v, staging, dir, opts.actor ?? ACTOR, opId);
+  }
+
+  /**
+   * Install the app's built-in bundles (resources/bundles/<name>) whose signed timestamp this device
+   * has not installed yet. Unchanged ones cost one small file read each. Refusals are returned, not thrown.
+   */
+  installBuiltins(dir: string): { installed: string[]; refused: { name: string; code: string; message: string }[] } {
+    const out = { installed: [] as string[], refused: [] as { name: string; code: string; message: string }[] };
+    if (!existsSync(dir)) return out;
+    for (const name of readdirSync(dir).sort()) {
+      const bdir = join(dir, name);
+      let ts: Buffer;
+      try {
+        ts = readFileSync(join(bdir, 'metadata', 'timestamp.json'));
+      } catch {
+        continue;
+      }
+      const known = this.d.db.prepare('SELECT id FROM bundle_installs WHERE name = ? AND timestamp_sha256 = ?').get(name, sha256(ts));
+      if (known) continue;
+      try {
+        this.installDirSync(bdir, { actor: 'service:bundles(built-in)' });
+        out.installed.push(name);
+      } catch (e) {
+        const code = e instanceof BundleError ? e.code : 'INTERNAL';
+        out.refused.push({ name, code, message: (e as Error).message });
+        this.d.alert?.(code, `Built-in bundle ${name} refused: ${(e as Error).message}`, name);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Install every bundle in `dir` (one per subdirectory: a models/ folder, a USB stick) whose signed
+   * timestamp is not installed yet, streaming (large models are fine). Refusals are returned and
+   * alerted, not thrown.
+   */
+  async installFromDir(dir: string, actor = ACTOR): Promise<{ installed: string[]; refused: { name: string; code: string; message: string }[] }> {
+    const out = { installed: [] as string[], refused: [] as { name: string; code: string; message: string }[] };
+    if (!existsSync(dir)) return out;
+    for (const name of readdirSync(dir).sort()) {
+      const bdir = join(dir, name);
+      let ts: Buffer;
+      try {
+        if (!lstatSync(bdir).isDirectory()) continue;
+        ts = readFileSync(join(bdir, 'metadata', 'timestamp.json'));
+      } catch {
+        continue;
+      }
+      if (this.d.db.prepare('SELECT id FROM bundle_installs WHERE timestamp_sha256 = ?').get(sha256(ts))) continue;
+      try {
+        await this.install(dirReader(bdir), { actor });
+        out.installed.push(name);
+      } catch (e) {
+        const code = e instanceof BundleError ? e.code : 'INTERNAL';
+        out.refused.push({ name, code, message: (e as Error).message });
+        this.d.alert?.(code, `Bundle ${name} in ${dir} refused: ${(e as Error).message}`, name);
+      }
+    }
+    return out;
+  }
+
+  private refused(label: string, e: unknown, actor?: string): void {
+    const code = e instanceof BundleError ? e.code : 'INTERNAL';
+    this.d.audit.append({ actor: actor ?? ACTOR, action: 'bundle.refused', subject: label, payload: { code, message: (e as Error).message } });
+    this.d.logger.warn('bundle refused', { code, source: label, reason: (e as Error).message });
+  }
+
+  private commit(v: VerifiedBundle, staging: string, source: string, actor: string, opId: string): InstallResult {
+    const started = performance.now();
+    const tsSha = sha256(v.bytes.timestamp);
+    const same = this.d.db.prepare('SELECT * FROM bundle_installs WHERE name = ? AND timestamp_sha256 = ? AND quarantined_at IS NULL').get(v.name, tsSha) as
+      InstallRow | undefined;
+    if (same) {
+      rmSync(staging, { recursive: true, force: true });
+      const activated = this.activeId(v.name) !== same.id;
+      if (activated) this.setActive(v.name, same.id, actor, 'reinstalled');
+      return { bundle: this.view(same), activated, rootRotatedTo: null, durationMs: performance.now() - started };
+    }
+    this.d.events?.emit('bundles.progress', { opId, phase: 'commit', file: null, bytesDone: v.bytesTotal, bytesTotal: v.bytesTotal, etaSeconds: 0 });
+    writeDurable(join(staging, 'metadata', 'timestamp.json'), v.bytes.timestamp);
+    writeDurable(join(staging, 'metadata', 'snapshot.json'), v.bytes.snapshot);
+    writeDurable(join(staging, 'metadata', 'targets.json'), v.bytes.targets);
+    for (const r of v.newRoots) writeDurable(join(staging, 'metadata', `${r.version}.root.json`), r.bytes);
+    fsyncTree(staging);
+    this.d.onBoundary?.('staged');
+    const rel = `${v.name}/${v.versions.targets}.${v.versions.timestamp}-${newId('v')}`;
+    mkdirSync(join(this.root, v.name), { recursive: true });
+    renameSync(staging, join(this.root, rel));
+    fsyncDir(join(this.root, v.name));
+    fsyncDir(this.root);
+    this.d.onBoundary?.('renamed');
+
+    const now = this.d.clock.now().toISOString();
+    const prevRoot = this.trustedRoot();
+    const files = Object.entries(v.targets.signed.targets).map(([path, t]) => {
+      const st = lstatSync(join(this.root, rel, 'targets', path), { bigint: true });
+      return { path, length: t.length, sha256: t.hashes.sha256, mtime_ms: Math.floor(Number(st.mtimeMs)), ino: st.ino.toString() };
+    });
+    const id = this.d.db.transaction(() => {
+      for (const r of v.newRoots)
+        this.d.db.prepare('INSERT OR IGNORE INTO bundle_roots (version, body, installed_at) VALUES (?, ?, ?)').run(r.version, r.bytes.toString('utf8'), now);
+      if (prevRoot && v.newRoots.length) {
+        // TUF: when a rotation replaces the timestamp or snapshot keys, forget their versions (recovery from a fast-forward attack).
+        for (const role of ['timestamp', 'snapshot'] as const) {
+          if (JSON.stringify([...prevRoot.signed.roles[role].keyids].sort()) !== JSON.stringify([...v.root.signed.roles[role].keyids].sort()))
+            this.d.db.prepare('DELETE FROM bundle_role_versions WHERE role = ?').run(role);
+        }
+      }
+      for (const role of ['targets', 'snapshot', 'timestamp'] as const)
+        this.d.db
+          .prepare(
+            'INSERT INTO bundle_role_versions (bundle, role, version) VALUES (?, ?, ?) ON CONFLICT(bundle, role) DO UPDATE SET version = MAX(version, excluded.version)',
+          )
+          .run(v.name, role, v.versions[role]);
+      const newId_ = Number(
+        this.d.db
+          .prepare(
+            `INSERT INTO bundle_installs (name, kind, version, targets_version, snapshot_version, timestamp_version, targets_sha256, timestamp_sha256, dir, info, signers, expires, files, bytes, source, installed_at, verified_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            v.name,
+            v.info.kind,
+            v.info.version,
+            v.versions.targets,
+            v.versions.snapshot,
+            v.versions.timestamp,
+            sha256(v.bytes.targets),
+            tsSha,
+            rel,
+            JSON.stringify(v.info),
+            JSON.stringify(v.signers),
+            v.expires,
+            v.files,
+            v.bytesTotal,
+            source,
+            now,
+            now,
+          ).lastInsertRowid,
+      );
+      const ins = this.d.db.prepare('INSERT INTO bundle_files (install_id, path, length, sha256, mtime_ms, ino) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const f of files) ins.run(newId_, f.path, f.length, f.sha256, f.mtime_ms, f.ino);
+      this.d.db
+        .prepare('INSERT INTO bundle_active (name, install_id) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET install_id = excluded.install_id')
+        .run(v.name, newId_);
+      this.d.audit.append({
+        actor,
+        action: 'bundle.installed',
+        subject: v.name,
+        payload: {
+          version: v.info.version,
+          kind: v.info.kind,
+          targetsVersion: v.versions.targets,
+          targetsSha256: sha256(v.bytes.targets),
+          signers: v.signers.map((s) => s.keyid),
+          source,
+          rootVersion: v.root.signed.version,
+        },
+      });
+      return newId_;
+    })();
+    this.prune(v.name);
+    this.d.events?.emit('bundles.progress', { opId, phase: 'done', file: null, bytesDone: v.bytesTotal, bytesTotal: v.bytesTotal, etaSeconds: 0 });
+    this.notify({ name: v.name, change: 'installed' });
+    return {
+      bundle: this.view(this.row(id)!),
+      activated: true,
+      rootRotatedTo: v.newRoots.length ? v.root.signed.version : null,
+      durationMs: v.durationMs + (performance.now() - started),
+    };
+  }
+
+  /** Keep the active version and the `keepPrevious` newest others; delete older directories and rows. */
+  private prune(name: string): void {
+    const keep = this.d.keepPrevious ?? 2;
+    const active = this.activeId(name);
+    const rows = this.d.db.prepare('SELECT id, dir FROM bundle_installs WHERE name = ? ORDER BY id DESC').all(name) as { id: number; dir: string }[];
+    const others = rows.filter((r) => r.id !== active);
+    for (const r of others.slice(keep)) {
+      this.d.db.transaction(() => {
+        this.d.db.prepare('DELETE FROM bundle_files WHERE install_id = ?').run(r.id);
+        this.d.db.prepare('DELETE FROM bundle_installs WHERE id = ?').run(r.id);
+      })();
+      rmSync(join(this.root, r.dir), { recursive: true, force: true });
+    }
+  }
+
+  // ---- active versions ----
+
+  private row(id: number): InstallRow | undefined {
+    return this.d.db.prepare('SELECT * FROM bundle_installs WHERE id = ?').get(id) as InstallRow | undefined;
+  }
+
+  private activeId(name: string): number | null {
+    return (this.d.db.prepare('SELECT install_id FROM bundle_active WHERE name = ?').pluck().get(name) as number | undefined) ?? null;
+  }
+
+  private fileRows(id: number): FileRow[] {
+    return this.d.db.prepare('SELECT path, length, sha256, mtime_ms, ino FROM bundle_files WHERE install_id = ? ORDER BY path').all(id) as FileRow[];
+  }
+
+  private setActive(name: string, id: number, actor: string, reason: string): void {
+    this.d.db.transaction(() => {
+      this.d.db
+        .prepare('INSERT INTO bundle_active (name, install_id) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET install_id = excluded.install_id')
+        .run(name, id);
+      this.d.audit.append({ actor, action: 'bundle.activated', subject: name, payload: { installId: id, version: this.row(id)?.version ?? null, reason } });
+    })();
+    this.notify({ name, change: 'activated' });
+  }
+
+  active(name: string): ActiveBundle | null {
+    const id = this.activeId(name);
+    if (id === null) return null;
+    const row = this.row(id);
+    if (!row || row.quarantined_at) return null;
+    return this.handle(row);
+  }
+
+  activeOfKind(kind: BundleKind): ActiveBundle[] {
+    const ids = this.d.db
+      .prepare(
+        'SELECT a.install_id FROM bundle_active a JOIN bundle_installs i ON i.id = a.install_id WHERE i.kind = ? AND i.quarantined_at IS NULL ORDER BY a.name',
+      )
+      .pluck()
+      .all(kind) as number[];
+    return ids.map((id) => this.handle(this.row(id)!));
+  }
+
+  private handle(row: InstallRow): ActiveBundle {
+    const files = new Map(this.fileRows(row.id).map((f) => [f.path, f]));
+    const dir = join(this.root, row.dir);
+    const info = JSON.parse(row.info) as BundleInfo;
+    const fileOf = (path: string): FileRow => {
+      const f = files.get(path);
+      if (!f) throw new BundleError('BUNDLE_MISSING_FILE', `${row.name} ${row.version} has no target ${path}`, { path });
+      return f;
+    };
+    return {
+      id: row.id,
+      info,
+      dir,
+      files: () => [...files.keys()],
+      read: (path) => {
+        const f = fileOf(path);
+        let buf: Buffer;
+        try {
+          buf = readNoFollow(join(dir, 'targets', path));
+        } catch (e) {
+          this.quarantine(row.id, `cannot read ${path}: ${(e as Error).message}`, path);
+          throw new BundleError('BUNDLE_TAMPERED', `${row.name} ${row.version}: ${path} cannot be read; the version is quarantined`, { path });
+        }
+        if (buf.length !== f.length || sha256(buf) !== f.sha256) {
+          this.quarantine(row.id, `${path} no longer matches its signed SHA-256`, path);
+          throw new BundleError('BUNDLE_TAMPERED', `${row.name} ${row.version}: ${path} changed after it was verified; the version is quarantined`, { path });
+        }
+        return buf;
+      },
+      pathOf: (path) => {
+        const f = fileOf(path);
+        const bad = this.fastCheckFile(dir, f);
+        if (bad) {
+          this.quarantine(row.id, bad, path);
+          throw new BundleError('BUNDLE_TAMPERED', `${row.name} ${row.version}: ${bad}; the version is quarantined`, { path });
+        }
+        return join(dir, 'targets', path);
+      },
+      sha256: (path) => fileOf(path).sha256,
+    };
+  }
+
+  // ---- checks ----
+
+  /** Size, mtime and inode against the record; a reason when they differ. */
+  private fastCheckFile(dir: string, f: FileRow): string | null {
+    let st;
+    try {
+      st = lstatSync(join(dir, 'targets', f.path), { bigint: true });
+    } catch {
+      return `${f.path} is missing`;
+    }
+    if (st.isSymbolicLink() || !st.isFile()) return `${f.path} is no longer a regular file`;
+    if (Number(st.size) !== f.length) return `${f.path} changed size (${st.size} vs ${f.length} bytes)`;
+    if (Math.floor(Number(st.mtimeMs)) !== f.mtime_ms || st.ino.toString() !== f.ino) return `${f.path} was modified or replaced after verification`;
+    return null;
+  }
+
+  startupCheck(): { files: number; durationMs: number; mismatches: number } {
+    const t0 = performance.now();
+    let files = 0;
+    let mismatches = 0;
+    const rows = this.d.db
+      .prepare('SELECT i.* FROM bundle_active a JOIN bundle_installs i ON i.id = a.install_id WHERE i.quarantined_at IS NULL')
+      .all() as InstallRow[];
+    const bad: { id: number; reason: string; path: string }[] = [];
+    for (const row of rows) {
+      const dir = join(this.root, row.dir);
+      for (const f of this.fileRows(row.id)) {
+        files++;
+        const reason = this.fastCheckFile(dir, f);
+        if (reason) {
+          mismatches++;
+          bad.push({ id: row.id, reason, path: f.path });
+          break;
+        }
+      }
+    }
+    const durationMs = performance.now() - t0;
+    for (const b of bad) this.quarantine(b.id, b.reason, b.path);
+    this.d.db
+      .prepare(
+        'INSERT INTO bundle_checks (id, at, files, duration_ms, mismatches) VALUES (1, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at, files = excluded.files, duration_ms = excluded.duration_ms, mismatches = excluded.mismatches',
+      )
+      .run(this.d.clock.now().toISOString(), files, durationMs, mismatches);
+    return { files, durationMs, mismatches };
+  }
+
+  /** Re-hash every file (and the stored metadata) of one version against what was verified at install. */
+  private async rehash(
+    row: InstallRow,
+    progress: (file: string, n: number) => void = () => undefined,
+  ): Promise<{ refusal: { code: BundleRefusal; message: string; path: string | null } | null; files: number; bytes: number }> {
+    const dir = join(this.root, row.dir);
+    let files = 0;
+    let bytes = 0;
+    for (const [file, want] of [
+      ['targets.json', row.targets_sha256],
+      ['timestamp.json', row.timestamp_sha256],
+    ] as const) {
+      let got: string;
+      try {
+        got = sha256(readNoFollow(join(dir, 'metadata', file)));
+      } catch {
+        got = '';
+      }
+      if (got !== want)
+        return { refusal: { code: 'BUNDLE_TAMPERED', message: `metadata/${file} changed after it was verified`, path: `metadata/${file}` }, files, bytes };
+    }
+    for (const f of this.fileRows(row.id)) {
+      const h = createHash('sha256');
+      let n = 0;
+      try {
+        const fh = await open(join(dir, 'targets', f.path), fsc.O_RDONLY | fsc.O_NOFOLLOW);
+        try {
+          for await (const c of fh.createReadStream({ highWaterMark: 1024 * 1024, autoClose: false })) {
+            h.update(c as Buffer);
+            n += (c as Buffer).length;
+            progress(f.path, (c as Buffer).length);
+          }
+        } finally {
+          await fh.close();
+        }
+      } catch (e) {
+        return {
+          refusal: {
+            code: 'BUNDLE_TAMPERED',
+            message: `${f.path} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+            path: f.path,
+          },
+          files,
+          bytes,
+        };
+      }
+      files++;
+      bytes += n;
+      if (n !== f.length || h.digest('hex') !== f.sha256)
+        return { refusal: { code: 'BUNDLE_TAMPERED', message: `${f.path} no longer matches its signed SHA-256`, path: f.path }, files, bytes };
+    }
+    return { refusal: null, files, bytes };
+  }
+
+  async verifyInstalled(id?: number, opts: { opId?: string } = {}): Promise<VerifyResult[]> {
+    const rows = (
+      id === undefined
+        ? this.d.db.prepare('SELECT * FROM bundle_installs WHERE quarantined_at IS NULL ORDER BY name, id').all()
+        : [this.row(id)].filter(Boolean)
+    ) as InstallRow[];
+    if (id !== undefined && rows.length === 0) throw new BundleError('BUNDLE_MISSING_FILE', `No installed bundle version ${id}`);
+    const out: VerifyResult[] = [];
+    // Progress over every byte to re-hash (bytes, ETA), like an install.
+    const opId = opts.opId ?? newId('vop');
+    const total = rows.reduce((n, r) => n + (r.quarantined_at ? 0 : r.bytes), 0);
+    const started = performance.now();
+    let done = 0;
+    let last = 0;
+    const emit = (phase: BundleProgress['phase'], file: string | null, force = false) => {
+      const t = performance.now();
+      if (!force && t - last < 100) return;
+      last = t;
+      const elapsed = (t - started) / 1000;
+      const eta = done > 0 && elapsed > 0.05 ? Math.round((((total - done) * elapsed) / done) * 10) / 10 : null;
+      this.d.events?.emit('bundles.progress', { opId, phase, file, bytesDone: done, bytesTotal: total, etaSeconds: phase === 'done' ? 0 : eta });
+    };
+    emit('files', null, true);
+    for (const row of rows) {
+      const t0 = performance.now();
+      const r = row.quarantined_at
+        ? { refusal: { code: 'BUNDLE_TAMPERED' as const, message: row.quarantine_reason ?? 'quarantined', path: row.quarantine_path }, files: 0, bytes: 0 }
+        : await this.rehash(row, (file, n) => {
+            done += n;
+            emit('files', `${row.name}/${file}`);
+          });
+      if (r.refusal && !row.quarantined_at) this.quarantine(row.id, r.refusal.message, r.refusal.path);
+      else if (!r.refusal) {
+        this.d.db.prepare('UPDATE bundle_installs SET verified_at = ? WHERE id = ?').run(this.d.clock.now().toISOString(), row.id);
+        this.notify({ name: row.name, change: 'verified' });
+      }
+      out.push({
+        ok: !r.refusal,
+        checkedFiles: r.files,
+        bytes: r.bytes,
+        durationMs: performance.now() - t0,
+        refusal: r.refusal,
+        bundle: this.view(this.row(row.id)!),
+      });
+    }
+    emit('done', null, true);
+    return out;
+  }
+
+  async activate(id: number, reason: string, actor: string): Promise<InstallResult> {
+    const t0 = performance.now();
+    const row = this.row(id);
+    if (!row) throw new BundleError('BUNDLE_MISSING_FILE', `No installed bundle version ${id}`);
+    if (row.quarantined_at) throw new BundleError('BUNDLE_TAMPERED', `${row.name} ${row.version} is quarantined: ${row.quarantine_reason ?? ''}`);
+    const [r] = await this.verifyInstalled(id);
+    if (!r!.ok)
+      throw new BundleError('BUNDLE_TAMPERED', `${row.name} ${row.version} failed its re-hash and is now quarantined: ${r!.refusal?.message ?? ''}`, {
+        path: r!.refusal?.path ?? undefined,
+      });
+    const activated = this.activeId(row.name) !== id;
+    if (activated) this.setActive(row.name, id, actor, reason);
+    return { bundle: this.view(this.row(id)!), activated, rootRotatedTo: null, durationMs: performance.now() - t0 };
+  }
+
+  /**
+   * A verified file changed at rest: quarantine the version, write a decision card, an audit entry
+   * and an alert, and fall back to the newest other version that passes the fast check.
+   */
+  quarantine(id: number, reason: string, path: string | null): void {
+    const row = this.row(id);
+    if (!row || row.quarantined_at) return;
+    const now = this.d.clock.now().toISOString();
+    const wasActive = this.activeId(row.name) === id;
+    let fallback: InstallRow | null = null;
+    if (wasActive) {
+      const candidates = this.d.db
+        .prepare('SELECT * FROM bundle_installs WHERE name = ? AND id != ? AND quarantined_at IS NULL ORDER BY id DESC')
+        .all(row.name, id) as InstallRow[];
+      fallback = candidates.find((c) => this.fileRows(c.id).every((f) => this.fastCheckFile(join(this.root, c.dir), f) === null)) ?? null;
+    }
+    this.d.db.transaction(() => {
+      this.d.db.prepare('UPDATE bundle_installs SET quarantined_at = ?, quarantine_reason = ?, quarantine_path = ? WHERE id = ?').run(now, reason, path, id);
+      if (wasActive) {
+        if (fallback) this.d.db.prepare('UPDATE bundle_active SET install_id = ? WHERE name = ?').run(fallback.id, row.name);
+        else this.d.db.prepare('DELETE FROM bundle_active WHERE name = ?').run(row.name);
+      }
+      this.d.audit.append({
+        actor: ACTOR,
+        action: 'bundle.quarantined',
+        subject: row.name,
+        payload: { installId: id, version: row.version, reason, path, fallback: fallback ? { installId: fallback.id, version: fallback.version } : null },
+      });
+      this.d.cards?.record(
+        {
+          kind: 'bundle.quarantine',
+          runId: '',
+          stepId: null,
+          subject: `Quarantine ${row.name} ${row.version}`,
+          options: [
+            {
+              id: 'quarantine',
+              label: fallback ? `Quarantine and fall back to ${fallback.version}` : 'Quarantine (no good version left: its consumers fail closed)',
+              predictedQuality: 1,
+              predictedCostCents: 0,
+              latencyMs: 0,
+              uncertainty: 0,
+            },
+            { id: 'keep', label: 'Keep using the changed files', predictedQuality: 0, predictedCostCents: 0, latencyMs: 0, uncertainty: 1 },
+          ],
+          chosen: 'quarantine',
+          rationale: `${reason}. A file that no longer matches its signed hash is never loaded.`,
+          invariants: [
+            {
+              id: 'BUNDLE.SEALED',
+              pass: false,
+              message: `${path ?? row.name} does not match the verified record`,
+              values: { bundle: row.name, version: row.version, path },
+            },
+          ],
+          policy: { decision: 'deny', reasons: [BUNDLE_REFUSALS.BUNDLE_TAMPERED], policyVersion: null },
+          lane: 'RED',
+          laneReasons: ['sealed bundle tampered'],
+          evidence: { memoryIds: [], bundleDigests: [row.targets_sha256], modelId: null },
+          nextSafeStep: fallback
+            ? `Version ${fallback.version} is active; re-install ${row.name} from a trusted source`
+            : `Re-install ${row.name} from a trusted source (sealed-state view)`,
+          status: 'denied',
+        },
+        ACTOR,
+      );
+    })();
+    this.d.alert?.(
+      'BUNDLE_TAMPERED',
+      `${row.name} ${row.version} quarantined: ${reason}${fallback ? `; ${fallback.version} is active` : '; no good version left'}`,
+      row.name,
+    );
+    this.d.logger.error('bundle quarantined', { code: 'BUNDLE_TAMPERED', bundle: row.name, version: row.version, path, fallback: fallback?.version ?? null });
+    this.notify({ name: row.name, change: 'quarantined' });
+  }
+
+  // ---- schedule ----
+
+  startSchedule(): void {
+    if (this.timer) return;
+    const due = () => {
+      const oldest = this.d.db.prepare('SELECT MIN(verified_at) FROM bundle_installs WHERE quarantined_at IS NULL').pluck().get() as string | null;
+      return oldest !== null && this.d.clock.now().getTime() - Date.parse(oldest) >= this.reverifyMs;
+    };
+    const tick = () => {
+      if (due())
+        void this.verifyInstalled().catch((e: unknown) =>
+          this.d.logger.error('scheduled bundle re-hash failed', { code: 'BUNDLE_REVERIFY_FAILED', err: (e as Error).message }),
+        );
+    };
+    // Check soon after start (a laptop that was off past its schedule catches up), then hourly.
+    this.timer = setInterval(tick, Math.min(this.reverifyMs, 3_600_000));
+    this.timer.unref();
+    setTimeout(tick, 5_000).unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  subscribe(l: (c: BundleChange) => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  private notify(c: BundleChange): void {
+    this.d.events?.emit('bundles.changed', c);
+    for (const l of this.listeners) {
+      try {
+        l(c);
+      } catch (e) {
+        this.d.logger.error('bundle listener failed', { code: 'BUNDLE_LISTENER_FAILED', err: (e as Error).message });
+      }
+    }
+  }
+
+  installedVersions(): Record<string, string> {
+    const rows = this.d.db.prepare('SELECT i.name, i.version FROM bundle_active a JOIN bundle_installs i ON i.id = a.install_id').all() as {
+      name: string;
+      version: string;
+    }[];
+    return Object.fromEntries(rows.map((r) => [r.name, r.version]));
+  }
+
+  // ---- report ----
+
+  private state(row: InstallRow): BundleState {
+    if (row.quarantined_at) return 'quarantined';
+    const now = this.d.clock.now().getTime();
+    if (Date.parse(row.expires) <= now) return 'expired';
+    if (now - Date.parse(row.verified_at) > 2 * this.reverifyMs) return 'stale';
+    return 'verified';
+  }
+
+  view(row: InstallRow): BundleVersionView {
+    const info = JSON.parse(row.info) as BundleInfo;
+    return {
+      id: row.id,
+      name: row.name,
+      kind: row.kind,
+      version: row.version,
+      description: info.description,
+      targetsVersion: row.targets_version,
+      state: this.state(row),
+      active: this.activeId(row.name) === row.id,
+      expires: row.expires,
+      signers: JSON.parse(row.signers) as { keyid: string; role: RoleName }[],
+      files: row.files,
+      bytes: row.bytes,
+      installedAt: row.installed_at,
+      source: row.source,
+      verifiedAt: row.verified_at,
+      quarantine: row.quarantined_at ? { at: row.quarantined_at, reason: row.quarantine_reason ?? '', path: row.quarantine_path } : null,
+      model: info.model ?? null,
+      app: info.app ?? null,
+    };
+  }
+
+  report(): SealedStateReport {
+    const root = this.trustedRoot();
+    const rows = this.d.db.prepare('SELECT * FROM bundle_installs ORDER BY name, id DESC').all() as InstallRow[];
+    const check = this.d.db.prepare('SELECT at, files, duration_ms AS durationMs, mismatches FROM bundle_checks WHERE id = 1').get() as
+      SealedStateReport['lastStartupCheck'] | undefined;
+    return {
+      root: root
+        ? {
+            version: root.signed.version,
+            expires: root.signed.expires,
+            thresholds: Object.fromEntries(ROLES.map((r) => [r, root.signed.roles[r].threshold])) as Record<RoleName, number>,
+            keyCount: Object.keys(root.signed.keys).length,
+          }
+        : { version: 0, expires: '', thresholds: { root: 0, targets: 0, snapshot: 0, timestamp: 0 }, keyCount: 0 },
+      bundles: rows.map((r) => this.view(r)),
+      referenceTime: this.d.clock.now().toISOString(),
+      reverifyEveryHours: this.reverifyMs / 3_600_000,
+      lastStartupCheck: check ?? null,
+    };
+  }
+}

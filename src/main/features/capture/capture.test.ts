@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { hash } from 'node:crypto';
+import { createDispatcher } from '../../app/dispatch';
+import { makeServices, tempDir, dbFingerprint } from '../../platform/test-utils';
+import { ContractRegistry } from '../contracts/contract-loader';
+import { DEFAULT_RESOURCES_DIR } from '../../app/services';
+
+const SITE = 'field.inspect.site@1.2.0';
+const validSite = (extra: Record<string, unknown> = {}) => ({
+  siteId: 'PS-7',
+  inspectedAt: '2026-11-20',
+  location: { lat: 52.1, lon: 4.3 },
+  condition: 'fair',
+  inspector: { name: 'Ada Field' },
+  readings: [{ meter: 'flow', value: 41.7, unit: 'm3/h' }],
+  ...extra,
+});
+
+async function setup() {
+  const dataDir = tempDir();
+  const s = makeServices({ dataDir });
+  const d = createDispatcher(s);
+  await d('profile.setup', { name: 'Ada', tenant: 'acme' });
+  return { s, d, dataDir };
+}
+
+describe('contracts', () => {
+  it('ships a realistic sample set that compiles', () => {
+    const reg = ContractRegistry.fromDir(join(DEFAULT_RESOURCES_DIR, 'contracts'));
+    const refs = reg.list().map((c) => c.contract);
+    expect(refs).toEqual(expect.arrayContaining([SITE, 'lab.record.specimen@2.0.1']));
+    expect(() => reg.validate(SITE, validSite())).not.toThrow();
+    expect(() => reg.validate(SITE, validSite({ condition: 'great' }))).toThrow(/does not satisfy/);
+  });
+
+  it('refuses a malformed contract document at load', () => {
+    const reg = new ContractRegistry();
+    expect(() => reg.load({ contract: 'nope', title: 't' }, 'bad.json')).toThrow(/bad.json/);
+    expect(() =>
+      reg.load(
+        {
+          contract: 'a.b.c@1.0.0',
+          title: 't',
+          kind: 'capture',
+          permission: 'p',
+          pii: [],
+          riskHints: {},
+          schema: { type: 'object', properties: { x: { type: 'nonsense' } } },
+        },
+        'x.json',
+      ),
+    ).toThrow(/does not compile|schema/);
+  });
+});
+
+describe('capture', () => {
+  it('drafts autosave and survive a restart', async () => {
+    const { s, d, dataDir } = await setup();
+    const saved = (await d('drafts.save', { contract: SITE, data: { siteId: 'PS-7' } })) as { ok: true; data: { draft: { id: string } } };
+    expect(saved.ok).toBe(true);
+    const id = saved.data.draft.id;
+    await d('drafts.save', { id, contract: SITE, data: { siteId: 'PS-7', condition: 'poor' } });
+    s.close();
+    const s2 = makeServices({ dataDir });
+    expect(s2.capture.getDraft(id).data).toEqual({ siteId: 'PS-7', condition: 'poor' });
+  });
+
+  it('submit writes record, audit entry and outbox item in one transaction and removes the draft', async () => {
+    const { s, d } = await setup();
+    const draft = s.capture.saveDraft({ contract: SITE, data: {} });
+    const r = await d('capture.submit', { contract: SITE, data: validSite(), draftId: draft.id });
+    expect(r.ok).toBe(true);
+    const { recordId, outboxId } = (r as { data: { recordId: string; outboxId: string } }).data;
+    const entry = s.audit.list({ limit: 1 }).entries[0]!;
+    expect(entry).toMatchObject({ action: 'record.captured', subject: recordId });
+    expect(JSON.stringify(entry.payload)).not.toContain('Ada Field'); // a digest, not the PII
+    const item = s.outbox.row(outboxId);
+    expect(item).toMatchObject({ state: 'queued', record_id: recordId, attempts: 0, ciphertext: null });
+    expect(item.idempotency_key).toMatch(/^[0-9a-f]{64}$/);
+    expect(s.capture.listDrafts()).toEqual([]);
+    expect(s.audit.verify().valid).toBe(true);
+  });
+
+  it('invalid data is refused with field-level details and changes nothing', async () => {
+    const { s, d, dataDir } = await setup();
+    const before = dbFingerprint(dataDir);
+    const r = await d('capture.submit', { contract: SITE, data: validSite({ location: { lat: 123, lon: 4 }, condition: 'great' }) });
+    expect(r).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR' } });
+    const paths = (r as { error: { details: { path: string }[] } }).error.details.map((x) => x.path);
+    expect(paths).toEqual(expect.arrayContaining(['/location/lat', '/condition']));
+    expect(dbFingerprint(dataDir)).toBe(before);
+    expect(s.outbox.counts().queued).toBe(0);
+  });
+
+  it('attachments are content-addressed and travel as their own outbox item, once', async () => {
+    const { s, d, dataDir } = await setup();
+    const bytes = Buffer.from('fake-jpeg-bytes');
+    const put = (await d('attachments.put', { name: 'valve.jpg', mime: 'image/jpeg', dataBase64: bytes.toString('base64') })) as {
+      ok: true;
+      data: { hash: string; ref: string };
+    };
+    expect(put.data.hash).toBe(hash('sha256', bytes, 'hex'));
+    expect(readFileSync(join(dataDir, 'attachments', put.data.hash)).equals(bytes)).toBe(true);
+    await d('capture.submit', { contract: SITE, data: validSite({ photos: [put.data.ref] }) });
+    await d('capture.submit', { contract: SITE, data: validSite({ photos: [put.data.ref] }) });
+    expect(s.outbox.counts().queued).toBe(3);
+    const missing = await d('capture.submit', { contract: SITE, data: validSite({ photos: [`sha256:${'a'.repeat(64)}`] }) });
+    expect(missing).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR' } });
+    expect(existsSync(join(dataDir, 'attachments', 'a'.repeat(64)))).toBe(false);
+  });
+
+  it('capturing needs no network and no unlocked key store', async () => {
+    const dataDir = tempDir();
+    const { VaultStore } = await import('../../platform/keys/index');
+    const s = makeServices({ dataDir, secrets: new VaultStore(dataDir), fetch: () => Promise.reject(new Error('no network')) });
+    s.profile.setup({ name: 'Ada', tenant: 'acme' });
+    expect(s.capture.submit({ contract: SITE, data: validSite() }).outboxId).toBeTruthy();
+  });
+});

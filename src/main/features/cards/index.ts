@@ -1,0 +1,338 @@
+// Decision cards: one immutable record per gated or automated decision (a run's start, each step's
+// guard + the executor's own choice, each approval). A card is written in the same transaction as
+// the audit entry that records it (`card.recorded`, carrying the SHA-256 of the card body), and the
+// card keeps that entry's hash. Triggers refuse UPDATE and DELETE on every card table; an approval
+// is a new row in card_approvals, and a card's approval/status is its latest approval.
+import { hash } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../../platform/db/connection';
+import type { Clock } from '../../platform/util/clock';
+import type { AuditService } from '../../platform/audit/index';
+import { canonicalJson } from '../../../shared/canonical';
+import { ApiError } from '../../../shared/errors';
+import { newUlid } from '../../platform/util/ulid';
+import { CARD_KINDS, LANES, type Approval, type CardStatus, type DecisionCard, type Lane } from '../../../shared/workflow/types';
+import type { CardListQuery, CardListResponse, CardStats } from '../../../shared/workflow/views';
+import { buildCardQuery, decodeCursor, DRIVE_MAX, encodeCursor, normalizeQuery, type CardRow, type Driver } from './query';
+import type { NormalizedQuery } from './query-types';
+
+export { normalizeQuery } from './query';
+
+/** What a caller supplies; the store adds id, createdAt, auditHash (and the default approval). */
+export type NewCard = Omit<DecisionCard, 'id' | 'createdAt' | 'auditHash' | 'approval'> & { approval?: Approval };
+
+export const NO_APPROVAL: Approval = { state: 'not_required', by: null, at: null, comment: null };
+
+/** The card's sort keys: the chosen option's predicted cost and uncertainty (0 / 0 when none is chosen). */
+export function sortKeysOf(card: Pick<DecisionCard, 'options' | 'chosen'>): { costCents: number; uncertainty: number } {
+  const o = card.options.find((x) => x.id === card.chosen);
+  return { costCents: o ? Math.max(0, Math.round(o.predictedCostCents)) : 0, uncertainty: o ? o.uncertainty : 0 };
+}
+
+/** Words the full-text index holds for a card besides subject and rationale. */
+export function reasonsText(card: Pick<DecisionCard, 'laneReasons' | 'policy' | 'invariants' | 'nextSafeStep'>): string {
+  return [
+    ...card.laneReasons,
+    ...card.policy.reasons,
+    ...card.invariants.filter((i) => !i.pass).map((i) => `${i.id} ${i.message ?? ''} ${i.error ?? ''}`),
+    card.nextSafeStep ?? '',
+  ].join('\n');
+}
+
+/** Plain JSON (bigint → string, undefined dropped, non-finite → null) so a card always canonicalises. */
+export function toJsonValue<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? 'null') as T;
+}
+
+const bodyOf = (c: DecisionCard): Omit<DecisionCard, 'auditHash'> => {
+  const { auditHash: _a, ...rest } = c;
+  return rest;
+};
+
+export interface CardStore {
+  /**
+   * Append the `card.recorded` audit entry and the card, in the caller's transaction (or its own).
+   * `actor` is the audit actor (e.g. `service:runs`).
+   */
+  record(card: NewCard, actor: string): DecisionCard;
+  /** Bulk insert of complete cards (import, benchmarks): one transaction, no audit entries. */
+  insertMany(cards: DecisionCard[]): void;
+  /** Append an approval to a card (audited). The card's approval/status become this approval. */
+  appendApproval(
+    cardId: string,
+    a: { state: 'approved' | 'rejected'; by: string; at: string; comment: string | null; via?: Approval['via'] },
+    actor: string,
+  ): DecisionCard;
+  /** One card; its approval/status are its latest approval. NOT_FOUND otherwise. */
+  get(id: string): DecisionCard;
+  /** Every approval appended to a card, oldest first. */
+  approvals(id: string): Approval[];
+  /** A page: filters, sort, keyset cursor (limit 1..500, default 100). VALIDATION_ERROR on a bad query. */
+  list(q: CardListQuery): CardListResponse;
+  /** Cards per lane per UTC day over the last `days` days (default 30, 1..366), and the most failed invariants. */
+  stats(days?: number): CardStats;
+  /** Every card of a run, oldest first. */
+  forRun(runId: string): DecisionCard[];
+  /** The page query's plan (EXPLAIN QUERY PLAN lines) and driver: for tests and diagnostics. */
+  explain(q: CardListQuery): { driver: Driver; sql: string; plan: string[] };
+  count(): number;
+}
+
+export function createCardStore(deps: {
+  db: Db;
+  clock: Clock;
+  audit: AuditService;
+  /** Called inside the writing transaction when a card is recorded or gains an approval (team sync shares it). */
+  onChange?: (card: DecisionCard) => void;
+}): CardStore {
+  const { db } = deps;
+  const insertCard = db.prepare(
+    `INSERT INTO decision_cards (id, kind, run_id, step_id, created_at, lane, status, cost_cents, uncertainty, body, audit_hash)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insertFts = db.prepare('INSERT INTO cards_fts (rowid, subject, rationale, reasons) VALUES (?, ?, ?, ?)');
+  const insertFailed = db.prepare('INSERT OR IGNORE INTO card_failed_invariants (invariant_id, card_seq) VALUES (?, ?)');
+  const insertApproval = db.prepare(
+    'INSERT INTO card_approvals (card_seq, state, by, at, comment, audit_hash, device, cert_version, approval_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const lastCreated = db.prepare('SELECT created_at FROM decision_cards ORDER BY created_at DESC LIMIT 1').pluck();
+  const byId = db.prepare('SELECT seq, body, status, audit_hash, cost_cents, uncertainty, created_at FROM decision_cards WHERE id = ?');
+  const approvalsOf = db.prepare('SELECT state, by, at, comment, device, cert_version, approval_id FROM card_approvals WHERE card_seq = ? ORDER BY id');
+  const latestApproval = db.prepare(
+    'SELECT state, by, at, comment, device, cert_version, approval_id FROM card_approvals WHERE card_seq = ? ORDER BY id DESC LIMIT 1',
+  );
+  type ApprovalRow = {
+    state: Approval['state'];
+    by: string;
+    at: string;
+    comment: string | null;
+    device: string | null;
+    cert_version: number | null;
+    approval_id: string | null;
+  };
+  const approvalOf = (r: ApprovalRow): Approval => ({
+    state: r.state,
+    by: r.by,
+    at: r.at,
+    comment: r.comment,
+    ...(r.device && r.cert_version && r.approval_id ? { via: { device: r.device, certVersion: r.cert_version, approvalId: r.approval_id } } : {}),
+  });
+  const forRunStmt = db.prepare('SELECT seq, body, status, audit_hash, cost_cents, uncertainty, created_at FROM decision_cards WHERE run_id = ? ORDER BY seq');
+  const countStmt = db.prepare('SELECT count(*) FROM decision_cards').pluck();
+  const seqAtOrAfter = db.prepare('SELECT seq FROM decision_cards WHERE created_at >= ? ORDER BY created_at, seq LIMIT 1').pluck();
+  const seqAtOrBefore = db.prepare('SELECT seq FROM decision_cards WHERE created_at <= ? ORDER BY created_at DESC, seq DESC LIMIT 1').pluck();
+  // Capped counts: what each selective filter matches, up to DRIVE_MAX + 1 (cheap whatever the size).
+  const cap = DRIVE_MAX + 1;
+  const countText = db.prepare('SELECT count(*) FROM (SELECT rowid FROM cards_fts WHERE cards_fts MATCH ? LIMIT ?)').pluck();
+  const countInv = db.prepare('SELECT count(*) FROM (SELECT 1 FROM card_failed_invariants WHERE invariant_id = ? LIMIT ?)').pluck();
+  const countRun = db.prepare('SELECT count(*) FROM (SELECT 1 FROM decision_cards WHERE run_id = ? LIMIT ?)').pluck();
+  const countStatus = db.prepare('SELECT count(*) FROM (SELECT 1 FROM decision_cards WHERE status = ? LIMIT ?)').pluck();
+  const countApprovals = db.prepare('SELECT count(*) FROM (SELECT 1 FROM card_approvals WHERE state = ? LIMIT ?)').pluck();
+  const statsDays = db.prepare('SELECT substr(created_at, 1, 10) AS day, lane, count(*) AS n FROM decision_cards WHERE created_at >= ? GROUP BY day, lane');
+  const statsInv = db.prepare(
+    'SELECT invariant_id AS id, count(*) AS count FROM card_failed_invariants WHERE card_seq >= ? GROUP BY invariant_id ORDER BY count DESC, id LIMIT 20',
+  );
+  const stmts = new Map<string, Statement>();
+  const prepared = (sql: string): Statement => {
+    let s = stmts.get(sql);
+    if (!s) {
+      s = db.prepare(sql);
+      stmts.set(sql, s);
+    }
+    return s;
+  };
+
+  /** The most selective filter drives when it matches at most DRIVE_MAX rows; otherwise the sort order does. */
+  const chooseDriver = (q: NormalizedQuery, seqFrom: number | null, seqTo: number | null): Driver => {
+    const candidates: [Driver, number][] = [];
+    if (seqFrom !== null || seqTo !== null) {
+      const hi = seqTo ?? Number.MAX_SAFE_INTEGER;
+      candidates.push(['range', hi - (seqFrom ?? 0) + 1]);
+    }
+    if (q.runId !== null) candidates.push(['run', countRun.get(q.runId, cap) as number]);
+    if (q.status === 'awaiting_approval') candidates.push(['status', countStatus.get(q.status, cap) as number]);
+    if (q.status === 'approved' || q.status === 'rejected')
+      candidates.push(['status', (countStatus.get(q.status, cap) as number) + (countApprovals.get(q.status, cap) as number)]);
+    // Time-sorted text and invariant filters already walk in seq order; they drive only to beat another.
+    if (q.text !== null) candidates.push(['text', countText.get(q.text, cap) as number]);
+    if (q.failedInvariant !== null) candidates.push(['invariant', countInv.get(q.failedInvariant, cap) as number]);
+    const best = candidates.sort((a, b) => a[1] - b[1])[0];
+    if (!best || best[1] > DRIVE_MAX) return 'sort';
+    if (q.sort === 'time' && (best[0] === 'text' || best[0] === 'invariant')) return 'sort';
+    return best[0];
+  };
+
+  /** null when the date range holds no card. */
+  const planOf = (query: CardListQuery): { q: NormalizedQuery; driver: Driver; sql: string; params: Record<string, unknown> } | null => {
+    const q = normalizeQuery(query);
+    let seqFrom: number | null = null;
+    let seqTo: number | null = null;
+    if (q.from !== null) {
+      seqFrom = (seqAtOrAfter.get(q.from) as number | undefined) ?? null;
+      if (seqFrom === null) return null;
+    }
+    if (q.to !== null) {
+      seqTo = (seqAtOrBefore.get(q.to) as number | undefined) ?? null;
+      if (seqTo === null) return null;
+    }
+    if (seqFrom !== null && seqTo !== null && seqFrom > seqTo) return null;
+    const cursor = q.cursor ? decodeCursor(q.cursor, q.sort) : null;
+    const driver = chooseDriver(q, seqFrom, seqTo);
+    return { q, driver, ...buildCardQuery(q, { seqFrom, seqTo, cursor, driver }) };
+  };
+
+  /** Record time never goes backwards, so seq order is time order and a date range is a seq range. */
+  const stamp = (): string => {
+    const now = deps.clock.now().toISOString();
+    const last = lastCreated.get() as string | undefined;
+    return last && last > now ? last : now;
+  };
+
+  const write = (card: DecisionCard): number => {
+    const { costCents, uncertainty } = sortKeysOf(card);
+    const body = canonicalJson(bodyOf(card));
+    const seq = Number(
+      insertCard.run(card.id, card.kind, card.runId, card.stepId, card.createdAt, card.lane, card.status, costCents, uncertainty, body, card.auditHash)
+        .lastInsertRowid,
+    );
+    insertFts.run(seq, card.subject, card.rationale, reasonsText(card));
+    for (const inv of card.invariants) if (!inv.pass) insertFailed.run(inv.id, seq);
+    return seq;
+  };
+
+  const hydrate = (r: CardRow): DecisionCard => {
+    const body = JSON.parse(r.body) as Omit<DecisionCard, 'auditHash'>;
+    const card: DecisionCard = { ...body, auditHash: r.audit_hash };
+    if (r.status === 'awaiting_approval') {
+      const row = latestApproval.get(r.seq) as ApprovalRow | undefined;
+      if (row) {
+        const a = approvalOf(row);
+        card.approval = a;
+        card.status = a.state as CardStatus;
+      }
+    }
+    return card;
+  };
+
+  const check = (card: DecisionCard) => {
+    if (!(CARD_KINDS as readonly string[]).includes(card.kind)) throw new ApiError('VALIDATION_ERROR', `unknown card kind ${card.kind}`);
+    if (!(LANES as readonly string[]).includes(card.lane)) throw new ApiError('VALIDATION_ERROR', `unknown lane ${card.lane}`);
+  };
+
+  const getRow = (id: string): CardRow => {
+    const r = byId.get(id) as CardRow | undefined;
+    if (!r) throw new ApiError('NOT_FOUND', `No decision card ${id}`);
+    return r;
+  };
+
+  const get = (id: string): DecisionCard => hydrate(getRow(id));
+
+  return {
+    record(input, actor) {
+      return db.transaction(() => {
+        const card0: Omit<DecisionCard, 'auditHash'> = toJsonValue({
+          ...input,
+          id: `card_${newUlid()}`,
+          createdAt: stamp(),
+          approval: input.approval ?? NO_APPROVAL,
+        });
+        const draft = { ...card0, auditHash: '' } as DecisionCard;
+        check(draft);
+        const body = canonicalJson(card0);
+        const entry = deps.audit.append({
+          actor,
+          action: 'card.recorded',
+          subject: card0.id,
+          payload: {
+            run: card0.runId,
+            step: card0.stepId,
+            kind: card0.kind,
+            lane: card0.lane,
+            status: card0.status,
+            chosen: card0.chosen,
+            failedInvariants: card0.invariants.filter((i) => !i.pass).map((i) => i.id),
+            bodySha256: hash('sha256', body, 'hex'),
+          },
+        });
+        const card: DecisionCard = { ...card0, auditHash: entry.hash };
+        write(card);
+        deps.onChange?.(card);
+        return card;
+      })();
+    },
+
+    insertMany(cards) {
+      db.transaction(() => {
+        let last = (lastCreated.get() as string | undefined) ?? '';
+        for (const c of cards) {
+          check(c);
+          const card = c.createdAt < last ? { ...c, createdAt: last } : c;
+          last = card.createdAt;
+          write(card);
+        }
+      })();
+    },
+
+    appendApproval(cardId, a, actor) {
+      return db.transaction(() => {
+        const r = getRow(cardId);
+        const payload = { state: a.state, by: a.by, at: a.at, comment: a.comment, ...(a.via ? { via: a.via } : {}) };
+        const entry = deps.audit.append({ actor, action: 'card.approval', subject: cardId, payload });
+        insertApproval.run(r.seq, a.state, a.by, a.at, a.comment, entry.hash, a.via?.device ?? null, a.via?.certVersion ?? null, a.via?.approvalId ?? null);
+        const card = get(cardId);
+        deps.onChange?.(card);
+        return card;
+      })();
+    },
+
+    get,
+
+    approvals(id) {
+      return (approvalsOf.all(getRow(id).seq) as ApprovalRow[]).map(approvalOf);
+    },
+
+    stats(days = 30) {
+      if (!Number.isInteger(days) || days < 1 || days > 366) throw new ApiError('VALIDATION_ERROR', 'days must be an integer in 1..366');
+      const n = deps.clock.now();
+      const today = Date.UTC(n.getUTCFullYear(), n.getUTCMonth(), n.getUTCDate());
+      const first = new Date(today - (days - 1) * 86_400_000).toISOString();
+      const seqFrom = (seqAtOrAfter.get(first) as number | undefined) ?? null;
+      const byDay = new Map<string, { day: string; GREEN: number; YELLOW: number; RED: number }>();
+      for (let i = 0; i < days; i++) {
+        const day = new Date(today - (days - 1 - i) * 86_400_000).toISOString().slice(0, 10);
+        byDay.set(day, { day, GREEN: 0, YELLOW: 0, RED: 0 });
+      }
+      if (seqFrom === null) return { days: [...byDay.values()], failedInvariants: [] };
+      for (const r of statsDays.all(first) as { day: string; lane: Lane; n: number }[]) {
+        const d = byDay.get(r.day);
+        if (d) d[r.lane] += r.n;
+      }
+      const failedInvariants = statsInv.all(seqFrom) as { id: string; count: number }[];
+      return { days: [...byDay.values()], failedInvariants };
+    },
+
+    list(query) {
+      const plan = planOf(query);
+      if (!plan) return { cards: [], nextCursor: null };
+      const { q, sql, params } = plan;
+      const rows = prepared(sql).all(params) as CardRow[];
+      const more = rows.length > q.limit;
+      const page = more ? rows.slice(0, q.limit) : rows;
+      const last = page[page.length - 1];
+      return { cards: page.map(hydrate), nextCursor: more && last ? encodeCursor(q.sort, last) : null };
+    },
+
+    explain(query) {
+      const plan = planOf(query);
+      if (!plan) return { driver: 'range', sql: '', plan: ['empty date range: no query'] };
+      const lines = (db.prepare(`EXPLAIN QUERY PLAN ${plan.sql}`).all(plan.params) as { detail: string }[]).map((r) => r.detail);
+      return { driver: plan.driver, sql: plan.sql, plan: lines };
+    },
+
+    forRun(runId) {
+      return (forRunStmt.all(runId) as CardRow[]).map(hydrate);
+    },
+
+    count: () => countStmt.get() as number,
+  };
+}

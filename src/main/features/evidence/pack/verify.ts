@@ -1,0 +1,261 @@
+// Offline verification of a disclosure pack (./format.ts). scripts/verify-pack.mjs is the
+// standalone twin an auditor runs (node builtins + tar only); both must agree (pack.test.ts).
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Parser, type ReadEntry } from 'tar';
+import { canonicalJson } from '../../../../shared/canonical';
+import { fromHex, verifyInclusion } from '../../../../shared/merkle';
+import { auditEntryCanonicalOf } from '../../../../shared/audit-hash';
+import { checkpointSigningBytes, type SignedCheckpoint } from '../../../../shared/sync/protocol';
+import { merkleHasher } from '../../../platform/audit/merkle';
+import { publicKeyFromRaw, verifyB64 } from '../../../platform/device/ed25519';
+import { manifestSigningBytes, PACK_FORMAT, type PackManifest, type ProofsFile, type ReceiptsFile } from './format';
+
+export type FailureCode =
+  | 'UNREADABLE'
+  | 'MANIFEST_INVALID'
+  | 'MANIFEST_SIGNATURE'
+  | 'MISSING_FILE'
+  | 'EXTRA_FILE'
+  | 'HASH_MISMATCH'
+  | 'SIZE_MISMATCH'
+  | 'RECEIPT_SIGNATURE'
+  | 'RECEIPT_MISMATCH'
+  | 'ENTRY_HASH'
+  | 'PROOF_INVALID'
+  | 'CHECKPOINT_SIGNATURE'
+  | 'CHECKPOINT_MISMATCH';
+
+export interface Failure {
+  file: string;
+  code: FailureCode;
+  message: string;
+}
+
+export interface PackReport {
+  ok: boolean;
+  runId: string | null;
+  deviceId: string | null;
+  files: number;
+  receipts: number;
+  proofs: number;
+  countersigned: boolean;
+  failures: Failure[];
+}
+
+/** The files of a .tar.gz, by path; duplicates and non-files are reported under `bad`. */
+export async function readPack(buf: Buffer): Promise<{ files: Map<string, Buffer>; bad: string[] }> {
+  const files = new Map<string, Buffer>();
+  const bad: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const p = new Parser({
+      strict: true,
+      onReadEntry: (e: ReadEntry) => {
+        const path = e.path.replace(/^\.\//, '');
+        if (e.type !== 'File' || files.has(path)) {
+          bad.push(path);
+          e.resume();
+          return;
+        }
+        const chunks: Buffer[] = [];
+        e.on('data', (c: Buffer) => chunks.push(c));
+        e.on('end', () => files.set(path, Buffer.concat(chunks)));
+      },
+    });
+    p.on('end', () => resolve());
+    p.on('error', reject);
+    p.end(buf);
+  });
+  return { files, bad };
+}
+
+const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+const parse = <T>(b: Buffer | undefined): T | null => {
+  if (!b) return null;
+  try {
+    return JSON.parse(b.toString('utf8')) as T;
+  } catch {
+    return null;
+  }
+};
+
+export function verifyPackFiles(files: Map<string, Buffer>, bad: string[] = []): PackReport {
+  const failures: Failure[] = bad.map((f) => ({ file: f, code: 'EXTRA_FILE', message: `${f}: duplicate entry or not a plain file` }));
+  const fail = (file: string, code: FailureCode, message: string) => failures.push({ file, code, message });
+  const report = (m: PackManifest | null, receipts = 0, proofs = 0, countersigned = false): PackReport => ({
+    ok: failures.length === 0,
+    runId: m?.runId ?? null,
+    deviceId: m?.deviceId ?? null,
+    files: files.size,
+    receipts,
+    proofs,
+    countersigned,
+    failures,
+  });
+
+  const m = parse<PackManifest>(files.get('manifest.json'));
+  if (!m || m.format !== PACK_FORMAT || !Array.isArray(m.files)) {
+    fail('manifest.json', 'MANIFEST_INVALID', files.has('manifest.json') ? 'manifest.json is not a pack manifest' : 'manifest.json is missing');
+    return report(null);
+  }
+  let sigOk = false;
+  try {
+    // Exactly `<canonical base64>\n`: base64 decoders ignore stray padding and unused bits.
+    const text = (files.get('manifest.sig') ?? Buffer.alloc(0)).toString('utf8');
+    const sig = text.slice(0, -1);
+    sigOk =
+      text.endsWith('\n') &&
+      Buffer.from(sig, 'base64').toString('base64') === sig &&
+      verifyB64(manifestSigningBytes(m), sig, publicKeyFromRaw(m.devicePublicKey));
+  } catch {
+    sigOk = false;
+  }
+  if (!sigOk) fail('manifest.sig', 'MANIFEST_SIGNATURE', 'the manifest signature does not verify with the device key it names');
+  if (canonicalJson(m) + '\n' !== files.get('manifest.json')!.toString('utf8'))
+    fail('manifest.json', 'MANIFEST_INVALID', 'manifest.json is not in canonical form');
+
+  const listed = new Map(m.files.map((f) => [f.path, f]));
+  for (const [path, f] of listed) {
+    const b = files.get(path);
+    if (!b) fail(path, 'MISSING_FILE', `${path} is listed in the manifest but missing`);
+    else if (b.length !== f.size) fail(path, 'SIZE_MISMATCH', `${path} has ${b.length} bytes, the manifest says ${f.size}`);
+    else if (sha256(b) !== f.sha256) fail(path, 'HASH_MISMATCH', `${path}: SHA-256 differs from the manifest`);
+  }
+  for (const path of files.keys()) {
+    if (path !== 'manifest.json' && path !== 'manifest.sig' && !listed.has(path)) fail(path, 'EXTRA_FILE', `${path} is not in the manifest`);
+  }
+
+  // Receipts: each signed by the server key, each about the item it is filed under.
+  const rf = parse<ReceiptsFile>(files.get('receipt.json'));
+  const sigs = parse<Record<string, string>>(files.get('receipt.sig')) ?? {};
+  let receipts = 0;
+  if (rf) {
+    let key: ReturnType<typeof publicKeyFromRaw> | null = null;
+    try {
+      key = rf.serverPublicKey ? publicKeyFromRaw(rf.serverPublicKey) : null;
+    } catch {
+      key = null;
+    }
+    for (const [i, r] of (Array.isArray(rf.receipts) ? rf.receipts : []).entries()) {
+      receipts += 1;
+      if (!r || typeof r.receipt !== 'object' || r.receipt === null) {
+        fail('receipt.json', 'RECEIPT_MISMATCH', `receipt #${i} is malformed`);
+        continue;
+      }
+      const id = r.receipt?.receiptId ?? `#${i}`;
+      if (
+        r.receipt?.idempotencyKey !== r.idempotencyKey ||
+        (r.contentHash !== null && r.receipt?.contentHash !== r.contentHash) ||
+        r.receipt?.serverKeyId !== rf.serverKeyId
+      )
+        fail('receipt.json', 'RECEIPT_MISMATCH', `receipt ${id} does not speak of outbox item ${r.outboxId}`);
+      const sig = sigs[id];
+      if (!key || typeof sig !== 'string' || !verifyB64(canonicalJson({ type: 'maestro.receipt.v1', ...r.receipt }), sig, key))
+        fail('receipt.sig', 'RECEIPT_SIGNATURE', `receipt ${id}: server signature does not verify`);
+    }
+  }
+
+  // Proofs: the entry hash is that of the file's content, its path leads to the root, the root is countersigned.
+  const pf = parse<ProofsFile>(files.get('audit/proofs.json'));
+  let proofs = 0;
+  let countersigned = false;
+  if (pf) {
+    const h = merkleHasher();
+    const entryHashes = new Map<string, Set<string>>();
+    const hashesOf = (file: string): Set<string> => {
+      let set = entryHashes.get(file);
+      if (set) return set;
+      set = new Set();
+      const b = files.get(file);
+      if (file.startsWith('logs/') && b) {
+        for (const line of b.toString('utf8').split('\n')) {
+          if (!line) continue;
+          const e = parse<{ seq: number; ts: string; actor: string; action: string; subject: string; payload: unknown; prevHash: string; hash: string }>(
+            Buffer.from(line),
+          );
+          try {
+            if (e && sha256(auditEntryCanonicalOf(e.seq, e.ts, e.actor, e.action, e.subject, e.prevHash, canonicalJson(e.payload))) === e.hash)
+              set.add(`${e.seq}:${e.hash}`);
+          } catch {
+            // not a well-formed entry: its hash is nobody's
+          }
+        }
+      } else if (file.startsWith('cards/') && b) {
+        const c = parse<{ auditHash?: string }>(b);
+        if (c?.auditHash) set.add(`*:${c.auditHash}`);
+      }
+      entryHashes.set(file, set);
+      return set;
+    };
+    let root: Uint8Array | null = null;
+    try {
+      root = fromHex(pf.root);
+    } catch {
+      root = null;
+    }
+    for (const [i, p] of (Array.isArray(pf.proofs) ? pf.proofs : []).entries()) {
+      proofs += 1;
+      if (!p || typeof p.file !== 'string' || typeof p.entryHash !== 'string' || !Array.isArray(p.path)) {
+        fail('audit/proofs.json', 'PROOF_INVALID', `audit/proofs.json#${i}: malformed proof`);
+        continue;
+      }
+      const where = `audit/proofs.json#${i} (${p.file} seq ${p.seq})`;
+      const set = hashesOf(p.file);
+      if (!set.has(`${p.seq}:${p.entryHash}`) && !set.has(`*:${p.entryHash}`))
+        fail(p.file, 'ENTRY_HASH', `${where}: entry ${p.entryHash.slice(0, 12)}… is not the hash of an entry in ${p.file}`);
+      let ok = false;
+      try {
+        ok = root !== null && verifyInclusion(h, h.leaf(fromHex(p.entryHash)), p.seq - 1, pf.treeSize, p.path.map(fromHex), root);
+      } catch {
+        ok = false;
+      }
+      if (!ok) fail('audit/proofs.json', 'PROOF_INVALID', `${where}: inclusion proof does not lead to root ${String(pf.root).slice(0, 12)}…`);
+    }
+    if (pf.countersigned) {
+      const cp = pf.checkpoint as SignedCheckpoint | undefined;
+      let cpOk = false;
+      try {
+        cpOk =
+          !!cp &&
+          typeof cp.checkpoint === 'object' &&
+          !!pf.serverPublicKey &&
+          verifyB64(checkpointSigningBytes(cp.checkpoint), cp.signature, publicKeyFromRaw(pf.serverPublicKey));
+      } catch {
+        cpOk = false;
+      }
+      if (!cpOk) fail('audit/proofs.json', 'CHECKPOINT_SIGNATURE', 'the countersigned checkpoint does not verify with the server key');
+      else if (cp!.checkpoint?.treeSize !== pf.treeSize || cp!.checkpoint.treeRoot !== pf.root)
+        fail('audit/proofs.json', 'CHECKPOINT_MISMATCH', 'the proofs root is not the countersigned tree head');
+      else countersigned = true;
+    }
+  }
+  return report(m, receipts, proofs, countersigned);
+}
+
+export async function verifyPack(path: string): Promise<PackReport> {
+  let r: Awaited<ReturnType<typeof readPack>>;
+  try {
+    r = await readPack(readFileSync(path));
+  } catch (e) {
+    return {
+      ok: false,
+      runId: null,
+      deviceId: null,
+      files: 0,
+      receipts: 0,
+      proofs: 0,
+      countersigned: false,
+      failures: [{ file: path, code: 'UNREADABLE', message: `not a readable .tar.gz: ${(e as Error).message}` }],
+    };
+  }
+  return verifyPackFiles(r.files, r.bad);
+}
+
+export function formatReport(r: PackReport): string {
+  const lines = [
+    `Run ${r.runId ?? '?'} from device ${r.deviceId ?? '?'}: ${r.files} files, ${r.receipts} receipts, ${r.proofs} proofs, ${r.countersigned ? 'root countersigned by the server' : 'root not countersigned'}`,
+    ...r.failures.map((f) => `FAIL ${f.code} ${f.file}: ${f.message}`),
+    r.ok ? 'OK: the pack verifies' : `FAILED: ${r.failures.length} problem(s)`,
+  ];
+  return lines.join('\n');
+}

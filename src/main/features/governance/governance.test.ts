@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { makeServices, tempDir } from '../../platform/test-utils';
+import { writeSyncConfig, noteSynced } from '../../platform/device/sync-config';
+import { writeServerStatus } from '../sync/server-status';
+import type { Clock } from '../../platform/util/clock';
+import { createDispatcher } from '../../app/dispatch';
+
+const REPORT = 'field.submit.report@1.0.0';
+const report = {
+  reportId: 'RPT-2026-017',
+  siteIds: ['PS-7'],
+  period: { from: '2026-11-01', to: '2026-11-20' },
+  conclusion: 'compliant',
+  summary: 'All sites inspected, nothing urgent.',
+  submittedBy: { name: 'Ada' },
+};
+const site = { siteId: 'PS-7', inspectedAt: '2026-11-20', location: { lat: 1, lon: 2 }, condition: 'good', inspector: { name: 'Ada' } };
+
+/** A wall clock the test moves (forward or back). */
+function wall(start: string) {
+  let t = Date.parse(start);
+  const clock: Clock = { now: () => new Date(t) };
+  return { clock, set: (iso: string) => (t = Date.parse(iso)), add: (ms: number) => (t += ms) };
+}
+
+function device(start = '2026-11-01T08:00:00.000Z') {
+  const w = wall(start);
+  const s = makeServices({ dataDir: tempDir(), clock: w.clock });
+  s.profile.setup({ name: 'Ada', tenant: 'acme' });
+  writeSyncConfig(s.db, {
+    serverUrl: 'http://127.0.0.1:1/',
+    deviceId: 'dev_x',
+    tenant: 'acme',
+    user: 'ada',
+    roles: ['field'],
+    serverKeyId: 'k',
+    serverPublicKey: 'A'.repeat(43) + '=',
+    enrolledAt: start,
+    contracts: {},
+  });
+  return { s, w, d: createDispatcher(s) };
+}
+
+describe('device governance: offline capture, online submit', () => {
+  it('captures always; a submit needs a sync within 24 h and says what to do', async () => {
+    const { s, w, d } = device();
+    expect(s.capture.submit({ contract: 'field.inspect.site@1.2.0', data: site }).outboxId).toBeTruthy();
+    const refused = await d('capture.submit', { contract: REPORT, data: report });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', details: { reason: 'stale_sync' } } });
+    expect((refused as { error: { message: string } }).error.message).toMatch(/^Sync to submit: 1 item\(s\) pending, never synced/);
+    noteSynced(s.db, w.clock.now().toISOString(), w.clock.now().toISOString(), {});
+    w.add(23 * 3600_000);
+    expect(await d('capture.submit', { contract: REPORT, data: report })).toMatchObject({ ok: true });
+    w.add(2 * 3600_000);
+    const late = await d('capture.submit', { contract: REPORT, data: report });
+    expect((late as { error: { message: string } }).error.message).toMatch(/last sync 1\.1 days ago/);
+  });
+
+  it('offline for 10 days: medium risk with the numbers; capture still works', () => {
+    const { s, w } = device();
+    noteSynced(s.db, w.clock.now().toISOString(), w.clock.now().toISOString(), {});
+    w.add(10 * 86_400_000);
+    const st = s.governance.status();
+    expect(st.risk.level).toBe('medium');
+    expect(st.risk.reasons.join(' ')).toMatch(/10 days/);
+    expect(st.freshForSubmit).toBe(false);
+    expect(() => s.capture.submit({ contract: 'field.inspect.site@1.2.0', data: site })).not.toThrow();
+    expect(s.health.run('now').checks.find((c) => c.id === 'governance.risk')).toMatchObject({ status: 'warn' });
+  });
+
+  it('a critical device may still capture but not submit, with the reasons', () => {
+    const { s, w } = device();
+    noteSynced(s.db, w.clock.now().toISOString(), w.clock.now().toISOString(), {});
+    w.add(31 * 86_400_000);
+    expect(s.governance.status().risk).toMatchObject({ level: 'critical', allowedActions: expect.not.arrayContaining(['submit', 'draft']) });
+    expect(() => s.capture.submit({ contract: REPORT, data: report })).toThrow(/risk is critical/);
+    expect(() => s.capture.submit({ contract: 'field.inspect.site@1.2.0', data: site })).not.toThrow();
+  });
+
+  it('rolling the clock back does not make a stale device fresh', () => {
+    const { s, w } = device('2026-11-01T08:00:00.000Z');
+    noteSynced(s.db, '2026-11-01T08:00:00.000Z', '2026-11-01T08:00:00.000Z', {});
+    w.set('2026-11-20T08:00:00.000Z');
+    expect(s.governance.status().risk.level).toBe('high'); // 19 days, seen once
+    w.set('2026-11-01T09:00:00.000Z'); // someone sets the laptop's clock back
+    const st = s.governance.status();
+    expect(st.clockRolledBack).toBe(true);
+    expect(st.now).toBe('2026-11-20T08:00:00.000Z');
+    expect(st.risk.level).toBe('high');
+    expect(() => s.capture.submit({ contract: REPORT, data: report })).toThrow(/risk is high|Sync to submit/);
+  });
+
+  it("the server's flags count locally, offline too: blocked refuses submit with when, why and what to do", async () => {
+    const { s, w, d } = device();
+    noteSynced(s.db, w.clock.now().toISOString(), w.clock.now().toISOString(), {});
+    expect(s.governance.status()).toMatchObject({ server: null, risk: { level: 'low' } });
+    const at = w.clock.now().toISOString();
+    writeServerStatus(s.db, {
+      blocked: true,
+      blockedAt: '2026-10-30T15:00:00.000Z',
+      blockedReason: 'Lost contact for 8 weeks.',
+      updateRequired: false,
+      risk: { level: 'critical', reasons: ['Blocked by an administrator'] },
+      at,
+    });
+    const st = s.governance.status();
+    expect(st.risk).toMatchObject({ level: 'critical', allowedActions: ['read', 'capture', 'sync'] });
+    expect(st.risk.reasons).toEqual([
+      'This device was blocked by an administrator on 2026-10-30: Lost contact for 8 weeks. Contact your admin; your data stays on this device.',
+    ]);
+    expect(st.server).toMatchObject({ blocked: true, blockedReason: 'Lost contact for 8 weeks.', at });
+    const refused = await d('capture.submit', { contract: REPORT, data: report });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', details: { reason: 'device_blocked', blockedAt: '2026-10-30T15:00:00.000Z' } } });
+    expect(() => s.capture.submit({ contract: 'field.inspect.site@1.2.0', data: site })).not.toThrow();
+    // Without a date or reason (a refusal that did not carry them) the sentence still says what to do.
+    writeServerStatus(s.db, { blocked: true, blockedAt: null, blockedReason: null, updateRequired: true, risk: { level: 'critical', reasons: [] }, at });
+    expect(s.governance.status().risk.reasons).toEqual([
+      'This device was blocked by an administrator. Contact your admin; your data stays on this device.',
+      'An administrator requires an app update: install the latest version of Maestro, then sync.',
+    ]);
+    writeServerStatus(s.db, { blocked: false, blockedAt: null, blockedReason: null, updateRequired: false, risk: { level: 'low', reasons: [] }, at });
+    expect(s.governance.status().risk).toMatchObject({ level: 'low', reasons: [] });
+    expect(await d('capture.submit', { contract: REPORT, data: report })).toMatchObject({ ok: true });
+  });
+});

@@ -1,0 +1,65 @@
+// The inference surface the rest of the main process uses (AI steps, memory, health). Models come
+// only from verified bundles (bundles/models.ts verifiedModels); without one, the fallbacks serve.
+import type { ModelStatus } from '../../../shared/memory/types';
+
+export type StopReason = 'eos' | 'maxTokens' | 'timeout' | 'abort';
+
+export interface GenerateRequest {
+  prompt: string;
+  system?: string;
+  /** Hard cap on generated tokens. */
+  maxTokens: number;
+  /** Wall-time cap; generation stops (stopReason 'timeout') when reached. */
+  timeoutMs: number;
+  /** Abort from the UI (stopReason 'abort'). */
+  signal?: AbortSignal;
+  /** JSON Schema the output must satisfy (grammar-constrained generation). */
+  jsonSchema?: Record<string, unknown>;
+  temperature?: number;
+  seed?: number;
+}
+
+export interface GenerateResult {
+  text: string;
+  /** Parsed output when jsonSchema was given. */
+  json?: unknown;
+  tokens: number;
+  promptTokens: number;
+  stopReason: StopReason;
+  /** Bundle name@version of the model that produced it. */
+  model: string;
+  durationMs: number;
+  tokensPerSecond: number;
+}
+
+export interface TextModel {
+  readonly id: string;
+  generate(req: GenerateRequest): Promise<GenerateResult>;
+  countTokens(text: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface Embedder {
+  /** Bundle name@version, or `hashed-ngram@1`. */
+  readonly id: string;
+  readonly dimension: number;
+  /** L2-normalised vectors, one per text, in order. Batches are capped inside. */
+  embed(texts: string[]): Promise<Float32Array[]>;
+}
+
+export interface InferenceService {
+  /** The loaded text model, or null (AI steps then use a fallback arm). */
+  text(): TextModel | null;
+  /** Always available: the model's embedder, or the hashed n-gram fallback. */
+  embedder(): Embedder;
+  status(): ModelStatus;
+  /**
+   * An abort signal for generations of one run (AI steps pass it to generate); `abort` fires the
+   * signals of one run, or of all runs, and returns how many were running.
+   */
+  signalFor(runId: string): { signal: AbortSignal; done(): void };
+  abort(runId?: string): number;
+  /** (Re)load from the active verified model bundles; progress via the status and events. */
+  reload(): Promise<ModelStatus>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,344 @@
+// The embedding model arm: an ONNX sentence-embedding model from a verified bundle, run by
+// onnxruntime-node, tokenised by @huggingface/tokenizers from the bundle's tokenizer.json.
+//
+// - One InferenceSession per loaded model, reused for every call (close() releases it).
+// - Execution providers: the platform's GPU providers are tried in order (Linux: cuda; Windows:
+//   cuda, dml; macOS: coreml), each alone, then cpu. The first whose session is created serves;
+//   status.backend/device say which, status.fallbackReason why the ones before it did not.
+// - Texts are tokenised (truncated to the bundle's contextLength, keeping the trailing special token
+//   such as [SEP]), sorted by length, cut into batches of at most maxBatch texts and maxBatchTokens
+//   padded tokens, padded per batch, run, and put back in the caller's order.
+// - The graph's output decides the pooling: [batch, dim] (a sentence_embedding the graph pooled) is
+//   used as is; [batch, sequence, dim] (token embeddings, e.g. last_hidden_state) is mean-pooled
+//   over the attention mask here. Every vector is L2-normalised here (idempotent when the graph
+//   already did it).
+// - onnxruntime-node runs a batch synchronously on the calling thread (after a setImmediate), so a
+//   batch blocks the event loop for its run time; maxBatchTokens bounds that. Tokenising yields to
+//   the event loop every few milliseconds.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setImmediate as yieldNow } from 'node:timers/promises';
+import * as ort from 'onnxruntime-node';
+import { Tokenizer } from '@huggingface/tokenizers';
+import type { Embedder } from './api';
+import type { VerifiedModel } from '../bundles/models';
+import type { InferenceBackend, ModelSlotStatus } from '../../../shared/memory/types';
+import type { Logger } from '../../platform/util/logger';
+import { silentLogger } from '../../platform/util/logger';
+
+export interface OnnxEmbedderOptions {
+  /** Providers to try, in order (cpu is always tried last). Default: the platform's (see top). */
+  executionProviders?: string[];
+  /** Most texts per session.run (default 32). */
+  maxBatch?: number;
+  /** Most padded tokens (batch × longest) per session.run (default 8192): bounds one run's time. */
+  maxBatchTokens?: number;
+  /** onnxruntime intra-op threads (default: onnxruntime's, one per core). */
+  intraOpThreads?: number;
+  logger?: Logger;
+}
+
+export interface OnnxEmbedder extends Embedder {
+  /** A copy of the slot status (tokensPerSecond is the last embed call's rate). */
+  status(): ModelSlotStatus;
+  /** Token ids a text gets (after truncation), for tests and budgets. */
+  tokenize(text: string): number[];
+  close(): Promise<void>;
+}
+
+export class EmbedderLoadError extends Error {
+  constructor(
+    message: string,
+    readonly fallbackReason: string,
+  ) {
+    super(message);
+    this.name = 'EmbedderLoadError';
+  }
+}
+
+export const DEFAULT_MAX_BATCH = 32;
+export const DEFAULT_MAX_BATCH_TOKENS = 8192;
+/** A token never covers less than one character, so a text is cut to this many characters per token of context before tokenising (a 1 MB text is not tokenised whole to keep 256 tokens). */
+const CHARS_PER_TOKEN_CAP = 64;
+/** Tokenising yields to the event loop after this long (tokenizers.js runs ~1M tokens/s on one core). */
+const YIELD_EVERY_MS = 8;
+
+/** The GPU providers worth trying on this platform, best first (cpu is added after them). */
+export function defaultExecutionProviders(platform: NodeJS.Platform = process.platform): string[] {
+  if (platform === 'win32') return ['cuda', 'dml'];
+  if (platform === 'darwin') return ['coreml'];
+  if (platform === 'linux') return ['cuda'];
+  return [];
+}
+
+const BACKEND_OF: Record<string, InferenceBackend> = { cpu: 'cpu', cuda: 'cuda', tensorrt: 'cuda', coreml: 'metal', webgpu: 'vulkan' };
+
+const firstLine = (e: unknown): string =>
+  String(e instanceof Error ? e.message : e)
+    .split('\n')
+    .map((l) => l.trim())
+    .find(Boolean)
+    ?.slice(0, 240) ?? 'unknown error';
+
+/** Why `ep` cannot be tried here, or null when it can. */
+function unavailable(ep: string): string | null {
+  let supported: { name: string; bundled: boolean }[];
+  try {
+    supported = ort.listSupportedBackends();
+  } catch {
+    return null;
+  }
+  const s = supported.find((b) => b.name === ep);
+  if (!s) return `${ep}: not in this onnxruntime-node build for ${process.platform}-${process.arch}`;
+  if (!s.bundled && ep === 'cuda') {
+    // The CUDA provider libraries are not shipped in the npm package (its install script fetches
+    // them unless onnxruntime-node-install=skip); without them session creation only logs an error.
+    try {
+      const bin = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
+      const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+      if (existsSync(bin) && !existsSync(join(bin, lib))) return `cuda: the CUDA execution provider (${lib}) is not installed with onnxruntime-node`;
+    } catch {
+      // cannot tell: try it
+    }
+  }
+  return null;
+}
+
+interface Chosen {
+  session: ort.InferenceSession;
+  ep: string;
+  reasons: string[];
+}
+
+async function createSession(path: string, eps: string[], o: OnnxEmbedderOptions): Promise<Chosen> {
+  const reasons: string[] = [];
+  const order = [...new Set([...eps.filter((e) => e !== 'cpu'), 'cpu'])];
+  for (const ep of order) {
+    const why = ep === 'cpu' ? null : unavailable(ep);
+    if (why) {
+      reasons.push(why);
+      continue;
+    }
+    try {
+      const session = await ort.InferenceSession.create(path, {
+        executionProviders: [ep],
+        graphOptimizationLevel: 'all',
+        logSeverityLevel: 3,
+        ...(o.intraOpThreads ? { intraOpNumThreads: o.intraOpThreads } : {}),
+      });
+      return { session, ep, reasons };
+    } catch (e) {
+      reasons.push(`${ep}: ${firstLine(e)}`);
+    }
+  }
+  throw new EmbedderLoadError(`no execution provider could load the model: ${reasons.join('; ')}`, reasons.join('; '));
+}
+
+function deviceOf(ep: string): string {
+  if (ep === 'cpu') return `cpu: ${cpus()[0]?.model.trim() ?? 'unknown'} (${cpus().length} threads)`;
+  if (ep === 'cuda' || ep === 'tensorrt') return `${ep}:0`;
+  if (ep === 'dml') return 'directml:0';
+  return ep;
+}
+
+function pickOutput(session: ort.InferenceSession): string {
+  const names = session.outputNames;
+  for (const n of ['sentence_embedding', 'sentence_embeddings', 'embeddings', 'last_hidden_state', 'token_embeddings']) if (names.includes(n)) return n;
+  if (!names[0]) throw new EmbedderLoadError('the model has no outputs', 'the model has no outputs');
+  return names[0];
+}
+
+function l2normalise(v: Float32Array): Float32Array {
+  let ss = 0;
+  for (let i = 0; i < v.length; i++) ss += v[i]! * v[i]!;
+  const n = Math.sqrt(ss);
+  if (n > 1e-12) for (let i = 0; i < v.length; i++) v[i] = v[i]! / n;
+  return v;
+}
+
+/**
+ * Load the model (creating its session on the best provider that works), check it with one probe
+ * embedding (output width against the bundle's embeddingDimension) and return the embedder with
+ * its status. `status` is live: the embedder updates tokensPerSecond in it after each call.
+ * Throws EmbedderLoadError (with a fallbackReason for the hashed-ngram fallback's status) when the
+ * bundle lacks a tokenizer.json, no provider can load the graph, or the graph does not fit.
+ */
+export async function loadOnnxEmbedder(model: VerifiedModel, opts: OnnxEmbedderOptions = {}): Promise<{ embedder: OnnxEmbedder; status: ModelSlotStatus }> {
+  const id = `${model.bundle}@${model.version}`;
+  const log = opts.logger ?? silentLogger;
+  const maxBatch = Math.max(1, Math.floor(opts.maxBatch ?? DEFAULT_MAX_BATCH));
+  const maxBatchTokens = Math.max(1, Math.floor(opts.maxBatchTokens ?? DEFAULT_MAX_BATCH_TOKENS));
+  const fail = (reason: string): never => {
+    throw new EmbedderLoadError(`${id}: ${reason}`, reason);
+  };
+  if (model.info.role !== 'embedding' || model.info.format !== 'onnx') fail(`not an ONNX embedding model (${model.info.role}, ${model.info.format})`);
+  const tokPath = model.files['tokenizer.json'];
+  if (!tokPath) fail('the bundle has no tokenizer.json');
+  let tokenizer: Tokenizer;
+  let declaredPad: unknown;
+  try {
+    const cfgPath = model.files['tokenizer_config.json'];
+    const config = cfgPath ? (JSON.parse(readFileSync(cfgPath, 'utf8')) as object) : {};
+    const json = JSON.parse(readFileSync(tokPath!, 'utf8')) as { padding?: { pad_id?: unknown } | null };
+    declaredPad = json.padding?.pad_id;
+    tokenizer = new Tokenizer(json, config);
+  } catch (e) {
+    return fail(`tokenizer.json cannot be loaded (${firstLine(e)})`);
+  }
+  const contextLength = Math.max(2, model.info.contextLength);
+  const specials = new Set<number>([...tokenizer.get_added_tokens_decoder()].filter(([, t]) => t.special).map(([i]) => i));
+  // Padded positions are masked out, so the id only has to be valid: the declared one, else [PAD] / <pad>, else 0.
+  const padId = (Number.isInteger(declaredPad) ? (declaredPad as number) : undefined) ?? tokenizer.token_to_id('[PAD]') ?? tokenizer.token_to_id('<pad>') ?? 0;
+
+  const t0 = performance.now();
+  const { session, ep, reasons } = await createSession(model.weightsPath, opts.executionProviders ?? defaultExecutionProviders(), opts);
+  const inputs = new Map(session.inputMetadata.map((m) => [m.name, m.isTensor ? m.type : 'int64']));
+  const missing = ['input_ids', 'attention_mask'].filter((n) => !inputs.has(n));
+  if (missing.length) {
+    await session.release();
+    fail(`the graph has no ${missing.join(' or ')} input (inputs: ${session.inputNames.join(', ')})`);
+  }
+  const output = pickOutput(session);
+
+  const status: ModelSlotStatus = {
+    arm: 'model',
+    id,
+    state: 'loading',
+    backend: BACKEND_OF[ep] ?? null,
+    device: deviceOf(ep),
+    vramBytes: null,
+    offloadedLayers: null,
+    tokensPerSecond: null,
+    fallbackReason: reasons.length ? reasons.join('; ') : null,
+    loadProgress: null,
+  };
+
+  const tokenize = (text: string): number[] => {
+    const cap = contextLength * CHARS_PER_TOKEN_CAP;
+    const ids = tokenizer.encode(text.length > cap ? text.slice(0, cap) : text).ids;
+    if (ids.length <= contextLength) return ids;
+    let tail = 0;
+    while (tail < ids.length && tail < contextLength - 1 && specials.has(ids[ids.length - 1 - tail]!)) tail++;
+    return [...ids.slice(0, contextLength - tail), ...ids.slice(ids.length - tail)];
+  };
+
+  const tensor = (name: string, data: Int32Array, dims: number[]): ort.Tensor => {
+    if (inputs.get(name) === 'int32') return new ort.Tensor('int32', data, dims);
+    const wide = new BigInt64Array(data.length);
+    for (let i = 0; i < data.length; i++) wide[i] = BigInt(data[i]!);
+    return new ort.Tensor('int64', wide, dims);
+  };
+
+  /** One session.run over `batch` (token id lists); vectors in the same order. */
+  async function runBatch(batch: number[][]): Promise<Float32Array[]> {
+    const B = batch.length;
+    const S = Math.max(1, ...batch.map((b) => b.length));
+    const ids = new Int32Array(B * S).fill(padId);
+    const mask = new Int32Array(B * S);
+    batch.forEach((b, r) => {
+      ids.set(b, r * S);
+      mask.fill(1, r * S, r * S + b.length);
+    });
+    const feeds: Record<string, ort.Tensor> = { input_ids: tensor('input_ids', ids, [B, S]), attention_mask: tensor('attention_mask', mask, [B, S]) };
+    if (inputs.has('token_type_ids')) feeds.token_type_ids = tensor('token_type_ids', new Int32Array(B * S), [B, S]);
+    const out = (await session.run(feeds, [output]))[output]!;
+    const data = out.data as Float32Array;
+    const dims = out.dims;
+    const vecs: Float32Array[] = [];
+    if (dims.length === 2) {
+      const D = dims[1]!;
+      for (let r = 0; r < B; r++) vecs.push(l2normalise(data.slice(r * D, (r + 1) * D)));
+    } else if (dims.length === 3) {
+      const D = dims[2]!;
+      for (let r = 0; r < B; r++) {
+        const v = new Float64Array(D);
+        const n = batch[r]!.length;
+        for (let s = 0; s < n; s++) {
+          const off = (r * S + s) * D;
+          for (let d = 0; d < D; d++) v[d] = v[d]! + data[off + d]!;
+        }
+        vecs.push(l2normalise(Float32Array.from(v, (x) => x / Math.max(n, 1))));
+      }
+    } else {
+      throw new Error(`${id}: output ${output} has shape [${dims.join(', ')}], expected [batch, dim] or [batch, sequence, dim]`);
+    }
+    if ('dispose' in out && typeof out.dispose === 'function') out.dispose();
+    return vecs;
+  }
+
+  let dimension = 0;
+  let closed = false;
+
+  async function embed(texts: string[]): Promise<Float32Array[]> {
+    if (closed) throw new Error(`${id}: the embedder is closed`);
+    if (!texts.length) return [];
+    const started = performance.now();
+    const tokens: number[][] = new Array<number[]>(texts.length);
+    let slice = started;
+    for (let i = 0; i < texts.length; i++) {
+      if (performance.now() - slice > YIELD_EVERY_MS) {
+        await yieldNow();
+        slice = performance.now();
+      }
+      tokens[i] = tokenize(texts[i]!);
+    }
+    const order = texts.map((_, i) => i).sort((a, b) => tokens[b]!.length - tokens[a]!.length || a - b);
+    const out = new Array<Float32Array>(texts.length);
+    let real = 0;
+    for (let at = 0; at < order.length;) {
+      // Longest first: the first text of the batch sets the padded length.
+      const longest = Math.max(1, tokens[order[at]!]!.length);
+      const n = Math.max(1, Math.min(maxBatch, Math.floor(maxBatchTokens / longest), order.length - at));
+      const idx = order.slice(at, at + n);
+      const vecs = await runBatch(idx.map((i) => tokens[i]!));
+      idx.forEach((i, k) => {
+        out[i] = vecs[k]!;
+        real += tokens[i]!.length;
+      });
+      at += n;
+    }
+    const secs = (performance.now() - started) / 1000;
+    status.tokensPerSecond = secs > 0 ? Math.round(real / secs) : null;
+    return out;
+  }
+
+  try {
+    const [probe] = await embed(['probe']);
+    dimension = probe!.length;
+  } catch (e) {
+    await session.release();
+    return fail(`the model does not run (${firstLine(e)})`);
+  }
+  if (model.info.embeddingDimension !== null && model.info.embeddingDimension !== dimension) {
+    await session.release();
+    fail(`the model outputs ${dimension} dimensions, its bundle says ${model.info.embeddingDimension}`);
+  }
+  status.state = 'ready';
+  status.tokensPerSecond = null;
+  log.info('embedder.loaded', {
+    model: id,
+    backend: status.backend,
+    device: status.device,
+    fallbackReason: status.fallbackReason,
+    dimension,
+    output,
+    loadMs: Math.round(performance.now() - t0),
+  });
+
+  const embedder: OnnxEmbedder = {
+    id,
+    dimension,
+    embed,
+    tokenize,
+    status: () => ({ ...status }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      status.state = 'none';
+      await session.release();
+    },
+  };
+  return { embedder, status };
+}

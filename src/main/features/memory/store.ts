@@ -1,0 +1,169 @@
+// The memory tables (migration 008): items, float vectors and the full-text index. Prepared
+// statements only; every value is bound.
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../../platform/db/connection';
+import { sha256Hex } from '../../platform/audit/index';
+import { canonicalJson } from '../../../shared/canonical';
+import type { MemoryItem, MemoryTier } from '../../../shared/memory/types';
+import type { VectorFilter } from './vector-index';
+
+export interface ItemRow {
+  seq: number;
+  id: string;
+  tier: MemoryTier;
+  text: string;
+  locale: string;
+  lang: string;
+  source_refs: string;
+  created_at: string;
+  expires_at: string | null;
+  content_hash: string;
+  embedding_model: string | null;
+  run_id: string | null;
+  bytes: number;
+}
+
+export type NewItemRow = Omit<ItemRow, 'seq'>;
+
+/** SHA-256 (hex) of the canonical JSON of {tier, text, locale}. */
+export function contentHash(tier: MemoryTier, text: string, locale: string): string {
+  return sha256Hex(canonicalJson({ tier, text, locale }));
+}
+
+export function toItem(r: ItemRow): MemoryItem {
+  return {
+    id: r.id,
+    tier: r.tier,
+    text: r.text,
+    locale: r.locale,
+    sourceRefs: JSON.parse(r.source_refs) as string[],
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    contentHash: r.content_hash,
+    embeddingModel: r.embedding_model,
+    runId: r.run_id,
+  };
+}
+
+export class MemoryStore {
+  private readonly s: Record<string, Statement>;
+
+  constructor(readonly db: Db) {
+    const filter = `(:tiers IS NULL OR m.tier IN (SELECT value FROM json_each(:tiers)))
+      AND (:lang IS NULL OR m.lang = :lang)
+      AND (:from IS NULL OR m.created_at >= :from)
+      AND (:to IS NULL OR m.created_at <= :to)`;
+    this.s = {
+      byId: db.prepare('SELECT * FROM memory_items WHERE id = ?'),
+      bySeq: db.prepare('SELECT * FROM memory_items WHERE seq = ?'),
+      byHash: db.prepare('SELECT * FROM memory_items WHERE content_hash = ?'),
+      insert: db.prepare(
+        `INSERT INTO memory_items (id, tier, text, locale, lang, source_refs, created_at, expires_at, content_hash, embedding_model, run_id, bytes)
+         VALUES (:id, :tier, :text, :locale, :lang, :source_refs, :created_at, :expires_at, :content_hash, :embedding_model, :run_id, :bytes)`,
+      ),
+      insertVec: db.prepare('INSERT INTO memory_vectors (seq, vec) VALUES (?, ?)'),
+      upsertVec: db.prepare('INSERT INTO memory_vectors (seq, vec) VALUES (?, ?) ON CONFLICT(seq) DO UPDATE SET vec = excluded.vec'),
+      setModel: db.prepare('UPDATE memory_items SET embedding_model = ? WHERE seq = ?'),
+      vec: db.prepare('SELECT vec FROM memory_vectors WHERE seq = ?').pluck(),
+      deleteVec: db.prepare('DELETE FROM memory_vectors WHERE seq = ?'),
+      delete: db.prepare('DELETE FROM memory_items WHERE seq = ?'),
+      pin: db.prepare("UPDATE memory_items SET tier = 'core', content_hash = ?, expires_at = NULL WHERE seq = ?"),
+      countTier: db.prepare('SELECT count(*) FROM memory_items WHERE tier = ?').pluck(),
+      oldest: db.prepare('SELECT * FROM memory_items WHERE tier = ? ORDER BY created_at, seq LIMIT ?'),
+      expired: db.prepare('SELECT * FROM memory_items WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?'),
+      hydrate: db.prepare('SELECT * FROM memory_items WHERE seq IN (SELECT value FROM json_each(?))'),
+      stats: db.prepare('SELECT tier, count(*) AS count, coalesce(sum(bytes), 0) AS bytes FROM memory_items GROUP BY tier'),
+      core: db.prepare("SELECT * FROM memory_items WHERE tier = 'core' ORDER BY created_at, seq"),
+      stale: db.prepare('SELECT * FROM memory_items WHERE (embedding_model IS NULL OR embedding_model <> ?) AND seq > ? ORDER BY seq LIMIT ?'),
+      maxSeq: db.prepare('SELECT coalesce(max(seq), 0) FROM memory_items').pluck(),
+      termCount: db.prepare('SELECT count(*) FROM (SELECT 1 FROM memory_fts WHERE memory_fts MATCH ? LIMIT ?)').pluck(),
+      fts: db
+        .prepare(
+          `SELECT memory_fts.rowid FROM memory_fts JOIN memory_items m ON m.seq = memory_fts.rowid
+           WHERE memory_fts MATCH :match AND memory_fts.rowid >= :minSeq AND ${filter}
+           ORDER BY memory_fts.rank LIMIT :limit`,
+        )
+        .pluck(),
+    };
+  }
+
+  byId(id: string): ItemRow | undefined {
+    return this.s.byId!.get(id) as ItemRow | undefined;
+  }
+
+  bySeq(seq: number): ItemRow | undefined {
+    return this.s.bySeq!.get(seq) as ItemRow | undefined;
+  }
+
+  byHash(hash: string): ItemRow | undefined {
+    return this.s.byHash!.get(hash) as ItemRow | undefined;
+  }
+
+  /** Insert an item (and its vector); returns its seq. In the caller's transaction. */
+  insert(row: NewItemRow, vec: Buffer | null): number {
+    const seq = Number(this.s.insert!.run(row).lastInsertRowid);
+    if (vec) this.s.insertVec!.run(seq, vec);
+    return seq;
+  }
+
+  setVector(seq: number, vec: Buffer, model: string): void {
+    this.s.upsertVec!.run(seq, vec);
+    this.s.setModel!.run(model, seq);
+  }
+
+  vector(seq: number): Buffer | undefined {
+    return this.s.vec!.get(seq) as Buffer | undefined;
+  }
+
+  delete(seq: number): void {
+    this.s.deleteVec!.run(seq);
+    this.s.delete!.run(seq);
+  }
+
+  pin(seq: number, hash: string): void {
+    this.s.pin!.run(hash, seq);
+  }
+
+  countTier(tier: MemoryTier): number {
+    return this.s.countTier!.get(tier) as number;
+  }
+
+  oldest(tier: MemoryTier, n: number): ItemRow[] {
+    return n > 0 ? (this.s.oldest!.all(tier, n) as ItemRow[]) : [];
+  }
+
+  expired(nowIso: string, limit: number): ItemRow[] {
+    return this.s.expired!.all(nowIso, limit) as ItemRow[];
+  }
+
+  hydrate(seqs: readonly number[]): ItemRow[] {
+    return seqs.length ? (this.s.hydrate!.all(JSON.stringify(seqs)) as ItemRow[]) : [];
+  }
+
+  stats(): { tier: MemoryTier; count: number; bytes: number }[] {
+    return this.s.stats!.all() as { tier: MemoryTier; count: number; bytes: number }[];
+  }
+
+  core(): ItemRow[] {
+    return this.s.core!.all() as ItemRow[];
+  }
+
+  /** Items not embedded by `model` (or not at all), after `afterSeq`, in seq order. */
+  stale(model: string, afterSeq: number, limit: number): ItemRow[] {
+    return this.s.stale!.all(model, afterSeq, limit) as ItemRow[];
+  }
+
+  maxSeq(): number {
+    return this.s.maxSeq!.get() as number;
+  }
+
+  /** Documents matching one MATCH expression, counting at most `cap`. */
+  termCount(match: string, cap: number): number {
+    return this.s.termCount!.get(match, cap) as number;
+  }
+
+  /** Seqs by BM25 (best first), filtered; only seqs ≥ minSeq. */
+  fts(match: string, limit: number, f: VectorFilter, minSeq = 0): number[] {
+    return this.s.fts!.all({ match, limit, minSeq, tiers: f.tiers ? JSON.stringify(f.tiers) : null, lang: f.lang, from: f.from, to: f.to }) as number[];
+  }
+}

@@ -1,0 +1,263 @@
+// PolicyEngine: the one door the run engine asks before anything happens ("may this actor do this,
+// now, with this data?"). It combines the policy document (who may do what), the invariants (what
+// must hold), the risk lane and the prompt-injection scan into one GuardResult. Fails closed.
+//
+// Layout of the policy tree (the verified policy bundle in production, resources/policy in tests):
+//   policy.yaml           the policy document (policy.ts)
+//   invariants/*.yaml     the invariants (invariants.ts)
+// Loading is all or nothing: reload() swaps in the new document and invariant set only when every
+// file loads; otherwise the previous ones stay in force and the errors come back (file, line, reason).
+// No tree at all (no verified policy bundle) is refused the same way as a missing policy.yaml.
+import { isCelMap } from '@bufbuild/cel';
+import type { GuardContext, GuardResult, InjectionReport, PolicyLoadError, PolicyReloadResult } from '../../../shared/policy/types';
+import type { InvariantResult, Lane } from '../../../shared/workflow/types';
+import { ACTIVATION_VARIABLES, buildActivation, setLane, type Activation } from './activation';
+import { fillTemplate } from './cel';
+import { detectInjection } from './injection';
+import { DEFAULT_TIMEOUT_MS, evaluateInvariant, loadInvariantTree, type Invariant, type InvariantSet } from './invariants';
+import { classifyLane, findEchoedPii, findPlaintextPii } from './lanes';
+import { evaluatePolicy, parsePolicy, type PolicyDocument } from './policy';
+import { dirTree, readText, subTree, type ResourceTree } from '../bundles/tree';
+
+export { detectInjection, scoreText, isInjection, INJECTION_THRESHOLD } from './injection';
+export { classifyLane, findEchoedPii, findPlaintextPii, DEFAULT_LANE_THRESHOLDS } from './lanes';
+export { DEFAULT_TIMEOUT_MS } from './invariants';
+export type { GuardContext, GuardResult, PolicyLoadError, PolicyReloadResult } from '../../../shared/policy/types';
+
+export interface PolicyEngineOptions {
+  /** Epoch milliseconds used when the context carries no `now` (default Date.now). */
+  now?: () => number;
+  /** Monotonic milliseconds for the evaluation time budget (default performance.now). */
+  monotonic?: () => number;
+}
+
+interface Loaded {
+  doc: PolicyDocument;
+  set: InvariantSet;
+}
+
+const KNOWN_ROOTS = new Set<string>(ACTIVATION_VARIABLES);
+
+/** Cross-file checks: every expression reads only known variables and params the document defines. */
+function crossCheck(doc: PolicyDocument, set: InvariantSet): PolicyLoadError[] {
+  const errors: PolicyLoadError[] = [];
+  for (const inv of set.invariants) {
+    for (const a of inv.asserts) {
+      for (const p of a.expr.paths) {
+        const [root, key] = p.split('.');
+        if (!KNOWN_ROOTS.has(root!))
+          errors.push({ file: inv.file, line: a.line, reason: `${inv.id}: unknown variable '${root}' (known: ${ACTIVATION_VARIABLES.join(', ')})` });
+        else if (root === 'params' && key !== undefined && !(key in doc.params))
+          errors.push({ file: inv.file, line: a.line, reason: `${inv.id}: params.${key} is not defined in ${doc.file}` });
+      }
+    }
+  }
+  return errors;
+}
+
+export class PolicyEngine {
+  private loaded: Loaded | null = null;
+  private errors: PolicyLoadError[] = [];
+  private readonly now: () => number;
+  private readonly monotonic: () => number;
+
+  private constructor(
+    /** Called on every reload: the current policy tree, or null when there is none (fail closed). */
+    private readonly provider: () => ResourceTree | null,
+    opts: PolicyEngineOptions,
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.monotonic = opts.monotonic ?? (() => performance.now());
+  }
+
+  /** Load `dir/policy.yaml` and `dir/invariants/*.yaml`. Never throws: errors are in lastErrors(); nothing loaded → every guard denies. */
+  static fromDir(dir: string, opts: PolicyEngineOptions = {}): PolicyEngine {
+    const tree = dirTree(dir);
+    return PolicyEngine.fromTree(() => tree, opts);
+  }
+
+  /**
+   * Load `policy.yaml` and `invariants/*.yaml` from the tree `provider` returns (e.g. the active,
+   * verified policy bundle); every reload() asks it again, so a newly activated bundle is picked up.
+   * null = no verified policy bundle: nothing is in force, every guard denies and version() is null.
+   * A tree whose files fail to load leaves the previous set in force. Never throws.
+   */
+  static fromTree(provider: () => ResourceTree | null, opts: PolicyEngineOptions = {}): PolicyEngine {
+    const e = new PolicyEngine(provider, opts);
+    e.reload();
+    return e;
+  }
+
+  /** Re-read the policy tree. On any error the previous document and invariants stay in force. */
+  reload(): PolicyReloadResult {
+    const errors: PolicyLoadError[] = [];
+    let tree: ResourceTree | null;
+    try {
+      tree = this.provider();
+    } catch (e) {
+      tree = null;
+      errors.push({ file: 'policy.yaml', line: 0, reason: `cannot open the policy bundle: ${(e as Error).message}` });
+    }
+    if (!tree) {
+      if (!errors.length) errors.push({ file: 'policy.yaml', line: 0, reason: 'no verified policy bundle is active' });
+      this.errors = errors;
+      // No verified policy any more (e.g. the active bundle was quarantined with no good version to
+      // fall back to): drop the loaded set, so every guard denies (fail closed).
+      this.loaded = null;
+      return { ok: false, errors };
+    }
+    let doc: PolicyDocument | null = null;
+    try {
+      const r = parsePolicy(readText(tree, 'policy.yaml'), 'policy.yaml');
+      doc = r.doc;
+      errors.push(...r.errors);
+    } catch (e) {
+      errors.push({ file: 'policy.yaml', line: 0, reason: `cannot read: ${(e as Error).message}` });
+    }
+    const inv = this.loadInvariants(tree);
+    errors.push(...inv.errors);
+    if (doc && inv.set) errors.push(...crossCheck(doc, inv.set));
+    this.errors = errors;
+    if (errors.length || !doc || !inv.set) return { ok: false, errors };
+    this.loaded = { doc, set: inv.set };
+    return { ok: true, errors: [] };
+  }
+
+  /** `invariants/*.yaml`; a tree with no `invariants/` at all is refused (fail closed). */
+  private loadInvariants(tree: ResourceTree): ReturnType<typeof loadInvariantTree> {
+    let present: boolean;
+    try {
+      present = tree.files().some((f) => f.startsWith('invariants/'));
+    } catch (e) {
+      return { set: null, errors: [{ file: 'invariants', line: 0, reason: `cannot read invariant directory: ${(e as Error).message}` }] };
+    }
+    if (!present) return { set: null, errors: [{ file: 'invariants', line: 0, reason: `cannot read invariant directory: no invariants/ in ${tree.label}` }] };
+    return loadInvariantTree(subTree(tree, 'invariants'), 'invariants');
+  }
+
+  /** Errors of the last reload (empty when it succeeded). */
+  lastErrors(): PolicyLoadError[] {
+    return [...this.errors];
+  }
+
+  invariantCount(): number {
+    return this.loaded?.set.size ?? 0;
+  }
+
+  invariantIds(): string[] {
+    return this.loaded?.set.ids() ?? [];
+  }
+
+  /** The active invariant definitions (read-only), e.g. for an explanation view. */
+  invariants(): readonly Invariant[] {
+    return this.loaded?.set.invariants ?? [];
+  }
+
+  version(): string | null {
+    return this.loaded?.doc.version ?? null;
+  }
+
+  /** The loaded document's params (what invariants read as `params.*`), or null when none is loaded. */
+  params(): Record<string, unknown> | null {
+    return this.loaded ? { ...this.loaded.doc.params } : null;
+  }
+
+  /** Decide. Never throws: anything unexpected denies with its reason. */
+  guard(ctx: GuardContext, opts: { timeoutMs?: number } = {}): GuardResult {
+    const loaded = this.loaded; // one snapshot for the whole decision, even if reload() swaps meanwhile
+    try {
+      const prep = this.prepare(ctx, loaded);
+      if ('error' in prep) return denied(prep.error, loaded?.doc.version ?? null, 'Fix the request and retry');
+      const { act, lane, laneReasons, injection } = prep;
+      const decision = evaluatePolicy(
+        loaded?.doc ?? null,
+        { action: ctx.action, role: ctx.actor?.role, contractKind: ctx.contract?.kind },
+        act.cel,
+        act.native,
+      );
+      let invariants: InvariantResult[] = [];
+      let list: Invariant[] = [];
+      if (loaded) {
+        list = loaded.set.matching({
+          event: ctx.event,
+          executor: ctx.step?.executor,
+          workflow: ctx.run?.workflow.split('@')[0],
+          action: ctx.action,
+          role: ctx.actor.role,
+          contractKind: ctx.contract?.kind,
+        });
+        invariants = loaded.set.evaluate(list, act.cel, act.native, { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, clock: this.monotonic });
+      }
+      const policyOk = decision.verdict.decision === 'allow';
+      const firstFail = invariants.findIndex((r) => !r.pass);
+      const allowed = policyOk && firstFail < 0;
+      let nextSafeStep: string | null = null;
+      if (!policyOk) nextSafeStep = decision.next ?? 'Ask an admin: the policy does not allow this action';
+      else if (firstFail >= 0) nextSafeStep = nextFor(list[firstFail]!, invariants[firstFail]!, act);
+      return { allowed, policy: decision.verdict, invariants, lane, laneReasons, injection, nextSafeStep };
+    } catch (e) {
+      return denied(
+        `guard failed: ${e instanceof Error ? e.message : String(e)}`,
+        loaded?.doc.version ?? null,
+        'Report this to an admin; the action stays blocked',
+      );
+    }
+  }
+
+  /**
+   * Evaluate one invariant against a context regardless of its `when` (for tests and explanations).
+   * null when no such invariant is loaded.
+   */
+  evaluateInvariant(id: string, ctx: GuardContext): InvariantResult | null {
+    const loaded = this.loaded;
+    const inv = loaded?.set.get(id);
+    if (!inv) return null;
+    const prep = this.prepare(ctx, loaded);
+    if ('error' in prep) return { id, pass: false, message: prep.error, values: {}, error: prep.error };
+    return evaluateInvariant(inv, prep.act.cel, prep.act.native);
+  }
+
+  private prepare(
+    ctx: GuardContext,
+    loaded: Loaded | null,
+  ): { error: string } | { act: Activation; lane: Lane; laneReasons: string[]; injection: InjectionReport | null } {
+    if (!ctx || typeof ctx !== 'object' || !ctx.actor || typeof ctx.event !== 'string' || typeof ctx.action !== 'string') {
+      return { error: 'malformed guard context (event, action and actor are required)' };
+    }
+    const nowMs = ctx.now === undefined ? this.now() : Date.parse(ctx.now);
+    if (!Number.isFinite(nowMs)) return { error: `invalid now: ${String(ctx.now)}` };
+    const injection = ctx.ai?.inputs ? detectInjection(ctx.ai.inputs) : null;
+    const plaintextPii = findPlaintextPii(ctx.contract?.pii, ctx.data);
+    const echoedPii = findEchoedPii(ctx.contract?.pii, ctx.data, ctx.step?.output);
+    const act = buildActivation(ctx, loaded?.doc ?? null, { nowMs, plaintextPii, echoedPii, injection });
+    const celData = isCelMap(act.cel.data) ? act.cel.data : undefined;
+    const { lane, reasons } = classifyLane(
+      { contract: ctx.contract, data: ctx.data, plaintextPii, uncertainty: ctx.ai?.uncertainty, injection },
+      loaded?.doc.lanes,
+      celData,
+    );
+    setLane(act, lane, reasons);
+    return { act, lane, laneReasons: reasons, injection };
+  }
+}
+
+function nextFor(inv: Invariant, r: InvariantResult, act: Activation): string {
+  if (r.error === 'timeout') return 'Retry; if the checks keep running out of time, ask an admin to review the invariants';
+  if (r.error?.startsWith('missing value:')) {
+    const what = r.error.slice('missing value:'.length).split('(')[0]!.trim();
+    return `Supply ${what} (${inv.id} needs it) and retry`;
+  }
+  return fillTemplate(inv.next, act.native);
+}
+
+function denied(reason: string, version: string | null, next: string): GuardResult {
+  return {
+    allowed: false,
+    policy: { decision: 'deny', reasons: [reason], policyVersion: version },
+    invariants: [],
+    lane: 'RED',
+    laneReasons: [`The action could not be assessed (${reason}), so RED.`],
+    injection: null,
+    nextSafeStep: next,
+  };
+}

@@ -1,0 +1,72 @@
+// Fake guards for tests and the crash-resume child process (the real one is src/main/features/policy).
+// They follow the policy engine's contract: lanes from the contract's riskHints over the data, and
+// INV.APPROVAL.RED failing at the review gate and the submit while the lane is RED and unapproved.
+import type { GuardContext, GuardResult } from '../../../shared/policy/types';
+import type { Lane } from '../../../shared/workflow/types';
+import type { Guard } from './guard';
+
+/** `field == 'value'` (the form the shipped contracts use); anything else is not evaluated here. */
+function redWhenHolds(expr: unknown, data: Record<string, unknown> | undefined): boolean {
+  if (typeof expr !== 'string') return false;
+  const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*==\s*'([^']*)'\s*$/.exec(expr);
+  return !!m && data?.[m[1]!] === m[2];
+}
+
+export function laneOf(ctx: GuardContext): { lane: Lane; reasons: string[] } {
+  const hints = ctx.contract?.riskHints ?? {};
+  if (redWhenHolds(hints.redWhen, ctx.data)) return { lane: 'RED', reasons: [`The contract's red rule holds for this data: ${String(hints.redWhen)}.`] };
+  const u = ctx.ai?.uncertainty;
+  if (typeof u === 'number' && u > 0.8) return { lane: 'RED', reasons: [`Model uncertainty ${u} is above 0.8.`] };
+  const d = (hints.defaultLane as Lane | undefined) ?? 'GREEN';
+  if (typeof u === 'number' && u > 0.5 && d === 'GREEN') return { lane: 'YELLOW', reasons: [`Model uncertainty ${u} is above 0.5.`] };
+  return { lane: d, reasons: [`Contract ${ctx.contract?.contract ?? 'none'} defaults to ${d}.`] };
+}
+
+export interface FakeGuardOptions {
+  /** Deny (policy) these actions, e.g. `step.execute:submit`. */
+  denyActions?: string[];
+  /** Override the lane. */
+  lane?: (ctx: GuardContext) => Lane | undefined;
+  /** Enforce INV.APPROVAL.RED at review-gate and submit (default true). */
+  approvalInvariant?: boolean;
+  /** Record every context the guard saw. */
+  seen?: GuardContext[];
+}
+
+export function fakeGuard(o: FakeGuardOptions = {}): Guard {
+  return {
+    guard(ctx): GuardResult {
+      o.seen?.push(structuredClone(ctx));
+      const base = laneOf(ctx);
+      const forced = o.lane?.(ctx);
+      const lane = forced ?? base.lane;
+      const laneReasons = forced ? [`Lane forced to ${forced} by the test.`] : base.reasons;
+      const denied = o.denyActions?.includes(ctx.action) ?? false;
+      const policy = denied
+        ? { decision: 'deny' as const, reasons: [`no rule allows ${ctx.action} for role ${ctx.actor.role}`], policyVersion: 'test' }
+        : { decision: 'allow' as const, reasons: [`rule test allows ${ctx.action} for role ${ctx.actor.role}`], policyVersion: 'test' };
+      const invariants = [];
+      if ((o.approvalInvariant ?? true) && ctx.event === 'step.before' && (ctx.step?.executor === 'review-gate' || ctx.step?.executor === 'submit')) {
+        const pass = lane !== 'RED' || ctx.approval?.state === 'approved';
+        invariants.push({
+          id: 'INV.APPROVAL.RED',
+          pass,
+          message: pass ? null : `A RED-lane ${ctx.step.executor} needs a reviewer's approval (approval is ${ctx.approval?.state ?? 'missing'})`,
+          values: { lane, 'approval.state': ctx.approval?.state ?? null },
+        });
+      }
+      const allowed = !denied && invariants.every((i) => i.pass);
+      return {
+        allowed,
+        policy,
+        invariants,
+        lane,
+        laneReasons,
+        injection: null,
+        nextSafeStep: allowed ? null : denied ? `Ask an admin to allow ${ctx.action}` : `A reviewer approves or rejects run ${ctx.run?.id ?? ''}`,
+      };
+    },
+  };
+}
+
+export const allowAllGuard = (): Guard => fakeGuard({ approvalInvariant: false });

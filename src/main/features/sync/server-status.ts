@@ -1,0 +1,59 @@
+// The server's last word on this device: blocked by an administrator, app update required, and the
+// risk the server computes for it (with the tenant's policy). Written from every sync reply and from
+// a device_blocked refusal; read by governance, which feeds the flags into the local risk.
+import type { Db } from '../../platform/db/connection';
+import type { RiskLevel } from '../../../shared/risk/index';
+
+export interface ServerDeviceStatus {
+  blocked: boolean;
+  /** When the administrator blocked it, and why, as the server said (a refusal carries them). */
+  blockedAt: string | null;
+  blockedReason: string | null;
+  updateRequired: boolean;
+  /** The server's view of this device's risk, as of `at`. */
+  risk: { level: RiskLevel; reasons: string[] };
+  /** When this device received it (device time). */
+  at: string;
+}
+
+interface Row {
+  blocked: number;
+  blocked_at: string | null;
+  blocked_reason: string | null;
+  update_required: number;
+  risk_level: RiskLevel;
+  risk_reasons: string;
+  at: string;
+}
+
+export function readServerStatus(db: Db): ServerDeviceStatus | null {
+  const r = db.prepare('SELECT * FROM server_device_status WHERE singleton = 1').get() as Row | undefined;
+  if (!r) return null;
+  return {
+    blocked: r.blocked === 1,
+    blockedAt: r.blocked_at,
+    blockedReason: r.blocked_reason,
+    updateRequired: r.update_required === 1,
+    risk: { level: r.risk_level, reasons: JSON.parse(r.risk_reasons) as string[] },
+    at: r.at,
+  };
+}
+
+export function writeServerStatus(db: Db, s: ServerDeviceStatus): void {
+  db.prepare(
+    `INSERT INTO server_device_status (singleton, blocked, blocked_at, blocked_reason, update_required, risk_level, risk_reasons, at)
+     VALUES (1, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (singleton) DO UPDATE SET blocked = excluded.blocked, blocked_at = excluded.blocked_at, blocked_reason = excluded.blocked_reason,
+       update_required = excluded.update_required, risk_level = excluded.risk_level, risk_reasons = excluded.risk_reasons, at = excluded.at`,
+  ).run(s.blocked ? 1 : 0, s.blockedAt, s.blockedReason, s.updateRequired ? 1 : 0, s.risk.level, JSON.stringify(s.risk.reasons), s.at);
+}
+
+/** What the user reads when the device is blocked: when, why, and what to do. */
+export function blockedMessage(s: Pick<ServerDeviceStatus, 'blockedAt' | 'blockedReason'>): string {
+  const day = s.blockedAt && Number.isFinite(Date.parse(s.blockedAt)) ? ` on ${s.blockedAt.slice(0, 10)}` : '';
+  const reason = s.blockedReason?.trim().replace(/\.+$/, '');
+  const why = reason ? `: ${reason}` : '';
+  return `This device was blocked by an administrator${day}${why}. Contact your admin; your data stays on this device.`;
+}
+
+export const UPDATE_REQUIRED_MESSAGE = 'An administrator requires an app update: install the latest version of Maestro, then sync.';

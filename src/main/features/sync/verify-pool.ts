@@ -1,0 +1,89 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { KeyObject } from 'node:crypto';
+import { verifyB64 } from '../../platform/device/ed25519';
+
+/** Below this many signatures the hop to a worker costs more than it saves. */
+const PARALLEL_THRESHOLD = 48;
+
+/**
+ * Ed25519 verification spread over worker threads (one per core, at most 4). Verification is the
+ * slow half of Ed25519 (~9k/s per core here), so receipts of a large sync are checked in parallel.
+ */
+export class VerifyPool {
+  private workers: Worker[] = [];
+  private seq = 0;
+  private readonly pending = new Map<number, { resolve: (out: Uint8Array) => void; reject: (e: Error) => void }>();
+
+  constructor(
+    private readonly resourcesDir: string,
+    private readonly size = Math.max(1, Math.min(4, availableParallelism())),
+  ) {}
+
+  private ensure(): Worker[] {
+    if (this.workers.length === 0) {
+      for (let i = 0; i < this.size; i++) {
+        // Plain JS worker: no loader hooks (tsx) needed, so start-up stays in the milliseconds.
+        const w = new Worker(join(this.resourcesDir, 'workers', 'ed25519-verify.mjs'), { execArgv: [] });
+        w.on('message', (m: { id: number; out: Uint8Array }) => {
+          this.pending.get(m.id)?.resolve(m.out);
+          this.pending.delete(m.id);
+          // Idle workers must not keep the process alive; busy ones must (the caller awaits them).
+          if (this.pending.size === 0) for (const x of this.workers) x.unref();
+        });
+        // A dead worker must not leave a sync waiting forever: fail what it held and start afresh.
+        w.on('error', (e) => this.fail(e));
+        w.on('exit', (code) => code !== 0 && this.fail(new Error(`verify worker exited with code ${code}`)));
+        w.unref();
+        this.workers.push(w);
+      }
+    }
+    return this.workers;
+  }
+
+  /** Signature check for each (bytes, signature) pair under one public key. */
+  async verifyAll(key: KeyObject, items: [bytes: string, sigB64: string][]): Promise<boolean[]> {
+    if (items.length < PARALLEL_THRESHOLD || this.size === 1) return items.map(([b, s]) => verifyB64(b, s, key));
+    const der = (key.export({ format: 'der', type: 'spki' }) as Buffer).toString('base64');
+    const workers = this.ensure();
+    const per = Math.ceil(items.length / workers.length);
+    const parts = await Promise.all(
+      workers.map((w, i) => {
+        const slice = items.slice(i * per, (i + 1) * per);
+        if (slice.length === 0) return Promise.resolve(new Uint8Array(0));
+        const id = ++this.seq;
+        const msgs = Buffer.concat(slice.map(([b]) => Buffer.from(b, 'utf8')));
+        const ends = new Uint32Array(slice.length);
+        const sigs = Buffer.alloc(slice.length * 64);
+        let end = 0;
+        slice.forEach(([b, sig], k) => {
+          ends[k] = end += Buffer.byteLength(b, 'utf8');
+          const raw = Buffer.from(sig, 'base64');
+          // A signature of the wrong length can never verify: zeros make sure it does not.
+          if (raw.length === 64) raw.copy(sigs, k * 64);
+        });
+        return new Promise<Uint8Array>((resolve, reject) => {
+          this.pending.set(id, { resolve, reject });
+          w.ref();
+          w.postMessage({ id, publicKeyDer: der, msgs, ends, sigs }, [ends.buffer]);
+        });
+      }),
+    );
+    return parts.flatMap((p) => [...p].map((x) => x === 1));
+  }
+
+  private fail(e: Error): void {
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+    const old = this.workers;
+    this.workers = [];
+    for (const w of old) void w.terminate();
+  }
+
+  async close(): Promise<void> {
+    const old = this.workers;
+    this.workers = [];
+    await Promise.all(old.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,26 @@
+// The team lists over the API: newest first across this device's and pulled items, keyset pages,
+// and a cursor the list did not hand out refused as a validation error.
+import { describe, expect, it } from 'vitest';
+import { createDispatcher } from '../../app/dispatch';
+import { makeServices, tempDir } from '../../platform/test-utils';
+
+describe('team lists', () => {
+  it('page with the cursor they return and refuse one they did not', async () => {
+    const s = makeServices({ dataDir: tempDir() });
+    s.profile.setup({ name: 'Rita', tenant: 'acme' });
+    const d = createDispatcher(s);
+    const ins = s.db.prepare(
+      `INSERT INTO team_cards (device, card_id, user, run_id, created_at, lane, status, body, seq, received_at) VALUES ('dev_f', ?, 'ada@acme', 'run_1', ?, 'RED', 'allowed', ?, ?, ?)`,
+    );
+    const card = (i: number) => ({ id: `card_${i}`, runId: 'run_1', createdAt: `2026-11-2${i}T00:00:00.000Z`, lane: 'RED', status: 'allowed' });
+    for (let i = 1; i <= 3; i++) ins.run(`card_${i}`, card(i).createdAt, JSON.stringify(card(i)), i, card(i).createdAt);
+    const first = s.team.cards({ limit: 2 });
+    expect(first.items.map((c) => c.card.id)).toEqual(['card_3', 'card_2']);
+    expect(s.team.cards({ limit: 2, before: first.nextBefore! }).items.map((c) => c.card.id)).toEqual(['card_1']);
+    for (const before of ['not-a-cursor', Buffer.from('[1,2]').toString('base64url')]) {
+      expect(await d('team.cards', { before })).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR', details: { reason: 'cursor' } } });
+      expect(await d('team.runs', { before })).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR', details: { reason: 'cursor' } } });
+    }
+    s.close();
+  });
+});

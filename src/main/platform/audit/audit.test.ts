@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { makeServices, tempDir } from '../test-utils';
+import { DB_FILE } from '../../app/services';
+import { CanonicalJsonError, canonicalJson } from '../../../shared/canonical';
+import { sha256Hex } from './audit-store';
+import { GENESIS_PREV_HASH, auditEntryCanonical } from '../../../shared/audit-hash';
+
+function seeded(n: number) {
+  const dataDir = tempDir();
+  const s = makeServices({ dataDir, bare: true });
+  s.audit.appendMany(
+    Array.from({ length: n }, (_, i) => ({
+      actor: i % 2 ? 'user:a' : 'service:b',
+      action: i % 3 ? 'note.added' : 'run.started',
+      subject: `s${i}`,
+      payload: { i, text: `entry ${i}` },
+    })),
+  );
+  return { s, dataDir };
+}
+
+/** Edit the file the way an attacker with the sqlite3 CLI would: drop the triggers, change rows. */
+function tamper(dataDir: string, sql: string) {
+  const db = new Database(join(dataDir, DB_FILE));
+  db.exec('DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;');
+  db.exec(sql);
+  db.close();
+}
+
+describe('audit log', () => {
+  it('chains entries from genesis with SHA-256 over canonical JSON', () => {
+    const { s } = seeded(3);
+    const list = s.audit.list({ limit: 10 }).entries.reverse();
+    expect(list.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(list[0]!.prevHash).toBe(GENESIS_PREV_HASH);
+    expect(list[1]!.prevHash).toBe(list[0]!.hash);
+    expect(list[2]!.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(s.audit.verify()).toMatchObject({ valid: true, checked: 3, head: { seq: 3, hash: list[2]!.hash }, firstBad: null });
+  });
+
+  it('refuses non-canonicalisable payloads and writes nothing', () => {
+    const { s } = seeded(1);
+    expect(() => s.audit.append({ actor: 'a', action: 'x', payload: { v: NaN } })).toThrow(CanonicalJsonError);
+    expect(() => s.audit.append({ actor: 'a', action: 'x\ud800', payload: {} })).toThrow(CanonicalJsonError);
+    expect(() =>
+      s.audit.appendMany([
+        { actor: 'a', action: 'ok', payload: 1 },
+        { actor: 'a', action: 'x', payload: Infinity },
+      ]),
+    ).toThrow();
+    expect(s.audit.store.count()).toBe(1);
+  });
+
+  it('SQLite triggers refuse UPDATE and DELETE', () => {
+    const { s } = seeded(2);
+    expect(() => s.db.prepare("UPDATE audit_log SET payload = '{}' WHERE seq = 1").run()).toThrow(/append-only/);
+    expect(() => s.db.prepare('DELETE FROM audit_log WHERE seq = 2').run()).toThrow(/append-only/);
+  });
+
+  it('pages newest first and filters by action, actor and time', () => {
+    const { s } = seeded(25);
+    const p1 = s.audit.list({ limit: 10 });
+    expect(p1.total).toBe(25);
+    expect(p1.entries[0]!.seq).toBe(25);
+    expect(p1.nextBeforeSeq).toBe(16);
+    const p2 = s.audit.list({ limit: 10, beforeSeq: p1.nextBeforeSeq! });
+    expect(p2.entries[0]!.seq).toBe(15);
+    const runs = s.audit.list({ limit: 100, action: 'run.started' });
+    expect(runs.entries.every((e) => e.action === 'run.started')).toBe(true);
+    expect(runs.total).toBe(9);
+    const byActor = s.audit.list({ limit: 100, actor: 'user:a' });
+    expect(byActor.total).toBe(12);
+    const all = s.audit.list({ limit: 100 }).entries;
+    expect(s.audit.list({ limit: 100, fromTs: all[0]!.ts }).total).toBe(25);
+    expect(s.audit.list({ limit: 100, toTs: '2000-01-01T00:00:00.000Z' }).total).toBe(0);
+    expect(s.audit.facets()).toEqual({ actions: ['note.added', 'run.started'], actors: ['service:b', 'user:a'] });
+  });
+
+  it('a payload edited behind the app is reported at exactly that entry', () => {
+    const { s, dataDir } = seeded(10);
+    s.close();
+    tamper(dataDir, `UPDATE audit_log SET payload = '{"i":6,"text":"forged"}' WHERE seq = 7`);
+    const s2 = makeServices({ dataDir, bare: true });
+    expect(s2.audit.verify().firstBad).toMatchObject({ seq: 7, reason: 'payload_altered' });
+  });
+
+  it('an entry rewritten with a correctly recomputed hash is caught at the next link', () => {
+    const { s, dataDir } = seeded(10);
+    const e4 = s.audit.get(4)!;
+    s.close();
+    const forgedPayload = canonicalJson({ i: 3, text: 'forged' });
+    const forgedHash = sha256Hex(auditEntryCanonical({ ...e4, action: 'forged' }, forgedPayload));
+    tamper(dataDir, `UPDATE audit_log SET action = 'forged', payload = '${forgedPayload}', hash = '${forgedHash}' WHERE seq = 4`);
+    expect(makeServices({ dataDir, bare: true }).audit.verify().firstBad).toMatchObject({ seq: 5, reason: 'link_broken' });
+  });
+
+  it('a deleted middle entry is a seq gap; a broken prevHash is a broken link', () => {
+    const a = seeded(10);
+    a.s.close();
+    tamper(a.dataDir, 'DELETE FROM audit_log WHERE seq = 5');
+    expect(makeServices({ dataDir: a.dataDir, bare: true }).audit.verify().firstBad).toMatchObject({ seq: 5, reason: 'seq_gap' });
+
+    const b = seeded(10);
+    b.s.close();
+    tamper(b.dataDir, `UPDATE audit_log SET prev_hash = '${'0'.repeat(64)}' WHERE seq = 8`);
+    expect(makeServices({ dataDir: b.dataDir, bare: true }).audit.verify().firstBad).toMatchObject({ seq: 8, reason: 'link_broken' });
+  });
+
+  it('a truncated tail is caught against the known head', () => {
+    const { s, dataDir } = seeded(10);
+    const head = s.audit.verify().head!; // recorded as the last verified head
+    expect(head.seq).toBe(10);
+    s.close();
+    tamper(dataDir, 'DELETE FROM audit_log WHERE seq > 7');
+    const s2 = makeServices({ dataDir, bare: true });
+    expect(s2.audit.verify().firstBad).toMatchObject({ seq: 8, reason: 'truncated_tail' });
+    // A head given by the caller (e.g. a server checkpoint) works the same way.
+    expect(s2.audit.store.verify({ seq: 9, hash: head.hash }, 'now').firstBad).toMatchObject({ reason: 'truncated_tail' });
+  });
+
+  it('health reports the chain head and the last verification', () => {
+    const { s } = seeded(3);
+    expect(s.health.run('now').checks.find((c) => c.id === 'audit.chain')).toMatchObject({ status: 'warn' });
+    s.audit.verify();
+    const c = s.health.run('now').checks.find((x) => x.id === 'audit.chain')!;
+    expect(c.status).toBe('ok');
+    expect(c.figures).toMatchObject({ entries: 3, headSeq: 3, lastVerifiedValid: true });
+    const db = s.health.run('now').checks.find((x) => x.id === 'db.store')!;
+    expect(db).toMatchObject({ status: 'ok', figures: { quickCheck: 'ok' } });
+  });
+});
+
+describe('chunked verification', () => {
+  it('reports progress, yields between chunks and agrees with the one-pass result', async () => {
+    const { s } = seeded(1000);
+    const progress: number[] = [];
+    s.events.subscribe((name, p) => {
+      if (name === 'audit.verify.progress') progress.push((p as { checked: number }).checked);
+    });
+    const pending = s.audit.verifyWithProgress(undefined, 128);
+    // An append while the run is under way is outside its scope and does not disturb it.
+    s.audit.append({ actor: 'a', action: 'during', payload: {} });
+    const r = await pending;
+    expect(r).toMatchObject({ valid: true, checked: 1000, head: { seq: 1000 } });
+    expect(progress.length).toBeGreaterThanOrEqual(8);
+    expect(progress.at(-1)).toBe(1000);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+  });
+
+  it('finds the same first bad entry as the one-pass verify', async () => {
+    const { s, dataDir } = seeded(500);
+    s.close();
+    tamper(dataDir, `UPDATE audit_log SET subject = 'x' WHERE seq = 333`);
+    const s2 = makeServices({ dataDir, bare: true });
+    expect((await s2.audit.verifyWithProgress(undefined, 50)).firstBad).toMatchObject({ seq: 333, reason: 'payload_altered' });
+    expect(s2.audit.verify().firstBad).toMatchObject({ seq: 333, reason: 'payload_altered' });
+  });
+});

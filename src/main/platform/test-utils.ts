@@ -1,0 +1,57 @@
+// Test helpers: a fresh data directory and service graph per test, and a fixed clock.
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServices, DB_FILE, type Services } from '../app/services';
+import type { Clock } from './util/clock';
+import { VaultStore, type SecretStore } from './keys/index';
+import type { FetchFn } from './device/signed-fetch';
+
+export function tempDir(prefix = 'maestro-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function fixedClock(start = Date.parse('2026-11-01T08:00:00.000Z'), stepMs = 1000): Clock {
+  let t = start;
+  return { now: () => new Date((t += stepMs)) };
+}
+
+export const TEST_PASSPHRASE = 'correct horse battery staple';
+
+/** An unlocked passphrase vault: tests never touch the developer's real keychain. */
+export async function unlockedVault(dataDir: string): Promise<VaultStore> {
+  const v = new VaultStore(dataDir);
+  await v.unlock(TEST_PASSPHRASE);
+  return v;
+}
+
+/**
+ * A fresh service graph. `bare: true` starts without the built-in bundles (an empty resources
+ * directory: no trust root, nothing installed, policy fails closed), for tests of one module that
+ * count audit entries from the first.
+ */
+export function makeServices(
+  opts: { dataDir?: string; clock?: Clock; secrets?: SecretStore | Promise<SecretStore>; fetch?: FetchFn; bare?: boolean } = {},
+): Services {
+  const dataDir = opts.dataDir ?? tempDir();
+  return createServices({
+    dataDir,
+    host: 'web',
+    clock: opts.clock ?? fixedClock(),
+    secrets: opts.secrets ?? unlockedVault(dataDir),
+    fetch: opts.fetch,
+    ...(opts.bare ? { resourcesDir: tempDir('maestro-bare-') } : {}),
+  });
+}
+
+/** SHA-256 of the database file and its WAL: "byte-for-byte unchanged" checks. */
+export function dbFingerprint(dataDir: string): string {
+  const h = createHash('sha256');
+  for (const f of [DB_FILE, `${DB_FILE}-wal`]) {
+    const p = join(dataDir, f);
+    h.update(f);
+    if (existsSync(p)) h.update(readFileSync(p));
+  }
+  return h.digest('hex');
+}

@@ -1,0 +1,95 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import type { RiskPolicy } from '../../../shared/risk';
+import { useAdmin } from './admin-store';
+import { errorMessage } from '../../ui/format';
+
+type Field = { path: [keyof RiskPolicy, string]; label: string };
+const FIELDS: Field[] = [
+  { path: ['offlineDays', 'medium'], label: 'Offline days → medium' },
+  { path: ['offlineDays', 'high'], label: 'Offline days → high' },
+  { path: ['offlineDays', 'critical'], label: 'Offline days → critical' },
+  { path: ['pending', 'medium'], label: 'Pending items → medium' },
+  { path: ['pending', 'high'], label: 'Pending items → high' },
+  { path: ['deadLetters', 'medium'], label: 'Dead letters → medium' },
+  { path: ['deadLetters', 'high'], label: 'Dead letters → high' },
+];
+
+const get = (p: RiskPolicy, [a, b]: Field['path']): number => (p[a] as Record<string, number>)[b]!;
+
+/** The tenant's stale thresholds ("more than N" raises the level). Saving needs a reason and is audited. */
+export function PolicyForm() {
+  const { policy, savePolicy } = useAdmin();
+  const [draft, setDraft] = useState<RiskPolicy | null>(null);
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => setDraft(policy ? structuredClone(policy.policy) : null), [policy]);
+  if (!policy || !draft) return null;
+
+  const set = ([a, b]: Field['path'], v: number) => setDraft({ ...draft, [a]: { ...(draft[a] as Record<string, number>), [b]: v } } as RiskPolicy);
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    if (!draft) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await savePolicy(draft, reason.trim());
+      setReason('');
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <details className="card policy" data-testid="policy-form">
+      <summary>
+        Stale thresholds <span className="muted small">({policy.custom ? 'set for this tenant' : 'defaults'})</span>
+      </summary>
+      <form className="stack" onSubmit={(e) => void save(e)}>
+        <div className="policy-grid">
+          {FIELDS.map((f) => (
+            <label key={f.path.join('.')}>
+              {f.label}
+              <input
+                type="number"
+                min={0}
+                step={f.path[0] === 'offlineDays' ? 0.5 : 1}
+                value={get(draft, f.path)}
+                onChange={(e) => set(f.path, Number(e.target.value))}
+                required
+              />
+            </label>
+          ))}
+          <label>
+            Latest app version (optional)
+            <input
+              value={draft.latestAppVersion ?? ''}
+              pattern="\d+\.\d+\.\d+"
+              placeholder="1.4.0"
+              onChange={(e) => {
+                const { latestAppVersion: _old, ...rest } = draft;
+                void _old;
+                setDraft(e.target.value ? { ...rest, latestAppVersion: e.target.value } : rest);
+              }}
+            />
+          </label>
+        </div>
+        <label>
+          Reason for the change
+          <input value={reason} onChange={(e) => setReason(e.target.value)} minLength={3} maxLength={500} required />
+        </label>
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="row-actions">
+          <button type="submit" disabled={busy || reason.trim().length < 3}>
+            {busy ? 'Saving…' : 'Save thresholds'}
+          </button>
+        </div>
+      </form>
+    </details>
+  );
+}

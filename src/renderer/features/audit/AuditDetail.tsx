@@ -1,0 +1,39 @@
+import { useAudit } from './audit-store';
+
+export function AuditDetail() {
+  const e = useAudit((s) => s.selected);
+  if (!e) return <aside className="audit-detail muted">Select an entry to see it in full.</aside>;
+  return (
+    <aside className="audit-detail" aria-label="Entry detail">
+      <h3>Entry #{e.seq}</h3>
+      <dl className="figures">
+        <div>
+          <dt>Time</dt>
+          <dd>{e.ts}</dd>
+        </div>
+        <div>
+          <dt>Actor</dt>
+          <dd>{e.actor}</dd>
+        </div>
+        <div>
+          <dt>Action</dt>
+          <dd>{e.action}</dd>
+        </div>
+        <div>
+          <dt>Subject</dt>
+          <dd>{e.subject || '—'}</dd>
+        </div>
+        <div>
+          <dt>Hash</dt>
+          <dd className="mono">{e.hash}</dd>
+        </div>
+        <div>
+          <dt>Previous</dt>
+          <dd className="mono">{e.prevHash}</dd>
+        </div>
+      </dl>
+      <h4>Payload</h4>
+      <pre className="payload">{JSON.stringify(e.payload, null, 2)}</pre>
+    </aside>
+  );
+}

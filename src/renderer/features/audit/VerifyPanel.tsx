@@ -1,0 +1,34 @@
+import { useEffect } from 'react';
+import { useAudit } from './audit-store';
+import { onEvent } from '../../api/client';
+
+export function VerifyPanel() {
+  const { verify, verifying, runVerify, progress, setProgress } = useAudit();
+  useEffect(() => onEvent('audit.verify.progress', setProgress), [setProgress]);
+  return (
+    <div className="verify-panel">
+      <button onClick={() => void runVerify()} disabled={verifying}>
+        {verifying ? 'Verifying…' : 'Verify chain'}
+      </button>
+      {verifying && progress && (
+        <span className="muted" aria-live="polite">
+          <progress max={progress.total || 1} value={progress.checked} /> {progress.checked.toLocaleString()} / {progress.total.toLocaleString()} entries
+        </span>
+      )}
+      {verify && (
+        <div role="status" data-testid="verify-result" className={verify.valid ? 'ok' : 'error'}>
+          {verify.valid ? (
+            <>
+              Chain valid: {verify.checked} entries checked in {verify.durationMs} ms
+              {verify.head ? `, head #${verify.head.seq} ${verify.head.hash.slice(0, 12)}…` : ''}
+            </>
+          ) : (
+            <>
+              Chain broken at entry <strong data-testid="broken-seq">#{verify.firstBad?.seq}</strong> ({verify.firstBad?.reason}): {verify.firstBad?.message}
+            </>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,61 @@
+import { useCallback, useMemo, type FormEvent } from 'react';
+import { schemaOf, useCapture, visibleErrors } from './capture-store';
+import { SchemaForm } from './schema-form/SchemaForm';
+import { clientErrors } from './schema-form/field-errors';
+import { ErrorSummary } from './ErrorSummary';
+import { DraftStatus } from './DraftStatus';
+
+/** The generated form for the chosen contract, with its error summary, draft status and Submit. */
+export function CaptureForm() {
+  const s = useCapture();
+  const contract = s.contracts.find((c) => c.contract === s.contractRef);
+  const schema = useMemo(() => schemaOf(contract), [contract]);
+  const client = useMemo(() => clientErrors(schema, s.data), [schema, s.data]);
+  const errors = useMemo(() => visibleErrors(s, client), [s, client]);
+  const thumbs = s.thumbs;
+  const loadThumb = s.loadThumb;
+  const thumbnail = useCallback(
+    (ref: string) => {
+      if (!thumbs[ref]) loadThumb(ref);
+      return thumbs[ref];
+    },
+    [thumbs, loadThumb],
+  );
+  if (!contract) return null;
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    void s.submit();
+  }
+  return (
+    <form className="capture-form" aria-label={`Capture ${contract.title}`} onSubmit={submit} noValidate>
+      <ErrorSummary errors={errors} schema={schema} />
+      {s.submitError && (
+        <p className="error" role="alert">
+          Could not save: {s.submitError}
+        </p>
+      )}
+      <fieldset className="plain" disabled={s.submitting}>
+        <SchemaForm
+          key={s.formKey}
+          schema={schema}
+          value={s.data}
+          onChange={s.edit}
+          errors={errors}
+          touch={s.touch}
+          uploadPhoto={s.uploadPhoto}
+          thumbnail={thumbnail}
+        />
+      </fieldset>
+      <div className="form-actions">
+        <button type="submit" disabled={s.submitting}>
+          {s.submitting ? 'Saving…' : 'Submit'}
+        </button>
+        <button type="button" className="secondary" onClick={() => void s.newForm()} disabled={s.submitting}>
+          New form
+        </button>
+        <DraftStatus />
+      </div>
+    </form>
+  );
+}

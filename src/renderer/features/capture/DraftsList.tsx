@@ -1,0 +1,66 @@
+import { useState } from 'react';
+import type { ContractDoc, Draft } from '../../../shared/api/types';
+import { schemaOf, useCapture } from './capture-store';
+import { dateTime, errorMessage } from '../../ui/format';
+import { isPlainObject } from './schema-form/json-schema';
+
+/** A line that tells drafts apart: the first few filled-in text values, in the form's order. */
+function draftSummary(d: Draft, contract: ContractDoc | undefined): string {
+  const data = d.data;
+  if (!isPlainObject(data)) return '';
+  const order = Object.keys(schemaOf(contract).properties ?? {});
+  const keys = [...order.filter((k) => k in data), ...Object.keys(data).filter((k) => !order.includes(k))];
+  const bits = keys.map((k) => data[k]).filter((v): v is string | number => typeof v === 'string' || typeof v === 'number');
+  return bits.slice(0, 3).join(' · ') || 'empty';
+}
+
+function DraftRow({ d, contract, current }: { d: Draft; contract: ContractDoc | undefined; current: boolean }) {
+  const { resumeDraft, deleteDraft } = useCapture();
+  const [error, setError] = useState<string | null>(null);
+  const run = (f: () => Promise<void>) => () => {
+    setError(null);
+    f().catch((e: unknown) => setError(errorMessage(e)));
+  };
+  return (
+    <li className={current ? 'draft current' : 'draft'} data-draft-id={d.id}>
+      <div className="draft-title">
+        {contract?.title ?? d.contract} {current && <span className="badge badge-ok">editing</span>}
+      </div>
+      <div className="small">{draftSummary(d, contract)}</div>
+      <div className="muted small">edited {dateTime(d.updatedAt)}</div>
+      <div className="row-actions">
+        <button type="button" className="secondary small-btn" onClick={run(() => resumeDraft(d.id))} disabled={current || !contract}>
+          Resume
+        </button>
+        <button type="button" className="danger small-btn" onClick={run(() => deleteDraft(d.id))}>
+          Delete
+        </button>
+      </div>
+      {!contract && <div className="muted small">This contract is not installed on this device.</div>}
+      {error && (
+        <div className="error small" role="alert">
+          {error}
+        </div>
+      )}
+    </li>
+  );
+}
+
+/** Drafts kept on this device (SQLite), newest first: resume or delete. */
+export function DraftsList() {
+  const { drafts, contracts, draftId } = useCapture();
+  return (
+    <aside className="drafts card" aria-label="Drafts">
+      <h3>Drafts</h3>
+      {drafts.length === 0 ? (
+        <p className="muted small">No drafts. A draft is kept as soon as you start filling in a form.</p>
+      ) : (
+        <ul className="draft-list" data-testid="drafts">
+          {drafts.map((d) => (
+            <DraftRow key={d.id} d={d} contract={contracts.find((c) => c.contract === d.contract)} current={d.id === draftId} />
+          ))}
+        </ul>
+      )}
+    </aside>
+  );
+}

@@ -1,0 +1,278 @@
+// Capture: contracts, the form being filled in, its autosaved draft, photos, and submission.
+// Nothing here waits on sync: capture.submit writes locally and the outbox takes it from there.
+import { create } from 'zustand';
+import { MAX_ATTACHMENT_BYTES, type ContractDoc, type Draft } from '../../../shared/api/types';
+import { ApiError } from '../../../shared/errors';
+import { call } from '../../api/client';
+import { errorMessage } from '../../ui/format';
+import { initialValue, isPlainObject, type JsonSchema } from './schema-form/json-schema';
+import { clientErrors, mergeErrors, pruneChanged, serverErrors, type FieldError } from './schema-form/field-errors';
+
+export const AUTOSAVE_MS = 800;
+const thumbLoads = new Set<string>();
+/** The main process refuses larger attachments; checked here too to fail fast. */
+export const MAX_PHOTO_BYTES = MAX_ATTACHMENT_BYTES;
+
+export type DraftState = 'clean' | 'pending' | 'saving' | 'saved' | 'error';
+
+interface CaptureState {
+  contracts: ContractDoc[];
+  contractsError: string | null;
+  contractRef: string | null;
+  data: Record<string, unknown>;
+  /** Bumped whenever the form is replaced (new, resumed, submitted) so field state starts fresh. */
+  formKey: number;
+  draftId: string | null;
+  draftSavedAt: string | null;
+  draftState: DraftState;
+  draftError: string | null;
+  drafts: Draft[];
+  serverErrors: FieldError[];
+  touched: Record<string, true>;
+  submitAttempted: boolean;
+  submitting: boolean;
+  submitError: string | null;
+  result: { recordId: string; outboxId: string } | null;
+  thumbs: Record<string, string>;
+
+  loadContracts(): Promise<void>;
+  selectContract(ref: string): Promise<void>;
+  edit(data: Record<string, unknown>): void;
+  touch(path: string): void;
+  flushDraft(): Promise<void>;
+  loadDrafts(): Promise<void>;
+  resumeDraft(id: string): Promise<void>;
+  deleteDraft(id: string): Promise<void>;
+  newForm(): Promise<void>;
+  submit(): Promise<void>;
+  uploadPhoto(file: File): Promise<string>;
+  /** Fetch a stored photo's preview (a resumed draft's photos were picked in another session). */
+  loadThumb(ref: string): void;
+}
+
+export const schemaOf = (c: ContractDoc | undefined): JsonSchema => (c?.schema ?? { type: 'object' }) as JsonSchema;
+const blank = (c: ContractDoc | undefined): Record<string, unknown> => {
+  const v = initialValue(schemaOf(c));
+  return isPlainObject(v) ? v : {};
+};
+
+// Autosave machinery lives outside the state: a debounce timer, the save in flight, whether the form
+// changed since the last save began, and a generation that tells a late reply its form is gone.
+let timer: ReturnType<typeof setTimeout> | null = null;
+let inflight: Promise<void> | null = null;
+let dirty = false;
+let generation = 0;
+
+function cancelAutosave(): void {
+  if (timer) clearTimeout(timer);
+  timer = null;
+}
+
+function readAsDataUrl(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result));
+    r.onerror = () => reject(r.error ?? new Error('Could not read the file'));
+    r.readAsDataURL(file);
+  });
+}
+
+export const useCapture = create<CaptureState>((set, get) => {
+  /** Replace the form (new contract, resumed draft, after submit). Pending autosaves are dropped. */
+  function replaceForm(patch: Partial<CaptureState>): void {
+    cancelAutosave();
+    dirty = false;
+    generation++;
+    set((s) => ({
+      draftId: null,
+      draftSavedAt: null,
+      draftState: 'clean',
+      draftError: null,
+      serverErrors: [],
+      touched: {},
+      submitAttempted: false,
+      submitError: null,
+      formKey: s.formKey + 1,
+      ...patch,
+    }));
+  }
+
+  async function saveNow(): Promise<void> {
+    cancelAutosave();
+    while (inflight) await inflight;
+    if (!dirty) return;
+    const { contractRef, data, draftId } = get();
+    if (!contractRef) return;
+    dirty = false;
+    const gen = generation;
+    set({ draftState: 'saving' });
+    inflight = call('drafts.save', draftId ? { id: draftId, contract: contractRef, data } : { contract: contractRef, data })
+      .then(({ draft }) => {
+        if (gen !== generation) return;
+        set({ draftId: draft.id, draftSavedAt: draft.updatedAt, draftState: dirty ? 'pending' : 'saved', draftError: null });
+        set((s) => ({ drafts: [draft, ...s.drafts.filter((d) => d.id !== draft.id)] }));
+      })
+      .catch((e: unknown) => {
+        if (gen !== generation) return;
+        dirty = true; // the next edit, flush or submit tries again
+        if (draftId && e instanceof ApiError && e.code === 'NOT_FOUND') {
+          // The draft was submitted or deleted elsewhere (another window): keep the data as a new draft.
+          set({ draftId: null });
+          timer = setTimeout(() => void saveNow(), 0);
+          return;
+        }
+        set({ draftState: 'error', draftError: errorMessage(e) });
+      })
+      .finally(() => {
+        inflight = null;
+      });
+    await inflight;
+  }
+
+  return {
+    contracts: [],
+    contractsError: null,
+    contractRef: null,
+    data: {},
+    formKey: 0,
+    draftId: null,
+    draftSavedAt: null,
+    draftState: 'clean',
+    draftError: null,
+    drafts: [],
+    serverErrors: [],
+    touched: {},
+    submitAttempted: false,
+    submitting: false,
+    submitError: null,
+    result: null,
+    thumbs: {},
+
+    async loadContracts() {
+      try {
+        const { contracts } = await call('contracts.list', {});
+        set({ contracts, contractsError: null });
+        const { contractRef } = get();
+        if (!contractRef || !contracts.some((c) => c.contract === contractRef)) {
+          replaceForm({ contractRef: contracts[0]?.contract ?? null, data: blank(contracts[0]) });
+        }
+      } catch (e) {
+        set({ contractsError: errorMessage(e) });
+      }
+    },
+
+    async selectContract(ref) {
+      if (ref === get().contractRef) return;
+      await saveNow();
+      replaceForm({ contractRef: ref, data: blank(get().contracts.find((c) => c.contract === ref)), result: null });
+    },
+
+    edit(data) {
+      const before = get().data;
+      set((s) => ({ data, result: null, draftState: 'pending', serverErrors: pruneChanged(s.serverErrors, before, data) }));
+      dirty = true;
+      cancelAutosave();
+      timer = setTimeout(() => void saveNow(), AUTOSAVE_MS);
+    },
+
+    touch(path) {
+      if (!get().touched[path]) set((s) => ({ touched: { ...s.touched, [path]: true } }));
+    },
+
+    flushDraft: saveNow,
+
+    async loadDrafts() {
+      try {
+        set({ drafts: (await call('drafts.list', {})).drafts });
+      } catch (e) {
+        set({ draftError: errorMessage(e) });
+      }
+    },
+
+    async resumeDraft(id) {
+      await saveNow();
+      const { draft } = await call('drafts.get', { id });
+      replaceForm({
+        contractRef: draft.contract,
+        data: isPlainObject(draft.data) ? draft.data : {},
+        draftId: draft.id,
+        draftSavedAt: draft.updatedAt,
+        draftState: 'saved',
+        result: null,
+      });
+    },
+
+    async deleteDraft(id) {
+      if (get().draftId === id) {
+        // Deleting the draft being edited: keep the form, forget the draft, and stop autosaving into it.
+        cancelAutosave();
+        while (inflight) await inflight;
+        generation++;
+        dirty = false;
+        set({ draftId: null, draftSavedAt: null, draftState: 'clean' });
+      }
+      await call('drafts.delete', { id });
+      set((s) => ({ drafts: s.drafts.filter((d) => d.id !== id) }));
+    },
+
+    async newForm() {
+      await saveNow();
+      replaceForm({ data: blank(get().contracts.find((c) => c.contract === get().contractRef)), result: null });
+    },
+
+    async submit() {
+      const { contractRef, contracts } = get();
+      if (!contractRef || get().submitting) return;
+      const contract = contracts.find((c) => c.contract === contractRef);
+      set({ submitting: true, submitError: null, submitAttempted: true });
+      try {
+        // Save first, so a refused submission leaves the latest data in the draft.
+        await saveNow();
+        const { data, draftId } = get();
+        if (clientErrors(schemaOf(contract), data).length > 0) return;
+        const res = await call('capture.submit', draftId ? { contract: contractRef, data, draftId } : { contract: contractRef, data });
+        replaceForm({ result: res, data: blank(contract) });
+        set((s) => ({ drafts: s.drafts.filter((d) => d.id !== draftId) }));
+        void get().loadDrafts();
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 'VALIDATION_ERROR') {
+          const mapped = serverErrors(e.details, schemaOf(contract));
+          set({ serverErrors: mapped.length ? mapped : [{ path: '', keyword: 'server', message: e.message, source: 'server' }] });
+        } else {
+          set({ submitError: errorMessage(e) });
+        }
+      } finally {
+        set({ submitting: false });
+      }
+    },
+
+    loadThumb(ref) {
+      const hash = /^sha256:([0-9a-f]{64})$/.exec(ref)?.[1];
+      if (!hash || ref in get().thumbs || thumbLoads.has(ref)) return;
+      thumbLoads.add(ref);
+      void call('attachments.get', { hash })
+        .then((a) => {
+          if (a.mime.startsWith('image/')) set((st) => ({ thumbs: { ...st.thumbs, [ref]: `data:${a.mime};base64,${a.dataBase64}` } }));
+        })
+        .catch(() => undefined)
+        .finally(() => thumbLoads.delete(ref));
+    },
+
+    async uploadPhoto(file) {
+      if (file.size > MAX_PHOTO_BYTES) throw new Error(`${file.name} is ${(file.size / 1024 / 1024).toFixed(1)} MiB; photos are limited to 10 MiB`);
+      if (file.size === 0) throw new Error(`${file.name} is empty`);
+      const url = await readAsDataUrl(file);
+      const comma = url.indexOf(',');
+      const mime = /^[a-z]+\/[a-z0-9.+-]+$/.test(file.type) ? file.type : 'application/octet-stream';
+      const { ref } = await call('attachments.put', { name: (file.name || 'photo').slice(0, 200), mime, dataBase64: url.slice(comma + 1) });
+      if (mime.startsWith('image/')) set((s) => ({ thumbs: { ...s.thumbs, [ref]: url } }));
+      return ref;
+    },
+  };
+});
+
+/** The errors to show: the server's, plus client checks for touched fields (all of them after Submit). */
+export function visibleErrors(s: Pick<CaptureState, 'serverErrors' | 'touched' | 'submitAttempted'>, client: FieldError[]): FieldError[] {
+  const shownClient = s.submitAttempted ? client : client.filter((e) => s.touched[e.path]);
+  return mergeErrors(s.serverErrors, shownClient);
+}

@@ -1,0 +1,178 @@
+import type { DecisionCard } from '../../../shared/workflow/types';
+import type { TeamCardView } from '../../../shared/team/views';
+import { useApp } from '../../app-store';
+import { canReview, useRuns } from '../runs/runs-store';
+import { dateTime } from '../../ui/format';
+import { LaneBadge } from './LaneBadge';
+import { noRunLabel } from './card-origin';
+import { viaText } from '../team/team';
+import { DecisionChip } from '../team/DecisionChip';
+import { TeamDecisionControls, subjectOfCard } from '../team/TeamDecisionControls';
+
+const cents = (n: number) => `${(n / 100).toFixed(2)}`;
+
+interface Props {
+  card: DecisionCard;
+  /** Team sync: the device and user that recorded the card, and a decision sent from here. */
+  team?: TeamCardView;
+  /** Approve / Reject and the decision chip (false: the surrounding view shows them). */
+  actions?: boolean;
+}
+
+/**
+ * One card with its constraints and reasons inline: policy, invariants (values when failed), lane,
+ * approval, evidence. A card of another device (team sync) is decided through team.decide; this
+ * device's cards through runs.decide.
+ */
+export function CardDetail({ card, team, actions = true }: Props) {
+  const roles = useApp((s) => s.roles);
+  const askDecision = useRuns((s) => s.askDecision);
+  const failed = card.invariants.filter((i) => !i.pass);
+  const via = viaText(card.approval);
+  const remote = team !== undefined && !team.local;
+  return (
+    <article
+      className="card card-detail stack"
+      aria-label="Decision card"
+      data-testid="card-detail"
+      data-id={card.id}
+      data-status={card.status}
+      data-device={team?.device}
+      data-local={team ? String(team.local) : undefined}
+    >
+      <header className="card-head">
+        <strong>{card.subject}</strong>
+        <LaneBadge lane={card.lane} />
+        <span
+          className={`badge ${card.status === 'denied' || card.status === 'rejected' ? 'badge-error' : card.status === 'awaiting_approval' ? 'badge-warn' : 'badge-ok'}`}
+        >
+          {card.status.replace('_', ' ')}
+        </span>
+      </header>
+      <p className="small muted" data-testid="card-origin">
+        {card.runId ? (
+          <>
+            Run <span className="mono">{card.runId}</span>
+          </>
+        ) : (
+          noRunLabel(card.kind)
+        )}{' '}
+        · {card.stepId ? `step ${card.stepId}` : card.kind} · {dateTime(card.createdAt)}
+      </p>
+      {team && (
+        <p className="small" data-testid="card-device">
+          Device <span className="mono">{team.device}</span>
+          {team.local && <span className="tag">this device</span>} · user {team.user}
+          {!team.local && <span className="muted"> · received {dateTime(team.receivedAt)}</span>}
+        </p>
+      )}
+      <p className="small">{card.rationale}</p>
+      {card.nextSafeStep && (
+        <p className="small next-step" data-testid="next-safe-step">
+          <strong>Smallest safe next step:</strong> {card.nextSafeStep}
+        </p>
+      )}
+      <section aria-label="Policy">
+        <strong className="small">
+          Policy {card.policy.policyVersion ? `v${card.policy.policyVersion}` : '(none loaded)'}: {card.policy.decision}
+        </strong>
+        <ul className="small">
+          {card.policy.reasons.map((r) => (
+            <li key={r}>{r}</li>
+          ))}
+        </ul>
+      </section>
+      <section aria-label="Lane">
+        <strong className="small">Lane {card.lane}</strong>
+        <ul className="small">
+          {card.laneReasons.map((r) => (
+            <li key={r}>{r}</li>
+          ))}
+        </ul>
+      </section>
+      <section aria-label="Invariants">
+        <strong className="small">
+          Invariants: {card.invariants.length - failed.length} passed, {failed.length} failed
+        </strong>
+        <ul className="small invariants" data-testid="card-invariants">
+          {card.invariants.map((i) => (
+            <li key={i.id} className={i.pass ? 'ok' : 'error'} data-invariant={i.id} data-pass={i.pass}>
+              <span className="mono">{i.id}</span> {i.pass ? '✓' : '✗'} {!i.pass && (i.message ?? i.error)}
+              {!i.pass && Object.keys(i.values).length > 0 && (
+                <span className="muted mono">
+                  {' '}
+                  {Object.entries(i.values)
+                    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+                    .join(' ')}
+                </span>
+              )}
+            </li>
+          ))}
+        </ul>
+      </section>
+      {card.options.length > 0 && (
+        <table className="history small" aria-label="Options">
+          <thead>
+            <tr>
+              <th>Option</th>
+              <th>Quality</th>
+              <th>Cost</th>
+              <th>Latency</th>
+              <th>Uncertainty</th>
+            </tr>
+          </thead>
+          <tbody>
+            {card.options.map((o) => (
+              <tr key={o.id} className={o.id === card.chosen ? 'chosen' : ''}>
+                <td>
+                  {o.label}
+                  {o.id === card.chosen ? ' (chosen)' : ''}
+                </td>
+                <td>{o.predictedQuality.toFixed(2)}</td>
+                <td>{cents(o.predictedCostCents)}</td>
+                <td>{Math.round(o.latencyMs)} ms</td>
+                <td>{o.uncertainty.toFixed(2)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <section aria-label="Approval" className="small" data-testid="card-approval">
+        <strong>Approval:</strong> {card.approval.state.replace('_', ' ')}
+        {card.approval.by && (
+          <>
+            {' '}
+            by {card.approval.by} at {dateTime(card.approval.at)}: “{card.approval.comment}”
+          </>
+        )}
+        {via && <span data-testid="card-approval-via">, {via}</span>}
+      </section>
+      <p className="small muted">
+        Evidence: model {card.evidence.modelId ?? '—'}; memory {card.evidence.memoryIds.length}; bundles {card.evidence.bundleDigests.length} · audit{' '}
+        <span className="mono">{card.auditHash.slice(0, 12)}…</span>
+      </p>
+      {actions && team?.decision && (
+        <div className="row-actions">
+          <DecisionChip decision={team.decision} />
+        </div>
+      )}
+      {actions && team && !team.local && <TeamDecisionControls s={subjectOfCard(team)} />}
+      {actions &&
+        !remote &&
+        card.status === 'awaiting_approval' &&
+        card.runId &&
+        (canReview(roles) ? (
+          <div className="row-actions">
+            <button type="button" onClick={() => askDecision({ runId: card.runId, decision: 'approve' })}>
+              Approve (a)
+            </button>
+            <button type="button" className="danger" onClick={() => askDecision({ runId: card.runId, decision: 'reject' })}>
+              Reject (r)
+            </button>
+          </div>
+        ) : (
+          <p className="small muted">Waiting for a reviewer. This device is enrolled as {roles.join(', ') || 'field (not enrolled)'}.</p>
+        ))}
+    </article>
+  );
+}

@@ -1,0 +1,21 @@
+import { create } from 'zustand';
+import type { HealthReport } from '../../../shared/api/types';
+import { call } from '../../api/client';
+
+interface HealthState {
+  report: HealthReport | null;
+  error: string | null;
+  refresh(): Promise<void>;
+}
+
+export const useHealth = create<HealthState>((set) => ({
+  report: null,
+  error: null,
+  async refresh() {
+    try {
+      set({ report: await call('system.health', {}), error: null });
+    } catch (e) {
+      set({ error: (e as Error).message });
+    }
+  },
+}));

@@ -1,0 +1,55 @@
+import { useEffect } from 'react';
+import { onEvent } from '../../api/client';
+import { useMemory } from './memory-store';
+import { SearchBar } from './SearchBar';
+import { HitList } from './HitList';
+import { ItemDetail } from './ItemDetail';
+import { AddForm } from './AddForm';
+import { TierStats } from './TierStats';
+import { ModelPanel } from './ModelPanel';
+import { DeleteDialog } from './DeleteDialog';
+
+/** Tiered memory and local models: hybrid search, an item's detail (pin, delete), adding, tier stats, model slots. */
+export function MemoryView() {
+  const { refresh, onChanged, onModelStatus, selected, notice, clearNotice, stats, statsError } = useMemory();
+  useEffect(() => {
+    void refresh();
+    const offModels = onEvent('models.status', onModelStatus);
+    const offChanged = onEvent('memory.changed', onChanged);
+    return () => {
+      offModels();
+      offChanged();
+    };
+  }, [refresh, onModelStatus, onChanged]);
+
+  return (
+    <section aria-label="Memory" className="memory-view" data-testid="memory-view">
+      <header className="view-head">
+        <h2>Memory</h2>
+        <span className="muted small">Hybrid search: vectors and full text, fused by rank; core items are always in context.</span>
+        <button type="button" className="secondary" onClick={() => void refresh()}>
+          Refresh
+        </button>
+      </header>
+      {notice && (
+        <p className="ok small" role="status" data-testid="memory-notice">
+          {notice}{' '}
+          <button type="button" className="link small" onClick={clearNotice}>
+            Dismiss
+          </button>
+        </p>
+      )}
+      <SearchBar />
+      <div className="memory-body">
+        <HitList />
+        {selected ? <ItemDetail item={selected} /> : <div className="card muted small">Select a result to see the item in full.</div>}
+      </div>
+      <div className="cards memory-cards">
+        <ModelPanel />
+        <TierStats stats={stats} error={statsError} />
+        <AddForm />
+      </div>
+      <DeleteDialog />
+    </section>
+  );
+}

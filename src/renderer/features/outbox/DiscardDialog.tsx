@@ -1,0 +1,29 @@
+import { useOutbox } from './outbox-store';
+import { ReasonDialog } from '../../ui/ReasonDialog';
+
+/** Discarding is final and audited: confirm, with a reason. */
+export function DiscardDialog() {
+  const { discarding, askDiscard, discard } = useOutbox();
+  return (
+    <ReasonDialog
+      open={discarding !== null}
+      title="Discard this item?"
+      reasonLabel="Reason for discarding"
+      confirmLabel="Discard item"
+      busyLabel="Discarding…"
+      danger
+      testId="discard-dialog"
+      onCancel={() => askDiscard(null)}
+      onConfirm={(reason) => discard(discarding!.id, reason)}
+    >
+      {discarding && (
+        <>
+          <p className="small">
+            <span className="mono">{discarding.summary}</span> will never be sent. This is recorded in the audit log.
+          </p>
+          {discarding.lastError && <p className="muted small">Last error: {discarding.lastError}</p>}
+        </>
+      )}
+    </ReasonDialog>
+  );
+}

@@ -1,0 +1,125 @@
+import { useEffect, useRef } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import type { OutboxItem } from '../../../shared/api/types';
+import { useOutbox } from './outbox-store';
+import { dateTime } from '../../ui/format';
+import { OutboxStateBadge } from './OutboxStateBadge';
+
+const ROW = 48;
+
+function Receipt({ item }: { item: OutboxItem }) {
+  let text = '—';
+  let cls = 'muted';
+  if (item.receiptVerified) {
+    text = `verified ✓ #${item.serverSeq ?? '?'}`;
+    cls = 'ok';
+  } else if (item.state === 'acked') {
+    text = 'acked, receipt not verified';
+    cls = 'error';
+  } else if (item.state === 'queued') text = 'pending';
+  return (
+    <span className={`cell receipt ${cls}`} role="cell" data-testid={`receipt-${item.id}`} title={item.receiptId ? `receipt ${item.receiptId}` : undefined}>
+      {text}
+    </span>
+  );
+}
+
+function Problem({ item }: { item: OutboxItem }) {
+  if (item.state === 'blocked')
+    return (
+      <span className="cell problem" role="cell">
+        <strong>Needs {item.requiredVersion ?? 'a newer contract'}.</strong> {item.lastError}
+      </span>
+    );
+  return (
+    <span className={item.state === 'dead' ? 'cell problem error' : 'cell problem muted'} role="cell" title={item.lastError ?? undefined}>
+      {item.lastError ?? '—'}
+    </span>
+  );
+}
+
+function Actions({ item }: { item: OutboxItem }) {
+  const { retry, askDiscard } = useOutbox();
+  if (item.state !== 'dead' && item.state !== 'blocked') return <span className="cell" role="cell" />;
+  return (
+    <span className="cell row-actions" role="cell">
+      <button type="button" className="secondary small-btn" onClick={() => void retry(item.id)}>
+        Retry
+      </button>
+      <button type="button" className="danger small-btn" onClick={() => askDiscard(item)}>
+        Discard
+      </button>
+    </span>
+  );
+}
+
+/** Outbox items, newest first, virtualized (rows grow to fit a blocked item's instructions). */
+export function OutboxTable() {
+  const { items, loadMore, nextBeforeId, loading } = useOutbox();
+  const parent = useRef<HTMLDivElement>(null);
+  const v = useVirtualizer({ count: items.length, getScrollElement: () => parent.current, estimateSize: () => ROW, overscan: 12 });
+  const rows = v.getVirtualItems();
+  const last = rows[rows.length - 1];
+  useEffect(() => {
+    if (last && last.index >= items.length - 20 && nextBeforeId) void loadMore();
+  }, [last, items.length, nextBeforeId, loadMore]);
+
+  return (
+    <div className="outbox-table" role="table" aria-label="Outbox items" aria-rowcount={items.length + 1}>
+      <div className="outbox-row head" role="row">
+        <span role="columnheader">State</span>
+        <span role="columnheader">Item</span>
+        <span role="columnheader">Created</span>
+        <span role="columnheader">Attempts</span>
+        <span role="columnheader">Last error / what to do</span>
+        <span role="columnheader">Receipt</span>
+        <span role="columnheader">
+          <span className="sr-only">Actions</span>
+        </span>
+      </div>
+      {items.length === 0 ? (
+        <div className="outbox-empty muted">{loading ? 'Loading…' : 'Nothing here.'}</div>
+      ) : (
+        <div ref={parent} className="outbox-scroll" role="rowgroup">
+          <div className="virtual-space" ref={(el) => el?.style.setProperty('height', `${v.getTotalSize()}px`)}>
+            {rows.map((r) => {
+              const item = items[r.index]!;
+              return (
+                <div
+                  key={item.id}
+                  role="row"
+                  aria-rowindex={r.index + 2}
+                  className={`outbox-row state-row-${item.state}`}
+                  data-index={r.index}
+                  data-id={item.id}
+                  data-state={item.state}
+                  ref={(el) => {
+                    if (!el) return;
+                    el.style.setProperty('transform', `translateY(${r.start}px)`);
+                    v.measureElement(el);
+                  }}
+                >
+                  <span className="cell" role="cell">
+                    <OutboxStateBadge state={item.state} />
+                  </span>
+                  <span className="cell summary" role="cell" title={item.summary}>
+                    {item.summary}
+                  </span>
+                  <span className="cell muted" role="cell">
+                    {dateTime(item.createdAt)}
+                  </span>
+                  <span className="cell num" role="cell">
+                    {item.attempts}
+                  </span>
+                  <Problem item={item} />
+                  <Receipt item={item} />
+                  <Actions item={item} />
+                </div>
+              );
+            })}
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,51 @@
+import { useState, type FormEvent } from 'react';
+import { useOutbox } from './outbox-store';
+import { errorMessage } from '../../ui/format';
+
+export const VAULT_MIN = 8;
+
+/** No OS keychain: the passphrase vault must be unlocked (or created) before sync can sign and seal. */
+export function UnlockForm() {
+  const unlock = useOutbox((s) => s.unlock);
+  const [passphrase, setPassphrase] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await unlock(passphrase);
+      setPassphrase('');
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form className="stack" aria-label="Unlock vault" onSubmit={(e) => void submit(e)}>
+      <p className="small">No OS keychain: enter the vault passphrase (at least {VAULT_MIN} characters; the first time sets it).</p>
+      <label>
+        Vault passphrase
+        <input
+          type="password"
+          value={passphrase}
+          onChange={(e) => setPassphrase(e.target.value)}
+          minLength={VAULT_MIN}
+          maxLength={1024}
+          required
+          autoComplete="current-password"
+        />
+      </label>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" disabled={busy || passphrase.length < VAULT_MIN}>
+        {busy ? 'Unlocking…' : 'Unlock'}
+      </button>
+    </form>
+  );
+}

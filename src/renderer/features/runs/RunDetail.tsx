@@ -1,0 +1,142 @@
+import type { RunView } from '../../../shared/workflow/views';
+import type { DecisionCard } from '../../../shared/workflow/types';
+import { useApp } from '../../app-store';
+import { canReview, useRuns } from './runs-store';
+import { useCards } from '../cards/cards-store';
+import { useTeam } from '../team/team-store';
+import { dateTime } from '../../ui/format';
+import { LaneBadge } from '../cards/LaneBadge';
+import { RunStatusBadge } from './RunStatusBadge';
+import { ArtifactsPanel } from './ArtifactsPanel';
+import { PackPanel } from './PackPanel';
+
+const pct = (used: number, budget: number) => (budget > 0 ? Math.min(100, Math.round((used / budget) * 100)) : 0);
+
+/** A run's step timeline, its budgets, and the decision cards each step wrote. */
+export function RunDetail({ run, cards }: { run: RunView; cards: DecisionCard[] }) {
+  const roles = useApp((s) => s.roles);
+  const go = useApp((s) => s.go);
+  const askDecision = useRuns((s) => s.askDecision);
+  const abortGeneration = useRuns((s) => s.abortGeneration);
+  const aborting = useRuns((s) => s.aborting);
+  const abortNote = useRuns((s) => s.abortNote);
+  const setCardFilters = useCards((s) => s.setFilters);
+  const setScope = useTeam((s) => s.setScope);
+  const byId = new Map(cards.map((c) => [c.id, c]));
+  return (
+    <article className="card stack run-detail" aria-label="Run detail" data-testid="run-detail" data-id={run.id} data-status={run.status}>
+      <header className="card-head">
+        <strong>{run.title}</strong>
+        <RunStatusBadge status={run.status} />
+        {run.lane && <LaneBadge lane={run.lane} />}
+      </header>
+      <p className="small muted">
+        <span className="mono">{run.id}</span> · {run.workflow} · started {dateTime(run.createdAt)} by {run.startedBy}
+        {run.finishedAt ? ` · finished ${dateTime(run.finishedAt)}` : ''}
+      </p>
+      {run.error && (
+        <p className="small error" data-testid="run-error">
+          {run.error}
+        </p>
+      )}
+      <dl className="figures small budgets">
+        <dt>Cost</dt>
+        <dd>
+          {(run.used.costCents / 100).toFixed(2)} of {(run.budgets.costCents / 100).toFixed(2)} ({pct(run.used.costCents, run.budgets.costCents)}%)
+        </dd>
+        <dt>Tokens</dt>
+        <dd>
+          {run.used.tokens.toLocaleString()} of {run.budgets.tokens.toLocaleString()}
+        </dd>
+        <dt>Wall time</dt>
+        <dd>
+          {(run.used.wallTimeMs / 1000).toFixed(1)} s of {(run.budgets.wallTimeMs / 1000).toFixed(0)} s
+        </dd>
+      </dl>
+      <ol className="timeline" aria-label="Steps" data-testid="run-steps">
+        {run.steps.map((st) => (
+          <li key={st.stepId} className={`step step-${st.status}`} data-step={st.stepId} data-status={st.status}>
+            <div className="step-head">
+              <strong>{st.title ?? st.stepId}</strong> <span className="muted small mono">{st.uses}</span> <RunStatusBadge status={st.status} />
+            </div>
+            <div className="small muted">
+              {st.startedAt ? dateTime(st.startedAt) : 'not started'}
+              {st.finishedAt ? ` → ${dateTime(st.finishedAt)}` : ''}
+              {st.costCents || st.tokens ? ` · ${(st.costCents / 100).toFixed(2)}, ${st.tokens} tokens` : ''}
+            </div>
+            {st.summary && <div className="small">{st.summary}</div>}
+            {st.error && <div className="small error">{st.error}</div>}
+            {st.cardIds.length > 0 && (
+              <ul className="small step-cards">
+                {st.cardIds.map((id) => {
+                  const c = byId.get(id);
+                  return (
+                    <li key={id} data-card={id}>
+                      {c ? (
+                        <>
+                          <LaneBadge lane={c.lane} /> {c.status.replace('_', ' ')} — {c.rationale}
+                          {c.invariants.some((i) => !i.pass) && (
+                            <span className="error">
+                              {' '}
+                              (
+                              {c.invariants
+                                .filter((i) => !i.pass)
+                                .map((i) => i.message ?? i.id)
+                                .join('; ')}
+                              )
+                            </span>
+                          )}
+                        </>
+                      ) : (
+                        id
+                      )}
+                    </li>
+                  );
+                })}
+              </ul>
+            )}
+          </li>
+        ))}
+      </ol>
+      <div className="row-actions">
+        {run.status === 'running' && (
+          <button type="button" className="danger" onClick={() => void abortGeneration(run.id)} disabled={aborting === run.id} aria-busy={aborting === run.id}>
+            Abort generation
+          </button>
+        )}
+        {run.status === 'awaiting_approval' &&
+          (canReview(roles) ? (
+            <>
+              <button type="button" onClick={() => askDecision({ runId: run.id, decision: 'approve' })}>
+                Approve
+              </button>
+              <button type="button" className="danger" onClick={() => askDecision({ runId: run.id, decision: 'reject' })}>
+                Reject
+              </button>
+            </>
+          ) : (
+            <span className="small muted">Waiting for a reviewer’s approval.</span>
+          ))}
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => {
+            // This device's run: its cards are this device's (the full local filters and chart).
+            setScope('cards', 'local');
+            void setCardFilters({ runId: run.id });
+            go('cards');
+          }}
+        >
+          Open its cards
+        </button>
+      </div>
+      {abortNote?.runId === run.id && (
+        <p className={`small ${abortNote.ok ? 'ok' : 'error'}`} role="status" data-testid="abort-result" data-ok={abortNote.ok}>
+          {abortNote.text}
+        </p>
+      )}
+      <ArtifactsPanel runId={run.id} runStatus={run.status} />
+      <PackPanel runId={run.id} canIncludePii={canReview(roles)} />
+    </article>
+  );
+}

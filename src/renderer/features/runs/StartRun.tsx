@@ -1,0 +1,70 @@
+import { useMemo, useState, type FormEvent } from 'react';
+import { inputSchemaOf, useRuns } from './runs-store';
+import { SchemaForm } from '../capture/schema-form/SchemaForm';
+import { clientErrors, mergeErrors } from '../capture/schema-form/field-errors';
+import { ErrorSummary } from '../capture/ErrorSummary';
+
+/** Pick a workflow and fill its input contract's form; a run whose input fails the contract never starts. */
+export function StartRun() {
+  const s = useRuns();
+  const { workflows, contracts, startWorkflow } = s;
+  const schema = useMemo(() => inputSchemaOf({ workflows, contracts }, startWorkflow), [workflows, contracts, startWorkflow]);
+  const [attempted, setAttempted] = useState(false);
+  const [touched, setTouched] = useState<Record<string, boolean>>({});
+  const client = useMemo(() => (schema ? clientErrors(schema, s.input) : []), [schema, s.input]);
+  const errors = mergeErrors(s.startErrors, attempted ? client : client.filter((e) => touched[e.path]));
+  const wf = s.workflows.find((w) => w.workflow === s.startWorkflow);
+
+  async function start(e: FormEvent) {
+    e.preventDefault();
+    setAttempted(true);
+    const run = await s.start();
+    if (run) {
+      setAttempted(false);
+      setTouched({});
+    }
+  }
+  if (s.workflows.length === 0) return <p className="muted small">No workflows loaded.</p>;
+  return (
+    <form className="card stack start-run" aria-label="Start a run" onSubmit={(e) => void start(e)} noValidate>
+      <label>
+        Workflow
+        <select aria-label="Workflow" value={s.startWorkflow} onChange={(e) => s.pickWorkflow(e.target.value)}>
+          {s.workflows.map((w) => (
+            <option key={w.workflow} value={w.workflow}>
+              {w.title} ({w.workflow})
+            </option>
+          ))}
+        </select>
+      </label>
+      {wf && (
+        <p className="small muted">
+          {wf.description} Steps: {wf.steps.map((st) => st.id).join(' → ')}. Budget {(wf.budgets.costCents / 100).toFixed(2)},{' '}
+          {wf.budgets.tokens.toLocaleString()} tokens, {Math.round(wf.budgets.wallTimeMs / 1000)} s.
+        </p>
+      )}
+      {schema && (
+        <>
+          <ErrorSummary errors={errors} schema={schema} />
+          <fieldset className="plain" disabled={s.starting}>
+            <SchemaForm
+              key={s.startWorkflow}
+              schema={schema}
+              value={s.input}
+              onChange={s.editInput}
+              errors={errors}
+              touch={(p) => setTouched((t) => ({ ...t, [p]: true }))}
+              uploadPhoto={() => Promise.reject(new Error('Attach photos in Capture, then reference them'))}
+              thumbnail={() => undefined}
+            />
+          </fieldset>
+        </>
+      )}
+      <div className="form-actions">
+        <button type="submit" disabled={s.starting}>
+          {s.starting ? 'Starting…' : 'Start run'}
+        </button>
+      </div>
+    </form>
+  );
+}

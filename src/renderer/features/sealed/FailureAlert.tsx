@@ -1,0 +1,23 @@
+import type { BundleFailure } from './bundles';
+
+/** A refused install, verification or activation: the refusal code and its sentence, then the message. */
+export function FailureAlert({ title, failure, testId }: { title: string; failure: BundleFailure; testId?: string }) {
+  return (
+    <div className="refusal small" role="alert" data-testid={testId} data-code={failure.refusal ?? failure.code}>
+      <strong>{title}</strong>{' '}
+      {failure.refusal ? (
+        <>
+          <span className="mono refusal-code">{failure.refusal}</span> — {failure.sentence}
+        </>
+      ) : (
+        <span className="mono refusal-code">{failure.code}</span>
+      )}
+      <p className="refusal-message">{failure.message}</p>
+      {failure.path && (
+        <p className="refusal-message">
+          File: <span className="mono">{failure.path}</span>
+        </p>
+      )}
+    </div>
+  );
+}

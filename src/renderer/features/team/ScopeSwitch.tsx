@@ -1,0 +1,27 @@
+import type { Scope } from './team';
+import { scopeOf, useTeam, type ScopedView } from './team-store';
+
+/** "All devices" (team sync: every device of the tenant) / "This device" (this device's own items). */
+export function ScopeSwitch({ view }: { view: ScopedView }) {
+  const scope = useTeam((s) => scopeOf(s, view));
+  const setScope = useTeam((s) => s.setScope);
+  const enrolled = useTeam((s) => s.status?.enrolled ?? false);
+  const btn = (value: Scope, label: string) => (
+    <button
+      type="button"
+      className={scope === value ? 'scope-btn active' : 'scope-btn'}
+      aria-pressed={scope === value}
+      data-scope={value}
+      onClick={() => setScope(view, value)}
+      title={value === 'all' && !enrolled ? 'This device is not enrolled: only its own items are known.' : undefined}
+    >
+      {label}
+    </button>
+  );
+  return (
+    <div className="scope-switch" role="group" aria-label="Show items from" data-testid="scope-switch" data-scope={scope ?? ''}>
+      {btn('all', 'All devices')}
+      {btn('local', 'This device')}
+    </div>
+  );
+}

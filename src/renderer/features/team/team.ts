@@ -1,0 +1,97 @@
+// Team sync display helpers (pure, unit tested): freshness lines, decision state chips, the roles a
+// device may approve with, and keeping a selection across list reloads.
+import type { Role } from '../../../shared/api/types';
+import type { TeamCardView, TeamDecisionState, TeamStatus } from '../../../shared/team/views';
+import type { Approval } from '../../../shared/workflow/types';
+
+/** Which items a list shows: every device of the tenant (team.*) or this device's own. */
+export type Scope = 'all' | 'local';
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** HH:MM, local time. */
+export const hhmm = (d: Date): string => `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+const ymd = (d: Date): string => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+
+/** "just now", "3 min ago", "2 h ago", "4 days ago" (a time slightly ahead of this clock reads "just now"). */
+export function ago(iso: string, now: number): string {
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return '—';
+  const s = Math.max(0, Math.floor((now - t) / 1000));
+  if (s < 60) return 'just now';
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  const days = Math.floor(s / 86400);
+  return `${days} day${days === 1 ? '' : 's'} ago`;
+}
+
+/** "Cards as of 10:42, 3 min ago" (the date too when not today); "Never pulled" when this device never pulled. */
+export function freshnessText(noun: string, asOf: string | null, now: number): string {
+  if (!asOf) return 'Never pulled';
+  const d = new Date(asOf);
+  if (Number.isNaN(d.getTime())) return 'Never pulled';
+  const when = ymd(d) === ymd(new Date(now)) ? hhmm(d) : `${ymd(d)} ${hhmm(d)}`;
+  return `${noun} as of ${when}, ${ago(asOf, now)}`;
+}
+
+export const DECISION_STATE_TEXT: Record<TeamDecisionState, string> = {
+  queued: 'Sent, waiting for sync',
+  accepted: 'Accepted by server',
+  conflict: 'Another reviewer decided first',
+  applied: 'Applied on the field device',
+  refused: 'Refused',
+};
+
+/** The chip's text: what was decided here and where it stands, with the server's or device's message. */
+export function decisionText(d: NonNullable<TeamCardView['decision']>): string {
+  const what = d.decision === 'approved' ? 'Approved' : 'Rejected';
+  return `${what}: ${DECISION_STATE_TEXT[d.state]}${d.message ? ` — ${d.message}` : ''}`;
+}
+
+export const decisionTone = (s: TeamDecisionState): 'ok' | 'warn' | 'error' | 'info' =>
+  s === 'applied' ? 'ok' : s === 'accepted' || s === 'queued' ? 'info' : s === 'conflict' ? 'warn' : 'error';
+
+/**
+ * Whether Approve / Reject are still offered after a decision sent from here: none yet, or the last
+ * one was refused (it never took effect). Queued, accepted and applied decisions stand; a conflict
+ * means another reviewer's decision stands.
+ */
+export const canDecideAgain = (d: TeamCardView['decision']): boolean => d === null || d.state === 'refused';
+
+/** "signed on device dev_1 under certificate v3", or null when the approval was not made through team sync. */
+export const viaText = (a: Pick<Approval, 'via'>): string | null => (a.via ? `signed on device ${a.via.device} under certificate v${a.via.certVersion}` : null);
+
+/**
+ * The roles this device signs approvals with: its team certificate's (none while revoked), else the
+ * enrollment's. The main process checks again.
+ */
+export function approverRoles(status: TeamStatus | null, enrolled: Role[]): Role[] {
+  const cert = status?.certificate;
+  if (cert) return cert.status === 'active' ? [...cert.roles] : [];
+  return enrolled;
+}
+
+export const mayApprove = (roles: Role[]): boolean => roles.includes('reviewer') || roles.includes('admin');
+
+/** Identity of a tenant card: card ids are unique per device. */
+export const cardKey = (v: Pick<TeamCardView, 'device'> & { card: { id: string } }): string => `${v.device}\u0000${v.card.id}`;
+
+/** Index of `key` in `items` after a reload, else the first row (or -1 when empty). */
+export function keepIndex<T>(items: T[], key: string | null, keyOf: (t: T) => string): number {
+  if (key !== null) {
+    const i = items.findIndex((t) => keyOf(t) === key);
+    if (i >= 0) return i;
+  }
+  return items.length ? 0 : -1;
+}
+
+/** Drops empty filter values (the channels refuse empty strings). */
+export const cleanQuery = <T extends object>(q: T): Partial<T> =>
+  Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined && v !== null && (typeof v !== 'string' || v.trim() !== ''))) as Partial<T>;
+
+/** A list cell's time: HH:MM today, else the date. */
+export function shortTime(iso: string, now: number): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '—';
+  return ymd(d) === ymd(new Date(now)) ? hhmm(d) : ymd(d);
+}

@@ -1,0 +1,44 @@
+import { useApp, type View } from '../app-store';
+import { hostKind } from '../api/client';
+
+const items: { id: View; label: string }[] = [
+  { id: 'capture', label: 'Capture' },
+  { id: 'runs', label: 'Runs' },
+  { id: 'cards', label: 'Decision cards' },
+  { id: 'memory', label: 'Memory' },
+  { id: 'outbox', label: 'Outbox' },
+  { id: 'audit', label: 'Audit' },
+  { id: 'health', label: 'Health' },
+  { id: 'sealed', label: 'Sealed state' },
+];
+
+export function Nav() {
+  const { view, go, profile, info, roles } = useApp();
+  // Team sync shows once the device is enrolled (right after Outbox); the devices board for admins.
+  const withTeam = roles.length > 0 ? items.flatMap((i) => (i.id === 'outbox' ? [i, { id: 'team' as const, label: 'Team' }] : [i])) : items;
+  const shown = roles.includes('admin') ? [...withTeam, { id: 'admin' as const, label: 'Devices (admin)' }] : withTeam;
+  return (
+    <nav className="nav" aria-label="Main">
+      <div className="brand">Maestro</div>
+      {shown.map((i) => (
+        <button
+          key={i.id}
+          className={view === i.id ? 'nav-item active' : 'nav-item'}
+          aria-current={view === i.id ? 'page' : undefined}
+          onClick={() => go(i.id)}
+        >
+          {i.label}
+        </button>
+      ))}
+      <div className="nav-foot">
+        <div>{profile?.name}</div>
+        <div className="muted small">
+          {profile?.tenant} · {roles.length ? roles.join(', ') : profile?.role}
+        </div>
+        <div className="muted small">
+          v{info?.version} · {hostKind === 'web' ? 'web host' : 'desktop'}
+        </div>
+      </div>
+    </nav>
+  );
+}
