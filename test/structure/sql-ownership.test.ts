@@ -99,7 +99,7 @@ export function tablesNamedBySql(source: string): string[] {
   for (const m of source.matchAll(literal)) {
     const text = m[0];
     if (!/\b(SELECT|INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b/.test(text)) continue;
-    for (const t of text.matchAll(/\b(?:FROM|JOIN|INTO|UPDATE|TABLE(?: IF (?:NOT )?EXISTS)?|DELETE FROM)\s+([a-z_][a-z0-9_]*)/gi)) found.add(t[1]!);
+    for (const t of text.matchAll(/\b(?:FROM|JOIN|INTO|UPDATE|TABLE(?: IF (?:NOT )?EXISTS)?|DELETE FROM)\s+([a-z_][a-z0-9_]*)/g)) found.add(t[1]!);
   }
   return [...found];
 }
