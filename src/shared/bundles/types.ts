@@ -74,7 +74,7 @@ const targetFileSchema = obj({ length: Type.Integer({ minimum: 0 }), hashes: obj
 export type TargetFile = Static<typeof targetFileSchema>;
 
 /** What a model bundle says about its weights (GGUF for text, ONNX for embeddings). */
-export const modelInfoSchema = obj({
+const modelInfoSchema = obj({
   role: enumOf(['text', 'embedding']),
   format: enumOf(['gguf', 'onnx']),
   /** Target path of the weights file; tokenizer and other files are further targets. */
@@ -89,7 +89,7 @@ export const modelInfoSchema = obj({
 export type ModelInfo = Static<typeof modelInfoSchema>;
 
 /** An app-update bundle lists the installer and electron-updater's latest*.yml as targets. */
-export const appUpdateInfoSchema = obj({
+const appUpdateInfoSchema = obj({
   appVersion: semver,
   /** Target path of the installer artifact. */
   artifact: Type.String({ minLength: 1 }),
@@ -123,10 +123,10 @@ export type TargetsMeta = Static<typeof targetsMetaSchema>;
 
 export type RoleMeta = RootMeta | TargetsMeta | SnapshotMeta | TimestampMeta;
 
-export const rootSchema = envelope(rootMetaSchema);
-export const timestampSchema = envelope(timestampMetaSchema);
-export const snapshotSchema = envelope(snapshotMetaSchema);
-export const targetsSchema = envelope(targetsMetaSchema);
+const rootSchema = envelope(rootMetaSchema);
+const timestampSchema = envelope(timestampMetaSchema);
+const snapshotSchema = envelope(snapshotMetaSchema);
+const targetsSchema = envelope(targetsMetaSchema);
 export const ROLE_SCHEMAS = { root: rootSchema, timestamp: timestampSchema, snapshot: snapshotSchema, targets: targetsSchema } as const;
 
 export const SPEC_VERSION = '1.0.31';
@@ -155,7 +155,7 @@ export const BUNDLE_REFUSALS = {
   BUNDLE_TAMPERED: 'An installed file changed after it was verified (quarantined).',
 } as const;
 export type BundleRefusal = keyof typeof BUNDLE_REFUSALS;
-export const BUNDLE_REFUSAL_CODES = Object.keys(BUNDLE_REFUSALS) as BundleRefusal[];
+const BUNDLE_REFUSAL_CODES = Object.keys(BUNDLE_REFUSALS) as BundleRefusal[];
 
 /** Caps against endless data. Targets are capped by their signed length. */
 export const METADATA_CAPS: Record<RoleName, number> = {
@@ -169,13 +169,13 @@ export const MAX_ROOT_ROTATIONS = 64;
 /** No single target larger than this (a 70B GGUF is ~40 GiB). */
 export const MAX_TARGET_BYTES = 256 * 1024 ** 3;
 
-export const BUNDLE_STATES = ['verified', 'stale', 'expired', 'quarantined'] as const;
+const BUNDLE_STATES = ['verified', 'stale', 'expired', 'quarantined'] as const;
 export type BundleState = (typeof BUNDLE_STATES)[number];
 
 // ---- views ----
 
 /** One installed version of a bundle, as the sealed-state report shows it. */
-export const bundleVersionViewSchema = obj({
+const bundleVersionViewSchema = obj({
   id: int,
   name: str,
   kind: enumOf(BUNDLE_KINDS),

@@ -17,7 +17,7 @@ const runId = Type.String({ minLength: 1, maxLength: 100 });
 const flagSourceSchema = enumOf(['derived', 'manual']);
 export type FlagSource = Static<typeof flagSourceSchema>;
 
-export const artifactFlagViewSchema = obj({
+const artifactFlagViewSchema = obj({
   value: Type.Boolean(),
   source: flagSourceSchema,
   /** Why (derived: which document and how it matched; manual: who set it). */
@@ -53,7 +53,7 @@ export const artifactViewSchema = obj({
 export type ArtifactView = Static<typeof artifactViewSchema>;
 
 /** The release-gate rule: policy `params.releaseGate` when present, else DEFAULT_RELEASE_GATE_RULE. */
-export const releaseGateRuleSchema = obj({
+const releaseGateRuleSchema = obj({
   requireRunSucceeded: Type.Boolean(),
   requiredFlags: Type.Array(enumOf(ARTIFACT_FLAGS), { uniqueItems: true, maxItems: ARTIFACT_FLAGS.length }),
   minCompliantArtifacts: Type.Integer({ minimum: 0, maximum: 10_000 }),

@@ -35,9 +35,9 @@ export function aadBytes(idempotencyKey: string, contract: string, tenant: strin
   return canonicalJson({ idempotencyKey, contract, tenant });
 }
 
-export const MAX_BATCH_ITEMS = 500;
+const MAX_BATCH_ITEMS = 500;
 export const MAX_BATCH_BYTES = 8 * 1024 * 1024;
-export const MAX_ITEM_CIPHERTEXT_B64 = 2 * 1024 * 1024;
+const MAX_ITEM_CIPHERTEXT_B64 = 2 * 1024 * 1024;
 
 const str = Type.String();
 const nonNeg = Type.Integer({ minimum: 0 });
@@ -136,7 +136,7 @@ const checkpointBodySchema = obj({
 });
 export type CheckpointBody = Static<typeof checkpointBodySchema>;
 
-export const signedCheckpointSchema = obj({ checkpoint: checkpointBodySchema, signature: b64(200) });
+const signedCheckpointSchema = obj({ checkpoint: checkpointBodySchema, signature: b64(200) });
 export type SignedCheckpoint = Static<typeof signedCheckpointSchema>;
 export const checkpointSigningBytes = (c: CheckpointBody): string => canonicalJson({ type: 'maestro.checkpoint.v1', ...c });
 

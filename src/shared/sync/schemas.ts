@@ -1,15 +1,10 @@
 // The JSON Schemas of the sync wire format (draft 2020-12). Each is declared once with TypeBox next
 // to its type (./protocol.ts); this module keeps their import path for the validators.
 export {
-  deviceStatusSchema,
   enrollmentTokenRequestSchema,
   enrollRequestSchema,
   enrollResponseSchema,
   MAX_BATCH_BYTES,
-  MAX_BATCH_ITEMS,
-  MAX_ITEM_CIPHERTEXT_B64,
-  signedCheckpointSchema,
-  signedReceiptSchema,
   syncBatchRequestSchema,
   syncBatchResponseSchema,
   syncItemSchema,

@@ -23,7 +23,7 @@ export const CERT_RENEW_DAYS = 30;
  * Issued and signed by the sync server (its pinned Ed25519 key) at enrollment; a new `certVersion`
  * for every revocation, role change, encryption-key registration or renewal.
  */
-export const deviceCertificateSchema = obj({
+const deviceCertificateSchema = obj({
   type: constOf('maestro.device-cert.v1'),
   tenant: wireId,
   device: wireId,

@@ -35,7 +35,7 @@ const version = Type.Integer({ minimum: 1 });
  * key = HKDF-SHA256(shared, salt = ephemeralKey ‖ recipientKey (raw bytes), info = wrapInfo(body)),
  * AES-256-GCM(key, iv, tenantKey, aad = wrapInfo(body)). The wrapping admin device signs the body.
  */
-export const wrappedKeyBodySchema = obj({
+const wrappedKeyBodySchema = obj({
   type: constOf('maestro.wrapped-key.v1'),
   tenant: wireId,
   keyVersion: version,
@@ -128,7 +128,7 @@ export const rolesChangeSchema = obj({ roles: teamRolesSchema, reason: Type.Stri
 
 // ---------------------------------------------------------------- approvals
 
-export const approvalStatementSchema = obj({
+const approvalStatementSchema = obj({
   type: constOf('maestro.approval.v1'),
   /** ULID */
   approvalId: wireId,
@@ -168,7 +168,7 @@ export type TeamItemKind = keyof typeof TEAM_CONTRACTS;
 // ---------------------------------------------------------------- the pull path
 
 /** Device events admins pull. */
-export const deviceEventSchema = obj({
+const deviceEventSchema = obj({
   type: enumOf(['enrolled', 'revoked', 'roles', 'blocked', 'unblocked', 'encryption-key']),
   device: wireId,
   user: Type.String({ maxLength: 120 }),
@@ -180,7 +180,7 @@ export type DeviceEventWire = Static<typeof deviceEventSchema>;
 const feedKindSchema = enumOf(['item', 'cert', 'key', 'event']);
 export type FeedKind = Static<typeof feedKindSchema>;
 
-export const feedItemSchema = obj({
+const feedItemSchema = obj({
   /** server order, strictly increasing within the tenant */
   seq: Type.Integer({ minimum: 1 }),
   kind: feedKindSchema,

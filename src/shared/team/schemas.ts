@@ -1,13 +1,10 @@
 // The JSON Schemas (draft 2020-12) of the team-sync wire objects. Each is declared once with TypeBox
 // next to its type (./protocol.ts, ./certificate.ts); this module keeps their import path for the validators.
-export { deviceCertificateSchema, signedCertificateSchema } from './certificate';
+export { signedCertificateSchema } from './certificate';
 export {
-  approvalStatementSchema,
   certificateResponseSchema,
   changesResponseSchema,
-  deviceEventSchema,
   encryptionKeyPostSchema,
-  feedItemSchema,
   myWrappedKeysSchema,
   rolesChangeSchema,
   signedApprovalSchema,
@@ -15,5 +12,4 @@ export {
   teamKeysPostResponseSchema,
   teamKeysPostSchema,
   teamKeysStatusSchema,
-  wrappedKeyBodySchema,
 } from './protocol';

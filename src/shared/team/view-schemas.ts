@@ -8,7 +8,6 @@ export {
   teamPeerSchema,
   teamRecordPageSchema,
   teamRecordQuerySchema,
-  teamRecordViewSchema,
   teamRefusalSchema,
   teamRunPageSchema,
   teamRunQuerySchema,

@@ -141,7 +141,7 @@ export const teamDecideRequestSchema = obj({
 });
 
 /** A capture (record or attachment) another device of the tenant sent, as pulled. */
-export const teamRecordViewSchema = obj({
+const teamRecordViewSchema = obj({
   device: str,
   user: str,
   kind: enumOf(['record', 'attachment']),

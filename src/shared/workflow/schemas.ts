@@ -1,6 +1,6 @@
 // The JSON Schemas of the workflow, run and decision-card views. Each is declared once with TypeBox
 // next to its type (./types.ts, ./views.ts); this module keeps their import path for the validators.
-export { budgetsSchema, decisionCardSchema } from './types';
+export { decisionCardSchema } from './types';
 export {
   cardListQuerySchema,
   cardListResponseSchema,

@@ -38,7 +38,7 @@ export const budgetsSchema = obj({
   /** Cost in integer cents (never floats for money). */
   costCents: int,
 });
-export type RunBudgets = Static<typeof budgetsSchema>;
+type RunBudgets = Static<typeof budgetsSchema>;
 
 /** A manifest file, as ./manifest-schema.ts declares it. */
 export type WorkflowManifest = Static<typeof workflowManifestSchema>;
