@@ -17,7 +17,8 @@ const ITEM_FIELDS = new Set<string>(Object.keys(syncItemSchema.properties));
 // re-encodes the ciphertext and requires the exact same text, which accepts only canonical
 // base64 (a strictly narrower set than the pattern). Running a Unicode regex over ~1.4 KB per item
 // was a measurable share of ingest; every other constraint, maxLength included, still applies.
-const { pattern: _ciphertextPattern, ...ciphertextRule } = syncItemSchema.properties.ciphertext;
+// Only the JSON Schema keywords are copied (TypeBox's symbol keys are not JSON Schema).
+const ciphertextRule = Object.fromEntries(Object.entries(syncItemSchema.properties.ciphertext).filter(([k]) => k !== 'pattern'));
 export const serverItemSchema = { ...syncItemSchema, properties: { ...syncItemSchema.properties, ciphertext: ciphertextRule } };
 
 /**

@@ -1,6 +1,10 @@
 // Sealed bundles: the signed-metadata format (a documented subset of The Update Framework, signed
 // over RFC 8785 canonical JSON), the attack codes a verifier refuses with, and the views the API
-// returns. Plain data: shared by the main process, the sync server, the CLI and the renderer.
+// returns. Plain data: shared by the main process, the sync server, the CLI and the renderer. Each
+// shape is declared once with TypeBox: the JSON Schemas of the metadata roles (checked before any
+// signature is looked at) and of the views (re-exported by ./schemas.ts), and the types (Static).
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import { constOf, enumOf, keyed, mapOf, nullable, obj } from '../typebox';
 
 export const ROLES = ['root', 'targets', 'snapshot', 'timestamp'] as const;
 export type RoleName = (typeof ROLES)[number];
@@ -8,110 +12,122 @@ export type RoleName = (typeof ROLES)[number];
 export const BUNDLE_KINDS = ['policy', 'workflows', 'contracts', 'prompts', 'model', 'app-update'] as const;
 export type BundleKind = (typeof BUNDLE_KINDS)[number];
 
+const str = Type.String();
+const int = Type.Integer();
+const hex64 = Type.String({ pattern: '^[0-9a-f]{64}$' });
+const isoTime = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$' });
+const version = Type.Integer({ minimum: 1, maximum: 2 ** 53 - 1 });
+const semver = Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+(-[0-9A-Za-z.-]+)?$', maxLength: 64 });
+export const BUNDLE_NAME_PATTERN = '^[a-z][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$';
+const bundleName = Type.String({ pattern: BUNDLE_NAME_PATTERN, maxLength: 80 });
+
+// ---- the signed metadata ----
+
 /** An Ed25519 public key as TUF writes it: raw 32 bytes, hex. Its keyid is SHA-256 of its canonical JSON. */
-export interface PublicKey {
-  keytype: 'ed25519';
-  scheme: 'ed25519';
-  keyval: { public: string };
-}
+const publicKeySchema = obj({ keytype: constOf('ed25519'), scheme: constOf('ed25519'), keyval: obj({ public: hex64 }) });
+export type PublicKey = Static<typeof publicKeySchema>;
 
-export interface RoleKeys {
-  keyids: string[];
-  threshold: number;
-}
+const roleKeysSchema = obj({
+  keyids: Type.Array(hex64, { minItems: 1, maxItems: 64, uniqueItems: true }),
+  threshold: Type.Integer({ minimum: 1, maximum: 64 }),
+});
+export type RoleKeys = Static<typeof roleKeysSchema>;
 
-export interface Signature {
-  keyid: string;
+const signatureSchema = obj({
+  keyid: hex64,
   /** Ed25519 signature over the canonical JSON of `signed`, hex. */
-  sig: string;
-}
+  sig: Type.String({ pattern: '^[0-9a-f]{128}$' }),
+});
+export type Signature = Static<typeof signatureSchema>;
 
-export interface Envelope<T> {
-  signed: T;
-  signatures: Signature[];
-}
+const envelope = <T extends TSchema>(signed: T) => obj({ signed, signatures: Type.Array(signatureSchema, { maxItems: 64 }) });
+/** A signed role document: generic in what is signed, so declared through the `envelope` schema builder. */
+export type Envelope<T> = Static<ReturnType<typeof envelope<TUnsafe<T>>>>;
 
-interface RoleCommon {
-  spec_version: string;
-  version: number;
+const roleCommon = {
+  spec_version: Type.String({ pattern: '^1\\.\\d+\\.\\d+$' }),
+  version,
   /** ISO 8601 UTC. */
-  expires: string;
-}
+  expires: isoTime,
+};
 
-export interface RootMeta extends RoleCommon {
-  _type: 'root';
-  consistent_snapshot: false;
-  keys: Record<string, PublicKey>;
-  roles: Record<RoleName, RoleKeys>;
-}
+const rootMetaSchema = obj({
+  _type: constOf('root'),
+  ...roleCommon,
+  consistent_snapshot: constOf(false),
+  keys: mapOf(publicKeySchema, { propertyNames: hex64, maxProperties: 256 }),
+  roles: keyed(ROLES, roleKeysSchema),
+});
+export type RootMeta = Static<typeof rootMetaSchema>;
 
-export interface MetaFileInfo {
-  version: number;
-  length: number;
-  hashes: { sha256: string };
-}
+const metaFileInfoSchema = obj({ version, length: Type.Integer({ minimum: 1 }), hashes: obj({ sha256: hex64 }) });
+export type MetaFileInfo = Static<typeof metaFileInfoSchema>;
 
 /** Timestamp, snapshot and targets name the bundle they belong to, so their version counters are per bundle. */
-export interface TimestampMeta extends RoleCommon {
-  _type: 'timestamp';
-  bundle: string;
-  meta: { 'snapshot.json': MetaFileInfo };
-}
+const timestampMetaSchema = obj({ _type: constOf('timestamp'), ...roleCommon, bundle: bundleName, meta: obj({ 'snapshot.json': metaFileInfoSchema }) });
+export type TimestampMeta = Static<typeof timestampMetaSchema>;
 
-export interface SnapshotMeta extends RoleCommon {
-  _type: 'snapshot';
-  bundle: string;
-  meta: { 'targets.json': MetaFileInfo };
-}
+const snapshotMetaSchema = obj({ _type: constOf('snapshot'), ...roleCommon, bundle: bundleName, meta: obj({ 'targets.json': metaFileInfoSchema }) });
+export type SnapshotMeta = Static<typeof snapshotMetaSchema>;
 
-export interface TargetFile {
-  length: number;
-  hashes: { sha256: string };
-}
+const targetFileSchema = obj({ length: Type.Integer({ minimum: 0 }), hashes: obj({ sha256: hex64 }) });
+export type TargetFile = Static<typeof targetFileSchema>;
 
 /** What a model bundle says about its weights (GGUF for text, ONNX for embeddings). */
-export interface ModelInfo {
-  role: 'text' | 'embedding';
-  format: 'gguf' | 'onnx';
+const modelInfoSchema = obj({
+  role: enumOf(['text', 'embedding']),
+  format: enumOf(['gguf', 'onnx']),
   /** Target path of the weights file; tokenizer and other files are further targets. */
-  file: string;
-  family: string;
-  quantization: string;
-  contextLength: number;
+  file: Type.String({ minLength: 1 }),
+  family: Type.String({ minLength: 1, maxLength: 80 }),
+  quantization: Type.String({ minLength: 1, maxLength: 40 }),
+  contextLength: Type.Integer({ minimum: 1 }),
   /** Embedding models only. */
-  embeddingDimension: number | null;
-  licence: string;
-}
+  embeddingDimension: nullable(Type.Integer({ minimum: 1 })),
+  licence: Type.String({ minLength: 1, maxLength: 200 }),
+});
+export type ModelInfo = Static<typeof modelInfoSchema>;
 
 /** An app-update bundle lists the installer and electron-updater's latest*.yml as targets. */
-export interface AppUpdateInfo {
-  appVersion: string;
+const appUpdateInfoSchema = obj({
+  appVersion: semver,
   /** Target path of the installer artifact. */
-  artifact: string;
+  artifact: Type.String({ minLength: 1 }),
   /** Target path of electron-updater's channel file (latest.yml, latest-linux.yml, ...). */
-  channelFile: string;
-  releaseNotes: string | null;
-}
+  channelFile: Type.String({ minLength: 1 }),
+  releaseNotes: nullable(Type.String({ maxLength: 20000 })),
+});
+export type AppUpdateInfo = Static<typeof appUpdateInfoSchema>;
 
-export interface BundleInfo {
+export const bundleInfoSchema = obj({
   /** e.g. maestro.policy, maestro.workflows, model.tiny-text, app-update */
-  name: string;
-  kind: BundleKind;
+  name: bundleName,
+  kind: enumOf(BUNDLE_KINDS),
   /** Semantic version of the content (the metadata versions count signings). */
-  version: string;
-  description: string | null;
-  model?: ModelInfo;
-  app?: AppUpdateInfo;
-}
+  version: semver,
+  description: nullable(Type.String({ maxLength: 2000 })),
+  model: Type.Optional(modelInfoSchema),
+  app: Type.Optional(appUpdateInfoSchema),
+});
+export type BundleInfo = Static<typeof bundleInfoSchema>;
 
-export interface TargetsMeta extends RoleCommon {
-  _type: 'targets';
-  bundle: string;
-  targets: Record<string, TargetFile>;
-  custom: { bundle: BundleInfo };
-}
+const targetsMetaSchema = obj({
+  _type: constOf('targets'),
+  ...roleCommon,
+  bundle: bundleName,
+  // Paths are checked in full by the verifier (safePath); this only bounds their size.
+  targets: mapOf(targetFileSchema, { maxProperties: 100000, propertyNames: { type: 'string', minLength: 1, maxLength: 1024 } }),
+  custom: obj({ bundle: bundleInfoSchema }),
+});
+export type TargetsMeta = Static<typeof targetsMetaSchema>;
 
 export type RoleMeta = RootMeta | TargetsMeta | SnapshotMeta | TimestampMeta;
+
+const rootSchema = envelope(rootMetaSchema);
+const timestampSchema = envelope(timestampMetaSchema);
+const snapshotSchema = envelope(snapshotMetaSchema);
+const targetsSchema = envelope(targetsMetaSchema);
+export const ROLE_SCHEMAS = { root: rootSchema, timestamp: timestampSchema, snapshot: snapshotSchema, targets: targetsSchema } as const;
 
 export const SPEC_VERSION = '1.0.31';
 
@@ -139,7 +155,7 @@ export const BUNDLE_REFUSALS = {
   BUNDLE_TAMPERED: 'An installed file changed after it was verified (quarantined).',
 } as const;
 export type BundleRefusal = keyof typeof BUNDLE_REFUSALS;
-export const BUNDLE_REFUSAL_CODES = Object.keys(BUNDLE_REFUSALS) as BundleRefusal[];
+const BUNDLE_REFUSAL_CODES = Object.keys(BUNDLE_REFUSALS) as BundleRefusal[];
 
 /** Caps against endless data. Targets are capped by their signed length. */
 export const METADATA_CAPS: Record<RoleName, number> = {
@@ -153,81 +169,89 @@ export const MAX_ROOT_ROTATIONS = 64;
 /** No single target larger than this (a 70B GGUF is ~40 GiB). */
 export const MAX_TARGET_BYTES = 256 * 1024 ** 3;
 
-export const BUNDLE_STATES = ['verified', 'stale', 'expired', 'quarantined'] as const;
+const BUNDLE_STATES = ['verified', 'stale', 'expired', 'quarantined'] as const;
 export type BundleState = (typeof BUNDLE_STATES)[number];
 
+// ---- views ----
+
 /** One installed version of a bundle, as the sealed-state report shows it. */
-export interface BundleVersionView {
-  id: number;
-  name: string;
-  kind: BundleKind;
-  version: string;
-  description: string | null;
+const bundleVersionViewSchema = obj({
+  id: int,
+  name: str,
+  kind: enumOf(BUNDLE_KINDS),
+  version: str,
+  description: nullable(str),
   /** targets metadata version (counts signings of this bundle). */
-  targetsVersion: number;
-  state: BundleState;
-  active: boolean;
+  targetsVersion: int,
+  state: enumOf(BUNDLE_STATES),
+  active: Type.Boolean(),
   /** Earliest expiry of its timestamp, snapshot and targets metadata. */
-  expires: string;
+  expires: str,
   /** keyids (and labels where the root names them) whose signatures over targets verified. */
-  signers: { keyid: string; role: RoleName }[];
-  files: number;
-  bytes: number;
-  installedAt: string;
-  source: string;
+  signers: Type.Array(obj({ keyid: str, role: enumOf(ROLES) })),
+  files: int,
+  bytes: int,
+  installedAt: str,
+  source: str,
   /** Last time every file was re-hashed against the signed metadata. */
-  verifiedAt: string;
-  quarantine: { at: string; reason: string; path: string | null } | null;
-  model: ModelInfo | null;
-  app: AppUpdateInfo | null;
-}
+  verifiedAt: str,
+  quarantine: nullable(obj({ at: str, reason: str, path: nullable(str) })),
+  model: nullable(modelInfoSchema),
+  app: nullable(appUpdateInfoSchema),
+});
+export type BundleVersionView = Static<typeof bundleVersionViewSchema>;
 
-export interface SealedStateReport {
+export const sealedStateReportSchema = obj({
   /** Version and keyids of the trusted root (pinned or rotated to). */
-  root: { version: number; expires: string; thresholds: Record<RoleName, number>; keyCount: number };
-  bundles: BundleVersionView[];
+  root: obj({ version: int, expires: str, thresholds: keyed(ROLES, int), keyCount: int }),
+  bundles: Type.Array(bundleVersionViewSchema),
   /** The device's highest-seen time, used for expiry. */
-  referenceTime: string;
+  referenceTime: str,
   /** How often installed bundles are fully re-hashed. */
-  reverifyEveryHours: number;
-  lastStartupCheck: { at: string; files: number; durationMs: number; mismatches: number } | null;
-}
+  reverifyEveryHours: Type.Number(),
+  lastStartupCheck: nullable(obj({ at: str, files: int, durationMs: Type.Number(), mismatches: int })),
+});
+export type SealedStateReport = Static<typeof sealedStateReportSchema>;
 
-export interface BundleProgress {
+export const bundleProgressSchema = obj({
   /** One id per install or verification (the renderer follows it). */
-  opId: string;
-  phase: 'metadata' | 'files' | 'commit' | 'done';
-  file: string | null;
-  bytesDone: number;
-  bytesTotal: number;
+  opId: str,
+  phase: enumOf(['metadata', 'files', 'commit', 'done']),
+  file: nullable(str),
+  bytesDone: int,
+  bytesTotal: int,
   /** Seconds left at the current rate; null until it can be estimated. */
-  etaSeconds: number | null;
-}
+  etaSeconds: nullable(Type.Number()),
+});
+export type BundleProgress = Static<typeof bundleProgressSchema>;
 
-export interface InstallResult {
-  bundle: BundleVersionView;
+export const installResultSchema = obj({
+  bundle: bundleVersionViewSchema,
   /** Whether this install changed the active version (a re-install of the active version does not). */
-  activated: boolean;
-  rootRotatedTo: number | null;
-  durationMs: number;
-}
+  activated: Type.Boolean(),
+  rootRotatedTo: nullable(int),
+  durationMs: Type.Number(),
+});
+export type InstallResult = Static<typeof installResultSchema>;
 
-export interface VerifyResult {
-  ok: boolean;
-  checkedFiles: number;
-  bytes: number;
-  durationMs: number;
+export const verifyResultSchema = obj({
+  ok: Type.Boolean(),
+  checkedFiles: int,
+  bytes: int,
+  durationMs: Type.Number(),
   /** Present when a mismatch quarantined the version. */
-  refusal: { code: BundleRefusal; message: string; path: string | null } | null;
-  bundle: BundleVersionView;
-}
+  refusal: nullable(obj({ code: enumOf(BUNDLE_REFUSAL_CODES), message: str, path: nullable(str) })),
+  bundle: bundleVersionViewSchema,
+});
+export type VerifyResult = Static<typeof verifyResultSchema>;
 
 /** What the app knows about an update: only ever from a verified app-update bundle. */
-export interface UpdateStatus {
-  current: string;
-  available: { version: string; releaseNotes: string | null; bundleVersionId: number } | null;
+export const updateStatusSchema = obj({
+  current: str,
+  available: nullable(obj({ version: str, releaseNotes: nullable(str), bundleVersionId: int })),
   /** electron: can download and install; web: only shows that an update exists. */
-  canInstall: boolean;
-  state: 'none' | 'available' | 'downloading' | 'ready' | 'error';
-  error: string | null;
-}
+  canInstall: Type.Boolean(),
+  state: enumOf(['none', 'available', 'downloading', 'ready', 'error']),
+  error: nullable(str),
+});
+export type UpdateStatus = Static<typeof updateStatusSchema>;

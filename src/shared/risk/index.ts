@@ -4,6 +4,8 @@
 // Every rule yields a level; the device's level is the highest. Thresholds are strict ("more
 // than"): exactly 7 days offline is low, 7 days and one second is medium. Thresholds come from a
 // policy object (DEFAULT_RISK_POLICY, or a tenant's own).
+import { Type, type Static } from '@sinclair/typebox';
+import { enumOf, obj } from '../typebox';
 
 export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
 export type RiskLevel = (typeof RISK_LEVELS)[number];
@@ -11,16 +13,21 @@ export type RiskLevel = (typeof RISK_LEVELS)[number];
 export const RISK_ACTIONS = ['read', 'capture', 'draft', 'submit', 'sync'] as const;
 export type RiskAction = (typeof RISK_ACTIONS)[number];
 
-export interface RiskPolicy {
+const tier2 = obj({ medium: Type.Integer({ minimum: 0, maximum: 1_000_000 }), high: Type.Integer({ minimum: 0, maximum: 1_000_000 }) });
+const days = Type.Number({ minimum: 0, maximum: 3650 });
+
+/** JSON Schema of RiskPolicy (compiled where validation runs). */
+export const riskPolicySchema = obj({
   /** Days without a sync: more than `medium` → medium, more than `high` → high, more than `critical` → critical. */
-  offlineDays: { medium: number; high: number; critical: number };
+  offlineDays: obj({ medium: days, high: days, critical: days }),
   /** Items waiting in the outbox: more than `medium` → medium, more than `high` → high. */
-  pending: { medium: number; high: number };
+  pending: tier2,
   /** Dead-lettered items: more than `medium` → medium, more than `high` → high. */
-  deadLetters: { medium: number; high: number };
+  deadLetters: tier2,
   /** The app version devices should run; older ones are medium. Absent: app versions are not compared. */
-  latestAppVersion?: string;
-}
+  latestAppVersion: Type.Optional(Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+$', maxLength: 40 })),
+});
+export type RiskPolicy = Static<typeof riskPolicySchema>;
 
 export const DEFAULT_RISK_POLICY: RiskPolicy = Object.freeze({
   offlineDays: Object.freeze({ medium: 7, high: 14, critical: 30 }),
@@ -47,12 +54,13 @@ export interface RiskInput {
   updateRequired?: boolean;
 }
 
-export interface RiskResult {
-  level: RiskLevel;
+export const riskResultSchema = obj({
+  level: enumOf(RISK_LEVELS),
   /** Human sentences, one per rule that raised the level, with the numbers that triggered it. */
-  reasons: string[];
-  allowedActions: RiskAction[];
-}
+  reasons: Type.Array(Type.String()),
+  allowedActions: Type.Array(enumOf(RISK_ACTIONS)),
+});
+export type RiskResult = Static<typeof riskResultSchema>;
 
 export const DAY_MS = 86_400_000;
 
@@ -327,43 +335,3 @@ export function policyProblems(p: RiskPolicy): string[] {
   if (!(p.deadLetters.medium <= p.deadLetters.high)) out.push('deadLetters must satisfy medium ≤ high');
   return out;
 }
-
-const tier2 = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['medium', 'high'],
-  properties: { medium: { type: 'integer', minimum: 0, maximum: 1_000_000 }, high: { type: 'integer', minimum: 0, maximum: 1_000_000 } },
-} as const;
-
-/** JSON Schema of RiskPolicy (plain data; compiled where validation runs). */
-export const riskPolicySchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['offlineDays', 'pending', 'deadLetters'],
-  properties: {
-    offlineDays: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['medium', 'high', 'critical'],
-      properties: {
-        medium: { type: 'number', minimum: 0, maximum: 3650 },
-        high: { type: 'number', minimum: 0, maximum: 3650 },
-        critical: { type: 'number', minimum: 0, maximum: 3650 },
-      },
-    },
-    pending: tier2,
-    deadLetters: tier2,
-    latestAppVersion: { type: 'string', pattern: '^\\d+\\.\\d+\\.\\d+$', maxLength: 40 },
-  },
-} as const;
-
-export const riskResultSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['level', 'reasons', 'allowedActions'],
-  properties: {
-    level: { enum: [...RISK_LEVELS] },
-    reasons: { type: 'array', items: { type: 'string' } },
-    allowedActions: { type: 'array', items: { enum: [...RISK_ACTIONS] } },
-  },
-} as const;

@@ -1,8 +1,15 @@
 // The device ↔ sync-server wire protocol: formats and the exact bytes that are hashed or signed.
 // Pure: callers bring node:crypto (Ed25519, SHA-256). Every signed object is RFC 8785 canonical JSON.
+// Each wire object is declared once with TypeBox: its JSON Schema (draft 2020-12; re-exported by
+// ./schemas.ts) and its type. The server validates every request with these; the device validates
+// every response. Batch items carry ciphertext only: any field that could hold a plaintext payload
+// is refused by `additionalProperties: false`.
+import { Type, type Static } from '@sinclair/typebox';
 import { canonicalJson } from '../canonical';
-import type { RiskResult } from '../risk';
-import type { SignedCertificate } from '../team/protocol';
+import { riskResultSchema } from '../risk';
+import { teamRoleSchema, type SignedCertificate } from '../team/certificate';
+import { constOf, enumOf, mapOf, obj } from '../typebox';
+import { b64, gcmIv, gcmTag, hex64, iso, rawKey } from './wire-formats';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -28,144 +35,183 @@ export function aadBytes(idempotencyKey: string, contract: string, tenant: strin
   return canonicalJson({ idempotencyKey, contract, tenant });
 }
 
-export interface SyncItemWire {
-  idempotencyKey: string;
+const MAX_BATCH_ITEMS = 500;
+export const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+const MAX_ITEM_CIPHERTEXT_B64 = 2 * 1024 * 1024;
+
+const str = Type.String();
+const nonNeg = Type.Integer({ minimum: 0 });
+
+export const syncItemSchema = obj({
+  idempotencyKey: hex64,
   /** `domain.verb.noun@MAJOR.MINOR.PATCH` */
-  contract: string;
+  contract: Type.String({ pattern: '^[a-z][a-z0-9]*(\\.[a-z][a-z0-9-]*){2}@\\d+\\.\\d+\\.\\d+$', maxLength: 120 }),
   /** run, card, approval: team sync (src/shared/team); their contract is TEAM_CONTRACTS[kind] */
-  kind: 'record' | 'attachment' | 'run' | 'card' | 'approval';
-  createdAt: string;
-  keyVersion: number;
+  kind: enumOf(['record', 'attachment', 'run', 'card', 'approval']),
+  createdAt: iso,
+  keyVersion: Type.Integer({ minimum: 1 }),
   /**
    * 'tenant': sealed under a tenant key version the admin distributed (team sync), so other devices
    * of the tenant can read it and the server serves it on the pull path. Absent: sealed under a key
    * only this device holds (items sealed before team sync); stored and receipted, never pulled.
    */
-  keyScope?: 'tenant';
+  keyScope: Type.Optional(constOf('tenant')),
   /** approval items: the card id decided (the server lets the first decision per card win) */
-  subject?: string;
+  subject: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' })),
   /** approval items: the device whose run it decides (the server routes it there) */
-  to?: string;
+  to: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   /** base64 of AES-256-GCM: ciphertext, 12-byte iv, 16-byte tag */
-  ciphertext: string;
-  iv: string;
-  tag: string;
+  ciphertext: b64(MAX_ITEM_CIPHERTEXT_B64),
+  iv: gcmIv,
+  tag: gcmTag,
   /** SHA-256 hex of the ciphertext bytes */
-  contentHash: string;
-}
+  contentHash: hex64,
+});
+export type SyncItemWire = Static<typeof syncItemSchema>;
 
-export interface AuditAnchorWire {
+const auditAnchorSchema = obj({
   /** Entries since the device's last anchored head, in order; `prevHash` links to that head. */
-  entries: { seq: number; prevHash: string; hash: string }[];
-  head: { seq: number; hash: string };
+  entries: Type.Array(obj({ seq: Type.Integer({ minimum: 1 }), prevHash: hex64, hash: hex64 }), { maxItems: 100000 }),
+  head: obj({ seq: nonNeg, hash: hex64 }),
   /**
    * The device's RFC 9162 Merkle tree head over its audit entry hashes at `head.seq` (leaf = the
    * entry hash): the server recomputes it from the hashes it holds and countersigns it.
    */
-  tree?: { size: number; root: string };
-}
+  tree: Type.Optional(obj({ size: nonNeg, root: hex64 })),
+});
+export type AuditAnchorWire = Static<typeof auditAnchorSchema>;
 
 /** What the device reports of itself on every sync: the server's registry and risk board use it. */
-export interface DeviceStateWire {
-  pendingCount: number;
-  deadLetterCount: number;
+const deviceStateSchema = obj({
+  pendingCount: nonNeg,
+  deadLetterCount: nonNeg,
   /** contract name → version in use on the device */
-  contractVersions: Record<string, string>;
-}
+  contractVersions: mapOf(Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+$' }), {
+    maxProperties: 200,
+    propertyNames: { pattern: '^[a-z][a-z0-9]*(\\.[a-z][a-z0-9-]*){2}$' },
+  }),
+});
+export type DeviceStateWire = Static<typeof deviceStateSchema>;
 
-export interface SyncBatchRequest {
-  device: string;
-  appVersion: string;
-  items: SyncItemWire[];
-  anchor?: AuditAnchorWire;
-  deviceState?: DeviceStateWire;
-}
+export const syncBatchRequestSchema = obj({
+  device: Type.String({ minLength: 1, maxLength: 64 }),
+  appVersion: Type.String({ maxLength: 40 }),
+  /** Only counted here: the server checks each item on its own (syncItemSchema), so one bad item refuses only itself. */
+  items: Type.Unsafe<SyncItemWire[]>({ type: 'array', maxItems: MAX_BATCH_ITEMS }),
+  deviceState: Type.Optional(deviceStateSchema),
+  anchor: Type.Optional(auditAnchorSchema),
+});
+export type SyncBatchRequest = Static<typeof syncBatchRequestSchema>;
 
-export interface ReceiptBody {
-  receiptId: string;
-  tenant: string;
-  device: string;
-  idempotencyKey: string;
-  contentHash: string;
-  serverSeq: number;
-  receivedAt: string;
-  serverKeyId: string;
-}
-export interface SignedReceipt {
-  receipt: ReceiptBody;
+const receiptBodySchema = obj({
+  receiptId: str,
+  tenant: str,
+  device: str,
+  idempotencyKey: hex64,
+  contentHash: hex64,
+  serverSeq: Type.Integer({ minimum: 1 }),
+  receivedAt: str,
+  serverKeyId: str,
+});
+export type ReceiptBody = Static<typeof receiptBodySchema>;
+
+export const signedReceiptSchema = obj({
+  receipt: receiptBodySchema,
   /** base64 Ed25519 signature over receiptSigningBytes(receipt) */
-  signature: string;
-}
+  signature: b64(200),
+});
+export type SignedReceipt = Static<typeof signedReceiptSchema>;
 export const receiptSigningBytes = (r: ReceiptBody): string => canonicalJson({ type: 'maestro.receipt.v1', ...r });
 
-export interface CheckpointBody {
-  device: string;
-  seq: number;
-  head: string;
-  serverSeq: number;
-  time: string;
-  serverKeyId: string;
+const checkpointBodySchema = obj({
+  device: str,
+  seq: nonNeg,
+  head: hex64,
+  serverSeq: nonNeg,
+  time: str,
+  serverKeyId: str,
   /** Countersigned Merkle tree head (size = seq) over the device's audit entry hashes; absent in older checkpoints. */
-  treeSize?: number;
-  treeRoot?: string;
-}
-export interface SignedCheckpoint {
-  checkpoint: CheckpointBody;
-  signature: string;
-}
+  treeSize: Type.Optional(nonNeg),
+  treeRoot: Type.Optional(hex64),
+});
+export type CheckpointBody = Static<typeof checkpointBodySchema>;
+
+const signedCheckpointSchema = obj({ checkpoint: checkpointBodySchema, signature: b64(200) });
+export type SignedCheckpoint = Static<typeof signedCheckpointSchema>;
 export const checkpointSigningBytes = (c: CheckpointBody): string => canonicalJson({ type: 'maestro.checkpoint.v1', ...c });
 
-export type ItemStatus = 'accepted' | 'duplicate' | 'rejected';
+const itemStatusSchema = enumOf(['accepted', 'duplicate', 'rejected']);
+export type ItemStatus = Static<typeof itemStatusSchema>;
 export type ItemErrorCode = 'IDEMPOTENCY_CONFLICT' | 'CONTRACT_BREAKING' | 'CONTRACT_UNKNOWN' | 'VALIDATION_ERROR' | 'CONFLICT' | 'FORBIDDEN';
 
-export interface ItemResult {
-  idempotencyKey: string;
-  status: ItemStatus;
-  receipt?: SignedReceipt;
-  error?: { code: ItemErrorCode; message: string; details?: { requiredVersion?: string; [k: string]: unknown } };
-}
+const itemResultSchema = obj({
+  idempotencyKey: str,
+  status: itemStatusSchema,
+  receipt: Type.Optional(signedReceiptSchema),
+  // The device accepts any code and details (a newer server may send more); the types name what this version knows.
+  error: Type.Optional(
+    obj({
+      code: Type.Unsafe<ItemErrorCode>({ type: 'string' }),
+      message: str,
+      details: Type.Optional(Type.Unsafe<{ requiredVersion?: string; [k: string]: unknown }>({ type: 'object' })),
+    }),
+  ),
+});
+export type ItemResult = Static<typeof itemResultSchema>;
 
 /**
  * The server's governance verdict on the device: in every sync reply (after the batch is applied,
  * with the tenant's policy) and in the details of the 403 a blocked device gets. The device stores
  * it and feeds the flags into its own risk, so its risk card and submit checks agree with the board.
  */
-export interface DeviceStatusWire {
-  blocked: boolean;
-  updateRequired: boolean;
-  risk: RiskResult;
-}
+export const deviceStatusSchema = obj({ blocked: Type.Boolean(), updateRequired: Type.Boolean(), risk: riskResultSchema });
+export type DeviceStatusWire = Static<typeof deviceStatusSchema>;
 
-export interface SyncBatchResponse {
-  results: ItemResult[];
-  checkpoint?: SignedCheckpoint;
-  anchorError?: { code: 'ANCHOR_EQUIVOCATION' | 'ANCHOR_BROKEN' | 'ANCHOR_TREE_MISMATCH'; message: string };
-  contracts: Record<string, string>;
-  serverTime: string;
-  deviceStatus: DeviceStatusWire;
-}
+/** What the server sends: deviceStatus is always there (devices accept its absence, see engine.ts). */
+export const syncBatchResponseSchema = obj({
+  results: Type.Array(itemResultSchema),
+  checkpoint: Type.Optional(signedCheckpointSchema),
+  anchorError: Type.Optional(obj({ code: enumOf(['ANCHOR_EQUIVOCATION', 'ANCHOR_BROKEN', 'ANCHOR_TREE_MISMATCH']), message: str })),
+  contracts: mapOf(str),
+  serverTime: str,
+  deviceStatus: deviceStatusSchema,
+});
+export type SyncBatchResponse = Static<typeof syncBatchResponseSchema>;
 
-export interface EnrollRequest {
-  token: string;
+export const enrollRequestSchema = obj({
+  token: Type.String({ minLength: 16, maxLength: 200 }),
   /** base64 raw 32-byte Ed25519 public key */
-  publicKey: string;
-  deviceName: string;
-  appVersion: string;
+  publicKey: rawKey,
+  deviceName: Type.String({ minLength: 1, maxLength: 120 }),
+  appVersion: Type.String({ maxLength: 40 }),
   /** base64 raw 32-byte X25519 public key: tenant keys are wrapped to it (team sync) */
-  encryptionKey?: string;
-}
-export interface EnrollResponse {
-  deviceId: string;
-  tenant: string;
-  user: string;
-  roles: ('field' | 'reviewer' | 'admin')[];
-  serverKeyId: string;
+  encryptionKey: Type.Optional(rawKey),
+});
+export type EnrollRequest = Static<typeof enrollRequestSchema>;
+
+export const enrollmentTokenRequestSchema = obj({
+  tenant: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*$', maxLength: 64 }),
+  user: Type.String({ minLength: 1, maxLength: 120 }),
+  role: teamRoleSchema,
+  ttlHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 720 })),
+});
+
+export const enrollResponseSchema = obj({
+  deviceId: str,
+  tenant: str,
+  user: str,
+  roles: Type.Array(teamRoleSchema),
+  serverKeyId: str,
   /** base64 raw 32-byte Ed25519 public key of the server, pinned by the device */
-  serverPublicKey: string;
-  contracts: Record<string, string>;
-  /** the device's first certificate, signed by the server (team sync) */
-  certificate: SignedCertificate;
-}
+  serverPublicKey: rawKey,
+  contracts: mapOf(str),
+  /**
+   * The device's first certificate, signed by the server (team sync). Checked in full with
+   * signedCertificateSchema (src/shared/team/certificate.ts) and the pinned key.
+   */
+  certificate: Type.Unsafe<SignedCertificate>({ type: 'object' }),
+});
+export type EnrollResponse = Static<typeof enrollResponseSchema>;
 
 /** `domain.verb.noun@MAJOR.MINOR.PATCH` */
 export const CONTRACT_REF = /^([a-z][a-z0-9]*(?:\.[a-z][a-z0-9-]*){2})@(\d+)\.(\d+)\.(\d+)$/;

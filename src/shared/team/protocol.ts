@@ -1,50 +1,31 @@
 // Team sync (issue 9): device certificates, tenant data keys wrapped per device, the pull path and
 // approvals signed by a reviewer's device. Pure: callers bring node:crypto (Ed25519, X25519, HKDF,
 // AES-256-GCM, SHA-256). Every signed object is RFC 8785 canonical JSON with a `type` inside it.
-// docs/security.md explains the scheme and its limits.
+// docs/security.md explains the scheme and its limits. Each wire object is declared once with
+// TypeBox: its JSON Schema (draft 2020-12; re-exported by ./schemas.ts) and its type. The server
+// validates what devices post; devices validate every page they pull before anything is applied.
+import { Type, type Static } from '@sinclair/typebox';
 import { canonicalJson } from '../canonical';
-import type { SignedReceipt, SyncItemWire } from '../sync/protocol';
+import { signedReceiptSchema, syncItemSchema } from '../sync/protocol';
+import { b64, gcmIv, gcmTag, iso, rawKey, wireId } from '../sync/wire-formats';
+import { constOf, enumOf, obj, stringOrNull } from '../typebox';
+import { signedCertificateSchema, teamRoleSchema, teamRolesSchema } from './certificate';
 
-export type TeamRole = 'field' | 'reviewer' | 'admin';
-export const TEAM_ROLE_RANK: Record<TeamRole, number> = { field: 0, reviewer: 1, admin: 2 };
-export const topRole = (roles: readonly TeamRole[]): TeamRole =>
-  roles.reduce<TeamRole>((best, r) => (TEAM_ROLE_RANK[r] > TEAM_ROLE_RANK[best] ? r : best), 'field');
-/** Roles whose device may sign an approval or a rejection. */
-export const APPROVER_ROLES: readonly TeamRole[] = ['reviewer', 'admin'];
+// ---------------------------------------------------------------- roles and certificates (./certificate.ts)
 
-// ---------------------------------------------------------------- certificates
+export {
+  APPROVER_ROLES,
+  CERT_LIFETIME_DAYS,
+  CERT_RENEW_DAYS,
+  certificateSigningBytes,
+  TEAM_ROLE_RANK,
+  topRole,
+  type DeviceCertificate,
+  type SignedCertificate,
+  type TeamRole,
+} from './certificate';
 
-/** Days a certificate is valid; the server issues a renewal (same keys and roles) within the last 30. */
-export const CERT_LIFETIME_DAYS = 365;
-export const CERT_RENEW_DAYS = 30;
-
-/**
- * Issued and signed by the sync server (its pinned Ed25519 key) at enrollment; a new `certVersion`
- * for every revocation, role change, encryption-key registration or renewal.
- */
-export interface DeviceCertificate {
-  type: 'maestro.device-cert.v1';
-  tenant: string;
-  device: string;
-  user: string;
-  roles: TeamRole[];
-  /** base64 of the raw 32-byte Ed25519 public key the device signs requests and statements with */
-  signingKey: string;
-  /** base64 of the raw 32-byte X25519 public key tenant keys are wrapped to; null until registered */
-  encryptionKey: string | null;
-  status: 'active' | 'revoked';
-  issuedAt: string;
-  expiresAt: string;
-  /** 1, 2, … per device */
-  certVersion: number;
-  serverKeyId: string;
-}
-export interface SignedCertificate {
-  cert: DeviceCertificate;
-  /** base64 Ed25519 signature of the server over certificateSigningBytes(cert) */
-  signature: string;
-}
-export const certificateSigningBytes = (c: DeviceCertificate): string => canonicalJson(c);
+const version = Type.Integer({ minimum: 1 });
 
 // ---------------------------------------------------------------- tenant keys
 
@@ -54,33 +35,37 @@ export const certificateSigningBytes = (c: DeviceCertificate): string => canonic
  * key = HKDF-SHA256(shared, salt = ephemeralKey ‖ recipientKey (raw bytes), info = wrapInfo(body)),
  * AES-256-GCM(key, iv, tenantKey, aad = wrapInfo(body)). The wrapping admin device signs the body.
  */
-export interface WrappedKeyBody {
-  type: 'maestro.wrapped-key.v1';
-  tenant: string;
-  keyVersion: number;
-  recipient: string;
-  recipientCertVersion: number;
+const wrappedKeyBodySchema = obj({
+  type: constOf('maestro.wrapped-key.v1'),
+  tenant: wireId,
+  keyVersion: version,
+  recipient: wireId,
+  recipientCertVersion: version,
   /** base64 raw X25519 public key of the recipient (from its certificate) */
-  recipientKey: string;
+  recipientKey: rawKey,
   /** base64 raw X25519 public key of the ephemeral pair */
-  ephemeralKey: string;
+  ephemeralKey: rawKey,
   /** base64 12 bytes */
-  iv: string;
+  iv: gcmIv,
   /** base64 of the 32 encrypted key bytes */
-  ciphertext: string;
+  ciphertext: rawKey,
   /** base64 16 bytes */
-  tag: string;
+  tag: gcmTag,
   /** device id of the admin device that wrapped it */
-  wrappedBy: string;
-  wrappedAt: string;
-}
-export interface SignedWrappedKey {
-  body: WrappedKeyBody;
+  wrappedBy: wireId,
+  wrappedAt: iso,
+});
+export type WrappedKeyBody = Static<typeof wrappedKeyBodySchema>;
+
+export const signedWrappedKeySchema = obj({
+  body: wrappedKeyBodySchema,
   /** base64 Ed25519 signature of the wrapping device over wrappedKeySigningBytes(body) */
-  signature: string;
+  signature: b64(200),
   /** certificate of the wrapping device (must hold the admin role) */
-  wrapperCert: SignedCertificate;
-}
+  wrapperCert: signedCertificateSchema,
+});
+export type SignedWrappedKey = Static<typeof signedWrappedKeySchema>;
+
 export const wrappedKeySigningBytes = (b: WrappedKeyBody): string => canonicalJson(b);
 /** HKDF info and GCM additional data: binds the wrapped key to tenant, version, recipient and both public keys. */
 export const wrapInfo = (b: Pick<WrappedKeyBody, 'tenant' | 'keyVersion' | 'recipient' | 'recipientKey' | 'ephemeralKey'>): string =>
@@ -94,70 +79,80 @@ export const wrapInfo = (b: Pick<WrappedKeyBody, 'tenant' | 'keyVersion' | 'reci
   });
 
 /** GET /v1/team/keys */
-export interface TeamKeysStatus {
-  tenant: string;
+export const teamKeysStatusSchema = obj({
+  tenant: wireId,
   /** Every tenant key version, oldest first (who created it and when; never the key). */
-  versions: { version: number; createdBy: string; createdAt: string }[];
+  versions: Type.Array(obj({ version, createdBy: wireId, createdAt: iso })),
   /** Versions wrapped for the calling device. */
-  mine: number[];
+  mine: Type.Array(version),
   /**
    * Admins only (empty for others): active devices with an encryption key that lack a wrapped copy
    * of some version, with the versions they lack and their current certificate (at most 500 devices).
    */
-  missing: { device: string; versions: number[]; certificate: SignedCertificate }[];
-}
+  missing: Type.Array(obj({ device: wireId, versions: Type.Array(version), certificate: signedCertificateSchema }), { maxItems: 500 }),
+});
+export type TeamKeysStatus = Static<typeof teamKeysStatusSchema>;
+
 /**
  * GET /v1/team/keys/mine: every tenant key version wrapped for the calling device. The feed carries
  * them too, but in server order, after the items sealed under them: a device that enrolled late
  * fetches its keys first so its pull never waits on a key queued behind what it unlocks.
  */
-export interface MyWrappedKeys {
-  wrapped: SignedWrappedKey[];
-}
+export const myWrappedKeysSchema = obj({ wrapped: Type.Array(signedWrappedKeySchema, { maxItems: 10000 }) });
+export type MyWrappedKeys = Static<typeof myWrappedKeysSchema>;
 export const MY_KEYS_PATH = '/v1/team/keys/mine';
 
 /** POST /v1/team/keys (admin devices). `create` registers a new version (must be latest + 1; the first admin wins). */
-export interface TeamKeysPost {
-  create?: { version: number };
-  wrapped: SignedWrappedKey[];
-}
-export interface TeamKeysPostResponse {
-  created: boolean;
+export const teamKeysPostSchema = obj({
+  create: Type.Optional(obj({ version })),
+  wrapped: Type.Array(signedWrappedKeySchema, { maxItems: 1000 }),
+});
+export type TeamKeysPost = Static<typeof teamKeysPostSchema>;
+
+export const teamKeysPostResponseSchema = obj({
+  created: Type.Boolean(),
   /** Wrapped keys stored now (duplicates of stored ones are not counted). */
-  stored: number;
-}
+  stored: Type.Integer({ minimum: 0 }),
+});
+export type TeamKeysPostResponse = Static<typeof teamKeysPostResponseSchema>;
+
 /** POST /v1/team/encryption-key: a device enrolled before team sync registers its X25519 key. */
-export interface EncryptionKeyPost {
-  encryptionKey: string;
-}
-export interface CertificateResponse {
-  certificate: SignedCertificate;
-}
+export const encryptionKeyPostSchema = obj({ encryptionKey: rawKey });
+export type EncryptionKeyPost = Static<typeof encryptionKeyPostSchema>;
+
+export const certificateResponseSchema = obj({ certificate: signedCertificateSchema });
+export type CertificateResponse = Static<typeof certificateResponseSchema>;
+
+/** A device's new roles, set by an admin. */
+export const rolesChangeSchema = obj({ roles: teamRolesSchema, reason: Type.String({ minLength: 1, maxLength: 500 }), confirm: constOf(true) });
 
 // ---------------------------------------------------------------- approvals
 
-export interface ApprovalStatement {
-  type: 'maestro.approval.v1';
+const approvalStatementSchema = obj({
+  type: constOf('maestro.approval.v1'),
   /** ULID */
-  approvalId: string;
-  tenant: string;
-  runId: string;
+  approvalId: wireId,
+  tenant: wireId,
+  runId: wireId,
   /** the card the run waits on (run.awaiting_card) */
-  cardId: string;
+  cardId: wireId,
   /** device id of the field device that owns the run */
-  runDevice: string;
-  decision: 'approved' | 'rejected';
-  comment: string;
-  by: { user: string; device: string; certVersion: number; role: TeamRole };
-  at: string;
-}
-export interface SignedApproval {
-  statement: ApprovalStatement;
+  runDevice: wireId,
+  decision: enumOf(['approved', 'rejected']),
+  comment: Type.String({ maxLength: 2000 }),
+  by: obj({ user: Type.String({ minLength: 1, maxLength: 120 }), device: wireId, certVersion: version, role: teamRoleSchema }),
+  at: iso,
+});
+export type ApprovalStatement = Static<typeof approvalStatementSchema>;
+
+export const signedApprovalSchema = obj({
+  statement: approvalStatementSchema,
   /** base64 Ed25519 signature of the deciding device over approvalSigningBytes(statement) */
-  signature: string;
+  signature: b64(200),
   /** the deciding device's certificate at `statement.by.certVersion` */
-  certificate: SignedCertificate;
-}
+  certificate: signedCertificateSchema,
+});
+export type SignedApproval = Static<typeof signedApprovalSchema>;
 export const approvalSigningBytes = (s: ApprovalStatement): string => canonicalJson(s);
 
 // ---------------------------------------------------------------- shared items (plaintext inside the ciphertext)
@@ -173,49 +168,55 @@ export type TeamItemKind = keyof typeof TEAM_CONTRACTS;
 // ---------------------------------------------------------------- the pull path
 
 /** Device events admins pull. */
-export interface DeviceEventWire {
-  type: 'enrolled' | 'revoked' | 'roles' | 'blocked' | 'unblocked' | 'encryption-key';
-  device: string;
-  user: string;
-  at: string;
-  reason: string | null;
-}
+const deviceEventSchema = obj({
+  type: enumOf(['enrolled', 'revoked', 'roles', 'blocked', 'unblocked', 'encryption-key']),
+  device: wireId,
+  user: Type.String({ maxLength: 120 }),
+  at: iso,
+  reason: stringOrNull({ maxLength: 2000 }),
+});
+export type DeviceEventWire = Static<typeof deviceEventSchema>;
 
-export type FeedKind = 'item' | 'cert' | 'key' | 'event';
-export interface FeedItemWire {
+const feedKindSchema = enumOf(['item', 'cert', 'key', 'event']);
+export type FeedKind = Static<typeof feedKindSchema>;
+
+const feedItemSchema = obj({
   /** server order, strictly increasing within the tenant */
-  seq: number;
-  kind: FeedKind;
+  seq: Type.Integer({ minimum: 1 }),
+  kind: feedKindSchema,
   /** when the server appended it */
-  at: string;
+  at: iso,
   /** kind item: a stored sync item, who sent it and the receipt the server issued for it */
-  item?: { from: string; fromUser: string; wire: SyncItemWire; receipt: SignedReceipt };
+  item: Type.Optional(obj({ from: wireId, fromUser: Type.String({ maxLength: 120 }), wire: syncItemSchema, receipt: signedReceiptSchema })),
   /** kind cert: a certificate (new device, revocation, role change, new encryption key, renewal) */
-  cert?: SignedCertificate;
+  cert: Type.Optional(signedCertificateSchema),
   /** kind key: a tenant key version wrapped for the pulling device */
-  key?: SignedWrappedKey;
+  key: Type.Optional(signedWrappedKeySchema),
   /** kind event (admins) */
-  event?: DeviceEventWire;
-}
+  event: Type.Optional(deviceEventSchema),
+});
+export type FeedItemWire = Static<typeof feedItemSchema>;
+
+export const CHANGES_PATH = '/v1/sync/changes';
+export const CHANGES_MAX_LIMIT = 1000;
+export const CHANGES_MAX_WAIT_S = 30;
 
 /** GET /v1/sync/changes?since=<seq>&limit=<1..1000>&wait=<0..30 seconds> */
-export interface ChangesResponse {
+export const changesResponseSchema = obj({
   /** echoes `since`; the device refuses a page that does not start at its cursor */
-  since: number;
+  since: Type.Integer({ minimum: 0 }),
   /** the position the page scanned to (≥ every item's seq); the next `since` */
-  until: number;
-  hasMore: boolean;
-  items: FeedItemWire[];
-  serverTime: string;
+  until: Type.Integer({ minimum: 0 }),
+  hasMore: Type.Boolean(),
+  items: Type.Array(feedItemSchema, { maxItems: 1000 }),
+  serverTime: Type.String(),
   /**
    * The signed bundles the server offers (name and advisory version): how policy, workflow and
    * contract updates reach every device on the pull. The device fetches and verifies newer ones.
    */
-  bundles?: { name: string; version: string | null }[];
-}
-export const CHANGES_PATH = '/v1/sync/changes';
-export const CHANGES_MAX_LIMIT = 1000;
-export const CHANGES_MAX_WAIT_S = 30;
+  bundles: Type.Optional(Type.Array(obj({ name: Type.String({ maxLength: 100 }), version: stringOrNull({ maxLength: 256 }) }), { maxItems: 200 })),
+});
+export type ChangesResponse = Static<typeof changesResponseSchema>;
 
 /** Result error code of a sync item the server refused because another decision for the card came first. */
 export const APPROVAL_CONFLICT = 'CONFLICT';

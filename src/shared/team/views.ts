@@ -1,127 +1,158 @@
-// What the renderer sees of team sync (channels team.*). Plain data; schemas in ./view-schemas.ts.
-import type { CardStatus, DecisionCard, Lane, RunStatus } from '../workflow/types';
-import type { RunSummary } from '../workflow/views';
-import type { TeamRole } from './protocol';
+// What the renderer sees of team sync (channels team.*), declared once with TypeBox: the JSON
+// Schemas (re-exported by ./view-schemas.ts) and the types.
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import { constOf, enumOf, nullable, obj } from '../typebox';
+import { CARD_STATUSES, decisionCardSchema, LANES, RUN_STATUSES } from '../workflow/types';
+import { runSummarySchema } from '../workflow/views';
+import { teamRoleSchema } from './certificate';
 
-export interface TeamStatus {
-  enrolled: boolean;
+const str = Type.String();
+const count = Type.Integer({ minimum: 0 });
+const bool = Type.Boolean();
+const roles = Type.Array(teamRoleSchema);
+const certStatus = enumOf(['active', 'revoked']);
+const text = (max: number) => Type.String({ minLength: 1, maxLength: max });
+const limit = Type.Integer({ minimum: 1, maximum: 500 });
+
+export const teamStatusSchema = obj({
+  enrolled: bool,
   /** this device's id on the server */
-  device: string | null;
+  device: nullable(str),
   /** this device's latest certificate */
-  certificate: { version: number; roles: TeamRole[]; status: 'active' | 'revoked'; expiresAt: string; hasEncryptionKey: boolean } | null;
-  keys: {
+  certificate: nullable(obj({ version: count, roles, status: certStatus, expiresAt: str, hasEncryptionKey: bool })),
+  keys: obj({
     /** tenant key versions this device holds */
-    versions: number[];
-    current: number | null;
+    versions: Type.Array(count),
+    current: nullable(count),
     /** true while no tenant key has reached this device: new items wait (queued, unsealed) */
-    waitingForKey: boolean;
+    waitingForKey: bool,
     /** admin devices create the first tenant key and wrap keys for the other devices */
-    admin: boolean;
-  };
-  pull: {
+    admin: bool,
+  }),
+  pull: obj({
     /** the server seq this device has applied up to */
-    cursor: number;
+    cursor: count,
     /** when the last pull finished (this device's clock) */
-    lastPullAt: string | null;
+    lastPullAt: nullable(str),
     /** the server's time in that pull's last page */
-    lastServerTime: string | null;
+    lastServerTime: nullable(str),
     /** items applied by pulls so far */
-    applied: number;
+    applied: count,
     /** long-poll loop running */
-    live: boolean;
+    live: bool,
     /** the pull stopped here: a gap, or an item that did not decrypt or verify; never skipped silently */
-    stopped: { seq: number; code: string; message: string; at: string } | null;
-  };
+    stopped: nullable(obj({ seq: count, code: str, message: str, at: str })),
+  }),
   /** approvals and rejections this device refused (bad signature, revoked certificate, wrong run …) */
-  refused: number;
+  refused: count,
   /** devices whose certificates this device knows */
-  peers: number;
-}
+  peers: count,
+});
+export type TeamStatus = Static<typeof teamStatusSchema>;
 
 /** Where an approval made on this device stands. */
-export type TeamDecisionState = 'queued' | 'accepted' | 'conflict' | 'applied' | 'refused';
+const teamDecisionStateSchema = enumOf(['queued', 'accepted', 'conflict', 'applied', 'refused']);
+export type TeamDecisionState = Static<typeof teamDecisionStateSchema>;
 
-export interface TeamCardView {
+/** an approval or rejection sent from this device for this card */
+const decision = nullable(obj({ state: teamDecisionStateSchema, decision: enumOf(['approved', 'rejected']), at: str, message: nullable(str) }));
+
+export const teamCardViewSchema = obj({
   /** the device that recorded the card and the user enrolled on it */
-  device: string;
-  user: string;
+  device: str,
+  user: str,
   /** true: recorded on this device */
-  local: boolean;
-  card: DecisionCard;
+  local: bool,
+  card: decisionCardSchema,
   /** when this device received it (local cards: when recorded) */
-  receivedAt: string;
-  /** an approval or rejection sent from this device for this card */
-  decision: { state: TeamDecisionState; decision: 'approved' | 'rejected'; at: string; message: string | null } | null;
-}
+  receivedAt: str,
+  decision,
+});
+export type TeamCardView = Static<typeof teamCardViewSchema>;
 
-export interface TeamRunView {
-  device: string;
-  user: string;
-  local: boolean;
-  run: RunSummary;
+export const teamRunViewSchema = obj({
+  device: str,
+  user: str,
+  local: bool,
+  run: runSummarySchema,
   /** the card the run waits on, when it waits */
-  awaitingCard: string | null;
-  receivedAt: string;
-  decision: TeamCardView['decision'];
-}
+  awaitingCard: nullable(str),
+  receivedAt: str,
+  decision,
+});
+export type TeamRunView = Static<typeof teamRunViewSchema>;
 
-export interface TeamCardQuery {
-  status?: CardStatus;
-  lane?: Lane;
-  device?: string;
-  runId?: string;
+const page = <T extends TSchema>(item: T) =>
+  obj({
+    items: Type.Array(item),
+    nextBefore: nullable(str),
+    /** sync freshness: the last pull (null: never pulled) */
+    asOf: nullable(str),
+  });
+/** A page of a team list: generic in its items, so declared through the `page` schema builder. */
+export type TeamPage<T> = Static<ReturnType<typeof page<TUnsafe<T>>>>;
+export const teamCardPageSchema = page(teamCardViewSchema);
+export const teamRunPageSchema = page(teamRunViewSchema);
+
+export const teamCardQuerySchema = obj({
+  status: Type.Optional(enumOf(CARD_STATUSES)),
+  lane: Type.Optional(enumOf(LANES)),
+  device: Type.Optional(text(64)),
+  runId: Type.Optional(text(64)),
   /** words in subject or rationale */
-  q?: string;
+  q: Type.Optional(Type.String({ maxLength: 200 })),
   /** 1..500, default 100 */
-  limit?: number;
+  limit: Type.Optional(limit),
   /** keyset cursor from the previous page */
-  before?: string;
-}
-export interface TeamRunQuery {
-  status?: RunStatus;
-  device?: string;
-  limit?: number;
-  before?: string;
-}
+  before: Type.Optional(text(200)),
+});
+export type TeamCardQuery = Static<typeof teamCardQuerySchema>;
 
-export interface TeamPage<T> {
-  items: T[];
-  nextBefore: string | null;
-  /** sync freshness: the last pull (null: never pulled) */
-  asOf: string | null;
-}
+export const teamRunQuerySchema = obj({
+  status: Type.Optional(enumOf(RUN_STATUSES)),
+  device: Type.Optional(text(64)),
+  limit: Type.Optional(limit),
+  before: Type.Optional(text(200)),
+});
+export type TeamRunQuery = Static<typeof teamRunQuerySchema>;
 
-export interface TeamRefusal {
-  id: number;
-  at: string;
-  seq: number | null;
-  kind: 'approval' | 'key' | 'cert' | 'item';
-  from: string | null;
-  subject: string | null;
-  code: string;
-  message: string;
-}
+export const teamRefusalSchema = obj({
+  id: count,
+  at: str,
+  seq: nullable(count),
+  kind: enumOf(['approval', 'key', 'cert', 'item']),
+  from: nullable(str),
+  subject: nullable(str),
+  code: str,
+  message: str,
+});
+export type TeamRefusal = Static<typeof teamRefusalSchema>;
 
-export interface TeamPeer {
-  device: string;
-  user: string;
-  roles: TeamRole[];
-  status: 'active' | 'revoked';
-  certVersion: number;
-  expiresAt: string;
-  hasEncryptionKey: boolean;
-}
+export const teamPeerSchema = obj({ device: str, user: str, roles, status: certStatus, certVersion: count, expiresAt: str, hasEncryptionKey: bool });
+export type TeamPeer = Static<typeof teamPeerSchema>;
+
+export const teamDecideRequestSchema = obj({
+  device: text(64),
+  runId: text(64),
+  cardId: text(64),
+  decision: enumOf(['approve', 'reject']),
+  comment: Type.String({ minLength: 1, maxLength: 2000 }),
+  confirm: constOf(true),
+});
 
 /** A capture (record or attachment) another device of the tenant sent, as pulled. */
-export interface TeamRecordView {
-  device: string;
-  user: string;
-  kind: 'record' | 'attachment';
+const teamRecordViewSchema = obj({
+  device: str,
+  user: str,
+  kind: enumOf(['record', 'attachment']),
   /** record id, or the attachment's sha256 ref */
-  id: string;
-  contract: string;
-  createdAt: string;
-  receivedAt: string;
+  id: str,
+  contract: str,
+  createdAt: str,
+  receivedAt: str,
   /** the record's data; for an attachment {hash, name, mime, size} */
-  data: unknown;
-}
+  data: Type.Unknown(),
+});
+export type TeamRecordView = Static<typeof teamRecordViewSchema>;
+export const teamRecordPageSchema = page(teamRecordViewSchema);
+export const teamRecordQuerySchema = obj({ device: Type.Optional(text(64)), limit: Type.Optional(limit), before: Type.Optional(text(200)) });

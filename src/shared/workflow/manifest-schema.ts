@@ -1,52 +1,44 @@
-// JSON Schema (2020-12) of a workflow manifest file (resources/workflows/*.yaml|json). Plain data:
-// the main process compiles it with ajv; the renderer may show it. Executor-specific `with`
-// parameters are checked afterwards against each executor's own schema.
+// JSON Schema (2020-12) of a workflow manifest file (resources/workflows/*.yaml|json), declared with
+// TypeBox: the main process compiles it with ajv, the renderer may show it, and WorkflowManifest
+// (./types.ts) is its static type. Executor-specific `with` parameters are checked afterwards
+// against each executor's own schema.
+import { Type } from '@sinclair/typebox';
+import { anyObject, obj } from '../typebox';
 
 export const WORKFLOW_REF_PATTERN = '^[a-z][a-z0-9-]*@\\d+\\.\\d+\\.\\d+$';
 export const STEP_ID_PATTERN = '^[a-z][a-z0-9-]*$';
 export const USES_PATTERN = '^[a-z][a-z0-9-]*@\\d+$';
 
-export const workflowManifestSchema = {
-  $schema: 'https://json-schema.org/draft/2020-12/schema',
-  type: 'object',
-  additionalProperties: false,
-  required: ['workflow', 'title', 'input', 'budgets', 'steps'],
-  properties: {
-    workflow: { type: 'string', pattern: WORKFLOW_REF_PATTERN, maxLength: 120 },
-    title: { type: 'string', minLength: 1, maxLength: 200 },
-    description: { type: 'string', maxLength: 4000 },
-    input: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['contract'],
-      properties: { contract: { type: 'string', minLength: 1, maxLength: 200 } },
-    },
-    budgets: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['tokens', 'wallTimeMs', 'costCents'],
-      properties: {
-        tokens: { type: 'integer', minimum: 0, maximum: 100_000_000 },
-        wallTimeMs: { type: 'integer', minimum: 1, maximum: 7 * 24 * 3_600_000 },
-        costCents: { type: 'integer', minimum: 0, maximum: 100_000_000 },
-      },
-    },
-    steps: {
-      type: 'array',
-      minItems: 1,
-      maxItems: 50,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['id', 'uses'],
-        properties: {
-          id: { type: 'string', pattern: STEP_ID_PATTERN, maxLength: 60 },
-          uses: { type: 'string', pattern: USES_PATTERN, maxLength: 80 },
-          title: { type: 'string', minLength: 1, maxLength: 200 },
-          with: { type: 'object' },
-          compensate: { type: 'string', pattern: STEP_ID_PATTERN, maxLength: 60 },
-        },
-      },
-    },
+const stepId = Type.String({ pattern: STEP_ID_PATTERN, maxLength: 60 });
+
+const workflowStepSchema = obj({
+  id: stepId,
+  /** `<executor>@<major>`, e.g. `ai-summarize@1`; the executor must be in EXECUTORS. */
+  uses: Type.String({ pattern: USES_PATTERN, maxLength: 80 }),
+  title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  /** Executor parameters (validated by the executor's own schema at load). */
+  with: Type.Optional(anyObject()),
+  /** Name of the executor's compensation, run in reverse order when a later step fails (saga). */
+  compensate: Type.Optional(stepId),
+});
+
+export const workflowManifestSchema = obj(
+  {
+    /** `name@semver`, e.g. `site-inspection@1.0.0`. */
+    workflow: Type.String({ pattern: WORKFLOW_REF_PATTERN, maxLength: 120 }),
+    title: Type.String({ minLength: 1, maxLength: 200 }),
+    description: Type.Optional(Type.String({ maxLength: 4000 })),
+    /** The run's input must validate against this contract before the run starts. */
+    input: obj({ contract: Type.String({ minLength: 1, maxLength: 200 }) }),
+    budgets: obj({
+      /** Model tokens (prompt + completion) over the whole run. */
+      tokens: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
+      /** Wall time from start to finish, excluding time spent waiting for a human approval. */
+      wallTimeMs: Type.Integer({ minimum: 1, maximum: 7 * 24 * 3_600_000 }),
+      /** Cost in integer cents (never floats for money). */
+      costCents: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
+    }),
+    steps: Type.Array(workflowStepSchema, { minItems: 1, maxItems: 50 }),
   },
-} as const;
+  { $schema: 'https://json-schema.org/draft/2020-12/schema' },
+);

@@ -1,5 +1,9 @@
 // Governed workflow runs: the shapes shared by the run engine, the policy engine, the API table and
-// the reviewer's views. Pure types and constants (no Node, no DOM).
+// the reviewer's views. Pure types, constants and TypeBox declarations (no Node, no DOM): each shape
+// with a JSON Schema is declared once, its type derived with Static (./schemas.ts re-exports the schemas).
+import { Type, type Static } from '@sinclair/typebox';
+import { anyObject, enumOf, nullable, obj } from '../typebox';
+import type { workflowManifestSchema } from './manifest-schema';
 
 /** The only executors a manifest may name (`uses: <executor>@<major>`). No code, no shell. */
 export const EXECUTORS = ['capture-form', 'ai-summarize', 'ai-translate-verify', 'classify-risk', 'review-gate', 'submit'] as const;
@@ -15,112 +19,105 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export const STEP_STATUSES = ['pending', 'running', 'awaiting_approval', 'succeeded', 'failed', 'compensated', 'skipped'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
-export interface RunBudgets {
-  /** Model tokens (prompt + completion) over the whole run. */
-  tokens: number;
-  /** Wall time from start to finish, excluding time spent waiting for a human approval. */
-  wallTimeMs: number;
-  /** Cost in integer cents (never floats for money). */
-  costCents: number;
-}
-
-export interface WorkflowStep {
-  id: string;
-  /** `<executor>@<major>`, e.g. `ai-summarize@1`; the executor must be in EXECUTORS. */
-  uses: string;
-  title?: string;
-  /** Executor parameters (validated by the executor's own schema at load). */
-  with?: Record<string, unknown>;
-  /** Name of the executor's compensation, run in reverse order when a later step fails (saga). */
-  compensate?: string;
-}
-
-export interface WorkflowManifest {
-  /** `name@semver`, e.g. `site-inspection@1.0.0`. */
-  workflow: string;
-  title: string;
-  description?: string;
-  /** The run's input must validate against this contract before the run starts. */
-  input: { contract: string };
-  budgets: RunBudgets;
-  steps: WorkflowStep[];
-}
-
-export interface DecisionOption {
-  id: string;
-  label: string;
-  /** 0..1 */
-  predictedQuality: number;
-  predictedCostCents: number;
-  latencyMs: number;
-  /** 0..1; 1 = no idea. */
-  uncertainty: number;
-}
-
-export interface InvariantResult {
-  id: string;
-  pass: boolean;
-  /** The filled message template when it failed (or errored). */
-  message: string | null;
-  /** The values the expressions read (the counterexample when it failed). */
-  values: Record<string, unknown>;
-  /** Set when evaluation itself failed (counts as a failure: fail closed). */
-  error?: string;
-}
-
-export interface PolicyVerdict {
-  decision: 'allow' | 'deny';
-  reasons: string[];
-  /** Version of the policy document that decided; null when none was loaded (deny). */
-  policyVersion: string | null;
-}
-
-export type ApprovalState = 'not_required' | 'pending' | 'approved' | 'rejected';
-
-export interface Approval {
-  state: ApprovalState;
-  by: string | null;
-  at: string | null;
-  comment: string | null;
-  /** Team sync: the device and certificate version the decision was signed under, and its approval id. */
-  via?: { device: string; certVersion: number; approvalId: string } | null;
-}
-
 export const CARD_STATUSES = ['allowed', 'denied', 'awaiting_approval', 'approved', 'rejected'] as const;
 export type CardStatus = (typeof CARD_STATUSES)[number];
-
-export interface DecisionCard {
-  id: string;
-  /** Which decision: run start, a step (its step.before guard plus the executor's own choice), an approval. */
-  kind: CardKind;
-  runId: string;
-  /** null for run-level cards (run.start, approval.decide). */
-  stepId: string | null;
-  subject: string;
-  createdAt: string;
-  options: DecisionOption[];
-  chosen: string | null;
-  rationale: string;
-  invariants: InvariantResult[];
-  policy: PolicyVerdict;
-  lane: Lane;
-  laneReasons: string[];
-  approval: Approval;
-  evidence: { memoryIds: string[]; bundleDigests: string[]; modelId: string | null };
-  /** When the step is blocked: the smallest safe next step, in words. */
-  nextSafeStep: string | null;
-  status: CardStatus;
-  /** Hash of the audit entry that recorded the card. */
-  auditHash: string;
-}
-
-// ---------------------------------------------------------------------------------------------
-// What the run engine (src/main/features/runs) returns. Plain JSON. The API table's views (./views.ts) are
-// mapped from these by src/main/features/runs/views.ts (toRunView, toRunSummaryView).
 
 /** What decided: the run's start, a step (its step.before guard plus the executor's own choice), an approval. */
 export const CARD_KINDS = ['run.start', 'step', 'approval.decide', 'bundle.quarantine', 'model.fallback', 'release.gate'] as const;
 export type CardKind = (typeof CARD_KINDS)[number];
+
+const str = Type.String();
+const int = Type.Integer();
+const num = Type.Number();
+
+export const budgetsSchema = obj({
+  /** Model tokens (prompt + completion) over the whole run. */
+  tokens: int,
+  /** Wall time from start to finish, excluding time spent waiting for a human approval. */
+  wallTimeMs: int,
+  /** Cost in integer cents (never floats for money). */
+  costCents: int,
+});
+type RunBudgets = Static<typeof budgetsSchema>;
+
+/** A manifest file, as ./manifest-schema.ts declares it. */
+export type WorkflowManifest = Static<typeof workflowManifestSchema>;
+export type WorkflowStep = WorkflowManifest['steps'][number];
+
+const decisionOptionSchema = obj({
+  id: str,
+  label: str,
+  /** 0..1 */
+  predictedQuality: num,
+  predictedCostCents: int,
+  latencyMs: num,
+  /** 0..1; 1 = no idea. */
+  uncertainty: num,
+});
+export type DecisionOption = Static<typeof decisionOptionSchema>;
+
+const invariantResultSchema = obj({
+  id: str,
+  pass: Type.Boolean(),
+  /** The filled message template when it failed (or errored). */
+  message: nullable(str),
+  /** The values the expressions read (the counterexample when it failed). */
+  values: anyObject(),
+  /** Set when evaluation itself failed (counts as a failure: fail closed). */
+  error: Type.Optional(str),
+});
+export type InvariantResult = Static<typeof invariantResultSchema>;
+
+const policyVerdictSchema = obj({
+  decision: enumOf(['allow', 'deny']),
+  reasons: Type.Array(str),
+  /** Version of the policy document that decided; null when none was loaded (deny). */
+  policyVersion: nullable(str),
+});
+export type PolicyVerdict = Static<typeof policyVerdictSchema>;
+
+const approvalStateSchema = enumOf(['not_required', 'pending', 'approved', 'rejected']);
+export type ApprovalState = Static<typeof approvalStateSchema>;
+
+const approvalSchema = obj({
+  state: approvalStateSchema,
+  by: nullable(str),
+  at: nullable(str),
+  comment: nullable(str),
+  /** Team sync: the device and certificate version the decision was signed under, and its approval id. */
+  via: Type.Optional(nullable(obj({ device: str, certVersion: Type.Integer({ minimum: 1 }), approvalId: str }))),
+});
+export type Approval = Static<typeof approvalSchema>;
+
+export const decisionCardSchema = obj({
+  id: str,
+  /** Which decision: run start, a step (its step.before guard plus the executor's own choice), an approval. */
+  kind: enumOf(CARD_KINDS),
+  runId: str,
+  /** null for run-level cards (run.start, approval.decide). */
+  stepId: nullable(str),
+  subject: str,
+  createdAt: str,
+  options: Type.Array(decisionOptionSchema),
+  chosen: nullable(str),
+  rationale: str,
+  invariants: Type.Array(invariantResultSchema),
+  policy: policyVerdictSchema,
+  lane: enumOf(LANES),
+  laneReasons: Type.Array(str),
+  approval: approvalSchema,
+  evidence: obj({ memoryIds: Type.Array(str), bundleDigests: Type.Array(str), modelId: nullable(str) }),
+  /** When the step is blocked: the smallest safe next step, in words. */
+  nextSafeStep: nullable(str),
+  status: enumOf(CARD_STATUSES),
+  /** Hash of the audit entry that recorded the card. */
+  auditHash: str,
+});
+export type DecisionCard = Static<typeof decisionCardSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// What the run engine (src/main/features/runs) returns. Plain JSON. The API table's views (./views.ts) are
+// mapped from these by src/main/features/runs/views.ts (toRunView, toRunSummaryView).
 
 /** A manifest file refused at load (the others still load). line: 1-based, 0 = the file as a whole. */
 export interface ManifestLoadError {

@@ -1,91 +1,99 @@
-// What the API table returns for workflows, runs and decision cards (JSON-serializable views).
-import type { CardStatus, DecisionCard, Lane, RunBudgets, RunStatus, StepStatus } from './types';
+// What the API table returns for workflows, runs and decision cards (JSON-serializable views),
+// declared once with TypeBox: the JSON Schemas (re-exported by ./schemas.ts) and the types.
+import { Type, type Static } from '@sinclair/typebox';
+import { enumOf, nullable, obj } from '../typebox';
+import { budgetsSchema, CARD_STATUSES, decisionCardSchema, LANES, RUN_STATUSES, STEP_STATUSES } from './types';
 
-export interface WorkflowInfo {
-  workflow: string;
-  title: string;
-  description: string | null;
-  inputContract: string;
+const str = Type.String();
+const int = Type.Integer();
+const lane = enumOf(LANES);
+
+export const workflowInfoSchema = obj({
+  workflow: str,
+  title: str,
+  description: nullable(str),
+  inputContract: str,
   /** SHA-256 of the manifest's canonical JSON. */
-  digest: string;
-  budgets: RunBudgets;
-  steps: { id: string; uses: string; title: string | null; compensate: string | null }[];
-}
+  digest: str,
+  budgets: budgetsSchema,
+  steps: Type.Array(obj({ id: str, uses: str, title: nullable(str), compensate: nullable(str) })),
+});
+export type WorkflowInfo = Static<typeof workflowInfoSchema>;
 
-export interface LoadProblem {
-  file: string;
-  line: number | null;
-  reason: string;
-}
+export const loadProblemSchema = obj({ file: str, line: nullable(int), reason: str });
+export type LoadProblem = Static<typeof loadProblemSchema>;
 
-export interface RunStepView {
-  stepId: string;
-  uses: string;
-  title: string | null;
-  status: StepStatus;
-  startedAt: string | null;
-  finishedAt: string | null;
+const runStepSchema = obj({
+  stepId: str,
+  uses: str,
+  title: nullable(str),
+  status: enumOf(STEP_STATUSES),
+  startedAt: nullable(str),
+  finishedAt: nullable(str),
   /** One line about what the step produced (or why it failed). */
-  summary: string | null;
-  error: string | null;
-  costCents: number;
-  tokens: number;
-  cardIds: string[];
-}
+  summary: nullable(str),
+  error: nullable(str),
+  costCents: int,
+  tokens: int,
+  cardIds: Type.Array(str),
+});
+export type RunStepView = Static<typeof runStepSchema>;
 
-export interface RunView {
-  id: string;
-  workflow: string;
-  title: string;
-  status: RunStatus;
-  startedBy: string;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
+const runProps = {
+  id: str,
+  workflow: str,
+  title: str,
+  status: enumOf(RUN_STATUSES),
+  startedBy: str,
+  createdAt: str,
+  updatedAt: str,
+  finishedAt: nullable(str),
   /** The step running or waiting now; null when finished. */
-  currentStep: string | null;
-  progress: { done: number; total: number };
-  budgets: RunBudgets;
-  used: { tokens: number; costCents: number; wallTimeMs: number };
-  lane: Lane | null;
-  error: string | null;
-  steps: RunStepView[];
-}
-
-export type RunSummary = Omit<RunView, 'steps'>;
+  currentStep: nullable(str),
+  progress: obj({ done: int, total: int }),
+  budgets: budgetsSchema,
+  used: obj({ tokens: int, costCents: int, wallTimeMs: int }),
+  lane: nullable(lane),
+  error: nullable(str),
+};
+export const runSummarySchema = obj(runProps);
+export const runViewSchema = obj({ ...runProps, steps: Type.Array(runStepSchema) });
+export type RunView = Static<typeof runViewSchema>;
+export type RunSummary = Static<typeof runSummarySchema>;
 
 export const CARD_SORTS = ['time', 'cost', 'uncertainty'] as const;
 export type CardSort = (typeof CARD_SORTS)[number];
 
-export interface CardListQuery {
-  text?: string;
-  lane?: Lane;
-  status?: CardStatus;
-  failedInvariant?: string;
-  runId?: string;
-  from?: string;
-  to?: string;
-  sort?: CardSort;
-  dir?: 'asc' | 'desc';
-  limit?: number;
-  cursor?: string;
-}
+export const cardListQuerySchema = obj({
+  text: Type.Optional(Type.String({ maxLength: 200 })),
+  lane: Type.Optional(lane),
+  status: Type.Optional(enumOf(CARD_STATUSES)),
+  failedInvariant: Type.Optional(Type.String({ maxLength: 200 })),
+  runId: Type.Optional(Type.String({ maxLength: 100 })),
+  from: Type.Optional(Type.String({ format: 'date-time' })),
+  to: Type.Optional(Type.String({ format: 'date-time' })),
+  sort: Type.Optional(enumOf(CARD_SORTS)),
+  dir: Type.Optional(enumOf(['asc', 'desc'])),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+});
+export type CardListQuery = Static<typeof cardListQuerySchema>;
 
-export interface CardListResponse {
-  cards: DecisionCard[];
-  nextCursor: string | null;
-}
+export const cardListResponseSchema = obj({ cards: Type.Array(decisionCardSchema), nextCursor: nullable(str) });
+export type CardListResponse = Static<typeof cardListResponseSchema>;
 
 /** Cards per lane per day (UTC), oldest first: the reviewer's chart. */
-export interface CardStats {
-  days: { day: string; GREEN: number; YELLOW: number; RED: number }[];
-  failedInvariants: { id: string; count: number }[];
-}
+export const cardStatsSchema = obj({
+  days: Type.Array(obj({ day: str, GREEN: int, YELLOW: int, RED: int })),
+  failedInvariants: Type.Array(obj({ id: str, count: int })),
+});
+export type CardStats = Static<typeof cardStatsSchema>;
 
-export interface PolicyStatus {
-  version: string | null;
-  invariants: number;
-  workflows: number;
-  problems: LoadProblem[];
-  loadedAt: string | null;
-}
+export const policyStatusSchema = obj({
+  version: nullable(str),
+  invariants: int,
+  workflows: int,
+  problems: Type.Array(loadProblemSchema),
+  loadedAt: nullable(str),
+});
+export type PolicyStatus = Static<typeof policyStatusSchema>;
