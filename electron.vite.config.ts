@@ -14,6 +14,8 @@ export default defineConfig({
   preload: {
     build: {
       outDir: 'out/preload',
+      // A sandboxed preload cannot require packages: the channel table's TypeBox is bundled into it.
+      externalizeDeps: { exclude: ['@sinclair/typebox'] },
       // Sandboxed preloads must be CommonJS.
       rollupOptions: { input: { index: resolve('src/preload/index.ts') }, output: { format: 'cjs', entryFileNames: '[name].cjs' } },
     },

@@ -1,5 +1,5 @@
 // Type of `window.maestro`. Types only: the renderer imports this, never the preload code.
-import type { ChannelName, EventName, Events, Req, Res } from '../shared/api/types';
+import type { ChannelName, EventName, Events, Req, Res } from '../shared/api/index';
 import type { ApiResult } from '../shared/errors';
 
 export interface MaestroBridge {

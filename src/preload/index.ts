@@ -1,7 +1,7 @@
 // The renderer's only door into the main process: one typed function per channel of the API table
 // (no generic invoke), and a subscription per push event.
 import { contextBridge, ipcRenderer } from 'electron';
-import { channelNames, eventNames } from '../shared/api/schemas';
+import { channelNames, eventNames } from '../shared/api/index';
 import type { MaestroBridge } from './bridge';
 
 const api = Object.fromEntries(channelNames.map((ch) => [ch, (input: unknown) => ipcRenderer.invoke(ch, input ?? {})])) as MaestroBridge['api'];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDispatcher } from './dispatch';
-import { handlers } from './handlers';
-import { channelNames, channelSchemas } from '../../shared/api/schemas';
+import { buildHandlers } from './handlers';
+import { channelNames, channelSchemas } from '../../shared/api/index';
 import { compileSchema } from '../../shared/validation';
 import { makeServices, tempDir, dbFingerprint } from '../platform/test-utils';
 
@@ -13,7 +13,7 @@ function setup() {
 
 describe('API table', () => {
   it('every channel has a handler and compilable request/response schemas', () => {
-    expect(Object.keys(handlers).sort()).toEqual([...channelNames].sort());
+    expect(Object.keys(buildHandlers(makeServices())).sort()).toEqual([...channelNames].sort());
     for (const ch of channelNames) {
       expect(() => compileSchema(channelSchemas[ch].req)).not.toThrow();
       expect(() => compileSchema(channelSchemas[ch].res)).not.toThrow();
@@ -72,7 +72,7 @@ describe('dispatcher', () => {
   it('turns unexpected failures into INTERNAL without a stack', async () => {
     const s = makeServices();
     const d = createDispatcher(s, {
-      ...handlers,
+      ...buildHandlers(s),
       'system.info': () => {
         throw new Error('secret path /home/x at line 3');
       },
@@ -83,7 +83,7 @@ describe('dispatcher', () => {
 
   it('refuses a handler response that is off-schema', async () => {
     const s = makeServices();
-    const d = createDispatcher(s, { ...handlers, 'system.info': () => ({ version: 1 }) as never });
+    const d = createDispatcher(s, { ...buildHandlers(s), 'system.info': () => ({ version: 1 }) as never });
     expect(await d('system.info', {})).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
   });
 });

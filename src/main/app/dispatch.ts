@@ -1,10 +1,9 @@
-import { channelSchemas } from '../../shared/api/schemas';
-import type { ChannelName } from '../../shared/api/types';
+import { channelSchemas, type ChannelName } from '../../shared/api/index';
 import { ApiError, type ApiResult } from '../../shared/errors';
 import { CanonicalJsonError } from '../../shared/canonical';
 import { assertValid, compileSchema, describeErrors } from '../../shared/validation';
 import type { Services } from './services';
-import { handlers as defaultHandlers, type Handlers } from './handlers';
+import { buildHandlers, type Handlers } from './handlers';
 
 export type Dispatch = (channel: string, input: unknown) => Promise<ApiResult<unknown>>;
 
@@ -16,7 +15,7 @@ const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o,
  * logged and becomes INTERNAL with no stack. Responses are validated too, so a handler bug
  * cannot leak an off-schema shape to the renderer.
  */
-export function createDispatcher(services: Services, handlers: Handlers = defaultHandlers): Dispatch {
+export function createDispatcher(services: Services, handlers: Handlers = buildHandlers(services)): Dispatch {
   return async (channel, input) => {
     if (typeof channel !== 'string' || !hasOwn(channelSchemas, channel)) {
       return { ok: false, error: { code: 'NOT_FOUND', message: `Unknown channel ${String(channel).slice(0, 80)}` } };
@@ -25,7 +24,7 @@ export function createDispatcher(services: Services, handlers: Handlers = defaul
     const schemas = channelSchemas[name];
     try {
       const req = assertValid<never>(schemas.req, input ?? {}, `${name} request`);
-      const res = await (handlers[name] as (s: Services, i: unknown) => unknown)(services, req);
+      const res = await (handlers[name] as (i: unknown) => unknown)(req);
       const resValid = compileSchema(schemas.res);
       if (!resValid(res)) {
         services.logger.error('response failed its schema', { code: 'INTERNAL', channel: name, details: describeErrors(resValid.errors) });

@@ -1,6 +1,6 @@
 // One client for both hosts: Electron's preload bridge when present, else the web host's
 // token-protected HTTP bridge. Views call `call('audit.list', {...})` and get typed data or an ApiError.
-import type { ChannelName, EventName, Events, Req, Res } from '../../shared/api/types';
+import type { ChannelName, EventName, Events, Req, Res } from '../../shared/api/index';
 import { ApiError, isApiErrorBody, type ApiResult } from '../../shared/errors';
 
 type Transport = {

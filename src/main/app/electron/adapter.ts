@@ -3,7 +3,7 @@
 import { app, BrowserWindow, ipcMain, protocol, session, net, type IpcMainInvokeEvent } from 'electron';
 import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { channelNames } from '../../../shared/api/schemas';
+import { channelNames } from '../../../shared/api/index';
 import type { Dispatch } from '../dispatch';
 import type { Services } from '../services';
 import { APP_ORIGIN, APP_SCHEME, RENDERER_CSP, isAppUrl, isTrustedSender, windowOptions } from './window-options';

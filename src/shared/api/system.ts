@@ -1,0 +1,32 @@
+// system.*: what the app is and how its services are doing (no feature owns these).
+import { Type, type Static } from '@sinclair/typebox';
+import { channel, empty, enumOf, isoTime, obj, str } from './channel';
+
+export const checkStatusSchema = enumOf(['ok', 'warn', 'error']);
+export type CheckStatus = Static<typeof checkStatusSchema>;
+
+export const healthCheckSchema = obj({
+  id: str(),
+  service: str(),
+  status: checkStatusSchema,
+  summary: str(),
+  figures: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean(), Type.Null()])),
+});
+export type HealthCheck = Static<typeof healthCheckSchema>;
+
+export const healthReportSchema = obj({ status: checkStatusSchema, checkedAt: isoTime(), checks: Type.Array(healthCheckSchema) });
+export type HealthReport = Static<typeof healthReportSchema>;
+
+export const systemInfoSchema = obj({
+  version: str(),
+  host: enumOf(['electron', 'web']),
+  dataDir: str(),
+  platform: str(),
+  schemaVersion: Type.Integer(),
+});
+export type SystemInfo = Static<typeof systemInfoSchema>;
+
+export const systemChannels = {
+  'system.info': channel('App version, host kind and data directory.', empty, systemInfoSchema),
+  'system.health': channel('Every registered service check with status, figures and a sentence.', empty, healthReportSchema),
+};
