@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { ARTIFACT_FLAGS, type ArtifactFlag, type ArtifactView } from '../../../shared/evidence/types';
 import { MAX_ATTACHMENT_BYTES } from '../../../shared/api/types';
 import { useApp } from '../../app-store';
-import { useCards } from '../cards/cards-store';
+import { cardList } from '../cards/cards-store';
 import { useEvidence } from './evidence-store';
 import { dateTime } from '../../ui/format';
 
@@ -35,7 +35,6 @@ function Flags({ a }: { a: ArtifactView }) {
 export function ArtifactsPanel({ runId, runStatus }: { runId: string; runStatus: string }) {
   const { artifacts, report, gate, busy, error, load, add, evaluate } = useEvidence();
   const go = useApp((s) => s.go);
-  const setCardFilters = useCards((s) => s.setFilters);
   const [name, setName] = useState('');
   const [mode, setMode] = useState<'file' | 'uri'>('file');
   const [file, setFile] = useState<File | null>(null);
@@ -173,7 +172,7 @@ export function ArtifactsPanel({ runId, runStatus }: { runId: string; runStatus:
             type="button"
             className="link"
             onClick={() => {
-              void setCardFilters({ runId });
+              void cardList('device').getState().setFilters({ runId });
               go('cards');
             }}
           >
