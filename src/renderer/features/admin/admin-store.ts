@@ -9,11 +9,11 @@ import type { RiskPolicy } from '../../../shared/risk';
 import { call } from '../../api/client';
 import { errorMessage } from '../../ui/format';
 
-export const PAGE_SIZE = 100;
+const PAGE_SIZE = 100;
 /** Rows kept in memory; past this the table asks the user to narrow the filter instead of growing. */
 export const MAX_ROWS = 20_000;
 
-export type AdminQuery = Required<Pick<AdminDeviceListRequest, 'sort' | 'dir'>> & Pick<AdminDeviceListRequest, 'level' | 'q'>;
+type AdminQuery = Required<Pick<AdminDeviceListRequest, 'sort' | 'dir'>> & Pick<AdminDeviceListRequest, 'level' | 'q'>;
 
 interface AdminStore {
   summary: RiskSummaryResponse | null;

@@ -8,12 +8,12 @@ import { errorMessage } from '../../ui/format';
 import { initialValue, isPlainObject, type JsonSchema } from './schema-form/json-schema';
 import { clientErrors, mergeErrors, pruneChanged, serverErrors, type FieldError } from './schema-form/field-errors';
 
-export const AUTOSAVE_MS = 800;
+const AUTOSAVE_MS = 800;
 const thumbLoads = new Set<string>();
 /** The main process refuses larger attachments; checked here too to fail fast. */
-export const MAX_PHOTO_BYTES = MAX_ATTACHMENT_BYTES;
+const MAX_PHOTO_BYTES = MAX_ATTACHMENT_BYTES;
 
-export type DraftState = 'clean' | 'pending' | 'saving' | 'saved' | 'error';
+type DraftState = 'clean' | 'pending' | 'saving' | 'saved' | 'error';
 
 interface CaptureState {
   contracts: ContractDoc[];

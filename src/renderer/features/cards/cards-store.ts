@@ -10,7 +10,7 @@ import { call } from '../../api/client';
 import { createPagedList, usePagedList, type Page, type PagedList, type PagedListStore } from '../../ui/paged-list';
 import { cardKey, cleanQuery, type Scope } from '../team/team';
 
-export const CARD_PAGE = 200;
+const CARD_PAGE = 200;
 
 /** A card row: the card, and for the tenant list who recorded it and a decision sent from here. */
 export interface CardRow {

@@ -9,9 +9,9 @@ import { errorMessage } from '../../ui/format';
 import { EMPTY_FILTERS, buildQuery, type MemoryFilters } from './memory';
 
 /** How long typing pauses before the query is sent. */
-export const SEARCH_DEBOUNCE_MS = 300;
+const SEARCH_DEBOUNCE_MS = 300;
 
-export interface AddInput {
+interface AddInput {
   tier: Exclude<MemoryTier, 'working'>;
   text: string;
   locale: string;
@@ -19,7 +19,7 @@ export interface AddInput {
 }
 
 /** The last search that answered: what it asked and how. */
-export interface SearchInfo {
+interface SearchInfo {
   text: string;
   embeddingModel: string;
   durationMs: number;

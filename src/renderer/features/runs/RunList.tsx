@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { RUN_STATUSES, type RunStatus } from '../../../shared/workflow/types';
-import { runList, useRunList, type RunRow, type RunFilters } from './run-list-store';
+import { runList, runRowKey, useRunList, type RunRow, type RunFilters } from './run-list-store';
 import { useRunDetail } from './run-detail-store';
 import { dateTime } from '../../ui/format';
 import { shortTime, type Scope } from '../team/team';
@@ -26,7 +26,7 @@ export function RunList({ scope }: { scope: Scope }) {
       {tenant && items.length === 0 && <p className="muted small">{loading || !loaded ? 'Loading…' : 'No runs match.'}</p>}
       <ul className="run-list" aria-label="Run list" data-testid={tenant ? 'team-run-list' : 'run-list'}>
         {items.map((r) => (
-          <li key={r.team ? `${r.team.device}/${r.run.id}` : r.run.id}>
+          <li key={runRowKey(r)}>
             <RunRowButton row={r} selected={isOpen(r)} now={now} />
           </li>
         ))}

@@ -13,7 +13,7 @@ export const scopeAttr = (s: Scope | null): string => (s === 'tenant' ? 'all' : 
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** HH:MM, local time. */
-export const hhmm = (d: Date): string => `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+const hhmm = (d: Date): string => `${pad(d.getHours())}:${pad(d.getMinutes())}`;
 const ymd = (d: Date): string => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 
 /** "just now", "3 min ago", "2 h ago", "4 days ago" (a time slightly ahead of this clock reads "just now"). */
