@@ -43,8 +43,8 @@ export interface PagedList<T, F> {
   loadMore(): Promise<void>;
   select(index: number): void;
   move(delta: number): void;
-  /** Replaces the row with this key (a reply that carries it), without a reload. */
-  update(key: string, fn: (item: T) => T): void;
+  /** Replaces the row with this key, or the rows `key` picks (a reply that carries them), without a reload. */
+  update(key: string | ((item: T) => boolean), fn: (item: T) => T): void;
 }
 
 export type PagedListStore<T, F> = UseBoundStore<StoreApi<PagedList<T, F>>>;
@@ -115,7 +115,10 @@ export function createPagedList<T, F>(o: PagedListOptions<T, F>): PagedListStore
         set({ selectedIndex: next });
         if (next >= items.length - 20) void page(false);
       },
-      update: (key, fn) => set((s) => ({ items: s.items.map((t) => (o.keyOf(t) === key ? fn(t) : t)) })),
+      update(key, fn) {
+        const picks = typeof key === 'string' ? (t: T) => o.keyOf(t) === key : key;
+        set((s) => ({ items: s.items.map((t) => (picks(t) ? fn(t) : t)) }));
+      },
     };
   });
 }

@@ -82,6 +82,14 @@ export const useRunDetail = create<RunDetailStore>((set, get) => {
       runList('device')
         .getState()
         .update(run.id, (r) => ({ ...r, run: summary }));
+      // The tenant list shows this device's runs too; where its approval stands comes with the next refresh.
+      const awaiting = run.status === 'awaiting_approval';
+      runList('tenant')
+        .getState()
+        .update(
+          (r) => !!r.team?.local && r.run.id === run.id,
+          (r) => ({ ...r, run: summary, team: r.team && { ...r.team, run: summary, awaitingCard: awaiting ? r.team.awaitingCard : null } }),
+        );
       set((s) => (s.local?.run.id === run.id ? { local: { ...s.local, run } } : {}));
     },
     applyDecision: (device, runId, cardId, decision) =>
