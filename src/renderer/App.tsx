@@ -14,8 +14,8 @@ import { TeamView } from './features/team/TeamView';
 import { useTeam } from './features/team/team-store';
 import { onEvent } from './api/client';
 import type { View } from './app-store';
-import { Nav } from './ui/Nav';
-import { UpdateBanner } from './ui/UpdateBanner';
+import { Nav } from './Nav';
+import { UpdateBanner } from './features/sealed/UpdateBanner';
 
 const VIEWS: Record<View, () => ReactElement> = {
   capture: () => <CaptureView />,

@@ -3,7 +3,7 @@ import { RISK_LEVELS, type RiskLevel } from '../../../shared/risk';
 import { DAYS_SINCE_SYNC_BUCKETS, type RiskSummaryResponse } from '../../../shared/server-api';
 import { useAdmin } from './admin-store';
 
-export const LEVEL_COLOR: Record<RiskLevel, string> = { low: '#22c55e', medium: '#f59e0b', high: '#f97316', critical: '#ef4444' };
+const LEVEL_COLOR: Record<RiskLevel, string> = { low: '#22c55e', medium: '#f59e0b', high: '#f97316', critical: '#ef4444' };
 const BUCKET_COLOR = ['#38bdf8', '#38bdf8', '#f59e0b', '#f97316', '#ef4444'];
 const W = 340;
 const H = 170;

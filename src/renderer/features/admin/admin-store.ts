@@ -2,18 +2,18 @@
 // sort and cursor paging; the table renders only what is on screen), one device's detail with its
 // sync history, and the confirmed admin actions. Every call goes through the main process, which
 // signs it with this device's admin credential.
-import { create } from 'zustand';
+import { create, type StoreApi } from 'zustand';
 import type { AdminDeviceAction, AdminDeviceListRequest } from '../../../shared/api/types';
 import type { AdminDeviceDetailResponse, AdminDeviceView, RiskPolicyResponse, RiskSummaryResponse } from '../../../shared/server-api';
 import type { RiskPolicy } from '../../../shared/risk';
 import { call } from '../../api/client';
 import { errorMessage } from '../../ui/format';
 
-export const PAGE_SIZE = 100;
+const PAGE_SIZE = 100;
 /** Rows kept in memory; past this the table asks the user to narrow the filter instead of growing. */
 export const MAX_ROWS = 20_000;
 
-export type AdminQuery = Required<Pick<AdminDeviceListRequest, 'sort' | 'dir'>> & Pick<AdminDeviceListRequest, 'level' | 'q'>;
+type AdminQuery = Required<Pick<AdminDeviceListRequest, 'sort' | 'dir'>> & Pick<AdminDeviceListRequest, 'level' | 'q'>;
 
 interface AdminStore {
   summary: RiskSummaryResponse | null;
@@ -48,30 +48,47 @@ const PAST: Record<AdminDeviceAction, string> = {
   revoke: 'revoked',
 };
 
-export const useAdmin = create<AdminStore>((set, get) => {
-  // Each list load gets a number; a reply to an older query is dropped.
-  let generation = 0;
+type Set = StoreApi<AdminStore>['setState'];
+type Get = () => AdminStore;
 
-  async function loadPage(reset: boolean): Promise<void> {
-    const { query, nextCursor, rows, loading } = get();
-    // One next-page request at a time (scroll effects can ask again before the reply lands).
-    if (!reset && (loading || !nextCursor || rows.length >= MAX_ROWS)) return;
-    const gen = reset ? ++generation : generation;
-    set({ loading: true, ...(reset ? { error: null } : {}) });
-    try {
-      const page = await call('admin.devices.list', {
-        ...query,
-        ...(query.q ? {} : { q: undefined }),
-        limit: PAGE_SIZE,
-        ...(!reset && nextCursor ? { cursor: nextCursor } : {}),
-      });
-      if (gen !== generation) return;
-      set((s) => ({ rows: reset ? page.devices : [...s.rows, ...page.devices], total: page.total, nextCursor: page.nextCursor, loading: false }));
-    } catch (e) {
-      if (gen === generation) set({ loading: false, error: errorMessage(e) });
-    }
+// Each list load gets a number; a reply to an older query is dropped.
+let generation = 0;
+
+async function loadPage(set: Set, get: Get, reset: boolean): Promise<void> {
+  const { query, nextCursor, rows, loading } = get();
+  // One next-page request at a time (scroll effects can ask again before the reply lands).
+  if (!reset && (loading || !nextCursor || rows.length >= MAX_ROWS)) return;
+  const gen = reset ? ++generation : generation;
+  set({ loading: true, ...(reset ? { error: null } : {}) });
+  try {
+    const page = await call('admin.devices.list', {
+      ...query,
+      ...(query.q ? {} : { q: undefined }),
+      limit: PAGE_SIZE,
+      ...(!reset && nextCursor ? { cursor: nextCursor } : {}),
+    });
+    if (gen !== generation) return;
+    set((s) => ({ rows: reset ? page.devices : [...s.rows, ...page.devices], total: page.total, nextCursor: page.nextCursor, loading: false }));
+  } catch (e) {
+    if (gen === generation) set({ loading: false, error: errorMessage(e) });
   }
+}
 
+async function actOnDevice(set: Set, get: Get, replace: (d: AdminDeviceView) => void, reason: string): Promise<void> {
+  const c = get().confirming;
+  if (!c) return;
+  const { device } = await call('admin.devices.act', { id: c.device.id, action: c.action, reason, confirm: true });
+  replace(device);
+  set({ confirming: null, notice: `${c.device.name} ${PAST[c.action]}.` });
+  // Levels and counts moved: refresh the charts and the open history.
+  void call('admin.summary', {}).then(
+    (s) => set({ summary: s }),
+    () => undefined,
+  );
+  if (get().detail?.device.id === device.id) await get().open(device.id);
+}
+
+export const useAdmin = create<AdminStore>((set, get) => {
   const replace = (d: AdminDeviceView) =>
     set((s) => ({
       rows: s.rows.map((r) => (r.id === d.id ? d : r)),
@@ -100,15 +117,15 @@ export const useAdmin = create<AdminStore>((set, get) => {
       const policy = call('admin.policy.get', {})
         .then((p) => set({ policy: p }))
         .catch(() => undefined);
-      await Promise.all([summary, policy, loadPage(true)]);
+      await Promise.all([summary, policy, loadPage(set, get, true)]);
       const open = get().detail?.device.id;
       if (open) await get().open(open);
     },
     async setQuery(q) {
       set((s) => ({ query: { ...s.query, ...q } }));
-      await loadPage(true);
+      await loadPage(set, get, true);
     },
-    loadMore: () => loadPage(false),
+    loadMore: () => loadPage(set, get, false),
     async open(id) {
       if (!id) return set({ detail: null, detailError: null });
       try {
@@ -118,19 +135,7 @@ export const useAdmin = create<AdminStore>((set, get) => {
       }
     },
     ask: (confirming) => set({ confirming }),
-    async act(reason) {
-      const c = get().confirming;
-      if (!c) return;
-      const { device } = await call('admin.devices.act', { id: c.device.id, action: c.action, reason, confirm: true });
-      replace(device);
-      set({ confirming: null, notice: `${c.device.name} ${PAST[c.action]}.` });
-      // Levels and counts moved: refresh the charts and the open history.
-      void call('admin.summary', {}).then(
-        (s) => set({ summary: s }),
-        () => undefined,
-      );
-      if (get().detail?.device.id === device.id) await get().open(device.id);
-    },
+    act: (reason) => actOnDevice(set, get, replace, reason),
     async savePolicy(policy, reason) {
       const p = await call('admin.policy.set', { policy, reason, confirm: true });
       set({ policy: p, notice: 'Stale thresholds saved; levels below use them.' });

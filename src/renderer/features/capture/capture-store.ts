@@ -1,6 +1,6 @@
 // Capture: contracts, the form being filled in, its autosaved draft, photos, and submission.
 // Nothing here waits on sync: capture.submit writes locally and the outbox takes it from there.
-import { create } from 'zustand';
+import { create, type StoreApi } from 'zustand';
 import { MAX_ATTACHMENT_BYTES, type ContractDoc, type Draft } from '../../../shared/api/types';
 import { ApiError } from '../../../shared/errors';
 import { call } from '../../api/client';
@@ -8,12 +8,12 @@ import { errorMessage } from '../../ui/format';
 import { initialValue, isPlainObject, type JsonSchema } from './schema-form/json-schema';
 import { clientErrors, mergeErrors, pruneChanged, serverErrors, type FieldError } from './schema-form/field-errors';
 
-export const AUTOSAVE_MS = 800;
+const AUTOSAVE_MS = 800;
 const thumbLoads = new Set<string>();
 /** The main process refuses larger attachments; checked here too to fail fast. */
-export const MAX_PHOTO_BYTES = MAX_ATTACHMENT_BYTES;
+const MAX_PHOTO_BYTES = MAX_ATTACHMENT_BYTES;
 
-export type DraftState = 'clean' | 'pending' | 'saving' | 'saved' | 'error';
+type DraftState = 'clean' | 'pending' | 'saving' | 'saved' | 'error';
 
 interface CaptureState {
   contracts: ContractDoc[];
@@ -77,110 +77,121 @@ function readAsDataUrl(file: File): Promise<string> {
   });
 }
 
-export const useCapture = create<CaptureState>((set, get) => {
-  /** Replace the form (new contract, resumed draft, after submit). Pending autosaves are dropped. */
-  function replaceForm(patch: Partial<CaptureState>): void {
-    cancelAutosave();
-    dirty = false;
-    generation++;
-    set((s) => ({
-      draftId: null,
-      draftSavedAt: null,
-      draftState: 'clean',
-      draftError: null,
-      serverErrors: [],
-      touched: {},
-      submitAttempted: false,
-      submitError: null,
-      formKey: s.formKey + 1,
-      ...patch,
-    }));
-  }
+type Set = StoreApi<CaptureState>['setState'];
+type Get = () => CaptureState;
 
-  async function saveNow(): Promise<void> {
-    cancelAutosave();
-    while (inflight) await inflight;
-    if (!dirty) return;
-    const { contractRef, data, draftId } = get();
-    if (!contractRef) return;
-    dirty = false;
-    const gen = generation;
-    set({ draftState: 'saving' });
-    inflight = call('drafts.save', draftId ? { id: draftId, contract: contractRef, data } : { contract: contractRef, data })
-      .then(({ draft }) => {
-        if (gen !== generation) return;
-        set({ draftId: draft.id, draftSavedAt: draft.updatedAt, draftState: dirty ? 'pending' : 'saved', draftError: null });
-        set((s) => ({ drafts: [draft, ...s.drafts.filter((d) => d.id !== draft.id)] }));
-      })
-      .catch((e: unknown) => {
-        if (gen !== generation) return;
-        dirty = true; // the next edit, flush or submit tries again
-        if (draftId && e instanceof ApiError && e.code === 'NOT_FOUND') {
-          // The draft was submitted or deleted elsewhere (another window): keep the data as a new draft.
-          set({ draftId: null });
-          timer = setTimeout(() => void saveNow(), 0);
-          return;
-        }
-        set({ draftState: 'error', draftError: errorMessage(e) });
-      })
-      .finally(() => {
-        inflight = null;
-      });
-    await inflight;
-  }
-
-  return {
-    contracts: [],
-    contractsError: null,
-    contractRef: null,
-    data: {},
-    formKey: 0,
+/** Replace the form (new contract, resumed draft, after submit). Pending autosaves are dropped. */
+function replaceForm(set: Set, patch: Partial<CaptureState>): void {
+  cancelAutosave();
+  dirty = false;
+  generation++;
+  set((s) => ({
     draftId: null,
     draftSavedAt: null,
     draftState: 'clean',
     draftError: null,
-    drafts: [],
     serverErrors: [],
     touched: {},
     submitAttempted: false,
-    submitting: false,
     submitError: null,
-    result: null,
-    thumbs: {},
+    formKey: s.formKey + 1,
+    ...patch,
+  }));
+}
 
+async function saveNow(set: Set, get: Get): Promise<void> {
+  cancelAutosave();
+  while (inflight) await inflight;
+  if (!dirty) return;
+  const { contractRef, data, draftId } = get();
+  if (!contractRef) return;
+  dirty = false;
+  const gen = generation;
+  set({ draftState: 'saving' });
+  inflight = call('drafts.save', draftId ? { id: draftId, contract: contractRef, data } : { contract: contractRef, data })
+    .then(({ draft }) => {
+      if (gen !== generation) return;
+      set({ draftId: draft.id, draftSavedAt: draft.updatedAt, draftState: dirty ? 'pending' : 'saved', draftError: null });
+      set((s) => ({ drafts: [draft, ...s.drafts.filter((d) => d.id !== draft.id)] }));
+    })
+    .catch((e: unknown) => {
+      if (gen !== generation) return;
+      dirty = true; // the next edit, flush or submit tries again
+      if (draftId && e instanceof ApiError && e.code === 'NOT_FOUND') {
+        // The draft was submitted or deleted elsewhere (another window): keep the data as a new draft.
+        set({ draftId: null });
+        timer = setTimeout(() => void saveNow(set, get), 0);
+        return;
+      }
+      set({ draftState: 'error', draftError: errorMessage(e) });
+    })
+    .finally(() => {
+      inflight = null;
+    });
+  await inflight;
+}
+
+const INITIAL = {
+  contracts: [],
+  contractsError: null,
+  contractRef: null,
+  data: {},
+  formKey: 0,
+  draftId: null,
+  draftSavedAt: null,
+  draftState: 'clean',
+  draftError: null,
+  drafts: [],
+  serverErrors: [],
+  touched: {},
+  submitAttempted: false,
+  submitting: false,
+  submitError: null,
+  result: null,
+  thumbs: {},
+} satisfies Partial<CaptureState>;
+
+type FormActions = Pick<CaptureState, 'loadContracts' | 'selectContract' | 'edit' | 'touch' | 'flushDraft' | 'newForm'>;
+
+function formActions(set: Set, get: Get): FormActions {
+  return {
     async loadContracts() {
       try {
         const { contracts } = await call('contracts.list', {});
         set({ contracts, contractsError: null });
         const { contractRef } = get();
         if (!contractRef || !contracts.some((c) => c.contract === contractRef)) {
-          replaceForm({ contractRef: contracts[0]?.contract ?? null, data: blank(contracts[0]) });
+          replaceForm(set, { contractRef: contracts[0]?.contract ?? null, data: blank(contracts[0]) });
         }
       } catch (e) {
         set({ contractsError: errorMessage(e) });
       }
     },
-
     async selectContract(ref) {
       if (ref === get().contractRef) return;
-      await saveNow();
-      replaceForm({ contractRef: ref, data: blank(get().contracts.find((c) => c.contract === ref)), result: null });
+      await saveNow(set, get);
+      replaceForm(set, { contractRef: ref, data: blank(get().contracts.find((c) => c.contract === ref)), result: null });
     },
-
     edit(data) {
       const before = get().data;
       set((s) => ({ data, result: null, draftState: 'pending', serverErrors: pruneChanged(s.serverErrors, before, data) }));
       dirty = true;
       cancelAutosave();
-      timer = setTimeout(() => void saveNow(), AUTOSAVE_MS);
+      timer = setTimeout(() => void saveNow(set, get), AUTOSAVE_MS);
     },
-
     touch(path) {
       if (!get().touched[path]) set((s) => ({ touched: { ...s.touched, [path]: true } }));
     },
+    flushDraft: () => saveNow(set, get),
+    async newForm() {
+      await saveNow(set, get);
+      replaceForm(set, { data: blank(get().contracts.find((c) => c.contract === get().contractRef)), result: null });
+    },
+  };
+}
 
-    flushDraft: saveNow,
-
+function draftActions(set: Set, get: Get): Pick<CaptureState, 'loadDrafts' | 'resumeDraft' | 'deleteDraft'> {
+  return {
     async loadDrafts() {
       try {
         set({ drafts: (await call('drafts.list', {})).drafts });
@@ -188,11 +199,10 @@ export const useCapture = create<CaptureState>((set, get) => {
         set({ draftError: errorMessage(e) });
       }
     },
-
     async resumeDraft(id) {
-      await saveNow();
+      await saveNow(set, get);
       const { draft } = await call('drafts.get', { id });
-      replaceForm({
+      replaceForm(set, {
         contractRef: draft.contract,
         data: isPlainObject(draft.data) ? draft.data : {},
         draftId: draft.id,
@@ -201,7 +211,6 @@ export const useCapture = create<CaptureState>((set, get) => {
         result: null,
       });
     },
-
     async deleteDraft(id) {
       if (get().draftId === id) {
         // Deleting the draft being edited: keep the form, forget the draft, and stop autosaving into it.
@@ -214,38 +223,37 @@ export const useCapture = create<CaptureState>((set, get) => {
       await call('drafts.delete', { id });
       set((s) => ({ drafts: s.drafts.filter((d) => d.id !== id) }));
     },
+  };
+}
 
-    async newForm() {
-      await saveNow();
-      replaceForm({ data: blank(get().contracts.find((c) => c.contract === get().contractRef)), result: null });
-    },
+async function submitForm(set: Set, get: Get): Promise<void> {
+  const { contractRef, contracts } = get();
+  if (!contractRef || get().submitting) return;
+  const contract = contracts.find((c) => c.contract === contractRef);
+  set({ submitting: true, submitError: null, submitAttempted: true });
+  try {
+    // Save first, so a refused submission leaves the latest data in the draft.
+    await saveNow(set, get);
+    const { data, draftId } = get();
+    if (clientErrors(schemaOf(contract), data).length > 0) return;
+    const res = await call('capture.submit', draftId ? { contract: contractRef, data, draftId } : { contract: contractRef, data });
+    replaceForm(set, { result: res, data: blank(contract) });
+    set((s) => ({ drafts: s.drafts.filter((d) => d.id !== draftId) }));
+    void get().loadDrafts();
+  } catch (e) {
+    if (e instanceof ApiError && e.code === 'VALIDATION_ERROR') {
+      const mapped = serverErrors(e.details, schemaOf(contract));
+      set({ serverErrors: mapped.length ? mapped : [{ path: '', keyword: 'server', message: e.message, source: 'server' }] });
+    } else {
+      set({ submitError: errorMessage(e) });
+    }
+  } finally {
+    set({ submitting: false });
+  }
+}
 
-    async submit() {
-      const { contractRef, contracts } = get();
-      if (!contractRef || get().submitting) return;
-      const contract = contracts.find((c) => c.contract === contractRef);
-      set({ submitting: true, submitError: null, submitAttempted: true });
-      try {
-        // Save first, so a refused submission leaves the latest data in the draft.
-        await saveNow();
-        const { data, draftId } = get();
-        if (clientErrors(schemaOf(contract), data).length > 0) return;
-        const res = await call('capture.submit', draftId ? { contract: contractRef, data, draftId } : { contract: contractRef, data });
-        replaceForm({ result: res, data: blank(contract) });
-        set((s) => ({ drafts: s.drafts.filter((d) => d.id !== draftId) }));
-        void get().loadDrafts();
-      } catch (e) {
-        if (e instanceof ApiError && e.code === 'VALIDATION_ERROR') {
-          const mapped = serverErrors(e.details, schemaOf(contract));
-          set({ serverErrors: mapped.length ? mapped : [{ path: '', keyword: 'server', message: e.message, source: 'server' }] });
-        } else {
-          set({ submitError: errorMessage(e) });
-        }
-      } finally {
-        set({ submitting: false });
-      }
-    },
-
+function photoActions(set: Set, get: Get): Pick<CaptureState, 'loadThumb' | 'uploadPhoto'> {
+  return {
     loadThumb(ref) {
       const hash = /^sha256:([0-9a-f]{64})$/.exec(ref)?.[1];
       if (!hash || ref in get().thumbs || thumbLoads.has(ref)) return;
@@ -257,7 +265,6 @@ export const useCapture = create<CaptureState>((set, get) => {
         .catch(() => undefined)
         .finally(() => thumbLoads.delete(ref));
     },
-
     async uploadPhoto(file) {
       if (file.size > MAX_PHOTO_BYTES) throw new Error(`${file.name} is ${(file.size / 1024 / 1024).toFixed(1)} MiB; photos are limited to 10 MiB`);
       if (file.size === 0) throw new Error(`${file.name} is empty`);
@@ -269,7 +276,15 @@ export const useCapture = create<CaptureState>((set, get) => {
       return ref;
     },
   };
-});
+}
+
+export const useCapture = create<CaptureState>((set, get) => ({
+  ...INITIAL,
+  ...formActions(set, get),
+  ...draftActions(set, get),
+  submit: () => submitForm(set, get),
+  ...photoActions(set, get),
+}));
 
 /** The errors to show: the server's, plus client checks for touched fields (all of them after Submit). */
 export function visibleErrors(s: Pick<CaptureState, 'serverErrors' | 'touched' | 'submitAttempted'>, client: FieldError[]): FieldError[] {

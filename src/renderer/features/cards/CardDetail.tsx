@@ -1,7 +1,8 @@
 import type { DecisionCard } from '../../../shared/workflow/types';
 import type { TeamCardView } from '../../../shared/team/views';
 import { useApp } from '../../app-store';
-import { canReview, useRuns } from '../runs/runs-store';
+import { canReview } from '../runs/runs-store';
+import { useDecision } from '../runs/decision-store';
 import { dateTime } from '../../ui/format';
 import { LaneBadge } from './LaneBadge';
 import { noRunLabel } from './card-origin';
@@ -25,11 +26,6 @@ interface Props {
  * device's cards through runs.decide.
  */
 export function CardDetail({ card, team, actions = true }: Props) {
-  const roles = useApp((s) => s.roles);
-  const askDecision = useRuns((s) => s.askDecision);
-  const failed = card.invariants.filter((i) => !i.pass);
-  const via = viaText(card.approval);
-  const remote = team !== undefined && !team.local;
   return (
     <article
       className="card card-detail stack"
@@ -40,6 +36,34 @@ export function CardDetail({ card, team, actions = true }: Props) {
       data-device={team?.device}
       data-local={team ? String(team.local) : undefined}
     >
+      <CardHead card={card} team={team} />
+      <p className="small">{card.rationale}</p>
+      {card.nextSafeStep && (
+        <p className="small next-step" data-testid="next-safe-step">
+          <strong>Smallest safe next step:</strong> {card.nextSafeStep}
+        </p>
+      )}
+      <Reasons
+        title={`Policy ${card.policy.policyVersion ? `v${card.policy.policyVersion}` : '(none loaded)'}: ${card.policy.decision}`}
+        label="Policy"
+        reasons={card.policy.reasons}
+      />
+      <Reasons title={`Lane ${card.lane}`} label="Lane" reasons={card.laneReasons} />
+      <Invariants card={card} />
+      {card.options.length > 0 && <Options card={card} />}
+      <ApprovalLine card={card} />
+      <p className="small muted">
+        Evidence: model {card.evidence.modelId ?? '—'}; memory {card.evidence.memoryIds.length}; bundles {card.evidence.bundleDigests.length} · audit{' '}
+        <span className="mono">{card.auditHash.slice(0, 12)}…</span>
+      </p>
+      {actions && <CardActions card={card} team={team} />}
+    </article>
+  );
+}
+
+function CardHead({ card, team }: { card: DecisionCard; team?: TeamCardView }) {
+  return (
+    <>
       <header className="card-head">
         <strong>{card.subject}</strong>
         <LaneBadge lane={card.lane} />
@@ -66,113 +90,123 @@ export function CardDetail({ card, team, actions = true }: Props) {
           {!team.local && <span className="muted"> · received {dateTime(team.receivedAt)}</span>}
         </p>
       )}
-      <p className="small">{card.rationale}</p>
-      {card.nextSafeStep && (
-        <p className="small next-step" data-testid="next-safe-step">
-          <strong>Smallest safe next step:</strong> {card.nextSafeStep}
-        </p>
+    </>
+  );
+}
+
+function Reasons({ title, label, reasons }: { title: string; label: string; reasons: string[] }) {
+  return (
+    <section aria-label={label}>
+      <strong className="small">{title}</strong>
+      <ul className="small">
+        {reasons.map((r) => (
+          <li key={r}>{r}</li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function Invariants({ card }: { card: DecisionCard }) {
+  const failed = card.invariants.filter((i) => !i.pass);
+  return (
+    <section aria-label="Invariants">
+      <strong className="small">
+        Invariants: {card.invariants.length - failed.length} passed, {failed.length} failed
+      </strong>
+      <ul className="small invariants" data-testid="card-invariants">
+        {card.invariants.map((i) => (
+          <li key={i.id} className={i.pass ? 'ok' : 'error'} data-invariant={i.id} data-pass={i.pass}>
+            <span className="mono">{i.id}</span> {i.pass ? '✓' : '✗'} {!i.pass && (i.message ?? i.error)}
+            {!i.pass && Object.keys(i.values).length > 0 && (
+              <span className="muted mono">
+                {' '}
+                {Object.entries(i.values)
+                  .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+                  .join(' ')}
+              </span>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function Options({ card }: { card: DecisionCard }) {
+  return (
+    <table className="history small" aria-label="Options">
+      <thead>
+        <tr>
+          <th>Option</th>
+          <th>Quality</th>
+          <th>Cost</th>
+          <th>Latency</th>
+          <th>Uncertainty</th>
+        </tr>
+      </thead>
+      <tbody>
+        {card.options.map((o) => (
+          <tr key={o.id} className={o.id === card.chosen ? 'chosen' : ''}>
+            <td>
+              {o.label}
+              {o.id === card.chosen ? ' (chosen)' : ''}
+            </td>
+            <td>{o.predictedQuality.toFixed(2)}</td>
+            <td>{cents(o.predictedCostCents)}</td>
+            <td>{Math.round(o.latencyMs)} ms</td>
+            <td>{o.uncertainty.toFixed(2)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function ApprovalLine({ card }: { card: DecisionCard }) {
+  const via = viaText(card.approval);
+  return (
+    <section aria-label="Approval" className="small" data-testid="card-approval">
+      <strong>Approval:</strong> {card.approval.state.replace('_', ' ')}
+      {card.approval.by && (
+        <>
+          {' '}
+          by {card.approval.by} at {dateTime(card.approval.at)}: “{card.approval.comment}”
+        </>
       )}
-      <section aria-label="Policy">
-        <strong className="small">
-          Policy {card.policy.policyVersion ? `v${card.policy.policyVersion}` : '(none loaded)'}: {card.policy.decision}
-        </strong>
-        <ul className="small">
-          {card.policy.reasons.map((r) => (
-            <li key={r}>{r}</li>
-          ))}
-        </ul>
-      </section>
-      <section aria-label="Lane">
-        <strong className="small">Lane {card.lane}</strong>
-        <ul className="small">
-          {card.laneReasons.map((r) => (
-            <li key={r}>{r}</li>
-          ))}
-        </ul>
-      </section>
-      <section aria-label="Invariants">
-        <strong className="small">
-          Invariants: {card.invariants.length - failed.length} passed, {failed.length} failed
-        </strong>
-        <ul className="small invariants" data-testid="card-invariants">
-          {card.invariants.map((i) => (
-            <li key={i.id} className={i.pass ? 'ok' : 'error'} data-invariant={i.id} data-pass={i.pass}>
-              <span className="mono">{i.id}</span> {i.pass ? '✓' : '✗'} {!i.pass && (i.message ?? i.error)}
-              {!i.pass && Object.keys(i.values).length > 0 && (
-                <span className="muted mono">
-                  {' '}
-                  {Object.entries(i.values)
-                    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-                    .join(' ')}
-                </span>
-              )}
-            </li>
-          ))}
-        </ul>
-      </section>
-      {card.options.length > 0 && (
-        <table className="history small" aria-label="Options">
-          <thead>
-            <tr>
-              <th>Option</th>
-              <th>Quality</th>
-              <th>Cost</th>
-              <th>Latency</th>
-              <th>Uncertainty</th>
-            </tr>
-          </thead>
-          <tbody>
-            {card.options.map((o) => (
-              <tr key={o.id} className={o.id === card.chosen ? 'chosen' : ''}>
-                <td>
-                  {o.label}
-                  {o.id === card.chosen ? ' (chosen)' : ''}
-                </td>
-                <td>{o.predictedQuality.toFixed(2)}</td>
-                <td>{cents(o.predictedCostCents)}</td>
-                <td>{Math.round(o.latencyMs)} ms</td>
-                <td>{o.uncertainty.toFixed(2)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <section aria-label="Approval" className="small" data-testid="card-approval">
-        <strong>Approval:</strong> {card.approval.state.replace('_', ' ')}
-        {card.approval.by && (
-          <>
-            {' '}
-            by {card.approval.by} at {dateTime(card.approval.at)}: “{card.approval.comment}”
-          </>
-        )}
-        {via && <span data-testid="card-approval-via">, {via}</span>}
-      </section>
-      <p className="small muted">
-        Evidence: model {card.evidence.modelId ?? '—'}; memory {card.evidence.memoryIds.length}; bundles {card.evidence.bundleDigests.length} · audit{' '}
-        <span className="mono">{card.auditHash.slice(0, 12)}…</span>
-      </p>
-      {actions && team?.decision && (
+      {via && <span data-testid="card-approval-via">, {via}</span>}
+    </section>
+  );
+}
+
+/** The decision chip and Approve / Reject: another device's card through team.decide, this device's through runs.decide. */
+function CardActions({ card, team }: { card: DecisionCard; team?: TeamCardView }) {
+  const roles = useApp((s) => s.roles);
+  const ask = useDecision((s) => s.ask);
+  const remote = team !== undefined && !team.local;
+  return (
+    <>
+      {team?.decision && (
         <div className="row-actions">
           <DecisionChip decision={team.decision} />
         </div>
       )}
-      {actions && team && !team.local && <TeamDecisionControls s={subjectOfCard(team)} />}
-      {actions &&
-        !remote &&
+      {team && !team.local && <TeamDecisionControls s={subjectOfCard(team)} />}
+      {!remote &&
         card.status === 'awaiting_approval' &&
         card.runId &&
         (canReview(roles) ? (
           <div className="row-actions">
-            <button type="button" onClick={() => askDecision({ runId: card.runId, decision: 'approve' })}>
+            <button type="button" onClick={() => ask({ scope: 'device', runId: card.runId, decision: 'approve' })}>
               Approve (a)
             </button>
-            <button type="button" className="danger" onClick={() => askDecision({ runId: card.runId, decision: 'reject' })}>
+            <button type="button" className="danger" onClick={() => ask({ scope: 'device', runId: card.runId, decision: 'reject' })}>
               Reject (r)
             </button>
           </div>
         ) : (
           <p className="small muted">Waiting for a reviewer. This device is enrolled as {roles.join(', ') || 'field (not enrolled)'}.</p>
         ))}
-    </article>
+    </>
   );
 }

@@ -1,59 +1,112 @@
-import { useEffect, useRef } from 'react';
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCards } from './cards-store';
+import type { VirtualItem } from '@tanstack/react-virtual';
+import { cardList, cardRowKey, useCardList, type CardRow } from './cards-store';
 import { dateTime } from '../../ui/format';
+import { useVirtualPaging } from '../../ui/useVirtualPaging';
+import { shortTime, type Scope } from '../team/team';
+import { useNow } from '../team/hooks';
 import { LaneBadge } from './LaneBadge';
 import { noRunLabel } from './card-origin';
 
 const ROW = 56;
 
-/** Cards, one server page at a time as the reviewer scrolls; only visible rows are in the DOM. ↑/↓ (or j/k) move. */
-export function CardList() {
-  const { cards, nextCursor, loadMore, loading, selectedIndex, select } = useCards();
-  const parent = useRef<HTMLDivElement>(null);
-  const v = useVirtualizer({ count: cards.length, getScrollElement: () => parent.current, estimateSize: () => ROW, overscan: 12 });
-  const items = v.getVirtualItems();
-  const last = items[items.length - 1];
-  useEffect(() => {
-    if (last && last.index >= cards.length - 40 && nextCursor && !loading) void loadMore();
-  }, [last, cards.length, nextCursor, loading, loadMore]);
-  useEffect(() => {
-    if (selectedIndex >= 0) v.scrollToIndex(selectedIndex, { align: 'auto' });
-  }, [selectedIndex, v]);
-
-  if (cards.length === 0) return <div className="card-list empty muted">{loading ? 'Loading…' : 'No cards match.'}</div>;
-  return (
-    <div ref={parent} className="card-list" role="listbox" aria-label="Decision cards" tabIndex={-1} data-testid="card-list">
-      <div className="virtual-space" ref={(el) => el?.style.setProperty('height', `${v.getTotalSize()}px`)}>
-        {items.map((it) => {
-          const c = cards[it.index]!;
-          const failed = c.invariants.filter((i) => !i.pass).length;
-          return (
-            <div
-              key={c.id}
-              role="option"
-              aria-selected={it.index === selectedIndex}
-              className={`card-row${it.index === selectedIndex ? ' selected' : ''}`}
-              data-id={c.id}
-              data-lane={c.lane}
-              data-status={c.status}
-              onClick={() => select(it.index)}
-              ref={(el) => el?.style.setProperty('transform', `translateY(${it.start}px)`)}
-            >
-              <LaneBadge lane={c.lane} />
-              <span className="card-subject">
-                <strong>{c.subject}</strong>
-                <br />
-                <span className="muted small">
-                  {c.stepId ?? (c.runId ? 'run' : noRunLabel(c.kind))} · {c.status.replace('_', ' ')}
-                  {failed ? ` · ${failed} invariant${failed > 1 ? 's' : ''} failed` : ''}
-                </span>
-              </span>
-              <span className="muted small">{dateTime(c.createdAt)}</span>
-            </div>
-          );
-        })}
+/**
+ * Cards, one server page at a time as the reviewer scrolls; only visible rows are in the DOM. ↑/↓ (or
+ * j/k) move. The tenant list (every device's cards, newest first) adds the device, the user and a
+ * decision sent from here.
+ */
+export function CardList({ scope }: { scope: Scope }) {
+  const { items, next, loadMore, loading, loaded, selectedIndex } = useCardList(scope);
+  const tenant = scope === 'tenant';
+  const now = useNow(60_000);
+  const { parent, rows, totalSize } = useVirtualPaging({ count: items.length, rowHeight: ROW, hasMore: !!next, loading, loadMore, selectedIndex });
+  const testId = tenant ? 'team-card-list' : 'card-list';
+  const list =
+    items.length === 0 ? (
+      <div className="card-list empty muted" data-testid={tenant ? testId : undefined}>
+        {loading || (tenant && !loaded) ? 'Loading…' : 'No cards match.'}
       </div>
+    ) : (
+      <div ref={parent} className="card-list" role="listbox" aria-label="Decision cards" tabIndex={-1} data-testid={testId}>
+        <div className="virtual-space" ref={(el) => el?.style.setProperty('height', `${totalSize}px`)}>
+          {rows.map((it) => (
+            <CardRowView key={cardRowKey(items[it.index]!)} scope={scope} row={items[it.index]!} it={it} selected={it.index === selectedIndex} now={now} />
+          ))}
+        </div>
+      </div>
+    );
+  if (!tenant) return list;
+  return (
+    <div className="team-list">
+      <div className="team-card-row head" aria-hidden="true">
+        <span>Lane</span>
+        <span>Card</span>
+        <span>Device</span>
+        <span>User</span>
+        <span>Time</span>
+      </div>
+      {list}
     </div>
+  );
+}
+
+interface RowProps {
+  scope: Scope;
+  row: CardRow;
+  it: VirtualItem;
+  selected: boolean;
+  now: number;
+}
+
+function CardRowView({ scope, row, it, selected, now }: RowProps) {
+  const { card: c, team: t } = row;
+  const failed = c.invariants.filter((i) => !i.pass).length;
+  return (
+    <div
+      role="option"
+      aria-selected={selected}
+      className={`card-row${t ? ' team-card-row' : ''}${selected ? ' selected' : ''}`}
+      data-testid={t ? 'team-card-row' : undefined}
+      data-id={c.id}
+      data-device={t?.device}
+      data-local={t?.local}
+      data-lane={c.lane}
+      data-status={c.status}
+      data-decision={t?.decision?.state}
+      onClick={() => cardList(scope).getState().select(it.index)}
+      ref={(el) => el?.style.setProperty('transform', `translateY(${it.start}px)`)}
+    >
+      <LaneBadge lane={c.lane} />
+      <span className="card-subject">
+        <strong>{c.subject}</strong>
+        <br />
+        <span className="muted small">
+          {c.stepId ?? (c.runId ? 'run' : noRunLabel(c.kind))} · {c.status.replace('_', ' ')}
+          {failed ? ` · ${failed} invariant${failed > 1 ? 's' : ''} failed` : ''}
+          {t?.decision ? ` · ${t.decision.decision} from here: ${t.decision.state}` : ''}
+        </span>
+      </span>
+      {t ? <TenantCells row={t} createdAt={c.createdAt} now={now} /> : <span className="muted small">{dateTime(c.createdAt)}</span>}
+    </div>
+  );
+}
+
+/** The tenant list's extra columns: device (this device tagged), user, and a short time. */
+function TenantCells({ row: t, createdAt, now }: { row: NonNullable<CardRow['team']>; createdAt: string; now: number }) {
+  return (
+    <>
+      <span className="cell-device small">
+        <span className="mono">{t.device}</span>
+        {t.local && (
+          <>
+            <br />
+            <span className="tag">this device</span>
+          </>
+        )}
+      </span>
+      <span className="cell-user small">{t.user}</span>
+      <span className="muted small" title={dateTime(createdAt)}>
+        {shortTime(createdAt, now)}
+      </span>
+    </>
   );
 }

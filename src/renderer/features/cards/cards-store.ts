@@ -1,85 +1,81 @@
-// Decision cards for reviewers: server-side filters and sort with keyset pages (the list renders only
-// what is on screen), the selected card, keyboard selection, and the per-lane chart.
+// Decision cards for reviewers, one paged list per scope: this device's cards (server-side filters and
+// sort, the per-lane chart) or every device's of the tenant (device, user, a decision sent from here,
+// sync freshness; the selection kept across reloads as pulls arrive). The list renders only what is
+// on screen; the keyboard moves the selection.
 import { create } from 'zustand';
 import type { DecisionCard } from '../../../shared/workflow/types';
 import type { CardListQuery, CardStats } from '../../../shared/workflow/views';
+import type { TeamCardView } from '../../../shared/team/views';
 import { call } from '../../api/client';
-import { errorMessage } from '../../ui/format';
+import { createPagedList, usePagedList, type Page, type PagedList, type PagedListStore } from '../../ui/paged-list';
+import { cardKey, cleanQuery, type Scope } from '../team/team';
 
-export const CARD_PAGE = 200;
-const MAX_ROWS = 100_000;
+const CARD_PAGE = 200;
 
-export type CardFilters = Omit<CardListQuery, 'limit' | 'cursor'>;
-
-interface CardsStore {
-  filters: CardFilters;
-  cards: DecisionCard[];
-  nextCursor: string | null;
-  loading: boolean;
-  error: string | null;
-  selectedIndex: number;
-  stats: CardStats | null;
-
-  refresh(): Promise<void>;
-  setFilters(f: Partial<CardFilters>): Promise<void>;
-  loadMore(): Promise<void>;
-  select(index: number): void;
-  move(delta: number): void;
-  replace(card: DecisionCard): void;
+/** A card row: the card, and for the tenant list who recorded it and a decision sent from here. */
+export interface CardRow {
+  card: DecisionCard;
+  team: TeamCardView | null;
 }
 
-const clean = (f: CardFilters): CardFilters => Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined && v !== '')) as CardFilters;
+/** Every filter either list knows; each scope's channel takes its own (the tenant's: words, lane, status, device, run). */
+export type CardFilters = Omit<CardListQuery, 'limit' | 'cursor'> & { device?: string };
 
-export const useCards = create<CardsStore>((set, get) => {
-  let generation = 0;
-  async function page(reset: boolean): Promise<void> {
-    const { filters, nextCursor, cards, loading } = get();
-    // A next page is asked for by the list's scroll and by keyboard moves: one request at a time.
-    if (!reset && (loading || !nextCursor || cards.length >= MAX_ROWS)) return;
-    const gen = reset ? ++generation : generation;
-    set({ loading: true, ...(reset ? { error: null } : {}) });
-    try {
-      const res = await call('cards.list', { ...clean(filters), limit: CARD_PAGE, ...(!reset && nextCursor ? { cursor: nextCursor } : {}) });
-      if (gen !== generation) return;
-      set((s) => ({
-        cards: reset ? res.cards : [...s.cards, ...res.cards],
-        nextCursor: res.nextCursor,
-        loading: false,
-        ...(reset ? { selectedIndex: res.cards.length ? 0 : -1 } : {}),
-      }));
-    } catch (e) {
-      if (gen === generation) set({ loading: false, error: errorMessage(e) });
-    }
+export const cardRowKey = (r: CardRow): string => (r.team ? cardKey(r.team) : r.card.id);
+
+/** Scope → channel: this device's cards (cards.list) or the tenant's (team.cards). */
+async function fetchCards(scope: Scope, f: CardFilters, limit: number, cursor: string | null): Promise<Page<CardRow>> {
+  if (scope === 'tenant') {
+    const q = { status: f.status, lane: f.lane, device: f.device, q: f.text, runId: f.runId };
+    const res = await call('team.cards', { ...cleanQuery(q), limit, ...(cursor ? { before: cursor } : {}) });
+    return { items: res.items.map((t) => ({ card: t.card, team: t })), next: res.nextBefore, asOf: res.asOf };
   }
-  return {
+  const local = Object.fromEntries(Object.entries(f).filter(([k, v]) => k !== 'device' && v !== undefined && v !== '')) as CardFilters;
+  const res = await call('cards.list', { ...local, limit, ...(cursor ? { cursor } : {}) });
+  return { items: res.cards.map((card) => ({ card, team: null })), next: res.nextCursor, asOf: null };
+}
+
+const cardLists: Record<Scope, PagedListStore<CardRow, CardFilters>> = {
+  device: createPagedList<CardRow, CardFilters>({
     filters: { sort: 'time', dir: 'desc' },
-    cards: [],
-    nextCursor: null,
-    loading: false,
-    error: null,
-    selectedIndex: -1,
-    stats: null,
-    async refresh() {
-      await Promise.all([
-        page(true),
-        call('cards.stats', { days: 30 }).then(
-          (stats) => set({ stats }),
-          () => undefined,
-        ),
-      ]);
-    },
-    async setFilters(f) {
-      set((s) => ({ filters: { ...s.filters, ...f } }));
-      await page(true);
-    },
-    loadMore: () => page(false),
-    select: (selectedIndex) => set({ selectedIndex }),
-    move(delta) {
-      const { selectedIndex, cards } = get();
-      const next = Math.max(0, Math.min(cards.length - 1, selectedIndex + delta));
-      set({ selectedIndex: next });
-      if (next >= cards.length - 20) void page(false);
-    },
-    replace: (card) => set((s) => ({ cards: s.cards.map((c) => (c.id === card.id ? card : c)) })),
-  };
-});
+    fetch: (f, limit, cursor) => fetchCards('device', f, limit, cursor),
+    keyOf: cardRowKey,
+    pageSize: CARD_PAGE,
+    maxRows: 100_000,
+  }),
+  tenant: createPagedList<CardRow, CardFilters>({
+    filters: {},
+    fetch: (f, limit, cursor) => fetchCards('tenant', f, limit, cursor),
+    keyOf: cardRowKey,
+    pageSize: CARD_PAGE,
+    maxReload: 500,
+    maxRows: 100_000,
+    keepSelection: true,
+    clearOnFilter: true,
+  }),
+};
+
+/** The card list of a scope (state and actions outside React). */
+export const cardList = (scope: Scope): PagedListStore<CardRow, CardFilters> => cardLists[scope];
+
+/** The card list of a scope, as a hook. */
+export function useCardList(scope: Scope): PagedList<CardRow, CardFilters>;
+export function useCardList<U>(scope: Scope, pick: (s: PagedList<CardRow, CardFilters>) => U): U;
+export function useCardList<U>(scope: Scope, pick?: (s: PagedList<CardRow, CardFilters>) => U): U | PagedList<CardRow, CardFilters> {
+  return pick ? usePagedList(cardLists[scope], pick) : usePagedList(cardLists[scope]);
+}
+
+/** This device's cards per lane per day (the chart) and the failed invariants (a filter's choices). */
+export const useCardStats = create<{ stats: CardStats | null; refresh(): Promise<void> }>((set) => ({
+  stats: null,
+  refresh: () =>
+    call('cards.stats', { days: 30 }).then(
+      (stats) => set({ stats }),
+      () => undefined,
+    ),
+}));
+
+/** Reloads this device's cards and their chart. */
+export const refreshDeviceCards = async (): Promise<void> => {
+  await Promise.all([cardLists.device.getState().refresh(), useCardStats.getState().refresh()]);
+};

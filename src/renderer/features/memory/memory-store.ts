@@ -1,7 +1,7 @@
 // Tiered memory and local models: hybrid search (debounced as the query is typed; tier, locale and
 // date filters), the selected item, adding, pinning to core, deleting (with a reason), per-tier
 // stats, and the text / embedding model slots (live through 'models.status' events) with reload.
-import { create } from 'zustand';
+import { create, type StoreApi } from 'zustand';
 import type { Events } from '../../../shared/api/types';
 import type { MemoryHit, MemoryItem, MemoryStats, MemoryTier, ModelStatus } from '../../../shared/memory/types';
 import { call } from '../../api/client';
@@ -9,9 +9,9 @@ import { errorMessage } from '../../ui/format';
 import { EMPTY_FILTERS, buildQuery, type MemoryFilters } from './memory';
 
 /** How long typing pauses before the query is sent. */
-export const SEARCH_DEBOUNCE_MS = 300;
+const SEARCH_DEBOUNCE_MS = 300;
 
-export interface AddInput {
+interface AddInput {
   tier: Exclude<MemoryTier, 'working'>;
   text: string;
   locale: string;
@@ -19,7 +19,7 @@ export interface AddInput {
 }
 
 /** The last search that answered: what it asked and how. */
-export interface SearchInfo {
+interface SearchInfo {
   text: string;
   embeddingModel: string;
   durationMs: number;
@@ -78,46 +78,44 @@ const REMOVED: Partial<Record<Events['memory.changed']['change'], string>> = {
   compacted: 'compacted into a summary',
 };
 
-export const useMemory = create<MemoryStore>((set, get) => {
-  // Replies to older searches or detail reads are dropped.
-  let searchGen = 0;
-  let selectGen = 0;
-  let typing: ReturnType<typeof setTimeout> | null = null;
-  let changed: ReturnType<typeof setTimeout> | null = null;
+type Set = StoreApi<MemoryStore>['setState'];
+type Get = () => MemoryStore;
 
-  const cancelTyping = () => {
-    if (typing) clearTimeout(typing);
-    typing = null;
-  };
+// Replies to older searches or detail reads are dropped.
+let searchGen = 0;
+let selectGen = 0;
+let typing: ReturnType<typeof setTimeout> | null = null;
+let changed: ReturnType<typeof setTimeout> | null = null;
 
-  /** Replaces an item in the results and the detail panel after a pin. */
-  const replace = (item: MemoryItem) =>
-    set((s) => ({
-      hits: s.hits.map((h) => (h.item.id === item.id ? { ...h, item } : h)),
-      selected: s.selected?.id === item.id ? item : s.selected,
-    }));
+const cancelTyping = () => {
+  if (typing) clearTimeout(typing);
+  typing = null;
+};
 
+const INITIAL = {
+  filters: EMPTY_FILTERS,
+  hits: [],
+  searched: null,
+  searching: false,
+  searchError: null,
+  problem: 'empty',
+  selected: null,
+  detailError: null,
+  pinning: false,
+  deleting: null,
+  notice: null,
+  actionError: null,
+  adding: false,
+  addError: null,
+  stats: null,
+  statsError: null,
+  models: null,
+  modelsError: null,
+  reloading: false,
+} satisfies Partial<MemoryStore>;
+
+function searchActions(set: Set, get: Get): Pick<MemoryStore, 'refresh' | 'setFilters' | 'search' | 'select'> {
   return {
-    filters: EMPTY_FILTERS,
-    hits: [],
-    searched: null,
-    searching: false,
-    searchError: null,
-    problem: 'empty',
-    selected: null,
-    detailError: null,
-    pinning: false,
-    deleting: null,
-    notice: null,
-    actionError: null,
-    adding: false,
-    addError: null,
-    stats: null,
-    statsError: null,
-    models: null,
-    modelsError: null,
-    reloading: false,
-
     async refresh() {
       await Promise.all([get().loadStats(), get().loadModels(), get().filters.text.trim() ? get().search() : Promise.resolve()]);
     },
@@ -170,7 +168,17 @@ export const useMemory = create<MemoryStore>((set, get) => {
         if (gen === selectGen) set({ detailError: errorMessage(e) });
       }
     },
+  };
+}
 
+function itemActions(set: Set, get: Get): Pick<MemoryStore, 'add' | 'pin' | 'askDelete' | 'remove'> {
+  /** Replaces an item in the results and the detail panel after a pin. */
+  const replace = (item: MemoryItem) =>
+    set((s) => ({
+      hits: s.hits.map((h) => (h.item.id === item.id ? { ...h, item } : h)),
+      selected: s.selected?.id === item.id ? item : s.selected,
+    }));
+  return {
     async add(input) {
       set({ adding: true, addError: null, notice: null });
       try {
@@ -221,7 +229,11 @@ export const useMemory = create<MemoryStore>((set, get) => {
       }));
       void get().loadStats();
     },
+  };
+}
 
+function statusActions(set: Set, get: Get): Pick<MemoryStore, 'loadStats' | 'loadModels' | 'onModelStatus' | 'reloadModels' | 'onChanged' | 'clearNotice'> {
+  return {
     async loadStats() {
       try {
         set({ stats: await call('memory.stats', {}), statsError: null });
@@ -269,4 +281,11 @@ export const useMemory = create<MemoryStore>((set, get) => {
 
     clearNotice: () => set({ notice: null }),
   };
-});
+}
+
+export const useMemory = create<MemoryStore>((set, get) => ({
+  ...INITIAL,
+  ...searchActions(set, get),
+  ...itemActions(set, get),
+  ...statusActions(set, get),
+}));

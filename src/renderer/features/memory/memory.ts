@@ -5,7 +5,7 @@ import { LOCALE_PATTERN } from '../../../shared/memory/schemas';
 /** The tiers a person may add to (working memory is written by runs only). */
 export const ADDABLE_TIERS = MEMORY_TIERS.filter((t): t is Exclude<MemoryTier, 'working'> => t !== 'working');
 
-export const SEARCH_LIMIT = 20;
+const SEARCH_LIMIT = 20;
 export const MAX_QUERY = 2000;
 
 /** What the search form holds: dates are local days (YYYY-MM-DD) as the date inputs give them. */
@@ -25,7 +25,7 @@ const localeRe = new RegExp(LOCALE_PATTERN);
 export const isLocale = (s: string): boolean => s.length <= 35 && localeRe.test(s);
 
 /** Local date input (YYYY-MM-DD) → ISO at the start (or end) of that day. */
-export const dayIso = (d: string, end = false): string | undefined => (d ? new Date(`${d}T${end ? '23:59:59.999' : '00:00:00.000'}`).toISOString() : undefined);
+const dayIso = (d: string, end = false): string | undefined => (d ? new Date(`${d}T${end ? '23:59:59.999' : '00:00:00.000'}`).toISOString() : undefined);
 
 /**
  * The API query for the form, or why there is none: nothing typed yet (`empty`), or a filter the API

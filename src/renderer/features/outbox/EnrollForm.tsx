@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useOutbox } from './outbox-store';
 import { errorMessage } from '../../ui/format';
 
-export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8787';
+const DEFAULT_SERVER_URL = 'http://127.0.0.1:8787';
 
 /** Enroll this device with a one-time token an admin created on the sync server. */
 export function EnrollForm({ disabledReason }: { disabledReason?: string }) {

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useOutbox } from './outbox-store';
 import { errorMessage } from '../../ui/format';
 
-export const VAULT_MIN = 8;
+const VAULT_MIN = 8;
 
 /** No OS keychain: the passphrase vault must be unlocked (or created) before sync can sign and seal. */
 export function UnlockForm() {

@@ -1,5 +1,5 @@
 // Outbox and sync: the live sync status (pushed as 'sync.status' events) and the outbox items.
-import { create } from 'zustand';
+import { create, type StoreApi } from 'zustand';
 import type { OutboxItem, OutboxState, SyncStatus } from '../../../shared/api/types';
 import { call } from '../../api/client';
 import { errorMessage } from '../../ui/format';
@@ -37,6 +37,48 @@ interface OutboxStore {
 
 const zero = (): Record<OutboxState, number> => ({ queued: 0, acked: 0, dead: 0, blocked: 0, discarded: 0 });
 
+type Set = StoreApi<OutboxStore>['setState'];
+type Get = () => OutboxStore;
+
+/** Reload the first page(s), keeping as many rows as are loaded now. */
+async function reloadItems(set: Set, get: Get): Promise<void> {
+  const { filter, items } = get();
+  const limit = Math.min(MAX_PAGE, Math.max(PAGE, items.length));
+  set({ loading: true });
+  try {
+    const page = await call('outbox.list', filter ? { state: filter, limit } : { limit });
+    if (get().filter !== filter) return; // the filter changed while this was in flight
+    set({
+      items: page.items,
+      counts: page.counts,
+      nextBeforeId: page.items.length === limit ? (page.items[page.items.length - 1]?.id ?? null) : null,
+      error: null,
+    });
+  } catch (e) {
+    set({ error: errorMessage(e) });
+  } finally {
+    set({ loading: false });
+  }
+}
+
+async function loadMoreItems(set: Set, get: Get): Promise<void> {
+  const { nextBeforeId, loading, filter } = get();
+  if (!nextBeforeId || loading) return;
+  set({ loading: true });
+  try {
+    const page = await call('outbox.list', { ...(filter ? { state: filter } : {}), limit: PAGE, beforeId: nextBeforeId });
+    set((s) => ({
+      items: [...s.items, ...page.items],
+      counts: page.counts,
+      nextBeforeId: page.items.length === PAGE ? (page.items[page.items.length - 1]?.id ?? null) : null,
+    }));
+  } catch (e) {
+    set({ error: errorMessage(e) });
+  } finally {
+    set({ loading: false });
+  }
+}
+
 export const useOutbox = create<OutboxStore>((set, get) => {
   function replaceItem(item: OutboxItem): void {
     const { filter } = get();
@@ -69,43 +111,8 @@ export const useOutbox = create<OutboxStore>((set, get) => {
     },
 
     /** Reload the first page(s), keeping as many rows as are loaded now. */
-    async refreshItems() {
-      const { filter, items } = get();
-      const limit = Math.min(MAX_PAGE, Math.max(PAGE, items.length));
-      set({ loading: true });
-      try {
-        const page = await call('outbox.list', filter ? { state: filter, limit } : { limit });
-        if (get().filter !== filter) return; // the filter changed while this was in flight
-        set({
-          items: page.items,
-          counts: page.counts,
-          nextBeforeId: page.items.length === limit ? (page.items[page.items.length - 1]?.id ?? null) : null,
-          error: null,
-        });
-      } catch (e) {
-        set({ error: errorMessage(e) });
-      } finally {
-        set({ loading: false });
-      }
-    },
-
-    async loadMore() {
-      const { nextBeforeId, loading, filter } = get();
-      if (!nextBeforeId || loading) return;
-      set({ loading: true });
-      try {
-        const page = await call('outbox.list', { ...(filter ? { state: filter } : {}), limit: PAGE, beforeId: nextBeforeId });
-        set((s) => ({
-          items: [...s.items, ...page.items],
-          counts: page.counts,
-          nextBeforeId: page.items.length === PAGE ? (page.items[page.items.length - 1]?.id ?? null) : null,
-        }));
-      } catch (e) {
-        set({ error: errorMessage(e) });
-      } finally {
-        set({ loading: false });
-      }
-    },
+    refreshItems: () => reloadItems(set, get),
+    loadMore: () => loadMoreItems(set, get),
 
     setFilter(filter) {
       set({ filter, items: [], nextBeforeId: null });

@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { ARTIFACT_FLAGS, type ArtifactFlag, type ArtifactView } from '../../../shared/evidence/types';
 import { MAX_ATTACHMENT_BYTES } from '../../../shared/api/types';
 import { useApp } from '../../app-store';
-import { useCards } from '../cards/cards-store';
+import { cardList } from '../cards/cards-store';
 import { useEvidence } from './evidence-store';
 import { dateTime } from '../../ui/format';
 
@@ -33,9 +33,62 @@ function Flags({ a }: { a: ArtifactView }) {
 /** A run's artifacts with their governance flags, adding one, and the release gate. */
 /** `runStatus`: the report (and what the gate misses) is reloaded when the run's status changes. */
 export function ArtifactsPanel({ runId, runStatus }: { runId: string; runStatus: string }) {
-  const { artifacts, report, gate, busy, error, load, add, evaluate } = useEvidence();
-  const go = useApp((s) => s.go);
-  const setCardFilters = useCards((s) => s.setFilters);
+  const { artifacts, report, gate, load } = useEvidence();
+  useEffect(() => {
+    void load(runId);
+  }, [runId, runStatus, load]);
+  const shownGate = gate && gate.runId === runId ? gate : null;
+  return (
+    <section className="card stack artifacts" aria-label="Artifacts" data-testid="artifacts">
+      <header className="card-head">
+        <strong>Artifacts</strong>
+        <span className="small muted">{artifacts.length} artifact(s)</span>
+      </header>
+      <ArtifactList artifacts={artifacts} compliant={report?.compliantIds ?? []} />
+      <AddArtifact runId={runId} />
+      {shownGate && <GateResult gate={shownGate} runId={runId} />}
+      {!shownGate && report && report.missing.length > 0 && artifacts.length > 0 && (
+        <ul className="small muted" aria-label="What the release gate misses">
+          {report.missing.map((m) => (
+            <li key={m}>{m}</li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function ArtifactList({ artifacts, compliant }: { artifacts: ArtifactView[]; compliant: string[] }) {
+  return artifacts.length === 0 ? (
+    <p className="small muted">No artifacts yet.</p>
+  ) : (
+    <ul className="stack artifact-list">
+      {artifacts.map((a) => (
+        <li key={a.id} data-artifact={a.id} data-compliant={compliant.includes(a.id)}>
+          <strong>{a.name}</strong>{' '}
+          <span className="small muted">
+            {a.kind === 'file' ? (
+              <>
+                <span className="mono" title={a.sha256 ?? ''}>
+                  sha256:{a.sha256?.slice(0, 12)}…
+                </span>{' '}
+                · {a.bytes?.toLocaleString()} bytes
+              </>
+            ) : (
+              <span className="mono">{a.uri}</span>
+            )}
+            {a.docType ? ` · ${a.docType}` : ''} · {dateTime(a.createdAt)} by {a.actor}
+          </span>
+          <Flags a={a} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Adding an artifact (a file or a URI, flags set by hand) and evaluating the release gate. */
+function AddArtifact({ runId }: { runId: string }) {
+  const { busy, error, add, evaluate } = useEvidence();
   const [name, setName] = useState('');
   const [mode, setMode] = useState<'file' | 'uri'>('file');
   const [file, setFile] = useState<File | null>(null);
@@ -43,10 +96,6 @@ export function ArtifactsPanel({ runId, runStatus }: { runId: string; runStatus:
   const [manual, setManual] = useState<Partial<Record<ArtifactFlag, boolean>>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [fileKey, setFileKey] = useState(0);
-
-  useEffect(() => {
-    void load(runId);
-  }, [runId, runStatus, load]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -63,132 +112,94 @@ export function ArtifactsPanel({ runId, runStatus }: { runId: string; runStatus:
       setFileKey((k) => k + 1);
     }
   };
-
-  const shownGate = gate && gate.runId === runId ? gate : null;
   return (
-    <section className="card stack artifacts" aria-label="Artifacts" data-testid="artifacts">
-      <header className="card-head">
-        <strong>Artifacts</strong>
-        <span className="small muted">{artifacts.length} artifact(s)</span>
-      </header>
-      {artifacts.length === 0 ? (
-        <p className="small muted">No artifacts yet.</p>
-      ) : (
-        <ul className="stack artifact-list">
-          {artifacts.map((a) => (
-            <li key={a.id} data-artifact={a.id} data-compliant={report?.compliantIds.includes(a.id) ?? false}>
-              <strong>{a.name}</strong>{' '}
-              <span className="small muted">
-                {a.kind === 'file' ? (
-                  <>
-                    <span className="mono" title={a.sha256 ?? ''}>
-                      sha256:{a.sha256?.slice(0, 12)}…
-                    </span>{' '}
-                    · {a.bytes?.toLocaleString()} bytes
-                  </>
-                ) : (
-                  <span className="mono">{a.uri}</span>
-                )}
-                {a.docType ? ` · ${a.docType}` : ''} · {dateTime(a.createdAt)} by {a.actor}
-              </span>
-              <Flags a={a} />
-            </li>
-          ))}
-        </ul>
-      )}
-
-      <form className="stack" onSubmit={(e) => void submit(e)} aria-label="Add an artifact">
-        <fieldset>
-          <legend className="small">Add an artifact</legend>
-          <label>
-            <input type="radio" name="artifact-mode" checked={mode === 'file'} onChange={() => setMode('file')} /> File
-          </label>{' '}
-          <label>
-            <input type="radio" name="artifact-mode" checked={mode === 'uri'} onChange={() => setMode('uri')} /> URI
-          </label>
+    <form className="stack" onSubmit={(e) => void submit(e)} aria-label="Add an artifact">
+      <fieldset>
+        <legend className="small">Add an artifact</legend>
+        <label>
+          <input type="radio" name="artifact-mode" checked={mode === 'file'} onChange={() => setMode('file')} /> File
+        </label>{' '}
+        <label>
+          <input type="radio" name="artifact-mode" checked={mode === 'uri'} onChange={() => setMode('uri')} /> URI
+        </label>
+        <label className="stack">
+          Name
+          <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} placeholder="defaults to the file name or URI" />
+        </label>
+        {mode === 'file' ? (
           <label className="stack">
-            Name
-            <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} placeholder="defaults to the file name or URI" />
+            File
+            <input key={fileKey} type="file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
           </label>
-          {mode === 'file' ? (
-            <label className="stack">
-              File
-              <input key={fileKey} type="file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
-            </label>
-          ) : (
-            <label className="stack">
-              URI
-              <input value={uri} onChange={(e) => setUri(e.target.value)} maxLength={2048} placeholder="s3://releases/bundle-v1.0.0.tgz" />
-            </label>
-          )}
-          <div className="small">
-            Set by hand (recorded as manual; otherwise derived from the run’s SBOM, provenance and risk documents):
-            {ARTIFACT_FLAGS.map((f) => (
-              <label key={f}>
-                {' '}
-                <input
-                  type="checkbox"
-                  checked={manual[f] === true}
-                  onChange={(e) => setManual((m) => ({ ...m, [f]: e.target.checked ? true : undefined }))}
-                />{' '}
-                {FLAG_LABEL[f]}
-              </label>
-            ))}
-          </div>
-        </fieldset>
-        <div className="row-actions">
-          <button type="submit" disabled={busy === 'adding'} aria-busy={busy === 'adding'}>
-            Add artifact
-          </button>
-          <button type="button" className="secondary" disabled={busy === 'evaluating'} aria-busy={busy === 'evaluating'} onClick={() => void evaluate(runId)}>
-            Evaluate release gate
-          </button>
-        </div>
-        {(formError ?? error) && (
-          <p className="small error" role="alert">
-            {formError ?? error}
-          </p>
+        ) : (
+          <label className="stack">
+            URI
+            <input value={uri} onChange={(e) => setUri(e.target.value)} maxLength={2048} placeholder="s3://releases/bundle-v1.0.0.tgz" />
+          </label>
         )}
-      </form>
-
-      {shownGate && (
-        <div className={`small ${shownGate.passed ? 'ok' : 'error'}`} role="status" data-testid="gate-result" data-passed={shownGate.passed}>
-          <strong>{shownGate.passed ? 'Release gate passed' : 'Release gate failed'}</strong> — {shownGate.message}
-          <div>
-            {shownGate.details.compliant} of {shownGate.details.total} artifact(s) compliant ({shownGate.details.ruleSource} rule:{' '}
-            {shownGate.details.rule.requireRunSucceeded ? 'run succeeded, ' : ''}
-            at least {shownGate.details.rule.minCompliantArtifacts} with {shownGate.details.rule.requiredFlags.join(', ')}).
-            {shownGate.details.manualCompliantIds.length > 0 && (
-              <span className="warn"> {shownGate.details.manualCompliantIds.length} compliant artifact(s) rely on flags set by hand.</span>
-            )}
-          </div>
-          {shownGate.details.missing.length > 0 && (
-            <ul>
-              {shownGate.details.missing.map((m) => (
-                <li key={m}>{m}</li>
-              ))}
-            </ul>
-          )}
-          <button
-            type="button"
-            className="link"
-            onClick={() => {
-              void setCardFilters({ runId });
-              go('cards');
-            }}
-          >
-            Open decision card <span className="mono">{shownGate.cardId}</span>
-          </button>{' '}
-          <span className="muted">evaluated {dateTime(shownGate.createdAt)}</span>
+        <div className="small">
+          Set by hand (recorded as manual; otherwise derived from the run’s SBOM, provenance and risk documents):
+          {ARTIFACT_FLAGS.map((f) => (
+            <label key={f}>
+              {' '}
+              <input
+                type="checkbox"
+                checked={manual[f] === true}
+                onChange={(e) => setManual((m) => ({ ...m, [f]: e.target.checked ? true : undefined }))}
+              />{' '}
+              {FLAG_LABEL[f]}
+            </label>
+          ))}
         </div>
+      </fieldset>
+      <div className="row-actions">
+        <button type="submit" disabled={busy === 'adding'} aria-busy={busy === 'adding'}>
+          Add artifact
+        </button>
+        <button type="button" className="secondary" disabled={busy === 'evaluating'} aria-busy={busy === 'evaluating'} onClick={() => void evaluate(runId)}>
+          Evaluate release gate
+        </button>
+      </div>
+      {(formError ?? error) && (
+        <p className="small error" role="alert">
+          {formError ?? error}
+        </p>
       )}
-      {!shownGate && report && report.missing.length > 0 && artifacts.length > 0 && (
-        <ul className="small muted" aria-label="What the release gate misses">
-          {report.missing.map((m) => (
+    </form>
+  );
+}
+
+function GateResult({ gate: shownGate, runId }: { gate: NonNullable<ReturnType<typeof useEvidence.getState>['gate']>; runId: string }) {
+  const go = useApp((s) => s.go);
+  return (
+    <div className={`small ${shownGate.passed ? 'ok' : 'error'}`} role="status" data-testid="gate-result" data-passed={shownGate.passed}>
+      <strong>{shownGate.passed ? 'Release gate passed' : 'Release gate failed'}</strong> — {shownGate.message}
+      <div>
+        {shownGate.details.compliant} of {shownGate.details.total} artifact(s) compliant ({shownGate.details.ruleSource} rule:{' '}
+        {shownGate.details.rule.requireRunSucceeded ? 'run succeeded, ' : ''}
+        at least {shownGate.details.rule.minCompliantArtifacts} with {shownGate.details.rule.requiredFlags.join(', ')}).
+        {shownGate.details.manualCompliantIds.length > 0 && (
+          <span className="warn"> {shownGate.details.manualCompliantIds.length} compliant artifact(s) rely on flags set by hand.</span>
+        )}
+      </div>
+      {shownGate.details.missing.length > 0 && (
+        <ul>
+          {shownGate.details.missing.map((m) => (
             <li key={m}>{m}</li>
           ))}
         </ul>
       )}
-    </section>
+      <button
+        type="button"
+        className="link"
+        onClick={() => {
+          void cardList('device').getState().setFilters({ runId });
+          go('cards');
+        }}
+      >
+        Open decision card <span className="mono">{shownGate.cardId}</span>
+      </button>{' '}
+      <span className="muted">evaluated {dateTime(shownGate.createdAt)}</span>
+    </div>
   );
 }

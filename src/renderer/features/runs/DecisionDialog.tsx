@@ -1,30 +1,58 @@
-import { useRuns } from './runs-store';
+import { useDecision, type DecisionTarget } from './decision-store';
 import { ReasonDialog } from '../../ui/ReasonDialog';
 
-/** Approving or rejecting a RED step: a reviewer's comment is required and recorded (audit + card). */
-export function DecisionDialog({ onDone }: { onDone?: () => void }) {
-  const { deciding, askDecision, decide } = useRuns();
+/**
+ * Approving or rejecting: a comment is required and recorded (audit + card). A step of this device's
+ * run continues or stops here; a card recorded on another device is signed under this device's
+ * certificate, encrypted to the tenant key and queued for sync, and the field device applies it when
+ * it pulls.
+ */
+export function DecisionDialog() {
+  const { deciding, ask, decide } = useDecision();
   const approve = deciding?.decision === 'approve';
+  const tenant = deciding?.scope === 'tenant';
   return (
     <ReasonDialog
       open={deciding !== null}
-      title={approve ? 'Approve this step?' : 'Reject this step?'}
-      reasonLabel="Comment (why)"
-      confirmLabel={approve ? 'Approve' : 'Reject'}
+      title={`${approve ? 'Approve' : 'Reject'} this ${tenant ? 'card' : 'step'}?`}
+      reasonLabel={tenant ? 'Comment' : 'Comment (why)'}
+      confirmLabel={tenant ? 'Confirm' : approve ? 'Approve' : 'Reject'}
       busyLabel={approve ? 'Approving…' : 'Rejecting…'}
       danger={!approve}
-      testId="decision-dialog"
-      onCancel={() => askDecision(null)}
-      onConfirm={async (comment) => {
-        await decide(comment);
-        onDone?.();
-      }}
+      testId={tenant ? 'team-decision-dialog' : 'decision-dialog'}
+      onCancel={() => ask(null)}
+      onConfirm={decide}
     >
-      <p className="small">
-        {approve
-          ? 'The run continues from the waiting step. Your name, the time and your comment are added to the decision card and the audit log.'
-          : 'The run stops and its finished steps are compensated in reverse. Your name, the time and your comment are recorded.'}
-      </p>
+      {deciding?.scope === 'tenant' ? <TenantText d={deciding} /> : <DeviceText approve={approve} />}
     </ReasonDialog>
+  );
+}
+
+function DeviceText({ approve }: { approve: boolean }) {
+  return (
+    <p className="small">
+      {approve
+        ? 'The run continues from the waiting step. Your name, the time and your comment are added to the decision card and the audit log.'
+        : 'The run stops and its finished steps are compensated in reverse. Your name, the time and your comment are recorded.'}
+    </p>
+  );
+}
+
+function TenantText({ d }: { d: Extract<DecisionTarget, { scope: 'tenant' }> }) {
+  return (
+    <>
+      <p className="small">
+        <strong>{d.subject}</strong>
+        <br />
+        Recorded on device <span className="mono">{d.device}</span> by {d.user} · run <span className="mono">{d.runId}</span>
+      </p>
+      <p className="small">
+        {d.decision === 'approve'
+          ? 'The run continues on that device once it pulls your approval.'
+          : 'The run stops on that device once it pulls your rejection; its finished steps are compensated.'}{' '}
+        This device signs your decision under its certificate and sends it through the sync server. If another reviewer decided first, theirs stands and you
+        will see it here. Your name, the time and your comment are recorded in the audit log.
+      </p>
+    </>
   );
 }

@@ -52,10 +52,7 @@ export function PackPanel({ runId, canIncludePii }: { runId: string; canIncludeP
   return (
     <section className="panel" aria-label="Disclosure pack">
       <h3>Disclosure pack</h3>
-      <p className="small muted">
-        Everything an auditor needs to check this run offline: signed manifest, server receipts, decision cards, the run’s log, the bundles in force and Merkle
-        inclusion proofs against a server-countersigned checkpoint. Verify anywhere with <code>node scripts/verify-pack.mjs pack.tgz</code>.
-      </p>
+      <PackIntro />
       <div className="row-actions">
         {canIncludePii && (
           <label>
@@ -76,21 +73,34 @@ export function PackPanel({ runId, canIncludePii }: { runId: string; canIncludeP
           {error}
         </p>
       )}
-      {result && (
-        <div role="status" className="small" data-testid="pack-result">
-          Written <code>{result.path}</code>: {result.files} files, {bytes(result.bytes)}, manifest SHA-256 <code>{result.manifestSha256.slice(0, 16)}…</code>,{' '}
-          {result.piiIncluded ? 'PII included' : 'PII replaced by salted hashes'},{' '}
-          {result.countersigned ? 'proofs against a server-countersigned root' : 'root not countersigned yet (sync first)'}.{' '}
-          <button type="button" onClick={() => void verify(result.path)} disabled={busy !== null}>
-            Verify this pack
-          </button>
-        </div>
-      )}
+      {result && <PackResult result={result} busy={busy !== null} onVerify={() => void verify(result.path)} />}
       {report && (
         <pre className={`small ${report.ok ? 'ok' : 'error'}`} data-testid="pack-report" data-ok={report.ok}>
           {report.text}
         </pre>
       )}
     </section>
+  );
+}
+
+function PackIntro() {
+  return (
+    <p className="small muted">
+      Everything an auditor needs to check this run offline: signed manifest, server receipts, decision cards, the run’s log, the bundles in force and Merkle
+      inclusion proofs against a server-countersigned checkpoint. Verify anywhere with <code>node scripts/verify-pack.mjs pack.tgz</code>.
+    </p>
+  );
+}
+
+function PackResult({ result, busy, onVerify }: { result: PackExport; busy: boolean; onVerify(): void }) {
+  return (
+    <div role="status" className="small" data-testid="pack-result">
+      Written <code>{result.path}</code>: {result.files} files, {bytes(result.bytes)}, manifest SHA-256 <code>{result.manifestSha256.slice(0, 16)}…</code>,{' '}
+      {result.piiIncluded ? 'PII included' : 'PII replaced by salted hashes'},{' '}
+      {result.countersigned ? 'proofs against a server-countersigned root' : 'root not countersigned yet (sync first)'}.{' '}
+      <button type="button" onClick={onVerify} disabled={busy}>
+        Verify this pack
+      </button>
+    </div>
   );
 }

@@ -1,35 +1,51 @@
-import type { RunView } from '../../../shared/workflow/views';
+import type { RunStepView, RunSummary, RunView } from '../../../shared/workflow/views';
 import type { DecisionCard } from '../../../shared/workflow/types';
+import type { TeamCardView, TeamRunView } from '../../../shared/team/views';
 import { useApp } from '../../app-store';
 import { canReview, useRuns } from './runs-store';
-import { useCards } from '../cards/cards-store';
+import { useDecision } from './decision-store';
+import { cardList } from '../cards/cards-store';
 import { useTeam } from '../team/team-store';
 import { dateTime } from '../../ui/format';
 import { LaneBadge } from '../cards/LaneBadge';
 import { RunStatusBadge } from './RunStatusBadge';
 import { ArtifactsPanel } from './ArtifactsPanel';
 import { PackPanel } from './PackPanel';
+import { TenantRunBody } from './TenantRunBody';
 
 const pct = (used: number, budget: number) => (budget > 0 ? Math.min(100, Math.round((used / budget) * 100)) : 0);
 
-/** A run's step timeline, its budgets, and the decision cards each step wrote. */
-export function RunDetail({ run, cards }: { run: RunView; cards: DecisionCard[] }) {
-  const roles = useApp((s) => s.roles);
-  const go = useApp((s) => s.go);
-  const askDecision = useRuns((s) => s.askDecision);
-  const abortGeneration = useRuns((s) => s.abortGeneration);
-  const aborting = useRuns((s) => s.aborting);
-  const abortNote = useRuns((s) => s.abortNote);
-  const setCardFilters = useCards((s) => s.setFilters);
-  const setScope = useTeam((s) => s.setScope);
-  const byId = new Map(cards.map((c) => [c.id, c]));
+export type RunDetailProps = { scope: 'device'; run: RunView; cards: DecisionCard[] } | { scope: 'tenant'; view: TeamRunView; cards: TeamCardView[] };
+
+/**
+ * One run. This device's: its step timeline, budgets, the decision cards each step wrote, approve /
+ * reject, abort, artifacts and the evidence pack. Another device's (team sync): who recorded it, its
+ * summary, the card it waits on with Approve / Reject, and its cards.
+ */
+export function RunDetail(p: RunDetailProps) {
+  const tenant = p.scope === 'tenant';
+  const run: RunSummary = tenant ? p.view.run : p.run;
   return (
-    <article className="card stack run-detail" aria-label="Run detail" data-testid="run-detail" data-id={run.id} data-status={run.status}>
+    <article
+      className="card stack run-detail"
+      aria-label="Run detail"
+      data-testid={tenant ? 'team-run-detail' : 'run-detail'}
+      data-id={run.id}
+      data-device={tenant ? p.view.device : undefined}
+      data-status={run.status}
+    >
       <header className="card-head">
         <strong>{run.title}</strong>
         <RunStatusBadge status={run.status} />
         {run.lane && <LaneBadge lane={run.lane} />}
       </header>
+      {tenant && (
+        <p className="small" data-testid="run-device">
+          Device <span className="mono">{p.view.device}</span>
+          {p.view.local && <span className="tag">this device</span>} · user {p.view.user}{' '}
+          <span className="muted">· received {dateTime(p.view.receivedAt)}</span>
+        </p>
+      )}
       <p className="small muted">
         <span className="mono">{run.id}</span> · {run.workflow} · started {dateTime(run.createdAt)} by {run.startedBy}
         {run.finishedAt ? ` · finished ${dateTime(run.finishedAt)}` : ''}
@@ -39,6 +55,16 @@ export function RunDetail({ run, cards }: { run: RunView; cards: DecisionCard[] 
           {run.error}
         </p>
       )}
+      {p.scope === 'tenant' ? <TenantRunBody view={p.view} cards={p.cards} /> : <DeviceRunBody run={p.run} cards={p.cards} />}
+    </article>
+  );
+}
+
+function DeviceRunBody({ run, cards }: { run: RunView; cards: DecisionCard[] }) {
+  const roles = useApp((s) => s.roles);
+  const byId = new Map(cards.map((c) => [c.id, c]));
+  return (
+    <>
       <dl className="figures small budgets">
         <dt>Cost</dt>
         <dd>
@@ -55,49 +81,72 @@ export function RunDetail({ run, cards }: { run: RunView; cards: DecisionCard[] 
       </dl>
       <ol className="timeline" aria-label="Steps" data-testid="run-steps">
         {run.steps.map((st) => (
-          <li key={st.stepId} className={`step step-${st.status}`} data-step={st.stepId} data-status={st.status}>
-            <div className="step-head">
-              <strong>{st.title ?? st.stepId}</strong> <span className="muted small mono">{st.uses}</span> <RunStatusBadge status={st.status} />
-            </div>
-            <div className="small muted">
-              {st.startedAt ? dateTime(st.startedAt) : 'not started'}
-              {st.finishedAt ? ` → ${dateTime(st.finishedAt)}` : ''}
-              {st.costCents || st.tokens ? ` · ${(st.costCents / 100).toFixed(2)}, ${st.tokens} tokens` : ''}
-            </div>
-            {st.summary && <div className="small">{st.summary}</div>}
-            {st.error && <div className="small error">{st.error}</div>}
-            {st.cardIds.length > 0 && (
-              <ul className="small step-cards">
-                {st.cardIds.map((id) => {
-                  const c = byId.get(id);
-                  return (
-                    <li key={id} data-card={id}>
-                      {c ? (
-                        <>
-                          <LaneBadge lane={c.lane} /> {c.status.replace('_', ' ')} — {c.rationale}
-                          {c.invariants.some((i) => !i.pass) && (
-                            <span className="error">
-                              {' '}
-                              (
-                              {c.invariants
-                                .filter((i) => !i.pass)
-                                .map((i) => i.message ?? i.id)
-                                .join('; ')}
-                              )
-                            </span>
-                          )}
-                        </>
-                      ) : (
-                        id
-                      )}
-                    </li>
-                  );
-                })}
-              </ul>
-            )}
-          </li>
+          <Step key={st.stepId} st={st} byId={byId} />
         ))}
       </ol>
+      <RunActions run={run} />
+      <ArtifactsPanel runId={run.id} runStatus={run.status} />
+      <PackPanel runId={run.id} canIncludePii={canReview(roles)} />
+    </>
+  );
+}
+
+function Step({ st, byId }: { st: RunStepView; byId: Map<string, DecisionCard> }) {
+  return (
+    <li className={`step step-${st.status}`} data-step={st.stepId} data-status={st.status}>
+      <div className="step-head">
+        <strong>{st.title ?? st.stepId}</strong> <span className="muted small mono">{st.uses}</span> <RunStatusBadge status={st.status} />
+      </div>
+      <div className="small muted">
+        {st.startedAt ? dateTime(st.startedAt) : 'not started'}
+        {st.finishedAt ? ` → ${dateTime(st.finishedAt)}` : ''}
+        {st.costCents || st.tokens ? ` · ${(st.costCents / 100).toFixed(2)}, ${st.tokens} tokens` : ''}
+      </div>
+      {st.summary && <div className="small">{st.summary}</div>}
+      {st.error && <div className="small error">{st.error}</div>}
+      {st.cardIds.length > 0 && (
+        <ul className="small step-cards">
+          {st.cardIds.map((id) => (
+            <li key={id} data-card={id}>
+              <StepCard id={id} c={byId.get(id)} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </li>
+  );
+}
+
+function StepCard({ id, c }: { id: string; c: DecisionCard | undefined }) {
+  if (!c) return <>{id}</>;
+  return (
+    <>
+      <LaneBadge lane={c.lane} /> {c.status.replace('_', ' ')} — {c.rationale}
+      {c.invariants.some((i) => !i.pass) && (
+        <span className="error">
+          {' '}
+          (
+          {c.invariants
+            .filter((i) => !i.pass)
+            .map((i) => i.message ?? i.id)
+            .join('; ')}
+          )
+        </span>
+      )}
+    </>
+  );
+}
+
+function RunActions({ run }: { run: RunView }) {
+  const roles = useApp((s) => s.roles);
+  const go = useApp((s) => s.go);
+  const ask = useDecision((s) => s.ask);
+  const abortGeneration = useRuns((s) => s.abortGeneration);
+  const aborting = useRuns((s) => s.aborting);
+  const abortNote = useRuns((s) => s.abortNote);
+  const setScope = useTeam((s) => s.setScope);
+  return (
+    <>
       <div className="row-actions">
         {run.status === 'running' && (
           <button type="button" className="danger" onClick={() => void abortGeneration(run.id)} disabled={aborting === run.id} aria-busy={aborting === run.id}>
@@ -107,10 +156,10 @@ export function RunDetail({ run, cards }: { run: RunView; cards: DecisionCard[] 
         {run.status === 'awaiting_approval' &&
           (canReview(roles) ? (
             <>
-              <button type="button" onClick={() => askDecision({ runId: run.id, decision: 'approve' })}>
+              <button type="button" onClick={() => ask({ scope: 'device', runId: run.id, decision: 'approve' })}>
                 Approve
               </button>
-              <button type="button" className="danger" onClick={() => askDecision({ runId: run.id, decision: 'reject' })}>
+              <button type="button" className="danger" onClick={() => ask({ scope: 'device', runId: run.id, decision: 'reject' })}>
                 Reject
               </button>
             </>
@@ -122,8 +171,8 @@ export function RunDetail({ run, cards }: { run: RunView; cards: DecisionCard[] 
           className="secondary"
           onClick={() => {
             // This device's run: its cards are this device's (the full local filters and chart).
-            setScope('cards', 'local');
-            void setCardFilters({ runId: run.id });
+            setScope('cards', 'device');
+            void cardList('device').getState().setFilters({ runId: run.id });
             go('cards');
           }}
         >
@@ -135,8 +184,6 @@ export function RunDetail({ run, cards }: { run: RunView; cards: DecisionCard[] 
           {abortNote.text}
         </p>
       )}
-      <ArtifactsPanel runId={run.id} runStatus={run.status} />
-      <PackPanel runId={run.id} canIncludePii={canReview(roles)} />
-    </article>
+    </>
   );
 }

@@ -1,19 +1,41 @@
 import { useCallback, useEffect } from 'react';
 import { onEvent } from '../../api/client';
-import { useRuns } from './runs-store';
+import { refreshDeviceRuns, useRuns } from './runs-store';
+import { runList, useRunList } from './run-list-store';
+import { useRunDetail } from './run-detail-store';
 import { scopeOf, useTeam } from '../team/team-store';
-import { useTeamRuns } from '../team/team-runs-store';
-import { dateTime } from '../../ui/format';
+import { scopeAttr, type Scope } from '../team/team';
 import { StartRun } from './StartRun';
 import { RunDetail } from './RunDetail';
-import { RunStatusBadge } from './RunStatusBadge';
+import { RunList } from './RunList';
 import { DecisionDialog } from './DecisionDialog';
 import { ScopeSwitch } from '../team/ScopeSwitch';
 import { TeamToolbar } from '../team/Freshness';
-import { TeamRunList } from '../team/TeamRunList';
-import { TeamRunDetail } from '../team/TeamRunDetail';
-import { TeamDecisionDialog } from '../team/TeamDecisionDialog';
 import { useRefreshOn } from '../team/hooks';
+
+/** The tenant's runs again, and the open run of another device. */
+const refreshTenant = () => {
+  void runList('tenant').getState().refresh();
+  void useRunDetail.getState().reloadRemote();
+};
+
+/** Loads the workflows and both lists, and keeps them current: 'runs.changed' for this device's, pulls for the tenant's. */
+function useRunsRefresh(scope: Scope | null): void {
+  const load = useRuns((s) => s.load);
+  const refreshStatus = useTeam((s) => s.refreshStatus);
+  useEffect(() => {
+    void load();
+    void refreshStatus();
+    return onEvent('runs.changed', () => void refreshDeviceRuns());
+  }, [load, refreshStatus]);
+  useEffect(() => {
+    if (scope === 'tenant') void runList('tenant').getState().refresh();
+  }, [scope]);
+  const onTeamChange = useCallback(() => {
+    if (scopeOf(useTeam.getState(), 'runs') === 'tenant') refreshTenant();
+  }, []);
+  useRefreshOn(onTeamChange);
+}
 
 /**
  * Workflow runs: start one, follow its progress live, open its step timeline and cards. "All devices"
@@ -21,67 +43,28 @@ import { useRefreshOn } from '../team/hooks';
  * approval they wait on and sync freshness; a run of another device opens with its cards.
  */
 export function RunsView() {
-  const { load, refreshRuns, runs, selected, open, error, problems, nextBeforeId, loadMore } = useRuns();
   const scope = useTeam((s) => scopeOf(s, 'runs'));
-  const refreshStatus = useTeam((s) => s.refreshStatus);
-  const team = useTeamRuns();
-  const refreshTeam = team.refresh;
-  const refreshOpen = team.refreshOpen;
-  useEffect(() => {
-    void load();
-    void refreshStatus();
-    return onEvent('runs.changed', () => void refreshRuns());
-  }, [load, refreshRuns, refreshStatus]);
-  useEffect(() => {
-    if (scope === 'all') void refreshTeam();
-  }, [scope, refreshTeam]);
-  const onTeamChange = useCallback(() => {
-    if (scopeOf(useTeam.getState(), 'runs') !== 'all') return;
-    void useTeamRuns.getState().refresh();
-    void useTeamRuns.getState().refreshOpen();
-  }, []);
-  useRefreshOn(onTeamChange);
-  const afterDecision = useCallback(() => {
-    void refreshTeam();
-    void refreshOpen();
-  }, [refreshTeam, refreshOpen]);
-
-  const remote = scope === 'all' && team.open;
-  let detail;
-  if (remote) {
-    detail = team.detail ? (
-      <TeamRunDetail run={team.detail.run} cards={team.detail.cards} />
-    ) : team.detailError ? (
-      <p className="card error" role="alert">
-        Could not open the run: {team.detailError}
-      </p>
-    ) : (
-      <div className="card muted small">Loading the run…</div>
-    );
-  } else
-    detail = selected ? (
-      <RunDetail run={selected.run} cards={selected.cards} />
-    ) : (
-      <div className="card muted small">Select a run to see its steps and cards.</div>
-    );
-
+  useRunsRefresh(scope);
+  const { error, problems } = useRuns();
+  const shown = useRunList(scope ?? 'device', (s) => s.items.length);
+  const deviceError = useRunList('device', (s) => s.error);
+  const tenant = useRunList('tenant');
+  const detailError = useRunDetail((s) => s.error);
   return (
-    <section aria-label="Runs" className="runs-view" data-scope={scope ?? ''}>
+    <section aria-label="Runs" className="runs-view" data-scope={scopeAttr(scope)}>
       <header className="view-head">
         <h2>Runs</h2>
         <ScopeSwitch view="runs" />
-        <span className="muted">{scope === 'all' ? team.items.length : runs.length} shown</span>
+        <span className="muted">{shown} shown</span>
       </header>
-      {scope === 'all' && <TeamToolbar noun="Runs" asOf={team.asOf} onPulled={afterDecision} />}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      {scope === 'all' && team.error && (
-        <p className="error" role="alert">
-          {team.error}
-        </p>
+      {scope === 'tenant' && <TeamToolbar noun="Runs" asOf={tenant.asOf} onPulled={refreshTenant} />}
+      {[error, deviceError, detailError, scope === 'tenant' ? tenant.error : null].map(
+        (e, i) =>
+          e && (
+            <p key={i} className="error" role="alert">
+              {e}
+            </p>
+          ),
       )}
       {problems.length > 0 && (
         <ul className="small error" aria-label="Workflows refused at load">
@@ -96,57 +79,29 @@ export function RunsView() {
       <div className="runs-body">
         <div className="stack">
           <StartRun />
-          {scope === 'all' && <TeamRunList />}
-          {scope === 'local' && (
-            <>
-              <ul className="run-list" aria-label="Run list" data-testid="run-list">
-                {runs.map((r) => (
-                  <li key={r.id}>
-                    <button
-                      type="button"
-                      className={`run-row${selected?.run.id === r.id ? ' selected' : ''}`}
-                      data-id={r.id}
-                      data-status={r.status}
-                      onClick={() => void open(r.id)}
-                    >
-                      <span>
-                        <strong>{r.title}</strong>
-                        <br />
-                        <span className="muted small">{dateTime(r.createdAt)}</span>
-                      </span>
-                      <span className="run-progress" aria-label={`${r.progress.done} of ${r.progress.total} steps`}>
-                        <span className="count-track">
-                          <span
-                            className="count-bar"
-                            ref={(el) => el?.style.setProperty('width', `${(r.progress.done / Math.max(1, r.progress.total)) * 100}%`)}
-                          />
-                        </span>
-                        <span className="small muted">
-                          {r.progress.done}/{r.progress.total}
-                        </span>
-                      </span>
-                      <RunStatusBadge status={r.status} />
-                    </button>
-                  </li>
-                ))}
-              </ul>
-              {nextBeforeId && (
-                <button type="button" className="secondary" onClick={() => void loadMore()}>
-                  Older runs
-                </button>
-              )}
-            </>
-          )}
+          {scope && <RunList key={scope} scope={scope} />}
           {scope === null && <p className="muted small">Loading…</p>}
         </div>
-        {detail}
+        <OpenRun scope={scope} />
       </div>
-      <DecisionDialog
-        onDone={() => {
-          if (scope === 'all') void refreshTeam();
-        }}
-      />
-      <TeamDecisionDialog onDone={afterDecision} />
+      <DecisionDialog />
     </section>
   );
+}
+
+/** The detail pane: the open run of another device (tenant scope only), else this device's open run. */
+function OpenRun({ scope }: { scope: Scope | null }) {
+  const { local, remote, remoteDetail, remoteError } = useRunDetail();
+  if (scope === 'tenant' && remote) {
+    if (remoteDetail) return <RunDetail scope="tenant" view={remoteDetail.run} cards={remoteDetail.cards} />;
+    if (remoteError)
+      return (
+        <p className="card error" role="alert">
+          Could not open the run: {remoteError}
+        </p>
+      );
+    return <div className="card muted small">Loading the run…</div>;
+  }
+  if (local) return <RunDetail scope="device" run={local.run} cards={local.cards} />;
+  return <div className="card muted small">Select a run to see its steps and cards.</div>;
 }

@@ -5,7 +5,7 @@ import type { ArtifactFlag, ArtifactView, ComplianceReport, ReleaseGateResult } 
 import { call } from '../../api/client';
 import { errorMessage } from '../../ui/format';
 
-export interface NewArtifact {
+interface NewArtifact {
   name: string;
   /** A file (read as base64) or a URI: exactly one. */
   file: File | null;

@@ -1,7 +1,7 @@
 // Sealed bundles: the sealed-state report (trusted root, every installed version), installs from a
 // folder or the sync server with live progress ('bundles.progress' events), full re-verification,
 // making an earlier version active again (with a reason), and the app-update status.
-import { create } from 'zustand';
+import { create, type StoreApi } from 'zustand';
 import type { AvailableBundle, BundleSource } from '../../../shared/api/types';
 import type { BundleProgress, BundleVersionView, InstallResult, SealedStateReport, UpdateStatus, VerifyResult } from '../../../shared/bundles/types';
 import { call } from '../../api/client';
@@ -58,6 +58,75 @@ interface BundlesStore {
 
 const sourceLabel = (s: BundleSource): string => (s.kind === 'path' ? s.path : `server: ${s.name}`);
 
+type Set = StoreApi<BundlesStore>['setState'];
+type Get = () => BundlesStore;
+
+async function installBundle(set: Set, get: Get, source: BundleSource): Promise<void> {
+  if (get().op) return;
+  const opId = `ui-${crypto.randomUUID()}`;
+  set({
+    op: { kind: 'install', label: sourceLabel(source), opId, progress: null, startedAt: Date.now() },
+    installResult: null,
+    installFailure: null,
+    notice: null,
+  });
+  try {
+    set({ installResult: await call('bundles.install', { source, opId }) });
+  } catch (e) {
+    set({ installFailure: failureOf(e) });
+  } finally {
+    set({ op: null });
+    void get().refresh();
+    if (source.kind === 'server') void get().loadAvailable();
+    void get().checkUpdate();
+  }
+}
+
+async function verifyBundles(set: Set, get: Get, id?: number): Promise<void> {
+  if (get().op) return;
+  const all = id === undefined;
+  const label = all
+    ? 'all installed versions'
+    : (() => {
+        const v = get().report?.bundles.find((b) => b.id === id);
+        return v ? `${v.name} ${v.version}` : `version #${id}`;
+      })();
+  const opId = `ui-${crypto.randomUUID()}`;
+  set({
+    op: { kind: 'verify', label, opId, progress: null, startedAt: Date.now() },
+    verifyFailure: null,
+    notice: null,
+    ...(all ? { verifyAll: null } : {}),
+  });
+  try {
+    const { results } = await call('bundles.verify', all ? { opId } : { id, opId });
+    set((s) => {
+      const verifyResults = { ...s.verifyResults };
+      for (const r of results) verifyResults[r.bundle.id] = r;
+      return {
+        verifyResults,
+        ...(all
+          ? {
+              verifyAll: {
+                versions: results.length,
+                files: results.reduce((n, r) => n + r.checkedFiles, 0),
+                bytes: results.reduce((n, r) => n + r.bytes, 0),
+                durationMs: results.reduce((n, r) => n + r.durationMs, 0),
+                refused: results.filter((r) => !r.ok).length,
+                at: new Date().toISOString(),
+              },
+            }
+          : {}),
+      };
+    });
+  } catch (e) {
+    set({ verifyFailure: { id: id ?? null, failure: failureOf(e) } });
+  } finally {
+    set({ op: null });
+    void get().refresh();
+  }
+}
+
 export const useBundles = create<BundlesStore>((set, get) => {
   // A reply to an older report request is dropped.
   let generation = 0;
@@ -105,71 +174,8 @@ export const useBundles = create<BundlesStore>((set, get) => {
       }
     },
 
-    async install(source) {
-      if (get().op) return;
-      const opId = `ui-${crypto.randomUUID()}`;
-      set({
-        op: { kind: 'install', label: sourceLabel(source), opId, progress: null, startedAt: Date.now() },
-        installResult: null,
-        installFailure: null,
-        notice: null,
-      });
-      try {
-        set({ installResult: await call('bundles.install', { source, opId }) });
-      } catch (e) {
-        set({ installFailure: failureOf(e) });
-      } finally {
-        set({ op: null });
-        void get().refresh();
-        if (source.kind === 'server') void get().loadAvailable();
-        void get().checkUpdate();
-      }
-    },
-
-    async verify(id) {
-      if (get().op) return;
-      const all = id === undefined;
-      const label = all
-        ? 'all installed versions'
-        : (() => {
-            const v = get().report?.bundles.find((b) => b.id === id);
-            return v ? `${v.name} ${v.version}` : `version #${id}`;
-          })();
-      const opId = `ui-${crypto.randomUUID()}`;
-      set({
-        op: { kind: 'verify', label, opId, progress: null, startedAt: Date.now() },
-        verifyFailure: null,
-        notice: null,
-        ...(all ? { verifyAll: null } : {}),
-      });
-      try {
-        const { results } = await call('bundles.verify', all ? { opId } : { id, opId });
-        set((s) => {
-          const verifyResults = { ...s.verifyResults };
-          for (const r of results) verifyResults[r.bundle.id] = r;
-          return {
-            verifyResults,
-            ...(all
-              ? {
-                  verifyAll: {
-                    versions: results.length,
-                    files: results.reduce((n, r) => n + r.checkedFiles, 0),
-                    bytes: results.reduce((n, r) => n + r.bytes, 0),
-                    durationMs: results.reduce((n, r) => n + r.durationMs, 0),
-                    refused: results.filter((r) => !r.ok).length,
-                    at: new Date().toISOString(),
-                  },
-                }
-              : {}),
-          };
-        });
-      } catch (e) {
-        set({ verifyFailure: { id: id ?? null, failure: failureOf(e) } });
-      } finally {
-        set({ op: null });
-        void get().refresh();
-      }
-    },
+    install: (source) => installBundle(set, get, source),
+    verify: (id) => verifyBundles(set, get, id),
 
     askActivate: (activating) => set({ activating }),
 

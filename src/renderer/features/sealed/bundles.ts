@@ -13,7 +13,7 @@ export interface BundleFailure {
   path: string | null;
 }
 
-export const isRefusal = (code: unknown): code is BundleRefusal => typeof code === 'string' && Object.hasOwn(BUNDLE_REFUSALS, code);
+const isRefusal = (code: unknown): code is BundleRefusal => typeof code === 'string' && Object.hasOwn(BUNDLE_REFUSALS, code);
 
 /** An error thrown by `call` (an ApiError with `{ refusal, path }` details for BUNDLE_REFUSED) as a failure. */
 export function failureOf(e: unknown): BundleFailure {

@@ -1,4 +1,4 @@
-import type { Scope } from './team';
+import { scopeAttr, type Scope } from './team';
 import { scopeOf, useTeam, type ScopedView } from './team-store';
 
 /** "All devices" (team sync: every device of the tenant) / "This device" (this device's own items). */
@@ -11,17 +11,17 @@ export function ScopeSwitch({ view }: { view: ScopedView }) {
       type="button"
       className={scope === value ? 'scope-btn active' : 'scope-btn'}
       aria-pressed={scope === value}
-      data-scope={value}
+      data-scope={scopeAttr(value)}
       onClick={() => setScope(view, value)}
-      title={value === 'all' && !enrolled ? 'This device is not enrolled: only its own items are known.' : undefined}
+      title={value === 'tenant' && !enrolled ? 'This device is not enrolled: only its own items are known.' : undefined}
     >
       {label}
     </button>
   );
   return (
-    <div className="scope-switch" role="group" aria-label="Show items from" data-testid="scope-switch" data-scope={scope ?? ''}>
-      {btn('all', 'All devices')}
-      {btn('local', 'This device')}
+    <div className="scope-switch" role="group" aria-label="Show items from" data-testid="scope-switch" data-scope={scopeAttr(scope)}>
+      {btn('tenant', 'All devices')}
+      {btn('device', 'This device')}
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import type { TeamCardView } from '../../../shared/team/views';
 import { canDecideAgain } from './team';
-import { useTeam } from './team-store';
+import { useDecision } from '../runs/decision-store';
 import { useApprover } from './hooks';
 
 export interface DecisionSubject {
@@ -27,7 +27,7 @@ export const subjectOfCard = (v: TeamCardView): DecisionSubject => ({
 /** Approve / Reject of a card recorded on another device, for reviewers and admins; nothing once a decision from here stands. */
 export function TeamDecisionControls({ s }: { s: DecisionSubject }) {
   const { can, roles, revoked } = useApprover();
-  const askDecide = useTeam((st) => st.askDecide);
+  const askDecide = useDecision((st) => st.ask);
   if (!s.awaiting || !s.runId || !canDecideAgain(s.decision)) return null;
   if (!can)
     return (
@@ -38,7 +38,8 @@ export function TeamDecisionControls({ s }: { s: DecisionSubject }) {
           : `This device's certificate allows ${roles.join(', ') || 'no roles'}; approving needs reviewer or admin.`}
       </p>
     );
-  const ask = (decision: 'approve' | 'reject') => askDecide({ device: s.device, user: s.user, runId: s.runId, cardId: s.cardId, subject: s.subject, decision });
+  const ask = (decision: 'approve' | 'reject') =>
+    askDecide({ scope: 'tenant', device: s.device, user: s.user, runId: s.runId, cardId: s.cardId, subject: s.subject, decision });
   return (
     <div className="row-actions" data-testid="team-decision-actions">
       <button type="button" onClick={() => ask('approve')}>

@@ -1,6 +1,6 @@
 // Team sync (issue 9): this device's certificate, tenant keys and pull state (team.status), pulling
-// now, skipping a stopped item (audited), refusals and peers; which scope the cards and runs views
-// show; and the reviewer's approve / reject of a run waiting on another device (team.decide).
+// now, skipping a stopped item (audited), refusals and peers; and which scope the cards and runs views
+// show. Approving or rejecting a run of another device goes through the one decision store (runs).
 import { create } from 'zustand';
 import type { TeamPeer, TeamRefusal, TeamStatus } from '../../../shared/team/views';
 import { call } from '../../api/client';
@@ -8,16 +8,6 @@ import { errorMessage } from '../../ui/format';
 import type { Scope } from './team';
 
 export type ScopedView = 'cards' | 'runs';
-
-/** A decision on a card recorded on another device. */
-export interface TeamDecideTarget {
-  device: string;
-  user: string;
-  runId: string;
-  cardId: string;
-  subject: string;
-  decision: 'approve' | 'reject';
-}
 
 interface TeamStore {
   status: TeamStatus | null;
@@ -32,7 +22,6 @@ interface TeamStore {
   refusalsError: string | null;
   peers: TeamPeer[];
   peersError: string | null;
-  deciding: TeamDecideTarget | null;
   /** The Skip confirmation is open. */
   skipping: boolean;
 
@@ -43,13 +32,11 @@ interface TeamStore {
   refreshRefusals(): Promise<void>;
   refreshPeers(): Promise<void>;
   setScope(view: ScopedView, scope: Scope): void;
-  askDecide(d: TeamDecideTarget | null): void;
-  decide(comment: string): Promise<void>;
 }
 
 /** The scope a view shows now; null until team.status has answered once. */
 export const scopeOf = (s: Pick<TeamStore, 'scopes' | 'checked' | 'status'>, view: ScopedView): Scope | null =>
-  s.scopes[view] ?? (s.checked ? (s.status?.enrolled ? 'all' : 'local') : null);
+  s.scopes[view] ?? (s.checked ? (s.status?.enrolled ? 'tenant' : 'device') : null);
 
 const REFUSALS = 200;
 
@@ -64,7 +51,6 @@ export const useTeam = create<TeamStore>((set, get) => ({
   refusalsError: null,
   peers: [],
   peersError: null,
-  deciding: null,
   skipping: false,
 
   async refreshStatus() {
@@ -108,11 +94,4 @@ export const useTeam = create<TeamStore>((set, get) => ({
     }
   },
   setScope: (view, scope) => set((s) => ({ scopes: { ...s.scopes, [view]: scope } })),
-  askDecide: (deciding) => set({ deciding }),
-  async decide(comment) {
-    const d = get().deciding;
-    if (!d) return;
-    await call('team.decide', { device: d.device, runId: d.runId, cardId: d.cardId, decision: d.decision, comment, confirm: true });
-    set({ deciding: null });
-  },
 }));

@@ -4,13 +4,16 @@ import type { Role } from '../../../shared/api/types';
 import type { TeamCardView, TeamDecisionState, TeamStatus } from '../../../shared/team/views';
 import type { Approval } from '../../../shared/workflow/types';
 
-/** Which items a list shows: every device of the tenant (team.*) or this device's own. */
-export type Scope = 'all' | 'local';
+/** Which items a list shows: every device of the tenant (team sync) or this device's own. */
+export type Scope = 'device' | 'tenant';
+
+/** The data-scope attribute views and the switch carry (unchanged names: all / local; '' until known). */
+export const scopeAttr = (s: Scope | null): string => (s === 'tenant' ? 'all' : s === 'device' ? 'local' : '');
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** HH:MM, local time. */
-export const hhmm = (d: Date): string => `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+const hhmm = (d: Date): string => `${pad(d.getHours())}:${pad(d.getMinutes())}`;
 const ymd = (d: Date): string => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 
 /** "just now", "3 min ago", "2 h ago", "4 days ago" (a time slightly ahead of this clock reads "just now"). */
@@ -76,14 +79,7 @@ export const mayApprove = (roles: Role[]): boolean => roles.includes('reviewer')
 /** Identity of a tenant card: card ids are unique per device. */
 export const cardKey = (v: Pick<TeamCardView, 'device'> & { card: { id: string } }): string => `${v.device}\u0000${v.card.id}`;
 
-/** Index of `key` in `items` after a reload, else the first row (or -1 when empty). */
-export function keepIndex<T>(items: T[], key: string | null, keyOf: (t: T) => string): number {
-  if (key !== null) {
-    const i = items.findIndex((t) => keyOf(t) === key);
-    if (i >= 0) return i;
-  }
-  return items.length ? 0 : -1;
-}
+export { keepIndex } from '../../ui/paged-list';
 
 /** Drops empty filter values (the channels refuse empty strings). */
 export const cleanQuery = <T extends object>(q: T): Partial<T> =>

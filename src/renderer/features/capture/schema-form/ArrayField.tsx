@@ -4,7 +4,6 @@ import { childPointer, fieldId } from './json-pointer';
 import { errorsAt } from './field-errors';
 import { FieldMessages, RequiredMark } from './FieldShell';
 import { useFormContext, type FieldProps } from './form-context';
-import { SchemaField } from './SchemaField';
 import { ObjectField } from './ObjectField';
 
 let nextKey = 0;
@@ -19,7 +18,7 @@ function blankItem(items: JsonSchema): unknown {
 
 /** An array: one sub-form per item with Add / Remove. Emptying the list omits the field. */
 export function ArrayField({ schema, value, onChange, path, label, required }: FieldProps) {
-  const { errors } = useFormContext();
+  const { errors, Field } = useFormContext();
   const items = schema.items ?? {};
   const list = Array.isArray(value) ? value : [];
   // Stable keys, so removing item 1 does not hand item 2's half-typed text to item 1's inputs.
@@ -72,7 +71,7 @@ export function ArrayField({ schema, value, onChange, path, label, required }: F
             />
           ) : (
             <div key={keys[i]} className="array-item">
-              <SchemaField schema={items} value={v === null ? undefined : v} onChange={(x) => setItem(i, x)} path={itemPath} label={itemLabel} required />
+              <Field schema={items} value={v === null ? undefined : v} onChange={(x) => setItem(i, x)} path={itemPath} label={itemLabel} required />
               {removeBtn}
             </div>
           );

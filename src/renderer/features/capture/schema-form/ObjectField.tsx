@@ -4,7 +4,6 @@ import { childPointer, fieldId } from './json-pointer';
 import { errorsAt } from './field-errors';
 import { FieldMessages, RequiredMark } from './FieldShell';
 import { useFormContext, type FieldProps } from './form-context';
-import { SchemaField } from './SchemaField';
 
 /**
  * A nested object: a fieldset whose legend is the title. Without `keepEmpty` an object whose fields
@@ -21,7 +20,7 @@ export function ObjectField({
   asRoot,
   actions,
 }: FieldProps & { keepEmpty?: boolean; asRoot?: boolean; actions?: ReactNode }) {
-  const { errors } = useFormContext();
+  const { errors, Field } = useFormContext();
   const obj = isPlainObject(value) ? value : {};
   const set = (k: string, v: unknown) => {
     const next = { ...obj };
@@ -30,7 +29,7 @@ export function ObjectField({
     onChange(Object.keys(next).length === 0 && !keepEmpty ? undefined : next);
   };
   const body = Object.entries(schema.properties ?? {}).map(([k, s]) => (
-    <SchemaField
+    <Field
       key={k}
       schema={s}
       value={obj[k]}

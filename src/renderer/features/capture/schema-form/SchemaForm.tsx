@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import type { JsonSchema } from './json-schema';
 import { FormContext, type SchemaFormContext } from './form-context';
 import { ObjectField } from './ObjectField';
+import { SchemaField } from './SchemaField';
 
 /**
  * A form generated from a contract's JSON Schema (an object at the root). Controlled: `value` in,
@@ -9,7 +10,7 @@ import { ObjectField } from './ObjectField';
  */
 export function SchemaForm(p: { schema: JsonSchema; value: Record<string, unknown>; onChange(v: Record<string, unknown>): void } & SchemaFormContext) {
   const { errors, touch, uploadPhoto, thumbnail } = p;
-  const ctx = useMemo(() => ({ errors, touch, uploadPhoto, thumbnail }), [errors, touch, uploadPhoto, thumbnail]);
+  const ctx = useMemo(() => ({ errors, touch, uploadPhoto, thumbnail, Field: SchemaField }), [errors, touch, uploadPhoto, thumbnail]);
   return (
     <FormContext.Provider value={ctx}>
       <ObjectField

@@ -1,7 +1,7 @@
 // Field-level errors: light checks in the renderer (instant feedback), and the server's ajv details
 // (authoritative) mapped onto the same pointers. The renderer cannot run ajv (it generates code,
 // which the CSP forbids), so the client checks cover only required, ranges, lengths and enums.
-import { childPointer, isWithin, normalizePointer, getAt } from './json-pointer';
+import { childPointer, normalizePointer, getAt } from './json-pointer';
 import { isPlainObject, primaryType, schemaAt, type JsonSchema } from './json-schema';
 
 export interface FieldError {
@@ -144,8 +144,4 @@ export function mergeErrors(server: FieldError[], client: FieldError[]): FieldEr
 
 export function errorsAt(all: FieldError[], path: string): FieldError[] {
   return all.filter((e) => e.path === path);
-}
-
-export function hasErrorsWithin(all: FieldError[], path: string): boolean {
-  return all.some((e) => isWithin(e.path, path));
 }

@@ -1,4 +1,4 @@
-import { createContext, useContext } from 'react';
+import { createContext, useContext, type ComponentType } from 'react';
 import type { FieldError } from './field-errors';
 import type { JsonSchema } from './json-schema';
 
@@ -14,14 +14,20 @@ export interface SchemaFormContext {
   thumbnail(ref: string): string | undefined;
 }
 
-export const FormContext = createContext<SchemaFormContext>({
+/** The context fields read: the form's, and the field component objects and arrays recurse through (no import cycle). */
+export interface FormContextValue extends SchemaFormContext {
+  Field: ComponentType<FieldProps>;
+}
+
+export const FormContext = createContext<FormContextValue>({
   errors: [],
   touch: () => {},
   uploadPhoto: () => Promise.reject(new Error('no upload handler')),
   thumbnail: () => undefined,
+  Field: () => null,
 });
 
-export const useFormContext = (): SchemaFormContext => useContext(FormContext);
+export const useFormContext = (): FormContextValue => useContext(FormContext);
 
 export interface FieldProps {
   schema: JsonSchema;

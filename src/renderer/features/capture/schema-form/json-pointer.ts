@@ -1,7 +1,7 @@
 // JSON Pointers (RFC 6901) as ajv reports them in `instancePath`: '' is the root, '/a/0/b' a descendant.
 
-export const escapeToken = (t: string): string => t.replace(/~/g, '~0').replace(/\//g, '~1');
-export const unescapeToken = (t: string): string => t.replace(/~1/g, '/').replace(/~0/g, '~');
+const escapeToken = (t: string): string => t.replace(/~/g, '~0').replace(/\//g, '~1');
+const unescapeToken = (t: string): string => t.replace(/~1/g, '/').replace(/~0/g, '~');
 
 export function childPointer(base: string, token: string | number): string {
   return `${base}/${escapeToken(String(token))}`;
@@ -26,11 +26,6 @@ export function getAt(value: unknown, pointer: string): unknown {
     else return undefined;
   }
   return cur;
-}
-
-/** True when `p` is `base` or lies below it. */
-export function isWithin(p: string, base: string): boolean {
-  return p === base || p.startsWith(`${base}/`);
 }
 
 /** A DOM id for the control at a pointer (stable, unique within one form). */

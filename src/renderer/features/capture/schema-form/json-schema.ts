@@ -29,7 +29,7 @@ export interface JsonSchema {
 export type FieldKind = 'object' | 'array' | 'photo' | 'photos' | 'enum' | 'boolean' | 'number' | 'integer' | 'date' | 'textarea' | 'text' | 'unsupported';
 
 /** Longer limits than this get a textarea. */
-export const TEXTAREA_OVER = 200;
+const TEXTAREA_OVER = 200;
 
 export function primaryType(s: JsonSchema): string | undefined {
   if (Array.isArray(s.type)) return s.type.find((t) => t !== 'null');
@@ -37,7 +37,7 @@ export function primaryType(s: JsonSchema): string | undefined {
 }
 
 /** A string holding an attachment reference (`sha256:<hex>`) to an image. */
-export function isPhoto(s: JsonSchema | undefined): boolean {
+function isPhoto(s: JsonSchema | undefined): boolean {
   return !!s && primaryType(s) === 'string' && !!s.pattern?.startsWith('^sha256:') && !!s.contentMediaType?.startsWith('image/');
 }
 

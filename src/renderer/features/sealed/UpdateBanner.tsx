@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
-import { onEvent } from '../api/client';
-import { useBundles } from '../features/sealed/bundles-store';
-import { errorMessage } from './format';
+import { onEvent } from '../../api/client';
+import { useBundles } from './bundles-store';
+import { errorMessage } from '../../ui/format';
 
 const POLL_MS = 3000;
 

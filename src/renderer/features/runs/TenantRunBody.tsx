@@ -2,14 +2,13 @@ import type { TeamCardView, TeamRunView } from '../../../shared/team/views';
 import { dateTime } from '../../ui/format';
 import { LaneBadge } from '../cards/LaneBadge';
 import { CardDetail } from '../cards/CardDetail';
-import { RunStatusBadge } from '../runs/RunStatusBadge';
-import { DecisionChip } from './DecisionChip';
-import { TeamDecisionControls, subjectOfCard, type DecisionSubject } from './TeamDecisionControls';
+import { DecisionChip } from '../team/DecisionChip';
+import { TeamDecisionControls, subjectOfCard, type DecisionSubject } from '../team/TeamDecisionControls';
 
 const money = (cents: number) => (cents / 100).toFixed(2);
 
 /** A run recorded on another device (team.run): its summary, the card it waits on with Approve / Reject, and its cards. */
-export function TeamRunDetail({ run: view, cards }: { run: TeamRunView; cards: TeamCardView[] }) {
+export function TenantRunBody({ view, cards }: { view: TeamRunView; cards: TeamCardView[] }) {
   const run = view.run;
   const waiting = view.awaitingCard ? cards.find((c) => c.card.id === view.awaitingCard) : undefined;
   const subject: DecisionSubject | null = waiting
@@ -18,32 +17,7 @@ export function TeamRunDetail({ run: view, cards }: { run: TeamRunView; cards: T
       ? { device: view.device, user: view.user, runId: run.id, cardId: view.awaitingCard, subject: run.title, awaiting: true, decision: view.decision }
       : null;
   return (
-    <article
-      className="card stack run-detail"
-      aria-label="Run detail"
-      data-testid="team-run-detail"
-      data-id={run.id}
-      data-device={view.device}
-      data-status={run.status}
-    >
-      <header className="card-head">
-        <strong>{run.title}</strong>
-        <RunStatusBadge status={run.status} />
-        {run.lane && <LaneBadge lane={run.lane} />}
-      </header>
-      <p className="small" data-testid="run-device">
-        Device <span className="mono">{view.device}</span>
-        {view.local && <span className="tag">this device</span>} · user {view.user} <span className="muted">· received {dateTime(view.receivedAt)}</span>
-      </p>
-      <p className="small muted">
-        <span className="mono">{run.id}</span> · {run.workflow} · started {dateTime(run.createdAt)} by {run.startedBy}
-        {run.finishedAt ? ` · finished ${dateTime(run.finishedAt)}` : ''}
-      </p>
-      {run.error && (
-        <p className="small error" data-testid="run-error">
-          {run.error}
-        </p>
-      )}
+    <>
       <dl className="figures small budgets">
         <dt>Steps</dt>
         <dd>
@@ -87,6 +61,6 @@ export function TeamRunDetail({ run: view, cards }: { run: TeamRunView; cards: T
           </details>
         ))}
       </section>
-    </article>
+    </>
   );
 }

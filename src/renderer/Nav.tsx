@@ -1,5 +1,5 @@
-import { useApp, type View } from '../app-store';
-import { hostKind } from '../api/client';
+import { useApp, type View } from './app-store';
+import { hostKind } from './api/client';
 
 const items: { id: View; label: string }[] = [
   { id: 'capture', label: 'Capture' },

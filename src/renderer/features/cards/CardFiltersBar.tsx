@@ -1,0 +1,150 @@
+import { useEffect, useState } from 'react';
+import { CARD_SORTS, type CardSort } from '../../../shared/workflow/views';
+import { LaneStatusFilters } from './LaneStatusFilters';
+import { cardList, useCardList, useCardStats, type CardFilters } from './cards-store';
+import { useTeam } from '../team/team-store';
+import type { Scope } from '../team/team';
+
+const DEBOUNCE_MS = 300;
+const SORT_LABEL: Record<CardSort, string> = { time: 'Time', cost: 'Cost', uncertainty: 'Uncertainty' };
+
+/** Local date input (YYYY-MM-DD) → ISO at the start (or end) of that day. */
+const dayIso = (d: string, end = false): string | undefined => (d ? new Date(`${d}T${end ? '23:59:59.999' : '00:00:00.000'}`).toISOString() : undefined);
+
+/** A text filter typed into an input, applied after a pause. */
+function useDebounced(value: string | undefined, apply: (v: string | undefined) => void, trim: boolean): [string, (v: string) => void] {
+  const [text, setText] = useState(value ?? '');
+  useEffect(() => {
+    const v = trim ? text.trim() : text;
+    if ((value ?? '') === v) return;
+    const t = setTimeout(() => apply(v || undefined), DEBOUNCE_MS);
+    return () => clearTimeout(t);
+  }, [text, value, apply, trim]);
+  return [text, setText];
+}
+
+const setFiltersOf = (scope: Scope) => (f: Partial<CardFilters>) => void cardList(scope).getState().setFilters(f);
+const applyText = { device: (text?: string) => setFiltersOf('device')({ text }), tenant: (text?: string) => setFiltersOf('tenant')({ text }) };
+const applyDevice = (device?: string) => setFiltersOf('tenant')({ device });
+
+/**
+ * The card filters: words, lane, status; this device's list adds the failed invariant, the run, the
+ * dates and the sort; the tenant's the device (suggested from the peers this device knows).
+ */
+export function CardFiltersBar({ scope }: { scope: Scope }) {
+  const tenant = scope === 'tenant';
+  const filters = useCardList(scope, (s) => s.filters);
+  const setFilters = setFiltersOf(scope);
+  const [q, setQ] = useDebounced(filters.text, applyText[scope], tenant);
+  return (
+    <div className="filters" role="search" aria-label={tenant ? 'Filter team cards' : undefined}>
+      <label>
+        Search
+        <input
+          type="search"
+          aria-label="Search cards"
+          value={q}
+          maxLength={200}
+          onChange={(e) => setQ(e.target.value)}
+          placeholder={tenant ? 'subject, rationale' : 'subject, rationale, reasons'}
+        />
+      </label>
+      <LaneStatusFilters lane={filters.lane} status={filters.status} onChange={setFilters} />
+      {tenant ? <TenantFilters filters={filters} /> : <DeviceFilters filters={filters} />}
+    </div>
+  );
+}
+
+function TenantFilters({ filters }: { filters: CardFilters }) {
+  const peers = useTeam((s) => s.peers);
+  const self = useTeam((s) => s.status?.device ?? null);
+  const [device, setDevice] = useDebounced(filters.device, applyDevice, true);
+  const devices = [...new Set([...(self ? [self] : []), ...peers.map((p) => p.device)])];
+  return (
+    <>
+      <label>
+        Device
+        <input
+          aria-label="Filter by device"
+          value={device}
+          maxLength={64}
+          list="team-card-devices"
+          onChange={(e) => setDevice(e.target.value)}
+          placeholder="device id"
+        />
+        <datalist id="team-card-devices">
+          {devices.map((d) => (
+            <option key={d} value={d}>
+              {d === self ? 'this device' : (peers.find((p) => p.device === d)?.user ?? '')}
+            </option>
+          ))}
+        </datalist>
+      </label>
+      {filters.runId && (
+        <button type="button" className="secondary" onClick={() => setFiltersOf('tenant')({ runId: undefined })}>
+          Run {filters.runId} ✕
+        </button>
+      )}
+    </>
+  );
+}
+
+function DeviceFilters({ filters }: { filters: CardFilters }) {
+  const stats = useCardStats((s) => s.stats);
+  const setFilters = setFiltersOf('device');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  return (
+    <>
+      <label>
+        Failed invariant
+        <select
+          aria-label="Filter by failed invariant"
+          value={filters.failedInvariant ?? ''}
+          onChange={(e) => setFilters({ failedInvariant: e.target.value || undefined })}
+        >
+          <option value="">Any</option>
+          {(stats?.failedInvariants ?? []).map((f) => (
+            <option key={f.id} value={f.id}>
+              {f.id} ({f.count})
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Run
+        <input
+          aria-label="Filter by run"
+          value={filters.runId ?? ''}
+          onChange={(e) => setFilters({ runId: e.target.value.trim() || undefined })}
+          placeholder="run id"
+        />
+      </label>
+      <label>
+        From
+        <input type="date" aria-label="From date" value={from} onChange={(e) => (setFrom(e.target.value), setFilters({ from: dayIso(e.target.value) }))} />
+      </label>
+      <label>
+        To
+        <input type="date" aria-label="To date" value={to} onChange={(e) => (setTo(e.target.value), setFilters({ to: dayIso(e.target.value, true) }))} />
+      </label>
+      <label>
+        Sort by
+        <select aria-label="Sort cards by" value={filters.sort ?? 'time'} onChange={(e) => setFilters({ sort: e.target.value as CardSort })}>
+          {CARD_SORTS.map((s) => (
+            <option key={s} value={s}>
+              {SORT_LABEL[s]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Order
+        <select aria-label="Card order" value={filters.dir ?? 'desc'} onChange={(e) => setFilters({ dir: e.target.value as 'asc' | 'desc' })}>
+          <option value="desc">Descending</option>
+          <option value="asc">Ascending</option>
+        </select>
+      </label>
+    </>
+  );
+}

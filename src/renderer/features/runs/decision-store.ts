@@ -1,0 +1,60 @@
+// A reviewer's approve / reject, whichever device recorded the run: this device's runs through
+// runs.decide (the reply carries the run, shown as is; 'runs.changed' brings the rest), another
+// device's through team.decide (signed, encrypted, queued for sync; the reply's state is shown on the
+// card and run rows and the open detail). No list is reloaded for the decision itself.
+import { create } from 'zustand';
+import type { TeamCardView } from '../../../shared/team/views';
+import { call } from '../../api/client';
+import { cardList } from '../cards/cards-store';
+import { cardKey } from '../team/team';
+import { runList } from './run-list-store';
+import { useRunDetail } from './run-detail-store';
+
+export type Decision = 'approve' | 'reject';
+
+/** What is being decided: a run of this device, or a card recorded on another device. */
+export type DecisionTarget =
+  | { scope: 'device'; runId: string; decision: Decision }
+  | { scope: 'tenant'; device: string; user: string; runId: string; cardId: string; subject: string; decision: Decision };
+
+interface DecisionStore {
+  deciding: DecisionTarget | null;
+  ask(d: DecisionTarget | null): void;
+  decide(comment: string): Promise<void>;
+}
+
+type TenantTarget = Extract<DecisionTarget, { scope: 'tenant' }>;
+
+/** Shows a decision sent from here on the tenant's card and run rows and the open run. */
+function applyTeamDecision(t: TenantTarget, decision: NonNullable<TeamCardView['decision']>): void {
+  cardList('tenant')
+    .getState()
+    .update(cardKey({ device: t.device, card: { id: t.cardId } }), (r) => (r.team ? { ...r, team: { ...r.team, decision } } : r));
+  runList('tenant')
+    .getState()
+    .update(`${t.device}/${t.runId}`, (r) => (r.team ? { ...r, team: { ...r.team, decision } } : r));
+  useRunDetail.getState().applyDecision(t.device, t.runId, t.cardId, decision);
+}
+
+/** Scope → channel: runs.decide for this device's runs, team.decide for another device's. */
+async function sendDecision(d: DecisionTarget, comment: string): Promise<void> {
+  if (d.scope === 'device') {
+    const { run } = await call('runs.decide', { runId: d.runId, decision: d.decision, comment, confirm: true });
+    useRunDetail.getState().applyRun(run);
+    return;
+  }
+  const res = await call('team.decide', { device: d.device, runId: d.runId, cardId: d.cardId, decision: d.decision, comment, confirm: true });
+  const decided = d.decision === 'approve' ? 'approved' : 'rejected';
+  applyTeamDecision(d, { state: res.state, decision: decided, at: new Date().toISOString(), message: null });
+}
+
+export const useDecision = create<DecisionStore>((set, get) => ({
+  deciding: null,
+  ask: (deciding) => set({ deciding }),
+  async decide(comment) {
+    const d = get().deciding;
+    if (!d) return;
+    await sendDecision(d, comment);
+    set({ deciding: null });
+  },
+}));
