@@ -19,7 +19,7 @@ export interface OutboxWithdrawalDeps {
  * (sealed = sent at least once; the server may hold it although no receipt came back).
  * An acked item cannot be withdrawn from this device: that is a failure. In the caller's transaction.
  */
-export function withdrawOutboxItem(deps: OutboxWithdrawalDeps, id: string, actor: string, reason: string): Record<string, unknown> {
+function withdrawOutboxItem(deps: OutboxWithdrawalDeps, id: string, actor: string, reason: string): Record<string, unknown> {
   const state = deps.outbox.stateOf(id);
   if (state === undefined) throw new ApiError('NOT_FOUND', `No outbox item ${id}`);
   if (state === 'discarded') return { outboxId: id, outcome: 'already-discarded' };

@@ -26,7 +26,6 @@ import { begin } from './transitions';
 import type { DecideInput, RunEvent, RunListQuery, RunService, RunServiceDeps, StartInput } from './types';
 
 export { SERVICE_ACTOR };
-export type { BoundaryPhase, DecideInput, RunEvent, RunListQuery, RunService, RunServiceDeps, StartInput } from './types';
 
 export function createRunService<C extends RunCards>(deps: RunServiceDeps<C>): RunService<C> {
   return new RunEngine(deps);
@@ -95,6 +94,10 @@ class RunEngine<C extends RunCards> implements RunService<C> {
 
   get(runId: string): RunDetail {
     return detail(this.core, runId);
+  }
+
+  awaitingCard(runId: string): string | null | undefined {
+    return this.core.store.awaitingCard(runId);
   }
 
   list(q: RunListQuery = {}): RunInfoPage {

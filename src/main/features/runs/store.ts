@@ -46,6 +46,10 @@ export class RunStore {
     return this.db.prepare('SELECT status FROM runs WHERE id = ?').pluck().get(runId) as RunStatus | undefined;
   }
 
+  awaitingCard(runId: string): string | null | undefined {
+    return this.db.prepare('SELECT awaiting_card FROM runs WHERE id = ?').pluck().get(runId) as string | null | undefined;
+  }
+
   stepRows(runId: string): StepRow[] {
     return this.db.prepare('SELECT * FROM run_steps WHERE run_id = ? ORDER BY step_index').all(runId) as StepRow[];
   }

@@ -99,6 +99,8 @@ export interface RunService<C extends RunCards = RunCards> {
    */
   start(input: StartInput, opts?: { wait?: boolean }): Promise<RunDetail>;
   get(runId: string): RunDetail;
+  /** The card the run waits (or last waited) on for a reviewer; null when it never waited; undefined when there is no such run. */
+  awaitingCard(runId: string): string | null | undefined;
   list(q?: RunListQuery): RunInfoPage;
   /** A reviewer or admin approves (the run resumes) or rejects (the run fails and compensates). */
   decide(runId: string, d: DecideInput): Promise<RunDetail>;
