@@ -116,7 +116,7 @@ export interface DecisionCard {
 
 // ---------------------------------------------------------------------------------------------
 // What the run engine (src/main/features/runs) returns. Plain JSON. The API table's views (./views.ts) are
-// mapped from these by src/main/features/runs/views.ts (toRunView, toRunSummaryView).
+// mapped from these by ./run-views.ts (toRunView, toRunSummaryView).
 
 /** What decided: the run's start, a step (its step.before guard plus the executor's own choice), an approval. */
 export const CARD_KINDS = ['run.start', 'step', 'approval.decide', 'bundle.quarantine', 'model.fallback', 'release.gate'] as const;
