@@ -30,7 +30,7 @@ import { BundleStore, loadPinnedRoot } from '../features/bundles/store';
 import { registerBundleHealth } from '../features/bundles/health';
 import type { ActiveBundle } from '../features/bundles/api';
 import type { ResourceTree } from '../features/bundles/tree';
-import { createCardStore } from '../features/cards/index';
+import { createCardStore, type CardStore } from '../features/cards/index';
 import { TeamService, TenantKeys } from '../features/team/index';
 import { serverReader } from '../features/bundles/server-source';
 import { compareSemver } from '../features/updates/index';
@@ -39,7 +39,10 @@ import type { BundleKind, Envelope, RootMeta, UpdateStatus } from '../../shared/
 import { createUpdateService, type UpdateService } from '../features/updates/index';
 import { createInferenceService, type InferenceService } from '../features/inference/index';
 import { createMemoryService, type MemoryService } from '../features/memory/index';
-import { extractiveSummary } from '../features/inference/fallbacks';
+import { EXTRACTIVE_ID, extractiveSummary, RULE_RISK_ID, ruleBasedRiskClass } from '../features/inference/fallbacks';
+import { ARM_OPTION_ID, chooseArm } from '../features/inference/router';
+import { isInjection } from '../features/policy/injection';
+import { createOutboxWithdrawal } from '../features/outbox/withdraw';
 import { startEpisodicIngest } from '../features/memory/ingest';
 import { toRunView } from '../features/runs/index';
 import { createEvidenceService, type EvidenceService } from '../features/evidence/index';
@@ -93,7 +96,7 @@ export interface Services {
   sync: SyncEngine;
   admin: AdminClient;
   policy: PolicyEngine;
-  runs: RunService;
+  runs: RunService<CardStore>;
   /** Run artifacts and the release gate. */
   evidence: EvidenceService;
   /** Sealed bundles: the only source of policies, invariants, workflows, contracts, models and updates. */
@@ -398,10 +401,12 @@ export function createServices(deps: ServiceDeps): Services {
     clock,
     audit,
     profile,
+    cards,
     contracts,
     capture,
-    outbox,
+    outbox: createOutboxWithdrawal({ db, audit, outbox }),
     governance,
+    aiKit: { chooseArm, armOptionId: ARM_OPTION_ID, extractiveId: EXTRACTIVE_ID, extractiveSummary, ruleRiskId: RULE_RISK_ID, ruleBasedRiskClass, isInjection },
     guard: policy,
     resourcesDir,
     workflows: treeOf('maestro.workflows'),
@@ -409,7 +414,6 @@ export function createServices(deps: ServiceDeps): Services {
     locality,
     inference,
     memory,
-    onCardChange: shareCard,
   });
   team.attachRuns(runs);
   const evidence = createEvidenceService({ db, clock, audit, cards, runs, attachments: capture.attachments, policy });

@@ -117,7 +117,7 @@ export type DecisionCard = Static<typeof decisionCardSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // What the run engine (src/main/features/runs) returns. Plain JSON. The API table's views (./views.ts) are
-// mapped from these by src/main/features/runs/views.ts (toRunView, toRunSummaryView).
+// mapped from these by ./run-views.ts (toRunView, toRunSummaryView).
 
 /** A manifest file refused at load (the others still load). line: 1-based, 0 = the file as a whole. */
 export interface ManifestLoadError {

@@ -8,11 +8,10 @@ import { PolicyEngine } from '../policy/index';
 import { POLICY_DIR, submitContext } from '../policy/fixtures';
 import { ContractRegistry } from '../contracts/contract-loader';
 import { loadManifestTree } from '../runs/manifest';
-import { createRunService } from '../runs/engine';
+import { runServiceFor } from '../runs/test-helpers';
 import { fakeGuard } from '../runs/testing';
 import { DEFAULT_RESOURCES_DIR } from '../../app/services';
 import { makeServices, tempDir } from '../../platform/test-utils';
-import { silentLogger } from '../../platform/util/logger';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -168,20 +167,7 @@ describe('loaders read through a tree', () => {
   it('the run service loads manifests from its workflows provider, on start and on reload', () => {
     const s = makeServices({ dataDir: tempDir() });
     let current: ResourceTree | null = null;
-    const runs = createRunService({
-      db: s.db,
-      clock: s.clock,
-      audit: s.audit,
-      profile: s.profile,
-      contracts: s.contracts,
-      capture: s.capture,
-      outbox: s.outbox,
-      governance: s.governance,
-      guard: fakeGuard(),
-      resourcesDir: join(tempDir(), 'no-resources'),
-      logger: silentLogger,
-      workflows: () => current,
-    });
+    const runs = runServiceFor(s, { guard: fakeGuard(), resourcesDir: join(tempDir(), 'no-resources'), workflows: () => current });
     expect(runs.workflows()).toEqual([]);
     expect(runs.loadErrors()).toEqual([{ file: 'workflows', line: 0, reason: 'no verified workflow bundle is active' }]);
     current = memCopy('bundle:workflows', join(DEFAULT_RESOURCES_DIR, 'workflows'));

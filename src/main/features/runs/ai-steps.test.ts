@@ -18,9 +18,9 @@ import { DEFAULT_RESOURCES_DIR } from '../../app/services';
 import { compileSchema } from '../../../shared/validation';
 import type { GuardContext } from '../../../shared/policy/types';
 import type { DecisionCard, RunDetail } from '../../../shared/workflow/types';
-import { AI_FALLBACK_IDS, EXTRACTIVE_ID, FALLBACK_MODEL, RULE_RISK_ID } from './executors/index';
+import { FALLBACK_MODEL } from './executors/index';
 import { RISK_SCHEMA } from './executors/risk';
-import { fakeGuard } from './testing';
+import { AI_FALLBACK_IDS, EXTRACTIVE_ID, fakeGuard, RULE_RISK_ID } from './testing';
 import { prepareDevice, report, REPORT_WF, reviewer, runServiceFor, specimen, wallClock, workflowsDir } from './test-helpers';
 
 const TEXT_ID = 'model.tiny-text@1.0.0';

@@ -156,6 +156,8 @@ describe('run engine: site inspection report', () => {
     expect(gateCard).toMatchObject({ status: 'awaiting_approval', lane: 'RED', chosen: null, nextSafeStep: expect.stringMatching(/approves or rejects/) });
     expect(gateCard.invariants.find((i) => i.id === 'INV.APPROVAL.RED')).toMatchObject({ pass: false });
     expect(runs.cards.list({ status: 'awaiting_approval' }).cards.map((c) => c.id)).toEqual([gateCard.id]);
+    expect(runs.awaitingCard(waiting.id)).toBe(gateCard.id);
+    expect(runs.awaitingCard('run_missing')).toBeUndefined();
     // Two hours pass before the reviewer looks: not the run's wall time (budget 10 minutes).
     w.add(2 * 3600_000);
     const done = await runs.decide(waiting.id, { decision: 'approved', comment: 'Checked with the site lead.', actor: reviewer });

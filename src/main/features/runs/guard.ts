@@ -1,13 +1,10 @@
-// The run engine's view of the policy engine: one call per decision. The real engine
-// (src/main/features/policy, PolicyEngine.guard) fits this interface; tests use the fakes in ./testing.
+// How the engine reads the policy engine's answers. The guard itself is a port (./ports.ts Guard:
+// src/main/features/policy PolicyEngine.guard fits it; tests use the fakes in ./testing).
 import type { GuardContext, GuardResult } from '../../../shared/policy/types';
 import type { InvariantResult } from '../../../shared/workflow/types';
 
 export type { GuardContext, GuardResult };
-
-export interface Guard {
-  guard(ctx: GuardContext): GuardResult | Promise<GuardResult>;
-}
+export type { Guard } from './ports';
 
 /**
  * Invariants whose failure alone means "a reviewer must approve first" rather than "refused": the

@@ -3,6 +3,8 @@
 // major), each executor's `with` schema and compensations, unique step ids, and the contract
 // registry. A bad file is refused with file, line and reason; the others still load.
 import { hash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseYaml, pointerToPath } from '../../platform/util/yaml-source';
 import type { ErrorObject } from 'ajv';
 import { compileSchema, mostSpecificError } from '../../../shared/validation';
@@ -10,9 +12,8 @@ import { canonicalJson } from '../../../shared/canonical';
 import { workflowManifestSchema } from '../../../shared/workflow/manifest-schema';
 import { EXECUTORS, type ExecutorName, type ManifestLoadError, type WorkflowManifest } from '../../../shared/workflow/types';
 import type { WorkflowInfo } from '../../../shared/workflow/views';
-import type { ContractRegistry } from '../contracts/contract-loader';
+import type { RunContracts, WorkflowTree } from './ports';
 import { EXECUTOR_REGISTRY, type Executor } from './executors/index';
-import { dirTree, readText, type ResourceTree } from '../bundles/tree';
 
 export interface LoadedManifest {
   manifest: WorkflowManifest;
@@ -55,7 +56,7 @@ function parseSource(text: string, file: string): Source {
 export function parseManifest(
   text: string,
   file: string,
-  contracts: ContractRegistry,
+  contracts: RunContracts,
   executors: Readonly<Record<ExecutorName, Executor>> = EXECUTOR_REGISTRY,
 ): { loaded: LoadedManifest | null; errors: ManifestLoadError[] } {
   const src = parseSource(text, file);
@@ -108,19 +109,47 @@ export function parseManifest(
   return { loaded: { manifest: m, digest: manifestDigest(m), file }, errors: [] };
 }
 
+/**
+ * The top-level files of `dir`, read afresh on each call (a reload sees new files); a link to a
+ * regular file counts as a file. files() throws when `dir` cannot be read. (Manifests are top-level
+ * files only; a verified workflow bundle comes as a WorkflowTree from the bundles feature.)
+ */
+function dirFiles(dir: string): WorkflowTree {
+  const isFile = (name: string) => {
+    try {
+      return statSync(join(dir, name)).isFile();
+    } catch {
+      return false; // a dangling link is not a file
+    }
+  };
+  return {
+    label: dir,
+    files: () =>
+      readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isFile() || (e.isSymbolicLink() && isFile(e.name)))
+        .map((e) => e.name)
+        .sort(),
+    read: (name) => {
+      if (!name || name.includes('/') || name.includes('\\') || name.includes('\0') || name === '.' || name === '..')
+        throw new Error(`not a file of the directory: ${JSON.stringify(name)}`);
+      return readFileSync(join(dir, name));
+    },
+  };
+}
+
 /** Every manifest in `dir` (sorted by file name). Refused files are listed in `errors`; the rest load. */
 export function loadManifestDir(
   dir: string,
-  contracts: ContractRegistry,
+  contracts: RunContracts,
   executors: Readonly<Record<ExecutorName, Executor>> = EXECUTOR_REGISTRY,
 ): { manifests: LoadedManifest[]; errors: ManifestLoadError[] } {
-  return loadManifestTree(dirTree(dir), contracts, executors);
+  return loadManifestTree(dirFiles(dir), contracts, executors);
 }
 
 /** Every top-level `*.yaml` / `*.yml` / `*.json` of `tree`, by name; errors name the file as listed ('report.yaml'). */
 export function loadManifestTree(
-  tree: ResourceTree,
-  contracts: ContractRegistry,
+  tree: WorkflowTree,
+  contracts: RunContracts,
   executors: Readonly<Record<ExecutorName, Executor>> = EXECUTOR_REGISTRY,
 ): { manifests: LoadedManifest[]; errors: ManifestLoadError[] } {
   let names: string[];
@@ -135,7 +164,7 @@ export function loadManifestTree(
   for (const name of names) {
     let text: string;
     try {
-      text = readText(tree, name);
+      text = tree.read(name).toString('utf8');
     } catch (e) {
       errors.push({ file: name, line: 0, reason: `cannot read: ${(e as Error).message}` });
       continue;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { PolicyEngine } from '../policy/index';
 import { DEFAULT_RESOURCES_DIR } from '../../app/services';
 import { makeServices, tempDir } from '../../platform/test-utils';
-import { AI_FALLBACK_IDS } from './executors/index';
+import { AI_FALLBACK_IDS } from './testing';
 import { prepareDevice, report, REPORT_WF, reviewer, runServiceFor, SPECIMEN_WF, specimen, wallClock } from './test-helpers';
 
 function policyDir(): string {

@@ -9,10 +9,13 @@ import { silentLogger } from '../../platform/util/logger';
 import type { Clock } from '../../platform/util/clock';
 import type { ExecutorName } from '../../../shared/workflow/types';
 import type { GuardActor } from '../../../shared/policy/types';
-import { createRunService, type RunService, type RunServiceDeps } from './engine';
+import { createCardStore, type CardStore } from '../cards/index';
+import { createOutboxWithdrawal } from '../outbox/withdraw';
+import { createRunService } from './engine';
+import type { RunService, RunServiceDeps } from './types';
 import type { Guard } from './guard';
 import type { Executor } from './executors/index';
-import { fakeGuard } from './testing';
+import { aiKit, fakeGuard } from './testing';
 
 export const REPORT_WF = 'site-inspection-report@1.0.0';
 export const SPECIMEN_WF = 'specimen-intake@1.0.0';
@@ -79,17 +82,21 @@ export function runServiceFor(
     locality?: RunServiceDeps['locality'];
     inference?: RunServiceDeps['inference'];
     memory?: RunServiceDeps['memory'];
+    workflows?: RunServiceDeps['workflows'];
   } = {},
-): RunService {
+): RunService<CardStore> {
   return createRunService({
     db: s.db,
     clock: s.clock,
     audit: s.audit,
     profile: s.profile,
+    // Its own card store, as the engine had before it was given one: no team sharing in these tests.
+    cards: createCardStore({ db: s.db, clock: s.clock, audit: s.audit }),
     contracts: s.contracts,
     capture: s.capture,
-    outbox: s.outbox,
+    outbox: createOutboxWithdrawal({ db: s.db, audit: s.audit, outbox: s.outbox }),
     governance: s.governance,
+    aiKit,
     guard: o.guard ?? fakeGuard(),
     resourcesDir: o.resourcesDir ?? DEFAULT_RESOURCES_DIR,
     logger: silentLogger,
@@ -97,6 +104,7 @@ export function runServiceFor(
     locality: o.locality,
     inference: o.inference,
     memory: o.memory,
+    workflows: o.workflows,
   });
 }
 

@@ -3,7 +3,32 @@
 // INV.APPROVAL.RED failing at the review gate and the submit while the lane is RED and unapproved.
 import type { GuardContext, GuardResult } from '../../../shared/policy/types';
 import type { Lane } from '../../../shared/workflow/types';
+import { ARM_OPTION_ID, chooseArm } from '../inference/router';
+import { EXTRACTIVE_ID, extractiveSummary, RULE_RISK_ID, ruleBasedRiskClass } from '../inference/fallbacks';
+import { isInjection } from '../policy/injection';
+import { FALLBACK_MODEL } from './executors/index';
 import type { Guard } from './guard';
+import type { AiKit } from './ports';
+
+export { EXTRACTIVE_ID, RULE_RISK_ID };
+
+/** The real router, fallbacks and injection check (what src/main/app/services.ts passes). */
+export const aiKit: AiKit = {
+  chooseArm,
+  armOptionId: ARM_OPTION_ID,
+  extractiveId: EXTRACTIVE_ID,
+  extractiveSummary,
+  ruleRiskId: RULE_RISK_ID,
+  ruleBasedRiskClass,
+  isInjection,
+};
+
+/**
+ * The model ids the AI steps report when no local model runs (ai-summarize, ai-translate-verify,
+ * classify-risk): a policy's `allowedModels` must list them (and the model bundles' ids), or
+ * INV.AI.MODEL_ALLOWED blocks the step.
+ */
+export const AI_FALLBACK_IDS: readonly string[] = Object.freeze([EXTRACTIVE_ID, FALLBACK_MODEL, RULE_RISK_ID]);
 
 /** `field == 'value'` (the form the shipped contracts use); anything else is not evaluated here. */
 function redWhenHolds(expr: unknown, data: Record<string, unknown> | undefined): boolean {

@@ -2,19 +2,14 @@
 import type { ExecutorName } from '../../../../shared/workflow/types';
 import type { Executor } from './types';
 import { captureForm } from './capture-form';
-import { aiSummarize, aiTranslateVerify, EXTRACTIVE_ID, FALLBACK_MODEL } from './ai';
-import { classifyRisk, reviewGate, RULE_RISK_ID } from './risk';
+import { aiSummarize } from './ai-summarize';
+import { aiTranslateVerify } from './ai-translate';
+import { FALLBACK_MODEL } from './ai-common';
+import { classifyRisk, reviewGate } from './risk';
 import { submit } from './submit';
 
 export type { Executor, ExecutorDeps, StepContext, StepResult, Estimate, AiFacts, Compensation, CompensationContext, PriorStep } from './types';
-export { FALLBACK_MODEL, EXTRACTIVE_ID, RULE_RISK_ID };
-
-/**
- * The model ids the AI steps report when no local model runs (ai-summarize, ai-translate-verify,
- * classify-risk): a policy's `allowedModels` must list them (and the model bundles' ids), or
- * INV.AI.MODEL_ALLOWED blocks the step.
- */
-export const AI_FALLBACK_IDS: readonly string[] = Object.freeze([EXTRACTIVE_ID, FALLBACK_MODEL, RULE_RISK_ID]);
+export { FALLBACK_MODEL };
 
 export const EXECUTOR_REGISTRY: Readonly<Record<ExecutorName, Executor>> = Object.freeze({
   'capture-form': captureForm,

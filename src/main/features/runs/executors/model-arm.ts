@@ -13,9 +13,7 @@
 //   tokens the model spent before the limit are billed too.
 // - Other model failures (a prompt that does not fit the context, an unloaded model, an answer that
 //   is empty or off-schema) also use the fallback, with the reason on the card.
-import type { GenerateRequest, GenerateResult, TextModel } from '../../inference/api';
-import type { BudgetLeft } from '../../inference/router';
-import { isInjection } from '../../policy/injection';
+import type { BudgetLeft, GenerateRequest, GenerateResult, TextModel } from '../ports';
 import type { StepContext } from './types';
 
 export const UNBOUNDED: BudgetLeft = Object.freeze({ tokens: Number.POSITIVE_INFINITY, costCents: Number.POSITIVE_INFINITY, wallMs: Number.POSITIVE_INFINITY });
@@ -167,7 +165,7 @@ export async function retrieveGrounding(ctx: StepContext, query: string): Promis
       if (seen.has(it.id)) continue;
       seen.add(it.id);
       const text = clip(it.text.replace(/\s+/gu, ' ').trim(), ITEM_CHARS);
-      if (isInjection(it.text)) excluded.push(it.id);
+      if (ctx.deps.aiKit.isInjection(it.text)) excluded.push(it.id);
       else items.push({ id: it.id, tier: it.tier, text });
     }
     return { items, excluded, error: null, embeddingModel: res.embeddingModel };

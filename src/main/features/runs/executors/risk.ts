@@ -15,12 +15,10 @@
 import { LANES, type Lane } from '../../../../shared/workflow/types';
 import type { GuardContract } from '../../../../shared/policy/types';
 import { compileSchema } from '../../../../shared/validation';
-import type { TextModel } from '../../inference/api';
-import { RULE_RISK_ID, ruleBasedRiskClass, type RiskLevel } from '../../inference/fallbacks';
-import { ARM_OPTION_ID, chooseArm, type ArmDecision } from '../../inference/router';
+import { textFields, tokensOf } from '../../../../shared/text';
+import type { ArmDecision, RiskLevel, TextModel } from '../ports';
 import type { AiFacts, Executor, StepContext, StepResult } from './types';
-import { textFields, tokensOf } from './text';
-import { FALLBACK_MODEL } from './ai';
+import { FALLBACK_MODEL } from './ai-common';
 import {
   budgetOf,
   contextSizeOf,
@@ -34,8 +32,6 @@ import {
   unavailableReason,
   withRunSignal,
 } from './model-arm';
-
-export { RULE_RISK_ID };
 
 const rank = (l: Lane) => LANES.indexOf(l);
 const LANE_OF: Record<RiskLevel, Lane> = { low: 'GREEN', medium: 'YELLOW', high: 'RED' };
@@ -115,7 +111,7 @@ function ruleLevel(ctx: StepContext): RulePlan {
   const guardReasons = ctx.guard?.laneReasons ?? ['The guard gave no lane, so RED.'];
   const contract = contractOf(ctx);
   const prior = priorAi(ctx);
-  const rb = ruleBasedRiskClass(sealed(ctx.input, contract?.pii ?? []), { contract, uncertainty: prior.uncertainty, texts: prior.inputs });
+  const rb = ctx.deps.aiKit.ruleBasedRiskClass(sealed(ctx.input, contract?.pii ?? []), { contract, uncertainty: prior.uncertainty, texts: prior.inputs });
   if (rank(rb.lane) > rank(guardLane)) return { lane: rb.lane, reasons: [...guardReasons, ...rb.reasons.filter((r) => !guardReasons.includes(r))] };
   return { lane: guardLane, reasons: guardReasons };
 }
@@ -147,7 +143,7 @@ function riskPlan(ctx: StepContext): RiskPlan {
     const texts = riskTexts(ctx);
     const model = loadedModel(ctx);
     const chars = texts.reduce((a, t) => a + t.length + 1, 0);
-    const decision = chooseArm({
+    const decision = ctx.deps.aiKit.chooseArm({
       step: 'classify',
       modelAvailable: model !== null,
       tokensEstimate: tokensOf(chars + RISK_INSTRUCTION_CHARS) + RISK_MAX_TOKENS,
@@ -162,7 +158,7 @@ function riskPlan(ctx: StepContext): RiskPlan {
       fallbackTokens: 0,
       fallbackLatencyMs: 5,
       modelId: model?.id ?? null,
-      fallbackId: RULE_RISK_ID,
+      fallbackId: ctx.deps.aiKit.ruleRiskId,
       unavailableReason: unavailableReason(ctx),
     });
     return { texts, model, decision };
@@ -170,6 +166,7 @@ function riskPlan(ctx: StepContext): RiskPlan {
 }
 
 function riskResult(
+  ctx: StepContext,
   rule: RulePlan,
   arm: 'model' | 'fallback',
   model: string,
@@ -194,7 +191,7 @@ function riskResult(
   return {
     output: { lane, level: LEVEL_OF[lane], reasons, ruleLevel: LEVEL_OF[rule.lane], model, arm, tokens, ...extra },
     usage: { tokens, costCents: 0 },
-    chosen: arm === 'model' ? ARM_OPTION_ID.model : ARM_OPTION_ID.fallback,
+    chosen: arm === 'model' ? ctx.deps.aiKit.armOptionId.model : ctx.deps.aiKit.armOptionId.fallback,
     rationale: `${why} Lane ${lane}:${note} ${reasons.join(' ')}`,
     lane,
     modelId: model,
@@ -212,9 +209,10 @@ async function classifyWithModel(ctx: StepContext, p: RiskPlan, model: TextModel
   const maxTokens = Math.min(RISK_MAX_TOKENS, contextSizeOf(model) - promptTokens, budgetOf(ctx).tokens - promptTokens);
   if (maxTokens < MIN_OUTPUT_TOKENS)
     return riskResult(
+      ctx,
       rule,
       'fallback',
-      RULE_RISK_ID,
+      ctx.deps.aiKit.ruleRiskId,
       `${head} The prompt (${promptTokens} tokens) leaves no room for ${model.id}'s answer, so the rules decide.`,
     );
   const limit = deadline(ctx);
@@ -228,13 +226,15 @@ async function classifyWithModel(ctx: StepContext, p: RiskPlan, model: TextModel
       return { error: e instanceof Error ? e.message : String(e) };
     }
   });
-  if ('error' in r) return riskResult(rule, 'fallback', RULE_RISK_ID, `${head} The call to ${model.id} failed (${r.error}), so the rules decide.`);
+  if ('error' in r)
+    return riskResult(ctx, rule, 'fallback', ctx.deps.aiKit.ruleRiskId, `${head} The call to ${model.id} failed (${r.error}), so the rules decide.`);
   const spent = r.promptTokens + r.tokens;
   if (r.stopReason === 'timeout')
     return riskResult(
+      ctx,
       rule,
       'fallback',
-      RULE_RISK_ID,
+      ctx.deps.aiKit.ruleRiskId,
       `${head} ${model.id} reached the step's time limit (${limit.totalMs} ms), so the rules decide.`,
       {},
       undefined,
@@ -243,7 +243,7 @@ async function classifyWithModel(ctx: StepContext, p: RiskPlan, model: TextModel
   const validate = compileSchema(RISK_SCHEMA as Record<string, unknown>);
   if (r.json === undefined || !validate(r.json)) {
     const what = r.json === undefined ? `no complete JSON (stop ${r.stopReason})` : 'JSON that does not match the schema';
-    return riskResult(rule, 'fallback', RULE_RISK_ID, `${head} ${model.id} gave ${what}, so the rules decide.`, {}, undefined, spent);
+    return riskResult(ctx, rule, 'fallback', ctx.deps.aiKit.ruleRiskId, `${head} ${model.id} gave ${what}, so the rules decide.`, {}, undefined, spent);
   }
   const answer = r.json as { level: RiskLevel; reasons: string[] };
   const modelReasons = answer.reasons
@@ -255,6 +255,7 @@ async function classifyWithModel(ctx: StepContext, p: RiskPlan, model: TextModel
     )
     .filter(Boolean);
   return riskResult(
+    ctx,
     rule,
     'model',
     r.model,
@@ -281,15 +282,15 @@ export const classifyRisk: Executor = {
   ai(ctx) {
     const p = riskPlan(ctx);
     const prior = priorAi(ctx);
-    return { ...prior, modelId: p.decision.chosen === 'model' && p.model ? p.model.id : RULE_RISK_ID };
+    return { ...prior, modelId: p.decision.chosen === 'model' && p.model ? p.model.id : ctx.deps.aiKit.ruleRiskId };
   },
   async execute(ctx) {
     const p = riskPlan(ctx);
     const rule = ruleLevel(ctx);
-    if (p.decision.chosen !== 'model' || !p.model) return riskResult(rule, 'fallback', RULE_RISK_ID, p.decision.reason);
+    if (p.decision.chosen !== 'model' || !p.model) return riskResult(ctx, rule, 'fallback', ctx.deps.aiKit.ruleRiskId, p.decision.reason);
     const model = loadedModel(ctx);
     if (!model || model.id !== p.model.id)
-      return riskResult(rule, 'fallback', RULE_RISK_ID, `${p.model.id} was unloaded after the step was planned, so the rules decide.`);
+      return riskResult(ctx, rule, 'fallback', ctx.deps.aiKit.ruleRiskId, `${p.model.id} was unloaded after the step was planned, so the rules decide.`);
     return classifyWithModel(ctx, p, model, rule);
   },
 };

@@ -1,35 +1,23 @@
-import type { Db } from '../../../platform/db/connection';
-import type { Clock } from '../../../platform/util/clock';
-import type { AuditService } from '../../../platform/audit/index';
-import type { ProfileService } from '../../profile/index';
-import type { ContractRegistry } from '../../contracts/contract-loader';
-import type { CaptureService } from '../../capture/index';
-import type { Outbox } from '../../outbox/index';
-import type { Governance } from '../../governance/index';
 import type { Approval, DecisionOption, ExecutorName, Lane, WorkflowManifest, WorkflowStep } from '../../../../shared/workflow/types';
 import type { AiInput, GuardResult } from '../../../../shared/policy/types';
-import type { InferenceService } from '../../inference/api';
-import type { MemoryService } from '../../memory/index';
-import type { BudgetLeft } from '../../inference/router';
+import type { AiKit, BudgetLeft, RunCapture, RunContracts, RunGovernance, RunInference, RunMemory, RunOutbox } from '../ports';
 
 /** What executors may touch. Everything local; nothing reaches the network from a step. */
 export interface ExecutorDeps {
-  db: Db;
-  clock: Clock;
-  audit: AuditService;
-  profile: ProfileService;
-  contracts: ContractRegistry;
-  capture: CaptureService;
-  outbox: Outbox;
+  contracts: RunContracts;
+  capture: RunCapture;
+  outbox: RunOutbox;
   /** When given: submit asks it first (a refusal is the step's failure) and guards see the last sync. */
-  governance?: Pick<Governance, 'assertAllowed' | 'status'>;
+  governance?: RunGovernance;
   /**
    * Local models: the AI steps' model arm (text model, embedder, abort signals). Absent → the AI
    * steps run their fallbacks (extractive@1, rule-risk@1, the pass-through translation).
    */
-  inference?: InferenceService;
+  inference?: RunInference;
   /** Tiered memory: ai-summarize grounds its prompt in it and cites what it retrieved. Absent → no grounding. */
-  memory?: MemoryService;
+  memory?: RunMemory;
+  /** The arm router, the fallbacks and the injection check the AI steps run (see ports.ts). */
+  aiKit: AiKit;
 }
 
 export interface PriorStep {
@@ -122,7 +110,7 @@ export interface Executor {
   withSchema: Record<string, unknown>;
   compensations: Record<string, Compensation>;
   /** Load-time checks beyond the schema (e.g. a named contract exists); a reason, or null. */
-  check?(params: Record<string, unknown>, manifest: WorkflowManifest, contracts: ContractRegistry): string | null;
+  check?(params: Record<string, unknown>, manifest: WorkflowManifest, contracts: RunContracts): string | null;
   estimate(ctx: StepContext): Estimate;
   /** The alternatives shown on the decision card, with predictions. */
   options(ctx: StepContext, est: Estimate): DecisionOption[];
