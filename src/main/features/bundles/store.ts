@@ -26,7 +26,7 @@ import type { Clock } from '../../platform/util/clock';
 import type { Logger } from '../../platform/util/logger';
 import type { AuditService } from '../../platform/audit/index';
 import type { EventBus } from '../../platform/events';
-import type { CardStore } from '../cards/index';
+import type { CardRecorder } from './ports';
 import { newId } from '../../platform/util/ids';
 import { compileSchema } from '../../../shared/validation';
 import { ROLE_SCHEMAS } from '../../../shared/bundles/schemas';
@@ -39,6 +39,7 @@ import type {
   BundleVersionView,
   Envelope,
   InstallResult,
+  ModelInfo,
   RoleName,
   RootMeta,
   SealedStateReport,
@@ -48,7 +49,8 @@ import { BUNDLE_REFUSALS, ROLES } from '../../../shared/bundles/types';
 import { BundleError, refuse } from './errors';
 import { verifyRoleSignatures } from './keys';
 import { dirReader, sha256, verifyBundle, verifyDirSync, type TrustInput, type VerifiedBundle, type VersionedRole } from './verify';
-import type { ActiveBundle, BundleChange, BundleService } from './api';
+import type { ActiveBundle, BundleChange, BundleService, VerifiedModel } from './types';
+import { verifiedModels } from './models';
 import type { BundleReader } from './source';
 
 export interface BundleStoreDeps {
@@ -61,7 +63,7 @@ export interface BundleStoreDeps {
   /** The root pinned in the app (resources/trust/root.json), already parsed. null: nothing verifies. */
   pinnedRoot: Envelope<RootMeta> | null;
   events?: EventBus;
-  cards?: CardStore;
+  cards?: CardRecorder;
   alert?: (code: string, message: string, subject: string) => void;
   reverifyEveryHours?: number;
   /** Installed versions kept per bundle besides the active one (rollback targets). */
@@ -481,6 +483,10 @@ export class BundleStore implements BundleService {
       .pluck()
       .all(kind) as number[];
     return ids.map((id) => this.handle(this.row(id)!));
+  }
+
+  verifiedModels(role?: ModelInfo['role']): VerifiedModel[] {
+    return verifiedModels(this, role);
   }
 
   private handle(row: InstallRow): ActiveBundle {

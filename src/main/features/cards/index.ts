@@ -15,11 +15,11 @@ import { CARD_KINDS, LANES, type Approval, type CardStatus, type DecisionCard, t
 import type { CardListQuery, CardListResponse, CardStats } from '../../../shared/workflow/views';
 import { buildCardQuery, decodeCursor, DRIVE_MAX, encodeCursor, normalizeQuery, type CardRow, type Driver } from './query';
 import type { NormalizedQuery } from './query-types';
+import type { NewCard } from './types';
 
 export { normalizeQuery } from './query';
 
-/** What a caller supplies; the store adds id, createdAt, auditHash (and the default approval). */
-export type NewCard = Omit<DecisionCard, 'id' | 'createdAt' | 'auditHash' | 'approval'> & { approval?: Approval };
+export type { NewCard } from './types';
 
 export const NO_APPROVAL: Approval = { state: 'not_required', by: null, at: null, comment: null };
 

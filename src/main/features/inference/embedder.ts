@@ -22,7 +22,7 @@ import { dirname, join } from 'node:path';
 import { setImmediate as yieldNow } from 'node:timers/promises';
 import * as ort from 'onnxruntime-node';
 import { Tokenizer } from '@huggingface/tokenizers';
-import type { Embedder } from './api';
+import type { Embedder } from './types';
 import type { VerifiedModel } from '../bundles/models';
 import type { InferenceBackend, ModelSlotStatus } from '../../../shared/memory/types';
 import type { Logger } from '../../platform/util/logger';

@@ -39,7 +39,7 @@ import { availableParallelism } from 'node:os';
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaGrammar, LlamaModel, LlamaOptions, LlamaText, Token } from 'node-llama-cpp';
 import type { VerifiedModel } from '../bundles/models';
 import type { InferenceBackend, ModelSlotStatus } from '../../../shared/memory/types';
-import type { GenerateRequest, GenerateResult, StopReason, TextModel } from './api';
+import type { GenerateRequest, GenerateResult, StopReason, TextModel } from './types';
 import { silentLogger, type Logger } from '../../platform/util/logger';
 
 export type GetLlama = (options: LlamaOptions) => Promise<Llama>;

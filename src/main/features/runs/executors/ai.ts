@@ -23,7 +23,7 @@
 //   signal). Below minSimilarity the step FAILS CLOSED, with both numbers in the error (and so on
 //   the card).
 import type { AiInput } from '../../../../shared/policy/types';
-import type { TextModel } from '../../inference/api';
+import type { TextModel } from '../../inference/types';
 import { EXTRACTIVE_ID, extractiveSummary } from '../../inference/fallbacks';
 import { ARM_OPTION_ID, chooseArm, type ArmDecision } from '../../inference/router';
 import type { AiFacts, Estimate, Executor, StepContext, StepResult } from './types';

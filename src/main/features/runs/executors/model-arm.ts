@@ -13,7 +13,7 @@
 //   tokens the model spent before the limit are billed too.
 // - Other model failures (a prompt that does not fit the context, an unloaded model, an answer that
 //   is empty or off-schema) also use the fallback, with the reason on the card.
-import type { GenerateRequest, GenerateResult, TextModel } from '../../inference/api';
+import type { GenerateRequest, GenerateResult, TextModel } from '../../inference/types';
 import type { BudgetLeft } from '../../inference/router';
 import { isInjection } from '../../policy/injection';
 import type { StepContext } from './types';

@@ -15,8 +15,10 @@
 import { LANES, type Lane } from '../../../../shared/workflow/types';
 import type { GuardContract } from '../../../../shared/policy/types';
 import { compileSchema } from '../../../../shared/validation';
-import type { TextModel } from '../../inference/api';
-import { RULE_RISK_ID, ruleBasedRiskClass, type RiskLevel } from '../../inference/fallbacks';
+import type { TextModel } from '../../inference/types';
+import { RULE_RISK_ID } from '../../inference/fallbacks';
+import { ruleBasedRiskClass } from '../../policy/risk-class';
+import type { RiskLevel } from '../../policy/types';
 import { ARM_OPTION_ID, chooseArm, type ArmDecision } from '../../inference/router';
 import type { AiFacts, Executor, StepContext, StepResult } from './types';
 import { textFields, tokensOf } from './text';

@@ -8,7 +8,7 @@ import type { Outbox } from '../../outbox/index';
 import type { Governance } from '../../governance/index';
 import type { Approval, DecisionOption, ExecutorName, Lane, WorkflowManifest, WorkflowStep } from '../../../../shared/workflow/types';
 import type { AiInput, GuardResult } from '../../../../shared/policy/types';
-import type { InferenceService } from '../../inference/api';
+import type { InferenceService } from '../../inference/types';
 import type { MemoryService } from '../../memory/index';
 import type { BudgetLeft } from '../../inference/router';
 
