@@ -23,7 +23,7 @@ import { setImmediate as yieldNow } from 'node:timers/promises';
 import * as ort from 'onnxruntime-node';
 import { Tokenizer } from '@huggingface/tokenizers';
 import type { Embedder } from './types';
-import type { VerifiedModel } from '../bundles/models';
+import type { VerifiedModel } from './ports';
 import type { InferenceBackend, ModelSlotStatus } from '../../../shared/memory/types';
 import type { Logger } from '../../platform/util/logger';
 import { silentLogger } from '../../platform/util/logger';

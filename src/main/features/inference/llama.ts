@@ -37,7 +37,7 @@
 //   thread, 2 s with 2 and 10 s with 4 on a busy 2-core machine).
 import { availableParallelism } from 'node:os';
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaGrammar, LlamaModel, LlamaOptions, LlamaText, Token } from 'node-llama-cpp';
-import type { VerifiedModel } from '../bundles/models';
+import type { VerifiedModel } from './ports';
 import type { InferenceBackend, ModelSlotStatus } from '../../../shared/memory/types';
 import type { GenerateRequest, GenerateResult, StopReason, TextModel } from './types';
 import { silentLogger, type Logger } from '../../platform/util/logger';

@@ -9,7 +9,7 @@ import type { Governance } from '../../governance/index';
 import type { Approval, DecisionOption, ExecutorName, Lane, WorkflowManifest, WorkflowStep } from '../../../../shared/workflow/types';
 import type { AiInput, GuardResult } from '../../../../shared/policy/types';
 import type { InferenceService } from '../../inference/types';
-import type { MemoryService } from '../../memory/index';
+import type { MemoryService } from '../../memory/types';
 import type { BudgetLeft } from '../../inference/router';
 
 /** What executors may touch. Everything local; nothing reaches the network from a step. */
