@@ -28,7 +28,7 @@ import { rng, unitVectorSource } from '../src/main/features/memory/testing';
 import { hashedNgramEmbedder } from '../src/main/features/inference/hashed-ngram';
 import { loadOnnxEmbedder } from '../src/main/features/inference/embedder';
 import { tinyEmbeddingModelInfo, writeTinyEmbeddingModel } from '../src/main/features/inference/onnx-writer';
-import type { Embedder } from '../src/main/features/inference/api';
+import type { Embedder } from '../src/main/features/inference/types';
 import type { MemoryTier } from '../src/shared/memory/types';
 import { tempDir } from '../src/main/platform/test-utils';
 import { emit, percentile } from './figure';

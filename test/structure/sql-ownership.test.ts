@@ -64,8 +64,6 @@ const KNOWN_OFFENCES = new Set<string>([
   'features/evidence/pack/export.ts names bundle_installs',
   'features/evidence/pack/export.ts names audit_log',
   'features/evidence/pack/export.ts names audit_anchors',
-  'features/memory/ingest.ts names records',
-  'features/memory/ingest.ts names audit_log',
   'features/sync/engine.ts names audit_anchors',
   'features/sync/engine.ts names profile',
   'features/sync/engine.ts names records',

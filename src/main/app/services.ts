@@ -28,16 +28,18 @@ import { fileURLToPath } from 'node:url';
 import { findResourcesDir } from '../platform/paths';
 import { BundleStore, loadPinnedRoot } from '../features/bundles/store';
 import { registerBundleHealth } from '../features/bundles/health';
-import type { ActiveBundle } from '../features/bundles/api';
+import type { ActiveBundle } from '../features/bundles/types';
 import type { ResourceTree } from '../features/bundles/tree';
 import { createCardStore, type CardStore } from '../features/cards/index';
 import { TeamService, TenantKeys } from '../features/team/index';
 import { serverReader } from '../features/bundles/server-source';
-import { compareSemver } from '../features/updates/index';
+import { serverBundleUpdates } from '../features/bundles/server-updates';
 import type { DecisionCard } from '../../shared/workflow/types';
+import { registerPolicyHealth } from '../features/policy/health';
+import { createRecordReader } from '../features/capture/record-reader';
 import type { BundleKind, Envelope, RootMeta, UpdateStatus } from '../../shared/bundles/types';
 import { createUpdateService, type UpdateService } from '../features/updates/index';
-import { createInferenceService, type InferenceService } from '../features/inference/index';
+import { createInferenceService, registerInferenceHealth, type InferenceService } from '../features/inference/index';
 import { createMemoryService, type MemoryService } from '../features/memory/index';
 import { EXTRACTIVE_ID, extractiveSummary, RULE_RISK_ID, ruleBasedRiskClass } from '../features/inference/fallbacks';
 import { ARM_OPTION_ID, chooseArm } from '../features/inference/router';
@@ -236,23 +238,7 @@ export function createServices(deps: ServiceDeps): Services {
   const contractUpdates = new ContractUpdates(contracts, audit, bundles);
   const verifyPool = new VerifyPool(deps.resourcesDir ?? DEFAULT_RESOURCES_DIR);
   const tenantKeys = new TenantKeys(db, secrets, clock);
-  // Policy and workflow updates announced on the pull: a newer signed bundle is fetched and verified
-  // (contracts keep their own path: the contract map in every sync reply). A version that failed is
-  // not tried again until the server offers another.
-  const triedBundles = new Set<string>();
-  const onBundles = async (listing: { name: string; version: string | null }[]) => {
-    for (const e of listing) {
-      if ((e.name !== 'maestro.policy' && e.name !== 'maestro.workflows') || !e.version || triedBundles.has(`${e.name}@${e.version}`)) continue;
-      const cur = bundles.active(e.name)?.info.version;
-      if (cur && (compareSemver(e.version, cur) ?? 0) <= 0) continue;
-      triedBundles.add(`${e.name}@${e.version}`);
-      try {
-        await bundles.install(await serverReader({ db, clock, secrets, fetch: deps.fetch }, e.name), { actor: 'service:team' });
-      } catch (err) {
-        alert('BUNDLE_UPDATE_FAILED', `The server offers ${e.name} ${e.version}; it was not installed: ${(err as Error).message}`, e.name);
-      }
-    }
-  };
+  const onBundles = serverBundleUpdates({ bundles, readerFor: (name) => serverReader({ db, clock, secrets, fetch: deps.fetch }, name), alert });
   const team = new TeamService({
     db,
     clock,
@@ -338,20 +324,8 @@ export function createServices(deps: ServiceDeps): Services {
     residency: process.env.MAESTRO_RESIDENCY ?? 'eu',
     serverRegion: process.env.MAESTRO_SERVER_REGION ?? 'eu-north-1',
   };
-  health.register('policy.loaded', () => {
-    const problems = [...policy.lastErrors(), ...runs.loadErrors()];
-    const version = policy.version();
-    const workflows = runs.workflows().length;
-    return {
-      service: 'policy',
-      status: version === null ? 'error' : problems.length ? 'warn' : 'ok',
-      summary:
-        version === null
-          ? 'No policy loaded: every guarded action is refused (fail closed).'
-          : `Policy ${version}: ${policy.invariantCount()} invariants, ${workflows} workflows${problems.length ? `; ${problems.length} file(s) refused, previous set in force: ${problems.map((p) => `${p.file}${p.line ? `:${p.line}` : ''} ${p.reason}`).join('; ')}` : ''}.`,
-      figures: { version, invariants: policy.invariantCount(), workflows, refused: problems.length },
-    };
-  });
+  // Registered here to keep the checks' order; the run service is built further down.
+  registerPolicyHealth(health, policy, { workflows: () => runs.workflows(), loadErrors: () => runs.loadErrors() });
   let memoryRef: MemoryService | null = null;
   const inference = createInferenceService({
     bundles,
@@ -362,29 +336,8 @@ export function createServices(deps: ServiceDeps): Services {
       void memoryRef?.reembed().catch((e: unknown) => logger.error('re-embedding memory failed', { code: 'MEMORY_REEMBED_FAILED', err: (e as Error).message })),
     gpu: process.env.MAESTRO_GPU === 'off' ? false : 'auto',
     // A GPU that failed is a decision: the model runs on the CPU, slower; the card says why.
-    onGpuFallback: (model, reason) =>
-      cards.record(
-        {
-          kind: 'model.fallback',
-          runId: '',
-          stepId: null,
-          subject: `Run ${model} on the CPU`,
-          options: [
-            { id: 'cpu', label: 'Load on the CPU (slower)', predictedQuality: 1, predictedCostCents: 0, latencyMs: 0, uncertainty: 0 },
-            { id: 'gpu', label: 'Load on the GPU', predictedQuality: 0, predictedCostCents: 0, latencyMs: 0, uncertainty: 1 },
-          ],
-          chosen: 'cpu',
-          rationale: `The GPU could not be used: ${reason}`,
-          invariants: [],
-          policy: { decision: 'allow', reasons: ['model runs on the CPU instead of the GPU'], policyVersion: policy.version() },
-          lane: 'YELLOW',
-          laneReasons: ['GPU unavailable'],
-          evidence: { memoryIds: [], bundleDigests: [], modelId: model },
-          nextSafeStep: 'Check the GPU driver (Health → models), then reload models',
-          status: 'allowed',
-        },
-        'service:inference',
-      ),
+    cards,
+    policyVersion: () => policy.version(),
   });
   const memory = createMemoryService({
     db,
@@ -417,26 +370,7 @@ export function createServices(deps: ServiceDeps): Services {
   });
   team.attachRuns(runs);
   const evidence = createEvidenceService({ db, clock, audit, cards, runs, attachments: capture.attachments, policy });
-  health.register('inference.models', () => {
-    const st = inference.status();
-    const slot = (x: typeof st.text) =>
-      `${x.arm === 'model' ? x.id : `fallback ${x.id}`} (${x.state}${x.backend ? `, ${x.backend}` : ''}${x.device ? ` ${x.device}` : ''}${x.offloadedLayers !== null ? `, ${x.offloadedLayers} layers on GPU` : ''})`;
-    const bad = st.text.state === 'error' || st.embedding.state === 'error';
-    return {
-      service: 'inference',
-      status: bad ? 'warn' : 'ok',
-      summary: `Text: ${slot(st.text)}; embeddings: ${slot(st.embedding)}.${st.text.fallbackReason ? ` ${st.text.fallbackReason}.` : ''}`,
-      figures: {
-        textArm: st.text.arm,
-        textBackend: st.text.backend,
-        device: st.text.device,
-        vramBytes: st.text.vramBytes,
-        offloadedLayers: st.text.offloadedLayers,
-        tokensPerSecond: st.text.tokensPerSecond,
-        embeddingArm: st.embedding.arm,
-      },
-    };
-  });
+  registerInferenceHealth(health, inference);
   // A newly installed, activated or quarantined bundle replaces what its consumers loaded.
   bundles.subscribe((c) => {
     if (c.change === 'verified') return;
@@ -454,7 +388,8 @@ export function createServices(deps: ServiceDeps): Services {
     }
   });
   const memoryIngest = startEpisodicIngest({
-    db,
+    records: createRecordReader(db),
+    audit,
     events,
     contracts,
     memory,

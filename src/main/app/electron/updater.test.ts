@@ -14,7 +14,7 @@ import type { ServerStorage } from '../../../server/storage/types';
 import { newDeviceKeys } from '../../../server/testing/device-client';
 import type { AppUpdateInfo } from '../../../shared/bundles/types';
 import { ApiError } from '../../../shared/errors';
-import type { ActiveBundle, BundleChange, BundleService } from '../../features/bundles/api';
+import type { ActiveBundle, BundleChange, BundleService } from '../../features/bundles/types';
 import { buildBundle, isoIn, newRoot } from '../../features/bundles/build';
 import { BundleError } from '../../features/bundles/errors';
 import type { DeviceSigner } from '../../features/bundles/http-source';

@@ -1,28 +1,3 @@
-import { ApiError } from '../../../shared/errors';
-import { BUNDLE_REFUSALS, type BundleRefusal, type RoleName } from '../../../shared/bundles/types';
-
-export interface BundleErrorDetails {
-  role?: RoleName;
-  path?: string;
-  [k: string]: unknown;
-}
-
-/** A verification refusal: one code per attack (shared/bundles/types BUNDLE_REFUSALS). */
-export class BundleError extends Error {
-  constructor(
-    readonly code: BundleRefusal,
-    message: string,
-    readonly details: BundleErrorDetails = {},
-  ) {
-    super(message);
-    this.name = 'BundleError';
-  }
-
-  toApiError(): ApiError {
-    return new ApiError('BUNDLE_REFUSED', this.message, { refusal: this.code, description: BUNDLE_REFUSALS[this.code], ...this.details });
-  }
-}
-
-export const refuse = (code: BundleRefusal, message: string, details?: BundleErrorDetails): never => {
-  throw new BundleError(code, message, details);
-};
+// The refusal error lives in src/shared/bundles/errors.ts (updates, sync and the API handlers use it
+// without importing this feature); re-exported for the bundle code and for callers not yet moved.
+export { BundleError, refuse, type BundleErrorDetails } from '../../../shared/bundles/errors';

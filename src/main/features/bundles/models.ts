@@ -1,19 +1,9 @@
 // Models are bundles too: the inference service (issue #7) loads weights only through here, so a
 // model file is used only after its bundle verified and while it passes the fast check.
 import type { ModelInfo } from '../../../shared/bundles/types';
-import type { BundleService } from './api';
+import type { BundleService, VerifiedModel } from './types';
 
-export interface VerifiedModel {
-  bundle: string;
-  version: string;
-  info: ModelInfo;
-  /** Absolute path of the weights file, checked (size, mtime, inode) just now. */
-  weightsPath: string;
-  /** SHA-256 of the weights (the model's identity in decision cards). */
-  weightsSha256: string;
-  /** Every other target (tokenizer, config), by target path. */
-  files: Record<string, string>;
-}
+export type { VerifiedModel } from './types';
 
 /**
  * The active, verified model bundles, optionally of one role. A model whose files changed at rest

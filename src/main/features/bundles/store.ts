@@ -2,53 +2,36 @@
 // version per bundle, the fast check (size, mtime, inode) at start and at load, full re-hash on a
 // schedule and on demand, quarantine with fallback to the last good version, and the sealed-state
 // report. Consumers read only through ActiveBundle.read/pathOf.
-import {
-  closeSync,
-  constants as fsc,
-  existsSync,
-  fsyncSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  fstatSync,
-  readSync,
-  writeSync,
-} from 'node:fs';
-import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Db } from '../../platform/db/connection';
 import type { Clock } from '../../platform/util/clock';
 import type { Logger } from '../../platform/util/logger';
 import type { AuditService } from '../../platform/audit/index';
 import type { EventBus } from '../../platform/events';
-import type { CardStore } from '../cards/index';
+import type { CardRecorder } from './ports';
 import { newId } from '../../platform/util/ids';
-import { compileSchema } from '../../../shared/validation';
-import { ROLE_SCHEMAS } from '../../../shared/bundles/schemas';
 import type {
   BundleInfo,
   BundleKind,
   BundleProgress,
-  BundleRefusal,
-  BundleState,
   BundleVersionView,
   Envelope,
   InstallResult,
-  RoleName,
+  ModelInfo,
   RootMeta,
   SealedStateReport,
   VerifyResult,
 } from '../../../shared/bundles/types';
-import { BUNDLE_REFUSALS, ROLES } from '../../../shared/bundles/types';
 import { BundleError, refuse } from './errors';
-import { verifyRoleSignatures } from './keys';
 import { dirReader, sha256, verifyBundle, verifyDirSync, type TrustInput, type VerifiedBundle, type VersionedRole } from './verify';
-import type { ActiveBundle, BundleChange, BundleService } from './api';
+import type { ActiveBundle, BundleChange, BundleService, VerifiedModel } from './types';
+import { fsyncDir, fsyncTree, readNoFollow, writeDurable } from './durable-fs';
+import { fastCheckFile, rehashInstall } from './file-checks';
+import { recordInstall, type FileRow, type InstallRow } from './install-rows';
+import { quarantineCard } from './quarantine-card';
+import { rootSummary, versionView } from './report';
+import { verifiedModels } from './models';
 import type { BundleReader } from './source';
 
 export interface BundleStoreDeps {
@@ -61,7 +44,7 @@ export interface BundleStoreDeps {
   /** The root pinned in the app (resources/trust/root.json), already parsed. null: nothing verifies. */
   pinnedRoot: Envelope<RootMeta> | null;
   events?: EventBus;
-  cards?: CardStore;
+  cards?: CardRecorder;
   alert?: (code: string, message: string, subject: string) => void;
   reverifyEveryHours?: number;
   /** Installed versions kept per bundle besides the active one (rollback targets). */
@@ -70,102 +53,9 @@ export interface BundleStoreDeps {
   onBoundary?: (b: 'staged' | 'renamed') => void;
 }
 
-interface InstallRow {
-  id: number;
-  name: string;
-  kind: BundleKind;
-  version: string;
-  targets_version: number;
-  snapshot_version: number;
-  timestamp_version: number;
-  targets_sha256: string;
-  timestamp_sha256: string;
-  dir: string;
-  info: string;
-  signers: string;
-  expires: string;
-  files: number;
-  bytes: number;
-  source: string;
-  installed_at: string;
-  verified_at: string;
-  quarantined_at: string | null;
-  quarantine_reason: string | null;
-  quarantine_path: string | null;
-}
-
-interface FileRow {
-  path: string;
-  length: number;
-  sha256: string;
-  mtime_ms: number;
-  ino: string;
-}
-
 const ACTOR = 'service:bundles';
 
-/** Parse and check the pinned root: schema and its own root-role threshold. */
-export function loadPinnedRoot(path: string): Envelope<RootMeta> {
-  const bytes = readFileSync(path);
-  let v: unknown;
-  try {
-    v = JSON.parse(bytes.toString('utf8'));
-  } catch (e) {
-    return refuse('BUNDLE_METADATA_INVALID', `pinned root ${path}: not JSON (${(e as Error).message})`);
-  }
-  if (!compileSchema(ROLE_SCHEMAS.root as Record<string, unknown>)(v)) refuse('BUNDLE_METADATA_INVALID', `pinned root ${path}: not a root document`);
-  const env = v as Envelope<RootMeta>;
-  verifyRoleSignatures(env, env.signed, 'root', 'pinned root');
-  return env;
-}
-
-function fsyncDir(path: string): void {
-  try {
-    const fd = openSync(path, fsc.O_RDONLY);
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Some platforms (Windows) cannot open a directory; the rename is still atomic there.
-  }
-}
-
-function fsyncTree(dir: string): void {
-  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) fsyncTree(join(dir, e.name));
-  fsyncDir(dir);
-}
-
-function writeDurable(path: string, bytes: Buffer): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const fd = openSync(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644);
-  try {
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Read a file without following a final symlink. */
-function readNoFollow(path: string): Buffer {
-  const fd = openSync(path, fsc.O_RDONLY | fsc.O_NOFOLLOW);
-  try {
-    const st = fstatSync(fd);
-    const buf = Buffer.allocUnsafe(st.size);
-    let n = 0;
-    while (n < st.size) {
-      const r = readSync(fd, buf, n, st.size - n, null);
-      if (r === 0) break;
-      n += r;
-    }
-    return buf.subarray(0, n);
-  } finally {
-    closeSync(fd);
-  }
-}
+export { loadPinnedRoot } from './pinned-root';
 
 export class BundleStore implements BundleService {
   private readonly root: string;
@@ -352,69 +242,7 @@ export class BundleStore implements BundleService {
       const st = lstatSync(join(this.root, rel, 'targets', path), { bigint: true });
       return { path, length: t.length, sha256: t.hashes.sha256, mtime_ms: Math.floor(Number(st.mtimeMs)), ino: st.ino.toString() };
     });
-    const id = this.d.db.transaction(() => {
-      for (const r of v.newRoots)
-        this.d.db.prepare('INSERT OR IGNORE INTO bundle_roots (version, body, installed_at) VALUES (?, ?, ?)').run(r.version, r.bytes.toString('utf8'), now);
-      if (prevRoot && v.newRoots.length) {
-        // TUF: when a rotation replaces the timestamp or snapshot keys, forget their versions (recovery from a fast-forward attack).
-        for (const role of ['timestamp', 'snapshot'] as const) {
-          if (JSON.stringify([...prevRoot.signed.roles[role].keyids].sort()) !== JSON.stringify([...v.root.signed.roles[role].keyids].sort()))
-            this.d.db.prepare('DELETE FROM bundle_role_versions WHERE role = ?').run(role);
-        }
-      }
-      for (const role of ['targets', 'snapshot', 'timestamp'] as const)
-        this.d.db
-          .prepare(
-            'INSERT INTO bundle_role_versions (bundle, role, version) VALUES (?, ?, ?) ON CONFLICT(bundle, role) DO UPDATE SET version = MAX(version, excluded.version)',
-          )
-          .run(v.name, role, v.versions[role]);
-      const newId_ = Number(
-        this.d.db
-          .prepare(
-            `INSERT INTO bundle_installs (name, kind, version, targets_version, snapshot_version, timestamp_version, targets_sha256, timestamp_sha256, dir, info, signers, expires, files, bytes, source, installed_at, verified_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            v.name,
-            v.info.kind,
-            v.info.version,
-            v.versions.targets,
-            v.versions.snapshot,
-            v.versions.timestamp,
-            sha256(v.bytes.targets),
-            tsSha,
-            rel,
-            JSON.stringify(v.info),
-            JSON.stringify(v.signers),
-            v.expires,
-            v.files,
-            v.bytesTotal,
-            source,
-            now,
-            now,
-          ).lastInsertRowid,
-      );
-      const ins = this.d.db.prepare('INSERT INTO bundle_files (install_id, path, length, sha256, mtime_ms, ino) VALUES (?, ?, ?, ?, ?, ?)');
-      for (const f of files) ins.run(newId_, f.path, f.length, f.sha256, f.mtime_ms, f.ino);
-      this.d.db
-        .prepare('INSERT INTO bundle_active (name, install_id) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET install_id = excluded.install_id')
-        .run(v.name, newId_);
-      this.d.audit.append({
-        actor,
-        action: 'bundle.installed',
-        subject: v.name,
-        payload: {
-          version: v.info.version,
-          kind: v.info.kind,
-          targetsVersion: v.versions.targets,
-          targetsSha256: sha256(v.bytes.targets),
-          signers: v.signers.map((s) => s.keyid),
-          source,
-          rootVersion: v.root.signed.version,
-        },
-      });
-      return newId_;
-    })();
+    const id = recordInstall(this.d.db, this.d.audit, { v, prevRoot, rel, source, actor, now, tsSha, files });
     this.prune(v.name);
     this.d.events?.emit('bundles.progress', { opId, phase: 'done', file: null, bytesDone: v.bytesTotal, bytesTotal: v.bytesTotal, etaSeconds: 0 });
     this.notify({ name: v.name, change: 'installed' });
@@ -483,6 +311,10 @@ export class BundleStore implements BundleService {
     return ids.map((id) => this.handle(this.row(id)!));
   }
 
+  verifiedModels(role?: ModelInfo['role']): VerifiedModel[] {
+    return verifiedModels(this, role);
+  }
+
   private handle(row: InstallRow): ActiveBundle {
     const files = new Map(this.fileRows(row.id).map((f) => [f.path, f]));
     const dir = join(this.root, row.dir);
@@ -514,7 +346,7 @@ export class BundleStore implements BundleService {
       },
       pathOf: (path) => {
         const f = fileOf(path);
-        const bad = this.fastCheckFile(dir, f);
+        const bad = fastCheckFile(dir, f);
         if (bad) {
           this.quarantine(row.id, bad, path);
           throw new BundleError('BUNDLE_TAMPERED', `${row.name} ${row.version}: ${bad}; the version is quarantined`, { path });
@@ -526,20 +358,6 @@ export class BundleStore implements BundleService {
   }
 
   // ---- checks ----
-
-  /** Size, mtime and inode against the record; a reason when they differ. */
-  private fastCheckFile(dir: string, f: FileRow): string | null {
-    let st;
-    try {
-      st = lstatSync(join(dir, 'targets', f.path), { bigint: true });
-    } catch {
-      return `${f.path} is missing`;
-    }
-    if (st.isSymbolicLink() || !st.isFile()) return `${f.path} is no longer a regular file`;
-    if (Number(st.size) !== f.length) return `${f.path} changed size (${st.size} vs ${f.length} bytes)`;
-    if (Math.floor(Number(st.mtimeMs)) !== f.mtime_ms || st.ino.toString() !== f.ino) return `${f.path} was modified or replaced after verification`;
-    return null;
-  }
 
   startupCheck(): { files: number; durationMs: number; mismatches: number } {
     const t0 = performance.now();
@@ -553,7 +371,7 @@ export class BundleStore implements BundleService {
       const dir = join(this.root, row.dir);
       for (const f of this.fileRows(row.id)) {
         files++;
-        const reason = this.fastCheckFile(dir, f);
+        const reason = fastCheckFile(dir, f);
         if (reason) {
           mismatches++;
           bad.push({ id: row.id, reason, path: f.path });
@@ -569,60 +387,6 @@ export class BundleStore implements BundleService {
       )
       .run(this.d.clock.now().toISOString(), files, durationMs, mismatches);
     return { files, durationMs, mismatches };
-  }
-
-  /** Re-hash every file (and the stored metadata) of one version against what was verified at install. */
-  private async rehash(
-    row: InstallRow,
-    progress: (file: string, n: number) => void = () => undefined,
-  ): Promise<{ refusal: { code: BundleRefusal; message: string; path: string | null } | null; files: number; bytes: number }> {
-    const dir = join(this.root, row.dir);
-    let files = 0;
-    let bytes = 0;
-    for (const [file, want] of [
-      ['targets.json', row.targets_sha256],
-      ['timestamp.json', row.timestamp_sha256],
-    ] as const) {
-      let got: string;
-      try {
-        got = sha256(readNoFollow(join(dir, 'metadata', file)));
-      } catch {
-        got = '';
-      }
-      if (got !== want)
-        return { refusal: { code: 'BUNDLE_TAMPERED', message: `metadata/${file} changed after it was verified`, path: `metadata/${file}` }, files, bytes };
-    }
-    for (const f of this.fileRows(row.id)) {
-      const h = createHash('sha256');
-      let n = 0;
-      try {
-        const fh = await open(join(dir, 'targets', f.path), fsc.O_RDONLY | fsc.O_NOFOLLOW);
-        try {
-          for await (const c of fh.createReadStream({ highWaterMark: 1024 * 1024, autoClose: false })) {
-            h.update(c as Buffer);
-            n += (c as Buffer).length;
-            progress(f.path, (c as Buffer).length);
-          }
-        } finally {
-          await fh.close();
-        }
-      } catch (e) {
-        return {
-          refusal: {
-            code: 'BUNDLE_TAMPERED',
-            message: `${f.path} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-            path: f.path,
-          },
-          files,
-          bytes,
-        };
-      }
-      files++;
-      bytes += n;
-      if (n !== f.length || h.digest('hex') !== f.sha256)
-        return { refusal: { code: 'BUNDLE_TAMPERED', message: `${f.path} no longer matches its signed SHA-256`, path: f.path }, files, bytes };
-    }
-    return { refusal: null, files, bytes };
   }
 
   async verifyInstalled(id?: number, opts: { opId?: string } = {}): Promise<VerifyResult[]> {
@@ -652,7 +416,7 @@ export class BundleStore implements BundleService {
       const t0 = performance.now();
       const r = row.quarantined_at
         ? { refusal: { code: 'BUNDLE_TAMPERED' as const, message: row.quarantine_reason ?? 'quarantined', path: row.quarantine_path }, files: 0, bytes: 0 }
-        : await this.rehash(row, (file, n) => {
+        : await rehashInstall(this.root, row, this.fileRows(row.id), (file, n) => {
             done += n;
             emit('files', `${row.name}/${file}`);
           });
@@ -703,7 +467,7 @@ export class BundleStore implements BundleService {
       const candidates = this.d.db
         .prepare('SELECT * FROM bundle_installs WHERE name = ? AND id != ? AND quarantined_at IS NULL ORDER BY id DESC')
         .all(row.name, id) as InstallRow[];
-      fallback = candidates.find((c) => this.fileRows(c.id).every((f) => this.fastCheckFile(join(this.root, c.dir), f) === null)) ?? null;
+      fallback = candidates.find((c) => this.fileRows(c.id).every((f) => fastCheckFile(join(this.root, c.dir), f) === null)) ?? null;
     }
     this.d.db.transaction(() => {
       this.d.db.prepare('UPDATE bundle_installs SET quarantined_at = ?, quarantine_reason = ?, quarantine_path = ? WHERE id = ?').run(now, reason, path, id);
@@ -717,44 +481,7 @@ export class BundleStore implements BundleService {
         subject: row.name,
         payload: { installId: id, version: row.version, reason, path, fallback: fallback ? { installId: fallback.id, version: fallback.version } : null },
       });
-      this.d.cards?.record(
-        {
-          kind: 'bundle.quarantine',
-          runId: '',
-          stepId: null,
-          subject: `Quarantine ${row.name} ${row.version}`,
-          options: [
-            {
-              id: 'quarantine',
-              label: fallback ? `Quarantine and fall back to ${fallback.version}` : 'Quarantine (no good version left: its consumers fail closed)',
-              predictedQuality: 1,
-              predictedCostCents: 0,
-              latencyMs: 0,
-              uncertainty: 0,
-            },
-            { id: 'keep', label: 'Keep using the changed files', predictedQuality: 0, predictedCostCents: 0, latencyMs: 0, uncertainty: 1 },
-          ],
-          chosen: 'quarantine',
-          rationale: `${reason}. A file that no longer matches its signed hash is never loaded.`,
-          invariants: [
-            {
-              id: 'BUNDLE.SEALED',
-              pass: false,
-              message: `${path ?? row.name} does not match the verified record`,
-              values: { bundle: row.name, version: row.version, path },
-            },
-          ],
-          policy: { decision: 'deny', reasons: [BUNDLE_REFUSALS.BUNDLE_TAMPERED], policyVersion: null },
-          lane: 'RED',
-          laneReasons: ['sealed bundle tampered'],
-          evidence: { memoryIds: [], bundleDigests: [row.targets_sha256], modelId: null },
-          nextSafeStep: fallback
-            ? `Version ${fallback.version} is active; re-install ${row.name} from a trusted source`
-            : `Re-install ${row.name} from a trusted source (sealed-state view)`,
-          status: 'denied',
-        },
-        ACTOR,
-      );
+      this.d.cards?.record(quarantineCard(row, reason, path, fallback), ACTOR);
     })();
     this.d.alert?.(
       'BUNDLE_TAMPERED',
@@ -816,36 +543,8 @@ export class BundleStore implements BundleService {
 
   // ---- report ----
 
-  private state(row: InstallRow): BundleState {
-    if (row.quarantined_at) return 'quarantined';
-    const now = this.d.clock.now().getTime();
-    if (Date.parse(row.expires) <= now) return 'expired';
-    if (now - Date.parse(row.verified_at) > 2 * this.reverifyMs) return 'stale';
-    return 'verified';
-  }
-
   view(row: InstallRow): BundleVersionView {
-    const info = JSON.parse(row.info) as BundleInfo;
-    return {
-      id: row.id,
-      name: row.name,
-      kind: row.kind,
-      version: row.version,
-      description: info.description,
-      targetsVersion: row.targets_version,
-      state: this.state(row),
-      active: this.activeId(row.name) === row.id,
-      expires: row.expires,
-      signers: JSON.parse(row.signers) as { keyid: string; role: RoleName }[],
-      files: row.files,
-      bytes: row.bytes,
-      installedAt: row.installed_at,
-      source: row.source,
-      verifiedAt: row.verified_at,
-      quarantine: row.quarantined_at ? { at: row.quarantined_at, reason: row.quarantine_reason ?? '', path: row.quarantine_path } : null,
-      model: info.model ?? null,
-      app: info.app ?? null,
-    };
+    return versionView(row, this.d.clock.now().getTime(), this.reverifyMs, this.activeId(row.name) === row.id);
   }
 
   report(): SealedStateReport {
@@ -854,14 +553,7 @@ export class BundleStore implements BundleService {
     const check = this.d.db.prepare('SELECT at, files, duration_ms AS durationMs, mismatches FROM bundle_checks WHERE id = 1').get() as
       SealedStateReport['lastStartupCheck'] | undefined;
     return {
-      root: root
-        ? {
-            version: root.signed.version,
-            expires: root.signed.expires,
-            thresholds: Object.fromEntries(ROLES.map((r) => [r, root.signed.roles[r].threshold])) as Record<RoleName, number>,
-            keyCount: Object.keys(root.signed.keys).length,
-          }
-        : { version: 0, expires: '', thresholds: { root: 0, targets: 0, snapshot: 0, timestamp: 0 }, keyCount: 0 },
+      root: rootSummary(root),
       bundles: rows.map((r) => this.view(r)),
       referenceTime: this.d.clock.now().toISOString(),
       reverifyEveryHours: this.reverifyMs / 3_600_000,

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ActiveBundle } from './api';
+import type { ActiveBundle } from './types';
 import { dirTree, readText, subTree, type ResourceTree } from './tree';
 import { PolicyEngine } from '../policy/index';
 import { POLICY_DIR, submitContext } from '../policy/fixtures';

@@ -128,14 +128,9 @@ function checkKind(info: BundleInfo, targets: Record<string, TargetFile>): void 
 
 export type MetaGetter = (file: string, cap: number) => Buffer | null;
 
-/**
- * The metadata half of verification, pure and synchronous: walk root rotations (each new root
- * signed by the old root's threshold and its own, version exactly N+1), then timestamp → snapshot →
- * targets, each signed by its role's threshold, not below the versions this device trusts, not
- * expired at the reference time, and each pinned by the one before it (version, length, SHA-256).
- */
-export function verifyMetadata(get: MetaGetter, trust: TrustInput): VerifiedMetadata {
-  let root = trust.root;
+/** Root rotations from the trusted root: each new root signed by the old root's threshold and its own, version exactly N+1. */
+function walkRootRotations(get: MetaGetter, trusted: Envelope<RootMeta>): { root: Envelope<RootMeta>; newRoots: { version: number; bytes: Buffer }[] } {
+  let root = trusted;
   const newRoots: { version: number; bytes: Buffer }[] = [];
   for (let i = 0; i < MAX_ROOT_ROTATIONS; i++) {
     const next = root.signed.version + 1;
@@ -150,6 +145,17 @@ export function verifyMetadata(get: MetaGetter, trust: TrustInput): VerifiedMeta
     root = env;
     newRoots.push({ version: next, bytes });
   }
+  return { root, newRoots };
+}
+
+/**
+ * The metadata half of verification, pure and synchronous: walk root rotations (each new root
+ * signed by the old root's threshold and its own, version exactly N+1), then timestamp → snapshot →
+ * targets, each signed by its role's threshold, not below the versions this device trusts, not
+ * expired at the reference time, and each pinned by the one before it (version, length, SHA-256).
+ */
+export function verifyMetadata(get: MetaGetter, trust: TrustInput): VerifiedMetadata {
+  const { root, newRoots } = walkRootRotations(get, trust.root);
   const ref = trust.referenceTime.getTime();
   const notExpired = (role: RoleName, expires: string, file: string) => {
     if (Date.parse(expires) <= ref)

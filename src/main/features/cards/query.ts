@@ -108,19 +108,10 @@ const COLUMNS = 'c.seq, c.body, c.status, c.audit_hash, c.cost_cents, c.uncertai
 export type Driver = 'sort' | 'range' | 'run' | 'status' | 'text' | 'invariant';
 export const DRIVE_MAX = 2000;
 
-/** The page SELECT (fetches limit + 1 rows: the extra one says whether there is a next page). */
-export function buildCardQuery(
-  q: NormalizedQuery,
-  b: { seqFrom: number | null; seqTo: number | null; cursor: Cursor | null; driver?: Driver },
-): { sql: string; params: Record<string, unknown> } {
-  const driver = b.driver ?? 'sort';
-  const where: string[] = [];
-  const params: Record<string, unknown> = { limit: q.limit + 1 };
-  const sortCol = q.sort === 'cost' ? 'c.cost_cents' : q.sort === 'uncertainty' ? 'c.uncertainty' : null;
+/** The FROM clause (table, join or index) the driver walks, and how it names seq; pushes the join's own filter. */
+function sourceOf(q: NormalizedQuery, driver: Driver, where: string[]): { from: string; seqRef: string } {
   let from: string;
   let seqRef = 'c.seq';
-  if (q.text !== null) params.fts = q.text;
-  if (q.failedInvariant !== null) params.inv = q.failedInvariant;
   if (driver === 'sort') {
     if (q.sort === 'time' && q.text !== null) {
       // FTS5 walks its doclist in rowid (= seq) order.
@@ -149,6 +140,21 @@ export function buildCardQuery(
     // range: rowid range; text / invariant: rowid IN (the few matching seqs).
     from = 'decision_cards c NOT INDEXED';
   }
+  return { from, seqRef };
+}
+
+/** The page SELECT (fetches limit + 1 rows: the extra one says whether there is a next page). */
+export function buildCardQuery(
+  q: NormalizedQuery,
+  b: { seqFrom: number | null; seqTo: number | null; cursor: Cursor | null; driver?: Driver },
+): { sql: string; params: Record<string, unknown> } {
+  const driver = b.driver ?? 'sort';
+  const where: string[] = [];
+  const params: Record<string, unknown> = { limit: q.limit + 1 };
+  const sortCol = q.sort === 'cost' ? 'c.cost_cents' : q.sort === 'uncertainty' ? 'c.uncertainty' : null;
+  if (q.text !== null) params.fts = q.text;
+  if (q.failedInvariant !== null) params.inv = q.failedInvariant;
+  const { from, seqRef } = sourceOf(q, driver, where);
   // Walking a cost / uncertainty index, seq is a column of the index: a seq constraint there must stay a
   // test on each entry (unary +), or the planner turns it into a skip-scan over every sort-key value.
   const seqTest = sortCol !== null && driver === 'sort' ? `+${seqRef}` : seqRef;

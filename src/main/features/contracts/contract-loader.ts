@@ -2,7 +2,7 @@ import { compileSchema, describeErrors, assertValid } from '../../../shared/vali
 import { parseContractRef } from '../../../shared/sync/protocol';
 import { ApiError } from '../../../shared/errors';
 import type { ContractDoc } from '../../../shared/api/types';
-import { dirTree, readText, type ResourceTree } from '../bundles/tree';
+import { dirTree, readText, type ResourceTree } from '../../platform/util/resource-tree';
 
 export function compareVersions(a: [number, number, number], b: [number, number, number]): number {
   return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];

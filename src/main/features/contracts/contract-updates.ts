@@ -1,6 +1,6 @@
 import type { AuditService } from '../../platform/audit/index';
-import type { BundleService } from '../bundles/api';
-import type { BundleReader } from '../bundles/source';
+import type { BundleReader } from '../bundles/types';
+import type { BundleInstaller } from './ports';
 import { parseContractRef } from '../../../shared/sync/protocol';
 import { compareVersions, type ContractRegistry } from './contract-loader';
 
@@ -18,7 +18,7 @@ export class ContractUpdates {
   constructor(
     private readonly registry: ContractRegistry,
     private readonly audit: AuditService,
-    private readonly bundles: Pick<BundleService, 'install'>,
+    private readonly bundles: BundleInstaller,
   ) {}
 
   plan(server: Record<string, string>): UpdatePlan {

@@ -22,8 +22,8 @@ import { dirname, join } from 'node:path';
 import { setImmediate as yieldNow } from 'node:timers/promises';
 import * as ort from 'onnxruntime-node';
 import { Tokenizer } from '@huggingface/tokenizers';
-import type { Embedder } from './api';
-import type { VerifiedModel } from '../bundles/models';
+import type { Embedder } from './types';
+import type { VerifiedModel } from './ports';
 import type { InferenceBackend, ModelSlotStatus } from '../../../shared/memory/types';
 import type { Logger } from '../../platform/util/logger';
 import { silentLogger } from '../../platform/util/logger';
@@ -158,6 +158,139 @@ function l2normalise(v: Float32Array): Float32Array {
   return v;
 }
 
+/** The bundle's tokenizer and the pad id (padded positions are masked out, so the id only has to be valid). */
+function readTokenizer(model: VerifiedModel, tokPath: string, fail: (reason: string) => never): { tokenizer: Tokenizer; padId: number } {
+  let tokenizer: Tokenizer;
+  let declaredPad: unknown;
+  try {
+    const cfgPath = model.files['tokenizer_config.json'];
+    const config = cfgPath ? (JSON.parse(readFileSync(cfgPath, 'utf8')) as object) : {};
+    const json = JSON.parse(readFileSync(tokPath, 'utf8')) as { padding?: { pad_id?: unknown } | null };
+    declaredPad = json.padding?.pad_id;
+    tokenizer = new Tokenizer(json, config);
+  } catch (e) {
+    return fail(`tokenizer.json cannot be loaded (${firstLine(e)})`);
+  }
+  // The declared one, else [PAD] / <pad>, else 0.
+  const padId = (Number.isInteger(declaredPad) ? (declaredPad as number) : undefined) ?? tokenizer.token_to_id('[PAD]') ?? tokenizer.token_to_id('<pad>') ?? 0;
+  return { tokenizer, padId };
+}
+
+/** Token ids of a text, cut to the context length (trailing special tokens kept). */
+function tokenizerFn(tokenizer: Tokenizer, contextLength: number): (text: string) => number[] {
+  const specials = new Set<number>([...tokenizer.get_added_tokens_decoder()].filter(([, t]) => t.special).map(([i]) => i));
+  return (text) => {
+    const cap = contextLength * CHARS_PER_TOKEN_CAP;
+    const ids = tokenizer.encode(text.length > cap ? text.slice(0, cap) : text).ids;
+    if (ids.length <= contextLength) return ids;
+    let tail = 0;
+    while (tail < ids.length && tail < contextLength - 1 && specials.has(ids[ids.length - 1 - tail]!)) tail++;
+    return [...ids.slice(0, contextLength - tail), ...ids.slice(ids.length - tail)];
+  };
+}
+
+/** The L2-normalised vector of each row: [batch, dim] as is, [batch, sequence, dim] mean-pooled over its real tokens. */
+function pooled(out: ort.Tensor, batch: number[][], S: number, what: string): Float32Array[] {
+  const B = batch.length;
+  const data = out.data as Float32Array;
+  const dims = out.dims;
+  const vecs: Float32Array[] = [];
+  if (dims.length === 2) {
+    const D = dims[1]!;
+    for (let r = 0; r < B; r++) vecs.push(l2normalise(data.slice(r * D, (r + 1) * D)));
+  } else if (dims.length === 3) {
+    const D = dims[2]!;
+    for (let r = 0; r < B; r++) {
+      const v = new Float64Array(D);
+      const n = batch[r]!.length;
+      for (let s = 0; s < n; s++) {
+        const off = (r * S + s) * D;
+        for (let d = 0; d < D; d++) v[d] = v[d]! + data[off + d]!;
+      }
+      vecs.push(l2normalise(Float32Array.from(v, (x) => x / Math.max(n, 1))));
+    }
+  } else {
+    throw new Error(`${what} has shape [${dims.join(', ')}], expected [batch, dim] or [batch, sequence, dim]`);
+  }
+  return vecs;
+}
+
+/** One session.run over `batch` (token id lists); vectors in the same order. */
+function batchRunner(
+  session: ort.InferenceSession,
+  inputs: Map<string, string>,
+  output: string,
+  padId: number,
+  id: string,
+): (batch: number[][]) => Promise<Float32Array[]> {
+  const tensor = (name: string, data: Int32Array, dims: number[]): ort.Tensor => {
+    if (inputs.get(name) === 'int32') return new ort.Tensor('int32', data, dims);
+    const wide = new BigInt64Array(data.length);
+    for (let i = 0; i < data.length; i++) wide[i] = BigInt(data[i]!);
+    return new ort.Tensor('int64', wide, dims);
+  };
+  return async (batch) => {
+    const B = batch.length;
+    const S = Math.max(1, ...batch.map((b) => b.length));
+    const ids = new Int32Array(B * S).fill(padId);
+    const mask = new Int32Array(B * S);
+    batch.forEach((b, r) => {
+      ids.set(b, r * S);
+      mask.fill(1, r * S, r * S + b.length);
+    });
+    const feeds: Record<string, ort.Tensor> = { input_ids: tensor('input_ids', ids, [B, S]), attention_mask: tensor('attention_mask', mask, [B, S]) };
+    if (inputs.has('token_type_ids')) feeds.token_type_ids = tensor('token_type_ids', new Int32Array(B * S), [B, S]);
+    const out = (await session.run(feeds, [output]))[output]!;
+    const vecs = pooled(out, batch, S, `${id}: output ${output}`);
+    if ('dispose' in out && typeof out.dispose === 'function') out.dispose();
+    return vecs;
+  };
+}
+
+/** Embeds texts longest first in batches (capped by count and by padded tokens), yielding to the event loop while tokenising; updates tokensPerSecond. */
+function embedFn(o: {
+  id: string;
+  tokenize: (text: string) => number[];
+  runBatch: (batch: number[][]) => Promise<Float32Array[]>;
+  maxBatch: number;
+  maxBatchTokens: number;
+  status: ModelSlotStatus;
+  isClosed: () => boolean;
+}): (texts: string[]) => Promise<Float32Array[]> {
+  return async (texts) => {
+    if (o.isClosed()) throw new Error(`${o.id}: the embedder is closed`);
+    if (!texts.length) return [];
+    const started = performance.now();
+    const tokens: number[][] = new Array<number[]>(texts.length);
+    let slice = started;
+    for (let i = 0; i < texts.length; i++) {
+      if (performance.now() - slice > YIELD_EVERY_MS) {
+        await yieldNow();
+        slice = performance.now();
+      }
+      tokens[i] = o.tokenize(texts[i]!);
+    }
+    const order = texts.map((_, i) => i).sort((a, b) => tokens[b]!.length - tokens[a]!.length || a - b);
+    const out = new Array<Float32Array>(texts.length);
+    let real = 0;
+    for (let at = 0; at < order.length;) {
+      // Longest first: the first text of the batch sets the padded length.
+      const longest = Math.max(1, tokens[order[at]!]!.length);
+      const n = Math.max(1, Math.min(o.maxBatch, Math.floor(o.maxBatchTokens / longest), order.length - at));
+      const idx = order.slice(at, at + n);
+      const vecs = await o.runBatch(idx.map((i) => tokens[i]!));
+      idx.forEach((i, k) => {
+        out[i] = vecs[k]!;
+        real += tokens[i]!.length;
+      });
+      at += n;
+    }
+    const secs = (performance.now() - started) / 1000;
+    o.status.tokensPerSecond = secs > 0 ? Math.round(real / secs) : null;
+    return out;
+  };
+}
+
 /**
  * Load the model (creating its session on the best provider that works), check it with one probe
  * embedding (output width against the bundle's embeddingDimension) and return the embedder with
@@ -176,21 +309,8 @@ export async function loadOnnxEmbedder(model: VerifiedModel, opts: OnnxEmbedderO
   if (model.info.role !== 'embedding' || model.info.format !== 'onnx') fail(`not an ONNX embedding model (${model.info.role}, ${model.info.format})`);
   const tokPath = model.files['tokenizer.json'];
   if (!tokPath) fail('the bundle has no tokenizer.json');
-  let tokenizer: Tokenizer;
-  let declaredPad: unknown;
-  try {
-    const cfgPath = model.files['tokenizer_config.json'];
-    const config = cfgPath ? (JSON.parse(readFileSync(cfgPath, 'utf8')) as object) : {};
-    const json = JSON.parse(readFileSync(tokPath!, 'utf8')) as { padding?: { pad_id?: unknown } | null };
-    declaredPad = json.padding?.pad_id;
-    tokenizer = new Tokenizer(json, config);
-  } catch (e) {
-    return fail(`tokenizer.json cannot be loaded (${firstLine(e)})`);
-  }
+  const { tokenizer, padId } = readTokenizer(model, tokPath!, fail);
   const contextLength = Math.max(2, model.info.contextLength);
-  const specials = new Set<number>([...tokenizer.get_added_tokens_decoder()].filter(([, t]) => t.special).map(([i]) => i));
-  // Padded positions are masked out, so the id only has to be valid: the declared one, else [PAD] / <pad>, else 0.
-  const padId = (Number.isInteger(declaredPad) ? (declaredPad as number) : undefined) ?? tokenizer.token_to_id('[PAD]') ?? tokenizer.token_to_id('<pad>') ?? 0;
 
   const t0 = performance.now();
   const { session, ep, reasons } = await createSession(model.weightsPath, opts.executionProviders ?? defaultExecutionProviders(), opts);
@@ -215,94 +335,13 @@ export async function loadOnnxEmbedder(model: VerifiedModel, opts: OnnxEmbedderO
     loadProgress: null,
   };
 
-  const tokenize = (text: string): number[] => {
-    const cap = contextLength * CHARS_PER_TOKEN_CAP;
-    const ids = tokenizer.encode(text.length > cap ? text.slice(0, cap) : text).ids;
-    if (ids.length <= contextLength) return ids;
-    let tail = 0;
-    while (tail < ids.length && tail < contextLength - 1 && specials.has(ids[ids.length - 1 - tail]!)) tail++;
-    return [...ids.slice(0, contextLength - tail), ...ids.slice(ids.length - tail)];
-  };
-
-  const tensor = (name: string, data: Int32Array, dims: number[]): ort.Tensor => {
-    if (inputs.get(name) === 'int32') return new ort.Tensor('int32', data, dims);
-    const wide = new BigInt64Array(data.length);
-    for (let i = 0; i < data.length; i++) wide[i] = BigInt(data[i]!);
-    return new ort.Tensor('int64', wide, dims);
-  };
-
-  /** One session.run over `batch` (token id lists); vectors in the same order. */
-  async function runBatch(batch: number[][]): Promise<Float32Array[]> {
-    const B = batch.length;
-    const S = Math.max(1, ...batch.map((b) => b.length));
-    const ids = new Int32Array(B * S).fill(padId);
-    const mask = new Int32Array(B * S);
-    batch.forEach((b, r) => {
-      ids.set(b, r * S);
-      mask.fill(1, r * S, r * S + b.length);
-    });
-    const feeds: Record<string, ort.Tensor> = { input_ids: tensor('input_ids', ids, [B, S]), attention_mask: tensor('attention_mask', mask, [B, S]) };
-    if (inputs.has('token_type_ids')) feeds.token_type_ids = tensor('token_type_ids', new Int32Array(B * S), [B, S]);
-    const out = (await session.run(feeds, [output]))[output]!;
-    const data = out.data as Float32Array;
-    const dims = out.dims;
-    const vecs: Float32Array[] = [];
-    if (dims.length === 2) {
-      const D = dims[1]!;
-      for (let r = 0; r < B; r++) vecs.push(l2normalise(data.slice(r * D, (r + 1) * D)));
-    } else if (dims.length === 3) {
-      const D = dims[2]!;
-      for (let r = 0; r < B; r++) {
-        const v = new Float64Array(D);
-        const n = batch[r]!.length;
-        for (let s = 0; s < n; s++) {
-          const off = (r * S + s) * D;
-          for (let d = 0; d < D; d++) v[d] = v[d]! + data[off + d]!;
-        }
-        vecs.push(l2normalise(Float32Array.from(v, (x) => x / Math.max(n, 1))));
-      }
-    } else {
-      throw new Error(`${id}: output ${output} has shape [${dims.join(', ')}], expected [batch, dim] or [batch, sequence, dim]`);
-    }
-    if ('dispose' in out && typeof out.dispose === 'function') out.dispose();
-    return vecs;
-  }
+  const tokenize = tokenizerFn(tokenizer, contextLength);
+  const runBatch = batchRunner(session, inputs, output, padId, id);
 
   let dimension = 0;
   let closed = false;
 
-  async function embed(texts: string[]): Promise<Float32Array[]> {
-    if (closed) throw new Error(`${id}: the embedder is closed`);
-    if (!texts.length) return [];
-    const started = performance.now();
-    const tokens: number[][] = new Array<number[]>(texts.length);
-    let slice = started;
-    for (let i = 0; i < texts.length; i++) {
-      if (performance.now() - slice > YIELD_EVERY_MS) {
-        await yieldNow();
-        slice = performance.now();
-      }
-      tokens[i] = tokenize(texts[i]!);
-    }
-    const order = texts.map((_, i) => i).sort((a, b) => tokens[b]!.length - tokens[a]!.length || a - b);
-    const out = new Array<Float32Array>(texts.length);
-    let real = 0;
-    for (let at = 0; at < order.length;) {
-      // Longest first: the first text of the batch sets the padded length.
-      const longest = Math.max(1, tokens[order[at]!]!.length);
-      const n = Math.max(1, Math.min(maxBatch, Math.floor(maxBatchTokens / longest), order.length - at));
-      const idx = order.slice(at, at + n);
-      const vecs = await runBatch(idx.map((i) => tokens[i]!));
-      idx.forEach((i, k) => {
-        out[i] = vecs[k]!;
-        real += tokens[i]!.length;
-      });
-      at += n;
-    }
-    const secs = (performance.now() - started) / 1000;
-    status.tokensPerSecond = secs > 0 ? Math.round(real / secs) : null;
-    return out;
-  }
+  const embed = embedFn({ id, tokenize, runBatch, maxBatch, maxBatchTokens, status, isClosed: () => closed });
 
   try {
     const [probe] = await embed(['probe']);

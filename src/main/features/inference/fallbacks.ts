@@ -2,20 +2,13 @@
 // are deterministic and quote or compute only; they never invent text.
 //
 // extractiveSummary generalises the summary of the ai-summarize executor (runs/executors/text.ts):
-// the same word tokeniser, plus sentence offsets, abbreviations of en/sv/fr/de/es that do not end
+// the same word tokeniser (src/shared/text-fields.ts), plus sentence offsets, abbreviations of en/sv/fr/de/es that do not end
 // a sentence, stop words of those languages, a position weight, and a character budget that skips
 // a sentence too long for what is left instead of stopping there.
 //
-// ruleBasedRiskClass is the lane the guard gives a run (policy/lanes.ts classifyLane, with the
-// plaintext-PII check and the prompt-injection scan over the free text), as classify-risk reports
-// it, mapped to low / medium / high: the same rules, not a second set.
-import type { AiInput, GuardContract, InjectionReport } from '../../../shared/policy/types';
-import type { Lane } from '../../../shared/workflow/types';
+// The rule-based risk class (RULE_RISK_ID) is the guard's lane rules: policy/risk-class.ts.
 import type { ModelSlotStatus } from '../../../shared/memory/types';
-import { classifyLane, DEFAULT_LANE_THRESHOLDS, findPlaintextPii } from '../policy/lanes';
-import type { LaneThresholds } from '../policy/policy';
-import { detectInjection } from '../policy/injection';
-import { textFields, words } from '../runs/executors/text';
+import { words } from '../../../shared/text-fields';
 
 export const EXTRACTIVE_ID = 'extractive@1';
 export const RULE_RISK_ID = 'rule-risk@1';
@@ -248,42 +241,4 @@ export function extractiveSummary(text: string | readonly string[], o: { maxSent
   }
   const sentences = chosen.sort((a, b) => a - b).map(pick);
   return { summary: sentences.map((s) => s.text).join(' '), sentences, total: spans.length, truncated: false };
-}
-
-// ---------- rule-based risk class ----------
-
-export type RiskLevel = 'low' | 'medium' | 'high';
-
-export interface RiskClass {
-  level: RiskLevel;
-  /** The guard's lane this level is (GREEN low, YELLOW medium, RED high). */
-  lane: Lane;
-  /** One sentence per rule that raised it, with its numbers. */
-  reasons: string[];
-  /** The injection scan over the free text (null when there was none). */
-  injection: InjectionReport | null;
-}
-
-export interface RiskClassOptions {
-  /** The data contract (riskHints: defaultLane, redWhen, amountField; pii pointers). */
-  contract?: GuardContract;
-  /** Uncertainty (0..1) of the model output the fields came from, if any. */
-  uncertainty?: number;
-  thresholds?: LaneThresholds;
-  /** Texts to scan for prompt injection; default: the free text of `fields` (textFields). */
-  texts?: readonly (AiInput | string)[];
-}
-
-const LEVEL: Record<Lane, RiskLevel> = { GREEN: 'low', YELLOW: 'medium', RED: 'high' };
-
-/** The risk of a record's fields by the guard's lane rules (see top). Never throws. */
-export function ruleBasedRiskClass(fields: Record<string, unknown>, o: RiskClassOptions = {}): RiskClass {
-  const texts = o.texts ?? textFields(fields).map((t): AiInput => ({ source: 'capture', text: t.text, id: t.path }));
-  const injection = texts.length ? detectInjection(texts) : null;
-  const plaintextPii = findPlaintextPii(o.contract?.pii, fields);
-  const { lane, reasons } = classifyLane(
-    { contract: o.contract, data: fields, plaintextPii, uncertainty: o.uncertainty, injection },
-    o.thresholds ?? DEFAULT_LANE_THRESHOLDS,
-  );
-  return { level: LEVEL[lane], lane, reasons, injection };
 }

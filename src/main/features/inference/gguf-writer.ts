@@ -158,6 +158,48 @@ function writeMeta(w: ByteWriter, [key, type, value]: Meta): void {
   }
 }
 
+/** Tokenizer: <unk>, <s>, </s>, the 256 byte tokens, then ▁word tokens (and their types). */
+function tinyVocab(words: readonly string[]): { tokens: string[]; types: number[] } {
+  const tokens = ['<unk>', '<s>', '</s>'];
+  const types = [2, 3, 3];
+  for (let i = 0; i < 256; i++) {
+    tokens.push(`<0x${i.toString(16).toUpperCase().padStart(2, '0')}>`);
+    types.push(6);
+  }
+  // Words are reachable by the SentencePiece merges only through their prefixes (`▁`, `▁l`, `▁le`,
+  // …), so those are tokens too; `▁` alone makes spaces round-trip through detokenisation.
+  const pieces = new Set<string>(['▁']);
+  for (const word of words) for (let i = 1; i <= [...word].length; i++) pieces.add(`▁${[...word].slice(0, i).join('')}`);
+  for (const piece of pieces) {
+    tokens.push(piece);
+    types.push(1);
+  }
+  return { tokens, types };
+}
+
+/** Tensors in ggml dimension order (innermost first); norms are 1, the rest random normal. */
+function tinyTensors(nEmbd: number, nVocab: number, nBlocks: number, nEmbdKv: number, nFf: number): { name: string; dims: number[]; norm: boolean }[] {
+  const tensors: { name: string; dims: number[]; norm: boolean }[] = [
+    { name: 'token_embd.weight', dims: [nEmbd, nVocab], norm: false },
+    { name: 'output_norm.weight', dims: [nEmbd], norm: true },
+    { name: 'output.weight', dims: [nEmbd, nVocab], norm: false },
+  ];
+  for (let b = 0; b < nBlocks; b++) {
+    tensors.push(
+      { name: `blk.${b}.attn_norm.weight`, dims: [nEmbd], norm: true },
+      { name: `blk.${b}.attn_q.weight`, dims: [nEmbd, nEmbd], norm: false },
+      { name: `blk.${b}.attn_k.weight`, dims: [nEmbd, nEmbdKv], norm: false },
+      { name: `blk.${b}.attn_v.weight`, dims: [nEmbd, nEmbdKv], norm: false },
+      { name: `blk.${b}.attn_output.weight`, dims: [nEmbd, nEmbd], norm: false },
+      { name: `blk.${b}.ffn_norm.weight`, dims: [nEmbd], norm: true },
+      { name: `blk.${b}.ffn_gate.weight`, dims: [nEmbd, nFf], norm: false },
+      { name: `blk.${b}.ffn_up.weight`, dims: [nEmbd, nFf], norm: false },
+      { name: `blk.${b}.ffn_down.weight`, dims: [nFf, nEmbd], norm: false },
+    );
+  }
+  return tensors;
+}
+
 /** The GGUF bytes of a tiny random-weight llama model (see writeTinyGguf). */
 export function tinyGgufBytes(opts: TinyGgufOptions = {}): { bytes: Buffer; vocabSize: number; parameters: number } {
   const nEmbd = opts.embedding ?? 64;
@@ -171,21 +213,7 @@ export function tinyGgufBytes(opts: TinyGgufOptions = {}): { bytes: Buffer; voca
   const headDim = nEmbd / nHead;
   const nEmbdKv = headDim * nHeadKv;
 
-  // Tokenizer: <unk>, <s>, </s>, the 256 byte tokens, then ▁word tokens.
-  const tokens = ['<unk>', '<s>', '</s>'];
-  const types = [2, 3, 3];
-  for (let i = 0; i < 256; i++) {
-    tokens.push(`<0x${i.toString(16).toUpperCase().padStart(2, '0')}>`);
-    types.push(6);
-  }
-  // Words are reachable by the SentencePiece merges only through their prefixes (`▁`, `▁l`, `▁le`,
-  // …), so those are tokens too; `▁` alone makes spaces round-trip through detokenisation.
-  const pieces = new Set<string>(['▁']);
-  for (const word of opts.words ?? DEFAULT_WORDS) for (let i = 1; i <= [...word].length; i++) pieces.add(`▁${[...word].slice(0, i).join('')}`);
-  for (const piece of pieces) {
-    tokens.push(piece);
-    types.push(1);
-  }
+  const { tokens, types } = tinyVocab(opts.words ?? DEFAULT_WORDS);
   const nVocab = tokens.length;
 
   const meta: Meta[] = [
@@ -214,25 +242,7 @@ export function tinyGgufBytes(opts: TinyGgufOptions = {}): { bytes: Buffer; voca
   ];
   if (opts.chatTemplate !== undefined) meta.push(['tokenizer.chat_template', 'str', opts.chatTemplate]);
 
-  // Tensors in ggml dimension order (innermost first); norms are 1, the rest random normal.
-  const tensors: { name: string; dims: number[]; norm: boolean }[] = [
-    { name: 'token_embd.weight', dims: [nEmbd, nVocab], norm: false },
-    { name: 'output_norm.weight', dims: [nEmbd], norm: true },
-    { name: 'output.weight', dims: [nEmbd, nVocab], norm: false },
-  ];
-  for (let b = 0; b < nBlocks; b++) {
-    tensors.push(
-      { name: `blk.${b}.attn_norm.weight`, dims: [nEmbd], norm: true },
-      { name: `blk.${b}.attn_q.weight`, dims: [nEmbd, nEmbd], norm: false },
-      { name: `blk.${b}.attn_k.weight`, dims: [nEmbd, nEmbdKv], norm: false },
-      { name: `blk.${b}.attn_v.weight`, dims: [nEmbd, nEmbdKv], norm: false },
-      { name: `blk.${b}.attn_output.weight`, dims: [nEmbd, nEmbd], norm: false },
-      { name: `blk.${b}.ffn_norm.weight`, dims: [nEmbd], norm: true },
-      { name: `blk.${b}.ffn_gate.weight`, dims: [nEmbd, nFf], norm: false },
-      { name: `blk.${b}.ffn_up.weight`, dims: [nEmbd, nFf], norm: false },
-      { name: `blk.${b}.ffn_down.weight`, dims: [nFf, nEmbd], norm: false },
-    );
-  }
+  const tensors = tinyTensors(nEmbd, nVocab, nBlocks, nEmbdKv, nFf);
 
   const w = new ByteWriter();
   w.bytes(Buffer.from('GGUF', 'ascii'));

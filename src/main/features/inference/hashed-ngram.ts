@@ -12,7 +12,7 @@
 //
 // Similar spellings share n-grams (inspection/inspections, säkerhet/säkerheten), so it finds
 // near-duplicates and shared vocabulary across sv/fr/de/es/en; it knows nothing of meaning.
-import type { Embedder } from './api';
+import type { Embedder } from './types';
 
 export const HASHED_NGRAM_ID = 'hashed-ngram@1';
 export const HASHED_NGRAM_MIN = 3;

@@ -1,18 +1,20 @@
 // The inference service: the text model and the embedder of the active, verified model bundles
 // (bundles/models.ts), with the no-model fallbacks when there are none. Load and reload follow the
 // bundle store (a new, activated or quarantined model bundle reloads its slot). A GPU failure falls
-// back to the CPU; the reason is in the status and in a decision card.
-import type { BundleService } from '../bundles/api';
-import { verifiedModels, type VerifiedModel } from '../bundles/models';
+// back to the CPU; the reason is in the status and in a decision card (gpu-fallback.ts).
+import type { CardRecorder, ModelBundles, VerifiedModel } from './ports';
 import type { Logger } from '../../platform/util/logger';
 import type { EventBus } from '../../platform/events';
 import type { ModelSlotStatus, ModelStatus } from '../../../shared/memory/types';
-import type { Embedder, InferenceService, TextModel } from './api';
+import type { Embedder, InferenceService, TextModel } from './types';
 import { hashedNgramEmbedder } from './hashed-ngram';
 import { GPU_DISABLED_REASON, NO_GPU_REASON, loadTextModel } from './llama';
 import { EmbedderLoadError, loadOnnxEmbedder } from './embedder';
+import { recordGpuFallback } from './gpu-fallback';
 
-export type { Embedder, GenerateRequest, GenerateResult, InferenceService, TextModel } from './api';
+export { registerInferenceHealth } from './health';
+
+export type { Embedder, GenerateRequest, GenerateResult, InferenceService, TextModel } from './types';
 
 export const FALLBACK_TEXT_ID = 'extractive@1';
 
@@ -30,11 +32,14 @@ const idle = (id: string, reason: string | null): ModelSlotStatus => ({
 });
 
 export interface InferenceDeps {
-  bundles: Pick<BundleService, 'activeOfKind' | 'subscribe'>;
+  /** The verified model bundles (the bundle store). */
+  bundles: ModelBundles;
   logger: Logger;
   events?: EventBus;
-  /** A GPU load failure fell back to the CPU: record it (a decision card). */
-  onGpuFallback?: (model: string, reason: string) => void;
+  /** A GPU load failure fell back to the CPU: a `model.fallback` decision card is recorded here. */
+  cards?: CardRecorder;
+  /** The policy version that card cites (the policy engine's). */
+  policyVersion?: () => string | null;
   /** Dimension of the hashed n-gram fallback (and of vectors when no model is installed). */
   fallbackDimension?: number;
   gpu?: 'auto' | false;
@@ -42,133 +47,174 @@ export interface InferenceDeps {
   onEmbedderChanged?: (id: string) => void;
 }
 
-export function createInferenceService(d: InferenceDeps): InferenceService {
-  const fallbackEmbedder = hashedNgramEmbedder(d.fallbackDimension ?? 384);
-  let text: TextModel | null = null;
-  let embed: Embedder = fallbackEmbedder;
-  let status: ModelStatus = {
-    text: idle(FALLBACK_TEXT_ID, 'no verified text model bundle is installed'),
-    embedding: { ...idle(fallbackEmbedder.id, 'no verified embedding model bundle is installed'), state: 'ready', backend: 'cpu' },
-  };
-  const publish = () => d.events?.emit('models.status', status);
-  let loading: Promise<ModelStatus> | null = null;
+const NO_TEXT_MODEL = 'no verified text model bundle is installed';
+const NO_EMBEDDING_MODEL = 'no verified embedding model bundle is installed';
 
-  async function loadText(m: VerifiedModel | undefined): Promise<void> {
-    const old = text;
-    text = null;
+type Closable = Embedder & { close?: () => Promise<void> };
+
+/** The inference service (see the top of this file); createInferenceService builds one. */
+class LocalInference implements InferenceService {
+  private readonly fallbackEmbedder: Embedder;
+  private textModel: TextModel | null = null;
+  private embed: Embedder;
+  private current: ModelStatus;
+  private loading: Promise<ModelStatus> | null = null;
+  private readonly running = new Map<string, Set<AbortController>>();
+
+  constructor(private readonly d: InferenceDeps) {
+    this.fallbackEmbedder = hashedNgramEmbedder(d.fallbackDimension ?? 384);
+    this.embed = this.fallbackEmbedder;
+    this.current = {
+      text: idle(FALLBACK_TEXT_ID, NO_TEXT_MODEL),
+      embedding: { ...idle(this.fallbackEmbedder.id, NO_EMBEDDING_MODEL), state: 'ready', backend: 'cpu' },
+    };
+    d.bundles.subscribe((c) => {
+      // Cheap when nothing changed: a slot reloads only when its verified model differs.
+      if (c.change !== 'verified') void this.reload();
+    });
+  }
+
+  private publish(): void {
+    this.d.events?.emit('models.status', this.current);
+  }
+
+  private async loadText(m: VerifiedModel | undefined): Promise<void> {
+    const old = this.textModel;
+    this.textModel = null;
     await old?.close().catch(() => undefined);
     if (!m) {
-      status = { ...status, text: idle(FALLBACK_TEXT_ID, 'no verified text model bundle is installed') };
+      this.current = { ...this.current, text: idle(FALLBACK_TEXT_ID, NO_TEXT_MODEL) };
       return;
     }
-    status = { ...status, text: { ...idle(`${m.bundle}@${m.version}`, null), arm: 'model', state: 'loading', loadProgress: 0 } };
-    publish();
+    const id = `${m.bundle}@${m.version}`;
+    this.current = { ...this.current, text: { ...idle(id, null), arm: 'model', state: 'loading', loadProgress: 0 } };
+    this.publish();
     try {
       const r = await loadTextModel(m, {
-        gpu: d.gpu ?? 'auto',
-        logger: d.logger,
+        gpu: this.d.gpu ?? 'auto',
+        logger: this.d.logger,
         onProgress: (p) => {
-          status = { ...status, text: { ...status.text, loadProgress: p } };
-          publish();
+          this.current = { ...this.current, text: { ...this.current.text, loadProgress: p } };
+          this.publish();
         },
       });
-      text = r.model;
-      status = { ...status, text: r.status };
+      this.textModel = r.model;
+      this.current = { ...this.current, text: r.status };
       // A card only when a GPU was there and failed (not for CPU-only machines or gpu: false).
       const reason = r.status.fallbackReason;
-      if (reason && r.status.backend === 'cpu' && reason !== GPU_DISABLED_REASON && reason !== NO_GPU_REASON)
-        d.onGpuFallback?.(`${m.bundle}@${m.version}`, reason);
+      if (reason && r.status.backend === 'cpu' && reason !== GPU_DISABLED_REASON && reason !== NO_GPU_REASON && this.d.cards)
+        recordGpuFallback(this.d.cards, id, reason, this.d.policyVersion?.() ?? null);
     } catch (e) {
-      d.logger.error('text model failed to load', { code: 'MODEL_LOAD_FAILED', model: `${m.bundle}@${m.version}`, err: (e as Error).message });
-      status = { ...status, text: { ...idle(FALLBACK_TEXT_ID, `${m.bundle}@${m.version} failed to load: ${(e as Error).message}`), state: 'error' } };
+      this.d.logger.error('text model failed to load', { code: 'MODEL_LOAD_FAILED', model: id, err: (e as Error).message });
+      this.current = { ...this.current, text: { ...idle(FALLBACK_TEXT_ID, `${id} failed to load: ${(e as Error).message}`), state: 'error' } };
     }
   }
 
-  async function loadEmbedder(m: VerifiedModel | undefined): Promise<void> {
-    const old = embed;
-    if (old !== fallbackEmbedder) await (old as Embedder & { close?: () => Promise<void> }).close?.().catch(() => undefined);
+  private async loadEmbedder(m: VerifiedModel | undefined): Promise<void> {
+    const old = this.embed;
+    if (old !== this.fallbackEmbedder) await (old as Closable).close?.().catch(() => undefined);
+    const fallback = this.fallbackEmbedder;
     if (!m) {
-      embed = fallbackEmbedder;
-      status = { ...status, embedding: { ...idle(fallbackEmbedder.id, 'no verified embedding model bundle is installed'), state: 'ready', backend: 'cpu' } };
+      this.embed = fallback;
+      this.current = { ...this.current, embedding: { ...idle(fallback.id, NO_EMBEDDING_MODEL), state: 'ready', backend: 'cpu' } };
       return;
     }
-    status = { ...status, embedding: { ...idle(`${m.bundle}@${m.version}`, null), arm: 'model', state: 'loading', loadProgress: 0 } };
-    publish();
+    const id = `${m.bundle}@${m.version}`;
+    this.current = { ...this.current, embedding: { ...idle(id, null), arm: 'model', state: 'loading', loadProgress: 0 } };
+    this.publish();
     try {
-      const r = await loadOnnxEmbedder(m, { logger: d.logger });
-      embed = r.embedder;
-      status = { ...status, embedding: r.status };
+      const r = await loadOnnxEmbedder(m, { logger: this.d.logger });
+      this.embed = r.embedder;
+      this.current = { ...this.current, embedding: r.status };
     } catch (e) {
-      d.logger.error('embedding model failed to load', { code: 'MODEL_LOAD_FAILED', model: `${m.bundle}@${m.version}`, err: (e as Error).message });
-      embed = fallbackEmbedder;
+      this.d.logger.error('embedding model failed to load', { code: 'MODEL_LOAD_FAILED', model: id, err: (e as Error).message });
+      this.embed = fallback;
       const why = e instanceof EmbedderLoadError ? e.fallbackReason : (e as Error).message;
-      status = { ...status, embedding: { ...idle(fallbackEmbedder.id, `${m.bundle}@${m.version} failed to load: ${why}`), state: 'error', backend: 'cpu' } };
+      this.current = { ...this.current, embedding: { ...idle(fallback.id, `${id} failed to load: ${why}`), state: 'error', backend: 'cpu' } };
     }
   }
 
-  const running = new Map<string, Set<AbortController>>();
-  const svc: InferenceService = {
-    signalFor(runId) {
-      const c = new AbortController();
-      const set = running.get(runId) ?? new Set<AbortController>();
-      set.add(c);
-      running.set(runId, set);
-      return {
-        signal: c.signal,
-        done: () => {
-          set.delete(c);
-          if (!set.size) running.delete(runId);
-        },
-      };
-    },
-    abort(runId) {
-      let n = 0;
-      for (const [id, set] of running) {
-        if (runId !== undefined && id !== runId) continue;
-        for (const c of set) {
-          c.abort(new Error('aborted from the UI'));
-          n++;
-        }
+  signalFor(runId: string): { signal: AbortSignal; done(): void } {
+    const c = new AbortController();
+    const set = this.running.get(runId) ?? new Set<AbortController>();
+    set.add(c);
+    this.running.set(runId, set);
+    return {
+      signal: c.signal,
+      done: () => {
+        set.delete(c);
+        if (!set.size) this.running.delete(runId);
+      },
+    };
+  }
+
+  abort(runId?: string): number {
+    let n = 0;
+    for (const [id, set] of this.running) {
+      if (runId !== undefined && id !== runId) continue;
+      for (const c of set) {
+        c.abort(new Error('aborted from the UI'));
+        n++;
       }
-      return n;
-    },
-    text: () => text,
-    embedder: () => embed,
-    // tokens/s is measured by the model on each generation: read it live.
-    status: () => {
-      const live = (text as (TextModel & { status?: () => ModelSlotStatus }) | null)?.status?.();
-      return live ? { ...status, text: { ...status.text, tokensPerSecond: live.tokensPerSecond } } : status;
-    },
-    reload() {
-      // One load at a time; a reload asked for while loading waits for it, then loads again.
-      const run = async (): Promise<ModelStatus> => {
-        // The newest version of each role (by bundle name order for ties) is used.
-        const pick = (role: 'text' | 'embedding') => verifiedModels(d.bundles, role).sort((a, b) => a.bundle.localeCompare(b.bundle))[0];
-        const t = pick('text');
-        const e = pick('embedding');
-        if (`${t?.bundle}@${t?.version}` !== (text?.id ?? 'undefined@undefined') || !text) await loadText(t);
-        if ((e ? `${e.bundle}@${e.version}` : fallbackEmbedder.id) !== embed.id) {
-          const before = embed.id;
-          await loadEmbedder(e);
-          if (embed.id !== before) d.onEmbedderChanged?.(embed.id);
-        }
-        publish();
-        return status;
-      };
-      loading = (loading ?? Promise.resolve(status)).then(run, run);
-      return loading;
-    },
-    async close() {
-      await loading?.catch(() => undefined);
-      svc.abort();
-      await text?.close().catch(() => undefined);
-      text = null;
-      if (embed !== fallbackEmbedder) await (embed as Embedder & { close?: () => Promise<void> }).close?.().catch(() => undefined);
-    },
+    }
+    return n;
+  }
+
+  text(): TextModel | null {
+    return this.textModel;
+  }
+
+  embedder(): Embedder {
+    return this.embed;
+  }
+
+  // tokens/s is measured by the model on each generation: read it live.
+  status(): ModelStatus {
+    const live = (this.textModel as (TextModel & { status?: () => ModelSlotStatus }) | null)?.status?.();
+    return live ? { ...this.current, text: { ...this.current.text, tokensPerSecond: live.tokensPerSecond } } : this.current;
+  }
+
+  /** One load: the newest verified model of each role (by bundle name order for ties), when it differs from the loaded one. */
+  private async loadAll(): Promise<ModelStatus> {
+    const pick = (role: 'text' | 'embedding') => this.d.bundles.verifiedModels(role).sort((a, b) => a.bundle.localeCompare(b.bundle))[0];
+    const t = pick('text');
+    const e = pick('embedding');
+    if (`${t?.bundle}@${t?.version}` !== (this.textModel?.id ?? 'undefined@undefined') || !this.textModel) await this.loadText(t);
+    if ((e ? `${e.bundle}@${e.version}` : this.fallbackEmbedder.id) !== this.embed.id) {
+      const before = this.embed.id;
+      await this.loadEmbedder(e);
+      if (this.embed.id !== before) this.d.onEmbedderChanged?.(this.embed.id);
+    }
+    this.publish();
+    return this.current;
+  }
+
+  reload(): Promise<ModelStatus> {
+    // One load at a time; a reload asked for while loading waits for it, then loads again.
+    const run = () => this.loadAll();
+    this.loading = (this.loading ?? Promise.resolve(this.current)).then(run, run);
+    return this.loading;
+  }
+
+  async close(): Promise<void> {
+    await this.loading?.catch(() => undefined);
+    this.abort();
+    await this.textModel?.close().catch(() => undefined);
+    this.textModel = null;
+    if (this.embed !== this.fallbackEmbedder) await (this.embed as Closable).close?.().catch(() => undefined);
+  }
+}
+
+/** A plain object of the service's functions (callers may spread it to replace one, as tests do). */
+export function createInferenceService(d: InferenceDeps): InferenceService {
+  const s = new LocalInference(d);
+  return {
+    signalFor: (runId) => s.signalFor(runId),
+    abort: (runId) => s.abort(runId),
+    text: () => s.text(),
+    embedder: () => s.embedder(),
+    status: () => s.status(),
+    reload: () => s.reload(),
+    close: () => s.close(),
   };
-  d.bundles.subscribe((c) => {
-    // Cheap when nothing changed: a slot reloads only when its verified model differs.
-    if (c.change !== 'verified') void svc.reload();
-  });
-  return svc;
 }

@@ -37,9 +37,9 @@
 //   thread, 2 s with 2 and 10 s with 4 on a busy 2-core machine).
 import { availableParallelism } from 'node:os';
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaGrammar, LlamaModel, LlamaOptions, LlamaText, Token } from 'node-llama-cpp';
-import type { VerifiedModel } from '../bundles/models';
+import type { VerifiedModel } from './ports';
 import type { InferenceBackend, ModelSlotStatus } from '../../../shared/memory/types';
-import type { GenerateRequest, GenerateResult, StopReason, TextModel } from './api';
+import type { GenerateRequest, GenerateResult, StopReason, TextModel } from './types';
 import { silentLogger, type Logger } from '../../platform/util/logger';
 
 export type GetLlama = (options: LlamaOptions) => Promise<Llama>;
@@ -98,6 +98,54 @@ const firstLine = (e: unknown): string =>
 
 type NodeLlamaCpp = typeof import('node-llama-cpp');
 
+type Loaded = { llama: Llama; model: LlamaModel; context: LlamaContext };
+
+/**
+ * The GPU attempt: a GPU backend, then the model on it. null (with the reason) when there is no GPU
+ * backend, it fails, or no layer fits in VRAM; a CPU backend node-llama-cpp chose instead is used.
+ */
+async function loadOnGpu(
+  get: GetLlama,
+  common: LlamaOptions,
+  m: VerifiedModel,
+  opts: LoadTextModelOptions,
+  onLoadProgress: (p: number) => void,
+): Promise<{ loaded: Loaded | null; fallbackReason: string | null }> {
+  let fallbackReason: string | null = null;
+  let loaded: Loaded | null = null;
+  let llama: Llama | null = null;
+  try {
+    llama = await get({ ...common, gpu: 'auto' });
+  } catch (e) {
+    fallbackReason = `GPU backend failed to initialise: ${firstLine(e)}`;
+  }
+  if (llama && llama.gpu === false) {
+    // node-llama-cpp found no usable GPU backend and gave a CPU one: use it.
+    fallbackReason = NO_GPU_REASON;
+    try {
+      loaded = await loadOn(llama, m, opts, onLoadProgress);
+    } catch (e) {
+      await llama.dispose().catch(() => undefined);
+      throw e;
+    }
+  } else if (llama) {
+    try {
+      loaded = await loadOn(llama, m, opts, onLoadProgress);
+      if (loaded.model.gpuLayers === 0) {
+        // Nothing fits in VRAM: it would all run on the CPU anyway, so load it as a CPU model.
+        fallbackReason = `no layers fit in free VRAM on ${String(llama.gpu)}`;
+        await loaded.model.dispose().catch(() => undefined);
+        await llama.dispose().catch(() => undefined);
+        loaded = null;
+      }
+    } catch (e) {
+      fallbackReason = `model failed to load on ${String(llama.gpu)}: ${firstLine(e)}`;
+      await llama.dispose().catch(() => undefined);
+    }
+  }
+  return { loaded, fallbackReason };
+}
+
 /** Load a verified GGUF text model; see the top of this file for the GPU → CPU fallback. */
 export async function loadTextModel(m: VerifiedModel, opts: LoadTextModelOptions = {}): Promise<LoadedTextModel> {
   const nlc: NodeLlamaCpp = await import('node-llama-cpp');
@@ -127,36 +175,7 @@ export async function loadTextModel(m: VerifiedModel, opts: LoadTextModelOptions
   let fallbackReason: string | null = null;
   let loaded: { llama: Llama; model: LlamaModel; context: LlamaContext } | null = null;
   if ((opts.gpu ?? 'auto') === 'auto') {
-    let llama: Llama | null = null;
-    try {
-      llama = await get({ ...common, gpu: 'auto' });
-    } catch (e) {
-      fallbackReason = `GPU backend failed to initialise: ${firstLine(e)}`;
-    }
-    if (llama && llama.gpu === false) {
-      // node-llama-cpp found no usable GPU backend and gave a CPU one: use it.
-      fallbackReason = NO_GPU_REASON;
-      try {
-        loaded = await loadOn(llama, m, opts, onLoadProgress);
-      } catch (e) {
-        await llama.dispose().catch(() => undefined);
-        throw e;
-      }
-    } else if (llama) {
-      try {
-        loaded = await loadOn(llama, m, opts, onLoadProgress);
-        if (loaded.model.gpuLayers === 0) {
-          // Nothing fits in VRAM: it would all run on the CPU anyway, so load it as a CPU model.
-          fallbackReason = `no layers fit in free VRAM on ${String(llama.gpu)}`;
-          await loaded.model.dispose().catch(() => undefined);
-          await llama.dispose().catch(() => undefined);
-          loaded = null;
-        }
-      } catch (e) {
-        fallbackReason = `model failed to load on ${String(llama.gpu)}: ${firstLine(e)}`;
-        await llama.dispose().catch(() => undefined);
-      }
-    }
+    ({ loaded, fallbackReason } = await loadOnGpu(get, common, m, opts, onLoadProgress));
     if (fallbackReason) logger.warn('text model: GPU not used', { code: 'MODEL_GPU_FALLBACK', model: id, reason: fallbackReason });
   } else {
     fallbackReason = GPU_DISABLED_REASON;

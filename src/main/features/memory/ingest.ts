@@ -1,10 +1,9 @@
 // Episodic memory from what happens on the device: each captured record (its text fields, never
 // the fields its contract marks as PII) and each finished run (workflow, outcome, what each step
 // produced). Added after the capture or run step has committed; a failure here never affects them.
-import type { Db } from '../../platform/db/connection';
 import type { EventBus } from '../../platform/events';
 import type { Logger } from '../../platform/util/logger';
-import type { ContractRegistry } from '../contracts/contract-loader';
+import type { AuditEntries, CapturedRecords, ContractLookup } from './ports';
 import type { MemoryService } from './service';
 import type { RunView } from '../../../shared/workflow/views';
 
@@ -32,24 +31,25 @@ export function runText(r: RunView): string {
 }
 
 export function startEpisodicIngest(d: {
-  db: Db;
+  /** Captured records (features/capture record-reader). */
+  records: CapturedRecords;
+  /** The audit log: a `record.captured` entry's subject is the record id. */
+  audit: AuditEntries;
   events: EventBus;
-  contracts: ContractRegistry;
+  contracts: ContractLookup;
   memory: MemoryService;
   runView: (runId: string) => RunView;
   logger: Logger;
   /** BCP-47 of what users write here (MAESTRO_LOCALE, default `und`: undetermined). */
   locale: string;
 }): { stop(): void; idle(): Promise<void> } {
-  const getRecord = d.db.prepare('SELECT contract, data FROM records WHERE id = ?');
-  const seq = d.db.prepare('SELECT subject FROM audit_log WHERE seq = ?').pluck();
   const fail = (what: string) => (e: unknown) =>
     d.logger.warn(`episodic memory: ${what} not added`, { code: 'MEMORY_INGEST_FAILED', err: (e as Error).message });
   const addRecord = async (recordId: string) => {
-    const r = getRecord.get(recordId) as { contract: string; data: string } | undefined;
+    const r = d.records.record(recordId);
     if (!r) return;
     const pii = d.contracts.has(r.contract) ? d.contracts.get(r.contract).doc.pii : [];
-    const text = recordText(JSON.parse(r.data) as unknown, pii);
+    const text = recordText(r.data, pii);
     if (text)
       await d.memory.add({
         tier: 'episodic',
@@ -77,7 +77,7 @@ export function startEpisodicIngest(d: {
     if (name === 'audit.appended' && (p as { action: string }).action === 'record.captured') {
       const at = (p as { seq: number }).seq;
       later('record', async () => {
-        const id = seq.get(at) as string | undefined;
+        const id = d.audit.get(at)?.subject;
         if (id) await addRecord(id);
       });
     }

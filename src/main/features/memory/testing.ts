@@ -1,6 +1,6 @@
 // Test and bench helpers: deterministic embedders, seeded random unit vectors, a memory service
 // on a fresh in-memory database.
-import type { Embedder } from '../inference/api';
+import type { Embedder } from '../inference/types';
 import { openDatabase, type Db } from '../../platform/db/connection';
 import { createAuditService, type AuditService } from '../../platform/audit/index';
 import { createEventBus, type EventBus } from '../../platform/events';

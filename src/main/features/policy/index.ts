@@ -17,7 +17,7 @@ import { detectInjection } from './injection';
 import { DEFAULT_TIMEOUT_MS, evaluateInvariant, loadInvariantTree, type Invariant, type InvariantSet } from './invariants';
 import { classifyLane, findEchoedPii, findPlaintextPii } from './lanes';
 import { evaluatePolicy, parsePolicy, type PolicyDocument } from './policy';
-import { dirTree, readText, subTree, type ResourceTree } from '../bundles/tree';
+import { dirTree, readText, subTree, type ResourceTree } from '../../platform/util/resource-tree';
 
 export { detectInjection, scoreText, isInjection, INJECTION_THRESHOLD } from './injection';
 export { classifyLane, findEchoedPii, findPlaintextPii, DEFAULT_LANE_THRESHOLDS } from './lanes';

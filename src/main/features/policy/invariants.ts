@@ -23,7 +23,7 @@ import { EXECUTORS, type InvariantResult } from '../../../shared/workflow/types'
 import { GUARD_EVENTS, ROLES, type PolicyLoadError } from '../../../shared/policy/types';
 import { badTemplatePaths, compileCel, fillTemplate, lookupPath, runCel, type CelActivation, type CompiledExpr } from './cel';
 import { parseYaml, pointerToPath } from '../../platform/util/yaml-source';
-import { dirTree, readText, type ResourceTree } from '../bundles/tree';
+import { dirTree, readText, type ResourceTree } from '../../platform/util/resource-tree';
 
 const oneOrMany = (item: Record<string, unknown>) => ({ anyOf: [item, { type: 'array', minItems: 1, items: item }] });
 

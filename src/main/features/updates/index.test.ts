@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ActiveBundle, BundleChange, BundleService } from '../bundles/api';
+import type { ActiveBundle, BundleChange, BundleService } from '../bundles/types';
 import { BundleError } from '../bundles/errors';
 import type { AppUpdateInfo, BundleKind, UpdateStatus } from '../../../shared/bundles/types';
 import { ApiError } from '../../../shared/errors';

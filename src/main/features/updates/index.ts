@@ -5,15 +5,16 @@
 // download and install mechanism; it decides nothing. Plain Node: no Electron import here.
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
-import type { ActiveBundle, BundleService } from '../bundles/api';
-import { BundleError, refuse } from '../bundles/errors';
+import type { ActiveBundle, UpdateBundles } from './ports';
+import { BundleError, refuse } from '../../../shared/bundles/errors';
 import type { AppUpdateInfo, UpdateStatus } from '../../../shared/bundles/types';
 import { ApiError } from '../../../shared/errors';
+import { compareSemver } from '../../../shared/semver';
 
 export type UpdateHost = 'electron' | 'web';
 
 export interface UpdateServiceDeps {
-  bundles: Pick<BundleService, 'activeOfKind' | 'subscribe'>;
+  bundles: UpdateBundles;
   /** The running app's version (package.json / app.getVersion()). */
   appVersion: string;
   host: UpdateHost;
@@ -48,37 +49,35 @@ export interface UpdateService {
   stop(): void;
 }
 
-type Semver = { core: [number, number, number]; pre: string[] };
-const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
-
-export function parseSemver(v: string): Semver | null {
-  const m = SEMVER.exec(v.trim());
-  if (!m) return null;
-  return { core: [Number(m[1]), Number(m[2]), Number(m[3])], pre: m[4] ? m[4].split('.') : [] };
-}
-
-/** SemVer 2.0.0 precedence (build metadata ignored); null when either is not a version. */
-export function compareSemver(a: string, b: string): number | null {
-  const x = parseSemver(a);
-  const y = parseSemver(b);
-  if (!x || !y) return null;
-  for (let i = 0; i < 3; i++) if (x.core[i] !== y.core[i]) return (x.core[i] as number) < (y.core[i] as number) ? -1 : 1;
-  // A pre-release sorts below its release.
-  if (x.pre.length === 0 || y.pre.length === 0) return x.pre.length === y.pre.length ? 0 : x.pre.length === 0 ? 1 : -1;
-  for (let i = 0; i < Math.min(x.pre.length, y.pre.length); i++) {
-    const p = x.pre[i] as string;
-    const q = y.pre[i] as string;
-    if (p === q) continue;
-    const pn = /^\d+$/.test(p);
-    const qn = /^\d+$/.test(q);
-    if (pn && qn) return Number(p) < Number(q) ? -1 : 1;
-    if (pn !== qn) return pn ? -1 : 1;
-    return p < q ? -1 : 1;
-  }
-  return x.pre.length === y.pre.length ? 0 : x.pre.length < y.pre.length ? -1 : 1;
-}
+export { compareSemver, parseSemver } from '../../../shared/semver';
 
 const CHUNK = 1024 * 1024;
+
+/** The downloaded installer against the offer's signed length and SHA-256; refuses (BundleError) otherwise. */
+async function verifyInstaller(o: UpdateOffer, filePath: string): Promise<void> {
+  const target = o.app.artifact;
+  // pathOf runs the fast check on the installed copy (a mismatch quarantines and throws).
+  const expectedLength = statSync(o.bundle.pathOf(target)).size;
+  const expectedSha = o.bundle.sha256(target);
+  const h = createHash('sha256');
+  let n = 0;
+  const stream = createReadStream(filePath, { highWaterMark: CHUNK });
+  try {
+    for await (const chunk of stream) {
+      const c = chunk as Buffer;
+      n += c.length;
+      if (n > expectedLength)
+        refuse('BUNDLE_TOO_LARGE', `The downloaded installer is longer than the ${expectedLength} bytes signed for ${target}`, { path: target });
+      h.update(c);
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (n !== expectedLength)
+    refuse('BUNDLE_LENGTH_MISMATCH', `The downloaded installer has ${n} bytes; ${target} is signed with ${expectedLength}`, { path: target });
+  if (h.digest('hex') !== expectedSha)
+    refuse('BUNDLE_HASH_MISMATCH', `The downloaded installer does not match the signed SHA-256 of ${target}`, { path: target });
+}
 
 export function createUpdateService(d: UpdateServiceDeps): UpdateService {
   const listeners = new Set<(s: UpdateStatus) => void>();
@@ -140,29 +139,7 @@ export function createUpdateService(d: UpdateServiceDeps): UpdateService {
     offer,
 
     async verifyArtifact(filePath) {
-      const o = current();
-      const target = o.app.artifact;
-      // pathOf runs the fast check on the installed copy (a mismatch quarantines and throws).
-      const expectedLength = statSync(o.bundle.pathOf(target)).size;
-      const expectedSha = o.bundle.sha256(target);
-      const h = createHash('sha256');
-      let n = 0;
-      const stream = createReadStream(filePath, { highWaterMark: CHUNK });
-      try {
-        for await (const chunk of stream) {
-          const c = chunk as Buffer;
-          n += c.length;
-          if (n > expectedLength)
-            refuse('BUNDLE_TOO_LARGE', `The downloaded installer is longer than the ${expectedLength} bytes signed for ${target}`, { path: target });
-          h.update(c);
-        }
-      } finally {
-        stream.destroy();
-      }
-      if (n !== expectedLength)
-        refuse('BUNDLE_LENGTH_MISMATCH', `The downloaded installer has ${n} bytes; ${target} is signed with ${expectedLength}`, { path: target });
-      if (h.digest('hex') !== expectedSha)
-        refuse('BUNDLE_HASH_MISMATCH', `The downloaded installer does not match the signed SHA-256 of ${target}`, { path: target });
+      await verifyInstaller(current(), filePath);
     },
 
     channelFile() {

@@ -1,7 +1,23 @@
 // The bundle service's surface, for its consumers (policy, workflows, contracts, models, updates,
-// the API handlers). Implementation: store.ts.
-import type { BundleInfo, BundleKind, InstallResult, SealedStateReport, VerifyResult } from '../../../shared/bundles/types';
+// the API handlers): plain types only, so other features may import this file. Implementation: store.ts.
+import type { BundleInfo, BundleKind, InstallResult, ModelInfo, SealedStateReport, VerifyResult } from '../../../shared/bundles/types';
 import type { BundleReader } from './source';
+
+export type { BundleReader } from './source';
+export type { ResourceTree } from '../../platform/util/resource-tree';
+
+/** An active, verified model bundle (bundles/models.ts verifiedModels). */
+export interface VerifiedModel {
+  bundle: string;
+  version: string;
+  info: ModelInfo;
+  /** Absolute path of the weights file, checked (size, mtime, inode) just now. */
+  weightsPath: string;
+  /** SHA-256 of the weights (the model's identity in decision cards). */
+  weightsSha256: string;
+  /** Every other target (tokenizer, config), by target path. */
+  files: Record<string, string>;
+}
 
 /** The active, verified version of one bundle, as consumers read it. */
 export interface ActiveBundle {
@@ -40,6 +56,8 @@ export interface BundleService {
   startupCheck(): { files: number; durationMs: number; mismatches: number };
   active(name: string): ActiveBundle | null;
   activeOfKind(kind: BundleKind): ActiveBundle[];
+  /** The active, verified model bundles, optionally of one role (bundles/models.ts verifiedModels). */
+  verifiedModels(role?: ModelInfo['role']): VerifiedModel[];
   /** Consumers reload when the active version of a bundle changes. */
   subscribe(listener: (c: BundleChange) => void): () => void;
   /** The installed version of each bundle name (for the server listing). */

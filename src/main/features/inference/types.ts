@@ -1,5 +1,6 @@
-// The inference surface the rest of the main process uses (AI steps, memory, health). Models come
-// only from verified bundles (bundles/models.ts verifiedModels); without one, the fallbacks serve.
+// The inference surface the rest of the main process uses (AI steps, memory, health): plain types
+// only, so other features may import this file. Models come only from verified bundles (the bundle
+// store's verifiedModels); without one, the fallbacks serve.
 import type { ModelStatus } from '../../../shared/memory/types';
 
 export type StopReason = 'eos' | 'maxTokens' | 'timeout' | 'abort';

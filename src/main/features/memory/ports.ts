@@ -1,0 +1,24 @@
+// What memory needs from other features (structural: their services satisfy these).
+import type { ContractDoc } from '../../../shared/api/types';
+import type { Embedder } from '../inference/types';
+
+export type { Embedder } from '../inference/types';
+
+/** The loaded data contracts (features/contracts' registry): which fields of a record are PII. */
+export interface ContractLookup {
+  has(ref: string): boolean;
+  get(ref: string): { doc: Pick<ContractDoc, 'pii'> };
+}
+
+/** Captured records by id (features/capture's record reader). */
+export interface CapturedRecords {
+  record(id: string): { contract: string; data: unknown } | undefined;
+}
+
+/** The audit log's entries by sequence number (platform/audit): the subject of one entry. */
+export interface AuditEntries {
+  get(seq: number): { subject: string } | null;
+}
+
+/** The embedder in use now (features/inference). */
+export type EmbedderSource = () => Embedder;
