@@ -19,6 +19,7 @@ import { SyncEngine } from '../features/sync/engine';
 import { SyncAlerts } from '../features/sync/alerts';
 import { DeviceSyncState } from '../features/sync/server-status';
 import { httpReader } from '../features/bundles/http-source';
+import { BundleDigests } from '../features/bundles/evidence-queries';
 import { VerifyPool } from '../features/sync/verify-pool';
 import { ContractUpdates } from '../features/contracts/contract-updates';
 import { TrustedClock } from '../platform/util/trusted-clock';
@@ -414,7 +415,16 @@ export function createServices(deps: ServiceDeps): Services {
     onCardChange: shareCard,
   });
   team.attachRuns(runs);
-  const evidence = createEvidenceService({ db, clock, audit, cards, runs, attachments: capture.attachments, policy });
+  const evidence = createEvidenceService({
+    db,
+    clock,
+    audit,
+    cards,
+    runs,
+    attachments: capture.attachments,
+    policy,
+    pack: { secrets, profile, runs, outbox, records: capture, attachments: capture.attachments, contracts, bundles, bundleDigests: new BundleDigests(db) },
+  });
   health.register('inference.models', () => {
     const st = inference.status();
     const slot = (x: typeof st.text) =>
