@@ -233,7 +233,16 @@ export function createServices(deps: ServiceDeps): Services {
   const dataKeys = new DataKeys(db, secrets, clock);
   const outbox = new Outbox(db, clock, audit, deps.random);
   const governance = new Governance({ contracts, outbox, profile, trustedClock, sync: new DeviceSyncState(db) });
-  const capture = createCaptureService({ db, clock, dataDir: deps.dataDir, audit, profile, contracts, outbox, guard: (action) => governance.assertAllowed(action) });
+  const capture = createCaptureService({
+    db,
+    clock,
+    dataDir: deps.dataDir,
+    audit,
+    profile,
+    contracts,
+    outbox,
+    guard: (action) => governance.assertAllowed(action),
+  });
   const contractUpdates = new ContractUpdates(contracts, audit, bundles);
   const verifyPool = new VerifyPool(deps.resourcesDir ?? DEFAULT_RESOURCES_DIR);
   const tenantKeys = new TenantKeys(db, secrets, clock);

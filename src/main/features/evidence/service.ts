@@ -82,7 +82,8 @@ function artifactBytes(input: Omit<AddArtifactInput, 'runId'>, count: number): B
     if (!(ARTIFACT_FLAGS as readonly string[]).includes(k)) throw new ApiError('VALIDATION_ERROR', `Unknown flag ${k}`);
   if (count >= MAX_ARTIFACTS_PER_RUN) throw new ApiError('VALIDATION_ERROR', `A run holds at most ${MAX_ARTIFACTS_PER_RUN} artifacts`);
   if (!hasData) return null;
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(input.dataBase64!) || input.dataBase64!.length % 4 !== 0) throw new ApiError('VALIDATION_ERROR', 'dataBase64 is not base64');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(input.dataBase64!) || input.dataBase64!.length % 4 !== 0)
+    throw new ApiError('VALIDATION_ERROR', 'dataBase64 is not base64');
   const bytes = Buffer.from(input.dataBase64!, 'base64');
   if (bytes.length === 0) throw new ApiError('VALIDATION_ERROR', 'Empty artifact');
   if (bytes.length > MAX_ARTIFACT_BYTES) throw new ApiError('VALIDATION_ERROR', `Artifacts are limited to ${MAX_ARTIFACT_BYTES / 1024 / 1024} MiB`);
@@ -328,10 +329,6 @@ export class Evidence implements EvidenceService {
   exportPack(runId: string, opts: ExportOptions): Promise<ExportResult> {
     const { pack, db, clock, audit, policy } = this.deps;
     if (!pack) return Promise.reject(new Error('The disclosure pack is not wired in this evidence service'));
-    return writePack(
-      { ...pack, db, clock, audit, policyVersion: () => policy?.version() ?? null, listArtifacts: (id) => this.listArtifacts(id) },
-      runId,
-      opts,
-    );
+    return writePack({ ...pack, db, clock, audit, policyVersion: () => policy?.version() ?? null, listArtifacts: (id) => this.listArtifacts(id) }, runId, opts);
   }
 }

@@ -153,7 +153,7 @@ export class Outbox {
   /** The state of the outbox item of each record that has one. */
   recordStates(recordIds: string[]): Map<string, OutboxState> {
     const out = new Map<string, OutboxState>();
-    const st = this.q("SELECT state FROM outbox WHERE record_id = ?").pluck();
+    const st = this.q('SELECT state FROM outbox WHERE record_id = ?').pluck();
     for (const id of recordIds) {
       const s = st.get(id) as OutboxState | undefined;
       if (s !== undefined) out.set(id, s);

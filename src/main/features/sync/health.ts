@@ -2,11 +2,7 @@ import type { HealthRegistry } from '../../platform/health';
 import type { OutboxState } from '../../../shared/api/types';
 import type { SyncConfig } from '../../platform/device/sync-config';
 
-export function registerSyncHealth(
-  health: HealthRegistry,
-  outbox: { counts(): Record<OutboxState, number> },
-  sync: { config(): SyncConfig | null },
-): void {
+export function registerSyncHealth(health: HealthRegistry, outbox: { counts(): Record<OutboxState, number> }, sync: { config(): SyncConfig | null }): void {
   health.register('sync.queue', () => {
     const c = outbox.counts();
     const cfg = sync.config();

@@ -60,6 +60,14 @@ export function applyServerStatus(ctx: EngineCtx, next: Next, deviceId: string):
       blockedAt: next.blockedAt,
       reason: next.blockedReason,
     });
-    change(prev?.updateRequired, next.updateRequired, 'UPDATE_REQUIRED', UPDATE_REQUIRED_MESSAGE, 'device.update_required_by_server', 'device.update_cleared_by_server', {});
+    change(
+      prev?.updateRequired,
+      next.updateRequired,
+      'UPDATE_REQUIRED',
+      UPDATE_REQUIRED_MESSAGE,
+      'device.update_required_by_server',
+      'device.update_cleared_by_server',
+      {},
+    );
   })();
 }

@@ -180,7 +180,13 @@ function usableCheckpoint(d: PackDeps, tree: MemoryTree, maxSeq: number): Signed
 }
 
 /** Inclusion proofs in the audit Merkle tree (in memory from the entry hashes). */
-function buildProofs(d: PackDeps, cards: DecisionCard[], log: { logName: string; logRows: RawAuditEntry[] }, cfg: SyncConfig | null, progress: Progress): ProofsFile {
+function buildProofs(
+  d: PackDeps,
+  cards: DecisionCard[],
+  log: { logName: string; logRows: RawAuditEntry[] },
+  cfg: SyncConfig | null,
+  progress: Progress,
+): ProofsFile {
   const h = merkleHasher();
   const tree = new MemoryTree(h);
   const seqOf = new Map<string, number>();
@@ -277,6 +283,10 @@ export async function writePack(d: PackDeps, runId: string, opts: ExportOptions)
 }
 
 /** The disclosure pack of one run, written by the evidence service (handlers, scripts and tests pass the services). */
-export function exportPack(s: { evidence: { exportPack(runId: string, opts: ExportOptions): Promise<ExportResult> } }, runId: string, opts: ExportOptions): Promise<ExportResult> {
+export function exportPack(
+  s: { evidence: { exportPack(runId: string, opts: ExportOptions): Promise<ExportResult> } },
+  runId: string,
+  opts: ExportOptions,
+): Promise<ExportResult> {
   return s.evidence.exportPack(runId, opts);
 }

@@ -173,7 +173,10 @@ function checkCheckpoint(pf: ProofsFile, fail: Fail): boolean {
   let cpOk = false;
   try {
     cpOk =
-      !!cp && typeof cp.checkpoint === 'object' && !!pf.serverPublicKey && verifyB64(checkpointSigningBytes(cp.checkpoint), cp.signature, publicKeyFromRaw(pf.serverPublicKey));
+      !!cp &&
+      typeof cp.checkpoint === 'object' &&
+      !!pf.serverPublicKey &&
+      verifyB64(checkpointSigningBytes(cp.checkpoint), cp.signature, publicKeyFromRaw(pf.serverPublicKey));
   } catch {
     cpOk = false;
   }
