@@ -36,9 +36,12 @@ export class SyncEngine {
   private readonly state: RunState = { phase: 'idle', reachable: null, lastError: null, progress: null };
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly ctx: EngineCtx;
+  /** The audit Merkle tree (shared with the batch code through ctx; the tests forge its root here). */
+  private readonly merkle: AuditMerkle;
 
   constructor(private readonly d: SyncDeps) {
-    this.ctx = { d, fetchFn: d.fetch ?? fetch, merkle: new AuditMerkle(d.db), state: this.state, now: () => this.d.clock.now().toISOString() };
+    this.merkle = new AuditMerkle(d.db);
+    this.ctx = { d, fetchFn: d.fetch ?? fetch, merkle: this.merkle, state: this.state, now: () => this.d.clock.now().toISOString() };
   }
 
   config(): SyncConfig | null {
@@ -95,7 +98,7 @@ export class SyncEngine {
     const tail = entries[entries.length - 1];
     if (!tail) return undefined;
     // The Merkle tree head at the new head, for the server to countersign (inclusion proofs later).
-    return { entries, head: { seq: tail.seq, hash: tail.hash }, tree: { size: tail.seq, root: this.ctx.merkle.root(tail.seq) } };
+    return { entries, head: { seq: tail.seq, hash: tail.hash }, tree: { size: tail.seq, root: this.merkle.root(tail.seq) } };
   }
 
   /** Send everything due; resolves when the queue is drained, the server is unreachable, or an error stops the run. */
