@@ -86,7 +86,7 @@ function faultProxy(target: () => number, pick: () => Fault, counts: Record<stri
 }
 
 function syncChild(dataDir: string, killAfterMs: number | null, midBatch: 'before-server' | 'after-server' | null = null): Promise<'exited' | 'killed'> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/features/sync/sync-once.ts', dataDir, '--force'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/app/sync-once.ts', dataDir, '--force'], {
     env: { ...process.env, MAESTRO_KEYSTORE: 'vault', MAESTRO_VAULT_PASSPHRASE: TEST_PASSPHRASE },
     stdio: 'ignore',
   });

@@ -16,6 +16,10 @@ import { DataKeys } from '../platform/keys/data-keys';
 import { Outbox } from '../features/outbox/index';
 import { createCaptureService, type CaptureService } from '../features/capture/index';
 import { SyncEngine } from '../features/sync/engine';
+import { SyncAlerts } from '../features/sync/alerts';
+import { DeviceSyncState } from '../features/sync/server-status';
+import { httpReader } from '../features/bundles/http-source';
+import { BundleDigests } from '../features/bundles/evidence-queries';
 import { VerifyPool } from '../features/sync/verify-pool';
 import { ContractUpdates } from '../features/contracts/contract-updates';
 import { TrustedClock } from '../platform/util/trusted-clock';
@@ -186,10 +190,9 @@ export function createServices(deps: ServiceDeps): Services {
   const audit = createAuditService({ db, clock, events, health });
   const profile = createProfileService({ db, clock, audit });
   const resourcesDir = deps.resourcesDir ?? DEFAULT_RESOURCES_DIR;
-  // Alerts raised before the sync engine exists (built-in bundle refusals) wait for it.
-  const early: [string, string, string][] = [];
-  let alertSink: ((code: string, message: string, subject: string) => void) | null = null;
-  const alert = (code: string, message: string, subject: string) => (alertSink ? alertSink(code, message, subject) : early.push([code, message, subject]));
+  // Alerts exist before every feature that raises one (built-in bundle refusals come first).
+  const alerts = new SyncAlerts(db, clock, logger);
+  const alert = (code: string, message: string, subject: string) => alerts.raise(code, message, subject);
   const trustedClock = new TrustedClock(db, clock);
   let pinnedRoot: Envelope<RootMeta> | null = null;
   try {
@@ -234,7 +237,17 @@ export function createServices(deps: ServiceDeps): Services {
   const secrets = () => (secretsP ??= openSecretStore(deps.dataDir));
   const dataKeys = new DataKeys(db, secrets, clock);
   const outbox = new Outbox(db, clock, audit, deps.random);
-  const capture = createCaptureService({ db, clock, dataDir: deps.dataDir, audit, profile, contracts, outbox });
+  const governance = new Governance({ contracts, outbox, profile, trustedClock, sync: new DeviceSyncState(db) });
+  const capture = createCaptureService({
+    db,
+    clock,
+    dataDir: deps.dataDir,
+    audit,
+    profile,
+    contracts,
+    outbox,
+    guard: (action) => governance.assertAllowed(action),
+  });
   const contractUpdates = new ContractUpdates(contracts, audit, bundles);
   const verifyPool = new VerifyPool(deps.resourcesDir ?? DEFAULT_RESOURCES_DIR);
   const tenantKeys = new TenantKeys(db, secrets, clock);
@@ -288,6 +301,7 @@ export function createServices(deps: ServiceDeps): Services {
     audit,
     profile,
     outbox,
+    records: capture,
     attachments: capture.attachments,
     tenantKeys,
     dataKeys,
@@ -296,15 +310,13 @@ export function createServices(deps: ServiceDeps): Services {
     verifyPool,
     contracts,
     contractUpdates,
+    contractsReader: (serverUrl, signer, fetchFn) => httpReader(serverUrl, 'maestro.contracts', fetchFn, { signer }),
     trustedClock,
+    alerts,
     fetch: deps.fetch,
   });
   registerSyncHealth(health, outbox, sync);
-  alertSink = (code, message, subject) => sync.alert(code, message, subject);
-  for (const a of early.splice(0)) alertSink(...a);
-  const governance = new Governance({ db, contracts, outbox, profile, trustedClock, sync });
   governance.registerHealth(health);
-  capture.setGuard((action) => governance.assertAllowed(action));
   const admin = new AdminClient({ db, clock, audit, secrets, fetch: deps.fetch });
   const policy = PolicyEngine.fromTree(treeOf('maestro.policy'));
   const reportPolicyErrors = () => {
@@ -369,7 +381,16 @@ export function createServices(deps: ServiceDeps): Services {
     memory,
   });
   team.attachRuns(runs);
-  const evidence = createEvidenceService({ db, clock, audit, cards, runs, attachments: capture.attachments, policy });
+  const evidence = createEvidenceService({
+    db,
+    clock,
+    audit,
+    cards,
+    runs,
+    attachments: capture.attachments,
+    policy,
+    pack: { secrets, profile, runs, outbox, records: capture, attachments: capture.attachments, contracts, bundles, bundleDigests: new BundleDigests(db) },
+  });
   registerInferenceHealth(health, inference);
   // A newly installed, activated or quarantined bundle replaces what its consumers loaded.
   bundles.subscribe((c) => {

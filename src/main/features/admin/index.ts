@@ -24,10 +24,9 @@ import {
 } from '../../../shared/server-api';
 import type { AdminDeviceAction, AdminDeviceListRequest } from '../../../shared/api/types';
 import type { RiskPolicy } from '../../../shared/risk';
-import { privateKeyFromPem } from '../../platform/device/ed25519';
-import { NetworkError, sendJson, type FetchFn } from '../../platform/device/signed-fetch';
-import { readSyncConfig, type SyncConfig } from '../../platform/device/sync-config';
-import { DEVICE_KEY } from '../sync/engine';
+import { NetworkError, type FetchFn } from '../../platform/device/signed-fetch';
+import { readSyncConfig } from '../../platform/device/sync-config';
+import { requireDeviceCredential, signedFetch, type DeviceCredential } from '../../platform/device/credential';
 
 export interface AdminDeps {
   db: Db;
@@ -57,31 +56,25 @@ export class AdminClient {
   }
 
   /** The enrolled admin credential, or a refusal that says what is missing. */
-  private async credential(): Promise<{ cfg: SyncConfig; signer: Parameters<typeof sendJson>[5] }> {
-    const cfg = readSyncConfig(this.d.db);
-    if (!cfg)
-      throw new ApiError('CONFLICT', 'This device is not enrolled with a sync server; enroll it with an admin token to use the admin board', {
-        reason: 'not_enrolled',
-      });
-    if (!cfg.roles.includes('admin')) {
-      throw new ApiError(
-        'FORBIDDEN',
-        `This device is enrolled as ${cfg.roles.join(', ') || 'field'}; the admin board needs a device enrolled with an admin token`,
-        { reason: 'role' },
-      );
-    }
-    const store = await this.d.secrets();
-    if (store.isLocked()) throw new ApiError('CONFLICT', 'Unlock the key vault first (Outbox → Unlock)', { reason: 'locked' });
-    const pem = await store.get(`${DEVICE_KEY}:${cfg.deviceId}`);
-    if (!pem) throw new ApiError('CONFLICT', `The device signing key is missing from the ${store.kind}; re-enroll this device`, { reason: 'key_missing' });
-    return { cfg, signer: { deviceId: cfg.deviceId, key: privateKeyFromPem(pem), now: () => this.d.clock.now() } };
+  private credential(): Promise<DeviceCredential> {
+    const notEnrolled = 'This device is not enrolled with a sync server; enroll it with an admin token to use the admin board';
+    return requireDeviceCredential(this.d, notEnrolled, (cfg) => {
+      if (!cfg.roles.includes('admin')) {
+        throw new ApiError(
+          'FORBIDDEN',
+          `This device is enrolled as ${cfg.roles.join(', ') || 'field'}; the admin board needs a device enrolled with an admin token`,
+          { reason: 'role' },
+        );
+      }
+    });
   }
 
   private async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, body: unknown, valid: Validator): Promise<T> {
-    const { cfg, signer } = await this.credential();
+    const cred = await this.credential();
+    const { cfg } = cred;
     let reply;
     try {
-      reply = await sendJson(this.fetchFn, cfg.serverUrl, method, path, body, signer, ADMIN_TIMEOUT_MS);
+      reply = await signedFetch(this.fetchFn, cred, method, path, body, ADMIN_TIMEOUT_MS);
     } catch (e) {
       if (e instanceof NetworkError)
         throw new ApiError('UNAVAILABLE', `The sync server is not reachable (${cfg.serverUrl}); the admin board needs a connection`, { reason: 'network' });

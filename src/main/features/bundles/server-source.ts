@@ -3,11 +3,8 @@
 import type { Db } from '../../platform/db/connection';
 import type { Clock } from '../../platform/util/clock';
 import type { SecretStore } from '../../platform/keys/secret-store';
-import { ApiError } from '../../../shared/errors';
-import { privateKeyFromPem } from '../../platform/device/ed25519';
 import type { FetchFn } from '../../platform/device/signed-fetch';
-import { readSyncConfig } from '../../platform/device/sync-config';
-import { DEVICE_KEY } from '../sync/engine';
+import { requireDeviceCredential } from '../../platform/device/credential';
 import { httpReader, listServerBundles, type DeviceSigner, type ServerBundleEntry } from './http-source';
 import type { BundleReader } from './source';
 
@@ -20,13 +17,8 @@ export interface ServerSourceDeps {
 
 /** The enrolled server and this device's request signer; refusals say what is missing. */
 export async function deviceCredential(d: ServerSourceDeps): Promise<{ serverUrl: string; signer: DeviceSigner }> {
-  const cfg = readSyncConfig(d.db);
-  if (!cfg) throw new ApiError('CONFLICT', 'This device is not enrolled with a sync server; install bundles from a folder instead', { reason: 'not_enrolled' });
-  const store = await d.secrets();
-  if (store.isLocked()) throw new ApiError('CONFLICT', 'Unlock the key vault first (Outbox → Unlock)', { reason: 'locked' });
-  const pem = await store.get(`${DEVICE_KEY}:${cfg.deviceId}`);
-  if (!pem) throw new ApiError('CONFLICT', `The device signing key is missing from the ${store.kind}; re-enroll this device`, { reason: 'key_missing' });
-  return { serverUrl: cfg.serverUrl, signer: { deviceId: cfg.deviceId, key: privateKeyFromPem(pem), now: () => d.clock.now() } };
+  const { cfg, signer } = await requireDeviceCredential(d, 'This device is not enrolled with a sync server; install bundles from a folder instead');
+  return { serverUrl: cfg.serverUrl, signer };
 }
 
 export async function serverReader(d: ServerSourceDeps, name: string): Promise<BundleReader> {

@@ -1,15 +1,15 @@
+// Drafts, records and their attachments: the door of src/main/features/capture. A submit writes the
+// record, its audit entry and its outbox items in one transaction.
 import { hash } from 'node:crypto';
 import type { Db } from '../../platform/db/connection';
 import type { Clock } from '../../platform/util/clock';
 import type { AuditService } from '../../platform/audit/index';
-import type { ProfileService } from '../profile/index';
-import type { ContractRegistry } from '../contracts/contract-loader';
-import type { Outbox } from '../outbox/index';
 import type { Draft } from '../../../shared/api/types';
 import { ApiError } from '../../../shared/errors';
 import { canonicalJson } from '../../../shared/canonical';
 import { newUlid } from '../../platform/util/ulid';
 import { AttachmentStore, attachmentRefs } from './attachment-store';
+import type { CaptureContractsPort, CaptureGuard, CaptureOutboxPort, CaptureProfilePort, StoredRecord } from './ports';
 
 export { AttachmentStore, MAX_ATTACHMENT_BYTES } from './attachment-store';
 
@@ -37,92 +37,111 @@ export interface CaptureService {
   /** Validate, then record + audit entry + outbox items in one transaction. */
   submit(input: { contract: string; data: unknown; draftId?: string }): { recordId: string; outboxId: string };
   listRecords(limit: number): { id: string; contract: string; createdAt: string; state: string | null }[];
-  /** Governance hook: refuses a submit-kind contract on a stale device (set by services). */
-  setGuard(guard: (action: 'capture' | 'draft' | 'submit') => void): void;
+  /** A stored record, or undefined. */
+  getRecord(id: string): StoredRecord | undefined;
 }
 
-export function createCaptureService(deps: {
+export interface CaptureDeps {
   db: Db;
   clock: Clock;
   dataDir: string;
   audit: AuditService;
-  profile: ProfileService;
-  contracts: ContractRegistry;
-  outbox: Outbox;
-}): CaptureService {
-  const { db } = deps;
-  const attachments = new AttachmentStore(db, deps.dataDir);
-  const now = () => deps.clock.now().toISOString();
-  let guard: (action: 'capture' | 'draft' | 'submit') => void = () => {};
+  profile: CaptureProfilePort;
+  contracts: CaptureContractsPort;
+  outbox: CaptureOutboxPort;
+  /** Governance: refuses a submit-kind contract on a stale device. Absent: everything is allowed. */
+  guard?: CaptureGuard;
+}
 
-  const getDraft = (id: string): Draft => {
-    const r = db.prepare('SELECT * FROM drafts WHERE id = ?').get(id) as DraftRow | undefined;
+class Capture implements CaptureService {
+  readonly attachments: AttachmentStore;
+
+  constructor(private readonly d: CaptureDeps) {
+    this.attachments = new AttachmentStore(d.db, d.dataDir);
+  }
+
+  private now(): string {
+    return this.d.clock.now().toISOString();
+  }
+
+  getDraft(id: string): Draft {
+    const r = this.d.db.prepare('SELECT * FROM drafts WHERE id = ?').get(id) as DraftRow | undefined;
     if (!r) throw new ApiError('NOT_FOUND', `No draft ${id}`);
     return toDraft(r);
-  };
+  }
 
-  return {
-    attachments,
-    saveDraft(input) {
-      deps.contracts.get(input.contract);
-      const data = canonicalJson(input.data);
-      const ts = now();
-      if (input.id) {
-        const res = db.prepare('UPDATE drafts SET data = ?, contract = ?, updated_at = ? WHERE id = ?').run(data, input.contract, ts, input.id);
-        if (res.changes === 0) throw new ApiError('NOT_FOUND', `No draft ${input.id}`);
-        return getDraft(input.id);
-      }
-      const id = newUlid();
-      db.prepare('INSERT INTO drafts (id, contract, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(id, input.contract, data, ts, ts);
-      return getDraft(id);
-    },
-    listDrafts: () => (db.prepare('SELECT * FROM drafts ORDER BY updated_at DESC').all() as DraftRow[]).map(toDraft),
-    getDraft,
-    deleteDraft(id) {
-      if (db.prepare('DELETE FROM drafts WHERE id = ?').run(id).changes === 0) throw new ApiError('NOT_FOUND', `No draft ${id}`);
-    },
-    setGuard(g) {
-      guard = g;
-    },
-    submit(input) {
-      const profile = deps.profile.require();
-      // The contract's kind is the governed action: capture is always allowed, a submit needs a fresh sync.
-      guard(deps.contracts.get(input.contract).doc.kind);
-      deps.contracts.validate(input.contract, input.data);
-      const refs = [...attachmentRefs(input.data)];
-      const missing = refs.filter((h) => !attachments.has(h));
-      if (missing.length)
-        throw new ApiError(
-          'VALIDATION_ERROR',
-          'Attachments referenced but not stored on this device',
-          missing.map((h) => ({ path: '/', keyword: 'attachment', message: `sha256:${h} missing` })),
-        );
-      if (input.draftId) getDraft(input.draftId);
-      const data = canonicalJson(input.data);
-      return db.transaction(() => {
-        const recordId = newUlid();
-        const ts = now();
-        const entry = deps.audit.append({
-          actor: `user:${profile.id}`,
-          action: 'record.captured',
-          subject: recordId,
-          // The log keeps a digest, not the captured content (which may carry PII).
-          payload: { contract: input.contract, dataSha256: hash('sha256', data, 'hex'), attachments: refs.length },
-        });
-        db.prepare('INSERT INTO records (id, contract, data, created_at, audit_seq) VALUES (?, ?, ?, ?, ?)').run(recordId, input.contract, data, ts, entry.seq);
-        for (const h of refs) deps.outbox.enqueueAttachment(h, input.contract, profile, ts);
-        const outboxId = deps.outbox.enqueueRecord(recordId, input.contract, profile, ts);
-        if (input.draftId) db.prepare('DELETE FROM drafts WHERE id = ?').run(input.draftId);
-        return { recordId, outboxId };
-      })();
-    },
-    listRecords(limit) {
-      return db
-        .prepare(
-          `SELECT r.id, r.contract, r.created_at AS createdAt, o.state FROM records r
-           LEFT JOIN outbox o ON o.record_id = r.id ORDER BY r.id DESC LIMIT ?`,
-        )
-        .all(limit) as { id: string; contract: string; createdAt: string; state: string | null }[];
-    },
-  };
+  saveDraft(input: { id?: string; contract: string; data: unknown }): Draft {
+    this.d.contracts.get(input.contract);
+    const data = canonicalJson(input.data);
+    const ts = this.now();
+    if (input.id) {
+      const res = this.d.db.prepare('UPDATE drafts SET data = ?, contract = ?, updated_at = ? WHERE id = ?').run(data, input.contract, ts, input.id);
+      if (res.changes === 0) throw new ApiError('NOT_FOUND', `No draft ${input.id}`);
+      return this.getDraft(input.id);
+    }
+    const id = newUlid();
+    this.d.db.prepare('INSERT INTO drafts (id, contract, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(id, input.contract, data, ts, ts);
+    return this.getDraft(id);
+  }
+
+  listDrafts(): Draft[] {
+    return (this.d.db.prepare('SELECT * FROM drafts ORDER BY updated_at DESC').all() as DraftRow[]).map(toDraft);
+  }
+
+  deleteDraft(id: string): void {
+    if (this.d.db.prepare('DELETE FROM drafts WHERE id = ?').run(id).changes === 0) throw new ApiError('NOT_FOUND', `No draft ${id}`);
+  }
+
+  submit(input: { contract: string; data: unknown; draftId?: string }): { recordId: string; outboxId: string } {
+    const { db, outbox } = this.d;
+    const profile = this.d.profile.require();
+    // The contract's kind is the governed action: capture is always allowed, a submit needs a fresh sync.
+    this.d.guard?.(this.d.contracts.get(input.contract).doc.kind);
+    this.d.contracts.validate(input.contract, input.data);
+    const refs = [...attachmentRefs(input.data)];
+    const missing = refs.filter((h) => !this.attachments.has(h));
+    if (missing.length)
+      throw new ApiError(
+        'VALIDATION_ERROR',
+        'Attachments referenced but not stored on this device',
+        missing.map((h) => ({ path: '/', keyword: 'attachment', message: `sha256:${h} missing` })),
+      );
+    if (input.draftId) this.getDraft(input.draftId);
+    const data = canonicalJson(input.data);
+    // One transaction: the outbox's writes nest inside it (better-sqlite3 savepoints).
+    return db.transaction(() => {
+      const recordId = newUlid();
+      const ts = this.now();
+      const entry = this.d.audit.append({
+        actor: `user:${profile.id}`,
+        action: 'record.captured',
+        subject: recordId,
+        // The log keeps a digest, not the captured content (which may carry PII).
+        payload: { contract: input.contract, dataSha256: hash('sha256', data, 'hex'), attachments: refs.length },
+      });
+      db.prepare('INSERT INTO records (id, contract, data, created_at, audit_seq) VALUES (?, ?, ?, ?, ?)').run(recordId, input.contract, data, ts, entry.seq);
+      for (const h of refs) outbox.enqueueAttachment(h, input.contract, profile, ts);
+      const outboxId = outbox.enqueueRecord(recordId, input.contract, profile, ts);
+      if (input.draftId) db.prepare('DELETE FROM drafts WHERE id = ?').run(input.draftId);
+      return { recordId, outboxId };
+    })();
+  }
+
+  listRecords(limit: number): { id: string; contract: string; createdAt: string; state: string | null }[] {
+    const rows = this.d.db.prepare('SELECT id, contract, created_at AS createdAt FROM records ORDER BY id DESC LIMIT ?').all(limit) as {
+      id: string;
+      contract: string;
+      createdAt: string;
+    }[];
+    const states = this.d.outbox.recordStates(rows.map((r) => r.id));
+    return rows.map((r) => ({ ...r, state: states.get(r.id) ?? null }));
+  }
+
+  getRecord(id: string): StoredRecord | undefined {
+    return this.d.db.prepare('SELECT id, contract, data, created_at FROM records WHERE id = ?').get(id) as StoredRecord | undefined;
+  }
+}
+
+export function createCaptureService(deps: CaptureDeps): CaptureService {
+  return new Capture(deps);
 }

@@ -1,14 +1,10 @@
-import type { Db } from '../../platform/db/connection';
-import type { ContractRegistry } from '../contracts/contract-loader';
-import type { Outbox } from '../outbox/index';
-import type { ProfileService } from '../profile/index';
 import type { TrustedClock } from '../../platform/util/trusted-clock';
-import type { SyncEngine } from '../sync/engine';
+import type { GovernanceContractsPort, GovernanceOutboxPort, GovernanceProfilePort, GovernanceSyncPort } from './ports';
 import type { HealthRegistry } from '../../platform/health';
 import type { GovernanceStatus } from '../../../shared/api/types';
 import { ApiError } from '../../../shared/errors';
 import { evaluateRisk, formatDays, DAY_MS, REASON_BLOCKED, REASON_UPDATE_REQUIRED, type RiskAction } from '../../../shared/risk/index';
-import { blockedMessage, UPDATE_REQUIRED_MESSAGE } from '../sync/server-status';
+import { blockedMessage, UPDATE_REQUIRED_MESSAGE } from '../../../shared/risk/device-messages';
 import { APP_VERSION } from '../../platform/version';
 
 /** Offline capture, online submit: a submission needs a successful sync this recent (policy, default 24 h). */
@@ -21,7 +17,13 @@ export const SUBMIT_FRESHNESS_HOURS = 24;
  */
 export class Governance {
   constructor(
-    private readonly d: { db: Db; contracts: ContractRegistry; outbox: Outbox; profile: ProfileService; trustedClock: TrustedClock; sync: SyncEngine },
+    private readonly d: {
+      contracts: GovernanceContractsPort;
+      outbox: GovernanceOutboxPort;
+      profile: GovernanceProfilePort;
+      trustedClock: Pick<TrustedClock, 'now' | 'rolledBack'>;
+      sync: GovernanceSyncPort;
+    },
   ) {}
 
   status(): GovernanceStatus {

@@ -9,40 +9,9 @@ import { idempotencyKeyInput } from '../../../shared/sync/protocol';
 import { ApiError } from '../../../shared/errors';
 import { newUlid } from '../../platform/util/ulid';
 import { backoffDelayMs, BACKOFF } from './backoff';
+import type { OutboxRow } from './types';
 
-export interface OutboxRow {
-  id: string;
-  idempotency_key: string;
-  record_id: string | null;
-  attachment_hash: string | null;
-  kind: 'record' | 'attachment' | 'run' | 'card' | 'approval';
-  contract: string;
-  tenant: string;
-  created_at: string;
-  state: OutboxState;
-  attempts: number;
-  next_attempt_at: string;
-  last_error: string | null;
-  key_version: number | null;
-  ciphertext: Buffer | null;
-  iv: string | null;
-  tag: string | null;
-  content_hash: string | null;
-  receipt: string | null;
-  receipt_verified: number;
-  server_seq: number | null;
-  acked_at: string | null;
-  required_version: string | null;
-  key_scope: 'device' | 'tenant' | null;
-  /** run, card: the run or card id; approval: the approval id */
-  ref_id: string | null;
-  /** approval: the card decided */
-  subject: string | null;
-  /** approval: the device whose run it decides */
-  to_device: string | null;
-  /** approval: the signed approval (JSON), fixed when it was made */
-  payload: string | null;
-}
+export type { OutboxRow } from './types';
 
 export const STATES: OutboxState[] = ['queued', 'acked', 'dead', 'blocked', 'discarded'];
 
@@ -174,6 +143,22 @@ export class Outbox {
     const r = this.q('SELECT * FROM outbox WHERE id = ?').get(id) as OutboxRow | undefined;
     if (!r) throw new ApiError('NOT_FOUND', `No outbox item ${id}`);
     return r;
+  }
+
+  /** The row, or undefined when there is none. */
+  find(id: string): OutboxRow | undefined {
+    return this.q('SELECT * FROM outbox WHERE id = ?').get(id) as OutboxRow | undefined;
+  }
+
+  /** The state of the outbox item of each record that has one. */
+  recordStates(recordIds: string[]): Map<string, OutboxState> {
+    const out = new Map<string, OutboxState>();
+    const st = this.q('SELECT state FROM outbox WHERE record_id = ?').pluck();
+    for (const id of recordIds) {
+      const s = st.get(id) as OutboxState | undefined;
+      if (s !== undefined) out.set(id, s);
+    }
+    return out;
   }
 
   list(f: { state?: OutboxState; limit: number; beforeId?: string }): OutboxItem[] {

@@ -20,11 +20,14 @@ export interface ProfileService {
   require(): Profile;
   setup(input: { name: string; tenant: string }): Profile;
   actor(): string;
+  /** The role enrollment gave this device's user (call inside the enrollment transaction). */
+  setRole(role: Profile['role']): void;
 }
 
 export function createProfileService(deps: { db: Db; clock: Clock; audit: AuditService }): ProfileService {
   const getStmt = deps.db.prepare('SELECT * FROM profile WHERE singleton = 1');
   const insertStmt = deps.db.prepare('INSERT INTO profile (singleton, id, name, tenant, role, device_id, created_at) VALUES (1, ?, ?, ?, ?, ?, ?)');
+  const setRoleStmt = deps.db.prepare('UPDATE profile SET role = ? WHERE singleton = 1');
   const get = (): Profile | null => {
     const r = getStmt.get() as Row | undefined;
     return r ? { id: r.id, name: r.name, tenant: r.tenant, role: r.role, deviceId: r.device_id, createdAt: r.created_at } : null;
@@ -38,6 +41,7 @@ export function createProfileService(deps: { db: Db; clock: Clock; audit: AuditS
     get,
     require,
     actor: () => `user:${require().id}`,
+    setRole: (role) => void setRoleStmt.run(role),
     setup(input) {
       return deps.db.transaction(() => {
         if (get()) throw new ApiError('CONFLICT', 'The local profile already exists');

@@ -1,8 +1,8 @@
 import type { HealthRegistry } from '../../platform/health';
-import type { Outbox } from '../outbox/index';
-import type { SyncEngine } from './engine';
+import type { OutboxState } from '../../../shared/api/types';
+import type { SyncConfig } from '../../platform/device/sync-config';
 
-export function registerSyncHealth(health: HealthRegistry, outbox: Outbox, sync: SyncEngine): void {
+export function registerSyncHealth(health: HealthRegistry, outbox: { counts(): Record<OutboxState, number> }, sync: { config(): SyncConfig | null }): void {
   health.register('sync.queue', () => {
     const c = outbox.counts();
     const cfg = sync.config();

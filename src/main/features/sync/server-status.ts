@@ -3,6 +3,7 @@
 // a device_blocked refusal; read by governance, which feeds the flags into the local risk.
 import type { Db } from '../../platform/db/connection';
 import type { RiskLevel } from '../../../shared/risk/index';
+import { readSyncConfig, type SyncConfig } from '../../platform/device/sync-config';
 
 export interface ServerDeviceStatus {
   blocked: boolean;
@@ -39,6 +40,20 @@ export function readServerStatus(db: Db): ServerDeviceStatus | null {
   };
 }
 
+/** The sync feature's reads of the enrolled config and the server's word, for governance (constructed before the engine). */
+export class DeviceSyncState {
+  constructor(private readonly db: Db) {}
+
+  config(): SyncConfig | null {
+    return readSyncConfig(this.db);
+  }
+
+  /** The server's last known status of this device (null until a reply or refusal said anything). */
+  serverStatus(): ServerDeviceStatus | null {
+    return readServerStatus(this.db);
+  }
+}
+
 export function writeServerStatus(db: Db, s: ServerDeviceStatus): void {
   db.prepare(
     `INSERT INTO server_device_status (singleton, blocked, blocked_at, blocked_reason, update_required, risk_level, risk_reasons, at)
@@ -48,12 +63,4 @@ export function writeServerStatus(db: Db, s: ServerDeviceStatus): void {
   ).run(s.blocked ? 1 : 0, s.blockedAt, s.blockedReason, s.updateRequired ? 1 : 0, s.risk.level, JSON.stringify(s.risk.reasons), s.at);
 }
 
-/** What the user reads when the device is blocked: when, why, and what to do. */
-export function blockedMessage(s: Pick<ServerDeviceStatus, 'blockedAt' | 'blockedReason'>): string {
-  const day = s.blockedAt && Number.isFinite(Date.parse(s.blockedAt)) ? ` on ${s.blockedAt.slice(0, 10)}` : '';
-  const reason = s.blockedReason?.trim().replace(/\.+$/, '');
-  const why = reason ? `: ${reason}` : '';
-  return `This device was blocked by an administrator${day}${why}. Contact your admin; your data stays on this device.`;
-}
-
-export const UPDATE_REQUIRED_MESSAGE = 'An administrator requires an app update: install the latest version of Maestro, then sync.';
+export { blockedMessage, UPDATE_REQUIRED_MESSAGE } from '../../../shared/risk/device-messages';

@@ -4,11 +4,13 @@ import type { EventBus } from '../events';
 import type { HealthRegistry } from '../health';
 import type { AuditEntry, AuditHead, AuditVerifyResult } from '../../../shared/api/types';
 import { AuditStore, type ListFilter, type NewAuditEntry } from './audit-store';
+import { auditAnchorQueries, type AuditAnchorQueries } from './anchors';
 
 export { AuditStore, sha256Hex } from './audit-store';
 export type { NewAuditEntry } from './audit-store';
+export type { AuditAnchor, AuditAnchorQueries, RawAuditEntry } from './anchors';
 
-export interface AuditService {
+export interface AuditService extends AuditAnchorQueries {
   append(e: NewAuditEntry): AuditEntry;
   appendMany(e: NewAuditEntry[]): AuditEntry[];
   list(f: ListFilter): ReturnType<AuditStore['list']>;
@@ -70,6 +72,7 @@ export function createAuditService(deps: { db: Db; clock: Clock; events: EventBu
   };
 
   return {
+    ...auditAnchorQueries(deps.db),
     store,
     append: (e) => appendMany([e])[0]!,
     appendMany,

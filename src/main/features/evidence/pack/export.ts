@@ -5,13 +5,19 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { create as tarCreate } from 'tar';
-import type { Services } from '../../../app/services';
+import type { Db } from '../../../platform/db/connection';
+import type { Clock } from '../../../platform/util/clock';
+import type { AuditService, RawAuditEntry } from '../../../platform/audit/index';
+import { readSyncConfig, type SyncConfig } from '../../../platform/device/sync-config';
+import { deviceKeyName } from '../../../platform/device/credential';
 import type { Role } from '../../../../shared/api/types';
 import { canonicalJson } from '../../../../shared/canonical';
 import { MemoryTree, toHex } from '../../../../shared/merkle';
 import { merkleHasher } from '../../../platform/audit/merkle';
-import { DEVICE_KEY } from '../../sync/engine';
 import { privateKeyFromPem, rawPublicKey, signB64 } from '../../../platform/device/ed25519';
+import type { DecisionCard } from '../../../../shared/workflow/types';
+import type { ArtifactView } from '../../../../shared/evidence/types';
+import type { PackSources } from '../ports';
 import type { SignedCheckpoint, SignedReceipt } from '../../../../shared/sync/protocol';
 import { PACK_FORMAT, manifestSigningBytes, type PackManifest, type ProofsFile, type ReceiptsFile } from './format';
 
@@ -31,17 +37,6 @@ export interface ExportResult {
   manifestSha256: string;
   piiIncluded: boolean;
   countersigned: boolean;
-}
-
-interface AuditRow {
-  seq: number;
-  ts: string;
-  actor: string;
-  action: string;
-  subject: string;
-  payload: string;
-  prev_hash: string;
-  hash: string;
 }
 
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
@@ -66,41 +61,38 @@ function redact(data: unknown, pointers: readonly string[], salt: Buffer): strin
   return hit;
 }
 
-function outputIds(output: string, key: 'outboxId' | 'recordId'): string[] {
-  try {
-    const o = JSON.parse(output) as Record<string, unknown> | null;
-    const v = o && typeof o === 'object' ? o[key] : undefined;
-    return typeof v === 'string' ? [v] : [];
-  } catch {
-    return [];
-  }
+function outputIds(o: Record<string, unknown> | null, key: 'outboxId' | 'recordId'): string[] {
+  const v = o && typeof o === 'object' ? o[key] : undefined;
+  return typeof v === 'string' ? [v] : [];
 }
 
-export async function exportPack(s: Services, runId: string, opts: ExportOptions): Promise<ExportResult> {
-  const progress = opts.onProgress ?? (() => undefined);
-  const run = s.runs.get(runId); // NOT_FOUND for an unknown run
-  const cfg = s.sync.config();
-  const profile = s.profile.get();
-  const deviceId = cfg?.deviceId ?? profile?.deviceId;
+/** What exportPack reads: the evidence service's deps, its pack sources and its artifact list. */
+export interface PackDeps extends PackSources {
+  db: Db;
+  clock: Clock;
+  audit: Pick<AuditService, 'rawEntriesFor' | 'allHashes' | 'lastCheckpoint'>;
+  policyVersion(): string | null;
+  listArtifacts(runId: string): ArtifactView[];
+}
+
+type Files = Map<string, Buffer>;
+type Progress = NonNullable<ExportOptions['onProgress']>;
+
+/** The device id and its signing key (the pack is signed as this device). */
+async function signingKey(d: PackDeps, cfg: SyncConfig | null): Promise<{ deviceId: string; key: ReturnType<typeof privateKeyFromPem> }> {
+  const deviceId = cfg?.deviceId ?? d.profile.get()?.deviceId;
   if (!deviceId) throw new Error('This device has no id: set up a profile or enroll first');
-  const pem = await (await s.secrets()).get(`${DEVICE_KEY}:${deviceId}`);
-  if (!pem) throw new Error(`The device signing key (${DEVICE_KEY}:${deviceId}) is missing: enroll this device first`);
-  const key = privateKeyFromPem(pem);
-  const devicePublicKey = rawPublicKey(createPublicKey(key));
-  const role = opts.role ?? profile?.role ?? 'field';
-  const piiIncluded = opts.includePii === true && (role === 'reviewer' || role === 'admin');
-  const salt = randomBytes(32);
+  const pem = await (await d.secrets()).get(deviceKeyName(deviceId));
+  if (!pem) throw new Error(`The device signing key (${deviceKeyName(deviceId)}) is missing: enroll this device first`);
+  return { deviceId, key: privateKeyFromPem(pem) };
+}
 
-  const files = new Map<string, Buffer>();
-  const steps = s.db.prepare('SELECT output FROM run_steps WHERE run_id = ? ORDER BY step_index').pluck().all(runId) as string[];
-
-  // Receipts of the run's outbox items, as stored, with the server key they verify against.
-  const outboxIds = steps.flatMap((o) => outputIds(o, 'outboxId'));
+/** Receipts of the run's outbox items, as stored, with the server key they verify against. */
+function addReceipts(d: PackDeps, files: Files, outputs: (Record<string, unknown> | null)[], cfg: SyncConfig | null): void {
   const receipts: ReceiptsFile['receipts'] = [];
   const sigs: Record<string, string> = {};
-  const outboxStmt = s.db.prepare('SELECT id, idempotency_key, content_hash, receipt FROM outbox WHERE id = ?');
-  for (const id of outboxIds) {
-    const r = outboxStmt.get(id) as { id: string; idempotency_key: string; content_hash: string | null; receipt: string | null } | undefined;
+  for (const id of outputs.flatMap((o) => outputIds(o, 'outboxId'))) {
+    const r = d.outbox.find(id);
     if (!r?.receipt) continue;
     const sr = JSON.parse(r.receipt) as SignedReceipt;
     receipts.push({ outboxId: r.id, idempotencyKey: r.idempotency_key, contentHash: r.content_hash, receipt: sr.receipt });
@@ -111,29 +103,29 @@ export async function exportPack(s: Services, runId: string, opts: ExportOptions
     files.set('receipt.json', jsonFile(rf));
     files.set('receipt.sig', jsonFile(sigs));
   }
+}
 
-  // Records the run submitted, PII redacted unless included.
+/** Records the run submitted, PII redacted unless included; returns the redacted fields. */
+function addRecords(d: PackDeps, files: Files, outputs: (Record<string, unknown> | null)[], piiIncluded: boolean, salt: Buffer) {
   const piiFields: { file: string; pointers: string[] }[] = [];
-  const recordStmt = s.db.prepare('SELECT id, contract, data, created_at FROM records WHERE id = ?');
-  for (const id of steps.flatMap((o) => outputIds(o, 'recordId'))) {
-    const r = recordStmt.get(id) as { id: string; contract: string; data: string; created_at: string } | undefined;
+  for (const id of outputs.flatMap((o) => outputIds(o, 'recordId'))) {
+    const r = d.records.getRecord(id);
     if (!r) continue;
     const data = JSON.parse(r.data) as unknown;
     const name = `records/${r.id}.json`;
-    if (!piiIncluded && s.contracts.has(r.contract)) {
-      const hit = redact(data, s.contracts.get(r.contract).doc.pii, salt);
+    if (!piiIncluded && d.contracts.has(r.contract)) {
+      const hit = redact(data, d.contracts.get(r.contract).doc.pii, salt);
       if (hit.length) piiFields.push({ file: name, pointers: hit });
     }
     files.set(name, jsonFile({ id: r.id, contract: r.contract, createdAt: r.created_at, data }));
   }
+  return piiFields;
+}
 
-  // SBOM artifact, if any.
-  const sbom = s.evidence.listArtifacts(runId).find((a) => (a.docType === 'cyclonedx' || a.docType === 'spdx') && a.sha256);
-  if (sbom?.sha256) files.set('sbom.json', s.capture.attachments.read(sbom.sha256).bytes);
-
-  // Cards and their policy verdicts.
-  const cards = s.runs.cards.forRun(runId);
-  progress({ phase: 'collect', done: 0, total: cards.length });
+/** Cards and their policy verdicts, the active bundles' digests, the SBOM artifact if any. */
+function addPolicy(d: PackDeps, files: Files, runId: string, cards: DecisionCard[]): void {
+  const sbom = d.listArtifacts(runId).find((a) => (a.docType === 'cyclonedx' || a.docType === 'spdx') && a.sha256);
+  if (sbom?.sha256) files.set('sbom.json', d.attachments.read(sbom.sha256).bytes);
   for (const c of cards) files.set(`cards/${c.id}.json`, jsonFile(c));
   files.set(
     'policy/decisions.json',
@@ -150,19 +142,16 @@ export async function exportPack(s: Services, runId: string, opts: ExportOptions
       })),
     ),
   );
-  const bundles = s.bundles
+  const bundles = d.bundles
     .report()
     .bundles.filter((b) => b.active)
-    .map((b) => {
-      const t = s.db.prepare('SELECT targets_sha256 FROM bundle_installs WHERE id = ?').pluck().get(b.id) as string | undefined;
-      return `${t ?? '-'.repeat(64)}  ${b.name}@${b.version} (${b.kind})`;
-    });
+    .map((b) => `${d.bundleDigests.targetsSha256(b.id) ?? '-'.repeat(64)}  ${b.name}@${b.version} (${b.kind})`);
   files.set('policy/bundles.sha256', Buffer.from(bundles.sort().join('\n') + (bundles.length ? '\n' : ''), 'utf8'));
+}
 
-  // The run's audit entries.
-  const logRows = s.db
-    .prepare('SELECT seq, ts, actor, action, subject, payload, prev_hash, hash FROM audit_log WHERE subject = ? ORDER BY seq')
-    .all(runId) as AuditRow[];
+/** The run's audit entries, one JSON line each. */
+function addLog(d: PackDeps, files: Files, runId: string): { logName: string; logRows: RawAuditEntry[] } {
+  const logRows = d.audit.rawEntriesFor(runId);
   const logName = `logs/exec_${runId}.ndjson`;
   files.set(
     logName,
@@ -176,39 +165,43 @@ export async function exportPack(s: Services, runId: string, opts: ExportOptions
       'utf8',
     ),
   );
+  return { logName, logRows };
+}
 
-  // Inclusion proofs in the audit Merkle tree (in memory from the entry hashes).
+/** The newest countersigned checkpoint, if its tree head is this log's at a size covering every proof. */
+function usableCheckpoint(d: PackDeps, tree: MemoryTree, maxSeq: number): SignedCheckpoint | null {
+  const cpText = d.audit.lastCheckpoint();
+  if (!cpText) return null;
+  const cp = JSON.parse(cpText) as SignedCheckpoint;
+  const { treeSize, treeRoot } = cp.checkpoint;
+  const ok =
+    typeof treeSize === 'number' && typeof treeRoot === 'string' && treeSize >= maxSeq && treeSize <= tree.size && toHex(tree.root(treeSize)) === treeRoot;
+  return ok ? cp : null;
+}
+
+/** Inclusion proofs in the audit Merkle tree (in memory from the entry hashes). */
+function buildProofs(
+  d: PackDeps,
+  cards: DecisionCard[],
+  log: { logName: string; logRows: RawAuditEntry[] },
+  cfg: SyncConfig | null,
+  progress: Progress,
+): ProofsFile {
   const h = merkleHasher();
   const tree = new MemoryTree(h);
-  const allHashes = s.db.prepare('SELECT hash FROM audit_log ORDER BY seq').pluck().all() as string[];
   const seqOf = new Map<string, number>();
-  allHashes.forEach((x, i) => {
+  d.audit.allHashes().forEach((x, i) => {
     tree.appendLeafHash(h.leaf(Buffer.from(x, 'hex')));
     seqOf.set(x, i + 1);
   });
   const wanted: { file: string; seq: number; entryHash: string }[] = [
     ...cards.flatMap((c) => (seqOf.has(c.auditHash) ? [{ file: `cards/${c.id}.json`, seq: seqOf.get(c.auditHash)!, entryHash: c.auditHash }] : [])),
-    ...logRows.map((r) => ({ file: logName, seq: r.seq, entryHash: r.hash })),
+    ...log.logRows.map((r) => ({ file: log.logName, seq: r.seq, entryHash: r.hash })),
   ];
   const maxSeq = wanted.reduce((m, w) => Math.max(m, w.seq), 0);
-  let size = tree.size;
-  let checkpoint: SignedCheckpoint | null = null;
-  const cpText = s.db.prepare('SELECT checkpoint FROM audit_anchors ORDER BY seq DESC LIMIT 1').pluck().get() as string | undefined;
-  if (cpText) {
-    const cp = JSON.parse(cpText) as SignedCheckpoint;
-    const { treeSize, treeRoot } = cp.checkpoint;
-    if (
-      typeof treeSize === 'number' &&
-      typeof treeRoot === 'string' &&
-      treeSize >= maxSeq &&
-      treeSize <= tree.size &&
-      toHex(tree.root(treeSize)) === treeRoot
-    ) {
-      checkpoint = cp;
-      size = treeSize;
-    }
-  }
-  const proofs: ProofsFile = {
+  const checkpoint = usableCheckpoint(d, tree, maxSeq);
+  const size = checkpoint ? checkpoint.checkpoint.treeSize! : tree.size;
+  return {
     treeSize: size,
     root: toHex(tree.root(size)),
     countersigned: checkpoint !== null,
@@ -218,6 +211,45 @@ export async function exportPack(s: Services, runId: string, opts: ExportOptions
       return { file: w.file, seq: w.seq, entryHash: w.entryHash, path: tree.inclusionProof(w.seq - 1, size).map(toHex) };
     }),
   };
+}
+
+/** A staging folder, then one sorted tar. */
+async function writeTar(files: Files, out: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'maestro-pack-'));
+  try {
+    const names = [...files.keys()].sort();
+    for (const n of names) {
+      mkdirSync(dirname(join(dir, n)), { recursive: true });
+      writeFileSync(join(dir, n), files.get(n)!);
+    }
+    mkdirSync(dirname(out), { recursive: true });
+    await tarCreate({ gzip: true, file: out, cwd: dir, portable: true, noDirRecurse: true }, names);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Build and write the pack of one run (the evidence service's exportPack). */
+export async function writePack(d: PackDeps, runId: string, opts: ExportOptions): Promise<ExportResult> {
+  const progress = opts.onProgress ?? (() => undefined);
+  const run = d.runs.get(runId); // NOT_FOUND for an unknown run
+  const cfg = readSyncConfig(d.db);
+  const profile = d.profile.get();
+  const { deviceId, key } = await signingKey(d, cfg);
+  const devicePublicKey = rawPublicKey(createPublicKey(key));
+  const role = opts.role ?? profile?.role ?? 'field';
+  const piiIncluded = opts.includePii === true && (role === 'reviewer' || role === 'admin');
+  const salt = randomBytes(32);
+
+  const files: Files = new Map();
+  const outputs = run.steps.map((st) => st.output);
+  addReceipts(d, files, outputs, cfg);
+  const piiFields = addRecords(d, files, outputs, piiIncluded, salt);
+  const cards = d.runs.cards.forRun(runId);
+  progress({ phase: 'collect', done: 0, total: cards.length });
+  addPolicy(d, files, runId, cards);
+  const log = addLog(d, files, runId);
+  const proofs = buildProofs(d, cards, log, cfg, progress);
   files.set('audit/proofs.json', jsonFile(proofs));
 
   const manifest: PackManifest = {
@@ -227,8 +259,8 @@ export async function exportPack(s: Services, runId: string, opts: ExportOptions
     runStatus: run.status,
     deviceId,
     devicePublicKey,
-    policyVersion: s.policy.version(),
-    createdAt: s.clock.now().toISOString(),
+    policyVersion: d.policyVersion(),
+    createdAt: d.clock.now().toISOString(),
     pii: {
       included: piiIncluded,
       requested: opts.includePii === true,
@@ -242,22 +274,19 @@ export async function exportPack(s: Services, runId: string, opts: ExportOptions
   files.set('manifest.json', manifestBytes);
   files.set('manifest.sig', Buffer.from(signB64(manifestSigningBytes(manifest), key) + '\n', 'utf8'));
 
-  // Write: a staging folder, then one sorted tar.
   progress({ phase: 'write', done: 0, total: files.size });
-  const dir = mkdtempSync(join(tmpdir(), 'maestro-pack-'));
-  try {
-    const names = [...files.keys()].sort();
-    for (const n of names) {
-      mkdirSync(dirname(join(dir, n)), { recursive: true });
-      writeFileSync(join(dir, n), files.get(n)!);
-    }
-    mkdirSync(dirname(opts.out), { recursive: true });
-    await tarCreate({ gzip: true, file: opts.out, cwd: dir, portable: true, noDirRecurse: true }, names);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await writeTar(files, opts.out);
   progress({ phase: 'write', done: files.size, total: files.size });
   let bytes = 0;
   for (const b of files.values()) bytes += b.length;
-  return { out: opts.out, files: files.size, bytes, manifestSha256: sha256(manifestBytes), piiIncluded, countersigned: checkpoint !== null };
+  return { out: opts.out, files: files.size, bytes, manifestSha256: sha256(manifestBytes), piiIncluded, countersigned: proofs.countersigned };
+}
+
+/** The disclosure pack of one run, written by the evidence service (handlers, scripts and tests pass the services). */
+export function exportPack(
+  s: { evidence: { exportPack(runId: string, opts: ExportOptions): Promise<ExportResult> } },
+  runId: string,
+  opts: ExportOptions,
+): Promise<ExportResult> {
+  return s.evidence.exportPack(runId, opts);
 }

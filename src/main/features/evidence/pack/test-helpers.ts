@@ -6,7 +6,7 @@ import { makeServices, tempDir } from '../../../platform/test-utils';
 import { prepareDevice, report, REPORT_WF, runServiceFor, wallClock } from '../../runs/test-helpers';
 import { allowAllGuard } from '../../runs/testing';
 import { noteSynced, writeSyncConfig } from '../../../platform/device/sync-config';
-import { DEVICE_KEY } from '../../sync/engine';
+import { DEVICE_KEY } from '../../../platform/device/credential';
 import { rawPublicKey, signB64 } from '../../../platform/device/ed25519';
 import { checkpointSigningBytes, receiptSigningBytes, type CheckpointBody, type ReceiptBody } from '../../../../shared/sync/protocol';
 import { MemoryTree, toHex } from '../../../../shared/merkle';

@@ -79,25 +79,10 @@ const parse = <T>(b: Buffer | undefined): T | null => {
   }
 };
 
-export function verifyPackFiles(files: Map<string, Buffer>, bad: string[] = []): PackReport {
-  const failures: Failure[] = bad.map((f) => ({ file: f, code: 'EXTRA_FILE', message: `${f}: duplicate entry or not a plain file` }));
-  const fail = (file: string, code: FailureCode, message: string) => failures.push({ file, code, message });
-  const report = (m: PackManifest | null, receipts = 0, proofs = 0, countersigned = false): PackReport => ({
-    ok: failures.length === 0,
-    runId: m?.runId ?? null,
-    deviceId: m?.deviceId ?? null,
-    files: files.size,
-    receipts,
-    proofs,
-    countersigned,
-    failures,
-  });
+type Fail = (file: string, code: FailureCode, message: string) => void;
 
-  const m = parse<PackManifest>(files.get('manifest.json'));
-  if (!m || m.format !== PACK_FORMAT || !Array.isArray(m.files)) {
-    fail('manifest.json', 'MANIFEST_INVALID', files.has('manifest.json') ? 'manifest.json is not a pack manifest' : 'manifest.json is missing');
-    return report(null);
-  }
+/** The manifest's signature, canonical form and file list against the files. */
+function checkManifest(files: Map<string, Buffer>, m: PackManifest, fail: Fail): void {
   let sigOk = false;
   try {
     // Exactly `<canonical base64>\n`: base64 decoders ignore stray padding and unused bits.
@@ -124,111 +109,145 @@ export function verifyPackFiles(files: Map<string, Buffer>, bad: string[] = []):
   for (const path of files.keys()) {
     if (path !== 'manifest.json' && path !== 'manifest.sig' && !listed.has(path)) fail(path, 'EXTRA_FILE', `${path} is not in the manifest`);
   }
+}
 
-  // Receipts: each signed by the server key, each about the item it is filed under.
+/** Receipts: each signed by the server key, each about the item it is filed under. Returns how many. */
+function checkReceipts(files: Map<string, Buffer>, fail: Fail): number {
   const rf = parse<ReceiptsFile>(files.get('receipt.json'));
   const sigs = parse<Record<string, string>>(files.get('receipt.sig')) ?? {};
   let receipts = 0;
-  if (rf) {
-    let key: ReturnType<typeof publicKeyFromRaw> | null = null;
-    try {
-      key = rf.serverPublicKey ? publicKeyFromRaw(rf.serverPublicKey) : null;
-    } catch {
-      key = null;
-    }
-    for (const [i, r] of (Array.isArray(rf.receipts) ? rf.receipts : []).entries()) {
-      receipts += 1;
-      if (!r || typeof r.receipt !== 'object' || r.receipt === null) {
-        fail('receipt.json', 'RECEIPT_MISMATCH', `receipt #${i} is malformed`);
-        continue;
-      }
-      const id = r.receipt?.receiptId ?? `#${i}`;
-      if (
-        r.receipt?.idempotencyKey !== r.idempotencyKey ||
-        (r.contentHash !== null && r.receipt?.contentHash !== r.contentHash) ||
-        r.receipt?.serverKeyId !== rf.serverKeyId
-      )
-        fail('receipt.json', 'RECEIPT_MISMATCH', `receipt ${id} does not speak of outbox item ${r.outboxId}`);
-      const sig = sigs[id];
-      if (!key || typeof sig !== 'string' || !verifyB64(canonicalJson({ type: 'maestro.receipt.v1', ...r.receipt }), sig, key))
-        fail('receipt.sig', 'RECEIPT_SIGNATURE', `receipt ${id}: server signature does not verify`);
-    }
+  if (!rf) return receipts;
+  let key: ReturnType<typeof publicKeyFromRaw> | null = null;
+  try {
+    key = rf.serverPublicKey ? publicKeyFromRaw(rf.serverPublicKey) : null;
+  } catch {
+    key = null;
   }
+  for (const [i, r] of (Array.isArray(rf.receipts) ? rf.receipts : []).entries()) {
+    receipts += 1;
+    if (!r || typeof r.receipt !== 'object' || r.receipt === null) {
+      fail('receipt.json', 'RECEIPT_MISMATCH', `receipt #${i} is malformed`);
+      continue;
+    }
+    const id = r.receipt?.receiptId ?? `#${i}`;
+    if (
+      r.receipt?.idempotencyKey !== r.idempotencyKey ||
+      (r.contentHash !== null && r.receipt?.contentHash !== r.contentHash) ||
+      r.receipt?.serverKeyId !== rf.serverKeyId
+    )
+      fail('receipt.json', 'RECEIPT_MISMATCH', `receipt ${id} does not speak of outbox item ${r.outboxId}`);
+    const sig = sigs[id];
+    if (!key || typeof sig !== 'string' || !verifyB64(canonicalJson({ type: 'maestro.receipt.v1', ...r.receipt }), sig, key))
+      fail('receipt.sig', 'RECEIPT_SIGNATURE', `receipt ${id}: server signature does not verify`);
+  }
+  return receipts;
+}
 
-  // Proofs: the entry hash is that of the file's content, its path leads to the root, the root is countersigned.
+/** The audit entry hashes a file of the pack holds (`seq:hash` for log lines, `*:hash` for a card). */
+function entryHashesOf(files: Map<string, Buffer>, file: string): Set<string> {
+  const set = new Set<string>();
+  const b = files.get(file);
+  if (file.startsWith('logs/') && b) {
+    for (const line of b.toString('utf8').split('\n')) {
+      if (!line) continue;
+      const e = parse<{ seq: number; ts: string; actor: string; action: string; subject: string; payload: unknown; prevHash: string; hash: string }>(
+        Buffer.from(line),
+      );
+      try {
+        if (e && sha256(auditEntryCanonicalOf(e.seq, e.ts, e.actor, e.action, e.subject, e.prevHash, canonicalJson(e.payload))) === e.hash)
+          set.add(`${e.seq}:${e.hash}`);
+      } catch {
+        // not a well-formed entry: its hash is nobody's
+      }
+    }
+  } else if (file.startsWith('cards/') && b) {
+    const c = parse<{ auditHash?: string }>(b);
+    if (c?.auditHash) set.add(`*:${c.auditHash}`);
+  }
+  return set;
+}
+
+/** Whether the countersigned checkpoint verifies and names the proofs' root. */
+function checkCheckpoint(pf: ProofsFile, fail: Fail): boolean {
+  const cp = pf.checkpoint as SignedCheckpoint | undefined;
+  let cpOk = false;
+  try {
+    cpOk =
+      !!cp &&
+      typeof cp.checkpoint === 'object' &&
+      !!pf.serverPublicKey &&
+      verifyB64(checkpointSigningBytes(cp.checkpoint), cp.signature, publicKeyFromRaw(pf.serverPublicKey));
+  } catch {
+    cpOk = false;
+  }
+  if (!cpOk) fail('audit/proofs.json', 'CHECKPOINT_SIGNATURE', 'the countersigned checkpoint does not verify with the server key');
+  else if (cp!.checkpoint?.treeSize !== pf.treeSize || cp!.checkpoint.treeRoot !== pf.root)
+    fail('audit/proofs.json', 'CHECKPOINT_MISMATCH', 'the proofs root is not the countersigned tree head');
+  else return true;
+  return false;
+}
+
+/** Proofs: the entry hash is that of the file's content, its path leads to the root, the root is countersigned. */
+function checkProofs(files: Map<string, Buffer>, fail: Fail): { proofs: number; countersigned: boolean } {
   const pf = parse<ProofsFile>(files.get('audit/proofs.json'));
   let proofs = 0;
-  let countersigned = false;
-  if (pf) {
-    const h = merkleHasher();
-    const entryHashes = new Map<string, Set<string>>();
-    const hashesOf = (file: string): Set<string> => {
-      let set = entryHashes.get(file);
-      if (set) return set;
-      set = new Set();
-      const b = files.get(file);
-      if (file.startsWith('logs/') && b) {
-        for (const line of b.toString('utf8').split('\n')) {
-          if (!line) continue;
-          const e = parse<{ seq: number; ts: string; actor: string; action: string; subject: string; payload: unknown; prevHash: string; hash: string }>(
-            Buffer.from(line),
-          );
-          try {
-            if (e && sha256(auditEntryCanonicalOf(e.seq, e.ts, e.actor, e.action, e.subject, e.prevHash, canonicalJson(e.payload))) === e.hash)
-              set.add(`${e.seq}:${e.hash}`);
-          } catch {
-            // not a well-formed entry: its hash is nobody's
-          }
-        }
-      } else if (file.startsWith('cards/') && b) {
-        const c = parse<{ auditHash?: string }>(b);
-        if (c?.auditHash) set.add(`*:${c.auditHash}`);
-      }
-      entryHashes.set(file, set);
-      return set;
-    };
-    let root: Uint8Array | null = null;
-    try {
-      root = fromHex(pf.root);
-    } catch {
-      root = null;
-    }
-    for (const [i, p] of (Array.isArray(pf.proofs) ? pf.proofs : []).entries()) {
-      proofs += 1;
-      if (!p || typeof p.file !== 'string' || typeof p.entryHash !== 'string' || !Array.isArray(p.path)) {
-        fail('audit/proofs.json', 'PROOF_INVALID', `audit/proofs.json#${i}: malformed proof`);
-        continue;
-      }
-      const where = `audit/proofs.json#${i} (${p.file} seq ${p.seq})`;
-      const set = hashesOf(p.file);
-      if (!set.has(`${p.seq}:${p.entryHash}`) && !set.has(`*:${p.entryHash}`))
-        fail(p.file, 'ENTRY_HASH', `${where}: entry ${p.entryHash.slice(0, 12)}… is not the hash of an entry in ${p.file}`);
-      let ok = false;
-      try {
-        ok = root !== null && verifyInclusion(h, h.leaf(fromHex(p.entryHash)), p.seq - 1, pf.treeSize, p.path.map(fromHex), root);
-      } catch {
-        ok = false;
-      }
-      if (!ok) fail('audit/proofs.json', 'PROOF_INVALID', `${where}: inclusion proof does not lead to root ${String(pf.root).slice(0, 12)}…`);
-    }
-    if (pf.countersigned) {
-      const cp = pf.checkpoint as SignedCheckpoint | undefined;
-      let cpOk = false;
-      try {
-        cpOk =
-          !!cp &&
-          typeof cp.checkpoint === 'object' &&
-          !!pf.serverPublicKey &&
-          verifyB64(checkpointSigningBytes(cp.checkpoint), cp.signature, publicKeyFromRaw(pf.serverPublicKey));
-      } catch {
-        cpOk = false;
-      }
-      if (!cpOk) fail('audit/proofs.json', 'CHECKPOINT_SIGNATURE', 'the countersigned checkpoint does not verify with the server key');
-      else if (cp!.checkpoint?.treeSize !== pf.treeSize || cp!.checkpoint.treeRoot !== pf.root)
-        fail('audit/proofs.json', 'CHECKPOINT_MISMATCH', 'the proofs root is not the countersigned tree head');
-      else countersigned = true;
-    }
+  if (!pf) return { proofs, countersigned: false };
+  const h = merkleHasher();
+  const entryHashes = new Map<string, Set<string>>();
+  const hashesOf = (file: string): Set<string> => {
+    let set = entryHashes.get(file);
+    if (!set) entryHashes.set(file, (set = entryHashesOf(files, file)));
+    return set;
+  };
+  let root: Uint8Array | null = null;
+  try {
+    root = fromHex(pf.root);
+  } catch {
+    root = null;
   }
+  for (const [i, p] of (Array.isArray(pf.proofs) ? pf.proofs : []).entries()) {
+    proofs += 1;
+    if (!p || typeof p.file !== 'string' || typeof p.entryHash !== 'string' || !Array.isArray(p.path)) {
+      fail('audit/proofs.json', 'PROOF_INVALID', `audit/proofs.json#${i}: malformed proof`);
+      continue;
+    }
+    const where = `audit/proofs.json#${i} (${p.file} seq ${p.seq})`;
+    const set = hashesOf(p.file);
+    if (!set.has(`${p.seq}:${p.entryHash}`) && !set.has(`*:${p.entryHash}`))
+      fail(p.file, 'ENTRY_HASH', `${where}: entry ${p.entryHash.slice(0, 12)}… is not the hash of an entry in ${p.file}`);
+    let ok = false;
+    try {
+      ok = root !== null && verifyInclusion(h, h.leaf(fromHex(p.entryHash)), p.seq - 1, pf.treeSize, p.path.map(fromHex), root);
+    } catch {
+      ok = false;
+    }
+    if (!ok) fail('audit/proofs.json', 'PROOF_INVALID', `${where}: inclusion proof does not lead to root ${String(pf.root).slice(0, 12)}…`);
+  }
+  return { proofs, countersigned: pf.countersigned ? checkCheckpoint(pf, fail) : false };
+}
+
+export function verifyPackFiles(files: Map<string, Buffer>, bad: string[] = []): PackReport {
+  const failures: Failure[] = bad.map((f) => ({ file: f, code: 'EXTRA_FILE', message: `${f}: duplicate entry or not a plain file` }));
+  const fail: Fail = (file, code, message) => void failures.push({ file, code, message });
+  const report = (m: PackManifest | null, receipts = 0, proofs = 0, countersigned = false): PackReport => ({
+    ok: failures.length === 0,
+    runId: m?.runId ?? null,
+    deviceId: m?.deviceId ?? null,
+    files: files.size,
+    receipts,
+    proofs,
+    countersigned,
+    failures,
+  });
+
+  const m = parse<PackManifest>(files.get('manifest.json'));
+  if (!m || m.format !== PACK_FORMAT || !Array.isArray(m.files)) {
+    fail('manifest.json', 'MANIFEST_INVALID', files.has('manifest.json') ? 'manifest.json is not a pack manifest' : 'manifest.json is missing');
+    return report(null);
+  }
+  checkManifest(files, m, fail);
+  const receipts = checkReceipts(files, fail);
+  const { proofs, countersigned } = checkProofs(files, fail);
   return report(m, receipts, proofs, countersigned);
 }
 

@@ -1,7 +1,7 @@
-// `node --import tsx src/main/features/sync/sync-once.ts <dataDir>`: one sync run in its own process, then
+// `node --import tsx src/main/app/sync-once.ts <dataDir>`: one sync run in its own process, then
 // exit. Used by the fault-injection test (which SIGKILLs it mid-batch) and handy for scripts.
-import { createServices } from '../../app/services';
-import { createJsonLogger } from '../../platform/util/logger';
+import { createServices } from './services';
+import { createJsonLogger } from '../platform/util/logger';
 
 const dataDir = process.argv[2];
 if (!dataDir) {

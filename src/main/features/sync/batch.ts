@@ -1,0 +1,201 @@
+// One batch exchange: the items and the audit anchor go up; receipts (checked against the pinned
+// server key), a countersigned checkpoint and the server's word on this device come back.
+import type { KeyObject } from 'node:crypto';
+import { receiptSigningBytes, type AuditAnchorWire, type SignedReceipt, type SyncBatchResponse } from '../../../shared/sync/protocol';
+import { syncBatchResponseSchema } from '../../../shared/sync/schemas';
+import { DEVICE_BLOCKED_REASON, deviceBlockedDetailsSchema, type DeviceBlockedDetails } from '../../../shared/server-api';
+import { blockedMessage } from '../../../shared/risk/device-messages';
+import { compileSchema } from '../../../shared/validation';
+import { NetworkError, sendJson, type HttpReply } from '../../platform/device/signed-fetch';
+import { noteSynced, type SyncConfig } from '../../platform/device/sync-config';
+import type { DeviceSigner } from '../../platform/device/credential';
+import { APP_VERSION } from '../../platform/version';
+import { BAD_RECEIPT_SIGNATURE, checkCheckpoint, receiptMismatch } from './receipt-verify';
+import { applyReplyStatus, applyServerStatus, blockedStatus } from './server-word';
+import { wire } from './seal';
+import type { EngineCtx, RunSummary } from './context';
+import type { OutboxRow } from './ports';
+
+/**
+ * The reply schema as the device checks it: the server always sends deviceStatus, but a server
+ * older than this app does not, and refusing its replies as malformed would burn every item's
+ * attempts until they dead-letter. Without it the device keeps its last known server status.
+ */
+const DEVICE_BATCH_RESPONSE_SCHEMA = {
+  ...syncBatchResponseSchema,
+  required: syncBatchResponseSchema.required.filter((k) => k !== 'deviceStatus'),
+};
+const batchResponseValid = compileSchema(DEVICE_BATCH_RESPONSE_SCHEMA);
+const blockedDetailsValid = compileSchema(deviceBlockedDetailsSchema);
+
+export interface BatchInput {
+  cfg: SyncConfig;
+  signer: DeviceSigner;
+  serverKey: KeyObject;
+  batch: OutboxRow[];
+  anchor: AuditAnchorWire | undefined;
+  summary: RunSummary;
+}
+
+/** POST the batch; null when the server could not be reached (the items simply wait). */
+async function post(ctx: EngineCtx, b: BatchInput): Promise<HttpReply | null> {
+  const { d, state } = ctx;
+  const counts = d.outbox.counts();
+  const body = {
+    device: b.cfg.deviceId,
+    appVersion: APP_VERSION,
+    items: b.batch.map((r) => wire(r)),
+    ...(b.anchor ? { anchor: b.anchor } : {}),
+    deviceState: { pendingCount: counts.queued, deadLetterCount: counts.dead, contractVersions: d.contracts.versions() },
+  };
+  try {
+    const reply = await sendJson(ctx.fetchFn, b.cfg.serverUrl, 'POST', '/v1/sync/batch', body, b.signer);
+    state.reachable = true;
+    return reply;
+  } catch (e) {
+    if (!(e instanceof NetworkError)) throw e;
+    // Offline is the normal state in the field: no attempt is burned, the items simply wait.
+    state.reachable = false;
+    state.phase = 'offline';
+    state.lastError = e.message;
+    for (const r of b.batch) d.outbox.noteError(r.id, 'server unreachable');
+    return null;
+  }
+}
+
+/** A reply that is not a batch result: true/false = continue/stop the run; undefined = it is one. */
+function refusal(ctx: EngineCtx, b: BatchInput, reply: HttpReply): boolean | undefined {
+  const { d, state } = ctx;
+  if (reply.status === 429) {
+    state.lastError = 'The server asked us to slow down; retrying later';
+    return false;
+  }
+  const refused = (reply.body as { error?: { message?: string; details?: { reason?: unknown } } } | null)?.error;
+  if (reply.status === 403 && refused?.details?.reason === DEVICE_BLOCKED_REASON) {
+    // Blocked by an administrator: nothing was stored and nothing is lost. Every item stays
+    // queued with its attempts untouched (this is not a failure of the item) until an unblock.
+    const details = blockedDetailsValid(refused.details) ? (refused.details as DeviceBlockedDetails) : null;
+    const status = blockedStatus(ctx, details);
+    applyServerStatus(ctx, status, b.cfg.deviceId);
+    state.phase = 'error';
+    state.lastError = blockedMessage(status);
+    for (const r of b.batch) d.outbox.noteError(r.id, state.lastError);
+    return false;
+  }
+  if (reply.status === 401 || reply.status === 403) {
+    const msg = refused?.message ?? `HTTP ${reply.status}`;
+    state.phase = 'error';
+    state.lastError = `Server refused this device: ${msg}`;
+    d.alerts.raise('SYNC_REFUSED', state.lastError);
+    return false;
+  }
+  if (reply.status !== 200 || !batchResponseValid(reply.body)) {
+    const reason = reply.status === 200 ? 'malformed server reply' : `server answered HTTP ${reply.status}`;
+    for (const r of b.batch) if (d.outbox.markFailed(r.id, reason) === 'dead') b.summary.failed += 1;
+    state.lastError = reason;
+    return reply.status < 500 && reply.status !== 200 ? false : true;
+  }
+  return undefined;
+}
+
+/** Never trust a bad receipt: the item stays queued and a person is told. */
+function refuseReceipt(ctx: EngineCtx, r: OutboxRow, reason: string): void {
+  ctx.d.outbox.noteError(r.id, reason);
+  ctx.d.alerts.raise('RECEIPT_INVALID', reason, r.id);
+  ctx.d.audit.append({ actor: 'service:sync', action: 'sync.receipt_refused', subject: r.id, payload: { reason } });
+}
+
+/** An item the server did not accept. */
+function rejected(ctx: EngineCtx, b: BatchInput, r: OutboxRow, err: SyncBatchResponse['results'][number]['error']): void {
+  const { d } = ctx;
+  if (err?.code === 'CONTRACT_BREAKING') {
+    const required = typeof err.details?.requiredVersion === 'string' ? err.details.requiredVersion : null;
+    d.outbox.markBlocked(
+      r.id,
+      required,
+      `The server now requires ${required ?? 'a newer contract'}; this item was captured under ${r.contract}. Update the app, then retry or re-capture it.`,
+    );
+    b.summary.blocked += 1;
+  } else if (r.kind === 'approval' && err?.code === 'CONFLICT') {
+    // Another reviewer's decision on this card came first: settled, not a failure of this device.
+    d.outbox.settle(r.id, `${err.code}: ${err.message}`);
+    d.team.noteApprovalResult(r, false, { code: err.code, message: err.message, details: err.details });
+  } else {
+    // Conflicts and validation failures will not heal by retrying.
+    d.outbox.markFailed(r.id, `${err?.code ?? 'REJECTED'}: ${err?.message ?? 'rejected'}`, true);
+    if (r.kind === 'approval') d.team.noteApprovalResult(r, false, err ? { code: err.code, message: err.message, details: err.details } : undefined);
+    b.summary.failed += 1;
+  }
+}
+
+/** Each item's result; the receipts whose fields match, for their signatures to be checked. */
+function sortResults(ctx: EngineCtx, b: BatchInput, res: SyncBatchResponse): { row: OutboxRow; receipt: SignedReceipt }[] {
+  const byKey = new Map(res.results.map((x) => [x.idempotencyKey, x]));
+  const toVerify: { row: OutboxRow; receipt: SignedReceipt }[] = [];
+  for (const r of b.batch) {
+    const result = byKey.get(r.idempotency_key);
+    if (!result) {
+      ctx.d.outbox.markFailed(r.id, 'no result for this item in the server reply');
+      continue;
+    }
+    if ((result.status === 'accepted' || result.status === 'duplicate') && result.receipt) {
+      if (r.kind === 'approval') ctx.d.team.noteApprovalResult(r, true);
+      const mismatch = receiptMismatch(result.receipt, {
+        tenant: r.tenant,
+        device: b.cfg.deviceId,
+        idempotencyKey: r.idempotency_key,
+        contentHash: r.content_hash!,
+        serverKeyId: b.cfg.serverKeyId,
+      });
+      if (mismatch) refuseReceipt(ctx, r, mismatch);
+      else toVerify.push({ row: r, receipt: result.receipt });
+      continue;
+    }
+    rejected(ctx, b, r, result.error);
+  }
+  return toVerify;
+}
+
+async function ackVerified(ctx: EngineCtx, b: BatchInput, toVerify: { row: OutboxRow; receipt: SignedReceipt }[]): Promise<void> {
+  const { d } = ctx;
+  const sigOk = await d.verifyPool.verifyAll(
+    b.serverKey,
+    toVerify.map((v) => [receiptSigningBytes(v.receipt.receipt), v.receipt.signature]),
+  );
+  d.db.transaction(() => {
+    toVerify.forEach((v, i) => {
+      if (sigOk[i]) {
+        d.outbox.markAcked(v.row.id, v.receipt);
+        b.summary.acked += 1;
+      } else refuseReceipt(ctx, v.row, BAD_RECEIPT_SIGNATURE);
+    });
+  })();
+}
+
+function storeCheckpoint(ctx: EngineCtx, b: BatchInput, res: SyncBatchResponse): void {
+  if (!res.checkpoint) return;
+  const c = res.checkpoint.checkpoint;
+  // A countersigned tree head must be this device's own tree at that size.
+  const treeOk = c.treeSize === undefined || (c.treeSize === c.seq && c.treeRoot === ctx.merkle.root(c.seq));
+  if (treeOk && checkCheckpoint(res.checkpoint, b.serverKey, { device: b.cfg.deviceId, serverKeyId: b.cfg.serverKeyId })) {
+    ctx.d.audit.storeCheckpoint({ seq: c.seq, head: c.head, serverSeq: c.serverSeq, time: c.time }, JSON.stringify(res.checkpoint));
+  } else {
+    ctx.d.alerts.raise('CHECKPOINT_INVALID', 'The server sent an audit checkpoint that does not verify');
+  }
+}
+
+/** Returns false when the run should stop (offline, refused, rate limited). */
+export async function sendBatch(ctx: EngineCtx, b: BatchInput): Promise<boolean> {
+  const reply = await post(ctx, b);
+  if (!reply) return false;
+  const stop = refusal(ctx, b, reply);
+  if (stop !== undefined) return stop;
+  const res = reply.body as SyncBatchResponse;
+  await ackVerified(ctx, b, sortResults(ctx, b, res));
+  storeCheckpoint(ctx, b, res);
+  if (res.anchorError) ctx.d.alerts.raise(res.anchorError.code, res.anchorError.message);
+  if (res.deviceStatus) applyReplyStatus(ctx, res.deviceStatus, b.cfg.deviceId);
+  noteSynced(ctx.d.db, ctx.now(), res.serverTime, res.contracts);
+  ctx.d.trustedClock.observe(new Date(res.serverTime));
+  return true;
+}

@@ -1,0 +1,96 @@
+// Enrollment: a one-time token from the server, this device's fresh signing and encryption keys, and
+// the server's certificate; the config, role, certificate and audit entry land in one transaction.
+import { hostname } from 'node:os';
+import { ApiError } from '../../../shared/errors';
+import { compileSchema, describeErrors } from '../../../shared/validation';
+import { topRole } from '../../../shared/team/protocol';
+import type { EnrollResponse } from '../../../shared/sync/protocol';
+import { enrollResponseSchema } from '../../../shared/sync/schemas';
+import type { Profile } from '../../../shared/api/types';
+import { newDeviceKeyPair } from '../../platform/device/ed25519';
+import { newEncryptionKeyPair } from '../../platform/device/x25519';
+import { deviceKeyName, ENCRYPTION_KEY } from '../../platform/device/credential';
+import { sendJson } from '../../platform/device/signed-fetch';
+import { readSyncConfig, writeSyncConfig, type SyncConfig } from '../../platform/device/sync-config';
+import type { SecretStore } from '../../platform/keys/secret-store';
+import { APP_VERSION } from '../../platform/version';
+import type { EngineCtx } from './context';
+
+function parseServerUrl(serverUrl: string): URL {
+  try {
+    return new URL(serverUrl);
+  } catch {
+    throw new ApiError('VALIDATION_ERROR', 'Server URL is not a URL');
+  }
+}
+
+/** POST /v1/enroll and check the reply. */
+async function askServer(ctx: EngineCtx, url: URL, token: string, profile: Profile, publicKey: string, encryptionKey: string): Promise<EnrollResponse> {
+  let reply;
+  try {
+    reply = await sendJson(ctx.fetchFn, url.toString(), 'POST', '/v1/enroll', {
+      token,
+      publicKey,
+      encryptionKey,
+      deviceName: `${profile.name} on ${hostname()}`.slice(0, 120),
+      appVersion: APP_VERSION,
+    });
+  } catch (e) {
+    throw new ApiError('NOT_FOUND', (e as Error).message);
+  }
+  if (reply.status !== 200) {
+    const err = (reply.body as { error?: { message?: string } } | null)?.error;
+    throw new ApiError(reply.status === 401 ? 'FORBIDDEN' : 'CONFLICT', `Enrollment refused: ${err?.message ?? `HTTP ${reply.status}`}`);
+  }
+  const valid = compileSchema(enrollResponseSchema);
+  if (!valid(reply.body)) throw new ApiError('INTERNAL', 'Server sent a malformed enrollment reply', describeErrors(valid.errors));
+  const r = reply.body as EnrollResponse;
+  if (r.tenant !== profile.tenant) {
+    throw new ApiError('CONFLICT', `The token is for tenant "${r.tenant}" but this device's profile is tenant "${profile.tenant}"`);
+  }
+  return r;
+}
+
+async function checkReady(ctx: EngineCtx): Promise<{ profile: Profile; store: SecretStore }> {
+  const profile = ctx.d.profile.require();
+  if (readSyncConfig(ctx.d.db)) throw new ApiError('CONFLICT', 'This device is already enrolled');
+  const store = await ctx.d.secrets();
+  if (store.isLocked()) throw new ApiError('FORBIDDEN', 'Unlock the passphrase vault before enrolling');
+  return { profile, store };
+}
+
+export async function enrollDevice(ctx: EngineCtx, serverUrl: string, token: string): Promise<SyncConfig> {
+  const { d } = ctx;
+  const { profile, store } = await checkReady(ctx);
+  const url = parseServerUrl(serverUrl);
+  const kp = newDeviceKeyPair();
+  const ek = newEncryptionKeyPair();
+  const r = await askServer(ctx, url, token, profile, kp.publicRaw, ek.publicRaw);
+  const certificate = d.team.acceptEnrollmentCertificate(r.certificate, r.serverPublicKey, r.tenant, r.deviceId);
+  await store.set(deviceKeyName(r.deviceId), kp.privatePem);
+  await store.set(`${ENCRYPTION_KEY}:${r.deviceId}`, ek.privatePem);
+  await store.set(`${ENCRYPTION_KEY}-public:${r.deviceId}`, ek.publicRaw);
+  const top = topRole(r.roles);
+  d.db.transaction(() => {
+    writeSyncConfig(d.db, {
+      serverUrl: url.toString(),
+      deviceId: r.deviceId,
+      tenant: r.tenant,
+      user: r.user,
+      roles: r.roles,
+      serverKeyId: r.serverKeyId,
+      serverPublicKey: r.serverPublicKey,
+      enrolledAt: ctx.now(),
+      contracts: r.contracts,
+    });
+    d.profile.setRole(top);
+    d.team.storeCert(certificate);
+    d.audit.append({
+      actor: `user:${profile.id}`,
+      action: 'device.enrolled',
+      subject: r.deviceId,
+      payload: { server: url.origin, user: r.user, roles: r.roles, serverKeyId: r.serverKeyId, certVersion: certificate.cert.certVersion },
+    });
+  })();
+  return readSyncConfig(d.db)!;
+}

@@ -1,0 +1,87 @@
+// What the sync engine needs from other features, described here so that their services satisfy it
+// without sync importing them (team, in particular, imports sync's verify pool: no cycle).
+import type { OutboxState, Profile, Role } from '../../../shared/api/types';
+import type { SignedReceipt } from '../../../shared/sync/protocol';
+import type { SignedCertificate } from '../../../shared/team/protocol';
+import type { OutboxRow } from '../outbox/types';
+import type { DeviceSigner } from '../../platform/device/credential';
+import type { FetchFn } from '../../platform/device/signed-fetch';
+
+export type { OutboxRow } from '../outbox/types';
+
+/** The local profile (features/profile). */
+export interface SyncProfilePort {
+  require(): Profile;
+  /** Called inside the enrollment transaction. */
+  setRole(role: Role): void;
+}
+
+/** Sealed bytes of an outbox item, persisted once. */
+export interface SealedItem {
+  keyVersion: number;
+  ciphertext: Buffer;
+  iv: string;
+  tag: string;
+  contentHash: string;
+  keyScope: 'device' | 'tenant';
+}
+
+/** The outbox (features/outbox): what is due, and what became of each item. */
+export interface SyncOutboxPort {
+  counts(): Record<OutboxState, number>;
+  due(maxItems: number): OutboxRow[];
+  dueCount(): number;
+  row(id: string): OutboxRow;
+  stateOf(id: string): OutboxState | undefined;
+  saveSealed(id: string, s: SealedItem): void;
+  markAcked(id: string, receipt: SignedReceipt): void;
+  markBlocked(id: string, requiredVersion: string | null, message: string): void;
+  markFailed(id: string, reason: string, permanent?: boolean): OutboxState;
+  noteError(id: string, reason: string): void;
+  settle(id: string, reason: string): void;
+  makeAllDue(): void;
+}
+
+/** Captured records and attachments (features/capture), sealed for the server. */
+export interface SyncRecordsPort {
+  getRecord(id: string): { id: string; contract: string; data: string; created_at: string } | undefined;
+}
+export interface SyncAttachmentsPort {
+  read(hashHex: string): { bytes: Buffer; mime: string; name: string };
+}
+
+/** A data key: the tenant's (team sync) or this device's own. */
+export interface SyncKeySource {
+  current(tenant: string): Promise<{ version: number; key: Buffer } | null>;
+}
+
+/** Team sync (features/team): certificates, tenant keys, shared items and approvals. */
+export interface SyncTeamPort {
+  acceptEnrollmentCertificate(sc: unknown, serverPublicKey: string, tenant: string, device: string): SignedCertificate;
+  storeCert(sc: SignedCertificate): void;
+  /** Before a run: certificate, encryption key, tenant keys and a pull. */
+  prepare(): Promise<void>;
+  /** After a clean run: tenant-key maintenance. */
+  afterSync(): Promise<void>;
+  /** null: not known yet. */
+  tenantKeyOnServer(): boolean | null;
+  plaintextOf(row: OutboxRow): Buffer;
+  noteApprovalResult(row: OutboxRow, accepted: boolean, error?: { code: string; message: string; details?: Record<string, unknown> }): void;
+}
+
+/** Contract versions this device holds (features/contracts). */
+export interface SyncContractsPort {
+  versions(): Record<string, string>;
+}
+
+/** A bundle source on the server, opaque to sync (features/bundles makes it, features/contracts reads it). */
+export type ServerBundleReader = object;
+
+/** Micro-contract updates the server announces (features/contracts). */
+export interface SyncContractUpdatesPort {
+  plan(server: Record<string, string>): { install: string[]; breaking: { name: string; server: string; local: string }[] };
+  installFromServer(reader: ServerBundleReader, wanted: string[]): Promise<unknown>;
+}
+
+/** Makes the reader of the server's contracts bundle, requests signed as this device. */
+export type ContractsReaderFactory = (serverUrl: string, signer: DeviceSigner, fetchFn: FetchFn) => ServerBundleReader;
