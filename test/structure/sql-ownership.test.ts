@@ -72,12 +72,6 @@ const KNOWN_OFFENCES = new Set<string>([
   'features/sync/engine.ts names profile',
   'features/sync/engine.ts names records',
   'features/sync/engine.ts names audit_log',
-  'features/team/index.ts names sync_config',
-  'features/team/index.ts names profile',
-  'features/team/index.ts names runs',
-  'features/team/index.ts names card_approvals',
-  'features/team/index.ts names alerts',
-  'features/team/index.ts names decision_cards',
 ]);
 
 const isTestFile = (p: string) => /\.test\.tsx?$|(^|\/)(testing|test-helpers|test-utils|fixtures)\.ts$|\/testing\//.test(p);

@@ -7,6 +7,7 @@ import { createAuditService, type AuditService } from '../platform/audit/index';
 import { createProfileService, type ProfileService } from '../features/profile/index';
 import { createHealthRegistry, type HealthRegistry } from '../platform/health';
 import { createEventBus, type EventBus } from '../platform/events';
+import { createSignal } from '../platform/signal';
 import { systemClock, type Clock } from '../platform/util/clock';
 import { silentLogger, type Logger } from '../platform/util/logger';
 import { APP_VERSION } from '../platform/version';
@@ -32,7 +33,11 @@ import type { ActiveBundle } from '../features/bundles/api';
 import type { ResourceTree } from '../features/bundles/tree';
 import { createCardStore } from '../features/cards/index';
 import { TeamService, TenantKeys } from '../features/team/index';
-import { serverReader } from '../features/bundles/server-source';
+import { RunTeamQueries } from '../features/runs/team-queries';
+import { CardTeamQueries } from '../features/cards/team-queries';
+import { setProfileRole } from '../features/profile/role';
+import { resolveAlertsAbout } from '../features/sync/alert-resolve';
+import { deviceCredential, serverReader } from '../features/bundles/server-source';
 import { compareSemver } from '../features/updates/index';
 import type { DecisionCard } from '../../shared/workflow/types';
 import type { BundleKind, Envelope, RootMeta, UpdateStatus } from '../../shared/bundles/types';
@@ -41,7 +46,7 @@ import { createInferenceService, type InferenceService } from '../features/infer
 import { createMemoryService, type MemoryService } from '../features/memory/index';
 import { extractiveSummary } from '../features/inference/fallbacks';
 import { startEpisodicIngest } from '../features/memory/ingest';
-import { toRunView } from '../features/runs/index';
+import { toRunSummaryView, toRunView } from '../features/runs/index';
 import { createEvidenceService, type EvidenceService } from '../features/evidence/index';
 
 /** Bundled resources: the nearest `resources/` above this module (src/main/app under tsx, out/main when built). */
@@ -193,10 +198,9 @@ export function createServices(deps: ServiceDeps): Services {
     logger.error('pinned trust root unusable: no bundle can verify', { code: 'BUNDLE_ROOT_INVALID', err: (e as Error).message });
     alert('BUNDLE_ROOT_INVALID', `The pinned trust root is unusable (${(e as Error).message}); no bundle can verify`, 'trust');
   }
-  // Cards are shared with reviewers once the device is enrolled (team sync, built further down).
-  let teamRef: TeamService | null = null;
-  const shareCard = (card: DecisionCard) => teamRef?.shareCard(card);
-  const cards = createCardStore({ db, clock, audit, onChange: shareCard });
+  // Cards recorded or approved (team sync, built further down, subscribes and shares them with reviewers).
+  const cardChanged = createSignal<DecisionCard>();
+  const cards = createCardStore({ db, clock, audit, onChange: cardChanged.emit });
   const bundles = new BundleStore({
     db,
     dataDir: deps.dataDir,
@@ -250,23 +254,31 @@ export function createServices(deps: ServiceDeps): Services {
       }
     }
   };
+  // Team is built before the run service (sync needs team, governance needs sync, runs need
+  // governance): its run port reaches the run service built below only when it is called (an approval
+  // applied, a run sealed or shown), never during construction.
   const team = new TeamService({
     db,
     clock,
     logger,
     events,
     audit,
-    profile,
+    profile: { get: () => profile.get(), require: () => profile.require(), setRole: (role) => setProfileRole(db, role) },
     outbox,
     attachments: capture.attachments,
     secrets,
     tenantKeys,
     verifyPool,
-    alert: (c, m, sub) => void alert(c, m, sub ?? ''),
+    alerts: { alert, resolve: (subject) => resolveAlertsAbout(db, subject) },
+    runs: { decide: (runId, d) => runs.decide(runId, d), summary: (runId) => toRunSummaryView(runs.get(runId)) },
+    runQueries: new RunTeamQueries(db),
+    cards,
+    cardQueries: new CardTeamQueries(db),
+    cardChanges: cardChanged,
+    credential: () => deviceCredential({ db, clock, secrets, fetch: deps.fetch }),
     onBundles,
     fetch: deps.fetch,
   });
-  teamRef = team;
   health.register('team.sync', () => {
     const st = team.status();
     const figures = { cursor: st.pull.cursor, applied: st.pull.applied, keyVersions: st.keys.versions.length, refused: st.refused, peers: st.peers };
@@ -409,9 +421,8 @@ export function createServices(deps: ServiceDeps): Services {
     locality,
     inference,
     memory,
-    onCardChange: shareCard,
+    onCardChange: cardChanged.emit,
   });
-  team.attachRuns(runs);
   const evidence = createEvidenceService({ db, clock, audit, cards, runs, attachments: capture.attachments, policy });
   health.register('inference.models', () => {
     const st = inference.status();
