@@ -34,7 +34,6 @@ import { teamStatus } from './status';
 import type { TeamDeps, TeamOutboxRow } from './ports';
 import { TenantKeys } from './tenant-keys';
 
-export { PAGE_LIMIT } from './pull';
 export type { TeamDeps } from './ports';
 
 export class TeamService {

@@ -23,7 +23,7 @@ export interface DeviceSigner {
 }
 
 /** The run service: what an approval pulled for a run of this device does, and what a run looks like to reviewers. */
-export interface TeamRuns {
+interface TeamRuns {
   /** Apply a verified approval (runs.decide). */
   decide(
     runId: string,
@@ -44,7 +44,7 @@ export interface TeamRuns {
 export type TeamKeyset = [time: string, device: string, id: string];
 
 /** Reads of the runs table (owned by features/runs). */
-export interface TeamRunQueries {
+interface TeamRunQueries {
   /** One run's state; null when there is no such run. */
   state(runId: string): { id: string; status: RunStatus; awaitingCard: string | null; updatedAt: string } | null;
   /**
@@ -60,13 +60,13 @@ export interface TeamRunQueries {
 }
 
 /** The card store (owned by features/cards). */
-export interface TeamCards {
+interface TeamCards {
   get(id: string): DecisionCard;
   forRun(runId: string): DecisionCard[];
 }
 
 /** Reads of decision_cards and card_approvals (owned by features/cards). */
-export interface TeamCardQueries {
+interface TeamCardQueries {
   /** Whether a card already carries this approval (applied before a crash). */
   hasApproval(approvalId: string): boolean;
   /**
@@ -86,12 +86,12 @@ export interface TeamCardQueries {
 }
 
 /** A subscription to changes (synchronous: a listener runs inside the writer's transaction). */
-export interface Changes<T> {
+interface Changes<T> {
   subscribe(fn: (value: T) => void): () => void;
 }
 
 /** The outbox (owned by features/outbox): team items are queued there and sealed when sent. */
-export interface TeamOutbox {
+interface TeamOutbox {
   enqueueShare(
     kind: 'run' | 'card' | 'approval',
     refId: string,
@@ -110,12 +110,12 @@ export interface TeamOutboxRow {
 }
 
 /** The attachment store (owned by features/capture): pulled attachments land there. */
-export interface TeamAttachments {
+interface TeamAttachments {
   put(bytes: Buffer, name: string, mime: string, nowIso: string): unknown;
 }
 
 /** The local profile (owned by features/profile). */
-export interface TeamProfile {
+interface TeamProfile {
   get(): Profile | null;
   require(): Profile;
   /** A newer certificate of this device changed its roles: the profile's role follows. */
@@ -123,14 +123,14 @@ export interface TeamProfile {
 }
 
 /** Alerts (owned by features/sync). */
-export interface TeamAlerts {
+interface TeamAlerts {
   alert(code: string, message: string, subject: string): void;
   /** Resolve the open alerts about a subject (a skipped item). */
   resolve(subject: string): void;
 }
 
 /** Signature checks off the main thread (features/sync's verify pool). */
-export interface TeamVerifier {
+interface TeamVerifier {
   verifyAll(key: KeyObject, items: [bytes: string, sigB64: string][]): Promise<boolean[]>;
 }
 

@@ -16,7 +16,7 @@ import type { FeedItems, ItemContext } from './feed-items';
 import type { KeyAdmin } from './key-admin';
 import type { Inbox } from './inbox';
 
-export const PAGE_LIMIT = 500;
+const PAGE_LIMIT = 500;
 
 type PullResult = { applied: number; stopped: boolean };
 type Stop = { seq: number; code: string; message: string };

@@ -1,5 +1,3 @@
 // Names of this device's keys in the secret store (`${name}:${deviceId}`), written at enrollment.
-/** The device's Ed25519 request-signing key. */
-export const DEVICE_KEY = 'device-signing-key';
 /** The device's X25519 private key (team sync); `${ENCRYPTION_KEY}-public` holds its public half. */
 export const ENCRYPTION_KEY = 'device-encryption-key';
