@@ -55,15 +55,6 @@ export const TABLE_OWNERS: Record<string, string> = {
   team_state: 'features/team',
 };
 
-/** Offences still being moved behind ports while the redesign lands: this list only shrinks. */
-const KNOWN_OFFENCES = new Set<string>([
-  'features/team/index.ts names sync_config',
-  'features/team/index.ts names profile',
-  'features/team/index.ts names runs',
-  'features/team/index.ts names card_approvals',
-  'features/team/index.ts names alerts',
-  'features/team/index.ts names decision_cards',
-]);
 
 const isTestFile = (p: string) => /\.test\.tsx?$|(^|\/)(testing|test-helpers|test-utils|fixtures)\.ts$|\/testing\//.test(p);
 
@@ -112,9 +103,7 @@ describe('SQL table ownership', () => {
         if (!rel.startsWith(owner + '/')) offences.push(`${rel} names ${table}`);
       }
     }
-    expect(offences.filter((o) => !KNOWN_OFFENCES.has(o))).toEqual([]);
-    // a known offence that is gone must leave the list too
-    expect([...KNOWN_OFFENCES].filter((o) => !offences.includes(o))).toEqual([]);
+    expect(offences).toEqual([]);
     expect([...unknown]).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { createAuditService, type AuditService } from '../platform/audit/index';
 import { createProfileService, type ProfileService } from '../features/profile/index';
 import { createHealthRegistry, type HealthRegistry } from '../platform/health';
 import { createEventBus, type EventBus } from '../platform/events';
+import { createSignal } from '../platform/signal';
 import { systemClock, type Clock } from '../platform/util/clock';
 import { silentLogger, type Logger } from '../platform/util/logger';
 import { APP_VERSION } from '../platform/version';
@@ -36,8 +37,12 @@ import type { ActiveBundle } from '../features/bundles/types';
 import type { ResourceTree } from '../features/bundles/tree';
 import { createCardStore, type CardStore } from '../features/cards/index';
 import { TeamService, TenantKeys } from '../features/team/index';
-import { serverReader } from '../features/bundles/server-source';
 import { serverBundleUpdates } from '../features/bundles/server-updates';
+import { RunTeamQueries } from '../features/runs/team-queries';
+import { CardTeamQueries } from '../features/cards/team-queries';
+import { setProfileRole } from '../features/profile/role';
+import { resolveAlertsAbout } from '../features/sync/alert-resolve';
+import { deviceCredential, serverReader } from '../features/bundles/server-source';
 import type { DecisionCard } from '../../shared/workflow/types';
 import { registerPolicyHealth } from '../features/policy/health';
 import { createRecordReader } from '../features/capture/record-reader';
@@ -50,7 +55,7 @@ import { ARM_OPTION_ID, chooseArm } from '../features/inference/router';
 import { isInjection } from '../features/policy/injection';
 import { createOutboxWithdrawal } from '../features/outbox/withdraw';
 import { startEpisodicIngest } from '../features/memory/ingest';
-import { toRunView } from '../features/runs/index';
+import { toRunSummaryView, toRunView } from '../features/runs/index';
 import { createEvidenceService, type EvidenceService } from '../features/evidence/index';
 
 /** Bundled resources: the nearest `resources/` above this module (src/main/app under tsx, out/main when built). */
@@ -201,10 +206,9 @@ export function createServices(deps: ServiceDeps): Services {
     logger.error('pinned trust root unusable: no bundle can verify', { code: 'BUNDLE_ROOT_INVALID', err: (e as Error).message });
     alert('BUNDLE_ROOT_INVALID', `The pinned trust root is unusable (${(e as Error).message}); no bundle can verify`, 'trust');
   }
-  // Cards are shared with reviewers once the device is enrolled (team sync, built further down).
-  let teamRef: TeamService | null = null;
-  const shareCard = (card: DecisionCard) => teamRef?.shareCard(card);
-  const cards = createCardStore({ db, clock, audit, onChange: shareCard });
+  // Cards recorded or approved (team sync, built further down, subscribes and shares them with reviewers).
+  const cardChanged = createSignal<DecisionCard>();
+  const cards = createCardStore({ db, clock, audit, onChange: cardChanged.emit });
   const bundles = new BundleStore({
     db,
     dataDir: deps.dataDir,
@@ -252,23 +256,31 @@ export function createServices(deps: ServiceDeps): Services {
   const verifyPool = new VerifyPool(deps.resourcesDir ?? DEFAULT_RESOURCES_DIR);
   const tenantKeys = new TenantKeys(db, secrets, clock);
   const onBundles = serverBundleUpdates({ bundles, readerFor: (name) => serverReader({ db, clock, secrets, fetch: deps.fetch }, name), alert });
+  // Team is built before the run service (sync needs team, governance needs sync, runs need
+  // governance): its run port reaches the run service built below only when it is called (an approval
+  // applied, a run sealed or shown), never during construction.
   const team = new TeamService({
     db,
     clock,
     logger,
     events,
     audit,
-    profile,
+    profile: { get: () => profile.get(), require: () => profile.require(), setRole: (role) => setProfileRole(db, role) },
     outbox,
     attachments: capture.attachments,
     secrets,
     tenantKeys,
     verifyPool,
-    alert: (c, m, sub) => void alert(c, m, sub ?? ''),
+    alerts: { alert, resolve: (subject) => resolveAlertsAbout(db, subject) },
+    runs: { decide: (runId, d) => runs.decide(runId, d), summary: (runId) => toRunSummaryView(runs.get(runId)) },
+    runQueries: new RunTeamQueries(db),
+    cards,
+    cardQueries: new CardTeamQueries(db),
+    cardChanges: cardChanged,
+    credential: () => deviceCredential({ db, clock, secrets, fetch: deps.fetch }),
     onBundles,
     fetch: deps.fetch,
   });
-  teamRef = team;
   health.register('team.sync', () => {
     const st = team.status();
     const figures = { cursor: st.pull.cursor, applied: st.pull.applied, keyVersions: st.keys.versions.length, refused: st.refused, peers: st.peers };
@@ -380,7 +392,6 @@ export function createServices(deps: ServiceDeps): Services {
     inference,
     memory,
   });
-  team.attachRuns(runs);
   const evidence = createEvidenceService({
     db,
     clock,
