@@ -26,7 +26,7 @@ import { encryptionKeyPostSchema, teamKeysPostSchema } from '../../shared/team/s
 import { assertValid } from '../../shared/validation';
 import type { ServerDeps } from '../app';
 import { certifier, isX25519PublicKey, needsRenewal } from '../certificates';
-import { publicKeyFromRaw, verifyBase64 } from '../crypto/ed25519';
+import { publicKeyFromRaw, verifyBase64 } from '../../platform/ed25519';
 import { parseJsonBody, type AppEnv } from '../http';
 import type { WrappedKeyWrite } from '../storage/types';
 

@@ -24,7 +24,7 @@ import {
 } from '../../../shared/server-api';
 import type { AdminDeviceAction, AdminDeviceListRequest } from '../../../shared/api/types';
 import type { RiskPolicy } from '../../../shared/risk';
-import { privateKeyFromPem } from '../../platform/device/ed25519';
+import { privateKeyFromPem } from '../../../platform/ed25519';
 import { NetworkError, sendJson, type FetchFn } from '../../platform/device/signed-fetch';
 import { readSyncConfig, type SyncConfig } from '../../platform/device/sync-config';
 import { DEVICE_KEY } from '../sync/engine';

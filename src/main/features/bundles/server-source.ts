@@ -4,7 +4,7 @@ import type { Db } from '../../platform/db/connection';
 import type { Clock } from '../../platform/util/clock';
 import type { SecretStore } from '../../platform/keys/secret-store';
 import { ApiError } from '../../../shared/errors';
-import { privateKeyFromPem } from '../../platform/device/ed25519';
+import { privateKeyFromPem } from '../../../platform/ed25519';
 import type { FetchFn } from '../../platform/device/signed-fetch';
 import { readSyncConfig } from '../../platform/device/sync-config';
 import { DEVICE_KEY } from '../sync/engine';

@@ -14,7 +14,6 @@
 // Before every step: the guard (step.before, with run/step/approval/AI facts) and the engine's own
 // budget checks (tokens, cost cents, active wall time). Blocked → the run fails and compensates;
 // blocked only by approval invariants → the run waits for a reviewer (decide()).
-import { hash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Db } from '../../platform/db/connection';
 import type { Logger } from '../../platform/util/logger';
@@ -59,6 +58,7 @@ import {
 import { executorName, loadManifestDir, loadManifestTree, summaryOf, type LoadedManifest } from './manifest';
 import type { ResourceTree } from '../bundles/tree';
 import { failClosed, isApprovalInvariantDefault, isGuardResult, judge, reasonsOf, type Guard } from './guard';
+import { sha256Hex as sha256 } from '../../../platform/hash';
 
 export const SERVICE_ACTOR = 'service:runs';
 
@@ -214,7 +214,6 @@ class StaleRun extends Error {
   }
 }
 
-const sha256 = (s: string) => hash('sha256', s, 'hex');
 const laneRank = (l: Lane) => LANES.indexOf(l);
 const errMessage = (e: unknown): string => (e instanceof ApiError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e));
 const isUniqueViolation = (e: unknown) =>

@@ -31,7 +31,7 @@ import {
 import { enrollResponseSchema, syncBatchResponseSchema } from '../../../shared/sync/schemas';
 import { DEVICE_BLOCKED_REASON, deviceBlockedDetailsSchema, type DeviceBlockedDetails } from '../../../shared/server-api';
 import { encryptGcm } from '../../platform/keys/data-keys';
-import { newDeviceKeyPair, privateKeyFromPem, publicKeyFromRaw } from '../../platform/device/ed25519';
+import { newKeyPair, privateKeyFromPem, publicKeyFromRaw } from '../../../platform/ed25519';
 import { BAD_RECEIPT_SIGNATURE, checkCheckpoint, receiptMismatch } from './receipt-verify';
 import type { VerifyPool } from './verify-pool';
 import type { ContractRegistry } from '../contracts/contract-loader';
@@ -180,7 +180,7 @@ export class SyncEngine {
     } catch {
       throw new ApiError('VALIDATION_ERROR', 'Server URL is not a URL');
     }
-    const kp = newDeviceKeyPair();
+    const kp = newKeyPair();
     const ek = newEncryptionKeyPair();
     let reply;
     try {

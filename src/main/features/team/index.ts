@@ -63,7 +63,7 @@ import { decryptGcm } from '../../platform/keys/data-keys';
 import { newUlid } from '../../platform/util/ulid';
 import { readSyncConfig, type SyncConfig } from '../../platform/device/sync-config';
 import { NetworkError, sendJson, type FetchFn } from '../../platform/device/signed-fetch';
-import { publicKeyFromRaw } from '../../platform/device/ed25519';
+import { publicKeyFromRaw } from '../../../platform/ed25519';
 import { ENCRYPTION_KEY } from '../sync/engine';
 import { deviceCredential } from '../bundles/server-source';
 import { receiptMismatch } from '../sync/receipt-verify';

@@ -11,9 +11,10 @@ import { canonicalJson } from '../../../../shared/canonical';
 import { MemoryTree, toHex } from '../../../../shared/merkle';
 import { merkleHasher } from '../../../platform/audit/merkle';
 import { DEVICE_KEY } from '../../sync/engine';
-import { privateKeyFromPem, rawPublicKey, signB64 } from '../../../platform/device/ed25519';
+import { privateKeyFromPem, rawPublicKeyBase64, signBase64 } from '../../../../platform/ed25519';
 import type { SignedCheckpoint, SignedReceipt } from '../../../../shared/sync/protocol';
 import { PACK_FORMAT, manifestSigningBytes, type PackManifest, type ProofsFile, type ReceiptsFile } from './format';
+import { sha256Hex as sha256 } from '../../../../platform/hash';
 
 export interface ExportOptions {
   /** Path of the .tgz to write. */
@@ -44,7 +45,6 @@ interface AuditRow {
   hash: string;
 }
 
-const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 const jsonFile = (v: unknown): Buffer => Buffer.from(canonicalJson(v) + '\n', 'utf8');
 
 /** Values at RFC 6901 pointers replaced by sha256(salt || canonical value); returns the pointers hit. */
@@ -86,7 +86,7 @@ export async function exportPack(s: Services, runId: string, opts: ExportOptions
   const pem = await (await s.secrets()).get(`${DEVICE_KEY}:${deviceId}`);
   if (!pem) throw new Error(`The device signing key (${DEVICE_KEY}:${deviceId}) is missing: enroll this device first`);
   const key = privateKeyFromPem(pem);
-  const devicePublicKey = rawPublicKey(createPublicKey(key));
+  const devicePublicKey = rawPublicKeyBase64(createPublicKey(key));
   const role = opts.role ?? profile?.role ?? 'field';
   const piiIncluded = opts.includePii === true && (role === 'reviewer' || role === 'admin');
   const salt = randomBytes(32);
@@ -240,7 +240,7 @@ export async function exportPack(s: Services, runId: string, opts: ExportOptions
   };
   const manifestBytes = jsonFile(manifest);
   files.set('manifest.json', manifestBytes);
-  files.set('manifest.sig', Buffer.from(signB64(manifestSigningBytes(manifest), key) + '\n', 'utf8'));
+  files.set('manifest.sig', Buffer.from(signBase64(key, manifestSigningBytes(manifest)) + '\n', 'utf8'));
 
   // Write: a staging folder, then one sorted tar.
   progress({ phase: 'write', done: 0, total: files.size });

@@ -1,6 +1,5 @@
 // Offline verification of a disclosure pack (./format.ts). scripts/verify-pack.mjs is the
 // standalone twin an auditor runs (node builtins + tar only); both must agree (pack.test.ts).
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Parser, type ReadEntry } from 'tar';
 import { canonicalJson } from '../../../../shared/canonical';
@@ -8,8 +7,9 @@ import { fromHex, verifyInclusion } from '../../../../shared/merkle';
 import { auditEntryCanonicalOf } from '../../../../shared/audit-hash';
 import { checkpointSigningBytes, type SignedCheckpoint } from '../../../../shared/sync/protocol';
 import { merkleHasher } from '../../../platform/audit/merkle';
-import { publicKeyFromRaw, verifyB64 } from '../../../platform/device/ed25519';
+import { publicKeyFromRaw, verifyBase64 } from '../../../../platform/ed25519';
 import { manifestSigningBytes, PACK_FORMAT, type PackManifest, type ProofsFile, type ReceiptsFile } from './format';
+import { sha256Hex as sha256 } from '../../../../platform/hash';
 
 export type FailureCode =
   | 'UNREADABLE'
@@ -69,7 +69,6 @@ export async function readPack(buf: Buffer): Promise<{ files: Map<string, Buffer
   return { files, bad };
 }
 
-const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const parse = <T>(b: Buffer | undefined): T | null => {
   if (!b) return null;
   try {
@@ -106,7 +105,7 @@ export function verifyPackFiles(files: Map<string, Buffer>, bad: string[] = []):
     sigOk =
       text.endsWith('\n') &&
       Buffer.from(sig, 'base64').toString('base64') === sig &&
-      verifyB64(manifestSigningBytes(m), sig, publicKeyFromRaw(m.devicePublicKey));
+      verifyBase64(publicKeyFromRaw(m.devicePublicKey), manifestSigningBytes(m), sig);
   } catch {
     sigOk = false;
   }
@@ -150,7 +149,7 @@ export function verifyPackFiles(files: Map<string, Buffer>, bad: string[] = []):
       )
         fail('receipt.json', 'RECEIPT_MISMATCH', `receipt ${id} does not speak of outbox item ${r.outboxId}`);
       const sig = sigs[id];
-      if (!key || typeof sig !== 'string' || !verifyB64(canonicalJson({ type: 'maestro.receipt.v1', ...r.receipt }), sig, key))
+      if (!key || typeof sig !== 'string' || !verifyBase64(key, canonicalJson({ type: 'maestro.receipt.v1', ...r.receipt }), sig))
         fail('receipt.sig', 'RECEIPT_SIGNATURE', `receipt ${id}: server signature does not verify`);
     }
   }
@@ -219,7 +218,7 @@ export function verifyPackFiles(files: Map<string, Buffer>, bad: string[] = []):
           !!cp &&
           typeof cp.checkpoint === 'object' &&
           !!pf.serverPublicKey &&
-          verifyB64(checkpointSigningBytes(cp.checkpoint), cp.signature, publicKeyFromRaw(pf.serverPublicKey));
+          verifyBase64(publicKeyFromRaw(pf.serverPublicKey), checkpointSigningBytes(cp.checkpoint), cp.signature);
       } catch {
         cpOk = false;
       }
