@@ -19,7 +19,8 @@ import {
   type DeviceRow,
   type VersionLevelRow,
 } from './common';
-import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './postgres-migrations';
+import { migratePostgres } from './postgres-migrate';
+import { PG_SCHEMA_VERSION } from './postgres-migrations';
 import {
   certOf,
   cutPage,
@@ -60,8 +61,6 @@ export interface PostgresStorageOptions {
   onPoolError?: (err: Error) => void;
 }
 
-// Any 64-bit constant works; it only has to be the same for every server sharing the database.
-const MIGRATION_LOCK_KEY = 7_405_331_021;
 // Two-key advisory locks (a keyspace apart from the one-key migration lock): (namespace, tenant hash).
 // Every transaction that appends team_feed rows takes its tenant's lock just before the inserts and
 // holds it to commit, so a tenant's feed rows commit in seq order and a pull never passes a row that
@@ -110,22 +109,7 @@ export async function openPostgresStorage(opts: PostgresStorageOptions): Promise
 }
 
 async function migrate(pool: pg.Pool): Promise<void> {
-  await withTx(pool, async (c) => {
-    // Two servers starting at once: the second waits here, then sees the migrations applied.
-    await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-    await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
-    const found = Number((await c.query<{ v: number }>('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations')).rows[0]?.v ?? 0);
-    if (found > PG_SCHEMA_VERSION) {
-      throw new StorageOpenError(
-        'DB_FROM_FUTURE',
-        `Refusing to use this PostgreSQL schema: version ${found} is newer than this server supports (${PG_SCHEMA_VERSION}). Upgrade the server.`,
-      );
-    }
-    for (let v = found + 1; v <= PG_SCHEMA_VERSION; v++) {
-      await c.query(PG_MIGRATIONS[v - 1]!);
-      await c.query('INSERT INTO schema_migrations (version) VALUES ($1)', [v]);
-    }
-  });
+  await withTx(pool, migratePostgres);
 }
 
 async function withTx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {

@@ -24,7 +24,9 @@ import {
   type DeviceRow,
   type VersionLevelRow,
 } from './common';
-import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
+import { MigrationError } from '../../platform/migrations';
+import { migrateSqlite, sqliteUserVersion } from '../../platform/sqlite-migrations';
+import { MIGRATION_NOW_FUNCTION, MIGRATIONS, SCHEMA_VERSION } from './migrations';
 import {
   certOf,
   cutPage,
@@ -830,7 +832,7 @@ function assertSqliteHeader(path: string): void {
 }
 
 function assertNotFromFuture(db: Database.Database, path: string): void {
-  const found = readUserVersion(db);
+  const found = sqliteUserVersion(db);
   if (found > SCHEMA_VERSION) {
     throw new StorageOpenError(
       'DB_FROM_FUTURE',
@@ -841,22 +843,16 @@ function assertNotFromFuture(db: Database.Database, path: string): void {
 
 function migrate(db: Database.Database, now: () => Date): void {
   // IMMEDIATE takes the write lock up front so two servers starting at once cannot both migrate;
-  // the version is re-read inside the lock. All pending steps commit (or roll back) together.
-  const run = db.transaction(() => {
-    const from = readUserVersion(db);
-    if (from >= SCHEMA_VERSION) return;
-    const ctx = { now: now() };
-    for (const step of MIGRATIONS.slice(from)) step(db, ctx);
-    // PRAGMA cannot take bound parameters; the value is our own integer constant.
-    db.pragma(`user_version = ${safeInt(SCHEMA_VERSION)}`);
-  });
-  run.immediate();
-}
-
-function readUserVersion(db: Database.Database): number {
-  const v: unknown = db.pragma('user_version', { simple: true });
-  if (typeof v !== 'number') throw new Error(`Unexpected user_version value: ${String(v)}`);
-  return v;
+  // the plan is re-made inside the lock. All pending steps commit (or roll back) together.
+  db.function(MIGRATION_NOW_FUNCTION, () => now().toISOString());
+  try {
+    migrateSqlite(db, MIGRATIONS, { lock: 'immediate', now });
+  } catch (err) {
+    if (err instanceof MigrationError && err.code === 'FROM_FUTURE')
+      throw new StorageOpenError('DB_FROM_FUTURE', `Refusing to open ${db.name}: ${err.message}`);
+    if (err instanceof MigrationError) throw new StorageOpenError('DB_MIGRATION_CHANGED', `Refusing to open ${db.name}: ${err.message}`);
+    throw err;
+  }
 }
 
 function health(db: Database.Database): StorageHealth {
