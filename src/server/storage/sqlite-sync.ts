@@ -1,7 +1,7 @@
 // Sqlite storage, sync: nonces, item ingest with receipts, audit anchoring, equivocations.
 import { classifyExisting, itemAudit } from './common';
 import { itemFeedRow, type FeedInsert } from './team';
-import { type IngestOutcome, type IssuedReceipt, type NewItem, type ServerStorage } from './types';
+import type { IngestOutcome, IngestRequest, IssuedReceipt, NewItem, ServerStorage } from './types';
 import type { SqliteContext } from './sqlite-context';
 import { UNSIGNED, pendingKey, type StoredRow } from './sqlite-helpers';
 
@@ -12,7 +12,115 @@ function syncMethods1({ q }: SqliteContext): Pick<ServerStorage, 'rememberNonce'
   };
 }
 
-function syncMethods2({ db, q, pendingSigs, fromStored, audit, feed, appendFeed }: SqliteContext): Pick<ServerStorage, 'ingestBatch'> {
+type Fresh = { seq: number; key: string; item: NewItem; receipt: IssuedReceipt };
+type Slot = (sigs: readonly string[]) => Promise<IngestOutcome>;
+
+/** Inside the write lock: each item's outcome (a slot awaiting the batch's signatures), and the items to store. */
+function classifyBatch({ q, fromStored }: SqliteContext, req: IngestRequest): { fresh: Fresh[]; slots: Slot[] } {
+  const fresh: Fresh[] = [];
+  const slots: Slot[] = [];
+  // The write lock is held, so the next AUTOINCREMENT value is ours to use.
+  let seq = (q.nextSeq.get() as { seq: number }).seq;
+  const inBatch = new Map<string, { contentHash: string; index: number }>();
+  // Cards decided in this batch (card id → the winner), on top of approval_claims.
+  const claimed = new Map<string, Extract<IngestOutcome, { status: 'decided' }>['winner'] & { key: string }>();
+  for (const it of req.items) {
+    const earlier = inBatch.get(it.idempotencyKey);
+    if (earlier) {
+      slots.push((sigs) =>
+        Promise.resolve(
+          classifyExisting(
+            { contentHash: earlier.contentHash, receipt: { json: fresh[earlier.index]!.receipt.json, signature: sigs[earlier.index]! } },
+            it.contentHash,
+          ),
+        ),
+      );
+      continue;
+    }
+    const row = q.existingItem.get(req.tenant, it.idempotencyKey) as StoredRow | undefined;
+    if (row) {
+      slots.push(() => fromStored(req, row, it.contentHash));
+      continue;
+    }
+    if (it.kind === 'approval' && it.subject) {
+      // The first decision per card wins; a later one (another key) stores nothing.
+      const stored = q.claim.get(req.tenant, it.subject) as
+        { idempotency_key: string; device: string; user_id: string; server_seq: number; received_at: string } | undefined;
+      const winner =
+        claimed.get(it.subject) ??
+        (stored
+          ? { key: stored.idempotency_key, device: stored.device, user: stored.user_id, serverSeq: stored.server_seq, receivedAt: stored.received_at }
+          : undefined);
+      if (winner && winner.key !== it.idempotencyKey) {
+        const { key: _key, ...w } = winner;
+        slots.push(() => Promise.resolve({ status: 'decided', winner: w }));
+        continue;
+      }
+      claimed.set(it.subject, { key: it.idempotencyKey, device: req.device, user: req.user ?? '', serverSeq: seq + 1, receivedAt: req.receivedAt });
+    }
+    seq += 1;
+    const index = fresh.length;
+    inBatch.set(it.idempotencyKey, { contentHash: it.contentHash, index });
+    fresh.push({ seq, key: pendingKey(req.tenant, it.idempotencyKey), item: it, receipt: req.receiptFor(it, seq) });
+    slots.push((sigs) => Promise.resolve({ status: 'accepted', receipt: { json: fresh[index]!.receipt.json, signature: sigs[index]! } }));
+  }
+  return { fresh, slots };
+}
+
+/** Inside the write lock: the new rows (receipts not yet signed), their audit, claims and feed rows, the device's report. True if feed rows were added. */
+function writeFresh({ q, audit, appendFeed }: SqliteContext, req: IngestRequest, fresh: readonly Fresh[]): boolean {
+  const feedRows: FeedInsert[] = [];
+  for (const f of fresh) {
+    const it = f.item;
+    q.insertItem.run(
+      f.seq,
+      req.tenant,
+      req.device,
+      it.idempotencyKey,
+      it.contract,
+      it.kind,
+      it.createdAt,
+      it.keyVersion,
+      it.ciphertext,
+      it.iv,
+      it.tag,
+      it.contentHash,
+      req.receivedAt,
+      f.receipt.json,
+      UNSIGNED,
+      it.keyScope ?? null,
+      it.subject ?? null,
+      it.to ?? null,
+    );
+    audit(itemAudit(req.receivedAt, req.device, it, f.seq));
+    if (it.kind === 'approval' && it.subject) {
+      q.insertClaim.run(req.tenant, it.subject, it.idempotencyKey, req.device, req.user ?? '', f.seq, req.receivedAt);
+    }
+    const fr = itemFeedRow(req.device, it, f.seq);
+    if (fr) feedRows.push(fr);
+  }
+  // Feed rows may name an item whose receipt is still being signed: pulls sign it themselves
+  // (Ed25519 is deterministic: the same signature phase 2 stores).
+  appendFeed(req.tenant, feedRows, req.receivedAt);
+  const fed = feedRows.length > 0;
+  q.touchDevice.run(req.receivedAt, req.appVersion, req.device);
+  if (req.registry) {
+    const st = req.registry.state;
+    q.registerState.run({
+      id: req.device,
+      pending: st?.pendingCount ?? null,
+      dead: st?.deadLetterCount ?? null,
+      contracts: st ? JSON.stringify(st.contractVersions) : null,
+      versionLevel: req.registry.versionLevel,
+      baseLevel: req.registry.baseLevel,
+    });
+    q.upsertSnapshot.run(req.registry.snapshot);
+  }
+  return fed;
+}
+
+function syncMethods2(ctx: SqliteContext): Pick<ServerStorage, 'ingestBatch'> {
+  const { db, q, pendingSigs, feed } = ctx;
   return {
     ingestBatch: async (req) => {
       // Phase 1, one synchronous IMMEDIATE transaction: classify every item, give new ones their
@@ -21,105 +129,15 @@ function syncMethods2({ db, q, pendingSigs, fromStored, audit, feed, appendFeed 
       // '' and never leaves the server: a concurrent duplicate waits for the pending signature, and
       // a row a crash left unsigned is re-signed on its next duplicate (Ed25519 is deterministic,
       // so the signature is the one phase 2 would have stored).
-      const fresh: { seq: number; key: string; item: NewItem; receipt: IssuedReceipt }[] = [];
-      const slots: ((sigs: readonly string[]) => Promise<IngestOutcome>)[] = [];
+      let fresh: Fresh[] = [];
+      let slots: Slot[] = [];
       let signing: Promise<string[]> = Promise.resolve([]);
       let fed = false;
       db.transaction(() => {
-        // The write lock is held, so the next AUTOINCREMENT value is ours to use.
-        let seq = (q.nextSeq.get() as { seq: number }).seq;
-        const inBatch = new Map<string, { contentHash: string; index: number }>();
-        // Cards decided in this batch (card id → the winner), on top of approval_claims.
-        const claimed = new Map<string, Extract<IngestOutcome, { status: 'decided' }>['winner'] & { key: string }>();
-        for (const it of req.items) {
-          const earlier = inBatch.get(it.idempotencyKey);
-          if (earlier) {
-            slots.push((sigs) =>
-              Promise.resolve(
-                classifyExisting(
-                  { contentHash: earlier.contentHash, receipt: { json: fresh[earlier.index]!.receipt.json, signature: sigs[earlier.index]! } },
-                  it.contentHash,
-                ),
-              ),
-            );
-            continue;
-          }
-          const row = q.existingItem.get(req.tenant, it.idempotencyKey) as StoredRow | undefined;
-          if (row) {
-            slots.push(() => fromStored(req, row, it.contentHash));
-            continue;
-          }
-          if (it.kind === 'approval' && it.subject) {
-            // The first decision per card wins; a later one (another key) stores nothing.
-            const stored = q.claim.get(req.tenant, it.subject) as
-              { idempotency_key: string; device: string; user_id: string; server_seq: number; received_at: string } | undefined;
-            const winner =
-              claimed.get(it.subject) ??
-              (stored
-                ? { key: stored.idempotency_key, device: stored.device, user: stored.user_id, serverSeq: stored.server_seq, receivedAt: stored.received_at }
-                : undefined);
-            if (winner && winner.key !== it.idempotencyKey) {
-              const { key: _key, ...w } = winner;
-              slots.push(() => Promise.resolve({ status: 'decided', winner: w }));
-              continue;
-            }
-            claimed.set(it.subject, { key: it.idempotencyKey, device: req.device, user: req.user ?? '', serverSeq: seq + 1, receivedAt: req.receivedAt });
-          }
-          seq += 1;
-          const index = fresh.length;
-          inBatch.set(it.idempotencyKey, { contentHash: it.contentHash, index });
-          fresh.push({ seq, key: pendingKey(req.tenant, it.idempotencyKey), item: it, receipt: req.receiptFor(it, seq) });
-          slots.push((sigs) => Promise.resolve({ status: 'accepted', receipt: { json: fresh[index]!.receipt.json, signature: sigs[index]! } }));
-        }
+        ({ fresh, slots } = classifyBatch(ctx, req));
         signing = req.sign(fresh.map((f) => f.receipt.signingBytes));
         signing.catch(() => {}); // observed below; this only keeps a rollback from leaving it unhandled
-        const feedRows: FeedInsert[] = [];
-        for (const f of fresh) {
-          const it = f.item;
-          q.insertItem.run(
-            f.seq,
-            req.tenant,
-            req.device,
-            it.idempotencyKey,
-            it.contract,
-            it.kind,
-            it.createdAt,
-            it.keyVersion,
-            it.ciphertext,
-            it.iv,
-            it.tag,
-            it.contentHash,
-            req.receivedAt,
-            f.receipt.json,
-            UNSIGNED,
-            it.keyScope ?? null,
-            it.subject ?? null,
-            it.to ?? null,
-          );
-          audit(itemAudit(req.receivedAt, req.device, it, f.seq));
-          if (it.kind === 'approval' && it.subject) {
-            q.insertClaim.run(req.tenant, it.subject, it.idempotencyKey, req.device, req.user ?? '', f.seq, req.receivedAt);
-          }
-          const fr = itemFeedRow(req.device, it, f.seq);
-          if (fr) feedRows.push(fr);
-        }
-        // Feed rows may name an item whose receipt is still being signed: pulls sign it themselves
-        // (Ed25519 is deterministic: the same signature phase 2 stores).
-        appendFeed(req.tenant, feedRows, req.receivedAt);
-        fed = feedRows.length > 0;
-        q.touchDevice.run(req.receivedAt, req.appVersion, req.device);
-        if (req.registry) {
-          const st = req.registry.state;
-          q.registerState.run({
-            id: req.device,
-            pending: st?.pendingCount ?? null,
-            dead: st?.deadLetterCount ?? null,
-            contracts: st ? JSON.stringify(st.contractVersions) : null,
-            versionLevel: req.registry.versionLevel,
-            baseLevel: req.registry.baseLevel,
-          });
-          q.upsertSnapshot.run(req.registry.snapshot);
-        }
+        fed = writeFresh(ctx, req, fresh);
         fresh.forEach((f, k) => {
           const sig = signing.then((s) => s[k]!);
           sig.catch(() => {}); // a waiting duplicate sees the rejection; nobody waiting is fine too
