@@ -22,6 +22,7 @@ import { openSqliteStorage } from '../src/server/storage/sqlite';
 import type { DeviceListQuery } from '../src/server/storage/types';
 import { newDeviceKeys, signedHeaders } from '../src/server/testing/device-client';
 import { emit, percentile } from './figure';
+import { lcg31 } from '../src/platform/prng';
 
 const DEVICES = 100_000;
 const OTHER_TENANT = 20_000;
@@ -47,11 +48,7 @@ function seed(dbPath: string, now: number): void {
      VALUES (?, ?, ?, '["field"]', ?, ?, ?, ?, '1.0.0', ?, ?, '{}', ?, ?, ?)`,
   );
   const pk = randomBytes(32).toString('base64');
-  let x = 12345;
-  const rnd = (): number => {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    return x / 0x7fffffff;
-  };
+  const rnd = lcg31(12345);
   db.transaction(() => {
     for (let i = 0; i < DEVICES + OTHER_TENANT; i++) {
       const tenant = i < DEVICES ? 'acme' : 'globex';

@@ -8,17 +8,7 @@ import { tempDir } from '../src/main/platform/test-utils';
 import { emit, percentile } from './figure';
 import type { DecisionCard, InvariantResult, Lane } from '../src/shared/workflow/types';
 import type { CardListQuery as CardQuery } from '../src/shared/workflow/views';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../src/platform/prng';
 
 const WORKFLOWS = ['site-inspection-report@1.0.0', 'specimen-intake@1.0.0'];
 const STEPS: [string, string][] = [
@@ -65,7 +55,7 @@ const MESSAGES: Record<string, string> = {
 
 /** Deterministic synthetic cards, one every ~78 s from `startMs` (100k ≈ 90 days). */
 export function syntheticCards(n: number, startMs: number, seed = 7, offset = 0): DecisionCard[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const out: DecisionCard[] = [];
   for (let i = 0; i < n; i++) {
@@ -145,7 +135,7 @@ export function seededStore(n: number): { store: CardStore; close: () => void; d
 
 /** The reviewer's query mix: first pages, and next pages through each first page's cursor. */
 export function queryMix(startMs: number, rounds: number): CardQuery[] {
-  const r = rng(99);
+  const r = mulberry32(99);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const texts = ['budget exceeded', 'injection', 'uncertainty above', 'unsafe', 'similarity', 'residency', 'specimen intake', 'plaintext pii'];
   const day = 86_400_000;

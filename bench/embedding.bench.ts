@@ -22,6 +22,7 @@ import { hashedNgramEmbedder } from '../src/main/features/inference/hashed-ngram
 import { tinyEmbeddingModelInfo, writeTinyEmbeddingModel } from '../src/main/features/inference/onnx-writer';
 import type { VerifiedModel } from '../src/main/features/bundles/models';
 import { emit } from './figure';
+import { lcg31 } from '../src/platform/prng';
 
 const TEXTS = 2000;
 const DIMENSION = 384;
@@ -30,11 +31,7 @@ const BATCH = 32;
 const ROUNDS = 5;
 
 function notes(): string[] {
-  let x = 7;
-  const rnd = (): number => {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    return x / 0x7fffffff;
-  };
+  const rnd = lcg31(7);
   const parts = [
     'Water leak in the north stairwell',
     'Crack in the concrete wall on floor 3',

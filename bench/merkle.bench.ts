@@ -19,19 +19,12 @@ import { fileURLToPath } from 'node:url';
 const RESOURCES = fileURLToPath(new URL('../resources', import.meta.url));
 import { tempDir } from '../src/main/platform/test-utils';
 import { emit } from './figure';
+import { lcg31 } from '../src/platform/prng';
 
 const TREE = 1_000_000;
 const PROOFS = 4096;
 const ROUNDS = 7;
 const MIN_ROUND_MS = 200;
-
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    return x / 0x7fffffff;
-  };
-}
 
 /** Best items/s over ROUNDS rounds of at least MIN_ROUND_MS (2 warm-up rounds). */
 function rate(items: number, once: () => number): { perSecond: number; check: number } {
@@ -63,7 +56,7 @@ async function inMemory(): Promise<void> {
     tree.appendLeafHash(h.leaf(sha(seed)));
   }
   const root = tree.root();
-  const r = rng(7);
+  const r = lcg31(7);
   const cases = Array.from({ length: PROOFS }, () => {
     const index = Math.floor(r() * TREE);
     return { index, leaf: tree.node(0, index), proof: tree.inclusionProof(index, TREE) };
@@ -142,7 +135,7 @@ function device(entries: number): void {
   for (const x of db.prepare('SELECT hash FROM audit_log ORDER BY seq').pluck().iterate() as IterableIterator<string>) {
     tree.appendLeafHash(h.leaf(Buffer.from(x, 'hex')));
   }
-  const r = rng(11);
+  const r = lcg31(11);
   const seqs = Array.from({ length: 1024 }, () => 1 + Math.floor(r() * entries));
   const dev = rate(seqs.length, () => {
     let n = 0;

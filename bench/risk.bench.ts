@@ -7,17 +7,14 @@
 // no versions, no result object): what the calculator cannot be faster than.
 import { DAY_MS, DEFAULT_RISK_POLICY, evaluateRisk, levelRank, parseIsoMs, type RiskInput } from '../src/shared/risk';
 import { emit } from './figure';
+import { lcg31 } from '../src/platform/prng';
 
 const INPUTS = 4096;
 const ROUNDS = 15;
 const MIN_ROUND_MS = 200;
 
 function inputs(): RiskInput[] {
-  let x = 42;
-  const rnd = (): number => {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    return x / 0x7fffffff;
-  };
+  const rnd = lcg31(42);
   const now = Date.parse('2025-06-30T12:00:00.000Z');
   const nowIso = new Date(now).toISOString();
   const latestContracts = { 'field.inspect.site': '1.3.0', 'lab.record.specimen': '2.0.1', 'field.submit.report': '1.0.0' };

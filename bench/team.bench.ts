@@ -1,6 +1,6 @@
 import type { Services } from '../src/main/app/services';
 import { sendJson } from '../src/main/platform/device/signed-fetch';
-import { privateKeyFromPem } from '../src/main/platform/device/ed25519';
+import { privateKeyFromPem } from '../src/platform/ed25519';
 import { report } from '../src/main/features/runs/test-helpers';
 import { enrolled, handOutKeys, teamServer } from '../test/integration/team-helpers';
 import { emit, percentile } from './figure';

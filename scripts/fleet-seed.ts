@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { DAY_MS, DEFAULT_RISK_POLICY } from '../src/shared/risk';
 import { recomputeRiskSql } from '../src/server/storage/common';
+import { lcg31 } from '../src/platform/prng';
 
 export interface FleetDevice {
   id: string;
@@ -21,11 +22,7 @@ export interface FleetDevice {
 
 /** A fleet shaped like the field: most devices sync daily, a tail is offline for weeks. */
 export function syntheticFleet(count: number, seed = 20261122): FleetDevice[] {
-  let x = seed;
-  const rnd = (): number => {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    return x / 0x7fffffff;
-  };
+  const rnd = lcg31(seed);
   const out: FleetDevice[] = [];
   for (let i = 0; i < count; i++) {
     const r = rnd();

@@ -22,11 +22,22 @@ const canon = (v) =>
           .sort()
           .map((k) => `${JSON.stringify(k)}:${canon(v[k])}`)
           .join(',')}}`;
-const pub = (raw) =>
-  createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(raw, 'base64')]), format: 'der', type: 'spki' });
+/** Bytes of canonical base64 (what encoders write), or null: decoders ignore stray padding and unused bits. */
+const canonical64 = (text) => {
+  const b = Buffer.from(String(text), 'base64');
+  return b.toString('base64') === String(text) ? b : null;
+};
+// Strict, as the app's verifier (src/platform/ed25519.ts): a 32-byte key and a 64-byte signature, each in canonical base64.
+const pub = (raw) => {
+  const key = canonical64(raw);
+  if (key === null || key.length !== 32) throw new RangeError('Ed25519 public key must be 32 bytes of canonical base64');
+  return createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), key]), format: 'der', type: 'spki' });
+};
 const sigOk = (text, sig, raw) => {
+  const s = canonical64(sig);
+  if (s === null || s.length !== 64) return false;
   try {
-    return verify(null, Buffer.from(text, 'utf8'), pub(raw), Buffer.from(String(sig).trim(), 'base64'));
+    return verify(null, Buffer.from(text, 'utf8'), pub(raw), s);
   } catch {
     return false;
   }

@@ -1,7 +1,7 @@
 // One-time enrollment tokens, shared by the admin API and the `enroll-token` CLI command.
 // Only the SHA-256 of a token is stored: a leaked database does not leak usable tokens.
 import { randomBytes } from 'node:crypto';
-import { sha256Hex } from './crypto/ed25519';
+import { sha256Hex } from '../platform/hash';
 import type { Role, ServerStorage } from './storage/types';
 
 export const DEFAULT_TOKEN_TTL_HOURS = 24;

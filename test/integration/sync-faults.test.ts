@@ -9,19 +9,10 @@ import Database from 'better-sqlite3';
 import { createServices, type Services } from '../../src/main/app/services';
 import { tempDir, TEST_PASSPHRASE, unlockedVault } from '../../src/main/platform/test-utils';
 import { enrollToken, freePort, startServer, type ServerProc } from './server-process';
+import { xorshift32 } from '../../src/platform/prng';
 
 const SEED = Number(process.env.MAESTRO_FAULT_SEED ?? 20261122);
 const ROUNDS = Number(process.env.MAESTRO_FAULT_ROUNDS ?? 36);
-
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
 
 type Fault = 'none' | 'drop-response' | 'duplicate';
 
@@ -114,7 +105,7 @@ afterAll(async () => {
 
 describe('exactly-once sync under faults', () => {
   it(`every captured item reaches the server exactly once with one verified receipt (seed ${SEED}, ${ROUNDS} rounds)`, async () => {
-    const rand = rng(SEED);
+    const rand = xorshift32(SEED);
     const counts: Record<string, number> = {};
     const serverDir = tempDir('maestro-fault-srv-');
     const serverPort = await freePort();

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { keyIdOf, publicKeyFromRaw, rawPublicKey, sha256Hex } from './ed25519';
+import { keyIdOf, publicKeyFromRaw, rawPublicKey } from '../../platform/ed25519';
+import { sha256Hex } from '../../platform/hash';
 import { loadOrCreateServerKey, SERVER_KEY_FILENAME, ServerKeyError } from './server-key';
 
 let dir: string;

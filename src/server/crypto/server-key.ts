@@ -4,7 +4,7 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { keyIdOf, publicKeyFromRaw, rawPublicKey, signBase64, verifyBase64 } from './ed25519';
+import { keyIdOf, publicKeyFromRaw, rawPublicKey, signBase64, verifyBase64 } from '../../platform/ed25519';
 import { createSigner } from './signer-pool';
 
 export const SERVER_KEY_FILENAME = 'server-ed25519.pem';

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, verify } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { signBase64 } from './ed25519';
+import { signBase64 } from '../../platform/ed25519';
 import { createSigner, INLINE_MAX, type Signer } from './signer-pool';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');

@@ -5,7 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { signBase64 } from './ed25519';
+import { signBase64 } from '../../platform/ed25519';
 
 export interface Signer {
   /** base64 signatures in the order of `messages` (UTF-8 strings). */

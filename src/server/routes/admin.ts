@@ -104,11 +104,9 @@ function decodeCursor(raw: string, sort: AdminDeviceSort, dir: 'asc' | 'desc'): 
   return { key: cur.k!, id: cur.id };
 }
 
-export function createAdminRouter(deps: AdminDeps): Hono<AppEnv> {
-  const router = new Hono<AppEnv>();
+/** What the admin routes share. */
+function adminContext(deps: AdminDeps) {
   const policies = policyCacheFor(deps.storage);
-  router.use('*', requireAdmin);
-
   /** The body's reason, validated (3-500 characters). */
   const reasonOf = (c: Context<AppEnv>): string =>
     assertValid<AdminActionRequest>(adminActionRequestSchema, parseJsonBody(c.get('rawBody')), 'Admin action').reason;
@@ -123,7 +121,11 @@ export function createAdminRouter(deps: AdminDeps): Hono<AppEnv> {
     const risk = deviceRisk(device, deps.contracts, policy, now);
     return { view: adminView(device, risk, now), snapshot: snapshotOf(device, risk, now) };
   };
+  return { deps, policies, reasonOf, auditOf, viewOf };
+}
+type AdminContext = ReturnType<typeof adminContext>;
 
+function listRoutes(router: Hono<AppEnv>, { deps, policies }: AdminContext): void {
   router.post('/enrollment-tokens', async (c) => {
     const admin = c.get('device');
     const req = assertValid<TokenRequest>(enrollmentTokenRequestSchema, parseJsonBody(c.get('rawBody')), 'Enrollment token request');
@@ -175,7 +177,9 @@ export function createAdminRouter(deps: AdminDeps): Hono<AppEnv> {
     };
     return c.json(res);
   });
+}
 
+function deviceRoutes(router: Hono<AppEnv>, { deps, policies, viewOf }: AdminContext): void {
   router.get('/devices/:id', async (c) => {
     const admin = c.get('device');
     const device = await deps.storage.getDevice(c.req.param('id'));
@@ -205,7 +209,9 @@ export function createAdminRouter(deps: AdminDeps): Hono<AppEnv> {
     const res: RiskSummaryResponse = { ...counts, generatedAt: now.toISOString() };
     return c.json(res);
   });
+}
 
+function controlRoutes(router: Hono<AppEnv>, { deps, policies, reasonOf, auditOf, viewOf }: AdminContext): void {
   for (const control of Object.keys(CONTROLS) as DeviceControl[]) {
     router.post(`/devices/:id/${control}`, async (c) => {
       const admin = c.get('device');
@@ -259,7 +265,9 @@ export function createAdminRouter(deps: AdminDeps): Hono<AppEnv> {
     const res: CertificateResponse = { certificate: out.certificate };
     return c.json(res);
   });
+}
 
+function policyRoutes(router: Hono<AppEnv>, { deps, policies, auditOf }: AdminContext): void {
   router.get('/risk-policy', async (c) => {
     const res: RiskPolicyResponse = await policies.get(c.get('device').tenant).then(({ policy, custom }) => ({ policy, custom }));
     return c.json(res);
@@ -283,6 +291,15 @@ export function createAdminRouter(deps: AdminDeps): Hono<AppEnv> {
     const res: RiskPolicyResponse = { policy, custom: true };
     return c.json(res);
   });
+}
 
+export function createAdminRouter(deps: AdminDeps): Hono<AppEnv> {
+  const router = new Hono<AppEnv>();
+  router.use('*', requireAdmin);
+  const ctx = adminContext(deps);
+  listRoutes(router, ctx);
+  deviceRoutes(router, ctx);
+  controlRoutes(router, ctx);
+  policyRoutes(router, ctx);
   return router;
 }

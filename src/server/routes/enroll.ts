@@ -11,7 +11,7 @@ import { assertValid } from '../../shared/validation';
 import type { ServerDeps } from '../app';
 import { refuse } from '../auth/device-auth';
 import { certifier, isX25519PublicKey } from '../certificates';
-import { publicKeyFromRaw } from '../crypto/ed25519';
+import { publicKeyFromRaw } from '../../platform/ed25519';
 import { hashEnrollmentToken } from '../enrollment-tokens';
 import type { AppEnv } from '../http';
 

@@ -65,6 +65,74 @@ async function bundleListing(dir: string): Promise<ServerBundleEntry[]> {
 
 export type SyncDeps = Pick<ServerDeps, 'storage' | 'clock' | 'serverKey' | 'contracts' | 'bundlesDir'>;
 
+/** The batch, refused whole if any item carries a plaintext-capable field, if it is malformed, or if it names another device. */
+function parseBatch(device: AppEnv['Variables']['device'], raw: unknown): SyncBatchRequest {
+  // Before anything else: one plaintext-capable field anywhere refuses the whole batch.
+  const items: unknown = typeof raw === 'object' && raw !== null ? (raw as { items?: unknown }).items : undefined;
+  const plaintext = findPlaintextField(items);
+  if (plaintext) {
+    throw new ApiError('VALIDATION_ERROR', `Item ${plaintext.index} has field "${plaintext.field}": sync items carry ciphertext only`, {
+      reason: 'plaintext_field',
+      index: plaintext.index,
+      field: plaintext.field,
+    });
+  }
+  const batch = assertValid<SyncBatchRequest>(syncBatchRequestSchema, raw, 'Sync batch');
+  if (batch.device !== device.id) {
+    throw new ApiError('FORBIDDEN', 'Batch device does not match the signing device', { reason: 'device_mismatch' });
+  }
+  return batch;
+}
+
+// Checked after authentication (so the nonce is spent) and before anything is stored. The
+// device keeps its data: nothing is deleted, and it can send it once an admin unblocks it. The
+// details tell it when, why and how the server rates it, so it can show that to its user.
+async function refuseIfBlocked(deps: SyncDeps, device: AppEnv['Variables']['device'], now: Date): Promise<void> {
+  if (device.blockedAt !== null) {
+    const { policy } = await policyCacheFor(deps.storage).get(device.tenant);
+    const details: DeviceBlockedDetails = {
+      reason: DEVICE_BLOCKED_REASON,
+      blockedAt: device.blockedAt,
+      blockedReason: device.blockedReason,
+      deviceStatus: statusOf(device, deviceRisk(device, deps.contracts, policy, now)),
+    };
+    throw new ApiError(
+      'FORBIDDEN',
+      'This device has been blocked by an administrator; its data stays on the device and will sync once it is unblocked',
+      details,
+    );
+  }
+}
+
+/** Each item's check: a result for the refused ones (null for the rest), and the accepted items by index. */
+async function checkItems(
+  deps: SyncDeps,
+  device: AppEnv['Variables']['device'],
+  batch: SyncBatchRequest,
+): Promise<{ results: (ItemResult | null)[]; accepted: { index: number; item: NewItem }[] }> {
+  const results: (ItemResult | null)[] = [];
+  const accepted: { index: number; item: NewItem }[] = [];
+  (batch.items as unknown[]).forEach((rawItem, index) => {
+    const check = checkItem(rawItem, deps.contracts);
+    results.push(check.ok ? null : check.result);
+    if (check.ok) accepted.push({ index, item: check.item });
+  });
+  // Approvals: signed by a reviewer's or an admin's device, for a device of the same tenant.
+  const targets = await approvalTargets(
+    deps.storage,
+    device,
+    accepted.map((a) => a.item),
+  );
+  for (let i = accepted.length - 1; i >= 0; i--) {
+    const refusal = approvalRefusal(device, accepted[i]!.item, targets);
+    if (refusal) {
+      results[accepted[i]!.index] = refusal;
+      accepted.splice(i, 1);
+    }
+  }
+  return { results, accepted };
+}
+
 export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
   const router = new Hono<AppEnv>();
 
@@ -72,61 +140,13 @@ export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
     const device = c.get('device');
     const raw = parseJsonBody(c.get('rawBody'));
 
-    // Before anything else: one plaintext-capable field anywhere refuses the whole batch.
-    const items: unknown = typeof raw === 'object' && raw !== null ? (raw as { items?: unknown }).items : undefined;
-    const plaintext = findPlaintextField(items);
-    if (plaintext) {
-      throw new ApiError('VALIDATION_ERROR', `Item ${plaintext.index} has field "${plaintext.field}": sync items carry ciphertext only`, {
-        reason: 'plaintext_field',
-        index: plaintext.index,
-        field: plaintext.field,
-      });
-    }
-    const batch = assertValid<SyncBatchRequest>(syncBatchRequestSchema, raw, 'Sync batch');
-    if (batch.device !== device.id) {
-      throw new ApiError('FORBIDDEN', 'Batch device does not match the signing device', { reason: 'device_mismatch' });
-    }
+    const batch = parseBatch(device, raw);
     const now = deps.clock.now();
-    // Checked after authentication (so the nonce is spent) and before anything is stored. The
-    // device keeps its data: nothing is deleted, and it can send it once an admin unblocks it. The
-    // details tell it when, why and how the server rates it, so it can show that to its user.
-    if (device.blockedAt !== null) {
-      const { policy } = await policyCacheFor(deps.storage).get(device.tenant);
-      const details: DeviceBlockedDetails = {
-        reason: DEVICE_BLOCKED_REASON,
-        blockedAt: device.blockedAt,
-        blockedReason: device.blockedReason,
-        deviceStatus: statusOf(device, deviceRisk(device, deps.contracts, policy, now)),
-      };
-      throw new ApiError(
-        'FORBIDDEN',
-        'This device has been blocked by an administrator; its data stays on the device and will sync once it is unblocked',
-        details,
-      );
-    }
+    await refuseIfBlocked(deps, device, now);
 
     const receivedAt = now.toISOString();
     const { registry, status } = await registryUpdate(deps, device, batch, receivedAt, now);
-    const results: (ItemResult | null)[] = [];
-    const accepted: { index: number; item: NewItem }[] = [];
-    (batch.items as unknown[]).forEach((rawItem, index) => {
-      const check = checkItem(rawItem, deps.contracts);
-      results.push(check.ok ? null : check.result);
-      if (check.ok) accepted.push({ index, item: check.item });
-    });
-    // Approvals: signed by a reviewer's or an admin's device, for a device of the same tenant.
-    const targets = await approvalTargets(
-      deps.storage,
-      device,
-      accepted.map((a) => a.item),
-    );
-    for (let i = accepted.length - 1; i >= 0; i--) {
-      const refusal = approvalRefusal(device, accepted[i]!.item, targets);
-      if (refusal) {
-        results[accepted[i]!.index] = refusal;
-        accepted.splice(i, 1);
-      }
-    }
+    const { results, accepted } = await checkItems(deps, device, batch);
 
     const outcomes = await deps.storage.ingestBatch({
       tenant: device.tenant,
@@ -380,6 +400,40 @@ function internalGap(): never {
   throw new Error('storage returned fewer outcomes than items');
 }
 
+type Equivocation = Extract<ReturnType<typeof judgeAnchor>, { kind: 'equivocation' }>;
+
+/** Flags the device and keeps the evidence of its conflicting claim. */
+async function flagEquivocation(
+  deps: SyncDeps,
+  device: DeviceRecord,
+  a: AuditAnchorWire,
+  decision: Equivocation,
+  { anchored, req, at }: { anchored: { seq: number; hash: string }; req: SignedRequestInfo; at: string },
+): Promise<void> {
+  await deps.storage.recordEquivocation({
+    device: device.id,
+    seq: decision.seq,
+    storedHash: decision.storedHash,
+    claimedHash: decision.claimedHash,
+    detectedAt: at,
+    // The signed request metadata proves the device itself made the conflicting claim.
+    evidence: {
+      stored: decision.stored,
+      claimed: a.entries.find((e) => e.seq === decision.seq) ?? a.head,
+      head: a.head,
+      anchoredHead: anchored,
+      request: req,
+    },
+    audit: {
+      ts: at,
+      actor: 'server',
+      action: 'device.equivocation',
+      subject: device.id,
+      payload: { seq: decision.seq, storedHash: decision.storedHash, claimedHash: decision.claimedHash },
+    },
+  });
+}
+
 async function anchor(
   deps: SyncDeps,
   device: DeviceRecord,
@@ -394,28 +448,7 @@ async function anchor(
   const at = now.toISOString();
 
   if (decision.kind === 'equivocation') {
-    await deps.storage.recordEquivocation({
-      device: device.id,
-      seq: decision.seq,
-      storedHash: decision.storedHash,
-      claimedHash: decision.claimedHash,
-      detectedAt: at,
-      // The signed request metadata proves the device itself made the conflicting claim.
-      evidence: {
-        stored: decision.stored,
-        claimed: a.entries.find((e) => e.seq === decision.seq) ?? a.head,
-        head: a.head,
-        anchoredHead: anchored,
-        request: req,
-      },
-      audit: {
-        ts: at,
-        actor: 'server',
-        action: 'device.equivocation',
-        subject: device.id,
-        payload: { seq: decision.seq, storedHash: decision.storedHash, claimedHash: decision.claimedHash },
-      },
-    });
+    await flagEquivocation(deps, device, a, decision, { anchored, req, at });
     return { anchorError: { code: 'ANCHOR_EQUIVOCATION', message: `Seq ${decision.seq} was anchored with a different hash; the device has been flagged` } };
   }
   if (decision.kind === 'broken') return { anchorError: { code: 'ANCHOR_BROKEN', message: decision.message } };

@@ -26,7 +26,7 @@ import { encryptionKeyPostSchema, teamKeysPostSchema } from '../../shared/team/s
 import { assertValid } from '../../shared/validation';
 import type { ServerDeps } from '../app';
 import { certifier, isX25519PublicKey, needsRenewal } from '../certificates';
-import { publicKeyFromRaw, verifyBase64 } from '../crypto/ed25519';
+import { publicKeyFromRaw, verifyBase64 } from '../../platform/ed25519';
 import { parseJsonBody, type AppEnv } from '../http';
 import type { WrappedKeyWrite } from '../storage/types';
 
@@ -35,10 +35,34 @@ export type TeamDeps = Pick<ServerDeps, 'storage' | 'clock' | 'serverKey'>;
 /** Devices listed in TeamKeysStatus.missing at most. */
 export const MISSING_KEYS_CAP = 500;
 
-export function createTeamRouter(deps: TeamDeps): Hono<AppEnv> {
-  const router = new Hono<AppEnv>();
-  const certify = certifier(deps.serverKey);
+/** The posted wrapped keys as rows to store, each checked (tenant, wrapper, its certificate, signature, key); throws on the first bad one. */
+function wrappedKeyWrites(deps: TeamDeps, admin: AppEnv['Variables']['device'], body: TeamKeysPost): WrappedKeyWrite[] {
+  const signingKey = publicKeyFromRaw(Buffer.from(admin.publicKey, 'base64'));
+  return body.wrapped.map((w, index) => {
+    const refuse = (code: 'FORBIDDEN' | 'VALIDATION_ERROR', reason: string, message: string): ApiError =>
+      new ApiError(code, `Wrapped key ${index}: ${message}; nothing was stored`, { reason, index });
+    const b = w.body;
+    if (b.tenant !== admin.tenant) throw refuse('FORBIDDEN', 'tenant', "tenant is not the wrapping device's tenant");
+    if (b.wrappedBy !== admin.id) throw refuse('FORBIDDEN', 'wrapped_by', 'wrappedBy is not the device posting it');
+    if (w.wrapperCert.cert.device !== admin.id || !deps.serverKey.verify(certificateSigningBytes(w.wrapperCert.cert), w.wrapperCert.signature)) {
+      throw refuse('FORBIDDEN', 'wrapper_cert', 'wrapperCert is not a certificate of the wrapping device signed by this server');
+    }
+    if (!verifyBase64(signingKey, wrappedKeySigningBytes(b), w.signature)) {
+      throw refuse('VALIDATION_ERROR', 'signature', "the signature does not verify with the wrapping device's key");
+    }
+    if (!isX25519PublicKey(b.ephemeralKey)) throw refuse('VALIDATION_ERROR', 'ephemeral_key', 'ephemeralKey is not an X25519 public key');
+    return {
+      version: b.keyVersion,
+      recipient: b.recipient,
+      recipientKey: b.recipientKey,
+      recipientCertVersion: b.recipientCertVersion,
+      wrapperCert: { json: canonicalJson(w.wrapperCert.cert), signature: w.wrapperCert.signature },
+      json: canonicalJson(w),
+    };
+  });
+}
 
+function certificateRoutes(router: Hono<AppEnv>, deps: TeamDeps, certify: ReturnType<typeof certifier>): void {
   router.get('/certificate', async (c) => {
     const device = c.get('device');
     const now = deps.clock.now();
@@ -69,7 +93,9 @@ export function createTeamRouter(deps: TeamDeps): Hono<AppEnv> {
     const res: CertificateResponse = { certificate: out.certificate };
     return c.json(res);
   });
+}
 
+function keyRoutes(router: Hono<AppEnv>, deps: TeamDeps): void {
   router.get('/keys', async (c) => {
     const device = c.get('device');
     const status = await deps.storage.teamKeys({
@@ -95,29 +121,7 @@ export function createTeamRouter(deps: TeamDeps): Hono<AppEnv> {
     const admin = c.get('device');
     if (!admin.roles.includes('admin')) throw new ApiError('FORBIDDEN', 'Admin role required to create or wrap tenant keys', { reason: 'role' });
     const body = assertValid<TeamKeysPost>(teamKeysPostSchema, parseJsonBody(c.get('rawBody')), 'Team keys');
-    const signingKey = publicKeyFromRaw(Buffer.from(admin.publicKey, 'base64'));
-    const wrapped: WrappedKeyWrite[] = body.wrapped.map((w, index) => {
-      const refuse = (code: 'FORBIDDEN' | 'VALIDATION_ERROR', reason: string, message: string): ApiError =>
-        new ApiError(code, `Wrapped key ${index}: ${message}; nothing was stored`, { reason, index });
-      const b = w.body;
-      if (b.tenant !== admin.tenant) throw refuse('FORBIDDEN', 'tenant', "tenant is not the wrapping device's tenant");
-      if (b.wrappedBy !== admin.id) throw refuse('FORBIDDEN', 'wrapped_by', 'wrappedBy is not the device posting it');
-      if (w.wrapperCert.cert.device !== admin.id || !deps.serverKey.verify(certificateSigningBytes(w.wrapperCert.cert), w.wrapperCert.signature)) {
-        throw refuse('FORBIDDEN', 'wrapper_cert', 'wrapperCert is not a certificate of the wrapping device signed by this server');
-      }
-      if (!verifyBase64(signingKey, wrappedKeySigningBytes(b), w.signature)) {
-        throw refuse('VALIDATION_ERROR', 'signature', "the signature does not verify with the wrapping device's key");
-      }
-      if (!isX25519PublicKey(b.ephemeralKey)) throw refuse('VALIDATION_ERROR', 'ephemeral_key', 'ephemeralKey is not an X25519 public key');
-      return {
-        version: b.keyVersion,
-        recipient: b.recipient,
-        recipientKey: b.recipientKey,
-        recipientCertVersion: b.recipientCertVersion,
-        wrapperCert: { json: canonicalJson(w.wrapperCert.cert), signature: w.wrapperCert.signature },
-        json: canonicalJson(w),
-      };
-    });
+    const wrapped = wrappedKeyWrites(deps, admin, body);
     const ts = deps.clock.now().toISOString();
     const out = await deps.storage.storeTeamKeys({
       tenant: admin.tenant,
@@ -137,6 +141,11 @@ export function createTeamRouter(deps: TeamDeps): Hono<AppEnv> {
     const res: TeamKeysPostResponse = { created: out.created, stored: out.stored };
     return c.json(res);
   });
+}
 
+export function createTeamRouter(deps: TeamDeps): Hono<AppEnv> {
+  const router = new Hono<AppEnv>();
+  certificateRoutes(router, deps, certifier(deps.serverKey));
+  keyRoutes(router, deps);
   return router;
 }

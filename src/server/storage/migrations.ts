@@ -1,25 +1,28 @@
-// Numbered SQLite schema migrations. Append only: never edit a shipped migration, add a new one.
-// migrations[i] upgrades the schema from version i to version i + 1. postgres-migrations.ts holds
-// the same numbered steps for PostgreSQL; keep the two in step.
-import type BetterSqlite3 from 'better-sqlite3';
+// Numbered SQLite schema migrations (src/platform/migrations.ts: SQL text, checksummed when
+// applied). Append only: never edit a shipped migration, add a new one. postgres-migrations.ts
+// holds the same numbered steps for PostgreSQL; keep the two in step.
+import type { Migration } from '../../platform/migrations';
 
-export interface MigrationContext {
-  now: Date;
-}
-
-export type Migration = (db: BetterSqlite3.Database, ctx: MigrationContext) => void;
+/** Registered on the connection while migrating: the creation time (injectable for tests), as ISO text. */
+export const MIGRATION_NOW_FUNCTION = 'maestro_migration_now';
 
 export const MIGRATIONS: readonly Migration[] = [
   // 1: bookkeeping table; created_at helps tell a fresh db from a restored backup.
-  (db, ctx) => {
-    db.exec('CREATE TABLE server_meta (key TEXT PRIMARY KEY, value TEXT) STRICT');
-    db.prepare('INSERT INTO server_meta (key, value) VALUES (?, ?)').run('created_at', ctx.now.toISOString());
+  {
+    version: 1,
+    name: 'bookkeeping',
+    sql: `
+      CREATE TABLE server_meta (key TEXT PRIMARY KEY, value TEXT) STRICT;
+      INSERT INTO server_meta (key, value) VALUES ('created_at', ${MIGRATION_NOW_FUNCTION}());
+    `,
   },
   // 2: devices, enrollment, signed-request nonces, sync items with receipts, audit anchoring,
   // the server's own audit trail and the contract registry. Times are ISO-8601 UTC text
   // (toISOString), which sorts and compares correctly as text.
-  (db) => {
-    db.exec(`
+  {
+    version: 2,
+    name: 'devices, enrollment, nonces, sync items, anchoring, server audit, contracts',
+    sql: `
       CREATE TABLE enrollment_tokens (
         token_hash TEXT PRIMARY KEY,
         tenant TEXT NOT NULL,
@@ -117,15 +120,17 @@ export const MIGRATIONS: readonly Migration[] = [
         registered_at TEXT NOT NULL,
         PRIMARY KEY (name, version)
       ) STRICT;
-    `);
+    `,
   },
   // 3: offline governance. What each device last reported (pending, dead letters, contracts in
   // use), admin controls (block, require update), the version part of its risk and its full risk
   // level (both precomputed, see common.ts), daily risk snapshots for trends and per-tenant risk
   // policies. Indexes serve the admin device list: filter by level, sort by last seen (sync or
   // enrollment), pending count or level within a tenant.
-  (db) => {
-    db.exec(`
+  {
+    version: 3,
+    name: 'offline governance: device reports, admin controls, risk levels, snapshots, policies',
+    sql: `
       ALTER TABLE devices ADD COLUMN pending_count INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE devices ADD COLUMN dead_letter_count INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE devices ADD COLUMN contract_versions TEXT NOT NULL DEFAULT '{}';
@@ -157,31 +162,37 @@ export const MIGRATIONS: readonly Migration[] = [
         updated_at TEXT NOT NULL,
         updated_by TEXT NOT NULL
       ) STRICT;
-    `);
+    `,
   },
   // 4: the admin device search (`q`) is a case-insensitive prefix of the id, user or name, so each
   // of the three is one index range scan within the tenant (LIKE 'x%' uses an index whose column
   // collation is NOCASE, the case folding of SQLite's LIKE) instead of a scan of every device.
-  (db) => {
-    db.exec(`
+  {
+    version: 4,
+    name: 'case-insensitive prefix search indexes of the admin device list',
+    sql: `
       CREATE INDEX devices_tenant_id_ci ON devices (tenant, id COLLATE NOCASE);
       CREATE INDEX devices_tenant_user_ci ON devices (tenant, user_id COLLATE NOCASE);
       CREATE INDEX devices_tenant_name_ci ON devices (tenant, name COLLATE NOCASE);
-    `);
+    `,
   },
   // 5: the device's Merkle tree frontier at its anchored head (RFC 9162 perfect-subtree roots, largest
   // first, hex JSON): countersigning a tree head costs O(log n) per anchor instead of re-reading
   // every anchored hash. '[]' with a non-zero head (devices anchored before this) is rebuilt once.
-  (db) => {
-    db.exec(`ALTER TABLE devices ADD COLUMN anchor_frontier TEXT NOT NULL DEFAULT '[]'`);
+  {
+    version: 5,
+    name: 'Merkle tree frontier at the anchored head',
+    sql: `ALTER TABLE devices ADD COLUMN anchor_frontier TEXT NOT NULL DEFAULT '[]'`,
   },
   // 6: team sync (issue 9). Device certificates (every version kept; devices.cert_version is the
   // current one, 0 until the first is issued) and the device's X25519 key; the sync item's key
   // scope, subject (approvals: the card) and target device; tenant data-key versions and their
   // copies wrapped per device; the first decision per card; and the team feed devices pull in seq
   // order (one row per shared item, certificate, wrapped key or device event, with who may see it).
-  (db) => {
-    db.exec(`
+  {
+    version: 6,
+    name: 'team sync: certificates, key scopes, tenant keys, approval claims, team feed',
+    sql: `
       ALTER TABLE devices ADD COLUMN encryption_key TEXT;
       ALTER TABLE devices ADD COLUMN cert_version INTEGER NOT NULL DEFAULT 0;
 
@@ -240,7 +251,7 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at TEXT NOT NULL
       ) STRICT;
       CREATE INDEX team_feed_tenant_seq ON team_feed (tenant, seq);
-    `);
+    `,
   },
 ];
 

@@ -1,10 +1,13 @@
 // Numbered PostgreSQL schema migrations, the counterpart of migrations.ts (SQLite): step N here
-// creates what step N there creates. Append only. Applied by postgres.ts inside one transaction
-// under an advisory lock, and recorded in schema_migrations.
+// creates what step N there creates. Append only. Applied by migratePostgres (postgres-migrate.ts)
+// inside one transaction under an advisory lock, and recorded with their checksums in schema_migrations.
 // Times are timestamptz; ciphertext is bytea; receipt_json stays text because duplicates must
 // return the original receipt byte for byte (jsonb would re-order and re-space it).
 
-export const PG_MIGRATIONS: readonly string[] = [
+import type { Migration } from '../../platform/migrations';
+import { MIGRATIONS } from './migrations';
+
+const PG_SQL: readonly string[] = [
   // 1: bookkeeping.
   `CREATE TABLE server_meta (key TEXT PRIMARY KEY, value TEXT);
    INSERT INTO server_meta (key, value) VALUES ('created_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'));`,
@@ -206,5 +209,8 @@ export const PG_MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX team_feed_tenant_seq ON team_feed (tenant, seq);`,
 ];
+
+/** Step N is named as SQLite's step N: the same change. */
+export const PG_MIGRATIONS: readonly Migration[] = PG_SQL.map((sql, i) => ({ version: i + 1, name: MIGRATIONS[i]!.name, sql }));
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

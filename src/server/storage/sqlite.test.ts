@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_RISK_POLICY } from '../../shared/risk';
 import { deviceListSql } from './common';
-import { SCHEMA_VERSION } from './migrations';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
+import { migrationChecksum } from '../../platform/migrations';
 import { openSqliteStorage } from './sqlite';
 import { StorageOpenError } from './types';
 
@@ -138,6 +139,34 @@ describe('openSqliteStorage', () => {
       expect(d.pragma('user_version', { simple: true })).toBe(6);
       expect(d.prepare('SELECT value FROM server_meta').get()).toEqual({ value: 'then' });
     });
+  });
+
+  it('a database migrated before checksums existed is recognised: checksums recorded for its applied migrations, the rest applied', async () => {
+    const db = new Database(dbPath);
+    db.exec("CREATE TABLE server_meta (key TEXT PRIMARY KEY, value TEXT) STRICT; INSERT INTO server_meta VALUES ('created_at', 'then')");
+    for (const m of MIGRATIONS.slice(1, 3)) db.exec(m.sql);
+    db.pragma('user_version = 3');
+    db.close();
+    await openSqliteStorage(dbPath).close();
+    inspect((d) => {
+      expect(d.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(d.prepare('SELECT version, name, checksum FROM schema_migrations ORDER BY version').all()).toEqual(
+        MIGRATIONS.map((m) => ({ version: m.version, name: m.name, checksum: migrationChecksum(m) })),
+      );
+      expect(d.prepare('SELECT value FROM server_meta').get()).toEqual({ value: 'then' });
+    });
+    await openSqliteStorage(dbPath).close(); // and opens again as it is
+  });
+
+  it('refuses a db where an applied migration had different text (DB_MIGRATION_CHANGED), unchanged', async () => {
+    await openSqliteStorage(dbPath).close();
+    const db = new Database(dbPath);
+    db.prepare("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 2").run();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    const before = sha256(dbPath);
+    expectRefused('DB_MIGRATION_CHANGED');
+    expect(sha256(dbPath)).toBe(before);
   });
 
   it('a row left unsigned (signing failed after the insert) is re-signed on its next duplicate', async () => {

@@ -483,7 +483,7 @@ export interface ServerStorage {
   recordEquivocation(e: EquivocationInput): Promise<void>;
 }
 
-export type StorageErrorCode = 'DB_FROM_FUTURE' | 'DB_NOT_SQLITE' | 'DB_UNREACHABLE';
+export type StorageErrorCode = 'DB_FROM_FUTURE' | 'DB_NOT_SQLITE' | 'DB_UNREACHABLE' | 'DB_MIGRATION_CHANGED';
 
 /** Raised when opening would be unsafe or impossible; an SQLite file is left untouched. */
 export class StorageOpenError extends Error {

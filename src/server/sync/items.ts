@@ -8,7 +8,7 @@ import { syncItemSchema } from '../../shared/sync/schemas';
 import { TEAM_CONTRACTS, type TeamItemKind } from '../../shared/team/protocol';
 import { compileSchema, describeErrors } from '../../shared/validation';
 import type { ContractRegistry } from '../contracts';
-import { sha256Hex } from '../crypto/ed25519';
+import { sha256Hex } from '../../platform/hash';
 import type { NewItem } from '../storage/types';
 
 const ITEM_FIELDS = new Set<string>(Object.keys(syncItemSchema.properties));

@@ -2,7 +2,8 @@
 // encrypted-looking items and linked audit-hash chains. (The real client lives in src/main.)
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { H_DEVICE, H_NONCE, H_SIGNATURE, H_TIMESTAMP, requestSigningBytes, type AuditAnchorWire, type SyncItemWire } from '../../shared/sync/protocol';
-import { rawPublicKey, sha256Hex, signBase64 } from '../crypto/ed25519';
+import { rawPublicKey, signBase64 } from '../../platform/ed25519';
+import { sha256Hex } from '../../platform/hash';
 
 export interface DeviceKeys {
   privateKey: KeyObject;

@@ -31,7 +31,8 @@ import {
 } from '../../shared/server-api';
 import { DAY_MS, DEFAULT_RISK_POLICY } from '../../shared/risk';
 import { compileSchema, describeErrors } from '../../shared/validation';
-import { publicKeyFromRaw, sha256Hex, verifyBase64 } from '../crypto/ed25519';
+import { publicKeyFromRaw, verifyBase64 } from '../../platform/ed25519';
+import { sha256Hex } from '../../platform/hash';
 import { generateServerKey } from '../crypto/server-key';
 import { registryFromRows } from '../contracts';
 import { createEnrollmentToken } from '../enrollment-tokens';

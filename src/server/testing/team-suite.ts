@@ -37,7 +37,7 @@ import {
 import { errorResponseSchema } from '../../shared/server-api';
 import { DAY_MS } from '../../shared/risk';
 import { compileSchema, describeErrors } from '../../shared/validation';
-import { publicKeyFromRaw, signBase64, verifyBase64 } from '../crypto/ed25519';
+import { publicKeyFromRaw, signBase64, verifyBase64 } from '../../platform/ed25519';
 import { createEnrollmentToken } from '../enrollment-tokens';
 import { CHANGES_MAX_BYTES } from '../routes/sync';
 import type { TestBackend } from './backends';

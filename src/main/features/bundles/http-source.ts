@@ -10,7 +10,7 @@
 import { hash, randomBytes, type KeyObject } from 'node:crypto';
 import { ApiError, isApiErrorBody } from '../../../shared/errors';
 import { H_DEVICE, H_NONCE, H_SIGNATURE, H_TIMESTAMP, requestSigningBytes } from '../../../shared/sync/protocol';
-import { signB64 } from '../../platform/device/ed25519';
+import { signBase64 } from '../../../platform/ed25519';
 import type { FetchFn } from '../../platform/device/signed-fetch';
 import { BundleError, refuse } from './errors';
 import type { BundleReader } from './source';
@@ -54,7 +54,7 @@ export function signedGetHeaders(signer: DeviceSigner, pathWithQuery: string, me
     [H_DEVICE]: signer.deviceId,
     [H_TIMESTAMP]: timestamp,
     [H_NONCE]: nonce,
-    [H_SIGNATURE]: signB64(requestSigningBytes({ method, path: pathWithQuery, timestamp, nonce, bodySha256 }), signer.key),
+    [H_SIGNATURE]: signBase64(signer.key, requestSigningBytes({ method, path: pathWithQuery, timestamp, nonce, bodySha256 })),
   };
 }
 

@@ -26,6 +26,7 @@ import {
 import { BundleError, refuse } from './errors';
 import { verifyRoleSignatures } from './keys';
 import type { BundleReader } from './source';
+import { sha256Hex as sha256 } from '../../../platform/hash';
 
 export type VersionedRole = 'targets' | 'snapshot' | 'timestamp';
 
@@ -60,7 +61,7 @@ export interface VerifiedBundle extends VerifiedMetadata {
   durationMs: number;
 }
 
-export const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+export { sha256 };
 
 function parseRole<T>(role: RoleName, file: string, bytes: Buffer): Envelope<T> {
   let v: unknown;

@@ -7,6 +7,7 @@
 // key/values, tensor infos (name, dims innermost first, type, offset), padding to the alignment,
 // then the tensor data, each tensor aligned. All tensors are F32.
 import { writeFileSync } from 'node:fs';
+import { mulberry32 } from '../../../platform/prng';
 
 export interface TinyGgufOptions {
   /** PRNG seed for the weights (default 1). */
@@ -104,18 +105,6 @@ class ByteWriter {
   done(): Buffer {
     return Buffer.concat(this.chunks, this.length);
   }
-}
-
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function writeMeta(w: ByteWriter, [key, type, value]: Meta): void {
@@ -251,7 +240,7 @@ export function tinyGgufBytes(opts: TinyGgufOptions = {}): { bytes: Buffer; voca
   w.u64(meta.length);
   for (const m of meta) writeMeta(w, m);
 
-  const rand = prng(opts.seed ?? 1);
+  const rand = mulberry32(opts.seed ?? 1);
   const normal = (): number => {
     // Box-Muller; 1 - u keeps log() finite.
     const u = 1 - rand();

@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import type { onnx } from 'onnx-proto';
 import type { ModelInfo } from '../../../shared/bundles/types';
+import { mulberry32 } from '../../../platform/prng';
 
 const proto = onnxProto.onnx;
 
@@ -114,18 +115,6 @@ export function tinyEmbeddingVocab(extra: readonly string[] = []): string[] {
   return out;
 }
 
-/** mulberry32: a small deterministic PRNG (uniform in [0, 1)). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function tokenizerJson(vocab: readonly string[]): string {
   const ids = Object.fromEntries(vocab.map((t, i) => [t, i]));
   const special = (t: string) => ({ id: ids[t], content: t, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
@@ -187,7 +176,7 @@ export function buildTinyEmbeddingModel(opts: TinyEmbeddingOptions = {}): TinyEm
   if (!Number.isInteger(dimension) || dimension < 1) throw new Error(`dimension must be a positive integer (got ${dimension})`);
   const pooling = opts.pooling ?? 'graph';
   const vocab = tinyEmbeddingVocab(opts.vocab);
-  const rand = prng(opts.seed ?? 42);
+  const rand = mulberry32(opts.seed ?? 42);
   // Normal(0, 1) by Box–Muller; the [PAD] row stays zero (masked out anyway).
   const table = new Float32Array(vocab.length * dimension);
   for (let i = dimension; i < table.length; i++) table[i] = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());

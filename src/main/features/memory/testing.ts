@@ -8,18 +8,10 @@ import { createHealthRegistry } from '../../platform/health';
 import type { Clock } from '../../platform/util/clock';
 import type { Events } from '../../../shared/api/types';
 import { createMemoryService, type MemoryService, type MemoryServiceDeps } from './service';
+import { mulberry32 } from '../../../platform/prng';
 
 /** Mulberry32: a small seeded PRNG in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 /** Seeded standard normal samples (a table of 2^16 Box–Muller values, indexed at random: fast). */
 export function gaussian(seed: number): () => number {

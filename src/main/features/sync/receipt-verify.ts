@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { checkpointSigningBytes, receiptSigningBytes, type SignedCheckpoint, type SignedReceipt } from '../../../shared/sync/protocol';
-import { verifyB64 } from '../../platform/device/ed25519';
+import { verifyBase64 } from '../../../platform/ed25519';
 
 export interface ReceiptExpectation {
   tenant: string;
@@ -24,12 +24,12 @@ export const BAD_RECEIPT_SIGNATURE = 'receipt signature does not verify with the
 export function checkReceipt(r: SignedReceipt, key: KeyObject, exp: ReceiptExpectation): { ok: true } | { ok: false; reason: string } {
   const mismatch = receiptMismatch(r, exp);
   if (mismatch) return { ok: false, reason: mismatch };
-  if (!verifyB64(receiptSigningBytes(r.receipt), r.signature, key)) return { ok: false, reason: BAD_RECEIPT_SIGNATURE };
+  if (!verifyBase64(key, receiptSigningBytes(r.receipt), r.signature)) return { ok: false, reason: BAD_RECEIPT_SIGNATURE };
   return { ok: true };
 }
 
 export function checkCheckpoint(c: SignedCheckpoint, key: KeyObject, exp: { device: string; serverKeyId: string }): boolean {
   return (
-    c.checkpoint.device === exp.device && c.checkpoint.serverKeyId === exp.serverKeyId && verifyB64(checkpointSigningBytes(c.checkpoint), c.signature, key)
+    c.checkpoint.device === exp.device && c.checkpoint.serverKeyId === exp.serverKeyId && verifyBase64(key, checkpointSigningBytes(c.checkpoint), c.signature)
   );
 }

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { KeyObject } from 'node:crypto';
-import { verifyB64 } from '../../platform/device/ed25519';
+import { decodeCanonicalBase64, verifyBase64 } from '../../../platform/ed25519';
 
 /** Below this many signatures the hop to a worker costs more than it saves. */
 const PARALLEL_THRESHOLD = 48;
@@ -44,7 +44,7 @@ export class VerifyPool {
 
   /** Signature check for each (bytes, signature) pair under one public key. */
   async verifyAll(key: KeyObject, items: [bytes: string, sigB64: string][]): Promise<boolean[]> {
-    if (items.length < PARALLEL_THRESHOLD || this.size === 1) return items.map(([b, s]) => verifyB64(b, s, key));
+    if (items.length < PARALLEL_THRESHOLD || this.size === 1) return items.map(([b, s]) => verifyBase64(key, b, s));
     const der = (key.export({ format: 'der', type: 'spki' }) as Buffer).toString('base64');
     const workers = this.ensure();
     const per = Math.ceil(items.length / workers.length);
@@ -59,9 +59,10 @@ export class VerifyPool {
         let end = 0;
         slice.forEach(([b, sig], k) => {
           ends[k] = end += Buffer.byteLength(b, 'utf8');
-          const raw = Buffer.from(sig, 'base64');
-          // A signature of the wrong length can never verify: zeros make sure it does not.
-          if (raw.length === 64) raw.copy(sigs, k * 64);
+          const raw = decodeCanonicalBase64(sig);
+          // A signature of the wrong length or in non-canonical base64 must not verify (as verifyBase64
+          // refuses it): zeros make sure it does not.
+          if (raw?.length === 64) raw.copy(sigs, k * 64);
         });
         return new Promise<Uint8Array>((resolve, reject) => {
           this.pending.set(id, { resolve, reject });

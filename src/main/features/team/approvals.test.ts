@@ -8,7 +8,7 @@ import {
   type SignedCertificate,
   type TeamRole,
 } from '../../../shared/team/protocol';
-import { rawPublicKey, signB64 } from '../../platform/device/ed25519';
+import { rawPublicKeyBase64, signBase64 } from '../../../platform/ed25519';
 import { signApproval, verifyApproval, type ApprovalTarget } from './approvals';
 
 const TENANT = 'acme';
@@ -22,7 +22,7 @@ const reviewerCert: DeviceCertificate = {
   device: 'dev-rev',
   user: 'rita',
   roles: ['reviewer'],
-  signingKey: rawPublicKey(reviewer.publicKey),
+  signingKey: rawPublicKeyBase64(reviewer.publicKey),
   encryptionKey: null,
   status: 'active',
   issuedAt: '2025-01-01T00:00:00.000Z',
@@ -32,7 +32,7 @@ const reviewerCert: DeviceCertificate = {
 };
 const issue = (over: Partial<DeviceCertificate> = {}, key = server.privateKey): SignedCertificate => {
   const cert = { ...reviewerCert, ...over };
-  return { cert, signature: signB64(certificateSigningBytes(cert), key) };
+  return { cert, signature: signBase64(key, certificateSigningBytes(cert)) };
 };
 const statement = (over: Partial<ApprovalStatement> = {}, by: Partial<ApprovalStatement['by']> = {}): ApprovalStatement => ({
   type: 'maestro.approval.v1',
@@ -114,7 +114,7 @@ describe('verifyApproval', () => {
   });
   it('refuses an approval whose device lost the reviewer role or changed keys since', () => {
     expect(check(good(), { latestCert: () => ({ ...reviewerCert, certVersion: 3, roles: ['field'] }) })).toBe('CERT_SUPERSEDED');
-    const newKey = rawPublicKey(generateKeyPairSync('ed25519').publicKey);
+    const newKey = rawPublicKeyBase64(generateKeyPairSync('ed25519').publicKey);
     expect(check(good(), { latestCert: () => ({ ...reviewerCert, certVersion: 3, signingKey: newKey }) })).toBe('CERT_SUPERSEDED');
   });
   it('accepts an approval under a certificate renewed since', () => {

@@ -10,13 +10,13 @@ import {
 } from '../../../shared/team/protocol';
 import { signedApprovalSchema } from '../../../shared/team/schemas';
 import { compileSchema } from '../../../shared/validation';
-import { signB64 } from '../../platform/device/ed25519';
+import { signBase64 } from '../../../platform/ed25519';
 import { judgeSigner, refuse, signedBy, verifyCertificate, type Check } from './certs';
 
 const validApproval = compileSchema(signedApprovalSchema);
 
 export function signApproval(statement: ApprovalStatement, signingKey: KeyObject, certificate: SignedCertificate): SignedApproval {
-  return { statement, signature: signB64(approvalSigningBytes(statement), signingKey), certificate };
+  return { statement, signature: signBase64(signingKey, approvalSigningBytes(statement)), certificate };
 }
 
 export interface ApprovalTarget {

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { certificateSigningBytes, type DeviceCertificate, type SignedCertificate } from '../../../shared/team/protocol';
-import { rawPublicKey, signB64 } from '../../platform/device/ed25519';
+import { rawPublicKeyBase64, signBase64 } from '../../../platform/ed25519';
 import { judgeSigner, verifyCertificate, verifyWrappedKey } from './certs';
 import { newEncryptionKeyPair, wrapTenantKey } from './crypto';
 
@@ -12,7 +12,7 @@ const server = generateKeyPairSync('ed25519');
 
 function deviceKeys() {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  return { privateKey, raw: rawPublicKey(publicKey) };
+  return { privateKey, raw: rawPublicKeyBase64(publicKey) };
 }
 function cert(over: Partial<DeviceCertificate> = {}): DeviceCertificate {
   return {
@@ -31,7 +31,7 @@ function cert(over: Partial<DeviceCertificate> = {}): DeviceCertificate {
     ...over,
   };
 }
-const sign = (c: DeviceCertificate, key = server.privateKey): SignedCertificate => ({ cert: c, signature: signB64(certificateSigningBytes(c), key) });
+const sign = (c: DeviceCertificate, key = server.privateKey): SignedCertificate => ({ cert: c, signature: signBase64(key, certificateSigningBytes(c)) });
 const code = (r: { ok: boolean; code?: string }) => (r.ok ? 'ok' : r.code);
 
 describe('verifyCertificate', () => {

@@ -11,7 +11,7 @@ import {
 } from '../../../shared/team/protocol';
 import { signedCertificateSchema, signedWrappedKeySchema } from '../../../shared/team/schemas';
 import { compileSchema } from '../../../shared/validation';
-import { publicKeyFromRaw, verifyB64 } from '../../platform/device/ed25519';
+import { publicKeyFromRaw, verifyBase64 } from '../../../platform/ed25519';
 
 export type Refusal = { ok: false; code: string; message: string };
 export type Check = { ok: true } | Refusal;
@@ -28,7 +28,7 @@ const validWrappedKey = compileSchema(signedWrappedKeySchema);
 /** Ed25519 signature by a raw base64 public key; false for a key that does not import. */
 export function signedBy(bytes: string, signature: string, rawKey: string): boolean {
   try {
-    return verifyB64(bytes, signature, publicKeyFromRaw(rawKey));
+    return verifyBase64(publicKeyFromRaw(rawKey), bytes, signature);
   } catch {
     return false;
   }
@@ -37,7 +37,7 @@ export function signedBy(bytes: string, signature: string, rawKey: string): bool
 export function verifyCertificate(sc: unknown, serverKey: KeyObject, expect: { tenant: string }): Check {
   if (!validCertificate(sc)) return refuse('CERT_MALFORMED', 'device certificate does not match its schema');
   const { cert, signature } = sc as SignedCertificate;
-  if (!verifyB64(certificateSigningBytes(cert), signature, serverKey))
+  if (!verifyBase64(serverKey, certificateSigningBytes(cert), signature))
     return refuse('CERT_BAD_SIGNATURE', `certificate of device ${cert.device} is not signed by the pinned server key`);
   if (cert.tenant !== expect.tenant)
     return refuse('CERT_WRONG_TENANT', `certificate of device ${cert.device} is for tenant ${cert.tenant}, not ${expect.tenant}`);

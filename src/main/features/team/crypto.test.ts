@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { certificateSigningBytes, type DeviceCertificate, type SignedWrappedKey, type WrappedKeyBody } from '../../../shared/team/protocol';
-import { rawPublicKey, signB64 } from '../../platform/device/ed25519';
+import { rawPublicKeyBase64, signBase64 } from '../../../platform/ed25519';
 import { verifyWrappedKey } from './certs';
 import { newEncryptionKeyPair, TeamCryptoError, unwrapTenantKey, wrapTenantKey, x25519PublicFromRaw } from './crypto';
 
@@ -15,7 +15,7 @@ const adminCert: DeviceCertificate = {
   device: 'dev-admin',
   user: 'boss',
   roles: ['admin'],
-  signingKey: rawPublicKey(admin.publicKey),
+  signingKey: rawPublicKeyBase64(admin.publicKey),
   encryptionKey: null,
   status: 'active',
   issuedAt: '2025-01-01T00:00:00.000Z',
@@ -37,7 +37,7 @@ const wrap = (key = tenantKey) =>
     wrappedBy: 'dev-admin',
     wrappedAt: '2025-03-01T11:00:00.000Z',
     signingKey: admin.privateKey,
-    wrapperCert: { cert: adminCert, signature: signB64(certificateSigningBytes(adminCert), server.privateKey) },
+    wrapperCert: { cert: adminCert, signature: signBase64(server.privateKey, certificateSigningBytes(adminCert)) },
   });
 const verify = (w: SignedWrappedKey) =>
   verifyWrappedKey(w, {

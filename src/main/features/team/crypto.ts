@@ -3,7 +3,7 @@
 import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
 import { wrapInfo, wrappedKeySigningBytes, type SignedCertificate, type SignedWrappedKey, type WrappedKeyBody } from '../../../shared/team/protocol';
 import { decryptGcm, encryptGcm } from '../../platform/keys/data-keys';
-import { signB64 } from '../../platform/device/ed25519';
+import { signBase64 } from '../../../platform/ed25519';
 
 export class TeamCryptoError extends Error {
   constructor(
@@ -67,7 +67,7 @@ export function wrapTenantKey(a: {
     wrappedBy: a.wrappedBy,
     wrappedAt: a.wrappedAt,
   };
-  return { body, signature: signB64(wrappedKeySigningBytes(body), a.signingKey), wrapperCert: a.wrapperCert };
+  return { body, signature: signBase64(a.signingKey, wrappedKeySigningBytes(body)), wrapperCert: a.wrapperCert };
 }
 
 /** Decrypts a wrapped tenant key with this device's X25519 private key. Signatures are certs.ts's job. */

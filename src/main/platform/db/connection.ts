@@ -2,6 +2,8 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseError } from './errors';
+import { MigrationError } from '../../../platform/migrations';
+import { migrateSqlite } from '../../../platform/sqlite-migrations';
 import { migrations, LATEST_SCHEMA_VERSION, type Migration } from './migrations/index';
 
 export type Db = Database.Database;
@@ -75,20 +77,15 @@ export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-/** Run pending migrations, all in one transaction; on any failure nothing is applied. */
-export function migrate(db: Db, target: number, list: Migration[] = migrations): void {
-  const current = schemaVersion(db);
-  const pending = list.filter((m) => m.version > current && m.version <= target);
-  if (pending.length === 0) return;
-  const run = db.transaction(() => {
-    for (const m of pending) {
-      m.up(db);
-      db.pragma(`user_version = ${Number(m.version) | 0}`);
-    }
-  });
+/**
+ * Verify the checksums of the applied migrations (recording them for a database migrated before
+ * they existed) and run the pending ones, all in one transaction; on any failure nothing is applied.
+ */
+export function migrate(db: Db, target: number, list: readonly Migration[] = migrations): void {
   try {
-    run.exclusive();
+    migrateSqlite(db, list, { target, lock: 'exclusive' });
   } catch (e) {
+    if (e instanceof MigrationError && e.code === 'FROM_FUTURE') throw new DatabaseError('DB_FROM_FUTURE', `${db.name}: ${e.message}`, db.name);
     throw new DatabaseError('DB_MIGRATION_FAILED', `migration failed: ${(e as Error).message}`, db.name);
   }
 }

@@ -6,6 +6,7 @@ import { openDatabase, schemaVersion } from './connection';
 import { DatabaseError } from './errors';
 import { LATEST_SCHEMA_VERSION, migrations } from './migrations/index';
 import { tempDir } from '../test-utils';
+import { migrationChecksum } from '../../../platform/migrations';
 
 describe('migrations', () => {
   it('are numbered 1..N without gaps', () => {
@@ -123,5 +124,48 @@ describe('migrations', () => {
     const check = new Database(path);
     expect(check.pragma('user_version', { simple: true })).toBe(1);
     check.close();
+  });
+  it('records each applied migration with the SHA-256 of its text', () => {
+    const db = openDatabase(join(tempDir(), 'sums.db'));
+    expect(db.prepare('SELECT version, name, checksum FROM schema_migrations ORDER BY version').all()).toEqual(
+      migrations.map((m) => ({ version: m.version, name: m.name, checksum: migrationChecksum(m) })),
+    );
+    db.close();
+  });
+
+  it('a database migrated before checksums existed (user_version only) is recognised: checksums recorded, the rest applied', () => {
+    const path = join(tempDir(), 'legacy.db');
+    const raw = new Database(path);
+    raw.transaction(() => {
+      for (const m of migrations.slice(0, 4)) raw.exec(m.sql); // what the old runner did
+      raw.pragma('user_version = 4');
+    })();
+    raw.prepare("INSERT INTO profile VALUES (1, 'p', 'n', 't', 'field', 'd', 'c')").run();
+    raw.close();
+    const db = openDatabase(path);
+    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
+    expect(db.prepare('SELECT version, checksum FROM schema_migrations ORDER BY version').all()).toEqual(
+      migrations.map((m) => ({ version: m.version, checksum: migrationChecksum(m) })),
+    );
+    expect(db.prepare('SELECT name FROM profile').pluck().get()).toBe('n');
+    db.close();
+    // Reopening (read-only or not) finds every checksum recorded and matching.
+    openDatabase(path, { readonly: true }).close();
+    openDatabase(path).close();
+    expect(new Database(path).prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(LATEST_SCHEMA_VERSION);
+  });
+
+  it('refuses a database where an applied migration had different text, and leaves it unchanged', () => {
+    const path = join(tempDir(), 'edited.db');
+    openDatabase(path).close();
+    const raw = new Database(path);
+    raw.prepare("UPDATE schema_migrations SET checksum = 'x' WHERE version = 3").run();
+    raw.pragma('wal_checkpoint(TRUNCATE)');
+    raw.close();
+    const before = readFileSync(path);
+    expect(() => openDatabase(path)).toThrow(
+      expect.objectContaining({ code: 'DB_MIGRATION_FAILED', message: expect.stringMatching(/migration 3 .*different text/) }),
+    );
+    expect(readFileSync(path).equals(before)).toBe(true);
   });
 });

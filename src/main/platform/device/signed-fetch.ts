@@ -1,6 +1,6 @@
 import { hash, randomBytes, type KeyObject } from 'node:crypto';
 import { H_DEVICE, H_NONCE, H_SIGNATURE, H_TIMESTAMP, requestSigningBytes } from '../../../shared/sync/protocol';
-import { signB64 } from './ed25519';
+import { signBase64 } from '../../../platform/ed25519';
 
 export type FetchFn = typeof fetch;
 
@@ -32,7 +32,7 @@ export async function sendJson(
     headers[H_DEVICE] = signer.deviceId;
     headers[H_TIMESTAMP] = timestamp;
     headers[H_NONCE] = nonce;
-    headers[H_SIGNATURE] = signB64(requestSigningBytes({ method, path, timestamp, nonce, bodySha256: hash('sha256', text, 'hex') }), signer.key);
+    headers[H_SIGNATURE] = signBase64(signer.key, requestSigningBytes({ method, path, timestamp, nonce, bodySha256: hash('sha256', text, 'hex') }));
   }
   let res: Response;
   try {

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { create as tarCreate } from 'tar';
 import { canonicalJson } from '../../../../shared/canonical';
-import { privateKeyFromPem, signB64 } from '../../../platform/device/ed25519';
+import { privateKeyFromPem, signBase64 } from '../../../../platform/ed25519';
 import { tempDir } from '../../../platform/test-utils';
 import { exportPack } from './export';
 import { manifestSigningBytes, type PackManifest, type ProofsFile, type ReceiptsFile } from './format';
@@ -48,7 +48,7 @@ function resealed(d: PackDevice, files: Map<string, Buffer>, changes: Record<str
   const m = JSON.parse(next.get('manifest.json')!.toString()) as PackManifest;
   m.files = m.files.map((f) => ({ ...f, sha256: sha(next.get(f.path)!), size: next.get(f.path)!.length }));
   next.set('manifest.json', json(m));
-  next.set('manifest.sig', Buffer.from(signB64(manifestSigningBytes(m), privateKeyFromPem(d.devicePem)) + '\n'));
+  next.set('manifest.sig', Buffer.from(signBase64(privateKeyFromPem(d.devicePem), manifestSigningBytes(m)) + '\n'));
   return next;
 }
 

@@ -1,10 +1,9 @@
-import type { Migration } from './index';
+import type { Migration } from '../../../../platform/migrations';
 
 export const m001AuditLog: Migration = {
   version: 1,
   name: 'audit log with append-only triggers',
-  up(db) {
-    db.exec(`
+  sql: `
       CREATE TABLE audit_log (
         seq       INTEGER PRIMARY KEY,
         ts        TEXT    NOT NULL,
@@ -33,6 +32,5 @@ export const m001AuditLog: Migration = {
         bad_reason  TEXT,
         duration_ms REAL    NOT NULL
       ) STRICT;
-    `);
-  },
+    `,
 };

@@ -1,10 +1,9 @@
-import type { Migration } from './index';
+import type { Migration } from '../../../../platform/migrations';
 
 export const m002Profile: Migration = {
   version: 2,
   name: 'local profile',
-  up(db) {
-    db.exec(`
+  sql: `
       CREATE TABLE profile (
         singleton  INTEGER PRIMARY KEY CHECK (singleton = 1),
         id         TEXT NOT NULL,
@@ -14,6 +13,5 @@ export const m002Profile: Migration = {
         device_id  TEXT NOT NULL,
         created_at TEXT NOT NULL
       ) STRICT;
-    `);
-  },
+    `,
 };

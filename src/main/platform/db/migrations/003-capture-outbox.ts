@@ -1,10 +1,9 @@
-import type { Migration } from './index';
+import type { Migration } from '../../../../platform/migrations';
 
 export const m003CaptureOutbox: Migration = {
   version: 3,
   name: 'drafts, records, attachments, outbox, sync config, keys, anchors, alerts',
-  up(db) {
-    db.exec(`
+  sql: `
       CREATE TABLE drafts (
         id         TEXT PRIMARY KEY,
         contract   TEXT NOT NULL,
@@ -86,6 +85,5 @@ export const m003CaptureOutbox: Migration = {
         subject    TEXT NOT NULL DEFAULT '',
         resolved   INTEGER NOT NULL DEFAULT 0
       ) STRICT;
-    `);
-  },
+    `,
 };

@@ -1,10 +1,9 @@
-import type { Migration } from './index';
+import type { Migration } from '../../../../platform/migrations';
 
 export const m004Governance: Migration = {
   version: 4,
   name: 'contract documents received from the server, device meta (time watermark)',
-  up(db) {
-    db.exec(`
+  sql: `
       CREATE TABLE contract_docs (
         ref          TEXT PRIMARY KEY,
         name         TEXT NOT NULL,
@@ -16,6 +15,5 @@ export const m004Governance: Migration = {
         key   TEXT PRIMARY KEY,
         value TEXT NOT NULL
       ) STRICT;
-    `);
-  },
+    `,
 };

@@ -1,13 +1,12 @@
-import type { Migration } from './index';
+import type { Migration } from '../../../../platform/migrations';
 
 export const m005ServerDeviceStatus: Migration = {
   version: 5,
   name: "the server's last word on this device (blocked, update required, its risk)",
-  up(db) {
-    // One row, replaced on every sync reply (or device_blocked refusal): what the server said and
-    // when this device heard it. Governance feeds the flags into the local risk, so the device
-    // refuses what the board would refuse even while it is offline.
-    db.exec(`
+  // One row, replaced on every sync reply (or device_blocked refusal): what the server said and
+  // when this device heard it. Governance feeds the flags into the local risk, so the device
+  // refuses what the board would refuse even while it is offline.
+  sql: `
       CREATE TABLE server_device_status (
         singleton       INTEGER PRIMARY KEY CHECK (singleton = 1),
         blocked         INTEGER NOT NULL CHECK (blocked IN (0, 1)),
@@ -18,6 +17,5 @@ export const m005ServerDeviceStatus: Migration = {
         risk_reasons    TEXT NOT NULL,
         at              TEXT NOT NULL
       ) STRICT;
-    `);
-  },
+    `,
 };

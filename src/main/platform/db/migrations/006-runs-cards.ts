@@ -1,10 +1,9 @@
-import type { Migration } from './index';
+import type { Migration } from '../../../../platform/migrations';
 
 export const m006RunsCards: Migration = {
   version: 6,
   name: 'governed workflow runs, run steps (exactly once), decision cards (append-only, FTS5, filter indexes)',
-  up(db) {
-    db.exec(`
+  sql: `
       CREATE TABLE runs (
         id                 TEXT PRIMARY KEY,
         workflow           TEXT NOT NULL,
@@ -134,6 +133,5 @@ export const m006RunsCards: Migration = {
       -- Full-text index over subject, rationale and reasons; rowid = decision_cards.seq. Contentless:
       -- the text lives in the card body, the index only finds rows.
       CREATE VIRTUAL TABLE cards_fts USING fts5(subject, rationale, reasons, content='', tokenize='porter unicode61 remove_diacritics 2');
-    `);
-  },
+    `,
 };

@@ -1,10 +1,9 @@
-import type { Migration } from './index';
+import type { Migration } from '../../../../platform/migrations';
 
 export const m007Bundles: Migration = {
   version: 7,
   name: 'sealed bundles: trusted roots, per-bundle role versions (rollback), installs, verified file records, active version',
-  up(db) {
-    db.exec(`
+  sql: `
       -- Roots this device rotated to (the pinned root ships in resources/trust and is not stored).
       CREATE TABLE bundle_roots (
         version      INTEGER PRIMARY KEY,
@@ -63,6 +62,5 @@ export const m007Bundles: Migration = {
         duration_ms REAL NOT NULL,
         mismatches  INTEGER NOT NULL
       ) STRICT;
-    `);
-  },
+    `,
 };

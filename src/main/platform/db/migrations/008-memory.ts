@@ -1,10 +1,9 @@
-import type { Migration } from './index';
+import type { Migration } from '../../../../platform/migrations';
 
 export const m008Memory: Migration = {
   version: 8,
   name: 'tiered memory: items (tier, TTL, content hash), float vectors, FTS5 (BM25), registry of the vector indexes',
-  up(db) {
-    db.exec(`
+  sql: `
       -- seq is the rowid the full-text and vector indexes share; id is the public id.
       CREATE TABLE memory_items (
         seq             INTEGER PRIMARY KEY,
@@ -62,6 +61,5 @@ export const m008Memory: Migration = {
         INSERT INTO memory_fts (memory_fts, rowid, text) VALUES ('delete', OLD.seq, OLD.text);
         INSERT INTO memory_fts (rowid, text) VALUES (NEW.seq, NEW.text);
       END;
-    `);
-  },
+    `,
 };

@@ -1,4 +1,4 @@
-import type { Migration } from './index';
+import type { Migration } from '../../../../platform/migrations';
 
 /**
  * Perfect-subtree nodes of the RFC 9162 Merkle tree over audit entry hashes (src/main/platform/audit/merkle.ts).
@@ -11,14 +11,12 @@ import type { Migration } from './index';
 export const m009AuditMerkle: Migration = {
   version: 9,
   name: 'audit Merkle tree (RFC 6962) nodes and countersigned tree heads',
-  up(db) {
-    db.exec(`
+  sql: `
       CREATE TABLE audit_merkle_nodes (
         level INTEGER NOT NULL,
         idx   INTEGER NOT NULL,
         hash  BLOB    NOT NULL,
         PRIMARY KEY (level, idx)
       ) STRICT, WITHOUT ROWID;
-    `);
-  },
+    `,
 };

@@ -1,10 +1,9 @@
-import type { Migration } from './index';
+import type { Migration } from '../../../../platform/migrations';
 
 export const m010Artifacts: Migration = {
   version: 10,
   name: 'run artifacts and release-gate evaluations',
-  up(db) {
-    db.exec(`
+  sql: `
       -- A run's artifacts: a stored file (content-addressed in attachments/, sha256 + bytes) or a URI.
       -- Each governance flag has a source: 'derived' (recomputed from the run's artifact contents
       -- whenever an artifact is added) or 'manual' (set by hand; never re-derived).
@@ -52,6 +51,5 @@ export const m010Artifacts: Migration = {
         BEGIN SELECT RAISE(ABORT, 'release-gate evaluations are immutable'); END;
       CREATE TRIGGER release_gate_evaluations_no_delete BEFORE DELETE ON release_gate_evaluations
         BEGIN SELECT RAISE(ABORT, 'release-gate evaluations are immutable'); END;
-    `);
-  },
+    `,
 };

@@ -1,10 +1,9 @@
-import type { Migration } from './index';
+import type { Migration } from '../../../../platform/migrations';
 
 export const m011TeamSync: Migration = {
   version: 11,
   name: 'team sync: shared run/card/approval outbox items, tenant keys, certificates, pull cursor, pulled runs/cards/records, approvals',
-  up(db) {
-    db.exec(`
+  sql: `
       -- The outbox gains the team item kinds (run and card snapshots, signed approvals). SQLite cannot
       -- alter a CHECK, so the table is rebuilt with every row kept. ref_id names the run, card or
       -- approval; key_scope says which key sealed it ('device': a key only this device held, before
@@ -186,6 +185,5 @@ export const m011TeamSync: Migration = {
       ALTER TABLE card_approvals ADD COLUMN device TEXT;
       ALTER TABLE card_approvals ADD COLUMN cert_version INTEGER;
       ALTER TABLE card_approvals ADD COLUMN approval_id TEXT;
-    `);
-  },
+    `,
 };

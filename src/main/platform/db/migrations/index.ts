@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Migration } from '../../../../platform/migrations';
 import { m001AuditLog } from './001-audit-log';
 import { m002Profile } from './002-profile';
 import { m003CaptureOutbox } from './003-capture-outbox';
@@ -11,13 +11,9 @@ import { m009AuditMerkle } from './009-audit-merkle';
 import { m010Artifacts } from './010-artifacts';
 import { m011TeamSync } from './011-team-sync';
 
-export interface Migration {
-  version: number;
-  name: string;
-  up(db: Database): void;
-}
+export type { Migration };
 
-/** Ordered, append-only. Never edit a shipped migration: add the next number. */
+/** Ordered, append-only SQL (src/platform/migrations.ts). Never edit a shipped migration: add the next number. */
 export const migrations: Migration[] = [
   m001AuditLog,
   m002Profile,

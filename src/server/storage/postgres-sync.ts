@@ -1,0 +1,284 @@
+// Postgres storage, sync: nonces, item ingest with receipts, audit anchoring, equivocations.
+import type pg from 'pg';
+import { classifyExisting, itemAudit } from './common';
+import { itemFeedRow, type FeedInsert } from './team';
+import type { IngestOutcome, IngestRequest, IssuedReceipt, NewItem, ServerStorage } from './types';
+import type { PostgresContext } from './postgres-context';
+import { UPSERT_SNAPSHOT, snapshotArgs, withTx, winnerOf, type StoredRow, type Winner, type ClaimRow } from './postgres-helpers';
+
+function syncMethods1({ pool }: PostgresContext): Pick<ServerStorage, 'rememberNonce' | 'purgeNonces'> {
+  return {
+    async rememberNonce(device, nonce, seenAt) {
+      const r = await pool.query('INSERT INTO nonces (device, nonce, seen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [device, nonce, seenAt]);
+      return r.rowCount === 1;
+    },
+
+    async purgeNonces(before) {
+      return (await pool.query('DELETE FROM nonces WHERE seen_at < $1', [before])).rowCount ?? 0;
+    },
+  };
+}
+
+type Plan =
+  | { kind: 'stored'; row: StoredRow }
+  | { kind: 'earlier'; index: number }
+  | { kind: 'new'; index: number }
+  | { kind: 'decided'; winner: Winner }
+  /** An approval for a card an earlier new item of this batch decides (if that one is stored). */
+  | { kind: 'claimedBy'; index: number };
+type Fresh = { seq: number; item: NewItem; receipt: IssuedReceipt };
+type Tx = pg.PoolClient;
+
+const selectItem = (c: Tx, tenant: string, key: string) =>
+  c.query<StoredRow>('SELECT content_hash, receipt_json, receipt_sig FROM sync_items WHERE tenant = $1 AND idempotency_key = $2', [tenant, key]);
+const selectClaim = (c: Tx, tenant: string, card: string) =>
+  c.query<ClaimRow>('SELECT idempotency_key, device, user_id, server_seq, received_at FROM approval_claims WHERE tenant = $1 AND card_id = $2', [tenant, card]);
+
+/** Classify and number the items: what each will answer, and the new ones to store. */
+async function planBatch(c: Tx, req: IngestRequest): Promise<{ plan: Plan[]; fresh: Fresh[] }> {
+  const select = (key: string) => selectItem(c, req.tenant, key);
+  const plan: Plan[] = [];
+  const fresh: Fresh[] = [];
+  const inBatch = new Map<string, number>();
+  const claimedInBatch = new Map<string, number>();
+  for (const it of req.items) {
+    const earlier = inBatch.get(it.idempotencyKey);
+    if (earlier !== undefined) {
+      plan.push({ kind: 'earlier', index: earlier });
+      continue;
+    }
+    const row = (await select(it.idempotencyKey)).rows[0];
+    if (row) {
+      plan.push({ kind: 'stored', row });
+      continue;
+    }
+    if (it.kind === 'approval' && it.subject) {
+      const mate = claimedInBatch.get(it.subject);
+      if (mate !== undefined) {
+        plan.push({ kind: 'claimedBy', index: mate });
+        continue;
+      }
+      const claim = (await selectClaim(c, req.tenant, it.subject)).rows[0];
+      if (claim && claim.idempotency_key !== it.idempotencyKey) {
+        plan.push({ kind: 'decided', winner: winnerOf(claim) });
+        continue;
+      }
+      claimedInBatch.set(it.subject, fresh.length);
+    }
+    const seq = Number((await c.query<{ seq: number }>("SELECT nextval(pg_get_serial_sequence('sync_items', 'server_seq')) AS seq")).rows[0]?.seq);
+    inBatch.set(it.idempotencyKey, fresh.length);
+    plan.push({ kind: 'new', index: fresh.length });
+    fresh.push({ seq, item: it, receipt: req.receiptFor(it, seq) });
+  }
+  return { plan, fresh };
+}
+
+// A concurrent batch may have stored the same key meanwhile: ON CONFLICT skips the insert
+// (its seq stays unused) and the stored row decides. Likewise for the claim on a card: the
+// claim is inserted first (waiting for a concurrent claimant's commit) and, if another
+// approval holds it, this one is decided against and stores nothing.
+async function insertFresh(
+  { audit }: PostgresContext,
+  c: Tx,
+  req: IngestRequest,
+  fresh: readonly Fresh[],
+  sigs: readonly string[],
+): Promise<{ won: (StoredRow | null)[]; lostClaim: (Winner | null)[]; feedRows: FeedInsert[] }> {
+  const select = (key: string) => selectItem(c, req.tenant, key);
+  const won: (StoredRow | null)[] = [];
+  const lostClaim: (Winner | null)[] = [];
+  const feedRows: FeedInsert[] = [];
+  for (const [k, f] of fresh.entries()) {
+    const it = f.item;
+    lostClaim.push(null);
+    if (it.kind === 'approval' && it.subject) {
+      const claimed = await c.query(
+        `INSERT INTO approval_claims (tenant, card_id, idempotency_key, device, user_id, server_seq, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant, card_id) DO NOTHING`,
+        [req.tenant, it.subject, it.idempotencyKey, req.device, req.user ?? '', f.seq, req.receivedAt],
+      );
+      if (claimed.rowCount !== 1) {
+        const claim = (await selectClaim(c, req.tenant, it.subject)).rows[0];
+        if (!claim) throw new Error('approval claim conflict without a stored claim');
+        if (claim.idempotency_key !== it.idempotencyKey) {
+          lostClaim[k] = winnerOf(claim);
+          won.push(null);
+          continue;
+        }
+      }
+    }
+    const ins = await c.query(
+      `INSERT INTO sync_items (server_seq, tenant, device, idempotency_key, contract, kind, created_at, key_version,
+         ciphertext, iv, tag, content_hash, received_at, receipt_json, receipt_sig, key_scope, subject, to_device)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+       ON CONFLICT (tenant, idempotency_key) DO NOTHING`,
+      [
+        f.seq,
+        req.tenant,
+        req.device,
+        it.idempotencyKey,
+        it.contract,
+        it.kind,
+        it.createdAt,
+        it.keyVersion,
+        it.ciphertext,
+        it.iv,
+        it.tag,
+        it.contentHash,
+        req.receivedAt,
+        f.receipt.json,
+        sigs[k]!,
+        it.keyScope ?? null,
+        it.subject ?? null,
+        it.to ?? null,
+      ],
+    );
+    if (ins.rowCount === 1) {
+      await audit(c, itemAudit(req.receivedAt, req.device, it, f.seq));
+      const fr = itemFeedRow(req.device, it, f.seq);
+      if (fr) feedRows.push(fr);
+      won.push(null);
+    } else {
+      const row = (await select(it.idempotencyKey)).rows[0];
+      if (!row) throw new Error('sync item conflict without a stored row');
+      won.push(row);
+    }
+  }
+  return { won, lostClaim, feedRows };
+}
+
+/** The device's last sync and what it reported (pending, dead letters, contracts, levels, the day's snapshot). */
+async function recordReport(c: Tx, req: IngestRequest): Promise<void> {
+  await c.query('UPDATE devices SET last_sync_at = $1, app_version = $2 WHERE id = $3', [req.receivedAt, req.appVersion, req.device]);
+  if (req.registry) {
+    const st = req.registry.state;
+    await c.query(
+      `UPDATE devices SET pending_count = COALESCE($2, pending_count), dead_letter_count = COALESCE($3, dead_letter_count),
+         contract_versions = COALESCE($4::jsonb, contract_versions), version_level = $5,
+         risk_level = GREATEST($6::integer, CASE WHEN blocked_at IS NOT NULL THEN 3 ELSE 0 END, CASE WHEN update_required_at IS NOT NULL THEN 2 ELSE 0 END)
+       WHERE id = $1`,
+      [
+        req.device,
+        st?.pendingCount ?? null,
+        st?.deadLetterCount ?? null,
+        st ? JSON.stringify(st.contractVersions) : null,
+        req.registry.versionLevel,
+        req.registry.baseLevel,
+      ],
+    );
+    await c.query(UPSERT_SNAPSHOT, snapshotArgs(req.registry.snapshot));
+  }
+}
+
+function outcomesOf(
+  req: IngestRequest,
+  { plan, fresh }: { plan: readonly Plan[]; fresh: readonly Fresh[] },
+  sigs: readonly string[],
+  { won, lostClaim }: { won: readonly (StoredRow | null)[]; lostClaim: readonly (Winner | null)[] },
+): IngestOutcome[] {
+  // What is stored under the key of fresh[index] now: our row, or the one that won the race.
+  const storedFor = (index: number) => {
+    const lost = won[index];
+    if (lost) return { contentHash: lost.content_hash, receipt: { json: lost.receipt_json, signature: lost.receipt_sig } };
+    return { contentHash: fresh[index]!.item.contentHash, receipt: { json: fresh[index]!.receipt.json, signature: sigs[index]! } };
+  };
+  return plan.map((p, i): IngestOutcome => {
+    const hash = req.items[i]!.contentHash;
+    if (p.kind === 'stored')
+      return classifyExisting({ contentHash: p.row.content_hash, receipt: { json: p.row.receipt_json, signature: p.row.receipt_sig } }, hash);
+    if (p.kind === 'decided') return { status: 'decided', winner: p.winner };
+    const decidedAgainst = lostClaim[p.index];
+    if (decidedAgainst) return { status: 'decided', winner: decidedAgainst };
+    if (p.kind === 'claimedBy') {
+      const f = fresh[p.index]!;
+      const lost = won[p.index];
+      // The earlier approval is stored under its key (ours, or the same key from a concurrent batch).
+      const rec = lost ? (JSON.parse(lost.receipt_json) as { device: string; serverSeq: number; receivedAt: string }) : null;
+      return {
+        status: 'decided',
+        winner: rec
+          ? { device: rec.device, user: req.user ?? '', serverSeq: rec.serverSeq, receivedAt: rec.receivedAt }
+          : { device: req.device, user: req.user ?? '', serverSeq: f.seq, receivedAt: req.receivedAt },
+      };
+    }
+    if (p.kind === 'new' && !won[p.index]) return { status: 'accepted', receipt: storedFor(p.index).receipt };
+    return classifyExisting(storedFor(p.index), hash);
+  });
+}
+
+function syncMethods2(ctx: PostgresContext): Pick<ServerStorage, 'ingestBatch'> {
+  const { pool, feed, appendFeed } = ctx;
+  return {
+    ingestBatch: async (req) => {
+      let fed = false;
+      const outcomes = await withTx(pool, async (c) => {
+        // Rows are written signed here (no unsigned phase as in SQLite): classify and number the
+        // items, sign every new receipt at once (worker threads), then insert.
+        const batch = await planBatch(c, req);
+        const sigs = await req.sign(batch.fresh.map((f) => f.receipt.signingBytes));
+        const stored = await insertFresh(ctx, c, req, batch.fresh, sigs);
+        await recordReport(c, req);
+        // Last: the tenant's feed lock is held from here to commit only.
+        await appendFeed(c, req.tenant, stored.feedRows, req.receivedAt);
+        fed = stored.feedRows.length > 0;
+        return outcomesOf(req, batch, sigs, stored);
+      });
+      if (fed) feed.notify(req.tenant);
+      return outcomes;
+    },
+  };
+}
+
+function syncMethods3({ pool, audit }: PostgresContext): Pick<ServerStorage, 'lastServerSeq' | 'auditHashes' | 'advanceAnchor' | 'recordEquivocation'> {
+  return {
+    async lastServerSeq() {
+      return Number((await pool.query<{ seq: number }>('SELECT COALESCE(MAX(server_seq), 0) AS seq FROM sync_items')).rows[0]?.seq ?? 0);
+    },
+
+    async auditHashes(device, from, to) {
+      const r = await pool.query<{ seq: number; prev_hash: string; hash: string }>(
+        'SELECT seq, prev_hash, hash FROM device_audit_hashes WHERE device = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq',
+        [device, from, to],
+      );
+      return r.rows.map((x) => ({ seq: x.seq, prevHash: x.prev_hash, hash: x.hash }));
+    },
+
+    advanceAnchor: (a) =>
+      withTx(pool, async (c) => {
+        const moved = await c.query(
+          'UPDATE devices SET last_anchor_seq = $1, last_anchor_hash = $2, anchor_frontier = $6::jsonb WHERE id = $3 AND last_anchor_seq = $4 AND last_anchor_hash = $5',
+          [a.head.seq, a.head.hash, a.device, a.expected.seq, a.expected.hash, JSON.stringify(a.frontier)],
+        );
+        if (moved.rowCount !== 1) return false;
+        if (a.entries.length > 0) {
+          // One statement for the whole range: an anchor can carry up to 100k entries.
+          await c.query('INSERT INTO device_audit_hashes (device, seq, prev_hash, hash) SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[])', [
+            a.device,
+            a.entries.map((e) => e.seq),
+            a.entries.map((e) => e.prevHash),
+            a.entries.map((e) => e.hash),
+          ]);
+        }
+        await audit(c, a.audit);
+        return true;
+      }),
+
+    recordEquivocation: (e) =>
+      withTx(pool, async (c) => {
+        await c.query('UPDATE devices SET flagged_at = COALESCE(flagged_at, $1) WHERE id = $2', [e.detectedAt, e.device]);
+        await c.query('INSERT INTO equivocations (device, seq, stored_hash, claimed_hash, detected_at, evidence) VALUES ($1, $2, $3, $4, $5, $6)', [
+          e.device,
+          e.seq,
+          e.storedHash,
+          e.claimedHash,
+          e.detectedAt,
+          JSON.stringify(e.evidence),
+        ]);
+        await audit(c, e.audit);
+      }),
+  };
+}
+
+export function postgresSyncMethods(ctx: PostgresContext) {
+  return { ...syncMethods1(ctx), ...syncMethods2(ctx), ...syncMethods3(ctx) };
+}
