@@ -55,7 +55,6 @@ export const TABLE_OWNERS: Record<string, string> = {
   team_state: 'features/team',
 };
 
-
 const isTestFile = (p: string) => /\.test\.tsx?$|(^|\/)(testing|test-helpers|test-utils|fixtures)\.ts$|\/testing\//.test(p);
 
 function sourceFiles(dir: string): string[] {

@@ -50,7 +50,8 @@ import type { BundleKind, Envelope, RootMeta, UpdateStatus } from '../../shared/
 import { createUpdateService, type UpdateService } from '../features/updates/index';
 import { createInferenceService, registerInferenceHealth, type InferenceService } from '../features/inference/index';
 import { createMemoryService, type MemoryService } from '../features/memory/index';
-import { EXTRACTIVE_ID, extractiveSummary, RULE_RISK_ID, ruleBasedRiskClass } from '../features/inference/fallbacks';
+import { EXTRACTIVE_ID, extractiveSummary, RULE_RISK_ID } from '../features/inference/fallbacks';
+import { ruleBasedRiskClass } from '../features/policy/risk-class';
 import { ARM_OPTION_ID, chooseArm } from '../features/inference/router';
 import { isInjection } from '../features/policy/injection';
 import { createOutboxWithdrawal } from '../features/outbox/withdraw';

@@ -4,7 +4,8 @@
 import type { GuardContext, GuardResult } from '../../../shared/policy/types';
 import type { Lane } from '../../../shared/workflow/types';
 import { ARM_OPTION_ID, chooseArm } from '../inference/router';
-import { EXTRACTIVE_ID, extractiveSummary, RULE_RISK_ID, ruleBasedRiskClass } from '../inference/fallbacks';
+import { EXTRACTIVE_ID, extractiveSummary, RULE_RISK_ID } from '../inference/fallbacks';
+import { ruleBasedRiskClass } from '../policy/risk-class';
 import { isInjection } from '../policy/injection';
 import { FALLBACK_MODEL } from './executors/index';
 import type { Guard } from './guard';

@@ -4,7 +4,7 @@ import { AuditMerkle } from '../../platform/audit/merkle';
 import { NetworkError, sendJson } from '../../platform/device/signed-fetch';
 import { readSyncConfig, type SyncConfig } from '../../platform/device/sync-config';
 import { keyMissingMessage, loadDeviceCredential, type DeviceSigner } from '../../platform/device/credential';
-import { publicKeyFromRaw } from '../../platform/device/ed25519';
+import { publicKeyFromRaw } from '../../../platform/ed25519';
 import type { SyncStatus } from '../../../shared/api/types';
 import type { AuditAnchorWire } from '../../../shared/sync/protocol';
 import type { KeyObject } from 'node:crypto';

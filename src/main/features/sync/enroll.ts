@@ -7,7 +7,7 @@ import { topRole } from '../../../shared/team/protocol';
 import type { EnrollResponse } from '../../../shared/sync/protocol';
 import { enrollResponseSchema } from '../../../shared/sync/schemas';
 import type { Profile } from '../../../shared/api/types';
-import { newDeviceKeyPair } from '../../platform/device/ed25519';
+import { newKeyPair } from '../../../platform/ed25519';
 import { newEncryptionKeyPair } from '../../platform/device/x25519';
 import { deviceKeyName, ENCRYPTION_KEY } from '../../platform/device/credential';
 import { sendJson } from '../../platform/device/signed-fetch';
@@ -63,7 +63,7 @@ export async function enrollDevice(ctx: EngineCtx, serverUrl: string, token: str
   const { d } = ctx;
   const { profile, store } = await checkReady(ctx);
   const url = parseServerUrl(serverUrl);
-  const kp = newDeviceKeyPair();
+  const kp = newKeyPair();
   const ek = newEncryptionKeyPair();
   const r = await askServer(ctx, url, token, profile, kp.publicRaw, ek.publicRaw);
   const certificate = d.team.acceptEnrollmentCertificate(r.certificate, r.serverPublicKey, r.tenant, r.deviceId);

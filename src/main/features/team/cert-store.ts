@@ -5,7 +5,7 @@ import { compileSchema } from '../../../shared/validation';
 import { topRole, type DeviceCertificate, type SignedCertificate, type TeamRole } from '../../../shared/team/protocol';
 import { certificateResponseSchema } from '../../../shared/team/schemas';
 import type { TeamPeer } from '../../../shared/team/views';
-import { publicKeyFromRaw } from '../../platform/device/ed25519';
+import { publicKeyFromRaw } from '../../../platform/ed25519';
 import { ENCRYPTION_KEY } from '../../platform/device/key-names';
 import type { SyncConfig } from '../../platform/device/sync-config';
 import { writeSyncRoles } from '../../platform/device/sync-roles';

@@ -2,7 +2,7 @@
 // waiting on that card, no replay), then applied through the run service, or refused and recorded.
 import { ApiError } from '../../../shared/errors';
 import type { SignedApproval } from '../../../shared/team/protocol';
-import { publicKeyFromRaw } from '../../platform/device/ed25519';
+import { publicKeyFromRaw } from '../../../platform/ed25519';
 import type { SyncConfig } from '../../platform/device/sync-config';
 import type { TeamCore } from './core';
 import type { CertStore } from './cert-store';

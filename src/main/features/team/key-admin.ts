@@ -13,7 +13,7 @@ import {
   type TeamKeysStatus,
 } from '../../../shared/team/protocol';
 import { myWrappedKeysSchema, teamKeysPostResponseSchema, teamKeysStatusSchema } from '../../../shared/team/schemas';
-import { publicKeyFromRaw } from '../../platform/device/ed25519';
+import { publicKeyFromRaw } from '../../../platform/ed25519';
 import type { SyncConfig } from '../../platform/device/sync-config';
 import { SERVICE, type Signer, type TeamCore } from './core';
 import type { CertStore } from './cert-store';

@@ -7,7 +7,7 @@ import { ApiError } from '../../../shared/errors';
 import { compileSchema, describeErrors } from '../../../shared/validation';
 import { CHANGES_PATH, type ChangesResponse, type DeviceCertificate } from '../../../shared/team/protocol';
 import { changesResponseSchema } from '../../../shared/team/schemas';
-import { publicKeyFromRaw } from '../../platform/device/ed25519';
+import { publicKeyFromRaw } from '../../../platform/ed25519';
 import { NetworkError } from '../../platform/device/signed-fetch';
 import type { SyncConfig } from '../../platform/device/sync-config';
 import type { EncKeys, Signer, TeamCore } from './core';

@@ -6,7 +6,7 @@ import type { Db } from '../db/connection';
 import type { Clock } from '../util/clock';
 import type { SecretStore } from '../keys/secret-store';
 import { ApiError } from '../../../shared/errors';
-import { privateKeyFromPem } from './ed25519';
+import { privateKeyFromPem } from '../../../platform/ed25519';
 import { sendJson, type FetchFn, type HttpReply } from './signed-fetch';
 import { readSyncConfig, type SyncConfig } from './sync-config';
 

@@ -14,7 +14,7 @@ import type { Role } from '../../../../shared/api/types';
 import { canonicalJson } from '../../../../shared/canonical';
 import { MemoryTree, toHex } from '../../../../shared/merkle';
 import { merkleHasher } from '../../../platform/audit/merkle';
-import { privateKeyFromPem, rawPublicKey, signB64 } from '../../../platform/device/ed25519';
+import { privateKeyFromPem, rawPublicKeyBase64, signBase64 } from '../../../../platform/ed25519';
 import type { DecisionCard } from '../../../../shared/workflow/types';
 import type { ArtifactView } from '../../../../shared/evidence/types';
 import type { PackSources } from '../ports';
@@ -236,7 +236,7 @@ export async function writePack(d: PackDeps, runId: string, opts: ExportOptions)
   const cfg = readSyncConfig(d.db);
   const profile = d.profile.get();
   const { deviceId, key } = await signingKey(d, cfg);
-  const devicePublicKey = rawPublicKey(createPublicKey(key));
+  const devicePublicKey = rawPublicKeyBase64(createPublicKey(key));
   const role = opts.role ?? profile?.role ?? 'field';
   const piiIncluded = opts.includePii === true && (role === 'reviewer' || role === 'admin');
   const salt = randomBytes(32);
@@ -272,7 +272,7 @@ export async function writePack(d: PackDeps, runId: string, opts: ExportOptions)
   };
   const manifestBytes = jsonFile(manifest);
   files.set('manifest.json', manifestBytes);
-  files.set('manifest.sig', Buffer.from(signB64(manifestSigningBytes(manifest), key) + '\n', 'utf8'));
+  files.set('manifest.sig', Buffer.from(signBase64(key, manifestSigningBytes(manifest)) + '\n', 'utf8'));
 
   progress({ phase: 'write', done: 0, total: files.size });
   await writeTar(files, opts.out);

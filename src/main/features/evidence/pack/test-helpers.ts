@@ -7,7 +7,7 @@ import { prepareDevice, report, REPORT_WF, runServiceFor, wallClock } from '../.
 import { allowAllGuard } from '../../runs/testing';
 import { noteSynced, writeSyncConfig } from '../../../platform/device/sync-config';
 import { DEVICE_KEY } from '../../../platform/device/credential';
-import { rawPublicKey, signB64 } from '../../../platform/device/ed25519';
+import { rawPublicKeyBase64, signBase64 } from '../../../../platform/ed25519';
 import { checkpointSigningBytes, receiptSigningBytes, type CheckpointBody, type ReceiptBody } from '../../../../shared/sync/protocol';
 import { MemoryTree, toHex } from '../../../../shared/merkle';
 import { merkleHasher } from '../../../platform/audit/merkle';
@@ -29,7 +29,7 @@ export async function packDevice(opts: { runs?: number; countersign?: boolean } 
   const device = generateKeyPairSync('ed25519');
   const devicePem = device.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
   const at = s.clock.now().toISOString();
-  const serverPublicKey = rawPublicKey(server.publicKey);
+  const serverPublicKey = rawPublicKeyBase64(server.publicKey);
   writeSyncConfig(s.db, {
     serverUrl: 'http://127.0.0.1:1/',
     deviceId: DEVICE_ID,
@@ -64,7 +64,7 @@ export async function packDevice(opts: { runs?: number; countersign?: boolean } 
       receivedAt: at,
       serverKeyId: 'srv-1',
     };
-    s.outbox.markAcked(r.id, { receipt: body, signature: signB64(receiptSigningBytes(body), server.privateKey) });
+    s.outbox.markAcked(r.id, { receipt: body, signature: signBase64(server.privateKey, receiptSigningBytes(body)) });
   });
   if (opts.countersign !== false) countersign(s, server.privateKey);
   return { s, runIds, server: { privateKey: server.privateKey, publicRaw: serverPublicKey }, devicePem };
@@ -88,6 +88,6 @@ export function countersign(s: Services, serverKey: KeyObject): CheckpointBody {
   };
   s.db
     .prepare('INSERT INTO audit_anchors (seq, head, server_seq, time, checkpoint) VALUES (?, ?, ?, ?, ?)')
-    .run(c.seq, c.head, c.serverSeq, c.time, JSON.stringify({ checkpoint: c, signature: signB64(checkpointSigningBytes(c), serverKey) }));
+    .run(c.seq, c.head, c.serverSeq, c.time, JSON.stringify({ checkpoint: c, signature: signBase64(serverKey, checkpointSigningBytes(c)) }));
   return c;
 }

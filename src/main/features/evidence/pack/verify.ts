@@ -8,7 +8,7 @@ import { fromHex, verifyInclusion } from '../../../../shared/merkle';
 import { auditEntryCanonicalOf } from '../../../../shared/audit-hash';
 import { checkpointSigningBytes, type SignedCheckpoint } from '../../../../shared/sync/protocol';
 import { merkleHasher } from '../../../platform/audit/merkle';
-import { publicKeyFromRaw, verifyB64 } from '../../../platform/device/ed25519';
+import { publicKeyFromRaw, verifyBase64 } from '../../../../platform/ed25519';
 import { manifestSigningBytes, PACK_FORMAT, type PackManifest, type ProofsFile, type ReceiptsFile } from './format';
 
 export type FailureCode =
@@ -91,7 +91,7 @@ function checkManifest(files: Map<string, Buffer>, m: PackManifest, fail: Fail):
     sigOk =
       text.endsWith('\n') &&
       Buffer.from(sig, 'base64').toString('base64') === sig &&
-      verifyB64(manifestSigningBytes(m), sig, publicKeyFromRaw(m.devicePublicKey));
+      verifyBase64(publicKeyFromRaw(m.devicePublicKey), manifestSigningBytes(m), sig);
   } catch {
     sigOk = false;
   }
@@ -137,7 +137,7 @@ function checkReceipts(files: Map<string, Buffer>, fail: Fail): number {
     )
       fail('receipt.json', 'RECEIPT_MISMATCH', `receipt ${id} does not speak of outbox item ${r.outboxId}`);
     const sig = sigs[id];
-    if (!key || typeof sig !== 'string' || !verifyB64(canonicalJson({ type: 'maestro.receipt.v1', ...r.receipt }), sig, key))
+    if (!key || typeof sig !== 'string' || !verifyBase64(key, canonicalJson({ type: 'maestro.receipt.v1', ...r.receipt }), sig))
       fail('receipt.sig', 'RECEIPT_SIGNATURE', `receipt ${id}: server signature does not verify`);
   }
   return receipts;
@@ -176,7 +176,7 @@ function checkCheckpoint(pf: ProofsFile, fail: Fail): boolean {
       !!cp &&
       typeof cp.checkpoint === 'object' &&
       !!pf.serverPublicKey &&
-      verifyB64(checkpointSigningBytes(cp.checkpoint), cp.signature, publicKeyFromRaw(pf.serverPublicKey));
+      verifyBase64(publicKeyFromRaw(pf.serverPublicKey), checkpointSigningBytes(cp.checkpoint), cp.signature);
   } catch {
     cpOk = false;
   }
