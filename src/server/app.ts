@@ -18,25 +18,10 @@ import { createEnrollRouter } from './routes/enroll';
 import { createHealthRouter } from './routes/health';
 import { createSyncRouter } from './routes/sync';
 import { createTeamRouter } from './routes/team';
+import type { ServerDeps } from './deps';
 import type { ServerStorage } from './storage/types';
 
-export interface ServerDeps {
-  storage: ServerStorage;
-  version: string;
-  clock: { now(): Date };
-  logger: Logger;
-  /** Epoch milliseconds on the same clock as `clock.now()`. */
-  startedAt: number;
-  serverKey: ServerKey;
-  contracts: ContractRegistry;
-  /** Body limit for every route but the sync batch. */
-  maxBodyBytes?: number;
-  /** Body limit for POST /v1/sync/batch. */
-  maxSyncBodyBytes?: number;
-  rateLimit?: RateLimitOptions;
-  /** Directory of sealed bundles served read-only under /v1/bundles; absent: none are served. */
-  bundlesDir?: string;
-}
+export type { ServerDeps } from './deps';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const SYNC_BATCH_PATH = '/v1/sync/batch';

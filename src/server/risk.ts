@@ -2,7 +2,6 @@
 // the admin view of a device and its daily snapshot. The rules themselves live in src/shared/risk.
 import { DAY_MS, DEFAULT_RISK_POLICY, evaluateRisk, levelRank, versionLevel, type RiskPolicy, type RiskResult } from '../shared/risk';
 import type { AdminDeviceView } from '../shared/server-api';
-import type { ContractRegistry } from './contracts';
 import type { DeviceRecord, ServerStorage, SnapshotInput } from './storage/types';
 
 const POLICY_TTL_MS = 10_000;
@@ -44,7 +43,12 @@ export function policyCacheFor(storage: ServerStorage): PolicyCache {
 }
 
 /** The precomputed version part of a device's risk (stored as devices.version_level at each sync). */
-export function versionLevelOf(device: Pick<DeviceRecord, 'contractVersions' | 'appVersion'>, contracts: ContractRegistry, policy: RiskPolicy): number {
+/** What the risk figures need of the contract registry (./contracts.ts): the latest version of each contract. */
+export interface LatestContracts {
+  map(): Record<string, string>;
+}
+
+export function versionLevelOf(device: Pick<DeviceRecord, 'contractVersions' | 'appVersion'>, contracts: LatestContracts, policy: RiskPolicy): number {
   return levelRank(
     versionLevel({
       contractVersions: device.contractVersions,
@@ -55,7 +59,7 @@ export function versionLevelOf(device: Pick<DeviceRecord, 'contractVersions' | '
   );
 }
 
-export function deviceRisk(device: DeviceRecord, contracts: ContractRegistry, policy: RiskPolicy, now: Date): RiskResult {
+export function deviceRisk(device: DeviceRecord, contracts: LatestContracts, policy: RiskPolicy, now: Date): RiskResult {
   return evaluateRisk(
     {
       now: now.toISOString(),

@@ -26,7 +26,7 @@ import { enrollmentTokenRequestSchema } from '../../shared/sync/schemas';
 import type { CertificateResponse } from '../../shared/team/protocol';
 import { rolesChangeSchema } from '../../shared/team/schemas';
 import { assertValid } from '../../shared/validation';
-import type { ServerDeps } from '../app';
+import type { ServerDeps } from '../deps';
 import { certifier } from '../certificates';
 import { createEnrollmentToken, type TokenRequest } from '../enrollment-tokens';
 import { parseJsonBody, type AppEnv } from '../http';

@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import { ApiError } from '../../shared/errors';
 import { parseContractRef } from '../../shared/sync/protocol';
 import type { ContractsResponse } from '../../shared/server-api';
-import type { ServerDeps } from '../app';
+import type { ServerDeps } from '../deps';
 import type { AppEnv } from '../http';
 
 export function createContractsRouter(deps: Pick<ServerDeps, 'contracts'>): Hono<AppEnv> {

@@ -8,7 +8,7 @@ import { ApiError } from '../../shared/errors';
 import type { EnrollRequest, EnrollResponse } from '../../shared/sync/protocol';
 import { enrollRequestSchema } from '../../shared/sync/schemas';
 import { assertValid } from '../../shared/validation';
-import type { ServerDeps } from '../app';
+import type { ServerDeps } from '../deps';
 import { refuse } from '../auth/device-auth';
 import { certifier, isX25519PublicKey } from '../certificates';
 import { publicKeyFromRaw } from '../../platform/ed25519';

@@ -1,7 +1,7 @@
 // Liveness + storage probe + sync queue figures. Deliberately not wrapped in the { ok, data }
 // envelope: load balancers and uptime checkers read status codes and a flat body.
 import { Hono } from 'hono';
-import type { ServerDeps } from '../app';
+import type { ServerDeps } from '../deps';
 import type { AppEnv } from '../http';
 import type { HealthResponse } from '../../shared/server-api';
 import type { StorageHealth, SyncStats } from '../storage/types';

@@ -26,7 +26,7 @@ import {
   type FeedItemWire,
 } from '../../shared/team/protocol';
 import { assertValid } from '../../shared/validation';
-import type { ServerDeps } from '../app';
+import type { ServerDeps } from '../deps';
 import { listBundles, type ServerBundleEntry } from './bundles';
 import { DEVICE_BLOCKED_REASON, type DeviceBlockedDetails } from '../../shared/server-api';
 import { parseJsonBody, type AppEnv, type SignedRequestInfo } from '../http';

@@ -24,7 +24,7 @@ import {
 } from '../../shared/team/protocol';
 import { encryptionKeyPostSchema, teamKeysPostSchema } from '../../shared/team/schemas';
 import { assertValid } from '../../shared/validation';
-import type { ServerDeps } from '../app';
+import type { ServerDeps } from '../deps';
 import { certifier, isX25519PublicKey, needsRenewal } from '../certificates';
 import { publicKeyFromRaw, verifyBase64 } from '../../platform/ed25519';
 import { parseJsonBody, type AppEnv } from '../http';

@@ -1,0 +1,24 @@
+// What createApp(deps) is built from: routers take a narrow Pick<ServerDeps> of it.
+import type { RateLimitOptions } from './auth/rate-limit';
+import type { ContractRegistry } from './contracts';
+import type { ServerKey } from './crypto/server-key';
+import type { Logger } from './logger';
+import type { ServerStorage } from './storage/types';
+
+export interface ServerDeps {
+  storage: ServerStorage;
+  version: string;
+  clock: { now(): Date };
+  logger: Logger;
+  /** Epoch milliseconds on the same clock as `clock.now()`. */
+  startedAt: number;
+  serverKey: ServerKey;
+  contracts: ContractRegistry;
+  /** Body limit for every route but the sync batch. */
+  maxBodyBytes?: number;
+  /** Body limit for POST /v1/sync/batch. */
+  maxSyncBodyBytes?: number;
+  rateLimit?: RateLimitOptions;
+  /** Directory of sealed bundles served read-only under /v1/bundles; absent: none are served. */
+  bundlesDir?: string;
+}
