@@ -6,11 +6,8 @@ import { HTTPException } from 'hono/http-exception';
 import { ApiError } from '../shared/errors';
 import { MAX_BATCH_BYTES } from '../shared/sync/schemas';
 import { deviceAuth } from './auth/device-auth';
-import { DEFAULT_RATE_LIMIT, TokenBucketLimiter, type RateLimitOptions } from './auth/rate-limit';
-import type { ContractRegistry } from './contracts';
-import type { ServerKey } from './crypto/server-key';
+import { DEFAULT_RATE_LIMIT, TokenBucketLimiter } from './auth/rate-limit';
 import { codeForStatus, errorResponse, type AppEnv } from './http';
-import type { Logger } from './logger';
 import { createAdminRouter } from './routes/admin';
 import { BUNDLES_PATH, createBundlesRouter } from './routes/bundles';
 import { createContractsRouter } from './routes/contracts';
@@ -19,7 +16,6 @@ import { createHealthRouter } from './routes/health';
 import { createSyncRouter } from './routes/sync';
 import { createTeamRouter } from './routes/team';
 import type { ServerDeps } from './deps';
-import type { ServerStorage } from './storage/types';
 
 export type { ServerDeps } from './deps';
 
