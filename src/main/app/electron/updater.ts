@@ -130,41 +130,82 @@ async function loopbackFeed(getOffer: () => UpdateOffer | null, logger: Logger):
   return { server, url: `http://127.0.0.1:${port}${prefix}` };
 }
 
-export function createElectronUpdater(updates: UpdateService, opts: ElectronUpdaterOptions): ElectronUpdater {
-  const logger = opts.logger ?? silentLogger;
-  const updateDir = opts.updateDir === undefined ? process.env.MAESTRO_UPDATE_DIR?.trim() || null : opts.updateDir;
-  let updater: UpdaterLike | null = null;
-  let local: { server: Server; url: string } | null = null;
+/** The adapter behind createElectronUpdater: electron-updater driven by the update service's verified offer. */
+class BundleCheckedUpdater implements ElectronUpdater {
+  private readonly logger: Logger;
+  private readonly updateDir: string | null;
+  private updater: UpdaterLike | null = null;
+  private local: { server: Server; url: string } | null = null;
   /** Server-feed prefix the signing hook signs for (null: sign nothing). */
-  let signPrefix: string | null = null;
-  let inFlight: Promise<UpdateStatus> | null = null;
-  let downloaded: Promise<string> | null = null;
-  let verified: { file: string; bundleId: number } | null = null;
+  private signPrefix: string | null = null;
+  private inFlight: Promise<UpdateStatus> | null = null;
+  private downloaded: Promise<string> | null = null;
+  private verified: { file: string; bundleId: number } | null = null;
 
-  const fail = (e: unknown): UpdateStatus => {
+  constructor(
+    private readonly updates: UpdateService,
+    private readonly opts: ElectronUpdaterOptions,
+  ) {
+    this.logger = opts.logger ?? silentLogger;
+    this.updateDir = opts.updateDir === undefined ? process.env.MAESTRO_UPDATE_DIR?.trim() || null : opts.updateDir;
+  }
+
+  download(): Promise<UpdateStatus> {
+    this.inFlight ??= this.run().finally(() => {
+      this.inFlight = null;
+    });
+    return this.inFlight;
+  }
+
+  async install(): Promise<void> {
+    const offer = this.updates.offer();
+    const verified = this.verified;
+    if (!verified || !offer || offer.bundle.id !== verified.bundleId || this.updates.status().state !== 'ready') {
+      throw new ApiError('CONFLICT', 'No verified installer is ready; download the update first', { reason: 'not_ready' });
+    }
+    try {
+      // The file sat in a user-writable cache since it was verified: check it again.
+      await this.updates.verifyArtifact(verified.file);
+    } catch (e) {
+      this.verified = null;
+      this.fail(e);
+      throw e;
+    }
+    this.logger.info('app update installing', { version: offer.app.appVersion });
+    (this.updater as UpdaterLike).quitAndInstall(false, true);
+  }
+
+  async stop(): Promise<void> {
+    this.signPrefix = null;
+    const s = this.local?.server;
+    this.local = null;
+    if (s) await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  private fail(e: unknown): UpdateStatus {
     const msg = e instanceof BundleError ? `${e.code}: ${e.message}` : message(e);
-    logger.error('app update refused', { message: msg, ...(e instanceof BundleError ? { refusal: e.code } : {}) });
-    updates.markError(msg);
-    return updates.status();
-  };
+    this.logger.error('app update refused', { message: msg, ...(e instanceof BundleError ? { refusal: e.code } : {}) });
+    this.updates.markError(msg);
+    return this.updates.status();
+  }
 
-  const verifyDownloaded = async (file: string, version: string): Promise<string> => {
-    const offer = updates.offer();
+  private async verifyDownloaded(file: string, version: string): Promise<string> {
+    const offer = this.updates.offer();
     if (!offer || version !== offer.app.appVersion)
       refuse('BUNDLE_MIX_AND_MATCH', `electron-updater downloaded version ${version}; the verified bundle offers ${offer?.app.appVersion ?? 'nothing'}`);
     try {
-      await updates.verifyArtifact(file);
+      await this.updates.verifyArtifact(file);
     } catch (e) {
       // A refused installer must not linger where electron-updater would find it again.
       await unlink(file).catch(() => {});
       throw e;
     }
     return file;
-  };
+  }
 
-  const init = async (): Promise<UpdaterLike> => {
-    if (updater) return updater;
-    const u = opts.updater ?? (await loadAutoUpdater());
+  private async init(): Promise<UpdaterLike> {
+    if (this.updater) return this.updater;
+    const u = this.opts.updater ?? (await loadAutoUpdater());
     u.autoDownload = false;
     // Never install behind the app's back: only install() runs an installer, after re-verifying it.
     u.autoInstallOnAppQuit = false;
@@ -173,16 +214,23 @@ export function createElectronUpdater(updates: UpdateService, opts: ElectronUpda
     u.disableDifferentialDownload = true;
     u.disableWebInstaller = true;
     u.on('update-downloaded', (e) => {
-      logger.info('app update downloaded', { version: e.version });
-      const p = verifyDownloaded(e.downloadedFile, e.version);
+      this.logger.info('app update downloaded', { version: e.version });
+      const p = this.verifyDownloaded(e.downloadedFile, e.version);
       p.catch(() => {});
-      downloaded = p;
+      this.downloaded = p;
     });
-    u.on('error', (e) => logger.warn('electron-updater error', { message: message(e) }));
+    u.on('error', (e) => this.logger.warn('electron-updater error', { message: message(e) }));
+    this.signServerFeed(u);
+    this.updater = u;
+    return u;
+  }
+
+  /** Signs electron-updater's requests under the server-feed prefix with the device key (no key: cancelled). */
+  private signServerFeed(u: UpdaterLike): void {
     u.netSession.webRequest.onBeforeSendHeaders((details, callback) => {
-      const prefix = signPrefix;
+      const prefix = this.signPrefix;
       if (!prefix || !details.url.startsWith(prefix)) return callback({});
-      opts.signer().then(
+      this.opts.signer().then(
         (s) => {
           if (!s) return callback({ cancel: true });
           const url = new URL(details.url);
@@ -191,100 +239,80 @@ export function createElectronUpdater(updates: UpdateService, opts: ElectronUpda
         () => callback({ cancel: true }),
       );
     });
-    updater = u;
-    return u;
-  };
+  }
 
   /** The feed URL for this offer; in server mode, also checks the server's channel file. */
-  const feedFor = async (offer: UpdateOffer): Promise<string> => {
-    const server = updateDir ? null : opts.serverUrl();
+  private async feedFor(offer: UpdateOffer): Promise<string> {
+    const server = this.updateDir ? null : this.opts.serverUrl();
     if (!server) {
-      signPrefix = null;
-      local ??= await loopbackFeed(() => updates.offer(), logger);
-      return local.url;
+      this.signPrefix = null;
+      this.local ??= await loopbackFeed(() => this.updates.offer(), this.logger);
+      return this.local.url;
     }
-    const signer = await opts.signer();
+    const signer = await this.opts.signer();
     if (!signer)
       throw new ApiError('CONFLICT', 'Unlock the key vault first: downloading an update from the sync server needs the device key', { reason: 'locked' });
     const name = offer.bundle.info.name;
     const url = new URL(`${BUNDLES_PATH}/${name}/targets/`, server).href;
-    // electron-updater will read this channel file: it must be the one the verified bundle signed.
+    await this.checkServerChannelFile(offer, server, signer);
+    this.signPrefix = url;
+    return url;
+  }
+
+  /** electron-updater will read the server's channel file: it must be the one the verified bundle signed. */
+  private async checkServerChannelFile(offer: UpdateOffer, server: string, signer: DeviceSigner): Promise<void> {
     const expected = statSync(offer.bundle.pathOf(offer.app.channelFile)).size;
-    const reader = httpReader(server, name, opts.fetch ?? fetch, { signer });
+    const reader = httpReader(server, offer.bundle.info.name, this.opts.fetch ?? fetch, { signer });
     const parts: Buffer[] = [];
     for await (const c of await reader.openTarget(offer.app.channelFile, Math.min(expected, CHANNEL_FILE_CAP))) parts.push(c);
-    if (!updates.channelFileMatches(Buffer.concat(parts))) {
+    if (!this.updates.channelFileMatches(Buffer.concat(parts))) {
       refuse(
         'BUNDLE_MIX_AND_MATCH',
         `The server's ${offer.app.channelFile} is not the one in the verified app-update bundle ${offer.app.appVersion} (install the server's bundle first)`,
         { path: offer.app.channelFile },
       );
     }
-    signPrefix = url;
-    return url;
-  };
+  }
 
-  const run = async (): Promise<UpdateStatus> => {
-    const offer = updates.offer();
+  private async run(): Promise<UpdateStatus> {
+    const offer = this.updates.offer();
     if (!offer) throw new ApiError('CONFLICT', 'No verified app-update bundle offers a newer version', { reason: 'no_update' });
-    if (!updates.status().canInstall) throw new ApiError('FORBIDDEN', 'This host cannot install updates', { reason: 'host' });
-    verified = null;
-    downloaded = null;
-    updates.markDownloading();
+    if (!this.updates.status().canInstall) throw new ApiError('FORBIDDEN', 'This host cannot install updates', { reason: 'host' });
+    this.verified = null;
+    this.downloaded = null;
+    this.updates.markDownloading();
     try {
-      const u = await init();
-      u.setFeedURL({ provider: 'generic', url: await feedFor(offer) });
-      const check = await u.checkForUpdates();
-      if (!check) throw new ApiError('CONFLICT', 'electron-updater is inactive (the app is not packaged)', { reason: 'inactive' });
-      if (check.updateInfo.version !== offer.app.appVersion || check.isUpdateAvailable === false) {
-        refuse('BUNDLE_MIX_AND_MATCH', `The update feed offers ${check.updateInfo.version}; the verified bundle offers ${offer.app.appVersion}`, {
-          path: offer.app.channelFile,
-        });
-      }
-      const files = await u.downloadUpdate();
-      const file = await ((downloaded as Promise<string> | null) ??
-        (files[0] ? verifyDownloaded(files[0], offer.app.appVersion) : Promise.reject(new Error('electron-updater reported no downloaded file'))));
-      const now = updates.offer();
+      const file = await this.fetchInstaller(offer);
+      const now = this.updates.offer();
       if (!now || now.bundle.id !== offer.bundle.id) refuse('BUNDLE_MIX_AND_MATCH', 'The active app-update bundle changed during the download');
-      verified = { file, bundleId: offer.bundle.id };
-      logger.info('app update verified', { version: offer.app.appVersion, bundleVersionId: offer.bundle.id });
-      updates.markReady();
-      return updates.status();
+      this.verified = { file, bundleId: offer.bundle.id };
+      this.logger.info('app update verified', { version: offer.app.appVersion, bundleVersionId: offer.bundle.id });
+      this.updates.markReady();
+      return this.updates.status();
     } catch (e) {
-      return fail(e);
+      return this.fail(e);
     }
-  };
+  }
 
-  return {
-    download() {
-      inFlight ??= run().finally(() => {
-        inFlight = null;
+  /** Points electron-updater at the offer's feed, checks the version it sees, downloads and verifies the installer. */
+  private async fetchInstaller(offer: UpdateOffer): Promise<string> {
+    const u = await this.init();
+    u.setFeedURL({ provider: 'generic', url: await this.feedFor(offer) });
+    const check = await u.checkForUpdates();
+    if (!check) throw new ApiError('CONFLICT', 'electron-updater is inactive (the app is not packaged)', { reason: 'inactive' });
+    if (check.updateInfo.version !== offer.app.appVersion || check.isUpdateAvailable === false) {
+      refuse('BUNDLE_MIX_AND_MATCH', `The update feed offers ${check.updateInfo.version}; the verified bundle offers ${offer.app.appVersion}`, {
+        path: offer.app.channelFile,
       });
-      return inFlight;
-    },
+    }
+    const files = await u.downloadUpdate();
+    return (
+      (this.downloaded as Promise<string> | null) ??
+      (files[0] ? this.verifyDownloaded(files[0], offer.app.appVersion) : Promise.reject(new Error('electron-updater reported no downloaded file')))
+    );
+  }
+}
 
-    async install() {
-      const offer = updates.offer();
-      if (!verified || !offer || offer.bundle.id !== verified.bundleId || updates.status().state !== 'ready') {
-        throw new ApiError('CONFLICT', 'No verified installer is ready; download the update first', { reason: 'not_ready' });
-      }
-      try {
-        // The file sat in a user-writable cache since it was verified: check it again.
-        await updates.verifyArtifact(verified.file);
-      } catch (e) {
-        verified = null;
-        fail(e);
-        throw e;
-      }
-      logger.info('app update installing', { version: offer.app.appVersion });
-      (updater as UpdaterLike).quitAndInstall(false, true);
-    },
-
-    async stop() {
-      signPrefix = null;
-      const s = local?.server;
-      local = null;
-      if (s) await new Promise<void>((r) => s.close(() => r()));
-    },
-  };
+export function createElectronUpdater(updates: UpdateService, opts: ElectronUpdaterOptions): ElectronUpdater {
+  return new BundleCheckedUpdater(updates, opts);
 }

@@ -53,16 +53,15 @@ export class BindRefusedError extends Error {
 const errorBody = (code: ErrorCode, message: string, details?: unknown): ApiErrorBody =>
   details === undefined ? { code, message } : { code, message, details };
 
-/** The Hono app of the web host: the same dispatcher Electron's IPC uses, behind a bearer token. */
-export function createWebHostApp(opts: { dispatch: Dispatch; services: Services; token: string; rendererDir: string; allowedHosts: () => Set<string> }): Hono {
-  const app = new Hono();
-  const fail = (c: { json: (b: unknown, s: number) => Response }, code: ErrorCode, message: string, details?: unknown) =>
-    c.json({ ok: false, error: errorBody(code, message, details) }, STATUS[code]);
+const fail = (c: { json: (b: unknown, s: number) => Response }, code: ErrorCode, message: string, details?: unknown) =>
+  c.json({ ok: false, error: errorBody(code, message, details) }, STATUS[code]);
 
+/** The DNS-rebinding guard (only our own loopback host names) and the bearer token on /api/*. */
+function addGuards(app: Hono, token: string, allowedHosts: () => Set<string>): void {
   // DNS-rebinding guard: only our own loopback host names.
   app.use('*', async (c, next) => {
     const host = c.req.header('host') ?? '';
-    if (!opts.allowedHosts().has(host)) return fail(c, 'FORBIDDEN', 'Host not allowed');
+    if (!allowedHosts().has(host)) return fail(c, 'FORBIDDEN', 'Host not allowed');
     await next();
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'no-referrer');
@@ -71,10 +70,13 @@ export function createWebHostApp(opts: { dispatch: Dispatch; services: Services;
   app.use('/api/*', async (c, next) => {
     const auth = c.req.header('authorization') ?? '';
     const m = /^Bearer (\S+)$/.exec(auth);
-    if (!m || !tokensEqual(m[1]!, opts.token)) return fail(c, 'UNAUTHORIZED', 'Missing or wrong API token');
+    if (!m || !tokensEqual(m[1]!, token)) return fail(c, 'UNAUTHORIZED', 'Missing or wrong API token');
     await next();
   });
+}
 
+/** GET /api/events: the app's events as a server-sent event stream, with a ping every 15 s. */
+function addEventStream(app: Hono, services: Services): void {
   app.get('/api/events', () => {
     const encoder = new TextEncoder();
     let unsubscribe = () => {};
@@ -82,7 +84,7 @@ export function createWebHostApp(opts: { dispatch: Dispatch; services: Services;
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
         controller.enqueue(encoder.encode(': connected\n\n'));
-        unsubscribe = opts.services.events.subscribe((name, payload) => {
+        unsubscribe = services.events.subscribe((name, payload) => {
           controller.enqueue(encoder.encode(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`));
         });
         ping = setInterval(() => controller.enqueue(encoder.encode(': ping\n\n')), 15000);
@@ -96,7 +98,10 @@ export function createWebHostApp(opts: { dispatch: Dispatch; services: Services;
       headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' },
     });
   });
+}
 
+/** POST /api/:channel: a JSON body handed to the dispatcher; any other /api/ route is unknown. */
+function addApiRoutes(app: Hono, dispatch: Dispatch): void {
   app.post(
     '/api/:channel',
     bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => fail(c, 'PAYLOAD_TOO_LARGE', `Request body over ${MAX_BODY_BYTES} bytes`) }),
@@ -111,25 +116,27 @@ export function createWebHostApp(opts: { dispatch: Dispatch; services: Services;
       } catch (e) {
         return fail(c, 'VALIDATION_ERROR', 'Malformed JSON body', [{ path: '/', keyword: 'json', message: (e as Error).message }]);
       }
-      const result = await opts.dispatch(channel, input);
+      const result = await dispatch(channel, input);
       c.header('cache-control', 'no-store');
       return result.ok ? c.json(result, 200) : c.json(result, STATUS[result.error.code]);
     },
   );
   app.all('/api/*', (c) => fail(c, 'NOT_FOUND', 'Unknown API route'));
+}
 
-  // The built renderer, with the same CSP Electron applies.
+/** The built renderer, with the same CSP Electron applies; unknown paths fall back to the app shell. */
+function addRenderer(app: Hono, rendererDir: string): void {
   app.get('*', async (c) => {
     const rel = c.req.path === '/' ? 'index.html' : decodeURIComponent(c.req.path.slice(1));
-    const file = normalize(join(opts.rendererDir, rel));
-    if (!file.startsWith(opts.rendererDir + sep)) return fail(c, 'NOT_FOUND', 'Not found');
+    const file = normalize(join(rendererDir, rel));
+    if (!file.startsWith(rendererDir + sep)) return fail(c, 'NOT_FOUND', 'Not found');
     let body: Buffer;
     let served = file;
     try {
       body = await readFile(file);
     } catch {
       // Client-side routes fall back to the app shell.
-      served = join(opts.rendererDir, 'index.html');
+      served = join(rendererDir, 'index.html');
       try {
         body = await readFile(served);
       } catch {
@@ -142,6 +149,15 @@ export function createWebHostApp(opts: { dispatch: Dispatch; services: Services;
       'cache-control': 'no-store',
     });
   });
+}
+
+/** The Hono app of the web host: the same dispatcher Electron's IPC uses, behind a bearer token. */
+export function createWebHostApp(opts: { dispatch: Dispatch; services: Services; token: string; rendererDir: string; allowedHosts: () => Set<string> }): Hono {
+  const app = new Hono();
+  addGuards(app, opts.token, opts.allowedHosts);
+  addEventStream(app, opts.services);
+  addApiRoutes(app, opts.dispatch);
+  addRenderer(app, opts.rendererDir);
   return app;
 }
 
