@@ -4,7 +4,6 @@ import type { BundleInfo, BundleKind, InstallResult, ModelInfo, SealedStateRepor
 import type { BundleReader } from './source';
 
 export type { BundleReader } from './source';
-export type { ResourceTree } from '../../platform/util/resource-tree';
 
 /** An active, verified model bundle (bundles/models.ts verifiedModels). */
 export interface VerifiedModel {

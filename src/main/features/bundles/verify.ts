@@ -23,7 +23,7 @@ import {
   type TargetsMeta,
   type TimestampMeta,
 } from '../../../shared/bundles/types';
-import { BundleError, refuse } from './errors';
+import { refuse } from './errors';
 import { verifyRoleSignatures } from './keys';
 import type { BundleReader } from './source';
 import { sha256Hex as sha256 } from '../../../platform/hash';
@@ -460,8 +460,6 @@ export function dirReader(dir: string): BundleReader {
     },
   };
 }
-
-export { BundleError };
 
 /**
  * Synchronous full verification of a small bundle in a directory (the app's built-in bundles, at

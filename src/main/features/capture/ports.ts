@@ -1,5 +1,5 @@
 // What capture needs from other features (structural: their services satisfy these without capture
-// importing them), and what it offers them.
+// importing them).
 import type { ContractDoc, OutboxState, Profile } from '../../../shared/api/types';
 
 /** The local profile (features/profile). */
@@ -30,14 +30,4 @@ export interface StoredRecord {
   /** Canonical JSON text of the captured data. */
   data: string;
   created_at: string;
-}
-
-/** Records as other features read them (sync seals them, the disclosure pack lists them). */
-export interface RecordReader {
-  getRecord(id: string): StoredRecord | undefined;
-}
-
-/** An attachment as stored (sync seals it, the disclosure pack includes an SBOM). */
-export interface AttachmentReader {
-  read(hashHex: string): { bytes: Buffer; mime: string; name: string };
 }

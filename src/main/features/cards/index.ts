@@ -17,8 +17,6 @@ import { buildCardQuery, decodeCursor, DRIVE_MAX, encodeCursor, normalizeQuery, 
 import type { NormalizedQuery } from './query-types';
 import type { NewCard } from './types';
 
-export { normalizeQuery } from './query';
-
 export type { NewCard } from './types';
 
 export const NO_APPROVAL: Approval = { state: 'not_required', by: null, at: null, comment: null };

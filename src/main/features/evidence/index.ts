@@ -11,10 +11,8 @@
 //   decision card and a `release.gate.evaluated` audit entry, in one transaction.
 // - complianceReport: the artifacts with flags and sources, the last evaluation, what is missing.
 export { ruleFromParams } from './rule';
-export { recognise, deriveFlags } from './derive';
-export { MAX_ARTIFACT_BYTES, MAX_ARTIFACTS_PER_RUN } from './service';
 export type { EvidenceService, EvidenceServiceDeps } from './service';
-export type { RunLookup, GatePolicySource } from './ports';
+export type { GatePolicySource } from './ports';
 import { Evidence, type EvidenceService, type EvidenceServiceDeps } from './service';
 
 export function createEvidenceService(deps: EvidenceServiceDeps): EvidenceService {

@@ -14,7 +14,7 @@ import { recordGpuFallback } from './gpu-fallback';
 
 export { registerInferenceHealth } from './health';
 
-export type { Embedder, GenerateRequest, GenerateResult, InferenceService, TextModel } from './types';
+export type { InferenceService, TextModel } from './types';
 
 export const FALLBACK_TEXT_ID = 'extractive@1';
 
