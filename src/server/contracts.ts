@@ -22,11 +22,6 @@ export interface ContractRegistry {
   document(ref: string): unknown;
 }
 
-/** Every `*.json` in `dir` must carry a valid `contract` field (`name@MAJOR.MINOR.PATCH`). */
-export function readContractRefs(dir: string): ContractRef[] {
-  return readContractDocs(dir).map((d) => d.ref);
-}
-
 /** Every contract file of `dir` with its parsed document. */
 export function readContractDocs(dir: string): { ref: ContractRef; doc: unknown }[] {
   let files: string[];

@@ -13,7 +13,6 @@ const time = Type.String({ format: 'date-time' });
 const nullableTime = stringOrNull({ format: 'date-time' });
 
 const healthStatusSchema = enumOf(['ok', 'error']);
-export type HealthStatus = Static<typeof healthStatusSchema>;
 
 export const healthResponseSchema = obj({
   status: healthStatusSchema,
@@ -66,7 +65,6 @@ export const errorResponseSchema = obj({
 export const ADMIN_DEVICE_SORTS = ['lastSyncAt', 'level', 'pending', 'daysOffline'] as const;
 export type AdminDeviceSort = (typeof ADMIN_DEVICE_SORTS)[number];
 export const DAYS_SINCE_SYNC_BUCKETS = ['0-1', '1-7', '7-14', '14-30', '30+'] as const;
-export type DaysSinceSyncBucket = (typeof DAYS_SINCE_SYNC_BUCKETS)[number];
 
 /** `details.reason` of the 403 a blocked device gets for a sync batch. */
 export const DEVICE_BLOCKED_REASON = 'device_blocked' as const;
@@ -112,7 +110,6 @@ const deviceSnapshotViewSchema = obj({
   deadLetterCount: nonNeg,
   lastSyncAt: nullableTime,
 });
-export type DeviceSnapshotView = Static<typeof deviceSnapshotViewSchema>;
 
 export const adminDeviceDetailResponseSchema = obj({
   device: adminDeviceViewSchema,
@@ -153,8 +150,6 @@ export type RiskPolicyResponse = Static<typeof riskPolicyResponseSchema>;
 
 // The device's governance status is part of the sync protocol (every sync reply carries it); it is
 // defined there and re-exported here for the admin side.
-export type { DeviceStatusWire } from './sync/protocol';
-export { deviceStatusSchema } from './sync/protocol';
 
 /** `details` of the 403 FORBIDDEN a blocked device gets for a sync batch. */
 export const deviceBlockedDetailsSchema = obj({

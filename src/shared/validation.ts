@@ -4,8 +4,6 @@ import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import addFormats from 'ajv-formats';
 import { ApiError } from './errors';
 
-export type Validator = ValidateFunction;
-
 let ajvInstance: Ajv2020 | null = null;
 function ajv(): Ajv2020 {
   if (!ajvInstance) {

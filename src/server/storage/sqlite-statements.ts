@@ -133,5 +133,3 @@ function statements2(db: Database.Database) {
 export function prepareSqliteStatements(db: Database.Database) {
   return { ...statements1(db), ...statements2(db) };
 }
-
-export type SqliteStatements = ReturnType<typeof prepareSqliteStatements>;

@@ -6,7 +6,6 @@ import type { SyncItemWire } from '../../shared/sync/protocol';
 import type { ApprovalConflictDetails, FeedKind, SignedCertificate, TeamKeysStatus } from '../../shared/team/protocol';
 
 export type Role = 'field' | 'reviewer' | 'admin';
-export const ROLES: readonly Role[] = ['field', 'reviewer', 'admin'];
 export type StorageBackend = 'sqlite' | 'postgres';
 
 export interface StorageHealth {

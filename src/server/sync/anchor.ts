@@ -2,7 +2,7 @@
 // the server keeps them, so a device can later neither rewrite nor drop anchored history without
 // it showing. Pure decision logic; the route does the I/O.
 import type { AuditAnchorWire } from '../../shared/sync/protocol';
-import { GENESIS_HASH, type AuditHashRow } from '../storage/types';
+import { type AuditHashRow } from '../storage/types';
 
 export type AnchorDecision =
   | { kind: 'ok'; newEntries: AuditHashRow[]; head: { seq: number; hash: string } }
@@ -62,5 +62,3 @@ export function judgeAnchor(anchor: AuditAnchorWire, anchored: { seq: number; ha
   if (head.seq < anchored.seq) return { kind: 'broken', message: `Head seq ${head.seq} is behind the anchored head (seq ${anchored.seq})` };
   return { kind: 'ok', newEntries: entries.filter((e) => e.seq > anchored.seq), head };
 }
-
-export const NOTHING_ANCHORED = { seq: 0, hash: GENESIS_HASH };

@@ -4,7 +4,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
-import type { AuditAnchorWire, DeviceStateWire, EnrollResponse, SyncItemWire } from '../../shared/sync/protocol';
+import type { AuditAnchorWire, DeviceStateWire, EnrollResponse } from '../../shared/sync/protocol';
 import type { RateLimitOptions } from '../auth/rate-limit';
 import { createApp, type ServerDeps } from '../app';
 import { seedContracts, type ContractRegistry } from '../contracts';
@@ -183,5 +183,3 @@ export async function createHarness(db: TestDb, opts: HarnessOptions = {}): Prom
   };
   return h;
 }
-
-export type { SyncItemWire };

@@ -16,7 +16,6 @@ export const auditEntrySchema = obj({
 export type AuditEntry = Static<typeof auditEntrySchema>;
 
 export const auditBreakReasonSchema = enumOf(['payload_altered', 'link_broken', 'seq_gap', 'truncated_tail', 'malformed_row']);
-export type AuditBreakReason = Static<typeof auditBreakReasonSchema>;
 
 export const auditHeadSchema = obj({ seq: Type.Integer({ minimum: 0 }), hash: sha256Hex() });
 export type AuditHead = Static<typeof auditHeadSchema>;

@@ -24,21 +24,18 @@ export type HandlersFor<T extends ChannelTable> = { [K in keyof T]: Handler<T[K]
 /** A closed object: unknown keys are refused. */
 export const obj = <P extends TProperties>(properties: P): TObject<P> => Type.Object(properties, { additionalProperties: false });
 export const empty = obj({});
-export type Empty = Record<string, never>;
 /** `{ enum: [...] }` exactly (not TypeBox's anyOf of constants), typed as the union of its values. */
 export const enumOf = <const T extends readonly (string | number)[]>(values: T): TUnsafe<T[number]> => Type.Unsafe<T[number]>({ enum: [...values] });
 export const nullable = <T extends TSchema>(s: T) => Type.Union([Type.Null(), s]);
 /** Any JSON object: `{ type: 'object' }`. */
 export const anyObject = (): TUnsafe<Record<string, unknown>> => Type.Unsafe<Record<string, unknown>>({ type: 'object' });
 export const str = () => Type.String();
-export const int = () => Type.Integer();
 export const isoTime = () => Type.String({ format: 'date-time', maxLength: 40 });
 export const sha256Hex = () => Type.String({ pattern: '^[0-9a-f]{64}$' });
 export const shortText = (maxLength: number) => Type.String({ minLength: 1, maxLength });
 export const ulid = () => Type.String({ pattern: '^[0-9A-HJKMNP-TV-Z]{26}$' });
 /** Why an admin acts: 3-500 characters, not only blanks (the server's own rule). */
 export const adminReason = () => Type.String({ minLength: 3, maxLength: 500, pattern: '\\S' });
-export const confirmTrue = () => Type.Literal(true);
 export const opId = () => Type.String({ pattern: '^[A-Za-z0-9_-]{1,80}$' });
 
 /**

@@ -2,7 +2,7 @@
 // joined from one TypeBox declaration per feature (./<feature>.ts). The dispatcher validates each
 // request and response against these schemas (ajv); the TypeScript types are derived from them.
 import type { Static } from '@sinclair/typebox';
-import type { Channel, ReqOf, ResOf } from './channel';
+import type { ReqOf, ResOf } from './channel';
 import { adminChannels } from './admin';
 import { auditChannels, auditEvents } from './audit';
 import { bundlesChannels, bundlesEvents } from './bundles';
@@ -70,10 +70,7 @@ export type ApiChannels = typeof apiChannels;
 export type ChannelName = keyof ApiChannels;
 export type Req<K extends ChannelName> = ReqOf<ApiChannels[K]>;
 export type Res<K extends ChannelName> = ResOf<ApiChannels[K]>;
-export type Channels = { [K in ChannelName]: { req: Req<K>; res: Res<K> } };
 
-/** A channel's request and response schemas and its one-sentence summary. */
-export type ChannelSchemas = Channel;
 export const channelSchemas: { readonly [K in ChannelName]: ApiChannels[K] } = apiChannels;
 
 export const eventSchemas = {

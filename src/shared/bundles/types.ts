@@ -31,7 +31,6 @@ const roleKeysSchema = obj({
   keyids: Type.Array(hex64, { minItems: 1, maxItems: 64, uniqueItems: true }),
   threshold: Type.Integer({ minimum: 1, maximum: 64 }),
 });
-export type RoleKeys = Static<typeof roleKeysSchema>;
 
 const signatureSchema = obj({
   keyid: hex64,
@@ -61,7 +60,6 @@ const rootMetaSchema = obj({
 export type RootMeta = Static<typeof rootMetaSchema>;
 
 const metaFileInfoSchema = obj({ version, length: Type.Integer({ minimum: 1 }), hashes: obj({ sha256: hex64 }) });
-export type MetaFileInfo = Static<typeof metaFileInfoSchema>;
 
 /** Timestamp, snapshot and targets name the bundle they belong to, so their version counters are per bundle. */
 const timestampMetaSchema = obj({ _type: constOf('timestamp'), ...roleCommon, bundle: bundleName, meta: obj({ 'snapshot.json': metaFileInfoSchema }) });

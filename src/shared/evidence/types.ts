@@ -23,7 +23,6 @@ const artifactFlagViewSchema = obj({
   /** Why (derived: which document and how it matched; manual: who set it). */
   reason: str,
 });
-export type ArtifactFlagView = Static<typeof artifactFlagViewSchema>;
 
 /**
  * What an artifact's content was recognised as (null: nothing known):

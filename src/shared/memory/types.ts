@@ -79,7 +79,6 @@ const tierStatsSchema = obj({
   quota: nullable(int),
   bytes: int,
 });
-export type TierStats = Static<typeof tierStatsSchema>;
 
 export const memoryStatsSchema = obj({ tiers: keyed(MEMORY_TIERS, tierStatsSchema), embeddingModel: str });
 export type MemoryStats = Static<typeof memoryStatsSchema>;

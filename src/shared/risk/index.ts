@@ -76,27 +76,12 @@ export function levelRank(level: RiskLevel): number {
   return typeof r === 'number' ? r : -1; // -1 for anything else, like indexOf would say
 }
 
-export function levelFromRank(rank: number): RiskLevel {
-  return RISK_LEVELS[Math.max(0, Math.min(3, Math.trunc(rank)))]!;
-}
-
-export function maxLevel(...levels: RiskLevel[]): RiskLevel {
-  let r = 0;
-  for (const l of levels) if (RANK[l] > r) r = RANK[l];
-  return RISK_LEVELS[r]!;
-}
-
 // Per rank; evaluateRisk hands out copies, so a caller that edits its result edits only its own.
 const ACTIONS_BY_RANK: readonly (readonly RiskAction[])[] = [RISK_ACTIONS, RISK_ACTIONS, ['read', 'capture', 'draft', 'sync'], ['read', 'capture', 'sync']];
 
 /** What a device may do at a level. Sync always stays allowed, so a device can always recover. */
 export function allowedActionsFor(level: RiskLevel): RiskAction[] {
   return ACTIONS_BY_RANK[RANK[level]]!.slice();
-}
-
-/** Offline level for a number of days (strictly greater than each threshold). */
-export function offlineLevel(days: number, policy: RiskPolicy = DEFAULT_RISK_POLICY): RiskLevel {
-  return RISK_LEVELS[offlineRank(days, policy.offlineDays)]!;
 }
 
 function offlineRank(days: number, t: RiskPolicy['offlineDays']): number {

@@ -141,7 +141,6 @@ export type SignedCheckpoint = Static<typeof signedCheckpointSchema>;
 export const checkpointSigningBytes = (c: CheckpointBody): string => canonicalJson({ type: 'maestro.checkpoint.v1', ...c });
 
 const itemStatusSchema = enumOf(['accepted', 'duplicate', 'rejected']);
-export type ItemStatus = Static<typeof itemStatusSchema>;
 export type ItemErrorCode = 'IDEMPOTENCY_CONFLICT' | 'CONTRACT_BREAKING' | 'CONTRACT_UNKNOWN' | 'VALIDATION_ERROR' | 'CONFLICT' | 'FORBIDDEN';
 
 const itemResultSchema = obj({

@@ -24,7 +24,6 @@ export type CardStatus = (typeof CARD_STATUSES)[number];
 
 /** What decided: the run's start, a step (its step.before guard plus the executor's own choice), an approval. */
 export const CARD_KINDS = ['run.start', 'step', 'approval.decide', 'bundle.quarantine', 'model.fallback', 'release.gate'] as const;
-export type CardKind = (typeof CARD_KINDS)[number];
 
 const str = Type.String();
 const int = Type.Integer();

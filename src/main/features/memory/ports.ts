@@ -1,6 +1,5 @@
 // What memory needs from other features (structural: their services satisfy these).
 import type { ContractDoc } from '../../../shared/api/types';
-import type { Embedder } from '../inference/types';
 
 export type { Embedder } from '../inference/types';
 
@@ -21,4 +20,3 @@ export interface AuditEntries {
 }
 
 /** The embedder in use now (features/inference). */
-export type EmbedderSource = () => Embedder;

@@ -29,8 +29,7 @@ import { loadSqliteVec } from './sqlite-vec';
 import { checkIso, checkLocale, checkRefs, checkText, checkTier, defaultSummarize, embedOne, invalid, MAX_TEXT, mostCommon } from './checks';
 import type { CompactResult, MemoryAddInput, MemoryImportItem, MemoryService } from './types';
 
-export { defaultSummarize } from './checks';
-export type { CompactResult, MemoryAddInput, MemoryImportItem, MemoryService } from './types';
+export type { MemoryImportItem, MemoryService } from './types';
 
 /** Items per tier before compaction (working) or eviction (the rest); null: unbounded. Core is never evicted: a full core refuses. */
 export const DEFAULT_QUOTAS: Readonly<Record<MemoryTier, number | null>> = { core: 32, working: 200, episodic: 10_000, semantic: 50_000, procedural: 2_000 };

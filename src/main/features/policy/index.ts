@@ -19,9 +19,6 @@ import { classifyLane, findEchoedPii, findPlaintextPii } from './lanes';
 import { evaluatePolicy, parsePolicy, type PolicyDocument } from './policy';
 import { dirTree, readText, subTree, type ResourceTree } from '../../platform/util/resource-tree';
 
-export { detectInjection, scoreText, isInjection, INJECTION_THRESHOLD } from './injection';
-export { classifyLane, findEchoedPii, findPlaintextPii, DEFAULT_LANE_THRESHOLDS } from './lanes';
-export { DEFAULT_TIMEOUT_MS } from './invariants';
 export type { GuardContext, GuardResult, PolicyLoadError, PolicyReloadResult } from '../../../shared/policy/types';
 
 export interface PolicyEngineOptions {

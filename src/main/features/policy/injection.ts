@@ -24,8 +24,7 @@ import type { AiInput, InjectionReport, InjectionSignal } from '../../../shared/
 import { RULES } from './injection-rules';
 import { normalizeText, decodeBlobs } from './injection-normalize';
 
-export { RULES } from './injection-rules';
-export { decodeBlobs, normalizeText, type NormalizedText } from './injection-normalize';
+export { decodeBlobs, normalizeText } from './injection-normalize';
 
 export const INJECTION_THRESHOLD = 1;
 

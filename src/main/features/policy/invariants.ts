@@ -23,7 +23,7 @@ import { EXECUTORS, type InvariantResult } from '../../../shared/workflow/types'
 import { GUARD_EVENTS, ROLES, type PolicyLoadError } from '../../../shared/policy/types';
 import { badTemplatePaths, compileCel, fillTemplate, lookupPath, runCel, type CelActivation, type CompiledExpr } from './cel';
 import { parseYaml, pointerToPath } from '../../platform/util/yaml-source';
-import { dirTree, readText, type ResourceTree } from '../../platform/util/resource-tree';
+import { readText, type ResourceTree } from '../../platform/util/resource-tree';
 
 const oneOrMany = (item: Record<string, unknown>) => ({ anyOf: [item, { type: 'array', minItems: 1, items: item }] });
 
@@ -188,14 +188,6 @@ export function parseInvariantFile(text: string, file: string): { invariants: In
     }
   });
   return { invariants, errors };
-}
-
-/**
- * Load every `*.yaml` / `*.yml` in `dir` (sorted by name). All or nothing: any error → `set: null`.
- * `label` prefixes file names in errors (e.g. `invariants`).
- */
-export function loadInvariantDir(dir: string, label = ''): { set: InvariantSet | null; errors: PolicyLoadError[] } {
-  return loadInvariantTree(dirTree(dir), label);
 }
 
 /**

@@ -10,7 +10,7 @@ import type { LaneThresholds } from './policy';
 import { detectInjection } from './injection';
 import type { RiskClass, RiskLevel } from './types';
 
-export type { RiskClass, RiskLevel } from './types';
+export type { RiskClass } from './types';
 
 export interface RiskClassOptions {
   /** The data contract (riskHints: defaultLane, redWhen, amountField; pii pointers). */

@@ -1,9 +1,9 @@
 // How the engine reads the policy engine's answers. The guard itself is a port (./ports.ts Guard:
 // src/main/features/policy PolicyEngine.guard fits it; tests use the fakes in ./testing).
-import type { GuardContext, GuardResult } from '../../../shared/policy/types';
+import type { GuardResult } from '../../../shared/policy/types';
 import type { InvariantResult } from '../../../shared/workflow/types';
 
-export type { GuardContext, GuardResult };
+export type { GuardResult };
 export type { Guard } from './ports';
 
 /**

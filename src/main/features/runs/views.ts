@@ -1,2 +1,2 @@
 // Moved to src/shared/workflow/run-views.ts (pure). Kept so existing imports of runs/views still work.
-export { stepSummary, toRunSummaryView, toRunView } from '../../../shared/workflow/run-views';
+export { toRunSummaryView, toRunView } from '../../../shared/workflow/run-views';

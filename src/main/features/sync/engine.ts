@@ -17,8 +17,6 @@ import type { EngineCtx, RunState, RunSummary, SyncDeps } from './context';
 import type { OutboxRow } from './ports';
 
 export type { SyncDeps, RunSummary } from './context';
-export { WAITING_FOR_KEY } from './seal';
-export { DEVICE_KEY, ENCRYPTION_KEY } from '../../platform/device/credential';
 
 export const BATCH_MAX_ITEMS = 100;
 export const BATCH_MAX_BYTES = 1024 * 1024;

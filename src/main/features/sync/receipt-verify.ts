@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { checkpointSigningBytes, receiptSigningBytes, type SignedCheckpoint, type SignedReceipt } from '../../../shared/sync/protocol';
+import { checkpointSigningBytes, type SignedCheckpoint, type SignedReceipt } from '../../../shared/sync/protocol';
 import { verifyBase64 } from '../../../platform/ed25519';
 
 export interface ReceiptExpectation {
@@ -19,14 +19,6 @@ export function receiptMismatch(r: SignedReceipt, exp: ReceiptExpectation): stri
 }
 
 export const BAD_RECEIPT_SIGNATURE = 'receipt signature does not verify with the pinned server key';
-
-/** A receipt is good only if the pinned server key signed it and it speaks of exactly this item. */
-export function checkReceipt(r: SignedReceipt, key: KeyObject, exp: ReceiptExpectation): { ok: true } | { ok: false; reason: string } {
-  const mismatch = receiptMismatch(r, exp);
-  if (mismatch) return { ok: false, reason: mismatch };
-  if (!verifyBase64(key, receiptSigningBytes(r.receipt), r.signature)) return { ok: false, reason: BAD_RECEIPT_SIGNATURE };
-  return { ok: true };
-}
 
 export function checkCheckpoint(c: SignedCheckpoint, key: KeyObject, exp: { device: string; serverKeyId: string }): boolean {
   return (

@@ -62,5 +62,3 @@ export function writeServerStatus(db: Db, s: ServerDeviceStatus): void {
        update_required = excluded.update_required, risk_level = excluded.risk_level, risk_reasons = excluded.risk_reasons, at = excluded.at`,
   ).run(s.blocked ? 1 : 0, s.blockedAt, s.blockedReason, s.updateRequired ? 1 : 0, s.risk.level, JSON.stringify(s.risk.reasons), s.at);
 }
-
-export { blockedMessage, UPDATE_REQUIRED_MESSAGE } from '../../../shared/risk/device-messages';

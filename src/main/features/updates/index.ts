@@ -49,7 +49,7 @@ export interface UpdateService {
   stop(): void;
 }
 
-export { compareSemver, parseSemver } from '../../../shared/semver';
+export { compareSemver } from '../../../shared/semver';
 
 const CHUNK = 1024 * 1024;
 

@@ -8,7 +8,7 @@ import { auditAnchorQueries, type AuditAnchorQueries } from './anchors';
 
 export { AuditStore, sha256Hex } from './audit-store';
 export type { NewAuditEntry } from './audit-store';
-export type { AuditAnchor, AuditAnchorQueries, RawAuditEntry } from './anchors';
+export type { AuditAnchorQueries, RawAuditEntry } from './anchors';
 
 export interface AuditService extends AuditAnchorQueries {
   append(e: NewAuditEntry): AuditEntry;

@@ -3,8 +3,7 @@ import { VaultStore } from './vault-store';
 import type { SecretStore } from './secret-store';
 
 export type { SecretStore } from './secret-store';
-export { LockedError } from './secret-store';
-export { VaultStore, VAULT_KDF } from './vault-store';
+export { VaultStore } from './vault-store';
 export { KeychainStore } from './keychain-store';
 
 /**

@@ -8,7 +8,7 @@ import { FALLBACK_MODEL } from './ai-common';
 import { classifyRisk, reviewGate } from './risk';
 import { submit } from './submit';
 
-export type { Executor, ExecutorDeps, StepContext, StepResult, Estimate, AiFacts, Compensation, CompensationContext, PriorStep } from './types';
+export type { Executor, ExecutorDeps, StepContext, StepResult, Estimate, AiFacts, PriorStep } from './types';
 export { FALLBACK_MODEL };
 
 export const EXECUTOR_REGISTRY: Readonly<Record<ExecutorName, Executor>> = Object.freeze({
