@@ -8,7 +8,7 @@
 //
 // The rule-based risk class (RULE_RISK_ID) is the guard's lane rules: policy/risk-class.ts.
 import type { ModelSlotStatus } from '../../../shared/memory/types';
-import { words } from '../../../shared/text-fields';
+import { words } from '../../../shared/text';
 
 export const EXTRACTIVE_ID = 'extractive@1';
 export const RULE_RISK_ID = 'rule-risk@1';

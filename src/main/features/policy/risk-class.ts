@@ -4,7 +4,7 @@
 // not a second set.
 import type { AiInput, GuardContract } from '../../../shared/policy/types';
 import type { Lane } from '../../../shared/workflow/types';
-import { textFields } from '../../../shared/text-fields';
+import { textFields } from '../../../shared/text';
 import { classifyLane, DEFAULT_LANE_THRESHOLDS, findPlaintextPii } from './lanes';
 import type { LaneThresholds } from './policy';
 import { detectInjection } from './injection';
