@@ -3,6 +3,7 @@
 // the audit entry that records it (`card.recorded`, carrying the SHA-256 of the card body), and the
 // card keeps that entry's hash. Triggers refuse UPDATE and DELETE on every card table; an approval
 // is a new row in card_approvals, and a card's approval/status is its latest approval.
+import { toJsonValue } from '../../../shared/json';
 import { hash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../platform/db/connection';
@@ -35,11 +36,6 @@ export function reasonsText(card: Pick<DecisionCard, 'laneReasons' | 'policy' | 
     ...card.invariants.filter((i) => !i.pass).map((i) => `${i.id} ${i.message ?? ''} ${i.error ?? ''}`),
     card.nextSafeStep ?? '',
   ].join('\n');
-}
-
-/** Plain JSON (bigint → string, undefined dropped, non-finite → null) so a card always canonicalises. */
-export function toJsonValue<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? 'null') as T;
 }
 
 const bodyOf = (c: DecisionCard): Omit<DecisionCard, 'auditHash'> => {

@@ -6,7 +6,7 @@ import { topRole, type DeviceCertificate, type SignedCertificate, type TeamRole 
 import { certificateResponseSchema } from '../../../shared/team/schemas';
 import type { TeamPeer } from '../../../shared/team/views';
 import { publicKeyFromRaw } from '../../../platform/ed25519';
-import { ENCRYPTION_KEY } from '../../platform/device/key-names';
+import { ENCRYPTION_KEY } from '../../platform/device/credential';
 import type { SyncConfig } from '../../platform/device/sync-config';
 import { writeSyncRoles } from '../../platform/device/sync-roles';
 import { SERVICE, type Signer, type TeamCore } from './core';

@@ -2,7 +2,7 @@
 // the pull state row, and the two ways an item fails (refused and recorded, or the pull stops).
 import { ApiError } from '../../../shared/errors';
 import type { TeamRefusal } from '../../../shared/team/views';
-import { ENCRYPTION_KEY } from '../../platform/device/key-names';
+import { ENCRYPTION_KEY } from '../../platform/device/credential';
 import { readSyncConfig, type SyncConfig } from '../../platform/device/sync-config';
 import { sendJson, type FetchFn } from '../../platform/device/signed-fetch';
 import type { DeviceSigner, TeamDeps } from './ports';

@@ -17,10 +17,7 @@ export class TeamCryptoError extends Error {
 
 const rawX25519 = (key: KeyObject): string => Buffer.from(key.export({ format: 'jwk' }).x as string, 'base64url').toString('base64');
 
-export function newEncryptionKeyPair(): { publicRaw: string; privatePem: string } {
-  const { publicKey, privateKey } = generateKeyPairSync('x25519');
-  return { publicRaw: rawX25519(publicKey), privatePem: privateKey.export({ format: 'pem', type: 'pkcs8' }) as string };
-}
+export { newEncryptionKeyPair } from '../../platform/device/x25519';
 
 export function x25519PublicFromRaw(b64: string): KeyObject {
   const raw = Buffer.from(b64, 'base64');
