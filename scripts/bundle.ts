@@ -38,7 +38,7 @@ import {
   type TargetsMeta,
   type TimestampMeta,
 } from '../src/shared/bundles/types';
-import { BundleError } from '../src/main/features/bundles/errors';
+import { BundleError } from '../src/shared/bundles/errors';
 import {
   addSignature,
   generateSigningKey,

@@ -16,7 +16,7 @@ import type { AppUpdateInfo } from '../../../shared/bundles/types';
 import { ApiError } from '../../../shared/errors';
 import type { ActiveBundle, BundleChange, BundleService } from '../../features/bundles/types';
 import { buildBundle, isoIn, newRoot } from '../../features/bundles/build';
-import { BundleError } from '../../features/bundles/errors';
+import { BundleError } from '../../../shared/bundles/errors';
 import type { DeviceSigner } from '../../features/bundles/http-source';
 import { generateSigningKey, signEnvelope } from '../../features/bundles/keys';
 import type { FetchFn } from '../../platform/device/signed-fetch';

@@ -24,7 +24,7 @@ import type { AppUpdater } from 'electron-updater';
 import type { AddressInfo } from 'node:net';
 import { ApiError } from '../../../shared/errors';
 import type { UpdateStatus } from '../../../shared/bundles/types';
-import { BundleError, refuse } from '../../features/bundles/errors';
+import { BundleError, refuse } from '../../../shared/bundles/errors';
 import { httpReader, signedGetHeaders, BUNDLES_PATH, type DeviceSigner } from '../../features/bundles/http-source';
 import type { FetchFn } from '../../platform/device/signed-fetch';
 import type { UpdateOffer, UpdateService } from '../../features/updates/index';

@@ -1,7 +1,7 @@
 // bundles.* handlers (channels: src/shared/api/bundles.ts). (./api.ts is the bundle service's surface.)
 import type { bundlesChannels } from '../../../shared/api/bundles';
 import type { HandlersFor } from '../../../shared/api/channel';
-import { BundleError } from './errors';
+import { BundleError } from '../../../shared/bundles/errors';
 import { serverBundles, serverReader, type ServerSourceDeps } from './server-source';
 import type { BundleStore } from './store';
 import { dirReader } from './verify';

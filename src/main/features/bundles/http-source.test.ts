@@ -15,7 +15,7 @@ import { METADATA_CAPS, type BundleInfo, type RoleName } from '../../../shared/b
 import { ApiError } from '../../../shared/errors';
 import type { FetchFn } from '../../platform/device/signed-fetch';
 import { buildBundle, isoIn, newRoot, type BuiltBundle } from './build';
-import { BundleError } from './errors';
+import { BundleError } from '../../../shared/bundles/errors';
 import { httpReader, listServerBundles, type DeviceSigner } from './http-source';
 import { generateSigningKey, signEnvelope, type SigningKey } from './keys';
 import { verifyBundle } from './verify';

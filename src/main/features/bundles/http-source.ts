@@ -12,7 +12,7 @@ import { ApiError, isApiErrorBody } from '../../../shared/errors';
 import { H_DEVICE, H_NONCE, H_SIGNATURE, H_TIMESTAMP, requestSigningBytes } from '../../../shared/sync/protocol';
 import { signBase64 } from '../../../platform/ed25519';
 import type { FetchFn } from '../../platform/device/signed-fetch';
-import { BundleError, refuse } from './errors';
+import { BundleError, refuse } from '../../../shared/bundles/errors';
 import type { BundleReader } from './source';
 
 export const BUNDLES_PATH = '/v1/bundles';

@@ -2,7 +2,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
 import { canonicalJson } from '../../../shared/canonical';
 import type { Envelope, PublicKey, RoleName, RootMeta, Signature } from '../../../shared/bundles/types';
-import { refuse } from './errors';
+import { refuse } from '../../../shared/bundles/errors';
 
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 

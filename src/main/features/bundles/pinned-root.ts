@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { compileSchema } from '../../../shared/validation';
 import { ROLE_SCHEMAS } from '../../../shared/bundles/schemas';
 import type { Envelope, RootMeta } from '../../../shared/bundles/types';
-import { refuse } from './errors';
+import { refuse } from '../../../shared/bundles/errors';
 import { verifyRoleSignatures } from './keys';
 
 /** Parse and check the pinned root: schema and its own root-role threshold. */

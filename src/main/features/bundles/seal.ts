@@ -17,7 +17,7 @@ import type { BundleInfo, BundleKind, Envelope, RootMeta } from '../../../shared
 import { buildBundle, DAY_MS, listFiles, targetsOf } from './build';
 import { readKeyFile } from './keyfile';
 import type { SigningKey } from './keys';
-import { BundleError } from './errors';
+import { BundleError } from '../../../shared/bundles/errors';
 import { verifyDirSync } from './verify';
 
 /** The documented, public passphrase of the development keys (anyone can sign with them). */

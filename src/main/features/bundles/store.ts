@@ -23,7 +23,7 @@ import type {
   SealedStateReport,
   VerifyResult,
 } from '../../../shared/bundles/types';
-import { BundleError, refuse } from './errors';
+import { BundleError, refuse } from '../../../shared/bundles/errors';
 import { dirReader, sha256, verifyBundle, verifyDirSync, type TrustInput, type VerifiedBundle, type VersionedRole } from './verify';
 import type { ActiveBundle, BundleChange, BundleService, VerifiedModel } from './types';
 import { fsyncDir, fsyncTree, readNoFollow, writeDurable } from './durable-fs';

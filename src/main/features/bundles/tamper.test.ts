@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { tempDir } from '../../platform/test-utils';
 import { TrustedClock } from '../../platform/util/trusted-clock';
 import type { BundleRefusal } from '../../../shared/bundles/types';
-import { BundleError } from './errors';
+import { BundleError } from '../../../shared/bundles/errors';
 import { generateSigningKey, signEnvelope } from './keys';
 import { isoIn, newRoot } from './build';
 import { dirReader } from './verify';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ActiveBundle } from './types';
-import { dirTree, readText, subTree, type ResourceTree } from './tree';
+import { dirTree, readText, subTree, type ResourceTree } from '../../platform/util/resource-tree';
 import { PolicyEngine } from '../policy/index';
 import { POLICY_DIR, submitContext } from '../policy/fixtures';
 import { ContractRegistry } from '../contracts/contract-loader';

@@ -23,7 +23,7 @@ import {
   type TargetsMeta,
   type TimestampMeta,
 } from '../../../shared/bundles/types';
-import { refuse } from './errors';
+import { refuse } from '../../../shared/bundles/errors';
 import { verifyRoleSignatures } from './keys';
 import type { BundleReader } from './source';
 import { sha256Hex as sha256 } from '../../../platform/hash';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ActiveBundle, BundleChange, BundleService } from '../bundles/types';
-import { BundleError } from '../bundles/errors';
+import { BundleError } from '../../../shared/bundles/errors';
 import type { AppUpdateInfo, BundleKind, UpdateStatus } from '../../../shared/bundles/types';
 import { ApiError } from '../../../shared/errors';
 import { compareSemver, createUpdateService } from './index';
