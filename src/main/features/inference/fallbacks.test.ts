@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { GuardContract } from '../../../shared/policy/types';
 import { EXTRACTIVE_ID, extractiveSummary, fallbackSlotStatus, sentenceSpans } from './fallbacks';
 import { ruleBasedRiskClass } from '../policy/risk-class';
-import { extractiveSummary as executorSummary } from '../runs/executors/text';
+import { extractiveSummary as executorSummary } from '../../../shared/text';
 
 const split = (t: string) => sentenceSpans(t).map((s) => t.slice(s.start, s.end));
 

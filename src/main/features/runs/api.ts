@@ -3,7 +3,7 @@ import type { HandlersFor } from '../../../shared/api/channel';
 import type { Profile } from '../../../shared/api/profile';
 import { toLoadProblems, type workflowsChannels } from '../../../shared/api/workflows';
 import type { DecideInput, RunService } from './index';
-import { toRunSummaryView, toRunView } from './views';
+import { toRunSummaryView, toRunView } from '../../../shared/workflow/run-views';
 
 export interface RunsApiDeps {
   runs: RunService;

@@ -10,7 +10,7 @@ import type { Guard } from './guard';
 import type { AuditEntry } from '../../../shared/api/types';
 import type { DecisionCard } from '../../../shared/workflow/types';
 import { fakeGuard } from './testing';
-import { toRunSummaryView, toRunView } from './views';
+import { toRunSummaryView, toRunView } from '../../../shared/workflow/run-views';
 import { prepareDevice, report, REPORT_WF, reviewer, runServiceFor, SPECIMEN_WF, specimen, wallClock, workflowsDir } from './test-helpers';
 import type { Executor } from './executors/index';
 import { EXECUTOR_REGISTRY } from './executors/index';
