@@ -19,6 +19,8 @@ import { report } from '../../src/main/features/runs/test-helpers';
 import { newUlid } from '../../src/main/platform/util/ulid';
 import { enrolled, handOutKeys, teamServer, type TeamServer } from './team-helpers';
 import { execFileSync } from 'node:child_process';
+import { createDispatcher } from '../../src/main/app/dispatch';
+import type { TeamCardView, TeamPage, TeamRunView } from '../../src/shared/team/views';
 import { serverEnv } from './server-process';
 
 const REPORT_WF = 'site-inspection-report@1.0.0';
@@ -104,13 +106,22 @@ describe('team sync: field, reviewer and admin devices against one server', () =
     await field.sync.syncNow();
     expect(field.outbox.counts().queued).toBe(0);
 
-    // The reviewer pulls: it sees the run waiting on the field device, named, with its card.
+    // The reviewer pulls: it sees the run waiting on the field device, named, with its card, through the
+    // same channels as its own runs and cards with scope 'tenant'.
     await reviewer.team.pull();
-    const rr = reviewer.team.runsPage({}).items.find((r) => r.run.id === runId)!;
+    const api = createDispatcher(reviewer);
+    const tenantRuns = await api('runs.list', { scope: 'tenant' });
+    expect(tenantRuns).toMatchObject({ ok: true, data: { scope: 'tenant' } });
+    const rr = (tenantRuns.ok ? (tenantRuns.data as TeamPage<TeamRunView>).items : []).find((r) => r.run.id === runId)!;
     expect(rr).toMatchObject({ device: field.sync.config()!.deviceId, user: 'ada@acme', local: false, awaitingCard: cardId });
     expect(rr.run.status).toBe('awaiting_approval');
-    expect(reviewer.team.cards({ status: 'awaiting_approval' }).items.map((c) => c.card.id)).toContain(cardId);
+    const waiting = await api('cards.list', { scope: 'tenant', status: 'awaiting_approval' });
+    expect(waiting.ok && (waiting.data as TeamPage<TeamCardView>).items.map((c) => c.card.id)).toContain(cardId);
     expect(reviewer.team.cards({}).asOf).not.toBeNull();
+    // This device's own list (the default scope) does not hold another device's card.
+    const own = await api('cards.list', {});
+    expect(own).toMatchObject({ ok: true, data: { scope: 'device' } });
+    expect(own.ok && (own.data as { cards: { id: string }[] }).cards.map((c) => c.id)).not.toContain(cardId);
     // The capture arrived too, decrypted on the reviewer's device (and only there: see the scan below).
     expect(reviewer.team.records({}).items.find((r) => JSON.stringify(r.data).includes(CANARY))).toMatchObject({
       kind: 'record',
@@ -118,14 +129,18 @@ describe('team sync: field, reviewer and admin devices against one server', () =
       user: 'ada@acme',
     });
 
-    // The reviewer approves on its own machine: signed, encrypted, sent, accepted.
-    const { approvalId } = await reviewer.team.decideRemote({
+    // The reviewer approves on its own machine (runs.decide, scope 'tenant'): signed, encrypted, sent, accepted.
+    const decided = await api('runs.decide', {
+      scope: 'tenant',
       device: rr.device,
       runId,
       cardId,
-      decision: 'approved',
+      decision: 'approve',
       comment: `Vessel isolated, go ahead ${CANARY}`,
+      confirm: true,
     });
+    expect(decided).toMatchObject({ ok: true, data: { scope: 'tenant', state: 'queued' } });
+    const { approvalId } = (decided.ok ? decided.data : {}) as { approvalId: string };
     await reviewer.sync.syncNow();
     expect(reviewer.db.prepare('SELECT state FROM team_decisions WHERE approval_id = ?').pluck().get(approvalId)).toBe('accepted');
 
@@ -145,7 +160,9 @@ describe('team sync: field, reviewer and admin devices against one server', () =
     await reviewer.team.pull();
     await admin.team.pull();
     for (const s of [reviewer, admin]) {
-      const view = s.team.run(field.sync.config()!.deviceId, runId);
+      const got = await createDispatcher(s)('runs.get', { scope: 'tenant', device: field.sync.config()!.deviceId, runId });
+      expect(got).toMatchObject({ ok: true, data: { scope: 'tenant' } });
+      const view = (got.ok ? got.data : null) as { run: TeamRunView; cards: TeamCardView[] };
       expect(view.run.run.status).toBe('succeeded');
       expect(view.cards.find((c) => c.card.id === cardId)?.card.approval).toMatchObject({ state: 'approved', by: 'rita@acme' });
     }

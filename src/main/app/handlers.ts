@@ -37,15 +37,15 @@ export function buildHandlers(s: Services): Handlers {
     ...syncApi({ sync: s.sync, secrets: s.secrets, logger: s.logger, audit, profile, tenantKeys: s.team }),
     ...governanceApi({ governance: s.governance }),
     ...adminApi({ admin: s.admin, profile }),
-    ...runsApi({ runs: s.runs, profile, team: s.team }),
-    ...cardsApi({ cards: s.runs.cards }),
+    ...runsApi({ runs: s.runs, profile, team: s.team, sync: s.sync }),
+    ...cardsApi({ cards: s.runs.cards, tenant: s.team }),
     ...policyApi({ policy: s.policy, workflows: s.runs, alerts: s.sync, audit, profile, clock, loadedAt: policyLoadedAt(s) }),
     ...bundlesApi({ bundles: s.bundles, device, profile }),
     ...updatesApi({ updates: s.updates, installer: () => s.updateInstaller }),
     ...memoryApi({ memory: s.memory, profile }),
     ...inferenceApi({ inference: s.inference }),
     ...evidenceApi({ evidence: s.evidence, pack: s, dataDir: s.info.dataDir, clock, events: s.events, audit, profile }),
-    ...teamApi({ team: s.team, sync: s.sync }),
+    ...teamApi({ team: s.team }),
   };
 }
 

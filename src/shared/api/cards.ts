@@ -1,15 +1,16 @@
 // cards.*: decision cards (src/main/features/cards).
 import { Type } from '@sinclair/typebox';
 import type { DecisionCard } from '../workflow/types';
-import type { CardListQuery, CardListResponse, CardStats } from '../workflow/views';
+import type { CardStats } from '../workflow/views';
 import { cardListQuerySchema, cardListResponseSchema, cardStatsSchema, decisionCardSchema } from '../workflow/schemas';
-import { channel, foreign, obj, shortText } from './channel';
+import { teamCardPageSchema, teamCardQuerySchema } from '../team/views';
+import { channel, foreign, obj, scopedReq, scopedRes, shortText } from './channel';
 
 export const cardsChannels = {
   'cards.list': channel(
-    'Decision cards: filter by text, lane, status, failed invariant, run, date range; sort by time, cost or uncertainty; keyset pages.',
-    foreign<CardListQuery>(cardListQuerySchema),
-    foreign<CardListResponse>(cardListResponseSchema),
+    "Decision cards. scope 'device' (default): this device's, filtered by text, lane, status, failed invariant, run, date range, sorted by time, cost or uncertainty. scope 'tenant': every device's of the tenant (this device's and pulled ones), newest first, with device, user and a decision sent from here. Keyset pages.",
+    scopedReq(cardListQuerySchema.properties, teamCardQuerySchema.properties),
+    scopedRes(cardListResponseSchema.properties, teamCardPageSchema.properties),
   ),
   'cards.get': channel('One decision card with its approvals.', obj({ id: shortText(100) }), obj({ card: foreign<DecisionCard>(decisionCardSchema) })),
   'cards.stats': channel(

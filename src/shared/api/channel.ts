@@ -43,3 +43,13 @@ export const opId = () => Type.String({ pattern: '^[A-Za-z0-9_-]{1,80}$' });
  * it stands for. Once that module exports TypeBox schemas, use them directly instead.
  */
 export const foreign = <T>(schema: object): TUnsafe<T> => Type.Unsafe<T>(schema as UnsafeOptions);
+
+/**
+ * A request over this device's data or the whole tenant's (cards, runs): `scope` picks the branch and its
+ * fields; absent, it is 'device'. One channel per list, not a team twin of each.
+ */
+export const scopedReq = <D extends TProperties, T extends TProperties>(device: D, tenant: T) =>
+  Type.Union([obj({ scope: Type.Optional(Type.Literal('device')), ...device }), obj({ scope: Type.Literal('tenant'), ...tenant })]);
+/** The reply to a scoped request: tagged with the scope it answers. */
+export const scopedRes = <D extends TProperties, T extends TProperties>(device: D, tenant: T) =>
+  Type.Union([obj({ scope: Type.Literal('device'), ...device }), obj({ scope: Type.Literal('tenant'), ...tenant })]);

@@ -1,25 +1,12 @@
-// team.*: team sync, views of the whole tenant and remote approvals (src/main/features/team, docs/security.md).
+// team.*: team sync: status, pull, peers, refusals, other devices' captures (src/main/features/team, docs/security.md).
+// The tenant's cards and runs, and decisions on another device's run, are cards.* and runs.* with scope 'tenant'.
 import { Type } from '@sinclair/typebox';
-import type { TeamCardQuery, TeamCardView, TeamPage, TeamPeer, TeamRecordView, TeamRefusal, TeamRunQuery, TeamRunView, TeamStatus } from '../team/views';
-import {
-  teamCardPageSchema,
-  teamCardQuerySchema,
-  teamCardViewSchema,
-  teamDecideRequestSchema,
-  teamPeerSchema,
-  teamRecordPageSchema,
-  teamRecordQuerySchema,
-  teamRefusalSchema,
-  teamRunPageSchema,
-  teamRunQuerySchema,
-  teamRunViewSchema,
-  teamStatusSchema,
-} from '../team/view-schemas';
-import { channel, empty, foreign, obj, shortText, str } from './channel';
+import type { TeamPage, TeamPeer, TeamRecordView, TeamRefusal, TeamStatus } from '../team/views';
+import { teamPeerSchema, teamRecordPageSchema, teamRecordQuerySchema, teamRefusalSchema, teamStatusSchema } from '../team/view-schemas';
+import { channel, empty, foreign, obj, shortText } from './channel';
 
 const teamStatus = foreign<TeamStatus>(teamStatusSchema);
 
-export type TeamDecideRequest = { device: string; runId: string; cardId: string; decision: 'approve' | 'reject'; comment: string; confirm: true };
 export type TeamRecordQuery = { device?: string; limit?: number; before?: string };
 
 export const teamChannels = {
@@ -31,27 +18,6 @@ export const teamChannels = {
     'Skip the item a stopped pull is held at (reason and confirm; audited). Nothing is ever skipped silently.',
     obj({ seq: Type.Integer({ minimum: 1 }), reason: shortText(500), confirm: Type.Literal(true) }),
     teamStatus,
-  ),
-  'team.cards': channel(
-    "Decision cards of every device of the tenant (this device's and pulled ones), newest first, with device and user.",
-    foreign<TeamCardQuery>(teamCardQuerySchema),
-    foreign<TeamPage<TeamCardView>>(teamCardPageSchema),
-  ),
-  'team.runs': channel(
-    'Runs of every device of the tenant, newest first, with device, user and approval state.',
-    foreign<TeamRunQuery>(teamRunQuerySchema),
-    foreign<TeamPage<TeamRunView>>(teamRunPageSchema),
-  ),
-  'team.run': channel(
-    'One run of the tenant (local or pulled) with its cards.',
-    obj({ device: shortText(64), runId: shortText(64) }),
-    obj({ run: foreign<TeamRunView>(teamRunViewSchema), cards: Type.Array(foreign<TeamCardView>(teamCardViewSchema)) }),
-  ),
-  /** Approve or reject a run waiting on another device (reviewer / admin): signed, encrypted, queued. */
-  'team.decide': channel(
-    'Approve or reject a run waiting on another device: signed by this device under its certificate, encrypted to the tenant key, queued for sync (reviewer or admin).',
-    foreign<TeamDecideRequest>(teamDecideRequestSchema),
-    obj({ approvalId: str(), state: Type.Literal('queued') }),
   ),
   'team.refusals': channel(
     'Approvals, keys and certificates this device refused, newest first.',

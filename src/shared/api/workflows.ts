@@ -3,7 +3,8 @@ import { Type } from '@sinclair/typebox';
 import { RUN_STATUSES, type DecisionCard } from '../workflow/types';
 import type { LoadProblem, RunSummary, RunView, WorkflowInfo } from '../workflow/views';
 import { decisionCardSchema, loadProblemSchema, runSummarySchema, runViewSchema, workflowInfoSchema } from '../workflow/schemas';
-import { adminReason, anyObject, channel, empty, enumOf, foreign, nullable, obj, shortText, str } from './channel';
+import { teamCardViewSchema, teamDecideRequestSchema, teamRunPageSchema, teamRunQuerySchema, teamRunViewSchema } from '../team/views';
+import { adminReason, anyObject, channel, empty, enumOf, foreign, nullable, obj, scopedReq, scopedRes, shortText, str } from './channel';
 
 const runView = foreign<RunView>(runViewSchema);
 const decisionCard = foreign<DecisionCard>(decisionCardSchema);
@@ -24,23 +25,29 @@ export const workflowsChannels = {
     obj({ run: runView }),
   ),
   'runs.list': channel(
-    'Runs, newest first, with status and progress.',
-    obj({
-      status: Type.Optional(enumOf(RUN_STATUSES)),
-      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-      beforeId: Type.Optional(shortText(100)),
-    }),
-    obj({ runs: Type.Array(foreign<RunSummary>(runSummarySchema)), nextBeforeId: nullable(str()) }),
+    "Runs, newest first, with status and progress. scope 'device' (default): this device's. scope 'tenant': every device's of the tenant, with device, user and approval state.",
+    scopedReq(
+      {
+        status: Type.Optional(enumOf(RUN_STATUSES)),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+        beforeId: Type.Optional(shortText(100)),
+      },
+      teamRunQuerySchema.properties,
+    ),
+    scopedRes({ runs: Type.Array(foreign<RunSummary>(runSummarySchema)), nextBeforeId: nullable(str()) }, teamRunPageSchema.properties),
   ),
   'runs.get': channel(
-    'One run with its step timeline and its decision cards.',
-    obj({ id: shortText(100) }),
-    obj({ run: runView, cards: Type.Array(decisionCard) }),
+    "One run with its decision cards. scope 'device' (default): a run of this device, with its step timeline. scope 'tenant': a run of any device of the tenant (local or pulled), by device and run id.",
+    scopedReq({ id: shortText(100) }, { device: shortText(64), runId: shortText(64) }),
+    scopedRes({ run: runView, cards: Type.Array(decisionCard) }, { run: teamRunViewSchema, cards: Type.Array(teamCardViewSchema) }),
   ),
   'runs.decide': channel(
-    'Approve or reject a run waiting for approval (reviewer or admin role); needs a comment and confirm: true. Audited; appended to the card.',
-    obj({ runId: shortText(100), decision: enumOf(['approve', 'reject']), comment: adminReason(), confirm: Type.Literal(true) }),
-    obj({ run: runView }),
+    "Approve or reject a run waiting for approval (reviewer or admin role); needs a comment and confirm: true. scope 'device' (default): a run of this device, audited and appended to the card. scope 'tenant': a run waiting on another device, signed by this device under its certificate, encrypted to the tenant key and queued for sync.",
+    scopedReq(
+      { runId: shortText(100), decision: enumOf(['approve', 'reject']), comment: adminReason(), confirm: Type.Literal(true) },
+      teamDecideRequestSchema.properties,
+    ),
+    scopedRes({ run: runView }, { approvalId: str(), state: Type.Literal('queued') }),
   ),
 };
 

@@ -1,16 +1,3 @@
 // The JSON Schemas of the team.* channels' views. Each is declared once with TypeBox next to its
 // type (./views.ts); this module keeps their import path for the validators.
-export {
-  teamCardPageSchema,
-  teamCardQuerySchema,
-  teamCardViewSchema,
-  teamDecideRequestSchema,
-  teamPeerSchema,
-  teamRecordPageSchema,
-  teamRecordQuerySchema,
-  teamRefusalSchema,
-  teamRunPageSchema,
-  teamRunQuerySchema,
-  teamRunViewSchema,
-  teamStatusSchema,
-} from './views';
+export { teamPeerSchema, teamRecordPageSchema, teamRecordQuerySchema, teamRefusalSchema, teamStatusSchema } from './views';

@@ -1,11 +1,18 @@
 // cards.* handlers (channels: src/shared/api/cards.ts).
 import type { cardsChannels } from '../../../shared/api/cards';
 import type { HandlersFor } from '../../../shared/api/channel';
+import type { TeamCardQuery, TeamCardView, TeamPage } from '../../../shared/team/views';
 import type { CardStore } from './index';
 
-export function cardsApi({ cards }: { cards: CardStore }): HandlersFor<typeof cardsChannels> {
+export interface CardsApiDeps {
+  cards: CardStore;
+  /** The tenant's cards (every device's, this one's and pulled ones): team sync (src/main/features/team). */
+  tenant: { cards(q: TeamCardQuery): TeamPage<TeamCardView> };
+}
+
+export function cardsApi({ cards, tenant }: CardsApiDeps): HandlersFor<typeof cardsChannels> {
   return {
-    'cards.list': (input) => cards.list(input),
+    'cards.list': ({ scope, ...q }) => (scope === 'tenant' ? { scope, ...tenant.cards(q) } : { scope: 'device', ...cards.list(q) }),
     'cards.get': (input) => ({ card: cards.get(input.id) }),
     'cards.stats': (input) => cards.stats(input.days ?? 30),
   };

@@ -5,11 +5,9 @@ import type { TeamService } from './index';
 
 export interface TeamApiDeps {
   team: TeamService;
-  /** Sends the outbox now (a decision made here leaves at once when the server answers). */
-  sync: { syncNow(): Promise<unknown> };
 }
 
-export function teamApi({ team, sync }: TeamApiDeps): HandlersFor<typeof teamChannels> {
+export function teamApi({ team }: TeamApiDeps): HandlersFor<typeof teamChannels> {
   return {
     'team.status': () => team.status(),
     'team.pull': async () => {
@@ -19,21 +17,6 @@ export function teamApi({ team, sync }: TeamApiDeps): HandlersFor<typeof teamCha
       return team.status();
     },
     'team.skip': (input) => team.skip(input.seq, input.reason),
-    'team.cards': (input) => team.cards(input),
-    'team.runs': (input) => team.runsPage(input),
-    'team.run': (input) => team.run(input.device, input.runId),
-    'team.decide': async (input) => {
-      const res = await team.decideRemote({
-        device: input.device,
-        runId: input.runId,
-        cardId: input.cardId,
-        decision: input.decision === 'approve' ? 'approved' : 'rejected',
-        comment: input.comment,
-      });
-      // Send it now when the server answers; offline it waits in the outbox like any item.
-      void sync.syncNow().catch(() => {});
-      return res;
-    },
     'team.refusals': (input) => ({ items: team.refusals(input.limit ?? 100) }),
     'team.peers': () => ({ items: team.peers() }),
     'team.records': (input) => team.records(input),

@@ -89,7 +89,7 @@ export class Decisions {
     });
   }
 
-  /** team.decide: a run that waits on another device. */
+  /** runs.decide with scope 'tenant': a run that waits on another device. */
   async decideRemote(req: RemoteDecision): Promise<{ approvalId: string; state: 'queued' }> {
     const cfg = this.core.config();
     if (!cfg) throw new ApiError('CONFLICT', 'Enroll this device first');

@@ -161,7 +161,7 @@ export class TeamService {
 
   // ---------------------------------------------------------------- approvals made here
 
-  /** team.decide: a run that waits on another device. */
+  /** runs.decide with scope 'tenant': a run that waits on another device. */
   decideRemote(req: RemoteDecision): Promise<{ approvalId: string; state: 'queued' }> {
     return this.decisions.decideRemote(req);
   }

@@ -18,9 +18,39 @@ describe('team lists', () => {
     expect(first.items.map((c) => c.card.id)).toEqual(['card_3', 'card_2']);
     expect(s.team.cards({ limit: 2, before: first.nextBefore! }).items.map((c) => c.card.id)).toEqual(['card_1']);
     for (const before of ['not-a-cursor', Buffer.from('[1,2]').toString('base64url')]) {
-      expect(await d('team.cards', { before })).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR', details: { reason: 'cursor' } } });
-      expect(await d('team.runs', { before })).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR', details: { reason: 'cursor' } } });
+      expect(await d('cards.list', { scope: 'tenant', before })).toMatchObject({
+        ok: false,
+        error: { code: 'VALIDATION_ERROR', details: { reason: 'cursor' } },
+      });
+      expect(await d('runs.list', { scope: 'tenant', before })).toMatchObject({
+        ok: false,
+        error: { code: 'VALIDATION_ERROR', details: { reason: 'cursor' } },
+      });
     }
+    s.close();
+  });
+
+  it('are the cards and runs channels with scope tenant; each scope takes only its own fields', async () => {
+    const s = makeServices({ dataDir: tempDir() });
+    s.profile.setup({ name: 'Rita', tenant: 'acme' });
+    const d = createDispatcher(s);
+    for (const ch of ['team.cards', 'team.runs', 'team.run', 'team.decide'])
+      expect(await d(ch as 'team.status', {})).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await d('cards.list', {})).toEqual({ ok: true, data: { scope: 'device', cards: [], nextCursor: null } });
+    expect(await d('cards.list', { scope: 'tenant' })).toEqual({ ok: true, data: { scope: 'tenant', items: [], nextBefore: null, asOf: null } });
+    expect(await d('runs.list', { scope: 'device' })).toEqual({ ok: true, data: { scope: 'device', runs: [], nextBeforeId: null } });
+    expect(await d('runs.list', { scope: 'tenant' })).toEqual({ ok: true, data: { scope: 'tenant', items: [], nextBefore: null, asOf: null } });
+    const refused = [
+      ['cards.list', { scope: 'tenant', sort: 'cost' }],
+      ['cards.list', { scope: 'device', device: 'dev_f' }],
+      ['cards.list', { scope: 'team' }],
+      ['runs.list', { scope: 'tenant', beforeId: 'run_1' }],
+      ['runs.get', { scope: 'tenant', id: 'run_1' }],
+      ['runs.get', { device: 'dev_f', runId: 'run_1' }],
+      ['runs.decide', { scope: 'tenant', device: 'dev_f', runId: 'run_1', decision: 'approve', comment: 'fine', confirm: true }],
+    ] as const;
+    for (const [ch, req] of refused) expect(await d(ch, req as never)).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR' } });
+    expect(await d('runs.get', { scope: 'tenant', device: 'dev_f', runId: 'run_1' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     s.close();
   });
 });

@@ -22,7 +22,7 @@ interface Props {
 
 /**
  * One card with its constraints and reasons inline: policy, invariants (values when failed), lane,
- * approval, evidence. A card of another device (team sync) is decided through team.decide; this
+ * approval, evidence. A card of another device (team sync) is decided through runs.decide with scope 'tenant'; this
  * device's cards through runs.decide.
  */
 export function CardDetail({ card, team, actions = true }: Props) {
@@ -179,7 +179,7 @@ function ApprovalLine({ card }: { card: DecisionCard }) {
   );
 }
 
-/** The decision chip and Approve / Reject: another device's card through team.decide, this device's through runs.decide. */
+/** The decision chip and Approve / Reject: both through runs.decide (another device's card with scope 'tenant'). */
 function CardActions({ card, team }: { card: DecisionCard; team?: TeamCardView }) {
   const roles = useApp((s) => s.roles);
   const ask = useDecision((s) => s.ask);

@@ -42,7 +42,7 @@ function useCardsRefresh(scope: Scope | null): void {
   useRefreshOn(onTeamChange);
 }
 
-/** a / r on the selected card: this device's through runs.decide, another device's through team.decide. */
+/** a / r on the selected card: this device's through runs.decide, another device's with scope 'tenant'. */
 function decisionKey(row: CardRow, decision: Decision, roles: Role[], approverCan: boolean): boolean {
   const { card, team } = row;
   if (!card.runId || card.status !== 'awaiting_approval') return false;

@@ -8,7 +8,7 @@ import type { CardListQuery, CardStats } from '../../../shared/workflow/views';
 import type { TeamCardView } from '../../../shared/team/views';
 import { call } from '../../api/client';
 import { createPagedList, usePagedList, type Page, type PagedList, type PagedListStore } from '../../ui/paged-list';
-import { cardKey, cleanQuery, type Scope } from '../team/team';
+import { cardKey, cleanQuery, inScope, type Scope } from '../team/team';
 
 const CARD_PAGE = 200;
 
@@ -23,15 +23,15 @@ export type CardFilters = Omit<CardListQuery, 'limit' | 'cursor'> & { device?: s
 
 export const cardRowKey = (r: CardRow): string => (r.team ? cardKey(r.team) : r.card.id);
 
-/** Scope → channel: this device's cards (cards.list) or the tenant's (team.cards). */
+/** Scope → request: this device's cards or the tenant's, both through cards.list. */
 async function fetchCards(scope: Scope, f: CardFilters, limit: number, cursor: string | null): Promise<Page<CardRow>> {
   if (scope === 'tenant') {
     const q = { status: f.status, lane: f.lane, device: f.device, q: f.text, runId: f.runId };
-    const res = await call('team.cards', { ...cleanQuery(q), limit, ...(cursor ? { before: cursor } : {}) });
+    const res = inScope(await call('cards.list', { scope, ...cleanQuery(q), limit, ...(cursor ? { before: cursor } : {}) }), 'tenant');
     return { items: res.items.map((t) => ({ card: t.card, team: t })), next: res.nextBefore, asOf: res.asOf };
   }
   const local = Object.fromEntries(Object.entries(f).filter(([k, v]) => k !== 'device' && v !== undefined && v !== '')) as CardFilters;
-  const res = await call('cards.list', { ...local, limit, ...(cursor ? { cursor } : {}) });
+  const res = inScope(await call('cards.list', { ...local, limit, ...(cursor ? { cursor } : {}) }), 'device');
   return { items: res.cards.map((card) => ({ card, team: null })), next: res.nextCursor, asOf: null };
 }
 

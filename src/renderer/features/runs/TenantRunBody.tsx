@@ -7,7 +7,7 @@ import { TeamDecisionControls, subjectOfCard, type DecisionSubject } from '../te
 
 const money = (cents: number) => (cents / 100).toFixed(2);
 
-/** A run recorded on another device (team.run): its summary, the card it waits on with Approve / Reject, and its cards. */
+/** A run recorded on another device (runs.get, scope 'tenant'): its summary, the card it waits on with Approve / Reject, and its cards. */
 export function TenantRunBody({ view, cards }: { view: TeamRunView; cards: TeamCardView[] }) {
   const run = view.run;
   const waiting = view.awaitingCard ? cards.find((c) => c.card.id === view.awaitingCard) : undefined;

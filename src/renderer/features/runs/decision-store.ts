@@ -1,12 +1,12 @@
 // A reviewer's approve / reject, whichever device recorded the run: this device's runs through
 // runs.decide (the reply carries the run, shown as is; 'runs.changed' brings the rest), another
-// device's through team.decide (signed, encrypted, queued for sync; the reply's state is shown on the
+// device's through runs.decide with scope 'tenant' (signed, encrypted, queued for sync; the reply's state is shown on the
 // card and run rows and the open detail). No list is reloaded for the decision itself.
 import { create } from 'zustand';
 import type { TeamCardView } from '../../../shared/team/views';
 import { call } from '../../api/client';
 import { cardList } from '../cards/cards-store';
-import { cardKey } from '../team/team';
+import { cardKey, inScope } from '../team/team';
 import { runList } from './run-list-store';
 import { useRunDetail } from './run-detail-store';
 
@@ -36,14 +36,15 @@ function applyTeamDecision(t: TenantTarget, decision: NonNullable<TeamCardView['
   useRunDetail.getState().applyDecision(t.device, t.runId, t.cardId, decision);
 }
 
-/** Scope → channel: runs.decide for this device's runs, team.decide for another device's. */
+/** Scope → request: runs.decide for this device's runs, and with scope 'tenant' for another device's. */
 async function sendDecision(d: DecisionTarget, comment: string): Promise<void> {
   if (d.scope === 'device') {
-    const { run } = await call('runs.decide', { runId: d.runId, decision: d.decision, comment, confirm: true });
+    const { run } = inScope(await call('runs.decide', { runId: d.runId, decision: d.decision, comment, confirm: true }), 'device');
     useRunDetail.getState().applyRun(run);
     return;
   }
-  const res = await call('team.decide', { device: d.device, runId: d.runId, cardId: d.cardId, decision: d.decision, comment, confirm: true });
+  const req = { scope: 'tenant', device: d.device, runId: d.runId, cardId: d.cardId, decision: d.decision, comment, confirm: true } as const;
+  const res = inScope(await call('runs.decide', req), 'tenant');
   const decided = d.decision === 'approve' ? 'approved' : 'rejected';
   applyTeamDecision(d, { state: res.state, decision: decided, at: new Date().toISOString(), message: null });
 }

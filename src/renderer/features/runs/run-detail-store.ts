@@ -1,10 +1,11 @@
 // The run open in the detail pane: one of this device's (runs.get: its step timeline and cards) or
-// one recorded on another device (team.run: its summary and cards). Opening one closes the other.
+// one recorded on another device (runs.get, scope 'tenant': its summary and cards). Opening one closes the other.
 import { create } from 'zustand';
 import type { DecisionCard } from '../../../shared/workflow/types';
 import type { RunView } from '../../../shared/workflow/views';
 import type { TeamCardView, TeamRunView } from '../../../shared/team/views';
 import { call } from '../../api/client';
+import { inScope } from '../team/team';
 import { errorMessage } from '../../ui/format';
 import { runList, type RunRow } from './run-list-store';
 
@@ -20,7 +21,7 @@ interface RunDetailStore {
   remoteDetail: { run: TeamRunView; cards: TeamCardView[] } | null;
   remoteError: string | null;
 
-  /** Opens a row: a run of this device in the local detail, another device's through team.run. */
+  /** Opens a row: a run of this device in the local detail, another device's through runs.get with scope 'tenant'. */
   openRow(row: RunRow): Promise<void>;
   openLocal(id: string | null): Promise<void>;
   openRemote(device: string, runId: string): Promise<void>;
@@ -30,7 +31,7 @@ interface RunDetailStore {
   closeRemote(): void;
   /** A reply carried this run (runs.decide): the detail and this device's list show it, no reload. */
   applyRun(run: RunView): void;
-  /** A decision sent from here on another device's card (team.decide): the open detail shows it. */
+  /** A decision sent from here on another device's card (runs.decide, scope 'tenant'): the open detail shows it. */
   applyDecision(device: string, runId: string, cardId: string, decision: TeamDecision): void;
 }
 
@@ -51,7 +52,8 @@ export const useRunDetail = create<RunDetailStore>((set, get) => {
       if (!id) return set({ local: null });
       try {
         // A run opened here (a row of this device, or one just started) takes the detail pane.
-        set({ local: await call('runs.get', { id }), error: null, ...closed });
+        const { run, cards } = inScope(await call('runs.get', { id }), 'device');
+        set({ local: { run, cards }, error: null, ...closed });
       } catch (e) {
         set({ error: errorMessage(e) });
       }
@@ -62,7 +64,8 @@ export const useRunDetail = create<RunDetailStore>((set, get) => {
       set({ remote: { device, runId }, remoteError: null, local: null, ...(same ? {} : { remoteDetail: null }) });
       const n = ++opening;
       try {
-        const detail = await call('team.run', { device, runId });
+        const { run, cards } = inScope(await call('runs.get', { scope: 'tenant', device, runId }), 'tenant');
+        const detail = { run, cards };
         if (n === opening && get().remote?.device === device && get().remote?.runId === runId) set({ remoteDetail: detail });
       } catch (e) {
         if (n === opening) set({ remoteError: errorMessage(e) });

@@ -1,11 +1,11 @@
 // Runs, one paged list per scope: this device's (runs.list, live through 'runs.changed') or every
-// device's of the tenant (team.runs: device, user, the approval a run waits on, a decision sent from
+// device's of the tenant (runs.list with scope 'tenant': device, user, the approval a run waits on, a decision sent from
 // here, sync freshness), newest first.
 import type { RunSummary } from '../../../shared/workflow/views';
 import type { TeamRunQuery, TeamRunView } from '../../../shared/team/views';
 import { call } from '../../api/client';
 import { createPagedList, usePagedList, type Page, type PagedList, type PagedListStore } from '../../ui/paged-list';
-import { cleanQuery, type Scope } from '../team/team';
+import { cleanQuery, inScope, type Scope } from '../team/team';
 
 /** A run row: the run, and for the tenant list who recorded it and where its approval stands. */
 export interface RunRow {
@@ -18,13 +18,13 @@ export type RunFilters = Pick<TeamRunQuery, 'status' | 'device'>;
 
 export const runRowKey = (r: RunRow): string => (r.team ? `${r.team.device}/${r.run.id}` : r.run.id);
 
-/** Scope → channel: this device's runs (runs.list) or the tenant's (team.runs). */
+/** Scope → request: this device's runs or the tenant's, both through runs.list. */
 async function fetchRuns(scope: Scope, f: RunFilters, limit: number, cursor: string | null): Promise<Page<RunRow>> {
   if (scope === 'tenant') {
-    const res = await call('team.runs', { ...cleanQuery(f), limit, ...(cursor ? { before: cursor } : {}) });
+    const res = inScope(await call('runs.list', { scope, ...cleanQuery(f), limit, ...(cursor ? { before: cursor } : {}) }), 'tenant');
     return { items: res.items.map((t) => ({ run: t.run, team: t })), next: res.nextBefore, asOf: res.asOf };
   }
-  const res = await call('runs.list', { limit, ...(cursor ? { beforeId: cursor } : {}) });
+  const res = inScope(await call('runs.list', { limit, ...(cursor ? { beforeId: cursor } : {}) }), 'device');
   return { items: res.runs.map((run) => ({ run, team: null })), next: res.nextBeforeId, asOf: null };
 }
 

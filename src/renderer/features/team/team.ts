@@ -7,6 +7,12 @@ import type { Approval } from '../../../shared/workflow/types';
 /** Which items a list shows: every device of the tenant (team sync) or this device's own. */
 export type Scope = 'device' | 'tenant';
 
+/** A reply of a scoped channel (cards.list, runs.*) narrowed to the scope asked for; the main process answers in kind. */
+export function inScope<R extends { scope: Scope }, S extends Scope>(res: R, scope: S): Extract<R, { scope: S }> {
+  if (res.scope !== scope) throw new Error(`expected a '${scope}' reply, got '${res.scope}'`);
+  return res as Extract<R, { scope: S }>;
+}
+
 /** The data-scope attribute views and the switch carry (unchanged names: all / local; '' until known). */
 export const scopeAttr = (s: Scope | null): string => (s === 'tenant' ? 'all' : s === 'device' ? 'local' : '');
 
