@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import type { Db } from '../../platform/db/connection';
 
@@ -33,6 +34,19 @@ export class AttachmentStore {
 
   has(h: string): boolean {
     return this.db.prepare('SELECT 1 FROM attachments WHERE hash = ?').pluck().get(h) === 1;
+  }
+
+  /** What is known of a stored attachment (null: none stored under this hash). */
+  stat(h: string): { size: number; mime: string; name: string } | null {
+    return (
+      (this.db.prepare('SELECT size, mime, name FROM attachments WHERE hash = ?').get(h) as { size: number; mime: string; name: string } | undefined) ?? null
+    );
+  }
+
+  /** The plaintext bytes from `start` on, streamed (never held whole); callers verify the digest where it matters. */
+  openRead(h: string, start = 0): Readable {
+    if (!this.stat(h)) throw new Error(`attachment ${h} unknown`);
+    return createReadStream(join(this.dir, h), { start });
   }
 
   read(h: string): { bytes: Buffer; mime: string; name: string } {
