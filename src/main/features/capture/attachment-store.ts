@@ -1,6 +1,7 @@
-import { hash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { createHash, hash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import type { Db } from '../../platform/db/connection';
 
@@ -32,6 +33,42 @@ export class AttachmentStore {
     return { hash: h, size: bytes.length, ref: `sha256:${h}` };
   }
 
+  /**
+   * Store a stream (never held whole): hashed while written to a temp file, renamed into place. With
+   * `expectedHash` (a download), a mismatch stores nothing. Over `maxBytes` stores nothing.
+   */
+  async putStream(
+    source: Readable,
+    meta: { name: string; mime: string; nowIso: string },
+    opts: { expectedHash?: string; maxBytes?: number } = {},
+  ): Promise<{ hash: string; size: number; ref: string }> {
+    mkdirSync(this.dir, { recursive: true });
+    const tmp = join(this.dir, `.in-${randomBytes(8).toString('hex')}.tmp`);
+    const digest = createHash('sha256');
+    let size = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        if (opts.maxBytes !== undefined && size > opts.maxBytes) return done(new AttachmentTooLarge(opts.maxBytes));
+        digest.update(chunk);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(source, meter, createWriteStream(tmp));
+      const h = digest.digest('hex');
+      if (opts.expectedHash && opts.expectedHash !== h) throw new Error(`attachment digest mismatch: expected ${opts.expectedHash}, got ${h}`);
+      if (existsSync(join(this.dir, h))) rmSync(tmp);
+      else renameSync(tmp, join(this.dir, h)); // the file appears whole or not at all
+      this.db
+        .prepare('INSERT INTO attachments (hash, mime, size, name, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(hash) DO NOTHING')
+        .run(h, meta.mime, size, meta.name, meta.nowIso);
+      return { hash: h, size, ref: `sha256:${h}` };
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  }
+
   has(h: string): boolean {
     return this.db.prepare('SELECT 1 FROM attachments WHERE hash = ?').pluck().get(h) === 1;
   }
@@ -55,6 +92,12 @@ export class AttachmentStore {
     const bytes = readFileSync(join(this.dir, h));
     if (hash('sha256', bytes, 'hex') !== h) throw new Error(`attachment ${h} is damaged on disk`);
     return { bytes, ...meta };
+  }
+}
+
+export class AttachmentTooLarge extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`attachment is larger than ${maxBytes} bytes`);
   }
 }
 
