@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServices, startBackground, type Services } from './app/services';
 import { createDispatcher } from './app/dispatch';
+import { prepareDataDir } from './app/start';
 import { resolveDataDir } from './platform/paths';
 import { createJsonLogger } from './platform/util/logger';
 import { DatabaseError } from './platform/db/errors';
@@ -19,10 +20,12 @@ registerAppScheme();
 let services: Services | undefined;
 let updater: ElectronUpdater | undefined;
 
-void app.whenReady().then(() => {
+void app.whenReady().then(async () => {
   const logger = createJsonLogger('main');
   try {
-    services = createServices({ dataDir: resolveDataDir(undefined, app.getPath('userData')), host: 'electron', logger });
+    const dataDir = resolveDataDir(undefined, app.getPath('userData'));
+    const secrets = await prepareDataDir(dataDir, logger);
+    services = createServices({ dataDir, host: 'electron', logger, ...(secrets ? { secrets } : {}) });
   } catch (e) {
     const msg = e instanceof DatabaseError ? `${e.code}: ${e.message}` : (e as Error).message;
     dialog.showErrorBox('Maestro cannot open its data', msg);

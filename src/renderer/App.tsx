@@ -9,6 +9,7 @@ import { AdminView } from './features/admin/AdminView';
 import { RunsView } from './features/runs/RunsView';
 import { CardsView } from './features/cards/CardsView';
 import { SealedView } from './features/sealed/SealedView';
+import { SettingsView } from './features/backup/SettingsView';
 import { MemoryView } from './features/memory/MemoryView';
 import { TeamView } from './features/team/TeamView';
 import { useTeam } from './features/team/team-store';
@@ -27,6 +28,7 @@ const VIEWS: Record<View, () => ReactElement> = {
   audit: () => <AuditView />,
   health: () => <HealthView />,
   sealed: () => <SealedView />,
+  settings: () => <SettingsView />,
   admin: () => <AdminView />,
 };
 

@@ -10,6 +10,7 @@ const items: { id: View; label: string }[] = [
   { id: 'audit', label: 'Audit' },
   { id: 'health', label: 'Health' },
   { id: 'sealed', label: 'Sealed state' },
+  { id: 'settings', label: 'Settings' },
 ];
 
 export function Nav() {

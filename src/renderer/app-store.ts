@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import type { Profile, Role, SystemInfo } from '../shared/api/types';
 import { call } from './api/client';
 
-export type View = 'capture' | 'runs' | 'cards' | 'memory' | 'outbox' | 'team' | 'audit' | 'health' | 'sealed' | 'admin';
+export type View = 'capture' | 'runs' | 'cards' | 'memory' | 'outbox' | 'team' | 'audit' | 'health' | 'sealed' | 'settings' | 'admin';
 
 interface AppState {
   status: 'loading' | 'ready' | 'error';

@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'UNAVAILABLE',
   'BUNDLE_REFUSED',
+  'BACKUP_REFUSED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -26,6 +27,8 @@ export const HTTP_STATUS_BY_CODE = {
   UNAVAILABLE: 503,
   /** A sealed bundle failed verification; `details.refusal` names the attack (shared/bundles). */
   BUNDLE_REFUSED: 422,
+  /** A backup file could not be restored; `details.reason` says why (wrong_passphrase, tampered, truncated, …). */
+  BACKUP_REFUSED: 422,
 } as const satisfies Record<ErrorCode, number>;
 
 export interface ApiErrorBody {

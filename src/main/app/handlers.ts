@@ -20,6 +20,7 @@ import { memoryApi } from '../features/memory/api';
 import { inferenceApi } from '../features/inference/handlers';
 import { evidenceApi } from '../features/evidence/api';
 import { teamApi } from '../features/team/api';
+import { backupApi } from '../features/backup/api';
 
 /** One function per channel; inputs arrive already validated against the channel's schema. */
 export type Handlers = HandlersFor<ApiChannels>;
@@ -46,6 +47,7 @@ export function buildHandlers(s: Services): Handlers {
     ...inferenceApi({ inference: s.inference }),
     ...evidenceApi({ evidence: s.evidence, pack: s, dataDir: s.info.dataDir, clock, events: s.events, audit, profile }),
     ...teamApi({ team: s.team }),
+    ...backupApi({ backup: s.backup, events: s.events, profile }),
   };
 }
 

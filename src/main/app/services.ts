@@ -32,6 +32,7 @@ import type { MemoryService } from '../features/memory/index';
 import { startEpisodicIngest } from '../features/memory/ingest';
 import { createRecordReader } from '../features/capture/record-reader';
 import type { EvidenceService } from '../features/evidence/index';
+import type { BackupService } from '../features/backup/index';
 import { createLocalWork, createNetworkSide, createPlatform, createSealedState, reloadConsumersOnBundleChange } from './wire';
 
 export { DB_FILE, DEFAULT_RESOURCES_DIR, type ServiceDeps } from './deps';
@@ -60,6 +61,8 @@ export interface Services {
   runs: RunService<CardStore>;
   /** Run artifacts and the release gate. */
   evidence: EvidenceService;
+  /** Backup to one encrypted file; restore onto a fresh device. */
+  backup: BackupService;
   /** Sealed bundles: the only source of policies, invariants, workflows, contracts, models and updates. */
   bundles: BundleStore;
   /** Bundles dropped here (real models) are verified and installed in the background at start. */

@@ -14,6 +14,9 @@ import { silentLogger } from '../platform/util/logger';
 import { TrustedClock } from '../platform/util/trusted-clock';
 import type { ResourceTree } from '../platform/util/resource-tree';
 import { openSecretStore, type SecretStore } from '../platform/keys/index';
+import { BackupService } from '../features/backup/index';
+import { readSyncConfig } from '../platform/device/sync-config';
+import { AttachmentStore } from '../features/capture/attachment-store';
 import { DataKeys } from '../platform/keys/data-keys';
 import { createProfileService } from '../features/profile/index';
 import { setProfileRole } from '../features/profile/role';
@@ -209,7 +212,13 @@ export function createLocalWork(deps: ServiceDeps, p: Platform, s: Sealed) {
   const attachments = capture.attachments;
   const pack = { secrets: p.secrets, profile, runs, outbox, records: capture, attachments, contracts, bundles, bundleDigests: new BundleDigests(db) };
   const evidence = createEvidenceService({ db, clock, audit, cards, runs, attachments, policy, pack });
-  return { outbox, governance, capture, policy, inference, memory, runs, evidence };
+  const backup = new BackupService({
+    ...{ db, dataDir: deps.dataDir, clock, secrets: p.secrets, attachments, audit, outboxCounts: () => outbox.counts() },
+    stagedAttachments: (stagedDb, dir) => new AttachmentStore(stagedDb, dir),
+    freshness: { isFresh: () => profile.get() === null && Object.values(outbox.counts()).every((n) => n === 0) },
+    identity: () => ({ device: readSyncConfig(db)?.deviceId ?? null, tenant: profile.get()?.tenant ?? null }),
+  });
+  return { outbox, governance, capture, policy, inference, memory, runs, evidence, backup };
 }
 type Local = ReturnType<typeof createLocalWork>;
 

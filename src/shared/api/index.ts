@@ -5,6 +5,7 @@ import type { Static } from '@sinclair/typebox';
 import type { ReqOf, ResOf } from './channel';
 import { adminChannels } from './admin';
 import { auditChannels, auditEvents } from './audit';
+import { backupChannels, backupEvents } from './backup';
 import { bundlesChannels, bundlesEvents } from './bundles';
 import { captureChannels } from './capture';
 import { cardsChannels } from './cards';
@@ -26,6 +27,7 @@ import { workflowsChannels, workflowsEvents } from './workflows';
 export * from './channel';
 export * from './admin';
 export * from './audit';
+export * from './backup';
 export * from './bundles';
 export * from './capture';
 export * from './cards';
@@ -64,6 +66,7 @@ export const apiChannels = {
   ...inferenceChannels,
   ...evidenceChannels,
   ...teamChannels,
+  ...backupChannels,
 };
 export type ApiChannels = typeof apiChannels;
 
@@ -82,6 +85,7 @@ export const eventSchemas = {
   ...inferenceEvents,
   ...memoryEvents,
   ...teamEvents,
+  ...backupEvents,
 };
 export type EventName = keyof typeof eventSchemas;
 export type Events = { [K in EventName]: Static<(typeof eventSchemas)[K]> };

@@ -2,6 +2,7 @@
 // token-protected HTTP bridge.
 import { resolve } from 'node:path';
 import { createServices, startBackground } from '../services';
+import { prepareDataDir } from '../start';
 import { createJsonLogger } from '../../platform/util/logger';
 import { resolveDataDir } from '../../platform/paths';
 import { startWebHost, BindRefusedError } from './server';
@@ -36,7 +37,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const dataDir = resolveDataDir(args.dataDir);
   let services;
   try {
-    services = createServices({ dataDir, host: 'web', logger });
+    const secrets = await prepareDataDir(dataDir, logger);
+    services = createServices({ dataDir, host: 'web', logger, ...(secrets ? { secrets } : {}) });
   } catch (e) {
     if (e instanceof DatabaseError) {
       process.stderr.write(`maestro: ${e.code}: ${e.message}\n`);

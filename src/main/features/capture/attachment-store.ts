@@ -73,6 +73,16 @@ export class AttachmentStore {
     return this.db.prepare('SELECT 1 FROM attachments WHERE hash = ?').pluck().get(h) === 1;
   }
 
+  /** Every stored attachment, oldest first (a backup carries them all). */
+  list(): { hash: string; size: number; mime: string; name: string }[] {
+    return this.db.prepare('SELECT hash, size, mime, name FROM attachments ORDER BY created_at, hash').all() as {
+      hash: string;
+      size: number;
+      mime: string;
+      name: string;
+    }[];
+  }
+
   /** What is known of a stored attachment (null: none stored under this hash). */
   stat(h: string): { size: number; mime: string; name: string } | null {
     return (

@@ -5,6 +5,7 @@ type Keytar = {
   getPassword(service: string, account: string): Promise<string | null>;
   setPassword(service: string, account: string, password: string): Promise<void>;
   deletePassword(service: string, account: string): Promise<boolean>;
+  findCredentials(service: string): Promise<{ account: string; password: string }[]>;
 };
 
 const SERVICE = 'Maestro';
@@ -59,6 +60,12 @@ export class KeychainStore implements SecretStore {
   }
   async delete(name: string): Promise<void> {
     await this.keytar.deletePassword(SERVICE, this.account(name));
+  }
+  async list(): Promise<string[]> {
+    const prefix = `${this.scope}:`;
+    return (await this.keytar.findCredentials(SERVICE))
+      .filter((c) => c.account.startsWith(prefix) && c.account !== `${prefix}probe`)
+      .map((c) => c.account.slice(prefix.length));
   }
   async unlock(): Promise<void> {}
   describe(): string {

@@ -24,6 +24,7 @@ describe('passphrase vault', () => {
     expect(again.isLocked()).toBe(true);
     await again.unlock(TEST_PASSPHRASE);
     expect(await again.get('data-key:acme:v1')).toBe('c2VjcmV0');
+    expect(await again.list()).toEqual(['data-key:acme:v1']);
     await expect(new VaultStore(tempDir()).unlock('short')).rejects.toThrow(/at least 8/);
   });
 });
@@ -67,6 +68,11 @@ describe('OS keychain (keytar against a real Secret Service)', () => {
     await a!.set('data-key:acme:v1', 'secret-a');
     expect(await a!.get('data-key:acme:v1')).toBe('secret-a');
     expect(await b.get('data-key:acme:v1')).toBeNull();
+    // A backup lists this profile's secrets only (not another data directory's, not the probe).
+    await b.set('data-key:other:v1', 'secret-b');
+    expect(await a!.list()).toEqual(['data-key:acme:v1']);
+    expect(await b.list()).toEqual(['data-key:other:v1']);
+    await b.delete('data-key:other:v1');
     const reopened = (await KeychainStore.open(dirA))!;
     expect(await reopened.get('data-key:acme:v1')).toBe('secret-a');
     await a!.delete('data-key:acme:v1');

@@ -7,6 +7,8 @@ export interface SecretStore {
   get(name: string): Promise<string | null>;
   set(name: string, value: string): Promise<void>;
   delete(name: string): Promise<void>;
+  /** The names of this profile's secrets (a backup carries them all). */
+  list(): Promise<string[]>;
   /** Vault only: derive the key from the passphrase (creating the vault on first use). */
   unlock(passphrase: string): Promise<void>;
   /** A sentence the UI shows about where secrets are kept. */

@@ -111,6 +111,10 @@ export class VaultStore implements SecretStore {
     delete v.entries[name];
     this.write(v);
   }
+  async list(): Promise<string[]> {
+    this.need();
+    return Object.keys(this.read().entries);
+  }
   describe(): string {
     return 'No OS keychain on this machine: keys are kept in a passphrase vault (scrypt + AES-256-GCM) in the data directory.';
   }

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useApp } from '../../app-store';
+import { RestorePanel } from '../backup/BackupPanels';
 
 export function FirstRun() {
   const setup = useApp((s) => s.setup);
@@ -22,7 +23,7 @@ export function FirstRun() {
   }
 
   return (
-    <div className="center">
+    <div className="center first-run-page">
       <form className="card first-run" onSubmit={(e) => void submit(e)} aria-label="First run">
         <h1>Welcome to Maestro</h1>
         <p className="muted">
@@ -54,6 +55,7 @@ export function FirstRun() {
           {busy ? 'Creating…' : 'Create profile'}
         </button>
       </form>
+      <RestorePanel />
     </div>
   );
 }
