@@ -85,6 +85,10 @@ describe('location from the device (web host)', () => {
     const rec = storedRecord(suite.host.dataDir, id);
     expect(rec.contract).toBe('field.inspect.site@1.2.0');
     expect(rec.data.location).toEqual({ lat: 48.8583701, lon: 2.2944813, accuracyM: 12.5 });
+    // The form is reset for the next capture: no fix, no stale status.
+    expect(await location.getByLabel('Latitude').inputValue()).toBe('');
+    expect(await status.getAttribute('data-geo-state')).toBe('idle');
+    expect(await status.textContent()).toBe('');
 
     // A fix, then a correction by hand: the typed value is what is stored, and the status says so.
     await button.click();
