@@ -3,12 +3,16 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { ApiError } from './errors';
+import { WIDGET_ANNOTATION } from './contract-annotations';
 
 let ajvInstance: Ajv2020 | null = null;
 function ajv(): Ajv2020 {
   if (!ajvInstance) {
     ajvInstance = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
     (addFormats as unknown as (a: Ajv2020) => void)(ajvInstance);
+    // A UI annotation in contract schemas (the capture form's widget choice, e.g. "geo"): it
+    // validates nothing, and strict mode would otherwise refuse it as an unknown keyword.
+    ajvInstance.addKeyword({ keyword: WIDGET_ANNOTATION, metaSchema: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' } });
   }
   return ajvInstance;
 }

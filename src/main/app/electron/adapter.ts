@@ -7,6 +7,8 @@ import { channelNames } from '../../../shared/api/index';
 import type { Dispatch } from '../dispatch';
 import type { Services } from '../services';
 import { APP_ORIGIN, APP_SCHEME, RENDERER_CSP, isAppUrl, isTrustedSender, windowOptions } from './window-options';
+import { permissionDecision } from './permissions';
+import { RENDERER_PERMISSIONS_POLICY } from '../webhost/security';
 
 export function registerAppScheme(): void {
   protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
@@ -22,6 +24,7 @@ export function serveRenderer(rendererDir: string): void {
     const res = await net.fetch(pathToFileURL(file).toString());
     const headers = new Headers(res.headers);
     headers.set('Content-Security-Policy', RENDERER_CSP);
+    headers.set('Permissions-Policy', RENDERER_PERMISSIONS_POLICY);
     return new Response(res.body, { status: res.status, headers });
   });
 }
@@ -40,8 +43,13 @@ export function registerIpc(dispatch: Dispatch, devServerUrl?: string): void {
 }
 
 export function hardenSessions(devServerUrl?: string): void {
-  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+  // Every permission is refused except location for the app's own page (permissions.ts).
+  session.defaultSession.setPermissionRequestHandler((wc, permission, cb, details) =>
+    cb(permissionDecision({ permission, requesting: details.requestingUrl, embedding: wc.getURL(), isMainFrame: details.isMainFrame }, devServerUrl)),
+  );
+  session.defaultSession.setPermissionCheckHandler((_wc, permission, requestingOrigin, details) =>
+    permissionDecision({ permission, requesting: requestingOrigin, embedding: details.embeddingOrigin, isMainFrame: details.isMainFrame }, devServerUrl),
+  );
   app.on('web-contents-created', (_e, contents) => {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
     contents.on('will-navigate', (ev, url) => {

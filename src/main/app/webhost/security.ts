@@ -28,3 +28,21 @@ export const RENDERER_CSP = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/**
+ * Permissions-Policy for the renderer, the same in Electron and on the web host: the page may ask
+ * for location (the capture form's "Use my location"), and no frame or feature may ask for anything
+ * else. Electron's permission handler (app/electron/permissions.ts) enforces the same set.
+ */
+export const RENDERER_PERMISSIONS_POLICY = [
+  'geolocation=(self)',
+  'camera=()',
+  'microphone=()',
+  'display-capture=()',
+  'usb=()',
+  'serial=()',
+  'hid=()',
+  'midi=()',
+  'payment=()',
+  'clipboard-read=()',
+].join(', ');

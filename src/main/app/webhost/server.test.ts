@@ -62,6 +62,9 @@ describe('web host', () => {
     expect(r.status).toBe(200);
     expect(r.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(r.headers.get('content-security-policy')).not.toContain('unsafe');
+    // Location for the page itself only; camera, microphone and the rest for nobody.
+    expect(r.headers.get('permissions-policy')).toContain('geolocation=(self)');
+    expect(r.headers.get('permissions-policy')).toContain('camera=()');
     const traversal = await raw(h.port, { method: 'GET', path: '/../../etc/passwd', headers: { host: `127.0.0.1:${h.port}` } });
     expect(traversal.body).not.toContain('root:');
   });

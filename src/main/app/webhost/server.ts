@@ -8,7 +8,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { HTTP_STATUS_BY_CODE, type ErrorCode, type ApiErrorBody } from '../../../shared/errors';
 import type { Services } from '../services';
 import { createDispatcher, type Dispatch } from '../dispatch';
-import { isLoopbackAddress, tokensEqual, RENDERER_CSP } from './security';
+import { isLoopbackAddress, tokensEqual, RENDERER_CSP, RENDERER_PERMISSIONS_POLICY } from './security';
 
 // Room for a 10 MiB attachment as base64 in attachments.put; every other request is far smaller.
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -146,6 +146,7 @@ function addRenderer(app: Hono, rendererDir: string): void {
     return c.body(new Uint8Array(body), 200, {
       'content-type': MIME[extname(served)] ?? 'application/octet-stream',
       'content-security-policy': RENDERER_CSP,
+      'permissions-policy': RENDERER_PERMISSIONS_POLICY,
       'cache-control': 'no-store',
     });
   });

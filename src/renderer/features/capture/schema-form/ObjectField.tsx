@@ -4,10 +4,13 @@ import { childPointer, fieldId } from './json-pointer';
 import { errorsAt } from './field-errors';
 import { FieldMessages, RequiredMark } from './FieldShell';
 import { useFormContext, type FieldProps } from './form-context';
+import { geoRoles } from './geo';
+import { GeoControl } from './GeoControl';
 
 /**
  * A nested object: a fieldset whose legend is the title. Without `keepEmpty` an object whose fields
  * are all cleared is omitted (so an optional group nobody touched adds no required errors).
+ * A geo object (geo.ts: lat/lon properties or `"x-maestro-widget": "geo"`) gets "Use my location".
  */
 export function ObjectField({
   schema,
@@ -40,6 +43,8 @@ export function ObjectField({
     />
   ));
   if (asRoot) return <div className="group-body">{body}</div>;
+  const roles = geoRoles(schema);
+  const geo = roles && <GeoControl schema={schema} roles={roles} value={value} onChange={onChange} path={path} label={label} />;
   const id = fieldId(path);
   const own = errorsAt(errors, path);
   return (
@@ -50,6 +55,7 @@ export function ObjectField({
       </legend>
       {actions && <div className="group-actions">{actions}</div>}
       {schema.description && <p className="hint">{schema.description}</p>}
+      {geo}
       <FieldMessages id={`${id}-err`} errors={own} />
       <div className="group-body">{body}</div>
     </fieldset>

@@ -24,6 +24,8 @@ export interface JsonSchema {
   multipleOf?: number;
   minItems?: number;
   maxItems?: number;
+  /** Maestro annotation choosing a widget (`"geo"`: a place with "Use my location"; see geo.ts). */
+  'x-maestro-widget'?: string;
 }
 
 export type FieldKind = 'object' | 'array' | 'photo' | 'photos' | 'enum' | 'boolean' | 'number' | 'integer' | 'date' | 'textarea' | 'text' | 'unsupported';
