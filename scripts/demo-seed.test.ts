@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { createServices } from '../src/main/app/services';
 import { VaultStore } from '../src/main/platform/keys/index';
@@ -15,6 +17,7 @@ it('demo seed writes a profile, records, a draft and a valid audit trail, and is
   expect(s.capture.listDrafts()).toHaveLength(1);
   expect(s.outbox.counts().queued).toBe(5); // four records and one photo, waiting for enrollment
   expect(s.audit.verify()).toMatchObject({ valid: true });
-  expect(s.audit.facets().actions).toEqual(expect.arrayContaining(['note.added', 'run.started', 'decision.recorded', 'record.captured']));
+  expect(s.audit.facets().actions).toEqual(expect.arrayContaining(['note.added', 'run.started', 'decision.recorded', 'record.captured', 'backup.created']));
+  expect(readdirSync(join(dir, 'exports')).filter((f) => f.endsWith('.mbak')).length).toBeGreaterThanOrEqual(1);
   s.close();
-});
+}, 120_000);

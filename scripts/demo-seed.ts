@@ -4,7 +4,7 @@
 import { createServices } from '../src/main/app/services';
 import { VaultStore } from '../src/main/platform/keys/index';
 
-import { DEMO_PASSPHRASE } from './demo-constants';
+import { DEMO_BACKUP_PASSPHRASE, DEMO_PASSPHRASE } from './demo-constants';
 import { seedRuns } from './demo-runs';
 import { serverReader } from '../src/main/features/bundles/server-source';
 import { seedEvidence } from './demo-evidence';
@@ -106,5 +106,11 @@ if (!s.profile.get()) {
   }
 }
 await s.memoryIngest.idle();
+{
+  // A backup of Dana's device (Settings → Back up this device does the same): restore it on a fresh
+  // web host's first-run screen to see a device move to a new laptop.
+  const b = await s.backup.create(DEMO_BACKUP_PASSPHRASE, 'service:demo');
+  process.stdout.write(`demo: backup of this device at ${b.path} (passphrase "${DEMO_BACKUP_PASSPHRASE}", ${b.summary.unsent} items not yet sent)\n`);
+}
 process.stdout.write(`demo data ready in ${dataDir} (${s.audit.store.count()} audit entries, ${s.outbox.counts().queued} queued)\n`);
 s.close();

@@ -91,6 +91,9 @@ console.log(
   "Team sync: in Erin's app, Decision cards → \"All devices\" shows Dana's report RPT-2026-103 waiting at its RED step; approve it there and watch the run finish in Dana's Runs view.",
 );
 console.log(`The demo keeps keys in a passphrase vault ("${DEMO_PASSPHRASE}"), unlocked for you.`);
+console.log(
+  `Backup: Dana's device was backed up to ${join(appDir, 'exports')} (passphrase "maestro-demo-backup"); Settings → Back up this device makes another. To see a move to a new laptop: npm run start:web -- --data-dir /tmp/new-laptop, then First run → Restore from a backup.`,
+);
 const children = [server, app, adminApp];
 const stop = (sig) => children.forEach((c) => c.exitCode === null && c.kill(sig));
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => stop(sig));
