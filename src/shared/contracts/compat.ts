@@ -5,6 +5,7 @@ import { BundleError } from '../bundles/errors';
 import { parseContractRef } from '../sync/protocol';
 import { canonicalJson } from '../canonical';
 import { breakingChanges, diffSchemas, type SchemaChange } from './schema-diff';
+import { changeInWords } from './words';
 
 /** The part of a contract document the check reads. */
 export interface ContractDocLike {
@@ -103,15 +104,10 @@ export function assertContractsCompatible(previous: readonly unknown[], candidat
       'CONTRACT_NOT_COMPATIBLE',
       `${refused.join(', ')}: ${changes.length} breaking change(s) in a minor or patch version (only a new major may break): ${changes
         .slice(0, 5)
-        .map(describeChange)
+        .map(changeInWords)
         .join('; ')}${changes.length > 5 ? '; …' : ''}`,
       { changes },
     );
   }
   return checks;
-}
-
-/** One change in plain words, e.g. "field.inspect.site@1.3.0, /notes: field "notes" is now required: data without it is refused". */
-export function describeChange(c: Pick<RefusedChange, 'path' | 'reason'> & { contract?: string }): string {
-  return `${c.contract ? `${c.contract}, ` : ''}${c.path}: ${c.reason}`;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BundleError } from '../bundles/errors';
-import { assertContractsCompatible, checkContractVersions, describeChange } from './compat';
+import { assertContractsCompatible, checkContractVersions } from './compat';
+import { changeInWords, changesInWords } from './words';
 import { diffSchemas, type SchemaChangeKind } from './schema-diff';
 
 type S = Record<string, unknown>;
@@ -206,9 +207,14 @@ describe('contract compatibility: which version is the previous one', () => {
       base(),
       edit((s) => (s.required = ['siteId', 'condition', 'when'])),
     );
-    expect(describeChange({ ...c!, contract: 'field.inspect.site@1.3.0' })).toBe(
-      'field.inspect.site@1.3.0, /when: field "when" is now required: data without it is refused',
+    expect(changeInWords({ ...c!, contract: 'field.inspect.site@1.3.0', previous: 'field.inspect.site@1.2.0' })).toBe(
+      'field.inspect.site@1.3.0 (after 1.2.0), field /when: field "when" is now required: data without it is refused',
     );
+    // From untrusted details: malformed entries are skipped.
+    expect(changesInWords([{ path: '/', reason: 'fields not listed are refused now' }, { path: 3 }, null, 'x'])).toEqual([
+      'the record: fields not listed are refused now',
+    ]);
+    expect(changesInWords('nope')).toEqual([]);
   });
 
   it('a recursive $ref schema terminates and finds a change below the recursion', () => {
