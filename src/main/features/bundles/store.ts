@@ -218,13 +218,8 @@ export class BundleStore implements BundleService {
 
   private refused(label: string, e: unknown, actor?: string): void {
     const code = e instanceof BundleError ? e.code : 'INTERNAL';
-    const changes = e instanceof BundleError ? e.details.changes : undefined;
-    this.d.audit.append({
-      actor: actor ?? ACTOR,
-      action: 'bundle.refused',
-      subject: label,
-      payload: { code, message: (e as Error).message, ...(changes ? { changes } : {}) },
-    });
+    const extra = e instanceof BundleError && e.details.changes ? { changes: e.details.changes } : {};
+    this.d.audit.append({ actor: actor ?? ACTOR, action: 'bundle.refused', subject: label, payload: { code, message: (e as Error).message, ...extra } });
     this.d.logger.warn('bundle refused', { code, source: label, reason: (e as Error).message });
   }
 

@@ -4,4 +4,4 @@ import type { BundleService } from '../bundles/types';
 /** Installs a verified bundle (the server's contracts bundle). */
 export type BundleInstaller = Pick<BundleService, 'install'>;
 
-export type { AdmitCheck, CandidateBundle } from '../bundles/types';
+export type { AdmitCheck } from '../bundles/types';
