@@ -55,20 +55,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const same = (a: unknown, b: unknown): boolean => (a === undefined || b === undefined ? a === b : canonicalJson(a) === canonicalJson(b));
 
 /** Keywords that never change which values validate (annotations and identifiers). */
-const ANNOTATIONS = new Set([
-  'title',
-  'description',
-  '$comment',
-  'examples',
-  'default',
-  'deprecated',
-  'readOnly',
-  'writeOnly',
-  '$schema',
-  '$id',
-  '$anchor',
-  'x-ui',
-]);
+const ANNOTATIONS = new Set(['title', 'description', '$comment', 'examples', 'default', 'deprecated', 'readOnly', 'writeOnly', '$schema', '$id', '$anchor']);
 /** Keywords compared by a rule of their own below; anything else falls to the fail-closed rule. */
 const HANDLED = new Set([
   'type',

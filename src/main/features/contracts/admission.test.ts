@@ -10,6 +10,7 @@ import { dirReader } from '../bundles/verify';
 import { BundleError } from '../../../shared/bundles/errors';
 import { ContractRegistry } from './contract-loader';
 import { contractsAdmission } from './admission';
+import { ContractUpdates } from './contract-updates';
 
 const RESOURCES = join(import.meta.dirname, '../../../../resources/contracts');
 type Doc = { contract: string; schema: { required: string[]; properties: Record<string, Record<string, unknown>> } };
@@ -30,8 +31,17 @@ function setup() {
     repo.build(out, { name: 'maestro.contracts', kind: 'contracts', version: `0.${n}.0` }, files, { versions: { targets: n, snapshot: n, timestamp: n } });
     return fx.store.install(dirReader(out), { actor: 'user:test' });
   };
+  /** Build without installing: the folder a server would offer. */
+  const build = (docs: Doc[]) => {
+    n++;
+    const out = join(work, `b${n}`);
+    const files: Record<string, string> = { 'lab.record.specimen@2.0.1.json': specimen };
+    for (const d of docs) files[`${d.contract}.json`] = JSON.stringify(d);
+    repo.build(out, { name: 'maestro.contracts', kind: 'contracts', version: `0.${n}.0` }, files, { versions: { targets: n, snapshot: n, timestamp: n } });
+    return out;
+  };
   const contracts = () => ContractRegistry.fromTree({ label: 'active', ...fx.store.active('maestro.contracts')! });
-  return { fx, install, contracts, work };
+  return { fx, install, build, contracts, work };
 }
 
 const v = (version: string, f: (d: Doc) => void = () => {}): Doc => {
@@ -113,6 +123,25 @@ describe('contract compatibility at bundle install', () => {
     const major = v('2.0.0', (d) => d.schema.required.push('notes'));
     await install([v('1.2.0'), major]);
     expect(contracts().has('field.inspect.site@2.0.0')).toBe(true);
+  });
+
+  it('a micro-contract update from the server (after sync) is refused the same way, and nothing is recorded as updated', async () => {
+    const { fx, install, build } = await setup();
+    await install([v('1.2.0')]);
+    const registry = ContractRegistry.fromTree({ label: 'active', ...fx.store.active('maestro.contracts')! });
+    fx.store.subscribe(() => registry.loadTree({ label: 'active', ...fx.store.active('maestro.contracts')! }));
+    const updates = new ContractUpdates(registry, fx.audit, fx.store);
+    expect(updates.plan({ 'field.inspect.site': '1.3.0' }).install).toEqual(['field.inspect.site@1.3.0']);
+    const out = build([v('1.2.0'), v('1.3.0', (d) => (d.schema.properties.visitMinutes!.type = 'string'))]);
+    await expect(updates.installFromServer(dirReader(out), ['field.inspect.site@1.3.0'])).rejects.toMatchObject({
+      code: 'CONTRACT_NOT_COMPATIBLE',
+      details: { changes: [{ path: '/visitMinutes', kind: 'type-narrowed', before: 'integer', after: 'string' }] },
+    });
+    expect(registry.has('field.inspect.site@1.3.0')).toBe(false);
+    expect(fx.audit.list({ limit: 5, action: 'contract.updated' }).entries).toEqual([]);
+    // A compatible one goes through the same door.
+    const ok = build([v('1.2.0'), v('1.3.0', (d) => (d.schema.properties.visitMinutes!.maximum = 2880))]);
+    expect(await updates.installFromServer(dirReader(ok), ['field.inspect.site@1.3.0'])).toEqual(['field.inspect.site@1.3.0']);
   });
 
   it('a contract that is not JSON is refused before install (fail-closed)', async () => {
