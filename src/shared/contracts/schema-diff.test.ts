@@ -37,7 +37,7 @@ const base = (): S => ({
 
 /** Edit a deep copy of the base schema. */
 function edit(f: (s: S & { properties: Record<string, S>; $defs: Record<string, S> }) => void): S {
-  const s = structuredClone(base()) as S & { properties: Record<string, S>; $defs: Record<string, S> };
+  const s = JSON.parse(JSON.stringify(base())) as S & { properties: Record<string, S>; $defs: Record<string, S> };
   f(s);
   return s;
 }
