@@ -31,6 +31,7 @@ const base = (): S => ({
     tags: { type: 'object', additionalProperties: { type: 'string' } },
     open: { type: 'object', properties: { a: { type: 'string' } } },
     zone: { $ref: '#/$defs/zone' },
+    zones: { type: 'array', items: { $ref: '#/$defs/zone' } },
   },
   $defs: { zone: { type: 'string', enum: ['north', 'south'] } },
 });
@@ -117,6 +118,7 @@ const ROWS: [string, S, boolean, SchemaChangeKind, string][] = [
   ],
   ['array items: type narrowed', edit((s) => (s.properties.readings!.items = { type: 'string' })), true, 'type-narrowed', '/readings/[]'],
   ['$defs target narrowed through $ref', edit((s) => (s.$defs.zone!.enum = ['north'])), true, 'enum-narrowed', '/zone'],
+  ['$defs target narrowed through a $ref in array items', edit((s) => (s.$defs.zone!.enum = ['south'])), true, 'enum-narrowed', '/zones/[]'],
   ['$defs target widened through $ref', edit((s) => (s.$defs.zone!.enum = ['north', 'south', 'east'])), false, 'enum-widened', '/zone'],
   ['$ref inlined (same definition)', edit((s) => (s.properties.zone = { type: 'string', enum: ['north', 'south'] })), false, 'annotation-changed', '-'],
   ['title and description changed', edit((s) => (s.properties.siteId!.title = 'Site')), false, 'annotation-changed', '/siteId'],

@@ -92,7 +92,7 @@ interface Ctx {
   before: Side;
   after: Side;
   out: SchemaChange[];
-  /** Pairs of $ref targets already being compared (recursive schemas end here). */
+  /** Pairs of $ref chains being compared on the current path (recursive schemas end here). */
   seen: Set<string>;
 }
 
@@ -167,14 +167,20 @@ function equalResolved(ctx: Ctx, a: unknown, b: unknown, seen = new Set<string>(
 function compare(ctx: Ctx, rawBefore: unknown, rawAfter: unknown, path: string): void {
   const b = deref(ctx.before, rawBefore);
   const a = deref(ctx.after, rawAfter);
-  if (b.refs.length || a.refs.length) {
-    const key = `${b.refs.join('>')}|${a.refs.join('>')}`;
-    if (ctx.seen.has(key)) return; // this pair of definitions is already being compared (recursive schema)
-    ctx.seen.add(key);
+  // Pairs of definitions being compared further up this path: a recursive schema ends here.
+  const key = b.refs.length || a.refs.length ? `${b.refs.join('>')}|${a.refs.join('>')}` : null;
+  if (key && ctx.seen.has(key)) return;
+  if (key) ctx.seen.add(key);
+  try {
+    compareResolved(ctx, b.schema, a.schema, path);
+  } finally {
+    if (key) ctx.seen.delete(key);
   }
-  const before = b.schema;
-  const after = a.schema;
-  if (same(before, after)) return;
+}
+
+function compareResolved(ctx: Ctx, before: unknown, after: unknown, path: string): void {
+  // Equal with refs followed (raw equality is not enough: a $ref deeper down may point at a changed $defs entry).
+  if (equalResolved(ctx, before, after)) return;
   if (after === false) return before === false ? undefined : add(ctx, path, 'schema-false', before, after, true, 'no value is accepted any more');
   if (before === false || after === true) return; // nothing was accepted before, or everything is now
   if ((before !== true && !isObj(before)) || !isObj(after))
