@@ -7,6 +7,7 @@
 //   sign       --meta FILE --key KEYFILE [--key …] [--trusted-root OLD_ROOT]
 //   add        --bundle DIR --from CONTENT_DIR --name NAME --kind KIND --version SEMVER
 //              [--description TEXT] [--model-json FILE] [--app-json FILE] [--expires-days 180]
+//              [--previous DIR …]   (contracts: also check against these targets dirs)
 //   publish    --bundle DIR --root ROOT [--root …] --snapshot-key F [--snapshot-key …]
 //              --timestamp-key F [--timestamp-key …] [--expires-days 90]
 //   verify     --bundle DIR --root TRUSTED_ROOT
@@ -51,6 +52,7 @@ import {
 } from '../src/main/features/bundles/keys';
 import { DEFAULT_EXPIRY_DAYS, isoIn, metaBytes, sha256File, targetsOf } from '../src/main/features/bundles/build';
 import { KeyFileError, loadSigningKey, readPublicKeyFile, writeKeychainKeyFile, writeKeyFile, type Keychain } from '../src/main/features/bundles/keyfile';
+import { checkContractsBuild } from '../src/main/features/bundles/contract-check';
 import {
   checkListing,
   checkTargetPaths,
@@ -384,6 +386,7 @@ async function add(argv: string[], c: Ctx): Promise<void> {
     'model-json': str,
     'app-json': str,
     'expires-days': str,
+    previous: { type: 'string', multiple: true } as const,
   });
   const dir = resolve(need(a.bundle, 'bundle'));
   const from = resolve(need(a.from, 'from'));
@@ -421,6 +424,8 @@ async function add(argv: string[], c: Ctx): Promise<void> {
     need2(app!.channelFile, 'the channel file');
   }
   if (kind === 'policy') need2('policy.yaml', 'the policy document');
+  // Contracts: a minor or patch must not break the bundle's previous targets (or --previous DIRs).
+  if (kind === 'contracts') checkContractsBuild(from, [join(dir, 'targets'), ...(a.previous ?? []).map((p) => resolve(p))]);
 
   const tPath = join(dir, 'metadata', 'targets.json');
   if (existsSync(tPath)) {
@@ -656,7 +661,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     const code = e instanceof BundleError || e instanceof KeyFileError ? e.code : e instanceof UsageError ? 'USAGE' : 'ERROR';
     const message = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
     io.err(e instanceof BundleError ? `REFUSED ${code}: ${message}` : `error: ${message}`);
-    if (json) io.out(JSON.stringify({ ok: false, code, message }));
+    const changes = e instanceof BundleError ? e.details.changes : undefined;
+    if (json) io.out(JSON.stringify({ ok: false, code, message, ...(changes ? { changes } : {}) }));
     return 2;
   }
 }

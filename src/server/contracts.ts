@@ -2,6 +2,7 @@
 // Seeded at startup from the contracts directory into contract_versions; the current version of
 // a name is the highest registered one. Items must match its MAJOR; minor/patch may differ.
 // Seeding also brings the devices' stored version levels in line with the registry (see below).
+// A minor or patch that breaks the previous version of its major is refused (checkContractsDir).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson } from '../shared/canonical';
@@ -9,9 +10,18 @@ import { parseContractRef } from '../shared/sync/protocol';
 import { versionLevelOf } from './risk';
 import { changedContractNames, compareContractVersions, VERSION_LEVELS_META_KEY } from './storage/common';
 import type { ContractRef, ContractVersionRow, ServerStorage } from './storage/types';
+import { BundleError } from '../shared/bundles/errors';
+import { assertContractsCompatible, type RefusedChange } from '../shared/contracts/compat';
 
 export class ContractsDirError extends Error {
   override name = 'ContractsDirError';
+  constructor(
+    message: string,
+    /** CONTRACT_NOT_COMPATIBLE: the breaking changes (shared/contracts/compat RefusedChange). */
+    readonly details: { code?: string; changes?: RefusedChange[] } = {},
+  ) {
+    super(message);
+  }
 }
 
 export interface ContractRegistry {
@@ -56,8 +66,27 @@ export function registryFromRows(rows: readonly ContractVersionRow[], docs: Read
   return { current: (name) => current.get(name), map: () => ({ ...asMap }), document: (ref) => docs.get(ref) };
 }
 
+/**
+ * The schema guardian at the server's door: each contract version in the directory against the
+ * previous version of its name there. A minor or patch that breaks it stops the server (a device
+ * would otherwise receive it as a micro-update); a new major may break. Versions whose files are
+ * gone from the directory cannot be compared (their documents are not stored).
+ */
+export function checkContractsDir(docs: readonly { doc: unknown }[]): void {
+  try {
+    assertContractsCompatible(
+      [],
+      docs.map((d) => d.doc),
+    );
+  } catch (e) {
+    if (!(e instanceof BundleError)) throw e;
+    throw new ContractsDirError(`CONTRACT_NOT_COMPATIBLE: ${e.message}`, { code: e.code, changes: e.details.changes as RefusedChange[] });
+  }
+}
+
 export async function seedContracts(storage: ServerStorage, dir: string, at: Date, opts: { batchSize?: number } = {}): Promise<ContractRegistry> {
   const files = readContractDocs(dir);
+  checkContractsDir(files);
   const docs = new Map(files.map((f) => [`${f.ref.name}@${f.ref.version}`, f.doc]));
   const registry = registryFromRows(
     await storage.registerContracts(

@@ -1,5 +1,6 @@
 // The stages of createServices (./services.ts), in dependency order. Wiring only: each stage builds
 // features and hands them the ports they need; what a feature decides lives in the feature.
+import { contractsAdmission } from '../features/contracts/admission';
 import { join } from 'node:path';
 import type { DecisionCard } from '../../shared/workflow/types';
 import type { BundleKind, Envelope, RootMeta } from '../../shared/bundles/types';
@@ -115,6 +116,7 @@ export function createSealedState(deps: ServiceDeps, p: Platform) {
     cards,
     alert,
     reverifyEveryHours: deps.reverifyEveryHours,
+    admit: contractsAdmission,
   });
   const builtins = bundles.installBuiltins(join(p.resourcesDir, 'bundles'));
   if (builtins.installed.length) logger.info('built-in bundles installed', { bundles: builtins.installed });

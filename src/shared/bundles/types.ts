@@ -151,6 +151,7 @@ export const BUNDLE_REFUSALS = {
   BUNDLE_METADATA_INVALID: 'Metadata is not JSON or does not match the schema of its role.',
   BUNDLE_KIND_MISMATCH: 'The bundle is not of the kind the caller asked for, or its content is not usable for its kind.',
   BUNDLE_TAMPERED: 'An installed file changed after it was verified (quarantined).',
+  CONTRACT_NOT_COMPATIBLE: 'A new minor or patch version of a contract breaks its previous version (only a new major may break).',
 } as const;
 export type BundleRefusal = keyof typeof BUNDLE_REFUSALS;
 const BUNDLE_REFUSAL_CODES = Object.keys(BUNDLE_REFUSALS) as BundleRefusal[];

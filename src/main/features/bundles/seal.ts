@@ -19,6 +19,7 @@ import { readKeyFile } from './keyfile';
 import type { SigningKey } from './keys';
 import { BundleError } from '../../../shared/bundles/errors';
 import { verifyDirSync } from './verify';
+import { checkContractsBuild } from './contract-check';
 
 /** The documented, public passphrase of the development keys (anyone can sign with them). */
 export const DEV_KEY_PASSPHRASE = 'maestro-development-only';
@@ -149,6 +150,8 @@ export async function sealResources(o: SealOptions): Promise<SealResult[]> {
       results.push({ name: b.name, dir: out, sealed: false, reason: 'unchanged', version: info.version, targetsVersion: tv });
       continue;
     }
+    // A contract minor or patch must not break the version sealed before (or a lower one beside it).
+    if (b.kind === 'contracts') checkContractsBuild(content, [join(out, 'targets')]);
     // Seconds since the epoch, and never lower than (or equal to) what was sealed before.
     const version = Math.max(Math.floor(now.getTime() / 1000), stale.targetsVersion + 1);
     const tmp = join(staging, `${b.name}-${process.pid}`);

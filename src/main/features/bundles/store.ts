@@ -25,7 +25,7 @@ import type {
 } from '../../../shared/bundles/types';
 import { BundleError, refuse } from '../../../shared/bundles/errors';
 import { dirReader, sha256, verifyBundle, verifyDirSync, type TrustInput, type VerifiedBundle, type VersionedRole } from './verify';
-import type { ActiveBundle, BundleChange, BundleService, VerifiedModel } from './types';
+import type { ActiveBundle, AdmitCheck, BundleChange, BundleService, VerifiedModel } from './types';
 import { fsyncDir, fsyncTree, readNoFollow, writeDurable } from './durable-fs';
 import { fastCheckFile, rehashInstall } from './file-checks';
 import { recordInstall, type FileRow, type InstallRow } from './install-rows';
@@ -49,6 +49,8 @@ export interface BundleStoreDeps {
   reverifyEveryHours?: number;
   /** Installed versions kept per bundle besides the active one (rollback targets). */
   keepPrevious?: number;
+  /** Content checks after verification, before install (contracts: the compatibility check). */
+  admit?: AdmitCheck;
   /** Install boundaries, for crash tests: after staging is complete, and after the rename. */
   onBoundary?: (b: 'staged' | 'renamed') => void;
 }
@@ -122,6 +124,7 @@ export class BundleStore implements BundleService {
     let v: VerifiedBundle;
     try {
       v = await verifyBundle(reader, this.trust(), { sinkDir: staging, onProgress: progress, opId });
+      this.admit(v, staging);
     } catch (e) {
       rmSync(staging, { recursive: true, force: true });
       this.refused(reader.label, e, opts.actor);
@@ -138,6 +141,7 @@ export class BundleStore implements BundleService {
     let v: VerifiedBundle;
     try {
       v = verifyDirSync(dir, this.trust(), staging);
+      this.admit(v, staging);
     } catch (e) {
       rmSync(staging, { recursive: true, force: true });
       this.refused(dir, e, opts.actor);
@@ -205,9 +209,17 @@ export class BundleStore implements BundleService {
     return out;
   }
 
+  /** The admission check on the verified files in staging (they are not installed yet). */
+  private admit(v: VerifiedBundle, staging: string): void {
+    if (!this.d.admit) return;
+    const files = Object.keys(v.targets.signed.targets);
+    this.d.admit({ info: v.info, files: () => files, read: (path) => readFileSync(join(staging, 'targets', path)) }, this.active(v.name));
+  }
+
   private refused(label: string, e: unknown, actor?: string): void {
     const code = e instanceof BundleError ? e.code : 'INTERNAL';
-    this.d.audit.append({ actor: actor ?? ACTOR, action: 'bundle.refused', subject: label, payload: { code, message: (e as Error).message } });
+    const extra = e instanceof BundleError && e.details.changes ? { changes: e.details.changes } : {};
+    this.d.audit.append({ actor: actor ?? ACTOR, action: 'bundle.refused', subject: label, payload: { code, message: (e as Error).message, ...extra } });
     this.d.logger.warn('bundle refused', { code, source: label, reason: (e as Error).message });
   }
 

@@ -13,6 +13,7 @@ import { createCardStore, type CardStore } from '../cards/index';
 import { silentLogger } from '../../platform/util/logger';
 import type { Clock } from '../../platform/util/clock';
 import type { BundleInfo, Envelope, RoleName, RootMeta, SnapshotMeta, TargetsMeta, TimestampMeta } from '../../../shared/bundles/types';
+import type { AdmitCheck } from './types';
 import { generateSigningKey, signEnvelope, type SigningKey } from './keys';
 import { buildBundle, isoIn, metaBytes, newRoot, type BuildOptions, type BuiltBundle } from './build';
 import { sha256 } from './verify';
@@ -98,6 +99,7 @@ export function makeStore(o: {
   dbPath?: string;
   keepPrevious?: number;
   onBoundary?: (b: 'staged' | 'renamed') => void;
+  admit?: AdmitCheck;
 }): StoreFixture {
   const db = openDatabase(o.dbPath ?? join(o.dataDir, 'maestro.db'));
   const clock: Clock = typeof o.clock === 'function' ? o.clock(db) : (o.clock ?? { now: () => new Date() });
@@ -117,6 +119,7 @@ export function makeStore(o: {
     alert: (code, message) => alerts.push({ code, message }),
     keepPrevious: o.keepPrevious,
     onBoundary: o.onBoundary,
+    admit: o.admit,
   });
   return { store, db, audit, events, cards, alerts, dataDir: o.dataDir };
 }

@@ -41,6 +41,22 @@ export interface ActiveBundle {
   sha256(path: string): string;
 }
 
+/** A verified bundle in staging, before it is installed: what an admission check reads. */
+export interface CandidateBundle {
+  info: BundleInfo;
+  /** Every target path. */
+  files(): string[];
+  /** The verified bytes of one target (from staging). */
+  read(path: string): Buffer;
+}
+
+/**
+ * A content check run after verification and before anything is installed (the contract
+ * compatibility check): throws a BundleError to refuse, and the install changes nothing.
+ * `active` is the active version of the same bundle name, if any.
+ */
+export type AdmitCheck = (candidate: CandidateBundle, active: ActiveBundle | null) => void;
+
 export type BundleChange = { name: string; change: 'installed' | 'activated' | 'quarantined' | 'verified' };
 
 export interface BundleService {

@@ -13,6 +13,15 @@ export function FailureAlert({ title, failure, testId }: { title: string; failur
         <span className="mono refusal-code">{failure.code}</span>
       )}
       <p className="refusal-message">{failure.message}</p>
+      {failure.changes.length > 0 && (
+        <ul className="refusal-changes" data-testid="refusal-changes" aria-label="What breaks the previous version">
+          {failure.changes.map((c) => (
+            <li key={c} className="refusal-message">
+              {c}
+            </li>
+          ))}
+        </ul>
+      )}
       {failure.path && (
         <p className="refusal-message">
           File: <span className="mono">{failure.path}</span>

@@ -35,6 +35,7 @@ describe('bundle failures', () => {
       sentence: BUNDLE_REFUSALS.BUNDLE_HASH_MISMATCH,
       message: 'targets/a.json differs',
       path: 'targets/a.json',
+      changes: [],
     });
     expect(failureText(f)).toContain('BUNDLE_HASH_MISMATCH: A file’s SHA-256 differs');
   });
@@ -43,6 +44,41 @@ describe('bundle failures', () => {
     expect(failureOf(new ApiError('BUNDLE_REFUSED', 'x', { refusal: 'toString' })).refusal).toBeNull();
     expect(failureOf(new Error('boom'))).toMatchObject({ code: 'INTERNAL', message: 'boom' });
     expect(failureText(failureOf(new ApiError('UNAVAILABLE', 'not enrolled')))).toBe('UNAVAILABLE: not enrolled');
+  });
+  it('lists the breaking changes of a CONTRACT_NOT_COMPATIBLE refusal in plain words', () => {
+    const f = failureOf(
+      new ApiError('BUNDLE_REFUSED', 'field.inspect.site@1.3.0 (after field.inspect.site@1.2.0): 2 breaking change(s)', {
+        refusal: 'CONTRACT_NOT_COMPATIBLE',
+        changes: [
+          {
+            contract: 'field.inspect.site@1.3.0',
+            previous: 'field.inspect.site@1.2.0',
+            path: '/notes',
+            kind: 'required-added',
+            before: false,
+            after: true,
+            reason: 'field "notes" is now required: data without it is refused',
+          },
+          {
+            contract: 'field.inspect.site@1.3.0',
+            previous: 'field.inspect.site@1.2.0',
+            path: '/condition',
+            kind: 'enum-narrowed',
+            before: ['unsafe'],
+            after: null,
+            reason: 'value(s) "unsafe" no longer accepted',
+          },
+        ],
+      }),
+    );
+    expect(f).toMatchObject({ refusal: 'CONTRACT_NOT_COMPATIBLE', sentence: BUNDLE_REFUSALS.CONTRACT_NOT_COMPATIBLE });
+    expect(f.changes).toEqual([
+      'field.inspect.site@1.3.0 (after 1.2.0), field /notes: field "notes" is now required: data without it is refused',
+      'field.inspect.site@1.3.0 (after 1.2.0), field /condition: value(s) "unsafe" no longer accepted',
+    ]);
+    expect(failureText(f)).toMatch(
+      /^CONTRACT_NOT_COMPATIBLE: A new minor or patch version .* Changes: field\.inspect\.site@1\.3\.0 \(after 1\.2\.0\), field \/notes/,
+    );
   });
   it('turns a VerifyResult refusal into a failure', () => {
     expect(failureOfRefusal({ code: 'BUNDLE_TAMPERED', message: 'changed', path: 'targets/w.gguf' }).sentence).toBe(BUNDLE_REFUSALS.BUNDLE_TAMPERED);

@@ -1,5 +1,6 @@
 // Pure helpers of the sealed-state screen (no DOM, no API): refusals, grouping, labels.
 import { BUNDLE_REFUSALS, type BundleRefusal, type BundleState, type BundleVersionView } from '../../../shared/bundles/types';
+import { changesInWords } from '../../../shared/contracts/words';
 
 /** What went wrong with an install, a verification or an activation, ready to show. */
 export interface BundleFailure {
@@ -11,6 +12,8 @@ export interface BundleFailure {
   message: string;
   /** The file the refusal names, when it names one. */
   path: string | null;
+  /** CONTRACT_NOT_COMPATIBLE: each breaking contract change in plain words; empty otherwise. */
+  changes: string[];
 }
 
 const isRefusal = (code: unknown): code is BundleRefusal => typeof code === 'string' && Object.hasOwn(BUNDLE_REFUSALS, code);
@@ -28,17 +31,19 @@ export function failureOf(e: unknown): BundleFailure {
     sentence: refusal ? BUNDLE_REFUSALS[refusal] : null,
     message,
     path: typeof details.path === 'string' ? details.path : null,
+    changes: changesInWords(details.changes),
   };
 }
 
 /** A refusal reported inside a result (VerifyResult.refusal) as a failure. */
 export function failureOfRefusal(r: { code: BundleRefusal; message: string; path: string | null }): BundleFailure {
-  return { code: 'BUNDLE_REFUSED', refusal: r.code, sentence: BUNDLE_REFUSALS[r.code] ?? null, message: r.message, path: r.path };
+  return { code: 'BUNDLE_REFUSED', refusal: r.code, sentence: BUNDLE_REFUSALS[r.code] ?? null, message: r.message, path: r.path, changes: [] };
 }
 
 /** One line for a dialog's error: "BUNDLE_HASH_MISMATCH: sentence — message". */
 export function failureText(f: BundleFailure): string {
-  return f.refusal ? `${f.refusal}: ${f.sentence ?? ''} — ${f.message}${f.path ? ` (${f.path})` : ''}` : `${f.code}: ${f.message}`;
+  const changes = f.changes.length ? ` Changes: ${f.changes.join('; ')}` : '';
+  return f.refusal ? `${f.refusal}: ${f.sentence ?? ''} — ${f.message}${f.path ? ` (${f.path})` : ''}${changes}` : `${f.code}: ${f.message}`;
 }
 
 export interface BundleGroup {
