@@ -3,7 +3,7 @@
 // sealing tools and the sync server share it. Breaking means: some value the old schema accepts
 // is refused by the new one (an item captured and queued under the old version would no longer
 // validate). Fail-closed: a change the rules below cannot prove harmless counts as breaking and
-// says so (kind `unknown-change`). Rules and reasons: docs/decisions/0015-contract-compatibility.md.
+// says so (kind `unknown-change`). Rules and reasons: docs/decisions/0017-contract-compatibility.md.
 import { canonicalJson } from '../canonical';
 
 export type SchemaChangeKind =

@@ -1,4 +1,4 @@
-// Back up this device to one encrypted file; restore a backup onto a fresh device (docs/decisions/0015-backup-restore.md).
+// Back up this device to one encrypted file; restore a backup onto a fresh device (docs/decisions/0016-backup-restore.md).
 import { join } from 'node:path';
 import type { BackupSummary } from '../../../shared/api/backup';
 import type { Db } from '../../platform/db/connection';
