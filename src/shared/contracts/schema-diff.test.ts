@@ -122,6 +122,13 @@ const ROWS: [string, S, boolean, SchemaChangeKind, string][] = [
   ['$defs target widened through $ref', edit((s) => (s.$defs.zone!.enum = ['north', 'south', 'east'])), false, 'enum-widened', '/zone'],
   ['$ref inlined (same definition)', edit((s) => (s.properties.zone = { type: 'string', enum: ['north', 'south'] })), false, 'annotation-changed', '-'],
   ['title and description changed', edit((s) => (s.properties.siteId!.title = 'Site')), false, 'annotation-changed', '/siteId'],
+  [
+    'a capture-form widget annotation added',
+    edit((s) => ((s.properties.siteId as Record<string, unknown>)['x-maestro-widget'] = 'geo')),
+    false,
+    'annotation-changed',
+    '/siteId',
+  ],
   ['uniqueItems added', edit((s) => (s.properties.readings!.uniqueItems = true)), true, 'unique-items-added', '/readings'],
   ['multipleOf added', edit((s) => (s.properties.score!.multipleOf = 0.5)), true, 'multiple-of-changed', '/score'],
   [

@@ -5,6 +5,7 @@
 // validate). Fail-closed: a change the rules below cannot prove harmless counts as breaking and
 // says so (kind `unknown-change`). Rules and reasons: docs/decisions/0017-contract-compatibility.md.
 import { canonicalJson } from '../canonical';
+import { WIDGET_ANNOTATION } from '../contract-annotations';
 
 export type SchemaChangeKind =
   | 'schema-false'
@@ -55,7 +56,20 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const same = (a: unknown, b: unknown): boolean => (a === undefined || b === undefined ? a === b : canonicalJson(a) === canonicalJson(b));
 
 /** Keywords that never change which values validate (annotations and identifiers). */
-const ANNOTATIONS = new Set(['title', 'description', '$comment', 'examples', 'default', 'deprecated', 'readOnly', 'writeOnly', '$schema', '$id', '$anchor']);
+const ANNOTATIONS = new Set([
+  'title',
+  'description',
+  '$comment',
+  'examples',
+  'default',
+  'deprecated',
+  'readOnly',
+  'writeOnly',
+  '$schema',
+  '$id',
+  '$anchor',
+  WIDGET_ANNOTATION,
+]);
 /** Keywords compared by a rule of their own below; anything else falls to the fail-closed rule. */
 const HANDLED = new Set([
   'type',
