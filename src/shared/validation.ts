@@ -9,6 +9,9 @@ function ajv(): Ajv2020 {
   if (!ajvInstance) {
     ajvInstance = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
     (addFormats as unknown as (a: Ajv2020) => void)(ajvInstance);
+    // Contract annotations on attachment fields (src/shared/capture/attachment-rules.ts): read, not validated by.
+    ajvInstance.addKeyword({ keyword: 'x-maestro-max-bytes', schemaType: 'number' });
+    ajvInstance.addKeyword({ keyword: 'x-maestro-keep-location', schemaType: 'boolean' });
   }
   return ajvInstance;
 }

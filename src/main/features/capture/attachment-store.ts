@@ -1,49 +1,69 @@
-import { createHash, hash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { Transform, type Readable } from 'node:stream';
+import { createCipheriv, createDecipheriv, createHash, hash, randomBytes } from 'node:crypto';
+import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import type { Db } from '../../platform/db/connection';
+import { AttachmentDamaged, HEADER_BYTES, isAtRest, openBuffer, openRange, sealBuffer, sealStream } from './at-rest-file';
 
 export const ATTACHMENT_REF = /^sha256:([0-9a-f]{64})$/;
 export { MAX_ATTACHMENT_BYTES } from '../../../shared/api/types';
+export { AttachmentDamaged } from './at-rest-file';
 
-/** Content-addressed attachment files (`attachments/<sha256>`), listed in SQLite. */
+type Stored = { hash: string; size: number; ref: string };
+
+/**
+ * Content-addressed attachment files (`attachments/<sha256>`), listed in SQLite. With `atRestKey` every
+ * file is written in the chunked AES-256-GCM format of ./at-rest-file.ts; without one (a legacy profile
+ * not yet given a key) files stay plaintext as before. Reads accept both, so a profile can be migrated
+ * (`encryptLegacyFiles`) file by file.
+ */
 export class AttachmentStore {
   private readonly dir: string;
   constructor(
     private readonly db: Db,
     dataDir: string,
+    private readonly atRestKey?: Buffer,
   ) {
     this.dir = join(dataDir, 'attachments');
+    // Temp files of an interrupted write are unreadable leftovers (their staging key died with the process).
+    if (existsSync(this.dir)) for (const f of readdirSync(this.dir)) if (f.endsWith('.tmp')) rmSync(join(this.dir, f), { force: true });
   }
 
-  put(bytes: Buffer, name: string, mime: string, nowIso: string): { hash: string; size: number; ref: string } {
+  get encrypted(): boolean {
+    return this.atRestKey !== undefined;
+  }
+
+  put(bytes: Buffer, name: string, mime: string, nowIso: string): Stored {
     const h = hash('sha256', bytes, 'hex');
     const path = join(this.dir, h);
     if (!existsSync(path)) {
       mkdirSync(this.dir, { recursive: true });
-      const tmp = `${path}.tmp`;
-      writeFileSync(tmp, bytes);
+      const tmp = join(this.dir, `.put-${randomBytes(8).toString('hex')}.tmp`);
+      writeFileSync(tmp, this.atRestKey ? sealBuffer(this.atRestKey, h, bytes) : bytes);
       renameSync(tmp, path); // the file appears whole or not at all
     }
+    this.record(h, mime, bytes.length, name, nowIso);
+    return { hash: h, size: bytes.length, ref: `sha256:${h}` };
+  }
+
+  private record(h: string, mime: string, size: number, name: string, nowIso: string): void {
     this.db
       .prepare('INSERT INTO attachments (hash, mime, size, name, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(hash) DO NOTHING')
-      .run(h, mime, bytes.length, name, nowIso);
-    return { hash: h, size: bytes.length, ref: `sha256:${h}` };
+      .run(h, mime, size, name, nowIso);
   }
 
   /**
    * Store a stream (never held whole): hashed while written to a temp file, renamed into place. With
-   * `expectedHash` (a download), a mismatch stores nothing. Over `maxBytes` stores nothing.
+   * `expectedHash` (a download), a mismatch stores nothing. Over `maxBytes` stores nothing. Encrypted:
+   * the first pass stages the bytes under a one-off AES-CTR key (the digest the at-rest format binds is
+   * not known until the end), the second seals them into place.
    */
-  async putStream(
-    source: Readable,
-    meta: { name: string; mime: string; nowIso: string },
-    opts: { expectedHash?: string; maxBytes?: number } = {},
-  ): Promise<{ hash: string; size: number; ref: string }> {
+  async putStream(source: Readable, meta: { name: string; mime: string; nowIso: string }, opts: { expectedHash?: string; maxBytes?: number } = {}): Promise<Stored> {
     mkdirSync(this.dir, { recursive: true });
     const tmp = join(this.dir, `.in-${randomBytes(8).toString('hex')}.tmp`);
+    const sealed = `${tmp}.sealed.tmp`;
+    const stage = { key: randomBytes(32), iv: randomBytes(16) };
     const digest = createHash('sha256');
     let size = 0;
     const meter = new Transform({
@@ -55,17 +75,21 @@ export class AttachmentStore {
       },
     });
     try {
-      await pipeline(source, meter, createWriteStream(tmp));
+      if (this.atRestKey) await pipeline(source, meter, createCipheriv('aes-256-ctr', stage.key, stage.iv), createWriteStream(tmp));
+      else await pipeline(source, meter, createWriteStream(tmp));
       const h = digest.digest('hex');
       if (opts.expectedHash && opts.expectedHash !== h) throw new Error(`attachment digest mismatch: expected ${opts.expectedHash}, got ${h}`);
-      if (existsSync(join(this.dir, h))) rmSync(tmp);
-      else renameSync(tmp, join(this.dir, h)); // the file appears whole or not at all
-      this.db
-        .prepare('INSERT INTO attachments (hash, mime, size, name, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(hash) DO NOTHING')
-        .run(h, meta.mime, size, meta.name, meta.nowIso);
+      if (!existsSync(join(this.dir, h))) {
+        if (this.atRestKey) {
+          await pipeline(createReadStream(tmp), createDecipheriv('aes-256-ctr', stage.key, stage.iv), sealStream(this.atRestKey, h, size), createWriteStream(sealed));
+          renameSync(sealed, join(this.dir, h));
+        } else renameSync(tmp, join(this.dir, h)); // the file appears whole or not at all
+      }
+      this.record(h, meta.mime, size, meta.name, meta.nowIso);
       return { hash: h, size, ref: `sha256:${h}` };
     } finally {
       rmSync(tmp, { force: true });
+      rmSync(sealed, { force: true });
     }
   }
 
@@ -80,18 +104,69 @@ export class AttachmentStore {
     );
   }
 
-  /** The plaintext bytes from `start` on, streamed (never held whole); callers verify the digest where it matters. */
+  private fileIsAtRest(h: string): boolean {
+    const fd = openSync(join(this.dir, h), 'r');
+    try {
+      const head = Buffer.alloc(HEADER_BYTES);
+      return isAtRest(head.subarray(0, readSync(fd, head, 0, HEADER_BYTES, 0)));
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
+   * The plaintext bytes from `start` on, streamed (never held whole). An encrypted file is read from the
+   * chunk holding `start`, every chunk authenticated before it is passed on (a damaged one errors the
+   * stream with AttachmentDamaged); callers verify the whole digest where it matters.
+   */
   openRead(h: string, start = 0): Readable {
     if (!this.stat(h)) throw new Error(`attachment ${h} unknown`);
-    return createReadStream(join(this.dir, h), { start });
+    const path = join(this.dir, h);
+    if (this.fileIsAtRest(h)) {
+      if (!this.atRestKey) throw new AttachmentDamaged(h, 'encrypted, and this device has no at-rest key');
+      return Readable.from(openRange(this.atRestKey, path, h, start), { objectMode: false });
+    }
+    return createReadStream(path, { start });
   }
 
   read(h: string): { bytes: Buffer; mime: string; name: string } {
     const meta = this.db.prepare('SELECT mime, name FROM attachments WHERE hash = ?').get(h) as { mime: string; name: string } | undefined;
     if (!meta) throw new Error(`attachment ${h} unknown`);
-    const bytes = readFileSync(join(this.dir, h));
-    if (hash('sha256', bytes, 'hex') !== h) throw new Error(`attachment ${h} is damaged on disk`);
+    const file = readFileSync(join(this.dir, h));
+    let bytes: Buffer = file;
+    if (isAtRest(file)) {
+      if (!this.atRestKey) throw new AttachmentDamaged(h, 'encrypted, and this device has no at-rest key');
+      bytes = openBuffer(this.atRestKey, h, file);
+    }
+    if (hash('sha256', bytes, 'hex') !== h) throw new AttachmentDamaged(h, 'digest does not match');
     return { bytes, ...meta };
+  }
+
+  /** Re-write plaintext (legacy) files in the encrypted format, one at a time; returns how many. */
+  async encryptLegacyFiles(): Promise<number> {
+    if (!this.atRestKey) return 0;
+    let n = 0;
+    for (const h of this.db.prepare('SELECT hash FROM attachments').pluck().all() as string[]) {
+      if (!existsSync(join(this.dir, h)) || this.fileIsAtRest(h)) continue;
+      const size = this.stat(h)!.size;
+      const tmp = join(this.dir, `.legacy-${randomBytes(8).toString('hex')}.tmp`);
+      const check = createHash('sha256');
+      const verify = new Transform({
+        transform(c: Buffer, _e, done) {
+          check.update(c);
+          done(null, c);
+        },
+      });
+      try {
+        await pipeline(createReadStream(join(this.dir, h)), verify, sealStream(this.atRestKey, h, size), createWriteStream(tmp));
+        if (check.digest('hex') !== h) throw new AttachmentDamaged(h, 'digest does not match');
+        renameSync(tmp, join(this.dir, h));
+        n++;
+      } finally {
+        rmSync(tmp, { force: true });
+      }
+    }
+    return n;
   }
 }
 
