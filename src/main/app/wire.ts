@@ -171,7 +171,17 @@ export function createLocalWork(deps: ServiceDeps, p: Platform, s: Sealed) {
   const { cards, contracts, bundles } = s;
   const outbox = new Outbox(db, clock, audit, deps.random);
   const governance = new Governance({ contracts, outbox, profile, trustedClock: p.trustedClock, sync: new DeviceSyncState(db) });
-  const capture = createCaptureService({ db, clock, dataDir: deps.dataDir, atRestKey: deps.atRestKey, audit, profile, contracts, outbox, guard: (a) => governance.assertAllowed(a) });
+  const capture = createCaptureService({
+    db,
+    clock,
+    dataDir: deps.dataDir,
+    atRestKey: deps.atRestKey,
+    audit,
+    profile,
+    contracts,
+    outbox,
+    guard: (a) => governance.assertAllowed(a),
+  });
   const { policy, inference, memory } = createModelsAndPolicy(p, s);
   const locality = deps.locality ?? {
     region: process.env.MAESTRO_REGION ?? 'device',

@@ -55,11 +55,16 @@ export const captureChannels = {
   ),
   'attachments.upload.chunk': channel(
     'One chunk, in order (index = nextIndex; a repeat of an acknowledged chunk is accepted and ignored), with its sha256.',
-    obj({ id: str(), index: Type.Integer({ minimum: 0 }), sha256: hex64, dataBase64: Type.String({ maxLength: Math.ceil(UPLOAD_CHUNK_BYTES / 3) * 4, pattern: '^[A-Za-z0-9+/]*={0,2}$' }) }),
+    obj({
+      id: str(),
+      index: Type.Integer({ minimum: 0 }),
+      sha256: hex64,
+      dataBase64: Type.String({ maxLength: Math.ceil(UPLOAD_CHUNK_BYTES / 3) * 4, pattern: '^[A-Za-z0-9+/]*={0,2}$' }),
+    }),
     uploadState,
   ),
   'attachments.upload.finish': channel(
-    'Store the staged file; sha256 is the SHA-256 of the chunks\' 32-byte digests in order (a wrong one stores nothing).',
+    "Store the staged file; sha256 is the SHA-256 of the chunks' 32-byte digests in order (a wrong one stores nothing).",
     obj({ id: str(), sha256: hex64 }),
     storedSchema,
   ),

@@ -55,7 +55,13 @@ export function ruleAt(schema: Schema, pointer: string): AttachmentRule {
 }
 
 /** Every attachment reference in `data` with the data path it sits at and the rule of its field. */
-export function attachmentsWithRules(schema: Schema, data: unknown, path = '', node: Schema = schema, parent?: Schema): { path: string; hash: string; rule: AttachmentRule }[] {
+export function attachmentsWithRules(
+  schema: Schema,
+  data: unknown,
+  path = '',
+  node: Schema = schema,
+  parent?: Schema,
+): { path: string; hash: string; rule: AttachmentRule }[] {
   const out: { path: string; hash: string; rule: AttachmentRule }[] = [];
   if (typeof data === 'string') {
     const m = /^sha256:([0-9a-f]{64})$/.exec(data);
@@ -65,7 +71,8 @@ export function attachmentsWithRules(schema: Schema, data: unknown, path = '', n
     data.forEach((d, i) => out.push(...attachmentsWithRules(schema, d, `${path}/${i}`, items, node)));
   } else if (isObj(data)) {
     const props = isObj(node.properties) ? node.properties : {};
-    for (const [k, v] of Object.entries(data)) out.push(...attachmentsWithRules(schema, v, `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, isObj(props[k]) ? props[k] : {}));
+    for (const [k, v] of Object.entries(data))
+      out.push(...attachmentsWithRules(schema, v, `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, isObj(props[k]) ? props[k] : {}));
   }
   return out;
 }

@@ -1,5 +1,18 @@
 import { createCipheriv, createDecipheriv, createHash, hash, randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
@@ -59,7 +72,11 @@ export class AttachmentStore {
    * the first pass stages the bytes under a one-off AES-CTR key (the digest the at-rest format binds is
    * not known until the end), the second seals them into place.
    */
-  async putStream(source: Readable, meta: { name: string; mime: string; nowIso: string }, opts: { expectedHash?: string; maxBytes?: number } = {}): Promise<Stored> {
+  async putStream(
+    source: Readable,
+    meta: { name: string; mime: string; nowIso: string },
+    opts: { expectedHash?: string; maxBytes?: number } = {},
+  ): Promise<Stored> {
     mkdirSync(this.dir, { recursive: true });
     const tmp = join(this.dir, `.in-${randomBytes(8).toString('hex')}.tmp`);
     const sealed = `${tmp}.sealed.tmp`;
@@ -81,7 +98,12 @@ export class AttachmentStore {
       if (opts.expectedHash && opts.expectedHash !== h) throw new Error(`attachment digest mismatch: expected ${opts.expectedHash}, got ${h}`);
       if (!existsSync(join(this.dir, h))) {
         if (this.atRestKey) {
-          await pipeline(createReadStream(tmp), createDecipheriv('aes-256-ctr', stage.key, stage.iv), sealStream(this.atRestKey, h, size), createWriteStream(sealed));
+          await pipeline(
+            createReadStream(tmp),
+            createDecipheriv('aes-256-ctr', stage.key, stage.iv),
+            sealStream(this.atRestKey, h, size),
+            createWriteStream(sealed),
+          );
           renameSync(sealed, join(this.dir, h));
         } else renameSync(tmp, join(this.dir, h)); // the file appears whole or not at all
       }

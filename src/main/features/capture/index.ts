@@ -79,7 +79,9 @@ class Capture implements CaptureService {
   private oversize(contract: string, data: unknown): { path: string; keyword: string; message: string }[] {
     return attachmentsWithRules(this.d.contracts.get(contract).doc.schema, data).flatMap(({ path, hash: h, rule }) => {
       const size = this.attachments.stat(h)?.size ?? 0;
-      return size > rule.maxBytes ? [{ path, keyword: 'x-maestro-max-bytes', message: `attachment is ${size} bytes; this field takes at most ${rule.maxBytes}` }] : [];
+      return size > rule.maxBytes
+        ? [{ path, keyword: 'x-maestro-max-bytes', message: `attachment is ${size} bytes; this field takes at most ${rule.maxBytes}` }]
+        : [];
     });
   }
 

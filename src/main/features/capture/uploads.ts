@@ -66,7 +66,8 @@ export class UploadSessions {
   }
 
   begin(input: { name: string; mime: string; size: number; resumeKey: string }, rule: AttachmentRule): UploadState {
-    if (input.size > rule.maxBytes) throw new ApiError('VALIDATION_ERROR', tooLargeMessage(input.size, rule.maxBytes), { size: input.size, maxBytes: rule.maxBytes });
+    if (input.size > rule.maxBytes)
+      throw new ApiError('VALIDATION_ERROR', tooLargeMessage(input.size, rule.maxBytes), { size: input.size, maxBytes: rule.maxBytes });
     this.expire();
     const open = [...this.sessions.values()].find((s) => s.resumeKey === input.resumeKey);
     if (open && open.size === input.size && open.name === input.name && open.rule.keepLocation === rule.keepLocation) {
@@ -115,7 +116,10 @@ export class UploadSessions {
     if (input.index > s.digests.length) throw new ApiError('VALIDATION_ERROR', `Expected chunk ${s.digests.length}, got ${input.index}`);
     const last = s.received + bytes.length === s.size;
     if (bytes.length === 0 || (!last && bytes.length !== UPLOAD_CHUNK_BYTES) || s.received + bytes.length > s.size)
-      throw new ApiError('VALIDATION_ERROR', `Chunk ${input.index} has ${bytes.length} bytes; chunks carry ${UPLOAD_CHUNK_BYTES} bytes (the last one the rest)`);
+      throw new ApiError(
+        'VALIDATION_ERROR',
+        `Chunk ${input.index} has ${bytes.length} bytes; chunks carry ${UPLOAD_CHUNK_BYTES} bytes (the last one the rest)`,
+      );
     appendFileSync(s.path, s.cipher.update(bytes));
     s.digests.push(Buffer.from(digest, 'hex'));
     s.received += bytes.length;

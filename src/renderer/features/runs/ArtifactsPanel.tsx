@@ -101,7 +101,8 @@ function AddArtifact({ runId }: { runId: string }) {
     e.preventDefault();
     setFormError(null);
     if (mode === 'file' && !file) return setFormError('Choose a file.');
-    if (mode === 'file' && file && file.size > MAX_INLINE_ATTACHMENT_BYTES) return setFormError(`Files are limited to ${MAX_INLINE_ATTACHMENT_BYTES / 1024 / 1024} MiB.`);
+    if (mode === 'file' && file && file.size > MAX_INLINE_ATTACHMENT_BYTES)
+      return setFormError(`Files are limited to ${MAX_INLINE_ATTACHMENT_BYTES / 1024 / 1024} MiB.`);
     if (mode === 'uri' && !/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(uri.trim())) return setFormError('Enter a URI such as https://… or s3://…');
     const ok = await add(runId, { name, file: mode === 'file' ? file : null, uri: mode === 'uri' ? uri : '', flags: manual });
     if (ok) {
