@@ -98,7 +98,7 @@ describe('attachments.upload.*', () => {
       error: { code: 'VALIDATION_ERROR', message: 'This file is 256 MiB; files here are limited to 256 MiB.' },
     });
     expect(await begin(d, 256 * 1024 * 1024)).toMatchObject({ ok: true });
-    const doc = structuredClone(s.contracts.get('field.inspect.site@1.2.0').doc) as {
+    const doc = structuredClone(s.contracts.get('field.inspect.site@1.2.0').doc) as unknown as {
       contract: string;
       schema: { properties: Record<string, Record<string, unknown>> };
     };
@@ -137,7 +137,7 @@ describe('attachments.upload.*', () => {
     const small = (await d('attachments.put', { name: 'p.jpg', mime: 'image/jpeg', dataBase64: jpegWithGps().toString('base64') })) as Ok<{ hash: string }>;
     expect(hasLatitude(s.capture.attachments.read(small.data.hash).bytes)).toBe(false);
 
-    const doc = structuredClone(s.contracts.get('field.inspect.site@1.2.0').doc) as {
+    const doc = structuredClone(s.contracts.get('field.inspect.site@1.2.0').doc) as unknown as {
       contract: string;
       schema: { properties: Record<string, Record<string, unknown>> };
     };
