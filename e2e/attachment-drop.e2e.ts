@@ -10,9 +10,9 @@ import { stripLocation } from '../src/main/features/capture/location-strip';
 const suite = hostSuite();
 
 async function api<T>(channel: string, body: unknown): Promise<T> {
-  const res = await fetch(`${suite.host.url}/api/${channel}`, {
+  const res = await fetch(new URL(`/api/${channel}`, suite.host.url), {
     method: 'POST',
-    headers: { authorization: `Bearer ${suite.host.token}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${decodeURIComponent(/token=([^&]+)/.exec(suite.host.launchUrl)![1]!)}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
   const json = (await res.json()) as { ok: boolean; data: T };
@@ -57,7 +57,7 @@ describe('attachments by drag-and-drop (web host)', () => {
         out.set(seg, 2);
         out.set(body.subarray(2), 2 + seg.length);
         out.set(pad, 2 + seg.length + body.length - 2);
-        (window as unknown as { __photo: Uint8Array }).__photo = out;
+        (window as unknown as { __photo: Uint8Array<ArrayBuffer> }).__photo = out;
         const url = await new Promise<string>((r) => {
           const fr = new FileReader();
           fr.onload = () => r(String(fr.result));
@@ -75,8 +75,9 @@ describe('attachments by drag-and-drop (web host)', () => {
     // Chunks after the first wait at a gate, so the progress of a file on its way can be looked at.
     let release = () => {};
     const gate = new Promise<void>((r) => (release = r));
+    let chunkRequests = 0;
     await page.route('**/api/attachments.upload.chunk', async (route) => {
-      if ((JSON.parse(route.request().postData() ?? '{}') as { index?: number }).index !== 0) await gate;
+      if (chunkRequests++ > 0) await gate;
       await route.continue();
     });
 
@@ -84,7 +85,7 @@ describe('attachments by drag-and-drop (web host)', () => {
     const zone = page.locator('[data-path="/photos"]').getByTestId('drop-zone');
     const dt = await page.evaluateHandle(() => {
       const d = new DataTransfer();
-      d.items.add(new File([(window as unknown as { __photo: Uint8Array }).__photo], 'valve.jpg', { type: 'image/jpeg' }));
+      d.items.add(new File([(window as unknown as { __photo: Uint8Array<ArrayBuffer> }).__photo], 'valve.jpg', { type: 'image/jpeg' }));
       return d;
     });
     await zone.dispatchEvent('dragover', { dataTransfer: dt });
@@ -93,12 +94,12 @@ describe('attachments by drag-and-drop (web host)', () => {
     // Progress: a labelled progressbar with a value, then a thumbnail named by the stored reference.
     const bar = page.getByRole('progressbar', { name: 'Storing valve.jpg' });
     await bar.waitFor();
-    await expect.poll(() => bar.getAttribute('aria-valuenow')).toBe(String(Math.floor((1024 * 1024 * 100) / dropped.length)));
+    await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: 30_000 }).toBe(String(Math.floor((1024 * 1024 * 100) / dropped.length)));
     expect(await bar.getAttribute('aria-valuetext')).toBe(`1.0 MiB of ${(dropped.length / 1024 / 1024).toFixed(1)} MiB`);
     await page.getByRole('button', { name: 'Cancel valve.jpg' }).waitFor();
     release();
     const thumb = page.locator('[data-path="/photos"] figure.thumb');
-    await thumb.waitFor();
+    await thumb.waitFor({ timeout: 60_000 });
     expect(await thumb.locator('figcaption').getAttribute('title')).toBe(expectedRef);
     await expect.poll(() => thumb.locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
     expect(await thumb.locator('img').getAttribute('src')).toMatch(/^data:image\/jpeg;base64,/);
