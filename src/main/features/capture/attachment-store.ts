@@ -20,8 +20,6 @@ import type { Db } from '../../platform/db/connection';
 import { AttachmentDamaged, HEADER_BYTES, isAtRest, openBuffer, openRange, sealBuffer, sealStream } from './at-rest-file';
 
 export const ATTACHMENT_REF = /^sha256:([0-9a-f]{64})$/;
-export { MAX_ATTACHMENT_BYTES } from '../../../shared/api/types';
-export { AttachmentDamaged } from './at-rest-file';
 
 type Stored = { hash: string; size: number; ref: string };
 

@@ -13,7 +13,7 @@ import { UploadSessions } from './uploads';
 import { DEFAULT_RULE, attachmentsWithRules, ruleAt, type AttachmentRule } from '../../../shared/capture/attachment-rules';
 import type { CaptureContractsPort, CaptureGuard, CaptureOutboxPort, CaptureProfilePort, StoredRecord } from './ports';
 
-export { AttachmentStore, MAX_ATTACHMENT_BYTES } from './attachment-store';
+export { AttachmentStore } from './attachment-store';
 
 interface DraftRow {
   id: string;
