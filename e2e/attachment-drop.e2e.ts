@@ -135,4 +135,53 @@ describe('attachments by drag-and-drop (web host)', () => {
     expect(pageErrors).toEqual([]);
     await page.close();
   }, 120_000);
+
+  it('takes a pasted image, and Cancel stops a file on its way (nothing attached, no error)', async () => {
+    const page = await suite.browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    let release = () => {};
+    let gate: Promise<void> | null = null;
+    await page.route('**/api/attachments.upload.chunk', async (route) => {
+      if (gate) await gate;
+      await route.continue();
+    });
+    await page.goto(suite.host.launchUrl);
+    await page.getByRole('heading', { name: 'Capture' }).waitFor();
+    await page.getByLabel('Contract').selectOption('field.inspect.site@1.2.0');
+    const field = page.locator('[data-path="/photos"]');
+    const zone = field.getByTestId('drop-zone');
+
+    // Paste: a PNG drawn in the page, on the focused drop zone.
+    await zone.focus();
+    await zone.evaluate(async (el) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 50;
+      canvas.height = 40;
+      canvas.getContext('2d')!.fillRect(5, 5, 20, 20);
+      const blob = await new Promise<Blob>((r) => canvas.toBlob((b) => r(b!), 'image/png'));
+      const dt = new DataTransfer();
+      dt.items.add(new File([blob], 'pasted.png', { type: 'image/png' }));
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    });
+    await expect.poll(() => field.locator('figure.thumb').count(), { timeout: 30_000 }).toBe(1);
+    expect(await field.locator('figure.thumb figcaption').getAttribute('title')).toMatch(/^sha256:[0-9a-f]{64}$/);
+
+    // Cancel: chunks wait at the gate while Cancel is pressed.
+    gate = new Promise<void>((r) => (release = r));
+    const dt = await page.evaluateHandle(() => {
+      const d = new DataTransfer();
+      d.items.add(new File([new Uint8Array(2_500_000).fill(7)], 'big.jpg', { type: 'image/jpeg' }));
+      return d;
+    });
+    await zone.dispatchEvent('drop', { dataTransfer: dt });
+    await page.getByRole('progressbar', { name: 'Storing big.jpg' }).waitFor();
+    await page.getByRole('button', { name: 'Cancel big.jpg' }).click();
+    release();
+    await expect.poll(() => page.getByRole('progressbar', { name: 'Storing big.jpg' }).count(), { timeout: 30_000 }).toBe(0);
+    expect(await field.locator('figure.thumb').count()).toBe(1);
+    expect(await field.locator('[role="alert"]').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  }, 120_000);
 });
