@@ -125,6 +125,7 @@ export class AttachmentStore {
   }
 
   private fileIsAtRest(h: string): boolean {
+    if (!existsSync(join(this.dir, h))) return false; // a missing file errors where it is read, as before
     const fd = openSync(join(this.dir, h), 'r');
     try {
       const head = Buffer.alloc(HEADER_BYTES);
