@@ -61,6 +61,22 @@ describe('attachment files at rest', () => {
     other.close();
   });
 
+  it('putReplayable stores a re-readable source with one sealed write, and nothing if it changes between reads', async () => {
+    const dataDir = tempDir();
+    const s = makeServices({ dataDir });
+    const bytes = randomBytes(AT_REST_CHUNK_BYTES * 2 + 99);
+    const r = await s.capture.attachments.putReplayable(() => Readable.from([bytes]), meta);
+    expect(r.hash).toBe(hash('sha256', bytes, 'hex'));
+    expect((await readAll(s.capture.attachments.openRead(r.hash, 5))).equals(bytes.subarray(5))).toBe(true);
+    let reads = 0;
+    const fickle = () => Readable.from([reads++ === 0 ? Buffer.from('first bytes') : Buffer.from('other bytes')]);
+    await expect(s.capture.attachments.putReplayable(fickle, meta)).rejects.toThrow(/changed between reads/);
+    await expect(s.capture.attachments.putReplayable(() => Readable.from([bytes]), meta, { maxBytes: 100 })).rejects.toThrow(/larger/);
+    expect(s.db.prepare('SELECT count(*) FROM attachments').pluck().get()).toBe(1);
+    expect(readdirSync(join(dataDir, 'attachments'))).toEqual([r.hash]);
+    s.close();
+  });
+
   it('a legacy profile (no key) keeps plaintext files; given a key they are sealed in place and still read', async () => {
     const dataDir = tempDir();
     const legacy = makeServices({ dataDir, atRestKey: null });

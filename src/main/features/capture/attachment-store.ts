@@ -13,7 +13,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { Readable, Transform } from 'node:stream';
+import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import type { Db } from '../../platform/db/connection';
@@ -79,20 +79,12 @@ export class AttachmentStore {
     const tmp = join(this.dir, `.in-${randomBytes(8).toString('hex')}.tmp`);
     const sealed = `${tmp}.sealed.tmp`;
     const stage = { key: randomBytes(32), iv: randomBytes(16) };
-    const digest = createHash('sha256');
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        if (opts.maxBytes !== undefined && size > opts.maxBytes) return done(new AttachmentTooLarge(opts.maxBytes));
-        digest.update(chunk);
-        done(null, chunk);
-      },
-    });
+    const { meter, hex, size: sized } = digestOf(opts.maxBytes);
     try {
       if (this.atRestKey) await pipeline(source, meter, createCipheriv('aes-256-ctr', stage.key, stage.iv), createWriteStream(tmp));
       else await pipeline(source, meter, createWriteStream(tmp));
-      const h = digest.digest('hex');
+      const h = hex();
+      const size = sized();
       if (opts.expectedHash && opts.expectedHash !== h) throw new Error(`attachment digest mismatch: expected ${opts.expectedHash}, got ${h}`);
       if (!existsSync(join(this.dir, h))) {
         if (this.atRestKey) {
@@ -111,6 +103,34 @@ export class AttachmentStore {
       rmSync(tmp, { force: true });
       rmSync(sealed, { force: true });
     }
+  }
+
+  /**
+   * Store what `open()` yields, opening it twice (it must give the same bytes each time, e.g. a staged
+   * upload): once to hash and measure it, once to seal it into place. One write instead of putStream's
+   * two when sealing. Over `maxBytes`, or bytes that differ between the two reads, store nothing.
+   */
+  async putReplayable(open: () => Readable, meta: { name: string; mime: string; nowIso: string }, opts: { maxBytes?: number } = {}): Promise<Stored> {
+    const key = this.atRestKey;
+    if (!key) return this.putStream(open(), meta, opts);
+    const first = digestOf(opts.maxBytes);
+    await pipeline(open(), first.meter, new Writable({ write: (_c, _e, done) => done() }));
+    const h = first.hex();
+    const path = join(this.dir, h);
+    if (!existsSync(path)) {
+      mkdirSync(this.dir, { recursive: true });
+      const sealed = join(this.dir, `.seal-${randomBytes(8).toString('hex')}.tmp`);
+      try {
+        const second = digestOf();
+        await pipeline(open(), second.meter, sealStream(key, h, first.size()), createWriteStream(sealed));
+        if (second.hex() !== h) throw new Error('attachment source changed between reads; nothing stored');
+        renameSync(sealed, path);
+      } finally {
+        rmSync(sealed, { force: true });
+      }
+    }
+    this.record(h, meta.mime, first.size(), meta.name, meta.nowIso);
+    return { hash: h, size: first.size(), ref: `sha256:${h}` };
   }
 
   has(h: string): boolean {
@@ -171,16 +191,10 @@ export class AttachmentStore {
       if (!existsSync(join(this.dir, h)) || this.fileIsAtRest(h)) continue;
       const size = this.stat(h)!.size;
       const tmp = join(this.dir, `.legacy-${randomBytes(8).toString('hex')}.tmp`);
-      const check = createHash('sha256');
-      const verify = new Transform({
-        transform(c: Buffer, _e, done) {
-          check.update(c);
-          done(null, c);
-        },
-      });
+      const check = digestOf();
       try {
-        await pipeline(createReadStream(join(this.dir, h)), verify, sealStream(this.atRestKey, h, size), createWriteStream(tmp));
-        if (check.digest('hex') !== h) throw new AttachmentDamaged(h, 'digest does not match');
+        await pipeline(createReadStream(join(this.dir, h)), check.meter, sealStream(this.atRestKey, h, size), createWriteStream(tmp));
+        if (check.hex() !== h) throw new AttachmentDamaged(h, 'digest does not match');
         renameSync(tmp, join(this.dir, h));
         n++;
       } finally {
@@ -189,6 +203,21 @@ export class AttachmentStore {
     }
     return n;
   }
+}
+
+/** A pass-through that hashes and counts, refusing more than `maxBytes`. */
+function digestOf(maxBytes?: number): { meter: Transform; hex(): string; size(): number } {
+  const digest = createHash('sha256');
+  let size = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (maxBytes !== undefined && size > maxBytes) return done(new AttachmentTooLarge(maxBytes));
+      digest.update(chunk);
+      done(null, chunk);
+    },
+  });
+  return { meter, hex: () => digest.digest('hex'), size: () => size };
 }
 
 export class AttachmentTooLarge extends Error {

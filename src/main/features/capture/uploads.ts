@@ -137,13 +137,16 @@ export class UploadSessions {
     }
     s.busy = true;
     try {
-      const source = new PassThrough();
-      const decipher = createDecipheriv('aes-256-ctr', s.key, s.iv);
-      const done = s.rule.keepLocation
-        ? pipeline(createReadStream(s.path), decipher, source)
-        : pipeline(createReadStream(s.path), decipher, stripLocationStream(), source);
-      done.catch((e: Error) => source.destroy(e));
-      return await this.store.putStream(source, { name: s.name, mime: s.mime, nowIso: this.now() }, { maxBytes: s.rule.maxBytes });
+      // Read twice (hash, then seal): decrypting and stripping the staged bytes gives the same bytes each time.
+      const open = () => {
+        const out = new PassThrough();
+        const decipher = createDecipheriv('aes-256-ctr', s.key, s.iv);
+        const staged = createReadStream(s.path, { highWaterMark: 1024 * 1024 });
+        const done = s.rule.keepLocation ? pipeline(staged, decipher, out) : pipeline(staged, decipher, stripLocationStream(), out);
+        done.catch((e: Error) => out.destroy(e));
+        return out;
+      };
+      return await this.store.putReplayable(open, { name: s.name, mime: s.mime, nowIso: this.now() }, { maxBytes: s.rule.maxBytes });
     } catch (e) {
       if (e instanceof AttachmentTooLarge) throw new ApiError('VALIDATION_ERROR', tooLargeMessage(s.size, e.maxBytes));
       throw e;
