@@ -184,4 +184,52 @@ describe('attachments by drag-and-drop (web host)', () => {
     expect(pageErrors).toEqual([]);
     await page.close();
   }, 120_000);
+
+  it('resumes after a reload: the same file dropped again sends only the chunks not yet received', async () => {
+    const page = await suite.browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const chunkRoute = '**/api/attachments.upload.chunk';
+    let sent = 0;
+    let afterReload: number | null = null;
+    // Before the reload every chunk after the first hangs (the reload comes while the second is on its
+    // way, and it never reaches the host); after it, chunks are counted and pass.
+    await page.route(chunkRoute, async (route) => {
+      if (afterReload === null && sent++ > 0) await new Promise<void>(() => {});
+      if (afterReload !== null) afterReload++;
+      await route.continue();
+    });
+    const open = async () => {
+      await page.getByRole('heading', { name: /^(Welcome to Maestro|Capture)$/ }).waitFor();
+      if (await page.getByRole('heading', { name: 'Welcome to Maestro' }).count()) {
+        await page.getByLabel('Your name').fill('Ada Field');
+        await page.getByLabel('Tenant (organisation id)').fill('acme-field');
+        await page.getByRole('button', { name: 'Create profile' }).click();
+      }
+      await page.getByRole('heading', { name: 'Capture' }).waitFor();
+      await page.getByLabel('Contract').selectOption('field.inspect.site@1.2.0');
+    };
+    const drop = async () => {
+      const dt = await page.evaluateHandle(() => {
+        const bytes = new Uint8Array(2_600_000);
+        for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31) % 256;
+        const d = new DataTransfer();
+        d.items.add(new File([bytes], 'survey.jpg', { type: 'image/jpeg', lastModified: 1_700_000_000_000 }));
+        return d;
+      });
+      await page.locator('[data-path="/photos"]').getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer: dt });
+    };
+    await page.goto(suite.host.launchUrl);
+    await open();
+    await drop();
+    const bar = page.getByRole('progressbar', { name: 'Storing survey.jpg' });
+    await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: 30_000 }).toBe(String(Math.floor((1024 * 1024 * 100) / 2_600_000)));
+
+    afterReload = 0;
+    await page.reload();
+    await open();
+    await drop();
+    await expect.poll(() => page.locator('[data-path="/photos"] figure.thumb').count(), { timeout: 30_000 }).toBe(1);
+    // 3 chunks in all; the first was acknowledged before the reload and is not sent again.
+    expect(afterReload).toBe(2);
+    await page.close();
+  }, 120_000);
 });
