@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash, hash, randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -84,9 +84,12 @@ describe('attachments.upload.*', () => {
     expect(await d('attachments.upload.finish', { id: data.id, sha256: 'b'.repeat(64) })).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR' } });
     expect(count(s)).toBe(0);
     expect(files(dataDir)).toEqual([]);
-    const other = await begin(d, 10, { resumeKey: 'file-key-2' });
-    await d('attachments.upload.chunk', chunkReq(other.data.id, 0, Buffer.alloc(10, 1)));
+    const other = await begin(d, 31, { resumeKey: 'file-key-2' });
+    const canary = Buffer.from('CANARY-STAGED-PHOTO-0b5e-no-leak');
+    await d('attachments.upload.chunk', chunkReq(other.data.id, 0, canary.subarray(0, 31)));
     expect(files(dataDir)).toHaveLength(1);
+    // Mid-upload, the staged bytes on disk are not the plaintext.
+    expect(readFileSync(join(dataDir, 'attachments', files(dataDir)[0]!)).includes(canary.subarray(0, 31))).toBe(false);
     expect(await d('attachments.upload.abort', { id: other.data.id })).toEqual({ ok: true, data: { aborted: true } });
     expect(files(dataDir)).toEqual([]);
   });
