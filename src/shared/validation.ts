@@ -13,6 +13,9 @@ function ajv(): Ajv2020 {
     // A UI annotation in contract schemas (the capture form's widget choice, e.g. "geo"): it
     // validates nothing, and strict mode would otherwise refuse it as an unknown keyword.
     ajvInstance.addKeyword({ keyword: WIDGET_ANNOTATION, metaSchema: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' } });
+    // Contract annotations on attachment fields (src/shared/capture/attachment-rules.ts): read, not validated by.
+    ajvInstance.addKeyword({ keyword: 'x-maestro-max-bytes', schemaType: 'number' });
+    ajvInstance.addKeyword({ keyword: 'x-maestro-keep-location', schemaType: 'boolean' });
   }
   return ajvInstance;
 }

@@ -35,4 +35,6 @@ export interface ServiceDeps {
   reverifyEveryHours?: number;
   /** Folder of model (and other) bundles installed at start: MAESTRO_MODELS_DIR, else <resources>/../models. */
   modelsDir?: string;
+  /** 256-bit at-rest key (OS keychain / vault). Attachment files are sealed under it; absent: legacy plaintext files. */
+  atRestKey?: Buffer;
 }

@@ -176,7 +176,17 @@ export function createLocalWork(deps: ServiceDeps, p: Platform, s: Sealed) {
   const { cards, contracts, bundles } = s;
   const outbox = new Outbox(db, clock, audit, deps.random);
   const governance = new Governance({ contracts, outbox, profile, trustedClock: p.trustedClock, sync: new DeviceSyncState(db) });
-  const capture = createCaptureService({ db, clock, dataDir: deps.dataDir, audit, profile, contracts, outbox, guard: (a) => governance.assertAllowed(a) });
+  const capture = createCaptureService({
+    db,
+    clock,
+    dataDir: deps.dataDir,
+    atRestKey: deps.atRestKey,
+    audit,
+    profile,
+    contracts,
+    outbox,
+    guard: (a) => governance.assertAllowed(a),
+  });
   const { policy, inference, memory } = createModelsAndPolicy(p, s);
   const locality = deps.locality ?? {
     region: process.env.MAESTRO_REGION ?? 'device',
@@ -216,7 +226,7 @@ export function createLocalWork(deps: ServiceDeps, p: Platform, s: Sealed) {
   const evidence = createEvidenceService({ db, clock, audit, cards, runs, attachments, policy, pack });
   const backup = new BackupService({
     ...{ db, dataDir: deps.dataDir, clock, secrets: p.secrets, attachments, audit, outboxCounts: () => outbox.counts() },
-    stagedAttachments: (stagedDb, dir) => new AttachmentStore(stagedDb, dir),
+    stagedAttachments: (stagedDb, dir) => new AttachmentStore(stagedDb, dir, deps.atRestKey),
     freshness: { isFresh: () => profile.get() === null && Object.values(outbox.counts()).every((n) => n === 0) },
     identity: () => ({ device: readSyncConfig(db)?.deviceId ?? null, tenant: profile.get()?.tenant ?? null }),
   });

@@ -1,6 +1,6 @@
 // Test helpers: a fresh data directory and service graph per test, and a fixed clock.
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServices, DB_FILE, type Services } from '../app/services';
@@ -32,7 +32,15 @@ export async function unlockedVault(dataDir: string): Promise<VaultStore> {
  * count audit entries from the first.
  */
 export function makeServices(
-  opts: { dataDir?: string; clock?: Clock; secrets?: SecretStore | Promise<SecretStore>; fetch?: FetchFn; bare?: boolean } = {},
+  opts: {
+    dataDir?: string;
+    clock?: Clock;
+    secrets?: SecretStore | Promise<SecretStore>;
+    fetch?: FetchFn;
+    bare?: boolean;
+    /** The at-rest key; default a random one, null for a legacy (plaintext) profile. */
+    atRestKey?: Buffer | null;
+  } = {},
 ): Services {
   const dataDir = opts.dataDir ?? tempDir();
   return createServices({
@@ -41,6 +49,7 @@ export function makeServices(
     clock: opts.clock ?? fixedClock(),
     secrets: opts.secrets ?? unlockedVault(dataDir),
     fetch: opts.fetch,
+    ...(opts.atRestKey === null ? {} : { atRestKey: opts.atRestKey ?? randomBytes(32) }),
     ...(opts.bare ? { resourcesDir: tempDir('maestro-bare-') } : {}),
   });
 }

@@ -2,8 +2,17 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { anyObject, channel, empty, nullable, obj, str, ulid } from './channel';
 
-/** Largest attachment a device stores and syncs (the main process refuses more). */
-export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+/** Largest attachment a device stores and syncs (the main process refuses more; a contract may set less). */
+export const MAX_ATTACHMENT_BYTES = 256 * 1024 * 1024;
+/** Largest file sent whole in one request (attachments.put, evidence artifacts); bigger ones go in chunks. */
+export const MAX_INLINE_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+/** Bytes per attachments.upload.chunk (all but the last chunk carry exactly this many). */
+export const UPLOAD_CHUNK_BYTES = 1024 * 1024;
+
+const mimeSchema = Type.String({ pattern: '^[a-z]+/[a-z0-9.+-]+$', maxLength: 100 });
+const hex64 = Type.String({ pattern: '^[0-9a-f]{64}$' });
+const storedSchema = obj({ hash: str(), ref: str(), size: Type.Integer() });
+const uploadState = obj({ id: str(), chunkBytes: Type.Integer(), nextIndex: Type.Integer(), received: Type.Integer() });
 
 export const contractRefSchema = Type.String({ pattern: '^[a-z][a-z0-9]*(\\.[a-z][a-z0-9-]*){2}@\\d+\\.\\d+\\.\\d+$', maxLength: 120 });
 
@@ -20,14 +29,47 @@ export const captureChannels = {
   'drafts.get': channel('One draft.', obj({ id: ulid() }), obj({ draft: draftSchema })),
   'drafts.delete': channel('Delete a draft.', obj({ id: ulid() }), obj({ deleted: Type.Literal(true) })),
   'attachments.put': channel(
-    'Store a file content-addressed; returns its sha256 reference for a capture form.',
+    'Store a small file (≤ 10 MiB) whole, content-addressed; returns its sha256 reference. Bigger: attachments.upload.*.',
     obj({
       name: Type.String({ minLength: 1, maxLength: 200 }),
-      mime: Type.String({ pattern: '^[a-z]+/[a-z0-9.+-]+$', maxLength: 100 }),
+      mime: mimeSchema,
       dataBase64: Type.String({ maxLength: 14 * 1024 * 1024, pattern: '^[A-Za-z0-9+/]*={0,2}$' }),
+      contract: Type.Optional(contractRefSchema),
+      field: Type.Optional(Type.String({ pattern: '^(/[^/]{1,100}){0,20}$', maxLength: 500 })),
     }),
-    obj({ hash: str(), ref: str(), size: Type.Integer() }),
+    storedSchema,
   ),
+  'attachments.upload.begin': channel(
+    'Start (or resume, same resumeKey) a chunked upload of a file to store; says which chunk comes next.',
+    obj({
+      name: Type.String({ minLength: 1, maxLength: 200 }),
+      mime: mimeSchema,
+      size: Type.Integer({ minimum: 1 }),
+      /** The renderer's name for this file (e.g. a digest of name, size and modification time). */
+      resumeKey: Type.String({ pattern: '^[A-Za-z0-9_-]{8,100}$' }),
+      /** The contract and data path of the field it is for: its size cap and location rule apply. */
+      contract: Type.Optional(contractRefSchema),
+      field: Type.Optional(Type.String({ pattern: '^(/[^/]{1,100}){0,20}$', maxLength: 500 })),
+    }),
+    uploadState,
+  ),
+  'attachments.upload.chunk': channel(
+    'One chunk, in order (index = nextIndex; a repeat of an acknowledged chunk is accepted and ignored), with its sha256.',
+    obj({
+      id: str(),
+      index: Type.Integer({ minimum: 0 }),
+      sha256: hex64,
+      // No pattern: a regex over 1.4 MB costs more than the chunk's sha256, which checks the decoded bytes.
+      dataBase64: Type.String({ maxLength: Math.ceil(UPLOAD_CHUNK_BYTES / 3) * 4 }),
+    }),
+    uploadState,
+  ),
+  'attachments.upload.finish': channel(
+    "Store the staged file; sha256 is the SHA-256 of the chunks' 32-byte digests in order (a wrong one stores nothing).",
+    obj({ id: str(), sha256: hex64 }),
+    storedSchema,
+  ),
+  'attachments.upload.abort': channel('Drop a staged upload.', obj({ id: str() }), obj({ aborted: Type.Boolean() })),
   'attachments.get': channel(
     'A stored attachment by its sha256, for previews.',
     obj({ hash: Type.String({ pattern: '^[0-9a-f]{64}$' }) }),

@@ -69,9 +69,12 @@ const ANNOTATIONS = new Set([
   '$id',
   '$anchor',
   WIDGET_ANNOTATION,
+  // whether a photo keeps its GPS metadata: what is stored, not which values validate
+  'x-maestro-keep-location',
 ]);
 /** Keywords compared by a rule of their own below; anything else falls to the fail-closed rule. */
 const HANDLED = new Set([
+  'x-maestro-max-bytes',
   'type',
   'enum',
   'const',
@@ -312,6 +315,8 @@ const BOUND_PAIRS: [string, string, boolean][] = [
   ['maxItems', '', false],
   ['minProperties', '', true],
   ['maxProperties', '', false],
+  // an attachment field's size cap (capture): lower refuses files a queued record may hold
+  ['x-maestro-max-bytes', '', false],
 ];
 
 function compareBounds(ctx: Ctx, b: Obj, a: Obj, path: string): void {

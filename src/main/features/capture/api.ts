@@ -3,7 +3,10 @@ import type { captureChannels } from '../../../shared/api/capture';
 import type { HandlersFor } from '../../../shared/api/channel';
 import { ApiError } from '../../../shared/errors';
 import type { Clock } from '../../platform/util/clock';
-import { MAX_ATTACHMENT_BYTES, type CaptureService } from './index';
+import { MAX_INLINE_ATTACHMENT_BYTES } from '../../../shared/api/capture';
+import type { CaptureService } from './index';
+import { stripLocation } from './location-strip';
+import { tooLargeMessage } from './uploads';
 
 export interface CaptureApiDeps {
   capture: CaptureService;
@@ -19,14 +22,26 @@ export function captureApi({ capture, clock }: CaptureApiDeps): HandlersFor<type
       capture.deleteDraft(input.id);
       return { deleted: true };
     },
-    'attachments.put': (input) => {
-      const bytes = Buffer.from(input.dataBase64, 'base64');
-      if (bytes.length > MAX_ATTACHMENT_BYTES) throw new ApiError('VALIDATION_ERROR', `Attachments are limited to ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MiB`);
+    'attachments.put': async (input) => {
+      const rule = capture.attachmentRule(input.contract, input.field);
+      const max = Math.min(rule.maxBytes, MAX_INLINE_ATTACHMENT_BYTES);
+      let bytes: Buffer = Buffer.from(input.dataBase64, 'base64');
+      if (bytes.length > max) throw new ApiError('VALIDATION_ERROR', tooLargeMessage(bytes.length, max));
       if (bytes.length === 0) throw new ApiError('VALIDATION_ERROR', 'Empty attachment');
+      if (!rule.keepLocation) bytes = await stripLocation(bytes);
       return capture.attachments.put(bytes, input.name, input.mime, clock.now().toISOString());
     },
+    'attachments.upload.begin': (input) => {
+      const { contract, field, ...file } = input;
+      return capture.uploads.begin(file, capture.attachmentRule(contract, field));
+    },
+    'attachments.upload.chunk': (input) => capture.uploads.chunk(input),
+    'attachments.upload.finish': (input) => capture.uploads.finish(input),
+    'attachments.upload.abort': (input) => ({ aborted: capture.uploads.abort(input.id) }),
     'attachments.get': (input) => {
       if (!capture.attachments.has(input.hash)) throw new ApiError('NOT_FOUND', `No attachment ${input.hash}`);
+      const meta = capture.attachments.stat(input.hash)!;
+      if (meta.size > MAX_INLINE_ATTACHMENT_BYTES) throw new ApiError('VALIDATION_ERROR', `Attachment ${input.hash} is too large to preview whole`);
       const a = capture.attachments.read(input.hash);
       return { name: a.name, mime: a.mime, size: a.bytes.length, dataBase64: a.bytes.toString('base64') };
     },

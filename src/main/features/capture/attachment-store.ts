@@ -1,72 +1,136 @@
-import { createHash, hash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { Transform, type Readable } from 'node:stream';
+import { createCipheriv, createDecipheriv, createHash, hash, randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import type { Db } from '../../platform/db/connection';
+import { AttachmentDamaged, HEADER_BYTES, isAtRest, openBuffer, openRange, sealBuffer, sealStream } from './at-rest-file';
 
 export const ATTACHMENT_REF = /^sha256:([0-9a-f]{64})$/;
-export { MAX_ATTACHMENT_BYTES } from '../../../shared/api/types';
 
-/** Content-addressed attachment files (`attachments/<sha256>`), listed in SQLite. */
+type Stored = { hash: string; size: number; ref: string };
+
+/**
+ * Content-addressed attachment files (`attachments/<sha256>`), listed in SQLite. With `atRestKey` every
+ * file is written in the chunked AES-256-GCM format of ./at-rest-file.ts; without one (a legacy profile
+ * not yet given a key) files stay plaintext as before. Reads accept both, so a profile can be migrated
+ * (`encryptLegacyFiles`) file by file.
+ */
 export class AttachmentStore {
   private readonly dir: string;
   constructor(
     private readonly db: Db,
     dataDir: string,
+    private readonly atRestKey?: Buffer,
   ) {
     this.dir = join(dataDir, 'attachments');
+    // Temp files of an interrupted write are unreadable leftovers (their staging key died with the process).
+    if (existsSync(this.dir)) for (const f of readdirSync(this.dir)) if (f.endsWith('.tmp')) rmSync(join(this.dir, f), { force: true });
   }
 
-  put(bytes: Buffer, name: string, mime: string, nowIso: string): { hash: string; size: number; ref: string } {
+  get encrypted(): boolean {
+    return this.atRestKey !== undefined;
+  }
+
+  put(bytes: Buffer, name: string, mime: string, nowIso: string): Stored {
     const h = hash('sha256', bytes, 'hex');
     const path = join(this.dir, h);
     if (!existsSync(path)) {
       mkdirSync(this.dir, { recursive: true });
-      const tmp = `${path}.tmp`;
-      writeFileSync(tmp, bytes);
+      const tmp = join(this.dir, `.put-${randomBytes(8).toString('hex')}.tmp`);
+      writeFileSync(tmp, this.atRestKey ? sealBuffer(this.atRestKey, h, bytes) : bytes);
       renameSync(tmp, path); // the file appears whole or not at all
     }
+    this.record(h, mime, bytes.length, name, nowIso);
+    return { hash: h, size: bytes.length, ref: `sha256:${h}` };
+  }
+
+  private record(h: string, mime: string, size: number, name: string, nowIso: string): void {
     this.db
       .prepare('INSERT INTO attachments (hash, mime, size, name, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(hash) DO NOTHING')
-      .run(h, mime, bytes.length, name, nowIso);
-    return { hash: h, size: bytes.length, ref: `sha256:${h}` };
+      .run(h, mime, size, name, nowIso);
   }
 
   /**
    * Store a stream (never held whole): hashed while written to a temp file, renamed into place. With
-   * `expectedHash` (a download), a mismatch stores nothing. Over `maxBytes` stores nothing.
+   * `expectedHash` (a download), a mismatch stores nothing. Over `maxBytes` stores nothing. Encrypted:
+   * the first pass stages the bytes under a one-off AES-CTR key (the digest the at-rest format binds is
+   * not known until the end), the second seals them into place.
    */
   async putStream(
     source: Readable,
     meta: { name: string; mime: string; nowIso: string },
     opts: { expectedHash?: string; maxBytes?: number } = {},
-  ): Promise<{ hash: string; size: number; ref: string }> {
+  ): Promise<Stored> {
     mkdirSync(this.dir, { recursive: true });
     const tmp = join(this.dir, `.in-${randomBytes(8).toString('hex')}.tmp`);
-    const digest = createHash('sha256');
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        if (opts.maxBytes !== undefined && size > opts.maxBytes) return done(new AttachmentTooLarge(opts.maxBytes));
-        digest.update(chunk);
-        done(null, chunk);
-      },
-    });
+    const sealed = `${tmp}.sealed.tmp`;
+    const stage = { key: randomBytes(32), iv: randomBytes(16) };
+    const { meter, hex, size: sized } = digestOf(opts.maxBytes);
     try {
-      await pipeline(source, meter, createWriteStream(tmp));
-      const h = digest.digest('hex');
+      if (this.atRestKey) await pipeline(source, meter, createCipheriv('aes-256-ctr', stage.key, stage.iv), createWriteStream(tmp));
+      else await pipeline(source, meter, createWriteStream(tmp));
+      const h = hex();
+      const size = sized();
       if (opts.expectedHash && opts.expectedHash !== h) throw new Error(`attachment digest mismatch: expected ${opts.expectedHash}, got ${h}`);
-      if (existsSync(join(this.dir, h))) rmSync(tmp);
-      else renameSync(tmp, join(this.dir, h)); // the file appears whole or not at all
-      this.db
-        .prepare('INSERT INTO attachments (hash, mime, size, name, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(hash) DO NOTHING')
-        .run(h, meta.mime, size, meta.name, meta.nowIso);
+      if (!existsSync(join(this.dir, h))) {
+        if (this.atRestKey) {
+          await pipeline(
+            createReadStream(tmp),
+            createDecipheriv('aes-256-ctr', stage.key, stage.iv),
+            sealStream(this.atRestKey, h, size),
+            createWriteStream(sealed),
+          );
+          renameSync(sealed, join(this.dir, h));
+        } else renameSync(tmp, join(this.dir, h)); // the file appears whole or not at all
+      }
+      this.record(h, meta.mime, size, meta.name, meta.nowIso);
       return { hash: h, size, ref: `sha256:${h}` };
     } finally {
       rmSync(tmp, { force: true });
+      rmSync(sealed, { force: true });
     }
+  }
+
+  /**
+   * Store what `open()` yields, opening it twice (it must give the same bytes each time, e.g. a staged
+   * upload): once to hash and measure it, once to seal it into place. One write instead of putStream's
+   * two when sealing. Over `maxBytes`, or bytes that differ between the two reads, store nothing.
+   */
+  async putReplayable(open: () => Readable, meta: { name: string; mime: string; nowIso: string }, opts: { maxBytes?: number } = {}): Promise<Stored> {
+    const key = this.atRestKey;
+    if (!key) return this.putStream(open(), meta, opts);
+    const first = digestOf(opts.maxBytes);
+    await pipeline(open(), first.meter, new Writable({ write: (_c, _e, done) => done() }));
+    const h = first.hex();
+    const path = join(this.dir, h);
+    if (!existsSync(path)) {
+      mkdirSync(this.dir, { recursive: true });
+      const sealed = join(this.dir, `.seal-${randomBytes(8).toString('hex')}.tmp`);
+      try {
+        const second = digestOf();
+        await pipeline(open(), second.meter, sealStream(key, h, first.size()), createWriteStream(sealed));
+        if (second.hex() !== h) throw new Error('attachment source changed between reads; nothing stored');
+        renameSync(sealed, path);
+      } finally {
+        rmSync(sealed, { force: true });
+      }
+    }
+    this.record(h, meta.mime, first.size(), meta.name, meta.nowIso);
+    return { hash: h, size: first.size(), ref: `sha256:${h}` };
   }
 
   has(h: string): boolean {
@@ -90,19 +154,80 @@ export class AttachmentStore {
     );
   }
 
-  /** The plaintext bytes from `start` on, streamed (never held whole); callers verify the digest where it matters. */
+  private fileIsAtRest(h: string): boolean {
+    if (!existsSync(join(this.dir, h))) return false; // a missing file errors where it is read, as before
+    const fd = openSync(join(this.dir, h), 'r');
+    try {
+      const head = Buffer.alloc(HEADER_BYTES);
+      return isAtRest(head.subarray(0, readSync(fd, head, 0, HEADER_BYTES, 0)));
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
+   * The plaintext bytes from `start` on, streamed (never held whole). An encrypted file is read from the
+   * chunk holding `start`, every chunk authenticated before it is passed on (a damaged one errors the
+   * stream with AttachmentDamaged); callers verify the whole digest where it matters.
+   */
   openRead(h: string, start = 0): Readable {
     if (!this.stat(h)) throw new Error(`attachment ${h} unknown`);
-    return createReadStream(join(this.dir, h), { start });
+    const path = join(this.dir, h);
+    if (this.fileIsAtRest(h)) {
+      if (!this.atRestKey) throw new AttachmentDamaged(h, 'encrypted, and this device has no at-rest key');
+      return Readable.from(openRange(this.atRestKey, path, h, start), { objectMode: false });
+    }
+    return createReadStream(path, { start });
   }
 
   read(h: string): { bytes: Buffer; mime: string; name: string } {
     const meta = this.db.prepare('SELECT mime, name FROM attachments WHERE hash = ?').get(h) as { mime: string; name: string } | undefined;
     if (!meta) throw new Error(`attachment ${h} unknown`);
-    const bytes = readFileSync(join(this.dir, h));
-    if (hash('sha256', bytes, 'hex') !== h) throw new Error(`attachment ${h} is damaged on disk`);
+    const file = readFileSync(join(this.dir, h));
+    let bytes: Buffer = file;
+    if (isAtRest(file)) {
+      if (!this.atRestKey) throw new AttachmentDamaged(h, 'encrypted, and this device has no at-rest key');
+      bytes = openBuffer(this.atRestKey, h, file);
+    }
+    if (hash('sha256', bytes, 'hex') !== h) throw new AttachmentDamaged(h, 'digest does not match');
     return { bytes, ...meta };
   }
+
+  /** Re-write plaintext (legacy) files in the encrypted format, one at a time; returns how many. */
+  async encryptLegacyFiles(): Promise<number> {
+    if (!this.atRestKey) return 0;
+    let n = 0;
+    for (const h of this.db.prepare('SELECT hash FROM attachments').pluck().all() as string[]) {
+      if (!existsSync(join(this.dir, h)) || this.fileIsAtRest(h)) continue;
+      const size = this.stat(h)!.size;
+      const tmp = join(this.dir, `.legacy-${randomBytes(8).toString('hex')}.tmp`);
+      const check = digestOf();
+      try {
+        await pipeline(createReadStream(join(this.dir, h)), check.meter, sealStream(this.atRestKey, h, size), createWriteStream(tmp));
+        if (check.hex() !== h) throw new AttachmentDamaged(h, 'digest does not match');
+        renameSync(tmp, join(this.dir, h));
+        n++;
+      } finally {
+        rmSync(tmp, { force: true });
+      }
+    }
+    return n;
+  }
+}
+
+/** A pass-through that hashes and counts, refusing more than `maxBytes`. */
+function digestOf(maxBytes?: number): { meter: Transform; hex(): string; size(): number } {
+  const digest = createHash('sha256');
+  let size = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (maxBytes !== undefined && size > maxBytes) return done(new AttachmentTooLarge(maxBytes));
+      digest.update(chunk);
+      done(null, chunk);
+    },
+  });
+  return { meter, hex: () => digest.digest('hex'), size: () => size };
 }
 
 export class AttachmentTooLarge extends Error {

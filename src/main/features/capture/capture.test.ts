@@ -102,7 +102,9 @@ describe('capture', () => {
       data: { hash: string; ref: string };
     };
     expect(put.data.hash).toBe(hash('sha256', bytes, 'hex'));
-    expect(readFileSync(join(dataDir, 'attachments', put.data.hash)).equals(bytes)).toBe(true);
+    // Sealed at rest: the file on disk is not the plaintext, which reads back whole.
+    expect(readFileSync(join(dataDir, 'attachments', put.data.hash)).includes(bytes)).toBe(false);
+    expect(s.capture.attachments.read(put.data.hash).bytes.equals(bytes)).toBe(true);
     await d('capture.submit', { contract: SITE, data: validSite({ photos: [put.data.ref] }) });
     await d('capture.submit', { contract: SITE, data: validSite({ photos: [put.data.ref] }) });
     expect(s.outbox.counts().queued).toBe(3);

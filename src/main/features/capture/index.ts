@@ -9,9 +9,11 @@ import { ApiError } from '../../../shared/errors';
 import { canonicalJson } from '../../../shared/canonical';
 import { newUlid } from '../../platform/util/ulid';
 import { AttachmentStore, attachmentRefs } from './attachment-store';
+import { UploadSessions } from './uploads';
+import { DEFAULT_RULE, attachmentsWithRules, ruleAt, type AttachmentRule } from '../../../shared/capture/attachment-rules';
 import type { CaptureContractsPort, CaptureGuard, CaptureOutboxPort, CaptureProfilePort, StoredRecord } from './ports';
 
-export { AttachmentStore, MAX_ATTACHMENT_BYTES } from './attachment-store';
+export { AttachmentStore } from './attachment-store';
 
 interface DraftRow {
   id: string;
@@ -30,6 +32,10 @@ const toDraft = (r: DraftRow): Draft => ({
 
 export interface CaptureService {
   attachments: AttachmentStore;
+  /** Chunked ingest from the renderer (attachments.upload.*). */
+  uploads: UploadSessions;
+  /** The size cap and location rule of an attachment field (the default without a contract). */
+  attachmentRule(contract?: string, field?: string): AttachmentRule;
   saveDraft(input: { id?: string; contract: string; data: unknown }): Draft;
   listDrafts(): Draft[];
   getDraft(id: string): Draft;
@@ -45,6 +51,8 @@ export interface CaptureDeps {
   db: Db;
   clock: Clock;
   dataDir: string;
+  /** Attachment files are encrypted under it (./at-rest-file.ts); absent: plaintext (legacy profiles). */
+  atRestKey?: Buffer;
   audit: AuditService;
   profile: CaptureProfilePort;
   contracts: CaptureContractsPort;
@@ -55,9 +63,26 @@ export interface CaptureDeps {
 
 class Capture implements CaptureService {
   readonly attachments: AttachmentStore;
+  readonly uploads: UploadSessions;
 
   constructor(private readonly d: CaptureDeps) {
-    this.attachments = new AttachmentStore(d.db, d.dataDir);
+    this.attachments = new AttachmentStore(d.db, d.dataDir, d.atRestKey);
+    this.uploads = new UploadSessions(this.attachments, d.dataDir, () => this.now());
+  }
+
+  attachmentRule(contract?: string, field?: string): AttachmentRule {
+    if (!contract) return DEFAULT_RULE;
+    return ruleAt(this.d.contracts.get(contract).doc.schema, field ?? '');
+  }
+
+  /** Attachments over their field's cap (x-maestro-max-bytes), as validation details. */
+  private oversize(contract: string, data: unknown): { path: string; keyword: string; message: string }[] {
+    return attachmentsWithRules(this.d.contracts.get(contract).doc.schema, data).flatMap(({ path, hash: h, rule }) => {
+      const size = this.attachments.stat(h)?.size ?? 0;
+      return size > rule.maxBytes
+        ? [{ path, keyword: 'x-maestro-max-bytes', message: `attachment is ${size} bytes; this field takes at most ${rule.maxBytes}` }]
+        : [];
+    });
   }
 
   private now(): string {
@@ -106,6 +131,8 @@ class Capture implements CaptureService {
         'Attachments referenced but not stored on this device',
         missing.map((h) => ({ path: '/', keyword: 'attachment', message: `sha256:${h} missing` })),
       );
+    const oversize = this.oversize(input.contract, input.data);
+    if (oversize.length) throw new ApiError('VALIDATION_ERROR', 'Attachments larger than their field allows', oversize);
     if (input.draftId) this.getDraft(input.draftId);
     const data = canonicalJson(input.data);
     // One transaction: the outbox's writes nest inside it (better-sqlite3 savepoints).

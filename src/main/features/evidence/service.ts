@@ -5,7 +5,7 @@ import type { Clock } from '../../platform/util/clock';
 import type { AuditService } from '../../platform/audit/index';
 import { ApiError } from '../../../shared/errors';
 import { newUlid } from '../../platform/util/ulid';
-import { MAX_ATTACHMENT_BYTES } from '../../../shared/api/types';
+import { MAX_INLINE_ATTACHMENT_BYTES } from '../../../shared/api/types';
 import type { Lane, RunStatus } from '../../../shared/workflow/types';
 import {
   ARTIFACT_FLAGS,
@@ -23,7 +23,7 @@ import { evaluate, type Evaluation } from './evaluate';
 import { writePack, type ExportOptions, type ExportResult } from './pack/export';
 import type { ArtifactStorePort, EvidenceCardsPort, GatePolicySource, NewEvidenceCard, PackSources, RunLookup } from './ports';
 
-export const MAX_ARTIFACT_BYTES = MAX_ATTACHMENT_BYTES;
+export const MAX_ARTIFACT_BYTES = MAX_INLINE_ATTACHMENT_BYTES;
 /** Artifacts one run may hold (a run is not a file store). */
 export const MAX_ARTIFACTS_PER_RUN = 500;
 

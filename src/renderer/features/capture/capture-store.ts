@@ -1,17 +1,17 @@
 // Capture: contracts, the form being filled in, its autosaved draft, photos, and submission.
 // Nothing here waits on sync: capture.submit writes locally and the outbox takes it from there.
 import { create, type StoreApi } from 'zustand';
-import { MAX_ATTACHMENT_BYTES, type ContractDoc, type Draft } from '../../../shared/api/types';
+import type { ContractDoc, Draft } from '../../../shared/api/types';
+import { ruleAt } from '../../../shared/capture/attachment-rules';
 import { ApiError } from '../../../shared/errors';
 import { call } from '../../api/client';
 import { errorMessage } from '../../ui/format';
+import { ingestFile, thumbnailOf, type UploadOptions } from './ingest';
 import { initialValue, isPlainObject, type JsonSchema } from './schema-form/json-schema';
 import { clientErrors, mergeErrors, pruneChanged, serverErrors, type FieldError } from './schema-form/field-errors';
 
 const AUTOSAVE_MS = 800;
 const thumbLoads = new Set<string>();
-/** The main process refuses larger attachments; checked here too to fail fast. */
-const MAX_PHOTO_BYTES = MAX_ATTACHMENT_BYTES;
 
 type DraftState = 'clean' | 'pending' | 'saving' | 'saved' | 'error';
 
@@ -45,7 +45,7 @@ interface CaptureState {
   deleteDraft(id: string): Promise<void>;
   newForm(): Promise<void>;
   submit(): Promise<void>;
-  uploadPhoto(file: File): Promise<string>;
+  uploadPhoto(file: File, opts?: UploadOptions): Promise<string>;
   /** Fetch a stored photo's preview (a resumed draft's photos were picked in another session). */
   loadThumb(ref: string): void;
 }
@@ -66,15 +66,6 @@ let generation = 0;
 function cancelAutosave(): void {
   if (timer) clearTimeout(timer);
   timer = null;
-}
-
-function readAsDataUrl(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const r = new FileReader();
-    r.onload = () => resolve(String(r.result));
-    r.onerror = () => reject(r.error ?? new Error('Could not read the file'));
-    r.readAsDataURL(file);
-  });
 }
 
 type Set = StoreApi<CaptureState>['setState'];
@@ -265,14 +256,15 @@ function photoActions(set: Set, get: Get): Pick<CaptureState, 'loadThumb' | 'upl
         .catch(() => undefined)
         .finally(() => thumbLoads.delete(ref));
     },
-    async uploadPhoto(file) {
-      if (file.size > MAX_PHOTO_BYTES) throw new Error(`${file.name} is ${(file.size / 1024 / 1024).toFixed(1)} MiB; photos are limited to 10 MiB`);
-      if (file.size === 0) throw new Error(`${file.name} is empty`);
-      const url = await readAsDataUrl(file);
-      const comma = url.indexOf(',');
-      const mime = /^[a-z]+\/[a-z0-9.+-]+$/.test(file.type) ? file.type : 'application/octet-stream';
-      const { ref } = await call('attachments.put', { name: (file.name || 'photo').slice(0, 200), mime, dataBase64: url.slice(comma + 1) });
-      if (mime.startsWith('image/')) set((s) => ({ thumbs: { ...s.thumbs, [ref]: url } }));
+    async uploadPhoto(file, opts = {}) {
+      // The field's own cap and location rule (contract annotations) apply; the main process enforces them too.
+      const contract = get().contractRef ?? undefined;
+      const field = opts.path ?? '';
+      const rule = ruleAt(schemaOf(get().contracts.find((c) => c.contract === contract)) as Record<string, unknown>, field);
+      const thumb = thumbnailOf(file);
+      const ref = await ingestFile(file, { ...opts, contract, field, maxBytes: rule.maxBytes });
+      const url = await thumb;
+      if (url) set((s) => ({ thumbs: { ...s.thumbs, [ref]: url } }));
       return ref;
     },
   };

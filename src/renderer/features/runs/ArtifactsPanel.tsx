@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { ARTIFACT_FLAGS, type ArtifactFlag, type ArtifactView } from '../../../shared/evidence/types';
-import { MAX_ATTACHMENT_BYTES } from '../../../shared/api/types';
+import { MAX_INLINE_ATTACHMENT_BYTES as MAX_FILE } from '../../../shared/api/types';
 import { useApp } from '../../app-store';
 import { cardList } from '../cards/cards-store';
 import { useEvidence } from './evidence-store';
@@ -101,7 +101,7 @@ function AddArtifact({ runId }: { runId: string }) {
     e.preventDefault();
     setFormError(null);
     if (mode === 'file' && !file) return setFormError('Choose a file.');
-    if (mode === 'file' && file && file.size > MAX_ATTACHMENT_BYTES) return setFormError(`Files are limited to ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MiB.`);
+    if (mode === 'file' && file && file.size > MAX_FILE) return setFormError(`Files are limited to ${MAX_FILE / 1024 / 1024} MiB.`);
     if (mode === 'uri' && !/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(uri.trim())) return setFormError('Enter a URI such as https://… or s3://…');
     const ok = await add(runId, { name, file: mode === 'file' ? file : null, uri: mode === 'uri' ? uri : '', flags: manual });
     if (ok) {

@@ -1,8 +1,15 @@
-import { useState, type ChangeEvent } from 'react';
+import { useRef, type ChangeEvent } from 'react';
 import { fieldId } from './json-pointer';
 import { errorsAt } from './field-errors';
 import { FieldMessages, RequiredMark } from './FieldShell';
 import { useFormContext, type FieldProps } from './form-context';
+import { DropZone, UploadList, usePhotoUpload } from './photo-upload';
+
+const picked = (e: ChangeEvent<HTMLInputElement>, add: (f: File[]) => void) => {
+  const files = [...(e.target.files ?? [])];
+  e.target.value = '';
+  add(files);
+};
 
 /** The preview of a stored photo: a data: URL from this session (the CSP allows data:, not blob:). */
 function Thumb({ photoRef, alt, onRemove, removeLabel }: { photoRef: string; alt: string; onRemove(): void; removeLabel: string }) {
@@ -20,29 +27,6 @@ function Thumb({ photoRef, alt, onRemove, removeLabel }: { photoRef: string; alt
   );
 }
 
-function usePhotoUpload(onRefs: (refs: string[]) => void) {
-  const { uploadPhoto } = useFormContext();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  async function pick(e: ChangeEvent<HTMLInputElement>) {
-    const files = [...(e.target.files ?? [])];
-    e.target.value = '';
-    if (files.length === 0) return;
-    setBusy(true);
-    setError(null);
-    const refs: string[] = [];
-    try {
-      for (const f of files) refs.push(await uploadPhoto(f));
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-      if (refs.length) onRefs(refs);
-    }
-  }
-  return { busy, error, pick };
-}
-
 /** An array of photo references: thumbnails, Remove, and a file input that stores new ones. */
 export function PhotoListField({ schema, value, onChange, path, label, required }: FieldProps) {
   const { errors } = useFormContext();
@@ -51,7 +35,9 @@ export function PhotoListField({ schema, value, onChange, path, label, required 
   const own = errorsAt(errors, path);
   const itemErrors = errors.filter((e) => e.path.startsWith(`${path}/`));
   const room = schema.maxItems === undefined ? Infinity : schema.maxItems - list.length;
-  const { busy, error, pick } = usePhotoUpload((refs) => onChange([...list, ...refs].slice(0, schema.maxItems)));
+  const latest = useRef(list);
+  latest.current = list;
+  const { busy, rows, errors: failed, add } = usePhotoUpload(path, (refs) => onChange([...latest.current, ...refs].slice(0, schema.maxItems)));
   const remove = (i: number) => {
     const next = list.filter((_, j) => j !== i);
     onChange(next.length ? next : undefined);
@@ -68,15 +54,19 @@ export function PhotoListField({ schema, value, onChange, path, label, required 
           <Thumb key={`${r}-${i}`} photoRef={r} alt={`${label} ${i + 1}`} removeLabel={`Remove ${label} ${i + 1}`} onRemove={() => remove(i)} />
         ))}
       </div>
-      <label className="file-pick">
-        {busy ? 'Storing…' : `Add to ${label}`}
-        <input type="file" accept={schema.items?.contentMediaType ?? 'image/*'} multiple disabled={busy || room <= 0} onChange={(e) => void pick(e)} />
-      </label>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <DropZone label={label} disabled={room <= 0} onFiles={(f) => void add(f.slice(0, room))}>
+        <label className="file-pick">
+          {busy ? 'Storing…' : `Add to ${label}`}
+          <input
+            type="file"
+            accept={schema.items?.contentMediaType ?? 'image/*'}
+            multiple
+            disabled={room <= 0}
+            onChange={(e) => picked(e, (f) => void add(f.slice(0, room)))}
+          />
+        </label>
+      </DropZone>
+      <UploadList rows={rows} errors={failed} />
     </fieldset>
   );
 }
@@ -86,7 +76,7 @@ export function PhotoField({ schema, value, onChange, path, label, required }: F
   const { errors } = useFormContext();
   const id = fieldId(path);
   const own = errorsAt(errors, path);
-  const { busy, error, pick } = usePhotoUpload((refs) => onChange(refs[refs.length - 1]));
+  const { busy, rows, errors: failed, add } = usePhotoUpload(path, (refs) => onChange(refs[refs.length - 1]));
   return (
     <div className={own.length ? 'field field-wide has-error' : 'field field-wide'} data-path={path}>
       <div className="field-head">
@@ -94,16 +84,14 @@ export function PhotoField({ schema, value, onChange, path, label, required }: F
         <RequiredMark required={required} />
       </div>
       {typeof value === 'string' && <Thumb photoRef={value} alt={label} removeLabel={`Remove ${label}`} onRemove={() => onChange(undefined)} />}
-      <label className="file-pick">
-        {busy ? 'Storing…' : typeof value === 'string' ? `Replace ${label}` : `Choose ${label}`}
-        <input id={id} type="file" accept={schema.contentMediaType ?? 'image/*'} disabled={busy} onChange={(e) => void pick(e)} />
-      </label>
+      <DropZone label={label} disabled={busy} onFiles={(f) => void add(f.slice(-1))}>
+        <label className="file-pick">
+          {busy ? 'Storing…' : typeof value === 'string' ? `Replace ${label}` : `Choose ${label}`}
+          <input id={id} type="file" accept={schema.contentMediaType ?? 'image/*'} disabled={busy} onChange={(e) => picked(e, (f) => void add(f.slice(-1)))} />
+        </label>
+      </DropZone>
       <FieldMessages id={`${id}-err`} errors={own} />
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <UploadList rows={rows} errors={failed} />
     </div>
   );
 }

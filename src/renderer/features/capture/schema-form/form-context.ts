@@ -1,6 +1,7 @@
 import { createContext, useContext, type ComponentType } from 'react';
 import type { FieldError } from './field-errors';
 import type { JsonSchema } from './json-schema';
+import type { UploadOptions } from '../ingest';
 
 /** What every generated field needs besides its own value: visible errors, touch, photos. */
 export interface SchemaFormContext {
@@ -8,8 +9,8 @@ export interface SchemaFormContext {
   errors: FieldError[];
   /** A field lost focus: its client-side checks may be shown from now on. */
   touch(path: string): void;
-  /** Store an image as an attachment; resolves to its `sha256:` reference. */
-  uploadPhoto(file: File): Promise<string>;
+  /** Store a file as an attachment (in chunks, with progress; cancel by the signal); resolves to its `sha256:` reference. */
+  uploadPhoto(file: File, opts?: UploadOptions): Promise<string>;
   /** A data: URL preview for a reference uploaded in this session, if known. */
   thumbnail(ref: string): string | undefined;
 }

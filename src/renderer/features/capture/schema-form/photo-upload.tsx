@@ -1,0 +1,140 @@
+// Files on their way into a photo field: the hook that sends them one by one (with progress and
+// cancel), the drop-and-paste zone, and the progress rows.
+import { useRef, useState, type ClipboardEvent, type DragEvent, type ReactNode } from 'react';
+import { bytes, seconds } from '../../../ui/format';
+import { isCancel } from '../ingest';
+import { useFormContext } from './form-context';
+
+export interface UploadRow {
+  key: number;
+  name: string;
+  sent: number;
+  total: number;
+  speed: number;
+  etaSeconds: number | null;
+  cancel(): void;
+}
+
+/** Send files to the field at `path`; `onRefs` gets the references of those stored, once all are done. */
+export function usePhotoUpload(path: string, onRefs: (refs: string[]) => void) {
+  const { uploadPhoto } = useFormContext();
+  const [rows, setRows] = useState<UploadRow[]>([]);
+  const [errors, setErrors] = useState<string[]>([]);
+  const next = useRef(0);
+  const patch = (key: number, p: Partial<UploadRow>) => setRows((rs) => rs.map((r) => (r.key === key ? { ...r, ...p } : r)));
+
+  async function add(files: File[]) {
+    if (files.length === 0) return;
+    setErrors([]);
+    const queued = files.map((f) => {
+      const ctrl = new AbortController();
+      const row: UploadRow = {
+        key: next.current++,
+        name: f.name || 'pasted file',
+        sent: 0,
+        total: f.size,
+        speed: 0,
+        etaSeconds: null,
+        cancel: () => ctrl.abort(),
+      };
+      return { f, ctrl, row };
+    });
+    setRows((rs) => [...rs, ...queued.map((q) => q.row)]);
+    const refs: string[] = [];
+    for (const { f, ctrl, row } of queued) {
+      try {
+        if (!ctrl.signal.aborted) refs.push(await uploadPhoto(f, { path, signal: ctrl.signal, onProgress: (p) => patch(row.key, p) }));
+      } catch (e) {
+        if (!isCancel(e)) setErrors((es) => [...es, (e as Error).message]);
+      } finally {
+        setRows((rs) => rs.filter((r) => r.key !== row.key));
+      }
+    }
+    if (refs.length) onRefs(refs);
+  }
+  return { busy: rows.length > 0, rows, errors, add };
+}
+
+/** One file's progress: a labelled progressbar, bytes, speed, time left, and Cancel. */
+function UploadProgressRow({ row }: { row: UploadRow }) {
+  const pct = row.total ? Math.floor((row.sent / row.total) * 100) : 0;
+  return (
+    <li className="upload-row">
+      <span className="upload-name">{row.name}</span>
+      <div
+        className="upload-bar"
+        role="progressbar"
+        aria-label={`Storing ${row.name}`}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={pct}
+        aria-valuetext={`${bytes(row.sent)} of ${bytes(row.total)}`}
+      >
+        <div className="upload-fill" style={{ width: `${pct}%` }} />
+      </div>
+      <span className="muted small">
+        {bytes(row.sent)} of {bytes(row.total)}
+        {row.speed > 0 && ` · ${bytes(Math.round(row.speed))}/s`}
+        {row.etaSeconds !== null && ` · ${seconds(row.etaSeconds)} left`}
+      </span>
+      <button type="button" className="secondary small-btn" aria-label={`Cancel ${row.name}`} onClick={row.cancel}>
+        Cancel
+      </button>
+    </li>
+  );
+}
+
+export function UploadList({ rows, errors }: { rows: UploadRow[]; errors: string[] }) {
+  return (
+    <>
+      {rows.length > 0 && (
+        <ul className="upload-list" aria-label="Files being stored">
+          {rows.map((r) => (
+            <UploadProgressRow key={r.key} row={r} />
+          ))}
+        </ul>
+      )}
+      {errors.map((e, i) => (
+        <p key={i} className="error" role="alert">
+          {e}
+        </p>
+      ))}
+    </>
+  );
+}
+
+/** Drop files here or paste them (focus it, then Ctrl/Cmd+V); the file input stays for keyboard and pointer. */
+export function DropZone({ label, disabled, onFiles, children }: { label: string; disabled: boolean; onFiles(files: File[]): void; children: ReactNode }) {
+  const [over, setOver] = useState(false);
+  const take = (list: FileList | null | undefined) => {
+    const files = [...(list ?? [])];
+    if (!disabled && files.length) onFiles(files);
+  };
+  return (
+    <div
+      className={over ? 'drop-zone drop-over' : 'drop-zone'}
+      tabIndex={0}
+      aria-label={`${label}: drop or paste files here`}
+      data-testid="drop-zone"
+      onDragOver={(e: DragEvent) => {
+        e.preventDefault();
+        setOver(true);
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={(e: DragEvent) => {
+        e.preventDefault();
+        setOver(false);
+        take(e.dataTransfer?.files);
+      }}
+      onPaste={(e: ClipboardEvent) => {
+        if (e.clipboardData?.files.length) {
+          e.preventDefault();
+          take(e.clipboardData.files);
+        }
+      }}
+    >
+      {children}
+      <span className="muted small">{disabled ? 'No room for more files.' : 'or drop / paste files here'}</span>
+    </div>
+  );
+}
