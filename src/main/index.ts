@@ -7,6 +7,8 @@ import { createDispatcher } from './app/dispatch';
 import { resolveDataDir } from './platform/paths';
 import { createJsonLogger } from './platform/util/logger';
 import { DatabaseError } from './platform/db/errors';
+import { AtRestKeyError } from './platform/keys/at-rest';
+import { openAtRest } from './app/at-rest-start';
 import { createMainWindow, hardenSessions, registerAppScheme, registerIpc, serveRenderer } from './app/electron/adapter';
 import { createElectronUpdater, type ElectronUpdater } from './app/electron/updater';
 import { deviceCredential } from './features/bundles/server-source';
@@ -19,12 +21,16 @@ registerAppScheme();
 let services: Services | undefined;
 let updater: ElectronUpdater | undefined;
 
-void app.whenReady().then(() => {
+void app.whenReady().then(async () => {
   const logger = createJsonLogger('main');
   try {
-    services = createServices({ dataDir: resolveDataDir(undefined, app.getPath('userData')), host: 'electron', logger });
+    const dataDir = resolveDataDir(undefined, app.getPath('userData'));
+    // The at-rest key first (keychain, else a vault unlocked by MAESTRO_VAULT_PASSPHRASE): without it
+    // the database stays closed; there is no plaintext fallback.
+    const { secrets, atRestKey } = await openAtRest(dataDir);
+    services = createServices({ dataDir, host: 'electron', logger, secrets, atRestKey });
   } catch (e) {
-    const msg = e instanceof DatabaseError ? `${e.code}: ${e.message}` : (e as Error).message;
+    const msg = e instanceof DatabaseError || e instanceof AtRestKeyError ? `${e.code}: ${e.message}` : (e as Error).message;
     dialog.showErrorBox('Maestro cannot open its data', msg);
     app.exit(2);
     return;

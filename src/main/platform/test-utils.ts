@@ -27,12 +27,26 @@ export async function unlockedVault(dataDir: string): Promise<VaultStore> {
 }
 
 /**
- * A fresh service graph. `bare: true` starts without the built-in bundles (an empty resources
+ * The at-rest key tests run under (fixed, so a test can reopen a data directory): every test's
+ * database is SQLCipher-encrypted, as the app's is.
+ */
+export const TEST_AT_REST_KEY = createHash('sha256').update('maestro test at-rest key').digest();
+
+/**
+ * A fresh service graph, its database encrypted under TEST_AT_REST_KEY (`atRestKey: null`: plaintext,
+ * for the tests that prove what encryption changes). `bare: true` starts without the built-in bundles (an empty resources
  * directory: no trust root, nothing installed, policy fails closed), for tests of one module that
  * count audit entries from the first.
  */
 export function makeServices(
-  opts: { dataDir?: string; clock?: Clock; secrets?: SecretStore | Promise<SecretStore>; fetch?: FetchFn; bare?: boolean } = {},
+  opts: {
+    dataDir?: string;
+    clock?: Clock;
+    secrets?: SecretStore | Promise<SecretStore>;
+    fetch?: FetchFn;
+    bare?: boolean;
+    atRestKey?: Buffer | null;
+  } = {},
 ): Services {
   const dataDir = opts.dataDir ?? tempDir();
   return createServices({
@@ -41,6 +55,7 @@ export function makeServices(
     clock: opts.clock ?? fixedClock(),
     secrets: opts.secrets ?? unlockedVault(dataDir),
     fetch: opts.fetch,
+    ...(opts.atRestKey === null ? {} : { atRestKey: opts.atRestKey ?? TEST_AT_REST_KEY }),
     ...(opts.bare ? { resourcesDir: tempDir('maestro-bare-') } : {}),
   });
 }
