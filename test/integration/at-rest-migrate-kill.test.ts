@@ -80,47 +80,43 @@ function fresh(seedPath: string): string {
 }
 
 describe('encrypting a plaintext profile survives SIGKILL at any point', () => {
-  it(
-    `killed at ${KILLS} random moments in every stage: the next start has the old or the new database, every row in it`,
-    async () => {
-      const key = randomBytes(32);
-      const seedPath = seed(tempDir('maestro-atrest-seed-'));
-      // How long a whole migration takes in a child (from "start"): the kills are spread over it.
-      const full = await runChild(fresh(seedPath), key.toString('hex'), null);
-      expect(full.lines.filter((l) => STAGES.includes(l) || l === 'done')).toEqual(expect.arrayContaining([...STAGES, 'done']));
-      expect(full.stderr).toBe('');
-      const finished = full.lines.find((l) => l.startsWith('finished '));
-      expect(finished).toBeDefined();
-      const spanMs = Number(finished!.split(' ')[1]);
+  it(`killed at ${KILLS} random moments in every stage: the next start has the old or the new database, every row in it`, async () => {
+    const key = randomBytes(32);
+    const seedPath = seed(tempDir('maestro-atrest-seed-'));
+    // How long a whole migration takes in a child (from "start"): the kills are spread over it.
+    const full = await runChild(fresh(seedPath), key.toString('hex'), null);
+    expect(full.lines.filter((l) => STAGES.includes(l) || l === 'done')).toEqual(expect.arrayContaining([...STAGES, 'done']));
+    expect(full.stderr).toBe('');
+    const finished = full.lines.find((l) => l.startsWith('finished '));
+    expect(finished).toBeDefined();
+    const spanMs = Number(finished!.split(' ')[1]);
 
-      const rand = mulberry32(0x5eed);
-      const outcomes: { stage: string; at: number; lastStage: string; found: string; killed: boolean }[] = [];
-      for (let i = 0; i < KILLS; i++) {
-        const path = fresh(seedPath);
-        const stage = STAGES[i % STAGES.length]!;
-        const at = Math.round(rand() * (stage === 'swap' ? 5 : 60));
-        const r = await runChild(path, key.toString('hex'), stage, at);
-        // A kill a few ms after 'swap' may come after the child finished: that run is no kill.
-        if (stage !== 'swap') expect(r.signal).toBe('SIGKILL');
-        else expect(r.signal === 'SIGKILL' || r.lines.some((l) => l.startsWith('finished '))).toBe(true);
-        const found = dbFileKind(path);
-        outcomes.push({ stage, at, lastStage: r.lines.at(-1) ?? '', found, killed: r.signal === 'SIGKILL' });
-        expect(['plaintext', 'encrypted']).toContain(found);
-        // The next start: opens (finishing or redoing the migration) with every row.
-        const db = openDatabase(path, { key });
-        expect(db.prepare('SELECT count(*), sum(id) FROM bulk').raw().get()).toEqual([ROWS, (ROWS * (ROWS + 1)) / 2]);
-        expect(db.prepare('SELECT text FROM bulk WHERE id = ?').pluck().get(ROWS)).toBe(`field note ${ROWS} `.padEnd(120, 'x'));
-        db.close();
-        expect(dbFileKind(path)).toBe('encrypted');
-        expect(readdirSync(join(path, '..')).filter((f) => f.includes('atrest-tmp'))).toEqual([]);
-      }
-      process.stdout.write(`at-rest migration ${spanMs} ms; kills: ${JSON.stringify(outcomes)}\n`);
-      // The kills were spread over the migration: before and after the rename, and inside each stage.
-      expect(outcomes.filter((o) => o.killed).length).toBeGreaterThanOrEqual(20);
-      expect(outcomes.some((o) => o.killed && o.found === 'plaintext')).toBe(true);
-      expect(outcomes.some((o) => o.killed && o.found === 'encrypted')).toBe(true);
-      expect(new Set(outcomes.filter((o) => o.found === 'plaintext').map((o) => o.lastStage)).size).toBeGreaterThanOrEqual(4);
-    },
-    300_000,
-  );
+    const rand = mulberry32(0x5eed);
+    const outcomes: { stage: string; at: number; lastStage: string; found: string; killed: boolean }[] = [];
+    for (let i = 0; i < KILLS; i++) {
+      const path = fresh(seedPath);
+      const stage = STAGES[i % STAGES.length]!;
+      const at = Math.round(rand() * (stage === 'swap' ? 5 : 60));
+      const r = await runChild(path, key.toString('hex'), stage, at);
+      // A kill a few ms after 'swap' may come after the child finished: that run is no kill.
+      if (stage !== 'swap') expect(r.signal).toBe('SIGKILL');
+      else expect(r.signal === 'SIGKILL' || r.lines.some((l) => l.startsWith('finished '))).toBe(true);
+      const found = dbFileKind(path);
+      outcomes.push({ stage, at, lastStage: r.lines.at(-1) ?? '', found, killed: r.signal === 'SIGKILL' });
+      expect(['plaintext', 'encrypted']).toContain(found);
+      // The next start: opens (finishing or redoing the migration) with every row.
+      const db = openDatabase(path, { key });
+      expect(db.prepare('SELECT count(*), sum(id) FROM bulk').raw().get()).toEqual([ROWS, (ROWS * (ROWS + 1)) / 2]);
+      expect(db.prepare('SELECT text FROM bulk WHERE id = ?').pluck().get(ROWS)).toBe(`field note ${ROWS} `.padEnd(120, 'x'));
+      db.close();
+      expect(dbFileKind(path)).toBe('encrypted');
+      expect(readdirSync(join(path, '..')).filter((f) => f.includes('atrest-tmp'))).toEqual([]);
+    }
+    process.stdout.write(`at-rest migration ${spanMs} ms; kills: ${JSON.stringify(outcomes)}\n`);
+    // The kills were spread over the migration: before and after the rename, and inside each stage.
+    expect(outcomes.filter((o) => o.killed).length).toBeGreaterThanOrEqual(20);
+    expect(outcomes.some((o) => o.killed && o.found === 'plaintext')).toBe(true);
+    expect(outcomes.some((o) => o.killed && o.found === 'encrypted')).toBe(true);
+    expect(new Set(outcomes.filter((o) => o.found === 'plaintext').map((o) => o.lastStage)).size).toBeGreaterThanOrEqual(4);
+  }, 300_000);
 });

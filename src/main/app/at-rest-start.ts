@@ -15,7 +15,10 @@ export async function openAtRest(dataDir: string, askPassphrase?: (attempt: numb
   for (let attempt = 1; secrets.isLocked(); attempt++) {
     const pass = askPassphrase && attempt <= 5 ? await askPassphrase(attempt) : null;
     if (pass === null) {
-      throw new AtRestKeyError('KEYSTORE_LOCKED', 'No OS keychain answered and the passphrase vault is locked: set MAESTRO_VAULT_PASSPHRASE or unlock it at start');
+      throw new AtRestKeyError(
+        'KEYSTORE_LOCKED',
+        'No OS keychain answered and the passphrase vault is locked: set MAESTRO_VAULT_PASSPHRASE or unlock it at start',
+      );
     }
     try {
       await secrets.unlock(pass);

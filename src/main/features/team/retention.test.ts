@@ -8,28 +8,15 @@ const DAY = 86_400_000;
 
 function pulled(db: Db, receivedAt: string, n: number, runStatus = 'completed') {
   const id = `${receivedAt}-${n}`;
-  db.prepare(`INSERT INTO team_records (device, item_id, user, kind, contract, created_at, body, seq, received_at) VALUES ('dev-b', ?, 'u2', 'record', 'c@1.0.0', ?, '{"pii":"Anna"}', ?, ?)`).run(
-    id,
-    receivedAt,
-    n,
-    receivedAt,
-  );
-  db.prepare(`INSERT INTO team_runs (device, run_id, user, status, awaiting_card, updated_at, created_at, body, seq, received_at) VALUES ('dev-b', ?, 'u2', ?, NULL, ?, ?, '{}', ?, ?)`).run(
-    id,
-    runStatus,
-    receivedAt,
-    receivedAt,
-    n,
-    receivedAt,
-  );
-  db.prepare(`INSERT INTO team_cards (device, card_id, user, run_id, created_at, lane, status, body, seq, received_at) VALUES ('dev-b', ?, 'u2', ?, ?, 'GREEN', ?, '{}', ?, ?)`).run(
-    id,
-    id,
-    receivedAt,
-    runStatus === 'awaiting_approval' ? 'awaiting_approval' : 'approved',
-    n,
-    receivedAt,
-  );
+  db.prepare(
+    `INSERT INTO team_records (device, item_id, user, kind, contract, created_at, body, seq, received_at) VALUES ('dev-b', ?, 'u2', 'record', 'c@1.0.0', ?, '{"pii":"Anna"}', ?, ?)`,
+  ).run(id, receivedAt, n, receivedAt);
+  db.prepare(
+    `INSERT INTO team_runs (device, run_id, user, status, awaiting_card, updated_at, created_at, body, seq, received_at) VALUES ('dev-b', ?, 'u2', ?, NULL, ?, ?, '{}', ?, ?)`,
+  ).run(id, runStatus, receivedAt, receivedAt, n, receivedAt);
+  db.prepare(
+    `INSERT INTO team_cards (device, card_id, user, run_id, created_at, lane, status, body, seq, received_at) VALUES ('dev-b', ?, 'u2', ?, ?, 'GREEN', ?, '{}', ?, ?)`,
+  ).run(id, id, receivedAt, runStatus === 'awaiting_approval' ? 'awaiting_approval' : 'approved', n, receivedAt);
 }
 
 const count = (db: Db, table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
@@ -53,7 +40,11 @@ describe('team retention', () => {
     pulled(s.db, old, 1);
     pulled(s.db, old, 2, 'awaiting_approval');
     pulled(s.db, recent, 3);
-    s.db.prepare(`INSERT INTO team_events (seq, type, device, user, at) VALUES (1, 'device.enrolled', 'dev-b', 'u2', ?), (2, 'device.enrolled', 'dev-c', 'u3', ?)`).run(old, recent);
+    s.db
+      .prepare(
+        `INSERT INTO team_events (seq, type, device, user, at) VALUES (1, 'device.enrolled', 'dev-b', 'u2', ?), (2, 'device.enrolled', 'dev-c', 'u3', ?)`,
+      )
+      .run(old, recent);
     const retention = new TeamRetention({ db: s.db, clock, audit: s.audit, logger: s.logger, params: () => s.policy.params() });
 
     const r = retention.purge();

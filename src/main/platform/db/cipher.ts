@@ -11,7 +11,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Db } from './connection';
+type Db = Database.Database;
 import { DatabaseError } from './errors';
 
 const SQLITE_HEADER = 'SQLite format 3\u0000';
@@ -110,7 +110,14 @@ function copyWithProgress(from: string, to: string, onProgress: (p: AtRestProgre
 function rowCounts(db: Db): Map<string, number> {
   const names = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND rootpage > 0 AND name NOT LIKE 'sqlite_%'`).pluck().all() as string[];
   const counts = new Map<string, number>();
-  for (const n of names) counts.set(n, db.prepare(`SELECT count(*) FROM "${n.replaceAll('"', '""')}"`).pluck().get() as number);
+  for (const n of names)
+    counts.set(
+      n,
+      db
+        .prepare(`SELECT count(*) FROM "${n.replaceAll('"', '""')}"`)
+        .pluck()
+        .get() as number,
+    );
   return counts;
 }
 
@@ -167,7 +174,8 @@ export function encryptInPlace(path: string, key: Buffer, onProgress: (p: AtRest
   try {
     onProgress({ stage: 'checkpoint', done: 0, total: statSync(path).size });
     const counts = checkpointPlaintext(path);
-    if (existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 0) throw new Error('the plaintext database still has a write-ahead log (is another process using it?)');
+    if (existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 0)
+      throw new Error('the plaintext database still has a write-ahead log (is another process using it?)');
     rmSync(`${path}-shm`, { force: true });
     const bytes = copyWithProgress(path, tmp, onProgress);
     onProgress({ stage: 'encrypt', done: bytes, total: bytes });
