@@ -1,6 +1,6 @@
 // Encryption at rest of the device database: SQLCipher 4 format (AES-256-CBC pages, HMAC-SHA512 per
 // page) through SQLite3 Multiple Ciphers (the `better-sqlite3` dependency is the
-// better-sqlite3-multiple-ciphers build; docs/decisions/0031-database-at-rest.md). The key is 32 raw
+// better-sqlite3-multiple-ciphers build; docs/decisions/0015-database-at-rest.md). The key is 32 raw
 // bytes (platform/keys/at-rest.ts), given as `x'<hex>'` so no passphrase KDF runs on open.
 //
 // Migrating a plaintext profile in place is crash-safe: the plaintext file is checkpointed, copied to
