@@ -45,27 +45,38 @@ describe('team retention', () => {
         `INSERT INTO team_events (seq, type, device, user, at) VALUES (1, 'device.enrolled', 'dev-b', 'u2', ?), (2, 'device.enrolled', 'dev-c', 'u3', ?)`,
       )
       .run(old, recent);
+    const inbox = s.db.prepare(
+      `INSERT INTO team_inbox (approval_id, seq, from_device, run_device, card_id, body, state, received_at) VALUES (?, 1, 'dev-b', 'dev-a', 'c1', '{}', ?, ?)`,
+    );
+    inbox.run('ap-old-applied', 'applied', old);
+    inbox.run('ap-old-pending', 'pending', old);
+    inbox.run('ap-recent', 'seen', recent);
     const retention = new TeamRetention({ db: s.db, clock, audit: s.audit, logger: s.logger, params: () => s.policy.params() });
 
     const r = retention.purge();
     const cutoff = new Date(clock.now().getTime() - 30 * DAY).toISOString();
-    expect(r).toEqual({ days: 30, cutoff, records: 2, runs: 1, cards: 1, events: 1 });
+    expect(r).toEqual({ days: 30, cutoff, records: 2, runs: 1, cards: 1, events: 1, inbox: 1 });
+    expect(s.db.prepare('SELECT approval_id FROM team_inbox ORDER BY approval_id').pluck().all()).toEqual(['ap-old-pending', 'ap-recent']);
     expect(count(s.db, 'team_records')).toBe(1);
     // The run and card awaiting a reviewer's decision stay until it is made.
     expect(s.db.prepare('SELECT status FROM team_runs ORDER BY seq').pluck().all()).toEqual(['awaiting_approval', 'completed']);
     expect(count(s.db, 'team_cards')).toBe(2);
     expect(count(s.db, 'team_events')).toBe(1);
     const entry = s.audit.list({ limit: 1 }).entries[0]!;
-    expect(entry).toMatchObject({ action: 'team.retention_purged', subject: cutoff, payload: { days: 30, cutoff, records: 2, runs: 1, cards: 1, events: 1 } });
+    expect(entry).toMatchObject({
+      action: 'team.retention_purged',
+      subject: cutoff,
+      payload: { days: 30, cutoff, records: 2, runs: 1, cards: 1, events: 1, inbox: 1 },
+    });
 
     // Nothing left to purge: no second audit entry.
     const before = s.audit.list({ limit: 1 }).entries[0]!.seq;
-    expect(retention.purge()).toMatchObject({ records: 0, runs: 0, cards: 0, events: 0 });
+    expect(retention.purge()).toMatchObject({ records: 0, runs: 0, cards: 0, events: 0, inbox: 0 });
     expect(s.audit.list({ limit: 1 }).entries[0]!.seq).toBe(before);
 
     // A shorter policy retention purges more.
     const week = new TeamRetention({ db: s.db, clock, audit: s.audit, logger: s.logger, params: () => ({ teamRetentionDays: 7 }) });
-    expect(week.purge()).toMatchObject({ days: 7, records: 1, runs: 1, cards: 1, events: 1 });
+    expect(week.purge()).toMatchObject({ days: 7, records: 1, runs: 1, cards: 1, events: 1, inbox: 1 });
     s.close();
   });
 

@@ -1,5 +1,5 @@
 // Retention of what other devices shared with this one (a reviewer's copy of their records, runs,
-// cards and team events): kept for the policy's `params.teamRetentionDays` (default 30) after this
+// cards, team events and the approvals they sent): kept for the policy's `params.teamRetentionDays` (default 30) after this
 // device received it, then purged, at start and every few hours. A run or card still awaiting a
 // decision is kept (purging it would hide a pending approval). Each purge that removes rows is one
 // transaction with its audit entry (counts and cutoff).
@@ -27,6 +27,8 @@ export interface PurgeResult {
   runs: number;
   cards: number;
   events: number;
+  /** Approvals other devices sent here, once applied, refused or seen. */
+  inbox: number;
 }
 
 /** The retention in days the policy sets: a positive integer, else the default. */
@@ -50,8 +52,10 @@ export class TeamRetention {
       const runs = db.prepare(`DELETE FROM team_runs WHERE received_at < ? AND status <> 'awaiting_approval'`).run(cutoff).changes;
       const cards = db.prepare(`DELETE FROM team_cards WHERE received_at < ? AND status <> 'awaiting_approval'`).run(cutoff).changes;
       const events = db.prepare('DELETE FROM team_events WHERE at < ?').run(cutoff).changes;
-      const r = { days, cutoff, records, runs, cards, events };
-      if (records + runs + cards + events > 0) this.d.audit.append({ actor: 'system', action: 'team.retention_purged', subject: cutoff, payload: { ...r } });
+      const inbox = db.prepare(`DELETE FROM team_inbox WHERE received_at < ? AND state <> 'pending'`).run(cutoff).changes;
+      const r = { days, cutoff, records, runs, cards, events, inbox };
+      if (records + runs + cards + events + inbox > 0)
+        this.d.audit.append({ actor: 'system', action: 'team.retention_purged', subject: cutoff, payload: { ...r } });
       return r;
     })();
   }
@@ -61,7 +65,7 @@ export class TeamRetention {
     const run = () => {
       try {
         const r = this.purge();
-        if (r.records + r.runs + r.cards + r.events) this.d.logger.info('team retention purge', { ...r });
+        if (r.records + r.runs + r.cards + r.events + r.inbox) this.d.logger.info('team retention purge', { ...r });
       } catch (e) {
         this.d.logger.error('team retention purge failed', { code: 'TEAM_RETENTION_FAILED', err: (e as Error).message });
       }
