@@ -39,7 +39,8 @@ async function askOnTerminal(attempt: number): Promise<string | null> {
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
   const out = rl as unknown as { _writeToOutput: (s: string) => void };
   const prompt = `${attempt > 1 ? 'Wrong passphrase. ' : ''}Vault passphrase (unlocks the encrypted database): `;
-  out._writeToOutput = (s: string) => void (s.startsWith(prompt) ? process.stdout.write(s) : undefined);
+  // Only the prompt itself is written: typed characters (and line refreshes that repeat them) are not.
+  out._writeToOutput = (s: string) => void (s === prompt ? process.stdout.write(s) : undefined);
   const answer = await rl.question(prompt);
   rl.close();
   process.stdout.write('\n');
