@@ -30,19 +30,28 @@ function rawInsertRate(rows: number, perTx: number): number {
   return rate;
 }
 
+/**
+ * audit.append.batch: entries/s through the app's audit service, 1,000 per transaction; `atRestKey`
+ * encrypts the database (bench/atrest.bench.ts compares the two).
+ */
+export function appendBatchRate(batches = 50, atRestKey?: Buffer): number {
+  const s = createServices({ dataDir: tempDir('maestro-bench-'), host: 'web', ...(atRestKey ? { atRestKey } : {}) });
+  const t = performance.now();
+  for (let b = 0; b < batches; b++) {
+    s.audit.appendMany(
+      Array.from({ length: 1000 }, (_, i) => ({ actor: 'service:bench', action: 'bench.step', subject: `b${b}`, payload: payload(b * 1000 + i) })),
+    );
+  }
+  const rate = (batches * 1000) / ((performance.now() - t) / 1000);
+  s.close();
+  return rate;
+}
+
 export function run(): void {
   // audit.append.batch: 1,000 entries per transaction.
   {
-    const s = createServices({ dataDir: tempDir('maestro-bench-'), host: 'web' });
     const batches = 50;
-    const t = performance.now();
-    for (let b = 0; b < batches; b++) {
-      s.audit.appendMany(
-        Array.from({ length: 1000 }, (_, i) => ({ actor: 'service:bench', action: 'bench.step', subject: `b${b}`, payload: payload(b * 1000 + i) })),
-      );
-    }
-    const rate = (batches * 1000) / ((performance.now() - t) / 1000);
-    s.close();
+    const rate = appendBatchRate(batches);
     emit({
       name: 'audit.append.batch',
       value: rate,

@@ -90,9 +90,9 @@ interface Store {
   close(): void;
 }
 
-function openStore(name: string, embedder: () => Embedder, table = new Map<string, Float32Array>()): Store {
+function openStore(name: string, embedder: () => Embedder, table = new Map<string, Float32Array>(), atRestKey?: Buffer): Store {
   const dir = tempDir('maestro-bench-memory-');
-  const db = openDatabase(join(dir, name));
+  const db = openDatabase(join(dir, name), { key: atRestKey });
   const events = createEventBus();
   const audit = createAuditService({ db, clock: systemClock, events, health: createHealthRegistry() });
   const memory = createMemoryService({
@@ -234,6 +234,20 @@ async function ingest(name: string, e: Embedder, target: string | null): Promise
     refName: `${e.id} embed() alone, one batch`,
     target,
   });
+}
+
+/**
+ * memory.search.100k: search() p95 (and the exact reference) over 100k clustered 384-d items; with
+ * `atRestKey` on the encrypted database (bench/atrest.bench.ts compares the two).
+ */
+export async function search100k(atRestKey?: Buffer, queries = 200): Promise<SearchFigures> {
+  const table = new Map<string, Float32Array>();
+  const s = openStore('m100k.db', () => lookupEmbedder(table), table, atRestKey);
+  const next = unitVectorSource(DIM, 1, 100, 100_000);
+  fill(s, 100_000, next, 3);
+  const f = await measure(s, next, queries, 20);
+  s.close();
+  return f;
 }
 
 export async function run(): Promise<void> {

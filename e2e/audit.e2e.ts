@@ -1,8 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, newDataDir, startHost, type RunningHost } from './harness';
+import { launchBrowser, newDataDir, startHost as startHostWith, VAULT_ENV, type RunningHost } from './harness';
+import { VaultStore } from '../src/main/platform/keys/index';
+import { loadAtRestKey } from '../src/main/platform/keys/at-rest';
+import { applyKey } from '../src/main/platform/db/cipher';
+
+// The database is encrypted at rest under a key in the passphrase vault.
+const startHost = (dir: string) => startHostWith(dir, VAULT_ENV);
 
 let browser: Browser;
 let host: RunningHost | undefined;
@@ -74,11 +80,14 @@ describe('audit log through the UI (web host)', () => {
     await page.close();
     await host.stop();
 
-    // Tamper with the file behind the app's back, as someone with the sqlite3 CLI would.
-    execFileSync('sqlite3', [
-      join(dataDir, 'maestro.db'),
-      `DROP TRIGGER audit_log_no_update; UPDATE audit_log SET payload = '{"note":"Valve B replaced"}' WHERE seq = ${valveSeq};`,
-    ]);
+    // Tamper with the file behind the app's back, as someone with a SQLCipher shell and the at-rest
+    // key (the vault's passphrase) would.
+    const vault = new VaultStore(dataDir);
+    await vault.unlock(VAULT_ENV.MAESTRO_VAULT_PASSPHRASE);
+    const raw = new Database(join(dataDir, 'maestro.db'));
+    applyKey(raw, await loadAtRestKey(vault));
+    raw.exec(`DROP TRIGGER audit_log_no_update; UPDATE audit_log SET payload = '{"note":"Valve B replaced"}' WHERE seq = ${valveSeq};`);
+    raw.close();
 
     host = await startHost(dataDir);
     page = await open(host);

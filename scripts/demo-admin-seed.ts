@@ -3,6 +3,7 @@
 // enrolled with an admin token, so the board opens with charts, a long table and stale devices.
 import { createServices } from '../src/main/app/services';
 import { VaultStore } from '../src/main/platform/keys/index';
+import { loadAtRestKey } from '../src/main/platform/keys/at-rest';
 import { seedFleet, syntheticFleet } from './fleet-seed';
 import { DEMO_PASSPHRASE } from './demo-constants';
 import { seedRuns } from './demo-runs';
@@ -17,7 +18,7 @@ seedFleet(serverDb, tenant, [
 
 const vault = new VaultStore(dataDir);
 await vault.unlock(DEMO_PASSPHRASE);
-const s = createServices({ dataDir, host: 'web', secrets: vault });
+const s = createServices({ dataDir, host: 'web', secrets: vault, atRestKey: await loadAtRestKey(vault) });
 if (!s.profile.get()) s.profile.setup({ name: 'Erin Admin', tenant });
 await s.sync.enroll(serverUrl, token);
 await s.sync.syncNow();

@@ -3,6 +3,7 @@
 // a few items left queued so the Outbox has something to show.
 import { createServices } from '../src/main/app/services';
 import { VaultStore } from '../src/main/platform/keys/index';
+import { loadAtRestKey } from '../src/main/platform/keys/at-rest';
 
 import { DEMO_BACKUP_PASSPHRASE, DEMO_PASSPHRASE } from './demo-constants';
 import { seedRuns } from './demo-runs';
@@ -13,7 +14,7 @@ const [dataDir, serverUrl, token] = process.argv.slice(2);
 if (!dataDir) throw new Error('usage: demo-seed <dataDir> [serverUrl token]');
 const vault = new VaultStore(dataDir);
 await vault.unlock(DEMO_PASSPHRASE);
-const s = createServices({ dataDir, host: 'web', secrets: vault });
+const s = createServices({ dataDir, host: 'web', secrets: vault, atRestKey: await loadAtRestKey(vault) });
 
 const site = (id: string, condition: string, extra: Record<string, unknown> = {}) => ({
   siteId: id,

@@ -4,6 +4,7 @@
 // devices" and can approve it from her laptop; Dana's app (long-polling) resumes the run.
 import { createServices, type Services } from '../src/main/app/services';
 import { VaultStore } from '../src/main/platform/keys/index';
+import { loadAtRestKey } from '../src/main/platform/keys/at-rest';
 import { DEMO_PASSPHRASE } from './demo-constants';
 
 const [adminDir, fieldDir] = process.argv.slice(2);
@@ -12,7 +13,7 @@ if (!adminDir || !fieldDir) throw new Error('usage: demo-team <adminDataDir> <fi
 async function open(dir: string): Promise<Services> {
   const vault = new VaultStore(dir);
   await vault.unlock(DEMO_PASSPHRASE);
-  return createServices({ dataDir: dir, host: 'web', secrets: vault });
+  return createServices({ dataDir: dir, host: 'web', secrets: vault, atRestKey: await loadAtRestKey(vault) });
 }
 
 const erin = await open(adminDir);

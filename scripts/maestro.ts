@@ -5,6 +5,7 @@
 //       verifies a pack offline (same checks as scripts/verify-pack.mjs); exit 1 when it fails
 import { resolve } from 'node:path';
 import { createServices } from '../src/main/app/services';
+import { openAtRest } from '../src/main/app/at-rest-start';
 import { resolveDataDir } from '../src/main/platform/paths';
 import { exportPack } from '../src/main/features/evidence/pack/export';
 import { formatReport, verifyPack } from '../src/main/features/evidence/pack/verify';
@@ -38,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
     const out = resolve(str('--out') ?? `pack-${arg}.tgz`);
     const role = str('--role') as Role | undefined;
     if (role && !['field', 'reviewer', 'admin'].includes(role)) throw new Error(`unknown role ${role}`);
-    const s = createServices({ dataDir, host: 'web' });
+    const s = createServices({ dataDir, host: 'web', ...(await openAtRest(dataDir)) });
     try {
       const r = await exportPack(s, arg, {
         out,

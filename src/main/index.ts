@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServices, startBackground, type Services } from './app/services';
 import { createDispatcher } from './app/dispatch';
-import { prepareDataDir } from './app/start';
 import { resolveDataDir } from './platform/paths';
 import { createJsonLogger } from './platform/util/logger';
 import { DatabaseError } from './platform/db/errors';
+import { AtRestKeyError } from './platform/keys/at-rest';
+import { openAtRest } from './app/at-rest-start';
 import { createMainWindow, hardenSessions, registerAppScheme, registerIpc, serveRenderer } from './app/electron/adapter';
 import { createElectronUpdater, type ElectronUpdater } from './app/electron/updater';
 import { deviceCredential } from './features/bundles/server-source';
@@ -24,10 +25,13 @@ void app.whenReady().then(async () => {
   const logger = createJsonLogger('main');
   try {
     const dataDir = resolveDataDir(undefined, app.getPath('userData'));
-    const secrets = await prepareDataDir(dataDir, logger);
-    services = createServices({ dataDir, host: 'electron', logger, ...(secrets ? { secrets } : {}) });
+    // The at-rest key first (keychain, else a vault unlocked by MAESTRO_VAULT_PASSPHRASE): without it
+    // the database stays closed; there is no plaintext fallback.
+    const { secrets, atRestKey, restore } = await openAtRest(dataDir);
+    if (restore?.applied) logger.info('restored a backup', { device: restore.device, manifestSha256: restore.manifestSha256 });
+    services = createServices({ dataDir, host: 'electron', logger, secrets, atRestKey });
   } catch (e) {
-    const msg = e instanceof DatabaseError ? `${e.code}: ${e.message}` : (e as Error).message;
+    const msg = e instanceof DatabaseError || e instanceof AtRestKeyError ? `${e.code}: ${e.message}` : (e as Error).message;
     dialog.showErrorBox('Maestro cannot open its data', msg);
     app.exit(2);
     return;

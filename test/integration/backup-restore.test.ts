@@ -3,15 +3,18 @@
 // chain extends the head the server anchored (no equivocation).
 import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { createServices, DB_FILE, type Services } from '../../src/main/app/services';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createServices, type Services } from '../../src/main/app/services';
 import { createDispatcher } from '../../src/main/app/dispatch';
-import { applyPendingRestore } from '../../src/main/features/backup/index';
-import { tempDir, unlockedVault } from '../../src/main/platform/test-utils';
+import { openAtRest } from '../../src/main/app/at-rest-start';
+import { tempDir, TEST_PASSPHRASE } from '../../src/main/platform/test-utils';
 import { enrollToken, freePort, startServer, type ServerProc } from './server-process';
 
 const SITE = 'field.inspect.site@1.2.0';
 const site = (n: number) => ({ siteId: `PS-${n}`, inspectedAt: '2026-11-20', location: { lat: 52, lon: 4 }, condition: 'good', inspector: { name: 'Ada' } });
 const PASS = 'moving to a new laptop';
+const VAULT = { MAESTRO_KEYSTORE: 'vault', MAESTRO_VAULT_PASSPHRASE: TEST_PASSPHRASE };
 
 const servers: ServerProc[] = [];
 const devices: Services[] = [];
@@ -34,8 +37,9 @@ describe('restore onto a new laptop', () => {
     const srv = await startServer(dir, port, {});
     servers.push(srv);
 
+    // Both laptops start as the app does (src/main/app/at-rest-start.ts): a vault, the at-rest key in it.
     const oldDir = tempDir('maestro-old-');
-    const old = createServices({ dataDir: oldDir, host: 'web', secrets: await unlockedVault(oldDir) });
+    const old = createServices({ dataDir: oldDir, host: 'web', ...(await openAtRest(oldDir, undefined, VAULT)) });
     devices.push(old);
     old.profile.setup({ name: 'Ada', tenant: 'acme' });
     await old.sync.enroll(srv.url, enrollToken(dir, port, 'acme', 'ada@acme'));
@@ -56,14 +60,18 @@ describe('restore onto a new laptop', () => {
 
     // The new laptop: fresh data directory, restore, restart.
     const newDir = tempDir('maestro-new-');
-    const vault = await unlockedVault(newDir);
-    const blank = createServices({ dataDir: newDir, host: 'web', secrets: vault });
+    const blank = createServices({ dataDir: newDir, host: 'web', ...(await openAtRest(newDir, undefined, VAULT)) });
     const staged = await createDispatcher(blank)('backup.restore', { path: (made.data as { path: string }).path, passphrase: PASS, confirm: true });
     expect(staged).toMatchObject({ ok: true });
     blank.close();
-    expect(await applyPendingRestore(newDir, DB_FILE, vault)).toMatchObject({ applied: true });
-    const moved = createServices({ dataDir: newDir, host: 'web', secrets: vault });
+    const start = await openAtRest(newDir, undefined, VAULT);
+    expect(start.restore).toMatchObject({ applied: true });
+    const moved = createServices({ dataDir: newDir, host: 'web', secrets: start.secrets, atRestKey: start.atRestKey });
     devices.push(moved);
+
+    // Restored at rest too: no capture text anywhere in the new laptop's data directory.
+    const files = (readdirSync(newDir, { recursive: true }) as string[]).map((f) => join(newDir, f)).filter((f) => statSync(f).isFile());
+    expect(files.filter((f) => readFileSync(f).includes(Buffer.from('"PS-3"')))).toEqual([]);
 
     // Only the two queued items go out, with the idempotency keys they had; the server holds each item once.
     const before = serverKeys(srv.dbPath);

@@ -5,6 +5,7 @@ import type { Clock } from '../platform/util/clock';
 import type { Logger } from '../platform/util/logger';
 import type { SecretStore } from '../platform/keys/index';
 import type { FetchFn } from '../platform/device/signed-fetch';
+import type { AtRestProgress } from '../platform/db/cipher';
 
 export const DB_FILE = 'maestro.db';
 
@@ -19,6 +20,15 @@ export interface ServiceDeps {
   /** Override the database path (tests use ':memory:'). */
   dbPath?: string;
   resourcesDir?: string;
+  /**
+   * The at-rest key (32 bytes, platform/keys/at-rest.ts loadAtRestKey): the device database is
+   * SQLCipher-encrypted under it (a plaintext profile is encrypted in place at start) and attachment
+   * files are encrypted with it. Every app entry point passes it; left out, the database is plaintext
+   * (benchmarks' references) and a warning is logged.
+   */
+  atRestKey?: Buffer;
+  /** Progress of the in-place encryption of a plaintext profile (the start screen shows it). */
+  onAtRestProgress?: (p: AtRestProgress) => void;
   /** Where secrets live; default: OS keychain if it answers, else the passphrase vault. */
   secrets?: SecretStore | Promise<SecretStore>;
   fetch?: FetchFn;
@@ -35,6 +45,4 @@ export interface ServiceDeps {
   reverifyEveryHours?: number;
   /** Folder of model (and other) bundles installed at start: MAESTRO_MODELS_DIR, else <resources>/../models. */
   modelsDir?: string;
-  /** 256-bit at-rest key (OS keychain / vault). Attachment files are sealed under it; absent: legacy plaintext files. */
-  atRestKey?: Buffer;
 }

@@ -26,6 +26,7 @@ import type { CardStore } from '../features/cards/index';
 import { toRunView, type RunService } from '../features/runs/index';
 import type { TeamService, TenantKeys } from '../features/team/index';
 import { registerTeamHealth } from '../features/team/health';
+import { TeamRetention } from '../features/team/retention';
 import { createUpdateService, type UpdateService } from '../features/updates/index';
 import { registerInferenceHealth, type InferenceService } from '../features/inference/index';
 import type { MemoryService } from '../features/memory/index';
@@ -53,6 +54,8 @@ export interface Services {
   dataKeys: DataKeys;
   tenantKeys: TenantKeys;
   team: TeamService;
+  /** Other devices' records kept for the policy's retention (teamRetentionDays), then purged. */
+  teamRetention: TeamRetention;
   outbox: Outbox;
   capture: CaptureService;
   sync: SyncEngine;
@@ -92,6 +95,15 @@ export function startBackground(s: Services): void {
   s.sync.start();
   // Team sync: long-poll the server's feed, so approvals and reviewers' views arrive within seconds.
   s.team.startLive();
+  // Other devices' records past the policy's retention go now and every few hours.
+  s.teamRetention.start();
+  // Attachment files of a profile that was plaintext before it had an at-rest key are sealed now.
+  void s.capture.attachments.encryptLegacyFiles().then(
+    (n) => {
+      if (n > 0) s.audit.append({ actor: 'system', action: 'attachments.encrypted_at_rest', payload: { files: n } });
+    },
+    (e: unknown) => s.logger.error('sealing plaintext attachment files failed', { code: 'ATTACHMENTS_ENCRYPT_FAILED', err: (e as Error).message }),
+  );
   s.bundles.startSchedule();
   void s.bundles
     .installFromDir(s.modelsDir)
@@ -138,6 +150,7 @@ export function createServices(deps: ServiceDeps): Services {
   registerInferenceHealth(health, inference);
   const loaded = { at: clock.now().toISOString() };
   reloadConsumersOnBundleChange({ ...base, ...sealed, policy, runs, onPolicyLoaded: () => (loaded.at = clock.now().toISOString()) });
+  const teamRetention = new TeamRetention({ db, clock, audit: base.audit, logger: base.logger, params: () => policy.params() });
   const memoryIngest = startEpisodicIngest({
     records: createRecordReader(db),
     audit: base.audit,
@@ -157,6 +170,7 @@ export function createServices(deps: ServiceDeps): Services {
     ...local,
     ...net,
     memoryIngest,
+    teamRetention,
     modelsDir: deps.modelsDir ?? process.env.MAESTRO_MODELS_DIR ?? join(base.resourcesDir, '..', 'models'),
     updates: createUpdateService({ bundles, appVersion: APP_VERSION, host: deps.host }),
     fetch: deps.fetch,
@@ -169,6 +183,7 @@ export function createServices(deps: ServiceDeps): Services {
     info: { version: APP_VERSION, host: deps.host, dataDir: deps.dataDir, platform: process.platform, schemaVersion: schemaVersion(db) },
     close() {
       sync.stop();
+      teamRetention.stop();
       void team.stopLive();
       bundles.stop();
       memoryIngest.stop();

@@ -6,17 +6,19 @@ import type { DecisionCard } from '../../shared/workflow/types';
 import type { BundleKind, Envelope, RootMeta } from '../../shared/bundles/types';
 import { openDatabase } from '../platform/db/connection';
 import { registerDbHealth } from '../platform/db/health';
-import { createAuditService } from '../platform/audit/index';
+import { createAuditService, type AuditService } from '../platform/audit/index';
+import { clearPendingMigration, pendingMigration } from '../platform/db/cipher';
 import { createHealthRegistry } from '../platform/health';
 import { createEventBus } from '../platform/events';
 import { createSignal } from '../platform/signal';
 import { systemClock } from '../platform/util/clock';
-import { silentLogger } from '../platform/util/logger';
+import { silentLogger, type Logger } from '../platform/util/logger';
 import { TrustedClock } from '../platform/util/trusted-clock';
 import type { ResourceTree } from '../platform/util/resource-tree';
 import { openSecretStore, type SecretStore } from '../platform/keys/index';
 import { BackupService } from '../features/backup/index';
 import { readSyncConfig } from '../platform/device/sync-config';
+import { atRestKeyIn } from '../platform/keys/at-rest';
 import { AttachmentStore } from '../features/capture/attachment-store';
 import { DataKeys } from '../platform/keys/data-keys';
 import { createProfileService } from '../features/profile/index';
@@ -56,15 +58,30 @@ import { createMemoryService } from '../features/memory/index';
 import { createEvidenceService } from '../features/evidence/index';
 import { DB_FILE, DEFAULT_RESOURCES_DIR, type ServiceDeps } from './deps';
 
+/** The finished in-place encryption is audited once (its marker survives a kill before this). */
+function auditAtRest(dbPath: string, keyed: boolean, audit: AuditService, logger: Logger): void {
+  if (!keyed) {
+    if (dbPath !== ':memory:') logger.warn('the device database is not encrypted at rest (no at-rest key given)', { code: 'DB_PLAINTEXT', path: dbPath });
+    return;
+  }
+  const done = pendingMigration(dbPath);
+  if (!done) return;
+  audit.append({ actor: 'system', action: 'db.encrypted_at_rest', subject: DB_FILE, payload: { ...done } });
+  clearPendingMigration(dbPath);
+  logger.info('device database encrypted at rest', { bytes: done.bytes, rows: done.rows });
+}
+
 /** Storage, events, health, audit, profile, alerts, the trusted clock and secrets. */
 export function createPlatform(deps: ServiceDeps) {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? silentLogger;
-  const db = openDatabase(deps.dbPath ?? join(deps.dataDir, DB_FILE));
+  const dbPath = deps.dbPath ?? join(deps.dataDir, DB_FILE);
+  const db = openDatabase(dbPath, { key: deps.atRestKey, onProgress: deps.onAtRestProgress });
   const events = createEventBus();
   const health = createHealthRegistry();
   registerDbHealth(db, health);
   const audit = createAuditService({ db, clock, events, health });
+  auditAtRest(dbPath, deps.atRestKey !== undefined, audit, logger);
   const profile = createProfileService({ db, clock, audit });
   // Alerts exist before every feature that raises one (built-in bundle refusals come first).
   const alerts = new SyncAlerts(db, clock, logger);
@@ -226,7 +243,13 @@ export function createLocalWork(deps: ServiceDeps, p: Platform, s: Sealed) {
   const evidence = createEvidenceService({ db, clock, audit, cards, runs, attachments, policy, pack });
   const backup = new BackupService({
     ...{ db, dataDir: deps.dataDir, clock, secrets: p.secrets, attachments, audit, outboxCounts: () => outbox.counts() },
-    stagedAttachments: (stagedDb, dir) => new AttachmentStore(stagedDb, dir, deps.atRestKey),
+    openStaged: (dir, keys) => {
+      // The restored profile's key (a device without a keychain entry for it: tests) else this device's.
+      const key = atRestKeyIn(keys) ?? deps.atRestKey;
+      const stagedDb = openDatabase(join(dir, DB_FILE), key ? { key } : {});
+      const store = new AttachmentStore(stagedDb, dir, key);
+      return { db: stagedDb, putStream: (src, meta, o) => store.putStream(src, meta, o) };
+    },
     freshness: { isFresh: () => profile.get() === null && Object.values(outbox.counts()).every((n) => n === 0) },
     identity: () => ({ device: readSyncConfig(db)?.deviceId ?? null, tenant: profile.get()?.tenant ?? null }),
   });

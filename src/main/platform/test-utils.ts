@@ -1,6 +1,6 @@
 // Test helpers: a fresh data directory and service graph per test, and a fixed clock.
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServices, DB_FILE, type Services } from '../app/services';
@@ -27,7 +27,14 @@ export async function unlockedVault(dataDir: string): Promise<VaultStore> {
 }
 
 /**
- * A fresh service graph. `bare: true` starts without the built-in bundles (an empty resources
+ * The at-rest key tests run under (fixed, so a test can reopen a data directory): every test's
+ * database is SQLCipher-encrypted, as the app's is.
+ */
+export const TEST_AT_REST_KEY = createHash('sha256').update('maestro test at-rest key').digest();
+
+/**
+ * A fresh service graph, its database encrypted under TEST_AT_REST_KEY (`atRestKey: null`: plaintext,
+ * for the tests that prove what encryption changes). `bare: true` starts without the built-in bundles (an empty resources
  * directory: no trust root, nothing installed, policy fails closed), for tests of one module that
  * count audit entries from the first.
  */
@@ -38,7 +45,7 @@ export function makeServices(
     secrets?: SecretStore | Promise<SecretStore>;
     fetch?: FetchFn;
     bare?: boolean;
-    /** The at-rest key; default a random one, null for a legacy (plaintext) profile. */
+    /** The at-rest key; default TEST_AT_REST_KEY, null for a legacy (plaintext) profile. */
     atRestKey?: Buffer | null;
   } = {},
 ): Services {
@@ -49,7 +56,7 @@ export function makeServices(
     clock: opts.clock ?? fixedClock(),
     secrets: opts.secrets ?? unlockedVault(dataDir),
     fetch: opts.fetch,
-    ...(opts.atRestKey === null ? {} : { atRestKey: opts.atRestKey ?? randomBytes(32) }),
+    ...(opts.atRestKey === null ? {} : { atRestKey: opts.atRestKey ?? TEST_AT_REST_KEY }),
     ...(opts.bare ? { resourcesDir: tempDir('maestro-bare-') } : {}),
   });
 }

@@ -2,11 +2,14 @@
 // token-protected HTTP bridge.
 import { resolve } from 'node:path';
 import { createServices, startBackground } from '../services';
-import { prepareDataDir } from '../start';
 import { createJsonLogger } from '../../platform/util/logger';
 import { resolveDataDir } from '../../platform/paths';
 import { startWebHost, BindRefusedError } from './server';
+import { createInterface } from 'node:readline/promises';
 import { DatabaseError } from '../../platform/db/errors';
+import type { AtRestProgress } from '../../platform/db/cipher';
+import { AtRestKeyError } from '../../platform/keys/at-rest';
+import { openAtRest } from '../at-rest-start';
 
 interface Args {
   host?: string;
@@ -31,16 +34,34 @@ export function parseArgs(argv: string[]): Args {
   return a;
 }
 
+/** The vault passphrase, read from the terminal (not echoed). */
+async function askOnTerminal(attempt: number): Promise<string | null> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+  const out = rl as unknown as { _writeToOutput: (s: string) => void };
+  const prompt = `${attempt > 1 ? 'Wrong passphrase. ' : ''}Vault passphrase (unlocks the encrypted database): `;
+  // Only the prompt itself is written: typed characters (and line refreshes that repeat them) are not.
+  out._writeToOutput = (s: string) => void (s === prompt ? process.stdout.write(s) : undefined);
+  const answer = await rl.question(prompt);
+  rl.close();
+  process.stdout.write('\n');
+  return answer.length ? answer : null;
+}
+
+function reportProgress(p: AtRestProgress): void {
+  process.stdout.write(`Encrypting the database: ${p.stage} ${p.total ? Math.round((100 * p.done) / p.total) : 100}%\n`);
+}
+
 export async function main(argv = process.argv.slice(2)): Promise<void> {
   const args = parseArgs(argv);
   const logger = createJsonLogger('webhost');
   const dataDir = resolveDataDir(args.dataDir);
   let services;
   try {
-    const secrets = await prepareDataDir(dataDir, logger);
-    services = createServices({ dataDir, host: 'web', logger, ...(secrets ? { secrets } : {}) });
+    const { secrets, atRestKey, restore } = await openAtRest(dataDir, process.stdin.isTTY ? askOnTerminal : undefined);
+    if (restore?.applied) logger.info('restored a backup', { device: restore.device, manifestSha256: restore.manifestSha256 });
+    services = createServices({ dataDir, host: 'web', logger, secrets, atRestKey, onAtRestProgress: reportProgress });
   } catch (e) {
-    if (e instanceof DatabaseError) {
+    if (e instanceof DatabaseError || e instanceof AtRestKeyError) {
       process.stderr.write(`maestro: ${e.code}: ${e.message}\n`);
       process.exit(2);
     }

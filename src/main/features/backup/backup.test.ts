@@ -10,6 +10,7 @@ import { createDispatcher } from '../../app/dispatch';
 import { makeServices, tempDir, unlockedVault } from '../../platform/test-utils';
 import type { VaultStore } from '../../platform/keys/index';
 import { applyPendingRestore, hasPendingRestore } from './index';
+import { loadAtRestKey } from '../../platform/keys/at-rest';
 import { STAGING_DIR } from './restore';
 
 const SITE = 'field.inspect.site@1.2.0';
@@ -35,8 +36,14 @@ let photo: Buffer;
 let photoHash: string;
 const open: Services[] = [];
 
+let sourceKey: Buffer;
+
 beforeAll(async () => {
-  source = makeServices();
+  // As the app does: the at-rest key lives in the device's secret store (here its vault).
+  const dir = tempDir('maestro-source-');
+  const vault = await unlockedVault(dir);
+  sourceKey = await loadAtRestKey(vault);
+  source = makeServices({ dataDir: dir, secrets: vault, atRestKey: sourceKey });
   open.push(source);
   source.profile.setup({ name: 'Ada', tenant: 'acme' });
   photo = randomBytes(3 * 1024 * 1024 + 17);
@@ -57,7 +64,7 @@ afterAll(() => open.forEach((s) => s.close()));
 async function fresh(): Promise<{ dir: string; vault: VaultStore; s: Services }> {
   const dir = tempDir('maestro-restore-');
   const vault = await unlockedVault(dir);
-  const s = makeServices({ dataDir: dir, secrets: vault });
+  const s = makeServices({ dataDir: dir, secrets: vault, atRestKey: await loadAtRestKey(vault) });
   open.push(s);
   return { dir, vault, s };
 }
@@ -89,7 +96,10 @@ describe('backup', () => {
     s.close();
     expect(await applyPendingRestore(dir, DB_FILE, vault)).toMatchObject({ applied: true });
     expect(existsSync(join(dir, STAGING_DIR))).toBe(false);
-    const restored = makeServices({ dataDir: dir, secrets: vault });
+    // The restored profile's at-rest key replaced the fresh one: it opens the restored database and files.
+    const key = await loadAtRestKey(vault);
+    expect(key.equals(sourceKey)).toBe(true);
+    const restored = makeServices({ dataDir: dir, secrets: vault, atRestKey: key });
     open.push(restored);
     expect(restored.profile.get()).toMatchObject({ name: 'Ada', tenant: 'acme' });
     const ids = (x: Services) => x.capture.listRecords(10).map((r) => r.id);
@@ -149,7 +159,7 @@ describe('backup', () => {
     truncateSync(join(dir, DB_FILE), 0);
     expect(await applyPendingRestore(dir, DB_FILE, vault)).toMatchObject({ applied: true });
     expect(await applyPendingRestore(dir, DB_FILE, vault)).toEqual({ applied: false, reason: 'none' });
-    const restored = makeServices({ dataDir: dir, secrets: vault });
+    const restored = makeServices({ dataDir: dir, secrets: vault, atRestKey: await loadAtRestKey(vault) });
     open.push(restored);
     expect(restored.capture.listRecords(10)).toHaveLength(2);
   });

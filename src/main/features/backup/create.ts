@@ -102,7 +102,9 @@ export async function createBackup(
   const out = join(o.dir, `maestro-backup-${o.createdAt.replace(/[:.]/g, '-')}.mbak`);
   try {
     const keys = await readSecrets(d.secrets);
-    await d.db.backup(snapshot);
+    // A consistent copy, encrypted under the at-rest key when the database is (SQLite's backup API
+    // refuses an encrypted source with a plain target; VACUUM INTO keeps the cipher and key).
+    d.db.prepare('VACUUM INTO ?').run(snapshot);
     const total = statSync(snapshot).size + d.attachments.list().reduce((n, a) => n + a.size, 0);
     const { header, key } = await newHeader(o.passphrase, { createdAt: o.createdAt, ...d.identity() });
     const p = tarPack();

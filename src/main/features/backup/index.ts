@@ -7,10 +7,10 @@ import type { Clock } from '../../platform/util/clock';
 import { takeAppliedNote } from './apply';
 import { createBackup } from './create';
 import { BackupRefused } from './errors';
-import type { BackupAttachments, BackupFreshness, StagedAttachmentsFactory } from './ports';
+import type { BackupAttachments, BackupFreshness, StagedProfileOpener } from './ports';
 import { stageRestore } from './restore';
 
-export { applyPendingRestore, hasPendingRestore } from './apply';
+export { applyPendingRestore, hasPendingRestore, type ApplyResult } from './apply';
 
 export interface BackupDeps {
   db: Db;
@@ -18,7 +18,7 @@ export interface BackupDeps {
   clock: Clock;
   secrets: () => Promise<SecretStore>;
   attachments: BackupAttachments;
-  stagedAttachments: StagedAttachmentsFactory;
+  openStaged: StagedProfileOpener;
   freshness: BackupFreshness;
   audit: {
     append(e: { actor: string; action: string; subject?: string; payload: Record<string, unknown> }): unknown;

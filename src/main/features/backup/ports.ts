@@ -15,11 +15,16 @@ export interface BackupAttachments {
   openRead(hash: string, start?: number): Readable;
 }
 
-/** An attachment store over another database and data directory: where a restore stages what it reads. */
-export type StagedAttachmentsFactory = (
-  db: Db,
-  dataDir: string,
+/**
+ * Where a restore stages what it reads: the database file at `<dir>/maestro.db` (already written)
+ * opened, and an attachment store over it and `<dir>`, both under the restored profile's at-rest key,
+ * which travels among its keys.
+ */
+export type StagedProfileOpener = (
+  dir: string,
+  keys: Readonly<Record<string, string>>,
 ) => {
+  db: Db;
   putStream(
     source: Readable,
     meta: { name: string; mime: string; nowIso: string },

@@ -13,12 +13,12 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract } from 'tar-stream';
 import type { BackupSummary } from '../../../shared/api/backup';
-import { openDatabase, type Db } from '../../platform/db/connection';
+import type { Db } from '../../platform/db/connection';
 import type { SecretStore } from '../../platform/keys/index';
 import { BackupRefused } from './errors';
 import { openBackup } from './format';
 import { ENTRY, summaryOf, type BackupManifest } from './manifest';
-import type { AttachmentMeta, StagedAttachmentsFactory } from './ports';
+import type { AttachmentMeta, StagedProfileOpener } from './ports';
 
 export const STAGING_DIR = 'restore-staging';
 export const READY_FILE = 'READY';
@@ -29,7 +29,7 @@ const MAX_SMALL_ENTRY = 16 * 1024 * 1024;
 export interface RestoreDeps {
   dataDir: string;
   secrets: () => Promise<SecretStore>;
-  stagedAttachments: StagedAttachmentsFactory;
+  openStaged: StagedProfileOpener;
   clock: { now(): Date };
 }
 
@@ -40,6 +40,7 @@ interface Staging {
   index: AttachmentMeta[] | null;
   manifest: Buffer | null;
   db: Db | null;
+  store: ReturnType<StagedProfileOpener> | null;
 }
 
 function hashing(onDone: (size: number, sha256: string) => void): Transform {
@@ -91,13 +92,14 @@ async function stageEntry(d: RestoreDeps, s: Staging, name: string, entry: Reada
   if (name === ENTRY.db && !s.db) {
     const path = join(s.dir, 'maestro.db');
     await pipeline(entry, hashing(record), createWriteStream(path, { mode: 0o600 }));
-    s.db = openDatabase(path);
+    s.store = d.openStaged(s.dir, s.keys ?? {});
+    s.db = s.store.db;
     return;
   }
   const hash = name.startsWith(ENTRY.attachmentPrefix) ? name.slice(ENTRY.attachmentPrefix.length) : '';
   const meta = s.index?.find((a) => a.hash === hash);
-  if (!s.db || !meta) throw new BackupRefused('manifest_mismatch', `The backup holds an entry it does not list: ${name.slice(0, 120)}`);
-  const store = d.stagedAttachments(s.db, s.dir);
+  const store = s.store;
+  if (!store || !meta) throw new BackupRefused('manifest_mismatch', `The backup holds an entry it does not list: ${name.slice(0, 120)}`);
   try {
     await store.putStream(entry.pipe(hashing(record)), { name: meta.name, mime: meta.mime, nowIso: d.clock.now().toISOString() }, { expectedHash: hash });
   } catch (e) {
@@ -167,7 +169,7 @@ export async function stageRestore(
   const dir = join(d.dataDir, STAGING_DIR);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const s: Staging = { dir, hashes: new Map(), keys: null, index: null, manifest: null, db: null };
+  const s: Staging = { dir, hashes: new Map(), keys: null, index: null, manifest: null, db: null, store: null };
   try {
     const trailer = await readAll(d, s, o.path, o.passphrase, o.onProgress);
     const { manifest, sha256 } = checkManifest(s, trailer?.manifestSha256);

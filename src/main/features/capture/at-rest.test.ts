@@ -1,3 +1,4 @@
+import { AttachmentStore } from './attachment-store';
 import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { hash, randomBytes } from 'node:crypto';
@@ -56,9 +57,11 @@ describe('attachment files at rest', () => {
     writeFileSync(path, good);
     expect((await readAll(s.capture.attachments.openRead(h, 7))).equals(bytes.subarray(7))).toBe(true);
     s.close();
-    const other = makeServices({ dataDir, atRestKey: randomBytes(32) });
-    await expect(readAll(other.capture.attachments.openRead(h, 0))).rejects.toThrow(/fails authentication/);
-    other.close();
+    // Another key (the database opens under its own key; the files are read under a different one).
+    const again = makeServices({ dataDir, atRestKey: key });
+    const other = new AttachmentStore(again.db, dataDir, randomBytes(32));
+    await expect(readAll(other.openRead(h, 0))).rejects.toThrow(/fails authentication/);
+    again.close();
   });
 
   it('putReplayable stores a re-readable source with one sealed write, and nothing if it changes between reads', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { makeServices, tempDir } from '../test-utils';
+import { makeServices, tempDir, TEST_AT_REST_KEY } from '../test-utils';
+import { applyKey } from '../db/cipher';
 import { DB_FILE } from '../../app/services';
 import { CanonicalJsonError, canonicalJson } from '../../../shared/canonical';
 import { sha256Hex } from './audit-store';
@@ -21,9 +22,13 @@ function seeded(n: number) {
   return { s, dataDir };
 }
 
-/** Edit the file the way an attacker with the sqlite3 CLI would: drop the triggers, change rows. */
+/**
+ * Edit the file the way an attacker with the sqlite3 CLI would: drop the triggers, change rows. (The
+ * database is encrypted at rest: this attacker also has the at-rest key, e.g. the unlocked session.)
+ */
 function tamper(dataDir: string, sql: string) {
   const db = new Database(join(dataDir, DB_FILE));
+  applyKey(db, TEST_AT_REST_KEY);
   db.exec('DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;');
   db.exec(sql);
   db.close();

@@ -1,44 +1,50 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseError } from './errors';
+import { applyKey, dbFileKind, encryptInPlace, removeStaleCopy, type AtRestProgress } from './cipher';
 import { MigrationError } from '../../../platform/migrations';
 import { migrateSqlite } from '../../../platform/sqlite-migrations';
 import { migrations, LATEST_SCHEMA_VERSION, type Migration } from './migrations/index';
 
 export type Db = Database.Database;
 
-const SQLITE_HEADER = 'SQLite format 3\u0000';
-
-function assertSqliteFile(path: string): void {
-  if (!existsSync(path) || statSync(path).size === 0) return;
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(16);
-    readSync(fd, buf, 0, 16, 0);
-    if (buf.toString('latin1') !== SQLITE_HEADER) {
-      throw new DatabaseError('DB_CORRUPT', `${path} is not a SQLite database (bad header); it was left untouched`, path);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
 export interface OpenOptions {
   /** Apply migrations up to this version (tests step through them one by one). */
   targetVersion?: number;
   readonly?: boolean;
+  /**
+   * The at-rest key (32 bytes): the file is SQLCipher-encrypted under it; a plaintext file is
+   * encrypted in place first (cipher.ts). Without a key only a plaintext file opens.
+   */
+  key?: Buffer;
+  /** Progress of an in-place encryption of a plaintext profile. */
+  onProgress?: (p: AtRestProgress) => void;
+}
+
+/** Refuse a file we cannot open with what we were given, before SQLite touches it. */
+function prepareFile(path: string, opts: OpenOptions): void {
+  mkdirSync(dirname(path), { recursive: true });
+  removeStaleCopy(path);
+  const kind = dbFileKind(path);
+  if (kind === 'encrypted' && !opts.key) {
+    throw new DatabaseError(
+      'DB_KEY_REQUIRED',
+      `${path} is not a plain SQLite database: it is encrypted (the at-rest key is needed) or damaged; it was left untouched`,
+      path,
+    );
+  }
+  if (kind === 'plaintext' && opts.key && !opts.readonly) encryptInPlace(path, opts.key, opts.onProgress);
 }
 
 /**
- * Open (creating if absent) the device database: WAL, foreign keys, busy timeout, migrations in one
- * transaction. A file from a newer app or a corrupt file raises DatabaseError and is left as it was.
+ * Open (creating if absent) the device database: encrypted under `opts.key` when given, WAL, foreign
+ * keys, busy timeout, migrations in one transaction. A file from a newer app, a corrupt file or a
+ * wrong key raises DatabaseError and the file is left as it was.
  */
 export function openDatabase(path: string, opts: OpenOptions = {}): Db {
-  if (path !== ':memory:') {
-    mkdirSync(dirname(path), { recursive: true });
-    assertSqliteFile(path);
-  }
+  const memory = path === ':memory:';
+  if (!memory) prepareFile(path, opts);
   let db: Db;
   try {
     db = new Database(path, { readonly: opts.readonly ?? false });
@@ -46,6 +52,7 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
     throw new DatabaseError('DB_OPEN_FAILED', `cannot open ${path}: ${(e as Error).message}`, path);
   }
   try {
+    if (opts.key && !memory) applyKey(db, opts.key);
     db.pragma('busy_timeout = 5000');
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > LATEST_SCHEMA_VERSION) {
