@@ -1,11 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, newDataDir, startHost as startHostWith, VAULT_ENV, type RunningHost } from './harness';
-import { VaultStore } from '../src/main/platform/keys/index';
-import { loadAtRestKey } from '../src/main/platform/keys/at-rest';
-import { applyKey } from '../src/main/platform/db/cipher';
+import { launchBrowser, newDataDir, openHostDb, startHost as startHostWith, VAULT_ENV, type RunningHost } from './harness';
 
 // The database is encrypted at rest under a key in the passphrase vault.
 const startHost = (dir: string) => startHostWith(dir, VAULT_ENV);
@@ -82,10 +77,7 @@ describe('audit log through the UI (web host)', () => {
 
     // Tamper with the file behind the app's back, as someone with a SQLCipher shell and the at-rest
     // key (the vault's passphrase) would.
-    const vault = new VaultStore(dataDir);
-    await vault.unlock(VAULT_ENV.MAESTRO_VAULT_PASSPHRASE);
-    const raw = new Database(join(dataDir, 'maestro.db'));
-    applyKey(raw, await loadAtRestKey(vault));
+    const raw = await openHostDb(dataDir);
     raw.exec(`DROP TRIGGER audit_log_no_update; UPDATE audit_log SET payload = '{"note":"Valve B replaced"}' WHERE seq = ${valveSeq};`);
     raw.close();
 

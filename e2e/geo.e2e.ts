@@ -1,19 +1,17 @@
 // "Use my location" on the site inspection's Location, with the browser's geolocation emulated:
 // the fix fills latitude, longitude and accuracy, and the stored record holds them; where location
 // is refused the control says so and coordinates typed by hand still submit.
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { hostSuite } from './harness';
+import { hostSuite, openHostDb } from './harness';
 
 const suite = hostSuite();
 
 const EIFFEL = { latitude: 48.8583701, longitude: 2.2944813, accuracy: 12.5 };
 
 /** The record as the device stored it (the records table of the host's database). */
-function storedRecord(dataDir: string, id: string): { contract: string; data: Record<string, unknown> } {
-  const db = new Database(join(dataDir, 'maestro.db'), { readonly: true, fileMustExist: true });
+async function storedRecord(dataDir: string, id: string): Promise<{ contract: string; data: Record<string, unknown> }> {
+  const db = await openHostDb(dataDir, { readonly: true });
   try {
     const row = db.prepare('SELECT contract, data FROM records WHERE id = ?').get(id) as { contract: string; data: string } | undefined;
     if (!row) throw new Error(`record ${id} not stored`);
@@ -82,7 +80,7 @@ describe('location from the device (web host)', () => {
 
     await fillTheRest(page, 'PS-7');
     const id = await submit(page);
-    const rec = storedRecord(suite.host.dataDir, id);
+    const rec = await storedRecord(suite.host.dataDir, id);
     expect(rec.contract).toBe('field.inspect.site@1.2.0');
     expect(rec.data.location).toEqual({ lat: 48.8583701, lon: 2.2944813, accuracyM: 12.5 });
     // The form is reset for the next capture: no fix, no stale status.
@@ -96,7 +94,7 @@ describe('location from the device (web host)', () => {
     await location.getByLabel('Latitude').fill('48.86');
     await expect.poll(() => status.textContent()).toContain('edited by hand since');
     await fillTheRest(page, 'PS-8');
-    const corrected = storedRecord(suite.host.dataDir, await submit(page));
+    const corrected = await storedRecord(suite.host.dataDir, await submit(page));
     expect(corrected.data.location).toEqual({ lat: 48.86, lon: 2.2944813, accuracyM: 12.5 });
 
     expect(pageErrors).toEqual([]);
@@ -120,7 +118,7 @@ describe('location from the device (web host)', () => {
     await location.getByLabel('Latitude').fill('-33.8688');
     await location.getByLabel('Longitude').fill('151.2093');
     await fillTheRest(page, 'PS-9');
-    const rec = storedRecord(suite.host.dataDir, await submit(page));
+    const rec = await storedRecord(suite.host.dataDir, await submit(page));
     expect(rec.data.location).toEqual({ lat: -33.8688, lon: 151.2093 });
 
     expect(pageErrors).toEqual([]);

@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { startServer as startServerProc, type ServerProc } from '../test/integration/server-process';
+import Database from 'better-sqlite3';
+import { VaultStore } from '../src/main/platform/keys/index';
+import { loadAtRestKey } from '../src/main/platform/keys/at-rest';
+import { applyKey } from '../src/main/platform/db/cipher';
 
 export const CHROMIUM = process.env.MAESTRO_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -128,4 +132,16 @@ export function hostSuite(opts: HostSuiteOptions = {}): HostSuite {
       return sv;
     },
   };
+}
+
+/**
+ * A web host's database opened behind its back (a test reading what was stored, or tampering): the
+ * database is encrypted at rest under the key in the host's vault (hosts here run with VAULT_ENV).
+ */
+export async function openHostDb(dataDir: string, opts: { readonly?: boolean } = {}): Promise<Database.Database> {
+  const vault = new VaultStore(dataDir);
+  await vault.unlock(VAULT_ENV.MAESTRO_VAULT_PASSPHRASE);
+  const db = new Database(join(dataDir, 'maestro.db'), { readonly: opts.readonly ?? false, fileMustExist: true });
+  applyKey(db, await loadAtRestKey(vault));
+  return db;
 }
