@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'UNAVAILABLE',
   'BUNDLE_REFUSED',
+  'QUOTA_EXCEEDED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -26,6 +27,8 @@ export const HTTP_STATUS_BY_CODE = {
   UNAVAILABLE: 503,
   /** A sealed bundle failed verification; `details.refusal` names the attack (shared/bundles). */
   BUNDLE_REFUSED: 422,
+  /** The tenant's attachment storage quota on the sync server would be exceeded. */
+  QUOTA_EXCEEDED: 413,
 } as const satisfies Record<ErrorCode, number>;
 
 export interface ApiErrorBody {

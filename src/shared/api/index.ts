@@ -18,6 +18,7 @@ import { outboxChannels } from './outbox';
 import { policyChannels } from './policy';
 import { profileChannels } from './profile';
 import { syncChannels, syncEvents } from './sync';
+import { transfersChannels, transfersEvents } from './transfers';
 import { systemChannels } from './system';
 import { teamChannels, teamEvents } from './team';
 import { updatesChannels } from './updates';
@@ -39,6 +40,7 @@ export * from './outbox';
 export * from './policy';
 export * from './profile';
 export * from './sync';
+export * from './transfers';
 export * from './system';
 export * from './team';
 export * from './updates';
@@ -52,6 +54,7 @@ export const apiChannels = {
   ...captureChannels,
   ...outboxChannels,
   ...syncChannels,
+  ...transfersChannels,
   ...keysChannels,
   ...governanceChannels,
   ...adminChannels,
@@ -76,6 +79,7 @@ export const channelSchemas: { readonly [K in ChannelName]: ApiChannels[K] } = a
 export const eventSchemas = {
   ...auditEvents,
   ...syncEvents,
+  ...transfersEvents,
   ...workflowsEvents,
   ...bundlesEvents,
   ...evidenceEvents,
