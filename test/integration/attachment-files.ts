@@ -45,6 +45,11 @@ export async function sameBytes(a: Readable, path: string): Promise<boolean> {
   }
 }
 
+/** Every file under `dir`, recursively. */
+export function listFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : []));
+}
+
 /** Every file under `dir` (recursively) that contains `needle`. */
 export async function filesContaining(dir: string, needle: Buffer): Promise<string[]> {
   const hits: string[] = [];

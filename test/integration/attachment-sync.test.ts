@@ -12,7 +12,7 @@ import type { SignedReceipt } from '../../src/shared/sync/protocol';
 import { CHUNK_BYTES } from '../../src/shared/sync/attachments';
 import { handOutKeys, teamDevice, teamServer, type TeamServer } from './team-helpers';
 import { startServer } from './server-process';
-import { filesContaining, randomFile, sameBytes } from './attachment-files';
+import { filesContaining, listFiles, randomFile, sameBytes } from './attachment-files';
 
 const SITE = 'field.inspect.site@1.2.0';
 const site = (n: number, photos: string[]) => ({
@@ -57,12 +57,12 @@ async function team(env: NodeJS.ProcessEnv = {}) {
   return { t, admin, field, reviewer };
 }
 
-async function attach(s: Services, size: number, name: string, marker?: Buffer): Promise<{ path: string; hash: string; ref: string }> {
+async function attach(s: Services, size: number, name: string, marker?: Buffer): Promise<{ path: string; hash: string; ref: string; size: number }> {
   const path = join(tempDir('maestro-file-'), name);
   const hash = randomFile(path, size, marker);
   const stored = await s.capture.attachments.putStream(createReadStream(path), { name, mime: 'image/jpeg', nowIso: new Date().toISOString() });
   expect(stored.hash).toBe(hash);
-  return { path, hash, ref: stored.ref };
+  return { path, hash, ref: stored.ref, size };
 }
 
 const outboxOf = (s: Services) => s.outbox.list({ limit: 50 });
@@ -85,14 +85,20 @@ describe('real-size attachments through the real server', () => {
     const items = outboxOf(field);
     expect(items.filter((i) => i.kind === 'attachment')).toHaveLength(3);
     expect(items.every((i) => i.state === 'acked' && i.receiptVerified)).toBe(true);
-    expect(progress.length).toBeGreaterThan(50);
-    // The record's receipt names the blob ids of its three attachments (and the device checked that).
-    const rec = field.outbox.row(items.find((i) => i.kind === 'record' && i.summary.includes(''))!.id);
-    const receipt = JSON.parse(rec.receipt!) as SignedReceipt;
-    expect(receipt.receipt.attachments?.length).toBeGreaterThanOrEqual(1);
-    // Each file stored once on the server: one directory per blob, every chunk once.
+    expect(progress.length).toBeGreaterThan(10);
+    expect(Math.max(...progress)).toBe(files[2]!.size);
+    // Each record's receipt names exactly the blob ids of its attachments (the device checked that).
     const blobs = items.filter((i) => i.kind === 'attachment').map((i) => (JSON.parse(field.outbox.row(i.id).blob_ids!) as string[])[0]!);
     expect(new Set(blobs).size).toBe(3);
+    const named = items
+      .filter((i) => i.kind === 'record')
+      .map((i) => (JSON.parse(field.outbox.row(i.id).receipt!) as SignedReceipt).receipt.attachments ?? [])
+      .sort((a, b) => a.length - b.length);
+    expect(named.map((n) => n.length)).toEqual([1, 3]);
+    expect(new Set(named[1])).toEqual(new Set(blobs));
+    // Stored once: every chunk of each blob once on the server's disk, nothing else.
+    const chunkFiles = listFiles(join(t.dir, 'attachments')).filter((p) => p.endsWith('.chunk'));
+    expect(chunkFiles).toHaveLength(1 + 3 + 48);
     // The reviewer pulls the manifests, opens each file, and gets exactly the captured bytes.
     await reviewer.team.pull();
     const fieldId = field.sync.config()!.deviceId;

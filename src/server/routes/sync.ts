@@ -286,6 +286,8 @@ function feedItemWire(deps: SyncDeps, r: FeedRow): FeedItemWire {
         iv: it.iv,
         tag: it.tag,
         contentHash: it.contentHash,
+        // The blobs the item named (the receipt lists them): a reviewer fetches them when opened.
+        ...(receipt.attachments ? { attachments: receipt.attachments } : {}),
       },
       // A row still being signed (SQLite's second phase) gets the signature that phase will store:
       // Ed25519 is deterministic.

@@ -108,6 +108,7 @@ export class FeedItems {
       idempotencyKey: wire.idempotencyKey,
       contentHash: wire.contentHash,
       serverKeyId: cfg.serverKeyId,
+      attachments: wire.attachments ?? [],
     });
     const ciphertext = Buffer.from(wire.ciphertext, 'base64');
     if (mismatch || hash('sha256', ciphertext, 'hex') !== wire.contentHash)
@@ -171,7 +172,7 @@ export class FeedItems {
     const h = body.hash;
     if (typeof h !== 'string') return null;
     // Chunked (decision 0015): the item is the file's manifest; the bytes are fetched when opened.
-    if (typeof body.blob === 'string') return this.attachmentRow(o, h, { ...body, fetched: false });
+    if (typeof body.blob === 'string') return o.wire.attachments?.includes(body.blob) ? this.attachmentRow(o, h, body) : null;
     if (typeof body.data !== 'string') return null;
     const bytes = Buffer.from(body.data, 'base64');
     if (`sha256:${hash('sha256', bytes, 'hex')}` !== h && hash('sha256', bytes, 'hex') !== h) return null;
