@@ -73,7 +73,13 @@ describe('real-size attachments through the real server', () => {
     const canary = Buffer.from('CANARY-PHOTO-5d1c0e77-maestro');
     const files = [await attach(field, 3 * MB, 'small.jpg', canary), await attach(field, 12 * MB, 'photo.jpg'), await attach(field, 200 * MB, 'video.mp4')];
     // The same 12 MB file attached again by a second record: uploaded once.
-    field.capture.submit({ contract: SITE, data: site(1, files.map((f) => f.ref)) });
+    field.capture.submit({
+      contract: SITE,
+      data: site(
+        1,
+        files.map((f) => f.ref),
+      ),
+    });
     field.capture.submit({ contract: SITE, data: site(2, [files[1]!.ref]) });
     const progress: number[] = [];
     const off = field.events.subscribe((name, p) => {

@@ -16,9 +16,7 @@ export interface BlobMeta {
 }
 
 export type DeclareOutcome =
-  | { ok: true; meta: BlobMeta }
-  | { ok: false; reason: 'quota'; usedBytes: number }
-  | { ok: false; reason: 'conflict'; meta: BlobMeta };
+  { ok: true; meta: BlobMeta } | { ok: false; reason: 'quota'; usedBytes: number } | { ok: false; reason: 'conflict'; meta: BlobMeta };
 
 export interface BlobStore {
   readonly backend: 'fs' | 'postgres';

@@ -4,14 +4,7 @@
 // missing chunk. The server stores ciphertext only and never holds a key.
 import { Hono } from 'hono';
 import { ApiError } from '../../shared/errors';
-import {
-  blobDeclareSchema,
-  chunkCountOf,
-  chunkSealedLength,
-  MAX_BLOB_BYTES,
-  type BlobDeclare,
-  type BlobState,
-} from '../../shared/sync/attachments';
+import { blobDeclareSchema, chunkCountOf, chunkSealedLength, MAX_BLOB_BYTES, type BlobDeclare, type BlobState } from '../../shared/sync/attachments';
 import { assertValid } from '../../shared/validation';
 import type { ServerDeps } from '../deps';
 import { parseJsonBody, type AppEnv } from '../http';
@@ -74,14 +67,23 @@ export function createAttachmentsRouter(deps: AttachmentsDeps): Hono<AppEnv> {
         size: d.size,
       });
     }
-    const meta: BlobMeta = { tenant: device.tenant, blob, size: d.size, chunks: d.chunks, keyVersion: d.keyVersion, device: device.id, createdAt: deps.clock.now().toISOString() };
+    const meta: BlobMeta = {
+      tenant: device.tenant,
+      blob,
+      size: d.size,
+      chunks: d.chunks,
+      keyVersion: d.keyVersion,
+      device: device.id,
+      createdAt: deps.clock.now().toISOString(),
+    };
     const out = await store.declare(meta, quota);
     if (!out.ok && out.reason === 'quota') {
-      throw new ApiError(
-        'QUOTA_EXCEEDED',
-        `The tenant's attachment quota is ${quota} bytes; ${out.usedBytes} are used and this file needs ${d.size} more`,
-        { reason: 'quota', quotaBytes: quota, usedBytes: out.usedBytes, size: d.size },
-      );
+      throw new ApiError('QUOTA_EXCEEDED', `The tenant's attachment quota is ${quota} bytes; ${out.usedBytes} are used and this file needs ${d.size} more`, {
+        reason: 'quota',
+        quotaBytes: quota,
+        usedBytes: out.usedBytes,
+        size: d.size,
+      });
     }
     if (!out.ok) throw new ApiError('CONFLICT', 'This attachment id was declared with another size or key version', { reason: 'blob_conflict' });
     return c.json(await stateOf(store, out.meta));

@@ -325,7 +325,11 @@ async function attachmentRefusal(deps: SyncDeps, device: DeviceRecord, it: NewIt
   return {
     idempotencyKey: it.idempotencyKey,
     status: 'rejected',
-    error: { code: 'ATTACHMENT_MISSING', message: `${missing.length} of the item's attachments are not stored on the server yet; nothing was stored`, details: { reason: 'attachment_missing', missing } },
+    error: {
+      code: 'ATTACHMENT_MISSING',
+      message: `${missing.length} of the item's attachments are not stored on the server yet; nothing was stored`,
+      details: { reason: 'attachment_missing', missing },
+    },
   };
 }
 

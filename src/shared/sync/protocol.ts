@@ -151,13 +151,7 @@ export const checkpointSigningBytes = (c: CheckpointBody): string => canonicalJs
 
 const itemStatusSchema = enumOf(['accepted', 'duplicate', 'rejected']);
 export type ItemErrorCode =
-  | 'IDEMPOTENCY_CONFLICT'
-  | 'CONTRACT_BREAKING'
-  | 'CONTRACT_UNKNOWN'
-  | 'VALIDATION_ERROR'
-  | 'CONFLICT'
-  | 'FORBIDDEN'
-  | 'ATTACHMENT_MISSING';
+  'IDEMPOTENCY_CONFLICT' | 'CONTRACT_BREAKING' | 'CONTRACT_UNKNOWN' | 'VALIDATION_ERROR' | 'CONFLICT' | 'FORBIDDEN' | 'ATTACHMENT_MISSING';
 
 const itemResultSchema = obj({
   idempotencyKey: str,

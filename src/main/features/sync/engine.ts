@@ -225,7 +225,8 @@ export class SyncEngine {
     if (!p) {
       p = (async () => {
         const c = await loadDeviceCredential(this.d);
-        if (!c.ok) throw new ApiError('CONFLICT', `Cannot fetch attachments: ${c.reason === 'locked' ? 'the key store is locked' : 'this device is not enrolled'}`);
+        if (!c.ok)
+          throw new ApiError('CONFLICT', `Cannot fetch attachments: ${c.reason === 'locked' ? 'the key store is locked' : 'this device is not enrolled'}`);
         return fetchAttachment(this.ctx, { cfg: c.cfg, signer: c.signer, device, hash, transfers: this.transfers });
       })().finally(() => this.fetching.delete(key));
       this.fetching.set(key, p);

@@ -25,7 +25,14 @@ function manifestOf(raw: Record<string, unknown> | null): Manifest | null {
   const { name, mime, size, blob, keyVersion, chunks } = raw;
   const ints = [size, keyVersion, chunks].every((n) => Number.isInteger(n) && (n as number) >= 0);
   if (typeof blob !== 'string' || !/^[0-9a-f]{64}$/.test(blob) || !ints) return null;
-  return { name: typeof name === 'string' ? name : 'attachment', mime: typeof mime === 'string' ? mime : 'application/octet-stream', size: size as number, blob, keyVersion: keyVersion as number, chunks: chunks as number };
+  return {
+    name: typeof name === 'string' ? name : 'attachment',
+    mime: typeof mime === 'string' ? mime : 'application/octet-stream',
+    size: size as number,
+    blob,
+    keyVersion: keyVersion as number,
+    chunks: chunks as number,
+  };
 }
 
 export interface FetchInput {

@@ -27,7 +27,11 @@ function recordWait(ctx: EngineCtx, row: OutboxRow, stored: ReadonlySet<string>)
 }
 
 /** The rows of `ready` that may go in a batch now; uploads the attachment chunks on the way. */
-export async function prepareUnits(ctx: EngineCtx, u: { cfg: SyncConfig; signer: DeviceSigner; transfers: Transfers }, ready: OutboxRow[]): Promise<OutboxRow[]> {
+export async function prepareUnits(
+  ctx: EngineCtx,
+  u: { cfg: SyncConfig; signer: DeviceSigner; transfers: Transfers },
+  ready: OutboxRow[],
+): Promise<OutboxRow[]> {
   const { outbox } = ctx.d;
   const stored = new Set<string>();
   const out: OutboxRow[] = [];

@@ -66,7 +66,14 @@ export async function uploadAttachment(ctx: EngineCtx, u: UploadInput): Promise<
   if (!stat) return { kind: 'refused', message: 'The attachment file is no longer on this device' };
   const chunks = chunkCountOf(stat.size);
   const declared = judge(
-    await sendBytes(fetchFn, u.cfg.serverUrl, 'POST', blobPath(blob), JSON.stringify({ size: stat.size, chunkBytes: CHUNK_BYTES, chunks, keyVersion: u.row.key_version }), u.signer),
+    await sendBytes(
+      fetchFn,
+      u.cfg.serverUrl,
+      'POST',
+      blobPath(blob),
+      JSON.stringify({ size: stat.size, chunkBytes: CHUNK_BYTES, chunks, keyVersion: u.row.key_version }),
+      u.signer,
+    ),
     'declaring the attachment',
   );
   if (!isState(declared)) return declared;
