@@ -1,4 +1,5 @@
 // npm run bench [prefix]: one JSON line per figure, each with its reference measured in the same run.
+import * as attachment from './attachment.bench';
 import * as audit from './audit.bench';
 import * as bundle from './bundle.bench';
 import * as adminDevices from './admin-devices.bench';
@@ -19,6 +20,7 @@ import * as team from './team.bench';
 
 const suites: { prefix: string; also?: string[]; run: () => void | Promise<void> }[] = [
   { prefix: 'audit.', run: audit.run },
+  { prefix: 'attachment.', run: attachment.run },
   { prefix: 'api.', run: api.run },
   { prefix: 'receipt.', run: receipt.run },
   { prefix: 'sync.server.', run: syncServer.run },
