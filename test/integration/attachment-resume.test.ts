@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { createServices } from '../../src/main/app/services';
 import { tempDir, unlockedVault } from '../../src/main/platform/test-utils';
 import { CHUNK_BYTES, CHUNK_TAG_BYTES, chunkCountOf } from '../../src/shared/sync/attachments';
@@ -121,14 +122,33 @@ async function killLoop(backend: 'sqlite' | 'postgres', env: NodeJS.ProcessEnv) 
 
   // Everything synced, receipts verified; each file stored exactly once (one set of chunks).
   const dev = new Database(join(dataDir, 'maestro.db'), { readonly: true });
-  const rows = dev.prepare('SELECT kind, state, receipt_verified FROM outbox').all() as { kind: string; state: string; receipt_verified: number }[];
+  const rows = dev.prepare('SELECT kind, state, receipt_verified, blob_ids FROM outbox').all() as {
+    kind: string;
+    state: string;
+    receipt_verified: number;
+    blob_ids: string | null;
+  }[];
   dev.close();
   expect(rows).toHaveLength(FILES * 2);
   expect(rows.every((r) => r.state === 'acked' && r.receipt_verified === 1)).toBe(true);
-  const chunks = listFiles(join(dir, 'attachments')).filter((p) => p.endsWith('.chunk'));
-  expect(chunks).toHaveLength(FILES * chunkCountOf(FILE_BYTES));
-  expect(listFiles(join(dir, 'attachments')).filter((p) => p.endsWith('.tmp'))).toEqual([]);
+  const blobs = rows.filter((r) => r.kind === 'attachment').map((r) => (JSON.parse(r.blob_ids!) as string[])[0]!);
+  expect(new Set(blobs).size).toBe(FILES);
+  for (const blob of blobs) expect(await storedChunks(backend, env, dir, blob)).toBe(chunkCountOf(FILE_BYTES));
+  if (backend === 'sqlite') expect(listFiles(join(dir, 'attachments')).filter((p) => p.endsWith('.tmp'))).toEqual([]);
   return { resent: afterKill };
+}
+
+/** Chunks the server holds of a blob: files on disk (SQLite server) or rows (PostgreSQL). */
+async function storedChunks(backend: 'sqlite' | 'postgres', env: NodeJS.ProcessEnv, dir: string, blob: string): Promise<number> {
+  if (backend === 'sqlite') return listFiles(join(dir, 'attachments', 'acme', blob)).filter((p) => p.endsWith('.chunk')).length;
+  const client = new pg.Client({ connectionString: env.DATABASE_URL });
+  await client.connect();
+  try {
+    const r = await client.query<{ n: string }>('SELECT count(*) AS n FROM attachment_chunks WHERE blob = $1', [blob]);
+    return Number(r.rows[0]!.n);
+  } finally {
+    await client.end();
+  }
 }
 
 describe('attachment upload resumes after SIGKILL of the device and of the server', () => {

@@ -1,7 +1,10 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../../main/platform/test-utils';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { FsBlobStore } from './fs-store';
 import { isComplete, type BlobMeta } from './types';
 

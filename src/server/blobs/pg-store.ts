@@ -78,7 +78,11 @@ export class PgBlobStore implements BlobStore {
   }
 
   async readChunk(tenant: string, blob: string, index: number): Promise<Buffer | null> {
-    const r = await this.pool.query<{ bytes: Buffer }>('SELECT bytes FROM attachment_chunks WHERE tenant = $1 AND blob = $2 AND idx = $3', [tenant, blob, index]);
+    const r = await this.pool.query<{ bytes: Buffer }>('SELECT bytes FROM attachment_chunks WHERE tenant = $1 AND blob = $2 AND idx = $3', [
+      tenant,
+      blob,
+      index,
+    ]);
     return r.rows[0]?.bytes ?? null;
   }
 
