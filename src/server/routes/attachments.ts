@@ -10,10 +10,10 @@ import type { ServerDeps } from '../deps';
 import { parseJsonBody, type AppEnv } from '../http';
 import type { BlobMeta, BlobStore } from '../blobs/types';
 
-export type AttachmentsDeps = Pick<ServerDeps, 'blobs' | 'clock' | 'attachmentQuotaBytes' | 'maxAttachmentBytes'>;
+type AttachmentsDeps = Pick<ServerDeps, 'blobs' | 'clock' | 'attachmentQuotaBytes' | 'maxAttachmentBytes'>;
 
 /** Default per-tenant quota (MAESTRO_SERVER_ATTACHMENT_QUOTA_BYTES). */
-export const DEFAULT_ATTACHMENT_QUOTA_BYTES = 20 * 1024 * 1024 * 1024;
+const DEFAULT_ATTACHMENT_QUOTA_BYTES = 20 * 1024 * 1024 * 1024;
 
 const BLOB = /^[0-9a-f]{64}$/;
 const INDEX = /^(0|[1-9][0-9]{0,5})$/;

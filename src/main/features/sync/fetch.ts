@@ -35,7 +35,7 @@ function manifestOf(raw: Record<string, unknown> | null): Manifest | null {
   };
 }
 
-export interface FetchInput {
+interface FetchInput {
   cfg: SyncConfig;
   signer: DeviceSigner;
   device: string;

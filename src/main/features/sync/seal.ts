@@ -9,7 +9,7 @@ import { blobIdOf } from './chunk-crypto';
 import type { SyncDeps } from './context';
 import type { OutboxRow, SealedItem } from './ports';
 
-export const WAITING_FOR_ATTACHMENTS = 'Waiting for its attachments to be prepared for upload';
+const WAITING_FOR_ATTACHMENTS = 'Waiting for its attachments to be prepared for upload';
 export const WAITING_FOR_KEY = 'Waiting for the tenant key: an admin device sends it to this device on its next sync';
 
 const isShared = (row: OutboxRow) => row.kind === 'run' || row.kind === 'card' || row.kind === 'approval';

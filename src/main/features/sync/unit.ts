@@ -10,7 +10,7 @@ import { attachmentHashesOf, blobIdsOf } from './seal';
 import type { Transfers } from './transfers';
 import { uploadAttachment } from './upload';
 
-export const PAUSED_MESSAGE = 'Upload paused: resume it in the outbox view';
+const PAUSED_MESSAGE = 'Upload paused: resume it in the outbox view';
 
 /** Why a record cannot go yet (null: every attachment it names is stored). */
 function recordWait(ctx: EngineCtx, row: OutboxRow, stored: ReadonlySet<string>): string | null {

@@ -14,9 +14,9 @@ import type { Transfers } from './transfers';
 
 const blobStateValid = compileSchema(blobStateSchema);
 
-export type UploadOutcome = { kind: 'stored' } | { kind: 'paused' } | { kind: 'refused'; message: string } | { kind: 'later'; message: string };
+type UploadOutcome = { kind: 'stored' } | { kind: 'paused' } | { kind: 'refused'; message: string } | { kind: 'later'; message: string };
 
-export interface UploadInput {
+interface UploadInput {
   cfg: SyncConfig;
   signer: DeviceSigner;
   row: OutboxRow;
@@ -24,7 +24,7 @@ export interface UploadInput {
 }
 
 /** Exactly `length` bytes of a stream (fewer only at its end); the stream is closed after. */
-export async function readExactly(source: Readable, length: number): Promise<Buffer> {
+async function readExactly(source: Readable, length: number): Promise<Buffer> {
   const parts: Buffer[] = [];
   let got = 0;
   try {
@@ -41,7 +41,7 @@ export async function readExactly(source: Readable, length: number): Promise<Buf
 }
 
 /** The data key an item was sealed with (tenant or device scope, at its version). */
-export async function keyOf(ctx: EngineCtx, row: OutboxRow): Promise<Buffer> {
+async function keyOf(ctx: EngineCtx, row: OutboxRow): Promise<Buffer> {
   const src = row.key_scope === 'tenant' ? ctx.d.tenantKeys : ctx.d.dataKeys;
   return src.get(row.tenant, row.key_version!);
 }
