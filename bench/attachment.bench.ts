@@ -32,7 +32,7 @@ async function capture(s: Services, path: string, i: number): Promise<void> {
   const a = await s.capture.attachments.putStream(createReadStream(path), { name: `f${i}.bin`, mime: 'video/mp4', nowIso: new Date().toISOString() });
   s.capture.submit({
     contract: SITE,
-    data: { siteId: `B-${i}`, inspectedAt: '2026-11-21', location: { lat: 52, lon: 4 }, condition: 'good', inspector: { name: 'B' }, photos: [a.ref] },
+    data: { siteId: `BN-${i + 1}`, inspectedAt: '2026-11-21', location: { lat: 52, lon: 4 }, condition: 'good', inspector: { name: 'B' }, photos: [a.ref] },
   });
 }
 

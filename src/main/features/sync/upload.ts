@@ -57,6 +57,57 @@ function judge(reply: BytesReply, what: string): UploadOutcome | BlobState {
 
 const isState = (x: UploadOutcome | BlobState): x is BlobState => 'blob' in x;
 
+/** Chunks in flight at once: reading and sealing the next overlaps sending the current one. */
+export const UPLOAD_WINDOW = 2;
+
+interface Job {
+  ctx: EngineCtx;
+  u: UploadInput;
+  hash: string;
+  blob: string;
+  size: number;
+  chunks: number;
+  key: Buffer;
+}
+
+/** Read, seal and PUT one chunk: the server's state after it, or why not. */
+async function sendChunk(j: Job, index: number): Promise<UploadOutcome | BlobState> {
+  const plain = await readExactly(j.ctx.d.attachments.openRead(j.hash, index * CHUNK_BYTES), chunkPlainLength(j.size, index));
+  const place: ChunkPlace = { tenant: j.u.row.tenant, blob: j.blob, index, count: j.chunks, keyVersion: j.u.row.key_version! };
+  const reply = await sendBytes(j.ctx.fetchFn, j.u.cfg.serverUrl, 'PUT', chunkPath(j.blob, index), sealChunk(j.key, place, plain), j.u.signer);
+  return judge(reply, `storing chunk ${index}`);
+}
+
+/** Send the missing chunks, UPLOAD_WINDOW at a time, in order; stops at the first refusal or pause. */
+async function sendMissing(j: Job, missing: number[], doneBefore: number): Promise<UploadOutcome> {
+  let next = 0;
+  let done = doneBefore;
+  let stop: UploadOutcome | null = null;
+  let thrown: unknown = null;
+  const worker = async (): Promise<void> => {
+    while (stop === null && thrown === null && next < missing.length) {
+      if (j.u.transfers.isPaused(j.hash)) {
+        stop = { kind: 'paused' };
+        return;
+      }
+      const index = missing[next++]!;
+      try {
+        const st = await sendChunk(j, index);
+        if (!isState(st)) stop ??= st;
+        else {
+          done += chunkPlainLength(j.size, index);
+          j.u.transfers.progress('upload', j.hash, done);
+        }
+      } catch (e) {
+        thrown ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: UPLOAD_WINDOW }, () => worker()));
+  if (thrown !== null) throw thrown;
+  return stop ?? { kind: 'stored' };
+}
+
 /** Upload every chunk the server lacks; NetworkError propagates (the run goes offline). */
 export async function uploadAttachment(ctx: EngineCtx, u: UploadInput): Promise<UploadOutcome> {
   const { d, fetchFn } = ctx;
@@ -65,46 +116,23 @@ export async function uploadAttachment(ctx: EngineCtx, u: UploadInput): Promise<
   const stat = d.attachments.stat(hash);
   if (!stat) return { kind: 'refused', message: 'The attachment file is no longer on this device' };
   const chunks = chunkCountOf(stat.size);
-  const declared = judge(
-    await sendBytes(
-      fetchFn,
-      u.cfg.serverUrl,
-      'POST',
-      blobPath(blob),
-      JSON.stringify({ size: stat.size, chunkBytes: CHUNK_BYTES, chunks, keyVersion: u.row.key_version }),
-      u.signer,
-    ),
-    'declaring the attachment',
-  );
+  const body = JSON.stringify({ size: stat.size, chunkBytes: CHUNK_BYTES, chunks, keyVersion: u.row.key_version });
+  const declared = judge(await sendBytes(fetchFn, u.cfg.serverUrl, 'POST', blobPath(blob), body, u.signer), 'declaring the attachment');
   if (!isState(declared)) return declared;
   const have = new Set(declared.have);
-  let done = declared.have.reduce((n, i) => n + chunkPlainLength(stat.size, i), 0);
-  u.transfers.begin({ hash, direction: 'upload', device: null, name: stat.name, totalBytes: stat.size, doneBytes: done });
-  const key = await keyOf(ctx, u.row);
-  for (let index = 0; index < chunks; index++) {
-    if (have.has(index)) continue;
-    if (u.transfers.isPaused(hash)) {
-      u.transfers.end('upload', hash, 'paused', 'Paused');
-      return { kind: 'paused' };
-    }
-    const plain = await readExactly(d.attachments.openRead(hash, index * CHUNK_BYTES), chunkPlainLength(stat.size, index));
-    const place: ChunkPlace = { tenant: u.row.tenant, blob, index, count: chunks, keyVersion: u.row.key_version! };
-    let reply: BytesReply;
-    try {
-      reply = await sendBytes(fetchFn, u.cfg.serverUrl, 'PUT', chunkPath(blob, index), sealChunk(key, place, plain), u.signer);
-    } catch (e) {
-      if (e instanceof NetworkError) u.transfers.end('upload', hash, 'waiting', e.message);
-      throw e;
-    }
-    const st = judge(reply, `storing chunk ${index}`);
-    if (!isState(st)) {
-      const message = 'message' in st ? st.message : null;
-      u.transfers.end('upload', hash, st.kind === 'refused' ? 'refused' : 'waiting', message);
-      return st;
-    }
-    done += plain.length;
-    u.transfers.progress('upload', hash, done);
+  const missing = Array.from({ length: chunks }, (_, i) => i).filter((i) => !have.has(i));
+  const doneBefore = declared.have.reduce((n, i) => n + chunkPlainLength(stat.size, i), 0);
+  u.transfers.begin({ hash, direction: 'upload', device: null, name: stat.name, totalBytes: stat.size, doneBytes: doneBefore });
+  const job: Job = { ctx, u, hash, blob, size: stat.size, chunks, key: await keyOf(ctx, u.row) };
+  let out: UploadOutcome;
+  try {
+    out = await sendMissing(job, missing, doneBefore);
+  } catch (e) {
+    u.transfers.end('upload', hash, 'waiting', (e as Error).message);
+    throw e;
   }
-  u.transfers.end('upload', hash, 'done');
-  return { kind: 'stored' };
+  if (out.kind === 'stored') u.transfers.end('upload', hash, 'done');
+  else if (out.kind === 'paused') u.transfers.end('upload', hash, 'paused', 'Paused');
+  else u.transfers.end('upload', hash, out.kind === 'refused' ? 'refused' : 'waiting', out.message);
+  return out;
 }
