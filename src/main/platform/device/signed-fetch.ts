@@ -88,7 +88,12 @@ export async function sendBytes(
   let res: Response;
   let bytes: Buffer;
   try {
-    res = await fetchFn(new URL(path, baseUrl), { method, headers, body: method === 'GET' ? undefined : payload, signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetchFn(new URL(path, baseUrl), {
+      method,
+      headers,
+      body: method === 'GET' ? undefined : (payload as NonNullable<RequestInit['body']>),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     bytes = Buffer.from(await res.arrayBuffer());
   } catch (e) {
     throw new NetworkError(`cannot reach ${baseUrl}: ${(e as Error).message}`);
