@@ -4,7 +4,7 @@
 import type { Readable } from 'node:stream';
 import { blobPath, blobStateSchema, chunkCountOf, chunkPath, chunkPlainLength, CHUNK_BYTES, type BlobState } from '../../../shared/sync/attachments';
 import { compileSchema } from '../../../shared/validation';
-import { NetworkError, sendBytes, type BytesReply } from '../../platform/device/signed-fetch';
+import { sendBytes, type BytesReply } from '../../platform/device/signed-fetch';
 import type { DeviceSigner } from '../../platform/device/credential';
 import type { SyncConfig } from '../../platform/device/sync-config';
 import { sealChunk, type ChunkPlace } from './chunk-crypto';
