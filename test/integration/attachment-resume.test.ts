@@ -154,9 +154,13 @@ async function storedChunks(backend: 'sqlite' | 'postgres', env: NodeJS.ProcessE
 }
 
 describe('attachment upload resumes after SIGKILL of the device and of the server', () => {
-  it('SQLite server: 10 random kills, each file stored once, every record synced, at most the in-flight chunks re-sent per kill', { timeout: 900_000 }, async () => {
-    await killLoop('sqlite', {});
-  });
+  it(
+    'SQLite server: 10 random kills, each file stored once, every record synced, at most the in-flight chunks re-sent per kill',
+    { timeout: 900_000 },
+    async () => {
+      await killLoop('sqlite', {});
+    },
+  );
   it.runIf(process.env.MAESTRO_TEST_DATABASE_URL)('PostgreSQL server: the same 10 random kills', { timeout: 900_000 }, async () => {
     await killLoop('postgres', { DATABASE_URL: process.env.MAESTRO_TEST_DATABASE_URL });
   });
