@@ -139,4 +139,21 @@ describe('real-size attachments through the real server', () => {
     await field.sync.syncNow();
     expect(outboxOf(field).every((i) => i.state === 'acked' && i.receiptVerified)).toBe(true);
   });
+
+  it('pause holds a file (and its record) after the current chunk; resume goes on from where it stopped', { timeout: 120_000 }, async () => {
+    const { field } = await team();
+    const f = await attach(field, 9 * MB, 'pause.jpg');
+    field.capture.submit({ contract: SITE, data: site(4, [f.ref]) });
+    field.sync.transfers.pause(f.hash);
+    await field.sync.syncNow();
+    const att = () => outboxOf(field).find((i) => i.kind === 'attachment')!;
+    const rec = () => outboxOf(field).find((i) => i.kind === 'record')!;
+    expect(att()).toMatchObject({ state: 'queued', lastError: expect.stringContaining('paused') as string });
+    expect(rec()).toMatchObject({ state: 'queued', lastError: expect.stringContaining('waiting for its attachment') as string });
+    expect(field.sync.transfers.list().find((t) => t.hash === f.hash)).toMatchObject({ state: 'paused', doneBytes: 0, totalBytes: 9 * MB });
+    field.sync.resumeUpload(f.hash);
+    await field.sync.syncNow();
+    expect([att().state, rec().state]).toEqual(['acked', 'acked']);
+    expect(field.sync.transfers.list().find((t) => t.hash === f.hash)).toMatchObject({ state: 'done', doneBytes: 9 * MB });
+  });
 });
