@@ -1,6 +1,7 @@
 // npm run bench [prefix]: one JSON line per figure, each with its reference measured in the same run.
 import * as attachmentIngest from './attachment-ingest.bench';
 import * as atrest from './atrest.bench';
+import * as attachment from './attachment.bench';
 import * as audit from './audit.bench';
 import * as bundle from './bundle.bench';
 import * as adminDevices from './admin-devices.bench';
@@ -23,6 +24,7 @@ const suites: { prefix: string; also?: string[]; run: () => void | Promise<void>
   { prefix: 'audit.', run: audit.run },
   { prefix: 'attachment.ingest', also: ['attachment.read'], run: attachmentIngest.run },
   { prefix: 'atrest.', run: atrest.run },
+  { prefix: 'attachment.upload', run: attachment.run },
   { prefix: 'api.', run: api.run },
   { prefix: 'receipt.', run: receipt.run },
   { prefix: 'sync.server.', run: syncServer.run },

@@ -15,6 +15,8 @@ import { createEnrollRouter } from './routes/enroll';
 import { createHealthRouter } from './routes/health';
 import { createSyncRouter } from './routes/sync';
 import { createTeamRouter } from './routes/team';
+import { createAttachmentsRouter } from './routes/attachments';
+import { ATTACHMENTS_PATH, CHUNK_BYTES, CHUNK_TAG_BYTES } from '../shared/sync/attachments';
 import type { ServerDeps } from './deps';
 
 export type { ServerDeps } from './deps';
@@ -56,7 +58,13 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
     });
   const defaultLimit = limit(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
   const syncLimit = limit(deps.maxSyncBodyBytes ?? MAX_BATCH_BYTES);
-  app.use('*', (c, next) => (c.req.path === SYNC_BATCH_PATH || c.req.path === TEAM_KEYS_PATH ? syncLimit(c, next) : defaultLimit(c, next)));
+  // A sealed attachment chunk (decision 0020): one chunk and its tag, nothing more.
+  const chunkLimit = limit(CHUNK_BYTES + CHUNK_TAG_BYTES);
+  app.use('*', (c, next) => {
+    if (c.req.path === SYNC_BATCH_PATH || c.req.path === TEAM_KEYS_PATH) return syncLimit(c, next);
+    if (c.req.method === 'PUT' && c.req.path.startsWith(`${ATTACHMENTS_PATH}/`)) return chunkLimit(c, next);
+    return defaultLimit(c, next);
+  });
 
   app.route('/', createHealthRouter(deps));
 
@@ -68,6 +76,7 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
   app.route('/v1/contracts', createContractsRouter(deps));
   app.route('/v1/admin', createAdminRouter(deps));
   app.route(BUNDLES_PATH, createBundlesRouter(deps));
+  app.route(ATTACHMENTS_PATH, createAttachmentsRouter(deps));
 
   app.notFound((c) => errorResponse(c, new ApiError('NOT_FOUND', 'Route not found')));
 

@@ -10,6 +10,9 @@ describe('loadConfig', () => {
       contractsDir: DEFAULT_CONTRACTS_DIR,
       bundlesDir: '/srv/app/.data/server/bundles',
       rateLimit: { perSecond: 50, burst: 100 },
+      attachmentsDir: '/srv/app/.data/server/attachments',
+      attachmentQuotaBytes: 20 * 1024 ** 3,
+      maxAttachmentBytes: 256 * 1024 ** 2,
     });
     expect(DEFAULT_CONTRACTS_DIR).toMatch(/resources\/contracts$/);
   });
@@ -26,6 +29,9 @@ describe('loadConfig', () => {
         MAESTRO_SERVER_BUNDLES_DIR: 'b',
         MAESTRO_SERVER_RATE_PER_SEC: '5',
         MAESTRO_SERVER_RATE_BURST: '7',
+        MAESTRO_SERVER_ATTACHMENTS_DIR: 'att',
+        MAESTRO_SERVER_ATTACHMENT_QUOTA_BYTES: '1000000',
+        MAESTRO_SERVER_MAX_ATTACHMENT_BYTES: '5000000',
       },
       '/srv/app',
     );
@@ -38,6 +44,9 @@ describe('loadConfig', () => {
       contractsDir: '/srv/app/c',
       bundlesDir: '/srv/app/b',
       rateLimit: { perSecond: 5, burst: 7 },
+      attachmentsDir: '/srv/app/att',
+      attachmentQuotaBytes: 1000000,
+      maxAttachmentBytes: 5000000,
     });
   });
 

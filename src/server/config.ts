@@ -15,6 +15,12 @@ export interface ServerConfig {
   /** Sealed bundles served under /v1/bundles (MAESTRO_SERVER_BUNDLES_DIR; default: bundles/ next to dbPath). */
   bundlesDir: string;
   rateLimit: RateLimitOptions;
+  /** Sealed attachment chunks on the filesystem (MAESTRO_SERVER_ATTACHMENTS_DIR; default: attachments/ next to dbPath). */
+  attachmentsDir: string;
+  /** Per-tenant attachment quota, bytes (MAESTRO_SERVER_ATTACHMENT_QUOTA_BYTES; default 20 GiB). */
+  attachmentQuotaBytes: number;
+  /** Largest attachment taken, bytes (MAESTRO_SERVER_MAX_ATTACHMENT_BYTES; default and cap 256 MiB). */
+  maxAttachmentBytes: number;
 }
 
 export const DEFAULT_DB_PATH = './.data/server/maestro-server.db';
@@ -43,8 +49,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     perSecond: positive(env, 'MAESTRO_SERVER_RATE_PER_SEC', DEFAULT_RATE_LIMIT.perSecond),
     burst: positive(env, 'MAESTRO_SERVER_RATE_BURST', DEFAULT_RATE_LIMIT.burst),
   };
+  const attachmentsDir = resolve(cwd, nonEmpty(env.MAESTRO_SERVER_ATTACHMENTS_DIR) ?? join(dirname(dbPath), 'attachments'));
+  const attachmentQuotaBytes = positive(env, 'MAESTRO_SERVER_ATTACHMENT_QUOTA_BYTES', 20 * 1024 ** 3);
+  const maxAttachmentBytes = Math.min(positive(env, 'MAESTRO_SERVER_MAX_ATTACHMENT_BYTES', 256 * 1024 ** 2), 256 * 1024 ** 2);
   return {
     dbPath,
+    attachmentsDir,
+    attachmentQuotaBytes,
+    maxAttachmentBytes,
     host,
     port,
     ...(databaseUrl ? { databaseUrl } : {}),

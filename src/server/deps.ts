@@ -3,6 +3,7 @@ import type { RateLimitOptions } from './auth/rate-limit';
 import type { ContractRegistry } from './contracts';
 import type { ServerKey } from './crypto/server-key';
 import type { Logger } from './logger';
+import type { BlobStore } from './blobs/types';
 import type { ServerStorage } from './storage/types';
 
 export interface ServerDeps {
@@ -21,4 +22,10 @@ export interface ServerDeps {
   rateLimit?: RateLimitOptions;
   /** Directory of sealed bundles served read-only under /v1/bundles; absent: none are served. */
   bundlesDir?: string;
+  /** Sealed attachment chunks (src/server/blobs); absent: attachments are refused as unavailable. */
+  blobs?: BlobStore;
+  /** Per-tenant attachment quota in plaintext bytes declared (MAESTRO_SERVER_ATTACHMENT_QUOTA_BYTES). */
+  attachmentQuotaBytes?: number;
+  /** Largest attachment this server takes (MAESTRO_SERVER_MAX_ATTACHMENT_BYTES; at most 256 MiB). */
+  maxAttachmentBytes?: number;
 }

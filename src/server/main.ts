@@ -11,6 +11,8 @@ import { ContractsDirError, seedContracts } from './contracts';
 import { loadOrCreateServerKey, ServerKeyError, type ServerKey } from './crypto/server-key';
 import { createJsonLogger, type Logger } from './logger';
 import { openStorage } from './storage/open';
+import { FsBlobStore } from './blobs/fs-store';
+import type { BlobStore } from './blobs/types';
 import { StorageOpenError, type ServerStorage } from './storage/types';
 
 const SHUTDOWN_GRACE_MS = 5000;
@@ -45,6 +47,15 @@ function fail(err: unknown): never {
 
 async function openConfigured(config: ServerConfig, logger: Logger): Promise<ServerStorage> {
   return openStorage(config, (err) => logger.error('database pool error', { message: err.message }));
+}
+
+/** Attachment chunks: in PostgreSQL beside the rest when DATABASE_URL is set, else on the filesystem. */
+async function openBlobs(config: ServerConfig, storage: ServerStorage): Promise<BlobStore> {
+  const pg = storage.blobStore?.();
+  if (pg) return pg;
+  const fs = new FsBlobStore(config.attachmentsDir);
+  await fs.sweep();
+  return fs;
 }
 
 async function command(args: readonly string[]): Promise<void> {
@@ -95,6 +106,9 @@ async function serveForever(): Promise<void> {
     contracts,
     rateLimit: config.rateLimit,
     bundlesDir: config.bundlesDir,
+    blobs: await openBlobs(config, storage),
+    attachmentQuotaBytes: config.attachmentQuotaBytes,
+    maxAttachmentBytes: config.maxAttachmentBytes,
   });
 
   const { host } = config;

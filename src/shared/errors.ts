@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'UNAVAILABLE',
   'BUNDLE_REFUSED',
   'BACKUP_REFUSED',
+  'QUOTA_EXCEEDED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -29,6 +30,8 @@ export const HTTP_STATUS_BY_CODE = {
   BUNDLE_REFUSED: 422,
   /** A backup file could not be restored; `details.reason` says why (wrong_passphrase, tampered, truncated, …). */
   BACKUP_REFUSED: 422,
+  /** The tenant's attachment storage quota on the sync server would be exceeded. */
+  QUOTA_EXCEEDED: 413,
 } as const satisfies Record<ErrorCode, number>;
 
 export interface ApiErrorBody {

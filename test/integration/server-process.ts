@@ -62,9 +62,9 @@ export function startServer(dir: string, port: number, extraEnv: NodeJS.ProcessE
 }
 
 /** `npm run server -- enroll-token …` against the same database. */
-export function enrollToken(dir: string, port: number, tenant: string, user: string, role = 'field'): string {
+export function enrollToken(dir: string, port: number, tenant: string, user: string, role = 'field', extraEnv: NodeJS.ProcessEnv = {}): string {
   const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/server/main.ts', 'enroll-token', '--tenant', tenant, '--user', user, '--role', role], {
-    env: serverEnv(dir, port),
+    env: { ...serverEnv(dir, port), ...extraEnv },
     encoding: 'utf8',
   });
   const m = /token: (\S+)/.exec(out);

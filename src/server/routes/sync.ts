@@ -53,6 +53,7 @@ const appendLeaf = (h: MerkleHasher, f: string[], size: number, entryHash: strin
 
 const frontierRootHex = (h: MerkleHasher, f: string[]): string => toHex(frontierRoot(h, f.map(fromHex)));
 import { checkItem, findPlaintextField } from '../sync/items';
+import { isComplete } from '../blobs/types';
 
 let listingCache: { dir: string; at: number; list: ServerBundleEntry[] } | null = null;
 /** The bundles directory listing, re-read at most every 10 s (it changes when an operator publishes). */
@@ -63,7 +64,7 @@ async function bundleListing(dir: string): Promise<ServerBundleEntry[]> {
   return list;
 }
 
-export type SyncDeps = Pick<ServerDeps, 'storage' | 'clock' | 'serverKey' | 'contracts' | 'bundlesDir'>;
+export type SyncDeps = Pick<ServerDeps, 'storage' | 'clock' | 'serverKey' | 'contracts' | 'bundlesDir' | 'blobs'>;
 
 /** The batch, refused whole if any item carries a plaintext-capable field, if it is malformed, or if it names another device. */
 function parseBatch(device: AppEnv['Variables']['device'], raw: unknown): SyncBatchRequest {
@@ -124,7 +125,7 @@ async function checkItems(
     accepted.map((a) => a.item),
   );
   for (let i = accepted.length - 1; i >= 0; i--) {
-    const refusal = approvalRefusal(device, accepted[i]!.item, targets);
+    const refusal = approvalRefusal(device, accepted[i]!.item, targets) ?? (await attachmentRefusal(deps, device, accepted[i]!.item));
     if (refusal) {
       results[accepted[i]!.index] = refusal;
       accepted.splice(i, 1);
@@ -285,6 +286,8 @@ function feedItemWire(deps: SyncDeps, r: FeedRow): FeedItemWire {
         iv: it.iv,
         tag: it.tag,
         contentHash: it.contentHash,
+        // The blobs the item named (the receipt lists them): a reviewer fetches them when opened.
+        ...(receipt.attachments ? { attachments: receipt.attachments } : {}),
       },
       // A row still being signed (SQLite's second phase) gets the signature that phase will store:
       // Ed25519 is deterministic.
@@ -307,6 +310,27 @@ async function approvalTargets(storage: ServerStorage, device: DeviceRecord, ite
     if (it.kind === 'approval' && it.to && !out.has(it.to)) out.set(it.to, await storage.getDevice(it.to));
   }
   return out;
+}
+
+/**
+ * A record and its attachments are one unit: an item naming blobs is taken only when every one is
+ * stored whole in the device's tenant (the device uploads them first and sends the item again).
+ */
+async function attachmentRefusal(deps: SyncDeps, device: DeviceRecord, it: NewItem): Promise<ItemResult | null> {
+  const names = it.attachments ?? [];
+  if (names.length === 0) return null;
+  const missing: string[] = [];
+  for (const b of names) if (!deps.blobs || !(await isComplete(deps.blobs, device.tenant, b))) missing.push(b);
+  if (missing.length === 0) return null;
+  return {
+    idempotencyKey: it.idempotencyKey,
+    status: 'rejected',
+    error: {
+      code: 'ATTACHMENT_MISSING',
+      message: `${missing.length} of the item's attachments are not stored on the server yet; nothing was stored`,
+      details: { reason: 'attachment_missing', missing },
+    },
+  };
 }
 
 function approvalRefusal(device: DeviceRecord, it: NewItem, targets: ReadonlyMap<string, DeviceRecord | null>): ItemResult | null {
@@ -371,6 +395,7 @@ function receiptFor(deps: SyncDeps, device: DeviceRecord, item: NewItem, serverS
     serverSeq,
     receivedAt,
     serverKeyId: deps.serverKey.keyId,
+    ...(item.attachments && item.attachments.length > 0 ? { attachments: [...item.attachments] } : {}),
   };
   return { json: JSON.stringify(body), signingBytes: receiptSigningBytes(body) };
 }

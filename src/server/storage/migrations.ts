@@ -253,6 +253,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX team_feed_tenant_seq ON team_feed (tenant, seq);
     `,
   },
+  // 7: attachment blobs (decision 0020). The SQLite server keeps sealed chunks on the filesystem
+  // (src/server/blobs/fs-store.ts); PostgreSQL keeps them in tables of its step 7. The step exists
+  // here too so both backends share one numbering; it changes nothing.
+  {
+    version: 7,
+    name: 'attachment blobs (PostgreSQL tables; the SQLite server keeps them on the filesystem)',
+    sql: `SELECT 1`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -208,6 +208,26 @@ const PG_SQL: readonly string[] = [
      created_at TIMESTAMPTZ NOT NULL
    );
    CREATE INDEX team_feed_tenant_seq ON team_feed (tenant, seq);`,
+
+  // 7: attachment blobs (decision 0020): declared blobs and their sealed chunks (ciphertext only).
+  `CREATE TABLE attachment_blobs (
+     tenant TEXT NOT NULL,
+     blob TEXT NOT NULL,
+     size BIGINT NOT NULL,
+     chunks INTEGER NOT NULL,
+     key_version INTEGER NOT NULL,
+     device TEXT NOT NULL,
+     created_at TIMESTAMPTZ NOT NULL,
+     PRIMARY KEY (tenant, blob)
+   );
+   CREATE TABLE attachment_chunks (
+     tenant TEXT NOT NULL,
+     blob TEXT NOT NULL,
+     idx INTEGER NOT NULL,
+     bytes BYTEA NOT NULL,
+     PRIMARY KEY (tenant, blob, idx),
+     FOREIGN KEY (tenant, blob) REFERENCES attachment_blobs (tenant, blob)
+   );`,
 ];
 
 /** Step N is named as SQLite's step N: the same change. */

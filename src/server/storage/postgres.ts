@@ -10,6 +10,7 @@ import { postgresTeamMethods } from './postgres-team';
 import { postgresSyncMethods } from './postgres-sync';
 import { postgresGovernanceMethods } from './postgres-governance';
 import { withTx } from './postgres-helpers';
+import { PgBlobStore } from '../blobs/pg-store';
 
 export interface PostgresStorageOptions {
   connectionString: string;
@@ -60,5 +61,12 @@ async function migrate(pool: pg.Pool): Promise<void> {
 
 function createPostgresRepository(pool: pg.Pool): ServerStorage {
   const ctx = createPostgresContext(pool);
-  return { ...postgresDevicesMethods(ctx), ...postgresTeamMethods(ctx), ...postgresSyncMethods(ctx), ...postgresGovernanceMethods(ctx) };
+  const blobs = new PgBlobStore(pool);
+  return {
+    ...postgresDevicesMethods(ctx),
+    ...postgresTeamMethods(ctx),
+    ...postgresSyncMethods(ctx),
+    ...postgresGovernanceMethods(ctx),
+    blobStore: () => blobs,
+  };
 }

@@ -2,6 +2,7 @@
 // PostgreSQL implementations behind it are interchangeable (one integration suite runs on both).
 // Every method is async so a networked database fits; SQLite simply resolves immediately.
 import type { RiskLevel, RiskPolicy } from '../../shared/risk';
+import type { BlobStore } from '../blobs/types';
 import type { SyncItemWire } from '../../shared/sync/protocol';
 import type { ApprovalConflictDetails, FeedKind, SignedCertificate, TeamKeysStatus } from '../../shared/team/protocol';
 
@@ -128,6 +129,8 @@ export interface NewItem {
   subject?: string | null;
   /** Approval items: the device whose run it decides (its feed row is addressed there). */
   to?: string | null;
+  /** Blob ids the item needs stored (checked by the route before ingest; named in the receipt). */
+  attachments?: readonly string[];
 }
 
 export interface StoredReceipt {
@@ -405,6 +408,8 @@ export interface FeedPage {
 
 export interface ServerStorage {
   readonly backend: StorageBackend;
+  /** PostgreSQL: the attachment blob store in the same database; absent: the server uses the filesystem. */
+  blobStore?(): BlobStore;
   health(): Promise<StorageHealth>;
   stats(): Promise<SyncStats>;
   close(): Promise<void>;

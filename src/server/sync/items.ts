@@ -95,6 +95,7 @@ export function checkItem(raw: unknown, contracts: ContractRegistry): ItemCheck 
       keyScope: it.keyScope ?? null,
       subject: it.subject ?? null,
       to: it.to ?? null,
+      attachments: it.attachments ?? [],
     },
   };
 }

@@ -19,6 +19,7 @@ import { outboxChannels } from './outbox';
 import { policyChannels } from './policy';
 import { profileChannels } from './profile';
 import { syncChannels, syncEvents } from './sync';
+import { transfersChannels, transfersEvents } from './transfers';
 import { systemChannels } from './system';
 import { teamChannels, teamEvents } from './team';
 import { updatesChannels } from './updates';
@@ -41,6 +42,7 @@ export * from './outbox';
 export * from './policy';
 export * from './profile';
 export * from './sync';
+export * from './transfers';
 export * from './system';
 export * from './team';
 export * from './updates';
@@ -54,6 +56,7 @@ export const apiChannels = {
   ...captureChannels,
   ...outboxChannels,
   ...syncChannels,
+  ...transfersChannels,
   ...keysChannels,
   ...governanceChannels,
   ...adminChannels,
@@ -79,6 +82,7 @@ export const channelSchemas: { readonly [K in ChannelName]: ApiChannels[K] } = a
 export const eventSchemas = {
   ...auditEvents,
   ...syncEvents,
+  ...transfersEvents,
   ...workflowsEvents,
   ...bundlesEvents,
   ...evidenceEvents,

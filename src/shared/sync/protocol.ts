@@ -10,6 +10,7 @@ import { riskResultSchema } from '../risk';
 import { teamRoleSchema, type SignedCertificate } from '../team/certificate';
 import { constOf, enumOf, mapOf, obj } from '../typebox';
 import { b64, gcmIv, gcmTag, hex64, iso, rawKey } from './wire-formats';
+import { MAX_ITEM_ATTACHMENTS } from './attachments';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -66,6 +67,12 @@ export const syncItemSchema = obj({
   tag: gcmTag,
   /** SHA-256 hex of the ciphertext bytes */
   contentHash: hex64,
+  /**
+   * Blob ids (src/shared/sync/attachments.ts) this item needs stored on the server: an attachment
+   * item its own, a record the attachments it references. Refused (ATTACHMENT_MISSING) until every
+   * one is complete; the receipt names them.
+   */
+  attachments: Type.Optional(Type.Array(hex64, { maxItems: MAX_ITEM_ATTACHMENTS, uniqueItems: true })),
 });
 export type SyncItemWire = Static<typeof syncItemSchema>;
 
@@ -112,6 +119,8 @@ const receiptBodySchema = obj({
   serverSeq: Type.Integer({ minimum: 1 }),
   receivedAt: str,
   serverKeyId: str,
+  /** The blob ids the item named, all stored when the receipt was issued (absent: none). */
+  attachments: Type.Optional(Type.Array(hex64)),
 });
 export type ReceiptBody = Static<typeof receiptBodySchema>;
 
@@ -141,7 +150,8 @@ export type SignedCheckpoint = Static<typeof signedCheckpointSchema>;
 export const checkpointSigningBytes = (c: CheckpointBody): string => canonicalJson({ type: 'maestro.checkpoint.v1', ...c });
 
 const itemStatusSchema = enumOf(['accepted', 'duplicate', 'rejected']);
-export type ItemErrorCode = 'IDEMPOTENCY_CONFLICT' | 'CONTRACT_BREAKING' | 'CONTRACT_UNKNOWN' | 'VALIDATION_ERROR' | 'CONFLICT' | 'FORBIDDEN';
+export type ItemErrorCode =
+  'IDEMPOTENCY_CONFLICT' | 'CONTRACT_BREAKING' | 'CONTRACT_UNKNOWN' | 'VALIDATION_ERROR' | 'CONFLICT' | 'FORBIDDEN' | 'ATTACHMENT_MISSING';
 
 const itemResultSchema = obj({
   idempotencyKey: str,

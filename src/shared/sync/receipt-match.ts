@@ -7,6 +7,8 @@ export interface ReceiptExpectation {
   idempotencyKey: string;
   contentHash: string;
   serverKeyId: string;
+  /** Blob ids the item named; the receipt must name exactly these (none: absent or empty). */
+  attachments?: readonly string[];
 }
 
 /** Why a receipt does not speak of exactly this item, or null when every field matches. */
@@ -14,5 +16,8 @@ export function receiptMismatch(r: SignedReceipt, exp: ReceiptExpectation): stri
   for (const f of ['tenant', 'device', 'idempotencyKey', 'contentHash', 'serverKeyId'] as const) {
     if (r.receipt[f] !== exp[f]) return `receipt ${f} does not match the item`;
   }
+  const got = [...(r.receipt.attachments ?? [])].sort().join(',');
+  const want = [...(exp.attachments ?? [])].sort().join(',');
+  if (got !== want) return 'receipt attachments do not match the attachments the item names';
   return null;
 }

@@ -189,16 +189,19 @@ export class Outbox {
   }
 
   /** Persist the ciphertext once: every retry then sends identical bytes under the same key. */
-  saveSealed(id: string, s: { keyVersion: number; ciphertext: Buffer; iv: string; tag: string; contentHash: string; keyScope: 'device' | 'tenant' }): void {
-    this.q('UPDATE outbox SET key_version = ?, ciphertext = ?, iv = ?, tag = ?, content_hash = ?, key_scope = ? WHERE id = ? AND ciphertext IS NULL').run(
-      s.keyVersion,
-      s.ciphertext,
-      s.iv,
-      s.tag,
-      s.contentHash,
-      s.keyScope,
-      id,
-    );
+  saveSealed(
+    id: string,
+    s: { keyVersion: number; ciphertext: Buffer; iv: string; tag: string; contentHash: string; keyScope: 'device' | 'tenant'; blobIds?: string[] },
+  ): void {
+    this.q(
+      'UPDATE outbox SET key_version = ?, ciphertext = ?, iv = ?, tag = ?, content_hash = ?, key_scope = ?, blob_ids = ? WHERE id = ? AND ciphertext IS NULL',
+    ).run(s.keyVersion, s.ciphertext, s.iv, s.tag, s.contentHash, s.keyScope, s.blobIds ? JSON.stringify(s.blobIds) : null, id);
+  }
+
+  /** The live (not discarded) attachment item of each file digest. */
+  attachmentRows(hashes: readonly string[]): OutboxRow[] {
+    const st = this.q("SELECT * FROM outbox WHERE attachment_hash = ? AND state != 'discarded' ORDER BY id LIMIT 1");
+    return hashes.map((h) => st.get(h) as OutboxRow | undefined).filter((r): r is OutboxRow => r !== undefined);
   }
 
   markAcked(id: string, receipt: SignedReceipt): void {

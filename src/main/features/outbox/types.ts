@@ -33,4 +33,6 @@ export interface OutboxRow {
   to_device: string | null;
   /** approval: the signed approval (JSON), fixed when it was made */
   payload: string | null;
+  /** JSON array of the blob ids (attachments) the item needs stored on the server; set when sealed. */
+  blob_ids: string | null;
 }

@@ -2,6 +2,7 @@
 import type { HandlersFor } from '../../../shared/api/channel';
 import type { keysChannels } from '../../../shared/api/keys';
 import type { syncChannels } from '../../../shared/api/sync';
+import type { transfersChannels } from '../../../shared/api/transfers';
 import { ApiError } from '../../../shared/errors';
 import type { AuditService } from '../../platform/audit/index';
 import type { SecretStore } from '../../platform/keys/index';
@@ -19,7 +20,7 @@ export interface SyncApiDeps {
   tenantKeys: { rotate(): Promise<{ tenant: string; version: number }> };
 }
 
-export function syncApi(d: SyncApiDeps): HandlersFor<typeof syncChannels & typeof keysChannels> {
+export function syncApi(d: SyncApiDeps): HandlersFor<typeof syncChannels & typeof keysChannels & typeof transfersChannels> {
   const { sync } = d;
   return {
     'sync.status': () => sync.status(),
@@ -38,6 +39,13 @@ export function syncApi(d: SyncApiDeps): HandlersFor<typeof syncChannels & typeo
       d.audit.append({ actor: d.profile.actor(), action: 'keys.rotated', subject: tenant, payload: { version } });
       return { tenant, version };
     },
+    'transfers.list': () => ({ items: sync.transfers.list() }),
+    'transfers.pause': (input) => sync.transfers.pause(input.hash),
+    'transfers.resume': (input) => {
+      sync.resumeUpload(input.hash);
+      return sync.transfers.list().find((t) => t.hash === input.hash && t.direction === 'upload') ?? sync.transfers.resume(input.hash);
+    },
+    'attachments.fetch': (input) => sync.fetchAttachment(input.device, input.hash),
     'keys.unlock': async (input) => {
       const store = await d.secrets();
       if (store.kind !== 'vault') throw new ApiError('CONFLICT', 'This device uses the OS keychain; there is no vault to unlock');

@@ -12,7 +12,7 @@ import type { DeviceSigner } from '../../platform/device/credential';
 import { APP_VERSION } from '../../platform/version';
 import { BAD_RECEIPT_SIGNATURE, checkCheckpoint, receiptMismatch } from './receipt-verify';
 import { applyReplyStatus, applyServerStatus, blockedStatus } from './server-word';
-import { wire } from './seal';
+import { blobIdsOf, wire } from './seal';
 import type { EngineCtx, RunSummary } from './context';
 import type { OutboxRow } from './ports';
 
@@ -116,6 +116,9 @@ function rejected(ctx: EngineCtx, b: BatchInput, r: OutboxRow, err: SyncBatchRes
       `The server now requires ${required ?? 'a newer contract'}; this item was captured under ${r.contract}. Update the app, then retry or re-capture it.`,
     );
     b.summary.blocked += 1;
+  } else if (err?.code === 'ATTACHMENT_MISSING') {
+    // The server lacks chunks the device believed stored: they are uploaded again on the next try.
+    d.outbox.markFailed(r.id, `${err.code}: ${err.message}`);
   } else if (r.kind === 'approval' && err?.code === 'CONFLICT') {
     // Another reviewer's decision on this card came first: settled, not a failure of this device.
     d.outbox.settle(r.id, `${err.code}: ${err.message}`);
@@ -146,6 +149,7 @@ function sortResults(ctx: EngineCtx, b: BatchInput, res: SyncBatchResponse): { r
         idempotencyKey: r.idempotency_key,
         contentHash: r.content_hash!,
         serverKeyId: b.cfg.serverKeyId,
+        attachments: blobIdsOf(r),
       });
       if (mismatch) refuseReceipt(ctx, r, mismatch);
       else toVerify.push({ row: r, receipt: result.receipt });

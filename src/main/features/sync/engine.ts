@@ -12,6 +12,10 @@ import { readServerStatus, type ServerDeviceStatus } from './server-status';
 import { enrollDevice } from './enroll';
 import { sealAll } from './seal';
 import { sendBatch } from './batch';
+import { prepareUnits } from './unit';
+import { Transfers } from './transfers';
+import { fetchAttachment } from './fetch';
+import { ApiError } from '../../../shared/errors';
 import { updateContracts } from './contract-sync';
 import type { EngineCtx, RunState, RunSummary, SyncDeps } from './context';
 import type { OutboxRow } from './ports';
@@ -36,9 +40,14 @@ export class SyncEngine {
   private readonly ctx: EngineCtx;
   /** The audit Merkle tree (shared with the batch code through ctx; the tests forge its root here). */
   private readonly merkle: AuditMerkle;
+  /** Attachment uploads and downloads: progress and pause (./transfers.ts). */
+  readonly transfers: Transfers;
+  private readonly fetching: Map<string, Promise<{ hash: string; size: number; ref: string }>>;
 
   constructor(private readonly d: SyncDeps) {
     this.merkle = new AuditMerkle(d.db);
+    this.transfers = new Transfers(d.events, d.clock);
+    this.fetching = new Map();
     this.ctx = { d, fetchFn: d.fetch ?? fetch, merkle: this.merkle, state: this.state, now: () => this.d.clock.now().toISOString() };
   }
 
@@ -191,7 +200,11 @@ export class SyncEngine {
       const { ready, waiting } = await sealAll(this.d, due);
       // Rows waiting for the tenant key are not tried again in this run.
       for (const id of waiting) tried.add(id);
-      const { batch, bytes } = SyncEngine.fill(ready);
+      const sendable = await this.units(cfg, signer, ready);
+      if (!sendable) break;
+      for (const r of ready) if (!sendable.includes(r)) tried.add(r.id);
+      if (sendable.length === 0 && ready.length > 0 && !anchor) continue;
+      const { batch, bytes } = SyncEngine.fill(sendable);
       for (const r of batch) tried.add(r.id);
       progress.bytesTotal += bytes;
       const done = await sendBatch(this.ctx, { cfg, signer, serverKey, batch, anchor, summary });
@@ -202,6 +215,41 @@ export class SyncEngine {
       await this.publish();
       if (!done) break;
       if (due.length === 0) break; // anchor-only or empty exchange
+    }
+  }
+
+  /** Download another device's attachment (reviewers open it lazily); one download per file at a time. */
+  fetchAttachment(device: string, hash: string): Promise<{ hash: string; size: number; ref: string }> {
+    const key = `${device}:${hash}`;
+    let p = this.fetching.get(key);
+    if (!p) {
+      p = (async () => {
+        const c = await loadDeviceCredential(this.d);
+        if (!c.ok)
+          throw new ApiError('CONFLICT', `Cannot fetch attachments: ${c.reason === 'locked' ? 'the key store is locked' : 'this device is not enrolled'}`);
+        return fetchAttachment(this.ctx, { cfg: c.cfg, signer: c.signer, device, hash, transfers: this.transfers });
+      })().finally(() => this.fetching.delete(key));
+      this.fetching.set(key, p);
+    }
+    return p;
+  }
+
+  /** Resume a paused upload: it goes on from the first chunk the server lacks, in a run started now. */
+  resumeUpload(hash: string): void {
+    this.transfers.resume(hash);
+    void this.syncNow({ force: true }).catch(() => {});
+  }
+
+  /** Attachment uploads before the batch (./unit.ts); null when the server went away (offline). */
+  private async units(cfg: SyncConfig, signer: DeviceSigner, ready: OutboxRow[]): Promise<OutboxRow[] | null> {
+    try {
+      return await prepareUnits(this.ctx, { cfg, signer, transfers: this.transfers }, ready);
+    } catch (e) {
+      if (!(e instanceof NetworkError)) throw e;
+      this.state.reachable = false;
+      this.state.phase = 'offline';
+      this.state.lastError = e.message;
+      return null;
     }
   }
 

@@ -1,5 +1,6 @@
 // What the sync engine needs from other features, described here so that their services satisfy it
 // without sync importing them (team, in particular, imports sync's verify pool: no cycle).
+import type { Readable } from 'node:stream';
 import type { OutboxState, Profile, Role } from '../../../shared/api/types';
 import type { SignedReceipt } from '../../../shared/sync/protocol';
 import type { SignedCertificate } from '../../../shared/team/protocol';
@@ -24,6 +25,8 @@ export interface SealedItem {
   tag: string;
   contentHash: string;
   keyScope: 'device' | 'tenant';
+  /** Blob ids the item needs stored on the server (attachments). */
+  blobIds?: string[];
 }
 
 /** The outbox (features/outbox): what is due, and what became of each item. */
@@ -34,6 +37,8 @@ export interface SyncOutboxPort {
   row(id: string): OutboxRow;
   stateOf(id: string): OutboxState | undefined;
   saveSealed(id: string, s: SealedItem): void;
+  /** The live attachment item of each file digest (one per digest: the same file uploads once). */
+  attachmentRows(hashes: readonly string[]): OutboxRow[];
   markAcked(id: string, receipt: SignedReceipt): void;
   markBlocked(id: string, requiredVersion: string | null, message: string): void;
   markFailed(id: string, reason: string, permanent?: boolean): OutboxState;
@@ -46,13 +51,24 @@ export interface SyncOutboxPort {
 export interface SyncRecordsPort {
   getRecord(id: string): { id: string; contract: string; data: string; created_at: string } | undefined;
 }
+/** The device's attachment files (features/capture's AttachmentStore): read streamed, stored streamed. */
 export interface SyncAttachmentsPort {
-  read(hashHex: string): { bytes: Buffer; mime: string; name: string };
+  stat(hashHex: string): { size: number; mime: string; name: string } | null;
+  /** Plaintext from `start` on. */
+  openRead(hashHex: string, start?: number): Readable;
+  /** Stored whole or not at all; with expectedHash a digest mismatch stores nothing. */
+  putStream(
+    source: Readable,
+    meta: { name: string; mime: string; nowIso: string },
+    opts?: { expectedHash?: string; maxBytes?: number },
+  ): Promise<{ hash: string; size: number; ref: string }>;
 }
 
 /** A data key: the tenant's (team sync) or this device's own. */
 export interface SyncKeySource {
   current(tenant: string): Promise<{ version: number; key: Buffer } | null>;
+  /** A given version (throws when this device lacks it). */
+  get(tenant: string, version: number): Promise<Buffer>;
 }
 
 /** Team sync (features/team): certificates, tenant keys, shared items and approvals. */
@@ -66,6 +82,8 @@ export interface SyncTeamPort {
   /** null: not known yet. */
   tenantKeyOnServer(): boolean | null;
   plaintextOf(row: OutboxRow): Buffer;
+  /** A pulled attachment manifest of another device (team_records), or null. */
+  attachmentManifest(device: string, hashHex: string): Record<string, unknown> | null;
   noteApprovalResult(row: OutboxRow, accepted: boolean, error?: { code: string; message: string; details?: Record<string, unknown> }): void;
 }
 

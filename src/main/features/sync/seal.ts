@@ -4,36 +4,84 @@ import { hash } from 'node:crypto';
 import { canonicalJson } from '../../../shared/canonical';
 import { aadBytes, type SyncItemWire } from '../../../shared/sync/protocol';
 import { encryptGcm } from '../../platform/keys/data-keys';
+import { chunkCountOf, CHUNK_BYTES, type AttachmentManifest } from '../../../shared/sync/attachments';
+import { blobIdOf } from './chunk-crypto';
 import type { SyncDeps } from './context';
 import type { OutboxRow, SealedItem } from './ports';
 
+const WAITING_FOR_ATTACHMENTS = 'Waiting for its attachments to be prepared for upload';
 export const WAITING_FOR_KEY = 'Waiting for the tenant key: an admin device sends it to this device on its next sync';
 
 const isShared = (row: OutboxRow) => row.kind === 'run' || row.kind === 'card' || row.kind === 'approval';
 
-async function plaintextOf(d: SyncDeps, row: OutboxRow): Promise<Buffer> {
-  if (isShared(row)) return d.team.plaintextOf(row);
+/** `sha256:<hex>` references anywhere in a record's data: the attachments it names. */
+export function attachmentHashesOf(data: unknown, out = new Set<string>()): Set<string> {
+  if (typeof data === 'string') {
+    const m = /^sha256:([0-9a-f]{64})$/.exec(data);
+    if (m) out.add(m[1]!);
+  } else if (Array.isArray(data)) data.forEach((v) => attachmentHashesOf(v, out));
+  else if (data && typeof data === 'object') Object.values(data).forEach((v) => attachmentHashesOf(v, out));
+  return out;
+}
+
+/** Blob ids sealed earlier in this pass (an attachment before the record that names it). */
+type PassBlobs = Map<string, string>;
+
+/** The plaintext to seal and the blob ids the item names; null: wait (the reason says why). */
+async function plaintextOf(
+  d: SyncDeps,
+  row: OutboxRow,
+  key: { version: number; key: Buffer },
+  pass: PassBlobs,
+): Promise<{ plain: Buffer; blobIds?: string[] } | { wait: string }> {
+  if (isShared(row)) return { plain: d.team.plaintextOf(row) };
   if (row.kind === 'record') {
     const rec = d.records.getRecord(row.record_id!);
     if (!rec) throw new Error(`record ${row.record_id} missing`);
-    return Buffer.from(
+    const plain = Buffer.from(
       `{"contract":${JSON.stringify(rec.contract)},"createdAt":${JSON.stringify(rec.created_at)},"data":${rec.data},"kind":"record","recordId":${JSON.stringify(rec.id)}}`,
     );
+    const hashes = [...attachmentHashesOf(JSON.parse(rec.data) as unknown)];
+    const blobIds: string[] = [];
+    for (const a of d.outbox.attachmentRows(hashes)) {
+      const ids = a.blob_ids ? (JSON.parse(a.blob_ids) as string[]) : pass.has(a.attachment_hash!) ? [pass.get(a.attachment_hash!)!] : null;
+      if (!ids && !a.ciphertext) return { wait: WAITING_FOR_ATTACHMENTS };
+      blobIds.push(...(ids ?? []));
+    }
+    return { plain, blobIds };
   }
-  const a = d.attachments.read(row.attachment_hash!);
-  return Buffer.from(canonicalJson({ kind: 'attachment', hash: row.attachment_hash, mime: a.mime, name: a.name, data: a.bytes.toString('base64') }));
+  const h = row.attachment_hash!;
+  const st = d.attachments.stat(h);
+  if (!st) throw new Error(`attachment ${h} missing`);
+  const blob = blobIdOf(key.key, h);
+  pass.set(h, blob);
+  const manifest: AttachmentManifest = {
+    kind: 'attachment',
+    hash: h,
+    name: st.name,
+    mime: st.mime,
+    size: st.size,
+    blob,
+    keyVersion: key.version,
+    chunkBytes: CHUNK_BYTES,
+    chunks: chunkCountOf(st.size),
+  };
+  return { plain: Buffer.from(canonicalJson(manifest)), blobIds: [blob] };
 }
 
 /** The sealed form of one row, or null when no key can seal it yet. */
-async function sealOne(d: SyncDeps, row: OutboxRow): Promise<SealedItem | null> {
+async function sealOne(d: SyncDeps, row: OutboxRow, pass: PassBlobs): Promise<SealedItem | { wait: string }> {
   const tenantKey = await d.tenantKeys.current(row.tenant);
   // No tenant key anywhere yet (no admin device has created one): this device's own key, as
   // before team sync. Such items are stored and receipted but never shared. Team items (runs,
   // cards, approvals) exist to be shared: they wait for the tenant key.
   const current = tenantKey ?? (d.team.tenantKeyOnServer() === false && !isShared(row) ? await d.dataKeys.current(row.tenant) : null);
-  if (!current) return null;
-  const s = encryptGcm(current.key, await plaintextOf(d, row), aadBytes(row.idempotency_key, row.contract, row.tenant));
+  if (!current) return { wait: WAITING_FOR_KEY };
+  const p = await plaintextOf(d, row, current, pass);
+  if ('wait' in p) return p;
+  const s = encryptGcm(current.key, p.plain, aadBytes(row.idempotency_key, row.contract, row.tenant));
   return {
+    ...(p.blobIds ? { blobIds: p.blobIds } : {}),
     keyVersion: current.version,
     ciphertext: s.ciphertext,
     iv: s.iv.toString('base64'),
@@ -51,12 +99,13 @@ async function sealOne(d: SyncDeps, row: OutboxRow): Promise<SealedItem | null> 
 export async function sealAll(d: SyncDeps, rows: OutboxRow[]): Promise<{ ready: OutboxRow[]; waiting: Set<string> }> {
   const fresh: { row: OutboxRow; sealed: SealedItem }[] = [];
   const waiting = new Set<string>();
+  const pass: PassBlobs = new Map();
   for (const row of rows) {
     if (row.ciphertext) continue;
-    const sealed = await sealOne(d, row);
-    if (!sealed) {
+    const sealed = await sealOne(d, row, pass);
+    if ('wait' in sealed) {
       waiting.add(row.id);
-      d.outbox.noteError(row.id, WAITING_FOR_KEY);
+      d.outbox.noteError(row.id, sealed.wait);
       continue;
     }
     fresh.push({ row, sealed });
@@ -82,5 +131,9 @@ export function wire(row: OutboxRow): SyncItemWire {
     ...(row.key_scope === 'tenant' ? { keyScope: 'tenant' as const } : {}),
     ...(row.subject ? { subject: row.subject } : {}),
     ...(row.to_device ? { to: row.to_device } : {}),
+    ...(blobIdsOf(row).length > 0 ? { attachments: blobIdsOf(row) } : {}),
   };
 }
+
+/** The blob ids an item names (sealed with it). */
+export const blobIdsOf = (row: OutboxRow): string[] => (row.blob_ids ? (JSON.parse(row.blob_ids) as string[]) : []);

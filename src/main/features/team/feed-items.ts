@@ -108,6 +108,7 @@ export class FeedItems {
       idempotencyKey: wire.idempotencyKey,
       contentHash: wire.contentHash,
       serverKeyId: cfg.serverKeyId,
+      attachments: wire.attachments ?? [],
     });
     const ciphertext = Buffer.from(wire.ciphertext, 'base64');
     if (mismatch || hash('sha256', ciphertext, 'hex') !== wire.contentHash)
@@ -169,28 +170,29 @@ export class FeedItems {
   private attachment(o: Opened): (() => void) | null {
     const { body } = o;
     const h = body.hash;
-    if (typeof h !== 'string' || typeof body.data !== 'string') return null;
+    if (typeof h !== 'string') return null;
+    // Chunked (decision 0020): the item is the file's manifest; the bytes are fetched when opened.
+    if (typeof body.blob === 'string') return o.wire.attachments?.includes(body.blob) ? this.attachmentRow(o, h, body) : null;
+    if (typeof body.data !== 'string') return null;
     const bytes = Buffer.from(body.data, 'base64');
     if (`sha256:${hash('sha256', bytes, 'hex')}` !== h && hash('sha256', bytes, 'hex') !== h) return null;
     const d = this.core.d;
+    const row = this.attachmentRow(o, h, { hash: h, name: body.name, mime: body.mime, size: bytes.length });
     return () => {
       d.attachments.put(bytes, String(body.name ?? 'attachment'), String(body.mime ?? 'application/octet-stream'), o.now);
-      d.db
+      row();
+    };
+  }
+
+  private attachmentRow(o: Opened, h: string, view: Record<string, unknown>): () => void {
+    const { kind: _kind, ...rest } = view;
+    const db = this.core.d.db;
+    return () =>
+      db
         .prepare(
           'INSERT OR IGNORE INTO team_records (device, item_id, user, kind, contract, created_at, body, seq, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(
-          o.from,
-          h,
-          o.fromUser,
-          'attachment',
-          o.wire.contract,
-          o.wire.createdAt,
-          JSON.stringify({ hash: h, name: body.name, mime: body.mime, size: bytes.length }),
-          o.seq,
-          o.now,
-        );
-    };
+        .run(o.from, h, o.fromUser, 'attachment', o.wire.contract, o.wire.createdAt, JSON.stringify(rest), o.seq, o.now);
   }
 
   private run(o: Opened): (() => void) | null {

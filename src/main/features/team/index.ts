@@ -215,6 +215,10 @@ export class TeamService {
     return this.views.run(device, runId);
   }
 
+  attachmentManifest(device: string, hashHex: string): Record<string, unknown> | null {
+    return this.views.attachmentManifest(device, hashHex);
+  }
+
   records(q: { device?: string; limit?: number; before?: string }): TeamPage<TeamRecordView> {
     return this.views.records(q);
   }

@@ -195,6 +195,15 @@ export class TeamViews {
     };
   }
 
+  /** The sealed manifest of another device's chunked attachment (null: none such pulled). */
+  attachmentManifest(device: string, hashHex: string): Record<string, unknown> | null {
+    const body = this.core.d.db
+      .prepare("SELECT body FROM team_records WHERE device = ? AND item_id = ? AND kind = 'attachment'")
+      .pluck()
+      .get(device, hashHex) as string | undefined;
+    return body ? (JSON.parse(body) as Record<string, unknown>) : null;
+  }
+
   records(q: { device?: string; limit?: number; before?: string }): TeamPage<TeamRecordView> {
     const limit = q.limit ?? 100;
     const before = q.before ? Number(Buffer.from(q.before, 'base64url').toString('utf8')) : null;

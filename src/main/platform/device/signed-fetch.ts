@@ -54,3 +54,57 @@ export async function sendJson(
   }
   return { status: res.status, body: parsed, bytes: raw.length };
 }
+
+export interface BytesReply {
+  status: number;
+  /** The reply body: parsed JSON when the server answered JSON, else the raw bytes. */
+  json: unknown;
+  bytes: Buffer;
+}
+
+/**
+ * One signed exchange carrying raw bytes (attachment chunks, decision 0020): the signature covers
+ * the SHA-256 of exactly these bytes, as for JSON bodies. Connection failures become NetworkError.
+ */
+export async function sendBytes(
+  fetchFn: FetchFn,
+  baseUrl: string,
+  method: 'GET' | 'POST' | 'PUT',
+  path: string,
+  body: Uint8Array | string | undefined,
+  signer: { deviceId: string; key: KeyObject; now: () => Date },
+  timeoutMs = 120_000,
+): Promise<BytesReply> {
+  const payload = body ?? '';
+  const timestamp = signer.now().toISOString();
+  const nonce = randomBytes(18).toString('base64url');
+  const headers: Record<string, string> = {
+    'content-type': typeof payload === 'string' ? 'application/json' : 'application/octet-stream',
+    [H_DEVICE]: signer.deviceId,
+    [H_TIMESTAMP]: timestamp,
+    [H_NONCE]: nonce,
+    [H_SIGNATURE]: signBase64(signer.key, requestSigningBytes({ method, path, timestamp, nonce, bodySha256: hash('sha256', payload, 'hex') })),
+  };
+  let res: Response;
+  let bytes: Buffer;
+  try {
+    res = await fetchFn(new URL(path, baseUrl), {
+      method,
+      headers,
+      body: method === 'GET' ? undefined : (payload as NonNullable<RequestInit['body']>),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    bytes = Buffer.from(await res.arrayBuffer());
+  } catch (e) {
+    throw new NetworkError(`cannot reach ${baseUrl}: ${(e as Error).message}`);
+  }
+  let json: unknown = null;
+  if ((res.headers.get('content-type') ?? '').includes('json')) {
+    try {
+      json = JSON.parse(bytes.toString('utf8')) as unknown;
+    } catch {
+      json = null;
+    }
+  }
+  return { status: res.status, json, bytes };
+}

@@ -3,6 +3,7 @@ import type { OutboxState } from '../../../shared/api/types';
 import { onEvent } from '../../api/client';
 import { OUTBOX_STATES, useOutbox } from './outbox-store';
 import { SyncPanel } from './SyncPanel';
+import { TransfersPanel } from './TransfersPanel';
 import { CountsChart } from './CountsChart';
 import { OutboxTable } from './OutboxTable';
 import { DiscardDialog } from './DiscardDialog';
@@ -35,6 +36,7 @@ export function OutboxView() {
         <span className="muted">{total} items</span>
       </header>
       <SyncPanel />
+      <TransfersPanel />
       <div className="outbox-mid">
         <CountsChart />
         <div className="filters" role="search">

@@ -1,3 +1,4 @@
+import { AttachmentOpen } from './AttachmentOpen';
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { call } from '../../api/client';
 import { errorMessage } from '../../ui/format';
@@ -286,11 +287,18 @@ function Captures({ tick }: { tick: number }) {
             <span className="mono">{r.contract}</span> · {r.kind === 'attachment' ? 'attachment' : r.id} · {r.user} on <span className="mono">{r.device}</span>{' '}
             · {dateTime(r.createdAt)}
           </summary>
-          <pre className="small mono">{JSON.stringify(r.data, null, 2)}</pre>
+          {attachmentOf(r) ? <AttachmentOpen device={r.device} {...attachmentOf(r)!} /> : <pre className="small mono">{JSON.stringify(r.data, null, 2)}</pre>}
         </details>
       ))}
     </article>
   );
+}
+
+/** A chunked attachment's manifest (fetched when opened), or null for a record or an inline file. */
+function attachmentOf(r: { kind: string; data: unknown }): { hash: string; name: string; size: number } | null {
+  const d = r.data as { hash?: unknown; name?: unknown; size?: unknown; blob?: unknown } | null;
+  if (r.kind !== 'attachment' || !d || typeof d.blob !== 'string' || typeof d.hash !== 'string') return null;
+  return { hash: d.hash, name: typeof d.name === 'string' ? d.name : 'attachment', size: typeof d.size === 'number' ? d.size : 0 };
 }
 
 function Peers({ self }: { self: string | null }) {

@@ -10,6 +10,7 @@ import { m008Memory } from './008-memory';
 import { m009AuditMerkle } from './009-audit-merkle';
 import { m010Artifacts } from './010-artifacts';
 import { m011TeamSync } from './011-team-sync';
+import { m012AttachmentBlobs } from './012-attachment-blobs';
 
 export type { Migration };
 
@@ -26,5 +27,6 @@ export const migrations: Migration[] = [
   m009AuditMerkle,
   m010Artifacts,
   m011TeamSync,
+  m012AttachmentBlobs,
 ];
 export const LATEST_SCHEMA_VERSION = migrations.length;

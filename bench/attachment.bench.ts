@@ -1,0 +1,129 @@
+// attachment.upload.mbps: a 200 MB attachment from a device to the real server process over
+// loopback (sealed 4 MiB chunks, signed PUTs, server fsync + rename, then the record's batch).
+// ref: the same bytes streamed in one bare HTTP POST to a plain node:http server on 127.0.0.1 that
+// writes them to a file, in the same run. Target: ratio ≥ 0.5.
+// attachment.upload.rss: peak RSS growth of the device process (this one) while it uploads 1 GiB of
+// attachments (4 × 256 MiB). Target: < 150 MB. ref: the same growth while it hashes the same files
+// with a stream (what merely reading them costs).
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createServices, type Services } from '../src/main/app/services';
+import { tempDir, unlockedVault } from '../src/main/platform/test-utils';
+import { enrollToken, freePort, startServer, type ServerProc } from '../test/integration/server-process';
+import { randomFile } from '../test/integration/attachment-files';
+import { emit } from './figure';
+
+const MB = 1000 * 1000;
+const SITE = 'field.inspect.site@1.2.0';
+
+async function device(srv: ServerProc, dir: string, port: number): Promise<Services> {
+  const dataDir = tempDir('maestro-bench-dev-');
+  const s = createServices({ dataDir, host: 'web', secrets: await unlockedVault(dataDir) });
+  s.profile.setup({ name: 'Bench', tenant: 'bench' });
+  await s.sync.enroll(srv.url, enrollToken(dir, port, 'bench', 'bench@bench'));
+  await s.sync.syncNow();
+  return s;
+}
+
+async function capture(s: Services, path: string, i: number): Promise<void> {
+  const a = await s.capture.attachments.putStream(createReadStream(path), { name: `f${i}.bin`, mime: 'video/mp4', nowIso: new Date().toISOString() });
+  s.capture.submit({
+    contract: SITE,
+    data: { siteId: `BN-${i + 1}`, inspectedAt: '2026-11-21', location: { lat: 52, lon: 4 }, condition: 'good', inspector: { name: 'B' }, photos: [a.ref] },
+  });
+}
+
+/** Seconds to stream the file in one POST to a bare node:http server writing it to disk. */
+async function bareUpload(path: string): Promise<number> {
+  const out = join(tempDir('maestro-bench-bare-'), 'upload.bin');
+  const server = createServer((req, res) => {
+    void pipeline(req, createWriteStream(out)).then(() => res.end('ok'));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const t = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/upload' }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    });
+    req.on('error', reject);
+    void pipeline(createReadStream(path), req).catch(reject);
+  });
+  const s = (performance.now() - t) / 1000;
+  server.close();
+  rmSync(out, { force: true });
+  return s;
+}
+
+/** Peak RSS growth (bytes) while `fn` runs, sampled every 20 ms. */
+async function peakRss(fn: () => Promise<unknown>): Promise<number> {
+  global.gc?.();
+  const base = process.memoryUsage.rss();
+  let peak = base;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+  try {
+    await fn();
+  } finally {
+    clearInterval(timer);
+  }
+  return Math.max(peak, process.memoryUsage.rss()) - base;
+}
+
+export async function run(): Promise<void> {
+  const dir = tempDir('maestro-bench-srv-');
+  const port = await freePort();
+  const srv = await startServer(dir, port, { MAESTRO_SERVER_RATE_PER_SEC: '10000', MAESTRO_SERVER_RATE_BURST: '10000' });
+  const files = tempDir('maestro-bench-files-');
+  let s: Services | null = null;
+  try {
+    s = await device(srv, dir, port);
+    const big = join(files, 'big.bin');
+    randomFile(big, 200 * MB);
+    await capture(s, big, 0);
+    const t = performance.now();
+    const r = await s.sync.syncNow();
+    const secs = (performance.now() - t) / 1000;
+    if (r.acked !== 2) throw new Error(`attachment.upload.mbps: ${r.acked} of 2 items acked (${r.phase})`);
+    const bare = await bareUpload(big);
+    emit({
+      name: 'attachment.upload.mbps',
+      value: 200 / secs,
+      unit: 'MB/s',
+      ref: 200 / bare,
+      refName: 'bare streamed HTTP POST of the same 200 MB to node:http on 127.0.0.1',
+      target: 'ratio ≥ 0.5',
+    });
+    process.stderr.write(`attachment.upload.mbps ratio: ${(bare / secs).toFixed(2)}\n`);
+
+    const paths: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const p = join(files, `gib-${i}.bin`);
+      randomFile(p, 256 * 1024 * 1024);
+      paths.push(p);
+      await capture(s, p, i + 1);
+    }
+    const dev = s;
+    const hashing = await peakRss(async () => {
+      for (const p of paths) await pipeline(createReadStream(p), createHash('sha256'));
+    });
+    const growth = await peakRss(() => dev.sync.syncNow());
+    if (dev.outbox.counts().queued !== 0) throw new Error('attachment.upload.rss: items left queued');
+    emit({
+      name: 'attachment.upload.rss',
+      value: growth / MB,
+      unit: 'MB',
+      ref: hashing / MB,
+      refName: 'peak RSS growth while stream-hashing the same 1 GiB',
+      target: '< 150',
+    });
+  } finally {
+    s?.close();
+    await srv.stop();
+    rmSync(files, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

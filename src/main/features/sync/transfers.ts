@@ -1,0 +1,128 @@
+// Per-file progress of attachment uploads and downloads: bytes, speed, ETA, state, and the pause
+// switch the upload loop checks between chunks. Held in memory for this session; a paused upload
+// stays queued in the outbox and resumes from the first chunk the server lacks.
+import type { Transfer, TransferState } from '../../../shared/api/types';
+import type { EventBus } from '../../platform/events';
+import type { Clock } from '../../platform/util/clock';
+
+const EMIT_EVERY_MS = 200;
+const MAX_KEPT = 200;
+
+interface Live extends Transfer {
+  /** When this run of the transfer started, and the bytes done then (for the speed). */
+  startMs: number;
+  startBytes: number;
+  lastEmitMs: number;
+}
+
+export class Transfers {
+  private readonly items = new Map<string, Live>();
+  private readonly paused = new Set<string>();
+
+  constructor(
+    private readonly events: EventBus,
+    private readonly clock: Clock,
+  ) {}
+
+  private key = (direction: Transfer['direction'], hash: string) => `${direction}:${hash}`;
+
+  /** A transfer begins (or resumes) with `doneBytes` already on the other side. */
+  begin(t: Pick<Transfer, 'hash' | 'direction' | 'device' | 'name' | 'totalBytes' | 'doneBytes'>): void {
+    const now = this.clock.now();
+    const live: Live = {
+      ...t,
+      state: 'running',
+      bytesPerSecond: 0,
+      etaSeconds: null,
+      message: null,
+      updatedAt: now.toISOString(),
+      startMs: now.getTime(),
+      startBytes: t.doneBytes,
+      lastEmitMs: 0,
+    };
+    this.items.delete(this.key(t.direction, t.hash));
+    this.items.set(this.key(t.direction, t.hash), live);
+    if (this.items.size > MAX_KEPT) this.items.delete(this.items.keys().next().value!);
+    this.emit(live, true);
+  }
+
+  progress(direction: Transfer['direction'], hash: string, doneBytes: number): void {
+    const t = this.items.get(this.key(direction, hash));
+    if (!t) return;
+    const now = this.clock.now().getTime();
+    t.doneBytes = doneBytes;
+    const secs = (now - t.startMs) / 1000;
+    t.bytesPerSecond = secs > 0 ? Math.round((doneBytes - t.startBytes) / secs) : 0;
+    t.etaSeconds = t.bytesPerSecond > 0 ? Math.round(((t.totalBytes - doneBytes) / t.bytesPerSecond) * 10) / 10 : null;
+    this.emit(t, false);
+  }
+
+  end(direction: Transfer['direction'], hash: string, state: TransferState, message: string | null = null): void {
+    const t = this.items.get(this.key(direction, hash));
+    if (!t) return;
+    t.state = state;
+    t.message = message;
+    if (state === 'done') t.etaSeconds = 0;
+    this.emit(t, true);
+  }
+
+  private emit(t: Live, force: boolean): void {
+    const now = this.clock.now();
+    if (!force && now.getTime() - t.lastEmitMs < EMIT_EVERY_MS) return;
+    t.lastEmitMs = now.getTime();
+    t.updatedAt = now.toISOString();
+    this.events.emit('transfers.progress', this.view(t));
+  }
+
+  private view(t: Live): Transfer {
+    const { startMs: _s, startBytes: _b, lastEmitMs: _e, ...view } = t;
+    return view;
+  }
+
+  list(): Transfer[] {
+    return [...this.items.values()].reverse().map((t) => this.view(t));
+  }
+
+  isPaused(hash: string): boolean {
+    return this.paused.has(hash);
+  }
+
+  /** Pause an upload (known or not yet started): the loop stops after its current chunk. */
+  pause(hash: string, name = hash): Transfer {
+    this.paused.add(hash);
+    const t = this.items.get(this.key('upload', hash));
+    if (t && t.state === 'running') {
+      t.state = 'paused';
+      t.message = 'Paused';
+      this.emit(t, true);
+    }
+    return t ? this.view(t) : this.placeholder(hash, name, 'paused');
+  }
+
+  resume(hash: string, name = hash): Transfer {
+    this.paused.delete(hash);
+    const t = this.items.get(this.key('upload', hash));
+    if (t && t.state === 'paused') {
+      t.state = 'waiting';
+      t.message = null;
+      this.emit(t, true);
+    }
+    return t ? this.view(t) : this.placeholder(hash, name, 'waiting');
+  }
+
+  private placeholder(hash: string, name: string, state: TransferState): Transfer {
+    return {
+      hash,
+      direction: 'upload',
+      device: null,
+      name,
+      state,
+      doneBytes: 0,
+      totalBytes: 0,
+      bytesPerSecond: 0,
+      etaSeconds: null,
+      message: null,
+      updatedAt: this.clock.now().toISOString(),
+    };
+  }
+}
