@@ -1,8 +1,10 @@
 // Team sync in the browser: a reviewer's web host and two in-process devices (an admin that hands
 // out the tenant key, a field device whose run waits at a RED step) against one real server process.
 // The reviewer sees the field device's run and card under "All devices" and approves it there; the
-// field device pulls, verifies and finishes the run; the reviewer's views show the outcome.
+// field device pulls, verifies and finishes the run; the reviewer's views show the outcome, and a 3 MB
+// photo the field device synced in chunks opens on the reviewer's page, verified against its digest.
 import { afterAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { createProfile, enrollInUi, hostSuite, newDataDir } from './harness';
 import { enrollToken, freePort } from '../test/integration/server-process';
 import { createServices, type Services } from '../src/main/app/services';
@@ -32,7 +34,7 @@ const report = {
 };
 
 describe('team sync: a reviewer approves a field device run from its own machine', () => {
-  it('shows the remote run and card with device and freshness, approves, and sees it applied', async () => {
+  it('shows the remote run and card with device and freshness, approves, sees it applied, and opens the field photo verified', async () => {
     const serverDir = newDataDir();
     const port = await freePort();
     const server = await suite.startServer(serverDir, port);
@@ -93,6 +95,26 @@ describe('team sync: a reviewer approves a field device run from its own machine
     await expect.poll(() => runRow.getAttribute('data-status'), { timeout: 20000 }).toBe('succeeded');
     await expect.poll(() => runRow.getByTestId('team-decision').getAttribute('data-state'), { timeout: 20000 }).toBe('applied');
     await page.screenshot({ path: 'test-results/team-sync.png' });
+
+    // A 3 MB photo from the field device goes up in sealed chunks with its record; the reviewer opens
+    // it on demand (Team → Captures → Open): downloaded with progress, verified against its digest, shown.
+    const photo = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(3 * 1024 * 1024)]);
+    const put = field.capture.attachments.put(photo, 'vessel.jpg', 'image/jpeg', new Date().toISOString());
+    field.capture.submit({
+      contract: 'field.inspect.site@1.2.0',
+      data: { siteId: 'PS-7', inspectedAt: '2026-11-20', location: { lat: 52, lon: 4 }, condition: 'poor', inspector: { name: 'Ada' }, photos: [put.ref] },
+    });
+    expect(await field.sync.syncNow()).toMatchObject({ failed: 0 });
+    await nav.getByRole('button', { name: 'Team' }).click();
+    await page.getByRole('button', { name: 'Pull now' }).first().click();
+    const capture = page.locator(`[data-testid="team-capture"][data-device="${fieldId}"]`).filter({ hasText: 'attachment' });
+    await expect.poll(() => capture.count(), { timeout: 20000 }).toBeGreaterThan(0);
+    await capture.first().locator('summary').click();
+    await capture.first().getByRole('button', { name: 'Open' }).click();
+    await capture.first().getByTestId('attachment-verified').waitFor({ timeout: 30000 });
+    const src = (await capture.first().getByTestId('attachment-preview').getAttribute('src')) ?? '';
+    expect(src.startsWith('data:image/jpeg;base64,')).toBe(true);
+    expect(Buffer.from(src.slice(src.indexOf(',') + 1), 'base64').equals(photo)).toBe(true);
     expect(cspViolations).toEqual([]);
     await page.close();
   });

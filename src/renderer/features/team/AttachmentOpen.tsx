@@ -3,11 +3,20 @@
 import { useEffect, useState } from 'react';
 import { call, onEvent } from '../../api/client';
 import { bytes } from '../../ui/format';
+import { MAX_INLINE_ATTACHMENT_BYTES } from '../../../shared/api/capture';
+
+/** A verified image small enough to show inline (larger files stay on disk, opened by size only). */
+async function previewOf(hash: string, size: number): Promise<string | null> {
+  if (size > MAX_INLINE_ATTACHMENT_BYTES) return null;
+  const a = await call('attachments.get', { hash });
+  return /^image\/(jpeg|png|gif|webp)$/.test(a.mime) ? `data:${a.mime};base64,${a.dataBase64}` : null;
+}
 
 export function AttachmentOpen({ device, hash, name, size }: { device: string; hash: string; name: string; size: number }) {
   const [state, setState] = useState<'closed' | 'fetching' | 'done' | 'failed'>('closed');
   const [done, setDone] = useState(0);
   const [message, setMessage] = useState<string | null>(null);
+  const [preview, setPreview] = useState<string | null>(null);
   useEffect(
     () =>
       onEvent('transfers.progress', (t) => {
@@ -21,6 +30,7 @@ export function AttachmentOpen({ device, hash, name, size }: { device: string; h
       (r) => {
         setDone(r.size);
         setState('done');
+        void previewOf(hash, r.size).then(setPreview, () => setPreview(null));
       },
       (e: Error) => {
         setMessage(e.message);
@@ -42,6 +52,7 @@ export function AttachmentOpen({ device, hash, name, size }: { device: string; h
           Verified against sha256:{hash.slice(0, 12)}… and stored on this device
         </span>
       )}
+      {state === 'done' && preview && <img className="attachment-preview" src={preview} alt={`Preview of ${name}`} data-testid="attachment-preview" />}
       {state === 'failed' && <span className="small error">{message}</span>}
     </div>
   );
