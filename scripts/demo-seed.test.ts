@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { createServices } from '../src/main/app/services';
 import { VaultStore } from '../src/main/platform/keys/index';
+import { loadAtRestKey } from '../src/main/platform/keys/at-rest';
 import { tempDir } from '../src/main/platform/test-utils';
 
 it('demo seed writes a profile, records, a draft and a valid audit trail, and is idempotent', async () => {
@@ -11,7 +12,8 @@ it('demo seed writes a profile, records, a draft and a valid audit trail, and is
   for (let i = 0; i < 2; i++) execFileSync(process.execPath, ['--import', 'tsx', 'scripts/demo-seed.ts', dir], { stdio: 'pipe' });
   const vault = new VaultStore(dir);
   await vault.unlock('maestro-demo-vault');
-  const s = createServices({ dataDir: dir, host: 'web', secrets: vault });
+  // The demo's database is encrypted at rest under the key in its vault, as the app's is.
+  const s = createServices({ dataDir: dir, host: 'web', secrets: vault, atRestKey: await loadAtRestKey(vault) });
   expect(s.profile.get()).toMatchObject({ name: 'Dana Demo', tenant: 'demo-field', role: 'field' });
   expect(s.capture.listRecords(10)).toHaveLength(4);
   expect(s.capture.listDrafts()).toHaveLength(1);

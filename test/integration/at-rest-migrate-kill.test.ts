@@ -117,6 +117,8 @@ describe('encrypting a plaintext profile survives SIGKILL at any point', () => {
     expect(outcomes.filter((o) => o.killed).length).toBeGreaterThanOrEqual(20);
     expect(outcomes.some((o) => o.killed && o.found === 'plaintext')).toBe(true);
     expect(outcomes.some((o) => o.killed && o.found === 'encrypted')).toBe(true);
-    expect(new Set(outcomes.filter((o) => o.found === 'plaintext').map((o) => o.lastStage)).size).toBeGreaterThanOrEqual(4);
+    // Before the rename the kills landed in at least three stages (on a fast machine the copy is over
+    // before its line is read, so a kill aimed at it lands in 'encrypt').
+    expect(new Set(outcomes.filter((o) => o.found === 'plaintext').map((o) => o.lastStage)).size).toBeGreaterThanOrEqual(3);
   }, 300_000);
 });
