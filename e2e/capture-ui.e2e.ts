@@ -35,6 +35,7 @@ describe('capture UI (web host)', () => {
       'Audit',
       'Health',
       'Sealed state',
+      'Settings',
     ]);
 
     // The contract: title, version, description.

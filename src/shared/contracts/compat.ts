@@ -49,6 +49,8 @@ function parsed(docs: readonly unknown[]): { doc: ContractDocLike; name: string;
   return out;
 }
 
+const schemaOf = (doc: { schema?: unknown }): unknown => (doc.schema !== null && typeof doc.schema === 'object' ? doc.schema : {});
+
 /**
  * Each candidate contract against the previous version of its name: the highest version not above
  * it among `previous` (what is installed or published: the same version counts, if its content
@@ -61,13 +63,15 @@ export function checkContractVersions(previous: readonly unknown[], candidate: r
     const pool = [...prev.filter((p) => p.name === c.name && cmp(p.v, c.v) <= 0), ...cand.filter((o) => o.name === c.name && cmp(o.v, c.v) < 0)];
     const base = pool.sort((x, y) => cmp(y.v, x.v))[0];
     if (!base) return { contract: c.doc.contract, previous: null, verdict: 'new', changes: [] };
-    const changes = diffSchemas(base.doc.schema, c.doc.schema);
+    // A document without a schema accepts anything (`{}`): adding one later narrows it.
+    const [before, after] = [schemaOf(base.doc), schemaOf(c.doc)];
+    const changes = diffSchemas(before, after);
     const verdict: ContractVerdict =
       base.v[0] < c.v[0]
         ? 'new-major'
         : breakingChanges(changes).length
           ? 'not-compatible'
-          : changes.length === 0 && canonicalJson(base.doc.schema) === canonicalJson(c.doc.schema)
+          : changes.length === 0 && canonicalJson(before) === canonicalJson(after)
             ? 'unchanged'
             : 'compatible';
     return { contract: c.doc.contract, previous: base.doc.contract, verdict, changes };

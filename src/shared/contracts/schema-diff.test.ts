@@ -193,6 +193,12 @@ describe('contract compatibility: which version is the previous one', () => {
     expect(c.map((x) => x.verdict)).toEqual(['unchanged', 'new']);
   });
 
+  it('a document without a schema accepts anything: a minor without one is unchanged, a minor that adds one narrows', () => {
+    const bare = (v: string) => ({ contract: `field.inspect.site@${v}`, title: 'no schema' });
+    expect(checkContractVersions([bare('1.2.0')], [bare('1.3.0')]).map((x) => x.verdict)).toEqual(['unchanged']);
+    expect(checkContractVersions([bare('1.2.0')], [doc('1.3.0', base())]).map((x) => x.verdict)).toEqual(['not-compatible']);
+  });
+
   it('the same version with breaking content is refused (a patch in place)', () => {
     expect(() => assertContractsCompatible([doc('1.2.0', base())], [doc('1.2.0', narrowed)])).toThrow(/CONTRACT_NOT_COMPATIBLE|breaking change/);
   });
