@@ -1,6 +1,6 @@
 // Builds the Hono app from injected dependencies so tests drive it with app.request() and
 // no listening socket; main.ts is the only place that binds a port or reads the environment.
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { ApiError } from '../shared/errors';
@@ -51,11 +51,22 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
 
   // Global, so oversized bodies are refused before routing and before authentication (a 413 stores
   // nothing, not even a nonce). Sync batches and tenant-key posts get their own, larger limit.
-  const limit = (maxSize: number): MiddlewareHandler<AppEnv> =>
-    bodyLimit({
-      maxSize,
-      onError: (c) => errorResponse(c, new ApiError('PAYLOAD_TOO_LARGE', `Request body exceeds ${maxSize} bytes`)),
-    });
+  // A body with a Content-Length is judged by the header alone, without touching c.req.raw.body:
+  // under @hono/node-server that getter turns the socket into a web stream, which then copies every
+  // byte of an attachment chunk that device-auth already reads straight from the socket. Bodies
+  // without one (chunked) are counted as they stream, by Hono's bodyLimit.
+  const limit = (maxSize: number): MiddlewareHandler<AppEnv> => {
+    const tooLarge = (c: Context<AppEnv>) => errorResponse(c, new ApiError('PAYLOAD_TOO_LARGE', `Request body exceeds ${maxSize} bytes`));
+    const streamed = bodyLimit({ maxSize, onError: tooLarge });
+    return (c, next) => {
+      if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+      const declared = c.req.header('content-length');
+      if (declared !== undefined && !c.req.header('transfer-encoding') && /^\d+$/.test(declared)) {
+        return Number(declared) > maxSize ? Promise.resolve(tooLarge(c)) : next();
+      }
+      return streamed(c, next);
+    };
+  };
   const defaultLimit = limit(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
   const syncLimit = limit(deps.maxSyncBodyBytes ?? MAX_BATCH_BYTES);
   // A sealed attachment chunk (decision 0020): one chunk and its tag, nothing more.

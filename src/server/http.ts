@@ -21,10 +21,26 @@ export type AppEnv = {
     // Set by the device authentication middleware on every authenticated /v1 request.
     device: DeviceRecord;
     /** The exact body bytes the signature covers; routes parse these, never a re-read body. */
-    rawBody: Uint8Array;
+    rawBody: RawBody;
     signedRequest: SignedRequestInfo;
   };
 };
+
+/**
+ * A request body as it came off the socket: its pieces in order, joined only when a route asks for
+ * one buffer (JSON); an attachment chunk goes to disk as the pieces, never copied whole.
+ */
+export class RawBody {
+  private joined: Uint8Array | null = null;
+  readonly length: number;
+  constructor(readonly parts: readonly Uint8Array[]) {
+    this.length = parts.reduce((n, p) => n + p.length, 0);
+  }
+  bytes(): Uint8Array {
+    this.joined ??= this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
+    return this.joined;
+  }
+}
 
 export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = HTTP_STATUS_BY_CODE;
 

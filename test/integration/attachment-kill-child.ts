@@ -10,15 +10,21 @@ const [dataDir, putLog] = process.argv.slice(2);
 if (!dataDir || !putLog) throw new Error('usage: attachment-kill-child.ts <dataDir> <putLog>');
 
 const CHUNK_PUT = /\/v1\/attachments\/([0-9a-f]{64})\/chunks\/(\d+)$/;
-const counting: typeof fetch = (input, init) => {
+// After each chunk's answer the child waits 100 ms (a slow link between chunks): a life then sends a
+// few chunks, not the whole file, before the parent's kill lands, so 20 kills all land mid-upload.
+const counting: typeof fetch = async (input, init) => {
   const url = input instanceof URL ? input : new URL(String(input));
   const m = CHUNK_PUT.exec(url.pathname);
-  if (m && init?.method === 'PUT' && init.body instanceof Uint8Array) appendFileSync(putLog, `${m[1]} ${m[2]} ${init.body.length}\n`);
-  return fetch(input, init);
+  const chunk = m && init?.method === 'PUT' && init.body instanceof Uint8Array;
+  if (chunk) appendFileSync(putLog, `${m[1]} ${m[2]} ${(init.body as Uint8Array).length}\n`);
+  const res = await fetch(input, init);
+  if (chunk) await new Promise((r) => setTimeout(r, 100));
+  return res;
 };
 
 const s = createServices({ dataDir, host: 'web', secrets: await unlockedVault(dataDir), fetch: counting });
-const r = await s.sync.syncNow();
+// Each life is a user pressing Sync now: items the last life's failure put in backoff go at once.
+const r = await s.sync.syncNow({ force: true });
 process.stdout.write(`${JSON.stringify(r)}\n`);
 s.close();
 process.exit(0);

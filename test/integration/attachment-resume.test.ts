@@ -1,5 +1,6 @@
-// Resume under SIGKILL (issue 16, decision 0020): a device process uploading 28 MB attachments is
-// killed at random points, and so is the server process while a chunk is in flight; each next life
+// Resume under SIGKILL (issue 16, decision 0020): a device process uploading 40 MB attachments is
+// killed at 20 random points, and so is the server process while a chunk is in flight (device and
+// server in turn; a kill counts only when it lands while the upload is still going); each next life
 // goes on from the first chunk the server lacks. Afterwards every file is stored exactly once,
 // every record is synced with a verified receipt, and the bytes sent again after each kill are at
 // most the chunks in flight (UPLOAD_WINDOW = 2 of 4 MiB). Runs on SQLite, and on PostgreSQL when
@@ -18,9 +19,9 @@ import { listFiles, randomFile } from './attachment-files';
 import { UPLOAD_WINDOW } from '../../src/main/features/sync/upload';
 
 const SITE = 'field.inspect.site@1.2.0';
-const FILE_BYTES = 28 * 1000 * 1000;
-const FILES = 4;
-const KILLS = 10;
+const FILE_BYTES = 40 * 1000 * 1000;
+const FILES = 8;
+const KILLS = 20;
 
 const servers: ServerProc[] = [];
 afterAll(async () => {
@@ -33,24 +34,36 @@ const putLines = (log: string) =>
     .split('\n')
     .filter((l) => l.length > 0);
 
-/** One child life; `killAfter` PUTs started (+ a random delay), `onPut` kills someone; resolves when the child ends. */
-async function life(dataDir: string, log: string, kill: (() => void) | null, killAfterPuts: number): Promise<void> {
-  const before = putLines(log).length;
+/**
+ * One child life; after `killAfterPuts` PUTs (+ a random delay) `kill` kills someone. Resolves when the
+ * child ends: true when the kill landed while the child was still uploading.
+ */
+async function life(dataDir: string, log: string, kill: (() => void) | null, killAfterPuts: number): Promise<boolean> {
+  const before = putLines(log).filter((l) => !l.startsWith('LIFE')).length;
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/attachment-kill-child.ts', dataDir, log], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let said = '';
+  child.stdout!.on('data', (c: Buffer) => (said += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (said += c.toString()));
   const ended = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let landed = false;
+  let over = false;
+  void ended.then(() => (over = true));
   if (kill) {
     const doKill = kill === KILL_DEVICE ? () => child.kill('SIGKILL') : kill;
     for (;;) {
       const done = await Promise.race([ended.then(() => true), sleep(20).then(() => false)]);
       if (done) break;
       if (putLines(log).filter((l) => !l.startsWith('LIFE')).length - before >= killAfterPuts) {
-        await sleep(Math.floor(Math.random() * 150));
+        await sleep(Math.floor(Math.random() * 60));
+        landed = !over;
         doKill();
         break;
       }
     }
   }
   await ended;
+  if (kill && !landed) console.log(`a life ended before its kill: ${said.slice(-300)}`);
+  return landed;
 }
 const KILL_DEVICE = (): void => {};
 
@@ -80,12 +93,17 @@ async function killLoop(backend: 'sqlite' | 'postgres', env: NodeJS.ProcessEnv) 
   const log = join(tempDir('maestro-log-'), 'puts.log');
   writeFileSync(log, '');
   const kinds: string[] = [];
-  for (let k = 0; k < KILLS; k++) {
-    const who = k % 2 === 0 ? 'device' : 'server';
-    kinds.push(who);
-    appendFileSync(log, `LIFE ${k} ${who}\n`);
+  let landed = 0;
+  let attempts = 0;
+  // Until 20 kills have landed mid-upload (a kill that comes after the upload ended does not count).
+  for (; landed < KILLS && attempts < 2 * KILLS; attempts++) {
+    const who = landed % 2 === 0 ? 'device' : 'server';
+    appendFileSync(log, `LIFE ${attempts} ${who}\n`);
     const killServer = () => srv.proc.kill('SIGKILL');
-    await life(dataDir, log, who === 'device' ? KILL_DEVICE : killServer, 1 + Math.floor(Math.random() * 2));
+    if (await life(dataDir, log, who === 'device' ? KILL_DEVICE : killServer, 1 + Math.floor(Math.random() * 2))) {
+      landed += 1;
+      kinds.push(who);
+    } else kinds.push(`${who} (too late)`);
     if (who === 'server') {
       await srv.stop('SIGKILL');
       srv = await startServer(dir, port, env);
@@ -93,8 +111,9 @@ async function killLoop(backend: 'sqlite' | 'postgres', env: NodeJS.ProcessEnv) 
     }
   }
   // Lives without kills until everything is synced.
+  expect(landed).toBe(KILLS);
   for (let k = 0; k < 4; k++) {
-    appendFileSync(log, `LIFE ${KILLS + k} none\n`);
+    appendFileSync(log, `LIFE ${attempts + k} none\n`);
     await life(dataDir, log, null, 0);
   }
 
@@ -113,14 +132,16 @@ async function killLoop(backend: 'sqlite' | 'postgres', env: NodeJS.ProcessEnv) 
     if (sent.has(key)) resent[life_]! += Number(bytes);
     sent.add(key);
   }
-  const afterKill = resent.slice(1, KILLS + 1);
+  const afterKill = resent.slice(1, attempts + 1);
   console.log(`[${backend}] kills: ${kinds.join(',')}; bytes re-sent in the life after each kill: ${afterKill.join(', ')}`);
   // At most the chunks that were in flight when the process died (UPLOAD_WINDOW of them).
   for (const b of afterKill) expect(b).toBeLessThanOrEqual(UPLOAD_WINDOW * (CHUNK_BYTES + CHUNK_TAG_BYTES));
   const total = putLines(log)
     .filter((l) => !l.startsWith('LIFE'))
     .reduce((n, l) => n + Number(l.split(' ')[2]), 0);
-  expect(total).toBeLessThan(FILES * (FILE_BYTES + chunkCountOf(FILE_BYTES) * CHUNK_TAG_BYTES) + (KILLS + 1) * UPLOAD_WINDOW * (CHUNK_BYTES + CHUNK_TAG_BYTES));
+  expect(total).toBeLessThan(
+    FILES * (FILE_BYTES + chunkCountOf(FILE_BYTES) * CHUNK_TAG_BYTES) + (attempts + 1) * UPLOAD_WINDOW * (CHUNK_BYTES + CHUNK_TAG_BYTES),
+  );
 
   // Everything synced, receipts verified; each file stored exactly once (one set of chunks).
   const dev = new Database(join(dataDir, 'maestro.db'), { readonly: true });
@@ -155,13 +176,13 @@ async function storedChunks(backend: 'sqlite' | 'postgres', env: NodeJS.ProcessE
 
 describe('attachment upload resumes after SIGKILL of the device and of the server', () => {
   it(
-    'SQLite server: 10 random kills, each file stored once, every record synced, at most the in-flight chunks re-sent per kill',
+    'SQLite server: 20 random kills (device and server in turn), each file stored once, every record synced, at most the in-flight chunks re-sent per kill',
     { timeout: 900_000 },
     async () => {
       await killLoop('sqlite', {});
     },
   );
-  it.runIf(process.env.MAESTRO_TEST_DATABASE_URL)('PostgreSQL server: the same 10 random kills', { timeout: 900_000 }, async () => {
+  it.runIf(process.env.MAESTRO_TEST_DATABASE_URL)('PostgreSQL server: the same 20 random kills', { timeout: 900_000 }, async () => {
     await killLoop('postgres', { DATABASE_URL: process.env.MAESTRO_TEST_DATABASE_URL });
   });
 });

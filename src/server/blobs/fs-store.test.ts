@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { FsBlobStore } from './fs-store';
 import { isComplete, type BlobMeta } from './types';
+import { chunkSealedLength } from '../../shared/sync/attachments';
 
 const meta = (blob: string, size: number, chunks = 2): BlobMeta => ({
   tenant: 'acme',
@@ -18,6 +19,8 @@ const meta = (blob: string, size: number, chunks = 2): BlobMeta => ({
   createdAt: '2026-12-06T00:00:00.000Z',
 });
 const A = 'a'.repeat(64);
+/** A stand-in for sealed chunk `index` of a `size`-byte file: exactly its sealed length. */
+const sealedOf = (size: number, index: number, fill: string): Buffer => Buffer.alloc(chunkSealedLength(size, index), fill);
 const B = 'b'.repeat(64);
 
 describe('filesystem blob store', () => {
@@ -32,12 +35,15 @@ describe('filesystem blob store', () => {
     // A new process counts the quota from disk.
     expect(await new FsBlobStore(root).usedBytes('acme')).toBe(1000);
     expect(await isComplete(s, 'acme', A)).toBe(false);
-    await s.putChunk('acme', A, 1, Buffer.from('second'));
-    await s.putChunk('acme', A, 1, Buffer.from('second'));
+    // Blob A: 600 bytes in two chunks (as the store sees them: the sealed length is plain + 16).
+    await s.putChunk('acme', A, 1, sealedOf(600, 1, 's'));
+    await s.putChunk('acme', A, 1, [sealedOf(600, 1, 's').subarray(0, 5), sealedOf(600, 1, 's').subarray(5)]);
     expect(await s.have('acme', A)).toEqual([1]);
-    await s.putChunk('acme', A, 0, Buffer.from('first'));
+    expect(existsSync(join(root, 'acme', A, 'durable'))).toBe(false);
+    await s.putChunk('acme', A, 0, sealedOf(600, 0, 'f'));
     expect(await isComplete(s, 'acme', A)).toBe(true);
-    expect((await s.readChunk('acme', A, 0))?.toString()).toBe('first');
+    expect(existsSync(join(root, 'acme', A, 'durable'))).toBe(true);
+    expect(await s.readChunk('acme', A, 0)).toEqual(sealedOf(600, 0, 'f'));
     expect(await s.readChunk('acme', B, 0)).toBeNull();
     expect(await s.meta('other', A)).toBeNull();
   });
@@ -57,5 +63,21 @@ describe('filesystem blob store', () => {
     const s = new FsBlobStore(tempDir('maestro-blobs-'));
     await expect(s.meta('../etc', A)).rejects.toThrow();
     await expect(s.putChunk('acme', '../../x', 0, Buffer.from('x'))).rejects.toThrow();
+  });
+
+  it('a chunk file cut short (a power cut before it was flushed) is not held, and a complete blob is flushed and marked before it answers every chunk', async () => {
+    const root = tempDir('maestro-blobs-');
+    const s = new FsBlobStore(root);
+    await s.declare(meta(A, 600, 2), 10_000);
+    await s.putChunk('acme', A, 0, sealedOf(600, 0, 'f'));
+    writeFileSync(join(root, 'acme', A, '1.chunk'), Buffer.alloc(3));
+    expect(await s.have('acme', A)).toEqual([0]);
+    expect(await isComplete(s, 'acme', A)).toBe(false);
+    expect(existsSync(join(root, 'acme', A, 'durable'))).toBe(false);
+    // A new process (nothing in memory) finishes the blob and flushes it.
+    const again = new FsBlobStore(root);
+    await again.putChunk('acme', A, 1, sealedOf(600, 1, 's'));
+    expect(await again.have('acme', A)).toEqual([0, 1]);
+    expect(existsSync(join(root, 'acme', A, 'durable'))).toBe(true);
   });
 });

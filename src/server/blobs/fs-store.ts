@@ -1,24 +1,41 @@
 // Blob store on the filesystem: <root>/<tenant>/<blob>/meta.json and one file per sealed chunk.
-// A chunk is written to a temporary name, flushed and renamed: a crash leaves it whole or absent.
+// A chunk is written to a temporary name and renamed, so a killed process leaves it whole or absent;
+// only a chunk file of exactly its sealed length counts. A chunk is not flushed one by one: when the
+// last one arrives, every chunk file and the directory are flushed together and a `durable` marker
+// is written, and only then does the blob answer all its chunks (so only then is it complete, the
+// state a record's receipt waits for). A power cut before that loses at most chunks of an incomplete
+// blob, which the device sends again; see docs/decisions/0020-attachment-upload.md.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { chunkSealedLength } from '../../shared/sync/attachments';
 import type { BlobMeta, BlobStore, DeclareOutcome } from './types';
 
 const TENANT = /^[a-z0-9][a-z0-9._-]*$/;
 const BLOB = /^[0-9a-f]{64}$/;
 const CHUNK_FILE = /^(\d+)\.chunk$/;
+const DURABLE = 'durable';
 
-async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+/** Write to a temporary name, then rename: a killed process leaves the file whole or absent. */
+async function writeAtomic(path: string, parts: readonly Uint8Array[], flush: boolean): Promise<void> {
   const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   const fh = await open(tmp, 'w');
   try {
-    await fh.writeFile(bytes);
-    await fh.datasync();
+    await fh.writev(parts as Uint8Array[]);
+    if (flush) await fh.datasync();
   } finally {
     await fh.close();
   }
   await rename(tmp, path);
+}
+
+async function flushPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 export class FsBlobStore implements BlobStore {
@@ -27,6 +44,8 @@ export class FsBlobStore implements BlobStore {
   private readonly used = new Map<string, number>();
   /** Declares run one at a time, so the quota check and the reservation cannot interleave. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Background write-back of chunks stored by this process, awaited before a blob is marked durable. */
+  private readonly flushing = new Map<string, Promise<unknown>[]>();
 
   constructor(private readonly root: string) {}
 
@@ -51,7 +70,7 @@ export class FsBlobStore implements BlobStore {
     if (usedBytes + meta.size > quotaBytes) return { ok: false, reason: 'quota', usedBytes };
     const dir = this.dir(meta.tenant, meta.blob);
     await mkdir(dir, { recursive: true });
-    await writeAtomic(join(dir, 'meta.json'), Buffer.from(JSON.stringify(meta)));
+    await writeAtomic(join(dir, 'meta.json'), [Buffer.from(JSON.stringify(meta))], true);
     this.used.set(meta.tenant, usedBytes + meta.size);
     return { ok: true, meta };
   }
@@ -66,23 +85,52 @@ export class FsBlobStore implements BlobStore {
   }
 
   async have(tenant: string, blob: string): Promise<number[]> {
+    const dir = this.dir(tenant, blob);
     let names: string[];
     try {
-      names = await readdir(this.dir(tenant, blob));
+      names = await readdir(dir);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
     }
-    const out: number[] = [];
+    const meta = await this.meta(tenant, blob);
+    if (!meta) return [];
+    if (names.includes(DURABLE)) return Array.from({ length: meta.chunks }, (_, i) => i);
+    const found: number[] = [];
     for (const n of names) {
       const m = CHUNK_FILE.exec(n);
-      if (m) out.push(Number(m[1]));
+      if (m && Number(m[1]) < meta.chunks) found.push(Number(m[1]));
     }
-    return out.sort((a, b) => a - b);
+    // A chunk renamed into place but never flushed can come back short after a power cut.
+    const sizes = await Promise.all(
+      found.map((i) =>
+        stat(join(dir, `${i}.chunk`)).then(
+          (st) => st.size,
+          () => -1,
+        ),
+      ),
+    );
+    const out = found.filter((i, k) => sizes[k] === chunkSealedLength(meta.size, i)).sort((a, b) => a - b);
+    if (out.length < meta.chunks) return out;
+    // Every chunk is here: flush them and the directory, then mark the blob durable.
+    await Promise.all(this.flushing.get(`${tenant}/${blob}`) ?? []);
+    this.flushing.delete(`${tenant}/${blob}`);
+    await Promise.all(out.map((i) => flushPath(join(dir, `${i}.chunk`))));
+    await flushPath(dir);
+    await writeAtomic(join(dir, DURABLE), [Buffer.from(new Date().toISOString())], true);
+    await flushPath(dir);
+    return out;
   }
 
-  async putChunk(tenant: string, blob: string, index: number, bytes: Uint8Array): Promise<void> {
-    await writeAtomic(join(this.dir(tenant, blob), `${index}.chunk`), bytes);
+  async putChunk(tenant: string, blob: string, index: number, bytes: Uint8Array | readonly Uint8Array[]): Promise<void> {
+    const path = join(this.dir(tenant, blob), `${index}.chunk`);
+    await writeAtomic(path, bytes instanceof Uint8Array ? [bytes] : bytes, false);
+    // Start writing it back now, without making the device wait for it, so the flush at completion
+    // finds little left to do (an error here only means that flush does the work).
+    const key = `${tenant}/${blob}`;
+    const flushes = this.flushing.get(key) ?? [];
+    flushes.push(flushPath(path).catch(() => undefined));
+    this.flushing.set(key, flushes);
   }
 
   async readChunk(tenant: string, blob: string, index: number): Promise<Buffer | null> {

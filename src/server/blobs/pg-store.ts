@@ -68,7 +68,8 @@ export class PgBlobStore implements BlobStore {
     return r.rows.map((x) => x.idx);
   }
 
-  async putChunk(tenant: string, blob: string, index: number, bytes: Uint8Array): Promise<void> {
+  async putChunk(tenant: string, blob: string, index: number, given: Uint8Array | readonly Uint8Array[]): Promise<void> {
+    const bytes = given instanceof Uint8Array ? given : Buffer.concat(given);
     await this.pool.query('INSERT INTO attachment_chunks (tenant, blob, idx, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
       tenant,
       blob,

@@ -26,10 +26,13 @@ export interface BlobStore {
    */
   declare(meta: BlobMeta, quotaBytes: number): Promise<DeclareOutcome>;
   meta(tenant: string, blob: string): Promise<BlobMeta | null>;
-  /** Chunk indices stored, ascending (each stored whole). */
+  /**
+   * Chunk indices stored, ascending (each stored whole). All of them only once the blob is durable:
+   * a store that flushes lazily flushes the whole blob before it answers every chunk.
+   */
   have(tenant: string, blob: string): Promise<number[]>;
-  /** Store one sealed chunk whole or not at all; storing a chunk already held is a no-op. */
-  putChunk(tenant: string, blob: string, index: number, bytes: Uint8Array): Promise<void>;
+  /** Store one sealed chunk (given whole or as pieces in order) whole or not at all; storing a chunk already held is a no-op. */
+  putChunk(tenant: string, blob: string, index: number, bytes: Uint8Array | readonly Uint8Array[]): Promise<void>;
   readChunk(tenant: string, blob: string, index: number): Promise<Buffer | null>;
   /** Declared plaintext bytes of the tenant's blobs (what the quota counts). */
   usedBytes(tenant: string): Promise<number>;

@@ -109,7 +109,7 @@ function adminContext(deps: AdminDeps) {
   const policies = policyCacheFor(deps.storage);
   /** The body's reason, validated (3-500 characters). */
   const reasonOf = (c: Context<AppEnv>): string =>
-    assertValid<AdminActionRequest>(adminActionRequestSchema, parseJsonBody(c.get('rawBody')), 'Admin action').reason;
+    assertValid<AdminActionRequest>(adminActionRequestSchema, parseJsonBody(c.get('rawBody').bytes()), 'Admin action').reason;
 
   const auditOf = (c: Context<AppEnv>, ts: string, action: string, subject: string, payload: Record<string, unknown>): AuditInput => {
     const admin = c.get('device');
@@ -128,7 +128,7 @@ type AdminContext = ReturnType<typeof adminContext>;
 function listRoutes(router: Hono<AppEnv>, { deps, policies }: AdminContext): void {
   router.post('/enrollment-tokens', async (c) => {
     const admin = c.get('device');
-    const req = assertValid<TokenRequest>(enrollmentTokenRequestSchema, parseJsonBody(c.get('rawBody')), 'Enrollment token request');
+    const req = assertValid<TokenRequest>(enrollmentTokenRequestSchema, parseJsonBody(c.get('rawBody').bytes()), 'Enrollment token request');
     if (req.tenant !== admin.tenant) throw new ApiError('FORBIDDEN', 'Admins can create tokens for their own tenant only', { reason: 'tenant' });
     const res: EnrollmentTokenResponse = await createEnrollmentToken(deps.storage, deps.clock.now(), req, admin.id);
     return c.json(res);
@@ -249,7 +249,7 @@ function controlRoutes(router: Hono<AppEnv>, { deps, policies, reasonOf, auditOf
   router.post('/devices/:id/roles', async (c) => {
     const admin = c.get('device');
     const id = c.req.param('id');
-    const req = assertValid<RolesChangeRequest>(rolesChangeSchema, parseJsonBody(c.get('rawBody')), 'Roles change');
+    const req = assertValid<RolesChangeRequest>(rolesChangeSchema, parseJsonBody(c.get('rawBody').bytes()), 'Roles change');
     const roles = normalizeRoles(req.roles);
     const ts = deps.clock.now().toISOString();
     const out = await deps.storage.setDeviceRoles({
@@ -275,7 +275,7 @@ function policyRoutes(router: Hono<AppEnv>, { deps, policies, auditOf }: AdminCo
 
   router.put('/risk-policy', async (c) => {
     const admin = c.get('device');
-    const req = assertValid<RiskPolicyPutRequest>(riskPolicyPutRequestSchema, parseJsonBody(c.get('rawBody')), 'Risk policy');
+    const req = assertValid<RiskPolicyPutRequest>(riskPolicyPutRequestSchema, parseJsonBody(c.get('rawBody').bytes()), 'Risk policy');
     const problems = policyProblems(req.policy);
     if (problems.length > 0) throw new ApiError('VALIDATION_ERROR', `Risk policy: ${problems.join('; ')}`, { reason: 'policy_order', problems });
     const policy: RiskPolicy = req.policy;

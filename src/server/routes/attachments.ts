@@ -56,7 +56,7 @@ export function createAttachmentsRouter(deps: AttachmentsDeps): Hono<AppEnv> {
     const store = storeOf(deps);
     const device = c.get('device');
     const blob = blobParam(c.req.param('blob'));
-    const d = assertValid<BlobDeclare>(blobDeclareSchema, parseJsonBody(c.get('rawBody')), 'Attachment declaration');
+    const d = assertValid<BlobDeclare>(blobDeclareSchema, parseJsonBody(c.get('rawBody').bytes()), 'Attachment declaration');
     if (d.chunks !== chunkCountOf(d.size)) {
       throw new ApiError('VALIDATION_ERROR', `A file of ${d.size} bytes has ${chunkCountOf(d.size)} chunks`, { reason: 'chunk_count' });
     }
@@ -99,7 +99,7 @@ export function createAttachmentsRouter(deps: AttachmentsDeps): Hono<AppEnv> {
     if (body.length !== want) {
       throw new ApiError('VALIDATION_ERROR', `Chunk ${index} must be ${want} bytes sealed; got ${body.length}`, { reason: 'chunk_length', expected: want });
     }
-    await store.putChunk(meta.tenant, meta.blob, index, body);
+    await store.putChunk(meta.tenant, meta.blob, index, body.parts);
     return c.json(await stateOf(store, meta));
   });
 

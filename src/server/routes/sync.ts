@@ -139,7 +139,7 @@ export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
 
   router.post('/batch', async (c) => {
     const device = c.get('device');
-    const raw = parseJsonBody(c.get('rawBody'));
+    const raw = parseJsonBody(c.get('rawBody').bytes());
 
     const batch = parseBatch(device, raw);
     const now = deps.clock.now();

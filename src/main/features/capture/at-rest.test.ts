@@ -32,6 +32,19 @@ describe('attachment files at rest', () => {
     for (const start of [0, 1, AT_REST_CHUNK_BYTES - 1, AT_REST_CHUNK_BYTES, 2 * AT_REST_CHUNK_BYTES + 17, bytes.length - 1, bytes.length]) {
       expect((await readAll(s.capture.attachments.openRead(streamed.hash, start))).equals(bytes.subarray(start))).toBe(true);
     }
+    // readRange (what an upload chunk reads): any span, across the 64 KiB pieces, short at the end.
+    const spans: [number, number][] = [
+      [0, 10],
+      [AT_REST_CHUNK_BYTES - 3, 7],
+      [5, 2 * AT_REST_CHUNK_BYTES],
+      [bytes.length - 5, 100],
+      [bytes.length, 9],
+      [0, bytes.length],
+    ];
+    for (const [start, length] of spans) {
+      const got = Buffer.concat(await s.capture.attachments.readRange(streamed.hash, start, length));
+      expect(got.equals(bytes.subarray(start, start + length))).toBe(true);
+    }
     expect(s.capture.attachments.read(streamed.hash).bytes.equals(bytes)).toBe(true);
     expect(s.capture.attachments.read(small.hash).bytes.toString()).toContain('small');
     s.close();
@@ -51,6 +64,8 @@ describe('attachment files at rest', () => {
     // Chunk 0 still reads; the stream errors at chunk 1, before handing out any of it.
     await expect(readAll(s.capture.attachments.openRead(h, 0))).rejects.toThrow(/damaged on disk: chunk 1 fails authentication/);
     await expect(readAll(s.capture.attachments.openRead(h, AT_REST_CHUNK_BYTES + 3))).rejects.toThrow(/chunk 1/);
+    await expect(s.capture.attachments.readRange(h, 0, 2 * AT_REST_CHUNK_BYTES)).rejects.toThrow(/chunk 1 fails authentication/);
+    expect(Buffer.concat(await s.capture.attachments.readRange(h, 3, 100)).equals(bytes.subarray(3, 103))).toBe(true);
     expect(() => s.capture.attachments.read(h)).toThrow(/damaged/);
     writeFileSync(path, good.subarray(0, good.length - 100));
     await expect(readAll(s.capture.attachments.openRead(h, 0))).rejects.toThrow(/wrong length/);

@@ -7,7 +7,7 @@ import type { AuditService } from '../../platform/audit/index';
 import type { AuditMerkle } from '../../platform/audit/merkle';
 import type { SecretStore } from '../../platform/keys/secret-store';
 import type { TrustedClock } from '../../platform/util/trusted-clock';
-import type { FetchFn } from '../../platform/device/signed-fetch';
+import type { BytesTransport, FetchFn } from '../../platform/device/signed-fetch';
 import type { SyncPhase, SyncStatus } from '../../../shared/api/types';
 import type { VerifyPool } from './verify-pool';
 import type { SyncAlerts } from './alerts';
@@ -68,6 +68,8 @@ export interface RunState {
 export interface EngineCtx {
   d: SyncDeps;
   fetchFn: FetchFn;
+  /** Raw-bytes exchanges (attachment chunks): node:http, or fetchFn when one was given (tests). */
+  bytes: BytesTransport;
   merkle: AuditMerkle;
   state: RunState;
   now(): string;

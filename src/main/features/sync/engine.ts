@@ -1,7 +1,7 @@
 // The sync engine: enrollment, the run loop and the background tick. The pieces: ./enroll.ts,
 // ./seal.ts, ./batch.ts, ./server-word.ts, ./contract-sync.ts; alerts in ./alerts.ts.
 import { AuditMerkle } from '../../platform/audit/merkle';
-import { NetworkError, sendJson } from '../../platform/device/signed-fetch';
+import { fetchTransport, NetworkError, nodeTransport, sendJson } from '../../platform/device/signed-fetch';
 import { readSyncConfig, type SyncConfig } from '../../platform/device/sync-config';
 import { keyMissingMessage, loadDeviceCredential, type DeviceSigner } from '../../platform/device/credential';
 import { publicKeyFromRaw } from '../../../platform/ed25519';
@@ -48,7 +48,14 @@ export class SyncEngine {
     this.merkle = new AuditMerkle(d.db);
     this.transfers = new Transfers(d.events, d.clock);
     this.fetching = new Map();
-    this.ctx = { d, fetchFn: d.fetch ?? fetch, merkle: this.merkle, state: this.state, now: () => this.d.clock.now().toISOString() };
+    this.ctx = {
+      d,
+      fetchFn: d.fetch ?? fetch,
+      bytes: d.fetch ? fetchTransport(d.fetch) : nodeTransport,
+      merkle: this.merkle,
+      state: this.state,
+      now: () => this.d.clock.now().toISOString(),
+    };
   }
 
   config(): SyncConfig | null {

@@ -46,7 +46,7 @@ interface FetchInput {
 async function* chunksOf(ctx: EngineCtx, f: FetchInput, m: Manifest, key: Buffer): AsyncGenerator<Buffer> {
   let done = 0;
   for (let index = 0; index < m.chunks; index++) {
-    const reply = await sendBytes(ctx.fetchFn, f.cfg.serverUrl, 'GET', chunkPath(m.blob, index), undefined, f.signer);
+    const reply = await sendBytes(ctx.bytes, f.cfg.serverUrl, 'GET', chunkPath(m.blob, index), undefined, f.signer);
     if (reply.status !== 200) {
       const err = (reply.json as { error?: { code?: string; message?: string } } | null)?.error;
       throw new ApiError('UNAVAILABLE', `The server did not give chunk ${index}: ${err?.code ?? reply.status} ${err?.message ?? ''}`.trim());

@@ -56,6 +56,8 @@ export interface SyncAttachmentsPort {
   stat(hashHex: string): { size: number; mime: string; name: string } | null;
   /** Plaintext from `start` on. */
   openRead(hashHex: string, start?: number): Readable;
+  /** Exactly `length` plaintext bytes from `start` (fewer only at the end), read in one go, as pieces in order. */
+  readRange(hashHex: string, start: number, length: number): Promise<Buffer[]>;
   /** Stored whole or not at all; with expectedHash a digest mismatch stores nothing. */
   putStream(
     source: Readable,

@@ -1,13 +1,12 @@
 // Chunked, resumable upload of one attachment (decision 0020): declare the blob, learn which chunks
-// the server holds, then seal and PUT each missing chunk in order, one at a time, read straight from
+// the server holds, then seal and PUT each missing chunk, UPLOAD_WINDOW at a time, read straight from
 // the attachment store (never the whole file in memory). Every request is device-signed.
-import type { Readable } from 'node:stream';
 import { blobPath, blobStateSchema, chunkCountOf, chunkPath, chunkPlainLength, CHUNK_BYTES, type BlobState } from '../../../shared/sync/attachments';
 import { compileSchema } from '../../../shared/validation';
 import { sendBytes, type BytesReply } from '../../platform/device/signed-fetch';
 import type { DeviceSigner } from '../../platform/device/credential';
 import type { SyncConfig } from '../../platform/device/sync-config';
-import { sealChunk, type ChunkPlace } from './chunk-crypto';
+import { sealChunkParts, type ChunkPlace } from './chunk-crypto';
 import type { EngineCtx } from './context';
 import type { OutboxRow } from './ports';
 import type { Transfers } from './transfers';
@@ -21,23 +20,6 @@ interface UploadInput {
   signer: DeviceSigner;
   row: OutboxRow;
   transfers: Transfers;
-}
-
-/** Exactly `length` bytes of a stream (fewer only at its end); the stream is closed after. */
-async function readExactly(source: Readable, length: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let got = 0;
-  try {
-    for await (const chunk of source) {
-      const b = chunk as Buffer;
-      parts.push(b);
-      got += b.length;
-      if (got >= length) break;
-    }
-  } finally {
-    source.destroy();
-  }
-  return Buffer.concat(parts, Math.min(got, length)).subarray(0, length);
 }
 
 /** The data key an item was sealed with (tenant or device scope, at its version). */
@@ -72,9 +54,10 @@ interface Job {
 
 /** Read, seal and PUT one chunk: the server's state after it, or why not. */
 async function sendChunk(j: Job, index: number): Promise<UploadOutcome | BlobState> {
-  const plain = await readExactly(j.ctx.d.attachments.openRead(j.hash, index * CHUNK_BYTES), chunkPlainLength(j.size, index));
+  const plain = await j.ctx.d.attachments.readRange(j.hash, index * CHUNK_BYTES, chunkPlainLength(j.size, index));
   const place: ChunkPlace = { tenant: j.u.row.tenant, blob: j.blob, index, count: j.chunks, keyVersion: j.u.row.key_version! };
-  const reply = await sendBytes(j.ctx.fetchFn, j.u.cfg.serverUrl, 'PUT', chunkPath(j.blob, index), sealChunk(j.key, place, plain), j.u.signer);
+  const sealed = sealChunkParts(j.key, place, plain);
+  const reply = await sendBytes(j.ctx.bytes, j.u.cfg.serverUrl, 'PUT', chunkPath(j.blob, index), sealed, j.u.signer);
   return judge(reply, `storing chunk ${index}`);
 }
 
@@ -110,14 +93,14 @@ async function sendMissing(j: Job, missing: number[], doneBefore: number): Promi
 
 /** Upload every chunk the server lacks; NetworkError propagates (the run goes offline). */
 export async function uploadAttachment(ctx: EngineCtx, u: UploadInput): Promise<UploadOutcome> {
-  const { d, fetchFn } = ctx;
+  const { d } = ctx;
   const hash = u.row.attachment_hash!;
   const blob = (JSON.parse(u.row.blob_ids!) as string[])[0]!;
   const stat = d.attachments.stat(hash);
   if (!stat) return { kind: 'refused', message: 'The attachment file is no longer on this device' };
   const chunks = chunkCountOf(stat.size);
   const body = JSON.stringify({ size: stat.size, chunkBytes: CHUNK_BYTES, chunks, keyVersion: u.row.key_version });
-  const declared = judge(await sendBytes(fetchFn, u.cfg.serverUrl, 'POST', blobPath(blob), body, u.signer), 'declaring the attachment');
+  const declared = judge(await sendBytes(ctx.bytes, u.cfg.serverUrl, 'POST', blobPath(blob), body, u.signer), 'declaring the attachment');
   if (!isState(declared)) return declared;
   const have = new Set(declared.have);
   const missing = Array.from({ length: chunks }, (_, i) => i).filter((i) => !have.has(i));

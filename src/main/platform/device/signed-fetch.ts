@@ -1,4 +1,6 @@
-import { hash, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, hash, randomBytes, type KeyObject } from 'node:crypto';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { H_DEVICE, H_NONCE, H_SIGNATURE, H_TIMESTAMP, requestSigningBytes } from '../../../shared/sync/protocol';
 import { signBase64 } from '../../../platform/ed25519';
 
@@ -62,49 +64,97 @@ export interface BytesReply {
   bytes: Buffer;
 }
 
+/** A body given as pieces in order, with the SHA-256 of their concatenation already computed. */
+export interface HashedParts {
+  parts: readonly Uint8Array[];
+  sha256: string;
+}
+
+function hashParts(parts: readonly Uint8Array[]): string {
+  const digest = createHash('sha256');
+  for (const p of parts) digest.update(p);
+  return digest.digest('hex');
+}
+
+/** One raw HTTP exchange: what sendBytes needs of a transport. */
+export type BytesTransport = (
+  url: URL,
+  init: { method: 'GET' | 'POST' | 'PUT'; headers: Record<string, string>; body?: readonly Uint8Array[]; timeoutMs: number },
+) => Promise<{ status: number; contentType: string; bytes: Buffer }>;
+
+/**
+ * node:http(s) straight to the socket: a multi-MiB chunk is written as it is, with no copy into a web
+ * stream (what fetch does with a body), which is most of the cost of an upload (decision 0020).
+ */
+export const nodeTransport: BytesTransport = (url, init) =>
+  new Promise((resolve, reject) => {
+    const body = init.body ?? [];
+    const headers = { ...init.headers, ...(init.body ? { 'content-length': String(body.reduce((n, b) => n + b.length, 0)) } : {}) };
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(url, { method: init.method, headers, timeout: init.timeoutMs }, (res: IncomingMessage) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('error', reject);
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), bytes: Buffer.concat(parts) }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer in ${init.timeoutMs} ms`)));
+    req.on('error', reject);
+    for (const part of body) req.write(part);
+    req.end();
+  });
+
+/** The same exchange through a fetch function (tests route it to an in-process server). */
+export const fetchTransport =
+  (fetchFn: FetchFn): BytesTransport =>
+  async (url, init) => {
+    const res = await fetchFn(url, {
+      method: init.method,
+      headers: init.headers,
+      body: init.method === 'GET' || !init.body ? undefined : Buffer.concat(init.body),
+      signal: AbortSignal.timeout(init.timeoutMs),
+    });
+    return { status: res.status, contentType: res.headers.get('content-type') ?? '', bytes: Buffer.from(await res.arrayBuffer()) };
+  };
+
 /**
  * One signed exchange carrying raw bytes (attachment chunks, decision 0020): the signature covers
  * the SHA-256 of exactly these bytes, as for JSON bodies. Connection failures become NetworkError.
  */
 export async function sendBytes(
-  fetchFn: FetchFn,
+  transport: BytesTransport,
   baseUrl: string,
   method: 'GET' | 'POST' | 'PUT',
   path: string,
-  body: Uint8Array | string | undefined,
+  body: Uint8Array | string | HashedParts | undefined,
   signer: { deviceId: string; key: KeyObject; now: () => Date },
   timeoutMs = 120_000,
 ): Promise<BytesReply> {
-  const payload = body ?? '';
+  const json = typeof body === 'string';
+  const parts: readonly Uint8Array[] =
+    body === undefined ? [] : typeof body === 'string' ? [Buffer.from(body, 'utf8')] : body instanceof Uint8Array ? [body] : body.parts;
+  const bodySha256 = body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array) ? body.sha256 : hashParts(parts);
   const timestamp = signer.now().toISOString();
   const nonce = randomBytes(18).toString('base64url');
   const headers: Record<string, string> = {
-    'content-type': typeof payload === 'string' ? 'application/json' : 'application/octet-stream',
+    'content-type': json ? 'application/json' : 'application/octet-stream',
     [H_DEVICE]: signer.deviceId,
     [H_TIMESTAMP]: timestamp,
     [H_NONCE]: nonce,
-    [H_SIGNATURE]: signBase64(signer.key, requestSigningBytes({ method, path, timestamp, nonce, bodySha256: hash('sha256', payload, 'hex') })),
+    [H_SIGNATURE]: signBase64(signer.key, requestSigningBytes({ method, path, timestamp, nonce, bodySha256 })),
   };
-  let res: Response;
-  let bytes: Buffer;
+  let reply: Awaited<ReturnType<BytesTransport>>;
   try {
-    res = await fetchFn(new URL(path, baseUrl), {
-      method,
-      headers,
-      body: method === 'GET' ? undefined : (payload as NonNullable<RequestInit['body']>),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    bytes = Buffer.from(await res.arrayBuffer());
+    reply = await transport(new URL(path, baseUrl), { method, headers, body: method === 'GET' ? undefined : parts, timeoutMs });
   } catch (e) {
     throw new NetworkError(`cannot reach ${baseUrl}: ${(e as Error).message}`);
   }
-  let json: unknown = null;
-  if ((res.headers.get('content-type') ?? '').includes('json')) {
+  let parsed: unknown = null;
+  if (reply.contentType.includes('json')) {
     try {
-      json = JSON.parse(bytes.toString('utf8')) as unknown;
+      parsed = JSON.parse(reply.bytes.toString('utf8')) as unknown;
     } catch {
-      json = null;
+      parsed = null;
     }
   }
-  return { status: res.status, json, bytes };
+  return { status: reply.status, json: parsed, bytes: reply.bytes };
 }
