@@ -27,7 +27,8 @@ export interface RunningHost {
   stop(): Promise<void>;
 }
 
-export function startHost(dataDir: string, env: Record<string, string> = {}): Promise<RunningHost> {
+/** `until: 'locked'`: resolve when the host serves the unlock screen (a vault with no passphrase given). */
+export function startHost(dataDir: string, env: Record<string, string> = {}, opts: { until?: 'ready' | 'locked' } = {}): Promise<RunningHost> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main/app/webhost/cli.ts', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env, MAESTRO_DATA_DIR: dataDir },
@@ -39,7 +40,9 @@ export function startHost(dataDir: string, env: Record<string, string> = {}): Pr
     const timer = setTimeout(() => reject(new Error(`web host did not start: ${err}`)), 30000);
     proc.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
-      const m = /ready: (http:\/\/127\.0\.0\.1:\d+\/)#token=(\S+)/.exec(out);
+      const m = (opts.until === 'locked' ? /locked .*open (http:\/\/127\.0\.0\.1:\d+\/)#token=(\S+)/ : /ready: (http:\/\/127\.0\.0\.1:\d+\/)#token=(\S+)/).exec(
+        out,
+      );
       if (m) {
         clearTimeout(timer);
         resolve({

@@ -3,12 +3,14 @@ import { app, BrowserWindow, dialog } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServices, startBackground, type Services } from './app/services';
-import { createDispatcher } from './app/dispatch';
+import { createDispatcher, type Dispatch } from './app/dispatch';
+import { createUnlockGate } from './app/unlock-gate';
+import { createEventBus } from './platform/events';
 import { resolveDataDir } from './platform/paths';
 import { createJsonLogger } from './platform/util/logger';
 import { DatabaseError } from './platform/db/errors';
 import { AtRestKeyError } from './platform/keys/at-rest';
-import { openAtRest } from './app/at-rest-start';
+import { openAtRest, type AskPassphrase } from './app/at-rest-start';
 import { createMainWindow, hardenSessions, registerAppScheme, registerIpc, serveRenderer } from './app/electron/adapter';
 import { createElectronUpdater, type ElectronUpdater } from './app/electron/updater';
 import { deviceCredential } from './features/bundles/server-source';
@@ -23,15 +25,30 @@ let updater: ElectronUpdater | undefined;
 
 void app.whenReady().then(async () => {
   const logger = createJsonLogger('main');
+  hardenSessions(devServerUrl);
+  serveRenderer(join(here, '../renderer'));
+  // Served locked until the at-rest key is loaded: with no keychain and no MAESTRO_VAULT_PASSPHRASE,
+  // the window shows the unlock screen and the passphrase typed there opens the app (unlock-gate.ts).
+  const gate = createUnlockGate();
+  let dispatch: Dispatch = gate.dispatch;
+  registerIpc((channel, input) => dispatch(channel, input), devServerUrl);
+  const preload = join(here, '../preload/index.cjs');
+  const windowEvents = createEventBus();
+  let window: BrowserWindow | null = null;
+  const ask: AskPassphrase = (attempt, vault) => {
+    window ??= createMainWindow(windowEvents, preload, devServerUrl);
+    return gate.ask(attempt, vault);
+  };
   try {
     const dataDir = resolveDataDir(undefined, app.getPath('userData'));
-    // The at-rest key first (keychain, else a vault unlocked by MAESTRO_VAULT_PASSPHRASE): without it
-    // the database stays closed; there is no plaintext fallback.
-    const { secrets, atRestKey, restore } = await openAtRest(dataDir);
+    // The at-rest key first (keychain, else the vault): without it the database stays closed; there
+    // is no plaintext fallback.
+    const { secrets, atRestKey, restore } = await openAtRest(dataDir, ask, process.env, Infinity);
     if (restore?.applied) logger.info('restored a backup', { device: restore.device, manifestSha256: restore.manifestSha256 });
     services = createServices({ dataDir, host: 'electron', logger, secrets, atRestKey });
   } catch (e) {
     const msg = e instanceof DatabaseError || e instanceof AtRestKeyError ? `${e.code}: ${e.message}` : (e as Error).message;
+    gate.failed('UNAVAILABLE', msg);
     dialog.showErrorBox('Maestro cannot open its data', msg);
     app.exit(2);
     return;
@@ -56,14 +73,13 @@ void app.whenReady().then(async () => {
       return s.updates.status();
     },
   };
-  hardenSessions(devServerUrl);
-  serveRenderer(join(here, '../renderer'));
-  registerIpc(createDispatcher(services), devServerUrl);
-  const preload = join(here, '../preload/index.cjs');
-  createMainWindow(services, preload, devServerUrl);
-  startBackground(services);
+  s.events.subscribe((name, payload) => windowEvents.emit(name, payload));
+  dispatch = createDispatcher(s);
+  gate.opened();
+  window ??= createMainWindow(windowEvents, preload, devServerUrl);
+  startBackground(s);
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0 && services) createMainWindow(services, preload, devServerUrl);
+    if (BrowserWindow.getAllWindows().length === 0) createMainWindow(windowEvents, preload, devServerUrl);
   });
 });
 

@@ -1,6 +1,7 @@
 import { useEffect, type ReactElement } from 'react';
 import { useApp } from './app-store';
 import { FirstRun } from './features/profile/FirstRun';
+import { UnlockScreen } from './features/profile/UnlockScreen';
 import { AuditView } from './features/audit/AuditView';
 import { HealthView } from './features/health/HealthView';
 import { CaptureView } from './features/capture/CaptureView';
@@ -33,7 +34,7 @@ const VIEWS: Record<View, () => ReactElement> = {
 };
 
 export function App() {
-  const { status, error, profile, view, load, setRoles } = useApp();
+  const { status, error, profile, view, load, setRoles, lockedVault } = useApp();
   useEffect(() => {
     void load();
   }, [load]);
@@ -53,6 +54,7 @@ export function App() {
   }, []);
 
   if (status === 'loading') return <div className="center muted">Starting Maestro…</div>;
+  if (status === 'locked') return <UnlockScreen vault={lockedVault} />;
   if (status === 'error')
     return (
       <div className="center" role="alert">

@@ -1,12 +1,15 @@
 import { create } from 'zustand';
 import type { Profile, Role, SystemInfo } from '../shared/api/types';
 import { call } from './api/client';
+import { ApiError } from '../shared/errors';
 
 export type View = 'capture' | 'runs' | 'cards' | 'memory' | 'outbox' | 'team' | 'audit' | 'health' | 'sealed' | 'settings' | 'admin';
 
 interface AppState {
-  status: 'loading' | 'ready' | 'error';
+  status: 'loading' | 'ready' | 'error' | 'locked';
   error: string | null;
+  /** While locked: whether the person chooses a passphrase (a new vault) or types theirs. */
+  lockedVault: 'new' | 'existing';
   profile: Profile | null;
   info: SystemInfo | null;
   view: View;
@@ -21,6 +24,7 @@ interface AppState {
 export const useApp = create<AppState>((set) => ({
   status: 'loading',
   error: null,
+  lockedVault: 'existing',
   profile: null,
   info: null,
   view: 'capture',
@@ -32,6 +36,10 @@ export const useApp = create<AppState>((set) => ({
       const [{ profile }, info, sync] = await Promise.all([call('profile.get', {}), call('system.info', {}), call('sync.status', {}).catch(() => null)]);
       set({ profile, info, status: 'ready', error: null, roles: sync?.enrolled?.roles ?? [] });
     } catch (e) {
+      if (e instanceof ApiError && e.code === 'LOCKED') {
+        const vault = (e.details as { vault?: string } | undefined)?.vault === 'new' ? 'new' : 'existing';
+        return set({ status: 'locked', lockedVault: vault, error: null });
+      }
       set({ status: 'error', error: (e as Error).message });
     }
   },

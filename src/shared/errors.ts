@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'BUNDLE_REFUSED',
   'BACKUP_REFUSED',
   'QUOTA_EXCEEDED',
+  'LOCKED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -32,6 +33,8 @@ export const HTTP_STATUS_BY_CODE = {
   BACKUP_REFUSED: 422,
   /** The tenant's attachment storage quota on the sync server would be exceeded. */
   QUOTA_EXCEEDED: 413,
+  /** The app started with its key store locked: only `system.unlock` answers; `details.vault` is 'new' or 'existing'. */
+  LOCKED: 423,
 } as const satisfies Record<ErrorCode, number>;
 
 export interface ApiErrorBody {

@@ -4,7 +4,7 @@
 // start-up stops with KEYSTORE_LOCKED: the database is never opened in the clear instead.
 // A restore staged by backup.restore (src/main/features/backup) is finished here, before the at-rest
 // key is read: the restored profile's key and database replace the fresh ones together.
-import { openSecretStore, type SecretStore } from '../platform/keys/index';
+import { openSecretStore, VaultStore, type SecretStore } from '../platform/keys/index';
 import { AtRestKeyError, loadAtRestKey } from '../platform/keys/at-rest';
 import { applyPendingRestore, hasPendingRestore, type ApplyResult } from '../features/backup/index';
 import { DB_FILE } from './deps';
@@ -16,10 +16,14 @@ export interface AtRestStart {
   restore: ApplyResult | null;
 }
 
-export async function openAtRest(dataDir: string, askPassphrase?: (attempt: number) => Promise<string | null>, env = process.env): Promise<AtRestStart> {
+/** Asks a person for the vault passphrase: `vault` says whether they are choosing one (a new vault) or typing it. */
+export type AskPassphrase = (attempt: number, vault: 'new' | 'existing') => Promise<string | null>;
+
+export async function openAtRest(dataDir: string, askPassphrase?: AskPassphrase, env = process.env, maxAttempts = 5): Promise<AtRestStart> {
   const secrets = await openSecretStore(dataDir, env);
   for (let attempt = 1; secrets.isLocked(); attempt++) {
-    const pass = askPassphrase && attempt <= 5 ? await askPassphrase(attempt) : null;
+    const vault = secrets instanceof VaultStore && !secrets.exists() ? 'new' : 'existing';
+    const pass = askPassphrase && attempt <= maxAttempts ? await askPassphrase(attempt, vault) : null;
     if (pass === null) {
       throw new AtRestKeyError(
         'KEYSTORE_LOCKED',

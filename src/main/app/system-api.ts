@@ -14,5 +14,7 @@ export function systemApi(d: SystemApiDeps): HandlersFor<typeof systemChannels> 
   return {
     'system.info': () => d.info,
     'system.health': () => d.health.run(d.clock.now().toISOString()),
+    // The app is open: nothing to unlock (a locked start is answered by ./unlock-gate.ts).
+    'system.unlock': () => ({ unlocked: true as const }),
   };
 }

@@ -26,7 +26,14 @@ export const systemInfoSchema = obj({
 });
 export type SystemInfo = Static<typeof systemInfoSchema>;
 
+export const unlockResultSchema = obj({ unlocked: Type.Literal(true) });
+
 export const systemChannels = {
   'system.info': channel('App version, host kind and data directory.', empty, systemInfoSchema),
   'system.health': channel('Every registered service check with status, figures and a sentence.', empty, healthReportSchema),
+  'system.unlock': channel(
+    'Open an app that started locked (no OS keychain, no MAESTRO_VAULT_PASSPHRASE): the vault passphrase unlocks the at-rest key, then the app starts. Already open: answers at once.',
+    obj({ passphrase: Type.String({ minLength: 1, maxLength: 1024 }) }),
+    unlockResultSchema,
+  ),
 };

@@ -5,7 +5,7 @@ import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { channelNames } from '../../../shared/api/index';
 import type { Dispatch } from '../dispatch';
-import type { Services } from '../services';
+import type { EventBus } from '../../platform/events';
 import { APP_ORIGIN, APP_SCHEME, RENDERER_CSP, isAppUrl, isTrustedSender, windowOptions } from './window-options';
 import { permissionDecision } from './permissions';
 import { RENDERER_PERMISSIONS_POLICY } from '../webhost/security';
@@ -59,9 +59,10 @@ export function hardenSessions(devServerUrl?: string): void {
   });
 }
 
-export function createMainWindow(services: Services, preloadPath: string, devServerUrl?: string): BrowserWindow {
+/** The app window; `events` is the app's event bus (or one that relays it once a locked start opens). */
+export function createMainWindow(events: Pick<EventBus, 'subscribe'>, preloadPath: string, devServerUrl?: string): BrowserWindow {
   const win = new BrowserWindow(windowOptions(preloadPath));
-  const off = services.events.subscribe((name, payload) => {
+  const off = events.subscribe((name, payload) => {
     if (!win.isDestroyed()) win.webContents.send(`event:${name}`, payload);
   });
   win.on('closed', off);

@@ -6,6 +6,7 @@ import { startWebHost, BindRefusedError, MAX_BODY_BYTES, type WebHost } from './
 import { isLoopbackAddress } from './security';
 import { makeServices, tempDir, dbFingerprint } from '../../platform/test-utils';
 import type { Services } from '../services';
+import { createUnlockGate } from '../unlock-gate';
 
 let host: WebHost | undefined;
 let services: Services | undefined;
@@ -146,5 +147,25 @@ describe('web host', () => {
     ctrl.abort();
     const denied = await fetch(`${h.url}api/events`);
     expect(denied.status).toBe(401);
+  });
+
+  it('starts locked: every channel answers LOCKED (423), the renderer is served, and open() serves the app', async () => {
+    const dataDir = tempDir();
+    const rendererDir = join(dataDir, 'renderer');
+    mkdirSync(rendererDir);
+    writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Maestro</title>');
+    const gate = createUnlockGate();
+    void gate.ask(1, 'existing');
+    host = await startWebHost({ locked: gate, rendererDir });
+    const locked = await api(host, 'profile.get', {});
+    expect(locked.status).toBe(423);
+    expect(await locked.json()).toMatchObject({ ok: false, error: { code: 'LOCKED', details: { vault: 'existing' } } });
+    expect((await fetch(host.url)).status).toBe(200);
+    expect((await api(host, 'profile.get', {}, 'wrong-token')).status).toBe(401);
+    services = makeServices({ dataDir, bare: true });
+    host.open(services);
+    const open = await api(host, 'profile.get', {});
+    expect(open.status).toBe(200);
+    expect(await (await api(host, 'system.unlock', { passphrase: 'whatever' })).json()).toEqual({ ok: true, data: { unlocked: true } });
   });
 });

@@ -8,6 +8,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { HTTP_STATUS_BY_CODE, type ErrorCode, type ApiErrorBody } from '../../../shared/errors';
 import type { Services } from '../services';
 import { createDispatcher, type Dispatch } from '../dispatch';
+import type { UnlockGate } from '../unlock-gate';
 import { isLoopbackAddress, tokensEqual, RENDERER_CSP, RENDERER_PERMISSIONS_POLICY } from './security';
 
 // Room for a 10 MiB attachment as base64 in attachments.put; every other request is far smaller.
@@ -27,7 +28,9 @@ const MIME: Record<string, string> = {
 };
 
 export interface WebHostOptions {
-  services: Services;
+  /** The open app; absent when it starts locked (then `locked` answers until `open` is called). */
+  services?: Services;
+  locked?: UnlockGate;
   /** Folder of the built renderer (out/renderer). */
   rendererDir: string;
   host?: string;
@@ -43,6 +46,8 @@ export interface WebHost {
   launchUrl: string;
   token: string;
   port: number;
+  /** Serve the open app (after a locked start): the full API and its events from now on. */
+  open(services: Services): void;
   close(): Promise<void>;
 }
 
@@ -75,8 +80,8 @@ function addGuards(app: Hono, token: string, allowedHosts: () => Set<string>): v
   });
 }
 
-/** GET /api/events: the app's events as a server-sent event stream, with a ping every 15 s. */
-function addEventStream(app: Hono, services: Services): void {
+/** GET /api/events: the app's events as a server-sent event stream, with a ping every 15 s (only pings while locked). */
+function addEventStream(app: Hono, services: () => Services | null): void {
   app.get('/api/events', () => {
     const encoder = new TextEncoder();
     let unsubscribe = () => {};
@@ -84,9 +89,10 @@ function addEventStream(app: Hono, services: Services): void {
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
         controller.enqueue(encoder.encode(': connected\n\n'));
-        unsubscribe = services.events.subscribe((name, payload) => {
-          controller.enqueue(encoder.encode(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`));
-        });
+        unsubscribe =
+          services()?.events.subscribe((name, payload) => {
+            controller.enqueue(encoder.encode(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`));
+          }) ?? (() => {});
         ping = setInterval(() => controller.enqueue(encoder.encode(': ping\n\n')), 15000);
       },
       cancel() {
@@ -153,7 +159,13 @@ function addRenderer(app: Hono, rendererDir: string): void {
 }
 
 /** The Hono app of the web host: the same dispatcher Electron's IPC uses, behind a bearer token. */
-export function createWebHostApp(opts: { dispatch: Dispatch; services: Services; token: string; rendererDir: string; allowedHosts: () => Set<string> }): Hono {
+export function createWebHostApp(opts: {
+  dispatch: Dispatch;
+  services: () => Services | null;
+  token: string;
+  rendererDir: string;
+  allowedHosts: () => Set<string>;
+}): Hono {
   const app = new Hono();
   addGuards(app, opts.token, opts.allowedHosts);
   addEventStream(app, opts.services);
@@ -168,10 +180,18 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
     throw new BindRefusedError(`Refusing to bind ${host}: not a loopback address. Pass --host ${host} to expose the app on the network.`);
   }
   const token = o.token ?? randomBytes(32).toString('base64url');
-  const dispatch = createDispatcher(o.services);
+  if (!o.services && !o.locked) throw new Error('startWebHost needs the services or an unlock gate');
+  let services: Services | null = o.services ?? null;
+  let current: Dispatch = services ? createDispatcher(services) : o.locked!.dispatch;
   let port = 0;
   const allowed = new Set<string>();
-  const app = createWebHostApp({ dispatch, services: o.services, token, rendererDir: normalize(o.rendererDir), allowedHosts: () => allowed });
+  const app = createWebHostApp({
+    dispatch: (channel, input) => current(channel, input),
+    services: () => services,
+    token,
+    rendererDir: normalize(o.rendererDir),
+    allowedHosts: () => allowed,
+  });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port: o.port ?? 0 }, () => resolve(s));
     s.once('error', reject);
@@ -184,6 +204,10 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
     launchUrl: `${url}#token=${token}`,
     token,
     port,
+    open: (s) => {
+      services = s;
+      current = createDispatcher(s);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
