@@ -24,6 +24,7 @@ export const TABLE_OWNERS: Record<string, string> = {
   attachments: 'features/capture',
   outbox: 'features/outbox',
   alerts: 'features/sync',
+  transfer_pauses: 'features/sync',
   server_device_status: 'features/sync',
   runs: 'features/runs',
   run_steps: 'features/runs',

@@ -46,7 +46,7 @@ export class SyncEngine {
 
   constructor(private readonly d: SyncDeps) {
     this.merkle = new AuditMerkle(d.db);
-    this.transfers = new Transfers(d.events, d.clock);
+    this.transfers = new Transfers(d.events, d.clock, d.db);
     this.fetching = new Map();
     this.ctx = {
       d,

@@ -1,9 +1,12 @@
 // Per-file progress of attachment uploads and downloads: bytes, speed, ETA, state, and the pause
-// switch the upload loop checks between chunks. Held in memory for this session; a paused upload
-// stays queued in the outbox and resumes from the first chunk the server lacks.
+// switch the upload loop checks between chunks. Progress is held in memory for this session; a pause
+// is kept in the database (transfer_pauses), so a paused upload stays paused after a restart and is
+// listed as paused until resumed. A paused upload stays queued in the outbox and resumes from the
+// first chunk the server lacks.
 import type { Transfer, TransferState } from '../../../shared/api/types';
 import type { EventBus } from '../../platform/events';
 import type { Clock } from '../../platform/util/clock';
+import type { Db } from '../../platform/db/connection';
 
 const EMIT_EVERY_MS = 200;
 const MAX_KEPT = 200;
@@ -17,12 +20,18 @@ interface Live extends Transfer {
 
 export class Transfers {
   private readonly items = new Map<string, Live>();
-  private readonly paused = new Set<string>();
+  private readonly paused = new Map<string, string>();
 
   constructor(
     private readonly events: EventBus,
     private readonly clock: Clock,
-  ) {}
+    private readonly db?: Db,
+  ) {
+    for (const r of db?.prepare('SELECT hash, name FROM transfer_pauses ORDER BY paused_at').all() ?? []) {
+      const { hash, name } = r as { hash: string; name: string };
+      this.paused.set(hash, name);
+    }
+  }
 
   private key = (direction: Transfer['direction'], hash: string) => `${direction}:${hash}`;
 
@@ -80,7 +89,12 @@ export class Transfers {
   }
 
   list(): Transfer[] {
-    return [...this.items.values()].reverse().map((t) => this.view(t));
+    const live = [...this.items.values()].reverse().map((t) => this.view(t));
+    // Paused in an earlier session and not started since: listed so the person can resume them.
+    const earlier = [...this.paused]
+      .filter(([hash]) => !this.items.has(this.key('upload', hash)))
+      .map(([hash, name]) => this.placeholder(hash, name, 'paused'));
+    return [...live, ...earlier];
   }
 
   isPaused(hash: string): boolean {
@@ -89,8 +103,12 @@ export class Transfers {
 
   /** Pause an upload (known or not yet started): the loop stops after its current chunk. */
   pause(hash: string, name = hash): Transfer {
-    this.paused.add(hash);
     const t = this.items.get(this.key('upload', hash));
+    if (t?.state === 'done') return this.view(t); // nothing left to hold
+    this.paused.set(hash, name);
+    this.db
+      ?.prepare('INSERT INTO transfer_pauses (hash, name, paused_at) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING')
+      .run(hash, name, this.clock.now().toISOString());
     if (t && t.state === 'running') {
       t.state = 'paused';
       t.message = 'Paused';
@@ -101,6 +119,7 @@ export class Transfers {
 
   resume(hash: string, name = hash): Transfer {
     this.paused.delete(hash);
+    this.db?.prepare('DELETE FROM transfer_pauses WHERE hash = ?').run(hash);
     const t = this.items.get(this.key('upload', hash));
     if (t && t.state === 'paused') {
       t.state = 'waiting';

@@ -11,6 +11,7 @@ import { m009AuditMerkle } from './009-audit-merkle';
 import { m010Artifacts } from './010-artifacts';
 import { m011TeamSync } from './011-team-sync';
 import { m012AttachmentBlobs } from './012-attachment-blobs';
+import { m013TransferPauses } from './013-transfer-pauses';
 
 export type { Migration };
 
@@ -28,5 +29,6 @@ export const migrations: Migration[] = [
   m010Artifacts,
   m011TeamSync,
   m012AttachmentBlobs,
+  m013TransferPauses,
 ];
 export const LATEST_SCHEMA_VERSION = migrations.length;
