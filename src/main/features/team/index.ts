@@ -106,7 +106,10 @@ export class TeamService {
     this.core.serverKeyVersions = st ? st.versions.length : this.core.serverKeyVersions;
     if (st && st.mine.some((v) => !this.core.d.tenantKeys.has(cfg.tenant, v))) await this.keys.fetchMyKeys(cfg, signer);
     if (cfg.roles.includes('admin')) await this.keys.maintainKeys(cfg, signer, st);
-    await this.pull();
+    // A pull already under way is the live loop's long poll: it answers as soon as the server has
+    // anything, so joining it would only hold this run (Sync now) for up to its 25 s wait. This
+    // device's own wrapped keys were fetched just above.
+    if (!this.puller.busy()) await this.pull();
   }
 
   /**

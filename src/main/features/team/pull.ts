@@ -43,6 +43,11 @@ export class Puller {
     private readonly inbox: Inbox,
   ) {}
 
+  /** Whether a pull (the live loop's long poll, or another) is under way. */
+  busy(): boolean {
+    return this.pulling !== null;
+  }
+
   /** Pull until the server has nothing more (or the pull stops). Serialized: one pull at a time. */
   pull(opts: { wait?: number } = {}): Promise<PullResult> {
     this.pulling ??= this.pullPages(opts.wait ?? 0).finally(() => {
