@@ -13,6 +13,16 @@ export function dateTime(iso: string | null | undefined): string {
   return iso ? new Date(iso).toLocaleString() : '—';
 }
 
+const plurals = new Intl.PluralRules('en');
+
+/**
+ * A count with its noun in the right form: "1 item", "3 items", "1,204 files". `many` defaults to
+ * the noun plus "s"; give it where English does otherwise ("entry" → "entries").
+ */
+export function count(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en')} ${plurals.select(n) === 'one' ? one : many}`;
+}
+
 export function bytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { count } from '../../ui/format';
 import { useAudit } from './audit-store';
 import { onEvent } from '../../api/client';
 import { AuditFiltersBar } from './AuditFiltersBar';
@@ -18,7 +19,7 @@ export function AuditView() {
       <header className="view-head">
         <h2>Audit log</h2>
         <span className="muted" data-testid="audit-total">
-          {total} entries
+          {count(total, 'entry', 'entries')}
         </span>
       </header>
       <VerifyPanel />

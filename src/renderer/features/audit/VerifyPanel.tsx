@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { count } from '../../ui/format';
 import { useAudit } from './audit-store';
 import { onEvent } from '../../api/client';
 
@@ -12,14 +13,14 @@ export function VerifyPanel() {
       </button>
       {verifying && progress && (
         <span className="muted" aria-live="polite">
-          <progress max={progress.total || 1} value={progress.checked} /> {progress.checked.toLocaleString()} / {progress.total.toLocaleString()} entries
+          <progress max={progress.total || 1} value={progress.checked} /> {progress.checked.toLocaleString()} / {count(progress.total, 'entry', 'entries')}
         </span>
       )}
       {verify && (
         <div role="status" data-testid="verify-result" className={verify.valid ? 'ok' : 'error'}>
           {verify.valid ? (
             <>
-              Chain valid: {verify.checked} entries checked in {verify.durationMs} ms
+              Chain valid: {count(verify.checked, 'entry', 'entries')} checked in {verify.durationMs} ms
               {verify.head ? `, head #${verify.head.seq} ${verify.head.hash.slice(0, 12)}…` : ''}
             </>
           ) : (

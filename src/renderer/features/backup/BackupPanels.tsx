@@ -1,6 +1,6 @@
 // Settings → Back up this device, and First run → Restore from a backup.
 import { useState, type FormEvent } from 'react';
-import { bytes as formatBytes } from '../../ui/format';
+import { bytes as formatBytes, count } from '../../ui/format';
 import { useBackup, type BackupOp } from './backup-store';
 
 function Progress({ op }: { op: BackupOp }) {
@@ -56,8 +56,8 @@ export function BackupPanel() {
       )}
       {made && !running && (
         <p role="status" data-backup-path={made.path}>
-          Backup written: <code>{made.path}</code> ({formatBytes(made.bytes)}, {made.summary.attachments} attachments, {made.summary.unsent} items not yet
-          sent).
+          Backup written: <code>{made.path}</code> ({formatBytes(made.bytes)}, {count(made.summary.attachments, 'attachment')},{' '}
+          {count(made.summary.unsent, 'item')} not yet sent).
         </p>
       )}
       <button type="submit" disabled={!!running || mismatch || pass.length < 8}>
@@ -77,7 +77,7 @@ export function RestorePanel() {
         <h3>Backup checked and restored</h3>
         <p>
           The backup of {restored.device ?? 'this device'} ({restored.tenant ?? 'no tenant'}, made {new Date(restored.createdAt).toLocaleString()}) was
-          verified. Restart Maestro to finish: it continues with {restored.unsent} items still to send.
+          verified. Restart Maestro to finish: it continues with {count(restored.unsent, 'item')} still to send.
         </p>
       </div>
     );

@@ -1,4 +1,5 @@
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'recharts';
+import { count } from '../../ui/format';
 import type { CardStats } from '../../../shared/workflow/views';
 
 /** Cards per lane per day (stacked), so reviewers see when RED decisions pile up. */
@@ -6,7 +7,7 @@ export function LaneChart({ stats }: { stats: CardStats }) {
   const data = stats.days.map((d) => ({ ...d, day: d.day.slice(5) }));
   return (
     <figure className="card chart" data-testid="lane-chart" aria-label="Cards per lane per day">
-      <figcaption>Cards per lane, last {stats.days.length} days</figcaption>
+      <figcaption>Cards per lane, last {count(stats.days.length, 'day')}</figcaption>
       <BarChart width={520} height={170} data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
         <CartesianGrid stroke="#24324f" vertical={false} />
         <XAxis dataKey="day" stroke="#94a3b8" fontSize={11} />

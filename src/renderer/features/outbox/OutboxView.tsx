@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { count } from '../../ui/format';
 import type { OutboxState } from '../../../shared/api/types';
 import { onEvent } from '../../api/client';
 import { OUTBOX_STATES, useOutbox } from './outbox-store';
@@ -33,7 +34,7 @@ export function OutboxView() {
     <section aria-label="Outbox" className="outbox">
       <header className="view-head">
         <h2>Outbox</h2>
-        <span className="muted">{total} items</span>
+        <span className="muted">{count(total, 'item')}</span>
       </header>
       <SyncPanel />
       <TransfersPanel />

@@ -1,5 +1,5 @@
 import type { SyncStatus } from '../../../shared/api/types';
-import { bytes } from '../../ui/format';
+import { bytes, count } from '../../ui/format';
 
 /** The running sync: items and bytes sent so far. */
 export function SyncProgress({ progress }: { progress: NonNullable<SyncStatus['progress']> }) {
@@ -8,7 +8,7 @@ export function SyncProgress({ progress }: { progress: NonNullable<SyncStatus['p
     <div className="sync-progress" data-testid="sync-progress" aria-live="polite">
       <progress max={Math.max(1, itemsTotal)} value={Math.min(itemsDone, Math.max(1, itemsTotal))} aria-label="Sync progress" />
       <span className="small">
-        {itemsDone.toLocaleString()} / {itemsTotal.toLocaleString()} items · {bytes(bytesDone)} of {bytes(bytesTotal)}
+        {itemsDone.toLocaleString()} / {count(itemsTotal, 'item')} · {bytes(bytesDone)} of {bytes(bytesTotal)}
       </span>
     </div>
   );

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import { call, onEvent } from '../../api/client';
 import type { PackExport, PackVerifyReport } from '../../../shared/api/types';
-import { bytes, errorMessage } from '../../ui/format';
+import { bytes, count, errorMessage } from '../../ui/format';
 
 export function PackPanel({ runId, canIncludePii }: { runId: string; canIncludePii: boolean }) {
   const [includePii, setIncludePii] = useState(false);
@@ -95,8 +95,8 @@ function PackIntro() {
 function PackResult({ result, busy, onVerify }: { result: PackExport; busy: boolean; onVerify(): void }) {
   return (
     <div role="status" className="small" data-testid="pack-result">
-      Written <code>{result.path}</code>: {result.files} files, {bytes(result.bytes)}, manifest SHA-256 <code>{result.manifestSha256.slice(0, 16)}…</code>,{' '}
-      {result.piiIncluded ? 'PII included' : 'PII replaced by salted hashes'},{' '}
+      Written <code>{result.path}</code>: {count(result.files, 'file')}, {bytes(result.bytes)}, manifest SHA-256{' '}
+      <code>{result.manifestSha256.slice(0, 16)}…</code>, {result.piiIncluded ? 'PII included' : 'PII replaced by salted hashes'},{' '}
       {result.countersigned ? 'proofs against a server-countersigned root' : 'root not countersigned yet (sync first)'}.{' '}
       <button type="button" onClick={onVerify} disabled={busy}>
         Verify this pack

@@ -2,7 +2,7 @@ import { Fragment } from 'react';
 import type { BundleVersionView, SealedStateReport } from '../../../shared/bundles/types';
 import { useBundles } from './bundles-store';
 import { STATE_BADGE, STATE_MARK, failureOfRefusal, groupBundles, shortKeyId, stateHelp } from './bundles';
-import { bytes, dateTime } from '../../ui/format';
+import { bytes, count, dateTime } from '../../ui/format';
 import { FailureAlert } from './FailureAlert';
 import { When } from './RootCard';
 
@@ -86,8 +86,7 @@ function ResultRow({ b }: { b: BundleVersionView }) {
         {result &&
           (result.ok ? (
             <span className="ok small" role="status" data-testid="verify-row-result" data-ok="true">
-              ✓ {who} {result.checkedFiles.toLocaleString()} files ({bytes(result.bytes)}) re-hashed in {result.durationMs.toLocaleString()} ms; every file
-              matched.
+              ✓ {who} {count(result.checkedFiles, 'file')} ({bytes(result.bytes)}) re-hashed in {result.durationMs.toLocaleString()} ms; every file matched.
             </span>
           ) : result.refusal ? (
             <FailureAlert title={`${who} refused`} failure={failureOfRefusal(result.refusal)} testId="verify-row-refusal" />
@@ -145,7 +144,7 @@ function Row({ b, reverifyEveryHours, now }: { b: BundleVersionView; reverifyEve
         )}
       </td>
       <td className="num">
-        {b.files.toLocaleString()} files
+        {count(b.files, 'file')}
         <br />
         <span className="muted small">{bytes(b.bytes)}</span>
       </td>

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { AvailableBundle } from '../../../shared/api/types';
 import { hostKind } from '../../api/client';
 import { useBundles } from './bundles-store';
-import { bytes } from '../../ui/format';
+import { bytes, count } from '../../ui/format';
 import { FailureAlert } from './FailureAlert';
 
 /** Install from a folder: a typed path (the web host cannot open a native folder picker). */
@@ -109,7 +109,7 @@ export function InstallOutcome() {
           <strong>
             Installed {r.bundle.name} {r.bundle.version}
           </strong>{' '}
-          ({r.bundle.kind}, targets v{r.bundle.targetsVersion}): {r.bundle.files.toLocaleString()} files, {bytes(r.bundle.bytes)}, verified in{' '}
+          ({r.bundle.kind}, targets v{r.bundle.targetsVersion}): {count(r.bundle.files, 'file')}, {bytes(r.bundle.bytes)}, verified in{' '}
           {r.durationMs.toLocaleString()} ms. {r.activated ? 'It is now the active version.' : 'The active version did not change.'}
           {r.rootRotatedTo !== null && <> The trusted root rotated to v{r.rootRotatedTo}.</>}
         </div>

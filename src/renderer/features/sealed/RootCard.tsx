@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { ROLES, type SealedStateReport } from '../../../shared/bundles/types';
-import { dateTime, relativeTime } from '../../ui/format';
+import { count, dateTime, relativeTime } from '../../ui/format';
 
 function Figure({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -53,7 +53,7 @@ export function RootCard({ report, now }: { report: SealedStateReport; now: numb
         <Figure label="Startup check">
           {check ? (
             <span data-testid="startup-check">
-              {dateTime(check.at)} · {check.files.toLocaleString()} files in {check.durationMs.toLocaleString()} ms ·{' '}
+              {dateTime(check.at)} · {count(check.files, 'file')} in {check.durationMs.toLocaleString()} ms ·{' '}
               <span className={check.mismatches ? 'error' : 'ok'}>
                 {check.mismatches} mismatch{check.mismatches === 1 ? '' : 'es'}
               </span>

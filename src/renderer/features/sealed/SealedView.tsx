@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { onEvent } from '../../api/client';
 import { useBundles } from './bundles-store';
-import { bytes, dateTime } from '../../ui/format';
+import { bytes, count, dateTime } from '../../ui/format';
 import { RootCard } from './RootCard';
 import { BundlesTable } from './BundlesTable';
 import { InstallOutcome, InstallPanel } from './InstallPanel';
@@ -67,7 +67,7 @@ export function SealedView() {
       {op && <OpProgress op={op} />}
       {verifyAll && (
         <p className={`small ${verifyAll.refused ? 'error' : 'ok'}`} role="status" data-testid="verify-all-result" data-refused={verifyAll.refused}>
-          Verified {verifyAll.versions} version{verifyAll.versions === 1 ? '' : 's'}: {verifyAll.files.toLocaleString()} files, {bytes(verifyAll.bytes)} in{' '}
+          Verified {verifyAll.versions} version{verifyAll.versions === 1 ? '' : 's'}: {count(verifyAll.files, 'file')}, {bytes(verifyAll.bytes)} in{' '}
           {verifyAll.durationMs.toLocaleString()} ms ({dateTime(verifyAll.at)}).{' '}
           {verifyAll.refused ? `${verifyAll.refused} refused and quarantined: see the rows below.` : 'Every file matched.'}
         </p>
