@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { figureLabel, figureValue } from './figures';
 import { useHealth } from './health-store';
 import { StatusBadge } from '../../ui/StatusBadge';
 
@@ -31,8 +32,8 @@ export function HealthView() {
             <dl className="figures">
               {Object.entries(c.figures).map(([k, v]) => (
                 <div key={k}>
-                  <dt>{k}</dt>
-                  <dd>{v === null ? '—' : String(v)}</dd>
+                  <dt title={k}>{figureLabel(k)}</dt>
+                  <dd>{figureValue(k, v)}</dd>
                 </div>
               ))}
             </dl>

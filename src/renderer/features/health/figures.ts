@@ -1,0 +1,37 @@
+// Health check figures as people read them: "lastStartupCheckMs 0.9750279999998384" becomes
+// "Last startup check: 1 ms"; camelCase keys become words, numbers are rounded, booleans are yes/no,
+// sizes and times are formatted.
+import { bytes, dateTime } from '../../ui/format';
+
+const ACRONYMS: Record<string, string> = { db: 'database', wal: 'WAL', ms: 'ms', id: 'ID', gpu: 'GPU', cpu: 'CPU', url: 'URL', api: 'API' };
+
+/** "lastStartupCheckMs" → "Last startup check"; the unit suffix is dropped (the value carries it). */
+export function figureLabel(key: string): string {
+  const base = key.replace(/(Ms|Bytes|At)$/, '');
+  const words = base
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/_/g, ' ')
+    .toLowerCase()
+    .split(' ')
+    .filter(Boolean)
+    .map((w) => ACRONYMS[w] ?? w);
+  const text = words.join(' ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function round(n: number): string {
+  const digits = Math.abs(n) >= 100 || Number.isInteger(n) ? 0 : Math.abs(n) >= 1 ? 1 : 2;
+  return n.toLocaleString('en', { maximumFractionDigits: digits });
+}
+
+export function figureValue(key: string, v: string | number | boolean | null): string {
+  if (v === null) return '—';
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (typeof v === 'number') {
+    if (/Bytes$/.test(key)) return bytes(Math.round(v));
+    if (/Ms$/.test(key)) return `${round(v)} ms`;
+    return round(v);
+  }
+  if (/At$/.test(key) && !Number.isNaN(Date.parse(v))) return dateTime(v);
+  return v;
+}
