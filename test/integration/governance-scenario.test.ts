@@ -106,7 +106,7 @@ describe('offline capture, online submit, and the stale-device board (design-not
     // Day 56: the report is refused, with the reason and what to do.
     const refused = await dispatch('capture.submit', { contract: REPORT, data: report });
     expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', details: { reason: 'stale_sync' } } });
-    expect(!refused.ok && refused.error.message).toMatch(/^Sync to submit: 30 item\(s\) pending, last sync 10(\.\d)? days ago/);
+    expect(!refused.ok && refused.error.message).toMatch(/^Sync to submit: 30 items pending, last sync 10(\.\d)? days ago/);
     expect(ada.governance.status().risk.level).toBe('medium');
 
     // Ada gets a connection: everything lands, the newer minor contract installs, submit succeeds.

@@ -47,13 +47,35 @@ describe('device governance: offline capture, online submit', () => {
     expect(s.capture.submit({ contract: 'field.inspect.site@1.2.0', data: site }).outboxId).toBeTruthy();
     const refused = await d('capture.submit', { contract: REPORT, data: report });
     expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', details: { reason: 'stale_sync' } } });
-    expect((refused as { error: { message: string } }).error.message).toMatch(/^Sync to submit: 1 item\(s\) pending, never synced/);
+    expect((refused as { error: { message: string } }).error.message).toMatch(/^Sync to submit: 1 item pending, never synced/);
     noteSynced(s.db, w.clock.now().toISOString(), w.clock.now().toISOString(), {});
     w.add(23 * 3600_000);
     expect(await d('capture.submit', { contract: REPORT, data: report })).toMatchObject({ ok: true });
     w.add(2 * 3600_000);
     const late = await d('capture.submit', { contract: REPORT, data: report });
     expect((late as { error: { message: string } }).error.message).toMatch(/last sync 1\.1 days ago/);
+  });
+
+  it('says one true sentence about the device, and allows submit only while the last sync is fresh', () => {
+    const { s, w } = device();
+    expect(s.governance.status()).toMatchObject({ summary: 'Enrolled, not synced yet.', freshForSubmit: false });
+    expect(s.governance.status().allowedNow).not.toContain('submit');
+    noteSynced(s.db, w.clock.now().toISOString(), w.clock.now().toISOString(), {});
+    w.add(3 * 3600_000);
+    s.capture.submit({ contract: 'field.inspect.site@1.2.0', data: site });
+    const st = s.governance.status();
+    expect(st.summary).toBe('In sync: last sync 3 hours ago. 1 item waits to be sent.');
+    expect(st.allowedNow).toContain('submit');
+    w.add(22 * 3600_000);
+    expect(s.governance.status().allowedNow).not.toContain('submit');
+  });
+
+  it('a device never enrolled is not called in sync', () => {
+    const dataDir = tempDir();
+    const s = makeServices({ dataDir });
+    s.profile.setup({ name: 'Ada', tenant: 'acme' });
+    expect(s.governance.status().summary).toBe('Not enrolled with a sync server yet: captures stay on this device until it is.');
+    s.close();
   });
 
   it('offline for 10 days: medium risk with the numbers; capture still works', () => {

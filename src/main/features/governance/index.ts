@@ -53,13 +53,17 @@ export class Governance {
     }
     const lastSync = cfg?.lastSyncAt ? new Date(cfg.lastSyncAt) : null;
     const sinceSyncMs = lastSync ? now.getTime() - lastSync.getTime() : null;
+    const freshForSubmit = sinceSyncMs !== null && sinceSyncMs <= SUBMIT_FRESHNESS_HOURS * 3_600_000;
+    const allowedNow = risk.allowedActions.filter((a) => a !== 'submit' || freshForSubmit);
     return {
+      allowedNow,
+      summary: stateSentence({ enrolled: cfg !== null, sinceSyncMs, reasons: risk.reasons, pending: counts.queued }),
       risk,
       now: now.toISOString(),
       clockRolledBack: this.d.trustedClock.rolledBack(),
       lastSyncAt: cfg?.lastSyncAt ?? null,
       submitFreshnessHours: SUBMIT_FRESHNESS_HOURS,
-      freshForSubmit: sinceSyncMs !== null && sinceSyncMs <= SUBMIT_FRESHNESS_HOURS * 3_600_000,
+      freshForSubmit,
       pendingCount: counts.queued,
       server,
     };
@@ -94,7 +98,7 @@ export class Governance {
       const last = st.lastSyncAt ? `last sync ${formatDays((Date.parse(st.now) - Date.parse(st.lastSyncAt)) / DAY_MS)} ago` : 'never synced';
       throw new ApiError(
         'FORBIDDEN',
-        `Sync to submit: ${st.pendingCount} item(s) pending, ${last}. A submission needs a sync within the last ${SUBMIT_FRESHNESS_HOURS} hours.`,
+        `Sync to submit: ${st.pendingCount} ${st.pendingCount === 1 ? 'item' : 'items'} pending, ${last}. A submission needs a sync within the last ${SUBMIT_FRESHNESS_HOURS} hours.`,
         {
           reason: 'stale_sync',
           lastSyncAt: st.lastSyncAt,
@@ -111,9 +115,28 @@ export class Governance {
       return {
         service: 'governance',
         status,
-        summary: st.risk.reasons.length ? `Risk ${st.risk.level}: ${st.risk.reasons.join(' ')}` : 'Risk low: this device is in sync and up to date.',
-        figures: { level: st.risk.level, allowed: st.risk.allowedActions.join(', '), freshForSubmit: st.freshForSubmit, clockRolledBack: st.clockRolledBack },
+        summary: `Risk ${st.risk.level}: ${st.summary}`,
+        figures: { level: st.risk.level, allowedNow: st.allowedNow.join(', '), freshForSubmit: st.freshForSubmit, clockRolledBack: st.clockRolledBack },
       };
     });
   }
+}
+
+/** The one sentence on a device's state that every view shows (never "in sync" when it is not). */
+function stateSentence(s: { enrolled: boolean; sinceSyncMs: number | null; reasons: string[]; pending: number }): string {
+  const queued = s.pending === 0 ? '' : ` ${s.pending} ${s.pending === 1 ? 'item waits' : 'items wait'} to be sent.`;
+  if (!s.enrolled) return `Not enrolled with a sync server yet: captures stay on this device until it is.${queued}`;
+  if (s.reasons.length) return s.reasons.join(' ');
+  if (s.sinceSyncMs === null) return `Enrolled, not synced yet.${queued}`;
+  return `In sync: last sync ${ago(s.sinceSyncMs)}.${queued}`;
+}
+
+/** "just now", "5 minutes ago", "3 hours ago", "2 days ago". */
+function ago(ms: number): string {
+  const min = Math.floor(Math.max(0, ms) / 60_000);
+  if (min < 1) return 'just now';
+  if (min < 60) return `${min} ${min === 1 ? 'minute' : 'minutes'} ago`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return `${h} ${h === 1 ? 'hour' : 'hours'} ago`;
+  return `${formatDays(ms / DAY_MS)} ago`;
 }

@@ -11,7 +11,7 @@ export function registerSyncHealth(health: HealthRegistry, outbox: { counts(): R
       return {
         service: 'sync',
         status: 'warn',
-        summary: `${c.dead} dead-lettered and ${c.blocked} blocked item(s) need a decision in the Outbox view.`,
+        summary: `${n(c.dead, 'item')} could not be delivered and ${n(c.blocked, 'item')} ${c.blocked === 1 ? 'is' : 'are'} held: open the Outbox to decide what to do with them.`,
         figures,
       };
     }
@@ -19,9 +19,16 @@ export function registerSyncHealth(health: HealthRegistry, outbox: { counts(): R
       return {
         service: 'sync',
         status: c.queued > 0 ? 'warn' : 'ok',
-        summary: `Not enrolled: ${c.queued} item(s) wait in the outbox until this device is enrolled.`,
+        summary: `Not enrolled: ${n(c.queued, 'item')} ${c.queued === 1 ? 'waits' : 'wait'} in the outbox until this device is enrolled.`,
         figures,
       };
-    return { service: 'sync', status: 'ok', summary: `${c.queued} item(s) queued; last sync ${cfg.lastSyncAt ?? 'never'}.`, figures };
+    return {
+      service: 'sync',
+      status: 'ok',
+      summary: `${n(c.queued, 'item')} queued; ${cfg.lastSyncAt ? `last sync ${new Date(cfg.lastSyncAt).toLocaleString('en')}` : 'never synced'}.`,
+      figures,
+    };
   });
 }
+
+const n = (count: number, one: string): string => `${count} ${count === 1 ? one : `${one}s`}`;

@@ -23,7 +23,7 @@ export function registerTeamHealth(health: HealthRegistry, team: Pick<TeamServic
     return {
       service: 'team',
       status: st.keys.waitingForKey || st.refused > 0 ? 'warn' : 'ok',
-      summary: `Certificate v${st.certificate?.version ?? '?'}, ${keys}; last pull ${st.pull.lastPullAt ?? 'never'}${st.refused ? `; ${st.refused} refused item(s)` : ''}.`,
+      summary: `Certificate v${st.certificate?.version ?? '?'}, ${keys}; last pull ${st.pull.lastPullAt ?? 'never'}${st.refused ? `; ${st.refused} refused ${st.refused === 1 ? 'item' : 'items'}` : ''}.`,
       figures,
     };
   });

@@ -38,9 +38,11 @@ export function RiskCard({ st }: { st: SyncStatus }) {
           ))}
         </ul>
       ) : (
-        <p className="small muted">In sync and up to date.</p>
+        <p className="small muted" data-testid="device-state">
+          {gov.summary}
+        </p>
       )}
-      <p className="small">Allowed: {gov.risk.allowedActions.join(', ')}</p>
+      <p className="small">Allowed now: {gov.allowedNow.join(', ')}</p>
       <p className="small" data-testid="submit-freshness">
         {gov.freshForSubmit ? 'Submissions allowed (synced within the last 24 h).' : `Submissions need a sync within the last ${gov.submitFreshnessHours} h.`}
       </p>
