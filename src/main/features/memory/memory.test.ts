@@ -5,6 +5,7 @@ import { ApiError } from '../../../shared/errors';
 import { DEFAULT_WORKING_TTL_MS } from './service';
 import { contentHash } from './store';
 import { manualClock, normalize, testMemory, wordEmbedder } from './testing';
+import { hashedNgramEmbedder } from '../inference/hashed-ngram';
 
 const DAY = 86_400_000;
 
@@ -275,6 +276,17 @@ describe('memory: hybrid search', () => {
       [lexical.id, 3, 2],
       [semantic.id, 2, null],
     ]);
+  });
+
+  it('a word that matches nothing finds nothing (the vector list alone needs a close item)', async () => {
+    const e = hashedNgramEmbedder(384);
+    const t = testMemory({ embedder: () => e });
+    const pump = await t.memory.add({ tier: 'semantic', text: 'Pump station 4: pressure dropped to 2.1 bar after the valve was replaced.', locale: 'en' });
+    await t.memory.add({ tier: 'semantic', text: 'Bridge inspection RPT-2026-103: corrosion on the north girder, severity high.', locale: 'en' });
+    await t.memory.add({ tier: 'episodic', text: 'Weather at the dam was windy with light rain.', locale: 'en' });
+    expect((await t.memory.search({ text: 'xylophone' })).hits).toEqual([]);
+    expect((await t.memory.search({ text: 'banana smoothie recipe' })).hits).toEqual([]);
+    expect((await t.memory.search({ text: 'pump pressure' })).hits[0]?.item.id).toBe(pump.id);
   });
 
   it('weights tiers: core above working for the same match', async () => {

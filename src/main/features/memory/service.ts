@@ -24,7 +24,7 @@ import {
 import type { Events } from '../../../shared/api/types';
 import { DEFAULT_FUSION, ftsMatchExpression, fuse, primaryTag, queryTerms, type FusionOptions } from './ranking';
 import { contentHash, MemoryStore, toItem, type ItemRow, type NewItemRow } from './store';
-import { DEFAULT_TUNING, vecBuffer, VectorIndexes, type VectorFilter, type VectorTuning } from './vector-index';
+import { DEFAULT_TUNING, vecBuffer, VectorIndexes, type VectorFilter, type VectorHit, type VectorTuning } from './vector-index';
 import { loadSqliteVec } from './sqlite-vec';
 import { checkIso, checkLocale, checkRefs, checkText, checkTier, defaultSummarize, embedOne, invalid, MAX_TEXT, mostCommon } from './checks';
 import type { CompactResult, MemoryAddInput, MemoryImportItem, MemoryService } from './types';
@@ -40,6 +40,13 @@ export const COMPACT_TO = 0.75;
 /** Search list length: each of the vector and text lists holds this many candidates for fusion. */
 export const listLength = (limit: number): number => Math.min(100, Math.max(20, 2 * limit));
 /** A query term matching more documents than this is too common to rank (like a stop word) and is left out. */
+/**
+ * A hit only the vector list found (no word of the query in it) needs at least this cosine similarity.
+ * Measured with the built-in hashed n-gram embedder on the demo's notes: related queries 0.31–0.49,
+ * unrelated words (xylophone, a recipe) at most 0.19; sentence models separate at least as well.
+ */
+export const VECTOR_ONLY_MIN_SIMILARITY = 0.25;
+
 export const commonTermCutoff = (items: number): number => Math.max(2_000, Math.floor(items * 0.02));
 /** When every term is that common, BM25 ranks only the newest this-many items. */
 export const COMMON_ONLY_WINDOW = 50_000;
@@ -390,7 +397,9 @@ class TieredMemory implements MemoryService {
     };
     const n = listLength(limit);
     const embedder = this.deps.embedder();
-    const vectorSeqs = await this.vectorList(embedder, text, n, filter);
+    const vectorHits = await this.vectorList(embedder, text, n, filter);
+    const vectorSeqs = vectorHits.map((h) => h.seq);
+    const similarity = new Map(vectorHits.map((h) => [h.seq, h.similarity]));
     const textSeqs = this.textList(text, n, filter);
     const now = this.clock.now();
     const nowStr = now.toISOString();
@@ -398,17 +407,19 @@ class TieredMemory implements MemoryService {
     for (const r of this.store.hydrate([...new Set([...vectorSeqs, ...textSeqs])])) if (!this.isExpired(r, nowStr)) rows.set(r.seq, r);
     const info = new Map([...rows.values()].map((r) => [r.seq, { tier: r.tier, createdMs: Date.parse(r.created_at) }]));
     const hits: MemoryHit[] = fuse(vectorSeqs, textSeqs, info, now.getTime(), this.fusion)
+      // The vector list always has k nearest items, however far: one only it found must be close enough.
+      .filter((f) => f.textRank !== null || (similarity.get(f.seq) ?? 0) >= VECTOR_ONLY_MIN_SIMILARITY)
       .slice(0, limit)
       .map((f) => ({ item: toItem(rows.get(f.seq)!), score: f.score, vectorRank: f.vectorRank, textRank: f.textRank }));
     return { hits, embeddingModel: embedder.id, durationMs: performance.now() - t0 };
   }
 
   /** The vector candidates of a search (empty when embedding or the index fails: text search only). */
-  private async vectorList(embedder: Embedder, text: string, n: number, filter: VectorFilter): Promise<number[]> {
+  private async vectorList(embedder: Embedder, text: string, n: number, filter: VectorFilter): Promise<VectorHit[]> {
     try {
       const qv = await embedOne(embedder, text);
       const idx = this.vectors.get(embedder.id, embedder.dimension);
-      return (idx ? idx.knn(qv, n, filter, this.tuning) : this.vectors.exact(embedder.id, qv, n, filter)).map((h) => h.seq);
+      return idx ? idx.knn(qv, n, filter, this.tuning) : this.vectors.exact(embedder.id, qv, n, filter);
     } catch (err) {
       this.logger.warn('memory: vector search failed; text search only', {
         code: 'MEMORY_VECTOR_SEARCH_FAILED',
