@@ -36,11 +36,24 @@ async function askServer(ctx: EngineCtx, url: URL, token: string, profile: Profi
       appVersion: APP_VERSION,
     });
   } catch (e) {
-    throw new ApiError('NOT_FOUND', (e as Error).message);
+    throw new ApiError('NOT_FOUND', `Nothing answered at ${url.origin}: check the address and that this computer is online. (${(e as Error).message})`, {
+      reason: 'unreachable',
+    });
   }
   if (reply.status !== 200) {
     const err = (reply.body as { error?: { message?: string } } | null)?.error;
-    throw new ApiError(reply.status === 401 ? 'FORBIDDEN' : 'CONFLICT', `Enrollment refused: ${err?.message ?? `HTTP ${reply.status}`}`);
+    // A reply without our error envelope: something answered, but not a Maestro sync server.
+    if (!err?.message) {
+      throw new ApiError(
+        'NOT_FOUND',
+        `${url.origin} answered, but it is not a Maestro sync server (HTTP ${reply.status}). Check the address your admin gave you.`,
+        {
+          reason: 'not_a_sync_server',
+          status: reply.status,
+        },
+      );
+    }
+    throw new ApiError(reply.status === 401 ? 'FORBIDDEN' : 'CONFLICT', `Enrollment refused: ${err.message}`);
   }
   const valid = compileSchema(enrollResponseSchema);
   if (!valid(reply.body)) throw new ApiError('INTERNAL', 'Server sent a malformed enrollment reply', describeErrors(valid.errors));
