@@ -38,6 +38,11 @@ export function UnlockForm() {
           autoComplete="current-password"
         />
       </label>
+      {passphrase.length > 0 && passphrase.length < VAULT_MIN && (
+        <p className="small muted" role="status">
+          {VAULT_MIN - passphrase.length} more {VAULT_MIN - passphrase.length === 1 ? 'character' : 'characters'} needed.
+        </p>
+      )}
       {error && (
         <p className="error" role="alert">
           {error}
