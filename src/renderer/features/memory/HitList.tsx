@@ -1,5 +1,5 @@
 import { dateTime } from '../../ui/format';
-import { rank, score, snippet } from './memory';
+import { matchedBy, rank, score, snippet } from './memory';
 import { useMemory } from './memory-store';
 import { TierBadge } from './TierBadge';
 
@@ -30,11 +30,14 @@ export function HitList() {
               >
                 <span className="hit-head">
                   <TierBadge tier={it.tier} />
-                  <span className="hit-score" title="Fused score: reciprocal rank fusion × tier weight × recency">
-                    Score <strong className="mono">{score(h.score)}</strong>
-                  </span>
-                  <span className="small muted" data-testid="hit-ranks">
-                    vector {rank(h.vectorRank)} · text {rank(h.textRank)}
+                  <span
+                    className="small muted"
+                    data-testid="hit-ranks"
+                    data-vector-rank={h.vectorRank ?? ''}
+                    data-text-rank={h.textRank ?? ''}
+                    title={`Fused score ${score(h.score)} (reciprocal rank fusion × tier weight × recency); meaning rank ${rank(h.vectorRank)}, word rank ${rank(h.textRank)}`}
+                  >
+                    {matchedBy(h.vectorRank, h.textRank)}
                   </span>
                 </span>
                 <span className="hit-snippet">{snippet(it.text)}</span>

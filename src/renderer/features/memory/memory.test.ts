@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ADDABLE_TIERS, EMPTY_FILTERS, armText, buildQuery, isLocale, loadPercent, parseRefs, rank, score, snippet } from './memory';
+import { ADDABLE_TIERS, EMPTY_FILTERS, armText, buildQuery, isLocale, loadPercent, matchedBy, parseRefs, rank, score, snippet } from './memory';
 
 describe('memory screen helpers', () => {
   it('builds the search query from the form', () => {
@@ -36,6 +36,7 @@ describe('memory screen helpers', () => {
     expect(score(Number.NaN)).toBe('—');
     expect(rank(null)).toBe('—');
     expect(rank(3)).toBe('#3');
+    expect([matchedBy(1, 2), matchedBy(null, 1), matchedBy(4, null)]).toEqual(['Matches your words and meaning', 'Matches your words', 'Similar in meaning']);
     expect(snippet('a\n\n b  c')).toBe('a b c');
     const long = 'word '.repeat(100);
     const s = snippet(long, 50);

@@ -60,6 +60,13 @@ export const score = (n: number): string => (Number.isFinite(n) ? n.toFixed(3) :
 /** "#3", or a dash when the item was not in that list. */
 export const rank = (n: number | null): string => (n === null ? '—' : `#${n}`);
 
+/** Why a hit was found, in words: by its words, by its meaning, or both (the ranks stay in the tooltip). */
+export function matchedBy(vectorRank: number | null, textRank: number | null): string {
+  if (vectorRank !== null && textRank !== null) return 'Matches your words and meaning';
+  if (textRank !== null) return 'Matches your words';
+  return 'Similar in meaning';
+}
+
 /** The first line-ish of a text, whitespace collapsed, cut at a word near `max` characters. */
 export function snippet(text: string, max = 180): string {
   const flat = text.replace(/\s+/g, ' ').trim();
