@@ -78,9 +78,10 @@ export function RunsView() {
       )}
       <div className="runs-body">
         <div className="stack">
-          <StartRun />
+          {/* The list first: it is what a person comes back to; starting a run is below it. */}
           {scope && <RunList key={scope} scope={scope} />}
           {scope === null && <p className="muted small">Loading…</p>}
+          <StartRun />
         </div>
         <OpenRun scope={scope} />
       </div>
