@@ -23,10 +23,10 @@ export function CardList({ scope }: { scope: Scope }) {
   const list =
     items.length === 0 ? (
       <div className="card-list empty muted" data-testid={tenant ? testId : undefined}>
-        {loading || (tenant && !loaded) ? 'Loading…' : 'No cards match.'}
+        {loading || (tenant && !loaded) ? 'Loading…' : 'Nothing waiting for you: no decision card matches. Cards appear here when a run needs a decision.'}
       </div>
     ) : (
-      <div ref={parent} className="card-list" role="listbox" aria-label="Decision cards" tabIndex={-1} data-testid={testId}>
+      <div ref={parent} className="card-list" role="listbox" aria-label="Decision cards" tabIndex={0} data-testid={testId}>
         <div className="virtual-space" ref={(el) => el?.style.setProperty('height', `${totalSize}px`)}>
           {rows.map((it) => (
             <CardRowView key={cardRowKey(items[it.index]!)} scope={scope} row={items[it.index]!} it={it} selected={it.index === selectedIndex} now={now} />
