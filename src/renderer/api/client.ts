@@ -3,8 +3,16 @@
 import type { ChannelName, EventName, Events, Req, Res } from '../../shared/api/index';
 import { ApiError, isApiErrorBody, type ApiResult } from '../../shared/errors';
 
+/** `keepalive`: the request may outlive the page (a save started in pagehide); ignored over Electron IPC. */
+export interface CallOptions {
+  keepalive?: boolean;
+}
+
+/** Chromium refuses keepalive requests whose body exceeds 64 KiB; larger ones go as ordinary requests. */
+const KEEPALIVE_MAX_BODY = 60_000;
+
 type Transport = {
-  invoke<K extends ChannelName>(ch: K, input: Req<K>): Promise<ApiResult<Res<K>>>;
+  invoke<K extends ChannelName>(ch: K, input: Req<K>, opts?: CallOptions): Promise<ApiResult<Res<K>>>;
   on<K extends EventName>(name: K, cb: (p: Events[K]) => void): () => void;
 };
 
@@ -56,15 +64,17 @@ function httpTransport(): Transport {
   }
 
   return {
-    async invoke(ch, input) {
+    async invoke(ch, input, opts = {}) {
       if (!token) return { ok: false, error: { code: 'UNAUTHORIZED', message: 'Open the link printed by the web host (it carries the access token).' } };
+      const body = JSON.stringify(input ?? {});
       const res = await fetch(`/api/${ch}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify(input ?? {}),
+        body,
+        keepalive: opts.keepalive === true && body.length <= KEEPALIVE_MAX_BODY,
       });
-      const body = (await res.json()) as unknown;
-      if (typeof body === 'object' && body !== null && 'ok' in body) return body as ApiResult<never>;
+      const reply = (await res.json()) as unknown;
+      if (typeof reply === 'object' && reply !== null && 'ok' in reply) return reply as ApiResult<never>;
       return { ok: false, error: { code: 'INTERNAL', message: `Unexpected response (${res.status})` } };
     },
     on(name, cb) {
@@ -89,10 +99,10 @@ function electronTransport(): Transport | null {
 const transport: Transport = electronTransport() ?? httpTransport();
 export const hostKind: 'electron' | 'web' = window.maestro ? 'electron' : 'web';
 
-export async function call<K extends ChannelName>(ch: K, input: Req<K>): Promise<Res<K>> {
+export async function call<K extends ChannelName>(ch: K, input: Req<K>, opts?: CallOptions): Promise<Res<K>> {
   let r: ApiResult<Res<K>>;
   try {
-    r = await transport.invoke(ch, input);
+    r = await transport.invoke(ch, input, opts);
   } catch (e) {
     throw new ApiError('INTERNAL', `Cannot reach the Maestro service: ${(e as Error).message}`);
   }

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, type FormEvent } from 'react';
+import { useCallback, useMemo, useState, type FormEvent } from 'react';
 import { schemaOf, useCapture, visibleErrors } from './capture-store';
 import { SchemaForm } from './schema-form/SchemaForm';
 import { clientErrors } from './schema-form/field-errors';
@@ -12,6 +12,16 @@ export function CaptureForm() {
   const schema = useMemo(() => schemaOf(contract), [contract]);
   const client = useMemo(() => clientErrors(schema, s.data), [schema, s.data]);
   const errors = useMemo(() => visibleErrors(s, client), [s, client]);
+  const [focusKey, setFocusKey] = useState(0);
+  const { touch: markTouched, flushDraft } = s;
+  // Leaving a field saves the draft at once (no 800 ms wait), besides showing that field's checks.
+  const touch = useCallback(
+    (path: string) => {
+      markTouched(path);
+      void flushDraft();
+    },
+    [markTouched, flushDraft],
+  );
   const thumbs = s.thumbs;
   const loadThumb = s.loadThumb;
   const thumbnail = useCallback(
@@ -23,13 +33,16 @@ export function CaptureForm() {
   );
   if (!contract) return null;
 
-  function submit(e: FormEvent) {
+  async function submit(e: FormEvent) {
     e.preventDefault();
-    void s.submit();
+    await s.submit();
+    // Refused (client or server checks): bring the error summary into view and focus it.
+    const after = useCapture.getState();
+    if (visibleErrors(after, clientErrors(schema, after.data)).length > 0) setFocusKey((k) => k + 1);
   }
   return (
-    <form className="capture-form" aria-label={`Capture ${contract.title}`} onSubmit={submit} noValidate>
-      <ErrorSummary errors={errors} schema={schema} />
+    <form className="capture-form" aria-label={`Capture ${contract.title}`} onSubmit={(e) => void submit(e)} noValidate>
+      <ErrorSummary errors={errors} schema={schema} focusKey={focusKey} />
       {s.submitError && (
         <p className="error" role="alert">
           Could not save: {s.submitError}
@@ -42,7 +55,7 @@ export function CaptureForm() {
           value={s.data}
           onChange={s.edit}
           errors={errors}
-          touch={s.touch}
+          touch={touch}
           uploadPhoto={s.uploadPhoto}
           thumbnail={thumbnail}
         />

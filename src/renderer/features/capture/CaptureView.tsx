@@ -21,7 +21,7 @@ function CaptureResult() {
 
 /** Capture works entirely on this device; it never waits on sync or the network. */
 export function CaptureView() {
-  const { loadContracts, loadDrafts, flushDraft, formKey } = useCapture();
+  const { loadContracts, loadDrafts, flushDraft, flushOnExit, formKey } = useCapture();
   const main = useRef<HTMLDivElement>(null);
   // A new, resumed or just-submitted form starts at its top.
   useEffect(() => {
@@ -33,6 +33,22 @@ export function CaptureView() {
     // Leaving the view saves what is pending instead of waiting for the debounce.
     return () => void flushDraft();
   }, [loadContracts, loadDrafts, flushDraft]);
+  // A reload, a closed tab or window, or a hidden page saves the pending draft at once: the 800 ms
+  // debounce would otherwise lose the last edits (pagehide is the reliable one; beforeunload covers
+  // Electron's window close; visibilitychange covers a mobile browser killed while in the background).
+  useEffect(() => {
+    const onHidden = () => {
+      if (document.visibilityState === 'hidden') flushOnExit();
+    };
+    window.addEventListener('pagehide', flushOnExit);
+    window.addEventListener('beforeunload', flushOnExit);
+    document.addEventListener('visibilitychange', onHidden);
+    return () => {
+      window.removeEventListener('pagehide', flushOnExit);
+      window.removeEventListener('beforeunload', flushOnExit);
+      document.removeEventListener('visibilitychange', onHidden);
+    };
+  }, [flushOnExit]);
   return (
     <section aria-label="Capture" className="capture">
       <header className="view-head">

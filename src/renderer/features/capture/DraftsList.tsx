@@ -3,6 +3,7 @@ import type { ContractDoc, Draft } from '../../../shared/api/types';
 import { schemaOf, useCapture } from './capture-store';
 import { dateTime, errorMessage } from '../../ui/format';
 import { isPlainObject } from './schema-form/json-schema';
+import { clipText, clipTitle } from './clip';
 
 /** A line that tells drafts apart: the first few filled-in text values, in the form's order. */
 function draftSummary(d: Draft, contract: ContractDoc | undefined): string {
@@ -11,12 +12,13 @@ function draftSummary(d: Draft, contract: ContractDoc | undefined): string {
   const order = Object.keys(schemaOf(contract).properties ?? {});
   const keys = [...order.filter((k) => k in data), ...Object.keys(data).filter((k) => !order.includes(k))];
   const bits = keys.map((k) => data[k]).filter((v): v is string | number => typeof v === 'string' || typeof v === 'number');
-  return bits.slice(0, 3).join(' · ') || 'empty';
+  return bits.slice(0, 3).map(String).join(' · ') || 'empty';
 }
 
 function DraftRow({ d, contract, current }: { d: Draft; contract: ContractDoc | undefined; current: boolean }) {
   const { resumeDraft, deleteDraft } = useCapture();
   const [error, setError] = useState<string | null>(null);
+  const summary = draftSummary(d, contract);
   const run = (f: () => Promise<void>) => () => {
     setError(null);
     f().catch((e: unknown) => setError(errorMessage(e)));
@@ -26,7 +28,9 @@ function DraftRow({ d, contract, current }: { d: Draft; contract: ContractDoc | 
       <div className="draft-title">
         {contract?.title ?? d.contract} {current && <span className="badge badge-ok">editing</span>}
       </div>
-      <div className="small">{draftSummary(d, contract)}</div>
+      <div className="small draft-summary" title={clipTitle(summary)}>
+        {clipText(summary)}
+      </div>
       <div className="muted small">edited {dateTime(d.updatedAt)}</div>
       <div className="row-actions">
         <button type="button" className="secondary small-btn" onClick={run(() => resumeDraft(d.id))} disabled={current || !contract}>

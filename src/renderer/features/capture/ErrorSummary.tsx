@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import type { FieldError } from './schema-form/field-errors';
 import { labelAt, type JsonSchema } from './schema-form/json-schema';
 import { fieldId } from './schema-form/json-pointer';
@@ -9,11 +10,21 @@ function focusField(path: string) {
   el?.scrollIntoView({ block: 'center' });
 }
 
-/** Every problem at the top of the form; each entry jumps to its field. */
-export function ErrorSummary({ errors, schema }: { errors: FieldError[]; schema: JsonSchema }) {
+/**
+ * Every problem at the top of the form; each entry jumps to its field. Each time `focusKey` grows (a
+ * refused Submit) the summary scrolls into view and takes focus. We focus the summary (tabIndex=-1),
+ * not the first invalid input: it names every problem at once, and a screen reader reads it whole.
+ */
+export function ErrorSummary({ errors, schema, focusKey = 0 }: { errors: FieldError[]; schema: JsonSchema; focusKey?: number }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (focusKey === 0 || !box.current) return;
+    box.current.scrollIntoView({ block: 'start' });
+    box.current.focus({ preventScroll: true });
+  }, [focusKey]);
   if (errors.length === 0) return null;
   return (
-    <div className="error-summary" role="alert" data-testid="error-summary">
+    <div className="error-summary" role="alert" data-testid="error-summary" tabIndex={-1} ref={box}>
       <strong>{errors.length === 1 ? '1 problem' : `${errors.length} problems`} to fix before this can be saved to the outbox:</strong>
       <ul>
         {errors.map((e, i) => (

@@ -4,7 +4,7 @@ import { create, type StoreApi } from 'zustand';
 import type { ContractDoc, Draft } from '../../../shared/api/types';
 import { ruleAt } from '../../../shared/capture/attachment-rules';
 import { ApiError } from '../../../shared/errors';
-import { call } from '../../api/client';
+import { call, type CallOptions } from '../../api/client';
 import { errorMessage } from '../../ui/format';
 import { ingestFile, thumbnailOf, type UploadOptions } from './ingest';
 import { initialValue, isPlainObject, type JsonSchema } from './schema-form/json-schema';
@@ -40,6 +40,8 @@ interface CaptureState {
   edit(data: Record<string, unknown>): void;
   touch(path: string): void;
   flushDraft(): Promise<void>;
+  /** The page is going away (pagehide, hidden, window closing): save what is pending now, as a request that may outlive the page. */
+  flushOnExit(): void;
   loadDrafts(): Promise<void>;
   resumeDraft(id: string): Promise<void>;
   deleteDraft(id: string): Promise<void>;
@@ -90,7 +92,9 @@ function replaceForm(set: Set, patch: Partial<CaptureState>): void {
   }));
 }
 
-async function saveNow(set: Set, get: Get): Promise<void> {
+// With no save in flight, the request starts synchronously (before the first await): a flush from
+// pagehide therefore reaches the host before the page is gone (keepalive over HTTP).
+async function saveNow(set: Set, get: Get, opts?: CallOptions): Promise<void> {
   cancelAutosave();
   while (inflight) await inflight;
   if (!dirty) return;
@@ -99,7 +103,7 @@ async function saveNow(set: Set, get: Get): Promise<void> {
   dirty = false;
   const gen = generation;
   set({ draftState: 'saving' });
-  inflight = call('drafts.save', draftId ? { id: draftId, contract: contractRef, data } : { contract: contractRef, data })
+  inflight = call('drafts.save', draftId ? { id: draftId, contract: contractRef, data } : { contract: contractRef, data }, opts)
     .then(({ draft }) => {
       if (gen !== generation) return;
       set({ draftId: draft.id, draftSavedAt: draft.updatedAt, draftState: dirty ? 'pending' : 'saved', draftError: null });
@@ -142,7 +146,7 @@ const INITIAL = {
   thumbs: {},
 } satisfies Partial<CaptureState>;
 
-type FormActions = Pick<CaptureState, 'loadContracts' | 'selectContract' | 'edit' | 'touch' | 'flushDraft' | 'newForm'>;
+type FormActions = Pick<CaptureState, 'loadContracts' | 'selectContract' | 'edit' | 'touch' | 'flushDraft' | 'flushOnExit' | 'newForm'>;
 
 function formActions(set: Set, get: Get): FormActions {
   return {
@@ -174,6 +178,9 @@ function formActions(set: Set, get: Get): FormActions {
       if (!get().touched[path]) set((s) => ({ touched: { ...s.touched, [path]: true } }));
     },
     flushDraft: () => saveNow(set, get),
+    flushOnExit() {
+      if (dirty) void saveNow(set, get, { keepalive: true });
+    },
     async newForm() {
       await saveNow(set, get);
       replaceForm(set, { data: blank(get().contracts.find((c) => c.contract === get().contractRef)), result: null });
