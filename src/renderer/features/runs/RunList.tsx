@@ -23,7 +23,9 @@ export function RunList({ scope }: { scope: Scope }) {
   return (
     <div className="stack">
       {tenant && <RunFiltersBar />}
-      {tenant && items.length === 0 && <p className="muted small">{loading || !loaded ? 'Loading…' : 'No runs here yet: runs of every device appear as they sync.'}</p>}
+      {tenant && items.length === 0 && (
+        <p className="muted small">{loading || !loaded ? 'Loading…' : 'No runs here yet: runs of every device appear as they sync.'}</p>
+      )}
       <ul className="run-list" aria-label="Run list" data-testid={tenant ? 'team-run-list' : 'run-list'}>
         {items.map((r) => (
           <li key={runRowKey(r)}>
