@@ -51,6 +51,11 @@ describe('governed run with a RED step (web host + server process)', () => {
     expect(await dialog.getByRole('button', { name: 'Approve' }).isDisabled()).toBe(true);
     await dialog.getByLabel('Comment (why)').fill('Checked the photos with the site lead; closure is right.');
     await dialog.getByRole('button', { name: 'Approve' }).click();
+    // A confirmation names what was decided and what happens next, and takes focus.
+    const confirmation = page.getByTestId('decision-confirmation');
+    await confirmation.waitFor();
+    expect(await confirmation.textContent()).toMatch(/^You approved the waiting step of run \S+\. The run continues from that step\./);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('decision-confirmation');
     await expect.poll(() => detail.getAttribute('data-status'), { timeout: 20000 }).toBe('succeeded');
     expect(await stepStatus('submit')).toBe('succeeded');
 

@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import { useDecision, type DecisionTarget } from './decision-store';
 import { ReasonDialog } from '../../ui/ReasonDialog';
 
@@ -12,19 +13,46 @@ export function DecisionDialog() {
   const approve = deciding?.decision === 'approve';
   const tenant = deciding?.scope === 'tenant';
   return (
-    <ReasonDialog
-      open={deciding !== null}
-      title={`${approve ? 'Approve' : 'Reject'} this ${tenant ? 'card' : 'step'}?`}
-      reasonLabel={tenant ? 'Comment' : 'Comment (why)'}
-      confirmLabel={tenant ? 'Confirm' : approve ? 'Approve' : 'Reject'}
-      busyLabel={approve ? 'Approving…' : 'Rejecting…'}
-      danger={!approve}
-      testId={tenant ? 'team-decision-dialog' : 'decision-dialog'}
-      onCancel={() => ask(null)}
-      onConfirm={decide}
-    >
-      {deciding?.scope === 'tenant' ? <TenantText d={deciding} /> : <DeviceText approve={approve} />}
-    </ReasonDialog>
+    <>
+      <DecisionConfirmation />
+      <ReasonDialog
+        open={deciding !== null}
+        title={`${approve ? 'Approve' : 'Reject'} this ${tenant ? 'card' : 'step'}?`}
+        reasonLabel={tenant ? 'Comment' : 'Comment (why)'}
+        confirmLabel={tenant ? 'Confirm' : approve ? 'Approve' : 'Reject'}
+        busyLabel={approve ? 'Approving…' : 'Rejecting…'}
+        danger={!approve}
+        testId={tenant ? 'team-decision-dialog' : 'decision-dialog'}
+        onCancel={() => ask(null)}
+        onConfirm={decide}
+      >
+        {deciding?.scope === 'tenant' ? <TenantText d={deciding} /> : <DeviceText approve={approve} />}
+      </ReasonDialog>
+    </>
+  );
+}
+
+/**
+ * After a decision: what was decided and what happens next, focused, so the keyboard does not land on
+ * the next card's Approve button (which sits where the last one was).
+ */
+function DecisionConfirmation() {
+  const { confirmation, dismiss } = useDecision();
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!confirmation) return;
+    // After the closing dialog has handed focus back to the button that opened it.
+    const t = setTimeout(() => ref.current?.focus(), 50);
+    return () => clearTimeout(t);
+  }, [confirmation]);
+  if (!confirmation) return null;
+  return (
+    <div ref={ref} className="card decision-confirmation" role="status" tabIndex={-1} data-testid="decision-confirmation">
+      <p className="small">{confirmation}</p>
+      <button type="button" className="secondary small-btn" onClick={dismiss}>
+        OK
+      </button>
+    </div>
   );
 }
 

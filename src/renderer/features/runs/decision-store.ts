@@ -19,8 +19,24 @@ export type DecisionTarget =
 
 interface DecisionStore {
   deciding: DecisionTarget | null;
+  /** What was just decided and what happens next (shown, and focused, after the dialog closes). */
+  confirmation: string | null;
   ask(d: DecisionTarget | null): void;
   decide(comment: string): Promise<void>;
+  dismiss(): void;
+}
+
+/** The sentence a reviewer reads after deciding: what they decided, and what happens next. */
+export function confirmationOf(d: DecisionTarget): string {
+  const what = d.scope === 'tenant' ? `“${d.subject}” (run ${d.runId} on device ${d.device})` : `the waiting step of run ${d.runId}`;
+  if (d.decision === 'approve') {
+    return d.scope === 'tenant'
+      ? `You approved ${what}. It is sent with the next sync; the run continues on that device when it pulls your approval.`
+      : `You approved ${what}. The run continues from that step.`;
+  }
+  return d.scope === 'tenant'
+    ? `You rejected ${what}. It is sent with the next sync; the run stops on that device when it pulls your rejection.`
+    : `You rejected ${what}. The run stops and its finished steps are undone.`;
 }
 
 type TenantTarget = Extract<DecisionTarget, { scope: 'tenant' }>;
@@ -51,11 +67,13 @@ async function sendDecision(d: DecisionTarget, comment: string): Promise<void> {
 
 export const useDecision = create<DecisionStore>((set, get) => ({
   deciding: null,
-  ask: (deciding) => set({ deciding }),
+  confirmation: null,
+  ask: (deciding) => set({ deciding, ...(deciding ? { confirmation: null } : {}) }),
   async decide(comment) {
     const d = get().deciding;
     if (!d) return;
     await sendDecision(d, comment);
-    set({ deciding: null });
+    set({ deciding: null, confirmation: confirmationOf(d) });
   },
+  dismiss: () => set({ confirmation: null }),
 }));
