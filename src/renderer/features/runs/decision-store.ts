@@ -9,13 +9,11 @@ import { cardList } from '../cards/cards-store';
 import { cardKey, inScope } from '../team/team';
 import { runList } from './run-list-store';
 import { useRunDetail } from './run-detail-store';
+import { confirmationOf, type DecisionTarget } from './decision-words';
 
-export type Decision = 'approve' | 'reject';
+export type { Decision } from './decision-words';
 
-/** What is being decided: a run of this device, or a card recorded on another device. */
-export type DecisionTarget =
-  | { scope: 'device'; runId: string; decision: Decision }
-  | { scope: 'tenant'; device: string; user: string; runId: string; cardId: string; subject: string; decision: Decision };
+export type { DecisionTarget } from './decision-words';
 
 interface DecisionStore {
   deciding: DecisionTarget | null;
@@ -24,19 +22,6 @@ interface DecisionStore {
   ask(d: DecisionTarget | null): void;
   decide(comment: string): Promise<void>;
   dismiss(): void;
-}
-
-/** The sentence a reviewer reads after deciding: what they decided, and what happens next. */
-export function confirmationOf(d: DecisionTarget): string {
-  const what = d.scope === 'tenant' ? `“${d.subject}” (run ${d.runId} on device ${d.device})` : `the waiting step of run ${d.runId}`;
-  if (d.decision === 'approve') {
-    return d.scope === 'tenant'
-      ? `You approved ${what}. It is sent with the next sync; the run continues on that device when it pulls your approval.`
-      : `You approved ${what}. The run continues from that step.`;
-  }
-  return d.scope === 'tenant'
-    ? `You rejected ${what}. It is sent with the next sync; the run stops on that device when it pulls your rejection.`
-    : `You rejected ${what}. The run stops and its finished steps are undone.`;
 }
 
 type TenantTarget = Extract<DecisionTarget, { scope: 'tenant' }>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { confirmationOf } from './decision-store';
+import { confirmationOf } from './decision-words';
 
 describe('the confirmation after a decision', () => {
   it('names what was decided and what happens next', () => {
