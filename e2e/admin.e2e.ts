@@ -65,6 +65,11 @@ describe('admin board (web host + server process)', () => {
     // The table holds the whole tenant but renders only the rows on screen; scrolling pages in more.
     await expect.poll(() => page.getByTestId('devices-count').textContent()).toMatch(new RegExp(`of ${(FLEET + 2).toLocaleString('en-US')} loaded`));
     expect(await page.locator('.devices-scroll [role="row"]').count()).toBeLessThan(60);
+    // Default order: worst first, i.e. the longest since the last sync (never synced: since enrollment) at the top.
+    const daysOf = (d: FleetDevice) => d.offlineDays ?? d.enrolledDaysAgo;
+    const worst = Math.max(...fleet.map(daysOf));
+    const firstId = await page.locator('.devices-scroll [role="row"][data-id]').first().getAttribute('data-id');
+    expect(fleet.filter((d) => daysOf(d) === worst).map((d) => d.id)).toContain(firstId);
     const scroller = page.getByTestId('devices-scroll');
     for (let i = 0; i < 4; i++) await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight));
     await expect.poll(() => page.getByTestId('devices-count').textContent()).toMatch(/^(2|3|4|5)00 of/);

@@ -1,15 +1,20 @@
 // npm run demo: a fresh demo data directory with sample data, the sync server (with the demo device
 // enrolled and partly synced), and the app on the web host.
 import { execFileSync, spawn } from 'node:child_process';
-import { rmSync, mkdirSync } from 'node:fs';
+import { createWriteStream, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, root, run, startWebHost } from './lib.mjs';
+import { build, eachLine, isLogLine, root, run, startWebHost } from './lib.mjs';
 
 const DEMO_PASSPHRASE = 'maestro-demo-vault'; // also in scripts/demo-constants.ts
 const demoDir = join(root, 'demo-data');
 rmSync(demoDir, { recursive: true, force: true });
 mkdirSync(demoDir, { recursive: true });
 build();
+// Request logs (one JSON line per request from the sync server and both web hosts) go to a file, not the terminal.
+const logPath = join(demoDir, 'requests.log');
+const requestLog = createWriteStream(logPath, { flags: 'a' });
+/** Route a child's output: JSON log lines to the log file (labelled), anything else to the terminal. */
+const route = (label, stream, onOther) => eachLine(stream, (l) => (isLogLine(l) ? requestLog.write(`[${label}] ${l}\n`) : onOther(l)));
 
 const port = process.env.MAESTRO_SERVER_PORT ?? '8787';
 const serverEnv = {
@@ -25,15 +30,14 @@ const modelsDir = join(demoDir, 'models');
 if (run(process.execPath, ['--import', 'tsx', join(root, 'scripts/models-tiny.ts'), modelsDir]) !== 0) process.exit(1);
 const server = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/server/main.ts')], {
   cwd: root,
-  stdio: ['ignore', 'pipe', 'inherit'],
+  stdio: ['ignore', 'pipe', 'pipe'],
   env: serverEnv,
 });
+route('sync server', server.stderr, (l) => console.error(`[sync server] ${l}`));
 await new Promise((resolve, reject) => {
-  let out = '';
-  server.stdout.on('data', (c) => {
-    process.stdout.write(c);
-    out += c;
-    if (/listening on/.test(out)) resolve();
+  route('sync server', server.stdout, (l) => {
+    console.log(`[sync server] ${l}`);
+    if (/listening on/.test(l)) resolve();
   });
   server.once('exit', (code) => reject(new Error(`sync server exited (${code}); is port ${port} free? Set MAESTRO_SERVER_PORT.`)));
 });
@@ -70,31 +74,23 @@ if (
 if (run(process.execPath, ['--import', 'tsx', join(root, 'scripts/demo-team.ts'), adminDir, appDir]) !== 0) process.exit(1);
 
 const vaultEnv = { ...process.env, MAESTRO_KEYSTORE: 'vault', MAESTRO_VAULT_PASSPHRASE: DEMO_PASSPHRASE };
-/** A web host whose output lines carry a label, so the two "ready" links are told apart. */
-const labelled = (label, dir, env = {}) => {
-  const child = startWebHost(['--data-dir', dir], { env: { ...vaultEnv, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  let buf = '';
-  child.stdout.on('data', (c) => {
-    buf += c;
-    const lines = buf.split('\n');
-    buf = lines.pop();
-    for (const l of lines) console.log(`[${label}] ${l}`);
-  });
-  return child;
+/** A web host: its request logs go to the log file; resolves with its "ready" link (printed at the end). */
+const webHost = (label, dir, env = {}) => {
+  const child = startWebHost(['--data-dir', dir], { env: { ...vaultEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  route(label, child.stderr, (l) => console.error(`[${label}] ${l}`));
+  const ready = new Promise((resolve) =>
+    route(label, child.stdout, (l) => {
+      const url = /web host ready: (\S+)/.exec(l)?.[1];
+      if (url) resolve(url);
+      // Its data directory is in the closing lines; anything else is shown as it comes.
+      else if (!l.startsWith('Data directory: ')) console.log(`[${label}] ${l}`);
+    }),
+  );
+  return { child, ready };
 };
-const app = labelled('field user Dana', appDir, { MAESTRO_MODELS_DIR: modelsDir });
-const adminApp = labelled('admin Erin: open "Devices (admin)"', adminDir);
-console.log(
-  `Demo: open the two "Maestro web host ready" links: Dana (field user) and Erin (admin board over 5,000 demo devices). Sync server: http://127.0.0.1:${port}/healthz. Ctrl-C stops all.`,
-);
-console.log(
-  "Team sync: in Erin's app, Decision cards → \"All devices\" shows Dana's report RPT-2026-103 waiting at its RED step; approve it there and watch the run finish in Dana's Runs view.",
-);
-console.log(`The demo keeps keys in a passphrase vault ("${DEMO_PASSPHRASE}"), unlocked for you.`);
-console.log(
-  `Backup: Dana's device was backed up to ${join(appDir, 'exports')} (passphrase "maestro-demo-backup"); Settings → Back up this device makes another. To see a move to a new laptop: npm run start:web -- --data-dir /tmp/new-laptop, then First run → Restore from a backup.`,
-);
-const children = [server, app, adminApp];
+const app = webHost('Dana', appDir, { MAESTRO_MODELS_DIR: modelsDir });
+const adminApp = webHost('Erin', adminDir);
+const children = [server, app.child, adminApp.child];
 const stop = (sig) => children.forEach((c) => c.exitCode === null && c.kill(sig));
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => stop(sig));
 for (const c of children)
@@ -102,3 +98,20 @@ for (const c of children)
     stop('SIGTERM');
     process.exitCode = code ?? 0;
   });
+
+const [danaUrl, erinUrl] = await Promise.all([app.ready, adminApp.ready]);
+console.log(`The demo keeps keys in a passphrase vault ("${DEMO_PASSPHRASE}"), unlocked for you.`);
+console.log(
+  `Backup: Dana's device was backed up to ${join(appDir, 'exports')} (passphrase "maestro-demo-backup"); Settings → Back up this device makes another. To see a move to a new laptop: npm run start:web -- --data-dir /tmp/new-laptop, then First run → Restore from a backup.`,
+);
+console.log(`Request logs: ${logPath}`);
+// The last lines: the links and what to do with each.
+console.log('');
+console.log('Maestro demo is running. Open:');
+console.log(`  Dana, field user:  ${danaUrl}  (data: ${appDir})`);
+console.log('     capture a report, run it; her report RPT-2026-103 waits at its RED step for a reviewer.');
+console.log(`  Erin, admin:       ${erinUrl}  (data: ${adminDir})`);
+console.log('     "Devices (admin)": the board over 5,000 demo devices, worst first.');
+console.log('     Decision cards → "All devices": approve RPT-2026-103, then watch the run finish in Dana\'s Runs view.');
+console.log(`  Sync server:       http://127.0.0.1:${port}/healthz (health check; no UI)`);
+console.log('Ctrl-C stops all.');

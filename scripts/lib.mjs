@@ -55,3 +55,19 @@ export function startWebHost(args = [], opts = {}) {
     ...opts,
   });
 }
+
+/** Call onLine for each complete line of a child's output stream. */
+export function eachLine(stream, onLine) {
+  let buf = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (c) => {
+    buf += c;
+    const lines = buf.split('\n');
+    buf = lines.pop();
+    for (const l of lines) onLine(l);
+  });
+  stream.on('end', () => buf && onLine(buf));
+}
+
+/** A request/access-log line (the servers log one JSON object per line); these go to the demo's log file. */
+export const isLogLine = (line) => line.trimStart().startsWith('{');

@@ -64,6 +64,8 @@ export const errorResponseSchema = obj({
 
 export const ADMIN_DEVICE_SORTS = ['lastSyncAt', 'level', 'pending', 'daysOffline'] as const;
 export type AdminDeviceSort = (typeof ADMIN_DEVICE_SORTS)[number];
+/** The board's default order, on the server and in the renderer: days since the last sync, worst (longest) first. */
+export const ADMIN_DEFAULT_SORT = { sort: 'daysOffline', dir: 'desc' } as const satisfies { sort: AdminDeviceSort; dir: 'asc' | 'desc' };
 export const DAYS_SINCE_SYNC_BUCKETS = ['0-1', '1-7', '7-14', '14-30', '30+'] as const;
 
 /** `details.reason` of the 403 a blocked device gets for a sync batch. */

@@ -8,6 +8,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { ApiError } from '../../shared/errors';
 import { DEFAULT_RISK_POLICY, RISK_LEVELS, policyProblems, type RiskLevel, type RiskPolicy } from '../../shared/risk';
 import {
+  ADMIN_DEFAULT_SORT,
   ADMIN_DEVICE_SORTS,
   adminActionRequestSchema,
   riskPolicyPutRequestSchema,
@@ -138,8 +139,9 @@ function listRoutes(router: Hono<AppEnv>, { deps, policies }: AdminContext): voi
     const admin = c.get('device');
     const now = deps.clock.now();
     const level = oneOf<RiskLevel>(c, 'level', RISK_LEVELS);
-    const sort = oneOf(c, 'sort', ADMIN_DEVICE_SORTS) ?? 'lastSyncAt';
-    const dir = oneOf(c, 'dir', ['asc', 'desc'] as const) ?? 'asc';
+    // Default: worst first, i.e. the longest since the last sync at the top (issue 17 item 7).
+    const sort = oneOf(c, 'sort', ADMIN_DEVICE_SORTS) ?? ADMIN_DEFAULT_SORT.sort;
+    const dir = oneOf(c, 'dir', ['asc', 'desc'] as const) ?? ADMIN_DEFAULT_SORT.dir;
     const q = c.req.query('q') ?? '';
     if (q.length > 100) throw badQuery('q must be at most 100 characters', 'q');
     const limitRaw = c.req.query('limit');

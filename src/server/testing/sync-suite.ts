@@ -845,7 +845,9 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         expect(viewOf(all, devs[5]!.id)!.risk.level).toBe('high');
         expect(viewOf(all, admin.id)!.risk.level).toBe('medium'); // never synced, enrolled 7.5 days ago
 
-        // Default sort: lastSyncAt asc (never-synced devices by enrollment time).
+        // Default sort: worst first, daysOffline desc == lastSyncAt asc (never-synced devices by enrollment time).
+        expect(all.devices[0]!.daysOffline).toBe(Math.max(...all.devices.map((d) => d.daysOffline)));
+        expect(all.devices.map((d) => d.daysOffline)).toEqual(all.devices.map((d) => d.daysOffline).sort((a, b) => b - a));
         expect(all.devices.map((d) => d.id)).toEqual(
           [admin.id, ...devs.map((d) => d.id)].sort((a, b) => {
             const seen = (id: string) => viewOf(all, id)!.lastSyncAt ?? viewOf(all, id)!.enrolledAt;

@@ -120,28 +120,25 @@ function History({ detail }: { detail: Detail }) {
           <Line yAxisId="lvl" dataKey="level" stroke="#ef4444" type="stepAfter" dot={false} isAnimationActive={false} />
         </LineChart>
       ) : null}
-      <table className="history small" data-testid="history">
-        <thead>
-          <tr>
-            <th>Day</th>
-            <th>Level</th>
-            <th>Pending</th>
-            <th>Dead</th>
-            <th>Last sync</th>
-          </tr>
-        </thead>
-        <tbody>
-          {detail.snapshots.slice(0, 14).map((s) => (
-            <tr key={s.day}>
-              <td>{s.day}</td>
-              <td>{s.level}</td>
-              <td>{s.pendingCount}</td>
-              <td>{s.deadLetterCount}</td>
-              <td>{dateTime(s.lastSyncAt)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      {/* One wrapping entry per day (no wide table: nothing hides behind a horizontal scroll). */}
+      <ol className="snapshot-list small" data-testid="history">
+        {detail.snapshots.slice(0, 14).map((s) => (
+          <li key={s.day}>
+            <dl>
+              <dt>Day</dt>
+              <dd>{s.day}</dd>
+              <dt>Level</dt>
+              <dd>{s.level}</dd>
+              <dt>Pending</dt>
+              <dd>{s.pendingCount}</dd>
+              <dt>Dead</dt>
+              <dd>{s.deadLetterCount}</dd>
+              <dt>Last sync</dt>
+              <dd>{dateTime(s.lastSyncAt)}</dd>
+            </dl>
+          </li>
+        ))}
+      </ol>
     </section>
   );
 }

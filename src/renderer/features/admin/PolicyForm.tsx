@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { RiskPolicy } from '../../../shared/risk';
 import { useAdmin } from './admin-store';
 import { errorMessage } from '../../ui/format';
+import { useApp } from '../../app-store';
 
 type Field = { path: [keyof RiskPolicy, string]; label: string };
 const FIELDS: Field[] = [
@@ -19,6 +20,8 @@ const get = (p: RiskPolicy, [a, b]: Field['path']): number => (p[a] as Record<st
 /** The tenant's stale thresholds ("more than N" raises the level). Saving needs a reason and is audited. */
 export function PolicyForm() {
   const { policy, savePolicy } = useAdmin();
+  // The placeholder is this app's real version (system.info), not a made-up one.
+  const appVersion = useApp((s) => s.info?.version);
   const [draft, setDraft] = useState<RiskPolicy | null>(null);
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
@@ -66,7 +69,7 @@ export function PolicyForm() {
             <input
               value={draft.latestAppVersion ?? ''}
               pattern="\d+\.\d+\.\d+"
-              placeholder="1.4.0"
+              placeholder={appVersion ? `e.g. ${appVersion} (this app)` : undefined}
               onChange={(e) => {
                 const { latestAppVersion: _old, ...rest } = draft;
                 void _old;

@@ -4,7 +4,13 @@
 // signs it with this device's admin credential.
 import { create, type StoreApi } from 'zustand';
 import type { AdminDeviceAction, AdminDeviceListRequest } from '../../../shared/api/types';
-import type { AdminDeviceDetailResponse, AdminDeviceView, RiskPolicyResponse, RiskSummaryResponse } from '../../../shared/server-api';
+import {
+  ADMIN_DEFAULT_SORT,
+  type AdminDeviceDetailResponse,
+  type AdminDeviceView,
+  type RiskPolicyResponse,
+  type RiskSummaryResponse,
+} from '../../../shared/server-api';
 import type { RiskPolicy } from '../../../shared/risk';
 import { call } from '../../api/client';
 import { errorMessage } from '../../ui/format';
@@ -14,6 +20,8 @@ const PAGE_SIZE = 100;
 export const MAX_ROWS = 20_000;
 
 type AdminQuery = Required<Pick<AdminDeviceListRequest, 'sort' | 'dir'>> & Pick<AdminDeviceListRequest, 'level' | 'q'>;
+/** Worst first: the longest since the last sync at the top (same default as the server's). */
+export const ADMIN_DEFAULT_QUERY: AdminQuery = { ...ADMIN_DEFAULT_SORT };
 
 interface AdminStore {
   summary: RiskSummaryResponse | null;
@@ -101,7 +109,7 @@ export const useAdmin = create<AdminStore>((set, get) => {
     rows: [],
     total: 0,
     nextCursor: null,
-    query: { sort: 'level', dir: 'desc' },
+    query: ADMIN_DEFAULT_QUERY,
     loading: false,
     error: null,
     detail: null,
