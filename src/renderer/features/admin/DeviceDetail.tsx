@@ -1,9 +1,9 @@
 import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { AdminDeviceAction } from '../../../shared/api/types';
 import type { AdminDeviceDetailResponse, AdminDeviceView } from '../../../shared/server-api';
-import { levelRank, RISK_LEVELS } from '../../../shared/risk';
+import { formatDays, levelRank, RISK_LEVELS } from '../../../shared/risk';
 import { useAdmin } from './admin-store';
-import { dateTime } from '../../ui/format';
+import { count, dateTime } from '../../ui/format';
 import { LevelBadge } from './LevelBadge';
 
 type Detail = AdminDeviceDetailResponse;
@@ -61,7 +61,7 @@ function Figures({ d }: { d: AdminDeviceView }) {
       <dd>{dateTime(d.enrolledAt)}</dd>
       <dt>Last sync</dt>
       <dd>
-        {dateTime(d.lastSyncAt)} ({d.daysOffline.toFixed(1)} days)
+        {dateTime(d.lastSyncAt)} ({formatDays(d.daysOffline)})
       </dd>
       <dt>Pending / dead</dt>
       <dd>
@@ -96,7 +96,7 @@ function History({ detail }: { detail: Detail }) {
     .map((s) => ({ day: s.day.slice(5), pending: s.pendingCount, level: levelRank(s.level), dead: s.deadLetterCount }));
   return (
     <section aria-label="Sync history">
-      <strong className="small">History (daily snapshots, {detail.snapshots.length} days)</strong>
+      <strong className="small">History (daily snapshots, {count(detail.snapshots.length, 'day')})</strong>
       {history.length > 1 ? (
         <LineChart width={360} height={150} data={history} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="#24324f" vertical={false} />

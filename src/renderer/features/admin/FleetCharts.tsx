@@ -1,4 +1,5 @@
 import { Bar, BarChart, CartesianGrid, Cell, Tooltip, XAxis, YAxis } from 'recharts';
+import { count } from '../../ui/format';
 import { RISK_LEVELS, type RiskLevel } from '../../../shared/risk';
 import { DAYS_SINCE_SYNC_BUCKETS, type RiskSummaryResponse } from '../../../shared/server-api';
 import { useAdmin } from './admin-store';
@@ -24,7 +25,8 @@ export function FleetCharts({ summary }: { summary: RiskSummaryResponse }) {
         <figcaption>
           Risk distribution{' '}
           <span className="muted small">
-            ({total.toLocaleString()} devices{summary.revoked ? `, ${summary.revoked} revoked` : ''})
+            ({count(total, 'device')}
+            {summary.revoked ? `, ${summary.revoked} revoked` : ''})
           </span>
         </figcaption>
         <BarChart width={W} height={H} data={levels} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
