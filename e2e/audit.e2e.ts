@@ -67,7 +67,7 @@ describe('audit log through the UI (web host)', () => {
 
     // Filter by action.
     await page.getByLabel('Filter by action').selectOption('profile.created');
-    await expect.poll(() => page.getByTestId('audit-total').textContent()).toBe('1 entries');
+    await expect.poll(() => page.getByTestId('audit-total').textContent()).toBe('1 entry');
     await page.getByLabel('Filter by action').selectOption('');
 
     await page.getByRole('button', { name: 'Verify chain' }).click();
