@@ -169,6 +169,15 @@ export async function readFully(fh: FileHandle, buf: Buffer, position: number): 
   return got;
 }
 
+/** An open attachment file's header, checked against the digest and the file's length. */
+async function readHeader(fh: FileHandle, hashHex: string): Promise<Header> {
+  const head = Buffer.alloc(HEADER_BYTES);
+  await fh.read(head, 0, HEADER_BYTES, 0);
+  const h = decodeHeader(head, hashHex);
+  if ((await fh.stat()).size !== encryptedSize(h)) throw new AttachmentDamaged(hashHex, 'wrong length');
+  return h;
+}
+
 /**
  * Exactly `length` plaintext bytes from `start` (fewer only at the end), as the verified pieces of the
  * chunks they touch, in order: one file read and no copy into one buffer (an upload chunk of several
@@ -177,10 +186,7 @@ export async function readFully(fh: FileHandle, buf: Buffer, position: number): 
 export async function readRange(key: Buffer, path: string, hashHex: string, start: number, length: number): Promise<Buffer[]> {
   const fh: FileHandle = await open(path, 'r');
   try {
-    const head = Buffer.alloc(HEADER_BYTES);
-    await fh.read(head, 0, HEADER_BYTES, 0);
-    const h = decodeHeader(head, hashHex);
-    if ((await fh.stat()).size !== encryptedSize(h)) throw new AttachmentDamaged(hashHex, 'wrong length');
+    const h = await readHeader(fh, hashHex);
     const end = Math.min(h.size, start + Math.max(0, length));
     if (start >= end) return [];
     const k = fileKey(key, h.salt);
@@ -210,10 +216,7 @@ export async function readRange(key: Buffer, path: string, hashHex: string, star
 export async function* openRange(key: Buffer, path: string, hashHex: string, start: number): AsyncGenerator<Buffer> {
   const fh: FileHandle = await open(path, 'r');
   try {
-    const head = Buffer.alloc(HEADER_BYTES);
-    await fh.read(head, 0, HEADER_BYTES, 0);
-    const h = decodeHeader(head, hashHex);
-    if ((await fh.stat()).size !== encryptedSize(h)) throw new AttachmentDamaged(hashHex, 'wrong length');
+    const h = await readHeader(fh, hashHex);
     if (start >= h.size) return;
     const k = fileKey(key, h.salt);
     const sealedChunk = h.chunkBytes + TAG;
