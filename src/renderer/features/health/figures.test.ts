@@ -7,6 +7,7 @@ describe('health figures for people', () => {
     expect(figureValue('lastStartupCheckMs', 0.9750279999998384)).toBe('0.98 ms');
     expect(figureValue('lastStartupCheckMs', 1234.567)).toBe('1,235 ms');
     expect(figureLabel('freshForSubmit')).toBe('Fresh for submit');
+    expect(figureLabel('vram')).toBe('VRAM');
     expect(figureValue('freshForSubmit', false)).toBe('no');
     expect(figureLabel('dbSizeBytes')).toBe('Database size');
     expect(figureValue('dbSizeBytes', 5 * 1024 * 1024)).toBe('5.0 MiB');

@@ -3,7 +3,7 @@
 // sizes and times are formatted.
 import { bytes, dateTime } from '../../ui/format';
 
-const ACRONYMS: Record<string, string> = { db: 'database', wal: 'WAL', ms: 'ms', id: 'ID', gpu: 'GPU', cpu: 'CPU', url: 'URL', api: 'API' };
+const ACRONYMS: Record<string, string> = { db: 'database', wal: 'WAL', ms: 'ms', id: 'ID', gpu: 'GPU', cpu: 'CPU', url: 'URL', api: 'API', vram: 'VRAM' };
 
 /** "lastStartupCheckMs" → "Last startup check"; the unit suffix is dropped (the value carries it). */
 export function figureLabel(key: string): string {
