@@ -55,6 +55,7 @@ function extra(i: number): { yaml: string; check: Check } {
     - expr: ${JSON.stringify(expr)}
       message: 'generated check ${k} failed ({{run.spentCents}} of {{run.budgetCents}})'
   next: nothing to do
+  plain: { en: { what: A generated check., failed: A generated check failed., next: Nothing to do. } }
 `;
   return { yaml, check };
 }

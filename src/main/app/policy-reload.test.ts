@@ -34,6 +34,7 @@ describe('policy bundles and policy.reload', () => {
         '    - expr: run.spentCents <=',
         "      message: 'half an expression'",
         '  next: Finish the expression',
+        '  plain: { en: { what: A test check., failed: The test check failed., next: Fix the test. } }',
       ].join('\n'),
     );
     const sealDir = join(tempDir(), 'sealed');

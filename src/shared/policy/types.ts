@@ -166,6 +166,21 @@ export interface GuardResult {
   nextSafeStep: string | null;
 }
 
+/**
+ * An invariant's words for people (the `plain` map of its YAML): what it makes sure of, what happened
+ * when it does not hold, and what to do next. No codes, expressions or placeholders.
+ */
+export interface PlainText {
+  what: string;
+  failed: string;
+  next: string;
+}
+
+/** Language tag (`en`, `fi`, `pt-BR`) → the texts; `en` is always there, others are added as data only. */
+export type PlainTexts = { en: PlainText } & { [lang: string]: PlainText | undefined };
+
+export const PLAIN_LANG_PATTERN = '^[a-z]{2,3}(-[A-Z]{2})?$';
+
 export interface PolicyLoadError {
   /** Path relative to the policy directory, e.g. `invariants/budget.yaml`. */
   file: string;

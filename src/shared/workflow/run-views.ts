@@ -63,6 +63,7 @@ export function toRunSummaryView(r: RunInfo): RunSummary {
     used: { tokens: r.usage.tokens, costCents: r.usage.costCents, wallTimeMs: Math.round(r.usage.elapsedMs) },
     lane: r.lane,
     error: errorLine(r.error),
+    ...(r.error ? { errorCode: r.error.code } : {}),
   };
 }
 

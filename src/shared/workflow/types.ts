@@ -125,6 +125,8 @@ export interface ManifestLoadError {
   reason: string;
 }
 
+export const RUN_ERROR_CODES = ['BLOCKED', 'BUDGET_EXCEEDED', 'STEP_FAILED', 'REJECTED'] as const;
+
 export interface RunError {
   /**
    * BLOCKED: the guard refused (a step, its output, or the start). BUDGET_EXCEEDED: the engine's own
@@ -132,7 +134,7 @@ export interface RunError {
    * the submit). REJECTED: a reviewer said no. A failed rollback shows as status `failed` with the
    * step's compensationError set.
    */
-  code: 'BLOCKED' | 'BUDGET_EXCEEDED' | 'STEP_FAILED' | 'REJECTED';
+  code: (typeof RUN_ERROR_CODES)[number];
   message: string;
   stepId: string | null;
   reasons: string[];

@@ -2,7 +2,7 @@
 // declared once with TypeBox: the JSON Schemas (re-exported by ./schemas.ts) and the types.
 import { Type, type Static } from '@sinclair/typebox';
 import { enumOf, nullable, obj } from '../typebox';
-import { budgetsSchema, CARD_STATUSES, decisionCardSchema, LANES, RUN_STATUSES, STEP_STATUSES } from './types';
+import { budgetsSchema, CARD_STATUSES, decisionCardSchema, LANES, RUN_ERROR_CODES, RUN_STATUSES, STEP_STATUSES } from './types';
 
 const str = Type.String();
 const int = Type.Integer();
@@ -55,6 +55,8 @@ const runProps = {
   used: obj({ tokens: int, costCents: int, wallTimeMs: int }),
   lane: nullable(lane),
   error: nullable(str),
+  /** The error's code when the run failed (what the renderer words for people); absent otherwise. */
+  errorCode: Type.Optional(enumOf(RUN_ERROR_CODES)),
 };
 export const runSummarySchema = obj(runProps);
 export const runViewSchema = obj({ ...runProps, steps: Type.Array(runStepSchema) });

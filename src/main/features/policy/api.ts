@@ -34,6 +34,7 @@ export function policyApi(d: PolicyApiDeps): HandlersFor<typeof policyChannels> 
   });
   return {
     'policy.status': () => status(),
+    'policy.texts': () => ({ invariants: d.policy.plainTexts() as Record<string, Record<string, { what: string; failed: string; next: string }>> }),
     'policy.reload': () => {
       const r = d.policy.reload();
       const w = d.workflows.reloadWorkflows();

@@ -9,7 +9,7 @@
 // file loads; otherwise the previous ones stay in force and the errors come back (file, line, reason).
 // No tree at all (no verified policy bundle) is refused the same way as a missing policy.yaml.
 import { isCelMap } from '@bufbuild/cel';
-import type { GuardContext, GuardResult, InjectionReport, PolicyLoadError, PolicyReloadResult } from '../../../shared/policy/types';
+import type { GuardContext, GuardResult, InjectionReport, PlainTexts, PolicyLoadError, PolicyReloadResult } from '../../../shared/policy/types';
 import type { InvariantResult, Lane } from '../../../shared/workflow/types';
 import { ACTIVATION_VARIABLES, buildActivation, setLane, type Activation } from './activation';
 import { fillTemplate } from './cel';
@@ -148,6 +148,13 @@ export class PolicyEngine {
   /** The active invariant definitions (read-only), e.g. for an explanation view. */
   invariants(): readonly Invariant[] {
     return this.loaded?.set.invariants ?? [];
+  }
+
+  /** Every active invariant's words for people, by id (what cards show instead of ids and messages). */
+  plainTexts(): Record<string, PlainTexts> {
+    const out: Record<string, PlainTexts> = {};
+    for (const inv of this.loaded?.set.invariants ?? []) out[inv.id] = inv.plain;
+    return out;
   }
 
   version(): string | null {

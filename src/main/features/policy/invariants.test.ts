@@ -21,12 +21,13 @@ const ok = (id: string, expr: string, extra = '') => `- id: ${id}
     - expr: ${JSON.stringify(expr)}
       message: 'failed {{run.spentCents}}'
   next: do something${extra}
+  plain: { en: { what: w, failed: f, next: x } }
 `;
 
 describe('invariant loader: refused files name file, line and reason', () => {
   it('loads a list, a single mapping and several YAML documents', () => {
     expect(parseInvariantFile(ok('INV.A', 'true'), 'a.yaml').invariants.map((i) => i.id)).toEqual(['INV.A']);
-    const single = `id: INV.B\nscope: s\nwhen: { event: run.start }\nassert: [{ expr: 'true', message: m }]\nnext: n\n`;
+    const single = `id: INV.B\nscope: s\nwhen: { event: run.start }\nassert: [{ expr: 'true', message: m }]\nnext: n\nplain: { en: { what: w, failed: f, next: x } }\n`;
     expect(parseInvariantFile(single, 'b.yaml').invariants.map((i) => i.id)).toEqual(['INV.B']);
     const multi = `${ok('INV.C', 'true')}---\n${single}`;
     expect(parseInvariantFile(multi, 'c.yaml').invariants.map((i) => i.id)).toEqual(['INV.C', 'INV.B']);
@@ -41,16 +42,16 @@ describe('invariant loader: refused files name file, line and reason', () => {
   });
 
   it('schema violation: the offending field and its line', () => {
-    const text = `${ok('INV.A', 'true')}- id: INV.B\n  scope: x\n  when: { event: step.before, executr: submit }\n  assert: [{ expr: 'true', message: m }]\n  next: n\n`;
+    const text = `${ok('INV.A', 'true')}- id: INV.B\n  scope: x\n  when: { event: step.before, executr: submit }\n  assert: [{ expr: 'true', message: m }]\n  next: n\n  plain: { en: { what: w, failed: f, next: x } }\n`;
     const r = parseInvariantFile(text, 'schema.yaml');
-    expect(r.errors).toEqual([{ file: 'schema.yaml', line: 10, reason: "schema: /1/when unknown field 'executr'" }]);
+    expect(r.errors).toEqual([{ file: 'schema.yaml', line: 11, reason: "schema: /1/when unknown field 'executr'" }]);
   });
 
   it('unknown event and missing next are refused', () => {
-    const badEvent = `- id: INV.A\n  scope: x\n  when: { event: step.bfore }\n  assert: [{ expr: 'true', message: m }]\n  next: n\n`;
+    const badEvent = `- id: INV.A\n  scope: x\n  when: { event: step.bfore }\n  assert: [{ expr: 'true', message: m }]\n  next: n\n  plain: { en: { what: w, failed: f, next: x } }\n`;
     const r1 = parseInvariantFile(badEvent, 'e.yaml');
     expect(r1.errors[0]).toMatchObject({ line: 3, reason: expect.stringMatching(/event must be one of .*step\.before/) });
-    const noNext = `- id: INV.A\n  scope: x\n  when: { event: step.before }\n  assert: [{ expr: 'true', message: m }]\n`;
+    const noNext = `- id: INV.A\n  scope: x\n  when: { event: step.before }\n  assert: [{ expr: 'true', message: m }]\n  plain: { en: { what: w, failed: f, next: x } }\n`;
     expect(parseInvariantFile(noNext, 'n.yaml').errors[0]).toMatchObject({ line: 1, reason: "schema: /0 missing field 'next'" });
   });
 
@@ -60,13 +61,43 @@ describe('invariant loader: refused files name file, line and reason', () => {
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0]).toMatchObject({
       file: 'cel.yaml',
-      line: 12,
+      line: 13,
       reason: expect.stringMatching(/^INV\.B: CEL parse error: .+column \d+ of the expression/),
     });
   });
 
+  it('plain texts: en is required, other languages are data only, codes and placeholders are refused', () => {
+    const inv = (plain: string) =>
+      `- id: INV.A\n  scope: x\n  when: { event: step.before }\n  assert: [{ expr: 'true', message: m }]\n  next: n\n  plain: ${plain}\n`;
+    const fi = parseInvariantFile(inv('{ en: { what: w, failed: f, next: x }, fi: { what: mitä, failed: epäonnistui, next: seuraavaksi } }'), 'fi.yaml');
+    expect(fi.errors).toEqual([]);
+    expect(fi.invariants[0]!.plain.fi).toEqual({ what: 'mitä', failed: 'epäonnistui', next: 'seuraavaksi' });
+    expect(parseInvariantFile(inv('{ fi: { what: w, failed: f, next: x } }'), 'no-en.yaml').errors[0]).toMatchObject({
+      line: 6,
+      reason: "schema: /0/plain missing field 'en'",
+    });
+    expect(parseInvariantFile(inv('{ en: { what: w, failed: f } }'), 'no-next.yaml').errors[0]!.reason).toContain("missing field 'next'");
+    expect(parseInvariantFile(inv('{ english: { what: w, failed: f, next: x } }'), 'lang.yaml').errors).toHaveLength(1);
+    const coded = parseInvariantFile(inv("{ en: { what: w, failed: 'INV.A failed with {{run.id}}', next: 'Fix BUDGET_EXCEEDED' } }"), 'code.yaml');
+    expect(coded.invariants).toEqual([]);
+    expect(coded.errors).toEqual([
+      { file: 'code.yaml', line: 6, reason: 'INV.A: plain texts are words for people, without {{placeholders}} or codes: plain.en.failed, plain.en.next' },
+    ]);
+  });
+
+  it('every shipped invariant has plain English texts', () => {
+    const engine = PolicyEngine.fromDir(POLICY_DIR);
+    const texts = engine.plainTexts();
+    expect(Object.keys(texts).sort()).toEqual(engine.invariantIds().sort());
+    for (const t of Object.values(texts)) {
+      expect(t.en.what.length).toBeGreaterThan(10);
+      expect(t.en.failed.length).toBeGreaterThan(10);
+      expect(t.en.next.length).toBeGreaterThan(10);
+    }
+  });
+
   it('message placeholders must be plain paths (templates never evaluate)', () => {
-    const text = `- id: INV.A\n  scope: x\n  when: { event: step.before }\n  assert:\n    - expr: 'true'\n      message: 'total {{run.spentCents + 1}}'\n  next: n\n`;
+    const text = `- id: INV.A\n  scope: x\n  when: { event: step.before }\n  assert:\n    - expr: 'true'\n      message: 'total {{run.spentCents + 1}}'\n  next: n\n  plain: { en: { what: w, failed: f, next: x } }\n`;
     expect(parseInvariantFile(text, 't.yaml').errors[0]).toMatchObject({ line: 6, reason: expect.stringContaining('{{run.spentCents + 1}}') });
   });
 
@@ -87,7 +118,7 @@ describe('invariant loader: refused files name file, line and reason', () => {
     expect(r.ok).toBe(false);
     expect(r.errors).toEqual([
       { file: 'invariants/zz-dup.yaml', line: 5, reason: expect.stringContaining("INV.X: unknown variable 'rn'") },
-      { file: 'invariants/zz-dup.yaml', line: 12, reason: 'INV.Y: params.nope is not defined in policy.yaml' },
+      { file: 'invariants/zz-dup.yaml', line: 13, reason: 'INV.Y: params.nope is not defined in policy.yaml' },
     ]);
     rmSync(dir, { recursive: true, force: true });
   });
@@ -166,13 +197,13 @@ describe('invariant evaluation fails closed', () => {
   });
 
   it('templates are filled by look-up only: a value that looks like a template stays text', () => {
-    const text = `- id: INV.A\n  scope: x\n  when: { event: step.before }\n  assert:\n    - expr: 'false'\n      message: 'note {{run.note}} missing {{run.nothing}}'\n  next: n\n`;
+    const text = `- id: INV.A\n  scope: x\n  when: { event: step.before }\n  assert:\n    - expr: 'false'\n      message: 'note {{run.note}} missing {{run.nothing}}'\n  next: n\n  plain: { en: { what: w, failed: f, next: x } }\n`;
     const s = set(text);
     expect(s.evaluate(s.invariants, cel, native)[0]!.message).toBe('note {{run.id}} missing (missing)');
   });
 
   it('time budget: invariants after the budget is spent fail with timeout', () => {
-    const slow = `- id: INV.SLOW\n  scope: x\n  when: { event: step.before }\n  assert:\n    - expr: data.xs.all(a, data.xs.all(b, a + b >= 0))\n      message: slow\n  next: n\n`;
+    const slow = `- id: INV.SLOW\n  scope: x\n  when: { event: step.before }\n  assert:\n    - expr: data.xs.all(a, data.xs.all(b, a + b >= 0))\n      message: slow\n  next: n\n  plain: { en: { what: w, failed: f, next: x } }\n`;
     const s = set(slow + ok('INV.AFTER1', 'true') + ok('INV.AFTER2', 'true'));
     const xs = Array.from({ length: 400 }, (_, i) => i);
     const n2 = { data: { xs } };

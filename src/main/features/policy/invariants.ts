@@ -6,7 +6,9 @@
 //
 //   - id: INV.BUDGET.CAP                 # ^INV(\.[A-Z0-9_]+)+$, unique over all files
 //     scope: run                         # free-form grouping
-//     description: ...                   # optional
+//     description: ...                   # optional, for policy authors
+//     plain:                             # required: words for people, per language (en required)
+//       en: { what: ..., failed: ..., next: ... }   # what it makes sure of / what happened / what to do
 //     when: { event: step.before, executor: [ai-summarize, submit] }   # event required; each field a string or list
 //     assert:                            # all must hold; the first that fails gives the message
 //       - expr: run.spentCents + step.estimatedCostCents <= run.budgetCents
@@ -20,21 +22,36 @@
 import type { ErrorObject } from 'ajv';
 import { compileSchema, mostSpecificError } from '../../../shared/validation';
 import { EXECUTORS, type InvariantResult } from '../../../shared/workflow/types';
-import { GUARD_EVENTS, ROLES, type PolicyLoadError } from '../../../shared/policy/types';
+import { GUARD_EVENTS, PLAIN_LANG_PATTERN, ROLES, type PlainTexts, type PolicyLoadError } from '../../../shared/policy/types';
 import { badTemplatePaths, compileCel, fillTemplate, lookupPath, runCel, type CelActivation, type CompiledExpr } from './cel';
 import { parseYaml, pointerToPath } from '../../platform/util/yaml-source';
 import { readText, type ResourceTree } from '../../platform/util/resource-tree';
+
+const plainLine = { type: 'string', minLength: 1, maxLength: 400 } as const;
+const plainText = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['what', 'failed', 'next'],
+  properties: { what: plainLine, failed: plainLine, next: plainLine },
+} as const;
 
 const oneOrMany = (item: Record<string, unknown>) => ({ anyOf: [item, { type: 'array', minItems: 1, items: item }] });
 
 export const invariantSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'scope', 'when', 'assert', 'next'],
+  required: ['id', 'scope', 'plain', 'when', 'assert', 'next'],
   properties: {
     id: { type: 'string', pattern: '^INV(\\.[A-Z0-9_]+)+$' },
     scope: { type: 'string', minLength: 1 },
     description: { type: 'string' },
+    plain: {
+      type: 'object',
+      required: ['en'],
+      properties: { en: plainText },
+      propertyNames: { pattern: PLAIN_LANG_PATTERN },
+      additionalProperties: plainText,
+    },
     when: {
       type: 'object',
       additionalProperties: false,
@@ -66,6 +83,7 @@ interface RawInvariant {
   id: string;
   scope: string;
   description?: string;
+  plain: PlainTexts;
   when: Record<string, string | string[]>;
   assert: { expr: string; message: string }[];
   next: string;
@@ -84,6 +102,8 @@ export interface Invariant {
   id: string;
   scope: string;
   description: string | null;
+  /** Words for people per language (`en` always). */
+  plain: PlainTexts;
   when: When;
   asserts: { expr: CompiledExpr; message: string; line: number }[];
   next: string;
@@ -103,6 +123,18 @@ export interface Selector {
   action?: string;
   role?: string;
   contractKind?: string;
+}
+
+/** Plain texts are for people: no `{{placeholders}}`, no invariant ids or other codes. */
+const CODE_IN_TEXT_RE = /\{\{|\}\}|\bINV\.[A-Z]|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/;
+
+function plainProblems(plain: PlainTexts): string[] {
+  const out: string[] = [];
+  for (const [lang, t] of Object.entries(plain)) {
+    if (!t) continue;
+    for (const key of ['what', 'failed', 'next'] as const) if (CODE_IN_TEXT_RE.test(t[key])) out.push(`plain.${lang}.${key}`);
+  }
+  return out;
 }
 
 const list = (v: string | string[] | undefined): string[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
@@ -165,11 +197,21 @@ export function parseInvariantFile(text: string, file: string): { invariants: In
         ok = false;
         errors.push({ file, line: src.lineOf(doc, [...base, 'next']), reason: `${r.id}: next placeholders must be {{dotted.path}}: ${badNext.join(', ')}` });
       }
+      const badPlain = plainProblems(r.plain);
+      if (badPlain.length) {
+        ok = false;
+        errors.push({
+          file,
+          line: src.lineOf(doc, [...base, 'plain']),
+          reason: `${r.id}: plain texts are words for people, without {{placeholders}} or codes: ${badPlain.join(', ')}`,
+        });
+      }
       if (!ok) continue;
       invariants.push({
         id: r.id,
         scope: r.scope,
         description: r.description ?? null,
+        plain: r.plain,
         when: {
           event: list(r.when.event)!,
           executor: list(r.when.executor),

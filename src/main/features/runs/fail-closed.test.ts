@@ -41,6 +41,7 @@ describe('the run engine fails closed', () => {
         '    - expr: 1 / (run.spentCents - run.spentCents) == 1',
         "      message: 'never shown'",
         '  next: Fix the invariant file',
+        '  plain: { en: { what: A test check., failed: The test check failed., next: Fix the test. } }',
       ].join('\n'),
     );
     const engine = PolicyEngine.fromDir(dir);
