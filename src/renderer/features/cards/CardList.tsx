@@ -6,6 +6,7 @@ import { shortTime, type Scope } from '../team/team';
 import { useNow } from '../team/hooks';
 import { LaneBadge } from './LaneBadge';
 import { noRunLabel } from './card-origin';
+import { checksLine, emptyCardsText, isApprovalCheck } from './card-words';
 
 const ROW = 56;
 
@@ -15,7 +16,7 @@ const ROW = 56;
  * decision sent from here.
  */
 export function CardList({ scope }: { scope: Scope }) {
-  const { items, next, loadMore, loading, loaded, selectedIndex } = useCardList(scope);
+  const { items, next, loadMore, loading, loaded, selectedIndex, filters } = useCardList(scope);
   const tenant = scope === 'tenant';
   const now = useNow(60_000);
   const { parent, rows, totalSize } = useVirtualPaging({ count: items.length, rowHeight: ROW, hasMore: !!next, loading, loadMore, selectedIndex });
@@ -23,7 +24,7 @@ export function CardList({ scope }: { scope: Scope }) {
   const list =
     items.length === 0 ? (
       <div className="card-list empty muted" data-testid={tenant ? testId : undefined}>
-        {loading || (tenant && !loaded) ? 'Loading…' : 'Nothing waiting for you: no decision card matches. Cards appear here when a run needs a decision.'}
+        {loading || (tenant && !loaded) ? 'Loading…' : emptyCardsText(filters)}
       </div>
     ) : (
       <div ref={parent} className="card-list" role="listbox" aria-label="Decision cards" tabIndex={0} data-testid={testId}>
@@ -59,7 +60,9 @@ interface RowProps {
 
 function CardRowView({ scope, row, it, selected, now }: RowProps) {
   const { card: c, team: t } = row;
-  const failed = c.invariants.filter((i) => !i.pass).length;
+  // An approved card's approval check "failed" only until it was approved: the row says what is true.
+  const failed = c.invariants.filter((i) => !i.pass);
+  const held = failed.length === 0 || failed.every(isApprovalCheck);
   return (
     <div
       role="option"
@@ -81,7 +84,7 @@ function CardRowView({ scope, row, it, selected, now }: RowProps) {
         <br />
         <span className="muted small">
           {c.stepId ?? (c.runId ? 'run' : noRunLabel(c.kind))} · {c.status.replace('_', ' ')}
-          {failed ? ` · ${failed} invariant${failed > 1 ? 's' : ''} failed` : ''}
+          {held ? '' : ` · ${checksLine(c)}`}
           {t?.decision ? ` · ${t.decision.decision} from here: ${t.decision.state}` : ''}
         </span>
       </span>

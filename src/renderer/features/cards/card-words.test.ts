@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DecisionCard } from '../../../shared/workflow/types';
-import { approvalWords, cardLead, checksLine, plainOf, reasonInvariant, rolesInWords, type TextsById } from './card-words';
+import { approvalWords, cardLead, checksLine, emptyCardsText, plainOf, reasonInvariant, rolesInWords, type TextsById } from './card-words';
 
 const texts: TextsById = {
   'INV.APPROVAL.RED': {
@@ -119,5 +119,14 @@ describe('the lead of a decision card', () => {
   it('cards written outside runs keep their own sentence', () => {
     const q = card({ kind: 'bundle.quarantine', runId: '', stepId: null, rationale: 'The files changed after sealing.', status: 'denied', invariants: [] });
     expect(cardLead(q, { texts, roles: [] }).what).toBe('The files changed after sealing.');
+  });
+});
+
+describe('an empty card list', () => {
+  it('says "Nothing waiting for you" when filtered to waiting cards, and what to do otherwise', () => {
+    expect(emptyCardsText({ status: 'awaiting_approval' })).toBe('Nothing waiting for you. Cards that need an approval appear here as runs reach them.');
+    expect(emptyCardsText({ status: 'awaiting_approval', lane: 'RED' })).toMatch(/^Nothing waiting for you among these cards/);
+    expect(emptyCardsText({ lane: 'RED', text: '' })).toBe('No card matches these filters. Clear the filters to see every card.');
+    expect(emptyCardsText({})).toMatch(/^No decision cards yet\./);
   });
 });

@@ -3,6 +3,7 @@
 // expressions and raw values stay on the card's Details; nothing here shows them.
 import type { PlainText, Role } from '../../../shared/policy/types';
 import type { DecisionCard, InvariantResult } from '../../../shared/workflow/types';
+import { count } from '../../ui/format';
 
 /** Invariant id → language → its words (what policy.texts returns). */
 export type TextsById = Record<string, Record<string, PlainText | undefined> | undefined>;
@@ -94,11 +95,11 @@ export function checksLine(card: DecisionCard): string {
   const failed = card.invariants.filter((i) => !i.pass);
   const held = failed.length > 0 && failed.every(isApprovalCheck);
   if (n === 0) return 'No checks recorded';
-  if (!failed.length) return n === 1 ? 'The check passed' : `All ${n} checks passed`;
+  if (!failed.length) return n === 1 ? 'The check passed' : `All ${count(n, 'check')} passed`;
   if (held && card.status === 'approved') return 'Held for approval, then approved';
   if (held && card.status === 'rejected') return 'Held for approval, then rejected';
   if (held && card.status === 'awaiting_approval') return 'Waiting for approval';
-  return failed.length === 1 ? `1 of ${n} checks did not pass` : `${failed.length} of ${n} checks did not pass`;
+  return `${failed.length} of ${count(n, 'check')} did not pass`;
 }
 
 /** The words that lead a card: what happened, why it needs this person, what to do next. */
@@ -171,4 +172,25 @@ export function approvalWords(card: DecisionCard, nameOf: (id: string) => string
   if (a.state === 'approved' || a.state === 'rejected') return `${a.state === 'approved' ? 'Approved' : 'Rejected'} by ${a.by ? nameOf(a.by) : 'a reviewer'}`;
   if (card.status === 'awaiting_approval' || a.state === 'pending') return 'Waiting for a reviewer';
   return 'No approval needed';
+}
+
+/** What an empty card list says: nothing waiting when filtered to waiting cards, otherwise what to change or where cards come from. */
+export function emptyCardsText(filters: {
+  status?: string;
+  lane?: string;
+  text?: string;
+  runId?: string;
+  failedInvariant?: string;
+  device?: string;
+  from?: string;
+  to?: string;
+}): string {
+  const { status, ...rest } = filters;
+  const narrowed = Object.values(rest).some((v) => v !== undefined && v !== '');
+  if (status === 'awaiting_approval')
+    return narrowed
+      ? 'Nothing waiting for you among these cards. Clear the other filters to see everything that waits for a decision.'
+      : 'Nothing waiting for you. Cards that need an approval appear here as runs reach them.';
+  if (status || narrowed) return 'No card matches these filters. Clear the filters to see every card.';
+  return 'No decision cards yet. A card is written each time a run makes a decision; start a run in Runs or capture a report.';
 }

@@ -1,0 +1,36 @@
+// The invariants' words for people (policy.texts), loaded once per session and again after a policy
+// reload; cards, runs and refusals look their checks up here (./card-words.ts words them).
+import { useEffect } from 'react';
+import { create } from 'zustand';
+import { call } from '../../api/client';
+import type { TextsById } from './card-words';
+
+interface PlainTextsState {
+  texts: TextsById;
+  loaded: boolean;
+  load(force?: boolean): Promise<void>;
+}
+
+export const usePlainTextsStore = create<PlainTextsState>((set, get) => ({
+  texts: {},
+  loaded: false,
+  async load(force = false) {
+    if (get().loaded && !force) return;
+    try {
+      set({ texts: (await call('policy.texts', {})).invariants, loaded: true });
+    } catch {
+      // Without the texts every check reads as "one of your organisation's rules"; Details still names it.
+      set({ loaded: true });
+    }
+  },
+}));
+
+/** The loaded texts (empty until loaded: every check then has the general words). */
+export function usePlainTexts(): TextsById {
+  const texts = usePlainTextsStore((s) => s.texts);
+  const load = usePlainTextsStore((s) => s.load);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  return texts;
+}
