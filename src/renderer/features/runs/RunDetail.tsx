@@ -9,6 +9,10 @@ import { useTeam } from '../team/team-store';
 import { dateTime } from '../../ui/format';
 import { LaneBadge } from '../cards/LaneBadge';
 import { RunStatusBadge } from './RunStatusBadge';
+import { PlainNotice } from '../../ui/PlainNotice';
+import { cardLead, isApprovalCheck, plainOf } from '../cards/card-words';
+import { usePlainTexts } from '../cards/plain-texts-store';
+import { runErrorWords, waitingWords } from './run-words';
 import { ArtifactsPanel } from './ArtifactsPanel';
 import { PackPanel } from './PackPanel';
 import { TenantRunBody } from './TenantRunBody';
@@ -50,11 +54,7 @@ export function RunDetail(p: RunDetailProps) {
         <span className="mono">{run.id}</span> · {run.workflow} · started {dateTime(run.createdAt)} by {run.startedBy}
         {run.finishedAt ? ` · finished ${dateTime(run.finishedAt)}` : ''}
       </p>
-      {run.error && (
-        <p className="small error" data-testid="run-error">
-          {run.error}
-        </p>
-      )}
+      <RunStateWords run={run} cards={tenant ? p.cards.map((c) => c.card) : p.cards} />
       {p.scope === 'tenant' ? <TenantRunBody view={p.view} cards={p.cards} /> : <DeviceRunBody run={p.run} cards={p.cards} />}
     </article>
   );
@@ -103,7 +103,12 @@ function Step({ st, byId }: { st: RunStepView; byId: Map<string, DecisionCard> }
         {st.costCents || st.tokens ? ` · ${(st.costCents / 100).toFixed(2)}, ${st.tokens} tokens` : ''}
       </div>
       {st.summary && <div className="small">{st.summary}</div>}
-      {st.error && <div className="small error">{st.error}</div>}
+      {st.error && (
+        <details className="plain-details small error" data-testid="step-error">
+          <summary>This step could not finish — Details</summary>
+          {st.error}
+        </details>
+      )}
       {st.cardIds.length > 0 && (
         <ul className="small step-cards">
           {st.cardIds.map((id) => (
@@ -117,24 +122,51 @@ function Step({ st, byId }: { st: RunStepView; byId: Map<string, DecisionCard> }
   );
 }
 
+/** A step's card in words (what happened), with its rationale and failed checks' messages under Details. */
 function StepCard({ id, c }: { id: string; c: DecisionCard | undefined }) {
+  const texts = usePlainTexts();
+  const roles = useApp((s) => s.roles);
   if (!c) return <>{id}</>;
+  const lead = cardLead(c, { texts, roles });
+  const failed = c.invariants.filter((i) => !i.pass);
   return (
     <>
-      <LaneBadge lane={c.lane} /> {c.status.replace('_', ' ')} — {c.rationale}
-      {c.invariants.some((i) => !i.pass) && (
-        <span className="error">
-          {' '}
-          (
-          {c.invariants
-            .filter((i) => !i.pass)
-            .map((i) => i.message ?? i.id)
-            .join('; ')}
-          )
+      <LaneBadge lane={c.lane} /> {lead.what}
+      <details className="plain-details">
+        <summary>Details</summary>
+        <span className="small">
+          {c.status.replace('_', ' ')} — {c.rationale}
+          {failed.length > 0 && <span className="error"> ({failed.map((i) => i.message ?? i.id).join('; ')})</span>}
         </span>
-      )}
+      </details>
     </>
   );
+}
+
+/** Why the run stopped or what it waits for, in words; the engine's error line under Details. */
+function RunStateWords({ run, cards }: { run: RunSummary; cards: DecisionCard[] }) {
+  const texts = usePlainTexts();
+  const roles = useApp((s) => s.roles);
+  const failure = runErrorWords(run, texts);
+  if (failure)
+    return (
+      <PlainNotice
+        testId="run-state"
+        what={failure.what}
+        next={failure.next}
+        details={
+          <p className="small error" data-testid="run-error">
+            {run.errorCode && <span className="mono">{run.errorCode} </span>}
+            {run.error}
+          </p>
+        }
+      />
+    );
+  const waitingOn = [...cards].reverse().find((c) => c.status === 'awaiting_approval');
+  const held = waitingOn ? [...new Set(waitingOn.invariants.filter((i) => !i.pass && isApprovalCheck(i)).map((i) => plainOf(i.id, texts).failed))] : [];
+  const waiting = waitingWords(run.status, held, canReview(roles));
+  if (!waiting) return null;
+  return <PlainNotice testId="run-state" tone="warn" what={waiting.what} next={waiting.next} />;
 }
 
 function RunActions({ run }: { run: RunView }) {

@@ -38,8 +38,7 @@ export function TenantRunBody({ view, cards }: { view: TeamRunView; cards: TeamC
       {subject && (
         <section className="stack team-awaiting" aria-label="Approval">
           <p className="small">
-            <strong>Waiting for approval:</strong> {waiting?.card.subject ?? <span className="mono">{subject.cardId}</span>}
-            {waiting?.card.nextSafeStep && <span className="muted"> · smallest safe next step: {waiting.card.nextSafeStep}</span>}
+            <strong>Waiting for approval:</strong> {waiting?.card.subject ?? 'the card it waits on has not reached this device yet'}
           </p>
           <TeamDecisionControls s={subject} />
         </section>
