@@ -1,5 +1,6 @@
 import { useOutbox } from './outbox-store';
 import { ReasonDialog } from '../../ui/ReasonDialog';
+import { outboxProblem } from './outbox-words';
 
 /** Discarding is final and audited: confirm, with a reason. */
 export function DiscardDialog() {
@@ -21,7 +22,13 @@ export function DiscardDialog() {
           <p className="small">
             <span className="mono">{discarding.summary}</span> will never be sent. This is recorded in the audit log.
           </p>
-          {discarding.lastError && <p className="muted small">Last error: {discarding.lastError}</p>}
+          {outboxProblem(discarding) && <p className="small">{outboxProblem(discarding)!.what}</p>}
+          {discarding.lastError && (
+            <details className="plain-details small">
+              <summary>Details</summary>
+              <span className="mono">{discarding.lastError}</span>
+            </details>
+          )}
         </>
       )}
     </ReasonDialog>

@@ -4,6 +4,7 @@ import type { OutboxItem } from '../../../shared/api/types';
 import { useOutbox } from './outbox-store';
 import { dateTime } from '../../ui/format';
 import { OutboxStateBadge } from './OutboxStateBadge';
+import { emptyOutboxText, outboxProblem } from './outbox-words';
 
 const ROW = 48;
 
@@ -24,16 +25,25 @@ function Receipt({ item }: { item: OutboxItem }) {
   );
 }
 
+/** What went wrong and what to do, in words; the stored message (a code and the server's text) under Details. */
 function Problem({ item }: { item: OutboxItem }) {
-  if (item.state === 'blocked')
+  const w = outboxProblem(item);
+  if (!w)
     return (
-      <span className="cell problem" role="cell">
-        <strong>Needs {item.requiredVersion ?? 'a newer contract'}.</strong> {item.lastError}
+      <span className="cell problem muted" role="cell">
+        —
       </span>
     );
   return (
-    <span className={item.state === 'dead' ? 'cell problem error' : 'cell problem muted'} role="cell" title={item.lastError ?? undefined}>
-      {item.lastError ?? '—'}
+    <span className={item.state === 'dead' ? 'cell problem error' : 'cell problem'} role="cell" data-testid="outbox-problem">
+      <span data-testid="outbox-problem-what">{w.what}</span>
+      {w.next && <span className="muted"> {w.next}</span>}
+      {item.lastError && (
+        <details className="plain-details">
+          <summary>Details</summary>
+          <span className="mono small">{item.lastError}</span>
+        </details>
+      )}
     </span>
   );
 }
@@ -55,7 +65,7 @@ function Actions({ item }: { item: OutboxItem }) {
 
 /** Outbox items, newest first, virtualized (rows grow to fit a blocked item's instructions). */
 export function OutboxTable() {
-  const { items, loadMore, nextBeforeId, loading } = useOutbox();
+  const { items, loadMore, nextBeforeId, loading, filter } = useOutbox();
   const parent = useRef<HTMLDivElement>(null);
   const v = useVirtualizer({ count: items.length, getScrollElement: () => parent.current, estimateSize: () => ROW, overscan: 12 });
   const rows = v.getVirtualItems();
@@ -78,7 +88,7 @@ export function OutboxTable() {
         </span>
       </div>
       {items.length === 0 ? (
-        <div className="outbox-empty muted">{loading ? 'Loading…' : 'Nothing here.'}</div>
+        <div className="outbox-empty muted">{loading ? 'Loading…' : emptyOutboxText(filter)}</div>
       ) : (
         <div ref={parent} className="outbox-scroll" role="rowgroup">
           <div className="virtual-space" ref={(el) => el?.style.setProperty('height', `${v.getTotalSize()}px`)}>
