@@ -1,5 +1,6 @@
 import { AttachmentOpen } from './AttachmentOpen';
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { refusalWords } from './refusal-words';
 import { call } from '../../api/client';
 import { errorMessage } from '../../ui/format';
 import type { TeamRecordView, TeamStatus } from '../../../shared/team/views';
@@ -224,6 +225,11 @@ function Refusals() {
         Approvals, keys, certificates and items this device did not accept (a bad signature, a revoked certificate, the wrong run …).
       </p>
       {refusalsError && <p className="small error">{refusalsError}</p>}
+      {!refusalsError && refusals.length === 0 && (
+        <p className="small muted empty-state" data-testid="team-refusals-empty">
+          Nothing refused. If an approval, key or certificate from the team cannot be used, it is listed here with what to do.
+        </p>
+      )}
       {refusals.length > 0 && (
         <div className="team-table-wrap">
           <table className="history small team-table">
@@ -233,8 +239,8 @@ function Refusals() {
                 <th>Kind</th>
                 <th>From</th>
                 <th>Subject</th>
-                <th>Code</th>
-                <th>Message</th>
+                <th>What happened</th>
+                <th>What to do</th>
               </tr>
             </thead>
             <tbody>
@@ -247,8 +253,14 @@ function Refusals() {
                   </td>
                   <td className="mono">{r.from ?? '—'}</td>
                   <td className="mono">{r.subject ?? '—'}</td>
-                  <td className="mono">{r.code}</td>
-                  <td>{r.message}</td>
+                  <td>
+                    {refusalWords(r.code).what}
+                    <details className="plain-details">
+                      <summary>Details</summary>
+                      <span className="mono">{r.code}</span>: {r.message}
+                    </details>
+                  </td>
+                  <td>{refusalWords(r.code).next}</td>
                 </tr>
               ))}
             </tbody>
