@@ -1,6 +1,7 @@
 import { useEffect, type ReactElement } from 'react';
 import { useApp } from './app-store';
 import { FirstRun } from './features/profile/FirstRun';
+import { FirstRunIntro } from './features/profile/FirstRunIntro';
 import { UnlockScreen } from './features/profile/UnlockScreen';
 import { AuditView } from './features/audit/AuditView';
 import { HealthView } from './features/health/HealthView';
@@ -69,6 +70,7 @@ export function App() {
       <Nav />
       <main className="content">
         <UpdateBanner />
+        <FirstRunIntro />
         {VIEWS[view]()}
       </main>
     </div>

@@ -1,5 +1,6 @@
 import { useApp, type View } from './app-store';
 import { hostKind } from './api/client';
+import { useIntro } from './features/profile/intro-store';
 
 const items: { id: View; label: string }[] = [
   { id: 'capture', label: 'Capture' },
@@ -15,6 +16,7 @@ const items: { id: View; label: string }[] = [
 
 export function Nav() {
   const { view, go, profile, info, roles } = useApp();
+  const showIntro = useIntro((s) => s.show);
   // Team sync shows once the device is enrolled (right after Outbox); the devices board for admins.
   const withTeam = roles.length > 0 ? items.flatMap((i) => (i.id === 'outbox' ? [i, { id: 'team' as const, label: 'Team' }] : [i])) : items;
   const shown = roles.includes('admin') ? [...withTeam, { id: 'admin' as const, label: 'Devices (admin)' }] : withTeam;
@@ -39,6 +41,9 @@ export function Nav() {
         <div className="muted small">
           v{info?.version} · {hostKind === 'web' ? 'web host' : 'desktop'}
         </div>
+        <button type="button" className="secondary small-btn" onClick={showIntro}>
+          Help
+        </button>
       </div>
     </nav>
   );
