@@ -37,7 +37,9 @@ export function DevicesTable() {
         <span role="columnheader">State</span>
       </div>
       {rows.length === 0 ? (
-        <div className="outbox-empty muted">{loading ? 'Loading…' : 'No devices match.'}</div>
+        <div className="outbox-empty muted">
+          {loading ? 'Loading…' : 'No devices match. Clear the search to see every device; a device appears here once it is enrolled and has synced.'}
+        </div>
       ) : (
         <div ref={parent} className="devices-scroll" role="rowgroup" data-testid="devices-scroll">
           <div className="virtual-space" ref={(el) => el?.style.setProperty('height', `${totalSize}px`)}>

@@ -15,7 +15,8 @@ export function AuditList() {
   }, [last, entries.length, nextBeforeSeq, loadMore]);
   const badSeq = verify && !verify.valid ? verify.firstBad?.seq : undefined;
 
-  if (entries.length === 0) return <div className="audit-list empty muted">No entries match.</div>;
+  if (entries.length === 0)
+    return <div className="audit-list empty muted empty-state">No audit entries match these filters. Clear the filters to see every entry.</div>;
   return (
     <div ref={parent} className="audit-list" role="list" aria-label="Audit entries">
       <div className="virtual-space" ref={(el) => el?.style.setProperty('height', `${v.getTotalSize()}px`)}>

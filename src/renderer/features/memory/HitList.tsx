@@ -50,7 +50,16 @@ export function HitList() {
           );
         })}
       </ul>
-      {searched && hits.length === 0 && !searchError && <p className="muted small">Nothing in memory matches.</p>}
+      {searched && hits.length === 0 && !searchError && (
+        <p className="muted small empty-state" data-testid="memory-empty">
+          Nothing in memory matches. Try other words, or add an item below.
+        </p>
+      )}
+      {!searched && hits.length === 0 && !searchError && (
+        <p className="muted small empty-state" data-testid="memory-empty">
+          Search to see what Maestro remembers. Items are added below, and from finished runs.
+        </p>
+      )}
     </div>
   );
 }

@@ -60,7 +60,7 @@ export function ArtifactsPanel({ runId, runStatus }: { runId: string; runStatus:
 
 function ArtifactList({ artifacts, compliant }: { artifacts: ArtifactView[]; compliant: string[] }) {
   return artifacts.length === 0 ? (
-    <p className="small muted">No artifacts yet.</p>
+    <p className="small muted">No artifacts yet. Add a file or a note below to keep it with this run’s evidence.</p>
   ) : (
     <ul className="stack artifact-list">
       {artifacts.map((a) => (

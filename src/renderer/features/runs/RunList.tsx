@@ -26,6 +26,13 @@ export function RunList({ scope }: { scope: Scope }) {
       {tenant && items.length === 0 && (
         <p className="muted small">{loading || !loaded ? 'Loading…' : 'No runs here yet: runs of every device appear as they sync.'}</p>
       )}
+      {!tenant && items.length === 0 && (
+        <p className="muted small empty-state" data-testid="runs-empty">
+          {loading
+            ? 'Loading…'
+            : 'No runs yet. Choose a workflow under Start run: a run checks a report against your organisation’s rules and records each decision.'}
+        </p>
+      )}
       <ul className="run-list" aria-label="Run list" data-testid={tenant ? 'team-run-list' : 'run-list'}>
         {items.map((r) => (
           <li key={runRowKey(r)}>

@@ -24,7 +24,8 @@ export function StartRun() {
       setTouched({});
     }
   }
-  if (s.workflows.length === 0) return <p className="muted small">No workflows loaded.</p>;
+  if (s.workflows.length === 0)
+    return <p className="muted small">No workflows are installed. Install the workflow bundle under Sealed state, or ask an admin.</p>;
   return (
     <form className="card stack start-run" aria-label="Start a run" onSubmit={(e) => void start(e)} noValidate>
       <label>

@@ -187,7 +187,7 @@ export function BundlesTable({ report, now }: { report: SealedStateReport; now: 
           <tbody>
             <tr>
               <td colSpan={COLUMNS.length} className="muted">
-                No bundles installed yet.
+                No bundles installed yet. Install one from a folder or from the sync server above; until then nothing is allowed to run.
               </td>
             </tr>
           </tbody>

@@ -292,7 +292,9 @@ function Captures({ tick }: { tick: number }) {
       </header>
       <p className="small muted">Records and photos field devices of the tenant sent, decrypted on this device after their receipts verified.</p>
       {page.error && <p className="small error">{page.error}</p>}
-      {page.items.length === 0 && !page.error && <p className="small muted">None pulled yet.</p>}
+      {page.items.length === 0 && !page.error && (
+        <p className="small muted">No captures from other devices yet. They appear here after Pull now or the next automatic pull.</p>
+      )}
       {page.items.map((r) => (
         <details key={`${r.device}/${r.id}`} className="team-capture" data-testid="team-capture" data-device={r.device}>
           <summary>
@@ -323,6 +325,11 @@ function Peers({ self }: { self: string | null }) {
       </header>
       <p className="small muted">Devices whose certificates this device knows: their approvals and items are checked against these.</p>
       {peersError && <p className="small error">{peersError}</p>}
+      {!peersError && peers.length === 0 && (
+        <p className="small muted empty-state">
+          No other devices known yet. Devices of your team appear here once they are enrolled and their certificates are pulled.
+        </p>
+      )}
       {peers.length > 0 && (
         <div className="team-table-wrap">
           <table className="history small team-table">
