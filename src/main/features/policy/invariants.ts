@@ -137,6 +137,22 @@ function plainProblems(plain: PlainTexts): string[] {
   return out;
 }
 
+/** `next` may hold {{path}} placeholders only; plain texts none at all (nor codes). */
+function nextAndPlainErrors(r: RawInvariant, lineOf: (key: 'next' | 'plain') => number, file: string): PolicyLoadError[] {
+  const errors: PolicyLoadError[] = [];
+  const badNext = badTemplatePaths(r.next);
+  if (badNext.length) errors.push({ file, line: lineOf('next'), reason: `${r.id}: next placeholders must be {{dotted.path}}: ${badNext.join(', ')}` });
+  const badPlain = plainProblems(r.plain);
+  if (badPlain.length) {
+    errors.push({
+      file,
+      line: lineOf('plain'),
+      reason: `${r.id}: plain texts are words for people, without {{placeholders}} or codes: ${badPlain.join(', ')}`,
+    });
+  }
+  return errors;
+}
+
 const list = (v: string | string[] | undefined): string[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
 
 function describeSchemaError(errors: ErrorObject[], prefix: string): { pointer: string; reason: string } {
@@ -192,21 +208,9 @@ export function parseInvariantFile(text: string, file: string): { invariants: In
         }
         asserts.push({ expr: c.expr, message: a.message, line: exprLine });
       });
-      const badNext = badTemplatePaths(r.next);
-      if (badNext.length) {
-        ok = false;
-        errors.push({ file, line: src.lineOf(doc, [...base, 'next']), reason: `${r.id}: next placeholders must be {{dotted.path}}: ${badNext.join(', ')}` });
-      }
-      const badPlain = plainProblems(r.plain);
-      if (badPlain.length) {
-        ok = false;
-        errors.push({
-          file,
-          line: src.lineOf(doc, [...base, 'plain']),
-          reason: `${r.id}: plain texts are words for people, without {{placeholders}} or codes: ${badPlain.join(', ')}`,
-        });
-      }
-      if (!ok) continue;
+      const wordErrors = nextAndPlainErrors(r, (key) => src.lineOf(doc, [...base, key]), file);
+      errors.push(...wordErrors);
+      if (!ok || wordErrors.length) continue;
       invariants.push({
         id: r.id,
         scope: r.scope,
