@@ -43,6 +43,9 @@ describe('governed run with a RED step (web host + server process)', () => {
     const stepStatus = (id: string) => detail.locator(`[data-step="${id}"]`).getAttribute('data-status');
     expect(await detail.locator('[data-step]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).toContain('awaiting_approval');
     expect(await stepStatus('submit')).toBe('pending');
+    // Why it waits, in words, once: no invariant id, no raw approval state.
+    expect(await detail.getByTestId('run-state').getByTestId('plain-what').textContent()).toMatch(/high risk \(red\), so a reviewer must approve it/);
+    expect(await detail.innerText()).not.toMatch(/INV\.|not_required/);
     expect(await page.locator(`.run-row[data-id="${runId}"]`).getAttribute('data-status')).toBe('awaiting_approval');
 
     // Approve: a comment is required.
@@ -70,6 +73,18 @@ describe('governed run with a RED step (web host + server process)', () => {
     await expect.poll(() => card.getByTestId('card-approval').textContent()).toMatch(/approved by .* closure is right/);
     expect(await card.textContent()).toMatch(/unsafe/i);
     expect(await card.getByTestId('card-invariants').locator('li').count()).toBeGreaterThan(0);
+    // The card leads in words: approved by whom and why; an approved card's approval check is not "failed"; the codes are under Details.
+    expect(await card.getByTestId('card-what').textContent()).toMatch(/Rita Reviewer \(you\).*Checked the photos/);
+    expect(await card.innerText()).not.toMatch(/INV\.|invariant failed|not required|did not pass/);
+    const checks: string[] = [];
+    for (let i = 0; i < (await approved.count()); i++) {
+      await approved.nth(i).click();
+      await expect.poll(() => card.getAttribute('data-id')).toBe(await approved.nth(i).getAttribute('data-id'));
+      checks.push((await card.getByTestId('card-checks').textContent()) ?? '');
+    }
+    expect(checks).toContain('Held for approval, then approved · Approved by Rita Reviewer (you)');
+    await card.getByTestId('card-details').locator('summary').click();
+    await expect.poll(() => card.getByTestId('card-invariants').isVisible()).toBe(true);
 
     // Keyboard: moving down selects the next card.
     await page.getByLabel('Filter by lane').selectOption('');

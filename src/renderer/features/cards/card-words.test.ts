@@ -83,7 +83,7 @@ describe('the lead of a decision card', () => {
 
   it('a field user is told who decides and what happens next', () => {
     const lead = cardLead(card(), { texts, roles: ['field'] });
-    expect(lead.why).toBe('A reviewer of your team decides. This device is enrolled as field user, so you cannot decide it yourself.');
+    expect(lead.why).toBe('A reviewer of your team decides. This device is enrolled as a field user, so you cannot decide it yourself.');
     expect(lead.next).toBe('A reviewer approves or rejects it. You will see the result here.');
   });
 

@@ -123,7 +123,9 @@ export function cardLead(card: DecisionCard, ctx: LeadContext): CardLead {
         ? ctx.remote
           ? `It was recorded on another device. You are ${withArticle(rolesInWords(ctx.roles))} for this team, so you can approve or reject it here.`
           : `You are ${withArticle(rolesInWords(ctx.roles))} for this team, so you can approve or reject it.`
-        : `A reviewer of your team decides. This device is enrolled as ${rolesInWords(ctx.roles)}, so you cannot decide it yourself.`;
+        : ctx.roles.length
+          ? `A reviewer of your team decides. This device is enrolled as ${withArticle(rolesInWords(ctx.roles))}, so you cannot decide it yourself.`
+          : 'A reviewer of your team decides. This device is not enrolled in a team yet, so you cannot decide it yourself.';
       const next = reviewer
         ? 'Check what it concerns, then approve or reject it.'
         : held[0]
