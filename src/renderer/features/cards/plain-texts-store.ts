@@ -2,7 +2,7 @@
 // reload; cards, runs and refusals look their checks up here (./card-words.ts words them).
 import { useEffect } from 'react';
 import { create } from 'zustand';
-import { call } from '../../api/client';
+import { call, onEvent } from '../../api/client';
 import type { TextsById } from './card-words';
 
 interface PlainTextsState {
@@ -31,6 +31,10 @@ export function usePlainTexts(): TextsById {
   const load = usePlainTextsStore((s) => s.load);
   useEffect(() => {
     void load();
+    // A newly active policy bundle may carry other words (or another language).
+    return onEvent('bundles.changed', (c) => {
+      if (c.name === 'maestro.policy' && c.change !== 'verified') void load(true);
+    });
   }, [load]);
   return texts;
 }
