@@ -11,17 +11,24 @@ interface PlainTextsState {
   load(force?: boolean): Promise<void>;
 }
 
+let inFlight: Promise<void> | null = null;
+
 export const usePlainTextsStore = create<PlainTextsState>((set, get) => ({
   texts: {},
   loaded: false,
-  async load(force = false) {
-    if (get().loaded && !force) return;
-    try {
-      set({ texts: (await call('policy.texts', {})).invariants, loaded: true });
-    } catch {
+  load(force = false) {
+    if (get().loaded && !force) return Promise.resolve();
+    // Every component showing words asks; one request answers them all.
+    inFlight ??= call('policy.texts', {}).then(
+      (r) => set({ texts: r.invariants, loaded: true }),
       // Without the texts every check reads as "one of your organisation's rules"; Details still names it.
-      set({ loaded: true });
-    }
+      () => set({ loaded: true }),
+    );
+    const p = inFlight;
+    void p.finally(() => {
+      if (inFlight === p) inFlight = null;
+    });
+    return p;
   },
 }));
 
