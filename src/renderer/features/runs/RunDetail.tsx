@@ -104,10 +104,13 @@ function Step({ st, byId }: { st: RunStepView; byId: Map<string, DecisionCard> }
       </div>
       {st.summary && <div className="small">{st.summary}</div>}
       {st.error && (
-        <details className="plain-details small error" data-testid="step-error">
-          <summary>This step could not finish — Details</summary>
-          {st.error}
-        </details>
+        <div className="small error" data-testid="step-error">
+          This step could not finish.
+          <details className="plain-details">
+            <summary>Details</summary>
+            {st.error}
+          </details>
+        </div>
       )}
       {st.cardIds.length > 0 && (
         <ul className="small step-cards">
