@@ -36,6 +36,8 @@ describe('capture UI (web host)', () => {
       'Health',
       'Sealed state',
       'Settings',
+      // Shows the first-run steps again.
+      'Help',
     ]);
 
     // The contract: title, version, description.
