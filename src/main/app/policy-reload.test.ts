@@ -21,6 +21,10 @@ describe('policy bundles and policy.reload', () => {
     const before = (await d('policy.status', {})) as { ok: true; data: Res<'policy.status'> };
     expect(before.data).toMatchObject({ problems: [], workflows: 2 });
     expect(before.data.invariants).toBeGreaterThanOrEqual(20);
+    // Every active invariant's words for people, by id, through the validated channel.
+    const texts = (await d('policy.texts', {})) as { ok: true; data: Res<'policy.texts'> };
+    expect(Object.keys(texts.data.invariants)).toHaveLength(before.data.invariants);
+    expect(texts.data.invariants['INV.APPROVAL.RED']?.en?.failed).toMatch(/a reviewer must approve it/);
 
     // A release engineer seals a policy with a half-written invariant: it verifies, but does not load.
     const bad = join(resources, 'policy', 'invariants', 'zz-bad.yaml');

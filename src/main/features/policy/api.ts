@@ -2,6 +2,7 @@
 import type { HandlersFor } from '../../../shared/api/channel';
 import type { policyChannels } from '../../../shared/api/policy';
 import { toLoadProblems } from '../../../shared/api/workflows';
+import type { PlainText } from '../../../shared/policy/types';
 import type { PolicyStatus } from '../../../shared/workflow/views';
 import type { AuditService } from '../../platform/audit/index';
 import type { Clock } from '../../platform/util/clock';
@@ -34,7 +35,8 @@ export function policyApi(d: PolicyApiDeps): HandlersFor<typeof policyChannels> 
   });
   return {
     'policy.status': () => status(),
-    'policy.texts': () => ({ invariants: d.policy.plainTexts() as Record<string, Record<string, { what: string; failed: string; next: string }>> }),
+    // The loader validated every language a map holds, so none of its entries is undefined.
+    'policy.texts': () => ({ invariants: d.policy.plainTexts() as Record<string, Record<string, PlainText>> }),
     'policy.reload': () => {
       const r = d.policy.reload();
       const w = d.workflows.reloadWorkflows();
