@@ -174,9 +174,15 @@ function StoppedAlert({ st }: { st: TeamStatus }) {
   return (
     <div className="refusal team-stopped" role="alert" data-testid="team-stopped" data-seq={s.seq} data-code={s.code}>
       <p className="refusal-message">
-        <strong>The pull stopped at item #{s.seq}</strong> <span className="refusal-code mono">{s.code}</span>
+        <strong>The pull stopped at item #{s.seq}.</strong> {refusalWords(s.code).what}
       </p>
-      <p className="refusal-message">{s.message}</p>
+      <p className="refusal-message">
+        <strong>What to do next:</strong> {refusalWords(s.code).next}
+      </p>
+      <details className="plain-details refusal-message">
+        <summary>Details</summary>
+        <span className="refusal-code mono">{s.code}</span>: {s.message}
+      </details>
       <p className="refusal-message small">
         Nothing after this item is applied until it is resolved ({dateTime(s.at)}). Items are never skipped silently: if it cannot be fixed (for example a
         tenant key that will not arrive), skip it with a reason. The skip is recorded in the audit log.

@@ -10,6 +10,8 @@ describe('team refusals in words', () => {
       what: 'This device did not accept something it received from the team.',
       next: 'Tell an admin and show them the Details.',
     });
+    expect(refusalWords('PULL_KEY_MISSING').next).toBe('Ask an admin to share the team key with this device, then pull again.');
+    expect(refusalWords('PULL_REFUSED').what).toBe('Fetching from the team did not work.');
     for (const code of ['APPROVAL_BAD_SIGNATURE', 'ROLE_NOT_ALLOWED', 'STATEMENT_IN_FUTURE']) expect(refusalWords(code).what).not.toContain(code);
   });
 });
