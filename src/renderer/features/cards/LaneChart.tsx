@@ -1,9 +1,12 @@
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'recharts';
 import { count } from '../../ui/format';
 import type { CardStats } from '../../../shared/workflow/views';
+import { plainOf } from './card-words';
+import { usePlainTexts } from './plain-texts-store';
 
 /** Cards per lane per day (stacked), so reviewers see when RED decisions pile up. */
 export function LaneChart({ stats }: { stats: CardStats }) {
+  const texts = usePlainTexts();
   const data = stats.days.map((d) => ({ ...d, day: d.day.slice(5) }));
   return (
     <figure className="card chart" data-testid="lane-chart" aria-label="Cards per lane per day">
@@ -19,13 +22,16 @@ export function LaneChart({ stats }: { stats: CardStats }) {
         <Bar dataKey="RED" stackId="l" fill="#ef4444" isAnimationActive={false} />
       </BarChart>
       {stats.failedInvariants.length > 0 && (
-        <p className="small muted" data-testid="top-failed">
-          Most failed:{' '}
-          {stats.failedInvariants
-            .slice(0, 5)
-            .map((f) => `${f.id} (${f.count})`)
-            .join(', ')}
-        </p>
+        <div className="small muted" data-testid="top-failed">
+          Most often held or stopped by:
+          <ul>
+            {stats.failedInvariants.slice(0, 5).map((f) => (
+              <li key={f.id} title={f.id} data-invariant={f.id}>
+                {plainOf(f.id, texts).what} ({count(f.count, 'card')})
+              </li>
+            ))}
+          </ul>
+        </div>
       )}
     </figure>
   );
