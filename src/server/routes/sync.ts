@@ -29,7 +29,7 @@ import { assertValid } from '../../shared/validation';
 import type { ServerDeps } from '../deps';
 import { listBundles, type ServerBundleEntry } from './bundles';
 import { DEVICE_BLOCKED_REASON, type DeviceBlockedDetails } from '../../shared/server-api';
-import { parseJsonBody, type AppEnv, type SignedRequestInfo } from '../http';
+import { jsonBody, type AppEnv, type SignedRequestInfo } from '../http';
 import { levelRank, type RiskResult } from '../../shared/risk';
 import { deviceRisk, policyCacheFor, snapshotOf, versionLevelOf } from '../risk';
 import type { DeviceRecord, DeviceRegistryUpdate, FeedPage, FeedQuery, FeedRow, IngestOutcome, IssuedReceipt, NewItem, ServerStorage } from '../storage/types';
@@ -139,7 +139,7 @@ export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
 
   router.post('/batch', async (c) => {
     const device = c.get('device');
-    const raw = parseJsonBody(c.get('rawBody').bytes());
+    const raw = jsonBody(c);
 
     const batch = parseBatch(device, raw);
     const now = deps.clock.now();

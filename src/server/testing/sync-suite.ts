@@ -308,7 +308,7 @@ export function defineSyncServerSuite(backend: TestBackend): void {
       test('a replayed request (same nonce) → 401 replayed, the batch is not stored twice', async (h) => {
         const dev = await h.enroll();
         const body = JSON.stringify({ device: dev.id, appVersion: '1.0.0', items: [makeItem()] });
-        const headers = signedHeaders(dev, 'POST', '/v1/sync/batch', body, h.now());
+        const headers = { 'content-type': 'application/json', ...signedHeaders(dev, 'POST', '/v1/sync/batch', body, h.now()) };
         expect((await h.app.request('/v1/sync/batch', { method: 'POST', headers, body })).status).toBe(200);
         const before = await h.snapshot();
         h.advance(60_000); // still inside the skew window
@@ -319,6 +319,30 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         // The same nonce is refused even with a fresh signature over a new timestamp.
         const again = await h.signed(dev, 'POST', '/v1/sync/batch', body, { nonce: headers[H_NONCE] });
         expect(await errorOf(again)).toMatchObject({ details: { reason: 'replayed' } });
+      });
+
+      test('a signed batch whose Content-Type is not JSON → 400 content_type, nothing stored', async (h) => {
+        const dev = await h.enroll();
+        const body = JSON.stringify({ device: dev.id, appVersion: '1.0.0', items: [makeItem()] });
+        const before = await h.snapshot();
+        for (const type of ['text/plain', 'application/x-www-form-urlencoded', null]) {
+          const headers = { ...(type ? { 'content-type': type } : {}), ...signedHeaders(dev, 'POST', '/v1/sync/batch', body, h.now()) };
+          const res = await h.app.request('/v1/sync/batch', { method: 'POST', headers, body });
+          expect(res.status).toBe(400);
+          expect(await errorOf(res)).toMatchObject({ code: 'VALIDATION_ERROR', details: { reason: 'content_type' } });
+        }
+        // Only the signed requests' nonces are spent (replay protection); nothing else changed.
+        expect({ ...(await h.snapshot()), nonces: 0 }).toEqual({ ...before, nonces: 0 });
+      });
+
+      test('a signed batch with a lone surrogate in its JSON → 400 malformed_text, nothing stored', async (h) => {
+        const dev = await h.enroll();
+        const before = await h.snapshot();
+        const body = JSON.stringify({ device: dev.id, appVersion: '1.0.0', items: [makeItem()] }).replace('"1.0.0"', '"1.0.0\\ud800"');
+        const res = await h.signed(dev, 'POST', '/v1/sync/batch', body);
+        expect(res.status).toBe(400);
+        expect(await errorOf(res)).toMatchObject({ code: 'VALIDATION_ERROR', details: { reason: 'malformed_text' } });
+        expect({ ...(await h.snapshot()), nonces: 0 }).toEqual({ ...before, nonces: 0 });
       });
 
       test('a revoked device → 401 revoked_device, nothing stored', async (h) => {
