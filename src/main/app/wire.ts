@@ -1,5 +1,6 @@
 // The stages of createServices (./services.ts), in dependency order. Wiring only: each stage builds
 // features and hands them the ports they need; what a feature decides lives in the feature.
+import { chmodSync, mkdirSync } from 'node:fs';
 import { contractsAdmission } from '../features/contracts/admission';
 import { join } from 'node:path';
 import type { DecisionCard } from '../../shared/workflow/types';
@@ -76,6 +77,9 @@ export function createPlatform(deps: ServiceDeps) {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? silentLogger;
   const dbPath = deps.dbPath ?? join(deps.dataDir, DB_FILE);
+  // The data folder is the device's: records, attachments, keys. Nobody else on the machine reads it.
+  mkdirSync(deps.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(deps.dataDir, 0o700);
   const db = openDatabase(dbPath, { key: deps.atRestKey, onProgress: deps.onAtRestProgress });
   const events = createEventBus();
   const health = createHealthRegistry();
