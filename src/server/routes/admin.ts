@@ -33,10 +33,11 @@ import { createEnrollmentToken, type TokenRequest } from '../enrollment-tokens';
 import { jsonBody, type AppEnv } from '../http';
 import { adminView, deviceRisk, policyCacheFor, snapshotOf, versionLevelOf } from '../risk';
 import { sortKeyOf } from '../storage/common';
+import { healthReport } from './health';
 import { normalizeRoles } from '../storage/team';
 import type { AuditInput, DeviceControl, DeviceListQuery, DeviceRecord, Role } from '../storage/types';
 
-export type AdminDeps = Pick<ServerDeps, 'storage' | 'clock' | 'contracts' | 'serverKey'>;
+export type AdminDeps = Pick<ServerDeps, 'storage' | 'clock' | 'contracts' | 'serverKey' | 'version' | 'startedAt'>;
 
 interface RolesChangeRequest {
   roles: Role[];
@@ -303,5 +304,10 @@ export function createAdminRouter(deps: AdminDeps): Hono<AppEnv> {
   deviceRoutes(router, ctx);
   controlRoutes(router, ctx);
   policyRoutes(router, ctx);
+  // The storage probe and queue figures that /healthz keeps to itself.
+  router.get('/health', async (c) => {
+    const { ok, body } = await healthReport(deps);
+    return c.json(body, ok ? 200 : 503);
+  });
   return router;
 }

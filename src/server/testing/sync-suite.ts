@@ -21,6 +21,7 @@ import {
   contractsResponseSchema,
   deviceBlockedDetailsSchema,
   errorResponseSchema,
+  adminHealthResponseSchema,
   healthResponseSchema,
   riskPolicyResponseSchema,
   riskSummaryResponseSchema,
@@ -69,6 +70,7 @@ const ADMIN_ROUTES: readonly { method: string; path: string; body: string }[] = 
   { method: 'POST', path: '/devices/:id/roles', body: JSON.stringify({ roles: ['reviewer'], reason: 'Promoted to site lead', confirm: true }) },
   { method: 'POST', path: '/devices/:id/revoke', body: JSON.stringify({ reason: 'Field audit finding 42' }) },
   { method: 'GET', path: '/risk-policy', body: '' },
+  { method: 'GET', path: '/health', body: '' },
   {
     method: 'PUT',
     path: '/risk-policy',
@@ -317,7 +319,7 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         expect(await errorOf(replay)).toMatchObject({ details: { reason: 'replayed' } });
         expect(await h.snapshot()).toEqual(before);
         // The same nonce is refused even with a fresh signature over a new timestamp.
-        const again = await h.signed(dev, 'POST', '/v1/sync/batch', body, { nonce: headers[H_NONCE] });
+        const again = await h.signed(dev, 'POST', '/v1/sync/batch', body, { nonce: (headers as Record<string, string>)[H_NONCE] });
         expect(await errorOf(again)).toMatchObject({ details: { reason: 'replayed' } });
       });
 
@@ -658,7 +660,7 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         expect(await h.count('device_audit_hashes')).toBe(3);
         expect(await h.db.query("SELECT subject FROM server_audit WHERE action = 'device.equivocation'")).toEqual([{ subject: dev.id }]);
 
-        const health = (await (await h.app.request('/healthz')).json()) as { sync: { flaggedDevices: number } };
+        const health = (await (await h.signed(await h.enroll({ role: 'admin' }), 'GET', '/v1/admin/health')).json()) as { sync: { flaggedDevices: number } };
         expect(health.sync.flaggedDevices).toBe(1);
       });
 
@@ -698,6 +700,8 @@ export function defineSyncServerSuite(backend: TestBackend): void {
           clock: { now: () => new Date(T0) },
           contracts: registryFromRows([]),
           serverKey: generateServerKey(),
+          version: '0.0.0-test',
+          startedAt: T0,
         });
         const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
         expect(ADMIN_ROUTES.map(key).sort()).toEqual(
@@ -1242,19 +1246,26 @@ export function defineSyncServerSuite(backend: TestBackend): void {
     });
 
     describe('health', () => {
-      test('/healthz reports backend, queue depth, devices and flagged/revoked counts', async (h) => {
+      test('/healthz says only that the server is alive; admins get backend, queue depth, devices and flagged/revoked counts', async (h) => {
         const admin = await h.enroll({ role: 'admin' });
         const dev = await h.enroll();
         await batchBody(await h.batch(dev, [makeItem(), makeItem(), makeItem()]));
         await h.signed(admin, 'POST', `/v1/admin/devices/${dev.id}/revoke`, REASON);
-        const res = await h.app.request('/healthz');
+        const open = await h.app.request('/healthz');
+        expect(open.status).toBe(200);
+        const liveness: unknown = await open.json();
+        expectSchema(healthResponseSchema, liveness);
+        expect(Object.keys(liveness as object).sort()).toEqual(['serverKeyId', 'status', 'uptimeSeconds', 'version']);
+        // A field device is not an admin: the figures are refused.
+        expect((await h.signed(await h.enroll(), 'GET', '/v1/admin/health')).status).toBe(403);
+        const res = await h.signed(admin, 'GET', '/v1/admin/health');
         expect(res.status).toBe(200);
         const body: unknown = await res.json();
-        expectSchema(healthResponseSchema, body);
+        expectSchema(adminHealthResponseSchema, body);
         expect(body).toMatchObject({
           status: 'ok',
           db: { status: 'ok', backend: backend.label === 'SQLite' ? 'sqlite' : 'postgres' },
-          sync: { itemsStored: 3, lastServerSeq: 3, devices: 2, flaggedDevices: 0, revokedDevices: 1 },
+          sync: { itemsStored: 3, lastServerSeq: 3, devices: 3, flaggedDevices: 0, revokedDevices: 1 },
           serverKeyId: h.serverKey.keyId,
         });
       });
