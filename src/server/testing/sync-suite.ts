@@ -562,6 +562,21 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         expect(await h.count('sync_items')).toBe(2);
       });
 
+      test('another device of the tenant re-sending a stored key gets IDEMPOTENCY_CONFLICT, not the first device’s receipt', async (h) => {
+        const a = await h.enroll();
+        const b = await h.enroll();
+        const item = makeItem();
+        const first = await batchBody(await h.batch(a, [item]));
+        expect(first.results[0]!.receipt!.receipt.device).toBe(a.id);
+        const before = await h.snapshot();
+        const res = await batchBody(await h.batch(b, [item]));
+        expect(res.results[0]).toMatchObject({ status: 'rejected', error: { code: 'IDEMPOTENCY_CONFLICT', details: { reason: 'other_device' } } });
+        expect(res.results[0]!.receipt).toBeUndefined();
+        expect(await h.count('sync_items')).toBe(before.sync_items);
+        // The device that stored it still gets its own receipt back.
+        expect((await batchBody(await h.batch(a, [item]))).results[0]).toMatchObject({ status: 'duplicate', receipt: first.results[0]!.receipt });
+      });
+
       test('contracts: unknown → CONTRACT_UNKNOWN, other major → CONTRACT_BREAKING with requiredVersion, minor/patch differences accepted', async (h) => {
         const dev = await h.enroll();
         const items = [
