@@ -1,6 +1,7 @@
 // The stages of createServices (./services.ts), in dependency order. Wiring only: each stage builds
 // features and hands them the ports they need; what a feature decides lives in the feature.
 import { chmodSync, mkdirSync } from 'node:fs';
+import { snapshotDatabase } from '../platform/db/snapshot';
 import { contractsAdmission } from '../features/contracts/admission';
 import { join } from 'node:path';
 import type { DecisionCard } from '../../shared/workflow/types';
@@ -256,6 +257,8 @@ export function createLocalWork(deps: ServiceDeps, p: Platform, s: Sealed) {
     },
     freshness: { isFresh: () => profile.get() === null && Object.values(outbox.counts()).every((n) => n === 0) },
     identity: () => ({ device: readSyncConfig(db)?.deviceId ?? null, tenant: profile.get()?.tenant ?? null }),
+    // On a worker with its own connection: a large database must not hold the event loop while it is copied.
+    snapshot: (target) => (db.memory ? Promise.resolve(void db.prepare('VACUUM INTO ?').run(target)) : snapshotDatabase(db.name, target, deps.atRestKey)),
   });
   return { outbox, governance, capture, policy, inference, memory, runs, evidence, backup };
 }
