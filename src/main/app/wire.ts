@@ -2,6 +2,7 @@
 // features and hands them the ports they need; what a feature decides lives in the feature.
 import { chmodSync, mkdirSync } from 'node:fs';
 import { snapshotDatabase } from '../platform/db/snapshot';
+import { SealedAnchors } from '../platform/audit/sealed-anchor';
 import { contractsAdmission } from '../features/contracts/admission';
 import { join } from 'node:path';
 import type { DecisionCard } from '../../shared/workflow/types';
@@ -85,14 +86,15 @@ export function createPlatform(deps: ServiceDeps) {
   const events = createEventBus();
   const health = createHealthRegistry();
   registerDbHealth(db, health);
-  const audit = createAuditService({ db, clock, events, health });
+  let secretsP: Promise<SecretStore> | undefined = deps.secrets ? Promise.resolve(deps.secrets) : undefined;
+  const secrets = () => (secretsP ??= openSecretStore(deps.dataDir));
+  const anchors = new SealedAnchors(secrets, () => readSyncConfig(db)?.deviceId ?? null);
+  const audit = createAuditService({ db, clock, events, health, anchors });
   auditAtRest(dbPath, deps.atRestKey !== undefined, audit, logger);
   const profile = createProfileService({ db, clock, audit });
   // Alerts exist before every feature that raises one (built-in bundle refusals come first).
   const alerts = new SyncAlerts(db, clock, logger);
   const alert = (code: string, message: string, subject: string) => alerts.raise(code, message, subject);
-  let secretsP: Promise<SecretStore> | undefined = deps.secrets ? Promise.resolve(deps.secrets) : undefined;
-  const secrets = () => (secretsP ??= openSecretStore(deps.dataDir));
   return {
     clock,
     logger,
