@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { tempDir } from '../../platform/test-utils';
 import { dirReader } from './verify';
 import { makeRepo, makeStore, type StoreFixture, type TestRepo } from './testing';
-import { TamperWatch } from './tamper-watch';
+import { SLICE_BYTES, TamperWatch } from './tamper-watch';
 
 const NAME = 'test.model';
 const BIG = Buffer.alloc(6 * 1024 * 1024, 3);
@@ -76,6 +76,17 @@ describe('bundle tamper watch', () => {
     while (fx.store.active(NAME)?.info.version === '1.0.2' && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
     expect(fx.store.active(NAME)!.info.version).toBe('1.0.1');
     expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it('after one clean pass, a change is found when the scan reaches its 4 MiB slice, not at the end of the file', async () => {
+    watch = new TamperWatch(port(), { cycleMs: 800, tickMs: 100, watch: false });
+    while (watch.stats().cycles < 1) await watch.tick();
+    // A new pass has begun: flip a byte at the end of the first 4 MiB slice of the 6 MiB file (ahead of the scan). At 1 MiB a tick
+    // the slice is done after 4 ticks, before the end of the file (6).
+    flipByte(SLICE_BYTES - 10);
+    for (let i = 0; i < 5 && fx.store.active(NAME)?.info.version === '1.0.2'; i++) await watch.tick();
+    expect(fx.store.active(NAME)!.info.version).toBe('1.0.1');
+    expect(fx.alerts.at(-1)?.message).toMatch(/changed near byte 0/);
   });
 
   it('leaves an untouched version alone', async () => {

@@ -4,9 +4,12 @@
 //    checked at once (size, mtime, inode, then a full re-hash against its signed SHA-256);
 //  - a rolling re-hash that walks every byte of every active version in small budgeted reads each
 //    tick, so a change the watch cannot see (made while the app was closed with the mtime put back,
-//    or under another mount) is found within one cycle. The budget spreads a cycle over
-//    `cycleMs` (default 4 min) and never reads faster than `maxBytesPerSec`: I/O is bounded, and a
-//    very large set of models stretches the cycle rather than the I/O (stats() says which).
+//    or under another mount) is found within about one cycle: each 4 MiB slice is compared with its
+//    hash from the last pass that matched the signed digest as soon as the scan reaches it (the
+//    first pass after a start has no slices yet, and compares the whole file at its end). The
+//    budget spreads a cycle over `cycleMs` (default 2 min) and never reads faster than
+//    `maxBytesPerSec`: I/O is bounded, and a very large set of models stretches the cycle rather
+//    than the I/O (stats() says which).
 // A mismatch quarantines the version (BundleStore.quarantine: alert, decision card, fallback).
 import { createHash, type Hash } from 'node:crypto';
 import { constants as fsc, watch, type FSWatcher } from 'node:fs';
@@ -54,9 +57,18 @@ interface Cursor {
   file: FileRow;
   offset: number;
   hash: Hash;
+  /** the slice being hashed, and the slice hashes so far in this pass */
+  slice: Hash;
+  slices: string[];
+  /** slice hashes of the last pass whose whole-file digest matched the signed one (checked as the scan reaches them) */
+  known: string[] | undefined;
+  /** set when a slice differed from the known one */
+  changedAt: number | null;
 }
 
 const READ_PIECE = 1024 * 1024;
+/** Slice size: a changed byte is found when the scan reaches its slice, not only at the end of the file. */
+export const SLICE_BYTES = 4 * 1024 * 1024;
 
 export class TamperWatch {
   private readonly cycleMs: number;
@@ -73,12 +85,14 @@ export class TamperWatch {
   private readonly startedAt = performance.now();
   private readonly st = { bytesRead: 0, lastCycleMs: null as number | null, cycles: 0 };
   private readonly urgent = new Map<string, { install: WatchedInstall; file: FileRow }>();
+  /** per `${install}:${path}`: slice hashes of the last pass that matched the signed digest */
+  private readonly goodSlices = new Map<string, string[]>();
 
   constructor(
     private readonly port: TamperWatchPort,
     o: TamperWatchOptions = {},
   ) {
-    this.cycleMs = o.cycleMs ?? 240_000;
+    this.cycleMs = o.cycleMs ?? 120_000;
     this.tickMs = o.tickMs ?? 5_000;
     this.maxBytesPerSec = o.maxBytesPerSec ?? 32 * 1024 * 1024;
     this.watchFolders = o.watch ?? true;
@@ -146,17 +160,51 @@ export class TamperWatch {
           this.newCycle();
           if (!this.queue.length) return;
         }
-        const next = this.queue.shift()!;
-        this.cursor = { ...next, offset: 0, hash: createHash('sha256') };
+        this.cursor = this.newCursor(this.queue.shift()!);
       }
       const c = this.cursor;
       const want = Math.min(left, c.file.length - c.offset);
       const got = want > 0 ? await this.readInto(c, want) : 0;
       left -= Math.max(got, 1);
-      if (got < want || c.offset >= c.file.length) {
+      if (c.changedAt !== null) {
+        this.cursor = null;
+        this.tampered(c.install, c.file, `${c.file.path} changed near byte ${c.changedAt} after it was verified`);
+      } else if (got < want || c.offset >= c.file.length) {
         this.cursor = null;
         const whole = got === want && (await this.atEnd(c));
-        if (!whole || c.hash.digest('hex') !== c.file.sha256) this.tampered(c.install, c.file, `${c.file.path} no longer matches its signed SHA-256`);
+        if (c.offset % SLICE_BYTES !== 0 || c.file.length === 0) c.slices.push(c.slice.digest('hex'));
+        const i = c.slices.length - 1;
+        const lastChanged = c.known?.[i] !== undefined && c.known[i] !== c.slices[i];
+        if (whole && !lastChanged && c.hash.digest('hex') === c.file.sha256) this.goodSlices.set(this.key(c.install, c.file), c.slices);
+        else this.tampered(c.install, c.file, `${c.file.path} no longer matches its signed SHA-256`);
+      }
+    }
+  }
+
+  private key(install: WatchedInstall, file: FileRow): string {
+    return `${install.id}:${file.path}`;
+  }
+
+  private newCursor(q: { install: WatchedInstall; file: FileRow }): Cursor {
+    return { ...q, offset: 0, hash: createHash('sha256'), slice: createHash('sha256'), slices: [], known: this.goodSlices.get(this.key(q.install, q.file)), changedAt: null };
+  }
+
+  /** Feeds bytes read at the cursor into the whole-file and slice hashes, checking each finished slice. */
+  private feed(c: Cursor, bytes: Buffer): void {
+    c.hash.update(bytes);
+    let at = 0;
+    while (at < bytes.length) {
+      const room = SLICE_BYTES - (c.offset % SLICE_BYTES);
+      const part = bytes.subarray(at, at + room);
+      c.slice.update(part);
+      c.offset += part.length;
+      at += part.length;
+      if (c.offset % SLICE_BYTES === 0) {
+        const h = c.slice.digest('hex');
+        const i = c.slices.length;
+        if (c.known && c.known[i] !== undefined && c.known[i] !== h && c.changedAt === null) c.changedAt = i * SLICE_BYTES;
+        c.slices.push(h);
+        c.slice = createHash('sha256');
       }
     }
   }
@@ -175,8 +223,7 @@ export class TamperWatch {
       while (done < n) {
         const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, n - done), c.offset);
         if (bytesRead === 0) break;
-        c.hash.update(buf.subarray(0, bytesRead));
-        c.offset += bytesRead;
+        this.feed(c, buf.subarray(0, bytesRead));
         done += bytesRead;
       }
       this.st.bytesRead += done;
@@ -204,7 +251,7 @@ export class TamperWatch {
   private async checkWhole(install: WatchedInstall, file: FileRow): Promise<void> {
     const fast = fastCheckFile(install.dir, file);
     if (fast) return this.tampered(install, file, fast);
-    const c: Cursor = { install, file, offset: 0, hash: createHash('sha256') };
+    const c = this.newCursor({ install, file });
     const got = await this.readInto(c, file.length);
     if (got !== file.length || !(await this.atEnd(c)) || c.hash.digest('hex') !== file.sha256)
       this.tampered(install, file, `${file.path} no longer matches its signed SHA-256`);
