@@ -7,6 +7,7 @@
 // best round of each is kept (other processes on the machine only slow a round down). MB = 10^6 bytes.
 // bundle.install.mbps (informational): one full install of the same bundle into a BundleStore
 // (verify + staging copy + fsync + rename + database transaction), reference the same sha256sum.
+// bundle.tamper.*: see tamperFigures below (issue 19: a changed byte found within 5 minutes).
 // bundle.reverify.startup: store.startupCheck() (size, mtime, inode of every file of every active
 // bundle, then recording the check) with 10 installed, unchanged bundles of 205 MiB (2 files each,
 // 2,050 MiB in all); wall time of each of 20 calls (the first one included), worst call; target
@@ -15,12 +16,13 @@
 // All data lives in one temporary directory, removed at the end (it holds several GiB).
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBundle, type BuiltBundle } from '../src/main/features/bundles/build';
 import { makeRepo, makeStore, type TestRepo } from '../src/main/features/bundles/testing';
 import { dirReader, verifyBundle, type TrustInput } from '../src/main/features/bundles/verify';
+import { TamperWatch } from '../src/main/features/bundles/tamper-watch';
 import type { BundleInfo } from '../src/shared/bundles/types';
 import { emit, percentile } from './figure';
 
@@ -163,8 +165,97 @@ async function verifyFigures(repo: TestRepo, tmp: string): Promise<void> {
   } finally {
     fx.db.close();
   }
+  await tamperFigures(repo, tmp, dir);
   rmSync(dir, { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** One byte of the installed 1 GiB file flipped (mtime put back); seconds until the version is quarantined. */
+async function timeToQuarantine(fx: ReturnType<typeof makeStore>, watch: TamperWatch, at: 'behind-scan' | 'now'): Promise<number> {
+  const active = fx.store.watched()[0]!;
+  const path = join(active.dir, 'targets', 'model.gguf');
+  // Steady state: one clean pass done (slice hashes known), and the next pass just past offset 0.
+  if (at === 'behind-scan') {
+    while (watch.stats().cycles < 1) await new Promise((r) => setTimeout(r, 200));
+    const read = watch.stats().bytesRead;
+    while (watch.stats().bytesRead === read) await new Promise((r) => setTimeout(r, 50));
+  }
+  const st = statSync(path);
+  const fd = openSync(path, 'r+');
+  const b = Buffer.alloc(1);
+  readSync(fd, b, 0, 1, 0);
+  b[0] = b[0]! ^ 0xff;
+  writeSync(fd, b, 0, 1, 0);
+  closeSync(fd);
+  utimesSync(path, st.atime, st.mtime);
+  const t = performance.now();
+  while (fx.store.watched().length > 0) {
+    if (performance.now() - t > 600_000) throw new Error('bundle bench: the change was not detected within 10 minutes');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return (performance.now() - t) / 1000;
+}
+
+/**
+ * bundle.tamper.detect.seconds: the worst case of the rolling re-hash alone (folder watch off, as for
+ * a change the watch cannot see), in steady state: after one clean pass, a byte flipped at offset 0
+ * just after the scan passed it is found only when the next pass reaches that slice again, one cycle
+ * later. (Right after a start, before the first clean pass, the bound is two cycles: the first pass
+ * compares whole files at their end.) bundle.tamper.io.mbps: what the rolling re-hash read per
+ * second (default budget: a cycle over 2 min, at most 32 MiB/s). Reference: the 24-hourly full
+ * re-hash it backs up. bundle.tamper.watch.seconds: the same change seen by the folder watch.
+ */
+async function tamperFigures(repo: TestRepo, tmp: string, bundleDir: string): Promise<void> {
+  const store = (name: string) => {
+    const dataDir = join(tmp, name);
+    mkdirSync(dataDir, { recursive: true });
+    return makeStore({ dataDir, root: repo.root });
+  };
+  const port = (fx: ReturnType<typeof makeStore>) => ({
+    watched: () => fx.store.watched(),
+    quarantine: (id: number, r: string, p: string | null) => fx.store.quarantine(id, r, p),
+    logger: { error: (m: string) => log(m) },
+  });
+  const rolling = store('tamper-rolling');
+  try {
+    await rolling.store.install(dirReader(bundleDir));
+    const watch = new TamperWatch(port(rolling), { watch: false });
+    log('tamper: rolling re-hash worst case (one clean pass, then a full cycle: about 4 min)');
+    watch.start();
+    const seconds = await timeToQuarantine(rolling, watch, 'behind-scan');
+    watch.stop();
+    const st = watch.stats();
+    emit({
+      name: 'bundle.tamper.detect.seconds',
+      value: seconds,
+      unit: 's (one byte of a 1 GiB model, rolling re-hash alone, steady-state worst case; 2 cycles right after a start)',
+      ref: 86_400,
+      refName: 'the scheduled full re-hash (every 24 h)',
+      target: '< 300',
+    });
+    emit({
+      name: 'bundle.tamper.io.mbps',
+      value: st.ioMBps,
+      unit: 'MB/s read in the background',
+      ref: (1024 * MIB) / 1e6 / 86_400,
+      refName: 'the 24-hourly full re-hash of the same bytes, averaged',
+      target: null,
+    });
+  } finally {
+    rolling.db.close();
+  }
+  const watched = store('tamper-watch');
+  try {
+    await watched.store.install(dirReader(bundleDir));
+    const watch = new TamperWatch(port(watched));
+    watch.start();
+    await new Promise((r) => setTimeout(r, 200));
+    const seconds = await timeToQuarantine(watched, watch, 'now');
+    watch.stop();
+    emit({ name: 'bundle.tamper.watch.seconds', value: seconds, unit: 's (folder watch, same change)', ref: null, refName: null, target: '< 300' });
+  } finally {
+    watched.db.close();
+  }
 }
 
 async function startupFigures(repo: TestRepo, tmp: string): Promise<void> {

@@ -8,6 +8,7 @@ import * as adminDevices from './admin-devices.bench';
 import * as api from './api.bench';
 import * as cards from './cards.bench';
 import * as embedding from './embedding.bench';
+import * as fuzz from './fuzz.bench';
 import * as inference from './inference.bench';
 import * as injection from './injection.bench';
 import * as memory from './memory.bench';
@@ -40,6 +41,7 @@ const suites: { prefix: string; also?: string[]; run: () => void | Promise<void>
   { prefix: 'merkle.', run: merkle.run },
   { prefix: 'pack.', run: pack.run },
   { prefix: 'embedding.', run: embedding.run },
+  { prefix: 'fuzz.', run: fuzz.run },
   // One run measures both (they share the three enrolled devices).
   { prefix: 'sync.pull', also: ['approval.'], run: team.run },
 ];

@@ -1,5 +1,5 @@
 // Evidence for a succeeded run in the browser: the release gate fails with no artifacts; a binary plus
-// a CycloneDX SBOM, an in-toto SLSA provenance statement and a risk assessment naming its SHA-256
+// a CycloneDX SBOM, a signed in-toto SLSA provenance statement and a risk assessment naming its SHA-256
 // derive all three flags and the gate passes; the disclosure pack exports and verifies both in the app
 // and with the standalone scripts/verify-pack.mjs.
 import { execFileSync } from 'node:child_process';
@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createProfile, enrollInUi, hostSuite, newDataDir } from './harness';
 import { enrollToken, freePort } from '../test/integration/server-process';
+import { devProvenanceKey, signStatement } from '../src/main/features/evidence/testing';
+import { DEFAULT_RESOURCES_DIR } from '../src/main/app/deps';
 
 const suite = hostSuite();
 
@@ -80,7 +82,8 @@ describe('run artifacts, release gate and disclosure pack (web host + server pro
     const files: { name: string; mimeType: string; buffer: Buffer }[] = [
       { name: 'pumpctl-1.0.0.bin', mimeType: 'application/octet-stream', buffer: binary },
       { name: 'sbom.cdx.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(sbom)) },
-      { name: 'provenance.intoto.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(provenance)) },
+      // Signed (DSSE) with the development provenance key the development policy lists: only then does it count.
+      { name: 'provenance.intoto.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(signStatement(provenance, devProvenanceKey(DEFAULT_RESOURCES_DIR)))) },
       { name: 'risk.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(risk)) },
     ];
     const rows = artifacts.locator('li[data-artifact]');

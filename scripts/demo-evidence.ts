@@ -4,7 +4,8 @@
 // server: the seed calls it only when enrolled).
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Services } from '../src/main/app/services';
+import { DEFAULT_RESOURCES_DIR, type Services } from '../src/main/app/services';
+import { devProvenanceKey, signStatement } from '../src/main/features/evidence/testing';
 import { exportPack } from '../src/main/features/evidence/pack/export';
 
 export async function seedEvidence(s: Services, runId: string, actor: string): Promise<string> {
@@ -33,12 +34,18 @@ export async function seedEvidence(s: Services, runId: string, actor: string): P
     {
       name: 'provenance.intoto.json',
       mediaType: 'application/json',
-      dataBase64: json({
-        _type: 'https://in-toto.io/Statement/v1',
-        subject: [subject],
-        predicateType: 'https://slsa.dev/provenance/v1',
-        predicate: { buildDefinition: { buildType: 'https://maestro.example/report@1' }, runDetails: { builder: { id: 'maestro-demo' } } },
-      }),
+      // A DSSE envelope signed with the development provenance key, which the development policy lists.
+      dataBase64: json(
+        signStatement(
+          {
+            _type: 'https://in-toto.io/Statement/v1',
+            subject: [subject],
+            predicateType: 'https://slsa.dev/provenance/v1',
+            predicate: { buildDefinition: { buildType: 'https://maestro.example/report@1' }, runDetails: { builder: { id: 'maestro-demo' } } },
+          },
+          devProvenanceKey(DEFAULT_RESOURCES_DIR),
+        ),
+      ),
     },
     actor,
   );

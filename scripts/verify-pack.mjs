@@ -7,7 +7,7 @@
 // root is the server-countersigned tree head when the pack says so. Exit 0 = OK, 1 = failed.
 // Mirrors src/main/features/evidence/pack/verify.ts (the app's own copy); keep both in step.
 import { createHash, createPublicKey, verify } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Parser } from 'tar';
 
 const sha256 = (b) => createHash('sha256').update(b).digest();
@@ -194,6 +194,8 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '
   }
   let r;
   try {
+    // Only a regular file: a pipe or a device would block or never end.
+    if (!statSync(file).isFile()) throw new Error(`${file} is not a file`);
     const { files, bad } = await readPack(readFileSync(file));
     r = verifyFiles(files, bad);
   } catch (e) {

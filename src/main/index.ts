@@ -13,11 +13,13 @@ import { AtRestKeyError } from './platform/keys/at-rest';
 import { openAtRest, type AskPassphrase } from './app/at-rest-start';
 import { createMainWindow, hardenSessions, registerAppScheme, registerIpc, serveRenderer } from './app/electron/adapter';
 import { createElectronUpdater, type ElectronUpdater } from './app/electron/updater';
+import { devRendererUrl } from './app/electron/window-options';
 import { deviceCredential } from './features/bundles/server-source';
 import { readSyncConfig } from './platform/device/sync-config';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const devServerUrl = process.env.ELECTRON_RENDERER_URL;
+// Never in a packaged build, and only a loopback dev server (window-options.ts devRendererUrl).
+const devServerUrl = devRendererUrl(process.env, app.isPackaged);
 registerAppScheme();
 
 let services: Services | undefined;

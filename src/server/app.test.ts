@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compileSchema, describeErrors } from '../shared/validation';
 import { createApp, type ServerDeps } from './app';
 import { createJsonLogger } from './logger';
-import { errorResponseSchema, healthResponseSchema } from '../shared/server-api';
+import { adminHealthResponseSchema, errorResponseSchema, healthResponseSchema } from '../shared/server-api';
+import { healthReport } from './routes/health';
 import { registryFromRows } from './contracts';
 import { generateServerKey } from './crypto/server-key';
 import { openSqliteStorage } from './storage/sqlite';
@@ -21,16 +22,7 @@ let lines: string[];
 let nowMs: number;
 
 function makeApp(overrides: Partial<ServerDeps> = {}) {
-  return createApp({
-    storage,
-    version: '9.8.7-test',
-    clock: { now: () => new Date(nowMs) },
-    logger: createJsonLogger('test', (line) => lines.push(line)),
-    startedAt: T0,
-    serverKey,
-    contracts: registryFromRows([]),
-    ...overrides,
-  });
+  return createApp(deps(overrides));
 }
 
 function expectMatches(schema: Record<string, unknown>, value: unknown): void {
@@ -51,24 +43,42 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('GET /healthz', () => {
-  it('returns a schema-valid ok report with version, uptime, backend, queue figures and key id', async () => {
+function deps(overrides: Partial<ServerDeps> = {}): ServerDeps {
+  return {
+    storage,
+    version: '9.8.7-test',
+    clock: { now: () => new Date(nowMs) },
+    logger: createJsonLogger('test', (line) => lines.push(line)),
+    startedAt: T0,
+    serverKey,
+    contracts: registryFromRows([]),
+    ...overrides,
+  };
+}
+
+describe('GET /healthz (open) and the admin health report', () => {
+  it('/healthz says alive, version, uptime and key id, and nothing about devices or storage', async () => {
     const res = await makeApp().request('/healthz');
     expect(res.status).toBe(200);
     const body: unknown = await res.json();
     expectMatches(healthResponseSchema, body);
+    expect(body).toEqual({ status: 'ok', version: '9.8.7-test', uptimeSeconds: 42, serverKeyId: serverKey.keyId });
+  });
+
+  it('the admin report has the backend and queue figures', async () => {
+    const { ok, body } = await healthReport(deps());
+    expect(ok).toBe(true);
+    expectMatches(adminHealthResponseSchema, body);
     expect(body).toMatchObject({
       status: 'ok',
-      version: '9.8.7-test',
-      uptimeSeconds: 42,
       db: { status: 'ok', detail: 'ok', backend: 'sqlite' },
       sync: { itemsStored: 0, lastServerSeq: 0, devices: 0, flaggedDevices: 0, revokedDevices: 0 },
       serverKeyId: serverKey.keyId,
     });
-    expect((body as { db: { sizeBytes: number } }).db.sizeBytes).toBeGreaterThan(0);
+    expect(body.db.sizeBytes).toBeGreaterThan(0);
   });
 
-  it('reports 503 when the storage is unhealthy, still schema-valid', async () => {
+  it('reports 503 when the storage is unhealthy, still schema-valid, without its detail in the open answer', async () => {
     const broken: ServerStorage = {
       ...storage,
       health: () => Promise.resolve({ ok: false, detail: '*** in database main *** Page 3 is never used', sizeBytes: 4096 }),
@@ -77,8 +87,11 @@ describe('GET /healthz', () => {
     expect(res.status).toBe(503);
     const body: unknown = await res.json();
     expectMatches(healthResponseSchema, body);
-    expect(body).toMatchObject({ status: 'error', db: { status: 'error' } });
-    expect(body).not.toHaveProperty('sync');
+    expect(JSON.stringify(body)).not.toContain('Page 3');
+    const full = await healthReport(deps({ storage: broken }));
+    expectMatches(adminHealthResponseSchema, full.body);
+    expect(full).toMatchObject({ ok: false, body: { status: 'error', db: { status: 'error' } } });
+    expect(full.body).not.toHaveProperty('sync');
   });
 
   it('reports 503 (not 500) when the storage probe throws', async () => {
@@ -88,14 +101,16 @@ describe('GET /healthz', () => {
     };
     const res = await makeApp({ storage: throwing }).request('/healthz');
     expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ status: 'error', db: { status: 'error', detail: 'disk gone' } });
+    expect(await res.json()).toMatchObject({ status: 'error' });
+    expect((await healthReport(deps({ storage: throwing }))).body).toMatchObject({ status: 'error', db: { status: 'error', detail: 'disk gone' } });
   });
 
   it('reports 503 when the queue figures cannot be read', async () => {
-    const res = await makeApp({ storage: { ...storage, stats: () => Promise.reject(new Error('locked')) } }).request('/healthz');
+    const locked = { ...storage, stats: () => Promise.reject(new Error('locked')) };
+    const res = await makeApp({ storage: locked }).request('/healthz');
     expect(res.status).toBe(503);
-    const body: unknown = await res.json();
-    expectMatches(healthResponseSchema, body);
+    const { body } = await healthReport(deps({ storage: locked }));
+    expectMatches(adminHealthResponseSchema, body);
     expect(body).toMatchObject({ status: 'error', db: { status: 'error', detail: 'stats query failed' } });
   });
 

@@ -3,6 +3,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError, HTTP_STATUS_BY_CODE, type ApiResult, type ErrorCode } from '../shared/errors';
+import { malformedTextAt } from '../shared/json';
 import type { DeviceRecord } from './storage/types';
 
 /** What device authentication established about a request (kept as evidence for equivocations). */
@@ -73,11 +74,29 @@ export function codeForStatus(status: number): ErrorCode {
   }
 }
 
+/**
+ * The authenticated raw body of a JSON request: its Content-Type must say JSON (a form or text body
+ * is refused before it is parsed), then parseJsonBody.
+ */
+export function jsonBody(c: Context<AppEnv>): unknown {
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json')
+    throw new ApiError('VALIDATION_ERROR', `This request's body must be JSON (Content-Type: application/json), not ${type || 'untyped'}`, {
+      reason: 'content_type',
+    });
+  return parseJsonBody(c.get('rawBody').bytes());
+}
+
 /** Parses the authenticated raw body as JSON; malformed JSON is a 400 like any invalid input. */
 export function parseJsonBody(bytes: Uint8Array): unknown {
+  let v: unknown;
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch {
     throw new ApiError('VALIDATION_ERROR', 'Request body is not valid JSON', { reason: 'malformed_json' });
   }
+  // "\ud800" is valid JSON but not text: refused here rather than failing in storage.
+  const bad = malformedTextAt(v);
+  if (bad !== null) throw new ApiError('VALIDATION_ERROR', `Text at ${bad} is not valid Unicode (a lone surrogate)`, { reason: 'malformed_text', path: bad });
+  return v;
 }

@@ -45,7 +45,7 @@ describe('main.ts', () => {
     const url = await waitFor(() => /^Maestro sync server listening on (http:\/\/127\.0\.0\.1:\d+)\n$/.exec(p.out())?.[1]);
     const res = await fetch(`${url}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'ok', db: { status: 'ok', backend: 'sqlite' } });
+    expect(await res.json()).toMatchObject({ status: 'ok' });
     // The signing key was generated next to the database, private to the owner.
     expect(statSync(join(dir, 'nested', 'server-ed25519.pem')).mode & 0o777).toBe(0o600);
     p.child.kill('SIGTERM');

@@ -14,7 +14,18 @@ const nullableTime = stringOrNull({ format: 'date-time' });
 
 const healthStatusSchema = enumOf(['ok', 'error']);
 
+/**
+ * GET /healthz, open to anyone (load balancers, uptime checks, the app's reachability probe):
+ * liveness only. Counts and storage details are behind admin authentication (adminHealthResponseSchema).
+ */
 export const healthResponseSchema = obj({
+  status: healthStatusSchema,
+  version: Type.String({ minLength: 1 }),
+  uptimeSeconds: nonNeg,
+  serverKeyId: Type.String({ pattern: '^[0-9a-f]{16}$' }),
+});
+/** GET /v1/admin/health (admin devices): the liveness fields plus storage and queue figures. */
+export const adminHealthResponseSchema = obj({
   status: healthStatusSchema,
   version: Type.String({ minLength: 1 }),
   uptimeSeconds: nonNeg,
@@ -32,6 +43,7 @@ export const healthResponseSchema = obj({
   ),
   serverKeyId: Type.String({ pattern: '^[0-9a-f]{16}$' }),
 });
+export type AdminHealthResponse = Static<typeof adminHealthResponseSchema>;
 export type HealthResponse = Static<typeof healthResponseSchema>;
 
 /** `details.reason` of a 401 from the sync server's device authentication (and enrollment). */

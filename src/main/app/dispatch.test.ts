@@ -36,6 +36,27 @@ describe('dispatcher', () => {
     expect(entry).toMatchObject({ actor: `user:${id}`, action: 'note.added', payload: { note: 'site visited' } });
   });
 
+  it('refuses text with a lone surrogate on every channel, and an explicit null body, with VALIDATION_ERROR (never INTERNAL)', async () => {
+    const { dataDir, d } = setup();
+    await d('profile.setup', { name: 'Ada', tenant: 'acme' });
+    const before = dbFingerprint(dataDir);
+    for (const [ch, input] of [
+      ['admin.devices.get', { id: 'dev_\ud800' }],
+      ['admin.devices.act', { id: '\udc00', action: 'block', reason: 'x' }],
+      ['audit.append', { note: 'a\ud800b' }],
+      ['audit.append', { ['k\ud800']: 1 }],
+      ['memory.search', { query: '\udfff' }],
+    ] as const) {
+      const r = await d(ch, input);
+      expect({ ch, r }).toMatchObject({ ch, r: { ok: false, error: { code: 'VALIDATION_ERROR' } } });
+    }
+    expect(await d('profile.get', null)).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR' } });
+    expect(await d('audit.append', null)).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR' } });
+    expect(dbFingerprint(dataDir)).toEqual(before);
+    // A pair is fine: only the lone half is refused.
+    expect((await d('audit.append', { note: 'emoji \ud83d\ude00' })).ok).toBe(true);
+  });
+
   it('refuses a caller-supplied actor or action', async () => {
     const { d } = setup();
     await d('profile.setup', { name: 'Ada', tenant: 'acme' });

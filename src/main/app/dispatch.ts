@@ -1,6 +1,7 @@
 import { channelSchemas, type ChannelName } from '../../shared/api/index';
 import { ApiError, type ApiResult } from '../../shared/errors';
 import { CanonicalJsonError } from '../../shared/canonical';
+import { malformedTextAt } from '../../shared/json';
 import { assertValid, compileSchema, describeErrors } from '../../shared/validation';
 import type { Services } from './services';
 import { buildHandlers, type Handlers } from './handlers';
@@ -23,7 +24,11 @@ export function createDispatcher(services: Services, handlers: Handlers = buildH
     const name = channel as ChannelName;
     const schemas = channelSchemas[name];
     try {
-      const req = assertValid<never>(schemas.req, input ?? {}, `${name} request`);
+      // No input is `{}`; an explicit null is a value like any other (and refused by the schema).
+      const given = input === undefined ? {} : input;
+      const bad = malformedTextAt(given);
+      if (bad !== null) throw new ApiError('VALIDATION_ERROR', `${name} request: text at ${bad} is not valid Unicode (a lone surrogate)`, [{ path: bad, keyword: 'unicode', message: 'lone surrogate' }]);
+      const req = assertValid<never>(schemas.req, given, `${name} request`);
       const res = await (handlers[name] as (i: unknown) => unknown)(req);
       const resValid = compileSchema(schemas.res);
       if (!resValid(res)) {

@@ -105,6 +105,12 @@ export function startBackground(s: Services): void {
     (e: unknown) => s.logger.error('sealing plaintext attachment files failed', { code: 'ATTACHMENTS_ENCRYPT_FAILED', err: (e as Error).message }),
   );
   s.bundles.startSchedule();
+  // The audit chain is checked against the sealed server anchor at every start (in chunks, off the
+  // start path), so Health says what is proven now rather than what a table says.
+  void s.audit.verifyWithProgress().then(
+    (r) => !r.valid && s.logger.error('the audit chain does not verify', { code: 'AUDIT_CHAIN_BROKEN', seq: r.firstBad?.seq, reason: r.firstBad?.reason }),
+    (e: unknown) => s.logger.error('verifying the audit chain failed', { code: 'AUDIT_VERIFY_FAILED', err: (e as Error).message }),
+  );
   void s.bundles
     .installFromDir(s.modelsDir)
     .then(

@@ -1,5 +1,8 @@
 // The stages of createServices (./services.ts), in dependency order. Wiring only: each stage builds
 // features and hands them the ports they need; what a feature decides lives in the feature.
+import { chmodSync, mkdirSync } from 'node:fs';
+import { snapshotDatabase } from '../platform/db/snapshot';
+import { SealedAnchors } from '../platform/audit/sealed-anchor';
 import { contractsAdmission } from '../features/contracts/admission';
 import { join } from 'node:path';
 import type { DecisionCard } from '../../shared/workflow/types';
@@ -76,18 +79,22 @@ export function createPlatform(deps: ServiceDeps) {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? silentLogger;
   const dbPath = deps.dbPath ?? join(deps.dataDir, DB_FILE);
+  // The data folder is the device's: records, attachments, keys. Nobody else on the machine reads it.
+  mkdirSync(deps.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(deps.dataDir, 0o700);
   const db = openDatabase(dbPath, { key: deps.atRestKey, onProgress: deps.onAtRestProgress });
   const events = createEventBus();
   const health = createHealthRegistry();
   registerDbHealth(db, health);
-  const audit = createAuditService({ db, clock, events, health });
+  let secretsP: Promise<SecretStore> | undefined = deps.secrets ? Promise.resolve(deps.secrets) : undefined;
+  const secrets = () => (secretsP ??= openSecretStore(deps.dataDir));
+  const anchors = new SealedAnchors(secrets, () => readSyncConfig(db)?.deviceId ?? null);
+  const audit = createAuditService({ db, clock, events, health, anchors });
   auditAtRest(dbPath, deps.atRestKey !== undefined, audit, logger);
   const profile = createProfileService({ db, clock, audit });
   // Alerts exist before every feature that raises one (built-in bundle refusals come first).
   const alerts = new SyncAlerts(db, clock, logger);
   const alert = (code: string, message: string, subject: string) => alerts.raise(code, message, subject);
-  let secretsP: Promise<SecretStore> | undefined = deps.secrets ? Promise.resolve(deps.secrets) : undefined;
-  const secrets = () => (secretsP ??= openSecretStore(deps.dataDir));
   return {
     clock,
     logger,
@@ -252,6 +259,8 @@ export function createLocalWork(deps: ServiceDeps, p: Platform, s: Sealed) {
     },
     freshness: { isFresh: () => profile.get() === null && Object.values(outbox.counts()).every((n) => n === 0) },
     identity: () => ({ device: readSyncConfig(db)?.deviceId ?? null, tenant: profile.get()?.tenant ?? null }),
+    // On a worker with its own connection: a large database must not hold the event loop while it is copied.
+    snapshot: (target) => (db.memory ? Promise.resolve(void db.prepare('VACUUM INTO ?').run(target)) : snapshotDatabase(db.name, target, deps.atRestKey)),
   });
   return { outbox, governance, capture, policy, inference, memory, runs, evidence, backup };
 }

@@ -30,13 +30,14 @@ import { assertValid } from '../../shared/validation';
 import type { ServerDeps } from '../deps';
 import { certifier } from '../certificates';
 import { createEnrollmentToken, type TokenRequest } from '../enrollment-tokens';
-import { parseJsonBody, type AppEnv } from '../http';
+import { jsonBody, type AppEnv } from '../http';
 import { adminView, deviceRisk, policyCacheFor, snapshotOf, versionLevelOf } from '../risk';
 import { sortKeyOf } from '../storage/common';
+import { healthReport } from './health';
 import { normalizeRoles } from '../storage/team';
 import type { AuditInput, DeviceControl, DeviceListQuery, DeviceRecord, Role } from '../storage/types';
 
-export type AdminDeps = Pick<ServerDeps, 'storage' | 'clock' | 'contracts' | 'serverKey'>;
+export type AdminDeps = Pick<ServerDeps, 'storage' | 'clock' | 'contracts' | 'serverKey' | 'version' | 'startedAt'>;
 
 interface RolesChangeRequest {
   roles: Role[];
@@ -110,7 +111,7 @@ function adminContext(deps: AdminDeps) {
   const policies = policyCacheFor(deps.storage);
   /** The body's reason, validated (3-500 characters). */
   const reasonOf = (c: Context<AppEnv>): string =>
-    assertValid<AdminActionRequest>(adminActionRequestSchema, parseJsonBody(c.get('rawBody').bytes()), 'Admin action').reason;
+    assertValid<AdminActionRequest>(adminActionRequestSchema, jsonBody(c), 'Admin action').reason;
 
   const auditOf = (c: Context<AppEnv>, ts: string, action: string, subject: string, payload: Record<string, unknown>): AuditInput => {
     const admin = c.get('device');
@@ -129,7 +130,7 @@ type AdminContext = ReturnType<typeof adminContext>;
 function listRoutes(router: Hono<AppEnv>, { deps, policies }: AdminContext): void {
   router.post('/enrollment-tokens', async (c) => {
     const admin = c.get('device');
-    const req = assertValid<TokenRequest>(enrollmentTokenRequestSchema, parseJsonBody(c.get('rawBody').bytes()), 'Enrollment token request');
+    const req = assertValid<TokenRequest>(enrollmentTokenRequestSchema, jsonBody(c), 'Enrollment token request');
     if (req.tenant !== admin.tenant) throw new ApiError('FORBIDDEN', 'Admins can create tokens for their own tenant only', { reason: 'tenant' });
     const res: EnrollmentTokenResponse = await createEnrollmentToken(deps.storage, deps.clock.now(), req, admin.id);
     return c.json(res);
@@ -251,7 +252,7 @@ function controlRoutes(router: Hono<AppEnv>, { deps, policies, reasonOf, auditOf
   router.post('/devices/:id/roles', async (c) => {
     const admin = c.get('device');
     const id = c.req.param('id');
-    const req = assertValid<RolesChangeRequest>(rolesChangeSchema, parseJsonBody(c.get('rawBody').bytes()), 'Roles change');
+    const req = assertValid<RolesChangeRequest>(rolesChangeSchema, jsonBody(c), 'Roles change');
     const roles = normalizeRoles(req.roles);
     const ts = deps.clock.now().toISOString();
     const out = await deps.storage.setDeviceRoles({
@@ -277,7 +278,7 @@ function policyRoutes(router: Hono<AppEnv>, { deps, policies, auditOf }: AdminCo
 
   router.put('/risk-policy', async (c) => {
     const admin = c.get('device');
-    const req = assertValid<RiskPolicyPutRequest>(riskPolicyPutRequestSchema, parseJsonBody(c.get('rawBody').bytes()), 'Risk policy');
+    const req = assertValid<RiskPolicyPutRequest>(riskPolicyPutRequestSchema, jsonBody(c), 'Risk policy');
     const problems = policyProblems(req.policy);
     if (problems.length > 0) throw new ApiError('VALIDATION_ERROR', `Risk policy: ${problems.join('; ')}`, { reason: 'policy_order', problems });
     const policy: RiskPolicy = req.policy;
@@ -303,5 +304,10 @@ export function createAdminRouter(deps: AdminDeps): Hono<AppEnv> {
   deviceRoutes(router, ctx);
   controlRoutes(router, ctx);
   policyRoutes(router, ctx);
+  // The storage probe and queue figures that /healthz keeps to itself.
+  router.get('/health', async (c) => {
+    const { ok, body } = await healthReport(deps);
+    return c.json(body, ok ? 200 : 503);
+  });
   return router;
 }

@@ -7,7 +7,7 @@ import { ApiError } from '../../shared/errors';
 import { blobDeclareSchema, chunkCountOf, chunkSealedLength, MAX_BLOB_BYTES, type BlobDeclare, type BlobState } from '../../shared/sync/attachments';
 import { assertValid } from '../../shared/validation';
 import type { ServerDeps } from '../deps';
-import { parseJsonBody, type AppEnv } from '../http';
+import { jsonBody, type AppEnv } from '../http';
 import type { BlobMeta, BlobStore } from '../blobs/types';
 
 type AttachmentsDeps = Pick<ServerDeps, 'blobs' | 'clock' | 'attachmentQuotaBytes' | 'maxAttachmentBytes'>;
@@ -56,7 +56,7 @@ export function createAttachmentsRouter(deps: AttachmentsDeps): Hono<AppEnv> {
     const store = storeOf(deps);
     const device = c.get('device');
     const blob = blobParam(c.req.param('blob'));
-    const d = assertValid<BlobDeclare>(blobDeclareSchema, parseJsonBody(c.get('rawBody').bytes()), 'Attachment declaration');
+    const d = assertValid<BlobDeclare>(blobDeclareSchema, jsonBody(c), 'Attachment declaration');
     if (d.chunks !== chunkCountOf(d.size)) {
       throw new ApiError('VALIDATION_ERROR', `A file of ${d.size} bytes has ${chunkCountOf(d.size)} chunks`, { reason: 'chunk_count' });
     }

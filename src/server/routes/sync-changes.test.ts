@@ -30,7 +30,13 @@ const serverKey: ServerKey = { ...realKey, signMany: (ms) => (failSigning ? Prom
 
 type Dev = DeviceKeys & { id: string };
 const send = (dev: Dev, method: string, path: string, body = ''): Promise<Response> =>
-  Promise.resolve(app.request(path, { method, headers: signedHeaders(dev, method, path, body, now()), ...(method === 'GET' ? {} : { body }) }));
+  Promise.resolve(
+    app.request(path, {
+      method,
+      headers: { ...(method === 'GET' ? {} : { 'content-type': 'application/json' }), ...signedHeaders(dev, method, path, body, now()) },
+      ...(method === 'GET' ? {} : { body }),
+    }),
+  );
 
 async function enroll(role: Role): Promise<Dev> {
   const { token } = await createEnrollmentToken(storage, now(), { tenant: 'acme', user: 'ana', role }, 'test');

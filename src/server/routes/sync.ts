@@ -29,7 +29,7 @@ import { assertValid } from '../../shared/validation';
 import type { ServerDeps } from '../deps';
 import { listBundles, type ServerBundleEntry } from './bundles';
 import { DEVICE_BLOCKED_REASON, type DeviceBlockedDetails } from '../../shared/server-api';
-import { parseJsonBody, type AppEnv, type SignedRequestInfo } from '../http';
+import { jsonBody, type AppEnv, type SignedRequestInfo } from '../http';
 import { levelRank, type RiskResult } from '../../shared/risk';
 import { deviceRisk, policyCacheFor, snapshotOf, versionLevelOf } from '../risk';
 import type { DeviceRecord, DeviceRegistryUpdate, FeedPage, FeedQuery, FeedRow, IngestOutcome, IssuedReceipt, NewItem, ServerStorage } from '../storage/types';
@@ -139,7 +139,7 @@ export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
 
   router.post('/batch', async (c) => {
     const device = c.get('device');
-    const raw = parseJsonBody(c.get('rawBody').bytes());
+    const raw = jsonBody(c);
 
     const batch = parseBatch(device, raw);
     const now = deps.clock.now();
@@ -162,7 +162,7 @@ export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
       sign: (messages) => deps.serverKey.signMany(messages),
     });
     accepted.forEach((a, i) => {
-      results[a.index] = toResult(a.item.idempotencyKey, outcomes[i]);
+      results[a.index] = toResult(a.item.idempotencyKey, outcomes[i], device.id);
     });
 
     const res: SyncBatchResponse = {
@@ -400,7 +400,7 @@ function receiptFor(deps: SyncDeps, device: DeviceRecord, item: NewItem, serverS
   return { json: JSON.stringify(body), signingBytes: receiptSigningBytes(body) };
 }
 
-function toResult(idempotencyKey: string, o: IngestOutcome | undefined): ItemResult {
+function toResult(idempotencyKey: string, o: IngestOutcome | undefined, sender: string): ItemResult {
   if (!o) return internalGap();
   if (o.status === 'decided') {
     const details: ApprovalConflictDetails = { reason: 'card_decided', winner: o.winner };
@@ -418,7 +418,17 @@ function toResult(idempotencyKey: string, o: IngestOutcome | undefined): ItemRes
     };
   }
   // Parsed from the stored text, so a duplicate carries the original receipt field for field.
-  return { idempotencyKey, status: o.status, receipt: { receipt: JSON.parse(o.receipt.json) as ReceiptBody, signature: o.receipt.signature } };
+  const receipt = JSON.parse(o.receipt.json) as ReceiptBody;
+  // Keys are unique per tenant (docs/sync.md): a key another device stored is not this device's
+  // to confirm. It gets no receipt (which would name the other device and its content hash).
+  if (o.status === 'duplicate' && receipt.device !== sender) {
+    return {
+      idempotencyKey,
+      status: 'rejected',
+      error: { code: 'IDEMPOTENCY_CONFLICT', message: 'Another device stored an item under this idempotency key; nothing was stored', details: { reason: 'other_device' } },
+    };
+  }
+  return { idempotencyKey, status: o.status, receipt: { receipt, signature: o.receipt.signature } };
 }
 
 function internalGap(): never {

@@ -27,7 +27,7 @@ import { assertValid } from '../../shared/validation';
 import type { ServerDeps } from '../deps';
 import { certifier, isX25519PublicKey, needsRenewal } from '../certificates';
 import { publicKeyFromRaw, verifyBase64 } from '../../platform/ed25519';
-import { parseJsonBody, type AppEnv } from '../http';
+import { jsonBody, type AppEnv } from '../http';
 import type { WrappedKeyWrite } from '../storage/types';
 
 export type TeamDeps = Pick<ServerDeps, 'storage' | 'clock' | 'serverKey'>;
@@ -74,7 +74,7 @@ function certificateRoutes(router: Hono<AppEnv>, deps: TeamDeps, certify: Return
 
   router.post('/encryption-key', async (c) => {
     const device = c.get('device');
-    const body = assertValid<EncryptionKeyPost>(encryptionKeyPostSchema, parseJsonBody(c.get('rawBody').bytes()), 'Encryption key');
+    const body = assertValid<EncryptionKeyPost>(encryptionKeyPostSchema, jsonBody(c), 'Encryption key');
     if (!isX25519PublicKey(body.encryptionKey))
       throw new ApiError('VALIDATION_ERROR', 'encryptionKey is not an X25519 public key', { reason: 'encryption_key' });
     const ts = deps.clock.now().toISOString();
@@ -120,7 +120,7 @@ function keyRoutes(router: Hono<AppEnv>, deps: TeamDeps): void {
   router.post('/keys', async (c) => {
     const admin = c.get('device');
     if (!admin.roles.includes('admin')) throw new ApiError('FORBIDDEN', 'Admin role required to create or wrap tenant keys', { reason: 'role' });
-    const body = assertValid<TeamKeysPost>(teamKeysPostSchema, parseJsonBody(c.get('rawBody').bytes()), 'Team keys');
+    const body = assertValid<TeamKeysPost>(teamKeysPostSchema, jsonBody(c), 'Team keys');
     const wrapped = wrappedKeyWrites(deps, admin, body);
     const ts = deps.clock.now().toISOString();
     const out = await deps.storage.storeTeamKeys({

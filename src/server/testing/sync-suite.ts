@@ -21,6 +21,7 @@ import {
   contractsResponseSchema,
   deviceBlockedDetailsSchema,
   errorResponseSchema,
+  adminHealthResponseSchema,
   healthResponseSchema,
   riskPolicyResponseSchema,
   riskSummaryResponseSchema,
@@ -69,6 +70,7 @@ const ADMIN_ROUTES: readonly { method: string; path: string; body: string }[] = 
   { method: 'POST', path: '/devices/:id/roles', body: JSON.stringify({ roles: ['reviewer'], reason: 'Promoted to site lead', confirm: true }) },
   { method: 'POST', path: '/devices/:id/revoke', body: JSON.stringify({ reason: 'Field audit finding 42' }) },
   { method: 'GET', path: '/risk-policy', body: '' },
+  { method: 'GET', path: '/health', body: '' },
   {
     method: 'PUT',
     path: '/risk-policy',
@@ -308,7 +310,7 @@ export function defineSyncServerSuite(backend: TestBackend): void {
       test('a replayed request (same nonce) → 401 replayed, the batch is not stored twice', async (h) => {
         const dev = await h.enroll();
         const body = JSON.stringify({ device: dev.id, appVersion: '1.0.0', items: [makeItem()] });
-        const headers = signedHeaders(dev, 'POST', '/v1/sync/batch', body, h.now());
+        const headers = { 'content-type': 'application/json', ...signedHeaders(dev, 'POST', '/v1/sync/batch', body, h.now()) };
         expect((await h.app.request('/v1/sync/batch', { method: 'POST', headers, body })).status).toBe(200);
         const before = await h.snapshot();
         h.advance(60_000); // still inside the skew window
@@ -317,8 +319,32 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         expect(await errorOf(replay)).toMatchObject({ details: { reason: 'replayed' } });
         expect(await h.snapshot()).toEqual(before);
         // The same nonce is refused even with a fresh signature over a new timestamp.
-        const again = await h.signed(dev, 'POST', '/v1/sync/batch', body, { nonce: headers[H_NONCE] });
+        const again = await h.signed(dev, 'POST', '/v1/sync/batch', body, { nonce: (headers as Record<string, string>)[H_NONCE] });
         expect(await errorOf(again)).toMatchObject({ details: { reason: 'replayed' } });
+      });
+
+      test('a signed batch whose Content-Type is not JSON → 400 content_type, nothing stored', async (h) => {
+        const dev = await h.enroll();
+        const body = JSON.stringify({ device: dev.id, appVersion: '1.0.0', items: [makeItem()] });
+        const before = await h.snapshot();
+        for (const type of ['text/plain', 'application/x-www-form-urlencoded', null]) {
+          const headers = { ...(type ? { 'content-type': type } : {}), ...signedHeaders(dev, 'POST', '/v1/sync/batch', body, h.now()) };
+          const res = await h.app.request('/v1/sync/batch', { method: 'POST', headers, body });
+          expect(res.status).toBe(400);
+          expect(await errorOf(res)).toMatchObject({ code: 'VALIDATION_ERROR', details: { reason: 'content_type' } });
+        }
+        // Only the signed requests' nonces are spent (replay protection); nothing else changed.
+        expect({ ...(await h.snapshot()), nonces: 0 }).toEqual({ ...before, nonces: 0 });
+      });
+
+      test('a signed batch with a lone surrogate in its JSON → 400 malformed_text, nothing stored', async (h) => {
+        const dev = await h.enroll();
+        const before = await h.snapshot();
+        const body = JSON.stringify({ device: dev.id, appVersion: '1.0.0', items: [makeItem()] }).replace('"1.0.0"', '"1.0.0\\ud800"');
+        const res = await h.signed(dev, 'POST', '/v1/sync/batch', body);
+        expect(res.status).toBe(400);
+        expect(await errorOf(res)).toMatchObject({ code: 'VALIDATION_ERROR', details: { reason: 'malformed_text' } });
+        expect({ ...(await h.snapshot()), nonces: 0 }).toEqual({ ...before, nonces: 0 });
       });
 
       test('a revoked device → 401 revoked_device, nothing stored', async (h) => {
@@ -536,6 +562,21 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         expect(await h.count('sync_items')).toBe(2);
       });
 
+      test('another device of the tenant re-sending a stored key gets IDEMPOTENCY_CONFLICT, not the first device’s receipt', async (h) => {
+        const a = await h.enroll();
+        const b = await h.enroll();
+        const item = makeItem();
+        const first = await batchBody(await h.batch(a, [item]));
+        expect(first.results[0]!.receipt!.receipt.device).toBe(a.id);
+        const before = await h.snapshot();
+        const res = await batchBody(await h.batch(b, [item]));
+        expect(res.results[0]).toMatchObject({ status: 'rejected', error: { code: 'IDEMPOTENCY_CONFLICT', details: { reason: 'other_device' } } });
+        expect(res.results[0]!.receipt).toBeUndefined();
+        expect(await h.count('sync_items')).toBe(before.sync_items);
+        // The device that stored it still gets its own receipt back.
+        expect((await batchBody(await h.batch(a, [item]))).results[0]).toMatchObject({ status: 'duplicate', receipt: first.results[0]!.receipt });
+      });
+
       test('contracts: unknown → CONTRACT_UNKNOWN, other major → CONTRACT_BREAKING with requiredVersion, minor/patch differences accepted', async (h) => {
         const dev = await h.enroll();
         const items = [
@@ -634,7 +675,7 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         expect(await h.count('device_audit_hashes')).toBe(3);
         expect(await h.db.query("SELECT subject FROM server_audit WHERE action = 'device.equivocation'")).toEqual([{ subject: dev.id }]);
 
-        const health = (await (await h.app.request('/healthz')).json()) as { sync: { flaggedDevices: number } };
+        const health = (await (await h.signed(await h.enroll({ role: 'admin' }), 'GET', '/v1/admin/health')).json()) as { sync: { flaggedDevices: number } };
         expect(health.sync.flaggedDevices).toBe(1);
       });
 
@@ -674,6 +715,8 @@ export function defineSyncServerSuite(backend: TestBackend): void {
           clock: { now: () => new Date(T0) },
           contracts: registryFromRows([]),
           serverKey: generateServerKey(),
+          version: '0.0.0-test',
+          startedAt: T0,
         });
         const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
         expect(ADMIN_ROUTES.map(key).sort()).toEqual(
@@ -1218,19 +1261,26 @@ export function defineSyncServerSuite(backend: TestBackend): void {
     });
 
     describe('health', () => {
-      test('/healthz reports backend, queue depth, devices and flagged/revoked counts', async (h) => {
+      test('/healthz says only that the server is alive; admins get backend, queue depth, devices and flagged/revoked counts', async (h) => {
         const admin = await h.enroll({ role: 'admin' });
         const dev = await h.enroll();
         await batchBody(await h.batch(dev, [makeItem(), makeItem(), makeItem()]));
         await h.signed(admin, 'POST', `/v1/admin/devices/${dev.id}/revoke`, REASON);
-        const res = await h.app.request('/healthz');
+        const open = await h.app.request('/healthz');
+        expect(open.status).toBe(200);
+        const liveness: unknown = await open.json();
+        expectSchema(healthResponseSchema, liveness);
+        expect(Object.keys(liveness as object).sort()).toEqual(['serverKeyId', 'status', 'uptimeSeconds', 'version']);
+        // A field device is not an admin: the figures are refused.
+        expect((await h.signed(await h.enroll(), 'GET', '/v1/admin/health')).status).toBe(403);
+        const res = await h.signed(admin, 'GET', '/v1/admin/health');
         expect(res.status).toBe(200);
         const body: unknown = await res.json();
-        expectSchema(healthResponseSchema, body);
+        expectSchema(adminHealthResponseSchema, body);
         expect(body).toMatchObject({
           status: 'ok',
           db: { status: 'ok', backend: backend.label === 'SQLite' ? 'sqlite' : 'postgres' },
-          sync: { itemsStored: 3, lastServerSeq: 3, devices: 2, flaggedDevices: 0, revokedDevices: 1 },
+          sync: { itemsStored: 3, lastServerSeq: 3, devices: 3, flaggedDevices: 0, revokedDevices: 1 },
           serverKeyId: h.serverKey.keyId,
         });
       });

@@ -15,7 +15,8 @@ export const auditEntrySchema = obj({
 });
 export type AuditEntry = Static<typeof auditEntrySchema>;
 
-export const auditBreakReasonSchema = enumOf(['payload_altered', 'link_broken', 'seq_gap', 'truncated_tail', 'malformed_row']);
+/** anchor_invalid: the server checkpoint sealed in the secret store is unreadable or does not verify. */
+export const auditBreakReasonSchema = enumOf(['payload_altered', 'link_broken', 'seq_gap', 'truncated_tail', 'malformed_row', 'anchor_invalid']);
 
 export const auditHeadSchema = obj({ seq: Type.Integer({ minimum: 0 }), hash: sha256Hex() });
 export type AuditHead = Static<typeof auditHeadSchema>;
@@ -25,6 +26,13 @@ export const auditVerifyResultSchema = obj({
   checked: Type.Integer({ minimum: 0 }),
   head: nullable(auditHeadSchema),
   firstBad: nullable(obj({ seq: Type.Integer(), reason: auditBreakReasonSchema, message: str() })),
+  /**
+   * The newest server-countersigned checkpoint (sealed in the secret store) the chain matched: entries
+   * up to `seq` are proven; null before the first sync that anchored the log.
+   */
+  anchored: Type.Optional(nullable(obj({ seq: Type.Integer({ minimum: 1 }), time: str() }))),
+  /** Entries after the anchor: consistent on this device, but not yet proven by the server. */
+  unanchored: Type.Optional(Type.Integer({ minimum: 0 })),
   verifiedAt: isoTime(),
   durationMs: Type.Number({ minimum: 0 }),
 });

@@ -45,6 +45,8 @@ export const artifactViewSchema = obj({
   docType: nullable(evidenceDocTypeSchema),
   /** SHA-256 digests the document names as its subjects (provenance subjects, SBOM component hashes, risk subjects). */
   subjects: Type.Array(sha256),
+  /** SLSA provenance: whether its DSSE/Sigstore signature verified with a key the policy lists (only then it counts). */
+  signature: Type.Optional(obj({ verified: Type.Boolean(), by: nullable(str), reason: str })),
   flags: keyed(ARTIFACT_FLAGS, artifactFlagViewSchema),
   createdAt: str,
   actor: str,

@@ -52,7 +52,11 @@ export function hardenSessions(devServerUrl?: string): void {
   );
   app.on('web-contents-created', (_e, contents) => {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    // A redirect is a navigation too (a server answering 30x to somewhere else): the same rule.
     contents.on('will-navigate', (ev, url) => {
+      if (!isAppUrl(url, devServerUrl)) ev.preventDefault();
+    });
+    contents.on('will-redirect', (ev, url) => {
       if (!isAppUrl(url, devServerUrl)) ev.preventDefault();
     });
     contents.on('will-attach-webview', (ev) => ev.preventDefault());

@@ -59,3 +59,19 @@ export function isAppUrl(url: string, devServerUrl?: string): boolean {
 export function isTrustedSender(frame: { url: string; parent: unknown } | null | undefined, isMainFrame: boolean, devServerUrl?: string): boolean {
   return !!frame && isMainFrame && frame.parent === null && isAppUrl(frame.url, devServerUrl);
 }
+
+/**
+ * The dev server URL the renderer loads from in development (electron-vite sets ELECTRON_RENDERER_URL),
+ * or undefined: always in a packaged build (an environment variable must not point a shipped app at
+ * other content), and for anything but an http URL on a loopback address.
+ */
+export function devRendererUrl(env: Record<string, string | undefined>, isPackaged: boolean): string | undefined {
+  const raw = env.ELECTRON_RENDERER_URL;
+  if (isPackaged || !raw) return undefined;
+  try {
+    const u = new URL(raw);
+    return u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname) ? raw : undefined;
+  } catch {
+    return undefined;
+  }
+}

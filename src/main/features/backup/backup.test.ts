@@ -1,6 +1,8 @@
 // Backup and restore: a round trip onto a fresh data directory (records, attachments byte for byte,
 // keys, the audit chain), and every way a file can be wrong refused with its own reason, changing nothing.
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { existsSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +76,11 @@ const copyOf = (mutate: (b: Buffer) => Buffer) => {
   writeFileSync(p, mutate(readFileSync(backupPath)));
   return p;
 };
+const fifoPath = () => {
+  const p = join(tempDir('maestro-bak-'), 'backup.fifo');
+  execFileSync('mkfifo', [p]);
+  return p;
+};
 
 describe('backup', () => {
   it('writes one encrypted file: no record text, photo bytes or key in it; audited with the manifest hash', () => {
@@ -129,6 +136,11 @@ describe('backup', () => {
       ['cut in half', copyOf((b) => b.subarray(0, Math.floor(size / 2))), 'truncated'],
       ['bytes appended', copyOf((b) => Buffer.concat([b, Buffer.from('x')])), 'tampered'],
       ['not a backup', copyOf(() => Buffer.from('PK\u0003\u0004 a zip file')), 'not_a_backup'],
+      // Paths that would hold the restore forever or never end: refused before a byte is read.
+      ['a pipe with no writer', fifoPath(), 'not_a_backup'],
+      ['a device that never ends', '/dev/zero', 'not_a_backup'],
+      ['a folder', tmpdir(), 'not_a_backup'],
+      ['nothing there', join(tmpdir(), 'no-such-backup.maestro-backup'), 'not_a_backup'],
     ];
     for (const [what, path, reason] of cases) {
       const r = await d('backup.restore', { path, passphrase: what === 'wrong passphrase' ? 'not the passphrase' : PASS, confirm: true });

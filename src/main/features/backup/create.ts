@@ -24,6 +24,8 @@ export interface CreateDeps {
   audit: { head(): { seq: number; hash: string } | null };
   outboxCounts(): Record<string, number>;
   identity(): { device: string | null; tenant: string | null };
+  /** A consistent copy of the database at `target`, encrypted like it (VACUUM INTO, off the main thread: ../../platform/db/snapshot.ts). */
+  snapshot(target: string): Promise<void>;
 }
 
 type FileRecord = BackupManifest['files'][number];
@@ -104,7 +106,7 @@ export async function createBackup(
     const keys = await readSecrets(d.secrets);
     // A consistent copy, encrypted under the at-rest key when the database is (SQLite's backup API
     // refuses an encrypted source with a plain target; VACUUM INTO keeps the cipher and key).
-    d.db.prepare('VACUUM INTO ?').run(snapshot);
+    await d.snapshot(snapshot);
     const total = statSync(snapshot).size + d.attachments.list().reduce((n, a) => n + a.size, 0);
     const { header, key } = await newHeader(o.passphrase, { createdAt: o.createdAt, ...d.identity() });
     const p = tarPack();

@@ -26,6 +26,8 @@ export interface BackupDeps {
   };
   outboxCounts(): Record<string, number>;
   identity(): { device: string | null; tenant: string | null };
+  /** A consistent copy of the database (off the main thread). */
+  snapshot(target: string): Promise<void>;
 }
 
 type Progress = (done: number, total: number) => void;

@@ -7,7 +7,8 @@
 //  2. applyPendingRestore (./apply.ts, at the next start, before the database is opened) moves the
 //     staged files and keys into place.
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, fsyncSync, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createWriteStream, fsyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { FileRefused, streamRegularFile } from '../../platform/util/regular-file';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -128,10 +129,21 @@ function checkManifest(s: Staging, trailerSha: string | undefined): { manifest: 
 }
 
 async function readAll(d: RestoreDeps, s: Staging, path: string, passphrase: string, onProgress?: (done: number, total: number) => void) {
-  const total = statSync(path).size;
+  // Only a regular file (a pipe or a device would hold the restore forever); no size cap: a backup holds every attachment.
+  const { stream: source, size: total } = await streamRegularFile(path, Number.MAX_SAFE_INTEGER).catch((e: unknown) => {
+    throw e instanceof FileRefused ? new BackupRefused('not_a_backup', e.message, { file: e.reason }) : e;
+  });
   let done = 0;
-  const source = createReadStream(path);
   source.on('data', (c) => onProgress?.((done += (c as Buffer).length), total));
+  try {
+    return await readFrames(d, s, source, passphrase);
+  } finally {
+    // A refusal may stop reading early: the file is closed either way.
+    source.destroy();
+  }
+}
+
+async function readFrames(d: RestoreDeps, s: Staging, source: Readable, passphrase: string) {
   const { frames, trailer } = await openBackup(source, passphrase);
   const ex = tarExtract();
   const feeding = pipeline(Readable.from(frames), ex);

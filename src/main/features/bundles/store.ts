@@ -28,6 +28,7 @@ import { dirReader, sha256, verifyBundle, verifyDirSync, type TrustInput, type V
 import type { ActiveBundle, AdmitCheck, BundleChange, BundleService, VerifiedModel } from './types';
 import { fsyncDir, fsyncTree, readNoFollow, writeDurable } from './durable-fs';
 import { fastCheckFile, rehashInstall } from './file-checks';
+import { TamperWatch, type WatchedInstall } from './tamper-watch';
 import { recordInstall, type FileRow, type InstallRow } from './install-rows';
 import { quarantineCard } from './quarantine-card';
 import { rootSummary, versionView } from './report';
@@ -506,8 +507,24 @@ export class BundleStore implements BundleService {
 
   // ---- schedule ----
 
+  /** Active versions not quarantined, with their files: what the tamper watch keeps checking. */
+  watched(): WatchedInstall[] {
+    const rows = this.d.db
+      .prepare('SELECT i.* FROM bundle_active a JOIN bundle_installs i ON i.id = a.install_id WHERE i.quarantined_at IS NULL ORDER BY i.id')
+      .all() as InstallRow[];
+    return rows.map((row) => ({ id: row.id, dir: join(this.root, row.dir), files: this.fileRows(row.id) }));
+  }
+
+  /** The tamper watch (folder watches + rolling re-hash), started by startSchedule. */
+  readonly tamperWatch = new TamperWatch({
+    watched: () => this.watched(),
+    quarantine: (id, r, p) => this.quarantine(id, r, p),
+    logger: { error: (m, f) => this.d.logger.error(m, f) },
+  });
+
   startSchedule(): void {
     if (this.timer) return;
+    this.tamperWatch.start();
     const due = () => {
       const oldest = this.d.db.prepare('SELECT MIN(verified_at) FROM bundle_installs WHERE quarantined_at IS NULL').pluck().get() as string | null;
       return oldest !== null && this.d.clock.now().getTime() - Date.parse(oldest) >= this.reverifyMs;
@@ -527,6 +544,7 @@ export class BundleStore implements BundleService {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.tamperWatch.stop();
   }
 
   subscribe(l: (c: BundleChange) => void): () => void {

@@ -4,6 +4,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { appendFileSync, cpSync, existsSync, linkSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { tempDir } from '../../platform/test-utils';
 import { TrustedClock } from '../../platform/util/trusted-clock';
 import type { BundleRefusal } from '../../../shared/bundles/types';
@@ -201,6 +202,17 @@ describe('tamper corpus: every attack refused with its own code, nothing install
     rmSync(join(m, 'metadata', 'timestamp.json'));
     symlinkSync(real, join(m, 'metadata', 'timestamp.json'));
     await expectRefused(m, 'BUNDLE_LINK');
+  });
+
+  it('a FIFO in targets or metadata → BUNDLE_PATH_UNSAFE, at once (it never waits for a writer)', async () => {
+    const t = good();
+    rmSync(join(t, 'targets', 'a.txt'));
+    execFileSync('mkfifo', [join(t, 'targets', 'a.txt')]);
+    await expectRefused(t, 'BUNDLE_PATH_UNSAFE');
+    const m = good();
+    rmSync(join(m, 'metadata', 'timestamp.json'));
+    execFileSync('mkfifo', [join(m, 'metadata', 'timestamp.json')]);
+    await expectRefused(m, 'BUNDLE_PATH_UNSAFE');
   });
 
   it('extra or missing files → BUNDLE_EXTRA_FILE / BUNDLE_MISSING_FILE', async () => {

@@ -361,7 +361,8 @@ function checkDir(path: string, what: string): boolean {
 export function readCapped(path: string, cap: number, label: string): Buffer {
   let fd: number;
   try {
-    fd = openSync(path, fsc.O_RDONLY | fsc.O_NOFOLLOW);
+    // O_NONBLOCK: a FIFO planted in a bundle opens at once (and is refused below) instead of waiting for a writer.
+    fd = openSync(path, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ELOOP') return refuse('BUNDLE_LINK', `${label} is a symbolic link`, { path: label });
     throw e;
@@ -436,7 +437,7 @@ export function dirReader(dir: string): BundleReader {
       const full = join(dir, 'targets', path);
       let fh;
       try {
-        fh = await open(full, fsc.O_RDONLY | fsc.O_NOFOLLOW);
+        fh = await open(full, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'ELOOP') return refuse('BUNDLE_LINK', `targets/${path} is a symbolic link`, { path });

@@ -50,9 +50,9 @@ export class AttachmentStore {
     const h = hash('sha256', bytes, 'hex');
     const path = join(this.dir, h);
     if (!existsSync(path)) {
-      mkdirSync(this.dir, { recursive: true });
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       const tmp = join(this.dir, `.put-${randomBytes(8).toString('hex')}.tmp`);
-      writeFileSync(tmp, this.atRestKey ? sealBuffer(this.atRestKey, h, bytes) : bytes);
+      writeFileSync(tmp, this.atRestKey ? sealBuffer(this.atRestKey, h, bytes) : bytes, { mode: 0o600 });
       renameSync(tmp, path); // the file appears whole or not at all
     }
     this.record(h, mime, bytes.length, name, nowIso);
@@ -76,14 +76,14 @@ export class AttachmentStore {
     meta: { name: string; mime: string; nowIso: string },
     opts: { expectedHash?: string; maxBytes?: number } = {},
   ): Promise<Stored> {
-    mkdirSync(this.dir, { recursive: true });
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const tmp = join(this.dir, `.in-${randomBytes(8).toString('hex')}.tmp`);
     const sealed = `${tmp}.sealed.tmp`;
     const stage = { key: randomBytes(32), iv: randomBytes(16) };
     const { meter, hex, size: sized } = digestOf(opts.maxBytes);
     try {
-      if (this.atRestKey) await pipeline(source, meter, createCipheriv('aes-256-ctr', stage.key, stage.iv), createWriteStream(tmp));
-      else await pipeline(source, meter, createWriteStream(tmp));
+      if (this.atRestKey) await pipeline(source, meter, createCipheriv('aes-256-ctr', stage.key, stage.iv), createWriteStream(tmp, { mode: 0o600 }));
+      else await pipeline(source, meter, createWriteStream(tmp, { mode: 0o600 }));
       const h = hex();
       const size = sized();
       if (opts.expectedHash && opts.expectedHash !== h) throw new Error(`attachment digest mismatch: expected ${opts.expectedHash}, got ${h}`);
@@ -93,7 +93,7 @@ export class AttachmentStore {
             createReadStream(tmp),
             createDecipheriv('aes-256-ctr', stage.key, stage.iv),
             sealStream(this.atRestKey, h, size),
-            createWriteStream(sealed),
+            createWriteStream(sealed, { mode: 0o600 }),
           );
           renameSync(sealed, join(this.dir, h));
         } else renameSync(tmp, join(this.dir, h)); // the file appears whole or not at all
@@ -119,11 +119,11 @@ export class AttachmentStore {
     const h = first.hex();
     const path = join(this.dir, h);
     if (!existsSync(path)) {
-      mkdirSync(this.dir, { recursive: true });
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       const sealed = join(this.dir, `.seal-${randomBytes(8).toString('hex')}.tmp`);
       try {
         const second = digestOf();
-        await pipeline(open(), second.meter, sealStream(key, h, first.size()), createWriteStream(sealed));
+        await pipeline(open(), second.meter, sealStream(key, h, first.size()), createWriteStream(sealed, { mode: 0o600 }));
         if (second.hex() !== h) throw new Error('attachment source changed between reads; nothing stored');
         renameSync(sealed, path);
       } finally {
@@ -225,7 +225,7 @@ export class AttachmentStore {
       const tmp = join(this.dir, `.legacy-${randomBytes(8).toString('hex')}.tmp`);
       const check = digestOf();
       try {
-        await pipeline(createReadStream(join(this.dir, h)), check.meter, sealStream(this.atRestKey, h, size), createWriteStream(tmp));
+        await pipeline(createReadStream(join(this.dir, h)), check.meter, sealStream(this.atRestKey, h, size), createWriteStream(tmp, { mode: 0o600 }));
         if (check.hex() !== h) throw new AttachmentDamaged(h, 'digest does not match');
         renameSync(tmp, join(this.dir, h));
         n++;

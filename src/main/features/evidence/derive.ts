@@ -1,6 +1,7 @@
 // What an artifact's content is (an SBOM, SLSA provenance, a risk assessment) and the governance
 // flags of every artifact of a run, derived from what the run's artifacts contain. Pure functions.
 import { ARTIFACT_FLAGS, type ArtifactFlag, type EvidenceDocType } from '../../../shared/evidence/types';
+import { verifyEnvelope, verifySigstoreBundle, type DsseEnvelope, type ProvenanceKey, type SignatureCheck } from './dsse';
 
 export interface Recognised {
   docType: EvidenceDocType;
@@ -8,6 +9,8 @@ export interface Recognised {
   subjects: string[];
   /** In words, e.g. "CycloneDX 1.5 SBOM". */
   label: string;
+  /** SLSA provenance only: whether its signature verified with a configured key (./dsse.ts). */
+  signature?: SignatureCheck;
 }
 
 export const IN_TOTO_STATEMENT_TYPES = ['https://in-toto.io/Statement/v0.1', 'https://in-toto.io/Statement/v1'];
@@ -55,12 +58,29 @@ function spdx(d: Obj): Recognised | null {
   return { docType: 'spdx', subjects, label: `${d.spdxVersion} SBOM` };
 }
 
-function inToto(d: Obj): Recognised | null {
-  // A DSSE envelope around a Statement: the payload is read; its signature is NOT verified here.
-  if (d.payloadType === 'application/vnd.in-toto+json' && typeof d.payload === 'string') {
-    const inner = parseJson(Buffer.from(d.payload, 'base64'));
-    return isObj(inner) ? inToto(inner) : null;
+function inToto(d: Obj, keys: readonly ProvenanceKey[]): Recognised | null {
+  // A Sigstore bundle: its DSSE envelope, verified when it names a public key (keyless ones cannot be, offline).
+  if (typeof d.mediaType === 'string' && d.mediaType.startsWith('application/vnd.dev.sigstore.bundle')) {
+    const { envelope, check } = verifySigstoreBundle(d, keys);
+    const inner = envelope ? statement(envelope) : null;
+    return inner ? { ...inner, signature: check } : null;
   }
+  // A DSSE envelope around a Statement: the payload, with its signature checked against the policy's keys.
+  if (d.payloadType === 'application/vnd.in-toto+json' && typeof d.payload === 'string') {
+    const inner = statement(d as unknown as DsseEnvelope);
+    return inner ? { ...inner, signature: verifyEnvelope(d, keys) } : null;
+  }
+  const bare = statementOf(d);
+  return bare ? { ...bare, signature: { verified: false, by: null, reason: 'a bare in-toto statement carries no signature (wrap it in a signed DSSE envelope)' } } : null;
+}
+
+function statement(env: DsseEnvelope): Recognised | null {
+  if (env.payloadType !== 'application/vnd.in-toto+json') return null;
+  const inner = parseJson(Buffer.from(env.payload, 'base64'));
+  return isObj(inner) ? statementOf(inner) : null;
+}
+
+function statementOf(d: Obj): Recognised | null {
   if (typeof d._type !== 'string' || !IN_TOTO_STATEMENT_TYPES.includes(d._type)) return null;
   if (typeof d.predicateType !== 'string' || !d.predicateType.includes('slsa.dev/provenance')) return null;
   const subjects = uniq(arr(d.subject).map((s) => (isObj(s) && isObj(s.digest) ? digest(s.digest.sha256) : null)));
@@ -84,10 +104,10 @@ function riskAssessment(d: Obj): Recognised | null {
 }
 
 /** What the bytes are, when they are one of the recognised JSON documents; null otherwise. */
-export function recognise(bytes: Buffer): Recognised | null {
+export function recognise(bytes: Buffer, provenanceKeys: readonly ProvenanceKey[] = []): Recognised | null {
   const d = parseJson(bytes);
   if (!isObj(d)) return null;
-  return cycloneDx(d) ?? spdx(d) ?? inToto(d) ?? riskAssessment(d);
+  return cycloneDx(d) ?? spdx(d) ?? inToto(d, provenanceKeys) ?? riskAssessment(d);
 }
 
 export interface DerivableArtifact {
@@ -96,7 +116,12 @@ export interface DerivableArtifact {
   sha256: string | null;
   docType: EvidenceDocType | null;
   subjects: string[];
+  /** SLSA provenance: its signature check (null: none recorded, as for artifacts added before signatures were checked). */
+  signature?: SignatureCheck | null;
 }
+
+/** Provenance counts only when its signature verified. */
+const counts = (a: DerivableArtifact): boolean => a.docType !== 'slsa-provenance' || a.signature?.verified === true;
 
 export type DerivedFlags = Record<ArtifactFlag, { value: boolean; reason: string }>;
 
@@ -124,13 +149,15 @@ export function deriveFlags(artifacts: DerivableArtifact[]): Map<string, Derived
       if (a.docType && types.includes(a.docType)) {
         if (a.docType === 'slsa-provenance') {
           const matched = artifacts.filter((b) => b.id !== a.id && b.sha256 !== null && a.subjects.includes(b.sha256));
-          res = matched.length
-            ? { value: true, reason: `in-toto SLSA provenance for ${matched.map((b) => `${b.name} (${b.id})`).join(', ')}` }
-            : { value: false, reason: 'in-toto SLSA provenance, but no subject digest matches another artifact of this run' };
+          res = !counts(a)
+            ? { value: false, reason: `in-toto SLSA provenance that does not count: ${a.signature?.reason ?? 'its signature was not checked'}` }
+            : matched.length
+              ? { value: true, reason: `in-toto SLSA provenance (${a.signature!.reason}) for ${matched.map((b) => `${b.name} (${b.id})`).join(', ')}` }
+              : { value: false, reason: 'in-toto SLSA provenance, but no subject digest matches another artifact of this run' };
         } else res = { value: true, reason: `the artifact is a ${what} document` };
       }
       if (!res?.value && a.sha256 !== null) {
-        const docs = artifacts.filter((b) => b.id !== a.id && b.docType && types.includes(b.docType) && b.subjects.includes(a.sha256!));
+        const docs = artifacts.filter((b) => b.id !== a.id && b.docType && types.includes(b.docType) && counts(b) && b.subjects.includes(a.sha256!));
         if (docs.length) res = { value: true, reason: `${what} ${docs.map((b) => `${b.name} (${b.id})`).join(', ')} names this artifact's SHA-256` };
       }
       flags[f] = res ?? { value: false, reason: `no ${what} of this run covers this artifact` };

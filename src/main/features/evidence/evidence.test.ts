@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { hash } from 'node:crypto';
+import { generateKeyPairSync, hash } from 'node:crypto';
+import { DEFAULT_RESOURCES_DIR } from '../../app/deps';
+import { devProvenanceKey, signStatement } from './testing';
 import { makeServices, tempDir } from '../../platform/test-utils';
 import type { Services } from '../../app/services';
 import { prepareDevice, report, REPORT_WF, runServiceFor, wallClock } from '../runs/test-helpers';
@@ -55,6 +57,9 @@ const provenance = (subject: string, type = 'https://in-toto.io/Statement/v1') =
   predicateType: 'https://slsa.dev/provenance/v1',
   predicate: { buildDefinition: { buildType: 'https://example.com/build@v1' }, runDetails: { builder: { id: 'https://example.com/builder' } } },
 });
+/** The statement in a DSSE envelope signed with the development provenance key (listed by the policy). */
+const KEY = devProvenanceKey(DEFAULT_RESOURCES_DIR);
+const signed = (subject: string) => signStatement(provenance(subject), KEY);
 const risk = (subject?: string) => ({
   type: 'risk-assessment',
   riskLevel: 'low',
@@ -71,7 +76,7 @@ describe('flag derivation', () => {
     expect(recognise(Buffer.from(JSON.stringify(spdxDoc(sha(BINARY)))))).toMatchObject({ docType: 'spdx', subjects: [sha(BINARY)] });
     expect(recognise(Buffer.from(JSON.stringify(provenance(sha(BINARY), 'https://in-toto.io/Statement/v0.1'))))).toMatchObject({ docType: 'slsa-provenance' });
     const dsse = { payloadType: 'application/vnd.in-toto+json', payload: b64(provenance(sha(BINARY))), signatures: [] };
-    expect(recognise(Buffer.from(JSON.stringify(dsse)))).toMatchObject({ docType: 'slsa-provenance', subjects: [sha(BINARY)] });
+    expect(recognise(Buffer.from(JSON.stringify(dsse)))).toMatchObject({ docType: 'slsa-provenance', subjects: [sha(BINARY)], signature: { verified: false } });
     expect(recognise(Buffer.from(JSON.stringify(risk())))).toMatchObject({ docType: 'risk-assessment', subjects: [] });
     for (const bad of [
       '{"bomFormat": "CycloneDX", "specVersion": ',
@@ -107,7 +112,8 @@ describe('flag derivation', () => {
 
   it('in-toto provenance: flagged when a subject digest matches another artifact of the run (even one added later); not on a mismatch', async () => {
     const { s, run, actor } = await device();
-    const prov = s.evidence.addArtifact(run.id, { name: 'bundle.intoto.json', dataBase64: b64(provenance(sha(BINARY))) }, actor);
+    const prov = s.evidence.addArtifact(run.id, { name: 'bundle.intoto.json', dataBase64: b64(signed(sha(BINARY))) }, actor);
+    expect(prov.signature).toMatchObject({ verified: true, by: KEY.keyid });
     expect(prov.flags.slsa_provenance_present).toMatchObject({ value: false, source: 'derived' });
     const bin = s.evidence.addArtifact(run.id, { name: 'bundle.tgz', dataBase64: b64(BINARY) }, actor);
     expect(bin.flags.slsa_provenance_present).toMatchObject({ value: true, source: 'derived' });
@@ -116,10 +122,39 @@ describe('flag derivation', () => {
     expect(audits(s, 'artifact.added')[0]!.payload).toMatchObject({ rederived: [prov.id] });
 
     const other = await device();
-    const mismatch = other.s.evidence.addArtifact(other.run.id, { name: 'p.json', dataBase64: b64(provenance('a'.repeat(64))) }, other.actor);
+    const mismatch = other.s.evidence.addArtifact(other.run.id, { name: 'p.json', dataBase64: b64(signed('a'.repeat(64))) }, other.actor);
     other.s.evidence.addArtifact(other.run.id, { name: 'bundle.tgz', dataBase64: b64(BINARY) }, other.actor);
     expect(other.s.evidence.listArtifacts(other.run.id).map((a) => a.flags.slsa_provenance_present.value)).toEqual([false, false]);
     expect(mismatch.docType).toBe('slsa-provenance');
+  });
+
+  it('provenance counts only when its signature verifies with a key the policy lists: bare, unsigned, forged, wrong-key and keyless statements do not', async () => {
+    const { s, run, actor } = await device();
+    const d = sha(BINARY);
+    const stranger = { keyid: 'f'.repeat(64), privateKey: generateKeyPairSync('ed25519').privateKey };
+    const good = signed(d);
+    const forged = { ...good, payload: b64({ ...provenance(d), subject: [{ name: 'evil', digest: { sha256: d } }] }) };
+    const keyless = { mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', verificationMaterial: { certificate: { rawBytes: 'AAAA' } }, dsseEnvelope: good };
+    const cases: [string, unknown, RegExp][] = [
+      ['bare statement', provenance(d), /carries no signature/],
+      ['envelope without signatures', { ...good, signatures: [] }, /no signature/],
+      ['payload changed after signing', forged, /no signature verifies/],
+      ['signed by a key the policy does not list', signStatement(provenance(d), stranger), /no signature verifies/],
+      ['keyless Sigstore bundle', keyless, /cannot be verified offline/],
+    ];
+    for (const [what, doc, why] of cases) {
+      const a = s.evidence.addArtifact(run.id, { name: `${what}.json`, dataBase64: b64(doc) }, actor);
+      expect({ what, signature: a.signature }).toMatchObject({ what, signature: { verified: false } });
+      expect(a.signature!.reason).toMatch(why);
+    }
+    const bin = s.evidence.addArtifact(run.id, { name: 'bundle.tgz', dataBase64: b64(BINARY) }, actor);
+    expect(bin.flags.slsa_provenance_present).toMatchObject({ value: false });
+    // A Sigstore bundle naming a listed public key verifies like its envelope.
+    const keyed = { mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', verificationMaterial: { publicKey: { hint: KEY.keyid } }, dsseEnvelope: good };
+    const sb = s.evidence.addArtifact(run.id, { name: 'prov.sigstore.json', dataBase64: b64(keyed) }, actor);
+    expect(sb.signature).toMatchObject({ verified: true, by: KEY.keyid });
+    const after = s.evidence.listArtifacts(run.id).find((a) => a.id === bin.id)!;
+    expect(after.flags.slsa_provenance_present).toMatchObject({ value: true, reason: expect.stringContaining(sb.id) });
   });
 
   it('a risk document is a risk assessment; manual flags are recorded as manual and never re-derived', async () => {
@@ -191,7 +226,7 @@ describe('release gate (the design notes cases)', () => {
     const { s, run, actor } = await device();
     const d = sha(BINARY);
     s.evidence.addArtifact(run.id, { name: 'bom.cdx.json', dataBase64: b64(cyclonedx(d)) }, actor);
-    s.evidence.addArtifact(run.id, { name: 'prov.json', dataBase64: b64(provenance(d)) }, actor);
+    s.evidence.addArtifact(run.id, { name: 'prov.json', dataBase64: b64(signed(d)) }, actor);
     s.evidence.addArtifact(run.id, { name: 'risk.json', dataBase64: b64(risk(d)) }, actor);
     expect(s.evidence.releaseGate(run.id, actor).passed).toBe(false);
     const bin = s.evidence.addArtifact(run.id, { name: 'bundle.tgz', dataBase64: b64(BINARY) }, actor);

@@ -21,6 +21,8 @@ export interface ArtifactRow {
   risk_assessment_present: number;
   risk_assessment_source: FlagSource;
   flag_reasons: string;
+  /** JSON SignatureCheck for SLSA provenance, else null */
+  signature: string | null;
   created_at: string;
   actor: string;
 }
@@ -67,6 +69,7 @@ export function toView(r: ArtifactRow): ArtifactView {
     uri: r.uri,
     docType: r.doc_type,
     subjects: JSON.parse(r.subjects) as string[],
+    ...(r.signature ? { signature: JSON.parse(r.signature) as ArtifactView['signature'] } : {}),
     flags,
     createdAt: r.created_at,
     actor: r.actor,

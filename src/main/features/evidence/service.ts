@@ -17,6 +17,7 @@ import {
   type ReleaseGateRule,
 } from '../../../shared/evidence/types';
 import { deriveFlags, recognise } from './derive';
+import { provenanceKeysOf, type ProvenanceKey, type SignatureCheck } from './dsse';
 import { COL, toResult, toView, type ArtifactRow, type EvalRow } from './rows';
 import { ruleFromParams } from './rule';
 import { evaluate, type Evaluation } from './evaluate';
@@ -55,10 +56,10 @@ function statements(db: Db) {
     insertArtifact: db.prepare(
       `INSERT INTO run_artifacts (id, run_id, name, kind, sha256, bytes, media_type, uri, doc_type, subjects,
        sbom_present, sbom_source, slsa_provenance_present, slsa_provenance_source, risk_assessment_present, risk_assessment_source,
-       flag_reasons, created_at, actor)
+       flag_reasons, signature, created_at, actor)
      VALUES (@id, @run_id, @name, @kind, @sha256, @bytes, @media_type, @uri, @doc_type, @subjects,
        @sbom_present, @sbom_source, @slsa_provenance_present, @slsa_provenance_source, @risk_assessment_present, @risk_assessment_source,
-       @flag_reasons, @created_at, @actor)`,
+       @flag_reasons, @signature, @created_at, @actor)`,
     ),
     updateDerived: db.prepare(
       'UPDATE run_artifacts SET sbom_present = ?, slsa_provenance_present = ?, risk_assessment_present = ?, flag_reasons = ? WHERE seq = ?',
@@ -99,8 +100,10 @@ function artifactRow(
   bytes: Buffer | null,
   now: string,
   actor: string,
+  provenanceKeys: readonly ProvenanceKey[],
 ): { row: Record<string, unknown>; reasons: Partial<Record<ArtifactFlag, string>> } {
-  const recognised = bytes ? recognise(bytes) : null;
+  // Provenance signatures are checked once, when the artifact arrives, with the keys of the policy then in force.
+  const recognised = bytes ? recognise(bytes, provenanceKeys) : null;
   const manual = input.flags ?? {};
   const reasons: Partial<Record<ArtifactFlag, string>> = {};
   const row: Record<string, unknown> = {
@@ -114,6 +117,7 @@ function artifactRow(
     uri: typeof input.uri === 'string' ? input.uri : null,
     doc_type: recognised?.docType ?? null,
     subjects: JSON.stringify(recognised?.subjects ?? []),
+    signature: recognised?.signature ? JSON.stringify(recognised.signature) : null,
     created_at: now,
     actor,
   };
@@ -196,7 +200,14 @@ export class Evidence implements EvidenceService {
   private rederive(runId: string): string[] {
     const rows = this.st.artifactsOf.all(runId) as ArtifactRow[];
     const derived = deriveFlags(
-      rows.map((r) => ({ id: r.id, name: r.name, sha256: r.sha256, docType: r.doc_type, subjects: JSON.parse(r.subjects) as string[] })),
+      rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        sha256: r.sha256,
+        docType: r.doc_type,
+        subjects: JSON.parse(r.subjects) as string[],
+        signature: r.signature ? (JSON.parse(r.signature) as SignatureCheck) : null,
+      })),
     );
     const changed: string[] = [];
     for (const r of rows) {
@@ -235,7 +246,8 @@ export class Evidence implements EvidenceService {
     const bytes = artifactBytes(input, this.st.countOf.get(runId) as number);
     const now = this.deps.clock.now().toISOString();
     const id = `art_${newUlid()}`;
-    const { row, reasons } = artifactRow(id, runId, name, input, bytes, now, actor);
+    const keys = provenanceKeysOf((this.deps.policy?.params() ?? null) as Record<string, unknown> | null);
+    const { row, reasons } = artifactRow(id, runId, name, input, bytes, now, actor, keys);
     return this.deps.db.transaction(() => {
       if (bytes) {
         // The file lands (content-addressed, whole or not at all) before its row; a rollback leaves

@@ -176,13 +176,15 @@ async function ackVerified(ctx: EngineCtx, b: BatchInput, toVerify: { row: Outbo
   })();
 }
 
-function storeCheckpoint(ctx: EngineCtx, b: BatchInput, res: SyncBatchResponse): void {
+async function storeCheckpoint(ctx: EngineCtx, b: BatchInput, res: SyncBatchResponse): Promise<void> {
   if (!res.checkpoint) return;
   const c = res.checkpoint.checkpoint;
   // A countersigned tree head must be this device's own tree at that size.
   const treeOk = c.treeSize === undefined || (c.treeSize === c.seq && c.treeRoot === ctx.merkle.root(c.seq));
   if (treeOk && checkCheckpoint(res.checkpoint, b.serverKey, { device: b.cfg.deviceId, serverKeyId: b.cfg.serverKeyId })) {
     ctx.d.audit.storeCheckpoint({ seq: c.seq, head: c.head, serverSeq: c.serverSeq, time: c.time }, JSON.stringify(res.checkpoint));
+    // And sealed in the secret store, where editing the database cannot reach it: what verification trusts.
+    await ctx.d.audit.sealCheckpoint(res.checkpoint, b.cfg.serverPublicKey);
   } else {
     ctx.d.alerts.raise('CHECKPOINT_INVALID', 'The server sent an audit checkpoint that does not verify');
   }
@@ -196,7 +198,7 @@ export async function sendBatch(ctx: EngineCtx, b: BatchInput): Promise<boolean>
   if (stop !== undefined) return stop;
   const res = reply.body as SyncBatchResponse;
   await ackVerified(ctx, b, sortResults(ctx, b, res));
-  storeCheckpoint(ctx, b, res);
+  await storeCheckpoint(ctx, b, res);
   if (res.anchorError) ctx.d.alerts.raise(res.anchorError.code, res.anchorError.message);
   if (res.deviceStatus) applyReplyStatus(ctx, res.deviceStatus, b.cfg.deviceId);
   noteSynced(ctx.d.db, ctx.now(), res.serverTime, res.contracts);

@@ -155,7 +155,7 @@ export class AuditStore {
    * Recompute the chain from genesis. Reports the first entry that is wrong and why. `knownHead`
    * (from the last verification, a server checkpoint, or the caller) detects a truncated tail.
    */
-  verify(knownHead: AuditHead | null, nowIso: string): AuditVerifyResult {
+  verify(knownHead: AuditHead | readonly AuditHead[] | null, nowIso: string): AuditVerifyResult {
     const v = this.verifier(knownHead);
     while (!v.step(Number.MAX_SAFE_INTEGER));
     return v.result(nowIso);
@@ -166,8 +166,9 @@ export class AuditStore {
    * caller can yield between chunks and report progress while appends continue. Rows appended after
    * it starts are outside this run.
    */
-  verifier(knownHead: AuditHead | null): ChainVerifier {
-    return new ChainVerifier(this.chunkStmt, this.head()?.seq ?? 0, knownHead);
+  verifier(knownHead: AuditHead | readonly AuditHead[] | null, scopeSeq: number = this.head()?.seq ?? 0): ChainVerifier {
+    const heads = knownHead === null ? [] : Array.isArray(knownHead) ? knownHead : [knownHead as AuditHead];
+    return new ChainVerifier(this.chunkStmt, scopeSeq, heads.filter((h) => h.seq > 0));
   }
 
   recordVerification(r: AuditVerifyResult): void {
@@ -203,7 +204,8 @@ export class ChainVerifier {
   private expectedSeq = 1;
   private prev = GENESIS_PREV_HASH;
   private checkedRows = 0;
-  private knownHeadSeen: boolean;
+  private readonly byseq: Map<number, string>;
+  private readonly highestKnown: number;
   private firstBad: AuditVerifyResult['firstBad'] = null;
   private headSeen: AuditHead | null = null;
   private done = false;
@@ -213,9 +215,11 @@ export class ChainVerifier {
     private readonly chunkStmt: Statement,
     /** Last seq when the run started: the run's scope. */
     readonly total: number,
-    private readonly knownHead: AuditHead | null,
+    /** Heads known to have existed (a sealed server anchor, a previous verification, the caller's): each must match. */
+    knownHeads: readonly AuditHead[],
   ) {
-    this.knownHeadSeen = knownHead === null || knownHead.seq === 0;
+    this.byseq = new Map(knownHeads.map((h) => [h.seq, h.hash]));
+    this.highestKnown = Math.max(0, ...knownHeads.map((h) => h.seq));
   }
 
   get checked(): number {
@@ -225,7 +229,7 @@ export class ChainVerifier {
   step(maxRows: number): boolean {
     if (this.done) return true;
     // The scope is extended to the known head, so rows missing below it show as a truncated tail.
-    const upTo = Math.max(this.total, this.knownHead?.seq ?? 0);
+    const upTo = Math.max(this.total, this.highestKnown);
     const rows = this.chunkStmt.all(this.expectedSeq - 1, upTo, Math.min(maxRows, 100_000)) as RawRow[];
     for (const r of rows) {
       if (!this.check(r)) {
@@ -259,12 +263,10 @@ export class ChainVerifier {
       this.firstBad = { seq, reason: 'payload_altered', message: 'stored content no longer matches its hash' };
       return false;
     }
-    if (this.knownHead && seq === this.knownHead.seq) {
-      if (hash !== this.knownHead.hash) {
-        this.firstBad = { seq, reason: 'link_broken', message: 'entry differs from the known head: history was rewritten' };
-        return false;
-      }
-      this.knownHeadSeen = true;
+    const known = this.byseq.get(seq);
+    if (known !== undefined && hash !== known) {
+      this.firstBad = { seq, reason: 'link_broken', message: 'entry differs from the known head: history was rewritten' };
+      return false;
     }
     this.prev = hash;
     this.headSeen = { seq, hash };
@@ -275,12 +277,12 @@ export class ChainVerifier {
 
   private finish(): void {
     this.done = true;
-    if (!this.firstBad && !this.knownHeadSeen && this.knownHead) {
-      const last = this.headSeen?.seq ?? 0;
+    const last = this.headSeen?.seq ?? 0;
+    if (!this.firstBad && last < this.highestKnown) {
       this.firstBad = {
         seq: last + 1,
         reason: 'truncated_tail',
-        message: `log ends at seq ${last} but entry ${this.knownHead.seq} was known to exist`,
+        message: `log ends at seq ${last} but entry ${this.highestKnown} was known to exist`,
       };
     }
   }

@@ -5,6 +5,8 @@ import type { HealthRegistry } from '../health';
 import type { AuditEntry, AuditHead, AuditVerifyResult } from '../../../shared/api/types';
 import { AuditStore, type ListFilter, type NewAuditEntry } from './audit-store';
 import { auditAnchorQueries, type AuditAnchorQueries } from './anchors';
+import type { SealedAnchors, SealedAnchorState } from './sealed-anchor';
+import type { SignedCheckpoint } from '../../../shared/sync/protocol';
 
 export { AuditStore, sha256Hex } from './audit-store';
 export type { NewAuditEntry } from './audit-store';
@@ -20,10 +22,19 @@ export interface AuditService extends AuditAnchorQueries {
   verify(knownHead?: AuditHead): AuditVerifyResult;
   /** Same result; reads in chunks, yields to the event loop and emits `audit.verify.progress`. */
   verifyWithProgress(knownHead?: AuditHead, chunkRows?: number): Promise<AuditVerifyResult>;
+  /** Seals a verified server checkpoint in the secret store when it is newer than the one sealed. */
+  sealCheckpoint(checkpoint: SignedCheckpoint, serverPublicKey: string): Promise<void>;
   store: AuditStore;
 }
 
-export function createAuditService(deps: { db: Db; clock: Clock; events: EventBus; health: HealthRegistry }): AuditService {
+export function createAuditService(deps: {
+  db: Db;
+  clock: Clock;
+  events: EventBus;
+  health: HealthRegistry;
+  /** The server checkpoint sealed in the secret store (absent: tests of the log alone; nothing is anchored). */
+  anchors?: SealedAnchors;
+}): AuditService {
   const store = new AuditStore(deps.db);
   const nowIso = () => deps.clock.now().toISOString();
 
@@ -33,9 +44,20 @@ export function createAuditService(deps: { db: Db; clock: Clock; events: EventBu
     return out;
   };
 
+  // Health reads this process's own last verification, not the audit_verifications table: a row
+  // anyone with the database key can write is no proof (docs/security.md).
+  let lastResult: AuditVerifyResult | null = null;
   deps.health.register('audit.chain', () => {
     const head = store.head();
-    const last = store.lastVerification();
+    const last = lastResult
+      ? {
+          verifiedAt: lastResult.verifiedAt,
+          valid: lastResult.valid,
+          checked: lastResult.checked,
+          badSeq: lastResult.firstBad?.seq ?? null,
+          badReason: lastResult.firstBad?.reason ?? null,
+        }
+      : null;
     const figures = {
       entries: store.count(),
       headSeq: head?.seq ?? 0,
@@ -52,7 +74,23 @@ export function createAuditService(deps: { db: Db; clock: Clock; events: EventBu
         figures,
       };
     }
-    return { service: 'audit', status: 'ok', summary: `Chain verified (${last.checked} entries) at ${last.verifiedAt}.`, figures };
+    const anchored = lastResult?.anchored ?? null;
+    const unanchored = lastResult?.unanchored ?? last.checked;
+    if (!anchored)
+      return {
+        service: 'audit',
+        status: 'ok',
+        summary: `Chain consistent on this device (${last.checked} entries, checked ${last.verifiedAt}); not yet anchored by the server, so not yet proven.`,
+        figures,
+      };
+    return {
+      service: 'audit',
+      status: 'ok',
+      summary:
+        `Chain verified up to entry ${anchored.seq}, anchored by the server at ${anchored.time}` +
+        (unanchored > 0 ? `; the ${unanchored} newer entries are consistent but not yet anchored.` : '.'),
+      figures,
+    };
   });
 
   // The highest head known to have existed: a previous valid verification, or a server checkpoint
@@ -67,9 +105,26 @@ export function createAuditService(deps: { db: Db; clock: Clock; events: EventBu
 
   const finish = (result: AuditVerifyResult) => {
     store.recordVerification(result);
+    lastResult = result;
     deps.events.emit('audit.verified', result);
     return result;
   };
+
+  /** The heads the chain must match: the caller's, the local ones, and the sealed server anchor. */
+  const headsFor = (knownHead: AuditHead | undefined, sealed: SealedAnchorState): AuditHead[] => {
+    const heads = knownHead ? [knownHead] : [knownHeadOf()].filter((h): h is AuditHead => h !== null);
+    if (sealed.kind === 'ok') heads.push({ seq: sealed.head.seq, hash: sealed.head.hash });
+    return heads;
+  };
+
+  /** Adds what is anchored to a chain check; a sealed anchor that does not verify fails the check. */
+  const withAnchor = (r: AuditVerifyResult, sealed: SealedAnchorState): AuditVerifyResult => {
+    if (sealed.kind === 'invalid' && r.valid)
+      return { ...r, valid: false, firstBad: { seq: 0, reason: 'anchor_invalid', message: sealed.reason }, anchored: null, unanchored: r.checked };
+    const anchored = r.valid && sealed.kind === 'ok' ? { seq: sealed.head.seq, time: sealed.head.time } : null;
+    return { ...r, anchored, unanchored: Math.max(0, (r.head?.seq ?? 0) - (anchored?.seq ?? 0)) };
+  };
+  const sealedState = (): Promise<SealedAnchorState> => deps.anchors?.state() ?? Promise.resolve({ kind: 'none' });
 
   return {
     ...auditAnchorQueries(deps.db),
@@ -81,16 +136,24 @@ export function createAuditService(deps: { db: Db; clock: Clock; events: EventBu
     facets: () => store.facets(),
     head: () => store.head(),
     verify(knownHead) {
-      return finish(store.verify(knownHead ?? knownHeadOf(), nowIso()));
+      // Synchronous: without the sealed anchor (it lives in the async secret store); the channel uses verifyWithProgress.
+      const none: SealedAnchorState = { kind: 'none' };
+      return finish(withAnchor(store.verify(headsFor(knownHead, none), nowIso()), none));
+    },
+    sealCheckpoint: async (checkpoint, serverPublicKey) => {
+      await deps.anchors?.seal({ checkpoint, serverPublicKey });
     },
     async verifyWithProgress(knownHead, chunkRows = 20_000) {
-      const v = store.verifier(knownHead ?? knownHeadOf());
+      // The run's scope is the log as it is now: appends while the anchor is read are outside it.
+      const scope = store.head()?.seq ?? 0;
+      const sealed = await sealedState();
+      const v = store.verifier(headsFor(knownHead, sealed), scope);
       while (!v.step(chunkRows)) {
         deps.events.emit('audit.verify.progress', { checked: v.checked, total: v.total });
         await new Promise((r) => setImmediate(r));
       }
       deps.events.emit('audit.verify.progress', { checked: v.checked, total: v.total });
-      return finish(v.result(nowIso()));
+      return finish(withAnchor(v.result(nowIso()), sealed));
     },
   };
 }

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseError } from './errors';
 import { applyKey, dbFileKind, encryptInPlace, removeStaleCopy, type AtRestProgress } from './cipher';
@@ -24,7 +24,7 @@ export interface OpenOptions {
 
 /** Refuse a file we cannot open with what we were given, before SQLite touches it. */
 function prepareFile(path: string, opts: OpenOptions): void {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   removeStaleCopy(path);
   const kind = dbFileKind(path);
   if (kind === 'encrypted' && !opts.key) {
@@ -35,6 +35,17 @@ function prepareFile(path: string, opts: OpenOptions): void {
     );
   }
   if (kind === 'plaintext' && opts.key && !opts.readonly) encryptInPlace(path, opts.key, opts.onProgress);
+  if (!opts.readonly) makePrivate(path);
+}
+
+/**
+ * The database files 0600, whatever the umask: SQLite gives the -wal and -shm files the mode of the
+ * database file, so creating that one private first covers all three. (The data folder is made 0700
+ * where it is known: app/deps.ts.)
+ */
+function makePrivate(path: string): void {
+  closeSync(openSync(path, 'a', 0o600));
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { count } from '../../ui/format';
+import { count, dateTime } from '../../ui/format';
 import { useAudit } from './audit-store';
 import { onEvent } from '../../api/client';
 
@@ -20,8 +20,13 @@ export function VerifyPanel() {
         <div role="status" data-testid="verify-result" className={verify.valid ? 'ok' : 'error'}>
           {verify.valid ? (
             <>
-              Chain valid: {count(verify.checked, 'entry', 'entries')} checked in {verify.durationMs} ms
-              {verify.head ? `, head #${verify.head.seq} ${verify.head.hash.slice(0, 12)}…` : ''}
+              Chain valid: {count(verify.checked, 'entry', 'entries')} checked in {Math.round(verify.durationMs)} ms
+              {verify.head ? `, head #${verify.head.seq} ${verify.head.hash.slice(0, 12)}…` : ''}.{' '}
+              <span data-testid="verify-anchor">
+                {verify.anchored
+                  ? `Proven by the server up to entry #${verify.anchored.seq} (${dateTime(verify.anchored.time)})${verify.unanchored ? `; ${count(verify.unanchored, 'newer entry is', 'newer entries are')} not yet anchored (sent with the next sync)` : ''}.`
+                  : 'Not yet anchored by the server: consistent on this device, proven after the next sync.'}
+              </span>
             </>
           ) : (
             <>

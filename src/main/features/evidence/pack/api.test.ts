@@ -4,6 +4,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createDispatcher } from '../../../app/dispatch';
 import type { Res } from '../../../../shared/api/types';
 import { packDevice, type PackDevice } from './test-helpers';
+import { makeServices } from '../../../platform/test-utils';
+import { REPORT_WF, report } from '../../runs/test-helpers';
 
 const open: PackDevice[] = [];
 afterEach(() => {
@@ -35,4 +37,13 @@ describe('evidence.exportPack / evidence.verifyPack', () => {
     expect(bad.data.ok).toBe(false);
     expect(await dispatch('evidence.exportPack', { runId: 'run_missing' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   }, 60_000);
+
+  it('on a device that was never enrolled: CONFLICT not_enrolled (a pack is signed with the enrolled key), not INTERNAL', async () => {
+    const s = makeServices();
+    s.profile.setup({ name: 'Ada', tenant: 'acme' });
+    const run = await s.runs.start({ workflow: REPORT_WF, input: report() });
+    const r = await createDispatcher(s)('evidence.exportPack', { runId: run.id });
+    expect(r).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { reason: 'not_enrolled' } } });
+    s.close();
+  });
 });

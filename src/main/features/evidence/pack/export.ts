@@ -11,6 +11,7 @@ import type { AuditService, RawAuditEntry } from '../../../platform/audit/index'
 import { readSyncConfig, type SyncConfig } from '../../../platform/device/sync-config';
 import { deviceKeyName } from '../../../platform/device/credential';
 import type { Role } from '../../../../shared/api/types';
+import { ApiError } from '../../../../shared/errors';
 import { canonicalJson } from '../../../../shared/canonical';
 import { MemoryTree, toHex } from '../../../../shared/merkle';
 import { merkleHasher } from '../../../platform/audit/merkle';
@@ -81,9 +82,10 @@ type Progress = NonNullable<ExportOptions['onProgress']>;
 /** The device id and its signing key (the pack is signed as this device). */
 async function signingKey(d: PackDeps, cfg: SyncConfig | null): Promise<{ deviceId: string; key: ReturnType<typeof privateKeyFromPem> }> {
   const deviceId = cfg?.deviceId ?? d.profile.get()?.deviceId;
-  if (!deviceId) throw new Error('This device has no id: set up a profile or enroll first');
+  if (!deviceId) throw new ApiError('CONFLICT', 'This device has no id yet: set up a profile first', { reason: 'no_profile' });
   const pem = await (await d.secrets()).get(deviceKeyName(deviceId));
-  if (!pem) throw new Error(`The device signing key (${deviceKeyName(deviceId)}) is missing: enroll this device first`);
+  // A pack is signed by the device's enrolled key: before enrolling there is none to sign with.
+  if (!pem) throw new ApiError('CONFLICT', 'A disclosure pack is signed with this device’s key, which it gets when it is enrolled: enroll it first (Outbox → Enroll)', { reason: 'not_enrolled' });
   return { deviceId, key: privateKeyFromPem(pem) };
 }
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { create as tarCreate } from 'tar';
@@ -10,7 +10,7 @@ import { privateKeyFromPem, signBase64 } from '../../../../platform/ed25519';
 import { tempDir } from '../../../platform/test-utils';
 import { exportPack } from './export';
 import { manifestSigningBytes, type PackManifest, type ProofsFile, type ReceiptsFile } from './format';
-import { readPack, verifyPack, verifyPackFiles, type FailureCode } from './verify';
+import { PACK_MAX_UNPACKED_BYTES, readPack, verifyPack, verifyPackFiles, type FailureCode } from './verify';
 import { packDevice, type PackDevice } from './test-helpers';
 
 const open: PackDevice[] = [];
@@ -205,4 +205,24 @@ describe('disclosure pack', () => {
     expect(stdout).toMatch(new RegExp(`FAIL (HASH|SIZE)_MISMATCH ${card}`));
     expect(out).toBeTruthy();
   });
+
+  it('a path that is a FIFO, a device, a folder or a gzip bomb is refused without holding the app', async () => {
+    const dir = tempDir();
+    const fifo = join(dir, 'pack.fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const p of [fifo, '/dev/zero', dir]) {
+      const r = await verifyPack(p);
+      expect([r.ok, r.failures[0]?.code]).toEqual([false, 'UNREADABLE']);
+      expect(r.failures[0]?.message).toMatch(/not a file/);
+    }
+    // 600 MiB of zeros gzip to ~600 KiB: reading stops at the unpacked cap, with a failure, not an out-of-memory.
+    const bomb = join(dir, 'bomb.tgz');
+    const zeros = join(dir, 'zeros.bin');
+    writeFileSync(zeros, '');
+    truncateSync(zeros, PACK_MAX_UNPACKED_BYTES + 64 * 1024 * 1024);
+    await tarCreate({ gzip: true, file: bomb, cwd: dir, portable: true }, ['zeros.bin']);
+    const r = await verifyPack(bomb);
+    expect([r.ok, r.failures[0]?.code]).toEqual([false, 'UNREADABLE']);
+    expect(r.failures[0]?.message).toMatch(/unpacks to more than/);
+  }, 60_000);
 });

@@ -1,7 +1,7 @@
 // Offline verification of a disclosure pack (./format.ts). scripts/verify-pack.mjs is the
 // standalone twin an auditor runs (node builtins + tar only); both must agree (pack.test.ts).
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { FileRefused, readRegularFile } from '../../../platform/util/regular-file';
 import { Parser, type ReadEntry } from 'tar';
 import { canonicalJson } from '../../../../shared/canonical';
 import { fromHex, verifyInclusion } from '../../../../shared/merkle';
@@ -44,9 +44,14 @@ export interface PackReport {
 }
 
 /** The files of a .tar.gz, by path; duplicates and non-files are reported under `bad`. */
+/** A pack is one run's JSON: far below these. They bound what a hostile file can make this process hold. */
+export const PACK_MAX_BYTES = 256 * 1024 * 1024;
+export const PACK_MAX_UNPACKED_BYTES = 512 * 1024 * 1024;
+
 export async function readPack(buf: Buffer): Promise<{ files: Map<string, Buffer>; bad: string[] }> {
   const files = new Map<string, Buffer>();
   const bad: string[] = [];
+  let unpacked = 0;
   await new Promise<void>((resolve, reject) => {
     const p = new Parser({
       strict: true,
@@ -58,7 +63,11 @@ export async function readPack(buf: Buffer): Promise<{ files: Map<string, Buffer
           return;
         }
         const chunks: Buffer[] = [];
-        e.on('data', (c: Buffer) => chunks.push(c));
+        e.on('data', (c: Buffer) => {
+          // A gzip bomb: stop at the cap instead of holding what it expands to.
+          if ((unpacked += c.length) > PACK_MAX_UNPACKED_BYTES) p.abort(new Error(`the pack unpacks to more than ${PACK_MAX_UNPACKED_BYTES / 1024 / 1024} MiB`));
+          else chunks.push(c);
+        });
         e.on('end', () => files.set(path, Buffer.concat(chunks)));
       },
     });
@@ -251,21 +260,15 @@ export function verifyPackFiles(files: Map<string, Buffer>, bad: string[] = []):
   return report(m, receipts, proofs, countersigned);
 }
 
+const EMPTY_REPORT: PackReport = { ok: false, runId: null, deviceId: null, files: 0, receipts: 0, proofs: 0, countersigned: false, failures: [] };
+
 export async function verifyPack(path: string): Promise<PackReport> {
   let r: Awaited<ReturnType<typeof readPack>>;
   try {
-    r = await readPack(readFileSync(path));
+    r = await readPack(await readRegularFile(path, PACK_MAX_BYTES));
   } catch (e) {
-    return {
-      ok: false,
-      runId: null,
-      deviceId: null,
-      files: 0,
-      receipts: 0,
-      proofs: 0,
-      countersigned: false,
-      failures: [{ file: path, code: 'UNREADABLE', message: `not a readable .tar.gz: ${(e as Error).message}` }],
-    };
+    if (e instanceof FileRefused) return { ...EMPTY_REPORT, failures: [{ file: path, code: 'UNREADABLE', message: e.message }] };
+    return { ...EMPTY_REPORT, failures: [{ file: path, code: 'UNREADABLE', message: `not a readable .tar.gz: ${(e as Error).message}` }] };
   }
   return verifyPackFiles(r.files, r.bad);
 }

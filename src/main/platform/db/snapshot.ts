@@ -1,0 +1,55 @@
+// A consistent copy of the device database (VACUUM INTO) made on a worker thread with its own
+// connection: VACUUM INTO reads the whole database, so on the main thread a large one would hold
+// the event loop (every request, every window) for as long as the copy takes. WAL mode lets the
+// worker read one snapshot while the app goes on writing. The copy keeps the cipher and key.
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+// Plain CommonJS evaluated in the worker (no loader needed under tsx, vitest, Electron). The native
+// module is loaded from the path the main thread resolved, so it is the same build. The key
+// pragmas mirror ./cipher.ts cipherPragmas.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.module);
+const { source, target, keyHex } = workerData;
+let db;
+try {
+  db = new Database(source, { readonly: true, fileMustExist: true });
+  if (keyHex) {
+    db.pragma("cipher = 'sqlcipher'");
+    db.pragma('legacy = 4');
+    db.pragma('key = "x\\'' + keyHex + '\\'"');
+    db.pragma('temp_store = MEMORY');
+  }
+  db.pragma('busy_timeout = 5000');
+  db.prepare('VACUUM INTO ?').run(target);
+  parentPort.postMessage({ ok: true });
+} catch (err) {
+  parentPort.postMessage({ ok: false, message: String((err && err.message) || err) });
+} finally {
+  if (db) db.close();
+}
+`;
+
+const moduleOf = (): string => createRequire(import.meta.url).resolve('better-sqlite3');
+
+/** Copies the database at `source` (encrypted under `key` when given) to `target`, off the main thread. */
+export function snapshotDatabase(source: string, target: string, key?: Buffer): Promise<void> {
+  if (key && key.length !== 32) return Promise.reject(new Error('the at-rest key must be 32 bytes'));
+  return new Promise((resolve, reject) => {
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: moduleOf(), source, target, keyHex: key ? key.toString('hex') : null } });
+    let settled = false;
+    w.once('message', (m: { ok: boolean; message?: string }) => {
+      settled = true;
+      if (m.ok) resolve();
+      else reject(new Error(`database snapshot failed: ${m.message ?? 'unknown'}`));
+    });
+    w.once('error', (e) => {
+      settled = true;
+      reject(e);
+    });
+    w.once('exit', (code) => {
+      if (!settled) reject(new Error(`database snapshot worker exited (${code})`));
+    });
+  });
+}
