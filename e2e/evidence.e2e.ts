@@ -83,7 +83,11 @@ describe('run artifacts, release gate and disclosure pack (web host + server pro
       { name: 'pumpctl-1.0.0.bin', mimeType: 'application/octet-stream', buffer: binary },
       { name: 'sbom.cdx.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(sbom)) },
       // Signed (DSSE) with the development provenance key the development policy lists: only then does it count.
-      { name: 'provenance.intoto.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(signStatement(provenance, devProvenanceKey(DEFAULT_RESOURCES_DIR)))) },
+      {
+        name: 'provenance.intoto.json',
+        mimeType: 'application/json',
+        buffer: Buffer.from(JSON.stringify(signStatement(provenance, devProvenanceKey(DEFAULT_RESOURCES_DIR)))),
+      },
       { name: 'risk.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(risk)) },
     ];
     const rows = artifacts.locator('li[data-artifact]');

@@ -75,7 +75,12 @@ function rewriteAnchorTables(db: Database.Database): void {
   db.prepare('DELETE FROM audit_verifications').run();
   db.prepare('DELETE FROM audit_anchors').run();
   const head = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string };
-  db.prepare('INSERT INTO audit_anchors (seq, head, server_seq, time, checkpoint) VALUES (?, ?, 1, ?, ?)').run(head.seq, head.hash, new Date().toISOString(), '{}');
+  db.prepare('INSERT INTO audit_anchors (seq, head, server_seq, time, checkpoint) VALUES (?, ?, 1, ?, ?)').run(
+    head.seq,
+    head.hash,
+    new Date().toISOString(),
+    '{}',
+  );
 }
 
 describe('the device detects a rewritten audit log on its own', () => {
@@ -86,12 +91,14 @@ describe('the device detects a rewritten audit log on its own', () => {
     const r = await s.audit.verifyWithProgress();
     expect(r).toMatchObject({ valid: true, anchored: { seq: anchoredSeq }, unanchored: (r.head?.seq ?? 0) - anchoredSeq });
     expect(r.unanchored).toBeGreaterThanOrEqual(2);
-    expect(s.health.run(new Date().toISOString()).checks.find((h) => h.service === 'audit')?.summary).toMatch(new RegExp(`verified up to entry ${anchoredSeq}.*not yet anchored`));
+    expect(s.health.run(new Date().toISOString()).checks.find((h) => h.service === 'audit')?.summary).toMatch(
+      new RegExp(`verified up to entry ${anchoredSeq}.*not yet anchored`),
+    );
     s.close();
   });
 
   it('edit: one entry changed in place', async () => {
-    const s = await attacked((db) => db.prepare("UPDATE audit_log SET payload = '{\"forged\":true}' WHERE seq = 2").run());
+    const s = await attacked((db) => db.prepare('UPDATE audit_log SET payload = \'{"forged":true}\' WHERE seq = 2').run());
     expect((await s.audit.verifyWithProgress()).firstBad).toMatchObject({ seq: 2, reason: 'payload_altered' });
   });
 
@@ -122,7 +129,7 @@ describe('the device detects a rewritten audit log on its own', () => {
 
   it('recompute the tail: entry 1 forged and every later hash recomputed', async () => {
     const s = await attacked((db) => {
-      db.prepare("UPDATE audit_log SET payload = '{\"forged\":true}' WHERE seq = 1").run();
+      db.prepare('UPDATE audit_log SET payload = \'{"forged":true}\' WHERE seq = 1').run();
       rechain(db);
     });
     expect((await s.audit.verifyWithProgress()).firstBad).toMatchObject({ seq: anchoredSeq, reason: 'link_broken' });
@@ -130,7 +137,7 @@ describe('the device detects a rewritten audit log on its own', () => {
 
   it('recompute the tail and rewrite the anchor and verification tables: still detected, and Health says so', async () => {
     const s = await attacked((db) => {
-      db.prepare("UPDATE audit_log SET payload = '{\"forged\":true}' WHERE seq = 1").run();
+      db.prepare('UPDATE audit_log SET payload = \'{"forged":true}\' WHERE seq = 1').run();
       rechain(db);
       rewriteAnchorTables(db);
       db.prepare(

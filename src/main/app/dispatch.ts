@@ -27,7 +27,10 @@ export function createDispatcher(services: Services, handlers: Handlers = buildH
       // No input is `{}`; an explicit null is a value like any other (and refused by the schema).
       const given = input === undefined ? {} : input;
       const bad = malformedTextAt(given);
-      if (bad !== null) throw new ApiError('VALIDATION_ERROR', `${name} request: text at ${bad} is not valid Unicode (a lone surrogate)`, [{ path: bad, keyword: 'unicode', message: 'lone surrogate' }]);
+      if (bad !== null)
+        throw new ApiError('VALIDATION_ERROR', `${name} request: text at ${bad} is not valid Unicode (a lone surrogate)`, [
+          { path: bad, keyword: 'unicode', message: 'lone surrogate' },
+        ]);
       const req = assertValid<never>(schemas.req, given, `${name} request`);
       const res = await (handlers[name] as (i: unknown) => unknown)(req);
       const resValid = compileSchema(schemas.res);

@@ -110,8 +110,7 @@ function decodeCursor(raw: string, sort: AdminDeviceSort, dir: 'asc' | 'desc'): 
 function adminContext(deps: AdminDeps) {
   const policies = policyCacheFor(deps.storage);
   /** The body's reason, validated (3-500 characters). */
-  const reasonOf = (c: Context<AppEnv>): string =>
-    assertValid<AdminActionRequest>(adminActionRequestSchema, jsonBody(c), 'Admin action').reason;
+  const reasonOf = (c: Context<AppEnv>): string => assertValid<AdminActionRequest>(adminActionRequestSchema, jsonBody(c), 'Admin action').reason;
 
   const auditOf = (c: Context<AppEnv>, ts: string, action: string, subject: string, payload: Record<string, unknown>): AuditInput => {
     const admin = c.get('device');

@@ -425,7 +425,11 @@ function toResult(idempotencyKey: string, o: IngestOutcome | undefined, sender: 
     return {
       idempotencyKey,
       status: 'rejected',
-      error: { code: 'IDEMPOTENCY_CONFLICT', message: 'Another device stored an item under this idempotency key; nothing was stored', details: { reason: 'other_device' } },
+      error: {
+        code: 'IDEMPOTENCY_CONFLICT',
+        message: 'Another device stored an item under this idempotency key; nothing was stored',
+        details: { reason: 'other_device' },
+      },
     };
   }
   return { idempotencyKey, status: o.status, receipt: { receipt, signature: o.receipt.signature } };

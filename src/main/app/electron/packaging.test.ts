@@ -33,7 +33,8 @@ describe('packaged Electron build', () => {
 
   it('treats a redirect like a navigation, and the entry point reads the dev URL only through devRendererUrl', () => {
     const adapter = readFileSync(new URL('./adapter.ts', import.meta.url), 'utf8');
-    for (const ev of ['will-navigate', 'will-redirect']) expect(adapter).toMatch(new RegExp(`on\\('${ev}', \\(ev, url\\) => \\{\\s*if \\(!isAppUrl\\(url, devServerUrl\\)\\) ev.preventDefault\\(\\);`));
+    for (const ev of ['will-navigate', 'will-redirect'])
+      expect(adapter).toMatch(new RegExp(`on\\('${ev}', \\(ev, url\\) => \\{\\s*if \\(!isAppUrl\\(url, devServerUrl\\)\\) ev.preventDefault\\(\\);`));
     const entry = readFileSync(new URL('../../index.ts', import.meta.url), 'utf8');
     expect(entry.match(/ELECTRON_RENDERER_URL/g)).toBeNull();
     expect(entry).toContain('devRendererUrl(process.env, app.isPackaged)');

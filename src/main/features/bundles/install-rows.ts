@@ -28,6 +28,13 @@ export interface InstallRow {
   quarantine_path: string | null;
 }
 
+/** Active versions that are not quarantined, oldest install first. */
+export function activeInstalls(db: Db): InstallRow[] {
+  return db
+    .prepare('SELECT i.* FROM bundle_active a JOIN bundle_installs i ON i.id = a.install_id WHERE i.quarantined_at IS NULL ORDER BY i.id')
+    .all() as InstallRow[];
+}
+
 export interface FileRow {
   path: string;
   length: number;

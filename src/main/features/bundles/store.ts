@@ -29,7 +29,7 @@ import type { ActiveBundle, AdmitCheck, BundleChange, BundleService, VerifiedMod
 import { fsyncDir, fsyncTree, readNoFollow, writeDurable } from './durable-fs';
 import { fastCheckFile, rehashInstall } from './file-checks';
 import { TamperWatch, type WatchedInstall } from './tamper-watch';
-import { recordInstall, type FileRow, type InstallRow } from './install-rows';
+import { activeInstalls, recordInstall, type FileRow, type InstallRow } from './install-rows';
 import { quarantineCard } from './quarantine-card';
 import { rootSummary, versionView } from './report';
 import { verifiedModels } from './models';
@@ -71,6 +71,7 @@ export class BundleStore implements BundleService {
     this.reverifyMs = (d.reverifyEveryHours ?? 24) * 3_600_000;
     mkdirSync(this.root, { recursive: true });
     this.recover();
+    this.tamperWatch = new TamperWatch({ watched: () => this.watched(), quarantine: (id, r, p) => this.quarantine(id, r, p), logger: d.logger });
   }
 
   // ---- trust ----
@@ -376,18 +377,14 @@ export class BundleStore implements BundleService {
     const t0 = performance.now();
     let files = 0;
     let mismatches = 0;
-    const rows = this.d.db
-      .prepare('SELECT i.* FROM bundle_active a JOIN bundle_installs i ON i.id = a.install_id WHERE i.quarantined_at IS NULL')
-      .all() as InstallRow[];
     const bad: { id: number; reason: string; path: string }[] = [];
-    for (const row of rows) {
-      const dir = join(this.root, row.dir);
-      for (const f of this.fileRows(row.id)) {
+    for (const { id, dir, files: rows } of this.watched()) {
+      for (const f of rows) {
         files++;
         const reason = fastCheckFile(dir, f);
         if (reason) {
           mismatches++;
-          bad.push({ id: row.id, reason, path: f.path });
+          bad.push({ id, reason, path: f.path });
           break;
         }
       }
@@ -507,20 +504,12 @@ export class BundleStore implements BundleService {
 
   // ---- schedule ----
 
-  /** Active versions not quarantined, with their files: what the tamper watch keeps checking. */
+  /** Active, unquarantined versions and their files: what the tamper watch checks. */
   watched(): WatchedInstall[] {
-    const rows = this.d.db
-      .prepare('SELECT i.* FROM bundle_active a JOIN bundle_installs i ON i.id = a.install_id WHERE i.quarantined_at IS NULL ORDER BY i.id')
-      .all() as InstallRow[];
-    return rows.map((row) => ({ id: row.id, dir: join(this.root, row.dir), files: this.fileRows(row.id) }));
+    return activeInstalls(this.d.db).map((row) => ({ id: row.id, dir: join(this.root, row.dir), files: this.fileRows(row.id) }));
   }
 
-  /** The tamper watch (folder watches + rolling re-hash), started by startSchedule. */
-  readonly tamperWatch = new TamperWatch({
-    watched: () => this.watched(),
-    quarantine: (id, r, p) => this.quarantine(id, r, p),
-    logger: { error: (m, f) => this.d.logger.error(m, f) },
-  });
+  readonly tamperWatch: TamperWatch; // folder watches + rolling re-hash, started by startSchedule
 
   startSchedule(): void {
     if (this.timer) return;

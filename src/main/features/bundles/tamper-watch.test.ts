@@ -23,7 +23,12 @@ beforeEach(async () => {
   fx = makeStore({ dataDir: join(work, 'data'), root: repo.root });
   for (const v of [1, 2]) {
     const out = join(work, `b${v}`);
-    repo.build(out, { name: NAME, version: `1.0.${v}` }, { 'weights.bin': BIG, 'config.json': `{"v":${v}}` }, { versions: { targets: v, snapshot: v, timestamp: v } });
+    repo.build(
+      out,
+      { name: NAME, version: `1.0.${v}` },
+      { 'weights.bin': BIG, 'config.json': `{"v":${v}}` },
+      { versions: { targets: v, snapshot: v, timestamp: v } },
+    );
     await fx.store.install(dirReader(out));
   }
 });
@@ -49,7 +54,11 @@ function flipByte(at: number): string {
   return path;
 }
 
-const port = () => ({ watched: () => fx.store.watched(), quarantine: (id: number, r: string, p: string | null) => fx.store.quarantine(id, r, p), logger: { error: () => {} } });
+const port = () => ({
+  watched: () => fx.store.watched(),
+  quarantine: (id: number, r: string, p: string | null) => fx.store.quarantine(id, r, p),
+  logger: { error: () => {} },
+});
 
 describe('bundle tamper watch', () => {
   it('the rolling re-hash finds a byte changed behind the watch (mtime restored) within one cycle, at a bounded rate', async () => {

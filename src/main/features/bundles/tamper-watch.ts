@@ -186,7 +186,15 @@ export class TamperWatch {
   }
 
   private newCursor(q: { install: WatchedInstall; file: FileRow }): Cursor {
-    return { ...q, offset: 0, hash: createHash('sha256'), slice: createHash('sha256'), slices: [], known: this.goodSlices.get(this.key(q.install, q.file)), changedAt: null };
+    return {
+      ...q,
+      offset: 0,
+      hash: createHash('sha256'),
+      slice: createHash('sha256'),
+      slices: [],
+      known: this.goodSlices.get(this.key(q.install, q.file)),
+      changedAt: null,
+    };
   }
 
   /** Feeds bytes read at the cursor into the whole-file and slice hashes, checking each finished slice. */

@@ -71,7 +71,9 @@ function inToto(d: Obj, keys: readonly ProvenanceKey[]): Recognised | null {
     return inner ? { ...inner, signature: verifyEnvelope(d, keys) } : null;
   }
   const bare = statementOf(d);
-  return bare ? { ...bare, signature: { verified: false, by: null, reason: 'a bare in-toto statement carries no signature (wrap it in a signed DSSE envelope)' } } : null;
+  return bare
+    ? { ...bare, signature: { verified: false, by: null, reason: 'a bare in-toto statement carries no signature (wrap it in a signed DSSE envelope)' } }
+    : null;
 }
 
 function statement(env: DsseEnvelope): Recognised | null {

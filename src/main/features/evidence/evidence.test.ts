@@ -134,7 +134,11 @@ describe('flag derivation', () => {
     const stranger = { keyid: 'f'.repeat(64), privateKey: generateKeyPairSync('ed25519').privateKey };
     const good = signed(d);
     const forged = { ...good, payload: b64({ ...provenance(d), subject: [{ name: 'evil', digest: { sha256: d } }] }) };
-    const keyless = { mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', verificationMaterial: { certificate: { rawBytes: 'AAAA' } }, dsseEnvelope: good };
+    const keyless = {
+      mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+      verificationMaterial: { certificate: { rawBytes: 'AAAA' } },
+      dsseEnvelope: good,
+    };
     const cases: [string, unknown, RegExp][] = [
       ['bare statement', provenance(d), /carries no signature/],
       ['envelope without signatures', { ...good, signatures: [] }, /no signature/],

@@ -26,7 +26,7 @@ describe('shipped policy and invariants', () => {
   it('load cleanly: at least 20 invariants and a version', () => {
     expect(engine.lastErrors()).toEqual([]);
     expect(engine.invariantCount()).toBeGreaterThanOrEqual(20);
-    expect(engine.version()).toBe('2026.12.2');
+    expect(engine.version()).toBe('2026.12.3');
   });
 
   it('every sample context is allowed as built', () => {
@@ -43,7 +43,7 @@ describe('shipped policy and invariants', () => {
     ]) {
       const r = engine.guard(f());
       expect({ name: f.name, allowed: r.allowed, failed: failed(r), reasons: r.policy.reasons }).toMatchObject({ name: f.name, allowed: true, failed: [] });
-      expect(r.policy.policyVersion).toBe('2026.12.2');
+      expect(r.policy.policyVersion).toBe('2026.12.3');
       expect(r.nextSafeStep).toBeNull();
     }
   });
@@ -64,7 +64,7 @@ describe('policy decisions (fail closed)', () => {
     const c = approvalContext();
     c.actor = { ...c.actor, role: 'field' };
     const r = engine.guard(c);
-    expect(r.policy).toEqual({ decision: 'deny', reasons: ['no rule allows approval.decide for role field'], policyVersion: '2026.12.2' });
+    expect(r.policy).toEqual({ decision: 'deny', reasons: ['no rule allows approval.decide for role field'], policyVersion: '2026.12.3' });
     expect(r.allowed).toBe(false);
     expect(r.nextSafeStep).toBe('Ask someone with the reviewer or admin role to do this (approval.decide)');
   });

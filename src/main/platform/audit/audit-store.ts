@@ -168,7 +168,11 @@ export class AuditStore {
    */
   verifier(knownHead: AuditHead | readonly AuditHead[] | null, scopeSeq: number = this.head()?.seq ?? 0): ChainVerifier {
     const heads = knownHead === null ? [] : Array.isArray(knownHead) ? knownHead : [knownHead as AuditHead];
-    return new ChainVerifier(this.chunkStmt, scopeSeq, heads.filter((h) => h.seq > 0));
+    return new ChainVerifier(
+      this.chunkStmt,
+      scopeSeq,
+      heads.filter((h) => h.seq > 0),
+    );
   }
 
   recordVerification(r: AuditVerifyResult): void {

@@ -6,6 +6,7 @@ import type { AuditEntry, AuditHead, AuditVerifyResult } from '../../../shared/a
 import { AuditStore, type ListFilter, type NewAuditEntry } from './audit-store';
 import { auditAnchorQueries, type AuditAnchorQueries } from './anchors';
 import type { SealedAnchors, SealedAnchorState } from './sealed-anchor';
+import { registerChainHealth } from './chain-health';
 import type { SignedCheckpoint } from '../../../shared/sync/protocol';
 
 export { AuditStore, sha256Hex } from './audit-store';
@@ -47,51 +48,7 @@ export function createAuditService(deps: {
   // Health reads this process's own last verification, not the audit_verifications table: a row
   // anyone with the database key can write is no proof (docs/security.md).
   let lastResult: AuditVerifyResult | null = null;
-  deps.health.register('audit.chain', () => {
-    const head = store.head();
-    const last = lastResult
-      ? {
-          verifiedAt: lastResult.verifiedAt,
-          valid: lastResult.valid,
-          checked: lastResult.checked,
-          badSeq: lastResult.firstBad?.seq ?? null,
-          badReason: lastResult.firstBad?.reason ?? null,
-        }
-      : null;
-    const figures = {
-      entries: store.count(),
-      headSeq: head?.seq ?? 0,
-      headHash: head ? head.hash.slice(0, 16) : null,
-      lastVerifiedAt: last?.verifiedAt ?? null,
-      lastVerifiedValid: last ? last.valid : null,
-    };
-    if (!last) return { service: 'audit', status: 'warn', summary: 'The audit chain has not been verified yet.', figures };
-    if (!last.valid) {
-      return {
-        service: 'audit',
-        status: 'error',
-        summary: `The last verification found the chain broken at entry ${last.badSeq} (${last.badReason}).`,
-        figures,
-      };
-    }
-    const anchored = lastResult?.anchored ?? null;
-    const unanchored = lastResult?.unanchored ?? last.checked;
-    if (!anchored)
-      return {
-        service: 'audit',
-        status: 'ok',
-        summary: `Chain consistent on this device (${last.checked} entries, checked ${last.verifiedAt}); not yet anchored by the server, so not yet proven.`,
-        figures,
-      };
-    return {
-      service: 'audit',
-      status: 'ok',
-      summary:
-        `Chain verified up to entry ${anchored.seq}, anchored by the server at ${anchored.time}` +
-        (unanchored > 0 ? `; the ${unanchored} newer entries are consistent but not yet anchored.` : '.'),
-      figures,
-    };
-  });
+  registerChainHealth(deps.health, store, () => lastResult);
 
   // The highest head known to have existed: a previous valid verification, or a server checkpoint
   // (which someone with write access to this file cannot take back).

@@ -85,7 +85,10 @@ async function signingKey(d: PackDeps, cfg: SyncConfig | null): Promise<{ device
   if (!deviceId) throw new ApiError('CONFLICT', 'This device has no id yet: set up a profile first', { reason: 'no_profile' });
   const pem = await (await d.secrets()).get(deviceKeyName(deviceId));
   // A pack is signed by the device's enrolled key: before enrolling there is none to sign with.
-  if (!pem) throw new ApiError('CONFLICT', 'A disclosure pack is signed with this device’s key, which it gets when it is enrolled: enroll it first (Outbox → Enroll)', { reason: 'not_enrolled' });
+  if (!pem)
+    throw new ApiError('CONFLICT', 'A disclosure pack is signed with this device’s key, which it gets when it is enrolled: enroll it first (Outbox → Enroll)', {
+      reason: 'not_enrolled',
+    });
   return { deviceId, key: privateKeyFromPem(pem) };
 }
 

@@ -65,7 +65,8 @@ export async function readPack(buf: Buffer): Promise<{ files: Map<string, Buffer
         const chunks: Buffer[] = [];
         e.on('data', (c: Buffer) => {
           // A gzip bomb: stop at the cap instead of holding what it expands to.
-          if ((unpacked += c.length) > PACK_MAX_UNPACKED_BYTES) p.abort(new Error(`the pack unpacks to more than ${PACK_MAX_UNPACKED_BYTES / 1024 / 1024} MiB`));
+          if ((unpacked += c.length) > PACK_MAX_UNPACKED_BYTES)
+            p.abort(new Error(`the pack unpacks to more than ${PACK_MAX_UNPACKED_BYTES / 1024 / 1024} MiB`));
           else chunks.push(c);
         });
         e.on('end', () => files.set(path, Buffer.concat(chunks)));

@@ -1,0 +1,54 @@
+// The audit chain's Health check: what this process's own last verification found (never a row of
+// audit_verifications, which anyone with the database key can write).
+import type { AuditVerifyResult } from '../../../shared/api/types';
+import type { HealthRegistry } from '../health';
+import type { AuditStore } from './audit-store';
+
+export function registerChainHealth(health: HealthRegistry, store: AuditStore, lastOf: () => AuditVerifyResult | null): void {
+  health.register('audit.chain', () => {
+    const head = store.head();
+    const last0 = lastOf();
+    const last = last0
+      ? {
+          verifiedAt: last0.verifiedAt,
+          valid: last0.valid,
+          checked: last0.checked,
+          badSeq: last0.firstBad?.seq ?? null,
+          badReason: last0.firstBad?.reason ?? null,
+        }
+      : null;
+    const figures = {
+      entries: store.count(),
+      headSeq: head?.seq ?? 0,
+      headHash: head ? head.hash.slice(0, 16) : null,
+      lastVerifiedAt: last?.verifiedAt ?? null,
+      lastVerifiedValid: last ? last.valid : null,
+    };
+    if (!last) return { service: 'audit', status: 'warn', summary: 'The audit chain has not been verified yet.', figures };
+    if (!last.valid) {
+      return {
+        service: 'audit',
+        status: 'error',
+        summary: `The last verification found the chain broken at entry ${last.badSeq} (${last.badReason}).`,
+        figures,
+      };
+    }
+    const anchored = last0?.anchored ?? null;
+    const unanchored = last0?.unanchored ?? last.checked;
+    if (!anchored)
+      return {
+        service: 'audit',
+        status: 'ok',
+        summary: `Chain consistent on this device (${last.checked} entries, checked ${last.verifiedAt}); not yet anchored by the server, so not yet proven.`,
+        figures,
+      };
+    return {
+      service: 'audit',
+      status: 'ok',
+      summary:
+        `Chain verified up to entry ${anchored.seq}, anchored by the server at ${anchored.time}` +
+        (unanchored > 0 ? `; the ${unanchored} newer entries are consistent but not yet anchored.` : '.'),
+      figures,
+    };
+  });
+}
