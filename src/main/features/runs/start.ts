@@ -57,6 +57,15 @@ function profileActor(core: EngineCore): GuardActor {
 /** The run row, its run.start card and audit entries, in one transaction. */
 function record(core: EngineCore, loaded: LoadedManifest, row: RunRow, g: GuardResult, verdict: Verdict, who: string): void {
   const now = row.created_at;
+  core.starting.set(row.id, row);
+  try {
+    recordRows(core, loaded, row, g, verdict, who, now);
+  } finally {
+    core.starting.delete(row.id);
+  }
+}
+
+function recordRows(core: EngineCore, loaded: LoadedManifest, row: RunRow, g: GuardResult, verdict: Verdict, who: string, now: string): void {
   core.db.transaction(() => {
     const card = core.cards.record(startCard(row, loaded.manifest, g, verdict), SERVICE_ACTOR);
     const error: RunError | null =

@@ -12,6 +12,7 @@ import { m010Artifacts } from './010-artifacts';
 import { m011TeamSync } from './011-team-sync';
 import { m012AttachmentBlobs } from './012-attachment-blobs';
 import { m013TransferPauses } from './013-transfer-pauses';
+import { m014DecisionContext } from './014-decision-context';
 
 export type { Migration };
 
@@ -30,5 +31,6 @@ export const migrations: Migration[] = [
   m011TeamSync,
   m012AttachmentBlobs,
   m013TransferPauses,
+  m014DecisionContext,
 ];
 export const LATEST_SCHEMA_VERSION = migrations.length;
