@@ -5,6 +5,7 @@ import { canReview } from '../runs/runs-store';
 import { useDecision } from '../runs/decision-store';
 import { dateTime } from '../../ui/format';
 import { LaneBadge } from './LaneBadge';
+import { CardRecord } from './CardRecord';
 import { noRunLabel } from './card-origin';
 import { viaText } from '../team/team';
 import { DecisionChip } from '../team/DecisionChip';
@@ -37,6 +38,7 @@ export function CardDetail({ card, team, actions = true }: Props) {
       data-local={team ? String(team.local) : undefined}
     >
       <CardHead card={card} team={team} />
+      {card.runId && <CardRecord runId={card.runId} device={team && !team.local ? team.device : undefined} compact={card.status !== 'awaiting_approval'} />}
       <p className="small">{card.rationale}</p>
       {card.nextSafeStep && (
         <p className="small next-step" data-testid="next-safe-step">
