@@ -16,7 +16,10 @@ export const recordFieldSchema = obj({
   label: str,
   /** the value in words (lists joined, long text clipped) */
   value: str,
-  /** a value that made the run RED (the contract's riskHints named it and its rule held) */
+  /**
+   * a value that made the run wait for a reviewer: the contract's risk hints named it and its rule
+   * made the lane RED, or an approval invariant the run waits on read it
+   */
   red: Type.Boolean(),
   /** why it is highlighted, in words; null when it is not */
   why: nullable(str),
@@ -38,12 +41,17 @@ export const decisionContextSchema = obj({
   lane: nullable(enumOf(LANES)),
   /** Reasons for the lane not tied to a record field (an injection in the text, an unsure model …). */
   otherReasons: Type.Array(str),
-  /** The AI output under review (the last summary step) and the input fields it read. */
+  /**
+   * The AI output under review (the last summary step) beside the input fields it read. `pending`: the
+   * run waits before its summary step (the policy holds AI steps on RED data until a reviewer approves),
+   * so there is no output yet; `sources` are the fields it will read.
+   */
   ai: nullable(
     obj({
       step: str,
+      state: enumOf(['done', 'pending']),
       model: nullable(str),
-      text: str,
+      text: nullable(str),
       sources: Type.Array(obj({ path: str, label: str, value: str })),
     }),
   ),

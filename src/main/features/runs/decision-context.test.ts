@@ -40,9 +40,10 @@ describe('decision context', () => {
     expect(JSON.stringify(c)).not.toContain('Ada Field');
     expect(c.ai).toMatchObject({
       step: 'Summarise the report',
+      state: 'done',
       sources: [{ path: '/summary', label: 'Summary', value: expect.stringContaining('Pump station 7') }],
     });
-    expect(c.ai!.text.length).toBeGreaterThan(10);
+    expect(c.ai!.text!.length).toBeGreaterThan(10);
     expect(c.outcome).toEqual({
       approve: 'The run goes on to its next step: “Submit the report”.',
       reject: expect.stringMatching(/^The run stops and nothing is submitted/),
@@ -72,6 +73,26 @@ describe('decision context', () => {
     const g = runs.context(ok.id);
     expect(g.fields.some((f) => f.red)).toBe(false);
     expect(g).toMatchObject({ outcome: null, otherReasons: [] });
+  });
+
+  it('with the shipped policy a RED report waits before its AI step: the summary is pending, with the text it will read', async () => {
+    const { s } = device();
+    const run = await s.runs.start({ workflow: REPORT_WF, input: report({ reportId: 'RPT-2026-103', conclusion: 'unsafe' }) });
+    expect(run).toMatchObject({ status: 'awaiting_approval', currentStep: 'ai-summarize' });
+    const c = s.runs.context(run.id);
+    expect(c.ai).toEqual({ step: 'Summarise the report', state: 'pending', model: null, text: null, sources: [expect.objectContaining({ path: '/summary' })] });
+    expect(c.fields.find((f) => f.path === '/conclusion')).toMatchObject({ red: true });
+    expect(c.outcome!.approve).toBe('The run goes on to its next step: “Summarise the report”, then 3 more.');
+  });
+
+  it('a repair estimate over what the policy allows without approval: the run waits at submit with its summary done, the estimate highlighted', async () => {
+    const { s } = device();
+    const run = await s.runs.start({ workflow: REPORT_WF, input: report({ estimatedRepairCents: 500_000 }) });
+    expect(run).toMatchObject({ status: 'awaiting_approval', currentStep: 'submit' });
+    const c = s.runs.context(run.id);
+    expect(c.ai).toMatchObject({ state: 'done', text: expect.any(String) });
+    expect(c.fields.find((f) => f.path === '/estimatedRepairCents')).toMatchObject({ red: true, why: expect.stringMatching(/without approval/) });
+    expect(c.outcome!.approve).toBe('The run goes on to its next step: “Submit the report”.');
   });
 
   it('a contract that marks no title fields: its identifiers name the record (specimen ID)', async () => {

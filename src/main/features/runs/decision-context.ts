@@ -13,7 +13,8 @@ import {
   type DecisionContext,
   type RecordField,
 } from '../../../shared/workflow/decision-context';
-import type { WorkflowManifest } from '../../../shared/workflow/types';
+import type { DecisionCard, WorkflowManifest } from '../../../shared/workflow/types';
+import { textFields } from '../../../shared/text';
 import type { EngineCore } from './core';
 import { executorName } from './manifest';
 import type { RunRow, StepRow } from './rows';
@@ -40,6 +41,19 @@ function redFields(doc: ContractDoc, reasons: string[]): Map<string, string> {
   return out;
 }
 
+/** Record fields (`data.x` values) read by the failed invariants the run waits on: what needs the reviewer. */
+function invariantFields(card: DecisionCard): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const inv of card.invariants) {
+    if (inv.pass) continue;
+    for (const k of Object.keys(inv.values)) {
+      const m = /^data\.([A-Za-z_]\w*)/.exec(k);
+      if (m && !out.has(`/${m[1]}`)) out.set(`/${m[1]}`, inv.message ?? inv.error ?? inv.id);
+    }
+  }
+  return out;
+}
+
 /** A lane reason that names a field, or only restates the contract's default lane: not an "other" reason. */
 const tiedToField = (r: string, doc: ContractDoc | null) =>
   /^Contract \S+ defaults to /.test(r) ||
@@ -60,6 +74,24 @@ function fieldsOf(doc: ContractDoc, data: unknown, red: Map<string, string>): Re
   return out;
 }
 
+const sourcesOf = (paths: string[], doc: ContractDoc | null, data: unknown) =>
+  paths
+    .filter((p) => !doc?.pii.includes(p))
+    .map((p) => ({ path: p, label: labelAt(doc?.schema as Schema | undefined, p), value: formatValue(valueAt(data, p)) ?? '' }))
+    .filter((x) => x.value !== '');
+
+/** The summary step the run has not reached yet, with the fields it will read (its `fields`, else the record's free text). */
+function pendingAi(m: WorkflowManifest, row: RunRow, doc: ContractDoc | null, data: unknown): DecisionContext['ai'] {
+  if (row.status !== 'awaiting_approval' && row.status !== 'pending' && row.status !== 'running') return null;
+  const i = m.steps.findIndex((s, k) => k >= row.next_step && executorName(s.uses) === 'ai-summarize');
+  const step = m.steps[i];
+  if (!step) return null;
+  const fields = Array.isArray(step.with?.fields) ? (step.with.fields as unknown[]).filter((f): f is string => typeof f === 'string') : null;
+  const input = data !== null && typeof data === 'object' ? (data as Record<string, unknown>) : {};
+  const paths = fields ? fields.map((f) => (f.startsWith('/') ? f : `/${f.replace(/~/g, '~0').replace(/\//g, '~1')}`)) : textFields(input).map((t) => t.path);
+  return { step: step.title ?? step.id, state: 'pending', model: null, text: null, sources: sourcesOf(paths, doc, data) };
+}
+
 /** The last summary step's output, beside the input fields it read (PII fields left out). */
 function aiOf(m: WorkflowManifest, steps: StepRow[], doc: ContractDoc | null, data: unknown): DecisionContext['ai'] {
   for (let i = steps.length - 1; i >= 0; i--) {
@@ -73,12 +105,14 @@ function aiOf(m: WorkflowManifest, steps: StepRow[], doc: ContractDoc | null, da
     }
     if (typeof out.summary !== 'string') continue;
     const paths = Array.isArray(out.fields) ? (out.fields as unknown[]).filter((f): f is string => typeof f === 'string') : [];
-    const sources = paths
-      .filter((p) => !doc?.pii.includes(p))
-      .map((p) => ({ path: p, label: labelAt(doc?.schema as Schema | undefined, p), value: formatValue(valueAt(data, p)) ?? '' }))
-      .filter((x) => x.value !== '');
     const step = m.steps.find((x) => x.id === s.step_id);
-    return { step: step?.title ?? s.step_id, model: typeof out.model === 'string' ? out.model : null, text: out.summary, sources };
+    return {
+      step: step?.title ?? s.step_id,
+      state: 'done',
+      model: typeof out.model === 'string' ? out.model : null,
+      text: out.summary,
+      sources: sourcesOf(paths, doc, data),
+    };
   }
   return null;
 }
@@ -109,6 +143,8 @@ export function decisionContext(core: EngineCore, runId: string): DecisionContex
   const redCards = cards.filter((c) => c.lane === 'RED');
   const reasons = [...new Set((redCards.length ? redCards : cards.slice(-1)).flatMap((c) => c.laneReasons))];
   const red = doc ? redFields(doc, reasons) : new Map<string, string>();
+  const waitingOn = row.status === 'awaiting_approval' ? cards.find((c) => c.id === row.awaiting_card) : undefined;
+  if (waitingOn) for (const [p, why] of invariantFields(waitingOn)) if (!red.has(p)) red.set(p, why);
   const identifier = doc ? identifierOf(doc.schema, data, doc.pii) : null;
   return {
     runId,
@@ -120,7 +156,7 @@ export function decisionContext(core: EngineCore, runId: string): DecisionContex
     fields: doc ? fieldsOf(doc, data, red) : [],
     lane: row.lane,
     otherReasons: row.lane === 'RED' ? reasons.filter((r) => !tiedToField(r, doc)) : [],
-    ai: aiOf(m, core.store.stepRows(runId), doc, data),
+    ai: aiOf(m, core.store.stepRows(runId), doc, data) ?? pendingAi(m, row, doc, data),
     outcome: outcomeOf(m, row),
     search: searchWordsOf(core.d.contracts, row),
   };

@@ -89,7 +89,7 @@ export function CardRecord({ runId, device, compact = false }: Props) {
                 {f.value}
                 {f.red && (
                   <span className="badge badge-error" data-testid="record-red">
-                    made it RED
+                    {c.lane === 'RED' ? 'made it RED' : 'needs a reviewer'}
                   </span>
                 )}
                 {f.why && <span className="record-why muted">{f.why}</span>}
@@ -118,11 +118,18 @@ export function CardRecord({ runId, device, compact = false }: Props) {
                 {c.ai.model ? ` · ${c.ai.model}` : ''}
               </span>
             </figcaption>
-            <blockquote data-testid="record-ai-text">{c.ai.text || '(empty summary)'}</blockquote>
+            {c.ai.state === 'done' ? (
+              <blockquote data-testid="record-ai-text">{c.ai.text || '(empty summary)'}</blockquote>
+            ) : (
+              <p className="small" data-testid="record-ai-pending">
+                Not summarised yet: the run waits before “{c.ai.step}”, because the policy lets the AI read a RED record only after a reviewer approves.
+                Approving lets it summarise the text beside this.
+              </p>
+            )}
           </figure>
           <figure>
             <figcaption className="small">
-              <strong>What it summarised</strong>
+              <strong>{c.ai.state === 'done' ? 'What it summarised' : 'What it will summarise'}</strong>
             </figcaption>
             {c.ai.sources.map((s) => (
               <blockquote key={s.path} data-testid="record-ai-source" data-field={s.path}>
