@@ -148,10 +148,10 @@ export function decisionContext(core: EngineCore, runId: string): DecisionContex
   const identifier = doc ? identifierOf(doc.schema, data, doc.pii) : null;
   return {
     runId,
-    workflowTitle: row.title,
+    workflowTitle: m.title,
     contract: row.input_contract,
     contractTitle: doc?.title ?? row.input_contract,
-    title: titleWith(row.title, identifier),
+    title: titleWith(m.title, identifier),
     identifier,
     fields: doc ? fieldsOf(doc, data, red) : [],
     lane: row.lane,

@@ -22,14 +22,19 @@ export const inputOf = (row: RunRow): unknown => {
   }
 };
 
-/** The run's title with its record's identifying value. Memoised per run input (titles are read in every list). */
+/**
+ * The run's title with its record's identifying value. Runs started since titles carried it store it
+ * (start.ts); older rows hold the workflow's title and get it here. Memoised per run input (titles are
+ * read in every list).
+ */
 const titles = new Map<string, string>();
 export function runTitle(contracts: RunContracts, row: RunRow): string {
   const key = `${row.title}\u0000${row.input_contract}\u0000${row.input_digest}`;
   let t = titles.get(key);
   if (t === undefined) {
     const doc = contractOf(contracts, row.input_contract);
-    t = titleWith(row.title, doc ? identifierOf(doc.schema, inputOf(row), doc.pii) : null);
+    const id = doc ? identifierOf(doc.schema, inputOf(row), doc.pii) : null;
+    t = id && row.title.endsWith(` · ${id}`) ? row.title : titleWith(row.title, id);
     if (titles.size > 5_000) titles.clear();
     titles.set(key, t);
   }
