@@ -80,24 +80,7 @@ export function CardRecord({ runId, device, compact = false }: Props) {
       <p className="record-title">
         <strong data-testid="record-title">{c.title}</strong> <span className="small muted">{c.contractTitle}</span>
       </p>
-      {c.fields.length > 0 && (
-        <dl className="record-fields small" data-testid="record-fields">
-          {c.fields.map((f) => (
-            <div key={f.path} className={f.red ? 'record-field red' : 'record-field'} data-field={f.path} data-red={f.red}>
-              <dt>{f.label}</dt>
-              <dd>
-                {f.value}
-                {f.red && (
-                  <span className="badge badge-error" data-testid="record-red">
-                    {c.lane === 'RED' ? 'made it RED' : 'needs a reviewer'}
-                  </span>
-                )}
-                {f.why && <span className="record-why muted">{f.why}</span>}
-              </dd>
-            </div>
-          ))}
-        </dl>
-      )}
+      {c.fields.length > 0 && <RecordFields c={c} />}
       {!compact && c.otherReasons.length > 0 && (
         <section aria-label="Other reasons it needs a reviewer" className="small">
           <strong>Also why it needs a reviewer</strong>
@@ -108,38 +91,7 @@ export function CardRecord({ runId, device, compact = false }: Props) {
           </ul>
         </section>
       )}
-      {!compact && c.ai && (
-        <div className="record-ai" data-testid="record-ai">
-          <figure>
-            <figcaption className="small">
-              <strong>AI summary under review</strong>{' '}
-              <span className="muted">
-                {c.ai.step}
-                {c.ai.model ? ` · ${c.ai.model}` : ''}
-              </span>
-            </figcaption>
-            {c.ai.state === 'done' ? (
-              <blockquote data-testid="record-ai-text">{c.ai.text || '(empty summary)'}</blockquote>
-            ) : (
-              <p className="small" data-testid="record-ai-pending">
-                Not summarised yet: the run waits before “{c.ai.step}”, because the policy lets the AI read a RED record only after a reviewer approves.
-                Approving lets it summarise the text beside this.
-              </p>
-            )}
-          </figure>
-          <figure>
-            <figcaption className="small">
-              <strong>{c.ai.state === 'done' ? 'What it summarised' : 'What it will summarise'}</strong>
-            </figcaption>
-            {c.ai.sources.map((s) => (
-              <blockquote key={s.path} data-testid="record-ai-source" data-field={s.path}>
-                <span className="small muted">{s.label}: </span>
-                {s.value}
-              </blockquote>
-            ))}
-          </figure>
-        </div>
-      )}
+      {!compact && c.ai && <RecordAi ai={c.ai} />}
       {!compact && c.outcome && (
         <ul className="record-outcome small" data-testid="record-outcome">
           <li>
@@ -151,5 +103,63 @@ export function CardRecord({ runId, device, compact = false }: Props) {
         </ul>
       )}
     </section>
+  );
+}
+
+/** The record's title fields, the values that made the run wait for a reviewer marked with why. */
+function RecordFields({ c }: { c: DecisionContext }) {
+  return (
+    <dl className="record-fields small" data-testid="record-fields">
+      {c.fields.map((f) => (
+        <div key={f.path} className={f.red ? 'record-field red' : 'record-field'} data-field={f.path} data-red={f.red}>
+          <dt>{f.label}</dt>
+          <dd>
+            {f.value}
+            {f.red && (
+              <span className="badge badge-error" data-testid="record-red">
+                {c.lane === 'RED' ? 'made it RED' : 'needs a reviewer'}
+              </span>
+            )}
+            {f.why && <span className="record-why muted">{f.why}</span>}
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** The AI summary under review beside the fields it read (or, not made yet, the fields it will read). */
+function RecordAi({ ai }: { ai: NonNullable<DecisionContext['ai']> }) {
+  return (
+    <div className="record-ai" data-testid="record-ai">
+      <figure>
+        <figcaption className="small">
+          <strong>AI summary under review</strong>{' '}
+          <span className="muted">
+            {ai.step}
+            {ai.model ? ` · ${ai.model}` : ''}
+          </span>
+        </figcaption>
+        {ai.state === 'done' ? (
+          <blockquote data-testid="record-ai-text">{ai.text || '(empty summary)'}</blockquote>
+        ) : (
+          <p className="small" data-testid="record-ai-pending">
+            Not summarised yet: the run has not reached “{ai.step}”. The policy lets the AI read a RED record only after a reviewer approves; approving lets it
+            summarise the text beside this.
+          </p>
+        )}
+      </figure>
+      <figure>
+        <figcaption className="small">
+          <strong>{ai.state === 'done' ? 'What it summarised' : 'What it will summarise'}</strong>
+        </figcaption>
+        {ai.sources.map((s) => (
+          <blockquote key={s.path} data-testid="record-ai-source" data-field={s.path}>
+            <span className="small muted">{s.label}: </span>
+            {s.value}
+          </blockquote>
+        ))}
+      </figure>
+    </div>
   );
 }
