@@ -14,6 +14,12 @@ function device() {
   return { s, runs: runServiceFor(s) };
 }
 
+/** A run service on the app's own (shipped) policy, its invariant checks given time on a loaded test machine. */
+function shippedPolicy(s: ReturnType<typeof makeServices>) {
+  const locality = { region: 'device', residency: 'eu', serverRegion: 'eu-north-1' };
+  return runServiceFor(s, { guard: { guard: (ctx) => s.policy.guard(ctx, { timeoutMs: 5_000 }) }, locality });
+}
+
 describe('decision context', () => {
   it('a RED report: its title fields, the conclusion that made it RED, the AI summary beside the summary it read, what approving and rejecting do', async () => {
     const { runs } = device();
@@ -56,9 +62,8 @@ describe('decision context', () => {
   });
 
   it('a large repair estimate is highlighted with the threshold it crossed; a GREEN run has no highlight and no outcome', async () => {
-    // The app's own run service: the real policy's lane rules (amount thresholds).
-    const { s: services } = device();
-    const runs = services.runs;
+    // The shipped policy's lane rules (amount thresholds).
+    const runs = shippedPolicy(device().s);
     const big = await runs.start({ workflow: REPORT_WF, input: report({ estimatedRepairCents: 900_000_000 }) });
     const c = runs.context(big.id);
     expect(c.lane).toBe('RED');
@@ -76,20 +81,20 @@ describe('decision context', () => {
   });
 
   it('with the shipped policy a RED report waits before its AI step: the summary is pending, with the text it will read', async () => {
-    const { s } = device();
-    const run = await s.runs.start({ workflow: REPORT_WF, input: report({ reportId: 'RPT-2026-103', conclusion: 'unsafe' }) });
+    const runs = shippedPolicy(device().s);
+    const run = await runs.start({ workflow: REPORT_WF, input: report({ reportId: 'RPT-2026-103', conclusion: 'unsafe' }) });
     expect(run).toMatchObject({ status: 'awaiting_approval', currentStep: 'ai-summarize' });
-    const c = s.runs.context(run.id);
+    const c = runs.context(run.id);
     expect(c.ai).toEqual({ step: 'Summarise the report', state: 'pending', model: null, text: null, sources: [expect.objectContaining({ path: '/summary' })] });
     expect(c.fields.find((f) => f.path === '/conclusion')).toMatchObject({ red: true });
     expect(c.outcome!.approve).toBe('The run goes on to its next step: “Summarise the report”, then 3 more.');
   });
 
   it('a repair estimate over what the policy allows without approval: the run waits at submit with its summary done, the estimate highlighted', async () => {
-    const { s } = device();
-    const run = await s.runs.start({ workflow: REPORT_WF, input: report({ estimatedRepairCents: 500_000 }) });
-    expect(run).toMatchObject({ status: 'awaiting_approval', currentStep: 'submit' });
-    const c = s.runs.context(run.id);
+    const runs = shippedPolicy(device().s);
+    const run = await runs.start({ workflow: REPORT_WF, input: report({ estimatedRepairCents: 500_000 }) });
+    expect({ status: run.status, currentStep: run.currentStep, error: run.error }).toEqual({ status: 'awaiting_approval', currentStep: 'submit', error: null });
+    const c = runs.context(run.id);
     expect(c.ai).toMatchObject({ state: 'done', text: expect.any(String) });
     expect(c.fields.find((f) => f.path === '/estimatedRepairCents')).toMatchObject({ red: true, why: expect.stringMatching(/without approval/) });
     expect(c.outcome!.approve).toBe('The run goes on to its next step: “Submit the report”.');
