@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { DecisionContext } from '../../../shared/workflow/decision-context';
 import { call } from '../../api/client';
+import { ApiError } from '../../../shared/errors';
 import { errorMessage } from '../../ui/format';
 import { useRefreshOn } from '../team/hooks';
 
@@ -11,7 +12,7 @@ interface Where {
   device?: string;
 }
 
-type Loaded = { context: DecisionContext | null; error: string | null; loading: boolean };
+type Loaded = { context: DecisionContext | null; error: string | null; loading: boolean; gone: boolean };
 
 /** One request per run at a time, shared by the card, the dialog and the lists (runs.context). */
 const inflight = new Map<string, Promise<DecisionContext | null>>();
@@ -31,13 +32,14 @@ function fetchContext(w: Where): Promise<DecisionContext | null> {
 }
 
 function useDecisionContext(w: Where): Loaded {
-  const [state, setState] = useState<Loaded>({ context: null, error: null, loading: true });
+  const [state, setState] = useState<Loaded>({ context: null, error: null, loading: true, gone: false });
   const { runId, device } = w;
   const load = useCallback(() => {
     let live = true;
     fetchContext({ runId, device }).then(
-      (context) => live && setState({ context, error: null, loading: false }),
-      (e: unknown) => live && setState({ context: null, error: errorMessage(e), loading: false }),
+      (context) => live && setState({ context, error: null, loading: false, gone: false }),
+      // No such run here (a card that names a run this device never had): nothing to show.
+      (e: unknown) => live && setState({ context: null, error: errorMessage(e), loading: false, gone: e instanceof ApiError && e.code === 'NOT_FOUND' }),
     );
     return () => {
       live = false;
@@ -60,8 +62,8 @@ interface Props extends Where {
  * read, and what approving or rejecting does. Shown in a card of a run and in the approval dialog.
  */
 export function CardRecord({ runId, device, compact = false }: Props) {
-  const { context: c, error, loading } = useDecisionContext({ runId, device });
-  if (loading && !c) return null;
+  const { context: c, error, loading, gone } = useDecisionContext({ runId, device });
+  if ((loading && !c) || gone) return null;
   if (error)
     return (
       <p className="small muted" data-testid="card-record-missing">
