@@ -14,7 +14,7 @@ export function RunReach({ status, compact = false }: { status: RunStatus; compa
     return (
       <span className="small muted" title={why} data-testid="run-reach-short">
         {' '}
-        · no reviewer can see it yet
+        · not shared with reviewers yet
       </span>
     );
   return (

@@ -10,10 +10,10 @@ import type { RunStatus } from '../../../shared/workflow/types';
 export function reachOf(status: TeamStatus | null, run: RunStatus): string | null {
   if (run !== 'awaiting_approval' || !status) return null;
   if (!status.enrolled)
-    return 'No reviewer can see this run yet: this device is not enrolled in a team. Once it is enrolled and has the team key, the run is shared with reviewers on its own. A reviewer or admin on this device can decide it here meanwhile.';
+    return 'No reviewer on another device can see this run yet: this device is not enrolled in a team. Once it is enrolled and has the team key, the run is shared with reviewers on its own. A reviewer or admin on this device can decide it here meanwhile.';
   if (status.certificate?.status === 'revoked')
-    return "No reviewer can see this run: this device's certificate is revoked, so it shares nothing. Ask an admin.";
+    return "No reviewer on another device can see this run: this device's certificate is revoked, so it shares nothing. Ask an admin.";
   if (status.keys.current === null)
-    return 'No reviewer can see this run yet: this device has no team key. An admin’s device hands it out when both have synced; the run is shared with reviewers then, on its own, with the next sync.';
+    return 'No reviewer on another device can see this run yet: this device has no team key. An admin’s device hands it out when both have synced; the run is shared with reviewers then, on its own, with the next sync.';
   return null;
 }
