@@ -47,10 +47,17 @@ describe('governed run with a RED step (web host + server process)', () => {
     expect(await detail.getByTestId('run-state').getByTestId('plain-what').textContent()).toMatch(/high risk \(red\), so a reviewer must approve it/);
     expect(await detail.innerText()).not.toMatch(/INV\.|not_required/);
     expect(await page.locator(`.run-row[data-id="${runId}"]`).getAttribute('data-status')).toBe('awaiting_approval');
+    // Titled by its report; no admin device ever made a team key, so no other reviewer can see it: the run says so.
+    expect(await detail.locator('header strong').first().textContent()).toBe('Site inspection report · RPT-2026-042');
+    expect(await detail.getByTestId('run-reach').textContent()).toMatch(/no team key/);
+    expect(await page.locator(`.run-row[data-id="${runId}"]`).getByTestId('run-reach-short').count()).toBe(1);
 
     // Approve: a comment is required.
     await detail.getByRole('button', { name: 'Approve' }).click();
     const dialog = page.getByTestId('decision-dialog');
+    // The dialog shows what is decided: the report, the conclusion that made it RED.
+    expect(await dialog.getByTestId('record-title').textContent()).toBe('Site inspection report · RPT-2026-042');
+    expect(await dialog.locator('[data-red="true"]').textContent()).toMatch(/Conclusion\s*unsafe/);
     expect(await dialog.getByRole('button', { name: 'Approve' }).isDisabled()).toBe(true);
     await dialog.getByLabel('Comment (why)').fill('Checked the photos with the site lead; closure is right.');
     await dialog.getByRole('button', { name: 'Approve' }).click();

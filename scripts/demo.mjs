@@ -112,6 +112,6 @@ console.log(`  Dana, field user:  ${danaUrl}  (data: ${appDir})`);
 console.log('     capture a report, run it; her report RPT-2026-103 waits at its RED step for a reviewer.');
 console.log(`  Erin, admin:       ${erinUrl}  (data: ${adminDir})`);
 console.log('     "Devices (admin)": the board over 5,000 demo devices, worst first.');
-console.log('     Decision cards → "All devices": approve RPT-2026-103, then watch the run finish in Dana\'s Runs view.');
+console.log('     Decision cards → "All devices": search RPT-2026-103, read the report, approve it, then watch the run finish in Dana\'s Runs view.');
 console.log(`  Sync server:       http://127.0.0.1:${port}/healthz (health check; no UI)`);
 console.log('Ctrl-C stops all.');

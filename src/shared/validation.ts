@@ -3,7 +3,7 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { ApiError } from './errors';
-import { WIDGET_ANNOTATION } from './contract-annotations';
+import { TITLE_ANNOTATION, WIDGET_ANNOTATION } from './contract-annotations';
 
 let ajvInstance: Ajv2020 | null = null;
 function ajv(): Ajv2020 {
@@ -16,6 +16,8 @@ function ajv(): Ajv2020 {
     // Contract annotations on attachment fields (src/shared/capture/attachment-rules.ts): read, not validated by.
     ajvInstance.addKeyword({ keyword: 'x-maestro-max-bytes', schemaType: 'number' });
     ajvInstance.addKeyword({ keyword: 'x-maestro-keep-location', schemaType: 'boolean' });
+    // A record's title fields (their order), read by the reviewer's views, run titles and card search.
+    ajvInstance.addKeyword({ keyword: TITLE_ANNOTATION, metaSchema: { type: 'integer', minimum: 1, maximum: 20 } });
   }
   return ajvInstance;
 }

@@ -32,6 +32,7 @@ export const TABLE_OWNERS: Record<string, string> = {
   card_approvals: 'features/cards',
   card_failed_invariants: 'features/cards',
   cards_fts: 'features/cards',
+  card_search_backfill: 'features/cards',
   bundle_active: 'features/bundles',
   bundle_checks: 'features/bundles',
   bundle_files: 'features/bundles',

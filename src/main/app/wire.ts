@@ -245,6 +245,8 @@ export function createLocalWork(deps: ServiceDeps, p: Platform, s: Sealed) {
     inference,
     memory,
   });
+  // Cards recorded before card search knew the record's title fields: indexed under them once (no-op after).
+  cards.backfillRecordWords((runId) => runs.searchWords(runId));
   const attachments = capture.attachments;
   const pack = { secrets: p.secrets, profile, runs, outbox, records: capture, attachments, contracts, bundles, bundleDigests: new BundleDigests(db) };
   const evidence = createEvidenceService({ db, clock, audit, cards, runs, attachments, policy, pack });
@@ -286,7 +288,7 @@ export function createNetworkSide(deps: ServiceDeps, p: Platform, s: Sealed, l: 
     tenantKeys,
     verifyPool,
     alerts: { alert, resolve: (subject) => resolveAlertsAbout(db, subject) },
-    runs: { decide: (runId, d) => runs.decide(runId, d), summary: (runId) => toRunSummaryView(runs.get(runId)) },
+    runs: { decide: (runId, d) => runs.decide(runId, d), summary: (runId) => toRunSummaryView(runs.get(runId)), context: (runId) => runs.context(runId) },
     runQueries: new RunTeamQueries(db),
     cards: s.cards,
     cardQueries: new CardTeamQueries(db),

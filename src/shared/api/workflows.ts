@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { RUN_STATUSES, type DecisionCard } from '../workflow/types';
 import type { LoadProblem, RunSummary, RunView, WorkflowInfo } from '../workflow/views';
+import { decisionContextSchema, type DecisionContext } from '../workflow/decision-context';
 import { decisionCardSchema, loadProblemSchema, runSummarySchema, runViewSchema, workflowInfoSchema } from '../workflow/schemas';
 import { teamCardViewSchema, teamDecideRequestSchema, teamRunPageSchema, teamRunQuerySchema, teamRunViewSchema } from '../team/views';
 import { adminReason, anyObject, channel, empty, enumOf, foreign, nullable, obj, scopedReq, scopedRes, shortText, str } from './channel';
@@ -40,6 +41,11 @@ export const workflowsChannels = {
     "One run with its decision cards. scope 'device' (default): a run of this device, with its step timeline. scope 'tenant': a run of any device of the tenant (local or pulled), by device and run id.",
     scopedReq({ id: shortText(100) }, { device: shortText(64), runId: shortText(64) }),
     scopedRes({ run: runView, cards: Type.Array(decisionCard) }, { run: teamRunViewSchema, cards: Type.Array(teamCardViewSchema) }),
+  ),
+  'runs.context': channel(
+    "What a reviewer decides on: the run's record (its contract's title fields, the values that made it RED), the AI output under review beside its sources, and what approving or rejecting does. scope 'device' (default): a run of this device. scope 'tenant': a run of any device of the tenant, as its device shared it (context null: shared by a device before this was shared).",
+    scopedReq({ runId: shortText(100) }, { device: shortText(64), runId: shortText(64) }),
+    obj({ context: nullable(foreign<DecisionContext>(decisionContextSchema)) }),
   ),
   'runs.decide': channel(
     "Approve or reject a run waiting for approval (reviewer or admin role); needs a comment and confirm: true. scope 'device' (default): a run of this device, audited and appended to the card. scope 'tenant': a run waiting on another device, signed by this device under its certificate, encrypted to the tenant key and queued for sync.",

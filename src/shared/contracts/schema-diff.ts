@@ -5,7 +5,7 @@
 // validate). Fail-closed: a change the rules below cannot prove harmless counts as breaking and
 // says so (kind `unknown-change`). Rules and reasons: docs/decisions/0017-contract-compatibility.md.
 import { canonicalJson } from '../canonical';
-import { WIDGET_ANNOTATION } from '../contract-annotations';
+import { TITLE_ANNOTATION, WIDGET_ANNOTATION } from '../contract-annotations';
 
 export type SchemaChangeKind =
   | 'schema-false'
@@ -69,6 +69,8 @@ const ANNOTATIONS = new Set([
   '$id',
   '$anchor',
   WIDGET_ANNOTATION,
+  // which fields name the record to a reviewer: nothing about which values validate
+  TITLE_ANNOTATION,
   // whether a photo keeps its GPS metadata: what is stored, not which values validate
   'x-maestro-keep-location',
 ]);

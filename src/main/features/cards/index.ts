@@ -48,7 +48,12 @@ export interface CardStore {
    * Append the `card.recorded` audit entry and the card, in the caller's transaction (or its own).
    * `actor` is the audit actor (e.g. `service:runs`).
    */
-  record(card: NewCard, actor: string): DecisionCard;
+  record(card: NewCard, actor: string, opts?: RecordOptions): DecisionCard;
+  /**
+   * Cards recorded before card search knew the record's title fields (schema version 14): index each
+   * under its run's words, once, in batches (`wordsOf` null: no such run). Returns how many were indexed.
+   */
+  backfillRecordWords(wordsOf: (runId: string) => string | null): number;
   /** Bulk insert of complete cards (import, benchmarks): one transaction, no audit entries. */
   insertMany(cards: DecisionCard[]): void;
   /** Append an approval to a card (audited). The card's approval/status become this approval. */
@@ -131,6 +136,12 @@ function statements(db: Db) {
   };
 }
 
+/** What the recording feature adds to a card's search index besides the card itself. */
+export interface RecordOptions {
+  /** The run's record in words (its title fields' values: "RPT-2026-103 PS-7, PS-9 …"): card search finds the card by them. */
+  searchWords?: string;
+}
+
 export interface CardStoreDeps {
   db: Db;
   clock: Clock;
@@ -206,14 +217,14 @@ class SqliteCardStore implements CardStore {
     return last && last > now ? last : now;
   }
 
-  private write(card: DecisionCard): number {
+  private write(card: DecisionCard, searchWords = ''): number {
     const { costCents, uncertainty } = sortKeysOf(card);
     const body = canonicalJson(bodyOf(card));
     const seq = Number(
       this.st.insertCard.run(card.id, card.kind, card.runId, card.stepId, card.createdAt, card.lane, card.status, costCents, uncertainty, body, card.auditHash)
         .lastInsertRowid,
     );
-    this.st.insertFts.run(seq, card.subject, card.rationale, reasonsText(card));
+    this.st.insertFts.run(seq, card.subject, card.rationale, searchWords ? `${reasonsText(card)}\n${searchWords}` : reasonsText(card));
     for (const inv of card.invariants) if (!inv.pass) this.st.insertFailed.run(inv.id, seq);
     return seq;
   }
@@ -242,7 +253,7 @@ class SqliteCardStore implements CardStore {
     return this.hydrate(this.getRow(id));
   }
 
-  record(input: NewCard, actor: string): DecisionCard {
+  record(input: NewCard, actor: string, opts: RecordOptions = {}): DecisionCard {
     return this.db.transaction(() => {
       const card0: Omit<DecisionCard, 'auditHash'> = toJsonValue({
         ...input,
@@ -269,10 +280,38 @@ class SqliteCardStore implements CardStore {
         },
       });
       const card: DecisionCard = { ...card0, auditHash: entry.hash };
-      this.write(card);
+      this.write(card, opts.searchWords?.slice(0, 2_000));
       this.deps.onChange?.(card);
       return card;
     })();
+  }
+
+  backfillRecordWords(wordsOf: (runId: string) => string | null): number {
+    const state = this.db.prepare('SELECT done_to, legacy_to FROM card_search_backfill WHERE singleton = 1').get() as
+      { done_to: number; legacy_to: number } | undefined;
+    if (!state || state.done_to >= state.legacy_to) return 0;
+    const batch = this.db.prepare('SELECT seq, run_id FROM decision_cards WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT 500');
+    const done = this.db.prepare('UPDATE card_search_backfill SET done_to = ? WHERE singleton = 1');
+    const words = new Map<string, string | null>();
+    let indexed = 0;
+    for (let from = state.done_to; from < state.legacy_to;) {
+      const rows = batch.all(from, state.legacy_to) as { seq: number; run_id: string }[];
+      const to = rows.length ? rows[rows.length - 1]!.seq : state.legacy_to;
+      this.db.transaction(() => {
+        for (const r of rows) {
+          if (!r.run_id) continue;
+          if (!words.has(r.run_id)) words.set(r.run_id, wordsOf(r.run_id));
+          const w = words.get(r.run_id);
+          // cards_fts is contentless (no UPDATE): a second row under the same rowid adds these words to
+          // the card's entry (FTS5 merges the two; the card's own words stay).
+          if (w) this.st.insertFts.run(r.seq, '', '', w.slice(0, 2_000));
+          if (w) indexed += 1;
+        }
+        done.run(to);
+      })();
+      from = to;
+    }
+    return indexed;
   }
 
   insertMany(cards: DecisionCard[]): void {
@@ -364,7 +403,8 @@ class SqliteCardStore implements CardStore {
 export function createCardStore(deps: CardStoreDeps): CardStore {
   const s = new SqliteCardStore(deps);
   return {
-    record: (card, actor) => s.record(card, actor),
+    record: (card, actor, opts) => s.record(card, actor, opts),
+    backfillRecordWords: (wordsOf) => s.backfillRecordWords(wordsOf),
     insertMany: (cards) => s.insertMany(cards),
     appendApproval: (cardId, a, actor) => s.appendApproval(cardId, a, actor),
     get: (id) => s.get(id),

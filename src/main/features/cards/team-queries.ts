@@ -1,5 +1,6 @@
 // Reads of decision_cards and card_approvals that team sync needs (src/main/features/team/ports.ts: TeamCardQueries).
 import type { Db } from '../../platform/db/connection';
+import { ftsExpression } from './query';
 
 export class CardTeamQueries {
   constructor(private readonly db: Db) {}
@@ -18,6 +19,7 @@ export class CardTeamQueries {
     lane: string | null;
     runId: string | null;
     text: string | null;
+    words?: string | null;
     me: string;
     before: [time: string, device: string, id: string] | null;
     limit: number;
@@ -27,7 +29,7 @@ export class CardTeamQueries {
         `SELECT c.id, c.created_at FROM decision_cards c
          WHERE (:status IS NULL OR c.status = :status OR (c.status = 'awaiting_approval' AND :status IN ('approved','rejected')))
            AND (:lane IS NULL OR c.lane = :lane) AND (:run IS NULL OR c.run_id = :run)
-           AND (:text IS NULL OR c.body LIKE :text ESCAPE '\\')
+           AND (:text IS NULL OR c.body LIKE :text ESCAPE '\\' OR (:fts IS NOT NULL AND c.seq IN (SELECT rowid FROM cards_fts WHERE cards_fts MATCH :fts)))
            AND (:bTime IS NULL OR (c.created_at, :me, c.id) < (:bTime, :bDevice, :bId))
          ORDER BY c.created_at DESC, c.id DESC LIMIT :limit`,
       )
@@ -36,6 +38,7 @@ export class CardTeamQueries {
         lane: q.lane,
         run: q.runId,
         text: q.text,
+        fts: q.words ? ftsExpression(q.words) : null,
         me: q.me,
         bTime: q.before?.[0] ?? null,
         bDevice: q.before?.[1] ?? null,

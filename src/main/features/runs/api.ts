@@ -3,6 +3,7 @@ import type { HandlersFor, ReqOf } from '../../../shared/api/channel';
 import type { Profile } from '../../../shared/api/profile';
 import { toLoadProblems, type workflowsChannels } from '../../../shared/api/workflows';
 import type { TeamCardView, TeamPage, TeamRunQuery, TeamRunView } from '../../../shared/team/views';
+import type { DecisionContext } from '../../../shared/workflow/decision-context';
 import type { DecideInput, RunService } from './index';
 import { toRunSummaryView, toRunView } from '../../../shared/workflow/run-views';
 
@@ -18,6 +19,8 @@ export interface RunsApiDeps {
     localDecision(runId: string, decision: Decision, comment: string): Promise<Required<Pick<DecideInput, 'via' | 'within'>> | null>;
     runsPage(q: TeamRunQuery): TeamPage<TeamRunView>;
     run(device: string, runId: string): { run: TeamRunView; cards: TeamCardView[] };
+    /** The decision context a run's device shared (null: shared before it carried one). */
+    runContext(device: string, runId: string): DecisionContext | null;
     decideRemote(req: { device: string; runId: string; cardId: string; decision: Decision; comment: string }): Promise<{ approvalId: string; state: 'queued' }>;
   };
   /** Sends the outbox now (a decision on another device's run leaves at once when the server answers). */
@@ -52,6 +55,7 @@ export function runsApi({ runs, profile, team, sync }: RunsApiDeps): HandlersFor
       input.scope === 'tenant'
         ? { scope: 'tenant', ...team.run(input.device, input.runId) }
         : { scope: 'device', run: toRunView(runs.get(input.id)), cards: runs.cards.forRun(input.id) },
+    'runs.context': (input) => ({ context: input.scope === 'tenant' ? team.runContext(input.device, input.runId) : runs.context(input.runId) }),
     'runs.decide': async (input) => {
       if (input.scope !== 'tenant') return decideHere(input);
       const { device, runId, cardId, comment } = input;

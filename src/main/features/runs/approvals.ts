@@ -58,7 +58,7 @@ function cardBase(row: RunRow, actor: GuardActor, decision: DecideInput['decisio
     kind: 'approval.decide' as const,
     runId: row.id,
     stepId: null,
-    subject: `${row.workflow} · approval of run ${row.id} by ${actor.id}`,
+    subject: `${row.title} · ${decision === 'approved' ? 'approval' : 'rejection'} by ${actor.id}`,
     options,
     invariants: g.invariants,
     policy: g.policy,

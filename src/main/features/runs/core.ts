@@ -6,7 +6,8 @@ import type { ExecutorName, InvariantResult } from '../../../shared/workflow/typ
 import { EXECUTOR_REGISTRY, type Executor, type ExecutorDeps } from './executors/index';
 import { isApprovalInvariantDefault } from './guard';
 import type { RunCards } from './ports';
-import { errMessage } from './rows';
+import { errMessage, type RunRow } from './rows';
+import { searchWordsOf } from './record-title';
 import { RunStore } from './store';
 import type { BoundaryPhase, RunEvent, RunServiceDeps } from './types';
 import { WorkflowCatalog } from './workflows';
@@ -24,7 +25,11 @@ export class EngineCore {
 
   constructor(readonly d: RunServiceDeps) {
     this.db = d.db;
-    this.cards = d.cards;
+    // Every card of a run is indexed under the run's record (its title fields' values): card search
+    // finds "RPT-2026-103". The run.start card is recorded before its run row: start.ts notes the row.
+    const cards = Object.create(d.cards) as RunCards;
+    cards.record = (card, actor) => d.cards.record(card, actor, { searchWords: this.searchWords(card.runId) });
+    this.cards = cards;
     this.store = new RunStore(d.db);
     this.executors = Object.freeze({ ...EXECUTOR_REGISTRY, ...(d.executors ?? {}) });
     this.catalog = new WorkflowCatalog(d, this.executors);
@@ -38,6 +43,16 @@ export class EngineCore {
       memory: d.memory,
       aiKit: d.aiKit,
     };
+  }
+
+  /** A run row being started (its run.start card is recorded before the row is written). */
+  readonly starting = new Map<string, RunRow>();
+
+  /** The words card search finds a run's cards by ('' for a card of no run of this engine). */
+  searchWords(runId: string): string {
+    if (!runId) return '';
+    const row = this.starting.get(runId) ?? (this.store.statusOf(runId) ? this.store.row(runId) : null);
+    return row ? searchWordsOf(this.d.contracts, row) : '';
   }
 
   now(): Date {

@@ -26,7 +26,7 @@ export function stepCard(row: RunRow, step: WorkflowStep, g: GuardResult, engine
     kind: 'step',
     runId: row.id,
     stepId: step.id,
-    subject: `${row.workflow} · ${step.id} (${ex})${step.title ? `: ${step.title}` : ''}`,
+    subject: `${row.title} · ${step.title ?? `${step.id} (${ex})`}`,
     options: c.options,
     chosen: c.chosen,
     rationale: c.rationale,
@@ -46,7 +46,7 @@ export function startCard(row: RunRow, m: WorkflowManifest, g: GuardResult, verd
     kind: 'run.start',
     runId: row.id,
     stepId: null,
-    subject: `${row.workflow} · start run ${row.id}`,
+    subject: `${row.title} · start`,
     options: [
       {
         id: 'start',

@@ -15,6 +15,9 @@
 // (decide(): approvals.ts). Starting: start.ts; reading: queries.ts; manifests: workflows.ts.
 import type { RunDetail, RunInfo, RunInfoPage } from '../../../shared/workflow/types';
 import { decideRun } from './approvals';
+import { decisionContext } from './decision-context';
+import { searchWordsOf } from './record-title';
+import type { DecisionContext } from '../../../shared/workflow/decision-context';
 import { EngineCore } from './core';
 import type { RunCards } from './ports';
 import { detail, list, summary } from './queries';
@@ -94,6 +97,14 @@ class RunEngine<C extends RunCards> implements RunService<C> {
 
   get(runId: string): RunDetail {
     return detail(this.core, runId);
+  }
+
+  context(runId: string): DecisionContext {
+    return decisionContext(this.core, runId);
+  }
+
+  searchWords(runId: string): string | null {
+    return this.core.store.statusOf(runId) ? searchWordsOf(this.core.d.contracts, this.core.store.row(runId)) : null;
   }
 
   awaitingCard(runId: string): string | null | undefined {

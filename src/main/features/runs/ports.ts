@@ -30,8 +30,8 @@ export type NewCard = Omit<DecisionCard, 'id' | 'createdAt' | 'auditHash' | 'app
  * own transactions; the read methods are what RunService.cards offers its callers.
  */
 export interface RunCards {
-  /** Append the card (and its audit entry) in the caller's transaction. */
-  record(card: NewCard, actor: string): DecisionCard;
+  /** Append the card (and its audit entry) in the caller's transaction; `searchWords`: the run's record in words, for card search. */
+  record(card: NewCard, actor: string, opts?: { searchWords?: string }): DecisionCard;
   appendApproval(
     cardId: string,
     a: { state: 'approved' | 'rejected'; by: string; at: string; comment: string | null; via?: Approval['via'] },

@@ -13,6 +13,7 @@ import {
 } from '../../../shared/workflow/types';
 import type { EngineCore } from './core';
 import { executorName } from './manifest';
+import { runTitle } from './record-title';
 import { approvalOf, elapsed, errorOf, type RunRow, type StepRow } from './rows';
 import type { RunListQuery } from './types';
 
@@ -31,7 +32,7 @@ export function summary(core: EngineCore, row: RunRow): RunInfo {
   return {
     id: row.id,
     workflow: row.workflow,
-    title: row.title,
+    title: runTitle(core.d.contracts, row),
     status: row.status,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -11,6 +11,7 @@ import { judge, reasonsOf, type Verdict } from './guard';
 import { callGuard, guardContext } from './guard-context';
 import type { LoadedManifest } from './manifest';
 import { SERVICE_ACTOR, sha256, type RunRow } from './rows';
+import { runTitle } from './record-title';
 import type { StartInput } from './types';
 
 function newRunRow(loaded: LoadedManifest, actor: GuardActor, input: string, now: string): RunRow {
@@ -57,6 +58,15 @@ function profileActor(core: EngineCore): GuardActor {
 /** The run row, its run.start card and audit entries, in one transaction. */
 function record(core: EngineCore, loaded: LoadedManifest, row: RunRow, g: GuardResult, verdict: Verdict, who: string): void {
   const now = row.created_at;
+  core.starting.set(row.id, row);
+  try {
+    recordRows(core, loaded, row, g, verdict, who, now);
+  } finally {
+    core.starting.delete(row.id);
+  }
+}
+
+function recordRows(core: EngineCore, loaded: LoadedManifest, row: RunRow, g: GuardResult, verdict: Verdict, who: string, now: string): void {
   core.db.transaction(() => {
     const card = core.cards.record(startCard(row, loaded.manifest, g, verdict), SERVICE_ACTOR);
     const error: RunError | null =
@@ -103,6 +113,8 @@ export async function startRun(core: EngineCore, inp: StartInput): Promise<strin
   const input = canonicalJson(inp.input);
   const nowD = core.now();
   const row = newRunRow(loaded, actor, input, nowD.toISOString());
+  // The run is named by its record ("Site inspection report · RPT-2026-103") in lists and on its cards.
+  row.title = runTitle(core.d.contracts, row);
   const g = await callGuard(core, guardContext(core, 'run.start', row, nowD.getTime()));
   const verdict = judge(g, [], false, core.isApproval);
   record(core, loaded, row, g, verdict, `user:${actor.id}`);

@@ -12,6 +12,11 @@ export class RunTeamQueries {
     return r ? { id: r.id, status: r.status, awaitingCard: r.awaiting_card, updatedAt: r.updated_at } : null;
   }
 
+  /** Every run of this device that waits for a reviewer, oldest first. */
+  awaitingIds(): string[] {
+    return this.db.prepare("SELECT id FROM runs WHERE status = 'awaiting_approval' ORDER BY created_at, id").pluck().all() as string[];
+  }
+
   /** This device's runs in the team list order: newest first by (created_at, me, id), before the keyset. */
   page(q: {
     status: string | null;

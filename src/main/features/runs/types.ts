@@ -7,6 +7,7 @@ import type { Logger } from '../../platform/util/logger';
 import type { GuardActor } from '../../../shared/policy/types';
 import type { ExecutorName, InvariantResult, ManifestLoadError, RunDetail, RunInfo, RunInfoPage, RunStatus } from '../../../shared/workflow/types';
 import type { WorkflowInfo } from '../../../shared/workflow/views';
+import type { DecisionContext } from '../../../shared/workflow/decision-context';
 import type { Executor, ExecutorDeps } from './executors/types';
 import type { Guard, RunCards, RunProfile, WorkflowTree } from './ports';
 
@@ -110,6 +111,10 @@ export interface RunService<C extends RunCards = RunCards> {
   subscribe(fn: (e: RunEvent) => void): () => void;
   /** Resolves when no run is being driven in the background. */
   idle(): Promise<void>;
+  /** What a reviewer decides on: the run's record (title fields, what made it RED), its AI summary and sources, what approving or rejecting does. NOT_FOUND when there is no such run. */
+  context(runId: string): DecisionContext;
+  /** The words card search finds the run's cards by (its record's title fields); null when there is no such run. */
+  searchWords(runId: string): string | null;
   /** The card store the engine records in (the one it was given). */
   cards: C;
 }

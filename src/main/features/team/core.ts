@@ -33,6 +33,8 @@ export class TeamCore {
   /** The live loop (long poll) is on. */
   live = false;
   private readonly fetchFn: FetchFn;
+  /** Set by TeamService: what happens, inside the key's transaction, when the first tenant key reaches this device. */
+  onFirstKey: (() => void) | null = null;
 
   constructor(readonly d: TeamDeps) {
     this.fetchFn = d.fetch ?? ((...a: Parameters<FetchFn>) => fetch(...a));
@@ -64,6 +66,11 @@ export class TeamCore {
 
   call(cfg: SyncConfig, signer: Signer, method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 30_000) {
     return sendJson(this.fetchFn, cfg.serverUrl, method, path, body, signer, timeoutMs);
+  }
+
+  /** The first tenant key was just listed on this device (created here or unwrapped): items that waited for one are shared. */
+  firstKeyArrived(): void {
+    this.onFirstKey?.();
   }
 
   stateRow(): StateRow {

@@ -6,6 +6,8 @@ import { hash, type KeyObject } from 'node:crypto';
 import type { DeviceCertificate, FeedItemWire, SignedApproval } from '../../../shared/team/protocol';
 import type { DecisionCard } from '../../../shared/workflow/types';
 import type { RunSummary } from '../../../shared/workflow/views';
+import { decisionContextSchema, type DecisionContext } from '../../../shared/workflow/decision-context';
+import { compileSchema } from '../../../shared/validation';
 import { aadBytes, receiptSigningBytes } from '../../../shared/sync/protocol';
 import { receiptMismatch } from '../../../shared/sync/receipt-match';
 import { decryptGcm } from '../../platform/keys/data-keys';
@@ -14,6 +16,12 @@ import { SERVICE, type EncKeys, type TeamCore } from './core';
 import type { CertStore } from './cert-store';
 import { unwrapTenantKey } from './crypto';
 import { verifyCertificate, verifyWrappedKey } from './certs';
+
+/** A shared run's decision context as stored (JSON), or null: absent, or not the shape it promises (the run still applies). */
+function contextOf(v: unknown, runId: string): string | null {
+  if (v === undefined || v === null || !compileSchema(decisionContextSchema)(v) || (v as DecisionContext).runId !== runId) return null;
+  return JSON.stringify(v);
+}
 
 export type Prepared = { ok: true; apply: () => void; receipt?: [string, string] } | { ok: false; code: string; message: string; refuse?: boolean };
 
@@ -88,7 +96,9 @@ export class FeedItems {
     return {
       ok: true,
       apply: () => {
+        const first = d.tenantKeys.currentVersion(cfg.tenant) === null;
         d.tenantKeys.list(cfg.tenant, w.body.keyVersion, 'unwrapped', w.body.wrappedBy);
+        if (first) this.core.firstKeyArrived();
         d.audit.append({
           actor: SERVICE,
           action: 'team.key_received',
@@ -199,14 +209,16 @@ export class FeedItems {
     const run = o.body.run as RunSummary | undefined;
     if (!run || typeof run.id !== 'string' || typeof run.updatedAt !== 'string') return null;
     const awaiting = typeof o.body.awaitingCard === 'string' ? o.body.awaitingCard : null;
+    // What the reviewer decides on (absent from snapshots of devices before it was shared).
+    const context = contextOf(o.body.context, run.id);
     const db = this.core.d.db;
     return () => {
       db.prepare(
-        `INSERT INTO team_runs (device, run_id, user, status, awaiting_card, updated_at, created_at, body, seq, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO team_runs (device, run_id, user, status, awaiting_card, updated_at, created_at, body, seq, received_at, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(device, run_id) DO UPDATE SET status = excluded.status, awaiting_card = excluded.awaiting_card, updated_at = excluded.updated_at,
-         body = excluded.body, seq = excluded.seq, received_at = excluded.received_at, user = excluded.user
+         body = excluded.body, seq = excluded.seq, received_at = excluded.received_at, user = excluded.user, context = coalesce(excluded.context, team_runs.context)
          WHERE excluded.updated_at >= team_runs.updated_at`,
-      ).run(o.from, run.id, o.fromUser, run.status, awaiting, run.updatedAt, run.createdAt, JSON.stringify(run), o.seq, o.now);
+      ).run(o.from, run.id, o.fromUser, run.status, awaiting, run.updatedAt, run.createdAt, JSON.stringify(run), o.seq, o.now, context);
       if (run.status !== 'awaiting_approval') {
         db.prepare("UPDATE team_decisions SET state = 'applied', updated_at = ? WHERE device = ? AND run_id = ? AND state = 'accepted'").run(
           o.now,

@@ -20,6 +20,7 @@ import type {
 } from '../../../shared/team/views';
 import type { DeviceCertificate } from '../../../shared/team/protocol';
 import type { DecisionCard } from '../../../shared/workflow/types';
+import type { DecisionContext } from '../../../shared/workflow/decision-context';
 import type { SyncConfig } from '../../platform/device/sync-config';
 import { TeamCore, type Signer } from './core';
 import { CertStore } from './cert-store';
@@ -56,6 +57,8 @@ export class TeamService {
     this.inbox = new Inbox(this.core, this.certs);
     this.puller = new Puller(this.core, this.certs, items, this.keys, this.inbox);
     this.views = new TeamViews(this.core);
+    // Runs that began waiting for a reviewer before any tenant key existed reach reviewers once one does.
+    this.core.onFirstKey = () => this.sharing.shareWaiting();
     // Cards recorded or approved, and runs that changed, are shared with reviewers (inside the
     // writer's transaction for cards; runs as their change is announced on the event bus).
     d.cardChanges.subscribe((card) => this.shareCard(card));
@@ -216,6 +219,10 @@ export class TeamService {
 
   run(device: string, runId: string): { run: TeamRunView; cards: TeamCardView[] } {
     return this.views.run(device, runId);
+  }
+
+  runContext(device: string, runId: string): DecisionContext | null {
+    return this.views.runContext(device, runId);
   }
 
   attachmentManifest(device: string, hashHex: string): Record<string, unknown> | null {

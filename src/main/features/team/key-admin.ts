@@ -141,7 +141,9 @@ export class KeyAdmin {
       return false;
     }
     d.db.transaction(() => {
+      const first = d.tenantKeys.currentVersion(cfg.tenant) === null;
       d.tenantKeys.list(cfg.tenant, version, 'created', cfg.deviceId);
+      if (first) this.core.firstKeyArrived();
       d.audit.append({
         actor: SERVICE,
         action: 'team.key_created',

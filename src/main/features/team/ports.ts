@@ -13,6 +13,7 @@ import type { Profile, Role } from '../../../shared/api/types';
 import type { GuardActor } from '../../../shared/policy/types';
 import type { DecisionCard, RunStatus } from '../../../shared/workflow/types';
 import type { RunSummary } from '../../../shared/workflow/views';
+import type { DecisionContext } from '../../../shared/workflow/decision-context';
 import type { TenantKeys } from './tenant-keys';
 
 /** This device's request signer (the device's Ed25519 key). */
@@ -38,6 +39,8 @@ interface TeamRuns {
   ): Promise<unknown>;
   /** The run's summary view (what reviewers see of it). */
   summary(runId: string): RunSummary;
+  /** What a reviewer decides on (the record, what made it RED, the AI summary and its sources): shared with the run. */
+  context(runId: string): DecisionContext;
 }
 
 /** A keyset position of the merged team lists: (time, device, id) of the last row of a page. */
@@ -47,6 +50,8 @@ export type TeamKeyset = [time: string, device: string, id: string];
 interface TeamRunQueries {
   /** One run's state; null when there is no such run. */
   state(runId: string): { id: string; status: RunStatus; awaitingCard: string | null; updatedAt: string } | null;
+  /** Every run of this device that waits for a reviewer (shared once the first tenant key arrives). */
+  awaitingIds(): string[];
   /**
    * This device's runs as rows of the merged team list (device = `me`), newest first by
    * (created_at, me, id), before the keyset, at most `limit`.
@@ -79,6 +84,8 @@ interface TeamCardQueries {
     lane: string | null;
     runId: string | null;
     text: string | null;
+    /** The user's words, also looked up in the card search index (which holds the run's record: its title fields). */
+    words?: string | null;
     me: string;
     before: TeamKeyset | null;
     limit: number;

@@ -1,6 +1,6 @@
 // Field devices share snapshots of their runs and cards with reviewers: queued in the outbox (inside
 // the writer's transaction) once this device holds a tenant key, sealed with the latest state when
-// sent. The server's answer to an approval sent from here updates this device's decision.
+// sent; runs already waiting for a reviewer when the first key arrives are queued then (shareWaiting). The server's answer to an approval sent from here updates this device's decision.
 import { canonicalJson } from '../../../shared/canonical';
 import { TEAM_CONTRACTS, type ApprovalConflictDetails } from '../../../shared/team/protocol';
 import type { DecisionCard } from '../../../shared/workflow/types';
@@ -22,6 +22,22 @@ export class Sharing {
     this.share('run', runId, TEAM_CONTRACTS.run);
   }
 
+  /**
+   * The first tenant key has just reached this device (created here, or unwrapped from the feed):
+   * runs that began waiting for a reviewer before it existed were never shared (nothing could read
+   * them), so every waiting run and its cards is queued now, inside the key's transaction.
+   */
+  shareWaiting(): number {
+    const { d } = this.core;
+    const ids = d.runQueries.awaitingIds();
+    for (const id of ids) {
+      this.shareRun(id);
+      for (const card of d.cards.forRun(id)) this.shareCard(card);
+    }
+    if (ids.length) d.logger.info('waiting runs shared once the first tenant key arrived', { code: 'TEAM_SHARED_WAITING', runs: ids.length });
+    return ids.length;
+  }
+
   private share(kind: 'run' | 'card', id: string, contract: string): void {
     const { d } = this.core;
     const cfg = this.core.config();
@@ -40,7 +56,9 @@ export class Sharing {
     }
     const run = d.runs.summary(row.ref_id!);
     const awaiting = d.runQueries.state(run.id)?.awaitingCard ?? null;
-    return Buffer.from(canonicalJson({ kind: 'run', run, awaitingCard: run.status === 'awaiting_approval' ? awaiting : null, user: cfg?.user ?? '' }));
+    // The record the run concerns, its AI summary and what a decision does: the reviewer decides on it.
+    const context = d.runs.context(run.id);
+    return Buffer.from(canonicalJson({ kind: 'run', run, awaitingCard: run.status === 'awaiting_approval' ? awaiting : null, user: cfg?.user ?? '', context }));
   }
 
   /** The server's answer to an approval this device sent. */

@@ -53,4 +53,45 @@ describe('team lists', () => {
     expect(await d('runs.get', { scope: 'tenant', device: 'dev_f', runId: 'run_1' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     s.close();
   });
+  it("find pulled cards by their run's record (the shared context's title fields, else the run's title), and hand out the shared context", async () => {
+    const s = makeServices({ dataDir: tempDir() });
+    s.profile.setup({ name: 'Rita', tenant: 'acme' });
+    const d = createDispatcher(s);
+    const card = (id: string, runId: string) => ({ id, runId, createdAt: '2026-11-20T00:00:00.000Z', lane: 'RED', status: 'awaiting_approval', subject: 'x' });
+    const insCard = s.db.prepare(
+      `INSERT INTO team_cards (device, card_id, user, run_id, created_at, lane, status, body, seq, received_at) VALUES ('dev_f', ?, 'ada@acme', ?, '2026-11-20T00:00:00.000Z', 'RED', 'awaiting_approval', ?, 1, 't')`,
+    );
+    const insRun = s.db.prepare(
+      `INSERT INTO team_runs (device, run_id, user, status, awaiting_card, updated_at, created_at, body, seq, received_at, context) VALUES ('dev_f', ?, 'ada@acme', 'awaiting_approval', NULL, 't', 't', ?, 1, 't', ?)`,
+    );
+    insCard.run('card_a', 'run_a', JSON.stringify(card('card_a', 'run_a')));
+    insCard.run('card_b', 'run_b', JSON.stringify(card('card_b', 'run_b')));
+    const context = {
+      runId: 'run_a',
+      workflowTitle: 'Site inspection report',
+      contract: 'field.submit.report@1.0.0',
+      contractTitle: 'Inspection report submission',
+      title: 'Site inspection report · RPT-2026-103',
+      identifier: 'RPT-2026-103',
+      fields: [{ path: '/reportId', label: 'Report ID', value: 'RPT-2026-103', red: false, why: null }],
+      lane: 'RED',
+      otherReasons: [],
+      ai: null,
+      outcome: { approve: 'The run goes on.', reject: 'The run stops.' },
+      search: 'RPT-2026-103 PS-11 unsafe',
+    };
+    insRun.run('run_a', JSON.stringify({ id: 'run_a', title: 'Site inspection report' }), JSON.stringify(context));
+    // A snapshot from an older device: no context, but a title that names the report.
+    insRun.run('run_b', JSON.stringify({ id: 'run_b', title: 'Site inspection report · RPT-2026-104' }), null);
+    const found = (q: string) => s.team.cards({ q }).items.map((c) => c.card.id);
+    expect(found('RPT-2026-103')).toEqual(['card_a']);
+    expect(found('ps-11')).toEqual(['card_a']);
+    expect(found('RPT-2026-104')).toEqual(['card_b']);
+    expect(found('RPT-2026-1%')).toEqual([]);
+    expect(await d('runs.context', { scope: 'tenant', device: 'dev_f', runId: 'run_a' })).toEqual({ ok: true, data: { context } });
+    expect(await d('runs.context', { scope: 'tenant', device: 'dev_f', runId: 'run_b' })).toEqual({ ok: true, data: { context: null } });
+    expect(await d('runs.context', { scope: 'tenant', device: 'dev_f', runId: 'run_c' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await d('runs.context', { runId: 'run_missing' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    s.close();
+  });
 });

@@ -4,6 +4,7 @@ import { ApiError } from '../../../shared/errors';
 import type { TeamCardQuery, TeamCardView, TeamPage, TeamRecordView, TeamRefusal, TeamRunQuery, TeamRunView } from '../../../shared/team/views';
 import type { DecisionCard } from '../../../shared/workflow/types';
 import type { RunSummary } from '../../../shared/workflow/views';
+import type { DecisionContext } from '../../../shared/workflow/decision-context';
 import type { TeamCore } from './core';
 import type { TeamKeyset } from './ports';
 
@@ -68,7 +69,10 @@ export class TeamViews {
       .prepare(
         `SELECT device, card_id AS id, user, created_at, body, received_at, 0 AS local FROM team_cards
          WHERE (:status IS NULL OR status = :status) AND (:lane IS NULL OR lane = :lane) AND (:run IS NULL OR run_id = :run)
-           AND (:device IS NULL OR device = :device) AND (:text IS NULL OR body LIKE :text ESCAPE '\\')
+           AND (:device IS NULL OR device = :device)
+           AND (:text IS NULL OR body LIKE :text ESCAPE '\\' OR EXISTS (
+             SELECT 1 FROM team_runs r WHERE r.device = team_cards.device AND r.run_id = team_cards.run_id
+               AND (json_extract(r.context, '$.search') LIKE :text ESCAPE '\\' OR json_extract(r.body, '$.title') LIKE :text ESCAPE '\\')))
            AND (:bTime IS NULL OR (created_at, device, card_id) < (:bTime, :bDevice, :bId))
          ORDER BY created_at DESC, device DESC, card_id DESC LIMIT :limit`,
       )
@@ -76,7 +80,7 @@ export class TeamViews {
     const local: CardRow[] =
       q.device == null || q.device === me.device
         ? this.core.d.cardQueries
-            .page({ status: filter.status, lane: filter.lane, runId: filter.run, text, me: me.device, before, limit: limit + 1 })
+            .page({ status: filter.status, lane: filter.lane, runId: filter.run, text, words: q.q?.trim() || null, me: me.device, before, limit: limit + 1 })
             .map((r) => ({ device: me.device, id: r.id, user: '', created_at: r.created_at, body: null, received_at: r.created_at, local: 1 }))
         : [];
     const rows = mergeNewest(pulled, local, limit + 1);
@@ -193,6 +197,21 @@ export class TeamViews {
       run: this.runView({ device, id: r.id, user: me.user, body: null, awaiting_card: r.awaitingCard, received_at: r.updatedAt, local: 1 }, me),
       cards,
     };
+  }
+
+  /**
+   * What a reviewer decides on for a run: this device's computed now; another device's as it shared it
+   * (null when that device shared the run before snapshots carried it). NOT_FOUND: no such run here.
+   */
+  runContext(device: string, runId: string): DecisionContext | null {
+    if (device === this.me().device) {
+      if (!this.core.d.runQueries.state(runId)) throw new ApiError('NOT_FOUND', `No run ${runId} on this device`);
+      return this.core.d.runs.context(runId);
+    }
+    const r = this.core.d.db.prepare('SELECT context FROM team_runs WHERE device = ? AND run_id = ?').get(device, runId) as
+      { context: string | null } | undefined;
+    if (!r) throw new ApiError('NOT_FOUND', `No run ${runId} from device ${device} has reached this device`);
+    return r.context ? (JSON.parse(r.context) as DecisionContext) : null;
   }
 
   /** The sealed manifest of another device's chunked attachment (null: none such pulled). */

@@ -68,6 +68,28 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('014 marks the cards recorded before it for the search backfill and adds the shared run context', () => {
+    const path = join(tempDir(), 'm14.db');
+    const db13 = openDatabase(path, { targetVersion: 13 });
+    const card = db13.prepare(
+      `INSERT INTO decision_cards (id, kind, run_id, step_id, created_at, lane, status, cost_cents, uncertainty, body, audit_hash)
+       VALUES (?, 'step', 'run_1', 's', ?, 'RED', 'allowed', 0, 0, '{}', 'h')`,
+    );
+    card.run('card_1', '2026-11-01T00:00:00.000Z');
+    card.run('card_2', '2026-11-01T00:00:01.000Z');
+    db13
+      .prepare(
+        "INSERT INTO team_runs (device, run_id, user, status, awaiting_card, updated_at, created_at, body, seq, received_at) VALUES ('d', 'run_1', 'u', 'succeeded', NULL, 't', 't', '{}', 1, 't')",
+      )
+      .run();
+    db13.close();
+    const db = openDatabase(path, { targetVersion: 14 });
+    expect(db.prepare('SELECT done_to, legacy_to FROM card_search_backfill').get()).toEqual({ done_to: 0, legacy_to: 2 });
+    expect(db.prepare('SELECT context FROM team_runs').pluck().get()).toBeNull();
+    expect(() => db.prepare('INSERT INTO card_search_backfill (singleton, done_to, legacy_to) VALUES (2, 0, 0)').run()).toThrow();
+    db.close();
+  });
+
   it('opens with WAL, foreign keys and busy timeout', () => {
     const db = openDatabase(join(tempDir(), 'x.db'));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');

@@ -5,6 +5,7 @@ import { canReview } from '../runs/runs-store';
 import { useDecision } from '../runs/decision-store';
 import { dateTime } from '../../ui/format';
 import { LaneBadge } from './LaneBadge';
+import { CardRecord } from './CardRecord';
 import { noRunLabel } from './card-origin';
 import { CardLead } from './CardLead';
 import { CardTechDetails } from './CardTechDetails';
@@ -37,7 +38,7 @@ export function CardDetail({ card, team, actions = true }: Props) {
     >
       <CardHead card={card} team={team} />
       <CardLead card={card} remote={team !== undefined && !team.local} />
-      {/* The record the card concerns and what approving or rejecting does belong here, between the lead and Details. */}
+      {card.runId && <CardRecord runId={card.runId} device={team && !team.local ? team.device : undefined} compact={card.status !== 'awaiting_approval'} />}
       <CardTechDetails card={card} />
       {actions && <CardActions card={card} team={team} />}
     </article>

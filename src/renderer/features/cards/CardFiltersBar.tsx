@@ -46,7 +46,7 @@ export function CardFiltersBar({ scope }: { scope: Scope }) {
           value={q}
           maxLength={200}
           onChange={(e) => setQ(e.target.value)}
-          placeholder={tenant ? 'subject, rationale' : 'subject, rationale, reasons'}
+          placeholder={tenant ? 'report ID, site, subject' : 'report ID, site, subject, reasons'}
         />
       </label>
       <LaneStatusFilters lane={filters.lane} status={filters.status} onChange={setFilters} />

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { useDecision, type DecisionTarget } from './decision-store';
 import { ReasonDialog } from '../../ui/ReasonDialog';
+import { CardRecord } from '../cards/CardRecord';
 
 /**
  * Approving or rejecting: a comment is required and recorded (audit + card). A step of this device's
@@ -26,6 +27,7 @@ export function DecisionDialog() {
         onCancel={() => ask(null)}
         onConfirm={decide}
       >
+        {deciding && <CardRecord runId={deciding.runId} device={deciding.scope === 'tenant' ? deciding.device : undefined} />}
         {deciding?.scope === 'tenant' ? <TenantText d={deciding} /> : <DeviceText approve={approve} />}
       </ReasonDialog>
     </>

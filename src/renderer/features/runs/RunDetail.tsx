@@ -16,6 +16,7 @@ import { runErrorWords, waitingWords } from './run-words';
 import { ArtifactsPanel } from './ArtifactsPanel';
 import { PackPanel } from './PackPanel';
 import { TenantRunBody } from './TenantRunBody';
+import { RunReach } from './RunReach';
 
 const pct = (used: number, budget: number) => (budget > 0 ? Math.min(100, Math.round((used / budget) * 100)) : 0);
 
@@ -43,6 +44,7 @@ export function RunDetail(p: RunDetailProps) {
         <RunStatusBadge status={run.status} />
         {run.lane && <LaneBadge lane={run.lane} />}
       </header>
+      {(!tenant || p.view.local) && <RunReach status={run.status} />}
       {tenant && (
         <p className="small" data-testid="run-device">
           Device <span className="mono">{p.view.device}</span>

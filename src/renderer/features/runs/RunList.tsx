@@ -8,6 +8,7 @@ import { useNow } from '../team/hooks';
 import { DecisionChip } from '../team/DecisionChip';
 import { LaneBadge } from '../cards/LaneBadge';
 import { RunStatusBadge } from './RunStatusBadge';
+import { RunReach } from './RunReach';
 
 /**
  * Runs, newest first, with "Older runs" for the next page. The tenant list (every device's runs) adds
@@ -119,6 +120,7 @@ function DeviceRunCells({ run: r }: { run: RunRow['run'] }) {
         <strong>{r.title}</strong>
         <br />
         <span className="muted small">{dateTime(r.createdAt)}</span>
+        <RunReach status={r.status} compact />
       </span>
       <span className="run-progress" aria-label={`${r.progress.done} of ${r.progress.total} steps`}>
         <span className="count-track">
@@ -142,8 +144,8 @@ function TenantRunCells({ row: t, now }: { row: NonNullable<RunRow['team']>; now
         <br />
         <span className="muted small" title={dateTime(r.createdAt)}>
           {shortTime(r.createdAt, now)} · {r.progress.done}/{r.progress.total} steps
-        </span>{' '}
-        {r.lane && <LaneBadge lane={r.lane} />}
+        </span>
+        {t.local && <RunReach status={r.status} compact />} {r.lane && <LaneBadge lane={r.lane} />}
       </span>
       <span className="cell-device small">
         <span className="mono">{t.device}</span>

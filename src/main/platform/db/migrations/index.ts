@@ -12,7 +12,8 @@ import { m010Artifacts } from './010-artifacts';
 import { m011TeamSync } from './011-team-sync';
 import { m012AttachmentBlobs } from './012-attachment-blobs';
 import { m013TransferPauses } from './013-transfer-pauses';
-import { m014ArtifactSignatures } from './014-artifact-signatures';
+import { m014DecisionContext } from './014-decision-context';
+import { m015ArtifactSignatures } from './015-artifact-signatures';
 
 export type { Migration };
 
@@ -31,6 +32,7 @@ export const migrations: Migration[] = [
   m011TeamSync,
   m012AttachmentBlobs,
   m013TransferPauses,
-  m014ArtifactSignatures,
+  m014DecisionContext,
+  m015ArtifactSignatures,
 ];
 export const LATEST_SCHEMA_VERSION = migrations.length;

@@ -1,7 +1,7 @@
 import type { Migration } from '../../../../platform/migrations';
 
-export const m014ArtifactSignatures: Migration = {
-  version: 14,
+export const m015ArtifactSignatures: Migration = {
+  version: 15,
   name: 'provenance signatures: whether a SLSA statement verified, and with which key (features/evidence)',
   sql: `
       -- JSON {verified, by, reason} for a SLSA provenance document (DSSE or Sigstore): only a

@@ -1,0 +1,167 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { DecisionContext } from '../../../shared/workflow/decision-context';
+import { call } from '../../api/client';
+import { ApiError } from '../../../shared/errors';
+import { errorMessage } from '../../ui/format';
+import { useRefreshOn } from '../team/hooks';
+
+/** Where the run lives: this device's (no device) or another device's of the tenant. */
+interface Where {
+  runId: string;
+  /** Another device's run (team sync); absent for this device's. */
+  device?: string;
+}
+
+type Loaded = { context: DecisionContext | null; error: string | null; loading: boolean; gone: boolean };
+
+/** One request per run at a time, shared by the card, the dialog and the lists (runs.context). */
+const inflight = new Map<string, Promise<DecisionContext | null>>();
+const keyOf = (w: Where) => `${w.device ?? ''}/${w.runId}`;
+
+function fetchContext(w: Where): Promise<DecisionContext | null> {
+  const k = keyOf(w);
+  let p = inflight.get(k);
+  if (!p) {
+    const req = w.device ? ({ scope: 'tenant', device: w.device, runId: w.runId } as const) : { runId: w.runId };
+    p = call('runs.context', req).then((r) => r.context);
+    inflight.set(k, p);
+    const clear = () => inflight.delete(k);
+    p.then(clear, clear);
+  }
+  return p;
+}
+
+function useDecisionContext(w: Where): Loaded {
+  const [state, setState] = useState<Loaded>({ context: null, error: null, loading: true, gone: false });
+  const { runId, device } = w;
+  const load = useCallback(() => {
+    let live = true;
+    fetchContext({ runId, device }).then(
+      (context) => live && setState({ context, error: null, loading: false, gone: false }),
+      // No such run here (a card that names a run this device never had): nothing to show.
+      (e: unknown) => live && setState({ context: null, error: errorMessage(e), loading: false, gone: e instanceof ApiError && e.code === 'NOT_FOUND' }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [runId, device]);
+  useEffect(() => load(), [load]);
+  const refresh = useCallback(() => void load(), [load]);
+  useRefreshOn(refresh);
+  return state;
+}
+
+interface Props extends Where {
+  /** Title and fields only (a card that is not waiting for this decision). */
+  compact?: boolean;
+}
+
+/**
+ * What is being decided, in the reviewer's words: the record the run concerns (its contract's title
+ * fields, the values that made it RED highlighted), the AI output under review beside the fields it
+ * read, and what approving or rejecting does. Shown in a card of a run and in the approval dialog.
+ */
+export function CardRecord({ runId, device, compact = false }: Props) {
+  const { context: c, error, loading, gone } = useDecisionContext({ runId, device });
+  if ((loading && !c) || gone) return null;
+  if (error)
+    return (
+      <p className="small muted" data-testid="card-record-missing">
+        The record this run concerns could not be read: {error}
+      </p>
+    );
+  if (!c)
+    return (
+      <p className="small muted" data-testid="card-record-missing">
+        The device that recorded this run shared it without its record (an older version of Maestro). Its record appears here once that device is updated and
+        syncs again.
+      </p>
+    );
+  return (
+    <section className="card-record stack" aria-label="What is decided" data-testid="card-record" data-run={c.runId}>
+      <p className="record-title">
+        <strong data-testid="record-title">{c.title}</strong> <span className="small muted">{c.contractTitle}</span>
+      </p>
+      {c.fields.length > 0 && <RecordFields c={c} />}
+      {!compact && c.otherReasons.length > 0 && (
+        <section aria-label="Other reasons it needs a reviewer" className="small">
+          <strong>Also why it needs a reviewer</strong>
+          <ul>
+            {c.otherReasons.map((r) => (
+              <li key={r}>{r}</li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {!compact && c.ai && <RecordAi ai={c.ai} />}
+      {!compact && c.outcome && (
+        <ul className="record-outcome small" data-testid="record-outcome">
+          <li>
+            <strong>Approve:</strong> {c.outcome.approve}
+          </li>
+          <li>
+            <strong>Reject:</strong> {c.outcome.reject}
+          </li>
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** The record's title fields, the values that made the run wait for a reviewer marked with why. */
+function RecordFields({ c }: { c: DecisionContext }) {
+  return (
+    <dl className="record-fields small" data-testid="record-fields">
+      {c.fields.map((f) => (
+        <div key={f.path} className={f.red ? 'record-field red' : 'record-field'} data-field={f.path} data-red={f.red}>
+          <dt>{f.label}</dt>
+          <dd>
+            {f.value}
+            {f.red && (
+              <span className="badge badge-error" data-testid="record-red">
+                {c.lane === 'RED' ? 'made it RED' : 'needs a reviewer'}
+              </span>
+            )}
+            {f.why && <span className="record-why muted">{f.why}</span>}
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** The AI summary under review beside the fields it read (or, not made yet, the fields it will read). */
+function RecordAi({ ai }: { ai: NonNullable<DecisionContext['ai']> }) {
+  return (
+    <div className="record-ai" data-testid="record-ai">
+      <figure>
+        <figcaption className="small">
+          <strong>AI summary under review</strong>{' '}
+          <span className="muted">
+            {ai.step}
+            {ai.model ? ` · ${ai.model}` : ''}
+          </span>
+        </figcaption>
+        {ai.state === 'done' ? (
+          <blockquote data-testid="record-ai-text">{ai.text || '(empty summary)'}</blockquote>
+        ) : (
+          <p className="small" data-testid="record-ai-pending">
+            Not summarised yet: the run has not reached “{ai.step}”. The policy lets the AI read a RED record only after a reviewer approves; approving lets it
+            summarise the text beside this.
+          </p>
+        )}
+      </figure>
+      <figure>
+        <figcaption className="small">
+          <strong>{ai.state === 'done' ? 'What it summarised' : 'What it will summarise'}</strong>
+        </figcaption>
+        {ai.sources.map((s) => (
+          <blockquote key={s.path} data-testid="record-ai-source" data-field={s.path}>
+            <span className="small muted">{s.label}: </span>
+            {s.value}
+          </blockquote>
+        ))}
+      </figure>
+    </div>
+  );
+}
