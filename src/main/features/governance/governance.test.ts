@@ -127,6 +127,9 @@ describe('device governance: offline capture, online submit', () => {
     });
     const st = s.governance.status();
     expect(st.risk).toMatchObject({ level: 'critical', allowedActions: ['read', 'capture', 'sync'] });
+    // What the device shows as allowed is the truth: the server refuses a blocked device's sync.
+    expect(st.allowedNow).toEqual(['read', 'capture']);
+    expect(st.allowedSentence).toMatch(/^Allowed now: read and capture\. Nothing syncs until an administrator unblocks/);
     expect(st.risk.reasons).toEqual([
       'This device was blocked by an administrator on 2026-10-30: Lost contact for 8 weeks. Contact your admin; your data stays on this device.',
     ]);

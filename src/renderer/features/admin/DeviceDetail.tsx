@@ -5,6 +5,7 @@ import { formatDays, levelRank, RISK_LEVELS } from '../../../shared/risk';
 import { useAdmin } from './admin-store';
 import { count, dateTime } from '../../ui/format';
 import { LevelBadge } from './LevelBadge';
+import { boardDeviceState } from '../../../shared/risk/device-state';
 
 type Detail = AdminDeviceDetailResponse;
 
@@ -21,6 +22,8 @@ export function DeviceDetail() {
     );
   if (!detail) return null;
   const d = detail.device;
+  // The same words and rules as the device's own Outbox and Health (shared/risk/device-state).
+  const state = boardDeviceState(d, new Date().toISOString());
   return (
     <aside className="card device-detail stack" aria-label="Device detail" data-testid="device-detail" data-id={d.id}>
       <header className="card-head">
@@ -40,9 +43,13 @@ export function DeviceDetail() {
             ))}
           </ul>
         ) : (
-          <p className="small muted">In sync and up to date.</p>
+          <p className="small muted" data-testid="detail-state">
+            {state.summary}
+          </p>
         )}
-        <p className="small muted">Allowed on the device: {d.risk.allowedActions.join(', ')}</p>
+        <p className="small muted" data-testid="detail-allowed">
+          {state.allowedSentence}
+        </p>
       </section>
       <History detail={detail} />
       <Actions d={d} />
