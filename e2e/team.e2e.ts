@@ -66,7 +66,10 @@ describe('team sync: a reviewer approves a field device run from its own machine
       const row = page.locator(`[data-testid="team-card-row"][data-device="${fieldId}"][data-status="awaiting_approval"]`);
       await expect.poll(() => row.count(), { timeout: 20000 }).toBeGreaterThan(0);
       await expect.poll(() => page.getByTestId('team-freshness').textContent()).toMatch(/as of/i);
-      expect(await row.first().textContent()).toContain(fieldId);
+      // The device by name (its enrolled user), the id on hover only.
+      expect(await row.first().textContent()).toContain('ada@acme’s device');
+      expect(await row.first().textContent()).not.toContain(fieldId);
+      expect(await row.first().locator(`[title="${fieldId}"]`).count()).toBe(1);
       await row.first().click();
       const detail = page.getByTestId('card-detail');
       await detail.getByRole('button', { name: 'Approve' }).click();

@@ -156,3 +156,23 @@ const teamRecordViewSchema = obj({
 export type TeamRecordView = Static<typeof teamRecordViewSchema>;
 export const teamRecordPageSchema = page(teamRecordViewSchema);
 export const teamRecordQuerySchema = obj({ device: Type.Optional(text(64)), limit: Type.Optional(limit), before: Type.Optional(text(200)) });
+
+/**
+ * Who is who, for showing people and devices by name (src/renderer/ui/Who.tsx): this device (its
+ * profile's name), the devices whose certificates this device knows (the user their enrollment token
+ * named), and the profile ids those devices' shared runs carry (one profile per device).
+ */
+export const teamPersonSchema = obj({
+  device: str,
+  /** the profile's own name (this device only; other devices share no profile name) */
+  name: nullable(str),
+  /** the user the device was enrolled for (its certificate) */
+  user: nullable(str),
+  /** profile ids seen for this device (prof_…) */
+  profiles: Type.Array(str),
+  /** true: this device */
+  local: bool,
+});
+export type TeamPerson = Static<typeof teamPersonSchema>;
+export const teamDirectorySchema = obj({ people: Type.Array(teamPersonSchema) });
+export type TeamDirectory = Static<typeof teamDirectorySchema>;

@@ -10,6 +10,7 @@ import type { SignedCertificate, TeamKeysStatus } from '../../../shared/team/pro
 import type {
   TeamCardQuery,
   TeamCardView,
+  TeamDirectory,
   TeamPage,
   TeamPeer,
   TeamRecordView,
@@ -30,6 +31,7 @@ import { Decisions, type LocalDecision, type RemoteDecision } from './decisions'
 import { Inbox } from './inbox';
 import { Puller } from './pull';
 import { TeamViews } from './views';
+import { buildDirectory } from './directory';
 import { teamStatus } from './status';
 import type { TeamDeps, TeamOutboxRow } from './ports';
 import { TenantKeys } from './tenant-keys';
@@ -232,6 +234,10 @@ export class TeamService {
 
   peers(): TeamPeer[] {
     return this.certs.peers();
+  }
+
+  directory(): TeamDirectory {
+    return buildDirectory(this.core, this.certs.peers());
   }
 }
 

@@ -4,6 +4,7 @@ import { useApp } from '../../app-store';
 import { canReview } from '../runs/runs-store';
 import { useDecision } from '../runs/decision-store';
 import { dateTime } from '../../ui/format';
+import { Who } from '../../ui/Who';
 import { LaneBadge } from './LaneBadge';
 import { noRunLabel } from './card-origin';
 import { viaText } from '../team/team';
@@ -85,8 +86,8 @@ function CardHead({ card, team }: { card: DecisionCard; team?: TeamCardView }) {
       </p>
       {team && (
         <p className="small" data-testid="card-device">
-          Device <span className="mono">{team.device}</span>
-          {team.local && <span className="tag">this device</span>} · user {team.user}
+          From <Who device={team.device} />
+          {team.local && <span className="tag">this device</span>} · user <Who profile={team.user || null} />
           {!team.local && <span className="muted"> · received {dateTime(team.receivedAt)}</span>}
         </p>
       )}
@@ -171,7 +172,7 @@ function ApprovalLine({ card }: { card: DecisionCard }) {
       {card.approval.by && (
         <>
           {' '}
-          by {card.approval.by} at {dateTime(card.approval.at)}: “{card.approval.comment}”
+          by <Who profile={card.approval.by} /> at {dateTime(card.approval.at)}: “{card.approval.comment}”
         </>
       )}
       {via && <span data-testid="card-approval-via">, {via}</span>}

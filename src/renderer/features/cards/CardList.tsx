@@ -6,6 +6,7 @@ import { shortTime, type Scope } from '../team/team';
 import { useNow } from '../team/hooks';
 import { LaneBadge } from './LaneBadge';
 import { noRunLabel } from './card-origin';
+import { Who } from '../../ui/Who';
 
 const ROW = 56;
 
@@ -95,7 +96,7 @@ function TenantCells({ row: t, createdAt, now }: { row: NonNullable<CardRow['tea
   return (
     <>
       <span className="cell-device small">
-        <span className="mono">{t.device}</span>
+        <Who device={t.device} />
         {t.local && (
           <>
             <br />

@@ -6,6 +6,7 @@ import { EnrollForm } from './EnrollForm';
 import { RiskCard } from './RiskCard';
 import { UnlockForm } from './UnlockForm';
 import { SyncProgress } from './SyncProgress';
+import { Who } from '../../ui/Who';
 
 const PHASE_TEXT: Record<SyncPhase, string> = {
   not_enrolled: 'This device is not enrolled yet. Captures wait safely in the outbox.',
@@ -79,7 +80,7 @@ function EnrollmentCard({ st }: { st: SyncStatus }) {
             <span className="mono">{e.serverUrl}</span>
           </Figure>
           <Figure label="Device">
-            <span className="mono">{e.deviceId}</span>
+            <Who device={e.deviceId} />
           </Figure>
           <Figure label="User">{e.user}</Figure>
           <Figure label="Tenant">{e.tenant}</Figure>

@@ -5,6 +5,7 @@ import { useApp } from '../../app-store';
 import { cardList } from '../cards/cards-store';
 import { useEvidence } from './evidence-store';
 import { dateTime } from '../../ui/format';
+import { Who } from '../../ui/Who';
 
 const FLAG_LABEL: Record<ArtifactFlag, string> = {
   sbom_present: 'SBOM',
@@ -77,7 +78,7 @@ function ArtifactList({ artifacts, compliant }: { artifacts: ArtifactView[]; com
             ) : (
               <span className="mono">{a.uri}</span>
             )}
-            {a.docType ? ` · ${a.docType}` : ''} · {dateTime(a.createdAt)} by {a.actor}
+            {a.docType ? ` · ${a.docType}` : ''} · {dateTime(a.createdAt)} by <Who actor={a.actor} />
           </span>
           <Flags a={a} />
         </li>

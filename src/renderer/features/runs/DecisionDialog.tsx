@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { useDecision, type DecisionTarget } from './decision-store';
 import { ReasonDialog } from '../../ui/ReasonDialog';
+import { Who } from '../../ui/Who';
 
 /**
  * Approving or rejecting: a comment is required and recorded (audit + card). A step of this device's
@@ -72,7 +73,7 @@ function TenantText({ d }: { d: Extract<DecisionTarget, { scope: 'tenant' }> }) 
       <p className="small">
         <strong>{d.subject}</strong>
         <br />
-        Recorded on device <span className="mono">{d.device}</span> by {d.user} · run <span className="mono">{d.runId}</span>
+        Recorded on <Who device={d.device} /> by <Who profile={d.user || null} /> · run <span className="mono">{d.runId}</span>
       </p>
       <p className="small">
         {d.decision === 'approve'

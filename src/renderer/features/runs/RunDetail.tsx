@@ -7,6 +7,7 @@ import { useDecision } from './decision-store';
 import { cardList } from '../cards/cards-store';
 import { useTeam } from '../team/team-store';
 import { dateTime } from '../../ui/format';
+import { Who } from '../../ui/Who';
 import { LaneBadge } from '../cards/LaneBadge';
 import { RunStatusBadge } from './RunStatusBadge';
 import { ArtifactsPanel } from './ArtifactsPanel';
@@ -41,13 +42,13 @@ export function RunDetail(p: RunDetailProps) {
       </header>
       {tenant && (
         <p className="small" data-testid="run-device">
-          Device <span className="mono">{p.view.device}</span>
-          {p.view.local && <span className="tag">this device</span>} · user {p.view.user}{' '}
+          From <Who device={p.view.device} />
+          {p.view.local && <span className="tag">this device</span>} · user <Who profile={p.view.user || null} />{' '}
           <span className="muted">· received {dateTime(p.view.receivedAt)}</span>
         </p>
       )}
       <p className="small muted">
-        <span className="mono">{run.id}</span> · {run.workflow} · started {dateTime(run.createdAt)} by {run.startedBy}
+        <span className="mono">{run.id}</span> · {run.workflow} · started {dateTime(run.createdAt)} by <Who profile={run.startedBy} />
         {run.finishedAt ? ` · finished ${dateTime(run.finishedAt)}` : ''}
       </p>
       {run.error && (

@@ -8,6 +8,7 @@ import { useNow } from '../team/hooks';
 import { DecisionChip } from '../team/DecisionChip';
 import { LaneBadge } from '../cards/LaneBadge';
 import { RunStatusBadge } from './RunStatusBadge';
+import { Who } from '../../ui/Who';
 
 /**
  * Runs, newest first, with "Older runs" for the next page. The tenant list (every device's runs) adds
@@ -139,7 +140,7 @@ function TenantRunCells({ row: t, now }: { row: NonNullable<RunRow['team']>; now
         {r.lane && <LaneBadge lane={r.lane} />}
       </span>
       <span className="cell-device small">
-        <span className="mono">{t.device}</span>
+        <Who device={t.device} />
         {t.local && <span className="tag">this device</span>}
         <br />
         <span className="muted">{t.user}</span>

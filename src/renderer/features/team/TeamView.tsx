@@ -10,6 +10,7 @@ import { ago } from './team';
 import { ReasonDialog } from '../../ui/ReasonDialog';
 import { Freshness, PullButton } from './Freshness';
 import { useApprover, useNow, useRefreshOn } from './hooks';
+import { Who } from '../../ui/Who';
 
 const TEAM_EVENTS = ['team.changed' as const];
 
@@ -284,8 +285,8 @@ function Captures({ tick }: { tick: number }) {
       {page.items.map((r) => (
         <details key={`${r.device}/${r.id}`} className="team-capture" data-testid="team-capture" data-device={r.device}>
           <summary>
-            <span className="mono">{r.contract}</span> · {r.kind === 'attachment' ? 'attachment' : r.id} · {r.user} on <span className="mono">{r.device}</span>{' '}
-            · {dateTime(r.createdAt)}
+            <span className="mono">{r.contract}</span> · {r.kind === 'attachment' ? 'attachment' : r.id} · {r.user} on <Who device={r.device} /> ·{' '}
+            {dateTime(r.createdAt)}
           </summary>
           {attachmentOf(r) ? <AttachmentOpen device={r.device} {...attachmentOf(r)!} /> : <pre className="small mono">{JSON.stringify(r.data, null, 2)}</pre>}
         </details>
@@ -329,7 +330,7 @@ function Peers({ self }: { self: string | null }) {
               {peers.map((p) => (
                 <tr key={p.device} data-testid="team-peer" data-device={p.device} data-status={p.status}>
                   <td>
-                    <span className="mono">{p.device}</span>
+                    <Who device={p.device} />
                     {p.device === self && <span className="tag">this device</span>}
                   </td>
                   <td>{p.user}</td>
