@@ -23,6 +23,8 @@ export function buildDirectory(core: TeamCore, peers: TeamPeer[]): TeamDirectory
   for (const r of starters) {
     if (typeof r.profile !== 'string' || !r.profile) continue;
     const p = person(r.device);
+    // The user the sealed item came from, when this device holds no certificate for it (yet).
+    p.user ??= r.user || null;
     if (!p.profiles.includes(r.profile)) p.profiles.push(r.profile);
   }
   if (profile) {
