@@ -16,10 +16,9 @@ export function buildDirectory(core: TeamCore, peers: TeamPeer[]): TeamDirectory
   };
   for (const peer of peers) person(peer.device).user = peer.user;
   // One row per (device, starter): a device shares many runs, all started by its one profile.
-  const starters = core.d.db.prepare("SELECT DISTINCT device, json_extract(body, '$.startedBy') AS profile FROM team_runs WHERE json_valid(body)").all() as {
-    device: string;
-    profile: unknown;
-  }[];
+  const starters = core.d.db
+    .prepare("SELECT DISTINCT device, user, json_extract(body, '$.startedBy') AS profile FROM team_runs WHERE json_valid(body)")
+    .all() as { device: string; user: string | null; profile: unknown }[];
   for (const r of starters) {
     if (typeof r.profile !== 'string' || !r.profile) continue;
     const p = person(r.device);
