@@ -40,9 +40,7 @@ function CertificateCard({ st, now }: { st: TeamStatus; now: number }) {
       </header>
       {c ? (
         <dl className="figures">
-          <Figure label="Device">
-            <span className="mono">{st.device ?? '—'}</span>
-          </Figure>
+          <Figure label="Device">{st.device ? <Who device={st.device} /> : '—'}</Figure>
           <Figure label="Version">v{c.version}</Figure>
           <Figure label="Roles">{c.roles.join(', ') || '—'}</Figure>
           <Figure label="Expires">
