@@ -140,6 +140,30 @@ describe('no internal ids or raw JSON on any view', () => {
     await teamDetail.waitFor();
     expect(await teamDetail.textContent()).toContain('dana@acme');
 
+    // Erin approves it through the one decision dialog; the dialog and the confirmation name the device.
+    await teamDetail.getByRole('button', { name: 'Approve' }).click();
+    const dialog = erin.getByTestId('decision-dialog');
+    await dialog.getByLabel('Comment (why)').fill('Vessel isolated; proceed.');
+    await expectWords(erin, 'reviewer · decision dialog');
+    await dialog.getByRole('button', { name: 'Approve' }).click();
+    const confirmation = erin.getByTestId('decision-confirmation');
+    await confirmation.waitFor();
+    expect(await confirmation.textContent()).toContain('dana@acme’s device');
+    await expectWords(erin, 'reviewer · after the decision');
+    // Dana's device applies the approval (its approver is named on its card).
+    await expect
+      .poll(
+        async () => {
+          await danaNav.getByRole('button', { name: 'Team', exact: true }).click();
+          await dana.getByRole('button', { name: 'Pull now' }).first().click();
+          await danaNav.getByRole('button', { name: 'Runs' }).click();
+          await dana.locator(`.run-row[data-id="${runId}"]`).first().click();
+          return dana.getByTestId('run-detail').getAttribute('data-status');
+        },
+        { timeout: 90_000, interval: 2000 },
+      )
+      .not.toBe('awaiting_approval');
+
     const erinViews = await walk(erin, erinNav, 'reviewer');
     expect(erinViews).toEqual(expect.arrayContaining(['Runs', 'Decision cards', 'Audit', 'Team', 'Devices (admin)', 'Health', 'Outbox']));
     const danaViews = await walk(dana, danaNav, 'field');

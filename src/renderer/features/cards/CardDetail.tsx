@@ -2,7 +2,7 @@ import type { DecisionCard } from '../../../shared/workflow/types';
 import type { TeamCardView } from '../../../shared/team/views';
 import { useApp } from '../../app-store';
 import { canReview } from '../runs/runs-store';
-import { useDecision } from '../runs/decision-store';
+import { DecisionButtons } from '../runs/DecisionButtons';
 import { dateTime } from '../../ui/format';
 import { Who } from '../../ui/Who';
 import { LaneBadge } from './LaneBadge';
@@ -183,7 +183,6 @@ function ApprovalLine({ card }: { card: DecisionCard }) {
 /** The decision chip and Approve / Reject: both through runs.decide (another device's card with scope 'tenant'). */
 function CardActions({ card, team }: { card: DecisionCard; team?: TeamCardView }) {
   const roles = useApp((s) => s.roles);
-  const ask = useDecision((s) => s.ask);
   const remote = team !== undefined && !team.local;
   return (
     <>
@@ -193,21 +192,13 @@ function CardActions({ card, team }: { card: DecisionCard; team?: TeamCardView }
         </div>
       )}
       {team && !team.local && <TeamDecisionControls s={subjectOfCard(team)} />}
-      {!remote &&
-        card.status === 'awaiting_approval' &&
-        card.runId &&
-        (canReview(roles) ? (
-          <div className="row-actions">
-            <button type="button" onClick={() => ask({ scope: 'device', runId: card.runId, decision: 'approve' })}>
-              Approve (a)
-            </button>
-            <button type="button" className="danger" onClick={() => ask({ scope: 'device', runId: card.runId, decision: 'reject' })}>
-              Reject (r)
-            </button>
-          </div>
-        ) : (
-          <p className="small muted">Waiting for a reviewer. This device is enrolled as {roles.join(', ') || 'field (not enrolled)'}.</p>
-        ))}
+      {!remote && card.status === 'awaiting_approval' && card.runId && (
+        <DecisionButtons
+          keys
+          target={{ scope: 'device', runId: card.runId, cardId: card.id, subject: card.subject }}
+          notAllowed={canReview(roles) ? null : `Waiting for a reviewer. This device is enrolled as ${roles.join(', ') || 'field (not enrolled)'}.`}
+        />
+      )}
     </>
   );
 }

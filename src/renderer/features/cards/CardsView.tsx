@@ -50,7 +50,7 @@ function decisionKey(row: CardRow, decision: Decision, roles: Role[], approverCa
   if (team && !team.local) {
     if (!approverCan || !canDecideAgain(team.decision)) return false;
     ask({ scope: 'tenant', device: team.device, user: team.user, runId: card.runId, cardId: card.id, subject: card.subject, decision });
-  } else if (canReview(roles)) ask({ scope: 'device', runId: card.runId, decision });
+  } else if (canReview(roles)) ask({ scope: 'device', runId: card.runId, cardId: card.id, subject: card.subject, decision });
   else return false;
   return true;
 }

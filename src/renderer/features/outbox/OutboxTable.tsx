@@ -4,6 +4,7 @@ import type { OutboxItem } from '../../../shared/api/types';
 import { useOutbox } from './outbox-store';
 import { dateTime } from '../../ui/format';
 import { OutboxStateBadge } from './OutboxStateBadge';
+import { Named } from '../../ui/Who';
 
 const ROW = 48;
 
@@ -103,7 +104,7 @@ export function OutboxTable() {
                     <OutboxStateBadge state={item.state} />
                   </span>
                   <span className="cell summary" role="cell" title={item.summary}>
-                    {item.summary}
+                    <Named text={item.summary} />
                   </span>
                   <span className="cell muted" role="cell">
                     {dateTime(item.createdAt)}

@@ -3,7 +3,7 @@ import type { DecisionCard } from '../../../shared/workflow/types';
 import type { TeamCardView, TeamRunView } from '../../../shared/team/views';
 import { useApp } from '../../app-store';
 import { canReview, useRuns } from './runs-store';
-import { useDecision } from './decision-store';
+import { DecisionButtons } from './DecisionButtons';
 import { cardList } from '../cards/cards-store';
 import { useTeam } from '../team/team-store';
 import { dateTime } from '../../ui/format';
@@ -141,7 +141,6 @@ function StepCard({ id, c }: { id: string; c: DecisionCard | undefined }) {
 function RunActions({ run }: { run: RunView }) {
   const roles = useApp((s) => s.roles);
   const go = useApp((s) => s.go);
-  const ask = useDecision((s) => s.ask);
   const abortGeneration = useRuns((s) => s.abortGeneration);
   const aborting = useRuns((s) => s.aborting);
   const abortNote = useRuns((s) => s.abortNote);
@@ -154,19 +153,9 @@ function RunActions({ run }: { run: RunView }) {
             Abort generation
           </button>
         )}
-        {run.status === 'awaiting_approval' &&
-          (canReview(roles) ? (
-            <>
-              <button type="button" onClick={() => ask({ scope: 'device', runId: run.id, decision: 'approve' })}>
-                Approve
-              </button>
-              <button type="button" className="danger" onClick={() => ask({ scope: 'device', runId: run.id, decision: 'reject' })}>
-                Reject
-              </button>
-            </>
-          ) : (
-            <span className="small muted">Waiting for a reviewer’s approval.</span>
-          ))}
+        {run.status === 'awaiting_approval' && (
+          <DecisionButtons target={{ scope: 'device', runId: run.id }} notAllowed={canReview(roles) ? null : 'Waiting for a reviewer’s approval.'} />
+        )}
         <button
           type="button"
           className="secondary"
