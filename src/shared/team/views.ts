@@ -3,7 +3,7 @@
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import { constOf, enumOf, nullable, obj } from '../typebox';
 import { CARD_STATUSES, decisionCardSchema, LANES, RUN_STATUSES } from '../workflow/types';
-import { runSummarySchema } from '../workflow/views';
+import { CARD_SORTS, runSummarySchema } from '../workflow/views';
 import { teamRoleSchema } from './certificate';
 
 const str = Type.String();
@@ -101,10 +101,19 @@ export const teamCardQuerySchema = obj({
   runId: Type.Optional(text(64)),
   /** words in subject or rationale */
   q: Type.Optional(Type.String({ maxLength: 200 })),
+  /** cards where this invariant failed */
+  failedInvariant: Type.Optional(Type.String({ maxLength: 200 })),
+  /** created at or after / at or before (ISO) */
+  from: Type.Optional(Type.String({ format: 'date-time' })),
+  to: Type.Optional(Type.String({ format: 'date-time' })),
+  /** time (default), cost or uncertainty of the chosen option: the same sorts as this device's list */
+  sort: Type.Optional(enumOf(CARD_SORTS)),
+  /** desc (default) or asc */
+  dir: Type.Optional(enumOf(['asc', 'desc'])),
   /** 1..500, default 100 */
   limit: Type.Optional(limit),
-  /** keyset cursor from the previous page */
-  before: Type.Optional(text(200)),
+  /** keyset cursor from the previous page (for the same sort and order) */
+  before: Type.Optional(text(400)),
 });
 export type TeamCardQuery = Static<typeof teamCardQuerySchema>;
 

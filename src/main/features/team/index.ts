@@ -32,6 +32,8 @@ import { Inbox } from './inbox';
 import { Puller } from './pull';
 import { TeamViews } from './views';
 import { buildDirectory } from './directory';
+import { tenantCardStats } from './card-stats';
+import type { CardStats } from '../../../shared/workflow/views';
 import { teamStatus } from './status';
 import type { TeamDeps, TeamOutboxRow } from './ports';
 import { TenantKeys } from './tenant-keys';
@@ -234,6 +236,11 @@ export class TeamService {
 
   peers(): TeamPeer[] {
     return this.certs.peers();
+  }
+
+  /** The tenant's card chart: this device's stats (`local`) plus the pulled cards'. */
+  cardStats(local: CardStats): CardStats {
+    return tenantCardStats(this.core.d.db, local);
   }
 
   directory(): TeamDirectory {

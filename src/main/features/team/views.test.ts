@@ -41,7 +41,7 @@ describe('team lists', () => {
     expect(await d('runs.list', { scope: 'device' })).toEqual({ ok: true, data: { scope: 'device', runs: [], nextBeforeId: null } });
     expect(await d('runs.list', { scope: 'tenant' })).toEqual({ ok: true, data: { scope: 'tenant', items: [], nextBefore: null, asOf: null } });
     const refused = [
-      ['cards.list', { scope: 'tenant', sort: 'cost' }],
+      ['cards.list', { scope: 'tenant', cursor: 'abc' }],
       ['cards.list', { scope: 'device', device: 'dev_f' }],
       ['cards.list', { scope: 'team' }],
       ['runs.list', { scope: 'tenant', beforeId: 'run_1' }],
@@ -58,7 +58,8 @@ describe('team lists', () => {
     const s = makeServices({ dataDir: tempDir() });
     const me = s.profile.setup({ name: 'Rita', tenant: 'acme' });
     const d = createDispatcher(s);
-    const run = (id: string, startedBy: string) => JSON.stringify({ id, startedBy, createdAt: '2026-11-20T00:00:00.000Z', updatedAt: '2026-11-20T00:00:00.000Z' });
+    const run = (id: string, startedBy: string) =>
+      JSON.stringify({ id, startedBy, createdAt: '2026-11-20T00:00:00.000Z', updatedAt: '2026-11-20T00:00:00.000Z' });
     const ins = s.db.prepare(
       `INSERT INTO team_runs (device, run_id, user, status, awaiting_card, updated_at, created_at, body, seq, received_at) VALUES (?, ?, 'ada@acme', 'running', NULL, ?, ?, ?, ?, ?)`,
     );
