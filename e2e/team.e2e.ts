@@ -70,6 +70,11 @@ describe('team sync: a reviewer approves a field device run from its own machine
       expect(await row.first().textContent()).toContain('ada@acme’s device');
       expect(await row.first().textContent()).not.toContain(fieldId);
       expect(await row.first().locator(`[title="${fieldId}"]`).count()).toBe(1);
+      // One card view in both scopes: the chart, the same filters and the sort are here too.
+      await page.getByTestId('lane-chart').waitFor();
+      await page.getByLabel('Sort cards by').selectOption('cost');
+      await page.getByLabel('Filter by failed invariant').waitFor();
+      await expect.poll(() => row.count(), { timeout: 10000 }).toBeGreaterThan(0);
       await row.first().click();
       const detail = page.getByTestId('card-detail');
       await detail.getByRole('button', { name: 'Approve' }).click();
