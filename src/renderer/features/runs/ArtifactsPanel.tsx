@@ -114,51 +114,51 @@ function AddArtifact({ runId }: { runId: string }) {
     }
   };
   return (
-    <form className="stack" onSubmit={(e) => void submit(e)} aria-label="Add an artifact">
-      <fieldset>
-        <legend className="small">Add an artifact</legend>
-        <label>
-          <input type="radio" name="artifact-mode" checked={mode === 'file'} onChange={() => setMode('file')} /> File
-        </label>{' '}
-        <label>
-          <input type="radio" name="artifact-mode" checked={mode === 'uri'} onChange={() => setMode('uri')} /> URI
-        </label>
-        <label className="stack">
-          Name
-          <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} placeholder="defaults to the file name or URI" />
-        </label>
-        {mode === 'file' ? (
-          <label className="stack">
-            File
-            <input key={fileKey} type="file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+    <form className="stack artifact-form" onSubmit={(e) => void submit(e)} aria-label="Add an artifact">
+      {/* Styled like the other forms: a titled group, fields in a grid, choices inline (styles.css .artifact-form). */}
+      <fieldset className="group">
+        <legend>Add an artifact</legend>
+        <div className="choice-row" role="radiogroup" aria-label="Artifact kind">
+          <label className="check">
+            <input type="radio" name="artifact-mode" checked={mode === 'file'} onChange={() => setMode('file')} /> File
           </label>
-        ) : (
-          <label className="stack">
-            URI
-            <input value={uri} onChange={(e) => setUri(e.target.value)} maxLength={2048} placeholder="s3://releases/bundle-v1.0.0.tgz" />
+          <label className="check">
+            <input type="radio" name="artifact-mode" checked={mode === 'uri'} onChange={() => setMode('uri')} /> URI
           </label>
-        )}
-        <div className="small">
-          Set by hand (recorded as manual; otherwise derived from the run’s SBOM, provenance and risk documents):
+        </div>
+        <div className="form-grid">
+          <label>
+            Name
+            <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} placeholder="defaults to the file name or URI" />
+          </label>
+          {mode === 'file' ? (
+            <label>
+              File
+              <input key={fileKey} type="file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+            </label>
+          ) : (
+            <label>
+              URI
+              <input value={uri} onChange={(e) => setUri(e.target.value)} maxLength={2048} placeholder="s3://releases/bundle-v1.0.0.tgz" />
+            </label>
+          )}
+        </div>
+        <fieldset className="plain flags">
+          <legend className="small muted">Set by hand (recorded as manual; otherwise derived from the run’s SBOM, provenance and risk documents)</legend>
           {ARTIFACT_FLAGS.map((f) => (
-            <label key={f}>
-              {' '}
-              <input
-                type="checkbox"
-                checked={manual[f] === true}
-                onChange={(e) => setManual((m) => ({ ...m, [f]: e.target.checked ? true : undefined }))}
-              />{' '}
+            <label key={f} className="check">
+              <input type="checkbox" checked={manual[f] === true} onChange={(e) => setManual((m) => ({ ...m, [f]: e.target.checked ? true : undefined }))} />
               {FLAG_LABEL[f]}
             </label>
           ))}
-        </div>
+        </fieldset>
       </fieldset>
       <div className="row-actions">
         <button type="submit" disabled={busy === 'adding'} aria-busy={busy === 'adding'}>
-          Add artifact
+          {busy === 'adding' ? 'Adding…' : 'Add artifact'}
         </button>
         <button type="button" className="secondary" disabled={busy === 'evaluating'} aria-busy={busy === 'evaluating'} onClick={() => void evaluate(runId)}>
-          Evaluate release gate
+          {busy === 'evaluating' ? 'Evaluating…' : 'Evaluate release gate'}
         </button>
       </div>
       {(formError ?? error) && (

@@ -11,6 +11,7 @@ import { ReasonDialog } from '../../ui/ReasonDialog';
 import { Freshness, PullButton } from './Freshness';
 import { useApprover, useNow, useRefreshOn } from './hooks';
 import { Who } from '../../ui/Who';
+import { RotateKey } from './RotateKey';
 
 const TEAM_EVENTS = ['team.changed' as const];
 
@@ -94,38 +95,8 @@ function KeysCard({ st }: { st: TeamStatus }) {
           This is an admin device: it creates the first tenant key and, when it pulls, sends the tenant key to devices that lack it.
         </p>
       )}
-      {k.admin && <RotateKey />}
+      {k.admin && <RotateKey current={k.current} />}
     </article>
-  );
-}
-
-/** Admins: a new tenant key version for new items, wrapped for active devices only (after a revocation). */
-function RotateKey() {
-  const [state, setState] = useState<{ busy: boolean; message: string | null; error: string | null }>({ busy: false, message: null, error: null });
-  const refresh = useTeam((t) => t.refreshStatus);
-  const rotate = async () => {
-    setState({ busy: true, message: null, error: null });
-    try {
-      const r = await call('sync.rotateKey', {});
-      setState({ busy: false, message: `Tenant key v${r.version} created and sent to the active devices.`, error: null });
-      void refresh();
-    } catch (e) {
-      setState({ busy: false, message: null, error: errorMessage(e) });
-    }
-  };
-  return (
-    <div className="row" data-testid="team-rotate">
-      <button type="button" className="btn" disabled={state.busy} onClick={() => void rotate()}>
-        Rotate tenant key
-      </button>
-      <span className="small muted">After revoking a device: new items use a key it never receives.</span>
-      {state.message && <span className="small">{state.message}</span>}
-      {state.error && (
-        <span className="small warn-text" role="alert">
-          {state.error}
-        </span>
-      )}
-    </div>
   );
 }
 
