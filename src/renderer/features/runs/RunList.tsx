@@ -36,7 +36,7 @@ export function RunList({ scope }: { scope: Scope }) {
       </ul>
       {next && (
         <button type="button" className="secondary" disabled={tenant && loading} onClick={() => void loadMore()}>
-          Older runs
+          {tenant && loading ? 'Loading…' : 'Older runs'}
         </button>
       )}
     </div>
