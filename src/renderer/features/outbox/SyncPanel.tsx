@@ -17,6 +17,16 @@ const PHASE_TEXT: Record<SyncPhase, string> = {
   error: 'The last run stopped with an error.',
 };
 
+/** The phase as people say it (the badge); data-phase keeps the code. */
+const PHASE_LABEL: Record<SyncPhase, string> = {
+  not_enrolled: 'not enrolled',
+  locked: 'locked',
+  idle: 'idle',
+  offline: 'offline',
+  syncing: 'syncing',
+  error: 'error',
+};
+
 const reachability = (r: boolean | null) => (r === null ? 'unknown' : r ? 'reachable' : 'offline');
 
 function Figure({ label, children }: { label: string; children: ReactNode }) {
@@ -37,7 +47,7 @@ function SyncCard({ st }: { st: SyncStatus }) {
       <header className="card-head">
         <strong>Sync</strong>
         <span className={`badge phase-${st.phase}`} data-testid="sync-phase" data-phase={st.phase}>
-          {st.phase}
+          {PHASE_LABEL[st.phase]}
         </span>
       </header>
       <p className="small">{PHASE_TEXT[st.phase]}</p>
