@@ -124,7 +124,8 @@ export class Governance {
       return {
         service: 'governance',
         status,
-        summary: `Risk ${st.risk.level}: ${st.summary}`,
+        // The same sentences as the Outbox risk card and the admin board (shared/risk/device-state).
+        summary: `Risk ${st.risk.level}: ${st.summary} ${st.allowedSentence}`,
         figures: { level: st.risk.level, allowedNow: st.allowedNow.join(', '), freshForSubmit: st.freshForSubmit, clockRolledBack: st.clockRolledBack },
       };
     });
