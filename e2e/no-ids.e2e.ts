@@ -167,6 +167,15 @@ describe('no internal ids or raw JSON on any view', () => {
     const erinViews = await walk(erin, erinNav, 'reviewer');
     expect(erinViews).toEqual(expect.arrayContaining(['Runs', 'Decision cards', 'Audit', 'Team', 'Devices (admin)', 'Health', 'Outbox']));
     const danaViews = await walk(dana, danaNav, 'field');
+    // The approved card on Dana's device names who approved it and where it was signed.
+    await danaNav.getByRole('button', { name: 'Decision cards' }).click();
+    await dana.getByRole('button', { name: 'This device', exact: true }).click();
+    const approved = dana.locator('.card-row[data-status="approved"]');
+    await expect.poll(() => approved.count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await approved.first().click();
+    await dana.getByTestId('card-approval').waitFor();
+    expect(await dana.getByTestId('card-approval').textContent()).toMatch(/erin@acme/);
+    await expectWords(dana, 'field · the approved card');
     expect(danaViews).toEqual(expect.arrayContaining(['Runs', 'Decision cards', 'Audit', 'Team', 'Health', 'Outbox']));
     await erin.screenshot({ path: 'test-results/no-ids-reviewer.png' });
     expect(problems).toEqual([]);

@@ -4,7 +4,7 @@ import { useApp } from '../../app-store';
 import { canReview } from '../runs/runs-store';
 import { DecisionButtons } from '../runs/DecisionButtons';
 import { dateTime } from '../../ui/format';
-import { Who } from '../../ui/Who';
+import { Named, Who } from '../../ui/Who';
 import { LaneBadge } from './LaneBadge';
 import { noRunLabel } from './card-origin';
 import { viaText } from '../team/team';
@@ -175,7 +175,11 @@ function ApprovalLine({ card }: { card: DecisionCard }) {
           by <Who profile={card.approval.by} /> at {dateTime(card.approval.at)}: “{card.approval.comment}”
         </>
       )}
-      {via && <span data-testid="card-approval-via">, {via}</span>}
+      {via && (
+        <span data-testid="card-approval-via">
+          , <Named text={via} />
+        </span>
+      )}
     </section>
   );
 }
