@@ -15,11 +15,13 @@ function useDirectoryLoaded() {
   return directory;
 }
 
-export function Who(p: WhoRef & { className?: string }) {
+/** `tagSelf`: this device shows as the "this device" tag (lists where other rows name their device). */
+export function Who(p: WhoRef & { className?: string; tagSelf?: boolean }) {
   const dir = useDirectoryLoaded();
   const l = whoLabel(dir, p);
+  const tag = p.tagSelf && p.device && l.text === 'this device';
   return (
-    <span className={['who', l.known ? '' : 'who-unknown', p.className ?? ''].join(' ').trim()} title={l.title} data-who={l.title}>
+    <span className={['who', l.known ? '' : 'who-unknown', tag ? 'tag' : '', p.className ?? ''].join(' ').trim()} title={l.title} data-who={l.title}>
       {l.text}
     </span>
   );

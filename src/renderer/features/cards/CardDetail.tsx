@@ -86,8 +86,7 @@ function CardHead({ card, team }: { card: DecisionCard; team?: TeamCardView }) {
       </p>
       {team && (
         <p className="small" data-testid="card-device">
-          From <Who device={team.device} />
-          {team.local && <span className="tag">this device</span>} · user <Who profile={team.user || null} />
+          From <Who device={team.device} tagSelf /> · user <Who profile={team.user || null} />
           {!team.local && <span className="muted"> · received {dateTime(team.receivedAt)}</span>}
         </p>
       )}

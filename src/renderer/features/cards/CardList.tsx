@@ -96,13 +96,7 @@ function TenantCells({ row: t, createdAt, now }: { row: NonNullable<CardRow['tea
   return (
     <>
       <span className="cell-device small">
-        <Who device={t.device} />
-        {t.local && (
-          <>
-            <br />
-            <span className="tag">this device</span>
-          </>
-        )}
+        <Who device={t.device} tagSelf />
       </span>
       <span className="cell-user small">{t.user}</span>
       <span className="muted small" title={dateTime(createdAt)}>

@@ -4,7 +4,7 @@ import { MAX_INLINE_ATTACHMENT_BYTES as MAX_FILE } from '../../../shared/api/typ
 import { useApp } from '../../app-store';
 import { cardList } from '../cards/cards-store';
 import { useEvidence } from './evidence-store';
-import { dateTime } from '../../ui/format';
+import { count, dateTime } from '../../ui/format';
 import { Who } from '../../ui/Who';
 
 const FLAG_LABEL: Record<ArtifactFlag, string> = {
@@ -43,7 +43,7 @@ export function ArtifactsPanel({ runId, runStatus }: { runId: string; runStatus:
     <section className="card stack artifacts" aria-label="Artifacts" data-testid="artifacts">
       <header className="card-head">
         <strong>Artifacts</strong>
-        <span className="small muted">{artifacts.length} artifact(s)</span>
+        <span className="small muted">{count(artifacts.length, 'artifact')}</span>
       </header>
       <ArtifactList artifacts={artifacts} compliant={report?.compliantIds ?? []} />
       <AddArtifact runId={runId} />
@@ -176,11 +176,15 @@ function GateResult({ gate: shownGate, runId }: { gate: NonNullable<ReturnType<t
     <div className={`small ${shownGate.passed ? 'ok' : 'error'}`} role="status" data-testid="gate-result" data-passed={shownGate.passed}>
       <strong>{shownGate.passed ? 'Release gate passed' : 'Release gate failed'}</strong> — {shownGate.message}
       <div>
-        {shownGate.details.compliant} of {shownGate.details.total} artifact(s) compliant ({shownGate.details.ruleSource} rule:{' '}
+        {shownGate.details.compliant} of {count(shownGate.details.total, 'artifact')} compliant ({shownGate.details.ruleSource} rule:{' '}
         {shownGate.details.rule.requireRunSucceeded ? 'run succeeded, ' : ''}
         at least {shownGate.details.rule.minCompliantArtifacts} with {shownGate.details.rule.requiredFlags.join(', ')}).
         {shownGate.details.manualCompliantIds.length > 0 && (
-          <span className="warn"> {shownGate.details.manualCompliantIds.length} compliant artifact(s) rely on flags set by hand.</span>
+          <span className="warn">
+            {' '}
+            {count(shownGate.details.manualCompliantIds.length, 'compliant artifact')} {shownGate.details.manualCompliantIds.length === 1 ? 'relies' : 'rely'}{' '}
+            on flags set by hand.
+          </span>
         )}
       </div>
       {shownGate.details.missing.length > 0 && (

@@ -42,8 +42,7 @@ export function RunDetail(p: RunDetailProps) {
       </header>
       {tenant && (
         <p className="small" data-testid="run-device">
-          From <Who device={p.view.device} />
-          {p.view.local && <span className="tag">this device</span>} · user <Who profile={p.view.user || null} />{' '}
+          From <Who device={p.view.device} tagSelf /> · user <Who profile={p.view.user || null} />{' '}
           <span className="muted">· received {dateTime(p.view.receivedAt)}</span>
         </p>
       )}

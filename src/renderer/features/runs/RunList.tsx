@@ -140,8 +140,7 @@ function TenantRunCells({ row: t, now }: { row: NonNullable<RunRow['team']>; now
         {r.lane && <LaneBadge lane={r.lane} />}
       </span>
       <span className="cell-device small">
-        <Who device={t.device} />
-        {t.local && <span className="tag">this device</span>}
+        <Who device={t.device} tagSelf />
         <br />
         <span className="muted">{t.user}</span>
       </span>

@@ -254,7 +254,7 @@ function Captures({ tick }: { tick: number }) {
       {page.items.map((r) => (
         <details key={`${r.device}/${r.id}`} className="team-capture" data-testid="team-capture" data-device={r.device}>
           <summary>
-            <span className="mono">{r.contract}</span> · {r.kind === 'attachment' ? 'attachment' : r.id} · {r.user} on <Who device={r.device} /> ·{' '}
+            <span className="mono">{r.contract}</span> · {r.kind === 'attachment' ? 'attachment' : r.id} · from <Who device={r.device} /> ·{' '}
             {dateTime(r.createdAt)}
           </summary>
           {attachmentOf(r) ? <AttachmentOpen device={r.device} {...attachmentOf(r)!} /> : <pre className="small mono">{JSON.stringify(r.data, null, 2)}</pre>}
@@ -271,7 +271,7 @@ function attachmentOf(r: { kind: string; data: unknown }): { hash: string; name:
   return { hash: d.hash, name: typeof d.name === 'string' ? d.name : 'attachment', size: typeof d.size === 'number' ? d.size : 0 };
 }
 
-function Peers({ self }: { self: string | null }) {
+function Peers() {
   const { peers, peersError } = useTeam();
   return (
     <article className="card" aria-label="Peers" data-testid="team-peers">
@@ -299,8 +299,7 @@ function Peers({ self }: { self: string | null }) {
               {peers.map((p) => (
                 <tr key={p.device} data-testid="team-peer" data-device={p.device} data-status={p.status}>
                   <td>
-                    <Who device={p.device} />
-                    {p.device === self && <span className="tag">this device</span>}
+                    <Who device={p.device} tagSelf />
                   </td>
                   <td>{p.user}</td>
                   <td>{p.roles.join(', ')}</td>
@@ -376,7 +375,7 @@ export function TeamView() {
           </div>
           <Refusals />
           {showPeers && <Captures tick={tick} />}
-          {showPeers && <Peers self={status.device} />}
+          {showPeers && <Peers />}
         </>
       )}
       <SkipDialog />
