@@ -61,6 +61,7 @@ describe('deviceState: one word on a device for the Outbox, Health and the admin
     const r = risk({ lastSyncAt: hoursAgo(1), blocked: true });
     const s = boardDeviceState({ lastSyncAt: hoursAgo(1), pendingCount: 0, blocked: true, revoked: false, risk: r }, now);
     expect(s.allowed).toEqual(['read', 'capture']);
+    expect(s.allowedSentence).toMatch(/^Allowed on the device: read and capture\. Nothing syncs until an administrator unblocks/);
     expect(s.enrolled).toBe(true);
     const never = boardDeviceState({ lastSyncAt: null, pendingCount: 0, blocked: false, revoked: false, risk: risk() }, now);
     expect(never.summary).toBe('Enrolled, not synced yet.');

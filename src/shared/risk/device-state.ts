@@ -20,6 +20,8 @@ export interface DeviceStateInput {
   revoked?: boolean;
   /** A submission needs a sync within this many hours (default 24). */
   submitFreshnessHours?: number;
+  /** Who reads it: the device itself ("Allowed now: …", default) or an admin ("Allowed on the device: …"). */
+  reader?: 'device' | 'admin';
 }
 
 export interface DeviceState {
@@ -76,7 +78,7 @@ export function deviceState(input: DeviceStateInput): DeviceState {
   else if (sinceSyncMs === null) summary = `Enrolled, not synced yet.${queued}`;
   else summary = `In sync: last sync ${ago(sinceSyncMs)}.${queued}`;
 
-  const can = `Allowed now: ${listWords(allowed.map((a) => WORDS[a]))}.`;
+  const can = `${input.reader === 'admin' ? 'Allowed on the device' : 'Allowed now'}: ${listWords(allowed.map((a) => WORDS[a]))}.`;
   const why = revoked
     ? ' Nothing syncs until the device is enrolled again.'
     : blocked
@@ -111,5 +113,14 @@ export interface BoardDevice {
 
 /** The admin board's word on a device: every listed device is enrolled; the server's flags count. */
 export function boardDeviceState(d: BoardDevice, now: string): DeviceState {
-  return deviceState({ now, enrolled: true, lastSyncAt: d.lastSyncAt, risk: d.risk, pendingCount: d.pendingCount, blocked: d.blocked, revoked: d.revoked });
+  return deviceState({
+    now,
+    enrolled: true,
+    lastSyncAt: d.lastSyncAt,
+    risk: d.risk,
+    pendingCount: d.pendingCount,
+    blocked: d.blocked,
+    revoked: d.revoked,
+    reader: 'admin',
+  });
 }
