@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createDispatcher } from '../../app/dispatch';
 import { makeServices, tempDir } from '../../platform/test-utils';
 import type { NewCard } from '../cards/types';
+import type { CardStats } from '../../../shared/workflow/views';
 
 const option = (id: string, cost: number, uncertainty: number) => ({
   id,
@@ -125,19 +126,21 @@ describe('the tenant card list: the same filters, sorts and chart as this device
   it('the chart: lanes per day and failed invariants of both sources (cards.stats scope tenant)', async () => {
     const { s, d } = setup();
     const own = await d('cards.stats', { days: 7 });
-    const tenant = await d('cards.stats', { days: 7, scope: 'tenant' });
-    if (!own.ok || !tenant.ok) throw new Error('stats failed');
-    const total = (st: typeof own.data) => st.days.reduce((n, x) => n + x.GREEN + x.YELLOW + x.RED, 0);
-    expect(total(own.data)).toBe(2);
-    expect(total(tenant.data)).toBe(5);
-    expect(tenant.data.days.reduce((n, x) => n + x.RED, 0)).toBe(2);
-    expect(tenant.data.failedInvariants).toEqual(
+    const res = await d('cards.stats', { days: 7, scope: 'tenant' });
+    expect(own).toMatchObject({ ok: true });
+    expect(res).toMatchObject({ ok: true });
+    const tenant = (res as { data: CardStats }).data;
+    const total = (st: CardStats) => st.days.reduce((n, x) => n + x.GREEN + x.YELLOW + x.RED, 0);
+    expect(total((own as { data: CardStats }).data)).toBe(2);
+    expect(total(tenant)).toBe(5);
+    expect(tenant.days.reduce((n, x) => n + x.RED, 0)).toBe(2);
+    expect(tenant.failedInvariants).toEqual(
       expect.arrayContaining([
         { id: 'INV.BUDGET.CAP', count: 1 },
         { id: 'INV.APPROVAL.RED', count: 1 },
       ]),
     );
-    expect(tenant.data.days).toHaveLength(7);
+    expect(tenant.days).toHaveLength(7);
     s.close();
   });
 });
