@@ -108,6 +108,10 @@ describe('admin board (web host + server process)', () => {
     await dialog.getByRole('button', { name: 'Block device' }).click();
     await expect.poll(() => page.getByTestId('admin-notice').textContent()).toMatch(/Bo's laptop blocked/);
     await expect.poll(() => detail.getByTestId('blocked-reason').textContent()).toMatch(/presumed lost/);
+    // The same words as the device's own Outbox (shared/risk/device-state): a blocked device does not sync.
+    expect(await detail.getByTestId('detail-allowed').textContent()).toMatch(
+      /^Allowed on the device: read and capture\. Nothing syncs until an administrator unblocks/,
+    );
     expect(blockedAt()).toMatchObject({ blocked_reason: 'No sync for 8 weeks; laptop presumed lost' });
     const db = new Database(server.dbPath, { readonly: true });
     const audit = db.prepare("SELECT payload FROM server_audit WHERE action = 'device.blocked' AND subject = ?").get('dev_bo_laptop') as { payload: string };

@@ -40,7 +40,12 @@ describe('backup and restore (web host)', () => {
 
     await nav.getByRole('button', { name: 'Settings' }).click();
     const form = page.getByRole('form', { name: 'Back up this device' });
+    // A disabled Back up says why: too short first, then the two passphrases differ.
+    await form.getByLabel('Passphrase (at least 8 characters)').fill('short');
+    expect(await form.getByTestId('passphrase-short').textContent()).toBe('The passphrase is too short: 5 of at least 8 characters.');
+    expect(await form.getByRole('button', { name: 'Back up now' }).isDisabled()).toBe(true);
     await form.getByLabel('Passphrase (at least 8 characters)').fill(PASS);
+    expect(await form.getByTestId('passphrase-short').count()).toBe(0);
     await form.getByLabel('Passphrase again').fill(`${PASS}x`);
     await form.getByText('The two passphrases differ.').waitFor();
     await expect.poll(() => form.getByRole('button', { name: 'Back up now' }).isDisabled()).toBe(true);

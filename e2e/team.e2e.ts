@@ -66,13 +66,24 @@ describe('team sync: a reviewer approves a field device run from its own machine
       const row = page.locator(`[data-testid="team-card-row"][data-device="${fieldId}"][data-status="awaiting_approval"]`);
       await expect.poll(() => row.count(), { timeout: 20000 }).toBeGreaterThan(0);
       await expect.poll(() => page.getByTestId('team-freshness').textContent()).toMatch(/as of/i);
-      expect(await row.first().textContent()).toContain(fieldId);
+      // The device by name (its enrolled user), the id on hover only.
+      expect(await row.first().textContent()).toContain('ada@acme’s device');
+      expect(await row.first().textContent()).not.toContain(fieldId);
+      expect(await row.first().locator(`[title="${fieldId}"]`).count()).toBe(1);
+      // One card view in both scopes: the chart, the same filters and the sort are here too.
+      await page.getByTestId('lane-chart').waitFor();
+      await page.getByLabel('Sort cards by').selectOption('cost');
+      await page.getByLabel('Filter by failed invariant').waitFor();
+      await expect.poll(() => row.count(), { timeout: 10000 }).toBeGreaterThan(0);
       await row.first().click();
       const detail = page.getByTestId('card-detail');
       await detail.getByRole('button', { name: 'Approve' }).click();
-      const dialog = page.getByTestId('team-decision-dialog');
-      await dialog.getByLabel('Comment').fill('Vessel isolated; proceed.');
-      await dialog.getByRole('button', { name: 'Confirm' }).click();
+      // The same dialog as for this device's own runs: what is decided, where, and what approving does.
+      const dialog = page.getByTestId('decision-dialog');
+      expect(await dialog.getByTestId('decision-effect').textContent()).toMatch(/^The run continues on that device once it pulls your approval/);
+      expect(await dialog.getByTestId('decision-where').textContent()).toContain('ada@acme’s device');
+      await dialog.getByLabel('Comment (why)').fill('Vessel isolated; proceed.');
+      await dialog.getByRole('button', { name: 'Approve' }).click();
       await expect.poll(() => detail.getByTestId('team-decision').getAttribute('data-state'), { timeout: 20000 }).toMatch(/queued|accepted/);
       // Sent and accepted by the server: the decision leaves at once unless a sync was already under way
       // when it was queued, and then with the next one (the host syncs every 15 s).

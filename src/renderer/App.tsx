@@ -16,6 +16,7 @@ import { MemoryView } from './features/memory/MemoryView';
 import { TeamView } from './features/team/TeamView';
 import { useTeam } from './features/team/team-store';
 import { onEvent } from './api/client';
+import { useDirectory } from './ui/directory-store';
 import type { View } from './app-store';
 import { Nav } from './Nav';
 import { UpdateBanner } from './features/sealed/UpdateBanner';
@@ -43,10 +44,17 @@ export function App() {
   useEffect(() => onEvent('sync.status', (s) => setRoles(s.enrolled?.roles ?? [])), [setRoles]);
   // Team sync state (certificate roles, freshness, a stopped pull) follows pulls and enrollment.
   useEffect(() => {
-    const offChanged = onEvent('team.changed', () => void useTeam.getState().refreshStatus());
+    const offChanged = onEvent('team.changed', () => {
+      void useTeam.getState().refreshStatus();
+      // Newly pulled runs can name new people (the directory behind Who).
+      void useDirectory.getState().refresh();
+    });
     const offSync = onEvent('sync.status', (s) => {
       const t = useTeam.getState();
-      if (t.status && !!s.enrolled !== t.status.enrolled) void t.refreshStatus();
+      if (t.status && !!s.enrolled !== t.status.enrolled) {
+        void t.refreshStatus();
+        void useDirectory.getState().refresh();
+      }
     });
     return () => {
       offChanged();

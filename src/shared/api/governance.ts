@@ -13,8 +13,10 @@ export const governanceStatusSchema = obj({
   submitFreshnessHours: Type.Integer(),
   freshForSubmit: Type.Boolean(),
   pendingCount: Type.Integer(),
-  /** What this device may do now: the risk's actions, less submit while the last sync is too old. */
+  /** What this device may do now: the risk's actions, less submit while the last sync is too old, less sync before enrollment or while blocked. */
   allowedNow: Type.Array(enumOf(['read', 'capture', 'draft', 'submit', 'sync'])),
+  /** allowedNow in words, with what rules the rest out (src/shared/risk/device-state.ts). */
+  allowedSentence: str(),
   /** One plain sentence on the device's state (enrollment, sync, risk): what the Outbox and Health say. */
   summary: str(),
   /** What the sync server last said about this device (null until it said anything). Its flags are part of `risk`. */

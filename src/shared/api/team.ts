@@ -1,8 +1,8 @@
 // team.*: team sync: status, pull, peers, refusals, other devices' captures (src/main/features/team, docs/security.md).
 // The tenant's cards and runs, and decisions on another device's run, are cards.* and runs.* with scope 'tenant'.
 import { Type } from '@sinclair/typebox';
-import type { TeamPage, TeamPeer, TeamRecordView, TeamRefusal, TeamStatus } from '../team/views';
-import { teamPeerSchema, teamRecordPageSchema, teamRecordQuerySchema, teamRefusalSchema, teamStatusSchema } from '../team/view-schemas';
+import type { TeamDirectory, TeamPage, TeamPeer, TeamRecordView, TeamRefusal, TeamStatus } from '../team/views';
+import { teamDirectorySchema, teamPeerSchema, teamRecordPageSchema, teamRecordQuerySchema, teamRefusalSchema, teamStatusSchema } from '../team/view-schemas';
 import { channel, empty, foreign, obj, shortText } from './channel';
 
 const teamStatus = foreign<TeamStatus>(teamStatusSchema);
@@ -25,6 +25,12 @@ export const teamChannels = {
     obj({ items: Type.Array(foreign<TeamRefusal>(teamRefusalSchema)) }),
   ),
   'team.peers': channel('Devices of the tenant whose certificates this device knows.', empty, obj({ items: Type.Array(foreign<TeamPeer>(teamPeerSchema)) })),
+  /** Names for ids: this device's profile, known devices' users, the profile ids their runs carry. */
+  'team.directory': channel(
+    'Who is who: this device (profile name), the devices whose certificates this device knows (enrolled user), and the profile ids their shared runs carry; for showing people and devices by name.',
+    empty,
+    foreign<TeamDirectory>(teamDirectorySchema),
+  ),
   /** Captures other devices of the tenant sent (reviewers and admins), newest first. */
   'team.records': channel(
     'Captures (records, attachments) other devices of the tenant sent, as pulled; newest first.',

@@ -3,7 +3,7 @@
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import { constOf, enumOf, nullable, obj } from '../typebox';
 import { CARD_STATUSES, decisionCardSchema, LANES, RUN_STATUSES } from '../workflow/types';
-import { runSummarySchema } from '../workflow/views';
+import { CARD_SORTS, runSummarySchema } from '../workflow/views';
 import { teamRoleSchema } from './certificate';
 
 const str = Type.String();
@@ -101,10 +101,19 @@ export const teamCardQuerySchema = obj({
   runId: Type.Optional(text(64)),
   /** words in subject or rationale */
   q: Type.Optional(Type.String({ maxLength: 200 })),
+  /** cards where this invariant failed */
+  failedInvariant: Type.Optional(Type.String({ maxLength: 200 })),
+  /** created at or after / at or before (ISO) */
+  from: Type.Optional(Type.String({ format: 'date-time' })),
+  to: Type.Optional(Type.String({ format: 'date-time' })),
+  /** time (default), cost or uncertainty of the chosen option: the same sorts as this device's list */
+  sort: Type.Optional(enumOf(CARD_SORTS)),
+  /** desc (default) or asc */
+  dir: Type.Optional(enumOf(['asc', 'desc'])),
   /** 1..500, default 100 */
   limit: Type.Optional(limit),
-  /** keyset cursor from the previous page */
-  before: Type.Optional(text(200)),
+  /** keyset cursor from the previous page (for the same sort and order) */
+  before: Type.Optional(text(400)),
 });
 export type TeamCardQuery = Static<typeof teamCardQuerySchema>;
 
@@ -156,3 +165,23 @@ const teamRecordViewSchema = obj({
 export type TeamRecordView = Static<typeof teamRecordViewSchema>;
 export const teamRecordPageSchema = page(teamRecordViewSchema);
 export const teamRecordQuerySchema = obj({ device: Type.Optional(text(64)), limit: Type.Optional(limit), before: Type.Optional(text(200)) });
+
+/**
+ * Who is who, for showing people and devices by name (src/renderer/ui/Who.tsx): this device (its
+ * profile's name), the devices whose certificates this device knows (the user their enrollment token
+ * named), and the profile ids those devices' shared runs carry (one profile per device).
+ */
+export const teamPersonSchema = obj({
+  device: str,
+  /** the profile's own name (this device only; other devices share no profile name) */
+  name: nullable(str),
+  /** the user the device was enrolled for (its certificate) */
+  user: nullable(str),
+  /** profile ids seen for this device (prof_…) */
+  profiles: Type.Array(str),
+  /** true: this device */
+  local: bool,
+});
+export type TeamPerson = Static<typeof teamPersonSchema>;
+export const teamDirectorySchema = obj({ people: Type.Array(teamPersonSchema) });
+export type TeamDirectory = Static<typeof teamDirectorySchema>;

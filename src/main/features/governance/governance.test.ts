@@ -87,7 +87,12 @@ describe('device governance: offline capture, online submit', () => {
     expect(st.risk.reasons.join(' ')).toMatch(/10 days/);
     expect(st.freshForSubmit).toBe(false);
     expect(() => s.capture.submit({ contract: 'field.inspect.site@1.2.0', data: site })).not.toThrow();
-    expect(s.health.run('now').checks.find((c) => c.id === 'governance.risk')).toMatchObject({ status: 'warn' });
+    const check = s.health.run('now').checks.find((c) => c.id === 'governance.risk');
+    expect(check).toMatchObject({ status: 'warn' });
+    // Health says what the Outbox says: the same summary and allowed actions, submit only when it is.
+    expect(check?.summary).toBe(`Risk medium: ${st.summary} ${st.allowedSentence}`);
+    expect(check?.figures.allowedNow).toBe(st.allowedNow.join(', '));
+    expect(st.allowedNow.includes('submit')).toBe(st.freshForSubmit);
   });
 
   it('a critical device may still capture but not submit, with the reasons', () => {
@@ -127,6 +132,9 @@ describe('device governance: offline capture, online submit', () => {
     });
     const st = s.governance.status();
     expect(st.risk).toMatchObject({ level: 'critical', allowedActions: ['read', 'capture', 'sync'] });
+    // What the device shows as allowed is the truth: the server refuses a blocked device's sync.
+    expect(st.allowedNow).toEqual(['read', 'capture']);
+    expect(st.allowedSentence).toMatch(/^Allowed now: read and capture\. Nothing syncs until an administrator unblocks/);
     expect(st.risk.reasons).toEqual([
       'This device was blocked by an administrator on 2026-10-30: Lost contact for 8 weeks. Contact your admin; your data stays on this device.',
     ]);

@@ -5,6 +5,7 @@ import type { GovernanceStatus } from '../../../shared/api/types';
 import { ApiError } from '../../../shared/errors';
 import { evaluateRisk, formatDays, DAY_MS, REASON_BLOCKED, REASON_UPDATE_REQUIRED, type RiskAction } from '../../../shared/risk/index';
 import { blockedMessage, UPDATE_REQUIRED_MESSAGE } from '../../../shared/risk/device-messages';
+import { deviceState } from '../../../shared/risk/device-state';
 import { APP_VERSION } from '../../platform/version';
 
 /** Offline capture, online submit: a submission needs a successful sync this recent (policy, default 24 h). */
@@ -51,13 +52,21 @@ export class Governance {
     if (server) {
       risk.reasons = risk.reasons.map((r) => (r === REASON_BLOCKED ? blockedMessage(server) : r === REASON_UPDATE_REQUIRED ? UPDATE_REQUIRED_MESSAGE : r));
     }
-    const lastSync = cfg?.lastSyncAt ? new Date(cfg.lastSyncAt) : null;
-    const sinceSyncMs = lastSync ? now.getTime() - lastSync.getTime() : null;
-    const freshForSubmit = sinceSyncMs !== null && sinceSyncMs <= SUBMIT_FRESHNESS_HOURS * 3_600_000;
-    const allowedNow = risk.allowedActions.filter((a) => a !== 'submit' || freshForSubmit);
+    // Enrollment, sync, the server's flags and freshness in words: the same function the admin board uses.
+    const state = deviceState({
+      now: now.toISOString(),
+      enrolled: cfg !== null,
+      lastSyncAt: cfg?.lastSyncAt ?? null,
+      risk,
+      pendingCount: counts.queued,
+      blocked: server?.blocked ?? false,
+      submitFreshnessHours: SUBMIT_FRESHNESS_HOURS,
+    });
+    const freshForSubmit = state.freshForSubmit;
     return {
-      allowedNow,
-      summary: stateSentence({ enrolled: cfg !== null, sinceSyncMs, reasons: risk.reasons, pending: counts.queued }),
+      allowedNow: state.allowed,
+      allowedSentence: state.allowedSentence,
+      summary: state.summary,
       risk,
       now: now.toISOString(),
       clockRolledBack: this.d.trustedClock.rolledBack(),
@@ -115,28 +124,10 @@ export class Governance {
       return {
         service: 'governance',
         status,
-        summary: `Risk ${st.risk.level}: ${st.summary}`,
+        // The same sentences as the Outbox risk card and the admin board (shared/risk/device-state).
+        summary: `Risk ${st.risk.level}: ${st.summary} ${st.allowedSentence}`,
         figures: { level: st.risk.level, allowedNow: st.allowedNow.join(', '), freshForSubmit: st.freshForSubmit, clockRolledBack: st.clockRolledBack },
       };
     });
   }
-}
-
-/** The one sentence on a device's state that every view shows (never "in sync" when it is not). */
-function stateSentence(s: { enrolled: boolean; sinceSyncMs: number | null; reasons: string[]; pending: number }): string {
-  const queued = s.pending === 0 ? '' : ` ${s.pending} ${s.pending === 1 ? 'item waits' : 'items wait'} to be sent.`;
-  if (!s.enrolled) return `Not enrolled with a sync server yet: captures stay on this device until it is.${queued}`;
-  if (s.reasons.length) return s.reasons.join(' ');
-  if (s.sinceSyncMs === null) return `Enrolled, not synced yet.${queued}`;
-  return `In sync: last sync ${ago(s.sinceSyncMs)}.${queued}`;
-}
-
-/** "just now", "5 minutes ago", "3 hours ago", "2 days ago". */
-function ago(ms: number): string {
-  const min = Math.floor(Math.max(0, ms) / 60_000);
-  if (min < 1) return 'just now';
-  if (min < 60) return `${min} ${min === 1 ? 'minute' : 'minutes'} ago`;
-  const h = Math.floor(min / 60);
-  if (h < 48) return `${h} ${h === 1 ? 'hour' : 'hours'} ago`;
-  return `${formatDays(ms / DAY_MS)} ago`;
 }

@@ -19,6 +19,7 @@ export function teamApi({ team }: TeamApiDeps): HandlersFor<typeof teamChannels>
     'team.skip': (input) => team.skip(input.seq, input.reason),
     'team.refusals': (input) => ({ items: team.refusals(input.limit ?? 100) }),
     'team.peers': () => ({ items: team.peers() }),
+    'team.directory': () => team.directory(),
     'team.records': (input) => team.records(input),
   };
 }

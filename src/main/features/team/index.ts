@@ -10,6 +10,7 @@ import type { SignedCertificate, TeamKeysStatus } from '../../../shared/team/pro
 import type {
   TeamCardQuery,
   TeamCardView,
+  TeamDirectory,
   TeamPage,
   TeamPeer,
   TeamRecordView,
@@ -31,6 +32,9 @@ import { Decisions, type LocalDecision, type RemoteDecision } from './decisions'
 import { Inbox } from './inbox';
 import { Puller } from './pull';
 import { TeamViews } from './views';
+import { buildDirectory } from './directory';
+import { tenantCardStats } from './card-stats';
+import type { CardStats } from '../../../shared/workflow/views';
 import { teamStatus } from './status';
 import type { TeamDeps, TeamOutboxRow } from './ports';
 import { TenantKeys } from './tenant-keys';
@@ -239,6 +243,15 @@ export class TeamService {
 
   peers(): TeamPeer[] {
     return this.certs.peers();
+  }
+
+  /** The tenant's card chart: this device's stats (`local`) plus the pulled cards'. */
+  cardStats(local: CardStats): CardStats {
+    return tenantCardStats(this.core.d.db, local);
+  }
+
+  directory(): TeamDirectory {
+    return buildDirectory(this.core, this.certs.peers());
   }
 }
 

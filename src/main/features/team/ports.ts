@@ -75,9 +75,10 @@ interface TeamCardQueries {
   /** Whether a card already carries this approval (applied before a crash). */
   hasApproval(approvalId: string): boolean;
   /**
-   * This device's cards as rows of the merged team list (device = `me`), newest first by
-   * (created_at, me, id), before the keyset, at most `limit`. `status` approved / rejected also
-   * matches cards still awaiting approval (their latest approval decides; the caller filters).
+   * This device's cards as rows of the merged team list (device = `me`), in (key, me, id) order `dir`
+   * (key: created_at, or the card's cost / uncertainty), after the keyset, at most `limit`. `status`
+   * approved / rejected also matches cards still awaiting approval (their latest approval decides; the
+   * caller filters).
    */
   page(q: {
     status: string | null;
@@ -87,9 +88,15 @@ interface TeamCardQueries {
     /** The user's words, also looked up in the card search index (which holds the run's record: its title fields). */
     words?: string | null;
     me: string;
-    before: TeamKeyset | null;
+    failedInvariant: string | null;
+    from: string | null;
+    to: string | null;
+    sort: 'time' | 'cost' | 'uncertainty';
+    dir: 'asc' | 'desc';
+    /** the previous page's last (key, device, id) */
+    after: [key: string | number, device: string, id: string] | null;
     limit: number;
-  }): { id: string; created_at: string }[];
+  }): { id: string; created_at: string; k: string | number }[];
 }
 
 /** A subscription to changes (synchronous: a listener runs inside the writer's transaction). */

@@ -41,7 +41,7 @@ describe('team lists', () => {
     expect(await d('runs.list', { scope: 'device' })).toEqual({ ok: true, data: { scope: 'device', runs: [], nextBeforeId: null } });
     expect(await d('runs.list', { scope: 'tenant' })).toEqual({ ok: true, data: { scope: 'tenant', items: [], nextBefore: null, asOf: null } });
     const refused = [
-      ['cards.list', { scope: 'tenant', sort: 'cost' }],
+      ['cards.list', { scope: 'tenant', cursor: 'abc' }],
       ['cards.list', { scope: 'device', device: 'dev_f' }],
       ['cards.list', { scope: 'team' }],
       ['runs.list', { scope: 'tenant', beforeId: 'run_1' }],
@@ -92,6 +92,27 @@ describe('team lists', () => {
     expect(await d('runs.context', { scope: 'tenant', device: 'dev_f', runId: 'run_b' })).toEqual({ ok: true, data: { context: null } });
     expect(await d('runs.context', { scope: 'tenant', device: 'dev_f', runId: 'run_c' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     expect(await d('runs.context', { runId: 'run_missing' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    s.close();
+  });
+
+  it('team.directory names this device and the devices whose runs it pulled (decision 0025)', async () => {
+    const s = makeServices({ dataDir: tempDir() });
+    const me = s.profile.setup({ name: 'Rita', tenant: 'acme' });
+    const d = createDispatcher(s);
+    const run = (id: string, startedBy: string) =>
+      JSON.stringify({ id, startedBy, createdAt: '2026-11-20T00:00:00.000Z', updatedAt: '2026-11-20T00:00:00.000Z' });
+    const ins = s.db.prepare(
+      `INSERT INTO team_runs (device, run_id, user, status, awaiting_card, updated_at, created_at, body, seq, received_at) VALUES (?, ?, 'ada@acme', 'running', NULL, ?, ?, ?, ?, ?)`,
+    );
+    const at = '2026-11-20T00:00:00.000Z';
+    ins.run('dev_f', 'run_1', at, at, run('run_1', 'prof_ada'), 1, at);
+    ins.run('dev_f', 'run_2', at, at, run('run_2', 'prof_ada'), 2, at);
+    ins.run('dev_g', 'run_3', at, at, '{not json', 3, at);
+    expect(await d('team.directory', {})).toMatchObject({ ok: true, data: { people: expect.any(Array) } });
+    const people = s.team.directory().people;
+    expect(people).toContainEqual({ device: 'dev_f', name: null, user: 'ada@acme', profiles: ['prof_ada'], local: false });
+    expect(people).toContainEqual({ device: me.deviceId, name: 'Rita', user: null, profiles: [me.id], local: true });
+    expect(people.find((p) => p.device === 'dev_g')).toBeUndefined(); // a body that is not JSON names no one
     s.close();
   });
 });

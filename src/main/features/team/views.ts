@@ -6,6 +6,7 @@ import type { DecisionCard } from '../../../shared/workflow/types';
 import type { RunSummary } from '../../../shared/workflow/views';
 import type { DecisionContext } from '../../../shared/workflow/decision-context';
 import type { TeamCore } from './core';
+import { decodeCardKeyset, encodeCardKeyset, mergeOrdered, pulledKeySql, sortOf, type OrderedRow } from './card-order';
 import type { TeamKeyset } from './ports';
 
 type Keyed = { created_at: string; device: string; id: string };
@@ -61,29 +62,59 @@ export class TeamViews {
   cards(q: TeamCardQuery): TeamPage<TeamCardView> {
     const limit = q.limit ?? 100;
     const me = this.me();
-    const before = decodeKeyset(q.before);
+    const sort = sortOf(q.sort);
+    const dir = q.dir ?? 'desc';
+    const before = decodeCardKeyset(q.before, sort, dir);
     const text = q.q?.trim() ? `%${q.q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-    const filter = { status: q.status ?? null, lane: q.lane ?? null, run: q.runId ?? null };
-    // Pulled cards and this device's own, merged by (time, device, id) descending: one keyset over both.
+    const filter = {
+      status: q.status ?? null,
+      lane: q.lane ?? null,
+      run: q.runId ?? null,
+      inv: q.failedInvariant || null,
+      from: q.from ?? null,
+      to: q.to ?? null,
+    };
+    const keyset = { bKey: before?.[2] ?? null, bDevice: before?.[3] ?? null, bId: before?.[4] ?? null };
+    // Pulled cards and this device's own, each in (key, device, id) order, merged: one keyset over both.
+    const key = pulledKeySql(sort);
+    const op = dir === 'asc' ? '>' : '<';
+    const order = dir === 'asc' ? 'ASC' : 'DESC';
     const pulled = this.core.d.db
       .prepare(
-        `SELECT device, card_id AS id, user, created_at, body, received_at, 0 AS local FROM team_cards
+        `SELECT device, card_id AS id, user, created_at, body, received_at, 0 AS local, ${key} AS k FROM team_cards
          WHERE (:status IS NULL OR status = :status) AND (:lane IS NULL OR lane = :lane) AND (:run IS NULL OR run_id = :run)
            AND (:device IS NULL OR device = :device)
            AND (:text IS NULL OR body LIKE :text ESCAPE '\\' OR EXISTS (
              SELECT 1 FROM team_runs r WHERE r.device = team_cards.device AND r.run_id = team_cards.run_id
                AND (json_extract(r.context, '$.search') LIKE :text ESCAPE '\\' OR json_extract(r.body, '$.title') LIKE :text ESCAPE '\\')))
-           AND (:bTime IS NULL OR (created_at, device, card_id) < (:bTime, :bDevice, :bId))
-         ORDER BY created_at DESC, device DESC, card_id DESC LIMIT :limit`,
+           AND (:from IS NULL OR created_at >= :from) AND (:to IS NULL OR created_at <= :to)
+           AND (:inv IS NULL OR EXISTS (SELECT 1 FROM json_each(team_cards.body, '$.invariants') i
+                                        WHERE json_extract(i.value, '$.id') = :inv AND json_extract(i.value, '$.pass') = 0))
+           AND (:bKey IS NULL OR (${key}, device, card_id) ${op} (:bKey, :bDevice, :bId))
+         ORDER BY k ${order}, device ${order}, card_id ${order} LIMIT :limit`,
       )
-      .all({ ...filter, device: q.device ?? null, text, ...keysetParams(before), limit: limit + 1 }) as CardRow[];
-    const local: CardRow[] =
+      .all({ ...filter, device: q.device ?? null, text, ...keyset, limit: limit + 1 }) as (CardRow & OrderedRow)[];
+    const local: (CardRow & OrderedRow)[] =
       q.device == null || q.device === me.device
         ? this.core.d.cardQueries
-            .page({ status: filter.status, lane: filter.lane, runId: filter.run, text, words: q.q?.trim() || null, me: me.device, before, limit: limit + 1 })
-            .map((r) => ({ device: me.device, id: r.id, user: '', created_at: r.created_at, body: null, received_at: r.created_at, local: 1 }))
+            .page({
+              status: filter.status,
+              lane: filter.lane,
+              runId: filter.run,
+              text,
+              words: q.q?.trim() || null,
+              me: me.device,
+              failedInvariant: filter.inv,
+              from: filter.from,
+              to: filter.to,
+              sort,
+              dir,
+              after: before ? [before[2], before[3], before[4]] : null,
+              limit: limit + 1,
+            })
+            .map((r) => ({ device: me.device, id: r.id, user: '', created_at: r.created_at, body: null, received_at: r.created_at, local: 1, k: r.k }))
         : [];
-    const rows = mergeNewest(pulled, local, limit + 1);
+    const rows = mergeOrdered(pulled, local, dir, limit + 1);
     const items: TeamCardView[] = [];
     for (const r of rows.slice(0, limit)) {
       const card = r.local ? this.core.d.cards.get(r.id) : (JSON.parse(r.body!) as DecisionCard);
@@ -97,7 +128,8 @@ export class TeamViews {
         decision: this.decisionFor(r.id),
       });
     }
-    return this.page(items, rows, limit);
+    const last = rows[Math.min(rows.length, limit) - 1];
+    return { items, nextBefore: rows.length > limit && last ? encodeCardKeyset(sort, dir, last) : null, asOf: this.core.stateRow().last_pull_at };
   }
 
   runsPage(q: TeamRunQuery): TeamPage<TeamRunView> {

@@ -5,6 +5,7 @@ import { formatDays, levelRank, RISK_LEVELS } from '../../../shared/risk';
 import { useAdmin } from './admin-store';
 import { count, dateTime } from '../../ui/format';
 import { LevelBadge } from './LevelBadge';
+import { boardDeviceState } from '../../../shared/risk/device-state';
 
 type Detail = AdminDeviceDetailResponse;
 
@@ -21,10 +22,12 @@ export function DeviceDetail() {
     );
   if (!detail) return null;
   const d = detail.device;
+  // The same words and rules as the device's own Outbox and Health (shared/risk/device-state).
+  const state = boardDeviceState(d, new Date().toISOString());
   return (
     <aside className="card device-detail stack" aria-label="Device detail" data-testid="device-detail" data-id={d.id}>
       <header className="card-head">
-        <strong>{d.name}</strong>
+        <strong title={d.id}>{d.name}</strong>
         <LevelBadge level={d.risk.level} />
         <button type="button" className="secondary small-btn" onClick={() => void open(null)} aria-label="Close detail">
           ✕
@@ -40,12 +43,23 @@ export function DeviceDetail() {
             ))}
           </ul>
         ) : (
-          <p className="small muted">In sync and up to date.</p>
+          <p className="small muted" data-testid="detail-state">
+            {state.summary}
+          </p>
         )}
-        <p className="small muted">Allowed on the device: {d.risk.allowedActions.join(', ')}</p>
+        <p className="small muted" data-testid="detail-allowed">
+          {state.allowedSentence}
+        </p>
       </section>
       <History detail={detail} />
       <Actions d={d} />
+      <details className="small">
+        <summary>Details</summary>
+        <dl className="figures">
+          <dt>Device id</dt>
+          <dd className="mono">{d.id}</dd>
+        </dl>
+      </details>
     </aside>
   );
 }
@@ -55,18 +69,16 @@ function Figures({ d }: { d: AdminDeviceView }) {
     <dl className="figures small">
       <dt>User</dt>
       <dd>{d.user}</dd>
-      <dt>Device id</dt>
-      <dd className="mono">{d.id}</dd>
       <dt>Enrolled</dt>
       <dd>{dateTime(d.enrolledAt)}</dd>
       <dt>Last sync</dt>
       <dd>
         {dateTime(d.lastSyncAt)} ({formatDays(d.daysOffline)})
       </dd>
-      <dt>Pending / dead</dt>
-      <dd>
-        {d.pendingCount} / {d.deadLetterCount}
-      </dd>
+      <dt>Waiting to sync</dt>
+      <dd>{count(d.pendingCount, 'item')}</dd>
+      <dt>Dead letters</dt>
+      <dd>{count(d.deadLetterCount, 'dead letter')}</dd>
       <dt>App</dt>
       <dd>{d.appVersion ?? '—'}</dd>
       <dt>Contracts</dt>
@@ -77,6 +89,12 @@ function Figures({ d }: { d: AdminDeviceView }) {
       </dd>
       <dt>Checkpoint</dt>
       <dd>audit seq {d.lastCheckpointSeq}</dd>
+      {d.revoked && (
+        <>
+          <dt>Keys</dt>
+          <dd>revoked</dd>
+        </>
+      )}
       {d.blocked && (
         <>
           <dt>Blocked</dt>

@@ -1,4 +1,5 @@
 import { useAudit } from './audit-store';
+import { Named, Who } from '../../ui/Who';
 
 export function AuditDetail() {
   const e = useAudit((s) => s.selected);
@@ -13,7 +14,9 @@ export function AuditDetail() {
         </div>
         <div>
           <dt>Actor</dt>
-          <dd>{e.actor}</dd>
+          <dd>
+            <Who actor={e.actor} />
+          </dd>
         </div>
         <div>
           <dt>Action</dt>
@@ -21,7 +24,7 @@ export function AuditDetail() {
         </div>
         <div>
           <dt>Subject</dt>
-          <dd>{e.subject || '—'}</dd>
+          <dd>{e.subject ? <Named text={e.subject} /> : '—'}</dd>
         </div>
         <div>
           <dt>Hash</dt>
@@ -32,8 +35,11 @@ export function AuditDetail() {
           <dd className="mono">{e.prevHash}</dd>
         </div>
       </dl>
-      <h4>Payload</h4>
-      <pre className="payload">{JSON.stringify(e.payload, null, 2)}</pre>
+      {/* The raw payload is for whoever checks the chain: under a disclosure, not in people's way. */}
+      <details className="payload-details">
+        <summary>Payload (as recorded)</summary>
+        <pre className="payload">{JSON.stringify(e.payload, null, 2)}</pre>
+      </details>
     </aside>
   );
 }

@@ -1,7 +1,10 @@
 import { useAudit } from './audit-store';
+import { useDirectory } from '../../ui/directory-store';
+import { whoLabel } from '../../ui/who';
 
 export function AuditFiltersBar() {
   const { filters, facets, setFilters } = useAudit();
+  const directory = useDirectory((s) => s.directory);
   return (
     <div className="filters" role="search">
       <label>
@@ -18,7 +21,9 @@ export function AuditFiltersBar() {
         <select aria-label="Filter by actor" value={filters.actor} onChange={(e) => setFilters({ actor: e.target.value })}>
           <option value="">All</option>
           {facets.actors.map((a) => (
-            <option key={a}>{a}</option>
+            <option key={a} value={a} title={a}>
+              {whoLabel(directory, { actor: a }).text}
+            </option>
           ))}
         </select>
       </label>

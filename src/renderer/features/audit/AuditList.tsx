@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useAudit } from './audit-store';
+import { Named, Who } from '../../ui/Who';
 
 const ROW = 44;
 
@@ -36,8 +37,12 @@ export function AuditList() {
             >
               <span className="seq">#{e.seq}</span>
               <span className="action">{e.action}</span>
-              <span className="subject">{e.subject}</span>
-              <span className="actor muted">{e.actor}</span>
+              <span className="subject">
+                <Named text={e.subject} />
+              </span>
+              <span className="actor muted">
+                <Who actor={e.actor} />
+              </span>
               <span className="ts muted">{new Date(e.ts).toLocaleString()}</span>
               {badSeq === e.seq && <span className="badge badge-error">broken</span>}
             </div>

@@ -47,6 +47,11 @@ export function BackupPanel() {
         Passphrase again
         <input type="password" name="backup-passphrase-again" value={again} required onChange={(e) => setAgain(e.target.value)} autoComplete="new-password" />
       </label>
+      {pass.length > 0 && pass.length < 8 && (
+        <p className="error" data-testid="passphrase-short">
+          The passphrase is too short: {pass.length} of at least 8 characters.
+        </p>
+      )}
       {mismatch && <p className="error">The two passphrases differ.</p>}
       {running?.kind === 'backup' && <Progress op={running} />}
       {error && !running && (

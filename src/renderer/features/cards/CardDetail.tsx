@@ -2,8 +2,9 @@ import type { DecisionCard } from '../../../shared/workflow/types';
 import type { TeamCardView } from '../../../shared/team/views';
 import { useApp } from '../../app-store';
 import { canReview } from '../runs/runs-store';
-import { useDecision } from '../runs/decision-store';
+import { DecisionButtons } from '../runs/DecisionButtons';
 import { dateTime } from '../../ui/format';
+import { Who } from '../../ui/Who';
 import { LaneBadge } from './LaneBadge';
 import { CardRecord } from './CardRecord';
 import { noRunLabel } from './card-origin';
@@ -69,8 +70,7 @@ function CardHead({ card, team }: { card: DecisionCard; team?: TeamCardView }) {
       </p>
       {team && (
         <p className="small" data-testid="card-device">
-          Device <span className="mono">{team.device}</span>
-          {team.local && <span className="tag">this device</span>} · user {team.user}
+          From <Who device={team.device} tagSelf /> · user <Who profile={team.user || null} />
           {!team.local && <span className="muted"> · received {dateTime(team.receivedAt)}</span>}
         </p>
       )}
@@ -81,7 +81,6 @@ function CardHead({ card, team }: { card: DecisionCard; team?: TeamCardView }) {
 /** The decision chip and Approve / Reject: both through runs.decide (another device's card with scope 'tenant'). */
 function CardActions({ card, team }: { card: DecisionCard; team?: TeamCardView }) {
   const roles = useApp((s) => s.roles);
-  const ask = useDecision((s) => s.ask);
   const remote = team !== undefined && !team.local;
   return (
     <>
@@ -91,19 +90,10 @@ function CardActions({ card, team }: { card: DecisionCard; team?: TeamCardView }
         </div>
       )}
       {team && !team.local && <TeamDecisionControls s={subjectOfCard(team)} />}
-      {!remote &&
-        card.status === 'awaiting_approval' &&
-        card.runId &&
-        (canReview(roles) ? (
-          <div className="row-actions">
-            <button type="button" onClick={() => ask({ scope: 'device', runId: card.runId, decision: 'approve' })}>
-              Approve (a)
-            </button>
-            <button type="button" className="danger" onClick={() => ask({ scope: 'device', runId: card.runId, decision: 'reject' })}>
-              Reject (r)
-            </button>
-          </div>
-        ) : null)}
+      {/* Only a reviewer gets the buttons; the card's lead already says who decides otherwise. */}
+      {!remote && card.status === 'awaiting_approval' && card.runId && canReview(roles) && (
+        <DecisionButtons keys target={{ scope: 'device', runId: card.runId, cardId: card.id, subject: card.subject }} />
+      )}
     </>
   );
 }

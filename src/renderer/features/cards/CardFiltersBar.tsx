@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react';
 import { CARD_SORTS, type CardSort } from '../../../shared/workflow/views';
 import { LaneStatusFilters } from './LaneStatusFilters';
-import { cardList, useCardList, useCardStats, type CardFilters } from './cards-store';
+import { cardList, cardStatsOf, useCardList, type CardFilters } from './cards-store';
+import { useDirectory } from '../../ui/directory-store';
+import { whoLabel } from '../../ui/who';
 import { useTeam } from '../team/team-store';
 import type { Scope } from '../team/team';
 
@@ -28,8 +30,8 @@ const applyText = { device: (text?: string) => setFiltersOf('device')({ text }),
 const applyDevice = (device?: string) => setFiltersOf('tenant')({ device });
 
 /**
- * The card filters: words, lane, status; this device's list adds the failed invariant, the run, the
- * dates and the sort; the tenant's the device (suggested from the peers this device knows).
+ * The card filters, the same in both scopes: words, lane, status, failed invariant, run, dates, sort
+ * and order; the tenant's list adds the device (chosen by name from the devices this device knows).
  */
 export function CardFiltersBar({ scope }: { scope: Scope }) {
   const tenant = scope === 'tenant';
@@ -50,48 +52,35 @@ export function CardFiltersBar({ scope }: { scope: Scope }) {
         />
       </label>
       <LaneStatusFilters lane={filters.lane} status={filters.status} onChange={setFilters} />
-      {tenant ? <TenantFilters filters={filters} /> : <DeviceFilters filters={filters} />}
+      {tenant && <DeviceFilter filters={filters} />}
+      <SharedFilters scope={scope} filters={filters} />
     </div>
   );
 }
 
-function TenantFilters({ filters }: { filters: CardFilters }) {
+function DeviceFilter({ filters }: { filters: CardFilters }) {
   const peers = useTeam((s) => s.peers);
   const self = useTeam((s) => s.status?.device ?? null);
-  const [device, setDevice] = useDebounced(filters.device, applyDevice, true);
-  const devices = [...new Set([...(self ? [self] : []), ...peers.map((p) => p.device)])];
+  const directory = useDirectory((s) => s.directory);
+  const devices = [...new Set([...(self ? [self] : []), ...peers.map((p) => p.device), ...(filters.device ? [filters.device] : [])])];
   return (
-    <>
-      <label>
-        Device
-        <input
-          aria-label="Filter by device"
-          value={device}
-          maxLength={64}
-          list="team-card-devices"
-          onChange={(e) => setDevice(e.target.value)}
-          placeholder="device id"
-        />
-        <datalist id="team-card-devices">
-          {devices.map((d) => (
-            <option key={d} value={d}>
-              {d === self ? 'this device' : (peers.find((p) => p.device === d)?.user ?? '')}
-            </option>
-          ))}
-        </datalist>
-      </label>
-      {filters.runId && (
-        <button type="button" className="secondary" onClick={() => setFiltersOf('tenant')({ runId: undefined })}>
-          Run {filters.runId} ✕
-        </button>
-      )}
-    </>
+    <label>
+      Device
+      <select aria-label="Filter by device" value={filters.device ?? ''} onChange={(e) => applyDevice(e.target.value || undefined)}>
+        <option value="">All devices</option>
+        {devices.map((d) => (
+          <option key={d} value={d} title={d}>
+            {whoLabel(directory, { device: d }).text}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
-function DeviceFilters({ filters }: { filters: CardFilters }) {
-  const stats = useCardStats((s) => s.stats);
-  const setFilters = setFiltersOf('device');
+function SharedFilters({ scope, filters }: { scope: Scope; filters: CardFilters }) {
+  const stats = cardStatsOf(scope)((s) => s.stats);
+  const setFilters = setFiltersOf(scope);
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   return (

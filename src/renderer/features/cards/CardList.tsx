@@ -7,6 +7,7 @@ import { useNow } from '../team/hooks';
 import { LaneBadge } from './LaneBadge';
 import { noRunLabel } from './card-origin';
 import { checksLine, emptyCardsText, isApprovalCheck } from './card-words';
+import { Who } from '../../ui/Who';
 
 const ROW = 56;
 
@@ -98,13 +99,7 @@ function TenantCells({ row: t, createdAt, now }: { row: NonNullable<CardRow['tea
   return (
     <>
       <span className="cell-device small">
-        <span className="mono">{t.device}</span>
-        {t.local && (
-          <>
-            <br />
-            <span className="tag">this device</span>
-          </>
-        )}
+        <Who device={t.device} tagSelf />
       </span>
       <span className="cell-user small">{t.user}</span>
       <span className="muted small" title={dateTime(createdAt)}>

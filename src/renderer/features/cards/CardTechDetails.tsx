@@ -1,6 +1,7 @@
 import type { DecisionCard } from '../../../shared/workflow/types';
 import { dateTime } from '../../ui/format';
 import { viaText } from '../team/team';
+import { Named, Who } from '../../ui/Who';
 import { isApprovalCheck, plainOf } from './card-words';
 import { usePlainTexts } from './plain-texts-store';
 
@@ -124,10 +125,14 @@ function ApprovalLine({ card }: { card: DecisionCard }) {
       {card.approval.by && (
         <>
           {' '}
-          by {card.approval.by} at {dateTime(card.approval.at)}: “{card.approval.comment}”
+          by <Who profile={card.approval.by} /> at {dateTime(card.approval.at)}: “{card.approval.comment}”
         </>
       )}
-      {via && <span data-testid="card-approval-via">, {via}</span>}
+      {via && (
+        <span data-testid="card-approval-via">
+          , <Named text={via} />
+        </span>
+      )}
     </section>
   );
 }

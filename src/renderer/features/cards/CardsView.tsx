@@ -2,7 +2,7 @@ import { useCallback, useEffect, type KeyboardEvent } from 'react';
 import type { Role } from '../../../shared/api/types';
 import { onEvent } from '../../api/client';
 import { useApp } from '../../app-store';
-import { cardList, refreshDeviceCards, useCardList, useCardStats, type CardRow } from './cards-store';
+import { cardList, cardStatsOf, refreshDeviceCards, refreshTenantCards, useCardList, type CardRow } from './cards-store';
 import { canReview } from '../runs/runs-store';
 import { useDecision, type Decision } from '../runs/decision-store';
 import { scopeOf, useTeam } from '../team/team-store';
@@ -16,7 +16,7 @@ import { ScopeSwitch } from '../team/ScopeSwitch';
 import { TeamToolbar } from '../team/Freshness';
 import { useApprover, useRefreshOn } from '../team/hooks';
 
-const refreshTenant = () => void cardList('tenant').getState().refresh();
+const refreshTenant = () => void refreshTenantCards();
 const refreshScope = (scope: Scope | null) => (scope === 'tenant' ? refreshTenant() : void refreshDeviceCards());
 
 /** Loads the list a scope shows and keeps it current: 'runs.changed' for this device's, pulls for the tenant's. */
@@ -50,7 +50,7 @@ function decisionKey(row: CardRow, decision: Decision, roles: Role[], approverCa
   if (team && !team.local) {
     if (!approverCan || !canDecideAgain(team.decision)) return false;
     ask({ scope: 'tenant', device: team.device, user: team.user, runId: card.runId, cardId: card.id, subject: card.subject, decision });
-  } else if (canReview(roles)) ask({ scope: 'device', runId: card.runId, decision });
+  } else if (canReview(roles)) ask({ scope: 'device', runId: card.runId, cardId: card.id, subject: card.subject, decision });
   else return false;
   return true;
 }
@@ -98,12 +98,13 @@ export function CardsView() {
 function ScopedCards({ scope }: { scope: Scope }) {
   const tenant = scope === 'tenant';
   const { items, selectedIndex, error, asOf } = useCardList(scope);
-  const stats = useCardStats((s) => s.stats);
+  const stats = cardStatsOf(scope)((s) => s.stats);
   const row = items[selectedIndex];
   return (
     <>
       {tenant && <TeamToolbar noun="Cards" asOf={asOf} onPulled={refreshTenant} />}
-      {!tenant && stats && <LaneChart stats={stats} />}
+      {/* The same chart, filters and sort in both scopes. */}
+      {stats && <LaneChart stats={stats} />}
       <CardFiltersBar scope={scope} />
       {error && (
         <p className="error" role="alert">

@@ -18,7 +18,7 @@ export interface CardRow {
   team: TeamCardView | null;
 }
 
-/** Every filter either list knows; each scope's channel takes its own (the tenant's: words, lane, status, device, run). */
+/** Every filter either list knows: both take the same ones; the tenant's adds the device. */
 export type CardFilters = Omit<CardListQuery, 'limit' | 'cursor'> & { device?: string };
 
 export const cardRowKey = (r: CardRow): string => (r.team ? cardKey(r.team) : r.card.id);
@@ -26,7 +26,19 @@ export const cardRowKey = (r: CardRow): string => (r.team ? cardKey(r.team) : r.
 /** Scope → request: this device's cards or the tenant's, both through cards.list. */
 async function fetchCards(scope: Scope, f: CardFilters, limit: number, cursor: string | null): Promise<Page<CardRow>> {
   if (scope === 'tenant') {
-    const q = { status: f.status, lane: f.lane, device: f.device, q: f.text, runId: f.runId };
+    // The same filters and sort as this device's list, plus the device.
+    const q = {
+      status: f.status,
+      lane: f.lane,
+      device: f.device,
+      q: f.text,
+      runId: f.runId,
+      failedInvariant: f.failedInvariant,
+      from: f.from,
+      to: f.to,
+      sort: f.sort,
+      dir: f.dir,
+    };
     const res = inScope(await call('cards.list', { scope, ...cleanQuery(q), limit, ...(cursor ? { before: cursor } : {}) }), 'tenant');
     return { items: res.items.map((t) => ({ card: t.card, team: t })), next: res.nextBefore, asOf: res.asOf };
   }
@@ -44,7 +56,7 @@ const cardLists: Record<Scope, PagedListStore<CardRow, CardFilters>> = {
     maxRows: 100_000,
   }),
   tenant: createPagedList<CardRow, CardFilters>({
-    filters: {},
+    filters: { sort: 'time', dir: 'desc' },
     fetch: (f, limit, cursor) => fetchCards('tenant', f, limit, cursor),
     keyOf: cardRowKey,
     pageSize: CARD_PAGE,
@@ -65,17 +77,27 @@ export function useCardList<U>(scope: Scope, pick?: (s: PagedList<CardRow, CardF
   return pick ? usePagedList(cardLists[scope], pick) : usePagedList(cardLists[scope]);
 }
 
-/** This device's cards per lane per day (the chart) and the failed invariants (a filter's choices). */
-export const useCardStats = create<{ stats: CardStats | null; refresh(): Promise<void> }>((set) => ({
-  stats: null,
-  refresh: () =>
-    call('cards.stats', { days: 30 }).then(
-      (stats) => set({ stats }),
-      () => undefined,
-    ),
-}));
+type StatsStore = { stats: CardStats | null; refresh(): Promise<void> };
+const statsStore = (scope: Scope) =>
+  create<StatsStore>((set) => ({
+    stats: null,
+    refresh: () =>
+      call('cards.stats', { days: 30, ...(scope === 'tenant' ? { scope } : {}) }).then(
+        (stats) => set({ stats }),
+        () => undefined,
+      ),
+  }));
+const cardStats: Record<Scope, ReturnType<typeof statsStore>> = { device: statsStore('device'), tenant: statsStore('tenant') };
+
+/** A scope's cards per lane per day (the chart) and the failed invariants (a filter's choices). */
+export const cardStatsOf = (scope: Scope) => cardStats[scope];
 
 /** Reloads this device's cards and their chart. */
 export const refreshDeviceCards = async (): Promise<void> => {
-  await Promise.all([cardLists.device.getState().refresh(), useCardStats.getState().refresh()]);
+  await Promise.all([cardLists.device.getState().refresh(), cardStats.device.getState().refresh()]);
+};
+
+/** Reloads the tenant's cards and their chart. */
+export const refreshTenantCards = async (): Promise<void> => {
+  await Promise.all([cardLists.tenant.getState().refresh(), cardStats.tenant.getState().refresh()]);
 };

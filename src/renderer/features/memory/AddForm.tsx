@@ -78,6 +78,7 @@ export function AddForm() {
         <button type="submit" disabled={!ok}>
           {adding ? 'Adding…' : 'Add to memory'}
         </button>
+        {!adding && !text.trim() && <span className="small muted">Write the text to remember first.</span>}
       </div>
     </form>
   );

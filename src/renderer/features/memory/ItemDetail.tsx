@@ -111,7 +111,7 @@ export function ItemDetail({ item }: { item: MemoryItem }) {
           disabled={core || pinning}
           title={core ? 'Already in core memory' : 'Always in context; never evicted'}
         >
-          Pin to core
+          {pinning ? 'Pinning…' : 'Pin to core'}
         </button>
         <button type="button" className="danger" onClick={() => askDelete(item)}>
           Delete…

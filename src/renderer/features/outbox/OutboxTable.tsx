@@ -5,6 +5,7 @@ import { useOutbox } from './outbox-store';
 import { dateTime } from '../../ui/format';
 import { OutboxStateBadge } from './OutboxStateBadge';
 import { emptyOutboxText, outboxProblem } from './outbox-words';
+import { Named } from '../../ui/Who';
 
 const ROW = 48;
 
@@ -113,7 +114,7 @@ export function OutboxTable() {
                     <OutboxStateBadge state={item.state} />
                   </span>
                   <span className="cell summary" role="cell" title={item.summary}>
-                    {item.summary}
+                    <Named text={item.summary} />
                   </span>
                   <span className="cell muted" role="cell">
                     {dateTime(item.createdAt)}

@@ -31,18 +31,22 @@ export function RiskCard({ st }: { st: SyncStatus }) {
         <strong>Device risk</strong>
         <StatusBadge status={badge[gov.risk.level]} label={gov.risk.level} />
       </header>
-      {gov.risk.reasons.length ? (
+      {/* The summary and the allowed actions come from the same function the admin board uses (shared/risk/device-state). */}
+      {gov.summary !== gov.risk.reasons.join(' ') && (
+        <p className="small muted" data-testid="device-state">
+          {gov.summary}
+        </p>
+      )}
+      {gov.risk.reasons.length > 0 && (
         <ul className="small">
           {gov.risk.reasons.map((r) => (
             <li key={r}>{r}</li>
           ))}
         </ul>
-      ) : (
-        <p className="small muted" data-testid="device-state">
-          {gov.summary}
-        </p>
       )}
-      <p className="small">Allowed now: {gov.allowedNow.join(', ')}</p>
+      <p className="small" data-testid="allowed-now">
+        {gov.allowedSentence}
+      </p>
       <p className="small" data-testid="submit-freshness">
         {gov.freshForSubmit ? 'Submissions allowed (synced within the last 24 h).' : `Submissions need a sync within the last ${gov.submitFreshnessHours} h.`}
       </p>

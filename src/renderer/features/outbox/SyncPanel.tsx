@@ -6,6 +6,7 @@ import { EnrollForm } from './EnrollForm';
 import { RiskCard } from './RiskCard';
 import { UnlockForm } from './UnlockForm';
 import { SyncProgress } from './SyncProgress';
+import { Who } from '../../ui/Who';
 
 const PHASE_TEXT: Record<SyncPhase, string> = {
   not_enrolled: 'This device is not enrolled yet. Captures wait safely in the outbox.',
@@ -14,6 +15,16 @@ const PHASE_TEXT: Record<SyncPhase, string> = {
   offline: 'The server cannot be reached. Items wait and are sent when it is back.',
   syncing: 'Sending queued items…',
   error: 'The last run stopped with an error.',
+};
+
+/** The phase as people say it (the badge); data-phase keeps the code. */
+const PHASE_LABEL: Record<SyncPhase, string> = {
+  not_enrolled: 'not enrolled',
+  locked: 'locked',
+  idle: 'idle',
+  offline: 'offline',
+  syncing: 'syncing',
+  error: 'error',
 };
 
 const reachability = (r: boolean | null) => (r === null ? 'unknown' : r ? 'reachable' : 'offline');
@@ -36,7 +47,7 @@ function SyncCard({ st }: { st: SyncStatus }) {
       <header className="card-head">
         <strong>Sync</strong>
         <span className={`badge phase-${st.phase}`} data-testid="sync-phase" data-phase={st.phase}>
-          {st.phase}
+          {PHASE_LABEL[st.phase]}
         </span>
       </header>
       <p className="small">{PHASE_TEXT[st.phase]}</p>
@@ -79,7 +90,7 @@ function EnrollmentCard({ st }: { st: SyncStatus }) {
             <span className="mono">{e.serverUrl}</span>
           </Figure>
           <Figure label="Device">
-            <span className="mono">{e.deviceId}</span>
+            <Who device={e.deviceId} />
           </Figure>
           <Figure label="User">{e.user}</Figure>
           <Figure label="Tenant">{e.tenant}</Figure>

@@ -4,7 +4,8 @@ import { MAX_INLINE_ATTACHMENT_BYTES as MAX_FILE } from '../../../shared/api/typ
 import { useApp } from '../../app-store';
 import { cardList } from '../cards/cards-store';
 import { useEvidence } from './evidence-store';
-import { dateTime } from '../../ui/format';
+import { count, dateTime } from '../../ui/format';
+import { Who } from '../../ui/Who';
 
 const FLAG_LABEL: Record<ArtifactFlag, string> = {
   sbom_present: 'SBOM',
@@ -42,7 +43,7 @@ export function ArtifactsPanel({ runId, runStatus }: { runId: string; runStatus:
     <section className="card stack artifacts" aria-label="Artifacts" data-testid="artifacts">
       <header className="card-head">
         <strong>Artifacts</strong>
-        <span className="small muted">{artifacts.length} artifact(s)</span>
+        <span className="small muted">{count(artifacts.length, 'artifact')}</span>
       </header>
       <ArtifactList artifacts={artifacts} compliant={report?.compliantIds ?? []} />
       <AddArtifact runId={runId} />
@@ -77,7 +78,7 @@ function ArtifactList({ artifacts, compliant }: { artifacts: ArtifactView[]; com
             ) : (
               <span className="mono">{a.uri}</span>
             )}
-            {a.docType ? ` · ${a.docType}` : ''} · {dateTime(a.createdAt)} by {a.actor}
+            {a.docType ? ` · ${a.docType}` : ''} · {dateTime(a.createdAt)} by <Who actor={a.actor} />
           </span>
           <Flags a={a} />
         </li>
@@ -113,51 +114,51 @@ function AddArtifact({ runId }: { runId: string }) {
     }
   };
   return (
-    <form className="stack" onSubmit={(e) => void submit(e)} aria-label="Add an artifact">
-      <fieldset>
-        <legend className="small">Add an artifact</legend>
-        <label>
-          <input type="radio" name="artifact-mode" checked={mode === 'file'} onChange={() => setMode('file')} /> File
-        </label>{' '}
-        <label>
-          <input type="radio" name="artifact-mode" checked={mode === 'uri'} onChange={() => setMode('uri')} /> URI
-        </label>
-        <label className="stack">
-          Name
-          <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} placeholder="defaults to the file name or URI" />
-        </label>
-        {mode === 'file' ? (
-          <label className="stack">
-            File
-            <input key={fileKey} type="file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+    <form className="stack artifact-form" onSubmit={(e) => void submit(e)} aria-label="Add an artifact">
+      {/* Styled like the other forms: a titled group, fields in a grid, choices inline (styles.css .artifact-form). */}
+      <fieldset className="group">
+        <legend>Add an artifact</legend>
+        <div className="choice-row" role="radiogroup" aria-label="Artifact kind">
+          <label className="check">
+            <input type="radio" name="artifact-mode" checked={mode === 'file'} onChange={() => setMode('file')} /> File
           </label>
-        ) : (
-          <label className="stack">
-            URI
-            <input value={uri} onChange={(e) => setUri(e.target.value)} maxLength={2048} placeholder="s3://releases/bundle-v1.0.0.tgz" />
+          <label className="check">
+            <input type="radio" name="artifact-mode" checked={mode === 'uri'} onChange={() => setMode('uri')} /> URI
           </label>
-        )}
-        <div className="small">
-          Set by hand (recorded as manual; otherwise derived from the run’s SBOM, provenance and risk documents):
+        </div>
+        <div className="form-grid">
+          <label>
+            Name
+            <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} placeholder="defaults to the file name or URI" />
+          </label>
+          {mode === 'file' ? (
+            <label>
+              File
+              <input key={fileKey} type="file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+            </label>
+          ) : (
+            <label>
+              URI
+              <input value={uri} onChange={(e) => setUri(e.target.value)} maxLength={2048} placeholder="s3://releases/bundle-v1.0.0.tgz" />
+            </label>
+          )}
+        </div>
+        <fieldset className="plain flags">
+          <legend className="small muted">Set by hand (recorded as manual; otherwise derived from the run’s SBOM, provenance and risk documents)</legend>
           {ARTIFACT_FLAGS.map((f) => (
-            <label key={f}>
-              {' '}
-              <input
-                type="checkbox"
-                checked={manual[f] === true}
-                onChange={(e) => setManual((m) => ({ ...m, [f]: e.target.checked ? true : undefined }))}
-              />{' '}
+            <label key={f} className="check">
+              <input type="checkbox" checked={manual[f] === true} onChange={(e) => setManual((m) => ({ ...m, [f]: e.target.checked ? true : undefined }))} />
               {FLAG_LABEL[f]}
             </label>
           ))}
-        </div>
+        </fieldset>
       </fieldset>
       <div className="row-actions">
         <button type="submit" disabled={busy === 'adding'} aria-busy={busy === 'adding'}>
-          Add artifact
+          {busy === 'adding' ? 'Adding…' : 'Add artifact'}
         </button>
         <button type="button" className="secondary" disabled={busy === 'evaluating'} aria-busy={busy === 'evaluating'} onClick={() => void evaluate(runId)}>
-          Evaluate release gate
+          {busy === 'evaluating' ? 'Evaluating…' : 'Evaluate release gate'}
         </button>
       </div>
       {(formError ?? error) && (
@@ -175,11 +176,15 @@ function GateResult({ gate: shownGate, runId }: { gate: NonNullable<ReturnType<t
     <div className={`small ${shownGate.passed ? 'ok' : 'error'}`} role="status" data-testid="gate-result" data-passed={shownGate.passed}>
       <strong>{shownGate.passed ? 'Release gate passed' : 'Release gate failed'}</strong> — {shownGate.message}
       <div>
-        {shownGate.details.compliant} of {shownGate.details.total} artifact(s) compliant ({shownGate.details.ruleSource} rule:{' '}
+        {shownGate.details.compliant} of {count(shownGate.details.total, 'artifact')} compliant ({shownGate.details.ruleSource} rule:{' '}
         {shownGate.details.rule.requireRunSucceeded ? 'run succeeded, ' : ''}
         at least {shownGate.details.rule.minCompliantArtifacts} with {shownGate.details.rule.requiredFlags.join(', ')}).
         {shownGate.details.manualCompliantIds.length > 0 && (
-          <span className="warn"> {shownGate.details.manualCompliantIds.length} compliant artifact(s) rely on flags set by hand.</span>
+          <span className="warn">
+            {' '}
+            {count(shownGate.details.manualCompliantIds.length, 'compliant artifact')} {shownGate.details.manualCompliantIds.length === 1 ? 'relies' : 'rely'}{' '}
+            on flags set by hand.
+          </span>
         )}
       </div>
       {shownGate.details.missing.length > 0 && (

@@ -1,36 +1,60 @@
 import { useEffect, useRef } from 'react';
 import { useDecision, type DecisionTarget } from './decision-store';
+import { effectOf } from './decision-words';
 import { ReasonDialog } from '../../ui/ReasonDialog';
-import { CardRecord } from '../cards/CardRecord';
+import { Who } from '../../ui/Who';
+import { DecisionContent } from './DecisionContent';
 
 /**
- * Approving or rejecting: a comment is required and recorded (audit + card). A step of this device's
- * run continues or stops here; a card recorded on another device is signed under this device's
- * certificate, encrypted to the tenant key and queued for sync, and the field device applies it when
- * it pulls.
+ * The one approval dialog, for this device's runs and for cards recorded on another device: the same
+ * title, body, comment and buttons. Its body says what is decided (DecisionContent: the place for the
+ * record and the AI output under review), where the run lives, and what approving or rejecting will
+ * do. A comment is required and recorded (audit + card). A step of this device's run continues or stops
+ * here; another device's is signed under this device's certificate, encrypted to the tenant key and
+ * queued for sync, and that device applies it when it pulls.
  */
 export function DecisionDialog() {
   const { deciding, ask, decide } = useDecision();
   const approve = deciding?.decision === 'approve';
-  const tenant = deciding?.scope === 'tenant';
   return (
     <>
       <DecisionConfirmation />
       <ReasonDialog
         open={deciding !== null}
-        title={`${approve ? 'Approve' : 'Reject'} this ${tenant ? 'card' : 'step'}?`}
-        reasonLabel={tenant ? 'Comment' : 'Comment (why)'}
-        confirmLabel={tenant ? 'Confirm' : approve ? 'Approve' : 'Reject'}
+        title={`${approve ? 'Approve' : 'Reject'} the waiting step?`}
+        reasonLabel="Comment (why)"
+        confirmLabel={approve ? 'Approve' : 'Reject'}
         busyLabel={approve ? 'Approving…' : 'Rejecting…'}
         danger={!approve}
-        testId={tenant ? 'team-decision-dialog' : 'decision-dialog'}
+        testId="decision-dialog"
         onCancel={() => ask(null)}
         onConfirm={decide}
       >
-        {deciding && <CardRecord runId={deciding.runId} device={deciding.scope === 'tenant' ? deciding.device : undefined} />}
-        {deciding?.scope === 'tenant' ? <TenantText d={deciding} /> : <DeviceText approve={approve} />}
+        {deciding && <DecisionBody d={deciding} />}
       </ReasonDialog>
     </>
+  );
+}
+
+function DecisionBody({ d }: { d: DecisionTarget }) {
+  return (
+    <div className="stack decision-body" data-scope={d.scope}>
+      <DecisionContent d={d} />
+      <p className="small muted" data-testid="decision-where">
+        Run <span className="mono">{d.runId}</span>
+        {d.scope === 'tenant' ? (
+          <>
+            {' '}
+            recorded on <Who device={d.device} /> by <Who profile={d.user || null} />
+          </>
+        ) : (
+          ' on this device'
+        )}
+      </p>
+      <p className="small" data-testid="decision-effect">
+        {effectOf(d)}
+      </p>
+    </div>
   );
 }
 
@@ -55,34 +79,5 @@ function DecisionConfirmation() {
         OK
       </button>
     </div>
-  );
-}
-
-function DeviceText({ approve }: { approve: boolean }) {
-  return (
-    <p className="small">
-      {approve
-        ? 'The run continues from the waiting step. Your name, the time and your comment are added to the decision card and the audit log.'
-        : 'The run stops and its finished steps are compensated in reverse. Your name, the time and your comment are recorded.'}
-    </p>
-  );
-}
-
-function TenantText({ d }: { d: Extract<DecisionTarget, { scope: 'tenant' }> }) {
-  return (
-    <>
-      <p className="small">
-        <strong>{d.subject}</strong>
-        <br />
-        Recorded on device <span className="mono">{d.device}</span> by {d.user} · run <span className="mono">{d.runId}</span>
-      </p>
-      <p className="small">
-        {d.decision === 'approve'
-          ? 'The run continues on that device once it pulls your approval.'
-          : 'The run stops on that device once it pulls your rejection; its finished steps are compensated.'}{' '}
-        This device signs your decision under its certificate and sends it through the sync server. If another reviewer decided first, theirs stands and you
-        will see it here. Your name, the time and your comment are recorded in the audit log.
-      </p>
-    </>
   );
 }

@@ -3,10 +3,11 @@ import type { DecisionCard } from '../../../shared/workflow/types';
 import type { TeamCardView, TeamRunView } from '../../../shared/team/views';
 import { useApp } from '../../app-store';
 import { canReview, useRuns } from './runs-store';
-import { useDecision } from './decision-store';
+import { DecisionButtons } from './DecisionButtons';
 import { cardList } from '../cards/cards-store';
 import { useTeam } from '../team/team-store';
 import { dateTime } from '../../ui/format';
+import { Who } from '../../ui/Who';
 import { LaneBadge } from '../cards/LaneBadge';
 import { RunStatusBadge } from './RunStatusBadge';
 import { PlainNotice } from '../../ui/PlainNotice';
@@ -47,13 +48,12 @@ export function RunDetail(p: RunDetailProps) {
       {(!tenant || p.view.local) && <RunReach status={run.status} />}
       {tenant && (
         <p className="small" data-testid="run-device">
-          Device <span className="mono">{p.view.device}</span>
-          {p.view.local && <span className="tag">this device</span>} · user {p.view.user}{' '}
+          From <Who device={p.view.device} tagSelf /> · user <Who profile={p.view.user || null} />{' '}
           <span className="muted">· received {dateTime(p.view.receivedAt)}</span>
         </p>
       )}
       <p className="small muted">
-        <span className="mono">{run.id}</span> · {run.workflow} · started {dateTime(run.createdAt)} by {run.startedBy}
+        <span className="mono">{run.id}</span> · {run.workflow} · started {dateTime(run.createdAt)} by <Who profile={run.startedBy} />
         {run.finishedAt ? ` · finished ${dateTime(run.finishedAt)}` : ''}
       </p>
       <RunStateWords run={run} cards={tenant ? p.cards.map((c) => c.card) : p.cards} />
@@ -177,7 +177,6 @@ function RunStateWords({ run, cards }: { run: RunSummary; cards: DecisionCard[] 
 function RunActions({ run }: { run: RunView }) {
   const roles = useApp((s) => s.roles);
   const go = useApp((s) => s.go);
-  const ask = useDecision((s) => s.ask);
   const abortGeneration = useRuns((s) => s.abortGeneration);
   const aborting = useRuns((s) => s.aborting);
   const abortNote = useRuns((s) => s.abortNote);
@@ -190,19 +189,9 @@ function RunActions({ run }: { run: RunView }) {
             Abort generation
           </button>
         )}
-        {run.status === 'awaiting_approval' &&
-          (canReview(roles) ? (
-            <>
-              <button type="button" onClick={() => ask({ scope: 'device', runId: run.id, decision: 'approve' })}>
-                Approve
-              </button>
-              <button type="button" className="danger" onClick={() => ask({ scope: 'device', runId: run.id, decision: 'reject' })}>
-                Reject
-              </button>
-            </>
-          ) : (
-            <span className="small muted">Waiting for a reviewer’s approval.</span>
-          ))}
+        {run.status === 'awaiting_approval' && (
+          <DecisionButtons target={{ scope: 'device', runId: run.id }} notAllowed={canReview(roles) ? null : 'Waiting for a reviewer’s approval.'} />
+        )}
         <button
           type="button"
           className="secondary"

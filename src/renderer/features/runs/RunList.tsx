@@ -9,6 +9,7 @@ import { DecisionChip } from '../team/DecisionChip';
 import { LaneBadge } from '../cards/LaneBadge';
 import { RunStatusBadge } from './RunStatusBadge';
 import { RunReach } from './RunReach';
+import { Who } from '../../ui/Who';
 
 /**
  * Runs, newest first, with "Older runs" for the next page. The tenant list (every device's runs) adds
@@ -43,7 +44,7 @@ export function RunList({ scope }: { scope: Scope }) {
       </ul>
       {next && (
         <button type="button" className="secondary" disabled={tenant && loading} onClick={() => void loadMore()}>
-          Older runs
+          {tenant && loading ? 'Loading…' : 'Older runs'}
         </button>
       )}
     </div>
@@ -148,8 +149,7 @@ function TenantRunCells({ row: t, now }: { row: NonNullable<RunRow['team']>; now
         {t.local && <RunReach status={r.status} compact />} {r.lane && <LaneBadge lane={r.lane} />}
       </span>
       <span className="cell-device small">
-        <span className="mono">{t.device}</span>
-        {t.local && <span className="tag">this device</span>}
+        <Who device={t.device} tagSelf />
         <br />
         <span className="muted">{t.user}</span>
       </span>

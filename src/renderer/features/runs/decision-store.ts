@@ -10,6 +10,8 @@ import { cardKey, inScope } from '../team/team';
 import { runList } from './run-list-store';
 import { useRunDetail } from './run-detail-store';
 import { confirmationOf, type DecisionTarget } from './decision-words';
+import { useDirectory } from '../../ui/directory-store';
+import { whoLabel } from '../../ui/who';
 
 export type { Decision } from './decision-words';
 
@@ -58,7 +60,9 @@ export const useDecision = create<DecisionStore>((set, get) => ({
     const d = get().deciding;
     if (!d) return;
     await sendDecision(d, comment);
-    set({ deciding: null, confirmation: confirmationOf(d) });
+    // The other device by name (never its id), as Who shows it.
+    const where = d.scope === 'tenant' ? whoLabel(useDirectory.getState().directory, { device: d.device }) : null;
+    set({ deciding: null, confirmation: confirmationOf(d, where?.known ? where.text : undefined) });
   },
   dismiss: () => set({ confirmation: null }),
 }));

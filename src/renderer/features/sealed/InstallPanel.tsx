@@ -79,15 +79,20 @@ function ServerList() {
                 <td>{a.version ?? '—'}</td>
                 <td>{a.installed ?? <span className="muted">not installed</span>}</td>
                 <td>
-                  <button
-                    type="button"
-                    className="small-btn"
-                    aria-label={`${verb(a)} ${a.name} from server`}
-                    onClick={() => void install({ kind: 'server', name: a.name })}
-                    disabled={op !== null || a.version === null}
-                  >
-                    {verb(a)}
-                  </button>
+                  {a.version === null ? (
+                    <span className="muted small">nothing offered to install</span>
+                  ) : (
+                    <button
+                      type="button"
+                      className="small-btn"
+                      aria-label={`${verb(a)} ${a.name} from server`}
+                      onClick={() => void install({ kind: 'server', name: a.name })}
+                      disabled={op !== null}
+                      title={op !== null ? 'Wait for the operation under way to finish' : undefined}
+                    >
+                      {verb(a)}
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}

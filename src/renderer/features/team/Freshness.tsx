@@ -40,7 +40,7 @@ export function PullButton({ onPulled }: { onPulled?: () => void }) {
         })
       }
     >
-      Pull now
+      {pulling ? 'Pulling…' : 'Pull now'}
     </button>
   );
 }

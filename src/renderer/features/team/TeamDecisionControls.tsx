@@ -1,6 +1,6 @@
 import type { TeamCardView } from '../../../shared/team/views';
 import { canDecideAgain } from './team';
-import { useDecision } from '../runs/decision-store';
+import { DecisionButtons } from '../runs/DecisionButtons';
 import { useApprover } from './hooks';
 
 export interface DecisionSubject {
@@ -27,28 +27,19 @@ export const subjectOfCard = (v: TeamCardView): DecisionSubject => ({
 /** Approve / Reject of a card recorded on another device, for reviewers and admins; nothing once a decision from here stands. */
 export function TeamDecisionControls({ s }: { s: DecisionSubject }) {
   const { can, roles, revoked } = useApprover();
-  const askDecide = useDecision((st) => st.ask);
   if (!s.awaiting || !s.runId || !canDecideAgain(s.decision)) return null;
-  if (!can)
-    return (
-      <p className="small muted" data-testid="team-decision-not-allowed">
-        Waiting for a reviewer.{' '}
-        {revoked
+  const notAllowed = can
+    ? null
+    : `Waiting for a reviewer. ${
+        revoked
           ? "This device's certificate is revoked: it cannot sign approvals."
-          : `This device's certificate allows ${roles.join(', ') || 'no roles'}; approving needs reviewer or admin.`}
-      </p>
-    );
-  const ask = (decision: 'approve' | 'reject') =>
-    askDecide({ scope: 'tenant', device: s.device, user: s.user, runId: s.runId, cardId: s.cardId, subject: s.subject, decision });
+          : `This device's certificate allows ${roles.join(', ') || 'no roles'}; approving needs reviewer or admin.`
+      }`;
   return (
-    <div className="row-actions" data-testid="team-decision-actions">
-      <button type="button" onClick={() => ask('approve')}>
-        Approve
-      </button>
-      <button type="button" className="danger" onClick={() => ask('reject')}>
-        Reject
-      </button>
-      {s.decision?.state === 'refused' && <span className="small muted">Your last decision was refused; you may decide again.</span>}
-    </div>
+    <DecisionButtons
+      target={{ scope: 'tenant', device: s.device, user: s.user, runId: s.runId, cardId: s.cardId, subject: s.subject }}
+      notAllowed={notAllowed}
+      note={s.decision?.state === 'refused' ? 'Your last decision was refused; you may decide again.' : null}
+    />
   );
 }

@@ -11,6 +11,8 @@ import { ago } from './team';
 import { ReasonDialog } from '../../ui/ReasonDialog';
 import { Freshness, PullButton } from './Freshness';
 import { useApprover, useNow, useRefreshOn } from './hooks';
+import { Who } from '../../ui/Who';
+import { RotateKey } from './RotateKey';
 
 const TEAM_EVENTS = ['team.changed' as const];
 
@@ -40,9 +42,7 @@ function CertificateCard({ st, now }: { st: TeamStatus; now: number }) {
       </header>
       {c ? (
         <dl className="figures">
-          <Figure label="Device">
-            <span className="mono">{st.device ?? '—'}</span>
-          </Figure>
+          <Figure label="Device">{st.device ? <Who device={st.device} /> : '—'}</Figure>
           <Figure label="Version">v{c.version}</Figure>
           <Figure label="Roles">{c.roles.join(', ') || '—'}</Figure>
           <Figure label="Expires">
@@ -96,38 +96,8 @@ function KeysCard({ st }: { st: TeamStatus }) {
           This is an admin device: it creates the first tenant key and, when it pulls, sends the tenant key to devices that lack it.
         </p>
       )}
-      {k.admin && <RotateKey />}
+      {k.admin && <RotateKey current={k.current} />}
     </article>
-  );
-}
-
-/** Admins: a new tenant key version for new items, wrapped for active devices only (after a revocation). */
-function RotateKey() {
-  const [state, setState] = useState<{ busy: boolean; message: string | null; error: string | null }>({ busy: false, message: null, error: null });
-  const refresh = useTeam((t) => t.refreshStatus);
-  const rotate = async () => {
-    setState({ busy: true, message: null, error: null });
-    try {
-      const r = await call('sync.rotateKey', {});
-      setState({ busy: false, message: `Tenant key v${r.version} created and sent to the active devices.`, error: null });
-      void refresh();
-    } catch (e) {
-      setState({ busy: false, message: null, error: errorMessage(e) });
-    }
-  };
-  return (
-    <div className="row" data-testid="team-rotate">
-      <button type="button" className="btn" disabled={state.busy} onClick={() => void rotate()}>
-        Rotate tenant key
-      </button>
-      <span className="small muted">After revoking a device: new items use a key it never receives.</span>
-      {state.message && <span className="small">{state.message}</span>}
-      {state.error && (
-        <span className="small warn-text" role="alert">
-          {state.error}
-        </span>
-      )}
-    </div>
   );
 }
 
@@ -304,8 +274,8 @@ function Captures({ tick }: { tick: number }) {
       {page.items.map((r) => (
         <details key={`${r.device}/${r.id}`} className="team-capture" data-testid="team-capture" data-device={r.device}>
           <summary>
-            <span className="mono">{r.contract}</span> · {r.kind === 'attachment' ? 'attachment' : r.id} · {r.user} on <span className="mono">{r.device}</span>{' '}
-            · {dateTime(r.createdAt)}
+            <span className="mono">{r.contract}</span> · {r.kind === 'attachment' ? 'attachment' : r.id} · from <Who device={r.device} /> ·{' '}
+            {dateTime(r.createdAt)}
           </summary>
           {attachmentOf(r) ? <AttachmentOpen device={r.device} {...attachmentOf(r)!} /> : <pre className="small mono">{JSON.stringify(r.data, null, 2)}</pre>}
         </details>
@@ -321,7 +291,7 @@ function attachmentOf(r: { kind: string; data: unknown }): { hash: string; name:
   return { hash: d.hash, name: typeof d.name === 'string' ? d.name : 'attachment', size: typeof d.size === 'number' ? d.size : 0 };
 }
 
-function Peers({ self }: { self: string | null }) {
+function Peers() {
   const { peers, peersError } = useTeam();
   return (
     <article className="card" aria-label="Peers" data-testid="team-peers">
@@ -354,8 +324,7 @@ function Peers({ self }: { self: string | null }) {
               {peers.map((p) => (
                 <tr key={p.device} data-testid="team-peer" data-device={p.device} data-status={p.status}>
                   <td>
-                    <span className="mono">{p.device}</span>
-                    {p.device === self && <span className="tag">this device</span>}
+                    <Who device={p.device} tagSelf />
                   </td>
                   <td>{p.user}</td>
                   <td>{p.roles.join(', ')}</td>
@@ -431,7 +400,7 @@ export function TeamView() {
           </div>
           <Refusals />
           {showPeers && <Captures tick={tick} />}
-          {showPeers && <Peers self={status.device} />}
+          {showPeers && <Peers />}
         </>
       )}
       <SkipDialog />

@@ -62,7 +62,7 @@ describe('team sync display helpers', () => {
   });
 
   it('says under which certificate an approval was signed', () => {
-    expect(viaText({ via: { device: 'dev_r', certVersion: 3, approvalId: 'apr_1' } })).toBe('signed on device dev_r under certificate v3');
+    expect(viaText({ via: { device: 'dev_r', certVersion: 3, approvalId: 'apr_1' } })).toBe('signed on dev_r under certificate v3');
     expect(viaText({ via: null })).toBeNull();
     expect(viaText({})).toBeNull();
   });

@@ -68,7 +68,8 @@ export const decisionTone = (s: TeamDecisionState): 'ok' | 'warn' | 'error' | 'i
 export const canDecideAgain = (d: TeamCardView['decision']): boolean => d === null || d.state === 'refused';
 
 /** "signed on device dev_1 under certificate v3", or null when the approval was not made through team sync. */
-export const viaText = (a: Pick<Approval, 'via'>): string | null => (a.via ? `signed on device ${a.via.device} under certificate v${a.via.certVersion}` : null);
+/** Where a team approval was signed; the device id is shown by name where it is rendered (ui/Who Named). */
+export const viaText = (a: Pick<Approval, 'via'>): string | null => (a.via ? `signed on ${a.via.device} under certificate v${a.via.certVersion}` : null);
 
 /**
  * The roles this device signs approvals with: its team certificate's (none while revoked), else the

@@ -66,6 +66,7 @@ export function PhotoListField({ schema, value, onChange, path, label, required 
           />
         </label>
       </DropZone>
+      {room <= 0 && <span className="muted small">At most {schema.maxItems}: remove one to add another.</span>}
       <UploadList rows={rows} errors={failed} />
     </fieldset>
   );
