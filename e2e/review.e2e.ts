@@ -90,9 +90,10 @@ describe('a reviewer decides on the content', () => {
       const ai = record.getByTestId('record-ai');
       expect(await ai.textContent()).toContain('Summarise the report');
       expect(await ai.getByTestId('record-ai-source').first().textContent()).toContain('pressure relief valve is stuck closed');
-      // No summary exists yet: the shipped policy holds the AI step on a RED record until a reviewer approves.
-      expect(await ai.getByTestId('record-ai-pending').textContent()).toMatch(/Not summarised yet/);
-      expect(await record.getByTestId('record-outcome').textContent()).toMatch(/Approve:.*Summarise the report.*Reject:.*nothing is submitted/s);
+      // The AI summary under review, made on Dana's device before the run reached the review gate.
+      const summary = (await ai.getByTestId('record-ai-text').textContent()) ?? '';
+      expect(summary.length).toBeGreaterThan(10);
+      expect(await record.getByTestId('record-outcome').textContent()).toMatch(/Approve:.*Submit the report.*Reject:.*nothing is submitted/s);
       expect(await record.textContent()).not.toContain('Dana Demo'); // PII stays out
       await page.screenshot({ path: 'test-results/review-card.png' });
 
@@ -104,6 +105,7 @@ describe('a reviewer decides on the content', () => {
       expect(await inDialog.getByTestId('record-title').textContent()).toBe('Site inspection report · RPT-2026-103');
       expect(await inDialog.locator('[data-red="true"]').textContent()).toContain('unsafe');
       expect(await inDialog.getByTestId('record-ai-source').first().textContent()).toContain('pressure relief valve');
+      expect(await inDialog.getByTestId('record-ai-text').textContent()).toBe(summary);
       await page.screenshot({ path: 'test-results/review-dialog.png' });
       await dialog.getByLabel('Comment').fill('Valve replacement booked; proceed.');
       await dialog.getByRole('button', { name: 'Confirm' }).click();

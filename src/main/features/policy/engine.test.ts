@@ -26,7 +26,7 @@ describe('shipped policy and invariants', () => {
   it('load cleanly: at least 20 invariants and a version', () => {
     expect(engine.lastErrors()).toEqual([]);
     expect(engine.invariantCount()).toBeGreaterThanOrEqual(20);
-    expect(engine.version()).toBe('2026.12.3');
+    expect(engine.version()).toBe('2026.12.4');
   });
 
   it('every sample context is allowed as built', () => {
@@ -43,7 +43,7 @@ describe('shipped policy and invariants', () => {
     ]) {
       const r = engine.guard(f());
       expect({ name: f.name, allowed: r.allowed, failed: failed(r), reasons: r.policy.reasons }).toMatchObject({ name: f.name, allowed: true, failed: [] });
-      expect(r.policy.policyVersion).toBe('2026.12.3');
+      expect(r.policy.policyVersion).toBe('2026.12.4');
       expect(r.nextSafeStep).toBeNull();
     }
   });
@@ -64,7 +64,7 @@ describe('policy decisions (fail closed)', () => {
     const c = approvalContext();
     c.actor = { ...c.actor, role: 'field' };
     const r = engine.guard(c);
-    expect(r.policy).toEqual({ decision: 'deny', reasons: ['no rule allows approval.decide for role field'], policyVersion: '2026.12.3' });
+    expect(r.policy).toEqual({ decision: 'deny', reasons: ['no rule allows approval.decide for role field'], policyVersion: '2026.12.4' });
     expect(r.allowed).toBe(false);
     expect(r.nextSafeStep).toBe('Ask someone with the reviewer or admin role to do this (approval.decide)');
   });
@@ -182,7 +182,17 @@ describe('guard: invariants, lanes and the next safe step', () => {
     };
     const r = engine.guard(c);
     expect(r.lane).toBe('RED');
-    expect(failed(r)).toEqual(['INV.APPROVAL.RED']);
+    // The AI step reads it on this device (the reviewer sees its output); only acting on it waits.
+    expect(failed(r)).toEqual([]);
+    const submit = engine.guard({
+      ...c,
+      event: 'step.before',
+      action: 'step.execute:submit',
+      step: { ...c.step!, id: 'submit', executor: 'submit' },
+      approval: { state: 'not_required', by: null, comment: null },
+    });
+    expect(submit.lane).toBe('RED');
+    expect(failed(submit)).toContain('INV.APPROVAL.RED');
   });
 
   it('prompt injection in an AI input: RED, blocked, and the report says where', () => {

@@ -80,14 +80,15 @@ describe('decision context', () => {
     expect(g).toMatchObject({ outcome: null, otherReasons: [] });
   });
 
-  it('with the shipped policy a RED report waits before its AI step: the summary is pending, with the text it will read', async () => {
+  it('with the shipped policy a RED report is summarised on the device and waits at the review gate: the reviewer sees the summary beside its source', async () => {
     const runs = shippedPolicy(device().s);
     const run = await runs.start({ workflow: REPORT_WF, input: report({ reportId: 'RPT-2026-103', conclusion: 'unsafe' }) });
-    expect(run).toMatchObject({ status: 'awaiting_approval', currentStep: 'ai-summarize' });
+    expect(run).toMatchObject({ status: 'awaiting_approval', currentStep: 'review-gate' });
     const c = runs.context(run.id);
-    expect(c.ai).toEqual({ step: 'Summarise the report', state: 'pending', model: null, text: null, sources: [expect.objectContaining({ path: '/summary' })] });
+    expect(c.ai).toMatchObject({ step: 'Summarise the report', state: 'done', text: expect.any(String), sources: [expect.objectContaining({ path: '/summary' })] });
+    expect(c.ai!.text!.length).toBeGreaterThan(10);
     expect(c.fields.find((f) => f.path === '/conclusion')).toMatchObject({ red: true });
-    expect(c.outcome!.approve).toBe('The run goes on to its next step: “Summarise the report”, then 3 more.');
+    expect(c.outcome!.approve).toBe('The run goes on to its next step: “Submit the report”.');
   });
 
   it('a repair estimate over what the policy allows without approval: the run waits at submit with its summary done, the estimate highlighted', async () => {

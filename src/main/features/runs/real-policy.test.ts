@@ -42,10 +42,10 @@ describe('run engine + real policy engine', () => {
     expect(cards.every((c) => c.policy.decision === 'allow' && c.policy.policyVersion !== null)).toBe(true);
   });
 
-  it('an unsafe report waits for a reviewer before the model reads it, then finishes', async () => {
+  it('an unsafe report is summarised on the device, then waits at the review gate before anything is submitted; approved, it finishes', async () => {
     const { runs } = device();
     const waiting = await runs.start({ workflow: REPORT_WF, input: report({ conclusion: 'unsafe' }) });
-    expect(waiting).toMatchObject({ status: 'awaiting_approval', currentStep: 'ai-summarize', lane: 'RED' });
+    expect(waiting).toMatchObject({ status: 'awaiting_approval', currentStep: 'review-gate', lane: 'RED' });
     const done = await runs.decide(waiting.id, { decision: 'approved', comment: 'Checked with the site lead on the phone.', actor: reviewer });
     expect(done.error).toBeNull();
     expect(done.status).toBe('succeeded');
