@@ -83,7 +83,7 @@ function rewriteAnchorTables(db: Database.Database): void {
   );
 }
 
-describe('the device detects a rewritten audit log on its own', () => {
+describe('the device detects a rewritten audit log on its own', { timeout: 60_000 }, () => {
   it('untouched: verified up to the sealed anchor; newer entries are reported as not yet anchored', async () => {
     const s = await openDevice(origin);
     s.audit.append({ actor: 'user:x', action: 'note.added', payload: { note: 'after the sync' } });

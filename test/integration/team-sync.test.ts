@@ -87,7 +87,8 @@ function serverBytes(t: TeamServer): Buffer {
   );
 }
 
-describe('team sync: field, reviewer and admin devices against one server', () => {
+// Each case runs three devices and a server process: 10–20 s alone, more on a loaded 2-core CI machine.
+describe('team sync: field, reviewer and admin devices against one server', { timeout: 90_000 }, () => {
   it('a RED step waits offline, the reviewer approves on another machine, the field run resumes and finishes; all three views agree; the server holds no plaintext', async () => {
     const { t, admin, field, reviewer } = await team();
     // Every device holds tenant key version 1; only the admin created it.
