@@ -173,6 +173,8 @@ describe('no internal ids or raw JSON on any view', () => {
     const approved = dana.locator('.card-row[data-status="approved"]');
     await expect.poll(() => approved.count(), { timeout: 20_000 }).toBeGreaterThan(0);
     await approved.first().click();
+    // The approval line is part of the card's Details: open them.
+    await dana.getByTestId('card-details').locator('summary').click();
     await dana.getByTestId('card-approval').waitFor();
     expect(await dana.getByTestId('card-approval').textContent()).toMatch(/erin@acme/);
     await expectWords(dana, 'field · the approved card');

@@ -99,7 +99,7 @@ describe('a reviewer decides on the content', () => {
 
       // The dialog shows the same record before the reviewer confirms.
       await detail.getByRole('button', { name: 'Approve' }).click();
-      const dialog = page.getByTestId('team-decision-dialog');
+      const dialog = page.getByTestId('decision-dialog');
       const inDialog = dialog.getByTestId('card-record');
       await inDialog.waitFor({ timeout: 10000 });
       expect(await inDialog.getByTestId('record-title').textContent()).toBe('Site inspection report · RPT-2026-103');
@@ -107,8 +107,8 @@ describe('a reviewer decides on the content', () => {
       expect(await inDialog.getByTestId('record-ai-source').first().textContent()).toContain('pressure relief valve');
       expect(await inDialog.getByTestId('record-ai-text').textContent()).toBe(summary);
       await page.screenshot({ path: 'test-results/review-dialog.png' });
-      await dialog.getByLabel('Comment').fill('Valve replacement booked; proceed.');
-      await dialog.getByRole('button', { name: 'Confirm' }).click();
+      await dialog.getByLabel('Comment (why)').fill('Valve replacement booked; proceed.');
+      await dialog.getByRole('button', { name: 'Approve' }).click();
 
       // The confirmation names what was decided and what happens next, and holds the focus.
       const confirmation = page.getByTestId('decision-confirmation');

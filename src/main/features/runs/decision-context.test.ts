@@ -85,7 +85,12 @@ describe('decision context', () => {
     const run = await runs.start({ workflow: REPORT_WF, input: report({ reportId: 'RPT-2026-103', conclusion: 'unsafe' }) });
     expect(run).toMatchObject({ status: 'awaiting_approval', currentStep: 'review-gate' });
     const c = runs.context(run.id);
-    expect(c.ai).toMatchObject({ step: 'Summarise the report', state: 'done', text: expect.any(String), sources: [expect.objectContaining({ path: '/summary' })] });
+    expect(c.ai).toMatchObject({
+      step: 'Summarise the report',
+      state: 'done',
+      text: expect.any(String),
+      sources: [expect.objectContaining({ path: '/summary' })],
+    });
     expect(c.ai!.text!.length).toBeGreaterThan(10);
     expect(c.fields.find((f) => f.path === '/conclusion')).toMatchObject({ red: true });
     expect(c.outcome!.approve).toBe('The run goes on to its next step: “Submit the report”.');

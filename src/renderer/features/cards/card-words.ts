@@ -5,6 +5,12 @@ import type { PlainText, Role } from '../../../shared/policy/types';
 import type { DecisionCard, InvariantResult } from '../../../shared/workflow/types';
 import { count } from '../../ui/format';
 
+/** A wait with no failed check of its own: the workflow's review gate, which a RED lane closes. */
+export const GATE_WAIT = {
+  red: 'This work is marked high risk (red), so a reviewer must approve it before it goes on.',
+  other: 'This work waits for a reviewer’s approval before it goes on.',
+};
+
 /** Invariant id → language → its words (what policy.texts returns). */
 export type TextsById = Record<string, Record<string, PlainText | undefined> | undefined>;
 
@@ -118,7 +124,7 @@ export function cardLead(card: DecisionCard, ctx: LeadContext): CardLead {
   switch (card.status) {
     case 'awaiting_approval': {
       const held = failed.filter(isApprovalCheck);
-      const what = held.length ? unique(held.map((r) => plain(r).failed)).join(' ') : 'This work waits for a reviewer’s approval before it goes on.';
+      const what = held.length ? unique(held.map((r) => plain(r).failed)).join(' ') : card.lane === 'RED' ? GATE_WAIT.red : GATE_WAIT.other;
       const why = reviewer
         ? ctx.remote
           ? `It was recorded on another device. You are ${withArticle(rolesInWords(ctx.roles))} for this team, so you can approve or reject it here.`

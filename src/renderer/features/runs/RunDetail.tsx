@@ -169,7 +169,7 @@ function RunStateWords({ run, cards }: { run: RunSummary; cards: DecisionCard[] 
     );
   const waitingOn = [...cards].reverse().find((c) => c.status === 'awaiting_approval');
   const held = waitingOn ? [...new Set(waitingOn.invariants.filter((i) => !i.pass && isApprovalCheck(i)).map((i) => plainOf(i.id, texts).failed))] : [];
-  const waiting = waitingWords(run.status, held, canReview(roles));
+  const waiting = waitingWords(run.status, held, canReview(roles), run.lane);
   if (!waiting) return null;
   return <PlainNotice testId="run-state" tone="warn" what={waiting.what} next={waiting.next} />;
 }

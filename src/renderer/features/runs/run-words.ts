@@ -2,7 +2,7 @@
 // engine's error line (codes, invariant ids, messages) stays under Details.
 import type { RunStatus } from '../../../shared/workflow/types';
 import type { RunSummary } from '../../../shared/workflow/views';
-import { plainOf, type TextsById } from '../cards/card-words';
+import { GATE_WAIT, plainOf, type TextsById } from '../cards/card-words';
 
 export interface RunWords {
   what: string;
@@ -54,10 +54,10 @@ export function runErrorWords(run: Pick<RunSummary, 'error' | 'errorCode' | 'sta
   }
 }
 
-/** What a waiting run waits for, from the card it waits on (its failed approval checks) when known. */
-export function waitingWords(status: RunStatus, waitingChecks: string[], canReview: boolean): RunWords | null {
+/** What a waiting run waits for, from the card it waits on (its failed approval checks) when known, else its lane. */
+export function waitingWords(status: RunStatus, waitingChecks: string[], canReview: boolean, lane: string | null = null): RunWords | null {
   if (status !== 'awaiting_approval') return null;
-  const what = waitingChecks.length ? waitingChecks.join(' ') : 'This work waits for a reviewer’s approval before it goes on.';
+  const what = waitingChecks.length ? waitingChecks.join(' ') : lane === 'RED' ? GATE_WAIT.red : GATE_WAIT.other;
   return {
     what,
     next: canReview
