@@ -19,15 +19,19 @@ export function encodeCardKeyset(sort: CardSort, dir: CardDir, r: OrderedRow): s
   return Buffer.from(JSON.stringify([sort, dir, r.k, r.device, r.id])).toString('base64url');
 }
 
+/** The JSON a keyset cursor carries (base64url), or null when it is not one: the caller checks its shape. */
+export function cursorValue(cursor: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+  } catch {
+    return null;
+  }
+}
+
 /** A cursor this list handed out for the same sort and order, or a validation error. */
 export function decodeCardKeyset(before: string | undefined, sort: CardSort, dir: CardDir): CardKeyset | null {
   if (!before) return null;
-  let k: unknown;
-  try {
-    k = JSON.parse(Buffer.from(before, 'base64url').toString('utf8'));
-  } catch {
-    k = null;
-  }
+  const k = cursorValue(before);
   const ok =
     Array.isArray(k) &&
     k.length === 5 &&

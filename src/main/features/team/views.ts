@@ -6,7 +6,7 @@ import type { DecisionCard } from '../../../shared/workflow/types';
 import type { RunSummary } from '../../../shared/workflow/views';
 import type { DecisionContext } from '../../../shared/workflow/decision-context';
 import type { TeamCore } from './core';
-import { decodeCardKeyset, encodeCardKeyset, mergeOrdered, pulledKeySql, sortOf, type OrderedRow } from './card-order';
+import { cursorValue, decodeCardKeyset, encodeCardKeyset, mergeOrdered, pulledKeySql, sortOf, type OrderedRow } from './card-order';
 import type { TeamKeyset } from './ports';
 
 type Keyed = { created_at: string; device: string; id: string };
@@ -19,12 +19,7 @@ const encodeKeyset = (r: Keyed): string => Buffer.from(JSON.stringify([r.created
 
 function decodeKeyset(before: string | undefined): TeamKeyset | null {
   if (!before) return null;
-  let k: unknown;
-  try {
-    k = JSON.parse(Buffer.from(before, 'base64url').toString('utf8'));
-  } catch {
-    k = null;
-  }
+  const k = cursorValue(before);
   if (!Array.isArray(k) || k.length !== 3 || !k.every((x) => typeof x === 'string')) {
     throw new ApiError('VALIDATION_ERROR', '`before` is not a cursor this list returned', { reason: 'cursor' });
   }
