@@ -29,6 +29,8 @@ const step = (name, fn) => {
 
 step('typecheck', () => run('npm', ['run', '--silent', 'typecheck']));
 step('lint', () => run('npm', ['run', '--silent', 'lint']));
+// Electronegativity over src/, offline; each finding justified in scripts/electronegativity-allow.json.
+step('electron security check', () => run('npm', ['run', '--silent', 'check:electron']));
 // Under a private D-Bus session with an unlocked gnome-keyring: keytar talks to a real Secret Service.
 step('unit + integration', () =>
   run('bash', [

@@ -18,6 +18,8 @@ export function secureWebPreferences(preloadPath: string) {
     webviewTag: false,
     spellcheck: false,
     navigateOnDragDrop: false,
+    // Middle-click (auxclick) on a link must not open anything either.
+    disableBlinkFeatures: 'Auxclick',
   } as const;
 }
 
