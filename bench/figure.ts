@@ -6,11 +6,15 @@ export interface Figure {
   ref: number | null;
   refName: string | null;
   target?: string | null;
+  /** Decimals kept (default 2). */
+  decimals?: number;
 }
 
 export function emit(f: Figure): void {
-  const round = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
-  process.stdout.write(JSON.stringify({ ...f, value: round(f.value), ref: round(f.ref) }) + '\n');
+  const { decimals = 2, ...figure } = f;
+  const k = 10 ** decimals;
+  const round = (x: number | null) => (x === null ? null : Math.round(x * k) / k);
+  process.stdout.write(JSON.stringify({ ...figure, value: round(f.value), ref: round(f.ref) }) + '\n');
 }
 
 export function percentile(sorted: number[], p: number): number {

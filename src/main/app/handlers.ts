@@ -17,6 +17,7 @@ import { policyApi } from '../features/policy/api';
 import { bundlesApi } from '../features/bundles/handlers';
 import { updatesApi } from '../features/updates/api';
 import { memoryApi } from '../features/memory/api';
+import { screenText } from '../features/policy/injection';
 import { inferenceApi } from '../features/inference/handlers';
 import { evidenceApi } from '../features/evidence/api';
 import { teamApi } from '../features/team/api';
@@ -43,7 +44,7 @@ export function buildHandlers(s: Services): Handlers {
     ...policyApi({ policy: s.policy, workflows: s.runs, alerts: s.sync, audit, profile, clock, loadedAt: policyLoadedAt(s) }),
     ...bundlesApi({ bundles: s.bundles, device, profile }),
     ...updatesApi({ updates: s.updates, installer: () => s.updateInstaller }),
-    ...memoryApi({ memory: s.memory, profile }),
+    ...memoryApi({ memory: s.memory, profile, screen: screenText }),
     ...inferenceApi({ inference: s.inference }),
     ...evidenceApi({ evidence: s.evidence, pack: s, dataDir: s.info.dataDir, clock, events: s.events, audit, profile }),
     ...teamApi({ team: s.team }),

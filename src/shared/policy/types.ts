@@ -124,7 +124,8 @@ export interface GuardContext {
   now?: string;
 }
 
-export type InjectionFamily = 'override' | 'persona' | 'prompt-leak' | 'exfiltration' | 'delimiter' | 'governance' | 'addressing' | 'encoded' | 'obfuscation';
+export type InjectionFamily =
+  'override' | 'persona' | 'prompt-leak' | 'exfiltration' | 'delimiter' | 'governance' | 'addressing' | 'encoded' | 'obfuscation' | 'classifier';
 
 export interface InjectionSignal {
   family: InjectionFamily;

@@ -20,3 +20,11 @@ export interface AuditEntries {
 }
 
 /** The embedder in use now (features/inference). */
+
+/**
+ * The prompt-injection detector (features/policy: rules + classifier), so memory refuses to store
+ * or pin a text that reads as instructions to the assistant: memory feeds every AI step.
+ */
+export interface InjectionScreen {
+  (text: string): { detected: boolean; families: string[]; excerpt: string | null };
+}

@@ -34,6 +34,13 @@ export const HOMOGLYPHS: Record<string, string> = {
   ϲ: 'c',
 };
 export const CONFUSABLE_RE = /[аеорсухіјѕԁӏкмтнвαοειкνρτυχϲ]/u;
+/** A Latin letter next to a Greek or Cyrillic one: every word that mixes the scripts has such a seam. */
+const MIXED_WORD_RE = /[a-z][\u0370-\u052f]|[\u0370-\u052f][a-z]/u;
+/**
+ * A leetspeak word: a look-alike digit (or @/$) between two letters ("ign0re"), or leading three or
+ * more letters ("1gnore"). Field notes are full of letter+digit tokens that are not ("10cm", "PS7", "B2").
+ */
+const LEET_WORD_RE = /\p{L}[0134579@$]+\p{L}|(?<![\p{L}\p{N}])[0134579@$]\p{L}{3,}/u;
 export const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's' };
 
 export function foldQuotes(s: string): string {
@@ -51,27 +58,32 @@ export interface NormalizedText {
 
 export function normalizeText(text: string): NormalizedText {
   const nfkc = text.normalize('NFKC');
-  const zeroWidth = /[\p{L}\p{N}][\u00AD\u200B-\u200D\u2060\uFEFF]+[\p{L}\p{N}]/u.test(nfkc);
+  const zeroWidth = /[\u00AD\u200B-\u200D\u2060\uFEFF]/u.test(nfkc) && /[\p{L}\p{N}][\u00AD\u200B-\u200D\u2060\uFEFF]+[\p{L}\p{N}]/u.test(nfkc);
   const cased = foldQuotes(nfkc.replace(INVISIBLE_RE, ''));
   const base = cased.toLowerCase();
   const variants: NormalizedText['variants'] = [];
   let mixedScript = false;
-  const folded = base.replace(/[\p{L}\p{M}]+/gu, (tok) => {
-    if (/[a-z]/.test(tok) && CONFUSABLE_RE.test(tok)) {
-      mixedScript = true;
-      return [...tok].map((ch) => HOMOGLYPHS[ch] ?? ch).join('');
-    }
-    return tok;
-  });
+  // The per-word passes run only when a quick scan finds a candidate word (most texts have none).
+  const folded = !MIXED_WORD_RE.test(base)
+    ? base
+    : base.replace(/[\p{L}\p{M}]+/gu, (tok) => {
+        if (/[a-z]/.test(tok) && CONFUSABLE_RE.test(tok)) {
+          mixedScript = true;
+          return [...tok].map((ch) => HOMOGLYPHS[ch] ?? ch).join('');
+        }
+        return tok;
+      });
   if (mixedScript) variants.push({ via: 'homoglyph', text: folded });
   let leetUsed = false;
-  const leet = base.replace(/[\p{L}0-9@$]+/gu, (tok) => {
-    if (/\p{L}.*\p{L}/u.test(tok) && /[0-9@$]/.test(tok)) {
-      leetUsed = true;
-      return tok.replace(/[0134579@$]/g, (c) => LEET[c] ?? c);
-    }
-    return tok;
-  });
+  const leet = !LEET_WORD_RE.test(base)
+    ? base
+    : base.replace(/[\p{L}0-9@$]+/gu, (tok) => {
+        if (LEET_WORD_RE.test(tok)) {
+          leetUsed = true;
+          return tok.replace(/[0134579@$]/g, (c) => LEET[c] ?? c);
+        }
+        return tok;
+      });
   if (leetUsed) variants.push({ via: 'leet', text: leet });
   // Letter-spaced runs: "i g n o r e   a l l" (wider gaps separate words).
   const marked = base.replace(/ {2,}/g, '\u0001');

@@ -16,6 +16,11 @@
 // raise the budget, drop findings), addressing (notes "to the AI"), encoded (a hidden blob that
 // carries a signal), obfuscation (zero-width, mixed scripts, letter spacing).
 //
+// Second stage (injection-classifier.ts): a local multilingual classifier over character n-grams
+// and words, trained on a generated corpus of 20 languages with hard negatives. Its calibrated
+// probability for the text's most suspicious sentence window, at or above the threshold chosen on
+// its validation split, adds a `classifier` signal of weight 1: rules OR classifier flag a text.
+//
 // Each rule has a weight; an input's score is the sum of the weights of the distinct rules that
 // matched (in any variant). An input scoring >= 1 is an injection: strong rules weigh 1, weak cues
 // 0.3-0.6 and need company, so a field note that says "ignore the first reading" or mentions the
@@ -23,6 +28,7 @@
 import type { AiInput, InjectionReport, InjectionSignal } from '../../../shared/policy/types';
 import { RULES } from './injection-rules';
 import { normalizeText, decodeBlobs } from './injection-normalize';
+import { classifierThreshold, classify } from './injection-classifier';
 
 export { decodeBlobs, normalizeText } from './injection-normalize';
 
@@ -56,6 +62,11 @@ export function scoreText(text: string, depth = 0): TextScore {
         found.set('encoded.payload', { family: 'encoded', rule: 'encoded.payload', weight: 0.5, excerpt: blob.text.slice(0, 80), via: blob.via });
       }
     }
+  }
+  if (depth === 0) {
+    const c = classify(text);
+    if (c.probability >= classifierThreshold())
+      found.set('classifier.ngram', { family: 'classifier', rule: 'classifier.ngram', weight: 1, excerpt: c.excerpt });
   }
   const hits = found.size > 0;
   if (hits && n.cues.zeroWidth)
@@ -92,4 +103,11 @@ export function detectInjection(inputs: readonly (AiInput | string)[]): Injectio
   });
   const families = [...new Set(signals.filter((s) => flagged.includes(s.input)).map((s) => s.family))];
   return { detected: flagged.length > 0, score: max, families, signals, scanned: inputs.length, flaggedInputs: flagged };
+}
+
+/** One text through rules and classifier: flagged or not, the families, and what matched first. */
+export function screenText(text: string): { detected: boolean; families: string[]; excerpt: string | null } {
+  const r = scoreText(text);
+  const detected = r.score >= INJECTION_THRESHOLD;
+  return { detected, families: detected ? [...new Set(r.signals.map((s) => s.family))] : [], excerpt: detected ? (r.signals[0]?.excerpt ?? null) : null };
 }
