@@ -15,7 +15,10 @@ afterEach(() => {
   open.splice(0).forEach((s) => s.close());
 });
 
-async function start(dataDir: string, more: { resourcesDir?: string; logger?: ReturnType<typeof createJsonLogger>; devPolicy?: boolean } = {}): Promise<Services> {
+async function start(
+  dataDir: string,
+  more: { resourcesDir?: string; logger?: ReturnType<typeof createJsonLogger>; devPolicy?: boolean } = {},
+): Promise<Services> {
   const s = createServices({ dataDir, host: 'web', secrets: await unlockedVault(dataDir), atRestKey: TEST_AT_REST_KEY, ...more });
   open.push(s);
   return s;

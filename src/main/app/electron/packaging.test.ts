@@ -8,7 +8,12 @@ import { devRendererUrl, isAppUrl } from './window-options';
 
 /** electron-builder's `files` semantics for plain globs: the last pattern that matches decides; `!` excludes. */
 function packaged(patterns: string[], path: string): boolean {
-  const body = (glob: string) => glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\0').replace(/\*/g, '[^/]*').replace(/\0/g, '.*');
+  const body = (glob: string) =>
+    glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*\*/g, '\0')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\0/g, '.*');
   const re = (glob: string) => new RegExp(`^${body(glob)}$`);
   let included = false;
   for (const p of patterns) if (re(p.replace(/^!/, '')).test(path)) included = !p.startsWith('!');
@@ -36,7 +41,6 @@ describe('packaged Electron build', () => {
     expect(entry).toContain('const devPolicy = !app.isPackaged && devPolicyFromEnv(process.env);');
     expect(entry).toMatch(/createServices\(\{[^}]*\bdevPolicy\b[^}]*\}\)/);
   });
-
 
   it('flips the fuses: no run-as-node, NODE_OPTIONS or inspect; cookie encryption; ASAR-only with integrity checked', () => {
     const cfg = parse(readFileSync(new URL('../../../../electron-builder.yml', import.meta.url), 'utf8')) as { electronFuses?: Record<string, boolean> };
