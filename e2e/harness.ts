@@ -31,7 +31,7 @@ export interface RunningHost {
 export function startHost(dataDir: string, env: Record<string, string> = {}, opts: { until?: 'ready' | 'locked' } = {}): Promise<RunningHost> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main/app/webhost/cli.ts', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env, MAESTRO_DATA_DIR: dataDir },
+    env: { ...process.env, MAESTRO_DEV_POLICY: '', ...env, MAESTRO_DATA_DIR: dataDir },
   });
   let err = '';
   proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
@@ -90,6 +90,13 @@ export async function enrollInUi(page: Page, nav: Locator, serverUrl: string, to
 
 /** The vault keeps e2e runs independent of any OS keychain on the test machine. */
 export const VAULT_ENV = { MAESTRO_KEYSTORE: 'vault', MAESTRO_VAULT_PASSPHRASE: 'testpass123' };
+
+/**
+ * Development mode, for a host that runs the random-weight test models: the development policy
+ * overlay (resources/policy-dev) allows them, and every decision says `+dev`. Hosts started without
+ * it run the shipped policy (four eyes on, no test model), as a user's app does.
+ */
+export const DEV_POLICY_ENV = { MAESTRO_DEV_POLICY: '1' };
 
 export interface HostSuite {
   /** Chromium, launched before the suite. */

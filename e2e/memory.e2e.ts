@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProfile, hostSuite, newDataDir, startHost, VAULT_ENV, type RunningHost } from './harness';
+import { createProfile, DEV_POLICY_ENV, hostSuite, newDataDir, startHost, VAULT_ENV, type RunningHost } from './harness';
 import { writeTinyModelBundles } from '../scripts/models-tiny';
 import type { ApiResult } from '../src/shared/errors';
 import type { MemorySearchResult, MemoryTier } from '../src/shared/memory/types';
@@ -34,7 +34,8 @@ const suite = hostSuite({
     const modelsDir = tempDir('maestro-e2e-models-');
     const written = await writeTinyModelBundles({ outDir: modelsDir });
     expect(written.map((r) => r.name).sort()).toEqual(['model.tiny-embed', 'model.tiny-text']);
-    return { MAESTRO_MODELS_DIR: modelsDir, MAESTRO_GPU: 'off' };
+    // The test models run only under the development policy (docs/decisions/0026).
+    return { MAESTRO_MODELS_DIR: modelsDir, MAESTRO_GPU: 'off', ...DEV_POLICY_ENV };
   },
 });
 
@@ -228,7 +229,7 @@ describe('tiered memory and local models (web host)', () => {
     await settled();
   });
 
-  it('pins the semantic item to core, then deletes it with a reason', async () => {
+  it('pins the semantic item to core, then deletes it with a reason; Health names the development policy', async () => {
     const id = ids.get('semantic')!;
     expect(id).toBeTruthy();
     const item = results().locator(`li[data-testid=memory-hit][data-id="${id}"]`);
@@ -265,6 +266,12 @@ describe('tiered memory and local models (web host)', () => {
     const after = await searchAgain();
     expect(after.map((h) => h.id)).not.toContain(id);
     expect(after.map((h) => h.id)).toContain(ids.get('procedural'));
+
+    // This host runs the test models, so it runs the development policy, and Health says so.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Health' }).click();
+    await expect
+      .poll(() => page.locator('[data-check="policy.loaded"]').textContent())
+      .toMatch(/Policy \d{4}\.\d{1,2}\.\d+\+dev:.*DEVELOPMENT policy overlay in force/);
     await page.close();
   });
 
@@ -294,6 +301,11 @@ describe('tiered memory and local models (web host)', () => {
       expect(await semantic.getByTestId('hit-ranks').textContent()).toMatch(/^Matches your words/);
       for (const h of await listed(p)) expect(h.badge).toBe(h.tier);
       expect(await searchStatus(p).textContent()).toContain('query embedding hashed-ngram@1');
+
+      // This host runs the shipped policy: Health names its version, with no development overlay.
+      await p.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Health' }).click();
+      await expect.poll(() => p.locator('[data-check="policy.loaded"]').textContent()).toMatch(/Policy \d{4}\.\d{1,2}\.\d+:/);
+      expect(await p.locator('[data-check="policy.loaded"]').textContent()).not.toMatch(/\+dev|DEVELOPMENT/);
     } finally {
       await p.close();
     }

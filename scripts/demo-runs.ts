@@ -1,6 +1,6 @@
 // Sample workflow runs for `npm run demo`: a compliant inspection report that runs to the end, and an
 // "unsafe" one that waits for a reviewer at its first RED step, so Runs and Decision cards have cards
-// with reasons to browse (and, on an admin's or reviewer's device, one to approve).
+// with reasons to browse (on an admin's or reviewer's device, one its user cannot approve: four eyes).
 import type { Services } from '../src/main/app/services';
 
 const report = (id: string, conclusion: string, summary: string, by: string) => ({

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { build, eachLine, isLogLine, root, run, startWebHost } from './lib.mjs';
 
 const DEMO_PASSPHRASE = 'maestro-demo-vault'; // also in scripts/demo-constants.ts
+// Development mode for every app process of the demo (seed scripts and both web hosts inherit it):
+// the development policy overlay lets the tiny test models run; cards say `+dev` (docs/decisions/0026).
+process.env.MAESTRO_DEV_POLICY = '1';
 const demoDir = join(root, 'demo-data');
 rmSync(demoDir, { recursive: true, force: true });
 mkdirSync(demoDir, { recursive: true });

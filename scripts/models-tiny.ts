@@ -8,7 +8,8 @@
 //                     384 dimensions, the graph pools and normalises; vectors mean nothing.
 //
 // For development, demos and end-to-end tests of the model arms (loading, status, budgets), never
-// for real use. Metadata versions are the seconds since the epoch (above any earlier run's); an
+// for real use: the shipped policy does not allow model.tiny-text, the development policy overlay
+// does (MAESTRO_DEV_POLICY=1, resources/policy-dev, docs/decisions/0026). Metadata versions are the seconds since the epoch (above any earlier run's); an
 // existing bundle with the same content, valid under the trusted root for 30 more days, is left
 // untouched (unless --force), so repeated runs do not churn the models folder.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';

@@ -1,6 +1,8 @@
 // npm run seal [-- --json]: seal resources/{policy,workflows,contracts} into signed bundles under
-// resources/bundles/<name>/ with the development keys (resources/trust/README.md). Unchanged
-// bundles are left as they are, so this is cheap to run before every start and test.
+// resources/bundles/<name>/, and the development policy overlay resources/policy-dev into
+// resources/bundles-dev/maestro.policy-dev (installed only with MAESTRO_DEV_POLICY=1, never packaged),
+// with the development keys (resources/trust/README.md). Unchanged bundles are left as they are, so
+// this is cheap to run before every start and test.
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sealResources, type SealResult } from '../src/main/features/bundles/seal';
@@ -8,7 +10,11 @@ import { sealResources, type SealResult } from '../src/main/features/bundles/sea
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export async function sealMain(argv: string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<SealResult[]> {
-  const results = await sealResources({ resourcesDir: join(root, 'resources'), outDir: join(root, 'resources', 'bundles') });
+  const results = await sealResources({
+    resourcesDir: join(root, 'resources'),
+    outDir: join(root, 'resources', 'bundles'),
+    devOutDir: join(root, 'resources', 'bundles-dev'),
+  });
   if (argv.includes('--json')) out(JSON.stringify(results));
   else
     for (const r of results)

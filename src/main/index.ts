@@ -2,7 +2,7 @@
 import { app, BrowserWindow, dialog } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServices, startBackground, type Services } from './app/services';
+import { createServices, devPolicyFromEnv, startBackground, type Services } from './app/services';
 import { createDispatcher, type Dispatch } from './app/dispatch';
 import { createUnlockGate } from './app/unlock-gate';
 import { createEventBus } from './platform/events';
@@ -47,7 +47,9 @@ void app.whenReady().then(async () => {
     // is no plaintext fallback.
     const { secrets, atRestKey, restore } = await openAtRest(dataDir, ask, process.env, Infinity);
     if (restore?.applied) logger.info('restored a backup', { device: restore.device, manifestSha256: restore.manifestSha256 });
-    services = createServices({ dataDir, host: 'electron', logger, secrets, atRestKey });
+    // Development mode (the test models allowed) never in a packaged app, whatever its environment says.
+    const devPolicy = !app.isPackaged && devPolicyFromEnv(process.env);
+    services = createServices({ dataDir, host: 'electron', logger, secrets, atRestKey, devPolicy });
   } catch (e) {
     const msg = e instanceof DatabaseError || e instanceof AtRestKeyError ? `${e.code}: ${e.message}` : (e as Error).message;
     gate.failed('UNAVAILABLE', msg);

@@ -45,4 +45,17 @@ export interface ServiceDeps {
   reverifyEveryHours?: number;
   /** Folder of model (and other) bundles installed at start: MAESTRO_MODELS_DIR, else <resources>/../models. */
   modelsDir?: string;
+  /**
+   * Development mode (docs/decisions/0026): install the development policy bundle
+   * (<resources>/bundles-dev/maestro.policy-dev) and apply it, so the random-weight test models may
+   * run; every decision then carries `<policy version>+dev`. Default: devPolicyFromEnv(process.env).
+   * Off, the shipped policy applies as written, even where an earlier start installed the bundle.
+   */
+  devPolicy?: boolean;
 }
+
+/** The name of the development policy bundle (resources/policy-dev, sealed into resources/bundles-dev). */
+export const DEV_POLICY_BUNDLE = 'maestro.policy-dev';
+
+/** MAESTRO_DEV_POLICY=1 (set by npm run demo and the tests that run the test models) asks for development mode. */
+export const devPolicyFromEnv = (env: Record<string, string | undefined>): boolean => env.MAESTRO_DEV_POLICY === '1';

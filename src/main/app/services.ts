@@ -36,7 +36,7 @@ import type { EvidenceService } from '../features/evidence/index';
 import type { BackupService } from '../features/backup/index';
 import { createLocalWork, createNetworkSide, createPlatform, createSealedState, reloadConsumersOnBundleChange } from './wire';
 
-export { DB_FILE, DEFAULT_RESOURCES_DIR, type ServiceDeps } from './deps';
+export { DB_FILE, DEFAULT_RESOURCES_DIR, DEV_POLICY_BUNDLE, devPolicyFromEnv, type ServiceDeps } from './deps';
 import type { ServiceDeps } from './deps';
 
 export interface Services {

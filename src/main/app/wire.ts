@@ -59,7 +59,7 @@ import { EXTRACTIVE_ID, extractiveSummary, RULE_RISK_ID } from '../features/infe
 import { ARM_OPTION_ID, chooseArm } from '../features/inference/router';
 import { createMemoryService } from '../features/memory/index';
 import { createEvidenceService } from '../features/evidence/index';
-import { DB_FILE, DEFAULT_RESOURCES_DIR, type ServiceDeps } from './deps';
+import { DB_FILE, DEFAULT_RESOURCES_DIR, DEV_POLICY_BUNDLE, devPolicyFromEnv, type ServiceDeps } from './deps';
 
 /** The finished in-place encryption is audited once (its marker survives a kill before this). */
 function auditAtRest(dbPath: string, keyed: boolean, audit: AuditService, logger: Logger): void {
@@ -144,11 +144,19 @@ export function createSealedState(deps: ServiceDeps, p: Platform) {
   });
   const builtins = bundles.installBuiltins(join(p.resourcesDir, 'bundles'));
   if (builtins.installed.length) logger.info('built-in bundles installed', { bundles: builtins.installed });
+  const devPolicy = deps.devPolicy ?? devPolicyFromEnv(process.env);
+  if (devPolicy) installDevPolicy(bundles, p);
+  else if (bundles.active(DEV_POLICY_BUNDLE)) logger.info('development policy bundle installed earlier, not applied', { bundle: DEV_POLICY_BUNDLE });
   registerBundleHealth(health, bundles);
   const startup = bundles.startupCheck();
   if (startup.mismatches) logger.warn('bundle startup check quarantined versions', { code: 'BUNDLE_TAMPERED', mismatches: startup.mismatches });
   // A consumer reads only the active verified bundle of its name and kind.
-  const KINDS: Record<string, BundleKind> = { 'maestro.policy': 'policy', 'maestro.workflows': 'workflows', 'maestro.contracts': 'contracts' };
+  const KINDS: Record<string, BundleKind> = {
+    'maestro.policy': 'policy',
+    [DEV_POLICY_BUNDLE]: 'policy-overlay',
+    'maestro.workflows': 'workflows',
+    'maestro.contracts': 'contracts',
+  };
   const treeOf = (name: string) => (): ResourceTree | null => {
     const b = bundles.active(name);
     if (!b || b.info.kind !== KINDS[name]) return null;
@@ -158,14 +166,26 @@ export function createSealedState(deps: ServiceDeps, p: Platform) {
   contracts.setSupportedMajors(shippedContractMajors(join(p.resourcesDir, 'bundles', 'maestro.contracts')));
   const contractsTree = treeOf('maestro.contracts')();
   if (contractsTree) contracts.loadTree(contractsTree);
-  return { cardChanged, cards, bundles, treeOf, contracts };
+  return { cardChanged, cards, bundles, treeOf, contracts, devPolicy };
 }
 type Sealed = ReturnType<typeof createSealedState>;
+
+/** Development mode: install the sealed development policy bundle; without it the shipped policy applies alone. */
+function installDevPolicy(bundles: BundleStore, p: Platform): void {
+  const dev = bundles.installBuiltins(join(p.resourcesDir, 'bundles-dev'));
+  if (dev.installed.length) p.logger.info('development policy bundle installed', { bundles: dev.installed });
+  if (!bundles.active(DEV_POLICY_BUNDLE))
+    p.logger.warn('development mode without a verified development policy bundle: the shipped policy applies', {
+      code: 'POLICY_DEV_MISSING',
+      dir: join(p.resourcesDir, 'bundles-dev'),
+    });
+}
 
 /** Policy, the local models and memory: what runs need to decide and to help. */
 function createModelsAndPolicy(p: Platform, s: Sealed) {
   const { logger, events } = p;
-  const policy = PolicyEngine.fromTree(s.treeOf('maestro.policy'));
+  // The development overlay only in development mode, whatever bundles this device holds.
+  const policy = PolicyEngine.fromTree(s.treeOf('maestro.policy'), s.devPolicy ? { overlay: s.treeOf(DEV_POLICY_BUNDLE) } : {});
   reportPolicyErrors(policy, logger, p.alert);
   // Vectors of one embedding are not comparable with another's: memory re-embeds when it changes.
   const embedderChanged = createSignal<void>();
@@ -321,7 +341,7 @@ export function createNetworkSide(deps: ServiceDeps, p: Platform, s: Sealed, l: 
 export function reloadConsumersOnBundleChange(w: Platform & Sealed & Pick<Local, 'policy' | 'runs'> & { onPolicyLoaded(): void }): void {
   w.bundles.subscribe((c) => {
     if (c.change === 'verified') return;
-    if (c.name === 'maestro.policy') {
+    if (c.name === 'maestro.policy' || (c.name === DEV_POLICY_BUNDLE && w.devPolicy)) {
       w.policy.reload();
       reportPolicyErrors(w.policy, w.logger, w.alert);
       w.onPolicyLoaded();

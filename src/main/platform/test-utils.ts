@@ -47,6 +47,8 @@ export function makeServices(
     bare?: boolean;
     /** The at-rest key; default TEST_AT_REST_KEY, null for a legacy (plaintext) profile. */
     atRestKey?: Buffer | null;
+    /** Development mode (the test models allowed, versions `+dev`); default off: the shipped policy, whatever the environment says. */
+    devPolicy?: boolean;
   } = {},
 ): Services {
   const dataDir = opts.dataDir ?? tempDir();
@@ -56,6 +58,7 @@ export function makeServices(
     clock: opts.clock ?? fixedClock(),
     secrets: opts.secrets ?? unlockedVault(dataDir),
     fetch: opts.fetch,
+    devPolicy: opts.devPolicy ?? false,
     ...(opts.atRestKey === null ? {} : { atRestKey: opts.atRestKey ?? TEST_AT_REST_KEY }),
     ...(opts.bare ? { resourcesDir: tempDir('maestro-bare-') } : {}),
   });

@@ -9,7 +9,8 @@ import { constOf, enumOf, keyed, mapOf, nullable, obj } from '../typebox';
 export const ROLES = ['root', 'targets', 'snapshot', 'timestamp'] as const;
 export type RoleName = (typeof ROLES)[number];
 
-export const BUNDLE_KINDS = ['policy', 'workflows', 'contracts', 'prompts', 'model', 'app-update'] as const;
+/** policy-overlay: the development policy overlay (maestro.policy-dev), applied only in development mode. */
+export const BUNDLE_KINDS = ['policy', 'policy-overlay', 'workflows', 'contracts', 'prompts', 'model', 'app-update'] as const;
 export type BundleKind = (typeof BUNDLE_KINDS)[number];
 
 const str = Type.String();

@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Envelope, RootMeta } from '../../../shared/bundles/types';
@@ -11,7 +11,7 @@ const REPO_RESOURCES = join(__dirname, '..', '..', '..', '..', 'resources');
 
 function copyResources(): string {
   const dir = tempDir('maestro-seal-');
-  for (const d of ['policy', 'workflows', 'contracts', 'trust']) cpSync(join(REPO_RESOURCES, d), join(dir, 'resources', d), { recursive: true });
+  for (const d of ['policy', 'policy-dev', 'workflows', 'contracts', 'trust']) cpSync(join(REPO_RESOURCES, d), join(dir, 'resources', d), { recursive: true });
   return join(dir, 'resources');
 }
 
@@ -64,6 +64,26 @@ describe('sealResources', () => {
     expect(renewed.every((r) => r.sealed && /expires within/.test(r.reason))).toBe(true);
     const bumped = await sealResources({ resourcesDir: res, outDir: out, now: nearExpiry, appVersion: '0.2.0' });
     expect(bumped.map((r) => r.sealed)).toEqual([false, true, true]);
+  });
+
+  it('seals the development policy overlay only into devOutDir, beside the built-ins, never into their folder', async () => {
+    const res = copyResources();
+    const root = JSON.parse(readFileSync(join(res, 'trust', 'root.json'), 'utf8')) as Envelope<RootMeta>;
+    const now = new Date('2026-12-01T10:00:00Z');
+    const plain = await sealResources({ resourcesDir: res, outDir: join(res, 'bundles'), now, appVersion: '0.1.0' });
+    expect(plain.map((r) => r.name)).toEqual(['maestro.policy', 'maestro.workflows', 'maestro.contracts']);
+    const withDev = await sealResources({ resourcesDir: res, outDir: join(res, 'bundles'), devOutDir: join(res, 'bundles-dev'), now, appVersion: '0.1.0' });
+    expect(withDev.map((r) => [r.name, r.sealed])).toEqual([
+      ['maestro.policy', false],
+      ['maestro.workflows', false],
+      ['maestro.contracts', false],
+      ['maestro.policy-dev', true],
+    ]);
+    expect(readdirSync(join(res, 'bundles')).sort()).toEqual(['maestro.contracts', 'maestro.policy', 'maestro.workflows']);
+    expect(readdirSync(join(res, 'bundles-dev'))).toEqual(['maestro.policy-dev']);
+    const v = verifyDirSync(withDev[3]!.dir, { root, roleVersions: {}, referenceTime: now });
+    expect(v.info).toMatchObject({ name: 'maestro.policy-dev', kind: 'policy-overlay', version: '0.1.0' });
+    expect(Object.keys(v.targets.signed.targets)).toEqual(['overlay.yaml']);
   });
 
   it('refuses to seal under a root that does not name the development keys', async () => {

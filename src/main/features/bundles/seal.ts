@@ -4,11 +4,15 @@
 // start scripts: an unchanged bundle is not re-sealed, so a repeated run only hashes a few small
 // files, checks three signatures and returns (no key is decrypted).
 //
+// The development bundles (DEV_BUNDLES: the policy overlay resources/policy-dev) are sealed the same
+// way, into their own folder (resources/bundles-dev), when the caller names one: the app installs
+// them only in development mode, and the packaged app never contains them (electron-builder.yml).
+//
 // Versions: targets, snapshot and timestamp versions are the seconds since the epoch at sealing (a
 // re-seal is always newer than what a device trusted). Content versions: maestro.policy takes the
 // `version:` of policy.yaml; maestro.workflows and maestro.contracts take the version of the app
 // that ships them (package.json next to resources/), as each workflow and contract file carries its
-// own version in its name.
+// own version in its name; so does maestro.policy-dev, which changes whichever policy is active.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -41,11 +45,23 @@ export const BUILTIN_BUNDLES: readonly BuiltinBundle[] = [
   { name: 'maestro.contracts', kind: 'contracts', dir: 'contracts', description: 'Built-in data contracts' },
 ];
 
+/** Sealed only into SealOptions.devOutDir; installed only in development mode (MAESTRO_DEV_POLICY=1). */
+export const DEV_BUNDLES: readonly BuiltinBundle[] = [
+  {
+    name: 'maestro.policy-dev',
+    kind: 'policy-overlay',
+    dir: 'policy-dev',
+    description: 'DEVELOPMENT policy overlay (allows the random-weight test models); never shipped',
+  },
+];
+
 export interface SealOptions {
   /** resources/ (holding trust/root.json, trust/dev-keys/ and the content directories). */
   resourcesDir: string;
   /** resources/bundles */
   outDir: string;
+  /** resources/bundles-dev: where DEV_BUNDLES go; left out, they are not sealed. */
+  devOutDir?: string;
   now?: Date;
   /** Content version of workflows and contracts; default: package.json next to resourcesDir, else 1.0.0. */
   appVersion?: string;
@@ -138,54 +154,66 @@ export async function sealResources(o: SealOptions): Promise<SealResult[]> {
     })());
 
   const results: SealResult[] = [];
-  for (const b of BUILTIN_BUNDLES) {
-    const content = join(o.resourcesDir, b.dir);
-    const info: BundleInfo = { name: b.name, kind: b.kind, version: b.kind === 'policy' ? policyVersion(content) : appVersion, description: b.description };
-    const files = listFiles(content);
-    const want = canonicalJson(targetsOf(content, files));
-    const out = join(o.outDir, b.name);
-    const stale = staleness(out, root, info, want, now);
-    if (!stale) {
-      const tv = (JSON.parse(readFileSync(join(out, 'metadata', 'targets.json'), 'utf8')) as { signed: { version: number } }).signed.version;
-      results.push({ name: b.name, dir: out, sealed: false, reason: 'unchanged', version: info.version, targetsVersion: tv });
-      continue;
-    }
-    // A contract minor or patch must not break the version sealed before (or a lower one beside it).
-    if (b.kind === 'contracts') checkContractsBuild(content, [join(out, 'targets')]);
-    // Seconds since the epoch, and never lower than (or equal to) what was sealed before.
-    const version = Math.max(Math.floor(now.getTime() / 1000), stale.targetsVersion + 1);
-    const tmp = join(staging, `${b.name}-${process.pid}`);
-    rmSync(tmp, { recursive: true, force: true });
-    try {
-      buildBundle({
-        contentDir: content,
-        out: tmp,
-        info,
-        keys: await loadKeys(),
-        roots: [root],
-        now,
-        versions: { targets: version, snapshot: version, timestamp: version },
-        expiresDays: { targets: SEAL_EXPIRY_DAYS, snapshot: SEAL_EXPIRY_DAYS, timestamp: SEAL_EXPIRY_DAYS },
-      });
-      // What the app will check, before it replaces the sealed copy.
-      verifyDirSync(tmp, { root, roleVersions: {}, referenceTime: now });
-      mkdirSync(o.outDir, { recursive: true });
-      for (let attempt = 0; ; attempt++) {
-        rmSync(out, { recursive: true, force: true });
-        try {
-          renameSync(tmp, out);
-          break;
-        } catch (e) {
-          // Another seal running at the same time put its copy there first: replace it once more.
-          const code = (e as NodeJS.ErrnoException).code;
-          if (attempt > 2 || (code !== 'ENOTEMPTY' && code !== 'EEXIST')) throw e;
-        }
-      }
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
-    results.push({ name: b.name, dir: out, sealed: true, reason: stale.reason, version: info.version, targetsVersion: version });
-  }
+  const ctx: SealContext = { root, appVersion, staging, now, loadKeys };
+  for (const b of BUILTIN_BUNDLES) results.push(await sealOne(ctx, b, o.resourcesDir, o.outDir));
+  if (o.devOutDir) for (const b of DEV_BUNDLES) results.push(await sealOne(ctx, b, o.resourcesDir, o.devOutDir));
   if (existsSync(staging) && readdirSync(staging).length === 0) rmSync(staging, { recursive: true, force: true });
   return results;
+}
+
+interface SealContext {
+  root: Envelope<RootMeta>;
+  appVersion: string;
+  staging: string;
+  now: Date;
+  loadKeys(): Promise<{ targets: SigningKey[]; snapshot: SigningKey[]; timestamp: SigningKey[] }>;
+}
+
+/** Seal one bundle from resourcesDir/<b.dir> into outDir/<b.name>, unless its sealed copy is current. */
+async function sealOne(ctx: SealContext, b: BuiltinBundle, resourcesDir: string, outDir: string): Promise<SealResult> {
+  const content = join(resourcesDir, b.dir);
+  const info: BundleInfo = { name: b.name, kind: b.kind, version: b.kind === 'policy' ? policyVersion(content) : ctx.appVersion, description: b.description };
+  const files = listFiles(content);
+  const want = canonicalJson(targetsOf(content, files));
+  const out = join(outDir, b.name);
+  const stale = staleness(out, ctx.root, info, want, ctx.now);
+  if (!stale) {
+    const tv = (JSON.parse(readFileSync(join(out, 'metadata', 'targets.json'), 'utf8')) as { signed: { version: number } }).signed.version;
+    return { name: b.name, dir: out, sealed: false, reason: 'unchanged', version: info.version, targetsVersion: tv };
+  }
+  // A contract minor or patch must not break the version sealed before (or a lower one beside it).
+  if (b.kind === 'contracts') checkContractsBuild(content, [join(out, 'targets')]);
+  // Seconds since the epoch, and never lower than (or equal to) what was sealed before.
+  const version = Math.max(Math.floor(ctx.now.getTime() / 1000), stale.targetsVersion + 1);
+  const tmp = join(ctx.staging, `${b.name}-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  try {
+    buildBundle({
+      contentDir: content,
+      out: tmp,
+      info,
+      keys: await ctx.loadKeys(),
+      roots: [ctx.root],
+      now: ctx.now,
+      versions: { targets: version, snapshot: version, timestamp: version },
+      expiresDays: { targets: SEAL_EXPIRY_DAYS, snapshot: SEAL_EXPIRY_DAYS, timestamp: SEAL_EXPIRY_DAYS },
+    });
+    // What the app will check, before it replaces the sealed copy.
+    verifyDirSync(tmp, { root: ctx.root, roleVersions: {}, referenceTime: ctx.now });
+    mkdirSync(outDir, { recursive: true });
+    for (let attempt = 0; ; attempt++) {
+      rmSync(out, { recursive: true, force: true });
+      try {
+        renameSync(tmp, out);
+        break;
+      } catch (e) {
+        // Another seal running at the same time put its copy there first: replace it once more.
+        const code = (e as NodeJS.ErrnoException).code;
+        if (attempt > 2 || (code !== 'ENOTEMPTY' && code !== 'EEXIST')) throw e;
+      }
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return { name: b.name, dir: out, sealed: true, reason: stale.reason, version: info.version, targetsVersion: version };
 }

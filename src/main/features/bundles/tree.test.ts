@@ -121,7 +121,7 @@ describe('loaders read through a tree', () => {
 
     current = memCopy('bundle:policy', POLICY_DIR);
     expect(e.reload()).toEqual({ ok: true, errors: [] });
-    expect(e.version()).toBe('2026.12.4');
+    expect(e.version()).toBe('2026.12.5');
     expect(e.invariantIds()).toEqual(PolicyEngine.fromDir(POLICY_DIR).invariantIds());
 
     // Gone again (quarantined, nothing to fall back to): nothing is in force, every guard denies.

@@ -125,6 +125,7 @@ function checkKind(info: BundleInfo, targets: Record<string, TargetFile>): void 
     need(info.app!.channelFile, 'the channel file');
   }
   if (info.kind === 'policy') need('policy.yaml', 'the policy document');
+  if (info.kind === 'policy-overlay') need('overlay.yaml', 'the policy overlay');
 }
 
 export type MetaGetter = (file: string, cap: number) => Buffer | null;

@@ -7,7 +7,6 @@ import { parsePolicy } from './policy';
 import {
   approvalContext,
   captureContext,
-  fourEyesPolicyDir,
   HASH,
   POLICY_DIR,
   recordSubmitContext,
@@ -26,7 +25,7 @@ describe('shipped policy and invariants', () => {
   it('load cleanly: at least 20 invariants and a version', () => {
     expect(engine.lastErrors()).toEqual([]);
     expect(engine.invariantCount()).toBeGreaterThanOrEqual(20);
-    expect(engine.version()).toBe('2026.12.4');
+    expect(engine.version()).toBe('2026.12.5');
   });
 
   it('every sample context is allowed as built', () => {
@@ -43,7 +42,7 @@ describe('shipped policy and invariants', () => {
     ]) {
       const r = engine.guard(f());
       expect({ name: f.name, allowed: r.allowed, failed: failed(r), reasons: r.policy.reasons }).toMatchObject({ name: f.name, allowed: true, failed: [] });
-      expect(r.policy.policyVersion).toBe('2026.12.4');
+      expect(r.policy.policyVersion).toBe('2026.12.5');
       expect(r.nextSafeStep).toBeNull();
     }
   });
@@ -64,7 +63,7 @@ describe('policy decisions (fail closed)', () => {
     const c = approvalContext();
     c.actor = { ...c.actor, role: 'field' };
     const r = engine.guard(c);
-    expect(r.policy).toEqual({ decision: 'deny', reasons: ['no rule allows approval.decide for role field'], policyVersion: '2026.12.4' });
+    expect(r.policy).toEqual({ decision: 'deny', reasons: ['no rule allows approval.decide for role field'], policyVersion: '2026.12.5' });
     expect(r.allowed).toBe(false);
     expect(r.nextSafeStep).toBe('Ask someone with the reviewer or admin role to do this (approval.decide)');
   });
@@ -241,14 +240,19 @@ describe('guard: invariants, lanes and the next safe step', () => {
     expect(r.nextSafeStep).toBe('Supply step.estimatedMs (INV.RUN.WALL_TIME needs it) and retry');
   });
 
-  it('with four eyes on, a reviewer cannot approve their own run (the shipped policy has it off)', () => {
-    const c = approvalContext();
-    c.run = { ...c.run!, ownerId: 'u-rev-1' };
-    expect(engine.guard(c).invariants.find((i) => i.id === 'INV.APPROVAL.NOT_OWN_RUN')?.pass).toBe(true);
-    const r = PolicyEngine.fromDir(fourEyesPolicyDir()).guard(c);
-    expect(r.allowed).toBe(false);
-    expect(failed(r)).toEqual(['INV.APPROVAL.NOT_OWN_RUN']);
-    expect(r.nextSafeStep).toBe('Ask another reviewer to decide');
+  it('four eyes (shipped on): a reviewer cannot approve or reject a run they started; another reviewer can', () => {
+    for (const state of ['approved', 'rejected'] as const) {
+      const c = approvalContext();
+      c.decision = { state, comment: 'Checked on site with the team lead.' };
+      c.run = { ...c.run!, ownerId: 'u-rev-1' };
+      const r = engine.guard(c);
+      expect(r.allowed).toBe(false);
+      expect(failed(r)).toEqual(['INV.APPROVAL.NOT_OWN_RUN']);
+      expect(r.invariants.find((i) => i.id === 'INV.APPROVAL.NOT_OWN_RUN')?.message).toBe(`Reviewer u-rev-1 started run ${c.run.id} and cannot decide on it`);
+      expect(r.nextSafeStep).toBe('Ask another reviewer to decide');
+      c.actor = { ...c.actor, id: 'u-rev-2' };
+      expect(engine.guard(c)).toMatchObject({ allowed: true });
+    }
   });
 
   it('submit needs a recent sync and the current contract major', () => {

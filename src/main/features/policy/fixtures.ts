@@ -2,22 +2,13 @@
 // classify-risk → review-gate → submit; specimen: capture-form → ai-translate-verify → submit).
 // Used by the tests and the benchmark; each builder returns a fresh object that passes every
 // shipped invariant and the shipped policy, so a test changes one thing and sees one failure.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GuardContext, GuardRun } from '../../../shared/policy/types';
 
+/** The shipped policy (four eyes on, no test model). */
 export const POLICY_DIR = fileURLToPath(new URL('../../../../resources/policy', import.meta.url));
-
-/** A copy of the shipped policy with four eyes turned on (params.fourEyes: true). */
-export function fourEyesPolicyDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'maestro-policy-4eyes-'));
-  cpSync(POLICY_DIR, dir, { recursive: true });
-  const file = join(dir, 'policy.yaml');
-  writeFileSync(file, readFileSync(file, 'utf8').replace(/^(\s*)fourEyes: false/m, '$1fourEyes: true'));
-  return dir;
-}
+/** The development overlay (resources/policy-dev: the test model allowed), for PolicyEngineOptions.overlay through dirTree. */
+export const DEV_POLICY_DIR = fileURLToPath(new URL('../../../../resources/policy-dev', import.meta.url));
 export const NOW = '2026-11-20T10:00:00.000Z';
 
 export const SUBMIT_CONTRACT = {

@@ -8,6 +8,8 @@
 // Loading is all or nothing: reload() swaps in the new document and invariant set only when every
 // file loads; otherwise the previous ones stay in force and the errors come back (file, line, reason).
 // No tree at all (no verified policy bundle) is refused the same way as a missing policy.yaml.
+// In development mode a second tree, the development overlay (overlay.ts, the bundle
+// maestro.policy-dev), changes some params; the loaded version then reads `<version>+dev`.
 import { isCelMap } from '@bufbuild/cel';
 import type { GuardContext, GuardResult, InjectionReport, PlainTexts, PolicyLoadError, PolicyReloadResult } from '../../../shared/policy/types';
 import type { InvariantResult, Lane } from '../../../shared/workflow/types';
@@ -17,6 +19,7 @@ import { detectInjection } from './injection';
 import { DEFAULT_TIMEOUT_MS, evaluateInvariant, loadInvariantTree, type Invariant, type InvariantSet } from './invariants';
 import { classifyLane, findEchoedPii, findPlaintextPii } from './lanes';
 import { evaluatePolicy, parsePolicy, type PolicyDocument } from './policy';
+import { applyOverlay, OVERLAY_FILE } from './overlay';
 import { dirTree, readText, subTree, type ResourceTree } from '../../platform/util/resource-tree';
 
 export type { GuardContext, GuardResult, PolicyLoadError, PolicyReloadResult } from '../../../shared/policy/types';
@@ -26,6 +29,11 @@ export interface PolicyEngineOptions {
   now?: () => number;
   /** Monotonic milliseconds for the evaluation time budget (default performance.now). */
   monotonic?: () => number;
+  /**
+   * The development overlay (a tree holding overlay.yaml), asked on every reload like the policy
+   * tree; null or left out: none, the policy applies as written. Only development mode passes one.
+   */
+  overlay?: () => ResourceTree | null;
 }
 
 interface Loaded {
@@ -57,6 +65,7 @@ export class PolicyEngine {
   private errors: PolicyLoadError[] = [];
   private readonly now: () => number;
   private readonly monotonic: () => number;
+  private readonly overlay: () => ResourceTree | null;
 
   private constructor(
     /** Called on every reload: the current policy tree, or null when there is none (fail closed). */
@@ -65,6 +74,7 @@ export class PolicyEngine {
   ) {
     this.now = opts.now ?? Date.now;
     this.monotonic = opts.monotonic ?? (() => performance.now());
+    this.overlay = opts.overlay ?? (() => null);
   }
 
   /** Load `dir/policy.yaml` and `dir/invariants/*.yaml`. Never throws: errors are in lastErrors(); nothing loaded → every guard denies. */
@@ -111,6 +121,11 @@ export class PolicyEngine {
     } catch (e) {
       errors.push({ file: 'policy.yaml', line: 0, reason: `cannot read: ${(e as Error).message}` });
     }
+    if (doc) {
+      const o = this.applyOverlay(doc);
+      doc = o.doc;
+      errors.push(...o.errors);
+    }
     const inv = this.loadInvariants(tree);
     errors.push(...inv.errors);
     if (doc && inv.set) errors.push(...crossCheck(doc, inv.set));
@@ -118,6 +133,16 @@ export class PolicyEngine {
     if (errors.length || !doc || !inv.set) return { ok: false, errors };
     this.loaded = { doc, set: inv.set };
     return { ok: true, errors: [] };
+  }
+
+  /** `doc` with the development overlay applied when there is one; its errors refuse the whole load. */
+  private applyOverlay(doc: PolicyDocument): { doc: PolicyDocument | null; errors: PolicyLoadError[] } {
+    try {
+      const tree = this.overlay();
+      return tree ? applyOverlay(doc, readText(tree, OVERLAY_FILE), `${tree.label}/${OVERLAY_FILE}`) : { doc, errors: [] };
+    } catch (e) {
+      return { doc: null, errors: [{ file: OVERLAY_FILE, line: 0, reason: `cannot read the development policy overlay: ${(e as Error).message}` }] };
+    }
   }
 
   /** `invariants/*.yaml`; a tree with no `invariants/` at all is refused (fail closed). */

@@ -12,7 +12,7 @@ import {
   captureContext,
   HASH,
   NOW,
-  fourEyesPolicyDir,
+  POLICY_DIR,
   recordSubmitContext,
   runStartContext,
   submitContext,
@@ -23,8 +23,8 @@ import {
   translateContext,
 } from './fixtures';
 
-// Four eyes on, so INV.APPROVAL.NOT_OWN_RUN can fail (the shipped policy has it off).
-const engine = PolicyEngine.fromDir(fourEyesPolicyDir());
+// The shipped policy: four eyes on, so INV.APPROVAL.NOT_OWN_RUN can fail.
+const engine = PolicyEngine.fromDir(POLICY_DIR);
 
 const APPROVALS: ApprovalState[] = ['not_required', 'pending', 'approved', 'rejected'];
 const approvalArb = fc.constantFrom(...APPROVALS);

@@ -148,13 +148,13 @@ describe('invariant loader: refused files name file, line and reason', () => {
     writeFileSync(file, original);
     const policyFile = join(dir, 'policy.yaml');
     const policyText = readFileSync(policyFile, 'utf8');
-    writeFileSync(policyFile, policyText.replace('version: 2026.12.4', 'version: 2026.11'));
+    writeFileSync(policyFile, policyText.replace('version: 2026.12.5', 'version: 2026.11'));
     const r2 = e.reload();
     expect(r2.errors).toEqual([{ file: 'policy.yaml', line: 4, reason: 'schema: /version must be string' }]);
     expect(e.version()).toBe(version);
 
     // Fixed: the new version is swapped in.
-    writeFileSync(policyFile, policyText.replace('version: 2026.12.4', 'version: 2026.11.2'));
+    writeFileSync(policyFile, policyText.replace('version: 2026.12.5', 'version: 2026.11.2'));
     expect(e.reload()).toEqual({ ok: true, errors: [] });
     expect(e.version()).toBe('2026.11.2');
     rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // model writes gibberish by design: these tests assert mechanics (the arm the router chose, budgets,
 // citations, schema shape, fail-closed behaviour), never meaning.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeServices, tempDir } from '../../platform/test-utils';
 import { silentLogger } from '../../platform/util/logger';
@@ -14,13 +14,14 @@ import { tinyEmbeddingModelInfo, writeTinyEmbeddingModel } from '../inference/on
 import { createInferenceService, type InferenceService, type TextModel } from '../inference/index';
 import { createMemoryService, type MemoryService } from '../memory/index';
 import { PolicyEngine } from '../policy/index';
-import { DEFAULT_RESOURCES_DIR } from '../../app/services';
+import { DEV_POLICY_DIR, POLICY_DIR } from '../policy/fixtures';
+import { dirTree } from '../../platform/util/resource-tree';
 import { compileSchema } from '../../../shared/validation';
 import type { GuardContext } from '../../../shared/policy/types';
 import type { DecisionCard, RunDetail } from '../../../shared/workflow/types';
 import { FALLBACK_MODEL } from './executors/index';
 import { RISK_SCHEMA } from './executors/risk';
-import { AI_FALLBACK_IDS, EXTRACTIVE_ID, fakeGuard, RULE_RISK_ID } from './testing';
+import { EXTRACTIVE_ID, fakeGuard, RULE_RISK_ID } from './testing';
 import { prepareDevice, report, REPORT_WF, reviewer, runServiceFor, specimen, wallClock, workflowsDir } from './test-helpers';
 
 const TEXT_ID = 'model.tiny-text@1.0.0';
@@ -391,25 +392,22 @@ describe('AI steps with local models', () => {
   }, 60_000);
 });
 
-describe('AI steps with local models under the shipped policy', () => {
-  function policyDir(): string {
-    const dir = join(tempDir(), 'policy');
-    cpSync(join(DEFAULT_RESOURCES_DIR, 'policy'), dir, { recursive: true });
-    const file = join(dir, 'policy.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/allowedModels: \[/, `allowedModels: [${[...AI_FALLBACK_IDS, TEXT_ID].join(', ')}, `));
-    return dir;
-  }
+describe('AI steps with local models under the real policy', () => {
+  // The development policy: the shipped one with the development overlay (resources/policy-dev),
+  // which only adds the tiny test model to the allowed models (docs/decisions/0026).
+  const devPolicy = () => PolicyEngine.fromDir(POLICY_DIR, { overlay: () => dirTree(DEV_POLICY_DIR) });
   const locality = { region: 'eu-north-1', residency: 'eu', serverRegion: 'eu-north-1' };
 
-  it('the model arm passes the real invariants; a prompt injection in the captured text still blocks the model step', async () => {
+  it('the model arm passes the real invariants under the development policy; a prompt injection in the captured text still blocks the model step', async () => {
     const { s, memory } = device();
     await remember(memory);
-    const runs = runServiceFor(s, { guard: PolicyEngine.fromDir(policyDir()), locality, inference, memory });
+    const runs = runServiceFor(s, { guard: devPolicy(), locality, inference, memory });
     let run = await runs.start({ workflow: REPORT_WF, input: report() });
     if (run.status === 'awaiting_approval') run = await runs.decide(run.id, { decision: 'approved', comment: 'Checked the report.', actor: reviewer });
     expect(run.error).toBeNull();
     expect(run.status).toBe('succeeded');
     expect(run.steps.find((x) => x.id === 'ai-summarize')!.output).toMatchObject({ arm: 'model', model: TEXT_ID });
+    expect(cardOf(runs.cards.forRun(run.id), 'ai-summarize').policy.policyVersion).toMatch(/\+dev$/);
 
     const bad = await runs.start({
       workflow: REPORT_WF,
@@ -421,19 +419,9 @@ describe('AI steps with local models under the shipped policy', () => {
     expect(bad.steps.find((x) => x.id === 'ai-summarize')!.output).toBeNull();
   }, 60_000);
 
-  it('a model the policy does not list is blocked by INV.AI.MODEL_ALLOWED (fail closed, no silent fallback)', async () => {
+  it('the shipped policy does not list the test model: INV.AI.MODEL_ALLOWED blocks it (fail closed, no silent fallback)', async () => {
     const { s, memory } = device();
-    const dir = join(tempDir(), 'policy');
-    cpSync(join(DEFAULT_RESOURCES_DIR, 'policy'), dir, { recursive: true });
-    const file = join(dir, 'policy.yaml');
-    // The shipped policy lists the tiny test model; a policy that does not list it.
-    writeFileSync(
-      file,
-      readFileSync(file, 'utf8')
-        .replace(/allowedModels: \[/, `allowedModels: [${AI_FALLBACK_IDS.join(', ')}, `)
-        .replace('model.tiny-text@1.0.0, ', ''),
-    );
-    const runs = runServiceFor(s, { guard: PolicyEngine.fromDir(dir), locality, inference, memory });
+    const runs = runServiceFor(s, { guard: PolicyEngine.fromDir(POLICY_DIR), locality, inference, memory });
     const run = await runs.start({ workflow: REPORT_WF, input: report() });
     expect(run.error).toMatchObject({ code: 'BLOCKED', stepId: 'ai-summarize' });
     expect(run.error!.reasons.join(' ')).toMatch(/Model model\.tiny-text@1\.0\.0 is not in the allowed list/);

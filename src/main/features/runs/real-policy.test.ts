@@ -1,26 +1,12 @@
 // The run engine against the real policy engine (src/main/features/policy) and the shipped policy
-// (resources/policy): what the engine puts into each GuardContext is what the invariants read.
-// The shipped policy does not (yet) list every fallback id of the AI steps (extractive@1, rule-risk@1,
-// rule-based-fallback@1) among its allowed models, so this test runs on a copy that does; without
-// them every AI step is blocked by INV.AI.MODEL_ALLOWED.
+// (resources/policy, as shipped: four eyes on, only the fallbacks and real models allowed): what the
+// engine puts into each GuardContext is what the invariants read.
 import { describe, expect, it } from 'vitest';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { PolicyEngine } from '../policy/index';
-import { DEFAULT_RESOURCES_DIR } from '../../app/services';
+import { POLICY_DIR } from '../policy/fixtures';
 import { makeServices, tempDir } from '../../platform/test-utils';
 import { AI_FALLBACK_IDS } from './testing';
 import { prepareDevice, report, REPORT_WF, reviewer, runServiceFor, SPECIMEN_WF, specimen, wallClock } from './test-helpers';
-
-function policyDir(): string {
-  const dir = join(tempDir(), 'policy');
-  cpSync(join(DEFAULT_RESOURCES_DIR, 'policy'), dir, { recursive: true });
-  const file = join(dir, 'policy.yaml');
-  const text = readFileSync(file, 'utf8');
-  const missing = AI_FALLBACK_IDS.filter((id) => !text.includes(id));
-  if (missing.length) writeFileSync(file, text.replace(/allowedModels: \[/, `allowedModels: [${missing.join(', ')}, `));
-  return dir;
-}
 
 const locality = { region: 'eu-north-1', residency: 'eu', serverRegion: 'eu-north-1' };
 
@@ -28,7 +14,7 @@ function device() {
   const w = wallClock('2026-11-20T08:00:00.000Z');
   const s = makeServices({ dataDir: tempDir(), clock: w.clock });
   prepareDevice(s);
-  const engine = PolicyEngine.fromDir(policyDir());
+  const engine = PolicyEngine.fromDir(POLICY_DIR);
   return { s, runs: runServiceFor(s, { guard: engine, locality }) };
 }
 
@@ -51,6 +37,31 @@ describe('run engine + real policy engine', () => {
     expect(done.status).toBe('succeeded');
   });
 
+  it('the shipped policy allows every fallback the AI steps report', () => {
+    expect(PolicyEngine.fromDir(POLICY_DIR).params()!.allowedModels).toEqual(expect.arrayContaining([...AI_FALLBACK_IDS]));
+  });
+
+  it('four eyes: the reviewer who started a run can neither approve nor reject it (a denied card says why); another reviewer can', async () => {
+    const { runs } = device();
+    const waiting = await runs.start({ workflow: REPORT_WF, input: report({ conclusion: 'unsafe' }), actor: reviewer });
+    expect(waiting).toMatchObject({ status: 'awaiting_approval', lane: 'RED' });
+    for (const decision of ['approved', 'rejected'] as const)
+      await expect(runs.decide(waiting.id, { decision, comment: 'My own report, looks fine to me.', actor: reviewer })).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+        details: {
+          reasons: [expect.stringMatching(/INV\.APPROVAL\.NOT_OWN_RUN|started run .* cannot decide on it/)],
+          nextSafeStep: 'Ask another reviewer to decide',
+        },
+      });
+    const denied = runs.cards.forRun(waiting.id).filter((c) => c.kind === 'approval.decide' && c.status === 'denied');
+    expect(denied).toHaveLength(2);
+    expect(denied[0]!.invariants.find((i) => i.id === 'INV.APPROVAL.NOT_OWN_RUN')).toMatchObject({ pass: false });
+    expect(runs.get(waiting.id).status).toBe('awaiting_approval');
+    const other = { ...reviewer, id: 'prof_reviewer_2' };
+    const done = await runs.decide(waiting.id, { decision: 'approved', comment: 'Checked with the site lead on the phone.', actor: other });
+    expect(done.status).toBe('succeeded');
+  });
+
   it('a specimen waits for a reviewer (the fallback cannot translate), then finishes', async () => {
     const { runs } = device();
     const waiting = await runs.start({ workflow: SPECIMEN_WF, input: specimen() });
@@ -61,7 +72,7 @@ describe('run engine + real policy engine', () => {
 
   it('without locality the residency rules cannot be evaluated: the start is refused (fail closed)', async () => {
     const { s } = device();
-    const runs = runServiceFor(s, { guard: PolicyEngine.fromDir(policyDir()) });
+    const runs = runServiceFor(s, { guard: PolicyEngine.fromDir(POLICY_DIR) });
     const run = await runs.start({ workflow: REPORT_WF, input: report() });
     expect(run).toMatchObject({ status: 'failed', error: { code: 'BLOCKED', reasons: [expect.stringMatching(/residency could not be evaluated/)] } });
   });
