@@ -15,6 +15,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { checkPack, INTENTS } from './check-pack.mjs';
+import { mulberry32 as rng } from '../../src/platform/prng';
 
 type Split = 'train' | 'val' | 'test';
 interface Pack {
@@ -62,18 +63,6 @@ function h32(s: string): number {
 function splitOf(key: string): Split {
   const r = h32(`split:${key}`) % 10;
   return r < 2 ? 'test' : r < 3 ? 'val' : 'train';
-}
-
-/** A seeded generator (mulberry32), so the corpus is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function fill(template: string, r: () => number): string {

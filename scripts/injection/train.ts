@@ -12,6 +12,7 @@
 // The `test` split is never read here.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mulberry32 as rng } from '../../src/platform/prng';
 import {
   bucketsOf,
   foldText,
@@ -41,17 +42,6 @@ function readJsonl(path: string): Row[] {
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as Row);
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const listsOf = (text: string): Int32Array[] => sentences(foldText(text)).map((s) => bucketsOf(s, BITS));
