@@ -24,10 +24,7 @@ export function loadCorpus(file = 'injection-ml.jsonl'): Row[] {
     .map((l) => JSON.parse(l) as Row);
 }
 
-const rulesOnly = (t: string): boolean =>
-  scoreText(t)
-    .signals.filter((s) => s.family !== 'classifier')
-    .reduce((a, s) => a + s.weight, 0) >= 1;
+const rulesOnly = (t: string): boolean => scoreText(t, 0, false).score >= 1;
 
 interface Score {
   precision: number;

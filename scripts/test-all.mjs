@@ -2,7 +2,7 @@
 // Ends with one summary line "tests: N passed, N failed, N skipped" and lists every skip with its reason.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { root, run } from './lib.mjs';
 
 // A throwaway PostgreSQL so the sync server's storage suite also runs against it. Without one the
@@ -54,6 +54,7 @@ let passed = 0,
   failed = 0,
   skipped = 0;
 const skips = [];
+const failures = [];
 for (const f of ['unit.json', 'e2e.json']) {
   const p = join(out, f);
   if (!existsSync(p)) continue;
@@ -61,14 +62,25 @@ for (const f of ['unit.json', 'e2e.json']) {
   passed += r.numPassedTests;
   failed += r.numFailedTests;
   skipped += r.numPendingTests + r.numTodoTests;
-  for (const file of r.testResults)
+  for (const file of r.testResults) {
+    if (file.status === 'failed' && !file.assertionResults.some((a) => a.status === 'failed'))
+      failures.push(
+        `${relative(root, file.name)}: ${String(file.message ?? '')
+          .split('\n')[0]
+          .slice(0, 300)}`,
+      );
     for (const a of file.assertionResults) {
+      if (a.status === 'failed')
+        failures.push(`${relative(root, file.name)} > ${a.fullName}: ${(a.failureMessages ?? []).join(' ').split('\n')[0].slice(0, 300)}`);
       if (a.status === 'skipped' || a.status === 'pending' || a.status === 'todo') skips.push(`${a.fullName}: ${a.meta?.skipReason ?? 'no reason given'}`);
     }
+  }
 }
 console.log('\n=== summary');
 for (const s of steps) console.log(`${s.ok ? 'ok  ' : 'FAIL'} ${s.name} (${s.s}s)`);
 for (const s of skips) console.log(`skipped: ${s}`);
+// Failed tests last, so a CI log cut to its tail still names them.
+for (const f of failures) console.log(`failed: ${f}`);
 const stepFailures = steps.filter((s) => !s.ok).length;
 if (stepFailures) console.log(`${stepFailures} step(s) failed`);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);

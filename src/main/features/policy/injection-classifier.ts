@@ -5,7 +5,7 @@
 // split). No model runtime: a few typed-array passes, well under a millisecond for a 4 KiB text.
 // injection.ts combines it with the rules.
 import model from './injection-model.json';
-import { bucketsOf, foldText, maxMargin, scriptOf, sentences, SCRIPTS, type LinearModel } from './injection-features';
+import { foldText, maxMarginOf, sentences, SCRIPTS, type LinearModel } from './injection-features';
 
 interface ModelFile {
   format: string;
@@ -46,11 +46,7 @@ export function classifierThreshold(): number {
 export function classify(text: string): Classification {
   const { linear, file } = load();
   const ss = sentences(foldText(text));
-  const { margin, span } = maxMargin(
-    linear,
-    ss.map((s) => bucketsOf(s, linear.bits)),
-    ss.map(scriptOf),
-  );
+  const { margin, span } = maxMarginOf(linear, ss);
   const probability = 1 / (1 + Math.exp(-(file.platt.a * margin + file.platt.c)));
   return {
     probability,

@@ -30,31 +30,89 @@ export function foldText(text: string): string {
   // Each pattern only where its marker occurs: scanning a long unspaced (CJK) text for them is not free.
   if (t.includes('](')) t = t.replace(/!?\[[^\]]*\]\(\s*[^)\s]+\s*\)/gu, ' linkx ');
   if (t.includes('://') || /www\./iu.test(t)) t = t.replace(/\b(?:https?|ftp):\/\/\S+|\bwww\.\S+/giu, ' urlx ');
-  if (t.includes('@')) t = t.replace(/[\p{L}\p{N}._%+-]{1,64}@[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,63})*\.\p{L}{2,}/gu, ' emailx ');
-  return t
-    .toLowerCase()
-    .replace(/[\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f]/gu, (c) => LATIN_BASE.get(c) ?? c)
-    .replace(/[\u200b-\u200f\u2060\ufeff]/gu, '')
-    .replace(/[\u2018\u2019\u201a\u201b\u2032]/gu, "'")
-    .replace(/[\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb]/gu, '"')
-    .replace(/\p{Nd}/gu, '0')
-    .replace(/\s+/gu, ' ')
-    .trim();
+  if (t.includes('@')) t = foldEmails(t);
+  return foldUnits(t.toLowerCase());
 }
 
-/** Latin letters with diacritics → their base letters (é → e, ệ → e, ł → ł: only what NFD splits); lone combining marks → nothing. */
-const LATIN_BASE = new Map<string, string>();
-for (const [from, to] of [
-  [0x00c0, 0x024f],
-  [0x1e00, 0x1eff],
-]) {
-  for (let c = from!; c <= to!; c++) {
-    const ch = String.fromCharCode(c);
-    const base = ch.normalize('NFD').replace(/[\u0300-\u036f]/gu, '');
-    if (base !== ch) LATIN_BASE.set(ch, base);
+const EMAIL = /[\p{L}\p{N}._%+-]{1,64}@[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,63})*\.\p{L}{2,}/uy;
+
+/**
+ * The e-mail addresses in t as [start, end) spans: the same matches as EMAIL run globally, but
+ * only tried at the starts that can reach an '@' (at most 64 units before it), not at every position.
+ */
+export function emailSpans(t: string): [number, number][] {
+  const out: [number, number][] = [];
+  let done = 0; // no match starts before it
+  let from = 0;
+  for (let at = t.indexOf('@'); at >= 0; at = t.indexOf('@', Math.max(at + 1, done))) {
+    for (let s = Math.max(done, from, at - 64); s < at; s++) {
+      EMAIL.lastIndex = s;
+      const m = EMAIL.exec(t);
+      if (!m) continue;
+      out.push([s, s + m[0].length]);
+      done = s + m[0].length;
+      break;
+    }
+    from = at + 1;
   }
+  return out;
 }
-for (let c = 0x0300; c <= 0x036f; c++) LATIN_BASE.set(String.fromCharCode(c), '');
+
+/** Every e-mail address → ' emailx '. */
+function foldEmails(t: string): string {
+  let out = '';
+  let done = 0;
+  for (const [s, e] of emailSpans(t)) {
+    out += `${t.slice(done, s)} emailx `;
+    done = e;
+  }
+  return out + t.slice(done);
+}
+
+// One pass over the lowercased text, code unit by code unit: diacritics of Latin letters dropped
+// (é → e, ệ → e: what NFD splits off), lone combining marks, zero-width and bidi marks dropped,
+// curly quotes folded, every decimal digit → 0, each run of whitespace → one space, trimmed.
+// FOLD[c]: 0 = not yet classified, 1 = keep, 2 = drop, 3 = whitespace, else 16 + the code unit to write.
+const FOLD = new Uint32Array(65536);
+const KEEP = 1;
+const DROP = 2;
+const SPACE = 3;
+function classifyUnit(c: number): number {
+  const ch = String.fromCharCode(c);
+  if ((c >= 0x200b && c <= 0x200f) || c === 0x2060 || c === 0xfeff || (c >= 0x0300 && c <= 0x036f)) return DROP;
+  if (/\s/u.test(ch)) return SPACE;
+  if (/\p{Nd}/u.test(ch)) return 16 + 48;
+  if ('\u2018\u2019\u201a\u201b\u2032'.includes(ch)) return 16 + 39;
+  if ('\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb'.includes(ch)) return 16 + 34;
+  if ((c >= 0x00c0 && c <= 0x024f) || (c >= 0x1e00 && c <= 0x1eff)) {
+    const base = ch.normalize('NFD').replace(/[\u0300-\u036f]/gu, '');
+    if (base !== ch) return base.length === 1 ? 16 + base.charCodeAt(0) : base.length === 0 ? DROP : KEEP;
+  }
+  return KEEP;
+}
+
+function foldUnits(t: string): string {
+  const out = new Uint16Array(t.length);
+  let n = 0;
+  let space = true; // drops leading whitespace
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    let k = FOLD[c]!;
+    if (k === 0) FOLD[c] = k = classifyUnit(c);
+    if (k === DROP) continue;
+    if (k === SPACE) {
+      if (!space) out[n++] = 32;
+      space = true;
+      continue;
+    }
+    out[n++] = k === KEEP ? c : k - 16;
+    space = false;
+  }
+  if (n > 0 && out[n - 1] === 32) n--;
+  let r = '';
+  for (let i = 0; i < n; i += 8192) r += String.fromCharCode.apply(null, out.subarray(i, Math.min(n, i + 8192)) as unknown as number[]);
+  return r;
+}
 
 let buf = new Int32Array(4096);
 function push(n: number, v: number): number {
@@ -80,6 +138,11 @@ function isWordUnit(c: number): boolean {
 
 /** The hashed features of one sentence, repeats kept (a count is how often a bucket appears). */
 export function bucketsOf(sentence: string, bits: number): Int32Array {
+  return buf.slice(0, fillBuckets(sentence, bits));
+}
+
+/** bucketsOf() into the shared buffer (no copy): how many were written. */
+function fillBuckets(sentence: string, bits: number): number {
   const mask = (1 << bits) - 1;
   const s = ` ${sentence} `;
   let n = 0;
@@ -107,7 +170,7 @@ export function bucketsOf(sentence: string, bits: number): Int32Array {
       inWord = false;
     }
   }
-  return buf.slice(0, n);
+  return n;
 }
 
 /** The sentences of a folded text; over-long ones cut into pieces. */
@@ -185,28 +248,50 @@ export interface LinearModel {
  * Same numbers as vectorOf() + a dot product per window, with one dense scratch array instead of maps.
  */
 export function maxMargin(model: LinearModel, lists: readonly Int32Array[], scripts: readonly number[]): { margin: number; span: [number, number] } {
-  const counts = scratch(model.bits);
-  const touched: number[] = [];
   const n = Math.min(lists.length, MAX_WINDOWS);
-  // Per sentence: Z = w·v and N = |v|² of its damped counts v.
   const Z = new Float64Array(n);
   const N = new Float64Array(n);
+  for (let i = 0; i < n; i++) sentenceStats(model, lists[i]!, lists[i]!.length, Z, N, i);
+  return bestWindow(model, Z, N, scripts);
+}
+
+/** maxMargin() straight from the folded sentences, without keeping their bucket lists (what detection runs). */
+export function maxMarginOf(model: LinearModel, sentences: readonly string[]): { margin: number; span: [number, number] } {
+  const n = Math.min(sentences.length, MAX_WINDOWS);
+  const Z = new Float64Array(n);
+  const N = new Float64Array(n);
+  const scripts = new Array<number>(n);
   for (let i = 0; i < n; i++) {
-    const l = lists[i]!;
-    for (let k = 0; k < l.length; k++) if (counts[l[k]!]!++ === 0) touched.push(l[k]!);
-    let z = 0;
-    let nn = 0;
-    for (let k = 0; k < touched.length; k++) {
-      const b = touched[k]!;
-      const v = damp(counts[b]!);
-      z += model.weights[b]! * v;
-      nn += v * v;
-      counts[b] = 0;
-    }
-    touched.length = 0;
-    Z[i] = z * model.scale;
-    N[i] = nn;
+    const len = fillBuckets(sentences[i]!, model.bits);
+    sentenceStats(model, buf, len, Z, N, i);
+    scripts[i] = scriptOf(sentences[i]!);
   }
+  return bestWindow(model, Z, N, scripts);
+}
+
+/** Z[i] = w·v and N[i] = |v|² of the damped counts v of the first `len` buckets of l. */
+function sentenceStats(model: LinearModel, l: Int32Array, len: number, Z: Float64Array, N: Float64Array, i: number): void {
+  const counts = scratch(model.bits);
+  if (touchedList.length < len) touchedList = new Int32Array(len * 2);
+  const touched = touchedList;
+  let t = 0;
+  for (let k = 0; k < len; k++) if (counts[l[k]!]!++ === 0) touched[t++] = l[k]!;
+  let z = 0;
+  let nn = 0;
+  for (let k = 0; k < t; k++) {
+    const b = touched[k]!;
+    const v = damp(counts[b]!);
+    z += model.weights[b]! * v;
+    nn += v * v;
+    counts[b] = 0;
+  }
+  Z[i] = z * model.scale;
+  N[i] = nn;
+}
+
+/** The best window: each sentence alone and each pair of neighbours, with the script bias of its first sentence. */
+function bestWindow(model: LinearModel, Z: Float64Array, N: Float64Array, scripts: readonly number[]): { margin: number; span: [number, number] } {
+  const n = Z.length;
   let best = -Infinity;
   let bestSpan: [number, number] = [0, 0];
   for (let i = 0; i < n; i++) {
@@ -226,6 +311,7 @@ export function maxMargin(model: LinearModel, lists: readonly Int32Array[], scri
 const DAMP = Float64Array.from({ length: 256 }, (_, n) => (n ? 1 + Math.log(n) : 0));
 const damp = (n: number): number => (n < 256 ? DAMP[n]! : 1 + Math.log(n));
 
+let touchedList = new Int32Array(4096);
 let scratchArr: Uint16Array | null = null;
 function scratch(bits: number): Uint16Array {
   if (!scratchArr || scratchArr.length !== 1 << bits) scratchArr = new Uint16Array(1 << bits);

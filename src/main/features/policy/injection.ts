@@ -21,6 +21,10 @@
 // probability for the text's most suspicious sentence window, at or above the threshold chosen on
 // its validation split, adds a `classifier` signal of weight 1: rules OR classifier flag a text.
 //
+// Speed (injection-prefilter.ts): a rule runs only when the text has a word beginning from each
+// lexicon group it needs, and a rule that starts with a word group is tried only where that group
+// matches (found once per text per group); same results as running every rule over the whole text.
+//
 // Each rule has a weight; an input's score is the sum of the weights of the distinct rules that
 // matched (in any variant). An input scoring >= 1 is an injection: strong rules weigh 1, weak cues
 // 0.3-0.6 and need company, so a field note that says "ignore the first reading" or mentions the
@@ -29,6 +33,7 @@ import type { AiInput, InjectionReport, InjectionSignal } from '../../../shared/
 import { RULES } from './injection-rules';
 import { normalizeText, decodeBlobs } from './injection-normalize';
 import { classifierThreshold, classify } from './injection-classifier';
+import { AnchorCache, anchorOf, indexWords, mayMatch, ruleTriggers } from './injection-prefilter';
 
 export { decodeBlobs, normalizeText } from './injection-normalize';
 
@@ -40,16 +45,23 @@ export interface TextScore {
   signals: Omit<InjectionSignal, 'input'>[];
 }
 
+const TRIGGERS = RULES.map((r) => ruleTriggers(r.re));
+const ANCHORS = RULES.map((r) => anchorOf(r.re));
+
 function scan(text: string, via: InjectionSignal['via'], found: Map<string, Omit<InjectionSignal, 'input'>>): void {
-  for (const r of RULES) {
-    if (found.has(r.id)) continue;
-    const m = r.re.exec(text);
+  indexWords(text);
+  const anchors = new AnchorCache(text);
+  for (let i = 0; i < RULES.length; i++) {
+    const r = RULES[i]!;
+    if (found.has(r.id) || !mayMatch(TRIGGERS[i]!)) continue;
+    const a = ANCHORS[i];
+    const m = a ? anchors.exec(a) : r.re.exec(text);
     if (m) found.set(r.id, { family: r.family, rule: r.id, weight: r.weight, excerpt: m[0].trim().slice(0, 80), ...(via ? { via } : {}) });
   }
 }
 
-/** Score one text (0 = nothing found). */
-export function scoreText(text: string, depth = 0): TextScore {
+/** Score one text (0 = nothing found); `classifier` false: the rules alone (the bench's reference). */
+export function scoreText(text: string, depth = 0, classifier = true): TextScore {
   const n = normalizeText(text);
   const found = new Map<string, Omit<InjectionSignal, 'input'>>();
   scan(n.base, undefined, found);
@@ -63,7 +75,7 @@ export function scoreText(text: string, depth = 0): TextScore {
       }
     }
   }
-  if (depth === 0) {
+  if (depth === 0 && classifier) {
     const c = classify(text);
     if (c.probability >= classifierThreshold())
       found.set('classifier.ngram', { family: 'classifier', rule: 'classifier.ngram', weight: 1, excerpt: c.excerpt });
