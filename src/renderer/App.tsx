@@ -20,6 +20,9 @@ import { useDirectory } from './ui/directory-store';
 import type { View } from './app-store';
 import { Nav } from './Nav';
 import { UpdateBanner } from './features/sealed/UpdateBanner';
+import { applyProfileLocale } from './i18n';
+import { useTheme } from './ui/theme';
+import { useTranslation } from 'react-i18next';
 
 const VIEWS: Record<View, () => ReactElement> = {
   capture: () => <CaptureView />,
@@ -40,6 +43,14 @@ export function App() {
   useEffect(() => {
     void load();
   }, [load]);
+  // Re-render on a language change; the profile's remembered language and theme once it is known.
+  useTranslation();
+  const profileId = profile?.id;
+  useEffect(() => {
+    if (!profileId) return;
+    void applyProfileLocale(profileId);
+    useTheme.getState().forProfile(profileId);
+  }, [profileId]);
   // Enrolling (or re-enrolling) changes the roles, and with them whether the admin board shows.
   useEffect(() => onEvent('sync.status', (s) => setRoles(s.enrolled?.roles ?? [])), [setRoles]);
   // Team sync state (certificate roles, freshness, a stopped pull) follows pulls and enrollment.

@@ -1,28 +1,30 @@
 import { useApp, type View } from './app-store';
 import { hostKind } from './api/client';
 import { useIntro } from './features/profile/intro-store';
+import { useTranslation } from 'react-i18next';
 
-const items: { id: View; label: string }[] = [
-  { id: 'capture', label: 'Capture' },
-  { id: 'runs', label: 'Runs' },
-  { id: 'cards', label: 'Decision cards' },
-  { id: 'memory', label: 'Memory' },
-  { id: 'outbox', label: 'Outbox' },
-  { id: 'audit', label: 'Audit' },
-  { id: 'health', label: 'Health' },
-  { id: 'sealed', label: 'Sealed state' },
-  { id: 'settings', label: 'Settings' },
+const items: { id: View }[] = [
+  { id: 'capture' },
+  { id: 'runs' },
+  { id: 'cards' },
+  { id: 'memory' },
+  { id: 'outbox' },
+  { id: 'audit' },
+  { id: 'health' },
+  { id: 'sealed' },
+  { id: 'settings' },
 ];
 
 export function Nav() {
   const { view, go, profile, info, roles } = useApp();
   const showIntro = useIntro((s) => s.show);
+  const { t } = useTranslation();
   // Team sync shows once the device is enrolled (right after Outbox); the devices board for admins.
-  const withTeam = roles.length > 0 ? items.flatMap((i) => (i.id === 'outbox' ? [i, { id: 'team' as const, label: 'Team' }] : [i])) : items;
-  const shown = roles.includes('admin') ? [...withTeam, { id: 'admin' as const, label: 'Devices (admin)' }] : withTeam;
+  const withTeam = roles.length > 0 ? items.flatMap((i) => (i.id === 'outbox' ? [i, { id: 'team' as const }] : [i])) : items;
+  const shown = roles.includes('admin') ? [...withTeam, { id: 'admin' as const }] : withTeam;
   return (
-    <nav className="nav" aria-label="Main">
-      <div className="brand">Maestro</div>
+    <nav className="nav" aria-label={t('nav.label')}>
+      <div className="brand">{t('brand')}</div>
       {shown.map((i) => (
         <button
           key={i.id}
@@ -30,19 +32,17 @@ export function Nav() {
           aria-current={view === i.id ? 'page' : undefined}
           onClick={() => go(i.id)}
         >
-          {i.label}
+          {t(`nav.${i.id}`)}
         </button>
       ))}
       <div className="nav-foot">
         <div>{profile?.name}</div>
         <div className="muted small">
-          {profile?.tenant} · {roles.length ? roles.join(', ') : profile?.role}
+          {profile?.tenant} · {(roles.length ? roles : profile ? [profile.role] : []).map((r) => t(`role.${r}`)).join(', ')}
         </div>
-        <div className="muted small">
-          v{info?.version} · {hostKind === 'web' ? 'web host' : 'desktop'}
-        </div>
+        <div className="muted small">{t('nav.version', { version: info?.version ?? '', host: hostKind === 'web' ? 'web' : 'desktop' })}</div>
         <button type="button" className="secondary small-btn" onClick={showIntro}>
-          Help
+          {t('nav.help')}
         </button>
       </div>
     </nav>

@@ -1,4 +1,5 @@
-// Small display helpers shared by views.
+// Small display helpers shared by views, in the language in use (i18n/index.ts).
+import { locale } from '../i18n/current';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -10,17 +11,20 @@ export function clockTime(iso: string | Date): string {
 
 /** Local date and time, or a dash. */
 export function dateTime(iso: string | null | undefined): string {
-  return iso ? new Date(iso).toLocaleString() : '—';
+  return iso ? new Date(iso).toLocaleString(locale()) : '—';
 }
 
-const plurals = new Intl.PluralRules('en');
-
 /**
- * A count with its noun in the right form: "1 item", "3 items", "1,204 files". `many` defaults to
- * the noun plus "s"; give it where English does otherwise ("entry" → "entries").
+ * English only, kept while views move to ICU plurals: a count with its noun in the right form.
+ * New code uses an ICU message ("{n, plural, one {# item} other {# items}}") instead.
  */
 export function count(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en')} ${plurals.select(n) === 'one' ? one : many}`;
+  return `${n.toLocaleString(locale())} ${new Intl.PluralRules('en').select(n) === 'one' ? one : many}`;
+}
+
+/** A number in the language in use ("1,204", "1 204", "١٬٢٠٤"). */
+export function num(n: number, opts?: Intl.NumberFormatOptions): string {
+  return n.toLocaleString(locale(), opts);
 }
 
 export function bytes(n: number): string {
@@ -51,7 +55,7 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
 export function relativeTime(iso: string, now: number = Date.now()): string {
   const diff = (Date.parse(iso) - now) / 1000;
   if (!Number.isFinite(diff)) return '—';
-  const rtf = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+  const rtf = new Intl.RelativeTimeFormat(locale(), { numeric: 'auto' });
   for (const [unit, size] of UNITS) if (Math.abs(diff) >= size || unit === 'second') return rtf.format(Math.trunc(diff / size), unit);
   return '—';
 }
