@@ -27,6 +27,8 @@ describe('capture UI (web host)', () => {
     await page.getByRole('heading', { name: 'Capture' }).waitFor();
     const nav = page.getByRole('navigation', { name: 'Main' });
     expect(await nav.getByRole('button').allTextContents()).toEqual([
+      // The notification bell (no unread notice yet).
+      'Notifications',
       'Capture',
       'Runs',
       'Decision cards',

@@ -43,9 +43,11 @@ async function openFirst(page: Page, rows: Locator, where: string): Promise<void
 
 /** Every nav view; the views with scopes in both; the lists' first rows opened. */
 async function walk(page: Page, nav: Locator, who: string): Promise<string[]> {
-  const labels = (await nav.getByRole('button').allTextContents()).map((l) => l.trim()).filter(Boolean);
+  // The views (the notification bell opens a dialog, walked once at the end).
+  const views = nav.locator('button:not([data-testid="notify-bell"])');
+  const labels = (await views.allTextContents()).map((l) => l.trim()).filter(Boolean);
   for (const label of labels) {
-    await nav.getByRole('button', { name: label, exact: true }).click();
+    await views.getByText(label, { exact: true }).click();
     await page.waitForTimeout(500);
     await expectWords(page, `${who} · ${label}`);
     const scopes = ['All devices', 'This device'];
@@ -64,6 +66,11 @@ async function walk(page: Page, nav: Locator, who: string): Promise<string[]> {
     if (label === 'Audit') await openFirst(page, page.locator('.audit-row'), `${who} · Audit`);
     if (label === 'Devices (admin)') await openFirst(page, page.locator('.device-row[data-id]'), `${who} · Devices (admin)`);
   }
+  // The notifications dialog (ids stay under each notice's closed Details).
+  await nav.getByTestId('notify-bell').click();
+  await page.waitForTimeout(300);
+  await expectWords(page, `${who} · Notifications`);
+  await page.getByRole('button', { name: 'Close', exact: true }).click();
   return labels;
 }
 

@@ -74,18 +74,10 @@ describe('governed run with a RED step (web host + server process)', () => {
       expect(await detail.getByTestId('run-reach').textContent()).toMatch(/no team key/);
       expect(await page.locator(`.run-row[data-id="${runId}"]`).getByTestId('run-reach-short').count()).toBe(1);
 
-      // Approve: a comment is required.
-      await detail.getByRole('button', { name: 'Approve' }).click();
-      const dialog = page.getByTestId('decision-dialog');
-      // The dialog shows what is decided: the report, the conclusion that made it RED.
-      expect(await dialog.getByTestId('record-title').textContent()).toBe('Site inspection report · RPT-2026-042');
-      expect(await dialog.locator('[data-red="true"]').textContent()).toMatch(/Conclusion\s*unsafe/);
-      expect(await dialog.getByRole('button', { name: 'Approve' }).isDisabled()).toBe(true);
-      await dialog.getByLabel('Comment (why)').fill('My own report; the closure is right.');
-      await dialog.getByRole('button', { name: 'Approve' }).click();
-      // Four eyes: Rita started this run, so she cannot decide on it; the dialog says so and stays open.
-      await expect.poll(() => dialog.getByRole('alert').textContent(), { timeout: 10000 }).toMatch(/cannot decide on it/);
-      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      // Four eyes: Rita started this run, so she cannot decide on it; the run says so before anyone
+      // clicks, with no Approve button (the main process refuses such a decision too: runs/real-policy.test.ts).
+      expect(await detail.getByTestId('decision-not-allowed').textContent()).toBe('You started this run, so another reviewer decides it (four eyes).');
+      expect(await detail.getByRole('button', { name: 'Approve' }).count()).toBe(0);
       expect(await detail.getAttribute('data-status')).toBe('awaiting_approval');
       expect(await stepStatus('submit')).toBe('pending');
 

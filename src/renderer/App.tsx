@@ -44,7 +44,7 @@ export function App() {
     void load();
   }, [load]);
   // Re-render on a language change; the profile's remembered language and theme once it is known.
-  useTranslation();
+  const { t } = useTranslation('app');
   const profileId = profile?.id;
   useEffect(() => {
     if (!profileId) return;
@@ -73,14 +73,14 @@ export function App() {
     };
   }, []);
 
-  if (status === 'loading') return <div className="center muted">Starting Maestro…</div>;
+  if (status === 'loading') return <div className="center muted">{t('starting')}</div>;
   if (status === 'locked') return <UnlockScreen vault={lockedVault} />;
   if (status === 'error')
     return (
       <div className="center" role="alert">
-        <h2>Maestro could not start</h2>
+        <h2>{t('failed')}</h2>
         <p>{error}</p>
-        <button onClick={() => void load()}>Try again</button>
+        <button onClick={() => void load()}>{t('retry')}</button>
       </div>
     );
   if (!profile) return <FirstRun />;

@@ -2,6 +2,7 @@ import { useApp, type View } from './app-store';
 import { hostKind } from './api/client';
 import { useIntro } from './features/profile/intro-store';
 import { useTranslation } from 'react-i18next';
+import { NotifyBell } from './features/notifications/NotifyBell';
 
 const items: { id: View }[] = [
   { id: 'capture' },
@@ -25,6 +26,7 @@ export function Nav() {
   return (
     <nav className="nav" aria-label={t('nav.label')}>
       <div className="brand">{t('brand')}</div>
+      <NotifyBell />
       {shown.map((i) => (
         <button
           key={i.id}

@@ -19,7 +19,8 @@ describe('policy bundles and policy.reload', () => {
     s.profile.setup({ name: 'Ada', tenant: 'acme' });
     const d = createDispatcher(s);
     const before = (await d('policy.status', {})) as { ok: true; data: Res<'policy.status'> };
-    expect(before.data).toMatchObject({ problems: [], workflows: 2 });
+    // The shipped policy has four eyes on, and says so (the renderer hides Approve on one's own runs, notifications skip them).
+    expect(before.data).toMatchObject({ problems: [], workflows: 2, fourEyes: true });
     expect(before.data.invariants).toBeGreaterThanOrEqual(20);
     // Every active invariant's words for people, by id, through the validated channel.
     const texts = (await d('policy.texts', {})) as { ok: true; data: Res<'policy.texts'> };

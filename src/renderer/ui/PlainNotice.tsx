@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 
 interface Props {
   /** What happened, in words a field worker understands. */
@@ -13,6 +14,7 @@ interface Props {
 
 /** A refusal, failure or wait in plain words first, with the code and raw message under Details. */
 export function PlainNotice({ what, next, details, tone = 'error', testId }: Props) {
+  const { t } = useTranslation('ui');
   return (
     <div className={`card-lead plain-problem tone-${tone === 'info' ? 'ok' : tone}`} data-testid={testId} data-tone={tone}>
       <p className="card-lead-what" data-testid="plain-what">
@@ -20,12 +22,12 @@ export function PlainNotice({ what, next, details, tone = 'error', testId }: Pro
       </p>
       {next && (
         <p className="small" data-testid="plain-next">
-          <strong>What to do next:</strong> {next}
+          <strong>{t('plain.next')}</strong> {next}
         </p>
       )}
       {details && (
         <details className="plain-details">
-          <summary>Details</summary>
+          <summary>{t('plain.details')}</summary>
           <div className="small">{details}</div>
         </details>
       )}

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import { errorMessage } from './format';
 
 const MIN_REASON = 3;
@@ -24,6 +25,7 @@ interface Props {
 
 /** A modal confirmation that needs a reason (3-500 characters), shared by every audited, destructive action. */
 export function ReasonDialog(p: Props) {
+  const { t } = useTranslation('ui');
   const ref = useRef<HTMLDialogElement>(null);
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
@@ -63,7 +65,7 @@ export function ReasonDialog(p: Props) {
             {p.reasonLabel}
             <textarea value={reason} onChange={(e) => setReason(e.target.value)} minLength={MIN_REASON} maxLength={500} rows={3} required autoFocus />
           </label>
-          <span className="muted small">At least {MIN_REASON} characters.</span>
+          <span className="muted small">{t('reason.minLength', { n: MIN_REASON })}</span>
           {p.extra}
           {error && (
             <p className="error" role="alert">
@@ -72,7 +74,7 @@ export function ReasonDialog(p: Props) {
           )}
           <div className="row-actions">
             <button type="button" className="secondary" onClick={p.onCancel} disabled={busy}>
-              Cancel
+              {t('reason.cancel')}
             </button>
             <button type="submit" className={p.danger ? 'danger' : ''} disabled={!ok || busy}>
               {busy ? p.busyLabel : p.confirmLabel}

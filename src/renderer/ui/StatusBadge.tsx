@@ -1,5 +1,7 @@
+import { useTranslation } from 'react-i18next';
 import type { CheckStatus } from '../../shared/api/types';
 
 export function StatusBadge({ status, label }: { status: CheckStatus; label?: string }) {
-  return <span className={`badge badge-${status}`}>{label ?? status}</span>;
+  const { t } = useTranslation('ui');
+  return <span className={`badge badge-${status}`}>{label ?? t(`status.${status}`)}</span>;
 }

@@ -1,10 +1,13 @@
 // A person or device shown by name, with the id on hover (decision 0025). Never a bare prof_…/dev_….
 import { useEffect } from 'react';
-import { splitIds, whoLabel, type WhoRef } from './who';
+import { useTranslation } from 'react-i18next';
+import { isThisDevice, splitIds, whoLabel, type WhoRef } from './who';
 import { useDirectory } from './directory-store';
 
 let requested = false;
 function useDirectoryLoaded() {
+  // The labels are words in the language in use: re-render when it changes.
+  useTranslation('ui');
   const directory = useDirectory((s) => s.directory);
   useEffect(() => {
     if (!requested) {
@@ -19,7 +22,8 @@ function useDirectoryLoaded() {
 export function Who(p: WhoRef & { className?: string; tagSelf?: boolean }) {
   const dir = useDirectoryLoaded();
   const l = whoLabel(dir, p);
-  const tag = p.tagSelf && p.device && l.text === 'this device';
+  // This device's own row (the directory marks it local): shown as the "this device" tag.
+  const tag = p.tagSelf && p.device && isThisDevice(dir, p.device);
   return (
     <span className={['who', l.known ? '' : 'who-unknown', tag ? 'tag' : '', p.className ?? ''].join(' ').trim()} title={l.title} data-who={l.title}>
       {l.text}

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { initI18n } from '../i18n';
 import type { TeamDirectory } from '../../shared/team/views';
 import { splitIds, whoLabel } from './who';
+
+// The words are English messages (i18n/locales/en).
+initI18n('en');
 
 const dir: TeamDirectory = {
   people: [

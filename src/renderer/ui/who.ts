@@ -1,7 +1,9 @@
 // Names for ids (decision 0025): a prof_… or dev_… id, or an audit actor ("user:prof_…"), becomes
 // the name people know it by; the id stays for the hover title. Pure: the directory is an input
 // (team.directory; src/renderer/ui/directory-store.ts loads it).
+// Words are in the language in use (ui namespace, who.*).
 import type { TeamDirectory, TeamPerson } from '../../shared/team/views';
+import { i18next } from '../i18n';
 
 /** The internal id shapes the views must never show alone. */
 export const INTERNAL_ID = /\b(?:prof|dev)_[A-Za-z0-9_-]{3,}/g;
@@ -40,21 +42,25 @@ function profileLabel(dir: TeamDirectory | null, id: string): WhoLabel {
   if (!isProfileId(id)) return { text: id, title: undefined, known: true }; // already a name ("rita@acme")
   const p = personOfProfile(dir, id);
   const name = p && personName(p);
-  if (name) return { text: p.local ? `${name} (you)` : name, title: id, known: true };
-  return { text: 'a team member', title: id, known: false };
+  if (name) return { text: p.local ? i18next.t('ui:who.you', { name }) : name, title: id, known: true };
+  return { text: i18next.t('ui:who.teamMember'), title: id, known: false };
 }
 
 /** A device: "this device", "Ada Field's device", or "another device". */
 function deviceLabel(dir: TeamDirectory | null, id: string): WhoLabel {
   if (!isDeviceId(id) && !personOfDevice(dir, id)) return { text: id, title: undefined, known: true };
   const p = personOfDevice(dir, id);
-  if (p?.local) return { text: 'this device', title: id, known: true };
+  if (p?.local) return { text: i18next.t('ui:who.thisDevice'), title: id, known: true };
   const name = p && personName(p);
-  if (name) return { text: `${name}’s device`, title: id, known: true };
-  return { text: 'another device', title: id, known: false };
+  if (name) return { text: i18next.t('ui:who.personsDevice', { name }), title: id, known: true };
+  return { text: i18next.t('ui:who.anotherDevice'), title: id, known: false };
 }
 
-const SERVICES: Record<string, string> = { system: 'the app', server: 'the sync server', cli: 'the command line' };
+/** Whether a device id is this device's own (the directory marks it local): it shows as "this device". */
+export const isThisDevice = (dir: TeamDirectory | null, id: string): boolean => personOfDevice(dir, id)?.local === true;
+
+/** Actors that are the app itself, by name: the key of their words under ui:who. */
+const SERVICES: Record<string, string> = { system: 'app', server: 'server', cli: 'cli' };
 
 /** An audit actor in words. */
 function actorLabel(dir: TeamDirectory | null, actor: string): WhoLabel {
@@ -63,8 +69,8 @@ function actorLabel(dir: TeamDirectory | null, actor: string): WhoLabel {
   const rest = i < 0 ? actor : actor.slice(i + 1);
   if (kind === 'user') return { ...profileLabel(dir, rest), title: actor };
   if (kind === 'device') return { ...deviceLabel(dir, rest), title: actor };
-  if (kind === 'service') return { text: `the app (${rest})`, title: actor, known: true };
-  if (i < 0 && SERVICES[actor]) return { text: SERVICES[actor], title: actor, known: true };
+  if (kind === 'service') return { text: i18next.t('ui:who.appPart', { service: rest }), title: actor, known: true };
+  if (i < 0 && SERVICES[actor]) return { text: i18next.t(`ui:who.${SERVICES[actor]}`), title: actor, known: true };
   if (isProfileId(actor)) return { ...profileLabel(dir, actor), title: actor };
   if (isDeviceId(actor)) return { ...deviceLabel(dir, actor), title: actor };
   return { text: actor, title: undefined, known: true };
@@ -74,7 +80,7 @@ export function whoLabel(dir: TeamDirectory | null, ref: WhoRef): WhoLabel {
   if (ref.actor) return actorLabel(dir, ref.actor);
   if (ref.profile) return profileLabel(dir, ref.profile);
   if (ref.device) return deviceLabel(dir, ref.device);
-  return { text: 'someone', title: undefined, known: false };
+  return { text: i18next.t('ui:who.someone'), title: undefined, known: false };
 }
 
 /** Free text (an audit subject, a rationale) in parts: plain strings and the ids inside it, each with its label. */

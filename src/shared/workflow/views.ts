@@ -97,5 +97,7 @@ export const policyStatusSchema = obj({
   workflows: int,
   problems: Type.Array(loadProblemSchema),
   loadedAt: nullable(str),
+  /** The policy's four-eyes switch (params.fourEyes): nobody decides a run they started. False when no policy is loaded. */
+  fourEyes: Type.Boolean(),
 });
 export type PolicyStatus = Static<typeof policyStatusSchema>;

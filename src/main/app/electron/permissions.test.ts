@@ -13,6 +13,14 @@ describe('Electron permission decisions', () => {
     expect(permissionDecision({ permission: 'geolocation', requesting: 'maestro://app', embedding: undefined })).toBe(true);
   });
 
+  it('grants notifications to the app page in its main frame only (decision 0028)', () => {
+    expect(permissionDecision({ permission: 'notifications', requesting: APP, embedding: APP, isMainFrame: true })).toBe(true);
+    expect(permissionDecision({ permission: 'notifications', requesting: 'maestro://app', embedding: undefined })).toBe(true);
+    expect(permissionDecision({ permission: 'notifications', requesting: 'https://evil.example/', embedding: APP, isMainFrame: true })).toBe(false);
+    expect(permissionDecision({ permission: 'notifications', requesting: APP, embedding: APP, isMainFrame: false })).toBe(false);
+    expect(permissionDecision({ permission: 'Notifications', requesting: APP, embedding: APP, isMainFrame: true })).toBe(false);
+  });
+
   it('refuses location to any other origin, to frames, and to a missing or malformed origin', () => {
     for (const requesting of [
       'https://evil.example/',
@@ -34,7 +42,6 @@ describe('Electron permission decisions', () => {
   it('refuses every other permission, even to the app', () => {
     const others = [
       'media',
-      'notifications',
       'clipboard-read',
       'clipboard-sanitized-write',
       'display-capture',

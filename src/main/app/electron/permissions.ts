@@ -5,8 +5,8 @@
 // is refused, as is every other permission: camera, microphone, notifications, clipboard, USB, ...
 import { isAppUrl } from './window-options';
 
-/** The permissions granted to the app origin. Chromium may ask for the coarse variant separately. */
-export const GRANTED_PERMISSIONS: ReadonlySet<string> = new Set(['geolocation', 'geolocation-approximate']);
+/** The permissions granted to the app origin. Chromium may ask for the coarse location variant separately. */
+export const GRANTED_PERMISSIONS: ReadonlySet<string> = new Set(['geolocation', 'geolocation-approximate', 'notifications']);
 
 export interface PermissionAsk {
   permission: string;

@@ -32,6 +32,7 @@ export function policyApi(d: PolicyApiDeps): HandlersFor<typeof policyChannels> 
     workflows: d.workflows.workflows().length,
     problems: toLoadProblems([...d.policy.lastErrors(), ...d.workflows.loadErrors()]),
     loadedAt: d.loadedAt.get(),
+    fourEyes: d.policy.params()?.fourEyes === true,
   });
   return {
     'policy.status': () => status(),

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { RISK_LEVELS, type RiskLevel } from '../../../shared/risk';
 import { ADMIN_DEVICE_SORTS, type AdminDeviceSort } from '../../../shared/server-api';
 import { useAdmin } from './admin-store';
@@ -9,23 +10,22 @@ import { DeviceDetail } from './DeviceDetail';
 import { ActionDialog } from './ActionDialog';
 import { PolicyForm } from './PolicyForm';
 
-const SORT_LABEL: Record<AdminDeviceSort, string> = { level: 'Risk', daysOffline: 'Days offline', lastSyncAt: 'Last sync', pending: 'Pending' };
-
 /** The admins' stale-device board. */
 export function AdminView() {
+  const { t } = useTranslation('admin');
   const { refresh, summary, error, notice, total, detail } = useAdmin();
   useEffect(() => {
     void refresh();
   }, [refresh]);
 
   return (
-    <section aria-label="Admin" className="admin">
+    <section aria-label={t('view.label')} className="admin">
       <header className="view-head">
-        <h2>Devices</h2>
-        <span className="muted">{total.toLocaleString()} matching</span>
-        {summary && <span className="muted small">as of {dateTime(summary.generatedAt)}</span>}
+        <h2>{t('view.title')}</h2>
+        <span className="muted">{t('view.matching', { total })}</span>
+        {summary && <span className="muted small">{t('view.asOf', { when: dateTime(summary.generatedAt) })}</span>}
         <button type="button" className="secondary" onClick={() => void refresh()}>
-          Refresh
+          {t('view.refresh')}
         </button>
       </header>
       {error && (
@@ -52,56 +52,57 @@ export function AdminView() {
 
 /** Risk, sort, order and a prefix search (sent as the admin types, after a short pause). */
 function DeviceFilters() {
+  const { t } = useTranslation('admin');
   const { summary, query, setQuery } = useAdmin();
   const [q, setQ] = useState(query.q ?? '');
   useEffect(() => {
     if ((query.q ?? '') === q) return;
-    const t = setTimeout(() => void setQuery({ q: q || undefined }), 300);
-    return () => clearTimeout(t);
+    const timer = setTimeout(() => void setQuery({ q: q || undefined }), 300);
+    return () => clearTimeout(timer);
   }, [q, query.q, setQuery]);
   return (
     <div className="filters" role="search">
       <label>
-        Risk
+        {t('filters.risk')}
         <select
-          aria-label="Filter by risk"
+          aria-label={t('filters.riskLabel')}
           value={query.level ?? ''}
           onChange={(e) => void setQuery({ level: (e.target.value || undefined) as RiskLevel | undefined })}
         >
-          <option value="">All</option>
+          <option value="">{t('filters.all')}</option>
           {RISK_LEVELS.map((l) => (
             <option key={l} value={l}>
-              {l} ({summary?.levels[l] ?? '…'})
+              {t('filters.levelOption', { level: t(`level.${l}`), count: summary?.levels[l] ?? '…' })}
             </option>
           ))}
         </select>
       </label>
       <label>
-        Sort by
-        <select aria-label="Sort by" value={query.sort} onChange={(e) => void setQuery({ sort: e.target.value as AdminDeviceSort })}>
+        {t('filters.sortBy')}
+        <select aria-label={t('filters.sortBy')} value={query.sort} onChange={(e) => void setQuery({ sort: e.target.value as AdminDeviceSort })}>
           {ADMIN_DEVICE_SORTS.map((s) => (
             <option key={s} value={s}>
-              {SORT_LABEL[s]}
+              {t(`sort.${s}`)}
             </option>
           ))}
         </select>
       </label>
       <label>
-        Order
-        <select aria-label="Order" value={query.dir} onChange={(e) => void setQuery({ dir: e.target.value as 'asc' | 'desc' })}>
-          <option value="desc">Descending</option>
-          <option value="asc">Ascending</option>
+        {t('filters.order')}
+        <select aria-label={t('filters.order')} value={query.dir} onChange={(e) => void setQuery({ dir: e.target.value as 'asc' | 'desc' })}>
+          <option value="desc">{t('filters.desc')}</option>
+          <option value="asc">{t('filters.asc')}</option>
         </select>
       </label>
       <label>
-        Search (prefix)
+        {t('filters.search')}
         <input
           type="search"
-          aria-label="Search devices"
+          aria-label={t('filters.searchLabel')}
           value={q}
           maxLength={100}
           onChange={(e) => setQ(e.target.value)}
-          placeholder="starts with: user, device name or id"
+          placeholder={t('filters.searchPlaceholder')}
         />
       </label>
     </div>

@@ -1,20 +1,46 @@
 import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import type { AdminDeviceAction } from '../../../shared/api/types';
 import type { AdminDeviceDetailResponse, AdminDeviceView } from '../../../shared/server-api';
-import { formatDays, levelRank, RISK_LEVELS } from '../../../shared/risk';
+import { levelRank, RISK_LEVELS } from '../../../shared/risk';
 import { useAdmin } from './admin-store';
-import { count, dateTime } from '../../ui/format';
+import { dateTime, num } from '../../ui/format';
 import { LevelBadge } from './LevelBadge';
 import { boardDeviceState } from '../../../shared/risk/device-state';
 
 type Detail = AdminDeviceDetailResponse;
 
+// The history chart's data keys, axes and colours (not words).
+const DAY = 'day';
+const PENDING = 'pending';
+const LEVEL = 'level';
+const COUNT_AXIS = 'n';
+const LEVEL_AXIS = 'lvl';
+const RIGHT = 'right';
+const STEP = 'stepAfter';
+const GRID = '#24324f';
+const AXIS = '#94a3b8';
+const TOOLTIP = { background: '#111c33', border: `1px solid ${GRID}` };
+/** The close button's glyph (its name is the aria-label). */
+const CLOSE = '✕';
+
+/**
+ * "{when} (57 days)" / "(7.1 days)": days as shared/risk formatDays counts them (whole days, else
+ * rounded up to a tenth), in the language in use.
+ */
+function lastSyncText(t: TFunction<'admin'>, when: string, days: number): string {
+  const n = Math.ceil(days * 10) / 10;
+  return t('detail.lastSyncValue', { when, n, days: num(n, { maximumFractionDigits: 1, useGrouping: false }) });
+}
+
 /** One device: why it is at risk, what it runs, its daily history, and the admin actions. */
 export function DeviceDetail() {
+  const { t } = useTranslation('admin');
   const { detail, detailError, open } = useAdmin();
   if (detailError)
     return (
-      <aside className="card device-detail" aria-label="Device detail">
+      <aside className="card device-detail" aria-label={t('detail.label')}>
         <p className="error" role="alert">
           {detailError}
         </p>
@@ -25,17 +51,17 @@ export function DeviceDetail() {
   // The same words and rules as the device's own Outbox and Health (shared/risk/device-state).
   const state = boardDeviceState(d, new Date().toISOString());
   return (
-    <aside className="card device-detail stack" aria-label="Device detail" data-testid="device-detail" data-id={d.id}>
+    <aside className="card device-detail stack" aria-label={t('detail.label')} data-testid="device-detail" data-id={d.id}>
       <header className="card-head">
         <strong title={d.id}>{d.name}</strong>
         <LevelBadge level={d.risk.level} />
-        <button type="button" className="secondary small-btn" onClick={() => void open(null)} aria-label="Close detail">
-          ✕
+        <button type="button" className="secondary small-btn" onClick={() => void open(null)} aria-label={t('detail.close')}>
+          {CLOSE}
         </button>
       </header>
       <Figures d={d} />
-      <section aria-label="Risk reasons">
-        <strong className="small">Why</strong>
+      <section aria-label={t('detail.reasons')}>
+        <strong className="small">{t('detail.why')}</strong>
         {d.risk.reasons.length ? (
           <ul className="small" data-testid="detail-reasons">
             {d.risk.reasons.map((r) => (
@@ -54,9 +80,9 @@ export function DeviceDetail() {
       <History detail={detail} />
       <Actions d={d} />
       <details className="small">
-        <summary>Details</summary>
+        <summary>{t('detail.details')}</summary>
         <dl className="figures">
-          <dt>Device id</dt>
+          <dt>{t('detail.deviceId')}</dt>
           <dd className="mono">{d.id}</dd>
         </dl>
       </details>
@@ -65,42 +91,39 @@ export function DeviceDetail() {
 }
 
 function Figures({ d }: { d: AdminDeviceView }) {
+  const { t } = useTranslation('admin');
   return (
     <dl className="figures small">
-      <dt>User</dt>
+      <dt>{t('detail.user')}</dt>
       <dd>{d.user}</dd>
-      <dt>Enrolled</dt>
+      <dt>{t('detail.enrolled')}</dt>
       <dd>{dateTime(d.enrolledAt)}</dd>
-      <dt>Last sync</dt>
-      <dd>
-        {dateTime(d.lastSyncAt)} ({formatDays(d.daysOffline)})
-      </dd>
-      <dt>Waiting to sync</dt>
-      <dd>{count(d.pendingCount, 'item')}</dd>
-      <dt>Dead letters</dt>
-      <dd>{count(d.deadLetterCount, 'dead letter')}</dd>
-      <dt>App</dt>
+      <dt>{t('detail.lastSync')}</dt>
+      <dd>{lastSyncText(t, dateTime(d.lastSyncAt), d.daysOffline)}</dd>
+      <dt>{t('detail.waiting')}</dt>
+      <dd>{t('detail.items', { n: d.pendingCount })}</dd>
+      <dt>{t('detail.deadLetters')}</dt>
+      <dd>{t('detail.deadLettersValue', { n: d.deadLetterCount })}</dd>
+      <dt>{t('detail.app')}</dt>
       <dd>{d.appVersion ?? '—'}</dd>
-      <dt>Contracts</dt>
+      <dt>{t('detail.contracts')}</dt>
       <dd>
         {Object.entries(d.contractVersions)
           .map(([n, v]) => `${n}@${v}`)
           .join(', ') || '—'}
       </dd>
-      <dt>Checkpoint</dt>
-      <dd>audit seq {d.lastCheckpointSeq}</dd>
+      <dt>{t('detail.checkpoint')}</dt>
+      <dd>{t('detail.checkpointValue', { seq: d.lastCheckpointSeq })}</dd>
       {d.revoked && (
         <>
-          <dt>Keys</dt>
-          <dd>revoked</dd>
+          <dt>{t('detail.keys')}</dt>
+          <dd>{t('detail.keysRevoked')}</dd>
         </>
       )}
       {d.blocked && (
         <>
-          <dt>Blocked</dt>
-          <dd data-testid="blocked-reason">
-            {dateTime(d.blockedAt)}: {d.blockedReason}
-          </dd>
+          <dt>{t('detail.blocked')}</dt>
+          <dd data-testid="blocked-reason">{t('detail.blockedValue', { when: dateTime(d.blockedAt), reason: d.blockedReason ?? '' })}</dd>
         </>
       )}
     </dl>
@@ -108,34 +131,33 @@ function Figures({ d }: { d: AdminDeviceView }) {
 }
 
 function History({ detail }: { detail: Detail }) {
+  const { t } = useTranslation('admin');
+  const levelWord = (rank: number) => (RISK_LEVELS[rank] ? t(`level.${RISK_LEVELS[rank]}`) : '');
   // Oldest first for the chart; the server sends newest first.
   const history = [...detail.snapshots]
     .reverse()
     .map((s) => ({ day: s.day.slice(5), pending: s.pendingCount, level: levelRank(s.level), dead: s.deadLetterCount }));
   return (
-    <section aria-label="Sync history">
-      <strong className="small">History (daily snapshots, {count(detail.snapshots.length, 'day')})</strong>
+    <section aria-label={t('detail.history')}>
+      <strong className="small">{t('detail.historyTitle', { n: detail.snapshots.length })}</strong>
       {history.length > 1 ? (
         <LineChart width={360} height={150} data={history} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-          <CartesianGrid stroke="#24324f" vertical={false} />
-          <XAxis dataKey="day" stroke="#94a3b8" fontSize={11} />
-          <YAxis yAxisId="n" stroke="#94a3b8" fontSize={11} allowDecimals={false} width={40} />
+          <CartesianGrid stroke={GRID} vertical={false} />
+          <XAxis dataKey={DAY} stroke={AXIS} fontSize={11} />
+          <YAxis yAxisId={COUNT_AXIS} stroke={AXIS} fontSize={11} allowDecimals={false} width={40} />
           <YAxis
-            yAxisId="lvl"
-            orientation="right"
+            yAxisId={LEVEL_AXIS}
+            orientation={RIGHT}
             domain={[0, 3]}
             ticks={[0, 1, 2, 3]}
-            tickFormatter={(v: number) => RISK_LEVELS[v] ?? ''}
-            stroke="#94a3b8"
+            tickFormatter={(v: number) => levelWord(v)}
+            stroke={AXIS}
             fontSize={10}
             width={56}
           />
-          <Tooltip
-            contentStyle={{ background: '#111c33', border: '1px solid #24324f' }}
-            formatter={(v, name) => (name === 'level' ? RISK_LEVELS[Number(v)] : v)}
-          />
-          <Line yAxisId="n" dataKey="pending" stroke="#38bdf8" dot={false} isAnimationActive={false} />
-          <Line yAxisId="lvl" dataKey="level" stroke="#ef4444" type="stepAfter" dot={false} isAnimationActive={false} />
+          <Tooltip contentStyle={TOOLTIP} formatter={(v, _name, item) => (item.dataKey === LEVEL ? levelWord(Number(v)) : v)} />
+          <Line yAxisId={COUNT_AXIS} dataKey={PENDING} name={t('detail.pendingSeries')} stroke="#38bdf8" dot={false} isAnimationActive={false} />
+          <Line yAxisId={LEVEL_AXIS} dataKey={LEVEL} name={t('detail.levelSeries')} stroke="#ef4444" type={STEP} dot={false} isAnimationActive={false} />
         </LineChart>
       ) : null}
       {/* One wrapping entry per day (no wide table: nothing hides behind a horizontal scroll). */}
@@ -143,15 +165,15 @@ function History({ detail }: { detail: Detail }) {
         {detail.snapshots.slice(0, 14).map((s) => (
           <li key={s.day}>
             <dl>
-              <dt>Day</dt>
+              <dt>{t('detail.day')}</dt>
               <dd>{s.day}</dd>
-              <dt>Level</dt>
-              <dd>{s.level}</dd>
-              <dt>Pending</dt>
+              <dt>{t('detail.level')}</dt>
+              <dd>{t(`level.${s.level}`)}</dd>
+              <dt>{t('detail.pending')}</dt>
               <dd>{s.pendingCount}</dd>
-              <dt>Dead</dt>
+              <dt>{t('detail.dead')}</dt>
               <dd>{s.deadLetterCount}</dd>
-              <dt>Last sync</dt>
+              <dt>{t('detail.lastSync')}</dt>
               <dd>{dateTime(s.lastSyncAt)}</dd>
             </dl>
           </li>
@@ -162,23 +184,25 @@ function History({ detail }: { detail: Detail }) {
 }
 
 function Actions({ d }: { d: AdminDeviceView }) {
+  const { t } = useTranslation('admin');
   const ask = useAdmin((s) => s.ask);
-  const actions: { action: AdminDeviceAction; label: string; danger?: boolean; show: boolean }[] = [
-    { action: 'block', label: 'Block', danger: true, show: !d.blocked && !d.revoked },
-    { action: 'unblock', label: 'Unblock', show: d.blocked && !d.revoked },
-    { action: 'require-update', label: 'Require update', show: !d.updateRequired && !d.revoked },
-    { action: 'clear-update', label: 'Clear update requirement', show: d.updateRequired && !d.revoked },
-    { action: 'revoke', label: 'Revoke keys', danger: true, show: !d.revoked },
+  // Button labels: action.<action>.
+  const actions: { action: AdminDeviceAction; danger?: boolean; show: boolean }[] = [
+    { action: 'block', danger: true, show: !d.blocked && !d.revoked },
+    { action: 'unblock', show: d.blocked && !d.revoked },
+    { action: 'require-update', show: !d.updateRequired && !d.revoked },
+    { action: 'clear-update', show: d.updateRequired && !d.revoked },
+    { action: 'revoke', danger: true, show: !d.revoked },
   ];
   return d.revoked ? (
-    <p className="small muted">Keys revoked: the device must be enrolled again.</p>
+    <p className="small muted">{t('detail.revokedNote')}</p>
   ) : (
-    <div className="row-actions wrap" aria-label="Actions">
+    <div className="row-actions wrap" aria-label={t('detail.actions')}>
       {actions
         .filter((a) => a.show)
         .map((a) => (
           <button key={a.action} type="button" className={a.danger ? 'danger' : 'secondary'} onClick={() => ask({ device: d, action: a.action })}>
-            {a.label}
+            {t(`action.${a.action}`)}
           </button>
         ))}
     </div>

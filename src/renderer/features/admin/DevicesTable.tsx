@@ -1,15 +1,17 @@
 import type { VirtualItem } from '@tanstack/react-virtual';
+import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import { useVirtualPaging } from '../../ui/useVirtualPaging';
 import type { AdminDeviceView } from '../../../shared/server-api';
 import { MAX_ROWS, useAdmin } from './admin-store';
-import { dateTime } from '../../ui/format';
+import { dateTime, num } from '../../ui/format';
 import { LevelBadge } from './LevelBadge';
 
 const ROW = 52;
 
-function versions(d: AdminDeviceView): string {
+function versions(t: TFunction<'admin'>, d: AdminDeviceView): string {
   const cs = Object.entries(d.contractVersions).map(([n, v]) => `${n.split('.').pop()}@${v}`);
-  return [d.appVersion ? `app ${d.appVersion}` : null, ...cs].filter(Boolean).join(' · ') || '—';
+  return [d.appVersion ? t('table.app', { version: d.appVersion }) : null, ...cs].filter(Boolean).join(' · ') || '—';
 }
 
 /**
@@ -17,6 +19,7 @@ function versions(d: AdminDeviceView): string {
  * screen are in the DOM, so a 100,000-device tenant scrolls like a small one.
  */
 export function DevicesTable() {
+  const { t } = useTranslation('admin');
   const { rows, total, nextCursor, loadMore, loading, detail } = useAdmin();
   const {
     parent,
@@ -25,21 +28,19 @@ export function DevicesTable() {
   } = useVirtualPaging({ count: rows.length, rowHeight: ROW, hasMore: !!nextCursor, loading, loadMore, overscan: 10, nearEnd: 30 });
 
   return (
-    <div className="devices-table" role="table" aria-label="Devices" aria-rowcount={total + 1}>
+    <div className="devices-table" role="table" aria-label={t('table.label')} aria-rowcount={total + 1}>
       <div className="device-row head" role="row">
-        <span role="columnheader">Risk</span>
-        <span role="columnheader">Device / user</span>
-        <span role="columnheader">Days offline</span>
-        <span role="columnheader">Pending</span>
-        <span role="columnheader">Dead</span>
-        <span role="columnheader">Versions</span>
-        <span role="columnheader">Reasons</span>
-        <span role="columnheader">State</span>
+        <span role="columnheader">{t('table.risk')}</span>
+        <span role="columnheader">{t('table.device')}</span>
+        <span role="columnheader">{t('table.daysOffline')}</span>
+        <span role="columnheader">{t('table.pending')}</span>
+        <span role="columnheader">{t('table.dead')}</span>
+        <span role="columnheader">{t('table.versions')}</span>
+        <span role="columnheader">{t('table.reasons')}</span>
+        <span role="columnheader">{t('table.state')}</span>
       </div>
       {rows.length === 0 ? (
-        <div className="outbox-empty muted">
-          {loading ? 'Loading…' : 'No devices match. Clear the search to see every device; a device appears here once it is enrolled and has synced.'}
-        </div>
+        <div className="outbox-empty muted">{loading ? t('table.loading') : t('table.empty')}</div>
       ) : (
         <div ref={parent} className="devices-scroll" role="rowgroup" data-testid="devices-scroll">
           <div className="virtual-space" ref={(el) => el?.style.setProperty('height', `${totalSize}px`)}>
@@ -50,14 +51,14 @@ export function DevicesTable() {
         </div>
       )}
       <div className="devices-foot muted small" data-testid="devices-count">
-        {rows.length.toLocaleString()} of {total.toLocaleString()} loaded
-        {rows.length >= MAX_ROWS && nextCursor ? ' — narrow the filter to see more' : ''}
+        {t(rows.length >= MAX_ROWS && nextCursor ? 'table.loadedMax' : 'table.loaded', { shown: rows.length, total })}
       </div>
     </div>
   );
 }
 
 function DeviceRow({ d, it, selected }: { d: AdminDeviceView; it: VirtualItem; selected: boolean }) {
+  const { t } = useTranslation('admin');
   const open = useAdmin((s) => s.open);
   return (
     <div
@@ -80,25 +81,25 @@ function DeviceRow({ d, it, selected }: { d: AdminDeviceView; it: VirtualItem; s
         <br />
         <span className="muted small">{d.user}</span>
       </span>
-      <span className="cell num" role="cell" title={`Last sync ${dateTime(d.lastSyncAt)}`}>
-        {d.daysOffline.toFixed(1)}
+      <span className="cell num" role="cell" title={t('table.lastSync', { when: dateTime(d.lastSyncAt) })}>
+        {num(d.daysOffline, { minimumFractionDigits: 1, maximumFractionDigits: 1, useGrouping: false })}
       </span>
       <span className="cell num" role="cell">
-        {d.pendingCount.toLocaleString()}
+        {num(d.pendingCount)}
       </span>
       <span className="cell num" role="cell">
-        {d.deadLetterCount.toLocaleString()}
+        {num(d.deadLetterCount)}
       </span>
-      <span className="cell small muted" role="cell" title={versions(d)}>
-        {versions(d)}
+      <span className="cell small muted" role="cell" title={versions(t, d)}>
+        {versions(t, d)}
       </span>
       <span className="cell small" role="cell" title={d.risk.reasons.join('\n')}>
         {d.risk.reasons[0] ?? <span className="muted">—</span>}
         {d.risk.reasons.length > 1 && <span className="muted"> (+{d.risk.reasons.length - 1})</span>}
       </span>
       <span className="cell small" role="cell">
-        {d.revoked ? 'revoked' : d.blocked ? 'blocked' : d.updateRequired ? 'update required' : ''}
-        {d.flagged && <span className="error"> flagged</span>}
+        {d.revoked ? t('table.revoked') : d.blocked ? t('table.blocked') : d.updateRequired ? t('table.updateRequired') : ''}
+        {d.flagged && <span className="error"> {t('table.flagged')}</span>}
       </span>
     </div>
   );

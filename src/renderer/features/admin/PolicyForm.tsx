@@ -1,24 +1,27 @@
 import { useEffect, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { RiskPolicy } from '../../../shared/risk';
 import { useAdmin } from './admin-store';
 import { errorMessage } from '../../ui/format';
 import { useApp } from '../../app-store';
 
-type Field = { path: [keyof RiskPolicy, string]; label: string };
+/** Each field's label is policy.field.<a>.<b> ("Offline days → medium"). */
+type Field = { path: [keyof RiskPolicy, string] };
 const FIELDS: Field[] = [
-  { path: ['offlineDays', 'medium'], label: 'Offline days → medium' },
-  { path: ['offlineDays', 'high'], label: 'Offline days → high' },
-  { path: ['offlineDays', 'critical'], label: 'Offline days → critical' },
-  { path: ['pending', 'medium'], label: 'Pending items → medium' },
-  { path: ['pending', 'high'], label: 'Pending items → high' },
-  { path: ['deadLetters', 'medium'], label: 'Dead letters → medium' },
-  { path: ['deadLetters', 'high'], label: 'Dead letters → high' },
+  { path: ['offlineDays', 'medium'] },
+  { path: ['offlineDays', 'high'] },
+  { path: ['offlineDays', 'critical'] },
+  { path: ['pending', 'medium'] },
+  { path: ['pending', 'high'] },
+  { path: ['deadLetters', 'medium'] },
+  { path: ['deadLetters', 'high'] },
 ];
 
 const get = (p: RiskPolicy, [a, b]: Field['path']): number => (p[a] as Record<string, number>)[b]!;
 
 /** The tenant's stale thresholds ("more than N" raises the level). Saving needs a reason and is audited. */
 export function PolicyForm() {
+  const { t } = useTranslation('admin');
   const { policy, savePolicy } = useAdmin();
   // The placeholder is this app's real version (system.info), not a made-up one.
   const appVersion = useApp((s) => s.info?.version);
@@ -47,13 +50,13 @@ export function PolicyForm() {
   return (
     <details className="card policy" data-testid="policy-form">
       <summary>
-        Stale thresholds <span className="muted small">({policy.custom ? 'set for this tenant' : 'defaults'})</span>
+        {t('policy.title')} <span className="muted small">{policy.custom ? t('policy.custom') : t('policy.defaults')}</span>
       </summary>
       <form className="stack" onSubmit={(e) => void save(e)}>
         <div className="policy-grid">
           {FIELDS.map((f) => (
             <label key={f.path.join('.')}>
-              {f.label}
+              {t(`policy.field.${f.path.join('.')}`)}
               <input
                 type="number"
                 min={0}
@@ -65,11 +68,11 @@ export function PolicyForm() {
             </label>
           ))}
           <label>
-            Latest app version (optional)
+            {t('policy.latestVersion')}
             <input
               value={draft.latestAppVersion ?? ''}
               pattern="\d+\.\d+\.\d+"
-              placeholder={appVersion ? `e.g. ${appVersion} (this app)` : undefined}
+              placeholder={appVersion ? t('policy.versionPlaceholder', { version: appVersion }) : undefined}
               onChange={(e) => {
                 const { latestAppVersion: _old, ...rest } = draft;
                 void _old;
@@ -79,7 +82,7 @@ export function PolicyForm() {
           </label>
         </div>
         <label>
-          Reason for the change
+          {t('policy.reason')}
           <input value={reason} onChange={(e) => setReason(e.target.value)} minLength={3} maxLength={500} required />
         </label>
         {error && (
@@ -89,7 +92,7 @@ export function PolicyForm() {
         )}
         <div className="row-actions">
           <button type="submit" disabled={busy || reason.trim().length < 3}>
-            {busy ? 'Saving…' : 'Save thresholds'}
+            {busy ? t('policy.saving') : t('policy.save')}
           </button>
         </div>
       </form>

@@ -14,6 +14,7 @@ import {
 import type { RiskPolicy } from '../../../shared/risk';
 import { call } from '../../api/client';
 import { errorMessage } from '../../ui/format';
+import { i18next } from '../../i18n';
 
 const PAGE_SIZE = 100;
 /** Rows kept in memory; past this the table asks the user to narrow the filter instead of growing. */
@@ -48,14 +49,6 @@ interface AdminStore {
   savePolicy(policy: RiskPolicy, reason: string): Promise<void>;
 }
 
-const PAST: Record<AdminDeviceAction, string> = {
-  block: 'blocked',
-  unblock: 'unblocked',
-  'require-update': 'marked as update required',
-  'clear-update': 'cleared of the update requirement',
-  revoke: 'revoked',
-};
-
 type Set = StoreApi<AdminStore>['setState'];
 type Get = () => AdminStore;
 
@@ -87,7 +80,8 @@ async function actOnDevice(set: Set, get: Get, replace: (d: AdminDeviceView) => 
   if (!c) return;
   const { device } = await call('admin.devices.act', { id: c.device.id, action: c.action, reason, confirm: true });
   replace(device);
-  set({ confirming: null, notice: `${c.device.name} ${PAST[c.action]}.` });
+  // "Bo's laptop blocked.": one sentence per action (admin:notice.<action>), in the language in use now.
+  set({ confirming: null, notice: i18next.t(`admin:notice.${c.action}`, { name: c.device.name }) });
   // Levels and counts moved: refresh the charts and the open history.
   void call('admin.summary', {}).then(
     (s) => set({ summary: s }),
@@ -146,7 +140,7 @@ export const useAdmin = create<AdminStore>((set, get) => {
     act: (reason) => actOnDevice(set, get, replace, reason),
     async savePolicy(policy, reason) {
       const p = await call('admin.policy.set', { policy, reason, confirm: true });
-      set({ policy: p, notice: 'Stale thresholds saved; levels below use them.' });
+      set({ policy: p, notice: i18next.t('admin:notice.policySaved') });
       await get().refresh();
     },
   };

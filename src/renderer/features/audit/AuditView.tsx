@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { count } from '../../ui/format';
+import { useTranslation } from 'react-i18next';
 import { useAudit } from './audit-store';
 import { onEvent } from '../../api/client';
 import { AuditFiltersBar } from './AuditFiltersBar';
@@ -9,17 +9,18 @@ import { NoteForm } from './NoteForm';
 import { VerifyPanel } from './VerifyPanel';
 
 export function AuditView() {
+  const { t } = useTranslation('audit');
   const { refresh, error, total } = useAudit();
   useEffect(() => {
     void refresh();
     return onEvent('audit.appended', () => void refresh());
   }, [refresh]);
   return (
-    <section aria-label="Audit log" className="audit">
+    <section aria-label={t('view.label')} className="audit">
       <header className="view-head">
-        <h2>Audit log</h2>
+        <h2>{t('view.title')}</h2>
         <span className="muted" data-testid="audit-total">
-          {count(total, 'entry', 'entries')}
+          {t('view.total', { n: total })}
         </span>
       </header>
       <VerifyPanel />

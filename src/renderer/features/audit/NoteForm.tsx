@@ -1,7 +1,9 @@
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useAudit } from './audit-store';
 
 export function NoteForm() {
+  const { t } = useTranslation('audit');
   const addNote = useAudit((s) => s.addNote);
   const [note, setNote] = useState('');
   const [subject, setSubject] = useState('');
@@ -23,11 +25,17 @@ export function NoteForm() {
     }
   }
   return (
-    <form className="note-form" onSubmit={(e) => void submit(e)} aria-label="Add note">
-      <input aria-label="Subject" placeholder="Subject (optional)" value={subject} onChange={(e) => setSubject(e.target.value)} maxLength={200} />
+    <form className="note-form" onSubmit={(e) => void submit(e)} aria-label={t('note.formLabel')}>
       <input
-        aria-label="Note"
-        placeholder="Write a note for the audit log"
+        aria-label={t('note.subject')}
+        placeholder={t('note.subjectPlaceholder')}
+        value={subject}
+        onChange={(e) => setSubject(e.target.value)}
+        maxLength={200}
+      />
+      <input
+        aria-label={t('note.note')}
+        placeholder={t('note.notePlaceholder')}
         value={note}
         onChange={(e) => setNote(e.target.value)}
         maxLength={4000}
@@ -35,7 +43,7 @@ export function NoteForm() {
         readOnly={busy}
       />
       <button type="submit" disabled={busy}>
-        Add note
+        {t('note.add')}
       </button>
       {error && (
         <span className="error" role="alert">

@@ -1,21 +1,24 @@
 // Settings → Back up this device, and First run → Restore from a backup.
 import { useState, type FormEvent } from 'react';
-import { bytes as formatBytes, count } from '../../ui/format';
+import { Trans, useTranslation } from 'react-i18next';
+import { bytes as formatBytes, dateTime } from '../../ui/format';
 import { useBackup, type BackupOp } from './backup-store';
 
 function Progress({ op }: { op: BackupOp }) {
+  const { t } = useTranslation('backup');
   const pct = op.total > 0 ? Math.round((100 * op.done) / op.total) : 0;
   return (
     <div className="progress-line">
-      <progress max={100} value={pct} aria-label={op.kind === 'backup' ? 'Backup progress' : 'Restore progress'} />
+      <progress max={100} value={pct} aria-label={op.kind === 'backup' ? t('progress.backup') : t('progress.restore')} />
       <span className="muted small" aria-live="polite">
-        {op.total > 0 ? `${formatBytes(op.done)} of ${formatBytes(op.total)}` : 'Starting…'}
+        {op.total > 0 ? t('progress.amount', { done: formatBytes(op.done), total: formatBytes(op.total) }) : t('progress.starting')}
       </span>
     </div>
   );
 }
 
 export function BackupPanel() {
+  const { t } = useTranslation('backup');
   const { running, made, error, backUp } = useBackup();
   const [pass, setPass] = useState('');
   const [again, setAgain] = useState('');
@@ -25,14 +28,11 @@ export function BackupPanel() {
     if (!mismatch) void backUp(pass);
   };
   return (
-    <form className="card" aria-label="Back up this device" onSubmit={submit}>
-      <h3>Back up this device</h3>
-      <p className="muted">
-        One encrypted file with this device’s data, attachments and keys, for moving to a new laptop or recovering from a lost one. Keep the passphrase apart
-        from the file: without it the backup cannot be opened, and with it anyone can.
-      </p>
+    <form className="card" aria-label={t('backup.title')} onSubmit={submit}>
+      <h3>{t('backup.title')}</h3>
+      <p className="muted">{t('backup.intro')}</p>
       <label>
-        Passphrase (at least 8 characters)
+        {t('backup.passphrase')}
         <input
           type="password"
           name="backup-passphrase"
@@ -44,15 +44,15 @@ export function BackupPanel() {
         />
       </label>
       <label>
-        Passphrase again
+        {t('backup.passphraseAgain')}
         <input type="password" name="backup-passphrase-again" value={again} required onChange={(e) => setAgain(e.target.value)} autoComplete="new-password" />
       </label>
       {pass.length > 0 && pass.length < 8 && (
         <p className="error" data-testid="passphrase-short">
-          The passphrase is too short: {pass.length} of at least 8 characters.
+          {t('backup.tooShort', { length: pass.length })}
         </p>
       )}
-      {mismatch && <p className="error">The two passphrases differ.</p>}
+      {mismatch && <p className="error">{t('backup.differ')}</p>}
       {running?.kind === 'backup' && <Progress op={running} />}
       {error && !running && (
         <p className="error" role="alert">
@@ -61,48 +61,57 @@ export function BackupPanel() {
       )}
       {made && !running && (
         <p role="status" data-backup-path={made.path}>
-          Backup written: <code>{made.path}</code> ({formatBytes(made.bytes)}, {count(made.summary.attachments, 'attachment')},{' '}
-          {count(made.summary.unsent, 'item')} not yet sent).
+          <Trans
+            t={t}
+            i18nKey="backup.written"
+            values={{ path: made.path, size: formatBytes(made.bytes), attachments: made.summary.attachments, unsent: made.summary.unsent }}
+            components={{ code: <code /> }}
+          />
         </p>
       )}
       <button type="submit" disabled={!!running || mismatch || pass.length < 8}>
-        {running?.kind === 'backup' ? 'Backing up…' : 'Back up now'}
+        {running?.kind === 'backup' ? t('backup.running') : t('backup.submit')}
       </button>
     </form>
   );
 }
 
 export function RestorePanel() {
+  const { t } = useTranslation('backup');
   const { running, restored, error, restore } = useBackup();
   const [path, setPath] = useState('');
   const [pass, setPass] = useState('');
   if (restored)
     return (
-      <div className="card" role="status" aria-label="Restore ready">
-        <h3>Backup checked and restored</h3>
+      <div className="card" role="status" aria-label={t('restore.ready')}>
+        <h3>{t('restore.done')}</h3>
         <p>
-          The backup of {restored.device ?? 'this device'} ({restored.tenant ?? 'no tenant'}, made {new Date(restored.createdAt).toLocaleString()}) was
-          verified. Restart Maestro to finish: it continues with {count(restored.unsent, 'item')} still to send.
+          {t('restore.doneText', {
+            device: restored.device ?? t('restore.thisDevice'),
+            tenant: restored.tenant ?? t('restore.noTenant'),
+            made: dateTime(restored.createdAt),
+            unsent: restored.unsent,
+          })}
         </p>
       </div>
     );
   return (
     <form
       className="card"
-      aria-label="Restore from a backup"
+      aria-label={t('restore.title')}
       onSubmit={(e) => {
         e.preventDefault();
         void restore(path.trim(), pass);
       }}
     >
-      <h3>Restore from a backup</h3>
-      <p className="muted">Moving from another laptop? Restore its backup here instead of creating a new profile.</p>
+      <h3>{t('restore.title')}</h3>
+      <p className="muted">{t('restore.intro')}</p>
       <label>
-        Backup file (full path)
-        <input name="restore-path" value={path} required onChange={(e) => setPath(e.target.value)} placeholder="/home/me/maestro-backup.mbak" />
+        {t('restore.file')}
+        <input name="restore-path" value={path} required onChange={(e) => setPath(e.target.value)} placeholder={t('restore.filePlaceholder')} />
       </label>
       <label>
-        Passphrase
+        {t('restore.passphrase')}
         <input type="password" name="restore-passphrase" value={pass} minLength={8} required onChange={(e) => setPass(e.target.value)} />
       </label>
       {running?.kind === 'restore' && <Progress op={running} />}
@@ -112,7 +121,7 @@ export function RestorePanel() {
         </p>
       )}
       <button type="submit" disabled={!!running}>
-        {running?.kind === 'restore' ? 'Checking…' : 'Restore'}
+        {running?.kind === 'restore' ? t('restore.running') : t('restore.submit')}
       </button>
     </form>
   );

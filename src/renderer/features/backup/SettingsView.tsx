@@ -1,7 +1,8 @@
-// Settings: what a user sets up for this device (language and theme, backups).
+// Settings: what a user sets up for this device (language and theme, notifications, backups).
 import { useTranslation } from 'react-i18next';
 import { BackupPanel } from './BackupPanels';
 import { PreferencesPanel } from './PreferencesPanel';
+import { NotificationSettings } from '../notifications/NotificationSettings';
 
 export function SettingsView() {
   const { t } = useTranslation();
@@ -12,6 +13,7 @@ export function SettingsView() {
       </header>
       <div className="cards">
         <PreferencesPanel />
+        <NotificationSettings />
         <BackupPanel />
       </div>
     </section>

@@ -3,6 +3,7 @@
 import { create } from 'zustand';
 import type { BackupSummary } from '../../../shared/api/backup';
 import { call, onEvent } from '../../api/client';
+import { i18next } from '../../i18n';
 
 export type BackupOp = { kind: 'backup' | 'restore'; opId: string; done: number; total: number };
 
@@ -15,21 +16,14 @@ interface BackupState {
   restore(path: string, passphrase: string): Promise<void>;
 }
 
-/** What each refusal means for the person restoring. */
-export const RESTORE_REFUSALS: Record<string, string> = {
-  wrong_passphrase: 'The passphrase does not open this backup.',
-  tampered: 'This backup file was changed or damaged after it was written. Use another copy.',
-  truncated: 'This backup file is incomplete (it was cut short while copying). Use a complete copy.',
-  not_a_backup: 'This file is not a Maestro backup.',
-  manifest_mismatch: 'The backup’s content does not match its manifest. Use another copy.',
-  not_fresh: 'This device already has a profile or data. Restore onto a fresh installation.',
-  keystore_locked: 'Unlock the key vault first.',
-};
+/** The refusals a restore explains to the person restoring (their words: backup.json, refusal.<reason>). */
+export const RESTORE_REFUSALS = ['wrong_passphrase', 'tampered', 'truncated', 'not_a_backup', 'manifest_mismatch', 'not_fresh', 'keystore_locked'] as const;
 
 function plainError(e: unknown): string {
   const err = e as { code?: string; details?: { reason?: string }; message?: string };
   const reason = err.details?.reason;
-  return (reason && RESTORE_REFUSALS[reason]) ?? err.message ?? String(e);
+  if (reason && (RESTORE_REFUSALS as readonly string[]).includes(reason)) return i18next.t(`backup:refusal.${reason}`);
+  return err.message ?? String(e);
 }
 
 let seq = 0;

@@ -1,4 +1,5 @@
 import { useCallback, useMemo, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { schemaOf, useCapture, visibleErrors } from './capture-store';
 import { SchemaForm } from './schema-form/SchemaForm';
 import { clientErrors } from './schema-form/field-errors';
@@ -7,6 +8,7 @@ import { DraftStatus } from './DraftStatus';
 
 /** The generated form for the chosen contract, with its error summary, draft status and Submit. */
 export function CaptureForm() {
+  const { t } = useTranslation('capture');
   const s = useCapture();
   const contract = s.contracts.find((c) => c.contract === s.contractRef);
   const schema = useMemo(() => schemaOf(contract), [contract]);
@@ -41,11 +43,11 @@ export function CaptureForm() {
     if (visibleErrors(after, clientErrors(schema, after.data)).length > 0) setFocusKey((k) => k + 1);
   }
   return (
-    <form className="capture-form" aria-label={`Capture ${contract.title}`} onSubmit={(e) => void submit(e)} noValidate>
+    <form className="capture-form" aria-label={t('form.label', { title: contract.title })} onSubmit={(e) => void submit(e)} noValidate>
       <ErrorSummary errors={errors} schema={schema} focusKey={focusKey} />
       {s.submitError && (
         <p className="error" role="alert">
-          Could not save: {s.submitError}
+          {t('form.couldNotSave', { error: s.submitError })}
         </p>
       )}
       <fieldset className="plain" disabled={s.submitting}>
@@ -62,10 +64,10 @@ export function CaptureForm() {
       </fieldset>
       <div className="form-actions">
         <button type="submit" disabled={s.submitting}>
-          {s.submitting ? 'Saving…' : 'Submit'}
+          {t(s.submitting ? 'form.saving' : 'form.submit')}
         </button>
         <button type="button" className="secondary" onClick={() => void s.newForm()} disabled={s.submitting}>
-          New form
+          {t('form.newForm')}
         </button>
         <DraftStatus />
       </div>

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { useCapture } from './capture-store';
 import { useApp } from '../../app-store';
 import { ContractPicker } from './ContractPicker';
@@ -8,12 +9,13 @@ import { DraftsList } from './DraftsList';
 function CaptureResult() {
   const result = useCapture((s) => s.result);
   const go = useApp((s) => s.go);
+  const { t } = useTranslation('capture');
   if (!result) return null;
   return (
     <div className="capture-result ok" role="status" data-testid="capture-result" data-record-id={result.recordId} data-outbox-id={result.outboxId}>
-      Saved to outbox: record <span className="mono">{result.recordId}</span>. It is sent when this device next syncs.{' '}
+      <Trans t={t} i18nKey="result.saved" components={{ record: <span className="mono">{result.recordId}</span> }} />{' '}
       <button type="button" className="link" onClick={() => go('outbox')}>
-        Open outbox
+        {t('result.openOutbox')}
       </button>
     </div>
   );
@@ -21,6 +23,7 @@ function CaptureResult() {
 
 /** Capture works entirely on this device; it never waits on sync or the network. */
 export function CaptureView() {
+  const { t } = useTranslation('capture');
   const { loadContracts, loadDrafts, flushDraft, flushOnExit, formKey } = useCapture();
   const main = useRef<HTMLDivElement>(null);
   // A new, resumed or just-submitted form starts at its top.
@@ -50,10 +53,10 @@ export function CaptureView() {
     };
   }, [flushOnExit]);
   return (
-    <section aria-label="Capture" className="capture">
+    <section aria-label={t('view.label')} className="capture">
       <header className="view-head">
-        <h2>Capture</h2>
-        <span className="muted small">Saved on this device first; sync sends it later.</span>
+        <h2>{t('view.title')}</h2>
+        <span className="muted small">{t('view.hint')}</span>
       </header>
       <ContractPicker />
       <CaptureResult />

@@ -1,25 +1,27 @@
+import { useTranslation } from 'react-i18next';
 import { useCapture } from './capture-store';
 import { clockTime } from '../../ui/format';
 
 /** "Draft saved HH:MM:SS" and friends; autosave runs 800 ms after the last edit. */
 export function DraftStatus() {
+  const { t } = useTranslation('capture');
   const { draftState, draftSavedAt, draftError, flushDraft } = useCapture();
   let text: string;
   switch (draftState) {
     case 'pending':
-      text = 'Unsaved changes…';
+      text = t('draft.pending');
       break;
     case 'saving':
-      text = 'Saving draft…';
+      text = t('draft.saving');
       break;
     case 'saved':
-      text = draftSavedAt ? `Draft saved ${clockTime(draftSavedAt)}` : 'Draft saved';
+      text = draftSavedAt ? t('draft.savedAt', { time: clockTime(draftSavedAt) }) : t('draft.saved');
       break;
     case 'error':
-      text = `Draft not saved: ${draftError ?? 'unknown error'}`;
+      text = t('draft.notSaved', { error: draftError ?? t('draft.unknownError') });
       break;
     default:
-      text = 'Drafts save automatically as you type';
+      text = t('draft.idle');
   }
   return (
     <span
@@ -31,7 +33,7 @@ export function DraftStatus() {
       {text}
       {draftState === 'error' && (
         <button type="button" className="secondary small-btn" onClick={() => void flushDraft()}>
-          Retry save
+          {t('draft.retry')}
         </button>
       )}
     </span>

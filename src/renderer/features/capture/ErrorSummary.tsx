@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { FieldError } from './schema-form/field-errors';
 import { labelAt, type JsonSchema } from './schema-form/json-schema';
 import { fieldId } from './schema-form/json-pointer';
@@ -16,6 +17,7 @@ function focusField(path: string) {
  * not the first invalid input: it names every problem at once, and a screen reader reads it whole.
  */
 export function ErrorSummary({ errors, schema, focusKey = 0 }: { errors: FieldError[]; schema: JsonSchema; focusKey?: number }) {
+  const { t } = useTranslation('capture');
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (focusKey === 0 || !box.current) return;
@@ -25,7 +27,7 @@ export function ErrorSummary({ errors, schema, focusKey = 0 }: { errors: FieldEr
   if (errors.length === 0) return null;
   return (
     <div className="error-summary" role="alert" data-testid="error-summary" tabIndex={-1} ref={box}>
-      <strong>{errors.length === 1 ? '1 problem' : `${errors.length} problems`} to fix before this can be saved to the outbox:</strong>
+      <strong>{t('errors.heading', { n: errors.length })}</strong>
       <ul>
         {errors.map((e, i) => (
           <li key={i}>
@@ -33,7 +35,7 @@ export function ErrorSummary({ errors, schema, focusKey = 0 }: { errors: FieldEr
               e.message
             ) : (
               <button type="button" className="link" onClick={() => focusField(e.path)}>
-                {labelAt(schema, e.path)}: {e.message}
+                {t('errors.item', { label: labelAt(schema, e.path), message: e.message })}
               </button>
             )}
           </li>

@@ -3,6 +3,7 @@
 // resumeKey, so begin answers the chunk it still wants). Nothing holds the whole file: each chunk is read
 // from the File, digested (SHA-256, WebCrypto) and sent. Thumbnails are drawn here, from the file itself.
 import { call } from '../../api/client';
+import { i18next } from '../../i18n';
 
 export interface IngestProgress {
   sent: number;
@@ -33,8 +34,9 @@ const mib = (n: number) => `${Math.round((n / 1024 / 1024) * 10) / 10} MiB`;
 
 /** Why a file cannot be attached here, in plain words (null: it can). */
 export function sizeProblem(file: File, maxBytes: number): string | null {
-  if (file.size === 0) return `${file.name || 'This file'} is empty.`;
-  if (file.size > maxBytes) return `${file.name || 'This file'} is ${mib(file.size)}; files here are limited to ${mib(maxBytes)}.`;
+  const named = { hasName: file.name ? 'yes' : 'no', name: file.name };
+  if (file.size === 0) return i18next.t('capture:upload.empty', named);
+  if (file.size > maxBytes) return i18next.t('capture:upload.tooBig', { ...named, size: mib(file.size), max: mib(maxBytes) });
   return null;
 }
 
@@ -47,7 +49,7 @@ function base64Of(blob: Blob): Promise<string> {
       const url = String(r.result);
       resolve(url.slice(url.indexOf(',') + 1));
     };
-    r.onerror = () => reject(r.error ?? new Error('Could not read the file'));
+    r.onerror = () => reject(r.error ?? new Error(i18next.t('capture:upload.unreadable')));
     r.readAsDataURL(blob);
   });
 }

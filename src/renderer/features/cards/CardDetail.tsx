@@ -1,3 +1,4 @@
+import { Trans, useTranslation } from 'react-i18next';
 import type { DecisionCard } from '../../../shared/workflow/types';
 import type { TeamCardView } from '../../../shared/team/views';
 import { useApp } from '../../app-store';
@@ -27,10 +28,11 @@ interface Props {
  * device's cards through runs.decide.
  */
 export function CardDetail({ card, team, actions = true }: Props) {
+  const { t } = useTranslation('cards');
   return (
     <article
       className="card card-detail stack"
-      aria-label="Decision card"
+      aria-label={t('detail.label')}
       data-testid="card-detail"
       data-id={card.id}
       data-status={card.status}
@@ -47,6 +49,7 @@ export function CardDetail({ card, team, actions = true }: Props) {
 }
 
 function CardHead({ card, team }: { card: DecisionCard; team?: TeamCardView }) {
+  const { t } = useTranslation('cards');
   return (
     <>
       <header className="card-head">
@@ -55,23 +58,17 @@ function CardHead({ card, team }: { card: DecisionCard; team?: TeamCardView }) {
         <span
           className={`badge ${card.status === 'denied' || card.status === 'rejected' ? 'badge-error' : card.status === 'awaiting_approval' ? 'badge-warn' : 'badge-ok'}`}
         >
-          {card.status.replace('_', ' ')}
+          {t(`status.${card.status}`)}
         </span>
       </header>
       <p className="small muted" data-testid="card-origin">
-        {card.runId ? (
-          <>
-            Run <span className="mono">{card.runId}</span>
-          </>
-        ) : (
-          noRunLabel(card.kind)
-        )}{' '}
-        · {card.stepId ? `step ${card.stepId}` : card.kind} · {dateTime(card.createdAt)}
+        {card.runId ? <Trans t={t} i18nKey="detail.run" components={{ id: <span className="mono">{card.runId}</span> }} /> : noRunLabel(card.kind)} ·{' '}
+        {card.stepId ? t('detail.step', { step: card.stepId }) : card.kind} · {dateTime(card.createdAt)}
       </p>
       {team && (
         <p className="small" data-testid="card-device">
-          From <Who device={team.device} tagSelf /> · user <Who profile={team.user || null} />
-          {!team.local && <span className="muted"> · received {dateTime(team.receivedAt)}</span>}
+          <Trans t={t} i18nKey="detail.from" components={{ device: <Who device={team.device} tagSelf />, user: <Who profile={team.user || null} /> }} />
+          {!team.local && <span className="muted"> · {t('detail.received', { when: dateTime(team.receivedAt) })}</span>}
         </p>
       )}
     </>

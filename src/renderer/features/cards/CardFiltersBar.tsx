@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { CARD_SORTS, type CardSort } from '../../../shared/workflow/views';
 import { LaneStatusFilters } from './LaneStatusFilters';
 import { cardList, cardStatsOf, useCardList, type CardFilters } from './cards-store';
@@ -8,7 +9,6 @@ import { useTeam } from '../team/team-store';
 import type { Scope } from '../team/team';
 
 const DEBOUNCE_MS = 300;
-const SORT_LABEL: Record<CardSort, string> = { time: 'Time', cost: 'Cost', uncertainty: 'Uncertainty' };
 
 /** Local date input (YYYY-MM-DD) → ISO at the start (or end) of that day. */
 const dayIso = (d: string, end = false): string | undefined => (d ? new Date(`${d}T${end ? '23:59:59.999' : '00:00:00.000'}`).toISOString() : undefined);
@@ -34,21 +34,22 @@ const applyDevice = (device?: string) => setFiltersOf('tenant')({ device });
  * and order; the tenant's list adds the device (chosen by name from the devices this device knows).
  */
 export function CardFiltersBar({ scope }: { scope: Scope }) {
+  const { t } = useTranslation('cards');
   const tenant = scope === 'tenant';
   const filters = useCardList(scope, (s) => s.filters);
   const setFilters = setFiltersOf(scope);
   const [q, setQ] = useDebounced(filters.text, applyText[scope], tenant);
   return (
-    <div className="filters" role="search" aria-label={tenant ? 'Filter team cards' : undefined}>
+    <div className="filters" role="search" aria-label={tenant ? t('filters.teamLabel') : undefined}>
       <label>
-        Search
+        {t('filters.search')}
         <input
           type="search"
-          aria-label="Search cards"
+          aria-label={t('filters.searchLabel')}
           value={q}
           maxLength={200}
           onChange={(e) => setQ(e.target.value)}
-          placeholder={tenant ? 'report ID, site, subject' : 'report ID, site, subject, reasons'}
+          placeholder={t(tenant ? 'filters.searchHintTeam' : 'filters.searchHint')}
         />
       </label>
       <LaneStatusFilters lane={filters.lane} status={filters.status} onChange={setFilters} />
@@ -62,12 +63,13 @@ function DeviceFilter({ filters }: { filters: CardFilters }) {
   const peers = useTeam((s) => s.peers);
   const self = useTeam((s) => s.status?.device ?? null);
   const directory = useDirectory((s) => s.directory);
+  const { t } = useTranslation('cards');
   const devices = [...new Set([...(self ? [self] : []), ...peers.map((p) => p.device), ...(filters.device ? [filters.device] : [])])];
   return (
     <label>
-      Device
-      <select aria-label="Filter by device" value={filters.device ?? ''} onChange={(e) => applyDevice(e.target.value || undefined)}>
-        <option value="">All devices</option>
+      {t('filters.device')}
+      <select aria-label={t('filters.deviceLabel')} value={filters.device ?? ''} onChange={(e) => applyDevice(e.target.value || undefined)}>
+        <option value="">{t('filters.allDevices')}</option>
         {devices.map((d) => (
           <option key={d} value={d} title={d}>
             {whoLabel(directory, { device: d }).text}
@@ -83,16 +85,17 @@ function SharedFilters({ scope, filters }: { scope: Scope; filters: CardFilters 
   const setFilters = setFiltersOf(scope);
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
+  const { t } = useTranslation('cards');
   return (
     <>
       <label>
-        Failed invariant
+        {t('filters.failedInvariant')}
         <select
-          aria-label="Filter by failed invariant"
+          aria-label={t('filters.failedInvariantLabel')}
           value={filters.failedInvariant ?? ''}
           onChange={(e) => setFilters({ failedInvariant: e.target.value || undefined })}
         >
-          <option value="">Any</option>
+          <option value="">{t('filters.any')}</option>
           {(stats?.failedInvariants ?? []).map((f) => (
             <option key={f.id} value={f.id}>
               {f.id} ({f.count})
@@ -101,37 +104,47 @@ function SharedFilters({ scope, filters }: { scope: Scope; filters: CardFilters 
         </select>
       </label>
       <label>
-        Run
+        {t('filters.run')}
         <input
-          aria-label="Filter by run"
+          aria-label={t('filters.runLabel')}
           value={filters.runId ?? ''}
           onChange={(e) => setFilters({ runId: e.target.value.trim() || undefined })}
-          placeholder="run id"
+          placeholder={t('filters.runHint')}
         />
       </label>
       <label>
-        From
-        <input type="date" aria-label="From date" value={from} onChange={(e) => (setFrom(e.target.value), setFilters({ from: dayIso(e.target.value) }))} />
+        {t('filters.from')}
+        <input
+          type="date"
+          aria-label={t('filters.fromLabel')}
+          value={from}
+          onChange={(e) => (setFrom(e.target.value), setFilters({ from: dayIso(e.target.value) }))}
+        />
       </label>
       <label>
-        To
-        <input type="date" aria-label="To date" value={to} onChange={(e) => (setTo(e.target.value), setFilters({ to: dayIso(e.target.value, true) }))} />
+        {t('filters.to')}
+        <input
+          type="date"
+          aria-label={t('filters.toLabel')}
+          value={to}
+          onChange={(e) => (setTo(e.target.value), setFilters({ to: dayIso(e.target.value, true) }))}
+        />
       </label>
       <label>
-        Sort by
-        <select aria-label="Sort cards by" value={filters.sort ?? 'time'} onChange={(e) => setFilters({ sort: e.target.value as CardSort })}>
+        {t('filters.sortBy')}
+        <select aria-label={t('filters.sortLabel')} value={filters.sort ?? 'time'} onChange={(e) => setFilters({ sort: e.target.value as CardSort })}>
           {CARD_SORTS.map((s) => (
             <option key={s} value={s}>
-              {SORT_LABEL[s]}
+              {t(`filters.sort.${s}`)}
             </option>
           ))}
         </select>
       </label>
       <label>
-        Order
-        <select aria-label="Card order" value={filters.dir ?? 'desc'} onChange={(e) => setFilters({ dir: e.target.value as 'asc' | 'desc' })}>
-          <option value="desc">Descending</option>
-          <option value="asc">Ascending</option>
+        {t('filters.order')}
+        <select aria-label={t('filters.orderLabel')} value={filters.dir ?? 'desc'} onChange={(e) => setFilters({ dir: e.target.value as 'asc' | 'desc' })}>
+          <option value="desc">{t('filters.desc')}</option>
+          <option value="asc">{t('filters.asc')}</option>
         </select>
       </label>
     </>

@@ -1,4 +1,5 @@
 import type { VirtualItem } from '@tanstack/react-virtual';
+import { useTranslation } from 'react-i18next';
 import { cardList, cardRowKey, useCardList, type CardRow } from './cards-store';
 import { dateTime } from '../../ui/format';
 import { useVirtualPaging } from '../../ui/useVirtualPaging';
@@ -17,6 +18,7 @@ const ROW = 56;
  * decision sent from here.
  */
 export function CardList({ scope }: { scope: Scope }) {
+  const { t } = useTranslation('cards');
   const { items, next, loadMore, loading, loaded, selectedIndex, filters } = useCardList(scope);
   const tenant = scope === 'tenant';
   const now = useNow(60_000);
@@ -25,10 +27,10 @@ export function CardList({ scope }: { scope: Scope }) {
   const list =
     items.length === 0 ? (
       <div className="card-list empty muted" data-testid={tenant ? testId : undefined}>
-        {loading || (tenant && !loaded) ? 'Loading…' : emptyCardsText(filters)}
+        {loading || (tenant && !loaded) ? t('list.loading') : emptyCardsText(filters)}
       </div>
     ) : (
-      <div ref={parent} className="card-list" role="listbox" aria-label="Decision cards" tabIndex={0} data-testid={testId}>
+      <div ref={parent} className="card-list" role="listbox" aria-label={t('list.label')} tabIndex={0} data-testid={testId}>
         <div className="virtual-space" ref={(el) => el?.style.setProperty('height', `${totalSize}px`)}>
           {rows.map((it) => (
             <CardRowView key={cardRowKey(items[it.index]!)} scope={scope} row={items[it.index]!} it={it} selected={it.index === selectedIndex} now={now} />
@@ -40,11 +42,11 @@ export function CardList({ scope }: { scope: Scope }) {
   return (
     <div className="team-list">
       <div className="team-card-row head" aria-hidden="true">
-        <span>Lane</span>
-        <span>Card</span>
-        <span>Device</span>
-        <span>User</span>
-        <span>Time</span>
+        <span>{t('list.head.lane')}</span>
+        <span>{t('list.head.card')}</span>
+        <span>{t('list.head.device')}</span>
+        <span>{t('list.head.user')}</span>
+        <span>{t('list.head.time')}</span>
       </div>
       {list}
     </div>
@@ -60,7 +62,8 @@ interface RowProps {
 }
 
 function CardRowView({ scope, row, it, selected, now }: RowProps) {
-  const { card: c, team: t } = row;
+  const { t } = useTranslation('cards');
+  const { card: c, team } = row;
   // An approved card's approval check "failed" only until it was approved: the row says what is true.
   const failed = c.invariants.filter((i) => !i.pass);
   const held = failed.length === 0 || failed.every(isApprovalCheck);
@@ -68,14 +71,14 @@ function CardRowView({ scope, row, it, selected, now }: RowProps) {
     <div
       role="option"
       aria-selected={selected}
-      className={`card-row${t ? ' team-card-row' : ''}${selected ? ' selected' : ''}`}
-      data-testid={t ? 'team-card-row' : undefined}
+      className={`card-row${team ? ' team-card-row' : ''}${selected ? ' selected' : ''}`}
+      data-testid={team ? 'team-card-row' : undefined}
       data-id={c.id}
-      data-device={t?.device}
-      data-local={t?.local}
+      data-device={team?.device}
+      data-local={team?.local}
       data-lane={c.lane}
       data-status={c.status}
-      data-decision={t?.decision?.state}
+      data-decision={team?.decision?.state}
       onClick={() => cardList(scope).getState().select(it.index)}
       ref={(el) => el?.style.setProperty('transform', `translateY(${it.start}px)`)}
     >
@@ -84,12 +87,12 @@ function CardRowView({ scope, row, it, selected, now }: RowProps) {
         <strong>{c.subject}</strong>
         <br />
         <span className="muted small">
-          {c.stepId ?? (c.runId ? 'run' : noRunLabel(c.kind))} · {c.status.replace('_', ' ')}
-          {held ? '' : ` · ${checksLine(c)}`}
-          {t?.decision ? ` · ${t.decision.decision} from here: ${t.decision.state}` : ''}
+          {c.stepId ?? (c.runId ? t('list.run') : noRunLabel(c.kind))} · {t(`status.${c.status}`)}
+          {!held && <> · {checksLine(c)}</>}
+          {team?.decision && <> · {t('list.decisionFromHere', { decision: team.decision.decision, state: team.decision.state })}</>}
         </span>
       </span>
-      {t ? <TenantCells row={t} createdAt={c.createdAt} now={now} /> : <span className="muted small">{dateTime(c.createdAt)}</span>}
+      {team ? <TenantCells row={team} createdAt={c.createdAt} now={now} /> : <span className="muted small">{dateTime(c.createdAt)}</span>}
     </div>
   );
 }

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { DecisionContext } from '../../../shared/workflow/decision-context';
 import { call } from '../../api/client';
 import { ApiError } from '../../../shared/errors';
@@ -62,30 +63,30 @@ interface Props extends Where {
  * read, and what approving or rejecting does. Shown in a card of a run and in the approval dialog.
  */
 export function CardRecord({ runId, device, compact = false }: Props) {
+  const { t } = useTranslation('cards');
   const { context: c, error, loading, gone } = useDecisionContext({ runId, device });
   if ((loading && !c) || gone) return null;
   if (error)
     return (
       <p className="small muted" data-testid="card-record-missing">
-        The record this run concerns could not be read: {error}
+        {t('record.unreadable', { error })}
       </p>
     );
   if (!c)
     return (
       <p className="small muted" data-testid="card-record-missing">
-        The device that recorded this run shared it without its record (an older version of Maestro). Its record appears here once that device is updated and
-        syncs again.
+        {t('record.sharedWithout')}
       </p>
     );
   return (
-    <section className="card-record stack" aria-label="What is decided" data-testid="card-record" data-run={c.runId}>
+    <section className="card-record stack" aria-label={t('record.label')} data-testid="card-record" data-run={c.runId}>
       <p className="record-title">
         <strong data-testid="record-title">{c.title}</strong> <span className="small muted">{c.contractTitle}</span>
       </p>
       {c.fields.length > 0 && <RecordFields c={c} />}
       {!compact && c.otherReasons.length > 0 && (
-        <section aria-label="Other reasons it needs a reviewer" className="small">
-          <strong>Also why it needs a reviewer</strong>
+        <section aria-label={t('record.otherLabel')} className="small">
+          <strong>{t('record.otherTitle')}</strong>
           <ul>
             {c.otherReasons.map((r) => (
               <li key={r}>{r}</li>
@@ -97,10 +98,10 @@ export function CardRecord({ runId, device, compact = false }: Props) {
       {!compact && c.outcome && (
         <ul className="record-outcome small" data-testid="record-outcome">
           <li>
-            <strong>Approve:</strong> {c.outcome.approve}
+            <strong>{t('record.approve')}</strong> {c.outcome.approve}
           </li>
           <li>
-            <strong>Reject:</strong> {c.outcome.reject}
+            <strong>{t('record.reject')}</strong> {c.outcome.reject}
           </li>
         </ul>
       )}
@@ -110,6 +111,7 @@ export function CardRecord({ runId, device, compact = false }: Props) {
 
 /** The record's title fields, the values that made the run wait for a reviewer marked with why. */
 function RecordFields({ c }: { c: DecisionContext }) {
+  const { t } = useTranslation('cards');
   return (
     <dl className="record-fields small" data-testid="record-fields">
       {c.fields.map((f) => (
@@ -119,7 +121,7 @@ function RecordFields({ c }: { c: DecisionContext }) {
             {f.value}
             {f.red && (
               <span className="badge badge-error" data-testid="record-red">
-                {c.lane === 'RED' ? 'made it RED' : 'needs a reviewer'}
+                {t(c.lane === 'RED' ? 'record.madeRed' : 'record.needsReviewer')}
               </span>
             )}
             {f.why && <span className="record-why muted">{f.why}</span>}
@@ -132,32 +134,32 @@ function RecordFields({ c }: { c: DecisionContext }) {
 
 /** The AI summary under review beside the fields it read (or, not made yet, the fields it will read). */
 function RecordAi({ ai }: { ai: NonNullable<DecisionContext['ai']> }) {
+  const { t } = useTranslation('cards');
   return (
     <div className="record-ai" data-testid="record-ai">
       <figure>
         <figcaption className="small">
-          <strong>AI summary under review</strong>{' '}
+          <strong>{t('record.aiTitle')}</strong>{' '}
           <span className="muted">
             {ai.step}
             {ai.model ? ` · ${ai.model}` : ''}
           </span>
         </figcaption>
         {ai.state === 'done' ? (
-          <blockquote data-testid="record-ai-text">{ai.text || '(empty summary)'}</blockquote>
+          <blockquote data-testid="record-ai-text">{ai.text || t('record.emptySummary')}</blockquote>
         ) : (
           <p className="small" data-testid="record-ai-pending">
-            Not summarised yet: the run has not reached “{ai.step}”. The policy lets the AI read a RED record only after a reviewer approves; approving lets it
-            summarise the text beside this.
+            {t('record.notSummarised', { step: ai.step })}
           </p>
         )}
       </figure>
       <figure>
         <figcaption className="small">
-          <strong>{ai.state === 'done' ? 'What it summarised' : 'What it will summarise'}</strong>
+          <strong>{t(ai.state === 'done' ? 'record.summarised' : 'record.willSummarise')}</strong>
         </figcaption>
         {ai.sources.map((s) => (
           <blockquote key={s.path} data-testid="record-ai-source" data-field={s.path}>
-            <span className="small muted">{s.label}: </span>
+            <span className="small muted">{t('record.sourceLabel', { label: s.label })}</span>
             {s.value}
           </blockquote>
         ))}

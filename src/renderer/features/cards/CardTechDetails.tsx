@@ -1,3 +1,4 @@
+import { Trans, useTranslation } from 'react-i18next';
 import type { DecisionCard } from '../../../shared/workflow/types';
 import { dateTime } from '../../ui/format';
 import { viaText } from '../team/team';
@@ -6,6 +7,8 @@ import { isApprovalCheck, plainOf } from './card-words';
 import { usePlainTexts } from './plain-texts-store';
 
 const cents = (n: number) => `${(n / 100).toFixed(2)}`;
+/** A check's mark in the list (a symbol, the same in every language). */
+const MARK = { pass: '✓', fail: '✗' };
 
 /**
  * Everything a card was decided from, for whoever needs to check it: the engine's rationale, policy and
@@ -13,30 +16,39 @@ const cents = (n: number) => `${(n / 100).toFixed(2)}`;
  * evidence. Closed by default: the card's lead (./CardLead.tsx) says the same in words.
  */
 export function CardTechDetails({ card }: { card: DecisionCard }) {
+  const { t } = useTranslation('cards');
   return (
     <details className="card-tech" data-testid="card-details">
-      <summary>Details</summary>
+      <summary>{t('tech.details')}</summary>
       <div className="stack">
         <p className="small" data-testid="card-rationale">
           {card.rationale}
         </p>
         {card.nextSafeStep && (
           <p className="small next-step" data-testid="next-safe-step">
-            <strong>Smallest safe next step:</strong> {card.nextSafeStep}
+            <strong>{t('tech.nextSafeStep')}</strong> {card.nextSafeStep}
           </p>
         )}
         <Reasons
-          title={`Policy ${card.policy.policyVersion ? `v${card.policy.policyVersion}` : '(none loaded)'}: ${card.policy.decision}`}
-          label="Policy"
+          title={
+            card.policy.policyVersion
+              ? t('tech.policy', { version: card.policy.policyVersion, decision: card.policy.decision })
+              : t('tech.policyNone', { decision: card.policy.decision })
+          }
+          label={t('tech.policyLabel')}
           reasons={card.policy.reasons}
         />
-        <Reasons title={`Lane ${card.lane}`} label="Lane" reasons={card.laneReasons} />
+        <Reasons title={t('tech.lane', { lane: card.lane })} label={t('tech.laneLabel')} reasons={card.laneReasons} />
         <Invariants card={card} />
         {card.options.length > 0 && <Options card={card} />}
         <ApprovalLine card={card} />
         <p className="small muted">
-          Evidence: model {card.evidence.modelId ?? '—'}; memory {card.evidence.memoryIds.length}; bundles {card.evidence.bundleDigests.length} · audit{' '}
-          <span className="mono">{card.auditHash.slice(0, 12)}…</span>
+          <Trans
+            t={t}
+            i18nKey="tech.evidence"
+            values={{ model: card.evidence.modelId ?? t('tech.none'), memory: card.evidence.memoryIds.length, bundles: card.evidence.bundleDigests.length }}
+            components={{ audit: <span className="mono">{card.auditHash.slice(0, 12)}…</span> }}
+          />
         </p>
       </div>
     </details>
@@ -57,19 +69,22 @@ function Reasons({ title, label, reasons }: { title: string; label: string; reas
 }
 
 function Invariants({ card }: { card: DecisionCard }) {
+  const { t } = useTranslation('cards');
   const texts = usePlainTexts();
   const failed = card.invariants.filter((i) => !i.pass);
   const decided = card.status === 'approved' || card.status === 'rejected';
   return (
-    <section aria-label="Invariants">
+    <section aria-label={t('tech.invariantsLabel')}>
       <strong className="small">
-        Invariants: {card.invariants.length - failed.length} passed, {failed.length}{' '}
-        {decided && failed.every(isApprovalCheck) ? 'waited for approval' : 'failed'}
+        {t(decided && failed.every(isApprovalCheck) ? 'tech.invariantsHeld' : 'tech.invariantsFailed', {
+          passed: card.invariants.length - failed.length,
+          failed: failed.length,
+        })}
       </strong>
       <ul className="small invariants" data-testid="card-invariants">
         {card.invariants.map((i) => (
           <li key={i.id} className={i.pass ? 'ok' : 'error'} data-invariant={i.id} data-pass={i.pass} title={plainOf(i.id, texts).what}>
-            <span className="mono">{i.id}</span> {i.pass ? '✓' : '✗'} {!i.pass && (i.message ?? i.error)}
+            <span className="mono">{i.id}</span> {i.pass ? MARK.pass : MARK.fail} {!i.pass && (i.message ?? i.error)}
             {!i.pass && Object.keys(i.values).length > 0 && (
               <span className="muted mono">
                 {' '}
@@ -86,27 +101,25 @@ function Invariants({ card }: { card: DecisionCard }) {
 }
 
 function Options({ card }: { card: DecisionCard }) {
+  const { t } = useTranslation('cards');
   return (
-    <table className="history small" aria-label="Options">
+    <table className="history small" aria-label={t('tech.optionsLabel')}>
       <thead>
         <tr>
-          <th>Option</th>
-          <th>Quality</th>
-          <th>Cost</th>
-          <th>Latency</th>
-          <th>Uncertainty</th>
+          <th>{t('tech.option')}</th>
+          <th>{t('tech.quality')}</th>
+          <th>{t('tech.cost')}</th>
+          <th>{t('tech.latency')}</th>
+          <th>{t('tech.uncertainty')}</th>
         </tr>
       </thead>
       <tbody>
         {card.options.map((o) => (
           <tr key={o.id} className={o.id === card.chosen ? 'chosen' : ''}>
-            <td>
-              {o.label}
-              {o.id === card.chosen ? ' (chosen)' : ''}
-            </td>
+            <td>{o.id === card.chosen ? t('tech.chosen', { option: o.label }) : o.label}</td>
             <td>{o.predictedQuality.toFixed(2)}</td>
             <td>{cents(o.predictedCostCents)}</td>
-            <td>{Math.round(o.latencyMs)} ms</td>
+            <td>{t('tech.ms', { ms: Math.round(o.latencyMs) })}</td>
             <td>{o.uncertainty.toFixed(2)}</td>
           </tr>
         ))}
@@ -116,16 +129,22 @@ function Options({ card }: { card: DecisionCard }) {
 }
 
 function ApprovalLine({ card }: { card: DecisionCard }) {
+  const { t } = useTranslation('cards');
   const via = viaText(card.approval);
   return (
-    <section aria-label="Approval" className="small" data-testid="card-approval">
+    <section aria-label={t('tech.approvalLabel')} className="small" data-testid="card-approval">
       {/* A waiting card is recorded before anyone decided: its approval is "none yet", not "not required". */}
-      <strong>Approval:</strong>{' '}
-      {card.status === 'awaiting_approval' && card.approval.state === 'not_required' ? 'none yet' : card.approval.state.replace('_', ' ')}
+      <strong>{t('tech.approval')}</strong>{' '}
+      {t(card.status === 'awaiting_approval' && card.approval.state === 'not_required' ? 'tech.noneYet' : `approvalState.${card.approval.state}`)}
       {card.approval.by && (
         <>
           {' '}
-          by <Who profile={card.approval.by} /> at {dateTime(card.approval.at)}: “{card.approval.comment}”
+          <Trans
+            t={t}
+            i18nKey="tech.approvedByAt"
+            values={{ when: dateTime(card.approval.at), comment: card.approval.comment ?? '' }}
+            components={{ who: <Who profile={card.approval.by} /> }}
+          />
         </>
       )}
       {via && (

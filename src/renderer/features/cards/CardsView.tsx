@@ -1,4 +1,5 @@
 import { useCallback, useEffect, type KeyboardEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { Role } from '../../../shared/api/types';
 import { onEvent } from '../../api/client';
 import { useApp } from '../../app-store';
@@ -55,6 +56,7 @@ function decisionKey(row: CardRow, decision: Decision, roles: Role[], approverCa
   return true;
 }
 
+const VIEW = 'cards';
 const MOVES: Record<string, number> = { ArrowDown: 1, j: 1, ArrowUp: -1, k: -1, PageDown: 10, PageUp: -10 };
 
 /**
@@ -63,6 +65,7 @@ const MOVES: Record<string, number> = { ArrowDown: 1, j: 1, ArrowUp: -1, k: -1, 
  * with device, user and sync freshness; "This device" its own.
  */
 export function CardsView() {
+  const { t } = useTranslation('cards');
   const scope = useTeam((s) => scopeOf(s, 'cards'));
   const roles = useApp((s) => s.roles);
   const approver = useApprover();
@@ -78,17 +81,17 @@ export function CardsView() {
   }
 
   return (
-    <section aria-label="Decision cards" className="cards-view" onKeyDown={keys} tabIndex={0} data-testid="cards-view" data-scope={scopeAttr(scope)}>
+    <section aria-label={t('view.label')} className="cards-view" onKeyDown={keys} tabIndex={0} data-testid="cards-view" data-scope={scopeAttr(scope)}>
       <header className="view-head">
-        <h2>Decision cards</h2>
-        <ScopeSwitch view="cards" />
-        <span className="muted small">↑/↓ or j/k to move{canReview(roles) || approver.can ? ', a / r to approve or reject' : ''}</span>
+        <h2>{t('view.title')}</h2>
+        <ScopeSwitch view={VIEW} />
+        <span className="muted small">{t(canReview(roles) || approver.can ? 'view.keysDecide' : 'view.keys')}</span>
         <button type="button" className="secondary" onClick={() => refreshScope(scope)}>
-          Refresh
+          {t('view.refresh')}
         </button>
       </header>
       {scope && <ScopedCards key={scope} scope={scope} />}
-      {scope === null && <p className="muted">Loading…</p>}
+      {scope === null && <p className="muted">{t('view.loading')}</p>}
       <DecisionDialog />
     </section>
   );
@@ -96,13 +99,14 @@ export function CardsView() {
 
 /** A scope's cards: the tenant's freshness and Pull now, or this device's chart; filters, list, detail. */
 function ScopedCards({ scope }: { scope: Scope }) {
+  const { t } = useTranslation('cards');
   const tenant = scope === 'tenant';
   const { items, selectedIndex, error, asOf } = useCardList(scope);
   const stats = cardStatsOf(scope)((s) => s.stats);
   const row = items[selectedIndex];
   return (
     <>
-      {tenant && <TeamToolbar noun="Cards" asOf={asOf} onPulled={refreshTenant} />}
+      {tenant && <TeamToolbar noun={t('view.teamNoun')} asOf={asOf} onPulled={refreshTenant} />}
       {/* The same chart, filters and sort in both scopes. */}
       {stats && <LaneChart stats={stats} />}
       <CardFiltersBar scope={scope} />
@@ -113,7 +117,7 @@ function ScopedCards({ scope }: { scope: Scope }) {
       )}
       <div className={tenant ? 'cards-body team-cards-body' : 'cards-body'}>
         <CardList scope={scope} />
-        {row ? <CardDetail card={row.card} team={row.team ?? undefined} /> : <div className="card muted small">Select a card.</div>}
+        {row ? <CardDetail card={row.card} team={row.team ?? undefined} /> : <div className="card muted small">{t('view.select')}</div>}
       </div>
     </>
   );

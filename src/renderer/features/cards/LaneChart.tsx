@@ -1,33 +1,44 @@
+import { useTranslation } from 'react-i18next';
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'recharts';
-import { count } from '../../ui/format';
 import type { CardStats } from '../../../shared/workflow/views';
+import { LANES } from '../../../shared/workflow/types';
 import { plainOf } from './card-words';
 import { usePlainTexts } from './plain-texts-store';
 
+// The chart's data keys, stack and colours (not words: the lanes keep their names, GREEN / YELLOW / RED).
+const DAY = 'day';
+const STACK = 'l';
+const LANE_FILL = { GREEN: '#22c55e', YELLOW: '#f59e0b', RED: '#ef4444' } as const;
+const GRID = '#24324f';
+const AXIS = '#94a3b8';
+const CURSOR = { fill: '#1e2b47' };
+const TOOLTIP = { background: '#111c33', border: `1px solid ${GRID}` };
+
 /** Cards per lane per day (stacked), so reviewers see when RED decisions pile up. */
 export function LaneChart({ stats }: { stats: CardStats }) {
+  const { t } = useTranslation('cards');
   const texts = usePlainTexts();
   const data = stats.days.map((d) => ({ ...d, day: d.day.slice(5) }));
   return (
-    <figure className="card chart" data-testid="lane-chart" aria-label="Cards per lane per day">
-      <figcaption>Cards per lane, last {count(stats.days.length, 'day')}</figcaption>
+    <figure className="card chart" data-testid="lane-chart" aria-label={t('chart.label')}>
+      <figcaption>{t('chart.caption', { n: stats.days.length })}</figcaption>
       <BarChart width={520} height={170} data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-        <CartesianGrid stroke="#24324f" vertical={false} />
-        <XAxis dataKey="day" stroke="#94a3b8" fontSize={11} />
-        <YAxis stroke="#94a3b8" fontSize={11} allowDecimals={false} width={40} />
-        <Tooltip cursor={{ fill: '#1e2b47' }} contentStyle={{ background: '#111c33', border: '1px solid #24324f' }} />
+        <CartesianGrid stroke={GRID} vertical={false} />
+        <XAxis dataKey={DAY} stroke={AXIS} fontSize={11} />
+        <YAxis stroke={AXIS} fontSize={11} allowDecimals={false} width={40} />
+        <Tooltip cursor={CURSOR} contentStyle={TOOLTIP} />
         <Legend wrapperStyle={{ fontSize: 12 }} />
-        <Bar dataKey="GREEN" stackId="l" fill="#22c55e" isAnimationActive={false} />
-        <Bar dataKey="YELLOW" stackId="l" fill="#f59e0b" isAnimationActive={false} />
-        <Bar dataKey="RED" stackId="l" fill="#ef4444" isAnimationActive={false} />
+        {LANES.map((l) => (
+          <Bar key={l} dataKey={l} stackId={STACK} fill={LANE_FILL[l]} isAnimationActive={false} />
+        ))}
       </BarChart>
       {stats.failedInvariants.length > 0 && (
         <div className="small muted" data-testid="top-failed">
-          Most often held or stopped by:
+          {t('chart.topFailed')}
           <ul>
             {stats.failedInvariants.slice(0, 5).map((f) => (
               <li key={f.id} title={f.id} data-invariant={f.id}>
-                {plainOf(f.id, texts).what} ({count(f.count, 'card')})
+                {t('chart.failedItem', { what: plainOf(f.id, texts).what, n: f.count })}
               </li>
             ))}
           </ul>

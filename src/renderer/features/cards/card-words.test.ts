@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionCard } from '../../../shared/workflow/types';
+import { initI18n } from '../../i18n';
 import { approvalWords, cardLead, checksLine, emptyCardsText, plainOf, reasonInvariant, rolesInWords, type TextsById } from './card-words';
+
+// The words come from the `cards` messages (English here).
+beforeAll(() => void initI18n('en'));
 
 const texts: TextsById = {
   'INV.APPROVAL.RED': {

@@ -1,12 +1,16 @@
 // Health check figures as people read them: "lastStartupCheckMs 0.9750279999998384" becomes
 // "Last startup check: 1 ms"; camelCase keys become words, numbers are rounded, booleans are yes/no,
-// sizes and times are formatted.
-import { bytes, dateTime } from '../../ui/format';
+// sizes and times are formatted. The known keys have translated labels (health:figure.label.<key>);
+// any other key is turned into English words.
+import { bytes, dateTime, num } from '../../ui/format';
+import { i18next } from '../../i18n';
 
 const ACRONYMS: Record<string, string> = { db: 'database', wal: 'WAL', ms: 'ms', id: 'ID', gpu: 'GPU', cpu: 'CPU', url: 'URL', api: 'API', vram: 'VRAM' };
 
 /** "lastStartupCheckMs" → "Last startup check"; the unit suffix is dropped (the value carries it). */
 export function figureLabel(key: string): string {
+  const known = `health:figure.label.${key}`;
+  if (/^[a-zA-Z0-9]+$/.test(key) && i18next.exists(known)) return i18next.t(known);
   const base = key.replace(/(Ms|Bytes|At)$/, '');
   const words = base
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
@@ -21,15 +25,15 @@ export function figureLabel(key: string): string {
 
 function round(n: number): string {
   const digits = Math.abs(n) >= 100 || Number.isInteger(n) ? 0 : Math.abs(n) >= 1 ? 1 : 2;
-  return n.toLocaleString('en', { maximumFractionDigits: digits });
+  return num(n, { maximumFractionDigits: digits });
 }
 
 export function figureValue(key: string, v: string | number | boolean | null): string {
   if (v === null) return '—';
-  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (typeof v === 'boolean') return i18next.t(v ? 'health:figure.yes' : 'health:figure.no');
   if (typeof v === 'number') {
     if (/Bytes$/.test(key)) return bytes(Math.round(v));
-    if (/Ms$/.test(key)) return `${round(v)} ms`;
+    if (/Ms$/.test(key)) return i18next.t('health:figure.ms', { value: round(v) });
     return round(v);
   }
   if (/At$/.test(key) && !Number.isNaN(Date.parse(v))) return dateTime(v);

@@ -1,19 +1,15 @@
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { MemoryTier } from '../../../shared/memory/types';
 import { ADDABLE_TIERS, isLocale, parseRefs } from './memory';
 import { useMemory } from './memory-store';
 
 const MAX_TEXT = 20000;
-const TIER_HINT: Record<Exclude<MemoryTier, 'working'>, string> = {
-  core: 'always in context, never evicted',
-  episodic: 'what happened, when',
-  semantic: 'facts and knowledge',
-  procedural: 'how to do things',
-};
 const defaultLocale = (): string => (typeof navigator !== 'undefined' && isLocale(navigator.language) ? navigator.language : 'en');
 
 /** Adding an item by hand (audited). Working memory is written by runs only, so it is not offered. */
 export function AddForm() {
+  const { t } = useTranslation('memory');
   const { add, adding, addError } = useMemory();
   const [tier, setTier] = useState<Exclude<MemoryTier, 'working'>>('semantic');
   const [text, setText] = useState('');
@@ -33,25 +29,25 @@ export function AddForm() {
   }
 
   return (
-    <form className="card stack memory-add" aria-label="Add to memory" data-testid="memory-add" onSubmit={(e) => void submit(e)}>
-      <h3>Add an item</h3>
+    <form className="card stack memory-add" aria-label={t('add.label')} data-testid="memory-add" onSubmit={(e) => void submit(e)}>
+      <h3>{t('add.title')}</h3>
       <label>
-        Tier
+        {t('add.tier')}
         <select value={tier} onChange={(e) => setTier(e.target.value as Exclude<MemoryTier, 'working'>)}>
-          {ADDABLE_TIERS.map((t) => (
-            <option key={t} value={t}>
-              {t} — {TIER_HINT[t]}
+          {ADDABLE_TIERS.map((x) => (
+            <option key={x} value={x}>
+              {t(`add.tierOption.${x}`)}
             </option>
           ))}
         </select>
       </label>
       <label>
-        Text
+        {t('add.text')}
         <textarea value={text} onChange={(e) => setText(e.target.value)} rows={4} maxLength={MAX_TEXT} required />
       </label>
       <div className="memory-add-row">
         <label>
-          Item locale
+          {t('add.locale')}
           <input
             value={locale}
             onChange={(e) => setLocale(e.target.value)}
@@ -62,12 +58,12 @@ export function AddForm() {
           />
         </label>
         <label className="memory-add-refs">
-          Source refs
-          <input value={refs} onChange={(e) => setRefs(e.target.value)} placeholder="record:…, run:… (optional)" />
+          {t('add.refs')}
+          <input value={refs} onChange={(e) => setRefs(e.target.value)} placeholder={t('add.refsPlaceholder')} />
         </label>
       </div>
       <span id="memory-add-locale-hint" className={`small ${localeOk ? 'muted' : 'error'}`}>
-        {localeOk ? 'A language tag: en, sv, fr-CA.' : 'Not a language tag: use en, sv, fr-CA.'}
+        {localeOk ? t('add.localeHint') : t('add.localeBad')}
       </span>
       {addError && (
         <p className="small error" role="alert" data-testid="memory-add-error">
@@ -76,9 +72,9 @@ export function AddForm() {
       )}
       <div className="row-actions">
         <button type="submit" disabled={!ok}>
-          {adding ? 'Adding…' : 'Add to memory'}
+          {adding ? t('add.adding') : t('add.submit')}
         </button>
-        {!adding && !text.trim() && <span className="small muted">Write the text to remember first.</span>}
+        {!adding && !text.trim() && <span className="small muted">{t('add.needText')}</span>}
       </div>
     </form>
   );

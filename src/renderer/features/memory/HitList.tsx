@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import { dateTime } from '../../ui/format';
 import { matchedBy, rank, score, snippet } from './memory';
 import { useMemory } from './memory-store';
@@ -7,15 +8,16 @@ const REFS_SHOWN = 3;
 
 /** Search results, best first: tier, fused score, the rank in each list, a snippet and where it came from. */
 export function HitList() {
+  const { t } = useTranslation('memory');
   const { hits, selected, select, searched, searchError } = useMemory();
   return (
     <div className="memory-hits-wrap">
       {searchError && (
         <p className="error small" role="alert" data-testid="memory-search-error">
-          Search failed: {searchError}
+          {t('hits.failed', { error: searchError })}
         </p>
       )}
-      <ul role="list" aria-label="Memory results" className="memory-hits" data-testid="memory-results" data-count={hits.length}>
+      <ul role="list" aria-label={t('hits.label')} className="memory-hits" data-testid="memory-results" data-count={hits.length}>
         {hits.map((h) => {
           const it = h.item;
           const current = selected?.id === it.id;
@@ -35,14 +37,14 @@ export function HitList() {
                     data-testid="hit-ranks"
                     data-vector-rank={h.vectorRank ?? ''}
                     data-text-rank={h.textRank ?? ''}
-                    title={`Fused score ${score(h.score)} (reciprocal rank fusion × tier weight × recency); meaning rank ${rank(h.vectorRank)}, word rank ${rank(h.textRank)}`}
+                    title={t('hits.ranks', { score: score(h.score), vectorRank: rank(h.vectorRank), textRank: rank(h.textRank) })}
                   >
                     {matchedBy(h.vectorRank, h.textRank)}
                   </span>
                 </span>
                 <span className="hit-snippet">{snippet(it.text)}</span>
                 <span className="small muted hit-meta">
-                  {it.locale} · {it.sourceRefs.length ? it.sourceRefs.slice(0, REFS_SHOWN).join(', ') + (more > 0 ? ` +${more}` : '') : 'no source refs'} ·{' '}
+                  {it.locale} · {it.sourceRefs.length ? it.sourceRefs.slice(0, REFS_SHOWN).join(', ') + (more > 0 ? ` +${more}` : '') : t('hits.noRefs')} ·{' '}
                   {dateTime(it.createdAt)}
                 </span>
               </button>
@@ -52,12 +54,12 @@ export function HitList() {
       </ul>
       {searched && hits.length === 0 && !searchError && (
         <p className="muted small empty-state" data-testid="memory-empty">
-          Nothing in memory matches. Try other words, or add an item below.
+          {t('hits.noMatch')}
         </p>
       )}
       {!searched && hits.length === 0 && !searchError && (
         <p className="muted small empty-state" data-testid="memory-empty">
-          Search to see what Maestro remembers. Items are added below, and from finished runs.
+          {t('hits.start')}
         </p>
       )}
     </div>

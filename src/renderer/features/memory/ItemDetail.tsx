@@ -1,9 +1,11 @@
 import { useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { MemoryItem } from '../../../shared/memory/types';
 import { dateTime } from '../../ui/format';
 import { rank, score } from './memory';
 import { useMemory } from './memory-store';
 import { TierBadge } from './TierBadge';
+import { InlineValue, VALUE_MARK } from '../../ui/InlineValue';
 
 function Figure({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -16,6 +18,7 @@ function Figure({ label, children }: { label: string; children: ReactNode }) {
 
 /** The citation id (the memory id) in a read-only field, with a copy button. */
 function CitationId({ id }: { id: string }) {
+  const { t } = useTranslation('memory');
   const [copied, setCopied] = useState<'yes' | 'no' | null>(null);
   async function copy() {
     try {
@@ -27,16 +30,12 @@ function CitationId({ id }: { id: string }) {
   }
   return (
     <span className="citation">
-      <input aria-label="Citation id" className="mono" readOnly value={id} onFocus={(e) => e.target.select()} data-testid="citation-id" />
+      <input aria-label={t('item.citationId')} className="mono" readOnly value={id} onFocus={(e) => e.target.select()} data-testid="citation-id" />
       <button type="button" className="secondary small-btn" onClick={() => void copy()}>
-        Copy citation id
+        {t('item.copy')}
       </button>
       <span className="small" role="status">
-        {copied === 'yes' ? (
-          <span className="ok">Copied</span>
-        ) : copied === 'no' ? (
-          <span className="muted">Select it and copy (the clipboard is not available here)</span>
-        ) : null}
+        {copied === 'yes' ? <span className="ok">{t('item.copied')}</span> : copied === 'no' ? <span className="muted">{t('item.copyFailed')}</span> : null}
       </span>
     </span>
   );
@@ -44,16 +43,19 @@ function CitationId({ id }: { id: string }) {
 
 /** One memory item in full: text, citation id, hash, embedding, sources, expiry; pin to core, delete. */
 export function ItemDetail({ item }: { item: MemoryItem }) {
+  const { t } = useTranslation('memory');
   const { hits, pin, pinning, askDelete, detailError, actionError } = useMemory();
   const hit = hits.find((h) => h.item.id === item.id);
   const core = item.tier === 'core';
   return (
-    <article className="card stack memory-item" aria-label="Memory item" data-testid="memory-item" data-id={item.id} data-tier={item.tier}>
+    <article className="card stack memory-item" aria-label={t('item.label')} data-testid="memory-item" data-id={item.id} data-tier={item.tier}>
       <header className="card-head">
         <TierBadge tier={item.tier} />
         {hit && (
           <span className="small muted">
-            score <span className="mono">{score(hit.score)}</span> · vector {rank(hit.vectorRank)} · text {rank(hit.textRank)}
+            <InlineValue text={t('item.scoreLine', { score: VALUE_MARK, vectorRank: rank(hit.vectorRank), textRank: rank(hit.textRank) })}>
+              <span className="mono">{score(hit.score)}</span>
+            </InlineValue>
           </span>
         )}
       </header>
@@ -61,28 +63,28 @@ export function ItemDetail({ item }: { item: MemoryItem }) {
         {item.text}
       </p>
       <dl className="figures memory-figures small">
-        <Figure label="Citation id">
+        <Figure label={t('item.citationId')}>
           <CitationId key={item.id} id={item.id} />
         </Figure>
-        <Figure label="Locale">{item.locale}</Figure>
-        <Figure label="Created">{dateTime(item.createdAt)}</Figure>
-        <Figure label="Expires">
-          <span data-testid="memory-expires">{item.expiresAt ? dateTime(item.expiresAt) : 'never (kept until compaction, eviction or deletion)'}</span>
+        <Figure label={t('item.locale')}>{item.locale}</Figure>
+        <Figure label={t('item.created')}>{dateTime(item.createdAt)}</Figure>
+        <Figure label={t('item.expires')}>
+          <span data-testid="memory-expires">{item.expiresAt ? dateTime(item.expiresAt) : t('item.never')}</span>
         </Figure>
-        <Figure label="Content hash">
+        <Figure label={t('item.hash')}>
           <span className="mono" data-testid="memory-hash">
             {item.contentHash}
           </span>
         </Figure>
-        <Figure label="Embedding">
-          <span className="mono">{item.embeddingModel ?? 'not embedded yet'}</span>
+        <Figure label={t('item.embedding')}>
+          <span className="mono">{item.embeddingModel ?? t('item.notEmbedded')}</span>
         </Figure>
         {item.runId && (
-          <Figure label="Run">
+          <Figure label={t('item.run')}>
             <span className="mono">{item.runId}</span>
           </Figure>
         )}
-        <Figure label="Source refs">
+        <Figure label={t('item.refs')}>
           {item.sourceRefs.length ? (
             <ul className="plain-list mono" data-testid="memory-refs">
               {item.sourceRefs.map((r) => (
@@ -90,13 +92,13 @@ export function ItemDetail({ item }: { item: MemoryItem }) {
               ))}
             </ul>
           ) : (
-            <span className="muted">none</span>
+            <span className="muted">{t('item.none')}</span>
           )}
         </Figure>
       </dl>
       {detailError && (
         <p className="small error" role="alert">
-          Could not read the item again: {detailError}
+          {t('item.readFailed', { error: detailError })}
         </p>
       )}
       {actionError && (
@@ -105,18 +107,13 @@ export function ItemDetail({ item }: { item: MemoryItem }) {
         </p>
       )}
       <div className="row-actions">
-        <button
-          type="button"
-          onClick={() => void pin(item.id)}
-          disabled={core || pinning}
-          title={core ? 'Already in core memory' : 'Always in context; never evicted'}
-        >
-          {pinning ? 'Pinning…' : 'Pin to core'}
+        <button type="button" onClick={() => void pin(item.id)} disabled={core || pinning} title={core ? t('item.alreadyCore') : t('item.pinHint')}>
+          {pinning ? t('item.pinning') : t('item.pin')}
         </button>
         <button type="button" className="danger" onClick={() => askDelete(item)}>
-          Delete…
+          {t('item.delete')}
         </button>
-        {core && <span className="small muted">Core memory: always in context, never evicted.</span>}
+        {core && <span className="small muted">{t('item.coreNote')}</span>}
       </div>
     </article>
   );

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
 import { onEvent } from '../../api/client';
 import { useMemory } from './memory-store';
 import { SearchBar } from './SearchBar';
@@ -11,6 +12,7 @@ import { DeleteDialog } from './DeleteDialog';
 
 /** Tiered memory and local models: hybrid search, an item's detail (pin, delete), adding, tier stats, model slots. */
 export function MemoryView() {
+  const { t } = useTranslation('memory');
   const { refresh, onChanged, onModelStatus, selected, notice, clearNotice, stats, statsError } = useMemory();
   useEffect(() => {
     void refresh();
@@ -23,26 +25,26 @@ export function MemoryView() {
   }, [refresh, onModelStatus, onChanged]);
 
   return (
-    <section aria-label="Memory" className="memory-view" data-testid="memory-view">
+    <section aria-label={t('view.label')} className="memory-view" data-testid="memory-view">
       <header className="view-head">
-        <h2>Memory</h2>
-        <span className="muted small">Hybrid search: vectors and full text, fused by rank; core items are always in context.</span>
+        <h2>{t('view.title')}</h2>
+        <span className="muted small">{t('view.hint')}</span>
         <button type="button" className="secondary" onClick={() => void refresh()}>
-          Refresh
+          {t('view.refresh')}
         </button>
       </header>
       {notice && (
         <p className="ok small" role="status" data-testid="memory-notice">
           {notice}{' '}
           <button type="button" className="link small" onClick={clearNotice}>
-            Dismiss
+            {t('view.dismiss')}
           </button>
         </p>
       )}
       <SearchBar />
       <div className="memory-body">
         <HitList />
-        {selected ? <ItemDetail item={selected} /> : <div className="card muted small">Select a result to see the item in full.</div>}
+        {selected ? <ItemDetail item={selected} /> : <div className="card muted small">{t('view.selectHint')}</div>}
       </div>
       <div className="cards memory-cards">
         <ModelPanel />

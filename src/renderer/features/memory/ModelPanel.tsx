@@ -1,24 +1,23 @@
+import { useTranslation } from 'react-i18next';
 import type { ModelSlotStatus, ModelStatus } from '../../../shared/memory/types';
-import { bytes } from '../../ui/format';
-import { BACKEND_TEXT, STATE_TEXT, armText, loadPercent } from './memory';
+import { bytes, num } from '../../ui/format';
+import { BACKEND_TEXT, armText, loadPercent } from './memory';
 import { useMemory } from './memory-store';
 
 const STATE_CLS: Record<ModelSlotStatus['state'], string> = { none: '', loading: 'badge-version', ready: 'badge-ok', error: 'badge-error' };
-const SLOTS: { key: keyof ModelStatus; title: string; label: string }[] = [
-  { key: 'text', title: 'Text generation', label: 'Text model' },
-  { key: 'embedding', title: 'Embeddings', label: 'Embedding model' },
-];
+const SLOTS: (keyof ModelStatus)[] = ['text', 'embedding'];
 
 const dash = <span className="muted">—</span>;
 
 function Slot({ slot, title, label, name }: { slot: ModelSlotStatus; title: string; label: string; name: string }) {
+  const { t } = useTranslation('memory');
   const pct = loadPercent(slot.loadProgress);
   return (
     <section className="model-slot stack" aria-label={label} data-testid="model-slot" data-slot={name} data-arm={slot.arm} data-state={slot.state}>
       <header className="card-head">
         <h4>{title}</h4>
         <span className={`badge ${STATE_CLS[slot.state]}`} data-testid="model-state">
-          {STATE_TEXT[slot.state]}
+          {t(`models.state.${slot.state}`)}
         </span>
       </header>
       <p className={`small model-arm ${slot.arm === 'fallback' ? 'warn' : ''}`} data-testid="model-arm">
@@ -28,33 +27,37 @@ function Slot({ slot, title, label, name }: { slot: ModelSlotStatus; title: stri
       {slot.state === 'loading' && (
         <div className="model-progress">
           {/* No value while the fraction is unknown: an indeterminate bar. */}
-          <progress aria-label="Model load progress" max={1} value={pct === null ? undefined : pct / 100} />
-          <span className="small">{pct === null ? 'Loading…' : `${pct}%`}</span>
+          <progress aria-label={t('models.progress')} max={1} value={pct === null ? undefined : pct / 100} />
+          <span className="small">{pct === null ? t('models.loading') : t('models.percent', { p: pct / 100 })}</span>
         </div>
       )}
       <dl className="figures small">
         <div>
-          <dt>Backend</dt>
+          <dt>{t('models.backend')}</dt>
           <dd>{slot.backend ? BACKEND_TEXT[slot.backend] : dash}</dd>
         </div>
         <div>
-          <dt>Device</dt>
+          <dt>{t('models.device')}</dt>
           <dd>{slot.device ?? dash}</dd>
         </div>
         <div>
-          <dt>VRAM</dt>
+          <dt>{t('models.vram')}</dt>
           <dd>{slot.vramBytes === null ? dash : bytes(slot.vramBytes)}</dd>
         </div>
         <div>
-          <dt>Offloaded layers</dt>
+          <dt>{t('models.layers')}</dt>
           <dd>{slot.offloadedLayers ?? dash}</dd>
         </div>
         <div>
-          <dt>Speed</dt>
-          <dd>{slot.tokensPerSecond === null ? dash : `${slot.tokensPerSecond.toFixed(1)} tokens/s`}</dd>
+          <dt>{t('models.speed')}</dt>
+          <dd>
+            {slot.tokensPerSecond === null
+              ? dash
+              : t('models.speedValue', { n: num(slot.tokensPerSecond, { minimumFractionDigits: 1, maximumFractionDigits: 1, useGrouping: false }) })}
+          </dd>
         </div>
         <div>
-          <dt>Fallback reason</dt>
+          <dt>{t('models.fallbackReason')}</dt>
           <dd data-testid="model-fallback-reason">{slot.fallbackReason ?? dash}</dd>
         </div>
       </dl>
@@ -64,30 +67,31 @@ function Slot({ slot, title, label, name }: { slot: ModelSlotStatus; title: stri
 
 /** The text and embedding model slots: which arm serves each, where it runs, how fast; reload. */
 export function ModelPanel() {
+  const { t } = useTranslation('memory');
   const { models, modelsError, reloading, reloadModels } = useMemory();
   return (
-    <section className="card stack model-status" aria-label="Model status" data-testid="model-status">
+    <section className="card stack model-status" aria-label={t('models.label')} data-testid="model-status">
       <header className="card-head">
-        <strong>Local models</strong>
+        <strong>{t('models.title')}</strong>
         <span className="row-actions">
           {reloading && (
             <span className="small muted" role="status">
-              Reloading…
+              {t('models.reloading')}
             </span>
           )}
           <button type="button" className="secondary small-btn" onClick={() => void reloadModels()} disabled={reloading} aria-busy={reloading}>
-            Reload models
+            {t('models.reload')}
           </button>
         </span>
       </header>
       {modelsError && (
         <p className="small error" role="alert" data-testid="models-error">
-          Model status unavailable: {modelsError}
+          {t('models.unavailable', { error: modelsError })}
         </p>
       )}
       {models
-        ? SLOTS.map((s) => <Slot key={s.key} name={s.key} slot={models[s.key]} title={s.title} label={s.label} />)
-        : !modelsError && <p className="small muted">Loading…</p>}
+        ? SLOTS.map((s) => <Slot key={s} name={s} slot={models[s]} title={t(`models.slot.${s}.title`)} label={t(`models.slot.${s}.label`)} />)
+        : !modelsError && <p className="small muted">{t('models.loading')}</p>}
     </section>
   );
 }

@@ -1,56 +1,58 @@
+import { useTranslation } from 'react-i18next';
 import { MEMORY_TIERS, type MemoryTier } from '../../../shared/memory/types';
-import { MAX_QUERY, PROBLEM_TEXT } from './memory';
+import { MAX_QUERY } from './memory';
 import { useMemory } from './memory-store';
 
 /** The query (sent as it is typed, after a pause) and its filters: tiers, locale, a date range. */
 export function SearchBar() {
+  const { t } = useTranslation('memory');
   const { filters, setFilters, problem, searching, searched, hits } = useMemory();
-  const toggle = (t: MemoryTier, on: boolean) => setFilters({ tiers: on ? [...filters.tiers, t] : filters.tiers.filter((x) => x !== t) });
+  const toggle = (tier: MemoryTier, on: boolean) => setFilters({ tiers: on ? [...filters.tiers, tier] : filters.tiers.filter((x) => x !== tier) });
   return (
     <div className="memory-search stack">
-      <div className="filters" role="search" aria-label="Memory search">
+      <div className="filters" role="search" aria-label={t('search.label')}>
         <label className="memory-query">
-          Search
+          {t('search.search')}
           <input
             type="search"
-            aria-label="Search memory"
+            aria-label={t('search.box')}
             value={filters.text}
             maxLength={MAX_QUERY}
             onChange={(e) => setFilters({ text: e.target.value })}
             onKeyDown={(e) => {
               if (e.key === 'Enter') void useMemory.getState().search();
             }}
-            placeholder="words, a question, an id…"
+            placeholder={t('search.placeholder')}
           />
         </label>
         <fieldset className="plain tier-checks">
-          <legend className="small muted">Tiers</legend>
-          {MEMORY_TIERS.map((t) => (
-            <label key={t} className="check">
-              <input type="checkbox" checked={filters.tiers.includes(t)} onChange={(e) => toggle(t, e.target.checked)} />
-              {t}
+          <legend className="small muted">{t('search.tiers')}</legend>
+          {MEMORY_TIERS.map((tier) => (
+            <label key={tier} className="check">
+              <input type="checkbox" checked={filters.tiers.includes(tier)} onChange={(e) => toggle(tier, e.target.checked)} />
+              {t(`tier.${tier}`)}
             </label>
           ))}
         </fieldset>
         <label>
-          Locale
+          {t('search.locale')}
           <input
-            aria-label="Locale"
+            aria-label={t('search.locale')}
             className="memory-locale"
             value={filters.locale}
             maxLength={35}
             aria-invalid={problem === 'locale' || undefined}
             onChange={(e) => setFilters({ locale: e.target.value })}
-            placeholder="any (en, sv, fr-CA)"
+            placeholder={t('search.localePlaceholder')}
           />
         </label>
         <label>
-          From
-          <input type="date" aria-label="From date" value={filters.from} onChange={(e) => setFilters({ from: e.target.value })} />
+          {t('search.from')}
+          <input type="date" aria-label={t('search.fromDate')} value={filters.from} onChange={(e) => setFilters({ from: e.target.value })} />
         </label>
         <label>
-          To
-          <input type="date" aria-label="To date" value={filters.to} onChange={(e) => setFilters({ to: e.target.value })} />
+          {t('search.to')}
+          <input type="date" aria-label={t('search.toDate')} value={filters.to} onChange={(e) => setFilters({ to: e.target.value })} />
         </label>
       </div>
       <p
@@ -60,11 +62,11 @@ export function SearchBar() {
         data-state={problem ?? (searching ? 'searching' : 'done')}
       >
         {problem
-          ? PROBLEM_TEXT[problem]
+          ? t(`search.problem.${problem}`)
           : searching
-            ? 'Searching…'
+            ? t('search.searching')
             : searched
-              ? `${hits.length} result${hits.length === 1 ? '' : 's'} for “${searched.text}” in ${Math.round(searched.durationMs).toLocaleString()} ms · query embedding ${searched.embeddingModel}`
+              ? t('search.summary', { n: hits.length, text: searched.text, ms: Math.round(searched.durationMs), model: searched.embeddingModel })
               : ''}
       </p>
     </div>

@@ -6,6 +6,7 @@ import type { Events } from '../../../shared/api/types';
 import type { MemoryHit, MemoryItem, MemoryStats, MemoryTier, ModelStatus } from '../../../shared/memory/types';
 import { call } from '../../api/client';
 import { errorMessage } from '../../ui/format';
+import { i18next } from '../../i18n';
 import { EMPTY_FILTERS, buildQuery, type MemoryFilters } from './memory';
 
 /** How long typing pauses before the query is sent. */
@@ -72,10 +73,11 @@ interface MemoryStore {
   clearNotice(): void;
 }
 
-const REMOVED: Partial<Record<Events['memory.changed']['change'], string>> = {
-  deleted: 'deleted',
-  evicted: 'evicted (tier quota)',
-  compacted: 'compacted into a summary',
+/** Changes that take the open item away: their notice (memory:notice.gone.*). */
+const REMOVED: Partial<Record<Events['memory.changed']['change'], true>> = {
+  deleted: true,
+  evicted: true,
+  compacted: true,
 };
 
 type Set = StoreApi<MemoryStore>['setState'];
@@ -188,7 +190,7 @@ function itemActions(set: Set, get: Get): Pick<MemoryStore, 'add' | 'pin' | 'ask
           locale: input.locale,
           ...(input.sourceRefs.length ? { sourceRefs: input.sourceRefs } : {}),
         });
-        set({ notice: `Added to ${item.tier} memory.` });
+        set({ notice: i18next.t('memory:notice.added', { tier: item.tier }) });
         void get().loadStats();
         if (get().filters.text.trim()) void get().search();
         return item;
@@ -205,7 +207,7 @@ function itemActions(set: Set, get: Get): Pick<MemoryStore, 'add' | 'pin' | 'ask
       try {
         const { item } = await call('memory.pin', { id });
         replace(item);
-        set({ notice: 'Pinned to core memory: it is always in context and never evicted.' });
+        set({ notice: i18next.t('memory:notice.pinned') });
         void get().loadStats();
       } catch (e) {
         set({ actionError: errorMessage(e) });
@@ -224,7 +226,7 @@ function itemActions(set: Set, get: Get): Pick<MemoryStore, 'add' | 'pin' | 'ask
         deleting: null,
         hits: s.hits.filter((h) => h.item.id !== item.id),
         selected: s.selected?.id === item.id ? null : s.selected,
-        notice: 'Deleted from memory. The deletion and your reason are in the audit log.',
+        notice: i18next.t('memory:notice.deleted'),
         actionError: null,
       }));
       void get().loadStats();
@@ -267,8 +269,7 @@ function statusActions(set: Set, get: Get): Pick<MemoryStore, 'loadStats' | 'loa
     onChanged(e) {
       const sel = get().selected;
       if (sel?.id === e.id) {
-        const gone = REMOVED[e.change];
-        if (gone) set({ selected: null, notice: `The open item was ${gone}.` });
+        if (REMOVED[e.change]) set({ selected: null, notice: i18next.t(`memory:notice.gone.${e.change}`) });
         else void get().select(e.id);
       }
       // Compaction and eviction change many items at once: read again at most every 300 ms.

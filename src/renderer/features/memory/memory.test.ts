@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { initI18n } from '../../i18n';
 import { ADDABLE_TIERS, EMPTY_FILTERS, armText, buildQuery, isLocale, loadPercent, matchedBy, parseRefs, rank, score, snippet } from './memory';
+
+initI18n('en');
 
 describe('memory screen helpers', () => {
   it('builds the search query from the form', () => {

@@ -1,6 +1,7 @@
 // Pure helpers of the Memory screen (no DOM, no API): the search query, scores, snippets, model words.
 import { MEMORY_TIERS, type InferenceBackend, type MemorySearchQuery, type MemoryTier, type ModelSlotStatus } from '../../../shared/memory/types';
 import { LOCALE_PATTERN } from '../../../shared/memory/schemas';
+import { i18next } from '../../i18n';
 
 /** The tiers a person may add to (working memory is written by runs only). */
 export const ADDABLE_TIERS = MEMORY_TIERS.filter((t): t is Exclude<MemoryTier, 'working'> => t !== 'working');
@@ -48,12 +49,6 @@ export function buildQuery(f: MemoryFilters, limit = SEARCH_LIMIT): { query: Mem
   return { query };
 }
 
-export const PROBLEM_TEXT = {
-  empty: 'Type to search memory.',
-  locale: 'The locale is not a language tag (en, sv, fr-CA).',
-  range: 'The “From” date is after the “To” date.',
-} as const;
-
 /** The fused score: small numbers (reciprocal rank fusion), so three decimals. */
 export const score = (n: number): string => (Number.isFinite(n) ? n.toFixed(3) : '—');
 
@@ -62,9 +57,9 @@ export const rank = (n: number | null): string => (n === null ? '—' : `#${n}`)
 
 /** Why a hit was found, in words: by its words, by its meaning, or both (the ranks stay in the tooltip). */
 export function matchedBy(vectorRank: number | null, textRank: number | null): string {
-  if (vectorRank !== null && textRank !== null) return 'Matches your words and meaning';
-  if (textRank !== null) return 'Matches your words';
-  return 'Similar in meaning';
+  if (vectorRank !== null && textRank !== null) return i18next.t('memory:match.both');
+  if (textRank !== null) return i18next.t('memory:match.words');
+  return i18next.t('memory:match.meaning');
 }
 
 /** The first line-ish of a text, whitespace collapsed, cut at a word near `max` characters. */
@@ -76,21 +71,20 @@ export function snippet(text: string, max = 180): string {
   return `${(space > max * 0.6 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
-/** The fallbacks by the name before `@`, in words. */
-const FALLBACK_NAMES: Record<string, string> = {
-  extractive: 'extractive summariser',
-  'hashed-ngram': 'hashed n-gram embedding',
-  'rule-risk': 'rule-based risk scorer',
+/** The fallbacks by the name before `@`: their message keys (memory:models.fallbackName.*). */
+const FALLBACK_KEYS: Record<string, string> = {
+  extractive: 'extractive',
+  'hashed-ngram': 'hashedNgram',
+  'rule-risk': 'ruleRisk',
 };
 
 /** "Model: qwen2.5-1.5b@1.0.0" or "Fallback: extractive summariser". */
 export function armText(slot: Pick<ModelSlotStatus, 'arm' | 'id'>): string {
-  if (slot.arm === 'model') return `Model: ${slot.id}`;
+  if (slot.arm === 'model') return i18next.t('memory:models.arm.model', { id: slot.id });
   const name = slot.id.split('@')[0] ?? slot.id;
-  return `Fallback: ${FALLBACK_NAMES[name] ?? name}`;
+  const key = FALLBACK_KEYS[name];
+  return i18next.t('memory:models.arm.fallback', { name: key ? i18next.t(`memory:models.fallbackName.${key}`) : name });
 }
-
-export const STATE_TEXT: Record<ModelSlotStatus['state'], string> = { none: 'Not loaded', loading: 'Loading', ready: 'Ready', error: 'Error' };
 
 export const BACKEND_TEXT: Record<InferenceBackend, string> = { cuda: 'CUDA', vulkan: 'Vulkan', metal: 'Metal', cpu: 'CPU' };
 

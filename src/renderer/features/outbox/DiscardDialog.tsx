@@ -1,31 +1,38 @@
+import { useTranslation } from 'react-i18next';
 import { useOutbox } from './outbox-store';
 import { ReasonDialog } from '../../ui/ReasonDialog';
 import { outboxProblem } from './outbox-words';
+import { InlineValue, VALUE_MARK } from '../../ui/InlineValue';
+
+const TEST_ID = 'discard-dialog';
 
 /** Discarding is final and audited: confirm, with a reason. */
 export function DiscardDialog() {
+  const { t } = useTranslation('outbox');
   const { discarding, askDiscard, discard } = useOutbox();
   return (
     <ReasonDialog
       open={discarding !== null}
-      title="Discard this item?"
-      reasonLabel="Reason for discarding"
-      confirmLabel="Discard item"
-      busyLabel="Discarding…"
+      title={t('discard.title')}
+      reasonLabel={t('discard.reason')}
+      confirmLabel={t('discard.confirm')}
+      busyLabel={t('discard.busy')}
       danger
-      testId="discard-dialog"
+      testId={TEST_ID}
       onCancel={() => askDiscard(null)}
       onConfirm={(reason) => discard(discarding!.id, reason)}
     >
       {discarding && (
         <>
           <p className="small">
-            <span className="mono">{discarding.summary}</span> will never be sent. This is recorded in the audit log.
+            <InlineValue text={t('discard.explain', { summary: VALUE_MARK })}>
+              <span className="mono">{discarding.summary}</span>
+            </InlineValue>
           </p>
           {outboxProblem(discarding) && <p className="small">{outboxProblem(discarding)!.what}</p>}
           {discarding.lastError && (
             <details className="plain-details small">
-              <summary>Details</summary>
+              <summary>{t('details')}</summary>
               <span className="mono">{discarding.lastError}</span>
             </details>
           )}

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useOutbox } from './outbox-store';
 import { errorMessage } from '../../ui/format';
 
@@ -6,6 +7,7 @@ const DEFAULT_SERVER_URL = 'http://127.0.0.1:8787';
 
 /** Enroll this device with a one-time token an admin created on the sync server. */
 export function EnrollForm({ disabledReason }: { disabledReason?: string }) {
+  const { t } = useTranslation('outbox');
   const enroll = useOutbox((s) => s.enroll);
   const [serverUrl, setServerUrl] = useState(DEFAULT_SERVER_URL);
   const [token, setToken] = useState('');
@@ -25,14 +27,14 @@ export function EnrollForm({ disabledReason }: { disabledReason?: string }) {
     }
   }
   return (
-    <form className="stack" aria-label="Enroll device" onSubmit={(e) => void submit(e)}>
-      <p className="muted small">Not enrolled: captures stay in the outbox until this device is enrolled with your organisation&apos;s sync server.</p>
+    <form className="stack" aria-label={t('enroll.label')} onSubmit={(e) => void submit(e)}>
+      <p className="muted small">{t('enroll.intro')}</p>
       <label>
-        Server URL
+        {t('enroll.serverUrl')}
         <input type="url" value={serverUrl} onChange={(e) => setServerUrl(e.target.value)} required maxLength={300} />
       </label>
       <label>
-        One-time token
+        {t('enroll.token')}
         <input value={token} onChange={(e) => setToken(e.target.value)} required minLength={16} maxLength={200} autoComplete="off" spellCheck={false} />
       </label>
       {disabledReason && <p className="muted small">{disabledReason}</p>}
@@ -42,7 +44,7 @@ export function EnrollForm({ disabledReason }: { disabledReason?: string }) {
         </p>
       )}
       <button type="submit" disabled={busy || !!disabledReason}>
-        {busy ? 'Enrolling…' : 'Enroll'}
+        {busy ? t('enroll.busy') : t('enroll.submit')}
       </button>
     </form>
   );

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { OutboxItem } from '../../../shared/api/types';
 import { useOutbox } from './outbox-store';
@@ -10,17 +11,23 @@ import { Named } from '../../ui/Who';
 const ROW = 48;
 
 function Receipt({ item }: { item: OutboxItem }) {
+  const { t } = useTranslation('outbox');
   let text = '—';
   let cls = 'muted';
   if (item.receiptVerified) {
-    text = `verified ✓ #${item.serverSeq ?? '?'}`;
+    text = t('receipt.verified', { seq: item.serverSeq ?? '?' });
     cls = 'ok';
   } else if (item.state === 'acked') {
-    text = 'acked, receipt not verified';
+    text = t('receipt.unverified');
     cls = 'error';
-  } else if (item.state === 'queued') text = 'pending';
+  } else if (item.state === 'queued') text = t('receipt.pending');
   return (
-    <span className={`cell receipt ${cls}`} role="cell" data-testid={`receipt-${item.id}`} title={item.receiptId ? `receipt ${item.receiptId}` : undefined}>
+    <span
+      className={`cell receipt ${cls}`}
+      role="cell"
+      data-testid={`receipt-${item.id}`}
+      title={item.receiptId ? t('receipt.title', { id: item.receiptId }) : undefined}
+    >
       {text}
     </span>
   );
@@ -28,6 +35,7 @@ function Receipt({ item }: { item: OutboxItem }) {
 
 /** What went wrong and what to do, in words; the stored message (a code and the server's text) under Details. */
 function Problem({ item }: { item: OutboxItem }) {
+  const { t } = useTranslation('outbox');
   const w = outboxProblem(item);
   if (!w)
     return (
@@ -41,7 +49,7 @@ function Problem({ item }: { item: OutboxItem }) {
       {w.next && <span className="muted"> {w.next}</span>}
       {item.lastError && (
         <details className="plain-details">
-          <summary>Details</summary>
+          <summary>{t('details')}</summary>
           <span className="mono small">{item.lastError}</span>
         </details>
       )}
@@ -50,15 +58,16 @@ function Problem({ item }: { item: OutboxItem }) {
 }
 
 function Actions({ item }: { item: OutboxItem }) {
+  const { t } = useTranslation('outbox');
   const { retry, askDiscard } = useOutbox();
   if (item.state !== 'dead' && item.state !== 'blocked') return <span className="cell" role="cell" />;
   return (
     <span className="cell row-actions" role="cell">
       <button type="button" className="secondary small-btn" onClick={() => void retry(item.id)}>
-        Retry
+        {t('table.retry')}
       </button>
       <button type="button" className="danger small-btn" onClick={() => askDiscard(item)}>
-        Discard
+        {t('table.discard')}
       </button>
     </span>
   );
@@ -66,6 +75,7 @@ function Actions({ item }: { item: OutboxItem }) {
 
 /** Outbox items, newest first, virtualized (rows grow to fit a blocked item's instructions). */
 export function OutboxTable() {
+  const { t } = useTranslation('outbox');
   const { items, loadMore, nextBeforeId, loading, filter } = useOutbox();
   const parent = useRef<HTMLDivElement>(null);
   const v = useVirtualizer({ count: items.length, getScrollElement: () => parent.current, estimateSize: () => ROW, overscan: 12 });
@@ -76,20 +86,20 @@ export function OutboxTable() {
   }, [last, items.length, nextBeforeId, loadMore]);
 
   return (
-    <div className="outbox-table" role="table" aria-label="Outbox items" aria-rowcount={items.length + 1}>
+    <div className="outbox-table" role="table" aria-label={t('table.label')} aria-rowcount={items.length + 1}>
       <div className="outbox-row head" role="row">
-        <span role="columnheader">State</span>
-        <span role="columnheader">Item</span>
-        <span role="columnheader">Created</span>
-        <span role="columnheader">Attempts</span>
-        <span role="columnheader">Last error / what to do</span>
-        <span role="columnheader">Receipt</span>
+        <span role="columnheader">{t('table.state')}</span>
+        <span role="columnheader">{t('table.item')}</span>
+        <span role="columnheader">{t('table.created')}</span>
+        <span role="columnheader">{t('table.attempts')}</span>
+        <span role="columnheader">{t('table.problem')}</span>
+        <span role="columnheader">{t('table.receipt')}</span>
         <span role="columnheader">
-          <span className="sr-only">Actions</span>
+          <span className="sr-only">{t('table.actions')}</span>
         </span>
       </div>
       {items.length === 0 ? (
-        <div className="outbox-empty muted">{loading ? 'Loading…' : emptyOutboxText(filter)}</div>
+        <div className="outbox-empty muted">{loading ? t('table.loading') : emptyOutboxText(filter)}</div>
       ) : (
         <div ref={parent} className="outbox-scroll" role="rowgroup">
           <div className="virtual-space" ref={(el) => el?.style.setProperty('height', `${v.getTotalSize()}px`)}>

@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { count } from '../../ui/format';
+import { useTranslation } from 'react-i18next';
 import type { OutboxState } from '../../../shared/api/types';
 import { onEvent } from '../../api/client';
 import { OUTBOX_STATES, useOutbox } from './outbox-store';
@@ -12,29 +12,30 @@ import { DiscardDialog } from './DiscardDialog';
 const ITEMS_REFRESH_MS = 400;
 
 export function OutboxView() {
+  const { t } = useTranslation('outbox');
   const { refresh, refreshItems, applyStatus, filter, setFilter, counts, error } = useOutbox();
   useEffect(() => {
     void refresh();
     // Status events come per batch during a run; item rows are re-read at most every 400 ms.
-    let t: ReturnType<typeof setTimeout> | null = null;
+    let timer: ReturnType<typeof setTimeout> | null = null;
     const off = onEvent('sync.status', (s) => {
       applyStatus(s);
-      t ??= setTimeout(() => {
-        t = null;
+      timer ??= setTimeout(() => {
+        timer = null;
         void refreshItems();
       }, ITEMS_REFRESH_MS);
     });
     return () => {
       off();
-      if (t) clearTimeout(t);
+      if (timer) clearTimeout(timer);
     };
   }, [refresh, refreshItems, applyStatus]);
   const total = OUTBOX_STATES.reduce((n, s) => n + counts[s], 0);
   return (
-    <section aria-label="Outbox" className="outbox">
+    <section aria-label={t('view.label')} className="outbox">
       <header className="view-head">
-        <h2>Outbox</h2>
-        <span className="muted">{count(total, 'item')}</span>
+        <h2>{t('view.title')}</h2>
+        <span className="muted">{t('view.total', { n: total })}</span>
       </header>
       <SyncPanel />
       <TransfersPanel />
@@ -42,18 +43,18 @@ export function OutboxView() {
         <CountsChart />
         <div className="filters" role="search">
           <label>
-            State
-            <select aria-label="Filter by state" value={filter} onChange={(e) => setFilter(e.target.value as OutboxState | '')}>
-              <option value="">All</option>
+            {t('view.state')}
+            <select aria-label={t('view.filter')} value={filter} onChange={(e) => setFilter(e.target.value as OutboxState | '')}>
+              <option value="">{t('view.all')}</option>
               {OUTBOX_STATES.map((s) => (
                 <option key={s} value={s}>
-                  {s} ({counts[s]})
+                  {t('view.option', { state: s, n: counts[s] })}
                 </option>
               ))}
             </select>
           </label>
           <button type="button" className="secondary" onClick={() => void refresh()}>
-            Refresh
+            {t('view.refresh')}
           </button>
         </div>
       </div>

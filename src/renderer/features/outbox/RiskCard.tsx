@@ -1,12 +1,15 @@
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { GovernanceStatus, SyncStatus } from '../../../shared/api/types';
 import { call } from '../../api/client';
 import { StatusBadge } from '../../ui/StatusBadge';
+import { dateTime } from '../../ui/format';
 
 const badge = { low: 'ok', medium: 'warn', high: 'error', critical: 'error' } as const;
 
 /** This device's risk (the same calculator the server uses), what it allows, and whether a submit is possible. */
 export function RiskCard({ st }: { st: SyncStatus }) {
+  const { t } = useTranslation('outbox');
   const [gov, setGov] = useState<GovernanceStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
   // Re-evaluated whenever the sync state changes (a sync, a new capture, a dead letter).
@@ -20,16 +23,16 @@ export function RiskCard({ st }: { st: SyncStatus }) {
   }, [st]);
   if (error)
     return (
-      <article className="card" aria-label="Device risk">
+      <article className="card" aria-label={t('risk.label')}>
         <p className="error">{error}</p>
       </article>
     );
   if (!gov) return null;
   return (
-    <article className="card" aria-label="Device risk" data-testid="device-risk" data-level={gov.risk.level}>
+    <article className="card" aria-label={t('risk.label')} data-testid="device-risk" data-level={gov.risk.level}>
       <header className="card-head">
-        <strong>Device risk</strong>
-        <StatusBadge status={badge[gov.risk.level]} label={gov.risk.level} />
+        <strong>{t('risk.title')}</strong>
+        <StatusBadge status={badge[gov.risk.level]} label={t(`risk.level.${gov.risk.level}`)} />
       </header>
       {/* The summary and the allowed actions come from the same function the admin board uses (shared/risk/device-state). */}
       {gov.summary !== gov.risk.reasons.join(' ') && (
@@ -48,11 +51,9 @@ export function RiskCard({ st }: { st: SyncStatus }) {
         {gov.allowedSentence}
       </p>
       <p className="small" data-testid="submit-freshness">
-        {gov.freshForSubmit ? 'Submissions allowed (synced within the last 24 h).' : `Submissions need a sync within the last ${gov.submitFreshnessHours} h.`}
+        {gov.freshForSubmit ? t('risk.fresh') : t('risk.stale', { hours: gov.submitFreshnessHours })}
       </p>
-      {gov.clockRolledBack && (
-        <p className="small error">The system clock is earlier than a time already seen; Maestro uses {new Date(gov.now).toLocaleString()}.</p>
-      )}
+      {gov.clockRolledBack && <p className="small error">{t('risk.clock', { time: dateTime(gov.now) })}</p>}
     </article>
   );
 }

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { SyncPhase, SyncStatus } from '../../../shared/api/types';
 import { useOutbox } from './outbox-store';
 import { dateTime } from '../../ui/format';
@@ -8,18 +9,9 @@ import { UnlockForm } from './UnlockForm';
 import { SyncProgress } from './SyncProgress';
 import { Who } from '../../ui/Who';
 
-const PHASE_TEXT: Record<SyncPhase, string> = {
-  not_enrolled: 'This device is not enrolled yet. Captures wait safely in the outbox.',
-  locked: 'The key vault is locked. Unlock it to sync.',
-  idle: 'Waiting for the next run.',
-  offline: 'The server cannot be reached. Items wait and are sent when it is back.',
-  syncing: 'Sending queued items…',
-  error: 'The last run stopped with an error.',
-};
-
-/** The phase as people say it (the badge); data-phase keeps the code. */
-const PHASE_LABEL: Record<SyncPhase, string> = {
-  not_enrolled: 'not enrolled',
+/** The phase's message keys: sync.phaseText.* (what it means) and sync.phase.* (the badge, as people say it); data-phase keeps the code. */
+const PHASE_KEY: Record<SyncPhase, string> = {
+  not_enrolled: 'notEnrolled',
   locked: 'locked',
   idle: 'idle',
   offline: 'offline',
@@ -39,27 +31,28 @@ function Figure({ label, children }: { label: string; children: ReactNode }) {
 }
 
 function SyncCard({ st }: { st: SyncStatus }) {
+  const { t } = useTranslation('outbox');
   const { syncNow, syncing } = useOutbox();
-  const blocked = st.phase === 'not_enrolled' ? 'Enroll this device first' : st.phase === 'locked' ? 'Unlock the vault first' : undefined;
+  const blocked = st.phase === 'not_enrolled' ? t('sync.enrollFirst') : st.phase === 'locked' ? t('sync.unlockFirst') : undefined;
   const r = reachability(st.reachable);
   return (
-    <article className="card" aria-label="Sync">
+    <article className="card" aria-label={t('sync.label')}>
       <header className="card-head">
-        <strong>Sync</strong>
+        <strong>{t('sync.title')}</strong>
         <span className={`badge phase-${st.phase}`} data-testid="sync-phase" data-phase={st.phase}>
-          {PHASE_LABEL[st.phase]}
+          {t(`sync.phase.${PHASE_KEY[st.phase]}`)}
         </span>
       </header>
-      <p className="small">{PHASE_TEXT[st.phase]}</p>
+      <p className="small">{t(`sync.phaseText.${PHASE_KEY[st.phase]}`)}</p>
       <dl className="figures">
-        <Figure label="Server">
+        <Figure label={t('sync.server')}>
           <span className={`reach reach-${r}`} data-testid="sync-reachable" data-reachable={r}>
-            {r}
+            {t(`sync.reach.${r}`)}
           </span>
         </Figure>
-        <Figure label="Last sync">{st.lastSyncAt ? dateTime(st.lastSyncAt) : 'never'}</Figure>
+        <Figure label={t('sync.lastSync')}>{st.lastSyncAt ? dateTime(st.lastSyncAt) : t('sync.never')}</Figure>
         {st.lastError && (
-          <Figure label="Last error">
+          <Figure label={t('sync.lastError')}>
             <span className="error">{st.lastError}</span>
           </Figure>
         )}
@@ -67,7 +60,7 @@ function SyncCard({ st }: { st: SyncStatus }) {
       {st.progress && <SyncProgress progress={st.progress} />}
       <div className="row-actions">
         <button type="button" onClick={() => void syncNow()} disabled={syncing || st.phase === 'syncing' || !!blocked} title={blocked}>
-          {syncing || st.phase === 'syncing' ? 'Syncing…' : 'Sync now'}
+          {syncing || st.phase === 'syncing' ? t('sync.syncing') : t('sync.now')}
         </button>
         {blocked && <span className="muted small">{blocked}</span>}
       </div>
@@ -76,45 +69,47 @@ function SyncCard({ st }: { st: SyncStatus }) {
 }
 
 function EnrollmentCard({ st }: { st: SyncStatus }) {
+  const { t } = useTranslation('outbox');
   const e = st.enrolled;
   const locked = st.keyStore.locked;
   return (
-    <article className="card" aria-label="Enrollment">
+    <article className="card" aria-label={t('enrollment.label')}>
       <header className="card-head">
-        <strong>Enrollment</strong>
-        <span className={e ? 'badge badge-ok' : 'badge badge-warn'}>{e ? 'enrolled' : 'not enrolled'}</span>
+        <strong>{t('enrollment.title')}</strong>
+        <span className={e ? 'badge badge-ok' : 'badge badge-warn'}>{e ? t('enrollment.enrolled') : t('enrollment.notEnrolled')}</span>
       </header>
       {e ? (
         <dl className="figures" data-testid="enrollment">
-          <Figure label="Server">
+          <Figure label={t('enrollment.server')}>
             <span className="mono">{e.serverUrl}</span>
           </Figure>
-          <Figure label="Device">
+          <Figure label={t('enrollment.device')}>
             <Who device={e.deviceId} />
           </Figure>
-          <Figure label="User">{e.user}</Figure>
-          <Figure label="Tenant">{e.tenant}</Figure>
-          <Figure label="Roles">{e.roles.join(', ')}</Figure>
-          <Figure label="Enrolled">{dateTime(e.enrolledAt)}</Figure>
-          <Figure label="Server key">
+          <Figure label={t('enrollment.user')}>{e.user}</Figure>
+          <Figure label={t('enrollment.tenant')}>{e.tenant}</Figure>
+          <Figure label={t('enrollment.roles')}>{e.roles.map((r) => t(`common:role.${r}`, { defaultValue: r })).join(', ')}</Figure>
+          <Figure label={t('enrollment.enrolledAt')}>{dateTime(e.enrolledAt)}</Figure>
+          <Figure label={t('enrollment.serverKey')}>
             <span className="mono">{e.serverKeyId}</span>
           </Figure>
         </dl>
       ) : (
-        <EnrollForm disabledReason={locked ? 'Unlock the vault (under Keys) before enrolling: the device key is kept there.' : undefined} />
+        <EnrollForm disabledReason={locked ? t('enrollment.unlockFirst') : undefined} />
       )}
     </article>
   );
 }
 
 function KeysCard({ st }: { st: SyncStatus }) {
+  const { t } = useTranslation('outbox');
   const k = st.keyStore;
   return (
-    <article className="card" aria-label="Keys">
+    <article className="card" aria-label={t('keys.label')}>
       <header className="card-head">
-        <strong>Keys</strong>
+        <strong>{t('keys.title')}</strong>
         <span className={k.locked ? 'badge badge-warn' : 'badge badge-ok'}>
-          {k.kind === 'vault' ? 'passphrase vault' : 'OS keychain'} · {k.locked ? 'locked' : 'unlocked'}
+          {t('keys.badge', { kind: k.kind === 'vault' ? 'vault' : 'os', locked: k.locked ? 'yes' : 'no' })}
         </span>
       </header>
       <p className="muted small" data-testid="keystore-note">
@@ -126,35 +121,37 @@ function KeysCard({ st }: { st: SyncStatus }) {
 }
 
 function AnchorCard({ st }: { st: SyncStatus }) {
+  const { t } = useTranslation('outbox');
   const a = st.anchor;
   return (
-    <article className="card" aria-label="Audit anchor">
+    <article className="card" aria-label={t('anchor.label')}>
       <header className="card-head">
-        <strong>Audit anchor</strong>
+        <strong>{t('anchor.title')}</strong>
       </header>
       {a ? (
         <dl className="figures" data-testid="audit-anchor">
-          <Figure label="Entry">#{a.seq}</Figure>
-          <Figure label="Head">
+          <Figure label={t('anchor.entry')}>#{a.seq}</Figure>
+          <Figure label={t('anchor.head')}>
             <span className="mono" title={a.head}>
               {a.head.slice(0, 16)}…
             </span>
           </Figure>
-          <Figure label="Confirmed">{dateTime(a.time)}</Figure>
+          <Figure label={t('anchor.confirmed')}>{dateTime(a.time)}</Figure>
         </dl>
       ) : (
-        <p className="muted small">No anchor yet: the server confirms this device&apos;s audit chain head when it syncs.</p>
+        <p className="muted small">{t('anchor.none')}</p>
       )}
     </article>
   );
 }
 
 function Alerts({ st }: { st: SyncStatus }) {
+  const { t } = useTranslation('outbox');
   if (st.alerts.length === 0) return null;
   return (
-    <article className="card alerts" aria-label="Alerts">
+    <article className="card alerts" aria-label={t('alerts.label')}>
       <header className="card-head">
-        <strong>Unresolved alerts</strong>
+        <strong>{t('alerts.title')}</strong>
         <span className="badge badge-error">{st.alerts.length}</span>
       </header>
       <ul>
@@ -171,14 +168,15 @@ function Alerts({ st }: { st: SyncStatus }) {
 
 /** Enrollment, reachability, progress, keys, alerts and the audit anchor, live from 'sync.status'. */
 export function SyncPanel() {
+  const { t } = useTranslation('outbox');
   const { status, statusError } = useOutbox();
   if (!status)
     return statusError ? (
       <p className="error" role="alert">
-        Sync status unavailable: {statusError}
+        {t('sync.unavailable', { error: statusError })}
       </p>
     ) : (
-      <p className="muted">Loading sync status…</p>
+      <p className="muted">{t('sync.loading')}</p>
     );
   return (
     <div className="sync-panel">

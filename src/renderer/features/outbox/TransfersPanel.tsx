@@ -1,33 +1,36 @@
 // Attachment uploads (and downloads) per file: bytes, speed, ETA, state, pause/resume
 // (channels transfers.*, event transfers.progress; decision 0020).
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { Transfer } from '../../../shared/api/types';
 import { call, onEvent } from '../../api/client';
 import { bytes, seconds } from '../../ui/format';
 
 const keyOf = (t: Transfer) => `${t.direction}:${t.hash}`;
 
-function TransferRow({ t, onError }: { t: Transfer; onError: (m: string) => void }) {
-  const act = (ch: 'transfers.pause' | 'transfers.resume') => void call(ch, { hash: t.hash }).catch((e: Error) => onError(e.message));
-  const pct = t.totalBytes > 0 ? Math.round((t.doneBytes / t.totalBytes) * 100) : 0;
+function TransferRow({ t: x, onError }: { t: Transfer; onError: (m: string) => void }) {
+  const { t } = useTranslation('outbox');
+  const act = (ch: 'transfers.pause' | 'transfers.resume') => void call(ch, { hash: x.hash }).catch((e: Error) => onError(e.message));
+  const pct = x.totalBytes > 0 ? Math.round((x.doneBytes / x.totalBytes) * 100) : 0;
   return (
-    <li className="transfer" data-testid="transfer" data-state={t.state} data-hash={t.hash}>
-      <span className="mono">{t.name}</span> <span className="badge">{t.direction}</span> <span className="badge">{t.state}</span>
-      <progress max={100} value={pct} aria-label={`${t.name} ${t.direction} progress`} />
+    <li className="transfer" data-testid="transfer" data-state={x.state} data-hash={x.hash}>
+      <span className="mono">{x.name}</span> <span className="badge">{t(`transfers.direction.${x.direction}`)}</span>{' '}
+      <span className="badge">{t(`transfers.state.${x.state}`)}</span>
+      <progress max={100} value={pct} aria-label={t('transfers.progress', { name: x.name, direction: x.direction })} />
       <span className="small">
-        {bytes(t.doneBytes)} / {bytes(t.totalBytes)}
-        {t.state === 'running' && t.bytesPerSecond > 0 && ` · ${bytes(t.bytesPerSecond)}/s`}
-        {t.state === 'running' && t.etaSeconds !== null && ` · ${seconds(t.etaSeconds)} left`}
-        {t.message && ` · ${t.message}`}
+        {bytes(x.doneBytes)} / {bytes(x.totalBytes)}
+        {x.state === 'running' && x.bytesPerSecond > 0 && ` · ${t('transfers.speed', { rate: bytes(x.bytesPerSecond) })}`}
+        {x.state === 'running' && x.etaSeconds !== null && ` · ${t('transfers.eta', { time: seconds(x.etaSeconds) })}`}
+        {x.message && ` · ${x.message}`}
       </span>
-      {t.direction === 'upload' && (t.state === 'running' || t.state === 'waiting') && (
+      {x.direction === 'upload' && (x.state === 'running' || x.state === 'waiting') && (
         <button type="button" className="secondary" onClick={() => act('transfers.pause')}>
-          Pause
+          {t('transfers.pause')}
         </button>
       )}
-      {t.direction === 'upload' && t.state === 'paused' && (
+      {x.direction === 'upload' && x.state === 'paused' && (
         <button type="button" onClick={() => act('transfers.resume')}>
-          Resume
+          {t('transfers.resume')}
         </button>
       )}
     </li>
@@ -35,6 +38,7 @@ function TransferRow({ t, onError }: { t: Transfer; onError: (m: string) => void
 }
 
 export function TransfersPanel() {
+  const { t } = useTranslation('outbox');
   const [items, setItems] = useState<Transfer[]>([]);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -56,15 +60,15 @@ export function TransfersPanel() {
   }, []);
   if (items.length === 0 && !error) return null;
   return (
-    <article className="card" aria-label="File transfers" data-testid="transfers">
+    <article className="card" aria-label={t('transfers.label')} data-testid="transfers">
       <header className="card-head">
-        <strong>Files</strong>
+        <strong>{t('transfers.title')}</strong>
         <span className="badge badge-version">{items.length}</span>
       </header>
       {error && <p className="small error">{error}</p>}
       <ul className="transfers">
-        {items.map((t) => (
-          <TransferRow key={keyOf(t)} t={t} onError={setError} />
+        {items.map((x) => (
+          <TransferRow key={keyOf(x)} t={x} onError={setError} />
         ))}
       </ul>
     </article>

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useOutbox } from './outbox-store';
 import { errorMessage } from '../../ui/format';
 
@@ -6,6 +7,7 @@ const VAULT_MIN = 8;
 
 /** No OS keychain: the passphrase vault must be unlocked (or created) before sync can sign and seal. */
 export function UnlockForm() {
+  const { t } = useTranslation('outbox');
   const unlock = useOutbox((s) => s.unlock);
   const [passphrase, setPassphrase] = useState('');
   const [busy, setBusy] = useState(false);
@@ -24,10 +26,10 @@ export function UnlockForm() {
     }
   }
   return (
-    <form className="stack" aria-label="Unlock vault" onSubmit={(e) => void submit(e)}>
-      <p className="small">No OS keychain: enter the vault passphrase (at least {VAULT_MIN} characters; the first time sets it).</p>
+    <form className="stack" aria-label={t('unlock.label')} onSubmit={(e) => void submit(e)}>
+      <p className="small">{t('unlock.intro', { min: VAULT_MIN })}</p>
       <label>
-        Vault passphrase
+        {t('unlock.passphrase')}
         <input
           type="password"
           value={passphrase}
@@ -40,7 +42,7 @@ export function UnlockForm() {
       </label>
       {passphrase.length > 0 && passphrase.length < VAULT_MIN && (
         <p className="small muted" role="status">
-          {VAULT_MIN - passphrase.length} more {VAULT_MIN - passphrase.length === 1 ? 'character' : 'characters'} needed.
+          {t('unlock.more', { n: VAULT_MIN - passphrase.length })}
         </p>
       )}
       {error && (
@@ -49,7 +51,7 @@ export function UnlockForm() {
         </p>
       )}
       <button type="submit" disabled={busy || passphrase.length < VAULT_MIN}>
-        {busy ? 'Unlocking…' : 'Unlock'}
+        {busy ? t('unlock.busy') : t('unlock.submit')}
       </button>
     </form>
   );

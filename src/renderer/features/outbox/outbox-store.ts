@@ -3,6 +3,7 @@ import { create, type StoreApi } from 'zustand';
 import type { OutboxItem, OutboxState, SyncStatus } from '../../../shared/api/types';
 import { call } from '../../api/client';
 import { errorMessage } from '../../ui/format';
+import { i18next } from '../../i18n';
 
 export const OUTBOX_STATES: OutboxState[] = ['queued', 'acked', 'dead', 'blocked', 'discarded'];
 const PAGE = 200;
@@ -149,7 +150,7 @@ export const useOutbox = create<OutboxStore>((set, get) => {
         replaceItem((await call('outbox.retry', { id })).item);
         set({ error: null });
       } catch (e) {
-        set({ error: `Retry failed: ${errorMessage(e)}` });
+        set({ error: i18next.t('outbox:retryFailed', { error: errorMessage(e) }) });
       }
       void get().refresh();
     },

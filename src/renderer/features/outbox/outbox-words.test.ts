@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { initI18n } from '../../i18n';
 import { codeOf, emptyOutboxText, outboxProblem } from './outbox-words';
+
+initI18n('en');
 
 describe('an outbox item’s problem in words', () => {
   it('a dead letter refused by the server says why and what to do, without the code', () => {

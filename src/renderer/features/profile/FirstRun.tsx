@@ -1,8 +1,10 @@
 import { useState, type FormEvent } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { useApp } from '../../app-store';
 import { RestorePanel } from '../backup/BackupPanels';
 
 export function FirstRun() {
+  const { t } = useTranslation('profile');
   const setup = useApp((s) => s.setup);
   const [name, setName] = useState('');
   const [tenant, setTenant] = useState('');
@@ -24,18 +26,17 @@ export function FirstRun() {
 
   return (
     <div className="center first-run-page">
-      <form className="card first-run" onSubmit={(e) => void submit(e)} aria-label="First run">
-        <h1>Welcome to Maestro</h1>
+      <form className="card first-run" onSubmit={(e) => void submit(e)} aria-label={t('firstRun.label')}>
+        <h1>{t('firstRun.title')}</h1>
         <p className="muted">
-          Set up the local profile for this device. Everything stays on this device; you are a <strong>field</strong> user until the device is enrolled with
-          your organisation.
+          <Trans t={t} i18nKey="firstRun.lead" components={{ strong: <strong /> }} />
         </p>
         <label>
-          Your name
+          {t('firstRun.name')}
           <input name="name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={120} autoFocus />
         </label>
         <label>
-          Tenant (organisation id)
+          {t('firstRun.tenant')}
           <input
             name="tenant"
             value={tenant}
@@ -43,7 +44,7 @@ export function FirstRun() {
             required
             maxLength={64}
             pattern="[a-zA-Z0-9][a-zA-Z0-9._\-]*"
-            placeholder="acme-field"
+            placeholder={t('firstRun.tenantExample')}
           />
         </label>
         {error && (
@@ -52,7 +53,7 @@ export function FirstRun() {
           </p>
         )}
         <button type="submit" disabled={busy}>
-          {busy ? 'Creating…' : 'Create profile'}
+          {busy ? t('firstRun.creating') : t('firstRun.create')}
         </button>
       </form>
       <RestorePanel />

@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import { useApp } from '../../app-store';
 import { introFor, introRole, introSeen, markIntroSeen } from './intro-words';
 import { introMemory, useIntro } from './intro-store';
@@ -8,6 +9,7 @@ import { introMemory, useIntro } from './intro-store';
  * Help (in the navigation) shows it again.
  */
 export function FirstRunIntro() {
+  const { t } = useTranslation('profile');
   const profile = useApp((s) => s.profile);
   const roles = useApp((s) => s.roles);
   const asked = useIntro((s) => s.asked);
@@ -19,12 +21,12 @@ export function FirstRunIntro() {
   if (!asked && introSeen(mem, profile.id, role)) return null;
   const intro = introFor(role);
   return (
-    <section className="intro" aria-label="Getting started" data-testid="intro" data-role={role}>
+    <section className="intro" aria-label={t('intro.label')} data-testid="intro" data-role={role}>
       <h2>{intro.heading}</h2>
       <ol>
         {intro.steps.map((s) => (
           <li key={s.title} data-testid="intro-step">
-            <strong>{s.title}.</strong> {s.text}
+            <strong>{t('intro.stepTitle', { title: s.title })}</strong> {s.text}
           </li>
         ))}
       </ol>
@@ -36,9 +38,9 @@ export function FirstRunIntro() {
             dismissed();
           }}
         >
-          Got it
+          {t('intro.gotIt')}
         </button>
-        <span className="small muted">Help in the menu shows this again.</span>
+        <span className="small muted">{t('intro.helpAgain')}</span>
       </div>
     </section>
   );

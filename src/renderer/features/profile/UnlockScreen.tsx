@@ -2,12 +2,14 @@
 // passphrase opens the encrypted database. A new vault asks for a passphrase twice; a wrong one says so
 // and keeps the screen. On success the page reloads into the open app.
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { call } from '../../api/client';
 import { ApiError } from '../../../shared/errors';
 
 const MIN_NEW = 8;
 
 export function UnlockScreen({ vault }: { vault: 'new' | 'existing' }) {
+  const { t } = useTranslation('profile');
   const [pass, setPass] = useState('');
   const [again, setAgain] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -17,15 +19,15 @@ export function UnlockScreen({ vault }: { vault: 'new' | 'existing' }) {
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);
-    if (isNew && pass.length < MIN_NEW) return setError(`Choose a passphrase of at least ${MIN_NEW} characters.`);
-    if (isNew && pass !== again) return setError('The two passphrases are not the same.');
+    if (isNew && pass.length < MIN_NEW) return setError(t('unlock.tooShort', { n: MIN_NEW }));
+    if (isNew && pass !== again) return setError(t('unlock.differ'));
     setBusy(true);
     try {
       await call('system.unlock', { passphrase: pass });
       window.location.reload();
     } catch (err) {
       const wrong = err instanceof ApiError && err.code === 'UNAUTHORIZED';
-      setError(wrong ? 'That passphrase does not open this device’s data. Try again.' : (err as Error).message);
+      setError(wrong ? t('unlock.wrong') : (err as Error).message);
       setPass('');
       setBusy(false);
     }
@@ -33,15 +35,11 @@ export function UnlockScreen({ vault }: { vault: 'new' | 'existing' }) {
 
   return (
     <div className="center first-run-page">
-      <form className="card first-run" onSubmit={(e) => void submit(e)} aria-label="Unlock Maestro">
-        <h1>{isNew ? 'Protect this device’s data' : 'Unlock Maestro'}</h1>
-        <p className="muted">
-          {isNew
-            ? 'This computer has no keychain Maestro can use, so its data is locked with a passphrase you choose. You will type it each time Maestro starts; without it the data cannot be opened.'
-            : 'This computer has no keychain Maestro can use. Type the passphrase chosen when Maestro was set up here to open its data.'}
-        </p>
+      <form className="card first-run" onSubmit={(e) => void submit(e)} aria-label={t('unlock.label')}>
+        <h1>{isNew ? t('unlock.newTitle') : t('unlock.title')}</h1>
+        <p className="muted">{isNew ? t('unlock.newLead') : t('unlock.lead')}</p>
         <label>
-          {isNew ? 'New passphrase' : 'Passphrase'}
+          {isNew ? t('unlock.newPassphrase') : t('unlock.passphrase')}
           <input
             name="passphrase"
             type="password"
@@ -55,7 +53,7 @@ export function UnlockScreen({ vault }: { vault: 'new' | 'existing' }) {
         </label>
         {isNew && (
           <label>
-            The same passphrase again
+            {t('unlock.again')}
             <input
               name="passphrase-again"
               type="password"
@@ -73,7 +71,7 @@ export function UnlockScreen({ vault }: { vault: 'new' | 'existing' }) {
           </p>
         )}
         <button type="submit" disabled={busy}>
-          {busy ? 'Opening…' : isNew ? 'Set passphrase and start' : 'Unlock'}
+          {busy ? t('unlock.opening') : isNew ? t('unlock.setAndStart') : t('unlock.unlock')}
         </button>
       </form>
     </div>

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { initI18n } from '../../i18n';
 import { introFor, introRole, introSeen, markIntroSeen, INTRO_KEY, type IntroMemory } from './intro-words';
+
+// The words are English messages (i18n/locales/en).
+initI18n('en');
 
 const memory = (init: Record<string, string> = {}): IntroMemory & { data: Record<string, string> } => {
   const data = { ...init };

@@ -1,6 +1,8 @@
-// Pure words and memory of the first-run intro (no API, no DOM): three short steps per role, and which
-// (profile, role) pairs have seen them. Where it is remembered is passed in (localStorage in the app).
+// Pure words and memory of the first-run intro (no API, no DOM): three short steps per role (profile
+// namespace, intro.*), and which (profile, role) pairs have seen them. Where it is remembered is passed
+// in (localStorage in the app).
 import type { Role } from '../../../shared/policy/types';
+import { i18next } from '../../i18n';
 
 export interface IntroStep {
   title: string;
@@ -13,38 +15,17 @@ export interface Intro {
   steps: [IntroStep, IntroStep, IntroStep];
 }
 
-const INTROS: Record<Role, Intro> = {
-  field: {
-    role: 'field',
-    heading: 'What Maestro does for you as a field user',
-    steps: [
-      { title: 'Capture a report', text: 'Fill in a form under Capture. It is kept on this device, even without a network.' },
-      {
-        title: 'Let the checks run',
-        text: 'Start a run under Runs: your organisation’s rules check the report, and a reviewer is asked when something is high risk.',
-      },
-      { title: 'Send it', text: 'The Outbox sends your reports at the next sync, and says what to do if one is refused.' },
-    ],
-  },
-  reviewer: {
-    role: 'reviewer',
-    heading: 'What Maestro does for you as a reviewer',
-    steps: [
-      { title: 'See what waits for you', text: 'Decision cards lists the work that needs a decision; filter by “awaiting approval”.' },
-      { title: 'Read what happened', text: 'Each card says in words what happened and why it needs you. Codes and raw values are under Details.' },
-      { title: 'Approve or reject', text: 'Your decision reaches the device that waits for it at the next sync, and the Audit log keeps a record.' },
-    ],
-  },
-  admin: {
-    role: 'admin',
-    heading: 'What Maestro does for you as an admin',
-    steps: [
-      { title: 'Watch your devices', text: 'Devices (admin) shows every device of your team, when it last synced and whether it is at risk.' },
-      { title: 'Keep rules and forms current', text: 'Sealed state shows the signed rules and forms in force on this device, and installs new ones.' },
-      { title: 'Decide when needed', text: 'You can also approve or reject under Decision cards; the Audit log records every action.' },
-    ],
-  },
+/** Each role's three steps, in order: their title and text are profile:intro.<role>.<step>.title / .text. */
+const STEPS: Record<Role, [string, string, string]> = {
+  field: ['capture', 'checks', 'send'],
+  reviewer: ['waiting', 'read', 'decide'],
+  admin: ['devices', 'rules', 'decide'],
 };
+
+const step = (role: Role, key: string): IntroStep => ({
+  title: i18next.t(`profile:intro.${role}.${key}.title`),
+  text: i18next.t(`profile:intro.${role}.${key}.text`),
+});
 
 /** The role the intro speaks to: the enrollment's strongest role, or the profile's own before enrollment. */
 export function introRole(roles: readonly Role[], profileRole: Role): Role {
@@ -53,7 +34,11 @@ export function introRole(roles: readonly Role[], profileRole: Role): Role {
   return roles.includes('field') ? 'field' : profileRole;
 }
 
-export const introFor = (role: Role): Intro => INTROS[role];
+/** The intro for a role, in the language in use. */
+export function introFor(role: Role): Intro {
+  const [a, b, c] = STEPS[role];
+  return { role, heading: i18next.t(`profile:intro.${role}.heading`), steps: [step(role, a), step(role, b), step(role, c)] };
+}
 
 /** Where "seen" is kept: a string store (localStorage fits). */
 export interface IntroMemory {

@@ -1,29 +1,33 @@
 import { useEffect, useState, type FormEvent } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { ARTIFACT_FLAGS, type ArtifactFlag, type ArtifactView } from '../../../shared/evidence/types';
 import { MAX_INLINE_ATTACHMENT_BYTES as MAX_FILE } from '../../../shared/api/types';
 import { useApp } from '../../app-store';
 import { cardList } from '../cards/cards-store';
 import { useEvidence } from './evidence-store';
-import { count, dateTime } from '../../ui/format';
+import { dateTime, num } from '../../ui/format';
 import { Who } from '../../ui/Who';
 
-const FLAG_LABEL: Record<ArtifactFlag, string> = {
-  sbom_present: 'SBOM',
-  slsa_provenance_present: 'SLSA provenance',
-  risk_assessment_present: 'Risk assessment',
-};
+/** A flag set or not: a sign, the same in every language. */
+const MARK = { set: '✓', unset: '✗' };
+/** A file's SHA-256, short, as the engineers write it (a code: not translated). */
+const shortDigest = (sha: string | null | undefined) => `sha256:${sha?.slice(0, 12)}…`;
+
+/** A governance flag's name, in the language in use (runs:flags.<flag>). */
+const flagKey = (f: ArtifactFlag) => `flags.${f}` as const;
 
 function Flags({ a }: { a: ArtifactView }) {
+  const { t } = useTranslation('runs');
   return (
-    <ul className="small artifact-flags" aria-label={`Flags of ${a.name}`}>
+    <ul className="small artifact-flags" aria-label={t('artifacts.flagsOf', { name: a.name })}>
       {ARTIFACT_FLAGS.map((f) => {
         const x = a.flags[f];
         return (
           <li key={f} data-flag={f} data-value={x.value} data-source={x.source} title={x.reason}>
             <span className={x.value ? 'ok' : 'muted'}>
-              {x.value ? '✓' : '✗'} {FLAG_LABEL[f]}
+              {x.value ? MARK.set : MARK.unset} {t(flagKey(f))}
             </span>{' '}
-            <span className={x.source === 'manual' ? 'warn' : 'muted'}>({x.source === 'manual' ? 'set by hand' : 'derived'})</span>
+            <span className={x.source === 'manual' ? 'warn' : 'muted'}>{x.source === 'manual' ? t('artifacts.setByHand') : t('artifacts.derived')}</span>
           </li>
         );
       })}
@@ -34,22 +38,23 @@ function Flags({ a }: { a: ArtifactView }) {
 /** A run's artifacts with their governance flags, adding one, and the release gate. */
 /** `runStatus`: the report (and what the gate misses) is reloaded when the run's status changes. */
 export function ArtifactsPanel({ runId, runStatus }: { runId: string; runStatus: string }) {
+  const { t } = useTranslation('runs');
   const { artifacts, report, gate, load } = useEvidence();
   useEffect(() => {
     void load(runId);
   }, [runId, runStatus, load]);
   const shownGate = gate && gate.runId === runId ? gate : null;
   return (
-    <section className="card stack artifacts" aria-label="Artifacts" data-testid="artifacts">
+    <section className="card stack artifacts" aria-label={t('artifacts.label')} data-testid="artifacts">
       <header className="card-head">
-        <strong>Artifacts</strong>
-        <span className="small muted">{count(artifacts.length, 'artifact')}</span>
+        <strong>{t('artifacts.title')}</strong>
+        <span className="small muted">{t('artifacts.count', { n: artifacts.length })}</span>
       </header>
       <ArtifactList artifacts={artifacts} compliant={report?.compliantIds ?? []} />
       <AddArtifact runId={runId} />
       {shownGate && <GateResult gate={shownGate} runId={runId} />}
       {!shownGate && report && report.missing.length > 0 && artifacts.length > 0 && (
-        <ul className="small muted" aria-label="What the release gate misses">
+        <ul className="small muted" aria-label={t('artifacts.misses')}>
           {report.missing.map((m) => (
             <li key={m}>{m}</li>
           ))}
@@ -60,8 +65,9 @@ export function ArtifactsPanel({ runId, runStatus }: { runId: string; runStatus:
 }
 
 function ArtifactList({ artifacts, compliant }: { artifacts: ArtifactView[]; compliant: string[] }) {
+  const { t } = useTranslation('runs');
   return artifacts.length === 0 ? (
-    <p className="small muted">No artifacts yet. Add a file or a note below to keep it with this run’s evidence.</p>
+    <p className="small muted">{t('artifacts.empty')}</p>
   ) : (
     <ul className="stack artifact-list">
       {artifacts.map((a) => (
@@ -71,14 +77,15 @@ function ArtifactList({ artifacts, compliant }: { artifacts: ArtifactView[]; com
             {a.kind === 'file' ? (
               <>
                 <span className="mono" title={a.sha256 ?? ''}>
-                  sha256:{a.sha256?.slice(0, 12)}…
+                  {shortDigest(a.sha256)}
                 </span>{' '}
-                · {a.bytes?.toLocaleString()} bytes
+                {t('artifacts.bytes', { n: a.bytes ?? 0 })}
               </>
             ) : (
               <span className="mono">{a.uri}</span>
             )}
-            {a.docType ? ` · ${a.docType}` : ''} · {dateTime(a.createdAt)} by <Who actor={a.actor} />
+            {a.docType ? ` · ${a.docType}` : ''}{' '}
+            <Trans t={t} i18nKey="artifacts.added" values={{ when: dateTime(a.createdAt) }} components={{ who: <Who actor={a.actor} /> }} />
           </span>
           <Flags a={a} />
         </li>
@@ -87,23 +94,42 @@ function ArtifactList({ artifacts, compliant }: { artifacts: ArtifactView[]; com
   );
 }
 
+type Flags = Partial<Record<ArtifactFlag, boolean>>;
+
+/** The flags a person sets by hand for an artifact. */
+function ManualFlags({ manual, setManual }: { manual: Flags; setManual: (f: (m: Flags) => Flags) => void }) {
+  const { t } = useTranslation('runs');
+  return (
+    <fieldset className="plain flags">
+      <legend className="small muted">{t('artifacts.manualLegend')}</legend>
+      {ARTIFACT_FLAGS.map((f) => (
+        <label key={f} className="check">
+          <input type="checkbox" checked={manual[f] === true} onChange={(e) => setManual((m) => ({ ...m, [f]: e.target.checked ? true : undefined }))} />
+          {t(flagKey(f))}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
 /** Adding an artifact (a file or a URI, flags set by hand) and evaluating the release gate. */
 function AddArtifact({ runId }: { runId: string }) {
+  const { t } = useTranslation('runs');
   const { busy, error, add, evaluate } = useEvidence();
   const [name, setName] = useState('');
   const [mode, setMode] = useState<'file' | 'uri'>('file');
   const [file, setFile] = useState<File | null>(null);
   const [uri, setUri] = useState('');
-  const [manual, setManual] = useState<Partial<Record<ArtifactFlag, boolean>>>({});
+  const [manual, setManual] = useState<Flags>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [fileKey, setFileKey] = useState(0);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setFormError(null);
-    if (mode === 'file' && !file) return setFormError('Choose a file.');
-    if (mode === 'file' && file && file.size > MAX_FILE) return setFormError(`Files are limited to ${MAX_FILE / 1024 / 1024} MiB.`);
-    if (mode === 'uri' && !/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(uri.trim())) return setFormError('Enter a URI such as https://… or s3://…');
+    if (mode === 'file' && !file) return setFormError(t('artifacts.chooseFile'));
+    if (mode === 'file' && file && file.size > MAX_FILE) return setFormError(t('artifacts.tooBig', { n: num(MAX_FILE / 1024 / 1024) }));
+    if (mode === 'uri' && !/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(uri.trim())) return setFormError(t('artifacts.badUri'));
     const ok = await add(runId, { name, file: mode === 'file' ? file : null, uri: mode === 'uri' ? uri : '', flags: manual });
     if (ok) {
       setName('');
@@ -114,51 +140,43 @@ function AddArtifact({ runId }: { runId: string }) {
     }
   };
   return (
-    <form className="stack artifact-form" onSubmit={(e) => void submit(e)} aria-label="Add an artifact">
+    <form className="stack artifact-form" onSubmit={(e) => void submit(e)} aria-label={t('artifacts.add')}>
       {/* Styled like the other forms: a titled group, fields in a grid, choices inline (styles.css .artifact-form). */}
       <fieldset className="group">
-        <legend>Add an artifact</legend>
-        <div className="choice-row" role="radiogroup" aria-label="Artifact kind">
+        <legend>{t('artifacts.add')}</legend>
+        <div className="choice-row" role="radiogroup" aria-label={t('artifacts.kind')}>
           <label className="check">
-            <input type="radio" name="artifact-mode" checked={mode === 'file'} onChange={() => setMode('file')} /> File
+            <input type="radio" name="artifact-mode" checked={mode === 'file'} onChange={() => setMode('file')} /> {t('artifacts.file')}
           </label>
           <label className="check">
-            <input type="radio" name="artifact-mode" checked={mode === 'uri'} onChange={() => setMode('uri')} /> URI
+            <input type="radio" name="artifact-mode" checked={mode === 'uri'} onChange={() => setMode('uri')} /> {t('artifacts.uri')}
           </label>
         </div>
         <div className="form-grid">
           <label>
-            Name
-            <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} placeholder="defaults to the file name or URI" />
+            {t('artifacts.name')}
+            <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} placeholder={t('artifacts.namePlaceholder')} />
           </label>
           {mode === 'file' ? (
             <label>
-              File
+              {t('artifacts.file')}
               <input key={fileKey} type="file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
             </label>
           ) : (
             <label>
-              URI
-              <input value={uri} onChange={(e) => setUri(e.target.value)} maxLength={2048} placeholder="s3://releases/bundle-v1.0.0.tgz" />
+              {t('artifacts.uri')}
+              <input value={uri} onChange={(e) => setUri(e.target.value)} maxLength={2048} placeholder={t('artifacts.uriPlaceholder')} />
             </label>
           )}
         </div>
-        <fieldset className="plain flags">
-          <legend className="small muted">Set by hand (recorded as manual; otherwise derived from the run’s SBOM, provenance and risk documents)</legend>
-          {ARTIFACT_FLAGS.map((f) => (
-            <label key={f} className="check">
-              <input type="checkbox" checked={manual[f] === true} onChange={(e) => setManual((m) => ({ ...m, [f]: e.target.checked ? true : undefined }))} />
-              {FLAG_LABEL[f]}
-            </label>
-          ))}
-        </fieldset>
+        <ManualFlags manual={manual} setManual={setManual} />
       </fieldset>
       <div className="row-actions">
         <button type="submit" disabled={busy === 'adding'} aria-busy={busy === 'adding'}>
-          {busy === 'adding' ? 'Adding…' : 'Add artifact'}
+          {busy === 'adding' ? t('artifacts.adding') : t('artifacts.addButton')}
         </button>
         <button type="button" className="secondary" disabled={busy === 'evaluating'} aria-busy={busy === 'evaluating'} onClick={() => void evaluate(runId)}>
-          {busy === 'evaluating' ? 'Evaluating…' : 'Evaluate release gate'}
+          {busy === 'evaluating' ? t('artifacts.evaluating') : t('artifacts.evaluate')}
         </button>
       </div>
       {(formError ?? error) && (
@@ -171,21 +189,22 @@ function AddArtifact({ runId }: { runId: string }) {
 }
 
 function GateResult({ gate: shownGate, runId }: { gate: NonNullable<ReturnType<typeof useEvidence.getState>['gate']>; runId: string }) {
+  const { t } = useTranslation('runs');
   const go = useApp((s) => s.go);
+  const d = shownGate.details;
   return (
     <div className={`small ${shownGate.passed ? 'ok' : 'error'}`} role="status" data-testid="gate-result" data-passed={shownGate.passed}>
-      <strong>{shownGate.passed ? 'Release gate passed' : 'Release gate failed'}</strong> — {shownGate.message}
+      <strong>{shownGate.passed ? t('gate.passed') : t('gate.failed')}</strong> — {shownGate.message}
       <div>
-        {shownGate.details.compliant} of {count(shownGate.details.total, 'artifact')} compliant ({shownGate.details.ruleSource} rule:{' '}
-        {shownGate.details.rule.requireRunSucceeded ? 'run succeeded, ' : ''}
-        at least {shownGate.details.rule.minCompliantArtifacts} with {shownGate.details.rule.requiredFlags.join(', ')}).
-        {shownGate.details.manualCompliantIds.length > 0 && (
-          <span className="warn">
-            {' '}
-            {count(shownGate.details.manualCompliantIds.length, 'compliant artifact')} {shownGate.details.manualCompliantIds.length === 1 ? 'relies' : 'rely'}{' '}
-            on flags set by hand.
-          </span>
-        )}
+        {t('gate.summary', {
+          compliant: d.compliant,
+          total: d.total,
+          source: d.ruleSource,
+          runSucceeded: d.rule.requireRunSucceeded ? 'yes' : 'no',
+          min: d.rule.minCompliantArtifacts,
+          flags: d.rule.requiredFlags.join(', '),
+        })}
+        {d.manualCompliantIds.length > 0 && <span className="warn"> {t('gate.manual', { n: d.manualCompliantIds.length })}</span>}
       </div>
       {shownGate.details.missing.length > 0 && (
         <ul>
@@ -202,9 +221,9 @@ function GateResult({ gate: shownGate, runId }: { gate: NonNullable<ReturnType<t
           go('cards');
         }}
       >
-        Open decision card <span className="mono">{shownGate.cardId}</span>
+        <Trans t={t} i18nKey="gate.openCard" components={{ id: <span className="mono">{shownGate.cardId}</span> }} />
       </button>{' '}
-      <span className="muted">evaluated {dateTime(shownGate.createdAt)}</span>
+      <span className="muted">{t('gate.evaluated', { when: dateTime(shownGate.createdAt) })}</span>
     </div>
   );
 }

@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import type { DecisionTarget } from './decision-words';
 import { useDecision } from './decision-store';
 
@@ -9,6 +10,7 @@ type Target = DecisionTarget extends infer T ? (T extends DecisionTarget ? Omit<
  * of the buttons (never a silent, disabled button).
  */
 export function DecisionButtons({ target, notAllowed, keys, note }: { target: Target; notAllowed?: string | null; keys?: boolean; note?: string | null }) {
+  const { t } = useTranslation('runs');
   const ask = useDecision((s) => s.ask);
   if (notAllowed)
     return (
@@ -19,10 +21,10 @@ export function DecisionButtons({ target, notAllowed, keys, note }: { target: Ta
   return (
     <div className="row-actions" data-testid="decision-actions">
       <button type="button" onClick={() => ask({ ...target, decision: 'approve' } as DecisionTarget)}>
-        {keys ? 'Approve (a)' : 'Approve'}
+        {keys ? t('decision.approveKey') : t('decision.approve')}
       </button>
       <button type="button" className="danger" onClick={() => ask({ ...target, decision: 'reject' } as DecisionTarget)}>
-        {keys ? 'Reject (r)' : 'Reject'}
+        {keys ? t('decision.rejectKey') : t('decision.reject')}
       </button>
       {note && <span className="small muted">{note}</span>}
     </div>

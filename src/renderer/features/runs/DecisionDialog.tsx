@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { useDecision, type DecisionTarget } from './decision-store';
 import { effectOf } from './decision-words';
 import { ReasonDialog } from '../../ui/ReasonDialog';
@@ -13,7 +14,10 @@ import { DecisionContent } from './DecisionContent';
  * here; another device's is signed under this device's certificate, encrypted to the tenant key and
  * queued for sync, and that device applies it when it pulls.
  */
+const DIALOG_TEST_ID = 'decision-dialog';
+
 export function DecisionDialog() {
+  const { t } = useTranslation('runs');
   const { deciding, ask, decide } = useDecision();
   const approve = deciding?.decision === 'approve';
   return (
@@ -21,12 +25,12 @@ export function DecisionDialog() {
       <DecisionConfirmation />
       <ReasonDialog
         open={deciding !== null}
-        title={`${approve ? 'Approve' : 'Reject'} the waiting step?`}
-        reasonLabel="Comment (why)"
-        confirmLabel={approve ? 'Approve' : 'Reject'}
-        busyLabel={approve ? 'Approving…' : 'Rejecting…'}
+        title={approve ? t('decision.approveTitle') : t('decision.rejectTitle')}
+        reasonLabel={t('decision.comment')}
+        confirmLabel={approve ? t('decision.approve') : t('decision.reject')}
+        busyLabel={approve ? t('decision.approving') : t('decision.rejecting')}
         danger={!approve}
-        testId="decision-dialog"
+        testId={DIALOG_TEST_ID}
         onCancel={() => ask(null)}
         onConfirm={decide}
       >
@@ -37,18 +41,16 @@ export function DecisionDialog() {
 }
 
 function DecisionBody({ d }: { d: DecisionTarget }) {
+  const { t } = useTranslation('runs');
+  const id = <span className="mono">{d.runId}</span>;
   return (
     <div className="stack decision-body" data-scope={d.scope}>
       <DecisionContent d={d} />
       <p className="small muted" data-testid="decision-where">
-        Run <span className="mono">{d.runId}</span>
         {d.scope === 'tenant' ? (
-          <>
-            {' '}
-            recorded on <Who device={d.device} /> by <Who profile={d.user || null} />
-          </>
+          <Trans t={t} i18nKey="decision.whereTenant" components={{ id, device: <Who device={d.device} />, user: <Who profile={d.user || null} /> }} />
         ) : (
-          ' on this device'
+          <Trans t={t} i18nKey="decision.whereDevice" components={{ id }} />
         )}
       </p>
       <p className="small" data-testid="decision-effect">
@@ -63,6 +65,7 @@ function DecisionBody({ d }: { d: DecisionTarget }) {
  * the next card's Approve button (which sits where the last one was).
  */
 function DecisionConfirmation() {
+  const { t } = useTranslation('runs');
   const { confirmation, dismiss } = useDecision();
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -76,7 +79,7 @@ function DecisionConfirmation() {
     <div ref={ref} className="card decision-confirmation" role="status" tabIndex={-1} data-testid="decision-confirmation">
       <p className="small">{confirmation}</p>
       <button type="button" className="secondary small-btn" onClick={dismiss}>
-        OK
+        {t('decision.ok')}
       </button>
     </div>
   );

@@ -1,11 +1,16 @@
 // The run's disclosure pack: export (with progress) to the device's exports folder, and verify it
 // the way an auditor would (the same checks as scripts/verify-pack.mjs).
 import { useEffect, useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { call, onEvent } from '../../api/client';
 import type { PackExport, PackVerifyReport } from '../../../shared/api/types';
-import { bytes, count, errorMessage } from '../../ui/format';
+import { bytes, errorMessage } from '../../ui/format';
+
+/** The auditor's command, the same in every language. */
+const VERIFY_COMMAND = 'node scripts/verify-pack.mjs pack.tgz';
 
 export function PackPanel({ runId, canIncludePii }: { runId: string; canIncludePii: boolean }) {
+  const { t } = useTranslation('runs');
   const [includePii, setIncludePii] = useState(false);
   const [busy, setBusy] = useState<'export' | 'verify' | null>(null);
   const [progress, setProgress] = useState<{ phase: string; done: number; total: number } | null>(null);
@@ -50,22 +55,22 @@ export function PackPanel({ runId, canIncludePii }: { runId: string; canIncludeP
   }
 
   return (
-    <section className="panel" aria-label="Disclosure pack">
-      <h3>Disclosure pack</h3>
+    <section className="panel" aria-label={t('pack.label')}>
+      <h3>{t('pack.title')}</h3>
       <PackIntro />
       <div className="row-actions">
         {canIncludePii && (
           <label>
-            <input type="checkbox" checked={includePii} onChange={(e) => setIncludePii(e.target.checked)} /> Include PII in clear
+            <input type="checkbox" checked={includePii} onChange={(e) => setIncludePii(e.target.checked)} /> {t('pack.includePii')}
           </label>
         )}
         <button type="button" onClick={() => void exportPack()} disabled={busy !== null}>
-          Export disclosure pack
+          {t('pack.export')}
         </button>
       </div>
       {busy === 'export' && (
-        <progress aria-label="Pack export progress" max={progress?.total || 1} value={progress?.done ?? 0}>
-          {progress ? `${progress.phase} ${progress.done}/${progress.total}` : 'starting'}
+        <progress aria-label={t('pack.progress')} max={progress?.total || 1} value={progress?.done ?? 0}>
+          {progress ? `${progress.phase} ${progress.done}/${progress.total}` : t('pack.starting')}
         </progress>
       )}
       {error && (
@@ -84,22 +89,31 @@ export function PackPanel({ runId, canIncludePii }: { runId: string; canIncludeP
 }
 
 function PackIntro() {
+  const { t } = useTranslation('runs');
   return (
     <p className="small muted">
-      Everything an auditor needs to check this run offline: signed manifest, server receipts, decision cards, the run’s log, the bundles in force and Merkle
-      inclusion proofs against a server-countersigned checkpoint. Verify anywhere with <code>node scripts/verify-pack.mjs pack.tgz</code>.
+      <Trans t={t} i18nKey="pack.intro" components={{ command: <code>{VERIFY_COMMAND}</code> }} />
     </p>
   );
 }
 
 function PackResult({ result, busy, onVerify }: { result: PackExport; busy: boolean; onVerify(): void }) {
+  const { t } = useTranslation('runs');
   return (
     <div role="status" className="small" data-testid="pack-result">
-      Written <code>{result.path}</code>: {count(result.files, 'file')}, {bytes(result.bytes)}, manifest SHA-256{' '}
-      <code>{result.manifestSha256.slice(0, 16)}…</code>, {result.piiIncluded ? 'PII included' : 'PII replaced by salted hashes'},{' '}
-      {result.countersigned ? 'proofs against a server-countersigned root' : 'root not countersigned yet (sync first)'}.{' '}
+      <Trans
+        t={t}
+        i18nKey="pack.written"
+        values={{
+          files: result.files,
+          size: bytes(result.bytes),
+          pii: result.piiIncluded ? 'yes' : 'no',
+          countersigned: result.countersigned ? 'yes' : 'no',
+        }}
+        components={{ path: <code>{result.path}</code>, sha: <code>{`${result.manifestSha256.slice(0, 16)}…`}</code> }}
+      />{' '}
       <button type="button" onClick={onVerify} disabled={busy}>
-        Verify this pack
+        {t('pack.verify')}
       </button>
     </div>
   );

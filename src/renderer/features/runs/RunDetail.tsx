@@ -1,12 +1,15 @@
+import { useEffect } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import type { RunStepView, RunSummary, RunView } from '../../../shared/workflow/views';
 import type { DecisionCard } from '../../../shared/workflow/types';
 import type { TeamCardView, TeamRunView } from '../../../shared/team/views';
 import { useApp } from '../../app-store';
 import { canReview, useRuns } from './runs-store';
 import { DecisionButtons } from './DecisionButtons';
+import { usePolicyFlags } from '../../ui/policy-flags';
 import { cardList } from '../cards/cards-store';
 import { useTeam } from '../team/team-store';
-import { dateTime } from '../../ui/format';
+import { dateTime, num } from '../../ui/format';
 import { Who } from '../../ui/Who';
 import { LaneBadge } from '../cards/LaneBadge';
 import { RunStatusBadge } from './RunStatusBadge';
@@ -20,6 +23,9 @@ import { TenantRunBody } from './TenantRunBody';
 import { RunReach } from './RunReach';
 
 const pct = (used: number, budget: number) => (budget > 0 ? Math.min(100, Math.round((used / budget) * 100)) : 0);
+/** A fixed number of decimals in the language in use, without grouping ("12.50", "12,50"). */
+const fixed = (n: number, digits: number) => num(n, { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: false });
+const money = (cents: number) => fixed(cents / 100, 2);
 
 export type RunDetailProps = { scope: 'device'; run: RunView; cards: DecisionCard[] } | { scope: 'tenant'; view: TeamRunView; cards: TeamCardView[] };
 
@@ -29,12 +35,13 @@ export type RunDetailProps = { scope: 'device'; run: RunView; cards: DecisionCar
  * summary, the card it waits on with Approve / Reject, and its cards.
  */
 export function RunDetail(p: RunDetailProps) {
+  const { t } = useTranslation('runs');
   const tenant = p.scope === 'tenant';
   const run: RunSummary = tenant ? p.view.run : p.run;
   return (
     <article
       className="card stack run-detail"
-      aria-label="Run detail"
+      aria-label={t('detail.label')}
       data-testid={tenant ? 'team-run-detail' : 'run-detail'}
       data-id={run.id}
       data-device={tenant ? p.view.device : undefined}
@@ -48,13 +55,24 @@ export function RunDetail(p: RunDetailProps) {
       {(!tenant || p.view.local) && <RunReach status={run.status} />}
       {tenant && (
         <p className="small" data-testid="run-device">
-          From <Who device={p.view.device} tagSelf /> · user <Who profile={p.view.user || null} />{' '}
-          <span className="muted">· received {dateTime(p.view.receivedAt)}</span>
+          <Trans
+            t={t}
+            i18nKey="detail.from"
+            components={{
+              device: <Who device={p.view.device} tagSelf />,
+              user: <Who profile={p.view.user || null} />,
+              received: <span className="muted">{t('detail.received', { when: dateTime(p.view.receivedAt) })}</span>,
+            }}
+          />
         </p>
       )}
       <p className="small muted">
-        <span className="mono">{run.id}</span> · {run.workflow} · started {dateTime(run.createdAt)} by <Who profile={run.startedBy} />
-        {run.finishedAt ? ` · finished ${dateTime(run.finishedAt)}` : ''}
+        <Trans
+          t={t}
+          i18nKey={run.finishedAt ? 'detail.metaFinished' : 'detail.meta'}
+          values={{ workflow: run.workflow, started: dateTime(run.createdAt), finished: dateTime(run.finishedAt) }}
+          components={{ id: <span className="mono">{run.id}</span>, who: <Who profile={run.startedBy} /> }}
+        />
       </p>
       <RunStateWords run={run} cards={tenant ? p.cards.map((c) => c.card) : p.cards} />
       {p.scope === 'tenant' ? <TenantRunBody view={p.view} cards={p.cards} /> : <DeviceRunBody run={p.run} cards={p.cards} />}
@@ -63,25 +81,26 @@ export function RunDetail(p: RunDetailProps) {
 }
 
 function DeviceRunBody({ run, cards }: { run: RunView; cards: DecisionCard[] }) {
+  const { t } = useTranslation('runs');
   const roles = useApp((s) => s.roles);
   const byId = new Map(cards.map((c) => [c.id, c]));
   return (
     <>
       <dl className="figures small budgets">
-        <dt>Cost</dt>
+        <dt>{t('budget.cost')}</dt>
         <dd>
-          {(run.used.costCents / 100).toFixed(2)} of {(run.budgets.costCents / 100).toFixed(2)} ({pct(run.used.costCents, run.budgets.costCents)}%)
+          {t('budget.costOf', {
+            used: money(run.used.costCents),
+            budget: money(run.budgets.costCents),
+            pct: num(pct(run.used.costCents, run.budgets.costCents), { useGrouping: false }),
+          })}
         </dd>
-        <dt>Tokens</dt>
-        <dd>
-          {run.used.tokens.toLocaleString()} of {run.budgets.tokens.toLocaleString()}
-        </dd>
-        <dt>Wall time</dt>
-        <dd>
-          {(run.used.wallTimeMs / 1000).toFixed(1)} s of {(run.budgets.wallTimeMs / 1000).toFixed(0)} s
-        </dd>
+        <dt>{t('budget.tokens')}</dt>
+        <dd>{t('budget.of', { used: num(run.used.tokens), budget: num(run.budgets.tokens) })}</dd>
+        <dt>{t('budget.wallTime')}</dt>
+        <dd>{t('budget.secondsOf', { used: fixed(run.used.wallTimeMs / 1000, 1), budget: fixed(run.budgets.wallTimeMs / 1000, 0) })}</dd>
       </dl>
-      <ol className="timeline" aria-label="Steps" data-testid="run-steps">
+      <ol className="timeline" aria-label={t('step.list')} data-testid="run-steps">
         {run.steps.map((st) => (
           <Step key={st.stepId} st={st} byId={byId} />
         ))}
@@ -94,22 +113,23 @@ function DeviceRunBody({ run, cards }: { run: RunView; cards: DecisionCard[] }) 
 }
 
 function Step({ st, byId }: { st: RunStepView; byId: Map<string, DecisionCard> }) {
+  const { t } = useTranslation('runs');
   return (
     <li className={`step step-${st.status}`} data-step={st.stepId} data-status={st.status}>
       <div className="step-head">
         <strong>{st.title ?? st.stepId}</strong> <span className="muted small mono">{st.uses}</span> <RunStatusBadge status={st.status} />
       </div>
       <div className="small muted">
-        {st.startedAt ? dateTime(st.startedAt) : 'not started'}
-        {st.finishedAt ? ` → ${dateTime(st.finishedAt)}` : ''}
-        {st.costCents || st.tokens ? ` · ${(st.costCents / 100).toFixed(2)}, ${st.tokens} tokens` : ''}
+        {st.startedAt ? dateTime(st.startedAt) : t('step.notStarted')}
+        {st.finishedAt ? t('step.until', { when: dateTime(st.finishedAt) }) : ''}
+        {st.costCents || st.tokens ? t('step.usage', { cost: money(st.costCents), tokens: st.tokens }) : ''}
       </div>
       {st.summary && <div className="small">{st.summary}</div>}
       {st.error && (
         <div className="small error" data-testid="step-error">
-          This step could not finish.
+          {t('step.failed')}
           <details className="plain-details">
-            <summary>Details</summary>
+            <summary>{t('detail.details')}</summary>
             {st.error}
           </details>
         </div>
@@ -129,6 +149,7 @@ function Step({ st, byId }: { st: RunStepView; byId: Map<string, DecisionCard> }
 
 /** A step's card in words (what happened), with its rationale and failed checks' messages under Details. */
 function StepCard({ id, c }: { id: string; c: DecisionCard | undefined }) {
+  const { t } = useTranslation('runs');
   const texts = usePlainTexts();
   const roles = useApp((s) => s.roles);
   if (!c) return <>{id}</>;
@@ -138,15 +159,18 @@ function StepCard({ id, c }: { id: string; c: DecisionCard | undefined }) {
     <>
       <LaneBadge lane={c.lane} /> {lead.what}
       <details className="plain-details">
-        <summary>Details</summary>
+        <summary>{t('detail.details')}</summary>
         <span className="small">
-          {c.status.replace('_', ' ')} — {c.rationale}
+          {t('detail.statusLine', { status: t(`cardStatus.${c.status}`), text: c.rationale })}
           {failed.length > 0 && <span className="error"> ({failed.map((i) => i.message ?? i.id).join('; ')})</span>}
         </span>
       </details>
     </>
   );
 }
+
+const STATE_TEST_ID = 'run-state';
+const WAIT_TONE = 'warn';
 
 /** Why the run stopped or what it waits for, in words; the engine's error line under Details. */
 function RunStateWords({ run, cards }: { run: RunSummary; cards: DecisionCard[] }) {
@@ -156,7 +180,7 @@ function RunStateWords({ run, cards }: { run: RunSummary; cards: DecisionCard[] 
   if (failure)
     return (
       <PlainNotice
-        testId="run-state"
+        testId={STATE_TEST_ID}
         what={failure.what}
         next={failure.next}
         details={
@@ -171,11 +195,19 @@ function RunStateWords({ run, cards }: { run: RunSummary; cards: DecisionCard[] 
   const held = waitingOn ? [...new Set(waitingOn.invariants.filter((i) => !i.pass && isApprovalCheck(i)).map((i) => plainOf(i.id, texts).failed))] : [];
   const waiting = waitingWords(run.status, held, canReview(roles), run.lane);
   if (!waiting) return null;
-  return <PlainNotice testId="run-state" tone="warn" what={waiting.what} next={waiting.next} />;
+  return <PlainNotice testId={STATE_TEST_ID} tone={WAIT_TONE} what={waiting.what} next={waiting.next} />;
 }
 
 function RunActions({ run }: { run: RunView }) {
+  const { t } = useTranslation('runs');
   const roles = useApp((s) => s.roles);
+  const profileId = useApp((s) => s.profile?.id);
+  // Four eyes (the policy's switch): a run this profile started is decided by someone else; said
+  // before anyone clicks, instead of a refusal after.
+  const fourEyes = usePolicyFlags((s) => s.fourEyes);
+  useEffect(() => {
+    if (fourEyes === null) void usePolicyFlags.getState().load();
+  }, [fourEyes]);
   const go = useApp((s) => s.go);
   const abortGeneration = useRuns((s) => s.abortGeneration);
   const aborting = useRuns((s) => s.aborting);
@@ -186,11 +218,14 @@ function RunActions({ run }: { run: RunView }) {
       <div className="row-actions">
         {run.status === 'running' && (
           <button type="button" className="danger" onClick={() => void abortGeneration(run.id)} disabled={aborting === run.id} aria-busy={aborting === run.id}>
-            Abort generation
+            {t('actions.abort')}
           </button>
         )}
         {run.status === 'awaiting_approval' && (
-          <DecisionButtons target={{ scope: 'device', runId: run.id }} notAllowed={canReview(roles) ? null : 'Waiting for a reviewer’s approval.'} />
+          <DecisionButtons
+            target={{ scope: 'device', runId: run.id }}
+            notAllowed={!canReview(roles) ? t('actions.notReviewer') : fourEyes && run.startedBy === profileId ? t('actions.ownRun') : null}
+          />
         )}
         <button
           type="button"
@@ -202,7 +237,7 @@ function RunActions({ run }: { run: RunView }) {
             go('cards');
           }}
         >
-          Open its cards
+          {t('actions.openCards')}
         </button>
       </div>
       {abortNote?.runId === run.id && (

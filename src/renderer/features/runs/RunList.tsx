@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { RUN_STATUSES, type RunStatus } from '../../../shared/workflow/types';
 import { runList, runRowKey, useRunList, type RunRow, type RunFilters } from './run-list-store';
 import { useRunDetail } from './run-detail-store';
@@ -16,6 +17,7 @@ import { Who } from '../../ui/Who';
  * filters, the device and user, the approval a run waits on and a decision sent from here.
  */
 export function RunList({ scope }: { scope: Scope }) {
+  const { t } = useTranslation('runs');
   const { items, next, loadMore, loading, loaded } = useRunList(scope);
   const tenant = scope === 'tenant';
   const now = useNow(60_000);
@@ -25,17 +27,13 @@ export function RunList({ scope }: { scope: Scope }) {
   return (
     <div className="stack">
       {tenant && <RunFiltersBar />}
-      {tenant && items.length === 0 && (
-        <p className="muted small">{loading || !loaded ? 'Loading…' : 'No runs here yet: runs of every device appear as they sync.'}</p>
-      )}
+      {tenant && items.length === 0 && <p className="muted small">{loading || !loaded ? t('view.loading') : t('list.tenantEmpty')}</p>}
       {!tenant && items.length === 0 && (
         <p className="muted small empty-state" data-testid="runs-empty">
-          {loading
-            ? 'Loading…'
-            : 'No runs yet. Choose a workflow under Start run: a run checks a report against your organisation’s rules and records each decision.'}
+          {loading ? t('view.loading') : t('list.deviceEmpty')}
         </p>
       )}
-      <ul className="run-list" aria-label="Run list" data-testid={tenant ? 'team-run-list' : 'run-list'}>
+      <ul className="run-list" aria-label={t('list.label')} data-testid={tenant ? 'team-run-list' : 'run-list'}>
         {items.map((r) => (
           <li key={runRowKey(r)}>
             <RunRowButton row={r} selected={isOpen(r)} now={now} />
@@ -44,7 +42,7 @@ export function RunList({ scope }: { scope: Scope }) {
       </ul>
       {next && (
         <button type="button" className="secondary" disabled={tenant && loading} onClick={() => void loadMore()}>
-          {tenant && loading ? 'Loading…' : 'Older runs'}
+          {tenant && loading ? t('view.loading') : t('list.older')}
         </button>
       )}
     </div>
@@ -55,40 +53,47 @@ const DEBOUNCE_MS = 300;
 
 /** The tenant list's filters: status, device. */
 function RunFiltersBar() {
+  const { t } = useTranslation('runs');
   const filters = useRunList('tenant', (s) => s.filters);
   const setFilters = (f: Partial<RunFilters>) => void runList('tenant').getState().setFilters(f);
   const [device, setDevice] = useState(filters.device ?? '');
   useEffect(() => {
     if ((filters.device ?? '') === device.trim()) return;
-    const t = setTimeout(
+    const timer = setTimeout(
       () =>
         void runList('tenant')
           .getState()
           .setFilters({ device: device.trim() || undefined }),
       DEBOUNCE_MS,
     );
-    return () => clearTimeout(t);
+    return () => clearTimeout(timer);
   }, [device, filters.device]);
   return (
-    <div className="filters" role="search" aria-label="Filter team runs">
+    <div className="filters" role="search" aria-label={t('filters.label')}>
       <label>
-        Status
+        {t('filters.status')}
         <select
-          aria-label="Filter runs by status"
+          aria-label={t('filters.statusLabel')}
           value={filters.status ?? ''}
           onChange={(e) => setFilters({ status: (e.target.value || undefined) as RunStatus | undefined })}
         >
-          <option value="">All</option>
+          <option value="">{t('filters.all')}</option>
           {RUN_STATUSES.map((s) => (
             <option key={s} value={s}>
-              {s.replace('_', ' ')}
+              {t(`status.${s}`)}
             </option>
           ))}
         </select>
       </label>
       <label>
-        Device
-        <input aria-label="Filter runs by device" value={device} maxLength={64} onChange={(e) => setDevice(e.target.value)} placeholder="device id" />
+        {t('filters.device')}
+        <input
+          aria-label={t('filters.deviceLabel')}
+          value={device}
+          maxLength={64}
+          onChange={(e) => setDevice(e.target.value)}
+          placeholder={t('filters.devicePlaceholder')}
+        />
       </label>
     </div>
   );
@@ -115,6 +120,7 @@ function RunRowButton({ row, selected, now }: { row: RunRow; selected: boolean; 
 }
 
 function DeviceRunCells({ run: r }: { run: RunRow['run'] }) {
+  const { t } = useTranslation('runs');
   return (
     <>
       <span>
@@ -123,7 +129,7 @@ function DeviceRunCells({ run: r }: { run: RunRow['run'] }) {
         <span className="muted small">{dateTime(r.createdAt)}</span>
         <RunReach status={r.status} compact />
       </span>
-      <span className="run-progress" aria-label={`${r.progress.done} of ${r.progress.total} steps`}>
+      <span className="run-progress" aria-label={t('list.progress', { done: r.progress.done, total: r.progress.total })}>
         <span className="count-track">
           <span className="count-bar" ref={(el) => el?.style.setProperty('width', `${(r.progress.done / Math.max(1, r.progress.total)) * 100}%`)} />
         </span>
@@ -136,31 +142,32 @@ function DeviceRunCells({ run: r }: { run: RunRow['run'] }) {
   );
 }
 
-function TenantRunCells({ row: t, now }: { row: NonNullable<RunRow['team']>; now: number }) {
-  const r = t.run;
+function TenantRunCells({ row: tr, now }: { row: NonNullable<RunRow['team']>; now: number }) {
+  const { t } = useTranslation('runs');
+  const r = tr.run;
   return (
     <>
       <span className="team-run-main">
         <strong>{r.title}</strong>
         <br />
         <span className="muted small" title={dateTime(r.createdAt)}>
-          {shortTime(r.createdAt, now)} · {r.progress.done}/{r.progress.total} steps
+          {t('list.tenantProgress', { when: shortTime(r.createdAt, now), done: r.progress.done, total: r.progress.total })}
         </span>
-        {t.local && <RunReach status={r.status} compact />} {r.lane && <LaneBadge lane={r.lane} />}
+        {tr.local && <RunReach status={r.status} compact />} {r.lane && <LaneBadge lane={r.lane} />}
       </span>
       <span className="cell-device small">
-        <Who device={t.device} tagSelf />
+        <Who device={tr.device} tagSelf />
         <br />
-        <span className="muted">{t.user}</span>
+        <span className="muted">{tr.user}</span>
       </span>
       <span className="team-run-state">
         <RunStatusBadge status={r.status} />
-        {t.awaitingCard && (
+        {tr.awaitingCard && (
           <span className="badge badge-warn" data-testid="team-awaiting">
-            needs approval
+            {t('list.needsApproval')}
           </span>
         )}
-        <DecisionChip decision={t.decision} compact />
+        <DecisionChip decision={tr.decision} compact />
       </span>
     </>
   );

@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import type { RunStatus } from '../../../shared/workflow/types';
 import { useTeam } from '../team/team-store';
 import { reachOf } from './reach-words';
@@ -7,6 +8,7 @@ import { reachOf } from './reach-words';
  * is shared). `compact`: one short line for a list row, the reason on hover.
  */
 export function RunReach({ status, compact = false }: { status: RunStatus; compact?: boolean }) {
+  const { t } = useTranslation('runs');
   const team = useTeam((s) => s.status);
   const why = reachOf(team, status);
   if (!why) return null;
@@ -14,7 +16,7 @@ export function RunReach({ status, compact = false }: { status: RunStatus; compa
     return (
       <span className="small muted" title={why} data-testid="run-reach-short">
         {' '}
-        · not shared with reviewers yet
+        {t('reach.short')}
       </span>
     );
   return (

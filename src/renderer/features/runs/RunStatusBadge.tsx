@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import type { RunStatus, StepStatus } from '../../../shared/workflow/types';
 
 const CLS: Record<RunStatus | StepStatus, string> = {
@@ -13,9 +14,10 @@ const CLS: Record<RunStatus | StepStatus, string> = {
 };
 
 export function RunStatusBadge({ status }: { status: RunStatus | StepStatus }) {
+  const { t } = useTranslation('runs');
   return (
     <span className={`badge ${CLS[status]}`} data-testid="status-badge">
-      {status.replace('_', ' ')}
+      {t(`status.${status}`)}
     </span>
   );
 }

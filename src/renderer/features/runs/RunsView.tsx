@@ -1,4 +1,5 @@
 import { useCallback, useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
 import { onEvent } from '../../api/client';
 import { refreshDeviceRuns, useRuns } from './runs-store';
 import { runList, useRunList } from './run-list-store';
@@ -12,6 +13,8 @@ import { DecisionDialog } from './DecisionDialog';
 import { ScopeSwitch } from '../team/ScopeSwitch';
 import { TeamToolbar } from '../team/Freshness';
 import { useRefreshOn } from '../team/hooks';
+
+const VIEW = 'runs';
 
 /** The tenant's runs again, and the open run of another device. */
 const refreshTenant = () => {
@@ -43,6 +46,7 @@ function useRunsRefresh(scope: Scope | null): void {
  * approval they wait on and sync freshness; a run of another device opens with its cards.
  */
 export function RunsView() {
+  const { t } = useTranslation('runs');
   const scope = useTeam((s) => scopeOf(s, 'runs'));
   useRunsRefresh(scope);
   const { error, problems } = useRuns();
@@ -51,13 +55,13 @@ export function RunsView() {
   const tenant = useRunList('tenant');
   const detailError = useRunDetail((s) => s.error);
   return (
-    <section aria-label="Runs" className="runs-view" data-scope={scopeAttr(scope)}>
+    <section aria-label={t('view.label')} className="runs-view" data-scope={scopeAttr(scope)}>
       <header className="view-head">
-        <h2>Runs</h2>
-        <ScopeSwitch view="runs" />
-        <span className="muted">{shown} shown</span>
+        <h2>{t('view.title')}</h2>
+        <ScopeSwitch view={VIEW} />
+        <span className="muted">{t('view.shown', { n: shown })}</span>
       </header>
-      {scope === 'tenant' && <TeamToolbar noun="Runs" asOf={tenant.asOf} onPulled={refreshTenant} />}
+      {scope === 'tenant' && <TeamToolbar noun={t('view.title')} asOf={tenant.asOf} onPulled={refreshTenant} />}
       {[error, deviceError, detailError, scope === 'tenant' ? tenant.error : null].map(
         (e, i) =>
           e && (
@@ -67,7 +71,7 @@ export function RunsView() {
           ),
       )}
       {problems.length > 0 && (
-        <ul className="small error" aria-label="Workflows refused at load">
+        <ul className="small error" aria-label={t('view.problems')}>
           {problems.map((p) => (
             <li key={`${p.file}:${p.line}`}>
               {p.file}
@@ -80,7 +84,7 @@ export function RunsView() {
         <div className="stack">
           {/* The list first: it is what a person comes back to; starting a run is below it. */}
           {scope && <RunList key={scope} scope={scope} />}
-          {scope === null && <p className="muted small">Loading…</p>}
+          {scope === null && <p className="muted small">{t('view.loading')}</p>}
           <StartRun />
         </div>
         <OpenRun scope={scope} />
@@ -92,17 +96,18 @@ export function RunsView() {
 
 /** The detail pane: the open run of another device (tenant scope only), else this device's open run. */
 function OpenRun({ scope }: { scope: Scope | null }) {
+  const { t } = useTranslation('runs');
   const { local, remote, remoteDetail, remoteError } = useRunDetail();
   if (scope === 'tenant' && remote) {
     if (remoteDetail) return <RunDetail scope="tenant" view={remoteDetail.run} cards={remoteDetail.cards} />;
     if (remoteError)
       return (
         <p className="card error" role="alert">
-          Could not open the run: {remoteError}
+          {t('view.openFailed', { error: remoteError })}
         </p>
       );
-    return <div className="card muted small">Loading the run…</div>;
+    return <div className="card muted small">{t('view.loadingRun')}</div>;
   }
   if (local) return <RunDetail scope="device" run={local.run} cards={local.cards} />;
-  return <div className="card muted small">Select a run to see its steps and cards.</div>;
+  return <div className="card muted small">{t('view.selectRun')}</div>;
 }

@@ -1,11 +1,14 @@
 import { useMemo, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { inputSchemaOf, useRuns } from './runs-store';
 import { SchemaForm } from '../capture/schema-form/SchemaForm';
 import { clientErrors, mergeErrors } from '../capture/schema-form/field-errors';
 import { ErrorSummary } from '../capture/ErrorSummary';
+import { num } from '../../ui/format';
 
 /** Pick a workflow and fill its input contract's form; a run whose input fails the contract never starts. */
 export function StartRun() {
+  const { t } = useTranslation('runs');
   const s = useRuns();
   const { workflows, contracts, startWorkflow } = s;
   const schema = useMemo(() => inputSchemaOf({ workflows, contracts }, startWorkflow), [workflows, contracts, startWorkflow]);
@@ -24,13 +27,12 @@ export function StartRun() {
       setTouched({});
     }
   }
-  if (s.workflows.length === 0)
-    return <p className="muted small">No workflows are installed. Install the workflow bundle under Sealed state, or ask an admin.</p>;
+  if (s.workflows.length === 0) return <p className="muted small">{t('start.noWorkflows')}</p>;
   return (
-    <form className="card stack start-run" aria-label="Start a run" onSubmit={(e) => void start(e)} noValidate>
+    <form className="card stack start-run" aria-label={t('start.label')} onSubmit={(e) => void start(e)} noValidate>
       <label>
-        Workflow
-        <select aria-label="Workflow" value={s.startWorkflow} onChange={(e) => s.pickWorkflow(e.target.value)}>
+        {t('start.workflow')}
+        <select aria-label={t('start.workflow')} value={s.startWorkflow} onChange={(e) => s.pickWorkflow(e.target.value)}>
           {s.workflows.map((w) => (
             <option key={w.workflow} value={w.workflow}>
               {w.title} ({w.workflow})
@@ -40,8 +42,13 @@ export function StartRun() {
       </label>
       {wf && (
         <p className="small muted">
-          {wf.description} Steps: {wf.steps.map((st) => st.id).join(' → ')}. Budget {(wf.budgets.costCents / 100).toFixed(2)},{' '}
-          {wf.budgets.tokens.toLocaleString()} tokens, {Math.round(wf.budgets.wallTimeMs / 1000)} s.
+          {t('start.summary', {
+            description: wf.description,
+            steps: wf.steps.map((st) => st.id).join(' → '),
+            cost: num(wf.budgets.costCents / 100, { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false }),
+            tokens: wf.budgets.tokens,
+            seconds: Math.round(wf.budgets.wallTimeMs / 1000),
+          })}
         </p>
       )}
       {schema && (
@@ -55,7 +62,7 @@ export function StartRun() {
               onChange={s.editInput}
               errors={errors}
               touch={(p) => setTouched((t) => ({ ...t, [p]: true }))}
-              uploadPhoto={() => Promise.reject(new Error('Attach photos in Capture, then reference them'))}
+              uploadPhoto={() => Promise.reject(new Error(t('start.photosInCapture')))}
               thumbnail={() => undefined}
             />
           </fieldset>
@@ -63,7 +70,7 @@ export function StartRun() {
       )}
       <div className="form-actions">
         <button type="submit" disabled={s.starting}>
-          {s.starting ? 'Starting…' : 'Start run'}
+          {s.starting ? t('start.starting') : t('start.submit')}
         </button>
       </div>
     </form>

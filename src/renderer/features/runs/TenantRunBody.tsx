@@ -1,14 +1,17 @@
+import { useTranslation } from 'react-i18next';
 import type { TeamCardView, TeamRunView } from '../../../shared/team/views';
-import { dateTime } from '../../ui/format';
+import { dateTime, num } from '../../ui/format';
 import { LaneBadge } from '../cards/LaneBadge';
 import { CardDetail } from '../cards/CardDetail';
 import { DecisionChip } from '../team/DecisionChip';
 import { TeamDecisionControls, subjectOfCard, type DecisionSubject } from '../team/TeamDecisionControls';
 
-const money = (cents: number) => (cents / 100).toFixed(2);
+/** Cents as money with two decimals in the language in use, without grouping ("12.50", "12,50"). */
+const money = (cents: number) => num(cents / 100, { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false });
 
 /** A run recorded on another device (runs.get, scope 'tenant'): its summary, the card it waits on with Approve / Reject, and its cards. */
 export function TenantRunBody({ view, cards }: { view: TeamRunView; cards: TeamCardView[] }) {
+  const { t } = useTranslation('runs');
   const run = view.run;
   const waiting = view.awaitingCard ? cards.find((c) => c.card.id === view.awaitingCard) : undefined;
   const subject: DecisionSubject | null = waiting
@@ -19,26 +22,23 @@ export function TenantRunBody({ view, cards }: { view: TeamRunView; cards: TeamC
   return (
     <>
       <dl className="figures small budgets">
-        <dt>Steps</dt>
+        <dt>{t('tenant.steps')}</dt>
         <dd>
-          {run.progress.done} of {run.progress.total}
-          {run.currentStep ? ` · now at ${run.currentStep}` : ''}
+          {run.currentStep
+            ? t('tenant.progressAt', { done: run.progress.done, total: run.progress.total, step: run.currentStep })
+            : t('tenant.progress', { done: run.progress.done, total: run.progress.total })}
         </dd>
-        <dt>Cost</dt>
-        <dd>
-          {money(run.used.costCents)} of {money(run.budgets.costCents)}
-        </dd>
-        <dt>Tokens</dt>
-        <dd>
-          {run.used.tokens.toLocaleString()} of {run.budgets.tokens.toLocaleString()}
-        </dd>
-        <dt>Updated</dt>
+        <dt>{t('budget.cost')}</dt>
+        <dd>{t('budget.of', { used: money(run.used.costCents), budget: money(run.budgets.costCents) })}</dd>
+        <dt>{t('budget.tokens')}</dt>
+        <dd>{t('budget.of', { used: num(run.used.tokens), budget: num(run.budgets.tokens) })}</dd>
+        <dt>{t('tenant.updated')}</dt>
         <dd>{dateTime(run.updatedAt)}</dd>
       </dl>
       {subject && (
-        <section className="stack team-awaiting" aria-label="Approval">
+        <section className="stack team-awaiting" aria-label={t('tenant.approval')}>
           <p className="small">
-            <strong>Waiting for approval:</strong> {waiting?.card.subject ?? 'the card it waits on has not reached this device yet'}
+            <strong>{t('tenant.waitingFor')}</strong> {waiting?.card.subject ?? t('tenant.notReached')}
           </p>
           <TeamDecisionControls s={subject} />
         </section>
@@ -48,13 +48,13 @@ export function TenantRunBody({ view, cards }: { view: TeamRunView; cards: TeamC
           <DecisionChip decision={view.decision} />
         </div>
       )}
-      <section className="stack" aria-label="Cards">
-        <strong className="small">Cards ({cards.length})</strong>
-        {cards.length === 0 && <p className="small muted">No cards from this run have reached this device yet.</p>}
+      <section className="stack" aria-label={t('tenant.cards')}>
+        <strong className="small">{t('tenant.cardsCount', { n: cards.length })}</strong>
+        {cards.length === 0 && <p className="small muted">{t('tenant.noCards')}</p>}
         {cards.map((c) => (
           <details key={c.card.id} className="team-run-card" open={c.card.id === view.awaitingCard} data-card={c.card.id} data-status={c.card.status}>
             <summary className="small">
-              <LaneBadge lane={c.card.lane} /> {c.card.status.replace('_', ' ')} — {c.card.subject}
+              <LaneBadge lane={c.card.lane} /> {t('detail.statusLine', { status: t(`cardStatus.${c.card.status}`), text: c.card.subject })}
             </summary>
             <CardDetail card={c.card} team={c} actions={false} />
           </details>

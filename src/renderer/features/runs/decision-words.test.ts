@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { initI18n } from '../../i18n';
 import { confirmationOf, effectOf } from './decision-words';
+
+initI18n('en');
 
 describe('the words of a decision (one set for own and other devices’ runs)', () => {
   it('the confirmation names what was decided and what happens next, never a device id', () => {

@@ -4,6 +4,7 @@ import { create } from 'zustand';
 import type { ArtifactFlag, ArtifactView, ComplianceReport, ReleaseGateResult } from '../../../shared/evidence/types';
 import { call } from '../../api/client';
 import { errorMessage } from '../../ui/format';
+import { i18next } from '../../i18n';
 
 interface NewArtifact {
   name: string;
@@ -31,7 +32,7 @@ function readBase64(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
     const r = new FileReader();
     r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ''));
-    r.onerror = () => reject(r.error ?? new Error('Could not read the file'));
+    r.onerror = () => reject(r.error ?? new Error(i18next.t('runs:artifacts.readFailed')));
     r.readAsDataURL(file);
   });
 }

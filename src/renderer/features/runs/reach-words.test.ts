@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { initI18n } from '../../i18n';
 import type { TeamStatus } from '../../../shared/team/views';
 import { reachOf } from './reach-words';
+
+initI18n('en');
 
 const status = (over: Partial<TeamStatus> & { current?: number | null; revoked?: boolean } = {}): TeamStatus => ({
   enrolled: over.enrolled ?? true,

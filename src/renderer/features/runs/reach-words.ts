@@ -1,6 +1,8 @@
 // Pure words (no API, no DOM): whether a run waiting for a reviewer can reach one yet, and if not why.
+// In the language in use (i18n, namespace "runs").
 import type { TeamStatus } from '../../../shared/team/views';
 import type { RunStatus } from '../../../shared/workflow/types';
+import { i18next } from '../../i18n';
 
 /**
  * Why no reviewer on another device can see this device's waiting run yet, in words, with what
@@ -9,11 +11,8 @@ import type { RunStatus } from '../../../shared/workflow/types';
  */
 export function reachOf(status: TeamStatus | null, run: RunStatus): string | null {
   if (run !== 'awaiting_approval' || !status) return null;
-  if (!status.enrolled)
-    return 'No reviewer on another device can see this run yet: this device is not enrolled in a team. Once it is enrolled and has the team key, the run is shared with reviewers on its own. A reviewer or admin on this device can decide it here meanwhile.';
-  if (status.certificate?.status === 'revoked')
-    return "No reviewer on another device can see this run: this device's certificate is revoked, so it shares nothing. Ask an admin.";
-  if (status.keys.current === null)
-    return 'No reviewer on another device can see this run yet: this device has no team key. An admin’s device hands it out when both have synced; the run is shared with reviewers then, on its own, with the next sync.';
+  if (!status.enrolled) return i18next.t('runs:reach.notEnrolled');
+  if (status.certificate?.status === 'revoked') return i18next.t('runs:reach.revoked');
+  if (status.keys.current === null) return i18next.t('runs:reach.noKey');
   return null;
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { initI18n } from '../../i18n';
 import type { TextsById } from '../cards/card-words';
 import { checksInWords, runErrorWords, waitingWords } from './run-words';
+
+initI18n('en');
 
 const texts: TextsById = {
   'INV.SYNC.FRESH_FOR_SUBMIT': {

@@ -1,8 +1,11 @@
-// Pure words of a run's state (no API, no DOM): why it stopped or waits, and what to do next. The
-// engine's error line (codes, invariant ids, messages) stays under Details.
+// Pure words of a run's state (no API, no DOM): why it stopped or waits, and what to do next, in the
+// language in use (i18n, namespace "runs"). The engine's error line (codes, invariant ids, messages)
+// stays under Details.
 import type { RunStatus } from '../../../shared/workflow/types';
 import type { RunSummary } from '../../../shared/workflow/views';
 import { GATE_WAIT, plainOf, type TextsById } from '../cards/card-words';
+import { i18next } from '../../i18n';
+import { locale } from '../../i18n/current';
 
 export interface RunWords {
   what: string;
@@ -11,8 +14,8 @@ export interface RunWords {
 
 const INV_RE = /\bINV(?:\.[A-Z0-9_]+)+/g;
 
-/** The failed checks an engine error line names, in words (each once). */
-export function checksInWords(line: string | null, texts: TextsById, lang = 'en'): string[] {
+/** The failed checks an error line names, in words (each once), in `lang` (the policy's texts, English when it has none). */
+export function checksInWords(line: string | null, texts: TextsById, lang = locale()): string[] {
   if (!line) return [];
   return [...new Set([...line.matchAll(INV_RE)].map((m) => plainOf(m[0], texts, lang).failed))];
 }
@@ -23,45 +26,34 @@ function firstNext(line: string | null, texts: TextsById, lang: string): string 
   return id ? plainOf(id, texts, lang).next : null;
 }
 
+/** Message keys per error code: what happened (without and with the checks' words) and what to do next. */
+interface ErrorKeys {
+  what: string;
+  withChecks?: string;
+  next: string;
+}
+const BY_CODE = new Map<string, ErrorKeys>([
+  ['BLOCKED', { what: 'runs:error.blocked', withChecks: 'runs:error.blockedChecks', next: 'runs:error.blockedNext' }],
+  ['BUDGET_EXCEEDED', { what: 'runs:error.budget', next: 'runs:error.budgetNext' }],
+  ['REJECTED', { what: 'runs:error.rejected', next: 'runs:error.rejectedNext' }],
+  ['STEP_FAILED', { what: 'runs:error.stepFailed', next: 'runs:error.stepFailedNext' }],
+]);
+const OTHER: ErrorKeys = { what: 'runs:error.other', withChecks: 'runs:error.otherChecks', next: 'runs:error.otherNext' };
+
 /** Why a run stopped, by its error code, with the checks its error line names. */
-export function runErrorWords(run: Pick<RunSummary, 'error' | 'errorCode' | 'status'>, texts: TextsById, lang = 'en'): RunWords | null {
+export function runErrorWords(run: Pick<RunSummary, 'error' | 'errorCode' | 'status'>, texts: TextsById, lang = locale()): RunWords | null {
   if (!run.error) return null;
-  const checks = checksInWords(run.error, texts, lang);
-  const undone = run.status === 'rolled_back' ? ' Its finished steps were undone.' : '';
-  switch (run.errorCode) {
-    case 'BLOCKED':
-      return {
-        what: `A check of your organisation’s rules stopped this work.${checks.length ? ` ${checks.join(' ')}` : ''}${undone}`,
-        next: firstNext(run.error, texts, lang) ?? 'Open Details to see which rule stopped it, or ask an admin.',
-      };
-    case 'BUDGET_EXCEEDED':
-      return {
-        what: `This work used up the money, AI capacity or time it is allowed.${undone}`,
-        next: 'Ask an admin to raise the limit, or start again with less to do.',
-      };
-    case 'REJECTED':
-      return {
-        what: `A reviewer rejected this work, so it stopped.${undone}`,
-        next: 'Read the reviewer’s reason under Details, fix what they asked for and start again.',
-      };
-    case 'STEP_FAILED':
-      return {
-        what: `A step could not finish, so the work stopped.${undone}`,
-        next: 'Try again. If it happens again, show the Details to an admin.',
-      };
-    default:
-      return { what: `This work stopped.${checks.length ? ` ${checks.join(' ')}` : ''}${undone}`, next: 'Open Details to see why, or ask an admin.' };
-  }
+  const keys = BY_CODE.get(run.errorCode ?? '') ?? OTHER;
+  const checks = keys.withChecks ? checksInWords(run.error, texts, lang) : [];
+  const undone = run.status === 'rolled_back' ? 'yes' : 'no';
+  const what = keys.withChecks && checks.length ? i18next.t(keys.withChecks, { checks: checks.join(' '), undone }) : i18next.t(keys.what, { undone });
+  const next = run.errorCode === 'BLOCKED' ? (firstNext(run.error, texts, lang) ?? i18next.t(keys.next)) : i18next.t(keys.next);
+  return { what, next };
 }
 
 /** What a waiting run waits for, from the card it waits on (its failed approval checks) when known, else its lane. */
 export function waitingWords(status: RunStatus, waitingChecks: string[], canReview: boolean, lane: string | null = null): RunWords | null {
   if (status !== 'awaiting_approval') return null;
   const what = waitingChecks.length ? waitingChecks.join(' ') : lane === 'RED' ? GATE_WAIT.red : GATE_WAIT.other;
-  return {
-    what,
-    next: canReview
-      ? 'Open the waiting card, check what it concerns, then approve or reject it.'
-      : 'A reviewer of your team decides. You will see the result here.',
-  };
+  return { what, next: i18next.t(canReview ? 'runs:waiting.nextReviewer' : 'runs:waiting.nextOther') };
 }

@@ -6,6 +6,7 @@ import type { ContractDoc, Role } from '../../../shared/api/types';
 import type { LoadProblem, RunView, WorkflowInfo } from '../../../shared/workflow/views';
 import { call } from '../../api/client';
 import { errorMessage } from '../../ui/format';
+import { i18next } from '../../i18n';
 import { ApiError } from '../../../shared/errors';
 import { serverErrors, type FieldError } from '../capture/schema-form/field-errors';
 import type { JsonSchema } from '../capture/schema-form/json-schema';
@@ -74,10 +75,10 @@ async function abort(set: Set, get: () => RunsStore, runId: string): Promise<voi
   try {
     const { aborted } = await call('inference.abort', { runId });
     set({
-      abortNote: { runId, ok: true, text: aborted ? `Aborted ${aborted} generation${aborted === 1 ? '' : 's'}.` : 'No generation was running for this run.' },
+      abortNote: { runId, ok: true, text: aborted ? i18next.t('runs:actions.aborted', { n: aborted }) : i18next.t('runs:actions.nothingToAbort') },
     });
   } catch (e) {
-    set({ abortNote: { runId, ok: false, text: `Could not abort: ${errorMessage(e)}` } });
+    set({ abortNote: { runId, ok: false, text: i18next.t('runs:actions.abortFailed', { error: errorMessage(e) }) } });
   } finally {
     set({ aborting: null });
   }

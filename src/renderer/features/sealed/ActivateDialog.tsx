@@ -1,46 +1,50 @@
+import { Trans, useTranslation } from 'react-i18next';
 import { useBundles } from './bundles-store';
 import { ReasonDialog } from '../../ui/ReasonDialog';
 import { dateTime } from '../../ui/format';
+import { stateWord } from './bundles';
+
+const TEST_ID = 'activate-dialog';
 
 /** Making an earlier version active again (a rollback) is audited: confirm, with a reason. */
 export function ActivateDialog() {
+  const { t } = useTranslation('sealed');
   const { activating, askActivate, activate, report } = useBundles();
   const current = activating ? report?.bundles.find((b) => b.name === activating.name && b.active) : undefined;
   return (
     <ReasonDialog
       open={activating !== null}
-      title={activating ? `Make ${activating.name} ${activating.version} active?` : 'Make this version active?'}
-      reasonLabel="Reason"
-      confirmLabel="Make this version active"
-      busyLabel="Verifying and activating…"
-      testId="activate-dialog"
+      title={activating ? t('activate.title', { name: activating.name, version: activating.version }) : t('activate.titleAny')}
+      reasonLabel={t('activate.reason')}
+      confirmLabel={t('activate.confirm')}
+      busyLabel={t('activate.busy')}
+      testId={TEST_ID}
       onCancel={() => askActivate(null)}
       onConfirm={(reason) => activate(activating!.id, reason)}
     >
       {activating && (
         <>
           <p className="small">
-            <strong>
-              {activating.name} {activating.version}
-            </strong>{' '}
-            <span className="muted">
-              (targets v{activating.targetsVersion}, installed {dateTime(activating.installedAt)}, {activating.state})
-            </span>{' '}
-            becomes the version Maestro loads. Every file is re-hashed first; a mismatch refuses and quarantines it.
+            <Trans
+              t={t}
+              i18nKey="activate.what"
+              values={{
+                name: activating.name,
+                version: activating.version,
+                targetsVersion: activating.targetsVersion,
+                installed: dateTime(activating.installedAt),
+                state: stateWord(activating.state),
+              }}
+              components={{ strong: <strong />, muted: <span className="muted" /> }}
+            />
           </p>
           <p className="small">
             {current ? (
-              <>
-                The active version now is{' '}
-                <strong>
-                  {current.name} {current.version}
-                </strong>
-                ; it stays installed and can be made active again.
-              </>
+              <Trans t={t} i18nKey="activate.current" values={{ name: current.name, version: current.version }} components={{ strong: <strong /> }} />
             ) : (
-              'No version of this bundle is active now.'
+              t('activate.noneActive')
             )}{' '}
-            The change and your reason are recorded in the audit log.
+            {t('activate.audited')}
           </p>
         </>
       )}

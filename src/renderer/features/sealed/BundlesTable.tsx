@@ -1,52 +1,62 @@
 import { Fragment } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import type { BundleVersionView, SealedStateReport } from '../../../shared/bundles/types';
 import { useBundles } from './bundles-store';
-import { STATE_BADGE, STATE_MARK, failureOfRefusal, groupBundles, shortKeyId, stateHelp } from './bundles';
-import { bytes, count, dateTime } from '../../ui/format';
+import { STATE_BADGE, STATE_MARK, failureOfRefusal, groupBundles, shortKeyId, stateHelp, stateWord } from './bundles';
+import { bytes, dateTime, num } from '../../ui/format';
 import { FailureAlert } from './FailureAlert';
 import { When } from './RootCard';
 
-const COLUMNS = ['Version (kind)', 'State', 'Active', 'Expires', 'Signers', 'Files', 'Installed (source)', 'Last full verification', 'Details', 'Actions'];
+const REFUSAL_TEST_ID = 'verify-row-refusal';
+
+/** Column header keys (table.col.*). */
+const COLUMNS = ['version', 'state', 'active', 'expires', 'signers', 'files', 'installed', 'verified', 'details', 'actions'];
 
 function Details({ b }: { b: BundleVersionView }) {
+  const { t } = useTranslation('sealed');
   return (
     <div className="bundle-details small">
       {b.description && <p className="muted">{b.description}</p>}
       {b.model && (
-        <dl className="bundle-meta" aria-label="Model">
-          <dt>Model</dt>
+        <dl className="bundle-meta" aria-label={t('details.model')}>
+          <dt>{t('details.model')}</dt>
           <dd>
             {b.model.role} · {b.model.format}
           </dd>
-          <dt>Family</dt>
+          <dt>{t('details.family')}</dt>
           <dd>{b.model.family}</dd>
-          <dt>Quantization</dt>
+          <dt>{t('details.quantization')}</dt>
           <dd>{b.model.quantization}</dd>
-          <dt>Context length</dt>
-          <dd>{b.model.contextLength.toLocaleString()}</dd>
+          <dt>{t('details.contextLength')}</dt>
+          <dd>{num(b.model.contextLength)}</dd>
           {b.model.embeddingDimension !== null && (
             <>
-              <dt>Embedding dimension</dt>
+              <dt>{t('details.embeddingDimension')}</dt>
               <dd>{b.model.embeddingDimension}</dd>
             </>
           )}
-          <dt>Licence</dt>
+          <dt>{t('details.licence')}</dt>
           <dd>{b.model.licence}</dd>
         </dl>
       )}
       {b.app && (
-        <dl className="bundle-meta" aria-label="App update">
-          <dt>App version</dt>
+        <dl className="bundle-meta" aria-label={t('details.appUpdate')}>
+          <dt>{t('details.appVersion')}</dt>
           <dd data-testid="app-version">{b.app.appVersion}</dd>
         </dl>
       )}
       {b.quarantine && (
         <div className="quarantine" data-testid="quarantine">
-          <strong className="error">Quarantined</strong> {dateTime(b.quarantine.at)}: {b.quarantine.reason}
+          <Trans
+            t={t}
+            i18nKey="details.quarantined"
+            values={{ at: dateTime(b.quarantine.at), reason: b.quarantine.reason }}
+            components={{ strong: <strong className="error" /> }}
+          />
           {b.quarantine.path && (
             <>
               <br />
-              Path: <span className="mono">{b.quarantine.path}</span>
+              <Trans t={t} i18nKey="details.quarantinePath" values={{ path: b.quarantine.path }} components={{ mono: <span className="mono" /> }} />
             </>
           )}
         </div>
@@ -57,16 +67,17 @@ function Details({ b }: { b: BundleVersionView }) {
 }
 
 function Actions({ b }: { b: BundleVersionView }) {
+  const { t } = useTranslation('sealed');
   const { op, verify, askActivate } = useBundles();
-  const who = `${b.name} ${b.version}`;
+  const who = { name: b.name, version: b.version };
   return (
     <div className="row-actions">
-      <button type="button" className="secondary small-btn" aria-label={`Verify ${who}`} onClick={() => void verify(b.id)} disabled={op !== null}>
-        Verify
+      <button type="button" className="secondary small-btn" aria-label={t('actions.verifyLabel', who)} onClick={() => void verify(b.id)} disabled={op !== null}>
+        {t('actions.verify')}
       </button>
       {!b.active && b.state !== 'quarantined' && (
-        <button type="button" className="small-btn" aria-label={`Make active: ${who}`} onClick={() => askActivate(b)} disabled={op !== null}>
-          Make active
+        <button type="button" className="small-btn" aria-label={t('actions.activateLabel', who)} onClick={() => askActivate(b)} disabled={op !== null}>
+          {t('actions.activate')}
         </button>
       )}
     </div>
@@ -75,33 +86,35 @@ function Actions({ b }: { b: BundleVersionView }) {
 
 /** The outcome of this version's last verification in this session, on a full-width row under it. */
 function ResultRow({ b }: { b: BundleVersionView }) {
+  const { t } = useTranslation('sealed');
   const { verifyResults, verifyFailure } = useBundles();
   const result = verifyResults[b.id];
   const failure = verifyFailure?.id === b.id ? verifyFailure.failure : null;
   if (!result && !failure) return null;
-  const who = `${b.name} ${b.version}:`;
+  const who = { name: b.name, version: b.version };
   return (
     <tr className="result-row" data-result-for={b.id}>
       <td colSpan={COLUMNS.length}>
         {result &&
           (result.ok ? (
             <span className="ok small" role="status" data-testid="verify-row-result" data-ok="true">
-              ✓ {who} {count(result.checkedFiles, 'file')} ({bytes(result.bytes)}) re-hashed in {result.durationMs.toLocaleString()} ms; every file matched.
+              {t('result.ok', { ...who, files: result.checkedFiles, size: bytes(result.bytes), ms: result.durationMs })}
             </span>
           ) : result.refusal ? (
-            <FailureAlert title={`${who} refused`} failure={failureOfRefusal(result.refusal)} testId="verify-row-refusal" />
+            <FailureAlert title={t('result.refused', who)} failure={failureOfRefusal(result.refusal)} testId={REFUSAL_TEST_ID} />
           ) : (
             <span className="error small" role="alert" data-testid="verify-row-result" data-ok="false">
-              ✗ {who} verification failed.
+              {t('result.failed', who)}
             </span>
           ))}
-        {failure && <FailureAlert title={`${who} verification failed`} failure={failure} testId="verify-row-refusal" />}
+        {failure && <FailureAlert title={t('result.failedTitle', who)} failure={failure} testId={REFUSAL_TEST_ID} />}
       </td>
     </tr>
   );
 }
 
 function Row({ b, reverifyEveryHours, now }: { b: BundleVersionView; reverifyEveryHours: number; now: number }) {
+  const { t } = useTranslation('sealed');
   return (
     <tr
       className={`bundle-row state-row-${b.state}${b.active ? ' active-row' : ''}`}
@@ -117,16 +130,16 @@ function Row({ b, reverifyEveryHours, now }: { b: BundleVersionView; reverifyEve
         <strong>{b.version}</strong>
         <br />
         <span className="small">
-          <span data-testid="bundle-kind">{b.kind}</span> <span className="muted">· targets v{b.targetsVersion}</span>
+          <span data-testid="bundle-kind">{b.kind}</span> <span className="muted">{t('row.targets', { version: b.targetsVersion })}</span>
         </span>
       </th>
       <td>
         <span className={`badge ${STATE_BADGE[b.state]}`} title={stateHelp(b.state, reverifyEveryHours)} data-testid="bundle-state">
           <span aria-hidden="true">{STATE_MARK[b.state]} </span>
-          {b.state}
+          {stateWord(b.state)}
         </span>
       </td>
-      <td>{b.active ? <span className="badge badge-version">● active</span> : <span className="muted">—</span>}</td>
+      <td>{b.active ? <span className="badge badge-version">{t('row.active')}</span> : <span className="muted">—</span>}</td>
       <td>
         <When iso={b.expires} now={now} />
       </td>
@@ -140,11 +153,11 @@ function Row({ b, reverifyEveryHours, now }: { b: BundleVersionView; reverifyEve
             ))}
           </ul>
         ) : (
-          <span className="muted">none</span>
+          <span className="muted">{t('row.noSigners')}</span>
         )}
       </td>
       <td className="num">
-        {count(b.files, 'file')}
+        {t('row.files', { n: b.files })}
         <br />
         <span className="muted small">{bytes(b.bytes)}</span>
       </td>
@@ -170,15 +183,16 @@ function Row({ b, reverifyEveryHours, now }: { b: BundleVersionView; reverifyEve
 
 /** Every installed bundle version, grouped by bundle name (one row group each). */
 export function BundlesTable({ report, now }: { report: SealedStateReport; now: number }) {
+  const { t } = useTranslation('sealed');
   const groups = groupBundles(report.bundles);
   return (
     <div className="bundles-wrap">
-      <table className="bundles-table" aria-label="Installed bundles" data-testid="installed-bundles">
+      <table className="bundles-table" aria-label={t('table.label')} data-testid="installed-bundles">
         <thead>
           <tr>
             {COLUMNS.map((c) => (
               <th key={c} scope="col">
-                {c}
+                {t(`table.col.${c}`)}
               </th>
             ))}
           </tr>
@@ -187,7 +201,7 @@ export function BundlesTable({ report, now }: { report: SealedStateReport; now: 
           <tbody>
             <tr>
               <td colSpan={COLUMNS.length} className="muted">
-                No bundles installed yet. Install one from a folder or from the sync server above; until then nothing is allowed to run.
+                {t('table.empty')}
               </td>
             </tr>
           </tbody>
@@ -196,10 +210,7 @@ export function BundlesTable({ report, now }: { report: SealedStateReport; now: 
             <tbody key={g.name} data-bundle={g.name}>
               <tr className="group-row">
                 <th scope="rowgroup" colSpan={COLUMNS.length}>
-                  {g.name}{' '}
-                  <span className="muted small">
-                    · {g.versions[0]?.kind} · {g.versions.length} version{g.versions.length === 1 ? '' : 's'}
-                  </span>
+                  {g.name} <span className="muted small">{t('table.groupSummary', { kind: g.versions[0]?.kind ?? '', n: g.versions.length })}</span>
                 </th>
               </tr>
               {g.versions.map((b) => (

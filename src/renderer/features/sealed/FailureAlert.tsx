@@ -1,20 +1,22 @@
-import type { BundleFailure } from './bundles';
+import { Trans, useTranslation } from 'react-i18next';
+import { refusalSentence, type BundleFailure } from './bundles';
 
 /** A refused install, verification or activation: the refusal code and its sentence, then the message. */
 export function FailureAlert({ title, failure, testId }: { title: string; failure: BundleFailure; testId?: string }) {
+  const { t } = useTranslation('sealed');
   return (
     <div className="refusal small" role="alert" data-testid={testId} data-code={failure.refusal ?? failure.code}>
       <strong>{title}</strong>{' '}
       {failure.refusal ? (
         <>
-          <span className="mono refusal-code">{failure.refusal}</span> — {failure.sentence}
+          <span className="mono refusal-code">{failure.refusal}</span> — {refusalSentence(failure.refusal)}
         </>
       ) : (
         <span className="mono refusal-code">{failure.code}</span>
       )}
       <p className="refusal-message">{failure.message}</p>
       {failure.changes.length > 0 && (
-        <ul className="refusal-changes" data-testid="refusal-changes" aria-label="What breaks the previous version">
+        <ul className="refusal-changes" data-testid="refusal-changes" aria-label={t('failure.changes')}>
           {failure.changes.map((c) => (
             <li key={c} className="refusal-message">
               {c}
@@ -24,7 +26,7 @@ export function FailureAlert({ title, failure, testId }: { title: string; failur
       )}
       {failure.path && (
         <p className="refusal-message">
-          File: <span className="mono">{failure.path}</span>
+          <Trans t={t} i18nKey="failure.file" values={{ path: failure.path }} components={{ mono: <span className="mono" /> }} />
         </p>
       )}
     </div>

@@ -1,12 +1,16 @@
 import { useState, type FormEvent } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import type { AvailableBundle } from '../../../shared/api/types';
 import { hostKind } from '../../api/client';
 import { useBundles } from './bundles-store';
-import { bytes, count } from '../../ui/format';
+import { bytes } from '../../ui/format';
 import { FailureAlert } from './FailureAlert';
+
+const REFUSAL_TEST_ID = 'install-refusal';
 
 /** Install from a folder: a typed path (the web host cannot open a native folder picker). */
 function FolderForm() {
+  const { t } = useTranslation('sealed');
   const { op, install } = useBundles();
   const [path, setPath] = useState('');
   function submit(e: FormEvent) {
@@ -15,58 +19,57 @@ function FolderForm() {
     if (p) void install({ kind: 'path', path: p });
   }
   return (
-    <form className="stack" onSubmit={submit} aria-label="Install from folder">
+    <form className="stack" onSubmit={submit} aria-label={t('install.fromFolder')}>
       <label>
-        Bundle folder path
+        {t('install.pathLabel')}
         <input
           value={path}
           onChange={(e) => setPath(e.target.value)}
           maxLength={4096}
-          placeholder="/media/usb/maestro.policy"
+          placeholder={t('install.pathPlaceholder')}
           aria-describedby="bundle-path-hint"
           spellCheck={false}
           autoComplete="off"
         />
       </label>
       <span id="bundle-path-hint" className="muted small">
-        {hostKind === 'web'
-          ? 'The web host cannot open a folder picker: type the path of the bundle folder (holding metadata/ and targets/) as the machine running Maestro sees it.'
-          : 'Type the path of the bundle folder (holding metadata/ and targets/), e.g. on a USB stick or a share.'}{' '}
-        Everything is verified against the trusted root before anything is installed.
+        {hostKind === 'web' ? t('install.hintWeb') : t('install.hintDesktop')} {t('install.hintVerified')}
       </span>
       <div className="row-actions">
         <button type="submit" disabled={op !== null || !path.trim()}>
-          Install from folder
+          {t('install.fromFolder')}
         </button>
       </div>
     </form>
   );
 }
 
-const verb = (a: AvailableBundle) => (a.installed !== null && a.installed === a.version ? 'Reinstall' : 'Install');
+/** Reinstall when this very version is installed here already, else Install. */
+const reinstall = (a: AvailableBundle) => a.installed !== null && a.installed === a.version;
 
 /** What the enrolled sync server offers, each with an Install button. */
 function ServerList() {
+  const { t } = useTranslation('sealed');
   const { op, install, available, availableError, availableLoading, loadAvailable } = useBundles();
   return (
-    <section className="stack" aria-label="Install from server">
+    <section className="stack" aria-label={t('install.fromServer')}>
       <div className="row-actions">
-        <strong className="small">Install from server</strong>
+        <strong className="small">{t('install.fromServer')}</strong>
         <button type="button" className="secondary small-btn" onClick={() => void loadAvailable()} disabled={availableLoading}>
-          {availableLoading ? 'Loading…' : 'Refresh server list'}
+          {availableLoading ? t('install.loading') : t('install.refreshList')}
         </button>
       </div>
-      {availableError && <p className="muted small">Server list unavailable: {availableError}</p>}
-      {available && available.length === 0 && <p className="muted small">The server offers no bundles.</p>}
+      {availableError && <p className="muted small">{t('install.listUnavailable', { error: availableError })}</p>}
+      {available && available.length === 0 && <p className="muted small">{t('install.noneOffered')}</p>}
       {available && available.length > 0 && (
-        <table className="history small" aria-label="Server bundles">
+        <table className="history small" aria-label={t('install.serverBundles')}>
           <thead>
             <tr>
-              <th scope="col">Bundle</th>
-              <th scope="col">Offered</th>
-              <th scope="col">Installed here</th>
+              <th scope="col">{t('install.col.bundle')}</th>
+              <th scope="col">{t('install.col.offered')}</th>
+              <th scope="col">{t('install.col.installed')}</th>
               <th scope="col">
-                <span className="sr-only">Actions</span>
+                <span className="sr-only">{t('install.col.actions')}</span>
               </th>
             </tr>
           </thead>
@@ -77,20 +80,20 @@ function ServerList() {
                   {a.name}
                 </th>
                 <td>{a.version ?? '—'}</td>
-                <td>{a.installed ?? <span className="muted">not installed</span>}</td>
+                <td>{a.installed ?? <span className="muted">{t('install.notInstalled')}</span>}</td>
                 <td>
                   {a.version === null ? (
-                    <span className="muted small">nothing offered to install</span>
+                    <span className="muted small">{t('install.nothingOffered')}</span>
                   ) : (
                     <button
                       type="button"
                       className="small-btn"
-                      aria-label={`${verb(a)} ${a.name} from server`}
+                      aria-label={reinstall(a) ? t('install.reinstallFromServer', { name: a.name }) : t('install.installFromServer', { name: a.name })}
                       onClick={() => void install({ kind: 'server', name: a.name })}
                       disabled={op !== null}
-                      title={op !== null ? 'Wait for the operation under way to finish' : undefined}
+                      title={op !== null ? t('install.wait') : undefined}
                     >
-                      {verb(a)}
+                      {reinstall(a) ? t('install.reinstall') : t('install.install')}
                     </button>
                   )}
                 </td>
@@ -105,26 +108,37 @@ function ServerList() {
 
 /** The last install's outcome: what was installed, or the refusal (code, sentence, message). */
 export function InstallOutcome() {
+  const { t } = useTranslation('sealed');
   const { installResult: r, installFailure, clearInstall } = useBundles();
   if (!r && !installFailure) return null;
   return (
     <div className="install-outcome stack" data-testid="install-outcome">
       {r && (
         <div className="capture-result small" role="status" data-testid="install-result" data-activated={r.activated}>
-          <strong>
-            Installed {r.bundle.name} {r.bundle.version}
-          </strong>{' '}
-          ({r.bundle.kind}, targets v{r.bundle.targetsVersion}): {count(r.bundle.files, 'file')}, {bytes(r.bundle.bytes)}, verified in{' '}
-          {r.durationMs.toLocaleString()} ms. {r.activated ? 'It is now the active version.' : 'The active version did not change.'}
-          {r.rootRotatedTo !== null && <> The trusted root rotated to v{r.rootRotatedTo}.</>}
+          <Trans
+            t={t}
+            i18nKey="outcome.installed"
+            values={{
+              name: r.bundle.name,
+              version: r.bundle.version,
+              kind: r.bundle.kind,
+              targetsVersion: r.bundle.targetsVersion,
+              files: r.bundle.files,
+              size: bytes(r.bundle.bytes),
+              ms: r.durationMs,
+            }}
+            components={{ strong: <strong /> }}
+          />{' '}
+          {r.activated ? t('outcome.nowActive') : t('outcome.activeUnchanged')}
+          {r.rootRotatedTo !== null && <> {t('outcome.rootRotated', { version: r.rootRotatedTo })}</>}
         </div>
       )}
       {installFailure && (
-        <FailureAlert title={installFailure.refusal ? 'Install refused:' : 'Install failed:'} failure={installFailure} testId="install-refusal" />
+        <FailureAlert title={installFailure.refusal ? t('outcome.refused') : t('outcome.failed')} failure={installFailure} testId={REFUSAL_TEST_ID} />
       )}
       <div>
         <button type="button" className="secondary small-btn" onClick={clearInstall}>
-          Dismiss
+          {t('outcome.dismiss')}
         </button>
       </div>
     </div>
@@ -133,10 +147,11 @@ export function InstallOutcome() {
 
 /** Installing a sealed bundle: from a folder, or from the sync server. */
 export function InstallPanel() {
+  const { t } = useTranslation('sealed');
   return (
-    <article className="card stack" aria-label="Install a bundle">
+    <article className="card stack" aria-label={t('install.title')}>
       <header className="card-head">
-        <strong>Install a bundle</strong>
+        <strong>{t('install.title')}</strong>
       </header>
       <FolderForm />
       <ServerList />

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import { ROLES, type SealedStateReport } from '../../../shared/bundles/types';
-import { count, dateTime, relativeTime } from '../../ui/format';
+import { dateTime, relativeTime } from '../../ui/format';
 
 function Figure({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -22,44 +23,41 @@ export function When({ iso, now }: { iso: string; now: number }) {
 
 /** The trusted root (pinned, or rotated to), the device's reference time and the last startup check. */
 export function RootCard({ report, now }: { report: SealedStateReport; now: number }) {
+  const { t } = useTranslation('sealed');
   const { root, lastStartupCheck: check } = report;
   const expired = Date.parse(root.expires) <= now;
   return (
-    <article className="card" aria-label="Trusted root" data-testid="trusted-root">
+    <article className="card" aria-label={t('root.title')} data-testid="trusted-root">
       <header className="card-head">
-        <strong>Trusted root</strong>
+        <strong>{t('root.title')}</strong>
         <span className="badge badge-version" data-testid="root-version">
-          v{root.version}
+          {t('root.versionBadge', { version: root.version })}
         </span>
       </header>
       <dl className="figures">
-        <Figure label="Version">{root.version}</Figure>
-        <Figure label="Expires">
+        <Figure label={t('root.version')}>{root.version}</Figure>
+        <Figure label={t('root.expires')}>
           <span className={expired ? 'error' : undefined}>
-            {expired && 'expired · '}
+            {expired && `${t('root.expired')} · `}
             <When iso={root.expires} now={now} />
           </span>
         </Figure>
-        <Figure label="Thresholds">
+        <Figure label={t('root.thresholds')}>
           <span data-testid="root-thresholds">{ROLES.map((r) => `${r} ${root.thresholds[r] ?? '—'}`).join(' · ')}</span>
         </Figure>
-        <Figure label="Keys">{root.keyCount}</Figure>
-        <Figure label="Reference time">
-          <span title="The highest time this device has seen; expiry is judged by it, so turning the clock back does not help.">
-            {dateTime(report.referenceTime)}
-          </span>
+        <Figure label={t('root.keys')}>{root.keyCount}</Figure>
+        <Figure label={t('root.referenceTime')}>
+          <span title={t('root.referenceTimeHelp')}>{dateTime(report.referenceTime)}</span>
         </Figure>
-        <Figure label="Full re-verify">every {report.reverifyEveryHours} h</Figure>
-        <Figure label="Startup check">
+        <Figure label={t('root.reverify')}>{t('root.reverifyEvery', { hours: report.reverifyEveryHours })}</Figure>
+        <Figure label={t('root.startupCheck')}>
           {check ? (
             <span data-testid="startup-check">
-              {dateTime(check.at)} · {count(check.files, 'file')} in {check.durationMs.toLocaleString()} ms ·{' '}
-              <span className={check.mismatches ? 'error' : 'ok'}>
-                {check.mismatches} mismatch{check.mismatches === 1 ? '' : 'es'}
-              </span>
+              {dateTime(check.at)} · {t('root.checkedFiles', { files: check.files, ms: check.durationMs })} ·{' '}
+              <span className={check.mismatches ? 'error' : 'ok'}>{t('root.mismatches', { n: check.mismatches })}</span>
             </span>
           ) : (
-            <span className="muted">not run yet</span>
+            <span className="muted">{t('root.notRun')}</span>
           )}
         </Figure>
       </dl>

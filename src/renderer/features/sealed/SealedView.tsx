@@ -1,7 +1,8 @@
 import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
 import { onEvent } from '../../api/client';
 import { useBundles } from './bundles-store';
-import { bytes, count, dateTime } from '../../ui/format';
+import { bytes, dateTime } from '../../ui/format';
 import { RootCard } from './RootCard';
 import { BundlesTable } from './BundlesTable';
 import { InstallOutcome, InstallPanel } from './InstallPanel';
@@ -11,19 +12,21 @@ import { FailureAlert } from './FailureAlert';
 import { ActivateDialog } from './ActivateDialog';
 
 const REFRESH_MS = 300;
+const FAILURE_TEST_ID = 'verify-all-failure';
 
 /** Sealed state: the trusted root, every installed bundle version, installs, re-verification, rollback, updates. */
 export function SealedView() {
+  const { t } = useTranslation('sealed');
   const { refresh, loadAvailable, checkUpdate, onProgress, report, loading, error, op, verify, verifyAll, verifyFailure, notice } = useBundles();
   useEffect(() => {
     void refresh();
     void loadAvailable();
     void checkUpdate();
     // A verify-all changes many versions at once: re-read the report at most every 300 ms.
-    let t: ReturnType<typeof setTimeout> | null = null;
+    let timer: ReturnType<typeof setTimeout> | null = null;
     const offChanged = onEvent('bundles.changed', () => {
-      t ??= setTimeout(() => {
-        t = null;
+      timer ??= setTimeout(() => {
+        timer = null;
         void refresh();
       }, REFRESH_MS);
     });
@@ -31,7 +34,7 @@ export function SealedView() {
     return () => {
       offChanged();
       offProgress();
-      if (t) clearTimeout(t);
+      if (timer) clearTimeout(timer);
     };
   }, [refresh, loadAvailable, checkUpdate, onProgress]);
 
@@ -39,19 +42,15 @@ export function SealedView() {
   const now = Math.max(Date.now(), report ? Date.parse(report.referenceTime) : 0);
   const names = report ? new Set(report.bundles.map((b) => b.name)).size : 0;
   return (
-    <section aria-label="Sealed state" className="sealed" data-testid="sealed-view">
+    <section aria-label={t('view.title')} className="sealed" data-testid="sealed-view">
       <header className="view-head">
-        <h2>Sealed state</h2>
-        {report && (
-          <span className="muted">
-            {report.bundles.length} version{report.bundles.length === 1 ? '' : 's'} of {names} bundle{names === 1 ? '' : 's'}
-          </span>
-        )}
+        <h2>{t('view.title')}</h2>
+        {report && <span className="muted">{t('view.summary', { versions: report.bundles.length, bundles: names })}</span>}
         <button type="button" onClick={() => void verify()} disabled={op !== null}>
-          {op?.kind === 'verify' ? 'Verifying…' : 'Verify all now'}
+          {op?.kind === 'verify' ? t('view.verifying') : t('view.verifyAll')}
         </button>
         <button type="button" className="secondary" onClick={() => void refresh()} disabled={loading}>
-          Refresh
+          {t('view.refresh')}
         </button>
       </header>
       {error && (
@@ -67,15 +66,20 @@ export function SealedView() {
       {op && <OpProgress op={op} />}
       {verifyAll && (
         <p className={`small ${verifyAll.refused ? 'error' : 'ok'}`} role="status" data-testid="verify-all-result" data-refused={verifyAll.refused}>
-          Verified {verifyAll.versions} version{verifyAll.versions === 1 ? '' : 's'}: {count(verifyAll.files, 'file')}, {bytes(verifyAll.bytes)} in{' '}
-          {verifyAll.durationMs.toLocaleString()} ms ({dateTime(verifyAll.at)}).{' '}
-          {verifyAll.refused ? `${verifyAll.refused} refused and quarantined: see the rows below.` : 'Every file matched.'}
+          {t('view.verifiedAll', {
+            versions: verifyAll.versions,
+            files: verifyAll.files,
+            size: bytes(verifyAll.bytes),
+            ms: verifyAll.durationMs,
+            at: dateTime(verifyAll.at),
+          })}{' '}
+          {verifyAll.refused ? t('view.refused', { n: verifyAll.refused }) : t('view.allMatched')}
         </p>
       )}
-      {verifyFailure?.id === null && <FailureAlert title="Verification failed:" failure={verifyFailure.failure} testId="verify-all-failure" />}
+      {verifyFailure?.id === null && <FailureAlert title={t('view.verifyFailed')} failure={verifyFailure.failure} testId={FAILURE_TEST_ID} />}
       <InstallOutcome />
       <div className="cards sealed-cards">
-        {report ? <RootCard report={report} now={now} /> : !error && <p className="muted">Loading the sealed state…</p>}
+        {report ? <RootCard report={report} now={now} /> : !error && <p className="muted">{t('view.loading')}</p>}
         <InstallPanel />
         <UpdateCard />
       </div>

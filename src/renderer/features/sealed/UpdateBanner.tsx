@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { onEvent } from '../../api/client';
 import { useBundles } from './bundles-store';
 import { errorMessage } from '../../ui/format';
@@ -10,6 +11,7 @@ const POLL_MS = 3000;
  * bundle changes). Electron can install it after a confirmation; the web host only says it exists.
  */
 export function UpdateBanner() {
+  const { t } = useTranslation('sealed');
   const { update, checkUpdate, installUpdate } = useBundles();
   const [confirming, setConfirming] = useState(false);
   useEffect(() => {
@@ -19,25 +21,25 @@ export function UpdateBanner() {
   // While it downloads, follow it.
   useEffect(() => {
     if (update?.state !== 'downloading') return;
-    const t = setTimeout(() => void checkUpdate(), POLL_MS);
-    return () => clearTimeout(t);
+    const timer = setTimeout(() => void checkUpdate(), POLL_MS);
+    return () => clearTimeout(timer);
   }, [update, checkUpdate]);
 
   const a = update?.available;
   if (!update || !a) return null;
-  let text = `Update ${a.version} available`;
-  if (update.state === 'downloading') text = `Update ${a.version} downloading…`;
-  else if (update.state === 'ready') text = `Update ${a.version} ready: restart Maestro to finish`;
+  let text = t('banner.available', { version: a.version });
+  if (update.state === 'downloading') text = t('banner.downloading', { version: a.version });
+  else if (update.state === 'ready') text = t('banner.ready', { version: a.version });
   return (
     <>
-      <div className="update-banner small" role="status" aria-label="App update notice" data-testid="update-banner" data-state={update.state}>
+      <div className="update-banner small" role="status" aria-label={t('banner.label')} data-testid="update-banner" data-state={update.state}>
         <span>
-          <strong>{text}</strong> <span className="muted">(this is {update.current})</span>
+          <strong>{text}</strong> <span className="muted">{t('banner.current', { current: update.current })}</span>
         </span>
         {update.state === 'error' && update.error && <span className="error">{update.error}</span>}
         {update.canInstall && (update.state === 'available' || update.state === 'error') && (
           <button type="button" className="small-btn" onClick={() => setConfirming(true)}>
-            Install update
+            {t('banner.install')}
           </button>
         )}
       </div>
@@ -56,6 +58,7 @@ export function UpdateBanner() {
 }
 
 function ConfirmInstall(p: { open: boolean; version: string; notes: string | null; onCancel(): void; onConfirm(): Promise<void> }) {
+  const { t } = useTranslation('sealed');
   const ref = useRef<HTMLDialogElement>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -82,11 +85,8 @@ function ConfirmInstall(p: { open: boolean; version: string; notes: string | nul
     <dialog ref={ref} className="dialog" aria-labelledby="update-install-title" onClose={p.onCancel} data-testid="update-install-dialog">
       {p.open && (
         <div className="stack">
-          <h3 id="update-install-title">Install update {p.version}?</h3>
-          <p className="small">
-            The installer comes from a verified app-update bundle. Maestro downloads and applies it; a restart finishes the update. Unsent items stay in the
-            outbox.
-          </p>
+          <h3 id="update-install-title">{t('confirmUpdate.title', { version: p.version })}</h3>
+          <p className="small">{t('confirmUpdate.body')}</p>
           {p.notes && <p className="small muted release-notes">{p.notes}</p>}
           {error && (
             <p className="error small" role="alert">
@@ -95,10 +95,10 @@ function ConfirmInstall(p: { open: boolean; version: string; notes: string | nul
           )}
           <div className="row-actions">
             <button type="button" className="secondary" onClick={p.onCancel} disabled={busy}>
-              Cancel
+              {t('confirmUpdate.cancel')}
             </button>
             <button type="button" onClick={() => void confirm()} disabled={busy} autoFocus>
-              {busy ? 'Installing…' : 'Install now'}
+              {busy ? t('confirmUpdate.busy') : t('confirmUpdate.confirm')}
             </button>
           </div>
         </div>

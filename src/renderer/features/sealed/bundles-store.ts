@@ -5,6 +5,7 @@ import { create, type StoreApi } from 'zustand';
 import type { AvailableBundle, BundleSource } from '../../../shared/api/types';
 import type { BundleProgress, BundleVersionView, InstallResult, SealedStateReport, UpdateStatus, VerifyResult } from '../../../shared/bundles/types';
 import { call } from '../../api/client';
+import { i18next } from '../../i18n';
 import { errorMessage } from '../../ui/format';
 import { failureOf, failureText, type BundleFailure } from './bundles';
 
@@ -56,7 +57,7 @@ interface BundlesStore {
   installUpdate(): Promise<void>;
 }
 
-const sourceLabel = (s: BundleSource): string => (s.kind === 'path' ? s.path : `server: ${s.name}`);
+const sourceLabel = (s: BundleSource): string => (s.kind === 'path' ? s.path : i18next.t('sealed:op.server', { name: s.name }));
 
 type Set = StoreApi<BundlesStore>['setState'];
 type Get = () => BundlesStore;
@@ -86,10 +87,10 @@ async function verifyBundles(set: Set, get: Get, id?: number): Promise<void> {
   if (get().op) return;
   const all = id === undefined;
   const label = all
-    ? 'all installed versions'
+    ? i18next.t('sealed:op.all')
     : (() => {
         const v = get().report?.bundles.find((b) => b.id === id);
-        return v ? `${v.name} ${v.version}` : `version #${id}`;
+        return v ? `${v.name} ${v.version}` : i18next.t('sealed:op.versionId', { id });
       })();
   const opId = `ui-${crypto.randomUUID()}`;
   set({
@@ -187,7 +188,7 @@ export const useBundles = create<BundlesStore>((set, get) => {
         // Shown in the dialog (it stays open): the code, and for a refusal its sentence.
         throw new Error(failureText(failureOf(e)));
       }
-      set({ activating: null, notice: `${result.bundle.name} ${result.bundle.version} is now active.` });
+      set({ activating: null, notice: i18next.t('sealed:notice.activated', { name: result.bundle.name, version: result.bundle.version }) });
       await get().refresh();
     },
 

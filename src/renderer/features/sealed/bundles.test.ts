@@ -1,8 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../shared/errors';
 import { BUNDLE_REFUSALS, type BundleVersionView } from '../../../shared/bundles/types';
 import { failureOf, failureOfRefusal, failureText, groupBundles, percent, shortKeyId } from './bundles';
 import { bytes, relativeTime, seconds } from '../../ui/format';
+import { initI18n } from '../../i18n';
+
+// failureText and the state words read the messages of the language in use: English here.
+beforeAll(() => {
+  initI18n('en');
+});
 
 const v = (id: number, name: string, over: Partial<BundleVersionView> = {}): BundleVersionView => ({
   id,

@@ -1,6 +1,7 @@
 // Pure helpers of the sealed-state screen (no DOM, no API): refusals, grouping, labels.
 import { BUNDLE_REFUSALS, type BundleRefusal, type BundleState, type BundleVersionView } from '../../../shared/bundles/types';
 import { changesInWords } from '../../../shared/contracts/words';
+import { i18next } from '../../i18n';
 
 /** What went wrong with an install, a verification or an activation, ready to show. */
 export interface BundleFailure {
@@ -40,10 +41,13 @@ export function failureOfRefusal(r: { code: BundleRefusal; message: string; path
   return { code: 'BUNDLE_REFUSED', refusal: r.code, sentence: BUNDLE_REFUSALS[r.code] ?? null, message: r.message, path: r.path, changes: [] };
 }
 
+/** A refusal code's sentence in the language in use (English: BUNDLE_REFUSALS). */
+export const refusalSentence = (code: BundleRefusal): string => i18next.t(`sealed:refusal.${code}`);
+
 /** One line for a dialog's error: "BUNDLE_HASH_MISMATCH: sentence — message". */
 export function failureText(f: BundleFailure): string {
-  const changes = f.changes.length ? ` Changes: ${f.changes.join('; ')}` : '';
-  return f.refusal ? `${f.refusal}: ${f.sentence ?? ''} — ${f.message}${f.path ? ` (${f.path})` : ''}${changes}` : `${f.code}: ${f.message}`;
+  const changes = f.changes.length ? ` ${i18next.t('sealed:failure.changesLine', { changes: f.changes.join('; ') })}` : '';
+  return f.refusal ? `${f.refusal}: ${refusalSentence(f.refusal)} — ${f.message}${f.path ? ` (${f.path})` : ''}${changes}` : `${f.code}: ${f.message}`;
 }
 
 export interface BundleGroup {
@@ -81,17 +85,12 @@ export const STATE_MARK: Record<BundleState, string> = {
   quarantined: '✗',
 };
 
+/** The state word under the badge, in the language in use. */
+export const stateWord = (state: BundleState): string => i18next.t(`sealed:state.${state}`);
+
+/** What a state means (the badge's title), in the language in use. */
 export function stateHelp(state: BundleState, reverifyEveryHours: number): string {
-  switch (state) {
-    case 'verified':
-      return 'Every file matched the signed metadata at the last full verification.';
-    case 'stale':
-      return `Its last full verification is older than twice the re-verify interval (${2 * reverifyEveryHours} h). Verify it to refresh.`;
-    case 'expired':
-      return 'Its signed metadata expired (judged by the device’s highest-seen time): it is not loaded.';
-    case 'quarantined':
-      return 'A file changed after verification: the version was moved aside and is never loaded.';
-  }
+  return i18next.t(`sealed:stateHelp.${state}`, { hours: 2 * reverifyEveryHours });
 }
 
 /** Percentage of a byte count, 0-100, whole numbers. */

@@ -1,6 +1,7 @@
 // Another device's attachment, fetched when opened (attachments.fetch): progress while its sealed
 // chunks download, then what was verified against its digest and stored on this device.
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { call, onEvent } from '../../api/client';
 import { bytes } from '../../ui/format';
 import { MAX_INLINE_ATTACHMENT_BYTES } from '../../../shared/api/capture';
@@ -13,6 +14,7 @@ async function previewOf(hash: string, size: number): Promise<string | null> {
 }
 
 export function AttachmentOpen({ device, hash, name, size }: { device: string; hash: string; name: string; size: number }) {
+  const { t } = useTranslation('team');
   const [state, setState] = useState<'closed' | 'fetching' | 'done' | 'failed'>('closed');
   const [done, setDone] = useState(0);
   const [message, setMessage] = useState<string | null>(null);
@@ -43,16 +45,18 @@ export function AttachmentOpen({ device, hash, name, size }: { device: string; h
       <span className="mono">{name}</span> <span className="small muted">{bytes(size)}</span>{' '}
       {state === 'closed' && (
         <button type="button" onClick={open}>
-          Open
+          {t('attachment.open')}
         </button>
       )}
-      {state === 'fetching' && <progress max={Math.max(1, size)} value={done} aria-label={`Downloading ${name}`} />}
+      {state === 'fetching' && <progress max={Math.max(1, size)} value={done} aria-label={t('attachment.downloading', { name })} />}
       {state === 'done' && (
         <span className="small" data-testid="attachment-verified">
-          Verified against sha256:{hash.slice(0, 12)}… and stored on this device
+          {t('attachment.verified', { hash: hash.slice(0, 12) })}
         </span>
       )}
-      {state === 'done' && preview && <img className="attachment-preview" src={preview} alt={`Preview of ${name}`} data-testid="attachment-preview" />}
+      {state === 'done' && preview && (
+        <img className="attachment-preview" src={preview} alt={t('attachment.preview', { name })} data-testid="attachment-preview" />
+      )}
       {state === 'failed' && <span className="small error">{message}</span>}
     </div>
   );

@@ -1,6 +1,7 @@
+import { useTranslation } from 'react-i18next';
 import type { TeamCardView } from '../../../shared/team/views';
 import { dateTime } from '../../ui/format';
-import { DECISION_STATE_TEXT, decisionText, decisionTone } from './team';
+import { decisionShortText, decisionText, decisionTone } from './team';
 
 /**
  * Where an approval or rejection sent from this device stands: queued → accepted by the server →
@@ -8,6 +9,7 @@ import { DECISION_STATE_TEXT, decisionText, decisionTone } from './team';
  * `compact` (list rows) keeps the message in the tooltip.
  */
 export function DecisionChip({ decision, compact = false }: { decision: TeamCardView['decision']; compact?: boolean }) {
+  const { t } = useTranslation('team');
   if (!decision) return null;
   const full = decisionText(decision);
   return (
@@ -16,9 +18,9 @@ export function DecisionChip({ decision, compact = false }: { decision: TeamCard
       data-testid="team-decision"
       data-state={decision.state}
       data-decision={decision.decision}
-      title={`${full} (${dateTime(decision.at)})`}
+      title={t('decision.title', { text: full, at: dateTime(decision.at) })}
     >
-      {compact ? `${decision.decision === 'approved' ? 'Approved' : 'Rejected'}: ${DECISION_STATE_TEXT[decision.state]}` : full}
+      {compact ? decisionShortText(decision) : full}
     </span>
   );
 }

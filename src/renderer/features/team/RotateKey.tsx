@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { call } from '../../api/client';
 import { errorMessage } from '../../ui/format';
 import { useTeam } from './team-store';
@@ -9,6 +10,7 @@ import { useTeam } from './team-store';
  * names the version it creates, then the outcome.
  */
 export function RotateKey({ current }: { current: number | null }) {
+  const { t } = useTranslation('team');
   const [state, setState] = useState<{ confirming: boolean; busy: boolean; message: string | null; error: string | null }>({
     confirming: false,
     busy: false,
@@ -21,23 +23,20 @@ export function RotateKey({ current }: { current: number | null }) {
     setState({ confirming: true, busy: true, message: null, error: null });
     try {
       const r = await call('sync.rotateKey', {});
-      setState({ confirming: false, busy: false, message: `Tenant key v${r.version} created and sent to the active devices.`, error: null });
+      setState({ confirming: false, busy: false, message: t('rotate.done', { version: r.version }), error: null });
       void refresh();
     } catch (e) {
       setState({ confirming: true, busy: false, message: null, error: errorMessage(e) });
     }
   };
   return (
-    <section className="action-block stack" aria-label="Rotate tenant key" data-testid="team-rotate">
-      <strong>Rotate tenant key</strong>
-      <p className="small muted">
-        Use this after revoking a device. Items sent from now on are sealed with a new key version that only active devices receive; the revoked device can
-        still read what it already had, nothing newer.
-      </p>
+    <section className="action-block stack" aria-label={t('rotate.title')} data-testid="team-rotate">
+      <strong>{t('rotate.title')}</strong>
+      <p className="small muted">{t('rotate.help')}</p>
       {!state.confirming ? (
         <div className="row-actions">
           <button type="button" className="secondary" onClick={() => setState({ confirming: true, busy: false, message: null, error: null })}>
-            Rotate tenant key…
+            {t('rotate.open')}
           </button>
           {state.message && (
             <span className="small ok" role="status">
@@ -46,14 +45,11 @@ export function RotateKey({ current }: { current: number | null }) {
           )}
         </div>
       ) : (
-        <div className="confirm-block stack" role="group" aria-label="Confirm key rotation">
-          <p className="small">
-            Create tenant key {next !== null ? `v${next}` : 'a new version'} and send it to every active device? Older versions stay, so older items remain
-            readable.
-          </p>
+        <div className="confirm-block stack" role="group" aria-label={t('rotate.confirmLabel')}>
+          <p className="small">{next !== null ? t('rotate.confirmNext', { version: next }) : t('rotate.confirmNew')}</p>
           <div className="row-actions">
             <button type="button" className="danger" disabled={state.busy} aria-busy={state.busy} onClick={() => void rotate()}>
-              {state.busy ? 'Rotating…' : 'Rotate now'}
+              {state.busy ? t('rotate.rotating') : t('rotate.now')}
             </button>
             <button
               type="button"
@@ -61,7 +57,7 @@ export function RotateKey({ current }: { current: number | null }) {
               disabled={state.busy}
               onClick={() => setState({ confirming: false, busy: false, message: null, error: null })}
             >
-              Cancel
+              {t('cancel')}
             </button>
           </div>
           {state.error && (

@@ -1,5 +1,6 @@
+import { useTranslation } from 'react-i18next';
 import type { TeamCardView } from '../../../shared/team/views';
-import { canDecideAgain } from './team';
+import { canDecideAgain, roleList } from './team';
 import { DecisionButtons } from '../runs/DecisionButtons';
 import { useApprover } from './hooks';
 
@@ -26,20 +27,15 @@ export const subjectOfCard = (v: TeamCardView): DecisionSubject => ({
 
 /** Approve / Reject of a card recorded on another device, for reviewers and admins; nothing once a decision from here stands. */
 export function TeamDecisionControls({ s }: { s: DecisionSubject }) {
+  const { t } = useTranslation('team');
   const { can, roles, revoked } = useApprover();
   if (!s.awaiting || !s.runId || !canDecideAgain(s.decision)) return null;
-  const notAllowed = can
-    ? null
-    : `Waiting for a reviewer. ${
-        revoked
-          ? "This device's certificate is revoked: it cannot sign approvals."
-          : `This device's certificate allows ${roles.join(', ') || 'no roles'}; approving needs reviewer or admin.`
-      }`;
+  const notAllowed = can ? null : revoked ? t('controls.revoked') : roles.length ? t('controls.roles', { roles: roleList(roles) }) : t('controls.noRoles');
   return (
     <DecisionButtons
       target={{ scope: 'tenant', device: s.device, user: s.user, runId: s.runId, cardId: s.cardId, subject: s.subject }}
       notAllowed={notAllowed}
-      note={s.decision?.state === 'refused' ? 'Your last decision was refused; you may decide again.' : null}
+      note={s.decision?.state === 'refused' ? t('controls.refused') : null}
     />
   );
 }

@@ -1,5 +1,6 @@
 import { AttachmentOpen } from './AttachmentOpen';
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { Fragment, useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import { refusalWords } from './refusal-words';
 import { call } from '../../api/client';
 import { errorMessage } from '../../ui/format';
@@ -7,7 +8,7 @@ import type { TeamRecordView, TeamStatus } from '../../../shared/team/views';
 import { useTeam } from './team-store';
 import { useApp } from '../../app-store';
 import { dateTime, relativeTime } from '../../ui/format';
-import { ago } from './team';
+import { ago, roleList } from './team';
 import { ReasonDialog } from '../../ui/ReasonDialog';
 import { Freshness, PullButton } from './Freshness';
 import { useApprover, useNow, useRefreshOn } from './hooks';
@@ -15,6 +16,14 @@ import { Who } from '../../ui/Who';
 import { RotateKey } from './RotateKey';
 
 const TEAM_EVENTS = ['team.changed' as const];
+const SKIP_DIALOG_TEST_ID = 'team-skip-dialog';
+
+/** An element's place in a translated sentence: passed as the argument's value, then swapped for the element (see `rich`). */
+const slot = (i: number) => `\u0001${i}\u0001`;
+/** A translated sentence with elements inside it (a name shown by Who, a code in mono): each `slot(i)` becomes `els[i]`. */
+function rich(text: string, els: ReactNode[]): ReactNode {
+  return text.split(/\u0001(\d+)\u0001/).map((part, i) => (i % 2 ? <Fragment key={i}>{els[Number(part)]}</Fragment> : part));
+}
 
 function Figure({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -26,140 +35,131 @@ function Figure({ label, children }: { label: string; children: ReactNode }) {
 }
 
 function CertificateCard({ st, now }: { st: TeamStatus; now: number }) {
+  const { t } = useTranslation('team');
   const c = st.certificate;
   const expired = c ? Date.parse(c.expiresAt) <= now : false;
   return (
-    <article className="card" aria-label="Certificate" data-testid="team-certificate">
+    <article className="card" aria-label={t('cert.label')} data-testid="team-certificate">
       <header className="card-head">
-        <strong>Device certificate</strong>
+        <strong>{t('cert.title')}</strong>
         {c ? (
           <span className={c.status === 'active' && !expired ? 'badge badge-ok' : 'badge badge-error'} data-status={c.status}>
-            {c.status === 'revoked' ? 'revoked' : expired ? 'expired' : 'active'}
+            {c.status === 'revoked' ? t('cert.revoked') : expired ? t('cert.expired') : t('cert.active')}
           </span>
         ) : (
-          <span className="badge badge-warn">none</span>
+          <span className="badge badge-warn">{t('cert.none')}</span>
         )}
       </header>
       {c ? (
         <dl className="figures">
-          <Figure label="Device">{st.device ? <Who device={st.device} /> : '—'}</Figure>
-          <Figure label="Version">v{c.version}</Figure>
-          <Figure label="Roles">{c.roles.join(', ') || '—'}</Figure>
-          <Figure label="Expires">
+          <Figure label={t('cert.device')}>{st.device ? <Who device={st.device} /> : '—'}</Figure>
+          <Figure label={t('cert.version')}>{t('version', { version: c.version })}</Figure>
+          <Figure label={t('cert.roles')}>{roleList(c.roles) || '—'}</Figure>
+          <Figure label={t('cert.expires')}>
             {dateTime(c.expiresAt)}{' '}
             <span className={expired ? 'error' : 'muted'}>
-              ({expired ? 'expired ' : ''}
-              {relativeTime(c.expiresAt, now)})
+              {t('cert.expiresIn', { expired: expired ? 'yes' : 'no', when: relativeTime(c.expiresAt, now) })}
             </span>
           </Figure>
-          <Figure label="Encryption key">
-            {c.hasEncryptionKey ? (
-              <span className="ok">registered</span>
-            ) : (
-              <span className="warn-text">not registered: tenant keys cannot be sent to this device</span>
-            )}
+          <Figure label={t('cert.encryptionKey')}>
+            {c.hasEncryptionKey ? <span className="ok">{t('cert.keyRegistered')}</span> : <span className="warn-text">{t('cert.keyNotRegistered')}</span>}
           </Figure>
         </dl>
       ) : (
-        <p className="small muted">
-          {st.enrolled
-            ? 'The server has not issued this device a certificate yet; it comes with the next sync.'
-            : 'Enroll this device (under Outbox) to get a certificate.'}
-        </p>
+        <p className="small muted">{st.enrolled ? t('cert.notIssued') : t('cert.notEnrolled')}</p>
       )}
-      {c?.status === 'revoked' && <p className="small error">This device&apos;s certificate is revoked: its approvals are refused by every device.</p>}
+      {c?.status === 'revoked' && <p className="small error">{t('cert.revokedNote')}</p>}
     </article>
   );
 }
 
 function KeysCard({ st }: { st: TeamStatus }) {
+  const { t } = useTranslation('team');
   const k = st.keys;
   return (
-    <article className="card" aria-label="Tenant keys" data-testid="team-keys">
+    <article className="card" aria-label={t('keys.title')} data-testid="team-keys">
       <header className="card-head">
-        <strong>Tenant keys</strong>
-        {k.waitingForKey ? <span className="badge badge-warn">waiting for key</span> : <span className="badge badge-ok">{k.versions.length} held</span>}
+        <strong>{t('keys.title')}</strong>
+        {k.waitingForKey ? (
+          <span className="badge badge-warn">{t('keys.waiting')}</span>
+        ) : (
+          <span className="badge badge-ok">{t('keys.held', { n: k.versions.length })}</span>
+        )}
       </header>
       <dl className="figures">
-        <Figure label="Versions held">{k.versions.length ? k.versions.map((v) => `v${v}`).join(', ') : 'none'}</Figure>
-        <Figure label="Current">{k.current !== null ? `v${k.current}` : '—'}</Figure>
-        <Figure label="Admin device">{k.admin ? 'yes' : 'no'}</Figure>
+        <Figure label={t('keys.versions')}>{k.versions.length ? k.versions.map((v) => t('version', { version: v })).join(', ') : t('keys.none')}</Figure>
+        <Figure label={t('keys.current')}>{k.current !== null ? t('version', { version: k.current }) : '—'}</Figure>
+        <Figure label={t('keys.admin')}>{k.admin ? t('yes') : t('no')}</Figure>
       </dl>
       {k.waitingForKey && (
         <p className="small warn-text" data-testid="team-waiting-for-key">
-          Waiting for the tenant key. New items wait until an admin device sends this device the tenant key: they stay queued (sealed only when the key arrives)
-          and nothing is lost.
+          {t('keys.waitingNote')}
         </p>
       )}
-      {k.admin && (
-        <p className="small muted">
-          This is an admin device: it creates the first tenant key and, when it pulls, sends the tenant key to devices that lack it.
-        </p>
-      )}
+      {k.admin && <p className="small muted">{t('keys.adminNote')}</p>}
       {k.admin && <RotateKey current={k.current} />}
     </article>
   );
 }
 
 function PullCard({ st, now }: { st: TeamStatus; now: number }) {
+  const { t } = useTranslation('team');
   const p = st.pull;
   return (
-    <article className="card" aria-label="Pull" data-testid="team-pull">
+    <article className="card" aria-label={t('pullCard.title')} data-testid="team-pull">
       <header className="card-head">
-        <strong>Pull</strong>
+        <strong>{t('pullCard.title')}</strong>
         <span className={p.stopped ? 'badge badge-error' : p.live ? 'badge badge-ok' : 'badge badge-warn'} data-testid="team-live" data-live={p.live}>
-          {p.stopped ? 'stopped' : p.live ? 'live' : 'not live'}
+          {p.stopped ? t('pullCard.stopped') : p.live ? t('pull.live') : t('pullCard.notLive')}
         </span>
       </header>
       <dl className="figures">
-        <Figure label="Last pull">
+        <Figure label={t('pullCard.lastPull')}>
           {p.lastPullAt ? (
             <>
-              {dateTime(p.lastPullAt)} <span className="muted">({ago(p.lastPullAt, now)})</span>
+              {dateTime(p.lastPullAt)} <span className="muted">{t('pullCard.ago', { ago: ago(p.lastPullAt, now) })}</span>
             </>
           ) : (
-            'never'
+            t('pullCard.never')
           )}
         </Figure>
-        <Figure label="Server time">{p.lastServerTime ? dateTime(p.lastServerTime) : '—'}</Figure>
-        <Figure label="Cursor">
+        <Figure label={t('pullCard.serverTime')}>{p.lastServerTime ? dateTime(p.lastServerTime) : '—'}</Figure>
+        <Figure label={t('pullCard.cursor')}>
           <span className="mono" data-testid="team-cursor">
             #{p.cursor}
           </span>
         </Figure>
-        <Figure label="Applied">
+        <Figure label={t('pullCard.applied')}>
           <span data-testid="team-applied">{p.applied}</span>
         </Figure>
-        <Figure label="Refused">{st.refused}</Figure>
-        <Figure label="Peers known">{st.peers}</Figure>
+        <Figure label={t('pullCard.refused')}>{st.refused}</Figure>
+        <Figure label={t('pullCard.peers')}>{st.peers}</Figure>
       </dl>
     </article>
   );
 }
 
 function StoppedAlert({ st }: { st: TeamStatus }) {
+  const { t } = useTranslation('team');
   const askSkip = useTeam((s) => s.askSkip);
   const s = st.pull.stopped;
   if (!s) return null;
   return (
     <div className="refusal team-stopped" role="alert" data-testid="team-stopped" data-seq={s.seq} data-code={s.code}>
       <p className="refusal-message">
-        <strong>The pull stopped at item #{s.seq}.</strong> {refusalWords(s.code).what}
+        <strong>{t('stopped.title', { seq: s.seq })}</strong> {refusalWords(s.code).what}
       </p>
       <p className="refusal-message">
-        <strong>What to do next:</strong> {refusalWords(s.code).next}
+        <strong>{t('next')}</strong> {refusalWords(s.code).next}
       </p>
       <details className="plain-details refusal-message">
-        <summary>Details</summary>
+        <summary>{t('details')}</summary>
         <span className="refusal-code mono">{s.code}</span>: {s.message}
       </details>
-      <p className="refusal-message small">
-        Nothing after this item is applied until it is resolved ({dateTime(s.at)}). Items are never skipped silently: if it cannot be fixed (for example a
-        tenant key that will not arrive), skip it with a reason. The skip is recorded in the audit log.
-      </p>
+      <p className="refusal-message small">{t('stopped.explain', { when: dateTime(s.at) })}</p>
       <div className="row-actions">
         <button type="button" className="danger" onClick={() => askSkip(true)}>
-          Skip this item
+          {t('stopped.skip')}
         </button>
       </div>
     </div>
@@ -167,43 +167,40 @@ function StoppedAlert({ st }: { st: TeamStatus }) {
 }
 
 function SkipDialog() {
+  const { t } = useTranslation('team');
   const { skipping, askSkip, skip, status } = useTeam();
   const s = status?.pull.stopped;
   return (
     <ReasonDialog
       open={skipping && !!s}
-      title={s ? `Skip item #${s.seq}?` : 'Skip item?'}
-      reasonLabel="Reason"
-      confirmLabel="Confirm"
-      busyLabel="Skipping…"
+      title={s ? t('skip.title', { seq: s.seq }) : t('skip.titleNoItem')}
+      reasonLabel={t('skip.reason')}
+      confirmLabel={t('skip.confirm')}
+      busyLabel={t('skip.busy')}
       danger
-      testId="team-skip-dialog"
+      testId={SKIP_DIALOG_TEST_ID}
       onCancel={() => askSkip(false)}
       onConfirm={skip}
     >
-      <p className="small">
-        The pull moves past item #{s?.seq} ({s?.code}); its contents are not applied on this device and are not fetched again. The skip, the item and your
-        reason are recorded in the audit log.
-      </p>
+      <p className="small">{t('skip.body', { seq: s?.seq ?? '', code: s?.code ?? '' })}</p>
     </ReasonDialog>
   );
 }
 
 function Refusals() {
+  const { t } = useTranslation('team');
   const { refusals, refusalsError } = useTeam();
   return (
-    <article className="card" aria-label="Refusals" data-testid="team-refusals">
+    <article className="card" aria-label={t('refusals.label')} data-testid="team-refusals">
       <header className="card-head">
-        <strong>Refused by this device</strong>
+        <strong>{t('refusals.title')}</strong>
         <span className={refusals.length ? 'badge badge-error' : 'badge badge-ok'}>{refusals.length}</span>
       </header>
-      <p className="small muted">
-        Approvals, keys, certificates and items this device did not accept (a bad signature, a revoked certificate, the wrong run …).
-      </p>
+      <p className="small muted">{t('refusals.intro')}</p>
       {refusalsError && <p className="small error">{refusalsError}</p>}
       {!refusalsError && refusals.length === 0 && (
         <p className="small muted empty-state" data-testid="team-refusals-empty">
-          Nothing refused. If an approval, key or certificate from the team cannot be used, it is listed here with what to do.
+          {t('refusals.empty')}
         </p>
       )}
       {refusals.length > 0 && (
@@ -211,12 +208,12 @@ function Refusals() {
           <table className="history small team-table">
             <thead>
               <tr>
-                <th>Time</th>
-                <th>Kind</th>
-                <th>From</th>
-                <th>Subject</th>
-                <th>What happened</th>
-                <th>What to do</th>
+                <th>{t('refusals.time')}</th>
+                <th>{t('refusals.kind')}</th>
+                <th>{t('refusals.from')}</th>
+                <th>{t('refusals.subject')}</th>
+                <th>{t('refusals.what')}</th>
+                <th>{t('refusals.next')}</th>
               </tr>
             </thead>
             <tbody>
@@ -224,7 +221,7 @@ function Refusals() {
                 <tr key={r.id} data-testid="team-refusal" data-kind={r.kind} data-code={r.code}>
                   <td>{dateTime(r.at)}</td>
                   <td>
-                    {r.kind}
+                    {t(`refusals.kinds.${r.kind}`)}
                     {r.seq !== null ? <span className="muted"> #{r.seq}</span> : ''}
                   </td>
                   <td className="mono">{r.from ?? '—'}</td>
@@ -232,7 +229,7 @@ function Refusals() {
                   <td>
                     {refusalWords(r.code).what}
                     <details className="plain-details">
-                      <summary>Details</summary>
+                      <summary>{t('details')}</summary>
                       <span className="mono">{r.code}</span>: {r.message}
                     </details>
                   </td>
@@ -249,6 +246,7 @@ function Refusals() {
 
 /** Captures other devices sent (reviewers and admins): the newest 100, each expandable to its data. */
 function Captures({ tick }: { tick: number }) {
+  const { t } = useTranslation('team');
   const [page, setPage] = useState<{ items: TeamRecordView[]; error: string | null }>({ items: [], error: null });
   useEffect(() => {
     let live = true;
@@ -261,63 +259,70 @@ function Captures({ tick }: { tick: number }) {
     };
   }, [tick]);
   return (
-    <article className="card" aria-label="Captures from other devices" data-testid="team-captures">
+    <article className="card" aria-label={t('captures.title')} data-testid="team-captures">
       <header className="card-head">
-        <strong>Captures from other devices</strong>
+        <strong>{t('captures.title')}</strong>
         <span className="badge badge-version">{page.items.length}</span>
       </header>
-      <p className="small muted">Records and photos field devices of the tenant sent, decrypted on this device after their receipts verified.</p>
+      <p className="small muted">{t('captures.intro')}</p>
       {page.error && <p className="small error">{page.error}</p>}
-      {page.items.length === 0 && !page.error && (
-        <p className="small muted">No captures from other devices yet. They appear here after Pull now or the next automatic pull.</p>
-      )}
-      {page.items.map((r) => (
-        <details key={`${r.device}/${r.id}`} className="team-capture" data-testid="team-capture" data-device={r.device}>
-          <summary>
-            <span className="mono">{r.contract}</span> · {r.kind === 'attachment' ? 'attachment' : r.id} · from <Who device={r.device} /> ·{' '}
-            {dateTime(r.createdAt)}
-          </summary>
-          {attachmentOf(r) ? <AttachmentOpen device={r.device} {...attachmentOf(r)!} /> : <pre className="small mono">{JSON.stringify(r.data, null, 2)}</pre>}
-        </details>
-      ))}
+      {page.items.length === 0 && !page.error && <p className="small muted">{t('captures.empty')}</p>}
+      {page.items.map((r) => {
+        const attachment = attachmentOf(r, t('captures.attachment'));
+        return (
+          <details key={`${r.device}/${r.id}`} className="team-capture" data-testid="team-capture" data-device={r.device}>
+            <summary>
+              {rich(
+                t('captures.summary', {
+                  contract: slot(0),
+                  what: r.kind === ATTACHMENT ? t('captures.attachment') : r.id,
+                  from: slot(1),
+                  when: dateTime(r.createdAt),
+                }),
+                [<span className="mono">{r.contract}</span>, <Who device={r.device} />],
+              )}
+            </summary>
+            {attachment ? <AttachmentOpen device={r.device} {...attachment} /> : <pre className="small mono">{JSON.stringify(r.data, null, 2)}</pre>}
+          </details>
+        );
+      })}
     </article>
   );
 }
 
-/** A chunked attachment's manifest (fetched when opened), or null for a record or an inline file. */
-function attachmentOf(r: { kind: string; data: unknown }): { hash: string; name: string; size: number } | null {
+const ATTACHMENT = 'attachment';
+
+/** A chunked attachment's manifest (fetched when opened), or null for a record or an inline file; `unnamed` stands in for a missing name. */
+function attachmentOf(r: { kind: string; data: unknown }, unnamed: string): { hash: string; name: string; size: number } | null {
   const d = r.data as { hash?: unknown; name?: unknown; size?: unknown; blob?: unknown } | null;
-  if (r.kind !== 'attachment' || !d || typeof d.blob !== 'string' || typeof d.hash !== 'string') return null;
-  return { hash: d.hash, name: typeof d.name === 'string' ? d.name : 'attachment', size: typeof d.size === 'number' ? d.size : 0 };
+  if (r.kind !== ATTACHMENT || !d || typeof d.blob !== 'string' || typeof d.hash !== 'string') return null;
+  return { hash: d.hash, name: typeof d.name === 'string' ? d.name : unnamed, size: typeof d.size === 'number' ? d.size : 0 };
 }
 
 function Peers() {
+  const { t } = useTranslation('team');
   const { peers, peersError } = useTeam();
   return (
-    <article className="card" aria-label="Peers" data-testid="team-peers">
+    <article className="card" aria-label={t('peers.label')} data-testid="team-peers">
       <header className="card-head">
-        <strong>Devices of the tenant</strong>
+        <strong>{t('peers.title')}</strong>
         <span className="badge badge-version">{peers.length}</span>
       </header>
-      <p className="small muted">Devices whose certificates this device knows: their approvals and items are checked against these.</p>
+      <p className="small muted">{t('peers.intro')}</p>
       {peersError && <p className="small error">{peersError}</p>}
-      {!peersError && peers.length === 0 && (
-        <p className="small muted empty-state">
-          No other devices known yet. Devices of your team appear here once they are enrolled and their certificates are pulled.
-        </p>
-      )}
+      {!peersError && peers.length === 0 && <p className="small muted empty-state">{t('peers.empty')}</p>}
       {peers.length > 0 && (
         <div className="team-table-wrap">
           <table className="history small team-table">
             <thead>
               <tr>
-                <th>Device</th>
-                <th>User</th>
-                <th>Roles</th>
-                <th>Status</th>
-                <th>Certificate</th>
-                <th>Expires</th>
-                <th>Encryption key</th>
+                <th>{t('peers.device')}</th>
+                <th>{t('peers.user')}</th>
+                <th>{t('peers.roles')}</th>
+                <th>{t('peers.status')}</th>
+                <th>{t('peers.certificate')}</th>
+                <th>{t('peers.expires')}</th>
+                <th>{t('peers.encryptionKey')}</th>
               </tr>
             </thead>
             <tbody>
@@ -327,13 +332,13 @@ function Peers() {
                     <Who device={p.device} tagSelf />
                   </td>
                   <td>{p.user}</td>
-                  <td>{p.roles.join(', ')}</td>
+                  <td>{roleList(p.roles)}</td>
                   <td>
-                    <span className={p.status === 'active' ? 'badge badge-ok' : 'badge badge-error'}>{p.status}</span>
+                    <span className={p.status === 'active' ? 'badge badge-ok' : 'badge badge-error'}>{t(`peers.statuses.${p.status}`)}</span>
                   </td>
-                  <td>v{p.certVersion}</td>
+                  <td>{t('version', { version: p.certVersion })}</td>
                   <td>{dateTime(p.expiresAt)}</td>
-                  <td>{p.hasEncryptionKey ? 'registered' : <span className="warn-text">none</span>}</td>
+                  <td>{p.hasEncryptionKey ? t('peers.keyRegistered') : <span className="warn-text">{t('peers.keyNone')}</span>}</td>
                 </tr>
               ))}
             </tbody>
@@ -346,6 +351,7 @@ function Peers() {
 
 /** Team sync: certificate, tenant keys, the pull (freshness, cursor, a stopped item and its audited skip), refusals and peers. */
 export function TeamView() {
+  const { t } = useTranslation('team');
   const { status, statusError, pullError, pulling, refreshStatus, refreshRefusals, refreshPeers } = useTeam();
   const approver = useApprover();
   const go = useApp((s) => s.go);
@@ -361,32 +367,32 @@ export function TeamView() {
   useEffect(() => refresh(), [refresh]);
   useRefreshOn(refresh, TEAM_EVENTS);
   return (
-    <section aria-label="Team sync" className="team-view" data-testid="team-view">
+    <section aria-label={t('view.title')} className="team-view" data-testid="team-view">
       <header className="view-head">
-        <h2>Team sync</h2>
-        {status && <Freshness noun="Items" asOf={status.pull.lastPullAt} />}
+        <h2>{t('view.title')}</h2>
+        {status && <Freshness noun={t('view.items')} asOf={status.pull.lastPullAt} />}
         <PullButton onPulled={refresh} />
-        {pulling && <span className="muted small">Pulling…</span>}
+        {pulling && <span className="muted small">{t('pull.pulling')}</span>}
         <button type="button" className="secondary" onClick={refresh}>
-          Refresh
+          {t('view.refresh')}
         </button>
       </header>
       {pullError && (
         <p className="error" role="alert">
-          Pull failed: {pullError}
+          {t('pull.failed', { error: pullError })}
         </p>
       )}
       {statusError && (
         <p className="error" role="alert">
-          Team sync status unavailable: {statusError}
+          {t('view.statusUnavailable', { error: statusError })}
         </p>
       )}
-      {!status && !statusError && <p className="muted">Loading team sync status…</p>}
+      {!status && !statusError && <p className="muted">{t('view.loading')}</p>}
       {status && !status.enrolled && (
         <p className="card small">
-          This device is not enrolled, so it has no team certificate and pulls nothing.{' '}
+          {t('view.notEnrolled')}{' '}
           <button type="button" className="link" onClick={() => go('outbox')}>
-            Enroll it under Outbox
+            {t('view.enroll')}
           </button>
         </p>
       )}

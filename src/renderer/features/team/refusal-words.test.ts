@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { initI18n } from '../../i18n';
 import { refusalWords } from './refusal-words';
+
+// The words are English messages (i18n/locales/en).
+initI18n('en');
 
 describe('team refusals in words', () => {
   it('known codes, code families and unknown codes each say what happened and what to do', () => {

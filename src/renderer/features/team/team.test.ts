@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { initI18n } from '../../i18n';
 import type { TeamStatus } from '../../../shared/team/views';
 import {
   ago,
@@ -14,6 +15,9 @@ import {
   shortTime,
   viaText,
 } from './team';
+
+// The words are English messages (i18n/locales/en).
+initI18n('en');
 
 const at = (h: number, m: number, s = 0, day = 15) => new Date(2026, 2, day, h, m, s).getTime();
 const iso = (t: number) => new Date(t).toISOString();

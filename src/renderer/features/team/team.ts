@@ -3,6 +3,7 @@
 import type { Role } from '../../../shared/api/types';
 import type { TeamCardView, TeamDecisionState, TeamStatus } from '../../../shared/team/views';
 import type { Approval } from '../../../shared/workflow/types';
+import { i18next } from '../../i18n';
 
 /** Which items a list shows: every device of the tenant (team sync) or this device's own. */
 export type Scope = 'device' | 'tenant';
@@ -27,34 +28,35 @@ export function ago(iso: string, now: number): string {
   const t = Date.parse(iso);
   if (!Number.isFinite(t)) return '—';
   const s = Math.max(0, Math.floor((now - t) / 1000));
-  if (s < 60) return 'just now';
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-  const days = Math.floor(s / 86400);
-  return `${days} day${days === 1 ? '' : 's'} ago`;
+  if (s < 60) return i18next.t('team:ago.justNow');
+  if (s < 3600) return i18next.t('team:ago.minutes', { n: Math.floor(s / 60) });
+  if (s < 86400) return i18next.t('team:ago.hours', { n: Math.floor(s / 3600) });
+  return i18next.t('team:ago.days', { n: Math.floor(s / 86400) });
 }
 
-/** "Cards as of 10:42, 3 min ago" (the date too when not today); "Never pulled" when this device never pulled. */
+/**
+ * "Cards as of 10:42, 3 min ago" (the date too when not today); "Never pulled" when this device never
+ * pulled. `noun` is the list's name in the language in use (a label: "Cards", "Runs", "Items").
+ */
 export function freshnessText(noun: string, asOf: string | null, now: number): string {
-  if (!asOf) return 'Never pulled';
+  if (!asOf) return i18next.t('team:freshness.never');
   const d = new Date(asOf);
-  if (Number.isNaN(d.getTime())) return 'Never pulled';
+  if (Number.isNaN(d.getTime())) return i18next.t('team:freshness.never');
   const when = ymd(d) === ymd(new Date(now)) ? hhmm(d) : `${ymd(d)} ${hhmm(d)}`;
-  return `${noun} as of ${when}, ${ago(asOf, now)}`;
+  return i18next.t('team:freshness.asOf', { noun, when, ago: ago(asOf, now) });
 }
 
-export const DECISION_STATE_TEXT: Record<TeamDecisionState, string> = {
-  queued: 'Sent, waiting for sync',
-  accepted: 'Accepted by server',
-  conflict: 'Another reviewer decided first',
-  applied: 'Applied on the field device',
-  refused: 'Refused',
-};
+/** Where a decision sent from this device stands, in words ("Sent, waiting for sync"). */
+const decisionStateText = (s: TeamDecisionState): string => i18next.t(`team:decision.state.${s}`);
+
+/** The chip's short text: what was decided here and where it stands ("Approved: Accepted by server"). */
+export const decisionShortText = (d: NonNullable<TeamCardView['decision']>): string =>
+  i18next.t('team:decision.text', { decision: d.decision, state: decisionStateText(d.state) });
 
 /** The chip's text: what was decided here and where it stands, with the server's or device's message. */
 export function decisionText(d: NonNullable<TeamCardView['decision']>): string {
-  const what = d.decision === 'approved' ? 'Approved' : 'Rejected';
-  return `${what}: ${DECISION_STATE_TEXT[d.state]}${d.message ? ` — ${d.message}` : ''}`;
+  if (!d.message) return decisionShortText(d);
+  return i18next.t('team:decision.textWithMessage', { decision: d.decision, state: decisionStateText(d.state), message: d.message });
 }
 
 export const decisionTone = (s: TeamDecisionState): 'ok' | 'warn' | 'error' | 'info' =>
@@ -67,9 +69,12 @@ export const decisionTone = (s: TeamDecisionState): 'ok' | 'warn' | 'error' | 'i
  */
 export const canDecideAgain = (d: TeamCardView['decision']): boolean => d === null || d.state === 'refused';
 
-/** "signed on device dev_1 under certificate v3", or null when the approval was not made through team sync. */
-/** Where a team approval was signed; the device id is shown by name where it is rendered (ui/Who Named). */
-export const viaText = (a: Pick<Approval, 'via'>): string | null => (a.via ? `signed on ${a.via.device} under certificate v${a.via.certVersion}` : null);
+/**
+ * "signed on dev_1 under certificate v3", or null when the approval was not made through team sync.
+ * The device id is shown by name where it is rendered (ui/Who Named).
+ */
+export const viaText = (a: Pick<Approval, 'via'>): string | null =>
+  a.via ? i18next.t('team:via', { device: a.via.device, version: a.via.certVersion }) : null;
 
 /**
  * The roles this device signs approvals with: its team certificate's (none while revoked), else the
@@ -82,6 +87,9 @@ export function approverRoles(status: TeamStatus | null, enrolled: Role[]): Role
 }
 
 export const mayApprove = (roles: Role[]): boolean => roles.includes('reviewer') || roles.includes('admin');
+
+/** Roles in words, in the language in use ("reviewer, admin"). */
+export const roleList = (roles: readonly string[]): string => roles.map((r) => i18next.t(`common:role.${r}`, { defaultValue: r })).join(', ');
 
 /** Identity of a tenant card: card ids are unique per device. */
 export const cardKey = (v: Pick<TeamCardView, 'device'> & { card: { id: string } }): string => `${v.device}\u0000${v.card.id}`;

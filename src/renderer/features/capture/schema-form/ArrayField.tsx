@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { fieldKind, initialValue, primaryType, type JsonSchema } from './json-schema';
+import { useTranslation } from 'react-i18next';
+import { fieldKind, initialValue, itemLabel as itemLabelOf, primaryType, type JsonSchema } from './json-schema';
 import { childPointer, fieldId } from './json-pointer';
 import { errorsAt } from './field-errors';
 import { FieldMessages, RequiredMark } from './FieldShell';
@@ -18,6 +19,7 @@ function blankItem(items: JsonSchema): unknown {
 
 /** An array: one sub-form per item with Add / Remove. Emptying the list omits the field. */
 export function ArrayField({ schema, value, onChange, path, label, required }: FieldProps) {
+  const { t } = useTranslation('capture');
   const { errors, Field } = useFormContext();
   const items = schema.items ?? {};
   const list = Array.isArray(value) ? value : [];
@@ -47,14 +49,14 @@ export function ArrayField({ schema, value, onChange, path, label, required }: F
       </legend>
       {schema.description && <p className="hint">{schema.description}</p>}
       <FieldMessages id={`${id}-err`} errors={own} />
-      {list.length === 0 && <p className="muted small">None yet.</p>}
+      {list.length === 0 && <p className="muted small">{t('array.none')}</p>}
       <div className="array-items">
         {list.map((v, i) => {
           const itemPath = childPointer(path, i);
-          const itemLabel = `${fieldKind(items) === 'object' ? label : (items.title ?? label)} ${i + 1}`;
+          const itemLabel = itemLabelOf(fieldKind(items) === 'object' ? label : (items.title ?? label), i + 1);
           const removeBtn = (
-            <button type="button" className="secondary small-btn" aria-label={`Remove ${itemLabel}`} onClick={() => remove(i)}>
-              Remove
+            <button type="button" className="secondary small-btn" aria-label={t('array.removeLabel', { item: itemLabel })} onClick={() => remove(i)}>
+              {t('array.remove')}
             </button>
           );
           return fieldKind(items) === 'object' ? (
@@ -78,9 +80,9 @@ export function ArrayField({ schema, value, onChange, path, label, required }: F
         })}
       </div>
       <button type="button" className="secondary" onClick={add} disabled={full}>
-        Add to {label}
+        {t('array.add', { label })}
       </button>
-      {full && <span className="muted small"> (at most {schema.maxItems})</span>}
+      {full && <span className="muted small"> {t('array.atMost', { n: schema.maxItems })}</span>}
     </fieldset>
   );
 }

@@ -1,9 +1,11 @@
+import { useTranslation } from 'react-i18next';
 import { fieldId } from './json-pointer';
 import { FieldShell, useFieldA11y } from './FieldShell';
 import { useFormContext, type FieldProps } from './form-context';
 
 /** enum → select; the empty choice omits the field. Values keep their JSON type. */
 export function EnumField({ schema, value, onChange, path, label, required }: FieldProps) {
+  const { t } = useTranslation('capture');
   const { touch } = useFormContext();
   const id = fieldId(path);
   const options = schema.enum ?? [];
@@ -20,7 +22,7 @@ export function EnumField({ schema, value, onChange, path, label, required }: Fi
         onChange={(e) => onChange(e.target.value === '' ? undefined : options[Number(e.target.value)])}
         onBlur={() => touch(path)}
       >
-        <option value="">Choose…</option>
+        <option value="">{t('field.choose')}</option>
         {options.map((o, i) => (
           <option key={i} value={String(i)}>
             {String(o)}

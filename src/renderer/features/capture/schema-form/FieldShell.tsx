@@ -1,10 +1,12 @@
 import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import { errorsAt, type FieldError } from './field-errors';
 import { useFormContext } from './form-context';
 
 export function RequiredMark({ required }: { required: boolean }) {
+  const { t } = useTranslation('capture');
   return required ? (
-    <span className="req" aria-hidden="true" title="Required">
+    <span className="req" aria-hidden="true" title={t('field.required')}>
       *
     </span>
   ) : null;

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { JsonSchema } from './json-schema';
 import { childPointer, fieldId } from './json-pointer';
 import { useFormContext } from './form-context';
@@ -26,6 +27,7 @@ export function GeoControl({
   path: string;
   label: string;
 }) {
+  const { t } = useTranslation('capture');
   const { touch } = useFormContext();
   const [phase, setPhase] = useState<Phase>({ state: 'idle' });
   // A fix that arrives after the form went away (submitted, another contract) is dropped.
@@ -57,7 +59,7 @@ export function GeoControl({
   const id = `${fieldId(path)}-geo`;
   const busy = phase.state === 'locating';
   let status = '';
-  if (phase.state === 'locating') status = 'Locating… waiting for a position fix.';
+  if (phase.state === 'locating') status = t('geo.locating');
   else if (phase.state === 'fixed') status = describeFix(phase.fix, !holdsFix(value, schema, roles, phase.fix));
   else if (phase.state === 'failed') status = phase.message;
   return (
@@ -69,9 +71,9 @@ export function GeoControl({
         aria-busy={busy || undefined}
         disabled={busy}
         onClick={() => void use()}
-        title={`Fill ${label} from this device's location`}
+        title={t('geo.useTitle', { label })}
       >
-        Use my location
+        {t('geo.use')}
       </button>
       <span
         id={`${id}-status`}

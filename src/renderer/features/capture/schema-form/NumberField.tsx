@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { primaryType } from './json-schema';
 import { fieldId } from './json-pointer';
 import { FieldShell, useFieldA11y } from './FieldShell';
@@ -8,6 +9,7 @@ const show = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v
 
 /** number / integer: stores a number (never the text); empty → omitted. */
 export function NumberField({ schema, value, onChange, path, label, required }: FieldProps) {
+  const { t } = useTranslation('capture');
   const { touch } = useFormContext();
   const id = fieldId(path);
   const integer = primaryType(schema) === 'integer';
@@ -30,7 +32,7 @@ export function NumberField({ schema, value, onChange, path, label, required }: 
     setSeen(next);
     onChange(next);
   }
-  const { errors, aria } = useFieldA11y(id, path, schema.description, bad ? [{ path, keyword: 'type', message: 'Enter a number', source: 'client' }] : []);
+  const { errors, aria } = useFieldA11y(id, path, schema.description, bad ? [{ path, keyword: 'type', message: t('check.number'), source: 'client' }] : []);
   return (
     <FieldShell id={id} path={path} label={label} required={required} hint={schema.description} errors={errors}>
       <input

@@ -1,4 +1,6 @@
 import { useRef, type ChangeEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { itemLabel } from './json-schema';
 import { fieldId } from './json-pointer';
 import { errorsAt } from './field-errors';
 import { FieldMessages, RequiredMark } from './FieldShell';
@@ -13,15 +15,16 @@ const picked = (e: ChangeEvent<HTMLInputElement>, add: (f: File[]) => void) => {
 
 /** The preview of a stored photo: a data: URL from this session (the CSP allows data:, not blob:). */
 function Thumb({ photoRef, alt, onRemove, removeLabel }: { photoRef: string; alt: string; onRemove(): void; removeLabel: string }) {
+  const { t } = useTranslation('capture');
   const src = useFormContext().thumbnail(photoRef);
   return (
     <figure className="thumb">
-      {src ? <img src={src} alt={alt} /> : <div className="thumb-missing muted small">Preview not available</div>}
+      {src ? <img src={src} alt={alt} /> : <div className="thumb-missing muted small">{t('photo.noPreview')}</div>}
       <figcaption className="mono small" title={photoRef}>
         {photoRef.slice(7, 19)}…
       </figcaption>
       <button type="button" className="secondary small-btn" aria-label={removeLabel} onClick={onRemove}>
-        Remove
+        {t('photo.remove')}
       </button>
     </figure>
   );
@@ -29,6 +32,7 @@ function Thumb({ photoRef, alt, onRemove, removeLabel }: { photoRef: string; alt
 
 /** An array of photo references: thumbnails, Remove, and a file input that stores new ones. */
 export function PhotoListField({ schema, value, onChange, path, label, required }: FieldProps) {
+  const { t } = useTranslation('capture');
   const { errors } = useFormContext();
   const list = (Array.isArray(value) ? value : []).filter((x): x is string => typeof x === 'string');
   const id = fieldId(path);
@@ -51,12 +55,18 @@ export function PhotoListField({ schema, value, onChange, path, label, required 
       <FieldMessages id={`${id}-err`} errors={[...own, ...itemErrors]} />
       <div className="thumbs">
         {list.map((r, i) => (
-          <Thumb key={`${r}-${i}`} photoRef={r} alt={`${label} ${i + 1}`} removeLabel={`Remove ${label} ${i + 1}`} onRemove={() => remove(i)} />
+          <Thumb
+            key={`${r}-${i}`}
+            photoRef={r}
+            alt={itemLabel(label, i + 1)}
+            removeLabel={t('photo.removeLabel', { item: itemLabel(label, i + 1) })}
+            onRemove={() => remove(i)}
+          />
         ))}
       </div>
       <DropZone label={label} disabled={room <= 0} onFiles={(f) => void add(f.slice(0, room))}>
         <label className="file-pick">
-          {busy ? 'Storing…' : `Add to ${label}`}
+          {busy ? t('photo.storing') : t('photo.add', { label })}
           <input
             type="file"
             accept={schema.items?.contentMediaType ?? 'image/*'}
@@ -66,7 +76,7 @@ export function PhotoListField({ schema, value, onChange, path, label, required 
           />
         </label>
       </DropZone>
-      {room <= 0 && <span className="muted small">At most {schema.maxItems}: remove one to add another.</span>}
+      {room <= 0 && <span className="muted small">{t('photo.full', { n: schema.maxItems })}</span>}
       <UploadList rows={rows} errors={failed} />
     </fieldset>
   );
@@ -74,6 +84,7 @@ export function PhotoListField({ schema, value, onChange, path, label, required 
 
 /** A single photo reference. */
 export function PhotoField({ schema, value, onChange, path, label, required }: FieldProps) {
+  const { t } = useTranslation('capture');
   const { errors } = useFormContext();
   const id = fieldId(path);
   const own = errorsAt(errors, path);
@@ -84,10 +95,12 @@ export function PhotoField({ schema, value, onChange, path, label, required }: F
         <span className="field-label">{label}</span>
         <RequiredMark required={required} />
       </div>
-      {typeof value === 'string' && <Thumb photoRef={value} alt={label} removeLabel={`Remove ${label}`} onRemove={() => onChange(undefined)} />}
+      {typeof value === 'string' && (
+        <Thumb photoRef={value} alt={label} removeLabel={t('photo.removeLabel', { item: label })} onRemove={() => onChange(undefined)} />
+      )}
       <DropZone label={label} disabled={busy} onFiles={(f) => void add(f.slice(-1))}>
         <label className="file-pick">
-          {busy ? 'Storing…' : typeof value === 'string' ? `Replace ${label}` : `Choose ${label}`}
+          {busy ? t('photo.storing') : t(typeof value === 'string' ? 'photo.replace' : 'photo.choose', { label })}
           <input id={id} type="file" accept={schema.contentMediaType ?? 'image/*'} disabled={busy} onChange={(e) => picked(e, (f) => void add(f.slice(-1)))} />
         </label>
       </DropZone>

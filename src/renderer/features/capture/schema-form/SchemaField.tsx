@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import { fieldKind } from './json-schema';
 import type { FieldProps } from './form-context';
 import { TextField } from './TextField';
@@ -31,12 +32,16 @@ export function SchemaField(p: FieldProps) {
     case 'text':
       return <TextField {...p} />;
     default:
-      return (
-        <div className="field" data-path={p.path}>
-          <span className="muted">
-            {p.label}: this kind of field cannot be edited here ({JSON.stringify(p.schema.type ?? 'untyped')})
-          </span>
-        </div>
-      );
+      return <UnsupportedField {...p} />;
   }
+}
+
+/** A field of a kind the generated form cannot edit: its name and its JSON type. */
+function UnsupportedField(p: FieldProps) {
+  const { t } = useTranslation('capture');
+  return (
+    <div className="field" data-path={p.path}>
+      <span className="muted">{t('field.unsupported', { label: p.label, type: JSON.stringify(p.schema.type ?? t('field.untyped')) })}</span>
+    </div>
+  );
 }

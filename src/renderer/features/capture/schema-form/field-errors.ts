@@ -1,8 +1,12 @@
 // Field-level errors: light checks in the renderer (instant feedback), and the server's ajv details
 // (authoritative) mapped onto the same pointers. The renderer cannot run ajv (it generates code,
 // which the CSP forbids), so the client checks cover only required, ranges, lengths and enums.
+import { i18next } from '../../../i18n';
 import { childPointer, normalizePointer, getAt } from './json-pointer';
 import { isPlainObject, primaryType, schemaAt, type JsonSchema } from './json-schema';
+
+/** A validation message of the `capture` namespace, in the language in use when the check runs. */
+const msg = (key: string, params?: Record<string, unknown>): string => i18next.t(`capture:check.${key}`, params);
 
 export interface FieldError {
   /** JSON Pointer of the field the message belongs next to ('' is the whole form). */
@@ -21,17 +25,17 @@ export function clientErrors(schema: JsonSchema, value: unknown, path = '', out:
   if (value === null) {
     // Array items start as null until filled in (JSON has no "empty" string or number).
     const nullable = Array.isArray(schema.type) ? schema.type.includes('null') : schema.type === 'null';
-    if (!nullable) push(path, 'required', 'Required');
+    if (!nullable) push(path, 'required', msg('required'));
     return out;
   }
   if (Array.isArray(schema.enum)) {
-    if (!schema.enum.some((e) => e === value)) push(path, 'enum', 'Choose one of the listed values');
+    if (!schema.enum.some((e) => e === value)) push(path, 'enum', msg('enum'));
     return out;
   }
   switch (primaryType(schema)) {
     case 'object': {
       if (!isPlainObject(value)) {
-        push(path, 'type', 'Must be an object');
+        push(path, 'type', msg('object'));
         return out;
       }
       for (const k of schema.required ?? []) {
@@ -39,7 +43,7 @@ export function clientErrors(schema: JsonSchema, value: unknown, path = '', out:
         const sub = schema.properties?.[k];
         // A required group nobody has started: point at the fields inside it that are needed.
         if (sub && primaryType(sub) === 'object' && (sub.required?.length ?? 0) > 0) clientErrors(sub, {}, childPointer(path, k), out);
-        else push(childPointer(path, k), 'required', 'Required');
+        else push(childPointer(path, k), 'required', msg('required'));
       }
       for (const [k, v] of Object.entries(value)) {
         const sub = schema.properties?.[k];
@@ -49,40 +53,42 @@ export function clientErrors(schema: JsonSchema, value: unknown, path = '', out:
     }
     case 'array': {
       if (!Array.isArray(value)) {
-        push(path, 'type', 'Must be a list');
+        push(path, 'type', msg('list'));
         return out;
       }
-      if (schema.minItems !== undefined && value.length < schema.minItems) push(path, 'minItems', `Add at least ${schema.minItems}`);
-      if (schema.maxItems !== undefined && value.length > schema.maxItems) push(path, 'maxItems', `At most ${schema.maxItems} allowed`);
+      if (schema.minItems !== undefined && value.length < schema.minItems) push(path, 'minItems', msg('minItems', { n: schema.minItems }));
+      if (schema.maxItems !== undefined && value.length > schema.maxItems) push(path, 'maxItems', msg('maxItems', { n: schema.maxItems }));
       if (schema.items) value.forEach((v, i) => clientErrors(schema.items!, v, childPointer(path, i), out));
       return out;
     }
     case 'integer':
     case 'number': {
       if (typeof value !== 'number' || !Number.isFinite(value)) {
-        push(path, 'type', 'Enter a number');
+        push(path, 'type', msg('number'));
         return out;
       }
-      if (primaryType(schema) === 'integer' && !Number.isInteger(value)) push(path, 'type', 'Enter a whole number');
-      if (schema.minimum !== undefined && value < schema.minimum) push(path, 'minimum', `Must be ≥ ${schema.minimum}`);
-      if (schema.maximum !== undefined && value > schema.maximum) push(path, 'maximum', `Must be ≤ ${schema.maximum}`);
-      if (schema.exclusiveMinimum !== undefined && value <= schema.exclusiveMinimum) push(path, 'exclusiveMinimum', `Must be > ${schema.exclusiveMinimum}`);
-      if (schema.exclusiveMaximum !== undefined && value >= schema.exclusiveMaximum) push(path, 'exclusiveMaximum', `Must be < ${schema.exclusiveMaximum}`);
+      if (primaryType(schema) === 'integer' && !Number.isInteger(value)) push(path, 'type', msg('integer'));
+      if (schema.minimum !== undefined && value < schema.minimum) push(path, 'minimum', msg('minimum', { n: schema.minimum }));
+      if (schema.maximum !== undefined && value > schema.maximum) push(path, 'maximum', msg('maximum', { n: schema.maximum }));
+      if (schema.exclusiveMinimum !== undefined && value <= schema.exclusiveMinimum)
+        push(path, 'exclusiveMinimum', msg('exclusiveMinimum', { n: schema.exclusiveMinimum }));
+      if (schema.exclusiveMaximum !== undefined && value >= schema.exclusiveMaximum)
+        push(path, 'exclusiveMaximum', msg('exclusiveMaximum', { n: schema.exclusiveMaximum }));
       return out;
     }
     case 'string': {
       if (typeof value !== 'string') {
-        push(path, 'type', 'Must be text');
+        push(path, 'type', msg('text'));
         return out;
       }
       const n = codePoints(value);
       if (schema.minLength !== undefined && n < schema.minLength)
-        push(path, 'minLength', schema.minLength === 1 ? 'Required' : `At least ${schema.minLength} characters`);
-      if (schema.maxLength !== undefined && n > schema.maxLength) push(path, 'maxLength', `At most ${schema.maxLength} characters`);
+        push(path, 'minLength', schema.minLength === 1 ? msg('required') : msg('minLength', { n: schema.minLength }));
+      if (schema.maxLength !== undefined && n > schema.maxLength) push(path, 'maxLength', msg('maxLength', { n: schema.maxLength }));
       return out;
     }
     case 'boolean':
-      if (typeof value !== 'boolean') push(path, 'type', 'Must be yes or no');
+      if (typeof value !== 'boolean') push(path, 'type', msg('boolean'));
       return out;
     default:
       return out;
@@ -114,17 +120,19 @@ export function serverErrors(details: unknown, schema: JsonSchema): FieldError[]
     let message = d.message;
     if (d.keyword === 'required' && typeof params.missingProperty === 'string') {
       path = childPointer(path, params.missingProperty);
-      message = 'Required';
+      message = msg('required');
     } else if (d.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
-      message = `Unknown field "${params.additionalProperty}"`;
+      message = msg('unknownField', { name: params.additionalProperty });
     } else if (d.keyword === 'pattern') {
+      // The hint is the field's description in the contract (its own words, not translated here).
       const hint = schemaAt(schema, path)?.description;
-      message = `Not in the expected format${hint ? ` (${hint})` : ''}`;
+      message = hint ? msg('patternHint', { hint }) : msg('pattern');
     } else if (d.keyword === 'format') {
-      message = `Not a valid ${typeof params.format === 'string' ? params.format : 'value'}`;
+      message = typeof params.format === 'string' ? msg('format', { format: params.format }) : msg('formatValue');
     } else if (d.keyword === 'enum') {
-      message = 'Choose one of the listed values';
+      message = msg('enum');
     } else {
+      // Any other check: the server's own message (English), first letter capitalised.
       message = message.charAt(0).toUpperCase() + message.slice(1);
     }
     if (!out.some((e) => e.path === path && e.message === message)) out.push({ path, keyword: d.keyword, message, source: 'server' });

@@ -1,7 +1,11 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { initI18n } from '../../../i18n';
 import { applyFix, describeFix, GeoFailure, geoRoles, holdsFix, locate, type GeolocationLike } from './geo';
 import type { JsonSchema } from './json-schema';
 import shippedContract from '../../../../../resources/contracts/field.inspect.site@1.2.0.json';
+
+// The status and failure messages come from the `capture` messages (English here).
+beforeAll(() => void initI18n('en'));
 
 const num = (extra: Partial<JsonSchema> = {}): JsonSchema => ({ type: 'number', ...extra });
 

@@ -2,6 +2,8 @@
 // from the platform geolocation API fills it, and what the person is told when there is none.
 // Pure (no React, no DOM globals): the control in GeoControl.tsx passes navigator.geolocation in.
 import { WIDGET_ANNOTATION } from '../../../../shared/contract-annotations';
+import { i18next } from '../../../i18n';
+import { locale } from '../../../i18n/current';
 import { isPlainObject, primaryType, type JsonSchema } from './json-schema';
 
 /** Which property of a geo object holds what. `accuracy` and `fixedAt` only where the contract has them. */
@@ -112,17 +114,9 @@ export const GEO_TIMEOUT_MS = 30_000;
 /** The platform's own timeout does not run while a permission prompt is open; this one always does. */
 export const GEO_GUARD_MS = 90_000;
 
+/** Why there is no fix, in words (the language in use), with what to do instead. */
 export function geoFailureMessage(reason: GeoFailureReason, timeoutMs = GEO_TIMEOUT_MS): string {
-  switch (reason) {
-    case 'unsupported':
-      return 'This device offers no location service. Type the coordinates instead.';
-    case 'denied':
-      return 'Location permission was refused. Allow location for Maestro in the browser or system settings, or type the coordinates.';
-    case 'unavailable':
-      return 'The device could not determine its location (no location service or signal). Try again, or type the coordinates.';
-    case 'timeout':
-      return `No location fix within ${Math.round(timeoutMs / 1000)} s. Try again outdoors or near a window, or type the coordinates.`;
-  }
+  return i18next.t(`capture:geo.failed.${reason}`, { s: Math.round(timeoutMs / 1000) });
 }
 
 const REASON_BY_CODE: Record<number, GeoFailureReason> = { 1: 'denied', 2: 'unavailable', 3: 'timeout' };
@@ -165,7 +159,10 @@ export function locate(geo: GeolocationLike | undefined, opts: { timeoutMs?: num
 
 /** What the control says after a fix: the coordinates, the accuracy and the local time of the fix. */
 export function describeFix(fix: GeoFix, edited: boolean): string {
-  const time = new Date(fix.timestamp).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-  const acc = fix.accuracy >= 1000 ? `±${round(fix.accuracy / 1000, 1)} km` : `±${Math.round(fix.accuracy)} m`;
-  return `Location from this device: ${fix.latitude.toFixed(5)}, ${fix.longitude.toFixed(5)} (${acc}), fixed at ${time}${edited ? ' — edited by hand since' : ''}.`;
+  const time = new Date(fix.timestamp).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const acc =
+    fix.accuracy >= 1000
+      ? i18next.t('capture:geo.accuracyKm', { km: round(fix.accuracy / 1000, 1) })
+      : i18next.t('capture:geo.accuracyM', { m: Math.round(fix.accuracy) });
+  return i18next.t(edited ? 'capture:geo.fixEdited' : 'capture:geo.fix', { lat: fix.latitude.toFixed(5), lon: fix.longitude.toFixed(5), acc, time });
 }

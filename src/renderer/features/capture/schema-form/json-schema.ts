@@ -1,4 +1,5 @@
 // The subset of JSON Schema 2020-12 the generated capture forms understand, and helpers to read it.
+import { i18next } from '../../../i18n';
 import { parsePointer } from './json-pointer';
 
 export interface JsonSchema {
@@ -103,16 +104,19 @@ export function labelAt(root: JsonSchema, pointer: string): string {
       continue;
     }
     if (primaryType(cur) === 'array' && /^\d+$/.test(t)) {
-      const last = parts.pop() ?? 'Item';
-      parts.push(`${last} ${Number(t) + 1}`);
+      const last = parts.pop() ?? i18next.t('capture:field.itemDefault');
+      parts.push(itemLabel(last, Number(t) + 1));
       cur = cur.items;
     } else {
       cur = cur.properties?.[t];
       parts.push(cur?.title ?? t);
     }
   }
-  return parts.length ? parts.join(' › ') : 'Form';
+  return parts.length ? parts.join(' › ') : i18next.t('capture:field.form');
 }
+
+/** One item of a list by its position from 1: "Meter readings 2". */
+export const itemLabel = (label: string, n: number): string => i18next.t('capture:field.item', { label, n });
 
 /** "1.2.0" from "field.inspect.site@1.2.0". */
 export function contractVersion(ref: string): string {

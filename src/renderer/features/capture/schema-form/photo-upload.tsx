@@ -1,6 +1,7 @@
 // Files on their way into a photo field: the hook that sends them one by one (with progress and
 // cancel), the drop-and-paste zone, and the progress rows.
 import { useRef, useState, type ClipboardEvent, type DragEvent, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import { bytes, seconds } from '../../../ui/format';
 import { isCancel } from '../ingest';
 import { useFormContext } from './form-context';
@@ -17,6 +18,7 @@ export interface UploadRow {
 
 /** Send files to the field at `path`; `onRefs` gets the references of those stored, once all are done. */
 export function usePhotoUpload(path: string, onRefs: (refs: string[]) => void) {
+  const { t } = useTranslation('capture');
   const { uploadPhoto } = useFormContext();
   const [rows, setRows] = useState<UploadRow[]>([]);
   const [errors, setErrors] = useState<string[]>([]);
@@ -30,7 +32,7 @@ export function usePhotoUpload(path: string, onRefs: (refs: string[]) => void) {
       const ctrl = new AbortController();
       const row: UploadRow = {
         key: next.current++,
-        name: f.name || 'pasted file',
+        name: f.name || t('upload.pastedFile'),
         sent: 0,
         total: f.size,
         speed: 0,
@@ -57,6 +59,7 @@ export function usePhotoUpload(path: string, onRefs: (refs: string[]) => void) {
 
 /** One file's progress: a labelled progressbar, bytes, speed, time left, and Cancel. */
 function UploadProgressRow({ row }: { row: UploadRow }) {
+  const { t } = useTranslation('capture');
   const pct = row.total ? Math.floor((row.sent / row.total) * 100) : 0;
   return (
     <li className="upload-row">
@@ -64,31 +67,32 @@ function UploadProgressRow({ row }: { row: UploadRow }) {
       <div
         className="upload-bar"
         role="progressbar"
-        aria-label={`Storing ${row.name}`}
+        aria-label={t('upload.storing', { name: row.name })}
         aria-valuemin={0}
         aria-valuemax={100}
         aria-valuenow={pct}
-        aria-valuetext={`${bytes(row.sent)} of ${bytes(row.total)}`}
+        aria-valuetext={t('upload.progress', { sent: bytes(row.sent), total: bytes(row.total) })}
       >
         <div className="upload-fill" style={{ width: `${pct}%` }} />
       </div>
       <span className="muted small">
-        {bytes(row.sent)} of {bytes(row.total)}
-        {row.speed > 0 && ` · ${bytes(Math.round(row.speed))}/s`}
-        {row.etaSeconds !== null && ` · ${seconds(row.etaSeconds)} left`}
+        {t('upload.progress', { sent: bytes(row.sent), total: bytes(row.total) })}
+        {row.speed > 0 && <> · {t('upload.speed', { speed: bytes(Math.round(row.speed)) })}</>}
+        {row.etaSeconds !== null && <> · {t('upload.left', { time: seconds(row.etaSeconds) })}</>}
       </span>
-      <button type="button" className="secondary small-btn" aria-label={`Cancel ${row.name}`} onClick={row.cancel}>
-        Cancel
+      <button type="button" className="secondary small-btn" aria-label={t('upload.cancelLabel', { name: row.name })} onClick={row.cancel}>
+        {t('upload.cancel')}
       </button>
     </li>
   );
 }
 
 export function UploadList({ rows, errors }: { rows: UploadRow[]; errors: string[] }) {
+  const { t } = useTranslation('capture');
   return (
     <>
       {rows.length > 0 && (
-        <ul className="upload-list" aria-label="Files being stored">
+        <ul className="upload-list" aria-label={t('upload.listLabel')}>
           {rows.map((r) => (
             <UploadProgressRow key={r.key} row={r} />
           ))}
@@ -105,6 +109,7 @@ export function UploadList({ rows, errors }: { rows: UploadRow[]; errors: string
 
 /** Drop files here or paste them (focus it, then Ctrl/Cmd+V); the file input stays for keyboard and pointer. */
 export function DropZone({ label, disabled, onFiles, children }: { label: string; disabled: boolean; onFiles(files: File[]): void; children: ReactNode }) {
+  const { t } = useTranslation('capture');
   const [over, setOver] = useState(false);
   const take = (list: FileList | null | undefined) => {
     const files = [...(list ?? [])];
@@ -114,7 +119,7 @@ export function DropZone({ label, disabled, onFiles, children }: { label: string
     <div
       className={over ? 'drop-zone drop-over' : 'drop-zone'}
       tabIndex={0}
-      aria-label={`${label}: drop or paste files here`}
+      aria-label={t('upload.dropLabel', { label })}
       data-testid="drop-zone"
       onDragOver={(e: DragEvent) => {
         e.preventDefault();
@@ -134,7 +139,7 @@ export function DropZone({ label, disabled, onFiles, children }: { label: string
       }}
     >
       {children}
-      <span className="muted small">{disabled ? 'No room for more files.' : 'or drop / paste files here'}</span>
+      <span className="muted small">{t(disabled ? 'upload.noRoom' : 'upload.dropHint')}</span>
     </div>
   );
 }

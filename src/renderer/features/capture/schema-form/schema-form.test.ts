@@ -1,7 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initI18n } from '../../../i18n';
 import { childPointer, fieldId, getAt, normalizePointer, parsePointer } from './json-pointer';
 import { fieldKind, initialValue, labelAt, schemaAt, type JsonSchema } from './json-schema';
 import { clientErrors, mergeErrors, pruneChanged, serverErrors } from './field-errors';
+
+// Labels and messages come from the `capture` messages (English here).
+beforeAll(() => void initI18n('en'));
 
 const site: JsonSchema = {
   type: 'object',

@@ -1,0 +1,55 @@
+// Accessibility (issue 21): axe (axe-core through @axe-core/playwright) on every view, in the dark
+// and the light theme and in Arabic (right to left), finds no serious or critical violation (WCAG
+// 2.2 A/AA rules, colour contrast included).
+import { describe, expect, it } from 'vitest';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Page } from 'playwright-core';
+import { createProfile, hostSuite } from './harness';
+
+const suite = hostSuite();
+
+async function serious(page: Page, where: string): Promise<string[]> {
+  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']).analyze();
+  return r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${where}: ${v.id} (${v.impact}) ${v.nodes.length}× e.g. ${v.nodes[0]?.target.join(' ')}: ${v.nodes[0]?.failureSummary?.split('\n')[1] ?? ''}`);
+}
+
+describe('accessibility (web host)', () => {
+  it('every view, dark, light and Arabic: no serious or critical axe violation', async () => {
+    const ctx = await suite.browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme: 'dark' });
+    const page = await ctx.newPage();
+    await page.goto(suite.host.launchUrl);
+    expect(await serious(page, 'first run')).toEqual([]);
+    await createProfile(page, 'Ana Souza', 'acme');
+    const intro = page.getByTestId('intro');
+    await intro.waitFor();
+    expect(await serious(page, 'intro dialog')).toEqual([]);
+    await intro.getByRole('button').last().click();
+    const nav = page.locator('nav.nav');
+    const views = await nav.locator('button.nav-item').count();
+    const found: string[] = [];
+    for (const [scheme, lang] of [
+      ['dark', 'en'],
+      ['light', 'en'],
+      ['dark', 'ar'],
+    ] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      if (lang === 'ar') {
+        await nav
+          .locator('button.nav-item')
+          .nth(views - 1)
+          .click();
+        await page.getByTestId('language').selectOption('ar');
+        await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe('rtl');
+      }
+      for (let v = 0; v < views; v++) {
+        await nav.locator('button.nav-item').nth(v).click();
+        await page.waitForTimeout(200);
+        found.push(...(await serious(page, `${scheme}/${lang} view ${v} (${await nav.locator('button.nav-item').nth(v).innerText()})`)));
+      }
+    }
+    expect(found).toEqual([]);
+    await ctx.close();
+  });
+});
