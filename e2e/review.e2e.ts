@@ -6,22 +6,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createProfile, enrollInUi, hostSuite, newDataDir } from './harness';
 import { enrollToken, freePort } from '../test/integration/server-process';
-import { createServices, type Services } from '../src/main/app/services';
-import { unlockedVault } from '../src/main/platform/test-utils';
+import type { Services } from '../src/main/app/services';
+import { enrolledDevice } from './devices';
 
 const suite = hostSuite();
 const devices: Services[] = [];
 afterAll(() => devices.forEach((d) => d.close()));
 
-async function device(name: string, url: string, token: string): Promise<Services> {
-  const dataDir = newDataDir();
-  const s = createServices({ dataDir, host: 'web', secrets: await unlockedVault(dataDir) });
-  s.profile.setup({ name, tenant: 'acme' });
-  devices.push(s);
-  await s.sync.enroll(url, token);
-  await s.sync.syncNow();
-  return s;
-}
+const device = (name: string, url: string, token: string): Promise<Services> => enrolledDevice(devices, name, url, token);
 
 const report = (reportId: string, siteIds: string[], conclusion: string, summary: string) => ({
   reportId,

@@ -11,3 +11,10 @@ export const WIDGET_ANNOTATION = 'x-maestro-widget';
  * that marks none gets a default (src/shared/workflow/record-fields.ts titleFieldsOf).
  */
 export const TITLE_ANNOTATION = 'x-maestro-title';
+
+/**
+ * Author-written messages for a field's checks, by JSON Schema keyword (`minimum`, `pattern`,
+ * `required`…): one text, or one per locale (`{ "en": "…", "sv": "…" }`). The capture form shows
+ * them instead of its generic messages (docs/decisions/0029-forms-with-logic.md).
+ */
+export const MESSAGES_ANNOTATION = 'x-maestro-messages';

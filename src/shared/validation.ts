@@ -3,7 +3,7 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { ApiError } from './errors';
-import { TITLE_ANNOTATION, WIDGET_ANNOTATION } from './contract-annotations';
+import { MESSAGES_ANNOTATION, TITLE_ANNOTATION, WIDGET_ANNOTATION } from './contract-annotations';
 
 let ajvInstance: Ajv2020 | null = null;
 function ajv(): Ajv2020 {
@@ -18,6 +18,14 @@ function ajv(): Ajv2020 {
     ajvInstance.addKeyword({ keyword: 'x-maestro-keep-location', schemaType: 'boolean' });
     // A record's title fields (their order), read by the reviewer's views, run titles and card search.
     ajvInstance.addKeyword({ keyword: TITLE_ANNOTATION, metaSchema: { type: 'integer', minimum: 1, maximum: 20 } });
+    // Author-written check messages (keyword → text, or locale → text), read by the capture form.
+    ajvInstance.addKeyword({
+      keyword: MESSAGES_ANNOTATION,
+      metaSchema: {
+        type: 'object',
+        additionalProperties: { anyOf: [{ type: 'string' }, { type: 'object', additionalProperties: { type: 'string' } }] },
+      },
+    });
   }
   return ajvInstance;
 }

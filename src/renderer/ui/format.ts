@@ -27,19 +27,28 @@ export function num(n: number, opts?: Intl.NumberFormatOptions): string {
   return n.toLocaleString(locale(), opts);
 }
 
+/** A size with binary units; the number in the language in use ("2.0 KiB", "2,0 KiB", "٢٫٠ KiB"). */
 export function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+  const f = (x: number, d: number) => x.toLocaleString(locale(), { minimumFractionDigits: d, maximumFractionDigits: d, useGrouping: false });
+  if (n < 1024) return `${f(n, 0)} B`;
+  if (n < 1024 * 1024) return `${f(n / 1024, 1)} KiB`;
+  if (n < 1024 ** 3) return `${f(n / 1024 / 1024, 1)} MiB`;
+  return `${f(n / 1024 ** 3, 2)} GiB`;
+}
+
+/** One amount of a unit in the language in use; English keeps its short forms ("45 s", "3 min", "2 h"). */
+function unit(n: number, u: 'second' | 'minute' | 'hour'): string {
+  const l = locale();
+  if (l === 'en') return `${n} ${u === 'second' ? 's' : u === 'minute' ? 'min' : 'h'}`;
+  return new Intl.NumberFormat(l, { style: 'unit', unit: u, unitDisplay: 'short' }).format(n);
 }
 
 /** A span of seconds, coarse: "45 s", "3 min 5 s", "2 h 10 min". */
 export function seconds(s: number): string {
   const n = Math.max(0, Math.round(s));
-  if (n < 60) return `${n} s`;
-  if (n < 3600) return `${Math.floor(n / 60)} min ${n % 60} s`;
-  return `${Math.floor(n / 3600)} h ${Math.floor((n % 3600) / 60)} min`;
+  if (n < 60) return unit(n, 'second');
+  if (n < 3600) return `${unit(Math.floor(n / 60), 'minute')} ${unit(n % 60, 'second')}`;
+  return `${unit(Math.floor(n / 3600), 'hour')} ${unit(Math.floor((n % 3600) / 60), 'minute')}`;
 }
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [

@@ -5,7 +5,7 @@
 // validate). Fail-closed: a change the rules below cannot prove harmless counts as breaking and
 // says so (kind `unknown-change`). Rules and reasons: docs/decisions/0017-contract-compatibility.md.
 import { canonicalJson } from '../canonical';
-import { TITLE_ANNOTATION, WIDGET_ANNOTATION } from '../contract-annotations';
+import { MESSAGES_ANNOTATION, TITLE_ANNOTATION, WIDGET_ANNOTATION } from '../contract-annotations';
 
 export type SchemaChangeKind =
   | 'schema-false'
@@ -73,6 +73,8 @@ const ANNOTATIONS = new Set([
   TITLE_ANNOTATION,
   // whether a photo keeps its GPS metadata: what is stored, not which values validate
   'x-maestro-keep-location',
+  // the words shown for a failed check: not which values validate
+  MESSAGES_ANNOTATION,
 ]);
 /** Keywords compared by a rule of their own below; anything else falls to the fail-closed rule. */
 const HANDLED = new Set([

@@ -70,7 +70,12 @@ function DeviceRow({ d, it, selected }: { d: AdminDeviceView; it: VirtualItem; s
       data-level={d.risk.level}
       tabIndex={0}
       onClick={() => void open(d.id)}
-      onKeyDown={(k) => k.key === 'Enter' && void open(d.id)}
+      onKeyDown={(k) => {
+        // Enter or Space opens the row, as on a button (Space without scrolling the list).
+        if (k.key !== 'Enter' && k.key !== ' ') return;
+        k.preventDefault();
+        void open(d.id);
+      }}
       ref={(el) => el?.style.setProperty('transform', `translateY(${it.start}px)`)}
     >
       <span className="cell" role="cell">

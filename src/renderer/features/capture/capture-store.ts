@@ -8,6 +8,7 @@ import { call, type CallOptions } from '../../api/client';
 import { errorMessage } from '../../ui/format';
 import { ingestFile, thumbnailOf, type UploadOptions } from './ingest';
 import { initialValue, isPlainObject, type JsonSchema } from './schema-form/json-schema';
+import { withLogic } from './schema-form/form-logic';
 import { clientErrors, mergeErrors, pruneChanged, serverErrors, type FieldError } from './schema-form/field-errors';
 
 const AUTOSAVE_MS = 800;
@@ -53,9 +54,10 @@ interface CaptureState {
 }
 
 export const schemaOf = (c: ContractDoc | undefined): JsonSchema => (c?.schema ?? { type: 'object' }) as JsonSchema;
+/** A new form: the contract's defaults, with the form's logic applied (hidden fields empty, shown ones defaulted). */
 const blank = (c: ContractDoc | undefined): Record<string, unknown> => {
   const v = initialValue(schemaOf(c));
-  return isPlainObject(v) ? v : {};
+  return withLogic(schemaOf(c), isPlainObject(v) ? v : {});
 };
 
 // Autosave machinery lives outside the state: a debounce timer, the save in flight, whether the form
@@ -232,7 +234,9 @@ async function submitForm(set: Set, get: Get): Promise<void> {
   try {
     // Save first, so a refused submission leaves the latest data in the draft.
     await saveNow(set, get);
-    const { data, draftId } = get();
+    const { draftId } = get();
+    // Fields hidden by the form's logic are never submitted (SchemaForm drops them on each edit; a resumed draft may still hold some).
+    const data = withLogic(schemaOf(contract), get().data, get().data);
     if (clientErrors(schemaOf(contract), data).length > 0) return;
     const res = await call('capture.submit', draftId ? { contract: contractRef, data, draftId } : { contract: contractRef, data });
     replaceForm(set, { result: res, data: blank(contract) });

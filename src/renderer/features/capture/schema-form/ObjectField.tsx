@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { isPlainObject } from './json-schema';
+import { visibleFields } from './form-logic';
 import { childPointer, fieldId } from './json-pointer';
 import { errorsAt } from './field-errors';
 import { FieldMessages, RequiredMark } from './FieldShell';
@@ -10,6 +11,7 @@ import { GeoControl } from './GeoControl';
 /**
  * A nested object: a fieldset whose legend is the title. Without `keepEmpty` an object whose fields
  * are all cleared is omitted (so an optional group nobody touched adds no required errors).
+ * Conditional fields (`if`/`then`/`else`, `dependentSchemas`) appear and disappear with the answers.
  * A geo object (geo.ts: lat/lon properties or `"x-maestro-widget": "geo"`) gets "Use my location".
  */
 export function ObjectField({
@@ -31,15 +33,17 @@ export function ObjectField({
     else next[k] = v;
     onChange(Object.keys(next).length === 0 && !keepEmpty ? undefined : next);
   };
-  const body = Object.entries(schema.properties ?? {}).map(([k, s]) => (
+  // Only the fields the form's logic shows now (form-logic.ts): a hidden field is not rendered, and
+  // SchemaForm drops its value, so it is never submitted.
+  const body = visibleFields(schema, obj).map((f) => (
     <Field
-      key={k}
-      schema={s}
-      value={obj[k]}
-      onChange={(v) => set(k, v)}
-      path={childPointer(path, k)}
-      label={s.title ?? k}
-      required={schema.required?.includes(k) ?? false}
+      key={f.key}
+      schema={f.schema}
+      value={obj[f.key]}
+      onChange={(v) => set(f.key, v)}
+      path={childPointer(path, f.key)}
+      label={f.schema.title ?? f.key}
+      required={f.required}
     />
   ));
   if (asRoot) return <div className="group-body">{body}</div>;

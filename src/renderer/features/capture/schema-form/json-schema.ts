@@ -25,6 +25,18 @@ export interface JsonSchema {
   multipleOf?: number;
   minItems?: number;
   maxItems?: number;
+  // Logic (form-logic.ts; docs/decisions/0029-forms-with-logic.md).
+  if?: JsonSchema;
+  then?: JsonSchema;
+  else?: JsonSchema;
+  allOf?: JsonSchema[];
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  not?: JsonSchema;
+  dependentRequired?: Record<string, string[]>;
+  dependentSchemas?: Record<string, JsonSchema>;
+  /** Author-written messages by keyword (`minimum`, `pattern`, `required`…), one text or one per locale. */
+  'x-maestro-messages'?: Record<string, string | Record<string, string>>;
   /** Maestro annotation choosing a widget (`"geo"`: a place with "Use my location"; see geo.ts). */
   'x-maestro-widget'?: string;
 }
@@ -81,6 +93,17 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Every subschema that can add fields to an object: branches of `if`, `dependentSchemas`, and their own, applied or not. */
+function allBranches(s: JsonSchema): JsonSchema[] {
+  const here = [s.then, s.else, ...Object.values(s.dependentSchemas ?? {})].filter((x): x is JsonSchema => !!x);
+  return [...here, ...here.flatMap(allBranches), ...(s.allOf ?? []).flatMap(allBranches)];
+}
+
+/** The schema of a property wherever the object's schema declares it: its own `properties` first, then any branch. */
+export function propertySchema(schema: JsonSchema, key: string): JsonSchema | undefined {
+  return schema.properties?.[key] ?? allBranches(schema).find((b) => b.properties?.[key])?.properties?.[key];
+}
+
 /** The schema that governs the value at a pointer, or undefined when the pointer leaves the schema. */
 export function schemaAt(root: JsonSchema, pointer: string): JsonSchema | undefined {
   let cur: JsonSchema | undefined = root;
@@ -88,7 +111,7 @@ export function schemaAt(root: JsonSchema, pointer: string): JsonSchema | undefi
     if (!cur) return undefined;
     const type = primaryType(cur);
     if (type === 'array') cur = cur.items;
-    else if (type === 'object') cur = cur.properties?.[t];
+    else if (type === 'object') cur = propertySchema(cur, t);
     else return undefined;
   }
   return cur;
@@ -108,7 +131,7 @@ export function labelAt(root: JsonSchema, pointer: string): string {
       parts.push(itemLabel(last, Number(t) + 1));
       cur = cur.items;
     } else {
-      cur = cur.properties?.[t];
+      cur = propertySchema(cur, t);
       parts.push(cur?.title ?? t);
     }
   }
