@@ -40,6 +40,11 @@ export function startServer(dir: string, port: number, extraEnv: NodeJS.ProcessE
       out += c.toString();
       if (/listening on http/.test(out)) {
         clearTimeout(timer);
+        // A server that dies while a test still uses it says why in the test log (its stderr tail).
+        let stopping = false;
+        proc.once('exit', (code, signal) => {
+          if (!stopping) process.stderr.write(`sync server on port ${port} exited unexpectedly (${code ?? signal}): ${err}\n`);
+        });
         resolve({
           url: `http://127.0.0.1:${port}/`,
           port,
@@ -47,6 +52,7 @@ export function startServer(dir: string, port: number, extraEnv: NodeJS.ProcessE
           proc,
           stop: (signal = 'SIGTERM') =>
             new Promise<void>((res) => {
+              stopping = true;
               if (proc.exitCode !== null || proc.signalCode !== null) return res();
               proc.once('exit', () => res());
               proc.kill(signal);
