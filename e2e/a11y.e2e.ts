@@ -16,7 +16,8 @@ async function serious(page: Page, where: string): Promise<string[]> {
 }
 
 describe('accessibility (web host)', () => {
-  it('every view, dark, light and Arabic: no serious or critical axe violation', async () => {
+  // 27 axe runs (9 views × 3): about a minute on a quiet machine, more under CI load.
+  it('every view, dark, light and Arabic: no serious or critical axe violation', { timeout: 240_000 }, async () => {
     const ctx = await suite.browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme: 'dark' });
     const page = await ctx.newPage();
     await page.goto(suite.host.launchUrl);
