@@ -210,6 +210,8 @@ describe('keyboard-only journeys (web host)', () => {
     const selected = page.locator('[data-testid="team-card-row"][aria-selected="true"]');
     for (let i = 0; i < 20 && (await selected.getAttribute('data-id')) !== waitingCard; i++) await page.keyboard.press('ArrowDown');
     expect(await selected.getAttribute('data-id')).toBe(waitingCard);
+    // A screen reader hears which card is selected: the list points at it.
+    expect(await page.getByRole('listbox').first().getAttribute('aria-activedescendant')).toBe(await selected.getAttribute('id'));
     await expect.poll(() => page.getByTestId('card-detail').getAttribute('data-id')).toBe(waitingCard);
 
     // Tab on to the card's Approve; the dialog takes the focus in its comment.

@@ -30,7 +30,16 @@ export function CardList({ scope }: { scope: Scope }) {
         {loading || (tenant && !loaded) ? t('list.loading') : emptyCardsText(filters)}
       </div>
     ) : (
-      <div ref={parent} className="card-list" role="listbox" aria-label={t('list.label')} tabIndex={0} data-testid={testId}>
+      <div
+        ref={parent}
+        className="card-list"
+        role="listbox"
+        aria-label={t('list.label')}
+        // The selected card, for screen readers (only while its row is rendered: the list is virtual).
+        aria-activedescendant={selectedIndex !== null && rows.some((r) => r.index === selectedIndex) ? optionId(scope, selectedIndex) : undefined}
+        tabIndex={0}
+        data-testid={testId}
+      >
         <div className="virtual-space" ref={(el) => el?.style.setProperty('height', `${totalSize}px`)}>
           {rows.map((it) => (
             <CardRowView key={cardRowKey(items[it.index]!)} scope={scope} row={items[it.index]!} it={it} selected={it.index === selectedIndex} now={now} />
@@ -53,6 +62,8 @@ export function CardList({ scope }: { scope: Scope }) {
   );
 }
 
+const optionId = (scope: Scope, index: number): string => `card-option-${scope}-${index}`;
+
 interface RowProps {
   scope: Scope;
   row: CardRow;
@@ -70,6 +81,7 @@ function CardRowView({ scope, row, it, selected, now }: RowProps) {
   return (
     <div
       role="option"
+      id={optionId(scope, it.index)}
       aria-selected={selected}
       className={`card-row${team ? ' team-card-row' : ''}${selected ? ' selected' : ''}`}
       data-testid={team ? 'team-card-row' : undefined}
