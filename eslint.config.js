@@ -119,6 +119,7 @@ export default tseslint.config(
               'aria-sort',
               'aria-orientation',
               'data-.*',
+              'testId',
               'capture',
               'spellCheck',
               'wrap',

@@ -23,6 +23,7 @@ import { buildBundle, type BuiltBundle } from '../src/main/features/bundles/buil
 import { makeRepo, makeStore, type TestRepo } from '../src/main/features/bundles/testing';
 import { dirReader, verifyBundle, type TrustInput } from '../src/main/features/bundles/verify';
 import { TamperWatch } from '../src/main/features/bundles/tamper-watch';
+import type { TamperReason } from '../src/main/features/bundles/file-checks';
 import type { BundleInfo } from '../src/shared/bundles/types';
 import { emit, percentile } from './figure';
 
@@ -213,7 +214,7 @@ async function tamperFigures(repo: TestRepo, tmp: string, bundleDir: string): Pr
   };
   const port = (fx: ReturnType<typeof makeStore>) => ({
     watched: () => fx.store.watched(),
-    quarantine: (id: number, r: string, p: string | null) => fx.store.quarantine(id, r, p),
+    quarantine: (id: number, r: TamperReason, p: string | null) => fx.store.quarantine(id, r, p),
     logger: { error: (m: string) => log(m) },
   });
   const rolling = store('tamper-rolling');

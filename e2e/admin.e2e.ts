@@ -58,6 +58,15 @@ describe('admin board (web host + server process)', () => {
       await expect.poll(() => legend.locator(`[data-level="${l}"]`).getAttribute('data-count')).toBe(String(want));
     }
     expect(await page.getByTestId('risk-chart').locator('svg').count()).toBeGreaterThan(0);
+    // Each chart's table alternative holds the same numbers (opened from the keyboard).
+    const table = page.getByTestId('risk-chart-table');
+    await table.locator('summary').focus();
+    await page.keyboard.press('Enter');
+    for (const l of RISK_LEVELS) {
+      expect(await table.locator(`tr[data-row="${l}"] td`).textContent()).toBe((expected[l] + (l === 'low' ? 1 : 0)).toLocaleString('en-US'));
+    }
+    await page.getByTestId('days-chart-table').locator('summary').click();
+    expect(await page.getByTestId('days-chart-table').locator('tbody tr').count()).toBe(5);
     expect(await page.getByTestId('days-chart').locator('[data-bucket="30+"]').getAttribute('data-count')).toBe(
       String(fleet.filter((d) => (d.offlineDays ?? d.enrolledDaysAgo) > 30).length),
     );

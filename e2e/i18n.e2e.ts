@@ -30,10 +30,13 @@ describe('languages (web host)', () => {
     await page.goto(suite.host.launchUrl);
     await createProfile(page, 'Lina Haddad', 'acme');
     const nav = page.locator('nav.nav');
+    // A new profile opens with the intro dialog; wait for it rather than racing the first render.
     const intro = page.getByTestId('intro');
-    if (await intro.count()) await intro.getByRole('button').last().click();
+    await intro.waitFor();
+    await intro.getByRole('button').last().click();
+    await intro.waitFor({ state: 'detached' });
+    await expect.poll(() => nav.locator('button.nav-item').count()).toBeGreaterThanOrEqual(9);
     const views = await nav.locator('button.nav-item').count();
-    expect(views).toBeGreaterThanOrEqual(9);
     const english: string[] = await nav.locator('button.nav-item').allInnerTexts();
 
     for (const l of LOCALES) {
@@ -85,6 +88,7 @@ describe('languages (web host)', () => {
     expect(light).not.toBe(dark);
     // The profile exists (created by the test above): pick Light in Settings; it sticks after a reload.
     const nav = page.locator('nav.nav');
+    await nav.locator('button.nav-item').last().waitFor();
     const intro = page.getByTestId('intro');
     if (await intro.count()) await intro.getByRole('button').last().click();
     await nav.locator('button.nav-item').last().click();

@@ -7,41 +7,38 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { createProfile, enrollInUi, launchBrowser, newDataDir, startHost, VAULT_ENV, type RunningHost } from './harness';
-import { enrollToken, freePort, startServer, type ServerProc } from '../test/integration/server-process';
+import { createProfile, launchBrowser, newDataDir, startHost, VAULT_ENV, type RunningHost } from './harness';
+import { startServer, type ServerProc } from '../test/integration/server-process';
 import { seedFleet, syntheticFleet, type FleetDevice } from '../scripts/fleet-seed';
-import type { Services } from '../src/main/app/services';
-import { enrolledDevice } from './devices';
+import { seriousViolations } from './axe';
+import { handOutKey, teamSetup } from './devices';
 
 // Each journey has its own web host (its own profile); servers and in-process devices are closed after.
 let browser: Browser;
 const hosts: RunningHost[] = [];
 const servers: ServerProc[] = [];
-const devices: Services[] = [];
 beforeAll(async () => {
   browser = await launchBrowser();
 });
 afterAll(async () => {
-  devices.forEach((d) => d.close());
   await Promise.all([...hosts, ...servers].map((h) => h.stop()));
   await browser?.close();
+});
+// Registered after the afterAll above, so its devices close first (hooks run as a stack).
+const newTeam = teamSetup(async (dir, port) => {
+  const sv = await startServer(dir, port);
+  servers.push(sv);
+  return sv;
 });
 
 /** A fresh web host and a page on it, at first run; `name` / `tenant` create the profile. */
 async function openHost(name: string, tenant: string, viewport = { width: 1400, height: 900 }): Promise<{ page: Page; nav: Locator }> {
   const host = await startHost(newDataDir(), VAULT_ENV);
   hosts.push(host);
-  const page = await browser.newPage({ viewport });
+  // A page of its own context: axe (e2e/axe.ts) cannot run in a page from browser.newPage().
+  const page = await (await browser.newContext({ viewport })).newPage();
   await page.goto(host.launchUrl);
   return { page, nav: await createProfile(page, name, tenant) };
-}
-
-async function server(): Promise<{ dir: string; port: number; sv: ServerProc }> {
-  const dir = newDataDir();
-  const port = await freePort();
-  const sv = await startServer(dir, port);
-  servers.push(sv);
-  return { dir, port, sv };
 }
 
 /** What has the focus: its tag, accessible-ish label (aria-label, its <label> without the control, or its text), test id and outline. */
@@ -114,8 +111,6 @@ function expectRing(f: Focused): void {
   expect(f.outline, `focus ring on ${f.tag} "${f.label}"`).not.toBe('none');
 }
 
-const device = (name: string, url: string, token: string): Promise<Services> => enrolledDevice(devices, name, url, token);
-
 describe('keyboard-only journeys (web host)', () => {
   it('a field user captures a site inspection and submits it to the outbox', { timeout: 90_000 }, async () => {
     const { page } = await openHost('Ada Field', 'acme-field');
@@ -161,17 +156,16 @@ describe('keyboard-only journeys (web host)', () => {
     const row = page.locator(`[data-id="${outboxId}"]`);
     await row.waitFor({ timeout: 10000 });
     expect(await row.getAttribute('data-state')).toBe('queued');
-    await page.close();
+    await page.context().close();
   });
 
   it('a reviewer reaches the decision card waiting for approval and approves it', { timeout: 150_000 }, async () => {
-    const { dir, port, sv } = await server();
-    const admin = await device('Erin Admin', sv.url, enrollToken(dir, port, 'acme', 'erin@acme', 'admin'));
-    const field = await device('Dana Field', sv.url, enrollToken(dir, port, 'acme', 'dana@acme', 'field'));
+    const team = await newTeam();
+    const admin = await team.device('Erin Admin', 'erin@acme', 'admin');
+    const field = await team.device('Dana Field', 'dana@acme', 'field');
     const { page, nav } = await openHost('Rita Reviewer', 'acme');
-    await enrollInUi(page, nav, sv.url, enrollToken(dir, port, 'acme', 'rita@acme', 'reviewer'), 'rita@acme');
-    await admin.sync.syncNow();
-    await field.sync.syncNow();
+    await team.enrollInUi(page, nav, 'rita@acme', 'reviewer');
+    await handOutKey(admin, field);
     // Four eyes: Dana's device starts the run, so Rita may decide it.
     const run = await field.runs.start({
       workflow: 'site-inspection-report@1.0.0',
@@ -221,6 +215,7 @@ describe('keyboard-only journeys (web host)', () => {
     const dialog = page.getByTestId('decision-dialog');
     await dialog.getByTestId('card-record').waitFor({ timeout: 10000 });
     await expect.poll(() => focused(page).then((f) => `${f.tag}:${f.label}`)).toBe('textarea:Comment (why)');
+    expect(await seriousViolations(page, 'decision dialog')).toEqual([]);
     await page.keyboard.type('Grating ordered; the closure is right.');
     const confirm = await tabTo(page, "the dialog's Approve", button('Approve'));
     expectRing(confirm);
@@ -234,15 +229,15 @@ describe('keyboard-only journeys (web host)', () => {
     await expect
       .poll(() => page.getByTestId('card-detail').getByTestId('team-decision').getAttribute('data-state'), { timeout: 45000, interval: 500 })
       .toBe('accepted');
-    await page.close();
+    await page.context().close();
   });
 
   it('an admin finds the stale device on the Devices board and blocks it', { timeout: 90_000 }, async () => {
-    const { dir, port, sv } = await server();
+    const team = await newTeam();
     const bo: FleetDevice = { id: 'dev_bo_laptop', name: "Bo's laptop", user: 'bo@acme', offlineDays: 57, enrolledDaysAgo: 120, pending: 12, dead: 0 };
-    seedFleet(sv.dbPath, 'acme', [...syntheticFleet(200), bo], new Date());
+    seedFleet(team.server.dbPath, 'acme', [...syntheticFleet(200), bo], new Date());
     const { page, nav } = await openHost('Erin Admin', 'acme', { width: 1500, height: 1000 });
-    await enrollInUi(page, nav, sv.url, enrollToken(dir, port, 'acme', 'erin@acme', 'admin'), 'erin@acme');
+    await team.enrollInUi(page, nav, 'erin@acme', 'admin');
     await nav.getByRole('button', { name: 'Devices (admin)' }).waitFor({ timeout: 15000 });
 
     // Keyboard only from here: the board, the search, the row, Block, the reason, confirm.
@@ -263,16 +258,17 @@ describe('keyboard-only journeys (web host)', () => {
     const dialog = page.getByTestId('admin-action-dialog');
     await dialog.getByRole('heading').waitFor();
     await expect.poll(() => focused(page).then((f) => `${f.tag}:${f.label}`)).toBe('textarea:Reason');
+    expect(await seriousViolations(page, 'block device dialog')).toEqual([]);
     await page.keyboard.type('No sync for 8 weeks; laptop presumed lost');
     expectRing(await tabTo(page, 'Block device', button('Block device')));
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByTestId('admin-notice').textContent(), { timeout: 15000 }).toMatch(/Bo's laptop blocked/);
     await expect.poll(() => detail.getByTestId('blocked-reason').textContent()).toMatch(/presumed lost/);
 
-    const db = new Database(sv.dbPath, { readonly: true });
+    const db = new Database(team.server.dbPath, { readonly: true });
     const blocked = db.prepare('SELECT blocked_reason FROM devices WHERE id = ?').get('dev_bo_laptop') as { blocked_reason: string | null };
     db.close();
     expect(blocked.blocked_reason).toBe('No sync for 8 weeks; laptop presumed lost');
-    await page.close();
+    await page.context().close();
   });
 });

@@ -4,18 +4,13 @@
 // shows a notification: the page's Notification is wrapped (addInitScript) to record what was shown,
 // in a context where notifications are allowed. Its words carry no names or record values; the bell
 // lists it, and it opens the run.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { createProfile, enrollInUi, hostSuite, newDataDir } from './harness';
-import { enrollToken, freePort } from '../test/integration/server-process';
-import type { Services } from '../src/main/app/services';
-import { enrolledDevice } from './devices';
+import { createProfile, hostSuite } from './harness';
+import { handOutKey, teamSetup } from './devices';
 
 const suite = hostSuite();
-const devices: Services[] = [];
-afterAll(() => devices.forEach((d) => d.close()));
-
-const device = (name: string, url: string, token: string): Promise<Services> => enrolledDevice(devices, name, url, token);
+const newTeam = teamSetup((dir, port) => suite.startServer(dir, port));
 
 const report = {
   reportId: 'RPT-2026-211',
@@ -74,21 +69,19 @@ describe('notifications: an approval you wait for arrives', () => {
     'a reviewer approves on another device; the field page shows “Your run was approved” without names or record values, and the bell lists it',
     { timeout: 150_000 },
     async () => {
-      const serverDir = newDataDir();
-      const port = await freePort();
-      const server = await suite.startServer(serverDir, port);
-      const admin = await device('Erin Admin', server.url, enrollToken(serverDir, port, 'acme', 'erin@acme', 'admin'));
-      const reviewer = await device('Rita Reviewer', server.url, enrollToken(serverDir, port, 'acme', 'rita@acme', 'reviewer'));
+      const team = await newTeam();
+      const admin = await team.device('Erin Admin', 'erin@acme', 'admin');
+      const reviewer = await team.device('Rita Reviewer', 'rita@acme', 'reviewer');
 
       const context = await suite.browser.newContext({ permissions: ['notifications'], viewport: { width: 1400, height: 900 } });
       await context.addInitScript(recordNotifications);
       const page = await context.newPage();
       await page.goto(suite.host.launchUrl);
       const nav = await createProfile(page, 'Ada Lindqvist', 'acme');
-      await enrollInUi(page, nav, server.url, enrollToken(serverDir, port, 'acme', 'ada@acme', 'field'), 'ada@acme');
+      await team.enrollInUi(page, nav, 'ada@acme', 'field');
 
       // The admin wraps the tenant key for the field device, which picks it up; the run waits at its RED step and syncs.
-      await admin.sync.syncNow();
+      await handOutKey(admin);
       await api(page, 'sync.now');
       const { run } = await api<{ run: { id: string; status: string } }>(page, 'runs.start', { workflow: 'site-inspection-report@1.0.0', input: report });
       expect(run.status).toBe('awaiting_approval');

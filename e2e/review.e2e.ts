@@ -3,17 +3,12 @@
 // step) against one real server process. The reviewer finds the report by its ID under "All devices",
 // reads the record (its title fields, the value that made it RED) and the AI step's text in the card and
 // in the approval dialog, approves, sees the confirmation; the field device's run finishes.
-import { afterAll, describe, expect, it } from 'vitest';
-import { createProfile, enrollInUi, hostSuite, newDataDir } from './harness';
-import { enrollToken, freePort } from '../test/integration/server-process';
-import type { Services } from '../src/main/app/services';
-import { enrolledDevice } from './devices';
+import { describe, expect, it } from 'vitest';
+import { createProfile, hostSuite } from './harness';
+import { handOutKey, teamSetup } from './devices';
 
 const suite = hostSuite();
-const devices: Services[] = [];
-afterAll(() => devices.forEach((d) => d.close()));
-
-const device = (name: string, url: string, token: string): Promise<Services> => enrolledDevice(devices, name, url, token);
+const newTeam = teamSetup((dir, port) => suite.startServer(dir, port));
 
 const report = (reportId: string, siteIds: string[], conclusion: string, summary: string) => ({
   reportId,
@@ -30,19 +25,16 @@ describe('a reviewer decides on the content', () => {
     'finds RPT-2026-103 by its ID, sees the report and the AI step in the card and the dialog, approves, sees the confirmation; the field run finishes',
     { timeout: 150_000 },
     async () => {
-      const serverDir = newDataDir();
-      const port = await freePort();
-      const server = await suite.startServer(serverDir, port);
-      const admin = await device('Erin Admin', server.url, enrollToken(serverDir, port, 'acme', 'erin@acme', 'admin'));
-      const field = await device('Dana Field', server.url, enrollToken(serverDir, port, 'acme', 'dana@acme', 'field'));
+      const team = await newTeam();
+      const admin = await team.device('Erin Admin', 'erin@acme', 'admin');
+      const field = await team.device('Dana Field', 'dana@acme', 'field');
 
       const page = await suite.browser.newPage({ viewport: { width: 1400, height: 900 } });
       await page.goto(suite.host.launchUrl);
       const nav = await createProfile(page, 'Rita Reviewer', 'acme');
-      await enrollInUi(page, nav, server.url, enrollToken(serverDir, port, 'acme', 'rita@acme', 'reviewer'), 'rita@acme');
+      await team.enrollInUi(page, nav, 'rita@acme', 'reviewer');
 
-      await admin.sync.syncNow();
-      await field.sync.syncNow();
+      await handOutKey(admin, field);
       const run = await field.runs.start({ workflow: 'site-inspection-report@1.0.0', input: report('RPT-2026-103', ['PS-11'], 'unsafe', VALVE) });
       expect(run).toMatchObject({ status: 'awaiting_approval', title: 'Site inspection report · RPT-2026-103' });
       const other = await field.runs.start({

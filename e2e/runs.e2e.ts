@@ -5,36 +5,28 @@
 // reviewer (an in-process device; an admin device hands out the tenant key) approves it from their
 // own device, this device pulls the approval, the run finishes, and the decision cards show the lane,
 // the invariants and the approval.
-import { afterAll, describe, expect, it } from 'vitest';
-import { createProfile, enrollInUi, hostSuite, newDataDir } from './harness';
-import { enrollToken, freePort } from '../test/integration/server-process';
-import type { Services } from '../src/main/app/services';
-import { enrolledDevice } from './devices';
+import { describe, expect, it } from 'vitest';
+import { createProfile, hostSuite } from './harness';
+import { handOutKey, teamSetup } from './devices';
 import { createDispatcher } from '../src/main/app/dispatch';
 import type { TeamPage, TeamRunView } from '../src/shared/team/views';
 
 const suite = hostSuite();
-const devices: Services[] = [];
-afterAll(() => devices.forEach((d) => d.close()));
-
-const device = (name: string, url: string, token: string): Promise<Services> => enrolledDevice(devices, name, url, token);
+const newTeam = teamSetup((dir, port) => suite.startServer(dir, port));
 
 describe('governed run with a RED step (web host + server process)', () => {
   it(
     'waits for approval, refuses its own starter (four eyes), is approved by another reviewer, finishes, and leaves cards with reasons',
     { timeout: 150_000 },
     async () => {
-      const serverDir = newDataDir();
-      const port = await freePort();
-      const server = await suite.startServer(serverDir, port);
-      const token = enrollToken(serverDir, port, 'acme', 'rita@acme', 'reviewer');
+      const team = await newTeam();
 
       const page = await suite.browser.newPage({ viewport: { width: 1500, height: 1100 } });
       const cspViolations: string[] = [];
       page.on('console', (m) => /Content Security Policy/i.test(m.text()) && cspViolations.push(m.text()));
       await page.goto(suite.host.launchUrl);
       const nav = await createProfile(page, 'Rita Reviewer', 'acme');
-      await enrollInUi(page, nav, server.url, token, 'rita@acme');
+      await team.enrollInUi(page, nav, 'rita@acme', 'reviewer');
       await expect.poll(() => page.getByTestId('submit-freshness').textContent(), { timeout: 15000 }).toMatch(/Submissions allowed/);
 
       // Start the sample workflow with input that its risk hints classify RED.
@@ -75,10 +67,9 @@ describe('governed run with a RED step (web host + server process)', () => {
 
       // Another reviewer decides from their own device: an admin device hands out the tenant key, this
       // device shares its waiting run on its next sync, Sam approves it, and this device pulls the approval.
-      const admin = await device('Erin Admin', server.url, enrollToken(serverDir, port, 'acme', 'erin@acme', 'admin'));
-      const sam = await device('Sam Reviewer', server.url, enrollToken(serverDir, port, 'acme', 'sam@acme', 'reviewer'));
-      await admin.sync.syncNow();
-      await sam.sync.syncNow();
+      const admin = await team.device('Erin Admin', 'erin@acme', 'admin');
+      const sam = await team.device('Sam Reviewer', 'sam@acme', 'reviewer');
+      await handOutKey(admin, sam);
       await nav.getByRole('button', { name: 'Outbox' }).click();
       const samApi = createDispatcher(sam);
       const shared = async (): Promise<TeamRunView | undefined> => {
@@ -138,6 +129,12 @@ describe('governed run with a RED step (web host + server process)', () => {
       await page.keyboard.press('ArrowDown');
       await expect.poll(() => page.locator('.card-row[aria-selected="true"]').getAttribute('data-id')).not.toBe(first);
       expect(await page.getByTestId('lane-chart').locator('svg').count()).toBeGreaterThan(0);
+      // The chart's table alternative: one row per day, a column per lane, the same counts.
+      const laneTable = page.getByTestId('lane-chart-table');
+      await laneTable.locator('summary').click();
+      expect(await laneTable.locator('thead th').allInnerTexts()).toEqual(['Day', 'GREEN', 'YELLOW', 'RED']);
+      const laneTotal = (await laneTable.locator('tbody td').allInnerTexts()).reduce((n, x) => n + Number(x), 0);
+      expect(laneTotal).toBeGreaterThan(0);
       await page.screenshot({ path: 'test-results/runs-cards.png' });
       expect(cspViolations).toEqual([]);
       await page.close();

@@ -3,18 +3,13 @@
 // The reviewer sees the field device's run and card under "All devices" and approves it there; the
 // field device pulls, verifies and finishes the run; the reviewer's views show the outcome, and a 3 MB
 // photo the field device synced in chunks opens on the reviewer's page, verified against its digest.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { createProfile, enrollInUi, hostSuite, newDataDir } from './harness';
-import { enrollToken, freePort } from '../test/integration/server-process';
-import type { Services } from '../src/main/app/services';
-import { enrolledDevice } from './devices';
+import { createProfile, hostSuite } from './harness';
+import { handOutKey, teamSetup } from './devices';
 
 const suite = hostSuite();
-const devices: Services[] = [];
-afterAll(() => devices.forEach((d) => d.close()));
-
-const device = (name: string, url: string, token: string): Promise<Services> => enrolledDevice(devices, name, url, token);
+const newTeam = teamSetup((dir, port) => suite.startServer(dir, port));
 
 const report = {
   reportId: 'RPT-2026-077',
@@ -30,22 +25,19 @@ describe('team sync: a reviewer approves a field device run from its own machine
     'shows the remote run and card with device and freshness, approves, sees it applied, and opens the field photo verified',
     { timeout: 120_000 },
     async () => {
-      const serverDir = newDataDir();
-      const port = await freePort();
-      const server = await suite.startServer(serverDir, port);
-      const admin = await device('Dana Admin', server.url, enrollToken(serverDir, port, 'acme', 'dana@acme', 'admin'));
-      const field = await device('Ada Field', server.url, enrollToken(serverDir, port, 'acme', 'ada@acme', 'field'));
+      const team = await newTeam();
+      const admin = await team.device('Dana Admin', 'dana@acme', 'admin');
+      const field = await team.device('Ada Field', 'ada@acme', 'field');
 
       const page = await suite.browser.newPage({ viewport: { width: 1500, height: 1100 } });
       const cspViolations: string[] = [];
       page.on('console', (m) => /Content Security Policy/i.test(m.text()) && cspViolations.push(m.text()));
       await page.goto(suite.host.launchUrl);
       const nav = await createProfile(page, 'Rita Reviewer', 'acme');
-      await enrollInUi(page, nav, server.url, enrollToken(serverDir, port, 'acme', 'rita@acme', 'reviewer'), 'rita@acme');
+      await team.enrollInUi(page, nav, 'rita@acme', 'reviewer');
 
       // The admin wraps the tenant key for both; the field device's run waits at its RED step and syncs.
-      await admin.sync.syncNow();
-      await field.sync.syncNow();
+      await handOutKey(admin, field);
       const run = await field.runs.start({ workflow: 'site-inspection-report@1.0.0', input: report });
       expect(run.status).toBe('awaiting_approval');
       await field.sync.syncNow();

@@ -51,8 +51,10 @@ void app.whenReady().then(async () => {
     const devPolicy = !app.isPackaged && devPolicyFromEnv(process.env);
     services = createServices({ dataDir, host: 'electron', logger, secrets, atRestKey, devPolicy });
   } catch (e) {
-    const msg = e instanceof DatabaseError || e instanceof AtRestKeyError ? `${e.code}: ${e.message}` : (e as Error).message;
-    gate.failed('UNAVAILABLE', msg);
+    const known = e instanceof DatabaseError || e instanceof AtRestKeyError ? e : null;
+    const msg = known ? `${known.code}: ${known.message}` : (e as Error).message;
+    // The reason (errors.UNAVAILABLE.<code>) words it on the unlock screen in the user's language.
+    gate.failed('UNAVAILABLE', msg, known ? { reason: known.code.toLowerCase() } : undefined);
     dialog.showErrorBox('Maestro cannot open its data', msg);
     app.exit(2);
     return;

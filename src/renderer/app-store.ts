@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import type { Profile, Role, SystemInfo } from '../shared/api/types';
 import { call } from './api/client';
 import { ApiError } from '../shared/errors';
+import { errorMessage } from './ui/format';
 
 export type View = 'capture' | 'runs' | 'cards' | 'memory' | 'outbox' | 'team' | 'audit' | 'health' | 'sealed' | 'settings' | 'admin';
 
@@ -40,7 +41,7 @@ export const useApp = create<AppState>((set) => ({
         const vault = (e.details as { vault?: string } | undefined)?.vault === 'new' ? 'new' : 'existing';
         return set({ status: 'locked', lockedVault: vault, error: null });
       }
-      set({ status: 'error', error: (e as Error).message });
+      set({ status: 'error', error: errorMessage(e) });
     }
   },
   async setup(name, tenant) {

@@ -127,7 +127,7 @@ describe('errors', () => {
     expect(res.status).toBe(404);
     const body: unknown = await res.json();
     expectMatches(errorResponseSchema, body);
-    expect(body).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(body).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', details: { reason: 'route' } } });
   });
 
   it.each([
@@ -141,7 +141,7 @@ describe('errors', () => {
     expect(res.status).toBe(413);
     const body: unknown = await res.json();
     expectMatches(errorResponseSchema, body);
-    expect(body).toMatchObject({ ok: false, error: { code: 'PAYLOAD_TOO_LARGE' } });
+    expect(body).toMatchObject({ ok: false, error: { code: 'PAYLOAD_TOO_LARGE', details: { reason: 'body_size', maxBytes: expect.any(Number) as number } } });
   });
 
   it('honours a custom maxBodyBytes and lets smaller bodies through', async () => {

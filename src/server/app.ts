@@ -56,7 +56,8 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
   // byte of an attachment chunk that device-auth already reads straight from the socket. Bodies
   // without one (chunked) are counted as they stream, by Hono's bodyLimit.
   const limit = (maxSize: number): MiddlewareHandler<AppEnv> => {
-    const tooLarge = (c: Context<AppEnv>) => errorResponse(c, new ApiError('PAYLOAD_TOO_LARGE', `Request body exceeds ${maxSize} bytes`));
+    const tooLarge = (c: Context<AppEnv>) =>
+      errorResponse(c, new ApiError('PAYLOAD_TOO_LARGE', `Request body exceeds ${maxSize} bytes`, { reason: 'body_size', maxBytes: maxSize }));
     const streamed = bodyLimit({ maxSize, onError: tooLarge });
     return (c, next) => {
       if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
@@ -89,7 +90,7 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
   app.route(BUNDLES_PATH, createBundlesRouter(deps));
   app.route(ATTACHMENTS_PATH, createAttachmentsRouter(deps));
 
-  app.notFound((c) => errorResponse(c, new ApiError('NOT_FOUND', 'Route not found')));
+  app.notFound((c) => errorResponse(c, new ApiError('NOT_FOUND', 'Route not found', { reason: 'route' })));
 
   app.onError((err, c) => {
     if (err instanceof ApiError && err.code !== 'INTERNAL') return errorResponse(c, err);

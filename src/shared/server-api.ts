@@ -1,9 +1,9 @@
 // Wire shapes of the sync server's HTTP API, shared by the server, the device's sync client [#3]
 // and tests. Each is declared once with TypeBox: the JSON Schema (compiled by ./validation, ajv
 // 2020) and the TypeScript type.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ERROR_CODES } from './errors';
-import { RISK_LEVELS, riskPolicySchema, riskResultSchema } from './risk';
+import { RISK_LEVELS, riskPolicySchema, riskResultSchema, riskResultWireSchema } from './risk';
 import { deviceStatusSchema } from './sync/protocol';
 import { constOf, enumOf, keyed, mapOf, obj, stringOrNull } from './typebox';
 
@@ -83,38 +83,43 @@ export const DAYS_SINCE_SYNC_BUCKETS = ['0-1', '1-7', '7-14', '14-30', '30+'] as
 /** `details.reason` of the 403 a blocked device gets for a sync batch. */
 export const DEVICE_BLOCKED_REASON = 'device_blocked' as const;
 
-export const adminDeviceViewSchema = obj({
-  id: str,
-  user: str,
-  name: str,
-  tenant: str,
-  enrolledAt: time,
-  lastSyncAt: nullableTime,
-  /** Days since the last sync (since enrollment if never synced), in tenths rounded up (as the risk reasons print them). */
-  daysOffline: Type.Number({ minimum: 0 }),
-  appVersion: stringOrNull(),
-  contractVersions: mapOf(str),
-  pendingCount: nonNeg,
-  deadLetterCount: nonNeg,
-  /** Seq of the device's last anchored audit head (its last signed checkpoint). */
-  lastCheckpointSeq: nonNeg,
-  blocked: Type.Boolean(),
-  blockedAt: nullableTime,
-  blockedReason: stringOrNull(),
-  updateRequired: Type.Boolean(),
-  revoked: Type.Boolean(),
-  flagged: Type.Boolean(),
-  risk: riskResultSchema,
-});
+/** A device on the admin board with its risk, `risk` being the risk result's schema (the server's, or what a device accepts). */
+const adminDeviceView = <R extends TSchema>(risk: R) =>
+  obj({
+    id: str,
+    user: str,
+    name: str,
+    tenant: str,
+    enrolledAt: time,
+    lastSyncAt: nullableTime,
+    /** Days since the last sync (since enrollment if never synced), in tenths rounded up (as the risk reasons print them). */
+    daysOffline: Type.Number({ minimum: 0 }),
+    appVersion: stringOrNull(),
+    contractVersions: mapOf(str),
+    pendingCount: nonNeg,
+    deadLetterCount: nonNeg,
+    /** Seq of the device's last anchored audit head (its last signed checkpoint). */
+    lastCheckpointSeq: nonNeg,
+    blocked: Type.Boolean(),
+    blockedAt: nullableTime,
+    blockedReason: stringOrNull(),
+    updateRequired: Type.Boolean(),
+    revoked: Type.Boolean(),
+    flagged: Type.Boolean(),
+    risk,
+  });
+export const adminDeviceViewSchema = adminDeviceView(riskResultSchema);
 export type AdminDeviceView = Static<typeof adminDeviceViewSchema>;
 
-export const adminDeviceListResponseSchema = obj({
-  devices: Type.Array(adminDeviceViewSchema),
-  /** Devices matching the filters (all pages). */
-  total: nonNeg,
-  /** Pass as `cursor` for the next page; null on the last page. */
-  nextCursor: stringOrNull(),
-});
+const adminDeviceList = <V extends TSchema>(device: V) =>
+  obj({
+    devices: Type.Array(device),
+    /** Devices matching the filters (all pages). */
+    total: nonNeg,
+    /** Pass as `cursor` for the next page; null on the last page. */
+    nextCursor: stringOrNull(),
+  });
+export const adminDeviceListResponseSchema = adminDeviceList(adminDeviceViewSchema);
 export type AdminDeviceListResponse = Static<typeof adminDeviceListResponseSchema>;
 
 const deviceSnapshotViewSchema = obj({
@@ -125,12 +130,27 @@ const deviceSnapshotViewSchema = obj({
   lastSyncAt: nullableTime,
 });
 
-export const adminDeviceDetailResponseSchema = obj({
-  device: adminDeviceViewSchema,
-  /** Newest first, at most 90. */
-  snapshots: Type.Array(deviceSnapshotViewSchema, { maxItems: 90 }),
-});
+const adminDeviceDetail = <V extends TSchema>(device: V) =>
+  obj({
+    device,
+    /** Newest first, at most 90. */
+    snapshots: Type.Array(deviceSnapshotViewSchema, { maxItems: 90 }),
+  });
+export const adminDeviceDetailResponseSchema = adminDeviceDetail(adminDeviceViewSchema);
 export type AdminDeviceDetailResponse = Static<typeof adminDeviceDetailResponseSchema>;
+
+/**
+ * The admin replies as a device parses them: a server from before messages as codes (decision 0030)
+ * sent risk reasons as English sentences, so a reason may be a string; the admin client turns it
+ * into `risk.text` (riskReasonsFromWire) before the board sees it.
+ */
+const adminDeviceViewWireSchema = adminDeviceView(riskResultWireSchema);
+export const adminWireSchemas = {
+  view: adminDeviceViewWireSchema,
+  list: adminDeviceList(adminDeviceViewWireSchema),
+  detail: adminDeviceDetail(adminDeviceViewWireSchema),
+};
+export type AdminDeviceViewWire = Static<typeof adminDeviceViewWireSchema>;
 
 export const riskSummaryResponseSchema = obj({
   /** Devices not revoked, per risk level. */

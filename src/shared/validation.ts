@@ -3,7 +3,15 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { ApiError } from './errors';
-import { MESSAGES_ANNOTATION, TITLE_ANNOTATION, WIDGET_ANNOTATION } from './contract-annotations';
+import {
+  I18N_ANNOTATION,
+  I18N_META_SCHEMA,
+  LOCALE_ANNOTATION,
+  LOCALE_PATTERN,
+  MESSAGES_ANNOTATION,
+  TITLE_ANNOTATION,
+  WIDGET_ANNOTATION,
+} from './contract-annotations';
 
 let ajvInstance: Ajv2020 | null = null;
 function ajv(): Ajv2020 {
@@ -26,6 +34,10 @@ function ajv(): Ajv2020 {
         additionalProperties: { anyOf: [{ type: 'string' }, { type: 'object', additionalProperties: { type: 'string' } }] },
       },
     });
+    // A contract in several languages (docs/decisions/0031): per-locale words on any node, and the
+    // locale of the plain words on the root. Read by the capture form; they validate nothing.
+    ajvInstance.addKeyword({ keyword: I18N_ANNOTATION, metaSchema: I18N_META_SCHEMA });
+    ajvInstance.addKeyword({ keyword: LOCALE_ANNOTATION, metaSchema: { type: 'string', pattern: LOCALE_PATTERN } });
   }
   return ajvInstance;
 }

@@ -128,10 +128,11 @@ describe('real-size attachments through the real server', () => {
     const att = outboxOf(field).find((i) => i.kind === 'attachment')!;
     const rec = outboxOf(field).find((i) => i.kind === 'record')!;
     expect(att.state).toBe('blocked');
-    expect(att.lastError).toContain('QUOTA_EXCEEDED');
+    // Codes, not sentences (decision 0030): the attachment is refused with the server's error as its cause,
+    // and the record says its attachment was refused, with the same cause.
+    expect(att.lastError).toMatchObject({ code: 'errors.sync.refused_retry', params: { causeCode: 'errors.QUOTA_EXCEEDED.quota' } });
     expect(rec.state).toBe('queued');
-    expect(rec.lastError).toContain('refused');
-    expect(rec.lastError).toContain('QUOTA_EXCEEDED');
+    expect(rec.lastError).toMatchObject({ code: 'errors.sync.attachment_refused', params: { name: 'big.jpg', causeCode: 'errors.sync.refused_retry' } });
     // The operator raises the quota; the user retries the attachment.
     await t.srv.stop();
     t.srv = await startServer(t.dir, t.port, { MAESTRO_SERVER_ATTACHMENT_QUOTA_BYTES: String(50 * MB) });
@@ -148,8 +149,11 @@ describe('real-size attachments through the real server', () => {
     await field.sync.syncNow();
     const att = () => outboxOf(field).find((i) => i.kind === 'attachment')!;
     const rec = () => outboxOf(field).find((i) => i.kind === 'record')!;
-    expect(att()).toMatchObject({ state: 'queued', lastError: expect.stringContaining('paused') as string });
-    expect(rec()).toMatchObject({ state: 'queued', lastError: expect.stringContaining('waiting for its attachment') as string });
+    expect(att()).toMatchObject({ state: 'queued', lastError: { code: 'errors.sync.paused' } });
+    expect(rec()).toMatchObject({
+      state: 'queued',
+      lastError: { code: 'errors.sync.attachment_waiting_because', params: { name: 'pause.jpg', causeCode: 'errors.sync.paused' } },
+    });
     expect(field.sync.transfers.list().find((t) => t.hash === f.hash)).toMatchObject({ state: 'paused', doneBytes: 0, totalBytes: 9 * MB });
     field.sync.resumeUpload(f.hash);
     await field.sync.syncNow();

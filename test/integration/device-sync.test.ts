@@ -132,7 +132,8 @@ describe('device sync against the real server', () => {
     s.capture.submit({ contract: SITE, data: site(1) });
     await s.sync.syncNow();
     expect(s.db.prepare('SELECT count(*) FROM audit_anchors').pluck().get()).toBe(0);
-    expect((await s.sync.status()).alerts.map((a) => a.code)).toContain('ANCHOR_TREE_MISMATCH');
+    // The server says why as a message (alerts.anchor.*), the alert keeps it.
+    expect((await s.sync.status()).alerts.find((a) => a.code === 'ANCHOR_TREE_MISMATCH')).toMatchObject({ message: { code: 'alerts.anchor.tree_mismatch' } });
   });
 
   it('captures while the server is down; nothing burns attempts; everything lands when it is back', async () => {
@@ -165,7 +166,9 @@ describe('device sync against the real server', () => {
     const { outboxId } = s.capture.submit({ contract: SITE, data: site(9) });
     expect((await s.sync.syncNow()).acked).toBe(0);
     expect(s.outbox.row(outboxId)).toMatchObject({ state: 'queued', receipt_verified: 0 });
-    expect((await s.sync.status()).alerts.map((a) => a.code)).toContain('RECEIPT_INVALID');
+    expect((await s.sync.status()).alerts.find((a) => a.code === 'RECEIPT_INVALID')).toEqual(
+      expect.objectContaining({ message: { code: 'alerts.receipt.signature' }, subject: outboxId }),
+    );
     tamper = false;
     expect((await s.sync.syncNow({ force: true })).acked).toBe(1);
     expect(s.outbox.row(outboxId)).toMatchObject({ state: 'acked', receipt_verified: 1 });
@@ -197,7 +200,7 @@ describe('device sync against the real server', () => {
     expect(r).toMatchObject({ acked: 1, blocked: 1 });
     const row = s.outbox.row(outboxId);
     expect(row).toMatchObject({ state: 'blocked', required_version: 'field.inspect.site@2.0.0' });
-    expect(row.last_error).toMatch(/requires field\.inspect\.site@2\.0\.0/);
+    expect(JSON.parse(row.last_error!) as unknown).toMatchObject({ code: 'errors.sync.contract_required', params: { required: 'field.inspect.site@2.0.0' } });
     expect(s.db.prepare('SELECT count(*) FROM records').pluck().get()).toBe(2);
   });
 
@@ -220,7 +223,10 @@ describe('device sync against the real server', () => {
     s.capture.submit({ contract: SITE, data: site(1) });
     await s.sync.syncNow();
     expect(s.contracts.latest().map((c) => c.contract)).toContain('field.inspect.site@1.3.0');
-    expect((await s.sync.status()).alerts.map((a) => a.code)).toContain('CONTRACT_BREAKING_UPDATE');
+    expect((await s.sync.status()).alerts.find((a) => a.code === 'CONTRACT_BREAKING_UPDATE')).toMatchObject({
+      subject: 'lab.record.specimen@3.0.0',
+      message: { code: 'alerts.contract_breaking', params: { name: 'lab.record.specimen', server: '3.0.0', local: '2.0.1' } },
+    });
     expect(s.contracts.versions()['lab.record.specimen']).toBe('2.0.1');
     // New captures use the new minor, and the server accepts them.
     s.capture.submit({ contract: 'field.inspect.site@1.3.0', data: { ...site(2), weather: 'rain' } });

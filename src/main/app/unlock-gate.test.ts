@@ -57,4 +57,13 @@ describe('a locked start (unlock gate)', () => {
     gate.failed('UNAVAILABLE', 'DB_KEY_WRONG: the key does not open the database');
     expect(await reply).toEqual({ ok: false, error: { code: 'UNAVAILABLE', message: 'DB_KEY_WRONG: the key does not open the database' } });
   });
+
+  it('says why in a reason the unlock screen words (errors.UNAVAILABLE.<reason>)', async () => {
+    const gate = createUnlockGate();
+    const asked = gate.ask(1, 'existing');
+    const reply = gate.dispatch('system.unlock', { passphrase: 'the right one' });
+    await asked;
+    gate.failed('UNAVAILABLE', 'DB_CORRUPT: maestro.db is damaged', { reason: 'db_corrupt' });
+    expect(await reply).toEqual({ ok: false, error: { code: 'UNAVAILABLE', message: 'DB_CORRUPT: maestro.db is damaged', details: { reason: 'db_corrupt' } } });
+  });
 });

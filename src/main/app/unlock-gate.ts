@@ -22,8 +22,8 @@ export interface UnlockGate {
   dispatch: Dispatch;
   /** The app is open: answer the waiting unlock call; later calls answer `unlocked` at once. */
   opened(): void;
-  /** Opening failed after the passphrase was right (a damaged database, say): the call gets why. */
-  failed(code: 'INTERNAL' | 'UNAVAILABLE', message: string): void;
+  /** Opening failed after the passphrase was right (a damaged database, say): the call gets why (`details.reason`: the UI's words). */
+  failed(code: 'INTERNAL' | 'UNAVAILABLE', message: string, details?: Record<string, unknown>): void;
   /** Whether a passphrase is being waited for (the person has something to do). */
   waiting(): boolean;
 }
@@ -74,7 +74,10 @@ export function createUnlockGate(): UnlockGate {
     },
     dispatch: (channel, input) => {
       if (typeof channel !== 'string' || !Object.prototype.hasOwnProperty.call(channelSchemas, channel)) {
-        return Promise.resolve({ ok: false, error: { code: 'NOT_FOUND', message: `Unknown channel ${String(channel).slice(0, 80)}` } });
+        return Promise.resolve({
+          ok: false,
+          error: { code: 'NOT_FOUND', message: `Unknown channel ${String(channel).slice(0, 80)}`, details: { reason: 'channel' } },
+        });
       }
       if (channel === 'system.unlock') return Promise.resolve(unlock(input));
       const message = vault === 'new' ? 'Maestro is locked: choose a vault passphrase to start' : 'Maestro is locked: enter the vault passphrase to open it';
@@ -84,8 +87,8 @@ export function createUnlockGate(): UnlockGate {
       open = true;
       answer({ ok: true, data: { unlocked: true } });
     },
-    failed(code, message) {
-      answer({ ok: false, error: { code, message } });
+    failed(code, message, details) {
+      answer({ ok: false, error: details ? { code, message, details } : { code, message } });
     },
     waiting: () => asked !== null,
   };

@@ -33,6 +33,8 @@ import { Outbox } from '../features/outbox/index';
 import { createOutboxWithdrawal } from '../features/outbox/withdraw';
 import { createCaptureService } from '../features/capture/index';
 import { SyncEngine } from '../features/sync/engine';
+import { msg, type Message } from '../../shared/messages';
+import { thrownCause, withCause } from '../../shared/error-messages';
 import { SyncAlerts } from '../features/sync/alerts';
 import { DeviceSyncState } from '../features/sync/server-status';
 import { VerifyPool } from '../features/sync/verify-pool';
@@ -94,7 +96,7 @@ export function createPlatform(deps: ServiceDeps) {
   const profile = createProfileService({ db, clock, audit });
   // Alerts exist before every feature that raises one (built-in bundle refusals come first).
   const alerts = new SyncAlerts(db, clock, logger);
-  const alert = (code: string, message: string, subject: string) => alerts.raise(code, message, subject);
+  const alert = (code: string, message: Message, subject: string) => alerts.raise(code, message, subject);
   return {
     clock,
     logger,
@@ -118,7 +120,7 @@ function pinnedRootOf(deps: ServiceDeps, p: Platform): Envelope<RootMeta> | null
     return loadPinnedRoot(deps.trustRootPath ?? join(p.resourcesDir, 'trust', 'root.json'));
   } catch (e) {
     p.logger.error('pinned trust root unusable: no bundle can verify', { code: 'BUNDLE_ROOT_INVALID', err: (e as Error).message });
-    p.alert('BUNDLE_ROOT_INVALID', `The pinned trust root is unusable (${(e as Error).message}); no bundle can verify`, 'trust');
+    p.alert('BUNDLE_ROOT_INVALID', withCause(msg('alerts.trust_root_invalid'), thrownCause(e)), 'trust');
     return null;
   }
 }
@@ -352,7 +354,7 @@ export function reloadConsumersOnBundleChange(w: Platform & Sealed & Pick<Local,
     try {
       w.contracts.loadTree(t);
     } catch (e) {
-      w.alert('CONTRACT_LOAD_FAILED', `contracts bundle: ${(e as Error).message}`, c.name);
+      w.alert('CONTRACT_LOAD_FAILED', withCause(msg('alerts.contracts_load_failed'), thrownCause(e)), c.name);
     }
   });
 }

@@ -1,4 +1,5 @@
 import type { CheckStatus, HealthCheck, HealthReport } from '../../shared/api/types';
+import { msg } from '../../shared/messages';
 
 export type CheckResult = Omit<HealthCheck, 'id'>;
 export type CheckFn = () => CheckResult;
@@ -23,7 +24,10 @@ export function createHealthRegistry(): HealthRegistry {
         try {
           results.push({ id, ...fn() });
         } catch (e) {
-          results.push({ id, service: id.split('.')[0] ?? id, status: 'error', summary: `Check failed: ${(e as Error).message}`, figures: {} });
+          const error = (e as Error).message;
+          const service = id.split('.')[0] ?? id;
+          // The thrown text as it is (an exception's own words): the view says "Check failed: …" around it.
+          results.push({ id, service, status: 'error', summary: `Check failed: ${error}`, messages: [msg('health.check.failed', { error })], figures: {} });
         }
       }
       const status = results.reduce<CheckStatus>((s, c) => (rank[c.status] > rank[s] ? c.status : s), 'ok');

@@ -65,7 +65,11 @@ function httpTransport(): Transport {
 
   return {
     async invoke(ch, input, opts = {}) {
-      if (!token) return { ok: false, error: { code: 'UNAUTHORIZED', message: 'Open the link printed by the web host (it carries the access token).' } };
+      if (!token)
+        return {
+          ok: false,
+          error: { code: 'UNAUTHORIZED', message: 'Open the link printed by the web host (it carries the access token).', details: { reason: 'no_token' } },
+        };
       const body = JSON.stringify(input ?? {});
       const res = await fetch(`/api/${ch}`, {
         method: 'POST',
@@ -75,7 +79,10 @@ function httpTransport(): Transport {
       });
       const reply = (await res.json()) as unknown;
       if (typeof reply === 'object' && reply !== null && 'ok' in reply) return reply as ApiResult<never>;
-      return { ok: false, error: { code: 'INTERNAL', message: `Unexpected response (${res.status})` } };
+      return {
+        ok: false,
+        error: { code: 'INTERNAL', message: `Unexpected response (${res.status})`, details: { reason: 'unexpected_reply', status: res.status } },
+      };
     },
     on(name, cb) {
       const set = listeners.get(name) ?? new Set();
@@ -104,10 +111,10 @@ export async function call<K extends ChannelName>(ch: K, input: Req<K>, opts?: C
   try {
     r = await transport.invoke(ch, input, opts);
   } catch (e) {
-    throw new ApiError('INTERNAL', `Cannot reach the Maestro service: ${(e as Error).message}`);
+    throw new ApiError('INTERNAL', `Cannot reach the Maestro service: ${(e as Error).message}`, { reason: 'unreachable', error: (e as Error).message });
   }
   if (r.ok) return r.data;
-  const err = isApiErrorBody(r.error) ? r.error : { code: 'INTERNAL' as const, message: 'Unknown error' };
+  const err = isApiErrorBody(r.error) ? r.error : { code: 'INTERNAL' as const, message: 'Unknown error', details: { reason: 'unknown_reply' } };
   throw new ApiError(err.code, err.message, err.details);
 }
 

@@ -1,5 +1,7 @@
 // Small display helpers shared by views, in the language in use (i18n/index.ts).
 import { locale } from '../i18n/current';
+import { ApiError } from '../../shared/errors';
+import { apiErrorText } from './error-words';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -12,14 +14,6 @@ export function clockTime(iso: string | Date): string {
 /** Local date and time, or a dash. */
 export function dateTime(iso: string | null | undefined): string {
   return iso ? new Date(iso).toLocaleString(locale()) : '—';
-}
-
-/**
- * English only, kept while views move to ICU plurals: a count with its noun in the right form.
- * New code uses an ICU message ("{n, plural, one {# item} other {# items}}") instead.
- */
-export function count(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString(locale())} ${new Intl.PluralRules('en').select(n) === 'one' ? one : many}`;
 }
 
 /** A number in the language in use ("1,204", "1 204", "١٬٢٠٤"). */
@@ -69,6 +63,8 @@ export function relativeTime(iso: string, now: number = Date.now()): string {
   return '—';
 }
 
+/** An error in words: an API error in the user's language (ui/error-words.ts), any other its message. */
 export function errorMessage(e: unknown): string {
+  if (e instanceof ApiError) return apiErrorText(e);
   return e instanceof Error ? e.message : String(e);
 }

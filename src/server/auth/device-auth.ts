@@ -113,7 +113,7 @@ export function deviceAuth(deps: DeviceAuthDeps): MiddlewareHandler<AppEnv> {
     const allowed = deps.limiter.take(device.id);
     if (!allowed.ok) {
       c.header('Retry-After', String(Math.ceil(allowed.retryAfterMs / 1000)));
-      throw new ApiError('RATE_LIMITED', 'Too many requests from this device', { retryAfterMs: allowed.retryAfterMs });
+      throw new ApiError('RATE_LIMITED', 'Too many requests from this device', { reason: 'device_rate', retryAfterMs: allowed.retryAfterMs });
     }
 
     if (!(await deps.storage.rememberNonce(device.id, nonce, now.toISOString()))) throw refuse('replayed', 'Nonce already used');

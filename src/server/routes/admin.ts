@@ -185,7 +185,7 @@ function deviceRoutes(router: Hono<AppEnv>, { deps, policies, viewOf }: AdminCon
   router.get('/devices/:id', async (c) => {
     const admin = c.get('device');
     const device = await deps.storage.getDevice(c.req.param('id'));
-    if (!device || device.tenant !== admin.tenant) throw new ApiError('NOT_FOUND', 'Device not found');
+    if (!device || device.tenant !== admin.tenant) throw new ApiError('NOT_FOUND', 'Device not found', { reason: 'device' });
     const now = deps.clock.now();
     const { view, snapshot } = await viewOf(device, now);
     await deps.storage.upsertSnapshots([snapshot]);
@@ -225,7 +225,7 @@ function controlRoutes(router: Hono<AppEnv>, { deps, policies, reasonOf, auditOf
         now: now.toISOString(),
         policy,
       });
-      if (!device) throw new ApiError('NOT_FOUND', 'Device not found');
+      if (!device) throw new ApiError('NOT_FOUND', 'Device not found', { reason: 'device' });
       const { view, snapshot } = await viewOf(device, now);
       await deps.storage.upsertSnapshots([snapshot]);
       const res: AdminDeviceActionResponse = { device: view };
@@ -242,7 +242,7 @@ function controlRoutes(router: Hono<AppEnv>, { deps, policies, reasonOf, auditOf
       certify: certifier(deps.serverKey),
       reason,
     });
-    if (revokedAt === null) throw new ApiError('NOT_FOUND', 'Device not found');
+    if (revokedAt === null) throw new ApiError('NOT_FOUND', 'Device not found', { reason: 'device' });
     const res: RevokeDeviceResponse = { revokedAt };
     return c.json(res);
   });
@@ -262,7 +262,7 @@ function controlRoutes(router: Hono<AppEnv>, { deps, policies, reasonOf, auditOf
       audit: auditOf(c, ts, 'device.roles_changed', id, { reason: req.reason, roles }),
       certify: certifier(deps.serverKey),
     });
-    if (!out.ok && out.reason === 'not_found') throw new ApiError('NOT_FOUND', 'Device not found');
+    if (!out.ok && out.reason === 'not_found') throw new ApiError('NOT_FOUND', 'Device not found', { reason: 'device' });
     if (!out.ok) throw new ApiError('CONFLICT', 'A revoked device keeps its roles', { reason: 'revoked' });
     const res: CertificateResponse = { certificate: out.certificate };
     return c.json(res);

@@ -24,7 +24,7 @@ function blobParam(raw: string): string {
 }
 
 function storeOf(deps: AttachmentsDeps): BlobStore {
-  if (!deps.blobs) throw new ApiError('UNAVAILABLE', 'This server has no attachment store configured');
+  if (!deps.blobs) throw new ApiError('UNAVAILABLE', 'This server has no attachment store configured', { reason: 'no_blob_store' });
   return deps.blobs;
 }
 

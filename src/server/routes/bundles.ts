@@ -162,7 +162,7 @@ async function serve(bundlesDir: string | undefined, rawUrl: string, method: str
   const [name, got, ...segments] = parts ?? [];
   const ok = bundlesDir && name !== undefined && got === area && (area === 'targets' || segments.length === 1);
   const opened = ok ? await openBundleFile(bundlesDir, name, [area, ...segments]) : null;
-  if (!opened) throw new ApiError('NOT_FOUND', `No such bundle file: ${(name ?? '').slice(0, 80)}/${area}/…`);
+  if (!opened) throw new ApiError('NOT_FOUND', `No such bundle file: ${(name ?? '').slice(0, 80)}/${area}/…`, { reason: 'bundle_file' });
   return fileResponse(opened.fh, opened.size, area === 'metadata' ? 'application/json' : 'application/octet-stream', method === 'HEAD');
 }
 

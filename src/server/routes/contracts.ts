@@ -17,7 +17,7 @@ export function createContractsRouter(deps: Pick<ServerDeps, 'contracts'>): Hono
   router.get('/:ref', (c) => {
     const ref = c.req.param('ref');
     const doc = parseContractRef(ref) ? deps.contracts.document(ref) : undefined;
-    if (doc === undefined) throw new ApiError('NOT_FOUND', `No contract document for ${ref}`);
+    if (doc === undefined) throw new ApiError('NOT_FOUND', `No contract document for ${ref}`, { reason: 'contract' });
     return c.json({ contract: ref, document: doc });
   });
   return router;

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { ApiError } from '../../shared/errors';
+import { msg } from '../../shared/messages';
 import {
   checkpointSigningBytes,
   receiptSigningBytes,
@@ -488,9 +489,9 @@ async function anchor(
 
   if (decision.kind === 'equivocation') {
     await flagEquivocation(deps, device, a, decision, { anchored, req, at });
-    return { anchorError: { code: 'ANCHOR_EQUIVOCATION', message: `Seq ${decision.seq} was anchored with a different hash; the device has been flagged` } };
+    return { anchorError: { code: 'ANCHOR_EQUIVOCATION', message: msg('alerts.anchor.equivocation', { seq: String(decision.seq) }) } };
   }
-  if (decision.kind === 'broken') return { anchorError: { code: 'ANCHOR_BROKEN', message: decision.message } };
+  if (decision.kind === 'broken') return { anchorError: { code: 'ANCHOR_BROKEN', message: decision.reason } };
   // The device's Merkle tree head must be the one its entry hashes give: the stored frontier at the
   // anchored head plus this batch's new entries (O(log n)); a device anchored before frontiers were
   // stored has its frontier rebuilt once from every anchored hash.
@@ -499,8 +500,7 @@ async function anchor(
   const h = merkleHasher();
   if (frontier.length !== popcount(anchored.seq)) {
     const rows = anchored.seq > 0 ? await deps.storage.auditHashes(device.id, 1, anchored.seq) : [];
-    if (rows.length !== anchored.seq)
-      return { anchorError: { code: 'ANCHOR_TREE_MISMATCH', message: 'The server does not hold every anchored hash; the tree cannot be countersigned' } };
+    if (rows.length !== anchored.seq) return { anchorError: { code: 'ANCHOR_TREE_MISMATCH', message: msg('alerts.anchor.tree_incomplete') } };
     frontier = [];
     for (const r of rows) frontier = appendLeaf(h, frontier, anchored.seq, r.hash);
   }
@@ -512,7 +512,7 @@ async function anchor(
       return {
         anchorError: {
           code: 'ANCHOR_TREE_MISMATCH',
-          message: `The Merkle tree head for ${a.tree.size} entries does not match the entry hashes the server holds (head ${decision.head.seq})`,
+          message: msg('alerts.anchor.tree_mismatch', { size: String(a.tree.size), head: String(decision.head.seq) }),
         },
       };
     tree = { size: a.tree.size, root };
@@ -533,7 +533,7 @@ async function anchor(
       },
     });
     // Another request from the same device anchored in between; the device retries from the new head.
-    if (!moved) return { anchorError: { code: 'ANCHOR_BROKEN', message: 'The anchored head moved during this request; retry' } };
+    if (!moved) return { anchorError: { code: 'ANCHOR_BROKEN', message: msg('alerts.anchor.moved') } };
   }
   const checkpoint: CheckpointBody = {
     device: device.id,

@@ -67,7 +67,7 @@ function certificateRoutes(router: Hono<AppEnv>, deps: TeamDeps, certify: Return
     const device = c.get('device');
     const now = deps.clock.now();
     const certificate = await deps.storage.currentCertificate({ id: device.id, at: now.toISOString(), certify, needsRenewal: needsRenewal(now) });
-    if (!certificate) throw new ApiError('NOT_FOUND', 'Device not found');
+    if (!certificate) throw new ApiError('NOT_FOUND', 'Device not found', { reason: 'device' });
     const res: CertificateResponse = { certificate };
     return c.json(res);
   });
@@ -89,7 +89,7 @@ function certificateRoutes(router: Hono<AppEnv>, deps: TeamDeps, certify: Return
         reason: 'encryption_key_set',
       });
     }
-    if (!out.ok) throw new ApiError('NOT_FOUND', 'Device not found');
+    if (!out.ok) throw new ApiError('NOT_FOUND', 'Device not found', { reason: 'device' });
     const res: CertificateResponse = { certificate: out.certificate };
     return c.json(res);
   });

@@ -1,14 +1,23 @@
 // Audit anchoring: a device sends the hashes of its audit entries since its last anchored head;
 // the server keeps them, so a device can later neither rewrite nor drop anchored history without
 // it showing. Pure decision logic; the route does the I/O.
+// A broken anchor says why as a message (`alerts.anchor.*`, decision 0030): the device raises it as an alert.
+import { msg, type Message, type MessageParams } from '../../shared/messages';
 import type { AuditAnchorWire } from '../../shared/sync/protocol';
 import { type AuditHashRow } from '../storage/types';
 
 export type AnchorDecision =
   | { kind: 'ok'; newEntries: AuditHashRow[]; head: { seq: number; hash: string } }
-  | { kind: 'broken'; message: string }
+  | { kind: 'broken'; reason: Message }
   /** The device claims a different hash for a seq it already anchored: two histories exist. */
   | { kind: 'equivocation'; seq: number; storedHash: string; claimedHash: string; stored: AuditHashRow };
+
+/** Seq numbers stay as they are written ("seq 1234", not "1,234"): they are identifiers, not amounts. */
+const broken = (key: string, params: Record<string, string | number> = {}): AnchorDecision => {
+  const p: MessageParams = {};
+  for (const [k, v] of Object.entries(params)) p[k] = String(v);
+  return { kind: 'broken', reason: msg(`alerts.anchor.${key}`, p) };
+};
 
 /** Seqs at or below the anchored head that the decision needs stored hashes for. */
 export function overlapRange(anchor: AuditAnchorWire, anchoredSeq: number): { from: number; to: number } | null {
@@ -35,30 +44,28 @@ export function judgeAnchor(anchor: AuditAnchorWire, anchored: { seq: number; ha
   }
 
   if (entries.length === 0) {
-    return head.seq === anchored.seq && head.hash === anchored.hash
-      ? { kind: 'ok', newEntries: [], head }
-      : { kind: 'broken', message: `With no entries the head must be the anchored head (seq ${anchored.seq})` };
+    return head.seq === anchored.seq && head.hash === anchored.hash ? { kind: 'ok', newEntries: [], head } : broken('empty_head', { seq: anchored.seq });
   }
 
   const first = entries[0]!;
-  if (first.seq > anchored.seq + 1) return { kind: 'broken', message: `Entries start at seq ${first.seq}; expected ${anchored.seq + 1}` };
+  if (first.seq > anchored.seq + 1) return broken('starts_at', { seq: first.seq, expected: anchored.seq + 1 });
   if (first.seq === anchored.seq + 1) {
-    if (first.prevHash !== anchored.hash) return { kind: 'broken', message: `Entry ${first.seq} does not link to the anchored head` };
+    if (first.prevHash !== anchored.hash) return broken('unlinked_head', { seq: first.seq });
   } else {
     // Overlap with already anchored history: must be exactly what was anchored (hash checked above).
     const s = stored.get(first.seq);
-    if (!s || s.prevHash !== first.prevHash) return { kind: 'broken', message: `Entry ${first.seq} does not match the anchored history` };
+    if (!s || s.prevHash !== first.prevHash) return broken('history_mismatch', { seq: first.seq });
   }
   for (let i = 1; i < entries.length; i++) {
     const prev = entries[i - 1]!;
     const e = entries[i]!;
-    if (e.seq !== prev.seq + 1) return { kind: 'broken', message: `Entry seq ${e.seq} follows ${prev.seq}` };
-    if (e.prevHash !== prev.hash) return { kind: 'broken', message: `Entry ${e.seq} does not link to entry ${prev.seq}` };
-    if (e.seq <= anchored.seq && !stored.has(e.seq)) return { kind: 'broken', message: `Entry ${e.seq} is not in the anchored history` };
+    if (e.seq !== prev.seq + 1) return broken('seq_gap', { seq: e.seq, prev: prev.seq });
+    if (e.prevHash !== prev.hash) return broken('unlinked', { seq: e.seq, prev: prev.seq });
+    if (e.seq <= anchored.seq && !stored.has(e.seq)) return broken('not_anchored', { seq: e.seq });
   }
   const last = entries[entries.length - 1]!;
-  if (head.seq !== last.seq || head.hash !== last.hash) return { kind: 'broken', message: 'Head is not the last entry' };
+  if (head.seq !== last.seq || head.hash !== last.hash) return broken('head_not_last');
   // A head behind the anchored one means the device's log shrank (a restore or a rollback).
-  if (head.seq < anchored.seq) return { kind: 'broken', message: `Head seq ${head.seq} is behind the anchored head (seq ${anchored.seq})` };
+  if (head.seq < anchored.seq) return broken('head_behind', { seq: head.seq, anchored: anchored.seq });
   return { kind: 'ok', newEntries: entries.filter((e) => e.seq > anchored.seq), head };
 }

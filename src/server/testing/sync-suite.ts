@@ -31,6 +31,7 @@ import {
   type RiskSummaryResponse,
 } from '../../shared/server-api';
 import { DAY_MS, DEFAULT_RISK_POLICY } from '../../shared/risk';
+import { msg } from '../../shared/messages';
 import { compileSchema, describeErrors } from '../../shared/validation';
 import { publicKeyFromRaw, verifyBase64 } from '../../platform/ed25519';
 import { sha256Hex } from '../../platform/hash';
@@ -883,7 +884,7 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         const all = await list(h, admin, '?limit=500');
         expect(all.total).toBe(7);
         expect(all.devices.every((d) => d.tenant === 'acme')).toBe(true);
-        expect(viewOf(all, devs[0]!.id)!.risk).toMatchObject({ level: 'medium', reasons: ['Last sync 7.5 days ago (more than 7)'] });
+        expect(viewOf(all, devs[0]!.id)!.risk).toMatchObject({ level: 'medium', reasons: [msg('risk.last_sync_over', { days: 7.5, limit: 7 })] });
         expect(viewOf(all, devs[0]!.id)!.daysOffline).toBe(7.5);
         expect(viewOf(all, devs[5]!.id)!.risk.level).toBe('high');
         expect(viewOf(all, admin.id)!.risk.level).toBe('medium'); // never synced, enrolled 7.5 days ago
@@ -977,7 +978,7 @@ export function defineSyncServerSuite(backend: TestBackend): void {
 
         // What the batch reports counts at once: 60 pending is medium (default policy), one major behind is critical.
         const medium = await batchBody(await h.batch(dev, [], { deviceState: { pendingCount: 60, deadLetterCount: 0, contractVersions: {} } }));
-        expect(medium.deviceStatus.risk).toMatchObject({ level: 'medium', reasons: ['60 items waiting to sync (more than 50)'] });
+        expect(medium.deviceStatus.risk).toMatchObject({ level: 'medium', reasons: [msg('risk.pending_over', { count: 60, limit: 50 })] });
         expect(medium.deviceStatus.risk).toEqual((await detail()).device.risk);
         expect((await list(h, admin, '?level=medium')).devices.map((d) => d.id)).toContain(dev.id);
         const critical = await batchBody(
@@ -994,7 +995,7 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         expect(high.deviceStatus).toMatchObject({
           blocked: false,
           updateRequired: true,
-          risk: { level: 'high', reasons: ['11 items waiting to sync (more than 10)', 'An administrator requires an app update'] },
+          risk: { level: 'high', reasons: [msg('risk.pending_over', { count: 11, limit: 10 }), msg('risk.update_required')] },
         });
         expect(high.deviceStatus.risk).toEqual((await detail()).device.risk);
         expect((await list(h, admin, '?level=high')).devices.map((d) => d.id)).toContain(dev.id);
@@ -1040,7 +1041,7 @@ export function defineSyncServerSuite(backend: TestBackend): void {
           blockedReason: 'Device reported stolen',
           risk: { level: 'critical', allowedActions: ['read', 'capture', 'sync'] },
         });
-        expect(view.risk.reasons).toContain('Blocked by an administrator');
+        expect(view.risk.reasons).toContainEqual(msg('risk.blocked'));
 
         const before = await h.snapshot();
         const item = makeItem();
@@ -1065,7 +1066,7 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         const dev = await h.enroll();
         const req = await okJson<{ device: AdminDeviceView }>(await act(h, admin, dev.id, 'require-update', 'Security fix 1.4.2'), { type: 'object' });
         expect(req.device).toMatchObject({ updateRequired: true, risk: { level: 'high', allowedActions: ['read', 'capture', 'draft', 'sync'] } });
-        expect(req.device.risk.reasons).toEqual(['An administrator requires an app update']);
+        expect(req.device.risk.reasons).toEqual([msg('risk.update_required')]);
         expect(viewOf(await list(h, admin, '?level=high'), dev.id)).toBeDefined();
         const cleared = await okJson<{ device: AdminDeviceView }>(await act(h, admin, dev.id, 'clear-update', 'Updated on site'), { type: 'object' });
         expect(cleared.device).toMatchObject({ updateRequired: false, risk: { level: 'low', reasons: [] } });
@@ -1123,7 +1124,7 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         expect(await okJson(put, riskPolicyResponseSchema)).toEqual({ policy, custom: true });
         expect(await okJson(await h.signed(admin, 'GET', '/v1/admin/risk-policy'), riskPolicyResponseSchema)).toEqual({ policy, custom: true });
         const v = viewOf(await list(h, admin, '?level=high'), dev.id)!;
-        expect(v.risk.reasons).toEqual(['30 items waiting to sync (more than 25)', 'App version 1.0.0 is behind the latest 1.2.0']);
+        expect(v.risk.reasons).toEqual([msg('risk.pending_over', { count: 30, limit: 25 }), msg('risk.app_behind', { version: '1.0.0', latest: '1.2.0' })]);
         // Level filters in SQL agree, also for the offline tiers the policy moved.
         h.advance(2 * DAY_MS + 1000);
         expect((await list(h, admin, '?level=high')).devices.map((d) => d.id).sort()).toEqual([admin.id, dev.id].sort());
@@ -1176,7 +1177,9 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         await h.reseedContracts(['field.inspect.site@1.3.0']);
         const medium = await list(h, admin, '?level=medium');
         expect(ids(medium)).toEqual(onSite.map((d) => d.id).sort());
-        expect(medium.devices[0]!.risk.reasons).toEqual(['Contract field.inspect.site 1.2.0 is 1 minor version behind the latest 1.3.0']);
+        expect(medium.devices[0]!.risk.reasons).toEqual([
+          msg('risk.contract_minor_behind', { name: 'field.inspect.site', version: '1.2.0', latest: '1.3.0', n: 1 }),
+        ]);
         expect(ids(await list(h, otherAdmin, '?level=medium'))).toEqual([foreign.id]);
         expect((await levels())[labOnly.id]).toEqual([0, 0]);
 
@@ -1224,10 +1227,8 @@ export function defineSyncServerSuite(backend: TestBackend): void {
         // The admin's own device too: it enrolled with app 1.0.0 and never synced.
         const medium = await list(h, admin, '?level=medium');
         expect(medium.devices.map((d) => d.id).sort()).toEqual([admin.id, dev.id].sort());
-        expect(medium.devices.map((d) => d.risk.reasons)).toEqual([
-          ['App version 1.0.0 is behind the latest 1.2.0'],
-          ['App version 1.0.0 is behind the latest 1.2.0'],
-        ]);
+        const behind = msg('risk.app_behind', { version: '1.0.0', latest: '1.2.0' });
+        expect(medium.devices.map((d) => d.risk.reasons)).toEqual([[behind], [behind]]);
         expect(await h.db.query('SELECT id, version_level, risk_level FROM devices WHERE id IN ($1, $2) ORDER BY tenant', [dev.id, other.id])).toEqual([
           { id: dev.id, version_level: 1, risk_level: 1 },
           { id: other.id, version_level: 0, risk_level: 0 },

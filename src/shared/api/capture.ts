@@ -1,6 +1,7 @@
 // drafts.*, attachments.*, capture.*, records.*: capturing records (src/main/features/capture).
 import { Type, type Static } from '@sinclair/typebox';
 import { anyObject, channel, empty, nullable, obj, str, ulid } from './channel';
+import { LOCALE_PATTERN } from '../contract-annotations';
 
 /** Largest attachment a device stores and syncs (the main process refuses more; a contract may set less). */
 export const MAX_ATTACHMENT_BYTES = 256 * 1024 * 1024;
@@ -15,6 +16,9 @@ const storedSchema = obj({ hash: str(), ref: str(), size: Type.Integer() });
 const uploadState = obj({ id: str(), chunkBytes: Type.Integer(), nextIndex: Type.Integer(), received: Type.Integer() });
 
 export const contractRefSchema = Type.String({ pattern: '^[a-z][a-z0-9]*(\\.[a-z][a-z0-9-]*){2}@\\d+\\.\\d+\\.\\d+$', maxLength: 120 });
+
+/** The language a record was captured in ("sv", "pt-BR"); decision 0031. */
+const captureLocaleSchema = Type.String({ pattern: LOCALE_PATTERN, maxLength: 35 });
 
 export const draftSchema = obj({ id: str(), contract: str(), data: Type.Unknown(), createdAt: str(), updatedAt: str() });
 export type Draft = Static<typeof draftSchema>;
@@ -76,13 +80,13 @@ export const captureChannels = {
     obj({ name: str(), mime: str(), size: Type.Integer(), dataBase64: str() }),
   ),
   'capture.submit': channel(
-    'Validate against the contract; record, audit entry and outbox item in one transaction.',
-    obj({ contract: contractRefSchema, data: anyObject(), draftId: Type.Optional(ulid()) }),
+    'Validate against the contract; record, audit entry and outbox item in one transaction. The record keeps `locale` (default en).',
+    obj({ contract: contractRefSchema, data: anyObject(), draftId: Type.Optional(ulid()), locale: Type.Optional(captureLocaleSchema) }),
     obj({ recordId: str(), outboxId: str() }),
   ),
   'records.list': channel(
     'Captured records, newest first, with their outbox state.',
     obj({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }),
-    obj({ records: Type.Array(obj({ id: str(), contract: str(), createdAt: str(), state: nullable(str()) })) }),
+    obj({ records: Type.Array(obj({ id: str(), contract: str(), createdAt: str(), locale: str(), state: nullable(str()) })) }),
   ),
 };

@@ -1,5 +1,6 @@
 // outbox.*: items waiting to be sent (src/main/features/outbox).
 import { Type, type Static } from '@sinclair/typebox';
+import { storedErrorSchema } from '../error-messages';
 import { channel, enumOf, nullable, obj, str, ulid } from './channel';
 
 export const outboxStateSchema = enumOf(['queued', 'acked', 'dead', 'blocked', 'discarded']);
@@ -16,7 +17,8 @@ export const outboxItemSchema = obj({
   state: outboxStateSchema,
   attempts: Type.Integer(),
   nextAttemptAt: str(),
-  lastError: nullable(str()),
+  /** A message code and params (decision 0030); a row from before holds a plain sentence. */
+  lastError: nullable(storedErrorSchema),
   contentHash: nullable(str()),
   serverSeq: nullable(Type.Integer()),
   receiptVerified: Type.Boolean(),

@@ -1,5 +1,7 @@
 // sync.*: enrollment and sending the outbox (src/main/features/sync).
 import { Type, type Static } from '@sinclair/typebox';
+import { storedErrorSchema } from '../error-messages';
+import { messageSchema } from '../messages';
 import { channel, empty, enumOf, nullable, obj, str } from './channel';
 import { outboxCountsSchema } from './outbox';
 import { roleSchema } from './profile';
@@ -16,11 +18,14 @@ export const syncStatusSchema = obj({
   ),
   reachable: Type.Union([Type.Boolean(), Type.Null()]),
   lastSyncAt: nullable(str()),
-  lastError: nullable(str()),
+  /** A message code and params (decision 0030); a row from before holds a plain sentence. */
+  lastError: nullable(storedErrorSchema),
   counts: outboxCountsSchema,
   progress: nullable(obj({ itemsTotal: int(), itemsDone: int(), bytesTotal: int(), bytesDone: int() })),
-  keyStore: obj({ kind: enumOf(['keychain', 'vault']), locked: Type.Boolean(), note: str() }),
-  alerts: Type.Array(obj({ id: int(), at: str(), code: str(), message: str(), subject: str() })),
+  /** `note`: where the keys are kept, as a message (decision 0030). */
+  keyStore: obj({ kind: enumOf(['keychain', 'vault']), locked: Type.Boolean(), note: messageSchema }),
+  /** `message`: what happened as a message code and params (decision 0030); a row from before holds a plain sentence. */
+  alerts: Type.Array(obj({ id: int(), at: str(), code: str(), message: storedErrorSchema, subject: str() })),
   anchor: nullable(obj({ seq: int(), head: str(), time: str() })),
 });
 export type SyncStatus = Static<typeof syncStatusSchema>;

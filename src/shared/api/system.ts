@@ -1,6 +1,7 @@
 // system.*: what the app is and how its services are doing (no feature owns these).
 import { Type, type Static } from '@sinclair/typebox';
 import { channel, empty, enumOf, isoTime, obj, str } from './channel';
+import { messageSchema } from '../messages';
 
 export const checkStatusSchema = enumOf(['ok', 'warn', 'error']);
 export type CheckStatus = Static<typeof checkStatusSchema>;
@@ -10,6 +11,8 @@ export const healthCheckSchema = obj({
   service: str(),
   status: checkStatusSchema,
   summary: str(),
+  /** The summary as messages (shared/messages.ts), when the check has them: what the UI shows, in the user's language. */
+  messages: Type.Optional(Type.Array(messageSchema)),
   figures: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean(), Type.Null()])),
 });
 export type HealthCheck = Static<typeof healthCheckSchema>;

@@ -1,6 +1,7 @@
 // transfers.* and attachments.fetch: attachment uploads and downloads, chunk by chunk
 // (src/main/features/sync; decision 0020).
 import { Type, type Static } from '@sinclair/typebox';
+import { storedErrorSchema } from '../error-messages';
 import { channel, empty, enumOf, nullable, obj, sha256Hex, str } from './channel';
 
 export const transferStateSchema = enumOf(['waiting', 'running', 'paused', 'done', 'refused', 'failed']);
@@ -18,8 +19,8 @@ export const transferSchema = obj({
   /** Over the current run of this transfer (bytes that were already on the server are not counted). */
   bytesPerSecond: Type.Number({ minimum: 0 }),
   etaSeconds: nullable(Type.Number({ minimum: 0 })),
-  /** Why it waits, was refused or failed. */
-  message: nullable(str()),
+  /** Why it waits, was refused or failed: a message code and params (decision 0030). */
+  message: nullable(storedErrorSchema),
   updatedAt: str(),
 });
 export type Transfer = Static<typeof transferSchema>;

@@ -4,6 +4,8 @@
 // shape is declared once with TypeBox: the JSON Schemas of the metadata roles (checked before any
 // signature is looked at) and of the views (re-exported by ./schemas.ts), and the types (Static).
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import { messageSchema } from '../messages';
+import { storedErrorSchema } from '../error-messages';
 import { constOf, enumOf, keyed, mapOf, nullable, obj } from '../typebox';
 
 export const ROLES = ['root', 'targets', 'snapshot', 'timestamp'] as const;
@@ -132,30 +134,49 @@ export const SPEC_VERSION = '1.0.31';
 
 /**
  * Every attack the verifier refuses, each with its own code (docs/bundles.md lists them with the
- * check that catches each). A refusal installs and loads nothing.
+ * check that catches each). A refusal installs and loads nothing. What each code means, in words, is
+ * the message `refusals.bundle.<CODE>` (src/renderer/i18n/locales/<locale>/refusals.json): code and
+ * params travel, the renderer says it in the user's language.
  */
-export const BUNDLE_REFUSALS = {
-  BUNDLE_HASH_MISMATCH: 'A file’s SHA-256 differs from the signed targets metadata (arbitrary file).',
-  BUNDLE_LENGTH_MISMATCH: 'A file is shorter than the signed targets metadata says (arbitrary file).',
-  BUNDLE_TOO_LARGE: 'A file or metadata document is longer than its cap or its signed length (endless data).',
-  BUNDLE_ROLLBACK: 'A role’s version is lower than the highest this device has trusted (rollback).',
-  BUNDLE_EXPIRED: 'Metadata expired, judged by the device’s highest-seen time (freeze).',
-  BUNDLE_MIX_AND_MATCH: 'Metadata or files from different bundle versions or bundles were combined (mix-and-match).',
-  BUNDLE_THRESHOLD: 'Fewer valid signatures from the role’s keys than its threshold.',
-  BUNDLE_UNKNOWN_KEY: 'Signed by a key the trusted root does not name.',
-  BUNDLE_WRONG_ROLE_KEY: 'Signed by a key the root names for a different role.',
-  BUNDLE_ROOT_VERSION: 'A new root is not exactly one version above the trusted root.',
-  BUNDLE_PATH_UNSAFE: 'A target path escapes the bundle (.., absolute, backslash, empty segment) or names a special file.',
-  BUNDLE_LINK: 'A symbolic link or a hard-linked file in the bundle.',
-  BUNDLE_EXTRA_FILE: 'A file in the bundle that the signed targets metadata does not list.',
-  BUNDLE_MISSING_FILE: 'A file the signed targets metadata lists is absent.',
-  BUNDLE_METADATA_INVALID: 'Metadata is not JSON or does not match the schema of its role.',
-  BUNDLE_KIND_MISMATCH: 'The bundle is not of the kind the caller asked for, or its content is not usable for its kind.',
-  BUNDLE_TAMPERED: 'An installed file changed after it was verified (quarantined).',
-  CONTRACT_NOT_COMPATIBLE: 'A new minor or patch version of a contract breaks its previous version (only a new major may break).',
-} as const;
-export type BundleRefusal = keyof typeof BUNDLE_REFUSALS;
-const BUNDLE_REFUSAL_CODES = Object.keys(BUNDLE_REFUSALS) as BundleRefusal[];
+export const BUNDLE_REFUSAL_CODES = [
+  /** A file's SHA-256 differs from the signed targets metadata (arbitrary file). */
+  'BUNDLE_HASH_MISMATCH',
+  /** A file is shorter than the signed targets metadata says (arbitrary file). */
+  'BUNDLE_LENGTH_MISMATCH',
+  /** A file or metadata document is longer than its cap or its signed length (endless data). */
+  'BUNDLE_TOO_LARGE',
+  /** A role's version is lower than the highest this device has trusted (rollback). */
+  'BUNDLE_ROLLBACK',
+  /** Metadata expired, judged by the device's highest-seen time (freeze). */
+  'BUNDLE_EXPIRED',
+  /** Metadata or files from different bundle versions or bundles were combined (mix-and-match). */
+  'BUNDLE_MIX_AND_MATCH',
+  /** Fewer valid signatures from the role's keys than its threshold. */
+  'BUNDLE_THRESHOLD',
+  /** Signed by a key the trusted root does not name. */
+  'BUNDLE_UNKNOWN_KEY',
+  /** Signed by a key the root names for a different role. */
+  'BUNDLE_WRONG_ROLE_KEY',
+  /** A new root is not exactly one version above the trusted root. */
+  'BUNDLE_ROOT_VERSION',
+  /** A target path escapes the bundle (.., absolute, backslash, empty segment) or names a special file. */
+  'BUNDLE_PATH_UNSAFE',
+  /** A symbolic link or a hard-linked file in the bundle. */
+  'BUNDLE_LINK',
+  /** A file in the bundle that the signed targets metadata does not list. */
+  'BUNDLE_EXTRA_FILE',
+  /** A file the signed targets metadata lists is absent. */
+  'BUNDLE_MISSING_FILE',
+  /** Metadata is not JSON or does not match the schema of its role. */
+  'BUNDLE_METADATA_INVALID',
+  /** The bundle is not of the kind the caller asked for, or its content is not usable for its kind. */
+  'BUNDLE_KIND_MISMATCH',
+  /** An installed file changed after it was verified (quarantined). */
+  'BUNDLE_TAMPERED',
+  /** A new minor or patch version of a contract breaks its previous version (only a new major may break). */
+  'CONTRACT_NOT_COMPATIBLE',
+] as const;
+export type BundleRefusal = (typeof BUNDLE_REFUSAL_CODES)[number];
 
 /** Caps against endless data. Targets are capped by their signed length. */
 export const METADATA_CAPS: Record<RoleName, number> = {
@@ -195,7 +216,8 @@ const bundleVersionViewSchema = obj({
   source: str,
   /** Last time every file was re-hashed against the signed metadata. */
   verifiedAt: str,
-  quarantine: nullable(obj({ at: str, reason: str, path: nullable(str) })),
+  /** `reason`: why, as a message (`refusals.tamper.*`); a version quarantined before messages holds a plain sentence. */
+  quarantine: nullable(obj({ at: str, reason: storedErrorSchema, path: nullable(str) })),
   model: nullable(modelInfoSchema),
   app: nullable(appUpdateInfoSchema),
 });
@@ -239,8 +261,11 @@ export const verifyResultSchema = obj({
   checkedFiles: int,
   bytes: int,
   durationMs: Type.Number(),
-  /** Present when a mismatch quarantined the version. */
-  refusal: nullable(obj({ code: enumOf(BUNDLE_REFUSAL_CODES), message: str, path: nullable(str) })),
+  /**
+   * Present when a mismatch quarantined the version: the code, the developer's text (logs), the file,
+   * and `reason`, the refusal as a message (`refusals.bundle.<CODE>` with its params) that the UI shows.
+   */
+  refusal: nullable(obj({ code: enumOf(BUNDLE_REFUSAL_CODES), message: str, path: nullable(str), reason: messageSchema })),
   bundle: bundleVersionViewSchema,
 });
 export type VerifyResult = Static<typeof verifyResultSchema>;

@@ -2,6 +2,7 @@
 // previous version of its major accepted; only a new major may (then the sync's CONTRACT_BREAKING
 // path applies). Pure: the bundle install gate, the sealing tools and the sync server share it.
 import { BundleError } from '../bundles/errors';
+import type { Message } from '../messages';
 import { parseContractRef } from '../sync/protocol';
 import { canonicalJson } from '../canonical';
 import { breakingChanges, diffSchemas, type SchemaChange } from './schema-diff';
@@ -32,7 +33,10 @@ export interface RefusedChange {
   kind: SchemaChange['kind'];
   before: unknown;
   after: unknown;
+  /** English, for logs and CLI output. */
   reason: string;
+  /** The reason as a message (`refusals.change.*`): what the UI shows. */
+  why: Message;
 }
 
 type Ver = [number, number, number];
@@ -91,6 +95,7 @@ export function refusedChanges(checks: readonly ContractCheck[]): RefusedChange[
         before: x.before,
         after: x.after,
         reason: x.reason,
+        why: x.why,
       })),
     );
 }

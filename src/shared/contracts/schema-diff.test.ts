@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BundleError } from '../bundles/errors';
 import { assertContractsCompatible, checkContractVersions } from './compat';
-import { changeInWords, changesInWords } from './words';
+import { msg } from '../messages';
+import { changeInWords, changeMessages } from './words';
 import { diffSchemas, type SchemaChangeKind } from './schema-diff';
 
 type S = Record<string, unknown>;
@@ -155,6 +156,8 @@ describe('contract compatibility: a table of schema changes', () => {
   it.each(ROWS)('%s: breaking=%s (%s at %s)', (_what, after, breaking, kind, path) => {
     const changes = diffSchemas(base(), after);
     expect(changes.some((c) => c.breaking)).toBe(breaking);
+    // Every change says why as a message too (what the UI shows), a code of refusals.change.
+    for (const c of changes) expect(c.why.code).toMatch(/^refusals\.change\.[a-z_]+$/);
     if (path !== '-') expect(changes).toContainEqual(expect.objectContaining({ kind, path, breaking }));
     else expect(changes.every((c) => !c.breaking)).toBe(true);
 
@@ -225,11 +228,19 @@ describe('contract compatibility: which version is the previous one', () => {
     expect(changeInWords({ ...c!, contract: 'field.inspect.site@1.3.0', previous: 'field.inspect.site@1.2.0' })).toBe(
       'field.inspect.site@1.3.0 (after 1.2.0), field /when: field "when" is now required: data without it is refused',
     );
-    // From untrusted details: malformed entries are skipped.
-    expect(changesInWords([{ path: '/', reason: 'fields not listed are refused now' }, { path: 3 }, null, 'x'])).toEqual([
-      'the record: fields not listed are refused now',
+    // For the UI: where (contract, version, field) and why, as messages.
+    expect(c!.why).toEqual(msg('refusals.change.required_added', { field: 'when' }));
+    expect(changeMessages([{ ...c!, contract: 'field.inspect.site@1.3.0', previous: 'field.inspect.site@1.2.0' }])).toEqual([
+      {
+        where: msg('refusals.changeLine.after', { contract: 'field.inspect.site@1.3.0', after: '1.2.0', root: 'no', path: '/when' }),
+        why: msg('refusals.change.required_added', { field: 'when' }),
+      },
     ]);
-    expect(changesInWords('nope')).toEqual([]);
+    // From untrusted details: malformed entries are skipped; a change from an older version (no `why`) keeps its English reason.
+    expect(changeMessages([{ path: '/', reason: 'fields not listed are refused now' }, { path: 3 }, null, 'x'])).toEqual([
+      { where: msg('refusals.changeLine.bare', { root: 'yes', path: '/' }), why: msg('refusals.change.text', { text: 'fields not listed are refused now' }) },
+    ]);
+    expect(changeMessages('nope')).toEqual([]);
   });
 
   it('a recursive $ref schema terminates and finds a change below the recursion', () => {

@@ -5,7 +5,9 @@
 // validate). Fail-closed: a change the rules below cannot prove harmless counts as breaking and
 // says so (kind `unknown-change`). Rules and reasons: docs/decisions/0017-contract-compatibility.md.
 import { canonicalJson } from '../canonical';
-import { MESSAGES_ANNOTATION, TITLE_ANNOTATION, WIDGET_ANNOTATION } from '../contract-annotations';
+import { msg, type Message, type MessageParams } from '../messages';
+import { changeReasonText, type ChangeReason } from './change-reasons';
+import { I18N_ANNOTATION, LOCALE_ANNOTATION, MESSAGES_ANNOTATION, TITLE_ANNOTATION, WIDGET_ANNOTATION } from '../contract-annotations';
 
 export type SchemaChangeKind =
   | 'schema-false'
@@ -47,8 +49,10 @@ export interface SchemaChange {
   before: unknown;
   after: unknown;
   breaking: boolean;
-  /** One plain sentence: what changed and why it is or is not breaking. */
+  /** One plain sentence: what changed and why it is or is not breaking (English: logs, CLI output). */
   reason: string;
+  /** The same as a message (`refusals.change.<key>` with its params): what the UI shows, in the reader's language. */
+  why: Message;
 }
 
 type Obj = Record<string, unknown>;
@@ -75,6 +79,9 @@ const ANNOTATIONS = new Set([
   'x-maestro-keep-location',
   // the words shown for a failed check: not which values validate
   MESSAGES_ANNOTATION,
+  // translations of the words (titles, help, enum labels, messages) and their default locale: what is shown, not which values validate
+  I18N_ANNOTATION,
+  LOCALE_ANNOTATION,
 ]);
 /** Keywords compared by a rule of their own below; anything else falls to the fail-closed rule. */
 const HANDLED = new Set([
@@ -127,8 +134,18 @@ export function diffSchemas(before: unknown, after: unknown): SchemaChange[] {
 /** Only the changes that make a minor or patch version refused. */
 export const breakingChanges = (changes: readonly SchemaChange[]): SchemaChange[] => changes.filter((c) => c.breaking);
 
-function add(ctx: Ctx, path: string, kind: SchemaChangeKind, before: unknown, after: unknown, breaking: boolean, reason: string): void {
-  ctx.out.push({ path: path || '/', kind, before: before ?? null, after: after ?? null, breaking, reason });
+function add(
+  ctx: Ctx,
+  path: string,
+  kind: SchemaChangeKind,
+  before: unknown,
+  after: unknown,
+  breaking: boolean,
+  key: ChangeReason,
+  p: MessageParams = {},
+): void {
+  const why = msg(`refusals.change.${key}`, p);
+  ctx.out.push({ path: path || '/', kind, before: before ?? null, after: after ?? null, breaking, reason: changeReasonText(key, p), why });
 }
 
 /** A local `$ref` ("#/$defs/x", "#/definitions/x", "#") resolved against its own document; undefined when it is not local. */
@@ -202,10 +219,9 @@ function compare(ctx: Ctx, rawBefore: unknown, rawAfter: unknown, path: string):
 function compareResolved(ctx: Ctx, before: unknown, after: unknown, path: string): void {
   // Equal with refs followed (raw equality is not enough: a $ref deeper down may point at a changed $defs entry).
   if (equalResolved(ctx, before, after)) return;
-  if (after === false) return before === false ? undefined : add(ctx, path, 'schema-false', before, after, true, 'no value is accepted any more');
+  if (after === false) return before === false ? undefined : add(ctx, path, 'schema-false', before, after, true, 'schema_false');
   if (before === false || after === true) return; // nothing was accepted before, or everything is now
-  if ((before !== true && !isObj(before)) || !isObj(after))
-    return add(ctx, path, 'unknown-change', before, after, true, 'not a JSON Schema: cannot be proved compatible');
+  if ((before !== true && !isObj(before)) || !isObj(after)) return add(ctx, path, 'unknown-change', before, after, true, 'not_schema');
   compareKeywords(ctx, before === true ? {} : before, after, path);
 }
 
@@ -219,26 +235,17 @@ function compareKeywords(ctx: Ctx, b: Obj, a: Obj, path: string): void {
   compareStringConstraint(ctx, 'format', b.format, a.format, path);
   for (const k of ['contentMediaType', 'contentEncoding'] as const)
     if (!same(b[k], a[k]))
-      add(
-        ctx,
-        path,
-        'content-changed',
-        b[k],
-        a[k],
-        a[k] !== undefined,
-        a[k] === undefined ? `${k} removed` : `${k} added or changed: stored files may not match it`,
-      );
-  if (b.uniqueItems !== true && a.uniqueItems === true) add(ctx, path, 'unique-items-added', b.uniqueItems, true, true, 'array items must now be unique');
-  if (b.uniqueItems === true && a.uniqueItems !== true) add(ctx, path, 'unique-items-removed', true, a.uniqueItems, false, 'array items may now repeat');
+      add(ctx, path, 'content-changed', b[k], a[k], a[k] !== undefined, a[k] === undefined ? 'content_removed' : 'content_changed', { keyword: k });
+  if (b.uniqueItems !== true && a.uniqueItems === true) add(ctx, path, 'unique-items-added', b.uniqueItems, true, true, 'unique_added');
+  if (b.uniqueItems === true && a.uniqueItems !== true) add(ctx, path, 'unique-items-removed', true, a.uniqueItems, false, 'unique_removed');
   compareObject(ctx, b, a, path);
   if (b.items !== undefined || a.items !== undefined) compareItems(ctx, b.items, a.items, path);
   for (const k of new Set([...Object.keys(b), ...Object.keys(a)])) {
     if (HANDLED.has(k) || same(b[k], a[k])) continue;
     // A $ref left here is not local or has validating keywords beside it: equal only when its targets are.
     if (k === '$ref' ? equalResolved(ctx, { $ref: b.$ref }, { $ref: a.$ref }) : false) continue;
-    if (ANNOTATIONS.has(k)) add(ctx, path, 'annotation-changed', b[k], a[k], false, `${k} changed (an annotation: validation is the same)`);
-    else if (!equalResolved(ctx, b[k], a[k]))
-      add(ctx, path, 'unknown-change', b[k], a[k], true, `"${k}" changed and the check has no rule that proves this compatible (fail-closed)`);
+    if (ANNOTATIONS.has(k)) add(ctx, path, 'annotation-changed', b[k], a[k], false, 'annotation', { keyword: k });
+    else if (!equalResolved(ctx, b[k], a[k])) add(ctx, path, 'unknown-change', b[k], a[k], true, 'unknown_keyword', { keyword: k });
   }
 }
 
@@ -255,35 +262,34 @@ function compareType(ctx: Ctx, bt: unknown, at: unknown, path: string): void {
   if (same(bt, at)) return;
   const b = typeSet(bt);
   const a = typeSet(at);
-  if (!b || !a) return add(ctx, path, 'unknown-change', bt, at, true, 'type is not a name or a list of names: cannot be proved compatible');
+  if (!b || !a) return add(ctx, path, 'unknown-change', bt, at, true, 'type_invalid');
   const covered = (t: string) => a.includes(t) || (t === 'integer' && a.includes('number'));
   const lost = b.filter((t) => !covered(t));
-  if (lost.length) add(ctx, path, 'type-narrowed', bt, at, true, `values of type ${lost.join(', ')} are no longer accepted`);
-  else if (!same(b, a)) add(ctx, path, 'type-widened', bt, at, false, 'more types are accepted');
+  if (lost.length) add(ctx, path, 'type-narrowed', bt, at, true, 'type_narrowed', { types: lost.join(', ') });
+  else if (!same(b, a)) add(ctx, path, 'type-widened', bt, at, false, 'type_widened');
 }
 
 function compareEnum(ctx: Ctx, b: Obj, a: Obj, path: string): void {
   if (same(b.enum, a.enum)) return;
   if (!Array.isArray(a.enum)) {
-    if (a.enum === undefined) return add(ctx, path, 'enum-removed', b.enum, undefined, false, 'any value is accepted instead of a list');
-    return add(ctx, path, 'unknown-change', b.enum, a.enum, true, 'enum is not a list: cannot be proved compatible');
+    if (a.enum === undefined) return add(ctx, path, 'enum-removed', b.enum, undefined, false, 'enum_removed');
+    return add(ctx, path, 'unknown-change', b.enum, a.enum, true, 'enum_invalid');
   }
-  if (b.enum === undefined) return add(ctx, path, 'enum-added', undefined, a.enum, true, `only ${a.enum.length} listed value(s) are accepted now`);
-  if (!Array.isArray(b.enum)) return add(ctx, path, 'unknown-change', b.enum, a.enum, true, 'enum was not a list: cannot be proved compatible');
+  if (b.enum === undefined) return add(ctx, path, 'enum-added', undefined, a.enum, true, 'enum_added', { n: a.enum.length });
+  if (!Array.isArray(b.enum)) return add(ctx, path, 'unknown-change', b.enum, a.enum, true, 'enum_was_invalid');
   const after = new Set(a.enum.map((v) => canonicalJson(v)));
   const removed = b.enum.filter((v) => !after.has(canonicalJson(v)));
-  if (removed.length)
-    add(ctx, path, 'enum-narrowed', removed, undefined, true, `value(s) ${removed.map((v) => JSON.stringify(v)).join(', ')} no longer accepted`);
-  else add(ctx, path, 'enum-widened', b.enum, a.enum, false, 'more values are accepted');
+  if (removed.length) add(ctx, path, 'enum-narrowed', removed, undefined, true, 'enum_narrowed', { values: removed.map((v) => JSON.stringify(v)).join(', ') });
+  else add(ctx, path, 'enum-widened', b.enum, a.enum, false, 'enum_widened');
 }
 
 function compareConst(ctx: Ctx, b: Obj, a: Obj, path: string): void {
   const hb = Object.hasOwn(b, 'const');
   const ha = Object.hasOwn(a, 'const');
   if (hb && ha && same(b.const, a.const)) return;
-  if (!hb && ha) add(ctx, path, 'const-added', undefined, a.const, true, `only ${JSON.stringify(a.const)} is accepted now`);
-  else if (hb && ha) add(ctx, path, 'const-changed', b.const, a.const, true, `the one accepted value changed`);
-  else if (hb) add(ctx, path, 'const-removed', b.const, undefined, false, 'any value is accepted instead of one');
+  if (!hb && ha) add(ctx, path, 'const-added', undefined, a.const, true, 'const_added', { value: String(JSON.stringify(a.const)) });
+  else if (hb && ha) add(ctx, path, 'const-changed', b.const, a.const, true, 'const_changed');
+  else if (hb) add(ctx, path, 'const-removed', b.const, undefined, false, 'const_removed');
 }
 
 type Bound = { v: number; excl: boolean } | null;
@@ -331,30 +337,30 @@ function compareBounds(ctx: Ctx, b: Obj, a: Obj, path: string): void {
     const bb = bound(b, incl, excl || '\0', lower);
     const ab = bound(a, incl, excl || '\0', lower);
     if (bb === undefined || ab === undefined) {
-      add(ctx, path, 'unknown-change', pick(b), pick(a), true, `${keys.join('/')} is not a number: cannot be proved compatible`);
+      add(ctx, path, 'unknown-change', pick(b), pick(a), true, 'bound_invalid', { keywords: keys.join('/') });
       continue;
     }
     const word = lower ? 'lower' : 'upper';
-    if (narrower(bb, ab, lower)) add(ctx, path, 'range-narrowed', pick(b), pick(a), true, `the ${word} bound (${incl}) is stricter`);
-    else add(ctx, path, 'range-widened', pick(b), pick(a), false, `the ${word} bound (${incl}) is looser or gone`);
+    if (narrower(bb, ab, lower)) add(ctx, path, 'range-narrowed', pick(b), pick(a), true, 'bound_stricter', { side: word, keyword: incl });
+    else add(ctx, path, 'range-widened', pick(b), pick(a), false, 'bound_looser', { side: word, keyword: incl });
   }
 }
 
 function compareMultipleOf(ctx: Ctx, b: unknown, a: unknown, path: string): void {
   if (same(b, a) || a === undefined) {
-    if (!same(b, a)) add(ctx, path, 'multiple-of-changed', b, a, false, 'multipleOf removed');
+    if (!same(b, a)) add(ctx, path, 'multiple-of-changed', b, a, false, 'multiple_removed');
     return;
   }
   // Every multiple of b is a multiple of a exactly when b / a is a whole number.
   const ok = typeof b === 'number' && typeof a === 'number' && a > 0 && Number.isInteger(b / a);
-  add(ctx, path, 'multiple-of-changed', b, a, !ok, ok ? 'every old multiple is still one' : 'values that were multiples before may not be now');
+  add(ctx, path, 'multiple-of-changed', b, a, !ok, ok ? 'multiple_kept' : 'multiple_changed');
 }
 
 function compareStringConstraint(ctx: Ctx, k: 'pattern' | 'format', b: unknown, a: unknown, path: string): void {
   if (same(b, a)) return;
-  if (a === undefined) return add(ctx, path, `${k}-removed`, b, a, false, `${k} removed: any string is accepted`);
-  if (b === undefined) return add(ctx, path, `${k}-added`, b, a, true, `strings must now match ${k} ${JSON.stringify(a)}`);
-  add(ctx, path, `${k}-changed`, b, a, true, `${k} changed: one ${k} accepting all the other's strings cannot be proved`);
+  if (a === undefined) return add(ctx, path, `${k}-removed`, b, a, false, 'constraint_removed', { keyword: k });
+  if (b === undefined) return add(ctx, path, `${k}-added`, b, a, true, 'constraint_added', { keyword: k, value: String(JSON.stringify(a)) });
+  add(ctx, path, `${k}-changed`, b, a, true, 'constraint_changed', { keyword: k });
 }
 
 const child = (path: string, name: string) => `${path}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
@@ -364,25 +370,16 @@ function compareObject(ctx: Ctx, b: Obj, a: Obj, path: string): void {
   const bp = isObj(b.properties) ? b.properties : {};
   const ap = isObj(a.properties) ? a.properties : {};
   if ((b.properties !== undefined && !isObj(b.properties)) || (a.properties !== undefined && !isObj(a.properties)))
-    return add(ctx, path, 'unknown-change', b.properties, a.properties, true, 'properties is not an object: cannot be proved compatible');
+    return add(ctx, path, 'unknown-change', b.properties, a.properties, true, 'properties_invalid');
   const removed = Object.keys(bp).filter((k) => !Object.hasOwn(ap, k));
   const added = Object.keys(ap).filter((k) => !Object.hasOwn(bp, k));
   for (const k of Object.keys(bp)) if (Object.hasOwn(ap, k)) compare(ctx, bp[k], ap[k], child(path, k));
   // One field gone and one new with the same definition: a rename.
   if (removed.length === 1 && added.length === 1 && equalResolved(ctx, bp[removed[0]!], ap[added[0]!])) {
-    add(
-      ctx,
-      path,
-      'property-renamed',
-      removed[0],
-      added[0],
-      true,
-      `field "${removed[0]}" is now called "${added[0]}": data under the old name is lost or refused`,
-    );
+    add(ctx, path, 'property-renamed', removed[0], added[0], true, 'renamed', { from: removed[0]!, to: added[0]! });
     return compareAdditional(ctx, b, a, path);
   }
-  for (const k of removed)
-    add(ctx, child(path, k), 'property-removed', bp[k], undefined, true, `field "${k}" was removed: data that has it is refused or loses it`);
+  for (const k of removed) add(ctx, child(path, k), 'property-removed', bp[k], undefined, true, 'property_removed', { field: k });
   for (const k of added) compareAddedProperty(ctx, b, ap[k], child(path, k), k);
   compareAdditional(ctx, b, a, path);
 }
@@ -392,32 +389,21 @@ function compareRequired(ctx: Ctx, b: unknown, a: unknown, path: string): void {
   const list = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : v === undefined ? [] : null);
   const bl = list(b);
   const al = list(a);
-  if (!bl || !al) return add(ctx, path, 'unknown-change', b, a, true, 'required is not a list of names: cannot be proved compatible');
-  for (const k of al.filter((x) => !bl.includes(x)))
-    add(ctx, child(path, k), 'required-added', false, true, true, `field "${k}" is now required: data without it is refused`);
-  for (const k of bl.filter((x) => !al.includes(x))) add(ctx, child(path, k), 'required-removed', true, false, false, `field "${k}" is now optional`);
+  if (!bl || !al) return add(ctx, path, 'unknown-change', b, a, true, 'required_invalid');
+  for (const k of al.filter((x) => !bl.includes(x))) add(ctx, child(path, k), 'required-added', false, true, true, 'required_added', { field: k });
+  for (const k of bl.filter((x) => !al.includes(x))) add(ctx, child(path, k), 'required-removed', true, false, false, 'required_removed', { field: k });
 }
 
 /** A new optional field is harmless when the old schema refused that name (closed object) or accepted only what the new one does. */
 function compareAddedProperty(ctx: Ctx, b: Obj, schema: unknown, path: string, name: string): void {
   const extra = b.additionalProperties;
-  if (extra === false) return add(ctx, path, 'property-added', undefined, schema, false, `new optional field "${name}"`);
+  if (extra === false) return add(ctx, path, 'property-added', undefined, schema, false, 'property_added', { field: name });
   const before = extra === undefined || extra === true ? {} : extra;
   const n = ctx.out.length;
   compare(ctx, before, schema, path);
   const narrowed = ctx.out.slice(n).some((c) => c.breaking);
   ctx.out.splice(n);
-  add(
-    ctx,
-    path,
-    'property-added',
-    undefined,
-    schema,
-    narrowed,
-    narrowed
-      ? `new field "${name}" constrains a name the open object accepted with any value before (close the object with additionalProperties: false to add fields freely)`
-      : `new optional field "${name}"`,
-  );
+  add(ctx, path, 'property-added', undefined, schema, narrowed, narrowed ? 'property_constrains' : 'property_added', { field: name });
 }
 
 function compareAdditional(ctx: Ctx, b: Obj, a: Obj, path: string): void {
@@ -425,15 +411,15 @@ function compareAdditional(ctx: Ctx, b: Obj, a: Obj, path: string): void {
   const ae = a.additionalProperties;
   if (same(be, ae) && !isObj(be)) return;
   const open = (v: unknown) => v === undefined || v === true;
-  if (ae === false && be !== false) return add(ctx, path, 'additional-properties-closed', be, ae, true, 'fields not listed are refused now');
-  if (open(ae) && !open(be)) return add(ctx, path, 'additional-properties-opened', be, ae, false, 'fields not listed are accepted now');
-  if (be === false) return add(ctx, path, 'additional-properties-opened', be, ae, false, 'some fields not listed are accepted now');
+  if (ae === false && be !== false) return add(ctx, path, 'additional-properties-closed', be, ae, true, 'extra_closed');
+  if (open(ae) && !open(be)) return add(ctx, path, 'additional-properties-opened', be, ae, false, 'extra_opened');
+  if (be === false) return add(ctx, path, 'additional-properties-opened', be, ae, false, 'extra_some');
   compare(ctx, open(be) ? {} : be, open(ae) ? {} : ae, `${path}/{*}`);
 }
 
 function compareItems(ctx: Ctx, b: unknown, a: unknown, path: string): void {
   if (Array.isArray(b) || Array.isArray(a)) {
-    if (!equalResolved(ctx, b, a)) add(ctx, path, 'unknown-change', b, a, true, 'tuple items changed: cannot be proved compatible');
+    if (!equalResolved(ctx, b, a)) add(ctx, path, 'unknown-change', b, a, true, 'tuple_changed');
     return;
   }
   compare(ctx, b === undefined ? {} : b, a === undefined ? {} : a, `${path}/[]`);

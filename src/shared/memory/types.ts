@@ -2,6 +2,7 @@
 // once with TypeBox (JSON Schemas re-exported by ./schemas.ts; types derived with Static).
 import { Type, type Static } from '@sinclair/typebox';
 import { enumOf, keyed, nullable, obj } from '../typebox';
+import { messageSchema } from '../messages';
 
 export const MEMORY_TIERS = ['core', 'working', 'episodic', 'semantic', 'procedural'] as const;
 export type MemoryTier = (typeof MEMORY_TIERS)[number];
@@ -99,8 +100,10 @@ const modelSlotStatusSchema = obj({
   offloadedLayers: nullable(int),
   /** Last measured generation or embedding rate. */
   tokensPerSecond: nullable(num),
-  /** Why the GPU (or the model) is not used, when it is not. */
+  /** Why the GPU (or the model) is not used, when it is not: English, for logs and the health summary. */
   fallbackReason: nullable(str),
+  /** The same reason as a code with params (namespace `models`), which the Memory view shows in the user's language. */
+  fallbackWhy: Type.Optional(nullable(messageSchema)),
   /** 0..1 while loading. */
   loadProgress: nullable(num),
 });

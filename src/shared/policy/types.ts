@@ -1,5 +1,6 @@
 // The policy engine's public shapes: what the run engine passes to `PolicyEngine.guard` and what it
 // gets back. Pure types and constants (no Node, no DOM), so the renderer can show them.
+import type { Message } from '../messages';
 import type { ApprovalState, InvariantResult, Lane, PolicyVerdict, RunStatus } from '../workflow/types';
 
 export const ROLES = ['field', 'reviewer', 'admin'] as const;
@@ -154,17 +155,23 @@ export interface InjectionReport {
   flaggedInputs: number[];
 }
 
+/** The policy document's verdict, its reasons as messages (`guard.policy.*`). */
+export interface GuardVerdict extends PolicyVerdict {
+  reasons: Message[];
+}
+
 export interface GuardResult {
   /** policy allows && every matching invariant passes. */
   allowed: boolean;
-  policy: PolicyVerdict;
+  policy: GuardVerdict;
   invariants: InvariantResult[];
   lane: Lane;
-  laneReasons: string[];
+  /** Why the lane is what it is, one message per rule that raised it (`guard.lane.*`). */
+  laneReasons: Message[];
   /** null when the action has no AI input. */
   injection: InjectionReport | null;
-  /** When not allowed: the smallest safe next step, in words. */
-  nextSafeStep: string | null;
+  /** When not allowed: the smallest safe next step, as a message (`guard.next.*`). */
+  nextSafeStep: Message | null;
 }
 
 /**
@@ -187,7 +194,10 @@ export interface PolicyLoadError {
   file: string;
   /** 1-based line; 0 when the error is about the file as a whole. */
   line: number;
+  /** Why, in the loader's English (logs, CLI). */
   reason: string;
+  /** The same as a message (`guard.load.*`, decision 0030): what Health and the alerts show in the reader's language. */
+  message?: Message;
 }
 
 export interface PolicyReloadResult {

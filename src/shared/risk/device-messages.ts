@@ -1,11 +1,15 @@
-// What the user reads about the server's word on this device (sync raises it, governance refuses with it).
+// What the user reads about the server's word on this device (sync raises it, governance refuses with it),
+// as messages (`risk.*` codes); the renderer puts them into words.
+import { msg, type Message } from '../messages';
 
-/** What the user reads when the device is blocked: when, why, and what to do. */
-export function blockedMessage(s: { blockedAt: string | null; blockedReason: string | null }): string {
-  const day = s.blockedAt && Number.isFinite(Date.parse(s.blockedAt)) ? ` on ${s.blockedAt.slice(0, 10)}` : '';
-  const reason = s.blockedReason?.trim().replace(/\.+$/, '');
-  const why = reason ? `: ${reason}` : '';
-  return `This device was blocked by an administrator${day}${why}. Contact your admin; your data stays on this device.`;
+/** What the user reads when the device is blocked: when (a YYYY-MM-DD day), why, and what to do. */
+export function blockedMessage(s: { blockedAt: string | null; blockedReason: string | null }): Message {
+  const day = s.blockedAt && Number.isFinite(Date.parse(s.blockedAt)) ? s.blockedAt.slice(0, 10) : null;
+  const why = s.blockedReason?.trim().replace(/\.+$/, '') || null;
+  if (day && why) return msg('risk.device_blocked.on_why', { day, why });
+  if (day) return msg('risk.device_blocked.on', { day });
+  if (why) return msg('risk.device_blocked.why', { why });
+  return msg('risk.device_blocked.plain');
 }
 
-export const UPDATE_REQUIRED_MESSAGE = 'An administrator requires an app update: install the latest version of Maestro, then sync.';
+export const UPDATE_REQUIRED_MESSAGE: Message = Object.freeze(msg('risk.update_required_device'));

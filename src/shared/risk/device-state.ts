@@ -1,7 +1,9 @@
-// A device's state in words: the one source the Outbox risk card, Health (through governance) and the
-// admin board read, so no view says "in sync" for a device that never enrolled or lists sync as
-// allowed for a device the server refuses. Pure: the risk result and the clock are inputs.
-import { DAY_MS, formatDays, parseIsoMs, type RiskAction, type RiskLevel, type RiskResult } from './index';
+// A device's state as messages (`risk.state.*`, `risk.allowed.*` codes): the one source the Outbox
+// risk card, Health (through governance) and the admin board read, so no view says "in sync" for a
+// device that never enrolled or lists sync as allowed for a device the server refuses. Pure: the
+// risk result and the clock are inputs; the renderer puts the messages into the user's language.
+import { msg, type Message } from '../messages';
+import { DAY_MS, parseIsoMs, roundDays, RISK_ACTIONS, type RiskAction, type RiskLevel, type RiskResult } from './index';
 
 export interface DeviceStateInput {
   /** ISO time the state is for. */
@@ -34,30 +36,28 @@ export interface DeviceState {
   freshForSubmit: boolean;
   /** What the device may do now (the risk's actions, less what enrollment, the server or freshness rule out). */
   allowed: RiskAction[];
-  /** One plain sentence on the state. */
-  summary: string;
-  /** "You can read and capture; sync is refused until …": what `allowed` means, in words. */
-  allowedSentence: string;
+  /** The state, one message per sentence (the risk reasons when there are any). */
+  summary: Message[];
+  /** "You can read and capture; sync is refused until …": what `allowed` means, one message per sentence. */
+  allowedSentence: Message[];
 }
 
 export const DEFAULT_SUBMIT_FRESHNESS_HOURS = 24;
 
-const WORDS: Record<RiskAction, string> = { read: 'read', capture: 'capture', draft: 'keep drafts', submit: 'submit', sync: 'sync' };
-
-/** "a", "a and b", "a, b and c". */
-export function listWords(items: readonly string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]!}`;
+/** "In sync: last sync 3 hours ago.": just now, minutes, hours (under 48), else days (as the reasons count them). */
+function inSync(ms: number): Message {
+  const min = Math.floor(Math.max(0, ms) / 60_000);
+  if (min < 1) return msg('risk.state.in_sync.now');
+  if (min < 60) return msg('risk.state.in_sync.minutes', { n: min });
+  const h = Math.floor(min / 60);
+  if (h < 48) return msg('risk.state.in_sync.hours', { n: h });
+  return msg('risk.state.in_sync.days', { days: roundDays(ms / DAY_MS) });
 }
 
-/** "just now", "5 minutes ago", "3 hours ago", "2 days ago". */
-export function ago(ms: number): string {
-  const min = Math.floor(Math.max(0, ms) / 60_000);
-  if (min < 1) return 'just now';
-  if (min < 60) return `${min} ${min === 1 ? 'minute' : 'minutes'} ago`;
-  const h = Math.floor(min / 60);
-  if (h < 48) return `${h} ${h === 1 ? 'hour' : 'hours'} ago`;
-  return `${formatDays(ms / DAY_MS)} ago`;
+/** "Allowed now: read and capture.": one key per list of actions, in RISK_ACTIONS order (`read_capture`). */
+function allowedMessage(allowed: readonly RiskAction[], reader: 'device' | 'admin'): Message {
+  const list = RISK_ACTIONS.filter((a) => allowed.includes(a));
+  return msg(`risk.allowed.${reader === 'admin' ? 'admin' : 'device'}.${list.length ? list.join('_') : 'nothing'}`);
 }
 
 export function deviceState(input: DeviceStateInput): DeviceState {
@@ -69,25 +69,25 @@ export function deviceState(input: DeviceStateInput): DeviceState {
   // Sync and submit need a server that accepts this device: not before enrollment, not while blocked or revoked.
   const reachesServer = input.enrolled && !blocked && !revoked;
   const allowed = input.risk.allowedActions.filter((a) => (a === 'sync' ? reachesServer : a === 'submit' ? freshForSubmit : true));
-  const queued = input.pendingCount === 0 ? '' : ` ${input.pendingCount} ${input.pendingCount === 1 ? 'item waits' : 'items wait'} to be sent.`;
+  const queued = input.pendingCount === 0 ? [] : [msg('risk.state.queued', { count: input.pendingCount })];
 
-  let summary: string;
-  if (revoked) summary = `Keys revoked: the device must be enrolled again.${queued}`;
-  else if (!input.enrolled) summary = `Not enrolled with a sync server yet: captures stay on this device until it is.${queued}`;
-  else if (input.risk.reasons.length) summary = input.risk.reasons.join(' ');
-  else if (sinceSyncMs === null) summary = `Enrolled, not synced yet.${queued}`;
-  else summary = `In sync: last sync ${ago(sinceSyncMs)}.${queued}`;
+  let summary: Message[];
+  if (revoked) summary = [msg('risk.state.revoked'), ...queued];
+  else if (!input.enrolled) summary = [msg('risk.state.not_enrolled'), ...queued];
+  else if (input.risk.reasons.length) summary = input.risk.reasons.slice();
+  else if (sinceSyncMs === null) summary = [msg('risk.state.not_synced'), ...queued];
+  else summary = [inSync(sinceSyncMs), ...queued];
 
-  const can = `${input.reader === 'admin' ? 'Allowed on the device' : 'Allowed now'}: ${listWords(allowed.map((a) => WORDS[a]))}.`;
+  const can = allowedMessage(allowed, input.reader ?? 'device');
   const why = revoked
-    ? ' Nothing syncs until the device is enrolled again.'
+    ? msg('risk.allowed.why.revoked')
     : blocked
-      ? ' Nothing syncs until an administrator unblocks the device; its data stays on it.'
+      ? msg('risk.allowed.why.blocked')
       : !input.enrolled
-        ? ' Sync starts once the device is enrolled.'
+        ? msg('risk.allowed.why.not_enrolled')
         : !freshForSubmit && input.risk.allowedActions.includes('submit')
-          ? ` Submitting needs a sync within the last ${hours} hours.`
-          : '';
+          ? msg('risk.allowed.why.stale', { hours })
+          : null;
 
   return {
     enrolled: input.enrolled,
@@ -98,7 +98,7 @@ export function deviceState(input: DeviceStateInput): DeviceState {
     freshForSubmit,
     allowed,
     summary,
-    allowedSentence: can + why,
+    allowedSentence: why ? [can, why] : [can],
   };
 }
 

@@ -5,6 +5,7 @@
 // than"): exactly 7 days offline is low, 7 days and one second is medium. Thresholds come from a
 // policy object (DEFAULT_RISK_POLICY, or a tenant's own).
 import { Type, type Static } from '@sinclair/typebox';
+import { messageSchema, msg, type Message } from '../messages';
 import { enumOf, obj } from '../typebox';
 
 export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
@@ -56,17 +57,33 @@ export interface RiskInput {
 
 export const riskResultSchema = obj({
   level: enumOf(RISK_LEVELS),
-  /** Human sentences, one per rule that raised the level, with the numbers that triggered it. */
-  reasons: Type.Array(Type.String()),
+  /** One message per rule that raised the level (`risk.*` codes), with the numbers that triggered it as params. */
+  reasons: Type.Array(messageSchema),
   allowedActions: Type.Array(enumOf(RISK_ACTIONS)),
 });
 export type RiskResult = Static<typeof riskResultSchema>;
 
+/**
+ * A risk result as a device parses it from a sync server: a server from before messages as codes
+ * sent its reasons as English sentences, so a reason may be a plain string (riskReasonsFromWire
+ * turns it into `risk.text`).
+ */
+export const riskResultWireSchema = obj({
+  level: enumOf(RISK_LEVELS),
+  reasons: Type.Array(Type.Union([messageSchema, Type.String({ maxLength: 2000 })])),
+  allowedActions: Type.Array(enumOf(RISK_ACTIONS)),
+});
+
+/** Reasons as a server sent them, as messages: a plain sentence (an older server) becomes `risk.text {text}`, shown as it is. */
+export function riskReasonsFromWire(reasons: readonly (string | Message)[]): Message[] {
+  return reasons.map((r) => (typeof r === 'string' ? msg('risk.text', { text: r }) : r));
+}
+
 export const DAY_MS = 86_400_000;
 
 /** The reasons the admin flags give; a device replaces them with its own instructions (governance). */
-export const REASON_BLOCKED = 'Blocked by an administrator';
-export const REASON_UPDATE_REQUIRED = 'An administrator requires an app update';
+export const REASON_BLOCKED: Message = Object.freeze(msg('risk.blocked'));
+export const REASON_UPDATE_REQUIRED: Message = Object.freeze(msg('risk.update_required'));
 
 const RANK: Readonly<Record<RiskLevel, number>> = { low: 0, medium: 1, high: 2, critical: 3 };
 
@@ -182,25 +199,18 @@ function nowMs(now: string): number {
   return lastNowMs;
 }
 
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
-/** Whole days, else rounded UP to a tenth, so a value past an integer threshold never prints as equal to it ("7.1 days"). */
-export function formatDays(days: number): string {
-  if (Number.isInteger(days)) return plural(days, 'day', 'days');
-  if (!(days >= 0 && days < 1e15)) return `${(Math.ceil(days * 10) / 10).toFixed(1)} days`; // not from evaluateRisk: the plain way
-  // In integer tenths: what toFixed(1) of the rounded-up tenth prints, without toFixed.
-  const tenths = Math.ceil(days * 10);
-  const whole = Math.floor(tenths / 10);
-  const frac = tenths - whole * 10;
-  return frac === 0 ? plural(whole, 'day', 'days') : `${whole}.${frac} days`;
+/**
+ * Days as the reasons give them: whole days as they are, else rounded UP to a tenth, so a value past
+ * an integer threshold never reads as equal to it (7.1, not 7). The UI formats the number.
+ */
+export function roundDays(days: number): number {
+  return Number.isInteger(days) ? days : Math.ceil(days * 10) / 10;
 }
 
 type VersionInput = Pick<RiskInput, 'contractVersions' | 'latestContracts' | 'appVersion' | 'latestAppVersion'>;
 
 /** Rank of the version rules; their reasons are pushed to `reasons` when given (built only then). */
-function versionRank(input: VersionInput, reasons: string[] | null): number {
+function versionRank(input: VersionInput, reasons: Message[] | null): number {
   let rank = 0;
   const used = input.contractVersions;
   const latest = input.latestContracts;
@@ -222,14 +232,10 @@ function versionRank(input: VersionInput, reasons: string[] | null): number {
       if (!u || !w) continue;
       if (u[0] < w[0]) {
         rank = 3;
-        reasons?.push(
-          `Contract ${name} ${u[0]}.${u[1]}.${u[2]} is ${plural(w[0] - u[0], 'major version', 'major versions')} behind the latest ${w[0]}.${w[1]}.${w[2]}`,
-        );
+        reasons?.push(msg('risk.contract_major_behind', { name, version: `${u[0]}.${u[1]}.${u[2]}`, latest: `${w[0]}.${w[1]}.${w[2]}`, n: w[0] - u[0] }));
       } else if (u[0] === w[0] && u[1] < w[1]) {
         if (rank < 1) rank = 1;
-        reasons?.push(
-          `Contract ${name} ${u[0]}.${u[1]}.${u[2]} is ${plural(w[1] - u[1], 'minor version', 'minor versions')} behind the latest ${w[0]}.${w[1]}.${w[2]}`,
-        );
+        reasons?.push(msg('risk.contract_minor_behind', { name, version: `${u[0]}.${u[1]}.${u[2]}`, latest: `${w[0]}.${w[1]}.${w[2]}`, n: w[1] - u[1] }));
       }
     }
   }
@@ -237,14 +243,14 @@ function versionRank(input: VersionInput, reasons: string[] | null): number {
   const appLatest = app ? versionOf(input.latestAppVersion) : null;
   if (app && appLatest && compareVersions(app, appLatest) < 0) {
     if (rank < 1) rank = 1;
-    reasons?.push(`App version ${input.appVersion} is behind the latest ${input.latestAppVersion}`);
+    reasons?.push(msg('risk.app_behind', { version: input.appVersion!, latest: input.latestAppVersion! }));
   }
   return rank;
 }
 
 /** The parts of the risk that depend only on versions (contracts and app), with their reasons. */
-export function versionRisk(input: VersionInput): { level: RiskLevel; reasons: string[] } {
-  const reasons: string[] = [];
+export function versionRisk(input: VersionInput): { level: RiskLevel; reasons: Message[] } {
+  const reasons: Message[] = [];
   return { level: RISK_LEVELS[versionRank(input, reasons)]!, reasons };
 }
 
@@ -256,21 +262,21 @@ export function versionLevel(input: VersionInput): RiskLevel {
 /**
  * The device's level, reasons and allowed actions. Runs once per device the server lists and on
  * every device-side check, so it is kept cheap: ranks as numbers, times read without Date.parse,
- * versions parsed once per string, and a reason sentence is built only for a rule that fires.
+ * versions parsed once per string, and a reason message is built only for a rule that fires.
  */
 export function evaluateRisk(input: RiskInput, policy: RiskPolicy = DEFAULT_RISK_POLICY): RiskResult {
-  const reasons: string[] = [];
+  const reasons: Message[] = [];
   let rank = 0;
 
   if (input.blocked) {
     rank = 3;
-    reasons.push(REASON_BLOCKED);
+    reasons.push(msg(REASON_BLOCKED.code));
   }
 
   const since = input.lastSyncAt ?? input.enrolledAt ?? null;
   if (since === null) {
     rank = 3;
-    reasons.push('Never synced');
+    reasons.push(msg('risk.never_synced'));
   } else {
     const days = Math.max(0, (nowMs(input.now) - parseIsoMs(since)) / DAY_MS);
     const t = policy.offlineDays;
@@ -278,11 +284,7 @@ export function evaluateRisk(input: RiskInput, policy: RiskPolicy = DEFAULT_RISK
     if (r > 0) {
       if (r > rank) rank = r;
       const limit = r === 3 ? t.critical : r === 2 ? t.high : t.medium;
-      reasons.push(
-        input.lastSyncAt
-          ? `Last sync ${formatDays(days)} ago (more than ${limit})`
-          : `Never synced since enrollment ${formatDays(days)} ago (more than ${limit})`,
-      );
+      reasons.push(msg(input.lastSyncAt ? 'risk.last_sync_over' : 'risk.enrolled_over', { days: roundDays(days), limit }));
     }
   }
 
@@ -290,14 +292,14 @@ export function evaluateRisk(input: RiskInput, policy: RiskPolicy = DEFAULT_RISK
   const pr = countRank(pending, policy.pending);
   if (pr > 0) {
     if (pr > rank) rank = pr;
-    reasons.push(`${plural(pending, 'item', 'items')} waiting to sync (more than ${pr === 2 ? policy.pending.high : policy.pending.medium})`);
+    reasons.push(msg('risk.pending_over', { count: pending, limit: pr === 2 ? policy.pending.high : policy.pending.medium }));
   }
 
   const dead = input.deadLetterCount ?? 0;
   const dr = countRank(dead, policy.deadLetters);
   if (dr > 0) {
     if (dr > rank) rank = dr;
-    reasons.push(`${plural(dead, 'dead letter', 'dead letters')} (more than ${dr === 2 ? policy.deadLetters.high : policy.deadLetters.medium})`);
+    reasons.push(msg('risk.dead_letters_over', { count: dead, limit: dr === 2 ? policy.deadLetters.high : policy.deadLetters.medium }));
   }
 
   const vr = versionRank(input, reasons);
@@ -305,7 +307,7 @@ export function evaluateRisk(input: RiskInput, policy: RiskPolicy = DEFAULT_RISK
 
   if (input.updateRequired) {
     if (rank < 2) rank = 2;
-    reasons.push(REASON_UPDATE_REQUIRED);
+    reasons.push(msg(REASON_UPDATE_REQUIRED.code));
   }
 
   return { level: RISK_LEVELS[rank]!, reasons, allowedActions: ACTIONS_BY_RANK[rank]!.slice() };

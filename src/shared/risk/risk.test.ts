@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { msg, type Message } from '../messages';
+import { compileSchema } from '../validation';
 import {
   DAY_MS,
   DEFAULT_RISK_POLICY,
   RISK_LEVELS,
   allowedActionsFor,
   evaluateRisk,
-  formatDays,
   parseIsoMs,
   parseVersion,
   policyProblems,
+  riskReasonsFromWire,
+  riskResultWireSchema,
+  roundDays,
   versionLevel,
   versionRisk,
   type RiskInput,
@@ -22,59 +26,53 @@ const ago = (ms: number): string => new Date(Date.parse(NOW) - ms).toISOString()
 const base: RiskInput = { now: NOW, lastSyncAt: NOW, pendingCount: 0, deadLetterCount: 0 };
 
 describe('evaluateRisk', () => {
-  const cases: [string, Partial<RiskInput>, RiskLevel, RegExp | null][] = [
+  const cases: [string, Partial<RiskInput>, RiskLevel, Message | null][] = [
     ['synced just now', {}, 'low', null],
     ['offline exactly 7 days', { lastSyncAt: ago(7 * DAY_MS) }, 'low', null],
-    ['offline 7 days + 1 s', { lastSyncAt: ago(7 * DAY_MS + 1000) }, 'medium', /^Last sync 7\.1 days ago \(more than 7\)$/],
-    ['offline 10 days', { lastSyncAt: ago(10 * DAY_MS) }, 'medium', /^Last sync 10 days ago \(more than 7\)$/],
-    ['offline exactly 14 days', { lastSyncAt: ago(14 * DAY_MS) }, 'medium', /14 days ago \(more than 7\)/],
-    ['offline 14 days + 1 s', { lastSyncAt: ago(14 * DAY_MS + 1000) }, 'high', /14\.1 days ago \(more than 14\)/],
-    ['offline exactly 30 days', { lastSyncAt: ago(30 * DAY_MS) }, 'high', /30 days ago \(more than 14\)/],
-    ['offline 30 days + 1 s', { lastSyncAt: ago(30 * DAY_MS + 1000) }, 'critical', /30\.1 days ago \(more than 30\)/],
+    ['offline 7 days + 1 s', { lastSyncAt: ago(7 * DAY_MS + 1000) }, 'medium', msg('risk.last_sync_over', { days: 7.1, limit: 7 })],
+    ['offline 10 days', { lastSyncAt: ago(10 * DAY_MS) }, 'medium', msg('risk.last_sync_over', { days: 10, limit: 7 })],
+    ['offline exactly 14 days', { lastSyncAt: ago(14 * DAY_MS) }, 'medium', msg('risk.last_sync_over', { days: 14, limit: 7 })],
+    ['offline 14 days + 1 s', { lastSyncAt: ago(14 * DAY_MS + 1000) }, 'high', msg('risk.last_sync_over', { days: 14.1, limit: 14 })],
+    ['offline exactly 30 days', { lastSyncAt: ago(30 * DAY_MS) }, 'high', msg('risk.last_sync_over', { days: 30, limit: 14 })],
+    ['offline 30 days + 1 s', { lastSyncAt: ago(30 * DAY_MS + 1000) }, 'critical', msg('risk.last_sync_over', { days: 30.1, limit: 30 })],
     ['never synced, enrolled 3 days ago', { lastSyncAt: null, enrolledAt: ago(3 * DAY_MS) }, 'low', null],
-    [
-      'never synced, enrolled 8 days ago',
-      { lastSyncAt: null, enrolledAt: ago(8 * DAY_MS) },
-      'medium',
-      /^Never synced since enrollment 8 days ago \(more than 7\)$/,
-    ],
-    ['never synced, no enrollment time', { lastSyncAt: null }, 'critical', /^Never synced$/],
+    ['never synced, enrolled 8 days ago', { lastSyncAt: null, enrolledAt: ago(8 * DAY_MS) }, 'medium', msg('risk.enrolled_over', { days: 8, limit: 7 })],
+    ['never synced, no enrollment time', { lastSyncAt: null }, 'critical', msg('risk.never_synced')],
     ['pending 50', { pendingCount: 50 }, 'low', null],
-    ['pending 51', { pendingCount: 51 }, 'medium', /^51 items waiting to sync \(more than 50\)$/],
-    ['pending 100', { pendingCount: 100 }, 'medium', /^100 items waiting to sync \(more than 50\)$/],
-    ['pending 101', { pendingCount: 101 }, 'high', /^101 items waiting to sync \(more than 100\)$/],
+    ['pending 51', { pendingCount: 51 }, 'medium', msg('risk.pending_over', { count: 51, limit: 50 })],
+    ['pending 100', { pendingCount: 100 }, 'medium', msg('risk.pending_over', { count: 100, limit: 50 })],
+    ['pending 101', { pendingCount: 101 }, 'high', msg('risk.pending_over', { count: 101, limit: 100 })],
     ['dead letters 0', { deadLetterCount: 0 }, 'low', null],
-    ['dead letters 1', { deadLetterCount: 1 }, 'medium', /^1 dead letter \(more than 0\)$/],
-    ['dead letters 10', { deadLetterCount: 10 }, 'medium', /^10 dead letters \(more than 0\)$/],
-    ['dead letters 11', { deadLetterCount: 11 }, 'high', /^11 dead letters \(more than 10\)$/],
+    ['dead letters 1', { deadLetterCount: 1 }, 'medium', msg('risk.dead_letters_over', { count: 1, limit: 0 })],
+    ['dead letters 10', { deadLetterCount: 10 }, 'medium', msg('risk.dead_letters_over', { count: 10, limit: 0 })],
+    ['dead letters 11', { deadLetterCount: 11 }, 'high', msg('risk.dead_letters_over', { count: 11, limit: 10 })],
     [
       'contract a major version behind',
       { contractVersions: { 'lab.record.specimen': '1.4.0' }, latestContracts: { 'lab.record.specimen': '2.0.1' } },
       'critical',
-      /^Contract lab\.record\.specimen 1\.4\.0 is 1 major version behind the latest 2\.0\.1$/,
+      msg('risk.contract_major_behind', { name: 'lab.record.specimen', version: '1.4.0', latest: '2.0.1', n: 1 }),
     ],
     [
       'contract a minor version behind',
       { contractVersions: { 'field.inspect.site': '1.0.0' }, latestContracts: { 'field.inspect.site': '1.2.0' } },
       'medium',
-      /^Contract field\.inspect\.site 1\.0\.0 is 2 minor versions behind the latest 1\.2\.0$/,
+      msg('risk.contract_minor_behind', { name: 'field.inspect.site', version: '1.0.0', latest: '1.2.0', n: 2 }),
     ],
     ['contract only a patch behind', { contractVersions: { 'a.b.c': '1.2.0' }, latestContracts: { 'a.b.c': '1.2.5' } }, 'low', null],
     ['contract unknown to the server', { contractVersions: { 'a.b.c': '1.2.0' }, latestContracts: {} }, 'low', null],
     ['contract ahead of the server', { contractVersions: { 'a.b.c': '3.0.0' }, latestContracts: { 'a.b.c': '2.0.0' } }, 'low', null],
-    ['app version behind', { appVersion: '1.3.9', latestAppVersion: '1.4.0' }, 'medium', /^App version 1\.3\.9 is behind the latest 1\.4\.0$/],
+    ['app version behind', { appVersion: '1.3.9', latestAppVersion: '1.4.0' }, 'medium', msg('risk.app_behind', { version: '1.3.9', latest: '1.4.0' })],
     ['app version current', { appVersion: '1.4.0', latestAppVersion: '1.4.0' }, 'low', null],
     ['app version unparsable', { appVersion: 'dev', latestAppVersion: '1.4.0' }, 'low', null],
-    ['update required', { updateRequired: true }, 'high', /^An administrator requires an app update$/],
-    ['blocked', { blocked: true }, 'critical', /^Blocked by an administrator$/],
+    ['update required', { updateRequired: true }, 'high', msg('risk.update_required')],
+    ['blocked', { blocked: true }, 'critical', msg('risk.blocked')],
   ];
   for (const [name, over, level, reason] of cases) {
     it(`${name} → ${level}`, () => {
       const r = evaluateRisk({ ...base, ...over });
       expect(r.level).toBe(level);
       expect(r.allowedActions).toEqual(allowedActionsFor(level));
-      if (reason) expect(r.reasons).toEqual([expect.stringMatching(reason)]);
-      else expect(r.reasons).toEqual([]);
+      expect(r.reasons).toEqual(reason ? [reason] : []);
     });
   }
 
@@ -119,7 +117,7 @@ describe('evaluateRisk', () => {
     const strict: RiskPolicy = { offlineDays: { medium: 1, high: 2, critical: 3 }, pending: { medium: 5, high: 10 }, deadLetters: { medium: 2, high: 4 } };
     expect(evaluateRisk({ ...base, lastSyncAt: ago(2 * DAY_MS + 1) }, strict)).toMatchObject({
       level: 'high',
-      reasons: [expect.stringContaining('(more than 2)')],
+      reasons: [msg('risk.last_sync_over', { days: 2.1, limit: 2 })],
     });
     expect(evaluateRisk({ ...base, pendingCount: 6 }, strict).level).toBe('medium');
     expect(evaluateRisk({ ...base, deadLetterCount: 2 }, strict).level).toBe('low');
@@ -133,51 +131,45 @@ describe('evaluateRisk', () => {
 });
 
 // The rules stated plainly (the calculator as first written, before it was tuned for speed: Date.parse,
-// level names, every version parsed, toFixed). The tuned evaluateRisk must agree with it exactly.
+// level names, every version parsed). The tuned evaluateRisk must agree with it exactly.
 function plainEvaluate(input: RiskInput, policy: RiskPolicy = DEFAULT_RISK_POLICY): RiskResult {
   let level = 0;
-  const reasons: string[] = [];
-  const raise = (l: number, reason: string) => {
+  const reasons: Message[] = [];
+  const raise = (l: number, reason: Message) => {
     level = Math.max(level, l);
     reasons.push(reason);
   };
-  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-  const days = (d: number) => {
-    if (Number.isInteger(d)) return plural(d, 'day', 'days');
-    const tenth = Math.ceil(d * 10) / 10;
-    return Number.isInteger(tenth) ? plural(tenth, 'day', 'days') : `${tenth.toFixed(1)} days`;
-  };
+  const days = (d: number) => (Number.isInteger(d) ? d : Math.ceil(d * 10) / 10);
   const tier = (n: number, t: { medium: number; high: number }) => (n > t.high ? 2 : n > t.medium ? 1 : 0);
-  if (input.blocked) raise(3, 'Blocked by an administrator');
+  if (input.blocked) raise(3, msg('risk.blocked'));
   const since = input.lastSyncAt ?? input.enrolledAt ?? null;
-  if (since === null) raise(3, 'Never synced');
+  if (since === null) raise(3, msg('risk.never_synced'));
   else {
     const d = Math.max(0, (Date.parse(input.now) - Date.parse(since)) / DAY_MS);
     const t = policy.offlineDays;
     const l = d > t.critical ? 3 : d > t.high ? 2 : d > t.medium ? 1 : 0;
     const limit = [0, t.medium, t.high, t.critical][l];
-    if (l > 0)
-      raise(l, input.lastSyncAt ? `Last sync ${days(d)} ago (more than ${limit})` : `Never synced since enrollment ${days(d)} ago (more than ${limit})`);
+    if (l > 0) raise(l, msg(input.lastSyncAt ? 'risk.last_sync_over' : 'risk.enrolled_over', { days: days(d), limit: limit! }));
   }
   const p = input.pendingCount ?? 0;
   const pl = tier(p, policy.pending);
-  if (pl > 0) raise(pl, `${plural(p, 'item', 'items')} waiting to sync (more than ${pl === 2 ? policy.pending.high : policy.pending.medium})`);
+  if (pl > 0) raise(pl, msg('risk.pending_over', { count: p, limit: pl === 2 ? policy.pending.high : policy.pending.medium }));
   const dd = input.deadLetterCount ?? 0;
   const dl = tier(dd, policy.deadLetters);
-  if (dl > 0) raise(dl, `${plural(dd, 'dead letter', 'dead letters')} (more than ${dl === 2 ? policy.deadLetters.high : policy.deadLetters.medium})`);
+  if (dl > 0) raise(dl, msg('risk.dead_letters_over', { count: dd, limit: dl === 2 ? policy.deadLetters.high : policy.deadLetters.medium }));
   const latest = input.latestContracts ?? {};
   for (const name of Object.keys(input.contractVersions ?? {}).sort()) {
     const u = parseVersion(input.contractVersions?.[name]);
     const w = parseVersion(latest[name]);
     if (!u || !w) continue;
-    if (u[0] < w[0]) raise(3, `Contract ${name} ${u.join('.')} is ${plural(w[0] - u[0], 'major version', 'major versions')} behind the latest ${w.join('.')}`);
-    else if (u[0] === w[0] && u[1] < w[1])
-      raise(1, `Contract ${name} ${u.join('.')} is ${plural(w[1] - u[1], 'minor version', 'minor versions')} behind the latest ${w.join('.')}`);
+    if (u[0] < w[0]) raise(3, msg('risk.contract_major_behind', { name, version: u.join('.'), latest: w.join('.'), n: w[0] - u[0] }));
+    else if (u[0] === w[0] && u[1] < w[1]) raise(1, msg('risk.contract_minor_behind', { name, version: u.join('.'), latest: w.join('.'), n: w[1] - u[1] }));
   }
   const a = parseVersion(input.appVersion);
   const al = parseVersion(input.latestAppVersion);
-  if (a && al && (a[0] - al[0] || a[1] - al[1] || a[2] - al[2]) < 0) raise(1, `App version ${input.appVersion} is behind the latest ${input.latestAppVersion}`);
-  if (input.updateRequired) raise(2, 'An administrator requires an app update');
+  if (a && al && (a[0] - al[0] || a[1] - al[1] || a[2] - al[2]) < 0)
+    raise(1, msg('risk.app_behind', { version: input.appVersion!, latest: input.latestAppVersion! }));
+  if (input.updateRequired) raise(2, msg('risk.update_required'));
   const levelName = RISK_LEVELS[level]!;
   return { level: levelName, reasons, allowedActions: allowedActionsFor(levelName) };
 }
@@ -278,25 +270,39 @@ describe('the tuned calculator agrees with the plain rules', () => {
     }
   });
 
-  it('formatDays: tenths rounded up, never printed equal to a threshold it exceeds', () => {
+  it('roundDays: tenths rounded up, never equal to a threshold it exceeds', () => {
     for (const [d, want] of [
-      [7, '7 days'],
-      [1, '1 day'],
-      [7.01, '7.1 days'],
-      [7.1, '7.1 days'],
-      [6.95, '7 days'],
-      [0.04, '0.1 days'],
-      [29.99, '30 days'],
-      [0, '0 days'],
+      [7, 7],
+      [1, 1],
+      [7.01, 7.1],
+      [7.1, 7.1],
+      [6.95, 7],
+      [0.04, 0.1],
+      [29.99, 30],
+      [0, 0],
     ] as const) {
-      expect(formatDays(d)).toBe(want);
+      expect(roundDays(d)).toBe(want);
     }
     for (let i = 0; i < 5000; i++) {
       const d = rnd() * 400;
-      const tenth = Math.ceil(d * 10) / 10;
-      expect(formatDays(d)).toBe(
-        Number.isInteger(d) ? `${d} days` : Number.isInteger(tenth) ? `${tenth} ${tenth === 1 ? 'day' : 'days'}` : `${tenth.toFixed(1)} days`,
-      );
+      const r = roundDays(d);
+      expect(r).toBeGreaterThanOrEqual(d);
+      expect(r - d).toBeLessThan(0.1 + 1e-9);
+      // One decimal at most, as the reasons show it ("57.1 days").
+      expect(String(r)).toMatch(/^\d+(\.\d)?$/);
     }
+  });
+});
+
+describe('risk reasons from a sync server', () => {
+  it('a server from before messages as codes sent sentences: they become risk.text, messages stay as they are', () => {
+    const v = compileSchema(riskResultWireSchema);
+    const old = { level: 'medium', reasons: ['Last sync 8 days ago (more than 7)'], allowedActions: ['read', 'sync'] };
+    const now = { level: 'medium', reasons: [msg('risk.last_sync_over', { days: 8, limit: 7 })], allowedActions: ['read', 'sync'] };
+    expect(v(old)).toBe(true);
+    expect(v(now)).toBe(true);
+    expect(v({ ...now, reasons: [{ code: 'not a code' }] })).toBe(false);
+    expect(riskReasonsFromWire(old.reasons)).toEqual([msg('risk.text', { text: 'Last sync 8 days ago (more than 7)' })]);
+    expect(riskReasonsFromWire(now.reasons)).toEqual(now.reasons);
   });
 });

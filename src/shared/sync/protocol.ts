@@ -6,7 +6,8 @@
 // is refused by `additionalProperties: false`.
 import { Type, type Static } from '@sinclair/typebox';
 import { canonicalJson } from '../canonical';
-import { riskResultSchema } from '../risk';
+import { riskResultWireSchema } from '../risk';
+import { messageSchema } from '../messages';
 import { teamRoleSchema, type SignedCertificate } from '../team/certificate';
 import { constOf, enumOf, mapOf, obj } from '../typebox';
 import { b64, gcmIv, gcmTag, hex64, iso, rawKey } from './wire-formats';
@@ -172,15 +173,20 @@ export type ItemResult = Static<typeof itemResultSchema>;
  * The server's governance verdict on the device: in every sync reply (after the batch is applied,
  * with the tenant's policy) and in the details of the 403 a blocked device gets. The device stores
  * it and feeds the flags into its own risk, so its risk card and submit checks agree with the board.
+ * The server sends its risk reasons as messages; a server from before sent English sentences, which a
+ * device still accepts (riskReasonsFromWire).
  */
-export const deviceStatusSchema = obj({ blocked: Type.Boolean(), updateRequired: Type.Boolean(), risk: riskResultSchema });
+export const deviceStatusSchema = obj({ blocked: Type.Boolean(), updateRequired: Type.Boolean(), risk: riskResultWireSchema });
 export type DeviceStatusWire = Static<typeof deviceStatusSchema>;
 
 /** What the server sends: deviceStatus is always there (devices accept its absence, see engine.ts). */
 export const syncBatchResponseSchema = obj({
   results: Type.Array(itemResultSchema),
   checkpoint: Type.Optional(signedCheckpointSchema),
-  anchorError: Type.Optional(obj({ code: enumOf(['ANCHOR_EQUIVOCATION', 'ANCHOR_BROKEN', 'ANCHOR_TREE_MISMATCH']), message: str })),
+  /** `message`: why, as a message (`alerts.anchor.*`); a server from before sent an English sentence, shown as it is. */
+  anchorError: Type.Optional(
+    obj({ code: enumOf(['ANCHOR_EQUIVOCATION', 'ANCHOR_BROKEN', 'ANCHOR_TREE_MISMATCH']), message: Type.Union([messageSchema, str]) }),
+  ),
   contracts: mapOf(str),
   serverTime: str,
   deviceStatus: deviceStatusSchema,

@@ -11,13 +11,22 @@ export interface ReceiptExpectation {
   attachments?: readonly string[];
 }
 
-/** Why a receipt does not speak of exactly this item, or null when every field matches. */
-export function receiptMismatch(r: SignedReceipt, exp: ReceiptExpectation): string | null {
+/** The first field of a receipt that does not speak of exactly this item (`attachments`: its blob ids), or null when every field matches. */
+export function receiptMismatchField(
+  r: SignedReceipt,
+  exp: ReceiptExpectation,
+): 'tenant' | 'device' | 'idempotencyKey' | 'contentHash' | 'serverKeyId' | 'attachments' | null {
   for (const f of ['tenant', 'device', 'idempotencyKey', 'contentHash', 'serverKeyId'] as const) {
-    if (r.receipt[f] !== exp[f]) return `receipt ${f} does not match the item`;
+    if (r.receipt[f] !== exp[f]) return f;
   }
   const got = [...(r.receipt.attachments ?? [])].sort().join(',');
   const want = [...(exp.attachments ?? [])].sort().join(',');
-  if (got !== want) return 'receipt attachments do not match the attachments the item names';
-  return null;
+  return got !== want ? 'attachments' : null;
+}
+
+/** Why a receipt does not speak of exactly this item, or null when every field matches. */
+export function receiptMismatch(r: SignedReceipt, exp: ReceiptExpectation): string | null {
+  const f = receiptMismatchField(r, exp);
+  if (f === null) return null;
+  return f === 'attachments' ? 'receipt attachments do not match the attachments the item names' : `receipt ${f} does not match the item`;
 }

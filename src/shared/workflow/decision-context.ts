@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { enumOf, nullable, obj } from '../typebox';
 import { TITLE_ANNOTATION } from '../contract-annotations';
+import { reasonSchema } from '../policy/reasons';
 import { LANES } from './types';
 
 const str = Type.String();
@@ -21,8 +22,8 @@ export const recordFieldSchema = obj({
    * made the lane RED, or an approval invariant the run waits on read it
    */
   red: Type.Boolean(),
-  /** why it is highlighted, in words; null when it is not */
-  why: nullable(str),
+  /** why it is highlighted: a message (a lane reason, `guard.*`), or text (an invariant's message); null when it is not */
+  why: nullable(reasonSchema),
 });
 export type RecordField = Static<typeof recordFieldSchema>;
 
@@ -39,8 +40,8 @@ export const decisionContextSchema = obj({
   fields: Type.Array(recordFieldSchema),
   /** The run's lane (null before it has one). */
   lane: nullable(enumOf(LANES)),
-  /** Reasons for the lane not tied to a record field (an injection in the text, an unsure model …). */
-  otherReasons: Type.Array(str),
+  /** Reasons for the lane not tied to a record field (an injection in the text, an unsure model …): messages, or text from older cards. */
+  otherReasons: Type.Array(reasonSchema),
   /**
    * The AI output under review (the last summary step) beside the input fields it read. `pending`: the
    * run waits before its summary step (the policy holds AI steps on RED data until a reviewer approves),

@@ -1,14 +1,29 @@
 // The run engine's records (RunInfo / RunDetail, ./types.ts) as the API table's views (RunSummary /
 // RunView, ./views.ts). Pure: the run service, team sync and memory ingest all map runs this way.
+import { reasonForLog } from '../policy/reasons';
 import type { RunDetail, RunError, RunInfo, RunStepDetail } from './types';
 import type { RunSummary, RunView } from './views';
 
 const clip = (s: string, n = 160) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
+/**
+ * The text reasons of a classify-risk output (older runs, a model's own words) after its lane; the
+ * lane rules' reasons are messages, worded on the step's decision card in the reader's language.
+ */
+const laneWords = (reasons: unknown): string => {
+  const text = Array.isArray(reasons) ? reasons.filter((r): r is string => typeof r === 'string') : [];
+  return text.length ? `: ${clip(text.join(' '))}` : '';
+};
+
+/** The error line for people, when the error has words (runs failed since messages). */
+function errorWords(e: RunError | null): Pick<RunSummary, 'errorWords'> {
+  return e?.words ? { errorWords: { what: e.words.what, reasons: e.words.reasons, next: e.nextSafeStep } } : {};
+}
+
 export function errorLine(e: RunError | null): string | null {
   if (!e) return null;
   const reasons = e.reasons.filter((r) => r && !e.message.includes(r));
-  return clip(`${e.message}${reasons.length ? ` — ${reasons.join('; ')}` : ''}${e.nextSafeStep ? ` Next: ${e.nextSafeStep}` : ''}`, 1000);
+  return clip(`${e.message}${reasons.length ? ` — ${reasons.join('; ')}` : ''}${e.nextSafeStep ? ` Next: ${reasonForLog(e.nextSafeStep)}` : ''}`, 1000);
 }
 
 /** One line about what a step produced (or undid). */
@@ -32,7 +47,7 @@ export function stepSummary(s: RunStepDetail): string | null {
         line = `${o.translated ? 'Translated' : 'Passed through'} ${String(o.sourceLang)} → ${String(o.targetLang)}; verification ${String(o.backTranslationSimilarity)}${o.verified ? '' : ' (not verified)'}`;
         break;
       case 'classify-risk':
-        line = `Lane ${String(o.lane)}${Array.isArray(o.reasons) && o.reasons.length ? `: ${clip(o.reasons.join(' '))}` : ''}`;
+        line = `Lane ${String(o.lane)}${laneWords(o.reasons)}`;
         break;
       case 'review-gate':
         line = o.approvalRequired ? `Approved by ${String(o.approvedBy)}` : `Lane ${String(o.lane)}: no approval needed`;
@@ -64,6 +79,7 @@ export function toRunSummaryView(r: RunInfo): RunSummary {
     lane: r.lane,
     error: errorLine(r.error),
     ...(r.error ? { errorCode: r.error.code } : {}),
+    ...errorWords(r.error),
   };
 }
 
@@ -79,6 +95,7 @@ export function toRunView(d: RunDetail): RunView {
       finishedAt: s.finishedAt,
       summary: stepSummary(s),
       error: s.error,
+      ...(s.error && d.error?.words && d.error.stepId === s.id ? { errorWords: d.error.words.what } : {}),
       costCents: s.costCents,
       tokens: s.tokens,
       cardIds: [...s.cardIds],

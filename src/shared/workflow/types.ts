@@ -2,6 +2,8 @@
 // the reviewer's views. Pure types, constants and TypeBox declarations (no Node, no DOM): each shape
 // with a JSON Schema is declared once, its type derived with Static (./schemas.ts re-exports the schemas).
 import { Type, type Static } from '@sinclair/typebox';
+import { messageSchema } from '../messages';
+import { reasonSchema, type Reason } from '../policy/reasons';
 import { anyObject, enumOf, nullable, obj } from '../typebox';
 import type { workflowManifestSchema } from './manifest-schema';
 
@@ -43,9 +45,25 @@ type RunBudgets = Static<typeof budgetsSchema>;
 export type WorkflowManifest = Static<typeof workflowManifestSchema>;
 export type WorkflowStep = WorkflowManifest['steps'][number];
 
+/**
+ * Words the system wrote for people, as a message (decision 0030), kept beside the English or log-form
+ * text it stands for (search and audit read that). `text` is worded in the reader's language; when it
+ * names reasons, `reasons` fill its `{reasons}` argument, each in words (a message, or text: an
+ * invariant's, a model's or a reviewer's own words), joined as a list ("a; b"), or with `join:
+ * 'sentences'` one after another ("A. B.").
+ */
+export const wordsSchema = obj({
+  text: messageSchema,
+  reasons: Type.Optional(Type.Array(reasonSchema)),
+  join: Type.Optional(enumOf(['list', 'sentences'])),
+});
+export type Words = Static<typeof wordsSchema>;
+
 const decisionOptionSchema = obj({
   id: str,
   label: str,
+  /** The label for people (cards written since messages; absent: show `label`). */
+  labelWords: Type.Optional(wordsSchema),
   /** 0..1 */
   predictedQuality: num,
   predictedCostCents: int,
@@ -69,7 +87,7 @@ export type InvariantResult = Static<typeof invariantResultSchema>;
 
 const policyVerdictSchema = obj({
   decision: enumOf(['allow', 'deny']),
-  reasons: Type.Array(str),
+  reasons: Type.Array(reasonSchema),
   /** Version of the policy document that decided; null when none was loaded (deny). */
   policyVersion: nullable(str),
 });
@@ -96,18 +114,22 @@ export const decisionCardSchema = obj({
   /** null for run-level cards (run.start, approval.decide). */
   stepId: nullable(str),
   subject: str,
+  /** The subject for people (cards written since messages; absent: show `subject`). */
+  subjectWords: Type.Optional(wordsSchema),
   createdAt: str,
   options: Type.Array(decisionOptionSchema),
   chosen: nullable(str),
   rationale: str,
+  /** The rationale for people (absent on older cards and where the writer has only its own text: show `rationale`). */
+  rationaleWords: Type.Optional(wordsSchema),
   invariants: Type.Array(invariantResultSchema),
   policy: policyVerdictSchema,
   lane: enumOf(LANES),
-  laneReasons: Type.Array(str),
+  laneReasons: Type.Array(reasonSchema),
   approval: approvalSchema,
   evidence: obj({ memoryIds: Type.Array(str), bundleDigests: Type.Array(str), modelId: nullable(str) }),
-  /** When the step is blocked: the smallest safe next step, in words. */
-  nextSafeStep: nullable(str),
+  /** When the step is blocked: the smallest safe next step (a message; a string on older cards). */
+  nextSafeStep: nullable(reasonSchema),
   status: enumOf(CARD_STATUSES),
   /** Hash of the audit entry that recorded the card. */
   auditHash: str,
@@ -138,9 +160,21 @@ export interface RunError {
   message: string;
   stepId: string | null;
   reasons: string[];
-  nextSafeStep: string | null;
+  /** What to do next: a message (`guard.next.*`), or text on runs stored before messages. */
+  nextSafeStep: Reason | null;
   /** The card that recorded the deciding decision, when there is one. */
   cardId: string | null;
+  /**
+   * The error for people (absent on runs stored before messages): what happened, and the reasons the
+   * error line adds after it. `message` and `reasons` are their log form (codes with params; logs,
+   * audit, search).
+   */
+  words?: RunErrorWords;
+}
+
+export interface RunErrorWords {
+  what: Words;
+  reasons: Reason[];
 }
 
 export interface RunUsage {

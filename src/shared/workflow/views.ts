@@ -2,7 +2,9 @@
 // declared once with TypeBox: the JSON Schemas (re-exported by ./schemas.ts) and the types.
 import { Type, type Static } from '@sinclair/typebox';
 import { enumOf, nullable, obj } from '../typebox';
-import { budgetsSchema, CARD_STATUSES, decisionCardSchema, LANES, RUN_ERROR_CODES, RUN_STATUSES, STEP_STATUSES } from './types';
+import { reasonSchema } from '../policy/reasons';
+import { workflowI18nSchema } from './manifest-schema';
+import { budgetsSchema, CARD_STATUSES, decisionCardSchema, LANES, RUN_ERROR_CODES, RUN_STATUSES, STEP_STATUSES, wordsSchema } from './types';
 
 const str = Type.String();
 const int = Type.Integer();
@@ -12,6 +14,8 @@ export const workflowInfoSchema = obj({
   workflow: str,
   title: str,
   description: nullable(str),
+  /** The manifest's words in other languages (its `i18n`; absent when it has none): shown words only. */
+  i18n: Type.Optional(workflowI18nSchema),
   inputContract: str,
   /** SHA-256 of the manifest's canonical JSON. */
   digest: str,
@@ -33,6 +37,8 @@ const runStepSchema = obj({
   /** One line about what the step produced (or why it failed). */
   summary: nullable(str),
   error: nullable(str),
+  /** The step's error for people (runs failed since messages; absent: show `error`). */
+  errorWords: Type.Optional(wordsSchema),
   costCents: int,
   tokens: int,
   cardIds: Type.Array(str),
@@ -54,7 +60,13 @@ const runProps = {
   budgets: budgetsSchema,
   used: obj({ tokens: int, costCents: int, wallTimeMs: int }),
   lane: nullable(lane),
+  /** The engine's error line (log form: codes with params, invariant ids). */
   error: nullable(str),
+  /**
+   * The error line for people (runs failed since messages; absent: show `error`): what happened, the
+   * reasons after it, and the next safe step.
+   */
+  errorWords: Type.Optional(obj({ what: wordsSchema, reasons: Type.Array(reasonSchema), next: nullable(reasonSchema) })),
   /** The error's code when the run failed (what the renderer words for people); absent otherwise. */
   errorCode: Type.Optional(enumOf(RUN_ERROR_CODES)),
 };

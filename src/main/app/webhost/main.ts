@@ -76,7 +76,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     services = createServices({ dataDir, host: 'web', logger, secrets, atRestKey, onAtRestProgress: reportProgress });
   } catch (e) {
     if (e instanceof DatabaseError || e instanceof AtRestKeyError) {
-      gate.failed('UNAVAILABLE', `${e.code}: ${e.message}`);
+      gate.failed('UNAVAILABLE', `${e.code}: ${e.message}`, { reason: e.code.toLowerCase() });
       process.stderr.write(`maestro: ${e.code}: ${e.message}\n`);
       await host.close();
       process.exit(2);

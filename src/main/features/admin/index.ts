@@ -10,20 +10,19 @@ import type { SecretStore } from '../../platform/keys/secret-store';
 import { ApiError, isApiErrorBody } from '../../../shared/errors';
 import { compileSchema, describeErrors } from '../../../shared/validation';
 import {
-  adminDeviceDetailResponseSchema,
-  adminDeviceListResponseSchema,
-  adminDeviceViewSchema,
+  adminWireSchemas,
   revokeDeviceResponseSchema,
   riskPolicyResponseSchema,
   riskSummaryResponseSchema,
   type AdminDeviceDetailResponse,
   type AdminDeviceListResponse,
   type AdminDeviceView,
+  type AdminDeviceViewWire,
   type RiskPolicyResponse,
   type RiskSummaryResponse,
 } from '../../../shared/server-api';
 import type { AdminDeviceAction, AdminDeviceListRequest } from '../../../shared/api/types';
-import type { RiskPolicy } from '../../../shared/risk';
+import { riskReasonsFromWire, type RiskPolicy } from '../../../shared/risk';
 import { NetworkError, type FetchFn } from '../../platform/device/signed-fetch';
 import { readSyncConfig } from '../../platform/device/sync-config';
 import { requireDeviceCredential, signedFetch, type DeviceCredential } from '../../platform/device/credential';
@@ -38,14 +37,19 @@ export interface AdminDeps {
 
 const ADMIN_TIMEOUT_MS = 20_000;
 
+/** A device as the board shows it: risk reasons as messages, also from a server that sent sentences. */
+function fromWire(d: AdminDeviceViewWire): AdminDeviceView {
+  return { ...d, risk: { ...d.risk, reasons: riskReasonsFromWire(d.risk.reasons) } };
+}
+
 type Validator = ReturnType<typeof compileSchema>;
 
 export class AdminClient {
   private readonly fetchFn: FetchFn;
   private readonly valid = {
-    list: compileSchema(adminDeviceListResponseSchema),
-    detail: compileSchema(adminDeviceDetailResponseSchema),
-    action: compileSchema({ type: 'object', additionalProperties: false, required: ['device'], properties: { device: adminDeviceViewSchema } }),
+    list: compileSchema(adminWireSchemas.list),
+    detail: compileSchema(adminWireSchemas.detail),
+    action: compileSchema({ type: 'object', additionalProperties: false, required: ['device'], properties: { device: adminWireSchemas.view } }),
     revoke: compileSchema(revokeDeviceResponseSchema),
     summary: compileSchema(riskSummaryResponseSchema),
     policy: compileSchema(riskPolicyResponseSchema),
@@ -95,15 +99,27 @@ export class AdminClient {
     return reply.body as T;
   }
 
-  listDevices(q: AdminDeviceListRequest): Promise<AdminDeviceListResponse> {
+  async listDevices(q: AdminDeviceListRequest): Promise<AdminDeviceListResponse> {
     const sp = new URLSearchParams();
     for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') sp.set(k, String(v));
     const qs = sp.toString();
-    return this.request('GET', `/v1/admin/devices${qs ? `?${qs}` : ''}`, undefined, this.valid.list);
+    const page = await this.request<Omit<AdminDeviceListResponse, 'devices'> & { devices: AdminDeviceViewWire[] }>(
+      'GET',
+      `/v1/admin/devices${qs ? `?${qs}` : ''}`,
+      undefined,
+      this.valid.list,
+    );
+    return { ...page, devices: page.devices.map(fromWire) };
   }
 
-  device(id: string): Promise<AdminDeviceDetailResponse> {
-    return this.request('GET', `/v1/admin/devices/${encodeURIComponent(id)}`, undefined, this.valid.detail);
+  async device(id: string): Promise<AdminDeviceDetailResponse> {
+    const detail = await this.request<Omit<AdminDeviceDetailResponse, 'device'> & { device: AdminDeviceViewWire }>(
+      'GET',
+      `/v1/admin/devices/${encodeURIComponent(id)}`,
+      undefined,
+      this.valid.detail,
+    );
+    return { ...detail, device: fromWire(detail.device) };
   }
 
   summary(): Promise<RiskSummaryResponse> {
@@ -121,7 +137,7 @@ export class AdminClient {
       await this.request('POST', path, { reason }, this.valid.revoke);
       device = (await this.device(id)).device;
     } else {
-      device = (await this.request<{ device: AdminDeviceView }>('POST', path, { reason }, this.valid.action)).device;
+      device = fromWire((await this.request<{ device: AdminDeviceViewWire }>('POST', path, { reason }, this.valid.action)).device);
     }
     this.d.audit.append({ actor, action: `admin.device.${action}`, subject: id, payload: { reason, level: device.risk.level } });
     return { device };

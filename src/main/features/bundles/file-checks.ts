@@ -5,21 +5,42 @@ import { constants as fsc, lstatSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BundleRefusal } from '../../../shared/bundles/types';
+import { msg, type Message } from '../../../shared/messages';
 import { readNoFollow } from './durable-fs';
 import type { FileRow, InstallRow } from './install-rows';
 import { sha256 } from './verify';
 
+/**
+ * Why a version is quarantined: `text`, the English of logs and the decision card, and `message`, the
+ * same as a message (`refusals.tamper.*`, decision 0030) that the alert and the Sealed view show, and
+ * that the install row stores. Sizes and offsets stay as written (digits, no grouping).
+ */
+export interface TamperReason {
+  text: string;
+  message: Message;
+}
+
+export const tamperReason = (key: string, params: Record<string, string | number>, text: string): TamperReason => ({
+  text,
+  message: msg(`refusals.tamper.${key}`, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)]))),
+});
+
+/** "{path} no longer matches its signed SHA-256" */
+export const hashMismatch = (path: string): TamperReason => tamperReason('hash', { path }, `${path} no longer matches its signed SHA-256`);
+
 /** Size, mtime and inode against the record; a reason when they differ. */
-export function fastCheckFile(dir: string, f: FileRow): string | null {
+export function fastCheckFile(dir: string, f: FileRow): TamperReason | null {
   let st;
   try {
     st = lstatSync(join(dir, 'targets', f.path), { bigint: true });
   } catch {
-    return `${f.path} is missing`;
+    return tamperReason('missing', { path: f.path }, `${f.path} is missing`);
   }
-  if (st.isSymbolicLink() || !st.isFile()) return `${f.path} is no longer a regular file`;
-  if (Number(st.size) !== f.length) return `${f.path} changed size (${st.size} vs ${f.length} bytes)`;
-  if (Math.floor(Number(st.mtimeMs)) !== f.mtime_ms || st.ino.toString() !== f.ino) return `${f.path} was modified or replaced after verification`;
+  if (st.isSymbolicLink() || !st.isFile()) return tamperReason('not_regular', { path: f.path }, `${f.path} is no longer a regular file`);
+  if (Number(st.size) !== f.length)
+    return tamperReason('size', { path: f.path, size: st.size.toString(), expected: f.length }, `${f.path} changed size (${st.size} vs ${f.length} bytes)`);
+  if (Math.floor(Number(st.mtimeMs)) !== f.mtime_ms || st.ino.toString() !== f.ino)
+    return tamperReason('modified', { path: f.path }, `${f.path} was modified or replaced after verification`);
   return null;
 }
 
@@ -29,7 +50,7 @@ export async function rehashInstall(
   row: InstallRow,
   fileRows: FileRow[],
   progress: (file: string, n: number) => void = () => undefined,
-): Promise<{ refusal: { code: BundleRefusal; message: string; path: string | null } | null; files: number; bytes: number }> {
+): Promise<{ refusal: { code: BundleRefusal; message: string; path: string | null; why: TamperReason } | null; files: number; bytes: number }> {
   const dir = join(root, row.dir);
   let files = 0;
   let bytes = 0;
@@ -43,8 +64,10 @@ export async function rehashInstall(
     } catch {
       got = '';
     }
-    if (got !== want)
-      return { refusal: { code: 'BUNDLE_TAMPERED', message: `metadata/${file} changed after it was verified`, path: `metadata/${file}` }, files, bytes };
+    if (got !== want) {
+      const why = tamperReason('changed', { path: `metadata/${file}` }, `metadata/${file} changed after it was verified`);
+      return { refusal: { code: 'BUNDLE_TAMPERED', message: why.text, path: `metadata/${file}`, why }, files, bytes };
+    }
   }
   for (const f of fileRows) {
     const h = createHash('sha256');
@@ -61,20 +84,16 @@ export async function rehashInstall(
         await fh.close();
       }
     } catch (e) {
-      return {
-        refusal: {
-          code: 'BUNDLE_TAMPERED',
-          message: `${f.path} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-          path: f.path,
-        },
-        files,
-        bytes,
-      };
+      const detail = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      const why = tamperReason('unreadable', { path: f.path, detail }, `${f.path} cannot be read (${detail})`);
+      return { refusal: { code: 'BUNDLE_TAMPERED', message: why.text, path: f.path, why }, files, bytes };
     }
     files++;
     bytes += n;
-    if (n !== f.length || h.digest('hex') !== f.sha256)
-      return { refusal: { code: 'BUNDLE_TAMPERED', message: `${f.path} no longer matches its signed SHA-256`, path: f.path }, files, bytes };
+    if (n !== f.length || h.digest('hex') !== f.sha256) {
+      const why = hashMismatch(f.path);
+      return { refusal: { code: 'BUNDLE_TAMPERED', message: why.text, path: f.path, why }, files, bytes };
+    }
   }
   return { refusal: null, files, bytes };
 }

@@ -1,7 +1,18 @@
 // The sealed-state report's parts: one installed version as the UI shows it, and the trusted root.
 import type { BundleInfo, BundleState, BundleVersionView, Envelope, RoleName, RootMeta, SealedStateReport } from '../../../shared/bundles/types';
 import { ROLES } from '../../../shared/bundles/types';
+import { decodeStoredError, type StoredError } from '../../../shared/error-messages';
+import { messageForLog, msg } from '../../../shared/messages';
 import type { InstallRow } from './install-rows';
+
+/** Why a version is quarantined: a message (refusals.tamper.*), or the plain sentence of a row from before messages. */
+const quarantineReason = (row: InstallRow): StoredError => decodeStoredError(row.quarantine_reason) ?? msg('refusals.tamper.unknown');
+
+/** The same as text for logs and refusals (the code form of a message). */
+export function quarantineText(row: InstallRow): string {
+  const r = quarantineReason(row);
+  return typeof r === 'string' ? r : messageForLog(r);
+}
 
 function stateOf(row: InstallRow, now: number, reverifyMs: number): BundleState {
   if (row.quarantined_at) return 'quarantined';
@@ -29,7 +40,7 @@ export function versionView(row: InstallRow, now: number, reverifyMs: number, ac
     installedAt: row.installed_at,
     source: row.source,
     verifiedAt: row.verified_at,
-    quarantine: row.quarantined_at ? { at: row.quarantined_at, reason: row.quarantine_reason ?? '', path: row.quarantine_path } : null,
+    quarantine: row.quarantined_at ? { at: row.quarantined_at, reason: quarantineReason(row), path: row.quarantine_path } : null,
     model: info.model ?? null,
     app: info.app ?? null,
   };

@@ -1,6 +1,8 @@
 // Policy and workflow updates announced on the team pull: a newer signed bundle is fetched and
 // verified (contracts keep their own path: the contract map in every sync reply). A version that
 // failed is not tried again until the server offers another.
+import { msg, type Message } from '../../../shared/messages';
+import { thrownCause, withCause } from '../../../shared/error-messages';
 import { compareSemver } from '../../../shared/semver';
 import type { BundleReader, BundleService } from './types';
 
@@ -8,7 +10,7 @@ export interface ServerUpdateDeps {
   bundles: Pick<BundleService, 'active' | 'install'>;
   /** A reader of the server's copy of one bundle (server-source.ts serverReader). */
   readerFor(name: string): Promise<BundleReader>;
-  alert(code: string, message: string, subject: string): void;
+  alert(code: string, message: Message, subject: string): void;
 }
 
 /** The bundles the server offers that this device installs by itself. */
@@ -26,7 +28,7 @@ export function serverBundleUpdates(d: ServerUpdateDeps): (listing: { name: stri
       try {
         await d.bundles.install(await d.readerFor(e.name), { actor: 'service:team' });
       } catch (err) {
-        d.alert('BUNDLE_UPDATE_FAILED', `The server offers ${e.name} ${e.version}; it was not installed: ${(err as Error).message}`, e.name);
+        d.alert('BUNDLE_UPDATE_FAILED', withCause(msg('alerts.bundle.update_failed', { name: e.name, version: e.version }), thrownCause(err)), e.name);
       }
     }
   };

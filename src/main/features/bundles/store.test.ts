@@ -1,12 +1,19 @@
 // Installed bundles at rest: the fast check at start, verified reads, full re-hash, quarantine with
 // a decision card, an audit entry and an alert, fallback to the last good version, rollback by
 // activation, states in the sealed-state report, pruning.
+import { msg } from '../../../shared/messages';
+import { channelSchemas } from '../../../shared/api';
+import { compileSchema } from '../../../shared/validation';
 import { describe, expect, it } from 'vitest';
 import { statSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../../platform/test-utils';
 import { dirReader } from './verify';
 import { makeRepo, makeStore } from './testing';
+import { tamperReason } from './file-checks';
+import { withCause } from '../../../shared/error-messages';
+
+const TEST_REASON = tamperReason('missing', { path: 'system.txt' }, 'system.txt is missing');
 
 /** Restore a file's mtime to the millisecond (what an attacker covering their tracks would do). */
 function putBackMtime(p: string, st: Stats): void {
@@ -52,7 +59,9 @@ describe('bundle store', () => {
     expect(fx.audit.list({ limit: 5, action: 'bundle.quarantined' }).entries[0]!.payload).toMatchObject({ installId: ids[1], fallback: { installId: ids[0] } });
     const card = fx.cards.list({ limit: 10 }).cards[0]!;
     expect(card).toMatchObject({ kind: 'bundle.quarantine', lane: 'RED', status: 'denied', chosen: 'quarantine' });
-    expect(card.nextSafeStep).toMatch(/1\.1\.0 is active/);
+    expect(card.nextSafeStep).toEqual(msg('guard.next.bundle_fallback', { version: '1.1.0', name: 'maestro.prompts' }));
+    expect(card.laneReasons).toEqual([msg('guard.lane.bundle_tampered', { name: 'maestro.prompts', version: '1.2.0' })]);
+    expect(card.policy.reasons).toEqual([msg('refusals.bundle.BUNDLE_TAMPERED', { path: 'system.txt', name: 'maestro.prompts', version: '1.2.0' })]);
     expect(changes).toEqual(['maestro.prompts:quarantined']);
   });
 
@@ -80,8 +89,17 @@ describe('bundle store', () => {
       [ids[0], true],
       [ids[1], false],
     ]);
-    expect(results[1]!.refusal).toMatchObject({ code: 'BUNDLE_TAMPERED', path: 'big.bin' });
+    expect(results[1]!.refusal).toMatchObject({
+      code: 'BUNDLE_TAMPERED',
+      path: 'big.bin',
+      reason: msg('refusals.bundle.BUNDLE_TAMPERED', { path: 'big.bin' }),
+    });
     expect(fx.store.active('maestro.prompts')!.id).toBe(ids[0]);
+    // What the `bundles.verify` channel answers passes its response schema (the dispatcher refuses anything else).
+    const valid = compileSchema(channelSchemas['bundles.verify'].res);
+    expect(valid({ results }), JSON.stringify(valid.errors)).toBe(true);
+    // …and so does a second pass, which reports the version already quarantined.
+    expect(valid({ results: await fx.store.verifyInstalled() }), JSON.stringify(valid.errors)).toBe(true);
   });
 
   it("a full re-hash reports progress in bytes under the caller's opId, ending at the total", async () => {
@@ -99,9 +117,13 @@ describe('bundle store', () => {
 
   it('no good version left: nothing is active (consumers fail closed)', async () => {
     const { fx } = await twoVersions();
-    for (const id of fx.store.report().bundles.map((b) => b.id)) fx.store.quarantine(id, 'test', null);
+    for (const id of fx.store.report().bundles.map((b) => b.id)) fx.store.quarantine(id, TEST_REASON, null);
     expect(fx.store.active('maestro.prompts')).toBeNull();
-    expect(fx.alerts.at(-1)!.message).toMatch(/no good version left/);
+    // "maestro.prompts 1.0.0 quarantined: system.txt is missing; no good version left", as a message.
+    expect(fx.alerts.at(-1)!.message).toEqual(
+      withCause(msg('alerts.bundle.quarantined_alone', { name: 'maestro.prompts', version: fx.store.report().bundles.at(-1)!.version }), TEST_REASON.message),
+    );
+    expect(fx.store.report().bundles[0]!.quarantine?.reason).toEqual(msg('refusals.tamper.missing', { path: 'system.txt' }));
   });
 
   it('activate: an earlier version becomes active again after a re-hash; a quarantined one cannot', async () => {
@@ -112,7 +134,7 @@ describe('bundle store', () => {
       actor: 'prof_admin',
       payload: { reason: 'v1.2 prompt regressed' },
     });
-    fx.store.quarantine(ids[1], 'test', null);
+    fx.store.quarantine(ids[1], TEST_REASON, null);
     await expect(fx.store.activate(ids[1], 'try', 'prof_admin')).rejects.toMatchObject({ code: 'BUNDLE_TAMPERED' });
   });
 

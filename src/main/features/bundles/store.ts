@@ -12,7 +12,6 @@ import type { EventBus } from '../../platform/events';
 import type { CardRecorder } from './ports';
 import { newId } from '../../platform/util/ids';
 import type {
-  BundleInfo,
   BundleKind,
   BundleProgress,
   BundleVersionView,
@@ -23,15 +22,19 @@ import type {
   SealedStateReport,
   VerifyResult,
 } from '../../../shared/bundles/types';
-import { BundleError, refuse } from '../../../shared/bundles/errors';
+import { BundleError, refuse, refusalMessage } from '../../../shared/bundles/errors';
+import type { Message } from '../../../shared/messages';
+import { encodeStoredError } from '../../../shared/error-messages';
+import { quarantinedAlert, refusedAlert } from './alert-words';
+import { activeHandle } from './active-handle';
 import { dirReader, sha256, verifyBundle, verifyDirSync, type TrustInput, type VerifiedBundle, type VersionedRole } from './verify';
 import type { ActiveBundle, AdmitCheck, BundleChange, BundleService, VerifiedModel } from './types';
-import { fsyncDir, fsyncTree, readNoFollow, writeDurable } from './durable-fs';
-import { fastCheckFile, rehashInstall } from './file-checks';
+import { fsyncDir, fsyncTree, writeDurable } from './durable-fs';
+import { fastCheckFile, rehashInstall, type TamperReason } from './file-checks';
 import { TamperWatch, type WatchedInstall } from './tamper-watch';
 import { activeInstalls, recordInstall, type FileRow, type InstallRow } from './install-rows';
 import { quarantineCard } from './quarantine-card';
-import { rootSummary, versionView } from './report';
+import { quarantineText, rootSummary, versionView } from './report';
 import { verifiedModels } from './models';
 import type { BundleReader } from './source';
 
@@ -46,7 +49,7 @@ export interface BundleStoreDeps {
   pinnedRoot: Envelope<RootMeta> | null;
   events?: EventBus;
   cards?: CardRecorder;
-  alert?: (code: string, message: string, subject: string) => void;
+  alert?: (code: string, message: Message, subject: string) => void;
   reverifyEveryHours?: number;
   /** Installed versions kept per bundle besides the active one (rollback targets). */
   keepPrevious?: number;
@@ -175,7 +178,7 @@ export class BundleStore implements BundleService {
       } catch (e) {
         const code = e instanceof BundleError ? e.code : 'INTERNAL';
         out.refused.push({ name, code, message: (e as Error).message });
-        this.d.alert?.(code, `Built-in bundle ${name} refused: ${(e as Error).message}`, name);
+        this.d.alert?.(code, refusedAlert(name, e), name);
       }
     }
     return out;
@@ -205,7 +208,7 @@ export class BundleStore implements BundleService {
       } catch (e) {
         const code = e instanceof BundleError ? e.code : 'INTERNAL';
         out.refused.push({ name, code, message: (e as Error).message });
-        this.d.alert?.(code, `Bundle ${name} in ${dir} refused: ${(e as Error).message}`, name);
+        this.d.alert?.(code, refusedAlert(name, e, dir), name);
       }
     }
     return out;
@@ -220,7 +223,8 @@ export class BundleStore implements BundleService {
 
   private refused(label: string, e: unknown, actor?: string): void {
     const code = e instanceof BundleError ? e.code : 'INTERNAL';
-    const extra = e instanceof BundleError && e.details.changes ? { changes: e.details.changes } : {};
+    // The refusal as a message (code and params): what an audit reader in any language can search.
+    const extra = e instanceof BundleError ? { reason: e.toMessage(), ...(e.details.changes ? { changes: e.details.changes } : {}) } : {};
     this.d.audit.append({ actor: actor ?? ACTOR, action: 'bundle.refused', subject: label, payload: { code, message: (e as Error).message, ...extra } });
     this.d.logger.warn('bundle refused', { code, source: label, reason: (e as Error).message });
   }
@@ -330,45 +334,7 @@ export class BundleStore implements BundleService {
   }
 
   private handle(row: InstallRow): ActiveBundle {
-    const files = new Map(this.fileRows(row.id).map((f) => [f.path, f]));
-    const dir = join(this.root, row.dir);
-    const info = JSON.parse(row.info) as BundleInfo;
-    const fileOf = (path: string): FileRow => {
-      const f = files.get(path);
-      if (!f) throw new BundleError('BUNDLE_MISSING_FILE', `${row.name} ${row.version} has no target ${path}`, { path });
-      return f;
-    };
-    return {
-      id: row.id,
-      info,
-      dir,
-      files: () => [...files.keys()],
-      read: (path) => {
-        const f = fileOf(path);
-        let buf: Buffer;
-        try {
-          buf = readNoFollow(join(dir, 'targets', path));
-        } catch (e) {
-          this.quarantine(row.id, `cannot read ${path}: ${(e as Error).message}`, path);
-          throw new BundleError('BUNDLE_TAMPERED', `${row.name} ${row.version}: ${path} cannot be read; the version is quarantined`, { path });
-        }
-        if (buf.length !== f.length || sha256(buf) !== f.sha256) {
-          this.quarantine(row.id, `${path} no longer matches its signed SHA-256`, path);
-          throw new BundleError('BUNDLE_TAMPERED', `${row.name} ${row.version}: ${path} changed after it was verified; the version is quarantined`, { path });
-        }
-        return buf;
-      },
-      pathOf: (path) => {
-        const f = fileOf(path);
-        const bad = fastCheckFile(dir, f);
-        if (bad) {
-          this.quarantine(row.id, bad, path);
-          throw new BundleError('BUNDLE_TAMPERED', `${row.name} ${row.version}: ${bad}; the version is quarantined`, { path });
-        }
-        return join(dir, 'targets', path);
-      },
-      sha256: (path) => fileOf(path).sha256,
-    };
+    return activeHandle(row, this.fileRows(row.id), join(this.root, row.dir), (id, reason, path) => this.quarantine(id, reason, path));
   }
 
   // ---- checks ----
@@ -377,7 +343,7 @@ export class BundleStore implements BundleService {
     const t0 = performance.now();
     let files = 0;
     let mismatches = 0;
-    const bad: { id: number; reason: string; path: string }[] = [];
+    const bad: { id: number; reason: TamperReason; path: string }[] = [];
     for (const { id, dir, files: rows } of this.watched()) {
       for (const f of rows) {
         files++;
@@ -425,12 +391,12 @@ export class BundleStore implements BundleService {
     for (const row of rows) {
       const t0 = performance.now();
       const r = row.quarantined_at
-        ? { refusal: { code: 'BUNDLE_TAMPERED' as const, message: row.quarantine_reason ?? 'quarantined', path: row.quarantine_path }, files: 0, bytes: 0 }
+        ? { refusal: { code: 'BUNDLE_TAMPERED' as const, message: quarantineText(row), path: row.quarantine_path }, files: 0, bytes: 0 }
         : await rehashInstall(this.root, row, this.fileRows(row.id), (file, n) => {
             done += n;
             emit('files', `${row.name}/${file}`);
           });
-      if (r.refusal && !row.quarantined_at) this.quarantine(row.id, r.refusal.message, r.refusal.path);
+      if (r.refusal && !row.quarantined_at && 'why' in r.refusal) this.quarantine(row.id, r.refusal.why, r.refusal.path);
       else if (!r.refusal) {
         this.d.db.prepare('UPDATE bundle_installs SET verified_at = ? WHERE id = ?').run(this.d.clock.now().toISOString(), row.id);
         this.notify({ name: row.name, change: 'verified' });
@@ -440,7 +406,13 @@ export class BundleStore implements BundleService {
         checkedFiles: r.files,
         bytes: r.bytes,
         durationMs: performance.now() - t0,
-        refusal: r.refusal,
+        // The view's refusal: code, developer text, file and the words; the tamper detail (`why`) went to quarantine().
+        refusal: r.refusal && {
+          code: r.refusal.code,
+          message: r.refusal.message,
+          path: r.refusal.path,
+          reason: refusalMessage(r.refusal.code, { path: r.refusal.path }),
+        },
         bundle: this.view(this.row(row.id)!),
       });
     }
@@ -452,7 +424,7 @@ export class BundleStore implements BundleService {
     const t0 = performance.now();
     const row = this.row(id);
     if (!row) throw new BundleError('BUNDLE_MISSING_FILE', `No installed bundle version ${id}`);
-    if (row.quarantined_at) throw new BundleError('BUNDLE_TAMPERED', `${row.name} ${row.version} is quarantined: ${row.quarantine_reason ?? ''}`);
+    if (row.quarantined_at) throw new BundleError('BUNDLE_TAMPERED', `${row.name} ${row.version} is quarantined: ${quarantineText(row)}`);
     const [r] = await this.verifyInstalled(id);
     if (!r!.ok)
       throw new BundleError('BUNDLE_TAMPERED', `${row.name} ${row.version} failed its re-hash and is now quarantined: ${r!.refusal?.message ?? ''}`, {
@@ -467,7 +439,7 @@ export class BundleStore implements BundleService {
    * A verified file changed at rest: quarantine the version, write a decision card, an audit entry
    * and an alert, and fall back to the newest other version that passes the fast check.
    */
-  quarantine(id: number, reason: string, path: string | null): void {
+  quarantine(id: number, reason: TamperReason, path: string | null): void {
     const row = this.row(id);
     if (!row || row.quarantined_at) return;
     const now = this.d.clock.now().toISOString();
@@ -480,7 +452,9 @@ export class BundleStore implements BundleService {
       fallback = candidates.find((c) => this.fileRows(c.id).every((f) => fastCheckFile(join(this.root, c.dir), f) === null)) ?? null;
     }
     this.d.db.transaction(() => {
-      this.d.db.prepare('UPDATE bundle_installs SET quarantined_at = ?, quarantine_reason = ?, quarantine_path = ? WHERE id = ?').run(now, reason, path, id);
+      this.d.db
+        .prepare('UPDATE bundle_installs SET quarantined_at = ?, quarantine_reason = ?, quarantine_path = ? WHERE id = ?')
+        .run(now, encodeStoredError(reason.message), path, id);
       if (wasActive) {
         if (fallback) this.d.db.prepare('UPDATE bundle_active SET install_id = ? WHERE name = ?').run(fallback.id, row.name);
         else this.d.db.prepare('DELETE FROM bundle_active WHERE name = ?').run(row.name);
@@ -489,15 +463,17 @@ export class BundleStore implements BundleService {
         actor: ACTOR,
         action: 'bundle.quarantined',
         subject: row.name,
-        payload: { installId: id, version: row.version, reason, path, fallback: fallback ? { installId: fallback.id, version: fallback.version } : null },
+        payload: {
+          installId: id,
+          version: row.version,
+          reason: reason.message,
+          path,
+          fallback: fallback ? { installId: fallback.id, version: fallback.version } : null,
+        },
       });
-      this.d.cards?.record(quarantineCard(row, reason, path, fallback), ACTOR);
+      this.d.cards?.record(quarantineCard(row, reason.text, path, fallback), ACTOR);
     })();
-    this.d.alert?.(
-      'BUNDLE_TAMPERED',
-      `${row.name} ${row.version} quarantined: ${reason}${fallback ? `; ${fallback.version} is active` : '; no good version left'}`,
-      row.name,
-    );
+    this.d.alert?.('BUNDLE_TAMPERED', quarantinedAlert(row, fallback, reason.message), row.name);
     this.d.logger.error('bundle quarantined', { code: 'BUNDLE_TAMPERED', bundle: row.name, version: row.version, path, fallback: fallback?.version ?? null });
     this.notify({ name: row.name, change: 'quarantined' });
   }

@@ -8,6 +8,8 @@ import { tempDir } from '../../platform/test-utils';
 import { dirReader } from './verify';
 import { makeRepo, makeStore, type StoreFixture, type TestRepo } from './testing';
 import { SLICE_BYTES, TamperWatch } from './tamper-watch';
+import type { TamperReason } from './file-checks';
+import { msg } from '../../../shared/messages';
 
 const NAME = 'test.model';
 const BIG = Buffer.alloc(6 * 1024 * 1024, 3);
@@ -56,7 +58,7 @@ function flipByte(at: number): string {
 
 const port = () => ({
   watched: () => fx.store.watched(),
-  quarantine: (id: number, r: string, p: string | null) => fx.store.quarantine(id, r, p),
+  quarantine: (id: number, r: TamperReason, p: string | null) => fx.store.quarantine(id, r, p),
   logger: { error: () => {} },
 });
 
@@ -95,7 +97,14 @@ describe('bundle tamper watch', () => {
     flipByte(SLICE_BYTES - 10);
     for (let i = 0; i < 5 && fx.store.active(NAME)?.info.version === '1.0.2'; i++) await watch.tick();
     expect(fx.store.active(NAME)!.info.version).toBe('1.0.1');
-    expect(fx.alerts.at(-1)?.message).toMatch(/changed near byte 0/);
+    // The alert says it as a message: the version, the fallback, and why (refusals.tamper.changed_near) as its cause.
+    expect(fx.alerts.at(-1)?.message).toMatchObject({
+      code: 'alerts.bundle.quarantined',
+      params: { version: '1.0.2', fallback: '1.0.1', causeCode: 'refusals.tamper.changed_near', cause_offset: '0' },
+    });
+    expect(fx.store.report().bundles.find((b) => b.version === '1.0.2')?.quarantine?.reason).toEqual(
+      msg('refusals.tamper.changed_near', { path: 'weights.bin', offset: '0' }),
+    );
   });
 
   it('leaves an untouched version alone', async () => {

@@ -15,7 +15,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { constants as fsc, watch, type FSWatcher } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fastCheckFile } from './file-checks';
+import { fastCheckFile, hashMismatch, tamperReason, type TamperReason } from './file-checks';
 import type { FileRow } from './install-rows';
 
 export interface WatchedInstall {
@@ -27,7 +27,7 @@ export interface WatchedInstall {
 export interface TamperWatchPort {
   /** Active versions that are not quarantined, with their files as verified at install. */
   watched(): WatchedInstall[];
-  quarantine(id: number, reason: string, path: string | null): void;
+  quarantine(id: number, reason: TamperReason, path: string | null): void;
   logger: { error(msg: string, f: Record<string, unknown>): void };
 }
 
@@ -168,7 +168,11 @@ export class TamperWatch {
       left -= Math.max(got, 1);
       if (c.changedAt !== null) {
         this.cursor = null;
-        this.tampered(c.install, c.file, `${c.file.path} changed near byte ${c.changedAt} after it was verified`);
+        this.tampered(
+          c.install,
+          c.file,
+          tamperReason('changed_near', { path: c.file.path, offset: c.changedAt }, `${c.file.path} changed near byte ${c.changedAt} after it was verified`),
+        );
       } else if (got < want || c.offset >= c.file.length) {
         this.cursor = null;
         const whole = got === want && (await this.atEnd(c));
@@ -176,7 +180,7 @@ export class TamperWatch {
         const i = c.slices.length - 1;
         const lastChanged = c.known?.[i] !== undefined && c.known[i] !== c.slices[i];
         if (whole && !lastChanged && c.hash.digest('hex') === c.file.sha256) this.goodSlices.set(this.key(c.install, c.file), c.slices);
-        else this.tampered(c.install, c.file, `${c.file.path} no longer matches its signed SHA-256`);
+        else this.tampered(c.install, c.file, hashMismatch(c.file.path));
       }
     }
   }
@@ -261,11 +265,10 @@ export class TamperWatch {
     if (fast) return this.tampered(install, file, fast);
     const c = this.newCursor({ install, file });
     const got = await this.readInto(c, file.length);
-    if (got !== file.length || !(await this.atEnd(c)) || c.hash.digest('hex') !== file.sha256)
-      this.tampered(install, file, `${file.path} no longer matches its signed SHA-256`);
+    if (got !== file.length || !(await this.atEnd(c)) || c.hash.digest('hex') !== file.sha256) this.tampered(install, file, hashMismatch(file.path));
   }
 
-  private tampered(install: WatchedInstall, file: FileRow, reason: string): void {
+  private tampered(install: WatchedInstall, file: FileRow, reason: TamperReason): void {
     if (!this.port.watched().some((w) => w.id === install.id)) return; // already quarantined (or replaced)
     this.port.quarantine(install.id, reason, file.path);
     // Its files leave the rolling queue; the watch on its folder closes at the next cycle.

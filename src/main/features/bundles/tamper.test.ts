@@ -55,7 +55,8 @@ async function expectRefused(dir: string, code: BundleRefusal): Promise<void> {
   // What is loaded is still the first version, and it still verifies.
   expect(fx.store.active(NAME)!.id).toBe(before1.id);
   expect(fx.store.active(NAME)!.read('a.txt').toString()).toBe(FILES['a.txt']);
-  expect(fx.audit.list({ limit: 1, action: 'bundle.refused' }).entries[0]?.payload).toMatchObject({ code });
+  // The audit entry keeps the code, and the refusal as a message (its code and params), never a sentence for people.
+  expect(fx.audit.list({ limit: 1, action: 'bundle.refused' }).entries[0]?.payload).toMatchObject({ code, reason: { code: `refusals.bundle.${code}` } });
 }
 
 beforeEach(async () => {

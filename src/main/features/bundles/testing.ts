@@ -18,6 +18,7 @@ import { generateSigningKey, signEnvelope, type SigningKey } from './keys';
 import { buildBundle, isoIn, metaBytes, newRoot, type BuildOptions, type BuiltBundle } from './build';
 import { sha256 } from './verify';
 import { BundleStore } from './store';
+import type { Message } from '../../../shared/messages';
 
 export interface TestRepo {
   keys: Record<RoleName, SigningKey[]>;
@@ -88,7 +89,7 @@ export interface StoreFixture {
   audit: AuditService;
   events: EventBus;
   cards: CardStore;
-  alerts: { code: string; message: string }[];
+  alerts: { code: string; message: Message }[];
   dataDir: string;
 }
 
@@ -106,7 +107,7 @@ export function makeStore(o: {
   const events = createEventBus();
   const audit = createAuditService({ db, clock, events, health: createHealthRegistry() });
   const cards = createCardStore({ db, clock, audit });
-  const alerts: { code: string; message: string }[] = [];
+  const alerts: { code: string; message: Message }[] = [];
   const store = new BundleStore({
     db,
     dataDir: o.dataDir,

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ActiveBundle } from './types';
 import { dirTree, readText, subTree, type ResourceTree } from '../../platform/util/resource-tree';
 import { PolicyEngine } from '../policy/index';
+import { msg } from '../../../shared/messages';
 import { POLICY_DIR, submitContext } from '../policy/fixtures';
 import { ContractRegistry } from '../contracts/contract-loader';
 import { loadManifestTree } from '../runs/manifest';
@@ -116,7 +117,7 @@ describe('loaders read through a tree', () => {
     let current: ResourceTree | null = null;
     const e = PolicyEngine.fromTree(() => current);
     expect(e.version()).toBeNull();
-    expect(e.lastErrors()).toEqual([{ file: 'policy.yaml', line: 0, reason: 'no verified policy bundle is active' }]);
+    expect(e.lastErrors()).toEqual([{ file: 'policy.yaml', line: 0, reason: 'no verified policy bundle is active', message: msg('guard.load.no_bundle') }]);
     expect(e.guard(submitContext())).toMatchObject({ allowed: false, policy: { decision: 'deny', policyVersion: null } });
 
     current = memCopy('bundle:policy', POLICY_DIR);

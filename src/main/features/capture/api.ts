@@ -6,7 +6,7 @@ import type { Clock } from '../../platform/util/clock';
 import { MAX_INLINE_ATTACHMENT_BYTES } from '../../../shared/api/capture';
 import type { CaptureService } from './index';
 import { stripLocation } from './location-strip';
-import { tooLargeMessage } from './uploads';
+import { tooLarge } from './uploads';
 
 export interface CaptureApiDeps {
   capture: CaptureService;
@@ -26,8 +26,8 @@ export function captureApi({ capture, clock }: CaptureApiDeps): HandlersFor<type
       const rule = capture.attachmentRule(input.contract, input.field);
       const max = Math.min(rule.maxBytes, MAX_INLINE_ATTACHMENT_BYTES);
       let bytes: Buffer = Buffer.from(input.dataBase64, 'base64');
-      if (bytes.length > max) throw new ApiError('VALIDATION_ERROR', tooLargeMessage(bytes.length, max));
-      if (bytes.length === 0) throw new ApiError('VALIDATION_ERROR', 'Empty attachment');
+      if (bytes.length > max) throw tooLarge(bytes.length, max);
+      if (bytes.length === 0) throw new ApiError('VALIDATION_ERROR', 'Empty attachment', { reason: 'empty_attachment' });
       if (!rule.keepLocation) bytes = await stripLocation(bytes);
       return capture.attachments.put(bytes, input.name, input.mime, clock.now().toISOString());
     },
@@ -39,9 +39,10 @@ export function captureApi({ capture, clock }: CaptureApiDeps): HandlersFor<type
     'attachments.upload.finish': (input) => capture.uploads.finish(input),
     'attachments.upload.abort': (input) => ({ aborted: capture.uploads.abort(input.id) }),
     'attachments.get': (input) => {
-      if (!capture.attachments.has(input.hash)) throw new ApiError('NOT_FOUND', `No attachment ${input.hash}`);
+      if (!capture.attachments.has(input.hash)) throw new ApiError('NOT_FOUND', `No attachment ${input.hash}`, { reason: 'attachment' });
       const meta = capture.attachments.stat(input.hash)!;
-      if (meta.size > MAX_INLINE_ATTACHMENT_BYTES) throw new ApiError('VALIDATION_ERROR', `Attachment ${input.hash} is too large to preview whole`);
+      if (meta.size > MAX_INLINE_ATTACHMENT_BYTES)
+        throw new ApiError('VALIDATION_ERROR', `Attachment ${input.hash} is too large to preview whole`, { reason: 'preview_too_large' });
       const a = capture.attachments.read(input.hash);
       return { name: a.name, mime: a.mime, size: a.bytes.length, dataBase64: a.bytes.toString('base64') };
     },

@@ -6,6 +6,8 @@ import { createDispatcher } from '../../app/dispatch';
 import { makeServices, tempDir, dbFingerprint } from '../../platform/test-utils';
 import { ContractRegistry } from '../contracts/contract-loader';
 import { DEFAULT_RESOURCES_DIR } from '../../app/services';
+import { openDatabase } from '../../platform/db/connection';
+import { ApiError } from '../../../shared/errors';
 
 const SITE = 'field.inspect.site@1.2.0';
 const validSite = (extra: Record<string, unknown> = {}) => ({
@@ -52,6 +54,88 @@ describe('contracts', () => {
         'x.json',
       ),
     ).toThrow(/does not compile|schema/);
+  });
+
+  it('refuses bad translations at load with the places they are wrong at', () => {
+    const reg = new ContractRegistry();
+    const doc = (schema: Record<string, unknown>) => ({
+      contract: 'a.b.c@1.0.0',
+      title: 't',
+      kind: 'capture',
+      permission: 'p',
+      pii: [],
+      riskHints: {},
+      schema,
+    });
+    const bad = doc({
+      type: 'object',
+      properties: {
+        c: { type: 'string', enum: ['x'], 'x-maestro-i18n': { sv: { title: 7, enum: { y: 'Y' } }, Swedish: { title: 'T' } } },
+        d: { type: 'string', 'x-maestro-locale': 'sv' },
+      },
+    });
+    let err: unknown;
+    try {
+      reg.load(bad, 'bad.json');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.stringContaining('bad.json') });
+    const details = (err as ApiError).details as { path: string; keyword: string }[];
+    expect(details.map((x) => `${x.path} ${x.keyword}`)).toEqual(
+      expect.arrayContaining([
+        '/properties/c/x-maestro-i18n/sv/title type',
+        '/properties/c/x-maestro-i18n propertyNames',
+        '/properties/d/x-maestro-locale x-maestro-locale',
+      ]),
+    );
+    // an enum label for a value the enum lacks (the shape is right)
+    const stray = doc({ type: 'object', properties: { c: { type: 'string', enum: ['x'], 'x-maestro-i18n': { sv: { enum: { y: 'Y' } } } } } });
+    expect(() => reg.load(stray, 'stray.json')).toThrow(ApiError);
+    expect(reg.has('a.b.c@1.0.0')).toBe(false);
+    const good = doc({
+      type: 'object',
+      'x-maestro-locale': 'en',
+      properties: { c: { type: 'string', enum: ['x'], 'x-maestro-i18n': { sv: { title: 'C', enum: { x: 'X' } } } } },
+    });
+    expect(() => reg.load(good, 'good.json')).not.toThrow();
+  });
+});
+
+describe('the locale a record was captured in', () => {
+  it('is stored with the record, shown in the records view, and defaults to en', async () => {
+    const { s, d } = await setup();
+    const sv = (await d('capture.submit', { contract: SITE, data: validSite(), locale: 'sv' })) as { ok: true; data: { recordId: string } };
+    const plain = s.capture.submit({ contract: SITE, data: validSite() });
+    expect(s.capture.getRecord(sv.data.recordId)?.locale).toBe('sv');
+    expect(s.capture.getRecord(plain.recordId)?.locale).toBe('en');
+    expect(s.capture.listRecords(10).map((r) => [r.id, r.locale])).toEqual([
+      [plain.recordId, 'en'],
+      [sv.data.recordId, 'sv'],
+    ]);
+    const listed = (await d('records.list', {})) as { ok: true; data: { records: { locale: string }[] } };
+    expect(listed.data.records.map((r) => r.locale)).toEqual(['en', 'sv']);
+  });
+
+  it('must look like a locale tag', async () => {
+    const { s, d } = await setup();
+    for (const locale of ['Swedish', 'sv_SE', '', 'x'.repeat(40)]) {
+      expect(await d('capture.submit', { contract: SITE, data: validSite(), locale })).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR' } });
+    }
+    expect(await d('capture.submit', { contract: SITE, data: validSite(), locale: 'pt-BR' })).toMatchObject({ ok: true });
+    expect(s.capture.listRecords(10)).toHaveLength(1);
+  });
+
+  it('records from before the migration read as English', () => {
+    const path = join(tempDir(), 'm16.db');
+    const db15 = openDatabase(path, { targetVersion: 15 });
+    db15.prepare("INSERT INTO audit_log (seq, ts, actor, action, payload, prev_hash, hash) VALUES (1, 't', 'a', 'x', '{}', 'p', 'h')").run();
+    db15.prepare("INSERT INTO records (id, contract, data, created_at, audit_seq) VALUES ('r1', 'c@1.0.0', '{}', 't', 1)").run();
+    db15.close();
+    const db = openDatabase(path, { targetVersion: 16 });
+    expect(db.prepare('SELECT locale FROM records WHERE id = ?').pluck().get('r1')).toBe('en');
+    db.close();
   });
 });
 

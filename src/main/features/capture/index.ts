@@ -40,11 +40,20 @@ export interface CaptureService {
   listDrafts(): Draft[];
   getDraft(id: string): Draft;
   deleteDraft(id: string): void;
-  /** Validate, then record + audit entry + outbox items in one transaction. */
-  submit(input: { contract: string; data: unknown; draftId?: string }): { recordId: string; outboxId: string };
-  listRecords(limit: number): { id: string; contract: string; createdAt: string; state: string | null }[];
+  /** Validate, then record + audit entry + outbox items in one transaction. `locale`: the language it was captured in (default en). */
+  submit(input: { contract: string; data: unknown; draftId?: string; locale?: string }): { recordId: string; outboxId: string };
+  listRecords(limit: number): RecordSummary[];
   /** A stored record, or undefined. */
   getRecord(id: string): StoredRecord | undefined;
+}
+
+/** A record in the records view: which contract, when, in which language, and its outbox state. */
+export interface RecordSummary {
+  id: string;
+  contract: string;
+  createdAt: string;
+  locale: string;
+  state: string | null;
 }
 
 export interface CaptureDeps {
@@ -91,7 +100,7 @@ class Capture implements CaptureService {
 
   getDraft(id: string): Draft {
     const r = this.d.db.prepare('SELECT * FROM drafts WHERE id = ?').get(id) as DraftRow | undefined;
-    if (!r) throw new ApiError('NOT_FOUND', `No draft ${id}`);
+    if (!r) throw new ApiError('NOT_FOUND', `No draft ${id}`, { reason: 'draft' });
     return toDraft(r);
   }
 
@@ -101,7 +110,7 @@ class Capture implements CaptureService {
     const ts = this.now();
     if (input.id) {
       const res = this.d.db.prepare('UPDATE drafts SET data = ?, contract = ?, updated_at = ? WHERE id = ?').run(data, input.contract, ts, input.id);
-      if (res.changes === 0) throw new ApiError('NOT_FOUND', `No draft ${input.id}`);
+      if (res.changes === 0) throw new ApiError('NOT_FOUND', `No draft ${input.id}`, { reason: 'draft' });
       return this.getDraft(input.id);
     }
     const id = newUlid();
@@ -114,10 +123,10 @@ class Capture implements CaptureService {
   }
 
   deleteDraft(id: string): void {
-    if (this.d.db.prepare('DELETE FROM drafts WHERE id = ?').run(id).changes === 0) throw new ApiError('NOT_FOUND', `No draft ${id}`);
+    if (this.d.db.prepare('DELETE FROM drafts WHERE id = ?').run(id).changes === 0) throw new ApiError('NOT_FOUND', `No draft ${id}`, { reason: 'draft' });
   }
 
-  submit(input: { contract: string; data: unknown; draftId?: string }): { recordId: string; outboxId: string } {
+  submit(input: { contract: string; data: unknown; draftId?: string; locale?: string }): { recordId: string; outboxId: string } {
     const { db, outbox } = this.d;
     const profile = this.d.profile.require();
     // The contract's kind is the governed action: capture is always allowed, a submit needs a fresh sync.
@@ -146,7 +155,14 @@ class Capture implements CaptureService {
         // The log keeps a digest, not the captured content (which may carry PII).
         payload: { contract: input.contract, dataSha256: hash('sha256', data, 'hex'), attachments: refs.length },
       });
-      db.prepare('INSERT INTO records (id, contract, data, created_at, audit_seq) VALUES (?, ?, ?, ?, ?)').run(recordId, input.contract, data, ts, entry.seq);
+      db.prepare('INSERT INTO records (id, contract, data, created_at, audit_seq, locale) VALUES (?, ?, ?, ?, ?, ?)').run(
+        recordId,
+        input.contract,
+        data,
+        ts,
+        entry.seq,
+        input.locale ?? 'en',
+      );
       for (const h of refs) outbox.enqueueAttachment(h, input.contract, profile, ts);
       const outboxId = outbox.enqueueRecord(recordId, input.contract, profile, ts);
       if (input.draftId) db.prepare('DELETE FROM drafts WHERE id = ?').run(input.draftId);
@@ -154,18 +170,17 @@ class Capture implements CaptureService {
     })();
   }
 
-  listRecords(limit: number): { id: string; contract: string; createdAt: string; state: string | null }[] {
-    const rows = this.d.db.prepare('SELECT id, contract, created_at AS createdAt FROM records ORDER BY id DESC LIMIT ?').all(limit) as {
-      id: string;
-      contract: string;
-      createdAt: string;
-    }[];
+  listRecords(limit: number): RecordSummary[] {
+    const rows = this.d.db.prepare('SELECT id, contract, created_at AS createdAt, locale FROM records ORDER BY id DESC LIMIT ?').all(limit) as Omit<
+      RecordSummary,
+      'state'
+    >[];
     const states = this.d.outbox.recordStates(rows.map((r) => r.id));
     return rows.map((r) => ({ ...r, state: states.get(r.id) ?? null }));
   }
 
   getRecord(id: string): StoredRecord | undefined {
-    return this.d.db.prepare('SELECT id, contract, data, created_at FROM records WHERE id = ?').get(id) as StoredRecord | undefined;
+    return this.d.db.prepare('SELECT id, contract, data, created_at, locale FROM records WHERE id = ?').get(id) as StoredRecord | undefined;
   }
 }
 

@@ -47,7 +47,7 @@ function refuse(why: string): ApiError {
   return new ApiError(
     'VALIDATION_ERROR',
     `This HEIC/HEIF/AVIF photo's metadata could not be read (${why}), so its location could not be removed; it was not stored. Convert it to JPEG and attach it again.`,
-    { reason: 'location-strip-unreadable' },
+    { reason: 'location_unreadable', why },
   );
 }
 

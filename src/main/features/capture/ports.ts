@@ -30,4 +30,6 @@ export interface StoredRecord {
   /** Canonical JSON text of the captured data. */
   data: string;
   created_at: string;
+  /** The language it was captured in ("en" for records from before decision 0031). */
+  locale: string;
 }

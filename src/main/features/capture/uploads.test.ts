@@ -98,7 +98,12 @@ describe('attachments.upload.*', () => {
     const { s, d } = await setup();
     expect(await begin(d, 256 * 1024 * 1024 + 1)).toMatchObject({
       ok: false,
-      error: { code: 'VALIDATION_ERROR', message: 'This file is 256 MiB; files here are limited to 256 MiB.' },
+      error: {
+        code: 'VALIDATION_ERROR',
+        message: 'This file is 256 MiB; files here are limited to 256 MiB.',
+        // The UI says it from the reason and the sizes, in the user's language (errors.VALIDATION_ERROR.file_too_large).
+        details: { reason: 'file_too_large', sizeMiB: 256, maxMiB: 256, size: 256 * 1024 * 1024 + 1, maxBytes: 256 * 1024 * 1024 },
+      },
     });
     expect(await begin(d, 256 * 1024 * 1024)).toMatchObject({ ok: true });
     const doc = structuredClone(s.contracts.get('field.inspect.site@1.2.0').doc) as unknown as {
@@ -109,7 +114,7 @@ describe('attachments.upload.*', () => {
     (doc.schema.properties.photos!.items as Record<string, unknown>)['x-maestro-max-bytes'] = 2 * 1024 * 1024;
     s.contracts.load(doc);
     const capped = await begin(d, 3 * 1024 * 1024, { resumeKey: 'file-key-3', contract: doc.contract, field: '/photos' });
-    expect(capped).toMatchObject({ ok: false, error: { message: 'This file is 3 MiB; files here are limited to 2 MiB.' } });
+    expect(capped).toMatchObject({ ok: false, error: { message: 'This file is 3 MiB; files here are limited to 2 MiB.', details: { sizeMiB: 3, maxMiB: 2 } } });
     // The cap holds at submit too, for a file stored without naming its field.
     const big = (await upload(d, randomBytes(3 * 1024 * 1024), { resumeKey: 'file-key-4' })) as Ok<{ ref: string }>;
     const site = {

@@ -44,10 +44,17 @@ interface Session {
   busy: boolean;
 }
 
-const mib = (n: number) => `${Math.round((n / 1024 / 1024) * 10) / 10} MiB`;
+const mibOf = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
 
-export function tooLargeMessage(size: number, max: number): string {
-  return `This file is ${mib(size)}; files here are limited to ${mib(max)}.`;
+/** A file over its cap: the English for logs, and `file_too_large` with the sizes in MiB for the UI (errors.VALIDATION_ERROR.*). */
+export function tooLarge(size: number, max: number): ApiError {
+  return new ApiError('VALIDATION_ERROR', `This file is ${mibOf(size)} MiB; files here are limited to ${mibOf(max)} MiB.`, {
+    reason: 'file_too_large',
+    sizeMiB: mibOf(size),
+    maxMiB: mibOf(max),
+    size,
+    maxBytes: max,
+  });
 }
 
 export class UploadSessions {
@@ -66,8 +73,7 @@ export class UploadSessions {
   }
 
   begin(input: { name: string; mime: string; size: number; resumeKey: string }, rule: AttachmentRule): UploadState {
-    if (input.size > rule.maxBytes)
-      throw new ApiError('VALIDATION_ERROR', tooLargeMessage(input.size, rule.maxBytes), { size: input.size, maxBytes: rule.maxBytes });
+    if (input.size > rule.maxBytes) throw tooLarge(input.size, rule.maxBytes);
     this.expire();
     const open = [...this.sessions.values()].find((s) => s.resumeKey === input.resumeKey);
     if (open && open.size === input.size && open.name === input.name && open.rule.keepLocation === rule.keepLocation) {
@@ -75,7 +81,8 @@ export class UploadSessions {
       return this.state(open);
     }
     if (open) this.drop(open);
-    if (this.sessions.size >= MAX_OPEN) throw new ApiError('CONFLICT', `At most ${MAX_OPEN} files can be on their way in at once`);
+    if (this.sessions.size >= MAX_OPEN)
+      throw new ApiError('CONFLICT', `At most ${MAX_OPEN} files can be on their way in at once`, { reason: 'too_many_uploads', max: MAX_OPEN });
     mkdirSync(this.dir, { recursive: true });
     const id = randomBytes(12).toString('hex');
     const key = randomBytes(32);
@@ -99,7 +106,7 @@ export class UploadSessions {
 
   private get(id: string): Session {
     const s = this.sessions.get(id);
-    if (!s) throw new ApiError('NOT_FOUND', 'No such upload (it finished, was aborted, or the app restarted): begin again');
+    if (!s) throw new ApiError('NOT_FOUND', 'No such upload (it finished, was aborted, or the app restarted): begin again', { reason: 'upload' });
     s.touched = Date.now();
     return s;
   }
@@ -108,17 +115,28 @@ export class UploadSessions {
     const s = this.get(input.id);
     const bytes = Buffer.from(input.dataBase64, 'base64');
     const digest = hash('sha256', bytes, 'hex');
-    if (digest !== input.sha256) throw new ApiError('VALIDATION_ERROR', `Chunk ${input.index} arrived damaged (digest mismatch); send it again`);
+    if (digest !== input.sha256)
+      throw new ApiError('VALIDATION_ERROR', `Chunk ${input.index} arrived damaged (digest mismatch); send it again`, {
+        reason: 'chunk_damaged',
+        index: input.index,
+      });
     if (input.index < s.digests.length) {
-      if (s.digests[input.index]!.toString('hex') !== digest) throw new ApiError('CONFLICT', `Chunk ${input.index} differs from the one already received`);
+      if (s.digests[input.index]!.toString('hex') !== digest)
+        throw new ApiError('CONFLICT', `Chunk ${input.index} differs from the one already received`, { reason: 'chunk_differs', index: input.index });
       return this.state(s); // a repeat after a lost reply
     }
-    if (input.index > s.digests.length) throw new ApiError('VALIDATION_ERROR', `Expected chunk ${s.digests.length}, got ${input.index}`);
+    if (input.index > s.digests.length)
+      throw new ApiError('VALIDATION_ERROR', `Expected chunk ${s.digests.length}, got ${input.index}`, {
+        reason: 'chunk_order',
+        expected: s.digests.length,
+        index: input.index,
+      });
     const last = s.received + bytes.length === s.size;
     if (bytes.length === 0 || (!last && bytes.length !== UPLOAD_CHUNK_BYTES) || s.received + bytes.length > s.size)
       throw new ApiError(
         'VALIDATION_ERROR',
         `Chunk ${input.index} has ${bytes.length} bytes; chunks carry ${UPLOAD_CHUNK_BYTES} bytes (the last one the rest)`,
+        { reason: 'chunk_size', index: input.index, bytes: bytes.length, chunkBytes: UPLOAD_CHUNK_BYTES },
       );
     appendFileSync(s.path, s.cipher.update(bytes));
     s.digests.push(Buffer.from(digest, 'hex'));
@@ -128,12 +146,18 @@ export class UploadSessions {
 
   async finish(input: { id: string; sha256: string }): Promise<{ hash: string; ref: string; size: number }> {
     const s = this.get(input.id);
-    if (s.busy) throw new ApiError('CONFLICT', 'This upload is already being stored');
-    if (s.received !== s.size) throw new ApiError('VALIDATION_ERROR', `Only ${s.received} of ${s.size} bytes received; send chunk ${s.digests.length} next`);
+    if (s.busy) throw new ApiError('CONFLICT', 'This upload is already being stored', { reason: 'upload_busy' });
+    if (s.received !== s.size)
+      throw new ApiError('VALIDATION_ERROR', `Only ${s.received} of ${s.size} bytes received; send chunk ${s.digests.length} next`, {
+        reason: 'upload_incomplete',
+        received: s.received,
+        size: s.size,
+        next: s.digests.length,
+      });
     const listDigest = createHash('sha256').update(Buffer.concat(s.digests)).digest('hex');
     if (listDigest !== input.sha256) {
       this.drop(s);
-      throw new ApiError('VALIDATION_ERROR', 'The file does not match its digest; nothing was stored');
+      throw new ApiError('VALIDATION_ERROR', 'The file does not match its digest; nothing was stored', { reason: 'file_digest' });
     }
     s.busy = true;
     try {
@@ -148,7 +172,7 @@ export class UploadSessions {
       };
       return await this.store.putReplayable(open, { name: s.name, mime: s.mime, nowIso: this.now() }, { maxBytes: s.rule.maxBytes });
     } catch (e) {
-      if (e instanceof AttachmentTooLarge) throw new ApiError('VALIDATION_ERROR', tooLargeMessage(s.size, e.maxBytes));
+      if (e instanceof AttachmentTooLarge) throw tooLarge(s.size, e.maxBytes);
       throw e;
     } finally {
       this.drop(s);

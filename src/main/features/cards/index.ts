@@ -10,6 +10,7 @@ import type { Db } from '../../platform/db/connection';
 import type { Clock } from '../../platform/util/clock';
 import type { AuditService } from '../../platform/audit/index';
 import { canonicalJson } from '../../../shared/canonical';
+import { reasonForLog } from '../../../shared/policy/reasons';
 import { ApiError } from '../../../shared/errors';
 import { newUlid } from '../../platform/util/ulid';
 import { CARD_KINDS, LANES, type Approval, type CardStatus, type DecisionCard, type Lane } from '../../../shared/workflow/types';
@@ -30,11 +31,12 @@ export function sortKeysOf(card: Pick<DecisionCard, 'options' | 'chosen'>): { co
 
 /** Words the full-text index holds for a card besides subject and rationale. */
 export function reasonsText(card: Pick<DecisionCard, 'laneReasons' | 'policy' | 'invariants' | 'nextSafeStep'>): string {
+  // Messages as their code and params (the same in every language: a search finds the numbers and names).
   return [
-    ...card.laneReasons,
-    ...card.policy.reasons,
+    ...card.laneReasons.map(reasonForLog),
+    ...card.policy.reasons.map(reasonForLog),
     ...card.invariants.filter((i) => !i.pass).map((i) => `${i.id} ${i.message ?? ''} ${i.error ?? ''}`),
-    card.nextSafeStep ?? '',
+    card.nextSafeStep ? reasonForLog(card.nextSafeStep) : '',
   ].join('\n');
 }
 
@@ -245,7 +247,7 @@ class SqliteCardStore implements CardStore {
 
   private getRow(id: string): CardRow {
     const r = this.st.byId.get(id) as CardRow | undefined;
-    if (!r) throw new ApiError('NOT_FOUND', `No decision card ${id}`);
+    if (!r) throw new ApiError('NOT_FOUND', `No decision card ${id}`, { reason: 'card' });
     return r;
   }
 

@@ -1,6 +1,7 @@
 import { compileSchema, describeErrors, assertValid } from '../../../shared/validation';
 import { parseContractRef } from '../../../shared/sync/protocol';
 import { ApiError } from '../../../shared/errors';
+import { i18nProblems } from '../../../shared/contracts/i18n-check';
 import type { ContractDoc } from '../../../shared/api/types';
 import { dirTree, readText, type ResourceTree } from '../../platform/util/resource-tree';
 
@@ -139,6 +140,9 @@ export class ContractRegistry {
 function compileContract(raw: unknown, source: string): LoadedContract {
   const doc = assertValid<ContractDoc>(contractDocSchema, raw, `contract ${source}`);
   if (!parseContractRef(doc.contract)) throw new Error(`contract ${source}: bad reference ${doc.contract}`);
+  // Translations (docs/decisions/0031): a bad one is refused with the places it is wrong at.
+  const problems = i18nProblems(doc.schema);
+  if (problems.length) throw new ApiError('VALIDATION_ERROR', `contract ${source}: translations do not match their schema`, problems);
   let validate;
   try {
     validate = compileSchema(doc.schema);

@@ -1,6 +1,7 @@
 // The release gate evaluated against a run's artifacts: pass or fail, what is missing, the invariants.
 import type { InvariantResult, RunStatus } from '../../../shared/workflow/types';
 import type { ArtifactView, ReleaseGateRule } from '../../../shared/evidence/types';
+import { msg, type Message } from '../../../shared/messages';
 import { FLAG_WORDS } from './rows';
 
 export interface Evaluation {
@@ -11,6 +12,8 @@ export interface Evaluation {
   compliantIds: string[];
   manualCompliantIds: string[];
   missing: string[];
+  /** `missing` as messages (`guard.lane.gate_*`), one for each, in the same order: the gate card's lane reasons. */
+  missingWords: Message[];
   invariants: InvariantResult[];
 }
 
@@ -21,12 +24,23 @@ export function evaluate(status: RunStatus, artifacts: ArtifactView[], rule: Rel
   const runOk = !rule.requireRunSucceeded || status === 'succeeded';
   const enough = compliant.length >= rule.minCompliantArtifacts;
   const missing: string[] = [];
-  if (ruleError) missing.push(`${ruleError} (the gate fails closed)`);
-  if (!runOk) missing.push(`The run is ${status}; it must have succeeded.`);
+  const missingWords: Message[] = [];
+  const lack = (text: string, m: Message) => {
+    missing.push(text);
+    missingWords.push(m);
+  };
+  if (ruleError) lack(`${ruleError} (the gate fails closed)`, msg('guard.lane.gate_rule_error', { error: ruleError }));
+  if (!runOk) lack(`The run is ${status}; it must have succeeded.`, msg('guard.lane.gate_run_status', { status }));
   if (!enough) {
-    if (artifacts.length === 0) missing.push('The run has no artifacts.');
-    for (const f of rule.requiredFlags) if (!artifacts.some((a) => a.flags[f].value)) missing.push(`No artifact has ${f} (${FLAG_WORDS[f]}).`);
-    missing.push(`${compliant.length} of ${rule.minCompliantArtifacts} required artifact(s) have all of: ${rule.requiredFlags.join(', ') || '(no flags)'}.`);
+    if (artifacts.length === 0) lack('The run has no artifacts.', msg('guard.lane.gate_no_artifacts'));
+    for (const f of rule.requiredFlags)
+      if (!artifacts.some((a) => a.flags[f].value)) lack(`No artifact has ${f} (${FLAG_WORDS[f]}).`, msg('guard.lane.gate_no_flag', { flag: f }));
+    const counts = { compliant: compliant.length, required: rule.minCompliantArtifacts };
+    const flags = rule.requiredFlags.join(', ');
+    lack(
+      `${compliant.length} of ${rule.minCompliantArtifacts} required artifact(s) have all of: ${flags || '(no flags)'}.`,
+      flags ? msg('guard.lane.gate_too_few', { ...counts, flags }) : msg('guard.lane.gate_too_few_any', counts),
+    );
   }
   const passed = !ruleError && runOk && enough;
   let message: string;
@@ -59,5 +73,5 @@ export function evaluate(status: RunStatus, artifacts: ArtifactView[], rule: Rel
     message: enough ? null : `${compliant.length} artifact(s) have all required flags; ${rule.minCompliantArtifacts} required`,
     values: { compliant: compliant.length, required: rule.minCompliantArtifacts, total: artifacts.length, requiredFlags: rule.requiredFlags },
   });
-  return { passed, message, runStatus: status, artifacts, compliantIds, manualCompliantIds, missing, invariants };
+  return { passed, message, runStatus: status, artifacts, compliantIds, manualCompliantIds, missing, missingWords, invariants };
 }

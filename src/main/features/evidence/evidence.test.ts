@@ -10,6 +10,7 @@ import { createDispatcher } from '../../app/dispatch';
 import { createEvidenceService, ruleFromParams, type GatePolicySource } from './index';
 import { recognise } from './derive';
 import { DEFAULT_RELEASE_GATE_RULE } from '../../../shared/evidence/types';
+import { msg } from '../../../shared/messages';
 
 const open: Services[] = [];
 afterEach(() => {
@@ -214,6 +215,10 @@ describe('release gate (the design notes cases)', () => {
       evidence: { bundleDigests: [], memoryIds: [], modelId: null },
     });
     expect(card.options.map((o) => o.id)).toEqual(['pass', 'fail']);
+    expect(card.options.map((o) => o.labelWords)).toEqual([{ text: msg('system.gate.pass_option') }, { text: msg('system.gate.fail_option') }]);
+    expect(card.subjectWords).toEqual({ text: msg('system.gate.subject', { run: run.id }) });
+    // Lane reasons as messages, like the policy guard's (the flags were set by hand).
+    expect(card.laneReasons).toEqual([msg('guard.lane.gate_compliant', { n: 1 }), msg('guard.lane.gate_manual', { n: 1 })]);
     expect(card.invariants.every((i) => i.pass)).toBe(true);
     expect(card.invariants.map((i) => i.id)).toContain('INV.RELEASE.RUN_SUCCEEDED');
     expect(count(s, 'SELECT count(*) FROM release_gate_evaluations WHERE run_id = ? AND card_id = ?', run.id, g.cardId)).toBe(1);
@@ -258,6 +263,12 @@ describe('release gate (the design notes cases)', () => {
     const card = s.runs.cards.get(g.cardId);
     expect(card).toMatchObject({ lane: 'YELLOW', chosen: 'fail', status: 'denied' });
     expect(card.invariants.filter((i) => !i.pass).map((i) => i.id)).toContain('INV.RELEASE.COMPLIANT_ARTIFACTS');
+    // What is missing, one message each (the API's `missing` keeps the sentences); the first is the next step.
+    const noFlags = DEFAULT_RELEASE_GATE_RULE.requiredFlags.map((flag) => msg('guard.lane.gate_no_flag', { flag }));
+    const tooFew = msg('guard.lane.gate_too_few', { compliant: 0, required: 1, flags: DEFAULT_RELEASE_GATE_RULE.requiredFlags.join(', ') });
+    expect(card.laneReasons).toEqual([msg('guard.lane.gate_no_artifacts'), ...noFlags, tooFew]);
+    expect(card.nextSafeStep).toEqual(msg('guard.lane.gate_no_artifacts'));
+    expect(g.details.missing[0]).toBe('The run has no artifacts.');
   });
 
   it('fails with incomplete flags', async () => {
@@ -276,7 +287,7 @@ describe('release gate (the design notes cases)', () => {
     s.evidence.addArtifact(run.id, { name: 'a', uri: 'https://x/a', flags: ALL }, actor);
     const g = s.evidence.releaseGate(run.id, actor);
     expect(g).toMatchObject({ passed: false, message: `Release gate failed: run status is ${run.status}, not succeeded`, details: { compliant: 1 } });
-    expect(s.runs.cards.get(g.cardId)).toMatchObject({ lane: 'RED', chosen: 'fail' });
+    expect(s.runs.cards.get(g.cardId)).toMatchObject({ lane: 'RED', chosen: 'fail', laneReasons: [msg('guard.lane.gate_run_ended', { status: run.status })] });
   });
 });
 

@@ -4,6 +4,7 @@ import type { Db } from '../../platform/db/connection';
 import type { Clock } from '../../platform/util/clock';
 import type { AuditService } from '../../platform/audit/index';
 import { ApiError } from '../../../shared/errors';
+import { msg, type Message } from '../../../shared/messages';
 import { newUlid } from '../../platform/util/ulid';
 import { MAX_INLINE_ATTACHMENT_BYTES } from '../../../shared/api/types';
 import type { Lane, RunStatus } from '../../../shared/workflow/types';
@@ -81,13 +82,21 @@ function artifactBytes(input: Omit<AddArtifactInput, 'runId'>, count: number): B
   if (hasData === hasUri) throw new ApiError('VALIDATION_ERROR', 'Give exactly one of a file (dataBase64) and a URI');
   for (const k of Object.keys(input.flags ?? {}))
     if (!(ARTIFACT_FLAGS as readonly string[]).includes(k)) throw new ApiError('VALIDATION_ERROR', `Unknown flag ${k}`);
-  if (count >= MAX_ARTIFACTS_PER_RUN) throw new ApiError('VALIDATION_ERROR', `A run holds at most ${MAX_ARTIFACTS_PER_RUN} artifacts`);
+  if (count >= MAX_ARTIFACTS_PER_RUN)
+    throw new ApiError('VALIDATION_ERROR', `A run holds at most ${MAX_ARTIFACTS_PER_RUN} artifacts`, {
+      reason: 'too_many_artifacts',
+      max: MAX_ARTIFACTS_PER_RUN,
+    });
   if (!hasData) return null;
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(input.dataBase64!) || input.dataBase64!.length % 4 !== 0)
     throw new ApiError('VALIDATION_ERROR', 'dataBase64 is not base64');
   const bytes = Buffer.from(input.dataBase64!, 'base64');
-  if (bytes.length === 0) throw new ApiError('VALIDATION_ERROR', 'Empty artifact');
-  if (bytes.length > MAX_ARTIFACT_BYTES) throw new ApiError('VALIDATION_ERROR', `Artifacts are limited to ${MAX_ARTIFACT_BYTES / 1024 / 1024} MiB`);
+  if (bytes.length === 0) throw new ApiError('VALIDATION_ERROR', 'Empty artifact', { reason: 'empty_artifact' });
+  if (bytes.length > MAX_ARTIFACT_BYTES)
+    throw new ApiError('VALIDATION_ERROR', `Artifacts are limited to ${MAX_ARTIFACT_BYTES / 1024 / 1024} MiB`, {
+      reason: 'artifact_too_large',
+      maxMiB: MAX_ARTIFACT_BYTES / 1024 / 1024,
+    });
   return bytes;
 }
 
@@ -131,19 +140,19 @@ function artifactRow(
 }
 
 /** The lane of a gate evaluation and why. */
-function gateLane(e: Evaluation, error: string | null): { lane: Lane; laneReasons: string[] } {
+function gateLane(e: Evaluation, error: string | null): { lane: Lane; laneReasons: Message[] } {
   const failedRun = e.runStatus === 'failed' || e.runStatus === 'rolled_back';
   const lane: Lane = e.passed ? 'GREEN' : failedRun || error ? 'RED' : 'YELLOW';
   const laneReasons = e.passed
     ? [
-        `${e.compliantIds.length} compliant artifact(s)`,
-        ...(e.manualCompliantIds.length ? [`${e.manualCompliantIds.length} compliant artifact(s) rely on flags set by hand`] : []),
+        msg('guard.lane.gate_compliant', { n: e.compliantIds.length }),
+        ...(e.manualCompliantIds.length ? [msg('guard.lane.gate_manual', { n: e.manualCompliantIds.length })] : []),
       ]
     : failedRun
-      ? [`The run ended ${e.runStatus}: nothing of it can be released`]
+      ? [msg('guard.lane.gate_run_ended', { status: e.runStatus })]
       : error
-        ? ['The release-gate rule in the policy is invalid']
-        : e.missing;
+        ? [msg('guard.lane.gate_rule_invalid')]
+        : e.missingWords;
   return { lane, laneReasons };
 }
 
@@ -155,16 +164,26 @@ function gateCard(runId: string, e: Evaluation, rule: ReleaseGateRule, source: s
     runId,
     stepId: null,
     subject: `Release gate for run ${runId}`,
+    subjectWords: { text: msg('system.gate.subject', { run: runId }) },
     options: [
       {
         id: 'pass',
         label: 'Release: the gate passes',
+        labelWords: { text: msg('system.gate.pass_option') },
         predictedQuality: e.passed ? 1 : 0,
         predictedCostCents: 0,
         latencyMs: 0,
         uncertainty: e.passed ? 0 : 1,
       },
-      { id: 'fail', label: 'Hold: the gate fails', predictedQuality: e.passed ? 0 : 1, predictedCostCents: 0, latencyMs: 0, uncertainty: 0 },
+      {
+        id: 'fail',
+        label: 'Hold: the gate fails',
+        labelWords: { text: msg('system.gate.fail_option') },
+        predictedQuality: e.passed ? 0 : 1,
+        predictedCostCents: 0,
+        latencyMs: 0,
+        uncertainty: 0,
+      },
     ],
     chosen: e.passed ? 'pass' : 'fail',
     rationale: `${e.message}. Rule (${source}): ${rule.requireRunSucceeded ? 'run succeeded, ' : ''}at least ${rule.minCompliantArtifacts} artifact(s) with ${rule.requiredFlags.join(', ') || 'no flags'}.${e.manualCompliantIds.length ? ` Manual flags on: ${e.manualCompliantIds.join(', ')}.` : ''}`,
@@ -173,7 +192,7 @@ function gateCard(runId: string, e: Evaluation, rule: ReleaseGateRule, source: s
     lane,
     laneReasons,
     evidence: { memoryIds: [], bundleDigests: [], modelId: null },
-    nextSafeStep: e.passed ? null : (e.missing[0] ?? 'Add the missing evidence and evaluate again'),
+    nextSafeStep: e.passed ? null : (e.missingWords[0] ?? msg('guard.next.add_evidence')),
     status: e.passed ? 'allowed' : 'denied',
   };
 }
@@ -242,7 +261,7 @@ export class Evidence implements EvidenceService {
   addArtifact(runId: string, input: Omit<AddArtifactInput, 'runId'>, actor: string): ArtifactView {
     this.runStatus(runId); // NOT_FOUND for an unknown run, before anything is stored
     const name = input.name.trim();
-    if (!name) throw new ApiError('VALIDATION_ERROR', 'An artifact needs a name');
+    if (!name) throw new ApiError('VALIDATION_ERROR', 'An artifact needs a name', { reason: 'artifact_name' });
     const bytes = artifactBytes(input, this.st.countOf.get(runId) as number);
     const now = this.deps.clock.now().toISOString();
     const id = `art_${newUlid()}`;

@@ -4,6 +4,7 @@ import { writeSyncConfig, noteSynced } from '../../platform/device/sync-config';
 import { writeServerStatus } from '../sync/server-status';
 import type { Clock } from '../../platform/util/clock';
 import { createDispatcher } from '../../app/dispatch';
+import { messageForLog, msg } from '../../../shared/messages';
 
 const REPORT = 'field.submit.report@1.0.0';
 const report = {
@@ -46,25 +47,29 @@ describe('device governance: offline capture, online submit', () => {
     const { s, w, d } = device();
     expect(s.capture.submit({ contract: 'field.inspect.site@1.2.0', data: site }).outboxId).toBeTruthy();
     const refused = await d('capture.submit', { contract: REPORT, data: report });
-    expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', details: { reason: 'stale_sync' } } });
-    expect((refused as { error: { message: string } }).error.message).toMatch(/^Sync to submit: 1 item pending, never synced/);
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN', details: { reason: 'stale_sync', action: 'submit', messages: [msg('risk.refused.stale_never', { count: 1, hours: 24 })] } },
+    });
+    // The message is the log form: codes and params, no English.
+    expect((refused as { error: { message: string } }).error.message).toBe('submit refused: risk.refused.stale_never {"count":1,"hours":24}');
     noteSynced(s.db, w.clock.now().toISOString(), w.clock.now().toISOString(), {});
     w.add(23 * 3600_000);
     expect(await d('capture.submit', { contract: REPORT, data: report })).toMatchObject({ ok: true });
     w.add(2 * 3600_000);
     const late = await d('capture.submit', { contract: REPORT, data: report });
-    expect((late as { error: { message: string } }).error.message).toMatch(/last sync 1\.1 days ago/);
+    expect(late).toMatchObject({ error: { details: { messages: [msg('risk.refused.stale', { count: 2, days: 1.1, hours: 24 })] } } });
   });
 
   it('says one true sentence about the device, and allows submit only while the last sync is fresh', () => {
     const { s, w } = device();
-    expect(s.governance.status()).toMatchObject({ summary: 'Enrolled, not synced yet.', freshForSubmit: false });
+    expect(s.governance.status()).toMatchObject({ summary: [msg('risk.state.not_synced')], freshForSubmit: false });
     expect(s.governance.status().allowedNow).not.toContain('submit');
     noteSynced(s.db, w.clock.now().toISOString(), w.clock.now().toISOString(), {});
     w.add(3 * 3600_000);
     s.capture.submit({ contract: 'field.inspect.site@1.2.0', data: site });
     const st = s.governance.status();
-    expect(st.summary).toBe('In sync: last sync 3 hours ago. 1 item waits to be sent.');
+    expect(st.summary).toEqual([msg('risk.state.in_sync.hours', { n: 3 }), msg('risk.state.queued', { count: 1 })]);
     expect(st.allowedNow).toContain('submit');
     w.add(22 * 3600_000);
     expect(s.governance.status().allowedNow).not.toContain('submit');
@@ -74,7 +79,7 @@ describe('device governance: offline capture, online submit', () => {
     const dataDir = tempDir();
     const s = makeServices({ dataDir });
     s.profile.setup({ name: 'Ada', tenant: 'acme' });
-    expect(s.governance.status().summary).toBe('Not enrolled with a sync server yet: captures stay on this device until it is.');
+    expect(s.governance.status().summary).toEqual([msg('risk.state.not_enrolled')]);
     s.close();
   });
 
@@ -84,13 +89,14 @@ describe('device governance: offline capture, online submit', () => {
     w.add(10 * 86_400_000);
     const st = s.governance.status();
     expect(st.risk.level).toBe('medium');
-    expect(st.risk.reasons.join(' ')).toMatch(/10 days/);
+    expect(st.risk.reasons).toEqual([msg('risk.last_sync_over', { days: 10, limit: 7 })]);
     expect(st.freshForSubmit).toBe(false);
     expect(() => s.capture.submit({ contract: 'field.inspect.site@1.2.0', data: site })).not.toThrow();
     const check = s.health.run('now').checks.find((c) => c.id === 'governance.risk');
     expect(check).toMatchObject({ status: 'warn' });
     // Health says what the Outbox says: the same summary and allowed actions, submit only when it is.
-    expect(check?.summary).toBe(`Risk medium: ${st.summary} ${st.allowedSentence}`);
+    expect(check?.messages).toEqual([msg('risk.health.level', { level: 'medium' }), ...st.summary, ...st.allowedSentence]);
+    expect(check?.summary).toBe(check?.messages?.map(messageForLog).join(' '));
     expect(check?.figures.allowedNow).toBe(st.allowedNow.join(', '));
     expect(st.allowedNow.includes('submit')).toBe(st.freshForSubmit);
   });
@@ -100,7 +106,18 @@ describe('device governance: offline capture, online submit', () => {
     noteSynced(s.db, w.clock.now().toISOString(), w.clock.now().toISOString(), {});
     w.add(31 * 86_400_000);
     expect(s.governance.status().risk).toMatchObject({ level: 'critical', allowedActions: expect.not.arrayContaining(['submit', 'draft']) });
-    expect(() => s.capture.submit({ contract: REPORT, data: report })).toThrow(/risk is critical/);
+    expect(() => s.capture.submit({ contract: REPORT, data: report })).toThrow(/risk\.refused\.risk \{"level":"critical","action":"submit"\}/);
+    try {
+      s.capture.submit({ contract: REPORT, data: report });
+    } catch (e) {
+      const reasons = [msg('risk.last_sync_over', { days: 31, limit: 30 })];
+      expect((e as { details: unknown }).details).toMatchObject({
+        reason: 'risk',
+        level: 'critical',
+        reasons,
+        messages: [msg('risk.refused.risk', { level: 'critical', action: 'submit' }), ...reasons, msg('risk.refused.sync_to_restore')],
+      });
+    }
     expect(() => s.capture.submit({ contract: 'field.inspect.site@1.2.0', data: site })).not.toThrow();
   });
 
@@ -114,7 +131,7 @@ describe('device governance: offline capture, online submit', () => {
     expect(st.clockRolledBack).toBe(true);
     expect(st.now).toBe('2026-11-20T08:00:00.000Z');
     expect(st.risk.level).toBe('high');
-    expect(() => s.capture.submit({ contract: REPORT, data: report })).toThrow(/risk is high|Sync to submit/);
+    expect(() => s.capture.submit({ contract: REPORT, data: report })).toThrow(/risk\.refused\.(risk|stale)/);
   });
 
   it("the server's flags count locally, offline too: blocked refuses submit with when, why and what to do", async () => {
@@ -127,27 +144,34 @@ describe('device governance: offline capture, online submit', () => {
       blockedAt: '2026-10-30T15:00:00.000Z',
       blockedReason: 'Lost contact for 8 weeks.',
       updateRequired: false,
-      risk: { level: 'critical', reasons: ['Blocked by an administrator'] },
+      risk: { level: 'critical', reasons: [msg('risk.blocked')] },
       at,
     });
     const st = s.governance.status();
     expect(st.risk).toMatchObject({ level: 'critical', allowedActions: ['read', 'capture', 'sync'] });
     // What the device shows as allowed is the truth: the server refuses a blocked device's sync.
     expect(st.allowedNow).toEqual(['read', 'capture']);
-    expect(st.allowedSentence).toMatch(/^Allowed now: read and capture\. Nothing syncs until an administrator unblocks/);
-    expect(st.risk.reasons).toEqual([
-      'This device was blocked by an administrator on 2026-10-30: Lost contact for 8 weeks. Contact your admin; your data stays on this device.',
-    ]);
+    expect(st.allowedSentence).toEqual([msg('risk.allowed.device.read_capture'), msg('risk.allowed.why.blocked')]);
+    const blocked = msg('risk.device_blocked.on_why', { day: '2026-10-30', why: 'Lost contact for 8 weeks' });
+    expect(st.risk.reasons).toEqual([blocked]);
     expect(st.server).toMatchObject({ blocked: true, blockedReason: 'Lost contact for 8 weeks.', at });
     const refused = await d('capture.submit', { contract: REPORT, data: report });
-    expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', details: { reason: 'device_blocked', blockedAt: '2026-10-30T15:00:00.000Z' } } });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: {
+        code: 'FORBIDDEN',
+        details: {
+          reason: 'device_blocked',
+          blockedAt: '2026-10-30T15:00:00.000Z',
+          reasons: [blocked],
+          messages: [blocked, msg('risk.refused.blocked', { action: 'submit' })],
+        },
+      },
+    });
     expect(() => s.capture.submit({ contract: 'field.inspect.site@1.2.0', data: site })).not.toThrow();
     // Without a date or reason (a refusal that did not carry them) the sentence still says what to do.
     writeServerStatus(s.db, { blocked: true, blockedAt: null, blockedReason: null, updateRequired: true, risk: { level: 'critical', reasons: [] }, at });
-    expect(s.governance.status().risk.reasons).toEqual([
-      'This device was blocked by an administrator. Contact your admin; your data stays on this device.',
-      'An administrator requires an app update: install the latest version of Maestro, then sync.',
-    ]);
+    expect(s.governance.status().risk.reasons).toEqual([msg('risk.device_blocked.plain'), msg('risk.update_required_device')]);
     writeServerStatus(s.db, { blocked: false, blockedAt: null, blockedReason: null, updateRequired: false, risk: { level: 'low', reasons: [] }, at });
     expect(s.governance.status().risk).toMatchObject({ level: 'low', reasons: [] });
     expect(await d('capture.submit', { contract: REPORT, data: report })).toMatchObject({ ok: true });

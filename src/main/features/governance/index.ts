@@ -3,8 +3,9 @@ import type { GovernanceContractsPort, GovernanceOutboxPort, GovernanceProfilePo
 import type { HealthRegistry } from '../../platform/health';
 import type { GovernanceStatus } from '../../../shared/api/types';
 import { ApiError } from '../../../shared/errors';
-import { evaluateRisk, formatDays, DAY_MS, REASON_BLOCKED, REASON_UPDATE_REQUIRED, type RiskAction } from '../../../shared/risk/index';
+import { evaluateRisk, roundDays, DAY_MS, REASON_BLOCKED, REASON_UPDATE_REQUIRED, type RiskAction } from '../../../shared/risk/index';
 import { blockedMessage, UPDATE_REQUIRED_MESSAGE } from '../../../shared/risk/device-messages';
+import { messageForLog, msg, type Message } from '../../../shared/messages';
 import { deviceState } from '../../../shared/risk/device-state';
 import { APP_VERSION } from '../../platform/version';
 
@@ -48,9 +49,11 @@ export class Governance {
       blocked: server?.blocked ?? false,
       updateRequired: server?.updateRequired ?? false,
     });
-    // The calculator's generic sentences for the admin flags become what this user should do.
+    // The calculator's generic reasons for the admin flags become what this user should do.
     if (server) {
-      risk.reasons = risk.reasons.map((r) => (r === REASON_BLOCKED ? blockedMessage(server) : r === REASON_UPDATE_REQUIRED ? UPDATE_REQUIRED_MESSAGE : r));
+      risk.reasons = risk.reasons.map((r) =>
+        r.code === REASON_BLOCKED.code ? blockedMessage(server) : r.code === REASON_UPDATE_REQUIRED.code ? UPDATE_REQUIRED_MESSAGE : r,
+      );
     }
     // Enrollment, sync, the server's flags and freshness in words: the same function the admin board uses.
     const state = deviceState({
@@ -78,13 +81,17 @@ export class Governance {
     };
   }
 
-  /** Refuse an action the device's state does not allow, saying why and what to do. */
+  /**
+   * Refuse an action the device's state does not allow, saying why and what to do: `details.messages`
+   * is the refusal as messages (`risk.refused.*` and the risk reasons), `details.reasons` the risk
+   * reasons; the error's message is their log form (codes and params, no English).
+   */
   assertAllowed(action: RiskAction): void {
     if (action === 'capture' || action === 'read' || action === 'sync') return; // always: offline capture must never stop
     const st = this.status();
     if (st.server?.blocked && !st.risk.allowedActions.includes(action)) {
       // Syncing will not help here (the server refuses it); say who can.
-      throw new ApiError('FORBIDDEN', `${blockedMessage(st.server)} Until it is unblocked you can capture, but not ${action}.`, {
+      refuse(action, [blockedMessage(st.server), msg('risk.refused.blocked', { action })], {
         reason: 'device_blocked',
         blockedAt: st.server.blockedAt,
         blockedReason: st.server.blockedReason,
@@ -95,8 +102,8 @@ export class Governance {
     }
     if (!st.risk.allowedActions.includes(action)) {
       // An update requirement is lifted by updating (its reason says so), not by syncing alone.
-      const todo = st.server?.updateRequired ? '' : ' Sync to bring it back.';
-      throw new ApiError('FORBIDDEN', `This device's risk is ${st.risk.level}: ${action} is not allowed. ${st.risk.reasons.join(' ')}${todo}`, {
+      const todo = st.server?.updateRequired ? [] : [msg('risk.refused.sync_to_restore')];
+      refuse(action, [msg('risk.refused.risk', { level: st.risk.level, action }), ...st.risk.reasons, ...todo], {
         reason: 'risk',
         level: st.risk.level,
         reasons: st.risk.reasons,
@@ -104,16 +111,11 @@ export class Governance {
       });
     }
     if (action === 'submit' && !st.freshForSubmit) {
-      const last = st.lastSyncAt ? `last sync ${formatDays((Date.parse(st.now) - Date.parse(st.lastSyncAt)) / DAY_MS)} ago` : 'never synced';
-      throw new ApiError(
-        'FORBIDDEN',
-        `Sync to submit: ${st.pendingCount} ${st.pendingCount === 1 ? 'item' : 'items'} pending, ${last}. A submission needs a sync within the last ${SUBMIT_FRESHNESS_HOURS} hours.`,
-        {
-          reason: 'stale_sync',
-          lastSyncAt: st.lastSyncAt,
-          pendingCount: st.pendingCount,
-        },
-      );
+      const hours = SUBMIT_FRESHNESS_HOURS;
+      const stale = st.lastSyncAt
+        ? msg('risk.refused.stale', { count: st.pendingCount, days: roundDays((Date.parse(st.now) - Date.parse(st.lastSyncAt)) / DAY_MS), hours })
+        : msg('risk.refused.stale_never', { count: st.pendingCount, hours });
+      refuse(action, [stale], { reason: 'stale_sync', lastSyncAt: st.lastSyncAt, pendingCount: st.pendingCount });
     }
   }
 
@@ -121,13 +123,20 @@ export class Governance {
     health.register('governance.risk', () => {
       const st = this.status();
       const status = st.risk.level === 'low' ? 'ok' : st.risk.level === 'medium' ? 'warn' : 'error';
+      // The same messages as the Outbox risk card and the admin board (shared/risk/device-state).
+      const messages = [msg('risk.health.level', { level: st.risk.level }), ...st.summary, ...st.allowedSentence];
       return {
         service: 'governance',
         status,
-        // The same sentences as the Outbox risk card and the admin board (shared/risk/device-state).
-        summary: `Risk ${st.risk.level}: ${st.summary} ${st.allowedSentence}`,
+        summary: messages.map(messageForLog).join(' '),
+        messages,
         figures: { level: st.risk.level, allowedNow: st.allowedNow.join(', '), freshForSubmit: st.freshForSubmit, clockRolledBack: st.clockRolledBack },
       };
     });
   }
+}
+
+/** The refusal: FORBIDDEN with the messages in its details and their log form as its message. */
+function refuse(action: RiskAction, messages: Message[], details: Record<string, unknown>): never {
+  throw new ApiError('FORBIDDEN', `${action} refused: ${messages.map(messageForLog).join(' ')}`, { ...details, action, messages });
 }

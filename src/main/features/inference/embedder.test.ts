@@ -159,19 +159,32 @@ describe('ONNX embedder (tiny model from a verified bundle)', () => {
     const { embedder, status } = await loadOnnxEmbedder(graph, { executionProviders: ['no-such-ep', 'cpu'] });
     expect(status.backend).toBe('cpu');
     expect(status.fallbackReason).toMatch(/^no-such-ep: not in this onnxruntime-node build/);
+    expect(status.fallbackWhy).toEqual({ code: 'models.provider.not_in_build', params: { ep: 'no-such-ep', platform: `${process.platform}-${process.arch}` } });
     await embedder.close();
+    // Several providers that could not be tried: joined into one reason.
+    const two = await loadOnnxEmbedder(graph, { executionProviders: ['no-such-ep', 'nor-this-ep', 'cpu'] });
+    const both = two.status.fallbackReason!;
+    expect(both).toMatch(/^no-such-ep: not in this onnxruntime-node build for .*; nor-this-ep: not in this/);
+    expect(two.status.fallbackWhy).toEqual({ code: 'models.fallback.providers', params: { detail: both } });
+    await two.embedder.close();
     const cpuOnly = await loadOnnxEmbedder(graph, { executionProviders: ['cpu'] });
     expect(cpuOnly.status.fallbackReason).toBeNull();
+    expect(cpuOnly.status.fallbackWhy).toBeNull();
     await cpuOnly.embedder.close();
   });
 
   it('refuses a bundle without tokenizer.json, and a width that differs from the bundle', async () => {
     const noTok = await install('model.tiny-embed-notok', { dimension: 8 }, {}, (f) => ({ 'model.onnx': f['model.onnx']! }));
-    await expect(loadOnnxEmbedder(noTok)).rejects.toMatchObject({ name: 'EmbedderLoadError', fallbackReason: 'the bundle has no tokenizer.json' });
+    await expect(loadOnnxEmbedder(noTok)).rejects.toMatchObject({
+      name: 'EmbedderLoadError',
+      fallbackReason: 'the bundle has no tokenizer.json',
+      why: { key: 'no_tokenizer' },
+    });
     const wrong = await install('model.tiny-embed-wrong', { dimension: 8 }, { embeddingDimension: 16 });
     const err = await loadOnnxEmbedder(wrong).catch((x: unknown) => x);
     expect(err).toBeInstanceOf(EmbedderLoadError);
     expect((err as EmbedderLoadError).fallbackReason).toBe('the model outputs 8 dimensions, its bundle says 16');
+    expect((err as EmbedderLoadError).why).toMatchObject({ key: 'dimensions', params: { n: 8, expected: 16 } });
   });
 
   it('bulk embedding keeps the event loop responsive (max delay printed)', async () => {

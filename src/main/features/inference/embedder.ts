@@ -27,6 +27,7 @@ import type { VerifiedModel } from './ports';
 import type { InferenceBackend, ModelSlotStatus } from '../../../shared/memory/types';
 import type { Logger } from '../../platform/util/logger';
 import { silentLogger } from '../../platform/util/logger';
+import { providerFailed, providerNotInBuild, providerNotInstalled, providersFailed, type EmbedderFailure, type FallbackReason } from './reasons';
 
 export interface OnnxEmbedderOptions {
   /** Providers to try, in order (cpu is always tried last). Default: the platform's (see top). */
@@ -49,12 +50,17 @@ export interface OnnxEmbedder extends Embedder {
 }
 
 export class EmbedderLoadError extends Error {
+  /** Why, in English, without the model's id. */
+  readonly fallbackReason: string;
+
   constructor(
     message: string,
-    readonly fallbackReason: string,
+    /** Why, for the fallback's status: the English and its `models.load_failed.*` key (reasons.ts embedderFailed). */
+    readonly why: EmbedderFailure,
   ) {
     super(message);
     this.name = 'EmbedderLoadError';
+    this.fallbackReason = why.text;
   }
 }
 
@@ -83,7 +89,7 @@ const firstLine = (e: unknown): string =>
     ?.slice(0, 240) ?? 'unknown error';
 
 /** Why `ep` cannot be tried here, or null when it can. */
-function unavailable(ep: string): string | null {
+function unavailable(ep: string): FallbackReason | null {
   let supported: { name: string; bundled: boolean }[];
   try {
     supported = ort.listSupportedBackends();
@@ -91,14 +97,14 @@ function unavailable(ep: string): string | null {
     return null;
   }
   const s = supported.find((b) => b.name === ep);
-  if (!s) return `${ep}: not in this onnxruntime-node build for ${process.platform}-${process.arch}`;
+  if (!s) return providerNotInBuild(ep, `${process.platform}-${process.arch}`);
   if (!s.bundled && ep === 'cuda') {
     // The CUDA provider libraries are not shipped in the npm package (its install script fetches
     // them unless onnxruntime-node-install=skip); without them session creation only logs an error.
     try {
       const bin = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
       const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
-      if (existsSync(bin) && !existsSync(join(bin, lib))) return `cuda: the CUDA execution provider (${lib}) is not installed with onnxruntime-node`;
+      if (existsSync(bin) && !existsSync(join(bin, lib))) return providerNotInstalled(lib);
     } catch {
       // cannot tell: try it
     }
@@ -109,11 +115,11 @@ function unavailable(ep: string): string | null {
 interface Chosen {
   session: ort.InferenceSession;
   ep: string;
-  reasons: string[];
+  reasons: FallbackReason[];
 }
 
 async function createSession(path: string, eps: string[], o: OnnxEmbedderOptions): Promise<Chosen> {
-  const reasons: string[] = [];
+  const reasons: FallbackReason[] = [];
   const order = [...new Set([...eps.filter((e) => e !== 'cpu'), 'cpu'])];
   for (const ep of order) {
     const why = ep === 'cpu' ? null : unavailable(ep);
@@ -130,10 +136,11 @@ async function createSession(path: string, eps: string[], o: OnnxEmbedderOptions
       });
       return { session, ep, reasons };
     } catch (e) {
-      reasons.push(`${ep}: ${firstLine(e)}`);
+      reasons.push(providerFailed(ep, firstLine(e)));
     }
   }
-  throw new EmbedderLoadError(`no execution provider could load the model: ${reasons.join('; ')}`, reasons.join('; '));
+  const detail = reasons.map((r) => r.fallbackReason).join('; ');
+  throw new EmbedderLoadError(`no execution provider could load the model: ${detail}`, { text: detail, key: 'error', params: { detail } });
 }
 
 function deviceOf(ep: string): string {
@@ -146,7 +153,7 @@ function deviceOf(ep: string): string {
 function pickOutput(session: ort.InferenceSession): string {
   const names = session.outputNames;
   for (const n of ['sentence_embedding', 'sentence_embeddings', 'embeddings', 'last_hidden_state', 'token_embeddings']) if (names.includes(n)) return n;
-  if (!names[0]) throw new EmbedderLoadError('the model has no outputs', 'the model has no outputs');
+  if (!names[0]) throw new EmbedderLoadError('the model has no outputs', { text: 'the model has no outputs', key: 'no_outputs' });
   return names[0];
 }
 
@@ -159,7 +166,7 @@ function l2normalise(v: Float32Array): Float32Array {
 }
 
 /** The bundle's tokenizer and the pad id (padded positions are masked out, so the id only has to be valid). */
-function readTokenizer(model: VerifiedModel, tokPath: string, fail: (reason: string) => never): { tokenizer: Tokenizer; padId: number } {
+function readTokenizer(model: VerifiedModel, tokPath: string, fail: (why: EmbedderFailure) => never): { tokenizer: Tokenizer; padId: number } {
   let tokenizer: Tokenizer;
   let declaredPad: unknown;
   try {
@@ -169,7 +176,8 @@ function readTokenizer(model: VerifiedModel, tokPath: string, fail: (reason: str
     declaredPad = json.padding?.pad_id;
     tokenizer = new Tokenizer(json, config);
   } catch (e) {
-    return fail(`tokenizer.json cannot be loaded (${firstLine(e)})`);
+    const detail = firstLine(e);
+    return fail({ text: `tokenizer.json cannot be loaded (${detail})`, key: 'tokenizer_unreadable', params: { detail } });
   }
   // The declared one, else [PAD] / <pad>, else 0.
   const padId = (Number.isInteger(declaredPad) ? (declaredPad as number) : undefined) ?? tokenizer.token_to_id('[PAD]') ?? tokenizer.token_to_id('<pad>') ?? 0;
@@ -291,6 +299,19 @@ function embedFn(o: {
   };
 }
 
+/** The graph's inputs and their element types; fails (the session released) without input_ids or attention_mask. */
+async function graphInputs(session: ort.InferenceSession, fail: (why: EmbedderFailure) => never): Promise<Map<string, string>> {
+  const inputs = new Map(session.inputMetadata.map((m) => [m.name, m.isTensor ? m.type : 'int64']));
+  const missing = ['input_ids', 'attention_mask'].filter((n) => !inputs.has(n));
+  if (missing.length) {
+    await session.release();
+    const names = session.inputNames.join(', ');
+    const text = `the graph has no ${missing.join(' or ')} input (inputs: ${names})`;
+    fail({ text, key: 'missing_inputs', params: { missing: missing.length > 1 ? 'both' : missing[0]!, inputs: names } });
+  }
+  return inputs;
+}
+
 /**
  * Load the model (creating its session on the best provider that works), check it with one probe
  * embedding (output width against the bundle's embeddingDimension) and return the embedder with
@@ -303,23 +324,19 @@ export async function loadOnnxEmbedder(model: VerifiedModel, opts: OnnxEmbedderO
   const log = opts.logger ?? silentLogger;
   const maxBatch = Math.max(1, Math.floor(opts.maxBatch ?? DEFAULT_MAX_BATCH));
   const maxBatchTokens = Math.max(1, Math.floor(opts.maxBatchTokens ?? DEFAULT_MAX_BATCH_TOKENS));
-  const fail = (reason: string): never => {
-    throw new EmbedderLoadError(`${id}: ${reason}`, reason);
+  const fail = (why: EmbedderFailure): never => {
+    throw new EmbedderLoadError(`${id}: ${why.text}`, why);
   };
-  if (model.info.role !== 'embedding' || model.info.format !== 'onnx') fail(`not an ONNX embedding model (${model.info.role}, ${model.info.format})`);
+  const { role, format } = model.info;
+  if (role !== 'embedding' || format !== 'onnx') fail({ text: `not an ONNX embedding model (${role}, ${format})`, key: 'not_onnx', params: { role, format } });
   const tokPath = model.files['tokenizer.json'];
-  if (!tokPath) fail('the bundle has no tokenizer.json');
+  if (!tokPath) fail({ text: 'the bundle has no tokenizer.json', key: 'no_tokenizer' });
   const { tokenizer, padId } = readTokenizer(model, tokPath!, fail);
   const contextLength = Math.max(2, model.info.contextLength);
 
   const t0 = performance.now();
   const { session, ep, reasons } = await createSession(model.weightsPath, opts.executionProviders ?? defaultExecutionProviders(), opts);
-  const inputs = new Map(session.inputMetadata.map((m) => [m.name, m.isTensor ? m.type : 'int64']));
-  const missing = ['input_ids', 'attention_mask'].filter((n) => !inputs.has(n));
-  if (missing.length) {
-    await session.release();
-    fail(`the graph has no ${missing.join(' or ')} input (inputs: ${session.inputNames.join(', ')})`);
-  }
+  const inputs = await graphInputs(session, fail);
   const output = pickOutput(session);
 
   const status: ModelSlotStatus = {
@@ -331,7 +348,7 @@ export async function loadOnnxEmbedder(model: VerifiedModel, opts: OnnxEmbedderO
     vramBytes: null,
     offloadedLayers: null,
     tokensPerSecond: null,
-    fallbackReason: reasons.length ? reasons.join('; ') : null,
+    ...(reasons.length ? providersFailed(reasons) : { fallbackReason: null, fallbackWhy: null }),
     loadProgress: null,
   };
 
@@ -348,11 +365,13 @@ export async function loadOnnxEmbedder(model: VerifiedModel, opts: OnnxEmbedderO
     dimension = probe!.length;
   } catch (e) {
     await session.release();
-    return fail(`the model does not run (${firstLine(e)})`);
+    const detail = firstLine(e);
+    return fail({ text: `the model does not run (${detail})`, key: 'does_not_run', params: { detail } });
   }
   if (model.info.embeddingDimension !== null && model.info.embeddingDimension !== dimension) {
     await session.release();
-    fail(`the model outputs ${dimension} dimensions, its bundle says ${model.info.embeddingDimension}`);
+    const expected = model.info.embeddingDimension;
+    fail({ text: `the model outputs ${dimension} dimensions, its bundle says ${expected}`, key: 'dimensions', params: { n: dimension, expected } });
   }
   status.state = 'ready';
   status.tokensPerSecond = null;

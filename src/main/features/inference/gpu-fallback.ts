@@ -1,4 +1,5 @@
 // A GPU that failed is a decision: the model runs on the CPU, slower; the card says why.
+import { msg } from '../../../shared/messages';
 import type { NewCard } from '../cards/types';
 import type { CardRecorder } from './ports';
 
@@ -9,18 +10,37 @@ export function gpuFallbackCard(model: string, reason: string, policyVersion: st
     runId: '',
     stepId: null,
     subject: `Run ${model} on the CPU`,
+    subjectWords: { text: msg('system.gpu.subject', { model }) },
     options: [
-      { id: 'cpu', label: 'Load on the CPU (slower)', predictedQuality: 1, predictedCostCents: 0, latencyMs: 0, uncertainty: 0 },
-      { id: 'gpu', label: 'Load on the GPU', predictedQuality: 0, predictedCostCents: 0, latencyMs: 0, uncertainty: 1 },
+      {
+        id: 'cpu',
+        label: 'Load on the CPU (slower)',
+        labelWords: { text: msg('system.gpu.cpu_option') },
+        predictedQuality: 1,
+        predictedCostCents: 0,
+        latencyMs: 0,
+        uncertainty: 0,
+      },
+      {
+        id: 'gpu',
+        label: 'Load on the GPU',
+        labelWords: { text: msg('system.gpu.gpu_option') },
+        predictedQuality: 0,
+        predictedCostCents: 0,
+        latencyMs: 0,
+        uncertainty: 1,
+      },
     ],
     chosen: 'cpu',
     rationale: `The GPU could not be used: ${reason}`,
+    // The reason is the backend's own account of the failure.
+    rationaleWords: { text: msg('system.gpu.rationale', { reason }) },
     invariants: [],
-    policy: { decision: 'allow', reasons: ['model runs on the CPU instead of the GPU'], policyVersion },
+    policy: { decision: 'allow', reasons: [msg('guard.policy.cpu_instead', { model })], policyVersion },
     lane: 'YELLOW',
-    laneReasons: ['GPU unavailable'],
+    laneReasons: [msg('guard.lane.gpu_unavailable')],
     evidence: { memoryIds: [], bundleDigests: [], modelId: model },
-    nextSafeStep: 'Check the GPU driver (Health → models), then reload models',
+    nextSafeStep: msg('guard.next.check_gpu'),
     status: 'allowed',
   };
 }

@@ -23,8 +23,20 @@ describe('inference service', () => {
   it('serves the fallbacks with no model installed, then both models from verified bundles', async () => {
     const { work, repo, fx, svc } = await setup();
     expect(svc.text()).toBeNull();
-    expect(svc.status().text).toMatchObject({ arm: 'fallback', id: 'extractive@1', state: 'none' });
-    expect(svc.status().embedding).toMatchObject({ arm: 'fallback', id: 'hashed-ngram@1', state: 'ready' });
+    expect(svc.status().text).toMatchObject({
+      arm: 'fallback',
+      id: 'extractive@1',
+      state: 'none',
+      fallbackReason: 'no verified text model bundle is installed',
+      fallbackWhy: { code: 'models.fallback.no_text_model' },
+    });
+    expect(svc.status().embedding).toMatchObject({
+      arm: 'fallback',
+      id: 'hashed-ngram@1',
+      state: 'ready',
+      fallbackReason: 'no verified embedding model bundle is installed',
+      fallbackWhy: { code: 'models.fallback.no_embedding_model' },
+    });
     const [v] = await svc.embedder().embed(['valve B corrosion']);
     expect(v).toHaveLength(64);
 
@@ -59,8 +71,16 @@ describe('inference service', () => {
     await fx.store.install(dirReader(join(work, 'text')));
     await fx.store.install(dirReader(join(work, 'embed')));
     const st = await svc.reload();
-    expect(st.text).toMatchObject({ arm: 'model', id: 'model.tiny-text@1.0.0', state: 'ready', backend: 'cpu' });
+    expect(st.text).toMatchObject({
+      arm: 'model',
+      id: 'model.tiny-text@1.0.0',
+      state: 'ready',
+      backend: 'cpu',
+      fallbackWhy: { code: 'models.fallback.gpu_disabled' },
+    });
     expect(st.embedding).toMatchObject({ arm: 'model', id: 'model.tiny-embed@1.0.0', state: 'ready' });
+    // Where the GPU providers could not be tried (no CUDA here), the English and the code say the same.
+    expect(st.embedding.fallbackWhy === null).toBe(st.embedding.fallbackReason === null);
     expect(svc.embedder().dimension).toBe(32);
     const r = await svc.text()!.generate({ prompt: 'Inspect the valve', maxTokens: 4, timeoutMs: 10_000 });
     expect(r).toMatchObject({ stopReason: 'maxTokens', tokens: 4, model: 'model.tiny-text@1.0.0' });
@@ -81,8 +101,30 @@ describe('inference service', () => {
     writeFileSync(fx.store.active('model.tiny-text')!.pathOf('model.gguf'), 'tampered');
     fx.store.startupCheck();
     const after = await svc.reload();
-    expect(after.text).toMatchObject({ arm: 'fallback', id: 'extractive@1' });
+    expect(after.text).toMatchObject({ arm: 'fallback', id: 'extractive@1', fallbackWhy: { code: 'models.fallback.no_text_model' } });
     expect(svc.text()).toBeNull();
+    await svc.close();
+  }, 60_000);
+
+  it('an embedding model that fails its checks leaves the slot on the fallback, with the reason as a code', async () => {
+    const { work, repo, fx, svc } = await setup();
+    const on = join(work, 'onnx');
+    writeTinyEmbeddingModel(on, { dimension: 32 });
+    repo.build(
+      join(work, 'embed'),
+      { name: 'model.tiny-embed', kind: 'model', model: tinyEmbeddingModelInfo({ dimension: 32 }) },
+      { 'model.onnx': readFileSync(join(on, 'model.onnx')) },
+    );
+    await fx.store.install(dirReader(join(work, 'embed')));
+    const st = await svc.reload();
+    expect(st.embedding).toMatchObject({
+      arm: 'fallback',
+      id: 'hashed-ngram@1',
+      state: 'error',
+      fallbackReason: 'model.tiny-embed@1.0.0 failed to load: the bundle has no tokenizer.json',
+      fallbackWhy: { code: 'models.load_failed.no_tokenizer', params: { model: 'model.tiny-embed@1.0.0' } },
+    });
+    expect(svc.embedder().dimension).toBe(64);
     await svc.close();
   }, 60_000);
 });

@@ -8,9 +8,10 @@ import type { EventBus } from '../../platform/events';
 import type { ModelSlotStatus, ModelStatus } from '../../../shared/memory/types';
 import type { Embedder, InferenceService, TextModel } from './types';
 import { hashedNgramEmbedder } from './hashed-ngram';
-import { GPU_DISABLED_REASON, NO_GPU_REASON, loadTextModel } from './llama';
+import { loadTextModel } from './llama';
 import { EmbedderLoadError, loadOnnxEmbedder } from './embedder';
 import { recordGpuFallback } from './gpu-fallback';
+import { GPU_DISABLED, NO_EMBEDDING_MODEL, NO_GPU, NO_TEXT_MODEL, embedderFailed, loadFailed, type FallbackReason } from './reasons';
 
 export { registerInferenceHealth } from './health';
 
@@ -18,7 +19,7 @@ export type { InferenceService, TextModel } from './types';
 
 export const FALLBACK_TEXT_ID = 'extractive@1';
 
-const idle = (id: string, reason: string | null): ModelSlotStatus => ({
+const idle = (id: string, reason: FallbackReason | null): ModelSlotStatus => ({
   arm: 'fallback',
   id,
   state: 'none',
@@ -27,7 +28,8 @@ const idle = (id: string, reason: string | null): ModelSlotStatus => ({
   vramBytes: null,
   offloadedLayers: null,
   tokensPerSecond: null,
-  fallbackReason: reason,
+  fallbackReason: reason?.fallbackReason ?? null,
+  fallbackWhy: reason?.fallbackWhy ?? null,
   loadProgress: null,
 });
 
@@ -46,9 +48,6 @@ export interface InferenceDeps {
   /** The embedder changed (memory re-embeds its items). */
   onEmbedderChanged?: (id: string) => void;
 }
-
-const NO_TEXT_MODEL = 'no verified text model bundle is installed';
-const NO_EMBEDDING_MODEL = 'no verified embedding model bundle is installed';
 
 type Closable = Embedder & { close?: () => Promise<void> };
 
@@ -102,11 +101,11 @@ class LocalInference implements InferenceService {
       this.current = { ...this.current, text: r.status };
       // A card only when a GPU was there and failed (not for CPU-only machines or gpu: false).
       const reason = r.status.fallbackReason;
-      if (reason && r.status.backend === 'cpu' && reason !== GPU_DISABLED_REASON && reason !== NO_GPU_REASON && this.d.cards)
+      if (reason && r.status.backend === 'cpu' && reason !== GPU_DISABLED.fallbackReason && reason !== NO_GPU.fallbackReason && this.d.cards)
         recordGpuFallback(this.d.cards, id, reason, this.d.policyVersion?.() ?? null);
     } catch (e) {
       this.d.logger.error('text model failed to load', { code: 'MODEL_LOAD_FAILED', model: id, err: (e as Error).message });
-      this.current = { ...this.current, text: { ...idle(FALLBACK_TEXT_ID, `${id} failed to load: ${(e as Error).message}`), state: 'error' } };
+      this.current = { ...this.current, text: { ...idle(FALLBACK_TEXT_ID, loadFailed(id, (e as Error).message)), state: 'error' } };
     }
   }
 
@@ -129,8 +128,8 @@ class LocalInference implements InferenceService {
     } catch (e) {
       this.d.logger.error('embedding model failed to load', { code: 'MODEL_LOAD_FAILED', model: id, err: (e as Error).message });
       this.embed = fallback;
-      const why = e instanceof EmbedderLoadError ? e.fallbackReason : (e as Error).message;
-      this.current = { ...this.current, embedding: { ...idle(fallback.id, `${id} failed to load: ${why}`), state: 'error', backend: 'cpu' } };
+      const why = e instanceof EmbedderLoadError ? embedderFailed(id, e.why) : loadFailed(id, (e as Error).message);
+      this.current = { ...this.current, embedding: { ...idle(fallback.id, why), state: 'error', backend: 'cpu' } };
     }
   }
 

@@ -82,6 +82,7 @@ describe('llama text model (node-llama-cpp, tiny GGUF from a verified bundle)', 
       vramBytes: null,
       offloadedLayers: 0,
       fallbackReason: 'GPU disabled by configuration',
+      fallbackWhy: { code: 'models.fallback.gpu_disabled' },
       loadProgress: 1,
     });
     expect(progress.length).toBeGreaterThan(1);
@@ -192,7 +193,12 @@ describe('llama text model (node-llama-cpp, tiny GGUF from a verified bundle)', 
     try {
       expect(calls).toEqual(['auto', false]);
       expect(r.status).toMatchObject({ backend: 'cpu', state: 'ready', offloadedLayers: 0 });
-      expect(r.status.fallbackReason).toMatch(/failed to initialise: CUDA driver version is insufficient/);
+      expect(r.status.fallbackReason).toBe('GPU backend failed to initialise: CUDA driver version is insufficient for CUDA runtime version');
+      // The driver's words travel as a param of the code.
+      expect(r.status.fallbackWhy).toEqual({
+        code: 'models.fallback.gpu_init_failed',
+        params: { detail: 'CUDA driver version is insufficient for CUDA runtime version' },
+      });
       expect((await r.model.generate({ prompt: PROMPT, maxTokens: 4, timeoutMs: 30_000 })).stopReason).toBe('maxTokens');
     } finally {
       await r.model.close();
@@ -213,7 +219,11 @@ describe('llama text model (node-llama-cpp, tiny GGUF from a verified bundle)', 
     try {
       expect(disposed).toBe(true);
       expect(r.status).toMatchObject({ backend: 'cpu', state: 'ready' });
-      expect(r.status.fallbackReason).toMatch(/failed to load on cuda: .*out of memory/);
+      expect(r.status.fallbackReason).toBe('model failed to load on cuda: ggml_backend_cuda_buffer_type_alloc_buffer: out of memory');
+      expect(r.status.fallbackWhy).toEqual({
+        code: 'models.fallback.gpu_load_failed',
+        params: { backend: 'cuda', detail: 'ggml_backend_cuda_buffer_type_alloc_buffer: out of memory' },
+      });
       expect((await r.model.generate({ prompt: PROMPT, maxTokens: 4, timeoutMs: 30_000 })).tokens).toBe(4);
     } finally {
       await r.model.close();
@@ -235,7 +245,12 @@ describe('llama text model (node-llama-cpp, tiny GGUF from a verified bundle)', 
     const r = await loadTextModel(vm, { getLlama: (o) => (o.gpu === false ? getLlama(o) : Promise.resolve(noVram)), contextSize: 256 });
     try {
       expect(disposed).toBe(true);
-      expect(r.status).toMatchObject({ backend: 'cpu', offloadedLayers: 0, fallbackReason: 'no layers fit in free VRAM on vulkan' });
+      expect(r.status).toMatchObject({
+        backend: 'cpu',
+        offloadedLayers: 0,
+        fallbackReason: 'no layers fit in free VRAM on vulkan',
+        fallbackWhy: { code: 'models.fallback.no_vram_layers', params: { backend: 'vulkan' } },
+      });
     } finally {
       await r.model.close();
       await cpuLlama.dispose();

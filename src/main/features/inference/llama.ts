@@ -3,8 +3,8 @@
 // - Loading: node-llama-cpp's prebuilt binaries only (`build: 'never'`: nothing is downloaded or
 //   compiled at run time). With gpu 'auto' its best GPU backend (cuda, vulkan, metal) is tried; when
 //   that fails to initialise, the model (or its context) fails to load on it, or no layer fits in
-//   VRAM, everything is disposed and loaded again with `gpu: false`, and status.fallbackReason
-//   says why (GPU_DISABLED_REASON and NO_GPU_REASON are the two reasons that are no failure). node-llama-cpp
+//   VRAM, everything is disposed and loaded again with `gpu: false`, and status.fallbackReason (and
+//   its code, fallbackWhy) says why (GPU_DISABLED and NO_GPU are the two reasons that are no failure). node-llama-cpp
 //   and its binary are imported only when a model is loaded (the import alone takes ~0.3 s).
 // - Generation: one LlamaContext per model, with a small pool of context sequences (default 1);
 //   each call takes a sequence, clears it (no state leaks between requests), and samples with its
@@ -41,6 +41,7 @@ import type { VerifiedModel } from './ports';
 import type { InferenceBackend, ModelSlotStatus } from '../../../shared/memory/types';
 import type { GenerateRequest, GenerateResult, StopReason, TextModel } from './types';
 import { silentLogger, type Logger } from '../../platform/util/logger';
+import { GPU_DISABLED, NO_GPU, gpuInitFailed, gpuLoadFailed, noVramLayers, type FallbackReason } from './reasons';
 
 export type GetLlama = (options: LlamaOptions) => Promise<Llama>;
 
@@ -85,10 +86,6 @@ export class PromptTooLongError extends Error {
 }
 
 export const DEFAULT_CONTEXT_CAP = 4096;
-/** fallbackReason when gpu: false was asked for (not a GPU failure). */
-export const GPU_DISABLED_REASON = 'GPU disabled by configuration';
-/** fallbackReason when gpu 'auto' found no usable GPU backend (a CPU-only machine, or no driver). */
-export const NO_GPU_REASON = 'no GPU backend (cuda, vulkan, metal) is usable on this machine';
 const GRAMMAR_CACHE = 32;
 
 const firstLine = (e: unknown): string =>
@@ -110,18 +107,18 @@ async function loadOnGpu(
   m: VerifiedModel,
   opts: LoadTextModelOptions,
   onLoadProgress: (p: number) => void,
-): Promise<{ loaded: Loaded | null; fallbackReason: string | null }> {
-  let fallbackReason: string | null = null;
+): Promise<{ loaded: Loaded | null; reason: FallbackReason | null }> {
+  let reason: FallbackReason | null = null;
   let loaded: Loaded | null = null;
   let llama: Llama | null = null;
   try {
     llama = await get({ ...common, gpu: 'auto' });
   } catch (e) {
-    fallbackReason = `GPU backend failed to initialise: ${firstLine(e)}`;
+    reason = gpuInitFailed(firstLine(e));
   }
   if (llama && llama.gpu === false) {
     // node-llama-cpp found no usable GPU backend and gave a CPU one: use it.
-    fallbackReason = NO_GPU_REASON;
+    reason = NO_GPU;
     try {
       loaded = await loadOn(llama, m, opts, onLoadProgress);
     } catch (e) {
@@ -133,17 +130,17 @@ async function loadOnGpu(
       loaded = await loadOn(llama, m, opts, onLoadProgress);
       if (loaded.model.gpuLayers === 0) {
         // Nothing fits in VRAM: it would all run on the CPU anyway, so load it as a CPU model.
-        fallbackReason = `no layers fit in free VRAM on ${String(llama.gpu)}`;
+        reason = noVramLayers(String(llama.gpu));
         await loaded.model.dispose().catch(() => undefined);
         await llama.dispose().catch(() => undefined);
         loaded = null;
       }
     } catch (e) {
-      fallbackReason = `model failed to load on ${String(llama.gpu)}: ${firstLine(e)}`;
+      reason = gpuLoadFailed(String(llama.gpu), firstLine(e));
       await llama.dispose().catch(() => undefined);
     }
   }
-  return { loaded, fallbackReason };
+  return { loaded, reason };
 }
 
 /** Load a verified GGUF text model; see the top of this file for the GPU → CPU fallback. */
@@ -172,13 +169,13 @@ export async function loadTextModel(m: VerifiedModel, opts: LoadTextModelOptions
     opts.onProgress?.(p);
   };
 
-  let fallbackReason: string | null = null;
+  let reason: FallbackReason | null = null;
   let loaded: { llama: Llama; model: LlamaModel; context: LlamaContext } | null = null;
   if ((opts.gpu ?? 'auto') === 'auto') {
-    ({ loaded, fallbackReason } = await loadOnGpu(get, common, m, opts, onLoadProgress));
-    if (fallbackReason) logger.warn('text model: GPU not used', { code: 'MODEL_GPU_FALLBACK', model: id, reason: fallbackReason });
+    ({ loaded, reason } = await loadOnGpu(get, common, m, opts, onLoadProgress));
+    if (reason) logger.warn('text model: GPU not used', { code: 'MODEL_GPU_FALLBACK', model: id, reason: reason.fallbackReason, why: reason.fallbackWhy });
   } else {
-    fallbackReason = GPU_DISABLED_REASON;
+    reason = GPU_DISABLED;
   }
   if (!loaded) {
     const llama = await get({ ...common, gpu: false });
@@ -209,7 +206,8 @@ export async function loadTextModel(m: VerifiedModel, opts: LoadTextModelOptions
     vramBytes,
     offloadedLayers: model.gpuLayers,
     tokensPerSecond: null,
-    fallbackReason,
+    fallbackReason: reason?.fallbackReason ?? null,
+    fallbackWhy: reason?.fallbackWhy ?? null,
     loadProgress: 1,
   };
   opts.onProgress?.(1);

@@ -21,7 +21,7 @@ function refuseInjection(screen: InjectionScreen, text: string, what: 'save' | '
   throw new ApiError(
     'FORBIDDEN',
     `This text reads like instructions to the assistant, so it was not ${what === 'save' ? 'saved to' : 'pinned in'} memory: the assistant reads memory in every step. If it is an ordinary note, reword it.`,
-    { reason: 'injection_suspected', families: r.families, excerpt: r.excerpt },
+    { reason: 'injection_suspected', action: what, families: r.families, excerpt: r.excerpt },
   );
 }
 

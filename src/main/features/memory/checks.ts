@@ -12,8 +12,8 @@ export const invalid = (message: string, details?: unknown) => new ApiError('VAL
 const localeRe = new RegExp(LOCALE_PATTERN);
 
 export function checkText(text: unknown, field: string, max: number): string {
-  if (typeof text !== 'string' || !/\S/u.test(text)) throw invalid(`${field} must be a non-empty string`);
-  if (text.length > max) throw invalid(`${field} is longer than ${max} characters`);
+  if (typeof text !== 'string' || !/\S/u.test(text)) throw invalid(`${field} must be a non-empty string`, { reason: 'empty_text', field });
+  if (text.length > max) throw invalid(`${field} is longer than ${max} characters`, { reason: 'text_too_long', field, max });
   try {
     assertWellFormed(text, field);
   } catch (e) {

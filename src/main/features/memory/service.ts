@@ -115,7 +115,7 @@ class TieredMemory implements MemoryService {
 
   private mustGet(id: string): ItemRow {
     const r = typeof id === 'string' ? this.store.byId(id) : undefined;
-    if (!r) throw new ApiError('NOT_FOUND', 'no such memory item', { id });
+    if (!r) throw new ApiError('NOT_FOUND', 'no such memory item', { reason: 'memory_item', id });
     return r;
   }
 

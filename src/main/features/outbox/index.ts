@@ -7,6 +7,8 @@ import type { OutboxItem, OutboxState, Profile } from '../../../shared/api/types
 import type { SignedReceipt } from '../../../shared/sync/protocol';
 import { idempotencyKeyInput } from '../../../shared/sync/protocol';
 import { ApiError } from '../../../shared/errors';
+import { decodeStoredError, encodeStoredError } from '../../../shared/error-messages';
+import type { Message } from '../../../shared/messages';
 import { newUlid } from '../../platform/util/ulid';
 import { backoffDelayMs, BACKOFF } from './backoff';
 import type { OutboxRow } from './types';
@@ -46,7 +48,7 @@ function toItem(r: OutboxRow): OutboxItem {
     state: r.state,
     attempts: r.attempts,
     nextAttemptAt: r.next_attempt_at,
-    lastError: r.last_error,
+    lastError: decodeStoredError(r.last_error),
     contentHash: r.content_hash,
     serverSeq: r.server_seq,
     receiptVerified: r.receipt_verified === 1,
@@ -141,7 +143,7 @@ export class Outbox {
 
   row(id: string): OutboxRow {
     const r = this.q('SELECT * FROM outbox WHERE id = ?').get(id) as OutboxRow | undefined;
-    if (!r) throw new ApiError('NOT_FOUND', `No outbox item ${id}`);
+    if (!r) throw new ApiError('NOT_FOUND', `No outbox item ${id}`, { reason: 'outbox_item', id });
     return r;
   }
 
@@ -213,45 +215,47 @@ export class Outbox {
     );
   }
 
-  markBlocked(id: string, requiredVersion: string | null, message: string): void {
-    this.q("UPDATE outbox SET state = 'blocked', required_version = ?, last_error = ? WHERE id = ?").run(requiredVersion, message, id);
+  /** Blocked until a person acts; `message` says why (a message code: the outbox view shows it in words). */
+  markBlocked(id: string, requiredVersion: string | null, message: Message): void {
+    this.q("UPDATE outbox SET state = 'blocked', required_version = ?, last_error = ? WHERE id = ?").run(requiredVersion, encodeStoredError(message), id);
   }
 
   /** A failed attempt: back off with full jitter; past the attempt limit the item is dead-lettered. */
-  markFailed(id: string, reason: string, permanent = false): OutboxState {
+  markFailed(id: string, reason: Message, permanent = false): OutboxState {
     const r = this.row(id);
     const attempts = r.attempts + 1;
     if (permanent || attempts >= BACKOFF.maxAttempts) {
       this.db.transaction(() => {
-        this.q("UPDATE outbox SET state = 'dead', attempts = ?, last_error = ? WHERE id = ?").run(attempts, reason, id);
+        this.q("UPDATE outbox SET state = 'dead', attempts = ?, last_error = ? WHERE id = ?").run(attempts, encodeStoredError(reason), id);
         this.audit.append({ actor: 'service:sync', action: 'outbox.dead_lettered', subject: id, payload: { reason, attempts } });
       })();
       return 'dead';
     }
     const next = new Date(this.clock.now().getTime() + backoffDelayMs(attempts, this.random)).toISOString();
-    this.q('UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?').run(attempts, next, reason, id);
+    this.q('UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?').run(attempts, next, encodeStoredError(reason), id);
     return 'queued';
   }
 
   /** Transient failure that should not burn an attempt (e.g. server unreachable): retry soon. */
-  noteError(id: string, reason: string): void {
-    this.q('UPDATE outbox SET last_error = ? WHERE id = ?').run(reason, id);
+  noteError(id: string, reason: Message): void {
+    this.q('UPDATE outbox SET last_error = ? WHERE id = ?').run(encodeStoredError(reason), id);
   }
 
   /**
    * The server answered for good and nothing is left to send (an approval another reviewer's decision
    * beat): discarded with the reason, audited, and not counted as a dead letter.
    */
-  settle(id: string, reason: string): void {
+  settle(id: string, reason: Message): void {
     this.db.transaction(() => {
-      this.q("UPDATE outbox SET state = 'discarded', last_error = ? WHERE id = ? AND state = 'queued'").run(reason, id);
+      this.q("UPDATE outbox SET state = 'discarded', last_error = ? WHERE id = ? AND state = 'queued'").run(encodeStoredError(reason), id);
       this.audit.append({ actor: 'service:sync', action: 'outbox.settled', subject: id, payload: { reason } });
     })();
   }
 
   retry(id: string, actor: string): OutboxItem {
     const r = this.row(id);
-    if (r.state !== 'dead' && r.state !== 'blocked') throw new ApiError('CONFLICT', `Item is ${r.state}; only dead or blocked items can be retried`);
+    if (r.state !== 'dead' && r.state !== 'blocked')
+      throw new ApiError('CONFLICT', `Item is ${r.state}; only dead or blocked items can be retried`, { reason: 'not_retryable', state: r.state });
     this.db.transaction(() => {
       this.q("UPDATE outbox SET state = 'queued', attempts = 0, next_attempt_at = ?, last_error = NULL WHERE id = ?").run(this.now(), id);
       this.audit.append({ actor, action: 'outbox.retried', subject: id, payload: { from: r.state } });
@@ -261,7 +265,8 @@ export class Outbox {
 
   discard(id: string, actor: string, reason: string): OutboxItem {
     const r = this.row(id);
-    if (r.state !== 'dead' && r.state !== 'blocked') throw new ApiError('CONFLICT', `Item is ${r.state}; only dead or blocked items can be discarded`);
+    if (r.state !== 'dead' && r.state !== 'blocked')
+      throw new ApiError('CONFLICT', `Item is ${r.state}; only dead or blocked items can be discarded`, { reason: 'not_discardable', state: r.state });
     this.db.transaction(() => {
       this.q("UPDATE outbox SET state = 'discarded' WHERE id = ?").run(id);
       this.audit.append({ actor, action: 'outbox.discarded', subject: id, payload: { reason, from: r.state, idempotencyKey: r.idempotency_key } });

@@ -21,7 +21,7 @@ export interface OutboxWithdrawalDeps {
  */
 function withdrawOutboxItem(deps: OutboxWithdrawalDeps, id: string, actor: string, reason: string): Record<string, unknown> {
   const state = deps.outbox.stateOf(id);
-  if (state === undefined) throw new ApiError('NOT_FOUND', `No outbox item ${id}`);
+  if (state === undefined) throw new ApiError('NOT_FOUND', `No outbox item ${id}`, { reason: 'outbox_item', id });
   if (state === 'discarded') return { outboxId: id, outcome: 'already-discarded' };
   if (state === 'dead' || state === 'blocked') {
     deps.outbox.discard(id, actor, reason);

@@ -10,11 +10,12 @@
 //   sync                       {lastSyncAt, ageMs?} (ageMs = now - lastSyncAt; absent when never synced)
 //   payload                    {plaintextPii, echoedPii, piiFields}: pointers of contract PII present unprotected in `data`,
 //                              of PII values repeated in `step.output`, and all the contract's PII pointers
-//   lane, laneReasons          the risk lane of this action (lanes.ts)
+//   lane, laneReasons          the risk lane of this action (lanes.ts); each reason as `code {params}`
 //   injection                  {detected, score, families, flagged} (all false/0 when there is no AI input)
 //   params, regions            from the policy document
 //   now, nowMs, today          ISO time, epoch ms, YYYY-MM-DD (UTC)
 // Integers become CEL int, other numbers double (so money in cents stays int).
+import { messageForLog, type Message } from '../../../shared/messages';
 import type { GuardContext, InjectionReport } from '../../../shared/policy/types';
 import type { Lane } from '../../../shared/workflow/types';
 import { toCel, type CelActivation } from './cel';
@@ -127,11 +128,13 @@ function docCel(doc: PolicyDocument): { params: unknown; regions: unknown } {
   return c;
 }
 
-export function setLane(a: Activation, lane: Lane, reasons: string[]): void {
+/** The lane and its reasons; invariants read the reasons as text, each a code with its params (`messageForLog`). */
+export function setLane(a: Activation, lane: Lane, reasons: readonly Message[]): void {
+  const text = reasons.map(messageForLog);
   a.native.lane = lane;
-  a.native.laneReasons = reasons;
+  a.native.laneReasons = text;
   a.cel.lane = lane;
-  a.cel.laneReasons = reasons;
+  a.cel.laneReasons = text;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -7,15 +7,17 @@ import type { PolicyStatus } from '../../../shared/workflow/views';
 import type { AuditService } from '../../platform/audit/index';
 import type { Clock } from '../../platform/util/clock';
 import type { PolicyEngine } from './index';
+import { loadErrorAlert } from './load-errors';
+import type { Message } from '../../../shared/messages';
 
-type LoadError = { file: string; line?: number | null; reason: string };
+type LoadError = { file: string; line?: number | null; reason: string; message?: Message };
 
 export interface PolicyApiDeps {
   policy: PolicyEngine;
   /** The workflow set, loaded from the same bundles. */
   workflows: { workflows(): unknown[]; loadErrors(): readonly LoadError[]; reloadWorkflows(): { workflows: unknown[]; errors: readonly LoadError[] } };
   /** Where a refused file is reported to the user. */
-  alerts: { alert(code: string, message: string, subject?: string): void };
+  alerts: { alert(code: string, message: Message, subject?: string): void };
   audit: Pick<AuditService, 'append'>;
   /** Who acts: the local profile. */
   profile: { actor(): string };
@@ -43,7 +45,7 @@ export function policyApi(d: PolicyApiDeps): HandlersFor<typeof policyChannels> 
       const w = d.workflows.reloadWorkflows();
       d.loadedAt.set(d.clock.now().toISOString());
       // A refused file leaves the previous set active; the user sees why in the alerts and here.
-      for (const e of [...r.errors, ...w.errors]) d.alerts.alert('POLICY_LOAD_FAILED', `${e.file}${e.line ? `:${e.line}` : ''}: ${e.reason}`, e.file);
+      for (const e of [...r.errors, ...w.errors]) d.alerts.alert('POLICY_LOAD_FAILED', loadErrorAlert(e, `${e.file}${e.line ? `:${e.line}` : ''}`), e.file);
       d.audit.append({
         actor: d.profile.actor(),
         action: 'policy.reloaded',

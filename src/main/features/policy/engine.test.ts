@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { msg } from '../../../shared/messages';
 import { PolicyEngine } from './index';
 import { parsePolicy } from './policy';
 import {
@@ -20,6 +21,10 @@ import {
 
 const engine = PolicyEngine.fromDir(POLICY_DIR);
 const failed = (r: ReturnType<PolicyEngine['guard']>) => r.invariants.filter((i) => !i.pass).map((i) => i.id);
+/** A policy rule's failed condition: its code, the rule and the author's words (filled). */
+const cond = (rule: string, text: string) => msg('guard.policy.condition_failed', { rule, text });
+/** An invariant's next step: its code, the invariant and its `next` (filled). */
+const next = (id: string, text: string) => msg('guard.next.invariant', { id, text });
 
 describe('shipped policy and invariants', () => {
   it('load cleanly: at least 20 invariants and a version', () => {
@@ -54,8 +59,8 @@ describe('policy decisions (fail closed)', () => {
     const e = PolicyEngine.fromDir(dir);
     expect(e.lastErrors().map((x) => x.file)).toEqual(['policy.yaml', 'invariants']);
     const r = e.guard(submitContext());
-    expect(r).toMatchObject({ allowed: false, policy: { decision: 'deny', reasons: ['no policy loaded'], policyVersion: null } });
-    expect(r.nextSafeStep).toMatch(/policy/);
+    expect(r).toMatchObject({ allowed: false, policy: { decision: 'deny', reasons: [msg('guard.policy.none_loaded')], policyVersion: null } });
+    expect(r.nextSafeStep).toEqual(msg('guard.next.reload_policy'));
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -63,14 +68,18 @@ describe('policy decisions (fail closed)', () => {
     const c = approvalContext();
     c.actor = { ...c.actor, role: 'field' };
     const r = engine.guard(c);
-    expect(r.policy).toEqual({ decision: 'deny', reasons: ['no rule allows approval.decide for role field'], policyVersion: '2026.12.5' });
+    expect(r.policy).toEqual({
+      decision: 'deny',
+      reasons: [msg('guard.policy.no_rule', { action: 'approval.decide', role: 'field' })],
+      policyVersion: '2026.12.5',
+    });
     expect(r.allowed).toBe(false);
-    expect(r.nextSafeStep).toBe('Ask someone with the reviewer or admin role to do this (approval.decide)');
+    expect(r.nextSafeStep).toEqual(msg('guard.next.ask_role', { a: 'reviewer', b: 'admin', action: 'approval.decide' }));
   });
 
   it('unknown action → deny', () => {
     const r = engine.guard({ ...submitContext(), action: 'records.purge' });
-    expect(r.policy.reasons).toEqual(['no rule allows records.purge for role field']);
+    expect(r.policy.reasons).toEqual([msg('guard.policy.no_rule', { action: 'records.purge', role: 'field' })]);
   });
 
   it('tenant must match the subject', () => {
@@ -78,23 +87,25 @@ describe('policy decisions (fail closed)', () => {
     c.actor = { ...c.actor, tenant: 'globex' };
     const r = engine.guard(c);
     expect(r.policy.decision).toBe('deny');
-    expect(r.policy.reasons).toEqual(['rule run-steps: actor tenant globex is not the tenant of the subject (acme)']);
-    expect(r.nextSafeStep).toBe('Switch to a profile of tenant acme, or ask someone in that tenant');
+    expect(r.policy.reasons).toEqual([cond('run-steps', 'actor tenant globex is not the tenant of the subject (acme)')]);
+    expect(r.nextSafeStep).toEqual(msg('guard.next.policy', { text: 'Switch to a profile of tenant acme, or ask someone in that tenant' }));
   });
 
   it('residency: the actor region must be allowed for the data', () => {
     const c = submitContext();
     c.actor = { ...c.actor, region: 'us-east-1' };
-    expect(engine.guard(c).policy.reasons).toEqual(['rule run-steps: actor region us-east-1 is not allowed for data resident in eu']);
+    expect(engine.guard(c).policy.reasons).toEqual([cond('run-steps', 'actor region us-east-1 is not allowed for data resident in eu')]);
     const d = submitContext();
     delete d.actor.region;
-    expect(engine.guard(d).policy.reasons).toEqual(['rule run-steps: condition residency could not be evaluated: missing value: actor.region']);
+    expect(engine.guard(d).policy.reasons).toEqual([
+      msg('guard.policy.condition_missing', { rule: 'run-steps', condition: 'residency', values: 'actor.region' }),
+    ]);
   });
 
   it('ownership: a field user runs only their own run; reviewers and admins may act on any', () => {
     const c = submitContext();
     c.actor = { ...c.actor, id: 'u-field-2' };
-    expect(engine.guard(c).policy.reasons).toEqual(['rule run-steps: actor u-field-2 does not own this run (owner u-field-1)']);
+    expect(engine.guard(c).policy.reasons).toEqual([cond('run-steps', 'actor u-field-2 does not own this run (owner u-field-1)')]);
     c.actor.role = 'reviewer';
     expect(engine.guard(c).policy.decision).toBe('allow');
   });
@@ -109,15 +120,17 @@ describe('policy decisions (fail closed)', () => {
     };
     expect(engine.guard(c).policy.decision).toBe('allow');
     const r = engine.guard({ ...c, data: { newBudgetCents: 900000 } });
-    expect(r.policy.reasons).toEqual(['rule budget-raise: new budget 900000 cents is above the policy maximum 500000']);
-    expect(r.nextSafeStep).toBe('Ask for at most 500000 cents');
+    expect(r.policy.reasons).toEqual([cond('budget-raise', 'new budget 900000 cents is above the policy maximum 500000')]);
+    expect(r.nextSafeStep).toEqual(msg('guard.next.policy', { text: 'Ask for at most 500000 cents' }));
   });
 
   it('a malformed context or an invalid time denies instead of throwing', () => {
     expect(engine.guard({ ...submitContext(), now: 'yesterday' })).toMatchObject({
       allowed: false,
       lane: 'RED',
-      policy: { reasons: ['invalid now: yesterday'] },
+      policy: { reasons: [msg('guard.policy.not_assessed', { reason: 'invalid now: yesterday' })] },
+      laneReasons: [msg('guard.lane.not_assessed', { reason: 'invalid now: yesterday' })],
+      nextSafeStep: msg('guard.next.fix_request'),
     });
     expect(engine.guard({ event: 'step.before', action: 'x' } as never)).toMatchObject({ allowed: false, policy: { decision: 'deny' } });
   });
@@ -127,8 +140,16 @@ describe('policy decisions (fail closed)', () => {
     const r = parsePolicy(text, 'policy.yaml');
     expect(r.doc).toBeNull();
     expect(r.errors).toEqual([
-      { file: 'policy.yaml', line: 7, reason: expect.stringMatching(/^condition tenant: CEL parse error/) },
-      { file: 'policy.yaml', line: 13, reason: "rule r: unknown condition 'nope'" },
+      {
+        file: 'policy.yaml',
+        line: 7,
+        reason: expect.stringMatching(/^condition tenant: CEL parse error/),
+        message: {
+          code: 'guard.load.condition_cel',
+          params: { name: 'tenant', detail: expect.stringMatching(/^CEL parse error: /), column: expect.any(String) },
+        },
+      },
+      { file: 'policy.yaml', line: 13, reason: "rule r: unknown condition 'nope'", message: msg('guard.load.unknown_condition', { id: 'r', name: 'nope' }) },
     ]);
   });
 });
@@ -147,7 +168,7 @@ describe('guard: invariants, lanes and the next safe step', () => {
       message: 'Budget exceeded: 1200 + 19000 > 20000 cents',
       values: { 'run.budgetCents': 20000, 'run.spentCents': 1200, 'step.estimatedCostCents': 19000 },
     });
-    expect(r.nextSafeStep).toBe('Lower the estimate or ask an admin to raise the run budget');
+    expect(r.nextSafeStep).toEqual(next('INV.BUDGET.CAP', 'Lower the estimate or ask an admin to raise the run budget'));
   });
 
   it('a float amount of money fails closed', () => {
@@ -162,10 +183,10 @@ describe('guard: invariants, lanes and the next safe step', () => {
     c.approval = { state: 'pending' };
     const r = engine.guard(c);
     expect(r.lane).toBe('RED');
-    expect(r.laneReasons).toContain("The contract's red rule holds for this data: conclusion == 'unsafe'.");
+    expect(r.laneReasons).toContainEqual(msg('guard.lane.red_rule', { rule: "conclusion == 'unsafe'" }));
     expect(r.allowed).toBe(false);
     expect(failed(r)[0]).toBe('INV.APPROVAL.RED');
-    expect(r.nextSafeStep).toBe('Ask a reviewer to approve');
+    expect(r.nextSafeStep).toEqual(next('INV.APPROVAL.RED', 'Ask a reviewer to approve'));
     c.approval = { state: 'approved', by: 'u-rev-1' };
     expect(engine.guard(c).allowed).toBe(true);
   });
@@ -206,7 +227,10 @@ describe('guard: invariants, lanes and the next safe step', () => {
     expect(r.injection).toMatchObject({ detected: true, flaggedInputs: [2], scanned: 3 });
     expect(r.allowed).toBe(false);
     expect(failed(r)).toEqual(['INV.AI.INJECTION_FREE']);
-    expect(r.nextSafeStep).toMatch(/^Remove or quarantine the flagged text/);
+    expect(r.nextSafeStep).toMatchObject({
+      code: 'guard.next.invariant',
+      params: { id: 'INV.AI.INJECTION_FREE', text: expect.stringMatching(/^Remove or quarantine the flagged text/) },
+    });
   });
 
   it('PII in plaintext to a model: YELLOW lane and the PII invariant fails', () => {
@@ -214,7 +238,7 @@ describe('guard: invariants, lanes and the next safe step', () => {
     c.data = { ...c.data, inspector: { name: 'Aino Virtanen', phone: '+358 40 123 4567' } };
     const r = engine.guard(c);
     expect(r.lane).toBe('YELLOW');
-    expect(r.laneReasons).toContain('2 PII fields in plaintext in the outgoing data (/inspector/name, /inspector/phone).');
+    expect(r.laneReasons).toContainEqual(msg('guard.lane.pii', { n: 2, fields: '/inspector/name, /inspector/phone' }));
     expect(r.invariants.find((i) => i.id === 'INV.PII.NO_PLAINTEXT')).toMatchObject({
       pass: false,
       message: 'PII would leave in plaintext: ["/inspector/name","/inspector/phone"]',
@@ -237,7 +261,7 @@ describe('guard: invariants, lanes and the next safe step', () => {
       pass: false,
       error: expect.stringMatching(/^missing value: step\.estimatedMs/),
     });
-    expect(r.nextSafeStep).toBe('Supply step.estimatedMs (INV.RUN.WALL_TIME needs it) and retry');
+    expect(r.nextSafeStep).toEqual(msg('guard.next.supply', { what: 'step.estimatedMs', id: 'INV.RUN.WALL_TIME' }));
   });
 
   it('four eyes (shipped on): a reviewer cannot approve or reject a run they started; another reviewer can', () => {
@@ -249,7 +273,7 @@ describe('guard: invariants, lanes and the next safe step', () => {
       expect(r.allowed).toBe(false);
       expect(failed(r)).toEqual(['INV.APPROVAL.NOT_OWN_RUN']);
       expect(r.invariants.find((i) => i.id === 'INV.APPROVAL.NOT_OWN_RUN')?.message).toBe(`Reviewer u-rev-1 started run ${c.run.id} and cannot decide on it`);
-      expect(r.nextSafeStep).toBe('Ask another reviewer to decide');
+      expect(r.nextSafeStep).toEqual(next('INV.APPROVAL.NOT_OWN_RUN', 'Ask another reviewer to decide'));
       c.actor = { ...c.actor, id: 'u-rev-2' };
       expect(engine.guard(c)).toMatchObject({ allowed: true });
     }
@@ -261,7 +285,7 @@ describe('guard: invariants, lanes and the next safe step', () => {
     c.contract = { ...c.contract!, latestMajor: 2 };
     const r = engine.guard(c);
     expect(failed(r)).toEqual(['INV.CONTRACT.MAJOR_CURRENT', 'INV.SYNC.FRESH_FOR_SUBMIT']);
-    expect(r.nextSafeStep).toBe('Update the contract (sync to fetch major 2) and migrate the record');
+    expect(r.nextSafeStep).toEqual(next('INV.CONTRACT.MAJOR_CURRENT', 'Update the contract (sync to fetch major 2) and migrate the record'));
   });
 
   it('report sanity: period order, attachments by hash', () => {

@@ -11,6 +11,7 @@
 // In development mode a second tree, the development overlay (overlay.ts, the bundle
 // maestro.policy-dev), changes some params; the loaded version then reads `<version>+dev`.
 import { isCelMap } from '@bufbuild/cel';
+import { msg, type Message } from '../../../shared/messages';
 import type { GuardContext, GuardResult, InjectionReport, PlainTexts, PolicyLoadError, PolicyReloadResult } from '../../../shared/policy/types';
 import type { InvariantResult, Lane } from '../../../shared/workflow/types';
 import { ACTIVATION_VARIABLES, buildActivation, setLane, type Activation } from './activation';
@@ -20,6 +21,7 @@ import { DEFAULT_TIMEOUT_MS, evaluateInvariant, loadInvariantTree, type Invarian
 import { classifyLane, findEchoedPii, findPlaintextPii } from './lanes';
 import { evaluatePolicy, parsePolicy, type PolicyDocument } from './policy';
 import { applyOverlay, OVERLAY_FILE } from './overlay';
+import { errorText, loadError } from './load-problem';
 import { dirTree, readText, subTree, type ResourceTree } from '../../platform/util/resource-tree';
 
 export type { GuardContext, GuardResult, PolicyLoadError, PolicyReloadResult } from '../../../shared/policy/types';
@@ -42,6 +44,7 @@ interface Loaded {
 }
 
 const KNOWN_ROOTS = new Set<string>(ACTIVATION_VARIABLES);
+const KNOWN_LIST = ACTIVATION_VARIABLES.join(', ');
 
 /** Cross-file checks: every expression reads only known variables and params the document defines. */
 function crossCheck(doc: PolicyDocument, set: InvariantSet): PolicyLoadError[] {
@@ -51,9 +54,19 @@ function crossCheck(doc: PolicyDocument, set: InvariantSet): PolicyLoadError[] {
       for (const p of a.expr.paths) {
         const [root, key] = p.split('.');
         if (!KNOWN_ROOTS.has(root!))
-          errors.push({ file: inv.file, line: a.line, reason: `${inv.id}: unknown variable '${root}' (known: ${ACTIVATION_VARIABLES.join(', ')})` });
+          errors.push(
+            loadError(
+              inv.file,
+              a.line,
+              'unknown_variable',
+              { id: inv.id, name: root!, known: KNOWN_LIST },
+              `${inv.id}: unknown variable '${root}' (known: ${KNOWN_LIST})`,
+            ),
+          );
         else if (root === 'params' && key !== undefined && !(key in doc.params))
-          errors.push({ file: inv.file, line: a.line, reason: `${inv.id}: params.${key} is not defined in ${doc.file}` });
+          errors.push(
+            loadError(inv.file, a.line, 'param_undefined', { id: inv.id, key, file: doc.file }, `${inv.id}: params.${key} is not defined in ${doc.file}`),
+          );
       }
     }
   }
@@ -103,10 +116,10 @@ export class PolicyEngine {
       tree = this.provider();
     } catch (e) {
       tree = null;
-      errors.push({ file: 'policy.yaml', line: 0, reason: `cannot open the policy bundle: ${(e as Error).message}` });
+      errors.push(loadError('policy.yaml', 0, 'bundle_unreadable', { detail: errorText(e) }, `cannot open the policy bundle: ${errorText(e)}`));
     }
     if (!tree) {
-      if (!errors.length) errors.push({ file: 'policy.yaml', line: 0, reason: 'no verified policy bundle is active' });
+      if (!errors.length) errors.push(loadError('policy.yaml', 0, 'no_bundle', {}, 'no verified policy bundle is active'));
       this.errors = errors;
       // No verified policy any more (e.g. the active bundle was quarantined with no good version to
       // fall back to): drop the loaded set, so every guard denies (fail closed).
@@ -119,7 +132,7 @@ export class PolicyEngine {
       doc = r.doc;
       errors.push(...r.errors);
     } catch (e) {
-      errors.push({ file: 'policy.yaml', line: 0, reason: `cannot read: ${(e as Error).message}` });
+      errors.push(loadError('policy.yaml', 0, 'unreadable', { detail: errorText(e) }, `cannot read: ${errorText(e)}`));
     }
     if (doc) {
       const o = this.applyOverlay(doc);
@@ -141,7 +154,8 @@ export class PolicyEngine {
       const tree = this.overlay();
       return tree ? applyOverlay(doc, readText(tree, OVERLAY_FILE), `${tree.label}/${OVERLAY_FILE}`) : { doc, errors: [] };
     } catch (e) {
-      return { doc: null, errors: [{ file: OVERLAY_FILE, line: 0, reason: `cannot read the development policy overlay: ${(e as Error).message}` }] };
+      const detail = errorText(e);
+      return { doc: null, errors: [loadError(OVERLAY_FILE, 0, 'overlay_unreadable', { detail }, `cannot read the development policy overlay: ${detail}`)] };
     }
   }
 
@@ -151,9 +165,14 @@ export class PolicyEngine {
     try {
       present = tree.files().some((f) => f.startsWith('invariants/'));
     } catch (e) {
-      return { set: null, errors: [{ file: 'invariants', line: 0, reason: `cannot read invariant directory: ${(e as Error).message}` }] };
+      const detail = errorText(e);
+      return { set: null, errors: [loadError('invariants', 0, 'invariants_unreadable', { detail }, `cannot read invariant directory: ${detail}`)] };
     }
-    if (!present) return { set: null, errors: [{ file: 'invariants', line: 0, reason: `cannot read invariant directory: no invariants/ in ${tree.label}` }] };
+    if (!present)
+      return {
+        set: null,
+        errors: [loadError('invariants', 0, 'no_invariants', { label: tree.label }, `cannot read invariant directory: no invariants/ in ${tree.label}`)],
+      };
     return loadInvariantTree(subTree(tree, 'invariants'), 'invariants');
   }
 
@@ -196,7 +215,7 @@ export class PolicyEngine {
     const loaded = this.loaded; // one snapshot for the whole decision, even if reload() swaps meanwhile
     try {
       const prep = this.prepare(ctx, loaded);
-      if ('error' in prep) return denied(prep.error, loaded?.doc.version ?? null, 'Fix the request and retry');
+      if ('error' in prep) return denied(prep.error, loaded?.doc.version ?? null, msg('guard.next.fix_request'));
       const { act, lane, laneReasons, injection } = prep;
       const decision = evaluatePolicy(
         loaded?.doc ?? null,
@@ -220,16 +239,12 @@ export class PolicyEngine {
       const policyOk = decision.verdict.decision === 'allow';
       const firstFail = invariants.findIndex((r) => !r.pass);
       const allowed = policyOk && firstFail < 0;
-      let nextSafeStep: string | null = null;
-      if (!policyOk) nextSafeStep = decision.next ?? 'Ask an admin: the policy does not allow this action';
+      let nextSafeStep: Message | null = null;
+      if (!policyOk) nextSafeStep = decision.next ?? msg('guard.next.ask_admin');
       else if (firstFail >= 0) nextSafeStep = nextFor(list[firstFail]!, invariants[firstFail]!, act);
       return { allowed, policy: decision.verdict, invariants, lane, laneReasons, injection, nextSafeStep };
     } catch (e) {
-      return denied(
-        `guard failed: ${e instanceof Error ? e.message : String(e)}`,
-        loaded?.doc.version ?? null,
-        'Report this to an admin; the action stays blocked',
-      );
+      return denied(`guard failed: ${e instanceof Error ? e.message : String(e)}`, loaded?.doc.version ?? null, msg('guard.next.report_admin'));
     }
   }
 
@@ -249,7 +264,7 @@ export class PolicyEngine {
   private prepare(
     ctx: GuardContext,
     loaded: Loaded | null,
-  ): { error: string } | { act: Activation; lane: Lane; laneReasons: string[]; injection: InjectionReport | null } {
+  ): { error: string } | { act: Activation; lane: Lane; laneReasons: Message[]; injection: InjectionReport | null } {
     if (!ctx || typeof ctx !== 'object' || !ctx.actor || typeof ctx.event !== 'string' || typeof ctx.action !== 'string') {
       return { error: 'malformed guard context (event, action and actor are required)' };
     }
@@ -270,22 +285,27 @@ export class PolicyEngine {
   }
 }
 
-function nextFor(inv: Invariant, r: InvariantResult, act: Activation): string {
-  if (r.error === 'timeout') return 'Retry; if the checks keep running out of time, ask an admin to review the invariants';
+/**
+ * What to do after a failed invariant: retry (timeout), supply a missing value, or the invariant's own
+ * `next` (filled with the values; `id` lets the renderer show the invariant's plain words instead).
+ */
+function nextFor(inv: Invariant, r: InvariantResult, act: Activation): Message {
+  if (r.error === 'timeout') return msg('guard.next.retry_timeout');
   if (r.error?.startsWith('missing value:')) {
     const what = r.error.slice('missing value:'.length).split('(')[0]!.trim();
-    return `Supply ${what} (${inv.id} needs it) and retry`;
+    return msg('guard.next.supply', { what, id: inv.id });
   }
-  return fillTemplate(inv.next, act.native);
+  return msg('guard.next.invariant', { id: inv.id, text: fillTemplate(inv.next, act.native) });
 }
 
-function denied(reason: string, version: string | null, next: string): GuardResult {
+/** The guard could not decide (a malformed context, an unexpected error): deny, RED, with the reason. */
+function denied(reason: string, version: string | null, next: Message): GuardResult {
   return {
     allowed: false,
-    policy: { decision: 'deny', reasons: [reason], policyVersion: version },
+    policy: { decision: 'deny', reasons: [msg('guard.policy.not_assessed', { reason })], policyVersion: version },
     invariants: [],
     lane: 'RED',
-    laneReasons: [`The action could not be assessed (${reason}), so RED.`],
+    laneReasons: [msg('guard.lane.not_assessed', { reason })],
     injection: null,
     nextSafeStep: next,
   };

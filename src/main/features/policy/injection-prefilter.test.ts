@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { RULES } from './injection-rules';
 import { normalizeText } from './injection';
-import { AnchorCache, anchorOf, indexWords, mayMatch, ruleTriggers } from './injection-prefilter';
+import { AnchorCache, indexWords, mayMatch, prefilterOf } from './injection-prefilter';
 import { base64Runs, hasLeetWord, maybeSpaced } from './injection-normalize';
 import fc from 'fast-check';
 
@@ -19,6 +19,8 @@ const corpus = (file: string): string[] =>
     .filter((l) => l.trim())
     .map((l) => (JSON.parse(l) as { text: string }).text);
 
+const ruleTriggers = (re: RegExp) => prefilterOf(re).triggers;
+const anchorOf = (re: RegExp) => prefilterOf(re).anchor;
 const TRIGGERS = RULES.map((r) => ruleTriggers(r.re));
 const ANCHORS = RULES.map((r) => anchorOf(r.re));
 

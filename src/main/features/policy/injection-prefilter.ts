@@ -27,35 +27,6 @@ function hashOf(prefix: string): number {
   return h & MASK;
 }
 
-/** The top-level alternatives of the group that starts at `open` (the index of its '('), or null. */
-function alternatives(src: string, open: number): string[] | null {
-  const out: string[] = [];
-  let depth = 0;
-  let inClass = false;
-  let start = open + 3; // after '(?:'
-  for (let i = open; i < src.length; i++) {
-    const c = src[i];
-    if (c === '\\') {
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === ']') inClass = false;
-      continue;
-    }
-    if (c === '[') inClass = true;
-    else if (c === '(') depth++;
-    else if (c === '|' && depth === 1) {
-      out.push(src.slice(start, i));
-      start = i + 1;
-    } else if (c === ')' && --depth === 0) {
-      out.push(src.slice(start, i));
-      return out;
-    }
-  }
-  return null;
-}
-
 /** The literal word characters an alternative must start with (at most PREFIX), or '' when unknown. */
 function literalStart(alternative: string): string {
   let p = '';
@@ -69,18 +40,20 @@ function literalStart(alternative: string): string {
   return p;
 }
 
-/** Per word group the rule needs: the hashes of its alternatives' beginnings. */
-export type Triggers = readonly Int32Array[];
+/** A top-level `(?<![W])(?:a|b|…)` group of a pattern: its alternatives and the index of its ')'. */
+interface WordGroup {
+  alternatives: string[];
+  end: number;
+}
 
 /**
- * The word groups a rule cannot match without (each `(?<![W])(?:a|b|…)` at the top level of its
- * pattern, not made optional by a quantifier), as hashes of their beginnings; null when it must
- * always run (no such group, a top-level alternation, a case-insensitive flag).
+ * One pass over a pattern's source (escapes and character classes skipped): its top-level word
+ * groups in order, or null when it has a top-level alternation or an unclosed group.
  */
-export function ruleTriggers(re: RegExp): Triggers | null {
-  const src = re.source;
-  if (re.flags.includes('i')) return null;
-  const groups: Int32Array[] = [];
+function wordGroups(src: string): WordGroup[] | null {
+  const groups: WordGroup[] = [];
+  let open: WordGroup | null = null; // the word group being read (depth >= 1 inside it)
+  let altStart = 0;
   let depth = 0;
   let inClass = false;
   for (let i = 0; i < src.length; i++) {
@@ -94,22 +67,74 @@ export function ruleTriggers(re: RegExp): Triggers | null {
       continue;
     }
     if (depth === 0 && src.startsWith(LEAD, i)) {
-      const open = i + LEAD.length - 3;
-      const alts = alternatives(src, open);
-      if (!alts) return null;
-      const end = open + 3 + alts.reduce((a, x) => a + x.length + 1, 0) - 1; // the group's ')'
-      const next = src[end + 1];
-      const hashes = alts.map(literalStart);
-      if (next !== '?' && next !== '*' && next !== '{' && hashes.every(Boolean)) groups.push(Int32Array.from(new Set(hashes.map(hashOf))));
-      i = end;
-      continue;
-    }
-    if (c === '[') inClass = true;
+      open = { alternatives: [], end: -1 };
+      altStart = i + LEAD.length;
+      depth = 1;
+      i = altStart - 1;
+    } else if (c === '[') inClass = true;
     else if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (c === '|' && depth === 0) return null;
+    else if (c === '|') {
+      if (depth === 0) return null;
+      if (open && depth === 1) {
+        open.alternatives.push(src.slice(altStart, i));
+        altStart = i + 1;
+      }
+    } else if (c === ')' && --depth === 0 && open) {
+      open.alternatives.push(src.slice(altStart, i));
+      open.end = i;
+      groups.push(open);
+      open = null;
+    }
   }
-  return groups.length ? groups : null;
+  return open ? null : groups;
+}
+
+/** Per word group the rule needs: the hashes of its alternatives' beginnings. */
+export type Triggers = readonly Int32Array[];
+
+/**
+ * A rule that starts with a word group, run only where that group matches: the group's start
+ * positions are found once per text and shared by every rule that starts with the same group (the
+ * override rules all start with the same verbs), and the whole rule is tried there (sticky). The
+ * leftmost match is the same as running the rule over the whole text.
+ */
+export interface Anchored {
+  /** The leading group, as a global regex (its source is the cache key). */
+  group: RegExp;
+  /** The whole rule, sticky. */
+  sticky: RegExp;
+}
+
+/** What the pre-check knows of a rule, read off its pattern once. */
+export interface RulePrefilter {
+  /**
+   * The word groups the rule cannot match without (each top-level word group not made optional
+   * by a quantifier), as hashes of their beginnings; null when it must always run (no such group,
+   * a top-level alternation, a case-insensitive flag).
+   */
+  triggers: Triggers | null;
+  /** The rule's anchor; null when it has no triggers or its pattern does not start with a word group. */
+  anchor: Anchored | null;
+}
+
+const GROUPS = new Map<string, RegExp>();
+
+/** Read a rule's triggers and anchor off its pattern (one scan of its source). */
+export function prefilterOf(re: RegExp): RulePrefilter {
+  const src = re.source;
+  const groups = re.flags.includes('i') ? null : wordGroups(src);
+  const needed: Int32Array[] = [];
+  for (const g of groups ?? []) {
+    const next = src[g.end + 1];
+    const starts = g.alternatives.map(literalStart);
+    if (next !== '?' && next !== '*' && next !== '{' && starts.every(Boolean)) needed.push(Int32Array.from(new Set(starts.map(hashOf))));
+  }
+  const triggers = needed.length ? needed : null;
+  if (!triggers || re.flags !== 'u' || !src.startsWith(LEAD)) return { triggers, anchor: null };
+  const groupSrc = src.slice(0, groups![0]!.end + 1);
+  let group = GROUPS.get(groupSrc);
+  if (!group) GROUPS.set(groupSrc, (group = new RegExp(groupSrc, 'gu')));
+  return { triggers, anchor: { group, sticky: new RegExp(src, 'uy') } };
 }
 
 const table = new Uint8Array(1 << BITS);
@@ -149,34 +174,6 @@ export function mayMatch(triggers: Triggers | null): boolean {
     if (!any) return false;
   }
   return true;
-}
-
-/**
- * A rule that starts with a word group, run only where that group matches: the group's start
- * positions are found once per text and shared by every rule that starts with the same group (the
- * override rules all start with the same verbs), and the whole rule is tried there (sticky). The
- * leftmost match is the same as running the rule over the whole text.
- */
-export interface Anchored {
-  /** The leading group, as a global regex (its source is the cache key). */
-  group: RegExp;
-  /** The whole rule, sticky. */
-  sticky: RegExp;
-}
-
-const GROUPS = new Map<string, RegExp>();
-
-/** The rule's anchor; null when its pattern has no leading word group or a top-level alternation (ruleTriggers() says so). */
-export function anchorOf(re: RegExp): Anchored | null {
-  const src = re.source;
-  if (re.flags !== 'u' || !src.startsWith(LEAD) || ruleTriggers(re) === null) return null;
-  const alts = alternatives(src, LEAD.length - 3);
-  if (!alts) return null;
-  const end = LEAD.length + alts.reduce((a, x) => a + x.length + 1, 0) - 1;
-  const groupSrc = src.slice(0, end + 1);
-  let group = GROUPS.get(groupSrc);
-  if (!group) GROUPS.set(groupSrc, (group = new RegExp(groupSrc, 'gu')));
-  return { group, sticky: new RegExp(src, 'uy') };
 }
 
 /** Per text: the start positions of each leading group (every one, overlapping ones included). */

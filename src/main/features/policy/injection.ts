@@ -33,7 +33,7 @@ import type { AiInput, InjectionReport, InjectionSignal } from '../../../shared/
 import { RULES } from './injection-rules';
 import { normalizeText, decodeBlobs } from './injection-normalize';
 import { classifierThreshold, classify } from './injection-classifier';
-import { AnchorCache, anchorOf, indexWords, mayMatch, ruleTriggers } from './injection-prefilter';
+import { AnchorCache, indexWords, mayMatch, prefilterOf } from './injection-prefilter';
 
 export { decodeBlobs, normalizeText } from './injection-normalize';
 
@@ -45,16 +45,15 @@ export interface TextScore {
   signals: Omit<InjectionSignal, 'input'>[];
 }
 
-const TRIGGERS = RULES.map((r) => ruleTriggers(r.re));
-const ANCHORS = RULES.map((r) => anchorOf(r.re));
+const PREFILTERS = RULES.map((r) => prefilterOf(r.re));
 
 function scan(text: string, via: InjectionSignal['via'], found: Map<string, Omit<InjectionSignal, 'input'>>): void {
   indexWords(text);
   const anchors = new AnchorCache(text);
   for (let i = 0; i < RULES.length; i++) {
     const r = RULES[i]!;
-    if (found.has(r.id) || !mayMatch(TRIGGERS[i]!)) continue;
-    const a = ANCHORS[i];
+    const { triggers, anchor: a } = PREFILTERS[i]!;
+    if (found.has(r.id) || !mayMatch(triggers)) continue;
     const m = a ? anchors.exec(a) : r.re.exec(text);
     if (m) found.set(r.id, { family: r.family, rule: r.id, weight: r.weight, excerpt: m[0].trim().slice(0, 80), ...(via ? { via } : {}) });
   }

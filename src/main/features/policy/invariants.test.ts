@@ -6,6 +6,7 @@ import { PolicyEngine } from './index';
 import { InvariantSet, parseInvariantFile } from './invariants';
 import { toCelActivation } from './cel';
 import { POLICY_DIR, submitContext, summarizeContext } from './fixtures';
+import { msg } from '../../../shared/messages';
 
 /** A private copy of resources/policy the test may break. */
 function policyCopy(): string {
@@ -44,7 +45,14 @@ describe('invariant loader: refused files name file, line and reason', () => {
   it('schema violation: the offending field and its line', () => {
     const text = `${ok('INV.A', 'true')}- id: INV.B\n  scope: x\n  when: { event: step.before, executr: submit }\n  assert: [{ expr: 'true', message: m }]\n  next: n\n  plain: { en: { what: w, failed: f, next: x } }\n`;
     const r = parseInvariantFile(text, 'schema.yaml');
-    expect(r.errors).toEqual([{ file: 'schema.yaml', line: 11, reason: "schema: /1/when unknown field 'executr'" }]);
+    expect(r.errors).toEqual([
+      {
+        file: 'schema.yaml',
+        line: 11,
+        reason: "schema: /1/when unknown field 'executr'",
+        message: msg('guard.load.schema', { path: '/1/when', detail: "unknown field 'executr'" }),
+      },
+    ]);
   });
 
   it('unknown event and missing next are refused', () => {
@@ -81,7 +89,12 @@ describe('invariant loader: refused files name file, line and reason', () => {
     const coded = parseInvariantFile(inv("{ en: { what: w, failed: 'INV.A failed with {{run.id}}', next: 'Fix BUDGET_EXCEEDED' } }"), 'code.yaml');
     expect(coded.invariants).toEqual([]);
     expect(coded.errors).toEqual([
-      { file: 'code.yaml', line: 6, reason: 'INV.A: plain texts are words for people, without {{placeholders}} or codes: plain.en.failed, plain.en.next' },
+      {
+        file: 'code.yaml',
+        line: 6,
+        reason: 'INV.A: plain texts are words for people, without {{placeholders}} or codes: plain.en.failed, plain.en.next',
+        message: msg('guard.load.plain_placeholders', { id: 'INV.A', list: 'plain.en.failed, plain.en.next' }),
+      },
     ]);
   });
 
@@ -111,14 +124,25 @@ describe('invariant loader: refused files name file, line and reason', () => {
         file: 'invariants/zz-dup.yaml',
         line: 2,
         reason: expect.stringMatching(/^duplicate id INV\.BUDGET\.CAP \(first defined at invariants\/budget\.yaml:\d+\)$/),
+        message: { code: 'guard.load.duplicate_id', params: { id: 'INV.BUDGET.CAP', at: expect.stringMatching(/^invariants\/budget\.yaml:\d+$/) } },
       },
     ]);
     writeFileSync(join(dir, 'invariants', 'zz-dup.yaml'), ok('INV.X', 'rn.spentCents > 0') + ok('INV.Y', 'params.nope > 0'));
     const r = e.reload();
     expect(r.ok).toBe(false);
     expect(r.errors).toEqual([
-      { file: 'invariants/zz-dup.yaml', line: 5, reason: expect.stringContaining("INV.X: unknown variable 'rn'") },
-      { file: 'invariants/zz-dup.yaml', line: 13, reason: 'INV.Y: params.nope is not defined in policy.yaml' },
+      {
+        file: 'invariants/zz-dup.yaml',
+        line: 5,
+        reason: expect.stringContaining("INV.X: unknown variable 'rn'"),
+        message: { code: 'guard.load.unknown_variable', params: { id: 'INV.X', name: 'rn', known: expect.any(String) } },
+      },
+      {
+        file: 'invariants/zz-dup.yaml',
+        line: 13,
+        reason: 'INV.Y: params.nope is not defined in policy.yaml',
+        message: msg('guard.load.param_undefined', { id: 'INV.Y', key: 'nope', file: 'policy.yaml' }),
+      },
     ]);
     rmSync(dir, { recursive: true, force: true });
   });
@@ -150,7 +174,14 @@ describe('invariant loader: refused files name file, line and reason', () => {
     const policyText = readFileSync(policyFile, 'utf8');
     writeFileSync(policyFile, policyText.replace('version: 2026.12.5', 'version: 2026.11'));
     const r2 = e.reload();
-    expect(r2.errors).toEqual([{ file: 'policy.yaml', line: 4, reason: 'schema: /version must be string' }]);
+    expect(r2.errors).toEqual([
+      {
+        file: 'policy.yaml',
+        line: 4,
+        reason: 'schema: /version must be string',
+        message: msg('guard.load.schema', { path: '/version', detail: 'must be string' }),
+      },
+    ]);
     expect(e.version()).toBe(version);
 
     // Fixed: the new version is swapped in.
@@ -221,6 +252,6 @@ describe('invariant evaluation fails closed', () => {
     const r = e.guard(summarizeContext());
     expect(r.allowed).toBe(false);
     expect(r.invariants.some((i) => i.error === 'timeout')).toBe(true);
-    expect(r.nextSafeStep).toMatch(/^Retry/);
+    expect(r.nextSafeStep).toEqual({ code: 'guard.next.retry_timeout' });
   });
 });

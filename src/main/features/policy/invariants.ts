@@ -24,6 +24,7 @@ import { compileSchema, mostSpecificError } from '../../../shared/validation';
 import { EXECUTORS, type InvariantResult } from '../../../shared/workflow/types';
 import { GUARD_EVENTS, PLAIN_LANG_PATTERN, ROLES, type PlainTexts, type PolicyLoadError } from '../../../shared/policy/types';
 import { badTemplatePaths, compileCel, fillTemplate, lookupPath, runCel, type CelActivation, type CompiledExpr } from './cel';
+import { celError, errorText, loadError, schemaError, yamlError } from './load-problem';
 import { parseYaml, pointerToPath } from '../../platform/util/yaml-source';
 import { readText, type ResourceTree } from '../../platform/util/resource-tree';
 
@@ -141,30 +142,37 @@ function plainProblems(plain: PlainTexts): string[] {
 function nextAndPlainErrors(r: RawInvariant, lineOf: (key: 'next' | 'plain') => number, file: string): PolicyLoadError[] {
   const errors: PolicyLoadError[] = [];
   const badNext = badTemplatePaths(r.next);
-  if (badNext.length) errors.push({ file, line: lineOf('next'), reason: `${r.id}: next placeholders must be {{dotted.path}}: ${badNext.join(', ')}` });
+  const list = badNext.join(', ');
+  if (badNext.length)
+    errors.push(loadError(file, lineOf('next'), 'next_placeholders', { id: r.id, list }, `${r.id}: next placeholders must be {{dotted.path}}: ${list}`));
   const badPlain = plainProblems(r.plain);
   if (badPlain.length) {
-    errors.push({
-      file,
-      line: lineOf('plain'),
-      reason: `${r.id}: plain texts are words for people, without {{placeholders}} or codes: ${badPlain.join(', ')}`,
-    });
+    const plain = badPlain.join(', ');
+    errors.push(
+      loadError(
+        file,
+        lineOf('plain'),
+        'plain_placeholders',
+        { id: r.id, list: plain },
+        `${r.id}: plain texts are words for people, without {{placeholders}} or codes: ${plain}`,
+      ),
+    );
   }
   return errors;
 }
 
 const list = (v: string | string[] | undefined): string[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
 
-function describeSchemaError(errors: ErrorObject[], prefix: string): { pointer: string; reason: string } {
+function describeSchemaError(errors: ErrorObject[], prefix: string): { pointer: string; path: string; what: string } {
   // Skip the anyOf wrapper and the "must be array" alternative of single-or-list fields.
   const e = mostSpecificError(errors, (x) => x.keyword === 'anyOf' || (x.keyword === 'type' && x.params.type === 'array'));
-  return { pointer: e.pointer, reason: `schema: ${prefix + e.path || '/'} ${e.what}` };
+  return { pointer: e.pointer, path: prefix + e.path || '/', what: e.what };
 }
 
 /** Parse and compile one file's text. `file` is how errors name it. */
 export function parseInvariantFile(text: string, file: string): { invariants: Invariant[]; errors: PolicyLoadError[] } {
   const src = parseYaml(text);
-  const errors: PolicyLoadError[] = src.errors.map((e) => ({ file, line: e.line, reason: e.reason }));
+  const errors: PolicyLoadError[] = src.errors.map((e) => yamlError(file, e));
   const invariants: Invariant[] = [];
   if (errors.length) return { invariants, errors };
   const validate = compileSchema(invariantSchema as unknown as Record<string, unknown>);
@@ -175,13 +183,13 @@ export function parseInvariantFile(text: string, file: string): { invariants: In
         ? [{ raw: value, base: [] }]
         : [];
     if (!items.length && !Array.isArray(value)) {
-      errors.push({ file, line: src.lineOf(doc, []), reason: 'schema: a file holds a list of invariants or one invariant (a mapping)' });
+      errors.push(loadError(file, src.lineOf(doc, []), 'invariant_shape', {}, 'schema: a file holds a list of invariants or one invariant (a mapping)'));
       return;
     }
     for (const { raw, base } of items) {
       if (!validate(raw)) {
         const d = describeSchemaError(validate.errors ?? [], base.map((b) => `/${b}`).join(''));
-        errors.push({ file, line: src.lineOf(doc, [...base, ...pointerToPath(d.pointer)]), reason: d.reason });
+        errors.push(schemaError(file, src.lineOf(doc, [...base, ...pointerToPath(d.pointer)]), d.path, d.what));
         continue;
       }
       const r = raw as RawInvariant;
@@ -193,17 +201,15 @@ export function parseInvariantFile(text: string, file: string): { invariants: In
         const exprLine = src.lineOf(doc, [...base, 'assert', j, 'expr']);
         if (!c.ok) {
           ok = false;
-          errors.push({ file, line: exprLine + c.line - 1, reason: `${r.id}: ${c.reason} (column ${c.column} of the expression)` });
+          errors.push(celError(file, exprLine + c.line - 1, 'cel', { id: r.id }, c));
           return;
         }
         const bad = badTemplatePaths(a.message);
         if (bad.length) {
           ok = false;
-          errors.push({
-            file,
-            line: src.lineOf(doc, [...base, 'assert', j, 'message']),
-            reason: `${r.id}: message placeholders must be {{dotted.path}}: ${bad.join(', ')}`,
-          });
+          const list = bad.join(', ');
+          const line = src.lineOf(doc, [...base, 'assert', j, 'message']);
+          errors.push(loadError(file, line, 'message_placeholders', { id: r.id, list }, `${r.id}: message placeholders must be {{dotted.path}}: ${list}`));
           return;
         }
         asserts.push({ expr: c.expr, message: a.message, line: exprLine });
@@ -247,7 +253,8 @@ export function loadInvariantTree(tree: ResourceTree, label = ''): { set: Invari
   try {
     names = tree.files().filter((f) => !f.includes('/') && /\.ya?ml$/.test(f));
   } catch (e) {
-    return { set: null, errors: [{ file: label || tree.label, line: 0, reason: `cannot read invariant directory: ${(e as Error).message}` }] };
+    const detail = errorText(e);
+    return { set: null, errors: [loadError(label || tree.label, 0, 'invariants_unreadable', { detail }, `cannot read invariant directory: ${detail}`)] };
   }
   const seen = new Map<string, Invariant>();
   for (const name of names) {
@@ -256,7 +263,7 @@ export function loadInvariantTree(tree: ResourceTree, label = ''): { set: Invari
     try {
       text = readText(tree, name);
     } catch (e) {
-      errors.push({ file, line: 0, reason: `cannot read: ${(e as Error).message}` });
+      errors.push(loadError(file, 0, 'unreadable', { detail: errorText(e) }, `cannot read: ${errorText(e)}`));
       continue;
     }
     const r = parseInvariantFile(text, file);
@@ -264,7 +271,8 @@ export function loadInvariantTree(tree: ResourceTree, label = ''): { set: Invari
     for (const inv of r.invariants) {
       const first = seen.get(inv.id);
       if (first) {
-        errors.push({ file, line: inv.line, reason: `duplicate id ${inv.id} (first defined at ${first.file}:${first.line})` });
+        const at = `${first.file}:${first.line}`;
+        errors.push(loadError(file, inv.line, 'duplicate_id', { id: inv.id, at }, `duplicate id ${inv.id} (first defined at ${at})`));
         continue;
       }
       seen.set(inv.id, inv);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { msg, type Message } from '../../../shared/messages';
 import type { InjectionReport } from '../../../shared/policy/types';
 import { classifyLane, DEFAULT_LANE_THRESHOLDS, findEchoedPii, findPlaintextPii, rewriteRedWhen, type LaneInput } from './lanes';
 import { SITE_CONTRACT, SPECIMEN_CONTRACT, SUBMIT_CONTRACT } from './fixtures';
@@ -8,25 +9,50 @@ const clean: InjectionReport = { detected: false, score: 0.4, families: [], sign
 const report = { conclusion: 'minor-issues', estimatedRepairCents: 50_000 };
 
 describe('risk lanes: table', () => {
-  const rows: [string, LaneInput, 'GREEN' | 'YELLOW' | 'RED', RegExp][] = [
-    ['no contract, nothing', { plaintextPii: [], injection: null }, 'GREEN', /^No risk signal/],
-    ['contract default GREEN', { contract: SITE_CONTRACT, data: { findings: [] }, plaintextPii: [], injection: clean }, 'GREEN', /defaults to GREEN/],
-    ['contract default YELLOW', { contract: SUBMIT_CONTRACT, data: report, plaintextPii: [], injection: null }, 'YELLOW', /defaults to YELLOW/],
+  const rows: [string, LaneInput, 'GREEN' | 'YELLOW' | 'RED', Message][] = [
+    ['no contract, nothing', { plaintextPii: [], injection: null }, 'GREEN', msg('guard.lane.none')],
+    [
+      'contract default GREEN',
+      { contract: SITE_CONTRACT, data: { findings: [] }, plaintextPii: [], injection: clean },
+      'GREEN',
+      msg('guard.lane.default', { name: SITE_CONTRACT.contract, lane: 'GREEN' }),
+    ],
+    [
+      'contract default YELLOW',
+      { contract: SUBMIT_CONTRACT, data: report, plaintextPii: [], injection: null },
+      'YELLOW',
+      msg('guard.lane.default', { name: SUBMIT_CONTRACT.contract, lane: 'YELLOW' }),
+    ],
     [
       'redWhen holds (scalar)',
       { contract: SUBMIT_CONTRACT, data: { ...report, conclusion: 'unsafe' }, plaintextPii: [], injection: null },
       'RED',
-      /red rule holds.*conclusion == 'unsafe'/,
+      msg('guard.lane.red_rule', { rule: "conclusion == 'unsafe'" }),
     ],
     [
       'redWhen holds (list[].field)',
       { contract: SITE_CONTRACT, data: { findings: [{ severity: 'minor' }, { severity: 'critical' }] }, plaintextPii: [], injection: null },
       'RED',
-      /findings\[\]\.severity/,
+      msg('guard.lane.red_rule', { rule: String(SITE_CONTRACT.riskHints?.redWhen) }),
     ],
-    ['redWhen field absent → false', { contract: SPECIMEN_CONTRACT, data: { taxon: 'x' }, plaintextPii: [], injection: null }, 'GREEN', /defaults to GREEN/],
-    ['redWhen list absent → false', { contract: SITE_CONTRACT, data: {}, plaintextPii: [], injection: null }, 'GREEN', /defaults to GREEN/],
-    ['biohazard', { contract: SPECIMEN_CONTRACT, data: { hazard: 'biohazard' }, plaintextPii: [], injection: null }, 'RED', /hazard == 'biohazard'/],
+    [
+      'redWhen field absent → false',
+      { contract: SPECIMEN_CONTRACT, data: { taxon: 'x' }, plaintextPii: [], injection: null },
+      'GREEN',
+      msg('guard.lane.default', { name: SPECIMEN_CONTRACT.contract, lane: 'GREEN' }),
+    ],
+    [
+      'redWhen list absent → false',
+      { contract: SITE_CONTRACT, data: {}, plaintextPii: [], injection: null },
+      'GREEN',
+      msg('guard.lane.default', { name: SITE_CONTRACT.contract, lane: 'GREEN' }),
+    ],
+    [
+      'biohazard',
+      { contract: SPECIMEN_CONTRACT, data: { hazard: 'biohazard' }, plaintextPii: [], injection: null },
+      'RED',
+      msg('guard.lane.red_rule', { rule: String(SPECIMEN_CONTRACT.riskHints?.redWhen) }),
+    ],
     [
       'amount at the YELLOW threshold stays',
       {
@@ -36,7 +62,7 @@ describe('risk lanes: table', () => {
         injection: null,
       },
       'GREEN',
-      /defaults to GREEN/,
+      msg('guard.lane.default', { name: SUBMIT_CONTRACT.contract, lane: 'GREEN' }),
     ],
     [
       'amount above YELLOW',
@@ -47,55 +73,65 @@ describe('risk lanes: table', () => {
         injection: null,
       },
       'YELLOW',
-      /100001 cents, above the YELLOW threshold of 100000 cents/,
+      msg('guard.lane.amount_yellow', { field: 'estimatedRepairCents', cents: 100_001, limit: 100_000 }),
     ],
     [
       'amount above RED',
       { contract: SUBMIT_CONTRACT, data: { estimatedRepairCents: 1_500_000 }, plaintextPii: [], injection: null },
       'RED',
-      /1500000 cents, above the RED threshold of 1000000 cents/,
+      msg('guard.lane.amount_red', { field: 'estimatedRepairCents', cents: 1_500_000, limit: 1_000_000 }),
     ],
     [
       'amount not integer cents → RED',
       { contract: SUBMIT_CONTRACT, data: { estimatedRepairCents: 99.5 }, plaintextPii: [], injection: null },
       'RED',
-      /not a non-negative integer/,
+      msg('guard.lane.amount_invalid', { field: 'estimatedRepairCents', value: '99.5' }),
     ],
     [
       'PII in plaintext → YELLOW',
       { contract: SITE_CONTRACT, data: {}, plaintextPii: ['/inspector/name'], injection: null },
       'YELLOW',
-      /1 PII field in plaintext.*\/inspector\/name/,
+      msg('guard.lane.pii', { n: 1, fields: '/inspector/name' }),
     ],
-    ['uncertainty 0.5 stays GREEN', { plaintextPii: [], uncertainty: 0.5, injection: null }, 'GREEN', /^No risk signal/],
-    ['uncertainty 0.51 → YELLOW', { plaintextPii: [], uncertainty: 0.51, injection: null }, 'YELLOW', /uncertainty 0.51 is above 0.5/],
-    ['uncertainty 0.8 → YELLOW', { plaintextPii: [], uncertainty: 0.8, injection: null }, 'YELLOW', /above 0.5/],
-    ['uncertainty 0.81 → RED', { plaintextPii: [], uncertainty: 0.81, injection: null }, 'RED', /uncertainty 0.81 is above 0.8/],
-    ['uncertainty NaN → RED', { plaintextPii: [], uncertainty: NaN, injection: null }, 'RED', /not a number in 0..1/],
+    ['uncertainty 0.5 stays GREEN', { plaintextPii: [], uncertainty: 0.5, injection: null }, 'GREEN', msg('guard.lane.none')],
+    [
+      'uncertainty 0.51 → YELLOW',
+      { plaintextPii: [], uncertainty: 0.51, injection: null },
+      'YELLOW',
+      msg('guard.lane.uncertainty_yellow', { value: 0.51, limit: 0.5 }),
+    ],
+    [
+      'uncertainty 0.8 → YELLOW',
+      { plaintextPii: [], uncertainty: 0.8, injection: null },
+      'YELLOW',
+      msg('guard.lane.uncertainty_yellow', { value: 0.8, limit: 0.5 }),
+    ],
+    ['uncertainty 0.81 → RED', { plaintextPii: [], uncertainty: 0.81, injection: null }, 'RED', msg('guard.lane.uncertainty_red', { value: 0.81, limit: 0.8 })],
+    ['uncertainty NaN → RED', { plaintextPii: [], uncertainty: NaN, injection: null }, 'RED', msg('guard.lane.uncertainty_invalid', { value: 'NaN' })],
     [
       'injection → RED',
       { contract: SITE_CONTRACT, data: {}, plaintextPii: [], injection: injected },
       'RED',
-      /Prompt injection detected in 1 of 2 AI inputs \(score 2.10; override, governance\)/,
+      msg('guard.lane.injection', { flagged: 1, n: 2, score: '2.10', families: 'override, governance' }),
     ],
-    ['weak cues only → no raise', { plaintextPii: [], injection: clean }, 'GREEN', /^No risk signal/],
+    ['weak cues only → no raise', { plaintextPii: [], injection: clean }, 'GREEN', msg('guard.lane.none')],
     [
       'unknown default lane → RED',
       { contract: { ...SITE_CONTRACT, riskHints: { defaultLane: 'PURPLE' } }, plaintextPii: [], injection: null },
       'RED',
-      /unknown default lane/,
+      msg('guard.lane.default_unknown', { name: SITE_CONTRACT.contract, value: 'PURPLE' }),
     ],
     [
       'redWhen that does not compile → RED',
       { contract: { ...SITE_CONTRACT, riskHints: { redWhen: 'severity ==' } }, data: {}, plaintextPii: [], injection: null },
       'RED',
-      /could not be evaluated/,
+      { code: 'guard.lane.red_rule_error', params: expect.objectContaining({ rule: 'severity ==' }) as Message['params'] },
     ],
   ];
   it.each(rows)('%s', (_name, input, lane, reason) => {
     const r = classifyLane(input, DEFAULT_LANE_THRESHOLDS);
     expect(r.lane).toBe(lane);
-    expect(r.reasons.join(' ')).toMatch(reason);
+    expect(r.reasons).toContainEqual(reason);
   });
 
   it('the highest rule wins and every raising rule is explained', () => {
@@ -108,10 +144,10 @@ describe('risk lanes: table', () => {
     });
     expect(r.lane).toBe('RED');
     expect(r.reasons).toEqual([
-      'Contract field.submit.report@1.0.0 defaults to YELLOW.',
-      'Amount estimatedRepairCents is 200000 cents, above the YELLOW threshold of 100000 cents.',
-      '1 PII field in plaintext in the outgoing data (/submittedBy/name).',
-      'Model uncertainty 0.9 is above 0.8.',
+      msg('guard.lane.default', { name: 'field.submit.report@1.0.0', lane: 'YELLOW' }),
+      msg('guard.lane.amount_yellow', { field: 'estimatedRepairCents', cents: 200_000, limit: 100_000 }),
+      msg('guard.lane.pii', { n: 1, fields: '/submittedBy/name' }),
+      msg('guard.lane.uncertainty_red', { value: 0.9, limit: 0.8 }),
     ]);
   });
 

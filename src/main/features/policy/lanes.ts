@@ -1,6 +1,6 @@
 // Risk lanes for a proposed automated action: GREEN (goes ahead), YELLOW (goes ahead, shown for
 // review), RED (needs a reviewer's approval; INV.APPROVAL.RED enforces it). The lane is the highest
-// that any rule below gives; every rule that raised it adds a sentence with its numbers.
+// that any rule below gives; every rule that raised it adds a message (its code and numbers).
 //
 // | Rule | GREEN | YELLOW | RED |
 // |---|---|---|---|
@@ -14,6 +14,7 @@
 // redWhen may use `list[].field <op> value`, meaning "some element's field": it is rewritten to
 // `list != null && list.exists(e, e.field <op> value)`. Data fields are its variables; a field the
 // data lacks is null (so `conclusion == 'unsafe'` is false when there is no conclusion).
+import { msg, type Message } from '../../../shared/messages';
 import type { GuardContract, InjectionReport } from '../../../shared/policy/types';
 import { LANES, type Lane } from '../../../shared/workflow/types';
 import { compileCel, runCel, toCel, type CompiledExpr } from './cel';
@@ -38,7 +39,8 @@ export interface LaneInput {
 
 export interface LaneDecision {
   lane: Lane;
-  reasons: string[];
+  /** One message per rule that raised the lane (`guard.lane.*`, src/renderer/i18n/locales/<l>/guard.json). */
+  reasons: Message[];
 }
 
 const rank = (l: Lane): number => LANES.indexOf(l);
@@ -140,8 +142,8 @@ function evalRedWhen(src: string, data: Record<string, unknown> | undefined, cel
  */
 export function classifyLane(input: LaneInput, t: LaneThresholds = DEFAULT_LANE_THRESHOLDS, celData?: ReadonlyMap<unknown, unknown>): LaneDecision {
   let lane: Lane = 'GREEN';
-  const reasons: string[] = [];
-  const raise = (l: Lane, why: string) => {
+  const reasons: Message[] = [];
+  const raise = (l: Lane, why: Message) => {
     if (rank(l) > rank(lane)) lane = l;
     reasons.push(why);
   };
@@ -150,15 +152,15 @@ export function classifyLane(input: LaneInput, t: LaneThresholds = DEFAULT_LANE_
     const hints = c?.riskHints ?? {};
     const name = c?.contract ?? 'none';
     if (hints.defaultLane !== undefined && !isLane(hints.defaultLane)) {
-      raise('RED', `Contract ${name} has an unknown default lane (${String(hints.defaultLane)}), so RED.`);
+      raise('RED', msg('guard.lane.default_unknown', { name, value: String(hints.defaultLane) }));
     } else if (c) {
       const d = (hints.defaultLane as Lane | undefined) ?? 'GREEN';
-      raise(d, `Contract ${name} defaults to ${d}.`);
+      raise(d, msg('guard.lane.default', { name, lane: d }));
     }
     if (typeof hints.redWhen === 'string' && hints.redWhen.trim()) {
       const r = evalRedWhen(hints.redWhen, input.data, celData);
-      if ('error' in r) raise('RED', `The contract's red rule (${hints.redWhen}) could not be evaluated (${r.error}), so RED.`);
-      else if (r.value) raise('RED', `The contract's red rule holds for this data: ${hints.redWhen}.`);
+      if ('error' in r) raise('RED', msg('guard.lane.red_rule_error', { rule: hints.redWhen, error: r.error }));
+      else if (r.value) raise('RED', msg('guard.lane.red_rule', { rule: hints.redWhen }));
     }
     if (typeof hints.amountField === 'string' && hints.amountField) {
       const f = hints.amountField;
@@ -167,34 +169,31 @@ export function classifyLane(input: LaneInput, t: LaneThresholds = DEFAULT_LANE_
         : f.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), input.data);
       if (v !== undefined && v !== null) {
         if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-          raise('RED', `Amount ${f} is ${JSON.stringify(v)}, not a non-negative integer number of cents, so RED.`);
+          raise('RED', msg('guard.lane.amount_invalid', { field: f, value: String(JSON.stringify(v)) }));
         } else if (v > t.amountRedCents) {
-          raise('RED', `Amount ${f} is ${v} cents, above the RED threshold of ${t.amountRedCents} cents.`);
+          raise('RED', msg('guard.lane.amount_red', { field: f, cents: v, limit: t.amountRedCents }));
         } else if (v > t.amountYellowCents) {
-          raise('YELLOW', `Amount ${f} is ${v} cents, above the YELLOW threshold of ${t.amountYellowCents} cents.`);
+          raise('YELLOW', msg('guard.lane.amount_yellow', { field: f, cents: v, limit: t.amountYellowCents }));
         }
       }
     }
     if (input.plaintextPii.length) {
-      const n = input.plaintextPii.length;
-      raise(t.piiLane, `${n} PII field${n === 1 ? '' : 's'} in plaintext in the outgoing data (${input.plaintextPii.join(', ')}).`);
+      raise(t.piiLane, msg('guard.lane.pii', { n: input.plaintextPii.length, fields: input.plaintextPii.join(', ') }));
     }
     const u = input.uncertainty;
     if (u !== undefined) {
-      if (typeof u !== 'number' || !Number.isFinite(u) || u < 0 || u > 1) raise('RED', `Model uncertainty ${String(u)} is not a number in 0..1, so RED.`);
-      else if (u > t.uncertaintyRed) raise('RED', `Model uncertainty ${u} is above ${t.uncertaintyRed}.`);
-      else if (u > t.uncertaintyYellow) raise('YELLOW', `Model uncertainty ${u} is above ${t.uncertaintyYellow}.`);
+      if (typeof u !== 'number' || !Number.isFinite(u) || u < 0 || u > 1) raise('RED', msg('guard.lane.uncertainty_invalid', { value: String(u) }));
+      else if (u > t.uncertaintyRed) raise('RED', msg('guard.lane.uncertainty_red', { value: u, limit: t.uncertaintyRed }));
+      else if (u > t.uncertaintyYellow) raise('YELLOW', msg('guard.lane.uncertainty_yellow', { value: u, limit: t.uncertaintyYellow }));
     }
     const inj = input.injection;
     if (inj?.detected) {
-      raise(
-        'RED',
-        `Prompt injection detected in ${inj.flaggedInputs.length} of ${inj.scanned} AI input${inj.scanned === 1 ? '' : 's'} (score ${inj.score.toFixed(2)}; ${inj.families.join(', ')}).`,
-      );
+      const found = { flagged: inj.flaggedInputs.length, n: inj.scanned, score: inj.score.toFixed(2), families: inj.families.join(', ') };
+      raise('RED', msg('guard.lane.injection', found));
     }
   } catch (e) {
-    raise('RED', `Lane rules failed (${e instanceof Error ? e.message : String(e)}), so RED.`);
+    raise('RED', msg('guard.lane.failed', { error: e instanceof Error ? e.message : String(e) }));
   }
-  if (lane === 'GREEN' && !reasons.length) reasons.push('No risk signal: no contract hint, amount, plaintext PII, uncertainty or injection.');
+  if (lane === 'GREEN' && !reasons.length) reasons.push(msg('guard.lane.none'));
   return { lane, reasons };
 }

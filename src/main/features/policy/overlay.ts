@@ -15,6 +15,7 @@ import type { PolicyLoadError } from '../../../shared/policy/types';
 import { compileSchema, mostSpecificError } from '../../../shared/validation';
 import { parseYaml, pointerToPath } from '../../platform/util/yaml-source';
 import type { PolicyDocument } from './policy';
+import { loadError, schemaError, yamlError } from './load-problem';
 
 /** The overlay's file inside its tree (the bundle maestro.policy-dev). */
 export const OVERLAY_FILE = 'overlay.yaml';
@@ -63,25 +64,34 @@ function mismatch(base: unknown, change: Change): string | null {
  */
 export function applyOverlay(doc: PolicyDocument, text: string, file: string): { doc: PolicyDocument | null; errors: PolicyLoadError[] } {
   const src = parseYaml(text);
-  const errors: PolicyLoadError[] = src.errors.map((e) => ({ file, line: e.line, reason: e.reason }));
+  const errors: PolicyLoadError[] = src.errors.map((e) => yamlError(file, e));
   if (errors.length) return { doc: null, errors };
-  if (src.values.length !== 1) return { doc: null, errors: [{ file, line: 0, reason: 'an overlay file holds exactly one YAML document' }] };
+  if (src.values.length !== 1)
+    return { doc: null, errors: [loadError(file, 0, 'overlay_one_document', {}, 'an overlay file holds exactly one YAML document')] };
   const validate = compileSchema(overlaySchema as unknown as Record<string, unknown>);
   if (!validate(src.values[0])) {
     const e = mostSpecificError(validate.errors ?? [], (x) => x.keyword === 'anyOf');
-    return { doc: null, errors: [{ file, line: src.lineOf(0, pointerToPath(e.pointer)), reason: `schema: ${e.path || '/'} ${e.what}` }] };
+    return { doc: null, errors: [schemaError(file, src.lineOf(0, pointerToPath(e.pointer)), e.path || '/', e.what)] };
   }
   const changes = (src.values[0] as { params: Record<string, Change> }).params;
   const params: Record<string, unknown> = { ...doc.params };
   for (const [key, change] of Object.entries(changes)) {
     const line = src.lineOf(0, ['params', key]);
     if (!Object.hasOwn(doc.params, key)) {
-      errors.push({ file, line, reason: `params.${key} is not a param of ${doc.file} (an overlay only changes the params a policy defines)` });
+      errors.push(
+        loadError(
+          file,
+          line,
+          'overlay_unknown_param',
+          { key, file: doc.file },
+          `params.${key} is not a param of ${doc.file} (an overlay only changes the params a policy defines)`,
+        ),
+      );
       continue;
     }
     const why = mismatch(doc.params[key], change);
     if (why) {
-      errors.push({ file, line, reason: `params.${key}: ${why}` });
+      errors.push(loadError(file, line, 'overlay_mismatch', { key, detail: why }, `params.${key}: ${why}`));
       continue;
     }
     if (typeof change === 'object' && !Array.isArray(change)) {

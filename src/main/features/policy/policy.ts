@@ -18,11 +18,13 @@
 //
 // Fail closed: no document → deny 'no policy loaded'; a condition that errors → that rule does not
 // allow (reason given); no rule for the action and role → deny 'no rule allows <action> for role <role>'.
-import type { PolicyLoadError } from '../../../shared/policy/types';
+import { msg, type Message } from '../../../shared/messages';
+import type { GuardVerdict, PolicyLoadError } from '../../../shared/policy/types';
 import { ROLES } from '../../../shared/policy/types';
-import type { Lane, PolicyVerdict } from '../../../shared/workflow/types';
+import type { Lane } from '../../../shared/workflow/types';
 import { compileSchema, mostSpecificError } from '../../../shared/validation';
 import { badTemplatePaths, compileCel, fillTemplate, lookupPath, runCel, type CelActivation, type CompiledExpr } from './cel';
+import { celError, loadError, schemaError, yamlError } from './load-problem';
 import { parseYaml, pointerToPath } from '../../platform/util/yaml-source';
 
 const scalar = { type: ['number', 'string', 'boolean'] };
@@ -124,24 +126,20 @@ interface RawPolicy {
 
 export function parsePolicy(text: string, file: string): { doc: PolicyDocument | null; errors: PolicyLoadError[] } {
   const src = parseYaml(text);
-  const errors: PolicyLoadError[] = src.errors.map((e) => ({ file, line: e.line, reason: e.reason }));
+  const errors: PolicyLoadError[] = src.errors.map((e) => yamlError(file, e));
   if (errors.length) return { doc: null, errors };
-  if (src.values.length !== 1) return { doc: null, errors: [{ file, line: 0, reason: 'a policy file holds exactly one YAML document' }] };
+  if (src.values.length !== 1) return { doc: null, errors: [loadError(file, 0, 'one_document', {}, 'a policy file holds exactly one YAML document')] };
   const raw = src.values[0];
   const validate = compileSchema(policySchema as unknown as Record<string, unknown>);
   if (!validate(raw)) {
     const e = mostSpecificError(validate.errors ?? [], (x) => x.keyword === 'anyOf');
-    return { doc: null, errors: [{ file, line: src.lineOf(0, pointerToPath(e.pointer)), reason: `schema: ${e.path || '/'} ${e.what}` }] };
+    return { doc: null, errors: [schemaError(file, src.lineOf(0, pointerToPath(e.pointer)), e.path || '/', e.what)] };
   }
   const p = raw as RawPolicy;
   const compileCondition = (name: string, c: RawCondition, path: (string | number)[]): Condition | null => {
     const compiled = compileCel(c.expr);
     if (!compiled.ok) {
-      errors.push({
-        file,
-        line: src.lineOf(0, [...path, 'expr']) + compiled.line - 1,
-        reason: `condition ${name}: ${compiled.reason} (column ${compiled.column} of the expression)`,
-      });
+      errors.push(celError(file, src.lineOf(0, [...path, 'expr']) + compiled.line - 1, 'condition_cel', { name }, compiled));
       return null;
     }
     for (const [k, t] of [
@@ -150,7 +148,16 @@ export function parsePolicy(text: string, file: string): { doc: PolicyDocument |
     ] as const) {
       const bad = badTemplatePaths(t);
       if (bad.length) {
-        errors.push({ file, line: src.lineOf(0, [...path, k]), reason: `condition ${name}: ${k} placeholders must be {{dotted.path}}: ${bad.join(', ')}` });
+        const list = bad.join(', ');
+        errors.push(
+          loadError(
+            file,
+            src.lineOf(0, [...path, k]),
+            'condition_placeholders',
+            { name, field: k, list },
+            `condition ${name}: ${k} placeholders must be {{dotted.path}}: ${list}`,
+          ),
+        );
         return null;
       }
     }
@@ -164,14 +171,23 @@ export function parsePolicy(text: string, file: string): { doc: PolicyDocument |
   const ids = new Set<string>();
   const rules: Rule[] = [];
   p.rules.forEach((r, i) => {
-    if (ids.has(r.id)) errors.push({ file, line: src.lineOf(0, ['rules', i, 'id']), reason: `duplicate rule id ${r.id}` });
+    if (ids.has(r.id)) errors.push(loadError(file, src.lineOf(0, ['rules', i, 'id']), 'duplicate_rule', { id: r.id }, `duplicate rule id ${r.id}`));
     ids.add(r.id);
     const conds: Condition[] = [];
     (r.conditions ?? []).forEach((c, j) => {
       if (typeof c === 'string') {
         const found = named.get(c);
         if (!found) {
-          if (!(c in p.conditions)) errors.push({ file, line: src.lineOf(0, ['rules', i, 'conditions', j]), reason: `rule ${r.id}: unknown condition '${c}'` });
+          if (!(c in p.conditions))
+            errors.push(
+              loadError(
+                file,
+                src.lineOf(0, ['rules', i, 'conditions', j]),
+                'unknown_condition',
+                { id: r.id, name: c },
+                `rule ${r.id}: unknown condition '${c}'`,
+              ),
+            );
           return;
         }
         conds.push(found);
@@ -183,7 +199,7 @@ export function parsePolicy(text: string, file: string): { doc: PolicyDocument |
     rules.push({ id: r.id, roles: r.roles, actions: r.actions, contractKinds: r.contractKinds ?? null, conditions: conds });
   });
   if (p.lanes.amountRedCents < p.lanes.amountYellowCents || p.lanes.uncertaintyRed < p.lanes.uncertaintyYellow) {
-    errors.push({ file, line: src.lineOf(0, ['lanes']), reason: 'lanes: RED thresholds must not be below YELLOW thresholds' });
+    errors.push(loadError(file, src.lineOf(0, ['lanes']), 'lanes_order', {}, 'lanes: RED thresholds must not be below YELLOW thresholds'));
   }
   if (errors.length) return { doc: null, errors };
   return { doc: { version: p.version, params: p.params, lanes: p.lanes, regions: p.regions, rules, file }, errors: [] };
@@ -199,58 +215,69 @@ export interface PolicyInput {
 }
 
 export interface PolicyDecision {
-  verdict: PolicyVerdict;
-  /** When denied: what to do instead. */
-  next: string | null;
+  /** The verdict; its reasons are messages (`guard.policy.*`). */
+  verdict: GuardVerdict;
+  /** When denied: what to do instead (`guard.next.*`). */
+  next: Message | null;
+}
+
+/** "Ask someone with the reviewer (or admin) role": the other roles as params `a` and `b` (`none` when one). */
+const askRoles = (others: string[], action: string): Message => msg('guard.next.ask_role', { a: others[0]!, b: others.slice(1).join(', ') || 'none', action });
+
+/** Why a rule's condition failed: could not be evaluated (which values were missing), not a bool, or its message. */
+function conditionReason(
+  rule: string,
+  c: { name: string; message: string; expr: CompiledExpr },
+  r: ReturnType<typeof runCel>,
+  native: Record<string, unknown>,
+): Message {
+  if (!r.ok) {
+    const missing = c.expr.paths.filter((p) => lookupPath(native, p) === undefined);
+    return missing.length
+      ? msg('guard.policy.condition_missing', { rule, condition: c.name, values: missing.join(', ') })
+      : msg('guard.policy.condition_error', { rule, condition: c.name, error: r.error });
+  }
+  if (typeof r.value !== 'boolean') return msg('guard.policy.condition_not_bool', { rule, condition: c.name });
+  // The policy author's words (policy.yaml), filled: shown as written.
+  return msg('guard.policy.condition_failed', { rule, text: fillTemplate(c.message, native) });
 }
 
 /** Decide; never throws (an unexpected error is a deny with its message). */
 export function evaluatePolicy(doc: PolicyDocument | null, input: PolicyInput, cel: CelActivation, native: Record<string, unknown>): PolicyDecision {
-  if (!doc)
-    return {
-      verdict: { decision: 'deny', reasons: ['no policy loaded'], policyVersion: null },
-      next: 'Reload a valid policy document (resources/policy/policy.yaml)',
-    };
-  const deny = (reasons: string[], next: string | null): PolicyDecision => ({ verdict: { decision: 'deny', reasons, policyVersion: doc.version }, next });
+  if (!doc) return { verdict: { decision: 'deny', reasons: [msg('guard.policy.none_loaded')], policyVersion: null }, next: msg('guard.next.reload_policy') };
+  const deny = (reasons: Message[], next: Message | null): PolicyDecision => ({ verdict: { decision: 'deny', reasons, policyVersion: doc.version }, next });
   try {
     const { action, role } = input;
-    if (!(ROLES as readonly string[]).includes(role))
-      return deny([`unknown role ${role}`], 'Sign in with a profile that has the field, reviewer or admin role');
+    if (!(ROLES as readonly string[]).includes(role)) return deny([msg('guard.policy.unknown_role', { role })], msg('guard.next.sign_in_role'));
     const forAction = doc.rules.filter(
       (r) => actionMatches(r.actions, action) && (!r.contractKinds || (input.contractKind !== undefined && r.contractKinds.includes(input.contractKind))),
     );
     const candidates = forAction.filter((r) => r.roles.includes(role));
     if (!candidates.length) {
       const others = [...new Set(forAction.flatMap((r) => r.roles))].filter((r) => r !== role);
-      const next = others.length
-        ? `Ask someone with the ${others.join(' or ')} role to do this (${action})`
-        : `No role may do ${action} under policy ${doc.version}; ask an admin`;
-      return deny([`no rule allows ${action} for role ${role}`], next);
+      const next = others.length ? askRoles(others, action) : msg('guard.next.no_role', { action, version: doc.version });
+      return deny([msg('guard.policy.no_rule', { action, role })], next);
     }
-    const reasons: string[] = [];
-    let next: string | null = null;
+    const reasons: Message[] = [];
+    let next: Message | null = null;
     for (const rule of candidates) {
       let failed = false;
       for (const c of rule.conditions) {
         const r = runCel(c.expr, cel);
         if (r.ok && r.value === true) continue;
         failed = true;
-        if (!r.ok) {
-          const missing = c.expr.paths.filter((p) => lookupPath(native, p) === undefined);
-          reasons.push(`rule ${rule.id}: condition ${c.name} could not be evaluated: ${missing.length ? `missing value: ${missing.join(', ')}` : r.error}`);
-        } else if (typeof r.value !== 'boolean') {
-          reasons.push(`rule ${rule.id}: condition ${c.name} returned a non-bool value`);
-        } else {
-          reasons.push(`rule ${rule.id}: ${fillTemplate(c.message, native)}`);
-        }
-        next ??= c.next ? fillTemplate(c.next, native) : null;
+        reasons.push(conditionReason(rule.id, c, r, native));
+        next ??= c.next ? msg('guard.next.policy', { text: fillTemplate(c.next, native) }) : null;
         break;
       }
       if (!failed)
-        return { verdict: { decision: 'allow', reasons: [`rule ${rule.id} allows ${action} for role ${role}`], policyVersion: doc.version }, next: null };
+        return {
+          verdict: { decision: 'allow', reasons: [msg('guard.policy.allowed', { rule: rule.id, action, role })], policyVersion: doc.version },
+          next: null,
+        };
     }
     return deny(reasons, next);
   } catch (e) {
-    return deny([`policy evaluation failed: ${e instanceof Error ? e.message : String(e)}`], 'Report this to an admin; the action stays blocked');
+    return deny([msg('guard.policy.failed', { error: e instanceof Error ? e.message : String(e) })], msg('guard.next.report_admin'));
   }
 }

@@ -34,7 +34,7 @@ export function createProfileService(deps: { db: Db; clock: Clock; audit: AuditS
   };
   const require = (): Profile => {
     const p = get();
-    if (!p) throw new ApiError('FORBIDDEN', 'Set up the local profile first');
+    if (!p) throw new ApiError('FORBIDDEN', 'Set up the local profile first', { reason: 'no_profile' });
     return p;
   };
   return {
@@ -44,7 +44,7 @@ export function createProfileService(deps: { db: Db; clock: Clock; audit: AuditS
     setRole: (role) => void setRoleStmt.run(role),
     setup(input) {
       return deps.db.transaction(() => {
-        if (get()) throw new ApiError('CONFLICT', 'The local profile already exists');
+        if (get()) throw new ApiError('CONFLICT', 'The local profile already exists', { reason: 'profile_exists' });
         const p: Profile = {
           id: newId('prof'),
           name: input.name.trim(),

@@ -2,6 +2,7 @@
 // installed as verified bundles) and a real MemoryService on the run's database. The tiny text
 // model writes gibberish by design: these tests assert mechanics (the arm the router chose, budgets,
 // citations, schema shape, fail-closed behaviour), never meaning.
+import { msg } from '../../../shared/messages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -349,7 +350,7 @@ describe('AI steps with local models', () => {
       expect(out).toMatchObject({ arm: 'model', ruleLevel: 'medium', modelLevel: level, lane, level: lane === 'RED' ? 'high' : 'medium', tokens: 112 });
       const card = cardOf(runs.cards.forRun(run.id), 'classify-risk');
       if (level === 'low') expect(card.rationale).toMatch(/said low; it cannot lower the rule-based medium/);
-      if (level === 'high') expect(out.reasons).toContain(`The local model ${TEXT_ID} raised the level to high: said high`);
+      if (level === 'high') expect(out.reasons).toContainEqual(msg('guard.lane.model_raised', { model: TEXT_ID, level: 'high', reasons: 'said high' }));
     }
   }, 60_000);
 

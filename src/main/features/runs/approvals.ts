@@ -4,15 +4,17 @@
 // rejected, the start of the saga. The caller then drives the run on.
 import { ApiError } from '../../../shared/errors';
 import type { GuardActor, GuardResult } from '../../../shared/policy/types';
-import type { DecisionOption, RunError } from '../../../shared/workflow/types';
+import { reasonForLog } from '../../../shared/policy/reasons';
+import type { DecisionOption } from '../../../shared/workflow/types';
 import type { EngineCore } from './core';
-import { reasonsOf } from './guard';
+import { reasonWordsOf } from './guard';
 import { callGuard, guardContext } from './guard-context';
 import type { NewCard } from './ports';
 import { currentStepId } from './queries';
 import { SERVICE_ACTOR, StaleRun, type RunRow } from './rows';
 import { beginFailure } from './transitions';
 import type { DecideInput } from './types';
+import { runError, runWords } from './words';
 
 type CardBase = Omit<NewCard, 'chosen' | 'rationale' | 'nextSafeStep' | 'status' | 'approval'>;
 
@@ -25,7 +27,7 @@ function decidable(core: EngineCore, runId: string, dIn: DecideInput): RunRow {
   if (decision !== 'approved' && decision !== 'rejected') throw new ApiError('VALIDATION_ERROR', 'decision must be approved or rejected');
   const row = core.store.row(runId);
   if (row.status !== 'awaiting_approval' || !row.awaiting_card)
-    throw new ApiError('CONFLICT', `Run ${runId} is ${row.status}; only a run awaiting approval can be decided`);
+    throw new ApiError('CONFLICT', `Run ${runId} is ${row.status}; only a run awaiting approval can be decided`, { reason: 'run_state', status: row.status });
   if (dIn.expectCard !== undefined && dIn.expectCard !== row.awaiting_card) {
     throw new ApiError('CONFLICT', `Run ${runId} waits on card ${row.awaiting_card}, not ${dIn.expectCard}`, {
       reason: 'card',
@@ -40,6 +42,7 @@ function cardBase(row: RunRow, actor: GuardActor, decision: DecideInput['decisio
     {
       id: 'approve',
       label: 'Approve: the run goes on',
+      labelWords: runWords('approve_option'),
       predictedQuality: decision === 'approved' ? 1 : 0.5,
       predictedCostCents: 0,
       latencyMs: 0,
@@ -48,6 +51,7 @@ function cardBase(row: RunRow, actor: GuardActor, decision: DecideInput['decisio
     {
       id: 'reject',
       label: 'Reject: the run stops and finished steps are undone',
+      labelWords: runWords('reject_option'),
       predictedQuality: decision === 'rejected' ? 1 : 0.5,
       predictedCostCents: 0,
       latencyMs: 0,
@@ -59,6 +63,7 @@ function cardBase(row: RunRow, actor: GuardActor, decision: DecideInput['decisio
     runId: row.id,
     stepId: null,
     subject: `${row.title} · ${decision === 'approved' ? 'approval' : 'rejection'} by ${actor.id}`,
+    subjectWords: runWords('decision_subject', { title: row.title, decision, actor: actor.id }),
     options,
     invariants: g.invariants,
     policy: g.policy,
@@ -71,10 +76,12 @@ function cardBase(row: RunRow, actor: GuardActor, decision: DecideInput['decisio
 /** The guard refused the decision: a denied card, then FORBIDDEN. */
 function refuse(core: EngineCore, row: RunRow, dIn: DecideInput, g: GuardResult, base: CardBase): never {
   const { actor, decision } = dIn;
-  const reasons = reasonsOf(g, []);
+  const why = reasonWordsOf(g, []);
+  const reasons = why.map(reasonForLog);
   const card = core.db.transaction(() => {
     const rationale = `${actor.id} may not decide run ${row.id}: ${reasons.join('; ')}`;
-    const c = core.cards.record({ ...base, chosen: null, rationale, nextSafeStep: g.nextSafeStep, status: 'denied' }, SERVICE_ACTOR);
+    const rationaleWords = runWords('decision_refused', { actor: actor.id, run: row.id }, why);
+    const c = core.cards.record({ ...base, chosen: null, rationale, rationaleWords, nextSafeStep: g.nextSafeStep, status: 'denied' }, SERVICE_ACTOR);
     core.audit(`user:${actor.id}`, 'run.approval.refused', row.id, { decision, card: c.id, reasons });
     return c;
   })();
@@ -94,13 +101,15 @@ function apply(core: EngineCore, row: RunRow, dIn: DecideInput, at: string, base
   const approval = { state: decision, by: actor.id, at, comment, ...(via ? { via } : {}) };
   core.db.transaction(() => {
     const fresh = core.store.row(runId);
-    if (fresh.status !== 'awaiting_approval' || fresh.awaiting_card !== row.awaiting_card) throw new ApiError('CONFLICT', `Run ${runId} was decided meanwhile`);
+    if (fresh.status !== 'awaiting_approval' || fresh.awaiting_card !== row.awaiting_card)
+      throw new ApiError('CONFLICT', `Run ${runId} was decided meanwhile`, { reason: 'decided_meanwhile' });
     core.cards.appendApproval(row.awaiting_card!, approval, who);
     const card = core.cards.record(
       {
         ...base,
         chosen: decision === 'approved' ? 'approve' : 'reject',
         rationale: `${decision === 'approved' ? 'Approved' : 'Rejected'} by ${actor.id} (${actor.role})${comment ? `: ${comment}` : ''}`,
+        rationaleWords: runWords(comment ? 'decided_comment' : 'decided', { decision, actor: actor.id, role: actor.role, ...(comment ? { comment } : {}) }),
         nextSafeStep: null,
         status: decision,
         approval: { state: decision, by: actor.id, at, comment, ...(via ? { via } : {}) },
@@ -119,14 +128,17 @@ function apply(core: EngineCore, row: RunRow, dIn: DecideInput, at: string, base
     });
     dIn.within?.();
     if (decision === 'rejected') {
-      const error: RunError = {
-        code: 'REJECTED',
-        message: `Rejected by ${actor.id}${comment ? `: ${comment}` : ''}`,
-        stepId: currentStepId(core, fresh),
-        reasons: comment ? [comment] : [],
-        nextSafeStep: null,
-        cardId: card.id,
-      };
+      const error = runError(
+        {
+          code: 'REJECTED',
+          message: `Rejected by ${actor.id}${comment ? `: ${comment}` : ''}`,
+          stepId: currentStepId(core, fresh),
+          nextSafeStep: null,
+          cardId: card.id,
+        },
+        runWords(comment ? 'rejected_comment' : 'rejected', { by: actor.id, ...(comment ? { comment } : {}) }),
+        comment ? [comment] : [],
+      );
       beginFailure(core, runId, error, ['awaiting_approval']);
     }
   })();
@@ -143,7 +155,7 @@ export async function decideRun(core: EngineCore, runId: string, dIn: DecideInpu
   try {
     apply(core, row, dIn, nowD.toISOString(), base);
   } catch (e) {
-    if (e instanceof StaleRun) throw new ApiError('CONFLICT', `Run ${runId} was decided meanwhile`);
+    if (e instanceof StaleRun) throw new ApiError('CONFLICT', `Run ${runId} was decided meanwhile`, { reason: 'decided_meanwhile' });
     throw e;
   }
   core.changed(runId);

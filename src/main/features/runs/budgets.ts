@@ -1,12 +1,14 @@
 // The engine's own budget checks (tokens, cost cents, active wall time): before a step against its
 // estimate (reported like invariants, so they show on the card), and after it against what it used.
+import { msg } from '../../../shared/messages';
 import type { InvariantResult, WorkflowStep } from '../../../shared/workflow/types';
 import type { EngineCore } from './core';
 import type { Estimate } from './executors/index';
 import { elapsed, type RunRow } from './rows';
 import { fail } from './transitions';
+import { runError, runWords } from './words';
 
-export const RAISE_BUDGET = 'Raise the budget in the workflow manifest, or start the run with a smaller input';
+export const RAISE_BUDGET = msg('guard.next.raise_budget');
 
 /** The engine's own budget checks, reported like invariants (they show on the card). */
 export function budgetChecks(row: RunRow, est: Estimate, elapsedMs: number): InvariantResult[] {
@@ -40,7 +42,11 @@ export function checkActualBudgets(core: EngineCore, runId: string, step: Workfl
   fail(
     core,
     row,
-    { code: 'BUDGET_EXCEEDED', message: `Budget exceeded by ${step.id}`, stepId: step.id, reasons: over, nextSafeStep: RAISE_BUDGET, cardId: null },
+    runError(
+      { code: 'BUDGET_EXCEEDED', message: `Budget exceeded by ${step.id}`, stepId: step.id, nextSafeStep: RAISE_BUDGET, cardId: null },
+      runWords('budget_by', { step: step.id }),
+      over,
+    ),
     null,
     'run.budget_exceeded',
   );

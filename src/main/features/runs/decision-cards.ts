@@ -1,19 +1,24 @@
 // The decision cards the engine writes: one per step decision (its step.before guard, the engine's
 // budget checks, the executor's options and choice, and the step.after guard), and the run.start card.
+import { messageForLog } from '../../../shared/messages';
 import type { GuardResult } from '../../../shared/policy/types';
-import type { DecisionOption, InvariantResult, WorkflowManifest, WorkflowStep } from '../../../shared/workflow/types';
-import { reasonsOf, type Verdict } from './guard';
+import type { Reason } from '../../../shared/policy/reasons';
+import type { DecisionOption, InvariantResult, WorkflowManifest, WorkflowStep, Words } from '../../../shared/workflow/types';
+import { reasonsOf, reasonWordsOf, type Verdict } from './guard';
 import { executorName } from './manifest';
 import type { NewCard } from './ports';
 import { laneRank, type RunRow } from './rows';
+import { runWords } from './words';
 
 export interface StepCardChoice {
   options: DecisionOption[];
   chosen: string | null;
   rationale: string;
+  /** The rationale for people, when the writer has it as a message (the engine's own; some executors'). */
+  words?: Words;
   status: NewCard['status'];
   modelId: string | null;
-  nextSafeStep: string | null;
+  nextSafeStep: Reason | null;
   after?: GuardResult | null;
   memoryIds?: string[];
 }
@@ -30,14 +35,33 @@ export function stepCard(row: RunRow, step: WorkflowStep, g: GuardResult, engine
     options: c.options,
     chosen: c.chosen,
     rationale: c.rationale,
+    ...(c.words ? { rationaleWords: c.words } : {}),
     invariants: [...g.invariants, ...engine, ...(after?.invariants ?? [])],
     policy: after && after.policy.decision === 'deny' ? after.policy : g.policy,
     lane,
-    laneReasons: [...new Set([...g.laneReasons, ...(after?.laneReasons ?? [])])],
+    // Each reason once (messages compare by code and params).
+    laneReasons: [...new Map([...g.laneReasons, ...(after?.laneReasons ?? [])].map((r) => [messageForLog(r), r])).values()],
     evidence: { memoryIds: [...new Set(c.memoryIds ?? [])], bundleDigests: [`sha256:${row.manifest_digest}`], modelId: c.modelId },
     nextSafeStep: c.nextSafeStep,
     status: c.status,
   };
+}
+
+/** The run.start card's rationale: its log form (the policy's reasons as codes) and its words. */
+function startRationale(m: WorkflowManifest, g: GuardResult, verdict: Verdict): { rationale: string; rationaleWords: Words } {
+  if (verdict === 'allow') {
+    const { reasons } = g.policy;
+    return {
+      rationale: `The input satisfies ${m.input.contract}; ${reasons.map(messageForLog).join('; ') || 'the guard allowed the start'}.`,
+      rationaleWords: reasons.length
+        ? runWords('start_allowed', { contract: m.input.contract }, reasons)
+        : runWords('start_allowed_bare', { contract: m.input.contract }),
+    };
+  }
+  const why = reasonWordsOf(g, []);
+  return verdict === 'wait'
+    ? { rationale: `The start waits for a reviewer: ${reasonsOf(g, []).join('; ')}`, rationaleWords: runWords('start_waits', {}, why) }
+    : { rationale: `The start was refused: ${reasonsOf(g, []).join('; ')}`, rationaleWords: runWords('start_refused', {}, why) };
 }
 
 /** The run.start card: start or refuse, by the guard's verdict on run.start. */
@@ -47,24 +71,29 @@ export function startCard(row: RunRow, m: WorkflowManifest, g: GuardResult, verd
     runId: row.id,
     stepId: null,
     subject: `${row.title} · start`,
+    subjectWords: runWords('start_subject', { title: row.title }),
     options: [
       {
         id: 'start',
         label: `Start ${m.title}`,
+        labelWords: runWords('start_option', { workflow: m.title }),
         predictedQuality: 1,
         predictedCostCents: m.budgets.costCents,
         latencyMs: m.budgets.wallTimeMs,
         uncertainty: 0.2,
       },
-      { id: 'refuse', label: 'Do not start', predictedQuality: 0, predictedCostCents: 0, latencyMs: 0, uncertainty: 0 },
+      {
+        id: 'refuse',
+        label: 'Do not start',
+        labelWords: runWords('refuse_option'),
+        predictedQuality: 0,
+        predictedCostCents: 0,
+        latencyMs: 0,
+        uncertainty: 0,
+      },
     ],
     chosen: verdict === 'block' ? 'refuse' : 'start',
-    rationale:
-      verdict === 'allow'
-        ? `The input satisfies ${m.input.contract}; ${g.policy.reasons.join('; ') || 'the guard allowed the start'}.`
-        : verdict === 'wait'
-          ? `The start waits for a reviewer: ${reasonsOf(g, []).join('; ')}`
-          : `The start was refused: ${reasonsOf(g, []).join('; ')}`,
+    ...startRationale(m, g, verdict),
     invariants: g.invariants,
     policy: g.policy,
     lane: g.lane,

@@ -1,5 +1,6 @@
 // What a reviewer decides on (runs.context): the record by its contract's title fields, the values
 // that made it RED, the AI summary beside its sources, what a decision does; run titles; card search.
+import { msg } from '../../../shared/messages';
 import { describe, expect, it } from 'vitest';
 import { makeServices, tempDir } from '../../platform/test-utils';
 import { compileSchema } from '../../../shared/validation';
@@ -41,7 +42,7 @@ describe('decision context', () => {
       ['Period', '2026-10-01 – 2026-10-31', false],
       ['Conclusion', 'unsafe', true],
     ]);
-    expect(c.fields.find((f) => f.red)!.why).toMatch(/conclusion == 'unsafe'/);
+    expect(c.fields.find((f) => f.red)!.why).toEqual(msg('guard.field.red_when', { rule: "conclusion == 'unsafe'" }));
     // PII (the submitter's name) is never part of it.
     expect(JSON.stringify(c)).not.toContain('Ada Field');
     expect(c.ai).toMatchObject({
@@ -70,7 +71,7 @@ describe('decision context', () => {
     expect(c.fields.find((f) => f.path === '/estimatedRepairCents')).toMatchObject({
       red: true,
       label: 'Estimated repair cost (cents)',
-      why: expect.stringMatching(/RED threshold/),
+      why: msg('guard.lane.amount_red', { field: 'estimatedRepairCents', cents: 900_000_000, limit: 1_000_000 }),
     });
     expect(c.fields.find((f) => f.path === '/conclusion')).toMatchObject({ red: false });
     const ok = await runs.start({ workflow: REPORT_WF, input: report() });

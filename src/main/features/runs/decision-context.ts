@@ -2,6 +2,8 @@
 // its input contract, its summary step's output and its cards' lane reasons. Read-only. The same
 // context travels in the run's team snapshot, so a reviewer on another device sees the same record.
 import type { ContractDoc } from '../../../shared/api/types';
+import { msg } from '../../../shared/messages';
+import { reasonForLog, type Reason } from '../../../shared/policy/reasons';
 import {
   formatValue,
   identifierOf,
@@ -26,24 +28,34 @@ type Schema = Record<string, unknown>;
  * Fields the contract's risk hints name, highlighted when their rule is what made the lane RED
  * (the lane rules' own reasons say so: policy/lanes.ts classifyLane).
  */
-function redFields(doc: ContractDoc, reasons: string[]): Map<string, string> {
-  const out = new Map<string, string>();
+function redFields(doc: ContractDoc, reasons: readonly Reason[]): Map<string, Reason> {
+  const out = new Map<string, Reason>();
   const hints = doc.riskHints;
   const redWhen = typeof hints.redWhen === 'string' ? hints.redWhen : null;
-  if (redWhen && reasons.some((r) => r.includes(`red rule holds for this data: ${redWhen}`) || r.includes(`red rule (${redWhen}) could not`)))
-    for (const p of redWhenFields(redWhen, doc.schema)) out.set(p, `The contract marks a report RED when ${redWhen}.`);
+  if (redWhen && reasons.some((r) => isRedRule(r, redWhen)))
+    for (const p of redWhenFields(redWhen, doc.schema)) out.set(p, msg('guard.field.red_when', { rule: redWhen }));
   const amount = typeof hints.amountField === 'string' && hints.amountField ? hints.amountField : null;
   if (amount) {
     const pointer = amount.startsWith('/') ? amount : `/${amount.split('.').join('/')}`;
-    const why = reasons.find((r) => r.startsWith(`Amount ${amount} is`) && /RED threshold|so RED/.test(r));
+    const why = reasons.find((r) => isRedAmount(r, amount));
     if (why) out.set(pointer, why);
   }
   return out;
 }
 
+// A lane reason is a message (guard.lane.*); cards stored before messages hold the English sentence.
+const isRedRule = (r: Reason, redWhen: string): boolean =>
+  typeof r === 'string'
+    ? r.includes(`red rule holds for this data: ${redWhen}`) || r.includes(`red rule (${redWhen}) could not`)
+    : (r.code === 'guard.lane.red_rule' || r.code === 'guard.lane.red_rule_error') && r.params?.rule === redWhen;
+const isRedAmount = (r: Reason, amount: string): boolean =>
+  typeof r === 'string'
+    ? r.startsWith(`Amount ${amount} is`) && /RED threshold|so RED/.test(r)
+    : (r.code === 'guard.lane.amount_red' || r.code === 'guard.lane.amount_invalid') && r.params?.field === amount;
+
 /** Record fields (`data.x` values) read by the failed invariants the run waits on: what needs the reviewer. */
-function invariantFields(card: DecisionCard): Map<string, string> {
-  const out = new Map<string, string>();
+function invariantFields(card: DecisionCard): Map<string, Reason> {
+  const out = new Map<string, Reason>();
   for (const inv of card.invariants) {
     if (inv.pass) continue;
     for (const k of Object.keys(inv.values)) {
@@ -55,12 +67,20 @@ function invariantFields(card: DecisionCard): Map<string, string> {
 }
 
 /** A lane reason that names a field, or only restates the contract's default lane: not an "other" reason. */
-const tiedToField = (r: string, doc: ContractDoc | null) =>
-  /^Contract \S+ defaults to /.test(r) ||
-  (doc !== null &&
-    (r.includes("The contract's red rule") || (typeof doc.riskHints.amountField === 'string' && r.startsWith(`Amount ${doc.riskHints.amountField} is`))));
+const tiedToField = (r: Reason, doc: ContractDoc | null): boolean => {
+  if (typeof r !== 'string')
+    return (
+      r.code === 'guard.lane.default' ||
+      (doc !== null && (r.code.startsWith('guard.lane.red_rule') || (r.code.startsWith('guard.lane.amount_') && r.params?.field === doc.riskHints.amountField)))
+    );
+  return (
+    /^Contract \S+ defaults to /.test(r) ||
+    (doc !== null &&
+      (r.includes("The contract's red rule") || (typeof doc.riskHints.amountField === 'string' && r.startsWith(`Amount ${doc.riskHints.amountField} is`))))
+  );
+};
 
-function fieldsOf(doc: ContractDoc, data: unknown, red: Map<string, string>): RecordField[] {
+function fieldsOf(doc: ContractDoc, data: unknown, red: Map<string, Reason>): RecordField[] {
   const schema = doc.schema as Schema;
   const paths = [...titleFieldsOf(schema, doc.pii)];
   for (const p of red.keys()) if (!paths.includes(p) && !doc.pii.includes(p)) paths.push(p);
@@ -141,8 +161,9 @@ export function decisionContext(core: EngineCore, runId: string): DecisionContex
   const cards = core.cards.forRun(runId);
   // The reasons that made the run RED (every RED card's), else the latest card's.
   const redCards = cards.filter((c) => c.lane === 'RED');
-  const reasons = [...new Set((redCards.length ? redCards : cards.slice(-1)).flatMap((c) => c.laneReasons))];
-  const red = doc ? redFields(doc, reasons) : new Map<string, string>();
+  const all = (redCards.length ? redCards : cards.slice(-1)).flatMap((c) => c.laneReasons);
+  const reasons = [...new Map(all.map((r) => [reasonForLog(r), r])).values()];
+  const red = doc ? redFields(doc, reasons) : new Map<string, Reason>();
   const waitingOn = row.status === 'awaiting_approval' ? cards.find((c) => c.id === row.awaiting_card) : undefined;
   if (waitingOn) for (const [p, why] of invariantFields(waitingOn)) if (!red.has(p)) red.set(p, why);
   const identifier = doc ? identifierOf(doc.schema, data, doc.pii) : null;

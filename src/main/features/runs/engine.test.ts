@@ -3,6 +3,7 @@ import { hash } from 'node:crypto';
 import { makeServices, tempDir } from '../../platform/test-utils';
 import { canonicalJson } from '../../../shared/canonical';
 import { ApiError } from '../../../shared/errors';
+import { msg } from '../../../shared/messages';
 import { compileSchema } from '../../../shared/validation';
 import { runViewSchema, runSummarySchema } from '../../../shared/workflow/schemas';
 import type { GuardContext, GuardResult } from '../../../shared/policy/types';
@@ -153,7 +154,12 @@ describe('run engine: site inspection report', () => {
     expect(waiting.steps.map((x) => x.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'awaiting_approval', 'pending']);
     expect(count(s, 'SELECT count(*) FROM records')).toBe(0);
     const gateCard = runs.cards.get(waiting.steps[3]!.cardIds[0]!);
-    expect(gateCard).toMatchObject({ status: 'awaiting_approval', lane: 'RED', chosen: null, nextSafeStep: expect.stringMatching(/approves or rejects/) });
+    expect(gateCard).toMatchObject({
+      status: 'awaiting_approval',
+      lane: 'RED',
+      chosen: null,
+      nextSafeStep: msg('guard.next.reviewer_decides', { run: waiting.id }),
+    });
     expect(gateCard.invariants.find((i) => i.id === 'INV.APPROVAL.RED')).toMatchObject({ pass: false });
     expect(runs.cards.list({ status: 'awaiting_approval' }).cards.map((c) => c.id)).toEqual([gateCard.id]);
     expect(runs.awaitingCard(waiting.id)).toBe(gateCard.id);
@@ -273,7 +279,7 @@ describe('run engine: site inspection report', () => {
     const waiting = await runs.start({ workflow: REPORT_WF, input: report({ conclusion: 'unsafe' }) });
     await expect(runs.decide(waiting.id, { decision: 'approved', comment: 'ok', actor: reviewer })).rejects.toMatchObject({
       code: 'FORBIDDEN',
-      details: { reasons: [expect.stringMatching(/no rule allows approval.decide/)] },
+      details: { reasons: [expect.stringMatching(/^guard\.policy\.no_rule \{"action":"approval\.decide"/)] },
     });
     expect(runs.cards.forRun(waiting.id).at(-1)).toMatchObject({ kind: 'approval.decide', status: 'denied' });
     expect(runs.get(waiting.id).status).toBe('awaiting_approval');
@@ -297,7 +303,7 @@ describe('run engine: specimen intake', () => {
       model: 'rule-based-fallback@1',
     });
     expect(String(waiting.steps[1]!.output!.translation)).toMatch(/weir/);
-    expect(waiting.steps[2]!.output).toMatchObject({ lane: 'RED', reasons: ['Model uncertainty 0.9 is above 0.8.'] });
+    expect(waiting.steps[2]!.output).toMatchObject({ lane: 'RED', reasons: [msg('guard.lane.uncertainty_red', { value: 0.9, limit: 0.8 })] });
     expect(count(s, 'SELECT count(*) FROM records')).toBe(1);
     const done = await runs.decide(waiting.id, { decision: 'approved', comment: 'Notes read and checked.', actor: reviewer });
     expect(done.status).toBe('succeeded');
@@ -308,7 +314,7 @@ describe('run engine: specimen intake', () => {
     const runs = runServiceFor(s);
     const run = await runs.start({ workflow: SPECIMEN_WF, input: specimen({ hazard: 'biohazard' }) });
     expect(run).toMatchObject({ status: 'awaiting_approval', lane: 'RED', currentStep: 'review-gate' });
-    expect(run.steps[2]!.output!.reasons).toContain("The contract's red rule holds for this data: hazard == 'biohazard'.");
+    expect(run.steps[2]!.output!.reasons).toContainEqual(msg('guard.lane.red_rule', { rule: "hazard == 'biohazard'" }));
   });
 });
 
@@ -348,7 +354,7 @@ steps:
       code: 'BUDGET_EXCEEDED',
       stepId: 'verify',
       reasons: [expect.stringMatching(/^INV.ENGINE.BUDGET_TOKENS: Token budget exceeded: 0 used \+ \d+ estimated > 5 tokens$/)],
-      nextSafeStep: expect.stringMatching(/Raise the budget/),
+      nextSafeStep: msg('guard.next.raise_budget'),
     });
     expect(run.steps.map((x) => x.status)).toEqual(['compensated', 'compensated', 'failed']);
     const captured = String(run.steps[0]!.output!.outboxId);
@@ -389,12 +395,12 @@ steps:
     expect(run.error).toMatchObject({
       code: 'BLOCKED',
       stepId: 'submit',
-      reasons: ['no rule allows step.execute:submit for role field'],
-      nextSafeStep: 'Ask an admin to allow step.execute:submit',
+      reasons: ['guard.policy.no_rule {"action":"step.execute:submit","role":"field"}'],
+      nextSafeStep: msg('guard.next.ask_admin_allow', { action: 'step.execute:submit' }),
     });
     expect(runs.cards.get(run.error!.cardId!)).toMatchObject({
       status: 'denied',
-      nextSafeStep: 'Ask an admin to allow step.execute:submit',
+      nextSafeStep: msg('guard.next.ask_admin_allow', { action: 'step.execute:submit' }),
       policy: { decision: 'deny' },
     });
     expect(s.capture.listDrafts()).toEqual([]);
@@ -410,7 +416,7 @@ steps:
     const runs = runServiceFor(s);
     const run = await runs.start({ workflow: REPORT_WF, input: report() });
     expect(run.status).toBe('rolled_back');
-    expect(run.error).toMatchObject({ code: 'STEP_FAILED', stepId: 'submit', message: expect.stringMatching(/FORBIDDEN: Sync to submit/) });
+    expect(run.error).toMatchObject({ code: 'STEP_FAILED', stepId: 'submit', message: expect.stringMatching(/FORBIDDEN: .*risk\.refused\.stale/) });
     expect(run.steps[0]!.compensation).toMatchObject({ outcome: 'deleted' });
     expect(count(s, 'SELECT count(*) FROM records')).toBe(0);
   });
@@ -426,7 +432,10 @@ steps:
       },
     });
     const run = await runs.start({ workflow: REPORT_WF, input: report() });
-    expect(run).toMatchObject({ status: 'rolled_back', error: { code: 'BLOCKED', stepId: 'ai-summarize', reasons: ['guard failed: engine down'] } });
+    expect(run).toMatchObject({
+      status: 'rolled_back',
+      error: { code: 'BLOCKED', stepId: 'ai-summarize', reasons: ['guard.policy.guard_failed {"reason":"engine down"}'] },
+    });
   });
 
   it('a refused run start is recorded: failed run, denied card', async () => {

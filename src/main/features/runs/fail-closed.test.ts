@@ -1,6 +1,7 @@
 // Fail closed, end to end: with the real policy engine, a throwing invariant, a missing policy and an
 // evaluation time-out each stop the run with a reason, and each leaves a denied decision card that
 // says why and what to do next.
+import { msg } from '../../../shared/messages';
 import { describe, expect, it } from 'vitest';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,7 +66,7 @@ describe('the run engine fails closed', () => {
     expect(run.status).toBe('failed');
     const denied = cards.find((c) => c.status === 'denied');
     expect(denied?.policy).toMatchObject({ decision: 'deny', policyVersion: null });
-    expect(denied!.policy.reasons.join(' ')).toMatch(/no policy/i);
+    expect(denied!.policy.reasons).toContainEqual(msg('guard.policy.none_loaded'));
   });
 
   it('an evaluation that runs out of time denies with "timeout"', async () => {

@@ -1,5 +1,7 @@
 // How the engine reads the policy engine's answers. The guard itself is a port (./ports.ts Guard:
 // src/main/features/policy PolicyEngine.guard fits it; tests use the fakes in ./testing).
+import { msg } from '../../../shared/messages';
+import { reasonForLog, type Reason } from '../../../shared/policy/reasons';
 import type { GuardResult } from '../../../shared/policy/types';
 import type { InvariantResult } from '../../../shared/workflow/types';
 
@@ -19,12 +21,12 @@ export const isApprovalInvariantDefault = (r: InvariantResult): boolean =>
 export function failClosed(reason: string): GuardResult {
   return {
     allowed: false,
-    policy: { decision: 'deny', reasons: [`guard failed: ${reason}`], policyVersion: null },
+    policy: { decision: 'deny', reasons: [msg('guard.policy.guard_failed', { reason })], policyVersion: null },
     invariants: [],
     lane: 'RED',
-    laneReasons: [`The guard failed (${reason}), so RED.`],
+    laneReasons: [msg('guard.lane.guard_failed', { reason })],
     injection: null,
-    nextSafeStep: 'Report this to an admin; the step stays blocked until the guard works again',
+    nextSafeStep: msg('guard.next.guard_failed'),
   };
 }
 
@@ -56,12 +58,17 @@ export function judge(g: GuardResult, engine: InvariantResult[], approved: boole
   return 'block';
 }
 
-/** Why it was not allowed, in sentences. */
-export function reasonsOf(g: GuardResult, engine: InvariantResult[]): string[] {
+/** Why it was not allowed, one each: the policy's reasons (messages), then the failed invariants (their own words). */
+export function reasonWordsOf(g: GuardResult, engine: InvariantResult[]): Reason[] {
   return [
     ...(g.policy.decision === 'deny' ? g.policy.reasons : []),
     ...[...g.invariants, ...engine]
       .filter((i) => !i.pass)
       .map((i) => `${i.id}: ${i.message ?? i.error ?? 'failed'}${i.error && i.message ? ` (${i.error})` : ''}`),
   ];
+}
+
+/** reasonWordsOf in log form, one line each: the policy's reasons as codes with params, then the failed invariants. */
+export function reasonsOf(g: GuardResult, engine: InvariantResult[]): string[] {
+  return reasonWordsOf(g, engine).map(reasonForLog);
 }

@@ -7,7 +7,7 @@ import { ContractRegistry } from '../contracts/contract-loader';
 import { DEFAULT_RESOURCES_DIR } from '../../app/services';
 import { tempDir } from '../../platform/test-utils';
 import { canonicalJson } from '../../../shared/canonical';
-import { loadManifestDir, manifestDigest, parseManifest } from './manifest';
+import { loadManifestDir, manifestDigest, parseManifest, summaryOf } from './manifest';
 import { workflowsDir } from './test-helpers';
 
 const contracts = ContractRegistry.fromDir(join(DEFAULT_RESOURCES_DIR, 'contracts'));
@@ -130,6 +130,71 @@ describe('workflow manifests', () => {
       { file: 'b-unknown.yaml', line: 12, reason: expect.stringMatching(/unknown executor 'curl'/) },
       { file: 'c-dup.yml', line: 1, reason: 'workflow alpha@1.0.0 is already defined in a-good.yaml' },
     ]);
+  });
+
+  describe('i18n: the workflow in other languages', () => {
+    const i18n = `i18n:
+  sv:
+    title: Bra
+    description: Ett flöde
+    steps: { capture: Registrera, gate: Granskning }
+  pt-BR: { title: Bom }
+`;
+    const withI18n = (block: string) => good('x').replace('input:', `${block}input:`);
+
+    it('is accepted, digested and carried in the workflow view', () => {
+      const r = parse(withI18n(i18n));
+      expect(r.errors).toEqual([]);
+      const m = r.loaded!;
+      expect(m.manifest.i18n).toEqual({
+        sv: { title: 'Bra', description: 'Ett flöde', steps: { capture: 'Registrera', gate: 'Granskning' } },
+        'pt-BR': { title: 'Bom' },
+      });
+      expect(m.digest).not.toBe(parse(good('x')).loaded!.digest);
+      expect(summaryOf(m).i18n).toEqual(m.manifest.i18n);
+      expect(summaryOf(m)).toMatchObject({
+        title: 'Good',
+        steps: [
+          { id: 'capture', title: null },
+          { id: 'gate', title: null },
+        ],
+      });
+      expect('i18n' in summaryOf(parse(good('x')).loaded!)).toBe(false);
+    });
+
+    it('the shipped workflows carry Swedish, French, Spanish, Swahili and Arabic words for every step', () => {
+      const r = loadManifestDir(join(DEFAULT_RESOURCES_DIR, 'workflows'), contracts);
+      for (const { manifest: m } of r.manifests) {
+        expect(Object.keys(m.i18n ?? {})).toEqual(['sv', 'fr', 'es', 'sw', 'ar']);
+        for (const words of Object.values(m.i18n!)) {
+          expect(words.title).toBeTruthy();
+          expect(words.description).toBeTruthy();
+          expect(Object.keys(words.steps ?? {})).toEqual(m.steps.map((s) => s.id));
+        }
+      }
+      expect(r.manifests[0]!.manifest.title).toBe('Site inspection report');
+      expect(r.manifests[0]!.manifest.i18n!.ar!.title).toBe('تقرير تفتيش الموقع');
+    });
+
+    it.each([
+      ['a locale that is not a tag', '  Swedish: { title: Bra }\n', 4, /schema: \/i18n key 'Swedish' must match pattern/],
+      ['an unknown word', '  sv: { heading: Bra }\n', 4, /schema: \/i18n\/sv unknown field 'heading'/],
+      ['an empty title', "  sv: { title: '' }\n", 4, /schema: \/i18n\/sv\/title must NOT have fewer than 1 characters/],
+      ['a step title that is not text', '  sv:\n    steps: { capture: [a] }\n', 5, /schema: \/i18n\/sv\/steps\/capture must be string/],
+      ['a step id that is not an id', '  sv:\n    steps:\n      Capture_1: Registrera\n', 6, /schema: \/i18n\/sv\/steps key 'Capture_1' must match pattern/],
+      [
+        'a step the workflow does not have',
+        '  sv:\n    steps:\n      capture: Registrera\n      nope: Nej\n',
+        7,
+        /i18n sv: step 'nope' is not a step of this workflow/,
+      ],
+    ])('refuses %s with line and reason', (_what, block, line, reason) => {
+      const r = parse(withI18n(`i18n:\n${block}`));
+      expect(r.loaded).toBeNull();
+      expect(r.errors).toHaveLength(1);
+      expect(r.errors[0]).toMatchObject({ file: 'w.yaml', line });
+      expect(r.errors[0]!.reason).toMatch(reason);
+    });
   });
 
   it('a missing directory is one error, not a crash', () => {

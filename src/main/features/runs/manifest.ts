@@ -36,7 +36,20 @@ export function executorName(uses: string): ExecutorName {
 
 function describe(errors: ErrorObject[], prefix = ''): { pointer: string; reason: string } {
   const e = mostSpecificError(errors);
+  // A bad key of a map (propertyNames: a locale tag, a step id): name the key, and point at it.
+  const key = errors.find((x) => x.propertyName !== undefined && x.keyword !== 'propertyNames' && x.instancePath === e.path)?.propertyName;
+  if (key !== undefined) return { pointer: `${e.path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, reason: `${prefix}${e.path} key '${key}' ${e.what}` };
   return { pointer: e.pointer, reason: `${prefix}${e.path || '/'} ${e.what}` };
+}
+
+/** Each step a translation names must be a step of the manifest. */
+function checkI18n(m: WorkflowManifest, err: (path: (string | number)[], reason: string) => void): void {
+  const ids = new Set(m.steps.map((s) => s.id));
+  for (const [locale, words] of Object.entries(m.i18n ?? {})) {
+    for (const id of Object.keys(words.steps ?? {})) {
+      if (!ids.has(id)) err(['i18n', locale, 'steps', id], `i18n ${locale}: step '${id}' is not a step of this workflow`);
+    }
+  }
 }
 
 interface Source {
@@ -70,6 +83,7 @@ export function parseManifest(
   const m = src.value as WorkflowManifest;
   const err = (path: (string | number)[], reason: string) => errors.push({ file, line: src.lineOf(path), reason });
   if (!contracts.has(m.input.contract)) err(['input', 'contract'], `input contract ${m.input.contract} is not in the contract registry`);
+  checkI18n(m, err);
   const seen = new Map<string, number>();
   m.steps.forEach((step, i) => {
     const first = seen.get(step.id);
@@ -189,6 +203,7 @@ export function summaryOf(l: LoadedManifest): WorkflowInfo {
     workflow: m.workflow,
     title: m.title,
     description: m.description ?? null,
+    ...(m.i18n ? { i18n: m.i18n } : {}),
     inputContract: m.input.contract,
     budgets: { ...m.budgets },
     steps: m.steps.map((s) => ({ id: s.id, uses: s.uses, title: s.title ?? null, compensate: s.compensate ?? null })),

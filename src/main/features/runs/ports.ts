@@ -9,6 +9,7 @@
 // them as functions.
 import type { ContractDoc, Draft, Profile } from '../../../shared/api/types';
 import type { ModelStatus, MemoryItem, MemorySearchQuery, MemorySearchResult } from '../../../shared/memory/types';
+import type { Message } from '../../../shared/messages';
 import type { AiInput, GuardContext, GuardContract, GuardResult, InjectionReport } from '../../../shared/policy/types';
 import type { Approval, DecisionCard, DecisionOption, Lane } from '../../../shared/workflow/types';
 import type { CardListQuery, CardListResponse, CardStats } from '../../../shared/workflow/views';
@@ -198,7 +199,7 @@ export type RiskLevel = 'low' | 'medium' | 'high';
 export interface RiskClass {
   level: RiskLevel;
   lane: Lane;
-  reasons: string[];
+  reasons: Message[];
   injection: InjectionReport | null;
 }
 

@@ -1,6 +1,7 @@
 // The run engine against the real policy engine (src/main/features/policy) and the shipped policy
 // (resources/policy, as shipped: four eyes on, only the fallbacks and real models allowed): what the
 // engine puts into each GuardContext is what the invariants read.
+import { msg } from '../../../shared/messages';
 import { describe, expect, it } from 'vitest';
 import { PolicyEngine } from '../policy/index';
 import { POLICY_DIR } from '../policy/fixtures';
@@ -50,7 +51,7 @@ describe('run engine + real policy engine', () => {
         code: 'FORBIDDEN',
         details: {
           reasons: [expect.stringMatching(/INV\.APPROVAL\.NOT_OWN_RUN|started run .* cannot decide on it/)],
-          nextSafeStep: 'Ask another reviewer to decide',
+          nextSafeStep: msg('guard.next.invariant', { id: 'INV.APPROVAL.NOT_OWN_RUN', text: 'Ask another reviewer to decide' }),
         },
       });
     const denied = runs.cards.forRun(waiting.id).filter((c) => c.kind === 'approval.decide' && c.status === 'denied');
@@ -74,6 +75,9 @@ describe('run engine + real policy engine', () => {
     const { s } = device();
     const runs = runServiceFor(s, { guard: PolicyEngine.fromDir(POLICY_DIR) });
     const run = await runs.start({ workflow: REPORT_WF, input: report() });
-    expect(run).toMatchObject({ status: 'failed', error: { code: 'BLOCKED', reasons: [expect.stringMatching(/residency could not be evaluated/)] } });
+    expect(run).toMatchObject({
+      status: 'failed',
+      error: { code: 'BLOCKED', reasons: [expect.stringMatching(/^guard\.policy\.condition_missing .*"condition":"residency"/)] },
+    });
   });
 });

@@ -3,6 +3,7 @@
 // the run settles: rolled_back, or failed when a compensation failed (its reason is added).
 import { canonicalJson } from '../../../shared/canonical';
 import { toJsonValue } from '../../../shared/json';
+import { msg } from '../../../shared/messages';
 import type { RunError, RunStatus, WorkflowManifest } from '../../../shared/workflow/types';
 import type { EngineCore } from './core';
 import { errMessage, errorOf, SERVICE_ACTOR, StaleRun, type RunRow, type StepRow } from './rows';
@@ -32,13 +33,24 @@ function compensateStep(core: EngineCore, row: RunRow, m: WorkflowManifest, r: S
     })();
   } catch (e) {
     if (e instanceof StaleRun) return false;
-    const msg = errMessage(e);
+    const err = errMessage(e);
     core.db.transaction(() => {
-      core.store.markCompensationFailed(row.id, r.step_id, msg);
-      core.audit(SERVICE_ACTOR, 'run.step.compensation_failed', row.id, { step: r.step_id, compensation: name, error: msg });
+      core.store.markCompensationFailed(row.id, r.step_id, err);
+      core.audit(SERVICE_ACTOR, 'run.step.compensation_failed', row.id, { step: r.step_id, compensation: name, error: err });
     })();
   }
   return true;
+}
+
+/** The error with each failed compensation added to its reasons (log form and words). */
+function withCompensationFailures(error: RunError, failures: StepRow[]): RunError {
+  const reasons = failures.map((f) => `Compensation of ${f.step_id} failed: ${f.compensation_error}`);
+  const words = failures.map((f) => msg('system.run.compensation_failed', { step: f.step_id, error: f.compensation_error ?? '' }));
+  return {
+    ...error,
+    reasons: [...error.reasons, ...reasons],
+    ...(error.words ? { words: { ...error.words, reasons: [...error.words.reasons, ...words] } } : {}),
+  };
 }
 
 /** compensating → rolled_back, or failed when a compensation failed. */
@@ -46,11 +58,7 @@ function settle(core: EngineCore, row: RunRow, error: RunError | null): void {
   const failures = core.store.stepRows(row.id).filter((r) => r.compensation_error !== null);
   const now = core.now().toISOString();
   const status: RunStatus = failures.length ? 'failed' : 'rolled_back';
-  const settled: RunError | null = error
-    ? failures.length
-      ? { ...error, reasons: [...error.reasons, ...failures.map((f) => `Compensation of ${f.step_id} failed: ${f.compensation_error}`)] }
-      : error
-    : null;
+  const settled: RunError | null = error && failures.length ? withCompensationFailures(error, failures) : error;
   core.db.transaction(() => {
     if (!core.store.settleCompensation(row.id, status, settled ? canonicalJson(settled) : null, now)) return;
     core.audit(SERVICE_ACTOR, status === 'rolled_back' ? 'run.rolled_back' : 'run.failed', row.id, {

@@ -7,11 +7,12 @@ import type { RunError, RunStatus } from '../../../shared/workflow/types';
 import { newUlid } from '../../platform/util/ulid';
 import type { EngineCore } from './core';
 import { startCard } from './decision-cards';
-import { judge, reasonsOf, type Verdict } from './guard';
+import { judge, reasonsOf, reasonWordsOf, type Verdict } from './guard';
 import { callGuard, guardContext } from './guard-context';
 import type { LoadedManifest } from './manifest';
 import { SERVICE_ACTOR, sha256, type RunRow } from './rows';
 import { runTitle } from './record-title';
+import { runError, runWords } from './words';
 import type { StartInput } from './types';
 
 function newRunRow(loaded: LoadedManifest, actor: GuardActor, input: string, now: string): RunRow {
@@ -71,14 +72,11 @@ function recordRows(core: EngineCore, loaded: LoadedManifest, row: RunRow, g: Gu
     const card = core.cards.record(startCard(row, loaded.manifest, g, verdict), SERVICE_ACTOR);
     const error: RunError | null =
       verdict === 'block'
-        ? {
-            code: 'BLOCKED',
-            message: 'The guard refused to start the run',
-            stepId: null,
-            reasons: reasonsOf(g, []),
-            nextSafeStep: g.nextSafeStep,
-            cardId: card.id,
-          }
+        ? runError(
+            { code: 'BLOCKED', message: 'The guard refused to start the run', stepId: null, nextSafeStep: g.nextSafeStep, cardId: card.id },
+            runWords('start_blocked'),
+            reasonWordsOf(g, []),
+          )
         : null;
     const status: RunStatus = verdict === 'allow' ? 'pending' : verdict === 'wait' ? 'awaiting_approval' : 'failed';
     core.store.insertRun({

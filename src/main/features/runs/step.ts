@@ -2,18 +2,21 @@
 // and the engine's own budget checks (tokens, cost cents, active wall time). Blocked → the run fails
 // and compensates; blocked only by approval invariants → the run waits for a reviewer (decide()).
 // After it: the guard again (step.after, the output known), then the exactly-once commit.
+import { msg } from '../../../shared/messages';
 import type { GuardResult } from '../../../shared/policy/types';
-import type { DecisionOption, InvariantResult, RunError, WorkflowStep } from '../../../shared/workflow/types';
+import { reasonForLog } from '../../../shared/policy/reasons';
+import type { DecisionOption, InvariantResult, WorkflowStep } from '../../../shared/workflow/types';
 import { budgetChecks, checkActualBudgets, RAISE_BUDGET } from './budgets';
 import { commitStep } from './commit';
 import type { EngineCore } from './core';
 import { stepCard, type StepCardChoice } from './decision-cards';
 import type { AiFacts, Estimate, Executor, PriorStep, StepContext, StepResult } from './executors/index';
-import { failClosed, judge, reasonsOf } from './guard';
+import { failClosed, judge, reasonWordsOf } from './guard';
 import { callGuard, guardContext } from './guard-context';
 import { executorName } from './manifest';
 import { approvalOf, elapsed, isUniqueViolation, SERVICE_ACTOR, StaleRun, type RunRow, type StepRow } from './rows';
 import { enterWait, fail, failStep, finish } from './transitions';
+import { runError, runWords } from './words';
 
 /** A step being tried: where it is, what the executor predicted, and the step.before verdict. */
 interface Attempt {
@@ -71,7 +74,7 @@ async function prepare(core: EngineCore, row: RunRow, step: WorkflowStep, ex: Ex
     // The executor could not even prepare (e.g. its contract is gone): the step fails, the saga runs.
     const notAsked: GuardResult = {
       ...failClosed('not asked: the executor could not prepare'),
-      policy: { decision: 'deny', reasons: ['not asked: the executor could not prepare'], policyVersion: null },
+      policy: { decision: 'deny', reasons: [msg('guard.policy.not_asked')], policyVersion: null },
     };
     failStep(core, row, step, notAsked, [], [], null, e);
     return null;
@@ -85,17 +88,19 @@ function onBefore(core: EngineCore, a: Attempt): boolean | null {
   const verdict = judge(a.g, a.engine, a.approved, core.isApproval);
   if (verdict === 'allow') return null;
   const { row, step, g, engine } = a;
-  const reasons = reasonsOf(g, engine);
+  const why = reasonWordsOf(g, engine);
+  const reasons = why.map(reasonForLog);
   const modelId = a.ai?.modelId ?? null;
   if (verdict === 'wait') {
-    const nextSafeStep = g.nextSafeStep ?? `A reviewer or admin approves or rejects run ${row.id}`;
+    const nextSafeStep = g.nextSafeStep ?? msg('guard.next.reviewer_decides', { run: row.id });
     const rationale = `Waiting for a reviewer before ${step.id}: ${reasons.join('; ')}`;
+    const words = runWords('waiting_before', { step: step.id }, why);
     enterWait(
       core,
       row,
       step,
       a.index,
-      cardOf(a, { options: a.options, chosen: null, rationale, status: 'awaiting_approval', modelId, nextSafeStep }),
+      cardOf(a, { options: a.options, chosen: null, rationale, words, status: 'awaiting_approval', modelId, nextSafeStep }),
       reasons,
     );
     return true;
@@ -106,18 +111,22 @@ function onBefore(core: EngineCore, a: Attempt): boolean | null {
     options: a.options,
     chosen: null,
     rationale: `Blocked before ${step.id}: ${reasons.join('; ')}`,
+    words: runWords('blocked_before', { step: step.id }, why),
     status: 'denied',
     modelId,
     nextSafeStep,
   });
-  const error: RunError = {
-    code: budget ? 'BUDGET_EXCEEDED' : 'BLOCKED',
-    message: budget ? `Budget exceeded before ${step.id}` : `The guard blocked ${step.id}`,
-    stepId: step.id,
-    reasons,
-    nextSafeStep,
-    cardId: null,
-  };
+  const error = runError(
+    {
+      code: budget ? 'BUDGET_EXCEEDED' : 'BLOCKED',
+      message: budget ? `Budget exceeded before ${step.id}` : `The guard blocked ${step.id}`,
+      stepId: step.id,
+      nextSafeStep,
+      cardId: null,
+    },
+    runWords(budget ? 'budget_before' : 'blocked', { step: step.id }),
+    why,
+  );
   fail(core, row, error, card, 'run.step.blocked');
   return false;
 }
@@ -128,6 +137,7 @@ function onExecutorWait(core: EngineCore, a: Attempt, result: StepResult, wait: 
     options: a.options,
     chosen: result.chosen,
     rationale: result.rationale,
+    words: result.rationaleWords,
     status: 'awaiting_approval',
     modelId: result.modelId ?? a.ai?.modelId ?? null,
     nextSafeStep: wait.nextSafeStep,
@@ -152,11 +162,13 @@ async function afterGuard(core: EngineCore, a: Attempt, result: StepResult): Pro
   );
   const afterVerdict = judge(after, [], a.approved, core.isApproval);
   if (afterVerdict === 'allow') return after;
-  const reasons = reasonsOf(after, []);
+  const why = reasonWordsOf(after, []);
+  const reasons = why.map(reasonForLog);
   const card = cardOf(a, {
     options: a.options,
     chosen: result.chosen,
     rationale: `${afterVerdict === 'wait' ? 'Waiting for a reviewer to accept' : 'Refused'} the output of ${step.id}: ${reasons.join('; ')}`,
+    words: runWords(afterVerdict === 'wait' ? 'waiting_output' : 'refused_output', { step: step.id }, why),
     status: afterVerdict === 'wait' ? 'awaiting_approval' : 'denied',
     modelId: result.modelId ?? ai?.modelId ?? null,
     nextSafeStep: after.nextSafeStep,
@@ -167,14 +179,11 @@ async function afterGuard(core: EngineCore, a: Attempt, result: StepResult): Pro
     enterWait(core, row, step, a.index, card, reasons);
     return true;
   }
-  const error: RunError = {
-    code: 'BLOCKED',
-    message: `The guard refused the output of ${step.id}`,
-    stepId: step.id,
-    reasons,
-    nextSafeStep: after.nextSafeStep,
-    cardId: null,
-  };
+  const error = runError(
+    { code: 'BLOCKED', message: `The guard refused the output of ${step.id}`, stepId: step.id, nextSafeStep: after.nextSafeStep, cardId: null },
+    runWords('output_blocked', { step: step.id }),
+    why,
+  );
   fail(core, row, error, card, 'run.step.blocked');
   return false;
 }
@@ -186,6 +195,7 @@ function accept(core: EngineCore, a: Attempt, result: StepResult, after: GuardRe
     options: a.options,
     chosen: result.chosen,
     rationale: result.rationale,
+    words: result.rationaleWords,
     status: 'allowed',
     modelId: result.modelId ?? a.ai?.modelId ?? null,
     nextSafeStep: null,

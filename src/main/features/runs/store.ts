@@ -38,7 +38,7 @@ export class RunStore {
 
   row(runId: string): RunRow {
     const r = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(runId) as RunRow | undefined;
-    if (!r) throw new ApiError('NOT_FOUND', `No run ${runId}`);
+    if (!r) throw new ApiError('NOT_FOUND', `No run ${runId}`, { reason: 'run' });
     return r;
   }
 

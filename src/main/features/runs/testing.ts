@@ -1,6 +1,7 @@
 // Fake guards for tests and the crash-resume child process (the real one is src/main/features/policy).
 // They follow the policy engine's contract: lanes from the contract's riskHints over the data, and
 // INV.APPROVAL.RED failing at the review gate and the submit while the lane is RED and unapproved.
+import { msg, type Message } from '../../../shared/messages';
 import type { GuardContext, GuardResult } from '../../../shared/policy/types';
 import type { Lane } from '../../../shared/workflow/types';
 import { ARM_OPTION_ID, chooseArm } from '../inference/router';
@@ -38,14 +39,14 @@ function redWhenHolds(expr: unknown, data: Record<string, unknown> | undefined):
   return !!m && data?.[m[1]!] === m[2];
 }
 
-export function laneOf(ctx: GuardContext): { lane: Lane; reasons: string[] } {
+export function laneOf(ctx: GuardContext): { lane: Lane; reasons: Message[] } {
   const hints = ctx.contract?.riskHints ?? {};
-  if (redWhenHolds(hints.redWhen, ctx.data)) return { lane: 'RED', reasons: [`The contract's red rule holds for this data: ${String(hints.redWhen)}.`] };
+  if (redWhenHolds(hints.redWhen, ctx.data)) return { lane: 'RED', reasons: [msg('guard.lane.red_rule', { rule: String(hints.redWhen) })] };
   const u = ctx.ai?.uncertainty;
-  if (typeof u === 'number' && u > 0.8) return { lane: 'RED', reasons: [`Model uncertainty ${u} is above 0.8.`] };
+  if (typeof u === 'number' && u > 0.8) return { lane: 'RED', reasons: [msg('guard.lane.uncertainty_red', { value: u, limit: 0.8 })] };
   const d = (hints.defaultLane as Lane | undefined) ?? 'GREEN';
-  if (typeof u === 'number' && u > 0.5 && d === 'GREEN') return { lane: 'YELLOW', reasons: [`Model uncertainty ${u} is above 0.5.`] };
-  return { lane: d, reasons: [`Contract ${ctx.contract?.contract ?? 'none'} defaults to ${d}.`] };
+  if (typeof u === 'number' && u > 0.5 && d === 'GREEN') return { lane: 'YELLOW', reasons: [msg('guard.lane.uncertainty_yellow', { value: u, limit: 0.5 })] };
+  return { lane: d, reasons: [msg('guard.lane.default', { name: ctx.contract?.contract ?? 'none', lane: d })] };
 }
 
 export interface FakeGuardOptions {
@@ -66,11 +67,15 @@ export function fakeGuard(o: FakeGuardOptions = {}): Guard {
       const base = laneOf(ctx);
       const forced = o.lane?.(ctx);
       const lane = forced ?? base.lane;
-      const laneReasons = forced ? [`Lane forced to ${forced} by the test.`] : base.reasons;
+      const laneReasons = forced ? [msg('guard.lane.forced', { lane: forced })] : base.reasons;
       const denied = o.denyActions?.includes(ctx.action) ?? false;
       const policy = denied
-        ? { decision: 'deny' as const, reasons: [`no rule allows ${ctx.action} for role ${ctx.actor.role}`], policyVersion: 'test' }
-        : { decision: 'allow' as const, reasons: [`rule test allows ${ctx.action} for role ${ctx.actor.role}`], policyVersion: 'test' };
+        ? { decision: 'deny' as const, reasons: [msg('guard.policy.no_rule', { action: ctx.action, role: ctx.actor.role })], policyVersion: 'test' }
+        : {
+            decision: 'allow' as const,
+            reasons: [msg('guard.policy.allowed', { rule: 'test', action: ctx.action, role: ctx.actor.role })],
+            policyVersion: 'test',
+          };
       const invariants = [];
       if ((o.approvalInvariant ?? true) && ctx.event === 'step.before' && (ctx.step?.executor === 'review-gate' || ctx.step?.executor === 'submit')) {
         const pass = lane !== 'RED' || ctx.approval?.state === 'approved';
@@ -89,7 +94,11 @@ export function fakeGuard(o: FakeGuardOptions = {}): Guard {
         lane,
         laneReasons,
         injection: null,
-        nextSafeStep: allowed ? null : denied ? `Ask an admin to allow ${ctx.action}` : `A reviewer approves or rejects run ${ctx.run?.id ?? ''}`,
+        nextSafeStep: allowed
+          ? null
+          : denied
+            ? msg('guard.next.ask_admin_allow', { action: ctx.action })
+            : msg('guard.next.reviewer_decides', { run: ctx.run?.id ?? '' }),
       };
     },
   };

@@ -2,7 +2,6 @@
 // pending → running (begin), running → succeeded (finish), running → awaiting_approval (enterWait),
 // running (or awaiting_approval) → compensating | failed (fail, beginFailure: the saga starts).
 import { canonicalJson } from '../../../shared/canonical';
-import { ApiError } from '../../../shared/errors';
 import { toJsonValue } from '../../../shared/json';
 import type { GuardResult } from '../../../shared/policy/types';
 import type { DecisionOption, InvariantResult, RunError, RunStatus, WorkflowStep } from '../../../shared/workflow/types';
@@ -12,6 +11,7 @@ import type { AiFacts } from './executors/index';
 import type { NewCard } from './ports';
 import { elapsed, errMessage, SERVICE_ACTOR, StaleRun, type RunRow } from './rows';
 import { compensable } from './saga';
+import { detailReasons, runError, runWords, thrownWords } from './words';
 
 export function begin(core: EngineCore, row: RunRow): void {
   const now = core.now().toISOString();
@@ -102,20 +102,26 @@ export function failStep(
   e: unknown,
 ): void {
   const message = errMessage(e);
-  const details = e instanceof ApiError && e.details && typeof e.details === 'object' ? (e.details as { reasons?: unknown }) : null;
-  const reasons = [message, ...(Array.isArray(details?.reasons) ? (details.reasons as unknown[]).map(String) : [])];
+  const thrown = thrownWords(e);
+  const said = { step: step.id, ...(thrown.code ? { code: thrown.code } : {}) };
   const card = stepCard(row, step, g, engine, {
     options,
     chosen: null,
     rationale: `The guard allowed ${step.id}, then it failed: ${message}`,
+    words: runWords(thrown.code ? 'failed_after_code' : 'failed_after', said, thrown.reasons, 'sentences'),
     status: 'allowed',
     modelId: ai?.modelId ?? null,
     nextSafeStep: null,
   });
+  // A refusal's reasons may be messages (governance's): the log form keeps their codes and params.
   fail(
     core,
     row,
-    { code: 'STEP_FAILED', message: `${step.id} failed: ${message}`, stepId: step.id, reasons, nextSafeStep: null, cardId: null },
+    runError(
+      { code: 'STEP_FAILED', message: `${step.id} failed: ${message}`, stepId: step.id, nextSafeStep: null, cardId: null },
+      runWords(thrown.code ? 'step_failed_code' : 'step_failed', said, thrown.reasons, 'sentences'),
+      [message, ...detailReasons(e)],
+    ),
     card,
     'run.step.failed',
   );

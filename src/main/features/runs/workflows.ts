@@ -70,7 +70,7 @@ export class WorkflowCatalog {
         })[0];
       if (best) return best;
     }
-    throw new ApiError('NOT_FOUND', `Unknown workflow ${ref}`);
+    throw new ApiError('NOT_FOUND', `Unknown workflow ${ref}`, { reason: 'workflow', ref });
   }
 
   /** The manifest a run started with (stored on its row), parsed once per digest. */

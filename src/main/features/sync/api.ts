@@ -48,11 +48,14 @@ export function syncApi(d: SyncApiDeps): HandlersFor<typeof syncChannels & typeo
     'attachments.fetch': (input) => sync.fetchAttachment(input.device, input.hash),
     'keys.unlock': async (input) => {
       const store = await d.secrets();
-      if (store.kind !== 'vault') throw new ApiError('CONFLICT', 'This device uses the OS keychain; there is no vault to unlock');
+      if (store.kind !== 'vault') throw new ApiError('CONFLICT', 'This device uses the OS keychain; there is no vault to unlock', { reason: 'no_vault' });
       try {
         await store.unlock(input.passphrase);
       } catch (e) {
-        throw new ApiError('FORBIDDEN', (e as Error).message);
+        // The vault's own errors are English sentences: the reason says which one it was.
+        const text = (e as Error).message;
+        const reason = input.passphrase.length < 8 ? 'too_short' : text === 'Wrong vault passphrase' ? 'wrong_passphrase' : 'unlock_failed';
+        throw new ApiError('FORBIDDEN', text, reason === 'unlock_failed' ? { reason, error: text } : { reason });
       }
       return sync.status();
     },

@@ -6,12 +6,15 @@ import { syncBatchResponseSchema } from '../../../shared/sync/schemas';
 import { DEVICE_BLOCKED_REASON, deviceBlockedDetailsSchema, type DeviceBlockedDetails } from '../../../shared/server-api';
 import { blockedMessage } from '../../../shared/risk/device-messages';
 import { compileSchema } from '../../../shared/validation';
+import { apiErrorMessage, withCause } from '../../../shared/error-messages';
+import { msg, type Message } from '../../../shared/messages';
 import { NetworkError, sendJson, type HttpReply } from '../../platform/device/signed-fetch';
 import { noteSynced, type SyncConfig } from '../../platform/device/sync-config';
 import type { DeviceSigner } from '../../platform/device/credential';
 import { APP_VERSION } from '../../platform/version';
 import { BAD_RECEIPT_SIGNATURE, checkCheckpoint, receiptMismatch } from './receipt-verify';
 import { applyReplyStatus, applyServerStatus, blockedStatus } from './server-word';
+import { replyError } from './errors';
 import { blobIdsOf, wire } from './seal';
 import type { EngineCtx, RunSummary } from './context';
 import type { OutboxRow } from './ports';
@@ -57,8 +60,8 @@ async function post(ctx: EngineCtx, b: BatchInput): Promise<HttpReply | null> {
     // Offline is the normal state in the field: no attempt is burned, the items simply wait.
     state.reachable = false;
     state.phase = 'offline';
-    state.lastError = e.message;
-    for (const r of b.batch) d.outbox.noteError(r.id, 'server unreachable');
+    state.lastError = msg('errors.sync.unreachable', { detail: e.message });
+    for (const r of b.batch) d.outbox.noteError(r.id, msg('errors.sync.server_unreachable'));
     return null;
   }
 }
@@ -67,7 +70,7 @@ async function post(ctx: EngineCtx, b: BatchInput): Promise<HttpReply | null> {
 function refusal(ctx: EngineCtx, b: BatchInput, reply: HttpReply): boolean | undefined {
   const { d, state } = ctx;
   if (reply.status === 429) {
-    state.lastError = 'The server asked us to slow down; retrying later';
+    state.lastError = msg('errors.sync.rate_limited');
     return false;
   }
   const refused = (reply.body as { error?: { message?: string; details?: { reason?: unknown } } } | null)?.error;
@@ -83,14 +86,14 @@ function refusal(ctx: EngineCtx, b: BatchInput, reply: HttpReply): boolean | und
     return false;
   }
   if (reply.status === 401 || reply.status === 403) {
-    const msg = refused?.message ?? `HTTP ${reply.status}`;
+    const why = withCause(msg('errors.sync.device_refused'), replyError(reply.status, reply.body));
     state.phase = 'error';
-    state.lastError = `Server refused this device: ${msg}`;
-    d.alerts.raise('SYNC_REFUSED', state.lastError);
+    state.lastError = why;
+    d.alerts.raise('SYNC_REFUSED', why);
     return false;
   }
   if (reply.status !== 200 || !batchResponseValid(reply.body)) {
-    const reason = reply.status === 200 ? 'malformed server reply' : `server answered HTTP ${reply.status}`;
+    const reason = reply.status === 200 ? msg('errors.sync.malformed_reply') : msg('errors.sync.http', { status: reply.status });
     for (const r of b.batch) if (d.outbox.markFailed(r.id, reason) === 'dead') b.summary.failed += 1;
     state.lastError = reason;
     return reply.status < 500 && reply.status !== 200 ? false : true;
@@ -99,8 +102,8 @@ function refusal(ctx: EngineCtx, b: BatchInput, reply: HttpReply): boolean | und
 }
 
 /** Never trust a bad receipt: the item stays queued and a person is told. */
-function refuseReceipt(ctx: EngineCtx, r: OutboxRow, reason: string): void {
-  ctx.d.outbox.noteError(r.id, reason);
+function refuseReceipt(ctx: EngineCtx, r: OutboxRow, reason: Message): void {
+  ctx.d.outbox.noteError(r.id, withCause(msg('errors.sync.receipt_refused'), reason));
   ctx.d.alerts.raise('RECEIPT_INVALID', reason, r.id);
   ctx.d.audit.append({ actor: 'service:sync', action: 'sync.receipt_refused', subject: r.id, payload: { reason } });
 }
@@ -113,19 +116,19 @@ function rejected(ctx: EngineCtx, b: BatchInput, r: OutboxRow, err: SyncBatchRes
     d.outbox.markBlocked(
       r.id,
       required,
-      `The server now requires ${required ?? 'a newer contract'}; this item was captured under ${r.contract}. Update the app, then retry or re-capture it.`,
+      required ? msg('errors.sync.contract_required', { required, contract: r.contract }) : msg('errors.sync.contract_newer', { contract: r.contract }),
     );
     b.summary.blocked += 1;
   } else if (err?.code === 'ATTACHMENT_MISSING') {
     // The server lacks chunks the device believed stored: they are uploaded again on the next try.
-    d.outbox.markFailed(r.id, `${err.code}: ${err.message}`);
+    d.outbox.markFailed(r.id, apiErrorMessage(err, true));
   } else if (r.kind === 'approval' && err?.code === 'CONFLICT') {
     // Another reviewer's decision on this card came first: settled, not a failure of this device.
-    d.outbox.settle(r.id, `${err.code}: ${err.message}`);
+    d.outbox.settle(r.id, apiErrorMessage(err, true));
     d.team.noteApprovalResult(r, false, { code: err.code, message: err.message, details: err.details });
   } else {
     // Conflicts and validation failures will not heal by retrying.
-    d.outbox.markFailed(r.id, `${err?.code ?? 'REJECTED'}: ${err?.message ?? 'rejected'}`, true);
+    d.outbox.markFailed(r.id, err ? apiErrorMessage(err, true) : msg('errors.sync.rejected'), true);
     if (r.kind === 'approval') d.team.noteApprovalResult(r, false, err ? { code: err.code, message: err.message, details: err.details } : undefined);
     b.summary.failed += 1;
   }
@@ -138,7 +141,7 @@ function sortResults(ctx: EngineCtx, b: BatchInput, res: SyncBatchResponse): { r
   for (const r of b.batch) {
     const result = byKey.get(r.idempotency_key);
     if (!result) {
-      ctx.d.outbox.markFailed(r.id, 'no result for this item in the server reply');
+      ctx.d.outbox.markFailed(r.id, msg('errors.sync.no_result'));
       continue;
     }
     if ((result.status === 'accepted' || result.status === 'duplicate') && result.receipt) {
@@ -186,7 +189,7 @@ async function storeCheckpoint(ctx: EngineCtx, b: BatchInput, res: SyncBatchResp
     // And sealed in the secret store, where editing the database cannot reach it: what verification trusts.
     await ctx.d.audit.sealCheckpoint(res.checkpoint, b.cfg.serverPublicKey);
   } else {
-    ctx.d.alerts.raise('CHECKPOINT_INVALID', 'The server sent an audit checkpoint that does not verify');
+    ctx.d.alerts.raise('CHECKPOINT_INVALID', msg('alerts.checkpoint_invalid'));
   }
 }
 
@@ -199,7 +202,10 @@ export async function sendBatch(ctx: EngineCtx, b: BatchInput): Promise<boolean>
   const res = reply.body as SyncBatchResponse;
   await ackVerified(ctx, b, sortResults(ctx, b, res));
   await storeCheckpoint(ctx, b, res);
-  if (res.anchorError) ctx.d.alerts.raise(res.anchorError.code, res.anchorError.message);
+  if (res.anchorError) {
+    const why = res.anchorError.message;
+    ctx.d.alerts.raise(res.anchorError.code, typeof why === 'string' ? msg('alerts.anchor.text', { text: why }) : why);
+  }
   if (res.deviceStatus) applyReplyStatus(ctx, res.deviceStatus, b.cfg.deviceId);
   noteSynced(ctx.d.db, ctx.now(), res.serverTime, res.contracts);
   ctx.d.trustedClock.observe(new Date(res.serverTime));

@@ -9,6 +9,7 @@ import type { SecretStore } from '../../platform/keys/secret-store';
 import type { TrustedClock } from '../../platform/util/trusted-clock';
 import type { BytesTransport, FetchFn } from '../../platform/device/signed-fetch';
 import type { SyncPhase, SyncStatus } from '../../../shared/api/types';
+import type { Message } from '../../../shared/messages';
 import type { VerifyPool } from './verify-pool';
 import type { SyncAlerts } from './alerts';
 import type {
@@ -61,7 +62,8 @@ export interface RunSummary {
 export interface RunState {
   phase: SyncPhase;
   reachable: boolean | null;
-  lastError: string | null;
+  /** Why the last run stopped, as a message code (the renderer says it in words); null after a good run. */
+  lastError: Message | null;
   progress: SyncStatus['progress'];
 }
 

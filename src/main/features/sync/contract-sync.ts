@@ -1,4 +1,6 @@
 // Micro-contract updates the server announced in its sync replies.
+import { msg } from '../../../shared/messages';
+import { thrownCause, withCause } from '../../../shared/error-messages';
 import { readSyncConfig } from '../../platform/device/sync-config';
 import type { DeviceSigner } from '../../platform/device/credential';
 import type { EngineCtx } from './context';
@@ -13,18 +15,19 @@ export async function updateContracts(ctx: EngineCtx, signer: DeviceSigner): Pro
     try {
       await d.contractUpdates.installFromServer(d.contractsReader(cfg.serverUrl, signer, ctx.fetchFn), plan.install);
     } catch (e) {
-      // A bundle refusal (features/bundles' BundleError) says which check failed.
-      const code = (e as Error).name === 'BundleError' ? ` (${(e as { code: string }).code})` : '';
-      d.alerts.raise('CONTRACT_UPDATE_FAILED', `Could not install ${plan.install.join(', ')}${code}: ${(e as Error).message}`, plan.install.join(','));
+      // A bundle refusal (features/bundles' BundleError) says which check failed: its code, and its words as the cause.
+      const contracts = plan.install.join(', ');
+      const refused = (e as Error).name === 'BundleError' ? msg('alerts.contract_update_refused', { contracts, refusal: (e as { code: string }).code }) : null;
+      d.alerts.raise(
+        'CONTRACT_UPDATE_FAILED',
+        withCause(refused ?? msg('alerts.contract_update_failed', { contracts }), thrownCause(e)),
+        plan.install.join(','),
+      );
     }
   }
   for (const b of plan.breaking) {
     if (!d.alerts.isOpen('CONTRACT_BREAKING_UPDATE', `${b.name}@${b.server}`)) {
-      d.alerts.raise(
-        'CONTRACT_BREAKING_UPDATE',
-        `The server now uses ${b.name}@${b.server}, a breaking change from ${b.local} on this device. Update the app to capture with it; items captured under ${b.local} stay on this device, marked blocked, until you retry them after the update or discard them.`,
-        `${b.name}@${b.server}`,
-      );
+      d.alerts.raise('CONTRACT_BREAKING_UPDATE', msg('alerts.contract_breaking', { name: b.name, server: b.server, local: b.local }), `${b.name}@${b.server}`);
     }
   }
 }

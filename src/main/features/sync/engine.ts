@@ -3,7 +3,7 @@
 import { AuditMerkle } from '../../platform/audit/merkle';
 import { fetchTransport, NetworkError, nodeTransport, sendJson } from '../../platform/device/signed-fetch';
 import { readSyncConfig, type SyncConfig } from '../../platform/device/sync-config';
-import { keyMissingMessage, loadDeviceCredential, type DeviceSigner } from '../../platform/device/credential';
+import { loadDeviceCredential, type DeviceSigner } from '../../platform/device/credential';
 import { publicKeyFromRaw } from '../../../platform/ed25519';
 import type { SyncStatus } from '../../../shared/api/types';
 import type { AuditAnchorWire } from '../../../shared/sync/protocol';
@@ -16,6 +16,8 @@ import { prepareUnits } from './unit';
 import { Transfers } from './transfers';
 import { fetchAttachment } from './fetch';
 import { ApiError } from '../../../shared/errors';
+import { messageForLog, msg, type Message } from '../../../shared/messages';
+import { errorAsMessage } from './errors';
 import { updateContracts } from './contract-sync';
 import type { EngineCtx, RunState, RunSummary, SyncDeps } from './context';
 import type { OutboxRow } from './ports';
@@ -96,7 +98,7 @@ export class SyncEngine {
     this.d.events.emit('sync.status', await this.status());
   }
 
-  alert(code: string, message: string, subject = ''): void {
+  alert(code: string, message: Message, subject = ''): void {
     this.d.alerts.raise(code, message, subject);
   }
 
@@ -130,7 +132,7 @@ export class SyncEngine {
     if (!c.ok && c.reason === 'not_enrolled') return { ...summary, phase: 'not_enrolled' };
     if (!c.ok && c.reason === 'locked') return { ...summary, phase: 'locked' };
     if (!c.ok) {
-      this.alert('DEVICE_KEY_MISSING', keyMissingMessage(c.store));
+      this.alert('DEVICE_KEY_MISSING', msg('errors.CONFLICT.key_missing', { store: c.store.kind }));
       this.state.phase = 'error';
       return { ...summary, phase: 'error' };
     }
@@ -159,8 +161,8 @@ export class SyncEngine {
       if (this.state.phase === 'idle') await this.afterSync();
     } catch (e) {
       this.state.phase = 'error';
-      this.state.lastError = (e as Error).message;
-      this.d.logger.error('sync run failed', { code: 'SYNC_FAILED', err: this.state.lastError });
+      this.state.lastError = errorAsMessage(e);
+      this.d.logger.error('sync run failed', { code: 'SYNC_FAILED', err: messageForLog(this.state.lastError) });
     } finally {
       this.state.progress = null;
       await this.publish();
@@ -233,7 +235,9 @@ export class SyncEngine {
       p = (async () => {
         const c = await loadDeviceCredential(this.d);
         if (!c.ok)
-          throw new ApiError('CONFLICT', `Cannot fetch attachments: ${c.reason === 'locked' ? 'the key store is locked' : 'this device is not enrolled'}`);
+          throw new ApiError('CONFLICT', `Cannot fetch attachments: ${c.reason === 'locked' ? 'the key store is locked' : 'this device is not enrolled'}`, {
+            reason: c.reason,
+          });
         return fetchAttachment(this.ctx, { cfg: c.cfg, signer: c.signer, device, hash, transfers: this.transfers });
       })().finally(() => this.fetching.delete(key));
       this.fetching.set(key, p);
@@ -255,7 +259,7 @@ export class SyncEngine {
       if (!(e instanceof NetworkError)) throw e;
       this.state.reachable = false;
       this.state.phase = 'offline';
-      this.state.lastError = e.message;
+      this.state.lastError = errorAsMessage(e);
       return null;
     }
   }

@@ -20,7 +20,7 @@ function parseServerUrl(serverUrl: string): URL {
   try {
     return new URL(serverUrl);
   } catch {
-    throw new ApiError('VALIDATION_ERROR', 'Server URL is not a URL');
+    throw new ApiError('VALIDATION_ERROR', 'Server URL is not a URL', { reason: 'server_url' });
   }
 }
 
@@ -38,10 +38,11 @@ async function askServer(ctx: EngineCtx, url: URL, token: string, profile: Profi
   } catch (e) {
     throw new ApiError('NOT_FOUND', `Nothing answered at ${url.origin}: check the address and that this computer is online. (${(e as Error).message})`, {
       reason: 'unreachable',
+      origin: url.origin,
     });
   }
   if (reply.status !== 200) {
-    const err = (reply.body as { error?: { message?: string } } | null)?.error;
+    const err = (reply.body as { error?: { code?: string; message?: string; details?: { reason?: unknown } } } | null)?.error;
     // A reply without our error envelope: something answered, but not a Maestro sync server.
     if (!err?.message) {
       throw new ApiError(
@@ -49,26 +50,35 @@ async function askServer(ctx: EngineCtx, url: URL, token: string, profile: Profi
         `${url.origin} answered, but it is not a Maestro sync server (HTTP ${reply.status}). Check the address your admin gave you.`,
         {
           reason: 'not_a_sync_server',
+          origin: url.origin,
           status: reply.status,
         },
       );
     }
-    throw new ApiError(reply.status === 401 ? 'FORBIDDEN' : 'CONFLICT', `Enrollment refused: ${err.message}`);
+    throw new ApiError(reply.status === 401 ? 'FORBIDDEN' : 'CONFLICT', `Enrollment refused: ${err.message}`, {
+      reason: 'enrollment_refused',
+      serverCode: typeof err.code === 'string' ? err.code : 'unknown',
+      serverReason: typeof err.details?.reason === 'string' ? err.details.reason : 'unknown',
+    });
   }
   const valid = compileSchema(enrollResponseSchema);
   if (!valid(reply.body)) throw new ApiError('INTERNAL', 'Server sent a malformed enrollment reply', describeErrors(valid.errors));
   const r = reply.body as EnrollResponse;
   if (r.tenant !== profile.tenant) {
-    throw new ApiError('CONFLICT', `The token is for tenant "${r.tenant}" but this device's profile is tenant "${profile.tenant}"`);
+    throw new ApiError('CONFLICT', `The token is for tenant "${r.tenant}" but this device's profile is tenant "${profile.tenant}"`, {
+      reason: 'tenant_mismatch',
+      tokenTenant: r.tenant,
+      profileTenant: profile.tenant,
+    });
   }
   return r;
 }
 
 async function checkReady(ctx: EngineCtx): Promise<{ profile: Profile; store: SecretStore }> {
   const profile = ctx.d.profile.require();
-  if (readSyncConfig(ctx.d.db)) throw new ApiError('CONFLICT', 'This device is already enrolled');
+  if (readSyncConfig(ctx.d.db)) throw new ApiError('CONFLICT', 'This device is already enrolled', { reason: 'already_enrolled' });
   const store = await ctx.d.secrets();
-  if (store.isLocked()) throw new ApiError('FORBIDDEN', 'Unlock the passphrase vault before enrolling');
+  if (store.isLocked()) throw new ApiError('FORBIDDEN', 'Unlock the passphrase vault before enrolling', { reason: 'locked' });
   return { profile, store };
 }
 

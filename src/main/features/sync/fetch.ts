@@ -10,6 +10,7 @@ import type { SyncConfig } from '../../platform/device/sync-config';
 import { openChunk } from './chunk-crypto';
 import type { EngineCtx } from './context';
 import type { Transfers } from './transfers';
+import { errorAsMessage } from './errors';
 
 interface Manifest {
   name: string;
@@ -49,10 +50,15 @@ async function* chunksOf(ctx: EngineCtx, f: FetchInput, m: Manifest, key: Buffer
     const reply = await sendBytes(ctx.bytes, f.cfg.serverUrl, 'GET', chunkPath(m.blob, index), undefined, f.signer);
     if (reply.status !== 200) {
       const err = (reply.json as { error?: { code?: string; message?: string } } | null)?.error;
-      throw new ApiError('UNAVAILABLE', `The server did not give chunk ${index}: ${err?.code ?? reply.status} ${err?.message ?? ''}`.trim());
+      throw new ApiError('UNAVAILABLE', `The server did not give chunk ${index}: ${err?.code ?? reply.status} ${err?.message ?? ''}`.trim(), {
+        reason: 'chunk_unavailable',
+        index,
+        status: reply.status,
+      });
     }
     const plain = openChunk(key, { tenant: f.cfg.tenant, blob: m.blob, index, count: m.chunks, keyVersion: m.keyVersion }, reply.bytes);
-    if (plain.length !== chunkPlainLength(m.size, index)) throw new ApiError('VALIDATION_ERROR', `Chunk ${index} has the wrong length`);
+    if (plain.length !== chunkPlainLength(m.size, index))
+      throw new ApiError('VALIDATION_ERROR', `Chunk ${index} has the wrong length`, { reason: 'chunk_length', index });
     done += plain.length;
     f.transfers.progress('download', f.hash, done);
     yield plain;
@@ -65,7 +71,7 @@ export async function fetchAttachment(ctx: EngineCtx, f: FetchInput): Promise<{ 
   const local = d.attachments.stat(f.hash);
   if (local) return { hash: f.hash, size: local.size, ref: `sha256:${f.hash}` };
   const m = manifestOf(d.team.attachmentManifest(f.device, f.hash));
-  if (!m) throw new ApiError('NOT_FOUND', `No attachment ${f.hash.slice(0, 12)}… from device ${f.device} has reached this device`);
+  if (!m) throw new ApiError('NOT_FOUND', `No attachment ${f.hash.slice(0, 12)}… from device ${f.device} has reached this device`, { reason: 'attachment' });
   const key = await d.tenantKeys.get(f.cfg.tenant, m.keyVersion);
   f.transfers.begin({ hash: f.hash, direction: 'download', device: f.device, name: m.name, totalBytes: m.size, doneBytes: 0 });
   try {
@@ -77,7 +83,7 @@ export async function fetchAttachment(ctx: EngineCtx, f: FetchInput): Promise<{ 
     f.transfers.end('download', f.hash, 'done');
     return stored;
   } catch (e) {
-    f.transfers.end('download', f.hash, 'failed', (e as Error).message);
+    f.transfers.end('download', f.hash, 'failed', errorAsMessage(e));
     throw e;
   }
 }

@@ -1,4 +1,5 @@
 import type { HealthRegistry } from '../../platform/health';
+import { msg } from '../../../shared/messages';
 import type { OutboxState } from '../../../shared/api/types';
 import type { SyncConfig } from '../../platform/device/sync-config';
 
@@ -12,6 +13,7 @@ export function registerSyncHealth(health: HealthRegistry, outbox: { counts(): R
         service: 'sync',
         status: 'warn',
         summary: `${n(c.dead, 'item')} could not be delivered and ${n(c.blocked, 'item')} ${c.blocked === 1 ? 'is' : 'are'} held: open the Outbox to decide what to do with them.`,
+        messages: [msg('health.check.sync.queue.held', { dead: c.dead, blocked: c.blocked })],
         figures,
       };
     }
@@ -20,12 +22,19 @@ export function registerSyncHealth(health: HealthRegistry, outbox: { counts(): R
         service: 'sync',
         status: c.queued > 0 ? 'warn' : 'ok',
         summary: `Not enrolled: ${n(c.queued, 'item')} ${c.queued === 1 ? 'waits' : 'wait'} in the outbox until this device is enrolled.`,
+        messages: [msg('health.check.sync.queue.not_enrolled', { count: c.queued })],
         figures,
       };
     return {
       service: 'sync',
       status: 'ok',
       summary: `${n(c.queued, 'item')} queued; ${cfg.lastSyncAt ? `last sync ${new Date(cfg.lastSyncAt).toLocaleString('en')}` : 'never synced'}.`,
+      // The time as a number: the view writes it in the reader's language and time zone.
+      messages: [
+        cfg.lastSyncAt
+          ? msg('health.check.sync.queue.queued', { count: c.queued, at: Date.parse(cfg.lastSyncAt) })
+          : msg('health.check.sync.queue.queued_never', { count: c.queued }),
+      ],
       figures,
     };
   });

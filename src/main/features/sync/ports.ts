@@ -3,6 +3,7 @@
 import type { Readable } from 'node:stream';
 import type { OutboxState, Profile, Role } from '../../../shared/api/types';
 import type { SignedReceipt } from '../../../shared/sync/protocol';
+import type { Message } from '../../../shared/messages';
 import type { SignedCertificate } from '../../../shared/team/protocol';
 import type { OutboxRow } from '../outbox/types';
 import type { DeviceSigner } from '../../platform/device/credential';
@@ -40,16 +41,18 @@ export interface SyncOutboxPort {
   /** The live attachment item of each file digest (one per digest: the same file uploads once). */
   attachmentRows(hashes: readonly string[]): OutboxRow[];
   markAcked(id: string, receipt: SignedReceipt): void;
-  markBlocked(id: string, requiredVersion: string | null, message: string): void;
-  markFailed(id: string, reason: string, permanent?: boolean): OutboxState;
-  noteError(id: string, reason: string): void;
-  settle(id: string, reason: string): void;
+  /** Why, as a message code (the outbox view says it in words; logs and audit keep the code). */
+  markBlocked(id: string, requiredVersion: string | null, message: Message): void;
+  markFailed(id: string, reason: Message, permanent?: boolean): OutboxState;
+  noteError(id: string, reason: Message): void;
+  settle(id: string, reason: Message): void;
   makeAllDue(): void;
 }
 
 /** Captured records and attachments (features/capture), sealed for the server. */
 export interface SyncRecordsPort {
-  getRecord(id: string): { id: string; contract: string; data: string; created_at: string } | undefined;
+  /** `locale`: the language it was captured in (decision 0031); it travels in the sealed payload. */
+  getRecord(id: string): { id: string; contract: string; data: string; created_at: string; locale?: string } | undefined;
 }
 /** The device's attachment files (features/capture's AttachmentStore): read streamed, stored streamed. */
 export interface SyncAttachmentsPort {

@@ -2,9 +2,19 @@ import type { KeyObject } from 'node:crypto';
 import { checkpointSigningBytes, type SignedCheckpoint } from '../../../shared/sync/protocol';
 import { verifyBase64 } from '../../../platform/ed25519';
 
-export { receiptMismatch } from '../../../shared/sync/receipt-match';
+import { msg, type Message } from '../../../shared/messages';
+import { receiptMismatchField, type ReceiptExpectation } from '../../../shared/sync/receipt-match';
+import type { SignedReceipt } from '../../../shared/sync/protocol';
 
-export const BAD_RECEIPT_SIGNATURE = 'receipt signature does not verify with the pinned server key';
+/** "receipt signature does not verify with the pinned server key" */
+export const BAD_RECEIPT_SIGNATURE: Message = Object.freeze(msg('alerts.receipt.signature'));
+
+/** Why a receipt does not speak of exactly this item (alerts.receipt.*), or null when every field matches. */
+export function receiptMismatch(r: SignedReceipt, exp: ReceiptExpectation): Message | null {
+  const field = receiptMismatchField(r, exp);
+  if (field === null) return null;
+  return field === 'attachments' ? msg('alerts.receipt.attachments') : msg('alerts.receipt.field', { field });
+}
 
 export function checkCheckpoint(c: SignedCheckpoint, key: KeyObject, exp: { device: string; serverKeyId: string }): boolean {
   return (

@@ -2,6 +2,7 @@
 // tenant key exists, this device's own), persisted, and reused on every retry.
 import { hash } from 'node:crypto';
 import { canonicalJson } from '../../../shared/canonical';
+import { msg, type Message } from '../../../shared/messages';
 import { aadBytes, type SyncItemWire } from '../../../shared/sync/protocol';
 import { encryptGcm } from '../../platform/keys/data-keys';
 import { chunkCountOf, CHUNK_BYTES, type AttachmentManifest } from '../../../shared/sync/attachments';
@@ -9,8 +10,8 @@ import { blobIdOf } from './chunk-crypto';
 import type { SyncDeps } from './context';
 import type { OutboxRow, SealedItem } from './ports';
 
-const WAITING_FOR_ATTACHMENTS = 'Waiting for its attachments to be prepared for upload';
-export const WAITING_FOR_KEY = 'Waiting for the tenant key: an admin device sends it to this device on its next sync';
+const WAITING_FOR_ATTACHMENTS = msg('errors.sync.waiting_attachments');
+const WAITING_FOR_KEY = msg('errors.sync.waiting_key');
 
 const isShared = (row: OutboxRow) => row.kind === 'run' || row.kind === 'card' || row.kind === 'approval';
 
@@ -33,13 +34,13 @@ async function plaintextOf(
   row: OutboxRow,
   key: { version: number; key: Buffer },
   pass: PassBlobs,
-): Promise<{ plain: Buffer; blobIds?: string[] } | { wait: string }> {
+): Promise<{ plain: Buffer; blobIds?: string[] } | { wait: Message }> {
   if (isShared(row)) return { plain: d.team.plaintextOf(row) };
   if (row.kind === 'record') {
     const rec = d.records.getRecord(row.record_id!);
     if (!rec) throw new Error(`record ${row.record_id} missing`);
     const plain = Buffer.from(
-      `{"contract":${JSON.stringify(rec.contract)},"createdAt":${JSON.stringify(rec.created_at)},"data":${rec.data},"kind":"record","recordId":${JSON.stringify(rec.id)}}`,
+      `{"contract":${JSON.stringify(rec.contract)},"createdAt":${JSON.stringify(rec.created_at)},"data":${rec.data},"kind":"record","locale":${JSON.stringify(rec.locale ?? 'en')},"recordId":${JSON.stringify(rec.id)}}`,
     );
     const hashes = [...attachmentHashesOf(JSON.parse(rec.data) as unknown)];
     const blobIds: string[] = [];
@@ -70,7 +71,7 @@ async function plaintextOf(
 }
 
 /** The sealed form of one row, or null when no key can seal it yet. */
-async function sealOne(d: SyncDeps, row: OutboxRow, pass: PassBlobs): Promise<SealedItem | { wait: string }> {
+async function sealOne(d: SyncDeps, row: OutboxRow, pass: PassBlobs): Promise<SealedItem | { wait: Message }> {
   const tenantKey = await d.tenantKeys.current(row.tenant);
   // No tenant key anywhere yet (no admin device has created one): this device's own key, as
   // before team sync. Such items are stored and receipted but never shared. Team items (runs,

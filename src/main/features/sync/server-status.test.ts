@@ -8,6 +8,7 @@ import { makeServices, tempDir, unlockedVault } from '../../platform/test-utils'
 import type { Services } from '../../app/services';
 import type { SyncBatchResponse } from '../../../shared/sync/protocol';
 import { DAY_MS } from '../../../shared/risk/index';
+import { msg } from '../../../shared/messages';
 import { createEnrollmentToken } from '../../../server/enrollment-tokens';
 import { sqliteBackend, type TestDb } from '../../../server/testing/backends';
 import { CONTRACT_FILES, createHarness, T0, type Device, type Harness } from '../../../server/testing/harness';
@@ -24,7 +25,8 @@ const report = {
   summary: 'All sites inspected.',
   submittedBy: { name: 'Ada' },
 };
-const BLOCKED_TEXT = 'This device was blocked by an administrator on 2025-03-01: Device reported stolen. Contact your admin; your data stays on this device.';
+/** "This device was blocked by an administrator on 2025-03-01: Device reported stolen. Contact your admin; …" */
+const BLOCKED = msg('risk.device_blocked.on_why', { day: '2025-03-01', why: 'Device reported stolen' });
 
 let db: TestDb;
 let h: Harness;
@@ -113,31 +115,32 @@ describe("the server's device status on the device", () => {
       body: { error: { code: 'FORBIDDEN', details: { reason: 'device_blocked', blockedReason: 'Device reported stolen' } } },
     });
     const after = s.outbox.row(outboxId);
-    expect(after).toMatchObject({ state: 'queued', attempts: before.attempts, next_attempt_at: before.next_attempt_at, last_error: BLOCKED_TEXT });
+    expect(after).toMatchObject({ state: 'queued', attempts: before.attempts, next_attempt_at: before.next_attempt_at, last_error: JSON.stringify(BLOCKED) });
     expect(after.ciphertext?.length).toBeGreaterThan(0); // sealed once, kept for the resend
     expect(await serverItems()).toBe(2);
 
     const st = s.governance.status();
     expect(st.risk.level).toBe('critical');
-    expect(st.risk.reasons).toContain(BLOCKED_TEXT);
+    expect(st.risk.reasons).toContainEqual(BLOCKED);
     expect(st.server).toMatchObject({
       blocked: true,
       blockedAt: new Date(T0).toISOString(),
       blockedReason: 'Device reported stolen',
       risk: { level: 'critical' },
     });
-    expect((await s.sync.status()).lastError).toBe(BLOCKED_TEXT);
+    expect((await s.sync.status()).lastError).toEqual(BLOCKED);
     const refused = await d('capture.submit', { contract: REPORT, data: report });
     expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', details: { reason: 'device_blocked', blockedReason: 'Device reported stolen' } } });
-    expect((refused as { error: { message: string } }).error.message).toMatch(
-      /^This device was blocked by an administrator on 2025-03-01: Device reported stolen\. Contact your admin/,
-    );
+    expect(refused).toMatchObject({ error: { details: { messages: [BLOCKED, msg('risk.refused.blocked', { action: 'submit' })] } } });
     expect(await d('governance.status', {})).toMatchObject({ ok: true, data: { server: { blocked: true } } });
     expect(s.health.run('now').checks.find((c) => c.id === 'governance.risk')).toMatchObject({ status: 'error' });
 
     // Asking again: still refused, one alert (not one per attempt), still no attempt spent.
     await s.sync.syncNow({ force: true });
     expect(openAlerts('DEVICE_BLOCKED')).toBe(1);
+    // The alert says it as a message (the sync panel puts it into words), stored as JSON in its row.
+    expect((await s.sync.status()).alerts.find((a) => a.code === 'DEVICE_BLOCKED')).toMatchObject({ message: BLOCKED, subject: deviceId() });
+    expect(s.db.prepare("SELECT message FROM alerts WHERE code = 'DEVICE_BLOCKED'").pluck().get()).toBe(JSON.stringify(BLOCKED));
     expect(openAlerts('SYNC_REFUSED')).toBe(0);
     expect(s.outbox.row(outboxId)).toMatchObject({ state: 'queued', attempts: before.attempts });
     expect(s.audit.list({ limit: 10, action: 'device.blocked_by_server' }).entries).toHaveLength(1);
@@ -149,7 +152,12 @@ describe("the server's device status on the device", () => {
     expect(await serverItems()).toBe(3);
     expect(openAlerts('DEVICE_BLOCKED')).toBe(0);
     expect(s.governance.status()).toMatchObject({ server: { blocked: false, blockedAt: null, blockedReason: null }, risk: { level: 'low' } });
-    expect(s.governance.status().risk.reasons.join(' ')).not.toMatch(/blocked/);
+    expect(
+      s.governance
+        .status()
+        .risk.reasons.map((r) => r.code)
+        .join(' '),
+    ).not.toMatch(/blocked/);
     expect(await d('capture.submit', { contract: REPORT, data: report })).toMatchObject({ ok: true });
     expect(s.audit.list({ limit: 10, action: 'device.unblocked_by_server' }).entries).toHaveLength(1);
   });
@@ -162,12 +170,13 @@ describe("the server's device status on the device", () => {
     expect((lastReply().body as SyncBatchResponse).deviceStatus).toMatchObject({ updateRequired: true, risk: { level: 'high' } });
     const st = s.governance.status();
     expect(st.risk.level).toBe('high');
-    expect(st.risk.reasons).toEqual(['An administrator requires an app update: install the latest version of Maestro, then sync.']);
+    expect(st.risk.reasons).toEqual([msg('risk.update_required_device')]);
     const refused = await d('capture.submit', { contract: REPORT, data: report });
     expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', details: { reason: 'risk', level: 'high' } } });
-    expect((refused as { error: { message: string } }).error.message).not.toMatch(/Sync to bring it back/);
+    expect((refused as { error: { details: { messages: unknown[] } } }).error.details.messages).not.toContainEqual(msg('risk.refused.sync_to_restore'));
     await s.sync.syncNow();
     expect(openAlerts('UPDATE_REQUIRED')).toBe(1);
+    expect((await s.sync.status()).alerts.find((a) => a.code === 'UPDATE_REQUIRED')?.message).toEqual(msg('risk.update_required_device'));
 
     await act('clear-update', 'Updated on site');
     await s.sync.syncNow();

@@ -2,7 +2,8 @@
 // risk the server computes for it (with the tenant's policy). Written from every sync reply and from
 // a device_blocked refusal; read by governance, which feeds the flags into the local risk.
 import type { Db } from '../../platform/db/connection';
-import type { RiskLevel } from '../../../shared/risk/index';
+import { riskReasonsFromWire, type RiskLevel } from '../../../shared/risk/index';
+import type { Message } from '../../../shared/messages';
 import { readSyncConfig, type SyncConfig } from '../../platform/device/sync-config';
 
 export interface ServerDeviceStatus {
@@ -11,8 +12,8 @@ export interface ServerDeviceStatus {
   blockedAt: string | null;
   blockedReason: string | null;
   updateRequired: boolean;
-  /** The server's view of this device's risk, as of `at`. */
-  risk: { level: RiskLevel; reasons: string[] };
+  /** The server's view of this device's risk, as of `at` (reasons as messages). */
+  risk: { level: RiskLevel; reasons: Message[] };
   /** When this device received it (device time). */
   at: string;
 }
@@ -35,7 +36,8 @@ export function readServerStatus(db: Db): ServerDeviceStatus | null {
     blockedAt: r.blocked_at,
     blockedReason: r.blocked_reason,
     updateRequired: r.update_required === 1,
-    risk: { level: r.risk_level, reasons: JSON.parse(r.risk_reasons) as string[] },
+    // A row written before messages as codes holds sentences: they show as they are (risk.text).
+    risk: { level: r.risk_level, reasons: riskReasonsFromWire(JSON.parse(r.risk_reasons) as (string | Message)[]) },
     at: r.at,
   };
 }

@@ -3,6 +3,8 @@
 import type { DeviceStatusWire } from '../../../shared/sync/protocol';
 import type { DeviceBlockedDetails } from '../../../shared/server-api';
 import { blockedMessage, UPDATE_REQUIRED_MESSAGE } from '../../../shared/risk/device-messages';
+import { REASON_BLOCKED, riskReasonsFromWire } from '../../../shared/risk/index';
+import type { Message } from '../../../shared/messages';
 import { readServerStatus, writeServerStatus, type ServerDeviceStatus } from './server-status';
 import type { EngineCtx } from './context';
 
@@ -17,8 +19,8 @@ export function blockedStatus(ctx: EngineCtx, details: DeviceBlockedDetails | nu
     blockedReason: details?.blockedReason ?? null,
     updateRequired: details?.deviceStatus.updateRequired ?? prev?.updateRequired ?? false,
     risk: details
-      ? { level: details.deviceStatus.risk.level, reasons: details.deviceStatus.risk.reasons }
-      : { level: 'critical' as const, reasons: ['Blocked by an administrator'] },
+      ? { level: details.deviceStatus.risk.level, reasons: riskReasonsFromWire(details.deviceStatus.risk.reasons) }
+      : { level: 'critical' as const, reasons: [REASON_BLOCKED] },
   };
 }
 
@@ -32,7 +34,7 @@ export function applyReplyStatus(ctx: EngineCtx, st: DeviceStatusWire, deviceId:
       blockedAt: st.blocked ? (prev?.blockedAt ?? null) : null,
       blockedReason: st.blocked ? (prev?.blockedReason ?? null) : null,
       updateRequired: st.updateRequired,
-      risk: { level: st.risk.level, reasons: st.risk.reasons },
+      risk: { level: st.risk.level, reasons: riskReasonsFromWire(st.risk.reasons) },
     },
     deviceId,
   );
@@ -45,7 +47,7 @@ export function applyReplyStatus(ctx: EngineCtx, st: DeviceStatusWire, deviceId:
 export function applyServerStatus(ctx: EngineCtx, next: Next, deviceId: string): void {
   const { d } = ctx;
   const prev = readServerStatus(d.db);
-  const change = (was: boolean | undefined, is: boolean, code: string, message: string, on: string, off: string, payload: Record<string, unknown>): void => {
+  const change = (was: boolean | undefined, is: boolean, code: string, message: Message, on: string, off: string, payload: Record<string, unknown>): void => {
     if (is && !was) {
       d.alerts.raise(code, message, deviceId);
       d.audit.append({ actor: 'service:sync', action: on, subject: deviceId, payload });

@@ -4,6 +4,7 @@
 // listed as paused until resumed. A paused upload stays queued in the outbox and resumes from the
 // first chunk the server lacks.
 import type { Transfer, TransferState } from '../../../shared/api/types';
+import { msg, type Message } from '../../../shared/messages';
 import type { EventBus } from '../../platform/events';
 import type { Clock } from '../../platform/util/clock';
 import type { Db } from '../../platform/db/connection';
@@ -66,7 +67,8 @@ export class Transfers {
     this.emit(t, false);
   }
 
-  end(direction: Transfer['direction'], hash: string, state: TransferState, message: string | null = null): void {
+  /** `message`: why it waits, was refused or failed (a message code: the renderer says it in words). */
+  end(direction: Transfer['direction'], hash: string, state: TransferState, message: Message | null = null): void {
     const t = this.items.get(this.key(direction, hash));
     if (!t) return;
     t.state = state;
@@ -111,7 +113,7 @@ export class Transfers {
       .run(hash, name, this.clock.now().toISOString());
     if (t && t.state === 'running') {
       t.state = 'paused';
-      t.message = 'Paused';
+      t.message = msg('errors.sync.transfer_paused');
       this.emit(t, true);
     }
     return t ? this.view(t) : this.placeholder(hash, name, 'paused');

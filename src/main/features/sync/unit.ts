@@ -2,6 +2,8 @@
 // every attachment item in it has its chunks uploaded, and a record goes only when each of its
 // attachments is stored on the server (acked earlier, or uploaded in this run). What holds a record
 // back is written on it, so the outbox view says exactly why it is not synced.
+import { decodeStoredError, withCause } from '../../../shared/error-messages';
+import { msg, type Message } from '../../../shared/messages';
 import type { DeviceSigner } from '../../platform/device/credential';
 import type { SyncConfig } from '../../platform/device/sync-config';
 import type { EngineCtx } from './context';
@@ -10,18 +12,18 @@ import { attachmentHashesOf, blobIdsOf } from './seal';
 import type { Transfers } from './transfers';
 import { uploadAttachment } from './upload';
 
-const PAUSED_MESSAGE = 'Upload paused: resume it in the outbox view';
-
-/** Why a record cannot go yet (null: every attachment it names is stored). */
-function recordWait(ctx: EngineCtx, row: OutboxRow, stored: ReadonlySet<string>): string | null {
+/** Why a record cannot go yet (null: every attachment it names is stored); the attachment's own error is its cause. */
+function recordWait(ctx: EngineCtx, row: OutboxRow, stored: ReadonlySet<string>): Message | null {
   const rec = ctx.d.records.getRecord(row.record_id!);
   if (!rec) return null;
   const hashes = [...attachmentHashesOf(JSON.parse(rec.data) as unknown)];
   for (const a of ctx.d.outbox.attachmentRows(hashes)) {
     if (a.state === 'acked' || stored.has(a.attachment_hash!)) continue;
     const name = ctx.d.attachments.stat(a.attachment_hash!)?.name ?? a.attachment_hash!.slice(0, 12);
-    if (a.state === 'blocked' || a.state === 'dead') return `Not synced: its attachment "${name}" was refused — ${a.last_error ?? 'see the attachment item'}`;
-    return `Not synced yet: waiting for its attachment "${name}" to upload${a.last_error ? ` (${a.last_error})` : ''}`;
+    const cause = decodeStoredError(a.last_error);
+    if (a.state === 'blocked' || a.state === 'dead')
+      return withCause(msg('errors.sync.attachment_refused', { name }), cause ?? msg('errors.sync.see_attachment'));
+    return cause ? withCause(msg('errors.sync.attachment_waiting_because', { name }), cause) : msg('errors.sync.attachment_waiting', { name });
   }
   return null;
 }
@@ -41,9 +43,9 @@ export async function prepareUnits(
       if (r.kind === 'stored') {
         stored.add(row.attachment_hash!);
         out.push(row);
-      } else if (r.kind === 'paused') outbox.noteError(row.id, PAUSED_MESSAGE);
-      else if (r.kind === 'refused') outbox.markBlocked(row.id, null, `Refused by the server: ${r.message}. Retry once that is fixed.`);
-      else outbox.noteError(row.id, r.message);
+      } else if (r.kind === 'paused') outbox.noteError(row.id, msg('errors.sync.paused'));
+      else if (r.kind === 'refused') outbox.markBlocked(row.id, null, withCause(msg('errors.sync.refused_retry'), r.error));
+      else outbox.noteError(row.id, r.error);
       continue;
     }
     if (row.kind === 'record' && blobIdsOf(row).length > 0) {

@@ -3,6 +3,7 @@
 // the attachment store (never the whole file in memory). Every request is device-signed.
 import { blobPath, blobStateSchema, chunkCountOf, chunkPath, chunkPlainLength, CHUNK_BYTES, type BlobState } from '../../../shared/sync/attachments';
 import { compileSchema } from '../../../shared/validation';
+import { msg, type Message } from '../../../shared/messages';
 import { sendBytes, type BytesReply } from '../../platform/device/signed-fetch';
 import type { DeviceSigner } from '../../platform/device/credential';
 import type { SyncConfig } from '../../platform/device/sync-config';
@@ -10,10 +11,12 @@ import { sealChunkParts, type ChunkPlace } from './chunk-crypto';
 import type { EngineCtx } from './context';
 import type { OutboxRow } from './ports';
 import type { Transfers } from './transfers';
+import { errorAsMessage, replyError } from './errors';
 
 const blobStateValid = compileSchema(blobStateSchema);
 
-type UploadOutcome = { kind: 'stored' } | { kind: 'paused' } | { kind: 'refused'; message: string } | { kind: 'later'; message: string };
+/** `error`: why it was refused or must wait (the server's API error, or a sync error), as a message. */
+type UploadOutcome = { kind: 'stored' } | { kind: 'paused' } | { kind: 'refused'; error: Message } | { kind: 'later'; error: Message };
 
 interface UploadInput {
   cfg: SyncConfig;
@@ -29,12 +32,11 @@ async function keyOf(ctx: EngineCtx, row: OutboxRow): Promise<Buffer> {
 }
 
 /** A reply that is not a blob state: refused for good (4xx but rate limits) or later. */
-function judge(reply: BytesReply, what: string): UploadOutcome | BlobState {
+function judge(reply: BytesReply): UploadOutcome | BlobState {
   if (reply.status === 200 && blobStateValid(reply.json)) return reply.json as BlobState;
-  const err = (reply.json as { error?: { code?: string; message?: string } } | null)?.error;
-  const text = `${err?.code ?? `HTTP ${reply.status}`}: ${err?.message ?? what}`;
-  if (reply.status >= 400 && reply.status < 500 && reply.status !== 429 && reply.status !== 401) return { kind: 'refused', message: text };
-  return { kind: 'later', message: text };
+  const error = reply.status === 200 ? msg('errors.sync.malformed_reply') : replyError(reply.status, reply.json);
+  if (reply.status >= 400 && reply.status < 500 && reply.status !== 429 && reply.status !== 401) return { kind: 'refused', error };
+  return { kind: 'later', error };
 }
 
 const isState = (x: UploadOutcome | BlobState): x is BlobState => 'blob' in x;
@@ -58,7 +60,7 @@ async function sendChunk(j: Job, index: number): Promise<UploadOutcome | BlobSta
   const place: ChunkPlace = { tenant: j.u.row.tenant, blob: j.blob, index, count: j.chunks, keyVersion: j.u.row.key_version! };
   const sealed = sealChunkParts(j.key, place, plain);
   const reply = await sendBytes(j.ctx.bytes, j.u.cfg.serverUrl, 'PUT', chunkPath(j.blob, index), sealed, j.u.signer);
-  return judge(reply, `storing chunk ${index}`);
+  return judge(reply);
 }
 
 /** Send the missing chunks, UPLOAD_WINDOW at a time, in order; stops at the first refusal or pause. */
@@ -97,10 +99,10 @@ export async function uploadAttachment(ctx: EngineCtx, u: UploadInput): Promise<
   const hash = u.row.attachment_hash!;
   const blob = (JSON.parse(u.row.blob_ids!) as string[])[0]!;
   const stat = d.attachments.stat(hash);
-  if (!stat) return { kind: 'refused', message: 'The attachment file is no longer on this device' };
+  if (!stat) return { kind: 'refused', error: msg('errors.sync.attachment_gone') };
   const chunks = chunkCountOf(stat.size);
   const body = JSON.stringify({ size: stat.size, chunkBytes: CHUNK_BYTES, chunks, keyVersion: u.row.key_version });
-  const declared = judge(await sendBytes(ctx.bytes, u.cfg.serverUrl, 'POST', blobPath(blob), body, u.signer), 'declaring the attachment');
+  const declared = judge(await sendBytes(ctx.bytes, u.cfg.serverUrl, 'POST', blobPath(blob), body, u.signer));
   if (!isState(declared)) return declared;
   const have = new Set(declared.have);
   const missing = Array.from({ length: chunks }, (_, i) => i).filter((i) => !have.has(i));
@@ -111,11 +113,11 @@ export async function uploadAttachment(ctx: EngineCtx, u: UploadInput): Promise<
   try {
     out = await sendMissing(job, missing, doneBefore);
   } catch (e) {
-    u.transfers.end('upload', hash, 'waiting', (e as Error).message);
+    u.transfers.end('upload', hash, 'waiting', errorAsMessage(e));
     throw e;
   }
   if (out.kind === 'stored') u.transfers.end('upload', hash, 'done');
-  else if (out.kind === 'paused') u.transfers.end('upload', hash, 'paused', 'Paused');
-  else u.transfers.end('upload', hash, out.kind === 'refused' ? 'refused' : 'waiting', out.message);
+  else if (out.kind === 'paused') u.transfers.end('upload', hash, 'paused', msg('errors.sync.transfer_paused'));
+  else u.transfers.end('upload', hash, out.kind === 'refused' ? 'refused' : 'waiting', out.error);
   return out;
 }

@@ -1,6 +1,7 @@
 // Device certificates this device holds (its own and its peers'): stored verified, newest version
 // wins; a newer one of this device changes its roles or tells it it was revoked.
 import { ApiError } from '../../../shared/errors';
+import { msg } from '../../../shared/messages';
 import { compileSchema } from '../../../shared/validation';
 import { topRole, type DeviceCertificate, type SignedCertificate, type TeamRole } from '../../../shared/team/protocol';
 import { certificateResponseSchema } from '../../../shared/team/schemas';
@@ -74,7 +75,7 @@ export class CertStore {
       d.audit.append({ actor: SERVICE, action: 'device.roles_changed', subject: c.device, payload: { roles: c.roles, certVersion: c.certVersion } });
     }
     if (c.status === 'revoked') {
-      d.alerts.alert('DEVICE_REVOKED', 'The server revoked this device: it can no longer sync, and approvals it signs are refused', c.device);
+      d.alerts.alert('DEVICE_REVOKED', msg('alerts.device_revoked'), c.device);
       d.audit.append({ actor: SERVICE, action: 'device.revoked_by_server', subject: c.device, payload: { certVersion: c.certVersion } });
     }
   }

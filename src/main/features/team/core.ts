@@ -2,6 +2,8 @@
 // the pull state row, and the two ways an item fails (refused and recorded, or the pull stops).
 import { ApiError } from '../../../shared/errors';
 import type { TeamRefusal } from '../../../shared/team/views';
+import { msg } from '../../../shared/messages';
+import { withCause } from '../../../shared/error-messages';
 import { ENCRYPTION_KEY } from '../../platform/device/credential';
 import { readSyncConfig, type SyncConfig } from '../../platform/device/sync-config';
 import { sendJson, type FetchFn } from '../../platform/device/signed-fetch';
@@ -88,7 +90,7 @@ export class TeamCore {
       this.d.db
         .prepare('UPDATE team_state SET stopped_seq = ?, stopped_code = ?, stopped_message = ?, stopped_at = ? WHERE singleton = 1')
         .run(seq, code, message, this.now());
-      this.d.alerts.alert(code, `The pull stopped at item ${seq}: ${message}. It stays stopped until the item is skipped with a reason.`, String(seq));
+      this.d.alerts.alert(code, withCause(msg('alerts.team.stopped', { seq: String(seq) }), message), String(seq));
       this.d.audit.append({ actor: SERVICE, action: 'team.pull_stopped', subject: String(seq), payload: { code, message } });
     })();
   }
@@ -98,7 +100,8 @@ export class TeamCore {
     this.d.db
       .prepare('INSERT INTO team_refusals (at, seq, kind, from_device, subject, code, message) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(this.now(), seq, kind, from, subject, code, message);
-    this.d.alerts.alert(code, `Refused ${kind}${subject ? ` ${subject}` : ''}${from ? ` from ${from}` : ''}: ${message}`, subject ?? '');
+    const where = subject && from ? 'both' : subject ? 'subject' : from ? 'from' : 'none';
+    this.d.alerts.alert(code, withCause(msg('alerts.team.refused', { kind, where, subject: subject ?? '', from: from ?? '' }), message), subject ?? '');
     this.d.audit.append({ actor: SERVICE, action: `team.${kind}_refused`, subject: subject ?? String(seq ?? ''), payload: { seq, from, code, message } });
   }
 }

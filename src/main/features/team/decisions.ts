@@ -92,7 +92,7 @@ export class Decisions {
   /** runs.decide with scope 'tenant': a run that waits on another device. */
   async decideRemote(req: RemoteDecision): Promise<{ approvalId: string; state: 'queued' }> {
     const cfg = this.core.config();
-    if (!cfg) throw new ApiError('CONFLICT', 'Enroll this device first');
+    if (!cfg) throw new ApiError('CONFLICT', 'Enroll this device first', { reason: 'not_enrolled' });
     if (req.device === cfg.deviceId)
       throw new ApiError('VALIDATION_ERROR', 'This run is on this device: decide it in the run view (runs.decide)', { reason: 'local' });
     this.checkRemote(req);
@@ -108,15 +108,16 @@ export class Decisions {
     const run = db.prepare('SELECT status, awaiting_card FROM team_runs WHERE device = ? AND run_id = ?').get(req.device, req.runId) as
       { status: RunStatus; awaiting_card: string | null } | undefined;
     const card = db.prepare('SELECT status FROM team_cards WHERE device = ? AND card_id = ?').get(req.device, req.cardId) as { status: string } | undefined;
-    if (!run && !card) throw new ApiError('NOT_FOUND', `No run ${req.runId} from device ${req.device} has reached this device`);
+    if (!run && !card) throw new ApiError('NOT_FOUND', `No run ${req.runId} from device ${req.device} has reached this device`, { reason: 'remote_run' });
     if (run && (run.status !== 'awaiting_approval' || (run.awaiting_card && run.awaiting_card !== req.cardId))) {
       throw new ApiError(
         'CONFLICT',
         `Run ${req.runId} is ${run.status}${run.awaiting_card ? ` and waits on card ${run.awaiting_card}` : ''} as of the last pull`,
+        { reason: 'run_state', status: run.status },
       );
     }
     const open = db.prepare("SELECT approval_id FROM team_decisions WHERE card_id = ? AND state IN ('queued','accepted','applied')").pluck().get(req.cardId);
-    if (open) throw new ApiError('CONFLICT', `This device already decided card ${req.cardId}`, { approvalId: open });
+    if (open) throw new ApiError('CONFLICT', `This device already decided card ${req.cardId}`, { reason: 'already_decided', approvalId: open });
   }
 
   /**

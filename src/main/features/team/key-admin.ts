@@ -157,19 +157,19 @@ export class KeyAdmin {
   /** Admin: a new tenant key version for new items, wrapped for the active devices (revoked ones get none). */
   async rotate(): Promise<{ tenant: string; version: number }> {
     const cfg = this.core.config();
-    if (!cfg) throw new ApiError('CONFLICT', 'Enroll this device first');
+    if (!cfg) throw new ApiError('CONFLICT', 'Enroll this device first', { reason: 'not_enrolled' });
     if (!cfg.roles.includes('admin')) throw new ApiError('FORBIDDEN', 'Only an admin device rotates the tenant key', { reason: 'role' });
     const signer = await this.core.signer();
     const myCert = this.certs.latestSigned(cfg.deviceId);
-    if (!signer || !myCert) throw new ApiError('FORBIDDEN', 'This device has no signing key or certificate yet; sync first');
+    if (!signer || !myCert) throw new ApiError('FORBIDDEN', 'This device has no signing key or certificate yet; sync first', { reason: 'certificate' });
     const reply = await this.core.call(cfg, signer, 'GET', '/v1/team/keys');
     if (reply.status !== 200 || !compileSchema(teamKeysStatusSchema)(reply.body))
-      throw new ApiError('NOT_FOUND', `The server did not answer (HTTP ${reply.status})`);
+      throw new ApiError('NOT_FOUND', `The server did not answer (HTTP ${reply.status})`, { reason: 'http', status: reply.status });
     const st = reply.body as TeamKeysStatus;
     const version = Math.max(0, ...st.versions.map((v) => v.version)) + 1;
     // Every active device the server knows lacks the new version: ask again after creating it.
     if (!(await this.createVersion(cfg, signer, myCert, version, [])))
-      throw new ApiError('CONFLICT', `Tenant key version ${version} was created by another admin meanwhile`);
+      throw new ApiError('CONFLICT', `Tenant key version ${version} was created by another admin meanwhile`, { reason: 'key_version', version });
     await this.maintainKeys(cfg, signer);
     return { tenant: cfg.tenant, version };
   }

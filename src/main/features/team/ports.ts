@@ -8,6 +8,7 @@ import type { Logger } from '../../platform/util/logger';
 import type { EventBus } from '../../platform/events';
 import type { AuditService } from '../../platform/audit/index';
 import type { SecretStore } from '../../platform/keys/secret-store';
+import type { Message } from '../../../shared/messages';
 import type { FetchFn } from '../../platform/device/signed-fetch';
 import type { Profile, Role } from '../../../shared/api/types';
 import type { GuardActor } from '../../../shared/policy/types';
@@ -138,7 +139,7 @@ interface TeamProfile {
 
 /** Alerts (owned by features/sync). */
 interface TeamAlerts {
-  alert(code: string, message: string, subject: string): void;
+  alert(code: string, message: Message, subject: string): void;
   /** Resolve the open alerts about a subject (a skipped item). */
   resolve(subject: string): void;
 }

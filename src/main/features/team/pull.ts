@@ -224,7 +224,9 @@ export class Puller {
     const { d } = this.core;
     const st = this.core.stateRow();
     if (st.stopped_seq !== seq)
-      throw new ApiError('CONFLICT', st.stopped_seq === null ? 'The pull is not stopped' : `The pull is stopped at ${st.stopped_seq}, not ${seq}`);
+      throw new ApiError('CONFLICT', st.stopped_seq === null ? 'The pull is not stopped' : `The pull is stopped at ${st.stopped_seq}, not ${seq}`, {
+        reason: st.stopped_seq === null ? 'not_stopped' : 'stopped_elsewhere',
+      });
     const actor = `user:${d.profile.require().id}`;
     d.db.transaction(() => {
       d.db

@@ -189,7 +189,7 @@ export class TeamViews {
     const r = db
       .prepare('SELECT device, run_id AS id, user, body, awaiting_card, received_at FROM team_runs WHERE device = ? AND run_id = ?')
       .get(device, runId) as { device: string; id: string; user: string; body: string; awaiting_card: string | null; received_at: string } | undefined;
-    if (!r) throw new ApiError('NOT_FOUND', `No run ${runId} from device ${device} has reached this device`);
+    if (!r) throw new ApiError('NOT_FOUND', `No run ${runId} from device ${device} has reached this device`, { reason: 'remote_run' });
     const cards = (
       db.prepare('SELECT card_id, user, body, received_at FROM team_cards WHERE device = ? AND run_id = ? ORDER BY created_at, card_id').all(device, runId) as {
         card_id: string;
@@ -211,7 +211,7 @@ export class TeamViews {
   private localRun(runId: string, me: Me): { run: TeamRunView; cards: TeamCardView[] } {
     const device = me.device;
     const r = this.core.d.runQueries.state(runId);
-    if (!r) throw new ApiError('NOT_FOUND', `No run ${runId} on this device`);
+    if (!r) throw new ApiError('NOT_FOUND', `No run ${runId} on this device`, { reason: 'run' });
     const cards = this.core.d.cards.forRun(runId).map((card) => ({
       device,
       user: me.user,
@@ -232,12 +232,12 @@ export class TeamViews {
    */
   runContext(device: string, runId: string): DecisionContext | null {
     if (device === this.me().device) {
-      if (!this.core.d.runQueries.state(runId)) throw new ApiError('NOT_FOUND', `No run ${runId} on this device`);
+      if (!this.core.d.runQueries.state(runId)) throw new ApiError('NOT_FOUND', `No run ${runId} on this device`, { reason: 'run' });
       return this.core.d.runs.context(runId);
     }
     const r = this.core.d.db.prepare('SELECT context FROM team_runs WHERE device = ? AND run_id = ?').get(device, runId) as
       { context: string | null } | undefined;
-    if (!r) throw new ApiError('NOT_FOUND', `No run ${runId} from device ${device} has reached this device`);
+    if (!r) throw new ApiError('NOT_FOUND', `No run ${runId} from device ${device} has reached this device`, { reason: 'remote_run' });
     return r.context ? (JSON.parse(r.context) as DecisionContext) : null;
   }
 

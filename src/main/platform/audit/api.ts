@@ -20,7 +20,7 @@ export function auditApi({ audit, profile }: AuditApiDeps): HandlersFor<typeof a
     'audit.list': (input) => audit.list({ ...input, limit: input.limit ?? 100 }),
     'audit.get': (input) => {
       const entry = audit.get(input.seq);
-      if (!entry) throw new ApiError('NOT_FOUND', `No audit entry with seq ${input.seq}`);
+      if (!entry) throw new ApiError('NOT_FOUND', `No audit entry with seq ${input.seq}`, { reason: 'audit_entry', seq: input.seq });
       return { entry };
     },
     'audit.facets': () => audit.facets(),

@@ -1,6 +1,7 @@
 // The audit chain's Health check: what this process's own last verification found (never a row of
 // audit_verifications, which anyone with the database key can write).
 import type { AuditVerifyResult } from '../../../shared/api/types';
+import { msg } from '../../../shared/messages';
 import type { HealthRegistry } from '../health';
 import type { AuditStore } from './audit-store';
 
@@ -24,12 +25,22 @@ export function registerChainHealth(health: HealthRegistry, store: AuditStore, l
       lastVerifiedAt: last?.verifiedAt ?? null,
       lastVerifiedValid: last ? last.valid : null,
     };
-    if (!last) return { service: 'audit', status: 'warn', summary: 'The audit chain has not been verified yet.', figures };
+    // The summary in English for logs; the messages (health.check.audit.chain.*) for the view.
+    if (!last) {
+      return {
+        service: 'audit',
+        status: 'warn',
+        summary: 'The audit chain has not been verified yet.',
+        messages: [msg('health.check.audit.chain.unverified')],
+        figures,
+      };
+    }
     if (!last.valid) {
       return {
         service: 'audit',
         status: 'error',
         summary: `The last verification found the chain broken at entry ${last.badSeq} (${last.badReason}).`,
+        messages: [msg('health.check.audit.chain.broken', { seq: String(last.badSeq), reason: String(last.badReason) })],
         figures,
       };
     }
@@ -40,6 +51,7 @@ export function registerChainHealth(health: HealthRegistry, store: AuditStore, l
         service: 'audit',
         status: 'ok',
         summary: `Chain consistent on this device (${last.checked} entries, checked ${last.verifiedAt}); not yet anchored by the server, so not yet proven.`,
+        messages: [msg('health.check.audit.chain.consistent', { count: last.checked, at: last.verifiedAt })],
         figures,
       };
     return {
@@ -48,6 +60,7 @@ export function registerChainHealth(health: HealthRegistry, store: AuditStore, l
       summary:
         `Chain verified up to entry ${anchored.seq}, anchored by the server at ${anchored.time}` +
         (unanchored > 0 ? `; the ${unanchored} newer entries are consistent but not yet anchored.` : '.'),
+      messages: [msg('health.check.audit.chain.anchored', { seq: String(anchored.seq), time: anchored.time, newer: unanchored })],
       figures,
     };
   });

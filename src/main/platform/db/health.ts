@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import type { Db } from './connection';
 import type { HealthRegistry } from '../health';
 import { schemaVersion } from './connection';
+import { msg } from '../../../shared/messages';
 
 export function registerDbHealth(db: Db, health: HealthRegistry): void {
   health.register('db.store', () => {
@@ -16,8 +17,16 @@ export function registerDbHealth(db: Db, health: HealthRegistry): void {
     }
     const sizeBytes = pageCount * pageSize;
     const figures = { sizeBytes, walBytes, schemaVersion: schemaVersion(db), quickCheck: quick };
+    // The summary in English for logs; the messages (health.check.db.store.*) for the view.
+    const kib = Math.round(sizeBytes / 1024);
     return quick === 'ok'
-      ? { service: 'db', status: 'ok', summary: `Database is healthy (${(sizeBytes / 1024).toFixed(0)} KiB).`, figures }
-      : { service: 'db', status: 'error', summary: `SQLite quick_check reports a problem: ${quick}`, figures };
+      ? { service: 'db', status: 'ok', summary: `Database is healthy (${kib} KiB).`, messages: [msg('health.check.db.store.healthy', { kib })], figures }
+      : {
+          service: 'db',
+          status: 'error',
+          summary: `SQLite quick_check reports a problem: ${quick}`,
+          messages: [msg('health.check.db.store.problem', { problem: quick })],
+          figures,
+        };
   });
 }

@@ -62,7 +62,7 @@ export async function loadDeviceCredential(d: CredentialDeps, check?: (cfg: Sync
 }
 
 /** The message of a missing signing key. */
-export const keyMissingMessage = (store: SecretStore): string => `The device signing key is missing from the ${store.kind}; re-enroll this device`;
+const keyMissingMessage = (store: SecretStore): string => `The device signing key is missing from the ${store.kind}; re-enroll this device`;
 
 /**
  * The credential, or a CONFLICT that says what is missing (`details.reason`: not_enrolled, locked,
@@ -73,7 +73,7 @@ export async function requireDeviceCredential(d: CredentialDeps, notEnrolled: st
   if (c.ok) return { cfg: c.cfg, signer: c.signer };
   if (c.reason === 'not_enrolled') throw new ApiError('CONFLICT', notEnrolled, { reason: 'not_enrolled' });
   if (c.reason === 'locked') throw new ApiError('CONFLICT', 'Unlock the key vault first (Outbox → Unlock)', { reason: 'locked' });
-  throw new ApiError('CONFLICT', keyMissingMessage(c.store), { reason: 'key_missing' });
+  throw new ApiError('CONFLICT', keyMissingMessage(c.store), { reason: 'key_missing', store: c.store.kind });
 }
 
 /** One request to the enrolled server, signed with the device key. NetworkError when it cannot be reached. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { msg, type Message } from '../../../shared/messages';
 import type { SecretStore } from './secret-store';
 
 type Keytar = {
@@ -68,7 +69,8 @@ export class KeychainStore implements SecretStore {
       .map((c) => c.account.slice(prefix.length));
   }
   async unlock(): Promise<void> {}
-  describe(): string {
-    return 'Keys are kept in the operating system keychain.';
+  /** "Keys are kept in the operating system keychain." */
+  describe(): Message {
+    return msg('outbox.keys.note.keychain');
   }
 }

@@ -27,6 +27,11 @@ describe('passphrase vault', () => {
     expect(await again.list()).toEqual(['data-key:acme:v1']);
     await expect(new VaultStore(tempDir()).unlock('short')).rejects.toThrow(/at least 8/);
   });
+
+  it('says where keys are kept as a message code (the Keys card words it)', () => {
+    expect(new VaultStore(tempDir()).describe()).toEqual({ code: 'outbox.keys.note.vault' });
+    expect(new KeychainStore({} as never, tempDir()).describe()).toEqual({ code: 'outbox.keys.note.keychain' });
+  });
 });
 
 describe('data keys', () => {

@@ -1,6 +1,8 @@
 // Where device secrets live: the per-tenant data keys and the device's Ed25519 signing key.
 // The OS keychain (keytar → Secret Service / Keychain / Credential Vault) when there is one, else a
 // passphrase vault file. Secrets never go into the SQLite database.
+import type { Message } from '../../../shared/messages';
+
 export interface SecretStore {
   readonly kind: 'keychain' | 'vault';
   isLocked(): boolean;
@@ -11,8 +13,8 @@ export interface SecretStore {
   list(): Promise<string[]>;
   /** Vault only: derive the key from the passphrase (creating the vault on first use). */
   unlock(passphrase: string): Promise<void>;
-  /** A sentence the UI shows about where secrets are kept. */
-  describe(): string;
+  /** Where secrets are kept, as a message the UI shows in the user's language (outbox.keys.note.*). */
+  describe(): Message;
 }
 
 export class LockedError extends Error {

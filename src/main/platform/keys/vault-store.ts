@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCb } fro
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { msg, type Message } from '../../../shared/messages';
 import { LockedError, type SecretStore } from './secret-store';
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
@@ -115,7 +116,8 @@ export class VaultStore implements SecretStore {
     this.need();
     return Object.keys(this.read().entries);
   }
-  describe(): string {
-    return 'No OS keychain on this machine: keys are kept in a passphrase vault (scrypt + AES-256-GCM) in the data directory.';
+  /** "No OS keychain on this machine: keys are kept in a passphrase vault (scrypt + AES-256-GCM) in the data directory." */
+  describe(): Message {
+    return msg('outbox.keys.note.vault');
   }
 }

@@ -8,6 +8,7 @@ import { useAdmin } from './admin-store';
 import { dateTime, num } from '../../ui/format';
 import { LevelBadge } from './LevelBadge';
 import { boardDeviceState } from '../../../shared/risk/device-state';
+import { useMessageText } from '../../ui/message';
 
 type Detail = AdminDeviceDetailResponse;
 
@@ -26,7 +27,7 @@ const TOOLTIP = { background: '#111c33', border: `1px solid ${GRID}` };
 const CLOSE = '✕';
 
 /**
- * "{when} (57 days)" / "(7.1 days)": days as shared/risk formatDays counts them (whole days, else
+ * "{when} (57 days)" / "(7.1 days)": days as shared/risk roundDays counts them (whole days, else
  * rounded up to a tenth), in the language in use.
  */
 function lastSyncText(t: TFunction<'admin'>, when: string, days: number): string {
@@ -37,6 +38,7 @@ function lastSyncText(t: TFunction<'admin'>, when: string, days: number): string
 /** One device: why it is at risk, what it runs, its daily history, and the admin actions. */
 export function DeviceDetail() {
   const { t } = useTranslation('admin');
+  const text = useMessageText();
   const { detail, detailError, open } = useAdmin();
   if (detailError)
     return (
@@ -64,17 +66,17 @@ export function DeviceDetail() {
         <strong className="small">{t('detail.why')}</strong>
         {d.risk.reasons.length ? (
           <ul className="small" data-testid="detail-reasons">
-            {d.risk.reasons.map((r) => (
-              <li key={r}>{r}</li>
+            {d.risk.reasons.map((r, i) => (
+              <li key={i}>{text(r)}</li>
             ))}
           </ul>
         ) : (
           <p className="small muted" data-testid="detail-state">
-            {state.summary}
+            {state.summary.map(text).join(' ')}
           </p>
         )}
         <p className="small muted" data-testid="detail-allowed">
-          {state.allowedSentence}
+          {state.allowedSentence.map(text).join(' ')}
         </p>
       </section>
       <History detail={detail} />

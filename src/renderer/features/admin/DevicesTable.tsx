@@ -6,6 +6,7 @@ import type { AdminDeviceView } from '../../../shared/server-api';
 import { MAX_ROWS, useAdmin } from './admin-store';
 import { dateTime, num } from '../../ui/format';
 import { LevelBadge } from './LevelBadge';
+import { useMessageText } from '../../ui/message';
 
 const ROW = 52;
 
@@ -59,6 +60,8 @@ export function DevicesTable() {
 
 function DeviceRow({ d, it, selected }: { d: AdminDeviceView; it: VirtualItem; selected: boolean }) {
   const { t } = useTranslation('admin');
+  const text = useMessageText();
+  const reasons = d.risk.reasons.map(text);
   const open = useAdmin((s) => s.open);
   return (
     <div
@@ -98,9 +101,9 @@ function DeviceRow({ d, it, selected }: { d: AdminDeviceView; it: VirtualItem; s
       <span className="cell small muted" role="cell" title={versions(t, d)}>
         {versions(t, d)}
       </span>
-      <span className="cell small" role="cell" title={d.risk.reasons.join('\n')}>
-        {d.risk.reasons[0] ?? <span className="muted">—</span>}
-        {d.risk.reasons.length > 1 && <span className="muted"> (+{d.risk.reasons.length - 1})</span>}
+      <span className="cell small" role="cell" title={reasons.join('\n')}>
+        {reasons[0] ?? <span className="muted">—</span>}
+        {reasons.length > 1 && <span className="muted"> (+{reasons.length - 1})</span>}
       </span>
       <span className="cell small" role="cell">
         {d.revoked ? t('table.revoked') : d.blocked ? t('table.blocked') : d.updateRequired ? t('table.updateRequired') : ''}

@@ -2,6 +2,7 @@ import { Bar, BarChart, CartesianGrid, Cell, Tooltip, XAxis, YAxis } from 'recha
 import { useTranslation } from 'react-i18next';
 import { RISK_LEVELS, type RiskLevel } from '../../../shared/risk';
 import { DAYS_SINCE_SYNC_BUCKETS, type RiskSummaryResponse } from '../../../shared/server-api';
+import { ChartTable } from '../../ui/ChartTable';
 import { useAdmin } from './admin-store';
 
 const LEVEL_COLOR: Record<RiskLevel, string> = { low: '#22c55e', medium: '#f59e0b', high: '#f97316', critical: '#ef4444' };
@@ -61,6 +62,12 @@ export function FleetCharts({ summary }: { summary: RiskSummaryResponse }) {
             </li>
           ))}
         </ul>
+        <ChartTable
+          testId="risk-chart-table"
+          caption={t('charts.riskLabel')}
+          columns={[t('table.risk'), t('table.label')]}
+          rows={levels.map((l) => ({ key: l.name, name: levelWord(l.name), values: [l.devices] }))}
+        />
       </figure>
       <figure className="card chart" data-testid="days-chart" aria-label={t('charts.daysLabel')}>
         <figcaption>{t('charts.daysTitle')}</figcaption>
@@ -82,6 +89,12 @@ export function FleetCharts({ summary }: { summary: RiskSummaryResponse }) {
             </li>
           ))}
         </ul>
+        <ChartTable
+          testId="days-chart-table"
+          caption={t('charts.daysLabel')}
+          columns={[t('charts.daysTitle'), t('table.label')]}
+          rows={DAYS_SINCE_SYNC_BUCKETS.map((b, i) => ({ key: b, name: days[i]!.name, values: [summary.daysSinceSync[b]] }))}
+        />
       </figure>
     </div>
   );

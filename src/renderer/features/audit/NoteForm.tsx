@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useAudit } from './audit-store';
+import { errorMessage } from '../../ui/format';
 
 export function NoteForm() {
   const { t } = useTranslation('audit');
@@ -19,7 +20,7 @@ export function NoteForm() {
       setNote('');
       setSubject('');
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorMessage(err));
     } finally {
       setBusy(false);
     }

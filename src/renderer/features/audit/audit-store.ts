@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { AuditEntry, AuditVerifyResult } from '../../../shared/api/types';
 import { call } from '../../api/client';
+import { errorMessage } from '../../ui/format';
 
 export interface AuditFilters {
   action: string;
@@ -64,7 +65,7 @@ export const useAudit = create<AuditState>((set, get) => ({
       const [page, facets] = await Promise.all([call('audit.list', query(get().filters)), call('audit.facets', {})]);
       set({ entries: page.entries, total: page.total, nextBeforeSeq: page.nextBeforeSeq, facets, error: null });
     } catch (e) {
-      set({ error: (e as Error).message });
+      set({ error: errorMessage(e) });
     } finally {
       set({ loading: false });
     }
@@ -77,7 +78,7 @@ export const useAudit = create<AuditState>((set, get) => ({
       const page = await call('audit.list', query(filters, nextBeforeSeq));
       set((s) => ({ entries: [...s.entries, ...page.entries], nextBeforeSeq: page.nextBeforeSeq }));
     } catch (e) {
-      set({ error: (e as Error).message });
+      set({ error: errorMessage(e) });
     } finally {
       set({ loading: false });
     }
@@ -96,7 +97,7 @@ export const useAudit = create<AuditState>((set, get) => ({
     try {
       set({ verify: await call('audit.verify', {}), error: null });
     } catch (e) {
-      set({ error: (e as Error).message });
+      set({ error: errorMessage(e) });
     } finally {
       set({ verifying: false });
     }

@@ -4,6 +4,7 @@ import { create } from 'zustand';
 import type { BackupSummary } from '../../../shared/api/backup';
 import { call, onEvent } from '../../api/client';
 import { i18next } from '../../i18n';
+import { errorMessage } from '../../ui/format';
 
 export type BackupOp = { kind: 'backup' | 'restore'; opId: string; done: number; total: number };
 
@@ -23,7 +24,7 @@ function plainError(e: unknown): string {
   const err = e as { code?: string; details?: { reason?: string }; message?: string };
   const reason = err.details?.reason;
   if (reason && (RESTORE_REFUSALS as readonly string[]).includes(reason)) return i18next.t(`backup:refusal.${reason}`);
-  return err.message ?? String(e);
+  return errorMessage(e);
 }
 
 let seq = 0;

@@ -3,15 +3,18 @@ import { useTranslation } from 'react-i18next';
 import { schemaOf, useCapture, visibleErrors } from './capture-store';
 import { SchemaForm } from './schema-form/SchemaForm';
 import { clientErrors } from './schema-form/field-errors';
+import { contractWords, localizeSchema } from './schema-form/localize';
 import { ErrorSummary } from './ErrorSummary';
 import { DraftStatus } from './DraftStatus';
 
 /** The generated form for the chosen contract, with its error summary, draft status and Submit. */
 export function CaptureForm() {
-  const { t } = useTranslation('capture');
+  const { t, i18n } = useTranslation('capture');
   const s = useCapture();
   const contract = s.contracts.find((c) => c.contract === s.contractRef);
-  const schema = useMemo(() => schemaOf(contract), [contract]);
+  // The contract's words in the user's language (localize.ts); values and logic are the contract's own.
+  const lang = i18n.language;
+  const schema = useMemo(() => localizeSchema(schemaOf(contract), lang), [contract, lang]);
   const client = useMemo(() => clientErrors(schema, s.data), [schema, s.data]);
   const errors = useMemo(() => visibleErrors(s, client), [s, client]);
   const [focusKey, setFocusKey] = useState(0);
@@ -43,7 +46,7 @@ export function CaptureForm() {
     if (visibleErrors(after, clientErrors(schema, after.data)).length > 0) setFocusKey((k) => k + 1);
   }
   return (
-    <form className="capture-form" aria-label={t('form.label', { title: contract.title })} onSubmit={(e) => void submit(e)} noValidate>
+    <form className="capture-form" aria-label={t('form.label', { title: contractWords(contract, lang).title })} onSubmit={(e) => void submit(e)} noValidate>
       <ErrorSummary errors={errors} schema={schema} focusKey={focusKey} />
       {s.submitError && (
         <p className="error" role="alert">

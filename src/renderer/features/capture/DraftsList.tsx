@@ -5,6 +5,7 @@ import { schemaOf, useCapture } from './capture-store';
 import { dateTime, errorMessage } from '../../ui/format';
 import { isPlainObject } from './schema-form/json-schema';
 import { clipText, clipTitle } from './clip';
+import { contractWords } from './schema-form/localize';
 
 /** A line that tells drafts apart: the first few filled-in text values, in the form's order (`empty`: none filled in). */
 function draftSummary(d: Draft, contract: ContractDoc | undefined, empty: string): string {
@@ -17,7 +18,7 @@ function draftSummary(d: Draft, contract: ContractDoc | undefined, empty: string
 }
 
 function DraftRow({ d, contract, current }: { d: Draft; contract: ContractDoc | undefined; current: boolean }) {
-  const { t } = useTranslation('capture');
+  const { t, i18n } = useTranslation('capture');
   const { resumeDraft, deleteDraft } = useCapture();
   const [error, setError] = useState<string | null>(null);
   const summary = draftSummary(d, contract, t('drafts.empty'));
@@ -28,7 +29,7 @@ function DraftRow({ d, contract, current }: { d: Draft; contract: ContractDoc | 
   return (
     <li className={current ? 'draft current' : 'draft'} data-draft-id={d.id}>
       <div className="draft-title">
-        {contract?.title ?? d.contract} {current && <span className="badge badge-ok">{t('drafts.editing')}</span>}
+        {contract ? contractWords(contract, i18n.language).title : d.contract} {current && <span className="badge badge-ok">{t('drafts.editing')}</span>}
       </div>
       <div className="small draft-summary" title={clipTitle(summary)}>
         {clipText(summary)}

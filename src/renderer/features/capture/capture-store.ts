@@ -5,10 +5,12 @@ import type { ContractDoc, Draft } from '../../../shared/api/types';
 import { ruleAt } from '../../../shared/capture/attachment-rules';
 import { ApiError } from '../../../shared/errors';
 import { call, type CallOptions } from '../../api/client';
+import { i18next } from '../../i18n';
 import { errorMessage } from '../../ui/format';
 import { ingestFile, thumbnailOf, type UploadOptions } from './ingest';
 import { initialValue, isPlainObject, type JsonSchema } from './schema-form/json-schema';
 import { withLogic } from './schema-form/form-logic';
+import { localizeSchema } from './schema-form/localize';
 import { clientErrors, mergeErrors, pruneChanged, serverErrors, type FieldError } from './schema-form/field-errors';
 
 const AUTOSAVE_MS = 800;
@@ -238,14 +240,16 @@ async function submitForm(set: Set, get: Get): Promise<void> {
     // Fields hidden by the form's logic are never submitted (SchemaForm drops them on each edit; a resumed draft may still hold some).
     const data = withLogic(schemaOf(contract), get().data, get().data);
     if (clientErrors(schemaOf(contract), data).length > 0) return;
-    const res = await call('capture.submit', draftId ? { contract: contractRef, data, draftId } : { contract: contractRef, data });
+    // The record keeps the language it was captured in (decision 0031).
+    const locale = i18next.language || 'en';
+    const res = await call('capture.submit', draftId ? { contract: contractRef, data, draftId, locale } : { contract: contractRef, data, locale });
     replaceForm(set, { result: res, data: blank(contract) });
     set((s) => ({ drafts: s.drafts.filter((d) => d.id !== draftId) }));
     void get().loadDrafts();
   } catch (e) {
     if (e instanceof ApiError && e.code === 'VALIDATION_ERROR') {
-      const mapped = serverErrors(e.details, schemaOf(contract));
-      set({ serverErrors: mapped.length ? mapped : [{ path: '', keyword: 'server', message: e.message, source: 'server' }] });
+      const mapped = serverErrors(e.details, localizeSchema(schemaOf(contract), i18next.language));
+      set({ serverErrors: mapped.length ? mapped : [{ path: '', keyword: 'server', message: errorMessage(e), source: 'server' }] });
     } else {
       set({ submitError: errorMessage(e) });
     }

@@ -13,6 +13,7 @@ import { CardLead } from './CardLead';
 import { CardTechDetails } from './CardTechDetails';
 import { DecisionChip } from '../team/DecisionChip';
 import { TeamDecisionControls, subjectOfCard } from '../team/TeamDecisionControls';
+import { subjectText } from './system-words';
 
 interface Props {
   card: DecisionCard;
@@ -53,7 +54,7 @@ function CardHead({ card, team }: { card: DecisionCard; team?: TeamCardView }) {
   return (
     <>
       <header className="card-head">
-        <strong>{card.subject}</strong>
+        <strong>{subjectText(card)}</strong>
         <LaneBadge lane={card.lane} />
         <span
           className={`badge ${card.status === 'denied' || card.status === 'rejected' ? 'badge-error' : card.status === 'awaiting_approval' ? 'badge-warn' : 'badge-ok'}`}
@@ -89,7 +90,7 @@ function CardActions({ card, team }: { card: DecisionCard; team?: TeamCardView }
       {team && !team.local && <TeamDecisionControls s={subjectOfCard(team)} />}
       {/* Only a reviewer gets the buttons; the card's lead already says who decides otherwise. */}
       {!remote && card.status === 'awaiting_approval' && card.runId && canReview(roles) && (
-        <DecisionButtons keys target={{ scope: 'device', runId: card.runId, cardId: card.id, subject: card.subject }} />
+        <DecisionButtons keys target={{ scope: 'device', runId: card.runId, cardId: card.id, subject: subjectText(card) }} />
       )}
     </>
   );

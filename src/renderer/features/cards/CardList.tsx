@@ -9,6 +9,7 @@ import { LaneBadge } from './LaneBadge';
 import { noRunLabel } from './card-origin';
 import { checksLine, emptyCardsText, isApprovalCheck } from './card-words';
 import { Who } from '../../ui/Who';
+import { subjectText } from './system-words';
 
 const ROW = 56;
 
@@ -96,7 +97,7 @@ function CardRowView({ scope, row, it, selected, now }: RowProps) {
     >
       <LaneBadge lane={c.lane} />
       <span className="card-subject">
-        <strong>{c.subject}</strong>
+        <strong>{subjectText(c)}</strong>
         <br />
         <span className="muted small">
           {c.stepId ?? (c.runId ? t('list.run') : noRunLabel(c.kind))} · {t(`status.${c.status}`)}

@@ -5,6 +5,7 @@ import { call } from '../../api/client';
 import { ApiError } from '../../../shared/errors';
 import { errorMessage } from '../../ui/format';
 import { useRefreshOn } from '../team/hooks';
+import { reasonText } from './reason-words';
 
 /** Where the run lives: this device's (no device) or another device's of the tenant. */
 interface Where {
@@ -88,7 +89,7 @@ export function CardRecord({ runId, device, compact = false }: Props) {
         <section aria-label={t('record.otherLabel')} className="small">
           <strong>{t('record.otherTitle')}</strong>
           <ul>
-            {c.otherReasons.map((r) => (
+            {c.otherReasons.map(reasonText).map((r) => (
               <li key={r}>{r}</li>
             ))}
           </ul>
@@ -124,7 +125,7 @@ function RecordFields({ c }: { c: DecisionContext }) {
                 {t(c.lane === 'RED' ? 'record.madeRed' : 'record.needsReviewer')}
               </span>
             )}
-            {f.why && <span className="record-why muted">{f.why}</span>}
+            {f.why && <span className="record-why muted">{reasonText(f.why)}</span>}
           </dd>
         </div>
       ))}

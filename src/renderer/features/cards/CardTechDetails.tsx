@@ -5,6 +5,8 @@ import { viaText } from '../team/team';
 import { Named, Who } from '../../ui/Who';
 import { isApprovalCheck, plainOf } from './card-words';
 import { usePlainTexts } from './plain-texts-store';
+import { nextStepText, reasonText } from './reason-words';
+import { optionLabel, rationaleText } from './system-words';
 
 const cents = (n: number) => `${(n / 100).toFixed(2)}`;
 /** A check's mark in the list (a symbol, the same in every language). */
@@ -17,16 +19,17 @@ const MARK = { pass: '✓', fail: '✗' };
  */
 export function CardTechDetails({ card }: { card: DecisionCard }) {
   const { t } = useTranslation('cards');
+  const texts = usePlainTexts();
   return (
     <details className="card-tech" data-testid="card-details">
       <summary>{t('tech.details')}</summary>
       <div className="stack">
         <p className="small" data-testid="card-rationale">
-          {card.rationale}
+          {rationaleText(card)}
         </p>
         {card.nextSafeStep && (
           <p className="small next-step" data-testid="next-safe-step">
-            <strong>{t('tech.nextSafeStep')}</strong> {card.nextSafeStep}
+            <strong>{t('tech.nextSafeStep')}</strong> {nextStepText(card.nextSafeStep, texts)}
           </p>
         )}
         <Reasons
@@ -36,9 +39,9 @@ export function CardTechDetails({ card }: { card: DecisionCard }) {
               : t('tech.policyNone', { decision: card.policy.decision })
           }
           label={t('tech.policyLabel')}
-          reasons={card.policy.reasons}
+          reasons={card.policy.reasons.map(reasonText)}
         />
-        <Reasons title={t('tech.lane', { lane: card.lane })} label={t('tech.laneLabel')} reasons={card.laneReasons} />
+        <Reasons title={t('tech.lane', { lane: card.lane })} label={t('tech.laneLabel')} reasons={card.laneReasons.map(reasonText)} />
         <Invariants card={card} />
         {card.options.length > 0 && <Options card={card} />}
         <ApprovalLine card={card} />
@@ -116,7 +119,7 @@ function Options({ card }: { card: DecisionCard }) {
       <tbody>
         {card.options.map((o) => (
           <tr key={o.id} className={o.id === card.chosen ? 'chosen' : ''}>
-            <td>{o.id === card.chosen ? t('tech.chosen', { option: o.label }) : o.label}</td>
+            <td>{o.id === card.chosen ? t('tech.chosen', { option: optionLabel(o) }) : optionLabel(o)}</td>
             <td>{o.predictedQuality.toFixed(2)}</td>
             <td>{cents(o.predictedCostCents)}</td>
             <td>{t('tech.ms', { ms: Math.round(o.latencyMs) })}</td>

@@ -16,6 +16,7 @@ import { DecisionDialog } from '../runs/DecisionDialog';
 import { ScopeSwitch } from '../team/ScopeSwitch';
 import { TeamToolbar } from '../team/Freshness';
 import { useApprover, useRefreshOn } from '../team/hooks';
+import { subjectText } from './system-words';
 
 const refreshTenant = () => void refreshTenantCards();
 const refreshScope = (scope: Scope | null) => (scope === 'tenant' ? refreshTenant() : void refreshDeviceCards());
@@ -50,8 +51,8 @@ function decisionKey(row: CardRow, decision: Decision, roles: Role[], approverCa
   const ask = useDecision.getState().ask;
   if (team && !team.local) {
     if (!approverCan || !canDecideAgain(team.decision)) return false;
-    ask({ scope: 'tenant', device: team.device, user: team.user, runId: card.runId, cardId: card.id, subject: card.subject, decision });
-  } else if (canReview(roles)) ask({ scope: 'device', runId: card.runId, cardId: card.id, subject: card.subject, decision });
+    ask({ scope: 'tenant', device: team.device, user: team.user, runId: card.runId, cardId: card.id, subject: subjectText(card), decision });
+  } else if (canReview(roles)) ask({ scope: 'device', runId: card.runId, cardId: card.id, subject: subjectText(card), decision });
   else return false;
   return true;
 }

@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'recharts';
 import type { CardStats } from '../../../shared/workflow/views';
 import { LANES } from '../../../shared/workflow/types';
+import { ChartTable } from '../../ui/ChartTable';
 import { plainOf } from './card-words';
 import { usePlainTexts } from './plain-texts-store';
 
@@ -32,6 +33,12 @@ export function LaneChart({ stats }: { stats: CardStats }) {
           <Bar key={l} dataKey={l} stackId={STACK} fill={LANE_FILL[l]} isAnimationActive={false} />
         ))}
       </BarChart>
+      <ChartTable
+        testId="lane-chart-table"
+        caption={t('chart.label')}
+        columns={[t('chart.day'), ...LANES]}
+        rows={stats.days.map((d) => ({ key: d.day, name: d.day, values: LANES.map((l) => d[l]) }))}
+      />
       {stats.failedInvariants.length > 0 && (
         <div className="small muted" data-testid="top-failed">
           {t('chart.topFailed')}

@@ -5,6 +5,7 @@ import type { PlainText, Role } from '../../../shared/policy/types';
 import type { DecisionCard, InvariantResult } from '../../../shared/workflow/types';
 import { i18next } from '../../i18n';
 import { locale } from '../../i18n/current';
+import { rationaleText } from './system-words';
 
 /** A message of the `cards` namespace in the language in use (looked up when called, never at load). */
 const tr = (key: string, params?: Record<string, unknown>): string => i18next.t(`cards:${key}`, params);
@@ -119,7 +120,7 @@ export function cardLead(card: DecisionCard, ctx: LeadContext): CardLead {
     tr(key, { who: who(card.approval.by), hasComment: card.approval.comment ? 'yes' : 'no', comment: card.approval.comment ?? '' });
   if (!RUN_KINDS.has(card.kind)) {
     // Cards written outside runs (a quarantined bundle, a model fallback, a release gate) carry their own sentence.
-    return { what: card.rationale, why: null, next: null, problems, checks, tone: card.status === 'denied' ? 'error' : 'ok' };
+    return { what: rationaleText(card), why: null, next: null, problems, checks, tone: card.status === 'denied' ? 'error' : 'ok' };
   }
   const reviewer = canReviewRoles(ctx.roles);
   switch (card.status) {

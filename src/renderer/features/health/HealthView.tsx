@@ -4,9 +4,12 @@ import { dateTime } from '../../ui/format';
 import { figureLabel, figureValue } from './figures';
 import { useHealth } from './health-store';
 import { StatusBadge } from '../../ui/StatusBadge';
+import { useMessageText } from '../../ui/message';
+import { storedErrorText } from '../../ui/error-words';
 
 export function HealthView() {
   const { t } = useTranslation('health');
+  useMessageText(); // re-renders when the language changes
   const { report, error, refresh } = useHealth();
   useEffect(() => {
     void refresh();
@@ -28,10 +31,12 @@ export function HealthView() {
         {report?.checks.map((c) => (
           <article key={c.id} className="card" data-check={c.id}>
             <header className="card-head">
-              <strong>{c.id}</strong>
+              {/* A plain title in the user's language; the check's name stays on hover and in data-check. */}
+              <strong title={c.id}>{t(`check.${c.id}.title`, { defaultValue: c.id })}</strong>
               <StatusBadge status={c.status} label={t('status', { status: c.status })} />
             </header>
-            <p>{c.summary}</p>
+            {/* The check's messages in the user's language; a check without them (a newer or older main process) as it says it. */}
+            <p>{c.messages ? c.messages.map(storedErrorText).join(' ') : c.summary}</p>
             <dl className="figures">
               {Object.entries(c.figures).map(([k, v]) => (
                 <div key={k}>

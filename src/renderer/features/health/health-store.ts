@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { HealthReport } from '../../../shared/api/types';
 import { call } from '../../api/client';
+import { errorMessage } from '../../ui/format';
 
 interface HealthState {
   report: HealthReport | null;
@@ -15,7 +16,7 @@ export const useHealth = create<HealthState>((set) => ({
     try {
       set({ report: await call('system.health', {}), error: null });
     } catch (e) {
-      set({ error: (e as Error).message });
+      set({ error: errorMessage(e) });
     }
   },
 }));

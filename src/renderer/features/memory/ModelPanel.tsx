@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import type { ModelSlotStatus, ModelStatus } from '../../../shared/memory/types';
 import { bytes, num } from '../../ui/format';
-import { BACKEND_TEXT, armText, loadPercent } from './memory';
+import { BACKEND_TEXT, armText, fallbackText, loadPercent } from './memory';
 import { useMemory } from './memory-store';
 
 const STATE_CLS: Record<ModelSlotStatus['state'], string> = { none: '', loading: 'badge-version', ready: 'badge-ok', error: 'badge-error' };
@@ -58,7 +58,7 @@ function Slot({ slot, title, label, name }: { slot: ModelSlotStatus; title: stri
         </div>
         <div>
           <dt>{t('models.fallbackReason')}</dt>
-          <dd data-testid="model-fallback-reason">{slot.fallbackReason ?? dash}</dd>
+          <dd data-testid="model-fallback-reason">{fallbackText(slot) ?? dash}</dd>
         </div>
       </dl>
     </section>

@@ -2,6 +2,7 @@
 import { MEMORY_TIERS, type InferenceBackend, type MemorySearchQuery, type MemoryTier, type ModelSlotStatus } from '../../../shared/memory/types';
 import { LOCALE_PATTERN } from '../../../shared/memory/schemas';
 import { i18next } from '../../i18n';
+import { messageText } from '../../ui/message';
 
 /** The tiers a person may add to (working memory is written by runs only). */
 export const ADDABLE_TIERS = MEMORY_TIERS.filter((t): t is Exclude<MemoryTier, 'working'> => t !== 'working');
@@ -84,6 +85,11 @@ export function armText(slot: Pick<ModelSlotStatus, 'arm' | 'id'>): string {
   const name = slot.id.split('@')[0] ?? slot.id;
   const key = FALLBACK_KEYS[name];
   return i18next.t('memory:models.arm.fallback', { name: key ? i18next.t(`memory:models.fallbackName.${key}`) : name });
+}
+
+/** Why a slot is not on its GPU or its model, in the user's language: the code when the host sent one, else its English. */
+export function fallbackText(slot: Pick<ModelSlotStatus, 'fallbackReason' | 'fallbackWhy'>): string | null {
+  return slot.fallbackWhy ? messageText(slot.fallbackWhy) : slot.fallbackReason;
 }
 
 export const BACKEND_TEXT: Record<InferenceBackend, string> = { cuda: 'CUDA', vulkan: 'Vulkan', metal: 'Metal', cpu: 'CPU' };

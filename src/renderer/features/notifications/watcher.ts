@@ -5,6 +5,9 @@
 import type { ChannelName, EventName, Events, Req, Res, SyncStatus } from '../../../shared/api/index';
 import type { TeamRunView } from '../../../shared/team/views';
 import type { RunStatus } from '../../../shared/workflow/types';
+import type { WorkflowInfo } from '../../../shared/workflow/views';
+import { i18next } from '../../i18n';
+import { workflowText } from '../runs/workflow-words';
 import {
   approvalOutcome,
   blockedAlertIds,
@@ -42,7 +45,8 @@ interface KnownRun {
 
 export class NotificationWatcher {
   private readonly runs = new Map<string, KnownRun>();
-  private readonly titles = new Map<string, string>();
+  /** The loaded workflows by reference: a notice names a run's workflow in the language in use. */
+  private readonly titles = new Map<string, WorkflowInfo>();
   private readonly seenWaits = new Set<string>();
   private readonly seenBlocks = new Set<number>();
   private readonly rejected = new Set<string>();
@@ -110,7 +114,8 @@ export class NotificationWatcher {
   }
 
   private title(workflow: string): string {
-    return this.titles.get(workflow) ?? workflow;
+    const w = this.titles.get(workflow);
+    return w ? workflowText(w, i18next.language).title : workflow;
   }
 
   private async baseline(): Promise<void> {
@@ -120,7 +125,7 @@ export class NotificationWatcher {
       this.tenantWaiting(),
       this.d.call('sync.status', {}).catch(() => null),
     ]);
-    for (const w of workflows?.workflows ?? []) this.titles.set(w.workflow, w.title);
+    for (const w of workflows?.workflows ?? []) this.titles.set(w.workflow, w);
     if (local?.scope === 'device') for (const r of local.runs) this.runs.set(r.id, { status: r.status, workflow: r.workflow, startedBy: r.startedBy });
     for (const v of waiting) this.seenWaits.add(waitKey(v));
     if (sync) {

@@ -3,6 +3,7 @@ import { useOutbox } from './outbox-store';
 import { ReasonDialog } from '../../ui/ReasonDialog';
 import { outboxProblem } from './outbox-words';
 import { InlineValue, VALUE_MARK } from '../../ui/InlineValue';
+import { storedErrorText } from '../../ui/error-words';
 
 const TEST_ID = 'discard-dialog';
 
@@ -33,7 +34,7 @@ export function DiscardDialog() {
           {discarding.lastError && (
             <details className="plain-details small">
               <summary>{t('details')}</summary>
-              <span className="mono">{discarding.lastError}</span>
+              <span className="mono">{storedErrorText(discarding.lastError)}</span>
             </details>
           )}
         </>

@@ -7,6 +7,7 @@ import { dateTime } from '../../ui/format';
 import { OutboxStateBadge } from './OutboxStateBadge';
 import { emptyOutboxText, outboxProblem } from './outbox-words';
 import { Named } from '../../ui/Who';
+import { storedErrorText } from '../../ui/error-words';
 
 const ROW = 48;
 
@@ -33,7 +34,7 @@ function Receipt({ item }: { item: OutboxItem }) {
   );
 }
 
-/** What went wrong and what to do, in words; the stored message (a code and the server's text) under Details. */
+/** What went wrong and what to do, in words; the stored error itself (in words too, its code on it) under Details. */
 function Problem({ item }: { item: OutboxItem }) {
   const { t } = useTranslation('outbox');
   const w = outboxProblem(item);
@@ -50,7 +51,9 @@ function Problem({ item }: { item: OutboxItem }) {
       {item.lastError && (
         <details className="plain-details">
           <summary>{t('details')}</summary>
-          <span className="mono small">{item.lastError}</span>
+          <span className="mono small" data-code={typeof item.lastError === 'string' ? undefined : item.lastError.code}>
+            {storedErrorText(item.lastError)}
+          </span>
         </details>
       )}
     </span>

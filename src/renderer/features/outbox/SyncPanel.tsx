@@ -8,6 +8,8 @@ import { RiskCard } from './RiskCard';
 import { UnlockForm } from './UnlockForm';
 import { SyncProgress } from './SyncProgress';
 import { Who } from '../../ui/Who';
+import { storedErrorText } from '../../ui/error-words';
+import { messageText } from '../../ui/message';
 
 /** The phase's message keys: sync.phaseText.* (what it means) and sync.phase.* (the badge, as people say it); data-phase keeps the code. */
 const PHASE_KEY: Record<SyncPhase, string> = {
@@ -53,7 +55,9 @@ function SyncCard({ st }: { st: SyncStatus }) {
         <Figure label={t('sync.lastSync')}>{st.lastSyncAt ? dateTime(st.lastSyncAt) : t('sync.never')}</Figure>
         {st.lastError && (
           <Figure label={t('sync.lastError')}>
-            <span className="error">{st.lastError}</span>
+            <span className="error" data-testid="sync-last-error" data-code={typeof st.lastError === 'string' ? undefined : st.lastError.code}>
+              {storedErrorText(st.lastError)}
+            </span>
           </Figure>
         )}
       </dl>
@@ -113,7 +117,7 @@ function KeysCard({ st }: { st: SyncStatus }) {
         </span>
       </header>
       <p className="muted small" data-testid="keystore-note">
-        {k.note}
+        {messageText(k.note)}
       </p>
       {k.kind === 'vault' && k.locked && <UnlockForm />}
     </article>
@@ -145,6 +149,7 @@ function AnchorCard({ st }: { st: SyncStatus }) {
   );
 }
 
+/** The open alerts; each says what happened in the user's language (a message, or a sentence stored before messages). */
 function Alerts({ st }: { st: SyncStatus }) {
   const { t } = useTranslation('outbox');
   if (st.alerts.length === 0) return null;
@@ -157,7 +162,7 @@ function Alerts({ st }: { st: SyncStatus }) {
       <ul>
         {st.alerts.map((a) => (
           <li key={a.id} data-alert={a.code}>
-            <span className="mono small">{a.code}</span> {a.message} {a.subject && <span className="muted mono small">({a.subject})</span>}{' '}
+            <span className="mono small">{a.code}</span> {storedErrorText(a.message)} {a.subject && <span className="muted mono small">({a.subject})</span>}{' '}
             <span className="muted small">{dateTime(a.at)}</span>
           </li>
         ))}

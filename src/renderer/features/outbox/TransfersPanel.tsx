@@ -4,13 +4,14 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Transfer } from '../../../shared/api/types';
 import { call, onEvent } from '../../api/client';
-import { bytes, seconds } from '../../ui/format';
+import { bytes, errorMessage, seconds } from '../../ui/format';
+import { storedErrorText } from '../../ui/error-words';
 
 const keyOf = (t: Transfer) => `${t.direction}:${t.hash}`;
 
 function TransferRow({ t: x, onError }: { t: Transfer; onError: (m: string) => void }) {
   const { t } = useTranslation('outbox');
-  const act = (ch: 'transfers.pause' | 'transfers.resume') => void call(ch, { hash: x.hash }).catch((e: Error) => onError(e.message));
+  const act = (ch: 'transfers.pause' | 'transfers.resume') => void call(ch, { hash: x.hash }).catch((e: unknown) => onError(errorMessage(e)));
   const pct = x.totalBytes > 0 ? Math.round((x.doneBytes / x.totalBytes) * 100) : 0;
   return (
     <li className="transfer" data-testid="transfer" data-state={x.state} data-hash={x.hash}>
@@ -21,7 +22,7 @@ function TransferRow({ t: x, onError }: { t: Transfer; onError: (m: string) => v
         {bytes(x.doneBytes)} / {bytes(x.totalBytes)}
         {x.state === 'running' && x.bytesPerSecond > 0 && ` · ${t('transfers.speed', { rate: bytes(x.bytesPerSecond) })}`}
         {x.state === 'running' && x.etaSeconds !== null && ` · ${t('transfers.eta', { time: seconds(x.etaSeconds) })}`}
-        {x.message && ` · ${x.message}`}
+        {x.message && ` · ${storedErrorText(x.message)}`}
       </span>
       {x.direction === 'upload' && (x.state === 'running' || x.state === 'waiting') && (
         <button type="button" className="secondary" onClick={() => act('transfers.pause')}>
@@ -45,7 +46,7 @@ export function TransfersPanel() {
     let live = true;
     void call('transfers.list', {}).then(
       (r) => live && setItems(r.items),
-      (e: Error) => live && setError(e.message),
+      (e: unknown) => live && setError(errorMessage(e)),
     );
     const off = onEvent('transfers.progress', (t) =>
       setItems((prev) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { initI18n } from '../../i18n';
+import { initI18n, i18next } from '../../i18n';
+import { msg } from '../../../shared/messages';
 import { codeOf, emptyOutboxText, outboxProblem } from './outbox-words';
 
 initI18n('en');
@@ -26,6 +27,32 @@ describe('an outbox item’s problem in words', () => {
     });
     expect(outboxProblem({ state: 'queued', lastError: null, requiredVersion: null })).toBeNull();
     expect(outboxProblem({ state: 'acked', lastError: null, requiredVersion: null })).toBeNull();
+  });
+
+  it('a stored error code: the same words, without parsing English; the app’s own waits in the language in use', async () => {
+    const refused = msg('errors.VALIDATION_ERROR.schema', { path: '/data/site', count: 1, message: 'Item does not match the sync item schema' });
+    expect(outboxProblem({ state: 'dead', lastError: refused, requiredVersion: null })!.what).toBe(
+      'The server refused this item: some of its data does not fit the form.',
+    );
+    expect(codeOf(refused)).toBe('VALIDATION_ERROR');
+    expect(codeOf(msg('errors.sync.no_result'))).toBeNull();
+    expect(outboxProblem({ state: 'dead', lastError: msg('errors.sync.no_result'), requiredVersion: null })!.what).toBe(
+      outboxProblem({ state: 'dead', lastError: 'no result for this item in the server reply', requiredVersion: null })!.what,
+    );
+    expect(outboxProblem({ state: 'queued', lastError: msg('errors.sync.server_unreachable'), requiredVersion: null })).toEqual({
+      what: 'Not sent yet: the server could not be reached.',
+      next: 'Nothing to do: it is sent when the connection is back.',
+    });
+    expect(outboxProblem({ state: 'queued', lastError: msg('errors.sync.paused'), requiredVersion: null })).toEqual(
+      outboxProblem({ state: 'queued', lastError: 'Upload paused: resume it in the outbox view', requiredVersion: null }),
+    );
+    const waiting = outboxProblem({ state: 'queued', lastError: msg('errors.sync.waiting_key'), requiredVersion: null })!;
+    expect(waiting.what).toContain('Waiting for the tenant key: an admin device sends it to this device on its next sync');
+    await i18next.changeLanguage('sv');
+    expect(outboxProblem({ state: 'queued', lastError: msg('errors.sync.waiting_key'), requiredVersion: null })!.what).toContain(
+      'Väntar på organisationsnyckeln',
+    );
+    await i18next.changeLanguage('en');
   });
 
   it('an empty outbox says what lands there', () => {

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import { useApp } from '../../app-store';
+import { errorMessage } from '../../ui/format';
 import { RestorePanel } from '../backup/BackupPanels';
 
 export function FirstRun() {
@@ -18,7 +19,7 @@ export function FirstRun() {
     try {
       await setup(name, tenant.trim().toLowerCase());
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorMessage(err));
     } finally {
       setBusy(false);
     }

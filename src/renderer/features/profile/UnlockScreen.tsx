@@ -5,6 +5,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call } from '../../api/client';
 import { ApiError } from '../../../shared/errors';
+import { errorMessage } from '../../ui/format';
 
 const MIN_NEW = 8;
 
@@ -27,7 +28,7 @@ export function UnlockScreen({ vault }: { vault: 'new' | 'existing' }) {
       window.location.reload();
     } catch (err) {
       const wrong = err instanceof ApiError && err.code === 'UNAUTHORIZED';
-      setError(wrong ? t('unlock.wrong') : (err as Error).message);
+      setError(wrong ? t('unlock.wrong') : errorMessage(err));
       setPass('');
       setBusy(false);
     }

@@ -16,11 +16,13 @@ import { RunStatusBadge } from './RunStatusBadge';
 import { PlainNotice } from '../../ui/PlainNotice';
 import { cardLead, isApprovalCheck, plainOf } from '../cards/card-words';
 import { usePlainTexts } from '../cards/plain-texts-store';
-import { runErrorWords, waitingWords } from './run-words';
+import { errorLineText, runErrorWords, waitingWords } from './run-words';
+import { rationaleText, wordsText } from '../cards/system-words';
 import { ArtifactsPanel } from './ArtifactsPanel';
 import { PackPanel } from './PackPanel';
 import { TenantRunBody } from './TenantRunBody';
 import { RunReach } from './RunReach';
+import { useWorkflowWords } from './use-workflow-words';
 
 const pct = (used: number, budget: number) => (budget > 0 ? Math.min(100, Math.round((used / budget) * 100)) : 0);
 /** A fixed number of decimals in the language in use, without grouping ("12.50", "12,50"). */
@@ -38,6 +40,7 @@ export function RunDetail(p: RunDetailProps) {
   const { t } = useTranslation('runs');
   const tenant = p.scope === 'tenant';
   const run: RunSummary = tenant ? p.view.run : p.run;
+  const words = useWorkflowWords();
   return (
     <article
       className="card stack run-detail"
@@ -48,7 +51,7 @@ export function RunDetail(p: RunDetailProps) {
       data-status={run.status}
     >
       <header className="card-head">
-        <strong>{run.title}</strong>
+        <strong>{words.runTitle(run)}</strong>
         <RunStatusBadge status={run.status} />
         {run.lane && <LaneBadge lane={run.lane} />}
       </header>
@@ -102,7 +105,7 @@ function DeviceRunBody({ run, cards }: { run: RunView; cards: DecisionCard[] }) 
       </dl>
       <ol className="timeline" aria-label={t('step.list')} data-testid="run-steps">
         {run.steps.map((st) => (
-          <Step key={st.stepId} st={st} byId={byId} />
+          <Step key={st.stepId} st={st} workflow={run.workflow} byId={byId} />
         ))}
       </ol>
       <RunActions run={run} />
@@ -112,12 +115,14 @@ function DeviceRunBody({ run, cards }: { run: RunView; cards: DecisionCard[] }) 
   );
 }
 
-function Step({ st, byId }: { st: RunStepView; byId: Map<string, DecisionCard> }) {
+function Step({ st, workflow, byId }: { st: RunStepView; workflow: string; byId: Map<string, DecisionCard> }) {
   const { t } = useTranslation('runs');
+  const { stepTitle } = useWorkflowWords();
   return (
     <li className={`step step-${st.status}`} data-step={st.stepId} data-status={st.status}>
       <div className="step-head">
-        <strong>{st.title ?? st.stepId}</strong> <span className="muted small mono">{st.uses}</span> <RunStatusBadge status={st.status} />
+        <strong>{stepTitle(workflow, st.stepId, st.title) ?? st.stepId}</strong> <span className="muted small mono">{st.uses}</span>{' '}
+        <RunStatusBadge status={st.status} />
       </div>
       <div className="small muted">
         {st.startedAt ? dateTime(st.startedAt) : t('step.notStarted')}
@@ -130,7 +135,7 @@ function Step({ st, byId }: { st: RunStepView; byId: Map<string, DecisionCard> }
           {t('step.failed')}
           <details className="plain-details">
             <summary>{t('detail.details')}</summary>
-            {st.error}
+            {st.errorWords ? wordsText(st.errorWords) : st.error}
           </details>
         </div>
       )}
@@ -161,7 +166,7 @@ function StepCard({ id, c }: { id: string; c: DecisionCard | undefined }) {
       <details className="plain-details">
         <summary>{t('detail.details')}</summary>
         <span className="small">
-          {t('detail.statusLine', { status: t(`cardStatus.${c.status}`), text: c.rationale })}
+          {t('detail.statusLine', { status: t(`cardStatus.${c.status}`), text: rationaleText(c) })}
           {failed.length > 0 && <span className="error"> ({failed.map((i) => i.message ?? i.id).join('; ')})</span>}
         </span>
       </details>
@@ -186,7 +191,7 @@ function RunStateWords({ run, cards }: { run: RunSummary; cards: DecisionCard[] 
         details={
           <p className="small error" data-testid="run-error">
             {run.errorCode && <span className="mono">{run.errorCode} </span>}
-            {run.error}
+            {errorLineText(run, texts)}
           </p>
         }
       />

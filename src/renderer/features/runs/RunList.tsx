@@ -11,6 +11,7 @@ import { LaneBadge } from '../cards/LaneBadge';
 import { RunStatusBadge } from './RunStatusBadge';
 import { RunReach } from './RunReach';
 import { Who } from '../../ui/Who';
+import { useWorkflowWords } from './use-workflow-words';
 
 /**
  * Runs, newest first, with "Older runs" for the next page. The tenant list (every device's runs) adds
@@ -121,10 +122,11 @@ function RunRowButton({ row, selected, now }: { row: RunRow; selected: boolean; 
 
 function DeviceRunCells({ run: r }: { run: RunRow['run'] }) {
   const { t } = useTranslation('runs');
+  const { runTitle } = useWorkflowWords();
   return (
     <>
       <span>
-        <strong>{r.title}</strong>
+        <strong>{runTitle(r)}</strong>
         <br />
         <span className="muted small">{dateTime(r.createdAt)}</span>
         <RunReach status={r.status} compact />
@@ -144,11 +146,12 @@ function DeviceRunCells({ run: r }: { run: RunRow['run'] }) {
 
 function TenantRunCells({ row: tr, now }: { row: NonNullable<RunRow['team']>; now: number }) {
   const { t } = useTranslation('runs');
+  const { runTitle } = useWorkflowWords();
   const r = tr.run;
   return (
     <>
       <span className="team-run-main">
-        <strong>{r.title}</strong>
+        <strong>{runTitle(r)}</strong>
         <br />
         <span className="muted small" title={dateTime(r.createdAt)}>
           {t('list.tenantProgress', { when: shortTime(r.createdAt, now), done: r.progress.done, total: r.progress.total })}

@@ -1,17 +1,19 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { inputSchemaOf, useRuns } from './runs-store';
+import { useRuns } from './runs-store';
 import { SchemaForm } from '../capture/schema-form/SchemaForm';
 import { clientErrors, mergeErrors } from '../capture/schema-form/field-errors';
 import { ErrorSummary } from '../capture/ErrorSummary';
 import { num } from '../../ui/format';
+import { inputSchemaOf, workflowText } from './workflow-words';
 
 /** Pick a workflow and fill its input contract's form; a run whose input fails the contract never starts. */
 export function StartRun() {
-  const { t } = useTranslation('runs');
+  const { t, i18n } = useTranslation('runs');
+  const lang = i18n.language;
   const s = useRuns();
   const { workflows, contracts, startWorkflow } = s;
-  const schema = useMemo(() => inputSchemaOf({ workflows, contracts }, startWorkflow), [workflows, contracts, startWorkflow]);
+  const schema = useMemo(() => inputSchemaOf({ workflows, contracts }, startWorkflow, lang), [workflows, contracts, startWorkflow, lang]);
   const [attempted, setAttempted] = useState(false);
   const [touched, setTouched] = useState<Record<string, boolean>>({});
   const client = useMemo(() => (schema ? clientErrors(schema, s.input) : []), [schema, s.input]);
@@ -35,7 +37,7 @@ export function StartRun() {
         <select aria-label={t('start.workflow')} value={s.startWorkflow} onChange={(e) => s.pickWorkflow(e.target.value)}>
           {s.workflows.map((w) => (
             <option key={w.workflow} value={w.workflow}>
-              {w.title} ({w.workflow})
+              {workflowText(w, lang).title} ({w.workflow})
             </option>
           ))}
         </select>
@@ -43,7 +45,7 @@ export function StartRun() {
       {wf && (
         <p className="small muted">
           {t('start.summary', {
-            description: wf.description,
+            description: workflowText(wf, lang).description,
             steps: wf.steps.map((st) => st.id).join(' → '),
             cost: num(wf.budgets.costCents / 100, { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false }),
             tokens: wf.budgets.tokens,

@@ -5,6 +5,8 @@ import { LaneBadge } from '../cards/LaneBadge';
 import { CardDetail } from '../cards/CardDetail';
 import { DecisionChip } from '../team/DecisionChip';
 import { TeamDecisionControls, subjectOfCard, type DecisionSubject } from '../team/TeamDecisionControls';
+import { subjectText } from '../cards/system-words';
+import { useWorkflowWords } from './use-workflow-words';
 
 /** Cents as money with two decimals in the language in use, without grouping ("12.50", "12,50"). */
 const money = (cents: number) => num(cents / 100, { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false });
@@ -13,11 +15,12 @@ const money = (cents: number) => num(cents / 100, { minimumFractionDigits: 2, ma
 export function TenantRunBody({ view, cards }: { view: TeamRunView; cards: TeamCardView[] }) {
   const { t } = useTranslation('runs');
   const run = view.run;
+  const { runTitle } = useWorkflowWords();
   const waiting = view.awaitingCard ? cards.find((c) => c.card.id === view.awaitingCard) : undefined;
   const subject: DecisionSubject | null = waiting
     ? { ...subjectOfCard(waiting), decision: waiting.decision ?? view.decision }
     : view.awaitingCard
-      ? { device: view.device, user: view.user, runId: run.id, cardId: view.awaitingCard, subject: run.title, awaiting: true, decision: view.decision }
+      ? { device: view.device, user: view.user, runId: run.id, cardId: view.awaitingCard, subject: runTitle(run), awaiting: true, decision: view.decision }
       : null;
   return (
     <>
@@ -38,7 +41,7 @@ export function TenantRunBody({ view, cards }: { view: TeamRunView; cards: TeamC
       {subject && (
         <section className="stack team-awaiting" aria-label={t('tenant.approval')}>
           <p className="small">
-            <strong>{t('tenant.waitingFor')}</strong> {waiting?.card.subject ?? t('tenant.notReached')}
+            <strong>{t('tenant.waitingFor')}</strong> {waiting ? subjectText(waiting.card) : t('tenant.notReached')}
           </p>
           <TeamDecisionControls s={subject} />
         </section>
@@ -54,7 +57,7 @@ export function TenantRunBody({ view, cards }: { view: TeamRunView; cards: TeamC
         {cards.map((c) => (
           <details key={c.card.id} className="team-run-card" open={c.card.id === view.awaitingCard} data-card={c.card.id} data-status={c.card.status}>
             <summary className="small">
-              <LaneBadge lane={c.card.lane} /> {t('detail.statusLine', { status: t(`cardStatus.${c.card.status}`), text: c.card.subject })}
+              <LaneBadge lane={c.card.lane} /> {t('detail.statusLine', { status: t(`cardStatus.${c.card.status}`), text: subjectText(c.card) })}
             </summary>
             <CardDetail card={c.card} team={c} actions={false} />
           </details>

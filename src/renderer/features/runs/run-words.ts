@@ -4,6 +4,8 @@
 import type { RunStatus } from '../../../shared/workflow/types';
 import type { RunSummary } from '../../../shared/workflow/views';
 import { GATE_WAIT, plainOf, type TextsById } from '../cards/card-words';
+import { nextStepText, reasonText } from '../cards/reason-words';
+import { joinReasons, wordsText } from '../cards/system-words';
 import { i18next } from '../../i18n';
 import { locale } from '../../i18n/current';
 
@@ -49,6 +51,21 @@ export function runErrorWords(run: Pick<RunSummary, 'error' | 'errorCode' | 'sta
   const what = keys.withChecks && checks.length ? i18next.t(keys.withChecks, { checks: checks.join(' '), undone }) : i18next.t(keys.what, { undone });
   const next = run.errorCode === 'BLOCKED' ? (firstNext(run.error, texts, lang) ?? i18next.t(keys.next)) : i18next.t(keys.next);
   return { what, next };
+}
+
+const clip = (s: string, n = 1000) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+/**
+ * The engine's error line (under Details) in the reader's language: what happened, the reasons after
+ * it, what to do next. Runs that failed before messages have only the line as it was stored.
+ */
+export function errorLineText(run: Pick<RunSummary, 'error' | 'errorWords'>, texts: TextsById, lang = locale()): string | null {
+  const w = run.errorWords;
+  if (!w) return run.error;
+  let line = wordsText(w.what);
+  if (w.reasons.length) line = i18next.t('system:line.reasons', { what: line, reasons: joinReasons(w.reasons.map(reasonText)) });
+  if (w.next) line = i18next.t('system:line.next', { line, next: nextStepText(w.next, texts, lang) });
+  return clip(line);
 }
 
 /** What a waiting run waits for, from the card it waits on (its failed approval checks) when known, else its lane. */

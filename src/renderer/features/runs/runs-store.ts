@@ -10,6 +10,7 @@ import { i18next } from '../../i18n';
 import { ApiError } from '../../../shared/errors';
 import { serverErrors, type FieldError } from '../capture/schema-form/field-errors';
 import type { JsonSchema } from '../capture/schema-form/json-schema';
+import { inputSchemaOf } from './workflow-words';
 import { runList } from './run-list-store';
 import { useRunDetail } from './run-detail-store';
 
@@ -38,12 +39,6 @@ interface RunsStore {
 /** Whether a role may approve or reject (the main process checks again). */
 export const canReview = (roles: Role[]): boolean => roles.includes('reviewer') || roles.includes('admin');
 
-export const inputSchemaOf = (s: Pick<RunsStore, 'workflows' | 'contracts'>, workflow: string): JsonSchema | null => {
-  const w = s.workflows.find((x) => x.workflow === workflow);
-  const c = w && s.contracts.find((x) => x.contract === w.inputContract);
-  return c ? (c.schema as JsonSchema) : null;
-};
-
 /** This device's runs again, and the open one (after a change). */
 export async function refreshDeviceRuns(): Promise<void> {
   await runList('device').getState().refresh();
@@ -62,7 +57,7 @@ async function startRun(set: Set, get: () => RunsStore): Promise<RunView | null>
     await useRunDetail.getState().openLocal(run.id);
     return run;
   } catch (e) {
-    const schema = inputSchemaOf(get(), startWorkflow) ?? ({ type: 'object' } as JsonSchema);
+    const schema = inputSchemaOf(get(), startWorkflow, i18next.language) ?? ({ type: 'object' } as JsonSchema);
     const mapped = e instanceof ApiError && e.code === 'VALIDATION_ERROR' ? serverErrors(e.details, schema) : [];
     set({ starting: false, startErrors: mapped.length ? mapped : [{ path: '', keyword: 'server', message: errorMessage(e), source: 'server' }] });
     return null;

@@ -5,6 +5,7 @@ import { useBundles } from './bundles-store';
 import { STATE_BADGE, STATE_MARK, failureOfRefusal, groupBundles, shortKeyId, stateHelp, stateWord } from './bundles';
 import { bytes, dateTime, num } from '../../ui/format';
 import { FailureAlert } from './FailureAlert';
+import { storedErrorText } from '../../ui/error-words';
 import { When } from './RootCard';
 
 const REFUSAL_TEST_ID = 'verify-row-refusal';
@@ -50,7 +51,7 @@ function Details({ b }: { b: BundleVersionView }) {
           <Trans
             t={t}
             i18nKey="details.quarantined"
-            values={{ at: dateTime(b.quarantine.at), reason: b.quarantine.reason }}
+            values={{ at: dateTime(b.quarantine.at), reason: storedErrorText(b.quarantine.reason) }}
             components={{ strong: <strong className="error" /> }}
           />
           {b.quarantine.path && (

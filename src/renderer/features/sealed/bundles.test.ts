@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../shared/errors';
-import { BUNDLE_REFUSALS, type BundleVersionView } from '../../../shared/bundles/types';
-import { failureOf, failureOfRefusal, failureText, groupBundles, percent, shortKeyId } from './bundles';
-import { bytes, relativeTime, seconds } from '../../ui/format';
-import { initI18n } from '../../i18n';
+import type { BundleVersionView } from '../../../shared/bundles/types';
+import { changeText, failureOf, failureOfRefusal, failureText, groupBundles, percent, refusalFacts, shortKeyId } from './bundles';
+import { bytes, errorMessage, relativeTime, seconds } from '../../ui/format';
+import { i18next, initI18n } from '../../i18n';
 
 // failureText and the state words read the messages of the language in use: English here.
 beforeAll(() => {
@@ -33,25 +33,27 @@ const v = (id: number, name: string, over: Partial<BundleVersionView> = {}): Bun
 });
 
 describe('bundle failures', () => {
-  it('reads a refusal from BUNDLE_REFUSED details, with its sentence', () => {
+  it('reads a refusal from BUNDLE_REFUSED details: its code, and its message with the details as params', () => {
     const f = failureOf(new ApiError('BUNDLE_REFUSED', 'targets/a.json differs', { refusal: 'BUNDLE_HASH_MISMATCH', path: 'targets/a.json' }));
     expect(f).toEqual({
       code: 'BUNDLE_REFUSED',
       refusal: 'BUNDLE_HASH_MISMATCH',
-      sentence: BUNDLE_REFUSALS.BUNDLE_HASH_MISMATCH,
-      message: 'targets/a.json differs',
+      reason: { code: 'refusals.bundle.BUNDLE_HASH_MISMATCH', params: { path: 'targets/a.json' } },
+      message: expect.any(String) as string,
       path: 'targets/a.json',
       changes: [],
     });
-    expect(failureText(f)).toContain('BUNDLE_HASH_MISMATCH: A file’s SHA-256 differs');
+    // The sentence in the language in use, not the developer's text.
+    expect(failureText(f)).toBe('BUNDLE_HASH_MISMATCH: A file’s SHA-256 differs from the signed targets metadata (arbitrary file). (targets/a.json)');
   });
-  it('keeps other errors as code + message and ignores unknown refusal codes', () => {
-    expect(failureOf(new ApiError('UNAVAILABLE', 'not enrolled'))).toMatchObject({ code: 'UNAVAILABLE', refusal: null, sentence: null });
+  it('keeps other errors as code + their words and ignores unknown refusal codes', () => {
+    const unavailable = new ApiError('UNAVAILABLE', 'not enrolled');
+    expect(failureOf(unavailable)).toMatchObject({ code: 'UNAVAILABLE', refusal: null, reason: null, message: errorMessage(unavailable) });
     expect(failureOf(new ApiError('BUNDLE_REFUSED', 'x', { refusal: 'toString' })).refusal).toBeNull();
     expect(failureOf(new Error('boom'))).toMatchObject({ code: 'INTERNAL', message: 'boom' });
-    expect(failureText(failureOf(new ApiError('UNAVAILABLE', 'not enrolled')))).toBe('UNAVAILABLE: not enrolled');
+    expect(failureText(failureOf(unavailable))).toBe(`UNAVAILABLE: ${errorMessage(unavailable)}`);
   });
-  it('lists the breaking changes of a CONTRACT_NOT_COMPATIBLE refusal in plain words', () => {
+  it('lists the breaking changes of a CONTRACT_NOT_COMPATIBLE refusal in plain words, in the language in use', async () => {
     const f = failureOf(
       new ApiError('BUNDLE_REFUSED', 'field.inspect.site@1.3.0 (after field.inspect.site@1.2.0): 2 breaking change(s)', {
         refusal: 'CONTRACT_NOT_COMPATIBLE',
@@ -64,8 +66,10 @@ describe('bundle failures', () => {
             before: false,
             after: true,
             reason: 'field "notes" is now required: data without it is refused',
+            why: { code: 'refusals.change.required_added', params: { field: 'notes' } },
           },
           {
+            // From a version before messages: its English reason, as it is.
             contract: 'field.inspect.site@1.3.0',
             previous: 'field.inspect.site@1.2.0',
             path: '/condition',
@@ -77,17 +81,38 @@ describe('bundle failures', () => {
         ],
       }),
     );
-    expect(f).toMatchObject({ refusal: 'CONTRACT_NOT_COMPATIBLE', sentence: BUNDLE_REFUSALS.CONTRACT_NOT_COMPATIBLE });
-    expect(f.changes).toEqual([
+    expect(f).toMatchObject({ refusal: 'CONTRACT_NOT_COMPATIBLE', reason: { code: 'refusals.bundle.CONTRACT_NOT_COMPATIBLE' } });
+    expect(f.changes.map(changeText)).toEqual([
       'field.inspect.site@1.3.0 (after 1.2.0), field /notes: field "notes" is now required: data without it is refused',
       'field.inspect.site@1.3.0 (after 1.2.0), field /condition: value(s) "unsafe" no longer accepted',
     ]);
     expect(failureText(f)).toMatch(
       /^CONTRACT_NOT_COMPATIBLE: A new minor or patch version .* Changes: field\.inspect\.site@1\.3\.0 \(after 1\.2\.0\), field \/notes/,
     );
+    await i18next.changeLanguage('sv');
+    try {
+      expect(changeText(f.changes[0]!)).toBe(
+        'field.inspect.site@1.3.0 (efter 1.2.0), fältet /notes: fältet "notes" är nu obligatoriskt: data utan det avvisas',
+      );
+    } finally {
+      await i18next.changeLanguage('en');
+    }
   });
-  it('turns a VerifyResult refusal into a failure', () => {
-    expect(failureOfRefusal({ code: 'BUNDLE_TAMPERED', message: 'changed', path: 'targets/w.gguf' }).sentence).toBe(BUNDLE_REFUSALS.BUNDLE_TAMPERED);
+  it('turns a VerifyResult refusal into a failure, with its message or one made from its code', () => {
+    const reason = { code: 'refusals.bundle.BUNDLE_TAMPERED', params: { path: 'targets/w.gguf' } };
+    expect(failureOfRefusal({ code: 'BUNDLE_TAMPERED', message: 'changed', path: 'targets/w.gguf', reason }).reason).toEqual(reason);
+    expect(failureOfRefusal({ code: 'BUNDLE_TAMPERED', message: 'changed', path: 'targets/w.gguf' }).reason).toEqual(reason);
+  });
+  it('says what the params add: role, versions, signatures, key', () => {
+    expect(
+      refusalFacts({ code: 'refusals.bundle.BUNDLE_ROLLBACK', params: { role: 'timestamp', version: 3, seen: 5, path: 'metadata/timestamp.json' } }),
+    ).toEqual(['Role: timestamp', 'Version 3; this device has already trusted version 5.']);
+    expect(refusalFacts({ code: 'refusals.bundle.BUNDLE_THRESHOLD', params: { role: 'targets', valid: 1, threshold: 2 } })).toEqual([
+      'Role: targets',
+      'Valid signatures: 1 of 2 required.',
+    ]);
+    expect(refusalFacts({ code: 'refusals.bundle.BUNDLE_UNKNOWN_KEY', params: { keyid: 'ab12' } })).toEqual(['Key: ab12']);
+    expect(refusalFacts(null)).toEqual([]);
   });
 });
 

@@ -1,53 +1,83 @@
 // Pure helpers of the sealed-state screen (no DOM, no API): refusals, grouping, labels.
-import { BUNDLE_REFUSALS, type BundleRefusal, type BundleState, type BundleVersionView } from '../../../shared/bundles/types';
-import { changesInWords } from '../../../shared/contracts/words';
+import { BUNDLE_REFUSAL_CODES, type BundleRefusal, type BundleState, type BundleVersionView } from '../../../shared/bundles/types';
+import { changeMessages, type ChangeMessage } from '../../../shared/contracts/words';
+import { isMessage, msg, type Message } from '../../../shared/messages';
 import { i18next } from '../../i18n';
+import { dateTime, errorMessage } from '../../ui/format';
+import { messageText } from '../../ui/message';
 
 /** What went wrong with an install, a verification or an activation, ready to show. */
 export interface BundleFailure {
   /** The API error code (BUNDLE_REFUSED, VALIDATION_ERROR, UNAVAILABLE, ...). */
   code: string;
-  /** The attack code of a verification refusal, and its sentence; null for other errors. */
+  /** The attack code of a verification refusal; null for other errors. */
   refusal: BundleRefusal | null;
-  sentence: string | null;
+  /** The refusal as a message (`refusals.bundle.<CODE>` with its params: path, role, versions …); null for other errors. */
+  reason: Message | null;
+  /** The error's own text: shown for other errors only (a refusal is shown by its message). */
   message: string;
   /** The file the refusal names, when it names one. */
   path: string | null;
-  /** CONTRACT_NOT_COMPATIBLE: each breaking contract change in plain words; empty otherwise. */
-  changes: string[];
+  /** CONTRACT_NOT_COMPATIBLE: each breaking contract change (where, why); empty otherwise. */
+  changes: ChangeMessage[];
 }
 
-const isRefusal = (code: unknown): code is BundleRefusal => typeof code === 'string' && Object.hasOwn(BUNDLE_REFUSALS, code);
+const isRefusal = (code: unknown): code is BundleRefusal => typeof code === 'string' && (BUNDLE_REFUSAL_CODES as readonly string[]).includes(code);
 
-/** An error thrown by `call` (an ApiError with `{ refusal, path }` details for BUNDLE_REFUSED) as a failure. */
+/** The scalar details of a refusal: the params of its message. */
+function scalars(details: Record<string, unknown>): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(details)) if (k !== 'refusal' && (typeof v === 'string' || typeof v === 'number')) out[k] = v;
+  return out;
+}
+
+/** An error thrown by `call` (an ApiError with `{ refusal, path, … }` details for BUNDLE_REFUSED) as a failure. */
 export function failureOf(e: unknown): BundleFailure {
   const err = e as { code?: unknown; message?: unknown; details?: unknown } | null;
   const code = typeof err?.code === 'string' ? err.code : 'INTERNAL';
-  const message = typeof err?.message === 'string' ? err.message : String(e);
+  // Another error in the language in use (errors.<CODE>.<reason>); a refusal is shown by its own message.
+  const message = errorMessage(e);
   const details = typeof err?.details === 'object' && err.details !== null ? (err.details as Record<string, unknown>) : {};
   const refusal = isRefusal(details.refusal) ? details.refusal : null;
   return {
     code,
     refusal,
-    sentence: refusal ? BUNDLE_REFUSALS[refusal] : null,
+    reason: refusal ? msg(`refusals.bundle.${refusal}`, scalars(details)) : null,
     message,
     path: typeof details.path === 'string' ? details.path : null,
-    changes: changesInWords(details.changes),
+    changes: changeMessages(details.changes),
   };
 }
 
 /** A refusal reported inside a result (VerifyResult.refusal) as a failure. */
-export function failureOfRefusal(r: { code: BundleRefusal; message: string; path: string | null }): BundleFailure {
-  return { code: 'BUNDLE_REFUSED', refusal: r.code, sentence: BUNDLE_REFUSALS[r.code] ?? null, message: r.message, path: r.path, changes: [] };
+export function failureOfRefusal(r: { code: BundleRefusal; message: string; path: string | null; reason?: Message }): BundleFailure {
+  const reason = isMessage(r.reason) ? r.reason : msg(`refusals.bundle.${r.code}`, r.path ? { path: r.path } : undefined);
+  return { code: 'BUNDLE_REFUSED', refusal: r.code, reason, message: r.message, path: r.path, changes: [] };
 }
 
-/** A refusal code's sentence in the language in use (English: BUNDLE_REFUSALS). */
-export const refusalSentence = (code: BundleRefusal): string => i18next.t(`sealed:refusal.${code}`);
+/** One breaking contract change in words: where (contract, field) and why, in the language in use. */
+export const changeText = (c: ChangeMessage): string => messageText({ ...c.where, params: { ...c.where.params, reason: messageText(c.why) } });
 
-/** One line for a dialog's error: "BUNDLE_HASH_MISMATCH: sentence — message". */
+/**
+ * The refusal's params that say more than its sentence, one line each in the language in use: the
+ * role, the versions (rollback), the expiry, the signatures counted, the key. The file has a line of its own.
+ */
+export function refusalFacts(reason: Message | null): string[] {
+  const p = reason?.params ?? {};
+  const t = (key: string, params: Record<string, string | number>) => i18next.t(`refusals:fact.${key}`, params);
+  const out: string[] = [];
+  if (typeof p.role === 'string') out.push(t('role', { role: p.role }));
+  if (p.version !== undefined && p.seen !== undefined) out.push(t('versions', { version: p.version, seen: p.seen }));
+  if (typeof p.expires === 'string') out.push(t('expires', { expires: dateTime(p.expires) }));
+  if (typeof p.valid === 'number' && typeof p.threshold === 'number') out.push(t('signatures', { valid: p.valid, threshold: p.threshold }));
+  if (typeof p.keyid === 'string') out.push(t('keyid', { keyid: p.keyid }));
+  return out;
+}
+
+/** One line for a dialog's error: "BUNDLE_HASH_MISMATCH: sentence (path) Changes: …", or "CODE: message" for other errors. */
 export function failureText(f: BundleFailure): string {
-  const changes = f.changes.length ? ` ${i18next.t('sealed:failure.changesLine', { changes: f.changes.join('; ') })}` : '';
-  return f.refusal ? `${f.refusal}: ${refusalSentence(f.refusal)} — ${f.message}${f.path ? ` (${f.path})` : ''}${changes}` : `${f.code}: ${f.message}`;
+  const changes = f.changes.length ? ` ${i18next.t('sealed:failure.changesLine', { changes: f.changes.map(changeText).join('; ') })}` : '';
+  return f.refusal && f.reason ? `${f.refusal}: ${messageText(f.reason)}${f.path ? ` (${f.path})` : ''}${changes}` : `${f.code}: ${f.message}`;
 }
 
 export interface BundleGroup {

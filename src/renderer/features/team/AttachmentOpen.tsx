@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, onEvent } from '../../api/client';
-import { bytes } from '../../ui/format';
+import { bytes, errorMessage } from '../../ui/format';
 import { MAX_INLINE_ATTACHMENT_BYTES } from '../../../shared/api/capture';
 
 /** A verified image small enough to show inline (larger files stay on disk, opened by size only). */
@@ -34,8 +34,8 @@ export function AttachmentOpen({ device, hash, name, size }: { device: string; h
         setState('done');
         void previewOf(hash, r.size).then(setPreview, () => setPreview(null));
       },
-      (e: Error) => {
-        setMessage(e.message);
+      (e: unknown) => {
+        setMessage(errorMessage(e));
         setState('failed');
       },
     );

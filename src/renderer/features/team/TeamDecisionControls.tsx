@@ -3,6 +3,7 @@ import type { TeamCardView } from '../../../shared/team/views';
 import { canDecideAgain, roleList } from './team';
 import { DecisionButtons } from '../runs/DecisionButtons';
 import { useApprover } from './hooks';
+import { subjectText } from '../cards/system-words';
 
 export interface DecisionSubject {
   device: string;
@@ -20,7 +21,7 @@ export const subjectOfCard = (v: TeamCardView): DecisionSubject => ({
   user: v.user,
   runId: v.card.runId,
   cardId: v.card.id,
-  subject: v.card.subject,
+  subject: subjectText(v.card),
   awaiting: v.card.status === 'awaiting_approval',
   decision: v.decision,
 });

@@ -5,6 +5,7 @@ import { hash } from 'node:crypto';
 import { canonicalJson } from '../../../../shared/canonical';
 import type { Executor } from './types';
 import { withdrawDraft, withdrawOutboxItem } from './withdraw';
+import { runWords } from '../words';
 
 type Store = 'record' | 'draft';
 
@@ -39,6 +40,7 @@ export const captureForm: Executor = {
       {
         id: 'store-record',
         label: 'Store the record and queue it for sync',
+        labelWords: runWords('store_record_option'),
         predictedQuality: store === 'record' ? 1 : 0.6,
         predictedCostCents: 0,
         latencyMs: 20,
@@ -47,12 +49,21 @@ export const captureForm: Executor = {
       {
         id: 'store-draft',
         label: 'Keep it as a draft until the submit step',
+        labelWords: runWords('store_draft_option'),
         predictedQuality: store === 'draft' ? 1 : 0.6,
         predictedCostCents: 0,
         latencyMs: 10,
         uncertainty: 0,
       },
-      { id: 'hold', label: 'Store nothing (the run stops)', predictedQuality: 0, predictedCostCents: 0, latencyMs: 0, uncertainty: 0 },
+      {
+        id: 'hold',
+        label: 'Store nothing (the run stops)',
+        labelWords: runWords('store_nothing_option'),
+        predictedQuality: 0,
+        predictedCostCents: 0,
+        latencyMs: 0,
+        uncertainty: 0,
+      },
     ];
   },
   execute(ctx) {
@@ -70,6 +81,7 @@ export const captureForm: Executor = {
         store === 'record'
           ? `The input satisfies ${contract} (a ${kind} contract): stored as a record and queued for sync.`
           : `The input satisfies ${contract} (a ${kind} contract): kept as a draft; the submit step turns it into a record.`,
+      rationaleWords: runWords(store === 'record' ? 'stored_record' : 'stored_draft', { contract, kind }),
       commit: () => {
         if (store === 'record') {
           const r = capture.submit({ contract, data: ctx.input });

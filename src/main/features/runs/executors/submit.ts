@@ -3,6 +3,7 @@
 // this step failing with the refusal's reason, and the saga compensates what came before.
 import type { Executor } from './types';
 import { withdrawOutboxItem } from './withdraw';
+import { runWords } from '../words';
 
 export const submit: Executor = {
   name: 'submit',
@@ -26,12 +27,21 @@ export const submit: Executor = {
     {
       id: 'submit-now',
       label: 'Submit now (record + outbox; sent at the next sync)',
+      labelWords: runWords('submit_option'),
       predictedQuality: 1,
       predictedCostCents: 0,
       latencyMs: 30,
       uncertainty: 0.05,
     },
-    { id: 'hold', label: 'Hold (keep the draft, do not submit)', predictedQuality: 0.3, predictedCostCents: 0, latencyMs: 0, uncertainty: 0 },
+    {
+      id: 'hold',
+      label: 'Hold (keep the draft, do not submit)',
+      labelWords: runWords('hold_submit_option'),
+      predictedQuality: 0.3,
+      predictedCostCents: 0,
+      latencyMs: 0,
+      uncertainty: 0,
+    },
   ],
   execute(ctx) {
     const { contracts, capture, governance } = ctx.deps;
@@ -47,6 +57,7 @@ export const submit: Executor = {
       usage: { tokens: 0, costCents: 0 },
       chosen: 'submit-now',
       rationale: `Submitted under ${contract}${draftId ? ` (from draft ${draftId})` : ''}.`,
+      rationaleWords: draftId ? runWords('submitted_draft', { contract, draft: draftId }) : runWords('submitted', { contract }),
       commit: () => {
         let stillThere = false;
         if (draftId !== undefined) {

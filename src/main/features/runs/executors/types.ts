@@ -1,5 +1,6 @@
-import type { Approval, DecisionOption, ExecutorName, Lane, WorkflowManifest, WorkflowStep } from '../../../../shared/workflow/types';
+import type { Approval, DecisionOption, ExecutorName, Lane, WorkflowManifest, WorkflowStep, Words } from '../../../../shared/workflow/types';
 import type { AiInput, GuardResult } from '../../../../shared/policy/types';
+import type { Reason } from '../../../../shared/policy/reasons';
 import type { AiKit, BudgetLeft, RunCapture, RunContracts, RunGovernance, RunInference, RunMemory, RunOutbox } from '../ports';
 
 /** What executors may touch. Everything local; nothing reaches the network from a step. */
@@ -73,6 +74,8 @@ export interface StepResult {
   /** The id of the option taken (one of options()). */
   chosen: string;
   rationale: string;
+  /** The rationale for people, when the executor has it as a message (its reasons are messages). */
+  rationaleWords?: Words;
   modelId?: string | null;
   uncertainty?: number | null;
   /** Memory items the step read or cites (ai-summarize): the card's evidence.memoryIds. */
@@ -80,7 +83,7 @@ export interface StepResult {
   /** classify-risk: the lane it settled on (the run's lane from then on). */
   lane?: Lane;
   /** review-gate: wait for a reviewer instead of finishing. */
-  wait?: { reason: string; nextSafeStep: string };
+  wait?: { reason: string; nextSafeStep: Reason };
   /**
    * Local side effects. Runs inside the step's transaction, together with the step row, its card and
    * its audit entry: either all of them commit or none does. Returns ids to merge into the output.

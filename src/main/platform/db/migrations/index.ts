@@ -14,6 +14,7 @@ import { m012AttachmentBlobs } from './012-attachment-blobs';
 import { m013TransferPauses } from './013-transfer-pauses';
 import { m014DecisionContext } from './014-decision-context';
 import { m015ArtifactSignatures } from './015-artifact-signatures';
+import { m016RecordLocale } from './016-record-locale';
 
 export type { Migration };
 
@@ -34,5 +35,6 @@ export const migrations: Migration[] = [
   m013TransferPauses,
   m014DecisionContext,
   m015ArtifactSignatures,
+  m016RecordLocale,
 ];
 export const LATEST_SCHEMA_VERSION = migrations.length;

@@ -48,6 +48,7 @@ export function ArrayField({ schema, value, onChange, path, label, required }: F
         <RequiredMark required={required} />
       </legend>
       {schema.description && <p className="hint">{schema.description}</p>}
+      {schema.help && <p className="hint field-help">{schema.help}</p>}
       <FieldMessages id={`${id}-err`} errors={own} />
       {list.length === 0 && <p className="muted small">{t('array.none')}</p>}
       <div className="array-items">

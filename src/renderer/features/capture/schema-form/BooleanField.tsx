@@ -1,11 +1,11 @@
 import { fieldId } from './json-pointer';
-import { FieldMessages, RequiredMark, useFieldA11y } from './FieldShell';
+import { FieldHint, FieldMessages, RequiredMark, useFieldA11y } from './FieldShell';
 import { useFormContext, type FieldProps } from './form-context';
 
 export function BooleanField({ schema, value, onChange, path, label, required }: FieldProps) {
   const { touch } = useFormContext();
   const id = fieldId(path);
-  const { errors, aria } = useFieldA11y(id, path, schema.description);
+  const { errors, aria } = useFieldA11y(id, path, schema.description ?? schema.help);
   return (
     <div className={errors.length ? 'field field-check has-error' : 'field field-check'} data-path={path}>
       <div className="field-head">
@@ -24,11 +24,7 @@ export function BooleanField({ schema, value, onChange, path, label, required }:
         </label>
         <RequiredMark required={required} />
       </div>
-      {schema.description && (
-        <div id={`${id}-hint`} className="hint">
-          {schema.description}
-        </div>
-      )}
+      <FieldHint id={id} hint={schema.description} help={schema.help} />
       <FieldMessages id={`${id}-err`} errors={errors} />
     </div>
   );

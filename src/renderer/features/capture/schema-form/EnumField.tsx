@@ -9,10 +9,10 @@ export function EnumField({ schema, value, onChange, path, label, required }: Fi
   const { touch } = useFormContext();
   const id = fieldId(path);
   const options = schema.enum ?? [];
-  const { errors, aria } = useFieldA11y(id, path, schema.description);
+  const { errors, aria } = useFieldA11y(id, path, schema.description ?? schema.help);
   const idx = options.findIndex((o) => o === value);
   return (
-    <FieldShell id={id} path={path} label={label} required={required} hint={schema.description} errors={errors}>
+    <FieldShell id={id} path={path} label={label} required={required} hint={schema.description} help={schema.help} errors={errors}>
       <select
         id={id}
         name={path}
@@ -25,7 +25,7 @@ export function EnumField({ schema, value, onChange, path, label, required }: Fi
         <option value="">{t('field.choose')}</option>
         {options.map((o, i) => (
           <option key={i} value={String(i)}>
-            {String(o)}
+            {schema.enumLabels?.[i] ?? String(o)}
           </option>
         ))}
       </select>

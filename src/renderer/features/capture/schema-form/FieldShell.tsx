@@ -25,7 +25,18 @@ export function FieldMessages({ id, errors }: { id: string; errors: FieldError[]
   );
 }
 
-/** Errors at a pointer plus the aria attributes that tie them (and a hint) to the control. */
+/** A field's description and its help text (the contract's words, localize.ts), the element `${id}-hint`. */
+export function FieldHint({ id, hint, help }: { id: string; hint?: string; help?: string }) {
+  if (!hint && !help) return null;
+  return (
+    <div id={`${id}-hint`} className="hint">
+      {hint}
+      {help && <p className="field-help">{help}</p>}
+    </div>
+  );
+}
+
+/** Errors at a pointer plus the aria attributes that tie them (and a hint or help text) to the control. */
 export function useFieldA11y(id: string, path: string, hint?: string, extra: FieldError[] = []) {
   const errors = [...errorsAt(useFormContext().errors, path), ...extra];
   const describedBy = [hint ? `${id}-hint` : '', errors.length ? `${id}-err` : ''].filter(Boolean).join(' ') || undefined;
@@ -39,6 +50,7 @@ export function FieldShell(p: {
   label: string;
   required: boolean;
   hint?: string;
+  help?: string;
   errors: FieldError[];
   wide?: boolean;
   children: ReactNode;
@@ -52,11 +64,7 @@ export function FieldShell(p: {
         <RequiredMark required={p.required} />
       </div>
       {p.children}
-      {p.hint && (
-        <div id={`${p.id}-hint`} className="hint">
-          {p.hint}
-        </div>
-      )}
+      <FieldHint id={p.id} hint={p.hint} help={p.help} />
       <FieldMessages id={`${p.id}-err`} errors={p.errors} />
     </div>
   );

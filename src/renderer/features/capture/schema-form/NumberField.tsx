@@ -32,9 +32,14 @@ export function NumberField({ schema, value, onChange, path, label, required }: 
     setSeen(next);
     onChange(next);
   }
-  const { errors, aria } = useFieldA11y(id, path, schema.description, bad ? [{ path, keyword: 'type', message: t('check.number'), source: 'client' }] : []);
+  const { errors, aria } = useFieldA11y(
+    id,
+    path,
+    schema.description ?? schema.help,
+    bad ? [{ path, keyword: 'type', message: t('check.number'), source: 'client' }] : [],
+  );
   return (
-    <FieldShell id={id} path={path} label={label} required={required} hint={schema.description} errors={errors}>
+    <FieldShell id={id} path={path} label={label} required={required} hint={schema.description} help={schema.help} errors={errors}>
       <input
         id={id}
         name={path}

@@ -59,6 +59,7 @@ export function ObjectField({
       </legend>
       {actions && <div className="group-actions">{actions}</div>}
       {schema.description && <p className="hint">{schema.description}</p>}
+      {schema.help && <p className="hint field-help">{schema.help}</p>}
       {geo}
       <FieldMessages id={`${id}-err`} errors={own} />
       <div className="group-body">{body}</div>

@@ -8,7 +8,7 @@ export function TextField({ schema, value, onChange, path, label, required }: Fi
   const { touch } = useFormContext();
   const id = fieldId(path);
   const kind = fieldKind(schema);
-  const { errors, aria } = useFieldA11y(id, path, schema.description);
+  const { errors, aria } = useFieldA11y(id, path, schema.description ?? schema.help);
   const common = {
     id,
     name: path,
@@ -19,7 +19,7 @@ export function TextField({ schema, value, onChange, path, label, required }: Fi
   };
   const set = (s: string) => onChange(s === '' ? undefined : s);
   return (
-    <FieldShell id={id} path={path} label={label} required={required} hint={schema.description} errors={errors} wide={kind === 'textarea'}>
+    <FieldShell id={id} path={path} label={label} required={required} hint={schema.description} help={schema.help} errors={errors} wide={kind === 'textarea'}>
       {kind === 'textarea' ? (
         <textarea {...common} rows={4} maxLength={schema.maxLength} onChange={(e) => set(e.target.value)} />
       ) : (

@@ -1,5 +1,6 @@
 // The subset of JSON Schema 2020-12 the generated capture forms understand, and helpers to read it.
 import { i18next } from '../../../i18n';
+import type { LocaleWords } from '../../../../shared/contract-annotations';
 import { parsePointer } from './json-pointer';
 
 export interface JsonSchema {
@@ -39,6 +40,15 @@ export interface JsonSchema {
   'x-maestro-messages'?: Record<string, string | Record<string, string>>;
   /** Maestro annotation choosing a widget (`"geo"`: a place with "Use my location"; see geo.ts). */
   'x-maestro-widget'?: string;
+  /** Words by locale (title, description, help, enum labels, messages); read by localize.ts. */
+  'x-maestro-i18n'?: Record<string, LocaleWords>;
+  /** On the root: the locale of the plain words (default `en`). */
+  'x-maestro-locale'?: string;
+  // Set by localizeSchema (localize.ts) on the schema the form renders; never in a contract.
+  /** The contract's help text for the field, in the language in use. */
+  help?: string;
+  /** A label for each `enum` value, in its order, in the language in use. */
+  enumLabels?: string[];
 }
 
 export type FieldKind = 'object' | 'array' | 'photo' | 'photos' | 'enum' | 'boolean' | 'number' | 'integer' | 'date' | 'textarea' | 'text' | 'unsupported';

@@ -2,7 +2,7 @@
 // cancel), the drop-and-paste zone, and the progress rows.
 import { useRef, useState, type ClipboardEvent, type DragEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { bytes, seconds } from '../../../ui/format';
+import { bytes, errorMessage, seconds } from '../../../ui/format';
 import { isCancel } from '../ingest';
 import { useFormContext } from './form-context';
 
@@ -47,7 +47,7 @@ export function usePhotoUpload(path: string, onRefs: (refs: string[]) => void) {
       try {
         if (!ctrl.signal.aborted) refs.push(await uploadPhoto(f, { path, signal: ctrl.signal, onProgress: (p) => patch(row.key, p) }));
       } catch (e) {
-        if (!isCancel(e)) setErrors((es) => [...es, (e as Error).message]);
+        if (!isCancel(e)) setErrors((es) => [...es, errorMessage(e)]);
       } finally {
         setRows((rs) => rs.filter((r) => r.key !== row.key));
       }
