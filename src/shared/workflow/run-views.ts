@@ -1,5 +1,6 @@
 // The run engine's records (RunInfo / RunDetail, ./types.ts) as the API table's views (RunSummary /
 // RunView, ./views.ts). Pure: the run service, team sync and memory ingest all map runs this way.
+import { msg, type Message, type MessageParams } from '../messages';
 import { reasonForLog } from '../policy/reasons';
 import type { RunDetail, RunError, RunInfo, RunStepDetail } from './types';
 import type { RunSummary, RunView } from './views';
@@ -12,7 +13,7 @@ const clip = (s: string, n = 160) => (s.length > n ? `${s.slice(0, n - 1)}…` :
  */
 const laneWords = (reasons: unknown): string => {
   const text = Array.isArray(reasons) ? reasons.filter((r): r is string => typeof r === 'string') : [];
-  return text.length ? `: ${clip(text.join(' '))}` : '';
+  return text.length ? clip(text.join(' ')) : '';
 };
 
 /** The error line for people, when the error has words (runs failed since messages). */
@@ -26,40 +27,67 @@ export function errorLine(e: RunError | null): string | null {
   return clip(`${e.message}${reasons.length ? ` — ${reasons.join('; ')}` : ''}${e.nextSafeStep ? ` Next: ${reasonForLog(e.nextSafeStep)}` : ''}`, 1000);
 }
 
-/** One line about what a step produced (or undid). */
-export function stepSummary(s: RunStepDetail): string | null {
-  const o = s.output;
-  let line: string | null = null;
-  if (o) {
-    switch (s.executor) {
-      case 'capture-form':
-        line =
-          typeof o.recordId === 'string'
-            ? `Stored record ${o.recordId} (outbox ${String(o.outboxId)})`
-            : typeof o.draftId === 'string'
-              ? `Kept as draft ${o.draftId}`
-              : 'Stored';
-        break;
-      case 'ai-summarize':
-        line = o.summary ? `Summary (${String(o.model)}): ${clip(String(o.summary))}` : 'No free text to summarise';
-        break;
-      case 'ai-translate-verify':
-        line = `${o.translated ? 'Translated' : 'Passed through'} ${String(o.sourceLang)} → ${String(o.targetLang)}; verification ${String(o.backTranslationSimilarity)}${o.verified ? '' : ' (not verified)'}`;
-        break;
-      case 'classify-risk':
-        line = `Lane ${String(o.lane)}${laneWords(o.reasons)}`;
-        break;
-      case 'review-gate':
-        line = o.approvalRequired ? `Approved by ${String(o.approvedBy)}` : `Lane ${String(o.lane)}: no approval needed`;
-        break;
-      case 'submit':
-        line = `Submitted record ${String(o.recordId)} (outbox ${String(o.outboxId)})`;
-        break;
+/** A part of a step's line: its English text and its words (`system.step.*`, decision 0030). */
+interface Part {
+  text: string;
+  words: Message;
+}
+const part = (text: string, key: string, params?: MessageParams): Part => ({ text, words: msg(`system.step.${key}`, params) });
+
+/** What a step's output says, by executor (null when it says nothing). */
+function outputPart(executor: string, o: Record<string, unknown>): Part | null {
+  switch (executor) {
+    case 'capture-form':
+      if (typeof o.recordId === 'string')
+        return part(`Stored record ${o.recordId} (outbox ${String(o.outboxId)})`, 'stored', { record: o.recordId, outbox: String(o.outboxId) });
+      return typeof o.draftId === 'string' ? part(`Kept as draft ${o.draftId}`, 'draft', { draft: o.draftId }) : part('Stored', 'stored_bare');
+    case 'ai-summarize':
+      return o.summary
+        ? part(`Summary (${String(o.model)}): ${clip(String(o.summary))}`, 'summary', { model: String(o.model), summary: clip(String(o.summary)) })
+        : part('No free text to summarise', 'no_text');
+    case 'ai-translate-verify': {
+      const p = { source: String(o.sourceLang), target: String(o.targetLang), similarity: String(o.backTranslationSimilarity) };
+      const text = `${o.translated ? 'Translated' : 'Passed through'} ${p.source} → ${p.target}; verification ${p.similarity}${o.verified ? '' : ' (not verified)'}`;
+      return part(text, 'translated', { ...p, translated: o.translated ? 'yes' : 'no', verified: o.verified ? 'yes' : 'no' });
     }
+    case 'classify-risk': {
+      const lane = String(o.lane);
+      const words = laneWords(o.reasons);
+      return words ? part(`Lane ${lane}: ${words}`, 'lane_text', { lane, text: words }) : part(`Lane ${lane}`, 'lane', { lane });
+    }
+    case 'review-gate':
+      return o.approvalRequired
+        ? part(`Approved by ${String(o.approvedBy)}`, 'approved', { actor: String(o.approvedBy) })
+        : part(`Lane ${String(o.lane)}: no approval needed`, 'no_approval', { lane: String(o.lane) });
+    case 'submit':
+      return part(`Submitted record ${String(o.recordId)} (outbox ${String(o.outboxId)})`, 'submitted', {
+        record: String(o.recordId),
+        outbox: String(o.outboxId),
+      });
   }
-  if (s.compensatedAt) line = `${line ?? ''}${line ? ' — ' : ''}undone (${s.compensate ?? 'compensation'}: ${String(s.compensation?.outcome ?? 'done')})`;
-  if (s.compensationError) line = `${line ?? ''}${line ? ' — ' : ''}undo failed: ${s.compensationError}`;
-  return line;
+  return null;
+}
+
+/** What a step produced and what undid it, part by part. */
+function stepParts(s: RunStepDetail): Part[] {
+  const out = s.output ? outputPart(s.executor, s.output) : null;
+  const parts = out ? [out] : [];
+  if (s.compensatedAt) {
+    const how = s.compensate ?? 'compensation';
+    const outcome = String(s.compensation?.outcome ?? 'done');
+    parts.push(part(`undone (${how}: ${outcome})`, 'undone', { how, outcome, kind: outcome.replace(/-/g, '_') }));
+  }
+  if (s.compensationError) parts.push(part(`undo failed: ${s.compensationError}`, 'undo_failed', { error: s.compensationError }));
+  return parts;
+}
+
+/**
+ * One line about what a step produced (or undid), in English, and its words: the parts the renderer
+ * words in the reader's language and joins (`system.step.join`, " — " in English).
+ */
+export function stepSummary(s: RunStepDetail): { summary: string | null; summaryWords?: Message[] } {
+  const parts = stepParts(s);
+  return parts.length ? { summary: parts.map((p) => p.text).join(' — '), summaryWords: parts.map((p) => p.words) } : { summary: null };
 }
 
 export function toRunSummaryView(r: RunInfo): RunSummary {
@@ -93,7 +121,7 @@ export function toRunView(d: RunDetail): RunView {
       status: s.status,
       startedAt: s.startedAt,
       finishedAt: s.finishedAt,
-      summary: stepSummary(s),
+      ...stepSummary(s),
       error: s.error,
       ...(s.error && d.error?.words && d.error.stepId === s.id ? { errorWords: d.error.words.what } : {}),
       costCents: s.costCents,

@@ -2,6 +2,7 @@
 // declared once with TypeBox: the JSON Schemas (re-exported by ./schemas.ts) and the types.
 import { Type, type Static } from '@sinclair/typebox';
 import { enumOf, nullable, obj } from '../typebox';
+import { messageSchema } from '../messages';
 import { reasonSchema } from '../policy/reasons';
 import { workflowI18nSchema } from './manifest-schema';
 import { budgetsSchema, CARD_STATUSES, decisionCardSchema, LANES, RUN_ERROR_CODES, RUN_STATUSES, STEP_STATUSES, wordsSchema } from './types';
@@ -36,6 +37,8 @@ const runStepSchema = obj({
   finishedAt: nullable(str),
   /** One line about what the step produced (or why it failed). */
   summary: nullable(str),
+  /** The summary's parts for people (system.step.*, joined by system.step.join); absent when there is no summary. */
+  summaryWords: Type.Optional(Type.Array(messageSchema)),
   error: nullable(str),
   /** The step's error for people (runs failed since messages; absent: show `error`). */
   errorWords: Type.Optional(wordsSchema),

@@ -63,7 +63,7 @@ function cardBase(row: RunRow, actor: GuardActor, decision: DecideInput['decisio
     runId: row.id,
     stepId: null,
     subject: `${row.title} · ${decision === 'approved' ? 'approval' : 'rejection'} by ${actor.id}`,
-    subjectWords: runWords('decision_subject', { title: row.title, decision, actor: actor.id }),
+    subjectWords: runWords('decision_subject', { title: row.title, workflow: row.workflow, decision, actor: actor.id }),
     options,
     invariants: g.invariants,
     policy: g.policy,

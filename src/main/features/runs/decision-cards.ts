@@ -27,11 +27,14 @@ export function stepCard(row: RunRow, step: WorkflowStep, g: GuardResult, engine
   const ex = executorName(step.uses);
   const after = c.after ?? null;
   const lane = after && laneRank(after.lane) > laneRank(g.lane) ? after.lane : g.lane;
+  const stepTitle = step.title ?? `${step.id} (${ex})`;
   return {
     kind: 'step',
     runId: row.id,
     stepId: step.id,
-    subject: `${row.title} · ${step.title ?? `${step.id} (${ex})`}`,
+    subject: `${row.title} · ${stepTitle}`,
+    // The workflow and the step by id, so the renderer words both titles from the workflow's own words.
+    subjectWords: runWords('step_subject', { title: row.title, stepTitle, workflow: row.workflow, step: step.id }),
     options: c.options,
     chosen: c.chosen,
     rationale: c.rationale,
@@ -71,7 +74,7 @@ export function startCard(row: RunRow, m: WorkflowManifest, g: GuardResult, verd
     runId: row.id,
     stepId: null,
     subject: `${row.title} · start`,
-    subjectWords: runWords('start_subject', { title: row.title }),
+    subjectWords: runWords('start_subject', { title: row.title, workflow: row.workflow }),
     options: [
       {
         id: 'start',

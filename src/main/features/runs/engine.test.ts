@@ -142,6 +142,20 @@ describe('run engine: site inspection report', () => {
       'Lane YELLOW: no approval needed',
       expect.stringMatching(/^Submitted record /),
     ]);
+    // Each summary's words beside it (system.step.*), and each step card's subject names its workflow and step.
+    expect(view.steps.map((x) => x.summaryWords?.map((m) => m.code))).toEqual([
+      ['system.step.draft'],
+      ['system.step.summary'],
+      [expect.stringMatching(/^system\.step\.lane/)],
+      ['system.step.no_approval'],
+      ['system.step.submitted'],
+    ]);
+    expect(view.steps[0]!.summaryWords![0]!.params).toEqual({ draft: (run.steps[0]!.output as { draftId: string }).draftId });
+    const card = runs.cards.get(run.steps[3]!.cardIds[0]!);
+    expect(card.subject).toBe(`${run.title} · Reviewer approval (RED lane)`);
+    expect(card.subjectWords).toEqual({
+      text: msg('system.run.step_subject', { title: run.title, stepTitle: 'Reviewer approval (RED lane)', workflow: REPORT_WF, step: 'review-gate' }),
+    });
     expect(runs.workflows().map((w) => w.workflow)).toEqual([REPORT_WF, SPECIMEN_WF]);
     expect(runs.loadErrors()).toEqual([]);
   });

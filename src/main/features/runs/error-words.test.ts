@@ -86,7 +86,7 @@ describe('run errors in words', () => {
     const NO_START = msg('guard.policy.no_rule', { action: 'run.start', role: 'field' });
     expect(run.error!.words).toEqual({ what: { text: msg('system.run.start_blocked') }, reasons: [NO_START] });
     const [card] = runs.cards.forRun(run.id);
-    expect(card!.subjectWords).toEqual({ text: msg('system.run.start_subject', { title: run.title }) });
+    expect(card!.subjectWords).toEqual({ text: msg('system.run.start_subject', { title: run.title, workflow: REPORT_WF }) });
     expect(card!.options.map((o) => o.labelWords?.text.code)).toEqual(['system.run.start_option', 'system.run.refuse_option']);
     expect(card!.rationaleWords).toEqual({ text: msg('system.run.start_refused'), reasons: [NO_START] });
   });
@@ -108,7 +108,9 @@ describe('run errors in words', () => {
       reasons: [],
     });
     const decided = runs.cards.forRun(done.id).find((c) => c.kind === 'approval.decide')!;
-    expect(decided.subjectWords).toEqual({ text: msg('system.run.decision_subject', { title: done.title, decision: 'rejected', actor: 'prof_reviewer' }) });
+    expect(decided.subjectWords).toEqual({
+      text: msg('system.run.decision_subject', { title: done.title, workflow: REPORT_WF, decision: 'rejected', actor: 'prof_reviewer' }),
+    });
     expect(decided.rationaleWords).toEqual({
       text: msg('system.run.decided_comment', { decision: 'rejected', actor: 'prof_reviewer', role: 'admin', comment: 'Not enough evidence.' }),
     });

@@ -13,7 +13,7 @@ import { CardLead } from './CardLead';
 import { CardTechDetails } from './CardTechDetails';
 import { DecisionChip } from '../team/DecisionChip';
 import { TeamDecisionControls, subjectOfCard } from '../team/TeamDecisionControls';
-import { subjectText } from './system-words';
+import { useWorkflowWords } from '../runs/use-workflow-words';
 
 interface Props {
   card: DecisionCard;
@@ -51,10 +51,11 @@ export function CardDetail({ card, team, actions = true }: Props) {
 
 function CardHead({ card, team }: { card: DecisionCard; team?: TeamCardView }) {
   const { t } = useTranslation('cards');
+  const { cardSubject } = useWorkflowWords();
   return (
     <>
       <header className="card-head">
-        <strong>{subjectText(card)}</strong>
+        <strong>{cardSubject(card)}</strong>
         <LaneBadge lane={card.lane} />
         <span
           className={`badge ${card.status === 'denied' || card.status === 'rejected' ? 'badge-error' : card.status === 'awaiting_approval' ? 'badge-warn' : 'badge-ok'}`}
@@ -80,6 +81,7 @@ function CardHead({ card, team }: { card: DecisionCard; team?: TeamCardView }) {
 function CardActions({ card, team }: { card: DecisionCard; team?: TeamCardView }) {
   const roles = useApp((s) => s.roles);
   const remote = team !== undefined && !team.local;
+  const { cardSubject } = useWorkflowWords();
   return (
     <>
       {team?.decision && (
@@ -87,10 +89,10 @@ function CardActions({ card, team }: { card: DecisionCard; team?: TeamCardView }
           <DecisionChip decision={team.decision} />
         </div>
       )}
-      {team && !team.local && <TeamDecisionControls s={subjectOfCard(team)} />}
+      {team && !team.local && <TeamDecisionControls s={subjectOfCard(team, cardSubject)} />}
       {/* Only a reviewer gets the buttons; the card's lead already says who decides otherwise. */}
       {!remote && card.status === 'awaiting_approval' && card.runId && canReview(roles) && (
-        <DecisionButtons keys target={{ scope: 'device', runId: card.runId, cardId: card.id, subject: subjectText(card) }} />
+        <DecisionButtons keys target={{ scope: 'device', runId: card.runId, cardId: card.id, subject: cardSubject(card) }} />
       )}
     </>
   );

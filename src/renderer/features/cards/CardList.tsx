@@ -9,7 +9,7 @@ import { LaneBadge } from './LaneBadge';
 import { noRunLabel } from './card-origin';
 import { checksLine, emptyCardsText, isApprovalCheck } from './card-words';
 import { Who } from '../../ui/Who';
-import { subjectText } from './system-words';
+import { useWorkflowWords } from '../runs/use-workflow-words';
 
 const ROW = 56;
 
@@ -21,6 +21,7 @@ const ROW = 56;
 export function CardList({ scope }: { scope: Scope }) {
   const { t } = useTranslation('cards');
   const { items, next, loadMore, loading, loaded, selectedIndex, filters } = useCardList(scope);
+  const { cardSubject } = useWorkflowWords();
   const tenant = scope === 'tenant';
   const now = useNow(60_000);
   const { parent, rows, totalSize } = useVirtualPaging({ count: items.length, rowHeight: ROW, hasMore: !!next, loading, loadMore, selectedIndex });
@@ -43,7 +44,15 @@ export function CardList({ scope }: { scope: Scope }) {
       >
         <div className="virtual-space" ref={(el) => el?.style.setProperty('height', `${totalSize}px`)}>
           {rows.map((it) => (
-            <CardRowView key={cardRowKey(items[it.index]!)} scope={scope} row={items[it.index]!} it={it} selected={it.index === selectedIndex} now={now} />
+            <CardRowView
+              key={cardRowKey(items[it.index]!)}
+              scope={scope}
+              row={items[it.index]!}
+              it={it}
+              selected={it.index === selectedIndex}
+              now={now}
+              subject={cardSubject}
+            />
           ))}
         </div>
       </div>
@@ -71,9 +80,11 @@ interface RowProps {
   it: VirtualItem;
   selected: boolean;
   now: number;
+  /** The card's subject in the reader's language. */
+  subject: (c: CardRow['card']) => string;
 }
 
-function CardRowView({ scope, row, it, selected, now }: RowProps) {
+function CardRowView({ scope, row, it, selected, now, subject }: RowProps) {
   const { t } = useTranslation('cards');
   const { card: c, team } = row;
   // An approved card's approval check "failed" only until it was approved: the row says what is true.
@@ -97,7 +108,7 @@ function CardRowView({ scope, row, it, selected, now }: RowProps) {
     >
       <LaneBadge lane={c.lane} />
       <span className="card-subject">
-        <strong>{subjectText(c)}</strong>
+        <strong>{subject(c)}</strong>
         <br />
         <span className="muted small">
           {c.stepId ?? (c.runId ? t('list.run') : noRunLabel(c.kind))} · {t(`status.${c.status}`)}

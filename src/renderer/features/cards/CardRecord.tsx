@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { DecisionContext } from '../../../shared/workflow/decision-context';
 import { call } from '../../api/client';
@@ -6,6 +6,8 @@ import { ApiError } from '../../../shared/errors';
 import { errorMessage } from '../../ui/format';
 import { useRefreshOn } from '../team/hooks';
 import { reasonText } from './reason-words';
+import { contextWords } from './record-words';
+import { useRuns } from '../runs/runs-store';
 
 /** Where the run lives: this device's (no device) or another device's of the tenant. */
 interface Where {
@@ -53,6 +55,16 @@ function useDecisionContext(w: Where): Loaded {
   return state;
 }
 
+/** The context in the reader's language: its contract's and workflow's words (./record-words.ts). */
+function useContextWords(c: DecisionContext | null): DecisionContext | null {
+  const { i18n } = useTranslation();
+  const workflows = useRuns((s) => s.workflows);
+  const contracts = useRuns((s) => s.contracts);
+  useEffect(() => useRuns.getState().loadWords(), []);
+  const lang = i18n.language;
+  return useMemo(() => (c ? contextWords(c, { workflows, contracts }, lang) : null), [c, workflows, contracts, lang]);
+}
+
 interface Props extends Where {
   /** Title and fields only (a card that is not waiting for this decision). */
   compact?: boolean;
@@ -65,7 +77,8 @@ interface Props extends Where {
  */
 export function CardRecord({ runId, device, compact = false }: Props) {
   const { t } = useTranslation('cards');
-  const { context: c, error, loading, gone } = useDecisionContext({ runId, device });
+  const { context, error, loading, gone } = useDecisionContext({ runId, device });
+  const c = useContextWords(context);
   if ((loading && !c) || gone) return null;
   if (error)
     return (

@@ -4,7 +4,7 @@ import type { Role } from '../../../shared/api/types';
 import { onEvent } from '../../api/client';
 import { useApp } from '../../app-store';
 import { cardList, cardStatsOf, refreshDeviceCards, refreshTenantCards, useCardList, type CardRow } from './cards-store';
-import { canReview } from '../runs/runs-store';
+import { canReview, useRuns } from '../runs/runs-store';
 import { useDecision, type Decision } from '../runs/decision-store';
 import { scopeOf, useTeam } from '../team/team-store';
 import { canDecideAgain, scopeAttr, type Scope } from '../team/team';
@@ -49,10 +49,11 @@ function decisionKey(row: CardRow, decision: Decision, roles: Role[], approverCa
   const { card, team } = row;
   if (!card.runId || card.status !== 'awaiting_approval') return false;
   const ask = useDecision.getState().ask;
+  const subject = subjectText(card, useRuns.getState().workflows);
   if (team && !team.local) {
     if (!approverCan || !canDecideAgain(team.decision)) return false;
-    ask({ scope: 'tenant', device: team.device, user: team.user, runId: card.runId, cardId: card.id, subject: subjectText(card), decision });
-  } else if (canReview(roles)) ask({ scope: 'device', runId: card.runId, cardId: card.id, subject: subjectText(card), decision });
+    ask({ scope: 'tenant', device: team.device, user: team.user, runId: card.runId, cardId: card.id, subject, decision });
+  } else if (canReview(roles)) ask({ scope: 'device', runId: card.runId, cardId: card.id, subject, decision });
   else return false;
   return true;
 }

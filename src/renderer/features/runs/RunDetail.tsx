@@ -16,7 +16,7 @@ import { RunStatusBadge } from './RunStatusBadge';
 import { PlainNotice } from '../../ui/PlainNotice';
 import { cardLead, isApprovalCheck, plainOf } from '../cards/card-words';
 import { usePlainTexts } from '../cards/plain-texts-store';
-import { errorLineText, runErrorWords, waitingWords } from './run-words';
+import { errorLineText, runErrorWords, stepSummaryText, waitingWords } from './run-words';
 import { rationaleText, wordsText } from '../cards/system-words';
 import { ArtifactsPanel } from './ArtifactsPanel';
 import { PackPanel } from './PackPanel';
@@ -129,7 +129,7 @@ function Step({ st, workflow, byId }: { st: RunStepView; workflow: string; byId:
         {st.finishedAt ? t('step.until', { when: dateTime(st.finishedAt) }) : ''}
         {st.costCents || st.tokens ? t('step.usage', { cost: money(st.costCents), tokens: st.tokens }) : ''}
       </div>
-      {st.summary && <div className="small">{st.summary}</div>}
+      {st.summary && <div className="small">{stepSummaryText(st)}</div>}
       {st.error && (
         <div className="small error" data-testid="step-error">
           {t('step.failed')}

@@ -5,7 +5,6 @@ import { LaneBadge } from '../cards/LaneBadge';
 import { CardDetail } from '../cards/CardDetail';
 import { DecisionChip } from '../team/DecisionChip';
 import { TeamDecisionControls, subjectOfCard, type DecisionSubject } from '../team/TeamDecisionControls';
-import { subjectText } from '../cards/system-words';
 import { useWorkflowWords } from './use-workflow-words';
 
 /** Cents as money with two decimals in the language in use, without grouping ("12.50", "12,50"). */
@@ -15,10 +14,10 @@ const money = (cents: number) => num(cents / 100, { minimumFractionDigits: 2, ma
 export function TenantRunBody({ view, cards }: { view: TeamRunView; cards: TeamCardView[] }) {
   const { t } = useTranslation('runs');
   const run = view.run;
-  const { runTitle } = useWorkflowWords();
+  const { runTitle, cardSubject } = useWorkflowWords();
   const waiting = view.awaitingCard ? cards.find((c) => c.card.id === view.awaitingCard) : undefined;
   const subject: DecisionSubject | null = waiting
-    ? { ...subjectOfCard(waiting), decision: waiting.decision ?? view.decision }
+    ? { ...subjectOfCard(waiting, cardSubject), decision: waiting.decision ?? view.decision }
     : view.awaitingCard
       ? { device: view.device, user: view.user, runId: run.id, cardId: view.awaitingCard, subject: runTitle(run), awaiting: true, decision: view.decision }
       : null;
@@ -41,7 +40,7 @@ export function TenantRunBody({ view, cards }: { view: TeamRunView; cards: TeamC
       {subject && (
         <section className="stack team-awaiting" aria-label={t('tenant.approval')}>
           <p className="small">
-            <strong>{t('tenant.waitingFor')}</strong> {waiting ? subjectText(waiting.card) : t('tenant.notReached')}
+            <strong>{t('tenant.waitingFor')}</strong> {waiting ? cardSubject(waiting.card) : t('tenant.notReached')}
           </p>
           <TeamDecisionControls s={subject} />
         </section>
@@ -57,7 +56,7 @@ export function TenantRunBody({ view, cards }: { view: TeamRunView; cards: TeamC
         {cards.map((c) => (
           <details key={c.card.id} className="team-run-card" open={c.card.id === view.awaitingCard} data-card={c.card.id} data-status={c.card.status}>
             <summary className="small">
-              <LaneBadge lane={c.card.lane} /> {t('detail.statusLine', { status: t(`cardStatus.${c.card.status}`), text: subjectText(c.card) })}
+              <LaneBadge lane={c.card.lane} /> {t('detail.statusLine', { status: t(`cardStatus.${c.card.status}`), text: cardSubject(c.card) })}
             </summary>
             <CardDetail card={c.card} team={c} actions={false} />
           </details>

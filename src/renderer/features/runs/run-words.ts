@@ -2,12 +2,13 @@
 // language in use (i18n, namespace "runs"). The engine's error line (codes, invariant ids, messages)
 // stays under Details.
 import type { RunStatus } from '../../../shared/workflow/types';
-import type { RunSummary } from '../../../shared/workflow/views';
+import type { RunStepView, RunSummary } from '../../../shared/workflow/views';
 import { GATE_WAIT, plainOf, type TextsById } from '../cards/card-words';
 import { nextStepText, reasonText } from '../cards/reason-words';
 import { joinReasons, wordsText } from '../cards/system-words';
 import { i18next } from '../../i18n';
 import { locale } from '../../i18n/current';
+import { messageText } from '../../ui/message';
 
 export interface RunWords {
   what: string;
@@ -73,4 +74,10 @@ export function waitingWords(status: RunStatus, waitingChecks: string[], canRevi
   if (status !== 'awaiting_approval') return null;
   const what = waitingChecks.length ? waitingChecks.join(' ') : lane === 'RED' ? GATE_WAIT.red : GATE_WAIT.other;
   return { what, next: i18next.t(canReview ? 'runs:waiting.nextReviewer' : 'runs:waiting.nextOther') };
+}
+
+/** What a step produced (or undid) in the reader's language: its parts' words joined; steps from before, their line as stored. */
+export function stepSummaryText(st: Pick<RunStepView, 'summary' | 'summaryWords'>): string | null {
+  if (!st.summaryWords?.length) return st.summary;
+  return st.summaryWords.map(messageText).join(i18next.t('system:step.join'));
 }

@@ -29,6 +29,8 @@ interface RunsStore {
   abortNote: { runId: string; ok: boolean; text: string } | null;
 
   load(): Promise<void>;
+  /** The workflows and contracts once, for views that only word runs and cards (the cards view). */
+  loadWords(): void;
   pickWorkflow(w: string): void;
   editInput(v: Record<string, unknown>): void;
   start(): Promise<RunView | null>;
@@ -80,6 +82,21 @@ async function abort(set: Set, get: () => RunsStore, runId: string): Promise<voi
   await refreshDeviceRuns();
 }
 
+/** One workflows + contracts request at a time (the runs view loads them as its lists word them). */
+let wordsInFlight: Promise<void> | null = null;
+let wordsTried = false;
+function fetchWords(set: Set): Promise<void> {
+  wordsTried = true;
+  wordsInFlight ??= Promise.all([call('workflows.list', {}), call('contracts.list', {})])
+    .then(([{ workflows, problems }, { contracts }]) =>
+      set((s) => ({ workflows, problems, contracts, error: null, startWorkflow: s.startWorkflow || workflows[0]?.workflow || '' })),
+    )
+    .finally(() => {
+      wordsInFlight = null;
+    });
+  return wordsInFlight;
+}
+
 export const useRuns = create<RunsStore>((set, get) => ({
   workflows: [],
   problems: [],
@@ -94,12 +111,15 @@ export const useRuns = create<RunsStore>((set, get) => ({
 
   async load() {
     try {
-      const [{ workflows, problems }, { contracts }] = await Promise.all([call('workflows.list', {}), call('contracts.list', {})]);
-      set((s) => ({ workflows, problems, contracts, error: null, startWorkflow: s.startWorkflow || workflows[0]?.workflow || '' }));
+      await fetchWords(set);
       await refreshDeviceRuns();
     } catch (e) {
       set({ error: errorMessage(e) });
     }
+  },
+  loadWords() {
+    if (wordsTried) return;
+    fetchWords(set).catch((e: unknown) => set({ error: errorMessage(e) }));
   },
   pickWorkflow: (startWorkflow) => set({ startWorkflow, input: {}, startErrors: [] }),
   editInput: (input) => set({ input }),

@@ -16,12 +16,12 @@ export interface DecisionSubject {
   decision: TeamCardView['decision'];
 }
 
-export const subjectOfCard = (v: TeamCardView): DecisionSubject => ({
+export const subjectOfCard = (v: TeamCardView, subject: (c: TeamCardView['card']) => string = subjectText): DecisionSubject => ({
   device: v.device,
   user: v.user,
   runId: v.card.runId,
   cardId: v.card.id,
-  subject: subjectText(v.card),
+  subject: subject(v.card),
   awaiting: v.card.status === 'awaiting_approval',
   decision: v.decision,
 });
