@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seriousViolations } from './axe';
 import { createProfile, hostSuite } from './harness';
 import { buildBundle } from '../src/main/features/bundles/build';
 import { readKeyFile } from '../src/main/features/bundles/keyfile';
@@ -114,7 +115,8 @@ describe('sealed bundles (web host)', () => {
     buildModel(keys, root, '2.0.0', 4);
     flipByte(join(built.get('2.0.0')!.dir, 'targets', 'model.onnx'));
 
-    page = await suite.browser.newPage({ viewport: { width: 1600, height: 1100 } });
+    // A page of its own context: axe (e2e/axe.ts) cannot run in a page from browser.newPage().
+    page = await (await suite.browser.newContext({ viewport: { width: 1600, height: 1100 } })).newPage();
     await page.goto(suite.host.launchUrl);
     const nav = await createProfile(page, 'Sam Sealer', 'acme');
     await nav.getByRole('button', { name: 'Sealed state' }).click();
@@ -240,6 +242,7 @@ describe('sealed bundles (web host)', () => {
     expect(await dialog.textContent()).toContain(`The active version now is ${NAME} 1.1.0`);
     const confirm = dialog.getByRole('button', { name: 'Make this version active' });
     expect(await confirm.isDisabled()).toBe(true);
+    expect(await seriousViolations(page, 'make-active dialog')).toEqual([]);
     await dialog.getByRole('textbox', { name: 'Reason' }).fill('Embeddings from 1.1.0 regressed search quality; back to 1.0.0.');
     await confirm.click();
     await expect.poll(() => row(NAME, '1.0.0').getAttribute('data-active'), { timeout: 15000 }).toBe('true');
@@ -248,6 +251,6 @@ describe('sealed bundles (web host)', () => {
     expect(await row(NAME, '1.2.0').getAttribute('data-state')).toBe('quarantined');
     expect(await view().getByTestId('sealed-notice').textContent()).toBe(`${NAME} 1.0.0 is now active.`);
     expect(await dialog.isVisible()).toBe(false);
-    await page.close();
+    await page.context().close();
   });
 });
