@@ -1,9 +1,11 @@
 // Contracts in several languages (issue 21 item 3, decision 0031): the site inspection contract carries
 // Swedish and Arabic words; a user whose app speaks Swedish sees the form in Swedish (titles, help, enum
 // labels, the author's check message), the stored values stay the contract's values, and the record
-// stores the language it was captured in. Back in English the same form reads as before.
+// stores the language it was captured in. Back in English the same form reads as before. The outbox's
+// discard dialog is checked by axe here too.
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { seriousViolations } from './axe';
 import { createProfile, hostSuite, openHostDb } from './harness';
 
 const suite = hostSuite();
@@ -30,7 +32,8 @@ async function chooseLanguage(page: Page, lng: string): Promise<void> {
 
 describe('contracts in several languages (web host)', () => {
   it('renders the form in the user language, keeps the values, and stores the capture locale', async () => {
-    const page = await suite.browser.newPage({ viewport: { width: 1400, height: 900 } });
+    // A page of its own context: axe (e2e/axe.ts) cannot run in a page from browser.newPage().
+    const page = await (await suite.browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(suite.host.launchUrl);
@@ -77,7 +80,23 @@ describe('contracts in several languages (web host)', () => {
     await page.getByLabel('Contract').selectOption(CONTRACT);
     await expect.poll(() => page.locator('.contract-about').textContent()).toContain('Site inspection');
     expect(await page.getByLabel('Overall condition').locator('option').allTextContents()).toEqual(['Choose…', 'good', 'fair', 'poor', 'unsafe']);
+
+    // The discard dialog under axe: the record's outbox item made a dead letter behind the host's back
+    // (a device that is not enrolled never gets one on its own), then Discard, checked, cancelled.
+    const db = await openHostDb(suite.host.dataDir);
+    try {
+      db.prepare("UPDATE outbox SET state = 'dead' WHERE state = 'queued'").run();
+    } finally {
+      db.close();
+    }
+    await page.locator('nav.nav button.nav-item').nth(4).click(); // Outbox
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByRole('button', { name: 'Discard' }).first().click();
+    const discard = page.getByTestId('discard-dialog');
+    await discard.getByRole('heading').waitFor();
+    expect(await seriousViolations(page, 'discard dialog')).toEqual([]);
+    await discard.getByRole('button', { name: 'Cancel' }).click();
     expect(pageErrors).toEqual([]);
-    await page.close();
+    await page.context().close();
   });
 });
