@@ -1,7 +1,8 @@
 // The record a reviewer decides on, in the reader's language: field labels and enum values from the
 // contract's per-locale words, the run's and the summary step's titles from the workflow's. English
 // reads exactly as the main process wrote it; what this device cannot match stays as it came.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initI18n } from '../../i18n';
 import type { ContractDoc } from '../../../shared/api/types';
 import { formatValue, labelAt, titleWith, valueAt, type DecisionContext } from '../../../shared/workflow/decision-context';
 import { siteWorkflow as site } from '../runs/site-workflow.fixture';
@@ -85,5 +86,37 @@ describe('the record under review in the reader’s language', () => {
     const renamed = contextWords({ ...context, workflowTitle: 'Old inspection', title: 'Old inspection · RPT-2026-103' }, words, 'ar');
     expect(renamed).toMatchObject({ title: 'Old inspection · RPT-2026-103', ai: { step: 'Summarise the report' } });
     expect(renamed.fields[0]!.label).toBe('معرّف التقرير');
+  });
+});
+
+describe('what approving and rejecting do, in the reader’s language', () => {
+  beforeAll(() => {
+    initI18n('en');
+  });
+  // As runs/decision-context.ts outcomeOf words them: waiting at the review gate, and waiting before the summary step.
+  const atGate = {
+    approve: 'The run goes on to its next step: “Submit the report”.',
+    reject: 'The run stops and nothing is submitted; what its finished steps stored is withdrawn.',
+  };
+  const beforeSummary = { approve: 'The run goes on to its next step: “Summarise the report”, then 3 more.', reject: atGate.reject };
+
+  it('reads in English exactly as the main process wrote it', () => {
+    expect(contextWords({ ...context, outcome: atGate }, words, 'en').outcome).toEqual(atGate);
+    expect(contextWords({ ...context, outcome: beforeSummary }, words, 'en').outcome).toEqual(beforeSummary);
+  });
+
+  it('reads in Swedish and Arabic with the next step’s own title', () => {
+    const sv = contextWords({ ...context, outcome: atGate }, words, 'sv').outcome!;
+    expect(sv.approve).toBe('Körningen går vidare till nästa steg: ”Skicka in rapporten”.');
+    expect(sv.reject).toBe('Körningen stoppas och inget skickas in; det som de avslutade stegen sparade dras tillbaka.');
+    const ar = contextWords({ ...context, outcome: beforeSummary }, words, 'ar').outcome!;
+    expect(ar.approve).toContain('تلخيص التقرير');
+    expect(ar.approve).not.toContain('then');
+    expect(ar.reject).not.toBe(atGate.reject);
+  });
+
+  it('keeps a sentence it cannot match as it came', () => {
+    const other = { approve: 'The run goes on to its next step: “Something else”.', reject: 'Rejecting does something new.' };
+    expect(contextWords({ ...context, outcome: other }, words, 'sv').outcome).toEqual(other);
   });
 });

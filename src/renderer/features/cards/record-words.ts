@@ -4,6 +4,7 @@
 // per-locale words (decision 0031: capture/schema-form/localize.ts, runs/workflow-words.ts). What
 // this device cannot match (a contract or workflow it does not have, a label another version wrote)
 // stays as it came.
+import i18next from 'i18next';
 import type { ContractDoc } from '../../../shared/api/types';
 import { labelAt, type DecisionContext } from '../../../shared/workflow/decision-context';
 import type { WorkflowInfo } from '../../../shared/workflow/views';
@@ -60,6 +61,36 @@ function aiStep(w: WorkflowInfo | undefined, step: string, lang: string): string
   return s ? (stepText(w, s.id, step, lang) ?? step) : step;
 }
 
+/** The executor a step uses: `submit@1` → `submit`. */
+const executorOf = (uses: string) => uses.split('@')[0];
+
+/**
+ * What approving and rejecting do, in `lang`. The main process words them in English from the steps
+ * after the one the run waits at (runs/decision-context.ts outcomeOf); here the same words are found
+ * again from the workflow's steps, and only a sentence that matches exactly is put in the reader's
+ * language (with the next step's own title in it), so anything else stays as it came.
+ */
+function outcomeWords(o: NonNullable<DecisionContext['outcome']>, w: WorkflowInfo, lang: string): NonNullable<DecisionContext['outcome']> {
+  const t = (key: string, params: Record<string, string | number> = {}) => i18next.t(`outcome.${key}`, { ns: 'system', lng: lang, ...params });
+  let approve = o.approve;
+  let submits: boolean | null = null;
+  for (let first = 0; first <= w.steps.length; first++) {
+    const rest = w.steps.slice(first);
+    const next = rest[0];
+    const english = next
+      ? `The run goes on to its next step: “${next.title ?? next.id}”${rest.length > 1 ? `, then ${rest.length - 1} more` : ''}.`
+      : 'The run finishes.';
+    if (english !== o.approve) continue;
+    approve = next ? t('approve_next', { step: stepText(w, next.id, next.title ?? next.id, lang) ?? next.id, more: rest.length - 1 }) : t('finish');
+    submits = rest.some((s) => executorOf(s.uses) === 'submit');
+    break;
+  }
+  const rejectEnglish = (yes: boolean) => `The run stops${yes ? ' and nothing is submitted' : ''}; what its finished steps stored is withdrawn.`;
+  const yes = o.reject === rejectEnglish(true) ? true : o.reject === rejectEnglish(false) ? false : null;
+  const reject = yes === null || (submits !== null && submits !== yes) ? o.reject : t('reject', { submits: yes ? 'yes' : 'no' });
+  return { approve, reject };
+}
+
 /** The context with its words in `lang`; the same object when there is nothing to word here. */
 export function contextWords(c: DecisionContext, s: { workflows: readonly WorkflowInfo[]; contracts: readonly ContractDoc[] }, lang: string): DecisionContext {
   const doc = s.contracts.find((x) => x.contract === c.contract);
@@ -70,6 +101,7 @@ export function contextWords(c: DecisionContext, s: { workflows: readonly Workfl
     out.workflowTitle = workflowText(w, lang).title;
     out.title = runTitleText({ workflow: w.workflow, title: c.title }, s.workflows, lang);
     if (c.ai) out.ai = { ...c.ai, step: aiStep(w, c.ai.step, lang) };
+    if (c.outcome) out.outcome = outcomeWords(c.outcome, w, lang);
   }
   if (doc) {
     if (c.contractTitle === doc.title) out.contractTitle = contractWords(doc, lang).title;
