@@ -63,6 +63,31 @@ export const decisionContextSchema = obj({
 });
 export type DecisionContext = Static<typeof decisionContextSchema>;
 
+/** A workflow step as the outcome words need it: its title (or id) and the executor it uses (`submit@1`). */
+interface OutcomeStep {
+  id: string;
+  title?: string | null;
+  uses: string;
+}
+
+/**
+ * What approving and rejecting do, in English, when the run goes on at `rest[0]` (the steps after the
+ * one it waits at): the words the decision context carries (main: runs/decision-context.ts), and the
+ * sentence the renderer finds again to say it in the reader's language (cards/record-words.ts).
+ */
+export function outcomeEnglish(rest: readonly OutcomeStep[]): { approve: string; reject: string; submits: boolean } {
+  const next = rest[0];
+  const submits = rest.some((s) => s.uses.split('@')[0] === 'submit');
+  const approve = next
+    ? `The run goes on to its next step: “${next.title ?? next.id}”${rest.length > 1 ? `, then ${rest.length - 1} more` : ''}.`
+    : 'The run finishes.';
+  return { approve, reject: outcomeRejectEnglish(submits), submits };
+}
+
+/** What rejecting does, in English: the run stops (and nothing is submitted when a later step would). */
+export const outcomeRejectEnglish = (submits: boolean): string =>
+  `The run stops${submits ? ' and nothing is submitted' : ''}; what its finished steps stored is withdrawn.`;
+
 type Schema = Record<string, unknown>;
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -8,6 +8,7 @@ import {
   formatValue,
   identifierOf,
   labelAt,
+  outcomeEnglish,
   redWhenFields,
   titleFieldsOf,
   titleWith,
@@ -143,13 +144,7 @@ function outcomeOf(m: WorkflowManifest, row: RunRow): DecisionContext['outcome']
   const waitingAt = m.steps[row.next_step];
   // Waiting at a review gate: approving passes it, so the run goes on to the step after it.
   const first = waitingAt && executorName(waitingAt.uses) === 'review-gate' ? row.next_step + 1 : row.next_step;
-  const rest = m.steps.slice(first);
-  const next = rest[0];
-  const submits = rest.some((s) => executorName(s.uses) === 'submit');
-  const approve = next
-    ? `The run goes on to its next step: “${next.title ?? next.id}”${rest.length > 1 ? `, then ${rest.length - 1} more` : ''}.`
-    : 'The run finishes.';
-  const reject = `The run stops${submits ? ' and nothing is submitted' : ''}; what its finished steps stored is withdrawn.`;
+  const { approve, reject } = outcomeEnglish(m.steps.slice(first));
   return { approve, reject };
 }
 

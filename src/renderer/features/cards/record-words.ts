@@ -6,7 +6,7 @@
 // stays as it came.
 import i18next from 'i18next';
 import type { ContractDoc } from '../../../shared/api/types';
-import { labelAt, type DecisionContext } from '../../../shared/workflow/decision-context';
+import { labelAt, outcomeEnglish, outcomeRejectEnglish, type DecisionContext } from '../../../shared/workflow/decision-context';
 import type { WorkflowInfo } from '../../../shared/workflow/views';
 import type { JsonSchema } from '../capture/schema-form/json-schema';
 import { contractWords, localizeSchema } from '../capture/schema-form/localize';
@@ -61,14 +61,11 @@ function aiStep(w: WorkflowInfo | undefined, step: string, lang: string): string
   return s ? (stepText(w, s.id, step, lang) ?? step) : step;
 }
 
-/** The executor a step uses: `submit@1` → `submit`. */
-const executorOf = (uses: string) => uses.split('@')[0];
-
 /**
  * What approving and rejecting do, in `lang`. The main process words them in English from the steps
- * after the one the run waits at (runs/decision-context.ts outcomeOf); here the same words are found
- * again from the workflow's steps, and only a sentence that matches exactly is put in the reader's
- * language (with the next step's own title in it), so anything else stays as it came.
+ * after the one the run waits at (shared/workflow/decision-context.ts outcomeEnglish); here the same
+ * words are found again from the workflow's steps, and only a sentence that matches exactly is put in
+ * the reader's language (with the next step's own title in it), so anything else stays as it came.
  */
 function outcomeWords(o: NonNullable<DecisionContext['outcome']>, w: WorkflowInfo, lang: string): NonNullable<DecisionContext['outcome']> {
   const t = (key: string, params: Record<string, string | number> = {}) => i18next.t(`outcome.${key}`, { ns: 'system', lng: lang, ...params });
@@ -76,17 +73,14 @@ function outcomeWords(o: NonNullable<DecisionContext['outcome']>, w: WorkflowInf
   let submits: boolean | null = null;
   for (let first = 0; first <= w.steps.length; first++) {
     const rest = w.steps.slice(first);
+    const english = outcomeEnglish(rest);
+    if (english.approve !== o.approve) continue;
     const next = rest[0];
-    const english = next
-      ? `The run goes on to its next step: “${next.title ?? next.id}”${rest.length > 1 ? `, then ${rest.length - 1} more` : ''}.`
-      : 'The run finishes.';
-    if (english !== o.approve) continue;
     approve = next ? t('approve_next', { step: stepText(w, next.id, next.title ?? next.id, lang) ?? next.id, more: rest.length - 1 }) : t('finish');
-    submits = rest.some((s) => executorOf(s.uses) === 'submit');
+    submits = english.submits;
     break;
   }
-  const rejectEnglish = (yes: boolean) => `The run stops${yes ? ' and nothing is submitted' : ''}; what its finished steps stored is withdrawn.`;
-  const yes = o.reject === rejectEnglish(true) ? true : o.reject === rejectEnglish(false) ? false : null;
+  const yes = o.reject === outcomeRejectEnglish(true) ? true : o.reject === outcomeRejectEnglish(false) ? false : null;
   const reject = yes === null || (submits !== null && submits !== yes) ? o.reject : t('reject', { submits: yes ? 'yes' : 'no' });
   return { approve, reject };
 }
