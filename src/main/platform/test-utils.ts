@@ -1,5 +1,6 @@
 // Test helpers: a fresh data directory and service graph per test, and a fixed clock.
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { IntlMessageFormat } from 'intl-messageformat';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,9 @@ import { createServices, DB_FILE, type Services } from '../app/services';
 import type { Clock } from './util/clock';
 import { VaultStore, type SecretStore } from './keys/index';
 import type { FetchFn } from './device/signed-fetch';
+import { messageForLog, type Message } from '../../shared/messages';
+import { wordsWith } from '../../shared/workflow/said';
+import type { Words } from '../../shared/workflow/types';
 
 export function tempDir(prefix = 'maestro-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -73,4 +77,35 @@ export function dbFingerprint(dataDir: string): string {
     if (existsSync(p)) h.update(readFileSync(p));
   }
   return h.digest('hex');
+}
+
+/**
+ * What the system's words (decision 0030) read as in `lang`, for tests in the main process: the
+ * renderer's locale files (read as data, not imported as code) formatted with intl-messageformat as
+ * i18next-icu does, English where `lang` lacks a key; a code with no words anywhere reads as its
+ * log form (as the renderer shows it). Words are put together by the same shared wordsWith.
+ */
+export function localeWords(lang: string): { words(w: Words): string; message(m: Message): string } {
+  const dir = join(__dirname, '../../renderer/i18n/locales');
+  const load = (l: string) => {
+    const out = new Map<string, unknown>();
+    for (const f of readdirSync(join(dir, l)).filter((n) => n.endsWith('.json'))) out.set(f.slice(0, -5), JSON.parse(readFileSync(join(dir, l, f), 'utf8')));
+    return out;
+  };
+  const own = load(lang);
+  const en = lang === 'en' ? own : load('en');
+  const find = (files: Map<string, unknown>, code: string): string | null => {
+    const [ns, ...path] = code.split('.');
+    let cur: unknown = files.get(ns!);
+    for (const k of path) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined;
+    return typeof cur === 'string' ? cur : null;
+  };
+  const message = (m: Message): string => {
+    const mine = find(own, m.code);
+    const text = mine ?? find(en, m.code);
+    if (text === null) return messageForLog(m);
+    return String(new IntlMessageFormat(text, mine === null ? 'en' : lang).format(m.params ?? {}));
+  };
+  const list = find(own, 'system.join.list') ?? '; ';
+  return { message, words: (w) => wordsWith(w, message, list) };
 }

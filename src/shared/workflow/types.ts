@@ -1,8 +1,8 @@
 // Governed workflow runs: the shapes shared by the run engine, the policy engine, the API table and
 // the reviewer's views. Pure types, constants and TypeBox declarations (no Node, no DOM): each shape
 // with a JSON Schema is declared once, its type derived with Static (./schemas.ts re-exports the schemas).
-import { Type, type Static } from '@sinclair/typebox';
-import { messageSchema } from '../messages';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { messageSchema, type Message } from '../messages';
 import { reasonSchema, type Reason } from '../policy/reasons';
 import { anyObject, enumOf, nullable, obj } from '../typebox';
 import type { workflowManifestSchema } from './manifest-schema';
@@ -52,12 +52,19 @@ export type WorkflowStep = WorkflowManifest['steps'][number];
  * invariant's, a model's or a reviewer's own words), joined as a list ("a; b"), or with `join:
  * 'sentences'` one after another ("A. B.").
  */
-export const wordsSchema = obj({
-  text: messageSchema,
-  reasons: Type.Optional(Type.Array(reasonSchema)),
-  join: Type.Optional(enumOf(['list', 'sentences'])),
-});
-export type Words = Static<typeof wordsSchema>;
+export interface Words {
+  text: Message;
+  /** Each a message, text, or words of their own (a clause with its own list, e.g. an arm's misses). */
+  reasons?: (Reason | Words)[];
+  join?: 'list' | 'sentences';
+}
+/** Words nested at most WORDS_DEPTH deep (the deepest the engine writes is 3: see runs/executors/arm-words.ts). */
+export const WORDS_DEPTH = 4;
+function wordsAt(depth: number): TSchema {
+  const item = depth > 1 ? Type.Union([reasonSchema, wordsAt(depth - 1)]) : reasonSchema;
+  return obj({ text: messageSchema, reasons: Type.Optional(Type.Array(item)), join: Type.Optional(enumOf(['list', 'sentences'])) });
+}
+export const wordsSchema = Type.Unsafe<Words>(wordsAt(WORDS_DEPTH));
 
 const decisionOptionSchema = obj({
   id: str,

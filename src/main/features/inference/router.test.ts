@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { msg } from '../../../shared/messages';
+import { localeWords } from '../../platform/test-utils';
 import { ARM_OPTION_ID, chooseArm, DEFAULT_MODEL_TPS, MODEL_OVERHEAD_MS, modelLatencyMs, PROMPT_SPEEDUP, type ArmRequest } from './router';
 
 const roomy = { tokens: 20_000, costCents: 50, wallMs: 600_000 };
@@ -107,5 +109,58 @@ describe('chooseArm', () => {
   it('unbounded budgets (no run): the model fits', () => {
     const inf = Number.POSITIVE_INFINITY;
     expect(chooseArm(base({ budgetLeft: { tokens: inf, costCents: inf, wallMs: inf } })).chosen).toBe('model');
+  });
+});
+
+// The reason and the option labels as words (decision 0030): in English they read as the card's text
+// (digit grouping aside); in Swedish and Arabic every code has words of its own.
+describe('chooseArm in words', () => {
+  const ungrouped = (t: string) => t.replace(/(\d),(?=\d{3}\b)/g, '$1');
+  const inf = Number.POSITIVE_INFINITY;
+  const cases: [string, ArmRequest][] = [
+    ['model', base()],
+    ['model, whole seconds', base({ modelTps: 2 })],
+    ['model, one decimal', base({ modelTps: 200, budgetLeft: { ...roomy, wallMs: 2_000 } })],
+    ['model, no budget', base({ budgetLeft: { tokens: inf, costCents: inf, wallMs: inf } })],
+    ['unavailable (text)', base({ modelAvailable: false, modelId: null, unavailableReason: 'no local text model is loaded' })],
+    [
+      'unavailable (a slot message)',
+      base({
+        modelAvailable: false,
+        unavailableReason: 'no verified text model bundle is installed',
+        unavailableWhy: msg('models.fallback.no_text_model'),
+      }),
+    ],
+    ['over tokens', base({ budgetLeft: { ...roomy, tokens: 500 } })],
+    ['over wall time', base({ budgetLeft: { ...roomy, wallMs: 2_000 } })],
+    ['over tokens and wall time', base({ budgetLeft: { ...roomy, tokens: 500, wallMs: 2_000 } })],
+    ['fallback scores', base({ step: 'translate', qualityFallback: 0.9, uncertaintyFallback: 0.1 })],
+    ['skip', base({ budgetLeft: { tokens: 10, costCents: 50, wallMs: 600_000 } })],
+    ['skip, cents', base({ budgetLeft: { ...roomy, costCents: -1 } })],
+    ['skip, unavailable', base({ modelAvailable: false, budgetLeft: { tokens: 10, costCents: 50, wallMs: 3 } })],
+    ['skip, model fits', base({ fallbackTokens: 30_000, budgetLeft: { ...roomy, tokens: 20_000 }, qualityModel: 0.1 })],
+  ];
+
+  it('read in English as the card’s text, and in Swedish and Arabic with no code left unworded', () => {
+    const en = localeWords('en');
+    for (const [name, req] of cases) {
+      const d = chooseArm(req);
+      expect(ungrouped(en.words(d.reasonWords)), name).toBe(d.reason);
+      for (const o of d.options) expect(en.words(o.labelWords!), `${name}: ${o.id}`).toBe(o.label);
+      for (const lang of ['sv', 'ar']) {
+        const l = localeWords(lang);
+        const said = l.words(d.reasonWords);
+        expect(said, `${name} in ${lang}`).not.toBe(d.reason);
+        expect(said, `${name} in ${lang}`).not.toMatch(/\b(?:system|models)\.[a-z_]+\.[a-z_]+/);
+        for (const o of d.options) expect(l.words(o.labelWords!)).not.toMatch(/\bsystem\.arm\./);
+      }
+    }
+  });
+
+  it('covers every way the router decides', () => {
+    const codes = new Set(cases.map(([, r]) => chooseArm(r).reasonWords.text.code));
+    expect([...codes].sort()).toEqual(
+      ['system.arm.fallback_scores', 'system.arm.model_chosen', 'system.arm.model_over_budget', 'system.arm.nothing_fits', 'system.arm.unavailable'].sort(),
+    );
   });
 });

@@ -18,7 +18,9 @@
 // fallback is exact (a translation between the same language is a pass-through). When nothing fits,
 // 'skip': the executors then report the fallback's estimate, so the engine's own budget invariants
 // block the step (an AI step never silently produces nothing).
-import type { DecisionOption } from '../../../shared/workflow/types';
+import { msg, type Message } from '../../../shared/messages';
+import { said, type Said } from '../../../shared/workflow/said';
+import type { DecisionOption, Words } from '../../../shared/workflow/types';
 
 export type RoutedStep = 'summarize' | 'translate' | 'classify';
 export type Arm = 'model' | 'fallback' | 'skip';
@@ -64,6 +66,8 @@ export interface ArmRequest {
   fallbackId?: string;
   /** Why no model is available (label and reason); default "no local text model is loaded". */
   unavailableReason?: string;
+  /** The same as words (decision 0030); default system.arm.no_model. */
+  unavailableWhy?: Message | Words;
 }
 
 export interface ArmPrediction {
@@ -82,13 +86,16 @@ export interface ArmDecision {
   /** local-model, fallback, skip: every arm with its predictions (DecisionOption). */
   options: DecisionOption[];
   reason: string;
+  /** `reason` as words (the reader's language). */
+  reasonWords: Words;
   model: ArmPrediction;
   fallback: ArmPrediction;
 }
 
 const clamp01 = (x: number) => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 1);
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
-const fmtMs = (ms: number) => (ms >= 10_000 ? `${Math.round(ms / 1000)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
+const fmtMs = (ms: number) =>
+  !Number.isFinite(ms) ? '∞ s' : ms >= 10_000 ? `${Math.round(ms / 1000)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 const fmtN = (n: number) => (Number.isFinite(n) ? String(Math.round(n)) : '∞');
 
 /** Predicted latency of the model arm, ms (see the top of the file). */
@@ -99,11 +106,29 @@ export function modelLatencyMs(tokensEstimate: number, outputTokens: number, tps
   return Math.ceil(MODEL_OVERHEAD_MS + (prompt * 1000) / (rate * PROMPT_SPEEDUP) + (out * 1000) / rate);
 }
 
-function fit(tokens: number, latencyMs: number, costCents: number, left: BudgetLeft): string[] {
-  const misses: string[] = [];
-  if (tokens > left.tokens) misses.push(`≈${fmtN(tokens)} tokens, ${fmtN(Math.max(0, left.tokens))} left`);
-  if (latencyMs > left.wallMs) misses.push(`≈${fmtMs(latencyMs)}, ${fmtMs(Math.max(0, left.wallMs))} of wall time left`);
-  if (costCents > left.costCents) misses.push(`${costCents} cents, ${fmtN(Math.max(0, left.costCents))} left`);
+/** A duration as the card says it (whole seconds from 10 s, one decimal from 1 s, else ms): English and params. */
+function duration(ms: number, key: string): { text: string; params: Record<string, string | number> } {
+  const unit = ms >= 10_000 ? 's' : ms >= 1000 ? 's1' : 'ms';
+  const n = unit === 's' ? Math.round(ms / 1000) : unit === 's1' ? Math.round(ms / 100) / 10 : Math.round(ms);
+  return { text: fmtMs(ms), params: { [key]: n, [`${key}Unit`]: unit } };
+}
+
+/** What does not fit, one clause per budget (each said twice: English and words). */
+function fit(tokens: number, latencyMs: number, costCents: number, left: BudgetLeft): Said[] {
+  const misses: Said[] = [];
+  if (tokens > left.tokens) {
+    const l = Math.max(0, left.tokens);
+    misses.push(said(`≈${fmtN(tokens)} tokens, ${fmtN(l)} left`, 'system.arm.miss_tokens', { tokens: Math.round(tokens), left: Math.round(l) }));
+  }
+  if (latencyMs > left.wallMs) {
+    const a = duration(latencyMs, 'latency');
+    const b = duration(Math.max(0, left.wallMs), 'left');
+    misses.push(said(`≈${a.text}, ${b.text} of wall time left`, 'system.arm.miss_wall', { ...a.params, ...b.params }));
+  }
+  if (costCents > left.costCents) {
+    const l = Math.max(0, left.costCents);
+    misses.push(said(`${costCents} cents, ${fmtN(l)} left`, 'system.arm.miss_cost', { cents: costCents, left: Math.round(l) }));
+  }
   return misses;
 }
 
@@ -125,7 +150,7 @@ export function chooseArm(r: ArmRequest): ArmDecision {
     latencyMs: mLatency,
     costCents: 0,
     utility: round3(qM * (1 - uM)),
-    misses: mMisses,
+    misses: mMisses.map((m) => m.text),
   };
   const fTokens = Math.max(0, Math.ceil(r.fallbackTokens ?? 0));
   const fLatency = Math.max(0, Math.ceil(r.fallbackLatencyMs ?? 10));
@@ -137,48 +162,117 @@ export function chooseArm(r: ArmRequest): ArmDecision {
     latencyMs: fLatency,
     costCents: 0,
     utility: round3(qF * (1 - uF)),
-    misses: fMisses,
+    misses: fMisses.map((m) => m.text),
   };
+  const names = armNames(r);
+  const { chosen, why } = decide(r, names, { model, fallback, mMisses, fMisses });
+  return { chosen, options: armOptions(names, { model, fallback }, { qM, uM, qF, uF }), reason: why.text, reasonWords: why.words, model, fallback };
+}
 
-  const modelName = r.modelId ?? 'the local model';
-  const fallbackName = r.fallbackId ?? 'the fallback';
-  const unavailable = r.unavailableReason ?? 'no local text model is loaded';
-  let chosen: Arm;
-  let reason: string;
-  const modelOk = model.available && model.fits;
-  if (modelOk && (!fallback.fits || model.utility > fallback.utility)) {
-    chosen = 'model';
-    reason = `${modelName} fits the run's budget (≈${fmtN(mTokens)} of ${fmtN(left.tokens)} tokens left, ≈${fmtMs(mLatency)} of ${fmtMs(left.wallMs)}) and scores ${model.utility} against ${fallbackName}'s ${fallback.utility}.`;
-  } else if (fallback.fits) {
-    chosen = 'fallback';
-    reason = !model.available
-      ? `${unavailable}: ${fallbackName} runs.`
-      : !model.fits
-        ? `${modelName} does not fit the run's budget (${mMisses.join('; ')}): ${fallbackName} runs.`
-        : `${fallbackName} scores ${fallback.utility}, at least ${modelName}'s ${model.utility}: it runs.`;
-  } else {
-    chosen = 'skip';
-    reason = `Nothing fits the run's budget (${fallbackName}: ${fMisses.join('; ')}${model.available ? `; ${modelName}: ${mMisses.join('; ') || 'fits but not chosen'}` : `; ${unavailable}`}).`;
+interface ArmNames {
+  model: string;
+  fallback: string;
+  unavailable: Said;
+}
+
+function armNames(r: ArmRequest): ArmNames {
+  const why = r.unavailableWhy ?? msg('system.arm.no_model');
+  return {
+    model: r.modelId ?? 'the local model',
+    fallback: r.fallbackId ?? 'the fallback',
+    unavailable: { text: r.unavailableReason ?? 'no local text model is loaded', words: 'code' in why ? { text: why } : why },
+  };
+}
+
+const texts = (ms: readonly Said[]) => ms.map((m) => m.text).join('; ');
+const words = (ms: readonly Said[]) => ms.map((m) => m.words);
+
+/** The arm, and why (said twice: the card's English and its words). */
+function decide(
+  r: ArmRequest,
+  n: ArmNames,
+  a: { model: ArmPrediction; fallback: ArmPrediction; mMisses: Said[]; fMisses: Said[] },
+): { chosen: Arm; why: Said } {
+  const { model, fallback } = a;
+  const left = r.budgetLeft;
+  const names = { model: n.model, fallback: n.fallback };
+  if (model.available && model.fits && (!fallback.fits || model.utility > fallback.utility)) {
+    const lat = duration(model.latencyMs, 'latency');
+    const wall = duration(left.wallMs, 'wall');
+    return {
+      chosen: 'model',
+      why: said(
+        `${n.model} fits the run's budget (≈${fmtN(model.tokens)} of ${fmtN(left.tokens)} tokens left, ≈${lat.text} of ${wall.text}) and scores ${model.utility} against ${n.fallback}'s ${fallback.utility}.`,
+        'system.arm.model_chosen',
+        { ...names, tokens: model.tokens, tokensLeft: left.tokens, ...lat.params, ...wall.params, utility: model.utility, fallbackUtility: fallback.utility },
+      ),
+    };
   }
+  if (fallback.fits) {
+    if (!model.available)
+      return { chosen: 'fallback', why: said(`${n.unavailable.text}: ${n.fallback} runs.`, 'system.arm.unavailable', names, [n.unavailable.words]) };
+    if (!model.fits)
+      return {
+        chosen: 'fallback',
+        why: said(
+          `${n.model} does not fit the run's budget (${texts(a.mMisses)}): ${n.fallback} runs.`,
+          'system.arm.model_over_budget',
+          names,
+          words(a.mMisses),
+        ),
+      };
+    return {
+      chosen: 'fallback',
+      why: said(`${n.fallback} scores ${fallback.utility}, at least ${n.model}'s ${model.utility}: it runs.`, 'system.arm.fallback_scores', {
+        ...names,
+        utility: model.utility,
+        fallbackUtility: fallback.utility,
+      }),
+    };
+  }
+  const fb = said(`${n.fallback}: ${texts(a.fMisses)}`, 'system.arm.misses_of', { name: n.fallback }, words(a.fMisses));
+  const notChosen = said('fits but not chosen', 'system.arm.fits_not_chosen');
+  const mm = a.mMisses.length ? a.mMisses : [notChosen];
+  const second = model.available ? said(`${n.model}: ${texts(mm)}`, 'system.arm.misses_of', { name: n.model }, words(mm)) : n.unavailable;
+  return { chosen: 'skip', why: said(`Nothing fits the run's budget (${fb.text}; ${second.text}).`, 'system.arm.nothing_fits', {}, [fb.words, second.words]) };
+}
 
-  const options: DecisionOption[] = [
+function armOptions(
+  n: ArmNames,
+  a: { model: ArmPrediction; fallback: ArmPrediction },
+  q: { qM: number; uM: number; qF: number; uF: number },
+): DecisionOption[] {
+  const { model, fallback } = a;
+  const over = (fits: boolean) => (fits ? 'no' : 'yes');
+  return [
     {
       id: ARM_OPTION_ID.model,
-      label: model.available ? `Local model ${modelName}${model.fits ? '' : ' (over budget)'}` : `Local model (unavailable: ${unavailable})`,
-      predictedQuality: qM,
+      label: model.available ? `Local model ${n.model}${model.fits ? '' : ' (over budget)'}` : `Local model (unavailable: ${n.unavailable.text})`,
+      labelWords: model.available
+        ? { text: msg('system.arm.model_option', { model: n.model, over: over(model.fits) }) }
+        : { text: msg('system.arm.model_option_unavailable'), reasons: [n.unavailable.words] },
+      predictedQuality: q.qM,
       predictedCostCents: 0,
-      latencyMs: mLatency,
-      uncertainty: uM,
+      latencyMs: model.latencyMs,
+      uncertainty: q.uM,
     },
     {
       id: ARM_OPTION_ID.fallback,
-      label: `Fallback ${fallbackName}${fallback.fits ? '' : ' (over budget)'}`,
-      predictedQuality: qF,
+      label: `Fallback ${n.fallback}${fallback.fits ? '' : ' (over budget)'}`,
+      labelWords: { text: msg('system.arm.fallback_option', { fallback: n.fallback, over: over(fallback.fits) }) },
+      predictedQuality: q.qF,
       predictedCostCents: 0,
-      latencyMs: fLatency,
-      uncertainty: uF,
+      latencyMs: fallback.latencyMs,
+      uncertainty: q.uF,
     },
-    { id: ARM_OPTION_ID.skip, label: 'Skip this step (no output)', predictedQuality: 0, predictedCostCents: 0, latencyMs: 0, uncertainty: 1 },
+    {
+      id: ARM_OPTION_ID.skip,
+      label: 'Skip this step (no output)',
+      labelWords: { text: msg('system.arm.skip_option') },
+      predictedQuality: 0,
+      predictedCostCents: 0,
+      latencyMs: 0,
+      uncertainty: 1,
+    },
   ];
-  return { chosen, options, reason, model, fallback };
 }

@@ -2,11 +2,11 @@
 // installed as verified bundles) and a real MemoryService on the run's database. The tiny text
 // model writes gibberish by design: these tests assert mechanics (the arm the router chose, budgets,
 // citations, schema shape, fail-closed behaviour), never meaning.
-import { msg } from '../../../shared/messages';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messageForLog, msg } from '../../../shared/messages';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeServices, tempDir } from '../../platform/test-utils';
+import { localeWords, makeServices, tempDir } from '../../platform/test-utils';
 import { silentLogger } from '../../platform/util/logger';
 import { dirReader } from '../bundles/verify';
 import { makeRepo, makeStore } from '../bundles/testing';
@@ -23,7 +23,8 @@ import type { DecisionCard, RunDetail } from '../../../shared/workflow/types';
 import { FALLBACK_MODEL } from './executors/index';
 import { RISK_SCHEMA } from './executors/risk';
 import { EXTRACTIVE_ID, fakeGuard, RULE_RISK_ID } from './testing';
-import { prepareDevice, report, REPORT_WF, reviewer, runServiceFor, specimen, wallClock, workflowsDir } from './test-helpers';
+import { prepareDevice, report, REPORT_WF, reviewer, runServiceFor as baseRunServiceFor, specimen, wallClock, workflowsDir } from './test-helpers';
+import type { Words } from '../../../shared/workflow/types';
 
 const TEXT_ID = 'model.tiny-text@1.0.0';
 const EMBED_ID = 'model.tiny-embed@1.0.0';
@@ -117,6 +118,48 @@ async function remember(memory: MemoryService): Promise<string[]> {
 }
 
 const cardOf = (cards: DecisionCard[], stepId: string) => cards.filter((c) => c.stepId === stepId).at(-1)!;
+
+// Every card these tests make carries its words (decision 0030): rendered in English they read as the
+// card's stored text (digit grouping aside), and in Swedish and Arabic every code has words.
+const written: DecisionCard[] = [];
+function runServiceFor(...a: Parameters<typeof baseRunServiceFor>): ReturnType<typeof baseRunServiceFor> {
+  const runs = baseRunServiceFor(...a);
+  const record = runs.cards.record.bind(runs.cards);
+  runs.cards.record = (c, actor, opts) => {
+    const card = record(c, actor, opts);
+    written.push(card);
+    return card;
+  };
+  return runs;
+}
+const ungrouped = (t: string) => t.replace(/(\d),(?=\d{3}\b)/g, '$1');
+/** The words as the stored text has them: a reason that is a message in its log form (code and params). */
+const logForm = (w: Words): Words => ({
+  ...w,
+  ...(w.reasons ? { reasons: w.reasons.map((r) => (typeof r === 'string' ? r : 'text' in r ? logForm(r) : messageForLog(r))) } : {}),
+});
+const CODE = /\b(?:system|guard|models|errors)\.[a-z_]+\.[a-z_]+/;
+afterEach(() => {
+  const cards = written.splice(0);
+  const en = localeWords('en');
+  const others = ['sv', 'ar'].map(localeWords);
+  for (const c of cards) {
+    expect(c.rationaleWords, `${c.kind} ${c.stepId} has words`).toBeDefined();
+    // Reasons that are messages: the stored text has their log form, or (a thrown error's) their English.
+    const english = [en.words(logForm(c.rationaleWords!)), en.words(c.rationaleWords!)].map(ungrouped);
+    expect(english).toContain(c.rationale);
+    for (const o of c.options) {
+      expect(o.labelWords, `${c.stepId} option ${o.id} has words`).toBeDefined();
+      expect(en.words(o.labelWords!)).toBe(o.label);
+    }
+    for (const l of others) {
+      const said = l.words(c.rationaleWords!);
+      expect(said, said).not.toMatch(CODE);
+      expect(said).not.toBe(c.rationale);
+      for (const o of c.options) expect(l.words(o.labelWords!)).not.toMatch(CODE);
+    }
+  }
+});
 
 /** A workflow dir with one manifest of the given steps on the report contract (or the specimen's). */
 function oneWorkflow(name: string, steps: string, o: { tokens?: number; contract?: string } = {}): string {
@@ -374,6 +417,51 @@ describe('AI steps with local models', () => {
     const card = cardOf(runs.cards.forRun(run.id), 'ai-summarize');
     expect(card.rationale).toMatch(/aborted/);
     expect(inference.abort(started.id)).toBe(0);
+  }, 60_000);
+
+  it('a model that fails, says nothing or answers off-schema: each AI step falls back and its card says why, in words', async () => {
+    // A stand-in text model that misbehaves in one way; the afterEach check reads every card's words.
+    const failing = (how: 'throw' | 'empty' | 'offschema' | 'timeout'): InferenceService => {
+      const real = inference.text()!;
+      const model: TextModel = {
+        id: real.id,
+        countTokens: (t) => real.countTokens(t),
+        close: async () => undefined,
+        generate: async () => {
+          if (how === 'throw') throw new Error('the runtime ran out of memory');
+          const text = how === 'offschema' ? '{"level":"extreme"}' : '';
+          const json = how === 'offschema' ? ({ level: 'extreme' } as unknown) : undefined;
+          const stopReason = how === 'timeout' ? 'timeout' : 'eos';
+          return { text, json, tokens: 3, promptTokens: 90, stopReason, model: real.id, durationMs: 1, tokensPerSecond: 1000 };
+        },
+      };
+      return { ...inference, text: () => model };
+    };
+    // An empty translation cannot be verified (the step fails closed, tested above): no translation there.
+    const summarize = step('ai-summarize', 'ai-summarize@1', '      fields: [summary]');
+    const translate = step('ai-translate-verify', 'ai-translate-verify@1', '      fields: [summary]\n      sourceLang: sv\n      targetLang: en');
+    const dir = workflowsDir(tempDir('maestro-wf-'), {
+      'all.yaml': readFileSync(join(oneWorkflow('all', summarize + translate + step('classify-risk', 'classify-risk@1')), 'workflows', 'all.yaml'), 'utf8'),
+      'quiet.yaml': readFileSync(join(oneWorkflow('quiet', summarize + step('classify-risk', 'classify-risk@1')), 'workflows', 'quiet.yaml'), 'utf8'),
+      'risk.yaml': readFileSync(join(oneWorkflow('risk', step('classify-risk', 'classify-risk@1')), 'workflows', 'risk.yaml'), 'utf8'),
+    });
+    // Text that is not a summary's or a translation's failure: only the risk step reads it as off-schema.
+    const flows = { throw: 'all', timeout: 'all', empty: 'quiet', offschema: 'risk' };
+    const seen: Record<string, string[]> = {};
+    for (const how of ['throw', 'empty', 'offschema', 'timeout'] as const) {
+      const { s, memory } = device();
+      const runs = runServiceFor(s, { resourcesDir: dir, inference: failing(how), memory, guard: fakeGuard({ approvalInvariant: false }) });
+      const run = await runs.start({ workflow: `${flows[how]}@1.0.0`, input: report() });
+      expect(run.status, how).toBe('succeeded');
+      for (const c of runs.cards.forRun(run.id).filter((x) => x.stepId?.startsWith('ai-') || x.stepId === 'classify-risk')) {
+        expect(c.chosen, `${how} ${c.stepId}`).toBe('fallback');
+        (seen[how] ??= []).push(c.rationale);
+      }
+    }
+    expect(seen.throw!.join(' ')).toMatch(/The call to .* failed \(the runtime ran out of memory\), so/);
+    expect(seen.empty!.join(' ')).toMatch(/returned no text, so .* gave no complete JSON \(stop eos\), so the rules decide/);
+    expect(seen.offschema!.join(' ')).toMatch(/gave JSON that does not match the schema, so the rules decide/);
+    expect(seen.timeout!.join(' ')).toMatch(/reached the step's time limit .* so the fallback ran\./);
   }, 60_000);
 
   it('timeout: a model step over its time limit uses the fallback, bills the tokens spent, and says so', async () => {

@@ -11,7 +11,7 @@ import type { ContractDoc, Draft, Profile } from '../../../shared/api/types';
 import type { ModelStatus, MemoryItem, MemorySearchQuery, MemorySearchResult } from '../../../shared/memory/types';
 import type { Message } from '../../../shared/messages';
 import type { AiInput, GuardContext, GuardContract, GuardResult, InjectionReport } from '../../../shared/policy/types';
-import type { Approval, DecisionCard, DecisionOption, Lane } from '../../../shared/workflow/types';
+import type { Approval, DecisionCard, DecisionOption, Lane, Words } from '../../../shared/workflow/types';
 import type { CardListQuery, CardListResponse, CardStats } from '../../../shared/workflow/views';
 
 // ------------------------------------------------------------------------------------- policy
@@ -177,6 +177,8 @@ export interface ArmRequest {
   modelId?: string | null;
   fallbackId?: string;
   unavailableReason?: string;
+  /** The same as words (a message, or words with their own reasons). */
+  unavailableWhy?: Message | Words;
 }
 
 export interface ArmPrediction {
@@ -189,6 +191,8 @@ export interface ArmDecision {
   chosen: Arm;
   options: DecisionOption[];
   reason: string;
+  /** `reason` as words (the reader's language). */
+  reasonWords: Words;
   model: ArmPrediction;
   fallback: ArmPrediction;
 }

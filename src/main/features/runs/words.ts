@@ -26,10 +26,15 @@ export function runError(e: Omit<RunError, 'reasons' | 'words'>, what: Words, re
 /**
  * What a step threw, in words: a refusal's own messages (governance's `details.messages`), any other
  * API error as `errors.<CODE>.<reason>` (its English text kept for a code this build has no words
- * for), an exception's own text. `code` is the API error's code.
+ * for), an error's own message (`toMessage()`), else an exception's own text. `code` is the API error's code.
  */
 export function thrownWords(e: unknown): { code: string | null; reasons: Reason[] } {
-  if (!(e instanceof ApiError)) return { code: null, reasons: [e instanceof Error ? e.message : String(e)] };
+  if (!(e instanceof ApiError)) {
+    // An error that says itself as a message (a failed translation check, an aborted model call).
+    const own = (e as { toMessage?: unknown } | null)?.toMessage;
+    const m: unknown = typeof own === 'function' ? (own as () => unknown).call(e) : null;
+    return { code: null, reasons: [isMessage(m) ? m : e instanceof Error ? e.message : String(e)] };
+  }
   const own = (e.details as { messages?: unknown } | undefined)?.messages;
   const messages = Array.isArray(own) ? own.filter(isMessage) : [];
   return { code: e.code, reasons: messages.length ? messages : [apiErrorMessage(e, true)] };

@@ -3,6 +3,7 @@
 // it was written otherwise (cards from before messages, writers with only their own text).
 import type { DecisionCard, DecisionOption, Words } from '../../../shared/workflow/types';
 import type { WorkflowInfo } from '../../../shared/workflow/views';
+import { wordsWith } from '../../../shared/workflow/said';
 import { i18next } from '../../i18n';
 import { messageText } from '../../ui/message';
 import { runTitleText, stepText, workflowOf } from '../runs/workflow-words';
@@ -14,10 +15,7 @@ export function joinReasons(reasons: readonly string[], join: Words['join'] = 'l
 
 /** Words in the reader's language: the message, its `{reasons}` filled with each reason in words. */
 export function wordsText(w: Words): string {
-  if (!w.reasons) return messageText(w.text);
-  // A reason is a message, or text (an invariant's, a model's or a reviewer's own words) shown as it is.
-  const reasons = w.reasons.map((r) => (typeof r === 'string' ? r : messageText(r)));
-  return messageText({ code: w.text.code, params: { ...w.text.params, reasons: joinReasons(reasons, w.join) } });
+  return wordsWith(w, messageText, i18next.isInitialized ? i18next.t('system:join.list') : '; ');
 }
 
 /**

@@ -9,6 +9,8 @@
 // {summary, citations (memory ids given to the model, also the card's evidence.memoryIds), model,
 // arm, stopReason, tokens}.
 import type { AiInput } from '../../../../shared/policy/types';
+import { msg } from '../../../../shared/messages';
+import { said, sentences, type Said } from '../../../../shared/workflow/said';
 import { tokensOf } from '../../../../shared/text';
 import type { ArmDecision, GenerateResult, TextModel } from '../ports';
 import type { AiFacts, Executor, StepContext, StepResult } from './types';
@@ -39,6 +41,7 @@ import {
   round3,
   timeoutSchema,
   unavailableReason,
+  unavailableWhy,
   withRunSignal,
   type Grounding,
 } from './model-arm';
@@ -84,6 +87,7 @@ function summaryPlan(ctx: StepContext): SummaryPlan {
       modelId: model?.id ?? null,
       fallbackId: ctx.deps.aiKit.extractiveId,
       unavailableReason: model && sourceChars === 0 ? 'there is no free text to summarise' : unavailableReason(ctx),
+      unavailableWhy: model && sourceChars === 0 ? msg('system.arm.no_text_to_summarise') : unavailableWhy(ctx),
     });
     return { inputs, sourceChars, maxSentences, maxChars, model, decision, grounding: null };
   });
@@ -104,7 +108,16 @@ function summaryPrompt(p: SummaryPlan, items: Grounding['items']): { system: str
   return { system, prompt: `${memory}Report text:\n${p.inputs.map((t) => t.text).join('\n')}\n\nSummary:` };
 }
 
-function summaryFallback(ctx: StepContext, p: SummaryPlan, g: Grounding, why: string, spent = 0): StepResult {
+/** How a fallback's rationale leads into what the fallback did (`did`, a sentence of its own). */
+type Lead = (did: Said) => Said;
+
+/** A clause that ends in "…, so" or "…:" and continues with what the fallback did. */
+const leadInto =
+  (text: string, key: string, params: Record<string, string | number>, head?: Said): Lead =>
+  (did) =>
+    sentences(head, said(`${text} ${did.text}`, `system.ai.${key}`, params, [did.words]));
+
+function summaryFallback(ctx: StepContext, p: SummaryPlan, g: Grounding, lead: Said | Lead, spent = 0): StepResult {
   const { extractiveId, extractiveSummary, armOptionId } = ctx.deps.aiKit;
   const s = extractiveSummary(
     p.inputs.map((t) => t.text),
@@ -113,9 +126,17 @@ function summaryFallback(ctx: StepContext, p: SummaryPlan, g: Grounding, why: st
   const uncertainty = s.summary ? SUMMARY_UNCERTAINTY : 1;
   const citations = g.items.map((i) => i.id);
   const tokens = spent + tokensOf(p.sourceChars) + tokensOf(s.summary.length);
+  const alone = typeof lead !== 'function';
   const did = s.summary
-    ? `${extractiveId} quoted the ${s.sentences.length} most representative of ${s.total} sentences (${p.sourceChars} characters read)`
-    : `there was no free text to summarise; ${extractiveId} produced an empty summary`;
+    ? said(
+        `${extractiveId} quoted the ${s.sentences.length} most representative of ${s.total} sentences (${p.sourceChars} characters read).`,
+        'system.ai.sum_quoted',
+        { extractive: extractiveId, count: s.sentences.length, total: s.total, chars: p.sourceChars },
+      )
+    : alone
+      ? said(`There was no free text to summarise; ${extractiveId} produced an empty summary.`, 'system.ai.sum_empty_alone', { extractive: extractiveId })
+      : said(`there was no free text to summarise; ${extractiveId} produced an empty summary.`, 'system.ai.sum_empty', { extractive: extractiveId });
+  const rationale = sentences(alone ? sentences(lead, did) : lead(did), relatedMemory(citations), ...groundingNotes(g));
   return {
     output: {
       summary: s.summary,
@@ -132,15 +153,23 @@ function summaryFallback(ctx: StepContext, p: SummaryPlan, g: Grounding, why: st
     },
     usage: { tokens, costCents: 0 },
     chosen: armOptionId.fallback,
-    rationale: `${why} ${did}.${citations.length ? ` Related memory: ${citations.join(', ')}.` : ''}${groundingNote(g)}`,
+    rationale: rationale.text,
+    rationaleWords: rationale.words,
     modelId: extractiveId,
     uncertainty,
     memoryIds: citations,
   };
 }
 
-function groundingNote(g: Grounding): string {
-  return `${g.excluded.length ? ` Left out as possible prompt injection: ${g.excluded.join(', ')}.` : ''}${g.error ? ` The memory look-up failed (${g.error}); no grounding.` : ''}`;
+const relatedMemory = (ids: readonly string[]): Said | null =>
+  ids.length ? said(`Related memory: ${ids.join(', ')}.`, 'system.ai.related_memory', { ids: ids.join(', ') }) : null;
+
+function groundingNotes(g: Grounding): (Said | null)[] {
+  const ids = g.excluded.join(', ');
+  return [
+    g.excluded.length ? said(`Left out as possible prompt injection: ${ids}.`, 'system.ai.grounding_excluded', { ids }) : null,
+    g.error ? said(`The memory look-up failed (${g.error}); no grounding.`, 'system.ai.grounding_failed', { error: g.error }) : null,
+  ];
 }
 
 /** The prompt with as many memory items as fit the context (the lowest-ranked go first). */
@@ -182,21 +211,43 @@ async function summarizeWithModel(ctx: StepContext, p: SummaryPlan, model: TextM
   const { items, parts, promptTokens } = await fitPrompt(p, model, g, contextSize);
   const maxTokens = Math.min(tokensOf(p.maxChars) + 16, contextSize - promptTokens, budget.tokens - promptTokens);
   if (maxTokens < MIN_OUTPUT_TOKENS) {
+    const room = Math.max(0, budget.tokens - promptTokens);
     const why =
       promptTokens + MIN_OUTPUT_TOKENS > contextSize
-        ? `The text (${promptTokens} tokens) does not fit ${model.id}'s context of ${contextSize} tokens:`
-        : `The run's token budget leaves ${Math.max(0, budget.tokens - promptTokens)} tokens to generate after a ${promptTokens}-token prompt:`;
+        ? leadInto(`The text (${promptTokens} tokens) does not fit ${model.id}'s context of ${contextSize} tokens:`, 'sum_no_context', {
+            tokens: promptTokens,
+            model: model.id,
+            context: contextSize,
+          })
+        : leadInto(`The run's token budget leaves ${room} tokens to generate after a ${promptTokens}-token prompt:`, 'sum_no_budget', {
+            left: room,
+            tokens: promptTokens,
+          });
     return summaryFallback(ctx, p, g, why);
   }
   const limit = deadline(ctx);
   const r = await generateSummary(ctx, model, parts, maxTokens, limit);
-  const head = `${p.decision.reason}`;
-  if ('error' in r) return summaryFallback(ctx, p, g, `${head} The call to ${model.id} failed (${r.error}), so`);
+  const head: Said = { text: p.decision.reason, words: p.decision.reasonWords };
+  if ('error' in r)
+    return summaryFallback(
+      ctx,
+      p,
+      g,
+      leadInto(`The call to ${model.id} failed (${r.error}), so`, 'sum_call_failed', { model: model.id, error: r.error }, head),
+    );
   const spent = r.promptTokens + r.tokens;
-  if (r.stopReason === 'timeout')
-    return summaryFallback(ctx, p, g, `${head} ${model.id} reached the step's time limit (${limit.totalMs} ms, ${r.tokens} tokens generated), so`, spent);
+  if (r.stopReason === 'timeout') {
+    const params = { model: model.id, ms: limit.totalMs, tokens: r.tokens };
+    return summaryFallback(
+      ctx,
+      p,
+      g,
+      leadInto(`${model.id} reached the step's time limit (${limit.totalMs} ms, ${r.tokens} tokens generated), so`, 'sum_timeout', params, head),
+      spent,
+    );
+  }
   const summary = clipWords(cleanModelText(r.text).replace(/\s+/gu, ' '), p.maxChars);
-  if (!summary) return summaryFallback(ctx, p, g, `${head} ${model.id} returned no text, so`, spent);
+  if (!summary) return summaryFallback(ctx, p, g, leadInto(`${model.id} returned no text, so`, 'sum_no_text', { model: model.id }, head), spent);
   return modelSummaryResult(ctx, p, g, items, r, summary, head);
 }
 
@@ -207,12 +258,25 @@ function modelSummaryResult(
   items: Grounding['items'],
   r: GenerateResult,
   summary: string,
-  head: string,
+  head: Said,
 ): StepResult {
   const spent = r.promptTokens + r.tokens;
   const citations = items.map((i) => i.id);
   const citedInText = citations.filter((id) => summary.includes(id));
   const uncertainty = r.stopReason === 'maxTokens' ? round3(MODEL_UNCERTAINTY + 0.1) : MODEL_UNCERTAINTY;
+  const facts = { model: r.model, chars: p.sourceChars, count: citations.length, tokens: r.tokens, stop: r.stopReason, ms: Math.round(r.durationMs) };
+  const cited = citations.length ? ` (${citations.join(', ')})` : '';
+  const notFit = g.items.length - items.length;
+  const rationale = sentences(
+    head,
+    said(
+      `${r.model} summarised ${p.sourceChars} characters grounded in ${citations.length} memory ${citations.length === 1 ? 'item' : 'items'}${cited}: ${r.tokens} tokens, stop ${r.stopReason}, ${facts.ms} ms.`,
+      citations.length ? 'system.ai.sum_model_cited' : 'system.ai.sum_model',
+      citations.length ? { ...facts, ids: citations.join(', ') } : facts,
+    ),
+    notFit > 0 ? said(`${notFit} ${notFit === 1 ? 'item' : 'items'} did not fit the context.`, 'system.ai.sum_not_fit', { count: notFit }) : null,
+    ...groundingNotes(g),
+  );
   return {
     output: {
       summary,
@@ -230,10 +294,8 @@ function modelSummaryResult(
     },
     usage: { tokens: spent, costCents: 0 },
     chosen: ctx.deps.aiKit.armOptionId.model,
-    rationale:
-      `${head} ${r.model} summarised ${p.sourceChars} characters grounded in ${citations.length} memory item(s)` +
-      `${citations.length ? ` (${citations.join(', ')})` : ''}: ${r.tokens} tokens, stop ${r.stopReason}, ${Math.round(r.durationMs)} ms.` +
-      `${items.length < g.items.length ? ` ${g.items.length - items.length} item(s) did not fit the context.` : ''}${groundingNote(g)}`,
+    rationale: rationale.text,
+    rationaleWords: rationale.words,
     modelId: r.model,
     uncertainty,
     memoryIds: citations,
@@ -268,9 +330,10 @@ export const aiSummarize: Executor = {
   async execute(ctx) {
     const p = summaryPlan(ctx);
     const g = await groundingOf(ctx, p);
-    if (p.decision.chosen !== 'model' || !p.model) return summaryFallback(ctx, p, g, `${p.decision.reason}`);
+    if (p.decision.chosen !== 'model' || !p.model) return summaryFallback(ctx, p, g, { text: p.decision.reason, words: p.decision.reasonWords });
     const model = loadedModel(ctx);
-    if (!model || model.id !== p.model.id) return summaryFallback(ctx, p, g, `${p.model.id} was unloaded after the step was planned, so`);
+    if (!model || model.id !== p.model.id)
+      return summaryFallback(ctx, p, g, leadInto(`${p.model.id} was unloaded after the step was planned, so`, 'sum_unloaded', { model: p.model.id }));
     return summarizeWithModel(ctx, p, model, g);
   },
 };

@@ -9,6 +9,8 @@
 // embedder's vectors of the source and the back-translation (token Dice as a second signal). Below
 // minSimilarity the step FAILS CLOSED, with both numbers in the error (and so on the card).
 import type { AiInput } from '../../../../shared/policy/types';
+import { msg } from '../../../../shared/messages';
+import { said, sentences, type Said } from '../../../../shared/workflow/said';
 import { tokenSimilarity, tokensOf } from '../../../../shared/text';
 import type { ArmDecision, GenerateRequest, GenerateResult, TextModel } from '../ports';
 import type { AiFacts, Executor, StepContext, StepResult } from './types';
@@ -32,10 +34,12 @@ import {
   memo,
   MIN_OUTPUT_TOKENS,
   ModelStepAborted,
+  TranslationNotVerified,
   modelTps,
   round3,
   timeoutSchema,
   unavailableReason,
+  unavailableWhy,
   withRunSignal,
 } from './model-arm';
 
@@ -88,6 +92,7 @@ function translatePlan(ctx: StepContext): TranslatePlan {
       modelId: model?.id ?? null,
       fallbackId: FALLBACK_MODEL,
       unavailableReason: model && !source.length ? 'there is no text to translate' : unavailableReason(ctx),
+      unavailableWhy: model && !source.length ? msg('system.arm.no_text_to_translate') : unavailableWhy(ctx),
     });
     return { inputs, source, sourceLang, targetLang, minSimilarity, needed, model, decision };
   });
@@ -96,7 +101,7 @@ function translatePlan(ctx: StepContext): TranslatePlan {
 /** Generation cap of one translation call: the source's tokens × 1.5 + 16. */
 const outCap = (srcTokens: number) => Math.ceil(srcTokens * 1.5) + 16;
 
-function translateFallback(ctx: StepContext, p: TranslatePlan, why: string, spent = 0): StepResult {
+function translateFallback(ctx: StepContext, p: TranslatePlan, why: Said, spent = 0): StepResult {
   // The fallback cannot translate: it passes the text through and verifies the round trip by
   // comparing tokens (the back-translation of a pass-through is the text itself).
   const translation = p.source;
@@ -104,6 +109,18 @@ function translateFallback(ctx: StepContext, p: TranslatePlan, why: string, spen
   const verified = !p.needed && backTranslationSimilarity >= p.minSimilarity;
   const uncertainty = p.needed ? 0.9 : round3(1 - backTranslationSimilarity * 0.9);
   const tokens = spent + 3 * tokensOf(p.source.length);
+  const tail = p.needed
+    ? said(
+        `${p.sourceLang} → ${p.targetLang} needs a translation: ${FALLBACK_MODEL} passed the text through untranslated (uncertainty ${uncertainty}); a reviewer should check it.`,
+        'system.ai.tr_untranslated',
+        { from: p.sourceLang, to: p.targetLang, fallback: FALLBACK_MODEL, uncertainty },
+      )
+    : said(
+        `Source and target are both ${p.targetLang}: ${FALLBACK_MODEL} passed the text through; token verification ${backTranslationSimilarity} (minimum ${p.minSimilarity}).`,
+        'system.ai.tr_same_language',
+        { to: p.targetLang, fallback: FALLBACK_MODEL, similarity: backTranslationSimilarity, min: p.minSimilarity },
+      );
+  const rationale = sentences(why, tail);
   return {
     output: {
       translation,
@@ -122,9 +139,8 @@ function translateFallback(ctx: StepContext, p: TranslatePlan, why: string, spen
     },
     usage: { tokens, costCents: 0 },
     chosen: ctx.deps.aiKit.armOptionId.fallback,
-    rationale: p.needed
-      ? `${why} ${p.sourceLang} → ${p.targetLang} needs a translation: ${FALLBACK_MODEL} passed the text through untranslated (uncertainty ${uncertainty}); a reviewer should check it.`
-      : `${why} Source and target are both ${p.targetLang}: ${FALLBACK_MODEL} passed the text through; token verification ${backTranslationSimilarity} (minimum ${p.minSimilarity}).`,
+    rationale: rationale.text,
+    rationaleWords: rationale.words,
     modelId: FALLBACK_MODEL,
     uncertainty,
   };
@@ -140,7 +156,10 @@ function translationPrompt(from: string, to: string, text: string): { system: st
 type Call = { text: string; tokens: number; promptTokens: number; stopReason: string };
 type Generate = (model: TextModel, req: Omit<GenerateRequest, 'signal'>) => Promise<GenerateResult>;
 
-/** One translation call; a string says why it could not run or stopped (→ the fallback). */
+/** Why the model arm stopped, as the sentence "…, so the fallback ran." (said twice). */
+const stop = (text: string, key: string, params: Record<string, string | number>): Said => said(`${text}, so the fallback ran.`, `system.ai.${key}`, params);
+
+/** One translation call; a Said says why it could not run or stopped (→ the fallback). */
 async function translationCall(
   ctx: StepContext,
   model: TextModel,
@@ -148,16 +167,21 @@ async function translationCall(
   from: string,
   to: string,
   text: string,
-): Promise<Call | string> {
+): Promise<Call | Said> {
   const contextSize = contextSizeOf(model);
   const budget = budgetOf(ctx);
   const parts = translationPrompt(from, to, text);
   const promptTokens = (await model.countTokens(`${parts.system}\n\n${parts.prompt}`)) + 2;
   const maxTokens = Math.min(outCap(await model.countTokens(text)), contextSize - promptTokens, budget.tokens - io.used - promptTokens);
   if (maxTokens < MIN_OUTPUT_TOKENS) {
+    const room = Math.max(0, budget.tokens - io.used - promptTokens);
     return promptTokens + MIN_OUTPUT_TOKENS > contextSize
-      ? `the text (${promptTokens} tokens) does not fit ${model.id}'s context of ${contextSize} tokens`
-      : `the run's token budget leaves no room to generate (${Math.max(0, budget.tokens - io.used - promptTokens)} tokens)`;
+      ? stop(`The text (${promptTokens} tokens) does not fit ${model.id}'s context of ${contextSize} tokens`, 'tr_no_context', {
+          tokens: promptTokens,
+          model: model.id,
+          context: contextSize,
+        })
+      : stop(`The run's token budget leaves no room to generate (${room} tokens)`, 'tr_no_budget', { left: room });
   }
   try {
     const r = await io.generate(model, { ...parts, maxTokens, timeoutMs: io.limit.left(), temperature: 0 });
@@ -165,34 +189,37 @@ async function translationCall(
     io.used += r.promptTokens + r.tokens;
     const c: Call = { text: cleanModelText(r.text), tokens: r.tokens, promptTokens: r.promptTokens, stopReason: r.stopReason };
     io.calls.push(c);
-    return r.stopReason === 'timeout' ? `${model.id} reached the step's time limit (${io.limit.totalMs} ms)` : c;
+    return r.stopReason === 'timeout'
+      ? stop(`${model.id} reached the step's time limit (${io.limit.totalMs} ms)`, 'tr_timeout', { model: model.id, ms: io.limit.totalMs })
+      : c;
   } catch (e) {
     if (e instanceof ModelStepAborted) throw e;
-    return `the call to ${model.id} failed (${e instanceof Error ? e.message : String(e)})`;
+    const error = e instanceof Error ? e.message : String(e);
+    return stop(`The call to ${model.id} failed (${error})`, 'tr_call_failed', { model: model.id, error });
   }
 }
 
 /** There and back again, under the run's abort signal. `stop`: why the fallback runs instead. */
 function roundTrip(ctx: StepContext, p: TranslatePlan, model: TextModel, limit: { totalMs: number; left(): number }) {
-  return withRunSignal(ctx, async (generate, aborted): Promise<{ calls: Call[]; stop: string | null }> => {
+  return withRunSignal(ctx, async (generate, aborted): Promise<{ calls: Call[]; stop: Said | null }> => {
     const io = { generate, aborted, limit, used: 0, calls: [] as Call[] };
     const calls = io.calls;
     const there = await translationCall(ctx, model, io, p.sourceLang, p.targetLang, p.source);
-    if (typeof there === 'string') return { calls, stop: there };
+    if ('words' in there) return { calls, stop: there };
     // An empty translation has nothing to translate back: its similarity is 0 (fails below).
     if (!there.text) return { calls, stop: null };
     const back = await translationCall(ctx, model, io, p.targetLang, p.sourceLang, there.text);
-    if (typeof back === 'string') return { calls, stop: back };
+    if ('words' in back) return { calls, stop: back };
     if (aborted()) throw new ModelStepAborted('ai-translate-verify', ctx.runId, model.id);
     return { calls, stop: null };
   });
 }
 
 async function translateWithModel(ctx: StepContext, p: TranslatePlan, model: TextModel): Promise<StepResult> {
-  const head = p.decision.reason;
+  const head: Said = { text: p.decision.reason, words: p.decision.reasonWords };
   const outcome = await roundTrip(ctx, p, model, deadline(ctx));
   const spent = outcome.calls.reduce((a, c) => a + c.promptTokens + c.tokens, 0);
-  if (outcome.stop) return translateFallback(ctx, p, `${head} ${outcome.stop[0]!.toUpperCase()}${outcome.stop.slice(1)}, so the fallback ran.`, spent);
+  if (outcome.stop) return translateFallback(ctx, p, sentences(head, outcome.stop), spent);
   const translation = outcome.calls[0]?.text ?? '';
   const backTranslation = outcome.calls[1]?.text ?? '';
   const embedder = ctx.deps.inference!.embedder();
@@ -204,13 +231,35 @@ async function translateWithModel(ctx: StepContext, p: TranslatePlan, model: Tex
   const similarity = round3(Math.max(0, cos));
   const tokenSim = backTranslation ? tokenSimilarity(p.source, backTranslation) : 0;
   if (similarity < p.minSimilarity) {
-    throw new Error(
-      `translation not verified: back-translation similarity ${similarity} (cosine, ${embedder.id}) is below the minimum ${p.minSimilarity}; ` +
-        `token similarity ${tokenSim}. ${p.sourceLang} → ${p.targetLang} by ${model.id} is not accepted, so the step fails closed`,
-    );
+    throw new TranslationNotVerified({
+      similarity,
+      embedder: embedder.id,
+      min: p.minSimilarity,
+      tokenSimilarity: tokenSim,
+      from: p.sourceLang,
+      to: p.targetLang,
+      model: model.id,
+    });
   }
   const uncertainty = round3(Math.min(1, Math.max(0, 1 - (0.7 * similarity + 0.3 * tokenSim))));
   const stopReasons = outcome.calls.map((c) => c.stopReason);
+  const rationale = sentences(
+    head,
+    said(
+      `${model.id} translated ${p.sourceLang} → ${p.targetLang} and back: similarity ${similarity} (cosine, ${embedder.id}; minimum ${p.minSimilarity}), token similarity ${tokenSim}; ${spent} tokens.`,
+      'system.ai.tr_model',
+      {
+        model: model.id,
+        from: p.sourceLang,
+        to: p.targetLang,
+        similarity,
+        embedder: embedder.id,
+        min: p.minSimilarity,
+        tokenSimilarity: tokenSim,
+        tokens: spent,
+      },
+    ),
+  );
   return {
     output: {
       translation,
@@ -233,7 +282,8 @@ async function translateWithModel(ctx: StepContext, p: TranslatePlan, model: Tex
     },
     usage: { tokens: spent, costCents: 0 },
     chosen: ctx.deps.aiKit.armOptionId.model,
-    rationale: `${head} ${model.id} translated ${p.sourceLang} → ${p.targetLang} and back: similarity ${similarity} (cosine, ${embedder.id}; minimum ${p.minSimilarity}), token similarity ${tokenSim}; ${spent} tokens.`,
+    rationale: rationale.text,
+    rationaleWords: rationale.words,
     modelId: model.id,
     uncertainty,
   };
@@ -268,9 +318,14 @@ export const aiTranslateVerify: Executor = {
   },
   async execute(ctx) {
     const p = translatePlan(ctx);
-    if (p.decision.chosen !== 'model' || !p.model) return translateFallback(ctx, p, p.decision.reason);
+    if (p.decision.chosen !== 'model' || !p.model) return translateFallback(ctx, p, { text: p.decision.reason, words: p.decision.reasonWords });
     const model = loadedModel(ctx);
-    if (!model || model.id !== p.model.id) return translateFallback(ctx, p, `${p.model.id} was unloaded after the step was planned, so the fallback ran.`);
+    if (!model || model.id !== p.model.id)
+      return translateFallback(
+        ctx,
+        p,
+        said(`${p.model.id} was unloaded after the step was planned, so the fallback ran.`, 'system.ai.tr_unloaded', { model: p.model.id }),
+      );
     return translateWithModel(ctx, p, model);
   },
 };

@@ -15,6 +15,7 @@
 //   is empty or off-schema) also use the fallback, with the reason on the card.
 import type { BudgetLeft, GenerateRequest, GenerateResult, TextModel } from '../ports';
 import type { StepContext } from './types';
+import { msg, type Message } from '../../../../shared/messages';
 
 export const UNBOUNDED: BudgetLeft = Object.freeze({ tokens: Number.POSITIVE_INFINITY, costCents: Number.POSITIVE_INFINITY, wallMs: Number.POSITIVE_INFINITY });
 /** A model step's time limit when the manifest gives none (the run's wall time left caps it too). */
@@ -45,14 +46,24 @@ export function modelTps(ctx: StepContext): number | null {
   }
 }
 
-/** Why there is no model arm, in words. */
+/** Why there is no model arm, in English (the card's text). */
 export function unavailableReason(ctx: StepContext): string {
-  if (!ctx.deps.inference) return 'local inference is not configured';
+  return unavailable(ctx).text;
+}
+
+/** Why there is no model arm, as a message (the card's words). */
+export function unavailableWhy(ctx: StepContext): Message {
+  return unavailable(ctx).why;
+}
+
+function unavailable(ctx: StepContext): { text: string; why: Message } {
+  if (!ctx.deps.inference) return { text: 'local inference is not configured', why: msg('system.arm.no_inference') };
   try {
     const st = ctx.deps.inference.status().text;
-    return st.fallbackReason ?? `no local text model is loaded (${st.state})`;
+    if (st.fallbackReason) return { text: st.fallbackReason, why: st.fallbackWhy ?? msg('system.arm.no_model') };
+    return { text: `no local text model is loaded (${st.state})`, why: msg('system.arm.no_model_state', { state: st.state }) };
   } catch {
-    return 'no local text model is loaded';
+    return { text: 'no local text model is loaded', why: msg('system.arm.no_model') };
   }
 }
 
@@ -82,9 +93,31 @@ export function deadline(ctx: StepContext): { totalMs: number; left(): number } 
 /** Thrown when the run's model calls were aborted: the step fails closed (see the top). */
 export class ModelStepAborted extends Error {
   readonly code = 'MODEL_ABORTED';
+  private readonly words: Message;
   constructor(step: string, runId: string, model: string) {
     super(`${step} was aborted: the call to ${model} for run ${runId} was stopped, so the step fails closed (no output, no fallback)`);
     this.name = 'ModelStepAborted';
+    this.words = msg('system.ai.aborted', { step, model, run: runId });
+  }
+  /** The error as words (runs/words.ts thrownWords). */
+  toMessage(): Message {
+    return this.words;
+  }
+}
+
+/** Thrown when a translation's round trip is not similar enough: the step fails closed. */
+export class TranslationNotVerified extends Error {
+  private readonly words: Message;
+  constructor(f: { similarity: number; embedder: string; min: number; tokenSimilarity: number; from: string; to: string; model: string }) {
+    super(
+      `translation not verified: back-translation similarity ${f.similarity} (cosine, ${f.embedder}) is below the minimum ${f.min}; ` +
+        `token similarity ${f.tokenSimilarity}. ${f.from} → ${f.to} by ${f.model} is not accepted, so the step fails closed`,
+    );
+    this.name = 'TranslationNotVerified';
+    this.words = msg('system.ai.tr_not_verified', f);
+  }
+  toMessage(): Message {
+    return this.words;
   }
 }
 
