@@ -7,6 +7,7 @@ import * as bundle from './bundle.bench';
 import * as adminDevices from './admin-devices.bench';
 import * as api from './api.bench';
 import * as cards from './cards.bench';
+import * as cluster from './cluster.bench';
 import * as embedding from './embedding.bench';
 import * as fuzz from './fuzz.bench';
 import * as inference from './inference.bench';
@@ -30,6 +31,7 @@ const suites: { prefix: string; also?: string[]; run: () => void | Promise<void>
   { prefix: 'receipt.', run: receipt.run },
   { prefix: 'sync.server.', run: syncServer.run },
   { prefix: 'sync.e2e', run: syncE2e.run },
+  { prefix: 'sync.cluster.', also: ['pull.wake.', 'load.'], run: cluster.run },
   { prefix: 'devices.report', run: adminDevices.run },
   { prefix: 'risk.', run: risk.run },
   { prefix: 'policy.', run: policy.run },

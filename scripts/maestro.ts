@@ -3,6 +3,9 @@
 //       writes the run's disclosure pack (default ./pack-<runId>.tgz), signed by this device's key
 //   verify-pack <pack.tgz>
 //       verifies a pack offline (same checks as scripts/verify-pack.mjs); exit 1 when it fails
+//   rotate-device-key [--data-dir D]
+//       replaces this device's signing key: the server accepts the new key (request signed with the
+//       old one), then the device switches to it; audited on both sides. Exit 1 when refused
 import { resolve } from 'node:path';
 import { createServices } from '../src/main/app/services';
 import { openAtRest } from '../src/main/app/at-rest-start';
@@ -11,7 +14,8 @@ import { exportPack } from '../src/main/features/evidence/pack/export';
 import { formatReport, verifyPack } from '../src/main/features/evidence/pack/verify';
 import type { Role } from '../src/shared/api/types';
 
-const USAGE = 'usage: maestro export-pack <runId> [--data-dir D] [--out F] [--include-pii] [--role R] | maestro verify-pack <pack.tgz>';
+const USAGE =
+  'usage: maestro export-pack <runId> [--data-dir D] [--out F] [--include-pii] [--role R] | maestro verify-pack <pack.tgz> | maestro rotate-device-key [--data-dir D]';
 
 function parseArgs(argv: string[]): { positional: string[]; flags: Map<string, string | true> } {
   const positional: string[] = [];
@@ -60,6 +64,17 @@ async function main(argv: string[]): Promise<number> {
     const r = await verifyPack(resolve(arg));
     process.stdout.write(formatReport(r) + '\n');
     return r.ok ? 0 : 1;
+  }
+  if (cmd === 'rotate-device-key' && !arg) {
+    const dataDir = resolveDataDir(str('--data-dir'));
+    const s = createServices({ dataDir, host: 'web', ...(await openAtRest(dataDir)) });
+    try {
+      const r = await s.sync.rotateDeviceKey();
+      process.stdout.write(`device key rotated: version ${r.version}, public key ${r.publicKey}, certificate version ${r.certVersion}\n`);
+      return 0;
+    } finally {
+      s.close();
+    }
   }
   process.stderr.write(USAGE + '\n');
   return 2;

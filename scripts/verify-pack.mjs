@@ -33,6 +33,52 @@ const pub = (raw) => {
   if (key === null || key.length !== 32) throw new RangeError('Ed25519 public key must be 32 bytes of canonical base64');
   return createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), key]), format: 'der', type: 'spki' });
 };
+const keyIdOf = (raw) => {
+  const b = canonical64(raw);
+  return b && b.length === 32 ? hex(sha256(b)).slice(0, 16) : null;
+};
+const SKEW_MS = 5 * 60 * 1000;
+/** Whether an object dated `at` may carry a signature of the key of window `w` (± 5 minutes). */
+const inWindow = (w, at) => {
+  const t = Date.parse(at);
+  if (!Number.isFinite(t)) return false;
+  if (w.validFrom !== null && t < Date.parse(w.validFrom) - SKEW_MS) return false;
+  return !(w.validUntil !== null && t > Date.parse(w.validUntil) + SKEW_MS);
+};
+/** One statement of the server key chain after `prev`: names it, is signed by it and by the new key (src/platform/server-key-chain.ts). */
+const linkOk = (st, prev) => {
+  const s = st?.statement;
+  if (!s || s.type !== 'maestro.server-key.v1' || s.previousKeyId !== prev.keyId || s.previousPublicKey !== prev.publicKey || s.seq !== prev.seq + 1)
+    return false;
+  if (keyIdOf(s.publicKey) !== s.keyId || keyIdOf(s.previousPublicKey) !== s.previousKeyId) return false;
+  if (prev.validFrom !== null && !(Date.parse(s.validFrom) > Date.parse(prev.validFrom))) return false;
+  if (!(Date.parse(s.previousValidUntil) >= Date.parse(s.validFrom))) return false;
+  return sigOk(canon(s), st.sigPrev, s.previousPublicKey) && sigOk(canon(s), st.sigNew, s.publicKey);
+};
+/** The server keys the receipts may name: the pack's chain anchored on the pinned key, else that key alone. */
+function packKeys(rf, fail) {
+  if (!rf.serverKeyId || !rf.serverPublicKey) return new Map();
+  const pinned = { keyId: rf.serverKeyId, publicKey: rf.serverPublicKey, seq: 1, validFrom: null, validUntil: null };
+  const alone = new Map([[pinned.keyId, pinned]]);
+  const statements = rf.serverKeys?.statements;
+  if (!Array.isArray(statements) || statements.length === 0) return alone;
+  const first = statements[0].statement ?? {};
+  const windows = [{ keyId: first.previousKeyId, publicKey: first.previousPublicKey, seq: 1, validFrom: null, validUntil: null }];
+  for (const st of statements) {
+    const prev = windows[windows.length - 1];
+    if (!linkOk(st, prev)) {
+      fail('receipt.json', 'SERVER_KEYS', `the server key chain does not verify at statement ${prev.seq + 1}`);
+      return alone;
+    }
+    prev.validUntil = st.statement.previousValidUntil;
+    windows.push({ keyId: st.statement.keyId, publicKey: st.statement.publicKey, seq: st.statement.seq, validFrom: st.statement.validFrom, validUntil: null });
+  }
+  if (!windows.some((w) => w.keyId === pinned.keyId && w.publicKey === pinned.publicKey)) {
+    fail('receipt.json', 'SERVER_KEYS', 'the server key chain does not contain the pinned key');
+    return alone;
+  }
+  return new Map(windows.map((w) => [w.keyId, w]));
+}
 const sigOk = (text, sig, raw) => {
   const s = canonical64(sig);
   if (s === null || s.length !== 64) return false;
@@ -120,6 +166,7 @@ export function verifyFiles(files, bad = []) {
 
   const rf = parse(files.get('receipt.json'));
   const sigs = parse(files.get('receipt.sig')) ?? {};
+  const keys = rf ? packKeys(rf, fail) : new Map();
   for (const [i, r] of (Array.isArray(rf?.receipts) ? rf.receipts : []).entries()) {
     out.receipts += 1;
     if (!r || typeof r.receipt !== 'object' || r.receipt === null) {
@@ -130,10 +177,11 @@ export function verifyFiles(files, bad = []) {
     if (
       r.receipt?.idempotencyKey !== r.idempotencyKey ||
       (r.contentHash !== null && r.receipt?.contentHash !== r.contentHash) ||
-      r.receipt?.serverKeyId !== rf.serverKeyId
+      !keys.has(r.receipt?.serverKeyId)
     )
       fail('receipt.json', 'RECEIPT_MISMATCH', `receipt ${id} does not speak of outbox item ${r.outboxId}`);
-    if (!rf.serverPublicKey || !sigOk(canon({ type: 'maestro.receipt.v1', ...r.receipt }), sigs[id] ?? '', rf.serverPublicKey))
+    const w = keys.get(r.receipt?.serverKeyId);
+    if (!w || !inWindow(w, r.receipt.receivedAt) || !sigOk(canon({ type: 'maestro.receipt.v1', ...r.receipt }), sigs[id] ?? '', w.publicKey))
       fail('receipt.sig', 'RECEIPT_SIGNATURE', `receipt ${id}: server signature does not verify`);
   }
 

@@ -14,6 +14,23 @@ export interface Migration {
   readonly name: string;
   /** The SQL, run as one script. Its SHA-256 is the checksum. */
   readonly sql: string;
+  /**
+   * The schema compatibility floor (PostgreSQL servers, several instances on one schema): the oldest
+   * code version (the number of migrations it knows) that still runs correctly on a database this
+   * migration has been applied to. Absent: this version itself, i.e. older code must not run on it.
+   * An expand-only step (a new table or nullable column older code ignores) declares the previous
+   * floor, so instances of version N keep serving while N+1 rolls out. Not part of the checksum;
+   * the device and the SQLite server (one process) ignore it.
+   */
+  readonly compatMin?: number;
+}
+
+/**
+ * Whether code that knows `known` migrations can run on a database at schema version `found`, given
+ * the highest compatibility floor recorded for the migrations above `known` (null: none recorded).
+ */
+export function runsOnSchema(known: number, found: number, floorAbove: number | null): boolean {
+  return found <= known || (floorAbove !== null && floorAbove <= known);
 }
 
 export interface AppliedMigration {

@@ -6,7 +6,8 @@ import { HTTPException } from 'hono/http-exception';
 import { ApiError } from '../shared/errors';
 import { MAX_BATCH_BYTES } from '../shared/sync/schemas';
 import { deviceAuth } from './auth/device-auth';
-import { DEFAULT_RATE_LIMIT, TokenBucketLimiter } from './auth/rate-limit';
+import { DEFAULT_RATE_LIMIT, MemoryRateLimiter } from './auth/rate-limit';
+import { Lifecycle } from './lifecycle';
 import { codeForStatus, errorResponse, type AppEnv } from './http';
 import { createAdminRouter } from './routes/admin';
 import { BUNDLES_PATH, createBundlesRouter } from './routes/bundles';
@@ -18,6 +19,13 @@ import { createTeamRouter } from './routes/team';
 import { createAttachmentsRouter } from './routes/attachments';
 import { ATTACHMENTS_PATH, CHUNK_BYTES, CHUNK_TAG_BYTES } from '../shared/sync/attachments';
 import type { ServerDeps } from './deps';
+import { createServerKeysRouter } from './routes/server-keys';
+import { createDeviceKeyRouter } from './routes/device-key';
+import { DEVICE_SIGNING_KEY_PATH, SERVER_KEYS_PATH } from '../shared/sync/server-keys';
+import { accessLog } from './access-log';
+import { createMetrics, methodLabel, routeLabel } from './metrics';
+import { requestContext } from './request-context';
+import { createMetricsRouter } from './routes/metrics';
 
 export type { ServerDeps } from './deps';
 
@@ -30,24 +38,13 @@ export const TEAM_KEYS_PATH = '/v1/team/keys';
 export function createApp(deps: ServerDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  // Outermost so it also times and records requests rejected by later middleware.
-  app.use('*', async (c, next) => {
-    const start = performance.now();
-    await next();
-    const status = c.res.status;
-    const code = c.get('errorCode');
-    // c.req.path excludes the query string, which may later carry tokens.
-    const fields = {
-      method: c.req.method,
-      path: c.req.path,
-      status,
-      ms: Math.round((performance.now() - start) * 10) / 10,
-      ...(code ? { code } : {}),
-    };
-    if (status >= 500) deps.logger.error('request', fields);
-    else if (status >= 400) deps.logger.warn('request', fields);
-    else deps.logger.info('request', fields);
-  });
+  const metrics = deps.metrics ?? createMetrics(deps.storage);
+  // First: every later middleware, route and log line runs inside the request's ids (reqId,
+  // traceparent); then the access log and request metrics, which see requests refused later too.
+  app.use('*', requestContext(), accessLog(deps.logger, metrics));
+  // Then the drain (lifecycle.ts): counts requests in flight; refuses new ones once shutting down.
+  const lifecycle = deps.lifecycle ?? new Lifecycle();
+  app.use('*', lifecycle.middleware());
 
   // Global, so oversized bodies are refused before routing and before authentication (a 413 stores
   // nothing, not even a nonce). Sync batches and tenant-key posts get their own, larger limit.
@@ -78,17 +75,23 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
     return defaultLimit(c, next);
   });
 
-  app.route('/', createHealthRouter(deps));
+  app.route('/', createHealthRouter({ ...deps, lifecycle }));
+  app.route('/', createMetricsRouter({ metrics, ...(deps.metricsToken ? { metricsToken: deps.metricsToken } : {}) }));
 
-  const limiter = new TokenBucketLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT, () => deps.clock.now().getTime());
+  // PostgreSQL: buckets shared by every instance (rate_buckets); SQLite: in memory.
+  const rate = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
+  const nowMs = (): number => deps.clock.now().getTime();
+  const limiter = deps.storage.rateLimiter?.(rate, nowMs) ?? new MemoryRateLimiter(rate, nowMs);
   app.use('/v1/*', deviceAuth({ storage: deps.storage, clock: deps.clock, limiter, exempt: [ENROLL_PATH] }));
   app.route(ENROLL_PATH, createEnrollRouter(deps));
-  app.route('/v1/sync', createSyncRouter(deps));
+  app.route('/v1/sync', createSyncRouter({ ...deps, metrics, lifecycle }));
   app.route('/v1/team', createTeamRouter(deps));
   app.route('/v1/contracts', createContractsRouter(deps));
   app.route('/v1/admin', createAdminRouter(deps));
   app.route(BUNDLES_PATH, createBundlesRouter(deps));
   app.route(ATTACHMENTS_PATH, createAttachmentsRouter(deps));
+  app.route(SERVER_KEYS_PATH, createServerKeysRouter(deps));
+  app.route(DEVICE_SIGNING_KEY_PATH, createDeviceKeyRouter(deps));
 
   app.notFound((c) => errorResponse(c, new ApiError('NOT_FOUND', 'Route not found', { reason: 'route' })));
 
@@ -99,8 +102,8 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
     }
     // Details stay in the log; clients get a generic message so internals never leak.
     deps.logger.error('unhandled error', {
-      method: c.req.method,
-      path: c.req.path,
+      method: methodLabel(c.req.method),
+      route: routeLabel(c),
       name: err.name,
       message: err.message,
       stack: err.stack,

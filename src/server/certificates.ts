@@ -6,12 +6,14 @@ import { createPublicKey } from 'node:crypto';
 import { DAY_MS } from '../shared/risk';
 import { CERT_LIFETIME_DAYS, CERT_RENEW_DAYS, certificateSigningBytes, type DeviceCertificate, type SignedCertificate } from '../shared/team/protocol';
 import type { ServerKey } from './crypto/server-key';
+import { keyRingOf } from './crypto/server-key-ring';
 import { normalizeRoles } from './storage/team';
 import type { Certify } from './storage/types';
 
-/** Builds and signs certificate versions with the server key. */
-export function certifier(serverKey: Pick<ServerKey, 'keyId' | 'sign'>): Certify {
+/** Builds and signs certificate versions with the server key active at `issuedAt` (named in the certificate). */
+export function certifier(signer: ServerKey): Certify {
   return (device, version, issuedAt) => {
+    const serverKey = keyRingOf(signer).active(new Date(issuedAt));
     const cert: DeviceCertificate = {
       type: 'maestro.device-cert.v1',
       tenant: device.tenant,

@@ -2,6 +2,9 @@
 //   enroll-token --tenant T --user U --role field|reviewer|admin [--ttl-hours N]
 //   revoke-device --device D [--reason R]
 //   set-roles DEVICE ROLE[,ROLE…] --reason R
+//   verify-audit [--anchor SEQ:HASH]   (cli/verify-audit.ts: checks the server audit hash chain)
+//   rotate-server-key …, server-keys  (cli/server-keys.ts: server key rotation)
+//   after-restore [--gap N]           (cli/after-restore.ts: moves sequences past a restored backup)
 // Argument parsing and the commands are here (testable); main.ts only dispatches. Revocations and
 // role changes issue a new certificate version, signed with the server key (the one `serve` uses).
 import { parseArgs } from 'node:util';
@@ -12,12 +15,18 @@ import { certifier } from './certificates';
 import type { ServerKey } from './crypto/server-key';
 import { createEnrollmentToken, type TokenRequest } from './enrollment-tokens';
 import { normalizeRoles } from './storage/team';
+import { parseVerifyAudit, runVerifyAudit, type VerifyAuditCommand } from './cli/verify-audit';
+import { parseAfterRestore, runAfterRestore, type AfterRestoreCommand } from './cli/after-restore';
+import { isServerKeysCommand, parseServerKeysCommand, runServerKeysCommand, SERVER_KEYS_USAGE, type ServerKeysCommand } from './cli/server-keys';
 import type { Role, ServerStorage } from './storage/types';
 
 export const USAGE = `usage: maestro-server                      serve (MAESTRO_SERVER_HOST/PORT, default 127.0.0.1:8787)
        maestro-server enroll-token --tenant T --user U --role field|reviewer|admin [--ttl-hours N]
        maestro-server revoke-device --device D [--reason R]
-       maestro-server set-roles DEVICE ROLE[,ROLE...] --reason R`;
+       maestro-server set-roles DEVICE ROLE[,ROLE...] --reason R
+       maestro-server verify-audit [--anchor SEQ:HASH]
+       maestro-server after-restore [--gap N]
+${SERVER_KEYS_USAGE}`;
 
 /** Bad arguments: exit 2 with the message and the usage. */
 export class UsageError extends Error {
@@ -27,10 +36,16 @@ export class UsageError extends Error {
 export type CliCommand =
   | { name: 'enroll-token'; request: TokenRequest }
   | { name: 'revoke-device'; device: string; reason: string | null }
-  | { name: 'set-roles'; device: string; roles: Role[]; reason: string };
+  | { name: 'set-roles'; device: string; roles: Role[]; reason: string }
+  | VerifyAuditCommand
+  | AfterRestoreCommand
+  | ServerKeysCommand;
 
 export function parseCommand(args: readonly string[]): CliCommand {
   const [name, ...rest] = args;
+  if (name === 'verify-audit') return parseVerifyAudit(rest, (m) => new UsageError(m));
+  if (name === 'after-restore') return parseAfterRestore(rest, (m) => new UsageError(m));
+  if (name && isServerKeysCommand(name)) return parseServerKeysCommand(name, rest, (m) => new UsageError(m));
   let values: Record<string, string | undefined>;
   let positionals: string[];
   try {
@@ -91,6 +106,9 @@ export function parseCommand(args: readonly string[]): CliCommand {
  * only by the commands that issue certificates.
  */
 export async function runCommand(cmd: CliCommand, storage: ServerStorage, now: Date, serverKey: () => ServerKey): Promise<{ out: string[]; code: number }> {
+  if (cmd.name === 'rotate-server-key' || cmd.name === 'server-keys') return runServerKeysCommand(cmd, storage, now, serverKey, process.env);
+  if (cmd.name === 'verify-audit') return runVerifyAudit(cmd, process.env, (line) => process.stderr.write(`${line}\n`));
+  if (cmd.name === 'after-restore') return runAfterRestore(cmd, process.env, now);
   if (cmd.name === 'enroll-token') {
     const { token, expiresAt } = await createEnrollmentToken(storage, now, cmd.request, 'cli');
     return { out: [`token: ${token}`, `expiresAt: ${expiresAt}`], code: 0 };

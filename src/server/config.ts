@@ -21,6 +21,8 @@ export interface ServerConfig {
   attachmentQuotaBytes: number;
   /** Largest attachment taken, bytes (MAESTRO_SERVER_MAX_ATTACHMENT_BYTES; default and cap 256 MiB). */
   maxAttachmentBytes: number;
+  /** Bearer token for GET /metrics (MAESTRO_SERVER_METRICS_TOKEN); absent: metrics are served to loopback only. */
+  metricsToken?: string;
 }
 
 export const DEFAULT_DB_PATH = './.data/server/maestro-server.db';
@@ -52,6 +54,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   const attachmentsDir = resolve(cwd, nonEmpty(env.MAESTRO_SERVER_ATTACHMENTS_DIR) ?? join(dirname(dbPath), 'attachments'));
   const attachmentQuotaBytes = positive(env, 'MAESTRO_SERVER_ATTACHMENT_QUOTA_BYTES', 20 * 1024 ** 3);
   const maxAttachmentBytes = Math.min(positive(env, 'MAESTRO_SERVER_MAX_ATTACHMENT_BYTES', 256 * 1024 ** 2), 256 * 1024 ** 2);
+  const metricsToken = nonEmpty(env.MAESTRO_SERVER_METRICS_TOKEN);
+  // Sent as a bearer token: visible ASCII, and long enough not to be guessed.
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,512}$/.test(metricsToken)) {
+    throw new ConfigError('MAESTRO_SERVER_METRICS_TOKEN must be 16 to 512 visible ASCII characters');
+  }
   return {
     dbPath,
     attachmentsDir,
@@ -61,6 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     port,
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(keyFile ? { keyFile: resolve(cwd, keyFile) } : {}),
+    ...(metricsToken ? { metricsToken } : {}),
     contractsDir,
     bundlesDir,
     rateLimit,

@@ -2,7 +2,9 @@
 import type { RateLimitOptions } from './auth/rate-limit';
 import type { ContractRegistry } from './contracts';
 import type { ServerKey } from './crypto/server-key';
+import type { Lifecycle } from './lifecycle';
 import type { Logger } from './logger';
+import type { ServerMetrics } from './metrics';
 import type { BlobStore } from './blobs/types';
 import type { ServerStorage } from './storage/types';
 
@@ -28,4 +30,10 @@ export interface ServerDeps {
   attachmentQuotaBytes?: number;
   /** Largest attachment this server takes (MAESTRO_SERVER_MAX_ATTACHMENT_BYTES; at most 256 MiB). */
   maxAttachmentBytes?: number;
+  /** Prometheus metrics for GET /metrics; absent: createApp makes its own (without process metrics). */
+  metrics?: ServerMetrics;
+  /** MAESTRO_SERVER_METRICS_TOKEN: the bearer token GET /metrics requires; absent: loopback only. */
+  metricsToken?: string;
+  /** Shutdown state (serve.ts drives it on SIGTERM): /readyz, the drain middleware, long polls; absent: createApp makes one that never drains. */
+  lifecycle?: Lifecycle;
 }

@@ -1,21 +1,22 @@
-// Process entry for `npm run server`: reads env, opens storage, binds the port, and owns
-// signal handling; with a subcommand it runs an operator command instead (see cli.ts).
+// Process entry for `npm run server`: reads env, opens storage, builds the app and hands it to
+// serve.ts (the port, signals and the graceful drain); with a subcommand it runs an operator command instead (see cli.ts).
 // Everything testable lives in app.ts / cli.ts / config.ts / storage.
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { serve } from '@hono/node-server';
 import { createApp } from './app';
 import { parseCommand, runCommand, USAGE, UsageError } from './cli';
-import { ConfigError, formatOrigin, loadConfig, type ServerConfig } from './config';
+import { ConfigError, loadConfig, type ServerConfig } from './config';
 import { ContractsDirError, seedContracts } from './contracts';
 import { loadOrCreateServerKey, ServerKeyError, type ServerKey } from './crypto/server-key';
+import { keyDirOf, openServerKeyRing, ringKey } from './crypto/server-key-ring';
+import { Lifecycle } from './lifecycle';
 import { createJsonLogger, type Logger } from './logger';
+import { createMetrics, type ServerMetrics } from './metrics';
+import { listenUntilStopped, shutdownTiming } from './serve';
 import { openStorage } from './storage/open';
 import { FsBlobStore } from './blobs/fs-store';
 import type { BlobStore } from './blobs/types';
 import { StorageOpenError, type ServerStorage } from './storage/types';
-
-const SHUTDOWN_GRACE_MS = 5000;
 
 function readVersion(): string {
   const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
@@ -45,8 +46,14 @@ function fail(err: unknown): never {
   throw err;
 }
 
-async function openConfigured(config: ServerConfig, logger: Logger): Promise<ServerStorage> {
-  return openStorage(config, (err) => logger.error('database pool error', { message: err.message }));
+async function openConfigured(config: ServerConfig, logger: Logger, onWake?: (latencyMs: number) => void, listen = true): Promise<ServerStorage> {
+  return openStorage(config, {
+    ...(onWake ? { onWake } : {}),
+    listen,
+    onPoolError: (err) => logger.error('database pool error', { message: err.message }),
+    // The LISTEN connection reconnects by itself; meanwhile /readyz answers 503.
+    onListenError: (err) => logger.warn('database LISTEN connection lost', { code: 'LISTEN_LOST', message: err.message }),
+  });
 }
 
 /** Attachment chunks: in PostgreSQL beside the rest when DATABASE_URL is set, else on the filesystem. */
@@ -62,7 +69,8 @@ async function command(args: readonly string[]): Promise<void> {
   const cmd = parseCommand(args);
   const logger = createJsonLogger('sync-server-cli');
   const config = loadConfig(process.env);
-  const storage = await openConfigured(config, logger);
+  // An operator command serves no long polls: no LISTEN connection.
+  const storage = await openConfigured(config, logger, undefined, false);
   const loaded: { key?: ServerKey } = {};
   // The key `serve` signs with (created next to the database if the server never ran).
   const serverKey = (): ServerKey =>
@@ -79,10 +87,15 @@ async function command(args: readonly string[]): Promise<void> {
 async function serveForever(): Promise<void> {
   const logger = createJsonLogger('sync-server');
   const config = loadConfig(process.env);
+  const timing = shutdownTiming(process.env);
+  const lifecycle = new Lifecycle();
   const clock = { now: () => new Date() };
-  const storage = await openConfigured(config, logger);
+  // Wakes from other instances (LISTEN/NOTIFY) are measured from the storage's first moment on.
+  const measured: { metrics?: ServerMetrics } = {};
+  const storage = await openConfigured(config, logger, (ms) => measured.metrics?.notifyWake(ms / 1000));
+  const metrics = (measured.metrics = createMetrics(storage, { processMetrics: true }));
   const {
-    key: serverKey,
+    key: primaryKey,
     path: keyPath,
     created,
     looseMode,
@@ -90,7 +103,12 @@ async function serveForever(): Promise<void> {
     ...(config.keyFile ? { keyFile: config.keyFile } : {}),
     dbDir: dirname(config.dbPath),
   });
-  logger.info('server key', { keyId: serverKey.keyId, path: keyPath, created });
+  // The chain in server_keys (seeded with this key on the first start) and the keys this instance holds.
+  const ring = await openServerKeyRing({ storage, primary: primaryKey, keyDir: keyDirOf(process.env, dirname(config.dbPath)), now: clock.now() });
+  const serverKey = ringKey(ring, clock);
+  // A key the CLI introduced (or a key file added to the directory) is picked up within a minute.
+  setInterval(() => void ring.refresh().catch((e: Error) => logger.warn('server key refresh failed', { message: e.message })), 60_000).unref();
+  logger.info('server key', { keyId: primaryKey.keyId, path: keyPath, created, keys: ring.windows().length });
   if (looseMode) logger.warn('server key file is readable by group or others; chmod 600 it', { path: keyPath });
   const contracts = await seedContracts(storage, config.contractsDir, clock.now());
   logger.info('contracts', { dir: config.contractsDir, current: contracts.map(), backend: storage.backend });
@@ -109,36 +127,20 @@ async function serveForever(): Promise<void> {
     blobs: await openBlobs(config, storage),
     attachmentQuotaBytes: config.attachmentQuotaBytes,
     maxAttachmentBytes: config.maxAttachmentBytes,
+    lifecycle,
+    metrics,
+    ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
   });
 
-  const { host } = config;
-  const server = serve({ fetch: app.fetch, hostname: host, port: config.port }, (info) => {
-    // Exactly one stdout line: scripts and tests wait for it (and parse the port when 0 was asked).
-    process.stdout.write(`Maestro sync server listening on ${formatOrigin(host, info.port)}\n`);
+  listenUntilStopped({
+    fetch: app.fetch,
+    host: config.host,
+    port: config.port,
+    lifecycle,
+    logger,
+    timing,
+    close: () => Promise.allSettled([storage.close(), serverKey.close()]),
   });
-
-  const closeAndExit = (code: number): void => {
-    void Promise.allSettled([storage.close(), serverKey.close()]).finally(() => process.exit(code));
-  };
-
-  server.on('error', (err: NodeJS.ErrnoException) => {
-    logger.error('server error', { code: err.code, message: err.message });
-    closeAndExit(1);
-  });
-
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('shutting down', { signal });
-    // Keep-alive sockets would hold close() open indefinitely; bound the wait.
-    const force = setTimeout(() => closeAndExit(1), SHUTDOWN_GRACE_MS);
-    force.unref();
-    server.close(() => closeAndExit(0));
-    if ('closeIdleConnections' in server) server.closeIdleConnections();
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
 }
 
 const args = process.argv.slice(2);

@@ -18,6 +18,7 @@ export const TABLE_OWNERS: Record<string, string> = {
   data_keys: 'platform/keys',
   device_meta: 'platform/util',
   sync_config: 'platform/device',
+  server_keys: 'platform/device',
   profile: 'features/profile',
   drafts: 'features/capture',
   records: 'features/capture',

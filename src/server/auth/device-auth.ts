@@ -17,12 +17,13 @@ import { publicKeyFromRaw, verifyBase64 } from '../../platform/ed25519';
 import { sha256Hex } from '../../platform/hash';
 import { RawBody, type AppEnv } from '../http';
 import type { ServerStorage } from '../storage/types';
-import type { TokenBucketLimiter } from './rate-limit';
+import type { RateLimiter } from './rate-limit';
 
 export interface DeviceAuthDeps {
   storage: ServerStorage;
   clock: { now(): Date };
-  limiter: TokenBucketLimiter;
+  /** Per-device buckets: in memory (SQLite) or shared by every instance (PostgreSQL). */
+  limiter: RateLimiter;
   /** Paths under the mount that need no device signature (enrollment). */
   exempt: readonly string[];
 }
@@ -110,7 +111,7 @@ export function deviceAuth(deps: DeviceAuthDeps): MiddlewareHandler<AppEnv> {
     const message = requestSigningBytes({ method: c.req.method, path, timestamp, nonce, bodySha256 });
     if (!verifyBase64(keyFor(device.publicKey), message, signature)) throw refuse('bad_signature', 'Request signature does not verify');
 
-    const allowed = deps.limiter.take(device.id);
+    const allowed = await deps.limiter.take(device.id);
     if (!allowed.ok) {
       c.header('Retry-After', String(Math.ceil(allowed.retryAfterMs / 1000)));
       throw new ApiError('RATE_LIMITED', 'Too many requests from this device', { reason: 'device_rate', retryAfterMs: allowed.retryAfterMs });
@@ -121,6 +122,7 @@ export function deviceAuth(deps: DeviceAuthDeps): MiddlewareHandler<AppEnv> {
     if (now.getTime() - lastPurge > PURGE_EVERY_MS) {
       lastPurge = now.getTime();
       await deps.storage.purgeNonces(new Date(now.getTime() - NONCE_RETENTION_MS).toISOString());
+      await deps.limiter.purge();
     }
 
     c.set('device', device);

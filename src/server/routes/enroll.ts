@@ -1,7 +1,7 @@
 // POST /v1/enroll: the one unauthenticated /v1 route. A one-time token (from an admin or the
 // CLI) binds the device's Ed25519 public key (and, for team sync, its X25519 key) to a tenant, user
 // and role; the response carries the server's public key for the device to pin and the device's
-// first certificate.
+// first certificate. A device that sends H_SERVER_KEYS also gets the server key chain (key rotation).
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { ApiError } from '../../shared/errors';
@@ -14,6 +14,8 @@ import { certifier, isX25519PublicKey } from '../certificates';
 import { publicKeyFromRaw } from '../../platform/ed25519';
 import { hashEnrollmentToken } from '../enrollment-tokens';
 import type { AppEnv } from '../http';
+import { H_SERVER_KEYS } from '../../shared/sync/server-keys';
+import { serverKeysFor, signingKey } from './server-keys';
 
 export type EnrollDeps = Pick<ServerDeps, 'storage' | 'clock' | 'serverKey' | 'contracts'>;
 
@@ -53,15 +55,18 @@ export function createEnrollRouter(deps: EnrollDeps): Hono<AppEnv> {
     // Unknown, used and expired tokens look the same to the caller: no oracle for token guessing.
     if (!result.ok) throw refuse('enrollment_token', 'Enrollment token is invalid, used or expired');
     const d = result.device;
+    // The key the device pins: the one signing now (its certificate names the same one).
+    const key = signingKey(deps.serverKey, new Date(now));
     const res: EnrollResponse = {
       deviceId: d.id,
       tenant: d.tenant,
       user: d.user,
       roles: d.roles,
-      serverKeyId: deps.serverKey.keyId,
-      serverPublicKey: deps.serverKey.publicKey,
+      serverKeyId: key.keyId,
+      serverPublicKey: key.publicKey,
       contracts: deps.contracts.map(),
       certificate: result.certificate,
+      ...serverKeysFor(deps.serverKey, c.req.header(H_SERVER_KEYS) === undefined ? undefined : ''),
     };
     return c.json(res);
   });

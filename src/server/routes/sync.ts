@@ -55,6 +55,9 @@ const appendLeaf = (h: MerkleHasher, f: string[], size: number, entryHash: strin
 const frontierRootHex = (h: MerkleHasher, f: string[]): string => toHex(frontierRoot(h, f.map(fromHex)));
 import { checkItem, findPlaintextField } from '../sync/items';
 import { isComplete } from '../blobs/types';
+import { keyForReceipt, serverKeysFor, signingKey } from './server-keys';
+import { keyRingOf, signReceipts } from '../crypto/server-key-ring';
+import { H_SERVER_KEYS } from '../../shared/sync/server-keys';
 
 let listingCache: { dir: string; at: number; list: ServerBundleEntry[] } | null = null;
 /** The bundles directory listing, re-read at most every 10 s (it changes when an operator publishes). */
@@ -65,7 +68,7 @@ async function bundleListing(dir: string): Promise<ServerBundleEntry[]> {
   return list;
 }
 
-export type SyncDeps = Pick<ServerDeps, 'storage' | 'clock' | 'serverKey' | 'contracts' | 'bundlesDir' | 'blobs'>;
+export type SyncDeps = Pick<ServerDeps, 'storage' | 'clock' | 'serverKey' | 'contracts' | 'bundlesDir' | 'blobs' | 'metrics' | 'lifecycle'>;
 
 /** The batch, refused whole if any item carries a plaintext-capable field, if it is malformed, or if it names another device. */
 function parseBatch(device: AppEnv['Variables']['device'], raw: unknown): SyncBatchRequest {
@@ -143,8 +146,10 @@ export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
     const raw = jsonBody(c);
 
     const batch = parseBatch(device, raw);
+    deps.metrics?.batch(batch.items.length);
     const now = deps.clock.now();
     await refuseIfBlocked(deps, device, now);
+    const key = signingKey(deps.serverKey, now);
 
     const receivedAt = now.toISOString();
     const { registry, status } = await registryUpdate(deps, device, batch, receivedAt, now);
@@ -158,9 +163,12 @@ export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
       receivedAt,
       registry,
       items: accepted.map((a) => a.item),
-      receiptFor: (item, serverSeq) => receiptFor(deps, device, item, serverSeq, receivedAt),
+      receiptFor: (item, serverSeq) => receiptFor(key.keyId, device, item, serverSeq, receivedAt),
       signingBytesOf: (json) => receiptSigningBytes(JSON.parse(json) as ReceiptBody),
-      sign: (messages) => deps.serverKey.signMany(messages),
+      sign: (messages) => {
+        deps.metrics?.receiptsSigned(messages.length);
+        return signReceipts(keyRingOf(deps.serverKey), key, messages);
+      },
     });
     accepted.forEach((a, i) => {
       results[a.index] = toResult(a.item.idempotencyKey, outcomes[i], device.id);
@@ -171,7 +179,9 @@ export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
       contracts: deps.contracts.map(),
       serverTime: receivedAt,
       deviceStatus: status,
+      ...serverKeysFor(deps.serverKey, c.req.header(H_SERVER_KEYS)),
     };
+    deps.metrics?.items(res.results.map((r) => r.status));
     // After the items, so the checkpoint's serverSeq covers what this batch stored.
     if (batch.anchor) Object.assign(res, await anchor(deps, device, batch.anchor, c.get('signedRequest'), now));
     return c.json(res);
@@ -181,7 +191,13 @@ export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
     const device = c.get('device');
     const { since, limit, wait } = changesQuery(c.req.query());
     const query: FeedQuery = { tenant: device.tenant, device: device.id, rank: rankOf(device.roles), since, limit, maxBytes: CHANGES_MAX_BYTES };
-    const page = wait > 0 ? await longPoll(deps.storage, query, wait * 1000, c.req.raw.signal) : await deps.storage.pullFeed(query);
+    // A shutdown (lifecycle.ts) ends the wait like a client abort: the page goes out as a normal 200.
+    const signal = deps.lifecycle ? AbortSignal.any([c.req.raw.signal, deps.lifecycle.drain]) : c.req.raw.signal;
+    const page = wait > 0 ? await longPoll(deps, query, wait * 1000, signal) : await deps.storage.pullFeed(query);
+    if (deps.lifecycle?.drain.aborted) {
+      c.header('Retry-After', '1');
+      c.header('Connection', 'close');
+    }
     const res: ChangesResponse = {
       since,
       until: page.until,
@@ -191,6 +207,7 @@ export function createSyncRouter(deps: SyncDeps): Hono<AppEnv> {
       // Policy, workflow and contract updates reach devices on the pull too: the signed bundles the
       // server offers (advisory versions; the device fetches and verifies what is newer).
       ...(deps.bundlesDir ? { bundles: await bundleListing(deps.bundlesDir) } : {}),
+      ...serverKeysFor(deps.serverKey, c.req.header(H_SERVER_KEYS)),
     };
     return c.json(res);
   });
@@ -228,18 +245,26 @@ function changesQuery(raw: Record<string, string>): { since: number; limit: numb
  * between a scan and the wait still wakes it; answers as soon as a scan finds rows visible to the
  * caller, or when the wait ends or the client goes away (possibly empty).
  */
-async function longPoll(storage: ServerStorage, query: FeedQuery, waitMs: number, signal: AbortSignal): Promise<FeedPage> {
+async function longPoll({ storage, metrics }: SyncDeps, query: FeedQuery, waitMs: number, signal: AbortSignal): Promise<FeedPage> {
   const deadline = Date.now() + waitMs;
   let woken = false;
   let wake: (() => void) | null = null;
+  // When the wake that led to the current scan came (metrics: wake-to-answer latency).
+  let wokeAt: number | null = null;
+  let scanFrom: number | null = null;
+  const closed = metrics?.longPollOpened();
   const unsubscribe = storage.subscribeFeed(query.tenant, () => {
     woken = true;
+    wokeAt ??= performance.now();
     wake?.();
   });
   try {
     let page = await storage.pullFeed(query);
     for (;;) {
-      if (page.rows.length > 0) return page;
+      if (page.rows.length > 0) {
+        if (scanFrom !== null) metrics?.wake((performance.now() - scanFrom) / 1000);
+        return page;
+      }
       const left = deadline - Date.now();
       if (left <= 0 || signal.aborted) return page;
       if (!woken) {
@@ -257,12 +282,15 @@ async function longPoll(storage: ServerStorage, query: FeedQuery, waitMs: number
       }
       if (!woken) return page;
       woken = false;
+      scanFrom = wokeAt;
+      wokeAt = null;
       // Rows up to `until` were invisible to the caller: scan on from there (the reply still echoes
       // the caller's `since`; `until` only grows).
       page = await storage.pullFeed({ ...query, since: page.until });
     }
   } finally {
     unsubscribe();
+    closed?.();
   }
 }
 
@@ -292,7 +320,7 @@ function feedItemWire(deps: SyncDeps, r: FeedRow): FeedItemWire {
       },
       // A row still being signed (SQLite's second phase) gets the signature that phase will store:
       // Ed25519 is deterministic.
-      receipt: { receipt, signature: it.receipt.signature || deps.serverKey.sign(receiptSigningBytes(receipt)) },
+      receipt: { receipt, signature: it.receipt.signature || keyForReceipt(deps.serverKey, receipt.serverKeyId).sign(receiptSigningBytes(receipt)) },
     };
   } else if (r.body !== null) {
     const body: unknown = JSON.parse(r.body);
@@ -385,7 +413,7 @@ async function registryUpdate(
   return { registry, status: statusOf(after, risk) };
 }
 
-function receiptFor(deps: SyncDeps, device: DeviceRecord, item: NewItem, serverSeq: number, receivedAt: string): IssuedReceipt {
+function receiptFor(serverKeyId: string, device: DeviceRecord, item: NewItem, serverSeq: number, receivedAt: string): IssuedReceipt {
   const body: ReceiptBody = {
     // randomUUID draws from a pre-filled entropy cache: much cheaper per call than randomBytes.
     receiptId: `rcp_${randomUUID()}`,
@@ -395,7 +423,7 @@ function receiptFor(deps: SyncDeps, device: DeviceRecord, item: NewItem, serverS
     contentHash: item.contentHash,
     serverSeq,
     receivedAt,
-    serverKeyId: deps.serverKey.keyId,
+    serverKeyId,
     ...(item.attachments && item.attachments.length > 0 ? { attachments: [...item.attachments] } : {}),
   };
   return { json: JSON.stringify(body), signingBytes: receiptSigningBytes(body) };
@@ -535,14 +563,15 @@ async function anchor(
     // Another request from the same device anchored in between; the device retries from the new head.
     if (!moved) return { anchorError: { code: 'ANCHOR_BROKEN', message: msg('alerts.anchor.moved') } };
   }
+  const key = signingKey(deps.serverKey, now);
   const checkpoint: CheckpointBody = {
     device: device.id,
     seq: decision.head.seq,
     head: decision.head.hash,
     serverSeq: await deps.storage.lastServerSeq(),
     time: at,
-    serverKeyId: deps.serverKey.keyId,
+    serverKeyId: key.keyId,
     ...(tree ? { treeSize: tree.size, treeRoot: tree.root } : {}),
   };
-  return { checkpoint: { checkpoint, signature: deps.serverKey.sign(checkpointSigningBytes(checkpoint)) } };
+  return { checkpoint: { checkpoint, signature: key.sign(checkpointSigningBytes(checkpoint)) } };
 }

@@ -261,6 +261,54 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'attachment blobs (PostgreSQL tables; the SQLite server keeps them on the filesystem)',
     sql: `SELECT 1`,
   },
+  // 8: the server's audit rows are hash-chained like the device's (storage/audit-chain.ts). Rows
+  // already there cannot be updated (append-only): they keep NULL hashes and the first chained row
+  // seals them. One row per prev_hash: two writers can never fork the chain.
+  {
+    version: 8,
+    name: 'server audit hash chain',
+    sql: `ALTER TABLE server_audit ADD COLUMN prev_hash TEXT;
+      ALTER TABLE server_audit ADD COLUMN hash TEXT;
+      CREATE UNIQUE INDEX server_audit_prev_hash ON server_audit (prev_hash) WHERE prev_hash IS NOT NULL;`,
+  },
+  // 9: cluster (issue 18). PostgreSQL's step 9 creates rate_buckets, the per-device token buckets
+  // every instance shares; one SQLite server keeps its buckets in memory, so here the step changes
+  // nothing. Additive: a server that knows only step 8 still runs on a schema at 9 (compatMin).
+  {
+    version: 9,
+    name: 'cluster: shared rate buckets and the schema compatibility floor',
+    sql: `SELECT 1`,
+    compatMin: 8,
+  },
+  // 10: key rotation (issue 18). server_keys: the chain of server signing keys (seq 1 seeded from the
+  // key in use; later rows keep the statement signed by the key before and by the new key).
+  // device_keys: a device's signing key history, written from its first rotation on (version 1 is
+  // its enrollment key). Additive: a server that knows only step 9 still runs on it (compatMin).
+  {
+    version: 10,
+    name: 'server key chain and device key history',
+    sql: `
+      CREATE TABLE server_keys (
+        key_id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL UNIQUE,
+        public_key TEXT NOT NULL,
+        statement_json TEXT,
+        valid_from TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE device_keys (
+        device TEXT NOT NULL REFERENCES devices (id),
+        version INTEGER NOT NULL,
+        public_key TEXT NOT NULL,
+        proof_json TEXT,
+        proof_sig TEXT,
+        valid_from TEXT NOT NULL,
+        replaced_at TEXT,
+        PRIMARY KEY (device, version)
+      ) STRICT;
+    `,
+    compatMin: 9,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,7 +1,7 @@
 // Picks the storage backend: PostgreSQL when a DATABASE_URL is configured, SQLite otherwise.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { openPostgresStorage } from './postgres';
+import { openPostgresStorage, type PostgresStorageOptions } from './postgres';
 import { openSqliteStorage } from './sqlite';
 import type { ServerStorage } from './types';
 
@@ -10,8 +10,11 @@ export interface StorageConfig {
   databaseUrl?: string;
 }
 
-export async function openStorage(cfg: StorageConfig, onPoolError?: (err: Error) => void): Promise<ServerStorage> {
-  if (cfg.databaseUrl) return openPostgresStorage({ connectionString: cfg.databaseUrl, ...(onPoolError ? { onPoolError } : {}) });
+/** Callbacks of the PostgreSQL storage (pool errors, LISTEN wakes and errors) and whether it listens; SQLite has none. */
+export type StorageHooks = Pick<PostgresStorageOptions, 'onPoolError' | 'onWake' | 'onListenError' | 'listen'>;
+
+export async function openStorage(cfg: StorageConfig, hooks: StorageHooks = {}): Promise<ServerStorage> {
+  if (cfg.databaseUrl) return openPostgresStorage({ connectionString: cfg.databaseUrl, ...hooks });
   mkdirSync(dirname(cfg.dbPath), { recursive: true });
   return openSqliteStorage(cfg.dbPath);
 }

@@ -5,18 +5,18 @@ import { certOf, FeedListeners, issueCert, type FeedInsert } from './team';
 import type { SignedCertificate } from '../../shared/team/protocol';
 import { type AuditInput, type Certify, type ContractVersionRow, type DeviceRecord } from './types';
 import { FEED_LOCK_NS, type Queryable } from './postgres-helpers';
+import { auditPostgres } from './audit-chain-postgres';
+
+/** Where appendFeed's notifications go (postgres-notify.ts): the schema's channel and this server's id. */
+interface FeedWake {
+  channel: string;
+  instance: string;
+}
 
 /** What the postgres storage's methods share: the connection, its statements and the helpers that run inside a caller's transaction. */
-export function createPostgresContext(pool: pg.Pool) {
-  const audit = async (c: Queryable, a: AuditInput): Promise<void> => {
-    await c.query('INSERT INTO server_audit (ts, actor, action, subject, payload) VALUES ($1, $2, $3, $4, $5)', [
-      a.ts,
-      a.actor,
-      a.action,
-      a.subject,
-      JSON.stringify(a.payload),
-    ]);
-  };
+export function createPostgresContext(pool: pg.Pool, wake: FeedWake) {
+  // Hash-chained (audit-chain-postgres.ts): queued in the caller's withTx, chained just before COMMIT.
+  const audit = (c: Queryable, a: AuditInput): Promise<void> => auditPostgres(c, a);
   const getDevice = async (c: Queryable, id: string, forUpdate = false): Promise<DeviceRecord | null> => {
     const r = await c.query<DeviceRow>(`SELECT * FROM devices WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
     const row = r.rows[0];
@@ -43,12 +43,16 @@ export function createPostgresContext(pool: pg.Pool) {
   const appendFeed = async (c: Queryable, tenant: string, rows: readonly FeedInsert[], at: string): Promise<void> => {
     if (rows.length === 0) return;
     await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [FEED_LOCK_NS, tenant]);
+    // The same statement tells every instance's pulls (postgres-notify.ts): NOTIFY is transactional,
+    // delivered on commit only. Payload: tenant|commit time (ms, for the wake latency)|this server.
     await c.query(
-      `INSERT INTO team_feed (tenant, kind, min_role, to_device, from_device, item_seq, body, created_at)
-       SELECT $1, x.kind, x.min_role, x.to_device, x.from_device, x.item_seq, x.body, $8
-       FROM unnest($2::text[], $3::integer[], $4::text[], $5::text[], $6::bigint[], $7::text[]) WITH ORDINALITY
-         AS x(kind, min_role, to_device, from_device, item_seq, body, n)
-       ORDER BY x.n`,
+      `WITH ins AS (
+         INSERT INTO team_feed (tenant, kind, min_role, to_device, from_device, item_seq, body, created_at)
+         SELECT $1, x.kind, x.min_role, x.to_device, x.from_device, x.item_seq, x.body, $8
+         FROM unnest($2::text[], $3::integer[], $4::text[], $5::text[], $6::bigint[], $7::text[]) WITH ORDINALITY
+           AS x(kind, min_role, to_device, from_device, item_seq, body, n)
+         ORDER BY x.n)
+       SELECT pg_notify($9, $1::text || '|' || floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint::text || '|' || $10::text)`,
       [
         tenant,
         rows.map((r) => r.kind),
@@ -58,6 +62,8 @@ export function createPostgresContext(pool: pg.Pool) {
         rows.map((r) => r.itemSeq),
         rows.map((r) => r.body),
         at,
+        wake.channel,
+        wake.instance,
       ],
     );
   };

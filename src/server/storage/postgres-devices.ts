@@ -1,6 +1,7 @@
 // Postgres storage, device lifecycle: health, stats, contracts, enrollment, revocation, roles.
 import { parseRoles, planContractRows } from './common';
 import { PG_SCHEMA_VERSION } from './postgres-migrations';
+import { schemaStatus } from './postgres-migrate';
 import { eventFeedRow, normalizeRoles } from './team';
 import { type ServerStorage, type StorageHealth } from './types';
 import type { PostgresContext } from './postgres-context';
@@ -17,13 +18,12 @@ function devicesMethods1({
 
     async health(): Promise<StorageHealth> {
       try {
-        const r = await pool.query<{ size: number; version: number }>(
-          'SELECT pg_database_size(current_database()) AS size, (SELECT MAX(version) FROM schema_migrations) AS version',
-        );
-        const row = r.rows[0];
-        const version = Number(row?.version ?? 0);
-        const ok = version === PG_SCHEMA_VERSION;
-        return { ok, detail: ok ? 'ok' : `schema version ${version}, expected ${PG_SCHEMA_VERSION}`, sizeBytes: Number(row?.size ?? 0) };
+        const r = await pool.query<{ size: number }>('SELECT pg_database_size(current_database()) AS size');
+        // A newer schema that declares this build compatible is healthy (N and N+1 side by side).
+        const { version, compatible } = await schemaStatus(pool);
+        const ok = version >= PG_SCHEMA_VERSION && compatible;
+        const detail = ok ? 'ok' : `schema version ${version}, this server needs ${PG_SCHEMA_VERSION} or a newer compatible one`;
+        return { ok, detail, sizeBytes: Number(r.rows[0]?.size ?? 0) };
       } catch (err) {
         return { ok: false, detail: err instanceof Error ? err.message : String(err), sizeBytes: 0 };
       }

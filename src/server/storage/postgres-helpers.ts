@@ -16,12 +16,37 @@ export const UPSERT_SNAPSHOT = `INSERT INTO device_snapshots (day, device, tenan
     dead_letter_count = excluded.dead_letter_count, last_sync_at = excluded.last_sync_at`;
 export const snapshotArgs = (r: SnapshotInput): unknown[] => [r.day, r.device, r.tenant, r.level, r.pendingCount, r.deadLetterCount, r.lastSyncAt];
 
+// Work a transaction defers to just before its COMMIT (the audit chain's insert, which takes a
+// global lock: taken last, after every other lock, and held only until the commit).
+interface TxScope {
+  slots: Map<symbol, unknown>;
+  hooks: Array<() => Promise<void>>;
+}
+const txScopes = new WeakMap<object, TxScope>();
+
+/**
+ * The value in slot `key` of `c`'s transaction; made on first use, when `flush` is registered to
+ * run before COMMIT. Throws outside withTx. A rolled-back transaction's slots are dropped.
+ */
+export function beforeCommit<T>(c: Queryable, key: symbol, make: () => { value: T; flush: () => Promise<void> }): T {
+  const scope = txScopes.get(c);
+  if (!scope) throw new Error('beforeCommit needs a transaction opened by withTx');
+  if (scope.slots.has(key)) return scope.slots.get(key) as T;
+  const { value, flush } = make();
+  scope.slots.set(key, value);
+  scope.hooks.push(flush);
+  return value;
+}
+
 export async function withTx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const c = await pool.connect();
   let broken = false;
+  const scope: TxScope = { slots: new Map(), hooks: [] };
   try {
     await c.query('BEGIN');
+    txScopes.set(c, scope);
     const out = await fn(c);
+    for (const hook of scope.hooks) await hook();
     await c.query('COMMIT');
     return out;
   } catch (err) {
@@ -30,6 +55,7 @@ export async function withTx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise
     });
     throw err;
   } finally {
+    txScopes.delete(c);
     c.release(broken);
   }
 }

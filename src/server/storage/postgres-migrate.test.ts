@@ -55,6 +55,33 @@ describe.skipIf(!url)('PostgreSQL migrations', () => {
     await expect(open()).rejects.toMatchObject({ code: 'DB_MIGRATION_CHANGED' });
   });
 
+  it('records each migration’s compatibility floor (its own version unless it declares an older one)', async () => {
+    await (await open()).close();
+    const rows = (await db.query('SELECT version, compat_min FROM schema_migrations ORDER BY version')).rows;
+    expect(rows).toEqual(PG_MIGRATIONS.map((m) => ({ version: m.version, compat_min: m.compatMin ?? m.version })));
+    expect(PG_MIGRATIONS[8]).toMatchObject({ version: 9, compatMin: 8 });
+  });
+
+  it('runs beside a newer schema that declares this version compatible (N on N+1), healthy and ready; refuses one that does not', async () => {
+    const n = PG_MIGRATIONS.length;
+    await (await open()).close();
+    await db.query('INSERT INTO schema_migrations (version, name, checksum, compat_min) VALUES ($1, $2, $3, $4)', [n + 1, 'expand only', 'x', n]);
+    const s = await open();
+    expect(await s.readiness()).toEqual({ db: true, schema: true, listen: true });
+    expect(await s.health()).toMatchObject({ ok: true });
+    // Then N+2 lands and does not keep the floor: the running instance turns not ready, a new one refuses to start.
+    await db.query('INSERT INTO schema_migrations (version, name, checksum, compat_min) VALUES ($1, $2, $3, $4)', [n + 2, 'contract', 'y', n + 2]);
+    expect(await s.readiness()).toMatchObject({ db: true, schema: false });
+    expect(await s.health()).toMatchObject({ ok: false });
+    await s.close();
+    const refused = open();
+    await expect(refused).rejects.toMatchObject({ code: 'DB_FROM_FUTURE' });
+    await expect(refused).rejects.toThrow(
+      `version ${n + 2} is newer than this server supports (${n}) and its newer migrations do not declare this version compatible`,
+    );
+    expect((await db.query('SELECT count(*)::int AS n FROM schema_migrations')).rows[0].n).toBe(n + 2);
+  });
+
   it('refuses a schema from a newer server, unchanged', async () => {
     await (await open()).close();
     await db.query('INSERT INTO schema_migrations (version, name, checksum) VALUES (99, $1, $2)', ['future', 'x']);

@@ -228,9 +228,45 @@ const PG_SQL: readonly string[] = [
      PRIMARY KEY (tenant, blob, idx),
      FOREIGN KEY (tenant, blob) REFERENCES attachment_blobs (tenant, blob)
    );`,
+
+  // 8: server audit hash chain (see migrations.ts step 8).
+  `ALTER TABLE server_audit ADD COLUMN prev_hash TEXT, ADD COLUMN hash TEXT;
+   CREATE UNIQUE INDEX server_audit_prev_hash ON server_audit (prev_hash) WHERE prev_hash IS NOT NULL;`,
+
+  // 9: cluster (issue 18): per-device token buckets shared by every instance (rate-limit.ts).
+  // UNLOGGED: a crash empties it, which only refills buckets. Purged when idle (postgres-rate-limit.ts).
+  // The schema compatibility floor itself is a column of schema_migrations (postgres-migrate.ts).
+  `CREATE UNLOGGED TABLE rate_buckets (
+     key TEXT PRIMARY KEY,
+     tokens DOUBLE PRECISION NOT NULL,
+     at_ms DOUBLE PRECISION NOT NULL,
+     ok BOOLEAN NOT NULL
+   );`,
+  // 10: key rotation (see migrations.ts step 10).
+  `CREATE TABLE server_keys (
+     key_id TEXT PRIMARY KEY,
+     seq INTEGER NOT NULL UNIQUE,
+     public_key TEXT NOT NULL,
+     statement_json TEXT,
+     valid_from TIMESTAMPTZ NOT NULL,
+     created_at TIMESTAMPTZ NOT NULL
+   );
+   CREATE TABLE device_keys (
+     device TEXT NOT NULL REFERENCES devices (id),
+     version INTEGER NOT NULL,
+     public_key TEXT NOT NULL,
+     proof_json TEXT,
+     proof_sig TEXT,
+     valid_from TIMESTAMPTZ NOT NULL,
+     replaced_at TIMESTAMPTZ,
+     PRIMARY KEY (device, version)
+   );`,
 ];
 
-/** Step N is named as SQLite's step N: the same change. */
-export const PG_MIGRATIONS: readonly Migration[] = PG_SQL.map((sql, i) => ({ version: i + 1, name: MIGRATIONS[i]!.name, sql }));
+/** Step N is named as SQLite's step N (the same change) and declares the same compatibility floor. */
+export const PG_MIGRATIONS: readonly Migration[] = PG_SQL.map((sql, i) => {
+  const { name, compatMin } = MIGRATIONS[i]!;
+  return { version: i + 1, name, sql, ...(compatMin !== undefined ? { compatMin } : {}) };
+});
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

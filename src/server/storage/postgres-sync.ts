@@ -77,6 +77,10 @@ async function planBatch(c: Tx, req: IngestRequest): Promise<{ plan: Plan[]; fre
 // (its seq stays unused) and the stored row decides. Likewise for the claim on a card: the
 // claim is inserted first (waiting for a concurrent claimant's commit) and, if another
 // approval holds it, this one is decided against and stores nothing.
+// Deadlocks: an insert that meets a concurrent batch's uncommitted row of the same key waits for
+// that batch. Two batches holding the same new keys in opposite orders would wait on each other,
+// so every batch takes its locks in one global order: all card claims sorted by card, then all
+// items sorted by key. Audit and feed rows are still written in the batch's order.
 async function insertFresh(
   { audit }: PostgresContext,
   c: Tx,
@@ -84,29 +88,14 @@ async function insertFresh(
   fresh: readonly Fresh[],
   sigs: readonly string[],
 ): Promise<{ won: (StoredRow | null)[]; lostClaim: (Winner | null)[]; feedRows: FeedInsert[] }> {
-  const select = (key: string) => selectItem(c, req.tenant, key);
-  const won: (StoredRow | null)[] = [];
-  const lostClaim: (Winner | null)[] = [];
-  const feedRows: FeedInsert[] = [];
-  for (const [k, f] of fresh.entries()) {
+  const lostClaim = await claimCards(c, req, fresh);
+  const won: (StoredRow | null)[] = fresh.map(() => null);
+  const inserted = fresh.map(() => false);
+  const byKey = [...fresh.keys()].sort((a, b) => compareText(fresh[a]!.item.idempotencyKey, fresh[b]!.item.idempotencyKey));
+  for (const k of byKey) {
+    if (lostClaim[k]) continue;
+    const f = fresh[k]!;
     const it = f.item;
-    lostClaim.push(null);
-    if (it.kind === 'approval' && it.subject) {
-      const claimed = await c.query(
-        `INSERT INTO approval_claims (tenant, card_id, idempotency_key, device, user_id, server_seq, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant, card_id) DO NOTHING`,
-        [req.tenant, it.subject, it.idempotencyKey, req.device, req.user ?? '', f.seq, req.receivedAt],
-      );
-      if (claimed.rowCount !== 1) {
-        const claim = (await selectClaim(c, req.tenant, it.subject)).rows[0];
-        if (!claim) throw new Error('approval claim conflict without a stored claim');
-        if (claim.idempotency_key !== it.idempotencyKey) {
-          lostClaim[k] = winnerOf(claim);
-          won.push(null);
-          continue;
-        }
-      }
-    }
     const ins = await c.query(
       `INSERT INTO sync_items (server_seq, tenant, device, idempotency_key, contract, kind, created_at, key_version,
          ciphertext, iv, tag, content_hash, received_at, receipt_json, receipt_sig, key_scope, subject, to_device)
@@ -133,18 +122,60 @@ async function insertFresh(
         it.to ?? null,
       ],
     );
-    if (ins.rowCount === 1) {
-      await audit(c, itemAudit(req.receivedAt, req.device, it, f.seq));
-      const fr = itemFeedRow(req.device, it, f.seq);
-      if (fr) feedRows.push(fr);
-      won.push(null);
-    } else {
-      const row = (await select(it.idempotencyKey)).rows[0];
+    if (ins.rowCount === 1) inserted[k] = true;
+    else {
+      const row = (await selectItem(c, req.tenant, it.idempotencyKey)).rows[0];
       if (!row) throw new Error('sync item conflict without a stored row');
-      won.push(row);
+      won[k] = row;
     }
   }
+  const feedRows: FeedInsert[] = [];
+  for (const [k, f] of fresh.entries()) {
+    if (!inserted[k]) continue;
+    await audit(c, itemAudit(req.receivedAt, req.device, f.item, f.seq));
+    const fr = itemFeedRow(req.device, f.item, f.seq);
+    if (fr) feedRows.push(fr);
+  }
   return { won, lostClaim, feedRows };
+}
+
+/** Code-point order, the same on every instance whatever its locale. */
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Claims the cards the batch's new approvals decide, in card order; the winner where another approval holds one. */
+async function claimCards(c: Tx, req: IngestRequest, fresh: readonly Fresh[]): Promise<(Winner | null)[]> {
+  const lostClaim: (Winner | null)[] = fresh.map(() => null);
+  const approvals = [...fresh.keys()].filter((k) => fresh[k]!.item.kind === 'approval' && fresh[k]!.item.subject);
+  approvals.sort((a, b) => compareText(fresh[a]!.item.subject!, fresh[b]!.item.subject!));
+  for (const k of approvals) {
+    const { item: it, seq } = fresh[k]!;
+    const claimed = await c.query(
+      `INSERT INTO approval_claims (tenant, card_id, idempotency_key, device, user_id, server_seq, received_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant, card_id) DO NOTHING`,
+      [req.tenant, it.subject, it.idempotencyKey, req.device, req.user ?? '', seq, req.receivedAt],
+    );
+    if (claimed.rowCount === 1) continue;
+    const claim = (await selectClaim(c, req.tenant, it.subject!)).rows[0];
+    if (!claim) throw new Error('approval claim conflict without a stored claim');
+    if (claim.idempotency_key !== it.idempotencyKey) lostClaim[k] = winnerOf(claim);
+  }
+  return lostClaim;
+}
+
+/** SQLSTATEs PostgreSQL asks the client to retry the transaction on (deadlock detected, serialization failure). */
+const RETRYABLE = new Set(['40P01', '40001']);
+const INGEST_ATTEMPTS = 3;
+
+/** Runs the transaction again (from scratch) when PostgreSQL aborted it as a deadlock victim. */
+async function withRetry<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (attempt >= INGEST_ATTEMPTS || typeof code !== 'string' || !RETRYABLE.has(code)) throw err;
+    }
+  }
 }
 
 /** The device's last sync and what it reported (pending, dead letters, contracts, levels, the day's snapshot). */
@@ -211,18 +242,20 @@ function syncMethods2(ctx: PostgresContext): Pick<ServerStorage, 'ingestBatch'> 
   return {
     ingestBatch: async (req) => {
       let fed = false;
-      const outcomes = await withTx(pool, async (c) => {
-        // Rows are written signed here (no unsigned phase as in SQLite): classify and number the
-        // items, sign every new receipt at once (worker threads), then insert.
-        const batch = await planBatch(c, req);
-        const sigs = await req.sign(batch.fresh.map((f) => f.receipt.signingBytes));
-        const stored = await insertFresh(ctx, c, req, batch.fresh, sigs);
-        await recordReport(c, req);
-        // Last: the tenant's feed lock is held from here to commit only.
-        await appendFeed(c, req.tenant, stored.feedRows, req.receivedAt);
-        fed = stored.feedRows.length > 0;
-        return outcomesOf(req, batch, sigs, stored);
-      });
+      const outcomes = await withRetry(() =>
+        withTx(pool, async (c) => {
+          // Rows are written signed here (no unsigned phase as in SQLite): classify and number the
+          // items, sign every new receipt at once (worker threads), then insert.
+          const batch = await planBatch(c, req);
+          const sigs = await req.sign(batch.fresh.map((f) => f.receipt.signingBytes));
+          const stored = await insertFresh(ctx, c, req, batch.fresh, sigs);
+          await recordReport(c, req);
+          // Last: the tenant's feed lock is held from here to commit only.
+          await appendFeed(c, req.tenant, stored.feedRows, req.receivedAt);
+          fed = stored.feedRows.length > 0;
+          return outcomesOf(req, batch, sigs, stored);
+        }),
+      );
       if (fed) feed.notify(req.tenant);
       return outcomes;
     },

@@ -5,6 +5,7 @@ import { certOf, FeedListeners, issueCert, toFeedItem, type FeedInsert, type Fee
 import { type AuditInput, type Certify, type ContractVersionRow, type DeviceRecord, type FeedItemRow, type IngestOutcome, type IngestRequest } from './types';
 import type { SignedCertificate } from '../../shared/team/protocol';
 import { prepareSqliteStatements } from './sqlite-statements';
+import { sqliteAuditWriter } from './audit-chain-sqlite';
 import { OPTIMIZE_INTERVAL_MS, OPTIMIZE, UNSIGNED, pendingKey, type StoredRow } from './sqlite-helpers';
 
 /** What the sqlite storage's methods share: the connection, its statements and the helpers that run inside a caller's transaction. */
@@ -23,9 +24,10 @@ export function createSqliteContext(db: Database.Database) {
     return { status: 'duplicate', receipt: { json: row.receipt_json, signature } };
   };
 
-  const audit = (a: AuditInput): void => {
-    q.insertAudit.run(a.ts, a.actor, a.action, a.subject, JSON.stringify(a.payload));
-  };
+  // Hash-chained rows (audit-chain.ts); rows from before the chain are sealed now, at open.
+  const chain = sqliteAuditWriter(db);
+  chain.sealPending(new Date().toISOString());
+  const audit = (a: AuditInput): void => chain.audit(a);
   const getDevice = (id: string): DeviceRecord | null => {
     const row = q.device.get(id) as DeviceRow | undefined;
     return row ? toDevice(row) : null;

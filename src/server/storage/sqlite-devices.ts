@@ -3,7 +3,7 @@ import { parseRoles, planContractRows } from './common';
 import { eventFeedRow, normalizeRoles } from './team';
 import { type ServerStorage } from './types';
 import type { SqliteContext } from './sqlite-context';
-import { health } from './sqlite-helpers';
+import { health, readiness } from './sqlite-helpers';
 
 function devicesMethods1({
   db,
@@ -15,11 +15,12 @@ function devicesMethods1({
   allContracts,
 }: SqliteContext): Pick<
   ServerStorage,
-  'backend' | 'health' | 'stats' | 'close' | 'registerContracts' | 'createEnrollmentToken' | 'enrollDevice' | 'getDevice'
+  'backend' | 'health' | 'readiness' | 'stats' | 'close' | 'registerContracts' | 'createEnrollmentToken' | 'enrollDevice' | 'getDevice'
 > {
   return {
     backend: 'sqlite',
     health: () => Promise.resolve(health(db)),
+    readiness: () => Promise.resolve(readiness(db)),
     stats: () => {
       const r = q.stats.get() as Record<string, number>;
       return Promise.resolve({

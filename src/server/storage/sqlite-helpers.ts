@@ -1,6 +1,7 @@
 // Helpers the SQLite storage's modules share.
 import type Database from 'better-sqlite3';
-import type { StorageHealth } from './types';
+import { SCHEMA_VERSION } from './migrations';
+import type { StorageHealth, StorageReadiness } from './types';
 
 /**
  * SQLite plans by table statistics only once ANALYZE has run; without them the admin list, its
@@ -23,6 +24,15 @@ export interface StoredRow {
   content_hash: string;
   receipt_json: string;
   receipt_sig: string;
+}
+
+/** For /readyz: a trivial query and the schema version (one process: no compatibility floor); no integrity check. */
+export function readiness(db: Database.Database): StorageReadiness {
+  try {
+    return { db: true, schema: db.pragma('user_version', { simple: true }) === SCHEMA_VERSION };
+  } catch {
+    return { db: false, schema: false };
+  }
 }
 
 export function health(db: Database.Database): StorageHealth {

@@ -3,7 +3,6 @@ import Database from 'better-sqlite3';
 
 function statements1(db: Database.Database) {
   return {
-    insertAudit: db.prepare('INSERT INTO server_audit (ts, actor, action, subject, payload) VALUES (?, ?, ?, ?, ?)'),
     contracts: db.prepare('SELECT name, version, major, minor, patch, breaking, registered_at FROM contract_versions'),
     insertContract: db.prepare('INSERT INTO contract_versions (name, version, major, minor, patch, breaking, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     insertToken: db.prepare('INSERT INTO enrollment_tokens (token_hash, tenant, user_id, role, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)'),

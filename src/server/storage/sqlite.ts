@@ -15,6 +15,8 @@ import { sqliteDevicesMethods } from './sqlite-devices';
 import { sqliteTeamMethods } from './sqlite-team';
 import { sqliteSyncMethods } from './sqlite-sync';
 import { sqliteGovernanceMethods } from './sqlite-governance';
+import { sqliteKeysMethods } from './sqlite-keys';
+import { sqliteMetricsMethods } from './sqlite-metrics';
 import { OPTIMIZE } from './sqlite-helpers';
 
 export interface SqliteStorageOptions {
@@ -46,7 +48,14 @@ export function openSqliteStorage(path: string, opts: SqliteStorageOptions = {})
 
 function createSqliteRepository(db: Database.Database): ServerStorage {
   const ctx = createSqliteContext(db);
-  return { ...sqliteDevicesMethods(ctx), ...sqliteTeamMethods(ctx), ...sqliteSyncMethods(ctx), ...sqliteGovernanceMethods(ctx) };
+  return {
+    ...sqliteDevicesMethods(ctx),
+    ...sqliteTeamMethods(ctx),
+    ...sqliteSyncMethods(ctx),
+    ...sqliteGovernanceMethods(ctx),
+    ...sqliteMetricsMethods(db),
+    ...sqliteKeysMethods(ctx),
+  };
 }
 
 // SQLite treats an empty file as a new database, so only non-empty files need the magic header.

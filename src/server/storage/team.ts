@@ -150,8 +150,9 @@ export function cutPage<T extends { bytes: number }>(scanned: readonly T[], limi
 
 /**
  * In-process listeners per tenant, told after every commit that appended feed rows of that tenant
- * (long-polling pulls wait on it). Another process writing the same database (the CLI, a second
- * server on PostgreSQL) does not reach them: those pulls see the rows at their next request.
+ * (long-polling pulls wait on it). On PostgreSQL, commits by another process (a second server, the
+ * CLI) reach them through LISTEN/NOTIFY (postgres-notify.ts); on SQLite those pulls see the rows at
+ * their next request.
  */
 export class FeedListeners {
   private readonly byTenant = new Map<string, Set<() => void>>();
@@ -169,6 +170,11 @@ export class FeedListeners {
       s.delete(listener);
       if (s.size === 0) this.byTenant.delete(tenant);
     };
+  }
+
+  /** Wakes every waiting tenant (after notifications may have been lost, e.g. a LISTEN reconnect). */
+  notifyAll(): void {
+    for (const tenant of [...this.byTenant.keys()]) this.notify(tenant);
   }
 
   notify(tenant: string): void {

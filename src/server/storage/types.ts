@@ -2,7 +2,9 @@
 // PostgreSQL implementations behind it are interchangeable (one integration suite runs on both).
 // Every method is async so a networked database fits; SQLite simply resolves immediately.
 import type { RiskLevel, RiskPolicy } from '../../shared/risk';
+import type { RateLimiter, RateLimitOptions } from '../auth/rate-limit';
 import type { BlobStore } from '../blobs/types';
+import type { ServerKeyStorage } from './keys-types';
 import type { SyncItemWire } from '../../shared/sync/protocol';
 import type { ApprovalConflictDetails, FeedKind, SignedCertificate, TeamKeysStatus } from '../../shared/team/protocol';
 
@@ -14,6 +16,16 @@ export interface StorageHealth {
   /** Raw integrity-check output ("ok", or the problems the database reported). */
   detail: string;
   sizeBytes: number;
+}
+
+/** What /readyz asks of the storage: cheap checks, answered within a second. */
+export interface StorageReadiness {
+  /** The database answered a trivial query in time. */
+  db: boolean;
+  /** This build runs on the schema (equal, or newer and declared compatible: postgres-migrate.ts). */
+  schema: boolean;
+  /** PostgreSQL only: the LISTEN connection that wakes pulls across instances is up. */
+  listen?: boolean;
 }
 
 export interface SyncStats {
@@ -406,13 +418,21 @@ export interface FeedPage {
   until: number;
 }
 
-export interface ServerStorage {
+export interface ServerStorage extends ServerKeyStorage<AuditInput, Certify> {
   readonly backend: StorageBackend;
   /** PostgreSQL: the attachment blob store in the same database; absent: the server uses the filesystem. */
   blobStore?(): BlobStore;
   health(): Promise<StorageHealth>;
+  /** For /readyz: never throws (a failure reads as not ready). */
+  readiness(): Promise<StorageReadiness>;
+  /** PostgreSQL: per-device rate buckets shared by every instance; absent: the server keeps them in memory. */
+  rateLimiter?(opts: RateLimitOptions, nowMs: () => number): RateLimiter;
   stats(): Promise<SyncStats>;
   close(): Promise<void>;
+  /** Metrics: the connection pool now (PostgreSQL; SQLite has none). */
+  poolStats?(): { total: number; idle: number; waiting: number };
+  /** Metrics: items the not-revoked devices of each tenant last reported as pending, summed per tenant. */
+  queueDepths?(): Promise<{ tenant: string; pending: number }[]>;
 
   /** Inserts versions not yet known (computing `breaking`); returns every registered version. */
   registerContracts(refs: readonly ContractRef[], at: string): Promise<ContractVersionRow[]>;

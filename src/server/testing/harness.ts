@@ -9,9 +9,10 @@ import type { RateLimitOptions } from '../auth/rate-limit';
 import { createApp, type ServerDeps } from '../app';
 import { seedContracts, type ContractRegistry } from '../contracts';
 import { SERVER_KEY_FILENAME, serverKeyFrom, type ServerKey } from '../crypto/server-key';
+import { openServerKeyRing, ringKey, SERVER_KEY_DIRNAME } from '../crypto/server-key-ring';
 import { createEnrollmentToken } from '../enrollment-tokens';
 import type { AppEnv } from '../http';
-import { createJsonLogger } from '../logger';
+import { createJsonLogger, type LogSink } from '../logger';
 import type { Role } from '../storage/types';
 import type { TestDb } from './backends';
 import { newDeviceKeys, signedHeaders, type DeviceKeys, type SignOptions } from './device-client';
@@ -92,6 +93,10 @@ export interface HarnessOptions {
   maxSyncBodyBytes?: number;
   /** Contract refs in the contracts dir (default CONTRACT_FILES). */
   contractFiles?: readonly string[];
+  /** Receives every log line (default: dropped). */
+  logSink?: LogSink;
+  /** The bearer token GET /metrics then requires (app.request has no loopback peer). */
+  metricsToken?: string;
 }
 
 export async function createHarness(db: TestDb, opts: HarnessOptions = {}): Promise<Harness> {
@@ -108,17 +113,22 @@ export async function createHarness(db: TestDb, opts: HarnessOptions = {}): Prom
   // verify with the same key as the app's.
   const { privateKey: serverPrivateKey } = generateKeyPairSync('ed25519');
   writeFileSync(join(db.dir, SERVER_KEY_FILENAME), serverPrivateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
-  const serverKey = serverKeyFrom(serverPrivateKey);
+  // A ring over the chain in server_keys (seeded with this key), as main.ts builds it: key rotation tests add keys to it.
+  const serverKey = ringKey(
+    await openServerKeyRing({ storage: db.storage, primary: serverKeyFrom(serverPrivateKey), keyDir: join(db.dir, SERVER_KEY_DIRNAME), now: clock.now() }),
+    clock,
+  );
   let deps: ServerDeps = {
     storage: db.storage,
     version: '0.0.0-test',
     clock,
-    logger: createJsonLogger('test', () => {}),
+    logger: createJsonLogger('test', opts.logSink ?? (() => {})),
     startedAt: T0,
     serverKey,
     contracts,
     rateLimit: opts.rateLimit ?? { perSecond: 1000, burst: 1000 },
     ...(opts.maxSyncBodyBytes ? { maxSyncBodyBytes: opts.maxSyncBodyBytes } : {}),
+    ...(opts.metricsToken ? { metricsToken: opts.metricsToken } : {}),
   };
   let app = createApp(deps);
 

@@ -12,6 +12,7 @@ import { teamRoleSchema, type SignedCertificate } from '../team/certificate';
 import { constOf, enumOf, mapOf, obj } from '../typebox';
 import { b64, gcmIv, gcmTag, hex64, iso, rawKey } from './wire-formats';
 import { MAX_ITEM_ATTACHMENTS } from './attachments';
+import { serverKeysField } from './server-keys';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -190,6 +191,8 @@ export const syncBatchResponseSchema = obj({
   contracts: mapOf(str),
   serverTime: str,
   deviceStatus: deviceStatusSchema,
+  /** The server key chain (server-keys.ts): only when the request sent H_SERVER_KEYS naming another newest key. */
+  serverKeys: Type.Optional(serverKeysField),
 });
 export type SyncBatchResponse = Static<typeof syncBatchResponseSchema>;
 
@@ -225,6 +228,8 @@ export const enrollResponseSchema = obj({
    * signedCertificateSchema (src/shared/team/certificate.ts) and the pinned key.
    */
   certificate: Type.Unsafe<SignedCertificate>({ type: 'object' }),
+  /** The server key chain up to the key above (only when the request sent H_SERVER_KEYS). */
+  serverKeys: Type.Optional(serverKeysField),
 });
 export type EnrollResponse = Static<typeof enrollResponseSchema>;
 

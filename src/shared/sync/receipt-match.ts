@@ -1,12 +1,13 @@
 import type { SignedReceipt } from './protocol';
 
-/** What a receipt must speak of: exactly this item of this device in this tenant, under the pinned server key. */
+/** What a receipt must speak of: exactly this item of this device in this tenant, under a server key the device trusts. */
 export interface ReceiptExpectation {
   tenant: string;
   device: string;
   idempotencyKey: string;
   contentHash: string;
-  serverKeyId: string;
+  /** The key id, or the ring of key ids the device trusts (server key rotation: its signature is checked with the named key). */
+  serverKeyId: string | { has(keyId: string): boolean };
   /** Blob ids the item named; the receipt must name exactly these (none: absent or empty). */
   attachments?: readonly string[];
 }
@@ -16,9 +17,11 @@ export function receiptMismatchField(
   r: SignedReceipt,
   exp: ReceiptExpectation,
 ): 'tenant' | 'device' | 'idempotencyKey' | 'contentHash' | 'serverKeyId' | 'attachments' | null {
-  for (const f of ['tenant', 'device', 'idempotencyKey', 'contentHash', 'serverKeyId'] as const) {
+  for (const f of ['tenant', 'device', 'idempotencyKey', 'contentHash'] as const) {
     if (r.receipt[f] !== exp[f]) return f;
   }
+  const k = exp.serverKeyId;
+  if (typeof k === 'string' ? r.receipt.serverKeyId !== k : !k.has(r.receipt.serverKeyId)) return 'serverKeyId';
   const got = [...(r.receipt.attachments ?? [])].sort().join(',');
   const want = [...(exp.attachments ?? [])].sort().join(',');
   return got !== want ? 'attachments' : null;

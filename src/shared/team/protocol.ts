@@ -10,6 +10,7 @@ import { signedReceiptSchema, syncItemSchema } from '../sync/protocol';
 import { b64, gcmIv, gcmTag, iso, rawKey, wireId } from '../sync/wire-formats';
 import { constOf, enumOf, obj, stringOrNull } from '../typebox';
 import { signedCertificateSchema, teamRoleSchema, teamRolesSchema } from './certificate';
+import { serverKeysField } from '../sync/server-keys';
 
 // ---------------------------------------------------------------- roles and certificates (./certificate.ts)
 
@@ -215,6 +216,8 @@ export const changesResponseSchema = obj({
    * contract updates reach every device on the pull. The device fetches and verifies newer ones.
    */
   bundles: Type.Optional(Type.Array(obj({ name: Type.String({ maxLength: 100 }), version: stringOrNull({ maxLength: 256 }) }), { maxItems: 200 })),
+  /** The server key chain (sync/server-keys.ts): only when the request sent H_SERVER_KEYS naming another newest key. */
+  serverKeys: Type.Optional(serverKeysField),
 });
 export type ChangesResponse = Static<typeof changesResponseSchema>;
 

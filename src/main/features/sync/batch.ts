@@ -1,6 +1,5 @@
 // One batch exchange: the items and the audit anchor go up; receipts (checked against the pinned
 // server key), a countersigned checkpoint and the server's word on this device come back.
-import type { KeyObject } from 'node:crypto';
 import { receiptSigningBytes, type AuditAnchorWire, type SignedReceipt, type SyncBatchResponse } from '../../../shared/sync/protocol';
 import { syncBatchResponseSchema } from '../../../shared/sync/schemas';
 import { DEVICE_BLOCKED_REASON, deviceBlockedDetailsSchema, type DeviceBlockedDetails } from '../../../shared/server-api';
@@ -8,11 +7,13 @@ import { blockedMessage } from '../../../shared/risk/device-messages';
 import { compileSchema } from '../../../shared/validation';
 import { apiErrorMessage, withCause } from '../../../shared/error-messages';
 import { msg, type Message } from '../../../shared/messages';
-import { NetworkError, sendJson, type HttpReply } from '../../platform/device/signed-fetch';
+import { isTransientStatus, NetworkError, sendJson, type HttpReply } from '../../platform/device/signed-fetch';
 import { noteSynced, type SyncConfig } from '../../platform/device/sync-config';
 import type { DeviceSigner } from '../../platform/device/credential';
 import { APP_VERSION } from '../../platform/version';
 import { BAD_RECEIPT_SIGNATURE, checkCheckpoint, receiptMismatch } from './receipt-verify';
+import { readServerKeyRing, verifyByKey, type DeviceKeyRing } from '../../platform/device/server-keys';
+import { learnFromReply } from './server-keys';
 import { applyReplyStatus, applyServerStatus, blockedStatus } from './server-word';
 import { replyError } from './errors';
 import { blobIdsOf, wire } from './seal';
@@ -34,13 +35,17 @@ const blockedDetailsValid = compileSchema(deviceBlockedDetailsSchema);
 export interface BatchInput {
   cfg: SyncConfig;
   signer: DeviceSigner;
-  serverKey: KeyObject;
+  /** The server keys this device trusts; re-read when a reply teaches it a new one. */
+  ring: DeviceKeyRing;
   batch: OutboxRow[];
   anchor: AuditAnchorWire | undefined;
   summary: RunSummary;
 }
 
-/** POST the batch; null when the server could not be reached (the items simply wait). */
+/** The longest Retry-After a run waits out before it retries a 502/503/504 itself. */
+const RETRY_IN_RUN_MS = 5000;
+
+/** POST the batch; null when the server could not be reached or was unavailable (the items simply wait). */
 async function post(ctx: EngineCtx, b: BatchInput): Promise<HttpReply | null> {
   const { d, state } = ctx;
   const counts = d.outbox.counts();
@@ -52,7 +57,22 @@ async function post(ctx: EngineCtx, b: BatchInput): Promise<HttpReply | null> {
     deviceState: { pendingCount: counts.queued, deadLetterCount: counts.dead, contractVersions: d.contracts.versions() },
   };
   try {
-    const reply = await sendJson(ctx.fetchFn, b.cfg.serverUrl, 'POST', '/v1/sync/batch', body, b.signer);
+    const send = () => sendJson(ctx.fetchFn, b.cfg.serverUrl, 'POST', '/v1/sync/batch', body, b.signer);
+    let reply = await send();
+    // A short Retry-After (an instance draining behind the balancer): waited out once, then the same
+    // items again under a new signature and nonce.
+    if (isTransientStatus(reply.status) && reply.retryAfterMs !== undefined && reply.retryAfterMs <= RETRY_IN_RUN_MS) {
+      await new Promise((resolve) => setTimeout(resolve, reply.retryAfterMs));
+      reply = await send();
+    }
+    if (isTransientStatus(reply.status)) {
+      // Not an answer about these items: they wait as if offline, no attempt burned; the next tick retries.
+      state.reachable = false;
+      state.phase = 'offline';
+      state.lastError = msg('errors.sync.http', { status: reply.status });
+      for (const r of b.batch) d.outbox.noteError(r.id, state.lastError);
+      return null;
+    }
     state.reachable = true;
     return reply;
   } catch (e) {
@@ -151,7 +171,7 @@ function sortResults(ctx: EngineCtx, b: BatchInput, res: SyncBatchResponse): { r
         device: b.cfg.deviceId,
         idempotencyKey: r.idempotency_key,
         contentHash: r.content_hash!,
-        serverKeyId: b.cfg.serverKeyId,
+        serverKeyId: b.ring,
         attachments: blobIdsOf(r),
       });
       if (mismatch) refuseReceipt(ctx, r, mismatch);
@@ -165,9 +185,14 @@ function sortResults(ctx: EngineCtx, b: BatchInput, res: SyncBatchResponse): { r
 
 async function ackVerified(ctx: EngineCtx, b: BatchInput, toVerify: { row: OutboxRow; receipt: SignedReceipt }[]): Promise<void> {
   const { d } = ctx;
-  const sigOk = await d.verifyPool.verifyAll(
-    b.serverKey,
-    toVerify.map((v) => [receiptSigningBytes(v.receipt.receipt), v.receipt.signature]),
+  // Each receipt with the key it names, if that key may have signed at its receivedAt.
+  const sigOk = await verifyByKey(
+    (key, items) => d.verifyPool.verifyAll(key, items),
+    toVerify.map((v) => ({
+      key: b.ring.keyFor(v.receipt.receipt.serverKeyId, v.receipt.receipt.receivedAt),
+      bytes: receiptSigningBytes(v.receipt.receipt),
+      signature: v.receipt.signature,
+    })),
   );
   d.db.transaction(() => {
     toVerify.forEach((v, i) => {
@@ -184,13 +209,36 @@ async function storeCheckpoint(ctx: EngineCtx, b: BatchInput, res: SyncBatchResp
   const c = res.checkpoint.checkpoint;
   // A countersigned tree head must be this device's own tree at that size.
   const treeOk = c.treeSize === undefined || (c.treeSize === c.seq && c.treeRoot === ctx.merkle.root(c.seq));
-  if (treeOk && checkCheckpoint(res.checkpoint, b.serverKey, { device: b.cfg.deviceId, serverKeyId: b.cfg.serverKeyId })) {
+  const signer = b.ring.publicKeyOf(c.serverKeyId);
+  if (treeOk && signer && checkCheckpoint(res.checkpoint, b.ring, { device: b.cfg.deviceId })) {
     ctx.d.audit.storeCheckpoint({ seq: c.seq, head: c.head, serverSeq: c.serverSeq, time: c.time }, JSON.stringify(res.checkpoint));
     // And sealed in the secret store, where editing the database cannot reach it: what verification trusts.
-    await ctx.d.audit.sealCheckpoint(res.checkpoint, b.cfg.serverPublicKey);
+    await ctx.d.audit.sealCheckpoint(res.checkpoint, signer);
   } else {
     ctx.d.alerts.raise('CHECKPOINT_INVALID', msg('alerts.checkpoint_invalid'));
   }
+}
+
+/**
+ * The server's word on the audit anchor. A server whose anchored head is behind this device's (it
+ * was restored from a backup) expects the entries to start earlier: this device's own entries from
+ * there go with the next exchange (RunState.anchorFrom), no alert — the server checks they link to
+ * its head. Any other broken anchor is an alert; an anchor taken clears the restart point.
+ */
+function noteAnchor(ctx: EngineCtx, b: BatchInput, res: SyncBatchResponse): void {
+  if (!res.anchorError) {
+    if (b.anchor) ctx.state.anchorFrom = null;
+    return;
+  }
+  const why = res.anchorError.message;
+  const expected = typeof why === 'string' || why.code !== 'alerts.anchor.starts_at' ? NaN : Number(why.params?.expected);
+  const sentFrom = b.anchor?.entries[0]?.seq;
+  if (Number.isInteger(expected) && expected >= 1 && sentFrom !== undefined && expected < sentFrom) {
+    ctx.state.anchorFrom = expected - 1;
+    return;
+  }
+  ctx.state.anchorFrom = null;
+  ctx.d.alerts.raise(res.anchorError.code, typeof why === 'string' ? msg('alerts.anchor.text', { text: why }) : why);
 }
 
 /** Returns false when the run should stop (offline, refused, rate limited). */
@@ -200,12 +248,11 @@ export async function sendBatch(ctx: EngineCtx, b: BatchInput): Promise<boolean>
   const stop = refusal(ctx, b, reply);
   if (stop !== undefined) return stop;
   const res = reply.body as SyncBatchResponse;
+  // Keys the server introduced since this device's newest (sent only because this device asked).
+  if (res.serverKeys && learnFromReply(ctx.d, res.serverKeys)) b.ring = readServerKeyRing(ctx.d.db) ?? b.ring;
   await ackVerified(ctx, b, sortResults(ctx, b, res));
   await storeCheckpoint(ctx, b, res);
-  if (res.anchorError) {
-    const why = res.anchorError.message;
-    ctx.d.alerts.raise(res.anchorError.code, typeof why === 'string' ? msg('alerts.anchor.text', { text: why }) : why);
-  }
+  noteAnchor(ctx, b, res);
   if (res.deviceStatus) applyReplyStatus(ctx, res.deviceStatus, b.cfg.deviceId);
   noteSynced(ctx.d.db, ctx.now(), res.serverTime, res.contracts);
   ctx.d.trustedClock.observe(new Date(res.serverTime));

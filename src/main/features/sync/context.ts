@@ -65,6 +65,12 @@ export interface RunState {
   /** Why the last run stopped, as a message code (the renderer says it in words); null after a good run. */
   lastError: Message | null;
   progress: SyncStatus['progress'];
+  /**
+   * Where the next audit anchor starts when the server's anchored head is behind this device's
+   * (a server restored from a backup answers `alerts.anchor.starts_at` with the seq it expects):
+   * the device sends its own entries again from there, and the server checks they link to its head.
+   */
+  anchorFrom: number | null;
 }
 
 export interface EngineCtx {

@@ -4,10 +4,10 @@ import { AuditMerkle } from '../../platform/audit/merkle';
 import { fetchTransport, NetworkError, nodeTransport, sendJson } from '../../platform/device/signed-fetch';
 import { readSyncConfig, type SyncConfig } from '../../platform/device/sync-config';
 import { loadDeviceCredential, type DeviceSigner } from '../../platform/device/credential';
-import { publicKeyFromRaw } from '../../../platform/ed25519';
+import { pinnedRing, readServerKeyRing, type DeviceKeyRing } from '../../platform/device/server-keys';
 import type { SyncStatus } from '../../../shared/api/types';
 import type { AuditAnchorWire } from '../../../shared/sync/protocol';
-import type { KeyObject } from 'node:crypto';
+import { rotateDeviceKey, type RotateResult } from './rotate-key';
 import { readServerStatus, type ServerDeviceStatus } from './server-status';
 import { enrollDevice } from './enroll';
 import { sealAll } from './seal';
@@ -37,7 +37,7 @@ export const BLOCKED_PROBE_MS = 5 * 60_000;
  */
 export class SyncEngine {
   private running: Promise<RunSummary> | null = null;
-  private readonly state: RunState = { phase: 'idle', reachable: null, lastError: null, progress: null };
+  private readonly state: RunState = { phase: 'idle', reachable: null, lastError: null, progress: null, anchorFrom: null };
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly ctx: EngineCtx;
   /** The audit Merkle tree (shared with the batch code through ctx; the tests forge its root here). */
@@ -108,9 +108,15 @@ export class SyncEngine {
     return cfg;
   }
 
+  /** Replaces this device's signing key (features/sync/rotate-key.ts): the server accepts it first, then the device switches. */
+  rotateDeviceKey(): Promise<RotateResult> {
+    return rotateDeviceKey(this.d, this.ctx.fetchFn);
+  }
+
   private anchor(): AuditAnchorWire | undefined {
     const last = this.d.audit.lastAnchor();
-    const entries = this.d.audit.linksAfter(last?.seq ?? 0, ANCHOR_MAX_ENTRIES);
+    const from = Math.min(last?.seq ?? 0, this.state.anchorFrom ?? Infinity);
+    const entries = this.d.audit.linksAfter(from, ANCHOR_MAX_ENTRIES);
     const tail = entries[entries.length - 1];
     if (!tail) return undefined;
     // The Merkle tree head at the new head, for the server to countersign (inclusion proofs later).
@@ -127,7 +133,7 @@ export class SyncEngine {
   }
 
   /** The signer and the server key, or the summary of a run that cannot start. */
-  private async prepareRun(summary: RunSummary): Promise<{ cfg: SyncConfig; signer: DeviceSigner; serverKey: KeyObject } | RunSummary> {
+  private async prepareRun(summary: RunSummary): Promise<{ cfg: SyncConfig; signer: DeviceSigner; ring: DeviceKeyRing } | RunSummary> {
     const c = await loadDeviceCredential(this.d);
     if (!c.ok && c.reason === 'not_enrolled') return { ...summary, phase: 'not_enrolled' };
     if (!c.ok && c.reason === 'locked') return { ...summary, phase: 'locked' };
@@ -136,7 +142,7 @@ export class SyncEngine {
       this.state.phase = 'error';
       return { ...summary, phase: 'error' };
     }
-    return { cfg: c.cfg, signer: c.signer, serverKey: publicKeyFromRaw(c.cfg.serverPublicKey) };
+    return { cfg: c.cfg, signer: c.signer, ring: readServerKeyRing(this.d.db) ?? pinnedRing(c.cfg.serverKeyId, c.cfg.serverPublicKey) };
   }
 
   private async run(): Promise<RunSummary> {
@@ -155,7 +161,7 @@ export class SyncEngine {
     this.state.progress = { itemsTotal: this.d.outbox.dueCount(), itemsDone: 0, bytesTotal: 0, bytesDone: 0 };
     await this.publish();
     try {
-      await this.sendAll(prep.cfg, prep.signer, prep.serverKey, summary);
+      await this.sendAll(prep.cfg, prep.signer, readServerKeyRing(this.d.db) ?? prep.ring, summary);
       if (this.state.phase === 'syncing') this.state.phase = 'idle';
       if (summary.batches > 0 && this.state.phase === 'idle') await updateContracts(this.ctx, prep.signer);
       if (this.state.phase === 'idle') await this.afterSync();
@@ -191,7 +197,7 @@ export class SyncEngine {
     return { batch, bytes };
   }
 
-  private async sendAll(cfg: SyncConfig, signer: DeviceSigner, serverKey: KeyObject, summary: RunSummary): Promise<void> {
+  private async sendAll(cfg: SyncConfig, signer: DeviceSigner, ring: DeviceKeyRing, summary: RunSummary): Promise<void> {
     const progress = this.state.progress!;
     // Items answered in this run but still queued (a refused receipt) wait for the next run;
     // the set holds only those, so it stays small.
@@ -216,14 +222,20 @@ export class SyncEngine {
       const { batch, bytes } = SyncEngine.fill(sendable);
       for (const r of batch) tried.add(r.id);
       progress.bytesTotal += bytes;
-      const done = await sendBatch(this.ctx, { cfg, signer, serverKey, batch, anchor, summary });
+      const input = { cfg, signer, ring, batch, anchor, summary };
+      const restartedAt = this.state.anchorFrom;
+      const done = await sendBatch(this.ctx, input);
+      ring = input.ring;
       for (const r of batch) if (this.d.outbox.stateOf(r.id) !== 'queued') tried.delete(r.id);
       progress.itemsDone += batch.length;
       progress.bytesDone += bytes;
       summary.batches += 1;
       await this.publish();
       if (!done) break;
-      if (due.length === 0) break; // anchor-only or empty exchange
+      // An anchor-only or empty exchange ends the run, unless the server asked for the anchor to
+      // start earlier (a restored server): then once more from there (each time a new point).
+      const restart = this.state.anchorFrom !== null && this.state.anchorFrom !== restartedAt;
+      if (due.length === 0 && !restart) break;
     }
   }
 

@@ -9,8 +9,11 @@ import { enrollResponseSchema } from '../../../shared/sync/schemas';
 import type { Profile } from '../../../shared/api/types';
 import { newKeyPair } from '../../../platform/ed25519';
 import { newEncryptionKeyPair } from '../../platform/device/x25519';
-import { deviceKeyName, ENCRYPTION_KEY } from '../../platform/device/credential';
-import { sendJson } from '../../platform/device/signed-fetch';
+import { deviceKeyName, ENCRYPTION_KEY, signerFrom, type DeviceSigner } from '../../platform/device/credential';
+import { seedServerKeys } from '../../platform/device/server-keys';
+import { SERVER_KEYS_PATH, serverKeysResponseSchema, type ServerKeysResponse } from '../../../shared/sync/server-keys';
+import { learnFromReply } from './server-keys';
+import { NetworkError, sendJson } from '../../platform/device/signed-fetch';
 import { readSyncConfig, writeSyncConfig, type SyncConfig } from '../../platform/device/sync-config';
 import type { SecretStore } from '../../platform/keys/secret-store';
 import { APP_VERSION } from '../../platform/version';
@@ -106,6 +109,7 @@ export async function enrollDevice(ctx: EngineCtx, serverUrl: string, token: str
       enrolledAt: ctx.now(),
       contracts: r.contracts,
     });
+    seedServerKeys(d.db, r.serverKeyId, r.serverPublicKey, ctx.now());
     d.profile.setRole(top);
     d.team.storeCert(certificate);
     d.audit.append({
@@ -115,5 +119,22 @@ export async function enrollDevice(ctx: EngineCtx, serverUrl: string, token: str
       payload: { server: url.origin, user: r.user, roles: r.roles, serverKeyId: r.serverKeyId, certVersion: certificate.cert.certVersion },
     });
   })();
+  await learnChain(ctx, url.toString(), signerFrom(r.deviceId, kp.privatePem, d.clock));
   return readSyncConfig(d.db)!;
+}
+
+/**
+ * The server's key chain, so a device enrolled after a rotation also trusts the keys before its pin
+ * (older certificates and receipts of its tenant). Best effort: the next sync asks again.
+ */
+async function learnChain(ctx: EngineCtx, serverUrl: string, signer: DeviceSigner): Promise<void> {
+  try {
+    const reply = await sendJson(ctx.fetchFn, serverUrl, 'GET', SERVER_KEYS_PATH, undefined, signer);
+    if (reply.status === 200 && compileSchema(serverKeysResponseSchema)(reply.body)) {
+      const chain = reply.body as ServerKeysResponse;
+      if (chain.statements.length > 0) learnFromReply(ctx.d, chain.statements);
+    }
+  } catch (e) {
+    if (!(e instanceof NetworkError)) throw e;
+  }
 }

@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import type { ServerKeyResolver } from '../../platform/device/server-keys';
 import { checkpointSigningBytes, type SignedCheckpoint } from '../../../shared/sync/protocol';
 import { verifyBase64 } from '../../../platform/ed25519';
 
@@ -16,8 +16,8 @@ export function receiptMismatch(r: SignedReceipt, exp: ReceiptExpectation): Mess
   return field === 'attachments' ? msg('alerts.receipt.attachments') : msg('alerts.receipt.field', { field });
 }
 
-export function checkCheckpoint(c: SignedCheckpoint, key: KeyObject, exp: { device: string; serverKeyId: string }): boolean {
-  return (
-    c.checkpoint.device === exp.device && c.checkpoint.serverKeyId === exp.serverKeyId && verifyBase64(key, checkpointSigningBytes(c.checkpoint), c.signature)
-  );
+/** A countersigned checkpoint of this device, signed by the key it names (in the ring, inside that key's window). */
+export function checkCheckpoint(c: SignedCheckpoint, ring: ServerKeyResolver, exp: { device: string }): boolean {
+  const key = ring.keyFor(c.checkpoint.serverKeyId, c.checkpoint.time);
+  return c.checkpoint.device === exp.device && key !== null && verifyBase64(key, checkpointSigningBytes(c.checkpoint), c.signature);
 }

@@ -11,7 +11,7 @@ import {
 import { signedApprovalSchema } from '../../../shared/team/schemas';
 import { compileSchema } from '../../../shared/validation';
 import { signBase64 } from '../../../platform/ed25519';
-import { judgeSigner, refuse, signedBy, verifyCertificate, type Check } from './certs';
+import { judgeSigner, refuse, signedBy, verifyCertificate, type Check, type ServerKeys } from './certs';
 
 const validApproval = compileSchema(signedApprovalSchema);
 
@@ -28,7 +28,7 @@ export interface ApprovalTarget {
 export function verifyApproval(
   sa: unknown,
   ctx: {
-    serverKey: KeyObject;
+    serverKey: ServerKeys;
     tenant: string;
     /** this device: approvals are checked by the device that owns the run */
     device: string;

@@ -82,7 +82,9 @@ export class CertStore {
 
   /** Enrollment hands over the first certificate; it must verify against the server key just pinned. */
   acceptEnrollment(sc: unknown, serverPublicKey: string, tenant: string, device: string): SignedCertificate {
-    const check = verifyCertificate(sc, publicKeyFromRaw(serverPublicKey), { tenant });
+    // At enrollment: the key the server just named (its certificate is signed by it).
+    const pinned = publicKeyFromRaw(serverPublicKey);
+    const check = verifyCertificate(sc, { keyFor: () => pinned }, { tenant });
     if (!check.ok) throw new ApiError('INTERNAL', `The server's certificate for this device does not verify: ${check.message}`, { code: check.code });
     const cert = (sc as SignedCertificate).cert;
     if (cert.device !== device) throw new ApiError('INTERNAL', 'The server issued a certificate for another device');
@@ -107,7 +109,7 @@ export class CertStore {
     const valid = compileSchema(certificateResponseSchema);
     if (!valid(reply.body)) return;
     const sc = (reply.body as { certificate: SignedCertificate }).certificate;
-    const check = verifyCertificate(sc, publicKeyFromRaw(cfg.serverPublicKey), { tenant: cfg.tenant });
+    const check = verifyCertificate(sc, this.core.serverKeys(), { tenant: cfg.tenant });
     if (check.ok && sc.cert.device === cfg.deviceId) this.core.d.db.transaction(() => this.store(sc))();
   }
 

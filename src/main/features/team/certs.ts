@@ -1,6 +1,10 @@
 // Checks on what the sync server and other devices hand this device: certificates (signed by the
 // pinned server key), the signer rules every signed statement must pass, and wrapped tenant keys.
 import type { KeyObject } from 'node:crypto';
+import type { ServerKeyResolver } from '../../platform/device/server-keys';
+
+/** The server keys a check trusts: a ring (by the key id and time an object names), or one key. */
+export type ServerKeys = ServerKeyResolver | KeyObject;
 import {
   certificateSigningBytes,
   wrappedKeySigningBytes,
@@ -34,11 +38,13 @@ export function signedBy(bytes: string, signature: string, rawKey: string): bool
   }
 }
 
-export function verifyCertificate(sc: unknown, serverKey: KeyObject, expect: { tenant: string }): Check {
+/** Signed by the server key the certificate names, one this device trusts for its issue time (server key rotation). */
+export function verifyCertificate(sc: unknown, serverKeys: ServerKeys, expect: { tenant: string }): Check {
   if (!validCertificate(sc)) return refuse('CERT_MALFORMED', 'device certificate does not match its schema');
   const { cert, signature } = sc as SignedCertificate;
-  if (!verifyBase64(serverKey, certificateSigningBytes(cert), signature))
-    return refuse('CERT_BAD_SIGNATURE', `certificate of device ${cert.device} is not signed by the pinned server key`);
+  const key = 'keyFor' in serverKeys ? serverKeys.keyFor(cert.serverKeyId, cert.issuedAt) : serverKeys;
+  if (!key || !verifyBase64(key, certificateSigningBytes(cert), signature))
+    return refuse('CERT_BAD_SIGNATURE', `certificate of device ${cert.device} is not signed by a server key this device trusts`);
   if (cert.tenant !== expect.tenant)
     return refuse('CERT_WRONG_TENANT', `certificate of device ${cert.device} is for tenant ${cert.tenant}, not ${expect.tenant}`);
   return OK;
@@ -70,7 +76,7 @@ export function judgeSigner(cert: DeviceCertificate, latest: DeviceCertificate |
 
 export function verifyWrappedKey(
   w: unknown,
-  ctx: { serverKey: KeyObject; tenant: string; device: string; encryptionKey: string; latestCert: (device: string) => DeviceCertificate | null; now: Date },
+  ctx: { serverKey: ServerKeys; tenant: string; device: string; encryptionKey: string; latestCert: (device: string) => DeviceCertificate | null; now: Date },
 ): Check {
   if (!validWrappedKey(w)) return refuse('KEY_MALFORMED', 'wrapped key does not match its schema');
   const { body, signature, wrapperCert } = w as SignedWrappedKey;

@@ -6,6 +6,7 @@ import { msg } from '../../../shared/messages';
 import { withCause } from '../../../shared/error-messages';
 import { ENCRYPTION_KEY } from '../../platform/device/credential';
 import { readSyncConfig, type SyncConfig } from '../../platform/device/sync-config';
+import { pinnedRing, readServerKeyRing, type DeviceKeyRing } from '../../platform/device/server-keys';
 import { sendJson, type FetchFn } from '../../platform/device/signed-fetch';
 import type { DeviceSigner, TeamDeps } from './ports';
 
@@ -44,6 +45,12 @@ export class TeamCore {
 
   config(): SyncConfig | null {
     return readSyncConfig(this.d.db);
+  }
+
+  /** The server keys this device trusts (the pinned one and those learned since). */
+  serverKeys(): DeviceKeyRing {
+    const cfg = readSyncConfig(this.d.db);
+    return readServerKeyRing(this.d.db) ?? pinnedRing(cfg?.serverKeyId ?? '', cfg?.serverPublicKey ?? '');
   }
 
   now(): string {

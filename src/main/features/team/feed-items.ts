@@ -3,6 +3,7 @@
 // receipt, hash and seal are checked and whose plaintext has the shape its kind promises. What
 // passes comes back as an `apply` that the page's transaction runs.
 import { hash, type KeyObject } from 'node:crypto';
+import type { DeviceKeyRing } from '../../platform/device/server-keys';
 import type { DeviceCertificate, FeedItemWire, SignedApproval } from '../../../shared/team/protocol';
 import type { DecisionCard } from '../../../shared/workflow/types';
 import type { RunSummary } from '../../../shared/workflow/views';
@@ -23,12 +24,15 @@ function contextOf(v: unknown, runId: string): string | null {
   return JSON.stringify(v);
 }
 
-export type Prepared = { ok: true; apply: () => void; receipt?: [string, string] } | { ok: false; code: string; message: string; refuse?: boolean };
+/** A receipt signature to check: with the key it names (null: not one this device trusts at its time). */
+export type ReceiptCheck = { key: KeyObject | null; bytes: string; signature: string };
+
+export type Prepared = { ok: true; apply: () => void; receipt?: ReceiptCheck } | { ok: false; code: string; message: string; refuse?: boolean };
 
 /** What one page's items are checked against. */
 export interface ItemContext {
   cfg: SyncConfig;
-  serverKey: KeyObject;
+  serverKey: DeviceKeyRing;
   /** The newest certificate of a device, counting those earlier in the same page. */
   latest: (device: string) => DeviceCertificate | null;
   pageCerts: Map<string, DeviceCertificate>;
@@ -36,7 +40,7 @@ export interface ItemContext {
 }
 
 type Sealed = NonNullable<FeedItemWire['item']>;
-type Opened = { seq: number; from: string; fromUser: string; wire: Sealed['wire']; body: Record<string, unknown>; rc: [string, string]; now: string };
+type Opened = { seq: number; from: string; fromUser: string; wire: Sealed['wire']; body: Record<string, unknown>; rc: ReceiptCheck; now: string };
 
 export class FeedItems {
   constructor(
@@ -59,7 +63,7 @@ export class FeedItems {
     }
     if (it.kind === 'key' && it.key) return this.key(ctx, it.key);
     if (it.kind !== 'item' || !it.item) return { ok: false, code: 'PULL_MALFORMED', message: `Feed item ${it.seq} of kind ${it.kind} has no body` };
-    const opened = this.open(ctx.cfg, it.seq, it.item);
+    const opened = this.open(ctx.cfg, ctx.serverKey, it.seq, it.item);
     if (!opened.ok) return opened;
     return this.sealed(ctx.cfg, opened.item);
   }
@@ -110,14 +114,14 @@ export class FeedItems {
   }
 
   /** Receipt, content hash and seal of a sealed item; its plaintext as JSON. */
-  private open(cfg: SyncConfig, seq: number, item: Sealed): { ok: true; item: Opened } | { ok: false; code: string; message: string } {
+  private open(cfg: SyncConfig, ring: DeviceKeyRing, seq: number, item: Sealed): { ok: true; item: Opened } | { ok: false; code: string; message: string } {
     const { from, fromUser, wire, receipt } = item;
     const mismatch = receiptMismatch(receipt, {
       tenant: cfg.tenant,
       device: from,
       idempotencyKey: wire.idempotencyKey,
       contentHash: wire.contentHash,
-      serverKeyId: cfg.serverKeyId,
+      serverKeyId: ring,
       attachments: wire.attachments ?? [],
     });
     const ciphertext = Buffer.from(wire.ciphertext, 'base64');
@@ -136,7 +140,11 @@ export class FeedItems {
     } catch (e) {
       return { ok: false, code: 'PULL_DECRYPT_FAILED', message: `Item ${seq} from ${from} does not decrypt: ${(e as Error).message}` };
     }
-    const rc: [string, string] = [receiptSigningBytes(receipt.receipt), receipt.signature];
+    const rc: ReceiptCheck = {
+      key: ring.keyFor(receipt.receipt.serverKeyId, receipt.receipt.receivedAt),
+      bytes: receiptSigningBytes(receipt.receipt),
+      signature: receipt.signature,
+    };
     return { ok: true, item: { seq, from, fromUser, wire, body, rc, now: this.core.now() } };
   }
 

@@ -2,7 +2,6 @@
 // waiting on that card, no replay), then applied through the run service, or refused and recorded.
 import { ApiError } from '../../../shared/errors';
 import type { SignedApproval } from '../../../shared/team/protocol';
-import { publicKeyFromRaw } from '../../../platform/ed25519';
 import type { SyncConfig } from '../../platform/device/sync-config';
 import type { TeamCore } from './core';
 import type { CertStore } from './cert-store';
@@ -46,7 +45,7 @@ export class Inbox {
       return false;
     }
     const check = verifyApproval(sa, {
-      serverKey: publicKeyFromRaw(cfg.serverPublicKey),
+      serverKey: this.core.serverKeys(),
       tenant: cfg.tenant,
       device: cfg.deviceId,
       latestCert: (dev) => this.certs.latest(dev),

@@ -13,7 +13,6 @@ import {
   type TeamKeysStatus,
 } from '../../../shared/team/protocol';
 import { myWrappedKeysSchema, teamKeysPostResponseSchema, teamKeysStatusSchema } from '../../../shared/team/schemas';
-import { publicKeyFromRaw } from '../../../platform/ed25519';
 import type { SyncConfig } from '../../platform/device/sync-config';
 import { SERVICE, type Signer, type TeamCore } from './core';
 import type { CertStore } from './cert-store';
@@ -39,7 +38,7 @@ export class KeyAdmin {
     const reply = await this.core.call(cfg, signer, 'GET', MY_KEYS_PATH);
     if (reply.status !== 200 || !compileSchema(myWrappedKeysSchema)(reply.body)) return 0;
     const enc = await this.core.encryptionKeys(cfg);
-    const ctx = { cfg, serverKey: publicKeyFromRaw(cfg.serverPublicKey), latest: (dev: string) => this.certs.latest(dev), pageCerts: new Map(), enc };
+    const ctx = { cfg, serverKey: this.core.serverKeys(), latest: (dev: string) => this.certs.latest(dev), pageCerts: new Map(), enc };
     let installed = 0;
     for (const w of (reply.body as MyWrappedKeys).wrapped) {
       if (d.tenantKeys.has(cfg.tenant, w.body.keyVersion)) continue;
@@ -87,7 +86,7 @@ export class KeyAdmin {
   /** The versions this device holds, wrapped for each verified, active device that lacks them. */
   private async wrapMissing(cfg: SyncConfig, signer: Signer, myCert: SignedCertificate, missing: TeamKeysStatus['missing']): Promise<SignedWrappedKey[]> {
     const { tenantKeys } = this.core.d;
-    const serverKey = publicKeyFromRaw(cfg.serverPublicKey);
+    const serverKey = this.core.serverKeys();
     const wrapped: SignedWrappedKey[] = [];
     for (const m of missing) {
       if (m.device === cfg.deviceId) continue;
@@ -127,7 +126,7 @@ export class KeyAdmin {
   ): Promise<boolean> {
     const { d } = this.core;
     const key = await d.tenantKeys.generate(cfg.tenant, version);
-    const serverKey = publicKeyFromRaw(cfg.serverPublicKey);
+    const serverKey = this.core.serverKeys();
     const wrapped: SignedWrappedKey[] = [];
     for (const m of missing) {
       if (m.device === cfg.deviceId || !verifyCertificate(m.certificate, serverKey, { tenant: cfg.tenant }).ok) continue;

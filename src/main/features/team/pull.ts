@@ -2,17 +2,17 @@
 // applied commit together; a gap, or an item that does not decrypt or verify, stops the pull until
 // someone skips it with a reason; a key version not yet wrapped for this device makes it wait. The
 // live loop long-polls while enrolled.
-import type { KeyObject } from 'node:crypto';
 import { ApiError } from '../../../shared/errors';
 import { compileSchema, describeErrors } from '../../../shared/validation';
 import { CHANGES_PATH, type ChangesResponse, type DeviceCertificate } from '../../../shared/team/protocol';
 import { changesResponseSchema } from '../../../shared/team/schemas';
-import { publicKeyFromRaw } from '../../../platform/ed25519';
-import { NetworkError } from '../../platform/device/signed-fetch';
+import { learnServerKeysAudited, verifyByKey, type DeviceKeyRing } from '../../platform/device/server-keys';
+import { isTransientStatus, NetworkError } from '../../platform/device/signed-fetch';
 import type { SyncConfig } from '../../platform/device/sync-config';
-import type { EncKeys, Signer, TeamCore } from './core';
+import { SERVICE, type EncKeys, type Signer, type TeamCore } from './core';
+import { msg } from '../../../shared/messages';
 import type { CertStore } from './cert-store';
-import type { FeedItems, ItemContext } from './feed-items';
+import type { FeedItems, ItemContext, ReceiptCheck } from './feed-items';
 import type { KeyAdmin } from './key-admin';
 import type { Inbox } from './inbox';
 
@@ -26,7 +26,7 @@ type Op = { seq: number; apply: () => void };
 interface PullRun {
   cfg: SyncConfig;
   signer: Signer;
-  serverKey: KeyObject;
+  serverKey: DeviceKeyRing;
   enc: EncKeys;
 }
 
@@ -62,7 +62,7 @@ export class Puller {
     if (!cfg) return { applied: 0, stopped: false };
     const signer = await this.core.signer();
     if (!signer) return { applied: 0, stopped: false };
-    const run: PullRun = { cfg, signer, serverKey: publicKeyFromRaw(cfg.serverPublicKey), enc: await this.core.encryptionKeys(cfg) };
+    const run: PullRun = { cfg, signer, serverKey: this.core.serverKeys(), enc: await this.core.encryptionKeys(cfg) };
     await d.tenantKeys.loadAll(cfg.tenant);
     let total = 0;
     let fetchedKeys = false;
@@ -74,6 +74,8 @@ export class Puller {
       if (res === 'unreachable') return { applied: total, stopped: false };
       if (res === 'stopped') return { applied: total, stopped: true };
       listing = res.bundles ?? listing;
+      // Keys the server introduced since this device's newest (sent only because this device asked).
+      if (res.serverKeys) this.learnKeys(run, res.serverKeys);
       const n = await this.applyPage(run, res, st.cursor);
       total += n.applied;
       if (n.applied > 0 || n.stopped) this.core.changed(n.applied);
@@ -99,6 +101,11 @@ export class Puller {
     let reply;
     try {
       reply = await this.core.call(run.cfg, run.signer, 'GET', path, undefined, (wait + 30) * 1000);
+      // An instance shutting down behind the balancer: after a short Retry-After, once more (re-signed).
+      if (isTransientStatus(reply.status) && reply.retryAfterMs !== undefined && reply.retryAfterMs <= 5000) {
+        await new Promise((resolve) => setTimeout(resolve, reply!.retryAfterMs));
+        reply = await this.core.call(run.cfg, run.signer, 'GET', path, undefined, (wait + 30) * 1000);
+      }
     } catch (e) {
       if (e instanceof NetworkError) {
         this.core.unreachable = true;
@@ -108,7 +115,9 @@ export class Puller {
     }
     this.core.unreachable = reply.status !== 200;
     if (reply.status !== 200) {
-      this.core.d.logger.warn('pull refused', { code: 'PULL_REFUSED', status: reply.status });
+      // 502/503/504 are the server being away, not a refusal: the cursor stays, the next pull retries.
+      if (isTransientStatus(reply.status)) this.core.d.logger.info('pull: server unavailable', { code: 'PULL_UNAVAILABLE', status: reply.status });
+      else this.core.d.logger.warn('pull refused', { code: 'PULL_REFUSED', status: reply.status });
       return 'unreachable';
     }
     if (!this.changesValid(reply.body)) {
@@ -133,20 +142,28 @@ export class Puller {
     }
   }
 
+  /** Stores the keys a page carried when they verify against the pinned key (else an alert; nothing changes). */
+  private learnKeys(run: PullRun, statements: NonNullable<ChangesResponse['serverKeys']>): void {
+    const { d } = this.core;
+    const r = learnServerKeysAudited(d, statements, SERVICE);
+    if (!r.ok) d.alerts.alert('SERVER_KEYS_INVALID', msg('alerts.server_keys_invalid', { reason: r.reason }), '');
+    else if (r.learned > 0) run.serverKey = this.core.serverKeys();
+  }
+
   /** Checks and applies one page; cursor and applied items commit together. */
   private async applyPage(run: PullRun, res: ChangesResponse, cursor: number): Promise<PullResult> {
     const checked = await this.checkItems(run, res, cursor);
     const { ops } = checked;
     let stop = checked.stop;
     if (checked.receipts.length) {
-      const ok = await this.core.d.verifyPool.verifyAll(
-        run.serverKey,
+      const ok = await verifyByKey(
+        (key, items) => this.core.d.verifyPool.verifyAll(key, items),
         checked.receipts.map((r) => r.check),
       );
       const bad = ok.findIndex((x) => !x);
       if (bad >= 0) {
         const at = checked.receipts[bad]!.index;
-        stop = { seq: ops[at]!.seq, code: 'PULL_RECEIPT_INVALID', message: 'The receipt of this item does not verify with the pinned server key' };
+        stop = { seq: ops[at]!.seq, code: 'PULL_RECEIPT_INVALID', message: 'The receipt of this item does not verify with a server key this device trusts' };
         ops.length = at;
       }
     }
@@ -167,12 +184,12 @@ export class Puller {
     run: PullRun,
     res: ChangesResponse,
     cursor: number,
-  ): Promise<{ ops: Op[]; receipts: { index: number; check: [string, string] }[]; stop: Stop | null }> {
+  ): Promise<{ ops: Op[]; receipts: { index: number; check: ReceiptCheck }[]; stop: Stop | null }> {
     let stop: Stop | null = null;
     if (res.since !== cursor || res.until < res.since)
       stop = { seq: cursor + 1, code: 'PULL_GAP', message: `The page starts at ${res.since}, not at this device's cursor ${cursor}` };
     const ops: Op[] = [];
-    const receipts: { index: number; check: [string, string] }[] = [];
+    const receipts: { index: number; check: ReceiptCheck }[] = [];
     const pageCerts = new Map<string, DeviceCertificate>();
     const latest = (device: string) => {
       const p = pageCerts.get(device);

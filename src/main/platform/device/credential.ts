@@ -7,8 +7,10 @@ import type { Clock } from '../util/clock';
 import type { SecretStore } from '../keys/secret-store';
 import { ApiError } from '../../../shared/errors';
 import { privateKeyFromPem } from '../../../platform/ed25519';
+import { newTraceId } from '../../../platform/trace-context';
 import { sendJson, type FetchFn, type HttpReply } from './signed-fetch';
 import { readSyncConfig, type SyncConfig } from './sync-config';
+import { readServerKeyRing } from './server-keys';
 
 /** Name of the device's Ed25519 signing key in the secret store (suffixed with the device id). */
 export const DEVICE_KEY = 'device-signing-key';
@@ -18,11 +20,21 @@ export const ENCRYPTION_KEY = 'device-encryption-key';
 /** The secret-store name of a device's signing key. */
 export const deviceKeyName = (deviceId: string): string => `${DEVICE_KEY}:${deviceId}`;
 
+/** The secret-store name of the signing key in use: the enrollment name until the device rotates its key (features/sync/rotate-key.ts). */
+export function signingKeyName(db: Db, deviceId: string): string {
+  const r = db.prepare('SELECT signing_key_name AS name FROM sync_config WHERE singleton = 1').get() as { name: string | null } | undefined;
+  return r?.name ?? deviceKeyName(deviceId);
+}
+
 /** Signs requests to the sync server as this device. */
 export interface DeviceSigner {
   deviceId: string;
   key: KeyObject;
   now: () => Date;
+  /** W3C trace id sent with each request (traceparent): one per credential load, so per sync run or pull. */
+  traceId?: string;
+  /** The newest server key id this device knows (sent so the server can send its later keys). */
+  serverKeys?: () => string | null;
 }
 
 export interface CredentialDeps {
@@ -44,7 +56,12 @@ export type CredentialLoad =
   | { ok: false; reason: 'key_missing'; cfg: SyncConfig; store: SecretStore };
 
 /** A signer for a device id and its PEM key. */
-export const signerFrom = (deviceId: string, pem: string, clock: Clock): DeviceSigner => ({ deviceId, key: privateKeyFromPem(pem), now: () => clock.now() });
+export const signerFrom = (deviceId: string, pem: string, clock: Clock): DeviceSigner => ({
+  deviceId,
+  key: privateKeyFromPem(pem),
+  now: () => clock.now(),
+  traceId: newTraceId(),
+});
 
 /**
  * The enrolled config and the device signing key, or what is missing. `check` runs on the config
@@ -56,9 +73,11 @@ export async function loadDeviceCredential(d: CredentialDeps, check?: (cfg: Sync
   check?.(cfg);
   const store = await d.secrets();
   if (store.isLocked()) return { ok: false, reason: 'locked', cfg, store };
-  const pem = await store.get(deviceKeyName(cfg.deviceId));
+  const pem = await store.get(signingKeyName(d.db, cfg.deviceId));
   if (!pem) return { ok: false, reason: 'key_missing', cfg, store };
-  return { ok: true, cfg, signer: signerFrom(cfg.deviceId, pem, d.clock) };
+  const signer = signerFrom(cfg.deviceId, pem, d.clock);
+  signer.serverKeys = () => readServerKeyRing(d.db)?.newestKeyId ?? null;
+  return { ok: true, cfg, signer };
 }
 
 /** The message of a missing signing key. */

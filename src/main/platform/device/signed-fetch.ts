@@ -3,6 +3,8 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { H_DEVICE, H_NONCE, H_SIGNATURE, H_TIMESTAMP, requestSigningBytes } from '../../../shared/sync/protocol';
 import { signBase64 } from '../../../platform/ed25519';
+import { H_SERVER_KEYS } from '../../../shared/sync/server-keys';
+import { formatTraceparent, newSpanId, newTraceId, TRACEPARENT } from '../../../platform/trace-context';
 
 export type FetchFn = typeof fetch;
 
@@ -10,10 +12,40 @@ export class NetworkError extends Error {
   readonly code = 'NETWORK';
 }
 
+/** Who signs a request; `traceId` (W3C) ties every request of one sync run or pull together in the server's logs. */
+interface RequestSigner {
+  deviceId: string;
+  key: KeyObject;
+  now: () => Date;
+  traceId?: string;
+  /** The newest server key id the device knows (H_SERVER_KEYS): the reply then carries the server's key chain if it knows a later key. */
+  serverKeys?: () => string | null;
+}
+
+/** A traceparent for one request: the signer's trace (else a new one) and a new span. Unsigned: it only correlates logs. */
+const traceparentOf = (signer?: RequestSigner): string => formatTraceparent(signer?.traceId ?? newTraceId(), newSpanId());
+
 export interface HttpReply {
   status: number;
   body: unknown;
   bytes: number;
+  /** The reply's Retry-After, in milliseconds (delay-seconds or an HTTP date), when it had one. */
+  retryAfterMs?: number;
+}
+
+/**
+ * 502/503/504: a load balancer with no instance to route to, or an instance shutting down. Not an
+ * answer about the request: the device waits and retries as if offline, burning no attempt.
+ */
+export const isTransientStatus = (status: number): boolean => status === 502 || status === 503 || status === 504;
+
+/** Retry-After as milliseconds from `nowMs`; undefined when absent or unreadable. */
+export function retryAfterMsOf(header: string | null, nowMs: number): number | undefined {
+  const v = header?.trim();
+  if (!v) return undefined;
+  if (/^\d{1,9}$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
 }
 
 /** One HTTP exchange with the sync server. Connection failures and time-outs become NetworkError. */
@@ -23,15 +55,17 @@ export async function sendJson(
   method: 'GET' | 'POST' | 'PUT',
   path: string,
   body: unknown,
-  signer?: { deviceId: string; key: KeyObject; now: () => Date },
+  signer?: RequestSigner,
   timeoutMs = 30_000,
 ): Promise<HttpReply> {
   const text = body === undefined ? '' : JSON.stringify(body);
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const headers: Record<string, string> = { 'content-type': 'application/json', [TRACEPARENT]: traceparentOf(signer) };
   if (signer) {
     const timestamp = signer.now().toISOString();
     const nonce = randomBytes(18).toString('base64url');
     headers[H_DEVICE] = signer.deviceId;
+    const known = signer.serverKeys?.();
+    if (known) headers[H_SERVER_KEYS] = known;
     headers[H_TIMESTAMP] = timestamp;
     headers[H_NONCE] = nonce;
     headers[H_SIGNATURE] = signBase64(signer.key, requestSigningBytes({ method, path, timestamp, nonce, bodySha256: hash('sha256', text, 'hex') }));
@@ -54,7 +88,8 @@ export async function sendJson(
   } catch {
     parsed = null;
   }
-  return { status: res.status, body: parsed, bytes: raw.length };
+  const retryAfterMs = retryAfterMsOf(res.headers.get('retry-after'), Date.now());
+  return { status: res.status, body: parsed, bytes: raw.length, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
 }
 
 export interface BytesReply {
@@ -126,7 +161,7 @@ export async function sendBytes(
   method: 'GET' | 'POST' | 'PUT',
   path: string,
   body: Uint8Array | string | HashedParts | undefined,
-  signer: { deviceId: string; key: KeyObject; now: () => Date },
+  signer: RequestSigner,
   timeoutMs = 120_000,
 ): Promise<BytesReply> {
   const json = typeof body === 'string';
@@ -141,6 +176,7 @@ export async function sendBytes(
     [H_TIMESTAMP]: timestamp,
     [H_NONCE]: nonce,
     [H_SIGNATURE]: signBase64(signer.key, requestSigningBytes({ method, path, timestamp, nonce, bodySha256 })),
+    [TRACEPARENT]: traceparentOf(signer),
   };
   let reply: Awaited<ReturnType<BytesTransport>>;
   try {

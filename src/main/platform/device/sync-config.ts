@@ -57,3 +57,18 @@ export function writeSyncConfig(db: Db, c: Omit<SyncConfig, 'lastSyncAt' | 'last
 export function noteSynced(db: Db, at: string, serverTime: string, contracts: Record<string, string>): void {
   db.prepare('UPDATE sync_config SET last_sync_at = ?, last_server_time = ?, contracts = ? WHERE singleton = 1').run(at, serverTime, JSON.stringify(contracts));
 }
+
+/** The secret-store name of a device key a rotation created and the server has not yet confirmed (features/sync/rotate-key.ts). */
+export function pendingKeyName(db: Db): string | null {
+  return (db.prepare('SELECT pending_key_name AS name FROM sync_config WHERE singleton = 1').get() as { name: string | null } | undefined)?.name ?? null;
+}
+
+/** Notes (a name) or clears (null) the pending key of a rotation. */
+export function setPendingKeyName(db: Db, name: string | null): void {
+  db.prepare('UPDATE sync_config SET pending_key_name = ? WHERE singleton = 1').run(name);
+}
+
+/** The device signs with this key from now on; no key is pending any more. */
+export function switchSigningKey(db: Db, name: string): void {
+  db.prepare('UPDATE sync_config SET signing_key_name = ?, pending_key_name = NULL WHERE singleton = 1').run(name);
+}

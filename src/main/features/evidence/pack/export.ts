@@ -9,7 +9,8 @@ import type { Db } from '../../../platform/db/connection';
 import type { Clock } from '../../../platform/util/clock';
 import type { AuditService, RawAuditEntry } from '../../../platform/audit/index';
 import { readSyncConfig, type SyncConfig } from '../../../platform/device/sync-config';
-import { deviceKeyName } from '../../../platform/device/credential';
+import { signingKeyName } from '../../../platform/device/credential';
+import { readServerKeyChain, readServerKeyRing } from '../../../platform/device/server-keys';
 import type { Role } from '../../../../shared/api/types';
 import { ApiError } from '../../../../shared/errors';
 import { canonicalJson } from '../../../../shared/canonical';
@@ -83,7 +84,7 @@ type Progress = NonNullable<ExportOptions['onProgress']>;
 async function signingKey(d: PackDeps, cfg: SyncConfig | null): Promise<{ deviceId: string; key: ReturnType<typeof privateKeyFromPem> }> {
   const deviceId = cfg?.deviceId ?? d.profile.get()?.deviceId;
   if (!deviceId) throw new ApiError('CONFLICT', 'This device has no id yet: set up a profile first', { reason: 'no_profile' });
-  const pem = await (await d.secrets()).get(deviceKeyName(deviceId));
+  const pem = await (await d.secrets()).get(signingKeyName(d.db, deviceId));
   // A pack is signed by the device's enrolled key: before enrolling there is none to sign with.
   if (!pem)
     throw new ApiError('CONFLICT', 'A disclosure pack is signed with this device’s key, which it gets when it is enrolled: enroll it first (Outbox → Enroll)', {
@@ -104,7 +105,14 @@ function addReceipts(d: PackDeps, files: Files, outputs: (Record<string, unknown
     sigs[sr.receipt.receiptId] = sr.signature;
   }
   if (receipts.length) {
-    const rf: ReceiptsFile = { serverKeyId: cfg?.serverKeyId ?? null, serverPublicKey: cfg?.serverPublicKey ?? null, receipts };
+    // With the chain when the device knows more than one server key (receipts may name any of them).
+    const chain = readServerKeyChain(d.db);
+    const rf: ReceiptsFile = {
+      serverKeyId: cfg?.serverKeyId ?? null,
+      serverPublicKey: cfg?.serverPublicKey ?? null,
+      ...(chain && chain.statements.length > 0 ? { serverKeys: chain } : {}),
+      receipts,
+    };
     files.set('receipt.json', jsonFile(rf));
     files.set('receipt.sig', jsonFile(sigs));
   }
@@ -210,7 +218,10 @@ function buildProofs(
     treeSize: size,
     root: toHex(tree.root(size)),
     countersigned: checkpoint !== null,
-    ...(checkpoint ? { checkpoint, serverPublicKey: cfg?.serverPublicKey ?? null } : {}),
+    // The key that countersigned it (after a rotation, not necessarily the pinned one).
+    ...(checkpoint
+      ? { checkpoint, serverPublicKey: readServerKeyRing(d.db)?.publicKeyOf(checkpoint.checkpoint.serverKeyId) ?? cfg?.serverPublicKey ?? null }
+      : {}),
     proofs: wanted.map((w, i) => {
       if (i % 1000 === 0) progress({ phase: 'proofs', done: i, total: wanted.length });
       return { file: w.file, seq: w.seq, entryHash: w.entryHash, path: tree.inclusionProof(w.seq - 1, size).map(toHex) };

@@ -9,6 +9,7 @@
 import type { Role } from '../../../../shared/api/types';
 import { canonicalJson } from '../../../../shared/canonical';
 import type { ReceiptBody, SignedCheckpoint } from '../../../../shared/sync/protocol';
+import type { SignedServerKeyStatement } from '../../../../shared/sync/server-keys';
 
 export const PACK_FORMAT = 'maestro.pack.v1';
 
@@ -29,6 +30,12 @@ export interface PackManifest {
 export interface ReceiptsFile {
   serverKeyId: string | null;
   serverPublicKey: string | null;
+  /**
+   * The server key chain (key rotation, issue 18) when the device knows more than one key: receipts
+   * may name any key of it, checked inside that key's window. The chain must contain the key above
+   * (the one the device pinned); verifiers from before it check only receipts of that key.
+   */
+  serverKeys?: { root: { keyId: string; publicKey: string }; statements: SignedServerKeyStatement[] };
   receipts: { outboxId: string; idempotencyKey: string; contentHash: string | null; receipt: ReceiptBody }[];
 }
 

@@ -6,7 +6,9 @@ import { Parser, type ReadEntry } from 'tar';
 import { canonicalJson } from '../../../../shared/canonical';
 import { fromHex, verifyInclusion } from '../../../../shared/merkle';
 import { auditEntryCanonicalOf } from '../../../../shared/audit-hash';
-import { checkpointSigningBytes, type SignedCheckpoint } from '../../../../shared/sync/protocol';
+import { checkpointSigningBytes, type ReceiptBody, type SignedCheckpoint } from '../../../../shared/sync/protocol';
+import { windowAllows, type ServerKeyWindow } from '../../../../shared/sync/server-keys';
+import { verifyServerKeyChain } from '../../../../platform/server-key-chain';
 import { merkleHasher } from '../../../platform/audit/merkle';
 import { publicKeyFromRaw, verifyBase64 } from '../../../../platform/ed25519';
 import { manifestSigningBytes, PACK_FORMAT, type PackManifest, type ProofsFile, type ReceiptsFile } from './format';
@@ -24,7 +26,8 @@ export type FailureCode =
   | 'ENTRY_HASH'
   | 'PROOF_INVALID'
   | 'CHECKPOINT_SIGNATURE'
-  | 'CHECKPOINT_MISMATCH';
+  | 'CHECKPOINT_MISMATCH'
+  | 'SERVER_KEYS';
 
 export interface Failure {
   file: string;
@@ -121,18 +124,41 @@ function checkManifest(files: Map<string, Buffer>, m: PackManifest, fail: Fail):
   }
 }
 
-/** Receipts: each signed by the server key, each about the item it is filed under. Returns how many. */
+/**
+ * The server keys the pack's receipts may name: the chain it carries (key rotation), checked link by
+ * link and anchored on the key the device pinned, or that key alone.
+ */
+function packKeys(rf: ReceiptsFile, fail: Fail): Map<string, ServerKeyWindow> {
+  const pinned = rf.serverKeyId && rf.serverPublicKey ? { keyId: rf.serverKeyId, publicKey: rf.serverPublicKey } : null;
+  if (!pinned) return new Map();
+  const alone = new Map([[pinned.keyId, { ...pinned, seq: 1, validFrom: null, validUntil: null }]]);
+  if (!rf.serverKeys) return alone;
+  const chain = Array.isArray(rf.serverKeys.statements) ? verifyServerKeyChain(pinned, rf.serverKeys.statements) : null;
+  if (!chain?.ok) {
+    fail('receipt.json', 'SERVER_KEYS', `the server key chain does not verify: ${chain?.reason ?? 'malformed'}`);
+    return alone;
+  }
+  return new Map(chain.windows.map((w) => [w.keyId, w]));
+}
+
+/** Whether a receipt is signed by the key it names, inside that key's window. */
+function receiptSigned(keys: Map<string, ServerKeyWindow>, r: ReceiptBody, sig: unknown): boolean {
+  const w = keys.get(r.serverKeyId);
+  if (!w || typeof sig !== 'string' || !windowAllows(w, r.receivedAt)) return false;
+  try {
+    return verifyBase64(publicKeyFromRaw(w.publicKey), canonicalJson({ type: 'maestro.receipt.v1', ...r }), sig);
+  } catch {
+    return false;
+  }
+}
+
+/** Receipts: each signed by a server key of the pack's chain, each about the item it is filed under. Returns how many. */
 function checkReceipts(files: Map<string, Buffer>, fail: Fail): number {
   const rf = parse<ReceiptsFile>(files.get('receipt.json'));
   const sigs = parse<Record<string, string>>(files.get('receipt.sig')) ?? {};
   let receipts = 0;
   if (!rf) return receipts;
-  let key: ReturnType<typeof publicKeyFromRaw> | null = null;
-  try {
-    key = rf.serverPublicKey ? publicKeyFromRaw(rf.serverPublicKey) : null;
-  } catch {
-    key = null;
-  }
+  const keys = packKeys(rf, fail);
   for (const [i, r] of (Array.isArray(rf.receipts) ? rf.receipts : []).entries()) {
     receipts += 1;
     if (!r || typeof r.receipt !== 'object' || r.receipt === null) {
@@ -143,12 +169,10 @@ function checkReceipts(files: Map<string, Buffer>, fail: Fail): number {
     if (
       r.receipt?.idempotencyKey !== r.idempotencyKey ||
       (r.contentHash !== null && r.receipt?.contentHash !== r.contentHash) ||
-      r.receipt?.serverKeyId !== rf.serverKeyId
+      !keys.has(r.receipt?.serverKeyId)
     )
       fail('receipt.json', 'RECEIPT_MISMATCH', `receipt ${id} does not speak of outbox item ${r.outboxId}`);
-    const sig = sigs[id];
-    if (!key || typeof sig !== 'string' || !verifyBase64(key, canonicalJson({ type: 'maestro.receipt.v1', ...r.receipt }), sig))
-      fail('receipt.sig', 'RECEIPT_SIGNATURE', `receipt ${id}: server signature does not verify`);
+    if (!receiptSigned(keys, r.receipt, sigs[id])) fail('receipt.sig', 'RECEIPT_SIGNATURE', `receipt ${id}: server signature does not verify`);
   }
   return receipts;
 }

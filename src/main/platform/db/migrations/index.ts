@@ -15,6 +15,7 @@ import { m013TransferPauses } from './013-transfer-pauses';
 import { m014DecisionContext } from './014-decision-context';
 import { m015ArtifactSignatures } from './015-artifact-signatures';
 import { m016RecordLocale } from './016-record-locale';
+import { m017ServerKeys } from './017-server-keys';
 
 export type { Migration };
 
@@ -36,5 +37,6 @@ export const migrations: Migration[] = [
   m014DecisionContext,
   m015ArtifactSignatures,
   m016RecordLocale,
+  m017ServerKeys,
 ];
 export const LATEST_SCHEMA_VERSION = migrations.length;
