@@ -15,6 +15,7 @@ import { createServices } from '../../src/main/app/services';
 import { tempDir, unlockedVault } from '../../src/main/platform/test-utils';
 import { CHUNK_BYTES, CHUNK_TAG_BYTES, chunkCountOf } from '../../src/shared/sync/attachments';
 import { enrollToken, freePort, startServer, type ServerProc } from './server-process';
+import { postgresBackend } from '../../src/server/testing/backends';
 import { listFiles, randomFile } from './attachment-files';
 import { UPLOAD_WINDOW } from '../../src/main/features/sync/upload';
 
@@ -183,6 +184,13 @@ describe('attachment upload resumes after SIGKILL of the device and of the serve
     },
   );
   it.runIf(process.env.MAESTRO_TEST_DATABASE_URL)('PostgreSQL server: the same 20 random kills', { timeout: 900_000 }, async () => {
-    await killLoop('postgres', { DATABASE_URL: process.env.MAESTRO_TEST_DATABASE_URL });
+    // A schema of its own (dropped after): the server seeds its signing key into server_keys, and a
+    // schema another run seeded with another key would be refused.
+    const db = await postgresBackend().open();
+    try {
+      await killLoop('postgres', db.cliEnv());
+    } finally {
+      await db.dispose();
+    }
   });
 });
