@@ -21,13 +21,13 @@ import { deviceListSql } from '../src/server/storage/common';
 import { openSqliteStorage } from '../src/server/storage/sqlite';
 import type { DeviceListQuery } from '../src/server/storage/types';
 import { newDeviceKeys, signedHeaders } from '../src/server/testing/device-client';
-import { emit, percentile } from './figure';
+import { emit, percentile, size } from './figure';
 import { lcg31 } from '../src/platform/prng';
 
-const DEVICES = 100_000;
-const OTHER_TENANT = 20_000;
-const ROUNDS = 40;
-const WARMUP_ROUNDS = 5;
+const DEVICES = size(100_000, 500);
+const OTHER_TENANT = size(20_000, 100);
+const ROUNDS = size(40, 1);
+const WARMUP_ROUNDS = size(5, 1);
 
 const QUERIES = [
   '?level=high&sort=lastSyncAt&dir=asc&limit=50',

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServices } from '../src/main/app/services';
 import { startWebHost } from '../src/main/app/webhost/server';
 import { tempDir } from '../src/main/platform/test-utils';
-import { emit, percentile } from './figure';
+import { emit, percentile, size } from './figure';
 
 // node:http with a keep-alive agent: the client a desktop renderer's fetch most resembles, and
 // light enough that the figure measures the server, not the client library.
@@ -22,7 +22,7 @@ function post(url: string, headers: Record<string, string>, body: string): Promi
 }
 
 async function timeRequests(n: number, once: () => Promise<void>): Promise<number[]> {
-  for (let i = 0; i < 1500; i++) await once(); // warm-up: JIT and connection set-up are not the figure
+  for (let i = 0; i < size(1500, 20); i++) await once(); // warm-up: JIT and connection set-up are not the figure
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();
@@ -41,7 +41,7 @@ export async function run(): Promise<void> {
   services.profile.setup({ name: 'Bench', tenant: 'bench' });
   const host = await startWebHost({ services, rendererDir });
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${host.token}` };
-  const n = 5000;
+  const n = size(5000, 100);
   const app = await timeRequests(n, () => post(`${host.url}api/audit.list`, headers, '{"limit":5}'));
   await host.close();
   services.close();

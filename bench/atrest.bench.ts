@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { appendBatchRate } from './audit.bench';
 import { search100k } from './memory.bench';
-import { emit } from './figure';
+import { emit, size } from './figure';
 
-const ROUNDS = 3;
+const ROUNDS = size(3, 1);
 
 export async function run(): Promise<void> {
   const key = randomBytes(32);
@@ -16,8 +16,8 @@ export async function run(): Promise<void> {
     const plain: number[] = [];
     const enc: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      plain.push(appendBatchRate(50));
-      enc.push(appendBatchRate(50, key));
+      plain.push(appendBatchRate());
+      enc.push(appendBatchRate(undefined, key));
     }
     const p = Math.max(...plain);
     const e = Math.max(...enc);
@@ -33,7 +33,7 @@ export async function run(): Promise<void> {
   {
     const plain: number[] = [];
     const enc: number[] = [];
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < size(2, 1); i++) {
       plain.push((await search100k(undefined)).p95);
       enc.push((await search100k(key)).p95);
     }

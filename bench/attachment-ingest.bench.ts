@@ -12,9 +12,9 @@ import { pipeline } from 'node:stream/promises';
 import { createDispatcher } from '../src/main/app/dispatch';
 import { makeServices, tempDir } from '../src/main/platform/test-utils';
 import { UPLOAD_CHUNK_BYTES } from '../src/shared/api/capture';
-import { emit } from './figure';
+import { emit, size } from './figure';
 
-const SIZE = 64 * 1024 * 1024;
+const SIZE = size(64, 2) * 1024 * 1024;
 const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
 
 export async function run(): Promise<void> {

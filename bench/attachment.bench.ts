@@ -19,9 +19,13 @@ import { createServices, type Services } from '../src/main/app/services';
 import { tempDir, unlockedVault } from '../src/main/platform/test-utils';
 import { enrollToken, freePort, startServer, type ServerProc } from '../test/integration/server-process';
 import { randomFile } from '../test/integration/attachment-files';
-import { emit } from './figure';
+import { emit, size } from './figure';
 
 const MB = 1000 * 1000;
+/** MB per upload round, rounds, and MiB per file of the RSS figure's 4 files (tiny in the smoke run). */
+const UPLOAD_MB = size(200, 2);
+const ROUNDS = size(3, 1);
+const RSS_FILE_MIB = size(256, 1);
 const SITE = 'field.inspect.site@1.2.0';
 
 async function device(srv: ServerProc, dir: string, port: number): Promise<Services> {
@@ -94,16 +98,16 @@ export async function run(): Promise<void> {
     dataDir = s.info.dataDir;
     const ours: number[] = [];
     const bare: number[] = [];
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < ROUNDS; round++) {
       const big = join(files, `big-${round}.bin`);
-      randomFile(big, 200 * MB);
+      randomFile(big, UPLOAD_MB * MB);
       await capture(s, big, round);
       flushDisks();
-      bare.push(200 / (await bareUpload(big)));
+      bare.push(UPLOAD_MB / (await bareUpload(big)));
       flushDisks();
       const t = performance.now();
       const r = await s.sync.syncNow();
-      ours.push(200 / ((performance.now() - t) / 1000));
+      ours.push(UPLOAD_MB / ((performance.now() - t) / 1000));
       if (r.acked !== 2) throw new Error(`attachment.upload.mbps: ${r.acked} of 2 items acked (${r.phase})`);
       rmSync(big, { force: true });
       process.stderr.write(`attachment.upload.mbps round ${round + 1}: ${ours[round]!.toFixed(1)} MB/s vs bare ${bare[round]!.toFixed(1)} MB/s\n`);
@@ -121,7 +125,7 @@ export async function run(): Promise<void> {
     const paths: string[] = [];
     for (let i = 0; i < 4; i++) {
       const p = join(files, `gib-${i}.bin`);
-      randomFile(p, 256 * 1024 * 1024);
+      randomFile(p, RSS_FILE_MIB * 1024 * 1024);
       paths.push(p);
       await capture(s, p, i + 3);
     }

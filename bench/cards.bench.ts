@@ -5,7 +5,7 @@
 import { createServices } from '../src/main/app/services';
 import { createCardStore, type CardStore } from '../src/main/features/cards/index';
 import { tempDir } from '../src/main/platform/test-utils';
-import { emit, percentile } from './figure';
+import { emit, percentile, size, SMOKE } from './figure';
 import type { DecisionCard, InvariantResult, Lane } from '../src/shared/workflow/types';
 import type { CardListQuery as CardQuery } from '../src/shared/workflow/views';
 import { mulberry32 } from '../src/platform/prng';
@@ -157,8 +157,8 @@ export function queryMix(startMs: number, rounds: number): CardQuery[] {
 }
 
 export function run(): void {
-  const { store, db, startMs, close } = seededStore(100_000);
-  const mix = queryMix(startMs, 50);
+  const { store, db, startMs, close } = seededStore(size(100_000, 2_000));
+  const mix = queryMix(startMs, size(50, 2));
   // Warm-up (statement preparation, page cache), then measure every query and its next page.
   for (const q of mix.slice(0, 8)) store.list(q);
   const times: number[] = [];
@@ -166,7 +166,9 @@ export function run(): void {
     let t = performance.now();
     const page = store.list(q);
     times.push(performance.now() - t);
-    if (page.cards.length !== 100) throw new Error(`cards bench: expected a full page for ${JSON.stringify(q)}, got ${page.cards.length}`);
+    // A smoke run's 2,000 cards span two days: a date-range or narrow filter may fill less than a page.
+    if (SMOKE ? page.cards.length > 100 : page.cards.length !== 100)
+      throw new Error(`cards bench: expected a full page for ${JSON.stringify(q)}, got ${page.cards.length}`);
     if (page.nextCursor) {
       t = performance.now();
       store.list({ ...q, cursor: page.nextCursor });

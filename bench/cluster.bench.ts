@@ -48,12 +48,18 @@ import {
   type Traffic,
 } from '../test/integration/cluster';
 import { freePort } from '../test/integration/server-process';
-import { emit, percentile, type Figure } from './figure';
+import { emit, emitSkipped, percentile, size, SMOKE, type Figure } from './figure';
 
-const INGEST = { devices: 6, batchesPerRound: 20, items: 100, bytes: 1024, warmup: 3 };
-const WAKE = { samples: 160, refEvery: 4, settleMs: 100, waitS: 20 };
-const LOAD = { devices: 2000, items: 10, inFlight: 64, enrolInFlight: 32, refBatches: 50 };
-const FAILOVER = { devices: 16, items: 5, kills: 21, everyMs: 1000 };
+const INGEST = size(
+  { devices: 6, batchesPerRound: 20, items: 100, bytes: 1024, warmup: 3 },
+  { devices: 2, batchesPerRound: 2, items: 10, bytes: 256, warmup: 1 },
+);
+const WAKE = size({ samples: 160, refEvery: 4, settleMs: 100, waitS: 20 }, { samples: 4, refEvery: 4, settleMs: 50, waitS: 20 });
+const LOAD = size(
+  { devices: 2000, items: 10, inFlight: 64, enrolInFlight: 32, refBatches: 50 },
+  { devices: 8, items: 2, inFlight: 4, enrolInFlight: 4, refBatches: 2 },
+);
+const FAILOVER = size({ devices: 16, items: 5, kills: 21, everyMs: 1000 }, { devices: 2, items: 2, kills: 1, everyMs: 200 });
 
 const PARTS = {
   ingest: ['sync.cluster.ingest'],
@@ -62,9 +68,8 @@ const PARTS = {
   failover: ['sync.cluster.failover.lost', 'sync.cluster.failover.dup'],
 };
 
-/** A part runs when one of its figures matches the command line's prefix; `sync.cluster` (or none) runs all. */
-function wanted(names: string[]): boolean {
-  const f = process.argv[2] ?? '';
+/** A part runs when one of its figures matches the command line's prefix `f`; `sync.cluster` (or none) runs all. */
+function wanted(names: string[], f: string): boolean {
   return 'sync.cluster.'.startsWith(f) || names.some((n) => n.startsWith(f) || f.startsWith(n));
 }
 
@@ -83,6 +88,8 @@ interface Cluster {
 function postgresUrl(): { url: string } | { reason: string } {
   const url = process.env.MAESTRO_TEST_DATABASE_URL;
   if (url) return { url };
+  // The smoke run (npm test) uses the PostgreSQL npm test started, or none.
+  if (SMOKE) return { reason: 'PostgreSQL not available (MAESTRO_TEST_DATABASE_URL is not set)' };
   const root = '/usr/lib/postgresql';
   const installed = existsSync(root) && readdirSync(root).some((v) => existsSync(`${root}/${v}/bin/pg_ctl`));
   if (!installed) return { reason: 'PostgreSQL not available (set MAESTRO_TEST_DATABASE_URL, or install the Debian package postgresql)' };
@@ -387,15 +394,19 @@ const parts: [keyof typeof PARTS, (c: Cluster) => Promise<void>][] = [
   ['failover', benchFailover],
 ];
 
-export async function run(): Promise<void> {
-  const todo = parts.filter(([p]) => wanted(PARTS[p]));
+export async function run(filter = ''): Promise<void> {
+  const todo = parts.filter(([p]) => wanted(PARTS[p], filter));
   if (todo.length === 0) return;
   const pg = postgresUrl();
   const haproxy = haproxyPath();
-  const reason = 'reason' in pg ? pg.reason : haproxy ? null : 'HAProxy not installed (Debian package haproxy; scripts/install-test-deps.sh)';
-  if (reason) {
-    for (const [p] of todo)
-      for (const name of PARTS[p]) process.stdout.write(`${JSON.stringify({ name, value: null, unit: null, ref: null, refName: null, skipped: reason })}\n`);
+  const missing =
+    'reason' in pg
+      ? { reason: pg.reason, what: 'postgresql' }
+      : haproxy
+        ? null
+        : { reason: 'HAProxy not installed (Debian package haproxy; scripts/install-test-deps.sh)', what: 'haproxy' };
+  if (missing) {
+    for (const [p] of todo) for (const name of PARTS[p]) emitSkipped(name, missing.reason, missing.what);
     return;
   }
   const t0 = performance.now();

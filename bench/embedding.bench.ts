@@ -21,14 +21,14 @@ import { loadOnnxEmbedder } from '../src/main/features/inference/embedder';
 import { hashedNgramEmbedder } from '../src/main/features/inference/hashed-ngram';
 import { tinyEmbeddingModelInfo, writeTinyEmbeddingModel } from '../src/main/features/inference/onnx-writer';
 import type { VerifiedModel } from '../src/main/features/bundles/models';
-import { emit } from './figure';
+import { emit, size } from './figure';
 import { lcg31 } from '../src/platform/prng';
 
-const TEXTS = 2000;
+const TEXTS = size(2000, 64);
 const DIMENSION = 384;
 const CONTEXT = 256;
 const BATCH = 32;
-const ROUNDS = 5;
+const ROUNDS = size(5, 1);
 
 function notes(): string[] {
   const rnd = lcg31(7);

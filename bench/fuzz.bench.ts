@@ -4,10 +4,10 @@
 // Failures (INTERNAL or 5xx, a throw, an event-loop stall over 200 ms, a change from a refused
 // request, traffic off loopback) must be zero. MAESTRO_FUZZ_INPUTS sets the total (default 100,000).
 import { fuzzChannels, fuzzServer, type FuzzReport } from '../test/fuzz/api-fuzz';
-import { emit } from './figure';
+import { emit, size } from './figure';
 
 export async function run(): Promise<void> {
-  const total = Number(process.env.MAESTRO_FUZZ_INPUTS ?? 100_000);
+  const total = Number(process.env.MAESTRO_FUZZ_INPUTS ?? size(100_000, 100));
   const seed = Number(process.env.MAESTRO_FUZZ_SEED ?? Date.now() % 100_000);
   // Channel inputs cost ~10 ms (they reach real handlers), server requests ~3 ms: 30 % / 70 %.
   const channels = Math.round(total * 0.3);

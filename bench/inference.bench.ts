@@ -20,11 +20,11 @@ import { getLlama, type Token } from 'node-llama-cpp';
 import { writeTinyGguf } from '../src/main/features/inference/gguf-writer';
 import { loadTextModel } from '../src/main/features/inference/llama';
 import type { VerifiedModel } from '../src/main/features/bundles/models';
-import { emit } from './figure';
+import { emit, size } from './figure';
 
-const TOKENS = 200;
+const TOKENS = size(200, 8);
 const CONTEXT = 512;
-const ROUNDS = 7;
+const ROUNDS = size(7, 1);
 const PROMPT = 'the site report says the level is high and the level is low';
 
 const log = (m: string) => process.stderr.write(`[inference] ${m}\n`);

@@ -8,7 +8,7 @@
 // (bench/corpus/injection.jsonl, 6 languages) as a second check. Cost: p99 over 4 KiB texts.
 import { readFileSync } from 'node:fs';
 import { isInjection, scoreText } from '../src/main/features/policy/injection';
-import { emit, percentile } from './figure';
+import { emit, percentile, size, SMOKE } from './figure';
 
 interface Row {
   text: string;
@@ -62,7 +62,7 @@ function fourKiB(rows: readonly Row[]): string[] {
   const out: string[] = [];
   const benign = rows.filter((r) => r.label === 'benign');
   const inj = rows.filter((r) => r.label === 'injection');
-  for (let k = 0; k < 200; k++) {
+  for (let k = 0; k < size(200, 10); k++) {
     const lang = benign[(k * 37) % benign.length]!.lang;
     const pool = benign.filter((r) => r.lang === lang);
     let text = '';
@@ -79,7 +79,8 @@ export function run(): void {
   const rows = loadCorpus();
   emit({ name: 'injection.corpus.texts', value: rows.length, unit: 'texts', ref: null, refName: null, target: '>= 3000' });
   emit({ name: 'injection.corpus.languages', value: new Set(rows.map((r) => r.lang)).size, unit: 'languages', ref: null, refName: null, target: '>= 12' });
-  const test = rows.filter((r) => r.split === 'test');
+  // The smoke run scores every 20th held-out text (each language keeps some).
+  const test = rows.filter((r) => r.split === 'test').filter((_, i) => !SMOKE || i % 20 === 0);
   figures('injection.detect.heldout', test, true);
   for (const lang of [...new Set(test.map((r) => r.lang))].sort())
     figures(
@@ -94,7 +95,7 @@ export function run(): void {
   const time = (f: (t: string) => boolean): number => {
     for (const t of texts) f(t);
     const ts: number[] = [];
-    for (let k = 0; k < 5; k++) {
+    for (let k = 0; k < size(5, 1); k++) {
       for (const t of texts) {
         const t0 = performance.now();
         f(t);

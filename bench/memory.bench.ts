@@ -31,11 +31,15 @@ import { tinyEmbeddingModelInfo, writeTinyEmbeddingModel } from '../src/main/fea
 import type { Embedder } from '../src/main/features/inference/types';
 import type { MemoryTier } from '../src/shared/memory/types';
 import { tempDir } from '../src/main/platform/test-utils';
-import { emit, percentile } from './figure';
+import { emit, percentile, size } from './figure';
 
 const DIM = 384;
 const MODEL = 'bench-random@1';
 const DAY = 86_400_000;
+/** Item counts of the "100k" and "1M" stores, and the texts ingest() adds (tiny in the smoke run). */
+const N100K = size(100_000, 2_000);
+const N1M = size(1_000_000, 4_000);
+const INGEST_TEXTS = size(3_000, 60);
 
 /** A Zipf(1) vocabulary of pronounceable pseudo-words: a few very common, most rare (like text). */
 function vocabulary(n: number, seed: number): { word: () => string } {
@@ -216,7 +220,7 @@ async function ingest(name: string, e: Embedder, target: string | null): Promise
   const s = openStore('ingest.db', () => e);
   const r = rng(5);
   const vocab = vocabulary(30_000, 11);
-  const texts = Array.from({ length: 3_000 }, () => sentence(vocab, r));
+  const texts = Array.from({ length: INGEST_TEXTS }, () => sentence(vocab, r));
   const t0 = performance.now();
   await e.embed(texts);
   const embedRate = texts.length / ((performance.now() - t0) / 1000);
@@ -240,12 +244,12 @@ async function ingest(name: string, e: Embedder, target: string | null): Promise
  * memory.search.100k: search() p95 (and the exact reference) over 100k clustered 384-d items; with
  * `atRestKey` on the encrypted database (bench/atrest.bench.ts compares the two).
  */
-export async function search100k(atRestKey?: Buffer, queries = 200): Promise<SearchFigures> {
+export async function search100k(atRestKey?: Buffer, queries = size(200, 10)): Promise<SearchFigures> {
   const table = new Map<string, Float32Array>();
   const s = openStore('m100k.db', () => lookupEmbedder(table), table, atRestKey);
-  const next = unitVectorSource(DIM, 1, 100, 100_000);
-  fill(s, 100_000, next, 3);
-  const f = await measure(s, next, queries, 20);
+  const next = unitVectorSource(DIM, 1, 100, N100K);
+  fill(s, N100K, next, 3);
+  const f = await measure(s, next, queries, size(20, 5));
   s.close();
   return f;
 }
@@ -258,9 +262,9 @@ export async function run(): Promise<void> {
 
   {
     const s = openStore('m100k.db', () => lookupEmbedder(s.table));
-    const next = unitVectorSource(DIM, 1, 100, 100_000);
-    const rate = fill(s, 100_000, next, 3);
-    const f = await measure(s, next, 200, 100);
+    const next = unitVectorSource(DIM, 1, 100, N100K);
+    const rate = fill(s, N100K, next, 3);
+    const f = await measure(s, next, size(200, 10), size(100, 5));
     s.close();
     emit({ name: 'memory.import.rate', value: rate, unit: 'items/s (importMany, 384-d, FTS + vectors + vec0)', ref: null, refName: null });
     emit({
@@ -290,9 +294,9 @@ export async function run(): Promise<void> {
 
   {
     const s = openStore('uniform.db', () => lookupEmbedder(s.table));
-    const next = unitVectorSource(DIM, 2, 0, 100_000);
-    fill(s, 100_000, next, 4);
-    const f = await measure(s, next, 50, 50);
+    const next = unitVectorSource(DIM, 2, 0, N100K);
+    fill(s, N100K, next, 4);
+    const f = await measure(s, next, size(50, 5), size(50, 5));
     s.close();
     emit({
       name: 'memory.search.recall10.uniform',
@@ -305,9 +309,9 @@ export async function run(): Promise<void> {
 
   {
     const s = openStore('m1m.db', () => lookupEmbedder(s.table));
-    const next = unitVectorSource(DIM, 3, 100, 1_000_000);
-    const rate = fill(s, 1_000_000, next, 5);
-    const f = await measure(s, next, 200, 20);
+    const next = unitVectorSource(DIM, 3, 100, N1M);
+    const rate = fill(s, N1M, next, 5);
+    const f = await measure(s, next, size(200, 10), size(20, 5));
     s.close();
     emit({ name: 'memory.import.1m.rate', value: rate, unit: 'items/s (importMany, 1M × 384-d)', ref: null, refName: null });
     emit({

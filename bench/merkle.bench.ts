@@ -18,13 +18,13 @@ import { fileURLToPath } from 'node:url';
 
 const RESOURCES = fileURLToPath(new URL('../resources', import.meta.url));
 import { tempDir } from '../src/main/platform/test-utils';
-import { emit } from './figure';
+import { emit, size } from './figure';
 import { lcg31 } from '../src/platform/prng';
 
-const TREE = 1_000_000;
-const PROOFS = 4096;
-const ROUNDS = 7;
-const MIN_ROUND_MS = 200;
+const TREE = size(1_000_000, 1000);
+const PROOFS = size(4096, 64);
+const ROUNDS = size(7, 1);
+const MIN_ROUND_MS = size(200, 5);
 
 /** Best items/s over ROUNDS rounds of at least MIN_ROUND_MS (2 warm-up rounds). */
 function rate(items: number, once: () => number): { perSecond: number; check: number } {
@@ -87,7 +87,7 @@ async function inMemory(): Promise<void> {
     cases.map((c) => ({ leafHash: c.leaf, index: c.index, proof: c.proof })),
   );
   let parallel = 0;
-  for (let round = 0; round < 4; round++) {
+  for (let round = 0; round < size(4, 2); round++) {
     const t = performance.now();
     const out = await pool.verifyEncoded(batch);
     const rateNow = PROOFS / ((performance.now() - t) / 1000);
@@ -136,7 +136,7 @@ function device(entries: number): void {
     tree.appendLeafHash(h.leaf(Buffer.from(x, 'hex')));
   }
   const r = lcg31(11);
-  const seqs = Array.from({ length: 1024 }, () => 1 + Math.floor(r() * entries));
+  const seqs = Array.from({ length: size(1024, 64) }, () => 1 + Math.floor(r() * entries));
   const dev = rate(seqs.length, () => {
     let n = 0;
     for (const s of seqs) n += merkle.inclusion(s, entries).proof.length;
@@ -170,6 +170,6 @@ function device(entries: number): void {
 
 export async function run(): Promise<void> {
   await inMemory();
-  const entries = Number(process.env.MERKLE_BENCH_ENTRIES ?? 1_000_000);
+  const entries = Number(process.env.MERKLE_BENCH_ENTRIES ?? size(1_000_000, 2000));
   if (entries > 0) device(entries);
 }

@@ -12,10 +12,10 @@ import { verifyPack } from '../src/main/features/evidence/pack/verify';
 import { countersign, packDevice } from '../src/main/features/evidence/pack/test-helpers';
 import type { NewCard } from '../src/main/features/cards/index';
 import { tempDir } from '../src/main/platform/test-utils';
-import { emit } from './figure';
+import { emit, size } from './figure';
 
-const ENTRIES = 10_000;
-const CARDS = 1_000;
+const ENTRIES = size(10_000, 200);
+const CARDS = size(1_000, 20);
 
 type Standalone = {
   readPack: (b: Buffer) => Promise<{ files: Map<string, Buffer>; bad: string[] }>;

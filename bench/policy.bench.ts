@@ -18,12 +18,12 @@ import { detectInjection } from '../src/main/features/policy/injection';
 import { findPlaintextPii } from '../src/main/features/policy/lanes';
 import { POLICY_DIR, submitContext, summarizeContext } from '../src/main/features/policy/fixtures';
 import type { GuardContext } from '../src/shared/policy/types';
-import { emit, percentile } from './figure';
+import { emit, percentile, size } from './figure';
 
 const TARGET_MATCHING = 50;
-const WARMUP = 500;
-const ROUNDS = 7;
-const CALLS_PER_ROUND = 1000;
+const WARMUP = size(500, 20);
+const ROUNDS = size(7, 1);
+const CALLS_PER_ROUND = size(1000, 50);
 
 type Check = (c: GuardContext, f: { lane: string; plaintextPii: string[]; nowMs: number }) => boolean;
 

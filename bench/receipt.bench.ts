@@ -3,11 +3,11 @@ import { receiptSigningBytes, type SignedReceipt } from '../src/shared/sync/prot
 import { receiptMismatch } from '../src/main/features/sync/receipt-verify';
 import { VerifyPool } from '../src/main/features/sync/verify-pool';
 import { DEFAULT_RESOURCES_DIR } from '../src/main/app/services';
-import { emit } from './figure';
+import { emit, size } from './figure';
 
 export async function run(): Promise<void> {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const n = 20_000;
+  const n = size(20_000, 400);
   const receipts: SignedReceipt[] = Array.from({ length: n }, (_, i) => {
     const receipt = {
       receiptId: `rcpt_${i}`,

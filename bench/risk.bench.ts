@@ -6,12 +6,12 @@
 // two times with the same parser, compare against the policy's numbers, take the max; no reasons,
 // no versions, no result object): what the calculator cannot be faster than.
 import { DAY_MS, DEFAULT_RISK_POLICY, evaluateRisk, levelRank, parseIsoMs, type RiskInput } from '../src/shared/risk';
-import { emit } from './figure';
+import { emit, size } from './figure';
 import { lcg31 } from '../src/platform/prng';
 
-const INPUTS = 4096;
-const ROUNDS = 15;
-const MIN_ROUND_MS = 200;
+const INPUTS = size(4096, 256);
+const ROUNDS = size(15, 1);
+const MIN_ROUND_MS = size(200, 5);
 
 function inputs(): RiskInput[] {
   const rnd = lcg31(42);

@@ -1,7 +1,7 @@
 import { createServices } from '../src/main/app/services';
 import { tempDir, unlockedVault } from '../src/main/platform/test-utils';
 import { enrollToken, freePort, startServer } from '../test/integration/server-process';
-import { emit } from './figure';
+import { emit, size } from './figure';
 
 /**
  * sync.e2e.10k: 10,000 captured items from a device's outbox to a real server process over loopback:
@@ -18,7 +18,7 @@ export async function run(): Promise<void> {
   try {
     s.profile.setup({ name: 'Bench', tenant: 'bench' });
     await s.sync.enroll(srv.url, enrollToken(serverDir, port, 'bench', 'bench@bench'));
-    const n = 10_000;
+    const n = size(10_000, 50);
     const notes = 'x'.repeat(600);
     s.db.transaction(() => {
       for (let i = 0; i < n; i++) {

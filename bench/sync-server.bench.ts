@@ -20,14 +20,14 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { makeItem, newDeviceKeys, signedHeaders } from '../src/server/testing/device-client';
 import type { EnrollResponse, SyncBatchResponse } from '../src/shared/sync/protocol';
-import { emit, percentile } from './figure';
+import { emit, percentile, size } from './figure';
 
 const MAIN = fileURLToPath(new URL('../src/server/main.ts', import.meta.url));
 
 const ITEMS_PER_BATCH = 100;
-const WARMUP_BATCHES = 30;
-const BATCHES = 300;
-const DEVICES = 4;
+const WARMUP_BATCHES = size(30, 2);
+const BATCHES = size(300, 4);
+const DEVICES = size(4, 2);
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 function post(url: string, headers: Record<string, string>, body: string, via: Agent = agent): Promise<string> {

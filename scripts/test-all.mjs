@@ -1,7 +1,7 @@
-// npm test: typecheck, lint, unit/integration (vitest), build, e2e (playwright-core + Chromium).
+// npm test: typecheck, lint, a smoke run of every benchmark, unit/integration (vitest), build, e2e (playwright-core + Chromium).
 // Ends with one summary line "tests: N passed, N failed, N skipped" and lists every skip with its reason.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { root, run } from './lib.mjs';
 
@@ -27,10 +27,16 @@ const step = (name, fn) => {
   return code === 0;
 };
 
+// The benchmarks' smoke run (issue 20): every bench suite once at a tiny size; bench/run.ts checks its
+// own output (bench/smoke-check.ts). It starts now, beside typecheck and lint (each mostly one core),
+// and is joined as a step before the unit tests. Sealed resources first, as the unit tests' setup does.
+run(process.execPath, ['--import', 'tsx', join(root, 'scripts/seal-resources.ts')], { stdio: ['ignore', 'ignore', 'inherit'] });
+const smoke = startBenchSmoke(join(out, 'bench-smoke.log'));
 step('typecheck', () => run('npm', ['run', '--silent', 'typecheck']));
 step('lint', () => run('npm', ['run', '--silent', 'lint']));
 // Electronegativity over src/, offline; each finding justified in scripts/electronegativity-allow.json.
 step('electron security check', () => run('npm', ['run', '--silent', 'check:electron']));
+await smoke.join();
 // Under a private D-Bus session with an unlocked gnome-keyring: keytar talks to a real Secret Service.
 step('unit + integration', () =>
   run('bash', [
@@ -48,6 +54,30 @@ if (built) {
   step('e2e', () =>
     npx(['vitest', 'vitest.mjs', 'run', '-c', 'vitest.e2e.config.ts', '--reporter=default', '--reporter=json', `--outputFile=${join(out, 'e2e.json')}`]),
   );
+}
+
+function startBenchSmoke(log) {
+  const t = Date.now();
+  const fd = openSync(log, 'w');
+  const env = { ...process.env, MAESTRO_BENCH_SMOKE: '1' };
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(root, 'bench/run.ts')], { cwd: root, env, stdio: ['ignore', fd, fd] });
+  const exited = new Promise((resolve) => {
+    child.on('exit', (code) => resolve(code ?? 1));
+    child.on('error', () => resolve(1));
+  });
+  const kill = setTimeout(() => child.kill('SIGKILL'), 600_000);
+  return {
+    join: async () => {
+      console.log(`\n=== bench smoke (ran beside the steps above; log: ${relative(root, log)})`);
+      const code = await exited;
+      clearTimeout(kill);
+      closeSync(fd);
+      const lines = readFileSync(log, 'utf8').split('\n');
+      const summary = lines.filter((l) => /^bench( smoke)?: /.test(l));
+      console.log((code === 0 ? summary : [...lines.slice(-80), ...summary]).join('\n'));
+      steps.push({ name: 'bench smoke', ok: code === 0, s: ((Date.now() - t) / 1000).toFixed(1) });
+    },
+  };
 }
 
 let passed = 0,
