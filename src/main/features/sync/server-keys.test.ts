@@ -6,12 +6,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeServices, tempDir, unlockedVault } from '../../platform/test-utils';
+import { enrolledDevice } from './testing';
 import type { Services } from '../../app/services';
 import { receiptSigningBytes, type SignedReceipt } from '../../../shared/sync/protocol';
 import type { SignedServerKeyStatement } from '../../../shared/sync/server-keys';
 import { verifyBase64 } from '../../../platform/ed25519';
-import { createEnrollmentToken } from '../../../server/enrollment-tokens';
 import { sqliteBackend, type TestDb } from '../../../server/testing/backends';
 import { createHarness, T0, type Harness } from '../../../server/testing/harness';
 import { makeItem, signedHeaders } from '../../../server/testing/device-client';
@@ -43,11 +42,7 @@ beforeEach(async () => {
     const body = rewrite((await res.json()) as Record<string, unknown>);
     return new Response(JSON.stringify(body), { status: 200, headers: res.headers });
   }) as typeof fetch;
-  const dataDir = tempDir();
-  s = makeServices({ dataDir, clock: { now: () => h.now() }, secrets: unlockedVault(dataDir), fetch: fetchFn });
-  s.profile.setup({ name: 'Ada', tenant: 'acme' });
-  const { token } = await createEnrollmentToken(db.storage, h.now(), { tenant: 'acme', user: 'ada', role: 'field' }, 'test');
-  await s.sync.enroll('http://sync.test/', token);
+  s = await enrolledDevice(h, db, fetchFn);
 });
 
 afterEach(async () => {

@@ -4,12 +4,11 @@
 // unblocked → the next sync clears it and the items go through.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDispatcher } from '../../app/dispatch';
-import { makeServices, tempDir, unlockedVault } from '../../platform/test-utils';
+import { enrolledDevice } from './testing';
 import type { Services } from '../../app/services';
 import type { SyncBatchResponse } from '../../../shared/sync/protocol';
 import { DAY_MS } from '../../../shared/risk/index';
 import { msg } from '../../../shared/messages';
-import { createEnrollmentToken } from '../../../server/enrollment-tokens';
 import { sqliteBackend, type TestDb } from '../../../server/testing/backends';
 import { CONTRACT_FILES, createHarness, T0, type Device, type Harness } from '../../../server/testing/harness';
 import { BLOCKED_PROBE_MS } from './engine';
@@ -51,11 +50,7 @@ beforeEach(async () => {
     const out = rewrite && res.status === 200 ? rewrite(body) : body;
     return new Response(JSON.stringify(out), { status: res.status, headers: res.headers });
   }) as typeof fetch;
-  const dataDir = tempDir();
-  s = makeServices({ dataDir, clock: { now: () => h.now() }, secrets: unlockedVault(dataDir), fetch: fetchFn });
-  s.profile.setup({ name: 'Ada', tenant: 'acme' });
-  const { token } = await createEnrollmentToken(db.storage, h.now(), { tenant: 'acme', user: 'ada', role: 'field' }, 'test');
-  await s.sync.enroll('http://sync.test/', token);
+  s = await enrolledDevice(h, db, fetchFn);
 });
 
 afterEach(async () => {

@@ -2,9 +2,8 @@
 // end to end through the real sync-server app in this process, with faults put between the two.
 // A row written before holds a plain sentence, and still reads as that sentence.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeServices, tempDir, unlockedVault } from '../../platform/test-utils';
+import { enrolledDevice } from './testing';
 import type { Services } from '../../app/services';
-import { createEnrollmentToken } from '../../../server/enrollment-tokens';
 import { sqliteBackend, type TestDb } from '../../../server/testing/backends';
 import { createHarness, type Harness } from '../../../server/testing/harness';
 
@@ -35,11 +34,7 @@ beforeEach(async () => {
     }
     return h.app.fetch(new Request(input, init));
   }) as typeof fetch;
-  const dataDir = tempDir();
-  s = makeServices({ dataDir, clock: { now: () => h.now() }, secrets: unlockedVault(dataDir), fetch: fetchFn });
-  s.profile.setup({ name: 'Ada', tenant: 'acme' });
-  const { token } = await createEnrollmentToken(db.storage, h.now(), { tenant: 'acme', user: 'ada', role: 'field' }, 'test');
-  await s.sync.enroll('http://sync.test/', token);
+  s = await enrolledDevice(h, db, fetchFn);
 });
 
 afterEach(async () => {

@@ -3,9 +3,8 @@
 // offline, no attempt is burned, so no restart or deploy can dead-letter anything; a short
 // Retry-After is waited out within the run. End to end through the real sync-server app.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeServices, tempDir, unlockedVault } from '../../platform/test-utils';
+import { enrolledDevice } from './testing';
 import type { Services } from '../../app/services';
-import { createEnrollmentToken } from '../../../server/enrollment-tokens';
 import { sqliteBackend, type TestDb } from '../../../server/testing/backends';
 import { createHarness, type Harness } from '../../../server/testing/harness';
 
@@ -38,11 +37,7 @@ beforeEach(async () => {
     }
     return h.app.fetch(new Request(input, init));
   }) as typeof fetch;
-  const dataDir = tempDir();
-  s = makeServices({ dataDir, clock: { now: () => h.now() }, secrets: unlockedVault(dataDir), fetch: fetchFn });
-  s.profile.setup({ name: 'Ada', tenant: 'acme' });
-  const { token } = await createEnrollmentToken(db.storage, h.now(), { tenant: 'acme', user: 'ada', role: 'field' }, 'test');
-  await s.sync.enroll('http://sync.test/', token);
+  s = await enrolledDevice(h, db, fetchFn);
 });
 
 afterEach(async () => {
