@@ -7,7 +7,7 @@
 // MAESTRO_TEST_DATABASE_URL is set (scripts/pg-test.sh).
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { appendFileSync, createReadStream, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, createReadStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -25,8 +25,16 @@ const FILES = 8;
 const KILLS = 20;
 
 const servers: ServerProc[] = [];
+/** Every scratch directory this file makes (about 1 GB a run: the files, the device, the server): removed at the end. */
+const scratch: string[] = [];
+const temp = (prefix: string): string => {
+  const dir = tempDir(prefix);
+  scratch.push(dir);
+  return dir;
+};
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop('SIGKILL')));
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -69,18 +77,18 @@ async function life(dataDir: string, log: string, kill: (() => void) | null, kil
 const KILL_DEVICE = (): void => {};
 
 async function killLoop(backend: 'sqlite' | 'postgres', env: NodeJS.ProcessEnv) {
-  const dir = tempDir('maestro-srv-');
+  const dir = temp('maestro-srv-');
   const port = await freePort();
   let srv = await startServer(dir, port, env);
   servers.push(srv);
-  const dataDir = tempDir('maestro-dev-');
+  const dataDir = temp('maestro-dev-');
   const s = createServices({ dataDir, host: 'web', secrets: await unlockedVault(dataDir) });
   s.profile.setup({ name: 'Ada', tenant: 'acme' });
   await s.sync.enroll(srv.url, enrollToken(dir, port, 'acme', 'ada@acme', 'field', env));
   await s.sync.syncNow();
   const sizes = new Map<string, number>();
   for (let i = 0; i < FILES; i++) {
-    const path = join(tempDir('maestro-file-'), `clip-${i}.mp4`);
+    const path = join(temp('maestro-file-'), `clip-${i}.mp4`);
     randomFile(path, FILE_BYTES);
     const a = await s.capture.attachments.putStream(createReadStream(path), { name: `clip-${i}.mp4`, mime: 'video/mp4', nowIso: new Date().toISOString() });
     s.capture.submit({
@@ -91,7 +99,7 @@ async function killLoop(backend: 'sqlite' | 'postgres', env: NodeJS.ProcessEnv) 
   }
   s.close();
 
-  const log = join(tempDir('maestro-log-'), 'puts.log');
+  const log = join(temp('maestro-log-'), 'puts.log');
   writeFileSync(log, '');
   const kinds: string[] = [];
   let landed = 0;
