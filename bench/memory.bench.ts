@@ -154,7 +154,12 @@ interface SearchFigures {
 }
 
 /** search() latency over `queries` queries, recall of its vector list on `recallQueries`, and the exact reference. */
-async function measure(s: Store, next: () => Float32Array, queries: number, recallQueries: number): Promise<SearchFigures> {
+/**
+ * `full`: every query must get `limit` hits. Not for unrelated (uniform) vectors: search() drops a
+ * vector-only hit below VECTOR_ONLY_MIN_SIMILARITY (0.25), and a uniform random query has almost no
+ * item that similar — fewer hits is the right answer there (recall is measured on the vector list).
+ */
+async function measure(s: Store, next: () => Float32Array, queries: number, recallQueries: number, full = true): Promise<SearchFigures> {
   const vocab = vocabulary(30_000, 7);
   const qs = Array.from({ length: queries + 20 }, (_, i) => {
     const text = `${vocab.word()} ${vocab.word()} ${vocab.word()} q${i}`;
@@ -168,7 +173,7 @@ async function measure(s: Store, next: () => Float32Array, queries: number, reca
     const t = performance.now();
     const res = await s.memory.search({ text: q.text, limit: 10 });
     times.push(performance.now() - t);
-    if (res.hits.length !== 10) throw new Error(`memory bench: expected 10 hits, got ${res.hits.length}`);
+    if (full && res.hits.length !== 10) throw new Error(`memory bench: expected 10 hits, got ${res.hits.length}`);
   }
   const filtered: number[] = [];
   for (const q of qs.slice(20, 20 + Math.min(queries, 100))) {
@@ -256,7 +261,7 @@ export async function search100k(atRestKey?: Buffer, queries = size(200, 10)): P
 
 export async function run(): Promise<void> {
   const tiny = await tinyOnnxEmbedder();
-  await ingest('memory.ingest', tiny.embedder, '≥ 500');
+  await ingest('memory.ingest', tiny.embedder, '≥ 3,000');
   tiny.close();
   await ingest('memory.ingest.hashed', hashedNgramEmbedder(DIM), null);
 
@@ -273,7 +278,7 @@ export async function run(): Promise<void> {
       unit: `ms (p95; p50 ${f.p50.toFixed(1)})`,
       ref: f.refP95,
       refName: 'exact sqlite-vec float KNN (vec_distance_cosine over all, k=10), p95',
-      target: '< 20',
+      target: '< 8 (recall@10 ≥ 0.95)',
     });
     emit({
       name: 'memory.search.100k.filtered.p95',
@@ -296,7 +301,7 @@ export async function run(): Promise<void> {
     const s = openStore('uniform.db', () => lookupEmbedder(s.table));
     const next = unitVectorSource(DIM, 2, 0, N100K);
     fill(s, N100K, next, 4);
-    const f = await measure(s, next, size(50, 5), size(50, 5));
+    const f = await measure(s, next, size(50, 5), size(50, 5), false);
     s.close();
     emit({
       name: 'memory.search.recall10.uniform',
@@ -320,7 +325,7 @@ export async function run(): Promise<void> {
       unit: `ms (p95; p50 ${f.p50.toFixed(1)})`,
       ref: f.refP95,
       refName: 'exact sqlite-vec float KNN (vec_distance_cosine over all, k=10), p95',
-      target: '< 150',
+      target: '< 40',
     });
     emit({
       name: 'memory.search.1m.filtered.p95',

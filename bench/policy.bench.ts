@@ -8,6 +8,8 @@
 // Reference in the same run: the same 50 checks written as plain JS closures over the same context
 // (lane and plaintext-PII list precomputed for them, no policy rules, no result objects): what the
 // guard cannot be faster than.
+// Targets: issue 20 (p99 < 150 µs). The two setup checks run with a long evaluation budget so a
+// cold first call on a busy machine cannot fail the suite with 'timeout' (the timed calls are as before).
 // Second figure: an ai-summarize step, where the guard also scans the AI inputs for prompt
 // injection; its reference is the injection scan alone.
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +26,12 @@ const TARGET_MATCHING = 50;
 const WARMUP = size(500, 20);
 const ROUNDS = size(7, 1);
 const CALLS_PER_ROUND = size(1000, 50);
+/**
+ * The two setup checks (which invariants match, and that the context is allowed) are each a first,
+ * cold call: on a busy machine it could pass the guard's 50 ms budget and fail the setup with
+ * 'timeout'. They get a generous budget; the timed calls run with the default, as before.
+ */
+const SETUP_TIMEOUT_MS = 60_000;
 
 type Check = (c: GuardContext, f: { lane: string; plaintextPii: string[]; nowMs: number }) => boolean;
 
@@ -124,13 +132,13 @@ export function run(): void {
   cpSync(POLICY_DIR, dir, { recursive: true });
   const probe = PolicyEngine.fromDir(dir);
   const ctx = submitContext();
-  const shippedIds = probe.guard(ctx).invariants.map((r) => r.id);
+  const shippedIds = probe.guard(ctx, { timeoutMs: SETUP_TIMEOUT_MS }).invariants.map((r) => r.id);
   const missing = shippedIds.filter((id) => !SHIPPED[id]);
   if (missing.length) throw new Error(`bench reference lacks closures for ${missing.join(', ')}`);
   const extras = Array.from({ length: TARGET_MATCHING - shippedIds.length }, (_, i) => extra(i));
   writeFileSync(join(dir, 'invariants', 'zz-bench-generated.yaml'), extras.map((e) => e.yaml).join(''));
   const engine = PolicyEngine.fromDir(dir);
-  const first = engine.guard(ctx);
+  const first = engine.guard(ctx, { timeoutMs: SETUP_TIMEOUT_MS });
   if (first.invariants.length !== TARGET_MATCHING || !first.allowed)
     throw new Error(`bench setup: ${first.invariants.length} matching, allowed ${first.allowed}`);
 
@@ -153,7 +161,7 @@ export function run(): void {
     unit: 'µs',
     ref: us(closures, 99),
     refName: `same ${TARGET_MATCHING} checks as JS closures (lane/PII precomputed, no policy rules)`,
-    target: '< 1000 (1 ms)',
+    target: '< 150',
   });
   emit({
     name: 'policy.eval.p50',

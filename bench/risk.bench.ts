@@ -93,6 +93,6 @@ export function run(): void {
     unit: 'evals/s',
     ref: ref.perSecond,
     refName: `inline threshold comparisons, same ${INPUTS} inputs`,
-    target: '>= 1000000',
+    target: '>= 5000000',
   });
 }

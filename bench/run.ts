@@ -4,6 +4,9 @@
 // --compare: after the run, a table of each figure beside the saved run(s) on stderr (bench/compare.ts).
 // MAESTRO_BENCH_SMOKE=1: every suite at a tiny size (bench/figure.ts; npm test runs it, bench/smoke.test.ts).
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sealResources } from '../src/main/features/bundles/seal';
 import { compareRuns, DEFAULT_NOISE_PCT, formatComparison, parseRun } from './compare';
 import { SMOKE } from './figure';
 import { prefixesOf, runSuites, selected } from './runner';
@@ -48,6 +51,12 @@ try {
 const stray: unknown[] = [];
 process.on('unhandledRejection', (err) => void stray.push(err));
 process.on('uncaughtException', (err) => void stray.push(err));
+
+// Suites start the app's services, which read the sealed resources (shipped and development policy,
+// contracts, workflows) as `npm start` and the tests do: seal them first (a no-op when current), so a
+// fresh checkout's `npm run bench` does not fail the suites that capture records.
+const resourcesDir = fileURLToPath(new URL('../resources', import.meta.url));
+await sealResources({ resourcesDir, outDir: join(resourcesDir, 'bundles'), devOutDir: join(resourcesDir, 'bundles-dev') });
 
 const now = new Map<string, number>();
 const printed: string[] = [];

@@ -26,4 +26,6 @@ export const SUITES: readonly Suite[] = [
   { prefix: 'fuzz.', run: async () => (await import('./fuzz.bench')).run() },
   // One run measures both (they share the three enrolled devices).
   { prefix: 'sync.pull', also: ['approval.'], run: async () => (await import('./team.bench')).run() },
+  // The year profile (scripts/year-profile.ts): start, views, searches and memory of the app at scale.
+  { prefix: 'app.', run: async () => (await import('./year.bench')).run() },
 ];

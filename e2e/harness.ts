@@ -13,6 +13,8 @@ import { loadAtRestKey } from '../src/main/platform/keys/at-rest';
 import { applyKey } from '../src/main/platform/db/cipher';
 
 export const CHROMIUM = process.env.MAESTRO_CHROMIUM ?? '/usr/bin/chromium';
+/** The built web host (electron-vite's main build, entry `webhost`), what `npm run start:web` runs. */
+export const WEBHOST_ENTRY = join(process.cwd(), 'out', 'main', 'webhost.js');
 
 export function newDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'maestro-e2e-'));
@@ -29,7 +31,8 @@ export interface RunningHost {
 
 /** `until: 'locked'`: resolve when the host serves the unlock screen (a vault with no passphrase given). */
 export function startHost(dataDir: string, env: Record<string, string> = {}, opts: { until?: 'ready' | 'locked' } = {}): Promise<RunningHost> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main/app/webhost/cli.ts', '--data-dir', dataDir], {
+  // As `npm run start:web` starts it: the built host (run `npx electron-vite build` first, the renderer needs it too).
+  const proc = spawn(process.execPath, [WEBHOST_ENTRY, '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, MAESTRO_DEV_POLICY: '', ...env, MAESTRO_DATA_DIR: dataDir },
   });

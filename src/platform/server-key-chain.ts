@@ -11,10 +11,10 @@ import {
   type ServerKeyWindow,
   type SignedServerKeyStatement,
 } from '../shared/sync/server-keys';
-import { compileSchema } from '../shared/validation';
+import { lazyValidator } from '../shared/validation';
 import { keyIdOf, publicKeyFromRaw, verifyBase64 } from './ed25519';
 
-const statementValid = compileSchema(signedServerKeyStatementSchema);
+const statementValid = lazyValidator(signedServerKeyStatementSchema);
 
 export type ChainCheck = { ok: true; windows: ServerKeyWindow[] } | { ok: false; reason: string };
 

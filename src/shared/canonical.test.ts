@@ -46,6 +46,13 @@ describe('canonicalJson (RFC 8785)', () => {
     a.self = a;
     expect(() => canonicalJson(a)).toThrow(/cyclic/);
   });
+  it('names the same path in errors, and accepts deep nesting as before', () => {
+    expect(() => canonicalJson({ b: 1, a: [1, { c: NaN }] })).toThrow('non-finite number NaN at .a[1].c');
+    expect(() => canonicalJson({ a: { b: 'x\udc00' } })).toThrow('lone surrogate in string at .a.b');
+    let deep: unknown = 1;
+    for (let i = 0; i < 200; i++) deep = i % 2 ? [deep] : { k: deep };
+    expect(canonicalJson(deep)).toBe(JSON.stringify(deep));
+  });
   it('accepts a well-formed surrogate pair', () => {
     expect(canonicalJson('\ud83d\ude00')).toBe('"\ud83d\ude00"');
   });

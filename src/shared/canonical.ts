@@ -54,9 +54,44 @@ export function assertWellFormed(s: string, path = ''): void {
   if (LONE_SURROGATE.test(s)) throw new CanonicalJsonError('lone surrogate in string', path);
 }
 
+const FAST_DEPTH = 64;
+
+/**
+ * check() without its bookkeeping (a path string per value, a set for cycles): true only for values
+ * check() accepts; anything else, a cycle or nesting deeper than FAST_DEPTH included, returns false
+ * and goes through check() for the exact error. Audit appends canonicalise every payload (issue 20).
+ */
+function plainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+      return !LONE_SURROGATE.test(value);
+    case 'number':
+      return Number.isFinite(value);
+    case 'boolean':
+      return true;
+    case 'object': {
+      if (value === null) return true;
+      if (depth >= FAST_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!(i in value) || !plainJson(value[i], depth + 1)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const k of Object.keys(value)) {
+        const v = (value as Record<string, unknown>)[k];
+        if (LONE_SURROGATE.test(k) || v === undefined || !plainJson(v, depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 /** RFC 8785 canonical JSON text of a JSON value; throws CanonicalJsonError for non-JSON input. */
 export function canonicalJson(value: unknown): string {
-  check(value, '', new Set());
+  if (!plainJson(value, 0)) check(value, '', new Set());
   const out = (canonicalizeLib as (v: unknown) => string | undefined)(value);
   if (out === undefined) throw new CanonicalJsonError('value has no JSON form', '');
   return out;

@@ -53,6 +53,25 @@ export function compileSchema(schema: Record<string, unknown>): ValidateFunction
   return fn;
 }
 
+/**
+ * The validator of a fixed schema, compiled on its first call rather than when the module or object
+ * holding it is loaded: ajv compiles by generating code (10–500 ms for a big wire schema), and a
+ * start-up that compiled every wire schema the app might one day receive paid seconds before the
+ * first screen (issue 20). Same result and same `.errors` after a call as compileSchema's; only the
+ * call and `.errors` are there (no `.schema`). For schemas that arrive at run time (a contract) use
+ * compileSchema, which refuses a bad schema at once.
+ */
+export function lazyValidator(schema: Record<string, unknown>): ValidateFunction {
+  let fn: ValidateFunction | null = null;
+  const lazy = ((data: unknown) => {
+    fn ??= compileSchema(schema);
+    const ok = fn(data);
+    lazy.errors = fn.errors;
+    return ok;
+  }) as ValidateFunction;
+  return lazy;
+}
+
 export interface ValidationDetail {
   path: string;
   keyword: string;

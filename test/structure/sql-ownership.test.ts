@@ -77,7 +77,10 @@ export function tablesNamedBySql(source: string): string[] {
   for (const m of source.matchAll(literal)) {
     const text = m[0];
     if (!/\b(SELECT|INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b/.test(text)) continue;
-    for (const t of text.matchAll(/\b(?:FROM|JOIN|INTO|UPDATE|TABLE(?: IF (?:NOT )?EXISTS)?|DELETE FROM)\s+([a-z_][a-z0-9_]*)/g)) found.add(t[1]!);
+    // A common table expression's name (WITH [RECURSIVE] v(x) AS …, …, w AS …) is not a table.
+    const ctes = new Set([...text.matchAll(/(?:\bWITH(?: RECURSIVE)?|,)\s+([a-z_][a-z0-9_]*)\s*(?:\([^)]*\))?\s+AS\s*\(/g)].map((c) => c[1]!));
+    for (const t of text.matchAll(/\b(?:FROM|JOIN|INTO|UPDATE|TABLE(?: IF (?:NOT )?EXISTS)?|DELETE FROM)\s+([a-z_][a-z0-9_]*)/g))
+      if (!ctes.has(t[1]!)) found.add(t[1]!);
   }
   return [...found];
 }
@@ -85,6 +88,7 @@ export function tablesNamedBySql(source: string): string[] {
 describe('SQL table ownership', () => {
   it('finds the tables named by SQL in a literal', () => {
     expect(tablesNamedBySql("db.prepare('SELECT a FROM runs r JOIN run_steps s ON s.run_id = r.id')").sort()).toEqual(['run_steps', 'runs']);
+    expect(tablesNamedBySql('`WITH RECURSIVE v(x) AS (SELECT min(a) FROM audit_log UNION ALL SELECT x FROM v) SELECT x FROM v`')).toEqual(['audit_log']);
     expect(tablesNamedBySql('db.prepare(`INSERT INTO outbox (id) VALUES (?)`)')).toEqual(['outbox']);
     expect(tablesNamedBySql("const label = 'runs from the outbox'")).toEqual([]);
   });

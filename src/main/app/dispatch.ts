@@ -23,6 +23,7 @@ export function createDispatcher(services: Services, handlers: Handlers = buildH
     }
     const name = channel as ChannelName;
     const schemas = channelSchemas[name];
+    services.activity?.begin();
     try {
       // No input is `{}`; an explicit null is a value like any other (and refused by the schema).
       const given = input === undefined ? {} : input;
@@ -46,6 +47,8 @@ export function createDispatcher(services: Services, handlers: Handlers = buildH
       }
       services.logger.error('handler failed', { code: 'INTERNAL', channel: name, err: (e as Error).message });
       return { ok: false, error: { code: 'INTERNAL', message: 'Internal error' } };
+    } finally {
+      services.activity?.end();
     }
   };
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { schemaVersion, type Db } from '../platform/db/connection';
 import type { AuditService } from '../platform/audit/index';
 import type { HealthRegistry } from '../platform/health';
+import type { DbCheck } from '../platform/db/health';
 import type { EventBus } from '../platform/events';
 import type { Clock } from '../platform/util/clock';
 import type { Logger } from '../platform/util/logger';
@@ -35,6 +36,7 @@ import { createRecordReader } from '../features/capture/record-reader';
 import type { EvidenceService } from '../features/evidence/index';
 import type { BackupService } from '../features/backup/index';
 import { createLocalWork, createNetworkSide, createPlatform, createSealedState, reloadConsumersOnBundleChange } from './wire';
+import { createActivity, precompileChannels, type Activity } from './first-screen';
 
 export { DB_FILE, DEFAULT_RESOURCES_DIR, DEV_POLICY_BUNDLE, devPolicyFromEnv, type ServiceDeps } from './deps';
 import type { ServiceDeps } from './deps';
@@ -83,15 +85,34 @@ export interface Services {
   /** When the policy, invariants and workflows were last (re)loaded. */
   policyLoadedAt: string;
   info: { version: string; host: 'electron' | 'web'; dataDir: string; platform: string; schemaVersion: number };
+  /** quick_check of a big database, on a worker: run once after the first screen, then as Health asks. */
+  dbCheck: DbCheck;
+  /** The API's calls in flight, so start-up work waits for the first screen (./first-screen.ts). */
+  activity?: Activity;
   close(): void;
 }
 
 /**
  * Background work of a running app (the Electron entry and the web host call this; tests and
  * scripts drive services themselves): periodic sync, and runs that a crash or a quit interrupted
- * continue where they stopped (finished steps never repeat).
+ * continue where they stopped (finished steps never repeat). It starts once the first screen is on
+ * (`after`, by default when the API has gone quiet: ./first-screen.ts), so none of it competes with
+ * the first screen's calls. Nothing here guards a use: every sealed bundle was verified when it was
+ * loaded (createSealedState), models are verified when they load, and the periodic re-hash below
+ * only re-checks files already verified.
  */
-export function startBackground(s: Services): void {
+export function startBackground(s: Services, after: Promise<boolean> = s.activity?.quiet() ?? Promise.resolve(true)): void {
+  void after.then((go) => go && runBackground(s));
+}
+
+function runBackground(s: Services): void {
+  // Each channel's validators, in idle turns of the event loop, before anyone's first call needs them.
+  void precompileChannels(
+    () => !s.activity?.closed,
+    (channel, err) => s.logger.error('compiling a channel schema failed', { code: 'SCHEMA_COMPILE_FAILED', channel, err: err.message }),
+  );
+  // The database's quick_check (a big one takes seconds: a worker reads it), so Health has a result.
+  void s.dbCheck.refresh().catch((e: unknown) => s.logger.error('database quick_check failed', { code: 'DB_CHECK_FAILED', err: (e as Error).message }));
   s.sync.start();
   // Team sync: long-poll the server's feed, so approvals and reviewers' views arrive within seconds.
   s.team.startLive();
@@ -170,6 +191,7 @@ export function createServices(deps: ServiceDeps): Services {
   runs.subscribe((e) => {
     if (e.type === 'run.changed') events.emit('runs.changed', { runId: e.runId, status: e.status });
   });
+  const activity = createActivity();
   return {
     ...base,
     ...sealed,
@@ -180,6 +202,7 @@ export function createServices(deps: ServiceDeps): Services {
     modelsDir: deps.modelsDir ?? process.env.MAESTRO_MODELS_DIR ?? join(base.resourcesDir, '..', 'models'),
     updates: createUpdateService({ bundles, appVersion: APP_VERSION, host: deps.host }),
     fetch: deps.fetch,
+    activity,
     get policyLoadedAt() {
       return loaded.at;
     },
@@ -188,6 +211,7 @@ export function createServices(deps: ServiceDeps): Services {
     },
     info: { version: APP_VERSION, host: deps.host, dataDir: deps.dataDir, platform: process.platform, schemaVersion: schemaVersion(db) },
     close() {
+      activity.close();
       sync.stop();
       teamRetention.stop();
       void team.stopLive();

@@ -87,7 +87,11 @@ export function createPlatform(deps: ServiceDeps) {
   const db = openDatabase(dbPath, { key: deps.atRestKey, onProgress: deps.onAtRestProgress });
   const events = createEventBus();
   const health = createHealthRegistry();
-  registerDbHealth(db, health);
+  const dbCheck = registerDbHealth(db, health, {
+    key: deps.atRestKey,
+    now: () => clock.now(),
+    onError: (e) => logger.error('database quick_check failed', { code: 'DB_CHECK_FAILED', err: e.message }),
+  });
   let secretsP: Promise<SecretStore> | undefined = deps.secrets ? Promise.resolve(deps.secrets) : undefined;
   const secrets = () => (secretsP ??= openSecretStore(deps.dataDir));
   const anchors = new SealedAnchors(secrets, () => readSyncConfig(db)?.deviceId ?? null);
@@ -110,6 +114,7 @@ export function createPlatform(deps: ServiceDeps) {
     trustedClock: new TrustedClock(db, clock),
     secrets,
     dataKeys: new DataKeys(db, secrets, clock),
+    dbCheck,
     resourcesDir: deps.resourcesDir ?? DEFAULT_RESOURCES_DIR,
   };
 }

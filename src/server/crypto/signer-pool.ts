@@ -1,7 +1,7 @@
 // Ed25519 signing off the main thread. A batch of 100 items needs 100 receipt signatures, the
-// largest single cost of ingest; worker threads sign them while the main thread writes the rows
-// (see storage/sqlite.ts ingestBatch). Small requests are signed inline: posting to a worker
-// costs more than a handful of signatures.
+// largest single cost of ingest; worker threads sign them while the main thread writes earlier
+// batches (storage/sqlite-sync.ts ingestBatch, decision 0038). Small requests are signed inline:
+// posting to a worker costs more than a handful of signatures.
 import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';

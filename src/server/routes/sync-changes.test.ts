@@ -1,6 +1,8 @@
-// GET /v1/sync/changes where SQLite's two-phase ingest shows: a feed row is committed with its item
-// before the receipt signature is stored (phase 2), or without it when signing failed. The pull signs
-// such a receipt itself (Ed25519 is deterministic: the signature phase 2 or a duplicate stores).
+// SQLite ingest writes a batch in one transaction with its receipts already signed, so a failed
+// signing stores nothing. A server from before that wrote rows first and signatures in a second
+// transaction: a crash in between left a committed feed row whose receipt_sig is ''. The pull signs
+// such a receipt itself (Ed25519 is deterministic: the signature the row lacks), and the device's
+// resend repairs the row.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,18 +73,38 @@ afterEach(async () => {
 });
 
 describe('GET /v1/sync/changes on SQLite', () => {
-  it('serves an item whose receipt is not signed yet with the signature the server will store', async () => {
+  it('a batch whose signing fails stores nothing; its resend is stored whole', async () => {
+    const field = await enroll('field');
+    const item = makeItem({ kind: 'run', contract: TEAM_CONTRACTS.run, keyScope: 'tenant' });
+    const batch = JSON.stringify({ device: field.id, appVersion: '1.0.0', items: [item] });
+    failSigning = true;
+    expect((await send(field, 'POST', '/v1/sync/batch', batch)).status).toBe(500);
+    const counts = (): unknown => {
+      const raw = new Database(join(dir, 'server.db'), { readonly: true });
+      try {
+        return raw.prepare("SELECT (SELECT COUNT(*) FROM sync_items) AS items, (SELECT COUNT(*) FROM team_feed WHERE kind = 'item') AS feed").get();
+      } finally {
+        raw.close();
+      }
+    };
+    expect(counts()).toEqual({ items: 0, feed: 0 });
+    failSigning = false;
+    const res = (await (await send(field, 'POST', '/v1/sync/batch', batch)).json()) as SyncBatchResponse;
+    expect(res.results[0]).toMatchObject({ status: 'accepted' });
+    expect(realKey.verify(receiptSigningBytes(res.results[0]!.receipt!.receipt), res.results[0]!.receipt!.signature)).toBe(true);
+    expect(counts()).toEqual({ items: 1, feed: 1 });
+  });
+
+  it('serves an item a crash left unsigned (older servers) with the signature it lacks; a resend repairs it', async () => {
     const reviewer = await enroll('reviewer');
     const field = await enroll('field');
     const item = makeItem({ kind: 'run', contract: TEAM_CONTRACTS.run, keyScope: 'tenant' });
     const batch = JSON.stringify({ device: field.id, appVersion: '1.0.0', items: [item] });
-
-    failSigning = true;
-    expect((await send(field, 'POST', '/v1/sync/batch', batch)).status).toBe(500);
-    const raw = new Database(join(dir, 'server.db'), { readonly: true });
+    const first = (await (await send(field, 'POST', '/v1/sync/batch', batch)).json()) as SyncBatchResponse;
+    const raw = new Database(join(dir, 'server.db'));
     try {
+      raw.prepare("UPDATE sync_items SET receipt_sig = ''").run();
       expect(raw.prepare('SELECT receipt_sig FROM sync_items').all()).toEqual([{ receipt_sig: '' }]);
-      expect(raw.prepare("SELECT COUNT(*) AS n FROM team_feed WHERE kind = 'item'").get()).toEqual({ n: 1 });
     } finally {
       raw.close();
     }
@@ -95,8 +117,8 @@ describe('GET /v1/sync/changes on SQLite', () => {
     expect(row.receipt.signature).not.toBe('');
     expect(realKey.verify(receiptSigningBytes(row.receipt.receipt), row.receipt.signature)).toBe(true);
 
+    expect(row.receipt).toEqual(first.results[0]!.receipt);
     // The device's resend repairs the row: the same receipt, signature included.
-    failSigning = false;
     const again = (await (await send(field, 'POST', '/v1/sync/batch', batch)).json()) as SyncBatchResponse;
     expect(again.results[0]).toMatchObject({ status: 'duplicate', receipt: row.receipt });
   });

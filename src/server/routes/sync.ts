@@ -318,8 +318,8 @@ function feedItemWire(deps: SyncDeps, r: FeedRow): FeedItemWire {
         // The blobs the item named (the receipt lists them): a reviewer fetches them when opened.
         ...(receipt.attachments ? { attachments: receipt.attachments } : {}),
       },
-      // A row still being signed (SQLite's second phase) gets the signature that phase will store:
-      // Ed25519 is deterministic.
+      // A row an older server left unsigned (a crash between its two write phases) gets the signature
+      // it lacks: Ed25519 is deterministic.
       receipt: { receipt, signature: it.receipt.signature || keyForReceipt(deps.serverKey, receipt.serverKeyId).sign(receiptSigningBytes(receipt)) },
     };
   } else if (r.body !== null) {

@@ -19,8 +19,7 @@ export function sqliteAuditWriter(db: Database.Database) {
   );
   const insert = db.prepare('INSERT INTO server_audit (seq, ts, actor, action, subject, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
 
-  const append = (a: AuditInput, prevHash: string): string => {
-    const seq = (nextSeq.get() as { seq: number }).seq;
+  const append = (a: AuditInput, prevHash: string, seq: number = (nextSeq.get() as { seq: number }).seq): string => {
     const payload = JSON.stringify(a.payload);
     const hash = rowHash({ seq, ts: a.ts, actor: a.actor, action: a.action, subject: a.subject, payload }, prevHash);
     insert.run(seq, a.ts, a.actor, a.action, a.subject, payload, prevHash, hash);
@@ -49,6 +48,17 @@ export function sqliteAuditWriter(db: Database.Database) {
     /** Call inside the caller's write transaction. */
     audit: (a: AuditInput): void => {
       append(a, tip(a.ts));
+    },
+    /**
+     * Several rows in order (a sync batch's items), inside the caller's write transaction: the head
+     * and the next seq are read once, then each row links to the one before (the same rows and
+     * hashes as that many audit() calls).
+     */
+    auditMany: (list: readonly AuditInput[]): void => {
+      if (list.length === 0) return;
+      let prev = tip(list[0]!.ts);
+      let seq = (nextSeq.get() as { seq: number }).seq;
+      for (const a of list) prev = append(a, prev, seq++);
     },
     /** At open: seal rows written before the chain (or by a server without it), in one IMMEDIATE transaction. */
     sealPending: (now: string): void => {

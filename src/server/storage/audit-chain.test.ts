@@ -281,6 +281,30 @@ describe('server audit chain (SQLite)', () => {
       await db.dispose();
     }
   });
+  it('auditMany writes the same rows and hashes as one audit() per row, sealing unchained rows first alike', async () => {
+    const [a, b] = [await sqliteBackend.open(), await sqliteBackend.open()];
+    const rowsOf = (w: Database.Database) => w.prepare('SELECT seq, ts, actor, action, subject, payload, prev_hash, hash FROM server_audit ORDER BY seq').all();
+    try {
+      const [wa, wb] = [new Database(a.cliEnv().MAESTRO_SERVER_DB!), new Database(b.cliEnv().MAESTRO_SERVER_DB!)];
+      for (const w of [wa, wb]) {
+        w.transaction(() => sqliteAuditWriter(w).audit(auditOf(0, 'first')))();
+        // An unchained row at the tail (a server without the chain): the next write seals it.
+        w.prepare('INSERT INTO server_audit (ts, actor, action, subject, payload) VALUES (?, ?, ?, ?, ?)').run(T, 'cli', 'legacy', 'l', '{"x":1}');
+      }
+      const list = Array.from({ length: 7 }, (_, i) => auditOf(i, 'many'));
+      wa.transaction(() => sqliteAuditWriter(wa).auditMany(list))();
+      const one = sqliteAuditWriter(wb);
+      wb.transaction(() => list.forEach((x) => one.audit(x)))();
+      expect(rowsOf(wa)).toEqual(rowsOf(wb));
+      expect(rowsOf(wa)).toHaveLength(10);
+      expect(await verifyAuditChain(sqliteAuditReader(wa))).toMatchObject({ ok: true, rows: 10, sealed: 1 });
+      wa.close();
+      wb.close();
+    } finally {
+      await a.dispose();
+      await b.dispose();
+    }
+  });
   it('rows from before migration 8 are sealed when the server opens the database; an edit of one is caught at the seal', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'maestro-audit-'));
     const path = join(dir, 'server.db');

@@ -29,16 +29,39 @@ type Plan =
 type Fresh = { seq: number; item: NewItem; receipt: IssuedReceipt };
 type Tx = pg.PoolClient;
 
-const selectItem = (c: Tx, tenant: string, key: string) =>
-  c.query<StoredRow>('SELECT content_hash, receipt_json, receipt_sig FROM sync_items WHERE tenant = $1 AND idempotency_key = $2', [tenant, key]);
-const selectClaim = (c: Tx, tenant: string, card: string) =>
-  c.query<ClaimRow>('SELECT idempotency_key, device, user_id, server_seq, received_at FROM approval_claims WHERE tenant = $1 AND card_id = $2', [tenant, card]);
+const selectItems = async (c: Tx, tenant: string, keys: readonly string[]): Promise<Map<string, StoredRow>> => {
+  if (keys.length === 0) return new Map();
+  const r = await c.query<StoredRow & { idempotency_key: string }>(
+    'SELECT idempotency_key, content_hash, receipt_json, receipt_sig FROM sync_items WHERE tenant = $1 AND idempotency_key = ANY($2::text[])',
+    [tenant, keys],
+  );
+  return new Map(r.rows.map(({ idempotency_key, ...row }) => [idempotency_key, row]));
+};
+const selectClaims = async (c: Tx, tenant: string, cards: readonly string[]): Promise<Map<string, ClaimRow>> => {
+  if (cards.length === 0) return new Map();
+  const r = await c.query<ClaimRow & { card_id: string }>(
+    'SELECT card_id, idempotency_key, device, user_id, server_seq, received_at FROM approval_claims WHERE tenant = $1 AND card_id = ANY($2::text[])',
+    [tenant, cards],
+  );
+  return new Map(r.rows.map(({ card_id, ...row }) => [card_id, row]));
+};
+/** `n` new server_seq values in ascending order (one round trip). */
+const nextSeqs = async (c: Tx, n: number): Promise<number[]> =>
+  n === 0
+    ? []
+    : (await c.query<{ seq: string }>("SELECT nextval(pg_get_serial_sequence('sync_items', 'server_seq')) AS seq FROM generate_series(1, $1)", [n])).rows
+        .map((r) => Number(r.seq))
+        .sort((a, b) => a - b);
 
-/** Classify and number the items: what each will answer, and the new ones to store. */
+/**
+ * Classify and number the items: what each will answer, and the new ones to store. One query for
+ * the stored keys, one for the claimed cards, one for the new seqs (numbered in item order).
+ */
 async function planBatch(c: Tx, req: IngestRequest): Promise<{ plan: Plan[]; fresh: Fresh[] }> {
-  const select = (key: string) => selectItem(c, req.tenant, key);
+  const stored = await selectItems(c, req.tenant, [...new Set(req.items.map((it) => it.idempotencyKey))]);
+  const cards = await selectClaims(c, req.tenant, [...new Set(req.items.flatMap((it) => (it.kind === 'approval' && it.subject ? [it.subject] : [])))]);
   const plan: Plan[] = [];
-  const fresh: Fresh[] = [];
+  const items: NewItem[] = [];
   const inBatch = new Map<string, number>();
   const claimedInBatch = new Map<string, number>();
   for (const it of req.items) {
@@ -47,7 +70,7 @@ async function planBatch(c: Tx, req: IngestRequest): Promise<{ plan: Plan[]; fre
       plan.push({ kind: 'earlier', index: earlier });
       continue;
     }
-    const row = (await select(it.idempotencyKey)).rows[0];
+    const row = stored.get(it.idempotencyKey);
     if (row) {
       plan.push({ kind: 'stored', row });
       continue;
@@ -58,19 +81,19 @@ async function planBatch(c: Tx, req: IngestRequest): Promise<{ plan: Plan[]; fre
         plan.push({ kind: 'claimedBy', index: mate });
         continue;
       }
-      const claim = (await selectClaim(c, req.tenant, it.subject)).rows[0];
+      const claim = cards.get(it.subject);
       if (claim && claim.idempotency_key !== it.idempotencyKey) {
         plan.push({ kind: 'decided', winner: winnerOf(claim) });
         continue;
       }
-      claimedInBatch.set(it.subject, fresh.length);
+      claimedInBatch.set(it.subject, items.length);
     }
-    const seq = Number((await c.query<{ seq: number }>("SELECT nextval(pg_get_serial_sequence('sync_items', 'server_seq')) AS seq")).rows[0]?.seq);
-    inBatch.set(it.idempotencyKey, fresh.length);
-    plan.push({ kind: 'new', index: fresh.length });
-    fresh.push({ seq, item: it, receipt: req.receiptFor(it, seq) });
+    inBatch.set(it.idempotencyKey, items.length);
+    plan.push({ kind: 'new', index: items.length });
+    items.push(it);
   }
-  return { plan, fresh };
+  const seqs = await nextSeqs(c, items.length);
+  return { plan, fresh: items.map((it, k) => ({ seq: seqs[k]!, item: it, receipt: req.receiptFor(it, seqs[k]!) })) };
 }
 
 // A concurrent batch may have stored the same key meanwhile: ON CONFLICT skips the insert
@@ -80,7 +103,8 @@ async function planBatch(c: Tx, req: IngestRequest): Promise<{ plan: Plan[]; fre
 // Deadlocks: an insert that meets a concurrent batch's uncommitted row of the same key waits for
 // that batch. Two batches holding the same new keys in opposite orders would wait on each other,
 // so every batch takes its locks in one global order: all card claims sorted by card, then all
-// items sorted by key. Audit and feed rows are still written in the batch's order.
+// items sorted by key (one multi-row INSERT, its rows in key order). Audit and feed rows are still
+// written in the batch's order.
 async function insertFresh(
   { audit }: PostgresContext,
   c: Tx,
@@ -89,54 +113,71 @@ async function insertFresh(
   sigs: readonly string[],
 ): Promise<{ won: (StoredRow | null)[]; lostClaim: (Winner | null)[]; feedRows: FeedInsert[] }> {
   const lostClaim = await claimCards(c, req, fresh);
+  const byKey = [...fresh.keys()].filter((k) => !lostClaim[k]).sort((a, b) => compareText(fresh[a]!.item.idempotencyKey, fresh[b]!.item.idempotencyKey));
+  const inserted = await insertRows(
+    c,
+    req,
+    byKey.map((k) => ({ ...fresh[k]!, sig: sigs[k]! })),
+  );
+  const lost = byKey.filter((k) => !inserted.has(fresh[k]!.item.idempotencyKey));
+  const winners = await selectItems(
+    c,
+    req.tenant,
+    lost.map((k) => fresh[k]!.item.idempotencyKey),
+  );
   const won: (StoredRow | null)[] = fresh.map(() => null);
-  const inserted = fresh.map(() => false);
-  const byKey = [...fresh.keys()].sort((a, b) => compareText(fresh[a]!.item.idempotencyKey, fresh[b]!.item.idempotencyKey));
-  for (const k of byKey) {
-    if (lostClaim[k]) continue;
-    const f = fresh[k]!;
-    const it = f.item;
-    const ins = await c.query(
-      `INSERT INTO sync_items (server_seq, tenant, device, idempotency_key, contract, kind, created_at, key_version,
-         ciphertext, iv, tag, content_hash, received_at, receipt_json, receipt_sig, key_scope, subject, to_device)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-       ON CONFLICT (tenant, idempotency_key) DO NOTHING`,
-      [
-        f.seq,
-        req.tenant,
-        req.device,
-        it.idempotencyKey,
-        it.contract,
-        it.kind,
-        it.createdAt,
-        it.keyVersion,
-        it.ciphertext,
-        it.iv,
-        it.tag,
-        it.contentHash,
-        req.receivedAt,
-        f.receipt.json,
-        sigs[k]!,
-        it.keyScope ?? null,
-        it.subject ?? null,
-        it.to ?? null,
-      ],
-    );
-    if (ins.rowCount === 1) inserted[k] = true;
-    else {
-      const row = (await selectItem(c, req.tenant, it.idempotencyKey)).rows[0];
-      if (!row) throw new Error('sync item conflict without a stored row');
-      won[k] = row;
-    }
+  for (const k of lost) {
+    const row = winners.get(fresh[k]!.item.idempotencyKey);
+    if (!row) throw new Error('sync item conflict without a stored row');
+    won[k] = row;
   }
   const feedRows: FeedInsert[] = [];
-  for (const [k, f] of fresh.entries()) {
-    if (!inserted[k]) continue;
+  for (const f of fresh) {
+    if (!inserted.has(f.item.idempotencyKey)) continue;
     await audit(c, itemAudit(req.receivedAt, req.device, f.item, f.seq));
     const fr = itemFeedRow(req.device, f.item, f.seq);
     if (fr) feedRows.push(fr);
   }
   return { won, lostClaim, feedRows };
+}
+
+/** One INSERT for the rows (in the given order); the keys it stored (the others were there already). */
+async function insertRows(c: Tx, req: IngestRequest, rows: readonly (Fresh & { sig: string })[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const col = <T>(f: (r: Fresh & { sig: string }) => T): T[] => rows.map(f);
+  const r = await c.query<{ idempotency_key: string }>(
+    `INSERT INTO sync_items (server_seq, tenant, device, idempotency_key, contract, kind, created_at, key_version,
+       ciphertext, iv, tag, content_hash, received_at, receipt_json, receipt_sig, key_scope, subject, to_device)
+     SELECT x.seq, $1::text, $2::text, x.key, x.contract, x.kind, x.created_at, x.key_version,
+       x.ciphertext, x.iv, x.tag, x.content_hash, $3::timestamptz, x.receipt_json, x.receipt_sig, x.key_scope, x.subject, x.to_device
+     FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::integer[], $10::bytea[], $11::text[], $12::text[],
+       $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[]) WITH ORDINALITY
+       AS x(seq, key, contract, kind, created_at, key_version, ciphertext, iv, tag, content_hash, receipt_json, receipt_sig, key_scope, subject, to_device, n)
+     ORDER BY x.n
+     ON CONFLICT (tenant, idempotency_key) DO NOTHING
+     RETURNING idempotency_key`,
+    [
+      req.tenant,
+      req.device,
+      req.receivedAt,
+      col((f) => f.seq),
+      col((f) => f.item.idempotencyKey),
+      col((f) => f.item.contract),
+      col((f) => f.item.kind),
+      col((f) => f.item.createdAt),
+      col((f) => f.item.keyVersion),
+      col((f) => f.item.ciphertext),
+      col((f) => f.item.iv),
+      col((f) => f.item.tag),
+      col((f) => f.item.contentHash),
+      col((f) => f.receipt.json),
+      col((f) => f.sig),
+      col((f) => f.item.keyScope ?? null),
+      col((f) => f.item.subject ?? null),
+      col((f) => f.item.to ?? null),
+    ],
+  );
+  return new Set(r.rows.map((x) => x.idempotency_key));
 }
 
 /** Code-point order, the same on every instance whatever its locale. */
@@ -155,7 +196,7 @@ async function claimCards(c: Tx, req: IngestRequest, fresh: readonly Fresh[]): P
       [req.tenant, it.subject, it.idempotencyKey, req.device, req.user ?? '', seq, req.receivedAt],
     );
     if (claimed.rowCount === 1) continue;
-    const claim = (await selectClaim(c, req.tenant, it.subject!)).rows[0];
+    const claim = (await selectClaims(c, req.tenant, [it.subject!])).get(it.subject!);
     if (!claim) throw new Error('approval claim conflict without a stored claim');
     if (claim.idempotency_key !== it.idempotencyKey) lostClaim[k] = winnerOf(claim);
   }
@@ -244,8 +285,8 @@ function syncMethods2(ctx: PostgresContext): Pick<ServerStorage, 'ingestBatch'> 
       let fed = false;
       const outcomes = await withRetry(() =>
         withTx(pool, async (c) => {
-          // Rows are written signed here (no unsigned phase as in SQLite): classify and number the
-          // items, sign every new receipt at once (worker threads), then insert.
+          // Classify and number the items, sign every new receipt at once (worker threads), then
+          // insert them signed.
           const batch = await planBatch(c, req);
           const sigs = await req.sign(batch.fresh.map((f) => f.receipt.signingBytes));
           const stored = await insertFresh(ctx, c, req, batch.fresh, sigs);

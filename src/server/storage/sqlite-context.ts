@@ -1,28 +1,20 @@
 // Shared state and helpers of the sqlite storage (sqlite.ts).
 import Database from 'better-sqlite3';
-import { classifyExisting, toDevice, type DeviceRow } from './common';
+import { toDevice, type DeviceRow } from './common';
 import { certOf, FeedListeners, issueCert, toFeedItem, type FeedInsert, type FeedItemSqlRow } from './team';
-import { type AuditInput, type Certify, type ContractVersionRow, type DeviceRecord, type FeedItemRow, type IngestOutcome, type IngestRequest } from './types';
+import { type AuditInput, type Certify, type ContractVersionRow, type DeviceRecord, type FeedItemRow } from './types';
 import type { SignedCertificate } from '../../shared/team/protocol';
 import { prepareSqliteStatements } from './sqlite-statements';
 import { sqliteAuditWriter } from './audit-chain-sqlite';
-import { OPTIMIZE_INTERVAL_MS, OPTIMIZE, UNSIGNED, pendingKey, type StoredRow } from './sqlite-helpers';
+import { OPTIMIZE_INTERVAL_MS, OPTIMIZE } from './sqlite-helpers';
+import { newInFlight } from './sqlite-inflight';
 
 /** What the sqlite storage's methods share: the connection, its statements and the helpers that run inside a caller's transaction. */
 export function createSqliteContext(db: Database.Database) {
   const q = prepareSqliteStatements(db);
 
-  // Signatures being computed for rows already written (see ingestBatch), by tenant + key.
-  const pendingSigs = new Map<string, Promise<string>>();
-  const fromStored = async (req: IngestRequest, row: StoredRow, contentHash: string): Promise<IngestOutcome> => {
-    if (row.content_hash !== contentHash || row.receipt_sig !== UNSIGNED) {
-      return classifyExisting({ contentHash: row.content_hash, receipt: { json: row.receipt_json, signature: row.receipt_sig } }, contentHash);
-    }
-    const pending = pendingSigs.get(pendingKey(req.tenant, row.idempotency_key));
-    const signature = pending ? await pending : (await req.sign([req.signingBytesOf(row.receipt_json)]))[0]!;
-    if (!pending) q.repairSig.run(signature, row.server_seq);
-    return { status: 'duplicate', receipt: { json: row.receipt_json, signature } };
-  };
+  // Batches classified but not yet written (sqlite-sync.ts ingestBatch).
+  const inflight = newInFlight();
 
   // Hash-chained rows (audit-chain.ts); rows from before the chain are sealed now, at open.
   const chain = sqliteAuditWriter(db);
@@ -85,7 +77,23 @@ export function createSqliteContext(db: Database.Database) {
       registeredAt: String(r.registered_at),
     }));
 
-  return { db, q, pendingSigs, fromStored, audit, getDevice, feed, appendFeed, currentCert, newCert, feedItem, certAudit, run, keepStatistics, allContracts };
+  return {
+    db,
+    q,
+    inflight,
+    audit,
+    auditMany: chain.auditMany,
+    getDevice,
+    feed,
+    appendFeed,
+    currentCert,
+    newCert,
+    feedItem,
+    certAudit,
+    run,
+    keepStatistics,
+    allContracts,
+  };
 }
 
 export type SqliteContext = ReturnType<typeof createSqliteContext>;

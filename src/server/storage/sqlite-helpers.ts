@@ -13,7 +13,7 @@ export const OPTIMIZE_INTERVAL_MS = 3_600_000;
 /** 0x10000: every table, not only those this connection queried; 0x2: ANALYZE where it helps. */
 export const OPTIMIZE = 'optimize=0x10002';
 
-/** receipt_sig of a row whose signature is still being computed (or was lost to a crash). */
+/** receipt_sig of a row an older server wrote before its signature and lost to a crash (decision 0038). */
 export const UNSIGNED = '';
 
 export const pendingKey = (tenant: string, key: string): string => `${tenant}\u0000${key}`;

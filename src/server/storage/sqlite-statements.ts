@@ -19,7 +19,6 @@ function statements1(db: Database.Database) {
     existingItem: db.prepare(
       'SELECT server_seq, idempotency_key, content_hash, receipt_json, receipt_sig FROM sync_items WHERE tenant = ? AND idempotency_key = ?',
     ),
-    setSig: db.prepare('UPDATE sync_items SET receipt_sig = ? WHERE server_seq = ?'),
     repairSig: db.prepare("UPDATE sync_items SET receipt_sig = ? WHERE server_seq = ? AND receipt_sig = ''"),
     nextSeq: db.prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'sync_items'), 0) AS seq"),
     insertItem: db.prepare(

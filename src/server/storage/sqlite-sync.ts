@@ -3,7 +3,8 @@ import { classifyExisting, itemAudit } from './common';
 import { itemFeedRow, type FeedInsert } from './team';
 import type { IngestOutcome, IngestRequest, IssuedReceipt, NewItem, ServerStorage } from './types';
 import type { SqliteContext } from './sqlite-context';
-import { UNSIGNED, pendingKey, type StoredRow } from './sqlite-helpers';
+import { pendingKey, UNSIGNED, type StoredRow } from './sqlite-helpers';
+import { commitSignal, release, type FlyingClaim, type FlyingKey, type Winner } from './sqlite-inflight';
 
 function syncMethods1({ q }: SqliteContext): Pick<ServerStorage, 'rememberNonce' | 'purgeNonces'> {
   return {
@@ -12,65 +13,136 @@ function syncMethods1({ q }: SqliteContext): Pick<ServerStorage, 'rememberNonce'
   };
 }
 
+/**
+ * What a stored row answers. A row without its signature: only a server from before
+ * single-transaction ingest (rows first, signatures in a second transaction) could leave one, if it
+ * crashed in between. Re-signed on its next duplicate: Ed25519 is deterministic, the same signature.
+ */
+async function fromStored({ q }: SqliteContext, req: IngestRequest, row: StoredRow, contentHash: string): Promise<IngestOutcome> {
+  if (row.content_hash !== contentHash || row.receipt_sig !== UNSIGNED) {
+    return classifyExisting({ contentHash: row.content_hash, receipt: { json: row.receipt_json, signature: row.receipt_sig } }, contentHash);
+  }
+  const signature = (await req.sign([req.signingBytesOf(row.receipt_json)]))[0]!;
+  q.repairSig.run(signature, row.server_seq);
+  return { status: 'duplicate', receipt: { json: row.receipt_json, signature } };
+}
+
 type Fresh = { seq: number; key: string; item: NewItem; receipt: IssuedReceipt };
 type Slot = (sigs: readonly string[]) => Promise<IngestOutcome>;
+type Reservation = { keys: Map<string, FlyingKey>; claims: Map<string, FlyingClaim>; signal: ReturnType<typeof commitSignal<readonly string[]>> };
+type Classified = Reservation & { fresh: Fresh[]; slots: Slot[] };
 
-/** Inside the write lock: each item's outcome (a slot awaiting the batch's signatures), and the items to store. */
-function classifyBatch({ q, fromStored }: SqliteContext, req: IngestRequest): { fresh: Fresh[]; slots: Slot[] } {
+/**
+ * An approval's answer when its card is decided already (stored, by a batch in flight, or earlier in
+ * this one) by another key, else null after claiming the card for this batch.
+ */
+function judgeApproval(
+  { q, inflight }: SqliteContext,
+  req: IngestRequest,
+  it: NewItem & { subject: string },
+  claimed: Map<string, Winner & { key: string }>,
+  seq: number,
+): Slot | null {
+  const local = claimed.get(it.subject);
+  const flying = local ? undefined : inflight.claims.get(pendingKey(req.tenant, it.subject));
+  let winner: (Winner & { key: string }) | undefined = local ?? (flying ? { ...flying.winner, key: flying.key } : undefined);
+  if (!winner) {
+    const stored = q.claim.get(req.tenant, it.subject) as
+      { idempotency_key: string; device: string; user_id: string; server_seq: number; received_at: string } | undefined;
+    if (stored)
+      winner = { key: stored.idempotency_key, device: stored.device, user: stored.user_id, serverSeq: stored.server_seq, receivedAt: stored.received_at };
+  }
+  if (winner && winner.key !== it.idempotencyKey) {
+    const { key: _key, ...w } = winner;
+    // A winner in flight has won only once its batch commits (if it fails, so does this answer).
+    return async () => {
+      if (flying) await flying.stored;
+      return { status: 'decided', winner: w };
+    };
+  }
+  claimed.set(it.subject, { key: it.idempotencyKey, device: req.device, user: req.user ?? '', serverSeq: seq + 1, receivedAt: req.receivedAt });
+  return null;
+}
+
+/**
+ * Synchronous, so no other batch interleaves: each item's outcome (a slot awaiting the batch's
+ * signatures), the items to store with their server_seq, and the keys and cards they reserve.
+ */
+function classifyBatch(ctx: SqliteContext, req: IngestRequest): Classified {
+  const { q, inflight } = ctx;
   const fresh: Fresh[] = [];
   const slots: Slot[] = [];
-  // The write lock is held, so the next AUTOINCREMENT value is ours to use.
-  let seq = (q.nextSeq.get() as { seq: number }).seq;
-  const inBatch = new Map<string, { contentHash: string; index: number }>();
-  // Cards decided in this batch (card id → the winner), on top of approval_claims.
-  const claimed = new Map<string, Extract<IngestOutcome, { status: 'decided' }>['winner'] & { key: string }>();
+  // Past every committed seq and every seq a batch in flight holds (a failed batch leaves a gap, as
+  // a rolled-back PostgreSQL sequence does).
+  let seq = Math.max(inflight.seq, (q.nextSeq.get() as { seq: number }).seq);
+  const inBatch = new Map<string, number>();
+  // Cards decided in this batch (card id → the winner), on top of approval_claims and batches in flight.
+  const claimed = new Map<string, Winner & { key: string }>();
   for (const it of req.items) {
+    const hash = it.contentHash;
     const earlier = inBatch.get(it.idempotencyKey);
-    if (earlier) {
+    if (earlier !== undefined) {
+      const e = fresh[earlier]!;
       slots.push((sigs) =>
-        Promise.resolve(
-          classifyExisting(
-            { contentHash: earlier.contentHash, receipt: { json: fresh[earlier.index]!.receipt.json, signature: sigs[earlier.index]! } },
-            it.contentHash,
-          ),
-        ),
+        Promise.resolve(classifyExisting({ contentHash: e.item.contentHash, receipt: { json: e.receipt.json, signature: sigs[earlier]! } }, hash)),
       );
+      continue;
+    }
+    const flying = inflight.keys.get(pendingKey(req.tenant, it.idempotencyKey));
+    if (flying) {
+      slots.push(async () => classifyExisting({ contentHash: flying.contentHash, receipt: { json: flying.json, signature: await flying.signature } }, hash));
       continue;
     }
     const row = q.existingItem.get(req.tenant, it.idempotencyKey) as StoredRow | undefined;
     if (row) {
-      slots.push(() => fromStored(req, row, it.contentHash));
+      slots.push(() => fromStored(ctx, req, row, hash));
       continue;
     }
     if (it.kind === 'approval' && it.subject) {
-      // The first decision per card wins; a later one (another key) stores nothing.
-      const stored = q.claim.get(req.tenant, it.subject) as
-        { idempotency_key: string; device: string; user_id: string; server_seq: number; received_at: string } | undefined;
-      const winner =
-        claimed.get(it.subject) ??
-        (stored
-          ? { key: stored.idempotency_key, device: stored.device, user: stored.user_id, serverSeq: stored.server_seq, receivedAt: stored.received_at }
-          : undefined);
-      if (winner && winner.key !== it.idempotencyKey) {
-        const { key: _key, ...w } = winner;
-        slots.push(() => Promise.resolve({ status: 'decided', winner: w }));
+      const decided = judgeApproval(ctx, req, { ...it, subject: it.subject }, claimed, seq);
+      if (decided) {
+        slots.push(decided);
         continue;
       }
-      claimed.set(it.subject, { key: it.idempotencyKey, device: req.device, user: req.user ?? '', serverSeq: seq + 1, receivedAt: req.receivedAt });
     }
     seq += 1;
     const index = fresh.length;
-    inBatch.set(it.idempotencyKey, { contentHash: it.contentHash, index });
+    inBatch.set(it.idempotencyKey, index);
     fresh.push({ seq, key: pendingKey(req.tenant, it.idempotencyKey), item: it, receipt: req.receiptFor(it, seq) });
     slots.push((sigs) => Promise.resolve({ status: 'accepted', receipt: { json: fresh[index]!.receipt.json, signature: sigs[index]! } }));
   }
-  return { fresh, slots };
+  inflight.seq = seq;
+  return { fresh, slots, ...reserve(ctx, req, fresh, claimed) };
 }
 
-/** Inside the write lock: the new rows (receipts not yet signed), their audit, claims and feed rows, the device's report. True if feed rows were added. */
-function writeFresh({ q, audit, appendFeed }: SqliteContext, req: IngestRequest, fresh: readonly Fresh[]): boolean {
+/** Registers the batch's new keys and claimed cards as in flight until it commits (or fails). */
+function reserve(
+  { inflight }: SqliteContext,
+  req: IngestRequest,
+  fresh: readonly Fresh[],
+  claimed: ReadonlyMap<string, Winner & { key: string }>,
+): Reservation {
+  const signal = commitSignal<readonly string[]>();
+  const keys = new Map<string, FlyingKey>();
+  const claims = new Map<string, FlyingClaim>();
+  fresh.forEach((f, k) => {
+    const signature = signal.promise.then((s) => s[k]!);
+    signature.catch(() => {});
+    keys.set(f.key, { contentHash: f.item.contentHash, json: f.receipt.json, signature });
+    inflight.keys.set(f.key, keys.get(f.key)!);
+  });
+  for (const [card, { key, ...winner }] of claimed) {
+    const c: FlyingClaim = { key, winner, stored: signal.promise };
+    claims.set(pendingKey(req.tenant, card), c);
+    inflight.claims.set(pendingKey(req.tenant, card), c);
+  }
+  return { keys, claims, signal };
+}
+
+/** Inside the write transaction: the new rows (signed), their audit, claims and feed rows, the device's report. True if feed rows were added. */
+function writeFresh({ q, auditMany, appendFeed }: SqliteContext, req: IngestRequest, fresh: readonly Fresh[], sigs: readonly string[]): boolean {
   const feedRows: FeedInsert[] = [];
-  for (const f of fresh) {
+  fresh.forEach((f, k) => {
     const it = f.item;
     q.insertItem.run(
       f.seq,
@@ -87,22 +159,20 @@ function writeFresh({ q, audit, appendFeed }: SqliteContext, req: IngestRequest,
       it.contentHash,
       req.receivedAt,
       f.receipt.json,
-      UNSIGNED,
+      sigs[k]!,
       it.keyScope ?? null,
       it.subject ?? null,
       it.to ?? null,
     );
-    audit(itemAudit(req.receivedAt, req.device, it, f.seq));
     if (it.kind === 'approval' && it.subject) {
       q.insertClaim.run(req.tenant, it.subject, it.idempotencyKey, req.device, req.user ?? '', f.seq, req.receivedAt);
     }
     const fr = itemFeedRow(req.device, it, f.seq);
     if (fr) feedRows.push(fr);
-  }
-  // Feed rows may name an item whose receipt is still being signed: pulls sign it themselves
-  // (Ed25519 is deterministic: the same signature phase 2 stores).
+  });
+  // One chained audit row per stored item, in server_seq order (decision 0034).
+  auditMany(fresh.map((f) => itemAudit(req.receivedAt, req.device, f.item, f.seq)));
   appendFeed(req.tenant, feedRows, req.receivedAt);
-  const fed = feedRows.length > 0;
   q.touchDevice.run(req.receivedAt, req.appVersion, req.device);
   if (req.registry) {
     const st = req.registry.state;
@@ -116,46 +186,42 @@ function writeFresh({ q, audit, appendFeed }: SqliteContext, req: IngestRequest,
     });
     q.upsertSnapshot.run(req.registry.snapshot);
   }
-  return fed;
+  return feedRows.length > 0;
 }
 
 function syncMethods2(ctx: SqliteContext): Pick<ServerStorage, 'ingestBatch'> {
-  const { db, q, pendingSigs, feed } = ctx;
+  const { db, inflight, feed } = ctx;
   return {
     ingestBatch: async (req) => {
-      // Phase 1, one synchronous IMMEDIATE transaction: classify every item, give new ones their
-      // server_seq and receipt, start signing (worker threads), and write the rows while the
-      // signatures are computed. Phase 2 stores the signatures. Until then a row's receipt_sig is
-      // '' and never leaves the server: a concurrent duplicate waits for the pending signature, and
-      // a row a crash left unsigned is re-signed on its next duplicate (Ed25519 is deterministic,
-      // so the signature is the one phase 2 would have stored).
-      let fresh: Fresh[] = [];
-      let slots: Slot[] = [];
-      let signing: Promise<string[]> = Promise.resolve([]);
-      let fed = false;
-      db.transaction(() => {
-        ({ fresh, slots } = classifyBatch(ctx, req));
-        signing = req.sign(fresh.map((f) => f.receipt.signingBytes));
-        signing.catch(() => {}); // observed below; this only keeps a rollback from leaving it unhandled
-        fed = writeFresh(ctx, req, fresh);
-        fresh.forEach((f, k) => {
-          const sig = signing.then((s) => s[k]!);
-          sig.catch(() => {}); // a waiting duplicate sees the rejection; nobody waiting is fine too
-          pendingSigs.set(f.key, sig);
-        });
-      }).immediate();
-      if (fed) feed.notify(req.tenant);
-
-      try {
+      // One IMMEDIATE transaction per batch, its receipts signed before it starts: classify at once
+      // (reserving seqs, keys and cards), sign on the worker threads while earlier batches write,
+      // then write after the batch classified before this one, so rows commit in server_seq order.
+      const { fresh, slots, keys, claims, signal } = classifyBatch(ctx, req);
+      const signing = fresh.length > 0 ? req.sign(fresh.map((f) => f.receipt.signingBytes)) : Promise.resolve([]);
+      const prev = inflight.tail;
+      const written = (async () => {
         const sigs = await signing;
-        if (fresh.length > 0) {
+        await prev;
+        let fed = false;
+        try {
           db.transaction(() => {
-            fresh.forEach((f, k) => q.setSig.run(sigs[k]!, f.seq));
+            fed = writeFresh(ctx, req, fresh, sigs);
           }).immediate();
+        } finally {
+          release(inflight, keys, claims); // in the same tick as the commit: stored rows answer from here on
         }
+        if (fed) feed.notify(req.tenant);
+        return sigs;
+      })();
+      inflight.tail = written.catch(() => {});
+      try {
+        const sigs = await written;
+        signal.resolve(sigs);
         return await Promise.all(slots.map((slot) => slot(sigs)));
-      } finally {
-        for (const f of fresh) pendingSigs.delete(f.key);
+      } catch (err) {
+        signal.reject(err);
+        release(inflight, keys, claims);
+        throw err;
       }
     },
   };

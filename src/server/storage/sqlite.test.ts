@@ -169,7 +169,7 @@ describe('openSqliteStorage', () => {
     expect(sha256(dbPath)).toBe(before);
   });
 
-  it('a row left unsigned (signing failed after the insert) is re-signed on its next duplicate', async () => {
+  it('a batch whose signing fails stores nothing; a row left unsigned (older servers) is re-signed on its next duplicate', async () => {
     const s = openSqliteStorage(dbPath);
     const db = new Database(dbPath);
     db.prepare("INSERT INTO devices (id, tenant, user_id, roles, name, public_key, enrolled_at) VALUES ('d', 't', 'u', '[]', 'n', 'k', 'x')").run();
@@ -195,6 +195,17 @@ describe('openSqliteStorage', () => {
       signingBytesOf: (json: string) => `bytes-${(JSON.parse(json) as { seq: number }).seq}`,
     };
     await expect(s.ingestBatch({ ...base, sign: () => Promise.reject(new Error('worker died')) })).rejects.toThrow('worker died');
+    inspect((d) => expect(d.prepare('SELECT COUNT(*) AS n FROM sync_items').get()).toEqual({ n: 0 }));
+    // A server from before single-transaction ingest stored rows first and their signatures in a
+    // second transaction; a crash in between left the row unsigned.
+    const legacy = new Database(dbPath);
+    legacy
+      .prepare(
+        `INSERT INTO sync_items (server_seq, tenant, device, idempotency_key, contract, kind, created_at, key_version, ciphertext, iv, tag, content_hash, received_at, receipt_json, receipt_sig)
+         VALUES (1, 't', 'd', ?, ?, 'record', 'c', 1, ?, 'i', 't', ?, ?, '{"seq":1}', '')`,
+      )
+      .run(item.idempotencyKey, item.contract, item.ciphertext, item.contentHash, base.receivedAt);
+    legacy.close();
     inspect((d) => expect(d.prepare('SELECT receipt_json, receipt_sig FROM sync_items').all()).toEqual([{ receipt_json: '{"seq":1}', receipt_sig: '' }]));
 
     const signed: string[] = [];

@@ -172,7 +172,7 @@ export interface IngestRequest {
   receiptFor(item: NewItem, serverSeq: number): IssuedReceipt;
   /** Signing bytes of a stored receipt body, to re-sign a row a crash left unsigned. */
   signingBytesOf(receiptJson: string): string;
-  /** Ed25519 signatures in order; may run on worker threads while the rows are written. */
+  /** Ed25519 signatures in order; may run on worker threads while earlier batches are written. */
   sign(messages: readonly string[]): Promise<string[]>;
 }
 

@@ -56,7 +56,14 @@ export const auditChannels = {
       fromTs: Type.Optional(isoTime()),
       toTs: Type.Optional(isoTime()),
     }),
-    obj({ entries: Type.Array(auditEntrySchema), total: Type.Integer({ minimum: 0 }), nextBeforeSeq: nullable(Type.Integer()) }),
+    obj({
+      entries: Type.Array(auditEntrySchema),
+      // Filtered lists count up to 10,000 matches (a count of 1M took ~1.5 s per page): past that,
+      // total is 10,000 and totalCapped is true ("10,000+").
+      total: Type.Integer({ minimum: 0 }),
+      totalCapped: Type.Optional(Type.Boolean()),
+      nextBeforeSeq: nullable(Type.Integer()),
+    }),
   ),
   'audit.get': channel('One audit entry by seq.', obj({ seq: Type.Integer({ minimum: 1 }) }), entryRes),
   'audit.facets': channel('Distinct actions and actors, for filters.', empty, obj({ actions: Type.Array(str()), actors: Type.Array(str()) })),

@@ -1,6 +1,6 @@
 // drafts.*, attachments.*, capture.*, records.*: capturing records (src/main/features/capture).
 import { Type, type Static } from '@sinclair/typebox';
-import { anyObject, channel, empty, nullable, obj, str, ulid } from './channel';
+import { anyObject, channel, nullable, obj, str, ulid } from './channel';
 import { LOCALE_PATTERN } from '../contract-annotations';
 
 /** Largest attachment a device stores and syncs (the main process refuses more; a contract may set less). */
@@ -22,6 +22,8 @@ const captureLocaleSchema = Type.String({ pattern: LOCALE_PATTERN, maxLength: 35
 
 export const draftSchema = obj({ id: str(), contract: str(), data: Type.Unknown(), createdAt: str(), updatedAt: str() });
 export type Draft = Static<typeof draftSchema>;
+/** Where the next page of drafts starts (keyset: edited before this draft, or at the same time with a smaller id). */
+const draftCursorSchema = obj({ updatedAt: str(), id: str() });
 
 export const captureChannels = {
   'drafts.save': channel(
@@ -29,7 +31,11 @@ export const captureChannels = {
     obj({ id: Type.Optional(ulid()), contract: contractRefSchema, data: anyObject() }),
     obj({ draft: draftSchema }),
   ),
-  'drafts.list': channel('Drafts, most recently edited first.', empty, obj({ drafts: Type.Array(draftSchema) })),
+  'drafts.list': channel(
+    'Drafts, most recently edited first, a page at a time (`before`: the `next` of the last page).',
+    obj({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), before: Type.Optional(draftCursorSchema) }),
+    obj({ drafts: Type.Array(draftSchema), next: nullable(draftCursorSchema) }),
+  ),
   'drafts.get': channel('One draft.', obj({ id: ulid() }), obj({ draft: draftSchema })),
   'drafts.delete': channel('Delete a draft.', obj({ id: ulid() }), obj({ deleted: Type.Literal(true) })),
   'attachments.put': channel(

@@ -118,31 +118,30 @@ export function parseVersion(v: string | null | undefined): [number, number, num
 // A fleet uses a handful of version strings; parsing each once keeps the regex off the hot path.
 // Bounded: cleared when full, never a leak.
 const VERSION_CACHE_MAX = 4096;
-const versionCache = new Map<string, readonly [number, number, number] | null>();
-function versionOf(v: string | null | undefined): readonly [number, number, number] | null {
+/** A parsed version and its "major.minor.patch" text (what reasons show), made once per string. */
+type Parsed = readonly [number, number, number, string];
+const versionCache = new Map<string, Parsed | null>();
+function versionOf(v: string | null | undefined): Parsed | null {
   if (!v) return null;
   let p = versionCache.get(v);
   if (p === undefined) {
-    p = parseVersion(v);
+    const n = parseVersion(v);
+    p = n ? [n[0], n[1], n[2], `${n[0]}.${n[1]}.${n[2]}`] : null;
     if (versionCache.size >= VERSION_CACHE_MAX) versionCache.clear();
     versionCache.set(v, p);
   }
   return p;
 }
 
-function compareVersions(a: readonly [number, number, number], b: readonly [number, number, number]): number {
+function compareVersions(a: Parsed, b: Parsed): number {
   return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 }
 
-/** Digits s[from..to) as a number, or -1 if any is not a digit. */
-function digits(s: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n;
+/** The two digits s[i], s[i+1] as a number, or -1 when either is not a digit. */
+function twoDigits(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 }
 
 /**
@@ -162,17 +161,35 @@ export function parseIsoMs(s: string): number {
     s.charCodeAt(19) === 46 &&
     s.charCodeAt(23) === 90
   ) {
-    const y = digits(s, 0, 4);
-    const mo = digits(s, 5, 7);
-    const d = digits(s, 8, 10);
-    const h = digits(s, 11, 13);
-    const mi = digits(s, 14, 16);
-    const sec = digits(s, 17, 19);
-    const ms = digits(s, 20, 23);
+    const yHi = twoDigits(s, 0);
+    const yLo = twoDigits(s, 2);
+    const mo = twoDigits(s, 5);
+    const d = twoDigits(s, 8);
+    const h = twoDigits(s, 11);
+    const mi = twoDigits(s, 14);
+    const sec = twoDigits(s, 17);
+    const msHi = twoDigits(s, 20);
+    const msLo = s.charCodeAt(22) - 48;
     // -1 (not a digit) fails these too. Day 29-31 of a shorter month rolls over into the next
     // one, as in Date.parse.
-    if (y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 59 && ms >= 0) {
-      return daysFromCivil(y, mo, d) * DAY_MS + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms;
+    if (
+      yHi >= 0 &&
+      yLo >= 0 &&
+      mo >= 1 &&
+      mo <= 12 &&
+      d >= 1 &&
+      d <= 31 &&
+      h >= 0 &&
+      h <= 23 &&
+      mi >= 0 &&
+      mi <= 59 &&
+      sec >= 0 &&
+      sec <= 59 &&
+      msHi >= 0 &&
+      msLo >= 0 &&
+      msLo <= 9
+    ) {
+      return daysFromCivil(yHi * 100 + yLo, mo, d) * DAY_MS + h * 3_600_000 + mi * 60_000 + sec * 1000 + msHi * 10 + msLo;
     }
   }
   return Date.parse(s);
@@ -211,34 +228,13 @@ type VersionInput = Pick<RiskInput, 'contractVersions' | 'latestContracts' | 'ap
 
 /** Rank of the version rules; their reasons are pushed to `reasons` when given (built only then). */
 function versionRank(input: VersionInput, reasons: Message[] | null): number {
-  let rank = 0;
   const used = input.contractVersions;
   const latest = input.latestContracts;
-  if (used && latest) {
-    const names = Object.keys(used);
-    // Reasons come in name order; fleets report few contracts, usually already in order.
-    for (let i = 1; i < names.length; i++) {
-      if (names[i - 1]! > names[i]!) {
-        names.sort();
-        break;
-      }
-    }
-    for (const name of names) {
-      const uv = used[name];
-      const wv = latest[name];
-      if (uv === wv) continue; // the usual case: on the latest version, nothing to parse
-      const u = versionOf(uv);
-      const w = versionOf(wv);
-      if (!u || !w) continue;
-      if (u[0] < w[0]) {
-        rank = 3;
-        reasons?.push(msg('risk.contract_major_behind', { name, version: `${u[0]}.${u[1]}.${u[2]}`, latest: `${w[0]}.${w[1]}.${w[2]}`, n: w[0] - u[0] }));
-      } else if (u[0] === w[0] && u[1] < w[1]) {
-        if (rank < 1) rank = 1;
-        reasons?.push(msg('risk.contract_minor_behind', { name, version: `${u[0]}.${u[1]}.${u[2]}`, latest: `${w[0]}.${w[1]}.${w[2]}`, n: w[1] - u[1] }));
-      }
-    }
-  }
+  // First pass without allocating (no key array, no sort): the rank does not depend on the order,
+  // and most devices are on the latest versions, so the ordered pass below rarely runs.
+  let rank = used && latest ? contractRank(used, latest) : 0;
+  if (rank > 0 && reasons && used && latest) contractReasons(used, latest, reasons);
+  if (rank < 0) rank = 0;
   const app = input.appVersion === input.latestAppVersion ? null : versionOf(input.appVersion);
   const appLatest = app ? versionOf(input.latestAppVersion) : null;
   if (app && appLatest && compareVersions(app, appLatest) < 0) {
@@ -246,6 +242,48 @@ function versionRank(input: VersionInput, reasons: Message[] | null): number {
     reasons?.push(msg('risk.app_behind', { version: input.appVersion!, latest: input.latestAppVersion! }));
   }
   return rank;
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** 3 (a major behind), 1 (a minor behind), 0 (a contract differs but is not behind) or -1 (none differs: no reasons to build). */
+function contractRank(used: Record<string, string>, latest: Record<string, string>): number {
+  let rank = -1;
+  for (const name in used) {
+    if (!hasOwn.call(used, name)) continue; // own keys only, as Object.keys
+    const uv = used[name];
+    const wv = latest[name];
+    if (uv === wv) continue; // the usual case: on the latest version, nothing to parse
+    const u = versionOf(uv);
+    const w = versionOf(wv);
+    if (!u || !w) continue;
+    if (u[0] < w[0]) return 3;
+    if (u[0] === w[0] && u[1] < w[1]) rank = 1;
+    else if (rank < 0) rank = 0;
+  }
+  return rank;
+}
+
+/** The contract reasons, in name order. */
+function contractReasons(used: Record<string, string>, latest: Record<string, string>, reasons: Message[]): void {
+  const names = Object.keys(used);
+  // Reasons come in name order; fleets report few contracts, usually already in order.
+  for (let i = 1; i < names.length; i++) {
+    if (names[i - 1]! > names[i]!) {
+      names.sort();
+      break;
+    }
+  }
+  for (const name of names) {
+    const uv = used[name];
+    const wv = latest[name];
+    if (uv === wv) continue;
+    const u = versionOf(uv);
+    const w = versionOf(wv);
+    if (!u || !w) continue;
+    if (u[0] < w[0]) reasons.push(msg('risk.contract_major_behind', { name, version: u[3], latest: w[3], n: w[0] - u[0] }));
+    else if (u[0] === w[0] && u[1] < w[1]) reasons.push(msg('risk.contract_minor_behind', { name, version: u[3], latest: w[3], n: w[1] - u[1] }));
+  }
 }
 
 /** The parts of the risk that depend only on versions (contracts and app), with their reasons. */
@@ -262,7 +300,8 @@ export function versionLevel(input: VersionInput): RiskLevel {
 /**
  * The device's level, reasons and allowed actions. Runs once per device the server lists and on
  * every device-side check, so it is kept cheap: ranks as numbers, times read without Date.parse,
- * versions parsed once per string, and a reason message is built only for a rule that fires.
+ * versions parsed once per string, and a reason message is built only for a rule that fires (as an
+ * object literal: the same `{code, params}` msg() makes, without its check for empty params).
  */
 export function evaluateRisk(input: RiskInput, policy: RiskPolicy = DEFAULT_RISK_POLICY): RiskResult {
   const reasons: Message[] = [];
@@ -270,13 +309,13 @@ export function evaluateRisk(input: RiskInput, policy: RiskPolicy = DEFAULT_RISK
 
   if (input.blocked) {
     rank = 3;
-    reasons.push(msg(REASON_BLOCKED.code));
+    reasons.push({ code: REASON_BLOCKED.code });
   }
 
   const since = input.lastSyncAt ?? input.enrolledAt ?? null;
   if (since === null) {
     rank = 3;
-    reasons.push(msg('risk.never_synced'));
+    reasons.push({ code: 'risk.never_synced' });
   } else {
     const days = Math.max(0, (nowMs(input.now) - parseIsoMs(since)) / DAY_MS);
     const t = policy.offlineDays;
@@ -284,7 +323,7 @@ export function evaluateRisk(input: RiskInput, policy: RiskPolicy = DEFAULT_RISK
     if (r > 0) {
       if (r > rank) rank = r;
       const limit = r === 3 ? t.critical : r === 2 ? t.high : t.medium;
-      reasons.push(msg(input.lastSyncAt ? 'risk.last_sync_over' : 'risk.enrolled_over', { days: roundDays(days), limit }));
+      reasons.push({ code: input.lastSyncAt ? 'risk.last_sync_over' : 'risk.enrolled_over', params: { days: roundDays(days), limit } });
     }
   }
 
@@ -292,14 +331,14 @@ export function evaluateRisk(input: RiskInput, policy: RiskPolicy = DEFAULT_RISK
   const pr = countRank(pending, policy.pending);
   if (pr > 0) {
     if (pr > rank) rank = pr;
-    reasons.push(msg('risk.pending_over', { count: pending, limit: pr === 2 ? policy.pending.high : policy.pending.medium }));
+    reasons.push({ code: 'risk.pending_over', params: { count: pending, limit: pr === 2 ? policy.pending.high : policy.pending.medium } });
   }
 
   const dead = input.deadLetterCount ?? 0;
   const dr = countRank(dead, policy.deadLetters);
   if (dr > 0) {
     if (dr > rank) rank = dr;
-    reasons.push(msg('risk.dead_letters_over', { count: dead, limit: dr === 2 ? policy.deadLetters.high : policy.deadLetters.medium }));
+    reasons.push({ code: 'risk.dead_letters_over', params: { count: dead, limit: dr === 2 ? policy.deadLetters.high : policy.deadLetters.medium } });
   }
 
   const vr = versionRank(input, reasons);
@@ -307,7 +346,7 @@ export function evaluateRisk(input: RiskInput, policy: RiskPolicy = DEFAULT_RISK
 
   if (input.updateRequired) {
     if (rank < 2) rank = 2;
-    reasons.push(msg(REASON_UPDATE_REQUIRED.code));
+    reasons.push({ code: REASON_UPDATE_REQUIRED.code });
   }
 
   return { level: RISK_LEVELS[rank]!, reasons, allowedActions: ACTIONS_BY_RANK[rank]!.slice() };

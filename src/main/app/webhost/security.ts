@@ -15,6 +15,15 @@ export function tokensEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** tokensEqual against one fixed token, its bytes encoded once (the web host checks it on every call). */
+export function tokenChecker(token: string): (given: string) => boolean {
+  const want = Buffer.from(token);
+  return (given) => {
+    const got = Buffer.from(given);
+    return got.length === want.length && timingSafeEqual(got, want);
+  };
+}
+
 /** Content-Security-Policy for the renderer, the same in Electron and on the web host. */
 export const RENDERER_CSP = [
   "default-src 'self'",

@@ -4,12 +4,14 @@ import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { serve, type ServerType } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
 import { HTTP_STATUS_BY_CODE, type ErrorCode, type ApiErrorBody } from '../../../shared/errors';
 import type { Services } from '../services';
 import { createDispatcher, type Dispatch } from '../dispatch';
 import type { UnlockGate } from '../unlock-gate';
-import { isLoopbackAddress, tokensEqual, RENDERER_CSP, RENDERER_PERMISSIONS_POLICY } from './security';
+import { isLoopbackAddress, tokenChecker, tokensEqual, RENDERER_CSP, RENDERER_PERMISSIONS_POLICY } from './security';
+import { createApiRoute } from './api-route';
 
 // Room for a 10 MiB attachment as base64 in attachments.put; every other request is far smaller.
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -106,7 +108,11 @@ function addEventStream(app: Hono, services: () => Services | null): void {
   });
 }
 
-/** POST /api/:channel: a JSON body handed to the dispatcher; any other /api/ route is unknown. */
+/**
+ * POST /api/:channel: a JSON body handed to the dispatcher; any other /api/ route is unknown. The web
+ * host answers these calls before Hono (api-route.ts, the same checks and answers, much cheaper);
+ * this route stays for the Hono app on its own and for names api-route.ts leaves to it (%-encoded).
+ */
 function addApiRoutes(app: Hono, dispatch: Dispatch): void {
   app.post(
     '/api/:channel',
@@ -192,9 +198,22 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
     rendererDir: normalize(o.rendererDir),
     allowedHosts: () => allowed,
   });
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port: o.port ?? 0 }, () => resolve(s));
-    s.once('error', reject);
+  const honoListener = getRequestListener(app.fetch, { hostname: host });
+  const apiRoute = createApiRoute({
+    dispatch: (channel, input) => current(channel, input),
+    allowedHosts: () => allowed,
+    tokenOk: tokenChecker(token),
+    maxBodyBytes: MAX_BODY_BYTES,
+  });
+  const server: Server = createServer((req, res) => {
+    if (!apiRoute(req, res)) void honoListener(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   port = (server.address() as AddressInfo).port;
   for (const h of ['127.0.0.1', 'localhost', '[::1]', host]) allowed.add(`${h}:${port}`);
@@ -210,7 +229,7 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
     },
     close: () =>
       new Promise<void>((resolve) => {
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.closeAllConnections();
         server.close(() => resolve());
       }),
   };

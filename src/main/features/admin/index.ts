@@ -8,7 +8,7 @@ import type { Clock } from '../../platform/util/clock';
 import type { AuditService } from '../../platform/audit/index';
 import type { SecretStore } from '../../platform/keys/secret-store';
 import { ApiError, isApiErrorBody } from '../../../shared/errors';
-import { compileSchema, describeErrors } from '../../../shared/validation';
+import { describeErrors, lazyValidator } from '../../../shared/validation';
 import {
   adminWireSchemas,
   revokeDeviceResponseSchema,
@@ -42,17 +42,17 @@ function fromWire(d: AdminDeviceViewWire): AdminDeviceView {
   return { ...d, risk: { ...d.risk, reasons: riskReasonsFromWire(d.risk.reasons) } };
 }
 
-type Validator = ReturnType<typeof compileSchema>;
+type Validator = ReturnType<typeof lazyValidator>;
 
 export class AdminClient {
   private readonly fetchFn: FetchFn;
   private readonly valid = {
-    list: compileSchema(adminWireSchemas.list),
-    detail: compileSchema(adminWireSchemas.detail),
-    action: compileSchema({ type: 'object', additionalProperties: false, required: ['device'], properties: { device: adminWireSchemas.view } }),
-    revoke: compileSchema(revokeDeviceResponseSchema),
-    summary: compileSchema(riskSummaryResponseSchema),
-    policy: compileSchema(riskPolicyResponseSchema),
+    list: lazyValidator(adminWireSchemas.list),
+    detail: lazyValidator(adminWireSchemas.detail),
+    action: lazyValidator({ type: 'object', additionalProperties: false, required: ['device'], properties: { device: adminWireSchemas.view } }),
+    revoke: lazyValidator(revokeDeviceResponseSchema),
+    summary: lazyValidator(riskSummaryResponseSchema),
+    policy: lazyValidator(riskPolicyResponseSchema),
   };
 
   constructor(private readonly d: AdminDeps) {

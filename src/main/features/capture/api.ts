@@ -16,7 +16,12 @@ export interface CaptureApiDeps {
 export function captureApi({ capture, clock }: CaptureApiDeps): HandlersFor<typeof captureChannels> {
   return {
     'drafts.save': (input) => ({ draft: capture.saveDraft(input) }),
-    'drafts.list': () => ({ drafts: capture.listDrafts() }),
+    'drafts.list': (page) => {
+      const limit = page.limit ?? 100;
+      const drafts = capture.listDrafts({ limit, before: page.before });
+      const last = drafts.length === limit ? drafts[drafts.length - 1] : undefined;
+      return { drafts, next: last ? { updatedAt: last.updatedAt, id: last.id } : null };
+    },
     'drafts.get': (input) => ({ draft: capture.getDraft(input.id) }),
     'drafts.delete': (input) => {
       capture.deleteDraft(input.id);

@@ -151,6 +151,24 @@ describe('capture', () => {
     expect(s2.capture.getDraft(id).data).toEqual({ siteId: 'PS-7', condition: 'poor' });
   });
 
+  it('drafts.list pages newest edit first, every draft once, never more than the limit', async () => {
+    const { s, d } = await setup();
+    const ids = Array.from({ length: 7 }, () => s.capture.saveDraft({ contract: SITE, data: {} }).id);
+    // Same-millisecond edits are likely: the id breaks ties, so no draft is skipped or repeated.
+    const seen: string[] = [];
+    let before: unknown;
+    for (let page = 0; page < 10; page++) {
+      const r = (await d('drafts.list', { limit: 3, ...(before ? { before } : {}) })) as { ok: true; data: { drafts: { id: string }[]; next: unknown } };
+      expect(r.ok).toBe(true);
+      expect(r.data.drafts.length).toBeLessThanOrEqual(3);
+      seen.push(...r.data.drafts.map((x) => x.id));
+      before = r.data.next;
+      if (!before) break;
+    }
+    expect(seen).toEqual(s.capture.listDrafts().map((x) => x.id));
+    expect([...seen].sort()).toEqual([...ids].sort());
+  });
+
   it('submit writes record, audit entry and outbox item in one transaction and removes the draft', async () => {
     const { s, d } = await setup();
     const draft = s.capture.saveDraft({ contract: SITE, data: {} });

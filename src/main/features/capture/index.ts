@@ -37,7 +37,8 @@ export interface CaptureService {
   /** The size cap and location rule of an attachment field (the default without a contract). */
   attachmentRule(contract?: string, field?: string): AttachmentRule;
   saveDraft(input: { id?: string; contract: string; data: unknown }): Draft;
-  listDrafts(): Draft[];
+  /** Newest edit first, at most `limit` (default and most: 500), after the `before` cursor. */
+  listDrafts(page?: DraftPage): Draft[];
   getDraft(id: string): Draft;
   deleteDraft(id: string): void;
   /** Validate, then record + audit entry + outbox items in one transaction. `locale`: the language it was captured in (default en). */
@@ -45,6 +46,12 @@ export interface CaptureService {
   listRecords(limit: number): RecordSummary[];
   /** A stored record, or undefined. */
   getRecord(id: string): StoredRecord | undefined;
+}
+
+export const MAX_DRAFTS_PAGE = 500;
+export interface DraftPage {
+  limit?: number;
+  before?: { updatedAt: string; id: string };
 }
 
 /** A record in the records view: which contract, when, in which language, and its outbox state. */
@@ -118,8 +125,15 @@ class Capture implements CaptureService {
     return this.getDraft(id);
   }
 
-  listDrafts(): Draft[] {
-    return (this.d.db.prepare('SELECT * FROM drafts ORDER BY updated_at DESC').all() as DraftRow[]).map(toDraft);
+  listDrafts(page: DraftPage = {}): Draft[] {
+    // A page, never the table: keyset on (updated_at, id), as the other lists page.
+    const rows = this.d.db
+      .prepare(
+        `SELECT * FROM drafts WHERE (:u IS NULL OR updated_at < :u OR (updated_at = :u AND id < :id))
+         ORDER BY updated_at DESC, id DESC LIMIT :limit`,
+      )
+      .all({ u: page.before?.updatedAt ?? null, id: page.before?.id ?? null, limit: page.limit ?? MAX_DRAFTS_PAGE }) as DraftRow[];
+    return rows.map(toDraft);
   }
 
   deleteDraft(id: string): void {

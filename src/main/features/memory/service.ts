@@ -28,6 +28,7 @@ import { DEFAULT_TUNING, vecBuffer, VectorIndexes, type VectorFilter, type Vecto
 import { loadSqliteVec } from './sqlite-vec';
 import { checkIso, checkLocale, checkRefs, checkText, checkTier, defaultSummarize, embedOne, invalid, MAX_TEXT, mostCommon } from './checks';
 import type { CompactResult, MemoryAddInput, MemoryImportItem, MemoryService } from './types';
+import { importItems, reembedStale, type BulkContext } from './bulk';
 
 export type { MemoryImportItem, MemoryService } from './types';
 
@@ -177,14 +178,14 @@ class TieredMemory implements MemoryService {
     for (;;) {
       const now = this.nowIso();
       const changes: Change[] = [];
-      const n = this.db.transaction(() => {
+      const n = this.store.transaction(() => {
         const rows = this.store.expired(now, 500);
         for (const r of rows) {
           this.removeRow(r, 'memory.expired', SERVICE_ACTOR, { expiresAt: r.expires_at });
           changes.push({ id: r.id, change: 'deleted' });
         }
         return rows.length;
-      })();
+      });
       this.emit(changes);
       total += n;
       if (n < 500) return { expired: total };
@@ -230,7 +231,7 @@ class TieredMemory implements MemoryService {
     const refs = [...new Set([...rows.flatMap((r) => JSON.parse(r.source_refs) as string[]), ...(runId ? [`run:${runId}`] : [])])];
     const emb = await this.embedOrNull(text);
     const changes: Change[] = [];
-    const item = this.db.transaction((): MemoryItem | null => {
+    const item = this.store.transaction((): MemoryItem | null => {
       const alive = rows.filter((r) => this.store.bySeq(r.seq)?.tier === 'working');
       if (alive.length === 0) return null;
       const createdAt = this.nowIso();
@@ -268,7 +269,7 @@ class TieredMemory implements MemoryService {
       this.evictOverQuota(tier, changes);
       result.compacted += alive.length;
       return toItem(target);
-    })();
+    });
     this.emit(changes);
     if (item) result.summaries.push(item);
   }
@@ -297,7 +298,7 @@ class TieredMemory implements MemoryService {
     if (tier === 'core' && !this.coreHasRoom()) throw this.coreFull();
     const emb = await this.embedOrNull(text);
     const changes: Change[] = [];
-    const item = this.db.transaction(() => this.insertNew({ tier, text, locale, sourceRefs, runId, actor, ttlMs: input.ttlMs, hash }, emb, changes))();
+    const item = this.store.transaction(() => this.insertNew({ tier, text, locale, sourceRefs, runId, actor, ttlMs: input.ttlMs, hash }, emb, changes));
     this.emit(changes);
     if (tier === 'working' && this.quotas.working !== null && this.store.countTier('working') > this.quotas.working) await this.compact();
     return item;
@@ -352,7 +353,7 @@ class TieredMemory implements MemoryService {
 
   pin(id: string, actor = SERVICE_ACTOR): MemoryItem {
     const changes: Change[] = [];
-    const item = this.db.transaction((): MemoryItem => {
+    const item = this.store.transaction((): MemoryItem => {
       const r = this.mustGet(id);
       if (r.tier === 'core') return toItem(r);
       const hash = contentHash('core', r.text, r.locale);
@@ -370,7 +371,7 @@ class TieredMemory implements MemoryService {
       this.audit.append({ actor, action: 'memory.pinned', subject: r.id, payload: { fromTier: r.tier, contentHash: hash, previousHash: r.content_hash } });
       changes.push({ id: r.id, change: 'pinned' });
       return toItem({ ...r, tier: 'core', content_hash: hash, expires_at: null });
-    })();
+    });
     this.emit(changes);
     return item;
   }
@@ -378,7 +379,7 @@ class TieredMemory implements MemoryService {
   delete(id: string, reason: string, actor: string): { deleted: true } {
     const why = checkText(reason, 'reason', 1_000).trim();
     const who = checkText(actor, 'actor', 200);
-    this.db.transaction(() => this.removeRow(this.mustGet(id), 'memory.deleted', who, { reason: why }))();
+    this.store.transaction(() => this.removeRow(this.mustGet(id), 'memory.deleted', who, { reason: why }));
     this.emit([{ id, change: 'deleted' }]);
     return { deleted: true };
   }
@@ -453,95 +454,24 @@ class TieredMemory implements MemoryService {
     return { tiers, embeddingModel: this.deps.embedder().id };
   }
 
-  async reembed(opts: { batch?: number } = {}): Promise<{ reembedded: number; embeddingModel: string; droppedIndexes: string[] }> {
-    const e = this.deps.embedder();
-    const batch = Math.max(1, Math.min(1_000, opts.batch ?? 64));
-    let after = 0;
-    let reembedded = 0;
-    for (;;) {
-      const rows = this.store.stale(e.id, after, batch);
-      if (rows.length === 0) break;
-      after = rows[rows.length - 1]!.seq;
-      const vecs = await e.embed(rows.map((r) => r.text));
-      if (vecs.length !== rows.length || vecs.some((v) => !(v instanceof Float32Array) || v.length !== e.dimension)) {
-        throw new Error(`embedder ${e.id} returned ${vecs.length} vectors for ${rows.length} texts, or the wrong dimension`);
-      }
-      reembedded += this.db.transaction(() => this.storeVectors(e, rows, vecs))();
-    }
-    const droppedIndexes = this.db.transaction(() => this.vectors.dropUnused())();
-    if (reembedded > 0 || droppedIndexes.length > 0)
-      this.logger.info('memory: re-embedded', { code: 'MEMORY_REEMBEDDED', model: e.id, items: reembedded, droppedIndexes });
-    return { reembedded, embeddingModel: e.id, droppedIndexes };
-  }
-
-  /** One re-embedded batch, in its transaction: vectors of rows still there and still stale, and the audit entry. */
-  private storeVectors(e: Embedder, rows: ItemRow[], vecs: Float32Array[]): number {
-    const idx = this.vectors.ensure(e.id, e.dimension, this.nowIso());
-    const ids: string[] = [];
-    const from = new Set<string>();
-    rows.forEach((r, i) => {
-      const cur = this.store.bySeq(r.seq);
-      if (!cur || cur.id !== r.id || cur.embedding_model === e.id) return;
-      if (cur.embedding_model) {
-        from.add(cur.embedding_model);
-        for (const old of this.vectors.forModel(cur.embedding_model)) old.remove(cur.seq);
-      }
-      const buf = vecBuffer(vecs[i]!);
-      this.store.setVector(cur.seq, buf, e.id);
-      idx?.insert(cur.seq, cur.tier, cur.lang, cur.created_at, buf);
-      ids.push(cur.id);
-    });
-    if (ids.length > 0) this.audit.append({ actor: SERVICE_ACTOR, action: 'memory.reembedded', subject: e.id, payload: { from: [...from], to: e.id, ids } });
-    return ids.length;
+  reembed(opts: { batch?: number } = {}): Promise<{ reembedded: number; embeddingModel: string; droppedIndexes: string[] }> {
+    return reembedStale(this.bulk(), this.deps.embedder(), opts.batch);
   }
 
   importMany(items: MemoryImportItem[], model: { id: string; dimension: number }, actor = SERVICE_ACTOR): { imported: number; skipped: number } {
-    const prepared = items.map((it) => {
-      const tier = checkTier(it.tier);
-      const text = checkText(it.text, 'text', MAX_TEXT);
-      const locale = checkLocale(it.locale);
-      if (!(it.vector instanceof Float32Array) || it.vector.length !== model.dimension) throw invalid(`vector must be a Float32Array of ${model.dimension}`);
-      return { it, tier, text, locale, hash: contentHash(tier, text, locale) };
-    });
-    return this.db.transaction(() => {
-      const now = this.nowIso();
-      const idx = this.vectors.ensure(model.id, model.dimension, now);
-      let first: string | null = null;
-      let last: string | null = null;
-      let imported = 0;
-      for (const p of prepared) {
-        if (this.store.byHash(p.hash)) continue;
-        const createdAt = p.it.createdAt ?? now;
-        const row: NewItemRow = {
-          id: newUlid(),
-          tier: p.tier,
-          text: p.text,
-          locale: p.locale,
-          lang: primaryTag(p.locale),
-          source_refs: JSON.stringify(p.it.sourceRefs ?? []),
-          created_at: createdAt,
-          expires_at: p.tier === 'core' ? null : (p.it.expiresAt ?? null),
-          content_hash: p.hash,
-          embedding_model: model.id,
-          run_id: p.it.runId ?? null,
-          bytes: Buffer.byteLength(p.text),
-        };
-        const buf = vecBuffer(p.it.vector);
-        const seq = this.store.insert(row, buf);
-        idx?.insert(seq, row.tier, row.lang, createdAt, buf);
-        first ??= row.id;
-        last = row.id;
-        imported++;
-      }
-      if (imported > 0)
-        this.audit.append({
-          actor,
-          action: 'memory.imported',
-          subject: first ?? '',
-          payload: { count: imported, firstId: first, lastId: last, embeddingModel: model.id },
-        });
-      return { imported, skipped: prepared.length - imported };
-    })();
+    return importItems(this.bulk(), items, model, actor);
+  }
+
+  private bulk(): BulkContext {
+    return {
+      db: this.db,
+      store: this.store,
+      vectors: this.vectors,
+      audit: this.audit,
+      logger: this.logger,
+      nowIso: () => this.nowIso(),
+      serviceActor: SERVICE_ACTOR,
+    };
   }
 }
 

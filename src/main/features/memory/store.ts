@@ -45,8 +45,29 @@ export function toItem(r: ItemRow): MemoryItem {
   };
 }
 
+/** Most term counts kept between writes (a query has a handful of terms; common ones repeat). */
+const TERM_COUNTS_KEPT = 4_096;
+
 export class MemoryStore {
   private readonly s: Record<string, Statement>;
+  /** Writes through this store (insert, delete, pin, vectors): any write invalidates the read cache. */
+  private writes = 0;
+  /**
+   * Search reads that only a write changes (capped term counts, the highest seq), valid while
+   * `cacheKey` holds: this store's writes and SQLite's data_version (which moves when another
+   * connection commits). Counting a common term walks up to ~2,000 postings per query term.
+   */
+  private readonly cache = new Map<string, number>();
+  private cacheKey = '';
+  /**
+   * Items per tier (the quota checks read one on every add), counted once and then kept up by this
+   * store's writes — only inside a transaction it opened (transaction()), so a rollback can drop
+   * them; a write outside one, a rolled-back transaction or another connection's commit (SQLite's
+   * data_version) drops them and the next read counts again.
+   */
+  private readonly tierCounts = new Map<MemoryTier, number>();
+  private tierCountsVersion = -1;
+  private inOwnTransaction = false;
 
   constructor(readonly db: Db) {
     const filter = `(:tiers IS NULL OR m.tier IN (SELECT value FROM json_each(:tiers)))
@@ -66,7 +87,7 @@ export class MemoryStore {
       setModel: db.prepare('UPDATE memory_items SET embedding_model = ? WHERE seq = ?'),
       vec: db.prepare('SELECT vec FROM memory_vectors WHERE seq = ?').pluck(),
       deleteVec: db.prepare('DELETE FROM memory_vectors WHERE seq = ?'),
-      delete: db.prepare('DELETE FROM memory_items WHERE seq = ?'),
+      delete: db.prepare('DELETE FROM memory_items WHERE seq = ? RETURNING tier').pluck(),
       pin: db.prepare("UPDATE memory_items SET tier = 'core', content_hash = ?, expires_at = NULL WHERE seq = ?"),
       countTier: db.prepare('SELECT count(*) FROM memory_items WHERE tier = ?').pluck(),
       oldest: db.prepare('SELECT * FROM memory_items WHERE tier = ? ORDER BY created_at, seq LIMIT ?'),
@@ -76,6 +97,7 @@ export class MemoryStore {
       core: db.prepare("SELECT * FROM memory_items WHERE tier = 'core' ORDER BY created_at, seq"),
       stale: db.prepare('SELECT * FROM memory_items WHERE (embedding_model IS NULL OR embedding_model <> ?) AND seq > ? ORDER BY seq LIMIT ?'),
       maxSeq: db.prepare('SELECT coalesce(max(seq), 0) FROM memory_items').pluck(),
+      dataVersion: db.prepare('PRAGMA data_version').pluck(),
       termCount: db.prepare('SELECT count(*) FROM (SELECT 1 FROM memory_fts WHERE memory_fts MATCH ? LIMIT ?)').pluck(),
       fts: db
         .prepare(
@@ -99,14 +121,34 @@ export class MemoryStore {
     return this.s.byHash!.get(hash) as ItemRow | undefined;
   }
 
+  /**
+   * Run `fn` in a transaction (a savepoint when one is open). The memory service's writes go through
+   * here: the per-tier counts follow writes made inside and are dropped when `fn` throws.
+   */
+  transaction<T>(fn: () => T): T {
+    const outermost = !this.db.inTransaction;
+    if (outermost) this.inOwnTransaction = true;
+    try {
+      return this.db.transaction(fn)();
+    } catch (err) {
+      this.tierCounts.clear();
+      throw err;
+    } finally {
+      if (outermost) this.inOwnTransaction = false;
+    }
+  }
+
   /** Insert an item (and its vector); returns its seq. In the caller's transaction. */
   insert(row: NewItemRow, vec: Buffer | null): number {
+    this.writes++;
     const seq = Number(this.s.insert!.run(row).lastInsertRowid);
     if (vec) this.s.insertVec!.run(seq, vec);
+    this.counted(row.tier, 1);
     return seq;
   }
 
   setVector(seq: number, vec: Buffer, model: string): void {
+    this.writes++;
     this.s.upsertVec!.run(seq, vec);
     this.s.setModel!.run(model, seq);
   }
@@ -116,16 +158,41 @@ export class MemoryStore {
   }
 
   delete(seq: number): void {
+    this.writes++;
     this.s.deleteVec!.run(seq);
-    this.s.delete!.run(seq);
+    const tier = this.s.delete!.get(seq) as MemoryTier | undefined;
+    if (tier) this.counted(tier, -1);
   }
 
   pin(seq: number, hash: string): void {
+    this.writes++;
     this.s.pin!.run(hash, seq);
+    // Rare: count the tiers again rather than read the item's old tier here.
+    this.tierCounts.clear();
   }
 
+  /** Items in a tier: counted once, then kept up by writes (see `tierCounts`). */
   countTier(tier: MemoryTier): number {
-    return this.s.countTier!.get(tier) as number;
+    const version = this.s.dataVersion!.get() as number;
+    if (version !== this.tierCountsVersion) {
+      this.tierCounts.clear();
+      this.tierCountsVersion = version;
+    }
+    let n = this.tierCounts.get(tier);
+    if (n === undefined) {
+      n = this.s.countTier!.get(tier) as number;
+      this.tierCounts.set(tier, n);
+    }
+    return n;
+  }
+
+  /** Keep a tier's count up after a write (see `tierCounts`). */
+  private counted(tier: MemoryTier, delta: number): void {
+    if (!this.inOwnTransaction) this.tierCounts.clear();
+    else {
+      const n = this.tierCounts.get(tier);
+      if (n !== undefined) this.tierCounts.set(tier, n + delta);
+    }
   }
 
   oldest(tier: MemoryTier, n: number): ItemRow[] {
@@ -154,12 +221,27 @@ export class MemoryStore {
   }
 
   maxSeq(): number {
-    return this.s.maxSeq!.get() as number;
+    return this.cached('\u0000max', () => this.s.maxSeq!.get() as number);
   }
 
   /** Documents matching one MATCH expression, counting at most `cap`. */
   termCount(match: string, cap: number): number {
-    return this.s.termCount!.get(match, cap) as number;
+    return this.cached(`${cap}\u0000${match}`, () => this.s.termCount!.get(match, cap) as number);
+  }
+
+  /** A read from the cache (see `cache`), else from the database and kept. */
+  private cached(key: string, read: () => number): number {
+    const now = `${this.writes}:${this.s.dataVersion!.get() as number}`;
+    if (now !== this.cacheKey || this.cache.size >= TERM_COUNTS_KEPT) {
+      this.cache.clear();
+      this.cacheKey = now;
+    }
+    let v = this.cache.get(key);
+    if (v === undefined) {
+      v = read();
+      this.cache.set(key, v);
+    }
+    return v;
   }
 
   /** Seqs by BM25 (best first), filtered; only seqs ≥ minSeq. */

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import { MEMORY_TIERS, type MemoryTier } from '../../../shared/memory/types';
+import { openDatabase } from '../../platform/db/connection';
+import { tempDir } from '../../platform/test-utils';
+import { loadSqliteVec } from './sqlite-vec';
 import { bruteForceTopK, testMemory, unitVectorSource } from './testing';
-import { VectorIndexes, type VectorFilter } from './vector-index';
+import { TAIL_MAX, VectorIndexes, type VectorFilter } from './vector-index';
 
 const DIM = 384;
 const MODEL = { id: 'random-test@1', dimension: DIM };
@@ -10,7 +14,10 @@ const LOCALES = ['en', 'sv-SE', 'fr-CA'];
 
 /** n items with vectors from `source`; tier, locale and time cycle so every filter has work to do. */
 function seeded(n: number, perCluster: number, tuning: { exactBelow?: number } = {}) {
-  const t = testMemory({ tuning });
+  // add() embeds through `table` (text → vector), so a test can add an item with a known vector.
+  const table = new Map<string, Float32Array>();
+  const embedder = { id: MODEL.id, dimension: DIM, embed: async (ts: string[]) => ts.map((x) => table.get(x)!) };
+  const t = testMemory({ tuning, embedder: () => embedder });
   const next = unitVectorSource(DIM, 42, perCluster, n);
   const xs = Array.from({ length: n }, next);
   const tiers: MemoryTier[] = xs.map((_, i) => MEMORY_TIERS[1 + (i % 4)]!);
@@ -23,7 +30,7 @@ function seeded(n: number, perCluster: number, tuning: { exactBelow?: number } =
   expect(t.memory.store.bySeq(n)?.text).toBe(`item ${n - 1}`);
   const index = t.memory.vectors.get(MODEL.id, DIM)!;
   const queries = Array.from({ length: 100 }, next);
-  return { ...t, xs, tiers, locales, times, index, queries };
+  return { ...t, table, next, xs, tiers, locales, times, index, queries };
 }
 
 const recallAt = (got: number[], want: number[]) => want.filter((x) => got.includes(x)).length / want.length;
@@ -107,5 +114,99 @@ describe('vector search (sqlite-vec, binary first pass + float re-rank)', () => 
     s.memory.delete(id, 'test', 'user:t');
     expect(s.index.knn(q, 10).map((h) => h.seq)).not.toContain(124);
     expect(s.index.knn(q, 10, { tiers: ['core'], lang: null, from: null, to: null })).toEqual([]);
+  });
+});
+
+describe('the write-behind tail (items added since the last flush to vec0)', () => {
+  const inVec0 = (s: ReturnType<typeof seeded>, seq: number) =>
+    s.db.prepare(`SELECT count(*) FROM ${s.index.info.name} WHERE rowid = ?`).pluck().get(seq) as number;
+  const indexedSeq = (s: ReturnType<typeof seeded>) => s.db.prepare('SELECT indexed_seq FROM memory_vector_indexes').pluck().get() as number;
+
+  it('importMany writes every vector to vec0 at its end (no tail left)', () => {
+    const s = seeded(2_000, 100, { exactBelow: 0 });
+    expect(indexedSeq(s)).toBe(2_000);
+    expect(s.db.prepare(`SELECT count(*) FROM ${s.index.info.name}`).pluck().get()).toBe(2_000);
+  });
+
+  it('finds a new item right after add(), and writes the tail to vec0 when it holds TAIL_MAX items', async () => {
+    const s = seeded(2_000, 100, { exactBelow: 0 });
+    const v = s.next();
+    s.table.set('a brand new note', v);
+    const item = await s.memory.add({ tier: 'semantic', text: 'a brand new note', locale: 'en' });
+    const seq = s.memory.store.byId(item.id)!.seq;
+    expect(inVec0(s, seq)).toBe(0);
+    expect(s.memory.vectors.get(MODEL.id, DIM)!.knn(v, 1)[0]).toMatchObject({ seq });
+    expect((await s.memory.search({ text: 'a brand new note', limit: 3 })).hits[0]?.item.id).toBe(item.id);
+    // Filters apply to the tail too.
+    expect(
+      s.memory.vectors
+        .get(MODEL.id, DIM)!
+        .knn(v, 10, { tiers: ['episodic'], lang: null, from: null, to: null })
+        .map((h) => h.seq),
+    ).not.toContain(seq);
+    for (let i = 1; i < TAIL_MAX; i++) {
+      s.table.set(`filler ${i}`, s.next());
+      await s.memory.add({ tier: 'episodic', text: `filler ${i}`, locale: 'en' });
+      if (i < TAIL_MAX - 1) expect(inVec0(s, seq)).toBe(0);
+    }
+    expect(inVec0(s, seq)).toBe(1);
+    expect(indexedSeq(s)).toBe(2_000 + TAIL_MAX);
+    expect(s.db.prepare(`SELECT count(*) FROM ${s.index.info.name}`).pluck().get()).toBe(2_000 + TAIL_MAX);
+    expect(s.memory.vectors.get(MODEL.id, DIM)!.knn(v, 1)[0]).toMatchObject({ seq });
+  });
+
+  it('a deleted tail item is not found', async () => {
+    const s = seeded(2_000, 100, { exactBelow: 0 });
+    const v = s.next();
+    s.table.set('short lived', v);
+    const item = await s.memory.add({ tier: 'semantic', text: 'short lived', locale: 'en' });
+    const seq = s.memory.store.byId(item.id)!.seq;
+    expect(s.memory.vectors.get(MODEL.id, DIM)!.knn(v, 1)[0]!.seq).toBe(seq);
+    s.memory.delete(item.id, 'test', 'user:t');
+    const hits = s.memory.vectors.get(MODEL.id, DIM)!.knn(v, 10);
+    expect(hits.map((h) => h.seq)).not.toContain(seq);
+    expect(hits.every((h) => s.memory.store.bySeq(h.seq) !== undefined)).toBe(true);
+  });
+
+  it('migration 018: a version-17 store keeps searching (every existing item counts as in vec0)', () => {
+    const model = MODEL.id;
+    const path = join(tempDir(), 'm17.db');
+    const db17 = openDatabase(path, { targetVersion: 17 });
+    expect(loadSqliteVec(db17).ok).toBe(true);
+    const name = VectorIndexes.nameOf(model, DIM);
+    db17.exec(`CREATE VIRTUAL TABLE ${name} USING vec0(tier integer partition key, embedding bit[${DIM}], lang integer, created integer)`);
+    db17.prepare('INSERT INTO memory_vector_indexes (name, model, dimension, created_at) VALUES (?, ?, ?, ?)').run(name, model, DIM, '2026-01-01T00:00:00Z');
+    const next = unitVectorSource(DIM, 9, 100, 3_000);
+    const xs = Array.from({ length: 3_000 }, next);
+    const item = db17.prepare(
+      `INSERT INTO memory_items (seq, id, tier, text, locale, lang, source_refs, created_at, content_hash, embedding_model, bytes)
+       VALUES (?, ?, 'semantic', ?, 'en', 'en', '[]', '2026-01-01T00:00:00Z', ?, ?, 5)`,
+    );
+    const vec = db17.prepare('INSERT INTO memory_vectors (seq, vec) VALUES (?, ?)');
+    const old = db17.prepare(`INSERT INTO ${name} (rowid, tier, embedding, lang, created) VALUES (?, 3, vec_quantize_binary(?), 1, 0)`);
+    db17.transaction(() =>
+      xs.forEach((x, i) => {
+        const b = Buffer.from(x.buffer);
+        item.run(i + 1, `m${i}`, `old item ${i}`, `h${i}`, model);
+        vec.run(i + 1, b);
+        old.run(BigInt(i + 1), b);
+      }),
+    )();
+    db17.close();
+    const db = openDatabase(path);
+    expect(loadSqliteVec(db).ok).toBe(true);
+    const idx = new VectorIndexes(db, true).get(model, DIM)!;
+    expect(idx.info.indexed_seq).toBe(3_000);
+    let recall = 0;
+    const queries = Array.from({ length: 30 }, next);
+    for (const q of queries)
+      recall += recallAt(
+        idx.knn(q, 10, undefined, { oversample: 20, radiusZ: 2, exactBelow: 0 }).map((h) => h.seq - 1),
+        bruteForceTopK(xs, q, 10),
+      );
+    expect(recall / queries.length).toBeGreaterThanOrEqual(0.95);
+    // Nothing was written twice: vec0 holds each item once.
+    expect(db.prepare(`SELECT count(*) FROM ${name}`).pluck().get()).toBe(3_000);
+    db.close();
   });
 });

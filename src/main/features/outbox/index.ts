@@ -177,9 +177,16 @@ export class Outbox {
     return out;
   }
 
-  /** Queued items due now, oldest first, capped by count and (sealed) bytes. */
-  due(maxItems: number): OutboxRow[] {
-    return this.q("SELECT * FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY id LIMIT ?").all(this.now(), maxItems) as OutboxRow[];
+  /**
+   * Queued items due now, oldest first, capped by count; `skip`: ids left out (a sync run's items
+   * already tried or still at the server), in the query, so the cap counts only rows it returns.
+   */
+  due(maxItems: number, skip?: ReadonlySet<string>): OutboxRow[] {
+    if (!skip?.size)
+      return this.q("SELECT * FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY id LIMIT ?").all(this.now(), maxItems) as OutboxRow[];
+    return this.q(
+      "SELECT * FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?",
+    ).all(this.now(), JSON.stringify([...skip]), maxItems) as OutboxRow[];
   }
 
   stateOf(id: string): OutboxState | undefined {
@@ -190,14 +197,18 @@ export class Outbox {
     return this.q("SELECT count(*) FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?").pluck().get(this.now()) as number;
   }
 
-  /** Persist the ciphertext once: every retry then sends identical bytes under the same key. */
+  /**
+   * Persist the ciphertext once: every retry then sends identical bytes under the same key. False when
+   * the row already had a ciphertext (sealed meanwhile): the stored bytes stand, these are dropped.
+   */
   saveSealed(
     id: string,
     s: { keyVersion: number; ciphertext: Buffer; iv: string; tag: string; contentHash: string; keyScope: 'device' | 'tenant'; blobIds?: string[] },
-  ): void {
-    this.q(
+  ): boolean {
+    const r = this.q(
       'UPDATE outbox SET key_version = ?, ciphertext = ?, iv = ?, tag = ?, content_hash = ?, key_scope = ?, blob_ids = ? WHERE id = ? AND ciphertext IS NULL',
     ).run(s.keyVersion, s.ciphertext, s.iv, s.tag, s.contentHash, s.keyScope, s.blobIds ? JSON.stringify(s.blobIds) : null, id);
+    return r.changes === 1;
   }
 
   /** The live (not discarded) attachment item of each file digest. */

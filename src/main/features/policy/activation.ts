@@ -18,7 +18,8 @@
 import { messageForLog, type Message } from '../../../shared/messages';
 import type { GuardContext, InjectionReport } from '../../../shared/policy/types';
 import type { Lane } from '../../../shared/workflow/types';
-import { toCel, type CelActivation } from './cel';
+import { celList, isCelMap, type CelMap } from '@bufbuild/cel';
+import { toCel, type CelActivation, type CompiledExpr } from './cel';
 import type { PolicyDocument } from './policy';
 
 export const ACTIVATION_VARIABLES = [
@@ -53,10 +54,15 @@ export interface Activation {
   cel: CelActivation;
 }
 
+/**
+ * `names` (optional, from dottedNames()): the prototype of the CEL activation, answering the
+ * dotted names the loaded expressions read.
+ */
 export function buildActivation(
   ctx: GuardContext,
   doc: PolicyDocument | null,
   derived: { nowMs: number; plaintextPii: string[]; echoedPii: string[]; injection: InjectionReport | null },
+  names?: object,
 ): Activation {
   const run = ctx.run;
   const subject = {
@@ -108,13 +114,61 @@ export function buildActivation(
     nowMs: derived.nowMs,
     today: nowIso.slice(0, 10),
   };
-  const cel: CelActivation = {};
+  const cel: CelActivation = names ? (Object.create(names) as CelActivation) : {};
   const fixed = doc ? docCel(doc) : null;
   for (const [k, v] of Object.entries(native)) {
     if (v === undefined) continue;
     cel[k] = fixed && (k === 'params' || k === 'regions') ? fixed[k] : toCel(v);
   }
   return { native, cel };
+}
+
+/**
+ * Speed (issue 20): @bufbuild/cel reads `run.spentCents` by first asking the activation for a
+ * variable named "run.spentCents" (a qualified name, as the CEL spec orders it), and when there is
+ * none, looks the name up as a type and as an enum (string slicing, registry look-ups) before it
+ * reads `run` and then its key. This prototype answers every dotted name (and each prefix of at
+ * least two parts) the loaded expressions read with the value that second step would find, through
+ * a getter over the call's own converted variables; where that step would fail (a missing key, a
+ * value that is not a map) the getter answers undefined and the library goes its usual way, so
+ * values and error messages stay the same. Roots that some expression binds as a comprehension
+ * variable (`list.all(run, run.x)`) get no getters: the library asks the activation for "run.x"
+ * before it asks the comprehension for "run", so a getter would shadow the bound variable.
+ */
+export function dottedNames(exprs: Iterable<CompiledExpr>): object {
+  const all: CompiledExpr[] = [...exprs];
+  const bound = new Set(all.flatMap((e) => e.binders));
+  const proto: Record<string, unknown> = {};
+  for (const e of all) {
+    for (const segs of e.segments) {
+      if (bound.has(segs[0]!) || !KNOWN.has(segs[0]!)) continue;
+      for (let n = 2; n <= segs.length; n++) {
+        const name = segs.slice(0, n).join('.');
+        if (name in proto) continue;
+        const path = segs.slice(0, n);
+        Object.defineProperty(proto, name, {
+          enumerable: false,
+          get(this: CelActivation) {
+            return resolveDotted(this[path[0]!], path);
+          },
+        });
+      }
+    }
+  }
+  return proto;
+}
+
+const KNOWN = new Set<string>(ACTIVATION_VARIABLES);
+
+/** What CEL's field selection finds along `path` (after its root) over CEL maps; undefined where it would fail. */
+function resolveDotted(root: unknown, path: readonly string[]): unknown {
+  let cur = root;
+  for (let i = 1; i < path.length; i++) {
+    if (!isCelMap(cur)) return undefined;
+    cur = (cur as CelMap).get(path[i]!);
+    if (cur === undefined) return undefined;
+  }
+  return cur;
 }
 
 /** params and regions change only with the document: converted once per loaded document. */
@@ -134,7 +188,8 @@ export function setLane(a: Activation, lane: Lane, reasons: readonly Message[]):
   a.native.lane = lane;
   a.native.laneReasons = text;
   a.cel.lane = lane;
-  a.cel.laneReasons = text;
+  // Pre-wrapped, as toCel does for every other list: the library would wrap a plain array on every read.
+  a.cel.laneReasons = celList(text);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -6,6 +6,7 @@ import { celEnv, celList, celMap, isCelError, parse, plan } from '@bufbuild/cel'
 // The RE2 engine @bufbuild/cel itself uses for matches() (linear time: no ReDoS from a policy
 // author's pattern). The default compiles the pattern on every call; this cache compiles it once.
 import { RE2JS } from '@bufbuild/re2';
+import { BAIL, compileFast } from './cel-fast';
 
 const regexCache = new Map<string, { test(text: string): boolean }>();
 const re2 = {
@@ -21,6 +22,8 @@ const re2 = {
 };
 
 const env = celEnv({ re2 });
+/** The fast path's matches(): the very function the environment's matches() runs. */
+const fastEnv = { matches: (text: string, pattern: string): boolean => re2.compile(pattern).test(text) };
 
 /** The parsed AST node type (taken from parse() so @bufbuild/cel-spec need not be imported directly). */
 type Expr = ReturnType<typeof parse>['expr'];
@@ -33,7 +36,14 @@ export interface CompiledExpr {
   paths: string[];
   /** The same paths, split at the dots. */
   segments: string[][];
+  /** Names the expression binds as comprehension variables (they shadow activation variables). */
+  binders: string[];
+  /** The fast path (cel-fast.ts) where it answers, else the library. */
   eval: (activation: CelActivation) => unknown;
+  /** The library alone (what `eval` must always agree with; the tests compare the two). */
+  evalLibrary: (activation: CelActivation) => unknown;
+  /** Whether the expression has a fast path at all. */
+  fast: boolean;
 }
 
 export type CompileOutcome = { ok: true; expr: CompiledExpr } | { ok: false; reason: string; line: number; column: number };
@@ -56,9 +66,20 @@ export function compileCel(source: string): CompileOutcome {
     return { ok: false, reason: `CEL plan error: ${(e as Error).message}`, line: 1, column: 1 };
   }
   const paths = new Set<string>();
-  collectPaths(parsed.expr, new Set(), paths);
+  const binders = new Set<string>();
+  collectPaths(parsed.expr, new Set(), paths, binders);
   const sorted = [...paths].sort();
-  return { ok: true, expr: { source, paths: sorted, segments: sorted.map((p) => p.split('.')), eval: fn } };
+  const fast = compileFast(parsed.expr, fastEnv);
+  const evaluate = fast
+    ? (a: CelActivation) => {
+        const v = fast(a);
+        return v === BAIL ? fn(a) : v;
+      }
+    : fn;
+  return {
+    ok: true,
+    expr: { source, paths: sorted, segments: sorted.map((p) => p.split('.')), binders: [...binders], eval: evaluate, evalLibrary: fn, fast: fast !== null },
+  };
 }
 
 export type EvalOutcome = { ok: true; value: unknown } | { ok: false; error: string };
@@ -95,7 +116,7 @@ function selectChain(e: Expr): string[] | null {
 /** CEL's type names are identifiers too; they are not variables. */
 const TYPE_IDENTS = new Set(['int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'null_type', 'type', 'dyn']);
 
-function collectPaths(e: Expr | undefined, bound: ReadonlySet<string>, out: Set<string>): void {
+function collectPaths(e: Expr | undefined, bound: ReadonlySet<string>, out: Set<string>, binders: Set<string>): void {
   if (!e) return;
   const k = e.exprKind;
   switch (k.case) {
@@ -107,32 +128,33 @@ function collectPaths(e: Expr | undefined, bound: ReadonlySet<string>, out: Set<
       if (chain) {
         if (!bound.has(chain[0]!)) out.add(chain.join('.'));
       } else {
-        collectPaths(k.value.operand, bound, out);
+        collectPaths(k.value.operand, bound, out, binders);
       }
       return;
     }
     case 'callExpr':
-      collectPaths(k.value.target, bound, out);
-      for (const a of k.value.args) collectPaths(a, bound, out);
+      collectPaths(k.value.target, bound, out, binders);
+      for (const a of k.value.args) collectPaths(a, bound, out, binders);
       return;
     case 'listExpr':
-      for (const x of k.value.elements) collectPaths(x, bound, out);
+      for (const x of k.value.elements) collectPaths(x, bound, out, binders);
       return;
     case 'structExpr':
       for (const en of k.value.entries) {
-        if (en.keyKind.case === 'mapKey') collectPaths(en.keyKind.value, bound, out);
-        collectPaths(en.value, bound, out);
+        if (en.keyKind.case === 'mapKey') collectPaths(en.keyKind.value, bound, out, binders);
+        collectPaths(en.value, bound, out, binders);
       }
       return;
     case 'comprehensionExpr': {
       const c = k.value;
-      collectPaths(c.iterRange, bound, out);
+      collectPaths(c.iterRange, bound, out, binders);
       const inner = new Set(bound);
       for (const v of [c.iterVar, c.iterVar2, c.accuVar]) if (v) inner.add(v);
-      collectPaths(c.accuInit, inner, out);
-      collectPaths(c.loopCondition, inner, out);
-      collectPaths(c.loopStep, inner, out);
-      collectPaths(c.result, inner, out);
+      for (const v of inner) binders.add(v);
+      collectPaths(c.accuInit, inner, out, binders);
+      collectPaths(c.loopCondition, inner, out, binders);
+      collectPaths(c.loopStep, inner, out, binders);
+      collectPaths(c.result, inner, out, binders);
       return;
     }
     default:
@@ -160,7 +182,11 @@ export function toCel(v: unknown): unknown {
       if (Array.isArray(v)) return celList(v.map(toCel) as never);
       if (v instanceof Date) return v.toISOString();
       const m = new Map<string, unknown>();
-      for (const [key, val] of Object.entries(v as Record<string, unknown>)) if (val !== undefined) m.set(key, toCel(val));
+      const o = v as Record<string, unknown>;
+      for (const key of Object.keys(o)) {
+        const val = o[key];
+        if (val !== undefined) m.set(key, toCel(val));
+      }
       return celMap(m as never);
     }
     default:

@@ -4,6 +4,7 @@
 // shipped invariant and the shipped policy, so a test changes one thing and sees one failure.
 import { fileURLToPath } from 'node:url';
 import type { GuardContext, GuardRun } from '../../../shared/policy/types';
+import { mulberry32 } from '../../../platform/prng';
 
 /** The shipped policy (four eyes on, no test model). */
 export const POLICY_DIR = fileURLToPath(new URL('../../../../resources/policy', import.meta.url));
@@ -214,4 +215,57 @@ export function recordSubmitContext(): GuardContext {
     approval: s.approval,
     sync: s.sync,
   };
+}
+
+const VALUES: unknown[] = [null, 0, -1, 1.5, 2 ** 60, 'x', '', 'sha256:00', true, [], ['a'], {}, { from: 'b', to: 'a' }];
+
+/** Deterministic variants of a context: delete or replace fields at depth one or two. */
+function variants(base: () => GuardContext, seed: number, n: number): GuardContext[] {
+  const rnd = mulberry32(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const out: GuardContext[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = base() as unknown as Record<string, unknown>;
+    for (let m = 0; m < 1 + Math.floor(rnd() * 3); m++) {
+      let obj: Record<string, unknown> = c;
+      const k1 = pick(Object.keys(c).filter((k) => k !== 'actor' && k !== 'event' && k !== 'action'));
+      const inner = c[k1];
+      if (inner && typeof inner === 'object' && !Array.isArray(inner) && rnd() < 0.8) {
+        obj = { ...(inner as Record<string, unknown>) };
+        c[k1] = obj;
+      }
+      const keys = Object.keys(obj).filter((k) => obj !== c || (k !== 'actor' && k !== 'event' && k !== 'action'));
+      if (!keys.length) continue;
+      const k = pick(keys);
+      if (rnd() < 0.3) delete obj[k];
+      else obj[k] = pick(VALUES);
+    }
+    out.push(c as unknown as GuardContext);
+  }
+  return out;
+}
+
+const BASES = [
+  submitContext,
+  summarizeContext,
+  summaryAfterContext,
+  translateContext,
+  translateAfterContext,
+  runStartContext,
+  approvalContext,
+  captureContext,
+  recordSubmitContext,
+];
+
+/**
+ * Every sample context, each followed by 70 seeded variants of it (fields at depth one or two
+ * deleted or replaced by odd values): ~640 contexts for tests that hold two evaluation paths to each other.
+ */
+export function guardVariants(): GuardContext[] {
+  const out: GuardContext[] = [];
+  BASES.forEach((b, i) => {
+    out.push(b());
+    out.push(...variants(b, 1000 + i, 70));
+  });
+  return out;
 }

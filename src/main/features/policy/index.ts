@@ -14,7 +14,7 @@ import { isCelMap } from '@bufbuild/cel';
 import { msg, type Message } from '../../../shared/messages';
 import type { GuardContext, GuardResult, InjectionReport, PlainTexts, PolicyLoadError, PolicyReloadResult } from '../../../shared/policy/types';
 import type { InvariantResult, Lane } from '../../../shared/workflow/types';
-import { ACTIVATION_VARIABLES, buildActivation, setLane, type Activation } from './activation';
+import { ACTIVATION_VARIABLES, buildActivation, dottedNames, setLane, type Activation } from './activation';
 import { fillTemplate } from './cel';
 import { detectInjection } from './injection';
 import { DEFAULT_TIMEOUT_MS, evaluateInvariant, loadInvariantTree, type Invariant, type InvariantSet } from './invariants';
@@ -41,6 +41,8 @@ export interface PolicyEngineOptions {
 interface Loaded {
   doc: PolicyDocument;
   set: InvariantSet;
+  /** The CEL activation's prototype for this document and set (activation.ts dottedNames). */
+  names: object;
 }
 
 const KNOWN_ROOTS = new Set<string>(ACTIVATION_VARIABLES);
@@ -144,7 +146,8 @@ export class PolicyEngine {
     if (doc && inv.set) errors.push(...crossCheck(doc, inv.set));
     this.errors = errors;
     if (errors.length || !doc || !inv.set) return { ok: false, errors };
-    this.loaded = { doc, set: inv.set };
+    const exprs = [...doc.rules.flatMap((r) => r.conditions.map((c) => c.expr)), ...inv.set.invariants.flatMap((i) => i.asserts.map((a) => a.expr))];
+    this.loaded = { doc, set: inv.set, names: dottedNames(exprs) };
     return { ok: true, errors: [] };
   }
 
@@ -273,7 +276,7 @@ export class PolicyEngine {
     const injection = ctx.ai?.inputs ? detectInjection(ctx.ai.inputs) : null;
     const plaintextPii = findPlaintextPii(ctx.contract?.pii, ctx.data);
     const echoedPii = findEchoedPii(ctx.contract?.pii, ctx.data, ctx.step?.output);
-    const act = buildActivation(ctx, loaded?.doc ?? null, { nowMs, plaintextPii, echoedPii, injection });
+    const act = buildActivation(ctx, loaded?.doc ?? null, { nowMs, plaintextPii, echoedPii, injection }, loaded?.names);
     const celData = isCelMap(act.cel.data) ? act.cel.data : undefined;
     const { lane, reasons } = classifyLane(
       { contract: ctx.contract, data: ctx.data, plaintextPii, uncertainty: ctx.ai?.uncertainty, injection },

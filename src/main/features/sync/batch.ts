@@ -4,7 +4,7 @@ import { receiptSigningBytes, type AuditAnchorWire, type SignedReceipt, type Syn
 import { syncBatchResponseSchema } from '../../../shared/sync/schemas';
 import { DEVICE_BLOCKED_REASON, deviceBlockedDetailsSchema, type DeviceBlockedDetails } from '../../../shared/server-api';
 import { blockedMessage } from '../../../shared/risk/device-messages';
-import { compileSchema } from '../../../shared/validation';
+import { lazyValidator } from '../../../shared/validation';
 import { apiErrorMessage, withCause } from '../../../shared/error-messages';
 import { msg, type Message } from '../../../shared/messages';
 import { isTransientStatus, NetworkError, sendJson, type HttpReply } from '../../platform/device/signed-fetch';
@@ -29,8 +29,8 @@ const DEVICE_BATCH_RESPONSE_SCHEMA = {
   ...syncBatchResponseSchema,
   required: syncBatchResponseSchema.required.filter((k) => k !== 'deviceStatus'),
 };
-const batchResponseValid = compileSchema(DEVICE_BATCH_RESPONSE_SCHEMA);
-const blockedDetailsValid = compileSchema(deviceBlockedDetailsSchema);
+const batchResponseValid = lazyValidator(DEVICE_BATCH_RESPONSE_SCHEMA);
+const blockedDetailsValid = lazyValidator(deviceBlockedDetailsSchema);
 
 export interface BatchInput {
   cfg: SyncConfig;
@@ -40,13 +40,19 @@ export interface BatchInput {
   batch: OutboxRow[];
   anchor: AuditAnchorWire | undefined;
   summary: RunSummary;
+  /**
+   * Items of the previous batch whose receipts are being checked while this batch goes out (still
+   * `queued` for a moment): left out of the pending count this batch reports, as they were when the
+   * exchanges ran one after the other.
+   */
+  awaitingAck?: number;
 }
 
 /** The longest Retry-After a run waits out before it retries a 502/503/504 itself. */
 const RETRY_IN_RUN_MS = 5000;
 
 /** POST the batch; null when the server could not be reached or was unavailable (the items simply wait). */
-async function post(ctx: EngineCtx, b: BatchInput): Promise<HttpReply | null> {
+export async function postBatch(ctx: EngineCtx, b: BatchInput): Promise<HttpReply | null> {
   const { d, state } = ctx;
   const counts = d.outbox.counts();
   const body = {
@@ -54,7 +60,7 @@ async function post(ctx: EngineCtx, b: BatchInput): Promise<HttpReply | null> {
     appVersion: APP_VERSION,
     items: b.batch.map((r) => wire(r)),
     ...(b.anchor ? { anchor: b.anchor } : {}),
-    deviceState: { pendingCount: counts.queued, deadLetterCount: counts.dead, contractVersions: d.contracts.versions() },
+    deviceState: { pendingCount: Math.max(0, counts.queued - (b.awaitingAck ?? 0)), deadLetterCount: counts.dead, contractVersions: d.contracts.versions() },
   };
   try {
     const send = () => sendJson(ctx.fetchFn, b.cfg.serverUrl, 'POST', '/v1/sync/batch', body, b.signer);
@@ -183,7 +189,15 @@ function sortResults(ctx: EngineCtx, b: BatchInput, res: SyncBatchResponse): { r
   return toVerify;
 }
 
-async function ackVerified(ctx: EngineCtx, b: BatchInput, toVerify: { row: OutboxRow; receipt: SignedReceipt }[]): Promise<void> {
+/** Receipts whose fields match their items, waiting for their signatures to be checked. */
+export type ToVerify = { row: OutboxRow; receipt: SignedReceipt }[];
+
+/**
+ * Check the receipts' signatures (the worker pool) and ack the good ones in one transaction. An item
+ * leaves `queued` only here, with a verified receipt; a bad one stays queued with an alert.
+ */
+export async function ackVerified(ctx: EngineCtx, b: BatchInput, toVerify: ToVerify): Promise<string[]> {
+  if (toVerify.length === 0) return [];
   const { d } = ctx;
   // Each receipt with the key it names, if that key may have signed at its receivedAt.
   const sigOk = await verifyByKey(
@@ -194,14 +208,18 @@ async function ackVerified(ctx: EngineCtx, b: BatchInput, toVerify: { row: Outbo
       signature: v.receipt.signature,
     })),
   );
+  const acked: string[] = [];
   d.db.transaction(() => {
     toVerify.forEach((v, i) => {
       if (sigOk[i]) {
         d.outbox.markAcked(v.row.id, v.receipt);
-        b.summary.acked += 1;
+        acked.push(v.row.id);
       } else refuseReceipt(ctx, v.row, BAD_RECEIPT_SIGNATURE);
     });
   })();
+  // Counted once committed: a transaction that threw acked nothing.
+  b.summary.acked += acked.length;
+  return acked;
 }
 
 async function storeCheckpoint(ctx: EngineCtx, b: BatchInput, res: SyncBatchResponse): Promise<void> {
@@ -241,20 +259,24 @@ function noteAnchor(ctx: EngineCtx, b: BatchInput, res: SyncBatchResponse): void
   ctx.d.alerts.raise(res.anchorError.code, typeof why === 'string' ? msg('alerts.anchor.text', { text: why }) : why);
 }
 
-/** Returns false when the run should stop (offline, refused, rate limited). */
-export async function sendBatch(ctx: EngineCtx, b: BatchInput): Promise<boolean> {
-  const reply = await post(ctx, b);
-  if (!reply) return false;
+/**
+ * The server's answer to one batch (postBatch's reply; null: none came), everything but the receipt
+ * signatures: refusals, each item's result, the checkpoint, the anchor and the server's word on this
+ * device. `go`: false when the run should stop (offline, refused, rate limited). `toVerify`: the
+ * receipts for ackVerified, which the run loop overlaps with the next exchange (./pipeline.ts).
+ */
+export async function settleBatch(ctx: EngineCtx, b: BatchInput, reply: HttpReply | null): Promise<{ go: boolean; toVerify: ToVerify }> {
+  if (!reply) return { go: false, toVerify: [] };
   const stop = refusal(ctx, b, reply);
-  if (stop !== undefined) return stop;
+  if (stop !== undefined) return { go: stop, toVerify: [] };
   const res = reply.body as SyncBatchResponse;
   // Keys the server introduced since this device's newest (sent only because this device asked).
   if (res.serverKeys && learnFromReply(ctx.d, res.serverKeys)) b.ring = readServerKeyRing(ctx.d.db) ?? b.ring;
-  await ackVerified(ctx, b, sortResults(ctx, b, res));
+  const toVerify = sortResults(ctx, b, res);
   await storeCheckpoint(ctx, b, res);
   noteAnchor(ctx, b, res);
   if (res.deviceStatus) applyReplyStatus(ctx, res.deviceStatus, b.cfg.deviceId);
   noteSynced(ctx.d.db, ctx.now(), res.serverTime, res.contracts);
   ctx.d.trustedClock.observe(new Date(res.serverTime));
-  return true;
+  return { go: true, toVerify };
 }

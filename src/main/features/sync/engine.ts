@@ -1,5 +1,5 @@
-// The sync engine: enrollment, the run loop and the background tick. The pieces: ./enroll.ts,
-// ./seal.ts, ./batch.ts, ./server-word.ts, ./contract-sync.ts; alerts in ./alerts.ts.
+// The sync engine: enrollment, a run and the background tick. The pieces: ./enroll.ts,
+// ./pipeline.ts (the run loop), ./seal.ts, ./batch.ts, ./server-word.ts, ./contract-sync.ts; alerts in ./alerts.ts.
 import { AuditMerkle } from '../../platform/audit/merkle';
 import { fetchTransport, NetworkError, nodeTransport, sendJson } from '../../platform/device/signed-fetch';
 import { readSyncConfig, type SyncConfig } from '../../platform/device/sync-config';
@@ -10,8 +10,7 @@ import type { AuditAnchorWire } from '../../../shared/sync/protocol';
 import { rotateDeviceKey, type RotateResult } from './rotate-key';
 import { readServerStatus, type ServerDeviceStatus } from './server-status';
 import { enrollDevice } from './enroll';
-import { sealAll } from './seal';
-import { sendBatch } from './batch';
+import { sendAll } from './pipeline';
 import { prepareUnits } from './unit';
 import { Transfers } from './transfers';
 import { fetchAttachment } from './fetch';
@@ -24,9 +23,9 @@ import type { OutboxRow } from './ports';
 
 export type { SyncDeps, RunSummary } from './context';
 
-export const BATCH_MAX_ITEMS = 100;
-export const BATCH_MAX_BYTES = 1024 * 1024;
 const ANCHOR_MAX_ENTRIES = 20_000;
+/** A connection failure this quick is a refused or reset connection, not a time-out: worth one more try. */
+const FAST_FAILURE_MS = 1000;
 /** How often the background tick asks a server that blocked this device whether it still does. */
 export const BLOCKED_PROBE_MS = 5 * 60_000;
 
@@ -151,17 +150,14 @@ export class SyncEngine {
     if ('phase' in prep) return prep;
     // Team sync first: certificate and encryption key, tenant keys (an admin creates or wraps them),
     // and a pull, so a device that just received its wrapped key seals and sends in this same run.
-    try {
-      await this.d.team.prepare();
-    } catch (e) {
-      if (!(e instanceof NetworkError)) this.d.logger.warn('team sync preparation failed', { code: 'TEAM_PREPARE_FAILED', err: (e as Error).message });
-    }
+    await this.prepareTeam();
     this.state.phase = 'syncing';
     this.state.lastError = null;
     this.state.progress = { itemsTotal: this.d.outbox.dueCount(), itemsDone: 0, bytesTotal: 0, bytesDone: 0 };
     await this.publish();
     try {
-      await this.sendAll(prep.cfg, prep.signer, readServerKeyRing(this.d.db) ?? prep.ring, summary);
+      const hooks = { anchor: () => this.anchor(), units: (ready: OutboxRow[]) => this.units(prep.cfg, prep.signer, ready), publish: () => this.publish() };
+      await sendAll(this.ctx, hooks, prep.cfg, prep.signer, readServerKeyRing(this.d.db) ?? prep.ring, summary);
       if (this.state.phase === 'syncing') this.state.phase = 'idle';
       if (summary.batches > 0 && this.state.phase === 'idle') await updateContracts(this.ctx, prep.signer);
       if (this.state.phase === 'idle') await this.afterSync();
@@ -176,66 +172,31 @@ export class SyncEngine {
     return { ...summary, phase: this.state.phase };
   }
 
+  /**
+   * team.prepare, once more when it failed at once for want of a connection: the first request after
+   * an idle spell can go out on a pooled keep-alive socket the server has just closed (seen when the
+   * event loop was busy for seconds), and without the pull the run would not know whether the tenant
+   * has a key, so every item would wait for one. A server that is really away fails the retry too.
+   */
+  private async prepareTeam(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const started = Date.now();
+      try {
+        await this.d.team.prepare();
+        return;
+      } catch (e) {
+        if (e instanceof NetworkError && attempt === 0 && Date.now() - started < FAST_FAILURE_MS) continue;
+        if (!(e instanceof NetworkError)) this.d.logger.warn('team sync preparation failed', { code: 'TEAM_PREPARE_FAILED', err: (e as Error).message });
+        return;
+      }
+    }
+  }
+
   private async afterSync(): Promise<void> {
     try {
       await this.d.team.afterSync();
     } catch (e) {
       if (!(e instanceof NetworkError)) this.d.logger.warn('team key maintenance failed', { code: 'TEAM_KEYS_FAILED', err: (e as Error).message });
-    }
-  }
-
-  /** Rows up to BATCH_MAX_BYTES (at least one), counting base64 size. */
-  private static fill(ready: OutboxRow[]): { batch: OutboxRow[]; bytes: number } {
-    const batch: OutboxRow[] = [];
-    let bytes = 0;
-    for (const s of ready) {
-      const size = Math.ceil((s.ciphertext!.length * 4) / 3);
-      if (batch.length > 0 && bytes + size > BATCH_MAX_BYTES) break;
-      batch.push(s);
-      bytes += size;
-    }
-    return { batch, bytes };
-  }
-
-  private async sendAll(cfg: SyncConfig, signer: DeviceSigner, ring: DeviceKeyRing, summary: RunSummary): Promise<void> {
-    const progress = this.state.progress!;
-    // Items answered in this run but still queued (a refused receipt) wait for the next run;
-    // the set holds only those, so it stays small.
-    const tried = new Set<string>();
-    for (let guard = 0; guard < 10_000; guard++) {
-      const due = this.d.outbox
-        .due(BATCH_MAX_ITEMS + tried.size)
-        .filter((r) => !tried.has(r.id))
-        .slice(0, BATCH_MAX_ITEMS);
-      const anchor = this.anchor();
-      // With nothing to send, the first round still sends an empty batch: a run always refreshes
-      // the last sync time (submit needs one within 24 h) and the server's word on this device
-      // (an unblock, a cleared update requirement).
-      if (due.length === 0 && !anchor && guard > 0) break;
-      const { ready, waiting } = await sealAll(this.d, due);
-      // Rows waiting for the tenant key are not tried again in this run.
-      for (const id of waiting) tried.add(id);
-      const sendable = await this.units(cfg, signer, ready);
-      if (!sendable) break;
-      for (const r of ready) if (!sendable.includes(r)) tried.add(r.id);
-      if (sendable.length === 0 && ready.length > 0 && !anchor) continue;
-      const { batch, bytes } = SyncEngine.fill(sendable);
-      for (const r of batch) tried.add(r.id);
-      progress.bytesTotal += bytes;
-      const input = { cfg, signer, ring, batch, anchor, summary };
-      const restartedAt = this.state.anchorFrom;
-      const done = await sendBatch(this.ctx, input);
-      ring = input.ring;
-      for (const r of batch) if (this.d.outbox.stateOf(r.id) !== 'queued') tried.delete(r.id);
-      progress.itemsDone += batch.length;
-      progress.bytesDone += bytes;
-      summary.batches += 1;
-      await this.publish();
-      if (!done) break;
-      // An anchor-only or empty exchange ends the run, unless the server asked for the anchor to
-      // start earlier (a restored server): then once more from there (each time a new point).
-      const restart = this.state.anchorFrom !== null && this.state.anchorFrom !== restartedAt;
-      if (due.length === 0 && !restart) break;
     }
   }
 

@@ -33,11 +33,12 @@ export interface SealedItem {
 /** The outbox (features/outbox): what is due, and what became of each item. */
 export interface SyncOutboxPort {
   counts(): Record<OutboxState, number>;
-  due(maxItems: number): OutboxRow[];
+  /** `skip`: ids to leave out (the cap counts only the rows returned). */
+  due(maxItems: number, skip?: ReadonlySet<string>): OutboxRow[];
   dueCount(): number;
   row(id: string): OutboxRow;
-  stateOf(id: string): OutboxState | undefined;
-  saveSealed(id: string, s: SealedItem): void;
+  /** False when the row was sealed already (its stored bytes stand). */
+  saveSealed(id: string, s: SealedItem): boolean;
   /** The live attachment item of each file digest (one per digest: the same file uploads once). */
   attachmentRows(hashes: readonly string[]): OutboxRow[];
   markAcked(id: string, receipt: SignedReceipt): void;

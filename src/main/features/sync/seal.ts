@@ -70,13 +70,36 @@ async function plaintextOf(
   return { plain: Buffer.from(canonicalJson(manifest)), blobIds: [blob] };
 }
 
+type DataKey = { version: number; key: Buffer };
+
+/**
+ * The keys of one pass, looked up once per tenant (the lookup is a query and an await; sealing asks
+ * once per item). A pass takes milliseconds: a key rotated meanwhile is used from the next pass on,
+ * as it would be for an item sealed a moment earlier.
+ */
+class PassKeys {
+  private readonly tenant = new Map<string, Promise<DataKey | null>>();
+  private readonly device = new Map<string, Promise<DataKey>>();
+  constructor(private readonly d: SyncDeps) {}
+  tenantKey(tenant: string): Promise<DataKey | null> {
+    let k = this.tenant.get(tenant);
+    if (!k) this.tenant.set(tenant, (k = this.d.tenantKeys.current(tenant)));
+    return k;
+  }
+  deviceKey(tenant: string): Promise<DataKey> {
+    let k = this.device.get(tenant);
+    if (!k) this.device.set(tenant, (k = this.d.dataKeys.current(tenant) as Promise<DataKey>));
+    return k;
+  }
+}
+
 /** The sealed form of one row, or null when no key can seal it yet. */
-async function sealOne(d: SyncDeps, row: OutboxRow, pass: PassBlobs): Promise<SealedItem | { wait: Message }> {
-  const tenantKey = await d.tenantKeys.current(row.tenant);
+async function sealOne(d: SyncDeps, row: OutboxRow, pass: PassBlobs, keys: PassKeys): Promise<SealedItem | { wait: Message }> {
+  const tenantKey = await keys.tenantKey(row.tenant);
   // No tenant key anywhere yet (no admin device has created one): this device's own key, as
   // before team sync. Such items are stored and receipted but never shared. Team items (runs,
   // cards, approvals) exist to be shared: they wait for the tenant key.
-  const current = tenantKey ?? (d.team.tenantKeyOnServer() === false && !isShared(row) ? await d.dataKeys.current(row.tenant) : null);
+  const current = tenantKey ?? (d.team.tenantKeyOnServer() === false && !isShared(row) ? await keys.deviceKey(row.tenant) : null);
   if (!current) return { wait: WAITING_FOR_KEY };
   const p = await plaintextOf(d, row, current, pass);
   if ('wait' in p) return p;
@@ -101,9 +124,10 @@ export async function sealAll(d: SyncDeps, rows: OutboxRow[]): Promise<{ ready: 
   const fresh: { row: OutboxRow; sealed: SealedItem }[] = [];
   const waiting = new Set<string>();
   const pass: PassBlobs = new Map();
+  const keys = new PassKeys(d);
   for (const row of rows) {
     if (row.ciphertext) continue;
-    const sealed = await sealOne(d, row, pass);
+    const sealed = await sealOne(d, row, pass, keys);
     if ('wait' in sealed) {
       waiting.add(row.id);
       d.outbox.noteError(row.id, sealed.wait);
@@ -113,9 +137,27 @@ export async function sealAll(d: SyncDeps, rows: OutboxRow[]): Promise<{ ready: 
   }
   const ready = rows.filter((r) => !waiting.has(r.id));
   if (fresh.length === 0) return { ready, waiting };
-  d.db.transaction(() => fresh.forEach((f) => d.outbox.saveSealed(f.row.id, f.sealed)))();
-  // Re-read: saveSealed never overwrites an existing ciphertext, so the stored bytes are the truth.
-  return { ready: ready.map((r) => (r.ciphertext ? r : d.outbox.row(r.id))), waiting };
+  // One transaction for the batch. saveSealed never overwrites an existing ciphertext, so the stored
+  // bytes are the truth: a row it did not write (sealed meanwhile) is read back.
+  const stored = new Map<string, OutboxRow>();
+  d.db.transaction(() => {
+    for (const f of fresh) if (d.outbox.saveSealed(f.row.id, f.sealed)) stored.set(f.row.id, sealedRow(f.row, f.sealed));
+  })();
+  return { ready: ready.map((r) => (r.ciphertext ? r : (stored.get(r.id) ?? d.outbox.row(r.id)))), waiting };
+}
+
+/** The row as saveSealed stored it (the same columns, the same values). */
+function sealedRow(row: OutboxRow, s: SealedItem): OutboxRow {
+  return {
+    ...row,
+    key_version: s.keyVersion,
+    ciphertext: s.ciphertext,
+    iv: s.iv,
+    tag: s.tag,
+    content_hash: s.contentHash,
+    key_scope: s.keyScope,
+    blob_ids: s.blobIds ? JSON.stringify(s.blobIds) : null,
+  };
 }
 
 export function wire(row: OutboxRow): SyncItemWire {

@@ -2,7 +2,7 @@
 // the server holds, then seal and PUT each missing chunk, UPLOAD_WINDOW at a time, read straight from
 // the attachment store (never the whole file in memory). Every request is device-signed.
 import { blobPath, blobStateSchema, chunkCountOf, chunkPath, chunkPlainLength, CHUNK_BYTES, type BlobState } from '../../../shared/sync/attachments';
-import { compileSchema } from '../../../shared/validation';
+import { lazyValidator } from '../../../shared/validation';
 import { msg, type Message } from '../../../shared/messages';
 import { sendBytes, type BytesReply } from '../../platform/device/signed-fetch';
 import type { DeviceSigner } from '../../platform/device/credential';
@@ -13,7 +13,7 @@ import type { OutboxRow } from './ports';
 import type { Transfers } from './transfers';
 import { errorAsMessage, replyError } from './errors';
 
-const blobStateValid = compileSchema(blobStateSchema);
+const blobStateValid = lazyValidator(blobStateSchema);
 
 /** `error`: why it was refused or must wait (the server's API error, or a sync error), as a message. */
 type UploadOutcome = { kind: 'stored' } | { kind: 'paused' } | { kind: 'refused'; error: Message } | { kind: 'later'; error: Message };

@@ -22,3 +22,22 @@ it('checks every signature in worker threads and reports exactly the bad ones', 
   // Below the parallel threshold the same answers come from the main thread.
   expect(await pool.verifyAll(publicKey, items.slice(0, 5))).toEqual([true, true, true, false, true]);
 });
+
+it('a worker that dies mid-check fails that call (nothing counts as verified) and the next call starts fresh workers', async () => {
+  const p = new VerifyPool(DEFAULT_RESOURCES_DIR, 2);
+  try {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const items: [string, string][] = Array.from({ length: 2000 }, (_, i) => {
+      const msg = `{"receipt":${i}}`;
+      return [msg, sign(null, Buffer.from(msg), privateKey).toString('base64')];
+    });
+    const call = p.verifyAll(publicKey, items);
+    const workers = (p as unknown as { workers: { terminate(): Promise<number> }[] }).workers;
+    expect(workers.length).toBe(2);
+    await workers[0]!.terminate();
+    await expect(call).rejects.toThrow(/verify worker exited/);
+    expect(await p.verifyAll(publicKey, items)).toEqual(items.map(() => true));
+  } finally {
+    await p.close();
+  }
+});

@@ -14,7 +14,7 @@ const PARALLEL_THRESHOLD = 48;
 export class VerifyPool {
   private workers: Worker[] = [];
   private seq = 0;
-  private readonly pending = new Map<number, { resolve: (out: Uint8Array) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { worker: Worker; resolve: (out: Uint8Array) => void; reject: (e: Error) => void }>();
 
   constructor(
     private readonly resourcesDir: string,
@@ -33,8 +33,9 @@ export class VerifyPool {
           if (this.pending.size === 0) for (const x of this.workers) x.unref();
         });
         // A dead worker must not leave a sync waiting forever: fail what it held and start afresh.
-        w.on('error', (e) => this.fail(e));
-        w.on('exit', (code) => code !== 0 && this.fail(new Error(`verify worker exited with code ${code}`)));
+        w.on('error', (e) => this.fail(w, e));
+        // Any exit counts, 0 included: one terminated before it started exits with 0, holding work.
+        w.on('exit', (code) => this.fail(w, new Error(`verify worker exited with code ${code}`)));
         w.unref();
         this.workers.push(w);
       }
@@ -65,7 +66,7 @@ export class VerifyPool {
           if (raw?.length === 64) raw.copy(sigs, k * 64);
         });
         return new Promise<Uint8Array>((resolve, reject) => {
-          this.pending.set(id, { resolve, reject });
+          this.pending.set(id, { worker: w, resolve, reject });
           w.ref();
           w.postMessage({ id, publicKeyDer: der, msgs, ends, sigs }, [ends.buffer]);
         });
@@ -74,12 +75,20 @@ export class VerifyPool {
     return parts.flatMap((p) => [...p].map((x) => x === 1));
   }
 
-  private fail(e: Error): void {
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
-    const old = this.workers;
-    this.workers = [];
-    for (const w of old) void w.terminate();
+  /**
+   * A worker died: its generation is replaced (the next call starts fresh workers) and every call
+   * that had work on one of them fails (nothing counts as verified). The exits of the workers ended
+   * here come back through this too, and touch only what they held: nothing of a newer generation.
+   */
+  private fail(dead: Worker, e: Error): void {
+    const generation = this.workers.includes(dead) ? this.workers : [dead];
+    if (generation === this.workers) this.workers = [];
+    for (const [id, p] of this.pending) {
+      if (!generation.includes(p.worker)) continue;
+      this.pending.delete(id);
+      p.reject(e);
+    }
+    for (const w of generation) if (w !== dead) void w.terminate();
   }
 
   async close(): Promise<void> {

@@ -9,11 +9,11 @@ import {
   type SignedCertificate,
 } from '../../../shared/team/protocol';
 import { signedApprovalSchema } from '../../../shared/team/schemas';
-import { compileSchema } from '../../../shared/validation';
+import { lazyValidator } from '../../../shared/validation';
 import { signBase64 } from '../../../platform/ed25519';
 import { judgeSigner, refuse, signedBy, verifyCertificate, type Check, type ServerKeys } from './certs';
 
-const validApproval = compileSchema(signedApprovalSchema);
+const validApproval = lazyValidator(signedApprovalSchema);
 
 export function signApproval(statement: ApprovalStatement, signingKey: KeyObject, certificate: SignedCertificate): SignedApproval {
   return { statement, signature: signBase64(signingKey, approvalSigningBytes(statement)), certificate };

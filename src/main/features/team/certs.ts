@@ -14,7 +14,7 @@ import {
   type TeamRole,
 } from '../../../shared/team/protocol';
 import { signedCertificateSchema, signedWrappedKeySchema } from '../../../shared/team/schemas';
-import { compileSchema } from '../../../shared/validation';
+import { lazyValidator } from '../../../shared/validation';
 import { publicKeyFromRaw, verifyBase64 } from '../../../platform/ed25519';
 
 export type Refusal = { ok: false; code: string; message: string };
@@ -26,8 +26,8 @@ const OK: Check = { ok: true };
 /** How far a statement's time may run ahead of this device's clock. */
 const FUTURE_SKEW_MS = 5 * 60_000;
 
-const validCertificate = compileSchema(signedCertificateSchema);
-const validWrappedKey = compileSchema(signedWrappedKeySchema);
+const validCertificate = lazyValidator(signedCertificateSchema);
+const validWrappedKey = lazyValidator(signedWrappedKeySchema);
 
 /** Ed25519 signature by a raw base64 public key; false for a key that does not import. */
 export function signedBy(bytes: string, signature: string, rawKey: string): boolean {

@@ -3,7 +3,7 @@
 // someone skips it with a reason; a key version not yet wrapped for this device makes it wait. The
 // live loop long-polls while enrolled.
 import { ApiError } from '../../../shared/errors';
-import { compileSchema, describeErrors } from '../../../shared/validation';
+import { describeErrors, lazyValidator } from '../../../shared/validation';
 import { CHANGES_PATH, type ChangesResponse, type DeviceCertificate } from '../../../shared/team/protocol';
 import { changesResponseSchema } from '../../../shared/team/schemas';
 import { learnServerKeysAudited, verifyByKey, type DeviceKeyRing } from '../../platform/device/server-keys';
@@ -33,7 +33,7 @@ interface PullRun {
 export class Puller {
   private pulling: Promise<PullResult> | null = null;
   private liveLoop: Promise<void> | null = null;
-  private readonly changesValid = compileSchema(changesResponseSchema);
+  private readonly changesValid = lazyValidator(changesResponseSchema);
 
   constructor(
     private readonly core: TeamCore,

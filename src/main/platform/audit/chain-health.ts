@@ -19,7 +19,9 @@ export function registerChainHealth(health: HealthRegistry, store: AuditStore, l
         }
       : null;
     const figures = {
-      entries: store.count(),
+      // The head's seq: seqs run 1..head with no gap (appends take head + 1, triggers refuse
+      // deletes), and count(*) walks 1M index entries on every Health refresh.
+      entries: head?.seq ?? 0,
       headSeq: head?.seq ?? 0,
       headHash: head ? head.hash.slice(0, 16) : null,
       lastVerifiedAt: last?.verifiedAt ?? null,

@@ -7,6 +7,7 @@ import { AuditStore, type ListFilter, type NewAuditEntry } from './audit-store';
 import { auditAnchorQueries, type AuditAnchorQueries } from './anchors';
 import type { SealedAnchors, SealedAnchorState } from './sealed-anchor';
 import { registerChainHealth } from './chain-health';
+import { PAGE_ROWS } from './chain-verifier';
 import type { SignedCheckpoint } from '../../../shared/sync/protocol';
 
 export { AuditStore, sha256Hex } from './audit-store';
@@ -21,7 +22,11 @@ export interface AuditService extends AuditAnchorQueries {
   facets(): { actions: string[]; actors: string[] };
   head(): AuditHead | null;
   verify(knownHead?: AuditHead): AuditVerifyResult;
-  /** Same result; reads in chunks, yields to the event loop and emits `audit.verify.progress`. */
+  /**
+   * Same result; checks `chunkRows` entries at a time (default a page, ~10-15 ms of work), yielding to
+   * the event loop and emitting `audit.verify.progress` after each, so a year's log (1M entries, a
+   * few seconds) neither freezes the app nor is held in memory.
+   */
   verifyWithProgress(knownHead?: AuditHead, chunkRows?: number): Promise<AuditVerifyResult>;
   /** Seals a verified server checkpoint in the secret store when it is newer than the one sealed. */
   sealCheckpoint(checkpoint: SignedCheckpoint, serverPublicKey: string): Promise<void>;
@@ -100,7 +105,7 @@ export function createAuditService(deps: {
     sealCheckpoint: async (checkpoint, serverPublicKey) => {
       await deps.anchors?.seal({ checkpoint, serverPublicKey });
     },
-    async verifyWithProgress(knownHead, chunkRows = 20_000) {
+    async verifyWithProgress(knownHead, chunkRows = PAGE_ROWS) {
       // The run's scope is the log as it is now: appends while the anchor is read are outside it.
       const scope = store.head()?.seq ?? 0;
       const sealed = await sealedState();

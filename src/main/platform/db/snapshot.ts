@@ -8,10 +8,16 @@ import { Worker } from 'node:worker_threads';
 // Plain CommonJS evaluated in the worker (no loader needed under tsx, vitest, Electron). The native
 // module is loaded from the path the main thread resolved, so it is the same build. The key
 // pragmas mirror ./cipher.ts cipherPragmas.
-const WORKER_SOURCE = `
+/**
+ * The source of a worker that opens the database at workerData.source read-only (with
+ * workerData.keyHex when encrypted), runs `body` (statements using `db` and workerData, ending in
+ * parentPort.postMessage({ ok: true, … })), and answers { ok: false, message } on any error.
+ */
+export function readOnlyWorkerSource(body: string): string {
+  return `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
-const { source, target, keyHex } = workerData;
+const { source, keyHex } = workerData;
 let db;
 try {
   db = new Database(source, { readonly: true, fileMustExist: true });
@@ -22,16 +28,19 @@ try {
     db.pragma('temp_store = MEMORY');
   }
   db.pragma('busy_timeout = 5000');
-  db.prepare('VACUUM INTO ?').run(target);
-  parentPort.postMessage({ ok: true });
+${body}
 } catch (err) {
   parentPort.postMessage({ ok: false, message: String((err && err.message) || err) });
 } finally {
   if (db) db.close();
 }
 `;
+}
 
-const moduleOf = (): string => createRequire(import.meta.url).resolve('better-sqlite3');
+const WORKER_SOURCE = readOnlyWorkerSource(`  db.prepare('VACUUM INTO ?').run(workerData.target);
+  parentPort.postMessage({ ok: true });`);
+
+export const moduleOf = (): string => createRequire(import.meta.url).resolve('better-sqlite3');
 
 /** Copies the database at `source` (encrypted under `key` when given) to `target`, off the main thread. */
 export function snapshotDatabase(source: string, target: string, key?: Buffer): Promise<void> {

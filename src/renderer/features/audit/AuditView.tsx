@@ -10,7 +10,7 @@ import { VerifyPanel } from './VerifyPanel';
 
 export function AuditView() {
   const { t } = useTranslation('audit');
-  const { refresh, error, total } = useAudit();
+  const { refresh, error, total, totalCapped } = useAudit();
   useEffect(() => {
     void refresh();
     return onEvent('audit.appended', () => void refresh());
@@ -20,7 +20,7 @@ export function AuditView() {
       <header className="view-head">
         <h2>{t('view.title')}</h2>
         <span className="muted" data-testid="audit-total">
-          {t('view.total', { n: total })}
+          {t(totalCapped ? 'view.totalAtLeast' : 'view.total', { n: total })}
         </span>
       </header>
       <VerifyPanel />

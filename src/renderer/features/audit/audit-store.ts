@@ -15,6 +15,8 @@ const PAGE = 200;
 interface AuditState {
   entries: AuditEntry[];
   total: number;
+  /** A filtered total stops at 10,000 (the host counts no further): shown as "10,000+". */
+  totalCapped: boolean;
   nextBeforeSeq: number | null;
   loading: boolean;
   error: string | null;
@@ -49,6 +51,7 @@ function query(f: AuditFilters, beforeSeq?: number) {
 export const useAudit = create<AuditState>((set, get) => ({
   entries: [],
   total: 0,
+  totalCapped: false,
   nextBeforeSeq: null,
   loading: false,
   error: null,
@@ -63,7 +66,7 @@ export const useAudit = create<AuditState>((set, get) => ({
     set({ loading: true });
     try {
       const [page, facets] = await Promise.all([call('audit.list', query(get().filters)), call('audit.facets', {})]);
-      set({ entries: page.entries, total: page.total, nextBeforeSeq: page.nextBeforeSeq, facets, error: null });
+      set({ entries: page.entries, total: page.total, totalCapped: page.totalCapped === true, nextBeforeSeq: page.nextBeforeSeq, facets, error: null });
     } catch (e) {
       set({ error: errorMessage(e) });
     } finally {

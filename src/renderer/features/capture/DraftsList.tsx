@@ -56,7 +56,7 @@ function DraftRow({ d, contract, current }: { d: Draft; contract: ContractDoc | 
 /** Drafts kept on this device (SQLite), newest first: resume or delete. */
 export function DraftsList() {
   const { t } = useTranslation('capture');
-  const { drafts, contracts, draftId } = useCapture();
+  const { drafts, draftsNext, moreDrafts, contracts, draftId } = useCapture();
   return (
     <aside className="drafts card" aria-label={t('drafts.label')}>
       <h3>{t('drafts.title')}</h3>
@@ -68,6 +68,11 @@ export function DraftsList() {
             <DraftRow key={d.id} d={d} contract={contracts.find((c) => c.contract === d.contract)} current={d.id === draftId} />
           ))}
         </ul>
+      )}
+      {draftsNext && (
+        <button type="button" className="link" onClick={() => void moreDrafts()}>
+          {t('drafts.more')}
+        </button>
       )}
     </aside>
   );

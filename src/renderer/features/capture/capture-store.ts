@@ -30,6 +30,8 @@ interface CaptureState {
   draftState: DraftState;
   draftError: string | null;
   drafts: Draft[];
+  /** Where the next page of drafts starts (null: all shown). */
+  draftsNext: { updatedAt: string; id: string } | null;
   serverErrors: FieldError[];
   touched: Record<string, true>;
   submitAttempted: boolean;
@@ -46,6 +48,7 @@ interface CaptureState {
   /** The page is going away (pagehide, hidden, window closing): save what is pending now, as a request that may outlive the page. */
   flushOnExit(): void;
   loadDrafts(): Promise<void>;
+  moreDrafts(): Promise<void>;
   resumeDraft(id: string): Promise<void>;
   deleteDraft(id: string): Promise<void>;
   newForm(): Promise<void>;
@@ -141,6 +144,7 @@ const INITIAL = {
   draftState: 'clean',
   draftError: null,
   drafts: [],
+  draftsNext: null,
   serverErrors: [],
   touched: {},
   submitAttempted: false,
@@ -192,11 +196,25 @@ function formActions(set: Set, get: Get): FormActions {
   };
 }
 
-function draftActions(set: Set, get: Get): Pick<CaptureState, 'loadDrafts' | 'resumeDraft' | 'deleteDraft'> {
+/** Drafts are listed a page at a time (the host never hands over the whole table). */
+const DRAFTS_PAGE = 100;
+
+function draftActions(set: Set, get: Get): Pick<CaptureState, 'loadDrafts' | 'moreDrafts' | 'resumeDraft' | 'deleteDraft'> {
   return {
     async loadDrafts() {
       try {
-        set({ drafts: (await call('drafts.list', {})).drafts });
+        const page = await call('drafts.list', { limit: DRAFTS_PAGE });
+        set({ drafts: page.drafts, draftsNext: page.next });
+      } catch (e) {
+        set({ draftError: errorMessage(e) });
+      }
+    },
+    async moreDrafts() {
+      const before = get().draftsNext;
+      if (!before) return;
+      try {
+        const page = await call('drafts.list', { limit: DRAFTS_PAGE, before });
+        set((s) => ({ drafts: [...s.drafts, ...page.drafts.filter((d) => !s.drafts.some((x) => x.id === d.id))], draftsNext: page.next }));
       } catch (e) {
         set({ draftError: errorMessage(e) });
       }

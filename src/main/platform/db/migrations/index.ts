@@ -16,6 +16,7 @@ import { m014DecisionContext } from './014-decision-context';
 import { m015ArtifactSignatures } from './015-artifact-signatures';
 import { m016RecordLocale } from './016-record-locale';
 import { m017ServerKeys } from './017-server-keys';
+import { m018MemoryIndexTail } from './018-memory-index-tail';
 
 export type { Migration };
 
@@ -38,5 +39,6 @@ export const migrations: Migration[] = [
   m015ArtifactSignatures,
   m016RecordLocale,
   m017ServerKeys,
+  m018MemoryIndexTail,
 ];
 export const LATEST_SCHEMA_VERSION = migrations.length;

@@ -1,0 +1,151 @@
+// The store's read cache (term counts, highest seq): every answer equals a fresh read, whether the
+// data changed through this store or through another connection.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../../platform/db/connection';
+import { tempDir } from '../../platform/test-utils';
+import { ftsMatchExpression } from './ranking';
+import { MemoryStore, contentHash, type NewItemRow } from './store';
+import { testMemory } from './testing';
+
+let seq = 0;
+function row(text: string): NewItemRow {
+  const id = `item-${++seq}`;
+  return {
+    id,
+    tier: 'semantic',
+    text,
+    locale: 'en',
+    lang: 'en',
+    source_refs: '[]',
+    created_at: '2026-11-01T08:00:00.000Z',
+    expires_at: null,
+    content_hash: contentHash('semantic', `${text} ${id}`, 'en'),
+    embedding_model: null,
+    run_id: null,
+    bytes: text.length,
+  };
+}
+
+const fresh = (db: Db, match: string, cap: number): number =>
+  db.prepare('SELECT count(*) FROM (SELECT 1 FROM memory_fts WHERE memory_fts MATCH ? LIMIT ?)').pluck().get(match, cap) as number;
+const freshMax = (db: Db): number => db.prepare('SELECT coalesce(max(seq), 0) FROM memory_items').pluck().get() as number;
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('MemoryStore read cache', () => {
+  it('answers as a fresh read after inserts and deletes through the store', () => {
+    const db = openDatabase(':memory:');
+    const store = new MemoryStore(db);
+    const m = ftsMatchExpression(['valve'])!;
+    expect(store.termCount(m, 10)).toBe(0);
+    const seqs = [1, 2, 3].map(() => store.insert(row('valve flange corrosion'), null));
+    expect(store.termCount(m, 10)).toBe(3);
+    expect(store.termCount(m, 2)).toBe(2);
+    expect(store.maxSeq()).toBe(freshMax(db));
+    store.delete(seqs[2]!);
+    expect(store.termCount(m, 10)).toBe(fresh(db, m, 10));
+    expect(store.termCount(m, 10)).toBe(2);
+    expect(store.maxSeq()).toBe(freshMax(db));
+    db.close();
+  });
+
+  it('sees commits of another connection (data_version)', () => {
+    const dir = tempDir('maestro-memory-store-');
+    dirs.push(dir);
+    const a = openDatabase(join(dir, 'm.db'));
+    const b = openDatabase(join(dir, 'm.db'));
+    const store = new MemoryStore(a);
+    const m = ftsMatchExpression(['gasket'])!;
+    store.insert(row('gasket leak'), null);
+    expect(store.termCount(m, 10)).toBe(1);
+    new MemoryStore(b).insert(row('gasket replaced'), null);
+    expect(store.termCount(m, 10)).toBe(2);
+    expect(store.maxSeq()).toBe(freshMax(b));
+    a.close();
+    b.close();
+  });
+
+  it('search finds what was added after a term was counted, and drops what was deleted', async () => {
+    const t = testMemory();
+    const first = await t.memory.add({ tier: 'semantic', text: 'pump seal worn on line four', locale: 'en' });
+    expect((await t.memory.search({ text: 'pump seal' })).hits.map((h) => h.item.id)).toEqual([first.id]);
+    const second = await t.memory.add({ tier: 'semantic', text: 'pump seal replaced after inspection', locale: 'en' });
+    expect(new Set((await t.memory.search({ text: 'pump seal' })).hits.map((h) => h.item.id))).toEqual(new Set([first.id, second.id]));
+    t.memory.delete(first.id, 'test', 'user:test');
+    expect((await t.memory.search({ text: 'pump seal' })).hits.map((h) => h.item.id)).toEqual([second.id]);
+  });
+});
+
+describe('MemoryStore tier counts (kept up by writes, not counted per insert)', () => {
+  const freshTier = (db: Db, tier: string): number => db.prepare('SELECT count(*) FROM memory_items WHERE tier = ?').pluck().get(tier) as number;
+  const agree = (store: MemoryStore, db: Db) => {
+    for (const tier of ['semantic', 'core', 'episodic'] as const) expect(store.countTier(tier)).toBe(freshTier(db, tier));
+  };
+
+  it('equals a fresh count after inserts, deletes and pins in its transactions, and after one that rolled back', () => {
+    const db = openDatabase(':memory:');
+    const store = new MemoryStore(db);
+    agree(store, db);
+    const seqs = store.transaction(() => [1, 2, 3, 4].map(() => store.insert(row('valve'), null)));
+    expect(store.countTier('semantic')).toBe(4);
+    agree(store, db);
+    store.transaction(() => store.delete(seqs[0]!));
+    agree(store, db);
+    store.transaction(() => store.pin(seqs[1]!, 'pinned-hash'));
+    agree(store, db);
+    expect(() =>
+      store.transaction(() => {
+        store.insert(row('rolled back'), null);
+        store.insert(row('rolled back too'), null);
+        expect(store.countTier('semantic')).toBe(freshTier(db, 'semantic'));
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    agree(store, db);
+    expect(store.countTier('semantic')).toBe(2);
+    db.close();
+  });
+
+  it('equals a fresh count after writes outside its transactions (autocommit, or a caller transaction that rolled back)', () => {
+    const db = openDatabase(':memory:');
+    const store = new MemoryStore(db);
+    agree(store, db);
+    store.insert(row('autocommit'), null);
+    agree(store, db);
+    expect(() =>
+      db.transaction(() => {
+        store.transaction(() => store.insert(row('inside a caller transaction'), null));
+        throw new Error('caller rolls back');
+      })(),
+    ).toThrow('caller rolls back');
+    agree(store, db);
+    expect(store.countTier('semantic')).toBe(1);
+    db.close();
+  });
+
+  it('sees commits of another connection (data_version)', () => {
+    const dir = tempDir('maestro-memory-store-');
+    dirs.push(dir);
+    const a = openDatabase(join(dir, 'm.db'));
+    const b = openDatabase(join(dir, 'm.db'));
+    const store = new MemoryStore(a);
+    store.transaction(() => store.insert(row('one'), null));
+    expect(store.countTier('semantic')).toBe(1);
+    new MemoryStore(b).insert(row('two'), null);
+    expect(store.countTier('semantic')).toBe(2);
+    a.close();
+    b.close();
+  });
+
+  it('quota eviction still holds a tier at its quota through many adds', async () => {
+    const t = testMemory({ quotas: { episodic: 5 } });
+    for (let i = 0; i < 12; i++) await t.memory.add({ tier: 'episodic', text: `event number ${i}`, locale: 'en' });
+    expect(t.memory.store.countTier('episodic')).toBe(5);
+    expect(t.db.prepare("SELECT count(*) FROM memory_items WHERE tier = 'episodic'").pluck().get()).toBe(5);
+  });
+});
