@@ -33,7 +33,10 @@ export function smokeProblems(stdout: string, suites: readonly Pick<Suite, 'pref
     if (f.error !== undefined) problems.push(`suite ${suite.prefix} failed: ${String(f.error)}`);
     else if (f.skipped !== undefined) {
       const missing = String(f.missing);
-      const excused = (MAY_SKIP[suite.prefix] ?? []).includes(missing) && !(missing === 'postgresql' && env.MAESTRO_TEST_DATABASE_URL);
+      // MAESTRO_BENCH_NO_SKIP=PREFIX: that suite's dependencies are known to be there (npm test runs
+      // app. again after the build with it), so a skip is a failure.
+      const required = (env.MAESTRO_BENCH_NO_SKIP ?? '').split(',').includes(suite.prefix);
+      const excused = !required && (MAY_SKIP[suite.prefix] ?? []).includes(missing) && !(missing === 'postgresql' && env.MAESTRO_TEST_DATABASE_URL);
       if (!excused) problems.push(`figure ${name} skipped without an allowed reason: ${String(f.skipped)} (missing ${missing})`);
     } else if (!(typeof f.value === 'number' && Number.isFinite(f.value))) problems.push(`figure ${name} has no finite value (${String(f.value)})`);
   }

@@ -82,6 +82,15 @@ describe('a broken suite fails the smoke', () => {
     expect(smokeProblems('not json\n', cluster, {})).toEqual(['line 1 is not JSON: not json', 'suite sync.cluster. printed no figure']);
     expect(smokeProblems(JSON.stringify({ name: 'other.x', value: 1 }), cluster, {})[0]).toMatch(/under no suite's prefix/);
   });
+
+  it('the year suite may skip before the build, but not where MAESTRO_BENCH_NO_SKIP names it (npm test, after the build)', () => {
+    const year = SUITES.filter((s) => s.prefix === 'app.');
+    const skip = JSON.stringify({ name: 'app.start.ready', value: null, skipped: 'no renderer build', missing: 'renderer build' });
+    expect(smokeProblems(skip, year, {})).toEqual([]);
+    expect(smokeProblems(skip, year, { MAESTRO_BENCH_NO_SKIP: 'app.' })).toEqual([
+      'figure app.start.ready skipped without an allowed reason: no renderer build (missing renderer build)',
+    ]);
+  });
 });
 
 describe('npm run bench, the command line', () => {

@@ -51,6 +51,13 @@ step('unit + integration', () =>
 );
 const built = step('build', () => npx(['electron-vite', 'bin/electron-vite.js', 'build']));
 if (built) {
+  // The year-profile suite (app.) drives the built renderer: in the early smoke run it may skip for
+  // want of a build, so it runs once more here, at its tiny size, where a skip or an error fails.
+  step('bench smoke: app. (after the build)', () =>
+    run(process.execPath, ['--expose-gc', '--import', 'tsx', join(root, 'bench/run.ts'), 'app.'], {
+      env: { ...process.env, MAESTRO_BENCH_SMOKE: '1', MAESTRO_BENCH_NO_SKIP: 'app.' },
+    }),
+  );
   step('e2e', () =>
     npx(['vitest', 'vitest.mjs', 'run', '-c', 'vitest.e2e.config.ts', '--reporter=default', '--reporter=json', `--outputFile=${join(out, 'e2e.json')}`]),
   );
