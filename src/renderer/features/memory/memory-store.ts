@@ -252,7 +252,15 @@ function statusActions(set: Set, get: Get): Pick<MemoryStore, 'loadStats' | 'loa
       }
     },
 
-    onModelStatus: (models) => set({ models, modelsError: null }),
+    onModelStatus(models) {
+      const prev = get().models;
+      set({ models, modelsError: null });
+      // The tier stats name the embedding model that serves memory: read them again when that slot
+      // changes (a model finished loading after the view opened, or fell back), not on every
+      // progress event.
+      const slot = (m: ModelStatus | null) => (m ? `${m.embedding.arm}:${m.embedding.id}:${m.embedding.state}` : '');
+      if (slot(prev) !== slot(models)) void get().loadStats();
+    },
 
     async reloadModels() {
       if (get().reloading) return;
