@@ -7,16 +7,15 @@ import { PolicyEngine } from './index';
 import { parsePolicy } from './policy';
 import {
   approvalContext,
-  captureContext,
   HASH,
   POLICY_DIR,
   recordSubmitContext,
   runStartContext,
+  SAMPLE_CONTEXTS,
   submitContext,
   summarizeContext,
   summaryAfterContext,
   translateAfterContext,
-  translateContext,
 } from './fixtures';
 
 const engine = PolicyEngine.fromDir(POLICY_DIR);
@@ -34,17 +33,7 @@ describe('shipped policy and invariants', () => {
   });
 
   it('every sample context is allowed as built', () => {
-    for (const f of [
-      submitContext,
-      summarizeContext,
-      summaryAfterContext,
-      translateContext,
-      translateAfterContext,
-      runStartContext,
-      approvalContext,
-      captureContext,
-      recordSubmitContext,
-    ]) {
+    for (const f of SAMPLE_CONTEXTS) {
       const r = engine.guard(f());
       expect({ name: f.name, allowed: r.allowed, failed: failed(r), reasons: r.policy.reasons }).toMatchObject({ name: f.name, allowed: true, failed: [] });
       expect(r.policy.policyVersion).toBe('2026.12.5');

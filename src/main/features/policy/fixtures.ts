@@ -245,7 +245,8 @@ function variants(base: () => GuardContext, seed: number, n: number): GuardConte
   return out;
 }
 
-const BASES = [
+/** Every sample context builder above, each allowed as built. */
+export const SAMPLE_CONTEXTS = [
   submitContext,
   summarizeContext,
   summaryAfterContext,
@@ -263,7 +264,7 @@ const BASES = [
  */
 export function guardVariants(): GuardContext[] {
   const out: GuardContext[] = [];
-  BASES.forEach((b, i) => {
+  SAMPLE_CONTEXTS.forEach((b, i) => {
     out.push(b());
     out.push(...variants(b, 1000 + i, 70));
   });
