@@ -60,7 +60,9 @@ let rendererDir = '';
 let mainDir = '';
 
 function startHost(dataDir: string): Promise<Host> {
-  const proc = spawn(process.execPath, [join(mainDir, 'webhost.js'), '--data-dir', dataDir, '--renderer-dir', rendererDir], {
+  // MAESTRO_HOST_NODE_ARGS: extra node flags for the host (e.g. --cpu-prof --cpu-prof-dir=DIR to profile it).
+  const nodeArgs = (process.env.MAESTRO_HOST_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, join(mainDir, 'webhost.js'), '--data-dir', dataDir, '--renderer-dir', rendererDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, MAESTRO_DEV_POLICY: '', ...YEAR_ENV, MAESTRO_DATA_DIR: dataDir },
   });

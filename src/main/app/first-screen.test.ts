@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { channelSchemas } from '../../shared/api/index';
 import { compileSchema } from '../../shared/validation';
-import { createActivity, precompileChannels } from './first-screen';
+import { createActivity, FIRST_SCREEN_CHANNELS, precompileChannels } from './first-screen';
 
 describe('first screen', () => {
   it('quiet() waits for a call to be answered and the API to go quiet', async () => {
@@ -45,6 +45,18 @@ describe('first screen', () => {
     // Cached: the same function object comes back.
     expect(compileSchema(s.res)).toBe(compileSchema(s.res));
   }, 120_000);
+
+  it('compiles only the channels it is given (the first screen ones first), each known to the API table', async () => {
+    for (const c of FIRST_SCREEN_CHANNELS) expect(Object.keys(channelSchemas)).toContain(c);
+    const n = await precompileChannels(
+      () => true,
+      (c, e) => {
+        throw new Error(`${c}: ${e.message}`);
+      },
+      FIRST_SCREEN_CHANNELS,
+    );
+    expect(n).toBe(FIRST_SCREEN_CHANNELS.length * 2);
+  });
 
   it('stops when the app closes', async () => {
     expect(

@@ -36,7 +36,7 @@ import { createRecordReader } from '../features/capture/record-reader';
 import type { EvidenceService } from '../features/evidence/index';
 import type { BackupService } from '../features/backup/index';
 import { createLocalWork, createNetworkSide, createPlatform, createSealedState, reloadConsumersOnBundleChange } from './wire';
-import { createActivity, precompileChannels, type Activity } from './first-screen';
+import { createActivity, FIRST_SCREEN_CHANNELS, precompileChannels, type Activity } from './first-screen';
 
 export { DB_FILE, DEFAULT_RESOURCES_DIR, DEV_POLICY_BUNDLE, devPolicyFromEnv, type ServiceDeps } from './deps';
 import type { ServiceDeps } from './deps';
@@ -102,15 +102,16 @@ export interface Services {
  * only re-checks files already verified.
  */
 export function startBackground(s: Services, after: Promise<boolean> = s.activity?.quiet() ?? Promise.resolve(true)): void {
+  void precompileChannels(() => !s.activity?.closed, schemaCompileFailed(s), FIRST_SCREEN_CHANNELS);
   void after.then((go) => go && runBackground(s));
 }
 
+const schemaCompileFailed = (s: Services) => (channel: string, err: Error) =>
+  s.logger.error('compiling a channel schema failed', { code: 'SCHEMA_COMPILE_FAILED', channel, err: err.message });
+
 function runBackground(s: Services): void {
   // Each channel's validators, in idle turns of the event loop, before anyone's first call needs them.
-  void precompileChannels(
-    () => !s.activity?.closed,
-    (channel, err) => s.logger.error('compiling a channel schema failed', { code: 'SCHEMA_COMPILE_FAILED', channel, err: err.message }),
-  );
+  void precompileChannels(() => !s.activity?.closed, schemaCompileFailed(s));
   // The database's quick_check (a big one takes seconds: a worker reads it), so Health has a result.
   void s.dbCheck.refresh().catch((e: unknown) => s.logger.error('database quick_check failed', { code: 'DB_CHECK_FAILED', err: (e as Error).message }));
   s.sync.start();

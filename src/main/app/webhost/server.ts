@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
@@ -136,24 +136,43 @@ function addApiRoutes(app: Hono, dispatch: Dispatch): void {
   app.all('/api/*', (c) => fail(c, 'NOT_FOUND', 'Unknown API route'));
 }
 
+/**
+ * A renderer file's bytes, read once and kept while its mtime and size stay (a rebuild is read
+ * again); null when there is no such file. Read synchronously from memory or disk in one turn of the
+ * event loop: an async read takes several turns, and at start-up each of them waited behind a
+ * validator compile (startBackground's first-screen precompile), which held index.html for ~400 ms.
+ */
+function rendererFiles(): (file: string) => Buffer | null {
+  const cache = new Map<string, { mtimeMs: number; size: number; body: Buffer }>();
+  return (file) => {
+    try {
+      const st = statSync(file);
+      if (!st.isFile()) return null;
+      const hit = cache.get(file);
+      if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.body;
+      const body = readFileSync(file);
+      cache.set(file, { mtimeMs: st.mtimeMs, size: st.size, body });
+      return body;
+    } catch {
+      return null;
+    }
+  };
+}
+
 /** The built renderer, with the same CSP Electron applies; unknown paths fall back to the app shell. */
 function addRenderer(app: Hono, rendererDir: string): void {
-  app.get('*', async (c) => {
+  const read = rendererFiles();
+  app.get('*', (c) => {
     const rel = c.req.path === '/' ? 'index.html' : decodeURIComponent(c.req.path.slice(1));
     const file = normalize(join(rendererDir, rel));
     if (!file.startsWith(rendererDir + sep)) return fail(c, 'NOT_FOUND', 'Not found');
-    let body: Buffer;
     let served = file;
-    try {
-      body = await readFile(file);
-    } catch {
+    let body = read(file);
+    if (!body) {
       // Client-side routes fall back to the app shell.
       served = join(rendererDir, 'index.html');
-      try {
-        body = await readFile(served);
-      } catch {
-        return c.text('Renderer not built: run `npm run build` first.', 503);
-      }
+      body = read(served);
+      if (!body) return c.text('Renderer not built: run `npm run build` first.', 503);
     }
     return c.body(new Uint8Array(body), 200, {
       'content-type': MIME[extname(served)] ?? 'application/octet-stream',

@@ -6,7 +6,7 @@ import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, sta
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { pack as tarPack, type Pack } from 'tar-stream';
+import type { Pack } from 'tar-stream';
 import { canonicalJson } from '../../../shared/canonical';
 import type { BackupSummary } from '../../../shared/api/backup';
 import type { Db } from '../../platform/db/connection';
@@ -109,7 +109,7 @@ export async function createBackup(
     await d.snapshot(snapshot);
     const total = statSync(snapshot).size + d.attachments.list().reduce((n, a) => n + a.size, 0);
     const { header, key } = await newHeader(o.passphrase, { createdAt: o.createdAt, ...d.identity() });
-    const p = tarPack();
+    const p = (await import('tar-stream')).pack(); // loaded when used: no start-up pays for it
     let manifest: Buffer | null = null;
     let tarBytes = 0;
     const filling = fillTar(d, p, snapshot, o.createdAt, keys, (m) => (manifest = m));

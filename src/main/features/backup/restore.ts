@@ -12,7 +12,6 @@ import { FileRefused, streamRegularFile } from '../../platform/util/regular-file
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { extract as tarExtract } from 'tar-stream';
 import type { BackupSummary } from '../../../shared/api/backup';
 import type { Db } from '../../platform/db/connection';
 import type { SecretStore } from '../../platform/keys/index';
@@ -145,7 +144,7 @@ async function readAll(d: RestoreDeps, s: Staging, path: string, passphrase: str
 
 async function readFrames(d: RestoreDeps, s: Staging, source: Readable, passphrase: string) {
   const { frames, trailer } = await openBackup(source, passphrase);
-  const ex = tarExtract();
+  const ex = (await import('tar-stream')).extract(); // loaded when used: no start-up pays for it
   const feeding = pipeline(Readable.from(frames), ex);
   feeding.catch(() => {});
   try {

@@ -20,8 +20,17 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setImmediate as yieldNow } from 'node:timers/promises';
-import * as ort from 'onnxruntime-node';
-import { Tokenizer } from '@huggingface/tokenizers';
+import type * as Ort from 'onnxruntime-node';
+import type { Tokenizer } from '@huggingface/tokenizers';
+
+// onnxruntime-node (its native library) and the tokenizer are loaded with the first ONNX model, not
+// with the app: no start-up path needs them (issue 20: tens of ms of every start, before the first screen).
+let ort: typeof Ort;
+let TokenizerClass: typeof Tokenizer;
+async function loadRuntime(): Promise<void> {
+  ort ??= await import('onnxruntime-node');
+  TokenizerClass ??= (await import('@huggingface/tokenizers')).Tokenizer;
+}
 import type { Embedder } from './types';
 import type { VerifiedModel } from './ports';
 import type { InferenceBackend, ModelSlotStatus } from '../../../shared/memory/types';
@@ -113,7 +122,7 @@ function unavailable(ep: string): FallbackReason | null {
 }
 
 interface Chosen {
-  session: ort.InferenceSession;
+  session: Ort.InferenceSession;
   ep: string;
   reasons: FallbackReason[];
 }
@@ -154,7 +163,7 @@ function deviceOf(ep: string): string {
   return ep;
 }
 
-function pickOutput(session: ort.InferenceSession): string {
+function pickOutput(session: Ort.InferenceSession): string {
   const names = session.outputNames;
   for (const n of ['sentence_embedding', 'sentence_embeddings', 'embeddings', 'last_hidden_state', 'token_embeddings']) if (names.includes(n)) return n;
   if (!names[0]) throw new EmbedderLoadError('the model has no outputs', { text: 'the model has no outputs', key: 'no_outputs' });
@@ -178,7 +187,7 @@ function readTokenizer(model: VerifiedModel, tokPath: string, fail: (why: Embedd
     const config = cfgPath ? (JSON.parse(readFileSync(cfgPath, 'utf8')) as object) : {};
     const json = JSON.parse(readFileSync(tokPath, 'utf8')) as { padding?: { pad_id?: unknown } | null };
     declaredPad = json.padding?.pad_id;
-    tokenizer = new Tokenizer(json, config);
+    tokenizer = new TokenizerClass(json, config);
   } catch (e) {
     const detail = firstLine(e);
     return fail({ text: `tokenizer.json cannot be loaded (${detail})`, key: 'tokenizer_unreadable', params: { detail } });
@@ -202,7 +211,7 @@ function tokenizerFn(tokenizer: Tokenizer, contextLength: number): (text: string
 }
 
 /** The L2-normalised vector of each row: [batch, dim] as is, [batch, sequence, dim] mean-pooled over its real tokens. */
-function pooled(out: ort.Tensor, batch: number[][], S: number, what: string): Float32Array[] {
+function pooled(out: Ort.Tensor, batch: number[][], S: number, what: string): Float32Array[] {
   const B = batch.length;
   const data = out.data as Float32Array;
   const dims = out.dims;
@@ -229,13 +238,13 @@ function pooled(out: ort.Tensor, batch: number[][], S: number, what: string): Fl
 
 /** One session.run over `batch` (token id lists); vectors in the same order. */
 function batchRunner(
-  session: ort.InferenceSession,
+  session: Ort.InferenceSession,
   inputs: Map<string, string>,
   output: string,
   padId: number,
   id: string,
 ): (batch: number[][]) => Promise<Float32Array[]> {
-  const tensor = (name: string, data: Int32Array, dims: number[]): ort.Tensor => {
+  const tensor = (name: string, data: Int32Array, dims: number[]): Ort.Tensor => {
     if (inputs.get(name) === 'int32') return new ort.Tensor('int32', data, dims);
     const wide = new BigInt64Array(data.length);
     for (let i = 0; i < data.length; i++) wide[i] = BigInt(data[i]!);
@@ -250,7 +259,7 @@ function batchRunner(
       ids.set(b, r * S);
       mask.fill(1, r * S, r * S + b.length);
     });
-    const feeds: Record<string, ort.Tensor> = { input_ids: tensor('input_ids', ids, [B, S]), attention_mask: tensor('attention_mask', mask, [B, S]) };
+    const feeds: Record<string, Ort.Tensor> = { input_ids: tensor('input_ids', ids, [B, S]), attention_mask: tensor('attention_mask', mask, [B, S]) };
     if (inputs.has('token_type_ids')) feeds.token_type_ids = tensor('token_type_ids', new Int32Array(B * S), [B, S]);
     const out = (await session.run(feeds, [output]))[output]!;
     const vecs = pooled(out, batch, S, `${id}: output ${output}`);
@@ -304,7 +313,7 @@ function embedFn(o: {
 }
 
 /** The graph's inputs and their element types; fails (the session released) without input_ids or attention_mask. */
-async function graphInputs(session: ort.InferenceSession, fail: (why: EmbedderFailure) => never): Promise<Map<string, string>> {
+async function graphInputs(session: Ort.InferenceSession, fail: (why: EmbedderFailure) => never): Promise<Map<string, string>> {
   const inputs = new Map(session.inputMetadata.map((m) => [m.name, m.isTensor ? m.type : 'int64']));
   const missing = ['input_ids', 'attention_mask'].filter((n) => !inputs.has(n));
   if (missing.length) {
@@ -335,6 +344,7 @@ export async function loadOnnxEmbedder(model: VerifiedModel, opts: OnnxEmbedderO
   if (role !== 'embedding' || format !== 'onnx') fail({ text: `not an ONNX embedding model (${role}, ${format})`, key: 'not_onnx', params: { role, format } });
   const tokPath = model.files['tokenizer.json'];
   if (!tokPath) fail({ text: 'the bundle has no tokenizer.json', key: 'no_tokenizer' });
+  await loadRuntime();
   const { tokenizer, padId } = readTokenizer(model, tokPath!, fail);
   const contextLength = Math.max(2, model.info.contextLength);
 

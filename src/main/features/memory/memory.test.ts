@@ -3,6 +3,7 @@ import type { AuditEntry } from '../../../shared/api/types';
 import type { MemoryItem } from '../../../shared/memory/types';
 import { ApiError } from '../../../shared/errors';
 import { DEFAULT_WORKING_TTL_MS } from './service';
+import { EVICT_CHUNK } from './eviction';
 import { contentHash } from './store';
 import { manualClock, normalize, testMemory, wordEmbedder } from './testing';
 import { hashedNgramEmbedder } from '../inference/hashed-ngram';
@@ -213,6 +214,45 @@ describe('memory: quotas, compaction, eviction', () => {
     expect(e.details).toMatchObject({ reason: 'core_full', quota: 3 });
     await rejects(() => t.memory.pin(sem[5]!.id), 'CONFLICT');
     expect(t.memory.coreContext()).toHaveLength(3);
+  });
+
+  it('a tier far over its quota (an import) is brought down a chunk at a time: the add evicts one chunk, a background drain the rest', async () => {
+    const clock = manualClock(Date.parse('2027-01-01T00:00:00Z'));
+    const t = testMemory({ clock, quotas: { semantic: 100 } });
+    const n = 100 + 2 * EVICT_CHUNK + 50;
+    const e = wordEmbedder();
+    const items = Array.from({ length: n }, (_, i) => ({
+      tier: 'semantic' as const,
+      text: `imported fact ${i}`,
+      locale: 'en',
+      vector: normalize(Float32Array.from({ length: e.dimension }, (_, j) => ((i + j) % 7) - 3)),
+      createdAt: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+    }));
+    t.memory.importMany(items, { id: e.id, dimension: e.dimension });
+    const semanticCount = () => t.db.prepare("SELECT count(*) FROM memory_items WHERE tier = 'semantic'").pluck().get() as number;
+    const added = await t.memory.add({ tier: 'semantic', text: 'a new fact', locale: 'en' });
+    // The add's own transaction evicted one chunk, the oldest, and returned.
+    expect(semanticCount()).toBe(n + 1 - EVICT_CHUNK);
+    let turns = 0;
+    while (semanticCount() > 100 && turns < 100) {
+      await new Promise((r) => setImmediate(r));
+      turns++;
+    }
+    expect(semanticCount()).toBe(100);
+    expect(turns).toBeGreaterThanOrEqual(2); // at least two more chunks, each in its own turn
+    expect(t.memory.stats().tiers.semantic).toMatchObject({ count: 100, quota: 100 });
+    const kept = t.db.prepare("SELECT text FROM memory_items WHERE tier = 'semantic' ORDER BY created_at, seq").pluck().all() as string[];
+    expect(kept.at(-1)).toBe('a new fact');
+    expect(kept[0]).toBe(`imported fact ${n - 99}`);
+    expect(t.memory.get(added.id).id).toBe(added.id);
+    // One audit entry per evicted item, the chain intact; one change event each; the vectors gone with them.
+    const evicted = t.audit.list({ action: 'memory.evicted', limit: 1000 }).entries;
+    expect(evicted).toHaveLength(n + 1 - 100);
+    expect(evicted[0]!.payload).toMatchObject({ reason: 'quota', quota: 100, tier: 'semantic' });
+    expect(t.changes.filter((c) => c.change === 'evicted')).toHaveLength(n + 1 - 100);
+    expect(t.audit.verify().valid).toBe(true);
+    const hits = await t.memory.search({ text: 'imported fact 3', limit: 10 });
+    expect(hits.hits.map((h) => h.item.text)).not.toContain('imported fact 3');
   });
 
   it('compacting a tier into episodic evicts over the episodic quota but leaves core alone', async () => {

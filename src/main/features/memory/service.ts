@@ -29,6 +29,7 @@ import { loadSqliteVec } from './sqlite-vec';
 import { checkIso, checkLocale, checkRefs, checkText, checkTier, defaultSummarize, embedOne, invalid, MAX_TEXT, mostCommon } from './checks';
 import type { CompactResult, MemoryAddInput, MemoryImportItem, MemoryService } from './types';
 import { importItems, reembedStale, type BulkContext } from './bulk';
+import { QuotaEviction } from './eviction';
 
 export type { MemoryImportItem, MemoryService } from './types';
 
@@ -86,6 +87,7 @@ class TieredMemory implements MemoryService {
   private readonly fusion: FusionOptions;
   private readonly summarize: (texts: string[]) => string;
   private compacting: Promise<CompactResult> | null = null;
+  private readonly eviction: QuotaEviction;
 
   constructor(private readonly deps: MemoryServiceDeps) {
     this.db = deps.db;
@@ -100,6 +102,7 @@ class TieredMemory implements MemoryService {
     if (!vec.ok) this.logger.warn('memory: sqlite-vec not loaded; vector search is an exact scan', { code: 'MEMORY_VEC_UNAVAILABLE', error: vec.error });
     this.store = new MemoryStore(this.db);
     this.vectors = new VectorIndexes(this.db, vec.ok);
+    this.eviction = new QuotaEviction(this.bulk(), this.quotas, (c) => this.emit(c));
   }
 
   private nowIso(): string {
@@ -136,17 +139,6 @@ class TieredMemory implements MemoryService {
     if (r.embedding_model) for (const idx of this.vectors.forModel(r.embedding_model)) idx.remove(r.seq);
     this.store.delete(r.seq);
     this.audit.append({ actor, action, subject: r.id, payload: { tier: r.tier, contentHash: r.content_hash, ...extra } });
-  }
-
-  /** Evict the oldest items of a non-core, non-working tier over its quota. In the caller's transaction. */
-  private evictOverQuota(tier: MemoryTier, changes: Change[]): void {
-    const q = this.quotas[tier];
-    if (tier === 'core' || tier === 'working' || q === null) return;
-    const over = this.store.countTier(tier) - q;
-    for (const r of this.store.oldest(tier, over)) {
-      this.removeRow(r, 'memory.evicted', SERVICE_ACTOR, { reason: 'quota', quota: q });
-      changes.push({ id: r.id, change: 'evicted' });
-    }
   }
 
   /** Insert a row (+ vector + index row). In the caller's transaction. */
@@ -266,7 +258,7 @@ class TieredMemory implements MemoryService {
         payload: { tier, contentHash: hash, runId, sourceIds: alive.map((r) => r.id), sourceHashes: alive.map((r) => r.content_hash) },
       });
       changes.push({ id: target.id, change: 'compacted' });
-      this.evictOverQuota(tier, changes);
+      this.eviction.evictOverQuota(tier, changes);
       result.compacted += alive.length;
       return toItem(target);
     });
@@ -343,7 +335,7 @@ class TieredMemory implements MemoryService {
       payload: { tier, contentHash: hash, locale, runId, sourceRefs, bytes: row.bytes, embeddingModel: row.embedding_model, expiresAt: row.expires_at },
     });
     changes.push({ id: row.id, change: 'added' });
-    this.evictOverQuota(tier, changes);
+    this.eviction.evictOverQuota(tier, changes);
     return toItem({ ...row, seq });
   }
 

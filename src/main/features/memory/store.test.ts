@@ -149,3 +149,55 @@ describe('MemoryStore tier counts (kept up by writes, not counted per insert)', 
     expect(t.db.prepare("SELECT count(*) FROM memory_items WHERE tier = 'episodic'").pluck().get()).toBe(5);
   });
 });
+
+describe('MemoryStore tier stats (memory_tier_stats, kept by triggers: migration 020)', () => {
+  const groupBy = (db: Db) => db.prepare('SELECT tier, count(*) AS count, sum(bytes) AS bytes FROM memory_items GROUP BY tier ORDER BY tier').all();
+  const sorted = (store: MemoryStore) => [...store.stats()].sort((a, b) => a.tier.localeCompare(b.tier));
+
+  it('equal a GROUP BY of the items after inserts, a pin, deletes, a rolled-back transaction and a direct SQL update', () => {
+    const db = openDatabase(':memory:');
+    const store = new MemoryStore(db);
+    expect(store.stats()).toEqual([]);
+    const seqs = store.transaction(() => ['a', 'bb', 'ccc', 'dddd'].map((t) => store.insert({ ...row(t), bytes: t.length }, null)));
+    expect(sorted(store)).toEqual(groupBy(db));
+    store.transaction(() => store.pin(seqs[1]!, 'pinned-hash'));
+    store.transaction(() => store.delete(seqs[0]!));
+    expect(sorted(store)).toEqual(groupBy(db));
+    expect(() =>
+      store.transaction(() => {
+        store.insert(row('rolled back'), null);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    db.prepare("UPDATE memory_items SET tier = 'episodic', bytes = 99 WHERE seq = ?").run(seqs[2]);
+    expect(sorted(store)).toEqual(groupBy(db));
+    expect(sorted(store)).toEqual([
+      { tier: 'core', count: 1, bytes: 2 },
+      { tier: 'episodic', count: 1, bytes: 99 },
+      { tier: 'semantic', count: 1, bytes: 4 },
+    ]);
+    store.transaction(() => seqs.slice(1).forEach((s) => store.delete(s)));
+    expect(store.stats()).toEqual([]);
+    db.close();
+  });
+
+  it('an upgraded version-19 profile starts with the stats of the items it holds', () => {
+    const dir = tempDir('maestro-memory-store-');
+    dirs.push(dir);
+    const db19 = openDatabase(join(dir, 'm19.db'), { targetVersion: 19 });
+    const ins = db19.prepare(
+      `INSERT INTO memory_items (id, tier, text, locale, lang, source_refs, created_at, content_hash, bytes)
+       VALUES (?, ?, ?, 'en', 'en', '[]', '2026-01-01T00:00:00Z', ?, ?)`,
+    );
+    ins.run('i1', 'semantic', 'one', 'h1', 3);
+    ins.run('i2', 'episodic', 'three', 'h2', 5);
+    ins.run('i3', 'episodic', 'four', 'h3', 4);
+    db19.close();
+    const db = openDatabase(join(dir, 'm19.db'));
+    expect(sorted(new MemoryStore(db))).toEqual([
+      { tier: 'episodic', count: 2, bytes: 9 },
+      { tier: 'semantic', count: 1, bytes: 3 },
+    ]);
+    db.close();
+  });
+});

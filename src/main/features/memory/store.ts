@@ -93,7 +93,8 @@ export class MemoryStore {
       oldest: db.prepare('SELECT * FROM memory_items WHERE tier = ? ORDER BY created_at, seq LIMIT ?'),
       expired: db.prepare('SELECT * FROM memory_items WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?'),
       hydrate: db.prepare('SELECT * FROM memory_items WHERE seq IN (SELECT value FROM json_each(?))'),
-      stats: db.prepare('SELECT tier, count(*) AS count, coalesce(sum(bytes), 0) AS bytes FROM memory_items GROUP BY tier'),
+      // Kept by triggers (migration 020): five rows, not a walk of every item.
+      stats: db.prepare('SELECT tier, count, bytes FROM memory_tier_stats WHERE count > 0'),
       core: db.prepare("SELECT * FROM memory_items WHERE tier = 'core' ORDER BY created_at, seq"),
       stale: db.prepare('SELECT * FROM memory_items WHERE (embedding_model IS NULL OR embedding_model <> ?) AND seq > ? ORDER BY seq LIMIT ?'),
       maxSeq: db.prepare('SELECT coalesce(max(seq), 0) FROM memory_items').pluck(),
@@ -101,11 +102,15 @@ export class MemoryStore {
       termCount: db.prepare('SELECT count(*) FROM (SELECT 1 FROM memory_fts WHERE memory_fts MATCH ? LIMIT ?)').pluck(),
       fts: db
         .prepare(
+          // bm25(), not the rank column (the same score: no custom rank is configured): FTS5 sorts
+          // by rank in a mode that reads every match first, ignoring the rowid window, 4x slower
+          // for common words at a year's 200,000 items (85 ms against 22 ms).
           `SELECT memory_fts.rowid FROM memory_fts JOIN memory_items m ON m.seq = memory_fts.rowid
            WHERE memory_fts MATCH :match AND memory_fts.rowid >= :minSeq AND ${filter}
-           ORDER BY memory_fts.rank LIMIT :limit`,
+           ORDER BY bm25(memory_fts) LIMIT :limit`,
         )
         .pluck(),
+      ftsAll: db.prepare('SELECT rowid FROM memory_fts WHERE memory_fts MATCH :match AND rowid >= :minSeq ORDER BY bm25(memory_fts) LIMIT :limit').pluck(),
     };
   }
 
@@ -246,6 +251,8 @@ export class MemoryStore {
 
   /** Seqs by BM25 (best first), filtered; only seqs ≥ minSeq. */
   fts(match: string, limit: number, f: VectorFilter, minSeq = 0): number[] {
+    // No filter: no join with memory_items (a row lookup per match before the sort).
+    if (!f.tiers && f.lang == null && f.from == null && f.to == null) return this.s.ftsAll!.all({ match, limit, minSeq }) as number[];
     return this.s.fts!.all({ match, limit, minSeq, tiers: f.tiers ? JSON.stringify(f.tiers) : null, lang: f.lang, from: f.from, to: f.to }) as number[];
   }
 }

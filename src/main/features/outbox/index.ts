@@ -171,9 +171,10 @@ export class Outbox {
     return rows.map(toItem);
   }
 
+  /** Items per state: read from outbox_state_counts, which triggers keep exact (migration 019), not counted. */
   counts(): Record<OutboxState, number> {
     const out = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<OutboxState, number>;
-    for (const r of this.q('SELECT state, count(*) AS n FROM outbox GROUP BY state').all() as { state: OutboxState; n: number }[]) out[r.state] = r.n;
+    for (const r of this.q('SELECT state, n FROM outbox_state_counts').all() as { state: OutboxState; n: number }[]) out[r.state] = r.n;
     return out;
   }
 

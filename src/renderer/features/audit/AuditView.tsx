@@ -7,13 +7,20 @@ import { AuditList } from './AuditList';
 import { AuditDetail } from './AuditDetail';
 import { NoteForm } from './NoteForm';
 import { VerifyPanel } from './VerifyPanel';
+import { coalesce } from '../../ui/coalesce';
 
 export function AuditView() {
   const { t } = useTranslation('audit');
   const { refresh, error, total, totalCapped } = useAudit();
   useEffect(() => {
     void refresh();
-    return onEvent('audit.appended', () => void refresh());
+    // A burst of entries (a background eviction, a sync) is a few refreshes, not two requests each.
+    const again = coalesce(refresh);
+    const off = onEvent('audit.appended', again);
+    return () => {
+      off();
+      again.cancel();
+    };
   }, [refresh]);
   return (
     <section aria-label={t('view.label')} className="audit">

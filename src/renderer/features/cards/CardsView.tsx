@@ -17,6 +17,7 @@ import { ScopeSwitch } from '../team/ScopeSwitch';
 import { TeamToolbar } from '../team/Freshness';
 import { useApprover, useRefreshOn } from '../team/hooks';
 import { subjectText } from './system-words';
+import { coalesce } from '../../ui/coalesce';
 
 const refreshTenant = () => void refreshTenantCards();
 const refreshScope = (scope: Scope | null) => (scope === 'tenant' ? refreshTenant() : void refreshDeviceCards());
@@ -31,7 +32,12 @@ function useCardsRefresh(scope: Scope | null): void {
   useEffect(() => {
     if (scope !== 'device') return;
     void refreshDeviceCards();
-    return onEvent('runs.changed', () => void refreshDeviceCards());
+    const again = coalesce(refreshDeviceCards);
+    const off = onEvent('runs.changed', again);
+    return () => {
+      off();
+      again.cancel();
+    };
   }, [scope]);
   useEffect(() => {
     if (scope !== 'tenant') return;

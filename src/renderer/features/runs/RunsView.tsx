@@ -13,6 +13,7 @@ import { DecisionDialog } from './DecisionDialog';
 import { ScopeSwitch } from '../team/ScopeSwitch';
 import { TeamToolbar } from '../team/Freshness';
 import { useRefreshOn } from '../team/hooks';
+import { coalesce } from '../../ui/coalesce';
 
 const VIEW = 'runs';
 
@@ -29,7 +30,12 @@ function useRunsRefresh(scope: Scope | null): void {
   useEffect(() => {
     void load();
     void refreshStatus();
-    return onEvent('runs.changed', () => void refreshDeviceRuns());
+    const again = coalesce(refreshDeviceRuns);
+    const off = onEvent('runs.changed', again);
+    return () => {
+      off();
+      again.cancel();
+    };
   }, [load, refreshStatus]);
   useEffect(() => {
     if (scope === 'tenant') void runList('tenant').getState().refresh();

@@ -4,7 +4,6 @@ import { createHash, createPublicKey, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { create as tarCreate } from 'tar';
 import type { Db } from '../../../platform/db/connection';
 import type { Clock } from '../../../platform/util/clock';
 import type { AuditService, RawAuditEntry } from '../../../platform/audit/index';
@@ -239,6 +238,7 @@ async function writeTar(files: Files, out: string): Promise<void> {
       writeFileSync(join(dir, n), files.get(n)!);
     }
     mkdirSync(dirname(out), { recursive: true });
+    const { create: tarCreate } = await import('tar'); // loaded when used: no start-up pays for it
     await tarCreate({ gzip: true, file: out, cwd: dir, portable: true, noDirRecurse: true }, names);
   } finally {
     rmSync(dir, { recursive: true, force: true });

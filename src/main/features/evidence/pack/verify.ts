@@ -2,7 +2,7 @@
 // standalone twin an auditor runs (node builtins + tar only); both must agree (pack.test.ts).
 import { createHash } from 'node:crypto';
 import { FileRefused, readRegularFile } from '../../../platform/util/regular-file';
-import { Parser, type ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
 import { canonicalJson } from '../../../../shared/canonical';
 import { fromHex, verifyInclusion } from '../../../../shared/merkle';
 import { auditEntryCanonicalOf } from '../../../../shared/audit-hash';
@@ -55,6 +55,7 @@ export async function readPack(buf: Buffer): Promise<{ files: Map<string, Buffer
   const files = new Map<string, Buffer>();
   const bad: string[] = [];
   let unpacked = 0;
+  const { Parser } = await import('tar'); // loaded when used: no start-up pays for it
   await new Promise<void>((resolve, reject) => {
     const p = new Parser({
       strict: true,

@@ -17,6 +17,8 @@ import { m015ArtifactSignatures } from './015-artifact-signatures';
 import { m016RecordLocale } from './016-record-locale';
 import { m017ServerKeys } from './017-server-keys';
 import { m018MemoryIndexTail } from './018-memory-index-tail';
+import { m019OutboxStateCounts } from './019-outbox-state-counts';
+import { m020MemoryTierStats } from './020-memory-tier-stats';
 
 export type { Migration };
 
@@ -40,5 +42,7 @@ export const migrations: Migration[] = [
   m016RecordLocale,
   m017ServerKeys,
   m018MemoryIndexTail,
+  m019OutboxStateCounts,
+  m020MemoryTierStats,
 ];
 export const LATEST_SCHEMA_VERSION = migrations.length;
