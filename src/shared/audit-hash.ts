@@ -53,3 +53,39 @@ export function auditEntryCanonicalOf(
     '}'
   );
 }
+
+/**
+ * Hashes a run of chained entries written together (one `ts`; each entry's prevHash the hash of the
+ * one before, the first's `prevHash`): returns a function taking the next entry and giving its hash,
+ * SHA-256 of exactly the bytes auditEntryCanonicalOf gives. The JSON forms of what repeats are made
+ * once: the ts, the action and actor while they stay the same, the subject likewise. `sha256Hex`
+ * must return a hex digest: JSON writes such a string as it is, so the next prevHash is quoted
+ * without escaping (the first goes through JSON.stringify like any other string).
+ */
+export function auditChainHasher(
+  ts: string,
+  prevHash: string,
+  sha256Hex: (bytes: string) => string,
+): (seq: number, actor: string, action: string, subject: string, payloadCanonical: string) => string {
+  const tail = ',"ts":' + str(ts) + '}';
+  let prevJson = str(prevHash);
+  let lastAction: string | null = null;
+  let lastActor: string | null = null;
+  let head = '';
+  let lastSubject: string | null = null;
+  let subjectJson = '';
+  return (seq, actor, action, subject, payloadCanonical) => {
+    if (action !== lastAction || actor !== lastActor) {
+      head = '{"action":' + str(action) + ',"actor":' + str(actor) + ',"payload":';
+      lastAction = action;
+      lastActor = actor;
+    }
+    if (subject !== lastSubject) {
+      subjectJson = str(subject);
+      lastSubject = subject;
+    }
+    const hash = sha256Hex(head + payloadCanonical + ',"prevHash":' + prevJson + ',"seq":' + String(seq) + ',"subject":' + subjectJson + tail);
+    prevJson = '"' + hash + '"';
+    return hash;
+  };
+}

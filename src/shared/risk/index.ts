@@ -101,6 +101,22 @@ export function allowedActionsFor(level: RiskLevel): RiskAction[] {
   return ACTIONS_BY_RANK[RANK[level]]!.slice();
 }
 
+/**
+ * A fresh copy of ACTIONS_BY_RANK[rank] (rank 0..3), for evaluateRisk: an array literal of constants
+ * shares one copy-on-write backing store, so each costs about an empty array (cheaper than slice()).
+ */
+function actionsAt(rank: number): RiskAction[] {
+  switch (rank) {
+    case 0:
+    case 1:
+      return ['read', 'capture', 'draft', 'submit', 'sync'];
+    case 2:
+      return ['read', 'capture', 'draft', 'sync'];
+    default: // 3
+      return ['read', 'capture', 'sync'];
+  }
+}
+
 function offlineRank(days: number, t: RiskPolicy['offlineDays']): number {
   return days > t.critical ? 3 : days > t.high ? 2 : days > t.medium ? 1 : 0;
 }
@@ -137,17 +153,13 @@ function compareVersions(a: Parsed, b: Parsed): number {
   return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 }
 
-/** The two digits s[i], s[i+1] as a number, or -1 when either is not a digit. */
-function twoDigits(s: string, i: number): number {
-  const a = s.charCodeAt(i) - 48;
-  const b = s.charCodeAt(i + 1) - 48;
-  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
-}
-
 /**
  * Epoch ms of an ISO time, exactly as Date.parse reads it. The times this runs on are
  * toISOString() output ("2025-06-30T12:00:00.000Z"), read here digit by digit without a Date,
  * faster than Date.parse; any other shape or an out-of-range field goes to Date.parse itself.
+ * Each character is read once (a charCodeAt is most of the cost), and the seventeen digits are
+ * checked together: OR-ed, a value outside 0..15 (a negative one included) shows in the high
+ * bits; 10..15 then needs the per-digit test, which only a passing OR reaches.
  */
 export function parseIsoMs(s: string): number {
   // "YYYY-MM-DDTHH:MM:SS.sssZ": - at 4 and 7, T at 10, : at 13 and 16, . at 19, Z at 23.
@@ -161,47 +173,65 @@ export function parseIsoMs(s: string): number {
     s.charCodeAt(19) === 46 &&
     s.charCodeAt(23) === 90
   ) {
-    const yHi = twoDigits(s, 0);
-    const yLo = twoDigits(s, 2);
-    const mo = twoDigits(s, 5);
-    const d = twoDigits(s, 8);
-    const h = twoDigits(s, 11);
-    const mi = twoDigits(s, 14);
-    const sec = twoDigits(s, 17);
-    const msHi = twoDigits(s, 20);
-    const msLo = s.charCodeAt(22) - 48;
-    // -1 (not a digit) fails these too. Day 29-31 of a shorter month rolls over into the next
-    // one, as in Date.parse.
+    const y0 = s.charCodeAt(0) - 48;
+    const y1 = s.charCodeAt(1) - 48;
+    const y2 = s.charCodeAt(2) - 48;
+    const y3 = s.charCodeAt(3) - 48;
+    const mo0 = s.charCodeAt(5) - 48;
+    const mo1 = s.charCodeAt(6) - 48;
+    const d0 = s.charCodeAt(8) - 48;
+    const d1 = s.charCodeAt(9) - 48;
+    const h0 = s.charCodeAt(11) - 48;
+    const h1 = s.charCodeAt(12) - 48;
+    const mi0 = s.charCodeAt(14) - 48;
+    const mi1 = s.charCodeAt(15) - 48;
+    const s0 = s.charCodeAt(17) - 48;
+    const s1 = s.charCodeAt(18) - 48;
+    const ms0 = s.charCodeAt(20) - 48;
+    const ms1 = s.charCodeAt(21) - 48;
+    const ms2 = s.charCodeAt(22) - 48;
     if (
-      yHi >= 0 &&
-      yLo >= 0 &&
-      mo >= 1 &&
-      mo <= 12 &&
-      d >= 1 &&
-      d <= 31 &&
-      h >= 0 &&
-      h <= 23 &&
-      mi >= 0 &&
-      mi <= 59 &&
-      sec >= 0 &&
-      sec <= 59 &&
-      msHi >= 0 &&
-      msLo >= 0 &&
-      msLo <= 9
+      ((y0 | y1 | y2 | y3 | mo0 | mo1 | d0 | d1 | h0 | h1 | mi0 | mi1 | s0 | s1 | ms0 | ms1 | ms2) & ~15) === 0 &&
+      y0 <= 9 &&
+      y1 <= 9 &&
+      y2 <= 9 &&
+      y3 <= 9 &&
+      mo1 <= 9 &&
+      d1 <= 9 &&
+      h1 <= 9 &&
+      mi1 <= 9 &&
+      s1 <= 9 &&
+      ms0 <= 9 &&
+      ms1 <= 9 &&
+      ms2 <= 9
     ) {
-      return daysFromCivil(yHi * 100 + yLo, mo, d) * DAY_MS + h * 3_600_000 + mi * 60_000 + sec * 1000 + msHi * 10 + msLo;
+      // The tens digits need no test of their own: a tens digit over 9 puts its field out of range.
+      const mo = mo0 * 10 + mo1;
+      const d = d0 * 10 + d1;
+      const h = h0 * 10 + h1;
+      const mi = mi0 * 10 + mi1;
+      const sec = s0 * 10 + s1;
+      // Day 29-31 of a shorter month rolls over into the next one, as in Date.parse.
+      if (mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && sec <= 59) {
+        const year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+        return daysFromCivil(year, mo, d) * DAY_MS + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms0 * 100 + ms1 * 10 + ms2;
+      }
     }
   }
   return Date.parse(s);
 }
 
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil): integer arithmetic, no Date. */
+/**
+ * Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil) for a year
+ * 0..9999: integer arithmetic, no Date. Every quotient is of a number ≥ 0 (floor is truncation, `| 0`)
+ * but the era of year -1 (January and February of year 0), which is -1.
+ */
 function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
+  const era = y >= 0 ? (y / 400) | 0 : -1;
   const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  const doy = (((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) | 0) + day - 1;
+  const doe = yoe * 365 + ((yoe / 4) | 0) - ((yoe / 100) | 0) + doy;
   return era * 146_097 + doe - 719_468;
 }
 
@@ -230,25 +260,24 @@ type VersionInput = Pick<RiskInput, 'contractVersions' | 'latestContracts' | 'ap
 function versionRank(input: VersionInput, reasons: Message[] | null): number {
   const used = input.contractVersions;
   const latest = input.latestContracts;
-  // First pass without allocating (no key array, no sort): the rank does not depend on the order,
-  // and most devices are on the latest versions, so the ordered pass below rarely runs.
-  let rank = used && latest ? contractRank(used, latest) : 0;
-  if (rank > 0 && reasons && used && latest) contractReasons(used, latest, reasons);
-  if (rank < 0) rank = 0;
+  // One pass without allocating a key array or sorting: most devices are on the latest versions,
+  // so there is usually nothing to build.
+  let rank = used && latest ? (reasons ? contractRankAndReasons(used, latest, reasons) : contractRank(used, latest)) : 0;
   const app = input.appVersion === input.latestAppVersion ? null : versionOf(input.appVersion);
   const appLatest = app ? versionOf(input.latestAppVersion) : null;
   if (app && appLatest && compareVersions(app, appLatest) < 0) {
     if (rank < 1) rank = 1;
-    reasons?.push(msg('risk.app_behind', { version: input.appVersion!, latest: input.latestAppVersion! }));
+    // The object msg() makes (its params are never empty here).
+    reasons?.push({ code: 'risk.app_behind', params: { version: input.appVersion!, latest: input.latestAppVersion! } });
   }
   return rank;
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-/** 3 (a major behind), 1 (a minor behind), 0 (a contract differs but is not behind) or -1 (none differs: no reasons to build). */
+/** 3 (a major behind), 1 (a minor behind) or 0 (none behind). */
 function contractRank(used: Record<string, string>, latest: Record<string, string>): number {
-  let rank = -1;
+  let rank = 0;
   for (const name in used) {
     if (!hasOwn.call(used, name)) continue; // own keys only, as Object.keys
     const uv = used[name];
@@ -259,30 +288,54 @@ function contractRank(used: Record<string, string>, latest: Record<string, strin
     if (!u || !w) continue;
     if (u[0] < w[0]) return 3;
     if (u[0] === w[0] && u[1] < w[1]) rank = 1;
-    else if (rank < 0) rank = 0;
   }
   return rank;
 }
 
-/** The contract reasons, in name order. */
-function contractReasons(used: Record<string, string>, latest: Record<string, string>, reasons: Message[]): void {
-  const names = Object.keys(used);
-  // Reasons come in name order; fleets report few contracts, usually already in order.
-  for (let i = 1; i < names.length; i++) {
-    if (names[i - 1]! > names[i]!) {
-      names.sort();
-      break;
-    }
-  }
-  for (const name of names) {
+/**
+ * contractRank, pushing the contract reasons to `reasons` as it goes. Reasons come in name order:
+ * names come in key order, which is usually sorted already; when it is not, the reasons pushed
+ * here are sorted by name afterwards (names are unique keys, so the order is the sorted one).
+ */
+function contractRankAndReasons(used: Record<string, string>, latest: Record<string, string>, reasons: Message[]): number {
+  const start = reasons.length;
+  let rank = 0;
+  let prevName: string | null = null;
+  let sorted = true;
+  for (const name in used) {
+    if (!hasOwn.call(used, name)) continue; // own keys only, as Object.keys
+    if (prevName !== null && prevName > name) sorted = false;
+    prevName = name;
     const uv = used[name];
     const wv = latest[name];
     if (uv === wv) continue;
     const u = versionOf(uv);
     const w = versionOf(wv);
     if (!u || !w) continue;
-    if (u[0] < w[0]) reasons.push(msg('risk.contract_major_behind', { name, version: u[3], latest: w[3], n: w[0] - u[0] }));
-    else if (u[0] === w[0] && u[1] < w[1]) reasons.push(msg('risk.contract_minor_behind', { name, version: u[3], latest: w[3], n: w[1] - u[1] }));
+    // Object literals: the objects msg() makes (their params are never empty).
+    if (u[0] < w[0]) {
+      rank = 3;
+      reasons.push({ code: 'risk.contract_major_behind', params: { name, version: u[3], latest: w[3], n: w[0] - u[0] } });
+    } else if (u[0] === w[0] && u[1] < w[1]) {
+      if (rank < 1) rank = 1;
+      reasons.push({ code: 'risk.contract_minor_behind', params: { name, version: u[3], latest: w[3], n: w[1] - u[1] } });
+    }
+  }
+  if (!sorted && reasons.length - start > 1) sortByName(reasons, start);
+  return rank;
+}
+
+/** Insertion sort of reasons[start..] by their `name` param (a few contract reasons). */
+function sortByName(reasons: Message[], start: number): void {
+  for (let i = start + 1; i < reasons.length; i++) {
+    const r = reasons[i]!;
+    const name = r.params!.name as string;
+    let j = i - 1;
+    while (j >= start && (reasons[j]!.params!.name as string) > name) {
+      reasons[j + 1] = reasons[j]!;
+      j--;
+    }
+    reasons[j + 1] = r;
   }
 }
 
@@ -349,7 +402,7 @@ export function evaluateRisk(input: RiskInput, policy: RiskPolicy = DEFAULT_RISK
     reasons.push({ code: REASON_UPDATE_REQUIRED.code });
   }
 
-  return { level: RISK_LEVELS[rank]!, reasons, allowedActions: ACTIONS_BY_RANK[rank]!.slice() };
+  return { level: RISK_LEVELS[rank]!, reasons, allowedActions: actionsAt(rank) };
 }
 
 /** Problems with a policy's numbers beyond its schema: each tier must not be below the one before. */

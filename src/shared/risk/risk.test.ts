@@ -128,6 +128,45 @@ describe('evaluateRisk', () => {
     expect(policyProblems(DEFAULT_RISK_POLICY)).toEqual([]);
     expect(policyProblems({ ...DEFAULT_RISK_POLICY, offlineDays: { medium: 10, high: 5, critical: 30 }, pending: { medium: 9, high: 1 } })).toHaveLength(2);
   });
+
+  it('contract reasons come in name order whatever the key order (sorted after the one pass)', () => {
+    const latestContracts = { 'a.x': '2.0.0', 'b.x': '1.5.0', 'c.x': '3.0.0', 'd.x': '1.0.0' };
+    const want = [
+      msg('risk.contract_major_behind', { name: 'a.x', version: '1.0.0', latest: '2.0.0', n: 1 }),
+      msg('risk.contract_minor_behind', { name: 'b.x', version: '1.2.0', latest: '1.5.0', n: 3 }),
+      msg('risk.contract_major_behind', { name: 'c.x', version: '1.9.9', latest: '3.0.0', n: 2 }),
+    ];
+    const orders = [
+      ['c.x', 'd.x', 'b.x', 'a.x'],
+      ['b.x', 'a.x', 'c.x', 'd.x'],
+      ['a.x', 'b.x', 'c.x', 'd.x'],
+      ['d.x', 'c.x', 'b.x', 'a.x'],
+    ];
+    const used: Record<string, string> = { 'a.x': '1.0.0', 'b.x': '1.2.0', 'c.x': 'v1.9.9', 'd.x': '1.0.0' };
+    for (const order of orders) {
+      const contractVersions = Object.fromEntries(order.map((k) => [k, used[k]!]));
+      const r = evaluateRisk({ ...base, contractVersions, latestContracts });
+      expect(r.reasons, order.join()).toEqual(want);
+      expect(r.level).toBe('critical');
+      expect(versionRisk({ contractVersions, latestContracts }).reasons).toEqual(want);
+      expect(versionLevel({ contractVersions, latestContracts })).toBe('critical');
+    }
+  });
+
+  it('allowed actions of a result are those of its level, a fresh array each time', () => {
+    for (const [lastSyncAt, level] of [
+      [NOW, 'low'],
+      [ago(8 * DAY_MS), 'medium'],
+      [ago(15 * DAY_MS), 'high'],
+      [ago(31 * DAY_MS), 'critical'],
+    ] as const) {
+      const a = evaluateRisk({ ...base, lastSyncAt });
+      expect(a.level).toBe(level);
+      expect(a.allowedActions).toEqual(allowedActionsFor(level));
+      a.allowedActions.push('submit');
+      expect(evaluateRisk({ ...base, lastSyncAt }).allowedActions).toEqual(allowedActionsFor(level));
+    }
+  });
 });
 
 // The rules stated plainly (the calculator as first written, before it was tuned for speed: Date.parse,
@@ -264,6 +303,17 @@ describe('the tuned calculator agrees with the plain rules', () => {
       '2025-06-30T12:00:00.00-Z',
     ];
     for (const s of odd) expect(parseIsoMs(s), s).toEqual(Date.parse(s));
+    // Every printable ASCII character (and a non-ASCII digit) at every position of a valid time:
+    // the digit checks must refuse ':' to '?' (one past '9') and '/' (one before '0') as Date.parse does.
+    const valid = '2024-02-29T23:59:58.987Z';
+    for (let at = 0; at < valid.length; at++) {
+      for (let c = 32; c < 128; c++) {
+        const s = valid.slice(0, at) + String.fromCharCode(c) + valid.slice(at + 1);
+        expect(parseIsoMs(s), s).toEqual(Date.parse(s));
+      }
+      const s = valid.slice(0, at) + '\u0661' + valid.slice(at + 1);
+      expect(parseIsoMs(s), s).toEqual(Date.parse(s));
+    }
     for (let i = 0; i < 20_000; i++) {
       const s = new Date(Math.floor((rnd() - 0.3) * 4e12)).toISOString();
       expect(parseIsoMs(s), s).toBe(Date.parse(s));

@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/connection';
 import { assertWellFormed, canonicalJson } from '../../../shared/canonical';
-import { auditEntryCanonicalOf, GENESIS_PREV_HASH } from '../../../shared/audit-hash';
+import { auditChainHasher, GENESIS_PREV_HASH } from '../../../shared/audit-hash';
 import type { AuditEntry, AuditHead, AuditVerifyResult } from '../../../shared/api/types';
 import { ChainVerifier, PAGE_ROWS, sha256Hex } from './chain-verifier';
 
@@ -97,11 +97,15 @@ export class AuditStore {
     // Fields are hashed with a fast path that assumes well-formed strings: check them here.
     assertWellFormed(ts, 'ts');
     const canonical = new Array<string>(entries.length);
+    // A batch repeats its actor, action and subject: a value the entry before had is checked already.
+    let actor: string | null = null;
+    let action: string | null = null;
+    let subject: string | null = null;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
-      assertWellFormed(e.actor, 'actor');
-      assertWellFormed(e.action, 'action');
-      assertWellFormed(e.subject ?? '', 'subject');
+      if (e.actor !== actor) assertWellFormed((actor = e.actor), 'actor');
+      if (e.action !== action) assertWellFormed((action = e.action), 'action');
+      if ((e.subject ?? '') !== subject) assertWellFormed((subject = e.subject ?? ''), 'subject');
       canonical[i] = canonicalJson(e.payload);
     }
     return this.appendTx(entries, canonical, ts);
@@ -110,15 +114,17 @@ export class AuditStore {
   /**
    * The chain step of appendMany, one transaction (prepared once: `db.transaction` builds four
    * wrappers per call, a cost a single append paid every time). Each entry is hashed over the
-   * positional canonical form (auditEntryCanonicalOf, the same bytes as auditEntryCanonical) and its
-   * result built as one object literal, in the key order callers have always seen. Rows go in
-   * MULTI_ROWS to a statement (fewer native calls and statement runs), the tail one at a time.
+   * positional canonical form (auditChainHasher: the bytes of auditEntryCanonicalOf, with the JSON
+   * forms of what repeats made once) and its result built as one object literal, in the key order
+   * callers have always seen. Rows go in MULTI_ROWS to a statement (fewer native calls and
+   * statement runs), the tail one at a time.
    */
   private appendChain(entries: readonly NewAuditEntry[], canonical: readonly string[], ts: string): AuditEntry[] {
     const h = this.headStmt.get() as { seq: number; hash: string } | undefined;
     let seq = h ? h.seq : 0;
     let prev = h ? h.hash : GENESIS_PREV_HASH;
     const n = entries.length;
+    const hashNext = auditChainHasher(ts, prev, sha256Hex);
     const out = new Array<AuditEntry>(n);
     const params = new Array<string | number>(MULTI_ROWS * 8);
     let k = 0;
@@ -127,7 +133,7 @@ export class AuditStore {
       const subject = e.subject ?? '';
       const payloadCanonical = canonical[i]!;
       seq += 1;
-      const hash = sha256Hex(auditEntryCanonicalOf(seq, ts, e.actor, e.action, subject, prev, payloadCanonical));
+      const hash = hashNext(seq, e.actor, e.action, subject, payloadCanonical);
       out[i] = { seq, ts, actor: e.actor, action: e.action, subject, prevHash: prev, payload: e.payload, hash };
       if (k === 0 && n - i < MULTI_ROWS) this.insert.run(seq, ts, e.actor, e.action, subject, payloadCanonical, prev, hash);
       else {
