@@ -53,6 +53,7 @@ async function openConfigured(config: ServerConfig, logger: Logger, onWake?: (la
     onPoolError: (err) => logger.error('database pool error', { message: err.message }),
     // The LISTEN connection reconnects by itself; meanwhile /readyz answers 503.
     onListenError: (err) => logger.warn('database LISTEN connection lost', { code: 'LISTEN_LOST', message: err.message }),
+    onCheckpointError: (message) => logger.warn('background checkpoints stopped; SQLite checkpoints on commit', { code: 'CHECKPOINTER_FAILED', message }),
   });
 }
 

@@ -166,7 +166,7 @@ export function createServices(deps: ServiceDeps): Services {
   const sealed = createSealedState(deps, base);
   const local = createLocalWork(deps, base, sealed);
   const net = createNetworkSide(deps, base, sealed, local);
-  const { clock, db, events, health } = base;
+  const { clock, db, events, health, checkpoints } = base;
   const { bundles, contracts } = sealed;
   const { policy, runs, inference, memory } = local;
   const { team, sync, verifyPool } = net;
@@ -220,6 +220,7 @@ export function createServices(deps: ServiceDeps): Services {
       memoryIngest.stop();
       void inference.close();
       void verifyPool.close();
+      void checkpoints?.stop();
       db.close();
     },
   };

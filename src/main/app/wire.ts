@@ -1,5 +1,6 @@
 // The stages of createServices (./services.ts), in dependency order. Wiring only: each stage builds
 // features and hands them the ports they need; what a feature decides lives in the feature.
+import { startBackgroundCheckpoints } from '../../platform/sqlite-checkpointer';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { snapshotDatabase } from '../platform/db/snapshot';
 import { SealedAnchors } from '../platform/audit/sealed-anchor';
@@ -85,6 +86,14 @@ export function createPlatform(deps: ServiceDeps) {
   mkdirSync(deps.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(deps.dataDir, 0o700);
   const db = openDatabase(dbPath, { key: deps.atRestKey, onProgress: deps.onAtRestProgress });
+  // WAL checkpoints on a worker, not inside the COMMIT of whichever request crossed the limit.
+  const checkpoints = db.memory
+    ? null
+    : startBackgroundCheckpoints(db, {
+        path: dbPath,
+        key: deps.atRestKey,
+        onError: (m) => logger.warn('background checkpoints stopped; SQLite checkpoints on commit', { code: 'DB_CHECKPOINTER_FAILED', err: m }),
+      });
   const events = createEventBus();
   const health = createHealthRegistry();
   const dbCheck = registerDbHealth(db, health, {
@@ -105,6 +114,7 @@ export function createPlatform(deps: ServiceDeps) {
     clock,
     logger,
     db,
+    checkpoints,
     events,
     health,
     audit,

@@ -1,5 +1,7 @@
 // Test helpers: a fresh data directory and service graph per test, and a fixed clock.
-import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { openDatabase } from './db/connection';
+import { dbFileKind } from './db/cipher';
 import { IntlMessageFormat } from 'intl-messageformat';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -69,14 +71,30 @@ export function makeServices(
 }
 
 /** SHA-256 of the database file and its WAL: "byte-for-byte unchanged" checks. */
-export function dbFingerprint(dataDir: string): string {
-  const h = createHash('sha256');
-  for (const f of [DB_FILE, `${DB_FILE}-wal`]) {
-    const p = join(dataDir, f);
-    h.update(f);
-    if (existsSync(p)) h.update(readFileSync(p));
+export function dbFingerprint(dataDir: string, key: Buffer = TEST_AT_REST_KEY): string {
+  // What the database holds (every object's definition and every row), not its files' bytes: the
+  // background checkpointer (platform/sqlite-checkpointer.ts) moves committed pages from the log
+  // into the database file at any moment, which changes the bytes and nothing else.
+  const path = join(dataDir, DB_FILE);
+  const db = openDatabase(path, { readonly: true, key: dbFileKind(path) === 'encrypted' ? key : undefined });
+  try {
+    const h = createHash('sha256');
+    const objects = db.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY type, name').all() as { type: string; name: string; sql: string | null }[];
+    for (const o of objects) {
+      h.update(`${o.type}\u0000${o.name}\u0000${o.sql ?? ''}\u0000`);
+      if (o.type !== 'table' || /^\s*CREATE VIRTUAL/i.test(o.sql ?? '')) continue;
+      // Identifiers cannot be bound: the name comes from sqlite_master, quoted (tests only).
+      for (const row of db
+        .prepare(`SELECT * FROM "${o.name.replaceAll('"', '""')}"`)
+        .raw()
+        .iterate() as Iterable<unknown[]>) {
+        h.update(JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)));
+      }
+    }
+    return h.digest('hex');
+  } finally {
+    db.close();
   }
-  return h.digest('hex');
 }
 
 /**

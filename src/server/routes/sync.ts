@@ -36,23 +36,8 @@ import { deviceRisk, policyCacheFor, snapshotOf, versionLevelOf } from '../risk'
 import type { DeviceRecord, DeviceRegistryUpdate, FeedPage, FeedQuery, FeedRow, IngestOutcome, IssuedReceipt, NewItem, ServerStorage } from '../storage/types';
 import { rankOf } from '../storage/team';
 import { judgeAnchor, overlapRange } from '../sync/anchor';
-import { hash as oneShotHash } from 'node:crypto';
-import { appendToFrontier, frontierRoot, fromHex, MerkleHasher, toHex } from '../../shared/merkle';
+import { appendLeaf, frontierOfEntries, frontierRootHex, merkleHasher, popcount } from './anchor-frontier';
 
-const merkleHasher = () => new MerkleHasher((b) => oneShotHash('sha256', b, 'buffer'));
-
-/** A frontier of a tree of n leaves has one subtree per 1 bit of n. */
-function popcount(n: number): number {
-  let c = 0;
-  for (let x = n; x > 0; x = Math.floor(x / 2)) c += x % 2;
-  return c;
-}
-
-/** Append one audit entry hash (as an RFC 9162 leaf) to a hex frontier of `size` leaves. */
-const appendLeaf = (h: MerkleHasher, f: string[], size: number, entryHash: string): string[] =>
-  appendToFrontier(h, f.map(fromHex), size, h.leaf(fromHex(entryHash))).map(toHex);
-
-const frontierRootHex = (h: MerkleHasher, f: string[]): string => toHex(frontierRoot(h, f.map(fromHex)));
 import { checkItem, findPlaintextField } from '../sync/items';
 import { isComplete } from '../blobs/types';
 import { keyForReceipt, serverKeysFor, signingKey } from './server-keys';
@@ -529,8 +514,11 @@ async function anchor(
   if (frontier.length !== popcount(anchored.seq)) {
     const rows = anchored.seq > 0 ? await deps.storage.auditHashes(device.id, 1, anchored.seq) : [];
     if (rows.length !== anchored.seq) return { anchorError: { code: 'ANCHOR_TREE_MISMATCH', message: msg('alerts.anchor.tree_incomplete') } };
-    frontier = [];
-    for (const r of rows) frontier = appendLeaf(h, frontier, anchored.seq, r.hash);
+    // (Leaf i on a frontier of i leaves: the rebuild once gave every leaf anchored.seq, a wrong root.)
+    ({ frontier } = frontierOfEntries(
+      h,
+      rows.map((r) => r.hash),
+    ));
   }
   let size = anchored.seq;
   for (const e of decision.newEntries) frontier = appendLeaf(h, frontier, size++, e.hash);

@@ -7,6 +7,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { MigrationError } from '../../platform/migrations';
+import { startBackgroundCheckpoints, type Checkpointer } from '../../platform/sqlite-checkpointer';
 import { migrateSqlite, sqliteUserVersion } from '../../platform/sqlite-migrations';
 import { MIGRATION_NOW_FUNCTION, MIGRATIONS, SCHEMA_VERSION } from './migrations';
 import { StorageOpenError, type ServerStorage } from './types';
@@ -23,6 +24,8 @@ export interface SqliteStorageOptions {
   /** Injected for deterministic created_at in tests. */
   now?: () => Date;
   busyTimeoutMs?: number;
+  /** The background checkpoint worker failed (SQLite's own checkpoint on commit goes on). */
+  onCheckpointError?: (message: string) => void;
 }
 
 const SQLITE_MAGIC = 'SQLite format 3\u0000';
@@ -43,10 +46,12 @@ export function openSqliteStorage(path: string, opts: SqliteStorageOptions = {})
     db.close();
     throw err;
   }
-  return createSqliteRepository(db);
+  // WAL checkpoints on a worker: not inside the COMMIT of the batch that crossed the limit.
+  const checkpoints = db.memory ? null : startBackgroundCheckpoints(db, { path, onError: opts.onCheckpointError });
+  return createSqliteRepository(db, checkpoints);
 }
 
-function createSqliteRepository(db: Database.Database): ServerStorage {
+function createSqliteRepository(db: Database.Database, checkpoints: Checkpointer | null): ServerStorage {
   const ctx = createSqliteContext(db);
   return {
     ...sqliteDevicesMethods(ctx),
@@ -55,6 +60,10 @@ function createSqliteRepository(db: Database.Database): ServerStorage {
     ...sqliteGovernanceMethods(ctx),
     ...sqliteMetricsMethods(db),
     ...sqliteKeysMethods(ctx),
+    close: async () => {
+      await checkpoints?.stop();
+      if (db.open) db.close();
+    },
   };
 }
 

@@ -28,5 +28,5 @@ export const memoryChannels = {
 };
 
 export const memoryEvents = {
-  'memory.changed': obj({ id: str(), change: enumOf(['added', 'deleted', 'pinned', 'compacted', 'evicted']) }),
+  'memory.changed': obj({ id: str(), change: enumOf(['added', 'embedded', 'deleted', 'pinned', 'compacted', 'evicted']) }),
 };

@@ -70,7 +70,7 @@ describe('web host', () => {
     expect(traversal.body).not.toContain('root:');
   });
 
-  it('bad requests get documented errors and leave the database byte-for-byte unchanged', async () => {
+  it('bad requests get documented errors and leave every row of the database unchanged', async () => {
     const { host: h, dataDir } = await boot();
     await api(h, 'profile.setup', { name: 'Ada', tenant: 'acme' });
     await api(h, 'audit.append', { note: 'baseline' });

@@ -81,6 +81,7 @@ export function hashedNgramEmbedder(dimension = 384): HashedNgramEmbedder {
   return {
     id: HASHED_NGRAM_ID,
     dimension,
+    inline: true,
     embedSync: (texts) => texts.map((t) => hashedNgramVector(t, dimension)),
     async embed(texts) {
       const out: Float32Array[] = new Array<Float32Array>(texts.length);

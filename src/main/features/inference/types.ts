@@ -46,6 +46,12 @@ export interface Embedder {
   readonly dimension: number;
   /** L2-normalised vectors, one per text, in order. Batches are capped inside. */
   embed(texts: string[]): Promise<Float32Array[]>;
+  /**
+   * Computes on the calling thread in microseconds (the hashed n-gram fallback): memory's add()
+   * embeds inline, in the item's own transaction. Otherwise (a model on its own threads) the vector
+   * follows add() in a batch (features/memory/embed-behind.ts).
+   */
+  readonly inline?: boolean;
 }
 
 export interface InferenceService {

@@ -19,6 +19,7 @@ describe('memory on the encrypted database', () => {
       const t = testMemory({ db: openDatabase(path, { key }), tuning: { exactBelow: 0 } });
       expect(loadSqliteVec(t.db)).toMatchObject({ ok: true, version: expect.stringMatching(/^v0\./) });
       for (const text of texts) await t.memory.add({ tier: 'semantic', text, locale: 'en', sourceRefs: [], actor: 'user:u1' });
+      await t.memory.embedded();
       // A vec0 index was made (exactBelow 0: the search goes through it, not the exact scan).
       expect(t.db.prepare(`SELECT count(*) FROM sqlite_schema WHERE name LIKE 'memory_vec_%' AND sql LIKE '%USING vec0%'`).pluck().get()).toBe(1);
       const r = await t.memory.search({ text: 'compressor oil' });

@@ -40,7 +40,7 @@ export async function reembedStale(
     if (vecs.length !== rows.length || vecs.some((v) => !(v instanceof Float32Array) || v.length !== e.dimension)) {
       throw new Error(`embedder ${e.id} returned ${vecs.length} vectors for ${rows.length} texts, or the wrong dimension`);
     }
-    reembedded += c.store.transaction(() => storeVectors(c, e, rows, vecs));
+    reembedded += c.store.transaction(() => storeVectors(c, e, rows, vecs)).length;
   }
   const droppedIndexes = c.store.transaction(() => c.vectors.dropUnused());
   if (reembedded > 0 || droppedIndexes.length > 0)
@@ -48,8 +48,12 @@ export async function reembedStale(
   return { reembedded, embeddingModel: e.id, droppedIndexes };
 }
 
-/** One re-embedded batch, in its transaction: vectors of rows still there and still stale, and the audit entry. */
-function storeVectors(c: BulkContext, e: Embedder, rows: ItemRow[], vecs: Float32Array[]): number {
+/**
+ * One embedded batch, in its transaction: vectors of rows still there and still without one of `e`,
+ * and the audit entry (`memory.reembedded` for re-embedding, `memory.embedded` for items added
+ * without a vector: embed-behind.ts). Returns the ids given a vector.
+ */
+export function storeVectors(c: BulkContext, e: Embedder, rows: ItemRow[], vecs: Float32Array[], action = 'memory.reembedded'): string[] {
   const idx = c.vectors.ensure(e.id, e.dimension, c.nowIso());
   const ids: string[] = [];
   const from = new Set<string>();
@@ -65,8 +69,8 @@ function storeVectors(c: BulkContext, e: Embedder, rows: ItemRow[], vecs: Float3
     idx?.insert(cur.seq, cur.tier, cur.lang, cur.created_at, buf);
     ids.push(cur.id);
   });
-  if (ids.length > 0) c.audit.append({ actor: c.serviceActor, action: 'memory.reembedded', subject: e.id, payload: { from: [...from], to: e.id, ids } });
-  return ids.length;
+  if (ids.length > 0) c.audit.append({ actor: c.serviceActor, action, subject: e.id, payload: { from: [...from], to: e.id, ids } });
+  return ids;
 }
 
 /** Import items with their vectors (of `model`) in one transaction; an item already stored (same tier, text, locale) is skipped. */

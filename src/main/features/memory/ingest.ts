@@ -91,8 +91,10 @@ export function startEpisodicIngest(d: {
       stopped = true;
       unsubscribe();
     },
+    /** Every item this ingest started is written, and has its vector (or its embedding failed). */
     async idle() {
       while (pending.size) await Promise.allSettled([...pending]);
+      await d.memory.embedded();
     },
   };
 }

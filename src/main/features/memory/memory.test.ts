@@ -4,9 +4,11 @@ import type { MemoryItem } from '../../../shared/memory/types';
 import { ApiError } from '../../../shared/errors';
 import { DEFAULT_WORKING_TTL_MS } from './service';
 import { EVICT_CHUNK } from './eviction';
+import { EMBED_BATCH } from './embed-behind';
 import { contentHash } from './store';
 import { manualClock, normalize, testMemory, wordEmbedder } from './testing';
 import { hashedNgramEmbedder } from '../inference/hashed-ngram';
+import type { Embedder } from './ports';
 
 const DAY = 86_400_000;
 
@@ -28,7 +30,7 @@ async function rejects(p: Promise<unknown> | (() => unknown), code: string): Pro
 }
 
 describe('memory: add, get, dedupe, audit', () => {
-  it('stores an item with its vector, and the audit entry holds ids and hashes but not the text', async () => {
+  it('stores an item, then its vector in a batch right after; the audit entries hold ids and hashes but not the text', async () => {
     const t = testMemory();
     const item = await t.memory.add({
       tier: 'semantic',
@@ -37,16 +39,64 @@ describe('memory: add, get, dedupe, audit', () => {
       sourceRefs: ['record:r1', 'record:r1'],
       actor: 'user:u1',
     });
-    expect(item).toMatchObject({ tier: 'semantic', locale: 'sv-SE', sourceRefs: ['record:r1'], expiresAt: null, embeddingModel: 'test-words@1', runId: null });
+    // add() returns once the item is written; its vector follows (embed-behind.ts).
+    expect(item).toMatchObject({ tier: 'semantic', locale: 'sv-SE', sourceRefs: ['record:r1'], expiresAt: null, embeddingModel: null, runId: null });
     expect(item.contentHash).toBe(contentHash('semantic', 'Patient Anna Berg is allergic to penicillin.', 'sv-SE'));
-    expect(t.memory.get(item.id)).toEqual(item);
-    const [entry, ...rest] = memoryEntries(t);
+    await t.memory.embedded();
+    expect(t.memory.get(item.id)).toEqual({ ...item, embeddingModel: 'test-words@1' });
+    const [entry, embedded, ...rest] = memoryEntries(t);
     expect(rest).toEqual([]);
     expect(entry).toMatchObject({ actor: 'user:u1', action: 'memory.added', subject: item.id });
     expect(entry!.payload).toMatchObject({ tier: 'semantic', contentHash: item.contentHash, sourceRefs: ['record:r1'] });
     expect(JSON.stringify(entry!.payload)).not.toMatch(/Anna|penicillin/);
-    expect(t.changes).toEqual([{ id: item.id, change: 'added' }]);
+    expect(embedded).toMatchObject({
+      actor: 'service:memory',
+      action: 'memory.embedded',
+      subject: 'test-words@1',
+      payload: { from: [], to: 'test-words@1', ids: [item.id] },
+    });
+    expect(t.changes).toEqual([
+      { id: item.id, change: 'added' },
+      { id: item.id, change: 'embedded' },
+    ]);
     expect(t.db.prepare('SELECT length(vec) FROM memory_vectors').pluck().get()).toBe(64 * 4);
+  });
+
+  it('embeds the adds of a burst in a few batches, and search waits for the vectors of what was added before it', async () => {
+    const calls: number[] = [];
+    const base = wordEmbedder();
+    const counting: Embedder = { ...base, embed: (texts) => (calls.push(texts.length), base.embed(texts)) };
+    const t = testMemory({ embedder: () => counting });
+    const items = await Promise.all(Array.from({ length: 150 }, (_, i) => t.memory.add({ tier: 'semantic', text: `pump ${i} hums at dawn`, locale: 'en' })));
+    // A search right after the adds finds the last one by its vector, not only by its words.
+    const res = await t.memory.search({ text: 'pump 149 hums at dawn', limit: 1 });
+    expect(res.hits[0]).toMatchObject({ item: { id: items[149]!.id }, vectorRank: 1 });
+    expect(calls.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(150);
+    expect(calls.length).toBeLessThanOrEqual(8);
+    expect(t.db.prepare('SELECT count(*) FROM memory_items WHERE embedding_model IS NULL').pluck().get()).toBe(0);
+  });
+
+  it('an inline embedder (hashed n-grams) writes the vector with the item: no batch, no memory.embedded entry', async () => {
+    const t = testMemory({ embedder: () => hashedNgramEmbedder(64) });
+    const item = await t.memory.add({ tier: 'semantic', text: 'Hydrant H-4 is painted red.', locale: 'en' });
+    expect(item.embeddingModel).toBe('hashed-ngram@1');
+    expect(t.db.prepare('SELECT count(*) FROM memory_vectors').pluck().get()).toBe(1);
+    await t.memory.embedded();
+    expect(memoryEntries(t).map((e) => e.action)).toEqual(['memory.added']);
+    expect(t.changes).toEqual([{ id: item.id, change: 'added' }]);
+  });
+
+  it('back-pressure: with a slow model, 300 adds at once each finish, in batches of at most EMBED_BATCH', async () => {
+    const calls: number[] = [];
+    const base = wordEmbedder();
+    const slow: Embedder = { ...base, embed: async (texts) => (calls.push(texts.length), await new Promise((r) => setTimeout(r, 3)), base.embed(texts)) };
+    const t = testMemory({ embedder: () => slow });
+    const items = await Promise.all(Array.from({ length: 300 }, (_, i) => t.memory.add({ tier: 'semantic', text: `gauge ${i} reads low`, locale: 'en' })));
+    expect(new Set(items.map((i) => i.id)).size).toBe(300);
+    await t.memory.embedded();
+    expect(Math.max(...calls)).toBeLessThanOrEqual(EMBED_BATCH);
+    expect(calls.reduce((a, b) => a + b, 0)).toBe(300);
+    expect(t.db.prepare('SELECT count(*) FROM memory_items WHERE embedding_model IS NULL').pluck().get()).toBe(0);
   });
 
   it('dedupes by content hash per tier: the same text twice gives the existing item, another tier a new one', async () => {
@@ -75,13 +125,20 @@ describe('memory: add, get, dedupe, audit', () => {
 
   it('a failing write leaves no audit entry, and a failing audit append leaves no write', async () => {
     const t = testMemory();
-    t.db.exec("CREATE TEMP TRIGGER fail_vec BEFORE INSERT ON memory_vectors BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
+    t.db.exec("CREATE TEMP TRIGGER fail_item BEFORE INSERT ON memory_items BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
     await expect(t.memory.add({ tier: 'semantic', text: 'never stored', locale: 'en' })).rejects.toThrow(/disk says no/);
     expect(t.db.prepare('SELECT count(*) FROM memory_items').pluck().get()).toBe(0);
     expect(memoryEntries(t)).toEqual([]);
-    t.db.exec('DROP TRIGGER fail_vec');
+    t.db.exec('DROP TRIGGER fail_item');
 
+    // A vector that cannot be written (after add() returned): the item stays, without a vector, and
+    // no memory.embedded entry is written.
+    t.db.exec("CREATE TEMP TRIGGER fail_vec BEFORE INSERT ON memory_vectors BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
     const item = await t.memory.add({ tier: 'semantic', text: 'kept', locale: 'en' });
+    await t.memory.embedded();
+    expect(t.memory.get(item.id).embeddingModel).toBeNull();
+    expect(t.db.prepare('SELECT count(*) FROM memory_vectors').pluck().get()).toBe(0);
+    t.db.exec('DROP TRIGGER fail_vec');
     t.db.exec(
       "CREATE TEMP TRIGGER fail_audit BEFORE INSERT ON audit_log WHEN NEW.action IN ('memory.deleted', 'memory.pinned') BEGIN SELECT RAISE(ABORT, 'audit down'); END",
     );
@@ -393,6 +450,7 @@ describe('memory: re-embedding and stats', () => {
     const t = testMemory({ embedder: () => current });
     const a = await t.memory.add({ tier: 'semantic', text: 'compressor oil level', locale: 'en' });
     await t.memory.add({ tier: 'semantic', text: 'check the compressor weekly', locale: 'en' });
+    await t.memory.embedded();
     expect(t.db.prepare('SELECT model, dimension FROM memory_vector_indexes').all()).toEqual([{ model: 'old-model@1', dimension: 32 }]);
     current = wordEmbedder({ id: 'new-model@2', dimension: 48 });
     // Before re-embedding the new model has no vectors: text search still finds the item.

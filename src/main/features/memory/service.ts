@@ -30,6 +30,7 @@ import { checkIso, checkLocale, checkRefs, checkText, checkTier, defaultSummariz
 import type { CompactResult, MemoryAddInput, MemoryImportItem, MemoryService } from './types';
 import { importItems, reembedStale, type BulkContext } from './bulk';
 import { QuotaEviction } from './eviction';
+import { EmbedBehind } from './embed-behind';
 
 export type { MemoryImportItem, MemoryService } from './types';
 
@@ -88,6 +89,7 @@ class TieredMemory implements MemoryService {
   private readonly summarize: (texts: string[]) => string;
   private compacting: Promise<CompactResult> | null = null;
   private readonly eviction: QuotaEviction;
+  private readonly embedBehind: EmbedBehind;
 
   constructor(private readonly deps: MemoryServiceDeps) {
     this.db = deps.db;
@@ -103,6 +105,11 @@ class TieredMemory implements MemoryService {
     this.store = new MemoryStore(this.db);
     this.vectors = new VectorIndexes(this.db, vec.ok);
     this.eviction = new QuotaEviction(this.bulk(), this.quotas, (c) => this.emit(c));
+    this.embedBehind = new EmbedBehind(
+      this.bulk(),
+      () => this.deps.embedder(),
+      (ids) => this.emit(ids.map((id) => ({ id, change: 'embedded' as const }))),
+    );
   }
 
   private nowIso(): string {
@@ -288,19 +295,28 @@ class TieredMemory implements MemoryService {
     const existing = this.store.byHash(hash);
     if (existing && !this.isExpired(existing, this.nowIso())) return toItem(existing);
     if (tier === 'core' && !this.coreHasRoom()) throw this.coreFull();
-    const emb = await this.embedOrNull(text);
+    // A model's vector comes right after, in a batch (embed-behind.ts; here only while too many
+    // wait); an inline embedder's (hashed n-grams) is written with the item.
+    const inline = this.deps.embedder().inline === true;
+    const emb = inline ? await this.embedOrNull(text) : (await this.embedBehind.room(), null);
     const changes: Change[] = [];
-    const item = this.store.transaction(() => this.insertNew({ tier, text, locale, sourceRefs, runId, actor, ttlMs: input.ttlMs, hash }, emb, changes));
+    const fresh: ItemRow[] = [];
+    const item = this.store.transaction(() => this.insertNew({ tier, text, locale, sourceRefs, runId, actor, ttlMs: input.ttlMs, hash }, emb, changes, fresh));
+    if (!inline) for (const r of fresh) this.embedBehind.push(r);
     this.emit(changes);
     if (tier === 'working' && this.quotas.working !== null && this.store.countTier('working') > this.quotas.working) await this.compact();
     return item;
   }
 
-  /** The write of add(), in its transaction: the item again if it is there, else a new row and its audit entry. */
+  /**
+   * The write of add(), in its transaction: the item again if it is there, else a new row (with
+   * `emb`, or without a vector: then added to `fresh` for embed-behind) and its audit entry.
+   */
   private insertNew(
     a: { tier: MemoryTier; text: string; locale: string; sourceRefs: string[]; runId: string | null; actor: string; ttlMs?: number; hash: string },
     emb: Embedding | null,
     changes: Change[],
+    fresh: ItemRow[],
   ): MemoryItem {
     const { tier, text, locale, sourceRefs, runId, hash } = a;
     const now = this.clock.now();
@@ -328,6 +344,7 @@ class TieredMemory implements MemoryService {
       bytes: Buffer.byteLength(text),
     };
     const seq = this.insertRow(row, emb);
+    if (!emb) fresh.push({ ...row, seq });
     this.audit.append({
       actor: a.actor,
       action: 'memory.added',
@@ -388,6 +405,8 @@ class TieredMemory implements MemoryService {
       from: q.from === undefined ? null : checkIso(q.from, 'from'),
       to: q.to === undefined ? null : checkIso(q.to, 'to'),
     };
+    // Items added before this search are found by meaning too: their vectors first (at most two batches).
+    await this.embedBehind.idle();
     const n = listLength(limit);
     const embedder = this.deps.embedder();
     const vectorHits = await this.vectorList(embedder, text, n, filter);
@@ -444,6 +463,10 @@ class TieredMemory implements MemoryService {
       MEMORY_TIERS.map((t) => [t, { count: by.get(t)?.count ?? 0, quota: this.quotas[t], bytes: by.get(t)?.bytes ?? 0 }]),
     ) as MemoryStats['tiers'];
     return { tiers, embeddingModel: this.deps.embedder().id };
+  }
+
+  embedded(): Promise<void> {
+    return this.embedBehind.idle();
   }
 
   reembed(opts: { batch?: number } = {}): Promise<{ reembedded: number; embeddingModel: string; droppedIndexes: string[] }> {

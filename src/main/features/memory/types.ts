@@ -55,6 +55,8 @@ export interface MemoryService {
   expire(): { expired: number };
   /** Re-embed every item not embedded by the current embedder; drops the indexes no item uses after. */
   reembed(opts?: { batch?: number }): Promise<{ reembedded: number; embeddingModel: string; droppedIndexes: string[] }>;
+  /** Resolves when every item added so far has its vector (or its embedding failed): add() returns before. */
+  embedded(): Promise<void>;
   importMany(items: MemoryImportItem[], model: { id: string; dimension: number }, actor?: string): { imported: number; skipped: number };
   /** The vector indexes (bench and tests: KNN and the exact reference). */
   readonly vectors: VectorIndexes;

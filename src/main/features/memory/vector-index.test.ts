@@ -133,6 +133,7 @@ describe('the write-behind tail (items added since the last flush to vec0)', () 
     const v = s.next();
     s.table.set('a brand new note', v);
     const item = await s.memory.add({ tier: 'semantic', text: 'a brand new note', locale: 'en' });
+    await s.memory.embedded();
     const seq = s.memory.store.byId(item.id)!.seq;
     expect(inVec0(s, seq)).toBe(0);
     expect(s.memory.vectors.get(MODEL.id, DIM)!.knn(v, 1)[0]).toMatchObject({ seq });
@@ -147,6 +148,7 @@ describe('the write-behind tail (items added since the last flush to vec0)', () 
     for (let i = 1; i < TAIL_MAX; i++) {
       s.table.set(`filler ${i}`, s.next());
       await s.memory.add({ tier: 'episodic', text: `filler ${i}`, locale: 'en' });
+      await s.memory.embedded();
       if (i < TAIL_MAX - 1) expect(inVec0(s, seq)).toBe(0);
     }
     expect(inVec0(s, seq)).toBe(1);
@@ -160,6 +162,7 @@ describe('the write-behind tail (items added since the last flush to vec0)', () 
     const v = s.next();
     s.table.set('short lived', v);
     const item = await s.memory.add({ tier: 'semantic', text: 'short lived', locale: 'en' });
+    await s.memory.embedded();
     const seq = s.memory.store.byId(item.id)!.seq;
     expect(s.memory.vectors.get(MODEL.id, DIM)!.knn(v, 1)[0]!.seq).toBe(seq);
     s.memory.delete(item.id, 'test', 'user:t');
