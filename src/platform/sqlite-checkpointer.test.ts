@@ -34,7 +34,7 @@ function write(db: Database.Database, n: number): void {
 }
 
 /** Resolves once `check` holds (polled), or fails after `ms`. */
-async function until(check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
+async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) throw new Error('condition not reached');
@@ -48,6 +48,7 @@ describe('background WAL checkpoints', () => {
       const key = encrypted ? randomBytes(32) : undefined;
       const { db, path } = open(key);
       const cp = startBackgroundCheckpoints(db, { path, key, intervalMs: 10, fallbackPages: 50_000 });
+      expect(await cp.ready).toBe(true);
       expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(50_000);
       // 3,000 frames: below the writer's own limit, so only the worker can have checkpointed them.
       write(db, 3_000);
@@ -82,12 +83,31 @@ describe('background WAL checkpoints', () => {
     const errors: string[] = [];
     // The wrong key: the worker's first statement fails.
     const cp = startBackgroundCheckpoints(db, { path, key: randomBytes(32), onError: (m) => errors.push(m) });
-    await until(() => errors.length > 0);
+    expect(await cp.ready).toBe(false);
     expect(errors[0]).toMatch(/not a database|file is encrypted/i);
-    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(10_000);
+    // SQLite's own default again: the writer checkpoints on commit.
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1_000);
     write(db, 10);
     await cp.stop();
     expect(await cp.stats()).toEqual({ runs: 0, frames: 0, pending: 0 });
+    db.close();
+  });
+
+  it('starts the worker after delayMs: until then, and after stop(), the writer checkpoints on commit', async () => {
+    const { db, path } = open();
+    const cp = startBackgroundCheckpoints(db, { path, delayMs: 150, intervalMs: 10 });
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1_000);
+    expect(await cp.stats()).toEqual({ runs: 0, frames: 0, pending: 0 });
+    expect(await cp.ready).toBe(true);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(10_000);
+    await cp.stop();
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1_000);
+    // Stopped before its delay: no worker ever starts.
+    const early = startBackgroundCheckpoints(db, { path, delayMs: 50 });
+    await early.stop();
+    expect(await early.ready).toBe(false);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1_000);
     db.close();
   });
 

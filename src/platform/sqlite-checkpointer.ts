@@ -85,7 +85,9 @@ export interface CheckpointerOptions {
   intervalMs?: number;
   /** The writer's own automatic checkpoint, kept as a fallback (default 10,000 pages: ~40 MB of log). */
   fallbackPages?: number;
-  /** The worker failed (it stops; the fallback checkpoint goes on). */
+  /** Start the worker after this many ms (default 0). */
+  delayMs?: number;
+  /** The worker failed (it stops; the writer checkpoints on commit again). */
   onError?: (message: string) => void;
 }
 
@@ -96,60 +98,100 @@ export interface CheckpointStats {
 }
 
 export interface Checkpointer {
+  /** True once the worker checkpoints (the writer's own checkpoint is then only the fallback); false if it could not start. */
+  readonly ready: Promise<boolean>;
   /** Checkpoints run, log frames copied so far, and frames of the log not yet copied at the last run. */
   stats(): Promise<CheckpointStats>;
-  /** Stops the worker and closes its connection; the writer's fallback checkpoint stays. */
+  /** Stops the worker and closes its connection; the writer checkpoints on commit again. */
   stop(): Promise<void>;
 }
 
 const moduleOf = (): string => createRequire(import.meta.url).resolve('better-sqlite3');
 
+/** SQLite's own default: the writer checkpoints on the commit that takes the log past 1,000 pages. */
+const DEFAULT_AUTOCHECKPOINT = 1_000;
+
 /**
- * Moves the checkpoints of `db` (a WAL connection to `opts.path`) to a worker thread. The worker is
- * unref'd: it never keeps the process alive. Stop it before closing `db` (a worker left running
- * only ever runs PASSIVE checkpoints, which are safe at any moment).
+ * Moves the checkpoints of `db` (a WAL connection to `opts.path`) to a worker thread, started after
+ * `opts.delayMs` (the app: after its first screen, so the thread's start costs the start-up
+ * nothing). Until the worker runs, and after it stopped or failed, the writer checkpoints on commit
+ * as SQLite does by default; while it runs, only at `fallbackPages`. The worker is unref'd: it never
+ * keeps the process alive. Stop it before closing `db` (a worker left running only ever runs
+ * PASSIVE checkpoints, which are safe at any moment).
  */
 export function startBackgroundCheckpoints(db: Database.Database, opts: CheckpointerOptions): Checkpointer {
   if (opts.key && opts.key.length !== 32) throw new Error('the at-rest key must be 32 bytes');
   const fallback = Math.max(1, Math.floor(opts.fallbackPages ?? 10_000));
-  db.pragma(`wal_autocheckpoint = ${fallback}`);
-  const w = new Worker(WORKER_SOURCE, {
-    eval: true,
-    workerData: { module: moduleOf(), path: opts.path, keyHex: opts.key ? opts.key.toString('hex') : null, intervalMs: Math.max(5, opts.intervalMs ?? 100) },
-  });
-  w.unref();
+  const autocheckpoint = (pages: number) => {
+    if (db.open) db.pragma(`wal_autocheckpoint = ${pages}`);
+  };
+  let w: Worker | null = null;
   let alive = true;
+  let stopping = false;
   const waiting: ((s: CheckpointStats) => void)[] = [];
   let stopped: (() => void) | null = null;
   let last: CheckpointStats = { runs: 0, frames: 0, pending: 0 };
-  w.on('message', (m: { type: string; message?: string } & Partial<CheckpointStats>) => {
-    if (m.type === 'error') opts.onError?.(m.message ?? 'unknown');
-    if (m.type === 'stats' || m.type === 'stopped') {
-      last = { runs: m.runs ?? 0, frames: m.frames ?? 0, pending: m.pending ?? 0 };
+  let settleReady: (ok: boolean) => void = () => {};
+  const ready = new Promise<boolean>((r) => (settleReady = r));
+  const failed = (message: string) => {
+    autocheckpoint(DEFAULT_AUTOCHECKPOINT);
+    settleReady(false);
+    opts.onError?.(message);
+  };
+  const spawn = () => {
+    if (stopping) return;
+    w = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { module: moduleOf(), path: opts.path, keyHex: opts.key ? opts.key.toString('hex') : null, intervalMs: Math.max(5, opts.intervalMs ?? 100) },
+    });
+    w.unref();
+    w.on('message', (m: { type: string; message?: string } & Partial<CheckpointStats>) => {
+      if (m.type === 'ready') {
+        autocheckpoint(fallback);
+        settleReady(true);
+      }
+      if (m.type === 'error') failed(m.message ?? 'unknown');
+      if (m.type === 'stats' || m.type === 'stopped') {
+        last = { runs: m.runs ?? 0, frames: m.frames ?? 0, pending: m.pending ?? 0 };
+        for (const r of waiting.splice(0)) r(last);
+      }
+    });
+    w.on('error', (e) => failed(e.message));
+    w.on('exit', () => {
+      alive = false;
+      autocheckpoint(DEFAULT_AUTOCHECKPOINT);
+      settleReady(false);
       for (const r of waiting.splice(0)) r(last);
-    }
-  });
-  w.on('error', (e) => opts.onError?.(e.message));
-  w.on('exit', () => {
-    alive = false;
-    for (const r of waiting.splice(0)) r(last);
-    stopped?.();
-  });
+      stopped?.();
+    });
+  };
+  const delay = Math.max(0, opts.delayMs ?? 0);
+  const timer = delay > 0 ? setTimeout(spawn, delay) : null;
+  if (timer) timer.unref();
+  else spawn();
   return {
+    ready,
     stats: () =>
       new Promise((resolve) => {
-        if (!alive) return resolve(last);
+        if (!alive || !w) return resolve(last);
         // Held while a reply is awaited (the worker is unref'd: an awaited answer must keep the process up).
-        w.ref();
-        waiting.push((s) => {
-          w.unref();
-          resolve(s);
+        const worker = w;
+        worker.ref();
+        waiting.push((st) => {
+          worker.unref();
+          resolve(st);
         });
-        w.postMessage('stats');
+        worker.postMessage('stats');
       }),
     stop: () =>
       new Promise<void>((resolve) => {
-        if (!alive) return resolve();
+        stopping = true;
+        if (timer) clearTimeout(timer);
+        if (!alive || !w) {
+          alive = false;
+          settleReady(false);
+          return resolve();
+        }
         stopped = resolve;
         w.ref();
         w.postMessage('stop');

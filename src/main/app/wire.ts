@@ -92,6 +92,8 @@ export function createPlatform(deps: ServiceDeps) {
     : startBackgroundCheckpoints(db, {
         path: dbPath,
         key: deps.atRestKey,
+        // The thread starts after the first screen, not on its way.
+        delayMs: 2_000,
         onError: (m) => logger.warn('background checkpoints stopped; SQLite checkpoints on commit', { code: 'DB_CHECKPOINTER_FAILED', err: m }),
       });
   const events = createEventBus();
