@@ -11,16 +11,22 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function open(key?: Buffer): { db: Database.Database; path: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'maestro-ckpt-'));
-  dirs.push(dir);
-  const path = join(dir, 'a.db');
+/** A connection to `path`, under the SQLCipher key when given (as main/platform/db/cipher.ts applies it). */
+function connect(path: string, key?: Buffer): Database.Database {
   const db = new Database(path);
   if (key) {
     db.pragma("cipher = 'sqlcipher'");
     db.pragma('legacy = 4');
     db.pragma(`key = "x'${key.toString('hex')}'"`);
   }
+  return db;
+}
+
+function open(key?: Buffer): { db: Database.Database; path: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'maestro-ckpt-'));
+  dirs.push(dir);
+  const path = join(dir, 'a.db');
+  const db = connect(path, key);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB NOT NULL)');
@@ -66,12 +72,7 @@ describe('background WAL checkpoints', () => {
       await cp.stop();
       db.close();
       // Nothing lost: every committed row is in the database once the log is gone.
-      const again = new Database(path);
-      if (key) {
-        again.pragma("cipher = 'sqlcipher'");
-        again.pragma('legacy = 4');
-        again.pragma(`key = "x'${key.toString('hex')}'"`);
-      }
+      const again = connect(path, key);
       expect(again.prepare('SELECT count(*) FROM t').pluck().get()).toBe(3_500);
       expect(again.pragma('integrity_check', { simple: true })).toBe('ok');
       again.close();

@@ -10,17 +10,16 @@
 // is as durable as its connection's `synchronous` makes it; the checkpoint only moves committed
 // pages from the log into the database file.
 //
-// Plain CommonJS evaluated in the worker (no loader under tsx, vitest, Electron); the native module
-// is loaded from the path the main thread resolved, so it is the same build. The cipher pragmas
-// mirror main/platform/db/cipher.ts cipherPragmas.
-import { createRequire } from 'node:module';
+// Plain CommonJS evaluated in the worker; the connection opens as every SQLite worker's does
+// (./sqlite-worker.ts).
 import { Worker } from 'node:worker_threads';
+import { openDbInWorker, sqliteModulePath } from './sqlite-worker';
 import type Database from 'better-sqlite3';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
-const { path, keyHex, intervalMs } = workerData;
+const { intervalMs } = workerData;
 let db;
 let timer;
 let runs = 0;
@@ -34,12 +33,7 @@ const close = () => {
   db = undefined;
 };
 try {
-  db = new Database(path, { fileMustExist: true });
-  if (keyHex) {
-    db.pragma("cipher = 'sqlcipher'");
-    db.pragma('legacy = 4');
-    db.pragma('key = "x\\'' + keyHex + '\\'"');
-  }
+  ${openDbInWorker('workerData.path', { readonly: false })}
   // No busy wait: a PASSIVE checkpoint that finds the checkpoint lock taken just tries next time.
   db.pragma('busy_timeout = 0');
   db.pragma('wal_autocheckpoint = 0');
@@ -106,10 +100,15 @@ export interface Checkpointer {
   stop(): Promise<void>;
 }
 
-const moduleOf = (): string => createRequire(import.meta.url).resolve('better-sqlite3');
-
 /** SQLite's own default: the writer checkpoints on the commit that takes the log past 1,000 pages. */
 const DEFAULT_AUTOCHECKPOINT = 1_000;
+
+const workerDataOf = (o: CheckpointerOptions) => ({
+  module: sqliteModulePath(),
+  path: o.path,
+  keyHex: o.key ? o.key.toString('hex') : null,
+  intervalMs: Math.max(5, o.intervalMs ?? 100),
+});
 
 /**
  * Moves the checkpoints of `db` (a WAL connection to `opts.path`) to a worker thread, started after
@@ -127,7 +126,6 @@ export function startBackgroundCheckpoints(db: Database.Database, opts: Checkpoi
   };
   let w: Worker | null = null;
   let alive = true;
-  let stopping = false;
   const waiting: ((s: CheckpointStats) => void)[] = [];
   let stopped: (() => void) | null = null;
   let last: CheckpointStats = { runs: 0, frames: 0, pending: 0 };
@@ -139,11 +137,7 @@ export function startBackgroundCheckpoints(db: Database.Database, opts: Checkpoi
     opts.onError?.(message);
   };
   const spawn = () => {
-    if (stopping) return;
-    w = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { module: moduleOf(), path: opts.path, keyHex: opts.key ? opts.key.toString('hex') : null, intervalMs: Math.max(5, opts.intervalMs ?? 100) },
-    });
+    w = new Worker(WORKER_SOURCE, { eval: true, workerData: workerDataOf(opts) });
     w.unref();
     w.on('message', (m: { type: string; message?: string } & Partial<CheckpointStats>) => {
       if (m.type === 'ready') {
@@ -185,7 +179,7 @@ export function startBackgroundCheckpoints(db: Database.Database, opts: Checkpoi
       }),
     stop: () =>
       new Promise<void>((resolve) => {
-        stopping = true;
+        // Before its delay: the worker never starts.
         if (timer) clearTimeout(timer);
         if (!alive || !w) {
           alive = false;

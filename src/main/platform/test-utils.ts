@@ -70,7 +70,7 @@ export function makeServices(
   });
 }
 
-/** SHA-256 of the database file and its WAL: "byte-for-byte unchanged" checks. */
+/** SHA-256 of every object definition and every row of the database (read with `key` when encrypted): "unchanged" checks. */
 export function dbFingerprint(dataDir: string, key: Buffer = TEST_AT_REST_KEY): string {
   // What the database holds (every object's definition and every row), not its files' bytes: the
   // background checkpointer (platform/sqlite-checkpointer.ts) moves committed pages from the log

@@ -15,7 +15,7 @@ function devicesMethods1({
   allContracts,
 }: SqliteContext): Pick<
   ServerStorage,
-  'backend' | 'health' | 'readiness' | 'stats' | 'close' | 'registerContracts' | 'createEnrollmentToken' | 'enrollDevice' | 'getDevice'
+  'backend' | 'health' | 'readiness' | 'stats' | 'registerContracts' | 'createEnrollmentToken' | 'enrollDevice' | 'getDevice'
 > {
   return {
     backend: 'sqlite',
@@ -30,10 +30,6 @@ function devicesMethods1({
         flaggedDevices: r.flagged ?? 0,
         revokedDevices: r.revoked ?? 0,
       });
-    },
-    close: () => {
-      if (db.open) db.close();
-      return Promise.resolve();
     },
 
     registerContracts: (refs, at) =>

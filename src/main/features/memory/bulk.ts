@@ -23,6 +23,15 @@ export interface BulkContext {
   serviceActor: string;
 }
 
+/** One vector of `e` per row's text, in order; an embedder that answers otherwise is an error. */
+export async function embedRows(e: Embedder, rows: readonly ItemRow[]): Promise<Float32Array[]> {
+  const vecs = await e.embed(rows.map((r) => r.text));
+  if (vecs.length !== rows.length || vecs.some((v) => !(v instanceof Float32Array) || v.length !== e.dimension)) {
+    throw new Error(`embedder ${e.id} returned ${vecs.length} vectors for ${rows.length} texts, or the wrong dimension`);
+  }
+  return vecs;
+}
+
 /** Re-embed the items whose vector is not from `e`, `batch` at a time; then drop indexes no item uses. */
 export async function reembedStale(
   c: BulkContext,
@@ -36,10 +45,7 @@ export async function reembedStale(
     const rows = c.store.stale(e.id, after, batch);
     if (rows.length === 0) break;
     after = rows[rows.length - 1]!.seq;
-    const vecs = await e.embed(rows.map((r) => r.text));
-    if (vecs.length !== rows.length || vecs.some((v) => !(v instanceof Float32Array) || v.length !== e.dimension)) {
-      throw new Error(`embedder ${e.id} returned ${vecs.length} vectors for ${rows.length} texts, or the wrong dimension`);
-    }
+    const vecs = await embedRows(e, rows);
     reembedded += c.store.transaction(() => storeVectors(c, e, rows, vecs)).length;
   }
   const droppedIndexes = c.store.transaction(() => c.vectors.dropUnused());

@@ -9,10 +9,9 @@
 // are written. Search waits for the items added before it (see idle()), so an item is found by
 // meaning as soon as add() has returned, as before. An embedding that fails leaves the item without
 // a vector (found by its words) until reembed(), as before.
-import type { Logger } from '../../platform/util/logger';
 import type { Embedder } from './ports';
 import type { ItemRow } from './store';
-import { storeVectors, type BulkContext } from './bulk';
+import { embedRows, storeVectors, type BulkContext } from './bulk';
 
 /** Texts per embed() call. */
 export const EMBED_BATCH = 64;
@@ -26,16 +25,11 @@ export class EmbedBehind {
   private readonly waiting: (() => void)[] = [];
 
   constructor(
-    private readonly c: BulkContext & { logger: Logger },
+    private readonly c: BulkContext,
     private readonly embedder: () => Embedder,
     /** Ids given a vector (after their transaction committed). */
     private readonly onEmbedded: (ids: string[]) => void,
   ) {}
-
-  /** Items waiting for their vector. */
-  get pending(): number {
-    return this.queue.length;
-  }
 
   /** Embed this row's text and store its vector (the row is committed, without a vector). */
   push(row: ItemRow): void {
@@ -90,10 +84,7 @@ export class EmbedBehind {
       });
     let vecs: Float32Array[];
     try {
-      vecs = await e.embed(rows.map((r) => r.text));
-      if (vecs.length !== rows.length || vecs.some((v) => !(v instanceof Float32Array) || v.length !== e.dimension)) {
-        throw new Error(`embedder ${e.id} returned ${vecs.length} vectors for ${rows.length} texts, or the wrong dimension`);
-      }
+      vecs = await embedRows(e, rows);
     } catch (err) {
       return failed('embedding failed', err);
     }

@@ -4,7 +4,8 @@
 // the app goes on writing. The connection opens as ./cipher.ts opens the device's (same cipher
 // pragmas and key), read-only.
 import { Worker } from 'node:worker_threads';
-import { moduleOf, readOnlyWorkerSource } from './snapshot';
+import { readOnlyWorkerSource } from './snapshot';
+import { sqliteModulePath } from '../../../platform/sqlite-worker';
 
 // The worker opens its own read-only connection as ./snapshot.ts's does.
 const WORKER_SOURCE = readOnlyWorkerSource(`  const rows = db.pragma('quick_check');
@@ -18,7 +19,7 @@ const WORKER_SOURCE = readOnlyWorkerSource(`  const rows = db.pragma('quick_chec
 export function quickCheckOffThread(source: string, key?: Buffer): Promise<string> {
   if (key && key.length !== 32) return Promise.reject(new Error('the at-rest key must be 32 bytes'));
   return new Promise((resolve, reject) => {
-    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: moduleOf(), source, keyHex: key ? key.toString('hex') : null } });
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: sqliteModulePath(), source, keyHex: key ? key.toString('hex') : null } });
     let settled = false;
     w.once('message', (m: { ok: boolean; result?: string; message?: string }) => {
       settled = true;

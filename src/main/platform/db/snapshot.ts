@@ -2,12 +2,9 @@
 // connection: VACUUM INTO reads the whole database, so on the main thread a large one would hold
 // the event loop (every request, every window) for as long as the copy takes. WAL mode lets the
 // worker read one snapshot while the app goes on writing. The copy keeps the cipher and key.
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { openDbInWorker, sqliteModulePath } from '../../../platform/sqlite-worker';
 
-// Plain CommonJS evaluated in the worker (no loader needed under tsx, vitest, Electron). The native
-// module is loaded from the path the main thread resolved, so it is the same build. The key
-// pragmas mirror ./cipher.ts cipherPragmas.
 /**
  * The source of a worker that opens the database at workerData.source read-only (with
  * workerData.keyHex when encrypted), runs `body` (statements using `db` and workerData, ending in
@@ -17,16 +14,9 @@ export function readOnlyWorkerSource(body: string): string {
   return `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
-const { source, keyHex } = workerData;
 let db;
 try {
-  db = new Database(source, { readonly: true, fileMustExist: true });
-  if (keyHex) {
-    db.pragma("cipher = 'sqlcipher'");
-    db.pragma('legacy = 4');
-    db.pragma('key = "x\\'' + keyHex + '\\'"');
-    db.pragma('temp_store = MEMORY');
-  }
+  ${openDbInWorker('workerData.source', { readonly: true })}
   db.pragma('busy_timeout = 5000');
 ${body}
 } catch (err) {
@@ -40,13 +30,11 @@ ${body}
 const WORKER_SOURCE = readOnlyWorkerSource(`  db.prepare('VACUUM INTO ?').run(workerData.target);
   parentPort.postMessage({ ok: true });`);
 
-export const moduleOf = (): string => createRequire(import.meta.url).resolve('better-sqlite3');
-
 /** Copies the database at `source` (encrypted under `key` when given) to `target`, off the main thread. */
 export function snapshotDatabase(source: string, target: string, key?: Buffer): Promise<void> {
   if (key && key.length !== 32) return Promise.reject(new Error('the at-rest key must be 32 bytes'));
   return new Promise((resolve, reject) => {
-    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: moduleOf(), source, target, keyHex: key ? key.toString('hex') : null } });
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: sqliteModulePath(), source, target, keyHex: key ? key.toString('hex') : null } });
     let settled = false;
     w.once('message', (m: { ok: boolean; message?: string }) => {
       settled = true;
