@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { createServices, devPolicyFromEnv, startBackground, type Services } from './app/services';
 import { createDispatcher, type Dispatch } from './app/dispatch';
 import { createUnlockGate } from './app/unlock-gate';
+import { usePrecompiledFirst } from './app/precompiled/index';
 import { createEventBus } from './platform/events';
 import { resolveDataDir } from './platform/paths';
 import { createJsonLogger } from './platform/util/logger';
@@ -29,6 +30,8 @@ void app.whenReady().then(async () => {
   const logger = createJsonLogger('main');
   hardenSessions(devServerUrl);
   serveRenderer(join(here, '../renderer'));
+  // The build's validators for start-up and the first screen (decision 0042), before anything compiles.
+  usePrecompiledFirst();
   // Served locked until the at-rest key is loaded: with no keychain and no MAESTRO_VAULT_PASSPHRASE,
   // the window shows the unlock screen and the passphrase typed there opens the app (unlock-gate.ts).
   const gate = createUnlockGate();

@@ -1,6 +1,6 @@
 // ajv (draft 2020-12) compiled once per schema. Used by the main process and the server; the
 // renderer does not import this (ajv generates code, which the renderer's CSP forbids).
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import Ajv2020, { type ErrorObject, type Options, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { ApiError } from './errors';
 import {
@@ -13,36 +13,60 @@ import {
   WIDGET_ANNOTATION,
 } from './contract-annotations';
 
-let ajvInstance: Ajv2020 | null = null;
-function ajv(): Ajv2020 {
-  if (!ajvInstance) {
-    ajvInstance = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
-    (addFormats as unknown as (a: Ajv2020) => void)(ajvInstance);
-    // A UI annotation in contract schemas (the capture form's widget choice, e.g. "geo"): it
-    // validates nothing, and strict mode would otherwise refuse it as an unknown keyword.
-    ajvInstance.addKeyword({ keyword: WIDGET_ANNOTATION, metaSchema: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' } });
-    // Contract annotations on attachment fields (src/shared/capture/attachment-rules.ts): read, not validated by.
-    ajvInstance.addKeyword({ keyword: 'x-maestro-max-bytes', schemaType: 'number' });
-    ajvInstance.addKeyword({ keyword: 'x-maestro-keep-location', schemaType: 'boolean' });
-    // A record's title fields (their order), read by the reviewer's views, run titles and card search.
-    ajvInstance.addKeyword({ keyword: TITLE_ANNOTATION, metaSchema: { type: 'integer', minimum: 1, maximum: 20 } });
-    // Author-written check messages (keyword → text, or locale → text), read by the capture form.
-    ajvInstance.addKeyword({
-      keyword: MESSAGES_ANNOTATION,
-      metaSchema: {
-        type: 'object',
-        additionalProperties: { anyOf: [{ type: 'string' }, { type: 'object', additionalProperties: { type: 'string' } }] },
-      },
-    });
-    // A contract in several languages (docs/decisions/0031): per-locale words on any node, and the
-    // locale of the plain words on the root. Read by the capture form; they validate nothing.
-    ajvInstance.addKeyword({ keyword: I18N_ANNOTATION, metaSchema: I18N_META_SCHEMA });
-    ajvInstance.addKeyword({ keyword: LOCALE_ANNOTATION, metaSchema: { type: 'string', pattern: LOCALE_PATTERN } });
-  }
+/**
+ * An ajv instance with the app's options and annotation keywords. `extra` is for the build's
+ * generator of precompiled validators (scripts/precompiled-validators.ts), which needs the same
+ * instance with `code.source` on, so what it writes validates exactly as a compile here would.
+ */
+export function createAjv(extra: Options = {}): Ajv2020 {
+  const ajvInstance = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, ...extra });
+  (addFormats as unknown as (a: Ajv2020) => void)(ajvInstance);
+  // A UI annotation in contract schemas (the capture form's widget choice, e.g. "geo"): it
+  // validates nothing, and strict mode would otherwise refuse it as an unknown keyword.
+  ajvInstance.addKeyword({ keyword: WIDGET_ANNOTATION, metaSchema: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' } });
+  // Contract annotations on attachment fields (src/shared/capture/attachment-rules.ts): read, not validated by.
+  ajvInstance.addKeyword({ keyword: 'x-maestro-max-bytes', schemaType: 'number' });
+  ajvInstance.addKeyword({ keyword: 'x-maestro-keep-location', schemaType: 'boolean' });
+  // A record's title fields (their order), read by the reviewer's views, run titles and card search.
+  ajvInstance.addKeyword({ keyword: TITLE_ANNOTATION, metaSchema: { type: 'integer', minimum: 1, maximum: 20 } });
+  // Author-written check messages (keyword → text, or locale → text), read by the capture form.
+  ajvInstance.addKeyword({
+    keyword: MESSAGES_ANNOTATION,
+    metaSchema: {
+      type: 'object',
+      additionalProperties: { anyOf: [{ type: 'string' }, { type: 'object', additionalProperties: { type: 'string' } }] },
+    },
+  });
+  // A contract in several languages (docs/decisions/0031): per-locale words on any node, and the
+  // locale of the plain words on the root. Read by the capture form; they validate nothing.
+  ajvInstance.addKeyword({ keyword: I18N_ANNOTATION, metaSchema: I18N_META_SCHEMA });
+  ajvInstance.addKeyword({ keyword: LOCALE_ANNOTATION, metaSchema: { type: 'string', pattern: LOCALE_PATTERN } });
   return ajvInstance;
 }
 
+let ajvInstance: Ajv2020 | null = null;
+const ajv = (): Ajv2020 => (ajvInstance ??= createAjv());
+
 const cache = new WeakMap<object, ValidateFunction>();
+
+/**
+ * Validators the build generated ahead of time (ajv's standalone code, from this module's own
+ * options: scripts/precompiled-validators.ts) for schemas fixed at build time: `table` maps a key to
+ * its validator, `schemas` the same key to the schema object the app compiles. compileSchema then
+ * finds them as if it had compiled them itself, and ajv (its meta-schema, its code generation) is
+ * not even created until a schema the build could not know arrives (a contract). Keys without a
+ * validator are left to compile as before. Returns how many were taken.
+ */
+export function usePrecompiled(table: Readonly<Record<string, unknown>>, schemas: Readonly<Record<string, object>>): number {
+  let n = 0;
+  for (const [key, schema] of Object.entries(schemas)) {
+    const fn = table[key];
+    if (typeof fn !== 'function' || cache.has(schema)) continue;
+    cache.set(schema, fn as ValidateFunction);
+    n++;
+  }
+  return n;
+}
 
 export function compileSchema(schema: Record<string, unknown>): ValidateFunction {
   let fn = cache.get(schema);

@@ -37,6 +37,9 @@ import type { EvidenceService } from '../features/evidence/index';
 import type { BackupService } from '../features/backup/index';
 import { createLocalWork, createNetworkSide, createPlatform, createSealedState, reloadConsumersOnBundleChange } from './wire';
 import { createActivity, FIRST_SCREEN_CHANNELS, precompileChannels, type Activity } from './first-screen';
+import { msg, type Message } from '../../shared/messages';
+import { thrownCause, withCause } from '../../shared/error-messages';
+import { usePrecompiledRest } from './precompiled/index';
 
 export { DB_FILE, DEFAULT_RESOURCES_DIR, DEV_POLICY_BUNDLE, devPolicyFromEnv, type ServiceDeps } from './deps';
 import type { ServiceDeps } from './deps';
@@ -50,6 +53,8 @@ export interface Services {
   audit: AuditService;
   profile: ProfileService;
   contracts: ContractRegistry;
+  /** Raise a sync alert (shown in Sync and Health until resolved). */
+  alert: (code: string, message: Message, subject: string) => void;
   trustedClock: TrustedClock;
   governance: Governance;
   secrets: () => Promise<SecretStore>;
@@ -110,8 +115,15 @@ const schemaCompileFailed = (s: Services) => (channel: string, err: Error) =>
   s.logger.error('compiling a channel schema failed', { code: 'SCHEMA_COMPILE_FAILED', channel, err: err.message });
 
 function runBackground(s: Services): void {
-  // Each channel's validators, in idle turns of the event loop, before anyone's first call needs them.
-  void precompileChannels(() => !s.activity?.closed, schemaCompileFailed(s));
+  // The contract schemas start-up left uncompiled (decision 0042); one that does not compile is
+  // taken out and reported.
+  for (const f of s.contracts.compileDeferred())
+    s.alert('CONTRACT_LOAD_FAILED', withCause(msg('alerts.contracts_load_failed'), thrownCause(new Error(f.error))), 'maestro.contracts');
+  // Each channel's validators before anyone's first call needs them: the build's (decision 0042), or
+  // compiled in idle turns of the event loop (from the source, or any the build did not write).
+  void usePrecompiledRest()
+    .catch((e: unknown) => s.logger.error('loading the precompiled validators failed', { code: 'SCHEMA_COMPILE_FAILED', err: (e as Error).message }))
+    .then(() => precompileChannels(() => !s.activity?.closed, schemaCompileFailed(s)));
   // The database's quick_check (a big one takes seconds: a worker reads it), so Health has a result.
   void s.dbCheck.refresh().catch((e: unknown) => s.logger.error('database quick_check failed', { code: 'DB_CHECK_FAILED', err: (e as Error).message }));
   s.sync.start();

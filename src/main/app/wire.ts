@@ -184,7 +184,8 @@ export function createSealedState(deps: ServiceDeps, p: Platform) {
   const contracts = new ContractRegistry();
   contracts.setSupportedMajors(shippedContractMajors(join(p.resourcesDir, 'bundles', 'maestro.contracts')));
   const contractsTree = treeOf('maestro.contracts')();
-  if (contractsTree) contracts.loadTree(contractsTree);
+  // Start-up: the documents are checked now, their schemas compiled after the first screen (decision 0042).
+  if (contractsTree) contracts.loadTree(contractsTree, { deferCompile: true });
   return { cardChanged, cards, bundles, treeOf, contracts, devPolicy };
 }
 type Sealed = ReturnType<typeof createSealedState>;

@@ -10,6 +10,7 @@ import type { AtRestProgress } from '../../platform/db/cipher';
 import { AtRestKeyError } from '../../platform/keys/at-rest';
 import { openAtRest } from '../at-rest-start';
 import { createUnlockGate } from '../unlock-gate';
+import { usePrecompiledFirst } from '../precompiled/index';
 
 interface Args {
   host?: string;
@@ -42,6 +43,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const args = parseArgs(argv);
   const logger = createJsonLogger('webhost');
   const dataDir = resolveDataDir(args.dataDir);
+  // The build's validators for start-up and the first screen (decision 0042), before anything compiles.
+  usePrecompiledFirst();
   // Served at once, locked: when no keychain answers and no MAESTRO_VAULT_PASSPHRASE is set, the page
   // asks for the vault passphrase (./unlock-gate.ts) and the app opens when it is right.
   const gate = createUnlockGate();

@@ -165,6 +165,48 @@ describe('loaders read through a tree', () => {
     expect(reg.versions()['field.inspect.site']).toBe('1.3.0');
   });
 
+  it('ContractRegistry.loadTree deferCompile: documents checked at once, schemas compiled on first use or by compileDeferred', () => {
+    const dir = join(DEFAULT_RESOURCES_DIR, 'contracts');
+    const doc = JSON.parse(readText(dirTree(dir), 'field.inspect.site@1.2.0.json')) as { contract: string; schema: Record<string, unknown> };
+    const good = JSON.stringify({ ...doc, contract: 'field.inspect.site@1.4.0' });
+    // A document that passes its own checks but whose data schema does not compile (strict mode: an unknown keyword).
+    const bad = JSON.stringify({ ...doc, contract: 'field.inspect.other@1.0.0', schema: { ...doc.schema, notAKeyword: 1 } });
+    // A bad document is still refused at once, all or nothing.
+    const reg = new ContractRegistry();
+    expect(() => reg.loadTree(memTree('bundle:contracts', { 'a.json': good, 'b.json': '{"contract":1}' }), { deferCompile: true })).toThrow(
+      /contract bundle:contracts\/b\.json/,
+    );
+    expect(reg.has('field.inspect.site@1.4.0')).toBe(false);
+    // Without deferral the uncompilable schema is refused when loaded.
+    expect(() => new ContractRegistry().loadTree(memTree('bundle:contracts', { 'a.json': good, 'b.json': bad }))).toThrow(/schema does not compile/);
+    reg.loadTree(memTree('bundle:contracts', { 'a.json': good, 'b.json': bad }), { deferCompile: true });
+    expect(
+      reg
+        .list()
+        .map((c) => c.contract)
+        .sort(),
+    ).toEqual(['field.inspect.other@1.0.0', 'field.inspect.site@1.4.0']);
+    // First use compiles: the same verdict and errors as a compiled contract.
+    expect(() => reg.validate('field.inspect.site@1.4.0', {})).toThrow(/Data does not satisfy field\.inspect\.site@1\.4\.0/);
+    const compiled = ContractRegistry.fromTree(memTree('bundle:contracts', { 'a.json': good }));
+    const errorsOf = (r: ContractRegistry) => {
+      try {
+        r.validate('field.inspect.site@1.4.0', { site: 1 });
+        return null;
+      } catch (e) {
+        return (e as { details?: unknown }).details;
+      }
+    };
+    expect(errorsOf(reg)).toEqual(errorsOf(compiled));
+    expect(errorsOf(reg)).not.toBeNull();
+    // compileDeferred takes out (and names) the contract whose schema does not compile; the rest stay.
+    const failed = reg.compileDeferred();
+    expect(failed).toEqual([{ contract: 'field.inspect.other@1.0.0', error: expect.stringMatching(/schema does not compile/) as unknown }]);
+    expect(reg.has('field.inspect.other@1.0.0')).toBe(false);
+    expect(reg.has('field.inspect.site@1.4.0')).toBe(true);
+    expect(reg.compileDeferred()).toEqual([]);
+  });
+
   it('the run service loads manifests from its workflows provider, on start and on reload', () => {
     const s = makeServices({ dataDir: tempDir() });
     let current: ResourceTree | null = null;

@@ -1,3 +1,4 @@
+import type { ValidateFunction } from 'ajv';
 import { compileSchema, describeErrors, assertValid } from '../../../shared/validation';
 import { parseContractRef } from '../../../shared/sync/protocol';
 import { ApiError } from '../../../shared/errors';
@@ -31,6 +32,11 @@ export interface LoadedContract {
   validate: ReturnType<typeof compileSchema>;
 }
 
+/** A contract whose schema compiles on first use (loadTree's deferCompile); `compile` forces it. */
+interface DeferredContract extends LoadedContract {
+  compile(): void;
+}
+
 /**
  * The one door through which contracts are read. Compiled once with ajv and cached. Documents come
  * from a ResourceTree (the verified contract bundle, or resources/contracts via fromDir) or load().
@@ -53,9 +59,12 @@ export class ContractRegistry {
   /**
    * Add every top-level `*.json` of `tree` (a later reference replaces an earlier one). All or
    * nothing: every document is parsed and compiled first, and the first bad one throws with nothing
-   * added.
+   * added. `deferCompile` (start-up, for the bundle that was active when the app last ran: its
+   * schemas compiled when it was installed) checks every document but leaves compiling each data
+   * schema to its first use or to compileDeferred(), so ajv is not created on the way to the first
+   * screen (decision 0042).
    */
-  loadTree(tree: ResourceTree): LoadedContract[] {
+  loadTree(tree: ResourceTree, { deferCompile = false }: { deferCompile?: boolean } = {}): LoadedContract[] {
     const compiled: LoadedContract[] = [];
     for (const f of tree.files().filter((x) => !x.includes('/') && x.endsWith('.json'))) {
       if (!this.supports(f.slice(0, -'.json'.length))) continue;
@@ -66,10 +75,29 @@ export class ContractRegistry {
       } catch (e) {
         throw new Error(`contract ${path}: not JSON (${(e as Error).message})`);
       }
-      compiled.push(compileContract(parsed, path));
+      compiled.push(deferCompile ? deferContract(parsed, path) : compileContract(parsed, path));
     }
     for (const c of compiled) this.byRef.set(c.doc.contract, c);
     return compiled;
+  }
+
+  /**
+   * Compile every schema loadTree deferred (after the first screen). A schema that does not compile
+   * (one an older app accepted, say) takes its contract out of the registry, so no form offers it,
+   * and is returned for the caller to report; the others stay.
+   */
+  compileDeferred(): { contract: string; error: string }[] {
+    const failed: { contract: string; error: string }[] = [];
+    for (const [ref, c] of this.byRef) {
+      if (!('compile' in c)) continue;
+      try {
+        (c as DeferredContract).compile();
+      } catch (e) {
+        this.byRef.delete(ref);
+        failed.push({ contract: ref, error: (e as Error).message });
+      }
+    }
+    return failed;
   }
 
   /**
@@ -137,17 +165,38 @@ export class ContractRegistry {
   }
 }
 
-function compileContract(raw: unknown, source: string): LoadedContract {
+/** The document's own checks: its shape, its reference, its translations. */
+function checkContract(raw: unknown, source: string): ContractDoc {
   const doc = assertValid<ContractDoc>(contractDocSchema, raw, `contract ${source}`);
   if (!parseContractRef(doc.contract)) throw new Error(`contract ${source}: bad reference ${doc.contract}`);
   // Translations (docs/decisions/0031): a bad one is refused with the places it is wrong at.
   const problems = i18nProblems(doc.schema);
   if (problems.length) throw new ApiError('VALIDATION_ERROR', `contract ${source}: translations do not match their schema`, problems);
-  let validate;
+  return doc;
+}
+
+function compileData(doc: ContractDoc, source: string): ValidateFunction {
   try {
-    validate = compileSchema(doc.schema);
+    return compileSchema(doc.schema);
   } catch (e) {
     throw new Error(`contract ${source}: schema does not compile (${(e as Error).message})`);
   }
-  return { doc, validate };
+}
+
+function compileContract(raw: unknown, source: string): LoadedContract {
+  const doc = checkContract(raw, source);
+  return { doc, validate: compileData(doc, source) };
+}
+
+function deferContract(raw: unknown, source: string): DeferredContract {
+  const doc = checkContract(raw, source);
+  let fn: ValidateFunction | null = null;
+  const compile = () => void (fn ??= compileData(doc, source));
+  const validate = ((data: unknown) => {
+    compile();
+    const ok = fn!(data);
+    validate.errors = fn!.errors;
+    return ok;
+  }) as ValidateFunction;
+  return { doc, validate, compile };
 }
