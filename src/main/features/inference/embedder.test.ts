@@ -11,6 +11,7 @@ import type { Envelope, ModelInfo, RootMeta } from '../../../shared/bundles/type
 import { writeTinyModelBundles } from '../../../../scripts/models-tiny';
 import { tinyEmbeddingModelInfo, writeTinyEmbeddingModel, type TinyEmbeddingOptions } from './onnx-writer';
 import { EmbedderLoadError, loadOnnxEmbedder, type OnnxEmbedder } from './embedder';
+import { startTokenizeWorker } from './tokenize-worker';
 
 const CONTEXT = 16;
 const work = tempDir('maestro-embed-');
@@ -142,6 +143,29 @@ describe('ONNX embedder (tiny model from a verified bundle)', () => {
     expect(cos(a!, c!)).toBeLessThan(0.9999);
     // A huge text is cut before tokenising, still CONTEXT tokens.
     expect(e.tokenize('x '.repeat(500_000))).toHaveLength(CONTEXT);
+  });
+
+  it('tokenises a big batch on the worker thread exactly as one text at a time on this one', async () => {
+    const long = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ');
+    const texts = Array.from({ length: 40 }, (_, i) => [`${TEXTS[i % TEXTS.length]} ${i}`, long, 'x '.repeat(50_000), 'Ünïcode ✓ 日本語 ', ''][i % 5]!);
+    const many = await e.tokenizeMany(texts);
+    expect(many).toEqual(texts.map((t) => e.tokenize(t)));
+    expect(many[1]).toHaveLength(CONTEXT);
+    // A small batch stays on this thread, with the same answer.
+    expect(await e.tokenizeMany(texts.slice(0, 3))).toEqual(texts.slice(0, 3).map((t) => e.tokenize(t)));
+  });
+
+  it('a tokenizer worker that cannot start rejects, and one closed says so', async () => {
+    const bad = startTokenizeWorker({ not: 'a tokenizer' }, {});
+    await expect(bad.encode(['a', 'b'])).rejects.toThrow(/model/);
+    expect(bad.alive).toBe(false);
+    const json = JSON.parse(readFileSync(graph.files['tokenizer.json']!, 'utf8')) as object;
+    const good = startTokenizeWorker(json, {});
+    const [ids] = await good.encode(['short text']);
+    expect(ids!.length).toBeGreaterThan(2);
+    await good.close();
+    expect(good.alive).toBe(false);
+    await expect(good.encode(['x'])).rejects.toThrow(/not running/);
   });
 
   it('pools token embeddings in JS when the graph does not (same table: same vectors as the pooling graph)', async () => {

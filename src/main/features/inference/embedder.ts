@@ -32,6 +32,7 @@ async function loadRuntime(): Promise<void> {
   TokenizerClass ??= (await import('@huggingface/tokenizers')).Tokenizer;
 }
 import type { Embedder } from './types';
+import { startTokenizeWorker, type TokenizeWorker } from './tokenize-worker';
 import type { VerifiedModel } from './ports';
 import type { InferenceBackend, ModelSlotStatus } from '../../../shared/memory/types';
 import type { Logger } from '../../platform/util/logger';
@@ -55,6 +56,8 @@ export interface OnnxEmbedder extends Embedder {
   status(): ModelSlotStatus;
   /** Token ids a text gets (after truncation), for tests and budgets. */
   tokenize(text: string): number[];
+  /** The same for many texts (a big batch on the tokenizer's worker thread). */
+  tokenizeMany(texts: string[]): Promise<number[][]>;
   close(): Promise<void>;
 }
 
@@ -179,13 +182,19 @@ function l2normalise(v: Float32Array): Float32Array {
 }
 
 /** The bundle's tokenizer and the pad id (padded positions are masked out, so the id only has to be valid). */
-function readTokenizer(model: VerifiedModel, tokPath: string, fail: (why: EmbedderFailure) => never): { tokenizer: Tokenizer; padId: number } {
+function readTokenizer(
+  model: VerifiedModel,
+  tokPath: string,
+  fail: (why: EmbedderFailure) => never,
+): { tokenizer: Tokenizer; padId: number; json: object; config: object } {
   let tokenizer: Tokenizer;
   let declaredPad: unknown;
+  let json: { padding?: { pad_id?: unknown } | null };
+  let config: object;
   try {
     const cfgPath = model.files['tokenizer_config.json'];
-    const config = cfgPath ? (JSON.parse(readFileSync(cfgPath, 'utf8')) as object) : {};
-    const json = JSON.parse(readFileSync(tokPath, 'utf8')) as { padding?: { pad_id?: unknown } | null };
+    config = cfgPath ? (JSON.parse(readFileSync(cfgPath, 'utf8')) as object) : {};
+    json = JSON.parse(readFileSync(tokPath, 'utf8')) as { padding?: { pad_id?: unknown } | null };
     declaredPad = json.padding?.pad_id;
     tokenizer = new TokenizerClass(json, config);
   } catch (e) {
@@ -194,19 +203,60 @@ function readTokenizer(model: VerifiedModel, tokPath: string, fail: (why: Embedd
   }
   // The declared one, else [PAD] / <pad>, else 0.
   const padId = (Number.isInteger(declaredPad) ? (declaredPad as number) : undefined) ?? tokenizer.token_to_id('[PAD]') ?? tokenizer.token_to_id('<pad>') ?? 0;
-  return { tokenizer, padId };
+  return { tokenizer, padId, json, config };
 }
 
-/** Token ids of a text, cut to the context length (trailing special tokens kept). */
-function tokenizerFn(tokenizer: Tokenizer, contextLength: number): (text: string) => number[] {
-  const specials = new Set<number>([...tokenizer.get_added_tokens_decoder()].filter(([, t]) => t.special).map(([i]) => i));
-  return (text) => {
-    const cap = contextLength * CHARS_PER_TOKEN_CAP;
-    const ids = tokenizer.encode(text.length > cap ? text.slice(0, cap) : text).ids;
+interface Tokenizing {
+  /** Token ids of a text, cut to the context length (trailing special tokens kept). */
+  tokenize(text: string): number[];
+  /** The same for many texts, on the worker when there are enough of them (./tokenize-worker.ts). */
+  tokenizeMany(texts: string[]): Promise<number[][]>;
+  close(): Promise<void>;
+}
+
+/** Below this many texts the hop to the tokenizer worker costs more than it saves (a query, the probe). */
+const WORKER_MIN_TEXTS = 16;
+
+function tokenizing(t: { tokenizer: Tokenizer; json: object; config: object }, contextLength: number): Tokenizing {
+  const specials = new Set<number>([...t.tokenizer.get_added_tokens_decoder()].filter(([, x]) => x.special).map(([i]) => i));
+  const capChars = contextLength * CHARS_PER_TOKEN_CAP;
+  const capped = (text: string) => (text.length > capChars ? text.slice(0, capChars) : text);
+  const cut = (ids: number[]): number[] => {
     if (ids.length <= contextLength) return ids;
     let tail = 0;
     while (tail < ids.length && tail < contextLength - 1 && specials.has(ids[ids.length - 1 - tail]!)) tail++;
     return [...ids.slice(0, contextLength - tail), ...ids.slice(ids.length - tail)];
+  };
+  const tokenize = (text: string) => cut(t.tokenizer.encode(capped(text)).ids);
+  // Started at the first big batch; a worker that fails leaves tokenising to this thread.
+  let worker: TokenizeWorker | null = null;
+  const inline = async (texts: string[]) => {
+    const out: number[][] = new Array<number[]>(texts.length);
+    let slice = performance.now();
+    for (let i = 0; i < texts.length; i++) {
+      if (performance.now() - slice > YIELD_EVERY_MS) {
+        await yieldNow();
+        slice = performance.now();
+      }
+      out[i] = tokenize(texts[i]!);
+    }
+    return out;
+  };
+  return {
+    tokenize,
+    async tokenizeMany(texts) {
+      if (texts.length < WORKER_MIN_TEXTS) return inline(texts);
+      try {
+        worker ??= startTokenizeWorker(t.json, t.config);
+        if (worker.alive) return (await worker.encode(texts.map(capped))).map(cut);
+      } catch {
+        // The worker could not start or failed: this thread tokenises, as before.
+      }
+      return inline(texts);
+    },
+    close: async () => {
+      await worker?.close();
+    },
   };
 }
 
@@ -271,7 +321,7 @@ function batchRunner(
 /** Embeds texts longest first in batches (capped by count and by padded tokens), yielding to the event loop while tokenising; updates tokensPerSecond. */
 function embedFn(o: {
   id: string;
-  tokenize: (text: string) => number[];
+  tokenizeMany: (texts: string[]) => Promise<number[][]>;
   runBatch: (batch: number[][]) => Promise<Float32Array[]>;
   maxBatch: number;
   maxBatchTokens: number;
@@ -282,15 +332,7 @@ function embedFn(o: {
     if (o.isClosed()) throw new Error(`${o.id}: the embedder is closed`);
     if (!texts.length) return [];
     const started = performance.now();
-    const tokens: number[][] = new Array<number[]>(texts.length);
-    let slice = started;
-    for (let i = 0; i < texts.length; i++) {
-      if (performance.now() - slice > YIELD_EVERY_MS) {
-        await yieldNow();
-        slice = performance.now();
-      }
-      tokens[i] = o.tokenize(texts[i]!);
-    }
+    const tokens = await o.tokenizeMany(texts);
     const order = texts.map((_, i) => i).sort((a, b) => tokens[b]!.length - tokens[a]!.length || a - b);
     const out = new Array<Float32Array>(texts.length);
     let real = 0;
@@ -345,7 +387,8 @@ export async function loadOnnxEmbedder(model: VerifiedModel, opts: OnnxEmbedderO
   const tokPath = model.files['tokenizer.json'];
   if (!tokPath) fail({ text: 'the bundle has no tokenizer.json', key: 'no_tokenizer' });
   await loadRuntime();
-  const { tokenizer, padId } = readTokenizer(model, tokPath!, fail);
+  const read = readTokenizer(model, tokPath!, fail);
+  const { padId } = read;
   const contextLength = Math.max(2, model.info.contextLength);
 
   const t0 = performance.now();
@@ -366,13 +409,13 @@ export async function loadOnnxEmbedder(model: VerifiedModel, opts: OnnxEmbedderO
     loadProgress: null,
   };
 
-  const tokenize = tokenizerFn(tokenizer, contextLength);
+  const tok = tokenizing(read, contextLength);
   const runBatch = batchRunner(session, inputs, output, padId, id);
 
   let dimension = 0;
   let closed = false;
 
-  const embed = embedFn({ id, tokenize, runBatch, maxBatch, maxBatchTokens, status, isClosed: () => closed });
+  const embed = embedFn({ id, tokenizeMany: tok.tokenizeMany, runBatch, maxBatch, maxBatchTokens, status, isClosed: () => closed });
 
   try {
     const [probe] = await embed(['probe']);
@@ -403,12 +446,14 @@ export async function loadOnnxEmbedder(model: VerifiedModel, opts: OnnxEmbedderO
     id,
     dimension,
     embed,
-    tokenize,
+    tokenize: tok.tokenize,
+    tokenizeMany: tok.tokenizeMany,
     status: () => ({ ...status }),
     async close() {
       if (closed) return;
       closed = true;
       status.state = 'none';
+      await tok.close();
       await session.release();
     },
   };
