@@ -267,6 +267,18 @@ describe('tiered memory and local models (web host)', () => {
     expect(after.map((h) => h.id)).not.toContain(id);
     expect(after.map((h) => h.id)).toContain(ids.get('procedural'));
 
+    // The notice is a message code shown in the language in use: after a change of language it reads in the new one.
+    expect(await view().getByTestId('memory-notice').textContent()).toContain('Deleted from memory.');
+    const nav = page.locator('nav.nav'); // its accessible name changes with the language
+    const labels = await nav.locator('button.nav-item').allInnerTexts();
+    await nav.getByRole('button', { name: 'Settings' }).click();
+    await page.getByTestId('language').selectOption('fr');
+    await nav.locator('button.nav-item').nth(labels.indexOf('Memory')).click();
+    await expect.poll(() => page.getByTestId('memory-notice').textContent()).toContain('Supprimé de la mémoire.');
+    await nav.locator('button.nav-item').nth(labels.indexOf('Settings')).click();
+    await page.getByTestId('language').selectOption('en');
+    await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe('en');
+
     // This host runs the test models, so it runs the development policy, and Health says so.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Health' }).click();
     await expect

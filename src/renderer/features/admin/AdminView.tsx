@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useMessageText } from '../../ui/message';
 import { RISK_LEVELS, type RiskLevel } from '../../../shared/risk';
 import { ADMIN_DEVICE_SORTS, type AdminDeviceSort } from '../../../shared/server-api';
 import { useAdmin } from './admin-store';
@@ -13,6 +14,7 @@ import { PolicyForm } from './PolicyForm';
 /** The admins' stale-device board. */
 export function AdminView() {
   const { t } = useTranslation('admin');
+  const text = useMessageText();
   const { refresh, summary, error, notice, total, detail } = useAdmin();
   useEffect(() => {
     void refresh();
@@ -35,7 +37,7 @@ export function AdminView() {
       )}
       {notice && (
         <p className="ok small" role="status" data-testid="admin-notice">
-          {notice}
+          {text(notice)}
         </p>
       )}
       {summary && <FleetCharts summary={summary} />}

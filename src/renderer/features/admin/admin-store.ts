@@ -14,7 +14,7 @@ import {
 import type { RiskPolicy } from '../../../shared/risk';
 import { call } from '../../api/client';
 import { errorMessage } from '../../ui/format';
-import { i18next } from '../../i18n';
+import { msg, type Message } from '../../../shared/messages';
 
 const PAGE_SIZE = 100;
 /** Rows kept in memory; past this the table asks the user to narrow the filter instead of growing. */
@@ -38,7 +38,7 @@ interface AdminStore {
   /** The action whose confirmation dialog is open. */
   confirming: { device: AdminDeviceView; action: AdminDeviceAction } | null;
   /** Last completed action, shown as a notice. */
-  notice: string | null;
+  notice: Message | null;
 
   refresh(): Promise<void>;
   setQuery(q: Partial<AdminQuery>): Promise<void>;
@@ -81,7 +81,7 @@ async function actOnDevice(set: Set, get: Get, replace: (d: AdminDeviceView) => 
   const { device } = await call('admin.devices.act', { id: c.device.id, action: c.action, reason, confirm: true });
   replace(device);
   // "Bo's laptop blocked.": one sentence per action (admin:notice.<action>), in the language in use now.
-  set({ confirming: null, notice: i18next.t(`admin:notice.${c.action}`, { name: c.device.name }) });
+  set({ confirming: null, notice: msg(`admin.notice.${c.action}`, { name: c.device.name }) });
   // Levels and counts moved: refresh the charts and the open history.
   void call('admin.summary', {}).then(
     (s) => set({ summary: s }),
@@ -140,7 +140,7 @@ export const useAdmin = create<AdminStore>((set, get) => {
     act: (reason) => actOnDevice(set, get, replace, reason),
     async savePolicy(policy, reason) {
       const p = await call('admin.policy.set', { policy, reason, confirm: true });
-      set({ policy: p, notice: i18next.t('admin:notice.policySaved') });
+      set({ policy: p, notice: msg('admin.notice.policySaved') });
       await get().refresh();
     },
   };

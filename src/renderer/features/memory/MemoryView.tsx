@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useMessageText } from '../../ui/message';
 import { onEvent } from '../../api/client';
 import { useMemory } from './memory-store';
 import { SearchBar } from './SearchBar';
@@ -13,6 +14,7 @@ import { DeleteDialog } from './DeleteDialog';
 /** Tiered memory and local models: hybrid search, an item's detail (pin, delete), adding, tier stats, model slots. */
 export function MemoryView() {
   const { t } = useTranslation('memory');
+  const text = useMessageText();
   const { refresh, onChanged, onModelStatus, selected, notice, clearNotice, stats, statsError } = useMemory();
   useEffect(() => {
     void refresh();
@@ -35,7 +37,7 @@ export function MemoryView() {
       </header>
       {notice && (
         <p className="ok small" role="status" data-testid="memory-notice">
-          {notice}{' '}
+          {text(notice)}{' '}
           <button type="button" className="link small" onClick={clearNotice}>
             {t('view.dismiss')}
           </button>

@@ -6,7 +6,7 @@ import type { Events } from '../../../shared/api/types';
 import type { MemoryHit, MemoryItem, MemoryStats, MemoryTier, ModelStatus } from '../../../shared/memory/types';
 import { call } from '../../api/client';
 import { errorMessage } from '../../ui/format';
-import { i18next } from '../../i18n';
+import { msg, type Message } from '../../../shared/messages';
 import { EMPTY_FILTERS, buildQuery, type MemoryFilters } from './memory';
 
 /** How long typing pauses before the query is sent. */
@@ -41,7 +41,8 @@ interface MemoryStore {
   pinning: boolean;
   /** The item whose "Delete…" confirmation is open. */
   deleting: MemoryItem | null;
-  notice: string | null;
+  /** The last action's outcome, as a message code: shown in the language in use when it is read. */
+  notice: Message | null;
   actionError: string | null;
 
   adding: boolean;
@@ -190,7 +191,7 @@ function itemActions(set: Set, get: Get): Pick<MemoryStore, 'add' | 'pin' | 'ask
           locale: input.locale,
           ...(input.sourceRefs.length ? { sourceRefs: input.sourceRefs } : {}),
         });
-        set({ notice: i18next.t('memory:notice.added', { tier: item.tier }) });
+        set({ notice: msg('memory.notice.added', { tier: item.tier }) });
         void get().loadStats();
         if (get().filters.text.trim()) void get().search();
         return item;
@@ -207,7 +208,7 @@ function itemActions(set: Set, get: Get): Pick<MemoryStore, 'add' | 'pin' | 'ask
       try {
         const { item } = await call('memory.pin', { id });
         replace(item);
-        set({ notice: i18next.t('memory:notice.pinned') });
+        set({ notice: msg('memory.notice.pinned') });
         void get().loadStats();
       } catch (e) {
         set({ actionError: errorMessage(e) });
@@ -226,7 +227,7 @@ function itemActions(set: Set, get: Get): Pick<MemoryStore, 'add' | 'pin' | 'ask
         deleting: null,
         hits: s.hits.filter((h) => h.item.id !== item.id),
         selected: s.selected?.id === item.id ? null : s.selected,
-        notice: i18next.t('memory:notice.deleted'),
+        notice: msg('memory.notice.deleted'),
         actionError: null,
       }));
       void get().loadStats();
@@ -277,7 +278,7 @@ function statusActions(set: Set, get: Get): Pick<MemoryStore, 'loadStats' | 'loa
     onChanged(e) {
       const sel = get().selected;
       if (sel?.id === e.id) {
-        if (REMOVED[e.change]) set({ selected: null, notice: i18next.t(`memory:notice.gone.${e.change}`) });
+        if (REMOVED[e.change]) set({ selected: null, notice: msg(`memory.notice.gone.${e.change}`) });
         else void get().select(e.id);
       }
       // Compaction and eviction change many items at once: read again at most every 300 ms.

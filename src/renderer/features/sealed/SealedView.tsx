@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useMessageText } from '../../ui/message';
 import { onEvent } from '../../api/client';
 import { useBundles } from './bundles-store';
 import { bytes, dateTime } from '../../ui/format';
@@ -17,6 +18,7 @@ const FAILURE_TEST_ID = 'verify-all-failure';
 /** Sealed state: the trusted root, every installed bundle version, installs, re-verification, rollback, updates. */
 export function SealedView() {
   const { t } = useTranslation('sealed');
+  const text = useMessageText();
   const { refresh, loadAvailable, checkUpdate, onProgress, report, loading, error, op, verify, verifyAll, verifyFailure, notice } = useBundles();
   useEffect(() => {
     void refresh();
@@ -60,7 +62,7 @@ export function SealedView() {
       )}
       {notice && (
         <p className="ok small" role="status" data-testid="sealed-notice">
-          {notice}
+          {text(notice)}
         </p>
       )}
       {op && <OpProgress op={op} />}

@@ -4,6 +4,7 @@
 import { create, type StoreApi } from 'zustand';
 import type { AvailableBundle, BundleSource } from '../../../shared/api/types';
 import type { BundleProgress, BundleVersionView, InstallResult, SealedStateReport, UpdateStatus, VerifyResult } from '../../../shared/bundles/types';
+import { msg, type Message } from '../../../shared/messages';
 import { call } from '../../api/client';
 import { i18next } from '../../i18n';
 import { errorMessage } from '../../ui/format';
@@ -40,7 +41,7 @@ interface BundlesStore {
 
   /** The version whose "Make active" confirmation is open. */
   activating: BundleVersionView | null;
-  notice: string | null;
+  notice: Message | null;
 
   update: UpdateStatus | null;
   updateError: string | null;
@@ -188,7 +189,7 @@ export const useBundles = create<BundlesStore>((set, get) => {
         // Shown in the dialog (it stays open): the code, and for a refusal its sentence.
         throw new Error(failureText(failureOf(e)));
       }
-      set({ activating: null, notice: i18next.t('sealed:notice.activated', { name: result.bundle.name, version: result.bundle.version }) });
+      set({ activating: null, notice: msg('sealed.notice.activated', { name: result.bundle.name, version: result.bundle.version }) });
       await get().refresh();
     },
 
