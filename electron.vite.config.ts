@@ -12,16 +12,23 @@ import react from '@vitejs/plugin-react';
 function precompiledValidators(): Plugin {
   const groups = new Map(['first', 'rest'].map((g) => [resolve(`src/main/app/precompiled/${g}.ts`), g]));
   const written = new Set<string>();
+  // Both groups from one run of the generator, made at the first of the two loads.
+  let modules: Record<string, string> | null = null;
   return {
     name: 'maestro-precompiled-validators',
+    // A rebuild (watch mode) generates afresh: the schemas may have changed.
+    buildStart() {
+      modules = null;
+      written.clear();
+    },
     load(id) {
       const group = groups.get(id);
       if (!group) return null;
       written.add(group);
-      return execFileSync(process.execPath, ['--import', 'tsx', resolve('scripts/precompiled-validators.ts'), group], {
-        encoding: 'utf8',
-        maxBuffer: 64 << 20,
-      });
+      modules ??= JSON.parse(
+        execFileSync(process.execPath, ['--import', 'tsx', resolve('scripts/precompiled-validators.ts')], { encoding: 'utf8', maxBuffer: 64 << 20 }),
+      ) as Record<string, string>;
+      return modules[group];
     },
     // A build that no longer imports a group (a moved module) would silently compile at run time again.
     buildEnd(err) {

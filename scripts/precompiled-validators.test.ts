@@ -17,11 +17,19 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 type Validator = ((data: unknown) => boolean) & { errors?: unknown };
 
-async function generated(group: PrecompiledGroup): Promise<Record<string, Validator>> {
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${group}.mjs`);
-  writeFileSync(file, generatePrecompiled(group));
-  return ((await import(pathToFileURL(file).href)) as { table: Record<string, Validator> }).table;
+const tables = new Map<PrecompiledGroup, Promise<Record<string, Validator>>>();
+
+/** The group's generated module, written and imported once for this file's tests. */
+function generated(group: PrecompiledGroup): Promise<Record<string, Validator>> {
+  let t = tables.get(group);
+  if (!t) {
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${group}.mjs`);
+    writeFileSync(file, generatePrecompiled(group));
+    t = import(pathToFileURL(file).href).then((m: { table: Record<string, Validator> }) => m.table);
+    tables.set(group, t);
+  }
+  return t;
 }
 
 const GARBAGE: unknown[] = [undefined, null, {}, [], '', 'x', 0, -1.5, true, { a: 1 }, [{}], '\ud800'];

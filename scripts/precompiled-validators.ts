@@ -4,7 +4,8 @@
 // as the app's compile of the same schema would. electron.vite.config.ts runs it for the main build
 // and puts its output in place of src/main/app/precompiled/{first,rest}.ts.
 //
-//   tsx scripts/precompiled-validators.ts first|rest     prints the ES module
+//   tsx scripts/precompiled-validators.ts     prints {"first": module, "rest": module} as JSON
+//   (both groups from one process: loading the app's schema modules is most of the time)
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { fixedSchemas, type PrecompiledGroup } from '../src/main/app/precompiled/schemas';
 import { createAjv } from '../src/shared/validation';
@@ -42,7 +43,6 @@ export function generatePrecompiled(group: PrecompiledGroup): string {
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/scripts\//, '/scripts/'))) {
-  const group = process.argv[2];
-  if (group !== 'first' && group !== 'rest') throw new Error('usage: precompiled-validators.ts first|rest');
-  process.stdout.write(generatePrecompiled(group));
+  const groups: Record<PrecompiledGroup, string> = { first: generatePrecompiled('first'), rest: generatePrecompiled('rest') };
+  process.stdout.write(JSON.stringify(groups));
 }

@@ -83,12 +83,16 @@ export function compileSchema(schema: Record<string, unknown>): ValidateFunction
  * start-up that compiled every wire schema the app might one day receive paid seconds before the
  * first screen (issue 20). Same result and same `.errors` after a call as compileSchema's; only the
  * call and `.errors` are there (no `.schema`). For schemas that arrive at run time (a contract) use
- * compileSchema, which refuses a bad schema at once.
+ * compileSchema, which refuses a bad schema at once. `compile` (compileSchema by default) is what the
+ * first call compiles with, for a caller that words a compile failure its own way.
  */
-export function lazyValidator(schema: Record<string, unknown>): ValidateFunction {
+export function lazyValidator(
+  schema: Record<string, unknown>,
+  compile: (schema: Record<string, unknown>) => ValidateFunction = compileSchema,
+): ValidateFunction {
   let fn: ValidateFunction | null = null;
   const lazy = ((data: unknown) => {
-    fn ??= compileSchema(schema);
+    fn ??= compile(schema);
     const ok = fn(data);
     lazy.errors = fn.errors;
     return ok;

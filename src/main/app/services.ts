@@ -38,7 +38,7 @@ import type { BackupService } from '../features/backup/index';
 import { createLocalWork, createNetworkSide, createPlatform, createSealedState, reloadConsumersOnBundleChange } from './wire';
 import { createActivity, FIRST_SCREEN_CHANNELS, precompileChannels, type Activity } from './first-screen';
 import { msg, type Message } from '../../shared/messages';
-import { thrownCause, withCause } from '../../shared/error-messages';
+import { withCause } from '../../shared/error-messages';
 import { usePrecompiledRest } from './precompiled/index';
 
 export { DB_FILE, DEFAULT_RESOURCES_DIR, DEV_POLICY_BUNDLE, devPolicyFromEnv, type ServiceDeps } from './deps';
@@ -117,8 +117,7 @@ const schemaCompileFailed = (s: Services) => (channel: string, err: Error) =>
 function runBackground(s: Services): void {
   // The contract schemas start-up left uncompiled (decision 0042); one that does not compile is
   // taken out and reported.
-  for (const f of s.contracts.compileDeferred())
-    s.alert('CONTRACT_LOAD_FAILED', withCause(msg('alerts.contracts_load_failed'), thrownCause(new Error(f.error))), 'maestro.contracts');
+  for (const f of s.contracts.compileDeferred()) s.alert('CONTRACT_LOAD_FAILED', withCause(msg('alerts.contracts_load_failed'), f.error), 'maestro.contracts');
   // Each channel's validators before anyone's first call needs them: the build's (decision 0042), or
   // compiled in idle turns of the event loop (from the source, or any the build did not write).
   void usePrecompiledRest()

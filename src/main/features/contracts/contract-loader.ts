@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import { compileSchema, describeErrors, assertValid } from '../../../shared/validation';
+import { compileSchema, describeErrors, assertValid, lazyValidator } from '../../../shared/validation';
 import { parseContractRef } from '../../../shared/sync/protocol';
 import { ApiError } from '../../../shared/errors';
 import { i18nProblems } from '../../../shared/contracts/i18n-check';
@@ -190,13 +190,6 @@ function compileContract(raw: unknown, source: string): LoadedContract {
 
 function deferContract(raw: unknown, source: string): DeferredContract {
   const doc = checkContract(raw, source);
-  let fn: ValidateFunction | null = null;
-  const compile = () => void (fn ??= compileData(doc, source));
-  const validate = ((data: unknown) => {
-    compile();
-    const ok = fn!(data);
-    validate.errors = fn!.errors;
-    return ok;
-  }) as ValidateFunction;
-  return { doc, validate, compile };
+  // compileSchema caches per schema object: whichever of the two runs first compiles, the other finds it.
+  return { doc, validate: lazyValidator(doc.schema, () => compileData(doc, source)), compile: () => void compileData(doc, source) };
 }
