@@ -13,13 +13,64 @@ const re2 = {
   compile(pattern: string): { test(text: string): boolean } {
     let m = regexCache.get(pattern);
     if (!m) {
-      m = RE2JS.compile(pattern);
+      m = searcher(pattern);
       if (regexCache.size >= 500) regexCache.clear();
       regexCache.set(pattern, m);
     }
     return m;
   },
 };
+
+/**
+ * CEL's matches() is an unanchored search. For a pattern that is `^R$` with both anchors at its top
+ * level, any match must start at 0 (`^` is start of text: no multi-line flag) and end at the end
+ * (`$` is end of text), so the search is the same as a match of the whole text, which RE2's
+ * `testExact` runs without re-entering the start state at every character (issue 20: the search
+ * allocated ~100 KB per call on `^sha256:[0-9a-f]{64}$`, the whole-text match ~7 KB, and was 2×
+ * slower). Any other pattern is searched as before.
+ */
+function searcher(pattern: string): { test(text: string): boolean } {
+  const m = RE2JS.compile(pattern);
+  if (!anchoredBothEnds(pattern)) return m;
+  return { test: (text: string) => m.testExact(text) };
+}
+
+/**
+ * Whether `pattern` is `^`, then a part with no `|` outside a group or class, then an unescaped
+ * `$`, with neither anchor repeated. Conservative: a pattern with flags (`(?`), quoting (`\Q`) or a
+ * named class (`[:`) is never taken, whatever its shape (it is searched as before).
+ */
+export function anchoredBothEnds(pattern: string): boolean {
+  const n = pattern.length;
+  if (n < 2 || pattern[0] !== '^' || pattern[n - 1] !== '$' || '*+?{'.includes(pattern[1]!)) return false;
+  if (pattern.includes('(?') || pattern.includes('\\Q') || pattern.includes('[:')) return false;
+  let depth = 0;
+  let i = 1;
+  for (; i < n - 1; i++) {
+    const c = pattern[i];
+    if (c === '\\')
+      i++; // the escaped character
+    else if (c === '[') i = classEnd(pattern, i);
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) return false;
+    if (depth < 0) return false;
+  }
+  // i stops past n - 1 when an escape or a class took the final `$`: then it is no anchor.
+  return depth === 0 && i === n - 1;
+}
+
+/** Index of the `]` closing the class opened at `open` (a `]` right after `[` or `[^` is literal). */
+function classEnd(p: string, open: number): number {
+  let i = open + 1;
+  if (p[i] === '^') i++;
+  if (p[i] === ']') i++;
+  for (; i < p.length; i++) {
+    if (p[i] === '\\') i++;
+    else if (p[i] === ']') return i;
+  }
+  return p.length; // unclosed: RE2 refused the pattern already
+}
 
 const env = celEnv({ re2 });
 /** The fast path's matches(): the very function the environment's matches() runs. */
