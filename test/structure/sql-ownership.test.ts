@@ -43,6 +43,7 @@ export const TABLE_OWNERS: Record<string, string> = {
   bundle_roots: 'features/bundles',
   memory_items: 'features/memory',
   memory_fts: 'features/memory',
+  memory_fts_state: 'features/memory',
   memory_vectors: 'features/memory',
   memory_vector_indexes: 'features/memory',
   memory_tier_stats: 'features/memory',

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../platform/db/connection';
 import { tempDir } from '../../platform/test-utils';
 import { ftsMatchExpression } from './ranking';
-import { MemoryStore, contentHash, type NewItemRow } from './store';
+import { FTS_TAIL_MAX, MemoryStore, contentHash, type NewItemRow } from './store';
 import { testMemory } from './testing';
 
 let seq = 0;
@@ -198,6 +198,83 @@ describe('MemoryStore tier stats (memory_tier_stats, kept by triggers: migration
       { tier: 'episodic', count: 2, bytes: 9 },
       { tier: 'semantic', count: 1, bytes: 3 },
     ]);
+    db.close();
+  });
+});
+
+describe('MemoryStore full-text tail (decision 0044)', () => {
+  const tail = (db: Db): number =>
+    db.prepare('SELECT count(*) FROM memory_items WHERE seq > (SELECT indexed_seq FROM memory_fts_state)').pluck().get() as number;
+  const integrity = (db: Db) => db.prepare("INSERT INTO memory_fts (memory_fts, rank) VALUES ('integrity-check', 1)").run();
+  const WORDS = ['valve', 'pump', 'ladder', 'flange', 'gasket', 'sensor'];
+
+  it('search finds every item, however the tail stands, over random inserts, deletes, text changes and rollbacks', () => {
+    const db = openDatabase(':memory:');
+    const store = new MemoryStore(db);
+    let state = 12345;
+    const rand = (n: number) => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return state % n;
+    };
+    const live = new Map<number, string>();
+    const text = () => Array.from({ length: 1 + rand(3) }, () => WORDS[rand(WORDS.length)]).join(' ');
+    let sawTail = 0;
+    for (let step = 0; step < 1500; step++) {
+      const op = rand(20);
+      if (op < 11) {
+        const t = text();
+        live.set(
+          store.transaction(() => store.insert(row(t), null)),
+          t,
+        );
+      } else if (op < 14 && live.size > 0) {
+        const seqs = [...live.keys()];
+        const s = seqs[rand(seqs.length)]!;
+        store.transaction(() => store.delete(s));
+        live.delete(s);
+      } else if (op < 15 && live.size > 0) {
+        // A text change (as a compaction's rewrite would make), straight in SQL: the triggers' case.
+        const seqs = [...live.keys()];
+        const s = seqs[rand(seqs.length)]!;
+        const t = text();
+        db.prepare('UPDATE memory_items SET text = ? WHERE seq = ?').run(t, s);
+        live.set(s, t);
+      } else if (op < 16) {
+        // A write that fails after more than a tail's worth of inserts: all of it rolls back.
+        expect(() =>
+          store.transaction(() => {
+            for (let i = 0; i < FTS_TAIL_MAX + 5; i++) store.insert(row('pump'), null);
+            throw new Error('boom');
+          }),
+        ).toThrow('boom');
+      } else {
+        sawTail += tail(db) > 0 ? 1 : 0;
+        const w = WORDS[rand(WORDS.length)]!;
+        const want = [...live].filter(([, t]) => t.split(' ').includes(w)).map(([s]) => s);
+        const got = store.fts(ftsMatchExpression([w])!, 100_000, {});
+        expect(new Set(got)).toEqual(new Set(want));
+        expect(store.termCount(ftsMatchExpression([w])!, 100_000)).toBe(want.length);
+        expect(tail(db)).toBe(0);
+      }
+      expect(tail(db)).toBeLessThan(FTS_TAIL_MAX);
+    }
+    expect(sawTail).toBeGreaterThan(10); // the searches did meet a tail to write
+    integrity(db);
+    db.close();
+  });
+
+  it('a tail-full insert writes the tail in the add itself; a search writes what is left', () => {
+    const db = openDatabase(':memory:');
+    const store = new MemoryStore(db);
+    for (let i = 0; i < FTS_TAIL_MAX - 1; i++) store.transaction(() => store.insert(row('gasket'), null));
+    expect(tail(db)).toBe(FTS_TAIL_MAX - 1);
+    store.transaction(() => store.insert(row('gasket'), null));
+    expect(tail(db)).toBe(0);
+    store.transaction(() => store.insert(row('gasket sensor'), null));
+    expect(tail(db)).toBe(1);
+    expect(store.termCount(ftsMatchExpression(['sensor'])!, 10)).toBe(1);
+    expect(tail(db)).toBe(0);
+    integrity(db);
     db.close();
   });
 });

@@ -48,6 +48,14 @@ export function toItem(r: ItemRow): MemoryItem {
 /** Most term counts kept between writes (a query has a handful of terms; common ones repeat). */
 const TERM_COUNTS_KEPT = 4_096;
 
+/**
+ * Items past the full-text index's `indexed_seq` (migration 021, decision 0044) that make it write
+ * them together. FTS5 writes a segment at every commit that changed it; the tail spares one item a
+ * transaction (add()) a segment each, and a full-text read first writes whatever is in the tail, so
+ * search always sees every item.
+ */
+export const FTS_TAIL_MAX = 64;
+
 export class MemoryStore {
   private readonly s: Record<string, Statement>;
   /** Writes through this store (insert, delete, pin, vectors): any write invalidates the read cache. */
@@ -59,6 +67,8 @@ export class MemoryStore {
    */
   private readonly cache = new Map<string, number>();
   private cacheKey = '';
+  /** readKey() when the full-text tail was last found empty (ftsCurrent). */
+  private ftsCheckedAt = '';
   /**
    * Items per tier (the quota checks read one on every add), counted once and then kept up by this
    * store's writes — only inside a transaction it opened (transaction()), so a rollback can drop
@@ -121,6 +131,10 @@ export class MemoryStore {
         )
         .pluck(),
       ftsAll: db.prepare('SELECT rowid FROM memory_fts WHERE memory_fts MATCH :match AND rowid >= :minSeq ORDER BY bm25(memory_fts) LIMIT :limit').pluck(),
+      ftsIndexed: db.prepare('SELECT indexed_seq FROM memory_fts_state').pluck(),
+      ftsTail: db.prepare('SELECT count(*) FROM memory_items WHERE seq > ?').pluck(),
+      ftsWrite: db.prepare('INSERT INTO memory_fts (rowid, text) SELECT seq, text FROM memory_items WHERE seq > ? ORDER BY seq'),
+      ftsMark: db.prepare('UPDATE memory_fts_state SET indexed_seq = (SELECT max(seq) FROM memory_items)'),
     };
   }
 
@@ -159,7 +173,41 @@ export class MemoryStore {
     const seq = Number(this.s.insert!.run(row).lastInsertRowid);
     if (vec) this.s.insertVec!.run(seq, vec);
     this.counted(row.tier, 1);
+    // At or below indexed_seq the trigger indexed it already; above, it joins the tail.
+    const indexed = this.s.ftsIndexed!.get() as number;
+    if (seq > indexed && (this.s.ftsTail!.get(indexed) as number) >= FTS_TAIL_MAX) this.writeFtsTail(indexed);
     return seq;
+  }
+
+  /** Items not yet in the full-text index (the tail, decision 0044). */
+  private ftsTail(): number {
+    return this.s.ftsTail!.get(this.s.ftsIndexed!.get()) as number;
+  }
+
+  /** Write the tail past `indexed` to the full-text index and move indexed_seq past it. In the caller's transaction. */
+  private writeFtsTail(indexed: number): void {
+    this.writes++;
+    this.s.ftsWrite!.run(indexed);
+    this.s.ftsMark!.run();
+  }
+
+  /**
+   * Before a full-text read: write the tail, if any, in its own transaction (a savepoint inside
+   * one). Checked again only after a write (this store's, or another connection's commit).
+   */
+  private ftsCurrent(): void {
+    if (this.ftsCheckedAt === this.readKey()) return;
+    if (this.ftsTail() > 0) {
+      this.transaction(() => {
+        const indexed = this.s.ftsIndexed!.get() as number;
+        if ((this.s.ftsTail!.get(indexed) as number) > 0) this.writeFtsTail(indexed);
+      });
+    }
+    this.ftsCheckedAt = this.readKey();
+  }
+
+  private readKey(): string {
+    return `${this.writes}:${this.s.dataVersion!.get() as number}`;
   }
 
   setVector(seq: number, vec: Buffer, model: string): void {
@@ -241,12 +289,13 @@ export class MemoryStore {
 
   /** Documents matching one MATCH expression, counting at most `cap`. */
   termCount(match: string, cap: number): number {
+    this.ftsCurrent();
     return this.cached(`${cap}\u0000${match}`, () => this.s.termCount!.get(match, cap) as number);
   }
 
   /** A read from the cache (see `cache`), else from the database and kept. */
   private cached(key: string, read: () => number): number {
-    const now = `${this.writes}:${this.s.dataVersion!.get() as number}`;
+    const now = this.readKey();
     if (now !== this.cacheKey || this.cache.size >= TERM_COUNTS_KEPT) {
       this.cache.clear();
       this.cacheKey = now;
@@ -261,6 +310,7 @@ export class MemoryStore {
 
   /** Seqs by BM25 (best first), filtered; only seqs ≥ minSeq. */
   fts(match: string, limit: number, f: VectorFilter, minSeq = 0): number[] {
+    this.ftsCurrent();
     // No filter: no join with memory_items (a row lookup per match before the sort).
     if (!f.tiers && f.lang == null && f.from == null && f.to == null) return this.s.ftsAll!.all({ match, limit, minSeq }) as number[];
     const params = { match, limit, tiers: f.tiers ? JSON.stringify(f.tiers) : null, lang: f.lang, from: f.from, to: f.to };

@@ -55,7 +55,9 @@ describe('migration 008 (memory)', () => {
   });
 
   it('folds diacritics in full-text search', () => {
-    const db = openDatabase(':memory:');
+    // Migration 008's schema: every insert indexed at once (from 021 on, the items above
+    // indexed_seq wait in a tail; 021-memory-fts-tail.test.ts).
+    const db = openDatabase(':memory:', { targetVersion: 8 });
     db.prepare(INSERT).run(item(1, { text: 'Säkerhetsrutin för pumpar', locale: 'sv', lang: 'sv' }));
     expect(db.prepare('SELECT rowid FROM memory_fts WHERE memory_fts MATCH \'"sakerhetsrutin"\'').pluck().all()).toEqual([1]);
     db.close();

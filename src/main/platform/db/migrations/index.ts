@@ -19,6 +19,7 @@ import { m017ServerKeys } from './017-server-keys';
 import { m018MemoryIndexTail } from './018-memory-index-tail';
 import { m019OutboxStateCounts } from './019-outbox-state-counts';
 import { m020MemoryTierStats } from './020-memory-tier-stats';
+import { m021MemoryFtsTail } from './021-memory-fts-tail';
 
 export type { Migration };
 
@@ -44,5 +45,6 @@ export const migrations: Migration[] = [
   m018MemoryIndexTail,
   m019OutboxStateCounts,
   m020MemoryTierStats,
+  m021MemoryFtsTail,
 ];
 export const LATEST_SCHEMA_VERSION = migrations.length;
