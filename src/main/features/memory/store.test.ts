@@ -251,7 +251,7 @@ describe('MemoryStore full-text tail (decision 0044)', () => {
         sawTail += tail(db) > 0 ? 1 : 0;
         const w = WORDS[rand(WORDS.length)]!;
         const want = [...live].filter(([, t]) => t.split(' ').includes(w)).map(([s]) => s);
-        const got = store.fts(ftsMatchExpression([w])!, 100_000, {});
+        const got = store.fts(ftsMatchExpression([w])!, 100_000, { tiers: null, lang: null, from: null, to: null });
         expect(new Set(got)).toEqual(new Set(want));
         expect(store.termCount(ftsMatchExpression([w])!, 100_000)).toBe(want.length);
         expect(tail(db)).toBe(0);
