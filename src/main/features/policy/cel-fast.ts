@@ -2,9 +2,11 @@
 // field selection over maps, int/double/string/bool constants, comparisons, ==/!=, + - * on ints
 // and doubles, &&, ||, !, ?:, size(), `in`, startsWith/endsWith/contains, has() and the list macros
 // (all, exists, exists_one, map and filter folds over lists), map[string], matches() (the same RE2
-// as the library's environment) and `type(x) == int|double|string|bool`. compileFast() turns a parsed
-// expression into JS closures, or gives null when it uses anything else (timestamps, durations,
-// conversions, division, …): such expressions always go to the library.
+// as the library's environment), `type(x) == int|double|string|bool`, string(x) of a plain value,
+// and whole-second timestamps and durations (`timestamp('YYYY-MM-DDThh:mm:ssZ')`, `duration('36h')`,
+// their ordering and a timestamp minus a timestamp). compileFast() turns a parsed expression into
+// JS closures, or gives null when it uses anything else (other conversions, division, list
+// literals, …): such expressions always go to the library.
 //
 // The fast path never decides anything the library might decide otherwise. It answers only when
 // every step met the types it handles, with the library's own operations (the same JS operators
@@ -55,12 +57,63 @@ const ORDER: Record<string, Cmp> = {
 
 /** Same-type ordering only (int/int, double/double, string/string, bool/bool): mixed types go to the library. */
 function order(cmp: Cmp, l: unknown, r: unknown): unknown {
+  // Timestamps and durations in whole seconds: the library compares seconds, then nanos (all 0 here).
+  if (l instanceof Ts && r instanceof Ts) return cmp(l.ms as never, r.ms as never);
+  if (l instanceof Dur && r instanceof Dur) return cmp(l.s as never, r.s as never);
   const t = typeof l;
   if (t !== typeof r || (t !== 'bigint' && t !== 'number' && t !== 'string' && t !== 'boolean')) return BAIL;
   return cmp(l as never, r as never);
 }
 
+/**
+ * A timestamp inside the fast path: only from `timestamp(string)` of `YYYY-MM-DDThh:mm:ssZ` (no
+ * fraction, no offset), so whole seconds. It is never a result: compileFast bails on anything not
+ * plain, and every operation but ordering and subtraction bails on it.
+ */
+class Ts {
+  constructor(readonly ms: number) {}
+}
+/** A duration in whole seconds inside the fast path (from `duration('<digits>h|m|s')` or Ts - Ts). */
+class Dur {
+  constructor(readonly s: bigint) {}
+}
+
+const TS_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+// What @bufbuild/protobuf's timestamp JSON parser (the library's timestamp(string)) accepts.
+const TS_MS_MIN = Date.parse('0001-01-01T00:00:00Z');
+const TS_MS_MAX = Date.parse('9999-12-31T23:59:59Z');
+/** The library's durations are int64 nanoseconds: at most this many whole seconds either way. */
+const DUR_S_MAX = 9_223_372_036n;
+const DUR_RE = /^(\d{1,6})([hms])$/;
+const DUR_UNIT: Record<string, bigint> = { h: 3600n, m: 60n, s: 1n };
+
+/**
+ * `timestamp(s)`: for this one shape the library's parser builds the same string and gives it to
+ * Date.parse, then refuses what falls outside years 1–9999; so does this. Any other shape bails.
+ */
+function timestamp(v: unknown): unknown {
+  if (typeof v !== 'string' || !TS_RE.test(v)) return BAIL;
+  const ms = Date.parse(v);
+  return Number.isNaN(ms) || ms < TS_MS_MIN || ms > TS_MS_MAX ? BAIL : new Ts(ms);
+}
+
+/** `duration(s)` for up to six digits and one unit of h, m or s (the library's parse of those: far inside int64). */
+function duration(v: unknown): unknown {
+  const m = typeof v === 'string' ? DUR_RE.exec(v) : null;
+  return m ? new Dur(BigInt(m[1]!) * DUR_UNIT[m[2]!]!) : BAIL;
+}
+
+/** `string(x)` of a plain value: the library's toString() of it. */
+function toStr(v: unknown): unknown {
+  return isPrim(v) ? String(v) : BAIL;
+}
+
 function arith(op: string, l: unknown, r: unknown): unknown {
+  if (op === '_-_' && l instanceof Ts && r instanceof Ts) {
+    // The library makes a duration of it, refusing one outside int64 nanoseconds (~292 years).
+    const s = BigInt((l.ms - r.ms) / 1000);
+    return s > DUR_S_MAX || s < -DUR_S_MAX ? BAIL : new Dur(s);
+  }
   if (typeof l === 'bigint' && typeof r === 'bigint') {
     const v = op === '_+_' ? l + r : op === '_-_' ? l - r : l * r;
     return v < INT64_MIN || v > INT64_MAX ? BAIL : v;
@@ -297,6 +350,9 @@ function matches(env: FastEnv, target: Node, pattern: Node): Node {
   };
 }
 
+/** One-argument conversions the fast path answers for some inputs (BAIL for the rest). */
+const CONVERSIONS: Record<string, (v: unknown) => unknown> = { timestamp, duration, string: toStr };
+
 function logical(isAnd: boolean, args: Node[]): Node {
   return (a, f) => {
     for (const n of args) {
@@ -323,7 +379,8 @@ function global(name: string, args: Node[]): Node | null {
         return v === BAIL ? BAIL : v !== false;
       };
     if (name === 'size') return (a, f) => size(x(a, f));
-    return null;
+    const conv = CONVERSIONS[name];
+    return conv ? (a, f) => conv(x(a, f)) : null;
   }
   if (args.length === 3 && x && y && z && name === '_?_:_')
     return (a, f) => {
