@@ -131,9 +131,10 @@ export class MemoryStore {
         )
         .pluck(),
       ftsAll: db.prepare('SELECT rowid FROM memory_fts WHERE memory_fts MATCH :match AND rowid >= :minSeq ORDER BY bm25(memory_fts) LIMIT :limit').pluck(),
-      ftsIndexed: db.prepare('SELECT indexed_seq FROM memory_fts_state').pluck(),
-      ftsTail: db.prepare('SELECT count(*) FROM memory_items WHERE seq > ?').pluck(),
-      ftsWrite: db.prepare('INSERT INTO memory_fts (rowid, text) SELECT seq, text FROM memory_items WHERE seq > ? ORDER BY seq'),
+      ftsTail: db.prepare('SELECT count(*) FROM memory_items WHERE seq > (SELECT indexed_seq FROM memory_fts_state)').pluck(),
+      ftsWrite: db.prepare(
+        'INSERT INTO memory_fts (rowid, text) SELECT seq, text FROM memory_items WHERE seq > (SELECT indexed_seq FROM memory_fts_state) ORDER BY seq',
+      ),
       ftsMark: db.prepare('UPDATE memory_fts_state SET indexed_seq = (SELECT max(seq) FROM memory_items)'),
     };
   }
@@ -173,21 +174,15 @@ export class MemoryStore {
     const seq = Number(this.s.insert!.run(row).lastInsertRowid);
     if (vec) this.s.insertVec!.run(seq, vec);
     this.counted(row.tier, 1);
-    // At or below indexed_seq the trigger indexed it already; above, it joins the tail.
-    const indexed = this.s.ftsIndexed!.get() as number;
-    if (seq > indexed && (this.s.ftsTail!.get(indexed) as number) >= FTS_TAIL_MAX) this.writeFtsTail(indexed);
+    // At or below indexed_seq the trigger indexed it already (the tail is unchanged); above, it joins the tail.
+    if ((this.s.ftsTail!.get() as number) >= FTS_TAIL_MAX) this.writeFtsTail();
     return seq;
   }
 
-  /** Items not yet in the full-text index (the tail, decision 0044). */
-  private ftsTail(): number {
-    return this.s.ftsTail!.get(this.s.ftsIndexed!.get()) as number;
-  }
-
-  /** Write the tail past `indexed` to the full-text index and move indexed_seq past it. In the caller's transaction. */
-  private writeFtsTail(indexed: number): void {
+  /** Write the tail (decision 0044) to the full-text index and move indexed_seq past it. In the caller's transaction. */
+  private writeFtsTail(): void {
     this.writes++;
-    this.s.ftsWrite!.run(indexed);
+    this.s.ftsWrite!.run();
     this.s.ftsMark!.run();
   }
 
@@ -197,12 +192,7 @@ export class MemoryStore {
    */
   private ftsCurrent(): void {
     if (this.ftsCheckedAt === this.readKey()) return;
-    if (this.ftsTail() > 0) {
-      this.transaction(() => {
-        const indexed = this.s.ftsIndexed!.get() as number;
-        if ((this.s.ftsTail!.get(indexed) as number) > 0) this.writeFtsTail(indexed);
-      });
-    }
+    if ((this.s.ftsTail!.get() as number) > 0) this.transaction(() => this.writeFtsTail());
     this.ftsCheckedAt = this.readKey();
   }
 

@@ -57,11 +57,13 @@ const ORDER: Record<string, Cmp> = {
 
 /** Same-type ordering only (int/int, double/double, string/string, bool/bool): mixed types go to the library. */
 function order(cmp: Cmp, l: unknown, r: unknown): unknown {
-  // Timestamps and durations in whole seconds: the library compares seconds, then nanos (all 0 here).
-  if (l instanceof Ts && r instanceof Ts) return cmp(l.ms as never, r.ms as never);
-  if (l instanceof Dur && r instanceof Dur) return cmp(l.s as never, r.s as never);
   const t = typeof l;
-  if (t !== typeof r || (t !== 'bigint' && t !== 'number' && t !== 'string' && t !== 'boolean')) return BAIL;
+  if (t !== typeof r || (t !== 'bigint' && t !== 'number' && t !== 'string' && t !== 'boolean')) {
+    // Timestamps and durations in whole seconds: the library compares seconds, then nanos (all 0 here).
+    if (l instanceof Ts && r instanceof Ts) return cmp(l.ms as never, r.ms as never);
+    if (l instanceof Dur && r instanceof Dur) return cmp(l.s as never, r.s as never);
+    return BAIL;
+  }
   return cmp(l as never, r as never);
 }
 
@@ -109,17 +111,17 @@ function toStr(v: unknown): unknown {
 }
 
 function arith(op: string, l: unknown, r: unknown): unknown {
-  if (op === '_-_' && l instanceof Ts && r instanceof Ts) {
-    // The library makes a duration of it, refusing one outside int64 nanoseconds (~292 years).
-    const s = BigInt((l.ms - r.ms) / 1000);
-    return s > DUR_S_MAX || s < -DUR_S_MAX ? BAIL : new Dur(s);
-  }
   if (typeof l === 'bigint' && typeof r === 'bigint') {
     const v = op === '_+_' ? l + r : op === '_-_' ? l - r : l * r;
     return v < INT64_MIN || v > INT64_MAX ? BAIL : v;
   }
   if (typeof l === 'number' && typeof r === 'number') return op === '_+_' ? l + r : op === '_-_' ? l - r : l * r;
   if (op === '_+_' && typeof l === 'string' && typeof r === 'string') return l + r;
+  if (op === '_-_' && l instanceof Ts && r instanceof Ts) {
+    // The library makes a duration of it, refusing one outside int64 nanoseconds (~292 years).
+    const s = BigInt((l.ms - r.ms) / 1000);
+    return s > DUR_S_MAX || s < -DUR_S_MAX ? BAIL : new Dur(s);
+  }
   return BAIL;
 }
 
