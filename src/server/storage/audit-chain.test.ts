@@ -93,6 +93,27 @@ describe.each([sqliteBackend, postgresBackend()])('server audit chain ($label)',
     expect(v.head).toEqual({ seq: Number(rows[24]!.seq), hash: rows[24]!.hash });
   });
 
+  it.skipIf(skip)('refuses a row that forks the chain (links a row that already has a successor); the writer goes on', async () => {
+    for (let i = 0; i < 5; i++) await writeRow(db.storage, i);
+    const rows = await db.query('SELECT seq, prev_hash, hash FROM server_audit ORDER BY seq');
+    const insert = async (prev: string) =>
+      db.write('INSERT INTO server_audit (ts, actor, action, subject, payload, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+        T,
+        'attacker',
+        'fork',
+        'x',
+        '{"fork":true}',
+        prev,
+        randomBytes(32).toString('hex'),
+      ]);
+    const forked = /last chained row|duplicate key/; // the SQLite trigger, PostgreSQL's unique index
+    await expect(insert(rows[2]!.hash as string)).rejects.toThrow(forked); // row 4 links it already
+    await expect(insert('0'.repeat(64))).rejects.toThrow(forked); // the first row links genesis
+    expect(await seqs()).toHaveLength(5);
+    await writeRow(db.storage, 5);
+    expect(await verify()).toMatchObject({ ok: true, rows: 6, chained: 6, firstBad: null });
+  });
+
   it.skipIf(skip)('reports an edited payload, a deleted row and two swapped rows at the right seq', async () => {
     for (let i = 0; i < 12; i++) await writeRow(db.storage, i);
     const s = await seqs();

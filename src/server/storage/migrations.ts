@@ -309,6 +309,27 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
     compatMin: 9,
   },
+  // 11: the chain's fork guard without a random-order index (issue 20, decision 0034 addendum). The
+  // unique index on prev_hash (step 8) put one random leaf page of a hash-keyed B-tree into every
+  // sync batch's COMMIT per stored item. One SQLite server is the only writer, and its rows always
+  // link to the last chained row, so the guard is that rule itself: a chained row must link to the
+  // hash of the last chained row (or genesis when there is none), read from the end of the seq
+  // B-tree, whose pages every append touches anyway. That refuses everything the unique index
+  // refused (a second row linking the same predecessor) and more (a row linking any older one).
+  // Unchained rows (an older server's, NULL prev_hash) are still let in for the next seal. Additive
+  // for a server that knows only step 10: it links its rows the same way (compatMin).
+  {
+    version: 11,
+    name: 'server audit chain: the SQLite fork guard is a trigger, not a unique index',
+    sql: `DROP INDEX server_audit_prev_hash;
+      CREATE TRIGGER server_audit_linear BEFORE INSERT ON server_audit
+        WHEN NEW.prev_hash IS NOT NULL
+          AND NEW.prev_hash IS NOT COALESCE(
+            (SELECT hash FROM server_audit WHERE hash IS NOT NULL ORDER BY seq DESC LIMIT 1),
+            '0000000000000000000000000000000000000000000000000000000000000000')
+        BEGIN SELECT RAISE(ABORT, 'server_audit: a chained row must link to the last chained row'); END;`,
+    compatMin: 10,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

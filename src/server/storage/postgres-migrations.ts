@@ -261,6 +261,10 @@ const PG_SQL: readonly string[] = [
      replaced_at TIMESTAMPTZ,
      PRIMARY KEY (device, version)
    );`,
+  // 11: SQLite's fork guard becomes a trigger (see migrations.ts step 11). Several instances write
+  // here, under the advisory lock taken at commit (decision 0034); the unique index on prev_hash is
+  // what turns a writer that skipped the lock into an error, so it stays.
+  `SELECT 1`,
 ];
 
 /** Step N is named as SQLite's step N (the same change) and declares the same compatibility floor. */

@@ -52,9 +52,9 @@ describe('openSqliteStorage', () => {
     expect(await s.health()).toMatchObject({ ok: true, detail: 'ok' });
     await s.close();
 
-    expect(SCHEMA_VERSION).toBe(10);
+    expect(SCHEMA_VERSION).toBe(11);
     inspect((db) => {
-      expect(db.pragma('user_version', { simple: true })).toBe(10);
+      expect(db.pragma('user_version', { simple: true })).toBe(11);
       const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
       for (const t of [
         'enrollment_tokens',
@@ -95,7 +95,7 @@ describe('openSqliteStorage', () => {
     await s.close();
     await s.close(); // close is safe to repeat
     inspect((db) => {
-      expect(db.pragma('user_version', { simple: true })).toBe(10);
+      expect(db.pragma('user_version', { simple: true })).toBe(11);
       expect(db.prepare('SELECT key, value FROM server_meta').all()).toEqual([{ key: 'created_at', value: '2025-01-01T00:00:00.000Z' }]);
     });
   });
@@ -136,7 +136,7 @@ describe('openSqliteStorage', () => {
     expect((await s.stats()).devices).toBe(0);
     await s.close();
     inspect((d) => {
-      expect(d.pragma('user_version', { simple: true })).toBe(10);
+      expect(d.pragma('user_version', { simple: true })).toBe(11);
       expect(d.prepare('SELECT value FROM server_meta').get()).toEqual({ value: 'then' });
     });
   });
