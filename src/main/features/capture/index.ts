@@ -1,7 +1,7 @@
 // Drafts, records and their attachments: the door of src/main/features/capture. A submit writes the
 // record, its audit entry and its outbox items in one transaction.
 import { hash } from 'node:crypto';
-import type { Db } from '../../platform/db/connection';
+import { prepared, type Db } from '../../platform/db/connection';
 import type { Clock } from '../../platform/util/clock';
 import type { AuditService } from '../../platform/audit/index';
 import type { Draft } from '../../../shared/api/types';
@@ -194,7 +194,7 @@ class Capture implements CaptureService {
   }
 
   getRecord(id: string): StoredRecord | undefined {
-    return this.d.db.prepare('SELECT id, contract, data, created_at, locale FROM records WHERE id = ?').get(id) as StoredRecord | undefined;
+    return prepared(this.d.db, 'SELECT id, contract, data, created_at, locale FROM records WHERE id = ?').get(id) as StoredRecord | undefined;
   }
 }
 

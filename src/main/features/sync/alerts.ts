@@ -2,7 +2,7 @@
 // install). Constructed before every feature that raises one; the sync engine lists them in its status.
 // An alert says what happened as a message (decision 0030), stored as JSON in its row; the renderer
 // puts it into words. A row written before messages holds a plain sentence, listed as it is.
-import type { Db } from '../../platform/db/connection';
+import { prepared, type Db } from '../../platform/db/connection';
 import type { Clock } from '../../platform/util/clock';
 import type { Logger } from '../../platform/util/logger';
 import type { SyncStatus } from '../../../shared/api/types';
@@ -30,7 +30,7 @@ export class SyncAlerts {
 
   /** Whether an alert of this code and subject is open. */
   isOpen(code: string, subject: string): boolean {
-    return !!this.db.prepare('SELECT 1 FROM alerts WHERE code = ? AND subject = ? AND resolved = 0').pluck().get(code, subject);
+    return !!prepared(this.db, 'SELECT 1 FROM alerts WHERE code = ? AND subject = ? AND resolved = 0').pluck().get(code, subject);
   }
 
   /** The newest open alerts. */

@@ -1,7 +1,7 @@
 // The server's last word on this device: blocked by an administrator, app update required, and the
 // risk the server computes for it (with the tenant's policy). Written from every sync reply and from
 // a device_blocked refusal; read by governance, which feeds the flags into the local risk.
-import type { Db } from '../../platform/db/connection';
+import { prepared, type Db } from '../../platform/db/connection';
 import { riskReasonsFromWire, type RiskLevel } from '../../../shared/risk/index';
 import type { Message } from '../../../shared/messages';
 import { readSyncConfig, type SyncConfig } from '../../platform/device/sync-config';
@@ -29,7 +29,7 @@ interface Row {
 }
 
 export function readServerStatus(db: Db): ServerDeviceStatus | null {
-  const r = db.prepare('SELECT * FROM server_device_status WHERE singleton = 1').get() as Row | undefined;
+  const r = prepared(db, 'SELECT * FROM server_device_status WHERE singleton = 1').get() as Row | undefined;
   if (!r) return null;
   return {
     blocked: r.blocked === 1,
@@ -57,7 +57,8 @@ export class DeviceSyncState {
 }
 
 export function writeServerStatus(db: Db, s: ServerDeviceStatus): void {
-  db.prepare(
+  prepared(
+    db,
     `INSERT INTO server_device_status (singleton, blocked, blocked_at, blocked_reason, update_required, risk_level, risk_reasons, at)
      VALUES (1, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (singleton) DO UPDATE SET blocked = excluded.blocked, blocked_at = excluded.blocked_at, blocked_reason = excluded.blocked_reason,

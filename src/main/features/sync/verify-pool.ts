@@ -11,6 +11,14 @@ const PARALLEL_THRESHOLD = 48;
  * Ed25519 verification spread over worker threads (one per core, at most 4). Verification is the
  * slow half of Ed25519 (~9k/s per core here), so receipts of a large sync are checked in parallel.
  */
+const spkiCache = new WeakMap<KeyObject, string>();
+/** The key as base64 SPKI DER for the workers, exported once per key object (an export per batch was ~1 ms here). */
+function spkiBase64(key: KeyObject): string {
+  let der = spkiCache.get(key);
+  if (der === undefined) spkiCache.set(key, (der = (key.export({ format: 'der', type: 'spki' }) as Buffer).toString('base64')));
+  return der;
+}
+
 export class VerifyPool {
   private workers: Worker[] = [];
   private seq = 0;
@@ -46,7 +54,7 @@ export class VerifyPool {
   /** Signature check for each (bytes, signature) pair under one public key. */
   async verifyAll(key: KeyObject, items: [bytes: string, sigB64: string][]): Promise<boolean[]> {
     if (items.length < PARALLEL_THRESHOLD || this.size === 1) return items.map(([b, s]) => verifyBase64(key, b, s));
-    const der = (key.export({ format: 'der', type: 'spki' }) as Buffer).toString('base64');
+    const der = spkiBase64(key);
     const workers = this.ensure();
     const per = Math.ceil(items.length / workers.length);
     const parts = await Promise.all(

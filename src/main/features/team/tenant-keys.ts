@@ -3,7 +3,7 @@
 // (OS keychain or passphrase vault) as `tenant-key:<tenant>:v<n>`. The first admin device creates
 // version 1; every other version reaches a device wrapped to its X25519 key (docs/security.md).
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../../platform/db/connection';
+import { prepared, type Db } from '../../platform/db/connection';
 import type { Clock } from '../../platform/util/clock';
 import type { SecretStore } from '../../platform/keys/secret-store';
 
@@ -23,7 +23,7 @@ export class TenantKeys {
   }
 
   currentVersion(tenant: string): number | null {
-    return (this.db.prepare('SELECT max(version) FROM tenant_keys WHERE tenant = ?').pluck().get(tenant) as number | null) ?? null;
+    return (prepared(this.db, 'SELECT max(version) FROM tenant_keys WHERE tenant = ?').pluck().get(tenant) as number | null) ?? null;
   }
 
   has(tenant: string, version: number): boolean {

@@ -107,3 +107,23 @@ export function migrate(db: Db, target: number, list: readonly Migration[] = mig
     throw new DatabaseError('DB_MIGRATION_FAILED', `migration failed: ${(e as Error).message}`, db.name);
   }
 }
+
+const statementCache = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/**
+ * `db.prepare(sql)` compiled once per connection and SQL text, for statements on a per-item or
+ * per-batch path (compiling one costs tens of microseconds: a sync of 10,000 items spent ~0.2 s in
+ * `prepare` alone, issue 20). Each call hands the statement back in its default mode (rows, not
+ * plucked, raw or expanded), so a caller that chains `.pluck()` sets it again and one that does not
+ * gets rows. Not for a statement a caller iterates while another caller may run the same SQL: a
+ * statement runs one query at a time (better-sqlite3 refuses a busy one).
+ */
+export function prepared(db: Db, sql: string): Database.Statement {
+  let m = statementCache.get(db);
+  if (!m) statementCache.set(db, (m = new Map()));
+  const hit = m.get(sql);
+  if (hit) return hit.reader ? hit.pluck(false).raw(false).expand(false) : hit;
+  const s = db.prepare(sql);
+  m.set(sql, s);
+  return s;
+}

@@ -5,7 +5,7 @@
 // verified chain and the object's own time lies inside the key's window, so old receipts verify
 // forever and both keys are accepted during the overlap.
 import type { KeyObject } from 'node:crypto';
-import type { Db } from '../db/connection';
+import { prepared, type Db } from '../db/connection';
 import { publicKeyFromRaw } from '../../../platform/ed25519';
 import { verifyServerKeyChain } from '../../../platform/server-key-chain';
 import { keyWindows, windowAllows, type ServerKeyWindow, type SignedServerKeyStatement } from '../../../shared/sync/server-keys';
@@ -55,14 +55,14 @@ interface Row {
 }
 
 function pin(db: Db): { keyId: string; publicKey: string } | null {
-  const r = db.prepare('SELECT server_key_id AS keyId, server_public_key AS publicKey FROM sync_config WHERE singleton = 1').get() as
+  const r = prepared(db, 'SELECT server_key_id AS keyId, server_public_key AS publicKey FROM sync_config WHERE singleton = 1').get() as
     { keyId: string; publicKey: string } | undefined;
   return r ?? null;
 }
 
 /** The stored chain: its first key and the statements after it (null before enrollment). */
 export function readServerKeyChain(db: Db): { root: { keyId: string; publicKey: string }; statements: SignedServerKeyStatement[] } | null {
-  const rows = db.prepare('SELECT key_id, public_key, statement_json FROM server_keys ORDER BY seq').all() as Row[];
+  const rows = prepared(db, 'SELECT key_id, public_key, statement_json FROM server_keys ORDER BY seq').all() as Row[];
   const first = rows[0];
   if (!first) return null;
   return {

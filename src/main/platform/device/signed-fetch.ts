@@ -5,6 +5,7 @@ import { H_DEVICE, H_NONCE, H_SIGNATURE, H_TIMESTAMP, requestSigningBytes } from
 import { signBase64 } from '../../../platform/ed25519';
 import { H_SERVER_KEYS } from '../../../shared/sync/server-keys';
 import { formatTraceparent, newSpanId, newTraceId, TRACEPARENT } from '../../../platform/trace-context';
+import { jsonBytes } from '../util/json-bytes';
 
 export type FetchFn = typeof fetch;
 
@@ -48,6 +49,8 @@ export function retryAfterMsOf(header: string | null, nowMs: number): number | u
   return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** One HTTP exchange with the sync server. Connection failures and time-outs become NetworkError. */
 export async function sendJson(
   fetchFn: FetchFn,
@@ -58,7 +61,8 @@ export async function sendJson(
   signer?: RequestSigner,
   timeoutMs = 30_000,
 ): Promise<HttpReply> {
-  const text = body === undefined ? '' : JSON.stringify(body);
+  // Bytes, not one long string (./util/json-bytes.ts): hashed and sent as they are.
+  const bytes = body === undefined ? EMPTY : jsonBytes(body);
   const headers: Record<string, string> = { 'content-type': 'application/json', [TRACEPARENT]: traceparentOf(signer) };
   if (signer) {
     const timestamp = signer.now().toISOString();
@@ -68,11 +72,11 @@ export async function sendJson(
     if (known) headers[H_SERVER_KEYS] = known;
     headers[H_TIMESTAMP] = timestamp;
     headers[H_NONCE] = nonce;
-    headers[H_SIGNATURE] = signBase64(signer.key, requestSigningBytes({ method, path, timestamp, nonce, bodySha256: hash('sha256', text, 'hex') }));
+    headers[H_SIGNATURE] = signBase64(signer.key, requestSigningBytes({ method, path, timestamp, nonce, bodySha256: hash('sha256', bytes, 'hex') }));
   }
   let res: Response;
   try {
-    res = await fetchFn(new URL(path, baseUrl), { method, headers, body: method === 'GET' ? undefined : text, signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetchFn(new URL(path, baseUrl), { method, headers, body: method === 'GET' ? undefined : bytes, signal: AbortSignal.timeout(timeoutMs) });
   } catch (e) {
     throw new NetworkError(`cannot reach ${baseUrl}: ${(e as Error).message}`);
   }

@@ -1,4 +1,4 @@
-import type { Db } from '../db/connection';
+import { prepared, type Db } from '../db/connection';
 import type { Role } from '../../../shared/api/types';
 
 export interface SyncConfig {
@@ -30,7 +30,7 @@ interface Row {
 }
 
 export function readSyncConfig(db: Db): SyncConfig | null {
-  const r = db.prepare('SELECT * FROM sync_config WHERE singleton = 1').get() as Row | undefined;
+  const r = prepared(db, 'SELECT * FROM sync_config WHERE singleton = 1').get() as Row | undefined;
   if (!r) return null;
   return {
     serverUrl: r.server_url,
@@ -55,7 +55,7 @@ export function writeSyncConfig(db: Db, c: Omit<SyncConfig, 'lastSyncAt' | 'last
 }
 
 export function noteSynced(db: Db, at: string, serverTime: string, contracts: Record<string, string>): void {
-  db.prepare('UPDATE sync_config SET last_sync_at = ?, last_server_time = ?, contracts = ? WHERE singleton = 1').run(at, serverTime, JSON.stringify(contracts));
+  prepared(db, 'UPDATE sync_config SET last_sync_at = ?, last_server_time = ?, contracts = ? WHERE singleton = 1').run(at, serverTime, JSON.stringify(contracts));
 }
 
 /** The secret-store name of a device key a rotation created and the server has not yet confirmed (features/sync/rotate-key.ts). */

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { Db } from '../db/connection';
+import { pooledRandomBytes } from '../util/random';
+import { prepared, type Db } from '../db/connection';
 import type { Clock } from '../util/clock';
 import type { SecretStore } from './secret-store';
 
@@ -10,7 +11,7 @@ export interface Sealed {
 }
 
 export function encryptGcm(key: Buffer, plaintext: Buffer, aad: string): Sealed {
-  const iv = randomBytes(12);
+  const iv = pooledRandomBytes(12);
   const c = createCipheriv('aes-256-gcm', key, iv);
   c.setAAD(Buffer.from(aad, 'utf8'));
   const ciphertext = Buffer.concat([c.update(plaintext), c.final()]);
@@ -42,7 +43,7 @@ export class DataKeys {
   ) {}
 
   currentVersion(tenant: string): number | null {
-    const v = this.db.prepare('SELECT max(version) FROM data_keys WHERE tenant = ?').pluck().get(tenant) as number | null;
+    const v = prepared(this.db, 'SELECT max(version) FROM data_keys WHERE tenant = ?').pluck().get(tenant) as number | null;
     return v ?? null;
   }
 
