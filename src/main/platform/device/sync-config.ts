@@ -55,7 +55,11 @@ export function writeSyncConfig(db: Db, c: Omit<SyncConfig, 'lastSyncAt' | 'last
 }
 
 export function noteSynced(db: Db, at: string, serverTime: string, contracts: Record<string, string>): void {
-  prepared(db, 'UPDATE sync_config SET last_sync_at = ?, last_server_time = ?, contracts = ? WHERE singleton = 1').run(at, serverTime, JSON.stringify(contracts));
+  prepared(db, 'UPDATE sync_config SET last_sync_at = ?, last_server_time = ?, contracts = ? WHERE singleton = 1').run(
+    at,
+    serverTime,
+    JSON.stringify(contracts),
+  );
 }
 
 /** The secret-store name of a device key a rotation created and the server has not yet confirmed (features/sync/rotate-key.ts). */
