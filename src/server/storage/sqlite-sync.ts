@@ -78,6 +78,10 @@ function classifyBatch(ctx: SqliteContext, req: IngestRequest): Classified {
   const inBatch = new Map<string, number>();
   // Cards decided in this batch (card id → the winner), on top of approval_claims and batches in flight.
   const claimed = new Map<string, Winner & { key: string }>();
+  // Every stored row of the batch's keys, read at once (nothing writes while this runs: it is synchronous).
+  const stored = new Map(
+    (q.existingItems.all(req.tenant, JSON.stringify(req.items.map((it) => it.idempotencyKey))) as StoredRow[]).map((r) => [r.idempotency_key, r]),
+  );
   for (const it of req.items) {
     const hash = it.contentHash;
     const earlier = inBatch.get(it.idempotencyKey);
@@ -93,7 +97,7 @@ function classifyBatch(ctx: SqliteContext, req: IngestRequest): Classified {
       slots.push(async () => classifyExisting({ contentHash: flying.contentHash, receipt: { json: flying.json, signature: await flying.signature } }, hash));
       continue;
     }
-    const row = q.existingItem.get(req.tenant, it.idempotencyKey) as StoredRow | undefined;
+    const row = stored.get(it.idempotencyKey);
     if (row) {
       slots.push(() => fromStored(ctx, req, row, hash));
       continue;
