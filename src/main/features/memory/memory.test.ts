@@ -99,6 +99,22 @@ describe('memory: add, get, dedupe, audit', () => {
     expect(t.db.prepare('SELECT count(*) FROM memory_items WHERE embedding_model IS NULL').pluck().get()).toBe(0);
   });
 
+  it('concurrent adds of the same texts, held up by back-pressure, store each text once and all get its item', async () => {
+    const base = wordEmbedder();
+    const slow: Embedder = { ...base, embed: async (texts) => (await new Promise((r) => setTimeout(r, 2)), base.embed(texts)) };
+    const t = testMemory({ embedder: () => slow });
+    // 4 waves of the same 100 texts at once: past EMBED_BATCH waiting, so adds await room between
+    // their first lookup and their write, and a duplicate can land in between.
+    const texts = Array.from({ length: 100 }, (_, i) => `valve ${i % 100} drips slowly`);
+    const items = await Promise.all([...texts, ...texts, ...texts, ...texts].map((text) => t.memory.add({ tier: 'semantic', text, locale: 'en' })));
+    await t.memory.embedded();
+    expect(t.db.prepare('SELECT count(*) FROM memory_items').pluck().get()).toBe(100);
+    for (let i = 0; i < 100; i++) expect(new Set([0, 100, 200, 300].map((w) => items[w + i]!.id)).size).toBe(1);
+    // An item added afterwards by another path is seen by the next add of its text.
+    const again = await t.memory.add({ tier: 'semantic', text: texts[7]!, locale: 'en' });
+    expect(again.id).toBe(items[7]!.id);
+  });
+
   it('dedupes by content hash per tier: the same text twice gives the existing item, another tier a new one', async () => {
     const t = testMemory();
     const a = await t.memory.add({ tier: 'semantic', text: 'Valve V-12 sticks when cold.', locale: 'en' });

@@ -294,6 +294,9 @@ class TieredMemory implements MemoryService {
     const hash = contentHash(tier, text, locale);
     const existing = this.store.byHash(hash);
     if (existing && !this.isExpired(existing, this.nowIso())) return toItem(existing);
+    // Absent now: inside the transaction it is looked up again only if an item may have been added
+    // meanwhile (another add() during the await below, another connection's commit).
+    const absentAt = existing ? null : this.store.insertMark();
     if (tier === 'core' && !this.coreHasRoom()) throw this.coreFull();
     // A model's vector comes right after, in a batch (embed-behind.ts; here only while too many
     // wait); an inline embedder's (hashed n-grams) is written with the item.
@@ -301,7 +304,9 @@ class TieredMemory implements MemoryService {
     const emb = inline ? await this.embedOrNull(text) : (await this.embedBehind.room(), null);
     const changes: Change[] = [];
     const fresh: ItemRow[] = [];
-    const item = this.store.transaction(() => this.insertNew({ tier, text, locale, sourceRefs, runId, actor, ttlMs: input.ttlMs, hash }, emb, changes, fresh));
+    const item = this.store.transaction(() =>
+      this.insertNew({ tier, text, locale, sourceRefs, runId, actor, ttlMs: input.ttlMs, hash, absentAt }, emb, changes, fresh),
+    );
     if (!inline) for (const r of fresh) this.embedBehind.push(r);
     this.emit(changes);
     if (tier === 'working' && this.quotas.working !== null && this.store.countTier('working') > this.quotas.working) await this.compact();
@@ -313,7 +318,18 @@ class TieredMemory implements MemoryService {
    * `emb`, or without a vector: then added to `fresh` for embed-behind) and its audit entry.
    */
   private insertNew(
-    a: { tier: MemoryTier; text: string; locale: string; sourceRefs: string[]; runId: string | null; actor: string; ttlMs?: number; hash: string },
+    a: {
+      tier: MemoryTier;
+      text: string;
+      locale: string;
+      sourceRefs: string[];
+      runId: string | null;
+      actor: string;
+      ttlMs?: number;
+      hash: string;
+      /** store.insertMark() when the hash was found absent (null: it was there, expired). */
+      absentAt: string | null;
+    },
     emb: Embedding | null,
     changes: Change[],
     fresh: ItemRow[],
@@ -321,7 +337,7 @@ class TieredMemory implements MemoryService {
     const { tier, text, locale, sourceRefs, runId, hash } = a;
     const now = this.clock.now();
     const createdAt = now.toISOString();
-    const again = this.store.byHash(hash);
+    const again = a.absentAt !== null && a.absentAt === this.store.insertMark() ? undefined : this.store.byHash(hash);
     if (again) {
       if (!this.isExpired(again, createdAt)) return toItem(again);
       this.removeRow(again, 'memory.expired', SERVICE_ACTOR, { expiresAt: again.expires_at });

@@ -196,6 +196,15 @@ export class MemoryStore {
     this.ftsCheckedAt = this.readKey();
   }
 
+  /**
+   * Moves whenever an item may have been inserted since (this store's writes, another connection's
+   * commit): equal marks mean no content hash has appeared in between, so a hash found absent is
+   * still absent (add() spares its second lookup).
+   */
+  insertMark(): string {
+    return this.readKey();
+  }
+
   private readKey(): string {
     return `${this.writes}:${this.s.dataVersion!.get() as number}`;
   }
