@@ -49,7 +49,7 @@ export function retryAfterMsOf(header: string | null, nowMs: number): number | u
   return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
 }
 
-const EMPTY = Buffer.alloc(0);
+const EMPTY: Buffer<ArrayBuffer> = Buffer.alloc(0);
 
 /** One HTTP exchange with the sync server. Connection failures and time-outs become NetworkError. */
 export async function sendJson(

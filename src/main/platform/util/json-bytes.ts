@@ -22,8 +22,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return (proto === Object.prototype || proto === null) && typeof (v as { toJSON?: unknown }).toJSON !== 'function';
 }
 
-export function jsonBytes(value: unknown): Buffer {
-  const out: Buffer[] = [];
+export function jsonBytes(value: unknown): Buffer<ArrayBuffer> {
+  const out: Buffer<ArrayBuffer>[] = [];
   let chunk = '';
   const put = (s: string) => {
     chunk += s;
