@@ -35,11 +35,8 @@ export function jsonBytes(value: unknown): Buffer<ArrayBuffer> {
   // Containers are opened down to WALK_DEPTH (a batch's top object and its items array); below that
   // each member is one JSON.stringify (an item), cheaper than walking its dozen fields.
   const walk = (v: unknown, depth: number): void => {
-    if (depth > WALK_DEPTH) {
-      const s = JSON.stringify(v) as string | undefined;
-      if (s === undefined) throw new TypeError('jsonBytes: the value has no JSON text');
-      put(s);
-    } else if (Array.isArray(v)) {
+    const open = depth <= WALK_DEPTH;
+    if (open && Array.isArray(v)) {
       put('[');
       for (let i = 0; i < v.length; i++) {
         if (i > 0) put(',');
@@ -48,7 +45,7 @@ export function jsonBytes(value: unknown): Buffer<ArrayBuffer> {
         else walk(x, depth + 1);
       }
       put(']');
-    } else if (isPlainObject(v)) {
+    } else if (open && isPlainObject(v)) {
       put('{');
       let first = true;
       for (const k of Object.keys(v)) {
