@@ -1,35 +1,32 @@
-// Vector search over memory items: sqlite-vec vec0 tables of binary-quantised vectors (one bit per
-// dimension, 48 bytes for 384 dimensions) find candidates by Hamming distance, and the exact cosine
-// of their float vectors (memory_vectors) ranks them.
+// Vector search over memory items: binary-quantised vectors (one bit per dimension, 48 bytes for 384
+// dimensions) find candidates by Hamming distance, and the exact cosine of their float vectors
+// (memory_vectors) ranks them.
 //
-// One vec0 table per (embedding model, dimension), created lazily: vec0 needs the extension, which
-// migrations run without, and a new model means new vectors anyway. Its rowid is memory_items.seq;
-// the tier is a partition key (a tier filter reads only that tier's chunks); locale and creation
-// time are metadata columns, filtered during the scan so a selective filter still yields k hits.
+// The codes are stored in sqlite-vec vec0 tables, one per (embedding model, dimension), created
+// lazily: vec0 needs the extension, which migrations run without, and a new model means new vectors
+// anyway. Its rowid is memory_items.seq; tier, locale and creation time are stored beside each code.
+// vec0 is where the codes persist; the scan runs over a copy of them in memory (binary-codes.ts: a
+// WebAssembly SIMD kernel, ~0.5 ms per 100k codes where vec0's own scan took ~7 ms), read from vec0 at
+// the first search and kept up by every write (decision 0044, addendum 2026-12-08).
 // Items added since the last flush (the tail, at most TAIL_MAX) are searched exactly and merged
 // (see VectorIndex; decision 0032).
 //
-// KNN in two passes, both in sqlite-vec:
+// KNN in two passes over one scan's distances:
 //  1. the k nearest by Hamming distance, re-ranked by float cosine: s_k is the k-th similarity;
-//  2. every item within Hamming radius t of the query, at most k × oversample per tier partition,
+//  2. every item within Hamming radius t of the query (the nearest k × oversample at most),
 //     re-ranked with the first pass. For unit vectors a sign bit differs with probability ≈ θ/π
 //     (θ the angle; exact for random hyperplanes), so an item at least as similar as s_k lies within
-//     t = D·p + z·√(D·p(1−p)), p = acos(s_k)/π, with probability ≈ Φ(z) per item. The radius is
-//     also what keeps sqlite-vec fast: its per-chunk top-k costs O(chunk × min(k, items in radius)),
-//     so over 100k vectors k = 400 takes ~44 ms unbounded and ~4 ms within the radius.
-// Most queries need one scan, not two: the largest radius of the last 64 queries is tried first, and
-// kept when the radius its own candidates imply fits inside it (see knn). With the last 16 about one
-// query in 20 needed the second scan (profiled on the 100k bench), which set the p95; the maximum of
-// 64 misses about one in 65 for a guess a few bits wider (the single scan costs a little more).
-// Re-ranking reads the candidates' float vectors in seq order (B-tree order: neighbouring pages).
+//     t = D·p + z·√(D·p(1−p)), p = acos(s_k)/π, with probability ≈ Φ(z) per item.
+// Re-ranking reads the candidates' float vectors by primary key, in seq order (neighbouring pages).
 // The radius is capped 2σ below the distance of unrelated vectors (D/2): when even the best matches
-// are near chance the vector list is approximate, and the cap bounds the cost. Below `exactBelow`
-// vectors (and without the extension) search is exact: float cosine over every vector.
+// are near chance the vector list is approximate, and the cap bounds the re-ranking. Below
+// `exactBelow` vectors (and without the extension) search is exact: float cosine over every vector.
 import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../platform/db/connection';
 import { MEMORY_TIERS, type MemoryTier } from '../../../shared/memory/types';
 import { langCode } from './ranking';
+import { BinaryCodes, type CodeFilter } from './binary-codes';
 
 export interface VectorFilter {
   tiers: readonly MemoryTier[] | null;
@@ -43,7 +40,7 @@ export interface VectorFilter {
 export const NO_FILTER: VectorFilter = { tiers: null, lang: null, from: null, to: null };
 
 export interface VectorTuning {
-  /** Most candidates the binary pass hands to re-ranking, per tier partition, as a multiple of k. */
+  /** Most candidates the binary pass hands to re-ranking, as a multiple of k. */
   oversample: number;
   /** Radius margin in standard deviations of the Hamming distance. */
   radiusZ: number;
@@ -58,7 +55,10 @@ export interface VectorTuning {
 export const DEFAULT_TUNING: VectorTuning = { oversample: 20, radiusZ: 2, exactBelow: 10_000 };
 
 const COUNT_TTL_MS = 30_000;
-const RADII_KEPT = 64;
+/** Candidates re-ranked per statement in the second pass (see indexed()). */
+const RERANK_CHUNK = 64;
+/** Dirty seqs above which (and above 5 % of the codes) the codes are read again whole, not row by row. */
+const RELOAD_DIRTY_MIN = 2_000;
 
 /** sqlite-vec's ceiling on k. */
 const VEC_K_MAX = 4096;
@@ -173,8 +173,14 @@ export class VectorIndex {
   private readonly deleteStmt: Statement;
   private readonly rerankStmt: Statement;
   private readonly countStmt: Statement;
-  private readonly stmts = new Map<string, Statement>();
-  private readonly radii: number[] = [];
+  private readonly versionStmt: Statement;
+  private readonly readAllStmt: Statement;
+  /** vec0's codes in memory (see codes()); null until the first search. */
+  private mirror: BinaryCodes | null = null;
+  private mirrorVersion = 0;
+  /** Seqs whose vec0 row was removed or rewritten since the codes were read or reconciled (see codes()). */
+  private readonly dirty = new Set<number>();
+  private readonly rowStmt: Statement;
   private count: number | null = null;
   private countedAt = 0;
   private indexedSeq: number;
@@ -201,7 +207,13 @@ export class VectorIndex {
     this.markStmt = db.prepare('UPDATE memory_vector_indexes SET indexed_seq = ? WHERE name = ?');
     this.insertStmt = db.prepare(`INSERT INTO ${info.name} (rowid, tier, embedding, lang, created) VALUES (?, ?, vec_quantize_binary(?), ?, ?)`);
     this.deleteStmt = db.prepare(`DELETE FROM ${info.name} WHERE rowid = ?`);
-    this.rerankStmt = db.prepare('SELECT seq, vec_distance_cosine(vec, ?) FROM memory_vectors WHERE seq IN (SELECT value FROM json_each(?))').raw(true);
+    // CROSS JOIN: from each candidate to its vector by primary key, in the candidates' (seq) order.
+    this.rerankStmt = db
+      .prepare('SELECT v.seq, vec_distance_cosine(v.vec, ?) FROM json_each(?) c CROSS JOIN memory_vectors v ON v.seq = c.value WHERE length(v.vec) = ?')
+      .raw(true);
+    this.rowStmt = db.prepare(`SELECT rowid, tier, embedding, lang, created FROM ${info.name} WHERE rowid = ?`).raw(true).safeIntegers(false);
+    this.versionStmt = db.prepare('PRAGMA data_version').pluck();
+    this.readAllStmt = db.prepare(`SELECT rowid, tier, embedding, lang, created FROM ${info.name}`).raw(true).safeIntegers(false);
     this.countStmt = db.prepare('SELECT count(*) FROM memory_items WHERE embedding_model = ?').pluck();
   }
 
@@ -215,13 +227,19 @@ export class VectorIndex {
       return;
     }
     this.write(seq, tier, lang, createdAt, vec);
+    this.dirty.add(seq);
   }
 
   /** Write the tail to vec0 (in the caller's transaction) and move `indexed_seq` past it. */
   flush(): void {
     for (;;) {
       const rows = this.flushStmt.all(this.info.model, this.indexedSeq, this.info.dimension * 4) as [number, MemoryTier, string, string, Buffer][];
-      for (const [seq, tier, lang, createdAt, v] of rows) this.write(seq, tier, lang, createdAt, v);
+      for (const [seq, tier, lang, createdAt, v] of rows) {
+        this.write(seq, tier, lang, createdAt, v);
+        // New seqs (above every code in memory): appended now. A rolled-back flush leaves
+        // indexed_seq behind this object's, and VectorIndexes.get() then makes a new index object.
+        this.mirror?.appendVector(seq, MEMORY_TIERS.indexOf(tier), langCode(lang), Date.parse(createdAt), vecOf(v));
+      }
       if (rows.length > 0) {
         this.indexedSeq = rows[rows.length - 1]![0];
         this.markStmt.run(this.indexedSeq, this.info.name);
@@ -241,6 +259,7 @@ export class VectorIndex {
   remove(seq: number): void {
     const n = this.deleteStmt.run(BigInt(seq)).changes;
     if (this.count !== null) this.count -= n;
+    this.dirty.add(seq);
   }
 
   /**
@@ -265,7 +284,12 @@ export class VectorIndex {
     if (q.length !== this.info.dimension) throw new Error(`query has ${q.length} dimensions, the index ${this.info.dimension}`);
     if (k < 1) return [];
     if (this.size() < t.exactBelow) return this.exact(q, k, f);
-    const hits = this.indexed(q, k, f, t);
+    const codes = this.codes();
+    // Inside an open transaction that changed the index, the codes in memory may not hold those
+    // changes yet (they are read when it has ended): search exactly. Never the case for search(),
+    // which awaits the embedder first, so no write transaction can be open around it.
+    if (codes === null) return this.exact(q, k, f);
+    const hits = this.indexed(codes, q, k, f, t);
     this.tail ??= this.tailStmt.get(this.info.model, this.indexedSeq) as number;
     if (this.tail === 0) return hits;
     const kk = Math.min(k, VEC_K_MAX);
@@ -275,83 +299,88 @@ export class VectorIndex {
       .slice(0, kk);
   }
 
-  /** KNN over the items in vec0 (the tail aside). */
-  private indexed(q: Float32Array, k: number, f: VectorFilter, t: VectorTuning): VectorHit[] {
+  /** KNN over the items in vec0 (the tail aside): the two passes of the file comment over the in-memory codes. */
+  private indexed(codes: BinaryCodes, q: Float32Array, k: number, f: VectorFilter, t: VectorTuning): VectorHit[] {
     const kk = Math.min(k, VEC_K_MAX);
-    const cap = Math.min(VEC_K_MAX, Math.max(kk, Math.ceil(kk * t.oversample)));
+    const cap = Math.max(kk, Math.ceil(kk * t.oversample));
+    // The second pass takes the nearest within the radius, at most `cap`: a prefix of the `cap`
+    // nearest, which is all the scan needs to hand over (the first pass is their first kk).
+    const near = codes.scan(q, this.codeFilter(f)).nearest(cap);
     const qb = vecBuffer(q);
-    const parts = f.tiers ?? [null];
-    const scan = (k2: number, radius: number | null, skip: ReadonlySet<number>): number[] => {
-      const out: number[] = [];
-      for (const tier of parts) for (const [seq] of this.stage(qb, k2, f, tier, radius)) if (!skip.has(seq)) out.push(seq);
-      return out;
-    };
-    const need = (hits: VectorHit[]) => hammingRadius(hits[kk - 1]!.similarity, this.info.dimension, t.radiusZ);
-
-    // One scan when a recent radius suffices: the k-th similarity among its candidates is at most the
-    // true one, so the radius it implies bounds the true radius from above; when that fits inside
-    // the guess, every item the two passes would re-rank was a candidate already.
-    const guess = this.radii.length > 0 ? Math.max(...this.radii) : null;
-    let hits: VectorHit[];
-    let seen: Set<number>;
-    if (guess !== null) {
-      seen = new Set(scan(cap, guess, new Set()));
-      hits = this.rerank(qb, [...seen]);
-      if (hits.length >= kk) {
-        const r = need(hits);
-        this.remember(r);
-        if (r <= guess) return hits.slice(0, kk);
-        return hits
-          .concat(this.rerank(qb, scan(cap, r, seen)))
-          .sort(bySimilarity)
-          .slice(0, kk);
-      }
-    }
-    // The two passes: the k nearest by Hamming distance give s_k, then everything within its radius.
-    seen = new Set(scan(kk, null, new Set()));
-    hits = this.rerank(qb, [...seen]);
+    // No more items pass the filters than the second pass may re-rank: re-rank them all (exact).
+    if (near.seqs.length < cap) return this.rerank(qb, near.seqs).slice(0, kk);
+    const first = near.seqs.slice(0, kk);
+    const hits = this.rerank(qb, first);
     if (hits.length < kk) return hits;
-    const r = need(hits);
-    this.remember(r);
-    return hits
-      .concat(this.rerank(qb, scan(cap, r, seen)))
-      .sort(bySimilarity)
-      .slice(0, kk);
-  }
-
-  /** The radii of the last RADII_KEPT queries; their maximum is the next query's first guess. */
-  private remember(radius: number): void {
-    this.radii.push(radius);
-    if (this.radii.length > RADII_KEPT) this.radii.shift();
-  }
-
-  /** Hamming KNN in vec0: [rowid, distance] rows. Only the filters present are in the SQL; all values bound. */
-  private stage(qb: Buffer, k: number, f: VectorFilter, tier: MemoryTier | null, radius: number | null): [number, number][] {
-    const key = `${tier !== null ? 't' : ''}${f.lang !== null ? 'l' : ''}${f.from !== null ? 'f' : ''}${f.to !== null ? 'u' : ''}${radius !== null ? 'r' : ''}`;
-    let s = this.stmts.get(key);
-    if (!s) {
-      let sql = `SELECT rowid, distance FROM ${this.info.name} WHERE embedding MATCH vec_quantize_binary(?) AND k = ?`;
-      if (tier !== null) sql += ' AND tier = ?';
-      if (f.lang !== null) sql += ' AND lang = ?';
-      if (f.from !== null) sql += ' AND created >= ?';
-      if (f.to !== null) sql += ' AND created <= ?';
-      if (radius !== null) sql += ' AND distance <= ?';
-      s = this.db.prepare(sql).raw(true);
-      this.stmts.set(key, s);
+    // Nearest first, RERANK_CHUNK at a time: each chunk can raise s_k, and a higher s_k (still at
+    // most the true one) means a smaller radius that still bounds the true one, so the walk stops
+    // at the first candidate beyond the radius the hits so far imply.
+    let top = hits.slice(0, kk);
+    let r = hammingRadius(top[kk - 1]!.similarity, this.info.dimension, t.radiusZ);
+    let i = kk;
+    while (i < near.seqs.length && near.dist[i]! <= r) {
+      const chunk: number[] = [];
+      while (chunk.length < RERANK_CHUNK && i < near.seqs.length && near.dist[i]! <= r) chunk.push(near.seqs[i++]!);
+      top = top.concat(this.rerank(qb, chunk)).sort(bySimilarity).slice(0, kk);
+      r = Math.min(r, hammingRadius(top[kk - 1]!.similarity, this.info.dimension, t.radiusZ));
     }
-    const params: unknown[] = [qb, k];
-    if (tier !== null) params.push(tierNo(tier));
-    if (f.lang !== null) params.push(BigInt(langCode(f.lang)));
-    if (f.from !== null) params.push(BigInt(Date.parse(f.from)));
-    if (f.to !== null) params.push(BigInt(Date.parse(f.to)));
-    if (radius !== null) params.push(radius);
-    return s.all(...params) as [number, number][];
+    return top;
   }
 
+  private codeFilter(f: VectorFilter): CodeFilter {
+    let tiers: Uint8Array | null = null;
+    if (f.tiers) {
+      tiers = new Uint8Array(MEMORY_TIERS.length);
+      for (const x of f.tiers) tiers[MEMORY_TIERS.indexOf(x)] = 1;
+    }
+    return {
+      tiers,
+      lang: f.lang !== null ? langCode(f.lang) : null,
+      from: f.from !== null ? Date.parse(f.from) : null,
+      to: f.to !== null ? Date.parse(f.to) : null,
+    };
+  }
+
+  /**
+   * The codes of vec0 in memory (binary-codes.ts), or null inside an open transaction that changed
+   * the index since they were last brought up to date. Read whole from vec0 at the first search, and
+   * again when another connection has committed (data_version moved: it may have written vec0) or
+   * when many rows changed. A flush appends its new codes at once (see flush()); a remove, or a write
+   * below indexed_seq (a pin, a re-embedding), only marks its seq dirty, and the next search outside a
+   * transaction drops that seq's codes and reads its row back from vec0: what was committed, whether
+   * the change was or was rolled back.
+   */
+  private codes(): BinaryCodes | null {
+    const version = this.versionStmt.get() as number;
+    const m = this.mirror;
+    if (m === null || version !== this.mirrorVersion || this.dirty.size > Math.max(RELOAD_DIRTY_MIN, m.size / 20)) {
+      if (this.db.inTransaction && this.dirty.size > 0) return null;
+      const codes = new BinaryCodes(this.info.dimension);
+      for (const [seq, tier, code, lang, created] of this.readAllStmt.iterate() as IterableIterator<[number, number, Buffer, number, number]>) {
+        codes.appendCode(seq, tier, lang, created, code);
+      }
+      this.mirror = codes;
+      this.mirrorVersion = version;
+      this.dirty.clear();
+      return codes;
+    }
+    if (this.dirty.size > 0) {
+      if (this.db.inTransaction) return null;
+      m.drop(this.dirty);
+      for (const seq of this.dirty) {
+        const row = this.rowStmt.get(seq) as [number, number, Buffer, number, number] | undefined;
+        if (row) m.appendCode(row[0], row[1], row[3], row[4], row[2]);
+      }
+      this.dirty.clear();
+    }
+    return m;
+  }
+
+  /** Cosine of each candidate (by its float vector). */
   private rerank(qb: Buffer, seqs: number[]): VectorHit[] {
     if (seqs.length === 0) return [];
     const sorted = Float64Array.from(seqs).sort();
-    const rows = this.rerankStmt.all(qb, JSON.stringify(Array.from(sorted))) as [number, number][];
+    const rows = this.rerankStmt.all(qb, JSON.stringify(Array.from(sorted)), this.info.dimension * 4) as [number, number][];
     return rows.map(([seq, d]) => ({ seq, similarity: 1 - d })).sort(bySimilarity);
   }
 }
