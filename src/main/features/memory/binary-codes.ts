@@ -1,5 +1,4 @@
-// The binary codes of one vector index held in memory, and the Hamming scan over them (decision 0044,
-// addendum 2026-12-08).
+// The binary codes of one vector index held in memory, and the Hamming scan over them (decision 0045).
 //
 // A code is a vector's sign bits (bit d set when component d > 0; byte d/8, bit d%8 from the least
 // significant: sqlite-vec's vec_quantize_binary, which writes the codes vec0 stores). A query scans

@@ -7,7 +7,7 @@
 // anyway. Its rowid is memory_items.seq; tier, locale and creation time are stored beside each code.
 // vec0 is where the codes persist; the scan runs over a copy of them in memory (binary-codes.ts: a
 // WebAssembly SIMD kernel, ~0.5 ms per 100k codes where vec0's own scan took ~7 ms), read from vec0 at
-// the first search and kept up by every write (decision 0044, addendum 2026-12-08).
+// the first search and kept up by every write (decision 0045).
 // Items added since the last flush (the tail, at most TAIL_MAX) are searched exactly and merged
 // (see VectorIndex; decision 0032).
 //
@@ -60,7 +60,7 @@ const RERANK_CHUNK = 64;
 /** Dirty seqs above which (and above 5 % of the codes) the codes are read again whole, not row by row. */
 const RELOAD_DIRTY_MIN = 2_000;
 
-/** sqlite-vec's ceiling on k. */
+/** The most hits one search returns (sqlite-vec's ceiling on k, kept when the scan left vec0). */
 const VEC_K_MAX = 4096;
 
 export interface VectorHit {
