@@ -447,7 +447,10 @@ class TieredMemory implements MemoryService {
     try {
       const qv = await embedOne(embedder, text);
       const idx = this.vectors.get(embedder.id, embedder.dimension);
-      return idx ? idx.knn(qv, n, filter, this.tuning) : this.vectors.exact(embedder.id, qv, n, filter);
+      if (!idx) return this.vectors.exact(embedder.id, qv, n, filter);
+      // The codes in memory, read in slices when they must be (not blocking the app), then at once KNN.
+      await idx.ready(this.tuning);
+      return idx.knn(qv, n, filter, this.tuning);
     } catch (err) {
       this.logger.warn('memory: vector search failed; text search only', {
         code: 'MEMORY_VECTOR_SEARCH_FAILED',

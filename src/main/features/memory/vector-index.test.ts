@@ -203,6 +203,41 @@ describe('the codes in memory (binary-codes.ts) follow vec0', () => {
     s.db.close();
   });
 
+  it('ready() reads the codes in slices, letting other work run in between, and keeps changes made meanwhile', async () => {
+    const s = seeded(5_000, 100, { exactBelow: 0 });
+    const q = s.xs[123]!;
+    const index = s.memory.vectors.get(MODEL.id, DIM)!;
+    // 5,000 items, 1,000 a slice: after one turn of the event loop the read is still under way.
+    let done = false;
+    const reading = index.ready(INDEXED).then(() => {
+      done = true;
+    });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(done).toBe(false);
+    // Changes while it reads: a pin of an early item (already read) and a delete of a late one.
+    s.memory.pin(s.memory.store.bySeq(124)!.id);
+    s.memory.delete(s.memory.store.bySeq(4_900)!.id, 'test', 'user:t');
+    await reading;
+    expect(seqs(index.knn(q, 1, only('core'), INDEXED))).toEqual([124]);
+    const fresh = new VectorIndexes(s.db, true).get(MODEL.id, DIM)!;
+    for (const x of [q, s.xs[4_899]!, ...s.queries.slice(0, 5)]) {
+      for (const f of [ALL, only('semantic'), only('core')]) expect(index.knn(x, 10, f, INDEXED)).toEqual(fresh.knn(x, 10, f, INDEXED));
+    }
+    expect(seqs(index.knn(s.xs[4_899]!, 10, ALL, INDEXED))).not.toContain(4_900);
+  });
+
+  it('a read at once (knn without ready()) overtakes a sliced read, which then keeps nothing', async () => {
+    const s = seeded(5_000, 100, { exactBelow: 0 });
+    const q = s.xs[123]!;
+    const index = s.memory.vectors.get(MODEL.id, DIM)!;
+    const reading = index.ready(INDEXED);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    s.memory.pin(s.memory.store.bySeq(124)!.id); // after the sliced read passed seq 124
+    expect(seqs(index.knn(q, 1, only('core'), INDEXED))).toEqual([124]);
+    await reading;
+    expect(seqs(index.knn(q, 1, only('core'), INDEXED))).toEqual([124]);
+  });
+
   it('answers as codes read afresh from vec0 do, after adds, deletes and pins between searches', async () => {
     const s = seeded(3_000, 100, { exactBelow: 0 });
     const filters: VectorFilter[] = [ALL, only('semantic'), only('core'), { tiers: ['episodic', 'core'], lang: 'sv', from: null, to: null }];

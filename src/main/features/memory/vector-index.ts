@@ -59,6 +59,8 @@ const COUNT_TTL_MS = 30_000;
 const RERANK_CHUNK = 64;
 /** Dirty seqs above which (and above 5 % of the codes) the codes are read again whole, not row by row. */
 const RELOAD_DIRTY_MIN = 2_000;
+/** Items read per slice when the codes are read (see VectorIndex.ready()): ~10 ms each here. */
+const LOAD_SLICE = 1_000;
 
 /** The most hits one search returns (sqlite-vec's ceiling on k, kept when the scan left vec0). */
 const VEC_K_MAX = 4096;
@@ -75,6 +77,14 @@ export interface IndexInfo {
   dimension: number;
   /** Every item of the model with seq ≤ this is in vec0; later ones are the tail (see VectorIndex). */
   indexed_seq: number;
+}
+
+interface CodeLoad {
+  gen: number;
+  version: number;
+  codes: BinaryCodes;
+  /** The last seq read. */
+  after: number;
 }
 
 /** Items a tail holds before they are written to vec0 together (see VectorIndex). */
@@ -174,7 +184,10 @@ export class VectorIndex {
   private readonly rerankStmt: Statement;
   private readonly countStmt: Statement;
   private readonly versionStmt: Statement;
-  private readonly readAllStmt: Statement;
+  private readonly loadStmt: Statement;
+  /** The read of the codes under way (see ready()). */
+  private loading: Promise<void> | null = null;
+  private loadGen = 0;
   /** vec0's codes in memory (see codes()); null until the first search. */
   private mirror: BinaryCodes | null = null;
   private mirrorVersion = 0;
@@ -213,7 +226,12 @@ export class VectorIndex {
       .raw(true);
     this.rowStmt = db.prepare(`SELECT rowid, tier, embedding, lang, created FROM ${info.name} WHERE rowid = ?`).raw(true).safeIntegers(false);
     this.versionStmt = db.prepare('PRAGMA data_version').pluck();
-    this.readAllStmt = db.prepare(`SELECT rowid, tier, embedding, lang, created FROM ${info.name}`).raw(true).safeIntegers(false);
+    this.loadStmt = db
+      .prepare(
+        `SELECT m.seq, m.tier, m.lang, m.created_at, v.vec FROM memory_items m JOIN memory_vectors v ON v.seq = m.seq
+         WHERE m.embedding_model = ? AND m.seq > ? AND m.seq <= ? AND length(v.vec) = ? ORDER BY m.seq LIMIT ${LOAD_SLICE}`,
+      )
+      .raw(true);
     this.countStmt = db.prepare('SELECT count(*) FROM memory_items WHERE embedding_model = ?').pluck();
   }
 
@@ -342,28 +360,77 @@ export class VectorIndex {
   }
 
   /**
+   * Make sure the codes in memory are current without blocking the thread for long: a read of them
+   * (the first search, or after another connection's commit or many changes) goes LOAD_SLICE items
+   * at a time, yielding to the event loop between slices (~10 µs an item here: 200,000 items ~2 s,
+   * which would otherwise freeze the app). Concurrent callers share one read. search() calls this
+   * right before knn(), with nothing awaited in between.
+   */
+  async ready(t: VectorTuning = DEFAULT_TUNING): Promise<void> {
+    while (this.size() >= t.exactBelow && this.stale()) {
+      this.loading ??= this.loadSliced().finally(() => {
+        this.loading = null;
+      });
+      await this.loading;
+    }
+  }
+
+  /** Whether the codes in memory must be read again (not merely brought up to date, see codes()). */
+  private stale(): boolean {
+    const m = this.mirror;
+    return m === null || (this.versionStmt.get() as number) !== this.mirrorVersion || this.dirty.size > Math.max(RELOAD_DIRTY_MIN, m.size / 20);
+  }
+
+  private async loadSliced(): Promise<void> {
+    const l = this.beginLoad();
+    while (!this.loadSlice(l)) await new Promise<void>((resolve) => setImmediate(resolve));
+    this.finishLoad(l);
+  }
+
+  /**
+   * A read of the codes: the sign bits of the float vectors of the items in vec0 (this model's items
+   * up to indexed_seq with a vector of this dimension: what flush() writes there), with their tier,
+   * locale and creation time, in seq order. Changes made while it runs are in `dirty`, or are
+   * flushes past what it has read, which later slices read (the bound is read for each slice). Only
+   * the latest read started is kept (a read at once in codes() can overtake a sliced one).
+   */
+  private beginLoad(): CodeLoad {
+    this.dirty.clear();
+    return { gen: ++this.loadGen, version: this.versionStmt.get() as number, codes: new BinaryCodes(this.info.dimension), after: 0 };
+  }
+
+  /** One slice; true when it was the last. */
+  private loadSlice(l: CodeLoad): boolean {
+    const rows = this.loadStmt.all(this.info.model, l.after, this.indexedSeq, this.info.dimension * 4) as [number, MemoryTier, string, string, Buffer][];
+    for (const [seq, tier, lang, createdAt, v] of rows) l.codes.appendVector(seq, MEMORY_TIERS.indexOf(tier), langCode(lang), Date.parse(createdAt), vecOf(v));
+    if (rows.length < LOAD_SLICE) return true;
+    l.after = rows[rows.length - 1]![0];
+    return false;
+  }
+
+  private finishLoad(l: CodeLoad): void {
+    if (l.gen !== this.loadGen) return;
+    this.mirror = l.codes;
+    this.mirrorVersion = l.version;
+  }
+
+  /**
    * The codes of vec0 in memory (binary-codes.ts), or null inside an open transaction that changed
-   * the index since they were last brought up to date. Read whole from vec0 at the first search, and
-   * again when another connection has committed (data_version moved: it may have written vec0) or
-   * when many rows changed. A flush appends its new codes at once (see flush()); a remove, or a write
-   * below indexed_seq (a pin, a re-embedding), only marks its seq dirty, and the next search outside a
-   * transaction drops that seq's codes and reads its row back from vec0: what was committed, whether
-   * the change was or was rolled back.
+   * the index since they were last brought up to date. Read by ready() (or here, at once, for a
+   * caller that did not await it), again when another connection has committed (data_version moved:
+   * it may have written vec0) or when many rows changed. A flush appends its new codes at once (see
+   * flush()); a remove, or a write below indexed_seq (a pin, a re-embedding), only marks its seq
+   * dirty, and the next search outside a transaction drops that seq's codes and reads its row back
+   * from vec0: what was committed, whether the change was or was rolled back.
    */
   private codes(): BinaryCodes | null {
-    const version = this.versionStmt.get() as number;
-    const m = this.mirror;
-    if (m === null || version !== this.mirrorVersion || this.dirty.size > Math.max(RELOAD_DIRTY_MIN, m.size / 20)) {
+    if (this.stale()) {
       if (this.db.inTransaction && this.dirty.size > 0) return null;
-      const codes = new BinaryCodes(this.info.dimension);
-      for (const [seq, tier, code, lang, created] of this.readAllStmt.iterate() as IterableIterator<[number, number, Buffer, number, number]>) {
-        codes.appendCode(seq, tier, lang, created, code);
-      }
-      this.mirror = codes;
-      this.mirrorVersion = version;
-      this.dirty.clear();
-      return codes;
+      const l = this.beginLoad();
+      while (!this.loadSlice(l));
+      this.finishLoad(l);
     }
+    const m = this.mirror!;
     if (this.dirty.size > 0) {
       if (this.db.inTransaction) return null;
       m.drop(this.dirty);
