@@ -75,11 +75,6 @@ export class BinaryCodes {
     return this.n;
   }
 
-  /** Bytes held (WebAssembly memory and the per-code columns). */
-  get heldBytes(): number {
-    return this.memory.buffer.byteLength + this.cap * (8 + 1 + 4 + 8);
-  }
-
   /** Append a code as stored by vec0 (`bytes` bytes). */
   appendCode(seq: number, tier: number, lang: number, created: number, code: Uint8Array): void {
     if (code.length !== this.bytes) throw new Error(`a code of ${code.length} bytes, the index has ${this.bytes}`);

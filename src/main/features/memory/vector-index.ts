@@ -6,8 +6,9 @@
 // lazily: vec0 needs the extension, which migrations run without, and a new model means new vectors
 // anyway. Its rowid is memory_items.seq; tier, locale and creation time are stored beside each code.
 // vec0 is where the codes persist; the scan runs over a copy of them in memory (binary-codes.ts: a
-// WebAssembly SIMD kernel, ~0.5 ms per 100k codes where vec0's own scan took ~7 ms), read from vec0 at
-// the first search and kept up by every write (decision 0045).
+// WebAssembly SIMD kernel, ~0.5 ms per 100k codes where vec0's own scan took ~7 ms), read at the first
+// search from the same items and float vectors flush() writes to vec0, and kept up by every write
+// (decision 0045).
 // Items added since the last flush (the tail, at most TAIL_MAX) are searched exactly and merged
 // (see VectorIndex; decision 0032).
 //
@@ -59,8 +60,6 @@ const COUNT_TTL_MS = 30_000;
 const RERANK_CHUNK = 64;
 /** Dirty seqs above which (and above 5 % of the codes) the codes are read again whole, not row by row. */
 const RELOAD_DIRTY_MIN = 2_000;
-/** Items read per slice when the codes are read (see VectorIndex.ready()): ~10 ms each here. */
-const LOAD_SLICE = 1_000;
 
 /** The most hits one search returns (sqlite-vec's ceiling on k, kept when the scan left vec0). */
 const VEC_K_MAX = 4096;
@@ -89,7 +88,11 @@ interface CodeLoad {
 
 /** Items a tail holds before they are written to vec0 together (see VectorIndex). */
 export const TAIL_MAX = 128;
-const FLUSH_BATCH = 1_000;
+/** Items (with their vectors) read per statement by a flush and per slice by a read of the codes (~10 ms here). */
+const ITEM_BATCH = 1_000;
+
+/** An item of the index's model with its vector, as flush() and the read of the codes take it. */
+type ItemVecRow = [seq: number, tier: MemoryTier, lang: string, createdAt: string, vec: Buffer];
 
 const tierNo = (t: MemoryTier): bigint => BigInt(MEMORY_TIERS.indexOf(t));
 
@@ -125,6 +128,10 @@ export function hammingRadius(s: number, dim: number, z: number): number {
   const t = Math.ceil(dim * p + z * Math.sqrt(dim * p * (1 - p)));
   const cap = Math.floor(dim / 2 - Math.sqrt(dim));
   return Math.max(0, Math.min(t, cap));
+}
+
+function appendItem(codes: BinaryCodes, [seq, tier, lang, createdAt, vec]: ItemVecRow): void {
+  codes.appendVector(seq, MEMORY_TIERS.indexOf(tier), langCode(lang), Date.parse(createdAt), vecOf(vec));
 }
 
 /** Exact float search over memory_vectors (the reference, and the path for small indexes). */
@@ -184,7 +191,6 @@ export class VectorIndex {
   private readonly rerankStmt: Statement;
   private readonly countStmt: Statement;
   private readonly versionStmt: Statement;
-  private readonly loadStmt: Statement;
   /** The read of the codes under way (see ready()). */
   private loading: Promise<void> | null = null;
   private loadGen = 0;
@@ -200,7 +206,7 @@ export class VectorIndex {
   /** Items in the tail; null: not counted since this object was made. */
   private tail: number | null = null;
   private readonly tailStmt: Statement;
-  private readonly flushStmt: Statement;
+  private readonly itemsStmt: Statement;
   private readonly markStmt: Statement;
 
   constructor(
@@ -211,10 +217,10 @@ export class VectorIndex {
     if (!/^memory_vec_[0-9a-f]{16}$/.test(info.name)) throw new Error(`bad vector index name ${info.name}`);
     this.indexedSeq = info.indexed_seq;
     this.tailStmt = db.prepare('SELECT count(*) FROM memory_items WHERE embedding_model = ? AND seq > ?').pluck();
-    this.flushStmt = db
+    this.itemsStmt = db
       .prepare(
         `SELECT m.seq, m.tier, m.lang, m.created_at, v.vec FROM memory_items m JOIN memory_vectors v ON v.seq = m.seq
-         WHERE m.embedding_model = ? AND m.seq > ? AND length(v.vec) = ? ORDER BY m.seq LIMIT ${FLUSH_BATCH}`,
+         WHERE m.embedding_model = ? AND m.seq > ? AND m.seq <= ? AND length(v.vec) = ? ORDER BY m.seq LIMIT ${ITEM_BATCH}`,
       )
       .raw(true);
     this.markStmt = db.prepare('UPDATE memory_vector_indexes SET indexed_seq = ? WHERE name = ?');
@@ -226,12 +232,6 @@ export class VectorIndex {
       .raw(true);
     this.rowStmt = db.prepare(`SELECT rowid, tier, embedding, lang, created FROM ${info.name} WHERE rowid = ?`).raw(true).safeIntegers(false);
     this.versionStmt = db.prepare('PRAGMA data_version').pluck();
-    this.loadStmt = db
-      .prepare(
-        `SELECT m.seq, m.tier, m.lang, m.created_at, v.vec FROM memory_items m JOIN memory_vectors v ON v.seq = m.seq
-         WHERE m.embedding_model = ? AND m.seq > ? AND m.seq <= ? AND length(v.vec) = ? ORDER BY m.seq LIMIT ${LOAD_SLICE}`,
-      )
-      .raw(true);
     this.countStmt = db.prepare('SELECT count(*) FROM memory_items WHERE embedding_model = ?').pluck();
   }
 
@@ -251,19 +251,19 @@ export class VectorIndex {
   /** Write the tail to vec0 (in the caller's transaction) and move `indexed_seq` past it. */
   flush(): void {
     for (;;) {
-      const rows = this.flushStmt.all(this.info.model, this.indexedSeq, this.info.dimension * 4) as [number, MemoryTier, string, string, Buffer][];
-      for (const [seq, tier, lang, createdAt, v] of rows) {
-        this.write(seq, tier, lang, createdAt, v);
+      const rows = this.items(this.indexedSeq, Number.MAX_SAFE_INTEGER);
+      for (const row of rows) {
+        this.write(...row);
         // New seqs (above every code in memory): appended now. A rolled-back flush leaves
         // indexed_seq behind this object's, and VectorIndexes.get() then makes a new index object.
-        this.mirror?.appendVector(seq, MEMORY_TIERS.indexOf(tier), langCode(lang), Date.parse(createdAt), vecOf(v));
+        if (this.mirror) appendItem(this.mirror, row);
       }
       if (rows.length > 0) {
         this.indexedSeq = rows[rows.length - 1]![0];
         this.markStmt.run(this.indexedSeq, this.info.name);
         this.info.indexed_seq = this.indexedSeq;
       }
-      if (rows.length < FLUSH_BATCH) break;
+      if (rows.length < ITEM_BATCH) break;
     }
     this.tail = 0;
   }
@@ -361,7 +361,7 @@ export class VectorIndex {
 
   /**
    * Make sure the codes in memory are current without blocking the thread for long: a read of them
-   * (the first search, or after another connection's commit or many changes) goes LOAD_SLICE items
+   * (the first search, or after another connection's commit or many changes) goes ITEM_BATCH items
    * at a time, yielding to the event loop between slices (~10 µs an item here: 200,000 items ~2 s,
    * which would otherwise freeze the app). Concurrent callers share one read. search() calls this
    * right before knn(), with nothing awaited in between.
@@ -399,11 +399,16 @@ export class VectorIndex {
     return { gen: ++this.loadGen, version: this.versionStmt.get() as number, codes: new BinaryCodes(this.info.dimension), after: 0 };
   }
 
+  /** Up to ITEM_BATCH items of the model with a vector of this dimension, seq in (after, upTo], in seq order. */
+  private items(after: number, upTo: number): ItemVecRow[] {
+    return this.itemsStmt.all(this.info.model, after, upTo, this.info.dimension * 4) as ItemVecRow[];
+  }
+
   /** One slice; true when it was the last. */
   private loadSlice(l: CodeLoad): boolean {
-    const rows = this.loadStmt.all(this.info.model, l.after, this.indexedSeq, this.info.dimension * 4) as [number, MemoryTier, string, string, Buffer][];
-    for (const [seq, tier, lang, createdAt, v] of rows) l.codes.appendVector(seq, MEMORY_TIERS.indexOf(tier), langCode(lang), Date.parse(createdAt), vecOf(v));
-    if (rows.length < LOAD_SLICE) return true;
+    const rows = this.items(l.after, this.indexedSeq);
+    for (const row of rows) appendItem(l.codes, row);
+    if (rows.length < ITEM_BATCH) return true;
     l.after = rows[rows.length - 1]![0];
     return false;
   }
